@@ -1,0 +1,87 @@
+/* block.h - a block of records: built in memory, encoded to one checksummed
+ * zstd frame, decoded back.  Pure functions over memory: no files, no SQLite,
+ * so the drain thread can fill a blockbuf cheaply and a writer thread can
+ * encode it, and so the decoder can be fuzzed on its own.
+ *
+ * The on-disk layout of an encoded block is specified in schema/FORMAT.md.
+ */
+#ifndef BPFREC_SCHEMA_BLOCK_H
+#define BPFREC_SCHEMA_BLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAP_CPU_UNKNOWN UINT32_MAX /* ringbuf records carry no CPU */
+
+/* One record as the reader hands it out; data points into the decoded block. */
+struct cap_rec {
+	uint32_t stream;   /* streams.id in the index */
+	uint32_t cpu;      /* CAP_CPU_UNKNOWN when the source does not say */
+	uint64_t ts_ns;    /* kernel CLOCK_BOOTTIME, ns */
+	uint32_t len;      /* bytes at data */
+	const uint8_t *data;
+};
+
+/* Summary of one encoded block, as the index stores it. */
+struct cap_block_meta {
+	uint32_t nrecords;
+	uint32_t raw_bytes;    /* decoded payload size */
+	uint32_t enc_bytes;    /* header + zstd frame, as written */
+	uint64_t min_ts_ns;
+	uint64_t max_ts_ns;
+};
+
+/* --- building (drain side) --- */
+
+struct blockbuf;
+
+/* cap_bytes bounds the raw payload held; NULL with errno on failure. */
+struct blockbuf *blockbuf__new(size_t cap_bytes);
+void blockbuf__free(struct blockbuf *b);   /* NULL is fine */
+/* Appends a copy of data.  -ENOSPC when the record does not fit (the caller
+ * hands the full block on and retries on a fresh one); -E2BIG when it could
+ * never fit in an empty block of this capacity. */
+int blockbuf__add(struct blockbuf *b, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
+		  const void *data, uint32_t len);
+uint32_t blockbuf__count(const struct blockbuf *b);
+size_t blockbuf__bytes(const struct blockbuf *b);   /* payload + per-record headers */
+void blockbuf__reset(struct blockbuf *b);
+/* Counts per stream in this block: calls fn once per stream present. */
+void blockbuf__for_each_stream(const struct blockbuf *b,
+			       void (*fn)(uint32_t stream, uint32_t count, uint64_t min_ts,
+					  uint64_t max_ts, void *ctx),
+			       void *ctx);
+
+/* --- encoding (writer side) --- */
+
+struct block_encoder;
+/* level: zstd compression level (1 is the recorder's default). */
+struct block_encoder *block_encoder__new(int level);
+void block_encoder__free(struct block_encoder *e);
+/* Encodes b into an internal buffer; *out stays valid until the next call.
+ * Fills meta.  0 or -errno. */
+int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
+			  const uint8_t **out, size_t *out_len, struct cap_block_meta *meta);
+
+/* --- decoding (reader side, untrusted input) --- */
+
+struct block_decoder;
+/* max_raw_bytes caps the decoded size that will be accepted (and the zstd
+ * window), so hostile input cannot make the decoder allocate without bound. */
+struct block_decoder *block_decoder__new(size_t max_raw_bytes);
+void block_decoder__free(struct block_decoder *d);
+/* Decodes one encoded block (header + frame) of exactly len bytes.  On success
+ * *recs/*nrecs stay valid until the next call.  -EBADMSG for a bad magic,
+ * header CRC, zstd error or checksum mismatch, a layout that does not add up;
+ * err (may be NULL) gets a one-line reason. */
+int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
+			  const struct cap_rec **recs, uint32_t *nrecs,
+			  char *err, size_t errlen);
+
+/* Size of the fixed block header, and a parse of it without decompressing:
+ * lets a scanner walk a segment (recovery) and the reader check the index. */
+#define CAP_BLOCK_HDR_BYTES 48
+int block__parse_header(const void *buf, size_t len, uint32_t *enc_bytes,
+			struct cap_block_meta *meta);
+
+#endif

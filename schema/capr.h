@@ -1,0 +1,54 @@
+/* capr.h - read a capture (untrusted input).
+ *
+ * Opens index.db read-only and defensively (immutable URI, no symlinks,
+ * SQLITE_DBCONFIG_DEFENSIVE, trusted_schema off, quick_check), checks the
+ * format version, and reads blocks from the segments by the index.  Never
+ * follows a segment path outside the capture directory; bounds every
+ * allocation by the file's real size.
+ *
+ * The index's tables (schema/index.sql) are the contract for metadata: the
+ * caller reads sessions, objects, streams and losses through capr__db().
+ */
+#ifndef BPFREC_SCHEMA_CAPR_H
+#define BPFREC_SCHEMA_CAPR_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include "block.h"
+
+struct capr;
+
+/* One row of the blocks table. */
+struct cap_block_info {
+	int64_t id;
+	int64_t segment_id;
+	uint64_t offset;
+	struct cap_block_meta meta;
+};
+
+/* NULL on failure, with a one-line reason in err (names the file and cause).
+ * path: a capture directory. */
+struct capr *capr__open(const char *path, char *err, size_t errlen);
+void capr__close(struct capr *r);               /* NULL is fine */
+sqlite3 *capr__db(struct capr *r);              /* owned by r; read-only */
+const char *capr__path(const struct capr *r);
+
+/* Blocks in ascending min_ts order.  *out is owned by r. */
+int capr__blocks(struct capr *r, const struct cap_block_info **out, size_t *n);
+/* Reads, checks and decodes one block.  Records stay valid until the next
+ * call on r (single cursor); for several cursors use capr__cursor_new.
+ * -EBADMSG (damaged: err says how and which block), -EIO. */
+int capr__read_block(struct capr *r, const struct cap_block_info *b,
+		     const struct cap_rec **recs, uint32_t *nrecs, char *err, size_t errlen);
+
+/* An independent decoding cursor (SQLite may run several vtab cursors). */
+struct capr_cursor;
+struct capr_cursor *capr__cursor_new(struct capr *r);
+void capr__cursor_free(struct capr_cursor *c);
+int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
+		      const struct cap_rec **recs, uint32_t *nrecs, char *err, size_t errlen);
+
+/* Blocks decompressed since open, all cursors: tests use it to prove pruning. */
+uint64_t capr__blocks_decoded(const struct capr *r);
+
+#endif

@@ -1,0 +1,75 @@
+/* capw.h - write a capture: a directory of segment files holding encoded
+ * blocks, plus index.db (schema/index.sql).  Single-threaded: the recorder
+ * calls every function here from its writer thread only (the session set-up
+ * calls happen before that thread starts).
+ *
+ * Crash contract: after capw__flush() returns, every block appended before it
+ * is on disk (fdatasync) and in the index (committed); a crash afterwards
+ * loses nothing before that point.
+ */
+#ifndef BPFREC_SCHEMA_CAPW_H
+#define BPFREC_SCHEMA_CAPW_H
+
+#include <stdint.h>
+#include "block.h"
+
+struct capw_opts {
+	int zstd_level;            /* 0: default (1) */
+	uint64_t segment_bytes;    /* start a new segment past this size; 0: 256 MiB */
+	uint64_t ring_bytes;       /* flight recorder: keep at most this much of
+				    * segments, dropping the oldest; 0: keep all */
+	uint64_t ring_ns;          /* flight recorder: keep the newest ring_ns; 0: all */
+};
+
+struct cap_session {
+	const char *host;
+	const char *kernel_release;
+	const char *boot_id;
+	const char *cmdline;       /* the bpfrec command line, shell-quoted */
+	const char *tool_version;
+	uint64_t clock_boot_ns;    /* CLOCK_BOOTTIME at ... */
+	uint64_t clock_real_ns;    /* ... this CLOCK_REALTIME: wall = ts - boot + real */
+	uint64_t start_ns;         /* boot clock */
+};
+
+struct cap_stream_desc {
+	const char *name;          /* unique table name, e.g. "exec" */
+	const char *kind;          /* "ringbuf" or "perf" */
+	uint32_t object_id;        /* objects.id */
+	const char *map_name;
+	const char *type_name;     /* struct name in the object's BTF, NULL: bytes */
+	uint32_t type_id;          /* its BTF type id, 0: bytes */
+	int32_t ts_offset;         /* offset of the event's own u64 ts, -1: none */
+};
+
+struct capw;
+
+/* Creates dir (must not exist or be empty) and its index.  NULL + errno, with
+ * a message already printed naming the path and cause. */
+struct capw *capw__create(const char *dir, const struct capw_opts *opts);
+int capw__set_session(struct capw *w, const struct cap_session *s);
+/* btf: the object's raw BTF (may be NULL).  Returns the objects.id in *id. */
+int capw__add_object(struct capw *w, const char *name, const char *path,
+		     const void *btf, uint32_t btf_bytes, uint32_t *id);
+int capw__add_stream(struct capw *w, const struct cap_stream_desc *d, uint32_t *id);
+/* Encodes, compresses and appends one block; indexes it (committed at the
+ * next flush).  An empty block is a no-op.  -ENOSPC on a full disk: nothing
+ * already written is damaged, and capw__close() still finalizes the index. */
+int capw__write_block(struct capw *w, const struct blockbuf *b);
+int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
+		   uint64_t count);
+/* Per-stream totals kept by the recorder (also derivable from blocks). */
+int capw__flush(struct capw *w);
+/* Records end time, flushes, closes.  0 or the first error seen.  NULL ok. */
+int capw__close(struct capw *w, uint64_t end_ns);
+
+/* Totals so far, for the status line. */
+struct capw_stats {
+	uint64_t records;
+	uint64_t raw_bytes;
+	uint64_t written_bytes;
+	uint64_t blocks;
+};
+void capw__stats(const struct capw *w, struct capw_stats *st);
+
+#endif

@@ -1,0 +1,25 @@
+/* testutil.h - tiny assertion helpers for the unit tests.  A failed check
+ * prints file:line and the values, and the test exits 1. */
+#ifndef BPFREC_TESTUTIL_H
+#define BPFREC_TESTUTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <inttypes.h>
+
+#define CHECK(cond) do { if (!(cond)) { \
+	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); exit(1); } } while (0)
+#define CHECK_EQ_INT(a, b) do { long long _a = (long long)(a), _b = (long long)(b); if (_a != _b) { \
+	fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, _a, #b, _b); exit(1); } } while (0)
+#define CHECK_EQ_U64(a, b) do { unsigned long long _a = (a), _b = (b); if (_a != _b) { \
+	fprintf(stderr, "%s:%d: %s == %llu, expected %llu\n", __FILE__, __LINE__, #a, _a, _b); exit(1); } } while (0)
+#define CHECK_STR(a, b) do { const char *_a = (a), *_b = (b); if (!_a || !_b || strcmp(_a, _b)) { \
+	fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a, _a ? _a : "(null)", _b ? _b : "(null)"); exit(1); } } while (0)
+
+/* A fresh empty directory under $BPFREC_TEST_TMP (or /tmp); static buffer. */
+const char *test_tmpdir(const char *name);
+/* Deterministic PRNG (xorshift64*) so failures reproduce. */
+uint64_t test_rand(uint64_t *state);
+
+#endif
