@@ -1,0 +1,77 @@
+/* evtype.h - the columns of an event type, from BTF, and the decoding of one
+ * record into them.  No per-probe code anywhere: everything comes from the
+ * BTF that the capture carries (validated by btfv.h before use).
+ *
+ * Flattening: nested structs and unions become columns named outer_inner;
+ * anonymous members take their parent's prefix.  Column kinds:
+ *   INT      signed integers and enums' raw values        -> INTEGER
+ *   UINT     unsigned integers (u64 > 2^63: see below)    -> INTEGER
+ *   BOOL     _Bool                                        -> INTEGER 0/1
+ *   ENUM     enum: its enumerator's name, unknown values as the number (TEXT)
+ *   TEXT     char arrays, up to the first NUL             -> TEXT
+ *   JSON     other arrays, as a JSON array text           -> TEXT
+ *   IPADDR   typedef bpfrec_ipaddr (u8[16], IPv6 or v4-mapped) -> TEXT
+ *   FLOAT    float/double                                 -> REAL
+ *   BYTES    anything else (pointers are UINT)            -> BLOB
+ * Bitfields decode to INT/UINT by bit offset and size.
+ * A u64 above 2^63-1 does not fit SQLite's INTEGER: it is returned as the
+ * INTEGER with the same 64 bits (two's complement, so it reads negative);
+ * u64 columns also have a `_hex`-free contract: printf('%u') is not SQL, so
+ * the printers (show/CSV/JSON) print the unsigned decimal.  See README.
+ */
+#ifndef BPFREC_REPLAY_EVTYPE_H
+#define BPFREC_REPLAY_EVTYPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "btfv.h"
+
+enum evcol_kind {
+	EVCOL_INT, EVCOL_UINT, EVCOL_BOOL, EVCOL_ENUM, EVCOL_TEXT, EVCOL_JSON,
+	EVCOL_IPADDR, EVCOL_FLOAT, EVCOL_BYTES,
+};
+
+struct evcol {
+	const char *name;          /* flattened column name */
+	enum evcol_kind kind;
+	uint32_t bit_offset;       /* from the start of the record */
+	uint32_t bit_size;         /* bitfields; else byte_size * 8 */
+	uint32_t byte_size;
+	uint32_t type_id;          /* resolved (no typedef/const/volatile) */
+};
+
+/* A decoded value.  text/blob point into a buffer owned by the evtype's
+ * scratch space and stay valid until the next evtype__decode call. */
+struct evval {
+	enum evcol_kind kind;
+	int is_null;
+	int64_t i;                 /* INT, BOOL; UINT as its 64 bits */
+	uint64_t u;                /* UINT */
+	double f;
+	const char *text;          /* ENUM, TEXT, JSON, IPADDR */
+	size_t text_len;
+	const uint8_t *blob;       /* BYTES */
+	size_t blob_len;
+};
+
+struct evtype;
+
+/* Builds the column list of type_id (a struct, union, or any type: a
+ * non-struct becomes one column named "value").  NULL with err on failure. */
+struct evtype *evtype__new(const struct btfv *btf, uint32_t type_id, char *err, size_t errlen);
+/* A type for streams without BTF: one BYTES column "data". */
+struct evtype *evtype__new_bytes(void);
+void evtype__free(struct evtype *t);                 /* NULL is fine */
+uint32_t evtype__size(const struct evtype *t);       /* BTF size, 0 for bytes */
+const char *evtype__name(const struct evtype *t);
+size_t evtype__ncols(const struct evtype *t);
+const struct evcol *evtype__col(const struct evtype *t, size_t i);
+
+/* 0 if rec (len bytes) can be decoded: len >= the type's size (perf pads
+ * samples: the extra bytes are ignored).  -EBADMSG if shorter: the record is
+ * damaged and must be reported, never decoded. */
+int evtype__check(const struct evtype *t, uint32_t len);
+/* Decodes column i of a record that passed evtype__check. */
+int evtype__decode(struct evtype *t, size_t i, const void *rec, uint32_t len, struct evval *out);
+
+#endif
