@@ -13,6 +13,14 @@
 
 #define CAP_CPU_UNKNOWN UINT32_MAX /* ringbuf records carry no CPU */
 
+/* Format constants (schema/FORMAT.md). */
+#define CAP_FORMAT_VERSION 1             /* meta.format_version, segment and block headers */
+#define CAP_BLOCK_ENCODING 1             /* block body layout: stream-grouped columns */
+#define CAP_BLOCK_MAX_RAW (64u << 20)    /* largest decoded block body accepted by default */
+#define CAP_BLOCKBUF_MAX_BYTES (32u << 20) /* largest blockbuf capacity: its body stays under CAP_BLOCK_MAX_RAW */
+#define CAP_BLOCK_MAX_STREAMS 1024       /* distinct streams in one block */
+#define CAP_SEG_HDR_BYTES 16             /* segment file header */
+
 /* One record as the reader hands it out; data points into the decoded block. */
 struct cap_rec {
 	uint32_t stream;   /* streams.id in the index */
@@ -71,7 +79,7 @@ struct block_decoder;
 struct block_decoder *block_decoder__new(size_t max_raw_bytes);
 void block_decoder__free(struct block_decoder *d);
 /* Decodes one encoded block (header + frame) of exactly len bytes.  On success
- * *recs/*nrecs stay valid until the next call.  -EBADMSG for a bad magic,
+ * *recs and *nrecs stay valid until the next call.  -EBADMSG for a bad magic,
  * header CRC, zstd error or checksum mismatch, a layout that does not add up;
  * err (may be NULL) gets a one-line reason. */
 int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
@@ -81,7 +89,19 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 /* Size of the fixed block header, and a parse of it without decompressing:
  * lets a scanner walk a segment (recovery) and the reader check the index. */
 #define CAP_BLOCK_HDR_BYTES 48
+/* 0 when buf holds a valid block header (magic, version, CRC); fills
+ * *enc_bytes (header + frame) and meta (either may be NULL).  -EBADMSG. */
 int block__parse_header(const void *buf, size_t len, uint32_t *enc_bytes,
 			struct cap_block_meta *meta);
+
+/* Largest enc_bytes a block with at most max_raw_bytes of body can have. */
+size_t block__max_enc_bytes(size_t max_raw_bytes);
+
+/* --- segment file header (CAP_SEG_HDR_BYTES at offset 0 of every segment) --- */
+
+void cap_segment__fill_header(uint8_t out[CAP_SEG_HDR_BYTES]);
+/* 0, or -EBADMSG (bad magic, short) / -EPROTONOSUPPORT (unknown version),
+ * with a reason in err. */
+int cap_segment__parse_header(const void *buf, size_t len, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,766 @@
+/* block.c - blockbuf (drain side), block_encoder (writer side) and
+ * block_decoder (reader side, untrusted input).  Layout: schema/FORMAT.md,
+ * "Block".
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "block.h"
+#include "cap_internal.h"
+
+static const uint8_t block_magic[4] = { 'B', 'R', 'B', 'K' };
+static const uint8_t seg_magic[8] = { 'B', 'P', 'F', 'R', 'E', 'C', 'S', 'G' };
+
+#define GRP_CPU_RUN   0x01u   /* one cpu value for the whole group */
+#define GRP_FIXED_LEN 0x02u   /* one length; payload transposed */
+#define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN)
+
+/* Worst-case body bytes: per record ts (10) + cpu (5) + len (5); per group
+ * stream (5) + count (5) + flags (1) + cpu run (5) + fixed len (5). */
+#define REC_BODY_MAX 20u
+#define GRP_BODY_MAX 21u
+
+/* ------------------------------------------------------------------ */
+/* blockbuf                                                            */
+
+/* One appended record.  Entries live at the top of the arena, growing
+ * down; payload bytes at the bottom, growing up: one allocation, and the
+ * capacity bounds both. */
+struct bb_ent {
+	uint64_t ts_ns;
+	uint32_t cpu;
+	uint32_t len;
+	uint32_t off;          /* payload offset in the arena */
+	uint32_t slot;         /* index into blockbuf.slots */
+};
+_Static_assert(sizeof(struct bb_ent) == 24, "bb_ent layout");
+
+struct bb_slot {
+	uint32_t stream;
+	uint32_t count;
+	uint64_t min_ts, max_ts;
+};
+
+#define BB_HASH_SIZE (2 * CAP_BLOCK_MAX_STREAMS)   /* power of 2, load <= 1/2 */
+
+struct blockbuf {
+	uint8_t *arena;
+	size_t cap;            /* arena bytes, multiple of 8 */
+	size_t used;           /* payload bytes */
+	uint32_t n;            /* records */
+	uint32_t nslots;
+	uint32_t last_stream;  /* one-entry cache for the common run of one stream */
+	uint32_t last_slot;    /* UINT32_MAX: cache empty */
+	uint64_t min_ts, max_ts;
+	struct bb_slot slots[CAP_BLOCK_MAX_STREAMS];
+	uint16_t hash[BB_HASH_SIZE];   /* slot + 1, 0: empty */
+};
+
+static inline struct bb_ent *bb_ent(const struct blockbuf *b, uint32_t i)
+{
+	return (struct bb_ent *)(b->arena + b->cap) - 1 - i;
+}
+
+static inline uint32_t bb_hash(uint32_t stream)
+{
+	return (stream * 0x9E3779B1u) >> (32 - 11);
+}
+_Static_assert(BB_HASH_SIZE == 1u << 11, "bb_hash bits");
+
+struct blockbuf *blockbuf__new(size_t cap_bytes)
+{
+	struct blockbuf *b;
+
+	cap_bytes &= ~(size_t)7;
+	if (cap_bytes < sizeof(struct bb_ent) || cap_bytes > CAP_BLOCKBUF_MAX_BYTES) {
+		errno = EINVAL;
+		return NULL;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->arena = malloc(cap_bytes);
+	if (!b->arena) {
+		free(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->cap = cap_bytes;
+	blockbuf__reset(b);
+	return b;
+}
+
+void blockbuf__free(struct blockbuf *b)
+{
+	if (!b)
+		return;
+	free(b->arena);
+	free(b);
+}
+
+void blockbuf__reset(struct blockbuf *b)
+{
+	b->used = 0;
+	b->n = 0;
+	b->nslots = 0;
+	b->last_slot = UINT32_MAX;
+	b->min_ts = UINT64_MAX;
+	b->max_ts = 0;
+	memset(b->hash, 0, sizeof(b->hash));
+}
+
+/* Slot of stream, adding it; UINT32_MAX when the block has no room for
+ * another stream. */
+static uint32_t bb_slot_of(struct blockbuf *b, uint32_t stream)
+{
+	uint32_t h = bb_hash(stream);
+
+	for (;;) {
+		uint16_t v = b->hash[h];
+		if (!v)
+			break;
+		if (b->slots[v - 1].stream == stream)
+			return v - 1;
+		h = (h + 1) & (BB_HASH_SIZE - 1);
+	}
+	if (b->nslots == CAP_BLOCK_MAX_STREAMS)
+		return UINT32_MAX;
+	uint32_t s = b->nslots++;
+	b->slots[s] = (struct bb_slot){ .stream = stream, .min_ts = UINT64_MAX };
+	b->hash[h] = (uint16_t)(s + 1);
+	return s;
+}
+
+int blockbuf__add(struct blockbuf *b, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
+		  const void *data, uint32_t len)
+{
+	size_t need = b->used + len + ((size_t)b->n + 1) * sizeof(struct bb_ent);
+	uint32_t slot;
+
+	if (need > b->cap)
+		return (size_t)len + sizeof(struct bb_ent) > b->cap ? -E2BIG : -ENOSPC;
+	if (b->last_slot != UINT32_MAX && b->last_stream == stream) {
+		slot = b->last_slot;
+	} else {
+		slot = bb_slot_of(b, stream);
+		if (slot == UINT32_MAX)
+			return -ENOSPC;  /* too many streams: cannot happen on an empty block */
+		b->last_stream = stream;
+		b->last_slot = slot;
+	}
+
+	struct bb_ent *e = bb_ent(b, b->n++);
+	e->ts_ns = ts_ns;
+	e->cpu = cpu;
+	e->len = len;
+	e->off = (uint32_t)b->used;
+	e->slot = slot;
+	if (len)
+		memcpy(b->arena + b->used, data, len);
+	b->used += len;
+
+	struct bb_slot *s = &b->slots[slot];
+	s->count++;
+	if (ts_ns < s->min_ts)
+		s->min_ts = ts_ns;
+	if (ts_ns > s->max_ts)
+		s->max_ts = ts_ns;
+	if (ts_ns < b->min_ts)
+		b->min_ts = ts_ns;
+	if (ts_ns > b->max_ts)
+		b->max_ts = ts_ns;
+	return 0;
+}
+
+uint32_t blockbuf__count(const struct blockbuf *b)
+{
+	return b->n;
+}
+
+size_t blockbuf__bytes(const struct blockbuf *b)
+{
+	return b->used + (size_t)b->n * sizeof(struct bb_ent);
+}
+
+void blockbuf__for_each_stream(const struct blockbuf *b,
+			       void (*fn)(uint32_t stream, uint32_t count, uint64_t min_ts,
+					  uint64_t max_ts, void *ctx),
+			       void *ctx)
+{
+	for (uint32_t i = 0; i < b->nslots; i++)
+		fn(b->slots[i].stream, b->slots[i].count, b->slots[i].min_ts,
+		   b->slots[i].max_ts, ctx);
+}
+
+/* ------------------------------------------------------------------ */
+/* block header                                                        */
+
+size_t block__max_enc_bytes(size_t max_raw_bytes)
+{
+	return CAP_BLOCK_HDR_BYTES + ZSTD_compressBound(max_raw_bytes);
+}
+
+/* zstd ignores some frame header bits (the "unused" FHD bit, a larger window
+ * descriptor still decodes), so the block header carries a CRC32 of the
+ * frame's first bytes: the whole frame header (at most 18 bytes) and the
+ * start of its first block. */
+#define FRAME_HEAD_CRC_BYTES 18
+
+static uint32_t frame_head_crc(const uint8_t *f, size_t flen)
+{
+	return (uint32_t)crc32(0, f, flen < FRAME_HEAD_CRC_BYTES ? (uInt)flen : FRAME_HEAD_CRC_BYTES);
+}
+
+/* The frame follows the header in h. */
+static void block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstreams)
+{
+	memcpy(h, block_magic, 4);
+	cap_put_le16(h + 4, CAP_FORMAT_VERSION);
+	cap_put_le16(h + 6, CAP_BLOCK_ENCODING);
+	cap_put_le32(h + 8, m->enc_bytes);
+	cap_put_le32(h + 12, m->raw_bytes);
+	cap_put_le32(h + 16, m->nrecords);
+	cap_put_le32(h + 20, nstreams);
+	cap_put_le64(h + 24, m->min_ts_ns);
+	cap_put_le64(h + 32, m->max_ts_ns);
+	cap_put_le32(h + 40, frame_head_crc(h + CAP_BLOCK_HDR_BYTES, m->enc_bytes - CAP_BLOCK_HDR_BYTES));
+	cap_put_le32(h + 44, (uint32_t)crc32(0, h, 44));
+}
+
+/* Also returns the stream count through *nstreams (may be NULL). */
+static int block_parse_header(const uint8_t *h, size_t len, struct cap_block_meta *m,
+			      uint32_t *nstreams, char *err, size_t errlen)
+{
+	if (len < CAP_BLOCK_HDR_BYTES) {
+		cap_seterr(err, errlen, "truncated block header (%zu of %d bytes)", len,
+			   CAP_BLOCK_HDR_BYTES);
+		return -EBADMSG;
+	}
+	if (memcmp(h, block_magic, 4)) {
+		cap_seterr(err, errlen, "bad block magic %02x%02x%02x%02x", h[0], h[1], h[2], h[3]);
+		return -EBADMSG;
+	}
+	uint32_t crc = (uint32_t)crc32(0, h, 44);
+	if (cap_get_le32(h + 44) != crc) {
+		cap_seterr(err, errlen, "block header CRC mismatch (stored %08x, computed %08x)",
+			   cap_get_le32(h + 44), crc);
+		return -EBADMSG;
+	}
+	if (cap_get_le16(h + 4) != CAP_FORMAT_VERSION || cap_get_le16(h + 6) != CAP_BLOCK_ENCODING) {
+		cap_seterr(err, errlen, "unsupported block version %u encoding %u (this build reads %d/%d)",
+			   cap_get_le16(h + 4), cap_get_le16(h + 6), CAP_FORMAT_VERSION,
+			   CAP_BLOCK_ENCODING);
+		return -EBADMSG;
+	}
+	struct cap_block_meta mm = {
+		.enc_bytes = cap_get_le32(h + 8),
+		.raw_bytes = cap_get_le32(h + 12),
+		.nrecords = cap_get_le32(h + 16),
+		.min_ts_ns = cap_get_le64(h + 24),
+		.max_ts_ns = cap_get_le64(h + 32),
+	};
+	uint32_t ns = cap_get_le32(h + 20);
+	if (mm.enc_bytes < CAP_BLOCK_HDR_BYTES) {
+		cap_seterr(err, errlen, "block size %u smaller than its header", mm.enc_bytes);
+		return -EBADMSG;
+	}
+	if (mm.nrecords > mm.raw_bytes || ns > mm.nrecords || (mm.nrecords && !ns) ||
+	    (mm.nrecords && mm.min_ts_ns > mm.max_ts_ns)) {
+		cap_seterr(err, errlen, "inconsistent block header (%u records, %u streams, %u raw bytes)",
+			   mm.nrecords, ns, mm.raw_bytes);
+		return -EBADMSG;
+	}
+	if (m)
+		*m = mm;
+	if (nstreams)
+		*nstreams = ns;
+	return 0;
+}
+
+int cap_block_parse_header(const void *buf, size_t len, struct cap_block_meta *meta,
+			   char *err, size_t errlen)
+{
+	return block_parse_header(buf, len, meta, NULL, err, errlen);
+}
+
+int block__parse_header(const void *buf, size_t len, uint32_t *enc_bytes,
+			struct cap_block_meta *meta)
+{
+	struct cap_block_meta m;
+	int rc = block_parse_header(buf, len, &m, NULL, NULL, 0);
+
+	if (rc)
+		return rc;
+	if (enc_bytes)
+		*enc_bytes = m.enc_bytes;
+	if (meta)
+		*meta = m;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* segment header                                                      */
+
+void cap_segment__fill_header(uint8_t out[CAP_SEG_HDR_BYTES])
+{
+	memcpy(out, seg_magic, 8);
+	cap_put_le32(out + 8, CAP_FORMAT_VERSION);
+	cap_put_le32(out + 12, CAP_SEG_HDR_BYTES);
+}
+
+int cap_segment__parse_header(const void *buf, size_t len, char *err, size_t errlen)
+{
+	const uint8_t *p = buf;
+
+	if (len < CAP_SEG_HDR_BYTES) {
+		cap_seterr(err, errlen, "truncated segment header (%zu of %d bytes)", len,
+			   CAP_SEG_HDR_BYTES);
+		return -EBADMSG;
+	}
+	if (memcmp(p, seg_magic, 8)) {
+		cap_seterr(err, errlen, "not a bpfrec segment (bad magic)");
+		return -EBADMSG;
+	}
+	if (cap_get_le32(p + 8) != CAP_FORMAT_VERSION) {
+		cap_seterr(err, errlen, "segment format version %u not supported (this build reads %d)",
+			   cap_get_le32(p + 8), CAP_FORMAT_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	if (cap_get_le32(p + 12) != CAP_SEG_HDR_BYTES) {
+		cap_seterr(err, errlen, "segment header size %u, expected %d",
+			   cap_get_le32(p + 12), CAP_SEG_HDR_BYTES);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* encoder                                                             */
+
+struct block_encoder {
+	ZSTD_CCtx *cctx;
+	uint8_t *raw;          /* body being built */
+	size_t raw_cap;
+	uint8_t *out;          /* header + frame */
+	size_t out_cap;
+	uint32_t *order;       /* entry indexes grouped by stream */
+	size_t order_cap;
+	uint32_t sorted[CAP_BLOCK_MAX_STREAMS];   /* slots by ascending stream id */
+	uint32_t pos[CAP_BLOCK_MAX_STREAMS];      /* per slot: next index in order */
+};
+
+struct block_encoder *block_encoder__new(int level)
+{
+	struct block_encoder *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->cctx = ZSTD_createCCtx();
+	if (!e->cctx)
+		goto fail;
+	if (level == 0)
+		level = 1;
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_contentSizeFlag, 1))) {
+		ZSTD_freeCCtx(e->cctx);
+		free(e);
+		errno = EINVAL;
+		return NULL;
+	}
+	return e;
+fail:
+	free(e);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void block_encoder__free(struct block_encoder *e)
+{
+	if (!e)
+		return;
+	ZSTD_freeCCtx(e->cctx);
+	free(e->raw);
+	free(e->out);
+	free(e->order);
+	free(e);
+}
+
+static int grow(void **buf, size_t *cap, size_t need)
+{
+	if (*cap >= need)
+		return 0;
+	size_t n = *cap ? *cap : 4096;
+	while (n < need)
+		n *= 2;
+	void *p = realloc(*buf, n);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+static int cmp_slot_stream(const void *a, const void *b, void *ctx)
+{
+	const struct blockbuf *bb = ctx;
+	uint32_t x = bb->slots[*(const uint32_t *)a].stream;
+	uint32_t y = bb->slots[*(const uint32_t *)b].stream;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts slot indexes by stream id: insertion sort for the usual handful of
+ * streams, qsort_r beyond that. */
+static void sort_slots(const struct blockbuf *b, uint32_t *s, uint32_t n)
+{
+	if (n > 32) {
+		qsort_r(s, n, sizeof(*s), cmp_slot_stream, (void *)b);
+		return;
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t v = s[i], j = i;
+		while (j && b->slots[s[j - 1]].stream > b->slots[v].stream) {
+			s[j] = s[j - 1];
+			j--;
+		}
+		s[j] = v;
+	}
+}
+
+#define TILE 64   /* records per transposition tile: keeps source lines in cache */
+
+int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
+			  const uint8_t **out, size_t *out_len, struct cap_block_meta *meta)
+{
+	uint32_t n = b->n, k = b->nslots;
+	size_t bound = b->used + (size_t)n * REC_BODY_MAX + (size_t)k * GRP_BODY_MAX + 10;
+
+	if (bound > CAP_BLOCK_MAX_RAW)
+		return -E2BIG;   /* cannot happen with cap <= CAP_BLOCKBUF_MAX_BYTES */
+	if (grow((void **)&e->raw, &e->raw_cap, bound) ||
+	    grow((void **)&e->order, &e->order_cap, ((size_t)n + 1) * sizeof(uint32_t)))
+		return -ENOMEM;
+
+	/* Group entry indexes by stream, stable: a counting sort over slots. */
+	for (uint32_t i = 0; i < k; i++)
+		e->sorted[i] = i;
+	sort_slots(b, e->sorted, k);
+	uint32_t at = 0;
+	for (uint32_t i = 0; i < k; i++) {
+		e->pos[e->sorted[i]] = at;
+		at += b->slots[e->sorted[i]].count;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		e->order[e->pos[bb_ent(b, i)->slot]++] = i;
+
+	uint64_t base_ts = n ? b->min_ts : 0;
+	uint8_t *p = e->raw;
+	const uint32_t *ord = e->order;
+
+	p = cap_put_varint(p, k);
+	for (uint32_t g = 0; g < k; g++) {
+		const struct bb_slot *s = &b->slots[e->sorted[g]];
+		uint32_t c = s->count;
+		const struct bb_ent *e0 = bb_ent(b, ord[0]);
+		bool cpu_run = true, fixed = true;
+
+		for (uint32_t i = 1; i < c && (cpu_run || fixed); i++) {
+			const struct bb_ent *ei = bb_ent(b, ord[i]);
+			cpu_run &= ei->cpu == e0->cpu;
+			fixed &= ei->len == e0->len;
+		}
+		p = cap_put_varint(p, s->stream);
+		p = cap_put_varint(p, c);
+		*p++ = (cpu_run ? GRP_CPU_RUN : 0) | (fixed ? GRP_FIXED_LEN : 0);
+
+		uint64_t prev = base_ts;
+		for (uint32_t i = 0; i < c; i++) {
+			uint64_t ts = bb_ent(b, ord[i])->ts_ns;
+			p = cap_put_varint(p, cap_zigzag((int64_t)(ts - prev)));
+			prev = ts;
+		}
+		if (cpu_run) {
+			p = cap_put_varint(p, (uint32_t)(e0->cpu + 1));
+		} else {
+			for (uint32_t i = 0; i < c; i++)
+				p = cap_put_varint(p, (uint32_t)(bb_ent(b, ord[i])->cpu + 1));
+		}
+		if (fixed) {
+			uint32_t L = e0->len;
+			p = cap_put_varint(p, L);
+			/* Transposed: byte j of record i at p[j * c + i]. */
+			const uint8_t *src[TILE];
+			for (uint32_t i0 = 0; i0 < c && L; i0 += TILE) {
+				uint32_t t = c - i0 < TILE ? c - i0 : TILE;
+				for (uint32_t i = 0; i < t; i++)
+					src[i] = b->arena + bb_ent(b, ord[i0 + i])->off;
+				for (uint32_t j = 0; j < L; j++) {
+					uint8_t *dst = p + (size_t)j * c + i0;
+					for (uint32_t i = 0; i < t; i++)
+						dst[i] = src[i][j];
+				}
+			}
+			p += (size_t)L * c;
+		} else {
+			for (uint32_t i = 0; i < c; i++)
+				p = cap_put_varint(p, bb_ent(b, ord[i])->len);
+			for (uint32_t i = 0; i < c; i++) {
+				const struct bb_ent *ei = bb_ent(b, ord[i]);
+				memcpy(p, b->arena + ei->off, ei->len);
+				p += ei->len;
+			}
+		}
+		ord += c;
+	}
+
+	size_t raw_len = (size_t)(p - e->raw);
+	size_t obound = CAP_BLOCK_HDR_BYTES + ZSTD_compressBound(raw_len);
+	if (grow((void **)&e->out, &e->out_cap, obound))
+		return -ENOMEM;
+	size_t z = ZSTD_compress2(e->cctx, e->out + CAP_BLOCK_HDR_BYTES,
+				  e->out_cap - CAP_BLOCK_HDR_BYTES, e->raw, raw_len);
+	if (ZSTD_isError(z)) {
+		cap_warn("block encoder: zstd: %s", ZSTD_getErrorName(z));
+		return -EIO;
+	}
+
+	struct cap_block_meta m = {
+		.nrecords = n,
+		.raw_bytes = (uint32_t)raw_len,
+		.enc_bytes = (uint32_t)(CAP_BLOCK_HDR_BYTES + z),
+		.min_ts_ns = base_ts,
+		.max_ts_ns = n ? b->max_ts : 0,
+	};
+	block_fill_header(e->out, &m, k);
+	*out = e->out;
+	*out_len = m.enc_bytes;
+	if (meta)
+		*meta = m;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* decoder                                                             */
+
+struct block_decoder {
+	ZSTD_DCtx *dctx;
+	size_t max_raw;
+	uint8_t *raw;          /* decompressed body */
+	size_t raw_cap;
+	uint8_t *pay;          /* un-transposed fixed-length payloads */
+	size_t pay_cap;
+	struct cap_rec *recs;
+	size_t recs_cap;       /* bytes */
+};
+
+struct block_decoder *block_decoder__new(size_t max_raw_bytes)
+{
+	struct block_decoder *d;
+
+	if (!max_raw_bytes || max_raw_bytes > UINT32_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->dctx = ZSTD_createDCtx();
+	if (!d->dctx) {
+		free(d);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* The frame is decoded in one shot into a buffer of the declared size,
+	 * so no window buffer is allocated; still refuse windows larger than
+	 * a block could need. */
+	int wlog = 10;
+	while (wlog < 31 && ((size_t)1 << wlog) < max_raw_bytes)
+		wlog++;
+	ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_windowLogMax, wlog);
+	d->max_raw = max_raw_bytes;
+	return d;
+}
+
+void block_decoder__free(struct block_decoder *d)
+{
+	if (!d)
+		return;
+	ZSTD_freeDCtx(d->dctx);
+	free(d->raw);
+	free(d->pay);
+	free(d->recs);
+	free(d);
+}
+
+#define BAD(...) do { cap_seterr(err, errlen, __VA_ARGS__); return -EBADMSG; } while (0)
+
+static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
+		       uint32_t nstreams_hdr, char *err, size_t errlen)
+{
+	const uint8_t *p = d->raw, *end = d->raw + m->raw_bytes;
+	struct cap_rec *recs = d->recs;
+	uint64_t nstreams, v;
+	uint32_t total = 0;
+	size_t pay_off = 0;
+	int64_t prev_stream = -1;
+
+	if (cap_get_varint(&p, end, &nstreams))
+		BAD("body: stream count varint overrun");
+	if (nstreams != nstreams_hdr)
+		BAD("body: %" PRIu64 " streams, header says %u", nstreams, nstreams_hdr);
+
+	for (uint64_t g = 0; g < nstreams; g++) {
+		uint64_t stream, count;
+
+		if (cap_get_varint(&p, end, &stream) || stream > UINT32_MAX)
+			BAD("stream group %" PRIu64 ": bad stream id", g);
+		if ((int64_t)stream <= prev_stream)
+			BAD("stream group %" PRIu64 ": stream %" PRIu64 " out of order", g, stream);
+		prev_stream = (int64_t)stream;
+		if (cap_get_varint(&p, end, &count) || count == 0 || count > m->nrecords - total)
+			BAD("stream %" PRIu64 ": bad record count", stream);
+		if (p >= end)
+			BAD("stream %" PRIu64 ": truncated group flags", stream);
+		uint8_t flags = *p++;
+		if (flags & ~GRP_FLAGS)
+			BAD("stream %" PRIu64 ": unknown group flags 0x%02x", stream, flags);
+
+		uint32_t c = (uint32_t)count;
+		struct cap_rec *r = recs + total;
+		uint64_t prev = m->min_ts_ns;
+		for (uint32_t i = 0; i < c; i++) {
+			if (cap_get_varint(&p, end, &v))
+				BAD("stream %" PRIu64 ": timestamp varint overrun", stream);
+			uint64_t ts = prev + (uint64_t)cap_unzigzag(v);
+			if (ts < m->min_ts_ns || ts > m->max_ts_ns)
+				BAD("stream %" PRIu64 ": timestamp %" PRIu64 " outside the block's [%" PRIu64
+				    ", %" PRIu64 "]", stream, ts, m->min_ts_ns, m->max_ts_ns);
+			r[i].stream = (uint32_t)stream;
+			r[i].ts_ns = ts;
+			prev = ts;
+		}
+		if (flags & GRP_CPU_RUN) {
+			if (cap_get_varint(&p, end, &v) || v > UINT32_MAX)
+				BAD("stream %" PRIu64 ": bad cpu", stream);
+			for (uint32_t i = 0; i < c; i++)
+				r[i].cpu = (uint32_t)v - 1;
+		} else {
+			for (uint32_t i = 0; i < c; i++) {
+				if (cap_get_varint(&p, end, &v) || v > UINT32_MAX)
+					BAD("stream %" PRIu64 ": bad cpu", stream);
+				r[i].cpu = (uint32_t)v - 1;
+			}
+		}
+		if (flags & GRP_FIXED_LEN) {
+			uint64_t L;
+			if (cap_get_varint(&p, end, &L) || L > UINT32_MAX)
+				BAD("stream %" PRIu64 ": bad record length", stream);
+			uint64_t bytes = L * c;   /* both < 2^32: no overflow */
+			if (bytes > (uint64_t)(end - p))
+				BAD("stream %" PRIu64 ": %u records of %" PRIu64 " bytes overrun the block",
+				    stream, c, L);
+			uint8_t *dst = d->pay + pay_off;   /* pay_cap >= raw_bytes >= pay_off + bytes */
+			for (uint32_t i0 = 0; i0 < c && L; i0 += TILE) {
+				uint32_t t = c - i0 < TILE ? c - i0 : TILE;
+				for (uint64_t j = 0; j < L; j++) {
+					const uint8_t *src = p + j * c + i0;
+					for (uint32_t i = 0; i < t; i++)
+						dst[(i0 + i) * L + j] = src[i];
+				}
+			}
+			for (uint32_t i = 0; i < c; i++) {
+				r[i].len = (uint32_t)L;
+				r[i].data = dst + (size_t)i * L;
+			}
+			pay_off += bytes;
+			p += bytes;
+		} else {
+			uint64_t sum = 0;
+			for (uint32_t i = 0; i < c; i++) {
+				if (cap_get_varint(&p, end, &v) || v > UINT32_MAX)
+					BAD("stream %" PRIu64 ": bad record length", stream);
+				r[i].len = (uint32_t)v;
+				sum += v;   /* < 2^32 * 2^32: no overflow */
+			}
+			if (sum > (uint64_t)(end - p))
+				BAD("stream %" PRIu64 ": record lengths (%" PRIu64
+				    " bytes) overrun the block", stream, sum);
+			for (uint32_t i = 0; i < c; i++) {
+				r[i].data = p;
+				p += r[i].len;
+			}
+		}
+		total += c;
+	}
+	if (total != m->nrecords)
+		BAD("body holds %u records, header says %u", total, m->nrecords);
+	if (p != end)
+		BAD("%zu trailing bytes after the last stream group", (size_t)(end - p));
+	return 0;
+}
+
+int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
+			  const struct cap_rec **recs, uint32_t *nrecs,
+			  char *err, size_t errlen)
+{
+	const uint8_t *h = buf;
+	struct cap_block_meta m;
+	uint32_t nstreams;
+	int rc;
+
+	rc = block_parse_header(h, len, &m, &nstreams, err, errlen);
+	if (rc)
+		return rc;
+	if (m.enc_bytes != len)
+		BAD("block size %u in header, %zu bytes given", m.enc_bytes, len);
+	if (m.raw_bytes > d->max_raw)
+		BAD("decoded size %u exceeds the cap of %zu bytes", m.raw_bytes, d->max_raw);
+
+	const uint8_t *f = h + CAP_BLOCK_HDR_BYTES;
+	size_t flen = len - CAP_BLOCK_HDR_BYTES;
+	if (frame_head_crc(f, flen) != cap_get_le32(h + 40))
+		BAD("zstd frame header damaged (CRC mismatch)");
+	/* One zstd frame, with a content checksum and the exact content size. */
+	if (flen < 6 || cap_get_le32(f) != ZSTD_MAGICNUMBER)
+		BAD("not a zstd frame");
+	if (!(f[4] & 0x04))
+		BAD("zstd frame has no content checksum");
+	unsigned long long csize = ZSTD_getFrameContentSize(f, flen);
+	if (csize == ZSTD_CONTENTSIZE_ERROR || csize == ZSTD_CONTENTSIZE_UNKNOWN)
+		BAD("zstd frame header is damaged or has no content size");
+	if (csize != m.raw_bytes)
+		BAD("zstd frame content size %llu, header says %u", csize, m.raw_bytes);
+	size_t fsize = ZSTD_findFrameCompressedSize(f, flen);
+	if (ZSTD_isError(fsize))
+		BAD("zstd: %s", ZSTD_getErrorName(fsize));
+	if (fsize != flen)
+		BAD("zstd frame is %zu bytes, block holds %zu", fsize, flen);
+
+	if (grow((void **)&d->raw, &d->raw_cap, (size_t)m.raw_bytes + 1) ||
+	    grow((void **)&d->pay, &d->pay_cap, (size_t)m.raw_bytes + 1) ||
+	    grow((void **)&d->recs, &d->recs_cap, ((size_t)m.nrecords + 1) * sizeof(struct cap_rec))) {
+		cap_seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	size_t z = ZSTD_decompressDCtx(d->dctx, d->raw, m.raw_bytes, f, flen);
+	if (ZSTD_isError(z)) {
+		ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_only);
+		BAD("zstd: %s", ZSTD_getErrorName(z));
+	}
+	if (z != m.raw_bytes)
+		BAD("zstd frame decoded to %zu bytes, header says %u", z, m.raw_bytes);
+
+	rc = decode_body(d, &m, nstreams, err, errlen);
+	if (rc)
+		return rc;
+	*recs = d->recs;
+	*nrecs = m.nrecords;
+	return 0;
+}

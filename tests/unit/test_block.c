@@ -1,0 +1,438 @@
+/* test_block - blockbuf / block_encoder / block_decoder: exact round trips,
+ * damaged and hostile input. */
+#include <errno.h>
+#include <stdint.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "block.h"
+#include "testutil.h"
+
+/* The expected side of one record; payload bytes regenerate from seed. */
+struct exp_rec {
+	uint64_t ts, seed;
+	uint32_t stream, cpu, len;
+};
+
+static uint8_t gen_byte(const struct exp_rec *r, uint32_t j)
+{
+	/* Fixed-layout streams look like event structs: a few varying bytes,
+	 * the rest constant.  Others are noisy. */
+	if (r->stream == 2 || r->stream == 7)
+		return j < 8 ? (uint8_t)(r->seed >> (8 * j)) : (uint8_t)(j * 7);
+	uint64_t x = r->seed ^ (j * 0x9E3779B97F4A7C15ull);
+	x ^= x >> 29;
+	x *= 0xBF58476D1CE4E5B9ull;
+	return (uint8_t)(x >> 32);
+}
+
+static void fill(const struct exp_rec *r, uint8_t *buf)
+{
+	for (uint32_t j = 0; j < r->len; j++)
+		buf[j] = gen_byte(r, j);
+}
+
+static const uint32_t streams[] = { 1, 2, 5, 7, 100000 };
+
+static void gen(struct exp_rec *r, uint64_t *rng, uint64_t *clock)
+{
+	uint64_t x = test_rand(rng);
+
+	r->stream = streams[x % 5];
+	*clock += (x >> 8) % 5000;
+	/* Mostly increasing, sometimes a little back in time (per-cpu skew). */
+	r->ts = *clock - ((x >> 24) % 8 == 0 ? (x >> 32) % 3000 : 0);
+	r->seed = test_rand(rng);
+	switch (r->stream) {
+	case 2: r->len = 24; r->cpu = (x >> 40) % 4; break;
+	case 7: r->len = 296; r->cpu = CAP_CPU_UNKNOWN; break;       /* ringbuf: one cpu value */
+	case 5: r->len = (x >> 40) % 301; r->cpu = 3; break;
+	default: r->len = (x >> 40) % 301; r->cpu = (x >> 50) % 64; break;
+	}
+}
+
+/* Checks decoded records against exp[0..n): grouped by ascending stream,
+ * insertion order within a stream. */
+static void check_block(const struct exp_rec *exp, uint32_t n, const struct cap_rec *recs,
+			uint32_t nrecs)
+{
+	uint8_t buf[400];
+	uint32_t k = 0;
+
+	CHECK_EQ_INT(nrecs, n);
+	for (size_t s = 0; s < sizeof(streams) / sizeof(streams[0]); s++) {
+		for (uint32_t i = 0; i < n; i++) {
+			if (exp[i].stream != streams[s])
+				continue;
+			const struct cap_rec *r = &recs[k++];
+			CHECK_EQ_INT(r->stream, exp[i].stream);
+			CHECK_EQ_U64(r->ts_ns, exp[i].ts);
+			CHECK_EQ_INT(r->cpu, exp[i].cpu);
+			CHECK_EQ_INT(r->len, exp[i].len);
+			CHECK(r->data != NULL);
+			fill(&exp[i], buf);
+			CHECK(memcmp(r->data, buf, r->len) == 0);
+		}
+	}
+	CHECK_EQ_INT(k, n);
+}
+
+struct stream_sum { uint32_t count[5]; uint64_t nstreams; };
+
+static void sum_cb(uint32_t stream, uint32_t count, uint64_t min_ts, uint64_t max_ts, void *ctx)
+{
+	struct stream_sum *s = ctx;
+
+	CHECK(min_ts <= max_ts);
+	for (int i = 0; i < 5; i++)
+		if (streams[i] == stream)
+			s->count[i] += count;
+	s->nstreams++;
+}
+
+#define NREC 1000000
+#define NKEEP 4
+
+static uint8_t *kept[NKEEP];
+static size_t kept_len[NKEEP];
+
+static void test_round_trip(void)
+{
+	struct exp_rec *exp = calloc(NREC, sizeof(*exp));
+	struct blockbuf *b = blockbuf__new(1 << 20);
+	struct block_encoder *e = block_encoder__new(1);
+	struct block_decoder *d = block_decoder__new(CAP_BLOCK_MAX_RAW);
+	uint64_t rng = 42, clock = 1000000000ull, raw_total = 0, enc_total = 0, payload = 0;
+	uint32_t first = 0, nblocks = 0;
+	uint8_t buf[400];
+	char err[256];
+
+	CHECK(exp && b && e && d);
+	for (uint32_t i = 0; i <= NREC; i++) {
+		int rc = -ENOSPC;
+		if (i < NREC) {
+			gen(&exp[i], &rng, &clock);
+			fill(&exp[i], buf);
+			payload += exp[i].len;
+			rc = blockbuf__add(b, exp[i].stream, exp[i].cpu, exp[i].ts, buf, exp[i].len);
+			if (rc == 0)
+				continue;
+			CHECK_EQ_INT(rc, -ENOSPC);
+		}
+		/* Block full (or input done): encode, decode, compare. */
+		uint32_t n = i - first;
+		CHECK_EQ_INT(blockbuf__count(b), n);
+		struct stream_sum ss = { 0 };
+		blockbuf__for_each_stream(b, sum_cb, &ss);
+		for (int s = 0; s < 5; s++) {
+			uint32_t c = 0;
+			for (uint32_t j = first; j < i; j++)
+				c += exp[j].stream == streams[s];
+			CHECK_EQ_INT(ss.count[s], c);
+		}
+
+		const uint8_t *out;
+		size_t out_len;
+		struct cap_block_meta m, hm;
+		uint32_t enc;
+		CHECK_EQ_INT(block_encoder__encode(e, b, &out, &out_len, &m), 0);
+		CHECK_EQ_INT(m.nrecords, n);
+		CHECK_EQ_INT(m.enc_bytes, out_len);
+		CHECK_EQ_INT(block__parse_header(out, out_len, &enc, &hm), 0);
+		CHECK_EQ_INT(enc, out_len);
+		CHECK(memcmp(&hm, &m, sizeof(m)) == 0);
+		uint64_t mn = UINT64_MAX, mx = 0;
+		for (uint32_t j = first; j < i; j++) {
+			mn = exp[j].ts < mn ? exp[j].ts : mn;
+			mx = exp[j].ts > mx ? exp[j].ts : mx;
+		}
+		CHECK_EQ_U64(m.min_ts_ns, mn);
+		CHECK_EQ_U64(m.max_ts_ns, mx);
+		if (nblocks < NKEEP) {
+			kept[nblocks] = malloc(out_len);
+			memcpy(kept[nblocks], out, out_len);
+			kept_len[nblocks] = out_len;
+		}
+
+		const struct cap_rec *recs;
+		uint32_t nrecs;
+		int drc = block_decoder__decode(d, out, out_len, &recs, &nrecs, err, sizeof(err));
+		if (drc)
+			fprintf(stderr, "decode: %s\n", err);
+		CHECK_EQ_INT(drc, 0);
+		check_block(exp + first, n, recs, nrecs);
+		raw_total += m.raw_bytes;
+		enc_total += m.enc_bytes;
+		nblocks++;
+
+		blockbuf__reset(b);
+		CHECK_EQ_INT(blockbuf__count(b), 0);
+		first = i;
+		if (i < NREC) {
+			CHECK_EQ_INT(blockbuf__add(b, exp[i].stream, exp[i].cpu, exp[i].ts, buf,
+						   exp[i].len), 0);
+		}
+	}
+	printf("round trip: %d records in %u blocks, payload %" PRIu64 " B, body %" PRIu64
+	       " B, encoded %" PRIu64 " B (%.2fx of payload)\n", NREC, nblocks, payload,
+	       raw_total, enc_total, (double)payload / enc_total);
+	CHECK(nblocks > 50);
+	blockbuf__free(b);
+	block_encoder__free(e);
+	block_decoder__free(d);
+	free(exp);
+}
+
+static void test_edges(void)
+{
+	struct blockbuf *b = blockbuf__new(4096);
+	struct block_encoder *e = block_encoder__new(3);
+	struct block_decoder *d = block_decoder__new(1 << 20);
+	const uint8_t *out;
+	size_t out_len;
+	struct cap_block_meta m;
+	const struct cap_rec *recs;
+	uint32_t nrecs;
+	char err[256];
+	uint8_t big[8192] = { 0 };
+
+	CHECK(b && e && d);
+	CHECK(blockbuf__new(0) == NULL && errno == EINVAL);
+	CHECK(blockbuf__new((size_t)CAP_BLOCKBUF_MAX_BYTES + 8) == NULL);
+	CHECK_EQ_INT(blockbuf__add(b, 1, 0, 0, big, 4096), -E2BIG);
+
+	/* Empty block. */
+	CHECK_EQ_INT(block_encoder__encode(e, b, &out, &out_len, &m), 0);
+	CHECK_EQ_INT(m.nrecords, 0);
+	CHECK_EQ_INT(block_decoder__decode(d, out, out_len, &recs, &nrecs, err, sizeof(err)), 0);
+	CHECK_EQ_INT(nrecs, 0);
+
+	/* Extreme timestamps and cpus, zero-length records, one-record groups. */
+	CHECK_EQ_INT(blockbuf__add(b, 9, 0, UINT64_MAX, "x", 1), 0);
+	CHECK_EQ_INT(blockbuf__add(b, 9, CAP_CPU_UNKNOWN - 1, 0, NULL, 0), 0);
+	CHECK_EQ_INT(blockbuf__add(b, UINT32_MAX, CAP_CPU_UNKNOWN, 5, "", 0), 0);
+	CHECK_EQ_INT(blockbuf__add(b, 0, 1, 1ull << 63, "abc", 3), 0);
+	CHECK_EQ_INT(block_encoder__encode(e, b, &out, &out_len, &m), 0);
+	CHECK_EQ_U64(m.min_ts_ns, 0);
+	CHECK_EQ_U64(m.max_ts_ns, UINT64_MAX);
+	CHECK_EQ_INT(block_decoder__decode(d, out, out_len, &recs, &nrecs, err, sizeof(err)), 0);
+	CHECK_EQ_INT(nrecs, 4);
+	CHECK_EQ_INT(recs[0].stream, 0);
+	CHECK_EQ_U64(recs[0].ts_ns, 1ull << 63);
+	CHECK(recs[0].len == 3 && !memcmp(recs[0].data, "abc", 3));
+	CHECK_EQ_INT(recs[1].stream, 9);
+	CHECK_EQ_U64(recs[1].ts_ns, UINT64_MAX);
+	CHECK(recs[1].len == 1 && recs[1].data[0] == 'x');
+	CHECK_EQ_U64(recs[2].ts_ns, 0);
+	CHECK_EQ_INT(recs[2].cpu, CAP_CPU_UNKNOWN - 1);
+	CHECK_EQ_INT(recs[2].len, 0);
+	CHECK_EQ_INT(recs[3].stream, UINT32_MAX);
+	CHECK_EQ_INT(recs[3].cpu, CAP_CPU_UNKNOWN);
+	blockbuf__free(b);
+
+	/* Many streams: the sorted path, and the per-block stream limit. */
+	b = blockbuf__new(1 << 20);
+	for (uint32_t s = 0; s < CAP_BLOCK_MAX_STREAMS; s++)
+		CHECK_EQ_INT(blockbuf__add(b, (s * 7919u) % 100003u, s, s, &s, sizeof(s)), 0);
+	CHECK_EQ_INT(blockbuf__add(b, 100003u, 0, 0, "", 0), -ENOSPC);
+	CHECK_EQ_INT(blockbuf__add(b, 0, 0, 0, "", 0), 0);   /* a stream already present */
+	CHECK_EQ_INT(block_encoder__encode(e, b, &out, &out_len, &m), 0);
+	CHECK_EQ_INT(block_decoder__decode(d, out, out_len, &recs, &nrecs, err, sizeof(err)), 0);
+	CHECK_EQ_INT(nrecs, CAP_BLOCK_MAX_STREAMS + 1);
+	for (uint32_t i = 1; i < nrecs; i++)
+		CHECK(recs[i - 1].stream <= recs[i].stream);
+
+	/* The raw cap is enforced. */
+	struct block_decoder *small = block_decoder__new(64);
+	CHECK_EQ_INT(block_decoder__decode(small, out, out_len, &recs, &nrecs, err, sizeof(err)),
+		     -EBADMSG);
+	CHECK(strstr(err, "cap") != NULL);
+	block_decoder__free(small);
+
+	blockbuf__free(b);
+	block_encoder__free(e);
+	block_decoder__free(d);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = v >> (8 * i);
+}
+
+/* Recomputes the header's two CRCs (FORMAT.md): the frame-head CRC over the
+ * frame's first min(18, len) bytes at 40, the header CRC at 44. */
+static void fix_crc(uint8_t *h, size_t len)
+{
+	if (len >= 48) {
+		size_t f = len - 48 < 18 ? len - 48 : 18;
+		put32(h + 40, (uint32_t)crc32(0, h + 48, (uInt)f));
+	}
+	put32(h + 44, (uint32_t)crc32(0, h, 44));
+}
+
+static void test_damage(void)
+{
+	struct block_decoder *d = block_decoder__new(CAP_BLOCK_MAX_RAW);
+	const struct cap_rec *recs;
+	uint32_t nrecs;
+	char err[256];
+	size_t tried = 0;
+
+	for (int k = 0; k < NKEEP; k++) {
+		size_t len = kept_len[k];
+		uint8_t *blk = malloc(len);
+
+		/* Every header byte, every bit position across the frame's start,
+		 * middle and end (the checksum). */
+		for (size_t pos = 0; pos < len; pos++) {
+			if (!(pos < 160 || pos + 64 > len || pos % 4999 == 0))
+				continue;
+			memcpy(blk, kept[k], len);
+			blk[pos] ^= (uint8_t)(1u << (pos % 8));
+			err[0] = 0;
+			int rc = block_decoder__decode(d, blk, len, &recs, &nrecs, err, sizeof(err));
+			if (rc != -EBADMSG)
+				fprintf(stderr, "block %d: flip at %zu not detected (rc %d)\n", k, pos, rc);
+			CHECK_EQ_INT(rc, -EBADMSG);
+			CHECK(err[0] != 0);
+			if (pos < CAP_BLOCK_HDR_BYTES && pos < 44)
+				CHECK(strstr(err, "CRC") || strstr(err, "magic"));
+			tried++;
+		}
+		/* Truncated: as given, and with a header that claims the short size. */
+		for (size_t cut = 0; cut < len; cut += (cut < 300 ? 1 : 211)) {
+			CHECK_EQ_INT(block_decoder__decode(d, kept[k], cut, &recs, &nrecs, err,
+							   sizeof(err)), -EBADMSG);
+			if (cut >= CAP_BLOCK_HDR_BYTES) {
+				memcpy(blk, kept[k], cut);
+				put32(blk + 8, (uint32_t)cut);
+				fix_crc(blk, cut);
+				CHECK_EQ_INT(block_decoder__decode(d, blk, cut, &recs, &nrecs, err,
+								   sizeof(err)), -EBADMSG);
+			}
+		}
+		/* The decoder still works after all that. */
+		CHECK_EQ_INT(block_decoder__decode(d, kept[k], len, &recs, &nrecs, err, sizeof(err)), 0);
+		free(blk);
+	}
+	printf("damage: %zu flipped blocks all detected\n", tried);
+	block_decoder__free(d);
+}
+
+/* Hostile bodies: a valid block's body mutated, recompressed with a valid
+ * checksum and a header with a valid CRC, so the body parser itself is hit.
+ * Must never crash (ASan build checks reads); results are either a clean
+ * -EBADMSG or records whose data lies in bounds. */
+static void test_hostile(void)
+{
+	struct block_decoder *d = block_decoder__new(1 << 22);
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	uint64_t rng = 7;
+	const struct cap_rec *recs;
+	uint32_t nrecs;
+	char err[256];
+	unsigned ok = 0, bad = 0;
+
+	struct blockbuf *b = blockbuf__new(6000);
+	struct block_encoder *e = block_encoder__new(1);
+	uint64_t clock = 5000;
+	uint8_t rec[400];
+
+	ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
+	for (int k = 0; k < 8; k++) {
+		/* Small blocks of each flavour: mixed, one fixed-length stream. */
+		struct exp_rec r;
+		const uint8_t *src;
+		size_t src_len;
+		struct cap_block_meta m;
+		blockbuf__reset(b);
+		for (;;) {
+			gen(&r, &rng, &clock);
+			if (k % 2 && r.stream != 2)
+				continue;
+			fill(&r, rec);
+			if (blockbuf__add(b, r.stream, r.cpu, r.ts, rec, r.len))
+				break;
+		}
+		CHECK_EQ_INT(block_encoder__encode(e, b, &src, &src_len, &m), 0);
+		uint32_t raw = m.raw_bytes;
+		uint8_t *body = malloc(raw + 64);
+		CHECK_EQ_U64(ZSTD_decompress(body, raw, src + 48, src_len - 48), raw);
+		uint8_t *mut = malloc(raw + 64);
+		size_t cap = 48 + ZSTD_compressBound(raw + 64);
+		uint8_t *blk = malloc(cap);
+
+		for (int iter = 0; iter < 1500; iter++) {
+			uint64_t x = test_rand(&rng);
+			uint32_t mlen = raw;
+			memcpy(mut, body, raw);
+			int nmut = 1 + x % 4;
+			for (int j = 0; j < nmut; j++) {
+				uint64_t y = test_rand(&rng);
+				/* Mostly hit the front (counts, ids, varints). */
+				uint32_t pos = (y & 1) ? (y >> 8) % (raw < 64 ? raw : 64) : (y >> 8) % raw;
+				mut[pos] = (y >> 40) & 1 ? (uint8_t)(y >> 48) : mut[pos] ^ (1u << ((y >> 44) % 8));
+			}
+			if (x % 16 == 0)
+				mlen = raw - (x >> 32) % (raw < 32 ? raw : 32);   /* shorter body */
+			memcpy(blk, src, 48);
+			size_t z = ZSTD_compress2(cc, blk + 48, cap - 48, mut, mlen);
+			CHECK(!ZSTD_isError(z));
+			put32(blk + 8, (uint32_t)(48 + z));
+			put32(blk + 12, mlen);
+			if (x % 8 == 1)   /* lie about the record count */
+				put32(blk + 16, (uint32_t)((x >> 20) % (mlen + 1)));
+			fix_crc(blk, 48 + z);
+			int rc = block_decoder__decode(d, blk, 48 + z, &recs, &nrecs, err, sizeof(err));
+			if (rc == 0) {
+				ok++;
+				uint64_t sum = 0;
+				for (uint32_t i = 0; i < nrecs; i++) {
+					volatile uint8_t t = 0;
+					for (uint32_t j = 0; j < recs[i].len; j++)
+						t ^= recs[i].data[j];   /* ASan: in bounds */
+					sum += recs[i].len;
+				}
+				CHECK(sum <= mlen);
+			} else {
+				CHECK_EQ_INT(rc, -EBADMSG);
+				bad++;
+			}
+		}
+		free(body);
+		free(mut);
+		free(blk);
+	}
+	/* Pure garbage of every small size, and random garbage behind a magic. */
+	uint8_t g[512];
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t n = test_rand(&rng) % sizeof(g);
+		for (size_t i = 0; i < n; i++)
+			g[i] = (uint8_t)test_rand(&rng);
+		if (iter % 2 && n >= 48) {
+			memcpy(g, kept[0], 48);
+			put32(g + 8, (uint32_t)n);
+			fix_crc(g, n);
+		}
+		CHECK(block_decoder__decode(d, g, n, &recs, &nrecs, err, sizeof(err)) < 0);
+		CHECK(block__parse_header(g, n, NULL, NULL) <= 0);
+	}
+	blockbuf__free(b);
+	block_encoder__free(e);
+	printf("hostile: %u mutated bodies accepted, %u refused; garbage refused\n", ok, bad);
+	ZSTD_freeCCtx(cc);
+	block_decoder__free(d);
+}
+
+int main(void)
+{
+	test_edges();
+	test_round_trip();
+	test_damage();
+	test_hostile();
+	for (int k = 0; k < NKEEP; k++)
+		free(kept[k]);
+	printf("test_block: ok\n");
+	return 0;
+}
