@@ -18,12 +18,18 @@
 #include <linux/btf.h>
 
 #define BTFV_MAX_DEPTH 32
+/* Largest type size accepted (arrays multiplied out, in 64 bits). */
+#define BTFV_MAX_SIZE (1LL << 30)
 
 struct btfv;
 
 /* Copies data; NULL with a one-line reason in err on any violation. */
 struct btfv *btfv__parse(const void *data, size_t len, char *err, size_t errlen);
-void btfv__free(struct btfv *b);                          /* NULL is fine */
+/* Drops a reference; the last one frees.  NULL is fine. */
+void btfv__free(struct btfv *b);
+/* Another reference (thread-safe), dropped by btfv__free: an evtype keeps
+ * one, so its btfv may be freed before it. */
+struct btfv *btfv__get(const struct btfv *b);
 uint32_t btfv__type_count(const struct btfv *b);          /* ids 1..count-1 valid */
 const struct btf_type *btfv__type(const struct btfv *b, uint32_t id); /* NULL if bad */
 const char *btfv__name(const struct btfv *b, uint32_t name_off);      /* "" if none */
@@ -31,9 +37,15 @@ const char *btfv__name(const struct btfv *b, uint32_t name_off);      /* "" if n
 uint32_t btfv__resolve(const struct btfv *b, uint32_t id);
 /* Size in bytes of a type (arrays multiply out); -1 if it has none. */
 int64_t btfv__size(const struct btfv *b, uint32_t id);
+/* 1 if id is a type that can be used: not void, not deeper than
+ * BTFV_MAX_DEPTH (such types are kept, not fatal: size -1, resolve 0). */
+int btfv__usable(const struct btfv *b, uint32_t id);
 /* First struct/union with that name, 0 if none. */
 uint32_t btfv__find_struct(const struct btfv *b, const char *name);
 /* First VAR with that name; its type id in *type.  0 if none. */
 uint32_t btfv__find_var(const struct btfv *b, const char *name, uint32_t *type);
+/* Next BTF_KIND_DECL_TAG after id `after` (0: from the start) whose tag
+ * string is value (NULL: any); 0 if none.  Its ->type is the tagged type. */
+uint32_t btfv__next_decl_tag(const struct btfv *b, uint32_t after, const char *value);
 
 #endif

@@ -18,6 +18,17 @@
  * INTEGER with the same 64 bits (two's complement, so it reads negative);
  * u64 columns also have a `_hex`-free contract: printf('%u') is not SQL, so
  * the printers (show/CSV/JSON) print the unsigned decimal.  See README.
+ *
+ * Details (evtype.c has the full list): column names are members joined
+ * with '_', bytes outside [A-Za-z0-9_] become '_', at most 128 bytes, and a
+ * name equal case-insensitively to an earlier one gets _2, _3, ...; at most
+ * 2000 columns.  TEXT is an array of char/signed char/unsigned char (or a
+ * BTF_INT_CHAR int) seen through const/volatile but not typedefs, so __u8[]
+ * is JSON.  JSON: numbers, true/false, enum names as strings, char arrays as
+ * strings, nested arrays nest, structs as {"member":value} objects.  ENUM
+ * decodes also set i (sign-extended if the enum is signed) and u (raw).
+ * A struct with no columns gets one BYTES column "data".  Record bytes are
+ * little-endian (bpfel).
  */
 #ifndef BPFREC_REPLAY_EVTYPE_H
 #define BPFREC_REPLAY_EVTYPE_H
@@ -71,7 +82,17 @@ const struct evcol *evtype__col(const struct evtype *t, size_t i);
  * samples: the extra bytes are ignored).  -EBADMSG if shorter: the record is
  * damaged and must be reported, never decoded. */
 int evtype__check(const struct evtype *t, uint32_t len);
-/* Decodes column i of a record that passed evtype__check. */
+/* Decodes column i of a record that passed evtype__check (checked again:
+ * -EBADMSG if short, -EINVAL for a bad i, -E2BIG if a JSON value would pass
+ * 64 MiB).  Not thread-safe per evtype (scratch space); the evtype holds a
+ * reference to its btfv, so the btfv may be freed first. */
 int evtype__decode(struct evtype *t, size_t i, const void *rec, uint32_t len, struct evval *out);
+/* The printable text of column i, for show/CSV/JSON printers: INT signed
+ * decimal, UINT unsigned decimal (u64 above 2^63 too), BOOL 0/1, FLOAT the
+ * shortest text that reads back exactly (nan, inf, -inf), ENUM/TEXT/JSON/
+ * IPADDR their text, BYTES lowercase hex.  Like snprintf: writes at most
+ * buflen-1 bytes and a NUL, returns the full length (>= buflen: truncated),
+ * or -errno as evtype__decode.  Counts as a decode call (scratch reused). */
+int evtype__format(struct evtype *t, size_t i, const void *rec, uint32_t len, char *buf, size_t buflen);
 
 #endif
