@@ -1,0 +1,49 @@
+/* common.bpf.h - what every built-in probe shares: the process-tree filter
+ * and the count of events lost to a full buffer.  BPF side only. */
+#ifndef BPFREC_COMMON_BPF_H
+#define BPFREC_COMMON_BPF_H
+
+#include "bpfrec.h"
+
+/* Set by the recorder before load: keep only tgids present in bpfrec_pids
+ * (the recorded command's process tree, kept up to date by proctree.bpf.c). */
+const volatile __u32 filter_pids = 0;
+
+/* tgid -> 1.  The recorder creates it once and hands the same map to every
+ * object (bpf_map__reuse_fd), so all probes see one process tree. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} bpfrec_pids SEC(".maps");
+
+/* Events this object could not hand to user space (ringbuf reserve or perf
+ * output failed), per CPU.  The recorder reads the deltas and writes them as
+ * loss records: a loss is never silent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} bpfrec_lost SEC(".maps");
+
+static __always_inline int bpfrec_pid_wanted(__u32 tgid)
+{
+	if (!filter_pids)
+		return 1;
+	return bpf_map_lookup_elem(&bpfrec_pids, &tgid) != NULL;
+}
+
+static __always_inline void bpfrec_count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&bpfrec_lost, &zero);
+
+	if (n)
+		*n += 1;   /* per-CPU slot: no other writer */
+}
+
+char LICENSE[] SEC("license") = "GPL";
+
+#endif

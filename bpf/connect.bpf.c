@@ -1,0 +1,88 @@
+/* connect.bpf.c - sys_enter_connect saves the arguments per thread,
+ * sys_exit_connect completes the event with the result and the latency. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "common.bpf.h"
+#include "connect.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} connect_events SEC(".maps");
+BPFREC_EVENT(connect_events, connect_event);
+
+/* tid -> the half-built event; a thread is in at most one connect() at once. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct connect_event);
+} connect_inflight SEC(".maps");
+
+static __always_inline void read_sockaddr(struct connect_event *e, const void *uaddr)
+{
+	struct sockaddr_in6 sin6;
+	struct sockaddr_in sin;
+	__u16 family = 0;
+
+	if (bpf_probe_read_user(&family, sizeof(family), uaddr))
+		return;
+	e->family = family;
+	if (family == AF_INET && !bpf_probe_read_user(&sin, sizeof(sin), uaddr)) {
+		e->port = bpf_ntohs(sin.sin_port);
+		e->addr[10] = 0xff;
+		e->addr[11] = 0xff;
+		__builtin_memcpy(&e->addr[12], &sin.sin_addr.s_addr, 4);
+	} else if (family == AF_INET6 && !bpf_probe_read_user(&sin6, sizeof(sin6), uaddr)) {
+		e->port = bpf_ntohs(sin6.sin6_port);
+		__builtin_memcpy(e->addr, &sin6.sin6_addr, 16);
+	}
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int connect_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct connect_event e;
+	__u32 tid = (__u32)pid_tgid;
+
+	if (!bpfrec_pid_wanted(pid_tgid >> 32))
+		return 0;
+	__builtin_memset(&e, 0, sizeof(e));
+	e.ts_ns = bpf_ktime_get_boot_ns();
+	e.pid = pid_tgid >> 32;
+	e.tid = tid;
+	e.fd = (__s32)ctx->args[0];
+	read_sockaddr(&e, (const void *)ctx->args[1]);
+	bpf_get_current_comm(e.comm, sizeof(e.comm));
+	bpf_map_update_elem(&connect_inflight, &tid, &e, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int connect_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct connect_event *start, *e;
+
+	start = bpf_map_lookup_elem(&connect_inflight, &tid);
+	if (!start)
+		return 0;
+	e = bpf_ringbuf_reserve(&connect_events, sizeof(*e), 0);
+	if (!e) {
+		bpfrec_count_lost();
+		bpf_map_delete_elem(&connect_inflight, &tid);
+		return 0;
+	}
+	__builtin_memcpy(e, start, sizeof(*e));
+	e->ret = (__s32)ctx->ret;
+	e->latency_ns = bpf_ktime_get_boot_ns() - start->ts_ns;
+	bpf_map_delete_elem(&connect_inflight, &tid);
+	bpf_ringbuf_submit(e, BPFREC_RB_FLAGS);
+	return 0;
+}

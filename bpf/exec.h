@@ -1,0 +1,19 @@
+/* exec.h - the event of the exec probe (sys_enter_execve), shared by the BPF
+ * program and user space.  Fixed widths, explicit padding, zeroed. */
+#ifndef BPFREC_EXEC_H
+#define BPFREC_EXEC_H
+
+#define EXEC_FILENAME_LEN 256
+
+struct exec_event {
+	bpfrec_ts_ns ts_ns;    /* bpf_ktime_get_boot_ns() */
+	__u32 pid;             /* tgid */
+	__u32 tid;
+	__u32 ppid;            /* tgid of task->real_parent */
+	__u32 uid;
+	char comm[16];         /* before the exec: the caller's name */
+	char filename[EXEC_FILENAME_LEN]; /* as passed to execve, truncated */
+};
+_Static_assert(sizeof(struct exec_event) == 296, "exec_event layout");
+
+#endif

@@ -1,0 +1,79 @@
+/* bpfobj.h - one BPF object as the recorder sees it: opened (a built-in
+ * probe's embedded ELF or a user's .bpf.o), its streams (ringbuf and perf
+ * event array maps) with their event types from BTF, loaded with the
+ * verifier's complaints in words, attached program by program by SEC name,
+ * and its loss counters read.
+ */
+#ifndef BPFREC_BPFOBJ_H
+#define BPFREC_BPFOBJ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum stream_kind { STREAM_RINGBUF, STREAM_PERF };
+
+struct bpfobj_stream {
+	char name[64];             /* table name: unique in the capture */
+	char map_name[64];
+	enum stream_kind kind;
+	int map_fd;                /* after load */
+	char type_name[64];        /* "" when unknown: recorded as bytes */
+	uint32_t type_id;
+	uint32_t type_size;
+	int32_t ts_offset;         /* the event's bpfrec_ts_ns member, -1: none */
+	uint32_t capture_id;       /* streams.id, set by the caller */
+	/* running totals, drain thread */
+	uint64_t events, bytes, lost;
+	uint64_t short_events;     /* records shorter than the type: kept, counted */
+};
+
+struct bpfobj_opts {
+	int cgroup_fd;             /* for cgroup/ programs; -1: none given */
+	const char *cgroup_path;   /* for messages */
+	int pid_map_fd;            /* the shared bpfrec_pids, -1: none */
+	int filter_pids;           /* set the object's filter_pids global */
+	const char *btf_custom_path; /* --kernel-btf */
+};
+
+struct bpfobj {
+	char name[64];             /* "exec", or the file's base name */
+	char *path;                /* NULL for built-ins */
+	int builtin;
+	struct bpf_object *obj;
+	struct bpfobj_opts opts;
+	struct bpfobj_stream *streams;
+	size_t nstreams;
+	struct bpf_link **links;
+	size_t nlinks;
+	int lost_fd;               /* bpfrec_lost per-CPU array, -1: none */
+	uint64_t *lost_seen;       /* per CPU, what was already recorded */
+	int ncpus;
+	const void *btf_raw;       /* the object's BTF, owned by obj */
+	uint32_t btf_bytes;
+};
+
+/* NULL with a message on failure.  name is used in messages and as the
+ * stream name prefix; mem is not copied and must outlive the object. */
+struct bpfobj *bpfobj__open_mem(const char *name, const void *mem, size_t size,
+				const struct bpfobj_opts *opts);
+struct bpfobj *bpfobj__open_file(const char *path, const struct bpfobj_opts *opts);
+/* Sets a .rodata/.data/.bss global before load from its text value, checked
+ * against its BTF type.  -errno with a message. */
+int bpfobj__set_global(struct bpfobj *o, const char *name, const char *value);
+/* Loads into the kernel.  On failure prints the program, its section, the
+ * useful lines of the verifier log and a hint. */
+int bpfobj__load(struct bpfobj *o);
+/* Attaches every program by its section.  Returns the count attached, or
+ * -errno when a program fails and `strict`; failures are reported by name,
+ * section and reason either way. */
+int bpfobj__attach(struct bpfobj *o, int strict);
+/* Calls fn for each CPU whose loss counter grew since the last call. */
+int bpfobj__poll_lost(struct bpfobj *o,
+		      void (*fn)(struct bpfobj *o, int cpu, uint64_t delta, void *ctx), void *ctx);
+void bpfobj__close(struct bpfobj *o);   /* NULL is fine */
+
+/* Installs the libbpf print hook that keeps the last log lines for load
+ * errors (and prints libbpf warnings only with -v). */
+void bpfobj__setup_libbpf(int verbose);
+
+#endif

@@ -1,0 +1,248 @@
+#include "drain.h"
+#include "util.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stddef.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SOURCES 64
+
+struct source {
+	struct drain *d;
+	struct bpfobj *o;
+	struct bpfobj_stream *s;
+	struct perf_buffer *pb;   /* perf streams */
+};
+
+struct drain {
+	struct pipeline *p;
+	struct drain_opts o;
+	struct ring_buffer *rb;   /* every ringbuf stream */
+	struct source src[MAX_SOURCES];
+	int nsrc;
+	int epfd;
+	int extra_fd;             /* the caller's wake-up fd, once added */
+	drain_filter_fn filter;
+	void *filter_ctx;
+	uint64_t recv_ns;         /* receive time of the current drain pass */
+	int err;
+};
+
+struct drain *drain__new(struct pipeline *p, const struct drain_opts *opts)
+{
+	struct drain *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->p = p;
+	if (opts)
+		d->o = *opts;
+	if (!d->o.perf_pages)
+		d->o.perf_pages = 64;
+	if (!d->o.perf_wakeup)
+		d->o.perf_wakeup = 64;
+	if (!d->o.timer_us)
+		d->o.timer_us = 1000;
+	d->extra_fd = -1;
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void drain__set_filter(struct drain *d, drain_filter_fn fn, void *ctx)
+{
+	d->filter = fn;
+	d->filter_ctx = ctx;
+}
+
+static void deliver(struct source *src, uint32_t cpu, uint64_t ts, const void *data, uint32_t len)
+{
+	struct drain *d = src->d;
+	struct bpfobj_stream *s = src->s;
+	int err;
+
+	if (d->filter && !d->filter(s, data, len, d->filter_ctx))
+		return;
+	if (s->type_size && len < s->type_size)
+		s->short_events++;   /* kept as is: replay reports it as damaged */
+	s->events++;
+	s->bytes += len;
+	err = pipeline__append(d->p, s->capture_id, cpu, ts, data, len);
+	if (err && !d->err)
+		d->err = err;
+}
+
+static int on_ringbuf(void *ctx, void *data, size_t size)
+{
+	struct source *src = ctx;
+	struct bpfobj_stream *s = src->s;
+	uint64_t ts = src->d->recv_ns;
+
+	if (s->ts_offset >= 0 && size >= (size_t)s->ts_offset + 8)
+		memcpy(&ts, (const char *)data + s->ts_offset, 8);
+	deliver(src, CAP_CPU_UNKNOWN, ts, data, (uint32_t)size);
+	return 0;
+}
+
+/* A PERF_RECORD_SAMPLE with PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | PERF_SAMPLE_RAW. */
+struct perf_sample {
+	struct perf_event_header hdr;
+	uint64_t time;
+	uint32_t cpu, res;
+	uint32_t size;
+	uint8_t data[];      /* at offset 28: sizeof() would say 32 */
+} __attribute__((packed));
+
+struct perf_lost {
+	struct perf_event_header hdr;
+	uint64_t id;
+	uint64_t lost;
+};
+
+static enum bpf_perf_event_ret on_perf(void *ctx, int cpu, struct perf_event_header *ev)
+{
+	struct source *src = ctx;
+
+	if (ev->type == PERF_RECORD_SAMPLE) {
+		struct perf_sample *s = (struct perf_sample *)ev;
+
+		size_t hdr = offsetof(struct perf_sample, data);
+
+		if (ev->size < hdr || s->size > ev->size - hdr)
+			return LIBBPF_PERF_EVENT_CONT;   /* malformed: cannot happen */
+		deliver(src, s->cpu, s->time, s->data, s->size);
+	} else if (ev->type == PERF_RECORD_LOST) {
+		struct perf_lost *l = (struct perf_lost *)ev;
+
+		src->s->lost += l->lost;
+		pipeline__loss(src->d->p, src->s->capture_id, cpu, src->d->recv_ns, l->lost);
+	}
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+static int add_epoll(struct drain *d, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
+{
+	struct source *src;
+	int err;
+
+	if (d->nsrc == MAX_SOURCES) {
+		warn_msg("more than %d streams: not supported", MAX_SOURCES);
+		return -E2BIG;
+	}
+	src = &d->src[d->nsrc];
+	src->d = d;
+	src->o = o;
+	src->s = s;
+	if (s->kind == STREAM_RINGBUF) {
+		if (!d->rb) {
+			d->rb = ring_buffer__new(s->map_fd, on_ringbuf, src, NULL);
+			if (!d->rb) {
+				err = -errno;
+				goto fail;
+			}
+			err = add_epoll(d, ring_buffer__epoll_fd(d->rb));
+		} else {
+			err = ring_buffer__add(d->rb, s->map_fd, on_ringbuf, src);
+		}
+		if (err)
+			goto fail;
+	} else {
+		struct perf_event_attr attr = {
+			.type = PERF_TYPE_SOFTWARE,
+			.config = PERF_COUNT_SW_BPF_OUTPUT,
+			.size = sizeof(attr),
+			.sample_type = PERF_SAMPLE_RAW | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU,
+			.sample_period = 1,
+			.wakeup_events = d->o.perf_wakeup,
+			.use_clockid = 1,
+			.clockid = CLOCK_BOOTTIME,
+		};
+
+		src->pb = perf_buffer__new_raw(s->map_fd, d->o.perf_pages, &attr, on_perf, src, NULL);
+		if (!src->pb) {
+			err = -errno;
+			goto fail;
+		}
+		err = add_epoll(d, perf_buffer__epoll_fd(src->pb));
+		if (err)
+			goto fail;
+	}
+	d->nsrc++;
+	return 0;
+fail:
+	warn_msg("%s: cannot drain map %s (%s): %s", o->name, s->map_name,
+		 s->kind == STREAM_RINGBUF ? "ringbuf" : "perf event array", strerror(-err));
+	if (src->pb)
+		perf_buffer__free(src->pb);
+	src->pb = NULL;
+	return err;
+}
+
+static int consume_all(struct drain *d)
+{
+	int i, n, total = 0;
+
+	d->recv_ns = now_boot_ns();
+	if (d->rb) {
+		n = ring_buffer__consume(d->rb);
+		if (n < 0)
+			return n;
+		total += n;
+	}
+	for (i = 0; i < d->nsrc; i++) {
+		if (!d->src[i].pb)
+			continue;
+		n = perf_buffer__consume(d->src[i].pb);
+		if (n < 0)
+			return n;
+	}
+	if (d->err)
+		return d->err;
+	return total;
+}
+
+int drain__poll(struct drain *d, int extra_fd)
+{
+	struct epoll_event evs[8];
+	int timeout_ms = (int)((d->o.timer_us + 999) / 1000);
+
+	if (extra_fd >= 0 && d->extra_fd != extra_fd && add_epoll(d, extra_fd) == 0)
+		d->extra_fd = extra_fd;
+	if (epoll_wait(d->epfd, evs, 8, timeout_ms) < 0 && errno != EINTR)
+		return -errno;
+	return consume_all(d);
+}
+
+int drain__final(struct drain *d)
+{
+	return consume_all(d);
+}
+
+void drain__free(struct drain *d)
+{
+	int i;
+
+	if (!d)
+		return;
+	ring_buffer__free(d->rb);
+	for (i = 0; i < d->nsrc; i++)
+		perf_buffer__free(d->src[i].pb);
+	close(d->epfd);
+	free(d);
+}

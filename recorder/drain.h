@@ -1,0 +1,40 @@
+/* drain.h - one loop over every ringbuf and perf buffer (epoll).
+ *
+ * Producers submit without wakeups (BPF_RB_NO_WAKEUP; perf wakes every
+ * wakeup_events samples), so the loop drains on a ~1 ms timer and also
+ * whenever a buffer does wake it.  Records go to the pipeline with their
+ * time: perf samples carry the kernel's CLOCK_BOOTTIME timestamp and CPU,
+ * ringbuf records the event's own bpfrec_ts_ns when the type has one, else
+ * the time they were drained.
+ */
+#ifndef BPFREC_DRAIN_H
+#define BPFREC_DRAIN_H
+
+#include <stdint.h>
+#include "bpfobj.h"
+#include "pipeline.h"
+
+struct drain_opts {
+	uint32_t perf_pages;       /* per CPU, power of 2; 0: 64 */
+	uint32_t perf_wakeup;      /* wake every N samples; 0: 64 */
+	uint32_t timer_us;         /* drain period; 0: 1000 */
+};
+
+/* Per-stream filter on the record's pid (user objects: the recorder cannot
+ * filter them in the kernel).  Returns nonzero to keep. */
+typedef int (*drain_filter_fn)(const struct bpfobj_stream *s, const void *data, uint32_t len,
+			       void *ctx);
+
+struct drain;
+
+struct drain *drain__new(struct pipeline *p, const struct drain_opts *opts);
+int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s);
+void drain__set_filter(struct drain *d, drain_filter_fn fn, void *ctx);
+/* Waits up to one timer period (or for extra_fd to be readable, if >= 0),
+ * then drains everything.  Returns records drained, or -errno. */
+int drain__poll(struct drain *d, int extra_fd);
+/* Drains what is left, without waiting. */
+int drain__final(struct drain *d);
+void drain__free(struct drain *d);   /* NULL is fine */
+
+#endif

@@ -1,0 +1,101 @@
+/* main.c - bpfrec: the command table. */
+#include "cmds.h"
+#include "probes.h"
+#include "sysfs.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int bpfrec_argc;
+char **bpfrec_argv;
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "record", cmd_record, "record events into a capture directory" },
+	{ "probes", cmd_probes, "list the built-in probes and whether this kernel has them" },
+	{ "help", cmd_help, "this text" },
+	{ "version", cmd_version, "print the version" },
+	{ NULL },
+};
+
+static void usage(FILE *f)
+{
+	const struct cmd *c;
+
+	fprintf(f, "usage: bpfrec COMMAND [OPTIONS]\n\n"
+		   "bpfrec records BPF events (built-in probes or your own .bpf.o) into a\n"
+		   "capture that bpfreplay prints and queries with SQL, offline, anywhere.\n\n");
+	for (c = cmds; c->name; c++)
+		fprintf(f, "  %-9s %s\n", c->name, c->summary);
+	fprintf(f, "\n'bpfrec COMMAND --help' for a command's options.  Example:\n"
+		   "  sudo bpfrec record -o /tmp/cap -- ls /\n"
+		   "  bpfreplay show /tmp/cap\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	usage(stdout);
+	return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	printf("bpfrec %s\n", BPFREC_VERSION);
+	return 0;
+}
+
+int cmd_probes(int argc, char **argv)
+{
+	const struct builtin_probe *p;
+	char cg[4096];
+	int have_cgroup;
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("usage: bpfrec probes\n\nLists the built-in probes, and for each whether "
+		       "this kernel can run it and why not.\n");
+		return 0;
+	}
+	util_quiet = 1;
+	have_cgroup = sysfs__cgroup2_root(cg, sizeof(cg)) == 0;
+	for (p = builtin_probes; p->name; p++) {
+		const char *why;
+
+		if (p->hidden)
+			continue;
+		why = probes__unsupported(p, have_cgroup);
+		printf("%-8s %-10s %s\n", p->name, why ? "no" : "yes", p->summary);
+		if (why)
+			printf("%-8s %-10s (%s)\n", "", "", why);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	bpfrec_argc = argc;
+	bpfrec_argv = argv;
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return cmd_help(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return cmd_version(argc - 1, argv + 1);
+	for (c = cmds; c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->fn(argc - 1, argv + 1);
+	fprintf(stderr, "bpfrec: '%s' is not a command.  See 'bpfrec --help'.\n", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,41 @@
+/* pipeline.h - hands records from the drain thread to a writer thread.
+ *
+ * The drain thread appends records into the current block buffer (a memcpy);
+ * a full or stale block goes through a bounded queue to the writer thread,
+ * which encodes, compresses, writes and indexes it (capw).  Buffers come from
+ * a fixed pool: when the writer falls behind, the drain thread waits for a
+ * free buffer, stops draining, the kernel buffers fill and the kernel's loss
+ * counters count what is dropped.  Memory never grows without bound.
+ */
+#ifndef BPFREC_PIPELINE_H
+#define BPFREC_PIPELINE_H
+
+#include <stdint.h>
+#include "capw.h"
+
+struct pipeline_opts {
+	uint32_t block_bytes;   /* raw bytes per block; 0: 1 MiB */
+	uint32_t nbufs;         /* buffers in the pool; 0: 8 */
+	uint64_t flush_ns;      /* seal + commit at least this often; 0: 1 s */
+};
+
+struct pipeline;
+
+/* Takes no ownership of w; w must outlive the pipeline. */
+struct pipeline *pipeline__start(struct capw *w, const struct pipeline_opts *opts);
+/* Drain thread only.  0, or the writer's error once it has failed. */
+int pipeline__append(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
+		     const void *data, uint32_t len);
+int pipeline__loss(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
+		   uint64_t count);
+/* Seals the block and asks for a commit if flush_ns passed since the last. */
+void pipeline__tick(struct pipeline *p, uint64_t now_ns);
+/* The writer's first error (e.g. -ENOSPC), 0 if none. */
+int pipeline__error(const struct pipeline *p);
+/* Writes what is left, commits, joins the writer.  Returns its first error. */
+int pipeline__stop(struct pipeline *p);
+void pipeline__free(struct pipeline *p);   /* NULL is fine; stops first */
+/* Time the drain thread spent waiting for a free buffer (writer behind). */
+uint64_t pipeline__stall_ns(const struct pipeline *p);
+
+#endif

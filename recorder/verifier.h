@@ -1,0 +1,30 @@
+/* verifier.h - libbpf's and the verifier's complaints, in words.
+ *
+ * libbpf's print hook feeds every line to verifier__keep(); when a load
+ * fails, verifier__explain() prints the failing program, its section, the
+ * useful lines of the verifier log and a hint for the known cases.
+ */
+#ifndef BPFREC_VERIFIER_H
+#define BPFREC_VERIFIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct bpf_object;
+struct btf;
+
+void verifier__reset(void);
+void verifier__keep(const char *line);
+/* obj may be NULL (open failed).  Prints to stderr. */
+void verifier__explain(struct bpf_object *obj, const char *objname, int err);
+/* Text appended to an attach failure: why, for the known cases ("" if none). */
+const char *verifier__attach_hint(const char *sec, int err);
+/* Parses text as a value of BTF type type_id (integers with range check,
+ * bool, enums by name, char arrays) into dst.  -EINVAL/-ERANGE with a
+ * message naming the variable, its type and the accepted range. */
+int verifier__parse_value(const struct btf *btf, uint32_t type_id, const char *name,
+			  const char *text, void *dst, size_t avail);
+/* The kept log, for tests. */
+const char *verifier__log(void);
+
+#endif
