@@ -16,6 +16,9 @@
 #include <sqlite3.h>
 #include "block.h"
 
+/* Largest decoded block body the reader accepts (and so allocates). */
+#define CAPR_MAX_RAW_BYTES CAP_BLOCK_MAX_RAW
+
 struct capr;
 
 /* One row of the blocks table. */

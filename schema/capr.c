@@ -1,0 +1,516 @@
+/* capr.c - read a capture (untrusted input).
+ *
+ * Trust model: the capture directory may come from anyone (a bug report).
+ * index.db is opened immutable, read-only, defensive, without triggers or
+ * views, and checked; segment names must be plain file names, opened with
+ * O_NOFOLLOW relative to the directory; every block read is bounded by the
+ * segment's real size and by CAPR_MAX_RAW_BYTES of decoded data.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capr.h"
+#include "cap_internal.h"
+
+struct capr_seg {
+	int64_t id;
+	char *file;             /* plain name, checked */
+	int fd;                 /* -1: not opened yet */
+	int open_rc;            /* -errno once opening failed: reported per block */
+	uint64_t size;          /* real file size at open */
+	char open_err[192];
+};
+
+struct capr_cursor {
+	struct capr *r;
+	struct block_decoder *dec;
+	uint8_t *buf;           /* one encoded block */
+	size_t buf_cap;
+};
+
+struct capr {
+	char *path;
+	int dirfd;
+	sqlite3 *db;
+	struct capr_seg *segs;  /* ascending id */
+	size_t nsegs;
+	struct cap_block_info *blocks;
+	size_t nblocks;
+	struct capr_cursor *main;   /* for capr__read_block */
+	uint64_t decoded;
+	size_t max_enc;
+};
+
+/* Percent-encodes path into a file: URI with the given query. */
+static char *make_uri(const char *path, const char *query)
+{
+	size_t n = strlen(path);
+	char *u = malloc(5 + 3 * n + strlen(query) + 1), *p = u;
+
+	if (!u)
+		return NULL;
+	p += sprintf(p, "file:");
+	for (const unsigned char *s = (const unsigned char *)path; *s; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		    strchr("/._~-", *s))
+			*p++ = (char)*s;
+		else
+			p += sprintf(p, "%%%02X", *s);
+	}
+	strcpy(p, query);
+	return u;
+}
+
+/* A segment file name from the index: one plain path component. */
+static bool plain_name(const unsigned char *s, int bytes)
+{
+	if (!s || bytes <= 0 || bytes > 255 || (int)strlen((const char *)s) != bytes)
+		return false;
+	if (strchr((const char *)s, '/') || strstr((const char *)s, ".."))
+		return false;
+	return strcmp((const char *)s, ".") != 0;
+}
+
+static int load_meta(struct capr *r, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT value FROM meta WHERE key = 'format_version'", -1,
+			       &st, NULL) != SQLITE_OK) {
+		cap_seterr(err, errlen, "%s/index.db: not a bpfrec index (%s)", r->path,
+			   sqlite3_errmsg(r->db));
+		return -EBADMSG;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		cap_seterr(err, errlen, "%s/index.db: no format_version in meta (not a bpfrec capture?)",
+			   r->path);
+		sqlite3_finalize(st);
+		return -EBADMSG;
+	}
+	const char *v = (const char *)sqlite3_column_text(st, 0);
+	char *end = NULL;
+	long ver = v ? strtol(v, &end, 10) : -1;
+	if (!v || !*v || *end || ver < 1) {
+		cap_seterr(err, errlen, "%s/index.db: unknown format version '%.32s'", r->path,
+			   v ? v : "");
+		rc = -EPROTONOSUPPORT;
+	} else if (ver > CAP_FORMAT_VERSION) {
+		cap_seterr(err, errlen, "%s/index.db: format version %ld is newer than this build "
+			   "reads (%d): upgrade bpfrec", r->path, ver, CAP_FORMAT_VERSION);
+		rc = -EPROTONOSUPPORT;
+	} else {
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int load_segments(struct capr *r, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT id, file FROM segments ORDER BY id", -1, &st,
+			       NULL) != SQLITE_OK) {
+		cap_seterr(err, errlen, "%s/index.db: segments: %s", r->path, sqlite3_errmsg(r->db));
+		return -EBADMSG;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 1);
+		int bytes = sqlite3_column_bytes(st, 1);
+		if (!plain_name(name, bytes)) {
+			cap_seterr(err, errlen, "%s/index.db: segment %lld: file name '%.64s' is not a "
+				   "plain name inside the capture (refused)", r->path,
+				   (long long)sqlite3_column_int64(st, 0), name ? (const char *)name : "");
+			rc = -EBADMSG;
+			goto out;
+		}
+		if (r->nsegs == cap) {
+			cap = cap ? 2 * cap : 8;
+			void *p = realloc(r->segs, cap * sizeof(*r->segs));
+			if (!p) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			r->segs = p;
+		}
+		struct capr_seg *s = &r->segs[r->nsegs];
+		*s = (struct capr_seg){ .id = sqlite3_column_int64(st, 0), .fd = -1 };
+		s->file = strdup((const char *)name);
+		if (!s->file) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		r->nsegs++;
+	}
+	rc = rc == SQLITE_DONE ? 0 : -EIO;
+	if (rc)
+		cap_seterr(err, errlen, "%s/index.db: segments: %s", r->path, sqlite3_errmsg(r->db));
+out:
+	if (rc == -ENOMEM)
+		cap_seterr(err, errlen, "out of memory");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int load_blocks(struct capr *r, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT id, segment_id, offset, enc_bytes, raw_bytes, nrecords, "
+			       "min_ts, max_ts FROM blocks ORDER BY min_ts, id", -1, &st,
+			       NULL) != SQLITE_OK) {
+		cap_seterr(err, errlen, "%s/index.db: blocks: %s", r->path, sqlite3_errmsg(r->db));
+		return -EBADMSG;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t v[8];
+		for (int i = 0; i < 8; i++)
+			v[i] = sqlite3_column_int64(st, i);
+		if (v[2] < 0 || v[3] < CAP_BLOCK_HDR_BYTES || v[3] > UINT32_MAX || v[4] < 0 ||
+		    v[4] > UINT32_MAX || v[5] < 0 || v[5] > UINT32_MAX) {
+			cap_seterr(err, errlen, "%s/index.db: block %lld: offset or sizes out of range",
+				   r->path, (long long)v[0]);
+			rc = -EBADMSG;
+			goto out;
+		}
+		if (r->nblocks == cap) {
+			cap = cap ? 2 * cap : 64;
+			void *p = realloc(r->blocks, cap * sizeof(*r->blocks));
+			if (!p) {
+				cap_seterr(err, errlen, "out of memory");
+				rc = -ENOMEM;
+				goto out;
+			}
+			r->blocks = p;
+		}
+		r->blocks[r->nblocks++] = (struct cap_block_info){
+			.id = v[0],
+			.segment_id = v[1],
+			.offset = (uint64_t)v[2],
+			.meta = {
+				.enc_bytes = (uint32_t)v[3],
+				.raw_bytes = (uint32_t)v[4],
+				.nrecords = (uint32_t)v[5],
+				.min_ts_ns = (uint64_t)v[6],
+				.max_ts_ns = (uint64_t)v[7],
+			},
+		};
+	}
+	rc = rc == SQLITE_DONE ? 0 : -EIO;
+	if (rc)
+		cap_seterr(err, errlen, "%s/index.db: blocks: %s", r->path, sqlite3_errmsg(r->db));
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct capr *capr__open(const char *path, char *err, size_t errlen)
+{
+	struct capr *r = calloc(1, sizeof(*r));
+	struct stat stt;
+	char *uri = NULL;
+	int rc = -ENOMEM;
+
+	if (r)
+		r->dirfd = -1;
+	if (!r || !(r->path = strdup(path))) {
+		cap_seterr(err, errlen, "out of memory");
+		goto fail;
+	}
+	r->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->dirfd < 0) {
+		rc = -errno;
+		cap_seterr(err, errlen, "%s: %s%s", path, strerror(errno),
+			   errno == ENOTDIR ? " (a capture is a directory)" : "");
+		goto fail;
+	}
+	if (fstatat(r->dirfd, "index.db", &stt, AT_SYMLINK_NOFOLLOW)) {
+		rc = -errno;
+		cap_seterr(err, errlen, "%s/index.db: %s%s", path, strerror(errno),
+			   errno == ENOENT ? " (not a bpfrec capture, or the index was lost: "
+			   "the segments can be scanned without it)" : "");
+		goto fail;
+	}
+	if (!S_ISREG(stt.st_mode)) {
+		rc = -EBADMSG;
+		cap_seterr(err, errlen, "%s/index.db: not a regular file (refused)", path);
+		goto fail;
+	}
+	/* immutable=1 ignores journals: refuse an index a crash left unfinished
+	 * rather than read it half-written. */
+	static const char *const side[] = { "index.db-journal", "index.db-wal" };
+	for (int i = 0; i < 2; i++) {
+		if (!fstatat(r->dirfd, side[i], &stt, AT_SYMLINK_NOFOLLOW) && stt.st_size > 0) {
+			rc = -EBUSY;
+			cap_seterr(err, errlen, "%s/%s exists: the recorder is still running or "
+				   "crashed mid-commit; open index.db once with sqlite3 on a "
+				   "writable copy to finish it", path, side[i]);
+			goto fail;
+		}
+	}
+
+	char *dbpath;
+	if (asprintf(&dbpath, "%s/index.db", path) < 0)
+		goto fail;
+	uri = make_uri(dbpath, "?mode=ro&immutable=1");
+	free(dbpath);
+	if (!uri)
+		goto fail;
+	int src = sqlite3_open_v2(uri, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+				  SQLITE_OPEN_NOFOLLOW, NULL);
+	if (src != SQLITE_OK) {
+		rc = -EIO;
+		cap_seterr(err, errlen, "%s/index.db: %s", path,
+			   r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(src));
+		goto fail;
+	}
+	static const int off_on[][2] = {
+		{ SQLITE_DBCONFIG_DEFENSIVE, 1 },
+		{ SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0 },
+		{ SQLITE_DBCONFIG_ENABLE_TRIGGER, 0 },
+		{ SQLITE_DBCONFIG_ENABLE_VIEW, 0 },
+	};
+	for (size_t i = 0; i < sizeof(off_on) / sizeof(off_on[0]); i++) {
+		if (sqlite3_db_config(r->db, off_on[i][0], off_on[i][1], NULL) != SQLITE_OK) {
+			rc = -EIO;
+			cap_seterr(err, errlen, "%s/index.db: sqlite3_db_config %d: %s", path,
+				   off_on[i][0], sqlite3_errmsg(r->db));
+			goto fail;
+		}
+	}
+
+	/* quick_check: a damaged file fails here, not somewhere in a query. */
+	sqlite3_stmt *st = NULL;
+	const char *qc = NULL;
+	if (sqlite3_prepare_v2(r->db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		qc = (const char *)sqlite3_column_text(st, 0);
+	if (!qc || strcmp(qc, "ok")) {
+		rc = -EBADMSG;
+		cap_seterr(err, errlen, "%s/index.db: damaged or not an SQLite database (%s)", path,
+			   qc ? qc : sqlite3_errmsg(r->db));
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+
+	if ((rc = load_meta(r, err, errlen)) || (rc = load_segments(r, err, errlen)) ||
+	    (rc = load_blocks(r, err, errlen)))
+		goto fail;
+	r->max_enc = block__max_enc_bytes(CAPR_MAX_RAW_BYTES);
+	r->main = capr__cursor_new(r);
+	if (!r->main) {
+		rc = -ENOMEM;
+		cap_seterr(err, errlen, "out of memory");
+		goto fail;
+	}
+	free(uri);
+	return r;
+fail:
+	free(uri);
+	capr__close(r);
+	errno = -rc;
+	return NULL;
+}
+
+void capr__close(struct capr *r)
+{
+	if (!r)
+		return;
+	capr__cursor_free(r->main);
+	for (size_t i = 0; i < r->nsegs; i++) {
+		if (r->segs[i].fd >= 0)
+			close(r->segs[i].fd);
+		free(r->segs[i].file);
+	}
+	free(r->segs);
+	free(r->blocks);
+	if (r->db)
+		sqlite3_close(r->db);
+	if (r->dirfd >= 0)
+		close(r->dirfd);
+	free(r->path);
+	free(r);
+}
+
+sqlite3 *capr__db(struct capr *r)
+{
+	return r->db;
+}
+
+const char *capr__path(const struct capr *r)
+{
+	return r->path;
+}
+
+int capr__blocks(struct capr *r, const struct cap_block_info **out, size_t *n)
+{
+	*out = r->blocks;
+	*n = r->nblocks;
+	return 0;
+}
+
+uint64_t capr__blocks_decoded(const struct capr *r)
+{
+	return r->decoded;
+}
+
+static struct capr_seg *find_seg(struct capr *r, int64_t id)
+{
+	size_t lo = 0, hi = r->nsegs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->segs[mid].id == id)
+			return &r->segs[mid];
+		if (r->segs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Opens a segment on first use; remembers a failure (reported per block). */
+static int seg_open(struct capr *r, struct capr_seg *s)
+{
+	uint8_t hdr[CAP_SEG_HDR_BYTES];
+	struct stat st;
+	char why[128];
+
+	if (s->fd >= 0)
+		return 0;
+	if (s->open_rc)
+		return s->open_rc;
+	int fd = openat(r->dirfd, s->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		s->open_rc = -errno;
+		snprintf(s->open_err, sizeof(s->open_err), "%s", strerror(errno));
+		return s->open_rc;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		s->open_rc = -EBADMSG;
+		snprintf(s->open_err, sizeof(s->open_err), "not a regular file");
+		close(fd);
+		return s->open_rc;
+	}
+	ssize_t n = pread(fd, hdr, sizeof(hdr), 0);
+	int rc = cap_segment__parse_header(hdr, n < 0 ? 0 : (size_t)n, why, sizeof(why));
+	if (rc) {
+		s->open_rc = rc;
+		snprintf(s->open_err, sizeof(s->open_err), "%s", why);
+		close(fd);
+		return rc;
+	}
+	s->fd = fd;
+	s->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+struct capr_cursor *capr__cursor_new(struct capr *r)
+{
+	struct capr_cursor *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->r = r;
+	c->dec = block_decoder__new(CAPR_MAX_RAW_BYTES);
+	if (!c->dec) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void capr__cursor_free(struct capr_cursor *c)
+{
+	if (!c)
+		return;
+	block_decoder__free(c->dec);
+	free(c->buf);
+	free(c);
+}
+
+int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
+		      const struct cap_rec **recs, uint32_t *nrecs, char *err, size_t errlen)
+{
+	struct capr *r = c->r;
+	struct capr_seg *s = find_seg(r, b->segment_id);
+	const char *file = s ? s->file : "?";
+	char why[256];
+	int rc;
+
+#define FAIL_WHY(code) do { \
+		cap_seterr(err, errlen, "%s/%s: block %lld at offset %" PRIu64 ": %s", r->path, \
+			   file, (long long)b->id, b->offset, why); \
+		return code; \
+	} while (0)
+#define FAIL(code, ...) do { \
+		snprintf(why, sizeof(why), __VA_ARGS__); \
+		FAIL_WHY(code); \
+	} while (0)
+
+	if (!s)
+		FAIL(-EBADMSG, "segment %lld is not in the index", (long long)b->segment_id);
+	if ((rc = seg_open(r, s)))
+		FAIL(rc, "cannot open segment: %s", s->open_err);
+	uint64_t len = b->meta.enc_bytes;
+	if (len < CAP_BLOCK_HDR_BYTES || len > r->max_enc)
+		FAIL(-EBADMSG, "size %" PRIu64 " out of range", len);
+	if (b->offset < CAP_SEG_HDR_BYTES || b->offset > s->size || len > s->size - b->offset)
+		FAIL(-EBADMSG, "%" PRIu64 " bytes extend past the end of the segment (%" PRIu64
+		     " bytes): truncated?", len, s->size);
+	if (c->buf_cap < len) {
+		void *p = realloc(c->buf, len);
+		if (!p)
+			FAIL(-ENOMEM, "out of memory");
+		c->buf = p;
+		c->buf_cap = len;
+	}
+	for (size_t got = 0; got < len;) {
+		ssize_t n = pread(s->fd, c->buf + got, len - got, (off_t)(b->offset + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			FAIL(-EIO, "read: %s", strerror(errno));
+		if (n == 0)
+			FAIL(-EBADMSG, "segment shrank while reading (%zu of %" PRIu64 " bytes)", got, len);
+		got += (size_t)n;
+	}
+
+	/* The header must agree with the index that located it. */
+	struct cap_block_meta hm;
+	if ((rc = cap_block_parse_header(c->buf, len, &hm, why, sizeof(why))))
+		FAIL_WHY(rc);
+	if (hm.enc_bytes != b->meta.enc_bytes || hm.raw_bytes != b->meta.raw_bytes ||
+	    hm.nrecords != b->meta.nrecords || hm.min_ts_ns != b->meta.min_ts_ns ||
+	    hm.max_ts_ns != b->meta.max_ts_ns)
+		FAIL(-EBADMSG, "block header disagrees with the index (%u records, %u bytes in the "
+		     "header; %u, %u in the index)", hm.nrecords, hm.enc_bytes, b->meta.nrecords,
+		     b->meta.enc_bytes);
+	if ((rc = block_decoder__decode(c->dec, c->buf, len, recs, nrecs, why, sizeof(why))))
+		FAIL_WHY(rc);
+	r->decoded++;
+	return 0;
+#undef FAIL
+#undef FAIL_WHY
+}
+
+int capr__read_block(struct capr *r, const struct cap_block_info *b,
+		     const struct cap_rec **recs, uint32_t *nrecs, char *err, size_t errlen)
+{
+	return capr__cursor_read(r->main, b, recs, nrecs, err, errlen);
+}

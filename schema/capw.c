@@ -1,0 +1,616 @@
+/* capw.c - write a capture directory: segment files + index.db.
+ *
+ * Invariants:
+ *  - A block is indexed only after its bytes are in the segment file, and a
+ *    flush fdatasyncs the segment before it commits the index: every block
+ *    the committed index names is on disk.
+ *  - After a failed segment write the file is truncated back to the end of
+ *    the last whole block and the writer stops ("stopped"): later blocks are
+ *    refused with the same error, metadata and close still work.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capw.h"
+#include "cap_internal.h"
+#include "index_sql.h"
+
+#define DEFAULT_SEGMENT_BYTES (256ull << 20)
+
+struct capw {
+	char *dir;
+	int dirfd;
+	sqlite3 *db;
+	struct capw_opts opts;
+	struct block_encoder *enc;
+
+	int seg_fd;                 /* -1: no open segment */
+	uint32_t seg_no;            /* seg-NNNNNN number of the open one */
+	int64_t seg_id;             /* its segments.id */
+	uint64_t seg_off;           /* end of the last whole block */
+	char seg_name[32];
+
+	bool in_txn;                /* a batch is open, committed at flush */
+	int stopped;                /* -errno once segment writing has failed */
+	int first_err;              /* returned by capw__close */
+	int64_t session_id;         /* 0: none */
+
+	sqlite3_stmt *st_block, *st_bstream, *st_segbytes, *st_loss;
+	int64_t cur_block;          /* for the block_streams callback */
+	int cb_rc;
+	struct capw_stats stats;
+};
+
+static int note_err(struct capw *w, int rc)
+{
+	if (rc && !w->first_err)
+		w->first_err = rc;
+	return rc;
+}
+
+/* SQLite failure: one line naming index.db and the cause; -errno.  Only
+ * failures that lose data (commit, blocks) are kept for capw__close: a
+ * refused metadata row is the caller's to handle. */
+static int db_err(struct capw *w, const char *what)
+{
+	int code = sqlite3_errcode(w->db);
+	int rc = (code == SQLITE_FULL) ? -ENOSPC : (code == SQLITE_NOMEM) ? -ENOMEM : -EIO;
+
+	cap_warn("%s/index.db: %s: %s", w->dir, what, sqlite3_errmsg(w->db));
+	return rc;
+}
+
+static int exec(struct capw *w, const char *sql)
+{
+	if (sqlite3_exec(w->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(w, sql);
+	return 0;
+}
+
+static int begin(struct capw *w)
+{
+	if (w->in_txn)
+		return 0;
+	if (exec(w, "BEGIN IMMEDIATE"))
+		return -EIO;
+	w->in_txn = true;
+	return 0;
+}
+
+static int commit(struct capw *w)
+{
+	if (!w->in_txn)
+		return 0;
+	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		int rc = note_err(w, db_err(w, "commit"));
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+		w->in_txn = false;
+		return rc;
+	}
+	w->in_txn = false;
+	return 0;
+}
+
+/* Runs a prepared statement to completion and resets it. */
+static int step(struct capw *w, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return db_err(w, what);
+	return 0;
+}
+
+static int prepare(struct capw *w, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return db_err(w, "prepare");
+	return 0;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int empty = 1;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return empty;
+}
+
+struct capw *capw__create(const char *dir, const struct capw_opts *opts)
+{
+	struct capw *w = NULL;
+	char *dbpath = NULL;
+	int rc, err = 0;
+
+	if (mkdir(dir, 0755)) {
+		err = errno;
+		if (err != EEXIST) {
+			cap_warn("%s: cannot create capture directory: %s", dir, strerror(err));
+			goto fail;
+		}
+		rc = dir_is_empty(dir);
+		if (rc <= 0) {
+			err = rc < 0 ? -rc : EEXIST;
+			cap_warn("%s: %s", dir, rc < 0 ? strerror(err) :
+				 "exists and is not empty (choose a new capture directory)");
+			goto fail;
+		}
+		err = 0;
+	}
+
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		err = ENOMEM;
+		goto fail;
+	}
+	w->seg_fd = -1;
+	w->dirfd = -1;
+	if (!(w->dir = strdup(dir)) || asprintf(&dbpath, "%s/index.db", dir) < 0) {
+		err = ENOMEM;
+		dbpath = NULL;
+		goto fail;
+	}
+	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->dirfd < 0) {
+		err = errno;
+		cap_warn("%s: %s", dir, strerror(err));
+		goto fail;
+	}
+	if (opts)
+		w->opts = *opts;
+	if (!w->opts.segment_bytes)
+		w->opts.segment_bytes = DEFAULT_SEGMENT_BYTES;
+	w->enc = block_encoder__new(w->opts.zstd_level);
+	if (!w->enc) {
+		err = errno;
+		cap_warn("%s: zstd level %d: %s", dir, w->opts.zstd_level, strerror(err));
+		goto fail;
+	}
+
+	rc = sqlite3_open_v2(dbpath, &w->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
+			     SQLITE_OPEN_EXRESCODE, NULL);
+	if (rc != SQLITE_OK) {
+		cap_warn("%s: %s", dbpath, w->db ? sqlite3_errmsg(w->db) : sqlite3_errstr(rc));
+		err = EIO;
+		goto fail;
+	}
+	/* journal_mode=DELETE: FORMAT.md, "index.db". */
+	if (exec(w, "PRAGMA journal_mode=DELETE") || exec(w, "PRAGMA synchronous=NORMAL") ||
+	    begin(w) || exec(w, cap_index_sql)) {
+		err = EIO;
+		goto fail;
+	}
+	sqlite3_stmt *st;
+	if (prepare(w, "INSERT INTO meta (key, value) VALUES (?1, ?2)", &st)) {
+		err = EIO;
+		goto fail;
+	}
+	char ver[16];
+	snprintf(ver, sizeof(ver), "%d", CAP_FORMAT_VERSION);
+	const char *kv[][2] = {
+		{ "format_version", ver },
+		{ "writer", "bpfrec " BPFREC_VERSION },
+	};
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+		sqlite3_bind_text(st, 1, kv[i][0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, kv[i][1], -1, SQLITE_STATIC);
+		if (step(w, st, "insert meta")) {
+			sqlite3_finalize(st);
+			err = EIO;
+			goto fail;
+		}
+	}
+	sqlite3_finalize(st);
+	if (commit(w) ||
+	    prepare(w, "INSERT INTO blocks (segment_id, offset, enc_bytes, raw_bytes, nrecords, "
+		       "min_ts, max_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &w->st_block) ||
+	    prepare(w, "INSERT INTO block_streams (block_id, stream_id, nrecords, min_ts, max_ts) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5)", &w->st_bstream) ||
+	    prepare(w, "UPDATE segments SET bytes = ?2 WHERE id = ?1", &w->st_segbytes) ||
+	    prepare(w, "INSERT INTO losses (stream_id, cpu, ts, count) VALUES (?1, ?2, ?3, ?4)",
+		    &w->st_loss)) {
+		err = EIO;
+		goto fail;
+	}
+	free(dbpath);
+	return w;
+fail:
+	free(dbpath);
+	if (w) {
+		w->first_err = 0;
+		capw__close(w, 0);
+	}
+	errno = err ? err : EIO;
+	return NULL;
+}
+
+/* Metadata calls commit at once unless a batch is open (then they join it). */
+static int meta_begin(struct capw *w, bool *own)
+{
+	*own = !w->in_txn;
+	return begin(w);
+}
+
+static int meta_end(struct capw *w, bool own, int rc)
+{
+	if (!own)
+		return rc;
+	if (rc) {
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+		w->in_txn = false;
+		return rc;
+	}
+	return commit(w);
+}
+
+int capw__set_session(struct capw *w, const struct cap_session *s)
+{
+	sqlite3_stmt *st = NULL;
+	bool own;
+	int rc;
+
+	if (w->session_id) {
+		cap_warn("%s/index.db: session already set", w->dir);
+		return -EEXIST;
+	}
+	if ((rc = meta_begin(w, &own)))
+		return rc;
+	rc = prepare(w, "INSERT INTO sessions (host, kernel_release, boot_id, cmdline, tool_version, "
+		        "clock_boot_ns, clock_real_ns, start_ns) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)", &st);
+	if (!rc) {
+		const char *txt[] = { s->host, s->kernel_release, s->boot_id, s->cmdline, s->tool_version };
+		for (int i = 0; i < 5; i++)
+			sqlite3_bind_text(st, i + 1, txt[i] ? txt[i] : "", -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 6, (int64_t)s->clock_boot_ns);
+		sqlite3_bind_int64(st, 7, (int64_t)s->clock_real_ns);
+		sqlite3_bind_int64(st, 8, (int64_t)s->start_ns);
+		rc = step(w, st, "insert session");
+		if (!rc)
+			w->session_id = sqlite3_last_insert_rowid(w->db);
+	}
+	sqlite3_finalize(st);
+	return meta_end(w, own, rc);
+}
+
+int capw__add_object(struct capw *w, const char *name, const char *path,
+		     const void *btf, uint32_t btf_bytes, uint32_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	bool own;
+	int rc;
+
+	if (!name) {
+		cap_warn("%s/index.db: object without a name", w->dir);
+		return -EINVAL;
+	}
+	if ((rc = meta_begin(w, &own)))
+		return rc;
+	rc = prepare(w, "INSERT INTO objects (name, path, btf) VALUES (?1, ?2, ?3)", &st);
+	if (!rc) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+		bind_text_or_null(st, 2, path);
+		if (btf)
+			sqlite3_bind_blob(st, 3, btf, (int)btf_bytes, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, 3);
+		rc = step(w, st, "insert object");
+		if (!rc && id)
+			*id = (uint32_t)sqlite3_last_insert_rowid(w->db);
+	}
+	sqlite3_finalize(st);
+	return meta_end(w, own, rc);
+}
+
+int capw__add_stream(struct capw *w, const struct cap_stream_desc *d, uint32_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	bool own;
+	int rc;
+
+	if (!d->name || !d->kind || !d->map_name) {
+		cap_warn("%s/index.db: stream %s: name, kind and map_name are required", w->dir,
+			 d->name ? d->name : "(null)");
+		return -EINVAL;
+	}
+	if ((rc = meta_begin(w, &own)))
+		return rc;
+	rc = prepare(w, "INSERT INTO streams (name, kind, object_id, map_name, type_name, type_id, "
+		        "ts_offset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st);
+	if (!rc) {
+		sqlite3_bind_text(st, 1, d->name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, d->kind, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, d->object_id);
+		sqlite3_bind_text(st, 4, d->map_name, -1, SQLITE_TRANSIENT);
+		bind_text_or_null(st, 5, d->type_name);
+		sqlite3_bind_int64(st, 6, d->type_id);
+		sqlite3_bind_int64(st, 7, d->ts_offset);
+		rc = step(w, st, "insert stream");
+		if (!rc && id)
+			*id = (uint32_t)sqlite3_last_insert_rowid(w->db);
+	}
+	sqlite3_finalize(st);
+	return meta_end(w, own, rc);
+}
+
+/* Writes all of buf at off; -errno on failure (short writes retried). */
+static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Stops segment writing after a write failure: truncates the partial block
+ * away so the segment ends with a whole block.  Returns rc. */
+static int seg_fail(struct capw *w, const char *what, int rc)
+{
+	if (w->seg_fd >= 0 && ftruncate(w->seg_fd, (off_t)w->seg_off))
+		cap_warn("%s/%s: truncate to %" PRIu64 ": %s", w->dir, w->seg_name, w->seg_off,
+			 strerror(errno));
+	cap_warn("%s/%s: %s: %s; recording stopped, %" PRIu64 " blocks kept", w->dir,
+		 w->seg_name, what, strerror(-rc), w->stats.blocks);
+	w->stopped = rc;
+	return note_err(w, rc);
+}
+
+static int seg_close(struct capw *w)
+{
+	int rc = 0;
+
+	if (w->seg_fd < 0)
+		return 0;
+	if (fdatasync(w->seg_fd)) {
+		rc = -errno;
+		cap_warn("%s/%s: fdatasync: %s", w->dir, w->seg_name, strerror(errno));
+		note_err(w, rc);
+	}
+	close(w->seg_fd);
+	w->seg_fd = -1;
+	return rc;
+}
+
+static int seg_open_next(struct capw *w)
+{
+	uint8_t hdr[CAP_SEG_HDR_BYTES];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = seg_close(w)))
+		return rc;
+	w->seg_no++;
+	snprintf(w->seg_name, sizeof(w->seg_name), "seg-%06" PRIu32 ".bpfrec", w->seg_no);
+	w->seg_fd = openat(w->dirfd, w->seg_name,
+			   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (w->seg_fd < 0) {
+		rc = -errno;
+		cap_warn("%s/%s: create: %s", w->dir, w->seg_name, strerror(errno));
+		w->stopped = rc;
+		return note_err(w, rc);
+	}
+	w->seg_off = 0;
+	cap_segment__fill_header(hdr);
+	rc = pwrite_all(w->seg_fd, hdr, sizeof(hdr), 0);
+	if (rc)
+		return seg_fail(w, "write header", rc);
+	w->seg_off = sizeof(hdr);
+	w->stats.written_bytes += sizeof(hdr);
+
+	if ((rc = begin(w)))
+		return rc;
+	rc = prepare(w, "INSERT INTO segments (file, bytes) VALUES (?1, ?2)", &st);
+	if (!rc) {
+		sqlite3_bind_text(st, 1, w->seg_name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)w->seg_off);
+		rc = step(w, st, "insert segment");
+		w->seg_id = sqlite3_last_insert_rowid(w->db);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void bstream_cb(uint32_t stream, uint32_t count, uint64_t min_ts, uint64_t max_ts,
+		       void *ctx)
+{
+	struct capw *w = ctx;
+	sqlite3_stmt *st = w->st_bstream;
+
+	if (w->cb_rc)
+		return;
+	sqlite3_bind_int64(st, 1, w->cur_block);
+	sqlite3_bind_int64(st, 2, stream);
+	sqlite3_bind_int64(st, 3, count);
+	sqlite3_bind_int64(st, 4, (int64_t)min_ts);
+	sqlite3_bind_int64(st, 5, (int64_t)max_ts);
+	w->cb_rc = step(w, st, "insert block_streams");
+}
+
+int capw__write_block(struct capw *w, const struct blockbuf *b)
+{
+	const uint8_t *out;
+	size_t len;
+	struct cap_block_meta m;
+	int rc;
+
+	if (!blockbuf__count(b))
+		return 0;
+	if (w->stopped)
+		return w->stopped;
+	rc = block_encoder__encode(w->enc, b, &out, &len, &m);
+	if (rc) {
+		cap_warn("%s: encode block: %s", w->dir, strerror(-rc));
+		return note_err(w, rc);
+	}
+	if (w->seg_fd < 0 ||
+	    (w->seg_off > CAP_SEG_HDR_BYTES && w->seg_off + len > w->opts.segment_bytes)) {
+		if ((rc = seg_open_next(w)))
+			return rc;
+	}
+	rc = pwrite_all(w->seg_fd, out, len, w->seg_off);
+	if (rc)
+		return seg_fail(w, "write", rc);
+
+	/* A savepoint per block: a failure takes back this block's rows only. */
+	if ((rc = begin(w)) || (rc = exec(w, "SAVEPOINT blk")))
+		goto unindexed;
+	sqlite3_stmt *st = w->st_block;
+	sqlite3_bind_int64(st, 1, w->seg_id);
+	sqlite3_bind_int64(st, 2, (int64_t)w->seg_off);
+	sqlite3_bind_int64(st, 3, m.enc_bytes);
+	sqlite3_bind_int64(st, 4, m.raw_bytes);
+	sqlite3_bind_int64(st, 5, m.nrecords);
+	sqlite3_bind_int64(st, 6, (int64_t)m.min_ts_ns);
+	sqlite3_bind_int64(st, 7, (int64_t)m.max_ts_ns);
+	if ((rc = step(w, st, "insert block")))
+		goto unindexed;
+	w->cur_block = sqlite3_last_insert_rowid(w->db);
+	w->cb_rc = 0;
+	blockbuf__for_each_stream(b, bstream_cb, w);
+	if ((rc = w->cb_rc))
+		goto unindexed;
+	sqlite3_bind_int64(w->st_segbytes, 1, w->seg_id);
+	sqlite3_bind_int64(w->st_segbytes, 2, (int64_t)(w->seg_off + len));
+	if ((rc = step(w, w->st_segbytes, "update segment size")) ||
+	    (rc = exec(w, "RELEASE blk")))
+		goto unindexed;
+
+	w->seg_off += len;
+	w->stats.blocks++;
+	w->stats.records += m.nrecords;
+	w->stats.raw_bytes += m.raw_bytes;
+	w->stats.written_bytes += len;
+	/* TODO(ring): with ring_bytes/ring_ns set, drop the oldest whole
+	 * segments (file and rows) here once the current one is past them. */
+	return 0;
+
+unindexed:
+	/* The index cannot take the block: keep segment and index in step. */
+	if (sqlite3_get_autocommit(w->db)) {
+		w->in_txn = false;   /* SQLite rolled the whole batch back (e.g. disk full) */
+	} else {
+		sqlite3_exec(w->db, "ROLLBACK TO blk", NULL, NULL, NULL);
+		sqlite3_exec(w->db, "RELEASE blk", NULL, NULL, NULL);
+	}
+	return seg_fail(w, "index the block", rc);
+}
+
+int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
+		   uint64_t count)
+{
+	sqlite3_stmt *st = w->st_loss;
+	int rc;
+
+	if (!count)
+		return 0;
+	if ((rc = begin(w)))
+		return rc;
+	sqlite3_bind_int64(st, 1, stream);
+	if (cpu == CAP_CPU_UNKNOWN)
+		sqlite3_bind_null(st, 2);
+	else
+		sqlite3_bind_int64(st, 2, cpu);
+	sqlite3_bind_int64(st, 3, (int64_t)ts_ns);
+	sqlite3_bind_int64(st, 4, count > INT64_MAX ? INT64_MAX : (int64_t)count);
+	return step(w, st, "insert loss");
+}
+
+int capw__flush(struct capw *w)
+{
+	int rc = 0;
+
+	if (w->seg_fd >= 0 && fdatasync(w->seg_fd)) {
+		rc = -errno;
+		cap_warn("%s/%s: fdatasync: %s", w->dir, w->seg_name, strerror(errno));
+		note_err(w, rc);
+		/* Do not index what may not be on disk. */
+		if (w->in_txn) {
+			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+			w->in_txn = false;
+		}
+		w->stopped = rc;
+		return rc;
+	}
+	return commit(w);
+}
+
+int capw__close(struct capw *w, uint64_t end_ns)
+{
+	int rc;
+
+	if (!w)
+		return 0;
+	if (w->db && w->session_id && w->st_block) {
+		sqlite3_stmt *st = NULL;
+		if (!begin(w) &&
+		    !prepare(w, "UPDATE sessions SET end_ns = ?2 WHERE id = ?1", &st)) {
+			sqlite3_bind_int64(st, 1, w->session_id);
+			sqlite3_bind_int64(st, 2, (int64_t)end_ns);
+			step(w, st, "record end time");
+		}
+		sqlite3_finalize(st);
+	}
+	if (w->db)
+		capw__flush(w);
+	seg_close(w);
+	sqlite3_finalize(w->st_block);
+	sqlite3_finalize(w->st_bstream);
+	sqlite3_finalize(w->st_segbytes);
+	sqlite3_finalize(w->st_loss);
+	if (w->db && sqlite3_close(w->db) != SQLITE_OK)
+		note_err(w, db_err(w, "close"));
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+	block_encoder__free(w->enc);
+	rc = w->first_err;
+	free(w->dir);
+	free(w);
+	return rc;
+}
+
+void capw__stats(const struct capw *w, struct capw_stats *st)
+{
+	*st = w->stats;
+}

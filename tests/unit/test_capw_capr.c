@@ -1,0 +1,520 @@
+/* test_capw_capr - write a capture with capw, read it back with capr;
+ * damaged segments, hostile index rows, a missing index, a full disk. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capr.h"
+#include "capw.h"
+#include "testutil.h"
+
+#define NREC 40000
+#define BASE_TS 5000000000ull
+
+/* Record i: ts strictly increasing, so a sort by ts restores write order. */
+struct exp_rec { uint64_t ts; uint32_t stream, cpu, len; };
+
+static struct exp_rec exp_recs[NREC];
+static uint32_t stream_ids[3];
+
+static void payload(uint64_t ts, uint32_t len, uint8_t *buf)
+{
+	for (uint32_t j = 0; j < len; j++)
+		buf[j] = (uint8_t)((ts >> ((j % 8) * 8)) + j * 13);
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	const struct cap_rec *x = a, *y = b;
+	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+}
+
+static const char btf_blob[] = "\x9f\xeb\x01\x00 pretend BTF \0 with a NUL";
+
+static void write_capture(const char *dir, uint64_t segment_bytes, struct capw_stats *st_out)
+{
+	struct capw_opts o = { .zstd_level = 3, .segment_bytes = segment_bytes };
+	struct capw *w = capw__create(dir, &o);
+	struct cap_session s = {
+		.host = "testhost", .kernel_release = "6.1.0-test", .boot_id = "b00t-1d",
+		.cmdline = "bpfrec record -o 'x y'", .tool_version = "0.1.0",
+		.clock_boot_ns = 1000, .clock_real_ns = 1700000000000000000ull, .start_ns = BASE_TS,
+	};
+	uint32_t obj1, obj2;
+	uint64_t rng = 99;
+	uint8_t buf[512];
+
+	CHECK(w != NULL);
+	CHECK_EQ_INT(capw__set_session(w, &s), 0);
+	CHECK_EQ_INT(capw__set_session(w, &s), -EEXIST);
+	CHECK_EQ_INT(capw__add_object(w, "exec", NULL, btf_blob, sizeof(btf_blob), &obj1), 0);
+	CHECK_EQ_INT(capw__add_object(w, "user.bpf.o", "/tmp/user.bpf.o", NULL, 0, &obj2), 0);
+	struct cap_stream_desc d[3] = {
+		{ "exec", "ringbuf", obj1, "rb", "exec_event", 42, 0 },
+		{ "net", "perf", obj2, "events", NULL, 0, -1 },
+		{ "misc", "ringbuf", obj2, "rb2", "misc_ev", 7, 8 },
+	};
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ_INT(capw__add_stream(w, &d[i], &stream_ids[i]), 0);
+	CHECK_EQ_INT(capw__add_stream(w, &d[0], NULL) < 0, 1);   /* duplicate name */
+
+	struct blockbuf *b = blockbuf__new(16 << 10);
+	uint64_t ts = BASE_TS;
+	for (int i = 0; i < NREC; i++) {
+		uint64_t x = test_rand(&rng);
+		struct exp_rec *r = &exp_recs[i];
+		int k = x % 3;
+		ts += 1 + (x >> 8) % 1000;
+		r->ts = ts;
+		r->stream = stream_ids[k];
+		r->cpu = k == 1 ? (x >> 20) % 4 : CAP_CPU_UNKNOWN;
+		r->len = k == 0 ? 64 : k == 1 ? (x >> 30) % 200 : 24;
+		payload(ts, r->len, buf);
+		int rc = blockbuf__add(b, r->stream, r->cpu, r->ts, buf, r->len);
+		if (rc == -ENOSPC) {
+			CHECK_EQ_INT(capw__write_block(w, b), 0);
+			blockbuf__reset(b);
+			rc = blockbuf__add(b, r->stream, r->cpu, r->ts, buf, r->len);
+		}
+		CHECK_EQ_INT(rc, 0);
+		if (i == NREC / 2)
+			CHECK_EQ_INT(capw__flush(w), 0);
+	}
+	CHECK_EQ_INT(capw__write_block(w, b), 0);
+	blockbuf__reset(b);
+	CHECK_EQ_INT(capw__write_block(w, b), 0);   /* empty: no-op */
+	blockbuf__free(b);
+	CHECK_EQ_INT(capw__add_loss(w, stream_ids[1], 2, BASE_TS + 10, 5), 0);
+	CHECK_EQ_INT(capw__add_loss(w, stream_ids[0], CAP_CPU_UNKNOWN, BASE_TS + 20, 7), 0);
+	capw__stats(w, st_out);
+	CHECK_EQ_U64(st_out->records, NREC);
+	CHECK_EQ_INT(capw__close(w, ts + 1), 0);
+}
+
+static int64_t q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v;
+
+	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static char q_buf[1024];
+static const char *q_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	const unsigned char *t = sqlite3_column_text(st, 0);
+	snprintf(q_buf, sizeof(q_buf), "%s", t ? (const char *)t : "(null)");
+	sqlite3_finalize(st);
+	return q_buf;
+}
+
+/* Reads every block, checks every record against exp_recs. */
+static void read_all(struct capr *r)
+{
+	const struct cap_block_info *bl;
+	size_t nb;
+	char err[512];
+	struct cap_rec *all = malloc(NREC * sizeof(*all));
+	uint8_t *data = malloc(NREC * 200), *dp = data;
+	size_t n = 0;
+
+	CHECK_EQ_INT(capr__blocks(r, &bl, &nb), 0);
+	for (size_t i = 0; i < nb; i++) {
+		const struct cap_rec *recs;
+		uint32_t nrecs;
+		if (i)
+			CHECK(bl[i - 1].meta.min_ts_ns <= bl[i].meta.min_ts_ns);
+		int rc = capr__read_block(r, &bl[i], &recs, &nrecs, err, sizeof(err));
+		if (rc)
+			fprintf(stderr, "%s\n", err);
+		CHECK_EQ_INT(rc, 0);
+		CHECK_EQ_INT(nrecs, bl[i].meta.nrecords);
+		for (uint32_t j = 0; j < nrecs; j++) {
+			CHECK(n < NREC);
+			CHECK(recs[j].ts_ns >= bl[i].meta.min_ts_ns && recs[j].ts_ns <= bl[i].meta.max_ts_ns);
+			all[n] = recs[j];
+			memcpy(dp, recs[j].data, recs[j].len);   /* data dies with the next read */
+			all[n].data = dp;
+			dp += recs[j].len;
+			n++;
+		}
+	}
+	CHECK_EQ_INT(n, NREC);
+	qsort(all, n, sizeof(*all), cmp_rec);
+	uint8_t buf[512];
+	for (size_t i = 0; i < n; i++) {
+		CHECK_EQ_U64(all[i].ts_ns, exp_recs[i].ts);
+		CHECK_EQ_INT(all[i].stream, exp_recs[i].stream);
+		CHECK_EQ_INT(all[i].cpu, exp_recs[i].cpu);
+		CHECK_EQ_INT(all[i].len, exp_recs[i].len);
+		payload(exp_recs[i].ts, exp_recs[i].len, buf);
+		CHECK(memcmp(all[i].data, buf, all[i].len) == 0);
+	}
+	free(all);
+	free(data);
+}
+
+static void check_metadata(sqlite3 *db, const struct capw_stats *st)
+{
+	CHECK_STR(q_text(db, "SELECT value FROM meta WHERE key='format_version'"), "1");
+	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM sessions"), 1);
+	CHECK_STR(q_text(db, "SELECT host||'|'||kernel_release||'|'||boot_id||'|'||cmdline||'|'||"
+			 "tool_version FROM sessions"),
+		  "testhost|6.1.0-test|b00t-1d|bpfrec record -o 'x y'|0.1.0");
+	CHECK_EQ_INT(q_int(db, "SELECT clock_boot_ns FROM sessions"), 1000);
+	CHECK_EQ_U64(q_int(db, "SELECT clock_real_ns FROM sessions"), 1700000000000000000ull);
+	CHECK_EQ_U64(q_int(db, "SELECT start_ns FROM sessions"), BASE_TS);
+	CHECK_EQ_U64(q_int(db, "SELECT end_ns FROM sessions"), exp_recs[NREC - 1].ts + 1);
+
+	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM objects"), 2);
+	CHECK_STR(q_text(db, "SELECT name||'|'||ifnull(path,'NULL')||'|'||ifnull(length(btf),'NULL') "
+			 "FROM objects ORDER BY id LIMIT 1"), "exec|NULL|30");
+	CHECK_STR(q_text(db, "SELECT name||'|'||path||'|'||ifnull(btf,'NULL') FROM objects "
+			 "ORDER BY id DESC LIMIT 1"), "user.bpf.o|/tmp/user.bpf.o|NULL");
+	sqlite3_stmt *s;
+	CHECK(sqlite3_prepare_v2(db, "SELECT btf FROM objects WHERE name='exec'", -1, &s, NULL) == 0);
+	CHECK(sqlite3_step(s) == SQLITE_ROW);
+	CHECK_EQ_INT(sqlite3_column_bytes(s, 0), sizeof(btf_blob));
+	CHECK(memcmp(sqlite3_column_blob(s, 0), btf_blob, sizeof(btf_blob)) == 0);
+	sqlite3_finalize(s);
+
+	CHECK_STR(q_text(db, "SELECT group_concat(name||','||kind||','||object_id||','||map_name||','||"
+			 "ifnull(type_name,'NULL')||','||type_id||','||ts_offset, ';') FROM "
+			 "(SELECT * FROM streams ORDER BY id)"),
+		  "exec,ringbuf,1,rb,exec_event,42,0;net,perf,2,events,NULL,0,-1;"
+		  "misc,ringbuf,2,rb2,misc_ev,7,8");
+	CHECK_STR(q_text(db, "SELECT group_concat(stream_id||','||ifnull(cpu,'NULL')||','||ts||','||"
+			 "count, ';') FROM (SELECT * FROM losses ORDER BY id)"),
+		  "2,2,5000000010,5;1,NULL,5000000020,7");
+
+	CHECK_EQ_U64(q_int(db, "SELECT count(*) FROM blocks"), st->blocks);
+	CHECK_EQ_INT(q_int(db, "SELECT sum(nrecords) FROM blocks"), NREC);
+	CHECK_EQ_INT(q_int(db, "SELECT sum(nrecords) FROM block_streams"), NREC);
+	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM blocks b WHERE nrecords != (SELECT "
+			   "sum(nrecords) FROM block_streams WHERE block_id = b.id)"), 0);
+	for (int i = 0; i < 3; i++) {
+		char sql[200];
+		int64_t c = 0;
+		for (int j = 0; j < NREC; j++)
+			c += exp_recs[j].stream == stream_ids[i];
+		snprintf(sql, sizeof(sql), "SELECT sum(nrecords) FROM block_streams WHERE stream_id=%u",
+			 stream_ids[i]);
+		CHECK_EQ_INT(q_int(db, sql), c);
+	}
+	/* Segments: the index's bytes is each file's real size. */
+	CHECK(q_int(db, "SELECT count(*) FROM segments") > 2);
+	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM blocks b JOIN segments s ON s.id = b.segment_id "
+			   "WHERE b.offset + b.enc_bytes > s.bytes"), 0);
+}
+
+/* Runs one SQL statement on the capture's index, writable (test set-up). */
+static void poke(const char *dir, const char *sql)
+{
+	char path[4200];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/index.db", dir);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void flip(const char *dir, const char *file, uint64_t off)
+{
+	char path[4200];
+	uint8_t c;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	int fd = open(path, O_RDWR);
+	CHECK(fd >= 0);
+	CHECK(pread(fd, &c, 1, (off_t)off) == 1);
+	c ^= 0x10;
+	CHECK(pwrite(fd, &c, 1, (off_t)off) == 1);
+	close(fd);
+}
+
+static void test_damage(const char *dir)
+{
+	char err[512], want[600];
+	struct capr *r = capr__open(dir, err, sizeof(err));
+	const struct cap_block_info *bl;
+	const struct cap_rec *recs;
+	uint32_t nrecs;
+	size_t nb;
+
+	CHECK(r != NULL);
+	capr__blocks(r, &bl, &nb);
+	CHECK(nb > 6);
+	/* Damage three blocks: frame middle, header, frame checksum (last byte). */
+	size_t bad[3] = { 1, nb / 2, nb - 2 };
+	uint64_t where[3] = { bl[bad[0]].offset + 48 + bl[bad[0]].meta.enc_bytes / 2,
+			      bl[bad[1]].offset + 20,
+			      bl[bad[2]].offset + bl[bad[2]].meta.enc_bytes - 1 };
+	char seg[3][64];
+	for (int k = 0; k < 3; k++) {
+		char sql[200];
+		snprintf(sql, sizeof(sql), "SELECT file FROM segments WHERE id = %lld",
+			 (long long)bl[bad[k]].segment_id);
+		snprintf(seg[k], sizeof(seg[k]), "%s", q_text(capr__db(r), sql));
+		flip(dir, seg[k], where[k]);
+	}
+	uint64_t before = capr__blocks_decoded(r);
+	size_t good = 0;
+	for (size_t i = 0; i < nb; i++) {
+		int k = i == bad[0] ? 0 : i == bad[1] ? 1 : i == bad[2] ? 2 : -1;
+		int rc = capr__read_block(r, &bl[i], &recs, &nrecs, err, sizeof(err));
+		if (k < 0) {
+			CHECK_EQ_INT(rc, 0);
+			good++;
+			continue;
+		}
+		CHECK_EQ_INT(rc, -EBADMSG);
+		fprintf(stderr, "expected: %s\n", err);
+		snprintf(want, sizeof(want), "%s/%s: block %lld at offset %llu: ", dir, seg[k],
+			 (long long)bl[i].id, (unsigned long long)bl[i].offset);
+		CHECK(strncmp(err, want, strlen(want)) == 0);
+		if (k == 1)
+			CHECK(strstr(err, "CRC") != NULL);
+	}
+	CHECK_EQ_U64(capr__blocks_decoded(r) - before, good);
+
+	/* A truncated segment: the cut block says so, the others still read. */
+	char sql[200], path[4200];
+	const struct cap_block_info *last = NULL;
+	for (size_t i = 0; i < nb; i++)
+		if (!last || bl[i].id > last->id)
+			last = &bl[i];
+	snprintf(sql, sizeof(sql), "SELECT file FROM segments WHERE id = %lld",
+		 (long long)last->segment_id);
+	snprintf(path, sizeof(path), "%s/%s", dir, q_text(capr__db(r), sql));
+	capr__close(r);
+	CHECK(truncate(path, (off_t)(last->offset + last->meta.enc_bytes - 3)) == 0);
+	r = capr__open(dir, err, sizeof(err));
+	CHECK(r != NULL);
+	capr__blocks(r, &bl, &nb);
+	struct capr_cursor *c = capr__cursor_new(r);
+	for (size_t i = 0; i < nb; i++) {
+		int rc = capr__cursor_read(c, &bl[i], &recs, &nrecs, err, sizeof(err));
+		if (bl[i].id == last->id - 0 && bl[i].offset == last->offset) {
+			CHECK_EQ_INT(rc, -EBADMSG);
+			CHECK(strstr(err, "past the end") != NULL);
+		}
+	}
+	capr__cursor_free(c);
+	capr__close(r);
+}
+
+static void test_hostile_index(const char *dir)
+{
+	char err[512];
+	struct capr *r;
+
+	static const char *const names[] = { "../seg-000001.bpfrec", "sub/seg", "..", "/etc/passwd", "" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char sql[256];
+		snprintf(sql, sizeof(sql), "UPDATE segments SET file = '%s' WHERE id = 1", names[i]);
+		poke(dir, sql);
+		r = capr__open(dir, err, sizeof(err));
+		CHECK(r == NULL);
+		fprintf(stderr, "expected: %s\n", err);
+		CHECK(strstr(err, "plain name") != NULL);
+	}
+	poke(dir, "UPDATE segments SET file = 'seg-000001.bpfrec' WHERE id = 1");
+	r = capr__open(dir, err, sizeof(err));
+	CHECK(r != NULL);
+	capr__close(r);
+
+	/* A symlinked segment is not followed. */
+	char a[4200], b[4200];
+	snprintf(a, sizeof(a), "%s/seg-000002.bpfrec", dir);
+	snprintf(b, sizeof(b), "%s/seg-000002.real", dir);
+	CHECK(rename(a, b) == 0);
+	CHECK(symlink("seg-000002.real", a) == 0);
+	r = capr__open(dir, err, sizeof(err));
+	CHECK(r != NULL);
+	const struct cap_block_info *bl;
+	const struct cap_rec *recs;
+	uint32_t nrecs;
+	size_t nb;
+	int refused = 0;
+	capr__blocks(r, &bl, &nb);
+	for (size_t i = 0; i < nb; i++)
+		if (bl[i].segment_id == 2) {
+			CHECK(capr__read_block(r, &bl[i], &recs, &nrecs, err, sizeof(err)) < 0);
+			refused++;
+		}
+	CHECK(refused > 0);
+	fprintf(stderr, "expected: %s\n", err);
+	capr__close(r);
+	unlink(a);
+	CHECK(rename(b, a) == 0);
+
+	/* An unfinished index (hot journal) is refused with a reason. */
+	snprintf(a, sizeof(a), "%s/index.db-journal", dir);
+	int fd = open(a, O_CREAT | O_WRONLY, 0644);
+	CHECK(fd >= 0 && write(fd, "x", 1) == 1);
+	close(fd);
+	r = capr__open(dir, err, sizeof(err));
+	CHECK(r == NULL);
+	CHECK(strstr(err, "index.db-journal") != NULL);
+	unlink(a);
+
+	/* Index blocks row pointing past a segment's end, or at a bad size. */
+	poke(dir, "UPDATE blocks SET offset = offset + 1000000000 WHERE id = 3");
+	r = capr__open(dir, err, sizeof(err));
+	CHECK(r != NULL);
+	capr__blocks(r, &bl, &nb);
+	for (size_t i = 0; i < nb; i++)
+		if (bl[i].id == 3) {
+			CHECK_EQ_INT(capr__read_block(r, &bl[i], &recs, &nrecs, err, sizeof(err)), -EBADMSG);
+			CHECK(strstr(err, "past the end") != NULL);
+		}
+	capr__close(r);
+	poke(dir, "UPDATE blocks SET offset = offset - 1000000000 WHERE id = 3");
+	poke(dir, "UPDATE blocks SET enc_bytes = -5 WHERE id = 3");
+	CHECK(capr__open(dir, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "out of range") != NULL);
+	poke(dir, "UPDATE blocks SET enc_bytes = 4 WHERE id = 3");
+	CHECK(capr__open(dir, err, sizeof(err)) == NULL);
+
+	/* A damaged index.db. */
+	char idx[4200];
+	snprintf(idx, sizeof(idx), "%s/index.db", dir);
+	fd = open(idx, O_WRONLY);
+	CHECK(fd >= 0 && pwrite(fd, "garbage!", 8, 0) == 8);
+	close(fd);
+	CHECK(capr__open(dir, err, sizeof(err)) == NULL);
+	fprintf(stderr, "expected: %s\n", err);
+	CHECK(strstr(err, "index.db") != NULL);
+
+	/* Missing index.db. */
+	CHECK(unlink(idx) == 0);
+	r = capr__open(dir, err, sizeof(err));
+	CHECK(r == NULL);
+	CHECK_EQ_INT(errno, ENOENT);
+	fprintf(stderr, "expected: %s\n", err);
+	CHECK(strstr(err, "index.db: No such file or directory") != NULL);
+
+	/* Not a directory at all. */
+	snprintf(a, sizeof(a), "%s/seg-000001.bpfrec", dir);
+	CHECK(capr__open(a, err, sizeof(err)) == NULL);
+	fprintf(stderr, "expected: %s\n", err);
+	CHECK(strstr(err, "a capture is a directory") != NULL);
+}
+
+/* The disk fills (simulated with RLIMIT_FSIZE, no root needed): the writer
+ * stops, keeps every whole block, and the capture still opens and reads. */
+static void test_full_disk(const char *dir)
+{
+	struct capw_opts o = { .zstd_level = 1 };
+	struct capw *w = capw__create(dir, &o);
+	struct blockbuf *b = blockbuf__new(64 << 10);
+	struct rlimit old, lim;
+	uint64_t rng = 5, ts = BASE_TS;
+	uint8_t buf[256];
+	uint32_t sid;
+	int rc = 0, blocks = 0;
+
+	CHECK(w && b);
+	struct cap_stream_desc d = { "s", "perf", 0, "m", NULL, 0, -1 };
+	CHECK_EQ_INT(capw__add_stream(w, &d, &sid), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
+	lim = old;
+	lim.rlim_cur = 300 << 10;
+	CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+	for (int i = 0; i < 100 && !rc; i++) {
+		blockbuf__reset(b);
+		while (1) {
+			for (size_t j = 0; j < sizeof(buf); j++)
+				buf[j] = (uint8_t)test_rand(&rng);   /* incompressible */
+			if (blockbuf__add(b, sid, 0, ts++, buf, sizeof(buf)))
+				break;
+		}
+		rc = capw__write_block(w, b);
+		if (!rc)
+			blocks++;
+		if (i % 2)
+			capw__flush(w);
+	}
+	CHECK_EQ_INT(rc, -EFBIG);
+	CHECK(blocks > 0);
+	CHECK_EQ_INT(capw__write_block(w, b), -EFBIG);   /* stopped */
+	CHECK_EQ_INT(capw__add_loss(w, sid, 0, ts, 3), 0);   /* metadata still goes in */
+	CHECK_EQ_INT(capw__close(w, ts), -EFBIG);
+	CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+	blockbuf__free(b);
+
+	char err[512];
+	struct capr *r = capr__open(dir, err, sizeof(err));
+	if (!r)
+		fprintf(stderr, "%s\n", err);
+	CHECK(r != NULL);
+	const struct cap_block_info *bl;
+	const struct cap_rec *recs;
+	uint32_t nrecs;
+	size_t nb;
+	capr__blocks(r, &bl, &nb);
+	CHECK_EQ_INT(nb, blocks);
+	for (size_t i = 0; i < nb; i++)
+		CHECK_EQ_INT(capr__read_block(r, &bl[i], &recs, &nrecs, err, sizeof(err)), 0);
+	CHECK_EQ_INT(q_int(capr__db(r), "SELECT count(*) FROM losses"), 1);
+	/* The segment ends exactly after its last whole block. */
+	char path[4200];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/seg-000001.bpfrec", dir);
+	CHECK(stat(path, &st) == 0);
+	CHECK_EQ_U64((uint64_t)st.st_size, q_int(capr__db(r), "SELECT bytes FROM segments"));
+	capr__close(r);
+}
+
+int main(void)
+{
+	char dir[4096], err[512];
+	struct capw_stats st;
+
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir("capw_capr"));
+	strcat(dir, "/cap");
+	write_capture(dir, 256 << 10, &st);
+	printf("wrote %llu records, %llu blocks, %llu bytes\n", (unsigned long long)st.records,
+	       (unsigned long long)st.blocks, (unsigned long long)st.written_bytes);
+
+	/* A second create in the same (now non-empty) directory is refused. */
+	CHECK(capw__create(dir, NULL) == NULL);
+	CHECK_EQ_INT(errno, EEXIST);
+
+	struct capr *r = capr__open(dir, err, sizeof(err));
+	if (!r)
+		fprintf(stderr, "%s\n", err);
+	CHECK(r != NULL);
+	CHECK_STR(capr__path(r), dir);
+	check_metadata(capr__db(r), &st);
+	CHECK_EQ_U64(capr__blocks_decoded(r), 0);
+	read_all(r);
+	CHECK_EQ_U64(capr__blocks_decoded(r), st.blocks);
+	/* The reader's connection is read-only. */
+	CHECK(sqlite3_exec(capr__db(r), "DELETE FROM losses", NULL, NULL, NULL) != SQLITE_OK);
+	capr__close(r);
+	capr__close(NULL);
+
+	test_damage(dir);
+	test_hostile_index(dir);
+
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir("capw_full"));
+	strcat(dir, "/cap");
+	test_full_disk(dir);
+	printf("test_capw_capr: ok\n");
+	return 0;
+}
