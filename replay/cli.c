@@ -1,0 +1,67 @@
+/* cli.c - helpers shared by bpfreplay's commands. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+int cli__usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "bpfreplay %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'bpfreplay %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+void cli__warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "bpfreplay: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli__bad_option(const char *cmd, char **argv, int c)
+{
+	extern int optind, optopt;
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+	int is_long = arg && arg[0] == '-' && arg[1] == '-';
+
+	if (c == ':') {
+		if (is_long)
+			return cli__usage_error(cmd, "option '%s' needs a value", arg);
+		return cli__usage_error(cmd, "option '-%c' needs a value", optopt);
+	}
+	if (optopt && !is_long)
+		return cli__usage_error(cmd, "unknown option '-%c'", optopt);
+	return cli__usage_error(cmd, "unknown option '%s'", arg ? arg : "?");
+}
+
+int cli__sql_error(const char *what, const char *msg, const char *sql, int offset)
+{
+	fflush(stdout);
+	fprintf(stderr, "bpfreplay: %s: %s\n", what, msg);
+	if (sql && offset >= 0 && (size_t)offset <= strlen(sql)) {
+		const char *ls = sql + offset, *le;
+		int line = 1, col;
+
+		while (ls > sql && ls[-1] != '\n')
+			ls--;
+		for (const char *p = sql; p < ls; p++)
+			line += *p == '\n';
+		le = strchr(ls, '\n');
+		if (!le)
+			le = ls + strlen(ls);
+		col = (int)(sql + offset - ls);
+		fprintf(stderr, "  at line %d, column %d:\n    %.*s\n    %*s^\n", line, col + 1,
+			(int)(le - ls), ls, col, "");
+	}
+	return EXIT_QUERY;
+}

@@ -1,0 +1,32 @@
+/* cli.h - bpfreplay's commands (one file each: cmd_<name>.c) and the few
+ * helpers they share.  Every command returns the process exit status:
+ */
+#ifndef BPFREC_REPLAY_CLI_H
+#define BPFREC_REPLAY_CLI_H
+
+#include <stdio.h>
+
+#define EXIT_QUERY   1   /* SQL error: SQLite's message and the position */
+#define EXIT_USAGE   2   /* bad option or argument */
+#define EXIT_CAPTURE 3   /* the capture cannot be opened, or holds damage */
+
+/* argv[0] is the command name. */
+int cmd_info(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_sql(int argc, char **argv);
+
+/* "bpfreplay CMD: <message>\nTry 'bpfreplay CMD --help'.\n" on stderr;
+ * returns EXIT_USAGE. */
+int cli__usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "bpfreplay: <message>\n" on stderr. */
+void cli__warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Names the offending option after getopt_long returned c ('?': unknown,
+ * ':': missing value; the optstring starts with ':' and opterr is 0). */
+int cli__bad_option(const char *cmd, char **argv, int c);
+
+/* Prints an SQL error with its position: the statement's line, and a caret
+ * under the offset (sqlite3_error_offset, -1: unknown).  Returns EXIT_QUERY. */
+int cli__sql_error(const char *what, const char *msg, const char *sql, int offset);
+
+#endif

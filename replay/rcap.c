@@ -1,0 +1,520 @@
+/* rcap.c - see rcap.h.  Everything here reads the index once at open; the
+ * blocks are read later, by the callers, through capr. */
+#include "rcap.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "btfv.h"
+
+const char *const rcap_common_cols[RCAP_NCOMMON] = { "ts", "time", "cpu", "stream" };
+
+struct rcap {
+	struct capr *r;
+	char *path;
+	struct rcap_session sess;
+	struct rcap_stream *streams;
+	size_t nstreams;
+	const struct cap_block_info *blocks; /* owned by r */
+	size_t nblocks;
+	struct btfv **btfs;                  /* per object, parallel to obj_ids */
+	int64_t *obj_ids;
+	char **obj_errs;                     /* why an object's BTF is unusable */
+	size_t nobjs;
+	uint64_t min_ts, max_ts;
+};
+
+static char *dupcol(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return strdup(t ? (const char *)t : "");
+}
+
+static int load_session(struct rcap *c, char *err, size_t errlen)
+{
+	sqlite3 *db = capr__db(c->r);
+	sqlite3_stmt *st = NULL;
+	int rc = -EBADMSG;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT id, host, kernel_release, boot_id, cmdline, tool_version,"
+			       " clock_boot_ns, clock_real_ns, start_ns, end_ns"
+			       " FROM sessions ORDER BY id LIMIT 1", -1, &st, NULL)) {
+		snprintf(err, errlen, "%s: index: %s", c->path, sqlite3_errmsg(db));
+		goto out;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(err, errlen, "%s: index: no session recorded", c->path);
+		goto out;
+	}
+	c->sess.id = sqlite3_column_int64(st, 0);
+	c->sess.host = dupcol(st, 1);
+	c->sess.kernel_release = dupcol(st, 2);
+	c->sess.boot_id = dupcol(st, 3);
+	c->sess.cmdline = dupcol(st, 4);
+	c->sess.tool_version = dupcol(st, 5);
+	c->sess.clock.boot_ns = sqlite3_column_int64(st, 6);
+	c->sess.clock.real_ns = sqlite3_column_int64(st, 7);
+	c->sess.start_ns = (uint64_t)sqlite3_column_int64(st, 8);
+	c->sess.has_end = sqlite3_column_type(st, 9) != SQLITE_NULL;
+	c->sess.end_ns = (uint64_t)sqlite3_column_int64(st, 9);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int load_objects(struct rcap *c, char *err, size_t errlen)
+{
+	sqlite3 *db = capr__db(c->r);
+	sqlite3_stmt *st = NULL;
+	int rc = -EBADMSG;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, btf FROM objects ORDER BY id", -1, &st, NULL)) {
+		snprintf(err, errlen, "%s: index: %s", c->path, sqlite3_errmsg(db));
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t n = c->nobjs;
+		char berr[256] = "";
+		const void *blob = sqlite3_column_blob(st, 1);
+		int len = sqlite3_column_bytes(st, 1);
+
+		void *a = realloc(c->btfs, (n + 1) * sizeof(*c->btfs));
+		if (a)
+			c->btfs = a;
+		a = a ? realloc(c->obj_ids, (n + 1) * sizeof(*c->obj_ids)) : NULL;
+		if (a)
+			c->obj_ids = a;
+		a = a ? realloc(c->obj_errs, (n + 1) * sizeof(*c->obj_errs)) : NULL;
+		if (!a) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "%s: out of memory", c->path);
+			goto out;
+		}
+		c->obj_errs = a;
+		c->obj_ids[n] = sqlite3_column_int64(st, 0);
+		c->btfs[n] = NULL;
+		c->obj_errs[n] = NULL;
+		if (blob && len > 0) {
+			c->btfs[n] = btfv__parse(blob, (size_t)len, berr, sizeof(berr));
+			if (!c->btfs[n])
+				c->obj_errs[n] = strdup(berr);
+		} else {
+			c->obj_errs[n] = strdup("the object has no BTF");
+		}
+		c->nobjs++;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: index: %s", c->path, sqlite3_errmsg(db));
+		rc = -EBADMSG;
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static const struct btfv *object_btf(struct rcap *c, int64_t id, const char **why)
+{
+	for (size_t i = 0; i < c->nobjs; i++) {
+		if (c->obj_ids[i] == id) {
+			*why = c->obj_errs[i];
+			return c->btfs[i];
+		}
+	}
+	*why = "no such object in the index";
+	return NULL;
+}
+
+/* Builds s->et from the stream's BTF type; falls back to raw bytes with the
+ * reason in s->type_err. */
+static int stream_type(struct rcap *c, struct rcap_stream *s)
+{
+	char terr[256] = "";
+	const char *why = NULL;
+
+	if (s->type_name || s->type_id) {
+		const struct btfv *btf = object_btf(c, s->object_id, &why);
+		uint32_t id = 0;
+
+		if (btf) {
+			const struct btf_type *t = NULL;
+			if (s->type_id > 0 && s->type_id < btfv__type_count(btf))
+				t = btfv__type(btf, (uint32_t)s->type_id);
+			if (t && (!s->type_name || !strcmp(btfv__name(btf, t->name_off), s->type_name)))
+				id = (uint32_t)s->type_id;
+			else if (s->type_name)
+				id = btfv__find_struct(btf, s->type_name);
+			if (!id) {
+				snprintf(terr, sizeof(terr), "type %s (id %lld) not in the object's BTF",
+					 s->type_name ? s->type_name : "?", (long long)s->type_id);
+			} else {
+				s->et = evtype__new(btf, id, terr, sizeof(terr));
+			}
+		} else {
+			snprintf(terr, sizeof(terr), "object %lld: %s", (long long)s->object_id,
+				 why ? why : "no BTF");
+		}
+		if (!s->et)
+			s->type_err = strdup(terr);
+	}
+	if (!s->et)
+		s->et = evtype__new_bytes();
+	return s->et ? 0 : -ENOMEM;
+}
+
+static int name_taken(char **names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < RCAP_NCOMMON; i++)
+		if (!strcasecmp(rcap_common_cols[i], name))
+			return 1;
+	for (size_t i = 0; i < n; i++)
+		if (!strcasecmp(names[i], name))
+			return 1;
+	return 0;
+}
+
+static int stream_cols(struct rcap_stream *s)
+{
+	s->ncols = evtype__ncols(s->et);
+	s->cols = calloc(s->ncols ? s->ncols : 1, sizeof(*s->cols));
+	if (!s->cols)
+		return -ENOMEM;
+	s->pid_col = -1;
+	for (size_t i = 0; i < s->ncols; i++) {
+		const struct evcol *col = evtype__col(s->et, i);
+		size_t len = strlen(col->name);
+		char *n = malloc(len + 16);
+
+		if (!n)
+			return -ENOMEM;
+		memcpy(n, col->name, len + 1);
+		while (name_taken(s->cols, i, n) && len < strlen(col->name) + 14)
+			n[len++] = '_', n[len] = 0;
+		s->cols[i] = n;
+	}
+	for (int pass = 0; pass < 2 && s->pid_col < 0; pass++) {
+		for (size_t i = 0; i < s->ncols; i++) {
+			const struct evcol *col = evtype__col(s->et, i);
+			if ((col->kind == EVCOL_INT || col->kind == EVCOL_UINT) &&
+			    !strcmp(col->name, pass ? "pid" : "tgid")) {
+				s->pid_col = (int)i;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static int load_streams(struct rcap *c, char *err, size_t errlen)
+{
+	sqlite3 *db = capr__db(c->r);
+	sqlite3_stmt *st = NULL;
+	int rc = -EBADMSG;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT id, name, kind, object_id, map_name, type_name, type_id, ts_offset"
+			       " FROM streams ORDER BY id", -1, &st, NULL)) {
+		snprintf(err, errlen, "%s: index: %s", c->path, sqlite3_errmsg(db));
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rcap_stream *s, *a = realloc(c->streams, (c->nstreams + 1) * sizeof(*a));
+
+		if (!a) {
+			rc = -ENOMEM;
+			goto oom;
+		}
+		c->streams = a;
+		s = &a[c->nstreams++];
+		memset(s, 0, sizeof(*s));
+		s->id = sqlite3_column_int64(st, 0);
+		s->name = dupcol(st, 1);
+		s->kind = dupcol(st, 2);
+		s->object_id = sqlite3_column_int64(st, 3);
+		s->map_name = dupcol(st, 4);
+		s->type_name = sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : dupcol(st, 5);
+		s->type_id = sqlite3_column_int64(st, 6);
+		s->ts_offset = sqlite3_column_int(st, 7);
+		if (stream_type(c, s) || stream_cols(s)) {
+			rc = -ENOMEM;
+			goto oom;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: index: %s", c->path, sqlite3_errmsg(db));
+		rc = -EBADMSG;
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "%s: out of memory", c->path);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = ((const int64_t *)a)[0], y = ((const int64_t *)b)[0];
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_sblock(const void *a, const void *b)
+{
+	size_t x = ((const struct rcap_sblock *)a)->idx, y = ((const struct rcap_sblock *)b)->idx;
+	return x < y ? -1 : x > y;
+}
+
+/* Per stream: the blocks that hold its records, from block_streams. */
+static int load_stream_blocks(struct rcap *c, char *err, size_t errlen)
+{
+	sqlite3 *db = capr__db(c->r);
+	sqlite3_stmt *st = NULL;
+	int64_t (*map)[2] = NULL;   /* (block id, index) sorted by id */
+	int rc = -ENOMEM;
+
+	map = malloc((c->nblocks ? c->nblocks : 1) * sizeof(*map));
+	if (!map)
+		goto oom;
+	for (size_t i = 0; i < c->nblocks; i++) {
+		map[i][0] = c->blocks[i].id;
+		map[i][1] = (int64_t)i;
+		if (!i || c->blocks[i].meta.min_ts_ns < c->min_ts)
+			c->min_ts = c->blocks[i].meta.min_ts_ns;
+		if (!i || c->blocks[i].meta.max_ts_ns > c->max_ts)
+			c->max_ts = c->blocks[i].meta.max_ts_ns;
+	}
+	qsort(map, c->nblocks, sizeof(*map), cmp_id);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT stream_id, block_id, nrecords, min_ts, max_ts FROM block_streams",
+			       -1, &st, NULL)) {
+		snprintf(err, errlen, "%s: index: %s", c->path, sqlite3_errmsg(db));
+		rc = -EBADMSG;
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rcap_stream *s = rcap__stream_by_id(c, sqlite3_column_int64(st, 0));
+		int64_t key[2] = { sqlite3_column_int64(st, 1), 0 };
+		int64_t (*hit)[2] = bsearch(key, map, c->nblocks, sizeof(*map), cmp_id);
+		struct rcap_sblock *b;
+
+		if (!s || !hit)
+			continue;   /* the index is inconsistent: such records show as unknown */
+		b = realloc(s->blocks, (s->nblocks + 1) * sizeof(*b));
+		if (!b)
+			goto oom;
+		s->blocks = b;
+		b = &b[s->nblocks++];
+		b->idx = (size_t)(*hit)[1];
+		b->nrecords = (uint32_t)sqlite3_column_int64(st, 2);
+		b->min_ts = (uint64_t)sqlite3_column_int64(st, 3);
+		b->max_ts = (uint64_t)sqlite3_column_int64(st, 4);
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: index: %s", c->path, sqlite3_errmsg(db));
+		rc = -EBADMSG;
+		goto out;
+	}
+	for (size_t i = 0; i < c->nstreams; i++) {
+		struct rcap_stream *s = &c->streams[i];
+		qsort(s->blocks, s->nblocks, sizeof(*s->blocks), cmp_sblock);
+		for (size_t k = 0; k < s->nblocks; k++) {
+			s->nrecords += s->blocks[k].nrecords;
+			if (!k || s->blocks[k].min_ts < s->min_ts)
+				s->min_ts = s->blocks[k].min_ts;
+			if (!k || s->blocks[k].max_ts > s->max_ts)
+				s->max_ts = s->blocks[k].max_ts;
+		}
+	}
+	rc = 0;
+	goto out;
+oom:
+	rc = -ENOMEM;
+	snprintf(err, errlen, "%s: out of memory", c->path);
+out:
+	sqlite3_finalize(st);
+	free(map);
+	return rc;
+}
+
+struct rcap *rcap__open(const char *path, char *err, size_t errlen)
+{
+	struct rcap *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c || !(c->path = strdup(path))) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	c->r = capr__open(path, err, errlen);
+	if (!c->r)
+		goto fail;
+	rc = capr__blocks(c->r, &c->blocks, &c->nblocks);
+	if (rc) {
+		snprintf(err, errlen, "%s: index: cannot list blocks: %s", path, strerror(-rc));
+		goto fail;
+	}
+	if (load_session(c, err, errlen) || load_objects(c, err, errlen) ||
+	    load_streams(c, err, errlen) || load_stream_blocks(c, err, errlen))
+		goto fail;
+	return c;
+fail:
+	rcap__close(c);
+	return NULL;
+}
+
+void rcap__close(struct rcap *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nstreams; i++) {
+		struct rcap_stream *s = &c->streams[i];
+		free(s->name);
+		free(s->kind);
+		free(s->map_name);
+		free(s->type_name);
+		free(s->type_err);
+		for (size_t k = 0; s->cols && k < s->ncols; k++)
+			free(s->cols[k]);
+		free(s->cols);
+		free(s->blocks);
+		evtype__free(s->et);
+	}
+	free(c->streams);
+	for (size_t i = 0; i < c->nobjs; i++) {
+		btfv__free(c->btfs[i]);
+		free(c->obj_errs[i]);
+	}
+	free(c->btfs);
+	free(c->obj_ids);
+	free(c->obj_errs);
+	free(c->sess.host);
+	free(c->sess.kernel_release);
+	free(c->sess.boot_id);
+	free(c->sess.cmdline);
+	free(c->sess.tool_version);
+	capr__close(c->r);
+	free(c->path);
+	free(c);
+}
+
+struct capr *rcap__capr(struct rcap *c) { return c->r; }
+const char *rcap__path(const struct rcap *c) { return c->path; }
+const struct rcap_session *rcap__session(const struct rcap *c) { return &c->sess; }
+size_t rcap__nstreams(const struct rcap *c) { return c->nstreams; }
+struct rcap_stream *rcap__stream(struct rcap *c, size_t i) { return &c->streams[i]; }
+
+struct rcap_stream *rcap__stream_by_id(struct rcap *c, int64_t id)
+{
+	if (id >= 1 && (uint64_t)id <= c->nstreams && c->streams[id - 1].id == id)
+		return &c->streams[id - 1];   /* the usual case: ids 1..n */
+	for (size_t i = 0; i < c->nstreams; i++)
+		if (c->streams[i].id == id)
+			return &c->streams[i];
+	return NULL;
+}
+
+struct rcap_stream *rcap__stream_by_name(struct rcap *c, const char *name)
+{
+	for (size_t i = 0; i < c->nstreams; i++)
+		if (!strcmp(c->streams[i].name, name))
+			return &c->streams[i];
+	return NULL;
+}
+
+const struct cap_block_info *rcap__blocks(struct rcap *c, size_t *n)
+{
+	*n = c->nblocks;
+	return c->blocks;
+}
+
+void rcap__span(const struct rcap *c, uint64_t *min_ts, uint64_t *max_ts)
+{
+	*min_ts = c->min_ts;
+	*max_ts = c->max_ts;
+}
+
+void rcap__pval(const struct evval *v, struct pval *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (v->is_null) {
+		out->kind = PV_NULL;
+		return;
+	}
+	switch (v->kind) {
+	case EVCOL_INT:
+	case EVCOL_BOOL:
+		out->kind = PV_INT;
+		out->i = v->i;
+		break;
+	case EVCOL_UINT:
+		out->kind = PV_UINT;
+		out->u = v->u;
+		out->i = v->i;
+		break;
+	case EVCOL_FLOAT:
+		out->kind = PV_REAL;
+		out->f = v->f;
+		break;
+	case EVCOL_JSON:
+		out->kind = PV_JSON;
+		out->s = v->text;
+		out->len = v->text_len;
+		break;
+	case EVCOL_ENUM:
+	case EVCOL_TEXT:
+	case EVCOL_IPADDR:
+		out->kind = PV_TEXT;
+		out->s = v->text;
+		out->len = v->text_len;
+		break;
+	case EVCOL_BYTES:
+		out->kind = PV_BLOB;
+		out->s = (const char *)v->blob;
+		out->len = v->blob_len;
+		break;
+	}
+}
+
+int rcap__value(const struct rcap *c, struct rcap_stream *s, const struct cap_rec *rec,
+		size_t i, struct pval *out, char timebuf[TIMEFMT_LEN + 1])
+{
+	struct evval ev;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	switch (i) {
+	case 0:
+		/* CLOCK_BOOTTIME ns fit in 63 bits for 292 years of uptime */
+		out->kind = PV_INT;
+		out->i = (int64_t)rec->ts_ns;
+		return 0;
+	case 1:
+		out->kind = PV_TEXT;
+		out->s = timefmt__iso(timeclock__wall(&c->sess.clock, rec->ts_ns), timebuf,
+				      TIMEFMT_LEN + 1);
+		out->len = strlen(out->s);
+		return 0;
+	case 2:
+		out->kind = rec->cpu == CAP_CPU_UNKNOWN ? PV_NULL : PV_INT;
+		out->i = rec->cpu;
+		return 0;
+	case 3:
+		out->kind = PV_TEXT;
+		out->s = s->name;
+		out->len = strlen(s->name);
+		return 0;
+	}
+	rc = evtype__decode(s->et, i - RCAP_NCOMMON, rec->data, rec->len, &ev);
+	if (rc)
+		return rc;
+	rcap__pval(&ev, out);
+	return 0;
+}
