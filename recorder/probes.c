@@ -10,7 +10,8 @@
 #include "sock.skel.h"
 #include "proctree.skel.h"
 
-static const char *const exec_tps[] = { "syscalls/sys_enter_execve", NULL };
+static const char *const exec_tps[] = { "syscalls/sys_enter_execve", "syscalls/sys_exit_execve",
+					"sched/sched_process_exec", NULL };
 static const char *const exit_tps[] = { "sched/sched_process_exit", NULL };
 static const char *const connect_tps[] = { "syscalls/sys_enter_connect",
 					   "syscalls/sys_exit_connect", NULL };

@@ -1,0 +1,255 @@
+#include "capload.h"
+
+#include "btfv.h"
+#include "capr.h"
+#include "evtype.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct sdesc {
+	int64_t id;
+	char name[64];
+	struct btfv *btf;
+	struct evtype *et;
+};
+
+static int load_streams(sqlite3 *db, struct sdesc *s, int max)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT s.id, s.name, s.type_id, o.btf FROM streams s "
+				   "JOIN objects o ON o.id = s.object_id ORDER BY s.id", -1, &st, NULL))
+		return -EINVAL;
+	while (sqlite3_step(st) == SQLITE_ROW && n < max) {
+		char err[256];
+		const void *btf = sqlite3_column_blob(st, 3);
+		int btf_len = sqlite3_column_bytes(st, 3);
+		uint32_t type_id = (uint32_t)sqlite3_column_int64(st, 2);
+
+		s[n].id = sqlite3_column_int64(st, 0);
+		snprintf(s[n].name, sizeof(s[n].name), "%s", sqlite3_column_text(st, 1));
+		s[n].btf = btf && type_id ? btfv__parse(btf, btf_len, err, sizeof(err)) : NULL;
+		s[n].et = s[n].btf ? evtype__new(s[n].btf, type_id, err, sizeof(err))
+				   : evtype__new_bytes();
+		if (!s[n].et) {
+			fprintf(stderr, "capload: stream %s: %s\n", s[n].name, err);
+			sqlite3_finalize(st);
+			return -EINVAL;
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+int capload(const char *dir, struct evlist *out)
+{
+	struct sdesc s[64] = { 0 };
+	const struct cap_block_info *blocks;
+	char err[512];
+	size_t nblocks, b, cap = 0;
+	struct capr *r = capr__open(dir, err, sizeof(err));
+	sqlite3_stmt *st;
+	int ns, i, rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!r) {
+		fprintf(stderr, "capload: %s\n", err);
+		return -EINVAL;
+	}
+	ns = load_streams(capr__db(r), s, 64);
+	if (ns < 0) {
+		rc = ns;
+		goto out;
+	}
+	if (!sqlite3_prepare_v2(capr__db(r), "SELECT coalesce(sum(count),0) FROM losses", -1, &st,
+				NULL)) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			out->lost = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	capr__blocks(r, &blocks, &nblocks);
+	for (b = 0; b < nblocks; b++) {
+		const struct cap_rec *recs;
+		uint32_t nrecs, k;
+
+		rc = capr__read_block(r, &blocks[b], &recs, &nrecs, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "capload: %s\n", err);
+			goto out;
+		}
+		for (k = 0; k < nrecs; k++) {
+			struct sdesc *sd = NULL;
+			struct ev *e;
+			size_t c, ncols;
+
+			for (i = 0; i < ns; i++)
+				if (s[i].id == recs[k].stream)
+					sd = &s[i];
+			if (!sd)
+				continue;
+			if (out->n == cap) {
+				cap = cap ? cap * 2 : 256;
+				out->v = realloc(out->v, cap * sizeof(*out->v));
+			}
+			e = &out->v[out->n++];
+			memset(e, 0, sizeof(*e));
+			snprintf(e->stream, sizeof(e->stream), "%s", sd->name);
+			e->ts_ns = recs[k].ts_ns;
+			e->cpu = recs[k].cpu;
+			e->len = recs[k].len;
+			if (evtype__check(sd->et, recs[k].len)) {
+				e->damaged = 1;
+				continue;
+			}
+			ncols = evtype__ncols(sd->et);
+			e->names = calloc(ncols, sizeof(char *));
+			e->vals = calloc(ncols, sizeof(char *));
+			for (c = 0; c < ncols; c++) {
+				char buf[4096];
+
+				evtype__format(sd->et, c, recs[k].data, recs[k].len, buf, sizeof(buf));
+				e->names[c] = strdup(evtype__col(sd->et, c)->name);
+				e->vals[c] = strdup(buf);
+			}
+			e->nf = (int)ncols;
+		}
+	}
+out:
+	for (i = 0; i < ns; i++) {
+		evtype__free(s[i].et);
+		btfv__free(s[i].btf);
+	}
+	capr__close(r);
+	return rc;
+}
+
+void capload_free(struct evlist *l)
+{
+	size_t i;
+	int f;
+
+	for (i = 0; i < l->n; i++) {
+		for (f = 0; f < l->v[i].nf; f++) {
+			free(l->v[i].names[f]);
+			free(l->v[i].vals[f]);
+		}
+		free(l->v[i].names);
+		free(l->v[i].vals);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+const char *ev_get(const struct ev *e, const char *field)
+{
+	int f;
+
+	for (f = 0; f < e->nf; f++)
+		if (!strcmp(e->names[f], field))
+			return e->vals[f];
+	return NULL;
+}
+
+long long ev_int(const struct ev *e, const char *field)
+{
+	const char *v = ev_get(e, field);
+
+	if (!v) {
+		fprintf(stderr, "FAIL: stream %s has no field %s\n", e->stream, field);
+		exit(1);
+	}
+	return strtoll(v, NULL, 0);
+}
+
+static int matches(const struct ev *e, const char *stream, const char *field, const char *value)
+{
+	const char *v;
+
+	if (strcmp(e->stream, stream))
+		return 0;
+	if (!field)
+		return 1;
+	v = ev_get(e, field);
+	return v && (!value || !strcmp(v, value));
+}
+
+size_t ev_count(const struct evlist *l, const char *stream, const char *field, const char *value)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		n += matches(&l->v[i], stream, field, value);
+	return n;
+}
+
+const struct ev *ev_find(const struct evlist *l, const char *stream, const char *field,
+			 const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (matches(&l->v[i], stream, field, value))
+			return &l->v[i];
+	return NULL;
+}
+
+void ev_dump(const struct evlist *l, const char *stream)
+{
+	size_t i;
+	int f;
+
+	for (i = 0; i < l->n; i++) {
+		if (stream && strcmp(l->v[i].stream, stream))
+			continue;
+		fprintf(stderr, "  %s ts=%llu%s", l->v[i].stream, (unsigned long long)l->v[i].ts_ns,
+			l->v[i].damaged ? " DAMAGED" : "");
+		for (f = 0; f < l->v[i].nf; f++)
+			fprintf(stderr, " %s=%s", l->v[i].names[f], l->v[i].vals[f]);
+		fputc('\n', stderr);
+	}
+}
+
+int run_cmd(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execv(argv[0], argv);
+		perror(argv[0]);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+long long kv_get(const char *path, const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		fprintf(stderr, "FAIL: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == '=') {
+			fclose(f);
+			return strtoll(line + klen + 1, NULL, 10);
+		}
+	}
+	fclose(f);
+	fprintf(stderr, "FAIL: %s has no %s\n", path, key);
+	exit(1);
+}

@@ -1,0 +1,40 @@
+/* capload.h - the end-to-end tests' view of a capture: every record decoded
+ * to text through the same libraries bpfreplay uses (capr, btfv, evtype). */
+#ifndef BPFREC_TEST_CAPLOAD_H
+#define BPFREC_TEST_CAPLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ev {
+	char stream[64];
+	uint64_t ts_ns;
+	uint32_t cpu;
+	uint32_t len;
+	int damaged;            /* shorter than its type: not decoded */
+	int nf;
+	char **names, **vals;
+};
+
+struct evlist {
+	struct ev *v;
+	size_t n;
+	uint64_t lost;          /* sum of the losses table */
+};
+
+int capload(const char *dir, struct evlist *out);   /* 0 or -errno, message printed */
+void capload_free(struct evlist *l);
+const char *ev_get(const struct ev *e, const char *field);  /* NULL if absent */
+long long ev_int(const struct ev *e, const char *field);    /* aborts the test if absent */
+/* Events of one stream whose field equals value (NULL: any). */
+size_t ev_count(const struct evlist *l, const char *stream, const char *field, const char *value);
+const struct ev *ev_find(const struct evlist *l, const char *stream, const char *field,
+			 const char *value);
+void ev_dump(const struct evlist *l, const char *stream);   /* to stderr, for failures */
+
+/* Runs argv (NULL-terminated); returns its exit status, or -1. */
+int run_cmd(char *const argv[]);
+/* key=value file written by the actor; returns the value or aborts. */
+long long kv_get(const char *path, const char *key);
+
+#endif

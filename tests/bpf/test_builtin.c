@@ -1,0 +1,148 @@
+/* test_builtin.c - records the actor with the built-in probes and finds
+ * exactly the events it caused, with their values. */
+#include "capload.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char bpfrec[4096], actor[4096];
+
+static void want_count(const struct evlist *l, const char *stream, const char *field,
+		       const char *value, size_t want)
+{
+	size_t n = ev_count(l, stream, field, value);
+
+	if (n != want) {
+		fprintf(stderr, "FAIL: %zu %s events with %s=%s, expected %zu; %s events:\n", n,
+			stream, field ? field : "*", value ? value : "*", want, stream);
+		ev_dump(l, stream);
+		exit(1);
+	}
+}
+
+int main(void)
+{
+	const char *build = getenv("BPFREC_BUILD");
+	const char *dir = test_tmpdir("builtin");
+	char cap[4096], kv[4096], buf[64];
+	struct evlist l;
+	const struct ev *e;
+	long long pid, child, lport, cport, uport;
+	size_t i;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "SKIPPED: needs root to load BPF programs\n");
+		return 77;
+	}
+	snprintf(bpfrec, sizeof(bpfrec), "%s/recorder/bpfrec", build);
+	snprintf(actor, sizeof(actor), "%s/tests/bpf/actor", build);
+	snprintf(cap, sizeof(cap), "%s/cap", dir);
+	snprintf(kv, sizeof(kv), "%s/actor.kv", dir);
+	{
+		char *argv[] = { bpfrec, "record", "-q", "-o", cap, "--", actor, kv, NULL };
+		int rc = run_cmd(argv);
+
+		CHECK_EQ_INT(rc, 0);
+	}
+	pid = kv_get(kv, "pid");
+	child = kv_get(kv, "child_pid");
+	lport = kv_get(kv, "listen_port");
+	cport = kv_get(kv, "closed_port");
+	uport = kv_get(kv, "udp_port");
+	CHECK_EQ_INT(kv_get(kv, "ok_ret"), 0);
+	CHECK_EQ_INT(kv_get(kv, "bad_ret"), -111);
+
+	CHECK_EQ_INT(capload(cap, &l), 0);
+	CHECK_EQ_U64(l.lost, 0);
+	for (i = 0; i < l.n; i++) {
+		long long p;
+
+		CHECK(!l.v[i].damaged);
+		/* The process-tree filter: nothing from anyone else. */
+		p = ev_int(&l.v[i], "pid");
+		if (p != pid && p != child) {
+			fprintf(stderr, "FAIL: event from pid %lld, not the actor's tree\n", p);
+			ev_dump(&l, NULL);
+			return 1;
+		}
+	}
+
+	/* exec: the actor itself (bpfrec's execvp of a path: one call), and
+	 * /bin/true in the child, with the actor as parent. */
+	want_count(&l, "exec", NULL, NULL, 2);
+	snprintf(buf, sizeof(buf), "%lld", child);
+	e = ev_find(&l, "exec", "pid", buf);
+	CHECK(e);
+	CHECK_STR(ev_get(e, "filename"), "/bin/true");
+	CHECK_EQ_INT(ev_int(e, "ppid"), pid);
+	CHECK_EQ_INT(ev_int(e, "uid"), 0);
+	CHECK_STR(ev_get(e, "comm"), "actor");
+	e = ev_find(&l, "exec", "filename", actor);
+	CHECK(e);
+	CHECK_EQ_INT(ev_int(e, "pid"), pid);
+
+	/* connect: one to the listener (0), one to the closed port (-111). */
+	want_count(&l, "connect", NULL, NULL, 2);
+	snprintf(buf, sizeof(buf), "%lld", lport);
+	e = ev_find(&l, "connect", "port", buf);
+	CHECK(e);
+	CHECK_EQ_INT(ev_int(e, "ret"), 0);
+	CHECK_EQ_INT(ev_int(e, "fd"), kv_get(kv, "ok_fd"));
+	CHECK_EQ_INT(ev_int(e, "pid"), pid);
+	CHECK_EQ_INT(ev_int(e, "family"), 2);
+	CHECK_STR(ev_get(e, "addr"), "127.0.0.1");
+	CHECK(ev_int(e, "latency_ns") > 0);
+	snprintf(buf, sizeof(buf), "%lld", cport);
+	e = ev_find(&l, "connect", "port", buf);
+	CHECK(e);
+	CHECK_EQ_INT(ev_int(e, "ret"), -111);
+	CHECK_EQ_INT(ev_int(e, "fd"), kv_get(kv, "bad_fd"));
+	CHECK_STR(ev_get(e, "addr"), "127.0.0.1");
+
+	/* sock: 5 sockets created (listener, closed, 2 connecting, udp), 3 binds. */
+	want_count(&l, "sock", "op", "SOCK_CREATE", 5);
+	want_count(&l, "sock", "op", "SOCK_POST_BIND4", 3);
+	want_count(&l, "sock", "op", "SOCK_POST_BIND6", 0);
+	for (i = 0; i < l.n; i++) {
+		e = &l.v[i];
+		if (strcmp(e->stream, "sock") || strcmp(ev_get(e, "op"), "SOCK_POST_BIND4"))
+			continue;
+		CHECK_STR(ev_get(e, "addr"), "127.0.0.1");
+		CHECK_EQ_INT(ev_int(e, "family"), 2);
+		CHECK(ev_int(e, "port") == lport || ev_int(e, "port") == cport ||
+		      ev_int(e, "port") == uport);
+		if (ev_int(e, "port") == uport) {
+			CHECK_EQ_INT(ev_int(e, "type"), 2);       /* SOCK_DGRAM */
+			CHECK_EQ_INT(ev_int(e, "protocol"), 17);  /* UDP */
+		} else {
+			CHECK_EQ_INT(ev_int(e, "type"), 1);       /* SOCK_STREAM */
+			CHECK_EQ_INT(ev_int(e, "protocol"), 6);   /* TCP */
+		}
+	}
+	/* Every socket is released by the close or the exit. */
+	want_count(&l, "sock", "op", "SOCK_RELEASE", 5);
+
+	/* exit: the child (0) and the actor (7), one thread each. */
+	want_count(&l, "exit", NULL, NULL, 2);
+	snprintf(buf, sizeof(buf), "%lld", pid);
+	e = ev_find(&l, "exit", "pid", buf);
+	CHECK(e);
+	CHECK_EQ_INT(ev_int(e, "exit_code"), 7);
+	CHECK_EQ_INT(ev_int(e, "exit_signal"), 0);
+	CHECK_EQ_INT(ev_int(e, "tid"), pid);
+	snprintf(buf, sizeof(buf), "%lld", child);
+	e = ev_find(&l, "exit", "pid", buf);
+	CHECK(e);
+	CHECK_EQ_INT(ev_int(e, "exit_code"), 0);
+	CHECK_STR(ev_get(e, "comm"), "true");
+	/* perf samples keep the kernel's CPU; ringbuf records have none. */
+	CHECK(e->cpu < 1024);
+	CHECK_EQ_U64(ev_find(&l, "exec", NULL, NULL)->cpu, 0xffffffffu);
+
+	capload_free(&l);
+	printf("ok: built-in probes recorded exactly the actor's events\n");
+	return 0;
+}
