@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# tools/setup.sh - install what is missing (Debian 12 packages only) and build
+# bpfrec into build/ (or $BUILD_DIR).  Safe to run again: it installs only
+# missing packages and rebuilds incrementally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build and test dependencies.  bpftool makes vmlinux.h and the skeletons;
+# libclang-rt-14-dev gives clang its sanitizer and libFuzzer runtimes;
+# sqlite3 is the stock shell the README's extension example uses.
+PACKAGES=(gcc make cmake pkg-config clang llvm bpftool
+          libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev libzstd-dev
+          libclang-rt-14-dev sqlite3 iproute2 procps)
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}"
+	as_root apt-get update -q
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)"
+echo "setup: built $BUILD_DIR/recorder/bpfrec and $BUILD_DIR/replay/bpfreplay"

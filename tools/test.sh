@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# tools/test.sh - the README's second command, and what CI runs (.ci/run):
+# install what is missing, build, run every test (unit and BPF tiers), then
+# build again with AddressSanitizer + UndefinedBehaviorSanitizer and run the
+# whole suite there too.  BPF tests need root; without it they report SKIPPED.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/setup.sh
+echo "== tests (build/)"
+ctest --test-dir build --output-on-failure -j2 --timeout 300
+
+echo "== tests with ASan + UBSan (build-asan/)"
+BUILD_DIR=build-asan tools/setup.sh -DBPFREC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir build-asan --output-on-failure -j2 --timeout 600
