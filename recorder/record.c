@@ -312,12 +312,40 @@ static void read_line(const char *path, char *buf, size_t len)
 	fclose(f);
 }
 
+/* The command's path as execvp would find it, resolved before the fork:
+ * the recording then holds one execve for it, not one per PATH entry tried. */
+static int resolve_command(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, len, "%s", cmd);
+		return 0;
+	}
+	for (p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p; p = colon + 1) {
+		colon = strchrnul(p, ':');
+		snprintf(out, len, "%.*s/%s", (int)(colon - p), *p == ':' ? "." : p, cmd);
+		if (colon == p)
+			snprintf(out, len, "./%s", cmd);
+		if (access(out, X_OK) == 0)
+			return 0;
+		if (!*colon)
+			break;
+	}
+	warn_msg("cannot run '%s': not found in PATH", cmd);
+	return -ENOENT;
+}
+
 /* Forks COMMAND, stopped before exec until start_child(). */
 static int fork_child(struct recorder *r)
 {
-	int gate[2];
+	char path[4096];
+	int gate[2], err;
 	sigset_t none;
 
+	err = resolve_command(r->o->command[0], path, sizeof(path));
+	if (err)
+		return err;
 	if (pipe2(gate, O_CLOEXEC))
 		return -errno;
 	r->child = fork();
@@ -338,7 +366,7 @@ static int fork_child(struct recorder *r)
 		/* EOF without a byte: the recorder gave up, do not run. */
 		if (read(gate[0], &c, 1) != 1)
 			_exit(126);
-		execvp(r->o->command[0], r->o->command);
+		execv(path, r->o->command);
 		fprintf(stderr, "bpfrec: cannot run '%s': %s\n", r->o->command[0], strerror(errno));
 		_exit(127);
 	}
