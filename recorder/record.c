@@ -320,7 +320,10 @@ static int resolve_command(const char *cmd, char *out, size_t len)
 
 	if (strchr(cmd, '/')) {
 		snprintf(out, len, "%s", cmd);
-		return 0;
+		if (access(out, X_OK) == 0)
+			return 0;
+		warn_msg("cannot run '%s': %s", cmd, strerror(errno));
+		return -errno;
 	}
 	for (p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p; p = colon + 1) {
 		colon = strchrnul(p, ':');

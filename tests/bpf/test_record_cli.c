@@ -1,0 +1,179 @@
+/* test_record_cli.c - bpfrec record's command line and life cycle: usage
+ * errors exit 2 and name the option, Ctrl-C and --duration finish the
+ * capture cleanly, -p keeps one process tree, a used directory is refused
+ * and left untouched. */
+#include "capload.h"
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char bpfrec[4096];
+
+/* Runs bpfrec with args; captures stderr into err (NUL-terminated). */
+static int run_bpfrec(char *err, size_t errlen, char *const args[])
+{
+	char *argv[32] = { bpfrec };
+	int pipefd[2], status, i;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	for (i = 0; args[i] && i < 30; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	CHECK(pipe(pipefd) == 0);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(pipefd[1], 2);
+		dup2(null, 1);
+		close(pipefd[0]);
+		execv(bpfrec, argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while ((n = read(pipefd[0], err + got, errlen - 1 - got)) > 0)
+		got += n;
+	err[got] = 0;
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int64_t query_int(const char *cap, const char *sql)
+{
+	char path[4096];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	snprintf(path, sizeof(path), "%s/index.db", cap);
+	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -2 : sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+int main(void)
+{
+	const char *dir = test_tmpdir("record_cli");
+	char err[16384], cap[4096], cap2[4096], buf[64];
+	struct evlist l;
+	int rc, status;
+	pid_t pid, target;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "SKIPPED: needs root to load BPF programs\n");
+		return 77;
+	}
+	snprintf(bpfrec, sizeof(bpfrec), "%s/recorder/bpfrec", getenv("BPFREC_BUILD"));
+
+	/* Usage errors: exit 2, the message names the option and the value. */
+	rc = run_bpfrec(err, sizeof(err), (char *[]){ "record", "--bogus", NULL });
+	CHECK_EQ_INT(rc, 2);
+	CHECK(strstr(err, "bogus"));
+	rc = run_bpfrec(err, sizeof(err), (char *[]){ "record", "--probe", "nosuch", NULL });
+	CHECK_EQ_INT(rc, 2);
+	CHECK(strstr(err, "--probe nosuch: no such built-in probe"));
+	rc = run_bpfrec(err, sizeof(err), (char *[]){ "record", "--duration", "soon", NULL });
+	CHECK_EQ_INT(rc, 2);
+	CHECK(strstr(err, "--duration soon"));
+	rc = run_bpfrec(err, sizeof(err), (char *[]){ "record", "--perf-pages", "3", NULL });
+	CHECK_EQ_INT(rc, 2);
+	CHECK(strstr(err, "power of 2"));
+	rc = run_bpfrec(err, sizeof(err), (char *[]){ "frobnicate", NULL });
+	CHECK_EQ_INT(rc, 2);
+	rc = run_bpfrec(err, sizeof(err), (char *[]){ "record", "--help", NULL });
+	CHECK_EQ_INT(rc, 0);
+
+	/* A directory that holds something is refused and left as it was. */
+	snprintf(cap, sizeof(cap), "%s/used", dir);
+	mkdir(cap, 0755);
+	snprintf(cap2, sizeof(cap2), "%s/used/keep", dir);
+	close(open(cap2, O_CREAT | O_WRONLY, 0644));
+	rc = run_bpfrec(err, sizeof(err), (char *[]){ "record", "-q", "-o", cap, "-d", "1", NULL });
+	CHECK_EQ_INT(rc, 1);
+	CHECK(strstr(err, "not empty"));
+	CHECK(access(cap2, F_OK) == 0);
+
+	/* A command that cannot run: error, and no capture left behind. */
+	snprintf(cap, sizeof(cap), "%s/nocmd", dir);
+	rc = run_bpfrec(err, sizeof(err), (char *[]){ "record", "-q", "-o", cap, "--",
+						      "/nonexistent/cmd", NULL });
+	CHECK_EQ_INT(rc, 1);
+	CHECK(strstr(err, "cannot run '/nonexistent/cmd'"));
+	CHECK(access(cap, F_OK) != 0);
+
+	/* --duration: stops by itself, the session has an end. */
+	snprintf(cap, sizeof(cap), "%s/dur", dir);
+	rc = run_bpfrec(err, sizeof(err), (char *[]){ "record", "-q", "-o", cap, "--probe", "exec",
+						      "-d", "500ms", NULL });
+	CHECK_EQ_INT(rc, 0);
+	CHECK(query_int(cap, "SELECT end_ns - start_ns FROM sessions") >= 500000000);
+	CHECK_EQ_INT(query_int(cap, "SELECT count(*) FROM streams"), 1);
+
+	/* SIGINT (Ctrl-C) finishes the capture cleanly: exit 0, end recorded,
+	 * events recorded before the signal are there. */
+	snprintf(cap, sizeof(cap), "%s/sigint", dir);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 2);
+		execl(bpfrec, bpfrec, "record", "-q", "-o", cap, "--probe", "exec,exit", NULL);
+		_exit(127);
+	}
+	sleep(2);   /* loaded and attached by then */
+	CHECK_EQ_INT(run_cmd((char *[]){ "/bin/true", NULL }), 0);
+	usleep(200000);
+	kill(pid, SIGINT);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ_INT(WEXITSTATUS(status), 0);
+	CHECK(query_int(cap, "SELECT end_ns FROM sessions") > 0);
+	CHECK_EQ_INT(capload(cap, &l), 0);
+	CHECK(ev_count(&l, "exec", "filename", "/bin/true") >= 1);
+	capload_free(&l);
+
+	/* -p PID: only that process (and its children) */
+	target = fork();
+	if (target == 0) {
+		sleep(2);
+		execl("/bin/echo", "echo", "from-target", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(cap, sizeof(cap), "%s/pid", dir);
+	snprintf(buf, sizeof(buf), "%d", target);
+	pid = fork();
+	if (pid == 0) {
+		execl(bpfrec, bpfrec, "record", "-q", "-o", cap, "-p", buf, "--probe", "exec,exit",
+		      "-d", "4", NULL);
+		_exit(127);
+	}
+	usleep(500000);
+	run_cmd((char *[]){ "/bin/true", NULL });   /* not the target: not recorded */
+	waitpid(target, &status, 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK_EQ_INT(WEXITSTATUS(status), 0);
+	CHECK_EQ_INT(capload(cap, &l), 0);
+	CHECK_EQ_INT(ev_count(&l, "exec", NULL, NULL), 1);
+	CHECK(ev_find(&l, "exec", "filename", "/bin/echo"));
+	CHECK_EQ_INT(ev_count(&l, "exit", "pid", buf), 1);
+	CHECK_EQ_INT(ev_count(&l, "exec", "filename", "/bin/true"), 0);
+	capload_free(&l);
+
+	printf("ok: record command line and life cycle\n");
+	return 0;
+}
