@@ -54,7 +54,7 @@ struct evtype {
 	int bytes;                      /* evtype__new_bytes */
 	char *name;
 	struct evcol *cols;
-	size_t ncols;
+	size_t ncols, cols_cap;
 	struct sbuf sb;                 /* scratch for decoded values */
 	uint32_t work;                  /* JSON budget, per decode */
 	/* while building only */
@@ -563,6 +563,17 @@ static int add_col(struct evtype *t, const char *prefix, const char *member, enu
 		base[n++] = '_';
 	base[n] = 0;
 
+	if (t->ncols == t->cols_cap) {
+		size_t cap = t->cols_cap ? 2 * t->cols_cap : 16;
+		struct evcol *cols = realloc(t->cols, cap * sizeof(*cols));
+
+		if (!cols) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		t->cols = cols;
+		t->cols_cap = cap;
+	}
 	name = malloc(n + 16);
 	if (!name) {
 		snprintf(err, errlen, "out of memory");
@@ -726,9 +737,8 @@ struct evtype *evtype__new(const struct btfv *btf, uint32_t type_id, char *err, 
 	t->size = size;
 	t->name = strdup(*btfv__name(btf, tt->name_off) ? btfv__name(btf, tt->name_off)
 							: btfv__name(btf, rt->name_off));
-	t->cols = calloc(EVTYPE_MAX_COLS, sizeof(*t->cols));
 	t->slots = calloc(HASH_SLOTS, sizeof(*t->slots));
-	if (!t->name || !t->cols || !t->slots)
+	if (!t->name || !t->slots)
 		goto nomem;
 
 	if ((kind_of(rt) == BTF_KIND_STRUCT || kind_of(rt) == BTF_KIND_UNION)) {
