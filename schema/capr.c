@@ -514,3 +514,63 @@ int capr__read_block(struct capr *r, const struct cap_block_info *b,
 {
 	return capr__cursor_read(r->main, b, recs, nrecs, err, errlen);
 }
+
+int cap_segment__scan(const char *path,
+		      int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
+		      void *ctx, uint64_t *end_off, char *err, size_t errlen)
+{
+	uint8_t hdr[CAP_BLOCK_HDR_BYTES];
+	struct cap_block_meta m;
+	struct stat st;
+	uint64_t off = 0;
+	char why[192];
+	int rc, fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		rc = -errno;
+		cap_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		rc = -EBADMSG;
+		cap_seterr(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	ssize_t n = pread(fd, hdr, CAP_SEG_HDR_BYTES, 0);
+	if ((rc = cap_segment__parse_header(hdr, n < 0 ? 0 : (size_t)n, why, sizeof(why)))) {
+		cap_seterr(err, errlen, "%s: %s", path, why);
+		goto out;
+	}
+	off = CAP_SEG_HDR_BYTES;
+	while (off < (uint64_t)st.st_size) {
+		n = pread(fd, hdr, sizeof(hdr), (off_t)off);
+		if (n < 0) {
+			rc = -errno;
+			cap_seterr(err, errlen, "%s: read at offset %" PRIu64 ": %s", path, off,
+				   strerror(errno));
+			goto out;
+		}
+		if ((rc = cap_block_parse_header(hdr, (size_t)n, &m, why, sizeof(why)))) {
+			cap_seterr(err, errlen, "%s: offset %" PRIu64 ": %s", path, off, why);
+			goto out;
+		}
+		if (m.enc_bytes > (uint64_t)st.st_size - off) {
+			rc = -EBADMSG;
+			cap_seterr(err, errlen, "%s: offset %" PRIu64 ": partial block (%u bytes, %"
+				   PRIu64 " left in the file)", path, off, m.enc_bytes,
+				   (uint64_t)st.st_size - off);
+			goto out;
+		}
+		if (fn && (rc = fn(off, &m, ctx)))
+			goto out;
+		off += m.enc_bytes;
+	}
+	rc = 0;
+out:
+	if (end_off)
+		*end_off = off;
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}

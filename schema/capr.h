@@ -54,4 +54,15 @@ int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 /* Blocks decompressed since open, all cursors: tests use it to prove pruning. */
 uint64_t capr__blocks_decoded(const struct capr *r);
 
+/* Walks one segment file without the index (recovery, verify): checks the
+ * segment header, then calls fn(offset, meta, ctx) for each block whose header
+ * is valid and which fits in the file, in file order (headers only: decode
+ * with a block_decoder to check the frames).  A non-zero return from fn stops
+ * the walk and is returned.  *end_off (may be NULL) gets the offset after the
+ * last whole block.  0 when the blocks end exactly at end of file; -EBADMSG
+ * when a bad header or a partial block follows (err says where); -errno. */
+int cap_segment__scan(const char *path,
+		      int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
+		      void *ctx, uint64_t *end_off, char *err, size_t errlen);
+
 #endif

@@ -245,6 +245,38 @@ static void flip(const char *dir, const char *file, uint64_t off)
 	close(fd);
 }
 
+static int scan_cb(uint64_t off, const struct cap_block_meta *m, void *ctx)
+{
+	uint64_t *n = ctx;
+
+	CHECK(off >= CAP_SEG_HDR_BYTES);
+	n[0]++;
+	n[1] += m->nrecords;
+	return 0;
+}
+
+/* Recovery walk: the segments alone give every block and record. */
+static void test_scan(const char *dir, size_t nblocks)
+{
+	uint64_t n[2] = { 0, 0 }, end;
+	char path[4200], err[512];
+
+	for (int i = 1;; i++) {
+		snprintf(path, sizeof(path), "%s/seg-%06d.bpfrec", dir, i);
+		if (access(path, F_OK))
+			break;
+		struct stat st;
+		CHECK(stat(path, &st) == 0);
+		CHECK_EQ_INT(cap_segment__scan(path, scan_cb, n, &end, err, sizeof(err)), 0);
+		CHECK_EQ_U64(end, (uint64_t)st.st_size);
+	}
+	CHECK_EQ_U64(n[0], nblocks);
+	CHECK_EQ_U64(n[1], NREC);
+	snprintf(path, sizeof(path), "%s/index.db", dir);
+	CHECK_EQ_INT(cap_segment__scan(path, NULL, NULL, NULL, err, sizeof(err)), -EBADMSG);
+	CHECK(strstr(err, "not a bpfrec segment") != NULL);
+}
+
 static void test_damage(const char *dir)
 {
 	char err[512], want[600];
@@ -301,6 +333,11 @@ static void test_damage(const char *dir)
 	snprintf(path, sizeof(path), "%s/%s", dir, q_text(capr__db(r), sql));
 	capr__close(r);
 	CHECK(truncate(path, (off_t)(last->offset + last->meta.enc_bytes - 3)) == 0);
+	uint64_t end;
+	CHECK_EQ_INT(cap_segment__scan(path, NULL, NULL, &end, err, sizeof(err)), -EBADMSG);
+	fprintf(stderr, "expected: %s\n", err);
+	CHECK(strstr(err, "partial block") != NULL);
+	CHECK_EQ_U64(end, last->offset);
 	r = capr__open(dir, err, sizeof(err));
 	CHECK(r != NULL);
 	capr__blocks(r, &bl, &nb);
@@ -512,6 +549,7 @@ int main(void)
 	capr__close(r);
 	capr__close(NULL);
 
+	test_scan(dir, st.blocks);
 	test_damage(dir);
 	test_hostile_index(dir);
 
