@@ -41,6 +41,7 @@ struct capw {
 	char seg_name[32];
 
 	bool in_txn;                /* a batch is open, committed at flush */
+	bool dir_dirty;             /* a segment was created since the last directory fsync */
 	int stopped;                /* -errno once segment writing has failed */
 	int first_err;              /* returned by capw__close */
 	int64_t session_id;         /* 0: none */
@@ -95,6 +96,11 @@ static int commit(struct capw *w)
 		int rc = note_err(w, db_err(w, "commit"));
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 		w->in_txn = false;
+		/* The batch may have held the open segment's row: later blocks
+		 * could not be indexed consistently.  Stop; the unindexed tail
+		 * of the segment is recoverable by a scan. */
+		if (!w->stopped)
+			w->stopped = rc;
 		return rc;
 	}
 	w->in_txn = false;
@@ -190,6 +196,11 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 		w->opts = *opts;
 	if (!w->opts.segment_bytes)
 		w->opts.segment_bytes = DEFAULT_SEGMENT_BYTES;
+	/* TODO(ring): flight-recorder mode (drop the oldest whole segments and
+	 * their rows) is accepted but not implemented yet: say so. */
+	if (w->opts.ring_bytes || w->opts.ring_ns)
+		cap_warn("%s: ring mode (ring_bytes/ring_ns) is not implemented yet: keeping every "
+			 "segment", dir);
 	w->enc = block_encoder__new(w->opts.zstd_level);
 	if (!w->enc) {
 		err = errno;
@@ -432,6 +443,7 @@ static int seg_open_next(struct capw *w)
 		return note_err(w, rc);
 	}
 	w->seg_off = 0;
+	w->dir_dirty = true;
 	cap_segment__fill_header(hdr);
 	rc = pwrite_all(w->seg_fd, hdr, sizeof(hdr), 0);
 	if (rc)
@@ -572,6 +584,15 @@ int capw__flush(struct capw *w)
 		}
 		w->stopped = rc;
 		return rc;
+	}
+	/* A new segment's directory entry must be durable too. */
+	if (w->dir_dirty) {
+		if (fsync(w->dirfd)) {
+			rc = -errno;
+			cap_warn("%s: fsync: %s", w->dir, strerror(errno));
+			note_err(w, rc);
+		}
+		w->dir_dirty = false;
 	}
 	return commit(w);
 }
