@@ -518,3 +518,79 @@ int rcap__value(const struct rcap *c, struct rcap_stream *s, const struct cap_re
 	rcap__pval(&ev, out);
 	return 0;
 }
+
+int rcap__query(struct rcap *c, const char *sql,
+		int (*row)(void *ctx, size_t ncols, const char *const *names,
+			   const char *const *types, const struct pval *vals),
+		void *ctx, char *err, size_t errlen)
+{
+	sqlite3 *db = capr__db(c->r);
+	sqlite3_stmt *st = NULL;
+	const char **names = NULL, **types = NULL;
+	struct pval *vals = NULL;
+	size_t n;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL)) {
+		snprintf(err, errlen, "%s: index: %s", c->path, sqlite3_errmsg(db));
+		return -EBADMSG;
+	}
+	n = (size_t)sqlite3_column_count(st);
+	names = calloc(n + 1, sizeof(*names));
+	types = calloc(n + 1, sizeof(*types));
+	vals = calloc(n + 1, sizeof(*vals));
+	if (!names || !types || !vals) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *t = sqlite3_column_decltype(st, (int)i);
+		names[i] = sqlite3_column_name(st, (int)i);
+		types[i] = t ? t : "";
+	}
+	if ((rc = row(ctx, n, names, types, NULL)))
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (size_t i = 0; i < n; i++) {
+			struct pval *v = &vals[i];
+			memset(v, 0, sizeof(*v));
+			switch (sqlite3_column_type(st, (int)i)) {
+			case SQLITE_INTEGER:
+				v->kind = PV_INT;
+				v->i = sqlite3_column_int64(st, (int)i);
+				break;
+			case SQLITE_FLOAT:
+				v->kind = PV_REAL;
+				v->f = sqlite3_column_double(st, (int)i);
+				break;
+			case SQLITE_TEXT:
+				v->kind = PV_TEXT;
+				v->s = (const char *)sqlite3_column_text(st, (int)i);
+				v->len = (size_t)sqlite3_column_bytes(st, (int)i);
+				break;
+			case SQLITE_BLOB:
+				v->kind = PV_BLOB;
+				v->s = sqlite3_column_blob(st, (int)i);
+				v->len = (size_t)sqlite3_column_bytes(st, (int)i);
+				break;
+			default:
+				v->kind = PV_NULL;
+			}
+		}
+		if ((rc = row(ctx, n, names, types, vals)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: index: %s", c->path, sqlite3_errmsg(db));
+		rc = -EBADMSG;
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	free(names);
+	free(types);
+	free(vals);
+	return rc;
+}

@@ -1,0 +1,1082 @@
+/*
+** vtab.c - a bpfrec capture as SQLite tables.
+**
+** USAGE
+**
+**   bpfreplay (the tables are made for you, in the main schema of an
+**   in-memory database):
+**     bpfreplay sql ./cap 'SELECT comm, count(*) FROM exec GROUP BY comm'
+**
+**   Any SQLite client, with the loadable extension (libbpfrec_sqlite.so,
+**   entry point sqlite3_bpfrecsqlite_init, which the sqlite3 shell derives
+**   from the file name):
+**     .load /path/to/libbpfrec_sqlite
+**     SELECT bpfrec_attach('/path/to/cap');            -- tables in temp
+**     SELECT comm, count(*) FROM exec GROUP BY comm;
+**
+**   bpfrec_attach(PATH [, SCHEMA [, MODE]]) creates, in SCHEMA ('temp' by
+**   default: nothing is written to your database file; 'main' or an
+**   ATTACHed database to keep several captures apart), one virtual table per
+**   stream and the metadata tables below, and returns the names of the
+**   tables it made, comma separated.  One table at a time also works:
+**     CREATE VIRTUAL TABLE temp.ex USING bpfrec('/path/to/cap', 'exec');
+**   The second argument is the stream (streams.name; default: the table's
+**   own name).  MODE, the optional last argument: 'strict' (a damaged
+**   block or record fails the statement with SQLITE_CORRUPT: the extension's
+**   default) or 'skip_damaged' (it is skipped, reported through
+**   sqlite3_log, and counted: bpfreplay's default, which prints the reports
+**   and exits 3).  Both the module and the function are SQLITE_DIRECTONLY:
+**   they cannot be used from a schema's triggers or views.
+**
+** TABLES
+**
+**   One per stream, named after streams.name (a stream whose name is one of
+**   the metadata tables' gets "_events" appended).  Columns:
+**     ts      INTEGER  ns, kernel CLOCK_BOOTTIME (the record's timestamp)
+**     time    TEXT     wall time, UTC, ISO 8601 with ns:
+**                      2024-05-01T12:00:01.000000700Z (fixed width: text
+**                      order is time order)
+**     cpu     INTEGER  NULL when the source does not say (ringbuf)
+**     stream  TEXT     the stream's name
+**   then one column per member of the event type, from the BTF stored in the
+**   capture (see evtype.h: flattening, kinds; a u64 above 2^63-1 reads as
+**   the negative INTEGER with the same 64 bits), renamed with a trailing '_'
+**   if it collides with an earlier column (see rcap.h).  A stream without a
+**   usable type has one BLOB column, data.
+**
+**   Metadata (plain tables, copied from the index when attached):
+**     sessions       the index's columns + start_time, end_time (TEXT)
+**     streams        the index's columns + table_name, nrecords, lost
+**     losses         id, stream_id, stream, cpu, ts, count + time
+**     blocks         the index's columns + min_time, max_time
+**     block_streams  the index's table
+**     objects        id, name, path, btf_bytes
+**
+** SPEED
+**
+**   Constraints on ts (=, <, <=, >, >=; BETWEEN arrives as two) and on
+**   time (text compared with the canonical form, see xFilter) bound the ts
+**   range; blocks are skipped through the index (this stream's min/max ts in
+**   each block: block_streams), so a narrow range decompresses only the
+**   blocks that overlap it.  Rows come in block order, not time order: use
+**   ORDER BY ts.
+*/
+#ifdef BPFREC_SQLITE_EXT
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT3
+#else
+#include <sqlite3.h>
+#endif
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rcap.h"
+#include "vtab.h"
+
+#define VT_MAX_WARN 20  /* damage reports printed per registry, then counted */
+
+static const char *const meta_tables[] = {
+	"sessions", "streams", "losses", "blocks", "block_streams", "objects", NULL,
+};
+
+struct vt_cap {                         /* one opened capture, shared by its tables */
+	struct vt_cap *next;
+	char *path;                     /* as given */
+	struct rcap *c;
+	int refs;                       /* tables and attach calls holding it */
+	unsigned char *seen;            /* per block: VT_SEEN_* */
+};
+#define VT_SEEN_BAD  1                  /* damaged block reported */
+#define VT_SEEN_RECS 2                  /* its damaged records counted */
+
+struct vtab_reg {
+	sqlite3 *db;                    /* the connection the module belongs to */
+	struct vtab_opts opts;
+	struct vt_cap *caps;
+	uint64_t damaged_blocks;        /* distinct, lenient tables only */
+	uint64_t damaged_recs;
+	unsigned nwarn;
+};
+
+struct bpfrec_vtab {
+	sqlite3_vtab base;              /* first: SQLite's part */
+	struct vtab_reg *reg;
+	struct vt_cap *cap;
+	struct rcap_stream *s;          /* the stream this table shows */
+	int strict;                     /* fail on damage instead of skipping */
+};
+
+struct bpfrec_cursor {
+	sqlite3_vtab_cursor base;       /* first: SQLite's part */
+	struct capr_cursor *cc;         /* this cursor's own decoding state */
+	uint64_t lo, hi;                /* ts bounds from xFilter, inclusive */
+	int empty;                      /* the constraints cannot match */
+	size_t bk;                      /* next entry of s->blocks to read */
+	size_t bidx;                    /* rcap index of the current block */
+	const struct cap_rec *recs;     /* current block's records, or NULL */
+	uint32_t nrecs;
+	uint32_t ri;                    /* current record */
+	int eof;
+	char timebuf[TIMEFMT_LEN + 1];
+};
+
+/* ---- registry of opened captures ---- */
+
+static void reg_warn(struct vtab_reg *reg, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (reg->nwarn++ >= VT_MAX_WARN) {
+		if (reg->nwarn == VT_MAX_WARN + 1)
+			snprintf(msg, sizeof(msg), "more damage: further reports are only counted");
+		else
+			return;
+	}
+	if (reg->opts.warn)
+		reg->opts.warn(reg->opts.ctx, msg);
+	else
+		sqlite3_log(SQLITE_CORRUPT, "bpfrec: %s", msg);
+}
+
+static struct vt_cap *cap_get(struct vtab_reg *reg, const char *path, char **err)
+{
+	struct vt_cap *cap;
+	char e[512];
+	size_t n;
+
+	for (cap = reg->caps; cap; cap = cap->next) {
+		if (!strcmp(cap->path, path)) {
+			cap->refs++;
+			return cap;
+		}
+	}
+	cap = calloc(1, sizeof(*cap));
+	if (!cap || !(cap->path = strdup(path))) {
+		free(cap);
+		*err = sqlite3_mprintf("out of memory");
+		return NULL;
+	}
+	cap->c = rcap__open(path, e, sizeof(e));
+	if (!cap->c) {
+		*err = sqlite3_mprintf("bpfrec: %s", e);
+		free(cap->path);
+		free(cap);
+		return NULL;
+	}
+	rcap__blocks(cap->c, &n);
+	cap->seen = calloc(n ? n : 1, 1);
+	if (!cap->seen) {
+		rcap__close(cap->c);
+		free(cap->path);
+		free(cap);
+		*err = sqlite3_mprintf("out of memory");
+		return NULL;
+	}
+	cap->refs = 1;
+	cap->next = reg->caps;
+	reg->caps = cap;
+	return cap;
+}
+
+static void cap_put(struct vtab_reg *reg, struct vt_cap *cap)
+{
+	if (!cap || --cap->refs > 0)
+		return;
+	for (struct vt_cap **p = &reg->caps; *p; p = &(*p)->next) {
+		if (*p == cap) {
+			*p = cap->next;
+			break;
+		}
+	}
+	rcap__close(cap->c);
+	free(cap->seen);
+	free(cap->path);
+	free(cap);
+}
+
+static void reg_free(void *p)
+{
+	struct vtab_reg *reg = p;
+
+	while (reg && reg->caps) {
+		struct vt_cap *cap = reg->caps;
+		reg->caps = cap->next;
+		rcap__close(cap->c);
+		free(cap->seen);
+		free(cap->path);
+		free(cap);
+	}
+	free(reg);
+}
+
+/* ---- the virtual table ---- */
+
+/* An argument as written in CREATE VIRTUAL TABLE: strips '...' or "..." and
+ * undoubles the quotes inside.  sqlite3_malloc'ed. */
+static char *dequote(const char *a)
+{
+	size_t n = strlen(a);
+	char *out = sqlite3_malloc64(n + 1), *o = out;
+	char q = a[0];
+
+	if (!out)
+		return NULL;
+	if ((q == '\'' || q == '"') && n >= 2 && a[n - 1] == q) {
+		for (size_t i = 1; i + 1 < n; i++) {
+			*o++ = a[i];
+			if (a[i] == q && a[i + 1] == q)
+				i++;
+		}
+		*o = 0;
+	} else {
+		while (n && (a[n - 1] == ' ' || a[n - 1] == '\t'))
+			n--;
+		while (n && (*a == ' ' || *a == '\t'))
+			a++, n--;
+		memcpy(out, a, n);
+		out[n] = 0;
+	}
+	return out;
+}
+
+static const char *decl_of(const struct evcol *col)
+{
+	switch (col->kind) {
+	case EVCOL_INT: case EVCOL_UINT: case EVCOL_BOOL: return "INTEGER";
+	case EVCOL_FLOAT: return "REAL";
+	case EVCOL_BYTES: return "BLOB";
+	default: return "TEXT";
+	}
+}
+
+static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+		      sqlite3_vtab **out, char **err)
+{
+	struct vtab_reg *reg = aux;
+	struct bpfrec_vtab *vt = NULL;
+	char *path = NULL, *stream = NULL, *mode = NULL;
+	sqlite3_str *ddl = NULL;
+	char *sql = NULL;
+	int rc = SQLITE_ERROR;
+
+	if (argc < 4 || argc > 6) {
+		*err = sqlite3_mprintf("bpfrec: usage: CREATE VIRTUAL TABLE name USING "
+				       "bpfrec('/path/to/capture' [, 'stream' [, 'strict'|'skip_damaged']])");
+		return SQLITE_ERROR;
+	}
+	path = dequote(argv[3]);
+	stream = dequote(argc > 4 ? argv[4] : argv[2]);
+	mode = argc > 5 ? dequote(argv[5]) : NULL;
+	vt = sqlite3_malloc(sizeof(*vt));
+	if (!path || !stream || (argc > 5 && !mode) || !vt) {
+		rc = SQLITE_NOMEM;
+		goto fail;
+	}
+	memset(vt, 0, sizeof(*vt));
+	vt->reg = reg;
+	vt->strict = reg->opts.strict;
+	if (mode && !strcmp(mode, "strict")) {
+		vt->strict = 1;
+	} else if (mode && !strcmp(mode, "skip_damaged")) {
+		vt->strict = 0;
+	} else if (mode) {
+		*err = sqlite3_mprintf("bpfrec: mode '%s': expected 'strict' or 'skip_damaged'", mode);
+		goto fail;
+	}
+	vt->cap = cap_get(reg, path, err);
+	if (!vt->cap)
+		goto fail;
+	vt->s = rcap__stream_by_name(vt->cap->c, stream);
+	if (!vt->s) {
+		sqlite3_str *names = sqlite3_str_new(NULL);
+		for (size_t i = 0; i < rcap__nstreams(vt->cap->c); i++)
+			sqlite3_str_appendf(names, "%s%s", i ? ", " : "",
+					    rcap__stream(vt->cap->c, i)->name);
+		char *list = sqlite3_str_finish(names);
+		*err = sqlite3_mprintf("bpfrec: %s: no stream '%s' (it has: %s)", path, stream,
+				       list ? list : "?");
+		sqlite3_free(list);
+		goto fail;
+	}
+	ddl = sqlite3_str_new(NULL);
+	sqlite3_str_appendall(ddl, "CREATE TABLE x(ts INTEGER, time TEXT, cpu INTEGER, stream TEXT");
+	for (size_t i = 0; i < vt->s->ncols; i++)
+		sqlite3_str_appendf(ddl, ", \"%w\" %s", vt->s->cols[i],
+				    decl_of(evtype__col(vt->s->et, i)));
+	sqlite3_str_appendall(ddl, ")");
+	sql = sqlite3_str_finish(ddl);
+	if (!sql) {
+		rc = SQLITE_NOMEM;
+		goto fail;
+	}
+	rc = sqlite3_declare_vtab(db, sql);
+	if (rc != SQLITE_OK) {
+		*err = sqlite3_mprintf("bpfrec: %s: %s", sql, sqlite3_errmsg(db));
+		goto fail;
+	}
+	sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+	sqlite3_free(sql);
+	sqlite3_free(path);
+	sqlite3_free(stream);
+	sqlite3_free(mode);
+	*out = &vt->base;
+	return SQLITE_OK;
+fail:
+	if (vt)
+		cap_put(reg, vt->cap);
+	sqlite3_free(vt);
+	sqlite3_free(sql);
+	sqlite3_free(path);
+	sqlite3_free(stream);
+	sqlite3_free(mode);
+	return rc;
+}
+
+static int vt_disconnect(sqlite3_vtab *tab)
+{
+	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)tab;
+
+	cap_put(vt->reg, vt->cap);
+	sqlite3_free(vt);
+	return SQLITE_OK;
+}
+
+/*
+** xBestIndex: every usable constraint on ts (column 0) or time (column 1)
+** with =, >, >=, <, <= is passed to xFilter, in order, as argv[k]; idxStr
+** holds two characters per argument: the column ('t' ts, 'w' time) and the
+** operator ('=', '>', 'g' >=, '<', 'l' <=).  None is omitted: SQLite checks
+** them again, so the bounds only need to be conservative.
+*/
+#define VT_IDX_EQ    0x01               /* an equality on ts or time */
+#define VT_IDX_LOWER 0x02               /* a lower bound (>, >=) */
+#define VT_IDX_UPPER 0x04               /* an upper bound (<, <=) */
+
+static int vt_best_index(sqlite3_vtab *tab, sqlite3_index_info *ii)
+{
+	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)tab;
+	char *str = sqlite3_malloc(ii->nConstraint * 2 + 1);
+	int n = 0, argi = 0, num = 0;
+	double rows = (double)vt->s->nrecords + 1;
+
+	if (!str)
+		return SQLITE_NOMEM;
+	for (int i = 0; i < ii->nConstraint; i++) {
+		const struct sqlite3_index_constraint *c = &ii->aConstraint[i];
+		char op;
+
+		if (!c->usable || (c->iColumn != 0 && c->iColumn != 1))
+			continue;
+		switch (c->op) {
+		case SQLITE_INDEX_CONSTRAINT_EQ: op = '='; num |= VT_IDX_EQ; break;
+		case SQLITE_INDEX_CONSTRAINT_GT: op = '>'; num |= VT_IDX_LOWER; break;
+		case SQLITE_INDEX_CONSTRAINT_GE: op = 'g'; num |= VT_IDX_LOWER; break;
+		case SQLITE_INDEX_CONSTRAINT_LT: op = '<'; num |= VT_IDX_UPPER; break;
+		case SQLITE_INDEX_CONSTRAINT_LE: op = 'l'; num |= VT_IDX_UPPER; break;
+		default: continue;
+		}
+		str[n++] = c->iColumn == 0 ? 't' : 'w';
+		str[n++] = op;
+		ii->aConstraintUsage[i].argvIndex = ++argi;
+		ii->aConstraintUsage[i].omit = 0;
+	}
+	str[n] = 0;
+	/* Without the values we guess: a range keeps a tenth, one bound a
+	 * third, an equality a handful.  What matters is that constrained
+	 * plans cost less, so that SQLite hands us the constraints. */
+	if (num & VT_IDX_EQ)
+		rows = rows < 10 ? rows : 10;
+	else if ((num & VT_IDX_LOWER) && (num & VT_IDX_UPPER))
+		rows = rows / 10 + 1;
+	else if (num)
+		rows = rows / 3 + 1;
+	ii->idxNum = num;
+	ii->idxStr = str;
+	ii->needToFreeIdxStr = 1;
+	ii->estimatedRows = (sqlite3_int64)rows;
+	ii->estimatedCost = rows * 2 + 10;
+	return SQLITE_OK;
+}
+
+static int vt_open(sqlite3_vtab *tab, sqlite3_vtab_cursor **out)
+{
+	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)tab;
+	struct bpfrec_cursor *cur = sqlite3_malloc(sizeof(*cur));
+
+	if (!cur)
+		return SQLITE_NOMEM;
+	memset(cur, 0, sizeof(*cur));
+	cur->cc = capr__cursor_new(rcap__capr(vt->cap->c));
+	if (!cur->cc) {
+		sqlite3_free(cur);
+		return SQLITE_NOMEM;
+	}
+	cur->eof = 1;
+	*out = &cur->base;
+	return SQLITE_OK;
+}
+
+static int vt_close(sqlite3_vtab_cursor *vc)
+{
+	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
+
+	capr__cursor_free(cur->cc);
+	sqlite3_free(cur);
+	return SQLITE_OK;
+}
+
+static int vt_error(struct bpfrec_vtab *vt, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	sqlite3_free(vt->base.zErrMsg);
+	va_start(ap, fmt);
+	vt->base.zErrMsg = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Counts (once per block) the damaged records of every stream in a block. */
+static void count_damaged_recs(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
+{
+	struct rcap *c = vt->cap->c;
+	const struct rcap_session *se = rcap__session(c);
+	const struct cap_block_info *blocks;
+	size_t n;
+
+	if (vt->cap->seen[cur->bidx] & VT_SEEN_RECS)
+		return;
+	vt->cap->seen[cur->bidx] |= VT_SEEN_RECS;
+	blocks = rcap__blocks(c, &n);
+	for (uint32_t i = 0; i < cur->nrecs; i++) {
+		const struct cap_rec *r = &cur->recs[i];
+		struct rcap_stream *s = rcap__stream_by_id(c, r->stream);
+		char tb[TIMEFMT_LEN + 1];
+
+		if (s && !evtype__check(s->et, r->len))
+			continue;
+		vt->reg->damaged_recs++;
+		timefmt__iso(timeclock__wall(&se->clock, r->ts_ns), tb, sizeof(tb));
+		if (s)
+			reg_warn(vt->reg, "block %" PRId64 ": damaged record at %s in stream %s: %"
+				 PRIu32 " bytes, type %s needs %" PRIu32 "; skipped",
+				 blocks[cur->bidx].id, tb, s->name, r->len, evtype__name(s->et),
+				 evtype__size(s->et));
+		else
+			reg_warn(vt->reg, "block %" PRId64 ": damaged record at %s: unknown stream id %"
+				 PRIu32 "; skipped", blocks[cur->bidx].id, tb, r->stream);
+	}
+}
+
+/* Moves to the first matching record at or after (bk, ri). */
+static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
+{
+	struct rcap_stream *s = vt->s;
+	const struct cap_block_info *blocks;
+	size_t nblocks;
+
+	blocks = rcap__blocks(vt->cap->c, &nblocks);
+	for (;;) {
+		while (cur->recs && cur->ri < cur->nrecs) {
+			const struct cap_rec *r = &cur->recs[cur->ri];
+
+			if (r->stream == (uint64_t)s->id && r->ts_ns >= cur->lo && r->ts_ns <= cur->hi) {
+				if (!evtype__check(s->et, r->len))
+					return SQLITE_OK;
+				if (vt->strict)
+					return vt_error(vt, SQLITE_CORRUPT,
+							"bpfrec: %s: block %" PRId64 ": damaged record "
+							"in stream %s: %" PRIu32 " bytes, type %s needs %"
+							PRIu32, rcap__path(vt->cap->c), blocks[cur->bidx].id,
+							s->name, r->len, evtype__name(s->et),
+							evtype__size(s->et));
+			}
+			cur->ri++;
+		}
+		cur->recs = NULL;
+		while (cur->bk < s->nblocks &&
+		       (s->blocks[cur->bk].max_ts < cur->lo || s->blocks[cur->bk].min_ts > cur->hi))
+			cur->bk++;
+		if (cur->bk >= s->nblocks) {
+			cur->eof = 1;
+			return SQLITE_OK;
+		}
+		cur->bidx = s->blocks[cur->bk++].idx;
+
+		char err[512] = "";
+		int rc = capr__cursor_read(cur->cc, &blocks[cur->bidx], &cur->recs, &cur->nrecs,
+					   err, sizeof(err));
+		if (rc) {
+			cur->recs = NULL;
+			if (vt->strict)
+				return vt_error(vt, SQLITE_CORRUPT, "bpfrec: block %" PRId64 " damaged: %s",
+						blocks[cur->bidx].id, *err ? err : strerror(-rc));
+			if (!(vt->cap->seen[cur->bidx] & VT_SEEN_BAD)) {
+				vt->cap->seen[cur->bidx] |= VT_SEEN_BAD;
+				vt->reg->damaged_blocks++;
+				reg_warn(vt->reg, "block %" PRId64 ": damaged: %s; its %" PRIu32
+					 " records are skipped", blocks[cur->bidx].id,
+					 *err ? err : strerror(-rc), blocks[cur->bidx].meta.nrecords);
+			}
+			continue;
+		}
+		cur->ri = 0;
+		if (!vt->strict)
+			count_damaged_recs(vt, cur);
+	}
+}
+
+static void bound_lo(struct bpfrec_cursor *cur, uint64_t v)
+{
+	if (v > cur->lo)
+		cur->lo = v;
+}
+
+static void bound_hi(struct bpfrec_cursor *cur, uint64_t v)
+{
+	if (v < cur->hi)
+		cur->hi = v;
+}
+
+/* ts against an integer or real value; conservative for reals. */
+static void ts_constraint(struct bpfrec_cursor *cur, char op, sqlite3_value *v)
+{
+	int type = sqlite3_value_type(v);
+	double d;
+	int64_t i;
+
+	if (type == SQLITE_NULL) {
+		cur->empty = 1;         /* a comparison with NULL is never true */
+		return;
+	}
+	if (type == SQLITE_INTEGER) {
+		i = sqlite3_value_int64(v);
+		switch (op) {
+		case '=':
+			if (i < 0)
+				cur->empty = 1;
+			else
+				bound_lo(cur, (uint64_t)i), bound_hi(cur, (uint64_t)i);
+			break;
+		case '>':
+			if (i == INT64_MAX)
+				cur->empty = 1;
+			else if (i >= 0)
+				bound_lo(cur, (uint64_t)i + 1);
+			break;
+		case 'g':
+			if (i > 0)
+				bound_lo(cur, (uint64_t)i);
+			break;
+		case '<':
+			if (i <= 0)
+				cur->empty = 1;
+			else
+				bound_hi(cur, (uint64_t)i - 1);
+			break;
+		case 'l':
+			if (i < 0)
+				cur->empty = 1;
+			else
+				bound_hi(cur, (uint64_t)i);
+			break;
+		}
+		return;
+	}
+	if (type != SQLITE_FLOAT)
+		return;                 /* text or blob: left to SQLite */
+	d = sqlite3_value_double(v);
+	if (d != d)
+		return;
+	switch (op) {
+	case '=': case '>': case 'g':
+		if (d > 9.2e18)
+			cur->empty = 1;
+		else if (d > 1)
+			bound_lo(cur, (uint64_t)d);          /* floor: never too high */
+		if (op != '=')
+			break;
+		/* fall through */
+	case '<': case 'l':
+		if (d < 0)
+			cur->empty = 1;
+		else if (d < 9.2e18)
+			bound_hi(cur, (uint64_t)d + 1);      /* ceil: never too low */
+		break;
+	}
+}
+
+/*
+** time against text: the time column is the canonical form, fixed width,
+** so text order is time order.  If the value is a prefix of that form cut
+** at a field boundary (at least "YYYY"), or the whole form, text comparison
+** with it is a time comparison with the value's first instant t
+** (timefmt__canonical_prefix): for a strict prefix P, T > P and T >= P
+** mean time >= t, T < P and T <= P mean time < t, and T = P never holds.
+** Other values (another zone, a space for the T, no text) do not bound.
+*/
+static void time_constraint(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, char op,
+			    sqlite3_value *v)
+{
+	const struct timeclock *ck = &rcap__session(vt->cap->c)->clock;
+	int64_t wall;
+	uint64_t ts;
+	int full;
+
+	if (sqlite3_value_type(v) == SQLITE_NULL) {
+		cur->empty = 1;
+		return;
+	}
+	if (sqlite3_value_type(v) != SQLITE_TEXT)
+		return;
+	if (!timefmt__canonical_prefix((const char *)sqlite3_value_text(v),
+				       (size_t)sqlite3_value_bytes(v), &wall, &full))
+		return;
+	/* wall -> ts: below the boot clock's zero nothing can match an upper
+	 * bound, and any lower bound is no bound. */
+	int before = wall < ck->real_ns - ck->boot_ns;
+	ts = before ? 0 : timeclock__ts(ck, wall);
+	if (!full) {
+		switch (op) {
+		case '=':
+			cur->empty = 1;
+			break;
+		case '>': case 'g':
+			bound_lo(cur, ts);
+			break;
+		case '<': case 'l':
+			if (before || ts == 0)
+				cur->empty = 1;
+			else
+				bound_hi(cur, ts - 1);
+			break;
+		}
+		return;
+	}
+	switch (op) {
+	case '=':
+		if (before)
+			cur->empty = 1;
+		bound_lo(cur, ts);
+		bound_hi(cur, ts);
+		break;
+	case '>':
+		bound_lo(cur, before ? 0 : ts + 1);
+		break;
+	case 'g':
+		bound_lo(cur, ts);
+		break;
+	case '<':
+		if (before || ts == 0)
+			cur->empty = 1;
+		else
+			bound_hi(cur, ts - 1);
+		break;
+	case 'l':
+		if (before)
+			cur->empty = 1;
+		else
+			bound_hi(cur, ts);
+		break;
+	}
+}
+
+/*
+** xFilter: idxStr (from xBestIndex) says, two characters per argv[k], which
+** column and operator argv[k] stands for; idxNum is its summary
+** (VT_IDX_EQ | VT_IDX_LOWER | VT_IDX_UPPER) and is not needed here.  The
+** constraints narrow [lo, hi] (inclusive ts); blocks whose records of this
+** stream all fall outside are never read.
+*/
+static int vt_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, int argc,
+		     sqlite3_value **argv)
+{
+	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
+	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)vc->pVtab;
+
+	cur->lo = 0;
+	cur->hi = UINT64_MAX;
+	cur->empty = 0;
+	cur->bk = 0;
+	cur->recs = NULL;
+	cur->nrecs = cur->ri = 0;
+	cur->eof = 0;
+	for (int k = 0; idxStr && k < argc && idxStr[2 * k]; k++) {
+		if (idxStr[2 * k] == 't')
+			ts_constraint(cur, idxStr[2 * k + 1], argv[k]);
+		else
+			time_constraint(vt, cur, idxStr[2 * k + 1], argv[k]);
+	}
+	if (cur->empty || cur->lo > cur->hi) {
+		cur->eof = 1;
+		return SQLITE_OK;
+	}
+	return cur_advance(vt, cur);
+}
+
+static int vt_next(sqlite3_vtab_cursor *vc)
+{
+	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
+
+	cur->ri++;
+	return cur_advance((struct bpfrec_vtab *)vc->pVtab, cur);
+}
+
+static int vt_eof(sqlite3_vtab_cursor *vc)
+{
+	return ((struct bpfrec_cursor *)vc)->eof;
+}
+
+static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
+{
+	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
+	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)vc->pVtab;
+	const struct cap_rec *r = &cur->recs[cur->ri];
+	struct evval v;
+
+	switch (i) {
+	case 0:
+		sqlite3_result_int64(ctx, (sqlite3_int64)r->ts_ns);
+		return SQLITE_OK;
+	case 1:
+		timefmt__iso(timeclock__wall(&rcap__session(vt->cap->c)->clock, r->ts_ns),
+			     cur->timebuf, sizeof(cur->timebuf));
+		sqlite3_result_text(ctx, cur->timebuf, TIMEFMT_LEN, SQLITE_TRANSIENT);
+		return SQLITE_OK;
+	case 2:
+		if (r->cpu == CAP_CPU_UNKNOWN)
+			sqlite3_result_null(ctx);
+		else
+			sqlite3_result_int64(ctx, r->cpu);
+		return SQLITE_OK;
+	case 3:
+		sqlite3_result_text(ctx, vt->s->name, -1, SQLITE_STATIC);
+		return SQLITE_OK;
+	}
+	if (evtype__decode(vt->s->et, (size_t)i - RCAP_NCOMMON, r->data, r->len, &v) || v.is_null) {
+		sqlite3_result_null(ctx);
+		return SQLITE_OK;
+	}
+	switch (v.kind) {
+	case EVCOL_INT:
+	case EVCOL_BOOL:
+	case EVCOL_UINT:                /* above 2^63-1: the same 64 bits, negative */
+		sqlite3_result_int64(ctx, v.i);
+		break;
+	case EVCOL_FLOAT:
+		sqlite3_result_double(ctx, v.f);
+		break;
+	case EVCOL_BYTES:
+		sqlite3_result_blob64(ctx, v.blob, v.blob_len, SQLITE_TRANSIENT);
+		break;
+	default:
+		sqlite3_result_text64(ctx, v.text, v.text_len, SQLITE_TRANSIENT, SQLITE_UTF8);
+	}
+	return SQLITE_OK;
+}
+
+static int vt_rowid(sqlite3_vtab_cursor *vc, sqlite3_int64 *rowid)
+{
+	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
+
+	*rowid = (sqlite3_int64)((uint64_t)cur->bidx << 32 | cur->ri);
+	return SQLITE_OK;
+}
+
+static sqlite3_module bpfrec_module = {
+	.iVersion = 0,
+	.xCreate = vt_connect,
+	.xConnect = vt_connect,
+	.xBestIndex = vt_best_index,
+	.xDisconnect = vt_disconnect,
+	.xDestroy = vt_disconnect,
+	.xOpen = vt_open,
+	.xClose = vt_close,
+	.xFilter = vt_filter,
+	.xNext = vt_next,
+	.xEof = vt_eof,
+	.xColumn = vt_column,
+	.xRowid = vt_rowid,
+};
+
+/* ---- metadata tables and bpfrec_attach() ---- */
+
+struct copy {
+	struct vtab_reg *reg;
+	struct vt_cap *cap;
+	const char *schema, *table;
+	const int *timecols;            /* source columns to add a wall time for */
+	const char *const *timenames;
+	size_t ntime;
+	int extra_table_name;           /* streams: add table_name */
+	sqlite3_stmt *ins;
+	char *err;
+	size_t ncols;
+};
+
+static const char *stream_table_name(const char *stream, char *buf, size_t len)
+{
+	for (size_t i = 0; meta_tables[i]; i++) {
+		if (!sqlite3_stricmp(stream, meta_tables[i])) {
+			snprintf(buf, len, "%s_events", stream);
+			return buf;
+		}
+	}
+	return stream;
+}
+
+static int copy_row(void *ctx, size_t ncols, const char *const *names, const char *const *types,
+		    const struct pval *vals)
+{
+	struct copy *cp = ctx;
+	sqlite3 *db = cp->reg->db;
+	int k = 1;
+
+	if (!vals) {
+		sqlite3_str *ddl = sqlite3_str_new(db), *ins = sqlite3_str_new(db);
+		char *sql;
+		int rc;
+
+		sqlite3_str_appendf(ddl, "CREATE TABLE \"%w\".\"%w\"(", cp->schema, cp->table);
+		sqlite3_str_appendf(ins, "INSERT INTO \"%w\".\"%w\" VALUES(", cp->schema, cp->table);
+		for (size_t i = 0; i < ncols; i++) {
+			sqlite3_str_appendf(ddl, "%s\"%w\" %s", i ? ", " : "", names[i], types[i]);
+			sqlite3_str_appendf(ins, "%s?", i ? ", " : "");
+		}
+		for (size_t i = 0; i < cp->ntime; i++) {
+			sqlite3_str_appendf(ddl, ", \"%w\" TEXT", cp->timenames[i]);
+			sqlite3_str_appendall(ins, ", ?");
+		}
+		if (cp->extra_table_name) {
+			sqlite3_str_appendall(ddl, ", table_name TEXT");
+			sqlite3_str_appendall(ins, ", ?");
+		}
+		sqlite3_str_appendall(ddl, ")");
+		sqlite3_str_appendall(ins, ")");
+		sql = sqlite3_str_finish(ddl);
+		rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+		sqlite3_free(sql);
+		sql = sqlite3_str_finish(ins);
+		if (rc == SQLITE_OK)
+			rc = sql ? sqlite3_prepare_v2(db, sql, -1, &cp->ins, NULL) : SQLITE_NOMEM;
+		sqlite3_free(sql);
+		if (rc != SQLITE_OK) {
+			cp->err = sqlite3_mprintf("bpfrec: table %s.%s: %s", cp->schema, cp->table,
+						  sqlite3_errmsg(db));
+			return rc;
+		}
+		cp->ncols = ncols;
+		return 0;
+	}
+	sqlite3_reset(cp->ins);
+	for (size_t i = 0; i < ncols; i++, k++) {
+		const struct pval *v = &vals[i];
+		switch (v->kind) {
+		case PV_INT: sqlite3_bind_int64(cp->ins, k, v->i); break;
+		case PV_REAL: sqlite3_bind_double(cp->ins, k, v->f); break;
+		case PV_TEXT:
+			sqlite3_bind_text64(cp->ins, k, v->s, v->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+			break;
+		case PV_BLOB: sqlite3_bind_blob64(cp->ins, k, v->s, v->len, SQLITE_TRANSIENT); break;
+		default: sqlite3_bind_null(cp->ins, k);
+		}
+	}
+	for (size_t i = 0; i < cp->ntime; i++, k++) {
+		const struct pval *v = &vals[cp->timecols[i]];
+		char tb[TIMEFMT_LEN + 1];
+		if (v->kind != PV_INT) {
+			sqlite3_bind_null(cp->ins, k);
+			continue;
+		}
+		timefmt__iso(timeclock__wall(&rcap__session(cp->cap->c)->clock, (uint64_t)v->i), tb,
+			     sizeof(tb));
+		sqlite3_bind_text(cp->ins, k, tb, -1, SQLITE_TRANSIENT);
+	}
+	if (cp->extra_table_name) {
+		char buf[512];
+		if (vals[1].kind == PV_TEXT)
+			sqlite3_bind_text(cp->ins, k, stream_table_name(vals[1].s, buf, sizeof(buf)), -1,
+					  SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(cp->ins, k);
+	}
+	if (sqlite3_step(cp->ins) != SQLITE_DONE) {
+		cp->err = sqlite3_mprintf("bpfrec: table %s.%s: %s", cp->schema, cp->table,
+					  sqlite3_errmsg(db));
+		return SQLITE_ERROR;
+	}
+	return 0;
+}
+
+static int copy_meta(struct vtab_reg *reg, struct vt_cap *cap, const char *schema, char **err)
+{
+	static const int t_sess[] = { 8, 9 }, t_loss[] = { 4 }, t_blk[] = { 6, 7 };
+	static const char *const n_sess[] = { "start_time", "end_time" }, *const n_loss[] = { "time" },
+			  *const n_blk[] = { "min_time", "max_time" };
+	static const struct {
+		const char *table, *sql;
+		const int *tc;
+		const char *const *tn;
+		size_t nt;
+		int table_name;
+	} specs[] = {
+		{ "sessions", "SELECT id, host, kernel_release, boot_id, cmdline, tool_version,"
+		  " clock_boot_ns, clock_real_ns, start_ns, end_ns FROM sessions ORDER BY id",
+		  t_sess, n_sess, 2, 0 },
+		{ "streams", "SELECT s.id, s.name, s.kind, s.object_id, s.map_name, s.type_name,"
+		  " s.type_id, s.ts_offset,"
+		  " (SELECT coalesce(sum(b.nrecords), 0) FROM block_streams b WHERE b.stream_id = s.id)"
+		  " AS nrecords,"
+		  " (SELECT coalesce(sum(l.count), 0) FROM losses l WHERE l.stream_id = s.id) AS lost"
+		  " FROM streams s ORDER BY s.id", NULL, NULL, 0, 1 },
+		{ "losses", "SELECT l.id, l.stream_id, s.name AS stream, l.cpu, l.ts, l.count"
+		  " FROM losses l LEFT JOIN streams s ON s.id = l.stream_id ORDER BY l.ts, l.id",
+		  t_loss, n_loss, 1, 0 },
+		{ "blocks", "SELECT id, segment_id, offset, enc_bytes, raw_bytes, nrecords, min_ts,"
+		  " max_ts FROM blocks ORDER BY id", t_blk, n_blk, 2, 0 },
+		{ "block_streams", "SELECT block_id, stream_id, nrecords, min_ts, max_ts"
+		  " FROM block_streams ORDER BY block_id, stream_id", NULL, NULL, 0, 0 },
+		{ "objects", "SELECT id, name, path, length(btf) AS btf_bytes FROM objects ORDER BY id",
+		  NULL, NULL, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct copy cp = {
+			.reg = reg, .cap = cap, .schema = schema, .table = specs[i].table,
+			.timecols = specs[i].tc, .timenames = specs[i].tn, .ntime = specs[i].nt,
+			.extra_table_name = specs[i].table_name,
+		};
+		char e[512] = "";
+		int rc = rcap__query(cap->c, specs[i].sql, copy_row, &cp, e, sizeof(e));
+
+		sqlite3_finalize(cp.ins);
+		if (rc) {
+			*err = cp.err ? cp.err : sqlite3_mprintf("bpfrec: %s", *e ? e : "cannot copy index");
+			return SQLITE_ERROR;
+		}
+	}
+	return SQLITE_OK;
+}
+
+/* Creates the tables; *tables (may be NULL) gets their names, comma
+ * separated (sqlite3_malloc'ed). */
+static int attach(struct vtab_reg *reg, const char *path, const char *schema, const char *mode,
+		  char **tables, char **err)
+{
+	struct vt_cap *cap;
+	sqlite3_str *names = sqlite3_str_new(reg->db);
+	int rc = SQLITE_OK;
+
+	*err = NULL;
+	if (!schema)
+		schema = "temp";
+	if (mode && strcmp(mode, "strict") && strcmp(mode, "skip_damaged")) {
+		*err = sqlite3_mprintf("bpfrec_attach: mode '%s': expected 'strict' or 'skip_damaged'",
+				       mode);
+		sqlite3_free(sqlite3_str_finish(names));
+		return SQLITE_ERROR;
+	}
+	cap = cap_get(reg, path, err);      /* holds the capture while its tables are made */
+	if (!cap) {
+		sqlite3_free(sqlite3_str_finish(names));
+		return SQLITE_ERROR;
+	}
+	for (size_t i = 0; i < rcap__nstreams(cap->c) && rc == SQLITE_OK; i++) {
+		struct rcap_stream *s = rcap__stream(cap->c, i);
+		char buf[512];
+		const char *t = stream_table_name(s->name, buf, sizeof(buf));
+		char *sql = mode ? sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING "
+						   "bpfrec(%Q, %Q, %Q)", schema, t, path, s->name, mode)
+				 : sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING "
+						   "bpfrec(%Q, %Q)", schema, t, path, s->name);
+		rc = sql ? sqlite3_exec(reg->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+		if (rc != SQLITE_OK)
+			*err = sqlite3_mprintf("bpfrec_attach: table %s.%s: %s", schema, t,
+					       sqlite3_errmsg(reg->db));
+		else
+			sqlite3_str_appendf(names, "%s%s", i ? "," : "", t);
+		sqlite3_free(sql);
+	}
+	if (rc == SQLITE_OK) {
+		rc = copy_meta(reg, cap, schema, err);
+		for (size_t i = 0; rc == SQLITE_OK && meta_tables[i]; i++)
+			sqlite3_str_appendf(names, ",%s", meta_tables[i]);
+	}
+	cap_put(reg, cap);
+	if (tables && rc == SQLITE_OK)
+		*tables = sqlite3_str_finish(names);
+	else
+		sqlite3_free(sqlite3_str_finish(names));
+	return rc;
+}
+
+int vtab__attach(struct vtab_reg *reg, const char *path, const char *schema, char **errmsg)
+{
+	return attach(reg, path, schema, NULL, NULL, errmsg);
+}
+
+/* SQL: bpfrec_attach(path [, schema [, mode]]) -> 'table,table,...' */
+static void attach_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct vtab_reg *reg = sqlite3_user_data(ctx);
+	const char *path = (const char *)sqlite3_value_text(argv[0]);
+	const char *schema = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : NULL;
+	const char *mode = argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : NULL;
+	char *tables = NULL, *err = NULL;
+
+	if (!path) {
+		sqlite3_result_error(ctx, "bpfrec_attach(path [, schema [, mode]]): path is NULL", -1);
+		return;
+	}
+	if (attach(reg, path, schema, mode, &tables, &err) != SQLITE_OK) {
+		sqlite3_result_error(ctx, err ? err : "bpfrec_attach: out of memory", -1);
+		sqlite3_free(err);
+		return;
+	}
+	sqlite3_result_text(ctx, tables, -1, sqlite3_free);
+}
+
+struct vtab_reg *vtab__register(sqlite3 *db, const struct vtab_opts *opts)
+{
+	struct vtab_reg *reg = calloc(1, sizeof(*reg));
+	int rc;
+
+	if (!reg)
+		return NULL;
+	reg->db = db;
+	if (opts)
+		reg->opts = *opts;
+	/* The module owns reg: SQLite calls reg_free when db closes (or when
+	 * registering fails). */
+	rc = sqlite3_create_module_v2(db, "bpfrec", &bpfrec_module, reg, reg_free);
+	if (rc != SQLITE_OK)
+		return NULL;
+	for (int n = 1; n <= 3 && rc == SQLITE_OK; n++)
+		rc = sqlite3_create_function_v2(db, "bpfrec_attach", n,
+						SQLITE_UTF8 | SQLITE_DIRECTONLY, reg, attach_fn,
+						NULL, NULL, NULL);
+	return rc == SQLITE_OK ? reg : NULL;
+}
+
+struct rcap *vtab__capture(struct vtab_reg *reg, const char *path)
+{
+	for (struct vt_cap *cap = reg->caps; cap; cap = cap->next)
+		if (!strcmp(cap->path, path))
+			return cap->c;
+	return NULL;
+}
+
+void vtab__damage(const struct vtab_reg *reg, uint64_t *blocks, uint64_t *records)
+{
+	*blocks = reg->damaged_blocks;
+	*records = reg->damaged_recs;
+}

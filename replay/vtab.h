@@ -1,0 +1,43 @@
+/* vtab.h - a bpfrec capture as SQLite tables: one virtual table per stream
+ * (module "bpfrec"), plus plain tables sessions, streams, losses, blocks and
+ * block_streams copied from the capture's index.  The usage manual is at the
+ * top of vtab.c.  Used by `bpfreplay sql` / `show` and by the loadable
+ * extension (ext.c).
+ */
+#ifndef BPFREC_REPLAY_VTAB_H
+#define BPFREC_REPLAY_VTAB_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+struct rcap;
+
+struct vtab_opts {
+	/* Damage policy for tables created without an explicit mode argument:
+	 * 0: skip a damaged block or record and report it through warn (and
+	 *    count it); 1: fail the statement with SQLITE_CORRUPT. */
+	int strict;
+	void (*warn)(void *ctx, const char *msg);  /* NULL: sqlite3_log */
+	void *ctx;
+};
+
+struct vtab_reg;
+
+/* Registers the module "bpfrec" and the SQL function bpfrec_attach() on db.
+ * The registry belongs to db (freed when db closes); the pointer stays valid
+ * until then.  NULL on failure (an SQLite error on db). */
+struct vtab_reg *vtab__register(sqlite3 *db, const struct vtab_opts *opts);
+
+/* What bpfrec_attach(path, schema) does: creates in schema ("main",
+ * "temp", or an attached database) one virtual table per stream and the
+ * metadata tables.  SQLITE_OK, or an SQLite code with *errmsg set
+ * (sqlite3_malloc'ed, may be NULL on OOM). */
+int vtab__attach(struct vtab_reg *reg, const char *path, const char *schema, char **errmsg);
+
+/* The opened capture behind the tables made from path (as given), or NULL. */
+struct rcap *vtab__capture(struct vtab_reg *reg, const char *path);
+
+/* Damage skipped so far (lenient tables only). */
+void vtab__damage(const struct vtab_reg *reg, uint64_t *blocks, uint64_t *records);
+
+#endif
