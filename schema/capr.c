@@ -255,9 +255,9 @@ struct capr *capr__open(const char *path, char *err, size_t errlen)
 	for (int i = 0; i < 2; i++) {
 		if (!fstatat(r->dirfd, side[i], &stt, AT_SYMLINK_NOFOLLOW) && stt.st_size > 0) {
 			rc = -EBUSY;
-			cap_seterr(err, errlen, "%s/%s exists: the recorder is still running or "
-				   "crashed mid-commit; open index.db once with sqlite3 on a "
-				   "writable copy to finish it", path, side[i]);
+			cap_seterr(err, errlen, "%s/%s exists: the recorder is still running, or "
+				   "it crashed mid-commit and the capture needs recovery "
+				   "(capw__recover) first", path, side[i]);
 			goto fail;
 		}
 	}
@@ -519,6 +519,13 @@ int cap_segment__scan(const char *path,
 		      int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
 		      void *ctx, uint64_t *end_off, char *err, size_t errlen)
 {
+	return cap_segment_scan_from(path, CAP_SEG_HDR_BYTES, fn, ctx, end_off, err, errlen);
+}
+
+int cap_segment_scan_from(const char *path, uint64_t start,
+			  int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
+			  void *ctx, uint64_t *end_off, char *err, size_t errlen)
+{
 	uint8_t hdr[CAP_BLOCK_HDR_BYTES];
 	struct cap_block_meta m;
 	struct stat st;
@@ -542,7 +549,13 @@ int cap_segment__scan(const char *path,
 		cap_seterr(err, errlen, "%s: %s", path, why);
 		goto out;
 	}
-	off = CAP_SEG_HDR_BYTES;
+	off = start < CAP_SEG_HDR_BYTES ? CAP_SEG_HDR_BYTES : start;
+	if (off > (uint64_t)st.st_size) {
+		rc = -EBADMSG;
+		cap_seterr(err, errlen, "%s: %" PRIu64 " bytes, shorter than its indexed %" PRIu64,
+			   path, (uint64_t)st.st_size, off);
+		goto out;
+	}
 	while (off < (uint64_t)st.st_size) {
 		n = pread(fd, hdr, sizeof(hdr), (off_t)off);
 		if (n < 0) {

@@ -63,6 +63,15 @@ int capw__flush(struct capw *w);
 /* Records end time, flushes, closes.  0 or the first error seen.  NULL ok. */
 int capw__close(struct capw *w, uint64_t end_ns);
 
+/* Finishes a capture a crash left behind (the recorder killed, the machine
+ * down): rolls back a half-done index commit, then indexes the whole,
+ * intact blocks found in the segments past what the index holds (including
+ * segment files it never named).  Never deletes or truncates anything; bytes
+ * it cannot use stay unindexed.  Needs index.db (it holds the streams).  Not
+ * for a capture still being written.  *recovered_blocks (may be NULL) gets
+ * the blocks added.  0 or -errno, with a message printed. */
+int capw__recover(const char *dir, uint64_t *recovered_blocks);
+
 /* Totals so far, for the status line. */
 struct capw_stats {
 	uint64_t records;

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "capr.h"
@@ -520,6 +521,81 @@ static void test_full_disk(const char *dir)
 	capr__close(r);
 }
 
+/* A recorder killed mid-batch: the last flush's blocks are indexed, the
+ * rest (including a whole segment created after it) are only in the
+ * segments; capw__recover indexes them. */
+static void test_crash_recover(const char *dir)
+{
+	enum { BEFORE = 6, AFTER = 9, PER = 200 };
+	char err[512];
+	pid_t pid = fork();
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct capw_opts o = { .segment_bytes = 40 << 10 };
+		struct capw *w = capw__create(dir, &o);
+		struct blockbuf *b = blockbuf__new(64 << 10);
+		uint32_t sid;
+		uint8_t buf[100];
+		uint64_t rng = 3, ts = BASE_TS;
+		struct cap_stream_desc d = { "s", "perf", 0, "m", NULL, 0, -1 };
+		if (!w || !b || capw__add_stream(w, &d, &sid))
+			_exit(2);
+		for (int k = 0; k < BEFORE + AFTER; k++) {
+			blockbuf__reset(b);
+			for (int i = 0; i < PER; i++) {
+				for (size_t j = 0; j < sizeof(buf); j++)
+					buf[j] = (uint8_t)test_rand(&rng);
+				blockbuf__add(b, sid, i % 3, ts++, buf, sizeof(buf));
+			}
+			if (capw__write_block(w, b))
+				_exit(3);
+			if (k == BEFORE - 1 && capw__flush(w))
+				_exit(4);
+		}
+		_exit(0);   /* no flush, no close: a crash */
+	}
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	struct capr *r = capr__open(dir, err, sizeof(err));
+	const struct cap_block_info *bl;
+	size_t nb;
+	if (r) {
+		capr__blocks(r, &bl, &nb);
+		CHECK_EQ_INT(nb, BEFORE);
+		capr__close(r);
+	} else {
+		fprintf(stderr, "expected: %s\n", err);
+		CHECK(strstr(err, "index.db-journal") != NULL);
+	}
+	uint64_t added = 0;
+	CHECK_EQ_INT(capw__recover(dir, &added), 0);
+	CHECK_EQ_U64(added, AFTER);
+	CHECK_EQ_INT(capw__recover(dir, &added), 0);
+	CHECK_EQ_U64(added, 0);   /* idempotent */
+
+	r = capr__open(dir, err, sizeof(err));
+	if (!r)
+		fprintf(stderr, "%s\n", err);
+	CHECK(r != NULL);
+	capr__blocks(r, &bl, &nb);
+	CHECK_EQ_INT(nb, BEFORE + AFTER);
+	uint64_t total = 0;
+	for (size_t i = 0; i < nb; i++) {
+		const struct cap_rec *recs;
+		uint32_t n;
+		CHECK_EQ_INT(capr__read_block(r, &bl[i], &recs, &n, err, sizeof(err)), 0);
+		total += n;
+	}
+	CHECK_EQ_U64(total, (BEFORE + AFTER) * PER);
+	CHECK_EQ_INT(q_int(capr__db(r), "SELECT sum(nrecords) FROM block_streams"),
+		     (BEFORE + AFTER) * PER);
+	CHECK(q_int(capr__db(r), "SELECT count(*) FROM segments") > 2);
+	capr__close(r);
+}
+
 int main(void)
 {
 	char dir[4096], err[512];
@@ -577,6 +653,10 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%s", test_tmpdir("capw_full"));
 	strcat(dir, "/cap");
 	test_full_disk(dir);
+
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir("capw_crash"));
+	strcat(dir, "/cap");
+	test_crash_recover(dir);
 	printf("test_capw_capr: ok\n");
 	return 0;
 }

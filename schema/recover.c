@@ -1,0 +1,306 @@
+/* recover.c - finish a capture a crash left behind (capw__recover).
+ *
+ * What a crash can leave (FORMAT.md, "Writer"): a hot index.db-journal (a
+ * commit in progress), and whole blocks in the segments past each
+ * segments.bytes, or a whole segment file the index never heard of, because
+ * the batch that named them was not committed.  Recovery lets SQLite roll the
+ * journal back, then walks every segment from its indexed end and indexes the
+ * whole, decodable blocks it finds, in one transaction.  It never deletes or
+ * truncates: bytes it cannot use stay where they are, unindexed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capw.h"
+#include "cap_internal.h"
+
+struct rec_ctx {
+	const char *dir;
+	const char *file;
+	sqlite3 *db;
+	int fd;
+	int64_t seg_id;
+	uint64_t end;               /* end of the last block indexed */
+	uint64_t added;
+	struct block_decoder *dec;
+	uint8_t *buf;
+	size_t buf_cap;
+	sqlite3_stmt *st_block, *st_bs;
+};
+
+static int sql_fail(struct rec_ctx *c, const char *what)
+{
+	cap_warn("%s/index.db: %s: %s", c->dir, what, sqlite3_errmsg(c->db));
+	return -EIO;
+}
+
+static int step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* Per stream of one decoded block: count and time range. */
+struct sstat { uint32_t stream, count; uint64_t min_ts, max_ts; };
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = ((const struct sstat *)a)->stream, y = ((const struct sstat *)b)->stream;
+	return x < y ? -1 : x > y;
+}
+
+/* One block found past the index: decode it (only intact blocks are
+ * indexed), then add its rows.  A positive return stops the walk quietly. */
+static int rec_block(uint64_t off, const struct cap_block_meta *m, void *ctx)
+{
+	struct rec_ctx *c = ctx;
+	const struct cap_rec *recs;
+	uint32_t n;
+	char why[256];
+
+	if (c->buf_cap < m->enc_bytes) {
+		void *p = realloc(c->buf, m->enc_bytes);
+		if (!p)
+			return -ENOMEM;
+		c->buf = p;
+		c->buf_cap = m->enc_bytes;
+	}
+	if (pread(c->fd, c->buf, m->enc_bytes, (off_t)off) != (ssize_t)m->enc_bytes ||
+	    block_decoder__decode(c->dec, c->buf, m->enc_bytes, &recs, &n, why, sizeof(why))) {
+		cap_warn("%s/%s: block at offset %" PRIu64 " is damaged (%s): stopping this "
+			 "segment's recovery there", c->dir, c->file, off, why);
+		return 1;
+	}
+
+	/* Records come grouped by stream: one pass gives the groups. */
+	struct sstat ss[CAP_BLOCK_MAX_STREAMS];
+	uint32_t ns = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (!ns || ss[ns - 1].stream != recs[i].stream) {
+			if (ns == CAP_BLOCK_MAX_STREAMS)
+				return 1;
+			ss[ns++] = (struct sstat){ recs[i].stream, 0, UINT64_MAX, 0 };
+		}
+		struct sstat *s = &ss[ns - 1];
+		s->count++;
+		s->min_ts = recs[i].ts_ns < s->min_ts ? recs[i].ts_ns : s->min_ts;
+		s->max_ts = recs[i].ts_ns > s->max_ts ? recs[i].ts_ns : s->max_ts;
+	}
+	qsort(ss, ns, sizeof(ss[0]), cmp_u32);
+
+	sqlite3_stmt *st = c->st_block;
+	sqlite3_bind_int64(st, 1, c->seg_id);
+	sqlite3_bind_int64(st, 2, (int64_t)off);
+	sqlite3_bind_int64(st, 3, m->enc_bytes);
+	sqlite3_bind_int64(st, 4, m->raw_bytes);
+	sqlite3_bind_int64(st, 5, m->nrecords);
+	sqlite3_bind_int64(st, 6, (int64_t)m->min_ts_ns);
+	sqlite3_bind_int64(st, 7, (int64_t)m->max_ts_ns);
+	if (step_reset(st))
+		return sql_fail(c, "insert block");
+	int64_t id = sqlite3_last_insert_rowid(c->db);
+	for (uint32_t i = 0; i < ns; i++) {
+		sqlite3_bind_int64(c->st_bs, 1, id);
+		sqlite3_bind_int64(c->st_bs, 2, ss[i].stream);
+		sqlite3_bind_int64(c->st_bs, 3, ss[i].count);
+		sqlite3_bind_int64(c->st_bs, 4, (int64_t)ss[i].min_ts);
+		sqlite3_bind_int64(c->st_bs, 5, (int64_t)ss[i].max_ts);
+		if (step_reset(c->st_bs))
+			return sql_fail(c, "insert block_streams");
+	}
+	c->end = off + m->enc_bytes;
+	c->added++;
+	return 0;
+}
+
+/* Walks one segment from its indexed end; updates segments.bytes. */
+static int rec_segment(struct rec_ctx *c, int64_t seg_id, const char *file, uint64_t bytes)
+{
+	char path[4096 + 64], why[256];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", c->dir, file);
+	c->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (c->fd < 0) {
+		cap_warn("%s: %s (skipped)", path, strerror(errno));
+		return 0;
+	}
+	c->file = file;
+	c->seg_id = seg_id;
+	c->end = bytes < CAP_SEG_HDR_BYTES ? CAP_SEG_HDR_BYTES : bytes;
+	rc = cap_segment_scan_from(path, c->end, rec_block, c, NULL, why, sizeof(why));
+	close(c->fd);
+	c->fd = -1;
+	if (rc < 0 && rc != -EBADMSG)
+		return rc;
+	if (rc == -EBADMSG)
+		cap_warn("%s (left in place, unindexed)", why);
+	if (sqlite3_prepare_v2(c->db, "UPDATE segments SET bytes = ?2 WHERE id = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return sql_fail(c, "prepare");
+	sqlite3_bind_int64(st, 1, seg_id);
+	sqlite3_bind_int64(st, 2, (int64_t)c->end);
+	rc = step_reset(st) ? sql_fail(c, "update segment") : 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* seg-NNNNNN.bpfrec files in dir that no segments row names: the crash hit
+ * between creating one and committing its row. */
+static int rec_orphans(struct rec_ctx *c)
+{
+	DIR *d = opendir(c->dir);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return -errno;
+	while (!rc && (de = readdir(d))) {
+		unsigned no;
+		int len = 0;
+		if (sscanf(de->d_name, "seg-%u.bpfrec%n", &no, &len) != 1 ||
+		    len != (int)strlen(de->d_name))
+			continue;
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM segments WHERE file = ?1", -1, &st,
+				       NULL) != SQLITE_OK)
+			return sql_fail(c, "prepare");
+		sqlite3_bind_text(st, 1, de->d_name, -1, SQLITE_STATIC);
+		bool known = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		if (known)
+			continue;
+		if (sqlite3_prepare_v2(c->db, "INSERT INTO segments (file, bytes) VALUES (?1, ?2)",
+				       -1, &st, NULL) != SQLITE_OK)
+			return sql_fail(c, "prepare");
+		sqlite3_bind_text(st, 1, de->d_name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, CAP_SEG_HDR_BYTES);
+		rc = step_reset(st) ? sql_fail(c, "insert segment") : 0;
+		sqlite3_finalize(st);
+		if (!rc)
+			rc = rec_segment(c, sqlite3_last_insert_rowid(c->db), de->d_name,
+					 CAP_SEG_HDR_BYTES);
+	}
+	closedir(d);
+	return rc;
+}
+
+int capw__recover(const char *dir, uint64_t *recovered_blocks)
+{
+	struct rec_ctx c = { .dir = dir, .fd = -1 };
+	sqlite3_stmt *st = NULL;
+	char *dbpath = NULL;
+	int rc = -EIO;
+
+	if (asprintf(&dbpath, "%s/index.db", dir) < 0)
+		return -ENOMEM;
+	if (access(dbpath, F_OK)) {
+		rc = -errno;
+		cap_warn("%s: %s (recovery needs the index: it holds the streams)", dbpath,
+			 strerror(errno));
+		free(dbpath);
+		return rc;
+	}
+	if (sqlite3_open_v2(dbpath, &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
+		cap_warn("%s: %s", dbpath, c.db ? sqlite3_errmsg(c.db) : "cannot open");
+		goto out;
+	}
+	sqlite3_db_config(c.db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(c.db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(c.db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	c.dec = block_decoder__new(CAP_BLOCK_MAX_RAW);
+	if (!c.dec) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* The first statement rolls a hot journal back. */
+	if (sqlite3_exec(c.db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c.db, "SELECT value FROM meta WHERE key = 'format_version'", -1,
+			       &st, NULL) != SQLITE_OK) {
+		rc = sql_fail(&c, "not a bpfrec index");
+		goto out;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    strcmp((const char *)sqlite3_column_text(st, 0) ?: "", "1")) {
+		cap_warn("%s: not a version 1 capture index", dbpath);
+		rc = -EPROTONOSUPPORT;
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(c.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c.db, "INSERT INTO blocks (segment_id, offset, enc_bytes, raw_bytes, "
+			       "nrecords, min_ts, max_ts) VALUES (?1,?2,?3,?4,?5,?6,?7)", -1,
+			       &c.st_block, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c.db, "INSERT INTO block_streams (block_id, stream_id, nrecords, "
+			       "min_ts, max_ts) VALUES (?1,?2,?3,?4,?5)", -1, &c.st_bs,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c.db, "SELECT id, file, bytes FROM segments ORDER BY id", -1, &st,
+			       NULL) != SQLITE_OK) {
+		rc = sql_fail(&c, "prepare");
+		goto out;
+	}
+	/* Read the rows first: recovery updates them. */
+	struct { int64_t id; uint64_t bytes; char *file; } *segs = NULL;
+	size_t nsegs = 0;
+	rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		const char *file = (const char *)sqlite3_column_text(st, 1);
+		/* The writer makes plain names; refuse anything else. */
+		if (!file || !*file || strchr(file, '/') || strstr(file, "..")) {
+			cap_warn("%s: segment name '%s' refused", dbpath, file ? file : "");
+			rc = -EBADMSG;
+			break;
+		}
+		void *p = realloc(segs, (nsegs + 1) * sizeof(*segs));
+		if (!p || !(file = strdup(file))) {
+			free(p ? p : segs);
+			segs = NULL;
+			nsegs = 0;
+			rc = -ENOMEM;
+			break;
+		}
+		segs = p;
+		segs[nsegs].id = sqlite3_column_int64(st, 0);
+		segs[nsegs].bytes = (uint64_t)sqlite3_column_int64(st, 2);
+		segs[nsegs++].file = (char *)file;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	for (size_t i = 0; i < nsegs; i++) {
+		if (!rc)
+			rc = rec_segment(&c, segs[i].id, segs[i].file, segs[i].bytes);
+		free(segs[i].file);
+	}
+	free(segs);
+	if (!rc)
+		rc = rec_orphans(&c);
+	if (!rc && sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = sql_fail(&c, "commit");
+	if (rc)
+		sqlite3_exec(c.db, "ROLLBACK", NULL, NULL, NULL);
+	else if (recovered_blocks)
+		*recovered_blocks = c.added;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(c.st_block);
+	sqlite3_finalize(c.st_bs);
+	if (c.db)
+		sqlite3_close(c.db);
+	block_decoder__free(c.dec);
+	free(c.buf);
+	free(dbpath);
+	return rc;
+}
