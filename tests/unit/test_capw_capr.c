@@ -280,7 +280,7 @@ static void test_scan(const char *dir, size_t nblocks)
 
 static void test_damage(const char *dir)
 {
-	char err[512], want[600];
+	char err[512], want[4400];
 	struct capr *r = capr__open(dir, err, sizeof(err));
 	const struct cap_block_info *bl;
 	const struct cap_rec *recs;
