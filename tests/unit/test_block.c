@@ -140,7 +140,9 @@ static void test_round_trip(void)
 		CHECK_EQ_INT(m.enc_bytes, out_len);
 		CHECK_EQ_INT(block__parse_header(out, out_len, &enc, &hm), 0);
 		CHECK_EQ_INT(enc, out_len);
-		CHECK(memcmp(&hm, &m, sizeof(m)) == 0);
+		CHECK(hm.enc_bytes == m.enc_bytes && hm.raw_bytes == m.raw_bytes &&
+		      hm.nrecords == m.nrecords && hm.min_ts_ns == m.min_ts_ns &&
+		      hm.max_ts_ns == m.max_ts_ns);
 		uint64_t mn = UINT64_MAX, mx = 0;
 		for (uint32_t j = first; j < i; j++) {
 			mn = exp[j].ts < mn ? exp[j].ts : mn;
