@@ -28,6 +28,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@
 #define EVTYPE_MAX_VISITS (1u << 20)    /* members walked while building */
 #define EVTYPE_MAX_JSON (64u << 20)     /* bytes of one JSON value */
 #define EVTYPE_MAX_WORK (1u << 24)      /* values visited for one JSON value */
+#define EVTYPE_MAX_SIZE (UINT32_MAX / 8)  /* bytes: bit offsets fit 32 bits */
 #define HASH_SLOTS 4096                 /* > 2 * EVTYPE_MAX_COLS, power of 2 */
 
 struct sbuf {
@@ -257,8 +259,25 @@ static void fmt_ip(const uint8_t *a, char *out, size_t outlen)
 		snprintf(out, outlen, "?");
 }
 
-/* Shortest text that reads back as the same value (as a float if is_float). */
-static void fmt_real(double v, int is_float, char *out, size_t outlen)
+/* The "C" locale for numbers: a program that called setlocale() must still
+ * get "0.5", not "0,5", in JSON and CSV. */
+static locale_t c_locale(void)
+{
+	static locale_t loc;
+	locale_t l = __atomic_load_n(&loc, __ATOMIC_ACQUIRE), fresh, expected = 0;
+
+	if (l)
+		return l;
+	fresh = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (!fresh)
+		return LC_GLOBAL_LOCALE;
+	if (__atomic_compare_exchange_n(&loc, &expected, fresh, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return fresh;
+	freelocale(fresh);
+	return expected;
+}
+
+static void fmt_real_c(double v, int is_float, char *out, size_t outlen)
 {
 	int prec;
 
@@ -276,6 +295,15 @@ static void fmt_real(double v, int is_float, char *out, size_t outlen)
 			return;
 	}
 	snprintf(out, outlen, "%.17g", v);
+}
+
+/* Shortest text that reads back as the same value (as a float if is_float). */
+static void fmt_real(double v, int is_float, char *out, size_t outlen)
+{
+	locale_t old = uselocale(c_locale());
+
+	fmt_real_c(v, is_float, out, outlen);
+	uselocale(old);
 }
 
 static double read_real(const uint8_t *p, uint32_t size)
@@ -605,7 +633,7 @@ static int add_leaf(struct evtype *t, const char *prefix, const char *member, ui
 	const struct btf_type *rt = resolved(b, id, &r);
 	int64_t size = btfv__size(b, id);
 	enum evcol_kind kind = EVCOL_BYTES;
-	uint32_t bit_size = size * 8;
+	uint32_t bit_size = size * 8;   /* evtype__new: size <= EVTYPE_MAX_SIZE */
 
 	if (!rt || size < 0) {
 		snprintf(err, errlen, "%s: type %u has no size", member, id);
@@ -726,6 +754,13 @@ struct evtype *evtype__new(const struct btfv *btf, uint32_t type_id, char *err, 
 	if (size < 0 || !rt) {
 		snprintf(err, errlen, "BTF type %u (%s) has no size", type_id, btfv__name(btf, tt->name_off));
 		errno = EINVAL;
+		return NULL;
+	}
+	if (size > EVTYPE_MAX_SIZE) {
+		/* bit offsets must fit struct evcol's 32 bits */
+		snprintf(err, errlen, "BTF type %u (%s): %lld bytes, more than an event can be",
+			 type_id, btfv__name(btf, tt->name_off), (long long)size);
+		errno = E2BIG;
 		return NULL;
 	}
 
