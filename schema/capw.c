@@ -259,6 +259,9 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 fail:
 	free(dbpath);
 	if (w) {
+		if (w->db && w->in_txn)   /* never commit half a schema */
+			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+		w->in_txn = false;
 		w->first_err = 0;
 		capw__close(w, 0);
 	}
