@@ -29,6 +29,51 @@ typedef __u8 bpfrec_ipaddr[16];
 	struct type *const __bpfrec_event__##map                                  \
 		__attribute__((used, section(".rodata"))) = (struct type *)0
 
+/* Several event types on one map, told apart by a leading field that every
+ * type shares.  Name the field once (hdr_type is any struct that starts with
+ * it, often the common header), then the type of each value; value is any
+ * constant expression from 0 to 2^32-1 (a number, an enumerator):
+ *
+ *   enum kind { KIND_OPEN = 1, KIND_CLOSE = 2 };
+ *   struct hdr { __u32 kind; };
+ *   struct open_ev { __u32 kind; char path[64]; };
+ *   struct close_ev { __u32 kind; __s32 fd; };
+ *   BPFREC_DISCRIMINATOR(events, hdr, kind);
+ *   BPFREC_EVENT_VARIANT(events, KIND_OPEN, open_ev);
+ *   BPFREC_EVENT_VARIANT(events, 2, close_ev);
+ *
+ * Each type gets its own stream (and table in bpfreplay); records with any
+ * other value are kept in a stream of raw bytes named after the map. */
+#define BPFREC_DISCRIMINATOR(map, hdr_type, field)                              \
+	struct hdr_type *const __bpfrec_discr__##map##__##field                  \
+		__attribute__((used, section(".rodata"))) = (struct hdr_type *)0
+/* The value travels as the element count of an array type: the compiler
+ * evaluates it (an enumerator, an expression), and BTF keeps the count even
+ * where it drops an unused enum. */
+#define __BPFREC_CAT2(a, b) a##b
+#define __BPFREC_CAT(a, b) __BPFREC_CAT2(a, b)
+#define BPFREC_EVENT_VARIANT(map, value, type)                                  \
+	struct type (*const __BPFREC_CAT(__bpfrec_variant__##map##__, __COUNTER__))[value] \
+		__attribute__((used, section(".rodata"))) = 0
+
+/* Loss accounting: declare BPFREC_LOST_COUNTER; once at file scope and call
+ * bpfrec_count_lost() where a reserve or output fails.  bpfrec reads the
+ * per-CPU counts and records them as losses of the object's first stream. */
+#define BPFREC_LOST_COUNTER                                                     \
+	struct {                                                                  \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                          \
+		__uint(max_entries, 1);                                           \
+		__type(key, __u32);                                               \
+		__type(value, __u64);                                             \
+	} bpfrec_lost SEC(".maps")
+#define bpfrec_count_lost()                                                     \
+	do {                                                                      \
+		__u32 __bpfrec_k = 0;                                             \
+		__u64 *__bpfrec_n = bpf_map_lookup_elem(&bpfrec_lost, &__bpfrec_k); \
+		if (__bpfrec_n)                                                   \
+			*__bpfrec_n += 1; /* per-CPU slot: no other writer */     \
+	} while (0)
+
 /* Submit flag for bpf_ringbuf_submit/output: bpfrec drains on a ~1 ms timer,
  * so a wakeup per event (libbpf's default, 5-12 us each) is pure cost. */
 #define BPFREC_RB_FLAGS BPF_RB_NO_WAKEUP

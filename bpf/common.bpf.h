@@ -19,29 +19,14 @@ struct {
 } bpfrec_pids SEC(".maps");
 
 /* Events this object could not hand to user space (ringbuf reserve or perf
- * output failed), per CPU.  The recorder reads the deltas and writes them as
- * loss records: a loss is never silent. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} bpfrec_lost SEC(".maps");
+ * output failed), per CPU; see bpfrec.h. */
+BPFREC_LOST_COUNTER;
 
 static __always_inline int bpfrec_pid_wanted(__u32 tgid)
 {
 	if (!filter_pids)
 		return 1;
 	return bpf_map_lookup_elem(&bpfrec_pids, &tgid) != NULL;
-}
-
-static __always_inline void bpfrec_count_lost(void)
-{
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&bpfrec_lost, &zero);
-
-	if (n)
-		*n += 1;   /* per-CPU slot: no other writer */
 }
 
 char LICENSE[] SEC("license") = "GPL";

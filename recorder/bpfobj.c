@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int libbpf_verbose;
 
@@ -55,51 +56,188 @@ static int is_typedef_named(const struct btf *btf, uint32_t id, const char *name
 	return t && btf_is_typedef(t) && !strcmp(btf__name_by_offset(btf, t->name_off), name);
 }
 
-/* The event type a stream carries: the pointee of the .rodata variable
- * __bpfrec_event__<map> that BPFREC_EVENT() declares. */
+/* Name, size and bpfrec_ts_ns member of the struct or union tid. */
+static int describe_type(const struct btf *btf, uint32_t tid, char *name, size_t name_len,
+			 uint32_t *size, int32_t *ts_offset, int32_t *pid_offset)
+{
+	const struct btf_type *t = skip_mods(btf, &tid);
+	const struct btf_member *m;
+	int i;
+
+	if (!t || !btf_is_composite(t))
+		return -EINVAL;
+	snprintf(name, name_len, "%s", btf__name_by_offset(btf, t->name_off));
+	*size = t->size;
+	*ts_offset = -1;
+	*pid_offset = -1;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		uint32_t off = btf_member_bit_offset(t, i), mt = m->type;
+		const char *mname = btf__name_by_offset(btf, m->name_off);
+		const struct btf_type *ft;
+
+		if (off % 8)
+			continue;
+		if (*ts_offset < 0 && is_typedef_named(btf, m->type, "bpfrec_ts_ns") &&
+		    off / 8 + 8 <= t->size)
+			*ts_offset = off / 8;
+		/* The process a record belongs to, for the process-tree filter:
+		 * tgid wins over pid (which some programs use for the thread). */
+		ft = skip_mods(btf, &mt);
+		if (ft && btf_is_int(ft) && ft->size == 4 &&
+		    (!strcmp(mname, "tgid") || (!strcmp(mname, "pid") && *pid_offset < 0)))
+			*pid_offset = off / 8;
+	}
+	return 0;
+}
+
+/* The struct a `struct X *const` marker variable points at, 0 if none. */
+static uint32_t marker_target(const struct btf *btf, const struct btf_type *var)
+{
+	uint32_t tid = var->type;
+	const struct btf_type *t = skip_mods(btf, &tid);
+
+	if (!t || !btf_is_ptr(t))
+		return 0;
+	tid = t->type;
+	t = skip_mods(btf, &tid);
+	return t && btf_is_composite(t) ? tid : 0;
+}
+
+/* BPFREC_EVENT_VARIANT's `struct T (*const)[value]`: T's id and value. */
+static uint32_t variant_target(const struct btf *btf, const struct btf_type *var, uint64_t *value)
+{
+	uint32_t tid = var->type;
+	const struct btf_type *t = skip_mods(btf, &tid);
+
+	if (!t || !btf_is_ptr(t))
+		return 0;
+	tid = t->type;
+	t = skip_mods(btf, &tid);
+	if (!t || !btf_is_array(t))
+		return 0;
+	*value = btf_array(t)->nelems;
+	tid = btf_array(t)->type;
+	t = skip_mods(btf, &tid);
+	return t && btf_is_composite(t) ? tid : 0;
+}
+
+static void find_discriminator(struct bpfobj *o, struct bpfobj_stream *s, const struct btf *btf,
+			       const char *field, const struct btf_type *var)
+{
+	uint32_t tid = marker_target(btf, var);
+	const struct btf_type *t = tid ? btf__type_by_id(btf, tid) : NULL;
+	const struct btf_member *m;
+	int i;
+
+	for (i = 0, m = t ? btf_members(t) : NULL; t && i < btf_vlen(t); i++, m++) {
+		uint32_t mt = m->type;
+		const struct btf_type *ft;
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), field))
+			continue;
+		ft = skip_mods(btf, &mt);
+		if (ft && (btf_is_int(ft) || btf_is_enum(ft)) && btf_member_bit_offset(t, i) % 8 == 0 &&
+		    (ft->size == 1 || ft->size == 2 || ft->size == 4 || ft->size == 8)) {
+			s->discr_offset = btf_member_bit_offset(t, i) / 8;
+			s->discr_size = ft->size;
+			return;
+		}
+	}
+	warn_msg("%s: BPFREC_DISCRIMINATOR(%s, ..., %s): no integer member %s in that struct: "
+		 "ignored", o->name, s->map_name, field, field);
+}
+
+/* The event type(s) a stream carries: BPFREC_EVENT() declares a .rodata
+ * variable __bpfrec_event__<map> pointing at it; BPFREC_DISCRIMINATOR() and
+ * BPFREC_EVENT_VARIANT() declare __bpfrec_discr__<map>__<field> and
+ * __bpfrec_variant__<map>__<value>. */
 static void find_event_type(struct bpfobj *o, struct bpfobj_stream *s)
 {
 	const struct btf *btf = bpf_object__btf(o->obj);
-	char want[128];
+	char want[128], discr[128], variant[128];
 	uint32_t id, n;
 
 	s->ts_offset = -1;
+	s->pid_offset = -1;
 	if (!btf)
 		return;
 	snprintf(want, sizeof(want), "__bpfrec_event__%s", s->map_name);
+	snprintf(discr, sizeof(discr), "__bpfrec_discr__%s__", s->map_name);
+	snprintf(variant, sizeof(variant), "__bpfrec_variant__%s__", s->map_name);
 	n = btf__type_cnt(btf);
+	for (id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *name;
+		uint32_t tid;
+
+		if (!btf_is_var(t))
+			continue;
+		name = btf__name_by_offset(btf, t->name_off);
+		if (!strcmp(name, want)) {
+			tid = marker_target(btf, t);
+			if (tid && !describe_type(btf, tid, s->type_name, sizeof(s->type_name),
+						  &s->type_size, &s->ts_offset, &s->pid_offset))
+				s->type_id = tid;
+		} else if (!strncmp(name, discr, strlen(discr))) {
+			find_discriminator(o, s, btf, name + strlen(discr), t);
+		} else if (!strncmp(name, variant, strlen(variant)) &&
+			   s->nvariants < BPFOBJ_MAX_VARIANTS) {
+			struct bpfobj_variant *v = &s->variants[s->nvariants];
+
+			tid = variant_target(btf, t, &v->value);
+			if (!tid) {
+				warn_msg("%s: %s: not a BPFREC_EVENT_VARIANT() marker: ignored", o->name,
+					 name);
+				continue;
+			}
+			if (describe_type(btf, tid, v->type_name, sizeof(v->type_name),
+					  &v->type_size, &v->ts_offset, &v->pid_offset))
+				continue;
+			v->type_id = tid;
+			memcpy(v->name, v->type_name, sizeof(v->name));
+			s->nvariants++;
+		}
+	}
+	if (s->nvariants && !s->discr_size) {
+		warn_msg("%s: map %s has BPFREC_EVENT_VARIANT()s but no BPFREC_DISCRIMINATOR(): "
+			 "its records are kept as bytes", o->name, s->map_name);
+		s->nvariants = 0;
+	}
+}
+
+/* The max_entries a map's definition in the object asked for: libbpf
+ * quietly rounds a ringbuf's size up at open, and the user should hear it.
+ * 0 if the definition cannot be read. */
+static uint32_t declared_max_entries(const struct btf *btf, const char *map)
+{
+	uint32_t id, n = btf ? btf__type_cnt(btf) : 0;
+
 	for (id = 1; id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
 		const struct btf_member *m;
 		uint32_t tid;
 		int i;
 
-		if (!btf_is_var(t) || strcmp(btf__name_by_offset(btf, t->name_off), want))
+		if (!btf_is_var(t) || strcmp(btf__name_by_offset(btf, t->name_off), map))
 			continue;
 		tid = t->type;
 		t = skip_mods(btf, &tid);
-		if (!t || !btf_is_ptr(t))
-			return;
-		tid = t->type;
-		t = skip_mods(btf, &tid);
-		if (!t || !btf_is_composite(t))
-			return;
-		s->type_id = tid;
-		s->type_size = t->size;
-		snprintf(s->type_name, sizeof(s->type_name), "%s",
-			 btf__name_by_offset(btf, t->name_off));
+		if (!t || !btf_is_struct(t))
+			return 0;
 		m = btf_members(t);
 		for (i = 0; i < btf_vlen(t); i++, m++) {
-			uint32_t off = btf_member_bit_offset(t, i);
+			const struct btf_type *p, *a;
 
-			if (is_typedef_named(btf, m->type, "bpfrec_ts_ns") && off % 8 == 0 &&
-			    off / 8 + 8 <= t->size) {
-				s->ts_offset = off / 8;
-				break;
-			}
+			if (strcmp(btf__name_by_offset(btf, m->name_off), "max_entries"))
+				continue;
+			p = btf__type_by_id(btf, m->type);
+			a = p && btf_is_ptr(p) ? btf__type_by_id(btf, p->type) : NULL;
+			return a && btf_is_array(a) ? btf_array(a)->nelems : 0;
 		}
-		return;
+		return 0;
 	}
+	return 0;
 }
 
 static int collect_streams(struct bpfobj *o)
@@ -125,6 +263,16 @@ static int collect_streams(struct bpfobj *o)
 		s = &o->streams[o->nstreams++];
 		s->kind = t == BPF_MAP_TYPE_RINGBUF ? STREAM_RINGBUF : STREAM_PERF;
 		s->map_fd = -1;
+		s->map = map;
+		if (s->kind == STREAM_RINGBUF) {
+			uint32_t want = declared_max_entries(bpf_object__btf(o->obj), bpf_map__name(map));
+
+			if (want && want != bpf_map__max_entries(map))
+				warn_msg("%s: ringbuf %s: max_entries %u is not a power of 2 multiple of "
+					 "the page size (%ld): libbpf rounded it up to %u", o->name,
+					 bpf_map__name(map), want, sysconf(_SC_PAGESIZE),
+					 bpf_map__max_entries(map));
+		}
 		snprintf(s->map_name, sizeof(s->map_name), "%s", bpf_map__name(map));
 		/* A built-in probe's single stream is named after the probe. */
 		if (o->builtin && n == 1)
@@ -360,6 +508,159 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 	return attached;
 }
 
+int bpfobj__select_programs(struct bpfobj *o, char *const *only, int nonly, char *const *skip,
+			    int nskip, uint8_t *only_hit, uint8_t *skip_hit)
+{
+	struct bpf_program *prog;
+	int i, hits = 0;
+
+	bpf_object__for_each_program(prog, o->obj) {
+		const char *name = bpf_program__name(prog);
+		int load = nonly == 0;
+
+		for (i = 0; i < nonly; i++)
+			if (!strcmp(only[i], name)) {
+				load = 1;
+				only_hit[i] = 1;
+				hits++;
+			}
+		for (i = 0; i < nskip; i++)
+			if (!strcmp(skip[i], name)) {
+				load = 0;
+				skip_hit[i] = 1;
+				hits++;
+			}
+		if (!load)
+			bpf_program__set_autoload(prog, false);
+	}
+	return hits;
+}
+
+int bpfobj__set_ringbuf_size(struct bpfobj *o, const char *map, uint32_t bytes)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(o->obj, map);
+
+	if (!m || bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF)
+		return -ENOENT;
+	return bpf_map__set_max_entries(m, bytes);
+}
+
+int bpfobj__set_event_type(struct bpfobj *o, const char *map, const char *type)
+{
+	const struct btf *btf = bpf_object__btf(o->obj);
+	struct bpfobj_stream *s = NULL;
+	int32_t id;
+	size_t i;
+
+	for (i = 0; i < o->nstreams; i++)
+		if (!strcmp(o->streams[i].map_name, map))
+			s = &o->streams[i];
+	if (!s)
+		return -ENOENT;
+	id = btf ? btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT) : -ENOENT;
+	if (id <= 0 && btf)
+		id = btf__find_by_name_kind(btf, type, BTF_KIND_UNION);
+	if (id <= 0)
+		return -ESRCH;
+	s->nvariants = 0;
+	s->discr_size = 0;
+	s->type_id = (uint32_t)id;
+	return describe_type(btf, s->type_id, s->type_name, sizeof(s->type_name), &s->type_size,
+			     &s->ts_offset, &s->pid_offset);
+}
+
+static int snapshottable(enum bpf_map_type t, int *percpu)
+{
+	*percpu = t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_ARRAY ||
+		  t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_LRU_HASH ||
+	       *percpu;
+}
+
+/* A BTF type for `size` raw bytes: unsigned char[size]. */
+static int bytes_type(struct btf *b, uint32_t size)
+{
+	int u8 = btf__find_by_name_kind(b, "unsigned char", BTF_KIND_INT);
+	int u32 = btf__find_by_name_kind(b, "unsigned int", BTF_KIND_INT);
+
+	if (u8 <= 0)
+		u8 = btf__add_int(b, "unsigned char", 1, 0);
+	if (u32 <= 0)
+		u32 = btf__add_int(b, "unsigned int", 4, 0);
+	if (u8 < 0 || u32 < 0)
+		return -EINVAL;
+	return btf__add_array(b, u32, u8, size);
+}
+
+int bpfobj__add_snapshot_streams(struct bpfobj *o)
+{
+	const struct btf *orig = bpf_object__btf(o->obj);
+	struct bpf_map *map;
+	size_t n = o->nstreams, want = 0;
+	void *grown;
+	int pc;
+
+	bpf_object__for_each_map(map, o->obj)
+		if (snapshottable(bpf_map__type(map), &pc) && !bpf_map__is_internal(map) &&
+		    strncmp(bpf_map__name(map), "bpfrec_", 7))
+			want++;
+	if (!want || !orig)
+		return 0;
+	grown = realloc(o->streams, (n + want) * sizeof(*o->streams));
+	if (!grown)
+		return -ENOMEM;
+	o->streams = grown;
+	memset(o->streams + n, 0, want * sizeof(*o->streams));
+	o->btf_ext = btf__new(btf__raw_data(orig, &o->btf_bytes), o->btf_bytes);
+	if (!o->btf_ext)
+		return -errno;
+	bpf_object__for_each_map(map, o->obj) {
+		struct bpfobj_stream *s;
+		uint32_t kt = bpf_map__btf_key_type_id(map), vt = bpf_map__btf_value_type_id(map);
+		uint32_t ks = bpf_map__key_size(map), vs = bpf_map__value_size(map), align;
+		char tname[128];
+		int id, percpu;
+
+		if (!snapshottable(bpf_map__type(map), &percpu) || bpf_map__is_internal(map) ||
+		    !strncmp(bpf_map__name(map), "bpfrec_", 7))
+			continue;
+		if (!kt && (id = bytes_type(o->btf_ext, ks)) > 0)
+			kt = id;
+		if (!vt && (id = bytes_type(o->btf_ext, vs)) > 0)
+			vt = id;
+		/* The value where the compiler would put it in struct {K key; V value;}. */
+		align = vs >= 8 ? 8 : vs >= 4 ? 4 : vs >= 2 ? 2 : 1;
+		if (btf__align_of(o->btf_ext, vt) > 0)
+			align = btf__align_of(o->btf_ext, vt);
+		s = &o->streams[o->nstreams];
+		s->kind = STREAM_SNAPSHOT;
+		s->map = map;
+		s->map_fd = bpf_map__fd(map);
+		s->percpu = percpu;
+		s->key_size = ks;
+		s->value_size = vs;
+		s->value_offset = (ks + align - 1) / align * align;
+		s->ts_offset = -1;
+		s->pid_offset = -1;
+		snprintf(s->map_name, sizeof(s->map_name), "%s", bpf_map__name(map));
+		snprintf(s->name, sizeof(s->name), "%s", bpf_map__name(map));
+		snprintf(tname, sizeof(tname), "bpfrec_snapshot__%s", bpf_map__name(map));
+		id = btf__add_struct(o->btf_ext, tname, s->value_offset + vs);
+		if (id < 0 || btf__add_field(o->btf_ext, "key", kt, 0, 0) ||
+		    btf__add_field(o->btf_ext, "value", vt, s->value_offset * 8, 0)) {
+			warn_msg("%s: map %s: cannot describe its snapshot: %s", o->name,
+				 bpf_map__name(map), strerror(errno));
+			continue;
+		}
+		s->type_id = (uint32_t)id;
+		s->type_size = s->value_offset + vs;
+		snprintf(s->type_name, sizeof(s->type_name), "%.63s", tname);
+		o->nstreams++;
+	}
+	o->btf_raw = btf__raw_data(o->btf_ext, &o->btf_bytes);
+	return 0;
+}
+
 int bpfobj__poll_lost(struct bpfobj *o,
 		      void (*fn)(struct bpfobj *o, int cpu, uint64_t delta, void *ctx), void *ctx)
 {
@@ -390,6 +691,7 @@ void bpfobj__close(struct bpfobj *o)
 		bpf_link__destroy(o->links[i]);
 	free(o->links);
 	bpf_object__close(o->obj);
+	btf__free(o->btf_ext);
 	free(o->streams);
 	free(o->lost_seen);
 	free(o->path);

@@ -10,7 +10,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum stream_kind { STREAM_RINGBUF, STREAM_PERF };
+enum stream_kind { STREAM_RINGBUF, STREAM_PERF, STREAM_SNAPSHOT };
+
+#define BPFOBJ_MAX_VARIANTS 32
+
+/* One event type of a map that carries several (BPFREC_EVENT_VARIANT). */
+struct bpfobj_variant {
+	uint64_t value;            /* of the discriminator */
+	char name[64];             /* its stream's name */
+	char type_name[64];
+	uint32_t type_id;
+	uint32_t type_size;
+	int32_t ts_offset;
+	int32_t pid_offset;        /* a u32/s32 member pid or tgid, -1: none */
+	uint32_t capture_id;
+	uint64_t events;
+};
 
 struct bpfobj_stream {
 	char name[64];             /* table name: unique in the capture */
@@ -21,10 +36,20 @@ struct bpfobj_stream {
 	uint32_t type_id;
 	uint32_t type_size;
 	int32_t ts_offset;         /* the event's bpfrec_ts_ns member, -1: none */
+	int32_t pid_offset;        /* a u32/s32 member tgid or pid, -1: none */
 	uint32_t capture_id;       /* streams.id, set by the caller */
 	/* running totals, drain thread */
 	uint64_t events, bytes, lost;
 	uint64_t short_events;     /* records shorter than the type: kept, counted */
+	/* Several types on this map: the discriminator's place, and the types. */
+	uint32_t discr_offset, discr_size;   /* size 0: one type (or bytes) */
+	struct bpfobj_variant variants[BPFOBJ_MAX_VARIANTS];
+	uint32_t nvariants;
+	/* Map snapshots (kind STREAM_SNAPSHOT): the map, and the record layout
+	 * key at 0, value at value_offset, one record per CPU if per-CPU. */
+	struct bpf_map *map;
+	uint32_t key_size, value_size, value_offset;
+	int percpu;
 };
 
 struct bpfobj_opts {
@@ -48,8 +73,9 @@ struct bpfobj {
 	int lost_fd;               /* bpfrec_lost per-CPU array, -1: none */
 	uint64_t *lost_seen;       /* per CPU, what was already recorded */
 	int ncpus;
-	const void *btf_raw;       /* the object's BTF, owned by obj */
+	const void *btf_raw;       /* the object's BTF, owned by obj or btf_ext */
 	uint32_t btf_bytes;
+	struct btf *btf_ext;       /* a copy with the snapshot types, or NULL */
 };
 
 /* NULL with a message on failure.  name is used in messages and as the
@@ -60,6 +86,22 @@ struct bpfobj *bpfobj__open_file(const char *path, const struct bpfobj_opts *opt
 /* Sets a .rodata/.data/.bss global before load from its text value, checked
  * against its BTF type.  -errno with a message. */
 int bpfobj__set_global(struct bpfobj *o, const char *name, const char *value);
+/* Before load: program choice by name (--only, --skip): a program in only
+ * (when nonly > 0) and not in skip is loaded.  Returns how many of the names
+ * given matched a program of this object, so the caller can report a name
+ * that matches nothing anywhere. */
+int bpfobj__select_programs(struct bpfobj *o, char *const *only, int nonly, char *const *skip,
+			    int nskip, uint8_t *only_hit, uint8_t *skip_hit);
+/* Before load: a ringbuf's size (validated by the caller), -ENOENT if the
+ * object has no ringbuf of that name. */
+int bpfobj__set_ringbuf_size(struct bpfobj *o, const char *map, uint32_t bytes);
+/* --event MAP=STRUCT: -ENOENT if no such map, -ESRCH if no such struct. */
+int bpfobj__set_event_type(struct bpfobj *o, const char *map, const char *type);
+/* Adds one snapshot stream per hash/array/per-CPU/LRU map of the object,
+ * after load, with a BTF struct {key; value} appended to the object's BTF
+ * (btf_raw then points at the extended copy). */
+int bpfobj__add_snapshot_streams(struct bpfobj *o);
+
 /* Loads into the kernel.  On failure prints the program, its section, the
  * useful lines of the verifier log and a hint. */
 int bpfobj__load(struct bpfobj *o);

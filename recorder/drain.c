@@ -28,8 +28,7 @@ struct drain {
 	int nsrc;
 	int epfd;
 	int extra_fd;             /* the caller's wake-up fd, once added */
-	drain_filter_fn filter;
-	void *filter_ctx;
+	struct drain_pid_filter filter;     /* keep NULL: none */
 	uint64_t recv_ns;         /* receive time of the current drain pass */
 	int err;
 };
@@ -58,25 +57,63 @@ struct drain *drain__new(struct pipeline *p, const struct drain_opts *opts)
 	return d;
 }
 
-void drain__set_filter(struct drain *d, drain_filter_fn fn, void *ctx)
+void drain__set_pid_filter(struct drain *d, const struct drain_pid_filter *f)
 {
-	d->filter = fn;
-	d->filter_ctx = ctx;
+	d->filter = *f;
 }
 
-static void deliver(struct source *src, uint32_t cpu, uint64_t ts, const void *data, uint32_t len)
+static void count_variant(struct bpfobj_stream *s, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->nvariants; i++)
+		if (s->variants[i].capture_id == id)
+			s->variants[i].events++;
+}
+
+/* The stream a record belongs to: a map with several event types sends
+ * each type to its own stream, by the discriminator's value. */
+static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
+		    const void *data, uint32_t len)
 {
 	struct drain *d = src->d;
 	struct bpfobj_stream *s = src->s;
+	uint32_t id = s->capture_id, type_size = s->type_size;
+	int32_t ts_offset = s->ts_offset, pid_offset = s->pid_offset;
 	int err;
 
-	if (d->filter && !d->filter(s, data, len, d->filter_ctx))
-		return;
-	if (s->type_size && len < s->type_size)
+	if (s->discr_size && len >= s->discr_offset + s->discr_size) {
+		uint64_t v = 0;
+		uint32_t i;
+
+		memcpy(&v, (const uint8_t *)data + s->discr_offset, s->discr_size);
+		for (i = 0; i < s->nvariants; i++) {
+			if (s->variants[i].value == v) {
+				id = s->variants[i].capture_id;
+				ts_offset = s->variants[i].ts_offset;
+				pid_offset = s->variants[i].pid_offset;
+				type_size = s->variants[i].type_size;
+				break;
+			}
+		}
+	}
+	if (d->filter.keep && !src->o->builtin && pid_offset >= 0 &&
+	    len >= (uint32_t)pid_offset + 4) {
+		uint32_t pid;
+
+		memcpy(&pid, (const uint8_t *)data + pid_offset, 4);
+		if (!d->filter.keep(d->filter.ctx, pid))
+			return;
+	}
+	if (id != s->capture_id)
+		count_variant(s, id);
+	if (!ts_known && ts_offset >= 0 && len >= (uint32_t)ts_offset + 8)
+		memcpy(&ts, (const uint8_t *)data + ts_offset, 8);
+	if (type_size && len < type_size)
 		s->short_events++;   /* kept as is: replay reports it as damaged */
 	s->events++;
 	s->bytes += len;
-	err = pipeline__append(d->p, s->capture_id, cpu, ts, data, len);
+	err = pipeline__append(d->p, id, cpu, ts, data, len);
 	if (err && !d->err)
 		d->err = err;
 }
@@ -84,12 +121,8 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, const void *d
 static int on_ringbuf(void *ctx, void *data, size_t size)
 {
 	struct source *src = ctx;
-	struct bpfobj_stream *s = src->s;
-	uint64_t ts = src->d->recv_ns;
 
-	if (s->ts_offset >= 0 && size >= (size_t)s->ts_offset + 8)
-		memcpy(&ts, (const char *)data + s->ts_offset, 8);
-	deliver(src, CAP_CPU_UNKNOWN, ts, data, (uint32_t)size);
+	deliver(src, CAP_CPU_UNKNOWN, src->d->recv_ns, 0, data, (uint32_t)size);
 	return 0;
 }
 
@@ -119,7 +152,7 @@ static enum bpf_perf_event_ret on_perf(void *ctx, int cpu, struct perf_event_hea
 
 		if (ev->size < hdr || s->size > ev->size - hdr)
 			return LIBBPF_PERF_EVENT_CONT;   /* malformed: cannot happen */
-		deliver(src, s->cpu, s->time, s->data, s->size);
+		deliver(src, s->cpu, s->time, 1, s->data, s->size);
 	} else if (ev->type == PERF_RECORD_LOST) {
 		struct perf_lost *l = (struct perf_lost *)ev;
 
@@ -198,6 +231,8 @@ static int consume_all(struct drain *d)
 {
 	int i, n, total = 0;
 
+	if (d->filter.refresh)
+		d->filter.refresh(d->filter.ctx);
 	d->recv_ns = now_boot_ns();
 	if (d->rb) {
 		n = ring_buffer__consume(d->rb);

@@ -20,16 +20,22 @@ struct drain_opts {
 	uint32_t timer_us;         /* drain period; 0: 1000 */
 };
 
-/* Per-stream filter on the record's pid (user objects: the recorder cannot
- * filter them in the kernel).  Returns nonzero to keep. */
-typedef int (*drain_filter_fn)(const struct bpfobj_stream *s, const void *data, uint32_t len,
-			       void *ctx);
+/* The process-tree filter for streams the kernel side does not filter
+ * (user objects): keep(pid) decides per record, by the type's pid/tgid
+ * member; refresh() runs before each drain pass, so every record in the
+ * buffers then was produced by a process the filter already knows. */
+struct drain_pid_filter {
+	int (*keep)(void *ctx, uint32_t pid);
+	void (*refresh)(void *ctx);
+	void *ctx;
+};
 
 struct drain;
 
 struct drain *drain__new(struct pipeline *p, const struct drain_opts *opts);
 int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s);
-void drain__set_filter(struct drain *d, drain_filter_fn fn, void *ctx);
+/* Applies f to the streams of objects that are not built-in probes. */
+void drain__set_pid_filter(struct drain *d, const struct drain_pid_filter *f);
 /* Waits up to one timer period (or for extra_fd to be readable, if >= 0),
  * then drains everything.  Returns records drained, or -errno. */
 int drain__poll(struct drain *d, int extra_fd);

@@ -48,6 +48,13 @@ struct record_opts {
 	uint64_t flush_ns;
 	uint32_t perf_pages;
 	const char *kernel_btf;
+	char *only[64], *skip[64];   /* program names, --bpf objects */
+	int nonly, nskip;
+	const char *rb_sizes[32];    /* MAP=BYTES, validated */
+	int nrb_sizes;
+	const char *events[32];      /* MAP=STRUCT */
+	int nevents;
+	uint64_t snapshot_ns;        /* 0: snapshot maps at the end only */
 	char **command;              /* after -- */
 };
 
@@ -67,6 +74,12 @@ struct recorder {
 	int sigfd;
 	uint64_t start_ns;
 	uint64_t total_lost;
+	uint64_t last_snapshot_ns;
+	uint8_t rb_hit[32], only_hit[64], skip_hit[64], event_hit[32];
+	uint32_t *tree;              /* the tracked tgids, sorted (user objects' filter) */
+	size_t ntree, tree_cap;
+	uint8_t *snap_buf;           /* key + every CPU's value, for snapshots */
+	size_t snap_len;
 };
 
 static void record_usage(FILE *f)
@@ -125,10 +138,49 @@ static int add_probe_list(struct record_opts *o, char *list)
 	return 0;
 }
 
+static int add_name_list(char **names, int *n, char *list, const char *opt)
+{
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (*n == 64) {
+			warn_msg("%s: at most 64 names", opt);
+			return -E2BIG;
+		}
+		names[(*n)++] = tok;
+	}
+	return 0;
+}
+
+/* MAP=BYTES where BYTES is what the kernel takes for a ringbuf: a power of
+ * 2, a multiple of the page size.  The error says the rule and the nearest
+ * valid size. */
+static int check_ringbuf_size(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	uint64_t v, page = (uint64_t)sysconf(_SC_PAGESIZE), lo, hi;
+
+	if (!eq || eq == arg || parse_size(eq + 1, &v)) {
+		warn_msg("--ringbuf-size %s: expected MAP=BYTES (e.g. events=4M)", arg);
+		return -EINVAL;
+	}
+	if (v >= page && !(v & (v - 1)) && v <= (1ull << 30))
+		return 0;
+	for (hi = page; hi < v && hi < (1ull << 30); hi <<= 1)
+		;
+	lo = hi > v && hi > page ? hi >> 1 : hi;   /* largest valid size <= v, if any */
+	warn_msg("--ringbuf-size %s: a ringbuf's size must be a power of 2 and a multiple of "
+		 "the page size (%llu), at most 1G: the nearest valid size is %llu", arg,
+		 (unsigned long long)page,
+		 (unsigned long long)(v >= hi ? hi : v - lo <= hi - v && lo <= v ? lo : hi));
+	return -EINVAL;
+}
+
 static int parse_record_args(int argc, char **argv, struct record_opts *o)
 {
 	enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PERF_PAGES,
-	       OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF };
+	       OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
+	       OPT_RB_SIZE, OPT_SNAPSHOT };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "probe", required_argument, NULL, OPT_PROBE },
@@ -143,6 +195,11 @@ static int parse_record_args(int argc, char **argv, struct record_opts *o)
 		{ "status", no_argument, NULL, OPT_STATUS },
 		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
 		{ "kernel-btf", required_argument, NULL, OPT_KERNEL_BTF },
+		{ "only", required_argument, NULL, OPT_ONLY },
+		{ "skip", required_argument, NULL, OPT_SKIP },
+		{ "event", required_argument, NULL, OPT_EVENT },
+		{ "ringbuf-size", required_argument, NULL, OPT_RB_SIZE },
+		{ "snapshot-interval", required_argument, NULL, OPT_SNAPSHOT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -233,6 +290,32 @@ static int parse_record_args(int argc, char **argv, struct record_opts *o)
 			}
 			o->kernel_btf = optarg;
 			break;
+		case OPT_ONLY:
+		case OPT_SKIP:
+			if (add_name_list(c == OPT_ONLY ? o->only : o->skip,
+					  c == OPT_ONLY ? &o->nonly : &o->nskip, optarg,
+					  c == OPT_ONLY ? "--only" : "--skip"))
+				return -EINVAL;
+			break;
+		case OPT_EVENT:
+			if (!strchr(optarg, '=') || optarg[0] == '=' || !strchr(optarg, '=')[1] ||
+			    o->nevents == 32) {
+				warn_msg("--event %s: expected MAP=STRUCT", optarg);
+				return -EINVAL;
+			}
+			o->events[o->nevents++] = optarg;
+			break;
+		case OPT_RB_SIZE:
+			if (check_ringbuf_size(optarg) || o->nrb_sizes == 32)
+				return -EINVAL;
+			o->rb_sizes[o->nrb_sizes++] = optarg;
+			break;
+		case OPT_SNAPSHOT:
+			if (parse_duration_ns(optarg, &o->snapshot_ns) || o->snapshot_ns < 10000000) {
+				warn_msg("--snapshot-interval %s: expected a time of at least 10ms", optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -257,8 +340,8 @@ static int parse_record_args(int argc, char **argv, struct record_opts *o)
 		warn_msg("--all applies to a COMMAND: give one after --");
 		return -EINVAL;
 	}
-	if (o->nsets && !o->nbpf) {
-		warn_msg("--set applies to --bpf objects: give one");
+	if ((o->nsets || o->nonly || o->nskip || o->nevents) && !o->nbpf) {
+		warn_msg("--set, --only, --skip and --event apply to --bpf objects: give one");
 		return -EINVAL;
 	}
 	return 0;
@@ -419,6 +502,30 @@ static int open_cgroup(struct recorder *r)
 	return 0;
 }
 
+/* Applies the --ringbuf-size options that name a ringbuf of o. */
+static int apply_ringbuf_sizes(struct recorder *r, struct bpfobj *o, uint8_t *hit)
+{
+	int i, err;
+
+	for (i = 0; i < r->o->nrb_sizes; i++) {
+		const char *arg = r->o->rb_sizes[i], *eq = strchr(arg, '=');
+		char map[128];
+		uint64_t v;
+
+		snprintf(map, sizeof(map), "%.*s", (int)(eq - arg), arg);
+		parse_size(eq + 1, &v);
+		err = bpfobj__set_ringbuf_size(o, map, (uint32_t)v);
+		if (err == -ENOENT)
+			continue;
+		if (err) {
+			warn_msg("--ringbuf-size %s: %s", arg, strerror(-err));
+			return err;
+		}
+		hit[i] = 1;
+	}
+	return 0;
+}
+
 static struct bpfobj_opts obj_opts(struct recorder *r, int filter)
 {
 	struct bpfobj_opts oo = {
@@ -475,7 +582,9 @@ static int load_builtins(struct recorder *r)
 		if (!obj)
 			return -errno;
 		r->objs[r->nobjs++] = obj;
-		err = bpfobj__load(obj);
+		err = apply_ringbuf_sizes(r, obj, r->rb_hit);
+		if (!err)
+			err = bpfobj__load(obj);
 		if (!err) {
 			err = bpfobj__attach(obj, 1);
 			err = err < 0 ? err : 0;
@@ -491,6 +600,53 @@ static int load_builtins(struct recorder *r)
 	return 0;
 }
 
+/* --event MAP=STRUCT for the maps of o. */
+static int apply_event_types(struct recorder *r, struct bpfobj *o)
+{
+	int i, err;
+
+	for (i = 0; i < r->o->nevents; i++) {
+		const char *arg = r->o->events[i], *eq = strchr(arg, '=');
+		char map[128];
+
+		snprintf(map, sizeof(map), "%.*s", (int)(eq - arg), arg);
+		err = bpfobj__set_event_type(o, map, eq + 1);
+		if (err == -ENOENT)
+			continue;
+		if (err == -ESRCH) {
+			warn_msg("--event %s: %s has no struct or union %s in its BTF", arg, o->path,
+				 eq + 1);
+			return err;
+		}
+		r->event_hit[i] = 1;
+	}
+	return 0;
+}
+
+/* Every --only/--skip name, --ringbuf-size and --event map must have
+ * matched something: a typo must not record the wrong thing silently. */
+static int check_all_matched(struct recorder *r)
+{
+	const struct record_opts *o = r->o;
+	int i, err = 0;
+
+	for (i = 0; i < o->nonly; i++)
+		if (!r->only_hit[i] && (err = -ENOENT))
+			warn_msg("--only %s: no program of that name in the --bpf objects", o->only[i]);
+	for (i = 0; i < o->nskip; i++)
+		if (!r->skip_hit[i] && (err = -ENOENT))
+			warn_msg("--skip %s: no program of that name in the --bpf objects", o->skip[i]);
+	for (i = 0; i < o->nrb_sizes; i++)
+		if (!r->rb_hit[i] && (err = -ENOENT))
+			warn_msg("--ringbuf-size %s: no ringbuf map of that name was loaded",
+				 o->rb_sizes[i]);
+	for (i = 0; i < o->nevents; i++)
+		if (!r->event_hit[i] && (err = -ENOENT))
+			warn_msg("--event %s: no ringbuf or perf event array of that name in the "
+				 "--bpf objects", o->events[i]);
+	return err;
+}
+
 static int load_user_objects(struct recorder *r)
 {
 	int i, j, err;
@@ -502,6 +658,8 @@ static int load_user_objects(struct recorder *r)
 		if (!obj)
 			return -errno;
 		r->objs[r->nobjs++] = obj;
+		bpfobj__select_programs(obj, r->o->only, r->o->nonly, r->o->skip, r->o->nskip,
+					r->only_hit, r->skip_hit);
 		for (j = 0; j < r->o->nsets; j++) {
 			char name[128];
 			const char *eq = strchr(r->o->sets[j], '=');
@@ -511,6 +669,13 @@ static int load_user_objects(struct recorder *r)
 			if (err)
 				return err;
 		}
+		err = apply_ringbuf_sizes(r, obj, r->rb_hit);
+		if (!err)
+			err = apply_event_types(r, obj);
+		if (err)
+			return err;
+		if (i == r->o->nbpf - 1 && (err = check_all_matched(r)))
+			return err;
 		err = bpfobj__load(obj);
 		if (err)
 			return err;
@@ -521,31 +686,58 @@ static int load_user_objects(struct recorder *r)
 			warn_msg("%s: no program attached", obj->path);
 			return -ENOENT;
 		}
+		err = bpfobj__add_snapshot_streams(obj);
+		if (err)
+			return err;
 		if (!obj->nstreams)
-			info_msg("%s: no ringbuf or perf event array map: nothing to record from it",
+			info_msg("%s: no ringbuf, perf event array or map to snapshot: nothing to record",
 				 obj->path);
 	}
-	return 0;
+	return r->o->nbpf ? 0 : check_all_matched(r);
 }
 
-/* Stream names must be unique: the second "events" becomes "obj.events". */
+/* Stream names are table names: unique, case-insensitively as SQL compares
+ * them.  A later duplicate gets _2, _3, ... */
 static void unique_stream_names(struct recorder *r)
 {
-	int i, j, k, l;
+	char *names[1024];
+	int n = 0, i, j, k, suffix;
+	size_t v;
 
 	for (i = 0; i < r->nobjs; i++)
-		for (j = 0; j < (int)r->objs[i]->nstreams; j++)
-			for (k = 0; k <= i; k++)
-				for (l = 0; l < (int)r->objs[k]->nstreams; l++) {
-					struct bpfobj_stream *a = &r->objs[i]->streams[j];
-					struct bpfobj_stream *b = &r->objs[k]->streams[l];
-					char tmp[160];
+		for (j = 0; j < (int)r->objs[i]->nstreams; j++) {
+			struct bpfobj_stream *s = &r->objs[i]->streams[j];
 
-					if (a == b || (k == i && l >= j) || strcmp(a->name, b->name))
-						continue;
-					snprintf(tmp, sizeof(tmp), "%s.%s", r->objs[i]->name, a->map_name);
-					snprintf(a->name, sizeof(a->name), "%.63s", tmp);
-				}
+			if (n < 1024)
+				names[n++] = s->name;
+			for (v = 0; v < s->nvariants && n < 1024; v++)
+				names[n++] = s->variants[v].name;
+		}
+	for (i = 1; i < n; i++) {
+		char base[64];
+
+		snprintf(base, sizeof(base), "%.50s", names[i]);
+		for (suffix = 2;; suffix++) {
+			for (k = 0; k < i && strcasecmp(names[k], names[i]); k++)
+				;
+			if (k == i)
+				break;
+			snprintf(names[i], 64, "%.50s_%d", base, suffix);
+		}
+	}
+}
+
+static int add_stream(struct recorder *r, uint32_t obj_id, const char *name, const char *kind,
+		      const char *map, const char *type_name, uint32_t type_id, int32_t ts_offset,
+		      uint32_t *id)
+{
+	struct cap_stream_desc d = {
+		.name = name, .kind = kind, .object_id = obj_id, .map_name = map,
+		.type_name = type_name && type_name[0] ? type_name : NULL,
+		.type_id = type_id, .ts_offset = ts_offset,
+	};
+
+	return capw__add_stream(r->cap, &d, id);
 }
 
 static int register_capture(struct recorder *r, int argc, char **argv)
@@ -579,24 +771,114 @@ static int register_capture(struct recorder *r, int argc, char **argv)
 			continue;
 		err = capw__add_object(r->cap, o->name, o->path, o->btf_raw, o->btf_bytes, &obj_id);
 		for (j = 0; j < o->nstreams && !err; j++) {
+			static const char *const kinds[] = { "ringbuf", "perf", "snapshot" };
 			struct bpfobj_stream *st = &o->streams[j];
-			struct cap_stream_desc d = {
-				.name = st->name,
-				.kind = st->kind == STREAM_RINGBUF ? "ringbuf" : "perf",
-				.object_id = obj_id,
-				.map_name = st->map_name,
-				.type_name = st->type_name[0] ? st->type_name : NULL,
-				.type_id = st->type_id,
-				.ts_offset = st->ts_offset,
-			};
+			size_t v;
 
-			err = capw__add_stream(r->cap, &d, &st->capture_id);
-			if (!err && !st->type_name[0])
+			err = add_stream(r, obj_id, st->name, kinds[st->kind], st->map_name,
+					 st->nvariants ? NULL : st->type_name, st->type_id, st->ts_offset,
+					 &st->capture_id);
+			for (v = 0; v < st->nvariants && !err; v++) {
+				struct bpfobj_variant *var = &st->variants[v];
+
+				err = add_stream(r, obj_id, var->name, kinds[st->kind], st->map_name,
+						 var->type_name, var->type_id, var->ts_offset,
+						 &var->capture_id);
+			}
+			if (!err && !st->type_name[0] && !st->nvariants)
 				info_msg("stream %s: no event type declared (BPFREC_EVENT): recorded as bytes",
 					 st->name);
 		}
 	}
 	return err;
+}
+
+/* Writes every entry of every snapshotted map as records at one time: key
+ * at 0, value at value_offset, one record per CPU for per-CPU maps. */
+static int snapshot_maps(struct recorder *r, uint64_t now)
+{
+	int ncpus = libbpf_num_possible_cpus(), i, c, err = 0;
+	size_t j;
+
+	for (i = 0; i < r->nobjs && !err; i++) {
+		for (j = 0; j < r->objs[i]->nstreams && !err; j++) {
+			struct bpfobj_stream *s = &r->objs[i]->streams[j];
+			uint32_t vstride = (s->value_size + 7) & ~7u;
+			size_t need = s->value_offset + (size_t)vstride * (ncpus > 0 ? ncpus : 1) +
+				      s->key_size;
+			uint8_t *key, *prev = NULL, *vals, *rec;
+			int nrec = s->percpu ? ncpus : 1;
+
+			if (s->kind != STREAM_SNAPSHOT)
+				continue;
+			if (need * 2 > r->snap_len) {
+				free(r->snap_buf);
+				r->snap_len = need * 2;
+				r->snap_buf = calloc(1, r->snap_len);
+				if (!r->snap_buf)
+					return -ENOMEM;
+			}
+			/* rec: key | pad | value, followed by the raw lookup buffer */
+			rec = r->snap_buf;
+			vals = rec + s->value_offset + s->value_size;
+			key = vals + (size_t)vstride * nrec;
+			while (bpf_map_get_next_key(s->map_fd, prev, key) == 0) {
+				prev = key;
+				if (bpf_map_lookup_elem(s->map_fd, key, vals))
+					continue;   /* deleted meanwhile */
+				memset(rec, 0, s->value_offset + s->value_size);
+				memcpy(rec, key, s->key_size);
+				for (c = 0; c < nrec && !err; c++) {
+					memcpy(rec + s->value_offset, vals + (size_t)vstride * c,
+					       s->value_size);
+					err = pipeline__append(r->pl, s->capture_id,
+							       s->percpu ? (uint32_t)c : CAP_CPU_UNKNOWN,
+							       now, rec, s->value_offset + s->value_size);
+					s->events++;
+				}
+			}
+		}
+	}
+	r->last_snapshot_ns = now;
+	return err;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The user-space side of the process-tree filter: a sorted copy of the
+ * kernel's bpfrec_pids, taken before each drain pass. */
+static void tree_refresh(void *ctx)
+{
+	struct recorder *r = ctx;
+	uint32_t key, *prev = NULL;
+
+	r->ntree = 0;
+	while (bpf_map_get_next_key(r->pid_map_fd, prev, &key) == 0) {
+		if (r->ntree == r->tree_cap) {
+			size_t cap = r->tree_cap ? r->tree_cap * 2 : 64;
+			uint32_t *grown = realloc(r->tree, cap * sizeof(*grown));
+
+			if (!grown)
+				break;
+			r->tree = grown;
+			r->tree_cap = cap;
+		}
+		r->tree[r->ntree++] = key;
+		prev = &r->tree[r->ntree - 1];
+	}
+	qsort(r->tree, r->ntree, sizeof(*r->tree), cmp_u32);
+}
+
+static int tree_keep(void *ctx, uint32_t pid)
+{
+	struct recorder *r = ctx;
+
+	return bsearch(&pid, r->tree, r->ntree, sizeof(*r->tree), cmp_u32) != NULL;
 }
 
 static void on_lost(struct bpfobj *o, int cpu, uint64_t delta, void *ctx)
@@ -834,16 +1116,22 @@ int cmd_record(int argc, char **argv)
 		err = -ENOMEM;
 		goto out;
 	}
+	if (r.pid_map_fd >= 0 && o.nbpf) {
+		struct drain_pid_filter f = { tree_keep, tree_refresh, &r };
+
+		drain__set_pid_filter(r.drain, &f);
+	}
 	for (i = 0; i < r.nobjs; i++)
 		for (j = 0; j < (int)r.objs[i]->nstreams; j++)
-			if ((err = drain__add(r.drain, r.objs[i], &r.objs[i]->streams[j])))
+			if (r.objs[i]->streams[j].kind != STREAM_SNAPSHOT &&
+			    (err = drain__add(r.drain, r.objs[i], &r.objs[i]->streams[j])))
 				goto out;
 
 	show_status = o.status == 1 || (o.status == -1 && isatty(STDERR_FILENO) && !o.quiet);
 	info_msg("recording to %s%s", o.out_dir,
 		 o.command ? "" : o.duration_ns ? "" : " (Ctrl-C to stop)");
 	start_child(&r);
-	last_tick = rs.last_ns = now_boot_ns();
+	last_tick = rs.last_ns = r.last_snapshot_ns = now_boot_ns();
 	while (!stopping) {
 		int n = drain__poll(r.drain, r.sigfd);
 
@@ -859,6 +1147,9 @@ int cmd_record(int argc, char **argv)
 			err = pipeline__error(r.pl);
 			break;
 		}
+		if (o.snapshot_ns && now - r.last_snapshot_ns >= o.snapshot_ns &&
+		    (err = snapshot_maps(&r, now)))
+			break;
 		if (now - last_tick >= 100000000ull) {
 			poll_losses(&r);
 			pipeline__tick(r.pl, now);
@@ -873,6 +1164,8 @@ int cmd_record(int argc, char **argv)
 	if (err > 0)
 		err = 0;
 	poll_losses(&r);
+	if (!err)
+		err = snapshot_maps(&r, now_boot_ns());
 out:
 	if (r.child > 0) {
 		/* The command outlives an aborted or interrupted recording: stop it
@@ -921,5 +1214,7 @@ out:
 		close(r.cgroup_fd);
 	if (r.sigfd >= 0)
 		close(r.sigfd);
+	free(r.snap_buf);
+	free(r.tree);
 	return err ? EXIT_FAIL : 0;
 }

@@ -36,7 +36,7 @@ CREATE TABLE objects (
 CREATE TABLE streams (
     id         INTEGER PRIMARY KEY,
     name       TEXT NOT NULL UNIQUE,    -- table name in bpfreplay sql
-    kind       TEXT NOT NULL CHECK (kind IN ('ringbuf', 'perf')),
+    kind       TEXT NOT NULL CHECK (kind IN ('ringbuf', 'perf', 'snapshot')),
     object_id  INTEGER NOT NULL REFERENCES objects(id),
     map_name   TEXT NOT NULL,
     type_name  TEXT,                    -- event struct in the object's BTF; NULL: raw bytes
