@@ -111,7 +111,7 @@ static int print_streams(struct rcap *c, enum print_fmt fmt)
 			snprintf(type, sizeof(type), "%s", s->type_name);
 		else
 			snprintf(type, sizeof(type), "bytes (no type recorded)");
-		v[0] = (struct pval){ PV_TEXT, .s = s->name, .len = strlen(s->name) };
+		v[0] = (struct pval){ PV_TEXT, .s = s->table, .len = strlen(s->table) };
 		v[1] = (struct pval){ PV_TEXT, .s = s->kind, .len = strlen(s->kind) };
 		v[2] = (struct pval){ PV_TEXT, .s = s->map_name, .len = strlen(s->map_name) };
 		v[3] = (struct pval){ PV_TEXT, .s = type, .len = strlen(type) };

@@ -211,6 +211,22 @@ static int stream_cols(struct rcap_stream *s)
 	return 0;
 }
 
+static char *table_name(const char *name)
+{
+	static const char *const meta[] = {
+		"sessions", "streams", "losses", "blocks", "block_streams", "objects", NULL,
+	};
+	char *t;
+
+	for (size_t i = 0; meta[i]; i++) {
+		if (!strcasecmp(name, meta[i]) && (t = malloc(strlen(name) + 8))) {
+			sprintf(t, "%s_events", name);
+			return t;
+		}
+	}
+	return strdup(name);
+}
+
 static int load_streams(struct rcap *c, char *err, size_t errlen)
 {
 	sqlite3 *db = capr__db(c->r);
@@ -235,13 +251,14 @@ static int load_streams(struct rcap *c, char *err, size_t errlen)
 		memset(s, 0, sizeof(*s));
 		s->id = sqlite3_column_int64(st, 0);
 		s->name = dupcol(st, 1);
+		s->table = table_name(s->name);
 		s->kind = dupcol(st, 2);
 		s->object_id = sqlite3_column_int64(st, 3);
 		s->map_name = dupcol(st, 4);
 		s->type_name = sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : dupcol(st, 5);
 		s->type_id = sqlite3_column_int64(st, 6);
 		s->ts_offset = sqlite3_column_int(st, 7);
-		if (stream_type(c, s) || stream_cols(s)) {
+		if (!s->name || !s->table || stream_type(c, s) || stream_cols(s)) {
 			rc = -ENOMEM;
 			goto oom;
 		}
@@ -377,6 +394,7 @@ void rcap__close(struct rcap *c)
 	for (size_t i = 0; i < c->nstreams; i++) {
 		struct rcap_stream *s = &c->streams[i];
 		free(s->name);
+		free(s->table);
 		free(s->kind);
 		free(s->map_name);
 		free(s->type_name);

@@ -39,7 +39,10 @@ struct rcap_sblock {
 
 struct rcap_stream {
 	int64_t id;                 /* streams.id */
-	char *name;                 /* streams.name: the table name */
+	char *name;                 /* streams.name */
+	char *table;                /* its SQL table: the name, or name + "_events"
+				     * if that is a metadata table's (sessions,
+				     * streams, losses, blocks, block_streams, objects) */
 	char *kind, *map_name;
 	char *type_name;            /* NULL: raw bytes */
 	int64_t type_id, object_id;

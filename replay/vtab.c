@@ -823,17 +823,6 @@ struct copy {
 	size_t ncols;
 };
 
-static const char *stream_table_name(const char *stream, char *buf, size_t len)
-{
-	for (size_t i = 0; meta_tables[i]; i++) {
-		if (!sqlite3_stricmp(stream, meta_tables[i])) {
-			snprintf(buf, len, "%s_events", stream);
-			return buf;
-		}
-	}
-	return stream;
-}
-
 static int copy_row(void *ctx, size_t ncols, const char *const *names, const char *const *types,
 		    const struct pval *vals)
 {
@@ -902,10 +891,10 @@ static int copy_row(void *ctx, size_t ncols, const char *const *names, const cha
 		sqlite3_bind_text(cp->ins, k, tb, -1, SQLITE_TRANSIENT);
 	}
 	if (cp->extra_table_name) {
-		char buf[512];
-		if (vals[1].kind == PV_TEXT)
-			sqlite3_bind_text(cp->ins, k, stream_table_name(vals[1].s, buf, sizeof(buf)), -1,
-					  SQLITE_TRANSIENT);
+		struct rcap_stream *s = vals[0].kind == PV_INT ?
+					rcap__stream_by_id(cp->cap->c, vals[0].i) : NULL;
+		if (s)
+			sqlite3_bind_text(cp->ins, k, s->table, -1, SQLITE_TRANSIENT);
 		else
 			sqlite3_bind_null(cp->ins, k);
 	}
@@ -992,8 +981,7 @@ static int attach(struct vtab_reg *reg, const char *path, const char *schema, co
 	}
 	for (size_t i = 0; i < rcap__nstreams(cap->c) && rc == SQLITE_OK; i++) {
 		struct rcap_stream *s = rcap__stream(cap->c, i);
-		char buf[512];
-		const char *t = stream_table_name(s->name, buf, sizeof(buf));
+		const char *t = s->table;
 		char *sql = mode ? sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING "
 						   "bpfrec(%Q, %Q, %Q)", schema, t, path, s->name, mode)
 				 : sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING "

@@ -333,6 +333,25 @@ static void test_damage(void)
 	sqlite3_close(db);
 }
 
+/* A stream named like a metadata table gets "_events" appended. */
+static void test_reserved_name(const char *tmp)
+{
+	char path[4200], btfdir[4200], *err = NULL;
+	struct capfix_opts o = { .short_a = -1, .n_a = 10, .n_b = 10, .name_b = "losses" };
+	struct vtab_reg *reg;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/reserved", tmp);
+	snprintf(btfdir, sizeof(btfdir), "%s/btf", tmp);
+	capfix_build(path, btfdir, o);
+	db = open_db(&reg, 1, NULL);
+	CHECK_EQ_INT(vtab__attach(reg, path, "temp", &err), SQLITE_OK);
+	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM losses_events WHERE stream = 'losses'"), 10);
+	CHECK_EQ_INT(q_int(db, "SELECT sum(count) FROM losses"), 20);
+	CHECK_STR(q_text(db, "SELECT table_name FROM streams WHERE name = 'losses'"), "losses_events");
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const char *tmp = test_tmpdir("test_vtab");
@@ -364,6 +383,7 @@ int main(void)
 	sqlite3_close(db);
 	test_attach_function();
 	test_damage();
+	test_reserved_name(tmp);
 	printf("test_vtab: ok\n");
 	return 0;
 }
