@@ -39,6 +39,8 @@ void drain__set_pid_filter(struct drain *d, const struct drain_pid_filter *f);
 /* Waits up to one timer period (or for extra_fd to be readable, if >= 0),
  * then drains everything.  Returns records drained, or -errno. */
 int drain__poll(struct drain *d, int extra_fd);
+/* How often the buffer of s woke the loop (per-event wakeups show here). */
+uint64_t drain__wakeups(const struct drain *d, const struct bpfobj_stream *s);
 /* Drains what is left, without waiting. */
 int drain__final(struct drain *d);
 void drain__free(struct drain *d);   /* NULL is fine */

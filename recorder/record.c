@@ -903,6 +903,7 @@ static void poll_losses(struct recorder *r)
 struct rate_state {
 	uint64_t last_ns;
 	uint64_t last_events[MAX_OBJS + 8][8];
+	uint64_t last_wakeups[MAX_OBJS + 8][8];
 };
 
 static void status_line(struct recorder *r, struct rate_state *rs, uint64_t now)
@@ -921,10 +922,17 @@ static void status_line(struct recorder *r, struct rate_state *rs, uint64_t now)
 		for (j = 0; j < (int)r->objs[i]->nstreams && j < 8; j++) {
 			struct bpfobj_stream *s = &r->objs[i]->streams[j];
 
+			uint64_t wk = drain__wakeups(r->drain, s);
+
 			if (n < sizeof(line) - 64)
 				n += snprintf(line + n, sizeof(line) - n, " %s %.0f/s", s->name,
 					      (s->events - rs->last_events[i][j]) / dt);
+			/* A producer that asks for a wakeup per event pays 5-12 us each. */
+			if ((wk - rs->last_wakeups[i][j]) / dt > 100 && n < sizeof(line) - 64)
+				n += snprintf(line + n, sizeof(line) - n,
+					      " (wakes per event: submit with BPF_RB_NO_WAKEUP)");
 			rs->last_events[i][j] = s->events;
+			rs->last_wakeups[i][j] = wk;
 			lost += s->lost;
 		}
 	}

@@ -1,0 +1,96 @@
+#include "ringbuf.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define RB_HDR_BYTES 8u     /* struct { u32 len; u32 pg_off; } */
+
+int rbc__open(struct rbc *c, int map_fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(c, 0, sizeof(*c));
+	memset(&info, 0, sizeof(info));
+	c->map_fd = map_fd;
+	c->page = (size_t)sysconf(_SC_PAGESIZE);
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_RINGBUF)
+		return -EINVAL;
+	c->size = info.max_entries;
+	c->cons_map = mmap(NULL, c->page, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+	if (c->cons_map == MAP_FAILED) {
+		c->cons_map = NULL;
+		return -errno;
+	}
+	/* The producer page, then the data area mapped twice, so a record that
+	 * wraps around is contiguous.  Populated now: draining never faults. */
+	c->prod_map = mmap(NULL, c->page + 2 * c->size, PROT_READ, MAP_SHARED | MAP_POPULATE,
+			   map_fd, (off_t)c->page);
+	if (c->prod_map == MAP_FAILED) {
+		int err = -errno;
+
+		c->prod_map = NULL;
+		rbc__close(c);
+		return err;
+	}
+	c->cons = c->cons_map;
+	c->prod = c->prod_map;
+	c->data = (const uint8_t *)c->prod_map + c->page;
+	return 0;
+}
+
+void rbc__close(struct rbc *c)
+{
+	if (c->cons_map)
+		munmap(c->cons_map, c->page);
+	if (c->prod_map)
+		munmap(c->prod_map, c->page + 2 * c->size);
+	c->cons_map = c->prod_map = NULL;
+}
+
+uint64_t rbc__pending(const struct rbc *c)
+{
+	return __atomic_load_n(c->prod, __ATOMIC_ACQUIRE) - *c->cons;
+}
+
+long rbc__consume(struct rbc *c, int (*fn)(void *ctx, const void *data, uint32_t len),
+		  void *ctx)
+{
+	uint64_t cons = *c->cons, prod = __atomic_load_n(c->prod, __ATOMIC_ACQUIRE);
+	size_t mask = c->size - 1;
+	uint64_t published = cons;
+	long n = 0;
+	int err;
+
+	while (cons < prod) {
+		const uint32_t *hdr = (const uint32_t *)(c->data + (cons & mask));
+		uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+
+		if (len & BPF_RINGBUF_BUSY_BIT)
+			break;   /* reserved, not yet committed: the next pass gets it */
+		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+			err = fn(ctx, (const uint8_t *)hdr + RB_HDR_BYTES, len);
+			if (err < 0) {
+				__atomic_store_n(c->cons, cons, __ATOMIC_RELEASE);
+				return err;
+			}
+			n++;
+		}
+		len &= ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+		cons += (len + RB_HDR_BYTES + 7) & ~7ull;
+		/* Give space back every eighth of the ring, not per record: the
+		 * producer reads this line on every reserve. */
+		if (cons - published >= c->size / 8) {
+			__atomic_store_n(c->cons, cons, __ATOMIC_RELEASE);
+			published = cons;
+		}
+	}
+	__atomic_store_n(c->cons, cons, __ATOMIC_RELEASE);
+	return n;
+}
