@@ -108,6 +108,20 @@ static int add_escaped(struct strbuf *b, const char *s, size_t len)
 	return 0;
 }
 
+/* Decimal digits of v, without printf (the hot path of every format). */
+static int add_u64(struct strbuf *b, uint64_t v, int neg)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		*--p = '-';
+	return strbuf__add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 int print__value(struct strbuf *b, const struct pval *v, int escape)
 {
 	switch (v->kind) {
@@ -116,9 +130,9 @@ int print__value(struct strbuf *b, const struct pval *v, int escape)
 	case PV_ABSENT:
 		return 0;
 	case PV_INT:
-		return strbuf__addf(b, "%lld", (long long)v->i);
+		return v->i < 0 ? add_u64(b, -(uint64_t)v->i, 1) : add_u64(b, (uint64_t)v->i, 0);
 	case PV_UINT:
-		return strbuf__addf(b, "%llu", (unsigned long long)v->u);
+		return add_u64(b, v->u, 0);
 	case PV_REAL:
 		return add_real(b, v->f);
 	case PV_BLOB:

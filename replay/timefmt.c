@@ -60,9 +60,25 @@ char *timefmt__iso(int64_t wall_ns, char *buf, size_t len)
 	int64_t y;
 	unsigned m, d;
 	civil_from_days(days, &y, &m, &d);
-	snprintf(buf, len, "%04lld-%02u-%02uT%02u:%02u:%02u.%09lldZ", (long long)y, m, d,
-		 (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60), (unsigned)(sod % 60),
-		 (long long)ns);
+	if (y < 0 || y > 9999 || len < TIMEFMT_LEN + 1) {
+		snprintf(buf, len, "%04lld-%02u-%02uT%02u:%02u:%02u.%09lldZ", (long long)y, m, d,
+			 (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60), (unsigned)(sod % 60),
+			 (long long)ns);
+		return buf;
+	}
+	/* the fixed-width common case, without printf: it runs once per row */
+	static const char tmpl[] = "0000-00-00T00:00:00.000000000Z";
+	const struct { int pos, width; uint64_t v; } f[] = {
+		{ 0, 4, (uint64_t)y }, { 5, 2, m }, { 8, 2, d }, { 11, 2, (uint64_t)(sod / 3600) },
+		{ 14, 2, (uint64_t)(sod / 60 % 60) }, { 17, 2, (uint64_t)(sod % 60) },
+		{ 20, 9, (uint64_t)ns },
+	};
+	memcpy(buf, tmpl, sizeof(tmpl));
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		uint64_t v = f[i].v;
+		for (int k = f[i].pos + f[i].width - 1; k >= f[i].pos; k--, v /= 10)
+			buf[k] = (char)('0' + v % 10);
+	}
 	return buf;
 }
 
