@@ -19,12 +19,16 @@ static const uint8_t seg_magic[8] = { 'B', 'P', 'F', 'R', 'E', 'C', 'S', 'G' };
 
 #define GRP_CPU_RUN   0x01u   /* one cpu value for the whole group */
 #define GRP_FIXED_LEN 0x02u   /* one length; payload transposed */
-#define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN)
+#define GRP_TS_AT     0x04u   /* (fixed length only) every payload holds its
+			       * record's ts as a u64 at one offset: those 8
+			       * byte columns are left out and rebuilt */
+#define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN | GRP_TS_AT)
 
 /* Worst-case body bytes: per record ts (10) + cpu (5) + len (5); per group
- * stream (5) + count (5) + flags (1) + cpu run (5) + fixed len (5). */
+ * stream (5) + count (5) + flags (1) + cpu run (5) + fixed len (5) + ts
+ * offset (5). */
 #define REC_BODY_MAX 20u
-#define GRP_BODY_MAX 21u
+#define GRP_BODY_MAX 26u
 
 /* ------------------------------------------------------------------ */
 /* blockbuf                                                            */
@@ -40,6 +44,8 @@ struct bb_ent {
 	uint32_t slot;         /* index into blockbuf.slots */
 };
 _Static_assert(sizeof(struct bb_ent) == 24, "bb_ent layout");
+_Static_assert(CAP_BLOCK_MAX_RECORDS == CAP_BLOCKBUF_MAX_BYTES / sizeof(struct bb_ent),
+	       "a full blockbuf holds at most CAP_BLOCK_MAX_RECORDS records");
 
 struct bb_slot {
 	uint32_t stream;
@@ -270,6 +276,11 @@ static int block_parse_header(const uint8_t *h, size_t len, struct cap_block_met
 		cap_seterr(err, errlen, "block size %u smaller than its header", mm.enc_bytes);
 		return -EBADMSG;
 	}
+	if (mm.nrecords > CAP_BLOCK_MAX_RECORDS) {
+		cap_seterr(err, errlen, "block header claims %u records (at most %u)", mm.nrecords,
+			   (unsigned)CAP_BLOCK_MAX_RECORDS);
+		return -EBADMSG;
+	}
 	if (mm.nrecords > mm.raw_bytes || ns > mm.nrecords || (mm.nrecords && !ns) ||
 	    (mm.nrecords && mm.min_ts_ns > mm.max_ts_ns)) {
 		cap_seterr(err, errlen, "inconsistent block header (%u records, %u streams, %u raw bytes)",
@@ -436,6 +447,33 @@ static void sort_slots(const struct blockbuf *b, uint32_t *s, uint32_t n)
 
 #define TILE 64   /* records per transposition tile: keeps source lines in cache */
 
+/* The offset at which every payload of a fixed-length group holds its
+ * record's ts as a little-endian u64, or -1. */
+static int64_t find_ts_offset(const struct blockbuf *b, const uint32_t *ord, uint32_t c)
+{
+	const struct bb_ent *e0 = bb_ent(b, ord[0]);
+	const uint8_t *p0 = b->arena + e0->off;
+
+	for (uint32_t o = 0; e0->len >= 8 && o <= e0->len - 8; o++) {
+		uint64_t v;
+		uint32_t i;
+
+		memcpy(&v, p0 + o, 8);
+		if (v != e0->ts_ns)
+			continue;
+		for (i = 1; i < c; i++) {
+			const struct bb_ent *ei = bb_ent(b, ord[i]);
+
+			memcpy(&v, b->arena + ei->off + o, 8);
+			if (v != ei->ts_ns)
+				break;
+		}
+		if (i == c)
+			return o;
+	}
+	return -1;
+}
+
 int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 			  const uint8_t **out, size_t *out_len, struct cap_block_meta *meta)
 {
@@ -476,9 +514,14 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 			cpu_run &= ei->cpu == e0->cpu;
 			fixed &= ei->len == e0->len;
 		}
+		/* An event's own timestamp is usually the record's ts (the
+		 * recorder took it from there): store it once, not twice. */
+		int64_t ts_at = fixed ? find_ts_offset(b, ord, c) : -1;
+
 		p = cap_put_varint(p, s->stream);
 		p = cap_put_varint(p, c);
-		*p++ = (cpu_run ? GRP_CPU_RUN : 0) | (fixed ? GRP_FIXED_LEN : 0);
+		*p++ = (cpu_run ? GRP_CPU_RUN : 0) | (fixed ? GRP_FIXED_LEN : 0) |
+		       (ts_at >= 0 ? GRP_TS_AT : 0);
 
 		uint64_t prev = base_ts;
 		for (uint32_t i = 0; i < c; i++) {
@@ -495,19 +538,24 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		if (fixed) {
 			uint32_t L = e0->len;
 			p = cap_put_varint(p, L);
-			/* Transposed: byte j of record i at p[j * c + i]. */
+			if (ts_at >= 0)
+				p = cap_put_varint(p, (uint64_t)ts_at);
+			/* Transposed: byte j of record i at p[j' * c + i], where j'
+			 * counts the columns kept (the ts columns are not). */
 			const uint8_t *src[TILE];
 			for (uint32_t i0 = 0; i0 < c && L; i0 += TILE) {
 				uint32_t t = c - i0 < TILE ? c - i0 : TILE;
 				for (uint32_t i = 0; i < t; i++)
 					src[i] = b->arena + bb_ent(b, ord[i0 + i])->off;
-				for (uint32_t j = 0; j < L; j++) {
-					uint8_t *dst = p + (size_t)j * c + i0;
+				for (uint32_t j = 0, jk = 0; j < L; j++) {
+					if (ts_at >= 0 && j >= (uint64_t)ts_at && j < (uint64_t)ts_at + 8)
+						continue;
+					uint8_t *dst = p + (size_t)jk++ * c + i0;
 					for (uint32_t i = 0; i < t; i++)
 						dst[i] = src[i][j];
 				}
 			}
-			p += (size_t)L * c;
+			p += (size_t)(ts_at >= 0 ? L - 8 : L) * c;
 		} else {
 			for (uint32_t i = 0; i < c; i++)
 				p = cap_put_varint(p, bb_ent(b, ord[i])->len);
@@ -658,19 +706,31 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 				r[i].cpu = (uint32_t)v - 1;
 			}
 		}
+		if ((flags & GRP_TS_AT) && !(flags & GRP_FIXED_LEN))
+			BAD("stream %" PRIu64 ": ts-in-payload flag without a fixed length", stream);
 		if (flags & GRP_FIXED_LEN) {
-			uint64_t L;
+			uint64_t L, ts_at = 0, kept;
 			if (cap_get_varint(&p, end, &L) || L > UINT32_MAX)
 				BAD("stream %" PRIu64 ": bad record length", stream);
-			uint64_t bytes = L * c;   /* both < 2^32: no overflow */
+			if ((flags & GRP_TS_AT) &&
+			    (cap_get_varint(&p, end, &ts_at) || L < 8 || ts_at > L - 8))
+				BAD("stream %" PRIu64 ": bad timestamp offset", stream);
+			kept = flags & GRP_TS_AT ? L - 8 : L;
+			uint64_t bytes = kept * c;   /* both < 2^32: no overflow */
 			if (bytes > (uint64_t)(end - p))
 				BAD("stream %" PRIu64 ": %u records of %" PRIu64 " bytes overrun the block",
 				    stream, c, L);
-			uint8_t *dst = d->pay + pay_off;   /* pay_cap >= raw_bytes >= pay_off + bytes */
+			/* The rebuilt payloads take 8 more bytes per record than the
+			 * body holds with GRP_TS_AT: the buffer is sized for that. */
+			if (pay_off + L * c > d->pay_cap)
+				BAD("stream %" PRIu64 ": payloads larger than the block allows", stream);
+			uint8_t *dst = d->pay + pay_off;
 			for (uint32_t i0 = 0; i0 < c && L; i0 += TILE) {
 				uint32_t t = c - i0 < TILE ? c - i0 : TILE;
-				for (uint64_t j = 0; j < L; j++) {
-					const uint8_t *src = p + j * c + i0;
+				for (uint64_t j = 0, jk = 0; j < L; j++) {
+					if ((flags & GRP_TS_AT) && j >= ts_at && j < ts_at + 8)
+						continue;
+					const uint8_t *src = p + jk++ * c + i0;
 					for (uint32_t i = 0; i < t; i++)
 						dst[(i0 + i) * L + j] = src[i];
 				}
@@ -678,8 +738,10 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			for (uint32_t i = 0; i < c; i++) {
 				r[i].len = (uint32_t)L;
 				r[i].data = dst + (size_t)i * L;
+				if (flags & GRP_TS_AT)
+					memcpy(dst + (size_t)i * L + ts_at, &r[i].ts_ns, 8);
 			}
-			pay_off += bytes;
+			pay_off += L * c;
 			p += bytes;
 		} else {
 			uint64_t sum = 0;
@@ -744,7 +806,9 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 		BAD("zstd frame is %zu bytes, block holds %zu", fsize, flen);
 
 	if (grow((void **)&d->raw, &d->raw_cap, (size_t)m.raw_bytes + 1) ||
-	    grow((void **)&d->pay, &d->pay_cap, (size_t)m.raw_bytes + 1) ||
+	    /* + 8 per record: GRP_TS_AT groups rebuild 8 bytes the body omits
+	     * (nrecords <= raw_bytes, checked with the header: at most 9x). */
+	    grow((void **)&d->pay, &d->pay_cap, (size_t)m.raw_bytes + 8 * (size_t)m.nrecords + 1) ||
 	    grow((void **)&d->recs, &d->recs_cap, ((size_t)m.nrecords + 1) * sizeof(struct cap_rec))) {
 		cap_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
