@@ -412,6 +412,14 @@ static int find_global(struct bpfobj *o, const char *name, struct bpf_map **map_
 	return -ENOENT;
 }
 
+int bpfobj__has_global(struct bpfobj *o, const char *name)
+{
+	struct bpf_map *map;
+	uint32_t off, tid;
+
+	return find_global(o, name, &map, &off, &tid) == 0;
+}
+
 int bpfobj__set_global(struct bpfobj *o, const char *name, const char *value)
 {
 	const struct btf *btf = bpf_object__btf(o->obj);

@@ -86,6 +86,8 @@ struct bpfobj *bpfobj__open_file(const char *path, const struct bpfobj_opts *opt
 /* Sets a .rodata/.data/.bss global before load from its text value, checked
  * against its BTF type.  -errno with a message. */
 int bpfobj__set_global(struct bpfobj *o, const char *name, const char *value);
+/* 1 if the object has a settable global of that name. */
+int bpfobj__has_global(struct bpfobj *o, const char *name);
 /* Before load: program choice by name (--only, --skip): a program in only
  * (when nonly > 0) and not in skip is loaded.  Returns how many of the names
  * given matched a program of this object, so the caller can report a name

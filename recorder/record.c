@@ -647,9 +647,12 @@ static int check_all_matched(struct recorder *r)
 	return err;
 }
 
+/* Opens every --bpf object and applies the options that must precede the
+ * load, then loads and attaches them.  --set applies to each object that has
+ * the variable; one that no object has is an error. */
 static int load_user_objects(struct recorder *r)
 {
-	int i, j, err;
+	int i, j, err, first = r->nobjs;
 
 	for (i = 0; i < r->o->nbpf; i++) {
 		struct bpfobj_opts oo = obj_opts(r, 0);
@@ -660,22 +663,38 @@ static int load_user_objects(struct recorder *r)
 		r->objs[r->nobjs++] = obj;
 		bpfobj__select_programs(obj, r->o->only, r->o->nonly, r->o->skip, r->o->nskip,
 					r->only_hit, r->skip_hit);
-		for (j = 0; j < r->o->nsets; j++) {
-			char name[128];
-			const char *eq = strchr(r->o->sets[j], '=');
-
-			snprintf(name, sizeof(name), "%.*s", (int)(eq - r->o->sets[j]), r->o->sets[j]);
-			err = bpfobj__set_global(obj, name, eq + 1);
-			if (err)
-				return err;
-		}
 		err = apply_ringbuf_sizes(r, obj, r->rb_hit);
 		if (!err)
 			err = apply_event_types(r, obj);
 		if (err)
 			return err;
-		if (i == r->o->nbpf - 1 && (err = check_all_matched(r)))
-			return err;
+	}
+	for (j = 0; j < r->o->nsets; j++) {
+		const char *eq = strchr(r->o->sets[j], '=');
+		char name[128];
+		int hit = 0;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - r->o->sets[j]), r->o->sets[j]);
+		for (i = first; i < r->nobjs; i++) {
+			if (!bpfobj__has_global(r->objs[i], name))
+				continue;
+			err = bpfobj__set_global(r->objs[i], name, eq + 1);
+			if (err)
+				return err;
+			hit = 1;
+		}
+		if (!hit) {
+			warn_msg("--set %s: no --bpf object has a global variable '%s' in .rodata, "
+				 ".data or .bss", r->o->sets[j], name);
+			return -ENOENT;
+		}
+	}
+	err = check_all_matched(r);
+	if (err)
+		return err;
+	for (i = first; i < r->nobjs; i++) {
+		struct bpfobj *obj = r->objs[i];
+
 		err = bpfobj__load(obj);
 		if (err)
 			return err;
@@ -693,7 +712,7 @@ static int load_user_objects(struct recorder *r)
 			info_msg("%s: no ringbuf, perf event array or map to snapshot: nothing to record",
 				 obj->path);
 	}
-	return r->o->nbpf ? 0 : check_all_matched(r);
+	return 0;
 }
 
 /* Stream names are table names: unique, case-insensitively as SQL compares
