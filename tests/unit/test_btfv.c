@@ -20,6 +20,8 @@ static const char src[] =
 	"  u64 ts; struct node n; char comm[16]; enum e k; int bf : 3; unsigned ub : 7;\n"
 	"  union { u32 x; float f; }; u32 arr[4][2]; bpfrec_ipaddr ip; _Bool b; double d;\n"
 	"  const volatile u32 cv; struct node nodes[2]; signed char sc;\n"
+	"  enum e ebf : 4; unsigned long long wide : 40; float fa[2]; char names[2][4];\n"
+	"  bpfrec_ipaddr ips[2]; struct { short s; } __attribute__((packed)) pk[3];\n"
 	"} __attribute__((btf_decl_tag(\"bpfrec_event\")));\n"
 	"struct ev g_ev;\n"
 	"int __attribute__((btf_type_tag(\"user\"))) *g_ptr;\n"
