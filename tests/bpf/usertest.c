@@ -31,7 +31,7 @@ void ut_init(struct ut *u, const char *name)
 
 const char *ut_path(struct ut *u, const char *name)
 {
-	static char buf[4][4096];
+	static char buf[4][8192 + 16];
 	static int i;
 
 	i = (i + 1) % 4;
@@ -41,7 +41,7 @@ const char *ut_path(struct ut *u, const char *name)
 
 const char *ut_obj(struct ut *u, const char *name)
 {
-	static char buf[4][4096];
+	static char buf[4][8192 + 16];
 	static int i;
 
 	i = (i + 1) % 4;

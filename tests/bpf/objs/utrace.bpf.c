@@ -10,7 +10,7 @@
 #include "bpfrec.h"
 
 #ifndef UPROBE_BIN
-#error "build with -DUPROBE_BIN=\"/abs/path/to/binary\""
+#error "define UPROBE_BIN \"/abs/path/to/binary\" (-D or -include a header)"
 #endif
 #define UPROBE_FUNC "bpfrec_uprobe_target"
 
@@ -22,7 +22,7 @@ struct trace_ev {
 	__u32 other;            /* exec: old pid; fork: child pid */
 	__u32 pad;              /* zero */
 	__s64 arg1, arg2;       /* uprobe: the arguments; uretprobe: arg1 = return */
-	char name[32];          /* exec: filename; fork: child comm */
+	char name[256];         /* exec: filename; fork: child comm */
 };
 
 struct {
