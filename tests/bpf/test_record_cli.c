@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -173,6 +175,49 @@ int main(void)
 	CHECK_EQ_INT(ev_count(&l, "exit", "pid", buf), 1);
 	CHECK_EQ_INT(ev_count(&l, "exec", "filename", "/bin/true"), 0);
 	capload_free(&l);
+
+	/* tracefs: mounted when missing; named when it cannot be had.  Each case
+	 * in a private mount namespace, so the machine's mounts are untouched. */
+	for (int hide = 0; hide < 2; hide++) {
+		int pfd[2];
+		char msg[4096] = "";
+		ssize_t got;
+
+		CHECK(pipe(pfd) == 0);
+		snprintf(cap, sizeof(cap), "%s/tracefs%d", dir, hide);
+		pid = fork();
+		if (pid == 0) {
+			close(pfd[0]);
+			if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+				_exit(77);
+			umount2("/sys/kernel/tracing", MNT_DETACH);
+			umount2("/sys/kernel/debug/tracing", MNT_DETACH);
+			/* hide: a read-only empty /sys/kernel, so there is no mount point */
+			if (hide && mount("none", "/sys/kernel", "tmpfs", MS_RDONLY, NULL))
+				_exit(77);
+			rc = run_bpfrec(msg, sizeof(msg), (char *[]){ "record", "-o", cap, "--probe",
+								      "exec", "-d", "200ms", NULL });
+			if (write(pfd[1], msg, strlen(msg)) < 0)
+				_exit(99);
+			_exit(rc);
+		}
+		close(pfd[1]);
+		got = read(pfd[0], err, sizeof(err) - 1);
+		err[got > 0 ? got : 0] = 0;
+		close(pfd[0]);
+		CHECK(waitpid(pid, &status, 0) == pid);
+		if (WEXITSTATUS(status) == 77) {
+			fprintf(stderr, "note: no private mount namespace here: tracefs cases not run\n");
+			break;
+		}
+		if (!hide) {
+			CHECK_EQ_INT(WEXITSTATUS(status), 0);
+			CHECK(strstr(err, "mounted tracefs on /sys/kernel/tracing"));
+		} else {
+			CHECK_EQ_INT(WEXITSTATUS(status), 1);
+			CHECK(strstr(err, "tracefs: /sys/kernel/tracing does not exist"));
+		}
+	}
 
 	printf("ok: record command line and life cycle\n");
 	return 0;
