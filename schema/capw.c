@@ -7,6 +7,13 @@
  *  - After a failed segment write the file is truncated back to the end of
  *    the last whole block and the writer stops ("stopped"): later blocks are
  *    refused with the same error, metadata and close still work.
+ *  - Ring mode (capw_opts.ring_bytes / ring_ns): the oldest whole segments
+ *    are dropped, rows first (blocks, block_streams, segments, in the batch,
+ *    then committed by a flush), file second (unlinked only after that
+ *    commit).  So every committed index names only files that exist, and a
+ *    crash between the two leaves a file no row names, which meta
+ *    'ring_dropped_through' tells recovery to leave alone.  The open segment
+ *    is never dropped.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capw.h"
@@ -26,6 +34,20 @@
 #include "index_sql.h"
 
 #define DEFAULT_SEGMENT_BYTES (256ull << 20)
+/* Ring mode: a segment is 1/RING_SEGS of the ring (so a drop frees about an
+ * eighth and the ring stays 7/8..8/8 full), at least RING_SEG_MIN bytes; with
+ * ring_ns, a segment takes blocks for at most ring_ns / RING_SEGS. */
+#define RING_SEGS 8
+#define RING_SEG_MIN (256ull << 10)
+
+/* A segment file the capture holds (rows and file), oldest first. */
+struct seg_held {
+	int64_t id;                 /* segments.id */
+	uint32_t no;                /* seg-NNNNNN */
+	uint64_t bytes;             /* file size: header + whole blocks */
+	int64_t first_block, last_block;   /* blocks.id range, 0: none yet */
+	uint64_t opened_ns, last_write_ns; /* CLOCK_BOOTTIME */
+};
 
 struct capw {
 	char *dir;
@@ -50,7 +72,24 @@ struct capw {
 	int64_t cur_block;          /* for the block_streams callback */
 	int cb_rc;
 	struct capw_stats stats;
+
+	struct seg_held *segs;      /* held segments, oldest first; the open one last */
+	size_t nsegs, segs_cap;
+	uint64_t held_bytes;        /* sum of segs[].bytes */
+	uint32_t *unlink_nos;       /* dropped from the index, file unlinked after the commit */
+	size_t nunlink, unlink_cap;
+	uint32_t dropped_through;   /* highest segment number dropped, 0: none */
+	uint64_t dropped_blocks, dropped_records;
+	uint32_t snap_no;           /* last snapshot-N made */
 };
+
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static int note_err(struct capw *w, int rc)
 {
@@ -196,11 +235,17 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 		w->opts = *opts;
 	if (!w->opts.segment_bytes)
 		w->opts.segment_bytes = DEFAULT_SEGMENT_BYTES;
-	/* TODO(ring): flight-recorder mode (drop the oldest whole segments and
-	 * their rows) is accepted but not implemented yet: say so. */
-	if (w->opts.ring_bytes || w->opts.ring_ns)
-		cap_warn("%s: ring mode (ring_bytes/ring_ns) is not implemented yet: keeping every "
-			 "segment", dir);
+	if (w->opts.ring_bytes) {
+		/* A drop frees a segment: make segments a fraction of the ring. */
+		uint64_t seg = w->opts.ring_bytes / RING_SEGS, floor = RING_SEG_MIN;
+
+		if (floor > w->opts.ring_bytes / 2)
+			floor = w->opts.ring_bytes / 2;
+		if (seg < floor)
+			seg = floor;
+		if (seg < w->opts.segment_bytes)
+			w->opts.segment_bytes = seg;
+	}
 	w->enc = block_encoder__new(w->opts.zstd_level);
 	if (!w->enc) {
 		err = errno;
@@ -229,11 +274,17 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 	}
 	char ver[16];
 	snprintf(ver, sizeof(ver), "%d", CAP_FORMAT_VERSION);
+	char ring_bytes[24], ring_ns[24];
+	snprintf(ring_bytes, sizeof(ring_bytes), "%" PRIu64, w->opts.ring_bytes);
+	snprintf(ring_ns, sizeof(ring_ns), "%" PRIu64, w->opts.ring_ns);
 	const char *kv[][2] = {
 		{ "format_version", ver },
 		{ "writer", "bpfrec " BPFREC_VERSION },
+		{ "ring_bytes", ring_bytes },   /* only in ring mode: see nkv */
+		{ "ring_ns", ring_ns },
 	};
-	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+	size_t nkv = w->opts.ring_bytes || w->opts.ring_ns ? 4 : 2;
+	for (size_t i = 0; i < nkv; i++) {
 		sqlite3_bind_text(st, 1, kv[i][0], -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, kv[i][1], -1, SQLITE_STATIC);
 		if (step(w, st, "insert meta")) {
@@ -411,6 +462,152 @@ static int seg_fail(struct capw *w, const char *what, int rc)
 	return note_err(w, rc);
 }
 
+static int held_push(struct capw *w)
+{
+	uint64_t now = boot_ns();
+
+	if (w->nsegs == w->segs_cap) {
+		size_t cap = w->segs_cap ? w->segs_cap * 2 : 16;
+		void *p = realloc(w->segs, cap * sizeof(*w->segs));
+
+		if (!p)
+			return -ENOMEM;
+		w->segs = p;
+		w->segs_cap = cap;
+	}
+	w->segs[w->nsegs++] = (struct seg_held){ .id = w->seg_id, .no = w->seg_no,
+		.bytes = w->seg_off, .opened_ns = now, .last_write_ns = now };
+	w->held_bytes += w->seg_off;
+	return 0;
+}
+
+static bool ring_mode(const struct capw *w)
+{
+	return w->opts.ring_bytes || w->opts.ring_ns;
+}
+
+/* Runs sql with up to three integer parameters; 0 or -errno. */
+static int exec_int3(struct capw *w, const char *sql, int64_t a, int64_t b, int64_t c)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(w, "prepare");
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	sqlite3_bind_int64(st, 3, c);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_err(w, sql);
+}
+
+/* Drops the oldest held segment's rows in the batch (all or none of them)
+ * and queues its file for unlinking after the commit. */
+static int ring_drop_oldest(struct capw *w)
+{
+	struct seg_held *s = &w->segs[0];
+	uint64_t nblocks = 0, nrecs = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (w->nunlink == w->unlink_cap) {
+		size_t cap = w->unlink_cap ? w->unlink_cap * 2 : 8;
+		void *p = realloc(w->unlink_nos, cap * sizeof(*w->unlink_nos));
+
+		if (!p)
+			return -ENOMEM;
+		w->unlink_nos = p;
+		w->unlink_cap = cap;
+	}
+	if ((rc = begin(w)) || (rc = exec(w, "SAVEPOINT ringdrop")))
+		return rc;
+	if (sqlite3_prepare_v2(w->db, "SELECT COUNT(*), TOTAL(nrecords) FROM blocks WHERE segment_id = ?1",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(w, "prepare");
+		goto undo;
+	}
+	sqlite3_bind_int64(st, 1, s->id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		nblocks = (uint64_t)sqlite3_column_int64(st, 0);
+		nrecs = (uint64_t)sqlite3_column_double(st, 1);
+	}
+	sqlite3_finalize(st);
+	/* A segment's blocks are written back to back: their ids are a range. */
+	if ((s->first_block &&
+	     ((rc = exec_int3(w, "DELETE FROM block_streams WHERE block_id BETWEEN ?1 AND ?2",
+			      s->first_block, s->last_block, 0)) ||
+	      (rc = exec_int3(w, "DELETE FROM blocks WHERE id BETWEEN ?1 AND ?2 AND segment_id = ?3",
+			      s->first_block, s->last_block, s->id)))) ||
+	    (rc = exec_int3(w, "DELETE FROM segments WHERE id = ?1", s->id, 0, 0)) ||
+	    (rc = exec_int3(w, "INSERT OR REPLACE INTO meta (key, value) VALUES "
+			       "('ring_dropped_through', CAST(?1 AS TEXT)), "
+			       "('ring_dropped_blocks', CAST(?2 AS TEXT)), "
+			       "('ring_dropped_records', CAST(?3 AS TEXT))",
+			    s->no, (int64_t)(w->dropped_blocks + nblocks),
+			    (int64_t)(w->dropped_records + nrecs))) ||
+	    (rc = exec(w, "RELEASE ringdrop")))
+		goto undo;
+	w->dropped_through = s->no;
+	w->dropped_blocks += nblocks;
+	w->dropped_records += nrecs;
+	w->unlink_nos[w->nunlink++] = s->no;
+	w->held_bytes -= s->bytes;
+	memmove(&w->segs[0], &w->segs[1], (w->nsegs - 1) * sizeof(*w->segs));
+	w->nsegs--;
+	return 0;
+undo:
+	if (!sqlite3_get_autocommit(w->db)) {
+		sqlite3_exec(w->db, "ROLLBACK TO ringdrop", NULL, NULL, NULL);
+		sqlite3_exec(w->db, "RELEASE ringdrop", NULL, NULL, NULL);
+	} else {
+		w->in_txn = false;
+	}
+	return rc;
+}
+
+/* Ring mode: drops the oldest whole segments (never the open one) while
+ * the held bytes plus `incoming` pass ring_bytes, or while the oldest was
+ * last written more than ring_ns ago.  Rows go in the batch; the caller
+ * commits (capw__flush) before the files go. */
+static int ring_enforce(struct capw *w, uint64_t incoming, uint64_t now, bool *dropped)
+{
+	size_t open = w->seg_fd >= 0 ? 1 : 0;
+	int rc;
+
+	while (w->nsegs > open) {
+		const struct seg_held *s = &w->segs[0];
+		bool full = w->opts.ring_bytes && w->held_bytes + incoming > w->opts.ring_bytes;
+		bool old = w->opts.ring_ns && now > s->last_write_ns &&
+			   now - s->last_write_ns > w->opts.ring_ns;
+
+		if (!full && !old)
+			break;
+		if ((rc = ring_drop_oldest(w))) {
+			cap_warn("%s/seg-%06" PRIu32 ".bpfrec: ring mode cannot drop it: %s", w->dir,
+				 s->no, strerror(-rc));
+			return rc;
+		}
+		*dropped = true;
+	}
+	return 0;
+}
+
+/* After a commit: the dropped segments' files go (their rows are gone). */
+static void ring_unlink_dropped(struct capw *w)
+{
+	char name[32];
+
+	for (size_t i = 0; i < w->nunlink; i++) {
+		snprintf(name, sizeof(name), "seg-%06" PRIu32 ".bpfrec", w->unlink_nos[i]);
+		if (unlinkat(w->dirfd, name, 0) && errno != ENOENT)
+			cap_warn("%s/%s: ring mode: unlink: %s", w->dir, name, strerror(errno));
+	}
+	if (w->nunlink)
+		w->dir_dirty = true;
+	w->nunlink = 0;
+}
+
 static int seg_close(struct capw *w)
 {
 	int rc = 0;
@@ -464,6 +661,8 @@ static int seg_open_next(struct capw *w)
 		w->seg_id = sqlite3_last_insert_rowid(w->db);
 	}
 	sqlite3_finalize(st);
+	if (!rc)
+		rc = held_push(w);
 	return rc;
 }
 
@@ -499,9 +698,25 @@ int capw__write_block(struct capw *w, const struct blockbuf *b)
 		cap_warn("%s: encode block: %s", w->dir, strerror(-rc));
 		return note_err(w, rc);
 	}
-	if (w->seg_fd < 0 ||
-	    (w->seg_off > CAP_SEG_HDR_BYTES && w->seg_off + len > w->opts.segment_bytes)) {
+	uint64_t now = boot_ns();
+	/* With ring_ns a segment spans at most ring_ns / RING_SEGS, so that
+	 * time-based drops free a fraction of the ring too. */
+	bool aged = w->opts.ring_ns && w->seg_fd >= 0 && w->nsegs &&
+		    now - w->segs[w->nsegs - 1].opened_ns >= w->opts.ring_ns / RING_SEGS;
+	if (w->seg_fd < 0 || (w->seg_off > CAP_SEG_HDR_BYTES &&
+			      (aged || w->seg_off + len > w->opts.segment_bytes))) {
 		if ((rc = seg_open_next(w)))
+			return rc;
+	}
+	if (ring_mode(w)) {
+		bool dropped = false;
+
+		/* Make room first: the ring never holds more than ring_bytes
+		 * (unless one block alone is larger). */
+		if ((rc = ring_enforce(w, len, now, &dropped)) ||
+		    (dropped && (rc = capw__flush(w))))
+			return note_err(w, rc);
+		if (w->seg_fd < 0 && (rc = seg_open_next(w)))   /* the flush closed an aged one */
 			return rc;
 	}
 	rc = pwrite_all(w->seg_fd, out, len, w->seg_off);
@@ -537,8 +752,16 @@ int capw__write_block(struct capw *w, const struct blockbuf *b)
 	w->stats.records += m.nrecords;
 	w->stats.raw_bytes += m.raw_bytes;
 	w->stats.written_bytes += len;
-	/* TODO(ring): with ring_bytes/ring_ns set, drop the oldest whole
-	 * segments (file and rows) here once the current one is past them. */
+	if (w->nsegs) {
+		struct seg_held *s = &w->segs[w->nsegs - 1];
+
+		if (!s->first_block)
+			s->first_block = w->cur_block;
+		s->last_block = w->cur_block;
+		s->bytes = w->seg_off;
+		s->last_write_ns = now;
+		w->held_bytes += len;
+	}
 	return 0;
 
 unindexed:
@@ -574,8 +797,16 @@ int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns
 
 int capw__flush(struct capw *w)
 {
+	uint64_t now = boot_ns();
+	bool dropped = false, rotate = false;
 	int rc = 0;
 
+	/* ring_ns: a segment past its span is closed here, even when no block
+	 * follows, so that it can age out; old segments are dropped. */
+	if (w->opts.ring_ns && !w->stopped && w->seg_fd >= 0 && w->nsegs &&
+	    w->segs[w->nsegs - 1].first_block &&
+	    now - w->segs[w->nsegs - 1].opened_ns >= w->opts.ring_ns / RING_SEGS)
+		rotate = true;
 	if (w->seg_fd >= 0 && fdatasync(w->seg_fd)) {
 		rc = -errno;
 		cap_warn("%s/%s: fdatasync: %s", w->dir, w->seg_name, strerror(errno));
@@ -586,7 +817,16 @@ int capw__flush(struct capw *w)
 			w->in_txn = false;
 		}
 		w->stopped = rc;
+		w->nunlink = 0;   /* their rows were rolled back */
 		return rc;
+	}
+	if (rotate) {
+		close(w->seg_fd);   /* synced just above */
+		w->seg_fd = -1;
+	}
+	if (ring_mode(w) && !w->stopped) {
+		/* A failed drop is warned about; the segment stays, the batch commits. */
+		(void)ring_enforce(w, 0, now, &dropped);
 	}
 	/* A new segment's directory entry must be durable too. */
 	if (w->dir_dirty) {
@@ -597,7 +837,12 @@ int capw__flush(struct capw *w)
 		}
 		w->dir_dirty = false;
 	}
-	return commit(w);
+	rc = commit(w);
+	if (rc)
+		w->nunlink = 0;   /* rolled back: the rows name the files still */
+	else
+		ring_unlink_dropped(w);
+	return rc;
 }
 
 int capw__close(struct capw *w, uint64_t end_ns)
@@ -628,13 +873,175 @@ int capw__close(struct capw *w, uint64_t end_ns)
 	if (w->dirfd >= 0)
 		close(w->dirfd);
 	block_encoder__free(w->enc);
+	free(w->segs);
+	free(w->unlink_nos);
 	rc = w->first_err;
 	free(w->dir);
 	free(w);
 	return rc;
 }
 
+/* Copies a file (when a hard link is refused), fsyncs the copy. */
+static int copy_file(int sdirfd, int ddirfd, const char *name)
+{
+	int in = openat(sdirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), out = -1, rc = 0;
+	char buf[1 << 16];
+	uint64_t off = 0;
+	ssize_t n;
+
+	if (in < 0)
+		return -errno;
+	out = openat(ddirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0) {
+		rc = -errno;
+		goto out;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if ((rc = pwrite_all(out, buf, (size_t)n, off)))
+			goto out;
+		off += (uint64_t)n;
+	}
+	if (n < 0 || fsync(out))
+		rc = -errno;
+out:
+	if (out >= 0)
+		close(out);
+	close(in);
+	return rc;
+}
+
+/* Stamps the snapshot's own index: when it was taken, that it is finished. */
+static int snapshot_stamp(const char *dbpath, uint64_t now)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -EIO;
+
+	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+	    SQLITE_OK)
+		goto out;
+	if (sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL; BEGIN", NULL,
+			 NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE sessions SET end_ns = ?1 WHERE end_ns IS NULL; ", -1, &st,
+			       NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, (int64_t)now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta (key, value) VALUES "
+			       "('snapshot_ns', CAST(?1 AS TEXT))", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, (int64_t)now);
+	if (sqlite3_step(st) != SQLITE_DONE ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	rc = 0;
+out:
+	if (rc && db)
+		cap_warn("%s: %s", dbpath, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
+int capw__snapshot(struct capw *w, char *path, size_t pathlen)
+{
+	char tmp[80], name[64], *dbpath = NULL;
+	sqlite3_stmt *st = NULL;
+	uint64_t now;
+	int sfd = -1, rc;
+
+	/* Everything appended so far goes into the index, and the open
+	 * segment is closed so that every file held is final: the snapshot
+	 * can share them (hard links) and the next block starts a segment. */
+	if ((rc = capw__flush(w)))
+		return rc;
+	if (w->seg_fd >= 0) {
+		close(w->seg_fd);   /* synced by the flush */
+		w->seg_fd = -1;
+	}
+	now = boot_ns();
+	for (;;) {
+		w->snap_no++;
+		snprintf(name, sizeof(name), "snapshot-%" PRIu32, w->snap_no);
+		snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+		if (faccessat(w->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		if (mkdirat(w->dirfd, tmp, 0755) == 0)
+			break;
+		if (errno != EEXIST) {
+			rc = -errno;
+			cap_warn("%s/%s: %s", w->dir, tmp, strerror(-rc));
+			return rc;
+		}
+	}
+	sfd = openat(w->dirfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0) {
+		rc = -errno;
+		cap_warn("%s/%s: %s", w->dir, tmp, strerror(-rc));
+		goto out;
+	}
+	for (size_t i = 0; i < w->nsegs; i++) {
+		char seg[32];
+
+		snprintf(seg, sizeof(seg), "seg-%06" PRIu32 ".bpfrec", w->segs[i].no);
+		if (linkat(w->dirfd, seg, sfd, seg, 0) && (rc = copy_file(w->dirfd, sfd, seg))) {
+			cap_warn("%s/%s/%s: %s", w->dir, tmp, seg, strerror(-rc));
+			goto out;
+		}
+	}
+	if (asprintf(&dbpath, "%s/%s/index.db", w->dir, tmp) < 0) {
+		dbpath = NULL;
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* VACUUM INTO: a consistent copy of the committed index, one file. */
+	if (sqlite3_prepare_v2(w->db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(w, "snapshot: prepare VACUUM INTO");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, dbpath, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = sqlite3_errcode(w->db) == SQLITE_FULL ? -ENOSPC : -EIO;
+		cap_warn("%s: snapshot: %s", dbpath, sqlite3_errmsg(w->db));
+		goto out;
+	}
+	if ((rc = snapshot_stamp(dbpath, now)))
+		goto out;
+	if (fsync(sfd) || renameat(w->dirfd, tmp, w->dirfd, name) || fsync(w->dirfd)) {
+		rc = -errno;
+		cap_warn("%s/%s: %s", w->dir, name, strerror(-rc));
+		goto out;
+	}
+	if (path)
+		snprintf(path, pathlen, "%s/%s", w->dir, name);
+out:
+	sqlite3_finalize(st);
+	if (sfd >= 0)
+		close(sfd);
+	if (rc) {
+		/* Leave nothing half made that looks like a capture. */
+		char sub[128];
+
+		for (size_t i = 0; i < w->nsegs; i++) {
+			snprintf(sub, sizeof(sub), "%s/seg-%06" PRIu32 ".bpfrec", tmp, w->segs[i].no);
+			unlinkat(w->dirfd, sub, 0);
+		}
+		snprintf(sub, sizeof(sub), "%s/index.db", tmp);
+		unlinkat(w->dirfd, sub, 0);
+		snprintf(sub, sizeof(sub), "%s/index.db-journal", tmp);
+		unlinkat(w->dirfd, sub, 0);
+		unlinkat(w->dirfd, tmp, AT_REMOVEDIR);
+	}
+	free(dbpath);
+	return rc;
+}
+
 void capw__stats(const struct capw *w, struct capw_stats *st)
 {
 	*st = w->stats;
+	st->held_bytes = w->held_bytes;
+	st->dropped_blocks = w->dropped_blocks;
+	st->dropped_records = w->dropped_records;
 }

@@ -16,9 +16,14 @@
 struct capw_opts {
 	int zstd_level;            /* 0: default (1) */
 	uint64_t segment_bytes;    /* start a new segment past this size; 0: 256 MiB */
-	uint64_t ring_bytes;       /* flight recorder: keep at most this much of
-				    * segments, dropping the oldest; 0: keep all */
-	uint64_t ring_ns;          /* flight recorder: keep the newest ring_ns; 0: all */
+	/* Flight recorder (ring mode, FORMAT.md "Ring mode"): the oldest whole
+	 * segments are dropped, rows and file, so that the segments held stay
+	 * within ring_bytes (segments are then ring_bytes/8, at least 256 KiB,
+	 * or ring_bytes/2 for a smaller ring) and/or hold only what was written
+	 * in the last ring_ns (a segment then spans at most ring_ns/8).  Losses,
+	 * streams and the session are kept whole.  0: keep everything. */
+	uint64_t ring_bytes;
+	uint64_t ring_ns;          /* CLOCK_BOOTTIME, write time */
 };
 
 struct cap_session {
@@ -63,6 +68,16 @@ int capw__flush(struct capw *w);
 /* Records end time, flushes, closes.  0 or the first error seen.  NULL ok. */
 int capw__close(struct capw *w, uint64_t end_ns);
 
+/* Flight-recorder snapshot (SIGUSR1): writes what the capture holds now as
+ * a complete capture of its own, CAPTURE/snapshot-N (N from 1): flushes,
+ * closes the open segment (the next block starts a new one), hard-links
+ * (or copies) every held segment into CAPTURE/snapshot-N.tmp, copies the
+ * committed index there (VACUUM INTO), stamps it (sessions.end_ns and meta
+ * 'snapshot_ns' = now), then renames it to snapshot-N.  The recording goes
+ * on; a failed snapshot leaves nothing behind and does not stop it.  path
+ * (may be NULL) gets the directory.  0 or -errno, with a message. */
+int capw__snapshot(struct capw *w, char *path, size_t pathlen);
+
 /* Finishes a capture a crash left behind (the recorder killed, the machine
  * down): rolls back a half-done index commit, then indexes the whole,
  * intact blocks found in the segments past what the index holds (including
@@ -78,6 +93,9 @@ struct capw_stats {
 	uint64_t raw_bytes;
 	uint64_t written_bytes;
 	uint64_t blocks;
+	uint64_t held_bytes;       /* segment bytes on disk now (ring mode: <= ring_bytes) */
+	uint64_t dropped_blocks;   /* ring mode: blocks dropped so far ... */
+	uint64_t dropped_records;  /* ... and their records */
 };
 void capw__stats(const struct capw *w, struct capw_stats *st);
 

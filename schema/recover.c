@@ -157,13 +157,24 @@ static int rec_segment(struct rec_ctx *c, int64_t seg_id, const char *file, uint
 }
 
 /* seg-NNNNNN.bpfrec files in dir that no segments row names: the crash hit
- * between creating one and committing its row. */
+ * between creating one and committing its row.  In ring mode, a file
+ * numbered at or below meta 'ring_dropped_through' was dropped (rows
+ * committed, the crash came before the unlink): it stays out. */
 static int rec_orphans(struct rec_ctx *c)
 {
-	DIR *d = opendir(c->dir);
+	DIR *d;
 	struct dirent *de;
+	sqlite3_stmt *q;
+	unsigned long long dropped = 0;
 	int rc = 0;
 
+	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = 'ring_dropped_through'",
+			       -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+			dropped = strtoull((const char *)sqlite3_column_text(q, 0), NULL, 10);
+		sqlite3_finalize(q);
+	}
+	d = opendir(c->dir);
 	if (!d)
 		return -errno;
 	while (!rc && (de = readdir(d))) {
@@ -172,6 +183,11 @@ static int rec_orphans(struct rec_ctx *c)
 		if (sscanf(de->d_name, "seg-%u.bpfrec%n", &no, &len) != 1 ||
 		    len != (int)strlen(de->d_name))
 			continue;
+		if (no <= dropped) {
+			cap_warn("%s/%s: dropped by ring mode before the crash (not indexed; safe to "
+				 "delete)", c->dir, de->d_name);
+			continue;
+		}
 		sqlite3_stmt *st;
 		if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM segments WHERE file = ?1", -1, &st,
 				       NULL) != SQLITE_OK)
