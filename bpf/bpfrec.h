@@ -58,7 +58,9 @@ typedef __u8 bpfrec_ipaddr[16];
 
 /* Loss accounting: declare BPFREC_LOST_COUNTER; once at file scope and call
  * bpfrec_count_lost() where a reserve or output fails.  bpfrec reads the
- * per-CPU counts and records them as losses of the object's first stream. */
+ * per-CPU counts and records them as losses of the object's first stream.
+ * Not for bpf_perf_event_output() returning -ENOSPC (28): perf counts that
+ * one itself and bpfrec records its PERF_RECORD_LOST. */
 #define BPFREC_LOST_COUNTER                                                     \
 	struct {                                                                  \
 		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                          \

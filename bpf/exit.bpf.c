@@ -6,6 +6,8 @@
 #include "common.bpf.h"
 #include "exit.h"
 
+#define ENOSPC 28
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 	__uint(key_size, sizeof(__u32));
@@ -19,6 +21,7 @@ int exit_task(void *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *task;
 	struct exit_event e;
+	long err;
 	int code;
 
 	if (!bpfrec_pid_wanted(pid_tgid >> 32))
@@ -32,7 +35,10 @@ int exit_task(void *ctx)
 	e.exit_code = (code >> 8) & 0xff;
 	e.exit_signal = code & 0x7f;
 	bpf_get_current_comm(e.comm, sizeof(e.comm));
-	if (bpf_perf_event_output(ctx, &exit_events, BPF_F_CURRENT_CPU, &e, sizeof(e)))
+	/* A full perf buffer (-ENOSPC) is counted by perf itself and reaches
+	 * the recorder as PERF_RECORD_LOST: count only the other failures. */
+	err = bpf_perf_event_output(ctx, &exit_events, BPF_F_CURRENT_CPU, &e, sizeof(e));
+	if (err && err != -ENOSPC)
 		bpfrec_count_lost();
 	return 0;
 }

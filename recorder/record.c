@@ -1203,8 +1203,14 @@ out:
 			r.child_gate = -1;
 			waitpid(r.child, &r.child_status, 0);
 			r.child = 0;
-		} else if (err && waitpid(r.child, &r.child_status, WNOHANG) == 0)
-			info_msg("the command (pid %d) keeps running", r.child);
+		} else {
+			pid_t w = waitpid(r.child, &r.child_status, WNOHANG);
+
+			if (w == 0)
+				info_msg("recording stopped; the command (pid %d) keeps running", r.child);
+			else if (w == r.child)
+				r.child = 0;
+		}
 	}
 	end_ns = now_boot_ns();
 	if (r.pl) {
