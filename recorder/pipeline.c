@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum msg_kind { MSG_BLOCK, MSG_LOSS, MSG_FLUSH, MSG_STOP };
+enum msg_kind { MSG_BLOCK, MSG_LOSS, MSG_FLUSH, MSG_SNAPSHOT, MSG_STOP };
 
 struct msg {
 	enum msg_kind kind;
@@ -87,6 +87,14 @@ static void *writer_main(void *arg)
 			if (!p->error)
 				err = capw__flush(p->w);
 			break;
+		case MSG_SNAPSHOT: {
+			char path[4096];
+
+			/* Not p->error: the recording goes on without it. */
+			if (!p->error && capw__snapshot(p->w, path, sizeof(path)) == 0)
+				info_msg("snapshot: %s", path);
+			break;
+		}
 		case MSG_STOP:
 			if (!p->error)
 				err = capw__flush(p->w);
@@ -198,6 +206,15 @@ void pipeline__tick(struct pipeline *p, uint64_t now_ns)
 		hand_over(p);
 	push(p, &m);
 	p->last_flush_ns = now_ns;
+}
+
+void pipeline__snapshot(struct pipeline *p)
+{
+	struct msg m = { .kind = MSG_SNAPSHOT };
+
+	if (blockbuf__count(p->cur))
+		hand_over(p);
+	push(p, &m);
 }
 
 int pipeline__error(const struct pipeline *p)

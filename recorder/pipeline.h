@@ -30,6 +30,11 @@ int pipeline__loss(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t t
 		   uint64_t count);
 /* Seals the block and asks for a commit if flush_ns passed since the last. */
 void pipeline__tick(struct pipeline *p, uint64_t now_ns);
+/* Drain thread: seals the current block and asks the writer thread for a
+ * flight-recorder snapshot (capw__snapshot: CAPTURE/snapshot-N), which it
+ * announces on stderr.  A failed snapshot is reported and does not stop the
+ * recording. */
+void pipeline__snapshot(struct pipeline *p);
 /* The writer's first error (e.g. -ENOSPC), 0 if none. */
 int pipeline__error(const struct pipeline *p);
 /* Writes what is left, commits, joins the writer.  Returns its first error. */
