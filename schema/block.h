@@ -19,6 +19,10 @@
 #define CAP_BLOCK_MAX_RAW (64u << 20)    /* largest decoded block body accepted by default */
 #define CAP_BLOCKBUF_MAX_BYTES (32u << 20) /* largest blockbuf capacity: its body stays under CAP_BLOCK_MAX_RAW */
 #define CAP_BLOCK_MAX_STREAMS 1024       /* distinct streams in one block */
+/* Most records a block can hold: a blockbuf spends 24 bytes a record of its
+ * at most CAP_BLOCKBUF_MAX_BYTES.  The decoder refuses more, which bounds its
+ * record array (32 bytes a record) however well a hostile frame compresses. */
+#define CAP_BLOCK_MAX_RECORDS (CAP_BLOCKBUF_MAX_BYTES / 24)
 #define CAP_SEG_HDR_BYTES 16             /* segment file header */
 
 /* One record as the reader hands it out; data points into the decoded block. */
