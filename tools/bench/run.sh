@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# run.sh - the recorder's benchmark (issue 5), on this machine, in one run.
+#
+#   tools/bench/run.sh [--quick] [--build DIR] [--calls N] [--reps R]
+#                      [--rates "1 2 4"] [--seconds T] [--ringbuf-size BYTES]
+#
+# 1. Syscall load: sysloop (N getppid() calls pinned to CPU 0) with nothing
+#    attached, recorded by bpfrec (getppid.bpf.o: a 64-byte event per call),
+#    by bpfrec with the probe attached but emitting nothing (the attachment's
+#    own cost), by perf record and by bpftrace printf to a file.  R rounds,
+#    configurations interleaved; the table shows the round with the median
+#    ns per call of each configuration.
+# 2. Generator: gen.bpf.o's bench_gen run by gen at rising rates (M events/s)
+#    for T seconds each under bpfrec, up to the first rate with a loss.
+#
+# Prints the tables and writes them to tools/bench/results-DATE[-quick].txt.
+# Needs root.  --quick: N=200k, R=1, T=3 s.  Full: N=2M, R=3, T=30 s.
+# Raw outputs are kept in the work directory when BENCH_KEEP=1.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build=$repo/build-bench
+quick=0
+calls= reps= rates= seconds= rbsize=$((64 << 20))
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--build) build=$2; shift ;;
+	--calls) calls=$2; shift ;;
+	--reps) reps=$2; shift ;;
+	--rates) rates=$2; shift ;;
+	--seconds) seconds=$2; shift ;;
+	--ringbuf-size) rbsize=$2; shift ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown option $1 (see --help)" ;;
+	esac
+	shift
+done
+if [ $quick = 1 ]; then
+	: "${calls:=200000}" "${reps:=1}" "${seconds:=3}" "${rates:=1 2 4 6 8 10}"
+else
+	: "${calls:=2000000}" "${reps:=3}" "${seconds:=30}" "${rates:=1 2 4 6 8 10 12}"
+fi
+
+[ "$(id -u)" = 0 ] || die "needs root (BPF, perf, bpftrace)"
+B=$build/tools/bench
+BPFREC=$build/recorder/bpfrec
+REPLAY=$build/replay/bpfreplay
+for f in "$BPFREC" "$REPLAY" "$B/sysloop" "$B/gen" "$B/benchwrap" \
+	 "$B/bench_getppid.bpf.o" "$B/bench_gen.bpf.o"; do
+	[ -x "$f" ] || [ -f "$f" ] || die "$f missing: build first:
+  cmake -S $repo -B $build -DCMAKE_BUILD_TYPE=Release && cmake --build $build -j2"
+done
+PERF=$(command -v perf || true)
+BPFTRACE=$(command -v bpftrace || true)
+[ -n "$PERF" ] || echo "run.sh: perf not found (apt-get install -y linux-perf): its rows are skipped" >&2
+[ -n "$BPFTRACE" ] || echo "run.sh: bpftrace not found (apt-get install -y bpftrace): its rows are skipped" >&2
+
+work=$(mktemp -d /tmp/bpfrec-bench.XXXXXX) || die "mktemp"
+bgpids=()
+cleanup() {
+	local p
+	for p in "${bgpids[@]}"; do
+		kill -INT "$p" 2>/dev/null
+	done
+	sleep 0.2
+	for p in "${bgpids[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "run.sh: raw outputs kept in $work" >&2
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stamp=$(date +%Y%m%d-%H%M%S)
+out=$here/results-$stamp$([ $quick = 1 ] && echo -quick).txt
+: >"$out"
+say() { printf '%s\n' "$*" | tee -a "$out"; }
+
+# kv FILE KEY: the value of KEY=VALUE in the last line of FILE that has it.
+kv() { grep -o "\b$2=[^ ]*" "$1" 2>/dev/null | tail -1 | cut -d= -f2; }
+# calc EXPR: awk arithmetic, "-" when a value is missing.
+calc() { awk "BEGIN { r = $1; print r }" 2>/dev/null || echo -; }
+num() { [ -n "${1:-}" ] && [ "$1" != - ]; }
+# fmt FORMAT VALUE: printf, or "-" for a missing value.
+fmt() { if num "${2:-}"; then printf "$1" "$2"; else printf -- -; fi; }
+
+# The capture's count of the events stream and its lost total.
+cap_counts() {   # DIR -> "events lost blocks_bytes"
+	"$REPLAY" info "$1" >"$1.info" 2>&1 || { echo "- - -"; return; }
+	awk '$1 == "events" && $2 == "ringbuf" { ev = $(NF-4); lost = $(NF-3) }
+	     /^on disk/ { s = $0; sub(/.*blocks: .*\(/, "", s); sub(/ bytes.*/, "", s); blk = s }
+	     END { print (ev == "" ? "-" : ev), (lost == "" ? "-" : lost), (blk == "" ? "-" : blk) }' "$1.info"
+}
+dir_bytes() { du -sb "$1" 2>/dev/null | cut -f1; }
+
+git_rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$repo" diff --quiet HEAD -- recorder schema bpf 2>/dev/null || git_rev="$git_rev+dirty(recorder/schema/bpf)"
+say "bpfrec benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ)  ($([ $quick = 1 ] && echo quick || echo full) run)"
+say "machine: $(nproc) vCPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
+say "tree: $git_rev; build: $build"
+say "tools: $([ -n "$PERF" ] && "$PERF" --version 2>/dev/null | head -1), $([ -n "$BPFTRACE" ] && "$BPFTRACE" --version 2>/dev/null | head -1)"
+say "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)  (other work on the machine skews ns/call)"
+say "command: tools/bench/run.sh $([ $quick = 1 ] && echo --quick) (calls=$calls reps=$reps seconds=$seconds rates=\"$rates\" ringbuf=$((rbsize >> 20)) MiB for gen)"
+say ""
+
+# ---------------------------------------------------------------- syscalls
+BT_PROG='tracepoint:syscalls:sys_enter_getppid /comm == "sysloop"/ { printf("%llu %d %d %s\n", nsecs, pid, tid, comm); }'
+
+# run_cfg CFG ROUND: one measurement into $work/sys-CFG-ROUND.*; prints nothing.
+run_cfg() {
+	local cfg=$1 r=$2 p=$work/sys-$1-$2 i n prev
+	rm -rf "$p.cap" "$p.data" "$p.bt"
+	case $cfg in
+	bare)
+		"$B/sysloop" --watch 0 "$calls" >"$p.out" 2>"$p.err" ;;
+	bpfrec|attach)
+		local set=()
+		[ $cfg = attach ] && set=(--set bench_emit=0)
+		"$B/benchwrap" "$p.wrap" "$BPFREC" record -q --no-status -o "$p.cap" --probe none \
+			--bpf "$B/bench_getppid.bpf.o" "${set[@]}" -- "$B/sysloop" "$calls" \
+			>"$p.out" 2>"$p.err"
+		read -r ev lost _ <<<"$(cap_counts "$p.cap")"
+		echo "events=$ev lost=$lost bytes=$(dir_bytes "$p.cap")" >>"$p.out"
+		[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$p.cap" ;;
+	perf)
+		"$B/benchwrap" "$p.wrap" "$PERF" record -q -e syscalls:sys_enter_getppid -o "$p.data" \
+			-- "$B/sysloop" "$calls" >"$p.out" 2>"$p.err"
+		# Samples of sysloop's calls (perf also sees its forked child's
+		# before the exec); what is missing against N was lost (perf's LOST
+		# records, counted in $p.stats, say so too).
+		"$PERF" report -i "$p.data" --stats >"$p.stats" 2>/dev/null
+		ev=$("$PERF" script -i "$p.data" -F comm 2>/dev/null | grep -c '^ *sysloop *$')
+		echo "events=$ev lost=$((calls - ev)) bytes=$(stat -c %s "$p.data" 2>/dev/null)" >>"$p.out"
+		rm -f "$p.data" "$p.data.old" ;;
+	bpftrace)
+		"$B/benchwrap" "$p.wrap" "$BPFTRACE" -e "$BT_PROG" -o "$p.bt" >"$p.err" 2>&1 &
+		local wpid=$! btpid=
+		bgpids+=("$wpid")
+		for i in $(seq 1 300); do   # attached: its banner is in the file (<= 30 s)
+			grep -q '^Attaching' "$p.bt" 2>/dev/null && break
+			sleep 0.1
+		done
+		btpid=$(pgrep -P "$wpid" | head -1)
+		sleep 1
+		"$B/sysloop" --watch "${btpid:-0}" "$calls" >"$p.out" 2>>"$p.err"
+		prev=-1   # wait for the output to settle (<= 60 s), then stop bpftrace
+		for i in $(seq 1 120); do
+			n=$(stat -c %s "$p.bt" 2>/dev/null || echo 0)
+			[ "$n" = "$prev" ] && break
+			prev=$n
+			sleep 0.5
+		done
+		kill -INT "$wpid" 2>/dev/null
+		wait "$wpid" 2>/dev/null
+		bgpids=("${bgpids[@]/$wpid}")
+		ev=$(grep -c ' sysloop$' "$p.bt")
+		local bl
+		bl=$(grep -o 'Lost [0-9]* events' "$p.bt" "$p.err" 2>/dev/null | awk '{ s += $2 } END { print s + 0 }')
+		echo "events=$ev lost=$((calls - ev)) reported_lost=$bl bytes=$(stat -c %s "$p.bt")" >>"$p.out"
+		rm -f "$p.bt" ;;
+	esac
+}
+
+cfgs="bare bpfrec attach"
+[ -n "$PERF" ] && cfgs="$cfgs perf"
+[ -n "$BPFTRACE" ] && cfgs="$cfgs bpftrace"
+for r in $(seq 1 "$reps"); do
+	for c in $cfgs; do
+		echo "run.sh: syscall load: $c, round $r/$reps ($calls calls)" >&2
+		run_cfg "$c" "$r"
+	done
+done
+
+# The round with the median ns per call of cfg.
+median_round() {
+	local c=$1 r
+	for r in $(seq 1 "$reps"); do
+		echo "$(kv "$work/sys-$c-$r.out" ns_per_call) $r"
+	done | sort -g | awk '{ a[NR] = $2 } END { print a[int((NR + 1) / 2)] }'
+}
+
+declare -A label=(
+	[bare]="nothing attached" [bpfrec]="bpfrec" [attach]="bpfrec, probe emits nothing"
+	[perf]="perf record" [bpftrace]="bpftrace printf -o"
+)
+say "1. Syscall load: $calls getppid() calls pinned to CPU 0, 64-byte event per call (median of $reps rounds)"
+say "$(printf '%-28s %9s %9s %9s %8s %8s %9s %9s %9s %9s %9s' config 'ns/call' slowdown 'Mev/s' events lost 'B/event' 'cpu s/Mev' 'tot s/Mev' 'RSS MiB' 'ring MiB')"
+bare_r=$(median_round bare)
+bare_ns=$(kv "$work/sys-bare-$bare_r.out" ns_per_call)
+for c in $cfgs; do
+	r=$(median_round "$c")
+	f=$work/sys-$c-$r.out
+	ns=$(kv "$f" ns_per_call) wall=$(kv "$f" wall_s)
+	ev=$(kv "$f" events) lost=$(kv "$f" lost) bytes=$(kv "$f" bytes)
+	if [ $c = bare ]; then ev=- lost=- bytes=-; fi
+	slow=$(num "$ns" && calc "$ns / $bare_ns" || echo -)
+	evs=- bpe=- cpu=- tot=- rss=- ring=-
+	if num "$ev" && [ "$ev" -gt 0 ]; then
+		evs=$(calc "$ev / $wall / 1e6")
+		bpe=$(calc "$bytes / $ev")
+		c_s=$(kv "$f" rec_cpu_s)
+		num "$c_s" && cpu=$(calc "$c_s / ($ev / 1e6)")
+		w=$(kv "$work/sys-$c-$r.wrap" cpu_s) self=$(kv "$f" self_cpu_s)
+		if num "$w" && [ $c != bpftrace ]; then tot=$(calc "($w - $self) / ($ev / 1e6)"); fi
+	fi
+	if [ $c != bare ]; then
+		h=$(kv "$f" rec_hwm_kib) rr=$(kv "$f" rec_ring_rss_kib)
+		num "$h" && rss=$(calc "$h / 1024") && ring=$(calc "$rr / 1024")
+	fi
+	say "$(printf '%-28s %9s %9s %9s %8s %8s %9s %9s %9s %9s %9s' "${label[$c]}" \
+		"$(fmt %.1f "$ns")" "$(fmt %.2f "$slow")" "$(fmt %.3f "$evs")" "$ev" "$lost" \
+		"$(fmt %.1f "$bpe")" "$(fmt %.2f "$cpu")" "$(fmt %.2f "$tot")" "$(fmt %.1f "$rss")" \
+		"$(fmt %.1f "$ring")")"
+done
+say "(ns/call: loop wall time / N; Mev/s: events recorded / loop wall time; lost: N - recorded"
+say " (bpfrec: also its losses table); B/event: capture dir, perf.data or bpftrace file / events;"
+say " cpu s/Mev: recorder CPU from loop start until it went idle after, /proc/PID/stat; tot: the"
+say " recorder's whole life (load, attach, teardown) by wait4, minus the loop's own CPU;"
+say " RSS: recorder VmHWM; ring: RSS of its mapped rings (a ringbuf's data pages are mapped"
+say " twice, so an 8 MiB ring counts 16 MiB))"
+say ""
+
+# --------------------------------------------------------------- generator
+say "2. In-kernel generator: bench_gen (bpf_loop, 64-byte varied events) at rising rates, $seconds s each, bpfrec --ringbuf-size events=$((rbsize >> 20))M"
+say "$(printf '%-8s %9s %12s %10s %8s %9s %9s %9s %9s %9s %s' 'target' 'Mev/s' events lost 'B/event' 'blk B/ev' 'cpu s/Mev' 'RSS MiB' 'ring MiB' 'rest MiB' note)"
+for rate in $rates; do
+	p=$work/gen-$rate
+	echo "run.sh: generator: $rate M events/s for $seconds s" >&2
+	rm -rf "$p.cap"
+	"$B/benchwrap" "$p.wrap" "$BPFREC" record -q --no-status -o "$p.cap" --probe none --all \
+		--bpf "$B/bench_gen.bpf.o" --ringbuf-size "events=$rbsize" \
+		-- "$B/gen" --rate "${rate}e6" --seconds "$seconds" >"$p.out" 2>"$p.err"
+	read -r ev clost blk <<<"$(cap_counts "$p.cap")"
+	bytes=$(dir_bytes "$p.cap")
+	produced=$(kv "$p.out" produced) failed=$(kv "$p.out" failed) grate=$(kv "$p.out" rate)
+	if ! num "$produced" || ! num "$ev"; then
+		say "$(printf '%-8s %s' "$rate M" "failed: $(grep -v '^$' "$p.err" | grep -v 'did not attach' | head -2 | tr '\n' ' ')")"
+		break
+	fi
+	# Lost: the capture's loss records, or what is missing, whichever is more.
+	missing=$((produced - ev))
+	lost=$clost
+	num "$lost" || lost=0
+	[ "$missing" -gt "$lost" ] && lost=$missing
+	h=$(kv "$p.out" rec_hwm_kib) rr=$(kv "$p.out" rec_ring_rss_kib) c_s=$(kv "$p.out" rec_cpu_s)
+	note=
+	[ "$failed" != "$clost" ] && note="$note bpf-side failed=$failed vs losses=$clost;"
+	awk "BEGIN { exit !($grate < 0.95 * $rate * 1e6) }" && note="$note generator-limited;"
+	say "$(printf '%-8s %9.2f %12s %10s %8.2f %9.2f %9.3f %9.1f %9.1f %9.1f %s' "$rate M" \
+		"$(calc "$grate / 1e6")" "$ev" "$lost" "$(calc "$bytes / $ev")" "$(calc "$blk / $ev")" \
+		"$(calc "$c_s / ($ev / 1e6)")" "$(calc "$h / 1024")" "$(calc "$rr / 1024")" \
+		"$(calc "($h - $rr) / 1024")" "$note")"
+	if [ -z "${entropy_cap:-}" ]; then
+		entropy_cap=$p.cap   # keep the first for the entropy line
+	elif [ "${BENCH_KEEP:-0}" != 1 ]; then
+		rm -rf "$p.cap"
+	fi
+	[ "$lost" -gt 0 ] && break
+	awk "BEGIN { exit !($grate < 0.95 * $rate * 1e6) }" && break
+done
+say "(Mev/s: events produced / generator wall time; lost: the capture's losses (failed reserves)"
+say " or produced - recorded, whichever is more; B/event: capture dir / events; blk B/ev: the"
+say " zstd blocks alone; cpu s/Mev: recorder CPU until idle after the run; RSS: VmHWM; rest:"
+say " RSS minus the mapped ring (counted twice: data pages are mapped twice))"
+
+if [ -n "${entropy_cap:-}" ] && command -v python3 >/dev/null; then
+	say ""
+	say "Information in the generator's events (first 300000 of the first rate's capture): $(
+		"$REPLAY" sql -o csv "$entropy_cap" \
+			'SELECT ts,pid,tid,comm,path_hash,op,ret,latency_ns FROM events LIMIT 300000' |
+			python3 "$here/entropy.py")"
+	[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$entropy_cap"
+fi
+say ""
+say "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "run.sh: results in $out" >&2

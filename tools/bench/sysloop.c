@@ -1,0 +1,112 @@
+/* sysloop - the benchmark's syscall-driven load: N getppid() calls in a tight
+ * loop on one CPU, then what it cost and what a recorder spent meanwhile.
+ *
+ *   sysloop [--cpu C] [--watch PID] [--no-tail] N
+ *
+ * Pinned to CPU C (default 0) so that a recorder mostly runs on the other.
+ * PID (default: the parent, i.e. the recorder that started us) is the
+ * recorder: its CPU time (every thread, /proc/PID/stat) is read before and
+ * after the loop, then again once it has gone quiet (the tail: draining and
+ * writing what the loop produced; at most 10 s), with its peak RSS and the
+ * RSS of its mapped rings.  Prints one line of key=value pairs on stdout.
+ * The process's name must stay "sysloop": the probes filter on it.
+ */
+#include "procstat.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static pid_t parent_pid(void)
+{
+	char line[256];
+	int ppid = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "PPid: %d", &ppid) == 1)
+			break;
+	fclose(f);
+	return ppid;   /* not getppid(): that call is the traced one */
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "watch", required_argument, NULL, 'w' },
+		{ "no-tail", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct procstat before = { 0 }, after = { 0 }, tail = { 0 };
+	int cpu = 0, opt, have_rec, tail_on = 1;
+	pid_t watch = -1;
+	unsigned long long n, i;
+	uint64_t t0, t1;
+	struct rusage ru;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			cpu = atoi(optarg);
+			break;
+		case 'w':
+			watch = atoi(optarg);
+			break;
+		case 'n':
+			tail_on = 0;
+			break;
+		default:
+			fprintf(stderr, "usage: sysloop [--cpu C] [--watch PID] [--no-tail] N\n");
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: sysloop [--cpu C] [--watch PID] [--no-tail] N\n");
+		return 2;
+	}
+	errno = 0;
+	n = strtoull(argv[optind], &end, 0);
+	if (errno || *end || !n) {
+		fprintf(stderr, "sysloop: N %s: expected a positive count\n", argv[optind]);
+		return 2;
+	}
+	if (procstat__pin(cpu))
+		fprintf(stderr, "sysloop: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+	if (watch < 0)
+		watch = parent_pid();
+	have_rec = watch > 1 && procstat__read(watch, &before) == 0;
+
+	t0 = procstat__now_ns();
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	t1 = procstat__now_ns();
+
+	if (have_rec && procstat__read(watch, &after) == 0) {
+		tail = after;
+		if (tail_on)
+			procstat__wait_quiet(watch, &tail);
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	printf("sysloop calls=%llu wall_s=%.6f ns_per_call=%.1f self_cpu_s=%.3f",
+	       n, (double)(t1 - t0) / 1e9, (double)(t1 - t0) / (double)n,
+	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+	if (have_rec)
+		printf(" rec_pid=%d rec_cpu_window_s=%.2f rec_cpu_s=%.2f rec_hwm_kib=%llu "
+		       "rec_rss_kib=%llu rec_ring_rss_kib=%llu rec_ring_size_kib=%llu",
+		       (int)watch, after.cpu_s - before.cpu_s, tail.cpu_s - before.cpu_s,
+		       (unsigned long long)tail.hwm_kib, (unsigned long long)tail.rss_kib,
+		       (unsigned long long)tail.ring_rss_kib,
+		       (unsigned long long)tail.ring_size_kib);
+	printf("\n");
+	return 0;
+}
