@@ -2,9 +2,15 @@
  *
  * Trust model: the capture directory may come from anyone (a bug report).
  * index.db is opened immutable, read-only, defensive, without triggers or
- * views, and checked; segment names must be plain file names, opened with
- * O_NOFOLLOW relative to the directory; every block read is bounded by the
- * segment's real size and by CAPR_MAX_RAW_BYTES of decoded data.
+ * views, and checked (a schema holding a virtual table is refused: nothing
+ * in the file is ever run); segment names must be plain
+ * file names, opened with O_NOFOLLOW relative to the directory; every block
+ * read is bounded by the segment's real size and by CAPR_MAX_RAW_BYTES of
+ * decoded data.
+ *
+ * A bundle (FORMAT.md, "Bundle") is the same index in one regular file,
+ * opened the same way, with each block's bytes in the block_data table
+ * instead of a segment: read through sqlite3_blob, bounded the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,11 +39,14 @@ struct capr_cursor {
 	struct block_decoder *dec;
 	uint8_t *buf;           /* one encoded block */
 	size_t buf_cap;
+	size_t last_len;        /* bytes of the last block read successfully, 0: none */
 };
 
 struct capr {
 	char *path;
-	int dirfd;
+	int dirfd;              /* -1 for a bundle */
+	int bundle;             /* path is a bundle file (blocks in block_data) */
+	char *dbname;           /* the SQLite file, for messages: PATH/index.db or PATH */
 	sqlite3 *db;
 	struct capr_seg *segs;  /* ascending id */
 	size_t nsegs;
@@ -85,14 +94,14 @@ static int load_meta(struct capr *r, char *err, size_t errlen)
 
 	if (sqlite3_prepare_v2(r->db, "SELECT value FROM meta WHERE key = 'format_version'", -1,
 			       &st, NULL) != SQLITE_OK) {
-		cap_seterr(err, errlen, "%s/index.db: not a bpfrec index (%s)", r->path,
+		cap_seterr(err, errlen, "%s: not a bpfrec index (%s)", r->dbname,
 			   sqlite3_errmsg(r->db));
 		return -EBADMSG;
 	}
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		cap_seterr(err, errlen, "%s/index.db: no format_version in meta (not a bpfrec capture?)",
-			   r->path);
+		cap_seterr(err, errlen, "%s: no format_version in meta (not a bpfrec capture?)",
+			   r->dbname);
 		sqlite3_finalize(st);
 		return -EBADMSG;
 	}
@@ -100,12 +109,12 @@ static int load_meta(struct capr *r, char *err, size_t errlen)
 	char *end = NULL;
 	long ver = v ? strtol(v, &end, 10) : -1;
 	if (!v || !*v || *end || ver < 1) {
-		cap_seterr(err, errlen, "%s/index.db: unknown format version '%.32s'", r->path,
+		cap_seterr(err, errlen, "%s: unknown format version '%.32s'", r->dbname,
 			   v ? v : "");
 		rc = -EPROTONOSUPPORT;
 	} else if (ver > CAP_FORMAT_VERSION) {
-		cap_seterr(err, errlen, "%s/index.db: format version %ld is newer than this build "
-			   "reads (%d): upgrade bpfrec", r->path, ver, CAP_FORMAT_VERSION);
+		cap_seterr(err, errlen, "%s: format version %ld is newer than this build "
+			   "reads (%d): upgrade bpfrec", r->dbname, ver, CAP_FORMAT_VERSION);
 		rc = -EPROTONOSUPPORT;
 	} else {
 		rc = 0;
@@ -120,17 +129,19 @@ static int load_segments(struct capr *r, char *err, size_t errlen)
 	size_t cap = 0;
 	int rc;
 
+	if (r->bundle)
+		return 0;   /* blocks live in block_data; any segments rows are ignored */
 	if (sqlite3_prepare_v2(r->db, "SELECT id, file FROM segments ORDER BY id", -1, &st,
 			       NULL) != SQLITE_OK) {
-		cap_seterr(err, errlen, "%s/index.db: segments: %s", r->path, sqlite3_errmsg(r->db));
+		cap_seterr(err, errlen, "%s: segments: %s", r->dbname, sqlite3_errmsg(r->db));
 		return -EBADMSG;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *name = sqlite3_column_text(st, 1);
 		int bytes = sqlite3_column_bytes(st, 1);
 		if (!plain_name(name, bytes)) {
-			cap_seterr(err, errlen, "%s/index.db: segment %lld: file name '%.64s' is not a "
-				   "plain name inside the capture (refused)", r->path,
+			cap_seterr(err, errlen, "%s: segment %lld: file name '%.64s' is not a "
+				   "plain name inside the capture (refused)", r->dbname,
 				   (long long)sqlite3_column_int64(st, 0), name ? (const char *)name : "");
 			rc = -EBADMSG;
 			goto out;
@@ -155,7 +166,7 @@ static int load_segments(struct capr *r, char *err, size_t errlen)
 	}
 	rc = rc == SQLITE_DONE ? 0 : -EIO;
 	if (rc)
-		cap_seterr(err, errlen, "%s/index.db: segments: %s", r->path, sqlite3_errmsg(r->db));
+		cap_seterr(err, errlen, "%s: segments: %s", r->dbname, sqlite3_errmsg(r->db));
 out:
 	if (rc == -ENOMEM)
 		cap_seterr(err, errlen, "out of memory");
@@ -172,7 +183,7 @@ static int load_blocks(struct capr *r, char *err, size_t errlen)
 	if (sqlite3_prepare_v2(r->db, "SELECT id, segment_id, offset, enc_bytes, raw_bytes, nrecords, "
 			       "min_ts, max_ts FROM blocks ORDER BY min_ts, id", -1, &st,
 			       NULL) != SQLITE_OK) {
-		cap_seterr(err, errlen, "%s/index.db: blocks: %s", r->path, sqlite3_errmsg(r->db));
+		cap_seterr(err, errlen, "%s: blocks: %s", r->dbname, sqlite3_errmsg(r->db));
 		return -EBADMSG;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -181,8 +192,8 @@ static int load_blocks(struct capr *r, char *err, size_t errlen)
 			v[i] = sqlite3_column_int64(st, i);
 		if (v[2] < 0 || v[3] < CAP_BLOCK_HDR_BYTES || v[3] > UINT32_MAX || v[4] < 0 ||
 		    v[4] > UINT32_MAX || v[5] < 0 || v[5] > UINT32_MAX) {
-			cap_seterr(err, errlen, "%s/index.db: block %lld: offset or sizes out of range",
-				   r->path, (long long)v[0]);
+			cap_seterr(err, errlen, "%s: block %lld: offset or sizes out of range",
+				   r->dbname, (long long)v[0]);
 			rc = -EBADMSG;
 			goto out;
 		}
@@ -211,24 +222,195 @@ static int load_blocks(struct capr *r, char *err, size_t errlen)
 	}
 	rc = rc == SQLITE_DONE ? 0 : -EIO;
 	if (rc)
-		cap_seterr(err, errlen, "%s/index.db: blocks: %s", r->path, sqlite3_errmsg(r->db));
+		cap_seterr(err, errlen, "%s: blocks: %s", r->dbname, sqlite3_errmsg(r->db));
 out:
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* Refuses a schema holding a virtual table: its module (fts3/4/5, rtree,
+ * ... are built into SQLite) would run on tables and arguments the file
+ * made, and no db_config switch disables them.  Triggers and views are
+ * disabled by db_config instead (unusable, not refused). */
+static int check_schema(struct capr *r, const char *dbname, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT name FROM sqlite_schema WHERE type = 'table'"
+			       " AND sql LIKE 'create virtual%' LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+		cap_seterr(err, errlen, "%s: cannot read the schema: %s", dbname, sqlite3_errmsg(r->db));
+		return -EBADMSG;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		cap_seterr(err, errlen, "%s: the schema holds a virtual table '%.64s': a bpfrec "
+			   "index has none (refused: nothing stored in a capture is ever run)", dbname,
+			   name ? name : "");
+		rc = -EBADMSG;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : -EBADMSG;
+		if (rc)
+			cap_seterr(err, errlen, "%s: cannot read the schema: %s", dbname,
+				   sqlite3_errmsg(r->db));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Opens the SQLite file dbpath (index.db, or a bundle) for untrusted reading:
+ * FORMAT.md, "Reader (capr) rules". */
+static int open_db(struct capr *r, const char *dbpath, char *err, size_t errlen)
+{
+	char *uri = make_uri(dbpath, "?mode=ro&immutable=1");
+	int rc;
+
+	if (!uri) {
+		cap_seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	int src = sqlite3_open_v2(uri, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+				  SQLITE_OPEN_NOFOLLOW, NULL);
+	free(uri);
+	if (src != SQLITE_OK) {
+		cap_seterr(err, errlen, "%s: %s", dbpath,
+			   r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(src));
+		return -EIO;
+	}
+	static const int off_on[][2] = {
+		{ SQLITE_DBCONFIG_DEFENSIVE, 1 },
+		{ SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0 },
+		{ SQLITE_DBCONFIG_ENABLE_TRIGGER, 0 },
+		{ SQLITE_DBCONFIG_ENABLE_VIEW, 0 },
+	};
+	for (size_t i = 0; i < sizeof(off_on) / sizeof(off_on[0]); i++) {
+		if (sqlite3_db_config(r->db, off_on[i][0], off_on[i][1], NULL) != SQLITE_OK) {
+			cap_seterr(err, errlen, "%s: sqlite3_db_config %d: %s", dbpath,
+				   off_on[i][0], sqlite3_errmsg(r->db));
+			return -EIO;
+		}
+	}
+	/* Catch a corrupt b-tree cell as it is read, not by its effects. */
+	sqlite3_exec(r->db, "PRAGMA cell_size_check = ON", NULL, NULL, NULL);
+
+	/* quick_check: a damaged file fails here, not somewhere in a query. */
+	sqlite3_stmt *st = NULL;
+	const char *qc = NULL;
+	if (sqlite3_prepare_v2(r->db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		qc = (const char *)sqlite3_column_text(st, 0);
+	if (!qc || strcmp(qc, "ok")) {
+		cap_seterr(err, errlen, "%s: damaged or not an SQLite database (%s)", dbpath,
+			   qc ? qc : sqlite3_errmsg(r->db));
+		sqlite3_finalize(st);
+		return -EBADMSG;
+	}
+	sqlite3_finalize(st);
+	if ((rc = check_schema(r, dbpath, err, errlen)))
+		return rc;
+	return 0;
+}
+
+/* immutable=1 ignores journals: refuse a file a crash left unfinished rather
+ * than read it half-written.  at: the directory fd (or AT_FDCWD), base: the
+ * database file's name there. */
+static int check_side_files(int at, const char *base, const char *shown, char *err,
+			    size_t errlen)
+{
+	static const char *const side[] = { "-journal", "-wal" };
+	char name[4096 + 16];
+	struct stat st;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "%s%s", base, side[i]);
+		if (!fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) && st.st_size > 0) {
+			cap_seterr(err, errlen, "%s%s exists: the recorder is still running, or "
+				   "it crashed mid-commit and the capture needs recovery "
+				   "(bpfreplay recover) first", shown, side[i]);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+static bool has_table(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	bool yes = false;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/* path is a regular file: a bundle, or not a capture at all. */
+static int open_bundle(struct capr *r, const char *path, char *err, size_t errlen)
+{
+	static const char sqlite_magic[16] = "SQLite format 3";
+	char hdr[16], *real = NULL;
+	int rc, fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		rc = -errno;
+		cap_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	ssize_t n = pread(fd, hdr, sizeof(hdr), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr, sqlite_magic, sizeof(hdr))) {
+		cap_seterr(err, errlen, "%s: not a directory nor a bundle (a capture is a directory; "
+			   "a bundle is one file made by 'bpfreplay bundle')", path);
+		return -ENOTDIR;
+	}
+	/* The user named this file: follow a symlink to it once, here, so that
+	 * SQLite's NOFOLLOW applies to the real file. */
+	real = realpath(path, NULL);
+	if (!real) {
+		rc = -errno;
+		cap_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	rc = check_side_files(AT_FDCWD, real, path, err, errlen);
+	if (!rc)
+		rc = open_db(r, real, err, errlen);
+	free(real);
+	if (rc)
+		return rc;
+	if (!has_table(r->db, "block_data")) {
+		cap_seterr(err, errlen, "%s: an SQLite file, but not a bpfrec bundle (no block_data "
+			   "table; a capture is a directory)", path);
+		return -EBADMSG;
+	}
+	r->bundle = 1;
+	return 0;
 }
 
 struct capr *capr__open(const char *path, char *err, size_t errlen)
 {
 	struct capr *r = calloc(1, sizeof(*r));
 	struct stat stt;
-	char *uri = NULL;
 	int rc = -ENOMEM;
 
 	if (r)
 		r->dirfd = -1;
-	if (!r || !(r->path = strdup(path))) {
+	if (!r || !(r->path = strdup(path)) ||
+	    asprintf(&r->dbname, "%s/index.db", path) < 0) {
+		if (r)
+			r->dbname = NULL;
 		cap_seterr(err, errlen, "out of memory");
 		goto fail;
+	}
+	if (!stat(path, &stt) && S_ISREG(stt.st_mode)) {
+		strcpy(r->dbname, path);   /* shorter */
+		if ((rc = open_bundle(r, path, err, errlen)))
+			goto fail;
+		goto load;
 	}
 	r->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r->dirfd < 0) {
@@ -249,64 +431,13 @@ struct capr *capr__open(const char *path, char *err, size_t errlen)
 		cap_seterr(err, errlen, "%s/index.db: not a regular file (refused)", path);
 		goto fail;
 	}
-	/* immutable=1 ignores journals: refuse an index a crash left unfinished
-	 * rather than read it half-written. */
-	static const char *const side[] = { "index.db-journal", "index.db-wal" };
-	for (int i = 0; i < 2; i++) {
-		if (!fstatat(r->dirfd, side[i], &stt, AT_SYMLINK_NOFOLLOW) && stt.st_size > 0) {
-			rc = -EBUSY;
-			cap_seterr(err, errlen, "%s/%s exists: the recorder is still running, or "
-				   "it crashed mid-commit and the capture needs recovery "
-				   "(capw__recover) first", path, side[i]);
-			goto fail;
-		}
-	}
-
-	char *dbpath;
-	if (asprintf(&dbpath, "%s/index.db", path) < 0)
+	char shown[4096 + 16];
+	snprintf(shown, sizeof(shown), "%s/index.db", path);
+	if ((rc = check_side_files(r->dirfd, "index.db", shown, err, errlen)))
 		goto fail;
-	uri = make_uri(dbpath, "?mode=ro&immutable=1");
-	free(dbpath);
-	if (!uri)
+	if ((rc = open_db(r, shown, err, errlen)))
 		goto fail;
-	int src = sqlite3_open_v2(uri, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
-				  SQLITE_OPEN_NOFOLLOW, NULL);
-	if (src != SQLITE_OK) {
-		rc = -EIO;
-		cap_seterr(err, errlen, "%s/index.db: %s", path,
-			   r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(src));
-		goto fail;
-	}
-	static const int off_on[][2] = {
-		{ SQLITE_DBCONFIG_DEFENSIVE, 1 },
-		{ SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0 },
-		{ SQLITE_DBCONFIG_ENABLE_TRIGGER, 0 },
-		{ SQLITE_DBCONFIG_ENABLE_VIEW, 0 },
-	};
-	for (size_t i = 0; i < sizeof(off_on) / sizeof(off_on[0]); i++) {
-		if (sqlite3_db_config(r->db, off_on[i][0], off_on[i][1], NULL) != SQLITE_OK) {
-			rc = -EIO;
-			cap_seterr(err, errlen, "%s/index.db: sqlite3_db_config %d: %s", path,
-				   off_on[i][0], sqlite3_errmsg(r->db));
-			goto fail;
-		}
-	}
-
-	/* quick_check: a damaged file fails here, not somewhere in a query. */
-	sqlite3_stmt *st = NULL;
-	const char *qc = NULL;
-	if (sqlite3_prepare_v2(r->db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		qc = (const char *)sqlite3_column_text(st, 0);
-	if (!qc || strcmp(qc, "ok")) {
-		rc = -EBADMSG;
-		cap_seterr(err, errlen, "%s/index.db: damaged or not an SQLite database (%s)", path,
-			   qc ? qc : sqlite3_errmsg(r->db));
-		sqlite3_finalize(st);
-		goto fail;
-	}
-	sqlite3_finalize(st);
-
+load:
 	if ((rc = load_meta(r, err, errlen)) || (rc = load_segments(r, err, errlen)) ||
 	    (rc = load_blocks(r, err, errlen)))
 		goto fail;
@@ -317,10 +448,8 @@ struct capr *capr__open(const char *path, char *err, size_t errlen)
 		cap_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
-	free(uri);
 	return r;
 fail:
-	free(uri);
 	capr__close(r);
 	errno = -rc;
 	return NULL;
@@ -343,6 +472,7 @@ void capr__close(struct capr *r)
 	if (r->dirfd >= 0)
 		close(r->dirfd);
 	free(r->path);
+	free(r->dbname);
 	free(r);
 }
 
@@ -354,6 +484,11 @@ sqlite3 *capr__db(struct capr *r)
 const char *capr__path(const struct capr *r)
 {
 	return r->path;
+}
+
+int capr__is_bundle(const struct capr *r)
+{
+	return r->bundle;
 }
 
 int capr__blocks(struct capr *r, const struct cap_block_info **out, size_t *n)
@@ -444,18 +579,47 @@ void capr__cursor_free(struct capr_cursor *c)
 	free(c);
 }
 
+/* Reads block b's len bytes from the bundle's block_data row into c->buf. */
+static int bundle_read(struct capr_cursor *c, const struct cap_block_info *b, uint64_t len,
+		       char *why, size_t whylen)
+{
+	struct capr *r = c->r;
+	sqlite3_blob *blob = NULL;
+	int rc = 0;
+
+	if (sqlite3_blob_open(r->db, "main", "block_data", "data", b->id, 0, &blob) != SQLITE_OK) {
+		snprintf(why, whylen, "no bytes for it in the bundle (block_data: %s)",
+			 sqlite3_errmsg(r->db));
+		sqlite3_blob_close(blob);
+		return -EBADMSG;
+	}
+	int n = sqlite3_blob_bytes(blob);
+	if (n < 0 || (uint64_t)n != len) {
+		snprintf(why, whylen, "block_data holds %d bytes, the index says %" PRIu64, n, len);
+		rc = -EBADMSG;
+	} else if (sqlite3_blob_read(blob, c->buf, n, 0) != SQLITE_OK) {
+		snprintf(why, whylen, "block_data: %s", sqlite3_errmsg(r->db));
+		rc = -EBADMSG;
+	}
+	sqlite3_blob_close(blob);
+	return rc;
+}
+
 int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 		      const struct cap_rec **recs, uint32_t *nrecs, char *err, size_t errlen)
 {
 	struct capr *r = c->r;
-	struct capr_seg *s = find_seg(r, b->segment_id);
+	struct capr_seg *s = r->bundle ? NULL : find_seg(r, b->segment_id);
 	const char *file = s ? s->file : "?";
 	char why[256];
 	int rc;
 
 #define FAIL_WHY(code) do { \
-		cap_seterr(err, errlen, "%s/%s: block %lld at offset %" PRIu64 ": %s", r->path, \
-			   file, (long long)b->id, b->offset, why); \
+		if (r->bundle) \
+			cap_seterr(err, errlen, "%s: block %lld: %s", r->path, (long long)b->id, why); \
+		else \
+			cap_seterr(err, errlen, "%s/%s: block %lld at offset %" PRIu64 ": %s", \
+				   r->path, file, (long long)b->id, b->offset, why); \
 		return code; \
 	} while (0)
 #define FAIL(code, ...) do { \
@@ -463,32 +627,42 @@ int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 		FAIL_WHY(code); \
 	} while (0)
 
-	if (!s)
-		FAIL(-EBADMSG, "segment %lld is not in the index", (long long)b->segment_id);
-	if ((rc = seg_open(r, s)))
-		FAIL(rc, "cannot open segment: %s", s->open_err);
+	c->last_len = 0;
 	uint64_t len = b->meta.enc_bytes;
 	if (len < CAP_BLOCK_HDR_BYTES || len > r->max_enc)
 		FAIL(-EBADMSG, "size %" PRIu64 " out of range", len);
-	if (b->offset < CAP_SEG_HDR_BYTES || b->offset > s->size || len > s->size - b->offset)
-		FAIL(-EBADMSG, "%" PRIu64 " bytes extend past the end of the segment (%" PRIu64
-		     " bytes): truncated?", len, s->size);
+	if (!r->bundle) {
+		if (!s)
+			FAIL(-EBADMSG, "segment %lld is not in the index", (long long)b->segment_id);
+		if ((rc = seg_open(r, s)))
+			FAIL(rc, "cannot open segment: %s", s->open_err);
+		if (b->offset < CAP_SEG_HDR_BYTES || b->offset > s->size || len > s->size - b->offset)
+			FAIL(-EBADMSG, "%" PRIu64 " bytes extend past the end of the segment (%" PRIu64
+			     " bytes): truncated?", len, s->size);
+	}
 	if (c->buf_cap < len) {
+		/* Bundle: the blob's real size is checked before reading into it. */
 		void *p = realloc(c->buf, len);
 		if (!p)
 			FAIL(-ENOMEM, "out of memory");
 		c->buf = p;
 		c->buf_cap = len;
 	}
-	for (size_t got = 0; got < len;) {
-		ssize_t n = pread(s->fd, c->buf + got, len - got, (off_t)(b->offset + got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			FAIL(-EIO, "read: %s", strerror(errno));
-		if (n == 0)
-			FAIL(-EBADMSG, "segment shrank while reading (%zu of %" PRIu64 " bytes)", got, len);
-		got += (size_t)n;
+	if (r->bundle) {
+		if ((rc = bundle_read(c, b, len, why, sizeof(why))))
+			FAIL_WHY(rc);
+	} else {
+		for (size_t got = 0; got < len;) {
+			ssize_t n = pread(s->fd, c->buf + got, len - got, (off_t)(b->offset + got));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				FAIL(-EIO, "read: %s", strerror(errno));
+			if (n == 0)
+				FAIL(-EBADMSG, "segment shrank while reading (%zu of %" PRIu64 " bytes)",
+				     got, len);
+			got += (size_t)n;
+		}
 	}
 
 	/* The header must agree with the index that located it. */
@@ -504,9 +678,16 @@ int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 	if ((rc = block_decoder__decode(c->dec, c->buf, len, recs, nrecs, why, sizeof(why))))
 		FAIL_WHY(rc);
 	r->decoded++;
+	c->last_len = len;
 	return 0;
 #undef FAIL
 #undef FAIL_WHY
+}
+
+void capr__cursor_encoded(const struct capr_cursor *c, const uint8_t **buf, size_t *len)
+{
+	*buf = c->buf;
+	*len = c->last_len;
 }
 
 int capr__read_block(struct capr *r, const struct cap_block_info *b,

@@ -30,8 +30,11 @@ struct cap_block_info {
 };
 
 /* NULL on failure, with a one-line reason in err (names the file and cause).
- * path: a capture directory. */
+ * path: a capture directory, or a bundle file (FORMAT.md, "Bundle": the
+ * index and every block in one SQLite file), told apart by the file type. */
 struct capr *capr__open(const char *path, char *err, size_t errlen);
+/* 1 if the capture is a bundle: no segments, blocks in block_data. */
+int capr__is_bundle(const struct capr *r);
 void capr__close(struct capr *r);               /* NULL is fine */
 sqlite3 *capr__db(struct capr *r);              /* owned by r; read-only */
 const char *capr__path(const struct capr *r);
@@ -50,6 +53,11 @@ struct capr_cursor *capr__cursor_new(struct capr *r);
 void capr__cursor_free(struct capr_cursor *c);
 int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 		      const struct cap_rec **recs, uint32_t *nrecs, char *err, size_t errlen);
+
+/* The encoded bytes (header + frame) of the block the cursor last read
+ * successfully, checked; valid until its next read.  For copying a block
+ * unchanged (bpfreplay bundle). */
+void capr__cursor_encoded(const struct capr_cursor *c, const uint8_t **buf, size_t *len);
 
 /* Blocks decompressed since open, all cursors: tests use it to prove pruning. */
 uint64_t capr__blocks_decoded(const struct capr *r);
