@@ -14,6 +14,13 @@
 int cmd_info(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_sql(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
+struct rcap;
+/* bpfreplay info's lines for a bundle (what was sliced, redacted); nothing
+ * for a capture directory.  cmd_bundle.c. */
+void cmd_bundle__info(struct rcap *c);
 
 /* "bpfreplay CMD: <message>\nTry 'bpfreplay CMD --help'.\n" on stderr;
  * returns EXIT_USAGE. */

@@ -190,6 +190,7 @@ int cmd_info(int argc, char **argv)
 	const struct cap_block_info *blocks = rcap__blocks(c, &nblocks);
 	uint64_t raw = 0, enc = 0, nrec = 0, min_ts, max_ts, seg_bytes = 0, idx_bytes;
 	sqlite3_stmt *st = NULL;
+	struct stat bst;
 
 	for (size_t i = 0; i < nblocks; i++) {
 		raw += blocks[i].meta.raw_bytes;
@@ -203,6 +204,8 @@ int cmd_info(int argc, char **argv)
 					       (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	idx_bytes = file_size(rcap__path(c), "index.db");
+	if (capr__is_bundle(rcap__capr(c)) && !stat(rcap__path(c), &bst))
+		idx_bytes = (uint64_t)bst.st_size;   /* a bundle: one file */
 
 	if (fmt == PRINT_TABLE) {
 		printf("%-12s %s\n", "capture", rcap__path(c));
@@ -236,6 +239,7 @@ int cmd_info(int argc, char **argv)
 		printf("%-12s %" PRId64 " events in %" PRId64 " reports\n", "lost",
 		       query_int(db, "SELECT total(count) FROM losses", 0),
 		       query_int(db, "SELECT count(*) FROM losses", 0));
+		cmd_bundle__info(c);
 		printf("\nstreams (each one is an SQL table: bpfreplay sql %s 'SELECT * FROM TABLE'):\n",
 		       rcap__path(c));
 		fflush(stdout);

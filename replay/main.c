@@ -19,6 +19,9 @@ static const struct cmd cmds[] = {
 	{ "info", cmd_info, "describe a capture: session, streams and their tables, losses, sizes" },
 	{ "show", cmd_show, "print events in time order, decoded from the capture's BTF" },
 	{ "sql",  cmd_sql,  "query a capture with SQL (one virtual table per stream)" },
+	{ "verify", cmd_verify, "check every block and the index; report damage" },
+	{ "recover", cmd_recover, "index the blocks a crash left out of the index" },
+	{ "bundle", cmd_bundle, "a capture or a slice of it in one file, for a bug report" },
 	{ NULL },
 };
 
@@ -32,7 +35,7 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n");
 	for (const struct cmd *c = cmds; c->name; c++)
-		fprintf(f, "  %-6s %s\n", c->name, c->summary);
+		fprintf(f, "  %-7s %s\n", c->name, c->summary);
 	fprintf(f,
 		"\n"
 		"Examples:\n"
