@@ -19,6 +19,11 @@ int procstat__read(pid_t pid, struct procstat *ps);
  * 10 ms clock tick between each: an idle recorder's timer costs a few %),
  * at most 10 s; ps holds the last sample. */
 void procstat__wait_quiet(pid_t pid, struct procstat *ps);
+/* CPU seconds the whole machine spent busy since boot (every CPU: total
+ * minus idle and iowait, from /proc/stat); negative on error. */
+double procstat__busy_s(void);
+/* CPU seconds this process used (getrusage). */
+double procstat__self_s(void);
 /* CLOCK_MONOTONIC in ns. */
 uint64_t procstat__now_ns(void);
 /* Pins the calling thread to cpu; 0 or -errno. */

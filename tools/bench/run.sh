@@ -3,6 +3,7 @@
 #
 #   tools/bench/run.sh [--quick] [--build DIR] [--calls N] [--reps R]
 #                      [--rates "1 2 4"] [--seconds T] [--ringbuf-size BYTES]
+#                      [--wait-quiet S]
 #
 # 1. Syscall load: sysloop (N getppid() calls pinned to CPU 0) with nothing
 #    attached, recorded by bpfrec (getppid.bpf.o: a 64-byte event per call),
@@ -13,6 +14,11 @@
 # 2. Generator: gen.bpf.o's bench_gen run by gen at rising rates (M events/s)
 #    for T seconds each under bpfrec, up to the first rate with a loss.
 #
+# Other work on the machine skews every figure: before each measurement,
+# wait up to S seconds (default 120; 0: no wait) for a 2 s window in which
+# the machine's other processes use under 0.25 CPU; each row shows what they
+# used during the measurement (others, in CPUs).
+#
 # Prints the tables and writes them to tools/bench/results-DATE[-quick].txt.
 # Needs root.  --quick: N=200k, R=1, T=3 s.  Full: N=2M, R=3, T=30 s.
 # Raw outputs are kept in the work directory when BENCH_KEEP=1.
@@ -22,7 +28,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=$repo/build-bench
 quick=0
-calls= reps= rates= seconds= rbsize=$((64 << 20))
+calls= reps= rates= seconds= rbsize=$((64 << 20)) quiet_s=120
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
@@ -34,7 +40,8 @@ while [ $# -gt 0 ]; do
 	--rates) rates=$2; shift ;;
 	--seconds) seconds=$2; shift ;;
 	--ringbuf-size) rbsize=$2; shift ;;
-	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--wait-quiet) quiet_s=$2; shift ;;
+	-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 	shift
@@ -101,6 +108,20 @@ cap_counts() {   # DIR -> "events lost blocks_bytes"
 	     END { print (ev == "" ? "-" : ev), (lost == "" ? "-" : lost), (blk == "" ? "-" : blk) }' "$1.info"
 }
 dir_bytes() { du -sb "$1" 2>/dev/null | cut -f1; }
+
+# busy_ticks: CPU ticks the machine spent busy since boot (all CPUs).
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+# quiet: waits (at most quiet_s) for 2 s in which the machine is near idle.
+quiet() {
+	local t0=$SECONDS a b
+	while [ $((SECONDS - t0)) -lt "$quiet_s" ]; do
+		a=$(busy_ticks); sleep 2; b=$(busy_ticks)
+		# ticks are 1/100 s: under 0.25 CPU over 2 s is under 50 ticks
+		[ $((b - a)) -lt 50 ] && return 0
+	done
+	[ "$quiet_s" -gt 0 ] && echo "run.sh: the machine stayed busy for ${quiet_s}s: measuring anyway" >&2
+	return 0
+}
 
 git_rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$repo" diff --quiet HEAD -- recorder schema bpf 2>/dev/null || git_rev="$git_rev+dirty(recorder/schema/bpf)"
@@ -175,6 +196,7 @@ cfgs="bare bpfrec attach"
 [ -n "$BPFTRACE" ] && cfgs="$cfgs bpftrace"
 for r in $(seq 1 "$reps"); do
 	for c in $cfgs; do
+		quiet
 		echo "run.sh: syscall load: $c, round $r/$reps ($calls calls)" >&2
 		run_cfg "$c" "$r"
 	done
@@ -193,7 +215,7 @@ declare -A label=(
 	[perf]="perf record" [bpftrace]="bpftrace printf -o"
 )
 say "1. Syscall load: $calls getppid() calls pinned to CPU 0, 64-byte event per call (median of $reps rounds)"
-say "$(printf '%-28s %9s %9s %9s %8s %8s %9s %9s %9s %9s %9s' config 'ns/call' slowdown 'Mev/s' events lost 'B/event' 'cpu s/Mev' 'tot s/Mev' 'RSS MiB' 'ring MiB')"
+say "$(printf '%-28s %9s %9s %9s %8s %8s %9s %9s %9s %9s %9s %6s' config 'ns/call' slowdown 'Mev/s' events lost 'B/event' 'cpu s/Mev' 'tot s/Mev' 'RSS MiB' 'ring MiB' others)"
 bare_r=$(median_round bare)
 bare_ns=$(kv "$work/sys-bare-$bare_r.out" ns_per_call)
 for c in $cfgs; do
@@ -216,24 +238,25 @@ for c in $cfgs; do
 		h=$(kv "$f" rec_hwm_kib) rr=$(kv "$f" rec_ring_rss_kib)
 		num "$h" && rss=$(calc "$h / 1024") && ring=$(calc "$rr / 1024")
 	fi
-	say "$(printf '%-28s %9s %9s %9s %8s %8s %9s %9s %9s %9s %9s' "${label[$c]}" \
+	say "$(printf '%-28s %9s %9s %9s %8s %8s %9s %9s %9s %9s %9s %6s' "${label[$c]}" \
 		"$(fmt %.1f "$ns")" "$(fmt %.2f "$slow")" "$(fmt %.3f "$evs")" "$ev" "$lost" \
 		"$(fmt %.1f "$bpe")" "$(fmt %.2f "$cpu")" "$(fmt %.2f "$tot")" "$(fmt %.1f "$rss")" \
-		"$(fmt %.1f "$ring")")"
+		"$(fmt %.1f "$ring")" "$(kv "$f" others_cpus)")"
 done
 say "(ns/call: loop wall time / N; Mev/s: events recorded / loop wall time; lost: N - recorded"
 say " (bpfrec: also its losses table); B/event: capture dir, perf.data or bpftrace file / events;"
 say " cpu s/Mev: recorder CPU from loop start until it went idle after, /proc/PID/stat; tot: the"
 say " recorder's whole life (load, attach, teardown) by wait4, minus the loop's own CPU;"
 say " RSS: recorder VmHWM; ring: RSS of its mapped rings (a ringbuf's data pages are mapped"
-say " twice, so an 8 MiB ring counts 16 MiB))"
+say " twice, so an 8 MiB ring counts 16 MiB); others: CPUs the rest of the machine used meanwhile)"
 say ""
 
 # --------------------------------------------------------------- generator
 say "2. In-kernel generator: bench_gen (bpf_loop, 64-byte varied events) at rising rates, $seconds s each, bpfrec --ringbuf-size events=$((rbsize >> 20))M"
-say "$(printf '%-8s %9s %12s %10s %8s %9s %9s %9s %9s %9s %s' 'target' 'Mev/s' events lost 'B/event' 'blk B/ev' 'cpu s/Mev' 'RSS MiB' 'ring MiB' 'rest MiB' note)"
+say "$(printf '%-8s %9s %12s %10s %8s %9s %9s %9s %9s %9s %6s %s' 'target' 'Mev/s' events lost 'B/event' 'blk B/ev' 'cpu s/Mev' 'RSS MiB' 'ring MiB' 'rest MiB' others note)"
 for rate in $rates; do
 	p=$work/gen-$rate
+	quiet
 	echo "run.sh: generator: $rate M events/s for $seconds s" >&2
 	rm -rf "$p.cap"
 	"$B/benchwrap" "$p.wrap" "$BPFREC" record -q --no-status -o "$p.cap" --probe none --all \
@@ -255,10 +278,10 @@ for rate in $rates; do
 	note=
 	[ "$failed" != "$clost" ] && note="$note bpf-side failed=$failed vs losses=$clost;"
 	awk "BEGIN { exit !($grate < 0.95 * $rate * 1e6) }" && note="$note generator-limited;"
-	say "$(printf '%-8s %9.2f %12s %10s %8.2f %9.2f %9.3f %9.1f %9.1f %9.1f %s' "$rate M" \
+	say "$(printf '%-8s %9.2f %12s %10s %8.2f %9.2f %9.3f %9.1f %9.1f %9.1f %6s %s' "$rate M" \
 		"$(calc "$grate / 1e6")" "$ev" "$lost" "$(calc "$bytes / $ev")" "$(calc "$blk / $ev")" \
 		"$(calc "$c_s / ($ev / 1e6)")" "$(calc "$h / 1024")" "$(calc "$rr / 1024")" \
-		"$(calc "($h - $rr) / 1024")" "$note")"
+		"$(calc "($h - $rr) / 1024")" "$(kv "$p.out" others_cpus)" "$note")"
 	if [ -z "${entropy_cap:-}" ]; then
 		entropy_cap=$p.cap   # keep the first for the entropy line
 	elif [ "${BENCH_KEEP:-0}" != 1 ]; then
@@ -270,7 +293,7 @@ done
 say "(Mev/s: events produced / generator wall time; lost: the capture's losses (failed reserves)"
 say " or produced - recorded, whichever is more; B/event: capture dir / events; blk B/ev: the"
 say " zstd blocks alone; cpu s/Mev: recorder CPU until idle after the run; RSS: VmHWM; rest:"
-say " RSS minus the mapped ring (counted twice: data pages are mapped twice))"
+say " RSS minus the mapped ring (counted twice: data pages are mapped twice); others: as above)"
 
 if [ -n "${entropy_cap:-}" ] && command -v python3 >/dev/null; then
 	say ""
