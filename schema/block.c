@@ -22,7 +22,24 @@ static const uint8_t seg_magic[8] = { 'B', 'P', 'F', 'R', 'E', 'C', 'S', 'G' };
 #define GRP_TS_AT     0x04u   /* (fixed length only) every payload holds its
 			       * record's ts as a u64 at one offset: those 8
 			       * byte columns are left out and rebuilt */
-#define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN | GRP_TS_AT)
+#define GRP_WORDS     0x08u   /* (fixed length only, not with TS_AT) the
+			       * payload as 8-byte words, each column coded
+			       * by its own mode (WORD_*), then the tail */
+#define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN | GRP_TS_AT | GRP_WORDS)
+
+/* How one 8-byte word column of a GRP_WORDS group is coded.  Every coded
+ * column is stored transposed by byte, like plain payloads. */
+enum word_mode {
+	WORD_RAW = 0,      /* the value */
+	WORD_XOR = 1,      /* value ^ previous value (0 when it repeats) */
+	WORD_DELTA = 2,    /* zigzag(value - previous): counters, sizes */
+	WORD_DELTA32 = 3,  /* the same on each 32-bit half: pid|tid pairs */
+	WORD_DICT = 4,     /* index into the group's dictionary of values */
+	WORD_TS = 5,       /* the record's ts: not stored */
+	WORD_NMODES
+};
+#define DICT_MIN_RECORDS 16      /* smaller groups: no dictionaries */
+#define DICT_MAX_VALUES 65536    /* indexes fit in 2 bytes */
 
 /* Worst-case body bytes: per record ts (10) + cpu (5) + len (5); per group
  * stream (5) + count (5) + flags (1) + cpu run (5) + fixed len (5) + ts
@@ -364,6 +381,20 @@ struct block_encoder {
 	size_t order_cap;
 	uint32_t sorted[CAP_BLOCK_MAX_STREAMS];   /* slots by ascending stream id */
 	uint32_t pos[CAP_BLOCK_MAX_STREAMS];      /* per slot: next index in order */
+	uint64_t *col;         /* one word column, coded */
+	size_t col_cap;
+	uint64_t *dict;        /* a dictionary's values, in first-seen order */
+	size_t dict_cap;
+	struct dict_slot *htab;   /* open addressing, 2 * DICT_MAX_VALUES slots */
+	uint32_t hgen;         /* slots of another generation are empty */
+	uint32_t hmask;        /* slots in use - 1: sized to the dictionary's
+				* limit, so a small one stays in cache */
+};
+
+struct dict_slot {
+	uint64_t key;
+	uint32_t idx;
+	uint32_t gen;
 };
 
 struct block_encoder *block_encoder__new(int level)
@@ -400,6 +431,9 @@ void block_encoder__free(struct block_encoder *e)
 	free(e->raw);
 	free(e->out);
 	free(e->order);
+	free(e->col);
+	free(e->dict);
+	free(e->htab);
 	free(e);
 }
 
@@ -447,6 +481,208 @@ static void sort_slots(const struct blockbuf *b, uint32_t *s, uint32_t n)
 
 #define TILE 64   /* records per transposition tile: keeps source lines in cache */
 
+static inline uint64_t word_at(const struct blockbuf *b, const struct bb_ent *e, uint32_t w)
+{
+	uint64_t v;
+
+	memcpy(&v, b->arena + e->off + (size_t)w * 8, 8);
+	return v;
+}
+
+static inline uint32_t nz_bytes(uint64_t v)
+{
+	uint32_t n = 0;
+
+	for (; v; v >>= 8)
+		n += (v & 0xff) != 0;
+	return n;
+}
+
+static inline uint64_t delta32(uint64_t v, uint64_t prev)
+{
+	uint32_t lo = (uint32_t)v - (uint32_t)prev, hi = (uint32_t)(v >> 32) - (uint32_t)(prev >> 32);
+
+	return (uint64_t)(((uint32_t)lo << 1) ^ (uint32_t)((int32_t)lo >> 31)) |
+	       (uint64_t)(((uint32_t)hi << 1) ^ (uint32_t)((int32_t)hi >> 31)) << 32;
+}
+
+static inline uint64_t undelta32(uint64_t z, uint64_t prev)
+{
+	uint32_t zl = (uint32_t)z, zh = (uint32_t)(z >> 32);
+	uint32_t lo = (zl >> 1) ^ -(zl & 1), hi = (zh >> 1) ^ -(zh & 1);
+
+	return (uint64_t)((uint32_t)prev + lo) | (uint64_t)((uint32_t)(prev >> 32) + hi) << 32;
+}
+
+static inline uint64_t code_word(enum word_mode m, uint64_t v, uint64_t prev)
+{
+	switch (m) {
+	case WORD_XOR: return v ^ prev;
+	case WORD_DELTA: return cap_zigzag((int64_t)(v - prev));
+	case WORD_DELTA32: return delta32(v, prev);
+	default: return v;
+	}
+}
+
+static inline uint32_t dict_hash(uint64_t key)
+{
+	key *= 0x9E3779B97F4A7C15ull;
+	return (uint32_t)(key >> 40);
+}
+
+/* The index of key in the encoder's current dictionary, adding it; -1 when
+ * the dictionary is full. */
+static int64_t dict_index(struct block_encoder *e, uint64_t key, uint32_t *nvals, uint32_t max)
+{
+	uint32_t mask = e->hmask, h = dict_hash(key) & mask;
+
+	for (;; h = (h + 1) & mask) {
+		struct dict_slot *s = &e->htab[h];
+
+		if (s->gen != e->hgen) {
+			if (*nvals >= max)
+				return -1;
+			s->gen = e->hgen;
+			s->key = key;
+			s->idx = (*nvals)++;
+			e->dict[s->idx] = key;
+			return s->idx;
+		}
+		if (s->key == key)
+			return s->idx;
+	}
+}
+
+/* Empties the dictionary, for at most max values. */
+static void dict_reset(struct block_encoder *e, uint32_t max)
+{
+	uint32_t slots = 64;
+
+	while (slots < 2 * max)
+		slots *= 2;
+	e->hmask = slots - 1;
+	if (++e->hgen == 0) {   /* wrapped: really clear, once in 2^32 */
+		memset(e->htab, 0, 2 * DICT_MAX_VALUES * sizeof(*e->htab));
+		e->hgen = 1;
+	}
+}
+
+/* Bits to tell apart d distinct byte values: the cost model's unit. */
+static uint32_t distinct_bits(const uint64_t bm[4])
+{
+	uint32_t d = (uint32_t)(__builtin_popcountll(bm[0]) + __builtin_popcountll(bm[1]) +
+				__builtin_popcountll(bm[2]) + __builtin_popcountll(bm[3]));
+
+	return d <= 1 ? 0 : 32 - (uint32_t)__builtin_clz(d - 1);   /* ceil(log2 d) */
+}
+
+/* Picks a word column's mode from the first records.  The cost of a mode is
+ * what zstd roughly pays for a byte-transposed column: per byte position,
+ * log2 of the number of distinct byte values seen, per record; a dictionary
+ * adds its values (64 bits each). */
+static enum word_mode pick_word_mode(struct block_encoder *e, const struct blockbuf *b,
+				     const uint32_t *ord, uint32_t c, uint32_t w)
+{
+	uint32_t S = c < 256 ? c : 256, nvals = 0, i, k;
+	uint64_t bm[WORD_DICT + 1][8][4], cost[WORD_DICT + 1] = { 0 }, prev = 0;
+	enum word_mode best = WORD_RAW;
+	int m;
+
+	memset(bm, 0, sizeof(bm));
+	dict_reset(e, S);
+	for (i = 0; i < S; i++) {
+		uint64_t v = word_at(b, bb_ent(b, ord[i]), w), ix;
+
+		for (m = WORD_RAW; m <= WORD_DELTA32; m++) {
+			uint64_t x = code_word(m, v, prev);
+
+			for (k = 0; k < 8; k++, x >>= 8)
+				bm[m][k][(x >> 6) & 3] |= 1ull << (x & 63);
+		}
+		if (c >= DICT_MIN_RECORDS) {
+			ix = (uint64_t)dict_index(e, v, &nvals, DICT_MAX_VALUES);
+			bm[WORD_DICT][0][(ix >> 6) & 3] |= 1ull << (ix & 63);
+			bm[WORD_DICT][1][(ix >> 14) & 3] |= 1ull << ((ix >> 8) & 63);
+		}
+		prev = v;
+	}
+	for (m = WORD_RAW; m <= WORD_DICT; m++)
+		for (k = 0; k < 8; k++)
+			cost[m] += (uint64_t)S * distinct_bits(bm[m][k]);
+	if (c >= DICT_MIN_RECORDS && nvals <= S / 2)
+		cost[WORD_DICT] += 64ull * nvals;
+	else
+		cost[WORD_DICT] = UINT64_MAX;
+	/* Ties go to the simpler mode, in this order. */
+	for (m = WORD_DELTA; m <= WORD_DICT; m++)
+		if (cost[m] < cost[best])
+			best = m;
+	if (cost[WORD_XOR] < cost[best])
+		best = WORD_XOR;
+	return best;
+}
+
+/* Writes n values, byte-transposed: byte k of value i at p[k * n + i]. */
+static uint8_t *put_column(uint8_t *p, const uint64_t *v, uint32_t n, uint32_t width)
+{
+	for (uint32_t k = 0; k < width; k++)
+		for (uint32_t i = 0; i < n; i++)
+			*p++ = (uint8_t)(v[i] >> (8 * k));
+	return p;
+}
+
+/* The payloads of a fixed-length group as coded word columns (GRP_WORDS). */
+static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
+			     const uint32_t *ord, uint32_t c, uint32_t L, int64_t ts_word,
+			     uint8_t *p)
+{
+	uint32_t W = L / 8, tail = L % 8, i, w;
+	uint8_t *modes = p;
+
+	p += W;
+	for (w = 0; w < W; w++) {
+		enum word_mode m = w == ts_word ? WORD_TS : pick_word_mode(e, b, ord, c, w);
+		uint64_t prev = 0;
+
+		if (m == WORD_DICT) {
+			/* The whole group's dictionary, while it stays worth it. */
+			uint32_t nvals = 0, max = c / 2 < DICT_MAX_VALUES ? c / 2 : DICT_MAX_VALUES;
+
+			dict_reset(e, max);
+			for (i = 0; i < c; i++) {
+				int64_t ix = dict_index(e, word_at(b, bb_ent(b, ord[i]), w), &nvals, max);
+
+				if (ix < 0)
+					break;
+				e->col[i] = (uint64_t)ix;
+			}
+			if (i < c) {
+				m = WORD_XOR;
+			} else {
+				modes[w] = WORD_DICT;
+				p = cap_put_varint(p, nvals);
+				p = put_column(p, e->dict, nvals, 8);
+				p = put_column(p, e->col, c, nvals <= 256 ? 1 : 2);
+				continue;
+			}
+		}
+		modes[w] = (uint8_t)m;
+		if (m == WORD_TS)
+			continue;
+		for (i = 0; i < c; i++) {
+			uint64_t v = word_at(b, bb_ent(b, ord[i]), w);
+
+			e->col[i] = code_word(m, v, prev);
+			prev = v;
+		}
+		p = put_column(p, e->col, c, 8);
+	}
+	for (uint32_t k = 0; k < tail; k++)
+		for (i = 0; i < c; i++)
+			*p++ = b->arena[bb_ent(b, ord[i])->off + (size_t)W * 8 + k];
+	return p;
+}
+
 /* The offset at which every payload of a fixed-length group holds its
  * record's ts as a little-endian u64, or -1. */
 static int64_t find_ts_offset(const struct blockbuf *b, const uint32_t *ord, uint32_t c)
@@ -478,7 +714,10 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 			  const uint8_t **out, size_t *out_len, struct cap_block_meta *meta)
 {
 	uint32_t n = b->n, k = b->nslots;
-	size_t bound = b->used + (size_t)n * REC_BODY_MAX + (size_t)k * GRP_BODY_MAX + 10;
+	/* GRP_WORDS adds a mode byte per word and at most 3 varint bytes per
+	 * dictionary (a dictionary is used only while it saves bytes). */
+	size_t bound = b->used + b->used / 2 + (size_t)n * REC_BODY_MAX +
+		       (size_t)k * GRP_BODY_MAX + 10;
 
 	if (bound > CAP_BLOCK_MAX_RAW)
 		return -E2BIG;   /* cannot happen with cap <= CAP_BLOCKBUF_MAX_BYTES */
@@ -517,11 +756,22 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		/* An event's own timestamp is usually the record's ts (the
 		 * recorder took it from there): store it once, not twice. */
 		int64_t ts_at = fixed ? find_ts_offset(b, ord, c) : -1;
+		/* Fixed-layout events: per-word coding, unless the ts sits at an
+		 * unaligned offset (a packed struct): then TS_AT alone. */
+		bool words = fixed && e0->len >= 8 && (ts_at < 0 || ts_at % 8 == 0);
 
+		if (words && grow((void **)&e->col, &e->col_cap, (size_t)c * 8))
+			return -ENOMEM;
+		if (words && !e->htab) {
+			e->htab = calloc(2 * DICT_MAX_VALUES, sizeof(*e->htab));
+			e->dict = malloc(DICT_MAX_VALUES * sizeof(*e->dict));
+			if (!e->htab || !e->dict)
+				return -ENOMEM;
+		}
 		p = cap_put_varint(p, s->stream);
 		p = cap_put_varint(p, c);
 		*p++ = (cpu_run ? GRP_CPU_RUN : 0) | (fixed ? GRP_FIXED_LEN : 0) |
-		       (ts_at >= 0 ? GRP_TS_AT : 0);
+		       (words ? GRP_WORDS : ts_at >= 0 ? GRP_TS_AT : 0);
 
 		uint64_t prev = base_ts;
 		for (uint32_t i = 0; i < c; i++) {
@@ -535,7 +785,10 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 			for (uint32_t i = 0; i < c; i++)
 				p = cap_put_varint(p, (uint32_t)(bb_ent(b, ord[i])->cpu + 1));
 		}
-		if (fixed) {
+		if (words) {
+			p = cap_put_varint(p, e0->len);
+			p = encode_words(e, b, ord, c, e0->len, ts_at >= 0 ? ts_at / 8 : -1, p);
+		} else if (fixed) {
 			uint32_t L = e0->len;
 			p = cap_put_varint(p, L);
 			if (ts_at >= 0)
@@ -602,8 +855,12 @@ struct block_decoder {
 	size_t max_raw;
 	uint8_t *raw;          /* decompressed body */
 	size_t raw_cap;
-	uint8_t *pay;          /* un-transposed fixed-length payloads */
+	uint8_t *pay;          /* rebuilt fixed-length payloads */
 	size_t pay_cap;
+	uint32_t *pay_at;      /* per record: its offset in pay, while pay grows */
+	size_t pay_at_cap;     /* bytes */
+	uint64_t *dict;        /* a GRP_WORDS dictionary */
+	size_t dict_cap;       /* bytes */
 	struct cap_rec *recs;
 	size_t recs_cap;       /* bytes */
 };
@@ -643,11 +900,100 @@ void block_decoder__free(struct block_decoder *d)
 	ZSTD_freeDCtx(d->dctx);
 	free(d->raw);
 	free(d->pay);
+	free(d->pay_at);
+	free(d->dict);
 	free(d->recs);
 	free(d);
 }
 
 #define BAD(...) do { cap_seterr(err, errlen, __VA_ARGS__); return -EBADMSG; } while (0)
+
+/* Value i of a byte-transposed column of n values of width bytes. */
+static inline uint64_t get_column(const uint8_t *p, uint32_t n, uint32_t i, uint32_t width)
+{
+	uint64_t v = 0;
+
+	for (uint32_t k = 0; k < width; k++)
+		v |= (uint64_t)p[(size_t)k * n + i] << (8 * k);
+	return v;
+}
+
+static inline uint64_t decode_word(enum word_mode m, uint64_t x, uint64_t prev)
+{
+	switch (m) {
+	case WORD_XOR: return x ^ prev;
+	case WORD_DELTA: return prev + (uint64_t)cap_unzigzag(x);
+	case WORD_DELTA32: return undelta32(x, prev);
+	default: return x;
+	}
+}
+
+/* Rebuilds the payloads of a GRP_WORDS group into dst (c records of L
+ * bytes).  *pp advances over the group's columns. */
+static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8_t *end,
+			struct cap_rec *r, uint32_t c, uint32_t L, uint8_t *dst, uint64_t stream,
+			char *err, size_t errlen)
+{
+	const uint8_t *p = *pp, *modes = p;
+	uint32_t W = L / 8, tail = L % 8, i, w;
+
+	if ((size_t)(end - p) < W)
+		BAD("stream %" PRIu64 ": truncated word modes", stream);
+	p += W;
+	for (w = 0; w < W; w++) {
+		enum word_mode m = modes[w];
+		uint8_t *out = dst + (size_t)w * 8;
+		uint64_t prev = 0, x, nd;
+
+		if (m >= WORD_NMODES)
+			BAD("stream %" PRIu64 ": word %u: unknown mode %u", stream, w, m);
+		if (m == WORD_TS) {
+			for (i = 0; i < c; i++)
+				memcpy(out + (size_t)i * L, &r[i].ts_ns, 8);
+			continue;
+		}
+		if (m == WORD_DICT) {
+			uint32_t width;
+
+			if (cap_get_varint(&p, end, &nd) || nd == 0 || nd > c || nd > DICT_MAX_VALUES)
+				BAD("stream %" PRIu64 ": word %u: bad dictionary size", stream, w);
+			width = nd <= 256 ? 1 : 2;
+			if ((uint64_t)(end - p) < nd * 8 + (uint64_t)c * width)
+				BAD("stream %" PRIu64 ": word %u: dictionary overruns the block", stream, w);
+			if (grow((void **)&d->dict, &d->dict_cap, nd * 8)) {
+				cap_seterr(err, errlen, "out of memory");
+				return -ENOMEM;
+			}
+			for (i = 0; i < nd; i++)
+				d->dict[i] = get_column(p, (uint32_t)nd, i, 8);
+			p += nd * 8;
+			for (i = 0; i < c; i++) {
+				x = get_column(p, c, i, width);
+				if (x >= nd)
+					BAD("stream %" PRIu64 ": word %u: index %" PRIu64 " past its "
+					    "dictionary of %" PRIu64, stream, w, x, nd);
+				memcpy(out + (size_t)i * L, &d->dict[x], 8);
+			}
+			p += (size_t)c * width;
+			continue;
+		}
+		if ((uint64_t)(end - p) < (uint64_t)c * 8)
+			BAD("stream %" PRIu64 ": word %u overruns the block", stream, w);
+		for (i = 0; i < c; i++) {
+			prev = decode_word(m, get_column(p, c, i, 8), prev);
+			memcpy(out + (size_t)i * L, &prev, 8);
+		}
+		p += (size_t)c * 8;
+	}
+	if ((uint64_t)(end - p) < (uint64_t)c * tail)
+		BAD("stream %" PRIu64 ": payload tail overruns the block", stream);
+	for (uint32_t k = 0; k < tail; k++)
+		for (i = 0; i < c; i++)
+			dst[(size_t)i * L + (size_t)W * 8 + k] = p[(size_t)k * c + i];
+	p += (size_t)c * tail;
+	*pp = p;
+	return 0;
+}
 
 static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		       uint32_t nstreams_hdr, char *err, size_t errlen)
@@ -706,8 +1052,11 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 				r[i].cpu = (uint32_t)v - 1;
 			}
 		}
-		if ((flags & GRP_TS_AT) && !(flags & GRP_FIXED_LEN))
-			BAD("stream %" PRIu64 ": ts-in-payload flag without a fixed length", stream);
+		if ((flags & (GRP_TS_AT | GRP_WORDS)) && !(flags & GRP_FIXED_LEN))
+			BAD("stream %" PRIu64 ": ts-in-payload or words flag without a fixed length",
+			    stream);
+		if ((flags & GRP_TS_AT) && (flags & GRP_WORDS))
+			BAD("stream %" PRIu64 ": both ts-in-payload and words flags", stream);
 		if (flags & GRP_FIXED_LEN) {
 			uint64_t L, ts_at = 0, kept;
 			if (cap_get_varint(&p, end, &L) || L > UINT32_MAX)
@@ -715,34 +1064,49 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			if ((flags & GRP_TS_AT) &&
 			    (cap_get_varint(&p, end, &ts_at) || L < 8 || ts_at > L - 8))
 				BAD("stream %" PRIu64 ": bad timestamp offset", stream);
-			kept = flags & GRP_TS_AT ? L - 8 : L;
-			uint64_t bytes = kept * c;   /* both < 2^32: no overflow */
-			if (bytes > (uint64_t)(end - p))
-				BAD("stream %" PRIu64 ": %u records of %" PRIu64 " bytes overrun the block",
-				    stream, c, L);
-			/* The rebuilt payloads take 8 more bytes per record than the
-			 * body holds with GRP_TS_AT: the buffer is sized for that. */
-			if (pay_off + L * c > d->pay_cap)
-				BAD("stream %" PRIu64 ": payloads larger than the block allows", stream);
+			if ((flags & GRP_WORDS) && L < 8)
+				BAD("stream %" PRIu64 ": words flag on %" PRIu64 "-byte records", stream, L);
+			/* Rebuilt payloads may be larger than the body that codes
+			 * them (dictionaries, ts): bounded by what a writer's block
+			 * can hold.  pay may move as it grows: offsets until the end. */
+			if (pay_off + L * c > CAP_BLOCKBUF_MAX_BYTES)
+				BAD("stream %" PRIu64 ": payloads larger than a block can hold", stream);
+			if (grow((void **)&d->pay, &d->pay_cap, pay_off + L * c + 1)) {
+				cap_seterr(err, errlen, "out of memory");
+				return -ENOMEM;
+			}
 			uint8_t *dst = d->pay + pay_off;
-			for (uint32_t i0 = 0; i0 < c && L; i0 += TILE) {
-				uint32_t t = c - i0 < TILE ? c - i0 : TILE;
-				for (uint64_t j = 0, jk = 0; j < L; j++) {
-					if ((flags & GRP_TS_AT) && j >= ts_at && j < ts_at + 8)
-						continue;
-					const uint8_t *src = p + jk++ * c + i0;
-					for (uint32_t i = 0; i < t; i++)
-						dst[(i0 + i) * L + j] = src[i];
+			if (flags & GRP_WORDS) {
+				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, dst, stream, err, errlen);
+				if (rc)
+					return rc;
+			} else {
+				kept = flags & GRP_TS_AT ? L - 8 : L;
+				uint64_t bytes = kept * c;   /* both < 2^32: no overflow */
+				if (bytes > (uint64_t)(end - p))
+					BAD("stream %" PRIu64 ": %u records of %" PRIu64
+					    " bytes overrun the block", stream, c, L);
+				for (uint32_t i0 = 0; i0 < c && L; i0 += TILE) {
+					uint32_t t = c - i0 < TILE ? c - i0 : TILE;
+					for (uint64_t j = 0, jk = 0; j < L; j++) {
+						if ((flags & GRP_TS_AT) && j >= ts_at && j < ts_at + 8)
+							continue;
+						const uint8_t *src = p + jk++ * c + i0;
+						for (uint32_t i = 0; i < t; i++)
+							dst[(i0 + i) * L + j] = src[i];
+					}
 				}
+				if (flags & GRP_TS_AT)
+					for (uint32_t i = 0; i < c; i++)
+						memcpy(dst + (size_t)i * L + ts_at, &r[i].ts_ns, 8);
+				p += bytes;
 			}
 			for (uint32_t i = 0; i < c; i++) {
 				r[i].len = (uint32_t)L;
-				r[i].data = dst + (size_t)i * L;
-				if (flags & GRP_TS_AT)
-					memcpy(dst + (size_t)i * L + ts_at, &r[i].ts_ns, 8);
+				r[i].data = NULL;   /* set from pay_at once pay stops moving */
+				d->pay_at[total + i] = (uint32_t)(pay_off + (size_t)i * L);
 			}
 			pay_off += L * c;
-			p += bytes;
 		} else {
 			uint64_t sum = 0;
 			for (uint32_t i = 0; i < c; i++) {
@@ -765,6 +1129,9 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		BAD("body holds %u records, header says %u", total, m->nrecords);
 	if (p != end)
 		BAD("%zu trailing bytes after the last stream group", (size_t)(end - p));
+	for (uint32_t i = 0; i < total; i++)
+		if (!recs[i].data)
+			recs[i].data = d->pay + d->pay_at[i];
 	return 0;
 }
 
@@ -806,9 +1173,7 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 		BAD("zstd frame is %zu bytes, block holds %zu", fsize, flen);
 
 	if (grow((void **)&d->raw, &d->raw_cap, (size_t)m.raw_bytes + 1) ||
-	    /* + 8 per record: GRP_TS_AT groups rebuild 8 bytes the body omits
-	     * (nrecords <= raw_bytes, checked with the header: at most 9x). */
-	    grow((void **)&d->pay, &d->pay_cap, (size_t)m.raw_bytes + 8 * (size_t)m.nrecords + 1) ||
+	    grow((void **)&d->pay_at, &d->pay_at_cap, ((size_t)m.nrecords + 1) * sizeof(uint32_t)) ||
 	    grow((void **)&d->recs, &d->recs_cap, ((size_t)m.nrecords + 1) * sizeof(struct cap_rec))) {
 		cap_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
