@@ -1,0 +1,118 @@
+/* faultutil.h - for the fault tests (test_faults_*): run bpfrec in the
+ * background with its stderr in a file, wait for it to record, stop it. */
+#ifndef BPFREC_TEST_FAULTUTIL_H
+#define BPFREC_TEST_FAULTUTIL_H
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+struct bgrec {
+	pid_t pid;
+	char errpath[4096];   /* bpfrec's stderr */
+};
+
+static inline void fu_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Reads a whole (small) file into buf, NUL-terminated; "" if absent. */
+static inline const char *fu_slurp(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = 0, got = 0;
+
+	buf[0] = 0;
+	if (fd < 0)
+		return buf;
+	while (got < (ssize_t)len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	buf[got] = 0;
+	close(fd);
+	return buf;
+}
+
+/* Starts `bpfrec ARGS...` (NULL-terminated) and waits until it says it is
+ * recording (programs attached, capture created).  Aborts the test if it
+ * exits first or takes more than 30 s. */
+static inline void fu_start(struct bgrec *b, const char *tag, char *const args[])
+{
+	char bpfrec[4096], buf[16384], *argv[40];
+	int i;
+
+	snprintf(bpfrec, sizeof(bpfrec), "%s/recorder/bpfrec", getenv("BPFREC_BUILD"));
+	snprintf(b->errpath, sizeof(b->errpath), "%s/%s.stderr", getenv("BPFREC_TEST_TMP") ?: "/tmp",
+		 tag);
+	argv[0] = bpfrec;
+	for (i = 0; args[i] && i < 38; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	/* Emptied here, not in the child: an old run's text must not count. */
+	int fd = open(b->errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	CHECK(fd >= 0);
+	b->pid = fork();
+	CHECK(b->pid >= 0);
+	if (b->pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(fd, 2);
+		dup2(null, 1);
+		dup2(null, 0);
+		execv(bpfrec, argv);
+		_exit(127);
+	}
+	close(fd);
+	for (i = 0; i < 3000; i++) {
+		int status;
+
+		if (strstr(fu_slurp(b->errpath, buf, sizeof(buf)), "recording to"))
+			return;
+		if (waitpid(b->pid, &status, WNOHANG) == b->pid) {
+			fprintf(stderr, "bpfrec exited before recording:\n%s\n", buf);
+			exit(1);
+		}
+		fu_sleep_ms(10);
+	}
+	fprintf(stderr, "bpfrec did not start recording in 30 s:\n%s\n", buf);
+	kill(b->pid, SIGKILL);
+	exit(1);
+}
+
+/* Sends sig (0: none) and waits; returns the exit status, 128+N for a signal. */
+static inline int fu_stop(struct bgrec *b, int sig)
+{
+	int status;
+
+	if (sig)
+		kill(b->pid, sig);
+	CHECK(waitpid(b->pid, &status, 0) == b->pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Skips the test (exit 77) unless root and the built test objects exist. */
+static inline const char *fu_need_root_objs(void)
+{
+	const char *objs = getenv("BPFREC_OBJS");
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "SKIPPED: needs root to load BPF programs\n");
+		exit(77);
+	}
+	if (!objs || !getenv("BPFREC_BUILD")) {
+		fprintf(stderr, "SKIPPED: BPFREC_OBJS/BPFREC_BUILD not set (run through ctest)\n");
+		exit(77);
+	}
+	return objs;
+}
+
+#endif
