@@ -210,6 +210,8 @@ median_round() {
 	done | sort -g | awk '{ a[NR] = $2 } END { print a[int((NR + 1) / 2)] }'
 }
 
+declare -A S_slow S_evs S_lost   # per configuration, for the targets
+rest_max=0 best_rate=0 first_bpe= gen_limited=0
 declare -A label=(
 	[bare]="nothing attached" [bpfrec]="bpfrec" [attach]="bpfrec, probe emits nothing"
 	[perf]="perf record" [bpftrace]="bpftrace printf -o"
@@ -242,6 +244,8 @@ for c in $cfgs; do
 		"$(fmt %.1f "$ns")" "$(fmt %.2f "$slow")" "$(fmt %.3f "$evs")" "$ev" "$lost" \
 		"$(fmt %.1f "$bpe")" "$(fmt %.2f "$cpu")" "$(fmt %.2f "$tot")" "$(fmt %.1f "$rss")" \
 		"$(fmt %.1f "$ring")" "$(kv "$f" others_cpus)")"
+	S_slow[$c]=$slow S_evs[$c]=$evs S_lost[$c]=$lost
+	if [ $c = bpfrec ] && num "$h"; then rest_max=$(calc "($h - $rr) / 1024"); fi
 done
 say "(ns/call: loop wall time / N; Mev/s: events recorded / loop wall time; lost: N - recorded"
 say " (bpfrec: also its losses table); B/event: capture dir, perf.data or bpftrace file / events;"
@@ -282,6 +286,10 @@ for rate in $rates; do
 		"$(calc "$grate / 1e6")" "$ev" "$lost" "$(calc "$bytes / $ev")" "$(calc "$blk / $ev")" \
 		"$(calc "$c_s / ($ev / 1e6)")" "$(calc "$h / 1024")" "$(calc "$rr / 1024")" \
 		"$(calc "($h - $rr) / 1024")" "$(kv "$p.out" others_cpus)" "$note")"
+	[ -z "$first_bpe" ] && first_bpe=$(calc "$bytes / $ev")
+	rest_max=$(calc "($h - $rr) / 1024 > $rest_max ? ($h - $rr) / 1024 : $rest_max")
+	[ "$lost" -eq 0 ] && best_rate=$(calc "$grate / 1e6 > $best_rate ? $grate / 1e6 : $best_rate")
+	awk "BEGIN { exit !($grate < 0.95 * $rate * 1e6) }" && gen_limited=1
 	if [ -z "${entropy_cap:-}" ]; then
 		entropy_cap=$p.cap   # keep the first for the entropy line
 	elif [ "${BENCH_KEEP:-0}" != 1 ]; then
@@ -303,6 +311,19 @@ if [ -n "${entropy_cap:-}" ] && command -v python3 >/dev/null; then
 			python3 "$here/entropy.py")"
 	[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$entropy_cap"
 fi
+say ""
+# met COND: "met" or "NOT met", COND an awk expression.
+met() { awk "BEGIN { exit !($1) }" 2>/dev/null && echo met || echo "NOT met"; }
+say "Targets (issue 5):"
+if num "${S_slow[bpfrec]:-}"; then
+	say "  syscall load, bpfrec loses nothing: lost ${S_lost[bpfrec]}: $(met "${S_lost[bpfrec]} == 0")"
+	say "  syscall load, bpfrec's loop <= 1.35x bare: $(fmt %.2f "${S_slow[bpfrec]}")x: $(met "${S_slow[bpfrec]} <= 1.35")$(num "${S_slow[attach]:-}" && echo " (the attached probe alone, emitting nothing: $(fmt %.2f "${S_slow[attach]}")x)")"
+	num "${S_evs[perf]:-}" &&
+		say "  syscall load, bpfrec records >= perf's events/s: $(fmt %.3f "${S_evs[bpfrec]}") vs $(fmt %.3f "${S_evs[perf]}") M/s: $(met "${S_evs[bpfrec]} >= ${S_evs[perf]}")"
+fi
+say "  generator, >= 5 M events/s for $seconds s with zero loss (aim 8): $(fmt %.2f "$best_rate") M/s: $(met "$best_rate >= 4.95")$(awk "BEGIN { exit !($seconds < 30) }" && echo " (runs of $seconds s, not 30)")$([ $gen_limited = 1 ] && echo " (the generator could not reach the next rate on this machine)")"
+num "$first_bpe" && say "  <= 6 bytes/event on disk, varied events: $(fmt %.2f "$first_bpe"): $(met "$first_bpe <= 6")"
+say "  peak RSS <= 64 MiB beyond the mapped rings, any rate: at most $(fmt %.1f "$rest_max") MiB: $(met "$rest_max <= 64")"
 say ""
 say "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "run.sh: results in $out" >&2
