@@ -55,6 +55,7 @@ struct record_opts {
 	const char *events[32];      /* MAP=STRUCT */
 	int nevents;
 	uint64_t snapshot_ns;        /* 0: snapshot maps at the end only */
+	uint64_t ring_bytes, ring_ns; /* --ring, --ring-time: flight recorder */
 	char **command;              /* after -- */
 };
 
@@ -80,6 +81,7 @@ struct recorder {
 	size_t ntree, tree_cap;
 	uint8_t *snap_buf;           /* key + every CPU's value, for snapshots */
 	size_t snap_len;
+	int snapshot_req;            /* SIGUSR1 seen: write CAPTURE/snapshot-N */
 };
 
 static void record_usage(FILE *f)
@@ -104,6 +106,10 @@ static void record_usage(FILE *f)
 "      --all               with COMMAND: keep every process's events, not only the\n"
 "                          command's process tree\n"
 "      --flush-interval S  commit blocks to disk at least this often (default 1s)\n"
+"      --ring SIZE         flight recorder: keep only the newest SIZE of events on disk\n"
+"                          (at least 1M; the oldest eighths are dropped); SIGUSR1\n"
+"                          writes what is held to DIR/snapshot-N\n"
+"      --ring-time S       flight recorder: keep only the last S (at least 1s)\n"
 "      --perf-pages N      pages per CPU of each perf buffer, a power of 2 (default 64)\n"
 "      --status / --no-status   one status line per second on stderr (default: on a\n"
 "                          terminal)\n"
@@ -115,6 +121,7 @@ static void record_usage(FILE *f)
 "  bpfrec record -o /tmp/cap -- curl -s http://127.0.0.1:8080/\n"
 "  bpfrec record -o /tmp/cap --probe exec,exit --duration 10s\n"
 "  bpfrec record -o /tmp/cap --bpf mytool.bpf.o --set target_pid=1234 -d 30s\n"
+"  bpfrec record -o /tmp/fr --ring 64M &  kill -USR1 $!   # flight recorder, snapshot\n"
 "  bpfreplay show /tmp/cap\n");
 }
 
@@ -180,7 +187,7 @@ static int parse_record_args(int argc, char **argv, struct record_opts *o)
 {
 	enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PERF_PAGES,
 	       OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
-	       OPT_RB_SIZE, OPT_SNAPSHOT };
+	       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "probe", required_argument, NULL, OPT_PROBE },
@@ -200,6 +207,8 @@ static int parse_record_args(int argc, char **argv, struct record_opts *o)
 		{ "event", required_argument, NULL, OPT_EVENT },
 		{ "ringbuf-size", required_argument, NULL, OPT_RB_SIZE },
 		{ "snapshot-interval", required_argument, NULL, OPT_SNAPSHOT },
+		{ "ring", required_argument, NULL, OPT_RING },
+		{ "ring-time", required_argument, NULL, OPT_RING_TIME },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -313,6 +322,19 @@ static int parse_record_args(int argc, char **argv, struct record_opts *o)
 		case OPT_SNAPSHOT:
 			if (parse_duration_ns(optarg, &o->snapshot_ns) || o->snapshot_ns < 10000000) {
 				warn_msg("--snapshot-interval %s: expected a time of at least 10ms", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_RING:
+			if (parse_size(optarg, &o->ring_bytes) || o->ring_bytes < (1u << 20)) {
+				warn_msg("--ring %s: expected a size of at least 1M (e.g. 64M, 1G)", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_RING_TIME:
+			if (parse_duration_ns(optarg, &o->ring_ns) || o->ring_ns < 1000000000ull) {
+				warn_msg("--ring-time %s: expected a time of at least 1s (e.g. 30s, 5m)",
+					 optarg);
 				return -EINVAL;
 			}
 			break;
@@ -975,6 +997,7 @@ static int setup_signals(struct recorder *r)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	r->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	return r->sigfd < 0 ? -errno : 0;
@@ -995,6 +1018,8 @@ static int handle_signals(struct recorder *r)
 				r->child = 0;
 				stop = 1;
 			}
+		} else if (si.ssi_signo == SIGUSR1) {
+			r->snapshot_req = 1;
 		} else {
 			stop = 1;
 		}
@@ -1035,6 +1060,11 @@ static void print_summary(struct recorder *r, uint64_t end_ns)
 		 r->o->out_dir, (end_ns - r->start_ns) / 1e9, (unsigned long long)st.records,
 		 fmt_bytes(st.raw_bytes, b1, sizeof(b1)), fmt_bytes(st.written_bytes, b2, sizeof(b2)),
 		 "");
+	if (r->o->ring_bytes || r->o->ring_ns)
+		info_msg("  flight recorder: %llu events held (%s), %llu older ones dropped",
+			 (unsigned long long)(st.records - st.dropped_records),
+			 fmt_bytes(st.held_bytes, b1, sizeof(b1)),
+			 (unsigned long long)st.dropped_records);
 	for (i = 0; i < r->nobjs; i++)
 		for (j = 0; j < (int)r->objs[i]->nstreams; j++) {
 			struct bpfobj_stream *s = &r->objs[i]->streams[j];
@@ -1122,6 +1152,8 @@ int cmd_record(int argc, char **argv)
 	}
 
 	co.zstd_level = 1;
+	co.ring_bytes = o.ring_bytes;
+	co.ring_ns = o.ring_ns;
 	r.cap = capw__create(o.out_dir, &co);
 	if (!r.cap) {
 		err = -errno;
@@ -1177,6 +1209,15 @@ int cmd_record(int argc, char **argv)
 		if (o.snapshot_ns && now - r.last_snapshot_ns >= o.snapshot_ns &&
 		    (err = snapshot_maps(&r, now)))
 			break;
+		if (r.snapshot_req) {
+			/* Flight recorder: the losses and maps of now, then what is
+			 * held goes to DIR/snapshot-N (on the writer thread). */
+			r.snapshot_req = 0;
+			poll_losses(&r);
+			if ((err = snapshot_maps(&r, now)))
+				break;
+			pipeline__snapshot(r.pl);
+		}
 		if (now - last_tick >= 100000000ull) {
 			poll_losses(&r);
 			pipeline__tick(r.pl, now);
