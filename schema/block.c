@@ -39,7 +39,36 @@ enum word_mode {
 	WORD_NMODES
 };
 #define DICT_MIN_RECORDS 16      /* smaller groups: no dictionaries */
-#define DICT_MAX_VALUES 65536    /* indexes fit in 2 bytes */
+#define DICT_MRU 16              /* recently used values coded by recency */
+#define DICT_MAX_VALUES (65536 - DICT_MRU)   /* codes fit in 2 bytes */
+
+/* Dictionary codes: a value among the DICT_MRU most recently used ones is
+ * coded by its rank there (0 = same as the last), any other one by
+ * DICT_MRU + its index.  Bursts of the same few values (one task's pid, its
+ * files) then cost a few bits, not the log2 of the dictionary. */
+struct mru {
+	uint32_t ix[DICT_MRU];
+	uint32_t n;
+};
+
+/* Rank of ix in m, or -1 if absent; either way ix moves to the front. */
+static inline int mru_use(struct mru *m, uint32_t ix)
+{
+	uint32_t r;
+	int found;
+
+	for (r = 0; r < m->n && m->ix[r] != ix; r++)
+		;
+	found = r < m->n;
+	if (!found) {
+		if (m->n < DICT_MRU)
+			m->n++;
+		r = m->n - 1;   /* the oldest one falls out (or an empty slot) */
+	}
+	memmove(&m->ix[1], &m->ix[0], r * sizeof(m->ix[0]));
+	m->ix[0] = ix;
+	return found ? (int)r : -1;
+}
 
 /* Worst-case body bytes: per record ts (10) + cpu (5) + len (5); per group
  * stream (5) + count (5) + flags (1) + cpu run (5) + fixed len (5) + ts
@@ -586,6 +615,7 @@ static enum word_mode pick_word_mode(struct block_encoder *e, const struct block
 	uint32_t S = c < 256 ? c : 256, nvals = 0, i, k;
 	uint64_t bm[WORD_DICT + 1][8][4], cost[WORD_DICT + 1] = { 0 }, prev = 0;
 	enum word_mode best = WORD_RAW;
+	struct mru mru = { .n = 0 };
 	int m;
 
 	memset(bm, 0, sizeof(bm));
@@ -600,7 +630,11 @@ static enum word_mode pick_word_mode(struct block_encoder *e, const struct block
 				bm[m][k][(x >> 6) & 3] |= 1ull << (x & 63);
 		}
 		if (c >= DICT_MIN_RECORDS) {
+			int rank;
+
 			ix = (uint64_t)dict_index(e, v, &nvals, DICT_MAX_VALUES);
+			rank = mru_use(&mru, (uint32_t)ix);
+			ix = rank >= 0 ? (uint64_t)rank : DICT_MRU + ix;
 			bm[WORD_DICT][0][(ix >> 6) & 3] |= 1ull << (ix & 63);
 			bm[WORD_DICT][1][(ix >> 14) & 3] |= 1ull << ((ix >> 8) & 63);
 		}
@@ -648,13 +682,17 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			/* The whole group's dictionary, while it stays worth it. */
 			uint32_t nvals = 0, max = c / 2 < DICT_MAX_VALUES ? c / 2 : DICT_MAX_VALUES;
 
+			struct mru mru = { .n = 0 };
+
 			dict_reset(e, max);
 			for (i = 0; i < c; i++) {
 				int64_t ix = dict_index(e, word_at(b, bb_ent(b, ord[i]), w), &nvals, max);
+				int rank;
 
 				if (ix < 0)
 					break;
-				e->col[i] = (uint64_t)ix;
+				rank = mru_use(&mru, (uint32_t)ix);
+				e->col[i] = rank >= 0 ? (uint64_t)rank : DICT_MRU + (uint64_t)ix;
 			}
 			if (i < c) {
 				m = WORD_XOR;
@@ -662,7 +700,7 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				modes[w] = WORD_DICT;
 				p = cap_put_varint(p, nvals);
 				p = put_column(p, e->dict, nvals, 8);
-				p = put_column(p, e->col, c, nvals <= 256 ? 1 : 2);
+				p = put_column(p, e->col, c, nvals + DICT_MRU <= 256 ? 1 : 2);
 				continue;
 			}
 		}
@@ -953,11 +991,12 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 			continue;
 		}
 		if (m == WORD_DICT) {
+			struct mru mru = { .n = 0 };
 			uint32_t width;
 
 			if (cap_get_varint(&p, end, &nd) || nd == 0 || nd > c || nd > DICT_MAX_VALUES)
 				BAD("stream %" PRIu64 ": word %u: bad dictionary size", stream, w);
-			width = nd <= 256 ? 1 : 2;
+			width = nd + DICT_MRU <= 256 ? 1 : 2;
 			if ((uint64_t)(end - p) < nd * 8 + (uint64_t)c * width)
 				BAD("stream %" PRIu64 ": word %u: dictionary overruns the block", stream, w);
 			if (grow((void **)&d->dict, &d->dict_cap, nd * 8)) {
@@ -969,9 +1008,16 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 			p += nd * 8;
 			for (i = 0; i < c; i++) {
 				x = get_column(p, c, i, width);
-				if (x >= nd)
+				if (x < DICT_MRU) {
+					if (x >= mru.n)
+						BAD("stream %" PRIu64 ": word %u: recency %" PRIu64
+						    " of %u values used so far", stream, w, x, mru.n);
+					x = mru.ix[x];
+				} else if ((x -= DICT_MRU) >= nd) {
 					BAD("stream %" PRIu64 ": word %u: index %" PRIu64 " past its "
 					    "dictionary of %" PRIu64, stream, w, x, nd);
+				}
+				mru_use(&mru, (uint32_t)x);
 				memcpy(out + (size_t)i * L, &d->dict[x], 8);
 			}
 			p += (size_t)c * width;

@@ -1,6 +1,7 @@
 /* encbench.c - bytes per event of the block encoder on the generator's
  * event mix (the same model as gen.bpf.c, in user space), without BPF:
  * for tuning the encoding.  Usage: encbench [EVENTS] [BLOCK_BYTES] [LEVEL] */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ static const char names[32][16] = {
 
 static unsigned long long rng = 0x1234567, seq, now = 1000000000000ull;
 static unsigned pid, tid0, burst, comm_idx, file_base, nthreads;
+static const char *zero;
 
 static unsigned long long rnd(void)
 {
@@ -97,6 +99,15 @@ static void gen(struct gen_event *e)
 	}
 	shift = 8 + (unsigned)((r2 >> 8) % 12);
 	e->latency_ns = (1ull << shift) + (r2 & ((1ull << shift) - 1));
+	/* ENCBENCH_ZERO=field: what one field costs, by difference */
+	if (zero) {
+		if (!strcmp(zero, "latency")) e->latency_ns = 0;
+		if (!strcmp(zero, "path")) e->path_hash = 0;
+		if (!strcmp(zero, "opret")) { e->op = 0; e->ret = 0; }
+		if (!strcmp(zero, "pidtid")) { e->pid = 0; e->tid = 0; }
+		if (!strcmp(zero, "comm")) memset(e->comm, 0, 16);
+		if (!strcmp(zero, "seq")) e->seq = 0;
+	}
 }
 
 int main(int argc, char **argv)
@@ -111,6 +122,8 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	double enc_s = 0;
 	unsigned long i;
+
+	zero = getenv("ENCBENCH_ZERO");
 
 	for (i = 0; i < n; i++) {
 		gen(&e);
