@@ -117,10 +117,13 @@ struct pipeline *pipeline__start(struct capw *w, const struct pipeline_opts *opt
 	p->w = w;
 	if (opts)
 		p->o = *opts;
+	/* 4 MiB blocks: a block's dictionaries are paid once per block, so
+	 * larger ones compress better (7.4 against 8.6 bytes per event on the
+	 * benchmark's mix); 6 of them bound the memory at 24 MiB. */
 	if (!p->o.block_bytes)
-		p->o.block_bytes = 1u << 20;
+		p->o.block_bytes = 4u << 20;
 	if (!p->o.nbufs)
-		p->o.nbufs = 8;
+		p->o.nbufs = 6;
 	if (!p->o.flush_ns)
 		p->o.flush_ns = 1000000000ull;
 	p->qcap = p->o.nbufs * 4 + 64;

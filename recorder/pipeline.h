@@ -14,8 +14,8 @@
 #include "capw.h"
 
 struct pipeline_opts {
-	uint32_t block_bytes;   /* raw bytes per block; 0: 1 MiB */
-	uint32_t nbufs;         /* buffers in the pool; 0: 8 */
+	uint32_t block_bytes;   /* raw bytes per block; 0: 4 MiB */
+	uint32_t nbufs;         /* buffers in the pool; 0: 6 */
 	uint64_t flush_ns;      /* seal + commit at least this often; 0: 1 s */
 };
 
