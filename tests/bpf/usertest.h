@@ -22,7 +22,8 @@ void ut_init(struct ut *u, const char *name);
 const char *ut_path(struct ut *u, const char *name);
 const char *ut_obj(struct ut *u, const char *name);
 /* Runs bpfrec with args (NULL-terminated) and returns its exit status (or
- * 128+signal); its stderr is in u->err.  Killed after 30 s. */
+ * 128+signal); its stderr is in u->err.  Killed after 30 s.  A sanitizer
+ * report in its stderr fails the test. */
 int ut_bpfrec(struct ut *u, char *const args[]);
 /* The same, and fails the test (printing stderr) unless it exits 0. */
 void ut_bpfrec_ok(struct ut *u, char *const args[]);
