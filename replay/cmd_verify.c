@@ -498,7 +498,8 @@ static int check_segments(struct verify *v, sqlite3 *db)
 			idx[n++] = (struct ioff){ (uint64_t)sqlite3_column_int64(bq, 0),
 						  (uint64_t)sqlite3_column_int64(bq, 1) };
 		}
-		qsort(idx, n, sizeof(*idx), cmp_ioff);
+		if (n)
+			qsort(idx, n, sizeof(*idx), cmp_ioff);
 		walk_segment(v, dirfd, file, idx, n, sqlite3_column_int64(st, 2));   /* capr checked the name */
 	}
 

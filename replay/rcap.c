@@ -341,7 +341,8 @@ static int load_stream_blocks(struct rcap *c, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < c->nstreams; i++) {
 		struct rcap_stream *s = &c->streams[i];
-		qsort(s->blocks, s->nblocks, sizeof(*s->blocks), cmp_sblock);
+		if (s->nblocks)   /* blocks is NULL for a stream without records */
+			qsort(s->blocks, s->nblocks, sizeof(*s->blocks), cmp_sblock);
 		for (size_t k = 0; k < s->nblocks; k++) {
 			s->nrecords += s->blocks[k].nrecords;
 			if (!k || s->blocks[k].min_ts < s->min_ts)
