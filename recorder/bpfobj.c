@@ -264,16 +264,10 @@ static int collect_streams(struct bpfobj *o)
 		s->kind = t == BPF_MAP_TYPE_RINGBUF ? STREAM_RINGBUF : STREAM_PERF;
 		s->map_fd = -1;
 		s->map = map;
-		if (s->kind == STREAM_RINGBUF) {
-			uint32_t want = declared_max_entries(bpf_object__btf(o->obj), bpf_map__name(map));
-
-			if (want && want != bpf_map__max_entries(map))
-				warn_msg("%s: ringbuf %s: max_entries %u is not a power of 2 multiple of "
-					 "the page size (%ld): libbpf rounded it up to %u", o->name,
-					 bpf_map__name(map), want, sysconf(_SC_PAGESIZE),
-					 bpf_map__max_entries(map));
-		}
 		snprintf(s->map_name, sizeof(s->map_name), "%s", bpf_map__name(map));
+		if (s->kind == STREAM_RINGBUF)
+			s->declared_entries = declared_max_entries(bpf_object__btf(o->obj),
+								   bpf_map__name(map));
 		/* A built-in probe's single stream is named after the probe. */
 		if (o->builtin && n == 1)
 			snprintf(s->name, sizeof(s->name), "%s", o->name);
@@ -448,6 +442,18 @@ int bpfobj__load(struct bpfobj *o)
 {
 	int err, i;
 
+	/* libbpf rounded a bad ringbuf size up at open, silently: say so,
+	 * unless --ringbuf-size replaced it. */
+	for (i = 0; i < (int)o->nstreams; i++) {
+		struct bpfobj_stream *s = &o->streams[i];
+
+		if (s->kind == STREAM_RINGBUF && !s->size_set && s->declared_entries &&
+		    s->declared_entries != bpf_map__max_entries(s->map))
+			warn_msg("%s: ringbuf %s: max_entries %u is not a power of 2 multiple of the "
+				 "page size (%ld): libbpf rounded it up to %u", o->name, s->map_name,
+				 s->declared_entries, sysconf(_SC_PAGESIZE),
+				 bpf_map__max_entries(s->map));
+	}
 	verifier__reset();
 	err = bpf_object__load(o->obj);
 	if (err) {
@@ -547,9 +553,13 @@ int bpfobj__select_programs(struct bpfobj *o, char *const *only, int nonly, char
 int bpfobj__set_ringbuf_size(struct bpfobj *o, const char *map, uint32_t bytes)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(o->obj, map);
+	size_t i;
 
 	if (!m || bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF)
 		return -ENOENT;
+	for (i = 0; i < o->nstreams; i++)
+		if (o->streams[i].map == m)
+			o->streams[i].size_set = 1;
 	return bpf_map__set_max_entries(m, bytes);
 }
 

@@ -41,6 +41,8 @@ struct bpfobj_stream {
 	/* running totals, drain thread */
 	uint64_t events, bytes, lost;
 	uint64_t short_events;     /* records shorter than the type: kept, counted */
+	uint32_t declared_entries; /* ringbuf: max_entries the object asked for */
+	int size_set;              /* ringbuf: --ringbuf-size gave its size */
 	/* Several types on this map: the discriminator's place, and the types. */
 	uint32_t discr_offset, discr_size;   /* size 0: one type (or bytes) */
 	struct bpfobj_variant variants[BPFOBJ_MAX_VARIANTS];

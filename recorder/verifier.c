@@ -304,7 +304,9 @@ void verifier__explain(struct bpf_object *obj, const char *objname, int err)
 		const char *ctx = ctx_struct(sec), *at = strstr(kept, "invalid bpf_context access off=");
 		unsigned off = 0, size = 0;
 
-		print_lines_with("invalid bpf_context access", 2);
+		/* The log tail above shows the line already when there is one. */
+		if (!failed_prog(prog, sizeof(prog)))
+			print_lines_with("invalid bpf_context access", 2);
 		if (ctx && at && sscanf(at, "invalid bpf_context access off=%u size=%u", &off,
 					&size) == 2 &&
 		    ctx_member(obj ? bpf_object__btf(obj) : NULL, ctx, off, member, sizeof(member)))
