@@ -39,7 +39,7 @@ enum word_mode {
 	WORD_NMODES
 };
 #define DICT_MIN_RECORDS 16      /* smaller groups: no dictionaries */
-#define DICT_MRU 16              /* recently used values coded by recency */
+#define DICT_MRU 8               /* recently used values coded by recency */
 #define DICT_MAX_VALUES (65536 - DICT_MRU)   /* codes fit in 2 bytes */
 
 /* Dictionary codes: a value among the DICT_MRU most recently used ones is
@@ -412,6 +412,8 @@ struct block_encoder {
 	uint32_t pos[CAP_BLOCK_MAX_STREAMS];      /* per slot: next index in order */
 	uint64_t *col;         /* one word column, coded */
 	size_t col_cap;
+	const uint8_t **recp;  /* the group's payloads, in order */
+	size_t recp_cap;
 	uint64_t *dict;        /* a dictionary's values, in first-seen order */
 	size_t dict_cap;
 	struct dict_slot *htab;   /* open addressing, 2 * DICT_MAX_VALUES slots */
@@ -461,6 +463,7 @@ void block_encoder__free(struct block_encoder *e)
 	free(e->out);
 	free(e->order);
 	free(e->col);
+	free(e->recp);
 	free(e->dict);
 	free(e->htab);
 	free(e);
@@ -510,12 +513,50 @@ static void sort_slots(const struct blockbuf *b, uint32_t *s, uint32_t n)
 
 #define TILE 64   /* records per transposition tile: keeps source lines in cache */
 
-static inline uint64_t word_at(const struct blockbuf *b, const struct bb_ent *e, uint32_t w)
+static inline uint64_t word_at(const uint8_t *rec, uint32_t w)
 {
 	uint64_t v;
 
-	memcpy(&v, b->arena + e->off + (size_t)w * 8, 8);
+	memcpy(&v, rec + (size_t)w * 8, 8);
 	return v;
+}
+
+/* Transposes an 8x8 byte matrix held as 8 little-endian rows: byte k of
+ * x[i] trades places with byte i of x[k].  Its own inverse. */
+static inline void tr8(uint64_t x[8])
+{
+	uint64_t t;
+
+	for (int i = 0; i < 4; i++) {
+		t = ((x[i] >> 32) ^ x[i + 4]) & 0x00000000FFFFFFFFull;
+		x[i] ^= t << 32;
+		x[i + 4] ^= t;
+	}
+	for (int i = 0; i < 8; i += 4)
+		for (int j = i; j < i + 2; j++) {
+			t = ((x[j] >> 16) ^ x[j + 2]) & 0x0000FFFF0000FFFFull;
+			x[j] ^= t << 16;
+			x[j + 2] ^= t;
+		}
+	for (int i = 0; i < 8; i += 2) {
+		t = ((x[i] >> 8) ^ x[i + 1]) & 0x00FF00FF00FF00FFull;
+		x[i] ^= t << 8;
+		x[i + 1] ^= t;
+	}
+}
+
+/* The byte planes present in n values: bit k set if some value has a
+ * non-zero byte k.  Absent planes are all zeros and are not stored. */
+static unsigned plane_mask(const uint64_t *v, uint32_t n)
+{
+	uint64_t any = 0;
+	unsigned m = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		any |= v[i];
+	for (int k = 0; k < 8; k++)
+		m |= ((any >> (8 * k)) & 0xff) ? 1u << k : 0;
+	return m;
 }
 
 static inline uint32_t nz_bytes(uint64_t v)
@@ -609,8 +650,7 @@ static uint32_t distinct_bits(const uint64_t bm[4])
  * what zstd roughly pays for a byte-transposed column: per byte position,
  * log2 of the number of distinct byte values seen, per record; a dictionary
  * adds its values (64 bits each). */
-static enum word_mode pick_word_mode(struct block_encoder *e, const struct blockbuf *b,
-				     const uint32_t *ord, uint32_t c, uint32_t w)
+static enum word_mode pick_word_mode(struct block_encoder *e, uint32_t c, uint32_t w)
 {
 	uint32_t S = c < 256 ? c : 256, nvals = 0, i, k;
 	uint64_t bm[WORD_DICT + 1][8][4], cost[WORD_DICT + 1] = { 0 }, prev = 0;
@@ -621,7 +661,7 @@ static enum word_mode pick_word_mode(struct block_encoder *e, const struct block
 	memset(bm, 0, sizeof(bm));
 	dict_reset(e, S);
 	for (i = 0; i < S; i++) {
-		uint64_t v = word_at(b, bb_ent(b, ord[i]), w), ix;
+		uint64_t v = word_at(e->recp[i], w), ix;
 
 		for (m = WORD_RAW; m <= WORD_DELTA32; m++) {
 			uint64_t x = code_word(m, v, prev);
@@ -632,9 +672,13 @@ static enum word_mode pick_word_mode(struct block_encoder *e, const struct block
 		if (c >= DICT_MIN_RECORDS) {
 			int rank;
 
-			ix = (uint64_t)dict_index(e, v, &nvals, DICT_MAX_VALUES);
-			rank = mru_use(&mru, (uint32_t)ix);
-			ix = rank >= 0 ? (uint64_t)rank : DICT_MRU + ix;
+			if (i && v == prev) {
+				ix = 0;
+			} else {
+				ix = (uint64_t)dict_index(e, v, &nvals, DICT_MAX_VALUES);
+				rank = mru_use(&mru, (uint32_t)ix);
+				ix = rank >= 0 ? (uint64_t)rank : DICT_MRU + ix;
+			}
 			bm[WORD_DICT][0][(ix >> 6) & 3] |= 1ull << (ix & 63);
 			bm[WORD_DICT][1][(ix >> 14) & 3] |= 1ull << ((ix >> 8) & 63);
 		}
@@ -656,13 +700,58 @@ static enum word_mode pick_word_mode(struct block_encoder *e, const struct block
 	return best;
 }
 
-/* Writes n values, byte-transposed: byte k of value i at p[k * n + i]. */
-static uint8_t *put_column(uint8_t *p, const uint64_t *v, uint32_t n, uint32_t width)
+/* Writes the byte planes of n values that mask names (bit k: byte k), in
+ * order: byte k of value i at p[r * n + i], r the rank of k in mask. */
+static uint8_t *put_planes(uint8_t *p, const uint64_t *v, uint32_t n, unsigned mask)
 {
-	for (uint32_t k = 0; k < width; k++)
-		for (uint32_t i = 0; i < n; i++)
-			*p++ = (uint8_t)(v[i] >> (8 * k));
-	return p;
+	uint8_t *dst[8];
+	uint32_t np = 0, i = 0;
+	int k;
+
+	for (k = 0; k < 8; k++)
+		dst[k] = mask & (1u << k) ? p + (size_t)np++ * n : NULL;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x[8];
+
+		memcpy(x, v + i, sizeof(x));
+		tr8(x);
+		for (k = 0; k < 8; k++)
+			if (dst[k])
+				memcpy(dst[k] + i, &x[k], 8);
+	}
+	for (; i < n; i++)
+		for (k = 0; k < 8; k++)
+			if (dst[k])
+				dst[k][i] = (uint8_t)(v[i] >> (8 * k));
+	return p + (size_t)np * n;
+}
+
+/* The inverse: n values from the planes in mask at p (absent planes: 0). */
+static void get_planes(const uint8_t *p, uint32_t n, unsigned mask, uint64_t *v)
+{
+	const uint8_t *src[8];
+	uint32_t np = 0, i = 0;
+	int k;
+
+	for (k = 0; k < 8; k++)
+		src[k] = mask & (1u << k) ? p + (size_t)np++ * n : NULL;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x[8];
+
+		for (k = 0; k < 8; k++) {
+			x[k] = 0;
+			if (src[k])
+				memcpy(&x[k], src[k] + i, 8);
+		}
+		tr8(x);
+		memcpy(v + i, x, sizeof(x));
+	}
+	for (; i < n; i++) {
+		v[i] = 0;
+		for (k = 0; k < 8; k++)
+			if (src[k])
+				v[i] |= (uint64_t)src[k][i] << (8 * k);
+	}
 }
 
 /* The payloads of a fixed-length group as coded word columns (GRP_WORDS). */
@@ -673,22 +762,30 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	uint32_t W = L / 8, tail = L % 8, i, w;
 	uint8_t *modes = p;
 
+	for (i = 0; i < c; i++)
+		e->recp[i] = b->arena + bb_ent(b, ord[i])->off;
 	p += W;
 	for (w = 0; w < W; w++) {
-		enum word_mode m = w == ts_word ? WORD_TS : pick_word_mode(e, b, ord, c, w);
+		enum word_mode m = w == ts_word ? WORD_TS : pick_word_mode(e, c, w);
 		uint64_t prev = 0;
 
 		if (m == WORD_DICT) {
 			/* The whole group's dictionary, while it stays worth it. */
 			uint32_t nvals = 0, max = c / 2 < DICT_MAX_VALUES ? c / 2 : DICT_MAX_VALUES;
-
 			struct mru mru = { .n = 0 };
 
 			dict_reset(e, max);
 			for (i = 0; i < c; i++) {
-				int64_t ix = dict_index(e, word_at(b, bb_ent(b, ord[i]), w), &nvals, max);
+				uint64_t v = word_at(e->recp[i], w);
+				int64_t ix;
 				int rank;
 
+				if (i && v == prev) {   /* rank 0: the last value again */
+					e->col[i] = 0;
+					continue;
+				}
+				prev = v;
+				ix = dict_index(e, v, &nvals, max);
 				if (ix < 0)
 					break;
 				rank = mru_use(&mru, (uint32_t)ix);
@@ -696,11 +793,15 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			}
 			if (i < c) {
 				m = WORD_XOR;
+				prev = 0;
 			} else {
+				unsigned dm = plane_mask(e->dict, nvals);
+
 				modes[w] = WORD_DICT;
 				p = cap_put_varint(p, nvals);
-				p = put_column(p, e->dict, nvals, 8);
-				p = put_column(p, e->col, c, nvals + DICT_MRU <= 256 ? 1 : 2);
+				*p++ = (uint8_t)dm;
+				p = put_planes(p, e->dict, nvals, dm);
+				p = put_planes(p, e->col, c, nvals + DICT_MRU <= 256 ? 1 : 3);
 				continue;
 			}
 		}
@@ -708,16 +809,20 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 		if (m == WORD_TS)
 			continue;
 		for (i = 0; i < c; i++) {
-			uint64_t v = word_at(b, bb_ent(b, ord[i]), w);
+			uint64_t v = word_at(e->recp[i], w);
 
 			e->col[i] = code_word(m, v, prev);
 			prev = v;
 		}
-		p = put_column(p, e->col, c, 8);
+		/* Planes that are all zero (a counter's high bytes) are left out. */
+		unsigned pm = plane_mask(e->col, c);
+
+		*p++ = (uint8_t)pm;
+		p = put_planes(p, e->col, c, pm);
 	}
 	for (uint32_t k = 0; k < tail; k++)
 		for (i = 0; i < c; i++)
-			*p++ = b->arena[bb_ent(b, ord[i])->off + (size_t)W * 8 + k];
+			*p++ = e->recp[i][(size_t)W * 8 + k];
 	return p;
 }
 
@@ -798,7 +903,8 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		 * unaligned offset (a packed struct): then TS_AT alone. */
 		bool words = fixed && e0->len >= 8 && (ts_at < 0 || ts_at % 8 == 0);
 
-		if (words && grow((void **)&e->col, &e->col_cap, (size_t)c * 8))
+		if (words && (grow((void **)&e->col, &e->col_cap, (size_t)c * 8) ||
+			      grow((void **)&e->recp, &e->recp_cap, (size_t)c * sizeof(*e->recp))))
 			return -ENOMEM;
 		if (words && !e->htab) {
 			e->htab = calloc(2 * DICT_MAX_VALUES, sizeof(*e->htab));
@@ -899,6 +1005,8 @@ struct block_decoder {
 	size_t pay_at_cap;     /* bytes */
 	uint64_t *dict;        /* a GRP_WORDS dictionary */
 	size_t dict_cap;       /* bytes */
+	uint64_t *col;         /* one GRP_WORDS column */
+	size_t col_cap;        /* bytes */
 	struct cap_rec *recs;
 	size_t recs_cap;       /* bytes */
 };
@@ -940,21 +1048,12 @@ void block_decoder__free(struct block_decoder *d)
 	free(d->pay);
 	free(d->pay_at);
 	free(d->dict);
+	free(d->col);
 	free(d->recs);
 	free(d);
 }
 
 #define BAD(...) do { cap_seterr(err, errlen, __VA_ARGS__); return -EBADMSG; } while (0)
-
-/* Value i of a byte-transposed column of n values of width bytes. */
-static inline uint64_t get_column(const uint8_t *p, uint32_t n, uint32_t i, uint32_t width)
-{
-	uint64_t v = 0;
-
-	for (uint32_t k = 0; k < width; k++)
-		v |= (uint64_t)p[(size_t)k * n + i] << (8 * k);
-	return v;
-}
 
 static inline uint64_t decode_word(enum word_mode m, uint64_t x, uint64_t prev)
 {
@@ -974,14 +1073,21 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 {
 	const uint8_t *p = *pp, *modes = p;
 	uint32_t W = L / 8, tail = L % 8, i, w;
+	uint64_t *col;
 
 	if ((size_t)(end - p) < W)
 		BAD("stream %" PRIu64 ": truncated word modes", stream);
+	if (grow((void **)&d->col, &d->col_cap, (size_t)c * 8)) {
+		cap_seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	col = d->col;
 	p += W;
 	for (w = 0; w < W; w++) {
 		enum word_mode m = modes[w];
 		uint8_t *out = dst + (size_t)w * 8;
-		uint64_t prev = 0, x, nd;
+		uint64_t prev = 0, nd;
+		unsigned mask;
 
 		if (m >= WORD_NMODES)
 			BAD("stream %" PRIu64 ": word %u: unknown mode %u", stream, w, m);
@@ -996,18 +1102,24 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 
 			if (cap_get_varint(&p, end, &nd) || nd == 0 || nd > c || nd > DICT_MAX_VALUES)
 				BAD("stream %" PRIu64 ": word %u: bad dictionary size", stream, w);
+			if (p >= end)
+				BAD("stream %" PRIu64 ": word %u: truncated dictionary", stream, w);
+			mask = *p++;
 			width = nd + DICT_MRU <= 256 ? 1 : 2;
-			if ((uint64_t)(end - p) < nd * 8 + (uint64_t)c * width)
+			if ((uint64_t)(end - p) <
+			    nd * (uint64_t)__builtin_popcount(mask) + (uint64_t)c * width)
 				BAD("stream %" PRIu64 ": word %u: dictionary overruns the block", stream, w);
 			if (grow((void **)&d->dict, &d->dict_cap, nd * 8)) {
 				cap_seterr(err, errlen, "out of memory");
 				return -ENOMEM;
 			}
-			for (i = 0; i < nd; i++)
-				d->dict[i] = get_column(p, (uint32_t)nd, i, 8);
-			p += nd * 8;
+			get_planes(p, (uint32_t)nd, mask, d->dict);
+			p += nd * (uint64_t)__builtin_popcount(mask);
+			get_planes(p, c, width == 1 ? 1 : 3, col);
+			p += (size_t)c * width;
 			for (i = 0; i < c; i++) {
-				x = get_column(p, c, i, width);
+				uint64_t x = col[i];
+
 				if (x < DICT_MRU) {
 					if (x >= mru.n)
 						BAD("stream %" PRIu64 ": word %u: recency %" PRIu64
@@ -1017,19 +1129,23 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 					BAD("stream %" PRIu64 ": word %u: index %" PRIu64 " past its "
 					    "dictionary of %" PRIu64, stream, w, x, nd);
 				}
-				mru_use(&mru, (uint32_t)x);
+				if (col[i])
+					mru_use(&mru, (uint32_t)x);
 				memcpy(out + (size_t)i * L, &d->dict[x], 8);
 			}
-			p += (size_t)c * width;
 			continue;
 		}
-		if ((uint64_t)(end - p) < (uint64_t)c * 8)
+		if (p >= end)
+			BAD("stream %" PRIu64 ": word %u: truncated plane mask", stream, w);
+		mask = *p++;
+		if ((uint64_t)(end - p) < (uint64_t)c * __builtin_popcount(mask))
 			BAD("stream %" PRIu64 ": word %u overruns the block", stream, w);
+		get_planes(p, c, mask, col);
+		p += (size_t)c * __builtin_popcount(mask);
 		for (i = 0; i < c; i++) {
-			prev = decode_word(m, get_column(p, c, i, 8), prev);
+			prev = decode_word(m, col[i], prev);
 			memcpy(out + (size_t)i * L, &prev, 8);
 		}
-		p += (size_t)c * 8;
 	}
 	if ((uint64_t)(end - p) < (uint64_t)c * tail)
 		BAD("stream %" PRIu64 ": payload tail overruns the block", stream);
