@@ -261,6 +261,9 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 		err = EIO;
 		goto fail;
 	}
+	/* Someone reading the live index (sqlite3, a test) holds a shared lock
+	 * for a moment: the commit waits for it rather than fail. */
+	sqlite3_busy_timeout(w->db, 10000);
 	/* journal_mode=DELETE: FORMAT.md, "index.db". */
 	if (exec(w, "PRAGMA journal_mode=DELETE") || exec(w, "PRAGMA synchronous=NORMAL") ||
 	    begin(w) || exec(w, cap_index_sql)) {

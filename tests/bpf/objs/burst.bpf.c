@@ -15,7 +15,7 @@ struct burst_ev {
 	__u64 seq;              /* the producer's count, per CPU, at emit time */
 	__u32 cpu;
 	__u32 call;             /* this call's index of the event */
-	__u8 fill[48];          /* zero: 64 bytes an event */
+	__u8 fill[48];          /* zero, the first random_words u32 random: 64 bytes an event */
 };
 _Static_assert(sizeof(struct burst_ev) == 64, "burst_ev layout");
 
@@ -43,6 +43,7 @@ struct {
 
 const volatile __u32 target_tgid = 0;
 const volatile __u32 per_call = 16;
+const volatile __u32 random_words = 0;  /* this many u32 of fill are random (0..12) */
 
 static __always_inline int emit(void *ctx, __u32 count)
 {
@@ -62,6 +63,8 @@ static __always_inline int emit(void *ctx, __u32 count)
 		*n += 1;
 		e.seq = *n;
 		e.call = i;
+		for (__u32 k = 0; k < 12 && k < random_words; k++)
+			((__u32 *)e.fill)[k] = bpf_get_prandom_u32();
 #ifdef BURST_PERF
 		err = bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, &e, sizeof(e));
 		/* -ENOSPC: perf counts it and reports PERF_RECORD_LOST (bpfrec.h). */

@@ -1,0 +1,114 @@
+/* test_faults_disk - a full disk: bpfrec records a fast, incompressible
+ * load onto a 2 MiB tmpfs until it is full.  It must stop writing, finalize
+ * the index for what was written, exit 1 with a message naming the path;
+ * the capture then opens and every indexed block decodes (nothing written
+ * was damaged), and each segment ends exactly after its last indexed block. */
+#include "capload.h"
+#include "capr.h"
+#include "capw.h"
+#include "faultutil.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+static int64_t q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -2 : sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int main(void)
+{
+	const char *objs = fu_need_root_objs();
+	char mnt[4096], cap[4096], obj[4096], tgid[64], err[16384], path[4200];
+	struct bgrec b;
+	pid_t load;
+	int rc;
+
+	snprintf(mnt, sizeof(mnt), "%s/mnt", test_tmpdir("faults_disk"));
+	CHECK(mkdir(mnt, 0755) == 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=2m")) {
+		fprintf(stderr, "SKIPPED: cannot mount a tmpfs on %s: %s\n", mnt, strerror(errno));
+		return 77;
+	}
+	snprintf(cap, sizeof(cap), "%s/cap", mnt);
+	snprintf(obj, sizeof(obj), "%s/burst_rb.bpf.o", objs);
+
+	/* The load: a process calling getppid() as fast as it can, 64 events
+	 * of 64 bytes a call, 8 of them random: blocks of a few hundred KiB
+	 * (so that some fit in the 2 MiB), the disk full within a second. */
+	load = fork();
+	CHECK(load >= 0);
+	if (load == 0) {
+		for (;;)
+			syscall(SYS_getppid);
+	}
+	snprintf(tgid, sizeof(tgid), "target_tgid=%d", (int)load);
+	fu_start(&b, "disk", (char *[]){ "record", "-o", cap, "--no-status", "--probe", "none",
+					 "--bpf", obj, "--set", tgid, "--set", "per_call=64",
+					 "--set", "random_words=2", "--ringbuf-size", "events=16M",
+					 "--duration", "60s", NULL });
+	rc = fu_stop(&b, 0);   /* it stops by itself when the disk is full */
+	kill(load, SIGKILL);
+	waitpid(load, NULL, 0);
+	fu_slurp(b.errpath, err, sizeof(err));
+	fprintf(stderr, "--- bpfrec said:\n%s---\n", err);
+	CHECK_EQ_INT(rc, 1);
+	snprintf(path, sizeof(path), "%s/seg-000001.bpfrec: write: No space left on device", cap);
+	CHECK(strstr(err, path));
+	snprintf(path, sizeof(path), "the disk holding %s is full", cap);
+	CHECK(strstr(err, path));
+
+	/* Finalized: no journal, an end time, and every indexed block reads. */
+	snprintf(path, sizeof(path), "%s/index.db-journal", cap);
+	CHECK(access(path, F_OK) != 0);
+	struct capr *r = capr__open(cap, err, sizeof(err));
+	if (!r)
+		fprintf(stderr, "%s\n", err);
+	CHECK(r != NULL);
+	CHECK(q_int(capr__db(r), "SELECT end_ns FROM sessions") > 0);
+	const struct cap_block_info *bl;
+	size_t nb, i;
+	uint64_t n = 0;
+	CHECK_EQ_INT(capr__blocks(r, &bl, &nb), 0);
+	CHECK(nb > 0);
+	for (i = 0; i < nb; i++) {
+		const struct cap_rec *recs;
+		uint32_t nr;
+
+		CHECK_EQ_INT(capr__read_block(r, &bl[i], &recs, &nr, err, sizeof(err)), 0);
+		n += nr;
+	}
+	CHECK_EQ_INT(q_int(capr__db(r), "SELECT sum(nrecords) FROM blocks"), (int64_t)n);
+	/* The partial block was cut off: each file ends at its last indexed block. */
+	sqlite3_stmt *st;
+	CHECK(sqlite3_prepare_v2(capr__db(r), "SELECT file, bytes FROM segments", -1, &st, NULL) ==
+	      SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/%s", cap, sqlite3_column_text(st, 0));
+		CHECK(stat(path, &sb) == 0);
+		CHECK_EQ_U64((uint64_t)sb.st_size, (uint64_t)sqlite3_column_int64(st, 1));
+	}
+	sqlite3_finalize(st);
+	capr__close(r);
+	/* And recovery finds nothing left to add. */
+	uint64_t added = 1;
+	CHECK_EQ_INT(capw__recover(cap, &added), 0);
+	CHECK_EQ_U64(added, 0);
+	printf("full disk: %llu events in %zu blocks kept, all readable\n", (unsigned long long)n,
+	       nb);
+	umount2(mnt, MNT_DETACH);
+	printf("test_faults_disk: ok\n");
+	return 0;
+}
