@@ -1,0 +1,129 @@
+/* fuzz_block - block decoding (schema/block.c), untrusted bytes.
+ *
+ * Two kinds of input, told apart by the first four bytes:
+ *  - "BRBK...": one encoded block (header + zstd frame) as a segment or a
+ *    bundle holds it.  Its two CRCs (header, frame head) are recomputed
+ *    first, or nearly every mutation would stop at them; zstd's own content
+ *    checksum still guards the frame.
+ *  - anything else: a block body (FORMAT.md, "Body") to seal into a valid
+ *    block: u32 nrecords, u32 nstreams, u64 min_ts, u64 max_ts (little-
+ *    endian), then the raw body, compressed here with a content checksum.
+ *    This reaches the body parser with every mutation.
+ * Either way the decoder must refuse the block cleanly or decode it; a
+ * block that decodes is re-encoded from its records, and that must decode
+ * to the same records (stream, cpu, ts, bytes) in the same order.
+ * Seeds: tests/fuzz/corpus/fuzz_block/ (blocks and bodies of real captures).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "block.h"
+
+static struct block_decoder *fb_dec, *fb_dec2;
+static struct block_encoder *fb_enc;
+static struct blockbuf *fb_bb;
+
+static void fb_put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Header CRC and frame-head CRC of an encoded block (FORMAT.md, "Block"). */
+static void fb_fix_crcs(uint8_t *b, size_t len)
+{
+	if (len < CAP_BLOCK_HDR_BYTES)
+		return;
+	size_t flen = len - CAP_BLOCK_HDR_BYTES;
+	fb_put32(b + 40, (uint32_t)crc32(0, b + CAP_BLOCK_HDR_BYTES, flen < 18 ? (uInt)flen : 18));
+	fb_put32(b + 44, (uint32_t)crc32(0, b, 44));
+}
+
+/* A valid block around a raw body: malloc'ed, *len set; NULL if too big. */
+static uint8_t *fb_seal(const uint8_t *in, size_t size, size_t *len)
+{
+	if (size < 24 || size - 24 > (1u << 20))
+		return NULL;
+	const uint8_t *body = in + 24;
+	size_t blen = size - 24, bound = ZSTD_compressBound(blen);
+	uint8_t *b = malloc(CAP_BLOCK_HDR_BYTES + bound);
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	if (!b || !cc)
+		abort();
+	ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1);
+	size_t z = ZSTD_compress2(cc, b + CAP_BLOCK_HDR_BYTES, bound, body, blen);
+	ZSTD_freeCCtx(cc);
+	if (ZSTD_isError(z))
+		abort();
+	memcpy(b, "BRBK\x01\x00\x01\x00", 8);
+	fb_put32(b + 8, (uint32_t)(CAP_BLOCK_HDR_BYTES + z));
+	fb_put32(b + 12, (uint32_t)blen);
+	memcpy(b + 16, in, 24);   /* nrecords, nstreams, min_ts, max_ts */
+	*len = CAP_BLOCK_HDR_BYTES + z;
+	fb_fix_crcs(b, *len);
+	return b;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct cap_rec *recs, *recs2;
+	uint32_t n, n2;
+	struct cap_block_meta m;
+	char err[256];
+	uint8_t *blk;
+	size_t len;
+
+	if (!fb_dec) {
+		fb_dec = block_decoder__new(CAP_BLOCK_MAX_RAW);
+		fb_dec2 = block_decoder__new(CAP_BLOCK_MAX_RAW);
+		fb_enc = block_encoder__new(1);
+		fb_bb = blockbuf__new(CAP_BLOCKBUF_MAX_BYTES);
+		if (!fb_dec || !fb_dec2 || !fb_enc || !fb_bb)
+			abort();
+	}
+	if (size >= 4 && !memcmp(data, "BRBK", 4)) {
+		blk = malloc(size);
+		if (!blk)
+			abort();
+		memcpy(blk, data, size);
+		len = size;
+		fb_fix_crcs(blk, len);
+	} else if (!(blk = fb_seal(data, size, &len))) {
+		return 0;
+	}
+	block__parse_header(blk, len, NULL, &m);
+	int rc = block_decoder__decode(fb_dec, blk, len, &recs, &n, err, sizeof(err));
+	free(blk);
+	if (rc)
+		return 0;
+
+	/* Round trip: what decodes re-encodes to the same records. */
+	blockbuf__reset(fb_bb);
+	for (uint32_t i = 0; i < n; i++)
+		if (blockbuf__add(fb_bb, recs[i].stream, recs[i].cpu, recs[i].ts_ns, recs[i].data,
+				  recs[i].len))
+			return 0;   /* more than a blockbuf holds: no writer made it */
+	const uint8_t *out;
+	if (block_encoder__encode(fb_enc, fb_bb, &out, &len, NULL))
+		return 0;
+	if (block_decoder__decode(fb_dec2, out, len, &recs2, &n2, err, sizeof(err))) {
+		fprintf(stderr, "fuzz_block: the re-encoded block does not decode: %s\n", err);
+		abort();
+	}
+	if (n2 != n)
+		abort();
+	for (uint32_t i = 0; i < n; i++) {
+		if (recs[i].stream != recs2[i].stream || recs[i].cpu != recs2[i].cpu ||
+		    recs[i].ts_ns != recs2[i].ts_ns || recs[i].len != recs2[i].len ||
+		    (recs[i].len && memcmp(recs[i].data, recs2[i].data, recs[i].len))) {
+			fprintf(stderr, "fuzz_block: record %u differs after a round trip\n", i);
+			abort();
+		}
+	}
+	return 0;
+}
