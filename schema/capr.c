@@ -579,7 +579,22 @@ void capr__cursor_free(struct capr_cursor *c)
 	free(c);
 }
 
-/* Reads block b's len bytes from the bundle's block_data row into c->buf. */
+/* Grows c->buf to len bytes. */
+static int cursor_buf(struct capr_cursor *c, uint64_t len)
+{
+	if (c->buf_cap >= len)
+		return 0;
+	void *p = realloc(c->buf, len);
+	if (!p)
+		return -ENOMEM;
+	c->buf = p;
+	c->buf_cap = len;
+	return 0;
+}
+
+/* Reads block b's len bytes from the bundle's block_data row into c->buf,
+ * allocating only once the blob is known to hold exactly len bytes (the
+ * file's real contents bound the allocation, not the index's claim). */
 static int bundle_read(struct capr_cursor *c, const struct cap_block_info *b, uint64_t len,
 		       char *why, size_t whylen)
 {
@@ -597,6 +612,9 @@ static int bundle_read(struct capr_cursor *c, const struct cap_block_info *b, ui
 	if (n < 0 || (uint64_t)n != len) {
 		snprintf(why, whylen, "block_data holds %d bytes, the index says %" PRIu64, n, len);
 		rc = -EBADMSG;
+	} else if (cursor_buf(c, len)) {
+		snprintf(why, whylen, "out of memory");
+		rc = -ENOMEM;
 	} else if (sqlite3_blob_read(blob, c->buf, n, 0) != SQLITE_OK) {
 		snprintf(why, whylen, "block_data: %s", sqlite3_errmsg(r->db));
 		rc = -EBADMSG;
@@ -640,18 +658,13 @@ int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 			FAIL(-EBADMSG, "%" PRIu64 " bytes extend past the end of the segment (%" PRIu64
 			     " bytes): truncated?", len, s->size);
 	}
-	if (c->buf_cap < len) {
-		/* Bundle: the blob's real size is checked before reading into it. */
-		void *p = realloc(c->buf, len);
-		if (!p)
-			FAIL(-ENOMEM, "out of memory");
-		c->buf = p;
-		c->buf_cap = len;
-	}
 	if (r->bundle) {
 		if ((rc = bundle_read(c, b, len, why, sizeof(why))))
 			FAIL_WHY(rc);
 	} else {
+		/* len fits in the segment's real size: checked above. */
+		if (cursor_buf(c, len))
+			FAIL(-ENOMEM, "out of memory");
 		for (size_t got = 0; got < len;) {
 			ssize_t n = pread(s->fd, c->buf + got, len - got, (off_t)(b->offset + got));
 			if (n < 0 && errno == EINTR)
