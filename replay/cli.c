@@ -16,15 +16,27 @@ int cli__usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+void cli__fputs_safe(const char *s, FILE *f)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
 void cli__warn(const char *fmt, ...)
 {
+	char msg[4096];
 	va_list ap;
 
 	fflush(stdout);
-	fprintf(stderr, "bpfreplay: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "bpfreplay: ");
+	cli__fputs_safe(msg, stderr);   /* names from a capture may hold escapes */
 	fputc('\n', stderr);
 }
 

@@ -26,8 +26,12 @@ void cmd_bundle__info(struct rcap *c);
  * returns EXIT_USAGE. */
 int cli__usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* "bpfreplay: <message>\n" on stderr. */
+/* "bpfreplay: <message>\n" on stderr; control bytes but newline and tab
+ * shown as \xNN (a hostile capture's names must not drive the terminal). */
 void cli__warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* fputs, with control bytes but newline and tab shown as \xNN: for text
+ * that comes from a capture. */
+void cli__fputs_safe(const char *s, FILE *f);
 /* Names the offending option after getopt_long returned c ('?': unknown,
  * ':': missing value; the optstring starts with ':' and opterr is 0). */
 int cli__bad_option(const char *cmd, char **argv, int c);

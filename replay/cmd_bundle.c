@@ -764,7 +764,12 @@ void cmd_bundle__info(struct rcap *c)
 	printf("%-12s made by 'bpfreplay bundle':\n", "bundle");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const unsigned char *k = sqlite3_column_text(st, 0), *v = sqlite3_column_text(st, 1);
-		printf("  %-14s %s\n", k ? (const char *)k : "", v ? (const char *)v : "");
+		const char *ks = k ? (const char *)k : "";
+		printf("  ");
+		cli__fputs_safe(ks, stdout);   /* text from the file: no control bytes */
+		printf("%*s", strlen(ks) < 14 ? (int)(15 - strlen(ks)) : 1, "");
+		cli__fputs_safe(v ? (const char *)v : "", stdout);
+		putchar('\n');
 	}
 	sqlite3_finalize(st);
 }

@@ -209,11 +209,17 @@ int cmd_info(int argc, char **argv)
 
 	if (fmt == PRINT_TABLE) {
 		printf("%-12s %s\n", "capture", rcap__path(c));
-		printf("%-12s %s\n", "host", se->host);
-		printf("%-12s %s\n", "kernel", se->kernel_release);
-		printf("%-12s %s\n", "boot id", se->boot_id);
-		printf("%-12s %s\n", "command", se->cmdline);
-		printf("%-12s %s\n", "recorded by", se->tool_version);
+		/* Text from the capture: no control bytes to the terminal. */
+		const char *const kv[][2] = {
+			{ "host", se->host }, { "kernel", se->kernel_release },
+			{ "boot id", se->boot_id }, { "command", se->cmdline },
+			{ "recorded by", se->tool_version },
+		};
+		for (size_t k = 0; k < sizeof(kv) / sizeof(kv[0]); k++) {
+			printf("%-12s ", kv[k][0]);
+			cli__fputs_safe(kv[k][1], stdout);
+			putchar('\n');
+		}
 		print_time("start", &se->clock, se->start_ns);
 		if (se->has_end) {
 			print_time("end", &se->clock, se->end_ns);

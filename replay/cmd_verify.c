@@ -79,14 +79,16 @@ struct verify {
 __attribute__((format(printf, 2, 3)))
 static void problem(struct verify *v, const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
 	v->problems++;
 	if (v->quiet)
 		return;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	cli__fputs_safe(msg, stdout);   /* names from the capture: no control bytes */
 	putchar('\n');
 }
 

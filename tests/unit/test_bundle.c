@@ -534,6 +534,16 @@ static void test_errors(void)
 	CHECK_EQ_INT(r.status, 3);
 	CHECK(strstr(r.out, "no bytes for it in the bundle"));
 	clirun_free(&r);
+	/* Text from the file never reaches the terminal as control bytes. */
+	CHECK(system(c2) == 0);
+	clirun_poke(h, "UPDATE sessions SET host = 'evil' || char(27) || '[2J';"
+		    " INSERT OR REPLACE INTO bundle VALUES ('note' || char(7), 'x' || char(27) || ']0;t')");
+	r = CLIRUN("info", h);
+	CHECK_EQ_INT(r.status, 0);
+	CHECK(!strchr(r.out, 27) && !strchr(r.out, 7));
+	CHECK(strstr(r.out, "host         evil\\x1b[2J\n"));
+	CHECK(strstr(r.out, "  note\\x07"));
+	clirun_free(&r);
 	/* An SQLite file that is not a bundle, a file that is not SQLite. */
 	CHECK(capr__open(idx, err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "not a bpfrec bundle (no block_data table; a capture is a directory)"));
