@@ -1007,9 +1007,36 @@ struct block_decoder {
 	size_t dict_cap;       /* bytes */
 	uint64_t *col;         /* one GRP_WORDS column */
 	size_t col_cap;        /* bytes */
+	uint32_t want_stream;  /* CAP_STREAM_ALL: every stream */
+	uint64_t *want_words;  /* NULL: every word */
+	uint32_t want_nwords;  /* bits in want_words */
+	uint32_t nout;         /* records handed out by the last decode */
 	struct cap_rec *recs;
 	size_t recs_cap;       /* bytes */
 };
+
+void block_decoder__want(struct block_decoder *d, const struct block_want *w)
+{
+	free(d->want_words);
+	d->want_words = NULL;
+	d->want_nwords = 0;
+	d->want_stream = w ? w->stream : CAP_STREAM_ALL;
+	if (w && w->words) {
+		size_t n = (w->nwords + 63) / 64;
+
+		d->want_words = malloc(n * sizeof(uint64_t));
+		if (d->want_words) {   /* out of memory: decode every word */
+			memcpy(d->want_words, w->words, n * sizeof(uint64_t));
+			d->want_nwords = w->nwords;
+		}
+	}
+}
+
+static inline int word_wanted(const struct block_decoder *d, uint32_t w)
+{
+	return !d->want_words ||
+	       (w < d->want_nwords && (d->want_words[w / 64] >> (w % 64) & 1));
+}
 
 struct block_decoder *block_decoder__new(size_t max_raw_bytes)
 {
@@ -1036,6 +1063,7 @@ struct block_decoder *block_decoder__new(size_t max_raw_bytes)
 		wlog++;
 	ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_windowLogMax, wlog);
 	d->max_raw = max_raw_bytes;
+	d->want_stream = CAP_STREAM_ALL;
 	return d;
 }
 
@@ -1049,6 +1077,7 @@ void block_decoder__free(struct block_decoder *d)
 	free(d->pay_at);
 	free(d->dict);
 	free(d->col);
+	free(d->want_words);
 	free(d->recs);
 	free(d);
 }
@@ -1067,16 +1096,22 @@ static inline uint64_t decode_word(enum word_mode m, uint64_t x, uint64_t prev)
 
 /* Rebuilds the payloads of a GRP_WORDS group into dst (c records of L
  * bytes).  *pp advances over the group's columns. */
+/* dst NULL: the group is not wanted, only stepped over (sizes checked). */
 static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8_t *end,
 			struct cap_rec *r, uint32_t c, uint32_t L, uint8_t *dst, uint64_t stream,
 			char *err, size_t errlen)
 {
 	const uint8_t *p = *pp, *modes = p;
 	uint32_t W = L / 8, tail = L % 8, i, w;
+	int some_skipped = 0;
 	uint64_t *col;
 
 	if ((size_t)(end - p) < W)
 		BAD("stream %" PRIu64 ": truncated word modes", stream);
+	for (w = 0; dst && w < W; w++)
+		some_skipped |= !word_wanted(d, w);
+	if (some_skipped)
+		memset(dst, 0, (size_t)c * L);   /* words not decoded read as 0 */
 	if (grow((void **)&d->col, &d->col_cap, (size_t)c * 8)) {
 		cap_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -1089,10 +1124,12 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		uint64_t prev = 0, nd;
 		unsigned mask;
 
+		int want = dst && word_wanted(d, w);
+
 		if (m >= WORD_NMODES)
 			BAD("stream %" PRIu64 ": word %u: unknown mode %u", stream, w, m);
 		if (m == WORD_TS) {
-			for (i = 0; i < c; i++)
+			for (i = 0; want && i < c; i++)
 				memcpy(out + (size_t)i * L, &r[i].ts_ns, 8);
 			continue;
 		}
@@ -1109,6 +1146,10 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 			if ((uint64_t)(end - p) <
 			    nd * (uint64_t)__builtin_popcount(mask) + (uint64_t)c * width)
 				BAD("stream %" PRIu64 ": word %u: dictionary overruns the block", stream, w);
+			if (!want) {
+				p += nd * (uint64_t)__builtin_popcount(mask) + (size_t)c * width;
+				continue;
+			}
 			if (grow((void **)&d->dict, &d->dict_cap, nd * 8)) {
 				cap_seterr(err, errlen, "out of memory");
 				return -ENOMEM;
@@ -1140,6 +1181,10 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		mask = *p++;
 		if ((uint64_t)(end - p) < (uint64_t)c * __builtin_popcount(mask))
 			BAD("stream %" PRIu64 ": word %u overruns the block", stream, w);
+		if (!want) {
+			p += (size_t)c * __builtin_popcount(mask);
+			continue;
+		}
 		get_planes(p, c, mask, col);
 		p += (size_t)c * __builtin_popcount(mask);
 		for (i = 0; i < c; i++) {
@@ -1149,7 +1194,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 	}
 	if ((uint64_t)(end - p) < (uint64_t)c * tail)
 		BAD("stream %" PRIu64 ": payload tail overruns the block", stream);
-	for (uint32_t k = 0; k < tail; k++)
+	for (uint32_t k = 0; dst && word_wanted(d, W) && k < tail; k++)
 		for (i = 0; i < c; i++)
 			dst[(size_t)i * L + (size_t)W * 8 + k] = p[(size_t)k * c + i];
 	p += (size_t)c * tail;
@@ -1163,7 +1208,7 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 	const uint8_t *p = d->raw, *end = d->raw + m->raw_bytes;
 	struct cap_rec *recs = d->recs;
 	uint64_t nstreams, v;
-	uint32_t total = 0;
+	uint32_t total = 0, nout = 0;   /* records in the body, handed out */
 	size_t pay_off = 0;
 	int64_t prev_stream = -1;
 
@@ -1189,7 +1234,10 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			BAD("stream %" PRIu64 ": unknown group flags 0x%02x", stream, flags);
 
 		uint32_t c = (uint32_t)count;
-		struct cap_rec *r = recs + total;
+		/* A group of another stream than the one wanted is parsed (its
+		 * sizes checked) into the same slots and not handed out. */
+		int want = d->want_stream == CAP_STREAM_ALL || stream == d->want_stream;
+		struct cap_rec *r = recs + nout;
 		uint64_t prev = m->min_ts_ns;
 		for (uint32_t i = 0; i < c; i++) {
 			if (cap_get_varint(&p, end, &v))
@@ -1233,15 +1281,21 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			 * can hold.  pay may move as it grows: offsets until the end. */
 			if (pay_off + L * c > CAP_BLOCKBUF_MAX_BYTES)
 				BAD("stream %" PRIu64 ": payloads larger than a block can hold", stream);
-			if (grow((void **)&d->pay, &d->pay_cap, pay_off + L * c + 1)) {
+			if (want && grow((void **)&d->pay, &d->pay_cap, pay_off + L * c + 1)) {
 				cap_seterr(err, errlen, "out of memory");
 				return -ENOMEM;
 			}
-			uint8_t *dst = d->pay + pay_off;
+			uint8_t *dst = want ? d->pay + pay_off : NULL;
 			if (flags & GRP_WORDS) {
 				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, dst, stream, err, errlen);
 				if (rc)
 					return rc;
+			} else if (!want) {
+				kept = flags & GRP_TS_AT ? L - 8 : L;
+				if (kept * c > (uint64_t)(end - p))
+					BAD("stream %" PRIu64 ": %u records of %" PRIu64
+					    " bytes overrun the block", stream, c, L);
+				p += kept * c;
 			} else {
 				kept = flags & GRP_TS_AT ? L - 8 : L;
 				uint64_t bytes = kept * c;   /* both < 2^32: no overflow */
@@ -1263,12 +1317,13 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 						memcpy(dst + (size_t)i * L + ts_at, &r[i].ts_ns, 8);
 				p += bytes;
 			}
-			for (uint32_t i = 0; i < c; i++) {
+			for (uint32_t i = 0; want && i < c; i++) {
 				r[i].len = (uint32_t)L;
 				r[i].data = NULL;   /* set from pay_at once pay stops moving */
-				d->pay_at[total + i] = (uint32_t)(pay_off + (size_t)i * L);
+				d->pay_at[nout + i] = (uint32_t)(pay_off + (size_t)i * L);
 			}
-			pay_off += L * c;
+			if (want)
+				pay_off += L * c;
 		} else {
 			uint64_t sum = 0;
 			for (uint32_t i = 0; i < c; i++) {
@@ -1286,14 +1341,17 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			}
 		}
 		total += c;
+		if (want)
+			nout += c;
 	}
 	if (total != m->nrecords)
 		BAD("body holds %u records, header says %u", total, m->nrecords);
 	if (p != end)
 		BAD("%zu trailing bytes after the last stream group", (size_t)(end - p));
-	for (uint32_t i = 0; i < total; i++)
+	for (uint32_t i = 0; i < nout; i++)
 		if (!recs[i].data)
 			recs[i].data = d->pay + d->pay_at[i];
+	d->nout = nout;
 	return 0;
 }
 
@@ -1352,6 +1410,6 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 	if (rc)
 		return rc;
 	*recs = d->recs;
-	*nrecs = m.nrecords;
+	*nrecs = d->nout;
 	return 0;
 }

@@ -90,6 +90,20 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 			  const struct cap_rec **recs, uint32_t *nrecs,
 			  char *err, size_t errlen);
 
+/* What a reader needs of the blocks it decodes next: the records of one
+ * stream (CAP_STREAM_ALL: all), and of fixed-layout payloads only the
+ * 8-byte words whose bits are set in words (NULL: all; bit w covers payload
+ * bytes 8w..8w+7, bit floor(L/8) the tail).  Bytes of words not wanted read
+ * as 0.  The whole block is still checked: its zstd checksum covers it all
+ * and every group's sizes are validated.  NULL w: everything (the default). */
+#define CAP_STREAM_ALL UINT32_MAX
+struct block_want {
+	uint32_t stream;
+	const uint64_t *words;
+	uint32_t nwords;            /* bits in words */
+};
+void block_decoder__want(struct block_decoder *d, const struct block_want *w);
+
 /* Size of the fixed block header, and a parse of it without decompressing:
  * lets a scanner walk a segment (recovery) and the reader check the index. */
 #define CAP_BLOCK_HDR_BYTES 48

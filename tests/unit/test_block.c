@@ -543,6 +543,31 @@ static void test_words(void)
 			exit(1);
 		}
 	}
+	/* Projection: only stream 1, only words 1 (pid|tid) and 5 (random) and
+	 * the tail: those bytes exact, the others 0, other streams absent. */
+	{
+		uint64_t words = 1u << 1 | 1u << 5 | 1u << 7;
+		struct block_want want = { .stream = 1, .words = &words, .nwords = 8 };
+		uint32_t k1 = 0;
+
+		block_decoder__want(d, &want);
+		CHECK_EQ_INT(block_decoder__decode(d, out, out_len, &recs, &n, err, sizeof(err)), 0);
+		CHECK_EQ_INT(n, got[1]);
+		for (i = 0; i < n; i++) {
+			const uint8_t *ev = evs[1 + 3 * k1++];
+			static const uint8_t zero[8];
+
+			CHECK_EQ_INT(recs[i].stream, 1);
+			CHECK(!memcmp(recs[i].data + 8, ev + 8, 8));
+			CHECK(!memcmp(recs[i].data + 40, ev + 40, 8));
+			CHECK(!memcmp(recs[i].data + 56, ev + 56, 5));
+			CHECK(!memcmp(recs[i].data, zero, 8) && !memcmp(recs[i].data + 16, zero, 8) &&
+			      !memcmp(recs[i].data + 48, zero, 8));
+		}
+		block_decoder__want(d, NULL);
+		CHECK_EQ_INT(block_decoder__decode(d, out, out_len, &recs, &n, err, sizeof(err)), 0);
+		CHECK_EQ_INT(n, N);
+	}
 	/* 61 payload bytes an event, 16 of them random: the other 45 (and the
 	 * record's ts, stream, cpu) take under 8 bytes once coded and packed. */
 	if (m.enc_bytes >= (uint64_t)N * (16 + 8)) {
