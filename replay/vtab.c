@@ -123,6 +123,8 @@ struct bpfrec_cursor {
 	uint32_t ri;                    /* current record */
 	int eof;
 	char timebuf[TIMEFMT_LEN + 1];
+	uint64_t *words;                /* payload words the query reads */
+	uint32_t nwords;                /* bits in words */
 };
 
 /* ---- registry of opened captures ---- */
@@ -364,7 +366,7 @@ static int vt_disconnect(sqlite3_vtab *tab)
 static int vt_best_index(sqlite3_vtab *tab, sqlite3_index_info *ii)
 {
 	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)tab;
-	char *str = sqlite3_malloc(ii->nConstraint * 2 + 1);
+	char *str = sqlite3_malloc(ii->nConstraint * 2 + 18);
 	int n = 0, argi = 0, num = 0;
 	double rows = (double)vt->s->nrecords + 1;
 
@@ -389,6 +391,9 @@ static int vt_best_index(sqlite3_vtab *tab, sqlite3_index_info *ii)
 		ii->aConstraintUsage[i].argvIndex = ++argi;
 		ii->aConstraintUsage[i].omit = 0;
 	}
+	/* The columns the statement reads, after a ':': xFilter decodes only
+	 * the payload words that hold them. */
+	n += snprintf(str + n, 18, ":%016llx", (unsigned long long)ii->colUsed);
 	str[n] = 0;
 	/* Without the values we guess: a range keeps a tenth, one bound a
 	 * third, an equality a handful.  What matters is that constrained
@@ -430,6 +435,7 @@ static int vt_close(sqlite3_vtab_cursor *vc)
 	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
 
 	capr__cursor_free(cur->cc);
+	sqlite3_free(cur->words);
 	sqlite3_free(cur);
 	return SQLITE_OK;
 }
@@ -697,6 +703,43 @@ static void time_constraint(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, c
 ** constraints narrow [lo, hi] (inclusive ts); blocks whose records of this
 ** stream all fall outside are never read.
 */
+/* Tells the cursor's decoder which payload words hold the columns the
+ * statement reads (":%016llx" of colUsed; bit 63: column 63 and on), and
+ * that only this stream's records are needed. */
+static int want_columns(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, const char *used_str)
+{
+	struct rcap_stream *s = vt->s;
+	uint32_t size = evtype__size(s->et), nwords = size / 8 + 1;
+	struct block_want want = { .stream = (uint32_t)s->id };
+	unsigned long long used = used_str ? strtoull(used_str + 1, NULL, 16) : ~0ull;
+
+	if (size && !(used & (1ull << 63))) {
+		if (!cur->words || cur->nwords < nwords) {
+			sqlite3_free(cur->words);
+			cur->words = sqlite3_malloc64(((nwords + 63) / 64) * sizeof(uint64_t));
+			if (!cur->words)
+				return -ENOMEM;
+		}
+		memset(cur->words, 0, ((nwords + 63) / 64) * sizeof(uint64_t));
+		cur->nwords = nwords;
+		for (size_t i = 0; i < s->ncols && RCAP_NCOMMON + i < 63; i++) {
+			const struct evcol *col = evtype__col(s->et, i);
+			uint32_t first, last;
+
+			if (!(used >> (RCAP_NCOMMON + i) & 1) || !col->bit_size)
+				continue;
+			first = col->bit_offset / 64;
+			last = (col->bit_offset + col->bit_size - 1) / 64;
+			for (uint32_t w = first; w <= last && w < nwords; w++)
+				cur->words[w / 64] |= 1ull << (w % 64);
+		}
+		want.words = cur->words;
+		want.nwords = nwords;
+	}
+	capr__cursor_want(cur->cc, &want);
+	return 0;
+}
+
 static int vt_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, int argc,
 		     sqlite3_value **argv)
 {
@@ -710,12 +753,14 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, in
 	cur->recs = NULL;
 	cur->nrecs = cur->ri = 0;
 	cur->eof = 0;
-	for (int k = 0; idxStr && k < argc && idxStr[2 * k]; k++) {
+	for (int k = 0; idxStr && k < argc && idxStr[2 * k] && idxStr[2 * k] != ':'; k++) {
 		if (idxStr[2 * k] == 't')
 			ts_constraint(cur, idxStr[2 * k + 1], argv[k]);
 		else
 			time_constraint(vt, cur, idxStr[2 * k + 1], argv[k]);
 	}
+	if (want_columns(vt, cur, idxStr ? strchr(idxStr, ':') : NULL))
+		return SQLITE_NOMEM;
 	if (cur->empty || cur->lo > cur->hi) {
 		cur->eof = 1;
 		return SQLITE_OK;

@@ -623,6 +623,11 @@ static int bundle_read(struct capr_cursor *c, const struct cap_block_info *b, ui
 	return rc;
 }
 
+void capr__cursor_want(struct capr_cursor *c, const struct block_want *w)
+{
+	block_decoder__want(c->dec, w);
+}
+
 int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 		      const struct cap_rec **recs, uint32_t *nrecs, char *err, size_t errlen)
 {

@@ -51,6 +51,8 @@ int capr__read_block(struct capr *r, const struct cap_block_info *b,
 struct capr_cursor;
 struct capr_cursor *capr__cursor_new(struct capr *r);
 void capr__cursor_free(struct capr_cursor *c);
+/* Narrows what the cursor's next reads decode (block_decoder__want). */
+void capr__cursor_want(struct capr_cursor *c, const struct block_want *w);
 int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 		      const struct cap_rec **recs, uint32_t *nrecs, char *err, size_t errlen);
 
