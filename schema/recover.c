@@ -303,6 +303,24 @@ int capw__recover(const char *dir, uint64_t *recovered_blocks)
 	free(segs);
 	if (!rc)
 		rc = rec_orphans(&c);
+	/* meta 'recovered_blocks': this capture went through recovery (and how
+	 * much it found).  Also a write in every run, so that SQLite replaces
+	 * and deletes a journal the crash left that was not hot (its header
+	 * never finished: the database was untouched), which readers refuse. */
+	if (!rc) {
+		if (sqlite3_prepare_v2(c.db, "INSERT OR REPLACE INTO meta (key, value) VALUES "
+				       "('recovered_blocks', CAST(?1 + coalesce((SELECT CAST(value AS "
+				       "INTEGER) FROM meta WHERE key = 'recovered_blocks'), 0) AS TEXT))",
+				       -1, &st, NULL) != SQLITE_OK) {
+			rc = sql_fail(&c, "prepare");
+		} else {
+			sqlite3_bind_int64(st, 1, (int64_t)c.added);
+			if (step_reset(st))
+				rc = sql_fail(&c, "record the recovery");
+			sqlite3_finalize(st);
+			st = NULL;
+		}
+	}
 	if (!rc && sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = sql_fail(&c, "commit");
 	if (rc)
