@@ -523,26 +523,25 @@ static inline uint64_t word_at(const uint8_t *rec, uint32_t w)
 
 /* Transposes an 8x8 byte matrix held as 8 little-endian rows: byte k of
  * x[i] trades places with byte i of x[k].  Its own inverse. */
-static inline void tr8(uint64_t x[8])
+static inline __attribute__((always_inline)) void tr8(uint64_t x[8])
 {
 	uint64_t t;
 
-	for (int i = 0; i < 4; i++) {
-		t = ((x[i] >> 32) ^ x[i + 4]) & 0x00000000FFFFFFFFull;
-		x[i] ^= t << 32;
-		x[i + 4] ^= t;
-	}
-	for (int i = 0; i < 8; i += 4)
-		for (int j = i; j < i + 2; j++) {
-			t = ((x[j] >> 16) ^ x[j + 2]) & 0x0000FFFF0000FFFFull;
-			x[j] ^= t << 16;
-			x[j + 2] ^= t;
-		}
-	for (int i = 0; i < 8; i += 2) {
-		t = ((x[i] >> 8) ^ x[i + 1]) & 0x00FF00FF00FF00FFull;
-		x[i] ^= t << 8;
-		x[i + 1] ^= t;
-	}
+#define TR_SWAP(a, b, shift, mask) \
+	(t = ((x[a] >> (shift)) ^ x[b]) & (mask), x[a] ^= t << (shift), x[b] ^= t)
+	TR_SWAP(0, 4, 32, 0x00000000FFFFFFFFull);
+	TR_SWAP(1, 5, 32, 0x00000000FFFFFFFFull);
+	TR_SWAP(2, 6, 32, 0x00000000FFFFFFFFull);
+	TR_SWAP(3, 7, 32, 0x00000000FFFFFFFFull);
+	TR_SWAP(0, 2, 16, 0x0000FFFF0000FFFFull);
+	TR_SWAP(1, 3, 16, 0x0000FFFF0000FFFFull);
+	TR_SWAP(4, 6, 16, 0x0000FFFF0000FFFFull);
+	TR_SWAP(5, 7, 16, 0x0000FFFF0000FFFFull);
+	TR_SWAP(0, 1, 8, 0x00FF00FF00FF00FFull);
+	TR_SWAP(2, 3, 8, 0x00FF00FF00FF00FFull);
+	TR_SWAP(4, 5, 8, 0x00FF00FF00FF00FFull);
+	TR_SWAP(6, 7, 8, 0x00FF00FF00FF00FFull);
+#undef TR_SWAP
 }
 
 /* The byte planes present in n values: bit k set if some value has a
@@ -705,24 +704,31 @@ static enum word_mode pick_word_mode(struct block_encoder *e, uint32_t c, uint32
 static uint8_t *put_planes(uint8_t *p, const uint64_t *v, uint32_t n, unsigned mask)
 {
 	uint8_t *dst[8];
-	uint32_t np = 0, i = 0;
-	int k;
+	int plane[8], np = 0, j;
+	uint32_t i = 0;
 
-	for (k = 0; k < 8; k++)
-		dst[k] = mask & (1u << k) ? p + (size_t)np++ * n : NULL;
+	for (int k = 0; k < 8; k++)
+		if (mask & (1u << k)) {
+			dst[np] = p + (size_t)np * n;
+			plane[np++] = k;
+		}
+	if (np == 1 && plane[0] == 0) {   /* small values: dictionary codes */
+		for (; i < n; i++)
+			dst[0][i] = (uint8_t)v[i];
+		return p + n;
+	}
 	for (; i + 8 <= n; i += 8) {
 		uint64_t x[8];
 
-		memcpy(x, v + i, sizeof(x));
+		for (j = 0; j < 8; j++)
+			x[j] = v[i + j];
 		tr8(x);
-		for (k = 0; k < 8; k++)
-			if (dst[k])
-				memcpy(dst[k] + i, &x[k], 8);
+		for (j = 0; j < np; j++)
+			memcpy(dst[j] + i, &x[plane[j]], 8);
 	}
 	for (; i < n; i++)
-		for (k = 0; k < 8; k++)
-			if (dst[k])
-				dst[k][i] = (uint8_t)(v[i] >> (8 * k));
+		for (j = 0; j < np; j++)
+			dst[j][i] = (uint8_t)(v[i] >> (8 * plane[j]));
 	return p + (size_t)np * n;
 }
 
@@ -730,27 +736,32 @@ static uint8_t *put_planes(uint8_t *p, const uint64_t *v, uint32_t n, unsigned m
 static void get_planes(const uint8_t *p, uint32_t n, unsigned mask, uint64_t *v)
 {
 	const uint8_t *src[8];
-	uint32_t np = 0, i = 0;
-	int k;
+	int plane[8], np = 0, j;
+	uint32_t i = 0;
 
-	for (k = 0; k < 8; k++)
-		src[k] = mask & (1u << k) ? p + (size_t)np++ * n : NULL;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x[8];
-
-		for (k = 0; k < 8; k++) {
-			x[k] = 0;
-			if (src[k])
-				memcpy(&x[k], src[k] + i, 8);
+	for (int k = 0; k < 8; k++)
+		if (mask & (1u << k)) {
+			src[np] = p + (size_t)np * n;
+			plane[np++] = k;
 		}
+	if (np == 1 && plane[0] == 0) {
+		for (; i < n; i++)
+			v[i] = src[0][i];
+		return;
+	}
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x[8] = { 0 };
+
+		for (j = 0; j < np; j++)
+			memcpy(&x[plane[j]], src[j] + i, 8);
 		tr8(x);
-		memcpy(v + i, x, sizeof(x));
+		for (j = 0; j < 8; j++)
+			v[i + j] = x[j];
 	}
 	for (; i < n; i++) {
 		v[i] = 0;
-		for (k = 0; k < 8; k++)
-			if (src[k])
-				v[i] |= (uint64_t)src[k][i] << (8 * k);
+		for (j = 0; j < np; j++)
+			v[i] |= (uint64_t)src[j][i] << (8 * plane[j]);
 	}
 }
 
