@@ -42,12 +42,10 @@ static inline const char *fu_slurp(const char *path, char *buf, size_t len)
 	return buf;
 }
 
-/* Starts `bpfrec ARGS...` (NULL-terminated) and waits until it says it is
- * recording (programs attached, capture created).  Aborts the test if it
- * exits first or takes more than 30 s. */
-static inline void fu_start(struct bgrec *b, const char *tag, char *const args[])
+/* Starts `bpfrec ARGS...` (NULL-terminated) in the background. */
+static inline void fu_spawn(struct bgrec *b, const char *tag, char *const args[])
 {
-	char bpfrec[4096], buf[16384], *argv[40];
+	char bpfrec[4096], *argv[40];
 	int i;
 
 	snprintf(bpfrec, sizeof(bpfrec), "%s/recorder/bpfrec", getenv("BPFREC_BUILD"));
@@ -72,6 +70,17 @@ static inline void fu_start(struct bgrec *b, const char *tag, char *const args[]
 		_exit(127);
 	}
 	close(fd);
+}
+
+/* fu_spawn, then waits until bpfrec says it is recording (programs
+ * attached, capture created).  Aborts the test if it exits first or takes
+ * more than 30 s. */
+static inline void fu_start(struct bgrec *b, const char *tag, char *const args[])
+{
+	char buf[16384];
+	int i;
+
+	fu_spawn(b, tag, args);
 	for (i = 0; i < 3000; i++) {
 		int status;
 
