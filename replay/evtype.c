@@ -39,6 +39,15 @@
 #define EVTYPE_MAX_VISITS (1u << 20)    /* members walked while building */
 #define EVTYPE_MAX_JSON (64u << 20)     /* bytes of one JSON value */
 #define EVTYPE_MAX_WORK (1u << 24)      /* values visited for one JSON value */
+/* A JSON value's budget also follows its bytes, so that a tiny hostile type
+ * (an array of 2^30 empty structs, 0 bytes) cannot cost seconds per record:
+ * members and values visited <= BASE + PER_BYTE * bytes (a legit type visits
+ * at most ~2 per bitfield bit plus its nesting), and the text <= JSON_BASE +
+ * JSON_PER_BYTE * bytes (long member names aside, ~6 bytes per byte). */
+#define EVTYPE_WORK_BASE 4096u
+#define EVTYPE_WORK_PER_BYTE 32u
+#define EVTYPE_JSON_BASE (1u << 20)
+#define EVTYPE_JSON_PER_BYTE 64u
 #define EVTYPE_MAX_SIZE (UINT32_MAX / 8)  /* bytes: bit offsets fit 32 bits */
 #define HASH_SLOTS 4096                 /* > 2 * EVTYPE_MAX_COLS, power of 2 */
 
@@ -59,6 +68,7 @@ struct evtype {
 	size_t ncols, cols_cap;
 	struct sbuf sb;                 /* scratch for decoded values */
 	uint32_t work;                  /* JSON budget, per decode */
+	uint32_t work_max;              /* this decode's limit on work */
 	/* while building only */
 	uint32_t *slots;                /* name hash: column index + 1 */
 	uint32_t visits;
@@ -417,7 +427,7 @@ static void json_members(struct evtype *t, const struct btf_type *st, const uint
 		const struct btf_type *mt = resolved(t->btf, m[i].type, NULL);
 		int mk = kind_of(mt);
 
-		if (++t->work > EVTYPE_MAX_WORK) {
+		if (++t->work > t->work_max) {
 			t->sb.err = -E2BIG;
 			return;
 		}
@@ -447,8 +457,8 @@ static void json_value(struct evtype *t, uint32_t id, const uint8_t *rec, uint64
 
 	if (t->sb.err)
 		return;
-	if (++t->work > EVTYPE_MAX_WORK || !rt || size < 0) {
-		t->sb.err = t->work > EVTYPE_MAX_WORK ? -E2BIG : -EINVAL;
+	if (++t->work > t->work_max || !rt || size < 0) {
+		t->sb.err = t->work > t->work_max ? -E2BIG : -EINVAL;
 		return;
 	}
 	if (is_ipaddr(b, id)) {
@@ -936,8 +946,13 @@ int evtype__decode(struct evtype *t, size_t i, const void *vrec, uint32_t len, s
 		sb_str(&t->sb, tmp);
 		break;
 	case EVCOL_JSON:
-		sb_reset(&t->sb, EVTYPE_MAX_JSON);
+		sb_reset(&t->sb, EVTYPE_JSON_BASE + (uint64_t)EVTYPE_JSON_PER_BYTE * c->byte_size <
+			 EVTYPE_MAX_JSON ? EVTYPE_JSON_BASE + (size_t)EVTYPE_JSON_PER_BYTE * c->byte_size
+			 : EVTYPE_MAX_JSON);
 		t->work = 0;
+		t->work_max = EVTYPE_WORK_BASE + (uint64_t)EVTYPE_WORK_PER_BYTE * c->byte_size <
+			      EVTYPE_MAX_WORK ? EVTYPE_WORK_BASE + EVTYPE_WORK_PER_BYTE * c->byte_size
+			      : EVTYPE_MAX_WORK;
 		json_value(t, c->type_id, rec, c->bit_offset, 0);
 		break;
 	case EVCOL_BYTES:

@@ -1,11 +1,13 @@
 /* test_regress_fuzz - the fuzz targets' code (tests/fuzz/TARGET.c) in the unit
  * tier, on every input that once crashed one (tests/fuzz/regress/TARGET/)
  * and every seed (tests/fuzz/corpus/TARGET/).  Built by any compiler; the
- * ASan/UBSan build (tools/test.sh) catches what libFuzzer caught. */
+ * ASan/UBSan build (tools/test.sh) catches what libFuzzer caught; an input
+ * named timeout-* must run in under 0.2 s. */
 #include "testutil.h"
 
 #include <dirent.h>
 #include <limits.h>
+#include <time.h>
 
 #define LLVMFuzzerTestOneInput fuzz_block_one
 #include "../fuzz/fuzz_block.c"
@@ -56,7 +58,16 @@ static int run_dir(const char *dir, int (*one)(const uint8_t *, size_t))
 		memcpy(in, buf, len);
 		free(buf);
 		fprintf(stderr, "%s\n", path);
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		one(in, len);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (strstr(de->d_name, "timeout-") && s > 0.2) {
+			/* Once took seconds: it must stay fast (also under ASan). */
+			fprintf(stderr, "%s: %.2f s: the timeout is back\n", path, s);
+			exit(1);
+		}
 		free(in);
 		n++;
 	}
