@@ -102,9 +102,17 @@ static inline int fu_stop(struct bgrec *b, int sig)
 {
 	int status;
 
+	char buf[65536];
+
 	if (sig)
 		kill(b->pid, sig);
 	CHECK(waitpid(b->pid, &status, 0) == b->pid);
+	/* In a sanitizer build, a report fails the test. */
+	fu_slurp(b->errpath, buf, sizeof(buf));
+	if (strstr(buf, "Sanitizer") || strstr(buf, "runtime error:")) {
+		fprintf(stderr, "sanitizer report from bpfrec:\n%s\n", buf);
+		exit(1);
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
