@@ -933,6 +933,10 @@ static void on_lost(struct bpfobj *o, int cpu, uint64_t delta, void *ctx)
 	pipeline__loss(r->pl, s->capture_id, (uint32_t)cpu, now_boot_ns(), delta);
 }
 
+static void ignore_lost(struct bpfobj *o, int cpu, uint64_t delta, void *ctx)
+{
+}
+
 static void poll_losses(struct recorder *r)
 {
 	int i;
@@ -1186,6 +1190,12 @@ int cmd_record(int argc, char **argv)
 			    (err = drain__add(r.drain, r.objs[i], &r.objs[i]->streams[j])))
 				goto out;
 
+	/* Programs run from their attach on, but a perf event array has no
+	 * perf event until drain__add: outputs before that failed (-ENOENT)
+	 * and were counted as lost, though they precede the recording.  The
+	 * loss counts start here. */
+	for (i = 0; i < r.nobjs; i++)
+		bpfobj__poll_lost(r.objs[i], ignore_lost, NULL);
 	show_status = o.status == 1 || (o.status == -1 && isatty(STDERR_FILENO) && !o.quiet);
 	info_msg("recording to %s%s", o.out_dir,
 		 o.command ? "" : o.duration_ns ? "" : " (Ctrl-C to stop)");
