@@ -26,10 +26,17 @@ static int64_t q_int(sqlite3 *db, const char *sql)
 	return v;
 }
 
+static char mnt[4096];
+
+static void unmount_it(void)   /* also when a CHECK fails */
+{
+	umount2(mnt, MNT_DETACH);
+}
+
 int main(void)
 {
 	const char *objs = fu_need_root_objs();
-	char mnt[4096], cap[4096], obj[4096], tgid[64], err[16384], path[4200];
+	char cap[4096], obj[4096], tgid[64], err[16384], path[4200];
 	struct bgrec b;
 	pid_t load;
 	int rc;
@@ -40,6 +47,7 @@ int main(void)
 		fprintf(stderr, "SKIPPED: cannot mount a tmpfs on %s: %s\n", mnt, strerror(errno));
 		return 77;
 	}
+	atexit(unmount_it);
 	snprintf(cap, sizeof(cap), "%s/cap", mnt);
 	snprintf(obj, sizeof(obj), "%s/burst_rb.bpf.o", objs);
 
@@ -108,7 +116,6 @@ int main(void)
 	CHECK_EQ_U64(added, 0);
 	printf("full disk: %llu events in %zu blocks kept, all readable\n", (unsigned long long)n,
 	       nb);
-	umount2(mnt, MNT_DETACH);
 	printf("test_faults_disk: ok\n");
 	return 0;
 }
