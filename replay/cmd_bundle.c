@@ -944,6 +944,8 @@ int cmd_bundle(int argc, char **argv)
 		       "were), %lld bytes\n", out, nrec, nblocks, b.copied_blocks,
 		       (long long)st.st_size);
 	printf("  redacted: %s\n", b.redacted.len ? b.redacted.buf : "none");
+	if (!nrec)
+		cli__warn("note: no event is in the slice: the bundle holds the metadata only");
 	if (b.damaged_blocks || b.damaged_recs) {
 		cli__warn("%" PRIu64 " damaged blocks and %" PRIu64 " damaged records left out",
 			  b.damaged_blocks, b.damaged_recs);
