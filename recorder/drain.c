@@ -19,6 +19,14 @@ struct source {
 	struct bpfobj *o;
 	struct bpfobj_stream *s;
 	struct perf_buffer *pb;   /* perf streams */
+	/* perf streams: losses from each buffer's lost_samples count
+	 * (PERF_FORMAT_LOST), exact and prompt; PERF_RECORD_LOST comes only
+	 * with the next sample that fits, and never after the last burst. */
+	int lost_fmt;             /* read_format has PERF_FORMAT_LOST */
+	int lost_seen;            /* a PERF_RECORD_LOST arrived: read the counts */
+	size_t nbuf;
+	uint64_t *lost_rec;       /* per buffer: lost_samples already recorded */
+	int *buf_cpu;             /* per buffer: its CPU */
 	struct rbc rb;            /* ringbuf streams */
 	int has_rb;
 	uint64_t wakeups;         /* times this buffer woke the loop */
@@ -34,6 +42,7 @@ struct drain {
 	uint64_t next_tick_ns;    /* CLOCK_MONOTONIC */
 	struct drain_pid_filter filter;     /* keep NULL: none */
 	uint64_t recv_ns;         /* receive time of the current drain pass */
+	uint64_t passes;
 	int err;
 };
 
@@ -160,10 +169,71 @@ static enum bpf_perf_event_ret on_perf(void *ctx, int cpu, struct perf_event_hea
 	} else if (ev->type == PERF_RECORD_LOST) {
 		struct perf_lost *l = (struct perf_lost *)ev;
 
+		if (src->lost_fmt) {
+			src->lost_seen = 1;   /* counted from lost_samples */
+			return LIBBPF_PERF_EVENT_CONT;
+		}
 		src->s->lost += l->lost;
 		pipeline__loss(src->d->p, src->s->capture_id, cpu, src->d->recv_ns, l->lost);
 	}
 	return LIBBPF_PERF_EVENT_CONT;
+}
+
+/* Records what each perf buffer's lost_samples grew by since the last read:
+ * every sample perf could not store, including those a PERF_RECORD_LOST
+ * has not reported yet (it waits for the next sample that fits). */
+static void perf_lost_sync(struct source *src)
+{
+	struct { uint64_t value, lost; } v;
+	size_t i;
+
+	for (i = 0; i < src->nbuf; i++) {
+		int fd = perf_buffer__buffer_fd(src->pb, i);
+
+		if (fd < 0 || read(fd, &v, sizeof(v)) != (ssize_t)sizeof(v) || v.lost <= src->lost_rec[i])
+			continue;
+		src->s->lost += v.lost - src->lost_rec[i];
+		pipeline__loss(src->d->p, src->s->capture_id, (uint32_t)src->buf_cpu[i],
+			       src->d->recv_ns, v.lost - src->lost_rec[i]);
+		src->lost_rec[i] = v.lost;
+	}
+	src->lost_seen = 0;
+}
+
+/* The CPUs libbpf made buffers for, in its order: the online ones. */
+static int perf_buf_cpus(struct source *src)
+{
+	char line[1024], *p = line;
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	size_t n = 0;
+
+	src->nbuf = perf_buffer__buffer_cnt(src->pb);
+	src->lost_rec = calloc(src->nbuf ? src->nbuf : 1, sizeof(*src->lost_rec));
+	src->buf_cpu = calloc(src->nbuf ? src->nbuf : 1, sizeof(*src->buf_cpu));
+	if (!src->lost_rec || !src->buf_cpu) {
+		if (f)
+			fclose(f);
+		return -ENOMEM;
+	}
+	if (f && fgets(line, sizeof(line), f)) {
+		while (*p && n < src->nbuf) {
+			char *end;
+			long a = strtol(p, &end, 10), b = a;
+
+			if (end == p)
+				break;
+			if (*end == '-')
+				b = strtol(end + 1, &end, 10);
+			for (; a <= b && n < src->nbuf; a++)
+				src->buf_cpu[n++] = (int)a;
+			p = *end == ',' ? end + 1 : end;
+		}
+	}
+	if (f)
+		fclose(f);
+	for (; n < src->nbuf; n++)
+		src->buf_cpu[n] = -1;   /* CAP_CPU_UNKNOWN */
+	return 0;
 }
 
 /* data.u64: the source index + 1; 0 for the caller's fd. */
@@ -208,13 +278,23 @@ int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
 			.wakeup_events = d->o.perf_wakeup,
 			.use_clockid = 1,
 			.clockid = CLOCK_BOOTTIME,
+			.read_format = PERF_FORMAT_LOST,
 		};
 
 		src->pb = perf_buffer__new_raw(s->map_fd, d->o.perf_pages, &attr, on_perf, src, NULL);
+		if (!src->pb && errno == EINVAL) {
+			/* Before Linux 6.0: PERF_RECORD_LOST only. */
+			attr.read_format = 0;
+			src->pb = perf_buffer__new_raw(s->map_fd, d->o.perf_pages, &attr, on_perf, src,
+						       NULL);
+		}
 		if (!src->pb) {
 			err = -errno;
 			goto fail;
 		}
+		src->lost_fmt = attr.read_format != 0;
+		if (src->lost_fmt && (err = perf_buf_cpus(src)))
+			goto fail;
 		err = add_epoll(d, perf_buffer__epoll_fd(src->pb), EPOLLIN, (uint64_t)d->nsrc + 1);
 		if (err)
 			goto fail;
@@ -227,13 +307,18 @@ fail:
 	if (src->pb)
 		perf_buffer__free(src->pb);
 	src->pb = NULL;
+	free(src->lost_rec);
+	free(src->buf_cpu);
+	src->lost_rec = NULL;
+	src->buf_cpu = NULL;
 	if (src->has_rb)
 		rbc__close(&src->rb);
 	src->has_rb = 0;
 	return err;
 }
 
-static int consume_all(struct drain *d)
+/* final: read every perf buffer's loss count now (end of recording). */
+static int consume_all(struct drain *d, int final)
 {
 	int i, total = 0;
 	long n;
@@ -241,6 +326,7 @@ static int consume_all(struct drain *d)
 	if (d->filter.refresh)
 		d->filter.refresh(d->filter.ctx);
 	d->recv_ns = now_boot_ns();
+	d->passes++;
 	for (i = 0; i < d->nsrc; i++) {
 		struct source *src = &d->src[i];
 
@@ -253,6 +339,10 @@ static int consume_all(struct drain *d)
 			n = perf_buffer__consume(src->pb);
 			if (n < 0)
 				return (int)n;
+			/* A read per CPU: when perf said it lost some, every
+			 * ~100 passes, and at the end. */
+			if (src->lost_fmt && (src->lost_seen || final || d->passes % 128 == 0))
+				perf_lost_sync(src);
 		}
 	}
 	if (d->err)
@@ -284,12 +374,12 @@ int drain__poll(struct drain *d, int extra_fd)
 			return -errno;
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.u64 == 0)
-				return consume_all(d);
+				return consume_all(d, 0);
 			d->src[evs[i].data.u64 - 1].wakeups++;
 		}
 	}
 	d->next_tick_ns += tick;
-	return consume_all(d);
+	return consume_all(d, 0);
 }
 
 uint64_t drain__wakeups(const struct drain *d, const struct bpfobj_stream *s)
@@ -304,7 +394,7 @@ uint64_t drain__wakeups(const struct drain *d, const struct bpfobj_stream *s)
 
 int drain__final(struct drain *d)
 {
-	return consume_all(d);
+	return consume_all(d, 1);
 }
 
 void drain__free(struct drain *d)
@@ -315,6 +405,8 @@ void drain__free(struct drain *d)
 		return;
 	for (i = 0; i < d->nsrc; i++) {
 		perf_buffer__free(d->src[i].pb);
+		free(d->src[i].lost_rec);
+		free(d->src[i].buf_cpu);
 		if (d->src[i].has_rb)
 			rbc__close(&d->src[i].rb);
 	}

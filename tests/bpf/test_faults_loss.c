@@ -20,7 +20,7 @@
 /* 1 once recorder/drain.c counts perf losses from lost_samples: the tail
  * of a burst is then exact too, without a later sample. */
 #ifndef PERF_TAIL_STRICT
-#define PERF_TAIL_STRICT 0
+#define PERF_TAIL_STRICT 1
 #endif
 
 static int cmp_u64(const void *a, const void *b)
