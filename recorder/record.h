@@ -1,0 +1,94 @@
+/* record.h - the parts of `bpfrec record`, shared by its files:
+ * record_opts.c (the command line), record_child.c (the recorded command),
+ * record_load.c (probes and objects), record_capture.c (the capture's
+ * metadata and map snapshots), record.c (the session's life cycle). */
+#ifndef BPFREC_RECORD_H
+#define BPFREC_RECORD_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "bpfobj.h"
+#include "capw.h"
+#include "drain.h"
+#include "pipeline.h"
+
+#define MAX_OBJS 32
+#define MAX_SETS 64
+
+struct record_opts {
+	const char *out_dir;
+	char out_default[64];
+	const char *probes[16];
+	int nprobes;
+	int probes_given;            /* --probe seen: failures are errors */
+	const char *bpf_files[MAX_OBJS];
+	int nbpf;
+	const char *sets[MAX_SETS];  /* NAME=VALUE */
+	int nsets;
+	uint64_t duration_ns;
+	int pid;                     /* -p */
+	const char *cgroup;
+	int all;                     /* --all: no process-tree filter with a command */
+	int quiet, verbose;
+	int status;                  /* -1 auto (a terminal), 0 off, 1 on */
+	uint64_t flush_ns;
+	uint32_t perf_pages;
+	const char *kernel_btf;
+	char *only[64], *skip[64];   /* program names, --bpf objects */
+	int nonly, nskip;
+	const char *rb_sizes[32];    /* MAP=BYTES, validated */
+	int nrb_sizes;
+	const char *events[32];      /* MAP=STRUCT */
+	int nevents;
+	uint64_t snapshot_ns;        /* 0: snapshot maps at the end only */
+	uint64_t ring_bytes, ring_ns; /* --ring, --ring-time: flight recorder */
+	char **command;              /* after -- */
+};
+
+struct recorder {
+	struct record_opts *o;
+	struct capw *cap;
+	struct pipeline *pl;
+	struct drain *drain;
+	struct bpfobj *objs[MAX_OBJS + 8];
+	int nobjs;
+	int pid_map_fd;
+	int cgroup_fd;
+	char cgroup_path[4096];
+	pid_t child;
+	int child_gate;              /* write end: closing it lets the child exec */
+	int child_status;
+	int sigfd;
+	uint64_t start_ns;
+	uint64_t total_lost;
+	uint64_t last_snapshot_ns;
+	uint8_t rb_hit[32], only_hit[64], skip_hit[64], event_hit[32];
+	uint32_t *tree;              /* the tracked tgids, sorted (user objects' filter) */
+	size_t ntree, tree_cap;
+	uint8_t *snap_buf;           /* key + every CPU's value, for snapshots */
+	size_t snap_len;
+	int snapshot_req;            /* SIGUSR1 seen: write CAPTURE/snapshot-N */
+};
+
+/* record_opts.c: parses `record`'s options into o (zeroed by the caller);
+ * 0, or -EINVAL with the message printed.  --help exits 0. */
+int record__parse_args(int argc, char **argv, struct record_opts *o);
+
+/* record_child.c: forks COMMAND, held before its exec until
+ * record__start_child(); the command's path is resolved first. */
+int record__fork_child(struct recorder *r);
+void record__start_child(struct recorder *r);
+
+/* record_load.c: the built-in probes the options ask for (the default:
+ * every one the kernel has), then the --bpf objects, loaded and attached. */
+int record__load_builtins(struct recorder *r);
+int record__load_user_objects(struct recorder *r);
+
+/* record_capture.c: the session, objects and streams of the capture; and
+ * a snapshot of every snapshottable map, as records at time now. */
+int record__register_capture(struct recorder *r, int argc, char **argv);
+int record__snapshot_maps(struct recorder *r, uint64_t now);
+
+#endif

@@ -1,0 +1,223 @@
+/* record_load.c - the probes and objects of a recording: chosen, set up
+ * from the options, loaded and attached. */
+#include "probes.h"
+#include "record.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Applies the --ringbuf-size options that name a ringbuf of o. */
+static int apply_ringbuf_sizes(struct recorder *r, struct bpfobj *o, uint8_t *hit)
+{
+	int i, err;
+
+	for (i = 0; i < r->o->nrb_sizes; i++) {
+		const char *arg = r->o->rb_sizes[i], *eq = strchr(arg, '=');
+		char map[128];
+		uint64_t v;
+
+		snprintf(map, sizeof(map), "%.*s", (int)(eq - arg), arg);
+		parse_size(eq + 1, &v);
+		err = bpfobj__set_ringbuf_size(o, map, (uint32_t)v);
+		if (err == -ENOENT)
+			continue;
+		if (err) {
+			warn_msg("--ringbuf-size %s: %s", arg, strerror(-err));
+			return err;
+		}
+		hit[i] = 1;
+	}
+	return 0;
+}
+
+static struct bpfobj_opts obj_opts(struct recorder *r, int filter)
+{
+	struct bpfobj_opts oo = {
+		.cgroup_fd = r->cgroup_fd,
+		.cgroup_path = r->cgroup_path,
+		.pid_map_fd = r->pid_map_fd,
+		.filter_pids = filter && r->pid_map_fd >= 0,
+		.btf_custom_path = r->o->kernel_btf,
+	};
+	return oo;
+}
+
+static int probe_selected(const struct record_opts *o, const char *name)
+{
+	int i;
+
+	if (!o->probes_given)
+		return 1;
+	for (i = 0; i < o->nprobes; i++)
+		if (!strcmp(o->probes[i], name))
+			return 1;
+	return 0;
+}
+
+/* Opens, loads and attaches the built-in probes.  With the default set, a
+ * probe the kernel cannot have is skipped with its reason; one the user
+ * named is an error. */
+int record__load_builtins(struct recorder *r)
+{
+	const struct builtin_probe *p;
+	int have_cgroup = r->cgroup_fd >= 0;
+	int err;
+
+	for (p = builtin_probes; p->name; p++) {
+		struct bpfobj_opts oo = obj_opts(r, 1);
+		const char *why;
+		struct bpfobj *obj;
+		const void *elf;
+		size_t size;
+
+		if (p->hidden ? r->pid_map_fd < 0 : !probe_selected(r->o, p->name))
+			continue;
+		why = probes__unsupported(p, have_cgroup);
+		if (why) {
+			if (r->o->probes_given) {
+				warn_msg("probe %s: %s", p->name, why);
+				return -EOPNOTSUPP;
+			}
+			info_msg("probe %s skipped: %s", p->name, why);
+			continue;
+		}
+		elf = p->elf(&size);
+		obj = bpfobj__open_mem(p->name, elf, size, &oo);
+		if (!obj)
+			return -errno;
+		r->objs[r->nobjs++] = obj;
+		err = apply_ringbuf_sizes(r, obj, r->rb_hit);
+		if (!err)
+			err = bpfobj__load(obj);
+		if (!err) {
+			err = bpfobj__attach(obj, 1);
+			err = err < 0 ? err : 0;
+		}
+		if (err) {
+			if (r->o->probes_given || p->hidden)
+				return err;
+			info_msg("probe %s skipped: it did not load or attach here (above)", p->name);
+			bpfobj__close(obj);
+			r->nobjs--;
+		}
+	}
+	return 0;
+}
+
+/* --event MAP=STRUCT for the maps of o. */
+static int apply_event_types(struct recorder *r, struct bpfobj *o)
+{
+	int i, err;
+
+	for (i = 0; i < r->o->nevents; i++) {
+		const char *arg = r->o->events[i], *eq = strchr(arg, '=');
+		char map[128];
+
+		snprintf(map, sizeof(map), "%.*s", (int)(eq - arg), arg);
+		err = bpfobj__set_event_type(o, map, eq + 1);
+		if (err == -ENOENT)
+			continue;
+		if (err == -ESRCH) {
+			warn_msg("--event %s: %s has no struct or union %s in its BTF", arg, o->path,
+				 eq + 1);
+			return err;
+		}
+		r->event_hit[i] = 1;
+	}
+	return 0;
+}
+
+/* Every --only/--skip name, --ringbuf-size and --event map must have
+ * matched something: a typo must not record the wrong thing silently. */
+static int check_all_matched(struct recorder *r)
+{
+	const struct record_opts *o = r->o;
+	int i, err = 0;
+
+	for (i = 0; i < o->nonly; i++)
+		if (!r->only_hit[i] && (err = -ENOENT))
+			warn_msg("--only %s: no program of that name in the --bpf objects", o->only[i]);
+	for (i = 0; i < o->nskip; i++)
+		if (!r->skip_hit[i] && (err = -ENOENT))
+			warn_msg("--skip %s: no program of that name in the --bpf objects", o->skip[i]);
+	for (i = 0; i < o->nrb_sizes; i++)
+		if (!r->rb_hit[i] && (err = -ENOENT))
+			warn_msg("--ringbuf-size %s: no ringbuf map of that name was loaded",
+				 o->rb_sizes[i]);
+	for (i = 0; i < o->nevents; i++)
+		if (!r->event_hit[i] && (err = -ENOENT))
+			warn_msg("--event %s: no ringbuf or perf event array of that name in the "
+				 "--bpf objects", o->events[i]);
+	return err;
+}
+
+/* Opens every --bpf object and applies the options that must precede the
+ * load, then loads and attaches them.  --set applies to each object that has
+ * the variable; one that no object has is an error. */
+int record__load_user_objects(struct recorder *r)
+{
+	int i, j, err, first = r->nobjs;
+
+	for (i = 0; i < r->o->nbpf; i++) {
+		struct bpfobj_opts oo = obj_opts(r, 0);
+		struct bpfobj *obj = bpfobj__open_file(r->o->bpf_files[i], &oo);
+
+		if (!obj)
+			return -errno;
+		r->objs[r->nobjs++] = obj;
+		bpfobj__select_programs(obj, r->o->only, r->o->nonly, r->o->skip, r->o->nskip,
+					r->only_hit, r->skip_hit);
+		err = apply_ringbuf_sizes(r, obj, r->rb_hit);
+		if (!err)
+			err = apply_event_types(r, obj);
+		if (err)
+			return err;
+	}
+	for (j = 0; j < r->o->nsets; j++) {
+		const char *eq = strchr(r->o->sets[j], '=');
+		char name[128];
+		int hit = 0;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - r->o->sets[j]), r->o->sets[j]);
+		for (i = first; i < r->nobjs; i++) {
+			if (!bpfobj__has_global(r->objs[i], name))
+				continue;
+			err = bpfobj__set_global(r->objs[i], name, eq + 1);
+			if (err)
+				return err;
+			hit = 1;
+		}
+		if (!hit) {
+			warn_msg("--set %s: no --bpf object has a global variable '%s' in .rodata, "
+				 ".data or .bss", r->o->sets[j], name);
+			return -ENOENT;
+		}
+	}
+	err = check_all_matched(r);
+	if (err)
+		return err;
+	for (i = first; i < r->nobjs; i++) {
+		struct bpfobj *obj = r->objs[i];
+
+		err = bpfobj__load(obj);
+		if (err)
+			return err;
+		err = bpfobj__attach(obj, 0);
+		if (err < 0)
+			return err;
+		if (err == 0) {
+			warn_msg("%s: no program attached", obj->path);
+			return -ENOENT;
+		}
+		err = bpfobj__add_snapshot_streams(obj);
+		if (err)
+			return err;
+		if (!obj->nstreams)
+			info_msg("%s: no ringbuf, perf event array or map to snapshot: nothing to record",
+				 obj->path);
+	}
+	return 0;
+}

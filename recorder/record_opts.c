@@ -1,0 +1,297 @@
+/* record_opts.c - `bpfrec record`'s command line: usage, parsing, checks
+ * that need no kernel. */
+#include "probes.h"
+#include "record.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void record_usage(FILE *f)
+{
+	fprintf(f,
+"usage: bpfrec record [-o DIR] [--probe LIST] [--bpf FILE.bpf.o]... [--duration S]\n"
+"                     [-p PID] [--cgroup PATH] [--all] [-- COMMAND [ARGS...]]\n"
+"\n"
+"Records BPF events into a capture directory (segments + index.db) that\n"
+"bpfreplay reads offline.  Without COMMAND or --duration, records until Ctrl-C.\n"
+"\n"
+"  -o, --output DIR        capture directory to create (default bpfrec-DATE-TIME)\n"
+"      --probe LIST        built-in probes, comma-separated (default: every one the\n"
+"                          kernel supports; `bpfrec probes` lists them); 'none' for none\n"
+"      --bpf FILE          also load and record a BPF object (repeatable)\n"
+"      --set NAME=VALUE    set a global of the --bpf objects before load (repeatable)\n"
+"      --kernel-btf FILE   kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing\n"
+"  -d, --duration S        stop after S (10, 1.5s, 500ms, 2m)\n"
+"  -p, --pid PID           keep only events of process PID and of its children\n"
+"      --cgroup PATH       cgroup v2 directory for socket hooks (default: the root of\n"
+"                          the cgroup v2 hierarchy)\n"
+"      --all               with COMMAND: keep every process's events, not only the\n"
+"                          command's process tree\n"
+"      --flush-interval S  commit blocks to disk at least this often (default 1s)\n"
+"      --ring SIZE         flight recorder: keep only the newest SIZE of events on disk\n"
+"                          (at least 1M; the oldest eighths are dropped); SIGUSR1\n"
+"                          writes what is held to DIR/snapshot-N\n"
+"      --ring-time S       flight recorder: keep only the last S (at least 1s)\n"
+"      --perf-pages N      pages per CPU of each perf buffer, a power of 2 (default 64)\n"
+"      --status / --no-status   one status line per second on stderr (default: on a\n"
+"                          terminal)\n"
+"  -q, --quiet             only errors\n"
+"  -v, --verbose           libbpf's messages too (-vv: all of them)\n"
+"  -h, --help              this text\n"
+"\n"
+"Examples:\n"
+"  bpfrec record -o /tmp/cap -- curl -s http://127.0.0.1:8080/\n"
+"  bpfrec record -o /tmp/cap --probe exec,exit --duration 10s\n"
+"  bpfrec record -o /tmp/cap --bpf mytool.bpf.o --set target_pid=1234 -d 30s\n"
+"  bpfrec record -o /tmp/fr --ring 64M &  kill -USR1 $!   # flight recorder, snapshot\n"
+"  bpfreplay show /tmp/cap\n");
+}
+
+static int add_probe_list(struct record_opts *o, char *list)
+{
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct builtin_probe *p = probes__find(tok);
+
+		if (!strcmp(tok, "none"))
+			continue;
+		if (!p || p->hidden) {
+			warn_msg("--probe %s: no such built-in probe (exec, exit, connect, sock)", tok);
+			return -EINVAL;
+		}
+		if (o->nprobes == (int)(sizeof(o->probes) / sizeof(o->probes[0])))
+			return -E2BIG;
+		o->probes[o->nprobes++] = p->name;
+	}
+	return 0;
+}
+
+static int add_name_list(char **names, int *n, char *list, const char *opt)
+{
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (*n == 64) {
+			warn_msg("%s: at most 64 names", opt);
+			return -E2BIG;
+		}
+		names[(*n)++] = tok;
+	}
+	return 0;
+}
+
+/* MAP=BYTES where BYTES is what the kernel takes for a ringbuf: a power of
+ * 2, a multiple of the page size.  The error says the rule and the nearest
+ * valid size. */
+static int check_ringbuf_size(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	uint64_t v, page = (uint64_t)sysconf(_SC_PAGESIZE), lo, hi;
+
+	if (!eq || eq == arg || parse_size(eq + 1, &v)) {
+		warn_msg("--ringbuf-size %s: expected MAP=BYTES (e.g. events=4M)", arg);
+		return -EINVAL;
+	}
+	if (v >= page && !(v & (v - 1)) && v <= (1ull << 30))
+		return 0;
+	for (hi = page; hi < v && hi < (1ull << 30); hi <<= 1)
+		;
+	lo = hi > v && hi > page ? hi >> 1 : hi;   /* largest valid size <= v, if any */
+	warn_msg("--ringbuf-size %s: a ringbuf's size must be a power of 2 and a multiple of "
+		 "the page size (%llu), at most 1G: the nearest valid size is %llu", arg,
+		 (unsigned long long)page,
+		 (unsigned long long)(v >= hi ? hi : v - lo <= hi - v && lo <= v ? lo : hi));
+	return -EINVAL;
+}
+
+int record__parse_args(int argc, char **argv, struct record_opts *o)
+{
+	enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PERF_PAGES,
+	       OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
+	       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME };
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "probe", required_argument, NULL, OPT_PROBE },
+		{ "bpf", required_argument, NULL, OPT_BPF },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "flush-interval", required_argument, NULL, OPT_FLUSH },
+		{ "perf-pages", required_argument, NULL, OPT_PERF_PAGES },
+		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
+		{ "kernel-btf", required_argument, NULL, OPT_KERNEL_BTF },
+		{ "only", required_argument, NULL, OPT_ONLY },
+		{ "skip", required_argument, NULL, OPT_SKIP },
+		{ "event", required_argument, NULL, OPT_EVENT },
+		{ "ringbuf-size", required_argument, NULL, OPT_RB_SIZE },
+		{ "snapshot-interval", required_argument, NULL, OPT_SNAPSHOT },
+		{ "ring", required_argument, NULL, OPT_RING },
+		{ "ring-time", required_argument, NULL, OPT_RING_TIME },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL },
+	};
+	uint64_t v;
+	char *end;
+	int c;
+
+	o->status = -1;
+	o->pid = -1;
+	optind = 1;
+	/* '+': stop at the first non-option, so COMMAND's own options stay its own. */
+	while ((c = getopt_long(argc, argv, "+o:d:p:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->out_dir = optarg;
+			break;
+		case OPT_PROBE:
+			o->probes_given = 1;
+			if (add_probe_list(o, optarg))
+				return -EINVAL;
+			break;
+		case OPT_BPF:
+			if (o->nbpf == MAX_OBJS) {
+				warn_msg("--bpf: at most %d objects", MAX_OBJS);
+				return -EINVAL;
+			}
+			o->bpf_files[o->nbpf++] = optarg;
+			break;
+		case OPT_SET:
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				warn_msg("--set %s: expected NAME=VALUE", optarg);
+				return -EINVAL;
+			}
+			if (o->nsets == MAX_SETS)
+				return -E2BIG;
+			o->sets[o->nsets++] = optarg;
+			break;
+		case 'd':
+			if (parse_duration_ns(optarg, &o->duration_ns) || !o->duration_ns) {
+				warn_msg("--duration %s: expected a positive time such as 10, 1.5s, 500ms, 2m",
+					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'p':
+			errno = 0;
+			o->pid = (int)strtol(optarg, &end, 10);
+			if (errno || *end || o->pid <= 0) {
+				warn_msg("--pid %s: expected a process id", optarg);
+				return -EINVAL;
+			}
+			if (kill(o->pid, 0) && errno == ESRCH) {
+				warn_msg("--pid %s: no such process", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_CGROUP:
+			o->cgroup = optarg;
+			break;
+		case OPT_ALL:
+			o->all = 1;
+			break;
+		case OPT_FLUSH:
+			if (parse_duration_ns(optarg, &o->flush_ns) || o->flush_ns < 1000000) {
+				warn_msg("--flush-interval %s: expected a time of at least 1ms", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_PERF_PAGES:
+			if (parse_size(optarg, &v) || !v || (v & (v - 1)) || v > (1u << 16)) {
+				warn_msg("--perf-pages %s: must be a power of 2 from 1 to 65536", optarg);
+				return -EINVAL;
+			}
+			o->perf_pages = (uint32_t)v;
+			break;
+		case OPT_STATUS:
+			o->status = 1;
+			break;
+		case OPT_NO_STATUS:
+			o->status = 0;
+			break;
+		case OPT_KERNEL_BTF:
+			if (access(optarg, R_OK)) {
+				warn_msg("--kernel-btf %s: %s", optarg, strerror(errno));
+				return -EINVAL;
+			}
+			o->kernel_btf = optarg;
+			break;
+		case OPT_ONLY:
+		case OPT_SKIP:
+			if (add_name_list(c == OPT_ONLY ? o->only : o->skip,
+					  c == OPT_ONLY ? &o->nonly : &o->nskip, optarg,
+					  c == OPT_ONLY ? "--only" : "--skip"))
+				return -EINVAL;
+			break;
+		case OPT_EVENT:
+			if (!strchr(optarg, '=') || optarg[0] == '=' || !strchr(optarg, '=')[1] ||
+			    o->nevents == 32) {
+				warn_msg("--event %s: expected MAP=STRUCT", optarg);
+				return -EINVAL;
+			}
+			o->events[o->nevents++] = optarg;
+			break;
+		case OPT_RB_SIZE:
+			if (check_ringbuf_size(optarg) || o->nrb_sizes == 32)
+				return -EINVAL;
+			o->rb_sizes[o->nrb_sizes++] = optarg;
+			break;
+		case OPT_SNAPSHOT:
+			if (parse_duration_ns(optarg, &o->snapshot_ns) || o->snapshot_ns < 10000000) {
+				warn_msg("--snapshot-interval %s: expected a time of at least 10ms", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_RING:
+			if (parse_size(optarg, &o->ring_bytes) || o->ring_bytes < (1u << 20)) {
+				warn_msg("--ring %s: expected a size of at least 1M (e.g. 64M, 1G)", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_RING_TIME:
+			if (parse_duration_ns(optarg, &o->ring_ns) || o->ring_ns < 1000000000ull) {
+				warn_msg("--ring-time %s: expected a time of at least 1s (e.g. 30s, 5m)",
+					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'h':
+			record_usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'bpfrec record --help'.\n");
+			return -EINVAL;
+		}
+	}
+	if (optind < argc)
+		o->command = &argv[optind];
+	if (o->command && o->pid > 0) {
+		warn_msg("-p and a COMMAND exclude each other: give one");
+		return -EINVAL;
+	}
+	if (o->all && !o->command) {
+		warn_msg("--all applies to a COMMAND: give one after --");
+		return -EINVAL;
+	}
+	if ((o->nsets || o->nonly || o->nskip || o->nevents) && !o->nbpf) {
+		warn_msg("--set, --only, --skip and --event apply to --bpf objects: give one");
+		return -EINVAL;
+	}
+	return 0;
+}
