@@ -1131,7 +1131,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 	p += W;
 	for (w = 0; w < W; w++) {
 		enum word_mode m = modes[w];
-		uint8_t *out = dst + (size_t)w * 8;
+		uint8_t *out = dst ? dst + (size_t)w * 8 : NULL;   /* NULL + n is UB */
 		uint64_t prev = 0, nd;
 		unsigned mask;
 
