@@ -19,7 +19,9 @@
 # the machine's other processes use under 0.25 CPU; each row shows what they
 # used during the measurement (others, in CPUs).
 #
-# Prints the tables and writes them to tools/bench/results-DATE[-quick].txt.
+# Builds the recorder and the bench in DIR first (default build-bench;
+# BENCH_NO_BUILD=1: use what is there).  Prints the tables and writes them
+# to tools/bench/results-DATE[-quick].txt.
 # Needs root.  --quick: N=200k, R=1, T=3 s.  Full: N=2M, R=3, T=30 s.
 # Raw outputs are kept in the work directory when BENCH_KEEP=1.
 set -u
@@ -41,7 +43,7 @@ while [ $# -gt 0 ]; do
 	--seconds) seconds=$2; shift ;;
 	--ringbuf-size) rbsize=$2; shift ;;
 	--wait-quiet) quiet_s=$2; shift ;;
-	-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 	shift
@@ -54,6 +56,15 @@ fi
 
 [ "$(id -u)" = 0 ] || die "needs root (BPF, perf, bpftrace)"
 B=$build/tools/bench
+# Measure what the tree holds now: (re)build the recorder and the bench.
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+	{ [ -f "$build/CMakeCache.txt" ] ||
+		cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >"/tmp/bench-cmake.$$.log" 2>&1; } &&
+	cmake --build "$build" -j2 --target bpfrec bpfreplay sysloop gen benchwrap \
+		bpf_bench_getppid bpf_bench_gen >"/tmp/bench-build.$$.log" 2>&1 ||
+		die "build failed (BENCH_NO_BUILD=1 to use what $build has): $(tail -5 "/tmp/bench-build.$$.log" 2>/dev/null)"
+	rm -f "/tmp/bench-cmake.$$.log" "/tmp/bench-build.$$.log"
+fi
 BPFREC=$build/recorder/bpfrec
 REPLAY=$build/replay/bpfreplay
 for f in "$BPFREC" "$REPLAY" "$B/sysloop" "$B/gen" "$B/benchwrap" \
@@ -124,7 +135,9 @@ quiet() {
 }
 
 git_rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$repo" diff --quiet HEAD -- recorder schema bpf 2>/dev/null || git_rev="$git_rev+dirty(recorder/schema/bpf)"
+git -C "$repo" diff --quiet HEAD -- recorder schema bpf 2>/dev/null ||
+	git_rev="$git_rev + uncommitted edits in $(git -C "$repo" diff --name-only HEAD -- recorder schema bpf | tr '\n' ' ')"
+git_rev="$git_rev; bpfrec built $(date -r "$BPFREC" '+%Y-%m-%d %H:%M:%S')"
 say "bpfrec benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ)  ($([ $quick = 1 ] && echo quick || echo full) run)"
 say "machine: $(nproc) vCPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
 say "tree: $git_rev; build: $build"
