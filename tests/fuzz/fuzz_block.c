@@ -10,8 +10,10 @@
  *    endian), then the raw body, compressed here with a content checksum.
  *    This reaches the body parser with every mutation.
  * Either way the decoder must refuse the block cleanly or decode it; a
- * block that decodes is re-encoded from its records, and that must decode
- * to the same records (stream, cpu, ts, bytes) in the same order.
+ * block that decodes must also decode under a projection (one stream, some
+ * payload words: block_decoder__want) to the same records, and re-encoded
+ * from its records it must decode to the same records (stream, cpu, ts,
+ * bytes) in the same order.
  * Seeds: tests/fuzz/corpus/fuzz_block/ (blocks and bodies of real captures).
  */
 #include <stdint.h>
@@ -23,7 +25,7 @@
 
 #include "block.h"
 
-static struct block_decoder *fb_dec, *fb_dec2;
+static struct block_decoder *fb_dec, *fb_dec2, *fb_proj;
 static struct block_encoder *fb_enc;
 static struct blockbuf *fb_bb;
 
@@ -81,9 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!fb_dec) {
 		fb_dec = block_decoder__new(CAP_BLOCK_MAX_RAW);
 		fb_dec2 = block_decoder__new(CAP_BLOCK_MAX_RAW);
+		fb_proj = block_decoder__new(CAP_BLOCK_MAX_RAW);
 		fb_enc = block_encoder__new(1);
 		fb_bb = blockbuf__new(CAP_BLOCKBUF_MAX_BYTES);
-		if (!fb_dec || !fb_dec2 || !fb_enc || !fb_bb)
+		if (!fb_dec || !fb_dec2 || !fb_proj || !fb_enc || !fb_bb)
 			abort();
 	}
 	if (size >= 4 && !memcmp(data, "BRBK", 4)) {
@@ -98,9 +101,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	block__parse_header(blk, len, NULL, &m);
 	int rc = block_decoder__decode(fb_dec, blk, len, &recs, &n, err, sizeof(err));
-	free(blk);
-	if (rc)
+	if (rc) {
+		free(blk);
 		return 0;
+	}
+
+	/* A projection (one stream, some payload words, picked from the input)
+	 * decodes the same block to that stream's records, each byte equal to
+	 * the full decode's, or 0 where its word was not wanted. */
+	uint64_t words = 0;
+	for (size_t i = 0; i < 8 && i < size; i++)
+		words = words << 8 | data[size - 1 - i];
+	struct block_want want = {
+		.stream = n && (words & 1) ? recs[(words >> 1) % n].stream : CAP_STREAM_ALL,
+		.words = &words,
+		.nwords = (uint32_t)(words >> 58),
+	};
+	const struct cap_rec *pr;
+	uint32_t pn, k = 0;
+	block_decoder__want(fb_proj, &want);
+	if (block_decoder__decode(fb_proj, blk, len, &pr, &pn, err, sizeof(err))) {
+		fprintf(stderr, "fuzz_block: a projection refuses a block that decodes: %s\n", err);
+		abort();
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (want.stream != CAP_STREAM_ALL && recs[i].stream != want.stream)
+			continue;
+		if (k >= pn || pr[k].stream != recs[i].stream || pr[k].ts_ns != recs[i].ts_ns ||
+		    pr[k].cpu != recs[i].cpu || pr[k].len != recs[i].len)
+			abort();
+		for (uint32_t j = 0; j < recs[i].len; j++)
+			if (pr[k].data[j] != recs[i].data[j] && pr[k].data[j])
+				abort();
+		k++;
+	}
+	if (k != pn)
+		abort();
+	free(blk);
 
 	/* Round trip: what decodes re-encodes to the same records. */
 	blockbuf__reset(fb_bb);
