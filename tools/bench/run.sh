@@ -3,7 +3,7 @@
 #
 #   tools/bench/run.sh [--quick] [--build DIR] [--calls N] [--reps R]
 #                      [--rates "1 2 4"] [--seconds T] [--ringbuf-size BYTES]
-#                      [--wait-quiet S]
+#                      [--wait-quiet S] [--nice N] [--configs "bare bpfrec ..."]
 #
 # 1. Syscall load: sysloop (N getppid() calls pinned to CPU 0) with nothing
 #    attached, recorded by bpfrec (getppid.bpf.o: a 64-byte event per call),
@@ -17,7 +17,9 @@
 # Other work on the machine skews every figure: before each measurement,
 # wait up to S seconds (default 120; 0: no wait) for a 2 s window in which
 # the machine's other processes use under 0.25 CPU; each row shows what they
-# used during the measurement (others, in CPUs).
+# used during the measurement (others, in CPUs).  Everything runs at nice N
+# (default -10; 0: as started) so that ordinary work on a shared machine
+# perturbs it less.
 #
 # Builds the recorder and the bench in DIR first (default build-bench;
 # BENCH_NO_BUILD=1: use what is there).  Prints the tables and writes them
@@ -30,7 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=$repo/build-bench
 quick=0
-calls= reps= rates= seconds= rbsize=$((64 << 20)) quiet_s=120
+calls= reps= rates= seconds= rbsize=$((64 << 20)) quiet_s=120 nice_n=-10 only_cfgs=
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
@@ -43,7 +45,9 @@ while [ $# -gt 0 ]; do
 	--seconds) seconds=$2; shift ;;
 	--ringbuf-size) rbsize=$2; shift ;;
 	--wait-quiet) quiet_s=$2; shift ;;
-	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--nice) nice_n=$2; shift ;;
+	--configs) only_cfgs=$2; shift ;;   # a subset of the syscall rows
+	-h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 	shift
@@ -72,6 +76,7 @@ for f in "$BPFREC" "$REPLAY" "$B/sysloop" "$B/gen" "$B/benchwrap" \
 	[ -x "$f" ] || [ -f "$f" ] || die "$f missing: build first:
   cmake -S $repo -B $build -DCMAKE_BUILD_TYPE=Release && cmake --build $build -j2"
 done
+[ "$nice_n" = 0 ] || renice -n "$nice_n" -p $$ >/dev/null || die "renice $nice_n failed"
 PERF=$(command -v perf || true)
 BPFTRACE=$(command -v bpftrace || true)
 [ -n "$PERF" ] || echo "run.sh: perf not found (apt-get install -y linux-perf): its rows are skipped" >&2
@@ -143,7 +148,7 @@ say "machine: $(nproc) vCPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 say "tree: $git_rev; build: $build"
 say "tools: $([ -n "$PERF" ] && "$PERF" --version 2>/dev/null | head -1), $([ -n "$BPFTRACE" ] && "$BPFTRACE" --version 2>/dev/null | head -1)"
 say "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)  (other work on the machine skews ns/call)"
-say "command: tools/bench/run.sh $([ $quick = 1 ] && echo --quick) (calls=$calls reps=$reps seconds=$seconds rates=\"$rates\" ringbuf=$((rbsize >> 20)) MiB for gen)"
+say "command: tools/bench/run.sh $([ $quick = 1 ] && echo --quick) (calls=$calls reps=$reps seconds=$seconds rates=\"$rates\" ringbuf=$((rbsize >> 20)) MiB for gen, nice $nice_n)"
 say ""
 
 # ---------------------------------------------------------------- syscalls
@@ -207,6 +212,10 @@ run_cfg() {
 cfgs="bare bpfrec attach"
 [ -n "$PERF" ] && cfgs="$cfgs perf"
 [ -n "$BPFTRACE" ] && cfgs="$cfgs bpftrace"
+if [ -n "$only_cfgs" ]; then
+	cfgs=$(for c in $cfgs; do case " $only_cfgs " in *" $c "*) echo $c ;; esac; done | tr '\n' ' ')
+	case " $cfgs " in *" bare "*) ;; *) cfgs="bare $cfgs" ;; esac   # slowdown needs it
+fi
 for r in $(seq 1 "$reps"); do
 	for c in $cfgs; do
 		quiet
@@ -230,7 +239,7 @@ declare -A label=(
 	[perf]="perf record" [bpftrace]="bpftrace printf -o"
 )
 say "1. Syscall load: $calls getppid() calls pinned to CPU 0, 64-byte event per call (median of $reps rounds)"
-say "$(printf '%-28s %9s %9s %9s %8s %8s %9s %9s %9s %9s %9s %6s' config 'ns/call' slowdown 'Mev/s' events lost 'B/event' 'cpu s/Mev' 'tot s/Mev' 'RSS MiB' 'ring MiB' others)"
+say "$(printf '%-28s %9s %9s %7s %9s %8s %8s %9s %9s %9s %9s %9s %6s' config 'ns/call' slowdown 'cpu ns' 'Mev/s' events lost 'B/event' 'cpu s/Mev' 'tot s/Mev' 'RSS MiB' 'ring MiB' others)"
 bare_r=$(median_round bare)
 bare_ns=$(kv "$work/sys-bare-$bare_r.out" ns_per_call)
 for c in $cfgs; do
@@ -253,14 +262,16 @@ for c in $cfgs; do
 		h=$(kv "$f" rec_hwm_kib) rr=$(kv "$f" rec_ring_rss_kib)
 		num "$h" && rss=$(calc "$h / 1024") && ring=$(calc "$rr / 1024")
 	fi
-	say "$(printf '%-28s %9s %9s %9s %8s %8s %9s %9s %9s %9s %9s %6s' "${label[$c]}" \
-		"$(fmt %.1f "$ns")" "$(fmt %.2f "$slow")" "$(fmt %.3f "$evs")" "$ev" "$lost" \
+	say "$(printf '%-28s %9s %9s %7s %9s %8s %8s %9s %9s %9s %9s %9s %6s' "${label[$c]}" \
+		"$(fmt %.1f "$ns")" "$(fmt %.2f "$slow")" "$(calc "int($(kv "$f" self_cpu_s) * 1e9 / $calls)")" \
+		"$(fmt %.3f "$evs")" "$ev" "$lost" \
 		"$(fmt %.1f "$bpe")" "$(fmt %.2f "$cpu")" "$(fmt %.2f "$tot")" "$(fmt %.1f "$rss")" \
 		"$(fmt %.1f "$ring")" "$(kv "$f" others_cpus)")"
 	S_slow[$c]=$slow S_evs[$c]=$evs S_lost[$c]=$lost
 	if [ $c = bpfrec ] && num "$h"; then rest_max=$(calc "($h - $rr) / 1024"); fi
 done
-say "(ns/call: loop wall time / N; Mev/s: events recorded / loop wall time; lost: N - recorded"
+say "(ns/call: loop wall time / N; cpu ns: the loop's own CPU time / N (what preemption by"
+say " others does not inflate); Mev/s: events recorded / loop wall time; lost: N - recorded"
 say " (bpfrec: also its losses table); B/event: capture dir, perf.data or bpftrace file / events;"
 say " cpu s/Mev: recorder CPU from loop start until it went idle after, /proc/PID/stat; tot: the"
 say " recorder's whole life (load, attach, teardown) by wait4, minus the loop's own CPU;"
