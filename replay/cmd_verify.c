@@ -505,14 +505,33 @@ static int check_segments(struct verify *v, sqlite3 *db)
 		walk_segment(v, dirfd, file, idx, n, sqlite3_column_int64(st, 2));   /* capr checked the name */
 	}
 
-	/* Segment files the index does not name (all of them without an index). */
+	/* Segment files the index does not name (all of them without an index).
+	 * In ring mode, files numbered up to meta 'ring_dropped_through' were
+	 * dropped (their rows went first, a crash came before the unlink): left
+	 * over, not damage (recover skips them too). */
+	unsigned long long dropped = 0;
+	if (db) {
+		sqlite3_stmt *q = NULL;
+		if (!sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'ring_dropped_through'",
+					-1, &q, NULL) && sqlite3_step(q) == SQLITE_ROW &&
+		    sqlite3_column_text(q, 0))
+			dropped = strtoull((const char *)sqlite3_column_text(q, 0), NULL, 10);
+		sqlite3_finalize(q);
+	}
 	DIR *d = fdopendir(dup(dirfd));
 	struct dirent *de;
 	char **names = NULL;
 	size_t nn = 0;
 	while (d && (de = readdir(d))) {
+		unsigned no = 0;
 		if (!seg_name(de->d_name))
 			continue;
+		if (db && sscanf(de->d_name, "seg-%u", &no) == 1 && no <= dropped) {
+			if (!v->quiet)
+				printf("note: %s/%s: dropped by ring mode (left over by a crash; safe to "
+				       "delete)\n", v->path, de->d_name);
+			continue;
+		}
 		bool known = false;
 		if (st) {
 			sqlite3_stmt *k = NULL;
