@@ -9,6 +9,10 @@
  *       capture's own index)
  *   fuzz_mkseeds --small IN OUT          copies an SQLite file with 512-byte
  *       pages (smaller seeds; the same content)
+ *   fuzz_mkseeds --fixture DIR           writes the unit tests' fixture capture
+ *       (tests/unit/fixtures/capfix.h: real clang BTF, 2 streams, 126 small
+ *       blocks) into DIR
+ * tests/fuzz/mkcorpus.sh runs all of it after a format change.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,6 +25,10 @@
 
 #include "fuzzcap.h"
 #include "fuzzutil.h"
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "../unit/fixtures/capfix.h"
+#pragma GCC diagnostic pop
 
 static int small(const char *in, const char *out)
 {
@@ -52,8 +60,15 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "--small"))
 		return small(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "--fixture")) {
+		struct capfix_opts o = { .block_bytes = 2048, .short_a = 7 };
+		snprintf(path, sizeof(path), "%s.btf", argv[2]);
+		capfix_build(argv[2], path, o);
+		return 0;
+	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: fuzz_mkseeds CAPTURE OUTDIR PREFIX | --small IN OUT\n");
+		fprintf(stderr, "usage: fuzz_mkseeds CAPTURE OUTDIR PREFIX | --small IN OUT | "
+			"--fixture DIR\n");
 		return 2;
 	}
 	const char *out = argv[2], *pre = argv[3];
