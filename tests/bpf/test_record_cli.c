@@ -126,6 +126,14 @@ int main(void)
 	CHECK(query_int(cap, "SELECT end_ns - start_ns FROM sessions") >= 500000000);
 	CHECK_EQ_INT(query_int(cap, "SELECT count(*) FROM streams"), 1);
 
+	/* --status: one line a second with the rates, the loss and the bytes. */
+	snprintf(cap, sizeof(cap), "%s/status", dir);
+	rc = run_bpfrec(err, sizeof(err), (char *[]){ "record", "-o", cap, "--probe", "exec,exit",
+						      "--status", "-d", "2200ms", NULL });
+	CHECK_EQ_INT(rc, 0);
+	CHECK(strstr(err, " exec ") && strstr(err, "/s exit "));
+	CHECK(strstr(err, "| lost 0 |") && strstr(err, " written"));
+
 	/* SIGINT (Ctrl-C) finishes the capture cleanly: exit 0, end recorded,
 	 * events recorded before the signal are there. */
 	snprintf(cap, sizeof(cap), "%s/sigint", dir);
