@@ -58,7 +58,8 @@ typedef __u8 bpfrec_ipaddr[16];
 
 /* Loss accounting: declare BPFREC_LOST_COUNTER; once at file scope and call
  * bpfrec_count_lost() where a reserve or output fails.  bpfrec reads the
- * per-CPU counts and records them as losses of the object's first stream.
+ * per-CPU counts and records them as losses of the object's first stream
+ * (see BPFREC_LOST_COUNTER_FOR for an object with several).
  * Not for bpf_perf_event_output() returning -ENOSPC (28): perf counts that
  * one itself and bpfrec records its PERF_RECORD_LOST. */
 #define BPFREC_LOST_COUNTER                                                     \
@@ -68,6 +69,24 @@ typedef __u8 bpfrec_ipaddr[16];
 		__type(key, __u32);                                               \
 		__type(value, __u64);                                             \
 	} bpfrec_lost SEC(".maps")
+/* Per map, for objects with several ringbufs or perf arrays:
+ * BPFREC_LOST_COUNTER_FOR(events); ... bpfrec_count_lost_for(events);
+ * counts the losses of map `events` (its own per-CPU counter, found by its
+ * name bpfrec_lost__events). */
+#define BPFREC_LOST_COUNTER_FOR(map)                                            \
+	struct {                                                                  \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                          \
+		__uint(max_entries, 1);                                           \
+		__type(key, __u32);                                               \
+		__type(value, __u64);                                             \
+	} bpfrec_lost__##map SEC(".maps")
+#define bpfrec_count_lost_for(map)                                              \
+	do {                                                                      \
+		__u32 __bpfrec_k = 0;                                             \
+		__u64 *__bpfrec_n = bpf_map_lookup_elem(&bpfrec_lost__##map, &__bpfrec_k); \
+		if (__bpfrec_n)                                                   \
+			*__bpfrec_n += 1;                                         \
+	} while (0)
 #define bpfrec_count_lost()                                                     \
 	do {                                                                      \
 		__u32 __bpfrec_k = 0;                                             \

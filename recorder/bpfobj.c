@@ -263,6 +263,7 @@ static int collect_streams(struct bpfobj *o)
 		s = &o->streams[o->nstreams++];
 		s->kind = t == BPF_MAP_TYPE_RINGBUF ? STREAM_RINGBUF : STREAM_PERF;
 		s->map_fd = -1;
+		s->lost_fd = -1;
 		s->map = map;
 		snprintf(s->map_name, sizeof(s->map_name), "%s", bpf_map__name(map));
 		if (s->kind == STREAM_RINGBUF)
@@ -467,11 +468,21 @@ int bpfobj__load(struct bpfobj *o)
 
 		s->map_fd = bpf_object__find_map_fd_by_name(o->obj, s->map_name);
 	}
+	o->ncpus = libbpf_num_possible_cpus();
 	o->lost_fd = bpf_object__find_map_fd_by_name(o->obj, "bpfrec_lost");
 	if (o->lost_fd >= 0) {
-		o->ncpus = libbpf_num_possible_cpus();
 		o->lost_seen = calloc(o->ncpus > 0 ? o->ncpus : 1, sizeof(uint64_t));
 		if (!o->lost_seen)
+			return -ENOMEM;
+	}
+	for (i = 0; i < (int)o->nstreams; i++) {
+		struct bpfobj_stream *s = &o->streams[i];
+		char name[128];
+
+		snprintf(name, sizeof(name), "bpfrec_lost__%s", s->map_name);
+		s->lost_fd = bpf_object__find_map_fd_by_name(o->obj, name);
+		if (s->lost_fd >= 0 &&
+		    !(s->lost_seen = calloc(o->ncpus > 0 ? o->ncpus : 1, sizeof(uint64_t))))
 			return -ENOMEM;
 	}
 	o->btf_raw = btf__raw_data(bpf_object__btf(o->obj), &o->btf_bytes);
@@ -652,6 +663,7 @@ int bpfobj__add_snapshot_streams(struct bpfobj *o)
 			align = btf__align_of(o->btf_ext, vt);
 		s = &o->streams[o->nstreams];
 		s->kind = STREAM_SNAPSHOT;
+		s->lost_fd = -1;
 		s->map = map;
 		s->map_fd = bpf_map__fd(map);
 		s->percpu = percpu;
@@ -679,24 +691,42 @@ int bpfobj__add_snapshot_streams(struct bpfobj *o)
 	return 0;
 }
 
-int bpfobj__poll_lost(struct bpfobj *o,
-		      void (*fn)(struct bpfobj *o, int cpu, uint64_t delta, void *ctx), void *ctx)
+/* Reports what one per-CPU counter grew by since seen[]. */
+static int poll_counter(struct bpfobj *o, int fd, uint64_t *seen, struct bpfobj_stream *s,
+			void (*fn)(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx),
+			void *ctx)
 {
 	uint64_t vals[o->ncpus > 0 ? o->ncpus : 1];
 	uint32_t key = 0;
 	int cpu;
 
-	if (o->lost_fd < 0 || o->ncpus <= 0)
-		return 0;
-	if (bpf_map_lookup_elem(o->lost_fd, &key, vals))
+	if (bpf_map_lookup_elem(fd, &key, vals))
 		return -errno;
 	for (cpu = 0; cpu < o->ncpus; cpu++) {
-		if (vals[cpu] > o->lost_seen[cpu]) {
-			fn(o, cpu, vals[cpu] - o->lost_seen[cpu], ctx);
-			o->lost_seen[cpu] = vals[cpu];
+		if (vals[cpu] > seen[cpu]) {
+			fn(s, cpu, vals[cpu] - seen[cpu], ctx);
+			seen[cpu] = vals[cpu];
 		}
 	}
 	return 0;
+}
+
+int bpfobj__poll_lost(struct bpfobj *o,
+		      void (*fn)(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx),
+		      void *ctx)
+{
+	size_t i;
+	int err = 0;
+
+	if (o->ncpus <= 0 || !o->nstreams)
+		return 0;
+	if (o->lost_fd >= 0)
+		err = poll_counter(o, o->lost_fd, o->lost_seen, &o->streams[0], fn, ctx);
+	for (i = 0; i < o->nstreams && !err; i++)
+		if (o->streams[i].lost_fd >= 0)
+			err = poll_counter(o, o->streams[i].lost_fd, o->streams[i].lost_seen,
+					   &o->streams[i], fn, ctx);
+	return err;
 }
 
 void bpfobj__close(struct bpfobj *o)
@@ -710,6 +740,8 @@ void bpfobj__close(struct bpfobj *o)
 	free(o->links);
 	bpf_object__close(o->obj);
 	btf__free(o->btf_ext);
+	for (i = 0; i < o->nstreams; i++)
+		free(o->streams[i].lost_seen);
 	free(o->streams);
 	free(o->lost_seen);
 	free(o->path);

@@ -42,6 +42,8 @@ struct bpfobj_stream {
 	uint64_t events, bytes, lost;
 	uint64_t short_events;     /* records shorter than the type: kept, counted */
 	uint32_t declared_entries; /* ringbuf: max_entries the object asked for */
+	int lost_fd;               /* its bpfrec_lost__<map> counter, -1: none */
+	uint64_t *lost_seen;       /* per CPU, what was already recorded */
 	int size_set;              /* ringbuf: --ringbuf-size gave its size */
 	/* Several types on this map: the discriminator's place, and the types. */
 	uint32_t discr_offset, discr_size;   /* size 0: one type (or bytes) */
@@ -113,9 +115,12 @@ int bpfobj__load(struct bpfobj *o);
  * -errno when a program fails and `strict`; failures are reported by name,
  * section and reason either way. */
 int bpfobj__attach(struct bpfobj *o, int strict);
-/* Calls fn for each CPU whose loss counter grew since the last call. */
+/* Calls fn for each stream and CPU whose loss counter grew since the last
+ * call: a stream's own bpfrec_lost__<map>, and the object's bpfrec_lost
+ * (given to its first stream). */
 int bpfobj__poll_lost(struct bpfobj *o,
-		      void (*fn)(struct bpfobj *o, int cpu, uint64_t delta, void *ctx), void *ctx);
+		      void (*fn)(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx),
+		      void *ctx);
 void bpfobj__close(struct bpfobj *o);   /* NULL is fine */
 
 /* Installs the libbpf print hook that keeps the last log lines for load

@@ -90,18 +90,15 @@ static int tree_keep(void *ctx, uint32_t pid)
 	return bsearch(&pid, r->tree, r->ntree, sizeof(*r->tree), cmp_u32) != NULL;
 }
 
-static void on_lost(struct bpfobj *o, int cpu, uint64_t delta, void *ctx)
+static void on_lost(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx)
 {
 	struct recorder *r = ctx;
-	struct bpfobj_stream *s = &o->streams[0];   /* the object's first stream */
 
-	if (!o->nstreams)
-		return;
 	s->lost += delta;
 	pipeline__loss(r->pl, s->capture_id, (uint32_t)cpu, now_boot_ns(), delta);
 }
 
-static void ignore_lost(struct bpfobj *o, int cpu, uint64_t delta, void *ctx)
+static void ignore_lost(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx)
 {
 }
 
