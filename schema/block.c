@@ -1121,6 +1121,8 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		BAD("stream %" PRIu64 ": truncated word modes", stream);
 	for (w = 0; dst && w < W; w++)
 		some_skipped |= !word_wanted(d, w);
+	if (dst && tail)       /* the tail is "word" W: unwanted, it must read 0 too */
+		some_skipped |= !word_wanted(d, W);
 	if (some_skipped)
 		memset(dst, 0, (size_t)c * L);   /* words not decoded read as 0 */
 	if (grow((void **)&d->col, &d->col_cap, (size_t)c * 8)) {
