@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	int cpu = 0, opt, fd = -ENOENT, i, have_rec;
 	pid_t watch = -1;
 	uint64_t t0, t1, dur_ns, tick;
-	double busy0, busy1, self0, self1;
+	double psi0, psi1;
 	struct rusage ru;
 
 	while ((opt = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
@@ -121,8 +121,7 @@ int main(int argc, char **argv)
 	have_rec = watch > 1 && procstat__read(watch, &before) == 0;
 
 	dur_ns = (uint64_t)(seconds * 1e9);
-	busy0 = procstat__busy_s();
-	self0 = procstat__self_s();
+	psi0 = procstat__cpu_pressure_s();
 	t0 = procstat__now_ns();
 	for (tick = 1;; tick++) {
 		uint64_t due = t0 + tick * 1000000ull, now;
@@ -165,8 +164,7 @@ int main(int argc, char **argv)
 	}
 done:
 	t1 = procstat__now_ns();
-	busy1 = procstat__busy_s();
-	self1 = procstat__self_s();
+	psi1 = procstat__cpu_pressure_s();
 	close(fd);
 	if (have_rec && procstat__read(watch, &after) == 0) {
 		tail = after;
@@ -186,12 +184,10 @@ done:
 		       (unsigned long long)tail.hwm_kib, (unsigned long long)tail.rss_kib,
 		       (unsigned long long)tail.ring_rss_kib,
 		       (unsigned long long)tail.ring_size_kib);
-	/* What everything else on the machine used meanwhile, in CPUs: the
-	 * measurement is only as good as this is small. */
-	if (busy0 >= 0 && busy1 >= 0)
-		printf(" others_cpus=%.2f", (busy1 - busy0 - (self1 - self0) -
-					    (have_rec ? after.cpu_s - before.cpu_s : 0)) /
-					   ((double)(t1 - t0) / 1e9));
+	/* How contended the CPUs were meanwhile: the measurement is only as
+	 * good as this is small, unless it is our own recorder's doing. */
+	if (psi0 >= 0 && psi1 >= 0)
+		printf(" cpu_pressure=%.2f", (psi1 - psi0) / ((double)(t1 - t0) / 1e9));
 	printf("\n");
 	return errors > 100 ? 1 : 0;
 }

@@ -127,21 +127,17 @@ void procstat__wait_quiet(pid_t pid, struct procstat *ps)
 	}
 }
 
-double procstat__busy_s(void)
+double procstat__cpu_pressure_s(void)
 {
-	unsigned long long v[8] = { 0 };
-	FILE *f = fopen("/proc/stat", "r");
+	unsigned long long total;
+	FILE *f = fopen("/proc/pressure/cpu", "r");
 	int n;
 
 	if (!f)
 		return -1;
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-		   &v[3], &v[4], &v[5], &v[6], &v[7]);
+	n = fscanf(f, "some avg10=%*f avg60=%*f avg300=%*f total=%llu", &total);
 	fclose(f);
-	if (n != 8)
-		return -1;
-	/* user nice system idle iowait irq softirq steal: busy is all but 3, 4 */
-	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+	return n == 1 ? (double)total / 1e6 : -1;
 }
 
 double procstat__self_s(void)

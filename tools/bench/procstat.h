@@ -19,9 +19,13 @@ int procstat__read(pid_t pid, struct procstat *ps);
  * 10 ms clock tick between each: an idle recorder's timer costs a few %),
  * at most 10 s; ps holds the last sample. */
 void procstat__wait_quiet(pid_t pid, struct procstat *ps);
-/* CPU seconds the whole machine spent busy since boot (every CPU: total
- * minus idle and iowait, from /proc/stat); negative on error. */
-double procstat__busy_s(void);
+/* Seconds since boot in which some runnable task waited for a CPU (PSI,
+ * /proc/pressure/cpu "some"); negative when the kernel has no PSI.  Over a
+ * measurement, its share of the wall time says how contended the CPUs were
+ * (by our own processes or by others).  Not /proc/stat: on a tickless
+ * kernel its busy times are sampled at ticks and miss the short runs of a
+ * timer-driven recorder, and a VM's idle time lags. */
+double procstat__cpu_pressure_s(void);
 /* CPU seconds this process used (getrusage). */
 double procstat__self_s(void);
 /* CLOCK_MONOTONIC in ns. */

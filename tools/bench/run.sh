@@ -4,6 +4,7 @@
 #   tools/bench/run.sh [--quick] [--build DIR] [--calls N] [--reps R]
 #                      [--rates "1 2 4"] [--seconds T] [--ringbuf-size BYTES]
 #                      [--wait-quiet S] [--nice N] [--configs "bare bpfrec ..."]
+#                      [--rev REV]
 #
 # 1. Syscall load: sysloop (N getppid() calls pinned to CPU 0) with nothing
 #    attached, recorded by bpfrec (getppid.bpf.o: a 64-byte event per call),
@@ -16,13 +17,17 @@
 #
 # Other work on the machine skews every figure: before each measurement,
 # wait up to S seconds (default 120; 0: no wait) for a 2 s window in which
-# the machine's other processes use under 0.25 CPU; each row shows what they
-# used during the measurement (others, in CPUs).  Everything runs at nice N
+# the machine's other processes use under 0.25 CPU; each row shows how
+# contended the CPUs were during the measurement (press: the share of the
+# time in which some runnable task waited for a CPU, from PSI).  Everything runs at nice N
 # (default -10; 0: as started) so that ordinary work on a shared machine
 # perturbs it less.
 #
 # Builds the recorder and the bench in DIR first (default build-bench;
-# BENCH_NO_BUILD=1: use what is there).  Prints the tables and writes them
+# BENCH_NO_BUILD=1: use what is there).  --rev REV measures the recorder of
+# commit REV instead of the working tree (for A/B runs, and while the tree
+# does not build): git archive REV into /tmp, this run's tools/bench over it,
+# built in /tmp/bpfrec-bench-build-SHA (kept for the next run).  Prints the tables and writes them
 # to tools/bench/results-DATE[-quick].txt.
 # Needs root.  --quick: N=200k, R=1, T=3 s.  Full: N=2M, R=3, T=30 s.
 # Raw outputs are kept in the work directory when BENCH_KEEP=1.
@@ -32,7 +37,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=$repo/build-bench
 quick=0
-calls= reps= rates= seconds= rbsize=$((64 << 20)) quiet_s=120 nice_n=-10 only_cfgs=
+calls= reps= rates= seconds= rbsize=$((64 << 20)) quiet_s=120 nice_n=-10 only_cfgs= rev=
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
@@ -47,7 +52,8 @@ while [ $# -gt 0 ]; do
 	--wait-quiet) quiet_s=$2; shift ;;
 	--nice) nice_n=$2; shift ;;
 	--configs) only_cfgs=$2; shift ;;   # a subset of the syscall rows
-	-h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--rev) rev=$2; shift ;;
+	-h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 	shift
@@ -59,11 +65,22 @@ else
 fi
 
 [ "$(id -u)" = 0 ] || die "needs root (BPF, perf, bpftrace)"
+src=$repo
+if [ -n "$rev" ]; then
+	sha=$(git -C "$repo" rev-parse --verify "$rev^{commit}" 2>/dev/null) || die "--rev $rev: no such commit"
+	src=/tmp/bpfrec-bench-src-${sha:0:12}
+	build=/tmp/bpfrec-bench-build-${sha:0:12}
+	rm -rf "$src" && mkdir -p "$src" && git -C "$repo" archive "$sha" | tar -x -C "$src" ||
+		die "--rev $rev: git archive failed"
+	rm -rf "$src/tools/bench" && mkdir -p "$src/tools/bench" &&
+		cp "$here"/*.c "$here"/*.h "$here"/*.sh "$here"/*.py "$here/CMakeLists.txt" "$src/tools/bench/" ||
+		die "copying tools/bench failed"
+fi
 B=$build/tools/bench
 # Measure what the tree holds now: (re)build the recorder and the bench.
 if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
 	{ [ -f "$build/CMakeCache.txt" ] ||
-		cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >"/tmp/bench-cmake.$$.log" 2>&1; } &&
+		cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >"/tmp/bench-cmake.$$.log" 2>&1; } &&
 	cmake --build "$build" -j2 --target bpfrec bpfreplay sysloop gen benchwrap \
 		bpf_bench_getppid bpf_bench_gen >"/tmp/bench-build.$$.log" 2>&1 ||
 		die "build failed (BENCH_NO_BUILD=1 to use what $build has): $(tail -5 "/tmp/bench-build.$$.log" 2>/dev/null)"
@@ -139,8 +156,12 @@ quiet() {
 	return 0
 }
 
-git_rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$repo" diff --quiet HEAD -- recorder schema bpf 2>/dev/null ||
+if [ -n "$rev" ]; then
+	git_rev="commit $(git -C "$repo" rev-parse --short "$sha") ($rev)"
+else
+	git_rev="working tree at $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+fi
+[ -n "$rev" ] || git -C "$repo" diff --quiet HEAD -- recorder schema bpf 2>/dev/null ||
 	git_rev="$git_rev + uncommitted edits in $(git -C "$repo" diff --name-only HEAD -- recorder schema bpf | tr '\n' ' ')"
 git_rev="$git_rev; bpfrec built $(date -r "$BPFREC" '+%Y-%m-%d %H:%M:%S')"
 say "bpfrec benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ)  ($([ $quick = 1 ] && echo quick || echo full) run)"
@@ -178,7 +199,8 @@ run_cfg() {
 		# records, counted in $p.stats, say so too).
 		"$PERF" report -i "$p.data" --stats >"$p.stats" 2>/dev/null
 		ev=$("$PERF" script -i "$p.data" -F comm 2>/dev/null | grep -c '^ *sysloop *$')
-		echo "events=$ev lost=$((calls - ev)) bytes=$(stat -c %s "$p.data" 2>/dev/null)" >>"$p.out"
+		# (a few more than N at times: counted as no loss)
+		echo "events=$ev lost=$((ev < calls ? calls - ev : 0)) bytes=$(stat -c %s "$p.data" 2>/dev/null)" >>"$p.out"
 		rm -f "$p.data" "$p.data.old" ;;
 	bpftrace)
 		"$B/benchwrap" "$p.wrap" "$BPFTRACE" -e "$BT_PROG" -o "$p.bt" >"$p.err" 2>&1 &
@@ -239,7 +261,7 @@ declare -A label=(
 	[perf]="perf record" [bpftrace]="bpftrace printf -o"
 )
 say "1. Syscall load: $calls getppid() calls pinned to CPU 0, 64-byte event per call (median of $reps rounds)"
-say "$(printf '%-28s %9s %9s %7s %9s %8s %8s %9s %9s %9s %9s %9s %6s' config 'ns/call' slowdown 'cpu ns' 'Mev/s' events lost 'B/event' 'cpu s/Mev' 'tot s/Mev' 'RSS MiB' 'ring MiB' others)"
+say "$(printf '%-28s %9s %9s %7s %9s %8s %8s %9s %9s %9s %9s %9s %6s' config 'ns/call' slowdown 'cpu ns' 'Mev/s' events lost 'B/event' 'cpu s/Mev' 'tot s/Mev' 'RSS MiB' 'ring MiB' press)"
 bare_r=$(median_round bare)
 bare_ns=$(kv "$work/sys-bare-$bare_r.out" ns_per_call)
 for c in $cfgs; do
@@ -266,7 +288,7 @@ for c in $cfgs; do
 		"$(fmt %.1f "$ns")" "$(fmt %.2f "$slow")" "$(calc "int($(kv "$f" self_cpu_s) * 1e9 / $calls)")" \
 		"$(fmt %.3f "$evs")" "$ev" "$lost" \
 		"$(fmt %.1f "$bpe")" "$(fmt %.2f "$cpu")" "$(fmt %.2f "$tot")" "$(fmt %.1f "$rss")" \
-		"$(fmt %.1f "$ring")" "$(kv "$f" others_cpus)")"
+		"$(fmt %.1f "$ring")" "$(kv "$f" cpu_pressure)")"
 	S_slow[$c]=$slow S_evs[$c]=$evs S_lost[$c]=$lost
 	if [ $c = bpfrec ] && num "$h"; then rest_max=$(calc "($h - $rr) / 1024"); fi
 done
@@ -276,12 +298,12 @@ say " (bpfrec: also its losses table); B/event: capture dir, perf.data or bpftra
 say " cpu s/Mev: recorder CPU from loop start until it went idle after, /proc/PID/stat; tot: the"
 say " recorder's whole life (load, attach, teardown) by wait4, minus the loop's own CPU;"
 say " RSS: recorder VmHWM; ring: RSS of its mapped rings (a ringbuf's data pages are mapped"
-say " twice, so an 8 MiB ring counts 16 MiB); others: CPUs the rest of the machine used meanwhile)"
+say " twice, so an 8 MiB ring counts 16 MiB); press: share of the time some runnable task waited for a CPU, PSI)"
 say ""
 
 # --------------------------------------------------------------- generator
 say "2. In-kernel generator: bench_gen (bpf_loop, 64-byte varied events) at rising rates, $seconds s each, bpfrec --ringbuf-size events=$((rbsize >> 20))M"
-say "$(printf '%-8s %9s %12s %10s %8s %9s %9s %9s %9s %9s %6s %s' 'target' 'Mev/s' events lost 'B/event' 'blk B/ev' 'cpu s/Mev' 'RSS MiB' 'ring MiB' 'rest MiB' others note)"
+say "$(printf '%-8s %9s %12s %10s %8s %9s %9s %9s %9s %9s %6s %s' 'target' 'Mev/s' events lost 'B/event' 'blk B/ev' 'cpu s/Mev' 'RSS MiB' 'ring MiB' 'rest MiB' press note)"
 for rate in $rates; do
 	p=$work/gen-$rate
 	quiet
@@ -309,7 +331,7 @@ for rate in $rates; do
 	say "$(printf '%-8s %9.2f %12s %10s %8.2f %9.2f %9.3f %9.1f %9.1f %9.1f %6s %s' "$rate M" \
 		"$(calc "$grate / 1e6")" "$ev" "$lost" "$(calc "$bytes / $ev")" "$(calc "$blk / $ev")" \
 		"$(calc "$c_s / ($ev / 1e6)")" "$(calc "$h / 1024")" "$(calc "$rr / 1024")" \
-		"$(calc "($h - $rr) / 1024")" "$(kv "$p.out" others_cpus)" "$note")"
+		"$(calc "($h - $rr) / 1024")" "$(kv "$p.out" cpu_pressure)" "$note")"
 	[ -z "$first_bpe" ] && first_bpe=$(calc "$bytes / $ev")
 	rest_max=$(calc "($h - $rr) / 1024 > $rest_max ? ($h - $rr) / 1024 : $rest_max")
 	[ "$lost" -eq 0 ] && best_rate=$(calc "$grate / 1e6 > $best_rate ? $grate / 1e6 : $best_rate")
@@ -325,7 +347,7 @@ done
 say "(Mev/s: events produced / generator wall time; lost: the capture's losses (failed reserves)"
 say " or produced - recorded, whichever is more; B/event: capture dir / events; blk B/ev: the"
 say " zstd blocks alone; cpu s/Mev: recorder CPU until idle after the run; RSS: VmHWM; rest:"
-say " RSS minus the mapped ring (counted twice: data pages are mapped twice); others: as above)"
+say " RSS minus the mapped ring (counted twice: data pages are mapped twice); press: as above)"
 
 if [ -n "${entropy_cap:-}" ] && command -v python3 >/dev/null; then
 	say ""

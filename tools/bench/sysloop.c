@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	pid_t watch = -1;
 	unsigned long long n, i;
 	uint64_t t0, t1;
-	double busy0, busy1, self0, self1;
+	double psi0, psi1;
 	struct rusage ru;
 	char *end;
 
@@ -86,14 +86,12 @@ int main(int argc, char **argv)
 		watch = parent_pid();
 	have_rec = watch > 1 && procstat__read(watch, &before) == 0;
 
-	busy0 = procstat__busy_s();
-	self0 = procstat__self_s();
+	psi0 = procstat__cpu_pressure_s();
 	t0 = procstat__now_ns();
 	for (i = 0; i < n; i++)
 		syscall(SYS_getppid);
 	t1 = procstat__now_ns();
-	busy1 = procstat__busy_s();
-	self1 = procstat__self_s();
+	psi1 = procstat__cpu_pressure_s();
 
 	if (have_rec && procstat__read(watch, &after) == 0) {
 		tail = after;
@@ -112,12 +110,10 @@ int main(int argc, char **argv)
 		       (unsigned long long)tail.hwm_kib, (unsigned long long)tail.rss_kib,
 		       (unsigned long long)tail.ring_rss_kib,
 		       (unsigned long long)tail.ring_size_kib);
-	/* What everything else on the machine used meanwhile, in CPUs: the
-	 * measurement is only as good as this is small. */
-	if (busy0 >= 0 && busy1 >= 0)
-		printf(" others_cpus=%.2f", (busy1 - busy0 - (self1 - self0) -
-					    (have_rec ? after.cpu_s - before.cpu_s : 0)) /
-					   ((double)(t1 - t0) / 1e9));
+	/* How contended the CPUs were meanwhile: the measurement is only as
+	 * good as this is small, unless it is our own recorder's doing. */
+	if (psi0 >= 0 && psi1 >= 0)
+		printf(" cpu_pressure=%.2f", (psi1 - psi0) / ((double)(t1 - t0) / 1e9));
 	printf("\n");
 	return 0;
 }
