@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ enum word_mode {
 #define DICT_MIN_RECORDS 16      /* smaller groups: no dictionaries */
 #define DICT_MRU 8               /* recently used values coded by recency */
 #define DICT_MAX_VALUES (65536 - DICT_MRU)   /* codes fit in 2 bytes */
+#define DICT_HTAB_SLOTS (2 * 65536)          /* a power of 2 >= 2 * DICT_MAX_VALUES */
 
 /* Dictionary codes: a value among the DICT_MRU most recently used ones is
  * coded by its rank there (0 = same as the last), any other one by
@@ -416,7 +418,7 @@ struct block_encoder {
 	size_t recp_cap;
 	uint64_t *dict;        /* a dictionary's values, in first-seen order */
 	size_t dict_cap;
-	struct dict_slot *htab;   /* open addressing, 2 * DICT_MAX_VALUES slots */
+	struct dict_slot *htab;   /* open addressing, DICT_HTAB_SLOTS slots */
 	uint32_t hgen;         /* slots of another generation are empty */
 	uint32_t hmask;        /* slots in use - 1: sized to the dictionary's
 				* limit, so a small one stays in cache */
@@ -627,11 +629,11 @@ static void dict_reset(struct block_encoder *e, uint32_t max)
 {
 	uint32_t slots = 64;
 
-	while (slots < 2 * max)
+	while (slots < 2 * max && slots < DICT_HTAB_SLOTS)
 		slots *= 2;
 	e->hmask = slots - 1;
 	if (++e->hgen == 0) {   /* wrapped: really clear, once in 2^32 */
-		memset(e->htab, 0, 2 * DICT_MAX_VALUES * sizeof(*e->htab));
+		memset(e->htab, 0, DICT_HTAB_SLOTS * sizeof(*e->htab));
 		e->hgen = 1;
 	}
 }
@@ -686,10 +688,18 @@ static enum word_mode pick_word_mode(struct block_encoder *e, uint32_t c, uint32
 	for (m = WORD_RAW; m <= WORD_DICT; m++)
 		for (k = 0; k < 8; k++)
 			cost[m] += (uint64_t)S * distinct_bits(bm[m][k]);
-	if (c >= DICT_MIN_RECORDS && nvals <= S / 2)
-		cost[WORD_DICT] += 64ull * nvals;
-	else
+	/* The dictionary is paid once per group, not per sample: a sample's
+	 * nvals grows to about nvals * sqrt(c / S) values over the group (at
+	 * most c / 2), whose share for S records is the cost that counts. */
+	if (c >= DICT_MIN_RECORDS && nvals <= S / 2) {
+		double d = nvals * sqrt((double)c / S);
+
+		if (d > c / 2.0)
+			d = c / 2.0;
+		cost[WORD_DICT] += (uint64_t)(64.0 * d * S / c);
+	} else {
 		cost[WORD_DICT] = UINT64_MAX;
+	}
 	/* Ties go to the simpler mode, in this order. */
 	for (m = WORD_DELTA; m <= WORD_DICT; m++)
 		if (cost[m] < cost[best])
@@ -914,11 +924,10 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		 * unaligned offset (a packed struct): then TS_AT alone. */
 		bool words = fixed && e0->len >= 8 && (ts_at < 0 || ts_at % 8 == 0);
 
-		if (words && (grow((void **)&e->col, &e->col_cap, (size_t)c * 8) ||
-			      grow((void **)&e->recp, &e->recp_cap, (size_t)c * sizeof(*e->recp))))
+		if (words && grow((void **)&e->recp, &e->recp_cap, (size_t)c * sizeof(*e->recp)))
 			return -ENOMEM;
 		if (words && !e->htab) {
-			e->htab = calloc(2 * DICT_MAX_VALUES, sizeof(*e->htab));
+			e->htab = calloc(DICT_HTAB_SLOTS, sizeof(*e->htab));
 			e->dict = malloc(DICT_MAX_VALUES * sizeof(*e->dict));
 			if (!e->htab || !e->dict)
 				return -ENOMEM;
@@ -928,12 +937,19 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		*p++ = (cpu_run ? GRP_CPU_RUN : 0) | (fixed ? GRP_FIXED_LEN : 0) |
 		       (words ? GRP_WORDS : ts_at >= 0 ? GRP_TS_AT : 0);
 
+		/* ts deltas as byte planes: the empty high planes cost nothing and
+		 * zstd sees the low ones without varint continuation bits. */
 		uint64_t prev = base_ts;
+		if (grow((void **)&e->col, &e->col_cap, (size_t)c * 8))
+			return -ENOMEM;
 		for (uint32_t i = 0; i < c; i++) {
 			uint64_t ts = bb_ent(b, ord[i])->ts_ns;
-			p = cap_put_varint(p, cap_zigzag((int64_t)(ts - prev)));
+			e->col[i] = cap_zigzag((int64_t)(ts - prev));
 			prev = ts;
 		}
+		unsigned tmask = plane_mask(e->col, c);
+		*p++ = (uint8_t)tmask;
+		p = put_planes(p, e->col, c, tmask);
 		if (cpu_run) {
 			p = cap_put_varint(p, (uint32_t)(e0->cpu + 1));
 		} else {
@@ -1252,10 +1268,19 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		int want = d->want_stream == CAP_STREAM_ALL || stream == d->want_stream;
 		struct cap_rec *r = recs + nout;
 		uint64_t prev = m->min_ts_ns;
+		if (p >= end)
+			BAD("stream %" PRIu64 ": truncated timestamp planes", stream);
+		unsigned tmask = *p++;
+		if ((uint64_t)(end - p) < (uint64_t)c * __builtin_popcount(tmask))
+			BAD("stream %" PRIu64 ": timestamps overrun the block", stream);
+		if (grow((void **)&d->col, &d->col_cap, (size_t)c * 8)) {
+			cap_seterr(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		get_planes(p, c, tmask, d->col);
+		p += (size_t)c * __builtin_popcount(tmask);
 		for (uint32_t i = 0; i < c; i++) {
-			if (cap_get_varint(&p, end, &v))
-				BAD("stream %" PRIu64 ": timestamp varint overrun", stream);
-			uint64_t ts = prev + (uint64_t)cap_unzigzag(v);
+			uint64_t ts = prev + (uint64_t)cap_unzigzag(d->col[i]);
 			if (ts < m->min_ts_ns || ts > m->max_ts_ns)
 				BAD("stream %" PRIu64 ": timestamp %" PRIu64 " outside the block's [%" PRIu64
 				    ", %" PRIu64 "]", stream, ts, m->min_ts_ns, m->max_ts_ns);
