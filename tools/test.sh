@@ -2,7 +2,8 @@
 # tools/test.sh - the README's second command, and what CI runs (.ci/run):
 # install what is missing, build, run every test (unit and BPF tiers), then
 # build again with AddressSanitizer + UndefinedBehaviorSanitizer and run the
-# whole suite there too.  BPF tests need root; without it they report SKIPPED.
+# whole suite there too, then run each libFuzzer target for 30 s on its seed
+# corpus (tools/fuzz.sh).  BPF tests need root; without it they report SKIPPED.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,3 +15,6 @@ echo "== tests with ASan + UBSan (build-asan/)"
 BUILD_DIR=build-asan tools/setup.sh -DBPFREC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan --output-on-failure -j2 --timeout 600
+
+echo "== fuzz targets, 30 s each (build-fuzz/)"
+tools/fuzz.sh 30
