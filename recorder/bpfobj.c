@@ -506,6 +506,11 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 
 		if (!bpf_program__autoload(prog))
 			continue;
+		/* Run by BPF_PROG_TEST_RUN, attached to nothing: loaded is enough. */
+		if (!strcmp(sec, "syscall")) {
+			attached++;
+			continue;
+		}
 		if (!strncmp(sec, "cgroup", 6)) {
 			if (o->opts.cgroup_fd < 0) {
 				warn_msg("%s: program %s (SEC %s) needs a cgroup: give --cgroup PATH",

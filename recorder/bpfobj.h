@@ -111,7 +111,8 @@ int bpfobj__add_snapshot_streams(struct bpfobj *o);
 /* Loads into the kernel.  On failure prints the program, its section, the
  * useful lines of the verifier log and a hint. */
 int bpfobj__load(struct bpfobj *o);
-/* Attaches every program by its section.  Returns the count attached, or
+/* Attaches every program by its section (a SEC("syscall") program only
+ * loads: it runs by BPF_PROG_TEST_RUN).  Returns the count ready, or
  * -errno when a program fails and `strict`; failures are reported by name,
  * section and reason either way. */
 int bpfobj__attach(struct bpfobj *o, int strict);

@@ -43,6 +43,7 @@ struct drain {
 	struct drain_pid_filter filter;     /* keep NULL: none */
 	uint64_t recv_ns;         /* receive time of the current drain pass */
 	uint64_t passes;
+	int refreshed;            /* the pid filter's copy was renewed this pass */
 	int err;
 };
 
@@ -115,8 +116,17 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 		uint32_t pid;
 
 		memcpy(&pid, (const uint8_t *)data + pid_offset, 4);
-		if (!d->filter.keep(d->filter.ctx, pid))
-			return;
+		/* An unknown pid may be a child forked since the copy was taken:
+		 * take a new one, once per pass (the kernel's map already holds
+		 * every process whose records are in the buffers now). */
+		if (!d->filter.keep(d->filter.ctx, pid)) {
+			if (d->refreshed || !d->filter.refresh)
+				return;
+			d->filter.refresh(d->filter.ctx);
+			d->refreshed = 1;
+			if (!d->filter.keep(d->filter.ctx, pid))
+				return;
+		}
 	}
 	if (id != s->capture_id)
 		count_variant(s, id);
@@ -323,8 +333,7 @@ static int consume_all(struct drain *d, int final)
 	int i, total = 0;
 	long n;
 
-	if (d->filter.refresh)
-		d->filter.refresh(d->filter.ctx);
+	d->refreshed = 0;
 	d->recv_ns = now_boot_ns();
 	d->passes++;
 	for (i = 0; i < d->nsrc; i++) {

@@ -22,8 +22,9 @@ struct drain_opts {
 
 /* The process-tree filter for streams the kernel side does not filter
  * (user objects): keep(pid) decides per record, by the type's pid/tgid
- * member; refresh() runs before each drain pass, so every record in the
- * buffers then was produced by a process the filter already knows. */
+ * member; when it says no, refresh() renews its copy of the tree (once per
+ * drain pass) and keep() decides again: the kernel's map holds every
+ * process whose records are in the buffers at that point. */
 struct drain_pid_filter {
 	int (*keep)(void *ctx, uint32_t pid);
 	void (*refresh)(void *ctx);
