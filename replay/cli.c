@@ -1,7 +1,10 @@
 /* cli.c - helpers shared by bpfreplay's commands. */
 #include "cli.h"
+#include "rcap.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cli__usage_error(const char *cmd, const char *fmt, ...)
@@ -76,4 +79,31 @@ int cli__sql_error(const char *what, const char *msg, const char *sql, int offse
 			(int)(le - ls), ls, col, "");
 	}
 	return EXIT_QUERY;
+}
+
+int cli__select_streams(struct rcap *c, const char *cmd, const char *list,
+			void (*mark)(size_t idx, void *ctx), void *ctx)
+{
+	char *dup = strdup(list), *save = NULL;
+	int rc = 0;
+
+	if (!dup)
+		return -ENOMEM;
+	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		struct rcap_stream *s = rcap__stream_by_name(c, t);
+
+		if (!s) {
+			struct strbuf sb = { 0 };
+
+			for (size_t i = 0; i < rcap__nstreams(c); i++)
+				strbuf__addf(&sb, "%s%s", i ? ", " : "", rcap__stream(c, i)->name);
+			rc = cli__usage_error(cmd, "--stream '%s': no such stream (the capture has: %s)",
+					      t, sb.buf ? sb.buf : "none");
+			strbuf__free(&sb);
+			break;
+		}
+		mark((size_t)(s - rcap__stream(c, 0)), ctx);
+	}
+	free(dup);
+	return rc;
 }

@@ -24,6 +24,12 @@ void cmd_bundle__info(struct rcap *c);
 
 /* "bpfreplay CMD: <message>\nTry 'bpfreplay CMD --help'.\n" on stderr;
  * returns EXIT_USAGE. */
+struct rcap;
+/* --stream LIST (comma-separated names): calls mark(index, ctx) for each
+ * stream named; an unknown name is a usage error of cmd that lists the
+ * capture's streams (0 or the error's exit status). */
+int cli__select_streams(struct rcap *c, const char *cmd, const char *list,
+			void (*mark)(size_t idx, void *ctx), void *ctx);
 int cli__usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "bpfreplay: <message>\n" on stderr; control bytes but newline and tab

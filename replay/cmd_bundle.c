@@ -237,28 +237,9 @@ static void redact_field(const struct bundle *b, enum evcol_kind kind, uint8_t *
 
 /* ---- option parsing ---- */
 
-static int add_streams(struct bundle *b, const char *list)
+static void mark_stream(size_t idx, void *ctx)
 {
-	char *dup = strdup(list), *save = NULL;
-	int rc = 0;
-
-	if (!dup)
-		return -ENOMEM;
-	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		struct rcap_stream *s = rcap__stream_by_name(b->c, t);
-		if (!s) {
-			struct strbuf sb = { 0 };
-			for (size_t i = 0; i < b->n; i++)
-				strbuf__addf(&sb, "%s%s", i ? ", " : "", rcap__stream(b->c, i)->name);
-			rc = cli__usage_error("bundle", "--stream '%s': no such stream (the capture "
-					      "has: %s)", t, sb.buf ? sb.buf : "none");
-			strbuf__free(&sb);
-			break;
-		}
-		b->bs[s - rcap__stream(b->c, 0)].sel = true;
-	}
-	free(dup);
-	return rc;
+	((struct bundle *)ctx)->bs[idx].sel = true;
 }
 
 static bool sensitive_name(const char *name)
@@ -864,7 +845,7 @@ int cmd_bundle(int argc, char **argv)
 	for (size_t i = 0; i < b.n; i++)
 		b.bs[i].s = rcap__stream(b.c, i);
 	for (size_t i = 0; i < nstream_opts; i++)
-		if ((rc = add_streams(&b, streams[i])))
+		if ((rc = cli__select_streams(b.c, "bundle", streams[i], mark_stream, &b)))
 			goto out;
 	for (size_t i = 0; i < b.n; i++) {
 		if (!nstream_opts)

@@ -518,28 +518,11 @@ static int run(struct show *sh)
 	return rc;
 }
 
-static int add_streams(struct show *sh, const char *list)
+static void mark_stream(size_t idx, void *ctx)
 {
-	char *dup = strdup(list), *save = NULL;
-	int rc = 0;
+	struct show *sh = ctx;
 
-	if (!dup)
-		return -ENOMEM;
-	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		struct rcap_stream *s = rcap__stream_by_name(sh->c, t);
-		if (!s) {
-			struct strbuf b = { 0 };
-			for (size_t i = 0; i < sh->nstreams; i++)
-				strbuf__addf(&b, "%s%s", i ? ", " : "", rcap__stream(sh->c, i)->name);
-			rc = cli__usage_error("show", "--stream '%s': no such stream (the capture has: %s)",
-					      t, b.buf ? b.buf : "none");
-			strbuf__free(&b);
-			break;
-		}
-		sh->sel[s - rcap__stream(sh->c, 0)].s = s;
-	}
-	free(dup);
-	return rc;
+	sh->sel[idx].s = rcap__stream(sh->c, idx);
 }
 
 /* Union of the shown streams' columns, for csv/jsonl. */
@@ -656,7 +639,7 @@ int cmd_show(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < nstream_opts; i++)
-		if ((rc = add_streams(&sh, streams[i])))
+		if ((rc = cli__select_streams(sh.c, "show", streams[i], mark_stream, &sh)))
 			goto out;
 	if (!nstream_opts)
 		for (size_t i = 0; i < sh.nstreams; i++)
