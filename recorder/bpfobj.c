@@ -91,29 +91,36 @@ static int describe_type(const struct btf *btf, uint32_t tid, char *name, size_t
 	return 0;
 }
 
+/* What a marker variable (a typed pointer) points at, past modifiers and
+ * typedefs; its id in *tid.  NULL if var is no pointer. */
+static const struct btf_type *pointee(const struct btf *btf, const struct btf_type *var,
+				      uint32_t *tid)
+{
+	const struct btf_type *t;
+
+	*tid = var->type;
+	t = skip_mods(btf, tid);
+	if (!t || !btf_is_ptr(t))
+		return NULL;
+	*tid = t->type;
+	return skip_mods(btf, tid);
+}
+
 /* The struct a `struct X *const` marker variable points at, 0 if none. */
 static uint32_t marker_target(const struct btf *btf, const struct btf_type *var)
 {
-	uint32_t tid = var->type;
-	const struct btf_type *t = skip_mods(btf, &tid);
+	uint32_t tid;
+	const struct btf_type *t = pointee(btf, var, &tid);
 
-	if (!t || !btf_is_ptr(t))
-		return 0;
-	tid = t->type;
-	t = skip_mods(btf, &tid);
 	return t && btf_is_composite(t) ? tid : 0;
 }
 
 /* BPFREC_EVENT_VARIANT's `struct T (*const)[value]`: T's id and value. */
 static uint32_t variant_target(const struct btf *btf, const struct btf_type *var, uint64_t *value)
 {
-	uint32_t tid = var->type;
-	const struct btf_type *t = skip_mods(btf, &tid);
+	uint32_t tid;
+	const struct btf_type *t = pointee(btf, var, &tid);
 
-	if (!t || !btf_is_ptr(t))
-		return 0;
-	tid = t->type;
-	t = skip_mods(btf, &tid);
 	if (!t || !btf_is_array(t))
 		return 0;
 	*value = btf_array(t)->nelems;
