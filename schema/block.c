@@ -603,39 +603,56 @@ static inline uint32_t dict_hash(uint64_t key)
 
 /* The index of key in the encoder's current dictionary, adding it; -1 when
  * the dictionary is full. */
-static int64_t dict_index(struct block_encoder *e, uint64_t key, uint32_t *nvals, uint32_t max)
+static void dict_put(struct block_encoder *e, uint64_t key, uint32_t idx)
 {
-	uint32_t mask = e->hmask, h = dict_hash(key) & mask;
+	uint32_t h = dict_hash(key) & e->hmask;
 
-	for (;; h = (h + 1) & mask) {
-		struct dict_slot *s = &e->htab[h];
-
-		if (s->gen != e->hgen) {
-			if (*nvals >= max)
-				return -1;
-			s->gen = e->hgen;
-			s->key = key;
-			s->idx = (*nvals)++;
-			e->dict[s->idx] = key;
-			return s->idx;
-		}
-		if (s->key == key)
-			return s->idx;
-	}
+	while (e->htab[h].gen == e->hgen)
+		h = (h + 1) & e->hmask;
+	e->htab[h] = (struct dict_slot){ .key = key, .idx = idx, .gen = e->hgen };
 }
 
-/* Empties the dictionary, for at most max values. */
-static void dict_reset(struct block_encoder *e, uint32_t max)
+/* Starts a new generation (every slot empty), once in 2^32 a real clear. */
+static void dict_new_gen(struct block_encoder *e)
 {
-	uint32_t slots = 64;
-
-	while (slots < 2 * max && slots < DICT_HTAB_SLOTS)
-		slots *= 2;
-	e->hmask = slots - 1;
-	if (++e->hgen == 0) {   /* wrapped: really clear, once in 2^32 */
+	if (++e->hgen == 0) {
 		memset(e->htab, 0, DICT_HTAB_SLOTS * sizeof(*e->htab));
 		e->hgen = 1;
 	}
+}
+
+static int64_t dict_index(struct block_encoder *e, uint64_t key, uint32_t *nvals, uint32_t max)
+{
+	uint32_t h = dict_hash(key) & e->hmask;
+
+	for (;; h = (h + 1) & e->hmask) {
+		struct dict_slot *s = &e->htab[h];
+
+		if (s->gen != e->hgen)
+			break;
+		if (s->key == key)
+			return s->idx;
+	}
+	if (*nvals >= max)
+		return -1;
+	e->dict[*nvals] = key;
+	/* The table grows with the dictionary (load <= 1/2), so a small one
+	 * stays in cache: most dictionaries hold a few thousand values. */
+	if (2 * (*nvals + 1) > e->hmask + 1 && e->hmask + 1 < DICT_HTAB_SLOTS) {
+		e->hmask = 2 * (e->hmask + 1) - 1;
+		dict_new_gen(e);
+		for (uint32_t i = 0; i < *nvals; i++)
+			dict_put(e, e->dict[i], i);
+	}
+	dict_put(e, key, *nvals);
+	return (*nvals)++;
+}
+
+/* Empties the dictionary. */
+static void dict_reset(struct block_encoder *e)
+{
+	e->hmask = 1024 - 1;
+	dict_new_gen(e);
 }
 
 /* Bits to tell apart d distinct byte values: the cost model's unit. */
@@ -660,7 +677,7 @@ static enum word_mode pick_word_mode(struct block_encoder *e, uint32_t c, uint32
 	int m;
 
 	memset(bm, 0, sizeof(bm));
-	dict_reset(e, S);
+	dict_reset(e);
 	for (i = 0; i < S; i++) {
 		uint64_t v = word_at(e->recp[i], w), ix;
 
@@ -795,7 +812,7 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			uint32_t nvals = 0, max = c / 2 < DICT_MAX_VALUES ? c / 2 : DICT_MAX_VALUES;
 			struct mru mru = { .n = 0 };
 
-			dict_reset(e, max);
+			dict_reset(e);
 			for (i = 0; i < c; i++) {
 				uint64_t v = word_at(e->recp[i], w);
 				int64_t ix;
