@@ -87,7 +87,9 @@ static int tree_keep(void *ctx, uint32_t pid)
 {
 	struct recorder *r = ctx;
 
-	return bsearch(&pid, r->tree, r->ntree, sizeof(*r->tree), cmp_u32) != NULL;
+	/* bsearch() wants an array, even an empty one: none before the first
+	 * copy is taken. */
+	return r->ntree && bsearch(&pid, r->tree, r->ntree, sizeof(*r->tree), cmp_u32) != NULL;
 }
 
 static void on_lost(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx)
