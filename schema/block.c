@@ -957,13 +957,22 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		/* ts deltas as byte planes: the empty high planes cost nothing and
 		 * zstd sees the low ones without varint continuation bits. */
 		uint64_t prev = base_ts;
+		int64_t dmin = INT64_MAX;
 		if (grow((void **)&e->col, &e->col_cap, (size_t)c * 8))
 			return -ENOMEM;
 		for (uint32_t i = 0; i < c; i++) {
 			uint64_t ts = bb_ent(b, ord[i])->ts_ns;
-			e->col[i] = cap_zigzag((int64_t)(ts - prev));
+			int64_t dlt = (int64_t)(ts - prev);
+			e->col[i] = ts - prev;
+			if (dlt < dmin)
+				dmin = dlt;
 			prev = ts;
 		}
+		/* Relative to the smallest delta: regular arrivals (100-160 ns
+		 * apart) then fit one plane with no bias bits. */
+		for (uint32_t i = 0; i < c; i++)
+			e->col[i] -= (uint64_t)dmin;
+		p = cap_put_varint(p, cap_zigzag(dmin));
 		unsigned tmask = plane_mask(e->col, c);
 		*p++ = (uint8_t)tmask;
 		p = put_planes(p, e->col, c, tmask);
@@ -1284,7 +1293,10 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		 * sizes checked) into the same slots and not handed out. */
 		int want = d->want_stream == CAP_STREAM_ALL || stream == d->want_stream;
 		struct cap_rec *r = recs + nout;
-		uint64_t prev = m->min_ts_ns;
+		uint64_t prev = m->min_ts_ns, dmin;
+		if (cap_get_varint(&p, end, &dmin))
+			BAD("stream %" PRIu64 ": bad smallest timestamp delta", stream);
+		dmin = (uint64_t)cap_unzigzag(dmin);
 		if (p >= end)
 			BAD("stream %" PRIu64 ": truncated timestamp planes", stream);
 		unsigned tmask = *p++;
@@ -1297,7 +1309,7 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		get_planes(p, c, tmask, d->col);
 		p += (size_t)c * __builtin_popcount(tmask);
 		for (uint32_t i = 0; i < c; i++) {
-			uint64_t ts = prev + (uint64_t)cap_unzigzag(d->col[i]);
+			uint64_t ts = prev + dmin + d->col[i];   /* wrapping, as written */
 			if (ts < m->min_ts_ns || ts > m->max_ts_ns)
 				BAD("stream %" PRIu64 ": timestamp %" PRIu64 " outside the block's [%" PRIu64
 				    ", %" PRIu64 "]", stream, ts, m->min_ts_ns, m->max_ts_ns);
