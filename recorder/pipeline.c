@@ -30,9 +30,7 @@ struct pipeline {
 	struct blockbuf **free;               /* stack of free buffers */
 	uint32_t nfree;
 	struct blockbuf *cur;                 /* drain thread's current buffer */
-	uint64_t cur_since_ns;                /* when cur got its first record */
 	uint64_t last_flush_ns;
-	uint64_t stall_ns;
 	int error;                            /* writer's first error */
 };
 
@@ -158,19 +156,13 @@ fail:
 static void hand_over(struct pipeline *p)
 {
 	struct msg m = { .kind = MSG_BLOCK, .buf = p->cur };
-	uint64_t t0 = 0;
 
 	pthread_mutex_lock(&p->lock);
 	push_locked(p, &m);
-	if (!p->nfree)
-		t0 = now_mono_ns();
 	while (!p->nfree)
 		pthread_cond_wait(&p->to_drain, &p->lock);
-	if (t0)
-		p->stall_ns += now_mono_ns() - t0;
 	p->cur = p->free[--p->nfree];
 	pthread_mutex_unlock(&p->lock);
-	p->cur_since_ns = 0;
 }
 
 int pipeline__append(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
@@ -184,8 +176,6 @@ int pipeline__append(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t
 	}
 	if (err)
 		return err;
-	if (!p->cur_since_ns)
-		p->cur_since_ns = now_boot_ns();
 	return p->error;
 }
 
@@ -223,11 +213,6 @@ void pipeline__snapshot(struct pipeline *p)
 int pipeline__error(const struct pipeline *p)
 {
 	return __atomic_load_n(&p->error, __ATOMIC_RELAXED);
-}
-
-uint64_t pipeline__stall_ns(const struct pipeline *p)
-{
-	return p->stall_ns;
 }
 
 int pipeline__stop(struct pipeline *p)

@@ -40,7 +40,5 @@ int pipeline__error(const struct pipeline *p);
 /* Writes what is left, commits, joins the writer.  Returns its first error. */
 int pipeline__stop(struct pipeline *p);
 void pipeline__free(struct pipeline *p);   /* NULL is fine; stops first */
-/* Time the drain thread spent waiting for a free buffer (writer behind). */
-uint64_t pipeline__stall_ns(const struct pipeline *p);
 
 #endif

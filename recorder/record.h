@@ -62,7 +62,6 @@ struct recorder {
 	int child_status;
 	int sigfd;
 	uint64_t start_ns;
-	uint64_t total_lost;
 	uint64_t last_snapshot_ns;
 	uint8_t rb_hit[32], only_hit[64], skip_hit[64], event_hit[32];
 	uint32_t *tree;              /* the tracked tgids, sorted (user objects' filter) */

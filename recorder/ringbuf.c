@@ -54,11 +54,6 @@ void rbc__close(struct rbc *c)
 	c->cons_map = c->prod_map = NULL;
 }
 
-uint64_t rbc__pending(const struct rbc *c)
-{
-	return __atomic_load_n(c->prod, __ATOMIC_ACQUIRE) - *c->cons;
-}
-
 long rbc__consume(struct rbc *c, int (*fn)(void *ctx, const void *data, uint32_t len),
 		  void *ctx)
 {

@@ -30,7 +30,5 @@ void rbc__close(struct rbc *c);
  * fn's negative return. */
 long rbc__consume(struct rbc *c, int (*fn)(void *ctx, const void *data, uint32_t len),
 		  void *ctx);
-/* Bytes waiting to be consumed. */
-uint64_t rbc__pending(const struct rbc *c);
 
 #endif

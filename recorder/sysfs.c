@@ -14,9 +14,6 @@
 #ifndef TRACEFS_MAGIC
 #define TRACEFS_MAGIC 0x74726163
 #endif
-#ifndef BPF_FS_MAGIC
-#define BPF_FS_MAGIC 0xcafe4a11
-#endif
 
 static char tracing_dir[256];
 
@@ -57,21 +54,6 @@ int sysfs__tracefs(const char **dir)
 found:
 	if (dir)
 		*dir = tracing_dir;
-	return 0;
-}
-
-int sysfs__bpffs(void)
-{
-	if (is_fs("/sys/fs/bpf", BPF_FS_MAGIC))
-		return 0;
-	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL)) {
-		int err = -errno;
-
-		warn_msg("bpffs: not mounted, and mounting it on /sys/fs/bpf failed: %s "
-			 "(mount it with: mount -t bpf bpf /sys/fs/bpf)", strerror(-err));
-		return err;
-	}
-	info_msg("mounted bpffs on /sys/fs/bpf");
 	return 0;
 }
 

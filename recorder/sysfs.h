@@ -8,8 +8,6 @@
  * tracing/); mounts it if it is not.  *dir gets the tracing directory.
  * -errno with a message naming what is missing and how to provide it. */
 int sysfs__tracefs(const char **dir);
-/* Same for bpffs at /sys/fs/bpf (needed only to pin; recorded for info). */
-int sysfs__bpffs(void);
 /* The mount point of the cgroup v2 hierarchy from /proc/mounts, into buf.
  * -ENOENT with a message if there is none. */
 int sysfs__cgroup2_root(char *buf, size_t len);

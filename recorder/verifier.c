@@ -37,11 +37,6 @@ void verifier__keep(const char *line)
 	kept[kept_len] = 0;
 }
 
-const char *verifier__log(void)
-{
-	return kept;
-}
-
 static int has(const char *needle)
 {
 	return strstr(kept, needle) != NULL;

@@ -24,7 +24,5 @@ const char *verifier__attach_hint(const char *sec, int err);
  * message naming the variable, its type and the accepted range. */
 int verifier__parse_value(const struct btf *btf, uint32_t type_id, const char *name,
 			  const char *text, void *dst, size_t avail);
-/* The kept log, for tests. */
-const char *verifier__log(void);
 
 #endif
