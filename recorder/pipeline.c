@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,23 +16,39 @@ struct msg {
 	uint64_t ts_ns, count;
 };
 
+#define PIPELINE_MAX_WORKERS 4
+
+struct worker {
+	struct pipeline *p;
+	pthread_t thread;
+	struct block_encoder *enc;            /* this worker's own: encodes run in parallel */
+};
+
 /* A bounded FIFO of messages; capacity covers every buffer of the pool plus
- * the small messages that can be outstanding between two blocks. */
+ * the small messages that can be outstanding between two blocks.  Each
+ * message taken from it gets a ticket; workers encode blocks in parallel but
+ * touch the capture (capw) only in ticket order, one at a time, so blocks,
+ * losses and commits reach the capture in the order the drain thread sent
+ * them. */
 struct pipeline {
 	struct capw *w;
 	struct pipeline_opts o;
-	pthread_t thread;
-	int started;
+	struct worker workers[PIPELINE_MAX_WORKERS];
+	uint32_t nstarted;                    /* worker threads running */
 	pthread_mutex_t lock;
-	pthread_cond_t to_writer;             /* queue not empty */
+	pthread_cond_t to_writer;             /* queue not empty, or stopped */
 	pthread_cond_t to_drain;              /* a buffer came back / queue has room */
+	pthread_cond_t turn_changed;
 	struct msg *q;                        /* ring of qcap messages */
 	uint32_t qcap, qhead, qlen;
+	uint64_t next_ticket;                 /* ticket of the next message taken */
+	uint64_t turn;                        /* ticket allowed to use capw now */
+	bool stopped;                         /* MSG_STOP done: workers exit */
 	struct blockbuf **free;               /* stack of free buffers */
 	uint32_t nfree;
 	struct blockbuf *cur;                 /* drain thread's current buffer */
 	uint64_t last_flush_ns;
-	int error;                            /* writer's first error */
+	int error;                            /* writers' first error */
 };
 
 static void push_locked(struct pipeline *p, const struct msg *m)
@@ -50,58 +67,95 @@ static void push(struct pipeline *p, const struct msg *m)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static void *writer_main(void *arg)
+static void set_error(struct pipeline *p, int err)
 {
-	struct pipeline *p = arg;
+	if (err && !p->error)
+		__atomic_store_n(&p->error, err, __ATOMIC_RELAXED);   /* read racily by the drain */
+}
+
+/* Runs m against the capture; the caller holds the turn. */
+static int apply(struct pipeline *p, const struct msg *m, int enc_err, const uint8_t *out,
+		 size_t len, const struct cap_block_meta *meta)
+{
+	char path[4096];
+
+	if (p->error && m->kind != MSG_SNAPSHOT)
+		return 0;
+	switch (m->kind) {
+	case MSG_BLOCK:
+		if (enc_err) {
+			warn_msg("encode block: %s", strerror(-enc_err));
+			return enc_err;
+		}
+		return capw__append_encoded(p->w, m->buf, out, len, meta);
+	case MSG_LOSS:
+		return capw__add_loss(p->w, m->stream, m->cpu, m->ts_ns, m->count);
+	case MSG_FLUSH:
+	case MSG_STOP:
+		return capw__flush(p->w);
+	case MSG_SNAPSHOT:
+		/* Not p->error: the recording goes on without it. */
+		if (!p->error && capw__snapshot(p->w, path, sizeof(path)) == 0)
+			info_msg("snapshot: %s", path);
+		return 0;
+	}
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct pipeline *p = wk->p;
+	struct cap_block_meta meta;
+	const uint8_t *out = NULL;
+	size_t len = 0;
+	uint64_t ticket;
 	struct msg m;
-	int err;
+	int enc_err;
 
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		while (!p->qlen)
+		while (!p->qlen && !p->stopped)
 			pthread_cond_wait(&p->to_writer, &p->lock);
+		if (p->stopped) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
 		m = p->q[p->qhead];
 		p->qhead = (p->qhead + 1) % p->qcap;
 		p->qlen--;
+		ticket = p->next_ticket++;
 		pthread_cond_signal(&p->to_drain);
 		pthread_mutex_unlock(&p->lock);
 
-		err = 0;
-		switch (m.kind) {
-		case MSG_BLOCK:
-			if (!p->error)
-				err = capw__write_block(p->w, m.buf);
+		/* The expensive part, outside the turn: other workers encode
+		 * their blocks meanwhile. */
+		enc_err = 0;
+		if (m.kind == MSG_BLOCK && !p->error && blockbuf__count(m.buf))
+			enc_err = block_encoder__encode(wk->enc, m.buf, &out, &len, &meta);
+
+		pthread_mutex_lock(&p->lock);
+		while (p->turn != ticket)
+			pthread_cond_wait(&p->turn_changed, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+
+		set_error(p, apply(p, &m, enc_err, out, len, &meta));
+
+		pthread_mutex_lock(&p->lock);
+		if (m.kind == MSG_BLOCK) {
 			blockbuf__reset(m.buf);
-			pthread_mutex_lock(&p->lock);
 			p->free[p->nfree++] = m.buf;
 			pthread_cond_signal(&p->to_drain);
-			pthread_mutex_unlock(&p->lock);
-			break;
-		case MSG_LOSS:
-			if (!p->error)
-				err = capw__add_loss(p->w, m.stream, m.cpu, m.ts_ns, m.count);
-			break;
-		case MSG_FLUSH:
-			if (!p->error)
-				err = capw__flush(p->w);
-			break;
-		case MSG_SNAPSHOT: {
-			char path[4096];
-
-			/* Not p->error: the recording goes on without it. */
-			if (!p->error && capw__snapshot(p->w, path, sizeof(path)) == 0)
-				info_msg("snapshot: %s", path);
-			break;
 		}
-		case MSG_STOP:
-			if (!p->error)
-				err = capw__flush(p->w);
-			if (err && !p->error)
-				p->error = err;
+		if (m.kind == MSG_STOP) {
+			p->stopped = true;
+			pthread_cond_broadcast(&p->to_writer);
+		}
+		p->turn++;
+		pthread_cond_broadcast(&p->turn_changed);
+		pthread_mutex_unlock(&p->lock);
+		if (m.kind == MSG_STOP)
 			return NULL;
-		}
-		if (err && !p->error)
-			p->error = err;   /* read racily by the drain thread: a hint to stop */
 	}
 }
 
@@ -115,13 +169,16 @@ struct pipeline *pipeline__start(struct capw *w, const struct pipeline_opts *opt
 	p->w = w;
 	if (opts)
 		p->o = *opts;
-	/* 4 MiB blocks: a block's dictionaries are paid once per block, so
-	 * larger ones compress better (7.4 against 8.6 bytes per event on the
-	 * benchmark's mix); 6 of them bound the memory at 24 MiB. */
+	/* One buffer being filled and one being encoded by each worker: the
+	 * kernel's ring, not this pool, is what absorbs bursts. */
 	if (!p->o.block_bytes)
-		p->o.block_bytes = 4u << 20;
+		p->o.block_bytes = CAP_BLOCK_DEFAULT_BYTES;
+	if (!p->o.nworkers)
+		p->o.nworkers = 2;
+	if (p->o.nworkers > PIPELINE_MAX_WORKERS)
+		p->o.nworkers = PIPELINE_MAX_WORKERS;
 	if (!p->o.nbufs)
-		p->o.nbufs = 6;
+		p->o.nbufs = p->o.nworkers + 1;
 	if (!p->o.flush_ns)
 		p->o.flush_ns = 1000000000ull;
 	p->qcap = p->o.nbufs * 4 + 64;
@@ -136,14 +193,25 @@ struct pipeline *pipeline__start(struct capw *w, const struct pipeline_opts *opt
 		p->nfree++;
 	}
 	p->cur = p->free[--p->nfree];
+	for (i = 0; i < p->o.nworkers; i++) {
+		p->workers[i].p = p;
+		p->workers[i].enc = block_encoder__new(p->o.zstd_level);
+		if (!p->workers[i].enc)
+			goto fail;
+	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->to_writer, NULL);
 	pthread_cond_init(&p->to_drain, NULL);
-	if (pthread_create(&p->thread, NULL, writer_main, p)) {
-		warn_msg("writer thread: %s", strerror(errno));
-		goto fail;
+	pthread_cond_init(&p->turn_changed, NULL);
+	for (i = 0; i < p->o.nworkers; i++) {
+		int rc = pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]);
+
+		if (rc) {
+			warn_msg("writer thread: %s", strerror(rc));
+			goto fail;
+		}
+		p->nstarted++;
 	}
-	p->started = 1;
 	p->last_flush_ns = now_boot_ns();
 	return p;
 fail:
@@ -218,14 +286,16 @@ int pipeline__error(const struct pipeline *p)
 int pipeline__stop(struct pipeline *p)
 {
 	struct msg m = { .kind = MSG_STOP };
+	uint32_t i;
 
-	if (!p->started)
+	if (!p->nstarted)
 		return p->error;
 	if (blockbuf__count(p->cur))
 		hand_over(p);
 	push(p, &m);
-	pthread_join(p->thread, NULL);
-	p->started = 0;
+	for (i = 0; i < p->nstarted; i++)
+		pthread_join(p->workers[i].thread, NULL);
+	p->nstarted = 0;
 	return p->error;
 }
 
@@ -235,8 +305,10 @@ void pipeline__free(struct pipeline *p)
 
 	if (!p)
 		return;
-	if (p->started)
+	if (p->nstarted)
 		pipeline__stop(p);
+	for (i = 0; i < PIPELINE_MAX_WORKERS; i++)
+		block_encoder__free(p->workers[i].enc);
 	for (i = 0; i < p->nfree; i++)
 		blockbuf__free(p->free[i]);
 	blockbuf__free(p->cur);

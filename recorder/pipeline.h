@@ -1,8 +1,9 @@
-/* pipeline.h - hands records from the drain thread to a writer thread.
+/* pipeline.h - hands records from the drain thread to writer threads.
  *
  * The drain thread appends records into the current block buffer (a memcpy);
- * a full or stale block goes through a bounded queue to the writer thread,
- * which encodes, compresses, writes and indexes it (capw).  Buffers come from
+ * a full or stale block goes through a bounded queue to the writer threads,
+ * which encode and compress blocks in parallel and write and index them
+ * (capw) in the order they were sent.  Buffers come from
  * a fixed pool: when the writer falls behind, the drain thread waits for a
  * free buffer, stops draining, the kernel buffers fill and the kernel's loss
  * counters count what is dropped.  Memory never grows without bound.
@@ -14,8 +15,10 @@
 #include "capw.h"
 
 struct pipeline_opts {
-	uint32_t block_bytes;   /* raw bytes per block; 0: 4 MiB */
-	uint32_t nbufs;         /* buffers in the pool; 0: 6 */
+	uint32_t block_bytes;   /* raw bytes per block; 0: CAP_BLOCK_DEFAULT_BYTES */
+	uint32_t nbufs;         /* buffers in the pool; 0: nworkers + 1 */
+	uint32_t nworkers;      /* writer threads (encode in parallel, write in order); 0: 2 */
+	int zstd_level;         /* the blocks' zstd level; 0: 1 */
 	uint64_t flush_ns;      /* seal + commit at least this often; 0: 1 s */
 };
 

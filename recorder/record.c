@@ -335,6 +335,7 @@ int cmd_record(int argc, char **argv)
 	if (err)
 		goto out;
 	po.flush_ns = o.flush_ns;
+	po.zstd_level = co.zstd_level;
 	r.pl = pipeline__start(r.cap, &po);
 	if (!r.pl) {
 		err = -ENOMEM;

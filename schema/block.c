@@ -67,9 +67,48 @@ static inline int mru_use(struct mru *m, uint32_t ix)
 			m->n++;
 		r = m->n - 1;   /* the oldest one falls out (or an empty slot) */
 	}
-	memmove(&m->ix[1], &m->ix[0], r * sizeof(m->ix[0]));
+	for (; r > 0; r--)   /* r < DICT_MRU: a loop beats a call to memmove */
+		m->ix[r] = m->ix[r - 1];
 	m->ix[0] = ix;
 	return found ? (int)r : -1;
+}
+
+/* The encoder's side of the same list, searched by value: a value among the
+ * recent ones needs no dictionary look-up.  Values and dictionary indexes
+ * correspond one to one, so ranks are those mru_use gives the decoder. */
+struct vmru {
+	uint64_t v[DICT_MRU];
+	uint32_t ix[DICT_MRU];
+	uint32_t n;
+};
+
+static inline int vmru_rank(const struct vmru *m, uint64_t v)
+{
+	for (uint32_t r = 0; r < m->n; r++)
+		if (m->v[r] == v)
+			return (int)r;
+	return -1;
+}
+
+/* Moves rank r to the front, or (r < 0) puts (v, ix) there. */
+static inline void vmru_front(struct vmru *m, int r, uint64_t v, uint32_t ix)
+{
+	uint32_t k;
+
+	if (r >= 0) {
+		k = (uint32_t)r;
+		ix = m->ix[k];
+	} else {
+		if (m->n < DICT_MRU)
+			m->n++;
+		k = m->n - 1;
+	}
+	for (; k > 0; k--) {
+		m->v[k] = m->v[k - 1];
+		m->ix[k] = m->ix[k - 1];
+	}
+	m->v[0] = v;
+	m->ix[0] = ix;
 }
 
 /* Worst-case body bytes: per record ts (10) + cpu (5) + len (5); per group
@@ -414,8 +453,10 @@ struct block_encoder {
 	uint32_t pos[CAP_BLOCK_MAX_STREAMS];      /* per slot: next index in order */
 	uint64_t *col;         /* one word column, coded */
 	size_t col_cap;
-	const uint8_t **recp;  /* the group's payloads, in order */
-	size_t recp_cap;
+	uint64_t *words;       /* the group's payloads transposed: word w of
+				* record i at words[w * c + i], then the
+				* tail bytes (L % 8), byte k at tailb[k * c + i] */
+	size_t words_cap;
 	uint64_t *dict;        /* a dictionary's values, in first-seen order */
 	size_t dict_cap;
 	struct dict_slot *htab;   /* open addressing, DICT_HTAB_SLOTS slots */
@@ -465,7 +506,7 @@ void block_encoder__free(struct block_encoder *e)
 	free(e->out);
 	free(e->order);
 	free(e->col);
-	free(e->recp);
+	free(e->words);
 	free(e->dict);
 	free(e->htab);
 	free(e);
@@ -522,6 +563,11 @@ static inline uint64_t word_at(const uint8_t *rec, uint32_t w)
 	memcpy(&v, rec + (size_t)w * 8, 8);
 	return v;
 }
+
+/* Passes over a group's records prefetch the record PREFETCH_AHEAD on: the
+ * hardware's stream prefetchers give up at every page boundary (measured:
+ * the loads were 15% of the encoder's time). */
+#define PREFETCH_AHEAD 32
 
 /* Transposes an 8x8 byte matrix held as 8 little-endian rows: byte k of
  * x[i] trades places with byte i of x[k].  Its own inverse. */
@@ -679,7 +725,7 @@ static enum word_mode pick_word_mode(struct block_encoder *e, uint32_t c, uint32
 	memset(bm, 0, sizeof(bm));
 	dict_reset(e);
 	for (i = 0; i < S; i++) {
-		uint64_t v = word_at(e->recp[i], w), ix;
+		uint64_t v = e->words[(size_t)w * c + i], ix;
 
 		for (m = WORD_RAW; m <= WORD_DELTA32; m++) {
 			uint64_t x = code_word(m, v, prev);
@@ -799,23 +845,38 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 {
 	uint32_t W = L / 8, tail = L % 8, i, w;
 	uint8_t *modes = p;
+	uint64_t *col;
+	uint8_t *tailb = (uint8_t *)(e->words + (size_t)W * c);
 
-	for (i = 0; i < c; i++)
-		e->recp[i] = b->arena + bb_ent(b, ord[i])->off;
+	/* One pass over the records, each read once, instead of one per word
+	 * column (a new cache line per record and column, out of cache for a
+	 * block of several MiB): the column passes below run over contiguous
+	 * arrays. */
+	for (i = 0; i < c; i++) {
+		const uint8_t *r = b->arena + bb_ent(b, ord[i])->off;
+
+		if (i + PREFETCH_AHEAD < c)
+			__builtin_prefetch(b->arena + bb_ent(b, ord[i + PREFETCH_AHEAD])->off);
+		for (w = 0; w < W; w++)
+			e->words[(size_t)w * c + i] = word_at(r, w);
+		for (uint32_t k = 0; k < tail; k++)
+			tailb[(size_t)k * c + i] = r[(size_t)W * 8 + k];
+	}
 	p += W;
 	for (w = 0; w < W; w++) {
 		enum word_mode m = w == ts_word ? WORD_TS : pick_word_mode(e, c, w);
 		uint64_t prev = 0;
 
+		col = e->words + (size_t)w * c;
 		if (m == WORD_DICT) {
 			/* The whole group's dictionary, while it stays worth it. */
 			uint32_t nvals = 0, max = c / 2 < DICT_MAX_VALUES ? c / 2 : DICT_MAX_VALUES;
-			struct mru mru = { .n = 0 };
+			struct vmru mru = { .n = 0 };
 
 			dict_reset(e);
 			for (i = 0; i < c; i++) {
-				uint64_t v = word_at(e->recp[i], w);
-				int64_t ix;
+				uint64_t v = col[i];
+				int64_t ix = 0;
 				int rank;
 
 				if (i && v == prev) {   /* rank 0: the last value again */
@@ -823,10 +884,13 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 					continue;
 				}
 				prev = v;
-				ix = dict_index(e, v, &nvals, max);
-				if (ix < 0)
-					break;
-				rank = mru_use(&mru, (uint32_t)ix);
+				rank = vmru_rank(&mru, v);
+				if (rank < 0) {
+					ix = dict_index(e, v, &nvals, max);
+					if (ix < 0)
+						break;
+				}
+				vmru_front(&mru, rank, v, (uint32_t)ix);
 				e->col[i] = rank >= 0 ? (uint64_t)rank : DICT_MRU + (uint64_t)ix;
 			}
 			if (i < c) {
@@ -847,7 +911,7 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 		if (m == WORD_TS)
 			continue;
 		for (i = 0; i < c; i++) {
-			uint64_t v = word_at(e->recp[i], w);
+			uint64_t v = col[i];
 
 			e->col[i] = code_word(m, v, prev);
 			prev = v;
@@ -858,10 +922,8 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 		*p++ = (uint8_t)pm;
 		p = put_planes(p, e->col, c, pm);
 	}
-	for (uint32_t k = 0; k < tail; k++)
-		for (i = 0; i < c; i++)
-			*p++ = e->recp[i][(size_t)W * 8 + k];
-	return p;
+	memcpy(p, tailb, (size_t)tail * c);
+	return p + (size_t)tail * c;
 }
 
 /* The offset at which every payload of a fixed-length group holds its
@@ -881,6 +943,8 @@ static int64_t find_ts_offset(const struct blockbuf *b, const uint32_t *ord, uin
 		for (i = 1; i < c; i++) {
 			const struct bb_ent *ei = bb_ent(b, ord[i]);
 
+			if (i + PREFETCH_AHEAD < c)
+				__builtin_prefetch(b->arena + bb_ent(b, ord[i + PREFETCH_AHEAD])->off + o);
 			memcpy(&v, b->arena + ei->off + o, 8);
 			if (v != ei->ts_ns)
 				break;
@@ -941,7 +1005,7 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		 * unaligned offset (a packed struct): then TS_AT alone. */
 		bool words = fixed && e0->len >= 8 && (ts_at < 0 || ts_at % 8 == 0);
 
-		if (words && grow((void **)&e->recp, &e->recp_cap, (size_t)c * sizeof(*e->recp)))
+		if (words && grow((void **)&e->words, &e->words_cap, (size_t)c * e0->len + 8))
 			return -ENOMEM;
 		if (words && !e->htab) {
 			e->htab = calloc(DICT_HTAB_SLOTS, sizeof(*e->htab));

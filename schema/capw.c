@@ -701,6 +701,19 @@ int capw__write_block(struct capw *w, const struct blockbuf *b)
 		cap_warn("%s: encode block: %s", w->dir, strerror(-rc));
 		return note_err(w, rc);
 	}
+	return capw__append_encoded(w, b, out, len, &m);
+}
+
+int capw__append_encoded(struct capw *w, const struct blockbuf *b, const uint8_t *out,
+			 size_t len, const struct cap_block_meta *mp)
+{
+	struct cap_block_meta m = *mp;
+	int rc;
+
+	if (!blockbuf__count(b))
+		return 0;
+	if (w->stopped)
+		return w->stopped;
 	uint64_t now = boot_ns();
 	/* With ring_ns a segment spans at most ring_ns / RING_SEGS, so that
 	 * time-based drops free a fraction of the ring too. */

@@ -61,6 +61,11 @@ int capw__add_stream(struct capw *w, const struct cap_stream_desc *d, uint32_t *
  * next flush).  An empty block is a no-op.  -ENOSPC on a full disk: nothing
  * already written is damaged, and capw__close() still finalizes the index. */
 int capw__write_block(struct capw *w, const struct blockbuf *b);
+/* The second half of capw__write_block, for writers that encode blocks on
+ * threads of their own (block_encoder__encode of b into out/len/m): appends
+ * and indexes the encoded block.  Calls on one capw stay serialized. */
+int capw__append_encoded(struct capw *w, const struct blockbuf *b, const uint8_t *out,
+			 size_t len, const struct cap_block_meta *m);
 int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
 		   uint64_t count);
 /* Per-stream totals kept by the recorder (also derivable from blocks). */

@@ -5,6 +5,7 @@
  * for bpfrec's loss records. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 #include "bpfrec.h"
 #include "bench.h"
 
@@ -28,24 +29,16 @@ struct {
  * what the attachment alone costs the traced loop. */
 const volatile __u32 bench_emit = 1;
 
-/* "sysloop" and its NUL, as two little-endian words of the comm. */
-static __always_inline int is_sysloop(const char *c)
-{
-	const __u64 *w = (const __u64 *)c;
-
-	return w[0] == 0x00706f6f6c737973ull; /* "sysloop\0" */
-}
-
-SEC("tp/syscalls/sys_enter_getppid")
-int bench_getppid(struct trace_event_raw_sys_enter *ctx)
+/* One event for the current task, whose syscall is getppid (nr).  Every
+ * task's getppid() makes an event: bpfrec keeps those of the command it runs
+ * (sysloop), and nothing else on the machine calls getppid() in a loop. */
+static __always_inline int emit(__u64 nr)
 {
 	struct getppid_event *e;
-	char comm[16];
-	__u64 id = bpf_get_current_pid_tgid(), *n;
+	__u64 id, *n;
 	__u32 k = 0;
 
-	bpf_get_current_comm(comm, sizeof(comm));
-	if (!is_sysloop(comm) || !bench_emit)
+	if (!bench_emit)
 		return 0;
 	n = bpf_map_lookup_elem(&seq, &k);
 	if (!n)
@@ -56,18 +49,45 @@ int bench_getppid(struct trace_event_raw_sys_enter *ctx)
 		bpfrec_count_lost();
 		return 0;
 	}
+	id = bpf_get_current_pid_tgid();
 	e->ts_ns = bpf_ktime_get_boot_ns();
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
 	e->seq = *n;
-	__builtin_memcpy(e->comm, comm, sizeof(comm));
-	/* The tracepoint's record is the common header and an int __syscall_nr
-	 * (getppid has no arguments): reading ctx->id, a long, would go past
-	 * its end, and the kernel refuses to attach such a program (EACCES). */
-	e->syscall_nr = (__u64)*(const int *)((const char *)ctx + 8);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->syscall_nr = nr;
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->cpu = bpf_get_smp_processor_id();
 	bpf_ringbuf_submit(e, BPFREC_RB_FLAGS);
 	return 0;
+}
+
+/* The syscall's own tracepoint (what perf record -e uses). */
+SEC("tp/syscalls/sys_enter_getppid")
+int bench_getppid(struct trace_event_raw_sys_enter *ctx)
+{
+	/* The tracepoint's record is the common header and an int __syscall_nr
+	 * (getppid has no arguments): reading ctx->id, a long, would go past
+	 * its end, and the kernel refuses to attach such a program (EACCES). */
+	return emit((__u64)*(const int *)((const char *)ctx + 8));
+}
+
+/* The same from the raw sys_enter tracepoint, typed by BTF: runs for every
+ * syscall of every task, without the per-syscall event's record building
+ * (perf_syscall_enter); --only bench_getppid_btf. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(bench_getppid_btf, struct pt_regs *regs, long nr)
+{
+	if (nr != 110) /* __NR_getppid on x86-64 */
+		return 0;
+	return emit(nr);
+}
+
+/* The cheapest hook where the kernel has it (not on every kernel: BPF
+ * trampolines); --only bench_getppid_fentry. */
+SEC("fentry/__x64_sys_getppid")
+int BPF_PROG(bench_getppid_fentry)
+{
+	return emit(110);
 }

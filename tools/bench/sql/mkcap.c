@@ -229,7 +229,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t n = 10000000, seed = 42, first = 0, last = 0;
-	size_t block_bytes = 4u << 20;       /* the recorder's default (pipeline.c) */
+	size_t block_bytes = CAP_BLOCK_DEFAULT_BYTES; /* the recorder's */
 	struct capw_opts co = { .zstd_level = 1 };
 	struct timeclock ck = { .boot_ns = BOOT_NS, .real_ns = (int64_t)REAL_NS };
 	struct gen *g = NULL;
