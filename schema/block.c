@@ -1127,6 +1127,18 @@ struct block_decoder {
 	uint32_t want_stream;  /* CAP_STREAM_ALL: every stream */
 	uint64_t *want_words;  /* NULL: every word */
 	uint32_t want_nwords;  /* bits in want_words */
+	uint32_t want_gen;     /* changes with every block_decoder__want */
+	/* Where pay is known to hold zeros in every word a projection does not
+	 * decode: the one group of the last block that wrote into pay, decoded
+	 * with words skipped.  The next block's same group (same offset,
+	 * length and projection) then needs no memset of its payloads: a
+	 * narrow query would otherwise zero every byte of every record. */
+	struct {
+		bool valid;
+		uint32_t gen;
+		uint64_t off, L;
+		uint32_t c;        /* records' worth of clean payload bytes at off */
+	} clean;
 	uint32_t nout;         /* records handed out by the last decode */
 	struct cap_rec *recs;
 	size_t recs_cap;       /* bytes */
@@ -1138,6 +1150,8 @@ void block_decoder__want(struct block_decoder *d, const struct block_want *w)
 	d->want_words = NULL;
 	d->want_nwords = 0;
 	d->want_stream = w ? w->stream : CAP_STREAM_ALL;
+	d->want_gen++;
+	d->clean.valid = false;
 	if (w && w->words) {
 		size_t n = (w->nwords + 63) / 64;
 
@@ -1212,11 +1226,13 @@ static inline uint64_t decode_word(enum word_mode m, uint64_t x, uint64_t prev)
 }
 
 /* Rebuilds the payloads of a GRP_WORDS group into dst (c records of L
- * bytes).  *pp advances over the group's columns. */
-/* dst NULL: the group is not wanted, only stepped over (sizes checked). */
+ * bytes).  *pp advances over the group's columns.  dst NULL: the group is
+ * not wanted, only stepped over (sizes checked).  clean_c: records at dst
+ * whose words not decoded are known to be 0 already.  *skipped: set when
+ * some words were not decoded. */
 static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8_t *end,
 			struct cap_rec *r, uint32_t c, uint32_t L, uint8_t *dst, uint64_t stream,
-			char *err, size_t errlen)
+			uint32_t clean_c, bool *skipped, char *err, size_t errlen)
 {
 	const uint8_t *p = *pp, *modes = p;
 	uint32_t W = L / 8, tail = L % 8, i, w;
@@ -1229,8 +1245,9 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		some_skipped |= !word_wanted(d, w);
 	if (dst && tail)       /* the tail is "word" W: unwanted, it must read 0 too */
 		some_skipped |= !word_wanted(d, W);
-	if (some_skipped)
-		memset(dst, 0, (size_t)c * L);   /* words not decoded read as 0 */
+	*skipped = some_skipped;
+	if (some_skipped && c > clean_c)   /* words not decoded read as 0 */
+		memset(dst + (size_t)clean_c * L, 0, (size_t)(c - clean_c) * L);
 	if (grow((void **)&d->col, &d->col_cap, (size_t)c * 8)) {
 		cap_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -1330,6 +1347,12 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 	uint32_t total = 0, nout = 0;   /* records in the body, handed out */
 	size_t pay_off = 0;
 	int64_t prev_stream = -1;
+	/* What the last block left clean in pay, and whether this one, too,
+	 * writes into pay from one projected group only (decode_words). */
+	uint32_t pay_groups = 0;
+	__typeof__(d->clean) was = d->clean;
+
+	d->clean.valid = false;
 
 	if (cap_get_varint(&p, end, &nstreams))
 		BAD("body: stream count varint overrun");
@@ -1417,10 +1440,24 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 				return -ENOMEM;
 			}
 			uint8_t *dst = want ? d->pay + pay_off : NULL;
+			pay_groups += want;
+			if (pay_groups > 1)   /* its records may overlap the clean region next time */
+				d->clean.valid = false;
 			if (flags & GRP_WORDS) {
-				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, dst, stream, err, errlen);
+				bool reuse = want && pay_groups == 1 && was.valid && was.gen == d->want_gen &&
+					     was.off == pay_off && was.L == L;
+				bool skipped = false;
+				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, dst, stream,
+						      reuse ? was.c : 0, &skipped, err, errlen);
 				if (rc)
 					return rc;
+				if (want && skipped && pay_groups == 1) {
+					d->clean.valid = true;
+					d->clean.gen = d->want_gen;
+					d->clean.off = pay_off;
+					d->clean.L = L;
+					d->clean.c = reuse && was.c > c ? was.c : c;
+				}
 			} else if (!want) {
 				kept = flags & GRP_TS_AT ? L - 8 : L;
 				if (kept * c > (uint64_t)(end - p))

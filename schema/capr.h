@@ -50,7 +50,10 @@ int capr__read_block(struct capr *r, const struct cap_block_info *b,
 /* An independent decoding cursor (SQLite may run several vtab cursors). */
 struct capr_cursor;
 struct capr_cursor *capr__cursor_new(struct capr *r);
+/* Gives c back to its capture, which keeps up to CAPR_SPARE_CURSORS of them
+ * (and their buffers) for the next capr__cursor_new.  Before capr__close. */
 void capr__cursor_free(struct capr_cursor *c);
+#define CAPR_SPARE_CURSORS 2
 /* Narrows what the cursor's next reads decode (block_decoder__want). */
 void capr__cursor_want(struct capr_cursor *c, const struct block_want *w);
 int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,

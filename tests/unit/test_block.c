@@ -580,6 +580,120 @@ static void test_words(void)
 	block_decoder__free(d);
 }
 
+/* One block of c[s] records of stream s (s < 2), proj_len[s] bytes each,
+ * every byte from (seed, stream, index): encoded bytes in *buf (malloc'd). */
+static const uint32_t proj_len[2] = { 45, 61 };
+static uint8_t proj_byte(uint64_t seed, uint32_t s, uint32_t i, uint32_t j)
+{
+	uint64_t x = seed * 0x9E3779B97F4A7C15ull ^ ((uint64_t)s << 40 | (uint64_t)i << 8 | j);
+
+	x ^= x >> 31;
+	x *= 0xBF58476D1CE4E5B9ull;
+	return j >= 24 && j < 40 ? (uint8_t)(j + s) : (uint8_t)(x >> 40);   /* a constant middle */
+}
+
+static size_t proj_block(uint64_t seed, const uint32_t c[2], uint8_t **buf)
+{
+	struct blockbuf *b = blockbuf__new(4 << 20);
+	struct block_encoder *e = block_encoder__new(1);
+	struct cap_block_meta m;
+	const uint8_t *out;
+	size_t len;
+	uint8_t ev[61];
+
+	CHECK(b && e);
+	for (uint32_t s = 0; s < 2; s++)
+		for (uint32_t i = 0; i < c[s]; i++) {
+			for (uint32_t j = 0; j < proj_len[s]; j++)
+				ev[j] = proj_byte(seed, s, i, j);
+			CHECK_EQ_INT(blockbuf__add(b, s, 0, 1000 + i, ev, proj_len[s]), 0);
+		}
+	CHECK_EQ_INT(block_encoder__encode(e, b, &out, &len, &m), 0);
+	*buf = malloc(len);
+	CHECK(*buf != NULL);
+	memcpy(*buf, out, len);
+	blockbuf__free(b);
+	block_encoder__free(e);
+	return len;
+}
+
+/* Decodes a block and checks every record: wanted words (bit w of words,
+ * bit L/8 the tail; 0: all) exact, the rest 0.  set: tell d what is
+ * wanted first (a new query); else d decodes as it did the last block. */
+static void proj_check(struct block_decoder *d, uint64_t seed, const uint32_t c[2],
+		       uint32_t stream, uint64_t words, int set)
+{
+	struct block_want want = { .stream = stream, .words = &words, .nwords = 8 };
+	const struct cap_rec *recs;
+	uint8_t *blk;
+	size_t len = proj_block(seed, c, &blk);
+	uint32_t n, k = 0;
+	char err[256];
+
+	if (set && words)
+		block_decoder__want(d, &want);
+	else if (set)
+		block_decoder__want(d, NULL);
+	CHECK_EQ_INT(block_decoder__decode(d, blk, len, &recs, &n, err, sizeof(err)), 0);
+	for (uint32_t s = 0; s < 2; s++) {
+		if (words && stream != CAP_STREAM_ALL && s != stream)
+			continue;
+		for (uint32_t i = 0; i < c[s]; i++, k++) {
+			CHECK(k < n);
+			CHECK_EQ_INT(recs[k].stream, s);
+			CHECK_EQ_INT(recs[k].len, proj_len[s]);
+			for (uint32_t j = 0; j < proj_len[s]; j++) {
+				int wanted = !words || (words >> (j / 8) & 1);
+				uint8_t expect = wanted ? proj_byte(seed, s, i, j) : 0;
+
+				if (recs[k].data[j] != expect) {
+					fprintf(stderr, "seed %llu stream %u record %u byte %u: %u, expected %u\n",
+						(unsigned long long)seed, s, i, j, recs[k].data[j], expect);
+					exit(1);
+				}
+			}
+		}
+	}
+	CHECK_EQ_INT(n, k);
+	free(blk);
+}
+
+/* A decoder reused for block after block of a projection keeps the words
+ * it skips at 0 without zeroing the payloads each time (the clean-region
+ * shortcut): whatever the previous block's layout, projection or records. */
+static void test_projection_reuse(void)
+{
+	struct block_decoder *d = block_decoder__new(1 << 26);
+	/* Words 1 and 5 (stream 0: its tail), words 2 and the tail (stream 1). */
+	const uint64_t w15 = 1u << 1 | 1u << 5, w2t = 1u << 2 | 1u << 7;
+	uint32_t seed = 1;
+
+	CHECK(d != NULL);
+	/* Dirty payloads first: every byte of 3600 + 3600 records written. */
+	proj_check(d, seed++, (uint32_t[]){ 3600, 3600 }, CAP_STREAM_ALL, 0, 1);
+	/* One stream wanted; the group shrinks, then grows past what was clean. */
+	proj_check(d, seed++, (uint32_t[]){ 0, 3000 }, 1, w15, 1);
+	proj_check(d, seed++, (uint32_t[]){ 0, 2000 }, 1, w15, 0);
+	proj_check(d, seed++, (uint32_t[]){ 0, 3500 }, 1, w15, 0);
+	proj_check(d, seed++, (uint32_t[]){ 500, 3600 }, 1, w15, 0);   /* other stream skipped */
+	/* Everything decoded, then the projection again: zeros come back. */
+	proj_check(d, seed++, (uint32_t[]){ 3600, 3600 }, CAP_STREAM_ALL, 0, 1);
+	proj_check(d, seed++, (uint32_t[]){ 0, 3500 }, 1, w15, 1);
+	proj_check(d, seed++, (uint32_t[]){ 0, 3600 }, 1, w15, 0);
+	/* Another projection of the same layout. */
+	proj_check(d, seed++, (uint32_t[]){ 0, 3600 }, 1, w2t, 1);
+	proj_check(d, seed++, (uint32_t[]){ 0, 3000 }, 1, w2t, 0);
+	/* Both streams wanted: two groups write into the payloads, the second
+	 * where the first one's records were; then one big group over both. */
+	proj_check(d, seed++, (uint32_t[]){ 1500, 1500 }, CAP_STREAM_ALL, w15, 1);
+	proj_check(d, seed++, (uint32_t[]){ 1000, 3000 }, CAP_STREAM_ALL, w15, 0);
+	proj_check(d, seed++, (uint32_t[]){ 3600, 0 }, CAP_STREAM_ALL, w15, 0);
+	proj_check(d, seed++, (uint32_t[]){ 3700, 0 }, CAP_STREAM_ALL, w15, 0);
+	proj_check(d, seed++, (uint32_t[]){ 2000, 3000 }, CAP_STREAM_ALL, w15, 0);
+	proj_check(d, seed++, (uint32_t[]){ 4000, 0 }, CAP_STREAM_ALL, w15, 0);
+	block_decoder__free(d);
+}
+
 /* A group large enough for the biggest dictionary (small records, many
  * distinct values): the encoder's tables hold, the round trip is exact. */
 static void test_big_dictionary(void)
@@ -632,6 +746,7 @@ int main(void)
 {
 	test_big_dictionary();
 	test_words();
+	test_projection_reuse();
 	test_ts_in_payload();
 	test_edges();
 	test_round_trip();
