@@ -606,15 +606,6 @@ static unsigned plane_mask(const uint64_t *v, uint32_t n)
 	return m;
 }
 
-static inline uint32_t nz_bytes(uint64_t v)
-{
-	uint32_t n = 0;
-
-	for (; v; v >>= 8)
-		n += (v & 0xff) != 0;
-	return n;
-}
-
 static inline uint64_t delta32(uint64_t v, uint64_t prev)
 {
 	uint32_t lo = (uint32_t)v - (uint32_t)prev, hi = (uint32_t)(v >> 32) - (uint32_t)(prev >> 32);
