@@ -131,7 +131,7 @@ static void *worker_main(void *arg)
 		/* The expensive part, outside the turn: other workers encode
 		 * their blocks meanwhile. */
 		enc_err = 0;
-		if (m.kind == MSG_BLOCK && !p->error && blockbuf__count(m.buf))
+		if (m.kind == MSG_BLOCK && !pipeline__error(p) && blockbuf__count(m.buf))
 			enc_err = block_encoder__encode(wk->enc, m.buf, &out, &len, &meta);
 
 		pthread_mutex_lock(&p->lock);
@@ -244,7 +244,7 @@ int pipeline__append(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t
 	}
 	if (err)
 		return err;
-	return p->error;
+	return pipeline__error(p);
 }
 
 int pipeline__loss(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
@@ -254,7 +254,7 @@ int pipeline__loss(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t t
 			 .ts_ns = ts_ns, .count = count };
 
 	push(p, &m);
-	return p->error;
+	return pipeline__error(p);
 }
 
 void pipeline__tick(struct pipeline *p, uint64_t now_ns)

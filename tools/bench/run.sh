@@ -191,7 +191,10 @@ run_cfg() {
 			>"$p.out" 2>"$p.err"
 		if [ ! -d "$p.cap" ] || ! grep -q '^sysloop ' "$p.out"; then
 			# A hook this kernel lacks (fentry): say why, measure nothing.
-			echo "unavailable=$(grep -m1 -i 'error\|bpfrec:' "$p.err" | tr ' =' '_:' | cut -c1-160)" >>"$p.out"
+			echo "unavailable=1" >>"$p.out"
+			# bpfrec's cause: the line naming the program, else its first line
+			{ grep -m1 '^  program ' "$p.err" || head -1 "$p.err"; } |
+				sed 's/^ *//' | cut -c1-200 >"$p.why"
 			rm -rf "$p.cap"
 			return
 		fi
@@ -279,7 +282,7 @@ for c in $cfgs; do
 	r=$(median_round "$c")
 	f=$work/sys-$c-$r.out
 	if grep -q '^unavailable=' "$f"; then
-		say "$(printf '%-28s %s' "${label[$c]}" "unavailable on this kernel: $(kv "$f" unavailable | tr '_:' ' =')")"
+		say "$(printf '%-28s %s' "${label[$c]}" "unavailable on this kernel: $(cat "$work/sys-$c-$r.why" 2>/dev/null)")"
 		continue
 	fi
 	ns=$(kv "$f" ns_per_call) wall=$(kv "$f" wall_s)
