@@ -78,8 +78,7 @@ static inline int mru_use(struct mru *m, uint32_t ix)
  * correspond one to one, so ranks are those mru_use gives the decoder. */
 struct vmru {
 	uint64_t v[DICT_MRU];
-	uint32_t ix[DICT_MRU];
-	uint32_t n;
+	uint32_t n;            /* slots in use */
 };
 
 static inline int vmru_rank(const struct vmru *m, uint64_t v)
@@ -90,25 +89,14 @@ static inline int vmru_rank(const struct vmru *m, uint64_t v)
 	return -1;
 }
 
-/* Moves rank r to the front, or (r < 0) puts (v, ix) there. */
-static inline void vmru_front(struct vmru *m, int r, uint64_t v, uint32_t ix)
+/* Moves rank r to the front, or (r < 0) puts v there. */
+static inline void vmru_front(struct vmru *m, int r, uint64_t v)
 {
-	uint32_t k;
+	uint32_t k = r >= 0 ? (uint32_t)r : m->n < DICT_MRU ? m->n++ : DICT_MRU - 1;
 
-	if (r >= 0) {
-		k = (uint32_t)r;
-		ix = m->ix[k];
-	} else {
-		if (m->n < DICT_MRU)
-			m->n++;
-		k = m->n - 1;
-	}
-	for (; k > 0; k--) {
+	for (; k > 0; k--)
 		m->v[k] = m->v[k - 1];
-		m->ix[k] = m->ix[k - 1];
-	}
 	m->v[0] = v;
-	m->ix[0] = ix;
 }
 
 /* Worst-case body bytes: per record ts (10) + cpu (5) + len (5); per group
@@ -594,16 +582,22 @@ static inline __attribute__((always_inline)) void tr8(uint64_t x[8])
 
 /* The byte planes present in n values: bit k set if some value has a
  * non-zero byte k.  Absent planes are all zeros and are not stored. */
-static unsigned plane_mask(const uint64_t *v, uint32_t n)
+static unsigned bytes_mask(uint64_t any)   /* any: the values OR'ed */
 {
-	uint64_t any = 0;
 	unsigned m = 0;
 
-	for (uint32_t i = 0; i < n; i++)
-		any |= v[i];
 	for (int k = 0; k < 8; k++)
 		m |= ((any >> (8 * k)) & 0xff) ? 1u << k : 0;
 	return m;
+}
+
+static unsigned plane_mask(const uint64_t *v, uint32_t n)
+{
+	uint64_t any = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		any |= v[i];
+	return bytes_mask(any);
 }
 
 static inline uint64_t delta32(uint64_t v, uint64_t prev)
@@ -843,8 +837,10 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	 * column (a new cache line per record and column, out of cache for a
 	 * block of several MiB): the column passes below run over contiguous
 	 * arrays. */
+	bool ts_ok = true;
 	for (i = 0; i < c; i++) {
-		const uint8_t *r = b->arena + bb_ent(b, ord[i])->off;
+		const struct bb_ent *ent = bb_ent(b, ord[i]);
+		const uint8_t *r = b->arena + ent->off;
 
 		if (i + PREFETCH_AHEAD < c)
 			__builtin_prefetch(b->arena + bb_ent(b, ord[i + PREFETCH_AHEAD])->off);
@@ -852,7 +848,11 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			e->words[(size_t)w * c + i] = word_at(r, w);
 		for (uint32_t k = 0; k < tail; k++)
 			tailb[(size_t)k * c + i] = r[(size_t)W * 8 + k];
+		if (ts_word >= 0)
+			ts_ok &= e->words[(size_t)ts_word * c + i] == ent->ts_ns;
 	}
+	if (!ts_ok)   /* not the ts in every record: a word like the others */
+		ts_word = -1;
 	p += W;
 	for (w = 0; w < W; w++) {
 		enum word_mode m = w == ts_word ? WORD_TS : pick_word_mode(e, c, w);
@@ -881,7 +881,7 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 					if (ix < 0)
 						break;
 				}
-				vmru_front(&mru, rank, v, (uint32_t)ix);
+				vmru_front(&mru, rank, v);
 				e->col[i] = rank >= 0 ? (uint64_t)rank : DICT_MRU + (uint64_t)ix;
 			}
 			if (i < c) {
@@ -901,14 +901,16 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 		modes[w] = (uint8_t)m;
 		if (m == WORD_TS)
 			continue;
+		uint64_t any = 0;
 		for (i = 0; i < c; i++) {
-			uint64_t v = col[i];
+			uint64_t v = col[i], x = code_word(m, v, prev);
 
-			e->col[i] = code_word(m, v, prev);
+			e->col[i] = x;
+			any |= x;
 			prev = v;
 		}
 		/* Planes that are all zero (a counter's high bytes) are left out. */
-		unsigned pm = plane_mask(e->col, c);
+		unsigned pm = bytes_mask(any);
 
 		*p++ = (uint8_t)pm;
 		p = put_planes(p, e->col, c, pm);
@@ -919,12 +921,13 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 
 /* The offset at which every payload of a fixed-length group holds its
  * record's ts as a little-endian u64, or -1. */
-static int64_t find_ts_offset(const struct blockbuf *b, const uint32_t *ord, uint32_t c)
+static int64_t find_ts_offset(const struct blockbuf *b, const uint32_t *ord, uint32_t c,
+			      uint32_t from)
 {
 	const struct bb_ent *e0 = bb_ent(b, ord[0]);
 	const uint8_t *p0 = b->arena + e0->off;
 
-	for (uint32_t o = 0; e0->len >= 8 && o <= e0->len - 8; o++) {
+	for (uint32_t o = from; e0->len >= 8 && o <= e0->len - 8; o++) {
 		uint64_t v;
 		uint32_t i;
 
@@ -991,7 +994,16 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		}
 		/* An event's own timestamp is usually the record's ts (the
 		 * recorder took it from there): store it once, not twice. */
-		int64_t ts_at = fixed ? find_ts_offset(b, ord, c) : -1;
+		int64_t ts_at = -1;
+		if (fixed) {
+			/* The first offset holding record 0's ts: when it is a
+			 * word's, encode_words checks the other records as it
+			 * reads them (and codes the word as any other if one
+			 * differs) instead of a pass of its own here. */
+			ts_at = find_ts_offset(b, ord, 1, 0);
+			if (ts_at >= 0 && ts_at % 8)
+				ts_at = find_ts_offset(b, ord, c, (uint32_t)ts_at);
+		}
 		/* Fixed-layout events: per-word coding, unless the ts sits at an
 		 * unaligned offset (a packed struct): then TS_AT alone. */
 		bool words = fixed && e0->len >= 8 && (ts_at < 0 || ts_at % 8 == 0);
@@ -1025,10 +1037,13 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		}
 		/* Relative to the smallest delta: regular arrivals (100-160 ns
 		 * apart) then fit one plane with no bias bits. */
-		for (uint32_t i = 0; i < c; i++)
+		uint64_t any = 0;
+		for (uint32_t i = 0; i < c; i++) {
 			e->col[i] -= (uint64_t)dmin;
+			any |= e->col[i];
+		}
 		p = cap_put_varint(p, cap_zigzag(dmin));
-		unsigned tmask = plane_mask(e->col, c);
+		unsigned tmask = bytes_mask(any);
 		*p++ = (uint8_t)tmask;
 		p = put_planes(p, e->col, c, tmask);
 		if (cpu_run) {

@@ -48,7 +48,7 @@ int main(void)
 		return 77;
 	}
 	atexit(unmount_it);
-	snprintf(cap, sizeof(cap), "%s/cap", mnt);
+	CHECK(snprintf(cap, sizeof(cap), "%s/cap", mnt) < (int)sizeof(cap));
 	snprintf(obj, sizeof(obj), "%s/burst_rb.bpf.o", objs);
 
 	/* The load: a process calling getppid() as fast as it can, 64 events

@@ -504,7 +504,7 @@ static void test_errors(void)
 	/* Hostile bundles.  A virtual table in the schema: refused. */
 	char h[PATH_MAX + 32], c2[PATH_MAX * 2];
 	snprintf(h, sizeof(h), "%s/hostile.bpfrec", tmp);
-	snprintf(c2, sizeof(c2), "cp '%s' '%s'", bun, h);
+	CHECK(snprintf(c2, sizeof(c2), "cp '%s' '%s'", bun, h) < (int)sizeof(c2));
 	CHECK(system(c2) == 0);
 	clirun_poke(h, "PRAGMA writable_schema = ON; INSERT INTO sqlite_schema (type, name, tbl_name,"
 		    " rootpage, sql) VALUES ('table', 'v', 'v', 0, 'CREATE VIRTUAL TABLE v USING"

@@ -306,7 +306,7 @@ static void test_snapshot(const char *dir)
 	n = read_all(snap2, &first);
 	CHECK_EQ_U64(first + n, 400 * PER_BLOCK);
 	/* No half-made snapshot left behind. */
-	snprintf(snap2, sizeof(snap2), "%s/snapshot-1.tmp", dir);
+	CHECK(snprintf(snap2, sizeof(snap2), "%s/snapshot-1.tmp", dir) < (int)sizeof(snap2));
 	CHECK(access(snap2, F_OK) != 0);
 	check_consistent(dir, 0);
 }
@@ -330,8 +330,8 @@ static void test_ring_crash(const char *dir, uint64_t seed)
 
 		/* Keep segment 1's data under another name before the ring drops it. */
 		write_block(w, b, 0, &r2);
-		snprintf(path, sizeof(path), "%s/seg-000001.bpfrec", dir);
-		snprintf(keep, sizeof(keep), "%s/../keep-%llu", dir, (unsigned long long)seed);
+		CHECK(snprintf(path, sizeof(path), "%s/seg-000001.bpfrec", dir) < (int)sizeof(path));
+		CHECK(snprintf(keep, sizeof(keep), "%s/../keep-%llu", dir, (unsigned long long)seed) < (int)sizeof(keep));
 		if (link(path, keep))
 			_exit(2);
 		for (uint64_t k = 1;; k++) {
@@ -354,8 +354,8 @@ static void test_ring_crash(const char *dir, uint64_t seed)
 		CHECK(strstr(err, "index.db-journal") && strstr(err, "recover"));
 	added = 0;
 	CHECK_EQ_INT(capw__recover(dir, &added), 0);
-	snprintf(path, sizeof(path), "%s/seg-000001.bpfrec", dir);
-	snprintf(keep, sizeof(keep), "%s/../keep-%llu", dir, (unsigned long long)seed);
+	CHECK(snprintf(path, sizeof(path), "%s/seg-000001.bpfrec", dir) < (int)sizeof(path));
+	CHECK(snprintf(keep, sizeof(keep), "%s/../keep-%llu", dir, (unsigned long long)seed) < (int)sizeof(keep));
 	if (access(path, F_OK) != 0) {   /* dropped: put it back, as a crash could leave it */
 		CHECK(link(keep, path) == 0);
 		CHECK_EQ_INT(capw__recover(dir, &added), 0);
