@@ -81,22 +81,23 @@ struct vmru {
 	uint32_t n;            /* slots in use */
 };
 
-static inline int vmru_rank(const struct vmru *m, uint64_t v)
+/* Rank of v, or -1, and v moves to the front: one pass that shifts the
+ * entries ahead of it while it searches (the list's hottest loop). */
+static inline int vmru_use(struct vmru *m, uint64_t v)
 {
-	for (uint32_t r = 0; r < m->n; r++)
-		if (m->v[r] == v)
+	uint64_t carry = v;
+
+	for (uint32_t r = 0; r < m->n; r++) {
+		uint64_t x = m->v[r];
+
+		m->v[r] = carry;
+		if (x == v)
 			return (int)r;
+		carry = x;
+	}
+	if (m->n < DICT_MRU)
+		m->v[m->n++] = carry;   /* else the oldest falls out */
 	return -1;
-}
-
-/* Moves rank r to the front, or (r < 0) puts v there. */
-static inline void vmru_front(struct vmru *m, int r, uint64_t v)
-{
-	uint32_t k = r >= 0 ? (uint32_t)r : m->n < DICT_MRU ? m->n++ : DICT_MRU - 1;
-
-	for (; k > 0; k--)
-		m->v[k] = m->v[k - 1];
-	m->v[0] = v;
 }
 
 /* Worst-case body bytes: per record ts (10) + cpu (5) + len (5); per group
@@ -875,13 +876,12 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 					continue;
 				}
 				prev = v;
-				rank = vmru_rank(&mru, v);
+				rank = vmru_use(&mru, v);
 				if (rank < 0) {
 					ix = dict_index(e, v, &nvals, max);
 					if (ix < 0)
 						break;
 				}
-				vmru_front(&mru, rank, v);
 				e->col[i] = rank >= 0 ? (uint64_t)rank : DICT_MRU + (uint64_t)ix;
 			}
 			if (i < c) {
