@@ -245,6 +245,9 @@ int cmd_info(int argc, char **argv)
 		printf("%-12s %" PRId64 " events in %" PRId64 " reports\n", "lost",
 		       query_int(db, "SELECT total(count) FROM losses", 0),
 		       query_int(db, "SELECT count(*) FROM losses", 0));
+		if (query_int(db, "SELECT count(*) FROM meta WHERE key = 'losses_unknown'", 0))
+			printf("%-12s and an unknown number before: the index was lost and rebuilt "
+			       "from catalog.db (bpfreplay recover)\n", "");
 		cmd_bundle__info(c);
 		printf("\nstreams (each one is an SQL table: bpfreplay sql %s 'SELECT * FROM TABLE'):\n",
 		       rcap__path(c));

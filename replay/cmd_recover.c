@@ -4,12 +4,13 @@
  * segments that the index misses is indexed.  Nothing is deleted or
  * truncated; damaged bytes stay unindexed (bpfreplay verify reports them).
  *
- * Limit: recovery needs index.db.  The session, the BPF objects with their
- * BTF, and the streams (names and event types) that the records' stream ids
- * refer to live only there; the recorder writes them when it starts, so a
- * crash leaves them, but an index.db that is deleted or lost cannot be
- * rebuilt from the segments.  recover then says so and reports what the
- * segments hold (blocks, events per stream id, time span).
+ * The session, the BPF objects with their BTF, and the streams (names and
+ * event types) that the records' stream ids refer to live in index.db, and
+ * in catalog.db, the copy of those tables the recorder keeps beside it.  An
+ * index.db that is deleted or lost is rebuilt from catalog.db and the
+ * segments (the losses it held are then unknown, and info says so).
+ * Without either, recover says so and reports what the segments hold
+ * (blocks, events per stream id, time span).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -142,8 +143,8 @@ static int no_index(const char *dir)
 	cli__warn("recover: %s/index.db is missing: it cannot be rebuilt from the segments.\n"
 		  "  The index holds what the segments do not: the session, the BPF objects with\n"
 		  "  their BTF, and the streams (names, event types) that each record's stream id\n"
-		  "  refers to.  If a copy of the capture still has its index.db, put it back and\n"
-		  "  run recover again.", dir);
+		  "  refers to; catalog.db, its copy, is missing too.  If a copy of the capture\n"
+		  "  still has its index.db or catalog.db, put it back and run recover again.", dir);
 	s.dec = block_decoder__new(CAPR_MAX_RAW_BYTES);
 	while (d && s.dec && (de = readdir(d))) {
 		unsigned no;
@@ -221,8 +222,15 @@ int cmd_recover(int argc, char **argv)
 		return EXIT_CAPTURE;
 	}
 	snprintf(path, sizeof(path), "%s/index.db", dir);
-	if (lstat(path, &st) && errno == ENOENT)
-		return no_index(dir);
+	bool rebuilt = false;
+	if (lstat(path, &st) && errno == ENOENT) {
+		char cat[PATH_MAX + 16];
+
+		if (snprintf(cat, sizeof(cat), "%s/catalog.db", dir) >= (int)sizeof(cat) ||
+		    lstat(cat, &st))
+			return no_index(dir);
+		rebuilt = true;
+	}
 	pid_t pid = opened_by(path);
 	if (pid && !force) {
 		cli__warn("recover: %s is open in process %d (the recorder still writing?): "
@@ -265,6 +273,9 @@ int cmd_recover(int argc, char **argv)
 	blocks = nb;
 
 	printf("recover: %s:", dir);
+	if (rebuilt)
+		printf(" index.db was missing: made a new one from catalog.db (the losses it "
+		       "recorded are unknown);");
 	if (hot)
 		printf(" rolled back an index commit that was cut short;");
 	if (added) {

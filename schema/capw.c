@@ -63,6 +63,8 @@ struct capw {
 	char seg_name[32];
 
 	bool in_txn;                /* a batch is open, committed at flush */
+	bool catalog_dirty;         /* metadata changed since catalog.db was written */
+	bool catalog_warned;
 	bool dir_dirty;             /* a segment was created since the last directory fsync */
 	int stopped;                /* -errno once segment writing has failed */
 	int first_err;              /* returned by capw__close */
@@ -332,6 +334,8 @@ static int meta_begin(struct capw *w, bool *own)
 
 static int meta_end(struct capw *w, bool own, int rc)
 {
+	if (!rc)
+		w->catalog_dirty = true;
 	if (!own)
 		return rc;
 	if (rc) {
@@ -811,6 +815,73 @@ int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns
 	return step(w, st, "insert loss");
 }
 
+/* CAPTURE/catalog.db: the index's metadata tables alone (meta, sessions,
+ * objects, streams), so that a capture whose index.db is lost or damaged
+ * can be rebuilt from its segments (capw__recover).  Rewritten after a
+ * commit that follows a metadata change: at the first flush, when the
+ * recorder registers a late stream, and at close.  Best effort: a failure
+ * is warned about once and the recording goes on. */
+static void write_catalog(struct capw *w)
+{
+	static const char *const tables[] = { "meta", "sessions", "objects", "streams" };
+	char *tmp = NULL, *sql = NULL;
+	sqlite3_stmt *st = NULL;
+	bool attached = false;
+	int rc = -EIO;
+
+	w->catalog_dirty = false;
+	if (asprintf(&tmp, "%s/catalog.tmp", w->dir) < 0) {
+		tmp = NULL;
+		goto out;
+	}
+	/* A crash's leftovers: a journal found beside a new catalog.tmp would be
+	 * taken for its own. */
+	unlinkat(w->dirfd, "catalog.tmp", 0);
+	unlinkat(w->dirfd, "catalog.tmp-journal", 0);
+	if (sqlite3_prepare_v2(w->db, "ATTACH DATABASE ?1 AS cat", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, tmp, -1, SQLITE_STATIC);
+	attached = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	if (!attached || sqlite3_exec(w->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		sql = sqlite3_mprintf("CREATE TABLE cat.%s AS SELECT * FROM main.%s", tables[i],
+				      tables[i]);
+		if (!sql || sqlite3_exec(w->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
+		sqlite3_free(sql);
+		sql = NULL;
+	}
+	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	if (sqlite3_exec(w->db, "DETACH DATABASE cat", NULL, NULL, NULL) == SQLITE_OK)
+		attached = false;
+	/* The commit synced the file; the rename makes it replace the old one
+	 * whole, and the directory's fsync makes the rename last. */
+	if (!attached && renameat(w->dirfd, "catalog.tmp", w->dirfd, "catalog.db") == 0 &&
+	    fsync(w->dirfd) == 0)
+		rc = 0;
+out:
+	if (rc) {
+		if (!w->catalog_warned)
+			cap_warn("%s/catalog.db: cannot write the metadata copy (%s): the capture "
+				 "is fine, but cannot be rebuilt should index.db be lost", w->dir,
+				 sqlite3_errmsg(w->db));
+		w->catalog_warned = true;
+		if (attached)
+			sqlite3_exec(w->db, "DETACH DATABASE cat", NULL, NULL, NULL);
+		unlinkat(w->dirfd, "catalog.tmp", 0);
+		unlinkat(w->dirfd, "catalog.tmp-journal", 0);
+	}
+	sqlite3_free(sql);
+	free(tmp);
+}
+
 int capw__flush(struct capw *w)
 {
 	uint64_t now = boot_ns();
@@ -858,6 +929,8 @@ int capw__flush(struct capw *w)
 		w->nunlink = 0;   /* rolled back: the rows name the files still */
 	else
 		ring_unlink_dropped(w);
+	if (!rc && w->catalog_dirty && !w->stopped)
+		write_catalog(w);
 	return rc;
 }
 
@@ -873,7 +946,8 @@ int capw__close(struct capw *w, uint64_t end_ns)
 		    !prepare(w, "UPDATE sessions SET end_ns = ?2 WHERE id = ?1", &st)) {
 			sqlite3_bind_int64(st, 1, w->session_id);
 			sqlite3_bind_int64(st, 2, (int64_t)end_ns);
-			step(w, st, "record end time");
+			if (!step(w, st, "record end time"))
+				w->catalog_dirty = true;
 		}
 		sqlite3_finalize(st);
 	}
@@ -1007,6 +1081,12 @@ int capw__snapshot(struct capw *w, char *path, size_t pathlen)
 			goto out;
 		}
 	}
+	/* The metadata copy too (the flush above brought it up to date), so
+	 * that the snapshot's index can be rebuilt as the capture's can. */
+	if (linkat(w->dirfd, "catalog.db", sfd, "catalog.db", 0) && errno != ENOENT &&
+	    copy_file(w->dirfd, sfd, "catalog.db"))
+		cap_warn("%s/%s/catalog.db: not copied: the snapshot cannot be rebuilt should its "
+			 "index.db be lost", w->dir, tmp);
 	if (asprintf(&dbpath, "%s/%s/index.db", w->dir, tmp) < 0) {
 		dbpath = NULL;
 		rc = -ENOMEM;

@@ -7,6 +7,9 @@
  * journal back, then walks every segment from its indexed end and indexes the
  * whole, decodable blocks it finds, in one transaction.  It never deletes or
  * truncates: bytes it cannot use stay where they are, unindexed.
+ *
+ * Without index.db, it makes a new one from catalog.db (the metadata
+ * tables capw keeps beside it) and indexes every block of every segment.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +24,7 @@
 
 #include "capw.h"
 #include "cap_internal.h"
+#include "index_sql.h"
 
 struct rec_ctx {
 	const char *dir;
@@ -212,6 +216,80 @@ static int rec_orphans(struct rec_ctx *c)
 	return rc;
 }
 
+/* index.db is gone: makes a new one at dbpath from DIR/catalog.db, the
+ * copy of the metadata tables capw writes beside it, for the recovery to
+ * index every segment's blocks into.  The catalog holds no losses: the new
+ * index says so (meta 'losses_unknown').  The catalog is read as untrusted
+ * input (defensive connection, its rows must fit the index's tables). */
+static int rebuild_index(const char *dir, const char *dbpath)
+{
+	static const char *const tables[] = { "meta", "sessions", "objects", "streams" };
+	char *cat = NULL, *sql = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -EIO;
+
+	if (asprintf(&cat, "%s/catalog.db", dir) < 0)
+		return -ENOMEM;
+	if (access(cat, F_OK)) {
+		rc = -ENOENT;
+		cap_warn("%s: %s, and there is no %s to rebuild it from (recovery needs the "
+			 "streams)", dbpath, strerror(ENOENT), cat);
+		free(cat);
+		return rc;
+	}
+	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		cap_warn("%s: %s", dbpath, db ? sqlite3_errmsg(db) : "cannot create");
+		goto out;
+	}
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+	if (sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS cat", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, cat, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, cap_index_sql, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		sql = sqlite3_mprintf("INSERT INTO main.%s SELECT * FROM cat.%s", tables[i],
+				      tables[i]);
+		if (!sql || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_free(sql);
+		sql = NULL;
+	}
+	if (sqlite3_exec(db, "INSERT OR REPLACE INTO meta (key, value) VALUES "
+			 "('rebuilt_from_catalog', '1'), ('losses_unknown', '1')", NULL, NULL,
+			 NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	cap_warn("%s: rebuilt from %s (sessions, objects, streams); the losses recorded "
+		 "before were only in the lost index: unknown", dbpath, cat);
+	rc = 0;
+	goto out;
+fail:
+	cap_warn("%s: cannot rebuild it from %s: %s", dbpath, cat, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	db = NULL;
+	unlink(dbpath);   /* our own half-made file, nothing of the capture's */
+out:
+	sqlite3_free(sql);
+	if (db)
+		sqlite3_close(db);
+	free(cat);
+	return rc;
+}
+
 int capw__recover(const char *dir, uint64_t *recovered_blocks)
 {
 	struct rec_ctx c = { .dir = dir, .fd = -1 };
@@ -222,11 +300,17 @@ int capw__recover(const char *dir, uint64_t *recovered_blocks)
 	if (asprintf(&dbpath, "%s/index.db", dir) < 0)
 		return -ENOMEM;
 	if (access(dbpath, F_OK)) {
-		rc = -errno;
-		cap_warn("%s: %s (recovery needs the index: it holds the streams)", dbpath,
-			 strerror(errno));
-		free(dbpath);
-		return rc;
+		if (errno == ENOENT) {
+			rc = rebuild_index(dir, dbpath);   /* says why when it cannot */
+		} else {
+			rc = -errno;
+			cap_warn("%s: %s (recovery needs the index: it holds the streams)", dbpath,
+				 strerror(errno));
+		}
+		if (rc) {
+			free(dbpath);
+			return rc;
+		}
 	}
 	if (sqlite3_open_v2(dbpath, &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
 			    NULL) != SQLITE_OK) {

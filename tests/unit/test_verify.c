@@ -269,6 +269,8 @@ static void test_no_index(void)
 	capfix_damage_block(cap, 5);
 	snprintf(idx, sizeof(idx), "%s/index.db", cap);
 	CHECK(unlink(idx) == 0);
+	snprintf(idx, sizeof(idx), "%s/catalog.db", cap);   /* its metadata copy too */
+	CHECK(unlink(idx) == 0);
 	struct clirun r = CLIRUN("verify", cap);
 	fprintf(stderr, "expected:\n%s", r.out);
 	CHECK_EQ_INT(r.status, 3);
@@ -295,6 +297,22 @@ static void test_no_index(void)
 	snprintf(want, sizeof(want), "stream id 2: %lld events", (long long)(400 - (n5 - a5)));
 	CHECK(strstr(r.out, want));
 	clirun_free(&r);
+
+	/* Only index.db lost: recover makes a new one from catalog.db, every
+	 * block indexed again; info says the losses are unknown; verify passes. */
+	fresh("rebuild", cap, sizeof(cap));
+	int64_t all = q1(cap, "SELECT count(*) FROM blocks");
+	snprintf(idx, sizeof(idx), "%s/index.db", cap);
+	CHECK(unlink(idx) == 0);
+	r = CLIRUN("recover", cap);
+	fprintf(stderr, "expected:\n%s%s", r.out, r.err);
+	CHECK_EQ_INT(r.status, 0);
+	CHECK(strstr(r.out, "index.db was missing: made a new one from catalog.db"));
+	snprintf(want, sizeof(want), "indexed %lld blocks (1000 events", (long long)all);
+	CHECK(strstr(r.out, want));
+	clirun_free(&r);
+	EXPECT(CLIRUN("info", cap), 0, "an unknown number before: the index was lost", NULL);
+	EXPECT(CLIRUN("verify", cap), 0, "intact", NULL);
 
 	/* A hot journal beside the index: verify says what to do. */
 	fresh("journal", cap, sizeof(cap));
