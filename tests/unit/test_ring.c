@@ -282,6 +282,12 @@ static void test_snapshot(const char *dir)
 	held = (st.records - st.dropped_records);
 	CHECK_EQ_INT(capw__snapshot(w, snap, sizeof(snap)), 0);
 	CHECK(strstr(snap, "/snapshot-1") != NULL);
+	{
+		char cat[4200];   /* with the metadata copy: its index can be rebuilt too */
+
+		CHECK(snprintf(cat, sizeof(cat), "%s/catalog.db", snap) < (int)sizeof(cat));
+		CHECK(access(cat, F_OK) == 0);
+	}
 	for (; k < 400; k++)   /* the ring moves on, past everything snapshot-1 holds */
 		write_block(w, b, k, &rng);
 	CHECK_EQ_INT(capw__snapshot(w, snap2, sizeof(snap2)), 0);
