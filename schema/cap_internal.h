@@ -106,4 +106,8 @@ int cap_segment_scan_from(const char *path, uint64_t start,
 			  int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
 			  void *ctx, uint64_t *end_off, char *err, size_t errlen);
 
+/* The index tables catalog.db copies, written by capw.c, read back by
+ * recover.c (FORMAT.md, "Recovery"). */
+#define CAP_CATALOG_TABLES { "meta", "sessions", "objects", "streams" }
+
 #endif

@@ -823,7 +823,7 @@ int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns
  * is warned about once and the recording goes on. */
 static void write_catalog(struct capw *w)
 {
-	static const char *const tables[] = { "meta", "sessions", "objects", "streams" };
+	static const char *const tables[] = CAP_CATALOG_TABLES;
 	char *tmp = NULL, *sql = NULL;
 	sqlite3_stmt *st = NULL;
 	bool attached = false;

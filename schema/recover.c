@@ -223,7 +223,7 @@ static int rec_orphans(struct rec_ctx *c)
  * input (defensive connection, its rows must fit the index's tables). */
 static int rebuild_index(const char *dir, const char *dbpath)
 {
-	static const char *const tables[] = { "meta", "sessions", "objects", "streams" };
+	static const char *const tables[] = CAP_CATALOG_TABLES;
 	char *cat = NULL, *sql = NULL;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
