@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 
 # Build and test dependencies.  bpftool makes vmlinux.h and the skeletons;
 # libclang-rt-14-dev gives clang its sanitizer and libFuzzer runtimes;
-# sqlite3 is the stock shell the README's extension example uses.
+# sqlite3 and python3 run the README's extension examples (tested).
 PACKAGES=(gcc make cmake pkg-config clang llvm bpftool
           libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev libzstd-dev
-          libclang-rt-14-dev sqlite3 iproute2 procps)
+          libclang-rt-14-dev sqlite3 python3 iproute2 procps)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

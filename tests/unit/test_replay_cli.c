@@ -459,6 +459,26 @@ static void test_extension(void)
 				  "SELECT count(*) FROM beta", NULL });
 	CHECK(r.status != 0 && strstr(r.err, "block 10 damaged"));
 	run_free(&r);
+
+	/* Python's sqlite3 module, as the README shows it (Debian's python3:
+	 * built with load_extension). */
+	if (access("/usr/bin/python3", X_OK)) {
+		fprintf(stderr, "note: no /usr/bin/python3: Python extension test skipped\n");
+		return;
+	}
+	char py[3 * PATH_MAX];
+	snprintf(py, sizeof(py),
+		 "import sqlite3, sys\n"
+		 "con = sqlite3.connect(':memory:')\n"
+		 "con.enable_load_extension(True)\n"
+		 "con.load_extension(sys.argv[1])\n"
+		 "con.execute('SELECT bpfrec_attach(?)', (sys.argv[2],)).fetchall()\n"
+		 "n, s = con.execute(\"SELECT count(*), sum(seq) FROM alpha WHERE time >= "
+		 "'2024-05-01T12:00:01.001' AND time < '2024-05-01T12:00:01.002'\").fetchone()\n"
+		 "print(n, s, con.execute('SELECT host FROM sessions').fetchone()[0])\n");
+	snprintf(load, sizeof(load), "%.*s", (int)(strlen(ext) - 3), ext);
+	expect(run_v(NULL, (const char *const[]){ "/usr/bin/python3", "-c", py, load, cap, NULL }),
+	       0, "1000 1499500 fixhost\n", NULL);
 }
 
 int main(void)
