@@ -5,7 +5,8 @@
  * segments.bytes, or a whole segment file the index never heard of, because
  * the batch that named them was not committed.  Recovery lets SQLite roll the
  * journal back, then walks every segment from its indexed end and indexes the
- * whole, decodable blocks it finds, in one transaction.  It never deletes or
+ * whole, decodable blocks it finds, in one transaction (a block whose frame
+ * is damaged is stepped over by its header).  It never deletes or
  * truncates: bytes it cannot use stay where they are, unindexed.
  *
  * Without index.db, it makes a new one from catalog.db (the metadata
@@ -79,11 +80,17 @@ static int rec_block(uint64_t off, const struct cap_block_meta *m, void *ctx)
 		c->buf = p;
 		c->buf_cap = m->enc_bytes;
 	}
-	if (pread(c->fd, c->buf, m->enc_bytes, (off_t)off) != (ssize_t)m->enc_bytes ||
-	    block_decoder__decode(c->dec, c->buf, m->enc_bytes, &recs, &n, why, sizeof(why))) {
-		cap_warn("%s/%s: block at offset %" PRIu64 " is damaged (%s): stopping this "
-			 "segment's recovery there", c->dir, c->file, off, why);
+	if (pread(c->fd, c->buf, m->enc_bytes, (off_t)off) != (ssize_t)m->enc_bytes) {
+		cap_warn("%s/%s: block at offset %" PRIu64 " cannot be read: stopping this "
+			 "segment's recovery there", c->dir, c->file, off);
 		return 1;
+	}
+	/* Its header is whole (the walk checked it) and says where the next
+	 * block starts: a damaged frame stays unindexed, the walk goes on. */
+	if (block_decoder__decode(c->dec, c->buf, m->enc_bytes, &recs, &n, why, sizeof(why))) {
+		cap_warn("%s/%s: block at offset %" PRIu64 " is damaged (%s): left unindexed",
+			 c->dir, c->file, off, why);
+		return 0;
 	}
 
 	/* Records come grouped by stream: one pass gives the groups. */

@@ -314,6 +314,24 @@ static void test_no_index(void)
 	EXPECT(CLIRUN("info", cap), 0, "an unknown number before: the index was lost", NULL);
 	EXPECT(CLIRUN("verify", cap), 0, "intact", NULL);
 
+	/* The same with a damaged block in the middle of the segment: recovery
+	 * steps over it by its header and indexes every block after it. */
+	fresh("rebuild-damaged", cap, sizeof(cap));
+	all = q1(cap, "SELECT count(*) FROM blocks");
+	int64_t n7 = q1(cap, "SELECT nrecords FROM blocks WHERE id = 7");
+	capfix_damage_block(cap, 7);
+	snprintf(idx, sizeof(idx), "%s/index.db", cap);
+	CHECK(unlink(idx) == 0);
+	r = CLIRUN("recover", cap);
+	fprintf(stderr, "expected:\n%s%s", r.out, r.err);
+	CHECK_EQ_INT(r.status, 0);
+	CHECK(strstr(r.err, "is damaged") && strstr(r.err, "left unindexed"));
+	snprintf(want, sizeof(want), "indexed %lld blocks (%lld events", (long long)(all - 1),
+		 (long long)(1000 - n7));
+	CHECK(strstr(r.out, want));
+	clirun_free(&r);
+	EXPECT(CLIRUN("verify", cap), 3, "1 damaged blocks", NULL);
+
 	/* A hot journal beside the index: verify says what to do. */
 	fresh("journal", cap, sizeof(cap));
 	snprintf(idx, sizeof(idx), "%s/index.db-journal", cap);
