@@ -87,7 +87,8 @@ int capw__snapshot(struct capw *w, char *path, size_t pathlen);
  * down): rolls back a half-done index commit, then indexes the whole,
  * intact blocks found in the segments past what the index holds (including
  * segment files it never named).  Never deletes or truncates anything; bytes
- * it cannot use stay unindexed.  Needs index.db (it holds the streams).  Not
+ * it cannot use stay unindexed.  Needs index.db (it holds the streams), or
+ * catalog.db to make a new one from (the losses are then unknown).  Not
  * for a capture still being written.  *recovered_blocks (may be NULL) gets
  * the blocks added.  0 or -errno, with a message printed. */
 int capw__recover(const char *dir, uint64_t *recovered_blocks);
