@@ -232,6 +232,7 @@ static int rebuild_index(const char *dir, const char *dbpath)
 {
 	static const char *const tables[] = CAP_CATALOG_TABLES;
 	char *cat = NULL, *sql = NULL;
+	const char *why = NULL;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc = -EIO;
@@ -262,6 +263,21 @@ static int rebuild_index(const char *dir, const char *dbpath)
 		goto fail;
 	sqlite3_finalize(st);
 	st = NULL;
+	/* Plain tables only, as the writer makes them: no view, trigger or
+	 * virtual table of a catalog that came with someone else's capture
+	 * gets to run. */
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM cat.sqlite_schema WHERE type <> 'table' "
+			       "OR sql LIKE '%VIRTUAL%'", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		goto fail;
+	if (sqlite3_column_int64(st, 0)) {
+		sqlite3_finalize(st);
+		st = NULL;
+		why = "it holds other objects than the tables the recorder writes";
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, cap_index_sql, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
@@ -284,7 +300,7 @@ static int rebuild_index(const char *dir, const char *dbpath)
 	rc = 0;
 	goto out;
 fail:
-	cap_warn("%s: cannot rebuild it from %s: %s", dbpath, cat, sqlite3_errmsg(db));
+	cap_warn("%s: cannot rebuild it from %s: %s", dbpath, cat, why ? why : sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	db = NULL;

@@ -663,6 +663,16 @@ static void test_rebuild(const char *dir)
 	CHECK(capw__recover(dir, &added) < 0);
 	CHECK(access(path, F_OK) != 0);
 
+	/* A catalog with a view (anything but plain tables): refused. */
+	CHECK(unlink(cat) == 0);
+	CHECK(sqlite3_open(cat, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "CREATE TABLE meta (key, value); CREATE TABLE sessions (a); "
+			   "CREATE TABLE objects (a); CREATE VIEW streams AS SELECT 1", NULL, NULL,
+			   NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(capw__recover(dir, &added) < 0);
+	CHECK(access(path, F_OK) != 0);
+
 	/* Neither file. */
 	CHECK(unlink(cat) == 0);
 	CHECK_EQ_INT(capw__recover(dir, &added), -ENOENT);
