@@ -556,6 +556,7 @@ static int ring_drop_oldest(struct capw *w)
 	    (rc = exec(w, "RELEASE ringdrop")))
 		goto undo;
 	w->dropped_through = s->no;
+	w->catalog_dirty = true;   /* its meta copy names what recovery leaves alone */
 	w->dropped_blocks += nblocks;
 	w->dropped_records += nrecs;
 	w->unlink_nos[w->nunlink++] = s->no;
