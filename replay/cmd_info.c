@@ -203,7 +203,7 @@ int cmd_info(int argc, char **argv)
 			seg_bytes += file_size(rcap__path(c),
 					       (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
-	idx_bytes = file_size(rcap__path(c), "index.db");
+	idx_bytes = file_size(rcap__path(c), "index.db") + file_size(rcap__path(c), "catalog.db");
 	if (capr__is_bundle(rcap__capr(c)) && !stat(rcap__path(c), &bst))
 		idx_bytes = (uint64_t)bst.st_size;   /* a bundle: one file */
 
