@@ -1133,17 +1133,16 @@ struct block_decoder {
 	uint32_t want_stream;  /* CAP_STREAM_ALL: every stream */
 	uint64_t *want_words;  /* NULL: every word */
 	uint32_t want_nwords;  /* bits in want_words */
-	uint32_t want_gen;     /* changes with every block_decoder__want */
 	/* Where pay is known to hold zeros in every word a projection does not
-	 * decode: the one group of the last block that wrote into pay, decoded
-	 * with words skipped.  The next block's same group (same offset,
-	 * length and projection) then needs no memset of its payloads: a
-	 * narrow query would otherwise zero every byte of every record. */
+	 * decode: the one group of the last block that wrote into pay (so at
+	 * its start), decoded with words skipped.  The next block's group of
+	 * the same length, under the same projection (block_decoder__want
+	 * clears this), then needs no memset of its payloads: a narrow query
+	 * would otherwise zero every byte of every record. */
 	struct {
 		bool valid;
-		uint32_t gen;
-		uint64_t off, L;
-		uint32_t c;        /* records' worth of clean payload bytes at off */
+		uint64_t L;
+		uint32_t c;        /* records' worth of clean payload bytes */
 	} clean;
 	uint32_t nout;         /* records handed out by the last decode */
 	struct cap_rec *recs;
@@ -1156,7 +1155,6 @@ void block_decoder__want(struct block_decoder *d, const struct block_want *w)
 	d->want_words = NULL;
 	d->want_nwords = 0;
 	d->want_stream = w ? w->stream : CAP_STREAM_ALL;
-	d->want_gen++;
 	d->clean.valid = false;
 	if (w && w->words) {
 		size_t n = (w->nwords + 63) / 64;
@@ -1450,8 +1448,8 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			if (pay_groups > 1)   /* its records may overlap the clean region next time */
 				d->clean.valid = false;
 			if (flags & GRP_WORDS) {
-				bool reuse = want && pay_groups == 1 && was.valid && was.gen == d->want_gen &&
-					     was.off == pay_off && was.L == L;
+				/* pay_groups == 1: the first group written, at pay's start. */
+				bool reuse = want && pay_groups == 1 && was.valid && was.L == L;
 				bool skipped = false;
 				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, dst, stream,
 						      reuse ? was.c : 0, &skipped, err, errlen);
@@ -1459,8 +1457,6 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 					return rc;
 				if (want && skipped && pay_groups == 1) {
 					d->clean.valid = true;
-					d->clean.gen = d->want_gen;
-					d->clean.off = pay_off;
 					d->clean.L = L;
 					d->clean.c = reuse && was.c > c ? was.c : c;
 				}
