@@ -106,8 +106,11 @@ int cap_segment_scan_from(const char *path, uint64_t start,
 			  int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
 			  void *ctx, uint64_t *end_off, char *err, size_t errlen);
 
-/* The index tables catalog.db copies, written by capw.c, read back by
- * recover.c (FORMAT.md, "Recovery"). */
-#define CAP_CATALOG_TABLES { "meta", "sessions", "objects", "streams" }
+/* Runs fmt (SQL with two %s, both the table's name) for each index table
+ * that catalog.db copies (meta, sessions, objects, streams): capw.c writes
+ * the catalog with it, recover.c reads it back (FORMAT.md, "Recovery").
+ * 0, or -EIO / -ENOMEM with the statement's error left in db. */
+struct sqlite3;
+int cap_catalog_exec(struct sqlite3 *db, const char *fmt);
 
 #endif

@@ -822,10 +822,24 @@ int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns
  * commit that follows a metadata change: at the first flush, when the
  * recorder registers a late stream, and at close.  Best effort: a failure
  * is warned about once and the recording goes on. */
+int cap_catalog_exec(sqlite3 *db, const char *fmt)
+{
+	static const char *const tables[] = { "meta", "sessions", "objects", "streams" };
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		char *sql = sqlite3_mprintf(fmt, tables[i], tables[i]);
+		int rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+
+		sqlite3_free(sql);
+		if (rc != SQLITE_OK)
+			return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	}
+	return 0;
+}
+
 static void write_catalog(struct capw *w)
 {
-	static const char *const tables[] = CAP_CATALOG_TABLES;
-	char *tmp = NULL, *sql = NULL;
+	char *tmp = NULL;
 	sqlite3_stmt *st = NULL;
 	bool attached = false;
 	int rc = -EIO;
@@ -846,17 +860,8 @@ static void write_catalog(struct capw *w)
 	sqlite3_finalize(st);
 	if (!attached || sqlite3_exec(w->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		sql = sqlite3_mprintf("CREATE TABLE cat.%s AS SELECT * FROM main.%s", tables[i],
-				      tables[i]);
-		if (!sql || sqlite3_exec(w->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-			goto out;
-		}
-		sqlite3_free(sql);
-		sql = NULL;
-	}
-	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (cap_catalog_exec(w->db, "CREATE TABLE cat.%s AS SELECT * FROM main.%s") ||
+	    sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
 	}
@@ -879,7 +884,6 @@ out:
 		unlinkat(w->dirfd, "catalog.tmp", 0);
 		unlinkat(w->dirfd, "catalog.tmp-journal", 0);
 	}
-	sqlite3_free(sql);
 	free(tmp);
 }
 

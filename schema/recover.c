@@ -228,10 +228,27 @@ static int rec_orphans(struct rec_ctx *c)
  * index every segment's blocks into.  The catalog holds no losses: the new
  * index says so (meta 'losses_unknown').  The catalog is read as untrusted
  * input (defensive connection, its rows must fit the index's tables). */
+/* Opens path writable, defensively (no triggers, untrusted schema): a
+ * capture may come from someone else.  NULL after a message. */
+static sqlite3 *rec_open(const char *path, int flags)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | flags,
+			    NULL) != SQLITE_OK) {
+		cap_warn("%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	return db;
+}
+
 static int rebuild_index(const char *dir, const char *dbpath)
 {
-	static const char *const tables[] = CAP_CATALOG_TABLES;
-	char *cat = NULL, *sql = NULL;
+	char *cat = NULL;
 	const char *why = NULL;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -246,15 +263,9 @@ static int rebuild_index(const char *dir, const char *dbpath)
 		free(cat);
 		return rc;
 	}
-	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		cap_warn("%s: %s", dbpath, db ? sqlite3_errmsg(db) : "cannot create");
+	if (!(db = rec_open(dbpath, SQLITE_OPEN_CREATE)))
 		goto out;
-	}
-	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);   /* the catalog's */
 	if (sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS cat", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
@@ -281,15 +292,8 @@ static int rebuild_index(const char *dir, const char *dbpath)
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, cap_index_sql, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		sql = sqlite3_mprintf("INSERT INTO main.%s SELECT * FROM cat.%s", tables[i],
-				      tables[i]);
-		if (!sql || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			goto fail;
-		sqlite3_free(sql);
-		sql = NULL;
-	}
-	if (sqlite3_exec(db, "INSERT OR REPLACE INTO meta (key, value) VALUES "
+	if (cap_catalog_exec(db, "INSERT INTO main.%s SELECT * FROM cat.%s") ||
+	    sqlite3_exec(db, "INSERT OR REPLACE INTO meta (key, value) VALUES "
 			 "('rebuilt_from_catalog', '1'), ('losses_unknown', '1')", NULL, NULL,
 			 NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK ||
@@ -306,9 +310,7 @@ fail:
 	db = NULL;
 	unlink(dbpath);   /* our own half-made file, nothing of the capture's */
 out:
-	sqlite3_free(sql);
-	if (db)
-		sqlite3_close(db);
+	sqlite3_close(db);
 	free(cat);
 	return rc;
 }
@@ -335,14 +337,8 @@ int capw__recover(const char *dir, uint64_t *recovered_blocks)
 			return rc;
 		}
 	}
-	if (sqlite3_open_v2(dbpath, &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
-			    NULL) != SQLITE_OK) {
-		cap_warn("%s: %s", dbpath, c.db ? sqlite3_errmsg(c.db) : "cannot open");
+	if (!(c.db = rec_open(dbpath, 0)))
 		goto out;
-	}
-	sqlite3_db_config(c.db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_db_config(c.db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	sqlite3_db_config(c.db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
 	c.dec = block_decoder__new(CAP_BLOCK_MAX_RAW);
 	if (!c.dec) {
 		rc = -ENOMEM;
