@@ -16,7 +16,7 @@
 #define BENCH_TS_NS __u64
 #endif
 
-/* One getppid() call, from tp/syscalls/sys_enter_getppid (getppid.bpf.c). */
+/* One getppid() call, from any of getppid.bpf.c's hooks. */
 struct getppid_event {
 	BENCH_TS_NS ts_ns;  /* bpf_ktime_get_boot_ns() */
 	__u32 pid, tid;     /* tgid and thread id of the caller */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* getppid.bpf.c - the benchmark's syscall-driven probe: one 64-byte event per
- * getppid() call of a task named "sysloop" (tools/bench/sysloop.c), into a
- * ringbuf without wakeups (bpfrec drains on a timer), failed reserves counted
- * for bpfrec's loss records. */
+ * getppid() call (tools/bench/sysloop.c makes them), from one of three hooks
+ * (run.sh picks one with --only), into a ringbuf without wakeups (bpfrec
+ * drains on a timer), failed reserves counted for bpfrec's loss records. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
