@@ -7,9 +7,12 @@
 #                      [--rev REV]
 #
 # 1. Syscall load: sysloop (N getppid() calls pinned to CPU 0) with nothing
-#    attached, recorded by bpfrec (getppid.bpf.o: a 64-byte event per call),
-#    by bpfrec with the probe attached but emitting nothing (the attachment's
-#    own cost), by perf record and by bpftrace printf to a file.  R rounds,
+#    attached, recorded by bpfrec (getppid.bpf.o: a 64-byte event per call)
+#    from perf's hook tp/syscalls (config bpfrec), tp_btf/sys_enter (btf) and
+#    fentry (fentry; named unavailable where the kernel lacks it), each but
+#    fentry also with the probe attached but emitting nothing (attach,
+#    btfattach: the attachment's own cost), by perf record and by bpftrace
+#    printf to a file.  R rounds,
 #    configurations interleaved; the table shows the round with the median
 #    ns per call of each configuration.
 # 2. Generator: gen.bpf.o's bench_gen run by gen at rising rates (M events/s)
@@ -53,7 +56,7 @@ while [ $# -gt 0 ]; do
 	--nice) nice_n=$2; shift ;;
 	--configs) only_cfgs=$2; shift ;;   # a subset of the syscall rows
 	--rev) rev=$2; shift ;;
-	-h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 	shift
