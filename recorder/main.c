@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int bpfrec_argc;
-char **bpfrec_argv;
 
 struct cmd {
 	const char *name;

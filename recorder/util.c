@@ -120,3 +120,7 @@ const char *fmt_bytes(uint64_t n, char *buf, size_t len)
 		snprintf(buf, len, "%.1f %s", v, unit[u]);
 	return buf;
 }
+
+/* The whole command line, for the session record (set by main). */
+int bpfrec_argc;
+char **bpfrec_argv;
