@@ -235,7 +235,7 @@ int print__json_string(struct strbuf *b, const char *s, size_t len)
 	return strbuf__add(b, "\"", 1);
 }
 
-static int json_value(struct strbuf *b, const struct pval *v)
+int print__json_value(struct strbuf *b, const struct pval *v)
 {
 	switch (v->kind) {
 	case PV_NULL:
@@ -508,7 +508,7 @@ int printer__row(struct printer *p, const struct pval *vals)
 			if (!rc)
 				rc = strbuf__add(&p->line, p->jnames[i], strlen(p->jnames[i]));
 			if (!rc)
-				rc = json_value(&p->line, &vals[i]);
+				rc = print__json_value(&p->line, &vals[i]);
 		}
 		rc = rc ? rc : strbuf__add(&p->line, "}\n", 2);
 		break;

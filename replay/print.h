@@ -72,5 +72,8 @@ int print__value(struct strbuf *b, const struct pval *v, int escape);
 int print__logfmt_pair(struct strbuf *b, const char *key, const struct pval *v);
 /* Appends a JSON string literal of s. */
 int print__json_string(struct strbuf *b, const char *s, size_t len);
+/* Appends v as a JSON value: numbers, strings, null (also PV_ABSENT), blobs
+ * as a hex string, PV_JSON as is. */
+int print__json_value(struct strbuf *b, const struct pval *v);
 
 #endif

@@ -1,0 +1,545 @@
+/* slice.c - the slice options and the time-ordered record iterator (see
+ * slice.h for the order, the filters and the damage rules). */
+#include "slice.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int slice_args__take(struct slice_args *a, const char *cmd, int ch, const char *arg)
+{
+	char *end;
+	void *grown;
+
+	switch (ch) {
+	case 's':
+		grown = realloc(a->streams, (a->nstreams + 1) * sizeof(*a->streams));
+		if (!grown)
+			return cli__usage_error(cmd, "out of memory");
+		a->streams = grown;
+		a->streams[a->nstreams++] = arg;
+		return 0;
+	case SLICE_OPT_SINCE:
+		a->since = arg;
+		return 0;
+	case SLICE_OPT_UNTIL:
+		a->until = arg;
+		return 0;
+	case 'w':
+		a->where = arg;
+		return 0;
+	case 'p': {
+		long long pid;
+
+		errno = 0;
+		pid = strtoll(arg, &end, 10);
+		if (errno || end == arg || *end || pid < 0)
+			return cli__usage_error(cmd, "--pid '%s': not a process id", arg);
+		grown = realloc(a->pids, (a->npids + 1) * sizeof(*a->pids));
+		if (!grown)
+			return cli__usage_error(cmd, "out of memory");
+		a->pids = grown;
+		a->pids[a->npids++] = pid;
+		return 0;
+	}
+	default:
+		return 1;
+	}
+}
+
+void slice_args__free(struct slice_args *a)
+{
+	free(a->streams);
+	free(a->pids);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Records copied out of one decoded block; freed when the last is yielded. */
+struct chunk {
+	size_t refs;
+	uint8_t data[];
+};
+
+struct hrec {
+	uint64_t ts;
+	uint64_t seq;               /* block position << 32 | record position */
+	struct rcap_stream *s;      /* NULL: a record of no known stream */
+	uint32_t cpu, len;
+	const uint8_t *data;
+	struct chunk *chunk;
+};
+
+struct heap {
+	struct hrec *v;
+	size_t n, cap;
+};
+
+struct sel {
+	struct rcap_stream *s;      /* NULL: not selected */
+	sqlite3_stmt *where;        /* NULL: no --where */
+};
+
+struct slice {
+	struct rcap *c;
+	struct sel *sel;            /* by stream index */
+	size_t nstreams;
+	uint64_t lo, hi;            /* ts bounds, inclusive */
+	const int64_t *pids;        /* the args' (they outlive the slice's use) */
+	int64_t *pids_own;
+	size_t npids;
+	sqlite3 *db;                /* in-memory, for --where */
+	/* iteration */
+	const struct cap_block_info *blocks;
+	size_t nblocks, bi;
+	unsigned char *want;        /* blocks that hold a selected record in range */
+	struct heap h;
+	struct chunk *held;         /* the chunk of the record last yielded */
+	uint64_t damaged_recs, damaged_blocks;
+};
+
+static int hless(const struct hrec *a, const struct hrec *b)
+{
+	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
+}
+
+static int heap_push(struct heap *h, const struct hrec *r)
+{
+	size_t i;
+
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 1024;
+		struct hrec *v = realloc(h->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		h->v = v;
+		h->cap = cap;
+	}
+	i = h->n++;
+	while (i && hless(r, &h->v[(i - 1) / 2])) {
+		h->v[i] = h->v[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h->v[i] = *r;
+	return 0;
+}
+
+static void heap_pop(struct heap *h, struct hrec *out)
+{
+	struct hrec last;
+	size_t i = 0;
+
+	*out = h->v[0];
+	last = h->v[--h->n];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && hless(&h->v[c + 1], &h->v[c]))
+			c++;
+		if (!hless(&h->v[c], &last))
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (h->n)
+		h->v[i] = last;
+}
+
+static void chunk_put(struct chunk *ch)
+{
+	if (ch && !--ch->refs)
+		free(ch);
+}
+
+static struct sel *sel_of(const struct slice *sl, const struct rcap_stream *s)
+{
+	size_t i = (size_t)(s - rcap__stream(sl->c, 0));
+	return i < sl->nstreams && sl->sel[i].s ? &sl->sel[i] : NULL;
+}
+
+static const char *decl_type(enum pval_kind k)
+{
+	switch (k) {
+	case PV_INT: case PV_UINT: return "INTEGER";
+	case PV_REAL: return "REAL";
+	case PV_BLOB: return "BLOB";
+	default: return "TEXT";
+	}
+}
+
+static const char *col_decl(const struct rcap_stream *s, size_t i)
+{
+	static const char *const common[RCAP_NCOMMON] = { "INTEGER", "TEXT", "INTEGER", "TEXT" };
+	if (i < RCAP_NCOMMON)
+		return common[i];
+	switch (evtype__col(s->et, i - RCAP_NCOMMON)->kind) {
+	case EVCOL_INT: case EVCOL_UINT: case EVCOL_BOOL: return decl_type(PV_INT);
+	case EVCOL_FLOAT: return decl_type(PV_REAL);
+	case EVCOL_BYTES: return decl_type(PV_BLOB);
+	default: return decl_type(PV_TEXT);
+	}
+}
+
+static const char *col_name(const struct rcap_stream *s, size_t i)
+{
+	return i < RCAP_NCOMMON ? rcap_common_cols[i] : s->cols[i - RCAP_NCOMMON];
+}
+
+static int add_quoted(struct strbuf *b, const char *name)
+{
+	int rc = strbuf__add(b, "\"", 1);
+	for (const char *p = name; *p && !rc; p++)
+		rc = *p == '"' ? strbuf__add(b, "\"\"", 2) : strbuf__add(b, p, 1);
+	return rc ? rc : strbuf__add(b, "\"", 1);
+}
+
+/* Prepares --where for every selected stream.  Returns 0, or the exit
+ * status for an expression no stream can evaluate. */
+static int prepare_where(struct slice *sl, const char *expr)
+{
+	size_t usable = 0, nsel = 0;
+	char *first_msg = NULL, *first_sql = NULL;
+	int first_off = -1, rc = 0;
+
+	if (sqlite3_open_v2(":memory:", &sl->db, SQLITE_OPEN_READWRITE, NULL)) {
+		cli__warn("sqlite: cannot open an in-memory database");
+		return EXIT_QUERY;
+	}
+	for (size_t i = 0; i < sl->nstreams; i++) {
+		struct sel *se = &sl->sel[i];
+		struct strbuf q = { 0 };
+		size_t pre;
+		const char *tail = NULL;
+
+		if (!se->s)
+			continue;
+		nsel++;
+		strbuf__add(&q, "SELECT 1 FROM (SELECT ", 22);
+		for (size_t k = 0; k < RCAP_NCOMMON + se->s->ncols; k++) {
+			strbuf__addf(&q, "%sCAST(?%zu AS %s) AS ", k ? ", " : "", k + 1,
+				     col_decl(se->s, k));
+			add_quoted(&q, col_name(se->s, k));
+		}
+		strbuf__add(&q, ") WHERE (", 9);
+		pre = q.len;
+		strbuf__add(&q, expr, strlen(expr));
+		strbuf__add(&q, "\n)", 2);
+		if (!q.buf) {
+			rc = EXIT_QUERY;
+			break;
+		}
+		if (sqlite3_prepare_v2(sl->db, q.buf, -1, &se->where, &tail) == SQLITE_OK &&
+		    tail && *tail == 0) {
+			usable++;
+		} else {
+			const char *msg = se->where ? "more than one expression (a ';' ?)"
+						    : sqlite3_errmsg(sl->db);
+			int off = se->where ? -1 : sqlite3_error_offset(sl->db);
+
+			sqlite3_finalize(se->where);
+			se->where = NULL;
+			if (!first_msg) {
+				first_msg = strdup(msg);
+				first_sql = strdup(expr);
+				first_off = off >= (int)pre && off <= (int)(pre + strlen(expr))
+					    ? off - (int)pre : -1;
+			}
+			if (!strncmp(msg, "no such column", 14)) {
+				cli__warn("note: --where: stream '%s' left out: %s", se->s->name, msg);
+				se->s = NULL;   /* this stream cannot match */
+			} else {
+				strbuf__free(&q);
+				rc = cli__sql_error("--where", first_msg, first_sql, first_off);
+				break;
+			}
+		}
+		strbuf__free(&q);
+	}
+	if (!rc && nsel && !usable)
+		rc = cli__sql_error("--where", first_msg ? first_msg : "cannot be evaluated",
+				    first_sql, first_off);
+	free(first_msg);
+	free(first_sql);
+	return rc;
+}
+
+/* 1 if the record passes --where, 0 if not, -1 on an evaluation error. */
+static int where_ok(struct slice *sl, struct sel *se, const struct cap_rec *rec)
+{
+	char tb[TIMEFMT_LEN + 1];
+	int rc;
+
+	sqlite3_reset(se->where);
+	for (size_t k = 0; k < RCAP_NCOMMON + se->s->ncols; k++) {
+		struct pval v;
+		if (rcap__value(sl->c, se->s, rec, k, &v, tb))
+			return -1;
+		switch (v.kind) {
+		case PV_INT: sqlite3_bind_int64(se->where, (int)k + 1, v.i); break;
+		case PV_UINT: sqlite3_bind_int64(se->where, (int)k + 1, (int64_t)v.u); break;
+		case PV_REAL: sqlite3_bind_double(se->where, (int)k + 1, v.f); break;
+		case PV_BLOB:
+			sqlite3_bind_blob64(se->where, (int)k + 1, v.s, v.len, SQLITE_TRANSIENT);
+			break;
+		case PV_TEXT: case PV_JSON:
+			sqlite3_bind_text64(se->where, (int)k + 1, v.s, v.len, SQLITE_TRANSIENT,
+					    SQLITE_UTF8);
+			break;
+		default: sqlite3_bind_null(se->where, (int)k + 1); break;
+		}
+	}
+	rc = sqlite3_step(se->where);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	cli__sql_error("--where", sqlite3_errmsg(sl->db), NULL, -1);
+	return -1;
+}
+
+static int pid_ok(const struct slice *sl, const struct sel *se, const struct cap_rec *rec)
+{
+	struct evval v;
+
+	if (!sl->npids)
+		return 1;
+	if (evtype__decode(se->s->et, (size_t)se->s->pid_col, rec->data, rec->len, &v) || v.is_null)
+		return 0;
+	for (size_t i = 0; i < sl->npids; i++)
+		if (v.i == sl->pids[i])
+			return 1;
+	return 0;
+}
+
+static int in_slice(const struct slice *sl, const struct cap_rec *r)
+{
+	struct rcap_stream *s = rcap__stream_by_id(sl->c, r->stream);
+
+	/* a record of an unknown stream is kept: it is reported as damaged */
+	return (!s || sel_of(sl, s)) && r->ts_ns >= sl->lo && r->ts_ns <= sl->hi;
+}
+
+/* Copies the wanted records of block bi into the heap. */
+static int load_block(struct slice *sl, size_t bi)
+{
+	const struct cap_block_info *b = &sl->blocks[bi];
+	const struct cap_rec *recs;
+	uint32_t n;
+	char err[256] = "";
+	size_t bytes = 0, nwant = 0, off = 0;
+	struct chunk *ch;
+	int rc;
+
+	rc = capr__read_block(rcap__capr(sl->c), b, &recs, &n, err, sizeof(err));
+	if (rc) {
+		sl->damaged_blocks++;
+		cli__warn("block %" PRId64 ": damaged: %s; its %" PRIu32 " records are skipped",
+			  b->id, *err ? err : strerror(-rc), b->meta.nrecords);
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (!in_slice(sl, &recs[i]))
+			continue;
+		bytes += recs[i].len;
+		nwant++;
+	}
+	if (!nwant)
+		return 0;
+	ch = malloc(sizeof(*ch) + bytes);
+	if (!ch)
+		return -ENOMEM;
+	ch->refs = nwant;
+	for (uint32_t i = 0; i < n; i++) {
+		struct hrec r;
+
+		if (!in_slice(sl, &recs[i]))
+			continue;
+		memcpy(ch->data + off, recs[i].data, recs[i].len);
+		r = (struct hrec){
+			.ts = recs[i].ts_ns, .seq = (uint64_t)bi << 32 | i,
+			.s = rcap__stream_by_id(sl->c, recs[i].stream),
+			.cpu = recs[i].cpu, .len = recs[i].len, .data = ch->data + off, .chunk = ch,
+		};
+		off += recs[i].len;
+		if (heap_push(&sl->h, &r)) {
+			/* the records already pushed keep their references */
+			ch->refs -= nwant;
+			if (!ch->refs)
+				free(ch);
+			return -ENOMEM;
+		}
+		nwant--;
+	}
+	return 0;
+}
+
+static void mark_stream(size_t idx, void *ctx)
+{
+	struct slice *sl = ctx;
+
+	sl->sel[idx].s = rcap__stream(sl->c, idx);
+}
+
+int slice__open(struct rcap *c, const struct slice_args *a, const char *cmd,
+		struct slice **out)
+{
+	struct slice *sl = calloc(1, sizeof(*sl));
+	const struct rcap_session *se = rcap__session(c);
+	uint64_t min_ts, max_ts;
+	int rc = EXIT_CAPTURE;
+
+	*out = NULL;
+	if (!sl)
+		goto fail;
+	sl->c = c;
+	sl->hi = UINT64_MAX;
+	sl->nstreams = rcap__nstreams(c);
+	sl->sel = calloc(sl->nstreams + 1, sizeof(*sl->sel));
+	if (!sl->sel)
+		goto fail;
+	if (a->npids) {
+		sl->pids_own = malloc(a->npids * sizeof(*sl->pids_own));
+		if (!sl->pids_own)
+			goto fail;
+		memcpy(sl->pids_own, a->pids, a->npids * sizeof(*sl->pids_own));
+		sl->pids = sl->pids_own;
+		sl->npids = a->npids;
+	}
+	for (size_t i = 0; i < a->nstreams; i++)
+		if ((rc = cli__select_streams(c, cmd, a->streams[i], mark_stream, sl)))
+			goto fail;
+	if (!a->nstreams)
+		for (size_t i = 0; i < sl->nstreams; i++)
+			sl->sel[i].s = rcap__stream(c, i);
+
+	rcap__span(c, &min_ts, &max_ts);
+	if (a->since && timefmt__parse_bound(a->since, &se->clock, min_ts, max_ts, &sl->lo)) {
+		rc = cli__usage_error(cmd, "--since '%s': not a time (2024-05-01T12:00:03Z, +2s, "
+				      "-500ms)", a->since);
+		goto fail;
+	}
+	if (a->until && timefmt__parse_bound(a->until, &se->clock, min_ts, max_ts, &sl->hi)) {
+		rc = cli__usage_error(cmd, "--until '%s': not a time (2024-05-01T12:00:03Z, +2s, "
+				      "-500ms)", a->until);
+		goto fail;
+	}
+	if (sl->npids) {
+		for (size_t i = 0; i < sl->nstreams; i++) {
+			struct rcap_stream *s = sl->sel[i].s;
+			if (s && s->pid_col < 0) {
+				cli__warn("note: --pid: stream '%s' left out: it has no tgid or pid column",
+					  s->name);
+				sl->sel[i].s = NULL;
+			}
+		}
+	}
+	if (a->where && (rc = prepare_where(sl, a->where)))
+		goto fail;
+
+	rc = EXIT_CAPTURE;
+	sl->blocks = rcap__blocks(c, &sl->nblocks);
+	sl->want = calloc(sl->nblocks ? sl->nblocks : 1, 1);
+	if (!sl->want)
+		goto fail;
+	/* blocks that hold a selected stream's records within [lo, hi] */
+	for (size_t i = 0; i < sl->nstreams; i++) {
+		struct rcap_stream *s = sl->sel[i].s;
+		for (size_t k = 0; s && k < s->nblocks; k++)
+			if (s->blocks[k].max_ts >= sl->lo && s->blocks[k].min_ts <= sl->hi)
+				sl->want[s->blocks[k].idx] = 1;
+	}
+	*out = sl;
+	return 0;
+fail:
+	if (rc == EXIT_CAPTURE)
+		cli__warn("%s: out of memory", cmd);
+	slice__close(sl);
+	return rc;
+}
+
+int slice__next(struct slice *sl, struct slice_rec *out)
+{
+	int rc;
+
+	chunk_put(sl->held);
+	sl->held = NULL;
+	for (;;) {
+		struct hrec r;
+		struct sel *se;
+
+		while (sl->bi < sl->nblocks && !sl->want[sl->bi])
+			sl->bi++;
+		if (sl->bi < sl->nblocks &&
+		    (!sl->h.n || sl->blocks[sl->bi].meta.min_ts_ns <= sl->h.v[0].ts)) {
+			if ((rc = load_block(sl, sl->bi++)))
+				return rc;
+			continue;
+		}
+		if (!sl->h.n)
+			return 0;
+		heap_pop(&sl->h, &r);
+		*out = (struct slice_rec){
+			.s = r.s,
+			.rec = { .stream = r.s ? (uint32_t)r.s->id : 0, .cpu = r.cpu, .ts_ns = r.ts,
+				 .len = r.len, .data = r.data },
+		};
+		if (!r.s || evtype__check(r.s->et, r.len)) {
+			out->damaged = 1;
+			sl->damaged_recs++;
+			sl->held = r.chunk;
+			return 1;
+		}
+		se = sel_of(sl, r.s);
+		if (pid_ok(sl, se, &out->rec)) {
+			int w = se->where ? where_ok(sl, se, &out->rec) : 1;
+			if (w < 0) {
+				chunk_put(r.chunk);
+				return -EINVAL;
+			}
+			if (w) {
+				sl->held = r.chunk;
+				return 1;
+			}
+		}
+		chunk_put(r.chunk);
+	}
+}
+
+void slice__close(struct slice *sl)
+{
+	if (!sl)
+		return;
+	chunk_put(sl->held);
+	while (sl->h.n) {
+		struct hrec r;
+		heap_pop(&sl->h, &r);
+		chunk_put(r.chunk);
+	}
+	free(sl->h.v);
+	for (size_t i = 0; sl->sel && i < sl->nstreams; i++)
+		sqlite3_finalize(sl->sel[i].where);
+	free(sl->sel);
+	free(sl->want);
+	free(sl->pids_own);
+	sqlite3_close(sl->db);
+	free(sl);
+}
+
+struct rcap *slice__capture(const struct slice *sl) { return sl->c; }
+
+int slice__has_stream(const struct slice *sl, const struct rcap_stream *s)
+{
+	return s && sel_of(sl, s) != NULL;
+}
+
+void slice__bounds(const struct slice *sl, uint64_t *lo, uint64_t *hi)
+{
+	*lo = sl->lo;
+	*hi = sl->hi;
+}
+
+uint64_t slice__damaged_blocks(const struct slice *sl) { return sl->damaged_blocks; }
+uint64_t slice__damaged_records(const struct slice *sl) { return sl->damaged_recs; }
