@@ -1,0 +1,307 @@
+/* cmd_export.c - bpfreplay export: a capture, or a slice of it, in another
+ * tool's format.  A table of formats (name, summary, writer), each one file
+ * in export/ against export/export.h; this file parses the options once,
+ * opens the capture and its slice, the output, and runs the format.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "export/export.h"
+#include "rcap.h"
+#include "slice.h"
+
+static const struct export_format *const formats[] = {
+	&export_perfetto,
+	&export_chrome,
+	NULL,
+};
+
+struct export {
+	const struct export_format *fmt;
+	const char *out;
+	FILE *file;                 /* EXPORT_TO_FILE */
+	struct rcap **caps;
+	struct slice **slices;
+	size_t ncaps;
+	size_t cur;                 /* export__next's capture */
+	struct slice_rec sr;        /* the record export__next last yielded */
+};
+
+static void help(void)
+{
+	printf("Usage: bpfreplay export [OPTIONS] --format FORMAT -o OUT CAPTURE\n"
+	       "\n"
+	       "Write a capture, or the slice of it the options choose, in another tool's\n"
+	       "format.  The output is written as the capture is read: memory stays\n"
+	       "bounded on any capture.\n"
+	       "\n"
+	       "Formats:\n");
+	for (size_t i = 0; formats[i]; i++)
+		printf("  %-10s %s\n", formats[i]->name, formats[i]->summary);
+	printf("\n"
+	       "Options:\n"
+	       "  -f, --format NAME   the output format (above)\n"
+	       "  -o, --output OUT    the file to write ('-': standard output), or the\n"
+	       "                      directory to create for a format that writes several\n"
+	       SLICE_HELP
+	       "  -h, --help          this text\n"
+	       "\n"
+	       "Examples:\n"
+	       "  bpfreplay export ./cap --format perfetto -o trace.json\n"
+	       "      then open trace.json in https://ui.perfetto.dev (Open trace file)\n"
+	       "      or chrome://tracing (Load)\n"
+	       "  bpfreplay export ./cap -f chrome -o - --stream connect --since +2s | gzip >t.json.gz\n"
+	       "\n"
+	       "Exit status: 0 ok, 1 bad --where, 2 usage, 3 bad or damaged capture, or the\n"
+	       "output could not be written (damaged blocks and records are reported and\n"
+	       "left out; everything else is written).\n");
+}
+
+size_t export__ncaptures(const struct export *x) { return x->ncaps; }
+struct rcap *export__capture(const struct export *x, size_t i) { return x->caps[i]; }
+struct slice *export__slice(const struct export *x, size_t i) { return x->slices[i]; }
+const struct export_format *export__format(const struct export *x) { return x->fmt; }
+const char *export__out(const struct export *x) { return x->out; }
+FILE *export__file(const struct export *x) { return x->file; }
+
+int export__next(struct export *x, struct export_rec *r)
+{
+	while (x->cur < x->ncaps) {
+		struct slice_rec *sr = &x->sr;
+		int rc = slice__next(x->slices[x->cur], sr);
+
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			x->cur++;
+			continue;
+		}
+		if (sr->damaged) {
+			char tb[TIMEFMT_LEN + 1];
+			const struct rcap_session *se = rcap__session(x->caps[x->cur]);
+
+			timefmt__iso(timeclock__wall(&se->clock, sr->rec.ts_ns), tb, sizeof(tb));
+			if (sr->s)
+				cli__warn("%s %s: damaged record: %" PRIu32 " bytes, type %s needs %"
+					  PRIu32 "; left out", tb, sr->s->name, sr->rec.len,
+					  evtype__name(sr->s->et), evtype__size(sr->s->et));
+			else
+				cli__warn("%s: damaged record: unknown stream id %" PRIu32 "; left out",
+					  tb, sr->rec.stream);
+			continue;
+		}
+		*r = (struct export_rec){ .cap = x->cur, .s = sr->s, .rec = &sr->rec };
+		return 1;
+	}
+	return 0;
+}
+
+struct loss_walk {
+	struct export *x;
+	size_t cap;
+	int (*fn)(void *ctx, const struct export_loss *l);
+	void *ctx;
+};
+
+static int loss_row(void *ctx, size_t ncols, const char *const *names,
+		    const char *const *types, const struct pval *vals)
+{
+	struct loss_walk *w = ctx;
+	struct export_loss l = { .cap = w->cap, .cpu = CAP_CPU_UNKNOWN };
+
+	(void)names;
+	(void)types;
+	if (!vals || ncols != 4)
+		return 0;
+	l.s = rcap__stream_by_id(w->x->caps[w->cap], vals[0].i);
+	if (!l.s || !slice__has_stream(w->x->slices[w->cap], l.s))
+		return 0;
+	if (vals[1].kind == PV_INT && vals[1].i >= 0 && vals[1].i < UINT32_MAX)
+		l.cpu = (uint32_t)vals[1].i;
+	l.ts_ns = (uint64_t)vals[2].i;
+	l.count = vals[3].i > 0 ? (uint64_t)vals[3].i : 0;
+	return w->fn(w->ctx, &l);
+}
+
+int export__losses(struct export *x, int (*fn)(void *ctx, const struct export_loss *l),
+		   void *ctx)
+{
+	for (size_t i = 0; i < x->ncaps; i++) {
+		struct loss_walk w = { x, i, fn, ctx };
+		uint64_t lo, hi;
+		char sql[256], err[512] = "";
+		int rc;
+
+		slice__bounds(x->slices[i], &lo, &hi);
+		/* the bounds are numbers of ours, never text from the capture */
+		snprintf(sql, sizeof(sql), "SELECT stream_id, cpu, ts, count FROM losses"
+			 " WHERE ts >= %" PRId64 " AND ts <= %" PRId64 " ORDER BY ts, id",
+			 (int64_t)(lo > INT64_MAX ? INT64_MAX : lo),
+			 (int64_t)(hi > INT64_MAX ? INT64_MAX : hi));
+		rc = rcap__query(x->caps[i], sql, loss_row, &w, err, sizeof(err));
+		if (rc == -EBADMSG) {
+			cli__warn("%s: losses: %s", rcap__path(x->caps[i]), err);
+			return -EIO;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static const struct export_format *format_by_name(const char *name)
+{
+	for (size_t i = 0; formats[i]; i++)
+		if (!strcmp(formats[i]->name, name))
+			return formats[i];
+	return NULL;
+}
+
+static int bad_format(const char *name)
+{
+	struct strbuf sb = { 0 };
+
+	for (size_t i = 0; formats[i]; i++)
+		strbuf__addf(&sb, "%s%s", i ? ", " : "", formats[i]->name);
+	int rc = cli__usage_error("export", "--format '%s': not a format (%s)", name,
+				  sb.buf ? sb.buf : "");
+	strbuf__free(&sb);
+	return rc;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		SLICE_LONGOPTS,
+		{ NULL },
+	};
+	struct export x = { 0 };
+	struct slice_args sa = { 0 };
+	char err[512];
+	int ch, rc = 0, created = 0;
+
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":hf:o:" SLICE_SHORTOPTS, opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			help();
+			goto out;
+		case 'f':
+			if (!(x.fmt = format_by_name(optarg))) {
+				rc = bad_format(optarg);
+				goto out;
+			}
+			break;
+		case 'o':
+			x.out = optarg;
+			break;
+		default:
+			rc = slice_args__take(&sa, "export", ch, optarg);
+			if (rc == 1)
+				rc = cli__bad_option("export", argv, ch);
+			if (rc)
+				goto out;
+		}
+	}
+	if (!x.fmt) {
+		rc = cli__usage_error("export", "no --format given (bpfreplay export --help lists them)");
+		goto out;
+	}
+	if (!x.out) {
+		rc = cli__usage_error("export", "no -o OUT given (a file, or '-' for standard output)");
+		goto out;
+	}
+	if (x.fmt->to == EXPORT_TO_DIR && !strcmp(x.out, "-")) {
+		rc = cli__usage_error("export", "--format %s writes a directory: -o DIR, not '-'",
+				      x.fmt->name);
+		goto out;
+	}
+	if (optind + 1 != argc) {
+		rc = cli__usage_error("export", optind >= argc ? "no CAPTURE given"
+				      : "one CAPTURE only ('%s' is extra)", argv[optind + 1]);
+		goto out;
+	}
+	x.ncaps = (size_t)(argc - optind);
+	x.caps = calloc(x.ncaps, sizeof(*x.caps));
+	x.slices = calloc(x.ncaps, sizeof(*x.slices));
+	if (!x.caps || !x.slices) {
+		cli__warn("export: out of memory");
+		rc = EXIT_CAPTURE;
+		goto out;
+	}
+	for (size_t i = 0; i < x.ncaps; i++) {
+		x.caps[i] = rcap__open(argv[optind + i], err, sizeof(err));
+		if (!x.caps[i]) {
+			cli__warn("%s", err);
+			rc = EXIT_CAPTURE;
+			goto out;
+		}
+		if ((rc = slice__open(x.caps[i], &sa, "export", &x.slices[i])))
+			goto out;
+	}
+	if (x.fmt->to == EXPORT_TO_FILE) {
+		if (!strcmp(x.out, "-")) {
+			x.file = stdout;
+		} else {
+			x.file = fopen(x.out, "w");
+			if (!x.file) {
+				cli__warn("-o %s: %s", x.out, strerror(errno));
+				rc = EXIT_CAPTURE;
+				goto out;
+			}
+			created = 1;
+		}
+	}
+
+	int r = x.fmt->write(&x);
+	if (x.file) {
+		if (fflush(x.file) || ferror(x.file))
+			r = r ? r : -EIO;
+		if (x.file != stdout && fclose(x.file))
+			r = r ? r : -EIO;
+		x.file = NULL;
+	}
+	if (r == -EINVAL) {
+		rc = EXIT_QUERY;     /* --where failed; SQLite's message is printed */
+	} else if (r == -EIO) {
+		cli__warn("-o %s: write error (disk full, or a closed pipe?)", x.out);
+		rc = EXIT_CAPTURE;
+	} else if (r) {
+		cli__warn("export --format %s: %s", x.fmt->name, strerror(-r));
+		rc = EXIT_CAPTURE;
+	} else {
+		uint64_t dblocks = 0, drecs = 0;
+
+		for (size_t i = 0; i < x.ncaps; i++) {
+			dblocks += slice__damaged_blocks(x.slices[i]);
+			drecs += slice__damaged_records(x.slices[i]);
+		}
+		if (dblocks || drecs) {
+			cli__warn("%" PRIu64 " damaged blocks, %" PRIu64 " damaged records (reported "
+				  "above); everything else was written to %s", dblocks, drecs, x.out);
+			rc = EXIT_CAPTURE;
+		}
+	}
+	if (r && created)
+		unlink(x.out);       /* no half-written file for a failed run */
+out:
+	if (x.file && x.file != stdout)
+		fclose(x.file);
+	for (size_t i = 0; i < x.ncaps; i++) {
+		slice__close(x.slices ? x.slices[i] : NULL);
+		rcap__close(x.caps ? x.caps[i] : NULL);
+	}
+	free(x.slices);
+	free(x.caps);
+	slice_args__free(&sa);
+	return rc;
+}

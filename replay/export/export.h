@@ -1,0 +1,84 @@
+/* export.h - what an export format sees: `bpfreplay export` (cmd_export.c)
+ * parses the command line once (-o OUT, --format, the slice options of
+ * slice.h), opens the capture(s) and their slices, and hands one `struct
+ * export` to the format's write().  A format is one file in replay/export/
+ * that defines one `const struct export_format` and is listed once in
+ * cmd_export.c's table (below: its declaration).
+ *
+ * Reading: export__next() yields the records of every capture's slice
+ * (the filters applied, damaged records and blocks skipped, counted and
+ * reported), capture by capture, each in ascending ts order; memory stays
+ * bounded by the slice's (slice.h), so a format that writes as it reads
+ * exports any capture.  A format that needs more (the losses, the session,
+ * the index) asks the capture: export__capture(), rcap.h; export__losses()
+ * walks the losses of the slice.
+ *
+ * Writing: a EXPORT_TO_FILE format writes to export__file(): the -o path,
+ * or standard output for '-'; cmd_export closes it, checks the write and
+ * removes a file a failed export left.  A EXPORT_TO_DIR format creates the
+ * directory export__out() names (it must not exist) and writes into it.
+ *
+ * write() returns 0 or -errno, having said what failed (cli__warn, naming
+ * the thing and the cause); -EIO with nothing said means the output failed
+ * and cmd_export says so.
+ */
+#ifndef BPFREC_REPLAY_EXPORT_H
+#define BPFREC_REPLAY_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rcap.h"
+#include "slice.h"
+
+struct export;
+
+enum export_to {
+	EXPORT_TO_FILE,             /* -o FILE, '-' for standard output */
+	EXPORT_TO_DIR,              /* -o DIR, created by the format */
+};
+
+struct export_format {
+	const char *name;           /* --format NAME */
+	const char *summary;        /* one line for --help */
+	enum export_to to;
+	int (*write)(struct export *x);
+};
+
+/* The formats (one file each in replay/export/). */
+extern const struct export_format export_perfetto;     /* perfetto.c */
+extern const struct export_format export_chrome;       /* perfetto.c */
+
+size_t export__ncaptures(const struct export *x);
+struct rcap *export__capture(const struct export *x, size_t i);
+struct slice *export__slice(const struct export *x, size_t i);
+const struct export_format *export__format(const struct export *x);
+/* The -o argument as given ('-': standard output). */
+const char *export__out(const struct export *x);
+/* EXPORT_TO_FILE formats: the open output (not to be closed). */
+FILE *export__file(const struct export *x);
+
+struct export_rec {
+	size_t cap;                 /* which capture (export__capture) */
+	struct rcap_stream *s;      /* its stream, never NULL */
+	const struct cap_rec *rec;  /* valid until the next export__next */
+};
+
+/* The next record: 1 and *r, 0 at the end, or -errno (-EINVAL: --where
+ * failed to evaluate, SQLite's message printed). */
+int export__next(struct export *x, struct export_rec *r);
+
+struct export_loss {
+	size_t cap;
+	struct rcap_stream *s;
+	uint32_t cpu;               /* CAP_CPU_UNKNOWN when the buffer does not say */
+	uint64_t ts_ns, count;
+};
+/* Calls fn for each loss of a selected stream within the slice's time
+ * bounds, capture by capture, in ts order; stops at fn's first non-zero
+ * return and returns it.  0, or -EIO when the index cannot be read (said). */
+int export__losses(struct export *x, int (*fn)(void *ctx, const struct export_loss *l),
+		   void *ctx);
+
+#endif

@@ -1,0 +1,487 @@
+/* perfetto.c - --format perfetto / chrome: the JSON trace event format
+ * (Chrome's "Trace Event Format"), which ui.perfetto.dev and
+ * chrome://tracing open.  Both names write the same JSON today; `perfetto`
+ * may become the native protobuf TracePacket format (nanoseconds, smaller)
+ * later, `chrome` stays this.
+ *
+ * The mapping, from column names only (so a user's own streams get it too):
+ *   - Tracks: a record's process is its stream's tgid (else pid) column, its
+ *     thread the `tid` column (else the process).  Processes and threads are
+ *     named by the `comm` column as it is seen (a "M" metadata event each
+ *     time the name changes: the last one wins in both viewers).
+ *   - Every record becomes exactly one event whose "cat" is its stream name
+ *     and whose "args" hold its SQL columns (as in `bpfreplay sql`): "ts"
+ *     (ns), "cpu" when known, then the event's members:
+ *       a stream with a latency column (latency_ns, latency, lat_ns,
+ *       duration_ns, dur_ns: nanoseconds from ts) -> a complete slice ("X")
+ *       from ts for that long, on the thread's track;
+ *       any other -> an instant ("i", thread scope; global scope "g" for a
+ *       stream without a pid column).
+ *     Slices on one thread nest: one that would end after the slice it
+ *     starts in is cut at that end (the latency column keeps the real length,
+ *     and "clipped": true), as neither viewer draws overlaps.
+ *   - Process lifetimes: an async slice ("b"/"e", cat "process", id the pid)
+ *     from a record of an exec stream (stream exec or sched_process_exec:
+ *     named after its filename's base, else comm) or a fork stream (a
+ *     child_pid column: named by child_comm) to the exit stream's record of
+ *     the process's main thread (stream exit or sched_process_exit, tid =
+ *     pid).  An exec in a live process ends one slice and begins the next;
+ *     a lifetime still open at the end of the slice is ended there with
+ *     args.exit "not seen".
+ *   - Losses: a counter track per stream ("C", "lost: STREAM", the running
+ *     total) under a process named "bpfrec: losses" (pid LOSS_PID, above
+ *     any Linux pid).
+ *   - Time: "ts" and "dur" are microseconds of the capture's clock
+ *     (CLOCK_BOOTTIME) written as exact decimals with three places (the
+ *     nanoseconds); args.ts carries the integer ns.  The
+ *     wall clock at boot is in "otherData" (wall = boot_ts + offset).
+ *
+ * Streaming: events are written as records arrive, in ts order, one line
+ * each; memory holds one entry per process and thread seen (its name, its
+ * open slices up to NEST_MAX deep, its lifetime), never the events.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "export.h"
+
+#define LOSS_PID  4194305u      /* PID_MAX_LIMIT (2^22) + 1: no process has it */
+#define NEST_MAX  16
+#define NAME_MAX_ 64
+#define LIT(b, s) strbuf__add((b), (s), sizeof(s) - 1)
+
+enum role { ROLE_NONE, ROLE_EXEC, ROLE_EXIT, ROLE_FORK };
+
+/* What the columns of one stream are for (indexes into s->cols, -1: none). */
+struct scfg {
+	struct rcap_stream *s;
+	int pid, tid, comm, lat, filename, child_pid, child_comm;
+	enum role role;
+	uint64_t lost;              /* running total for the counter track */
+};
+
+struct track {
+	uint64_t key;               /* pid << 32 | tid; 0: a free slot (+1 offset) */
+	char tname[NAME_MAX_];      /* the thread_name last written */
+	char pname[NAME_MAX_];      /* the process_name last written (tid == pid entry) */
+	char life[NAME_MAX_];       /* open lifetime slice's name (tid == pid entry) */
+	int life_open;
+	int depth;
+	uint64_t ends[NEST_MAX];    /* ends of the open complete slices, nested */
+};
+
+struct pf {
+	struct export *x;
+	FILE *f;
+	struct strbuf line;
+	int first;
+	struct scfg *cfg;           /* one per stream of every capture */
+	size_t ncfg;
+	struct track *tracks;       /* open addressing, power of two */
+	size_t ntracks, cap;
+	uint64_t end_ts;            /* the last record's ts: where open lifetimes end */
+	int err;
+};
+
+static const char *const lat_names[] = { "latency_ns", "latency", "lat_ns", "duration_ns",
+					 "dur_ns", NULL };
+
+static int col_of(const struct rcap_stream *s, const char *name)
+{
+	for (size_t k = 0; k < s->ncols; k++)
+		if (!strcmp(s->cols[k], name))
+			return (int)k;
+	return -1;
+}
+
+static void cfg_init(struct scfg *c, struct rcap_stream *s)
+{
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	c->pid = s->pid_col;
+	c->tid = col_of(s, "tid");
+	c->comm = col_of(s, "comm");
+	c->lat = -1;
+	for (size_t i = 0; lat_names[i] && c->lat < 0; i++)
+		c->lat = col_of(s, lat_names[i]);
+	c->filename = col_of(s, "filename");
+	c->child_pid = col_of(s, "child_pid");
+	c->child_comm = col_of(s, "child_comm");
+	if (!strcmp(s->name, "exec") || !strcmp(s->name, "sched_process_exec"))
+		c->role = ROLE_EXEC;
+	else if (!strcmp(s->name, "exit") || !strcmp(s->name, "sched_process_exit"))
+		c->role = ROLE_EXIT;
+	else if (c->child_pid >= 0)
+		c->role = ROLE_FORK;
+}
+
+static struct scfg *cfg_of(struct pf *p, const struct rcap_stream *s)
+{
+	for (size_t i = 0; i < p->ncfg; i++)
+		if (p->cfg[i].s == s)
+			return &p->cfg[i];
+	return NULL;
+}
+
+static struct track *track_get(struct pf *p, uint32_t pid, uint32_t tid)
+{
+	uint64_t key = ((uint64_t)pid << 32 | tid) + 1;
+	size_t i;
+
+	if (2 * (p->ntracks + 1) > p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 1024;
+		struct track *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return NULL;
+		for (size_t k = 0; k < p->cap; k++) {
+			if (!p->tracks[k].key)
+				continue;
+			for (i = p->tracks[k].key * 0x9e3779b97f4a7c15ull >> 20 & (cap - 1); t[i].key;
+			     i = (i + 1) & (cap - 1))
+				;
+			t[i] = p->tracks[k];
+		}
+		free(p->tracks);
+		p->tracks = t;
+		p->cap = cap;
+	}
+	for (i = key * 0x9e3779b97f4a7c15ull >> 20 & (p->cap - 1); p->tracks[i].key;
+	     i = (i + 1) & (p->cap - 1))
+		if (p->tracks[i].key == key)
+			return &p->tracks[i];
+	p->tracks[i].key = key;
+	p->ntracks++;
+	return &p->tracks[i];
+}
+
+/* ---- JSON pieces ---- */
+
+static void add_us(struct strbuf *b, uint64_t ns)
+{
+	strbuf__addf(b, "%" PRIu64 ".%03u", ns / 1000, (unsigned)(ns % 1000));
+}
+
+static void add_str(struct strbuf *b, const char *s)
+{
+	print__json_string(b, s, strlen(s));
+}
+
+static void begin_event(struct pf *p, const char *ph)
+{
+	strbuf__add(&p->line, p->first ? "\n" : ",\n", p->first ? 1 : 2);
+	p->first = 0;
+	strbuf__addf(&p->line, "{\"ph\":\"%s\"", ph);
+}
+
+static void end_event(struct pf *p)
+{
+	LIT(&p->line, "}");
+	if (!p->line.buf) {
+		p->err = -ENOMEM;
+	} else if (fwrite(p->line.buf, 1, p->line.len, p->f) != p->line.len) {
+		p->err = -EIO;
+	}
+	p->line.len = 0;
+}
+
+static void meta_name(struct pf *p, const char *what, uint32_t pid, uint32_t tid, const char *name)
+{
+	begin_event(p, "M");
+	strbuf__addf(&p->line, ",\"name\":\"%s\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32
+		     ",\"args\":{\"name\":", what, pid, tid);
+	add_str(&p->line, name);
+	LIT(&p->line, "}");
+	end_event(p);
+}
+
+/* Integer value of column k, or -1 if it has none. */
+static int col_int(struct rcap_stream *s, int k, const struct cap_rec *rec, int64_t *out)
+{
+	struct evval v;
+
+	if (k < 0 || evtype__decode(s->et, (size_t)k, rec->data, rec->len, &v) || v.is_null)
+		return -1;
+	*out = v.i;
+	return 0;
+}
+
+/* Text of column k into buf ("" if none). */
+static void col_text(struct rcap_stream *s, int k, const struct cap_rec *rec, char *buf,
+		     size_t len)
+{
+	buf[0] = 0;
+	if (k >= 0 && evtype__format(s->et, (size_t)k, rec->data, rec->len, buf, len) < 0)
+		buf[0] = 0;
+}
+
+static void set_name(char *dst, const char *src)
+{
+	snprintf(dst, NAME_MAX_, "%s", src);
+}
+
+static void name_tracks(struct pf *p, uint32_t pid, uint32_t tid, const char *comm)
+{
+	struct track *t = track_get(p, pid, tid), *pt;
+
+	if (!t) {
+		p->err = -ENOMEM;
+		return;
+	}
+	if (strcmp(t->tname, comm)) {
+		set_name(t->tname, comm);
+		meta_name(p, "thread_name", pid, tid, comm);
+	}
+	pt = tid == pid ? t : track_get(p, pid, pid);
+	if (!pt) {
+		p->err = -ENOMEM;
+		return;
+	}
+	/* the process is named by its main thread, or by any thread until that shows */
+	if ((tid == pid || !pt->pname[0]) && strcmp(pt->pname, comm)) {
+		set_name(pt->pname, comm);
+		meta_name(p, "process_name", pid, pid, comm);
+	}
+}
+
+static void lifetime(struct pf *p, uint32_t pid, uint64_t ts, const char *begin_name,
+		     const char *exit_why)
+{
+	struct track *t = track_get(p, pid, pid);
+
+	if (!t) {
+		p->err = -ENOMEM;
+		return;
+	}
+	if (t->life_open) {
+		begin_event(p, "e");
+		strbuf__addf(&p->line, ",\"cat\":\"process\",\"id\":%" PRIu32 ",\"pid\":%" PRIu32
+			     ",\"tid\":%" PRIu32 ",\"ts\":", pid, pid, pid);
+		add_us(&p->line, ts);
+		LIT(&p->line, ",\"name\":");
+		add_str(&p->line, t->life);
+		strbuf__addf(&p->line, ",\"args\":{\"ts\":%" PRIu64 ",\"exit\":", ts);
+		add_str(&p->line, exit_why);
+		LIT(&p->line, "}");
+		end_event(p);
+		t->life_open = 0;
+	}
+	if (begin_name) {
+		set_name(t->life, begin_name[0] ? begin_name : "?");
+		begin_event(p, "b");
+		strbuf__addf(&p->line, ",\"cat\":\"process\",\"id\":%" PRIu32 ",\"pid\":%" PRIu32
+			     ",\"tid\":%" PRIu32 ",\"ts\":", pid, pid, pid);
+		add_us(&p->line, ts);
+		LIT(&p->line, ",\"name\":");
+		add_str(&p->line, t->life);
+		strbuf__addf(&p->line, ",\"args\":{\"ts\":%" PRIu64 "}", ts);
+		end_event(p);
+		t->life_open = 1;
+	}
+}
+
+/* "args":{"ts":N, "cpu":N, ...every column... without the closing brace. */
+static void add_args(struct pf *p, size_t cap, struct rcap_stream *s, const struct cap_rec *rec)
+{
+	char tb[TIMEFMT_LEN + 1];
+	struct rcap *c = export__capture(p->x, cap);
+
+	strbuf__addf(&p->line, ",\"args\":{\"ts\":%" PRIu64, rec->ts_ns);
+	if (rec->cpu != CAP_CPU_UNKNOWN)
+		strbuf__addf(&p->line, ",\"cpu\":%" PRIu32, rec->cpu);
+	for (size_t k = 0; k < s->ncols; k++) {
+		struct pval v;
+
+		if (rcap__value(c, s, rec, RCAP_NCOMMON + k, &v, tb))
+			v.kind = PV_NULL;
+		LIT(&p->line, ",");
+		add_str(&p->line, s->cols[k]);
+		LIT(&p->line, ":");
+		print__json_value(&p->line, &v);
+	}
+	/* Stacks: when a capture records them (a stacks table keyed by a stack
+	 * id column), their frames go here as args.stack, innermost first. */
+}
+
+static void event(struct pf *p, const struct export_rec *r)
+{
+	struct scfg *c = cfg_of(p, r->s);
+	const struct cap_rec *rec = r->rec;
+	int64_t pid = -1, tid = -1, lat = -1;
+	char comm[NAME_MAX_], name[256];
+	uint64_t dur = 0;
+	int clipped = 0;
+
+	p->end_ts = rec->ts_ns;
+	if (col_int(r->s, c->pid, rec, &pid) || pid < 0 || pid > UINT32_MAX)
+		pid = -1;
+	if (pid >= 0 && (col_int(r->s, c->tid, rec, &tid) || tid < 0 || tid > UINT32_MAX))
+		tid = pid;
+	if (pid >= 0) {
+		col_text(r->s, c->comm, rec, comm, sizeof(comm));
+		if (comm[0])
+			name_tracks(p, (uint32_t)pid, (uint32_t)tid, comm);
+	}
+
+	/* process lifetimes */
+	if (c->role == ROLE_EXEC && pid >= 0) {
+		const char *base = name;
+
+		col_text(r->s, c->filename, rec, name, sizeof(name));
+		if (strrchr(name, '/'))
+			base = strrchr(name, '/') + 1;
+		if (!*base)
+			col_text(r->s, c->comm, rec, name, sizeof(name)), base = name;
+		lifetime(p, (uint32_t)pid, rec->ts_ns, base, "exec");
+	} else if (c->role == ROLE_FORK) {
+		int64_t child;
+
+		if (!col_int(r->s, c->child_pid, rec, &child) && child >= 0 && child <= UINT32_MAX) {
+			col_text(r->s, c->child_comm, rec, name, sizeof(name));
+			lifetime(p, (uint32_t)child, rec->ts_ns, name, "fork");
+		}
+	} else if (c->role == ROLE_EXIT && pid >= 0 && tid == pid) {
+		lifetime(p, (uint32_t)pid, rec->ts_ns, NULL, "exit");
+	}
+
+	/* the record itself */
+	if (c->lat >= 0 && pid >= 0 && !col_int(r->s, c->lat, rec, &lat) && lat >= 0) {
+		struct track *t = track_get(p, (uint32_t)pid, (uint32_t)tid);
+		uint64_t end = rec->ts_ns + (uint64_t)lat;
+
+		if (!t) {
+			p->err = -ENOMEM;
+			return;
+		}
+		while (t->depth && t->ends[t->depth - 1] <= rec->ts_ns)
+			t->depth--;
+		if (t->depth && end > t->ends[t->depth - 1]) {
+			end = t->ends[t->depth - 1];
+			clipped = 1;
+		}
+		dur = end - rec->ts_ns;
+		if (t->depth < NEST_MAX)
+			t->ends[t->depth++] = end;
+		begin_event(p, "X");
+		LIT(&p->line, ",\"dur\":");
+		add_us(&p->line, dur);
+	} else {
+		begin_event(p, "i");
+		strbuf__addf(&p->line, ",\"s\":\"%s\"", pid >= 0 ? "t" : "g");
+	}
+	LIT(&p->line, ",\"name\":");
+	add_str(&p->line, r->s->name);
+	LIT(&p->line, ",\"cat\":");
+	add_str(&p->line, r->s->name);
+	if (pid >= 0)
+		strbuf__addf(&p->line, ",\"pid\":%" PRId64 ",\"tid\":%" PRId64, pid, tid);
+	else
+		LIT(&p->line, ",\"pid\":0,\"tid\":0");
+	LIT(&p->line, ",\"ts\":");
+	add_us(&p->line, rec->ts_ns);
+	add_args(p, r->cap, r->s, rec);
+	if (clipped)
+		LIT(&p->line, ",\"clipped\":true");
+	LIT(&p->line, "}");
+	end_event(p);
+}
+
+static int loss(void *ctx, const struct export_loss *l)
+{
+	struct pf *p = ctx;
+	struct scfg *c = cfg_of(p, l->s);
+
+	if (!c)
+		return 0;
+	c->lost += l->count;
+	begin_event(p, "C");
+	LIT(&p->line, ",\"name\":");
+	{
+		struct strbuf n = { 0 };
+		strbuf__addf(&n, "lost: %s", l->s->name);
+		add_str(&p->line, n.buf ? n.buf : "lost");
+		strbuf__free(&n);
+	}
+	strbuf__addf(&p->line, ",\"pid\":%u,\"ts\":", LOSS_PID);
+	add_us(&p->line, l->ts_ns);
+	strbuf__addf(&p->line, ",\"args\":{\"lost\":%" PRIu64 "}", c->lost);
+	end_event(p);
+	return p->err;
+}
+
+static void header(struct pf *p)
+{
+	const struct rcap_session *se = rcap__session(export__capture(p->x, 0));
+
+	LIT(&p->line, "{\"displayTimeUnit\":\"ns\",\"otherData\":{");
+	LIT(&p->line, "\"generator\":\"bpfreplay export\",\"clock\":\"CLOCK_BOOTTIME\"");
+	strbuf__addf(&p->line, ",\"wall_minus_boot_ns\":%" PRId64,
+		     se->clock.real_ns - se->clock.boot_ns);
+	LIT(&p->line, ",\"host\":");
+	add_str(&p->line, se->host ? se->host : "");
+	LIT(&p->line, ",\"kernel\":");
+	add_str(&p->line, se->kernel_release ? se->kernel_release : "");
+	LIT(&p->line, ",\"command\":");
+	add_str(&p->line, se->cmdline ? se->cmdline : "");
+	LIT(&p->line, "},\"traceEvents\":[");
+	if (fwrite(p->line.buf, 1, p->line.len, p->f) != p->line.len)
+		p->err = -EIO;
+	p->line.len = 0;
+}
+
+static int write_json(struct export *x)
+{
+	struct pf p = { .x = x, .f = export__file(x), .first = 1 };
+	struct export_rec r;
+	int rc = 0;
+
+	for (size_t i = 0; i < export__ncaptures(x); i++)
+		p.ncfg += rcap__nstreams(export__capture(x, i));
+	p.cfg = calloc(p.ncfg + 1, sizeof(*p.cfg));
+	if (!p.cfg)
+		return -ENOMEM;
+	p.ncfg = 0;
+	for (size_t i = 0; i < export__ncaptures(x); i++)
+		for (size_t k = 0; k < rcap__nstreams(export__capture(x, i)); k++)
+			cfg_init(&p.cfg[p.ncfg++], rcap__stream(export__capture(x, i), k));
+
+	header(&p);
+	meta_name(&p, "process_name", LOSS_PID, LOSS_PID, "bpfrec: losses");
+	if (!p.err)
+		rc = export__losses(x, loss, &p);
+	while (!rc && !p.err && (rc = export__next(x, &r)) == 1) {
+		event(&p, &r);
+		rc = 0;
+	}
+	if (!rc && !p.err) {
+		/* lifetimes still open end with the slice */
+		for (size_t i = 0; i < p.cap; i++) {
+			struct track *t = &p.tracks[i];
+			if (t->key && t->life_open)
+				lifetime(&p, (uint32_t)((t->key - 1) >> 32), p.end_ts, NULL, "not seen");
+		}
+		if (fputs("\n]}\n", p.f) == EOF)
+			p.err = -EIO;
+	}
+	free(p.cfg);
+	free(p.tracks);
+	strbuf__free(&p.line);
+	return rc ? rc : p.err;
+}
+
+const struct export_format export_perfetto = {
+	.name = "perfetto",
+	.summary = "a timeline for ui.perfetto.dev (JSON trace events; as chrome)",
+	.to = EXPORT_TO_FILE,
+	.write = write_json,
+};
+
+const struct export_format export_chrome = {
+	.name = "chrome",
+	.summary = "a timeline for chrome://tracing or ui.perfetto.dev (JSON trace events)",
+	.to = EXPORT_TO_FILE,
+	.write = write_json,
+};
