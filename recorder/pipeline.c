@@ -83,6 +83,8 @@ static int apply(struct pipeline *p, const struct msg *m, int enc_err, const uin
 		return 0;
 	switch (m->kind) {
 	case MSG_BLOCK:
+		if (enc_err == -EPROTO)   /* would not read back: counted as lost */
+			return capw__add_block_loss(p->w, m->buf);
 		if (enc_err) {
 			warn_msg("encode block: %s", strerror(-enc_err));
 			return enc_err;

@@ -27,6 +27,9 @@ static const uint8_t seg_magic[8] = { 'B', 'P', 'F', 'R', 'E', 'C', 'S', 'G' };
 			       * payload as 8-byte words, each column coded
 			       * by its own mode (WORD_*), then the tail */
 #define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN | GRP_TS_AT | GRP_WORDS)
+/* Fewest body bytes a group takes: stream id, count, flags, dmin, ts plane
+ * mask, one cpu and one length varint of one byte each. */
+#define GRP_BODY_MIN  7u
 
 /* How one 8-byte word column of a GRP_WORDS group is coded.  Every coded
  * column is stored transposed by byte, like plain payloads. */
@@ -357,7 +360,11 @@ static int block_parse_header(const uint8_t *h, size_t len, struct cap_block_met
 			   (unsigned)CAP_BLOCK_MAX_RECORDS);
 		return -EBADMSG;
 	}
-	if (mm.nrecords > mm.raw_bytes || ns > mm.nrecords || (mm.nrecords && !ns) ||
+	/* A record may cost no body byte at all (constant fixed-layout events:
+	 * empty planes, a run cpu, one length), so records are not bounded by
+	 * raw_bytes; groups are: each takes at least GRP_BODY_MIN bytes. */
+	if (ns > mm.nrecords || (mm.nrecords && !ns) ||
+	    1 + (uint64_t)ns * GRP_BODY_MIN > mm.raw_bytes ||
 	    (mm.nrecords && mm.min_ts_ns > mm.max_ts_ns)) {
 		cap_seterr(err, errlen, "inconsistent block header (%u records, %u streams, %u raw bytes)",
 			   mm.nrecords, ns, mm.raw_bytes);
@@ -452,6 +459,7 @@ struct block_encoder {
 	uint32_t hgen;         /* slots of another generation are empty */
 	uint32_t hmask;        /* slots in use - 1: sized to the dictionary's
 				* limit, so a small one stays in cache */
+	struct block_decoder *check;   /* BPFREC_BLOCK_SELFCHECK: decodes each block */
 };
 
 struct dict_slot {
@@ -498,6 +506,7 @@ void block_encoder__free(struct block_encoder *e)
 	free(e->words);
 	free(e->dict);
 	free(e->htab);
+	block_decoder__free(e->check);
 	free(e);
 }
 
@@ -949,6 +958,54 @@ static int64_t find_ts_offset(const struct blockbuf *b, const uint32_t *ord, uin
 	return -1;
 }
 
+/* A recorder must never write what its own reader refuses.  Always: the
+ * header of the block just encoded passes the reader's header checks (the
+ * cheap invariants: counts, sizes, times).  In debug, sanitizer and fuzz
+ * builds (BPFREC_BLOCK_SELFCHECK), also the reader's full decode, record by
+ * record against b, in the encoder's group order.  -EPROTO with a message
+ * naming the first difference: the caller then counts the block's records
+ * as lost instead of writing them. */
+static int block_encoder_check(struct block_encoder *e, const struct blockbuf *b,
+			       uint32_t enc_bytes)
+{
+	char err[256];
+	struct cap_block_meta m;
+	int rc = block_parse_header(e->out, enc_bytes, &m, NULL, err, sizeof(err));
+
+	if (!rc && m.nrecords != b->n) {
+		snprintf(err, sizeof(err), "its header says %u records", m.nrecords);
+		rc = -EPROTO;
+	}
+#ifdef BPFREC_BLOCK_SELFCHECK
+	const struct cap_rec *recs;
+	uint32_t nrecs;
+
+	if (!rc && !e->check && !(e->check = block_decoder__new(CAP_BLOCK_MAX_RAW)))
+		return -ENOMEM;
+	if (!rc)
+		rc = block_decoder__decode(e->check, e->out, enc_bytes, &recs, &nrecs, err,
+					   sizeof(err));
+	if (!rc && nrecs != b->n) {
+		snprintf(err, sizeof(err), "it decodes to %u records", nrecs);
+		rc = -EPROTO;
+	}
+	for (uint32_t i = 0; !rc && i < nrecs; i++) {
+		const struct bb_ent *ei = bb_ent(b, e->order[i]);
+		if (recs[i].stream != b->slots[ei->slot].stream || recs[i].cpu != ei->cpu ||
+		    recs[i].ts_ns != ei->ts_ns || recs[i].len != ei->len ||
+		    (ei->len && memcmp(recs[i].data, b->arena + ei->off, ei->len))) {
+			snprintf(err, sizeof(err), "record %u decodes differently", i);
+			rc = -EPROTO;
+		}
+	}
+#endif
+	if (!rc)
+		return 0;
+	cap_warn("block encoder: a block of %u records would not read back (%s): "
+		 "not written, counted as lost", b->n, err);
+	return -EPROTO;
+}
+
 int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 			  const uint8_t **out, size_t *out_len, struct cap_block_meta *meta)
 {
@@ -1107,6 +1164,9 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		.max_ts_ns = n ? b->max_ts : 0,
 	};
 	block_fill_header(e->out, &m, k);
+	int rc = block_encoder_check(e, b, m.enc_bytes);
+	if (rc)
+		return rc;
 	*out = e->out;
 	*out_len = m.enc_bytes;
 	if (meta)

@@ -76,7 +76,10 @@ struct block_encoder;
 struct block_encoder *block_encoder__new(int level);
 void block_encoder__free(struct block_encoder *e);
 /* Encodes b into an internal buffer; *out stays valid until the next call.
- * Fills meta.  0 or -errno. */
+ * Fills meta.  0 or -errno; -EPROTO (with a message) when the block fails
+ * the encoder's own check that its reader would accept it (the header's
+ * invariants always; a full decode in debug, sanitizer and fuzz builds):
+ * such a block must not be written, and its records count as lost. */
 int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 			  const uint8_t **out, size_t *out_len, struct cap_block_meta *meta);
 

@@ -702,6 +702,8 @@ int capw__write_block(struct capw *w, const struct blockbuf *b)
 	if (w->stopped)
 		return w->stopped;
 	rc = block_encoder__encode(w->enc, b, &out, &len, &m);
+	if (rc == -EPROTO)   /* it would not read back: counted, not written */
+		return capw__add_block_loss(w, b);
 	if (rc) {
 		cap_warn("%s: encode block: %s", w->dir, strerror(-rc));
 		return note_err(w, rc);
@@ -814,6 +816,30 @@ int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns
 	sqlite3_bind_int64(st, 3, (int64_t)ts_ns);
 	sqlite3_bind_int64(st, 4, count > INT64_MAX ? INT64_MAX : (int64_t)count);
 	return step(w, st, "insert loss");
+}
+
+struct block_loss {
+	struct capw *w;
+	int rc;
+};
+
+static void block_loss_cb(uint32_t stream, uint32_t count, uint64_t min_ts, uint64_t max_ts,
+			  void *ctx)
+{
+	struct block_loss *bl = ctx;
+	int rc = capw__add_loss(bl->w, stream, CAP_CPU_UNKNOWN, max_ts, count);
+
+	if (rc && !bl->rc)
+		bl->rc = rc;
+}
+
+int capw__add_block_loss(struct capw *w, const struct blockbuf *b)
+{
+	struct block_loss bl = { w, 0 };
+
+	blockbuf__for_each_stream(b, block_loss_cb, &bl);
+	w->stats.unwritten_records += blockbuf__count(b);
+	return bl.rc;
 }
 
 /* CAPTURE/catalog.db: the index's metadata tables alone (meta, sessions,

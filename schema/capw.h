@@ -68,6 +68,11 @@ int capw__append_encoded(struct capw *w, const struct blockbuf *b, const uint8_t
 			 size_t len, const struct cap_block_meta *m);
 int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
 		   uint64_t count);
+/* Counts every record of b as lost: one losses row per stream of b, at
+ * its last record's time.  For a block that cannot be written (the encoder
+ * refused it, the disk is full): its records are accounted for, not
+ * silently gone.  Adds them to capw_stats.unwritten_records. */
+int capw__add_block_loss(struct capw *w, const struct blockbuf *b);
 /* Per-stream totals kept by the recorder (also derivable from blocks). */
 int capw__flush(struct capw *w);
 /* Records end time, flushes, closes.  0 or the first error seen.  NULL ok. */
@@ -102,6 +107,7 @@ struct capw_stats {
 	uint64_t held_bytes;       /* segment bytes on disk now (ring mode: <= ring_bytes) */
 	uint64_t dropped_blocks;   /* ring mode: blocks dropped so far ... */
 	uint64_t dropped_records;  /* ... and their records */
+	uint64_t unwritten_records; /* counted as lost by capw__add_block_loss */
 };
 void capw__stats(const struct capw *w, struct capw_stats *st);
 
