@@ -1,7 +1,7 @@
 #include "util.h"
+#include "duration.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,27 +54,7 @@ uint64_t now_mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 int parse_duration_ns(const char *s, uint64_t *ns)
 {
-	char *end;
-	double v, mul = 1e9;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -EINVAL;
-	if (!strcmp(end, "ms"))
-		mul = 1e6;
-	else if (!strcmp(end, "us"))
-		mul = 1e3;
-	else if (!strcmp(end, "m"))
-		mul = 60e9;
-	else if (!strcmp(end, "h"))
-		mul = 3600e9;
-	else if (*end && strcmp(end, "s"))
-		return -EINVAL;
-	if (v * mul > 1e18)
-		return -EINVAL;
-	*ns = (uint64_t)(v * mul);
-	return 0;
+	return cap_parse_duration_ns(s, ns);   /* bpfreplay's grammar too */
 }
 
 int parse_size(const char *s, uint64_t *bytes)

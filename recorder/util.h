@@ -15,7 +15,8 @@ uint64_t now_boot_ns(void);         /* CLOCK_BOOTTIME */
 uint64_t now_real_ns(void);         /* CLOCK_REALTIME */
 uint64_t now_mono_ns(void);
 
-/* Parses "10", "10s", "1.5s", "500ms", "2m" into ns.  -EINVAL if not. */
+/* A duration in schema/duration.h's grammar ("10", "1.5s", "500ms",
+ * "1000000ns", "2m") into ns.  -EINVAL if not. */
 int parse_duration_ns(const char *s, uint64_t *ns);
 /* Parses "4096", "64k", "4M", "1G" (binary units).  -EINVAL if not. */
 int parse_size(const char *s, uint64_t *bytes);

@@ -2,6 +2,7 @@
  * civil, Howard Hinnant's algorithm) rather than with timegm()/gmtime_r() so
  * that it is exact, locale- and TZ-free, and works for any int64 ns. */
 #include "timefmt.h"
+#include "duration.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -173,29 +174,12 @@ int timefmt__parse_iso(const char *s, int64_t *wall_ns)
 
 int timefmt__parse_duration(const char *s, int64_t *ns)
 {
-	static const struct { const char *unit; double mult; } units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "", 1e9 },
-		{ "m", 60e9 }, { "min", 60e9 }, { "h", 3600e9 },
-	};
-	char *end;
-	double v;
+	uint64_t v;
+	int err = cap_parse_duration_ns(s, &v);   /* bpfrec's grammar too */
 
-	if (!isdigit((unsigned char)*s) && *s != '.')
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (!strcmp(end, units[i].unit)) {
-			double r = v * units[i].mult;
-			if (r > 9.2e18)
-				return -EINVAL;
-			*ns = (int64_t)(r + 0.5);
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if (!err)
+		*ns = (int64_t)v;   /* below 2^63 by the grammar */
+	return err;
 }
 
 int timefmt__parse_bound(const char *s, const struct timeclock *c, uint64_t start_ts,

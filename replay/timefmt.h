@@ -38,7 +38,8 @@ char *timefmt__iso(int64_t wall_ns, char *buf, size_t len);
  * (no zone means UTC).  0 and *wall_ns, or -EINVAL. */
 int timefmt__parse_iso(const char *s, int64_t *wall_ns);
 
-/* Parses a duration: a number with an optional unit ns, us, ms, s, m, h
+/* Parses a duration in schema/duration.h's grammar (bpfrec's too): a number with
+ * an optional unit ns, us, ms, s, m, h
  * (default s), e.g. "2s", "1.5", "250ms".  0 and *ns (>= 0), or -EINVAL. */
 int timefmt__parse_duration(const char *s, int64_t *ns);
 

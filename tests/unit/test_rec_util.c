@@ -4,6 +4,7 @@
 #include <errno.h>
 #include "testutil.h"
 #include "util.h"
+#include "timefmt.h"
 
 int main(void)
 {
@@ -20,6 +21,27 @@ int main(void)
 	CHECK_EQ_INT(parse_duration_ns("", &v), -EINVAL);
 	CHECK_EQ_INT(parse_duration_ns("ten", &v), -EINVAL);
 	CHECK_EQ_INT(parse_duration_ns("5 parsecs", &v), -EINVAL);
+	CHECK_EQ_INT(parse_duration_ns("1000000ns", &v), 0);   /* refused before: issue 16 */
+	CHECK_EQ_U64(v, 1000000);
+
+	/* One grammar (schema/duration.c) for bpfrec and bpfreplay: every input
+	 * gets the same answer from both. */
+	static const char *const inputs[] = {
+		"10", "1.5", "1.5s", "500ms", "250us", "1000000ns", "7ns", "2m", "2min", "1h",
+		".5s", "0", "", "ten", "-2s", "+2s", " 2s", "2 s", "2x", "1e3", "0x10", "inf",
+		"nan", "1..2", ".", "2S", "99999999999h",
+	};
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		uint64_t rec = 1;
+		int64_t rep = 2;
+		int a = parse_duration_ns(inputs[i], &rec), b = timefmt__parse_duration(inputs[i], &rep);
+
+		if (a != b || (!a && rec != (uint64_t)rep)) {
+			fprintf(stderr, "duration '%s': bpfrec %d %llu, bpfreplay %d %lld\n", inputs[i],
+				a, (unsigned long long)rec, b, (long long)rep);
+			return 1;
+		}
+	}
 
 	CHECK_EQ_INT(parse_size("4096", &v), 0);
 	CHECK_EQ_U64(v, 4096);
