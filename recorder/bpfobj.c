@@ -345,6 +345,45 @@ struct bpfobj *bpfobj__open_mem(const char *name, const void *mem, size_t size,
 	return finish_open(o, opts);
 }
 
+/* Why bpf_object__open_file failed, in words: libbpf's own codes (4000 and
+ * up: "Unknown error 4001" from strerror) and a file that is not ELF at all,
+ * which is the common slip (a source file, a skeleton header, a .o for the
+ * host's architecture is ELF but not BPF). */
+static void open_error(const char *path, int err, char *why, size_t len)
+{
+	unsigned char magic[20];
+	FILE *f;
+	size_t n = 0;
+
+	if (err == -ENOENT) {
+		snprintf(why, len, "no such file");
+		return;
+	}
+	f = fopen(path, "rb");
+	if (f) {
+		n = fread(magic, 1, sizeof(magic), f);
+		fclose(f);
+	}
+	if (f && (n < 4 || memcmp(magic, "\177ELF", 4))) {
+		snprintf(why, len, "not an ELF file (a BPF object is what 'clang -target bpf -g "
+			 "-O2 -c X.bpf.c' makes)");
+		return;
+	}
+	/* e_machine 247 is EM_BPF, little or big endian. */
+	if (n == sizeof(magic) && !(magic[18] == 247 && magic[19] == 0) &&
+	    !(magic[18] == 0 && magic[19] == 247)) {
+		snprintf(why, len, "an ELF file, but not for BPF (e_machine %u): build it with "
+			 "'clang -target bpf'", magic[5] == 2 ? magic[18] << 8 | magic[19] :
+			 magic[19] << 8 | magic[18]);
+		return;
+	}
+	if (-err >= 4000 && -err < 4100) {
+		libbpf_strerror(err, why, len);
+		return;
+	}
+	snprintf(why, len, "%s", strerror(-err));
+}
+
 struct bpfobj *bpfobj__open_file(const char *path, const struct bpfobj_opts *opts)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
@@ -367,9 +406,11 @@ struct bpfobj *bpfobj__open_file(const char *path, const struct bpfobj_opts *opt
 	verifier__reset();
 	o->obj = bpf_object__open_file(path, &oo);
 	if (!o->obj) {
+		char why[256];
+
 		err = -errno;
-		warn_msg("%s: cannot open as a BPF object: %s", path,
-			 err == -ENOENT ? "no such file" : strerror(-err));
+		open_error(path, err, why, sizeof(why));
+		warn_msg("--bpf %s: cannot open as a BPF object: %s", path, why);
 		verifier__explain(NULL, NULL, err);
 		free(o->path);
 		free(o);

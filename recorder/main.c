@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 
 struct cmd {
@@ -20,7 +21,7 @@ static int cmd_version(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{ "record", cmd_record, "record events into a capture directory" },
 	{ "probes", cmd_probes, "list the built-in probes and whether this kernel has them" },
-	{ "help", cmd_help, "this text" },
+	{ "help", cmd_help, "this text, or a command's: bpfrec help record" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL },
 };
@@ -39,14 +40,35 @@ static void usage(FILE *f)
 		   "  bpfreplay show /tmp/cap\n");
 }
 
+/* `bpfrec help [COMMAND]`: COMMAND's own --help, as `bpfrec COMMAND --help`. */
 static int cmd_help(int argc, char **argv)
 {
-	usage(stdout);
-	return 0;
+	const struct cmd *c;
+
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (c = cmds; c->name; c++)
+		if (!strcmp(argv[1], c->name)) {
+			char *hv[] = { argv[1], "--help", NULL };
+
+			return c->fn(2, hv);
+		}
+	fprintf(stderr, "bpfrec help: '%s' is not a command (", argv[1]);
+	for (c = cmds; c->name; c++)
+		fprintf(stderr, "%s%s", c == cmds ? "" : ", ", c->name);
+	fprintf(stderr, ").\n");
+	return EXIT_USAGE;
 }
 
 static int cmd_version(int argc, char **argv)
 {
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("usage: bpfrec version\n\nPrints bpfrec's version.\n");
+		return 0;
+	}
 	printf("bpfrec %s\n", BPFREC_VERSION);
 	return 0;
 }
@@ -59,8 +81,21 @@ int cmd_probes(int argc, char **argv)
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("usage: bpfrec probes\n\nLists the built-in probes, and for each whether "
-		       "this kernel can run it and why not.\n");
+		       "this kernel can run it and why not (needs root: tracefs and BPF are\n"
+		       "root's).\n\n  -h, --help   this text\n\nExample:\n  sudo bpfrec probes\n");
 		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "bpfrec probes: unexpected '%s'\nTry 'bpfrec probes --help'.\n",
+			argv[1]);
+		return EXIT_USAGE;
+	}
+	/* Without root, tracefs and BPF look absent: every probe would be "no"
+	 * for a reason that is not the kernel's. */
+	if (geteuid() != 0) {
+		warn_msg("probes needs root to look at this kernel (tracefs, BPF, cgroups): "
+			 "run it with sudo");
+		return EXIT_FAIL;
 	}
 	util_quiet = 1;
 	have_cgroup = sysfs__cgroup2_root(cg, sizeof(cg)) == 0;

@@ -154,7 +154,12 @@ static void status_line(struct recorder *r, struct rate_state *rs, uint64_t now)
 	if (st.written_bytes)
 		snprintf(line + n, sizeof(line) - n, ", ratio %.1fx",
 			 (double)st.raw_bytes / (double)st.written_bytes);
-	fprintf(stderr, "\r\033[K%s", line);
+	/* On a terminal the line rewrites itself; elsewhere (a pipe, a log
+	 * file) it is one line per second, with no control bytes. */
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "\r\033[K%s", line);
+	else
+		fprintf(stderr, "%s\n", line);
 	fflush(stderr);
 	rs->last_ns = now;
 }
@@ -174,8 +179,15 @@ static int setup_signals(struct recorder *r)
 	return r->sigfd < 0 ? -errno : 0;
 }
 
-/* 1 when recording should stop. */
-static int handle_signals(struct recorder *r)
+/* How long the command has to exit after a forwarded SIGINT/SIGTERM
+ * before it is killed and the capture finished without it. */
+#define CHILD_GRACE_NS 2000000000ull
+
+/* 1 when recording should stop.  SIGINT, SIGTERM or SIGHUP while the
+ * command runs go to the command first, as perf does: the recording goes on
+ * until it exits (its last events are recorded), CHILD_GRACE_NS at most;
+ * a second signal stops at once. */
+static int handle_signals(struct recorder *r, uint64_t now)
 {
 	struct signalfd_siginfo si;
 	int stop = 0;
@@ -191,11 +203,31 @@ static int handle_signals(struct recorder *r)
 			}
 		} else if (si.ssi_signo == SIGUSR1) {
 			r->snapshot_req = 1;
+		} else if (r->child > 0 && r->child_gate < 0 && !r->stop_signal) {
+			r->stop_signal = (int)si.ssi_signo;
+			r->child_deadline_ns = now + CHILD_GRACE_NS;
+			kill(r->child, (int)si.ssi_signo);
 		} else {
 			stop = 1;
 		}
 	}
+	if (!stop && r->child > 0 && r->stop_signal && now >= r->child_deadline_ns) {
+		warn_msg("the command (pid %d) did not exit within %llu s of %s: killed", r->child,
+			 CHILD_GRACE_NS / 1000000000ull, strsignal(r->stop_signal));
+		stop = 1;
+	}
 	return stop;
+}
+
+/* A command still running when the recording ends because of a signal was
+ * given the signal and its grace period: it goes too, never an orphan. */
+static void kill_child(struct recorder *r)
+{
+	if (r->child > 0 && r->child_gate < 0 && r->stop_signal) {
+		kill(r->child, SIGKILL);
+		if (waitpid(r->child, &r->child_status, 0) == r->child)
+			r->child = 0;
+	}
 }
 
 static int capture_dir_usable(const char *dir)
@@ -204,8 +236,49 @@ static int capture_dir_usable(const char *dir)
 	struct dirent *e;
 	int empty = 1;
 
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
+	if (!d) {
+		int err = errno;
+		char parent[4096], *slash;
+		struct stat st;
+
+		if (err == ENOENT) {
+			/* The parent must be a directory that exists: capw creates one level. */
+			snprintf(parent, sizeof(parent), "%s", dir);
+			slash = strrchr(parent, '/');
+			while (slash && slash > parent && slash[1] == 0) {   /* "a/b/" */
+				*slash = 0;
+				slash = strrchr(parent, '/');
+			}
+			if (!slash)
+				return 0;
+			slash[slash == parent] = 0;   /* "/x" -> "/" */
+			if (stat(parent, &st)) {
+				warn_msg("-o %s: %s: %s", dir, parent, strerror(errno));
+				return -ENOENT;
+			}
+			if (!S_ISDIR(st.st_mode)) {
+				warn_msg("-o %s: %s is not a directory", dir, parent);
+				return -ENOTDIR;
+			}
+			return 0;
+		}
+		if (err == ENOTDIR && !stat(dir, &st) && !S_ISDIR(st.st_mode)) {
+			warn_msg("-o %s: a file of that name exists: the capture is a directory, "
+				 "choose a new name", dir);
+			return -err;
+		}
+		/* A component on the way is a file: name it. */
+		snprintf(parent, sizeof(parent), "%s", dir);
+		while (err == ENOTDIR && (slash = strrchr(parent, '/')) && slash > parent) {
+			*slash = 0;
+			if (!stat(parent, &st) && !S_ISDIR(st.st_mode)) {
+				warn_msg("-o %s: %s is not a directory", dir, parent);
+				return -err;
+			}
+		}
+		warn_msg("-o %s: %s", dir, strerror(err));
+		return -err;
+	}
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
 			empty = 0;
@@ -226,7 +299,6 @@ static void print_summary(struct recorder *r, uint64_t end_ns)
 	if (r->o->quiet)
 		return;
 	capw__stats(r->cap, &st);
-	fprintf(stderr, "\r\033[K");
 	info_msg("capture %s: %.1f s, %llu events, %s raw, %s on disk%s",
 		 r->o->out_dir, (end_ns - r->start_ns) / 1e9, (unsigned long long)st.records,
 		 fmt_bytes(st.raw_bytes, b1, sizeof(b1)), fmt_bytes(st.written_bytes, b2, sizeof(b2)),
@@ -255,7 +327,7 @@ int cmd_record(int argc, char **argv)
 	struct drain_opts dopts = { 0 };
 	struct capw_opts co = { 0 };
 	struct rate_state rs = { 0 };
-	int err, i, j, created = 0, stopping = 0, show_status;
+	int err, i, j, created = 0, stopping = 0, show_status, status = 0;
 	uint64_t now, last_tick, end_ns;
 
 	err = record__parse_args(argc, argv, &o);
@@ -377,7 +449,7 @@ int cmd_record(int argc, char **argv)
 			break;
 		}
 		now = now_boot_ns();
-		stopping = handle_signals(&r);
+		stopping = handle_signals(&r, now);
 		if (o.duration_ns && now - r.start_ns >= o.duration_ns)
 			stopping = 1;
 		if (pipeline__error(r.pl)) {
@@ -404,6 +476,7 @@ int cmd_record(int argc, char **argv)
 		if (show_status && now - rs.last_ns >= 1000000000ull)
 			status_line(&r, &rs, now);
 	}
+	kill_child(&r);
 	/* The exit event of the command and anything else still in the buffers. */
 	if (!err)
 		err = drain__final(r.drain);
@@ -453,10 +526,15 @@ out:
 				 "is kept and indexed", o.out_dir);
 	}
 	if (o.command && r.child == 0 && !err) {
-		if (WIFEXITED(r.child_status))
+		/* The command's status is bpfrec's, as with time(1) and strace. */
+		if (WIFEXITED(r.child_status)) {
 			info_msg("command exited with status %d", WEXITSTATUS(r.child_status));
-		else if (WIFSIGNALED(r.child_status))
-			info_msg("command killed by signal %d", WTERMSIG(r.child_status));
+			status = WEXITSTATUS(r.child_status);
+		} else if (WIFSIGNALED(r.child_status)) {
+			info_msg("command killed by signal %d (%s)", WTERMSIG(r.child_status),
+				 strsignal(WTERMSIG(r.child_status)));
+			status = 128 + WTERMSIG(r.child_status);
+		}
 	}
 	for (i = 0; i < r.nobjs; i++)
 		bpfobj__close(r.objs[i]);
@@ -468,5 +546,5 @@ out:
 		close(r.sigfd);
 	free(r.snap_buf);
 	free(r.tree);
-	return err ? EXIT_FAIL : 0;
+	return err ? EXIT_FAIL : status;
 }

@@ -60,6 +60,8 @@ struct recorder {
 	pid_t child;
 	int child_gate;              /* write end: closing it lets the child exec */
 	int child_status;
+	int stop_signal;             /* SIGINT/SIGTERM/SIGHUP forwarded to the command */
+	uint64_t child_deadline_ns;  /* then: when it is killed if still running */
 	int sigfd;
 	uint64_t start_ns;
 	uint64_t last_snapshot_ns;

@@ -26,7 +26,16 @@ static void record_usage(FILE *f)
 "      --bpf FILE          also load and record a BPF object (repeatable)\n"
 "      --set NAME=VALUE    set a global of the --bpf objects before load (repeatable)\n"
 "      --kernel-btf FILE   kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing\n"
-"  -d, --duration S        stop after S (10, 1.5s, 500ms, 2m)\n"
+"      --only LIST         attach only these programs of the --bpf objects (by name,\n"
+"                          comma-separated)\n"
+"      --skip LIST         do not attach these programs of the --bpf objects\n"
+"      --event MAP=STRUCT  the event type of MAP's records, when the object does not\n"
+"                          name it with BPFREC_EVENT (repeatable)\n"
+"      --ringbuf-size MAP=BYTES  resize a ringbuf of the --bpf objects (a power of 2,\n"
+"                          a multiple of the page size; e.g. events=16M)\n"
+"      --snapshot-interval S  snapshot hash/array maps every S too (default: at the\n"
+"                          end only)\n"
+"  -d, --duration S        stop after S (10, 1.5s, 500ms, 1000000ns, 2m, 1h)\n"
 "  -p, --pid PID           keep only events of process PID and of its children\n"
 "      --cgroup PATH       cgroup v2 directory for socket hooks (default: the root of\n"
 "                          the cgroup v2 hierarchy)\n"
@@ -49,7 +58,12 @@ static void record_usage(FILE *f)
 "  bpfrec record -o /tmp/cap --probe exec,exit --duration 10s\n"
 "  bpfrec record -o /tmp/cap --bpf mytool.bpf.o --set target_pid=1234 -d 30s\n"
 "  bpfrec record -o /tmp/fr --ring 64M &  kill -USR1 $!   # flight recorder, snapshot\n"
-"  bpfreplay show /tmp/cap\n");
+"  bpfreplay show /tmp/cap\n"
+"\n"
+"With COMMAND, bpfrec exits with the command's status (128+N when signal N\n"
+"killed it); SIGINT/SIGTERM go to the command, which has 2 s to exit before it\n"
+"is killed and the capture finished.  Otherwise: 0 ok, 1 the recording failed,\n"
+"2 bad command line.\n");
 }
 
 static int add_probe_list(struct record_opts *o, char *list)

@@ -37,6 +37,8 @@ static void usage(FILE *f)
 		"Commands:\n");
 	for (const struct cmd *c = cmds; c->name; c++)
 		fprintf(f, "  %-7s %s\n", c->name, c->summary);
+	fprintf(f, "  %-7s %s\n  %-7s %s\n", "help", "this text, or a command's: bpfreplay help show",
+		"version", "print the version");
 	fprintf(f,
 		"\n"
 		"Examples:\n"
@@ -72,13 +74,28 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[i], "help")) {
-		if (i + 1 < argc) {
+		/* `bpfreplay help CMD` is `bpfreplay CMD --help`. */
+		if (i + 1 < argc && strcmp(argv[i + 1], "help") && strcmp(argv[i + 1], "-h") &&
+		    strcmp(argv[i + 1], "--help")) {
 			char *hv[] = { argv[i + 1], "--help", NULL };
 			for (const struct cmd *c = cmds; c->name; c++)
 				if (!strcmp(c->name, argv[i + 1]))
 					return c->fn(2, hv);
+			fprintf(stderr, "bpfreplay help: '%s' is not a command (", argv[i + 1]);
+			for (const struct cmd *c = cmds; c->name; c++)
+				fprintf(stderr, "%s%s", c == cmds ? "" : ", ", c->name);
+			fprintf(stderr, ", help, version).\n");
+			return EXIT_USAGE;
 		}
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[i], "version")) {
+		if (i + 1 < argc && (!strcmp(argv[i + 1], "-h") || !strcmp(argv[i + 1], "--help"))) {
+			printf("usage: bpfreplay version\n\nPrints bpfreplay's version.\n");
+			return 0;
+		}
+		printf("bpfreplay %s\n", BPFREC_VERSION);
 		return 0;
 	}
 	for (const struct cmd *c = cmds; c->name; c++)

@@ -58,4 +58,18 @@ int timefmt__parse_bound(const char *s, const struct timeclock *c, uint64_t star
  * strcmp(T, s) orders like comparing times (see vtab.c).  0 otherwise. */
 int timefmt__canonical_prefix(const char *s, size_t len, int64_t *wall_ns, int *full);
 
+/* A time as SQL text may hold it: a prefix of the canonical form (as
+ * above: "2024", "2024-05-01T12") or anything timefmt__parse_iso takes,
+ * which includes SQLite's own "YYYY-MM-DD HH:MM:SS[.SSS]" (datetime(),
+ * CURRENT_TIMESTAMP).  s need not end in NUL.  0 and *wall_ns (the first
+ * instant it names), or -EINVAL. */
+int timefmt__parse_sql(const char *s, size_t len, int64_t *wall_ns);
+
+/* The collation of every wall-time column (name TIMEFMT_COLLATION): two
+ * texts that are times compare as the instants they name, so that
+ * time >= '2026-11-26 12:52:05' means what it says; anything else compares
+ * as bytes.  For sqlite3_create_collation_v2 (SQLITE_UTF8). */
+#define TIMEFMT_COLLATION "bpfrec_time"
+int timefmt__collate(void *unused, int alen, const void *a, int blen, const void *b);
+
 #endif

@@ -35,7 +35,9 @@
 **     ts      INTEGER  ns, kernel CLOCK_BOOTTIME (the record's timestamp)
 **     time    TEXT     wall time, UTC, ISO 8601 with ns:
 **                      2024-05-01T12:00:01.000000700Z (fixed width: text
-**                      order is time order)
+**                      order is time order); COLLATE bpfrec_time: compared
+**                      with a text that names a time ('2024-05-01 12:00:01',
+**                      '2024-05-01T12', '...+02:00'), as instants
 **     cpu     INTEGER  NULL when the source does not say (ringbuf)
 **     stream  TEXT     the stream's name
 **   then one column per member of the event type, from the BTF stored in the
@@ -55,7 +57,7 @@
 ** SPEED
 **
 **   Constraints on ts (=, <, <=, >, >=; BETWEEN arrives as two) and on
-**   time (text compared with the canonical form, see xFilter) bound the ts
+**   time (compared as instants, see time_constraint) bound the ts
 **   range; blocks are skipped through the index (this stream's min/max ts in
 **   each block: block_streams), so a narrow range decompresses only the
 **   blocks that overlap it.  Rows come in block order, not time order: use
@@ -310,7 +312,8 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 		goto fail;
 	}
 	ddl = sqlite3_str_new(NULL);
-	sqlite3_str_appendall(ddl, "CREATE TABLE x(ts INTEGER, time TEXT, cpu INTEGER, stream TEXT");
+	sqlite3_str_appendall(ddl, "CREATE TABLE x(ts INTEGER, time TEXT COLLATE " TIMEFMT_COLLATION
+			      ", cpu INTEGER, stream TEXT");
 	for (size_t i = 0; i < vt->s->ncols; i++)
 		sqlite3_str_appendf(ddl, ", \"%w\" %s", vt->s->cols[i],
 				    decl_of(evtype__col(vt->s->et, i)));
@@ -622,13 +625,12 @@ static void ts_constraint(struct bpfrec_cursor *cur, char op, sqlite3_value *v)
 }
 
 /*
-** time against text: the time column is the canonical form, fixed width,
-** so text order is time order.  If the value is a prefix of that form cut
-** at a field boundary (at least "YYYY"), or the whole form, text comparison
-** with it is a time comparison with the value's first instant t
-** (timefmt__canonical_prefix): for a strict prefix P, T > P and T >= P
-** mean time >= t, T < P and T <= P mean time < t, and T = P never holds.
-** Other values (another zone, a space for the T, no text) do not bound.
+** time against text: the time column has the collation TIMEFMT_COLLATION
+** (timefmt.h), so SQLite compares it with a text that names a time as
+** instants: the canonical form or a prefix of it ('2024-05-01T12'), ISO
+** 8601 with a space or a zone, SQLite's own datetime() form.  The value's
+** instant t then bounds ts exactly.  Other texts compare as bytes and do
+** not bound.
 */
 static void time_constraint(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, char op,
 			    sqlite3_value *v)
@@ -636,7 +638,6 @@ static void time_constraint(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, c
 	const struct timeclock *ck = &rcap__session(vt->cap->c)->clock;
 	int64_t wall;
 	uint64_t ts;
-	int full;
 
 	if (sqlite3_value_type(v) == SQLITE_NULL) {
 		cur->empty = 1;
@@ -644,30 +645,13 @@ static void time_constraint(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, c
 	}
 	if (sqlite3_value_type(v) != SQLITE_TEXT)
 		return;
-	if (!timefmt__canonical_prefix((const char *)sqlite3_value_text(v),
-				       (size_t)sqlite3_value_bytes(v), &wall, &full))
+	if (timefmt__parse_sql((const char *)sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v),
+			       &wall))
 		return;
 	/* wall -> ts: below the boot clock's zero nothing can match an upper
 	 * bound, and any lower bound is no bound. */
 	int before = wall < ck->real_ns - ck->boot_ns;
 	ts = before ? 0 : timeclock__ts(ck, wall);
-	if (!full) {
-		switch (op) {
-		case '=':
-			cur->empty = 1;
-			break;
-		case '>': case 'g':
-			bound_lo(cur, ts);
-			break;
-		case '<': case 'l':
-			if (before || ts == 0)
-				cur->empty = 1;
-			else
-				bound_hi(cur, ts - 1);
-			break;
-		}
-		return;
-	}
 	switch (op) {
 	case '=':
 		if (before)
@@ -887,7 +871,8 @@ static int copy_row(void *ctx, size_t ncols, const char *const *names, const cha
 			sqlite3_str_appendf(ins, "%s?", i ? ", " : "");
 		}
 		for (size_t i = 0; i < cp->ntime; i++) {
-			sqlite3_str_appendf(ddl, ", \"%w\" TEXT", cp->timenames[i]);
+			sqlite3_str_appendf(ddl, ", \"%w\" TEXT COLLATE " TIMEFMT_COLLATION,
+					    cp->timenames[i]);
 			sqlite3_str_appendall(ins, ", ?");
 		}
 		if (cp->extra_table_name) {
@@ -1093,6 +1078,8 @@ struct vtab_reg *vtab__register(sqlite3 *db, const struct vtab_opts *opts)
 	rc = sqlite3_create_module_v2(db, "bpfrec", &bpfrec_module, reg, reg_free);
 	if (rc != SQLITE_OK)
 		return NULL;
+	rc = sqlite3_create_collation_v2(db, TIMEFMT_COLLATION, SQLITE_UTF8, NULL, timefmt__collate,
+					 NULL);
 	for (int n = 1; n <= 3 && rc == SQLITE_OK; n++)
 		rc = sqlite3_create_function_v2(db, "bpfrec_attach", n,
 						SQLITE_UTF8 | SQLITE_DIRECTONLY, reg, attach_fn,
