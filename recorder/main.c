@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -112,12 +113,25 @@ int cmd_probes(int argc, char **argv)
 	return 0;
 }
 
+/* argv deep-copied (argv itself if memory runs out); kept for the run. */
+static char **dup_argv(int argc, char **argv)
+{
+	char **copy = calloc((size_t)argc + 1, sizeof(*copy));
+
+	for (int i = 0; copy && i < argc; i++)
+		if (!(copy[i] = strdup(argv[i])))
+			return argv;
+	return copy ? copy : argv;
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
 
 	bpfrec_argc = argc;
-	bpfrec_argv = argv;
+	/* A copy as given, for sessions.cmdline: option parsers tokenize
+	 * their arguments in place (strtok_r on "exec,exit"). */
+	bpfrec_argv = dup_argv(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -68,6 +68,23 @@ static int64_t query_int(const char *cap, const char *sql)
 	return v;
 }
 
+static char text_buf[8192];
+static const char *query_text(const char *cap, const char *sql)
+{
+	char path[4096];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	CHECK(snprintf(path, sizeof(path), "%s/index.db", cap) < (int)sizeof(path));
+	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	snprintf(text_buf, sizeof(text_buf), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return text_buf;
+}
+
 int main(void)
 {
 	const char *dir = test_tmpdir("record_cli");
@@ -133,6 +150,15 @@ int main(void)
 	CHECK_EQ_INT(rc, 0);
 	CHECK(strstr(err, " exec ") && strstr(err, "/s exit "));
 	CHECK(strstr(err, "| lost 0 |") && strstr(err, " written"));
+	/* sessions.cmdline is the command line as given, shell-quoted: the
+	 * option parser's tokenizing of "exec,exit" does not show in it. */
+	{
+		char want[4096 + 128];
+		CHECK(snprintf(want, sizeof(want), "%s record -o %s --probe exec,exit --status "
+			       "-d 2200ms", bpfrec, cap) < (int)sizeof(want));
+		CHECK_EQ_INT(query_int(cap, "SELECT count(*) FROM sessions"), 1);
+		CHECK_STR(query_text(cap, "SELECT cmdline FROM sessions"), want);
+	}
 
 	/* SIGINT (Ctrl-C) finishes the capture cleanly: exit 0, end recorded,
 	 * events recorded before the signal are there. */
