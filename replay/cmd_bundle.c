@@ -92,6 +92,7 @@ static void help(void)
 struct rcol {
 	uint32_t off, size;
 	enum evcol_kind kind;
+	bool trailing;              /* a trailing array: the record may end inside it */
 };
 
 struct bstream {
@@ -191,8 +192,10 @@ static void redact_field(const struct bundle *b, enum evcol_kind kind, uint8_t *
 
 	switch (kind) {
 	case EVCOL_TEXT: {
-		const uint8_t *nul = memchr(p, 0, size);
-		size_t len = nul ? (size_t)(nul - p) : size;
+		/* the whole text, with what follows an embedded NUL (evtype.c) */
+		size_t len = size;
+		while (len && !p[len - 1])
+			len--;
 		if (!len)
 			return;
 		token(b, p, len, tok);
@@ -267,7 +270,8 @@ static int redact_col(struct bundle *b, struct bstream *bs, size_t k)
 	if (!a)
 		return -ENOMEM;
 	bs->rcols = a;
-	a[bs->nrcols++] = (struct rcol){ col->bit_offset / 8, col->byte_size, col->kind };
+	a[bs->nrcols++] = (struct rcol){ col->bit_offset / 8, col->byte_size, col->kind,
+					 col->trailing != 0 };
 	return 0;
 }
 
@@ -515,8 +519,14 @@ static int add_record(struct bundle *b, struct bstream *bs, const struct cap_rec
 		memcpy(b->scratch, rec->data, rec->len);
 		for (size_t i = 0; i < bs->nrcols; i++) {
 			const struct rcol *c = &bs->rcols[i];
-			if ((uint64_t)c->off + c->size <= rec->len)   /* checked: evtype__check */
-				redact_field(b, c->kind, b->scratch + c->off, c->size);
+			uint32_t size = c->size;
+			/* evtype__check: a trailing array may end early (or run on,
+			 * flexible); every other column is whole */
+			if (c->trailing && c->off <= rec->len &&
+			    (!size || rec->len - c->off < size))
+				size = rec->len - c->off;
+			if ((uint64_t)c->off + size <= rec->len)
+				redact_field(b, c->kind, b->scratch + c->off, size);
 		}
 		data = b->scratch;
 	}

@@ -80,14 +80,14 @@ static void print_damaged(struct show *sh, const struct cap_rec *rec, struct rca
 		strbuf__addf(&sh->line, "%s %-*s DAMAGED: ", tb, sh->namew, name);
 		if (s)
 			strbuf__addf(&sh->line, "record of %" PRIu32 " bytes, type %s needs %" PRIu32
-				     "\n", rec->len, evtype__name(s->et), evtype__size(s->et));
+				     "\n", rec->len, evtype__name(s->et), evtype__min_size(s->et));
 		else
 			strbuf__addf(&sh->line, "record of unknown stream id %" PRIu32 "\n",
 				     rec->stream);
 		emit_line(sh);
 	} else if (s) {
 		cli__warn("%s %s: damaged record: %" PRIu32 " bytes, type %s needs %" PRIu32, tb,
-			  name, rec->len, evtype__name(s->et), evtype__size(s->et));
+			  name, rec->len, evtype__name(s->et), evtype__min_size(s->et));
 	} else {
 		cli__warn("%s: damaged record: unknown stream id %" PRIu32, tb, rec->stream);
 	}

@@ -244,7 +244,7 @@ static int check_counts(struct verify *v, const struct cap_block_info *b,
 		} else if (s.short_recs) {
 			v->records_lost += s.short_recs;
 			problem(v, "%s: %u records of stream %s shorter than %s (%u bytes): damaged",
-				at, s.short_recs, rs->name, evtype__name(rs->et), evtype__size(rs->et));
+				at, s.short_recs, rs->name, evtype__name(rs->et), evtype__min_size(rs->et));
 		}
 		i = j;
 	}

@@ -10,15 +10,24 @@
  *  - TEXT: an array whose element, looking through const/volatile but NOT
  *    through typedefs, is an int with BTF_INT_CHAR encoding or a 1-byte int
  *    named char, signed char or unsigned char.  So `char comm[16]` is TEXT
- *    and `__u8 mac[6]` is JSON [numbers].  The bytes up to the first NUL or
- *    the array's end, as they are (no UTF-8 repair).
+ *    and `__u8 mac[6]` is BYTES.  The bytes up to the last non-NUL byte (a
+ *    NUL-padded string loses its padding), as they are (no UTF-8 repair).
+ *    Bytes after a NUL are data too (execsnoop's args are NUL-separated), so
+ *    a text with an embedded NUL is written escaped: each NUL as the two
+ *    characters \0 and each backslash as \\; a text without one is
+ *    written unchanged.
+ *  - BYTES: an array whose element, through typedefs, is a 1-byte int that is
+ *    not TEXT and not bool (__u8, __s8): the bytes (hex when printed).
+ *  - HEX: an int wider than 64 bits that is no bpfrec_ipaddr: "0x" and 32
+ *    hex digits, most significant first (the value, as the C type says).
  *  - JSON: integers as numbers (u64 unsigned), bool true/false, enums as the
  *    enumerator name string (unknown: number), char arrays as strings
  *    (valid UTF-8 kept, other bytes as \u00XX), nested arrays nest, structs
  *    and unions are objects {"member":value} (anonymous members inlined),
  *    floats as numbers (non-finite: null), bpfrec_ipaddr as an address
- *    string, anything else (int128, long double) as a "0x.." hex string of
- *    its bytes, little-endian as stored.
+ *    string, byte arrays as a string of their bytes' hex digits in memory
+ *    order, anything else (int128, long double) as a "0x.." hex string of
+ *    its value (the little-endian bytes, most significant first).
  *  - Record data is little-endian (the bpfel target); the decoder assembles
  *    bytes explicitly, so it works on any host.
  */
@@ -62,6 +71,7 @@ struct evtype {
 	struct btfv *btf;               /* our reference; NULL for bytes */
 	uint32_t type_id;               /* as given (after VAR) */
 	uint32_t size;                  /* BTF size */
+	uint32_t min_size;              /* size, or a trailing array's offset */
 	int bytes;                      /* evtype__new_bytes */
 	char *name;
 	struct evcol *cols;
@@ -160,12 +170,15 @@ static uint32_t int_meta(const struct btf_type *t)
 	return *(const uint32_t *)(t + 1);
 }
 
-/* typedef bpfrec_ipaddr anywhere on the typedef/modifier chain, over 16 bytes. */
+/* typedef bpfrec_ipaddr anywhere on the typedef/modifier chain, over 16
+ * bytes (u8[16] or __int128). */
 static int is_ipaddr(const struct btfv *b, uint32_t id)
 {
 	int depth;
 
-	if (btfv__size(b, id) != 16 || kind_of(resolved(b, id, NULL)) != BTF_KIND_ARRAY)
+	int rk = kind_of(resolved(b, id, NULL));
+
+	if (btfv__size(b, id) != 16 || (rk != BTF_KIND_ARRAY && rk != BTF_KIND_INT))
 		return 0;
 	for (depth = 0; depth <= BTFV_MAX_DEPTH; depth++) {
 		const struct btf_type *t = btfv__type(b, id);
@@ -205,6 +218,42 @@ static int is_char_array(const struct btfv *b, const struct btf_type *arr)
 		return 1;
 	name = btfv__name(b, t->name_off);
 	return !strcmp(name, "char") || !strcmp(name, "signed char") || !strcmp(name, "unsigned char");
+}
+
+/* See the BYTES rule at the top (the caller checked is_char_array first). */
+static int is_byte_array(const struct btfv *b, const struct btf_type *arr)
+{
+	const struct btf_type *t = resolved(b, ((const struct btf_array *)(arr + 1))->type, NULL);
+
+	return kind_of(t) == BTF_KIND_INT && t->size == 1 &&
+	       !(BTF_INT_ENCODING(int_meta(t)) & BTF_INT_BOOL);
+}
+
+/* Length of a char array's text: up to its last non-NUL byte. */
+static size_t text_len(const uint8_t *p, size_t n)
+{
+	while (n && !p[n - 1])
+		n--;
+	return n;
+}
+
+/* Appends n bytes of text, escaped (see TEXT at the top) if one is a NUL. */
+static void sb_text(struct sbuf *sb, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	if (!memchr(p, 0, n)) {
+		sb_put(sb, p, n);
+		return;
+	}
+	for (i = 0; i < n && !sb->err; i++) {
+		if (!p[i])
+			sb_put(sb, "\\0", 2);
+		else if (p[i] == '\\')
+			sb_put(sb, "\\\\", 2);
+		else
+			sb_put(sb, p + i, 1);
+	}
 }
 
 static int enum_signed(const struct btf_type *t)
@@ -412,7 +461,37 @@ static void json_hex(struct sbuf *sb, const uint8_t *p, size_t n)
 	sb_put(sb, "\"", 1);
 }
 
+/* A byte array: its bytes' hex digits in memory order, as a string. */
+static void json_bytes(struct sbuf *sb, const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	sb_put(sb, "\"", 1);
+	for (i = 0; i < n && !sb->err; i++) {
+		char h[2] = { hex[p[i] >> 4], hex[p[i] & 15] };
+
+		sb_put(sb, h, 2);
+	}
+	sb_put(sb, "\"", 1);
+}
+
 static void json_value(struct evtype *t, uint32_t id, const uint8_t *rec, uint64_t bit_off, uint32_t bf);
+
+/* The JSON array of n elements of type elem from bit_off. */
+static void json_elems(struct evtype *t, uint32_t elem, const uint8_t *rec, uint64_t bit_off,
+		       uint64_t n, int64_t esz)
+{
+	uint64_t k;
+
+	sb_put(&t->sb, "[", 1);
+	for (k = 0; k < n && !t->sb.err; k++) {
+		if (k)
+			sb_put(&t->sb, ",", 1);
+		json_value(t, elem, rec, bit_off + k * esz * 8, 0);
+	}
+	sb_put(&t->sb, "]", 1);
+}
 
 static void json_members(struct evtype *t, const struct btf_type *st, const uint8_t *rec,
 			 uint64_t bit_off, int *first)
@@ -516,20 +595,13 @@ static void json_value(struct evtype *t, uint32_t id, const uint8_t *rec, uint64
 		break;
 	case BTF_KIND_ARRAY: {
 		const struct btf_array *a = (const void *)(rt + 1);
-		int64_t esz = btfv__size(b, a->type);
-		uint32_t k;
 
-		if (is_char_array(b, rt)) {
-			json_str(&t->sb, p, strnlen((const char *)p, size));
-			return;
-		}
-		sb_put(&t->sb, "[", 1);
-		for (k = 0; k < a->nelems && !t->sb.err; k++) {
-			if (k)
-				sb_put(&t->sb, ",", 1);
-			json_value(t, a->type, rec, bit_off + (uint64_t)k * esz * 8, 0);
-		}
-		sb_put(&t->sb, "]", 1);
+		if (is_char_array(b, rt))
+			json_str(&t->sb, p, text_len(p, size));
+		else if (is_byte_array(b, rt))
+			json_bytes(&t->sb, p, size);
+		else
+			json_elems(t, a->type, rec, bit_off, a->nelems, btfv__size(b, a->type));
 		return;
 	}
 	case BTF_KIND_STRUCT:
@@ -628,6 +700,7 @@ static int add_col(struct evtype *t, const char *prefix, const char *member, enu
 	c->bit_size = bit_size;
 	c->byte_size = byte_size;
 	c->type_id = type_id;
+	c->trailing = 0;
 	for (h = name_hash(name) & (HASH_SLOTS - 1); t->slots[h]; h = (h + 1) & (HASH_SLOTS - 1))
 		;
 	t->slots[h] = ++t->ncols;
@@ -662,10 +735,11 @@ static int add_leaf(struct evtype *t, const char *prefix, const char *member, ui
 			bit_size = BTF_INT_BITS(meta);
 		}
 		if (bit_size > 64) {
-			/* int128: the bytes that hold it */
+			/* int128: the bytes that hold it, as a hex number if whole */
 			uint64_t first = bit_off / 8, end = (bit_off + bit_size + 7) / 8;
 
-			return add_col(t, prefix, member, EVCOL_BYTES, first * 8, (end - first) * 8,
+			kind = !bf && bit_off % 8 == 0 && bit_size % 8 == 0 ? EVCOL_HEX : EVCOL_BYTES;
+			return add_col(t, prefix, member, kind, first * 8, (end - first) * 8,
 				       end - first, r, err, errlen);
 		}
 		kind = enc & BTF_INT_BOOL ? EVCOL_BOOL : enc & BTF_INT_SIGNED ? EVCOL_INT : EVCOL_UINT;
@@ -685,10 +759,44 @@ static int add_leaf(struct evtype *t, const char *prefix, const char *member, ui
 			kind = EVCOL_FLOAT;
 		break;
 	case BTF_KIND_ARRAY:
-		kind = is_char_array(b, rt) ? EVCOL_TEXT : EVCOL_JSON;
+		kind = is_char_array(b, rt) ? EVCOL_TEXT : is_byte_array(b, rt) ? EVCOL_BYTES : EVCOL_JSON;
 		break;
 	}
 	return add_col(t, prefix, member, kind, bit_off, bit_size, size, r, err, errlen);
+}
+
+/* Marks the trailing array of a struct (see evtype.h) and sets min_size. */
+static void find_trailing(struct evtype *t)
+{
+	const struct btfv *b = t->btf;
+	const struct btf_type *st = resolved(b, t->type_id, NULL), *at;
+	const struct btf_member *m = (const void *)(st + 1);
+	uint32_t i, vlen = BTF_INFO_VLEN(st->info), kflag = BTF_INFO_KFLAG(st->info), last = 0;
+	uint64_t off, last_off = 0;
+
+	t->min_size = t->size;
+	if (kind_of(st) != BTF_KIND_STRUCT || !vlen)
+		return;
+	for (i = 0; i < vlen; i++) {
+		off = kflag ? BTF_MEMBER_BIT_OFFSET(m[i].offset) : m[i].offset;
+		if (i == 0 || off >= last_off)
+			last = i, last_off = off;
+	}
+	if ((kflag && BTF_MEMBER_BITFIELD_SIZE(m[last].offset)) || last_off % 8 ||
+	    !*btfv__name(b, m[last].name_off) || is_ipaddr(b, m[last].type) ||
+	    kind_of(resolved(b, m[last].type, NULL)) != BTF_KIND_ARRAY)
+		return;
+	at = resolved(b, m[last].type, NULL);
+	if (!btfv__size(b, m[last].type) && ((const struct btf_array *)(at + 1))->nelems)
+		return;         /* elements of 0 bytes: not one a record could trim */
+	for (i = 0; i < t->ncols; i++) {
+		if (t->cols[i].bit_offset == last_off && (t->cols[i].kind == EVCOL_TEXT ||
+		    t->cols[i].kind == EVCOL_JSON || t->cols[i].kind == EVCOL_BYTES)) {
+			t->cols[i].trailing = 1;
+			t->min_size = last_off / 8;
+			return;
+		}
+	}
 }
 
 static int flatten(struct evtype *t, const char *prefix, uint32_t id, uint64_t bit_off,
@@ -791,8 +899,11 @@ struct evtype *evtype__new(const struct btfv *btf, uint32_t type_id, char *err, 
 		if (!ret && !t->ncols)
 			ret = add_col(t, "", "data", EVCOL_BYTES, 0, size * 8, size, btfv__resolve(btf, type_id),
 				      err, errlen);
+		if (!ret)
+			find_trailing(t);
 	} else {
 		ret = add_leaf(t, "", "value", type_id, 0, 0, err, errlen);
+		t->min_size = t->size;
 	}
 	if (ret) {
 		evtype__free(t);
@@ -851,6 +962,11 @@ uint32_t evtype__size(const struct evtype *t)
 	return t ? t->size : 0;
 }
 
+uint32_t evtype__min_size(const struct evtype *t)
+{
+	return t ? t->min_size : 0;
+}
+
 const char *evtype__name(const struct evtype *t)
 {
 	return t ? t->name : "";
@@ -872,7 +988,7 @@ int evtype__check(const struct evtype *t, uint32_t len)
 {
 	if (!t)
 		return -EINVAL;
-	return len < t->size ? -EBADMSG : 0;
+	return len < t->min_size ? -EBADMSG : 0;
 }
 
 int evtype__decode(struct evtype *t, size_t i, const void *vrec, uint32_t len, struct evval *out)
@@ -882,6 +998,7 @@ int evtype__decode(struct evtype *t, size_t i, const void *vrec, uint32_t len, s
 	const uint8_t *p;
 	char tmp[64];
 	uint64_t v;
+	uint32_t nbytes;                /* of the column in this record */
 
 	if (!out)
 		return -EINVAL;
@@ -904,6 +1021,13 @@ int evtype__decode(struct evtype *t, size_t i, const void *vrec, uint32_t len, s
 		return 0;
 	}
 	p = rec + c->bit_offset / 8;
+	nbytes = c->byte_size;
+	if (c->trailing) {
+		/* evtype__check: len >= min_size == the column's offset */
+		uint32_t avail = len - c->bit_offset / 8;
+
+		nbytes = !c->byte_size || avail < c->byte_size ? avail : c->byte_size;
+	}
 
 	switch (c->kind) {
 	case EVCOL_INT:
@@ -939,28 +1063,50 @@ int evtype__decode(struct evtype *t, size_t i, const void *vrec, uint32_t len, s
 		break;
 	}
 	case EVCOL_TEXT:
-		sb_put(&t->sb, p, strnlen((const char *)p, c->byte_size));
+		sb_text(&t->sb, p, text_len(p, nbytes));
 		break;
+	case EVCOL_HEX: {
+		static const char hex[] = "0123456789abcdef";
+		uint32_t k;
+
+		sb_put(&t->sb, "0x", 2);
+		for (k = c->byte_size; k-- > 0;) {
+			char h[2] = { hex[p[k] >> 4], hex[p[k] & 15] };
+
+			sb_put(&t->sb, h, 2);
+		}
+		break;
+	}
 	case EVCOL_IPADDR:
 		fmt_ip(p, tmp, sizeof(tmp));
 		sb_str(&t->sb, tmp);
 		break;
 	case EVCOL_JSON:
-		sb_reset(&t->sb, EVTYPE_JSON_BASE + (uint64_t)EVTYPE_JSON_PER_BYTE * c->byte_size <
-			 EVTYPE_MAX_JSON ? EVTYPE_JSON_BASE + (size_t)EVTYPE_JSON_PER_BYTE * c->byte_size
+		sb_reset(&t->sb, EVTYPE_JSON_BASE + (uint64_t)EVTYPE_JSON_PER_BYTE * nbytes <
+			 EVTYPE_MAX_JSON ? EVTYPE_JSON_BASE + (size_t)EVTYPE_JSON_PER_BYTE * nbytes
 			 : EVTYPE_MAX_JSON);
 		t->work = 0;
-		t->work_max = EVTYPE_WORK_BASE + (uint64_t)EVTYPE_WORK_PER_BYTE * c->byte_size <
-			      EVTYPE_MAX_WORK ? EVTYPE_WORK_BASE + EVTYPE_WORK_PER_BYTE * c->byte_size
+		t->work_max = EVTYPE_WORK_BASE + (uint64_t)EVTYPE_WORK_PER_BYTE * nbytes <
+			      EVTYPE_MAX_WORK ? EVTYPE_WORK_BASE + EVTYPE_WORK_PER_BYTE * nbytes
 			      : EVTYPE_MAX_WORK;
-		json_value(t, c->type_id, rec, c->bit_offset, 0);
+		if (c->trailing) {
+			/* the whole elements the record holds */
+			const struct btf_type *at = btfv__type(t->btf, c->type_id);
+			const struct btf_array *a = (const void *)(at + 1);
+			int64_t esz = btfv__size(t->btf, a->type);
+			uint64_t n = esz > 0 ? nbytes / (uint64_t)esz : 0;
+
+			json_elems(t, a->type, rec, c->bit_offset, n, esz);
+		} else {
+			json_value(t, c->type_id, rec, c->bit_offset, 0);
+		}
 		break;
 	case EVCOL_BYTES:
-		sb_put(&t->sb, p, c->byte_size);
+		sb_put(&t->sb, p, nbytes);
 		if (t->sb.err)
 			return t->sb.err;
 		out->blob = (const uint8_t *)(t->sb.p ? t->sb.p : "");
-		out->blob_len = c->byte_size;
+		out->blob_len = nbytes;
 		return 0;
 	}
 	if (!t->sb.err && !t->sb.p)

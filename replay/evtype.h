@@ -8,11 +8,16 @@
  *   UINT     unsigned integers (u64 > 2^63: see below)    -> INTEGER
  *   BOOL     _Bool                                        -> INTEGER 0/1
  *   ENUM     enum: its enumerator's name, unknown values as the number (TEXT)
- *   TEXT     char arrays, up to the first NUL             -> TEXT
+ *   TEXT     char arrays, up to the last non-NUL byte     -> TEXT
+ *            (embedded NULs escaped: see evtype.c)
  *   JSON     other arrays, as a JSON array text           -> TEXT
- *   IPADDR   typedef bpfrec_ipaddr (u8[16], IPv6 or v4-mapped) -> TEXT
+ *   IPADDR   typedef bpfrec_ipaddr (u8[16] or a 16-byte int, IPv6 or
+ *            v4-mapped)                                   -> TEXT
+ *   HEX      other ints wider than 64 bits (__int128): "0x" and the value's
+ *            hex digits, most significant first           -> TEXT
  *   FLOAT    float/double                                 -> REAL
- *   BYTES    anything else (pointers are UINT)            -> BLOB
+ *   BYTES    arrays of 1-byte non-char ints (__u8[]), and anything else
+ *            (pointers are UINT)                          -> BLOB (hex)
  * Bitfields decode to INT/UINT by bit offset and size.
  * A u64 above 2^63-1 does not fit SQLite's INTEGER: it is returned as the
  * INTEGER with the same 64 bits (two's complement, so it reads negative);
@@ -24,11 +29,19 @@
  * name equal case-insensitively to an earlier one gets _2, _3, ...; at most
  * 2000 columns.  TEXT is an array of char/signed char/unsigned char (or a
  * BTF_INT_CHAR int) seen through const/volatile but not typedefs, so __u8[]
- * is JSON.  JSON: numbers, true/false, enum names as strings, char arrays as
+ * is BYTES.  JSON: numbers, true/false, enum names as strings, char arrays as
  * strings, nested arrays nest, structs as {"member":value} objects.  ENUM
  * decodes also set i (sign-extended if the enum is signed) and u (raw).
  * A struct with no columns gets one BYTES column "data".  Record bytes are
  * little-endian (bpfel).
+ *
+ * Trailing array: when a struct's last member (the one at the highest
+ * offset) is an array (not a bpfrec_ipaddr), producers may send only its used
+ * part (execsnoop-style events: a header and the args it used) or the array
+ * may be flexible (`char data[]`, 0 bytes in BTF).  A record then needs only
+ * the fixed part (evtype__min_size: the array's offset), and that column
+ * decodes the array up to the record's length: TEXT and BYTES its bytes,
+ * JSON its whole elements.  A record shorter than the fixed part is damaged.
  */
 #ifndef BPFREC_REPLAY_EVTYPE_H
 #define BPFREC_REPLAY_EVTYPE_H
@@ -39,7 +52,7 @@
 
 enum evcol_kind {
 	EVCOL_INT, EVCOL_UINT, EVCOL_BOOL, EVCOL_ENUM, EVCOL_TEXT, EVCOL_JSON,
-	EVCOL_IPADDR, EVCOL_FLOAT, EVCOL_BYTES,
+	EVCOL_IPADDR, EVCOL_FLOAT, EVCOL_BYTES, EVCOL_HEX,
 };
 
 struct evcol {
@@ -49,6 +62,7 @@ struct evcol {
 	uint32_t bit_size;         /* bitfields; else byte_size * 8 */
 	uint32_t byte_size;
 	uint32_t type_id;          /* resolved (no typedef/const/volatile) */
+	uint32_t trailing;         /* 1: the type's trailing array (see above) */
 };
 
 /* A decoded value.  text/blob point into a buffer owned by the evtype's
@@ -74,13 +88,16 @@ struct evtype *evtype__new(const struct btfv *btf, uint32_t type_id, char *err, 
 struct evtype *evtype__new_bytes(void);
 void evtype__free(struct evtype *t);                 /* NULL is fine */
 uint32_t evtype__size(const struct evtype *t);       /* BTF size, 0 for bytes */
+/* Bytes a record needs: the size, or the offset of a trailing array. */
+uint32_t evtype__min_size(const struct evtype *t);
 const char *evtype__name(const struct evtype *t);
 size_t evtype__ncols(const struct evtype *t);
 const struct evcol *evtype__col(const struct evtype *t, size_t i);
 
-/* 0 if rec (len bytes) can be decoded: len >= the type's size (perf pads
- * samples: the extra bytes are ignored).  -EBADMSG if shorter: the record is
- * damaged and must be reported, never decoded. */
+/* 0 if rec (len bytes) can be decoded: len >= evtype__min_size (perf pads
+ * samples: bytes past the type's size are ignored, except by a flexible
+ * trailing array).  -EBADMSG if shorter: the record is damaged and must be
+ * reported, never decoded. */
 int evtype__check(const struct evtype *t, uint32_t len);
 /* Decodes column i of a record that passed evtype__check (checked again:
  * -EBADMSG if short, -EINVAL for a bad i, -E2BIG if a JSON value would pass
@@ -90,7 +107,7 @@ int evtype__decode(struct evtype *t, size_t i, const void *rec, uint32_t len, st
 /* The printable text of column i, for show/CSV/JSON printers: INT signed
  * decimal, UINT unsigned decimal (u64 above 2^63 too), BOOL 0/1, FLOAT the
  * shortest text that reads back exactly (nan, inf, -inf), ENUM/TEXT/JSON/
- * IPADDR their text, BYTES lowercase hex.  Like snprintf: writes at most
+ * IPADDR/HEX their text, BYTES lowercase hex.  Like snprintf: writes at most
  * buflen-1 bytes and a NUL, returns the full length (>= buflen: truncated),
  * or -errno as evtype__decode.  Counts as a decode call (scratch reused). */
 int evtype__format(struct evtype *t, size_t i, const void *rec, uint32_t len, char *buf, size_t buflen);

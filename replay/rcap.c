@@ -490,6 +490,7 @@ void rcap__pval(const struct evval *v, struct pval *out)
 	case EVCOL_ENUM:
 	case EVCOL_TEXT:
 	case EVCOL_IPADDR:
+	case EVCOL_HEX:
 		out->kind = PV_TEXT;
 		out->s = v->text;
 		out->len = v->text_len;

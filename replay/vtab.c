@@ -479,7 +479,7 @@ static void count_damaged_recs(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur
 			reg_warn(vt->reg, "block %" PRId64 ": damaged record at %s in stream %s: %"
 				 PRIu32 " bytes, type %s needs %" PRIu32 "; skipped",
 				 blocks[cur->bidx].id, tb, s->name, r->len, evtype__name(s->et),
-				 evtype__size(s->et));
+				 evtype__min_size(s->et));
 		else
 			reg_warn(vt->reg, "block %" PRId64 ": damaged record at %s: unknown stream id %"
 				 PRIu32 "; skipped", blocks[cur->bidx].id, tb, r->stream);
@@ -507,7 +507,7 @@ static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 							"in stream %s: %" PRIu32 " bytes, type %s needs %"
 							PRIu32, rcap__path(vt->cap->c), blocks[cur->bidx].id,
 							s->name, r->len, evtype__name(s->et),
-							evtype__size(s->et));
+							evtype__min_size(s->et));
 			}
 			cur->ri++;
 		}
@@ -710,7 +710,14 @@ static int want_columns(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, const
 			const struct evcol *col = evtype__col(s->et, i);
 			uint32_t first, last;
 
-			if (!(used >> (RCAP_NCOMMON + i) & 1) || !col->bit_size)
+			if (!(used >> (RCAP_NCOMMON + i) & 1))
+				continue;
+			if (col->trailing && !col->byte_size) {
+				/* a flexible array runs past the type's words */
+				capr__cursor_want(cur->cc, &want);
+				return 0;
+			}
+			if (!col->bit_size)
 				continue;
 			first = col->bit_offset / 64;
 			last = (col->bit_offset + col->bit_size - 1) / 64;

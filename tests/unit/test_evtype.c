@@ -57,7 +57,12 @@ struct ev {
 	struct ev *self;
 };
 struct small_ev { __u32 a; __u64 b; __u32 c; __u32 d; };
+struct var_ev { __u32 pid; __u32 args_size; char comm[8]; char args[32]; };
+struct flex_ev { __u32 n; __u16 vals[]; };
+struct arr_ev { __u32 n; struct inner items[3]; };
+struct wide_ev { unsigned __int128 v; __s8 raw[3]; bpfrec_ipaddr last; };
 struct ev g_ev; struct pad g_pad; struct packed g_packed; struct small_ev g_small;
+struct var_ev g_var; struct flex_ev g_flex; struct arr_ev g_arr; struct wide_ev g_wide;
 )
 
 static struct btfv *btf;
@@ -202,7 +207,7 @@ static void test_event(void)
 		{ "ip6", EVCOL_IPADDR, "2001:db8::1" },
 		{ "m2", EVCOL_JSON, "[[1,2],[3,4]]" },
 		{ "sarr", EVCOL_JSON, "[{\"x\":1,\"y\":2},{\"x\":3,\"y\":4}]" },
-		{ "mac", EVCOL_JSON, "[0,17,34,51,68,255]" },
+		{ "mac", EVCOL_BYTES, "0011223344ff" },
 		{ "names", EVCOL_JSON, "[\"ab\",\"c\\\"d\"]" },
 		{ "f", EVCOL_FLOAT, "1.5" },
 		{ "d", EVCOL_FLOAT, "0.1" },
@@ -349,6 +354,93 @@ static void test_bytes(void)
 	CHECK_STR(buf, "01ab");
 	evtype__free(t);
 	evtype__free(NULL);
+}
+
+/* execsnoop-style: a header and only the used part of the trailing array;
+ * a flexible array; an array of structs cut mid-element. */
+static void test_trailing(void)
+{
+	struct evtype *t = new_type("var_ev"), *f = new_type("flex_ev"), *a = new_type("arr_ev");
+	struct var_ev e;
+	uint8_t rec[64];
+	struct evval v;
+
+	memset(&e, 0x5a, sizeof(e));            /* what a short record leaves out */
+	e.pid = 42;
+	e.args_size = 9;
+	memcpy(e.comm, "sh\0\0\0\0\0\0", 8);
+	memcpy(e.args, "ls\0-l\0/tm\\", 10);
+	CHECK_EQ_INT(evtype__size(t), 48);
+	CHECK_EQ_INT(evtype__min_size(t), 16);
+	CHECK(evtype__col(t, col_index(t, "args"))->trailing);
+	CHECK(!evtype__col(t, col_index(t, "comm"))->trailing);
+	CHECK_EQ_INT(evtype__check(t, 15), -EBADMSG);
+	CHECK_EQ_INT(evtype__check(t, 16), 0);
+	/* 16 + 10 bytes: the args it used, NULs escaped, nothing past the record */
+	CHECK_STR(fmt(t, "args", &e, 26), "ls\\0-l\\0/tm\\\\");
+	CHECK_STR(fmt(t, "pid", &e, 26), "42");
+	CHECK_STR(fmt(t, "comm", &e, 26), "sh");
+	CHECK_STR(fmt(t, "args", &e, 16), "");
+	CHECK_STR(fmt(t, "args", &e, 19), "ls");
+	/* whole: the array's own size bounds it, perf padding aside */
+	memset(e.args, 0, sizeof(e.args));
+	memcpy(e.args, "abc", 3);
+	memcpy(rec, &e, sizeof(e));
+	memset(rec + 48, 'X', 4);
+	CHECK_STR(fmt(t, "args", rec, 52), "abc");
+	/* text without an embedded NUL is written as it is (backslash too) */
+	memcpy(e.comm, "a\\b\0\0\0\0\0", 8);
+	CHECK_STR(fmt(t, "comm", &e, sizeof(e)), "a\\b");
+
+	/* flexible: everything past the fixed part, whole elements */
+	CHECK_EQ_INT(evtype__size(f), 4);
+	CHECK_EQ_INT(evtype__min_size(f), 4);
+	memcpy(rec, "\x03\0\0\0\x01\0\x02\0\xff\xff\x07", 11);
+	CHECK_STR(fmt(f, "vals", rec, 11), "[1,2,65535]");
+	CHECK_STR(fmt(f, "vals", rec, 4), "[]");
+	CHECK_STR(fmt(f, "n", rec, 4), "3");
+	CHECK_EQ_INT(evtype__check(f, 3), -EBADMSG);
+
+	/* array of structs: the elements the record holds whole */
+	{
+		struct arr_ev r = { 2, { { 1, 2 }, { 3, 4 }, { 5, 6 } } };
+
+		CHECK_EQ_INT(evtype__min_size(a), 4);
+		CHECK_STR(fmt(a, "items", &r, sizeof(r)),
+			  "[{\"x\":1,\"y\":2},{\"x\":3,\"y\":4},{\"x\":5,\"y\":6}]");
+		CHECK_STR(fmt(a, "items", &r, 4 + 8 + 7), "[{\"x\":1,\"y\":2}]");
+		CHECK_STR(fmt(a, "items", &r, 4 + 16), "[{\"x\":1,\"y\":2},{\"x\":3,\"y\":4}]");
+	}
+	/* SQL sees the clipped bytes too */
+	v = val(t, "args", &e, 18);        /* "abc" cut to its first two */
+	CHECK_EQ_INT(v.text_len, 2);
+	CHECK(!memcmp(v.text, "ab", 2));
+	evtype__free(t);
+	evtype__free(f);
+	evtype__free(a);
+}
+
+/* __int128 as hex of its value, byte arrays as bytes, an address last is no
+ * trailing array. */
+static void test_wide(void)
+{
+	struct evtype *t = new_type("wide_ev");
+	struct wide_ev e;
+	char buf[64];
+
+	memset(&e, 0, sizeof(e));
+	e.v = ((unsigned __int128)0x0123456789abcdefull << 64) | 0xfedcba9876543210ull;
+	e.raw[0] = 1, e.raw[1] = -1, e.raw[2] = 0x10;
+	e.last[10] = e.last[11] = 0xff, e.last[12] = 10, e.last[15] = 1;
+	CHECK_EQ_INT(evtype__col(t, col_index(t, "v"))->kind, EVCOL_HEX);
+	CHECK_STR(fmt(t, "v", &e, sizeof(e)), "0x0123456789abcdeffedcba9876543210");
+	CHECK_EQ_INT(evtype__col(t, col_index(t, "raw"))->kind, EVCOL_BYTES);
+	CHECK_STR(fmt(t, "raw", &e, sizeof(e)), "01ff10");
+	CHECK_STR(fmt(t, "last", &e, sizeof(e)), "10.0.0.1");
+	CHECK_EQ_INT(evtype__min_size(t), evtype__size(t));
+	CHECK_EQ_INT(evtype__check(t, sizeof(e) - 1), -EBADMSG);
+	CHECK_EQ_INT(evtype__format(t, col_index(t, "v"), &e, sizeof(e), buf, sizeof(buf)), 34);
+	evtype__free(t);
 }
 
 /* Hand-made BTF: what clang 14 does not emit, and odd names. */
@@ -507,6 +599,8 @@ int main(void)
 	test_event();
 	test_var_and_scalars();
 	test_bytes();
+	test_trailing();
+	test_wide();
 	test_handmade();
 	test_budgets();
 	btfv__free(btf);

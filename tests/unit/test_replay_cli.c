@@ -14,7 +14,8 @@
 #include "print.h"
 #include "timefmt.h"
 
-static char bin[PATH_MAX], ext[PATH_MAX], tmp[PATH_MAX / 2], cap[PATH_MAX], bad[PATH_MAX];
+static char bin[PATH_MAX], ext[PATH_MAX], tmp[PATH_MAX / 2], cap[PATH_MAX], bad[PATH_MAX],
+	trim[PATH_MAX];
 
 struct run {
 	int status;             /* exit status, or 128 + signal */
@@ -386,6 +387,20 @@ static void test_sql(void)
 	expect(RUN(NULL, "sql", "/nonexistent/capture", "SELECT 1"), 3, "", "/nonexistent/capture");
 }
 
+/* A record that ends inside its trailing array (alpha 7: comm "curl" cut to
+ * "cu") is data: verify, show and sql agree. */
+static void test_trimmed(void)
+{
+	expect(RUN(NULL, "verify", trim), 0, NULL, NULL);
+	expect(RUN(NULL, "sql", "-o", "csv", trim, "SELECT seq, comm, pid FROM alpha WHERE seq BETWEEN 6 AND 8"),
+	       0, "seq,comm,pid\n6,bash,106\n7,cu,100\n8,sshd,101\n", NULL);
+	struct run r = RUN(NULL, "show", "-o", "jsonl", "-s", "alpha", trim);
+	CHECK_EQ_INT(r.status, 0);
+	CHECK(strstr(r.out, "\"seq\":7,\"comm\":\"cu\"}"));
+	CHECK(!strstr(r.out, "DAMAGED") && !strstr(r.err, "damaged"));
+	run_free(&r);
+}
+
 static void test_damaged(void)
 {
 	/* block 10 flipped, alpha record 5 written 10 bytes long */
@@ -397,7 +412,7 @@ static void test_damaged(void)
 	CHECK(strstr(r.err, "block 10: damaged: "));
 	CHECK(strstr(r.err, "1 damaged blocks, 1 damaged records"));
 	snprintf(line, sizeof(line), "2024-05-01T12:00:01.000005000Z alpha DAMAGED: record of 10 bytes, "
-		 "type fix_a needs 32\n");
+		 "type fix_a needs 16\n");
 	CHECK(strstr(r.out, line));
 	for (const char *p = r.out; *p; p++)
 		nl += *p == '\n';
@@ -408,7 +423,7 @@ static void test_damaged(void)
 
 	r = RUN(NULL, "show", bad, "-o", "jsonl");
 	CHECK_EQ_INT(r.status, 3);
-	CHECK(strstr(r.err, "damaged record: 10 bytes, type fix_a needs 32"));
+	CHECK(strstr(r.err, "damaged record: 10 bytes, type fix_a needs 16"));
 	CHECK(!strstr(r.out, "DAMAGED"));
 	run_free(&r);
 
@@ -506,8 +521,12 @@ int main(void)
 	snprintf(tmp, sizeof(tmp), "%s", test_tmpdir("replay_cli"));
 	snprintf(cap, sizeof(cap), "%s/cap", tmp);
 	snprintf(bad, sizeof(bad), "%s/bad", tmp);
+	snprintf(trim, sizeof(trim), "%s/trim", tmp);
 	snprintf(btf, sizeof(btf), "%s/btf", tmp);
 	capfix_build(cap, btf, o);
+	o.trim_a = 7;
+	capfix_build(trim, btf, o);
+	o.trim_a = 0;
 	o.short_a = 5;
 	capfix_build(bad, btf, o);
 	capfix_damage_block(bad, 10);
@@ -516,6 +535,7 @@ int main(void)
 	test_info();
 	test_show();
 	test_sql();
+	test_trimmed();
 	test_damaged();
 	test_extension();
 	printf("test_replay_cli: ok\n");

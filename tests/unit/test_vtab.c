@@ -339,7 +339,7 @@ static void test_damage(void)
 	CHECK_EQ_U64(blocks, 1);
 	CHECK_EQ_U64(recs, 1);
 	CHECK(strstr(warnings, "block 10: damaged"));
-	CHECK(strstr(warnings, "10 bytes, type fix_a needs 32"));
+	CHECK(strstr(warnings, "10 bytes, type fix_a needs 16"));
 	sqlite3_close(db);
 
 	/* strict: the statement fails and names the block */
