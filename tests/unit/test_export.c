@@ -120,7 +120,7 @@ static void test_values(void)
 			   "\"pid\":1001,\"tid\":1001,\"ts\":5001110.000,\"args\":{\"ts\":5001110000,"
 			   "\"ts_ns\":5001110000,\"latency_ns\":20000,\"pid\":1001,\"tid\":1001,\"fd\":3,"
 			   "\"ret\":-111,\"family\":2,\"port\":80,\"__pad\":0,"
-			   "\"addr\":[0,0,0,0,0,0,0,0,0,0,255,255,127,0,0,1],\"comm\":\"bash\"}}"));
+			   "\"addr\":\"00000000000000000000ffff7f000001\",\"comm\":\"bash\"}}"));
 	/* the overlapping connect is cut at the end of its sys call (150+40 us) */
 	CHECK(strstr(json, "{\"ph\":\"X\",\"dur\":10.000,\"name\":\"connect\",\"cat\":\"connect\","
 			   "\"pid\":1001,\"tid\":1001,\"ts\":5001180.000,"));
