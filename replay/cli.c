@@ -2,10 +2,13 @@
 #include "cli.h"
 #include "rcap.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cli__usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -106,4 +109,89 @@ int cli__select_streams(struct rcap *c, const char *cmd, const char *list,
 	}
 	free(dup);
 	return rc;
+}
+
+static int is_capture_dir(const char *dir)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(p, sizeof(p), "%s/index.db", dir) >= (int)sizeof(p))
+		return 0;
+	return !lstat(p, &st) && S_ISREG(st.st_mode);
+}
+
+static int add_path(char ***paths, size_t *n, const char *a, const char *b)
+{
+	char **p = realloc(*paths, (*n + 1) * sizeof(*p));
+	char *s;
+
+	if (!p)
+		return -ENOMEM;
+	*paths = p;
+	if (b ? asprintf(&s, "%s%s%s", a, a[strlen(a) - 1] == '/' ? "" : "/", b) < 0
+	      : !(s = strdup(a)))
+		return -ENOMEM;
+	p[(*n)++] = s;
+	return 0;
+}
+
+int cli__captures(const char *cmd, char *const *args, size_t n, char ***paths, size_t *npaths)
+{
+	int rc = 0;
+
+	*paths = NULL;
+	*npaths = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct stat st;
+		struct dirent **ents = NULL;
+		int nents, found = 0;
+
+		if (stat(args[i], &st) || !S_ISDIR(st.st_mode) || is_capture_dir(args[i])) {
+			rc = add_path(paths, npaths, args[i], NULL);
+			continue;
+		}
+		nents = scandir(args[i], &ents, NULL, alphasort);
+		for (int k = 0; k < nents; k++) {
+			const char *name = ents[k]->d_name;
+			size_t len = strlen(name);
+			char sub[PATH_MAX];
+
+			if (!rc && name[0] != '.' &&
+			    snprintf(sub, sizeof(sub), "%s/%s", args[i], name) < (int)sizeof(sub) &&
+			    !lstat(sub, &st) &&
+			    ((S_ISDIR(st.st_mode) && is_capture_dir(sub)) ||
+			     (S_ISREG(st.st_mode) && len > 7 && !strcmp(name + len - 7, ".bpfrec")))) {
+				rc = add_path(paths, npaths, args[i], name);
+				found++;
+			}
+			free(ents[k]);
+		}
+		free(ents);
+		if (rc)
+			break;
+		if (nents < 0 || !found) {
+			cli__captures_free(*paths, *npaths);
+			*paths = NULL;
+			*npaths = 0;
+			return cli__usage_error(cmd, "%s: not a capture (no index.db), and it holds "
+						"none (directories with index.db, *.bpfrec bundles)",
+						args[i]);
+		}
+	}
+	if (rc) {
+		cli__captures_free(*paths, *npaths);
+		*paths = NULL;
+		*npaths = 0;
+		cli__warn("out of memory");
+		return EXIT_CAPTURE;
+	}
+	return 0;
+}
+
+void cli__captures_free(char **paths, size_t n)
+{
+	for (size_t i = 0; paths && i < n; i++)
+		free(paths[i]);
+	free(paths);
 }

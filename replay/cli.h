@@ -43,6 +43,15 @@ void cli__fputs_safe(const char *s, FILE *f);
  * ':': missing value; the optstring starts with ':' and opterr is 0). */
 int cli__bad_option(const char *cmd, char **argv, int c);
 
+/* The captures named by args (n of them): a capture directory (it holds
+ * index.db) or a bundle file stands for itself; any other directory for
+ * the captures directly inside it (directories holding index.db, files
+ * named *.bpfrec), in name order; a path that does not exist is kept, for
+ * rcap__open to say so.  A directory holding no capture is a usage error of
+ * cmd.  0 and *paths (free with cli__captures_free), or the exit status. */
+int cli__captures(const char *cmd, char *const *args, size_t n, char ***paths, size_t *npaths);
+void cli__captures_free(char **paths, size_t n);
+
 /* Prints an SQL error with its position: the statement's line, and a caret
  * under the offset (sqlite3_error_offset, -1: unknown).  Returns EXIT_QUERY. */
 int cli__sql_error(const char *what, const char *msg, const char *sql, int offset);

@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 
 # Build and test dependencies.  bpftool makes vmlinux.h and the skeletons;
 # libclang-rt-14-dev gives clang its sanitizer and libFuzzer runtimes;
-# sqlite3 and python3 run the README's extension examples (tested).
+# sqlite3 and python3 run the README's extension examples (tested); nodejs
+# and npm run the independent Parquet readers of the export tests.
 PACKAGES=(gcc make cmake pkg-config clang llvm bpftool
           libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev libzstd-dev
-          libclang-rt-14-dev sqlite3 python3 iproute2 procps)
+          libclang-rt-14-dev sqlite3 python3 iproute2 procps nodejs)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -20,10 +21,21 @@ missing=()
 for p in "${PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Debian's npm, unless a nodejs package that carries its own npm is installed.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}"
 	as_root apt-get update -q
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Readers that no one here wrote, for the export tests (tests/node/package.json:
+# DuckDB and hyparquet, from the npm registry), into tests/node/node_modules.
+if [ ! -d tests/node/node_modules ] || [ tests/node/package.json -nt tests/node/node_modules ]; then
+	echo "setup: installing the test readers from npm (tests/node)"
+	(cd tests/node && npm install --no-audit --no-fund --loglevel=error) ||
+		echo "setup: npm install failed: the Parquet reader tests will be skipped" >&2
+	touch tests/node/node_modules 2>/dev/null || true
 fi
 
 BUILD_DIR=${BUILD_DIR:-build}
