@@ -18,6 +18,8 @@
 static const struct export_format *const formats[] = {
 	&export_perfetto,
 	&export_chrome,
+	&export_parquet,
+	&export_jsonl_zst,
 	NULL,
 };
 
@@ -30,15 +32,21 @@ struct export {
 	size_t ncaps;
 	size_t cur;                 /* export__next's capture */
 	struct slice_rec sr;        /* the record export__next last yielded */
+	uint64_t row_group_rows;    /* --row-group-rows, 0: default */
 };
 
 static void help(void)
 {
-	printf("Usage: bpfreplay export [OPTIONS] --format FORMAT -o OUT CAPTURE\n"
+	printf("Usage: bpfreplay export [OPTIONS] --format FORMAT -o OUT CAPTURE...\n"
 	       "\n"
 	       "Write a capture, or the slice of it the options choose, in another tool's\n"
 	       "format.  The output is written as the capture is read: memory stays\n"
-	       "bounded on any capture.\n"
+	       "bounded on any capture.  Several captures may be given; a directory that\n"
+	       "is not a capture stands for the captures inside it (directories holding\n"
+	       "index.db, *.bpfrec bundles).  parquet and jsonl.zst write one file per\n"
+	       "stream per capture, in partitions that Spark, Trino, ClickHouse and DuckDB\n"
+	       "read as columns:  DIR/stream=NAME/host=HOST/date=YYYY-MM-DD/part-CAPTURE.parquet\n"
+	       "(date: the UTC day the capture started; names from the capture %%-escaped).\n"
 	       "\n"
 	       "Formats:\n");
 	for (size_t i = 0; formats[i]; i++)
@@ -48,6 +56,8 @@ static void help(void)
 	       "  -f, --format NAME   the output format (above)\n"
 	       "  -o, --output OUT    the file to write ('-': standard output), or the\n"
 	       "                      directory to create for a format that writes several\n"
+	       "      --row-group-rows N  rows per Parquet row group (default 1048576;\n"
+	       "                      smaller groups let engines skip more on ts/time)\n"
 	       SLICE_HELP
 	       "  -h, --help          this text\n"
 	       "\n"
@@ -56,6 +66,9 @@ static void help(void)
 	       "      then open trace.json in https://ui.perfetto.dev (Open trace file)\n"
 	       "      or chrome://tracing (Load)\n"
 	       "  bpfreplay export ./cap -f chrome -o - --stream connect --since +2s | gzip >t.json.gz\n"
+	       "  bpfreplay export ./fleet/ --format parquet -o ./pq\n"
+	       "      then in DuckDB: SELECT host, count(*) FROM read_parquet('pq/stream=exec/**/*.parquet',\n"
+	       "      hive_partitioning = true) GROUP BY host\n"
 	       "\n"
 	       "Exit status: 0 ok, 1 bad --where, 2 usage, 3 bad or damaged capture, or the\n"
 	       "output could not be written (damaged blocks and records are reported and\n"
@@ -68,6 +81,7 @@ struct slice *export__slice(const struct export *x, size_t i) { return x->slices
 const struct export_format *export__format(const struct export *x) { return x->fmt; }
 const char *export__out(const struct export *x) { return x->out; }
 FILE *export__file(const struct export *x) { return x->file; }
+uint64_t export__row_group_rows(const struct export *x) { return x->row_group_rows; }
 
 int export__next(struct export *x, struct export_rec *r)
 {
@@ -180,12 +194,14 @@ int cmd_export(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "row-group-rows", required_argument, NULL, 'R' },
 		SLICE_LONGOPTS,
 		{ NULL },
 	};
 	struct export x = { 0 };
 	struct slice_args sa = { 0 };
-	char err[512];
+	char err[512], **paths = NULL, *end;
+	size_t npaths = 0;
 	int ch, rc = 0, created = 0;
 
 	opterr = 0;
@@ -203,6 +219,16 @@ int cmd_export(int argc, char **argv)
 			break;
 		case 'o':
 			x.out = optarg;
+			break;
+		case 'R':
+			errno = 0;
+			x.row_group_rows = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || !x.row_group_rows ||
+			    x.row_group_rows > (1ull << 30) || optarg[0] == '-') {
+				rc = cli__usage_error("export", "--row-group-rows '%s': not a number of "
+						      "rows from 1 to 2^30", optarg);
+				goto out;
+			}
 			break;
 		default:
 			rc = slice_args__take(&sa, "export", ch, optarg);
@@ -225,12 +251,13 @@ int cmd_export(int argc, char **argv)
 				      x.fmt->name);
 		goto out;
 	}
-	if (optind + 1 != argc) {
-		rc = cli__usage_error("export", optind >= argc ? "no CAPTURE given"
-				      : "one CAPTURE only ('%s' is extra)", argv[optind + 1]);
+	if (optind >= argc) {
+		rc = cli__usage_error("export", "no CAPTURE given");
 		goto out;
 	}
-	x.ncaps = (size_t)(argc - optind);
+	if ((rc = cli__captures("export", argv + optind, (size_t)(argc - optind), &paths, &npaths)))
+		goto out;
+	x.ncaps = npaths;
 	x.caps = calloc(x.ncaps, sizeof(*x.caps));
 	x.slices = calloc(x.ncaps, sizeof(*x.slices));
 	if (!x.caps || !x.slices) {
@@ -239,7 +266,7 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < x.ncaps; i++) {
-		x.caps[i] = rcap__open(argv[optind + i], err, sizeof(err));
+		x.caps[i] = rcap__open(paths[i], err, sizeof(err));
 		if (!x.caps[i]) {
 			cli__warn("%s", err);
 			rc = EXIT_CAPTURE;
@@ -303,5 +330,6 @@ out:
 	free(x.slices);
 	free(x.caps);
 	slice_args__free(&sa);
+	cli__captures_free(paths, npaths);
 	return rc;
 }

@@ -49,6 +49,8 @@ struct export_format {
 /* The formats (one file each in replay/export/). */
 extern const struct export_format export_perfetto;     /* perfetto.c */
 extern const struct export_format export_chrome;       /* perfetto.c */
+extern const struct export_format export_parquet;      /* parquet.c */
+extern const struct export_format export_jsonl_zst;    /* jsonl_zst.c */
 
 size_t export__ncaptures(const struct export *x);
 struct rcap *export__capture(const struct export *x, size_t i);
@@ -56,6 +58,9 @@ struct slice *export__slice(const struct export *x, size_t i);
 const struct export_format *export__format(const struct export *x);
 /* The -o argument as given ('-': standard output). */
 const char *export__out(const struct export *x);
+/* --row-group-rows: rows per row group for the formats that have them
+ * (parquet); 0: the format's default. */
+uint64_t export__row_group_rows(const struct export *x);
 /* EXPORT_TO_FILE formats: the open output (not to be closed). */
 FILE *export__file(const struct export *x);
 

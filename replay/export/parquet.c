@@ -133,7 +133,7 @@ static int write_parquet(struct export *x)
 
 const struct export_format export_parquet = {
 	.name = "parquet",
-	.summary = "Parquet, one file per stream per capture: DIR/stream=S/host=H/date=D/part-CAPTURE.parquet",
+	.summary = "Parquet (ZSTD pages, min/max statistics), one file per stream per capture",
 	.to = EXPORT_TO_DIR,
 	.write = write_parquet,
 };
