@@ -95,6 +95,43 @@ typedef __u8 bpfrec_ipaddr[16];
 			*__bpfrec_n += 1; /* per-CPU slot: no other writer */     \
 	} while (0)
 
+/* Call stacks (bpfrec record -g / --stacks).  Declare BPFREC_STACKS; once at
+ * file scope and give the event a member of each type you take:
+ *
+ *   struct event { bpfrec_ts_ns ts; __u32 pid; bpfrec_ustack_id ustack_id;
+ *                  bpfrec_kstack_id kstack_id; };
+ *   e->ustack_id = bpfrec_user_stack(ctx);      // ctx: the program's context
+ *   e->kstack_id = bpfrec_kernel_stack(ctx);
+ *
+ * A stack id names a stack in the table bpfrec shares between every object
+ * of a recording; the capture stores each distinct stack once, with what it
+ * takes to name its functions on another machine.  The event's pid (tgid)
+ * member says whose addresses a user stack holds.  Values: >= 0 a stack;
+ * BPFREC_NO_STACK (-1): none taken (the recording did not ask for that kind);
+ * other negatives: bpf_get_stackid's -errno (-14 EFAULT: no stack of that
+ * kind here, e.g. a kernel stack while user code ran; -17 EEXIST: the table
+ * had no room, the stack is lost). */
+typedef __s32 bpfrec_ustack_id;
+typedef __s32 bpfrec_kstack_id;
+#define BPFREC_NO_STACK (-1)
+#define BPFREC_STACK_DEPTH 127       /* frames kept per stack (perf's default) */
+#define BPFREC_STACK_USER 1          /* bpfrec_stack_flags bits, set by bpfrec */
+#define BPFREC_STACK_KERNEL 2
+#define BPFREC_STACKS                                                           \
+	const volatile __u32 bpfrec_stack_flags = 0;                              \
+	struct {                                                                  \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                           \
+		__uint(max_entries, 1);  /* bpfrec hands over its own table */    \
+		__uint(key_size, sizeof(__u32));                                  \
+		__uint(value_size, BPFREC_STACK_DEPTH * sizeof(__u64));           \
+	} bpfrec_stacks SEC(".maps")
+#define bpfrec_user_stack(ctx)                                                  \
+	((bpfrec_stack_flags & BPFREC_STACK_USER) ?                               \
+	 (__s32)bpf_get_stackid((ctx), &bpfrec_stacks, BPF_F_USER_STACK) : BPFREC_NO_STACK)
+#define bpfrec_kernel_stack(ctx)                                                \
+	((bpfrec_stack_flags & BPFREC_STACK_KERNEL) ?                             \
+	 (__s32)bpf_get_stackid((ctx), &bpfrec_stacks, 0) : BPFREC_NO_STACK)
+
 /* Submit flag for bpf_ringbuf_submit/output: bpfrec drains on a ~1 ms timer,
  * so a wakeup per event (libbpf's default, 5-12 us each) is pure cost. */
 #define BPFREC_RB_FLAGS BPF_RB_NO_WAKEUP

@@ -22,6 +22,9 @@ struct {
  * output failed), per CPU; see bpfrec.h. */
 BPFREC_LOST_COUNTER;
 
+/* The shared stack table and the kinds of stack to take (-g, --stacks). */
+BPFREC_STACKS;
+
 static __always_inline int bpfrec_pid_wanted(__u32 tgid)
 {
 	if (!filter_pids)

@@ -82,6 +82,8 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	__builtin_memcpy(e, start, sizeof(*e));
 	e->ret = (__s32)ctx->ret;
 	e->latency_ns = bpf_ktime_get_boot_ns() - start->ts_ns;
+	e->ustack_id = bpfrec_user_stack(ctx);
+	e->kstack_id = bpfrec_kernel_stack(ctx);
 	bpf_map_delete_elem(&connect_inflight, &tid);
 	bpf_ringbuf_submit(e, BPFREC_RB_FLAGS);
 	return 0;

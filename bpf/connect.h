@@ -14,7 +14,9 @@ struct connect_event {
 	__u32 __pad;           /* zero */
 	bpfrec_ipaddr addr;    /* IPv6, or IPv4-mapped for AF_INET */
 	char comm[16];
+	bpfrec_ustack_id ustack_id; /* -g: the caller's stack at the syscall's exit (bpfrec.h) */
+	bpfrec_kstack_id kstack_id;
 };
-_Static_assert(sizeof(struct connect_event) == 72, "connect_event layout");
+_Static_assert(sizeof(struct connect_event) == 80, "connect_event layout");
 
 #endif

@@ -62,6 +62,8 @@ int exec_enter(struct trace_event_raw_sys_enter *ctx)
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->ustack_id = bpfrec_user_stack(ctx);
+	e->kstack_id = bpfrec_kernel_stack(ctx);
 	if (bpf_probe_read_user_str(e->filename, sizeof(e->filename),
 				    (const char *)ctx->args[0]) > 0) {
 		emit(e);

@@ -35,6 +35,8 @@ int exit_task(void *ctx)
 	e.exit_code = (code >> 8) & 0xff;
 	e.exit_signal = code & 0x7f;
 	bpf_get_current_comm(e.comm, sizeof(e.comm));
+	e.ustack_id = bpfrec_user_stack(ctx);
+	e.kstack_id = bpfrec_kernel_stack(ctx);
 	/* A full perf buffer (-ENOSPC) is counted by perf itself and reaches
 	 * the recorder as PERF_RECORD_LOST: count only the other failures. */
 	err = bpf_perf_event_output(ctx, &exit_events, BPF_F_CURRENT_CPU, &e, sizeof(e));

@@ -1,4 +1,5 @@
 #include "bpfobj.h"
+#include "perfev.h"
 #include "util.h"
 #include "verifier.h"
 
@@ -91,6 +92,31 @@ static int describe_type(const struct btf *btf, uint32_t tid, char *name, size_t
 	return 0;
 }
 
+/* The event's stack id members (bpfrec.h: bpfrec_ustack_id, bpfrec_kstack_id),
+ * -1 where it has none. */
+static void find_stack_members(const struct btf *btf, uint32_t tid, int32_t *ustack,
+			       int32_t *kstack)
+{
+	const struct btf_type *t = skip_mods(btf, &tid);
+	const struct btf_member *m;
+	int i;
+
+	*ustack = *kstack = -1;
+	if (!t || !btf_is_composite(t))
+		return;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		uint32_t off = btf_member_bit_offset(t, i);
+
+		if (off % 8 || off / 8 + 4 > t->size)
+			continue;
+		if (*ustack < 0 && is_typedef_named(btf, m->type, "bpfrec_ustack_id"))
+			*ustack = off / 8;
+		if (*kstack < 0 && is_typedef_named(btf, m->type, "bpfrec_kstack_id"))
+			*kstack = off / 8;
+	}
+}
+
 /* What a marker variable (a typed pointer) points at, past modifiers and
  * typedefs; its id in *tid.  NULL if var is no pointer. */
 static const struct btf_type *pointee(const struct btf *btf, const struct btf_type *var,
@@ -167,6 +193,7 @@ static void find_event_type(struct bpfobj *o, struct bpfobj_stream *s)
 
 	s->ts_offset = -1;
 	s->pid_offset = -1;
+	s->ustack_offset = s->kstack_offset = -1;
 	if (!btf)
 		return;
 	snprintf(want, sizeof(want), "__bpfrec_event__%s", s->map_name);
@@ -184,8 +211,10 @@ static void find_event_type(struct bpfobj *o, struct bpfobj_stream *s)
 		if (!strcmp(name, want)) {
 			tid = marker_target(btf, t);
 			if (tid && !describe_type(btf, tid, s->type_name, sizeof(s->type_name),
-						  &s->type_size, &s->ts_offset, &s->pid_offset))
+						  &s->type_size, &s->ts_offset, &s->pid_offset)) {
 				s->type_id = tid;
+				find_stack_members(btf, tid, &s->ustack_offset, &s->kstack_offset);
+			}
 		} else if (!strncmp(name, discr, strlen(discr))) {
 			find_discriminator(o, s, btf, name + strlen(discr), t);
 		} else if (!strncmp(name, variant, strlen(variant)) &&
@@ -202,6 +231,7 @@ static void find_event_type(struct bpfobj *o, struct bpfobj_stream *s)
 					  &v->type_size, &v->ts_offset, &v->pid_offset))
 				continue;
 			v->type_id = tid;
+			find_stack_members(btf, tid, &v->ustack_offset, &v->kstack_offset);
 			memcpy(v->name, v->type_name, sizeof(v->name));
 			s->nvariants++;
 		}
@@ -288,14 +318,14 @@ static int collect_streams(struct bpfobj *o)
 
 static struct bpfobj *finish_open(struct bpfobj *o, const struct bpfobj_opts *opts)
 {
-	struct bpf_map *pids;
+	struct bpf_map *pids, *stacks;
 	int err;
 
 	o->lost_fd = -1;
 	if (opts)
 		o->opts = *opts;
 	else
-		o->opts.cgroup_fd = o->opts.pid_map_fd = -1;
+		o->opts.cgroup_fd = o->opts.pid_map_fd = o->opts.stack_map_fd = -1;
 	err = collect_streams(o);
 	if (err)
 		goto fail;
@@ -306,6 +336,25 @@ static struct bpfobj *finish_open(struct bpfobj *o, const struct bpfobj_opts *op
 			warn_msg("%s: sharing the process-tree map: %s", o->name, strerror(-err));
 			goto fail;
 		}
+	}
+	/* The recording's one stack table, so that a stack id means the same
+	 * stack in every object; without stacks, the object's own table keeps
+	 * its one entry (a stack table's memory is allocated at creation). */
+	stacks = bpf_object__find_map_by_name(o->obj, "bpfrec_stacks");
+	if (stacks && o->opts.stack_map_fd >= 0) {
+		err = bpf_map__reuse_fd(stacks, o->opts.stack_map_fd);
+		if (err) {
+			warn_msg("%s: sharing the stack table: %s", o->name, strerror(-err));
+			goto fail;
+		}
+	}
+	if (stacks && o->opts.stack_flags && bpfobj__has_global(o, "bpfrec_stack_flags")) {
+		char flags[16];
+
+		snprintf(flags, sizeof(flags), "%u", o->opts.stack_flags);
+		err = bpfobj__set_global(o, "bpfrec_stack_flags", flags);
+		if (err)
+			goto fail;
 	}
 	if (o->opts.filter_pids) {
 		err = bpfobj__set_global(o, "filter_pids", "1");
@@ -547,6 +596,7 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 	o->links = calloc(nprogs ? nprogs : 1, sizeof(*o->links));
 	if (!o->links)
 		return -ENOMEM;
+	o->nlink_slots = nprogs ? nprogs : 1;
 	bpf_object__for_each_program(prog, o->obj) {
 		const char *sec = bpf_program__section_name(prog);
 		struct bpf_link *link;
@@ -556,6 +606,20 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 			continue;
 		/* Run by BPF_PROG_TEST_RUN, attached to nothing: loaded is enough. */
 		if (!strcmp(sec, "syscall")) {
+			attached++;
+			continue;
+		}
+		if (!strcmp(sec, "perf_event")) {
+			int n = perfev__attach_cpu_clock(prog, o->opts.sample_hz, &o->links,
+							 &o->nlinks, &o->nlink_slots);
+
+			if (n < 0) {
+				warn_msg("%s: program %s (SEC perf_event) did not attach: %s", o->name,
+					 bpf_program__name(prog), strerror(-n));
+				if (strict)
+					return n;
+				continue;
+			}
 			attached++;
 			continue;
 		}
@@ -647,6 +711,7 @@ int bpfobj__set_event_type(struct bpfobj *o, const char *map, const char *type)
 	s->nvariants = 0;
 	s->discr_size = 0;
 	s->type_id = (uint32_t)id;
+	find_stack_members(btf, s->type_id, &s->ustack_offset, &s->kstack_offset);
 	return describe_type(btf, s->type_id, s->type_name, sizeof(s->type_name), &s->type_size,
 			     &s->ts_offset, &s->pid_offset);
 }
@@ -725,6 +790,7 @@ int bpfobj__add_snapshot_streams(struct bpfobj *o)
 		s->value_offset = (ks + align - 1) / align * align;
 		s->ts_offset = -1;
 		s->pid_offset = -1;
+		s->ustack_offset = s->kstack_offset = -1;
 		snprintf(s->map_name, sizeof(s->map_name), "%s", bpf_map__name(map));
 		snprintf(s->name, sizeof(s->name), "%s", bpf_map__name(map));
 		snprintf(tname, sizeof(tname), "bpfrec_snapshot__%s", bpf_map__name(map));

@@ -23,6 +23,8 @@ struct bpfobj_variant {
 	uint32_t type_size;
 	int32_t ts_offset;
 	int32_t pid_offset;        /* a u32/s32 member pid or tgid, -1: none */
+	int32_t ustack_offset;     /* its bpfrec_ustack_id member, -1: none */
+	int32_t kstack_offset;     /* its bpfrec_kstack_id member, -1: none */
 	uint32_t capture_id;
 	uint64_t events;
 };
@@ -37,6 +39,8 @@ struct bpfobj_stream {
 	uint32_t type_size;
 	int32_t ts_offset;         /* the event's bpfrec_ts_ns member, -1: none */
 	int32_t pid_offset;        /* a u32/s32 member tgid or pid, -1: none */
+	int32_t ustack_offset;     /* its bpfrec_ustack_id member, -1: none */
+	int32_t kstack_offset;     /* its bpfrec_kstack_id member, -1: none */
 	uint32_t capture_id;       /* streams.id, set by the caller */
 	/* running totals, drain thread */
 	uint64_t events, bytes, lost;
@@ -62,6 +66,9 @@ struct bpfobj_opts {
 	int pid_map_fd;            /* the shared bpfrec_pids, -1: none */
 	int filter_pids;           /* set the object's filter_pids global */
 	const char *btf_custom_path; /* --kernel-btf */
+	int stack_map_fd;          /* the shared bpfrec_stacks table, -1: none */
+	uint32_t stack_flags;      /* bpfrec_stack_flags (BPFREC_STACK_USER|_KERNEL) */
+	uint32_t sample_hz;        /* SEC("perf_event") programs: cpu-clock rate; 0: 99 */
 };
 
 struct bpfobj {
@@ -73,7 +80,7 @@ struct bpfobj {
 	struct bpfobj_stream *streams;
 	size_t nstreams;
 	struct bpf_link **links;
-	size_t nlinks;
+	size_t nlinks, nlink_slots;
 	int lost_fd;               /* bpfrec_lost per-CPU array, -1: none */
 	uint64_t *lost_seen;       /* per CPU, what was already recorded */
 	int ncpus;

@@ -41,6 +41,7 @@ struct drain {
 	int extra_fd;             /* the caller's wake-up fd, once added */
 	uint64_t next_tick_ns;    /* CLOCK_MONOTONIC */
 	struct drain_pid_filter filter;     /* keep NULL: none */
+	struct drain_stack_hook stacks;     /* note NULL: none */
 	uint64_t recv_ns;         /* receive time of the current drain pass */
 	uint64_t passes;
 	int refreshed;            /* the pid filter's copy was renewed this pass */
@@ -76,6 +77,21 @@ void drain__set_pid_filter(struct drain *d, const struct drain_pid_filter *f)
 	d->filter = *f;
 }
 
+void drain__set_stack_hook(struct drain *d, const struct drain_stack_hook *h)
+{
+	d->stacks = *h;
+}
+
+static int32_t read_s32(const void *data, uint32_t len, int32_t off)
+{
+	int32_t v;
+
+	if (off < 0 || len < (uint32_t)off + 4)
+		return -1;
+	memcpy(&v, (const uint8_t *)data + off, 4);
+	return v;
+}
+
 static void count_variant(struct bpfobj_stream *s, uint32_t id)
 {
 	uint32_t i;
@@ -94,6 +110,7 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 	struct bpfobj_stream *s = src->s;
 	uint32_t id = s->capture_id, type_size = s->type_size;
 	int32_t ts_offset = s->ts_offset, pid_offset = s->pid_offset;
+	int32_t ustack_offset = s->ustack_offset, kstack_offset = s->kstack_offset;
 	int err;
 
 	if (s->discr_size && len >= s->discr_offset + s->discr_size) {
@@ -107,6 +124,8 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 				ts_offset = s->variants[i].ts_offset;
 				pid_offset = s->variants[i].pid_offset;
 				type_size = s->variants[i].type_size;
+				ustack_offset = s->variants[i].ustack_offset;
+				kstack_offset = s->variants[i].kstack_offset;
 				break;
 			}
 		}
@@ -132,6 +151,10 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 		count_variant(s, id);
 	if (!ts_known && ts_offset >= 0 && len >= (uint32_t)ts_offset + 8)
 		memcpy(&ts, (const uint8_t *)data + ts_offset, 8);
+	if (d->stacks.note && (ustack_offset >= 0 || kstack_offset >= 0))
+		d->stacks.note(d->stacks.ctx,
+			       pid_offset >= 0 ? (uint32_t)read_s32(data, len, pid_offset) : 0,
+			       read_s32(data, len, ustack_offset), read_s32(data, len, kstack_offset));
 	if (type_size && len < type_size)
 		s->short_events++;   /* kept as is: replay reports it as damaged */
 	s->events++;

@@ -31,12 +31,21 @@ struct drain_pid_filter {
 	void *ctx;
 };
 
+/* Called for each record kept whose type has stack id members (bpfrec.h
+ * bpfrec_ustack_id / bpfrec_kstack_id; -1 for a member it lacks): its
+ * process (the pid/tgid member, 0 if none) and its stack ids. */
+struct drain_stack_hook {
+	void (*note)(void *ctx, uint32_t pid, int32_t ustack, int32_t kstack);
+	void *ctx;
+};
+
 struct drain;
 
 struct drain *drain__new(struct pipeline *p, const struct drain_opts *opts);
 int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s);
 /* Applies f to the streams of objects that are not built-in probes. */
 void drain__set_pid_filter(struct drain *d, const struct drain_pid_filter *f);
+void drain__set_stack_hook(struct drain *d, const struct drain_stack_hook *h);
 /* Waits up to one timer period (or for extra_fd to be readable, if >= 0),
  * then drains everything.  Returns records drained, or -errno. */
 int drain__poll(struct drain *d, int extra_fd);

@@ -9,6 +9,7 @@
 #include "connect.skel.h"
 #include "sock.skel.h"
 #include "proctree.skel.h"
+#include "profile.skel.h"
 
 static const char *const exec_tps[] = { "syscalls/sys_enter_execve", "syscalls/sys_exit_execve",
 					"sched/sched_process_exec", NULL };
@@ -27,6 +28,9 @@ const struct builtin_probe builtin_probes[] = {
 	  connect_bpf__elf_bytes, connect_tps, 0, 0 },
 	{ "sock", "sockets created, released, bound in a cgroup v2 subtree (ringbuf)",
 	  sock_bpf__elf_bytes, no_tps, 1, 0 },
+	{ "profile", "on-CPU samples with user and kernel stacks, a cpu-clock event per CPU "
+	  "(profile:HZ, 99 Hz by default; only when named)",
+	  profile_bpf__elf_bytes, no_tps, 0, 0, 1 },
 	{ "proctree", "follows forks to keep the recorded command's process tree",
 	  proctree_bpf__elf_bytes, proctree_tps, 0, 1 },
 	{ NULL },

@@ -12,6 +12,7 @@ struct builtin_probe {
 	const char *const *tracepoints;      /* "category/name", NULL-terminated */
 	int needs_cgroup;
 	int hidden;                          /* helper, not a stream (proctree) */
+	int opt_in;                          /* only when --probe names it (profile) */
 };
 
 extern const struct builtin_probe builtin_probes[];

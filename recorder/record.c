@@ -100,6 +100,11 @@ static void on_lost(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx)
 	pipeline__loss(r->pl, s->capture_id, (uint32_t)cpu, now_boot_ns(), delta);
 }
 
+static void stack_note(void *ctx, uint32_t pid, int32_t ustack, int32_t kstack)
+{
+	stackcap__note(ctx, pid, ustack, kstack);
+}
+
 static void ignore_lost(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx)
 {
 }
@@ -308,6 +313,15 @@ static void print_summary(struct recorder *r, uint64_t end_ns)
 			 (unsigned long long)(st.records - st.dropped_records),
 			 fmt_bytes(st.held_bytes, b1, sizeof(b1)),
 			 (unsigned long long)st.dropped_records);
+	if (r->stacks) {
+		uint64_t nstacks, lost;
+
+		stackcap__counts(r->stacks, &nstacks, &lost);
+		info_msg("  stacks: %llu distinct", (unsigned long long)nstacks);
+		if (lost)
+			info_msg("  stacks: %llu events lost their stack (the table of %d was full)",
+				 (unsigned long long)lost, STACKCAP_ENTRIES);
+	}
 	for (i = 0; i < r->nobjs; i++)
 		for (j = 0; j < (int)r->objs[i]->nstreams; j++) {
 			struct bpfobj_stream *s = &r->objs[i]->streams[j];
@@ -381,6 +395,8 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 
+	if (record__wants_stacks(&o) && (err = stackcap__new(&r.stacks)))
+		goto out;
 	err = record__load_builtins(&r);
 	if (!err)
 		err = record__load_user_objects(&r);
@@ -423,6 +439,11 @@ int cmd_record(int argc, char **argv)
 		struct drain_pid_filter f = { tree_keep, tree_refresh, &r };
 
 		drain__set_pid_filter(r.drain, &f);
+	}
+	if (r.stacks) {
+		struct drain_stack_hook h = { stack_note, r.stacks };
+
+		drain__set_stack_hook(r.drain, &h);
 	}
 	for (i = 0; i < r.nobjs; i++)
 		for (j = 0; j < (int)r.objs[i]->nstreams; j++)
@@ -513,6 +534,13 @@ out:
 		pipeline__free(r.pl);
 	}
 	drain__free(r.drain);
+	/* The writer threads are done: the stacks and symbols go in last. */
+	if (r.cap && r.stacks && (!err || created)) {
+		int serr = stackcap__write(r.stacks, r.cap, !o.no_symbols);
+
+		if (serr && !err)
+			err = serr;
+	}
 	if (r.cap) {
 		int cerr;
 
@@ -544,6 +572,7 @@ out:
 		close(r.cgroup_fd);
 	if (r.sigfd >= 0)
 		close(r.sigfd);
+	stackcap__free(r.stacks);
 	free(r.snap_buf);
 	free(r.tree);
 	return err ? EXIT_FAIL : status;

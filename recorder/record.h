@@ -13,6 +13,7 @@
 #include "capw.h"
 #include "drain.h"
 #include "pipeline.h"
+#include "stackcap.h"
 
 #define MAX_OBJS 32
 #define MAX_SETS 64
@@ -44,6 +45,9 @@ struct record_opts {
 	int nevents;
 	uint64_t snapshot_ns;        /* 0: snapshot maps at the end only */
 	uint64_t ring_bytes, ring_ns; /* --ring, --ring-time: flight recorder */
+	uint32_t stack_flags;        /* -g, --stacks: BPFREC_STACK_USER | _KERNEL */
+	uint32_t sample_hz;          /* --probe profile:HZ, 0: the default */
+	int no_symbols;              /* --no-symbols */
 	char **command;              /* after -- */
 };
 
@@ -71,6 +75,7 @@ struct recorder {
 	uint8_t *snap_buf;           /* key + every CPU's value, for snapshots */
 	size_t snap_len;
 	int snapshot_req;            /* SIGUSR1 seen: write CAPTURE/snapshot-N */
+	struct stackcap *stacks;     /* what symbolizes them, written at the end */
 };
 
 /* record_opts.c: parses `record`'s options into o (zeroed by the caller);
@@ -85,6 +90,8 @@ void record__start_child(struct recorder *r);
 /* record_load.c: the built-in probes the options ask for (the default:
  * every one the kernel has), then the --bpf objects, loaded and attached. */
 int record__load_builtins(struct recorder *r);
+/* 1 when the recording takes stacks (-g, --stacks, --probe profile). */
+int record__wants_stacks(const struct record_opts *o);
 int record__load_user_objects(struct recorder *r);
 
 /* record_capture.c: the session, objects and streams of the capture; and

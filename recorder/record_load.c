@@ -2,6 +2,7 @@
  * from the options, loaded and attached. */
 #include "probes.h"
 #include "record.h"
+#include "stackcap.h"
 #include "util.h"
 
 #include <errno.h>
@@ -41,16 +42,33 @@ static struct bpfobj_opts obj_opts(struct recorder *r, int filter)
 		.pid_map_fd = r->pid_map_fd,
 		.filter_pids = filter && r->pid_map_fd >= 0,
 		.btf_custom_path = r->o->kernel_btf,
+		.stack_map_fd = stackcap__map_fd(r->stacks),
+		.stack_flags = r->o->stack_flags,
+		.sample_hz = r->o->sample_hz,
 	};
 	return oo;
 }
 
-static int probe_selected(const struct record_opts *o, const char *name)
+/* profile samples stacks: both kinds unless --stacks says which. */
+int record__wants_stacks(const struct record_opts *o)
 {
 	int i;
 
-	if (!o->probes_given)
+	if (o->stack_flags)
 		return 1;
+	for (i = 0; i < o->nprobes; i++)
+		if (!strcmp(o->probes[i], "profile"))
+			return 1;
+	return 0;
+}
+
+static int probe_selected(const struct record_opts *o, const struct builtin_probe *p)
+{
+	const char *name = p->name;
+	int i;
+
+	if (!o->probes_given)
+		return !p->opt_in;
 	for (i = 0; i < o->nprobes; i++)
 		if (!strcmp(o->probes[i], name))
 			return 1;
@@ -73,8 +91,10 @@ int record__load_builtins(struct recorder *r)
 		const void *elf;
 		size_t size;
 
-		if (p->hidden ? r->pid_map_fd < 0 : !probe_selected(r->o, p->name))
+		if (p->hidden ? r->pid_map_fd < 0 : !probe_selected(r->o, p))
 			continue;
+		if (p->opt_in && !oo.stack_flags)
+			oo.stack_flags = STACKCAP_USER | STACKCAP_KERNEL;
 		why = probes__unsupported(p, have_cgroup);
 		if (why) {
 			if (r->o->probes_given) {

@@ -1,7 +1,9 @@
 /* record_opts.c - `bpfrec record`'s command line: usage, parsing, checks
  * that need no kernel. */
+#include "perfev.h"
 #include "probes.h"
 #include "record.h"
+#include "stackcap.h"
 #include "util.h"
 
 #include <errno.h>
@@ -9,12 +11,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static void record_usage(FILE *f)
 {
 	fprintf(f,
-"usage: bpfrec record [-o DIR] [--probe LIST] [--bpf FILE.bpf.o]... [--duration S]\n"
+"usage: bpfrec record [-o DIR] [--probe LIST] [-g] [--bpf FILE.bpf.o]... [--duration S]\n"
 "                     [-p PID] [--cgroup PATH] [--all] [-- COMMAND [ARGS...]]\n"
 "\n"
 "Records BPF events into a capture directory (segments + index.db) that\n"
@@ -23,6 +26,12 @@ static void record_usage(FILE *f)
 "  -o, --output DIR        capture directory to create (default bpfrec-DATE-TIME)\n"
 "      --probe LIST        built-in probes, comma-separated (default: every one the\n"
 "                          kernel supports; `bpfrec probes` lists them); 'none' for none\n"
+"                          profile[:HZ] samples on-CPU stacks (99 Hz by default)\n"
+"  -g                      take the user and kernel stack of every event (of the\n"
+"                          built-in probes and of --bpf objects using BPFREC_STACKS)\n"
+"      --stacks LIST       which stacks: user, kernel or user,kernel (as -g)\n"
+"      --no-symbols        leave the symbol tables out of the capture (mappings and\n"
+"                          build ids are kept: symbolize later with the binaries)\n"
 "      --bpf FILE          also load and record a BPF object (repeatable)\n"
 "      --set NAME=VALUE    set a global of the --bpf objects before load (repeatable)\n"
 "      --kernel-btf FILE   kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing\n"
@@ -56,6 +65,7 @@ static void record_usage(FILE *f)
 "Examples:\n"
 "  bpfrec record -o /tmp/cap -- curl -s http://127.0.0.1:8080/\n"
 "  bpfrec record -o /tmp/cap --probe exec,exit --duration 10s\n"
+"  bpfrec record -o /tmp/cap -g --probe connect,profile:999 -- ./server\n"
 "  bpfrec record -o /tmp/cap --bpf mytool.bpf.o --set target_pid=1234 -d 30s\n"
 "  bpfrec record -o /tmp/fr --ring 64M &  kill -USR1 $!   # flight recorder, snapshot\n"
 "  bpfreplay show /tmp/cap\n"
@@ -66,17 +76,68 @@ static void record_usage(FILE *f)
 "2 bad command line.\n");
 }
 
+/* profile[:HZ]: the sampling rate after the colon. */
+static int parse_probe_rate(struct record_opts *o, char *tok)
+{
+	char *colon = strchr(tok, ':'), *end;
+	unsigned long hz;
+
+	if (!colon)
+		return 0;
+	*colon = 0;
+	if (strcmp(tok, "profile")) {
+		warn_msg("--probe %s:%s: only profile takes a rate (profile:HZ)", tok, colon + 1);
+		return -EINVAL;
+	}
+	errno = 0;
+	hz = strtoul(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || (*end && strcasecmp(end, "hz")) || !hz ||
+	    hz > PERFEV_MAX_HZ) {
+		warn_msg("--probe profile:%s: expected a sampling rate from 1 to %d Hz (e.g. "
+			 "profile:99)", colon + 1, PERFEV_MAX_HZ);
+		return -EINVAL;
+	}
+	o->sample_hz = (uint32_t)hz;
+	return 0;
+}
+
+static int parse_stacks(struct record_opts *o, char *list)
+{
+	char *save = NULL, *tok;
+
+	o->stack_flags = 0;
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "user")) {
+			o->stack_flags |= STACKCAP_USER;
+		} else if (!strcmp(tok, "kernel")) {
+			o->stack_flags |= STACKCAP_KERNEL;
+		} else {
+			warn_msg("--stacks %s: expected user, kernel or user,kernel", tok);
+			return -EINVAL;
+		}
+	}
+	if (!o->stack_flags) {
+		warn_msg("--stacks: expected user, kernel or user,kernel");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int add_probe_list(struct record_opts *o, char *list)
 {
 	char *save = NULL, *tok;
 
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const struct builtin_probe *p = probes__find(tok);
+		const struct builtin_probe *p;
 
+		if (parse_probe_rate(o, tok))
+			return -EINVAL;
+		p = probes__find(tok);
 		if (!strcmp(tok, "none"))
 			continue;
 		if (!p || p->hidden) {
-			warn_msg("--probe %s: no such built-in probe (exec, exit, connect, sock)", tok);
+			warn_msg("--probe %s: no such built-in probe (exec, exit, connect, sock, "
+				 "profile)", tok);
 			return -EINVAL;
 		}
 		if (o->nprobes == (int)(sizeof(o->probes) / sizeof(o->probes[0])))
@@ -128,7 +189,7 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 {
 	enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PERF_PAGES,
 	       OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
-	       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME };
+	       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_NO_SYMBOLS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "probe", required_argument, NULL, OPT_PROBE },
@@ -150,6 +211,8 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 		{ "snapshot-interval", required_argument, NULL, OPT_SNAPSHOT },
 		{ "ring", required_argument, NULL, OPT_RING },
 		{ "ring-time", required_argument, NULL, OPT_RING_TIME },
+		{ "stacks", required_argument, NULL, OPT_STACKS },
+		{ "no-symbols", no_argument, NULL, OPT_NO_SYMBOLS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -163,7 +226,7 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 	o->pid = -1;
 	optind = 1;
 	/* '+': stop at the first non-option, so COMMAND's own options stay its own. */
-	while ((c = getopt_long(argc, argv, "+o:d:p:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:d:p:gqvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->out_dir = optarg;
@@ -278,6 +341,16 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 					 optarg);
 				return -EINVAL;
 			}
+			break;
+		case 'g':
+			o->stack_flags = STACKCAP_USER | STACKCAP_KERNEL;
+			break;
+		case OPT_STACKS:
+			if (parse_stacks(o, optarg))
+				return -EINVAL;
+			break;
+		case OPT_NO_SYMBOLS:
+			o->no_symbols = 1;
 			break;
 		case 'q':
 			o->quiet = 1;

@@ -71,6 +71,7 @@ struct capw {
 	int64_t session_id;         /* 0: none */
 
 	sqlite3_stmt *st_block, *st_bstream, *st_segbytes, *st_loss;
+	sqlite3_stmt *st_sym[5];    /* capw__add_stack ... capw__add_symbol, prepared on first use */
 	int64_t cur_block;          /* for the block_streams callback */
 	int cb_rc;
 	struct capw_stats stats;
@@ -842,6 +843,111 @@ int capw__add_block_loss(struct capw *w, const struct blockbuf *b)
 	return bl.rc;
 }
 
+/* ---- stacks and symbols ---- */
+
+enum { SYM_STACK, SYM_STACK_PID, SYM_FILE, SYM_MAP, SYM_SYMBOL };
+
+static sqlite3_stmt *sym_stmt(struct capw *w, int which)
+{
+	static const char *const sql[] = {
+		"INSERT OR REPLACE INTO stack_traces (id, kind, frames) VALUES (?1, ?2, ?3)",
+		"INSERT OR IGNORE INTO stack_pids (stack_id, pid) VALUES (?1, ?2)",
+		"INSERT INTO sym_files (kind, path, build_id, size, pid, symbols) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		"INSERT INTO proc_maps (pid, start_addr, end_addr, file_offset, file_id) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
+		"INSERT OR IGNORE INTO symbols (file_id, addr, size, name) VALUES (?1, ?2, ?3, ?4)",
+	};
+
+	if (!w->st_sym[which] && prepare(w, sql[which], &w->st_sym[which]))
+		return NULL;
+	if (begin(w))
+		return NULL;
+	return w->st_sym[which];
+}
+
+int capw__add_stack(struct capw *w, uint32_t id, int kernel, const uint64_t *ips, uint32_t n)
+{
+	sqlite3_stmt *st = sym_stmt(w, SYM_STACK);
+	uint8_t *blob;
+	int rc;
+
+	if (!st)
+		return -EIO;
+	blob = malloc(n ? (size_t)n * 8 : 1);
+	if (!blob)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		cap_put_le64(blob + 8 * i, ips[i]);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, kernel ? "kernel" : "user", -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, blob, (int)(n * 8), SQLITE_TRANSIENT);
+	rc = step(w, st, "insert stack");
+	free(blob);
+	return rc;
+}
+
+int capw__add_stack_pid(struct capw *w, uint32_t stack_id, uint32_t pid)
+{
+	sqlite3_stmt *st = sym_stmt(w, SYM_STACK_PID);
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, stack_id);
+	sqlite3_bind_int64(st, 2, pid);
+	return step(w, st, "insert stack pid");
+}
+
+int capw__add_symfile(struct capw *w, const struct cap_symfile *f, uint32_t *id)
+{
+	sqlite3_stmt *st = sym_stmt(w, SYM_FILE);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, f->kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, f->path, -1, SQLITE_TRANSIENT);
+	bind_text_or_null(st, 3, f->build_id && *f->build_id ? f->build_id : NULL);
+	if (f->size >= 0)
+		sqlite3_bind_int64(st, 4, f->size);
+	if (f->pid >= 0)
+		sqlite3_bind_int64(st, 5, f->pid);
+	sqlite3_bind_text(st, 6, f->symbols, -1, SQLITE_TRANSIENT);
+	rc = step(w, st, "insert symbol file");
+	if (!rc && id)
+		*id = (uint32_t)sqlite3_last_insert_rowid(w->db);
+	return rc;
+}
+
+int capw__add_mapping(struct capw *w, uint32_t pid, uint64_t start, uint64_t end,
+		      uint64_t file_offset, uint32_t file_id)
+{
+	sqlite3_stmt *st = sym_stmt(w, SYM_MAP);
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_int64(st, 2, (int64_t)start);
+	sqlite3_bind_int64(st, 3, (int64_t)end);
+	sqlite3_bind_int64(st, 4, (int64_t)file_offset);
+	sqlite3_bind_int64(st, 5, file_id);
+	return step(w, st, "insert mapping");
+}
+
+int capw__add_symbol(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t size,
+		     const char *name)
+{
+	sqlite3_stmt *st = sym_stmt(w, SYM_SYMBOL);
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, file_id);
+	sqlite3_bind_int64(st, 2, (int64_t)addr);
+	sqlite3_bind_int64(st, 3, (int64_t)size);
+	sqlite3_bind_text(st, 4, name, -1, SQLITE_TRANSIENT);
+	return step(w, st, "insert symbol");
+}
+
 /* CAPTURE/catalog.db: the index's metadata tables alone (meta, sessions,
  * objects, streams), so that a capture whose index.db is lost or damaged
  * can be rebuilt from its segments (capw__recover).  Rewritten after a
@@ -989,6 +1095,8 @@ int capw__close(struct capw *w, uint64_t end_ns)
 	sqlite3_finalize(w->st_bstream);
 	sqlite3_finalize(w->st_segbytes);
 	sqlite3_finalize(w->st_loss);
+	for (size_t i = 0; i < sizeof(w->st_sym) / sizeof(w->st_sym[0]); i++)
+		sqlite3_finalize(w->st_sym[i]);
 	if (w->db && sqlite3_close(w->db) != SQLITE_OK)
 		note_err(w, db_err(w, "close"));
 	if (w->dirfd >= 0)

@@ -73,6 +73,26 @@ int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns
  * refused it, the disk is full): its records are accounted for, not
  * silently gone.  Adds them to capw_stats.unwritten_records. */
 int capw__add_block_loss(struct capw *w, const struct blockbuf *b);
+
+/* Stacks and what symbolizes them (FORMAT.md "Stacks and symbols"); the
+ * recorder writes them at the end, after the last block.  Each row joins
+ * the open batch (committed by the next flush or close). */
+struct cap_symfile {
+	const char *kind;          /* elf, kernel, module, perfmap, special */
+	const char *path;
+	const char *build_id;      /* hex, NULL: none */
+	int64_t size;              /* -1: unknown */
+	int64_t pid;               /* perfmap: its process; -1 otherwise */
+	const char *symbols;       /* copied, none, left out, unreadable: ... */
+};
+int capw__add_stack(struct capw *w, uint32_t id, int kernel, const uint64_t *ips, uint32_t n);
+int capw__add_stack_pid(struct capw *w, uint32_t stack_id, uint32_t pid);
+int capw__add_symfile(struct capw *w, const struct cap_symfile *f, uint32_t *id);
+int capw__add_mapping(struct capw *w, uint32_t pid, uint64_t start, uint64_t end,
+		      uint64_t file_offset, uint32_t file_id);
+int capw__add_symbol(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t size,
+		     const char *name);
+
 /* Per-stream totals kept by the recorder (also derivable from blocks). */
 int capw__flush(struct capw *w);
 /* Records end time, flushes, closes.  0 or the first error seen.  NULL ok. */

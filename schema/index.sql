@@ -83,3 +83,54 @@ CREATE TABLE losses (
     ts         INTEGER NOT NULL,
     count      INTEGER NOT NULL
 );
+
+-- Call stacks and what names their functions (bpfrec record -g, --probe
+-- profile; FORMAT.md "Stacks and symbols").  Written at the end of the
+-- recording; captures made without stacks, or before these tables existed,
+-- have them empty or not at all.  Addresses are u64: a kernel address above
+-- 2^63 is stored as the INTEGER with the same 64 bits (negative).
+
+-- One row per distinct stack.
+CREATE TABLE stack_traces (
+    id      INTEGER PRIMARY KEY,     -- what bpfrec_ustack_id / bpfrec_kstack_id members hold
+    kind    TEXT NOT NULL CHECK (kind IN ('user', 'kernel')),
+    frames  BLOB NOT NULL            -- u64 little-endian addresses, innermost first
+);
+
+-- The processes a user stack was seen in (its addresses are theirs).
+CREATE TABLE stack_pids (
+    stack_id  INTEGER NOT NULL REFERENCES stack_traces(id),
+    pid       INTEGER NOT NULL,
+    PRIMARY KEY (stack_id, pid)
+) WITHOUT ROWID;
+
+-- Files and kernel images whose code the stacks ran.
+CREATE TABLE sym_files (
+    id        INTEGER PRIMARY KEY,
+    kind      TEXT NOT NULL CHECK (kind IN ('elf', 'kernel', 'module', 'perfmap', 'special')),
+    path      TEXT NOT NULL,         -- as mapped; [kernel.kallsyms], [MODULE], [vdso], [anon]
+    build_id  TEXT,                  -- hex; NULL: none (path and size then identify the file)
+    size      INTEGER,               -- bytes of the file, NULL if unknown
+    pid       INTEGER,               -- perfmap: the process it describes
+    symbols   TEXT NOT NULL          -- copied | none | left out | unreadable: REASON
+);
+
+-- The executable mappings of the processes in stack_pids (/proc/PID/maps,
+-- read while they ran).
+CREATE TABLE proc_maps (
+    pid          INTEGER NOT NULL,
+    start_addr   INTEGER NOT NULL,
+    end_addr     INTEGER NOT NULL,   -- exclusive
+    file_offset  INTEGER NOT NULL,   -- of start_addr in the file
+    file_id      INTEGER NOT NULL REFERENCES sym_files(id)
+);
+CREATE INDEX proc_maps_by_pid ON proc_maps (pid, start_addr);
+
+-- The function symbols that recorded addresses fall in (only those).
+CREATE TABLE symbols (
+    file_id  INTEGER NOT NULL REFERENCES sym_files(id),
+    addr     INTEGER NOT NULL,       -- elf: file offset of the first byte; others: address
+    size     INTEGER NOT NULL,       -- bytes, > 0
+    name     TEXT NOT NULL,
+    PRIMARY KEY (file_id, addr)
+) WITHOUT ROWID;

@@ -39,6 +39,7 @@
 #include "timefmt.h"
 
 typedef __u64 bpfrec_ts_ns;          /* bpf/bpfrec.h; __u32/__u64 from linux/types.h */
+typedef __s32 bpfrec_ustack_id, bpfrec_kstack_id;
 #include "exec.h"
 
 #define NPROC 3000
@@ -51,7 +52,8 @@ typedef __u64 bpfrec_ts_ns;          /* bpf/bpfrec.h; __u32/__u64 from linux/typ
 
 /* The BTF: exec.h as the BPF side sees it. */
 static const char btf_src_fmt[] =
-	"typedef unsigned char __u8; typedef unsigned int __u32; typedef unsigned long long __u64;\n"
+	"typedef unsigned char __u8; typedef int __s32; typedef unsigned int __u32;\n"
+	"typedef unsigned long long __u64;\n"
 	"#include \"%s/bpf/bpfrec.h\"\n"
 	"#include \"%s/bpf/exec.h\"\n"
 	"struct exec_event g_exec;\n";

@@ -1,0 +1,685 @@
+#include "stackcap.h"
+#include "symelf.h"
+#include "util.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_OPEN_FILES 256      /* files kept open for the end (then reopened by path) */
+
+struct stk {
+	uint64_t *ips;            /* NULL: not read (yet) */
+	uint32_t n;
+	int kernel;
+};
+
+struct mapping {
+	uint64_t start, end, off;
+	uint32_t file;            /* index into files */
+};
+
+struct proc {
+	uint32_t pid;
+	struct mapping *maps;
+	size_t nmaps, cap;
+	int read;                 /* /proc/PID/maps read at least once */
+	uint64_t *jit;            /* addresses in no mapping: for /tmp/perf-PID.map */
+	size_t njit, jit_cap;
+};
+
+struct sfile {
+	char *path;
+	int special;              /* [vdso], [anon]: nothing to read */
+	dev_t dev;
+	ino_t ino;
+	int fd;                   /* the very file mapped, -1: reopen by path */
+	int64_t size;
+	uint64_t *offs;           /* file offsets of the frames in it */
+	size_t noffs, offs_cap;
+	uint32_t cap_id;          /* sym_files.id once written */
+};
+
+struct stackcap {
+	int map_fd;
+	struct stk *stacks;       /* STACKCAP_ENTRIES, by id */
+	uint64_t nstacks, lost;
+	uint64_t *pairs;          /* open addressing: (pid << 32 | ustack id) + 1, 0 empty */
+	size_t npairs, pairs_cap;
+	struct proc *procs;
+	size_t nprocs, procs_cap;
+	struct sfile *files;
+	size_t nfiles, files_cap, nopen;
+	uint64_t *kaddrs;
+	size_t nk, k_cap;
+	uint64_t *buf;            /* one stack table value */
+};
+
+static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		uint64_t *g = realloc(*v, c * sizeof(**v));
+
+		if (!g)
+			return -ENOMEM;
+		*v = g;
+		*cap = c;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+int stackcap__new(struct stackcap **out)
+{
+	struct stackcap *sc = calloc(1, sizeof(*sc));
+
+	*out = NULL;
+	if (!sc)
+		return -ENOMEM;
+	sc->map_fd = -1;
+	sc->stacks = calloc(STACKCAP_ENTRIES, sizeof(*sc->stacks));
+	sc->buf = calloc(STACKCAP_DEPTH, sizeof(uint64_t));
+	if (!sc->stacks || !sc->buf) {
+		stackcap__free(sc);
+		return -ENOMEM;
+	}
+	sc->map_fd = bpf_map_create(BPF_MAP_TYPE_STACK_TRACE, "bpfrec_stacks", 4,
+				    STACKCAP_DEPTH * 8, STACKCAP_ENTRIES, NULL);
+	if (sc->map_fd < 0) {
+		int err = -errno;
+
+		warn_msg("creating the stack table (%d stacks of %d frames): %s", STACKCAP_ENTRIES,
+			 STACKCAP_DEPTH, strerror(-err));
+		stackcap__free(sc);
+		return err;
+	}
+	*out = sc;
+	return 0;
+}
+
+int stackcap__map_fd(const struct stackcap *sc)
+{
+	return sc ? sc->map_fd : -1;
+}
+
+/* The stack of id, read from the table the first time (a stack id is never
+ * reused: the table is created without BPF_F_REUSE_STACKID). */
+static struct stk *get_stack(struct stackcap *sc, int32_t id, int kernel)
+{
+	struct stk *s;
+	uint32_t key = (uint32_t)id, n = 0;
+
+	if (id < 0 || id >= STACKCAP_ENTRIES)
+		return NULL;
+	s = &sc->stacks[id];
+	if (s->ips)
+		return s;
+	memset(sc->buf, 0, STACKCAP_DEPTH * 8);
+	if (bpf_map_lookup_elem(sc->map_fd, &key, sc->buf))
+		return NULL;
+	while (n < STACKCAP_DEPTH && sc->buf[n])
+		n++;
+	s->ips = malloc((n ? n : 1) * sizeof(uint64_t));
+	if (!s->ips)
+		return NULL;
+	memcpy(s->ips, sc->buf, n * sizeof(uint64_t));
+	s->n = n;
+	s->kernel = kernel;
+	sc->nstacks++;
+	return s;
+}
+
+/* 1 if the pair is new (and now known). */
+static int add_pair(struct stackcap *sc, uint32_t pid, uint32_t id)
+{
+	uint64_t key = ((uint64_t)pid << 32 | id) + 1;
+	size_t i;
+
+	if (sc->npairs * 2 >= sc->pairs_cap) {
+		size_t cap = sc->pairs_cap ? sc->pairs_cap * 2 : 1024;
+		uint64_t *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return 0;
+		for (i = 0; i < sc->pairs_cap; i++) {
+			uint64_t k = sc->pairs[i];
+			size_t j;
+
+			if (!k)
+				continue;
+			for (j = (k * 0x9E3779B97F4A7C15ull) >> 20 & (cap - 1); t[j]; j = (j + 1) & (cap - 1))
+				;
+			t[j] = k;
+		}
+		free(sc->pairs);
+		sc->pairs = t;
+		sc->pairs_cap = cap;
+	}
+	for (i = (key * 0x9E3779B97F4A7C15ull) >> 20 & (sc->pairs_cap - 1); sc->pairs[i];
+	     i = (i + 1) & (sc->pairs_cap - 1))
+		if (sc->pairs[i] == key)
+			return 0;
+	sc->pairs[i] = key;
+	sc->npairs++;
+	return 1;
+}
+
+static struct proc *get_proc(struct stackcap *sc, uint32_t pid)
+{
+	size_t i;
+
+	for (i = sc->nprocs; i-- > 0;)   /* newest first: the likely one */
+		if (sc->procs[i].pid == pid)
+			return &sc->procs[i];
+	if (sc->nprocs == sc->procs_cap) {
+		size_t cap = sc->procs_cap ? sc->procs_cap * 2 : 64;
+		struct proc *g = realloc(sc->procs, cap * sizeof(*g));
+
+		if (!g)
+			return NULL;
+		sc->procs = g;
+		sc->procs_cap = cap;
+	}
+	memset(&sc->procs[sc->nprocs], 0, sizeof(struct proc));
+	sc->procs[sc->nprocs].pid = pid;
+	return &sc->procs[sc->nprocs++];
+}
+
+static long find_file(struct stackcap *sc, const char *path, int special, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < sc->nfiles; i++) {
+		struct sfile *f = &sc->files[i];
+
+		if (special ? f->special && !strcmp(f->path, path)
+			    : !f->special && f->dev == st->st_dev && f->ino == st->st_ino)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* The file a mapping shows, found or added; fd (may be -1) is taken. */
+static long add_file(struct stackcap *sc, const char *path, int special, int fd)
+{
+	struct stat st = { 0 };
+	struct sfile *f;
+	long i;
+
+	if (!special && (fd < 0 || fstat(fd, &st))) {
+		/* map_files unreadable: the path as it is now, if it exists. */
+		if (fd >= 0)
+			close(fd);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st)) {
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+			special = 1;   /* nothing to read: named only */
+		}
+	}
+	i = find_file(sc, path, special, &st);
+	if (i >= 0) {
+		if (fd >= 0)
+			close(fd);
+		return i;
+	}
+	if (sc->nfiles == sc->files_cap) {
+		size_t cap = sc->files_cap ? sc->files_cap * 2 : 32;
+		struct sfile *g = realloc(sc->files, cap * sizeof(*g));
+
+		if (!g) {
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		sc->files = g;
+		sc->files_cap = cap;
+	}
+	f = &sc->files[sc->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->path = strdup(path);
+	f->special = special;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = special ? -1 : (int64_t)st.st_size;
+	f->fd = -1;
+	if (!f->path) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (fd >= 0 && sc->nopen < MAX_OPEN_FILES) {
+		f->fd = fd;
+		sc->nopen++;
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	return (long)sc->nfiles++;
+}
+
+/* Reads the executable mappings of p from /proc/PID/maps, adding those it
+ * does not know yet (a library loaded since, a new image after exec). */
+static void read_maps(struct stackcap *sc, struct proc *p)
+{
+	char path[64], line[4096 + 128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", p->pid);
+	f = fopen(path, "re");
+	p->read = 1;
+	if (!f)
+		return;   /* gone already: its frames stay unnamed */
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, off;
+		char perms[8], name[4096 + 16] = "";
+		int n = 0, fd = -1, special;
+		size_t i, len;
+		long file;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off, &n) < 4 ||
+		    !strchr(perms, 'x'))
+			continue;
+		if (n > 0)
+			snprintf(name, sizeof(name), "%s", line + n);
+		len = strcspn(name, "\n");
+		name[len] = 0;
+		if (len > 10 && !strcmp(name + len - 10, " (deleted)"))
+			name[len - 10] = 0;
+		for (i = 0; i < p->nmaps; i++)
+			if (p->maps[i].start == start && p->maps[i].end == end)
+				break;
+		if (i < p->nmaps)
+			continue;
+		special = name[0] != '/';
+		if (!name[0])
+			snprintf(name, sizeof(name), "[anon]");
+		if (!special) {
+			char mf[96];
+
+			snprintf(mf, sizeof(mf), "/proc/%u/map_files/%llx-%llx", p->pid, start, end);
+			fd = open(mf, O_RDONLY | O_CLOEXEC);
+		}
+		file = add_file(sc, name, special, fd);
+		if (file < 0)
+			continue;
+		if (p->nmaps == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 16;
+			struct mapping *g = realloc(p->maps, cap * sizeof(*g));
+
+			if (!g)
+				break;
+			p->maps = g;
+			p->cap = cap;
+		}
+		p->maps[p->nmaps++] = (struct mapping){ start, end, off, (uint32_t)file };
+	}
+	fclose(f);
+}
+
+static const struct mapping *find_mapping(const struct proc *p, uint64_t a)
+{
+	for (size_t i = 0; i < p->nmaps; i++)
+		if (a >= p->maps[i].start && a < p->maps[i].end)
+			return &p->maps[i];
+	return NULL;
+}
+
+/* Frames past the first are return addresses: the call is the byte before. */
+static uint64_t lookup_addr(const struct stk *s, uint32_t depth)
+{
+	return depth ? s->ips[depth] - 1 : s->ips[depth];
+}
+
+void stackcap__note(struct stackcap *sc, uint32_t pid, int32_t ustack, int32_t kstack)
+{
+	struct stk *s;
+	struct proc *p;
+
+	if (ustack == -EEXIST || kstack == -EEXIST)
+		sc->lost++;
+	if (kstack >= 0)
+		get_stack(sc, kstack, 1);
+	if (ustack < 0 || !(s = get_stack(sc, ustack, 0)) || !add_pair(sc, pid, (uint32_t)ustack))
+		return;
+	p = get_proc(sc, pid);
+	if (!p)
+		return;
+	if (!p->read) {
+		read_maps(sc, p);
+		return;
+	}
+	/* A new stack of a known process: read again if it ran code its
+	 * mappings did not cover then (dlopen, exec). */
+	for (uint32_t d = 0; d < s->n; d++)
+		if (!find_mapping(p, lookup_addr(s, d))) {
+			read_maps(sc, p);
+			return;
+		}
+}
+
+void stackcap__counts(const struct stackcap *sc, uint64_t *stacks, uint64_t *lost)
+{
+	*stacks = sc ? sc->nstacks : 0;
+	*lost = sc ? sc->lost : 0;
+}
+
+/* ---- at the end: files, symbols, kernel ---- */
+
+static int write_file_symbols(struct stackcap *sc, struct capw *w, struct sfile *f, int symbols)
+{
+	struct cap_symfile row = { .kind = f->special ? "special" : "elf", .path = f->path,
+				   .size = f->size, .pid = -1, .symbols = "none" };
+	struct symelf_info info = { 0 };
+	struct symelf_sym *syms = NULL;
+	size_t nsyms = 0, i;
+	char why[128];
+	int err = 0, rc;
+
+	if (!f->special && f->fd < 0)
+		f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	if (f->special) {
+		row.symbols = "none";
+	} else if (f->fd < 0) {
+		snprintf(why, sizeof(why), "unreadable: %s", strerror(errno));
+		row.symbols = why;
+	} else {
+		err = symelf__read(f->fd, symbols ? f->offs : NULL, symbols ? f->noffs : 0, &info,
+				   &syms, &nsyms);
+		row.build_id = info.build_id;
+		if (err) {
+			snprintf(why, sizeof(why), "unreadable: %s",
+				 err == -ENOEXEC ? "not an ELF file" : strerror(-err));
+			row.symbols = why;
+		} else if (!symbols) {
+			row.symbols = "left out";
+		} else {
+			row.symbols = info.has_symtab ? "copied" : info.has_dynsym ? "dynsym only"
+										 : "none";
+		}
+	}
+	rc = capw__add_symfile(w, &row, &f->cap_id);
+	for (i = 0; !rc && i < nsyms; i++)
+		rc = capw__add_symbol(w, f->cap_id, syms[i].off, syms[i].size, syms[i].name);
+	symelf__free(syms, nsyms);
+	(void)sc;
+	return rc;
+}
+
+struct ksym {
+	uint64_t addr;
+	const char *name, *mod;   /* into the kallsyms text; mod NULL: the kernel */
+};
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Reads /proc/kallsyms whole (root sees the addresses). */
+static char *read_kallsyms(size_t *len)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *buf = malloc(cap + 1);
+	int fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (!buf || fd < 0) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((r = read(fd, buf + n, cap - n)) > 0) {
+		n += (size_t)r;
+		if (n == cap) {
+			char *g = realloc(buf, cap * 2 + 1);
+
+			if (!g) {
+				free(buf);
+				close(fd);
+				return NULL;
+			}
+			buf = g;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+/* The kernel's and modules' text symbols that hold a recorded kernel
+ * address; a symbol's size is the distance to the next (kallsyms has no
+ * sizes). */
+static int write_kernel_symbols(struct stackcap *sc, struct capw *w, int symbols)
+{
+	struct cap_symfile row = { .kind = "kernel", .path = "[kernel.kallsyms]", .size = -1,
+				   .pid = -1, .symbols = symbols ? "copied" : "left out" };
+	struct ksym *ks = NULL;
+	size_t len = 0, n = 0, cap = 0, i, k;
+	char *text = NULL, *line, *save = NULL;
+	struct { const char *mod; uint32_t id; } mods[512];
+	size_t nmods = 0;
+	uint32_t kernel_id = 0;
+	int rc = 0, have_kernel = 0;
+
+	if (!sc->nk)
+		return 0;
+	if (symbols && (text = read_kallsyms(&len))) {
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char *sp1 = strchr(line, ' '), *sp2, *mod;
+			uint64_t a;
+
+			if (!sp1 || !(sp2 = strchr(sp1 + 1, ' ')) || (sp1[1] != 't' && sp1[1] != 'T'))
+				continue;
+			a = strtoull(line, NULL, 16);
+			if (!a)
+				continue;
+			*sp2 = 0;
+			mod = strchr(sp2 + 1, '\t');
+			if (mod) {
+				*mod++ = 0;
+				mod += strspn(mod, "[");
+				mod[strcspn(mod, "]")] = 0;
+			}
+			if (n == cap) {
+				struct ksym *g = realloc(ks, (cap = cap ? cap * 2 : 65536) * sizeof(*g));
+
+				if (!g) {
+					rc = -ENOMEM;
+					goto out;
+				}
+				ks = g;
+			}
+			ks[n++] = (struct ksym){ a, sp2 + 1, mod };
+		}
+		qsort(ks, n, sizeof(*ks), cmp_ksym);
+	}
+	if (symbols && !n)
+		row.symbols = "unreadable: /proc/kallsyms shows no addresses";
+	rc = capw__add_symfile(w, &row, &kernel_id);
+	have_kernel = 1;
+	qsort(sc->kaddrs, sc->nk, sizeof(*sc->kaddrs), cmp_u64);
+	for (i = 0, k = 0; !rc && n && i < sc->nk; i++) {
+		uint64_t a = sc->kaddrs[i], size;
+		uint32_t fid = kernel_id;
+
+		if (i && a == sc->kaddrs[i - 1])
+			continue;
+		while (k + 1 < n && ks[k + 1].addr <= a)
+			k++;
+		if (ks[k].addr > a || k + 1 >= n)
+			continue;
+		size = ks[k + 1].addr - ks[k].addr;
+		if (ks[k].mod) {
+			size_t m;
+
+			for (m = 0; m < nmods && strcmp(mods[m].mod, ks[k].mod); m++)
+				;
+			if (m == nmods && nmods < 512) {
+				char path[160];
+				struct cap_symfile mrow = { .kind = "module", .path = path, .size = -1,
+							    .pid = -1, .symbols = "copied" };
+
+				snprintf(path, sizeof(path), "[%.150s]", ks[k].mod);
+				mods[nmods].mod = ks[k].mod;
+				rc = capw__add_symfile(w, &mrow, &mods[nmods].id);
+				nmods++;
+			}
+			if (m < nmods)
+				fid = mods[m].id;
+		}
+		if (!rc)
+			rc = capw__add_symbol(w, fid, ks[k].addr, size, ks[k].name);
+		/* the next address may be in the same symbol: k stays */
+	}
+out:
+	(void)have_kernel;
+	free(ks);
+	free(text);
+	return rc;
+}
+
+/* /tmp/perf-PID.map (JIT runtimes write it: "START SIZE NAME", hex): the
+ * entries that hold an address of p found in no mapping. */
+static int write_perf_map(struct capw *w, struct proc *p, int symbols)
+{
+	char path[64], line[4096];
+	struct cap_symfile row = { .kind = "perfmap", .path = path, .size = -1, .pid = p->pid,
+				   .symbols = symbols ? "copied" : "left out" };
+	struct stat st;
+	uint32_t id;
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "/tmp/perf-%u.map", p->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fstat(fileno(f), &st))
+		row.size = st.st_size;
+	rc = capw__add_symfile(w, &row, &id);
+	while (!rc && symbols && fgets(line, sizeof(line), f)) {
+		unsigned long long start, size;
+		int n = 0;
+
+		if (sscanf(line, "%llx %llx %n", &start, &size, &n) < 2 || !n || !size)
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		for (size_t i = 0; i < p->njit; i++)
+			if (p->jit[i] >= start && p->jit[i] - start < size) {
+				rc = capw__add_symbol(w, id, start, size, line + n);
+				break;
+			}
+	}
+	fclose(f);
+	return rc;
+}
+
+int stackcap__write(struct stackcap *sc, struct capw *w, int symbols)
+{
+	size_t i;
+	int rc = 0;
+
+	if (!sc)
+		return 0;
+	for (i = 0; i < STACKCAP_ENTRIES && !rc; i++) {
+		struct stk *s = &sc->stacks[i];
+
+		if (!s->ips)
+			continue;
+		rc = capw__add_stack(w, (uint32_t)i, s->kernel, s->ips, s->n);
+		if (s->kernel)
+			for (uint32_t d = 0; d < s->n && !rc; d++)
+				rc = push_u64(&sc->kaddrs, &sc->nk, &sc->k_cap, lookup_addr(s, d));
+	}
+	/* Each user frame to the file (and offset) its process had there. */
+	for (i = 0; i < sc->pairs_cap && !rc; i++) {
+		uint64_t key = sc->pairs[i];
+		uint32_t pid, id;
+		struct proc *p;
+		struct stk *s;
+
+		if (!key)
+			continue;
+		pid = (uint32_t)((key - 1) >> 32);
+		id = (uint32_t)(key - 1);
+		rc = capw__add_stack_pid(w, id, pid);
+		s = &sc->stacks[id];
+		p = get_proc(sc, pid);
+		for (uint32_t d = 0; p && d < s->n && !rc; d++) {
+			uint64_t a = lookup_addr(s, d);
+			const struct mapping *m = find_mapping(p, a);
+
+			if (m) {
+				struct sfile *f = &sc->files[m->file];
+
+				rc = push_u64(&f->offs, &f->noffs, &f->offs_cap, a - m->start + m->off);
+			} else {
+				rc = push_u64(&p->jit, &p->njit, &p->jit_cap, a);
+			}
+		}
+	}
+	for (i = 0; i < sc->nfiles && !rc; i++)
+		rc = write_file_symbols(sc, w, &sc->files[i], symbols);
+	for (i = 0; i < sc->nprocs && !rc; i++) {
+		struct proc *p = &sc->procs[i];
+
+		for (size_t m = 0; m < p->nmaps && !rc; m++)
+			rc = capw__add_mapping(w, p->pid, p->maps[m].start, p->maps[m].end,
+					       p->maps[m].off, sc->files[p->maps[m].file].cap_id);
+		if (!rc && p->njit)
+			rc = write_perf_map(w, p, symbols);
+	}
+	if (!rc)
+		rc = write_kernel_symbols(sc, w, symbols);
+	return rc;
+}
+
+void stackcap__free(struct stackcap *sc)
+{
+	size_t i;
+
+	if (!sc)
+		return;
+	if (sc->map_fd >= 0)
+		close(sc->map_fd);
+	if (sc->stacks)
+		for (i = 0; i < STACKCAP_ENTRIES; i++)
+			free(sc->stacks[i].ips);
+	for (i = 0; i < sc->nprocs; i++) {
+		free(sc->procs[i].maps);
+		free(sc->procs[i].jit);
+	}
+	for (i = 0; i < sc->nfiles; i++) {
+		free(sc->files[i].path);
+		free(sc->files[i].offs);
+		if (sc->files[i].fd >= 0)
+			close(sc->files[i].fd);
+	}
+	free(sc->stacks);
+	free(sc->pairs);
+	free(sc->procs);
+	free(sc->files);
+	free(sc->kaddrs);
+	free(sc->buf);
+	free(sc);
+}

@@ -1,0 +1,40 @@
+/* stackcap.h - what makes a recording's stacks readable on another machine
+ * (FORMAT.md "Stacks and symbols"): the stacks, read from the shared stack
+ * table when a record first names them; for each process whose user stacks
+ * were seen, its executable mappings, read from /proc/PID/maps while it
+ * lives (again when an address falls outside them); and at the end, the
+ * function symbols those addresses hit (ELF .symtab/.dynsym of each file
+ * kept open since, /proc/kallsyms for the kernel and its modules,
+ * /tmp/perf-PID.map for JIT code), written into the capture.
+ *
+ * Drain thread only (stackcap__note); stackcap__write once the pipeline has
+ * stopped (it writes through the capture's writer). */
+#ifndef BPFREC_STACKCAP_H
+#define BPFREC_STACKCAP_H
+
+#include <stdint.h>
+
+#include "capw.h"
+
+/* Kinds of stack (bpfrec_stack_flags, bpf/bpfrec.h BPFREC_STACK_*). */
+#define STACKCAP_USER 1
+#define STACKCAP_KERNEL 2
+#define STACKCAP_DEPTH 127          /* u64 frames per stack (BPFREC_STACK_DEPTH) */
+#define STACKCAP_ENTRIES 16384      /* distinct stacks the table holds */
+
+struct stackcap;
+
+/* Creates the stack table the objects share (-errno with a message) and
+ * the collector. */
+int stackcap__new(struct stackcap **out);
+int stackcap__map_fd(const struct stackcap *sc);
+/* A record's process (tgid) and stack ids (negative: none). */
+void stackcap__note(struct stackcap *sc, uint32_t pid, int32_t ustack, int32_t kstack);
+/* Writes the stacks, mappings, files and (symbols != 0) the symbols used.
+ * 0 or -errno; what could not be read is said in the rows (sym_files.symbols). */
+int stackcap__write(struct stackcap *sc, struct capw *w, int symbols);
+/* Stacks seen, and records whose stack was lost (the table was full). */
+void stackcap__counts(const struct stackcap *sc, uint64_t *stacks, uint64_t *lost);
+void stackcap__free(struct stackcap *sc);   /* NULL is fine */
+
+#endif
