@@ -16,6 +16,7 @@
 #include "print.h"
 #include "rcap.h"
 #include "slice.h"
+#include "symb.h"
 
 static void help(void)
 {
@@ -38,7 +39,11 @@ static void help(void)
 	       "  bpfreplay show ./cap --where \"comm = 'curl' AND ret < 0\"\n"
 	       "\n"
 	       "Exit status: 0 ok, 1 bad --where, 2 usage, 3 bad or damaged capture\n"
-	       "(damaged blocks and records are reported; everything else is printed).\n");
+	       "(damaged blocks and records are reported; everything else is printed).\n"
+	       "\n"
+	       "Events with stacks (bpfrec record -g, --probe profile) are followed by their\n"
+	       "frames, innermost first, one a line: address, function+offset (file), named\n"
+	       "from the symbols the capture carries ([unknown] where it has none).\n");
 }
 
 struct sel {
@@ -60,6 +65,7 @@ struct show {
 	struct strbuf line;
 	uint64_t printed;
 	int out_err;
+	struct symb *symb;          /* the capture's stacks (owned by c), NULL: none */
 };
 
 static void emit_line(struct show *sh)
@@ -93,6 +99,49 @@ static void print_damaged(struct show *sh, const struct cap_rec *rec, struct rca
 	}
 }
 
+/* Under an event with stack ids (table format): its stacks, one frame a
+ * line, innermost first, as perf script prints them. */
+static void add_stacks(struct show *sh, struct rcap_stream *s, const struct cap_rec *rec)
+{
+	uint32_t pid = 0;
+	struct evval v;
+
+	if (s->pid_col >= 0 && !evtype__decode(s->et, (size_t)s->pid_col, rec->data, rec->len, &v) &&
+	    !v.is_null)
+		pid = (uint32_t)v.i;
+	for (size_t k = 0; k < s->ncols; k++) {
+		const struct evcol *col = evtype__col(s->et, k);
+		const uint64_t *ips;
+		uint32_t n;
+		int kernel;
+
+		if (!col->stack || evtype__decode(s->et, k, rec->data, rec->len, &v) || v.is_null ||
+		    v.i < 0)
+			continue;
+		ips = symb__stack(sh->symb, v.i, &kernel, &n);
+		if (!ips) {
+			strbuf__addf(&sh->line, "    [stack %lld: not in the capture]\n", (long long)v.i);
+			continue;
+		}
+		for (uint32_t d = 0; d < n; d++) {
+			struct symb_frame f;
+			struct strbuf t = { 0 };
+			struct pval pv = { .kind = PV_TEXT };
+
+			symb__frame(sh->symb, col->stack == EVCOL_STACK_KERNEL, pid, ips, d, &f);
+			symb__frame_text(&f, &t);
+			if (f.symbol && f.file)
+				strbuf__addf(&t, " (%s)", f.file);
+			pv.s = t.buf ? t.buf : "";
+			pv.len = t.len;
+			strbuf__addf(&sh->line, "    %016llx ", (unsigned long long)f.addr);
+			print__value(&sh->line, &pv, 1);   /* escaped: names come from the capture */
+			strbuf__add(&sh->line, "\n", 1);
+			strbuf__free(&t);
+		}
+	}
+}
+
 static int print_rec(struct show *sh, const struct cap_rec *rec, struct rcap_stream *s)
 {
 	struct sel *se = &sh->sel[s - rcap__stream(sh->c, 0)];
@@ -111,6 +160,8 @@ static int print_rec(struct show *sh, const struct cap_rec *rec, struct rcap_str
 			print__logfmt_pair(&sh->line, s->cols[k], &v);
 		}
 		strbuf__add(&sh->line, "\n", 1);
+		if (sh->symb)
+			add_stacks(sh, s, rec);
 		emit_line(sh);
 		return sh->out_err;
 	}
@@ -237,6 +288,12 @@ int cmd_show(int argc, char **argv)
 	}
 	if ((rc = slice__open(sh.c, &sa, "show", &sh.sl)))
 		goto out;
+	if (sh.fmt == PRINT_TABLE && rcap__symb(sh.c, &sh.symb, err, sizeof(err))) {
+		cli__warn("note: stacks not named: %s", err);
+		sh.symb = NULL;
+	}
+	if (sh.symb && !symb__nstacks(sh.symb))
+		sh.symb = NULL;
 	sh.nstreams = rcap__nstreams(sh.c);
 	sh.sel = calloc(sh.nstreams + 1, sizeof(*sh.sel));
 	if (!sh.sel) {

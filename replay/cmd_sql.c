@@ -2,7 +2,7 @@
  *
  * The queries run on an in-memory database whose main schema holds the
  * capture's tables (vtab.c: one virtual table per stream, plus sessions,
- * streams, losses, blocks, block_streams, objects).  The capture itself is
+ * streams, losses, blocks, block_streams, objects, stacks, frames).  The capture itself is
  * only read.  Damaged blocks and records are skipped, reported on stderr and
  * make the exit status 3 after every result has been printed.
  */
@@ -26,7 +26,8 @@ static void help(void)
 	       "(see 'bpfreplay info'), with the columns ts (ns, kernel clock), time (wall\n"
 	       "time, UTC, ISO 8601 with ns), cpu (NULL if unknown), stream, then the\n"
 	       "fields of the event type, decoded from the BTF stored in the capture.\n"
-	       "Also: sessions, streams, losses, blocks, block_streams, objects.\n"
+	       "Also: sessions, streams, losses, blocks, block_streams, objects, and\n"
+	       "stacks / frames (the recorded stacks, named from the capture's symbols).\n"
 	       "\n"
 	       "With no SQL argument, statements are read from standard input; on a\n"
 	       "terminal, interactively (.tables, .schema [TABLE], .mode FMT, .help, .quit).\n"

@@ -194,6 +194,23 @@ static int is_ipaddr(const struct btfv *b, uint32_t id)
 	return 0;
 }
 
+/* typedef name anywhere on the typedef/modifier chain of id. */
+static int has_typedef(const struct btfv *b, uint32_t id, const char *name)
+{
+	for (int depth = 0; depth <= BTFV_MAX_DEPTH; depth++) {
+		const struct btf_type *t = btfv__type(b, id);
+		int k = kind_of(t);
+
+		if (k == BTF_KIND_TYPEDEF && !strcmp(btfv__name(b, t->name_off), name))
+			return 1;
+		if (k != BTF_KIND_TYPEDEF && k != BTF_KIND_CONST && k != BTF_KIND_VOLATILE &&
+		    k != BTF_KIND_RESTRICT && k != BTF_KIND_TYPE_TAG)
+			return 0;
+		id = t->type;
+	}
+	return 0;
+}
+
 /* See the TEXT rule at the top. */
 static int is_char_array(const struct btfv *b, const struct btf_type *arr)
 {
@@ -701,6 +718,7 @@ static int add_col(struct evtype *t, const char *prefix, const char *member, enu
 	c->byte_size = byte_size;
 	c->type_id = type_id;
 	c->trailing = 0;
+	c->stack = 0;
 	for (h = name_hash(name) & (HASH_SLOTS - 1); t->slots[h]; h = (h + 1) & (HASH_SLOTS - 1))
 		;
 	t->slots[h] = ++t->ncols;
@@ -717,6 +735,7 @@ static int add_leaf(struct evtype *t, const char *prefix, const char *member, ui
 	int64_t size = btfv__size(b, id);
 	enum evcol_kind kind = EVCOL_BYTES;
 	uint32_t bit_size = size * 8;   /* evtype__new: size <= EVTYPE_MAX_SIZE */
+	int ret;
 
 	if (!rt || size < 0) {
 		snprintf(err, errlen, "%s: type %u has no size", member, id);
@@ -762,7 +781,12 @@ static int add_leaf(struct evtype *t, const char *prefix, const char *member, ui
 		kind = is_char_array(b, rt) ? EVCOL_TEXT : is_byte_array(b, rt) ? EVCOL_BYTES : EVCOL_JSON;
 		break;
 	}
-	return add_col(t, prefix, member, kind, bit_off, bit_size, size, r, err, errlen);
+	ret = add_col(t, prefix, member, kind, bit_off, bit_size, size, r, err, errlen);
+	/* A stack id (bpfrec.h): a 32-bit integer behind its typedef. */
+	if (!ret && kind == EVCOL_INT && bit_size == 32 && !bf)
+		t->cols[t->ncols - 1].stack = has_typedef(b, id, "bpfrec_ustack_id") ? EVCOL_STACK_USER :
+					      has_typedef(b, id, "bpfrec_kstack_id") ? EVCOL_STACK_KERNEL : 0;
+	return ret;
 }
 
 /* Marks the trailing array of a struct (see evtype.h) and sets min_size. */

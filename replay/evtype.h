@@ -63,7 +63,10 @@ struct evcol {
 	uint32_t byte_size;
 	uint32_t type_id;          /* resolved (no typedef/const/volatile) */
 	uint32_t trailing;         /* 1: the type's trailing array (see above) */
+	int stack;                 /* a stack id (bpfrec.h bpfrec_ustack_id/_kstack_id): */
 };
+#define EVCOL_STACK_USER 1
+#define EVCOL_STACK_KERNEL 2
 
 /* A decoded value.  text/blob point into a buffer owned by the evtype's
  * scratch space and stay valid until the next evtype__decode call. */

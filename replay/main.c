@@ -23,6 +23,7 @@ static const struct cmd cmds[] = {
 	{ "recover", cmd_recover, "index the blocks a crash left out of the index" },
 	{ "bundle", cmd_bundle, "a capture or a slice of it in one file, for a bug report" },
 	{ "export", cmd_export, "a capture or a slice of it in another tool's format (Perfetto)" },
+	{ "flame", cmd_flame, "folded stacks or an SVG flame graph of the stacks recorded" },
 	{ NULL },
 };
 
@@ -47,6 +48,7 @@ static void usage(FILE *f)
 		"  bpfreplay show ./cap --pid 1234 -o jsonl\n"
 		"  bpfreplay sql ./cap 'SELECT comm, count(*) FROM exec GROUP BY comm'\n"
 		"  bpfreplay export ./cap --format perfetto -o trace.json\n"
+		"  bpfreplay flame ./cap --svg -o flame.svg\n"
 		"\n"
 		"Run 'bpfreplay COMMAND --help' for a command's options.\n"
 		"Exit status: 0 ok, 1 query error, 2 usage error, 3 bad or damaged capture.\n");

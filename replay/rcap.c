@@ -1,6 +1,7 @@
 /* rcap.c - see rcap.h.  Everything here reads the index once at open; the
  * blocks are read later, by the callers, through capr. */
 #include "rcap.h"
+#include "symb.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ struct rcap {
 	char **obj_errs;                     /* why an object's BTF is unusable */
 	size_t nobjs;
 	uint64_t min_ts, max_ts;
+	struct symb *symb;                   /* stacks and symbols, loaded on first use */
 };
 
 static char *dupcol(sqlite3_stmt *st, int i)
@@ -214,7 +216,8 @@ static int stream_cols(struct rcap_stream *s)
 static char *table_name(const char *name)
 {
 	static const char *const meta[] = {
-		"sessions", "streams", "losses", "blocks", "block_streams", "objects", NULL,
+		"sessions", "streams", "losses", "blocks", "block_streams", "objects", "stacks",
+		"frames", NULL,
 	};
 	char *t;
 
@@ -388,10 +391,21 @@ fail:
 	return NULL;
 }
 
+int rcap__symb(struct rcap *c, struct symb **out, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (!c->symb)
+		rc = symb__open(c, &c->symb, err, errlen);
+	*out = c->symb;
+	return rc;
+}
+
 void rcap__close(struct rcap *c)
 {
 	if (!c)
 		return;
+	symb__free(c->symb);
 	for (size_t i = 0; i < c->nstreams; i++) {
 		struct rcap_stream *s = &c->streams[i];
 		free(s->name);

@@ -94,6 +94,12 @@ int rcap__query(struct rcap *c, const char *sql,
 			   const char *const *types, const struct pval *vals),
 		void *ctx, char *err, size_t errlen);
 
+/* The capture's stacks and symbols (symb.h), loaded on the first call and
+ * owned by c.  0, or -errno with err (the capture's stack tables are
+ * malformed: the events stay readable). */
+struct symb;
+int rcap__symb(struct rcap *c, struct symb **out, char *err, size_t errlen);
+
 /* Common column names, index 0..RCAP_NCOMMON-1. */
 extern const char *const rcap_common_cols[RCAP_NCOMMON];
 

@@ -53,6 +53,12 @@
 **     blocks         the index's columns + min_time, max_time
 **     block_streams  the index's table
 **     objects        id, name, path, btf_bytes
+**     stacks         id, kind (user/kernel), pid (NULL: kernel), depth, frames
+**                    (text: "f3+0x29 <- f2+0x9 <- main+0x20", innermost first)
+**     frames         stack_id, pid, kind, depth, address, symbol ([unknown]
+**                    when the capture has no symbol holding it), offset, file,
+**                    build_id, line (NULL: line tables are not recorded yet)
+**                    (symb.h names them from the capture's own tables)
 **
 ** SPEED
 **
@@ -78,12 +84,14 @@ SQLITE_EXTENSION_INIT3
 #include <string.h>
 
 #include "rcap.h"
+#include "symb.h"
 #include "vtab.h"
 
 #define VT_MAX_WARN 20  /* damage reports printed per registry, then counted */
 
 static const char *const meta_tables[] = {
-	"sessions", "streams", "losses", "blocks", "block_streams", "objects", NULL,
+	"sessions", "streams", "losses", "blocks", "block_streams", "objects", "stacks", "frames",
+	NULL,
 };
 
 struct vt_cap {                         /* one opened capture, shared by its tables */
@@ -993,6 +1001,104 @@ static int copy_meta(struct vtab_reg *reg, struct vt_cap *cap, const char *schem
 	return SQLITE_OK;
 }
 
+/* stacks and frames: every stack of the capture, named from its own symbol
+ * tables (symb.h); empty for a capture without stacks. */
+struct stk_copy {
+	sqlite3 *db;
+	const struct symb *sy;
+	sqlite3_stmt *st_stack, *st_frame;
+	struct strbuf text;
+};
+
+static int copy_one_stack(void *ctx, int64_t id, int kernel, int64_t pid)
+{
+	struct stk_copy *sc = ctx;
+	uint32_t n, d;
+	int k;
+	const uint64_t *ips = symb__stack(sc->sy, id, &k, &n);
+
+	sc->text.len = 0;
+	for (d = 0; ips && d < n; d++) {
+		struct symb_frame f;
+		sqlite3_stmt *st = sc->st_frame;
+
+		symb__frame(sc->sy, kernel, (uint32_t)pid, ips, d, &f);
+		if ((d && strbuf__add(&sc->text, " <- ", 4)) || symb__frame_text(&f, &sc->text))
+			return SQLITE_NOMEM;
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		sqlite3_bind_int64(st, 1, id);
+		if (pid >= 0)
+			sqlite3_bind_int64(st, 2, pid);
+		sqlite3_bind_text(st, 3, kernel ? "kernel" : "user", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, d);
+		sqlite3_bind_int64(st, 5, (int64_t)f.addr);
+		if (f.symbol) {
+			sqlite3_bind_text(st, 6, f.symbol, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 7, (int64_t)f.offset);
+		} else {
+			sqlite3_bind_text(st, 6, "[unknown]", -1, SQLITE_STATIC);
+		}
+		if (f.file)
+			sqlite3_bind_text(st, 8, f.file, -1, SQLITE_TRANSIENT);
+		if (f.build_id)
+			sqlite3_bind_text(st, 9, f.build_id, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return SQLITE_ERROR;
+	}
+	sqlite3_reset(sc->st_stack);
+	sqlite3_clear_bindings(sc->st_stack);
+	sqlite3_bind_int64(sc->st_stack, 1, id);
+	sqlite3_bind_text(sc->st_stack, 2, kernel ? "kernel" : "user", -1, SQLITE_STATIC);
+	if (pid >= 0)
+		sqlite3_bind_int64(sc->st_stack, 3, pid);
+	sqlite3_bind_int64(sc->st_stack, 4, n);
+	sqlite3_bind_text(sc->st_stack, 5, sc->text.len ? sc->text.buf : "", (int)sc->text.len,
+			  SQLITE_TRANSIENT);
+	return sqlite3_step(sc->st_stack) == SQLITE_DONE ? 0 : SQLITE_ERROR;
+}
+
+static int copy_stacks(struct vtab_reg *reg, struct vt_cap *cap, const char *schema, char **err)
+{
+	struct stk_copy sc = { .db = reg->db };
+	struct symb *sy = NULL;
+	char e[512] = "", *sql;
+	int rc;
+
+	if (rcap__symb(cap->c, &sy, e, sizeof(e)))
+		reg_warn(reg, "%s: stacks not named: %s", cap->path, e);
+	sc.sy = sy;
+	sql = sqlite3_mprintf(
+		"CREATE TABLE \"%w\".stacks(id INTEGER, kind TEXT, pid INTEGER, depth INTEGER,"
+		" frames TEXT);"
+		"CREATE TABLE \"%w\".frames(stack_id INTEGER, pid INTEGER, kind TEXT, depth INTEGER,"
+		" address INTEGER, symbol TEXT, offset INTEGER, file TEXT, build_id TEXT, line INTEGER)",
+		schema, schema);
+	rc = sql ? sqlite3_exec(reg->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc == SQLITE_OK && sy) {
+		char *ins1 = sqlite3_mprintf("INSERT INTO \"%w\".stacks VALUES (?1,?2,?3,?4,?5)", schema);
+		char *ins2 = sqlite3_mprintf("INSERT INTO \"%w\".frames VALUES "
+					     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,NULL)", schema);
+
+		rc = ins1 && ins2 ? SQLITE_OK : SQLITE_NOMEM;
+		if (rc == SQLITE_OK)
+			rc = sqlite3_prepare_v2(reg->db, ins1, -1, &sc.st_stack, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_prepare_v2(reg->db, ins2, -1, &sc.st_frame, NULL);
+		if (rc == SQLITE_OK)
+			rc = symb__each(sy, copy_one_stack, &sc);
+		sqlite3_free(ins1);
+		sqlite3_free(ins2);
+		sqlite3_finalize(sc.st_stack);
+		sqlite3_finalize(sc.st_frame);
+		strbuf__free(&sc.text);
+	}
+	if (rc != SQLITE_OK)
+		*err = sqlite3_mprintf("bpfrec: tables stacks, frames: %s", sqlite3_errmsg(reg->db));
+	return rc;
+}
+
 /* Creates the tables; *tables (may be NULL) gets their names, comma
  * separated (sqlite3_malloc'ed). */
 static int attach(struct vtab_reg *reg, const char *path, const char *schema, const char *mode,
@@ -1033,6 +1139,8 @@ static int attach(struct vtab_reg *reg, const char *path, const char *schema, co
 	}
 	if (rc == SQLITE_OK) {
 		rc = copy_meta(reg, cap, schema, err);
+		if (rc == SQLITE_OK)
+			rc = copy_stacks(reg, cap, schema, err);
 		for (size_t i = 0; rc == SQLITE_OK && meta_tables[i]; i++)
 			sqlite3_str_appendf(names, ",%s", meta_tables[i]);
 	}

@@ -1,0 +1,103 @@
+/* stackprog.c - a program with known, non-inlined functions for the stack
+ * tests (test_stacks.c): main -> f1 -> f2 -> f3, where f3 either connects
+ * to 127.0.0.1:9 (refused) with the syscall instruction in f3 itself, or
+ * spins.  Built with frame pointers (the kernel walks user stacks by them).
+ *
+ *   stackprog connect     f3 connects once, then the program lives 300 ms
+ *                         (the recorder reads its mappings meanwhile)
+ *   stackprog spin MS     f3 spins for MS milliseconds
+ *   stackprog mix MS      heavy() and light() spin 2:1 for MS milliseconds
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline))
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Spins for ms of CPU time in the function that calls it (inlined). */
+static inline __attribute__((always_inline)) void spin(double ms)
+{
+	volatile unsigned long x = 0;
+	double end = now_ms() + ms;
+
+	while (now_ms() < end)
+		for (int i = 0; i < 20000; i++)
+			x += i;
+}
+
+NOINLINE void f3(int connect_once, double ms)
+{
+	if (connect_once) {
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(9) };
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		long ret;
+
+		sa.sin_addr.s_addr = htonl(0x7f000001);
+		/* the syscall here, not in libc: the stack's first frame is f3 */
+		__asm__ volatile("syscall" : "=a"(ret)
+				 : "0"((long)SYS_connect), "D"((long)fd), "S"(&sa),
+				   "d"((long)sizeof(sa))
+				 : "rcx", "r11", "memory");
+		close(fd);
+	} else {
+		spin(ms);
+	}
+	__asm__ volatile("");
+}
+
+NOINLINE void f2(int connect_once, double ms)
+{
+	f3(connect_once, ms);
+	__asm__ volatile("");
+}
+
+NOINLINE void f1(int connect_once, double ms)
+{
+	f2(connect_once, ms);
+	__asm__ volatile("");
+}
+
+NOINLINE void heavy(double ms)
+{
+	spin(ms);
+	__asm__ volatile("");
+}
+
+NOINLINE void light(double ms)
+{
+	spin(ms);
+	__asm__ volatile("");
+}
+
+int main(int argc, char **argv)
+{
+	double ms = argc > 2 ? atof(argv[2]) : 300;
+
+	if (argc > 1 && !strcmp(argv[1], "connect")) {
+		f1(1, 0);
+		usleep(300000);
+	} else if (argc > 1 && !strcmp(argv[1], "spin")) {
+		f1(0, ms);
+	} else if (argc > 1 && !strcmp(argv[1], "mix")) {
+		for (double end = now_ms() + ms; now_ms() < end;) {
+			heavy(20);
+			light(10);
+		}
+	} else {
+		return 2;
+	}
+	return 0;
+}
