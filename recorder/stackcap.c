@@ -511,7 +511,8 @@ static int write_kernel_symbols(struct stackcap *sc, struct capw *w, int symbols
 			}
 			ks[n++] = (struct ksym){ a, sp2 + 1, mod };
 		}
-		qsort(ks, n, sizeof(*ks), cmp_ksym);
+		if (n)
+			qsort(ks, n, sizeof(*ks), cmp_ksym);
 	}
 	if (symbols && !n)
 		row.symbols = "unreadable: /proc/kallsyms shows no addresses";

@@ -192,7 +192,8 @@ int flame__folded(struct rcap *c, const struct flame_opts *o,
 	for (i = 0, t.n = 0; i < t.cap; i++)
 		if (t.v[i].text)
 			t.v[t.n++] = t.v[i];
-	qsort(t.v, t.n, sizeof(*t.v), cmp_fent);
+	if (t.n)
+		qsort(t.v, t.n, sizeof(*t.v), cmp_fent);
 	t.cap = t.n;
 	for (i = 0; i < t.n && !rc; i++)
 		rc = fn(ctx, t.v[i].text, t.v[i].count);

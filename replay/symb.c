@@ -338,7 +338,8 @@ int symb__open(struct rcap *c, struct symb **out, char *err, size_t errlen)
 			continue;   /* older capture, or a bundle without stacks */
 		rc = rcap__query(c, q[i].sql, q[i].row, &l, err, errlen);
 		if (i == 2 && !rc) {
-			qsort(s->files, s->nfiles, sizeof(*s->files), cmp_file);
+			if (s->nfiles)
+				qsort(s->files, s->nfiles, sizeof(*s->files), cmp_file);
 			/* Two rows with one id: the later ones are not trusted. */
 			for (k = 1; k < s->nfiles; k++)
 				if (s->files[k].id == s->files[k - 1].id) {
@@ -354,7 +355,8 @@ int symb__open(struct rcap *c, struct symb **out, char *err, size_t errlen)
 		symb__free(s);
 		return rc;
 	}
-	qsort(s->stacks, s->nstacks, sizeof(*s->stacks), cmp_stack);
+	if (s->nstacks)
+		qsort(s->stacks, s->nstacks, sizeof(*s->stacks), cmp_stack);
 	for (k = 1; k < s->nstacks; k++)
 		if (s->stacks[k].id == s->stacks[k - 1].id) {
 			snprintf(err, errlen, "%s: stack_traces: id %lld twice", rcap__path(c),
@@ -362,11 +364,13 @@ int symb__open(struct rcap *c, struct symb **out, char *err, size_t errlen)
 			symb__free(s);
 			return -EBADMSG;
 		}
-	qsort(s->maps, s->nmaps, sizeof(*s->maps), cmp_map);
+	if (s->nmaps)
+		qsort(s->maps, s->nmaps, sizeof(*s->maps), cmp_map);
 	for (i = 0; i < s->nfiles; i++) {
 		struct sfile *f = &s->files[i];
 
-		qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
+		if (f->nsyms)
+			qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
 		if (!strcmp(f->kind, "kernel") || !strcmp(f->kind, "module"))
 			s->nksyms += f->nsyms;
 	}
@@ -377,7 +381,8 @@ int symb__open(struct rcap *c, struct symb **out, char *err, size_t errlen)
 			return -ENOMEM;
 		}
 		for (i = 0, k = 0; i < s->nfiles; i++)
-			if (!strcmp(s->files[i].kind, "kernel") || !strcmp(s->files[i].kind, "module")) {
+			if (s->files[i].nsyms && (!strcmp(s->files[i].kind, "kernel") ||
+						   !strcmp(s->files[i].kind, "module"))) {
 				memcpy(&s->ksyms[k], s->files[i].syms,
 				       s->files[i].nsyms * sizeof(*s->ksyms));
 				k += s->files[i].nsyms;
