@@ -650,6 +650,16 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 	return attached;
 }
 
+void bpfobj__detach(struct bpfobj *o)
+{
+	size_t i;
+
+	for (i = 0; o && i < o->nlinks; i++)
+		bpf_link__destroy(o->links[i]);
+	if (o)
+		o->nlinks = 0;
+}
+
 int bpfobj__select_programs(struct bpfobj *o, char *const *only, int nonly, char *const *skip,
 			    int nskip, uint8_t *only_hit, uint8_t *skip_hit)
 {

@@ -123,6 +123,9 @@ int bpfobj__load(struct bpfobj *o);
  * -errno when a program fails and `strict`; failures are reported by name,
  * section and reason either way. */
 int bpfobj__attach(struct bpfobj *o, int strict);
+/* Detaches every program bpfobj__attach attached (the maps stay: what the
+ * programs wrote can still be drained, and no event follows).  Idempotent. */
+void bpfobj__detach(struct bpfobj *o);
 /* Calls fn for each stream and CPU whose loss counter grew since the last
  * call: a stream's own bpfrec_lost__<map>, and the object's bpfrec_lost
  * (given to its first stream). */

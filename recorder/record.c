@@ -451,12 +451,16 @@ int cmd_record(int argc, char **argv)
 			    (err = drain__add(r.drain, r.objs[i], &r.objs[i]->streams[j])))
 				goto out;
 
-	/* Programs run from their attach on, but a perf event array has no
-	 * perf event until drain__add: outputs before that failed (-ENOENT)
-	 * and were counted as lost, though they precede the recording.  The
-	 * loss counts start here. */
+	/* The accounting identity, per stream, from the first event after
+	 * attach to the last before detach: produced = recorded + lost
+	 * (counted) + dropped by ring mode (counted).  So the programs attach
+	 * only now that every stream is drained, the loss counters' values at
+	 * attach are the baseline (all 0 in maps this run created), and the
+	 * programs are detached before the final drain. */
 	for (i = 0; i < r.nobjs; i++)
 		bpfobj__poll_lost(r.objs[i], ignore_lost, NULL);
+	if ((err = record__attach(&r)))
+		goto out;
 	show_status = o.status == 1 || (o.status == -1 && isatty(STDERR_FILENO) && !o.quiet);
 	info_msg("recording to %s%s", o.out_dir,
 		 o.command ? "" : o.duration_ns ? "" : " (Ctrl-C to stop)");
@@ -498,7 +502,10 @@ int cmd_record(int argc, char **argv)
 			status_line(&r, &rs, now);
 	}
 	kill_child(&r);
-	/* The exit event of the command and anything else still in the buffers. */
+	/* No event after this one: then the exit event of the command and
+	 * anything else still in the buffers, and the final loss counts. */
+	for (i = 0; i < r.nobjs; i++)
+		bpfobj__detach(r.objs[i]);
 	if (!err)
 		err = drain__final(r.drain);
 	if (err > 0)

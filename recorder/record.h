@@ -93,6 +93,8 @@ int record__load_builtins(struct recorder *r);
 /* 1 when the recording takes stacks (-g, --stacks, --probe profile). */
 int record__wants_stacks(const struct record_opts *o);
 int record__load_user_objects(struct recorder *r);
+/* record_load.c: attaches what was loaded, once its streams are drained. */
+int record__attach(struct recorder *r);
 
 /* record_capture.c: the session, objects and streams of the capture; and
  * a snapshot of every snapshottable map, as records at time now. */

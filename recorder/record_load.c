@@ -75,9 +75,9 @@ static int probe_selected(const struct record_opts *o, const struct builtin_prob
 	return 0;
 }
 
-/* Opens, loads and attaches the built-in probes.  With the default set, a
- * probe the kernel cannot have is skipped with its reason; one the user
- * named is an error. */
+/* Opens and loads the built-in probes (record__attach attaches them).
+ * With the default set, a probe the kernel cannot have is skipped with its
+ * reason; one the user named is an error. */
 int record__load_builtins(struct recorder *r)
 {
 	const struct builtin_probe *p;
@@ -112,14 +112,10 @@ int record__load_builtins(struct recorder *r)
 		err = apply_ringbuf_sizes(r, obj, r->rb_hit);
 		if (!err)
 			err = bpfobj__load(obj);
-		if (!err) {
-			err = bpfobj__attach(obj, 1);
-			err = err < 0 ? err : 0;
-		}
 		if (err) {
 			if (r->o->probes_given || p->hidden)
 				return err;
-			info_msg("probe %s skipped: it did not load or attach here (above)", p->name);
+			info_msg("probe %s skipped: it did not load here (above)", p->name);
 			bpfobj__close(obj);
 			r->nobjs--;
 		}
@@ -175,7 +171,7 @@ static int check_all_matched(struct recorder *r)
 }
 
 /* Opens every --bpf object and applies the options that must precede the
- * load, then loads and attaches them.  --set applies to each object that has
+ * load, then loads them (record__attach attaches them).  --set applies to each object that has
  * the variable; one that no object has is an error. */
 int record__load_user_objects(struct recorder *r)
 {
@@ -225,19 +221,46 @@ int record__load_user_objects(struct recorder *r)
 		err = bpfobj__load(obj);
 		if (err)
 			return err;
-		err = bpfobj__attach(obj, 0);
-		if (err < 0)
-			return err;
-		if (err == 0) {
-			warn_msg("%s: no program attached", obj->path);
-			return -ENOENT;
-		}
 		err = bpfobj__add_snapshot_streams(obj);
 		if (err)
 			return err;
 		if (!obj->nstreams)
 			info_msg("%s: no ringbuf, perf event array or map to snapshot: nothing to record",
 				 obj->path);
+	}
+	return 0;
+}
+
+/* Attaches every loaded object, once its streams are drained: from the
+ * first event on, each one is either recorded or counted as lost (a perf
+ * event array has no perf event before drain__add, and a ringbuf
+ * reserve's loss counter has no reader).  A built-in probe of the default
+ * set that does not attach here is skipped (its stream stays empty); one
+ * named with --probe, the process tracker, and a --bpf object with no
+ * program attached are errors. */
+int record__attach(struct recorder *r)
+{
+	int i, err;
+
+	for (i = 0; i < r->nobjs; i++) {
+		struct bpfobj *obj = r->objs[i];
+
+		err = bpfobj__attach(obj, obj->builtin);
+		if (obj->builtin && err < 0) {
+			const struct builtin_probe *p = probes__find(obj->name);
+
+			if (r->o->probes_given || (p && p->hidden))
+				return err;
+			bpfobj__detach(obj);
+			info_msg("probe %s skipped: it did not attach here (above)", obj->name);
+			continue;
+		}
+		if (err < 0)
+			return err;
+		if (err == 0 && !obj->builtin) {
+			warn_msg("%s: no program attached", obj->path);
+			return -ENOENT;
+		}
 	}
 	return 0;
 }
