@@ -19,6 +19,7 @@ int cmd_recover(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_flame(int argc, char **argv);
+int cmd_report(int argc, char **argv);   /* cmd_export.c: export --format html */
 struct rcap;
 /* bpfreplay info's lines for a bundle (what was sliced, redacted); nothing
  * for a capture directory.  cmd_bundle.c. */

@@ -20,6 +20,7 @@ static const struct export_format *const formats[] = {
 	&export_chrome,
 	&export_parquet,
 	&export_jsonl_zst,
+	&export_html,
 	NULL,
 };
 
@@ -188,7 +189,40 @@ static int bad_format(const char *name)
 	return rc;
 }
 
-int cmd_export(int argc, char **argv)
+static void report_help(void)
+{
+	printf("Usage: bpfreplay report [OPTIONS] -o REPORT.html CAPTURE\n"
+	       "\n"
+	       "Write one self-contained HTML page about a capture (or the slice of it\n"
+	       "the options choose), to open in any browser and to send: it loads\n"
+	       "nothing from the network.  It shows:\n"
+	       "  - the session: host, kernel, command, start, end, duration (and what a\n"
+	       "    bundle was sliced and redacted by)\n"
+	       "  - events per second per stream over time, and losses over time\n"
+	       "  - the top processes and commands by events\n"
+	       "  - failed calls by errno, for streams with a `ret` column (ret < 0)\n"
+	       "  - latency p50/p90/p99/max and a histogram, for streams with a latency\n"
+	       "    column (latency_ns, latency, lat_ns, duration_ns, dur_ns)\n"
+	       "  - the process tree (exec, fork and exit streams), e.g. of `-- COMMAND`\n"
+	       "  - a flame graph of folded stacks (a TEXT column `stack` or `*_stack`)\n"
+	       "  - a zoomable timeline: process lifetimes and a sample of the events\n"
+	       "A report of a redacted bundle shows only the redacted values.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -o, --output FILE   the page to write ('-': standard output)\n"
+	       SLICE_HELP
+	       "  -h, --help          this text\n"
+	       "\n"
+	       "Examples:\n"
+	       "  bpfreplay report ./cap -o report.html\n"
+	       "  bpfreplay report share.bpfrec -o report.html --since +10s --until +20s\n"
+	       "\n"
+	       "Exit status: 0 ok, 1 bad --where, 2 usage, 3 bad or damaged capture, or the\n"
+	       "page could not be written.\n");
+}
+
+/* export, or one format under a command name of its own (report). */
+static int run(int argc, char **argv, const char *cmd, const struct export_format *fixed)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -198,7 +232,7 @@ int cmd_export(int argc, char **argv)
 		SLICE_LONGOPTS,
 		{ NULL },
 	};
-	struct export x = { 0 };
+	struct export x = { .fmt = fixed };
 	struct slice_args sa = { 0 };
 	char err[512], **paths = NULL, *end;
 	size_t npaths = 0;
@@ -209,9 +243,13 @@ int cmd_export(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":hf:o:" SLICE_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			help();
+			fixed ? report_help() : help();
 			goto out;
 		case 'f':
+			if (fixed) {
+				rc = cli__bad_option(cmd, argv, '?');
+				goto out;
+			}
 			if (!(x.fmt = format_by_name(optarg))) {
 				rc = bad_format(optarg);
 				goto out;
@@ -225,15 +263,15 @@ int cmd_export(int argc, char **argv)
 			x.row_group_rows = strtoull(optarg, &end, 10);
 			if (errno || end == optarg || *end || !x.row_group_rows ||
 			    x.row_group_rows > (1ull << 30) || optarg[0] == '-') {
-				rc = cli__usage_error("export", "--row-group-rows '%s': not a number of "
+				rc = cli__usage_error(cmd, "--row-group-rows '%s': not a number of "
 						      "rows from 1 to 2^30", optarg);
 				goto out;
 			}
 			break;
 		default:
-			rc = slice_args__take(&sa, "export", ch, optarg);
+			rc = slice_args__take(&sa, cmd, ch, optarg);
 			if (rc == 1)
-				rc = cli__bad_option("export", argv, ch);
+				rc = cli__bad_option(cmd, argv, ch);
 			if (rc)
 				goto out;
 		}
@@ -243,7 +281,7 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	}
 	if (!x.out) {
-		rc = cli__usage_error("export", "no -o OUT given (a file, or '-' for standard output)");
+		rc = cli__usage_error(cmd, "no -o OUT given (a file, or '-' for standard output)");
 		goto out;
 	}
 	if (x.fmt->to == EXPORT_TO_DIR && !strcmp(x.out, "-")) {
@@ -252,16 +290,21 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	}
 	if (optind >= argc) {
-		rc = cli__usage_error("export", "no CAPTURE given");
+		rc = cli__usage_error(cmd, "no CAPTURE given");
 		goto out;
 	}
-	if ((rc = cli__captures("export", argv + optind, (size_t)(argc - optind), &paths, &npaths)))
+	if ((rc = cli__captures(cmd, argv + optind, (size_t)(argc - optind), &paths, &npaths)))
 		goto out;
+	if (fixed && npaths > 1) {
+		/* a report tells one session's story */
+		rc = cli__usage_error(cmd, "one CAPTURE only (%zu given)", npaths);
+		goto out;
+	}
 	x.ncaps = npaths;
 	x.caps = calloc(x.ncaps, sizeof(*x.caps));
 	x.slices = calloc(x.ncaps, sizeof(*x.slices));
 	if (!x.caps || !x.slices) {
-		cli__warn("export: out of memory");
+		cli__warn("%s: out of memory", cmd);
 		rc = EXIT_CAPTURE;
 		goto out;
 	}
@@ -272,7 +315,7 @@ int cmd_export(int argc, char **argv)
 			rc = EXIT_CAPTURE;
 			goto out;
 		}
-		if ((rc = slice__open(x.caps[i], &sa, "export", &x.slices[i])))
+		if ((rc = slice__open(x.caps[i], &sa, cmd, &x.slices[i])))
 			goto out;
 	}
 	if (x.fmt->to == EXPORT_TO_FILE) {
@@ -332,4 +375,14 @@ out:
 	slice_args__free(&sa);
 	cli__captures_free(paths, npaths);
 	return rc;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	return run(argc, argv, "export", NULL);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	return run(argc, argv, "report", &export_html);
 }

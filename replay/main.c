@@ -24,6 +24,7 @@ static const struct cmd cmds[] = {
 	{ "bundle", cmd_bundle, "a capture or a slice of it in one file, for a bug report" },
 	{ "export", cmd_export, "a capture or a slice of it in another tool's format (Perfetto)" },
 	{ "flame", cmd_flame, "folded stacks or an SVG flame graph of the stacks recorded" },
+	{ "report", cmd_report, "a one-file HTML report: rates, losses, top, errors, latency, tree" },
 	{ NULL },
 };
 
@@ -49,6 +50,7 @@ static void usage(FILE *f)
 		"  bpfreplay sql ./cap 'SELECT comm, count(*) FROM exec GROUP BY comm'\n"
 		"  bpfreplay export ./cap --format perfetto -o trace.json\n"
 		"  bpfreplay flame ./cap --svg -o flame.svg\n"
+		"  bpfreplay report ./cap -o report.html\n"
 		"\n"
 		"Run 'bpfreplay COMMAND --help' for a command's options.\n"
 		"Exit status: 0 ok, 1 query error, 2 usage error, 3 bad or damaged capture.\n");

@@ -51,6 +51,7 @@ extern const struct export_format export_perfetto;     /* perfetto.c */
 extern const struct export_format export_chrome;       /* perfetto.c */
 extern const struct export_format export_parquet;      /* parquet.c */
 extern const struct export_format export_jsonl_zst;    /* jsonl_zst.c */
+extern const struct export_format export_html;         /* html.c: bpfreplay report */
 
 size_t export__ncaptures(const struct export *x);
 struct rcap *export__capture(const struct export *x, size_t i);
@@ -85,5 +86,34 @@ struct export_loss {
  * return and returns it.  0, or -EIO when the index cannot be read (said). */
 int export__losses(struct export *x, int (*fn)(void *ctx, const struct export_loss *l),
 		   void *ctx);
+
+/* ---- what a stream's columns are for (export/cols.c) ----
+ * Found by name, the same for every format that draws processes, so that a
+ * user's own streams get the same treatment as the built-in probes':
+ *   pid        tgid, else pid (rcap_stream.pid_col)
+ *   tid        tid (else the record is the process's main thread)
+ *   comm       comm: names processes and threads
+ *   lat        latency_ns, latency, lat_ns, duration_ns, dur_ns: ns from ts
+ *   ret        ret: a negative value is -errno (a failed call)
+ *   filename, ppid             of an exec stream
+ *   child_pid, child_comm      of a fork stream
+ *   exit_code                  of an exit stream
+ *   stack      a TEXT column `stack` or `*_stack`: folded frames "a;b;c"
+ * Roles: exec (stream exec or sched_process_exec), exit (exit or
+ * sched_process_exit), fork (a stream with a child_pid column). */
+enum export_role { EXPORT_ROLE_NONE, EXPORT_ROLE_EXEC, EXPORT_ROLE_EXIT, EXPORT_ROLE_FORK };
+
+struct export_cols {
+	int pid, tid, comm, lat, ret;       /* column index in s->cols, -1: none */
+	int filename, ppid, child_pid, child_comm, exit_code, stack;
+	enum export_role role;
+};
+
+void export__cols(const struct rcap_stream *s, struct export_cols *out);
+/* Integer value of column col: 0, or -1 if col < 0 or the value is NULL. */
+int export__col_int(struct rcap_stream *s, int col, const struct cap_rec *rec, int64_t *out);
+/* Text of column col into buf (truncated; "" if col < 0 or undecodable). */
+void export__col_text(struct rcap_stream *s, int col, const struct cap_rec *rec, char *buf,
+		      size_t len);
 
 #endif

@@ -4,7 +4,7 @@
  * may become the native protobuf TracePacket format (nanoseconds, smaller)
  * later, `chrome` stays this.
  *
- * The mapping, from column names only (so a user's own streams get it too):
+ * The mapping, from column names only (export.h: export__cols):
  *   - Tracks: a record's process is its stream's tgid (else pid) column, its
  *     thread the `tid` column (else the process).  Processes and threads are
  *     named by the `comm` column as it is seen (a "M" metadata event each
@@ -51,15 +51,12 @@
 #define LOSS_PID  4194305u      /* PID_MAX_LIMIT (2^22) + 1: no process has it */
 #define NEST_MAX  16
 #define NAME_MAX_ 64
-#define LIT(b, s) strbuf__add((b), (s), sizeof(s) - 1)
+#define LIT(b, s) strbuf__add((b), "" s, sizeof("" s) - 1)   /* literals only */
 
-enum role { ROLE_NONE, ROLE_EXEC, ROLE_EXIT, ROLE_FORK };
-
-/* What the columns of one stream are for (indexes into s->cols, -1: none). */
+/* A stream, what its columns are for, and its losses so far. */
 struct scfg {
 	struct rcap_stream *s;
-	int pid, tid, comm, lat, filename, child_pid, child_comm;
-	enum role role;
+	struct export_cols c;
 	uint64_t lost;              /* running total for the counter track */
 };
 
@@ -85,38 +82,6 @@ struct pf {
 	uint64_t end_ts;            /* the last record's ts: where open lifetimes end */
 	int err;
 };
-
-static const char *const lat_names[] = { "latency_ns", "latency", "lat_ns", "duration_ns",
-					 "dur_ns", NULL };
-
-static int col_of(const struct rcap_stream *s, const char *name)
-{
-	for (size_t k = 0; k < s->ncols; k++)
-		if (!strcmp(s->cols[k], name))
-			return (int)k;
-	return -1;
-}
-
-static void cfg_init(struct scfg *c, struct rcap_stream *s)
-{
-	memset(c, 0, sizeof(*c));
-	c->s = s;
-	c->pid = s->pid_col;
-	c->tid = col_of(s, "tid");
-	c->comm = col_of(s, "comm");
-	c->lat = -1;
-	for (size_t i = 0; lat_names[i] && c->lat < 0; i++)
-		c->lat = col_of(s, lat_names[i]);
-	c->filename = col_of(s, "filename");
-	c->child_pid = col_of(s, "child_pid");
-	c->child_comm = col_of(s, "child_comm");
-	if (!strcmp(s->name, "exec") || !strcmp(s->name, "sched_process_exec"))
-		c->role = ROLE_EXEC;
-	else if (!strcmp(s->name, "exit") || !strcmp(s->name, "sched_process_exit"))
-		c->role = ROLE_EXIT;
-	else if (c->child_pid >= 0)
-		c->role = ROLE_FORK;
-}
 
 static struct scfg *cfg_of(struct pf *p, const struct rcap_stream *s)
 {
@@ -196,26 +161,6 @@ static void meta_name(struct pf *p, const char *what, uint32_t pid, uint32_t tid
 	add_str(&p->line, name);
 	LIT(&p->line, "}");
 	end_event(p);
-}
-
-/* Integer value of column k, or -1 if it has none. */
-static int col_int(struct rcap_stream *s, int k, const struct cap_rec *rec, int64_t *out)
-{
-	struct evval v;
-
-	if (k < 0 || evtype__decode(s->et, (size_t)k, rec->data, rec->len, &v) || v.is_null)
-		return -1;
-	*out = v.i;
-	return 0;
-}
-
-/* Text of column k into buf ("" if none). */
-static void col_text(struct rcap_stream *s, int k, const struct cap_rec *rec, char *buf,
-		     size_t len)
-{
-	buf[0] = 0;
-	if (k >= 0 && evtype__format(s->et, (size_t)k, rec->data, rec->len, buf, len) < 0)
-		buf[0] = 0;
 }
 
 static void set_name(char *dst, const char *src)
@@ -308,7 +253,7 @@ static void add_args(struct pf *p, size_t cap, struct rcap_stream *s, const stru
 
 static void event(struct pf *p, const struct export_rec *r)
 {
-	struct scfg *c = cfg_of(p, r->s);
+	const struct export_cols *c = &cfg_of(p, r->s)->c;
 	const struct cap_rec *rec = r->rec;
 	int64_t pid = -1, tid = -1, lat = -1;
 	char comm[NAME_MAX_], name[256];
@@ -316,39 +261,39 @@ static void event(struct pf *p, const struct export_rec *r)
 	int clipped = 0;
 
 	p->end_ts = rec->ts_ns;
-	if (col_int(r->s, c->pid, rec, &pid) || pid < 0 || pid > UINT32_MAX)
+	if (export__col_int(r->s, c->pid, rec, &pid) || pid < 0 || pid > UINT32_MAX)
 		pid = -1;
-	if (pid >= 0 && (col_int(r->s, c->tid, rec, &tid) || tid < 0 || tid > UINT32_MAX))
+	if (pid >= 0 && (export__col_int(r->s, c->tid, rec, &tid) || tid < 0 || tid > UINT32_MAX))
 		tid = pid;
 	if (pid >= 0) {
-		col_text(r->s, c->comm, rec, comm, sizeof(comm));
+		export__col_text(r->s, c->comm, rec, comm, sizeof(comm));
 		if (comm[0])
 			name_tracks(p, (uint32_t)pid, (uint32_t)tid, comm);
 	}
 
 	/* process lifetimes */
-	if (c->role == ROLE_EXEC && pid >= 0) {
+	if (c->role == EXPORT_ROLE_EXEC && pid >= 0) {
 		const char *base = name;
 
-		col_text(r->s, c->filename, rec, name, sizeof(name));
+		export__col_text(r->s, c->filename, rec, name, sizeof(name));
 		if (strrchr(name, '/'))
 			base = strrchr(name, '/') + 1;
 		if (!*base)
-			col_text(r->s, c->comm, rec, name, sizeof(name)), base = name;
+			export__col_text(r->s, c->comm, rec, name, sizeof(name)), base = name;
 		lifetime(p, (uint32_t)pid, rec->ts_ns, base, "exec");
-	} else if (c->role == ROLE_FORK) {
+	} else if (c->role == EXPORT_ROLE_FORK) {
 		int64_t child;
 
-		if (!col_int(r->s, c->child_pid, rec, &child) && child >= 0 && child <= UINT32_MAX) {
-			col_text(r->s, c->child_comm, rec, name, sizeof(name));
+		if (!export__col_int(r->s, c->child_pid, rec, &child) && child >= 0 && child <= UINT32_MAX) {
+			export__col_text(r->s, c->child_comm, rec, name, sizeof(name));
 			lifetime(p, (uint32_t)child, rec->ts_ns, name, "fork");
 		}
-	} else if (c->role == ROLE_EXIT && pid >= 0 && tid == pid) {
+	} else if (c->role == EXPORT_ROLE_EXIT && pid >= 0 && tid == pid) {
 		lifetime(p, (uint32_t)pid, rec->ts_ns, NULL, "exit");
 	}
 
 	/* the record itself */
-	if (c->lat >= 0 && pid >= 0 && !col_int(r->s, c->lat, rec, &lat) && lat >= 0) {
+	if (c->lat >= 0 && pid >= 0 && !export__col_int(r->s, c->lat, rec, &lat) && lat >= 0) {
 		struct track *t = track_get(p, (uint32_t)pid, (uint32_t)tid);
 		uint64_t end = rec->ts_ns + (uint64_t)lat;
 
@@ -445,8 +390,10 @@ static int write_json(struct export *x)
 		return -ENOMEM;
 	p.ncfg = 0;
 	for (size_t i = 0; i < export__ncaptures(x); i++)
-		for (size_t k = 0; k < rcap__nstreams(export__capture(x, i)); k++)
-			cfg_init(&p.cfg[p.ncfg++], rcap__stream(export__capture(x, i), k));
+		for (size_t k = 0; k < rcap__nstreams(export__capture(x, i)); k++, p.ncfg++) {
+			p.cfg[p.ncfg].s = rcap__stream(export__capture(x, i), k);
+			export__cols(p.cfg[p.ncfg].s, &p.cfg[p.ncfg].c);
+		}
 
 	header(&p);
 	meta_name(&p, "process_name", LOSS_PID, LOSS_PID, "bpfrec: losses");
