@@ -225,6 +225,7 @@ int main(void)
 		if (all < 60 || with < all * 9 / 10) {
 			fprintf(stderr, "profile: %ld samples of stackprog, %ld with a user stack\n",
 				all, with);
+			free(out);
 			return 1;
 		}
 	}
