@@ -11,8 +11,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "evtype.h"
+#include "names.h"
 #include "print.h"
 #include "rcap.h"
 #include "slice.h"
@@ -24,12 +27,19 @@ static void help(void)
 	       "\n"
 	       "Print every event of a capture in time order, one per line: wall time\n"
 	       "(UTC, ISO 8601 with ns), stream, then the event's fields as name=value,\n"
-	       "decoded with the BTF stored in the capture.\n"
+	       "decoded with the BTF stored in the capture.  Numbers users know by name\n"
+	       "print as names: an errno (ret=-111 ECONNREFUSED), address family, socket\n"
+	       "type, protocol, signal; SQL keeps the numbers (errno_name(), signal_name(),\n"
+	       "af_name() there).  Explicit padding (__pad) and the event's own timestamp\n"
+	       "member (it is the line's time) are left out.  On a terminal the line is\n"
+	       "coloured (not with NO_COLOR set, nor on a pipe).\n"
 	       "\n"
 	       "Options:\n"
 	       SLICE_HELP
-	       "  -o, --output FMT    table (default: one line per event), csv (a header with\n"
-	       "                      the columns of all the streams shown), jsonl\n"
+	       "  -o, --output FMT    line (the default: one line per event), table (aligned\n"
+	       "                      columns with a header), csv (a header with the columns\n"
+	       "                      of all the streams shown), jsonl\n"
+	       "  -r, --relative      time in seconds since the first event shown (+0.000123456)\n"
 	       "  -h, --help          this text\n"
 	       "\n"
 	       "Examples:\n"
@@ -46,10 +56,21 @@ static void help(void)
 	       "from the symbols the capture carries ([unknown] where it has none).\n");
 }
 
+#define NO_UCOL ((size_t)-1)   /* a column not shown (padding, the ts member) */
+
 struct sel {
 	struct rcap_stream *s;
-	size_t *ucol;               /* evtype column -> union column (csv/jsonl) */
+	size_t *ucol;               /* evtype column -> union column (table/csv/jsonl) */
+	enum name_hint *hint;       /* per evtype column: its name kind (names.h) */
+	uint8_t *is_bool;           /* per evtype column: _Bool (JSON true/false) */
+	int ts_col;                 /* evtype column that may hold the record's ts, or -1 */
 };
+
+/* SGR sequences of the line format on a terminal. */
+#define C_TIME   "\033[2m"
+#define C_STREAM "\033[36m"
+#define C_ERR    "\033[31m"
+#define C_OFF    "\033[0m"
 
 struct show {
 	struct rcap *c;
@@ -57,7 +78,12 @@ struct show {
 	struct sel *sel;            /* by stream index; sel[i].s NULL if not shown */
 	size_t nstreams;
 	enum print_fmt fmt;
-	struct printer *pr;         /* csv/jsonl */
+	int oneline;                /* the one-line format (no -o, or -o line) */
+	int color;                  /* line format on a terminal without NO_COLOR */
+	int relative;               /* -r: seconds since the first event shown */
+	uint64_t first_ts;          /* of the first event shown (-r) */
+	int have_first;
+	struct printer *pr;         /* table/csv/jsonl */
 	char **ucols;               /* union columns: common + every shown stream's */
 	size_t nucols;
 	struct pval *uvals;
@@ -82,7 +108,7 @@ static void print_damaged(struct show *sh, const struct cap_rec *rec, struct rca
 	const char *name = s ? s->name : "?";
 
 	timefmt__iso(timeclock__wall(&se->clock, rec->ts_ns), tb, sizeof(tb));
-	if (sh->fmt == PRINT_TABLE) {
+	if (sh->oneline) {
 		strbuf__addf(&sh->line, "%s %-*s DAMAGED: ", tb, sh->namew, name);
 		if (s)
 			strbuf__addf(&sh->line, "record of %" PRIu32 " bytes, type %s needs %" PRIu32
@@ -142,36 +168,110 @@ static void add_stacks(struct show *sh, struct rcap_stream *s, const struct cap_
 	}
 }
 
+/* The time column as shown: the wall time, or with -r the seconds since
+ * the first event shown, into buf. */
+static void shown_time(struct show *sh, const struct cap_rec *rec, struct pval *v, char *buf,
+		       size_t len)
+{
+	if (!sh->relative)
+		return;
+	if (!sh->have_first) {
+		sh->first_ts = rec->ts_ns;
+		sh->have_first = 1;
+	}
+	int64_t d = (int64_t)(rec->ts_ns - sh->first_ts);
+	snprintf(buf, len, "%s%lld.%09lld", d < 0 ? "-" : "+", (long long)(d < 0 ? -d : d) / 1000000000,
+		 (long long)(d < 0 ? -d : d) % 1000000000);
+	v->kind = PV_TEXT;
+	v->s = buf;
+	v->len = strlen(buf);
+}
+
+/* Value k of the evtype columns as shown: named (names.h), booleans as
+ * JSON booleans.  namebuf holds the text. */
+static void shown_value(struct show *sh, const struct sel *se, size_t k, struct pval *v,
+			char *namebuf, size_t len)
+{
+	if (se->hint[k] != NAME_NONE && se->hint[k] != NAME_HIDDEN) {
+		names__apply(se->hint[k], v, sh->oneline || sh->fmt == PRINT_TABLE, namebuf, len);
+	} else if (se->is_bool[k] && sh->fmt == PRINT_JSONL && v->kind == PV_INT) {
+		v->kind = PV_JSON;
+		v->s = v->i ? "true" : "false";
+		v->len = strlen(v->s);
+	}
+}
+
+static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se)
+{
+	struct rcap_stream *s = se->s;
+	char tb[TIMEFMT_LEN + 1], rb[48], nb[96];
+	struct pval v;
+
+	rcap__value(sh->c, s, rec, 1, &v, tb);
+	shown_time(sh, rec, &v, rb, sizeof(rb));
+	if (sh->color)
+		strbuf__add(&sh->line, C_TIME, strlen(C_TIME));
+	strbuf__add(&sh->line, v.s, v.len);
+	if (sh->color)
+		strbuf__addf(&sh->line, C_OFF " " C_STREAM "%-*s" C_OFF, sh->namew, s->name);
+	else
+		strbuf__addf(&sh->line, " %-*s", sh->namew, s->name);
+	for (size_t k = 0; k < s->ncols; k++) {
+		if (se->hint[k] == NAME_HIDDEN)
+			continue;
+		if (rcap__value(sh->c, s, rec, RCAP_NCOMMON + k, &v, tb))
+			v.kind = PV_NULL;
+		/* the member the line's time came from: one timestamp per line */
+		if ((int)k == se->ts_col && ((v.kind == PV_UINT && v.u == rec->ts_ns) ||
+					     (v.kind == PV_INT && (uint64_t)v.i == rec->ts_ns)))
+			continue;
+		strbuf__add(&sh->line, " ", 1);
+		if (se->hint[k] == NAME_ERRNO) {
+			/* ret=-111 ECONNREFUSED: the number, then its name */
+			struct pval num = v;
+			int named = names__apply(NAME_ERRNO, &v, 0, nb, sizeof(nb));
+
+			if (named && sh->color)
+				strbuf__add(&sh->line, C_ERR, strlen(C_ERR));
+			print__logfmt_pair(&sh->line, s->cols[k], &num);
+			if (named)
+				strbuf__addf(&sh->line, " %.*s%s", (int)v.len, v.s, sh->color ? C_OFF : "");
+			continue;
+		}
+		shown_value(sh, se, k, &v, nb, sizeof(nb));
+		print__logfmt_pair(&sh->line, s->cols[k], &v);
+	}
+	strbuf__add(&sh->line, "\n", 1);
+	if (sh->symb)
+		add_stacks(sh, s, rec);
+	emit_line(sh);
+	return sh->out_err;
+}
+
 static int print_rec(struct show *sh, const struct cap_rec *rec, struct rcap_stream *s)
 {
 	struct sel *se = &sh->sel[s - rcap__stream(sh->c, 0)];
-	char tb[TIMEFMT_LEN + 1];
-	struct pval v;
+	char tb[TIMEFMT_LEN + 1], rb[48], nb[96];
 
 	sh->printed++;
-	if (sh->fmt == PRINT_TABLE) {
-		rcap__value(sh->c, s, rec, 1, &v, tb);
-		strbuf__add(&sh->line, v.s, v.len);
-		strbuf__addf(&sh->line, " %-*s", sh->namew, s->name);
-		for (size_t k = 0; k < s->ncols; k++) {
-			strbuf__add(&sh->line, " ", 1);
-			if (rcap__value(sh->c, s, rec, RCAP_NCOMMON + k, &v, tb))
-				v.kind = PV_NULL;
-			print__logfmt_pair(&sh->line, s->cols[k], &v);
-		}
-		strbuf__add(&sh->line, "\n", 1);
-		if (sh->symb)
-			add_stacks(sh, s, rec);
-		emit_line(sh);
-		return sh->out_err;
-	}
+	if (sh->oneline)
+		return print_line(sh, rec, se);
 	for (size_t k = 0; k < sh->nucols; k++)
 		sh->uvals[k].kind = PV_ABSENT;
 	for (size_t k = 0; k < RCAP_NCOMMON + s->ncols; k++) {
 		/* text points into evtype scratch (one value at a time): copy */
-		struct pval *u = &sh->uvals[k < RCAP_NCOMMON ? k : se->ucol[k - RCAP_NCOMMON]];
+		size_t uk = k < RCAP_NCOMMON ? k : se->ucol[k - RCAP_NCOMMON];
+		struct pval *u;
+
+		if (uk == NO_UCOL)
+			continue;
+		u = &sh->uvals[uk];
 		if (rcap__value(sh->c, s, rec, k, u, tb))
 			u->kind = PV_NULL;
+		if (k == 1)
+			shown_time(sh, rec, u, rb, sizeof(rb));
+		else if (k >= RCAP_NCOMMON)
+			shown_value(sh, se, k - RCAP_NCOMMON, u, nb, sizeof(nb));
 		if ((u->kind == PV_TEXT || u->kind == PV_JSON || u->kind == PV_BLOB) && u->len) {
 			char *copy = malloc(u->len);
 			if (!copy)
@@ -184,11 +284,43 @@ static int print_rec(struct show *sh, const struct cap_rec *rec, struct rcap_str
 	}
 	int rc = printer__row(sh->pr, sh->uvals);
 	for (size_t k = 0; k < RCAP_NCOMMON + s->ncols; k++) {
-		struct pval *u = &sh->uvals[k < RCAP_NCOMMON ? k : se->ucol[k - RCAP_NCOMMON]];
+		size_t uk = k < RCAP_NCOMMON ? k : se->ucol[k - RCAP_NCOMMON];
+		struct pval *u;
+
+		if (uk == NO_UCOL)
+			continue;
+		u = &sh->uvals[uk];
 		if ((u->kind == PV_TEXT || u->kind == PV_JSON || u->kind == PV_BLOB) && u->len)
 			free((void *)u->s);
 	}
 	return rc;
+}
+
+/* What show makes of each column of s: names, hidden padding, the ts member. */
+static int plan_stream(struct sel *se)
+{
+	struct rcap_stream *s = se->s;
+
+	se->hint = calloc(s->ncols + 1, sizeof(*se->hint));
+	se->is_bool = calloc(s->ncols + 1, 1);
+	if (!se->hint || !se->is_bool)
+		return -ENOMEM;
+	se->ts_col = -1;
+	for (size_t k = 0; k < s->ncols && k < evtype__ncols(s->et); k++) {
+		const struct evcol *c = evtype__col(s->et, k);
+
+		se->hint[k] = names__hint(s->cols[k], c->kind == EVCOL_INT || c->kind == EVCOL_UINT,
+					  (const char *const *)s->cols, s->ncols);
+		se->is_bool[k] = c->kind == EVCOL_BOOL;
+		/* the member the record's time may come from (a perf sample's
+		 * own time may differ): the line format leaves it out when it
+		 * holds the line's time */
+		if (s->ts_offset >= 0 && c->bit_offset == (uint32_t)s->ts_offset * 8 &&
+		    c->byte_size == 8 && c->bit_size == 64 && se->ts_col < 0 &&
+		    (c->kind == EVCOL_UINT || c->kind == EVCOL_INT))
+			se->ts_col = (int)k;
+	}
+	return 0;
 }
 
 static int run(struct show *sh)
@@ -228,6 +360,10 @@ static int build_union(struct show *sh)
 			return -ENOMEM;
 		for (size_t k = 0; k < se->s->ncols; k++) {
 			size_t u;
+			if (se->hint[k] == NAME_HIDDEN) {
+				se->ucol[k] = NO_UCOL;
+				continue;
+			}
 			for (u = RCAP_NCOMMON; u < sh->nucols; u++)
 				if (!strcmp(sh->ucols[u], se->s->cols[k]))
 					break;
@@ -246,26 +382,31 @@ int cmd_show(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		SLICE_LONGOPTS,
 		{ "output", required_argument, NULL, 'o' },
+		{ "relative", no_argument, NULL, 'r' },
 		{ NULL },
 	};
-	struct show sh = { .fmt = PRINT_TABLE };
+	struct show sh = { .fmt = PRINT_TABLE, .oneline = 1 };
 	struct slice_args sa = { 0 };
 	char err[512];
 	int ch, rc = 0;
 
 	opterr = 0;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":h" SLICE_SHORTOPTS "o:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h" SLICE_SHORTOPTS "o:r", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			help();
 			goto out;
 		case 'o':
-			if (print__parse_fmt(optarg, &sh.fmt)) {
-				rc = cli__usage_error("show", "-o '%s': not a format (table, csv, jsonl)",
-						      optarg);
+			sh.oneline = !strcmp(optarg, "line");
+			if (!sh.oneline && print__parse_fmt(optarg, &sh.fmt)) {
+				rc = cli__usage_error("show", "-o '%s': not a format (line, table, csv, "
+						      "jsonl)", optarg);
 				goto out;
 			}
+			break;
+		case 'r':
+			sh.relative = 1;
 			break;
 		default:
 			rc = slice_args__take(&sa, "show", ch, optarg);
@@ -288,7 +429,7 @@ int cmd_show(int argc, char **argv)
 	}
 	if ((rc = slice__open(sh.c, &sa, "show", &sh.sl)))
 		goto out;
-	if (sh.fmt == PRINT_TABLE && rcap__symb(sh.c, &sh.symb, err, sizeof(err))) {
+	if (sh.oneline && rcap__symb(sh.c, &sh.symb, err, sizeof(err))) {
 		cli__warn("note: stacks not named: %s", err);
 		sh.symb = NULL;
 	}
@@ -307,8 +448,18 @@ int cmd_show(int argc, char **argv)
 		sh.sel[i].s = s;
 		if ((int)strlen(s->name) > sh.namew)
 			sh.namew = (int)strlen(s->name);
+		if (plan_stream(&sh.sel[i])) {
+			cli__warn("out of memory");
+			rc = EXIT_CAPTURE;
+			goto out;
+		}
 	}
-	if (sh.fmt != PRINT_TABLE && build_union(&sh)) {
+	{
+		const char *nc = getenv("NO_COLOR");
+
+		sh.color = sh.oneline && isatty(STDOUT_FILENO) && !(nc && *nc);
+	}
+	if (!sh.oneline && build_union(&sh)) {
 		cli__warn("out of memory");
 		rc = EXIT_CAPTURE;
 		goto out;
@@ -334,8 +485,11 @@ int cmd_show(int argc, char **argv)
 	}
 out:
 	if (sh.sel)
-		for (size_t i = 0; i < sh.nstreams; i++)
+		for (size_t i = 0; i < sh.nstreams; i++) {
 			free(sh.sel[i].ucol);
+			free(sh.sel[i].hint);
+			free(sh.sel[i].is_bool);
+		}
 	free(sh.sel);
 	free(sh.ucols);
 	free(sh.uvals);

@@ -86,6 +86,7 @@ SQLITE_EXTENSION_INIT3
 #include "rcap.h"
 #include "symb.h"
 #include "vtab.h"
+#include "names.h"
 
 #define VT_MAX_WARN 20  /* damage reports printed per registry, then counted */
 
@@ -1195,6 +1196,8 @@ struct vtab_reg *vtab__register(sqlite3 *db, const struct vtab_opts *opts)
 		return NULL;
 	rc = sqlite3_create_collation_v2(db, TIMEFMT_COLLATION, SQLITE_UTF8, NULL, timefmt__collate,
 					 NULL);
+	if (rc == SQLITE_OK)
+		rc = names__register_sql(db);   /* errno_name(), signal_name(), af_name() */
 	for (int n = 1; n <= 3 && rc == SQLITE_OK; n++)
 		rc = sqlite3_create_function_v2(db, "bpfrec_attach", n,
 						SQLITE_UTF8 | SQLITE_DIRECTONLY, reg, attach_fn,

@@ -3,6 +3,9 @@
  * blocks, every filter, table/CSV/JSONL) and sql, exit codes 0/1/2/3, a
  * damaged block reported while the rest is printed, and the loadable
  * extension in the stock sqlite3 shell (skipped if there is none). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* strerrorname_np */
+#endif
 #include "testutil.h"
 #include "fixtures/capfix.h"
 
@@ -112,8 +115,8 @@ static void line_a(struct strbuf *b, int fmt, uint32_t i, int both)
 	comm = (struct pval){ .kind = PV_TEXT, .s = a.comm, .len = strlen(a.comm) };
 	switch (fmt) {
 	case F_TABLE:
-		strbuf__addf(b, "%s alpha ts_ns=%llu pid=%u seq=%u ", tb, (unsigned long long)a.ts_ns,
-			     a.pid, a.seq);
+		/* ts_ns is the line's time: shown once */
+		strbuf__addf(b, "%s alpha pid=%u seq=%u ", tb, a.pid, a.seq);
 		print__logfmt_pair(b, "comm", &comm);
 		strbuf__add(b, "\n", 1);
 		break;
@@ -143,20 +146,31 @@ static void line_b(struct strbuf *b, int fmt, uint32_t j, int both)
 	struct timeclock ck = { CAPFIX_BOOT_NS, CAPFIX_REAL_NS };
 
 	capfix_b(j, &v);
+	/* fix_b.ret is -j: the C library's name for errno j, if it has one */
+	const char *errname = v.ret < 0 ? strerrorname_np(-v.ret) : NULL;
 	timefmt__iso(timeclock__wall(&ck, capfix_ts_b(j)), tb, sizeof(tb));
 	switch (fmt) {
-	case F_TABLE:
-		strbuf__addf(b, "%s %s tgid=%u ret=%d big=%llu\n", tb, both ? "beta " : "beta", v.tgid,
-			     v.ret, (unsigned long long)v.big);
+	case F_TABLE:   /* ret=-111 ECONNREFUSED: an errno by name too */
+		strbuf__addf(b, "%s %s tgid=%u ret=%d%s%s big=%llu\n", tb, both ? "beta " : "beta",
+			     v.tgid, v.ret, errname ? " " : "", errname ? errname : "",
+			     (unsigned long long)v.big);
 		break;
-	case F_CSV:
-		strbuf__addf(b, "%llu,%s,%u,beta,%s%u,%d,%llu\n", (unsigned long long)capfix_ts_b(j), tb,
-			     j % 4, both ? ",,,," : "", v.tgid, v.ret, (unsigned long long)v.big);
+	case F_CSV:     /* the name alone where there is one, as enums */
+		strbuf__addf(b, "%llu,%s,%u,beta,%s%u,", (unsigned long long)capfix_ts_b(j), tb, j % 4,
+			     both ? ",,,," : "", v.tgid);
+		if (errname)
+			strbuf__addf(b, "%s,%llu\n", errname, (unsigned long long)v.big);
+		else
+			strbuf__addf(b, "%d,%llu\n", v.ret, (unsigned long long)v.big);
 		break;
 	case F_JSONL:
 		strbuf__addf(b, "{\"ts\":%llu,\"time\":\"%s\",\"cpu\":%u,\"stream\":\"beta\",\"tgid\":%u,"
-			     "\"ret\":%d,\"big\":%llu}\n", (unsigned long long)capfix_ts_b(j), tb, j % 4,
-			     v.tgid, v.ret, (unsigned long long)v.big);
+			     "\"ret\":", (unsigned long long)capfix_ts_b(j), tb, j % 4, v.tgid);
+		if (errname)
+			strbuf__addf(b, "\"%s\"", errname);
+		else
+			strbuf__addf(b, "%d", v.ret);
+		strbuf__addf(b, ",\"big\":%llu}\n", (unsigned long long)v.big);
 		break;
 	}
 }

@@ -1,0 +1,49 @@
+/* names.h - the names users think in for numbers a capture holds: errno,
+ * signal, address family, socket type, IP protocol.  Presentation only:
+ * SQL keeps the numbers (and has errno_name(), signal_name(), af_name() to
+ * ask for the names); show and its csv/jsonl/table outputs print the names.
+ *
+ * Which columns get a name is decided by the column's name and kind alone
+ * (no per-probe code): see names__hint().
+ */
+#ifndef BPFREC_REPLAY_NAMES_H
+#define BPFREC_REPLAY_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "print.h"
+
+enum name_hint {
+	NAME_NONE,
+	NAME_ERRNO,     /* ret, err, error, errno, retval: a negative value is -errno */
+	NAME_AF,        /* family, af, sa_family, *_family */
+	NAME_SOCKTYPE,  /* type, sock_type (in a stream that has a family column) */
+	NAME_PROTO,     /* protocol, proto (in a stream that has a family column) */
+	NAME_SIGNAL,    /* sig, signal, signo, *_signal */
+	NAME_HIDDEN,    /* __pad, __pad2, x___pad: explicit padding, never shown */
+};
+
+/* The hint for column col (flattened name) of a stream whose columns are
+ * cols[0..ncols-1]; integer columns only (is_int). */
+enum name_hint names__hint(const char *col, int is_int, const char *const *cols, size_t ncols);
+
+/* Names, or NULL for a number without one.  errno: positive numbers. */
+const char *names__errno(int64_t n);
+const char *names__signal(int64_t n);
+const char *names__af(int64_t n);
+const char *names__proto(int64_t n);
+/* SOCK_STREAM, with |SOCK_NONBLOCK|SOCK_CLOEXEC flags; into buf. */
+const char *names__socktype(int64_t n, char *buf, size_t len);
+
+/* *v (an integer pval) as text with its name for the hint, into buf:
+ * errno: "-111 ECONNREFUSED" (with_number) or "ECONNREFUSED"; the others
+ * "AF_INET".  Left as it is when the value has no name.  1 if changed. */
+int names__apply(enum name_hint h, struct pval *v, int with_number, char *buf, size_t len);
+
+/* errno_name(n), signal_name(n), af_name(n) on db (n or -n for errno);
+ * NULL for a number without a name.  SQLITE_OK or an SQLite code. */
+int names__register_sql(sqlite3 *db);
+
+#endif
