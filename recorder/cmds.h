@@ -10,5 +10,6 @@ extern char **bpfrec_argv;
 
 int cmd_record(int argc, char **argv);
 int cmd_probes(int argc, char **argv);
+int cmd_list(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static int cmd_version(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{ "record", cmd_record, "record events into a capture directory" },
 	{ "probes", cmd_probes, "list the built-in probes and whether this kernel has them" },
+	{ "list", cmd_list, "list the kernel's tracepoints, or one tracepoint's fields" },
 	{ "help", cmd_help, "this text, or a command's: bpfrec help record" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL },
