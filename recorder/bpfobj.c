@@ -586,6 +586,75 @@ int bpfobj__load(struct bpfobj *o)
 	return 0;
 }
 
+/* A link more in o->links. */
+static int keep_link(struct bpfobj *o, struct bpf_link *link)
+{
+	if (o->nlinks == o->nlink_slots) {
+		size_t slots = o->nlink_slots ? o->nlink_slots * 2 : 8;
+		struct bpf_link **grown = realloc(o->links, slots * sizeof(*grown));
+
+		if (!grown) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		o->links = grown;
+		o->nlink_slots = slots;
+	}
+	o->links[o->nlinks++] = link;
+	return 0;
+}
+
+/* prog (SEC("tracepoint"), no name) on every tracepoint of o->tps: the
+ * count attached, or -errno when none did. */
+static int attach_tracepoints(struct bpfobj *o, struct bpf_program *prog)
+{
+	int n = 0, err = -ENOENT;
+	size_t i;
+
+	for (i = 0; i < o->ntps; i++) {
+		struct bpfobj_tracepoint *tp = &o->tps[i];
+		LIBBPF_OPTS(bpf_tracepoint_opts, topts, .bpf_cookie = tp->cookie);
+		struct bpf_link *link = bpf_program__attach_tracepoint_opts(prog, tp->system,
+									     tp->name, &topts);
+
+		if (!link) {
+			err = -errno;
+			warn_msg("tracepoint %s:%s did not attach: %s (left out)", tp->system, tp->name,
+				 strerror(-err));
+			continue;
+		}
+		if ((err = keep_link(o, link)))
+			return err;
+		tp->attached = 1;
+		n++;
+	}
+	return n ? n : err;
+}
+
+int bpfobj__add_tracepoint(struct bpfobj *o, const char *system, const char *name,
+			   uint64_t cookie)
+{
+	struct bpfobj_tracepoint *tp;
+
+	if (strlen(system) >= sizeof(tp->system) || strlen(name) >= sizeof(tp->name))
+		return -E2BIG;
+	if (o->ntps == o->tps_cap) {
+		size_t cap = o->tps_cap ? o->tps_cap * 2 : 8;
+		struct bpfobj_tracepoint *grown = realloc(o->tps, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		o->tps = grown;
+		o->tps_cap = cap;
+	}
+	tp = &o->tps[o->ntps++];
+	memset(tp, 0, sizeof(*tp));
+	snprintf(tp->system, sizeof(tp->system), "%s", system);
+	snprintf(tp->name, sizeof(tp->name), "%s", name);
+	tp->cookie = cookie;
+	return 0;
+}
+
 int bpfobj__attach(struct bpfobj *o, int strict)
 {
 	struct bpf_program *prog;
@@ -621,6 +690,14 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 				continue;
 			}
 			attached++;
+			continue;
+		}
+		if (!strcmp(sec, "tracepoint") || !strcmp(sec, "tp")) {
+			int n = attach_tracepoints(o, prog);
+
+			if (n < 0 && strict)
+				return n;
+			attached += n > 0;
 			continue;
 		}
 		if (!strncmp(sec, "cgroup", 6)) {
@@ -867,6 +944,7 @@ void bpfobj__close(struct bpfobj *o)
 	for (i = 0; i < o->nlinks; i++)
 		bpf_link__destroy(o->links[i]);
 	free(o->links);
+	free(o->tps);
 	bpf_object__close(o->obj);
 	btf__free(o->btf_ext);
 	for (i = 0; i < o->nstreams; i++)
@@ -875,4 +953,48 @@ void bpfobj__close(struct bpfobj *o)
 	free(o->lost_seen);
 	free(o->path);
 	free(o);
+}
+
+struct bpf_object *bpfobj__bpf_object(struct bpfobj *o)
+{
+	return o->obj;
+}
+
+struct btf *bpfobj__btf_extend(struct bpfobj *o)
+{
+	const struct btf *orig = bpf_object__btf(o->obj);
+	const void *raw;
+	uint32_t size;
+
+	if (o->btf_ext)
+		return o->btf_ext;
+	raw = orig ? btf__raw_data(orig, &size) : NULL;
+	o->btf_ext = raw ? btf__new(raw, size) : btf__new_empty();
+	if (!o->btf_ext)
+		return NULL;
+	o->btf_raw = btf__raw_data(o->btf_ext, &o->btf_bytes);
+	return o->btf_ext;
+}
+
+int bpfobj__add_variant(struct bpfobj *o, const char *map, uint32_t discr_offset,
+			uint32_t discr_size, const struct bpfobj_variant *v)
+{
+	size_t i;
+
+	for (i = 0; i < o->nstreams; i++) {
+		struct bpfobj_stream *s = &o->streams[i];
+
+		if (strcmp(s->map_name, map))
+			continue;
+		if (s->nvariants == BPFOBJ_MAX_VARIANTS)
+			return -E2BIG;
+		s->discr_offset = discr_offset;
+		s->discr_size = discr_size;
+		s->variants[s->nvariants++] = *v;
+		/* The types were added since: the capture's copy must have them. */
+		if (o->btf_ext)
+			o->btf_raw = btf__raw_data(o->btf_ext, &o->btf_bytes);
+		return 0;
+	}
+	return -ENOENT;
 }

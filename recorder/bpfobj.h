@@ -87,6 +87,16 @@ struct bpfobj {
 	const void *btf_raw;       /* the object's BTF, owned by obj or btf_ext */
 	uint32_t btf_bytes;
 	struct btf *btf_ext;       /* a copy with the snapshot types, or NULL */
+	struct bpfobj_tracepoint *tps;   /* bpfobj__add_tracepoint's, growable */
+	size_t ntps, tps_cap;
+};
+
+/* Where bpfobj__attach attaches a program whose section names no
+ * tracepoint (SEC("tracepoint")): one of many, told apart by the cookie. */
+struct bpfobj_tracepoint {
+	char system[64], name[128];
+	uint64_t cookie;
+	int attached;              /* after bpfobj__attach */
 };
 
 /* NULL with a message on failure.  name is used in messages and as the
@@ -133,6 +143,24 @@ int bpfobj__poll_lost(struct bpfobj *o,
 		      void (*fn)(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx),
 		      void *ctx);
 void bpfobj__close(struct bpfobj *o);   /* NULL is fine */
+
+/* For records the recorder lays out itself (tracepoints, bpf/tp.h), after
+ * load: the libbpf object (not owned), and a writable copy of the object's
+ * BTF, owned by o, that the capture stores instead of the original: add the
+ * records' types to it, then declare them with bpfobj__add_variant. */
+struct bpf_object *bpfobj__bpf_object(struct bpfobj *o);
+struct btf *bpfobj__btf_extend(struct bpfobj *o);
+/* Before bpfobj__attach: attach the object's SEC("tracepoint") program to
+ * SYSTEM:NAME too, with cookie as its bpf_get_attach_cookie().  A
+ * tracepoint that does not attach is named with the reason and left out;
+ * the program counts as attached if one did.  -ENOMEM or -E2BIG. */
+int bpfobj__add_tracepoint(struct bpfobj *o, const char *system, const char *name,
+			   uint64_t cookie);
+/* One more event type on stream `map`, told apart by the integer at
+ * discr_offset (discr_size bytes) of its records.  -ENOENT: no such
+ * stream; -E2BIG: BPFOBJ_MAX_VARIANTS reached. */
+int bpfobj__add_variant(struct bpfobj *o, const char *map, uint32_t discr_offset,
+			uint32_t discr_size, const struct bpfobj_variant *v);
 
 /* Installs the libbpf print hook that keeps the last log lines for load
  * errors (and prints libbpf warnings only with -v). */

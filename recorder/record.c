@@ -115,6 +115,7 @@ static void poll_losses(struct recorder *r)
 
 	for (i = 0; i < r->nobjs; i++)
 		bpfobj__poll_lost(r->objs[i], on_lost, r);
+	tprec__poll_lost(r->tp, r->pl, now_boot_ns());
 }
 
 struct rate_state {
@@ -330,6 +331,7 @@ static void print_summary(struct recorder *r, uint64_t end_ns)
 				 (unsigned long long)s->events, (unsigned long long)s->lost,
 				 s->short_events ? "  (some shorter than their type)" : "");
 		}
+	tprec__summary(r->tp);
 }
 
 int cmd_record(int argc, char **argv)
@@ -341,12 +343,14 @@ int cmd_record(int argc, char **argv)
 	struct drain_opts dopts = { 0 };
 	struct capw_opts co = { 0 };
 	struct rate_state rs = { 0 };
-	int err, i, j, created = 0, stopping = 0, show_status, status = 0;
+	int err, i, j, created = 0, stopping = 0, show_status, status = 0, usage = 0;
 	uint64_t now, last_tick, end_ns;
 
 	err = record__parse_args(argc, argv, &o);
-	if (err)
+	if (err) {
+		tpsel__free(o.tpsel);
 		return EXIT_USAGE;
+	}
 	util_quiet = o.quiet;
 	if (!o.out_dir) {
 		time_t t = time(NULL);
@@ -358,11 +362,14 @@ int cmd_record(int argc, char **argv)
 	}
 	if (geteuid() != 0) {
 		warn_msg("record needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN): run it with sudo");
+		tpsel__free(o.tpsel);
 		return EXIT_FAIL;
 	}
 	err = capture_dir_usable(o.out_dir);
-	if (err)
+	if (err) {
+		tpsel__free(o.tpsel);
 		return EXIT_FAIL;
+	}
 	bpfobj__setup_libbpf(o.verbose);
 	err = setup_signals(&r);
 	if (err)
@@ -375,6 +382,11 @@ int cmd_record(int argc, char **argv)
 	}
 	if (open_cgroup(&r) && o.cgroup) {
 		err = -ENOENT;
+		goto out;
+	}
+	/* -e names: checked against tracefs before anything starts. */
+	if ((err = record__resolve_tracepoints(&r))) {
+		usage = err == -EINVAL;
 		goto out;
 	}
 	if ((o.command && !o.all) || o.pid > 0) {
@@ -400,6 +412,8 @@ int cmd_record(int argc, char **argv)
 	err = record__load_builtins(&r);
 	if (!err)
 		err = record__load_user_objects(&r);
+	if (!err)
+		err = record__load_tracepoints(&r);
 	if (err)
 		goto out;
 	for (i = 0, j = 0; i < r.nobjs; i++)
@@ -459,6 +473,7 @@ int cmd_record(int argc, char **argv)
 	 * programs are detached before the final drain. */
 	for (i = 0; i < r.nobjs; i++)
 		bpfobj__poll_lost(r.objs[i], ignore_lost, NULL);
+	tprec__poll_lost(r.tp, NULL, 0);
 	if ((err = record__attach(&r)))
 		goto out;
 	show_status = o.status == 1 || (o.status == -1 && isatty(STDERR_FILENO) && !o.quiet);
@@ -573,6 +588,8 @@ out:
 	}
 	for (i = 0; i < r.nobjs; i++)
 		bpfobj__close(r.objs[i]);
+	tprec__free(r.tp);
+	tpsel__free(o.tpsel);
 	if (r.pid_map_fd >= 0)
 		close(r.pid_map_fd);
 	if (r.cgroup_fd >= 0)
@@ -582,5 +599,5 @@ out:
 	stackcap__free(r.stacks);
 	free(r.snap_buf);
 	free(r.tree);
-	return err ? EXIT_FAIL : status;
+	return usage ? EXIT_USAGE : err ? EXIT_FAIL : status;
 }

@@ -14,6 +14,7 @@
 #include "drain.h"
 #include "pipeline.h"
 #include "stackcap.h"
+#include "tprec.h"
 
 #define MAX_OBJS 32
 #define MAX_SETS 64
@@ -49,6 +50,7 @@ struct record_opts {
 	uint32_t sample_hz;          /* --probe profile:HZ, 0: the default */
 	int no_symbols;              /* --no-symbols */
 	char **command;              /* after -- */
+	struct tpsel *tpsel;         /* -e, --filter, --string-size; NULL: none */
 };
 
 struct recorder {
@@ -76,6 +78,7 @@ struct recorder {
 	size_t snap_len;
 	int snapshot_req;            /* SIGUSR1 seen: write CAPTURE/snapshot-N */
 	struct stackcap *stacks;     /* what symbolizes them, written at the end */
+	struct tprec *tp;            /* the -e tracepoints, NULL: none */
 };
 
 /* record_opts.c: parses `record`'s options into o (zeroed by the caller);
@@ -95,6 +98,15 @@ int record__wants_stacks(const struct record_opts *o);
 int record__load_user_objects(struct recorder *r);
 /* record_load.c: attaches what was loaded, once its streams are drained. */
 int record__attach(struct recorder *r);
+/* The options of an object: the cgroup, the process-tree map and (filter)
+ * whether the object filters by it in the kernel. */
+struct bpfobj_opts record__obj_opts(struct recorder *r, int filter);
+
+/* record_tp.c: the -e tracepoints.  resolve: expanded and checked against
+ * tracefs before anything loads (-EINVAL: a usage error, printed); load:
+ * the generic program, its objects added to r->objs. */
+int record__resolve_tracepoints(struct recorder *r);
+int record__load_tracepoints(struct recorder *r);
 
 /* record_capture.c: the session, objects and streams of the capture; and
  * a snapshot of every snapshottable map, as records at time now. */

@@ -34,7 +34,7 @@ static int apply_ringbuf_sizes(struct recorder *r, struct bpfobj *o, uint8_t *hi
 	return 0;
 }
 
-static struct bpfobj_opts obj_opts(struct recorder *r, int filter)
+struct bpfobj_opts record__obj_opts(struct recorder *r, int filter)
 {
 	struct bpfobj_opts oo = {
 		.cgroup_fd = r->cgroup_fd,
@@ -67,8 +67,9 @@ static int probe_selected(const struct record_opts *o, const struct builtin_prob
 	const char *name = p->name;
 	int i;
 
+	/* -e alone records its tracepoints, as perf record -e does. */
 	if (!o->probes_given)
-		return !p->opt_in;
+		return !p->opt_in && tpsel__empty(o->tpsel);
 	for (i = 0; i < o->nprobes; i++)
 		if (!strcmp(o->probes[i], name))
 			return 1;
@@ -85,7 +86,7 @@ int record__load_builtins(struct recorder *r)
 	int err;
 
 	for (p = builtin_probes; p->name; p++) {
-		struct bpfobj_opts oo = obj_opts(r, 1);
+		struct bpfobj_opts oo = record__obj_opts(r, 1);
 		const char *why;
 		struct bpfobj *obj;
 		const void *elf;
@@ -178,7 +179,7 @@ int record__load_user_objects(struct recorder *r)
 	int i, j, err, first = r->nobjs;
 
 	for (i = 0; i < r->o->nbpf; i++) {
-		struct bpfobj_opts oo = obj_opts(r, 0);
+		struct bpfobj_opts oo = record__obj_opts(r, 0);
 		struct bpfobj *obj = bpfobj__open_file(r->o->bpf_files[i], &oo);
 
 		if (!obj)

@@ -17,8 +17,9 @@
 static void record_usage(FILE *f)
 {
 	fprintf(f,
-"usage: bpfrec record [-o DIR] [--probe LIST] [-g] [--bpf FILE.bpf.o]... [--duration S]\n"
-"                     [-p PID] [--cgroup PATH] [--all] [-- COMMAND [ARGS...]]\n"
+"usage: bpfrec record [-o DIR] [--probe LIST] [-e SYSTEM:NAME [--filter EXPR]]... [-g]\n"
+"                     [--bpf FILE.bpf.o]... [--duration S] [-p PID] [--cgroup PATH]\n"
+"                     [--all] [-- COMMAND [ARGS...]]\n"
 "\n"
 "Records BPF events into a capture directory (segments + index.db) that\n"
 "bpfreplay reads offline.  Without COMMAND or --duration, records until Ctrl-C.\n"
@@ -32,6 +33,15 @@ static void record_usage(FILE *f)
 "      --stacks LIST       which stacks: user, kernel or user,kernel (as -g)\n"
 "      --no-symbols        leave the symbol tables out of the capture (mappings and\n"
 "                          build ids are kept: symbolize later with the binaries)\n"
+"  -e, --tracepoint LIST  record tracepoints by name, no BPF to write: SYSTEM:NAME,\n"
+"                          comma-separated, globs allowed ('sched:*'); repeatable;\n"
+"                          one table each, named after the tracepoint, with its\n"
+"                          fields as columns (`bpfrec list` shows them).  Without\n"
+"                          --probe, -e records no built-in probe\n"
+"      --filter EXPR       for the tracepoints of the -e before it, evaluated in the\n"
+"                          kernel: FIELD OP VALUE (OP == != < <= > >=, VALUE a\n"
+"                          number or a \"string\") joined by && and ||\n"
+"      --string-size N     bytes kept of each __data_loc string or array (default 256)\n"
 "      --bpf FILE          also load and record a BPF object (repeatable)\n"
 "      --set NAME=VALUE    set a global of the --bpf objects before load (repeatable)\n"
 "      --kernel-btf FILE   kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing\n"
@@ -66,6 +76,8 @@ static void record_usage(FILE *f)
 "  bpfrec record -o /tmp/cap -- curl -s http://127.0.0.1:8080/\n"
 "  bpfrec record -o /tmp/cap --probe exec,exit --duration 10s\n"
 "  bpfrec record -o /tmp/cap -g --probe connect,profile:999 -- ./server\n"
+"  bpfrec record -o /tmp/cap -e sched:sched_switch -e 'signal:*' -- make -j2\n"
+"  bpfrec record -o /tmp/cap -e sched:sched_process_exec --filter 'pid > 1000' -d 10s\n"
 "  bpfrec record -o /tmp/cap --bpf mytool.bpf.o --set target_pid=1234 -d 30s\n"
 "  bpfrec record -o /tmp/fr --ring 64M &  kill -USR1 $!   # flight recorder, snapshot\n"
 "  bpfreplay show /tmp/cap\n"
@@ -185,11 +197,20 @@ static int check_ringbuf_size(const char *arg)
 	return -EINVAL;
 }
 
+/* -e LIST into o->tpsel (created here; freed by the caller). */
+static int add_tracepoints(struct record_opts *o, const char *list)
+{
+	if (!o->tpsel && !(o->tpsel = tpsel__new()))
+		return -ENOMEM;
+	return tpsel__add(o->tpsel, list);
+}
+
 int record__parse_args(int argc, char **argv, struct record_opts *o)
 {
 	enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PERF_PAGES,
 	       OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
-	       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_NO_SYMBOLS };
+	       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_NO_SYMBOLS,
+	       OPT_FILTER, OPT_STRING_SIZE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "probe", required_argument, NULL, OPT_PROBE },
@@ -213,6 +234,9 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 		{ "ring-time", required_argument, NULL, OPT_RING_TIME },
 		{ "stacks", required_argument, NULL, OPT_STACKS },
 		{ "no-symbols", no_argument, NULL, OPT_NO_SYMBOLS },
+		{ "tracepoint", required_argument, NULL, 'e' },
+		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "string-size", required_argument, NULL, OPT_STRING_SIZE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -226,7 +250,7 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 	o->pid = -1;
 	optind = 1;
 	/* '+': stop at the first non-option, so COMMAND's own options stay its own. */
-	while ((c = getopt_long(argc, argv, "+o:d:p:gqvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:d:p:e:gqvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->out_dir = optarg;
@@ -311,6 +335,12 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 				return -EINVAL;
 			break;
 		case OPT_EVENT:
+			/* perf's --event: a tracepoint, not MAP=STRUCT */
+			if (!strchr(optarg, '=') && strchr(optarg, ':')) {
+				if (add_tracepoints(o, optarg))
+					return -EINVAL;
+				break;
+			}
 			if (!strchr(optarg, '=') || optarg[0] == '=' || !strchr(optarg, '=')[1] ||
 			    o->nevents == 32) {
 				warn_msg("--event %s: expected MAP=STRUCT", optarg);
@@ -351,6 +381,19 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_NO_SYMBOLS:
 			o->no_symbols = 1;
+			break;
+		case 'e':
+			if (add_tracepoints(o, optarg))
+				return -EINVAL;
+			break;
+		case OPT_FILTER:
+			if (tpsel__set_filter(o->tpsel, optarg))
+				return -EINVAL;
+			break;
+		case OPT_STRING_SIZE:
+			if ((!o->tpsel && !(o->tpsel = tpsel__new())) ||
+			    tpsel__set_string_size(o->tpsel, optarg))
+				return -EINVAL;
 			break;
 		case 'q':
 			o->quiet = 1;

@@ -233,6 +233,47 @@ int run_cmd(char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int run_cmd_err(char *const argv[], char *err, size_t errlen)
+{
+	int pipefd[2], status;
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execv(argv[0], argv);
+		perror(argv[0]);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	/* Read to the end (a full pipe would stop the command), keep what fits. */
+	for (;;) {
+		char chunk[4096];
+		size_t keep;
+
+		n = read(pipefd[0], chunk, sizeof(chunk));
+		if (n <= 0)
+			break;
+		keep = got + (size_t)n < errlen ? (size_t)n : errlen - 1 - got;
+		memcpy(err + got, chunk, keep);
+		got += keep;
+	}
+	err[got] = 0;
+	fputs(err, stderr);   /* for the test's log */
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 long long kv_get(const char *path, const char *key)
 {
 	char line[256];

@@ -34,6 +34,8 @@ void ev_dump(const struct evlist *l, const char *stream);   /* to stderr, for fa
 
 /* Runs argv (NULL-terminated); returns its exit status, or -1. */
 int run_cmd(char *const argv[]);
+/* The same, with its stderr in err (NUL-terminated, also echoed). */
+int run_cmd_err(char *const argv[], char *err, size_t errlen);
 /* key=value file written by the actor; returns the value or aborts. */
 long long kv_get(const char *path, const char *key);
 

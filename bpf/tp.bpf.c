@@ -1,0 +1,241 @@
+/* tp.bpf.c - the generic tracepoint recorder: one program attached to
+ * every tracepoint `bpfrec record -e` selects, configured per tracepoint by
+ * the recorder through tp_confs, keyed by the tracepoint's tracefs ID,
+ * which the attachment carries as its BPF cookie.  (Not the raw record's
+ * common_type: the kernel fills the common fields in only after the BPF
+ * program has run, so the program writes common_type and common_pid
+ * itself, and cannot know common_flags and common_preempt_count.)  No per-tracepoint code: it copies the raw
+ * record's fixed part and the contents of its __data_loc fields into a
+ * record laid out as tp.h says, after the filter's comparisons (evaluated
+ * on the raw record, before anything is copied) and the process filter. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "common.bpf.h"
+#include "tp.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 23);
+} tp_events SEC(".maps");
+
+/* tracefs ID -> what to copy and filter; filled by the recorder before attach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TP_PER_OBJECT);
+	__type(key, __u32);
+	__type(value, struct tp_conf);
+} tp_confs SEC(".maps");
+
+/* Per tracepoint (tp_conf.slot) and CPU: records the ringbuf had no room for. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TP_PER_OBJECT);
+	__type(key, __u32);
+	__type(value, __u64);
+} tp_lost SEC(".maps");
+
+/* The record being built: too large for the stack.  Twice TP_MAX_REC so
+ * that a slot's offset (< TP_MAX_REC) plus its size (<= TP_MAX_SLOT) stays
+ * inside it as the verifier sees it. */
+struct tp_buf {
+	__u8 b[2 * TP_MAX_REC];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tp_buf);
+} tp_scratch SEC(".maps");
+
+/* Zeros to clear a slot with (bpf_probe_read_kernel from here). */
+const volatile __u8 tp_zeros[TP_MAX_SLOT];
+
+static __always_inline __u64 read_int(void *ctx, __u16 off, __u16 size, int is_signed)
+{
+	__u64 v = 0;
+
+	switch (size) {
+	case 1: {
+		__u8 x = 0;
+
+		bpf_probe_read_kernel(&x, 1, ctx + off);
+		v = is_signed ? (__u64)(__s64)(__s8)x : x;
+		break;
+	}
+	case 2: {
+		__u16 x = 0;
+
+		bpf_probe_read_kernel(&x, 2, ctx + off);
+		v = is_signed ? (__u64)(__s64)(__s16)x : x;
+		break;
+	}
+	case 4: {
+		__u32 x = 0;
+
+		bpf_probe_read_kernel(&x, 4, ctx + off);
+		v = is_signed ? (__u64)(__s64)(__s32)x : x;
+		break;
+	}
+	default:
+		bpf_probe_read_kernel(&v, 8, ctx + off);
+	}
+	return v;
+}
+
+static __always_inline int cmp_int(const struct tp_term *t, __u64 v)
+{
+	if (t->flags & TP_T_SIGNED) {
+		__s64 a = (__s64)v, b = (__s64)t->value;
+
+		switch (t->op) {
+		case TP_EQ: return a == b;
+		case TP_NE: return a != b;
+		case TP_LT: return a < b;
+		case TP_LE: return a <= b;
+		case TP_GT: return a > b;
+		case TP_GE: return a >= b;
+		}
+		return 0;
+	}
+	switch (t->op) {
+	case TP_EQ: return v == t->value;
+	case TP_NE: return v != t->value;
+	case TP_LT: return v < t->value;
+	case TP_LE: return v <= t->value;
+	case TP_GT: return v > t->value;
+	case TP_GE: return v >= t->value;
+	}
+	return 0;
+}
+
+static __always_inline int cmp_str(void *ctx, const struct tp_term *t)
+{
+	char s[TP_FILTER_STR] = {};
+	int i, eq = 0;
+
+	if (t->flags & TP_T_LOC) {
+		__u32 loc = 0;
+		__u32 off;
+
+		bpf_probe_read_kernel(&loc, 4, ctx + t->off);
+		off = loc & 0xffff;
+		if (t->flags & TP_T_REL)
+			off += t->off + 4;
+		bpf_probe_read_kernel_str(s, sizeof(s), ctx + off);
+	} else {
+		__u32 n = t->size;
+
+		if (n > TP_FILTER_STR)
+			n = TP_FILTER_STR;
+		bpf_probe_read_kernel(s, n, ctx + t->off);
+	}
+	/* The filter's string is at most TP_FILTER_STR - 1 bytes: its NUL
+	 * ends the comparison. */
+	for (i = 0; i < TP_FILTER_STR; i++) {
+		if (s[i] != t->str[i])
+			break;
+		if (!s[i]) {
+			eq = 1;
+			break;
+		}
+	}
+	return t->op == TP_NE ? !eq : eq;
+}
+
+/* (t0 && t1 && ...) || (tk && ...) ... over the raw record. */
+static __always_inline int match(void *ctx, const struct tp_conf *c, __u32 tid)
+{
+	int i, group = 1;
+
+	for (i = 0; i < TP_MAX_TERMS; i++) {
+		const struct tp_term *t = &c->terms[i];
+		int r;
+
+		if (i >= c->nterms)
+			break;
+		if ((t->flags & TP_T_OR) && i) {
+			if (group)
+				return 1;
+			group = 1;
+		}
+		if (!group)
+			continue;   /* this group failed: skip to the next || */
+		if (t->flags & TP_T_PID)
+			r = cmp_int(t, (__u64)(__s64)(__s32)tid);
+		else if (t->flags & (TP_T_STRING | TP_T_LOC))
+			r = cmp_str(ctx, t);
+		else
+			r = cmp_int(t, read_int(ctx, t->off, t->size, t->flags & TP_T_SIGNED));
+		group = group && r;
+	}
+	return group;
+}
+
+static __always_inline void count_lost(__u32 slot)
+{
+	__u64 *n = bpf_map_lookup_elem(&tp_lost, &slot);
+
+	if (n)
+		(*n)++;
+}
+
+SEC("tracepoint")
+int tp_record(void *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tp_conf *c;
+	struct tp_buf *buf;
+	__u32 key = (__u32)bpf_get_attach_cookie(ctx), fixed, size;
+	int i;
+
+	c = bpf_map_lookup_elem(&tp_confs, &key);
+	if (!c)
+		return 0;
+	if (!bpfrec_pid_wanted(pid_tgid >> 32))
+		return 0;
+	if (c->nterms && !match(ctx, c, (__u32)pid_tgid))
+		return 0;
+	key = 0;
+	buf = bpf_map_lookup_elem(&tp_scratch, &key);
+	if (!buf)
+		goto lost;
+	fixed = c->fixed_size;
+	size = c->rec_size;
+	if (fixed > TP_MAX_FIXED || size > TP_MAX_REC)
+		return 0;   /* the recorder never configures that */
+	*(__u64 *)buf->b = bpf_ktime_get_boot_ns();
+	bpf_probe_read_kernel(buf->b + 8, fixed, ctx);
+	/* struct trace_entry, as the kernel will fill it in after us */
+	*(__u16 *)(buf->b + 8) = (__u16)c->id;
+	*(__u16 *)(buf->b + 10) = 0;
+	*(__u32 *)(buf->b + 12) = (__u32)pid_tgid;
+	for (i = 0; i < TP_MAX_LOCS; i++) {
+		const struct tp_loc *l = &c->locs[i];
+		__u32 loc = 0, off, len, dst, max;
+
+		if (i >= c->nlocs)
+			break;
+		dst = l->dst_off;
+		max = l->dst_max;
+		if (dst >= TP_MAX_REC || max > TP_MAX_SLOT)
+			break;
+		bpf_probe_read_kernel(&loc, 4, ctx + l->field_off);
+		off = loc & 0xffff;
+		len = loc >> 16;
+		if (l->flags & 2)
+			off += l->field_off + 4;
+		if (len > max)
+			len = max;
+		bpf_probe_read_kernel(buf->b + dst, max, (const void *)tp_zeros);
+		if (len)
+			bpf_probe_read_kernel(buf->b + dst, len, ctx + off);
+		if ((l->flags & 1) && l->field_off <= TP_MAX_FIXED - 4)
+			*(__u32 *)(buf->b + 8 + l->field_off) = len >> l->elem_shift;
+	}
+	if (bpf_ringbuf_output(&tp_events, buf->b, size, BPFREC_RB_FLAGS))
+		goto lost;
+	return 0;
+lost:
+	count_lost(c->slot);
+	return 0;
+}

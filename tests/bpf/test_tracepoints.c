@@ -1,0 +1,253 @@
+/* test_tracepoints.c - `bpfrec record -e SYSTEM:NAME`: tracepoints by name
+ * recorded by the generic program, decoded by replay from the BTF the
+ * capture carries, and found exactly, field by field, for a child doing
+ * known things (tpactor.c): its exec (a __data_loc file name), its forks,
+ * a signal to a known pid, sched_switch under pipe ping-pong on one CPU.
+ * Also: a glob, a filter evaluated in the kernel that keeps one pid (with
+ * && and ||), and names and filters that are wrong (exit 2, named). */
+#include "capload.h"
+#include "testutil.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char bpfrec[4096], tpactor[4096];
+
+static void check_usage_error(const char *want, char *const args[])
+{
+	char *argv[32] = { bpfrec, "record", "-q", "-o", "/nonexistent/never", NULL };
+	char err[8192];
+	int i, rc;
+
+	for (i = 0; args[i]; i++)
+		argv[5 + i] = args[i];
+	argv[5 + i] = NULL;
+	rc = run_cmd_err(argv, err, sizeof(err));
+	if (rc != 2 || !strstr(err, want)) {
+		fprintf(stderr, "FAIL: %s ...: exit %d (want 2), stderr without '%s'\n", args[0], rc,
+			want);
+		exit(1);
+	}
+}
+
+/* Every event of stream whose field equals value has field2 == value2. */
+static void check_all(const struct evlist *l, const char *stream, const char *field,
+		      const char *value, const char *field2, const char *value2)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct ev *e = &l->v[i];
+		const char *v = ev_get(e, field), *v2 = ev_get(e, field2);
+
+		if (strcmp(e->stream, stream) || !v || strcmp(v, value))
+			continue;
+		if (!v2 || strcmp(v2, value2)) {
+			fprintf(stderr, "FAIL: %s with %s=%s has %s=%s, want %s\n", stream, field, value,
+				field2, v2 ? v2 : "(none)", value2);
+			ev_dump(l, stream);
+			exit(1);
+		}
+	}
+}
+
+/* sleep 30 with SIGUSR1, SIGUSR2 and SIGTERM blocked (kept across exec). */
+static pid_t start_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigaddset(&set, SIGUSR2);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	/* Its comm is the filter's: wait for the exec. */
+	for (;;) {
+		char path[64], comm[32] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		f = fopen(path, "r");
+		if (f && fgets(comm, sizeof(comm), f) && !strcmp(comm, "sleep\n")) {
+			fclose(f);
+			return pid;
+		}
+		if (f)
+			fclose(f);
+		usleep(1000);
+	}
+}
+
+static void pidstr(char *buf, long long pid)
+{
+	snprintf(buf, 24, "%lld", pid);
+}
+
+int main(void)
+{
+	const char *dir = test_tmpdir("tracepoints");
+	char cap[4096], out[4096], err[16384], p_actor[24], p_exec[24], p_sig[24], p_pong[24];
+	struct evlist l;
+	const struct ev *e;
+	long long actor, exec_pid, sig_pid, pong_pid, rounds;
+	size_t n_prev_actor = 0, n_prev_pong = 0, i;
+	int rc;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "SKIPPED: needs root to load BPF programs\n");
+		return 77;
+	}
+	snprintf(bpfrec, sizeof(bpfrec), "%s/recorder/bpfrec", getenv("BPFREC_BUILD"));
+	snprintf(tpactor, sizeof(tpactor), "%s/tests/bpf/tpactor", getenv("BPFREC_BUILD"));
+
+	/* Wrong names and filters: exit 2, before anything loads, named. */
+	check_usage_error("-e sched:nope: no such tracepoint in this kernel",
+			  (char *[]){ "-e", "sched:nope", "-d", "1", NULL });
+	check_usage_error("-e nope*:*: no tracepoint matches",
+			  (char *[]){ "-e", "nope*:*", "-d", "1", NULL });
+	check_usage_error("expected SYSTEM:NAME", (char *[]){ "-e", "sched_switch", NULL });
+	check_usage_error("--filter 'next_pid == 1': give it after the -e",
+			  (char *[]){ "--filter", "next_pid == 1", "-e", "sched:sched_switch", NULL });
+	check_usage_error("--filter 'pid == 1': field pid not in sched:sched_switch",
+			  (char *[]){ "-e", "sched:sched_switch", "--filter", "pid == 1", "-d", "1",
+				      NULL });
+	check_usage_error("strings compare with == and != only",
+			  (char *[]){ "-e", "sched:sched_switch", "--filter", "prev_comm < \"a\"",
+				      "-d", "1", NULL });
+
+	/* The workload, recorded with four tracepoints and a glob. */
+	snprintf(cap, sizeof(cap), "%s/cap", dir);
+	snprintf(out, sizeof(out), "%s/actor.out", dir);
+	rc = run_cmd_err((char *[]){ bpfrec, "record", "-q", "-o", cap, "-e",
+				     "sched:sched_process_exec,sched:sched_process_fork", "-e",
+				     "signal:signal_generate", "-e", "sched:sched_switch", "-e",
+				     "sched:sched_process_e?it", "--", tpactor, out, NULL },
+			 err, sizeof(err));
+	CHECK_EQ_INT(rc, 0);
+	actor = kv_get(out, "pid");
+	exec_pid = kv_get(out, "exec_pid");
+	sig_pid = kv_get(out, "sig_pid");
+	pong_pid = kv_get(out, "pong_pid");
+	rounds = kv_get(out, "rounds");
+	pidstr(p_actor, actor);
+	pidstr(p_exec, exec_pid);
+	pidstr(p_sig, sig_pid);
+	pidstr(p_pong, pong_pid);
+	CHECK_EQ_INT(capload(cap, &l), 0);
+	CHECK_EQ_U64(l.lost, 0);
+
+	/* exec: the child's one exec of /bin/true, with the __data_loc name */
+	CHECK_EQ_INT(ev_count(&l, "sched_process_exec", "pid", p_exec), 1);
+	e = ev_find(&l, "sched_process_exec", "pid", p_exec);
+	CHECK_STR(ev_get(e, "filename"), "/bin/true");
+	CHECK_EQ_INT(ev_int(e, "old_pid"), exec_pid);
+	CHECK_EQ_INT(ev_int(e, "common_pid"), exec_pid);
+	CHECK_EQ_INT(ev_int(e, "common_type") > 0, 1);
+	CHECK(ev_get(e, "common_flags") == NULL);   /* unknowable to BPF: no column */
+	/* and bpfrec's exec of the command itself */
+	CHECK_EQ_INT(ev_count(&l, "sched_process_exec", "pid", p_actor), 1);
+	CHECK_STR(ev_get(ev_find(&l, "sched_process_exec", "pid", p_actor), "filename"), tpactor);
+	CHECK_EQ_INT(ev_count(&l, "sched_process_exec", NULL, NULL), 2);
+
+	/* fork: the actor's three children, nothing else */
+	CHECK_EQ_INT(ev_count(&l, "sched_process_fork", NULL, NULL), 3);
+	CHECK_EQ_INT(ev_count(&l, "sched_process_fork", "parent_pid", p_actor), 3);
+	e = ev_find(&l, "sched_process_fork", "child_pid", p_exec);
+	CHECK(e != NULL);
+	CHECK_STR(ev_get(e, "parent_comm"), "tpactor");
+	CHECK_STR(ev_get(e, "child_comm"), "tpactor");
+	CHECK_EQ_INT(ev_int(e, "common_pid"), actor);
+	CHECK(ev_find(&l, "sched_process_fork", "child_pid", p_sig) != NULL);
+	CHECK(ev_find(&l, "sched_process_fork", "child_pid", p_pong) != NULL);
+
+	/* signal: exactly one SIGUSR1, from the actor to tpactor-sig */
+	CHECK_EQ_INT(ev_count(&l, "signal_generate", "sig", "10"), 1);
+	e = ev_find(&l, "signal_generate", "sig", "10");
+	CHECK_EQ_INT(ev_int(e, "pid"), sig_pid);
+	CHECK_STR(ev_get(e, "comm"), "tpactor-sig");
+	CHECK_EQ_INT(ev_int(e, "common_pid"), actor);
+	CHECK_EQ_INT(ev_int(e, "result"), 0);
+	CHECK_EQ_INT(ev_int(e, "errno"), 0);
+	/* and the SIGCHLDs of the three children to the actor */
+	CHECK_EQ_INT(ev_count(&l, "signal_generate", "pid", p_actor), 3);
+	check_all(&l, "signal_generate", "pid", p_actor, "sig", "17");
+
+	/* sched_switch: on one CPU, every round passes the CPU from one to the
+	 * other and back, so each is switched out at least once a round */
+	for (i = 0; i < l.n; i++) {
+		const char *comm;
+
+		if (strcmp(l.v[i].stream, "sched_switch"))
+			continue;
+		n_prev_actor += !strcmp(ev_get(&l.v[i], "prev_pid"), p_actor);
+		if (strcmp(ev_get(&l.v[i], "prev_pid"), p_pong))
+			continue;
+		/* named tpactor-pong from its prctl() on; tpactor before it */
+		comm = ev_get(&l.v[i], "prev_comm");
+		n_prev_pong += !strcmp(comm, "tpactor-pong");
+		CHECK(!strcmp(comm, "tpactor-pong") || (!strcmp(comm, "tpactor") && !n_prev_pong));
+	}
+	fprintf(stderr, "sched_switch: actor out %zu, pong out %zu, rounds %lld\n", n_prev_actor,
+		n_prev_pong, rounds);
+	CHECK(n_prev_actor >= (size_t)rounds - 1);
+	CHECK(n_prev_pong >= (size_t)rounds - 1);
+	check_all(&l, "sched_switch", "prev_pid", p_pong, "prev_prio", "120");
+	check_all(&l, "sched_switch", "next_pid", p_actor, "next_comm", "tpactor");
+
+	/* the glob: sched_process_exit for the actor and each child */
+	CHECK_EQ_INT(ev_count(&l, "sched_process_exit", "pid", p_actor), 1);
+	CHECK_EQ_INT(ev_count(&l, "sched_process_exit", "pid", p_exec), 1);
+	CHECK_STR(ev_get(ev_find(&l, "sched_process_exit", "pid", p_pong), "comm"), "tpactor-pong");
+	capload_free(&l);
+
+	/* A filter evaluated in the kernel on everyone's signals (--all):
+	 * kept only what it names of two sleepers' (which block the signals,
+	 * so they stay alive), by pid, signal and the target's comm. */
+	{
+		char filter[256], cmd[256];
+		pid_t s1 = start_sleeper(), s2 = start_sleeper();
+		char p1[24], p2[24];
+
+		snprintf(cap, sizeof(cap), "%s/filter", dir);
+		snprintf(filter, sizeof(filter), "pid == %d && sig == 12 || pid == %d && sig == 15 || "
+			 "comm == \"sleep\" && sig == 10 && pid != %d", s1, s2, s2);
+		snprintf(cmd, sizeof(cmd), "kill -USR2 %d; kill -USR1 %d; kill -TERM %d; kill -USR2 %d; "
+			 "kill -USR1 %d; kill -TERM %d", s1, s1, s2, s2, s2, s1);
+		rc = run_cmd_err((char *[]){ bpfrec, "record", "-q", "-o", cap, "--all", "-e",
+					     "signal:signal_generate", "--filter", filter, "--",
+					     "/bin/sh", "-c", cmd, NULL },
+				 err, sizeof(err));
+		kill(s1, SIGKILL);
+		kill(s2, SIGKILL);
+		waitpid(s1, NULL, 0);
+		waitpid(s2, NULL, 0);
+		CHECK_EQ_INT(rc, 0);
+		pidstr(p1, s1);
+		pidstr(p2, s2);
+		CHECK_EQ_INT(capload(cap, &l), 0);
+		if (ev_count(&l, "signal_generate", NULL, NULL) != 3)
+			ev_dump(&l, "signal_generate");
+		CHECK_EQ_INT(ev_count(&l, "signal_generate", NULL, NULL), 3);
+		CHECK_EQ_INT(ev_count(&l, "signal_generate", "pid", p1), 2);
+		CHECK_EQ_INT(ev_count(&l, "signal_generate", "pid", p2), 1);
+		CHECK_EQ_INT(ev_int(ev_find(&l, "signal_generate", "pid", p2), "sig"), 15);
+		CHECK(ev_find(&l, "signal_generate", "sig", "12") != NULL);
+		CHECK_EQ_INT(ev_int(ev_find(&l, "signal_generate", "sig", "12"), "pid"), s1);
+		CHECK_EQ_INT(ev_int(ev_find(&l, "signal_generate", "sig", "10"), "pid"), s1);
+		CHECK_STR(ev_get(ev_find(&l, "signal_generate", "sig", "10"), "comm"), "sleep");
+		capload_free(&l);
+	}
+	puts("test_tracepoints: ok");
+	return 0;
+}

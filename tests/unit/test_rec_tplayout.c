@@ -1,0 +1,196 @@
+/* test_rec_tplayout.c - recorder/tplayout.c without root: a tracepoint's
+ * record layout, and its BTF decoded by bpfreplay's own decoder (evtype)
+ * column by column from records built as bpf/tp.bpf.c builds them: the
+ * capture needs nothing but that BTF. */
+#include <bpf/btf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include "testutil.h"
+#include "btfv.h"
+#include "evtype.h"
+#include "tplayout.h"
+
+static char tracing[1024];
+
+static struct tpformat *load(const char *system, const char *name)
+{
+	char err[512];
+	struct tpformat *f = tpformat__load(tracing, system, name, err, sizeof(err));
+
+	if (!f) {
+		fprintf(stderr, "%s\n", err);
+		exit(1);
+	}
+	return f;
+}
+
+/* The columns of type id in btf, "name=value ..." for rec. */
+static void decode(struct btf *btf, int id, const void *rec, uint32_t len, char *out, size_t outlen)
+{
+	uint32_t raw_len;
+	const void *raw = btf__raw_data(btf, &raw_len);
+	char err[256], val[4096];
+	struct btfv *b = btfv__parse(raw, raw_len, err, sizeof(err));
+	struct evtype *t;
+	size_t i, n = 0;
+
+	if (!b) {
+		fprintf(stderr, "btfv: %s\n", err);
+		exit(1);
+	}
+	t = evtype__new(b, (uint32_t)id, err, sizeof(err));
+	if (!t) {
+		fprintf(stderr, "evtype: %s\n", err);
+		exit(1);
+	}
+	CHECK_EQ_INT(evtype__size(t), len);
+	out[0] = 0;
+	for (i = 0; i < evtype__ncols(t); i++) {
+		CHECK(evtype__format(t, i, rec, len, val, sizeof(val)) >= 0);
+		n += snprintf(out + n, outlen - n, "%s%s=%s", i ? " " : "", evtype__col(t, i)->name,
+			      val);
+	}
+	evtype__free(t);
+	btfv__free(b);
+}
+
+static void put(uint8_t *rec, uint32_t off, const void *v, size_t n)
+{
+	memcpy(rec + TPLAYOUT_RAW_OFFSET + off, v, n);
+}
+
+int main(void)
+{
+	const char *src = getenv("BPFREC_SRC");
+	struct btf *btf = btf__new_empty();
+	struct tpformat *f;
+	struct tplayout *l;
+	struct tp_conf c;
+	uint8_t rec[TP_MAX_REC];
+	char err[512], cols[8192];
+	int id;
+
+	snprintf(tracing, sizeof(tracing), "%s/tests/unit/fixtures/tracefs", src ? src : ".");
+	CHECK(btf != NULL);
+
+	/* A __data_loc string: a slot after the fixed part, text. */
+	f = load("sched", "sched_process_exec");
+	l = tplayout__new(f, 64, err, sizeof(err));
+	CHECK(l != NULL);
+	CHECK_EQ_INT(tplayout__rec_size(l), 32 + 64);
+	memset(&c, 0, sizeof(c));
+	tplayout__conf(l, &c);
+	CHECK_EQ_INT(c.id, 365);
+	CHECK_EQ_INT(c.fixed_size, 20);
+	CHECK_EQ_INT(c.rec_size, 96);
+	CHECK_EQ_INT(c.nlocs, 1);
+	CHECK_EQ_INT(c.locs[0].field_off, 8);
+	CHECK_EQ_INT(c.locs[0].dst_off, 32);
+	CHECK_EQ_INT(c.locs[0].dst_max, 64);
+	CHECK_EQ_INT(c.locs[0].flags, 0);
+	id = tplayout__add_btf(l, btf, "sched:sched_process_exec");
+	CHECK(id > 0);
+	memset(rec, 0, sizeof(rec));
+	*(uint64_t *)rec = 123456789;
+	put(rec, 0, &(uint16_t){ 365 }, 2);
+	put(rec, 2, &(uint8_t){ 1 }, 1);
+	put(rec, 4, &(int32_t){ 4242 }, 4);
+	put(rec, 8, &(uint32_t){ (10u << 16) | 20 }, 4);   /* as the kernel left it */
+	put(rec, 12, &(int32_t){ 4242 }, 4);
+	put(rec, 16, &(int32_t){ -1 }, 4);
+	memcpy(rec + 32, "/bin/true", 10);
+	decode(btf, id, rec, c.rec_size, cols, sizeof(cols));
+	CHECK_STR(cols, "common_type=365 common_pid=4242 "
+			"filename=/bin/true pid=4242 old_pid=-1");
+	tplayout__free(l);
+	tpformat__free(f);
+
+	/* Fixed char arrays as text, a signed long. */
+	f = load("sched", "sched_switch");
+	l = tplayout__new(f, 256, err, sizeof(err));
+	CHECK(l != NULL);
+	CHECK_EQ_INT(tplayout__rec_size(l), 72);
+	id = tplayout__add_btf(l, btf, "sched:sched_switch");
+	CHECK(id > 0);
+	memset(rec, 0, sizeof(rec));
+	put(rec, 0, &(uint16_t){ 372 }, 2);
+	put(rec, 8, "ping", 5);
+	put(rec, 24, &(int32_t){ 100 }, 4);
+	put(rec, 28, &(int32_t){ 120 }, 4);
+	put(rec, 32, &(int64_t){ 1 }, 8);
+	put(rec, 40, "pong", 5);
+	put(rec, 56, &(int32_t){ 101 }, 4);
+	put(rec, 60, &(int32_t){ 120 }, 4);
+	decode(btf, id, rec, 72, cols, sizeof(cols));
+	CHECK_STR(cols, "common_type=372 common_pid=0 "
+			"prev_comm=ping prev_pid=100 prev_prio=120 prev_state=1 next_comm=pong "
+			"next_pid=101 next_prio=120");
+	tplayout__free(l);
+	tpformat__free(f);
+
+	/* A dynamic array: its element count over the loc word, the elements
+	 * in the slot (8-byte unsigned longs); pointers unsigned. */
+	f = load("ipi", "ipi_send_cpumask");
+	l = tplayout__new(f, 20, err, sizeof(err));   /* 20 bytes: two whole elements */
+	CHECK(l != NULL);
+	memset(&c, 0, sizeof(c));
+	tplayout__conf(l, &c);
+	CHECK_EQ_INT(c.locs[0].dst_max, 16);
+	CHECK_EQ_INT(c.locs[0].elem_shift, 3);
+	CHECK_EQ_INT(c.locs[0].flags, 1);
+	CHECK_EQ_INT(c.locs[0].dst_off, 40);
+	CHECK_EQ_INT(c.rec_size, 56);
+	id = tplayout__add_btf(l, btf, "ipi:ipi_send_cpumask");
+	CHECK(id > 0);
+	memset(rec, 0, sizeof(rec));
+	put(rec, 8, &(uint32_t){ 1 }, 4);
+	put(rec, 16, &(uint64_t){ 0xffffffff81000000ull }, 8);
+	*(uint64_t *)(rec + 40) = 3;
+	decode(btf, id, rec, c.rec_size, cols, sizeof(cols));
+	CHECK_STR(cols, "common_type=0 common_pid=0 "
+			"cpumask_len=1 cpumask=[3,0] callsite=18446744071578845184 callback=0");
+	tplayout__free(l);
+	tpformat__free(f);
+
+	/* __rel_loc, an array bound that is an expression, a struct by value */
+	f = load("fake", "rel_loc");
+	l = tplayout__new(f, 8, err, sizeof(err));
+	CHECK(l != NULL);
+	memset(&c, 0, sizeof(c));
+	tplayout__conf(l, &c);
+	CHECK_EQ_INT(c.locs[0].flags, 3);
+	CHECK_EQ_INT(c.locs[0].elem_shift, 2);
+	id = tplayout__add_btf(l, btf, "fake:rel_loc");
+	CHECK(id > 0);
+	memset(rec, 0, sizeof(rec));
+	put(rec, 8, "\x01\x02", 2);
+	put(rec, 60, &(uint32_t){ 2 }, 4);
+	*(uint32_t *)(rec + c.locs[0].dst_off) = 7;
+	*(uint32_t *)(rec + c.locs[0].dst_off + 4) = 9;
+	decode(btf, id, rec, c.rec_size, cols, sizeof(cols));
+	CHECK(strstr(cols, "saddr=[1,2,0,0,") != NULL);
+	CHECK(strstr(cols, "value=[0,0,0,0,0,0,0,0,0,0,0,0] vals_len=2 vals=[7,9]") != NULL);
+	tplayout__free(l);
+	tpformat__free(f);
+
+	/* Too large: refused with the reason. */
+	f = tpformat__parse("name: big\nID: 1\nformat:\n"
+			    "\tfield:char a[5000];\toffset:0;\tsize:5000;\tsigned:0;\n", "s", "big", err,
+			    sizeof(err));
+	CHECK(f != NULL);
+	CHECK(tplayout__new(f, 256, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "s:big: its record's fixed part is 5000 bytes") != NULL);
+	tpformat__free(f);
+	f = tpformat__parse("name: locs\nID: 1\nformat:\n"
+			    "\tfield:__data_loc char[] a;\toffset:0;\tsize:4;\tsigned:0;\n"
+			    "\tfield:__data_loc char[] b;\toffset:4;\tsize:4;\tsigned:0;\n"
+			    "\tfield:__data_loc char[] c;\toffset:8;\tsize:4;\tsigned:0;\n",
+			    "s", "locs", err, sizeof(err));
+	CHECK(f != NULL);
+	CHECK(tplayout__new(f, 4096, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "--string-size") != NULL);
+	tpformat__free(f);
+	btf__free(btf);
+	puts("test_rec_tplayout: ok");
+	return 0;
+}
