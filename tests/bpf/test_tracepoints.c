@@ -16,11 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static char bpfrec[4096], tpactor[4096];
+static char bpfrec[4096], tpactor[4096], never[4096];
 
 static void check_usage_error(const char *want, char *const args[])
 {
-	char *argv[32] = { bpfrec, "record", "-q", "-o", "/nonexistent/never", NULL };
+	char *argv[32] = { bpfrec, "record", "-q", "-o", never, NULL };
 	char err[8192];
 	int i, rc;
 
@@ -28,7 +28,7 @@ static void check_usage_error(const char *want, char *const args[])
 		argv[5 + i] = args[i];
 	argv[5 + i] = NULL;
 	rc = run_cmd_err(argv, err, sizeof(err));
-	if (rc != 2 || !strstr(err, want)) {
+	if (rc != 2 || !strstr(err, want) || access(never, F_OK) == 0) {
 		fprintf(stderr, "FAIL: %s ...: exit %d (want 2), stderr without '%s'\n", args[0], rc,
 			want);
 		exit(1);
@@ -110,6 +110,7 @@ int main(void)
 	}
 	snprintf(bpfrec, sizeof(bpfrec), "%s/recorder/bpfrec", getenv("BPFREC_BUILD"));
 	snprintf(tpactor, sizeof(tpactor), "%s/tests/bpf/tpactor", getenv("BPFREC_BUILD"));
+	snprintf(never, sizeof(never), "%s/never", dir);   /* a usage error creates no capture */
 
 	/* Wrong names and filters: exit 2, before anything loads, named. */
 	check_usage_error("-e sched:nope: no such tracepoint in this kernel",
