@@ -204,7 +204,7 @@ static void report_help(void)
 	       "  - latency p50/p90/p99/max and a histogram, for streams with a latency\n"
 	       "    column (latency_ns, latency, lat_ns, duration_ns, dur_ns)\n"
 	       "  - the process tree (exec, fork and exit streams), e.g. of `-- COMMAND`\n"
-	       "  - a flame graph of folded stacks (a TEXT column `stack` or `*_stack`)\n"
+	       "  - a flame graph of the stacks recorded (bpfrec record -g, --probe profile)\n"
 	       "  - a zoomable timeline: process lifetimes and a sample of the events\n"
 	       "A report of a redacted bundle shows only the redacted values.\n"
 	       "\n"

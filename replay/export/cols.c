@@ -1,7 +1,9 @@
 /* cols.c - what a stream's columns are for, by name (export.h). */
+#include <errno.h>
 #include <string.h>
 
 #include "export.h"
+#include "symb.h"
 
 static int col_of(const struct rcap_stream *s, const char *name)
 {
@@ -11,17 +13,12 @@ static int col_of(const struct rcap_stream *s, const char *name)
 	return -1;
 }
 
-static int stack_col(const struct rcap_stream *s)
+/* The first column of s holding a stack id of that kind, -1 if none. */
+static int stack_col(const struct rcap_stream *s, int kind)
 {
-	for (size_t k = 0; k < s->ncols; k++) {
-		const char *n = s->cols[k];
-		size_t len = strlen(n);
-
-		if (evtype__col(s->et, k)->kind != EVCOL_TEXT)
-			continue;
-		if (!strcmp(n, "stack") || (len > 6 && !strcmp(n + len - 6, "_stack")))
+	for (size_t k = 0; k < s->ncols; k++)
+		if (evtype__col(s->et, k)->stack == kind)
 			return (int)k;
-	}
 	return -1;
 }
 
@@ -42,7 +39,8 @@ void export__cols(const struct rcap_stream *s, struct export_cols *c)
 	c->child_pid = col_of(s, "child_pid");
 	c->child_comm = col_of(s, "child_comm");
 	c->exit_code = col_of(s, "exit_code");
-	c->stack = stack_col(s);
+	c->ustack = stack_col(s, EVCOL_STACK_USER);
+	c->kstack = stack_col(s, EVCOL_STACK_KERNEL);
 	c->role = EXPORT_ROLE_NONE;
 	if (!strcmp(s->name, "exec") || !strcmp(s->name, "sched_process_exec"))
 		c->role = EXPORT_ROLE_EXEC;
@@ -68,4 +66,30 @@ void export__col_text(struct rcap_stream *s, int col, const struct cap_rec *rec,
 	buf[0] = 0;
 	if (col >= 0 && evtype__format(s->et, (size_t)col, rec->data, rec->len, buf, len) < 0)
 		buf[0] = 0;
+}
+
+int export__fold_stack(struct rcap *c, struct rcap_stream *s, const struct export_cols *cols,
+		       const struct cap_rec *rec, struct strbuf *out)
+{
+	int64_t us = -1, ks = -1, pid = -1;
+	char comm[64], err[256];
+	struct symb *sy;
+
+	out->len = 0;
+	if (cols->ustack < 0 && cols->kstack < 0)
+		return 0;
+	if (export__col_int(s, cols->ustack, rec, &us))
+		us = -1;
+	if (export__col_int(s, cols->kstack, rec, &ks))
+		ks = -1;
+	if (us < 0 && ks < 0)
+		return 0;               /* none recorded (bpf_get_stackid's -errno) */
+	if (rcap__symb(c, &sy, err, sizeof(err)) || !sy)
+		return 0;
+	if (export__col_int(s, cols->pid, rec, &pid) || pid < 0 || pid > UINT32_MAX)
+		pid = 0;
+	export__col_text(s, cols->comm, rec, comm, sizeof(comm));
+	if (symb__fold(sy, comm, (uint32_t)pid, us, ks, out))
+		return -ENOMEM;
+	return 1;
 }

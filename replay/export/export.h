@@ -98,14 +98,15 @@ int export__losses(struct export *x, int (*fn)(void *ctx, const struct export_lo
  *   filename, ppid             of an exec stream
  *   child_pid, child_comm      of a fork stream
  *   exit_code                  of an exit stream
- *   stack      a TEXT column `stack` or `*_stack`: folded frames "a;b;c"
+ *   ustack, kstack  stack ids (typedefs bpfrec_ustack_id, bpfrec_kstack_id:
+ *              bpfrec.h), named from the capture's symbols (symb.h)
  * Roles: exec (stream exec or sched_process_exec), exit (exit or
  * sched_process_exit), fork (a stream with a child_pid column). */
 enum export_role { EXPORT_ROLE_NONE, EXPORT_ROLE_EXEC, EXPORT_ROLE_EXIT, EXPORT_ROLE_FORK };
 
 struct export_cols {
 	int pid, tid, comm, lat, ret;       /* column index in s->cols, -1: none */
-	int filename, ppid, child_pid, child_comm, exit_code, stack;
+	int filename, ppid, child_pid, child_comm, exit_code, ustack, kstack;
 	enum export_role role;
 };
 
@@ -115,5 +116,12 @@ int export__col_int(struct rcap_stream *s, int col, const struct cap_rec *rec, i
 /* Text of column col into buf (truncated; "" if col < 0 or undecodable). */
 void export__col_text(struct rcap_stream *s, int col, const struct cap_rec *rec, char *buf,
 		      size_t len);
+/* The record's stacks as one folded line (symb__fold: "comm;outer;...;
+ * inner", kernel frames last with _[k]) into out, replacing its contents:
+ * 1 if the record has a stack, 0 if not (no stack column, or no stack
+ * recorded for this event), -errno.  The capture's symbols are loaded on
+ * the first call; stack tables that cannot be read leave every stack out. */
+int export__fold_stack(struct rcap *c, struct rcap_stream *s, const struct export_cols *cols,
+		       const struct cap_rec *rec, struct strbuf *out);
 
 #endif

@@ -28,6 +28,9 @@
  *     pid).  An exec in a live process ends one slice and begins the next;
  *     a lifetime still open at the end of the slice is ended there with
  *     args.exit "not seen".
+ *   - Stacks: a record with stack ids (bpfrec record -g) has args.stack,
+ *     its frames named and folded as `bpfreplay flame` folds them
+ *     ("comm;outer;...;inner", kernel frames last with _[k]).
  *   - Losses: a counter track per stream ("C", "lost: STREAM", the running
  *     total) under a process named "bpfrec: losses" (pid LOSS_PID, above
  *     any Linux pid).
@@ -74,6 +77,7 @@ struct pf {
 	struct export *x;
 	FILE *f;
 	struct strbuf line;
+	struct strbuf fold;         /* a record's folded stack */
 	int first;
 	struct scfg *cfg;           /* one per stream of every capture */
 	size_t ncfg;
@@ -247,8 +251,11 @@ static void add_args(struct pf *p, size_t cap, struct rcap_stream *s, const stru
 		LIT(&p->line, ":");
 		print__json_value(&p->line, &v);
 	}
-	/* Stacks: when a capture records them (a stacks table keyed by a stack
-	 * id column), their frames go here as args.stack, innermost first. */
+	/* the stacks, named: "comm;outer;...;inner" as bpfreplay flame folds them */
+	if (export__fold_stack(c, s, &cfg_of(p, s)->c, rec, &p->fold) == 1 && p->fold.buf) {
+		LIT(&p->line, ",\"stack\":");
+		print__json_string(&p->line, p->fold.buf, p->fold.len);
+	}
 }
 
 static void event(struct pf *p, const struct export_rec *r)
@@ -416,6 +423,7 @@ static int write_json(struct export *x)
 	free(p.cfg);
 	free(p.tracks);
 	strbuf__free(&p.line);
+	strbuf__free(&p.fold);
 	return rc ? rc : p.err;
 }
 

@@ -87,7 +87,7 @@
   function color(i) { return COLORS[i % COLORS.length]; }
   /* axis labels for a scale up to max: whole numbers unless max is small */
   function axisFmt(max) {
-    return function (v) { return max < 8 ? v.toFixed(v % 1 ? 1 : 0) : fmtInt(Math.round(v)); };
+    return function (v) { return v % 1 && max < 100 ? v.toFixed(1) : fmtInt(Math.round(v)); };
   }
 
   /* ---- an SVG chart: axes and a plot area ---- */
@@ -304,8 +304,9 @@
   /* ---- the flame graph (icicle: callers on top) ---- */
   function drawFlame() {
     var S = D.stacks, s = section('flame', 'Flame graph',
-      S.folded.length ? 'Folded stacks, outermost frame at the top; click a frame to zoom, the top bar to reset.'
-                      : 'No stacks were recorded (a TEXT column named stack or *_stack, frames "outer;...;inner").');
+      S.folded.length ? 'The recorded stacks by process name, outermost frame at the top (kernel frames end in _[k]); ' +
+                        'click a frame to zoom, the top bar to reset.'
+                      : 'No stacks were recorded (bpfrec record -g, or --probe profile).');
     var rootNode = { name: 'all', n: 0, kids: {} };
     S.folded.forEach(function (f) {
       var node = rootNode;

@@ -63,6 +63,7 @@ struct rstats {
 	size_t nprocs, pcap;
 	struct strmap comms, stacks;
 	uint64_t stacks_other;
+	struct strbuf fold;             /* one record's folded stack */
 	struct samp sample[RSTATS_SAMPLE];
 	size_t nsample;
 	uint64_t rng;
@@ -363,16 +364,17 @@ static void take(struct rstats *st, const struct export_rec *r)
 		p->exit_code = export__col_int(r->s, c->exit_code, rec, &code) ? 0 : code;
 	}
 
-	/* stacks */
-	if (c->stack >= 0) {
-		export__col_text(r->s, c->stack, rec, buf, sizeof(buf));
-		if (buf[0]) {
-			int rc = strmap_add(&st->stacks, buf, 1, RSTATS_MAX_STACKS);
+	/* stacks, folded as `bpfreplay flame` folds them */
+	if (c->ustack >= 0 || c->kstack >= 0) {
+		int rc = export__fold_stack(export__capture(st->x, r->cap), r->s, c, rec, &st->fold);
+
+		if (rc == 1 && st->fold.buf) {
+			rc = strmap_add(&st->stacks, st->fold.buf, 1, RSTATS_MAX_STACKS);
 			if (rc == -ENOSPC)
 				st->stacks_other++;
-			else if (rc)
-				st->err = rc;
 		}
+		if (rc < 0 && rc != -ENOSPC)
+			st->err = rc;
 	}
 
 	/* the timeline's sample (reservoir) */
@@ -475,6 +477,7 @@ void rstats__free(struct rstats *st)
 	free(st->procs);
 	strmap_free(&st->comms);
 	strmap_free(&st->stacks);
+	strbuf__free(&st->fold);
 	free(st);
 }
 

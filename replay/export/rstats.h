@@ -13,9 +13,9 @@
  * tgid/pid, tid, comm; a latency column (latency_ns, latency, lat_ns,
  * duration_ns, dur_ns; ns); `ret` (a negative value is -errno: a failure);
  * exec/fork/exit streams for the process tree (exec: pid, ppid, filename;
- * fork: child_pid, child_comm; exit: exit_code of the main thread); a TEXT
- * column `stack` or `*_stack` of folded frames "outer;...;inner" for the
- * flame graph.
+ * fork: child_pid, child_comm; exit: exit_code of the main thread); stack
+ * id columns for the flame graph, folded with the capture's symbols as
+ * `bpfreplay flame` folds them (comm first: export__fold_stack).
  */
 #ifndef BPFREC_REPLAY_RSTATS_H
 #define BPFREC_REPLAY_RSTATS_H

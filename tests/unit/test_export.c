@@ -148,6 +148,26 @@ static void test_values(void)
 	free(json);
 }
 
+/* Stacks go into args, named and folded as bpfreplay flame folds them. */
+static void test_stacks(const char *scap)
+{
+	char stdout_path[PATH_MAX];
+	char *json;
+
+	snprintf(stdout_path, sizeof(stdout_path), "%s/clirun.out", clirun_tmp);
+	EXPECT(CLIRUN("export", scap, "-f", "perfetto", "-o", "-", "-s", "prof", "-p", "1002"), 0,
+	       NULL, NULL);
+	json = clirun_slurp(stdout_path, NULL);
+	/* k = 0 (at T(2) + 101 us): user stack 1 only; k = 1: user stack 2 and
+	 * kernel stack 3 */
+	CHECK(strstr(json, "\"ts\":5002101.000,\"args\":{\"ts\":5002101000,\"ts_ns\":5002101000,"
+			   "\"pid\":1002,\"tid\":1002,\"comm\":\"curl\",\"ustack_id\":1,\"kstack_id\":-14,"
+			   "\"stack\":\"curl;main;run;work\"}}"));
+	CHECK(strstr(json, "\"ustack_id\":2,\"kstack_id\":3,\"stack\":\"curl;main;run;io;read;"
+			   "vfs_read_[k]\"}}"));
+	free(json);
+}
+
 static void test_usage(void)
 {
 	EXPECT(CLIRUN("export", "--help"), 0, "perfetto", NULL);
@@ -171,7 +191,7 @@ static void test_usage(void)
 
 int main(void)
 {
-	char btf[PATH_MAX + 8];
+	char btf[PATH_MAX + 8], scap[PATH_MAX];
 	const char *src = getenv("BPFREC_SRC");
 	struct vtab_reg *reg;
 	struct vtab_opts vo = { .strict = 1 };
@@ -183,6 +203,8 @@ int main(void)
 	snprintf(out, sizeof(out), "%s/trace.json", tmp);
 	snprintf(checker, sizeof(checker), "%s/tests/unit/check_trace.py", src ? src : "..");
 	procfix_build(cap, btf, (struct procfix_opts){ 0 });
+	snprintf(scap, sizeof(scap), "%s/stacks", tmp);
+	procfix_build(scap, btf, (struct procfix_opts){ .stacks = 1 });
 	clirun_init(tmp);
 
 	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
@@ -198,6 +220,7 @@ int main(void)
 	test_whole("chrome");
 	test_slices();
 	test_values();
+	test_stacks(scap);
 	sqlite3_close(db);
 	printf("test_export: ok\n");
 	return 0;

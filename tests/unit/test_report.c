@@ -123,8 +123,9 @@ static void test_page(const char *cap, const char *png)
 	CHECK_EQ_INT(lat[0], 1);
 	CHECK_EQ_INT(lat[1], 1);
 	CHECK_EQ_INT(chart_n(dom, "tree"), 5);
-	/* all, main, run, work, io, read */
-	CHECK_EQ_INT(chart_n(dom, "flame"), 6);
+	/* all, then per comm (5): the comm, main, run, work, io, read, vfs_read_[k] */
+	CHECK_EQ_INT(chart_n(dom, "flame"), 36);
+	CHECK(strstr(dom, "<title>vfs_read_[k]: 4 (10.0%)</title>"));
 	/* every event (140 < the sample's 4000), 5 stream lanes + 5 lifetimes */
 	CHECK_EQ_INT(chart_n(dom, "timeline"), 140);
 	CHECK(strstr(dom, "data-lanes=\"10\""));
