@@ -7,9 +7,14 @@
  *                         (the recorder reads its mappings meanwhile)
  *   stackprog spin MS     f3 spins for MS milliseconds
  *   stackprog mix MS      heavy() and light() spin 2:1 for MS milliseconds
+ *   stackprog loop N      (tools/bench) f3 connects N times; prints CPU and wall
+ *                         ns per call
+ *   stackprog work N      (tools/bench) f3 does N fixed units of work; prints
+ *                         wall and CPU ms
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -84,6 +89,23 @@ NOINLINE void light(double ms)
 	__asm__ volatile("");
 }
 
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+NOINLINE void work(long units)
+{
+	volatile unsigned long x = 0;
+
+	for (long u = 0; u < units; u++)
+		for (int i = 0; i < 20000; i++)
+			x += i;
+}
+
 int main(int argc, char **argv)
 {
 	double ms = argc > 2 ? atof(argv[2]) : 300;
@@ -98,6 +120,20 @@ int main(int argc, char **argv)
 			heavy(20);
 			light(10);
 		}
+	} else if (argc > 2 && !strcmp(argv[1], "loop")) {
+		long n = atol(argv[2]);
+		double t0 = now_ms(), c0 = cpu_ms();
+
+		for (long i = 0; i < n; i++)
+			f1(1, 0);
+		printf("%.1f ns/call cpu %.1f ns/call wall\n", (cpu_ms() - c0) * 1e6 / n,
+		       (now_ms() - t0) * 1e6 / n);
+		usleep(100000);
+	} else if (argc > 2 && !strcmp(argv[1], "work")) {
+		double t0 = now_ms(), c0 = cpu_ms();
+
+		work(atol(argv[2]));
+		printf("%.1f ms wall %.1f ms cpu\n", now_ms() - t0, cpu_ms() - c0);
 	} else {
 		return 2;
 	}

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# stacks.sh - what stacks cost (issue 13), on this machine, in one run.
+#
+#   tools/bench/stacks.sh [--build DIR] [--calls N] [--work U] [--reps R]
+#
+# 1. -g per event: stackprog loop N (N connect() calls from main > f1 > f2 >
+#    f3, each with socket() and close(): the program's CPU time per call) bare, recorded by the connect
+#    probe, and by the connect probe with -g; the difference of the medians
+#    over R rounds (rounds interleave the configurations) is what a user and
+#    kernel stack cost one event.
+# 2. --probe profile at 99 and 999 Hz against perf record -F 99/999 -g
+#    (cpu-clock): stackprog work U (fixed CPU work in f3), wall and CPU time
+#    of the program, median of R.
+# 3. Bytes the symbols add: the 999 Hz capture with and without
+#    --no-symbols (index.db holds the stacks and symbols; the rest is
+#    events), against perf.data and perf.data's `perf archive` tarball (the
+#    build-id cache entries perf needs to symbolize elsewhere).
+#
+# Needs root, perf (linux-perf) and a build with the tests
+# (DIR/tests/bpf/stackprog; default DIR: build).  Prints one table.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build=$repo/build
+calls=20000 units=20000 reps=5
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift ;;
+	--calls) calls=$2; shift ;;
+	--work) units=$2; shift ;;
+	--reps) reps=$2; shift ;;
+	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "stacks.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ "$(id -u)" -eq 0 ] || { echo "stacks.sh: needs root" >&2; exit 1; }
+bpfrec=$build/recorder/bpfrec
+prog=$build/tests/bpf/stackprog
+for f in "$bpfrec" "$prog"; do
+	[ -x "$f" ] || { echo "stacks.sh: $f missing: cmake --build $build" >&2; exit 1; }
+done
+command -v perf >/dev/null || { echo "stacks.sh: perf missing (apt-get install linux-perf)" >&2; exit 1; }
+work=$(mktemp -d /tmp/bpfrec-stacks-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# --- 1. -g per event ---
+declare -A loop
+for r in $(seq "$reps"); do
+	loop[bare]+="$("$prog" loop "$calls" | awk '{ print $1 }') "
+	rm -rf "$work/c"
+	loop[connect]+="$("$bpfrec" record -q -o "$work/c" --probe connect -- "$prog" loop "$calls" | awk '{ print $1 }') "
+	rm -rf "$work/c"
+	loop[g]+="$("$bpfrec" record -q -o "$work/c" -g --probe connect -- "$prog" loop "$calls" | awk '{ print $1 }') "
+done
+m_bare=$(echo "${loop[bare]}" | tr ' ' '\n' | grep . | median)
+m_conn=$(echo "${loop[connect]}" | tr ' ' '\n' | grep . | median)
+m_g=$(echo "${loop[g]}" | tr ' ' '\n' | grep . | median)
+
+# --- 2. profile vs perf ---
+declare -A wall cpu
+run_work() {   # name, command...
+	local name=$1 out
+	shift
+	out=$("$@" "$prog" work "$units" 2>/dev/null | grep 'ms wall')
+	wall[$name]+="$(echo "$out" | awk '{ print $1 }') "
+	cpu[$name]+="$(echo "$out" | awk '{ print $4 }') "
+}
+for r in $(seq "$reps"); do
+	run_work bare env
+	for hz in 99 999; do
+		rm -rf "$work/p$hz"
+		run_work "bpfrec$hz" "$bpfrec" record -q -o "$work/p$hz" --probe "profile:$hz" --
+		rm -f "$work/perf$hz.data"
+		run_work "perf$hz" perf record -q -F "$hz" -g -e cpu-clock -o "$work/perf$hz.data" --
+	done
+done
+
+# --- 3. bytes ---
+rm -rf "$work/nosym"
+"$bpfrec" record -q -o "$work/nosym" --no-symbols --probe profile:999 -- "$prog" work "$units" >/dev/null
+size() { du -sb "$1" | awk '{ print $1 }'; }
+idx_sym=$(stat -c %s "$work/p999/index.db")
+idx_nosym=$(stat -c %s "$work/nosym/index.db")
+cap_sym=$(size "$work/p999")
+perf_data=$(stat -c %s "$work/perf999.data")
+(cd "$work" && perf archive perf999.data >/dev/null 2>&1)
+perf_arch=$(stat -c %s "$work/perf999.data.tar.bz2" 2>/dev/null || echo 0)
+samples_b=$(sqlite3 "$work/p999/index.db" "SELECT total(nrecords) FROM block_streams" 2>/dev/null)
+
+printf '\n## stacks (issue 13): %s, %s calls, %s work units, median of %s\n\n' \
+	"$(git -C "$repo" rev-parse --short HEAD 2>/dev/null)" "$calls" "$units" "$reps"
+printf '| connect() loop | CPU ns/call | vs bare |\n|---|---|---|\n'
+printf '| bare | %.0f | |\n| --probe connect | %.0f | +%.0f |\n| -g --probe connect | %.0f | +%.0f |\n' \
+	"$m_bare" "$m_conn" "$(echo "$m_conn - $m_bare" | bc)" "$m_g" "$(echo "$m_g - $m_bare" | bc)"
+printf '\n-g per event: %.0f ns (the -g row minus the connect row)\n\n' "$(echo "$m_g - $m_conn" | bc)"
+printf '| fixed CPU work | wall ms | cpu ms |\n|---|---|---|\n'
+for n in bare bpfrec99 perf99 bpfrec999 perf999; do
+	printf '| %s | %s | %s |\n' "$n" "$(echo "${wall[$n]}" | tr ' ' '\n' | grep . | median)" \
+		"$(echo "${cpu[$n]}" | tr ' ' '\n' | grep . | median)"
+done
+printf '\n| bytes, 999 Hz profile of the same work | bytes |\n|---|---|\n'
+printf '| bpfrec capture, all (%s samples) | %s |\n' "${samples_b%.0}" "$cap_sym"
+printf '| of which stacks + symbols + mappings (index.db with - without symbols: %s - %s) | %s (symbols: %s) |\n' \
+	"$idx_sym" "$idx_nosym" "$idx_sym" "$((idx_sym - idx_nosym))"
+printf '| perf.data | %s |\n| perf archive (perf.data.tar.bz2) | %s |\n| perf total to symbolize elsewhere | %s |\n' \
+	"$perf_data" "$perf_arch" "$((perf_data + perf_arch))"
