@@ -453,6 +453,55 @@ static int keep_loss(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 	return bs && bs->sel && ts >= b->lo && ts <= b->hi;
 }
 
+/* sym_files.path names the recorded machine's files: redacted with
+ * objects.path (the [kernel.kallsyms]-style names stay). */
+static int keep_symfile(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
+{
+	const unsigned char *kind = sqlite3_column_text(src, 1);
+
+	if (b->red_objpath && kind && (!strcmp((const char *)kind, "elf") ||
+				       !strcmp((const char *)kind, "perfmap")))
+		bind_token(b, src, dst, 2);
+	return 1;
+}
+
+/* Stacks and symbols (FORMAT.md "Stacks and symbols"), whole: a slice
+ * keeps every stack its events may name.  Captures without them have none. */
+static int copy_stacks(struct bundle *b)
+{
+	static const char *const q[][3] = {
+		{ "stack_traces", "SELECT id, kind, frames FROM stack_traces",
+		  "INSERT INTO stack_traces (id, kind, frames) VALUES (?1, ?2, ?3)" },
+		{ "stack_pids", "SELECT stack_id, pid FROM stack_pids",
+		  "INSERT INTO stack_pids (stack_id, pid) VALUES (?1, ?2)" },
+		{ "sym_files", "SELECT id, kind, path, build_id, size, pid, symbols FROM sym_files",
+		  "INSERT INTO sym_files (id, kind, path, build_id, size, pid, symbols)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+		{ "proc_maps", "SELECT pid, start_addr, end_addr, file_offset, file_id FROM proc_maps",
+		  "INSERT INTO proc_maps (pid, start_addr, end_addr, file_offset, file_id)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5)" },
+		{ "symbols", "SELECT file_id, addr, size, name FROM symbols",
+		  "INSERT INTO symbols (file_id, addr, size, name) VALUES (?1, ?2, ?3, ?4)" },
+	};
+	sqlite3 *sdb = capr__db(rcap__capr(b->c));
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]) && !rc; i++) {
+		sqlite3_stmt *st;
+		int have;
+
+		if (sqlite3_prepare_v2(sdb, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+					    "name = ?1", -1, &st, NULL) != SQLITE_OK)
+			return -EIO;
+		sqlite3_bind_text(st, 1, q[i][0], -1, SQLITE_STATIC);
+		have = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		if (have)
+			rc = copy_rows(b, q[i][1], q[i][2], i == 2 ? keep_symfile : NULL);
+	}
+	return rc;
+}
+
 static int copy_meta(struct bundle *b)
 {
 	int rc;
@@ -472,7 +521,8 @@ static int copy_meta(struct bundle *b)
 			    keep_stream)) ||
 	    (rc = copy_rows(b, "SELECT id, stream_id, cpu, ts, count FROM losses",
 			    "INSERT INTO losses (id, stream_id, cpu, ts, count)"
-			    " VALUES (?1, ?2, ?3, ?4, ?5)", keep_loss)))
+			    " VALUES (?1, ?2, ?3, ?4, ?5)", keep_loss)) ||
+	    (rc = copy_stacks(b)))
 		return rc;
 	return 0;
 }
@@ -708,6 +758,20 @@ static int describe(struct bundle *b, const char *capture, const char *since, co
 	return rc ? -EIO : 0;
 }
 
+/* The capture names files of the recording machine in sym_files. */
+static bool has_file_paths(struct bundle *b)
+{
+	sqlite3_stmt *st;
+	bool have = false;
+
+	if (sqlite3_prepare_v2(capr__db(rcap__capr(b->c)), "SELECT 1 FROM sym_files WHERE kind IN "
+			       "('elf', 'perfmap') LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return false;   /* a capture from before stacks */
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return have;
+}
+
 static void list_redacted(struct bundle *b)
 {
 	if (b->red_host)
@@ -718,6 +782,8 @@ static void list_redacted(struct bundle *b)
 		strbuf__addf(&b->redacted, "%sobjects.name", b->redacted.len ? ", " : "");
 	if (b->red_objpath)
 		strbuf__addf(&b->redacted, "%sobjects.path", b->redacted.len ? ", " : "");
+	if (b->red_objpath && has_file_paths(b))
+		strbuf__addf(&b->redacted, "%ssym_files.path", b->redacted.len ? ", " : "");
 	for (size_t i = 0; i < b->n; i++) {
 		struct bstream *bs = &b->bs[i];
 		if (!bs->sel)

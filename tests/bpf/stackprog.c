@@ -5,8 +5,8 @@
  *
  *   stackprog connect     f3 connects once, then the program lives 300 ms
  *                         (the recorder reads its mappings meanwhile)
- *   stackprog spin MS     f3 spins for MS milliseconds
- *   stackprog mix MS      heavy() and light() spin 2:1 for MS milliseconds
+ *   stackprog spin MS     f3 spins for MS milliseconds of CPU time
+ *   stackprog mix MS      heavy() and light() spin 2:1 for MS ms of CPU time
  *   stackprog loop N      (tools/bench) f3 connects N times; prints CPU and wall
  *                         ns per call
  *   stackprog work N      (tools/bench) f3 does N fixed units of work; prints
@@ -34,13 +34,22 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Spins for ms of CPU time in the function that calls it (inlined). */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Spins for ms of CPU time (not wall time: on a busy machine the samples
+ * still come) in the function that calls it (inlined). */
 static inline __attribute__((always_inline)) void spin(double ms)
 {
 	volatile unsigned long x = 0;
-	double end = now_ms() + ms;
+	double end = cpu_ms() + ms;
 
-	while (now_ms() < end)
+	while (cpu_ms() < end)
 		for (int i = 0; i < 20000; i++)
 			x += i;
 }
@@ -89,14 +98,6 @@ NOINLINE void light(double ms)
 	__asm__ volatile("");
 }
 
-static double cpu_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 NOINLINE void work(long units)
 {
 	volatile unsigned long x = 0;
@@ -116,7 +117,7 @@ int main(int argc, char **argv)
 	} else if (argc > 1 && !strcmp(argv[1], "spin")) {
 		f1(0, ms);
 	} else if (argc > 1 && !strcmp(argv[1], "mix")) {
-		for (double end = now_ms() + ms; now_ms() < end;) {
+		for (double end = cpu_ms() + ms; cpu_ms() < end;) {
 			heavy(20);
 			light(10);
 		}
