@@ -123,14 +123,11 @@ struct loss_walk {
 	void *ctx;
 };
 
-static int loss_row(void *ctx, size_t ncols, const char *const *names,
-		    const char *const *types, const struct pval *vals)
+static int loss_row(void *ctx, size_t ncols, const struct pval *vals)
 {
 	struct loss_walk *w = ctx;
 	struct export_loss l = { .cap = w->cap, .cpu = CAP_CPU_UNKNOWN };
 
-	(void)names;
-	(void)types;
 	if (!vals || ncols != 4)
 		return 0;
 	l.s = rcap__stream_by_id(w->x->caps[w->cap], vals[0].i);

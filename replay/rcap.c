@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "btfv.h"
+#include "capname.h"
 
 const char *const rcap_common_cols[RCAP_NCOMMON] = { "ts", "time", "cpu", "stream" };
 
@@ -243,6 +244,20 @@ static int load_streams(struct rcap *c, char *err, size_t errlen)
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* The name becomes a table name and is printed: the one grammar
+		 * (capname.h), or the capture is refused. */
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		int name_bytes = sqlite3_column_bytes(st, 1);
+		if (cap_name__check(name, name ? (size_t)name_bytes : 0)) {
+			char shown[4 * CAP_NAME_MAX + 8];
+			snprintf(err, errlen, "%s: index: stream %lld: name '%s' is not a stream "
+				 "name (1 to %d letters, digits, '_', '.', ':' or '-', not starting "
+				 "with a digit): refused", c->path, (long long)sqlite3_column_int64(st, 0),
+				 cap_name__show(name, name ? (size_t)name_bytes : 0, shown, sizeof(shown)),
+				 CAP_NAME_MAX);
+			rc = -EBADMSG;
+			goto out;
+		}
 		struct rcap_stream *s, *a = realloc(c->streams, (c->nstreams + 1) * sizeof(*a));
 
 		if (!a) {
@@ -554,37 +569,29 @@ int rcap__value(const struct rcap *c, struct rcap_stream *s, const struct cap_re
 }
 
 int rcap__query(struct rcap *c, const char *sql,
-		int (*row)(void *ctx, size_t ncols, const char *const *names,
-			   const char *const *types, const struct pval *vals),
+		int (*row)(void *ctx, size_t ncols, const struct pval *vals),
 		void *ctx, char *err, size_t errlen)
 {
 	sqlite3 *db = capr__db(c->r);
 	sqlite3_stmt *st = NULL;
-	const char **names = NULL, **types = NULL;
 	struct pval *vals = NULL;
+	const char *tail = NULL;
 	size_t n;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL)) {
-		snprintf(err, errlen, "%s: index: %s", c->path, sqlite3_errmsg(db));
+	if (sqlite3_prepare_v2(db, sql, -1, &st, &tail) || !st || (tail && *tail)) {
+		snprintf(err, errlen, "%s: index: %s", c->path,
+			 st ? "not one statement" : sqlite3_errmsg(db));
+		sqlite3_finalize(st);
 		return -EBADMSG;
 	}
 	n = (size_t)sqlite3_column_count(st);
-	names = calloc(n + 1, sizeof(*names));
-	types = calloc(n + 1, sizeof(*types));
 	vals = calloc(n + 1, sizeof(*vals));
-	if (!names || !types || !vals) {
+	if (!vals) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const char *t = sqlite3_column_decltype(st, (int)i);
-		names[i] = sqlite3_column_name(st, (int)i);
-		types[i] = t ? t : "";
-	}
-	if ((rc = row(ctx, n, names, types, NULL)))
-		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (size_t i = 0; i < n; i++) {
 			struct pval *v = &vals[i];
@@ -612,7 +619,7 @@ int rcap__query(struct rcap *c, const char *sql,
 				v->kind = PV_NULL;
 			}
 		}
-		if ((rc = row(ctx, n, names, types, vals)))
+		if ((rc = row(ctx, n, vals)))
 			goto out;
 	}
 	if (rc != SQLITE_DONE) {
@@ -623,8 +630,6 @@ int rcap__query(struct rcap *c, const char *sql,
 	rc = 0;
 out:
 	sqlite3_finalize(st);
-	free(names);
-	free(types);
 	free(vals);
 	return rc;
 }

@@ -83,15 +83,16 @@ int rcap__value(const struct rcap *c, struct rcap_stream *s, const struct cap_re
 /* evval -> pval (the printers' value). */
 void rcap__pval(const struct evval *v, struct pval *out);
 
-/* Runs a read-only query on the capture's index and calls row() for the
- * header (vals NULL) and then for each row; names/types: the result columns
- * and their declared types ("" if none).  Stops at row()'s first non-zero
- * return and returns it; -EBADMSG on an SQLite error (err gets it).  Reads
- * the index here, in the library's own SQLite, so that the extension never
- * hands the index's handles to the host's SQLite API. */
+/* Runs one read-only query (sql: bpfrec's own constant text, one
+ * statement) on the capture's index and calls row() for each row with its
+ * ncols values.  Neither the file's column names nor its declared types are
+ * passed on: a caller declares its own (nothing the file says becomes SQL).
+ * Stops at row()'s first non-zero return and returns it; -EBADMSG on an
+ * SQLite error (err gets it).  Reads the index here, in the library's own
+ * SQLite, so that the extension never hands the index's handles to the
+ * host's SQLite API. */
 int rcap__query(struct rcap *c, const char *sql,
-		int (*row)(void *ctx, size_t ncols, const char *const *names,
-			   const char *const *types, const struct pval *vals),
+		int (*row)(void *ctx, size_t ncols, const struct pval *vals),
 		void *ctx, char *err, size_t errlen);
 
 /* The capture's stacks and symbols (symb.h), loaded on the first call and

@@ -855,64 +855,68 @@ static sqlite3_module bpfrec_module = {
 
 /* ---- metadata tables and bpfrec_attach() ---- */
 
+/* Runs one statement bpfrec built on the host connection: prepared alone
+ * (a tail would be a second statement: refused, never run), stepped once.
+ * Its text is bpfrec's own, with identifiers that passed a grammar (stream
+ * names: capname.h) or came from the caller, always quoted. */
+static int run_one(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	const char *tail = NULL;
+	int rc;
+
+	if (!sql)
+		return SQLITE_NOMEM;
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, &tail);
+	if (rc == SQLITE_OK && (!st || (tail && *tail))) {
+		sqlite3_finalize(st);
+		return SQLITE_MISUSE;
+	}
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+		rc = sqlite3_finalize(st) != SQLITE_OK && rc == SQLITE_OK ? SQLITE_ERROR : rc;
+	}
+	return rc;
+}
+
+/* One metadata table: its columns are declared here, by bpfrec, whatever
+ * the capture's own schema says (no name or type from the file is pasted
+ * into SQL); the query fills the first ncols of them, then come the wall
+ * times of timecols and, for streams, the SQL table's name. */
+struct meta_spec {
+	const char *table;
+	const char *cols;               /* the DDL's column list */
+	size_t ncols;                   /* how many columns cols declares */
+	const char *sql;                /* on the capture's index */
+	const int *timecols;            /* query columns to add a wall time for */
+	size_t ntime;
+	int table_name;                 /* streams: add table_name */
+};
+
 struct copy {
 	struct vtab_reg *reg;
 	struct vt_cap *cap;
-	const char *schema, *table;
-	const int *timecols;            /* source columns to add a wall time for */
-	const char *const *timenames;
-	size_t ntime;
-	int extra_table_name;           /* streams: add table_name */
+	const char *schema;
+	const struct meta_spec *spec;
 	sqlite3_stmt *ins;
 	char *err;
-	size_t ncols;
 };
 
-static int copy_row(void *ctx, size_t ncols, const char *const *names, const char *const *types,
-		    const struct pval *vals)
+static int copy_row(void *ctx, size_t ncols, const struct pval *vals)
 {
 	struct copy *cp = ctx;
+	const struct meta_spec *sp = cp->spec;
 	sqlite3 *db = cp->reg->db;
 	int k = 1;
 
-	if (!vals) {
-		sqlite3_str *ddl = sqlite3_str_new(db), *ins = sqlite3_str_new(db);
-		char *sql;
-		int rc;
-
-		sqlite3_str_appendf(ddl, "CREATE TABLE \"%w\".\"%w\"(", cp->schema, cp->table);
-		sqlite3_str_appendf(ins, "INSERT INTO \"%w\".\"%w\" VALUES(", cp->schema, cp->table);
-		for (size_t i = 0; i < ncols; i++) {
-			sqlite3_str_appendf(ddl, "%s\"%w\" %s", i ? ", " : "", names[i], types[i]);
-			sqlite3_str_appendf(ins, "%s?", i ? ", " : "");
-		}
-		for (size_t i = 0; i < cp->ntime; i++) {
-			sqlite3_str_appendf(ddl, ", \"%w\" TEXT COLLATE " TIMEFMT_COLLATION,
-					    cp->timenames[i]);
-			sqlite3_str_appendall(ins, ", ?");
-		}
-		if (cp->extra_table_name) {
-			sqlite3_str_appendall(ddl, ", table_name TEXT");
-			sqlite3_str_appendall(ins, ", ?");
-		}
-		sqlite3_str_appendall(ddl, ")");
-		sqlite3_str_appendall(ins, ")");
-		sql = sqlite3_str_finish(ddl);
-		rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-		sqlite3_free(sql);
-		sql = sqlite3_str_finish(ins);
-		if (rc == SQLITE_OK)
-			rc = sql ? sqlite3_prepare_v2(db, sql, -1, &cp->ins, NULL) : SQLITE_NOMEM;
-		sqlite3_free(sql);
-		if (rc != SQLITE_OK) {
-			cp->err = sqlite3_mprintf("bpfrec: table %s.%s: %s", cp->schema, cp->table,
-						  sqlite3_errmsg(db));
-			return rc;
-		}
-		cp->ncols = ncols;
-		return 0;
+	if (ncols + sp->ntime + (sp->table_name ? 1 : 0) != sp->ncols) {
+		cp->err = sqlite3_mprintf("bpfrec: table %s: %zu columns from the index, %zu "
+					  "declared", sp->table, ncols, sp->ncols);
+		return SQLITE_ERROR;
 	}
 	sqlite3_reset(cp->ins);
+	sqlite3_clear_bindings(cp->ins);
 	for (size_t i = 0; i < ncols; i++, k++) {
 		const struct pval *v = &vals[i];
 		switch (v->kind) {
@@ -925,8 +929,8 @@ static int copy_row(void *ctx, size_t ncols, const char *const *names, const cha
 		default: sqlite3_bind_null(cp->ins, k);
 		}
 	}
-	for (size_t i = 0; i < cp->ntime; i++, k++) {
-		const struct pval *v = &vals[cp->timecols[i]];
+	for (size_t i = 0; i < sp->ntime; i++, k++) {
+		const struct pval *v = &vals[sp->timecols[i]];
 		char tb[TIMEFMT_LEN + 1];
 		if (v->kind != PV_INT) {
 			sqlite3_bind_null(cp->ins, k);
@@ -936,7 +940,7 @@ static int copy_row(void *ctx, size_t ncols, const char *const *names, const cha
 			     sizeof(tb));
 		sqlite3_bind_text(cp->ins, k, tb, -1, SQLITE_TRANSIENT);
 	}
-	if (cp->extra_table_name) {
+	if (sp->table_name) {
 		struct rcap_stream *s = vals[0].kind == PV_INT ?
 					rcap__stream_by_id(cp->cap->c, vals[0].i) : NULL;
 		if (s)
@@ -945,54 +949,89 @@ static int copy_row(void *ctx, size_t ncols, const char *const *names, const cha
 			sqlite3_bind_null(cp->ins, k);
 	}
 	if (sqlite3_step(cp->ins) != SQLITE_DONE) {
-		cp->err = sqlite3_mprintf("bpfrec: table %s.%s: %s", cp->schema, cp->table,
+		cp->err = sqlite3_mprintf("bpfrec: table %s.%s: %s", cp->schema, sp->table,
 					  sqlite3_errmsg(db));
 		return SQLITE_ERROR;
 	}
 	return 0;
 }
 
+/* Creates sp's table in schema and prepares its INSERT. */
+static int copy_begin(struct copy *cp)
+{
+	const struct meta_spec *sp = cp->spec;
+	sqlite3 *db = cp->reg->db;
+	sqlite3_str *ins = sqlite3_str_new(db);
+	char *sql;
+	int rc;
+
+	sql = sqlite3_mprintf("CREATE TABLE \"%w\".\"%w\"(%s)", cp->schema, sp->table, sp->cols);
+	rc = run_one(db, sql);
+	sqlite3_free(sql);
+	sqlite3_str_appendf(ins, "INSERT INTO \"%w\".\"%w\" VALUES(", cp->schema, sp->table);
+	for (size_t i = 0; i < sp->ncols; i++)
+		sqlite3_str_appendall(ins, i ? ", ?" : "?");
+	sqlite3_str_appendall(ins, ")");
+	sql = sqlite3_str_finish(ins);
+	if (rc == SQLITE_OK) {
+		const char *tail = NULL;
+		rc = sql ? sqlite3_prepare_v2(db, sql, -1, &cp->ins, &tail) : SQLITE_NOMEM;
+		if (rc == SQLITE_OK && (!cp->ins || (tail && *tail)))
+			rc = SQLITE_MISUSE;
+	}
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		cp->err = sqlite3_mprintf("bpfrec: table %s.%s: %s", cp->schema, sp->table,
+					  sqlite3_errmsg(db));
+	return rc;
+}
+
+/* A wall-time column: compared as an instant (timefmt.h). */
+#define VT_TIME "TEXT COLLATE " TIMEFMT_COLLATION
+
 static int copy_meta(struct vtab_reg *reg, struct vt_cap *cap, const char *schema, char **err)
 {
 	static const int t_sess[] = { 8, 9 }, t_loss[] = { 4 }, t_blk[] = { 6, 7 };
-	static const char *const n_sess[] = { "start_time", "end_time" }, *const n_loss[] = { "time" },
-			  *const n_blk[] = { "min_time", "max_time" };
-	static const struct {
-		const char *table, *sql;
-		const int *tc;
-		const char *const *tn;
-		size_t nt;
-		int table_name;
-	} specs[] = {
-		{ "sessions", "SELECT id, host, kernel_release, boot_id, cmdline, tool_version,"
+	static const struct meta_spec specs[] = {
+		{ "sessions", "id INTEGER, host TEXT, kernel_release TEXT, boot_id TEXT, cmdline TEXT,"
+		  " tool_version TEXT, clock_boot_ns INTEGER, clock_real_ns INTEGER, start_ns INTEGER,"
+		  " end_ns INTEGER, start_time " VT_TIME ", end_time " VT_TIME, 12,
+		  "SELECT id, host, kernel_release, boot_id, cmdline, tool_version,"
 		  " clock_boot_ns, clock_real_ns, start_ns, end_ns FROM sessions ORDER BY id",
-		  t_sess, n_sess, 2, 0 },
-		{ "streams", "SELECT s.id, s.name, s.kind, s.object_id, s.map_name, s.type_name,"
+		  t_sess, 2, 0 },
+		{ "streams", "id INTEGER, name TEXT, kind TEXT, object_id INTEGER, map_name TEXT,"
+		  " type_name TEXT, type_id INTEGER, ts_offset INTEGER, nrecords INTEGER, lost INTEGER,"
+		  " table_name TEXT", 11,
+		  "SELECT s.id, s.name, s.kind, s.object_id, s.map_name, s.type_name,"
 		  " s.type_id, s.ts_offset,"
-		  " (SELECT coalesce(sum(b.nrecords), 0) FROM block_streams b WHERE b.stream_id = s.id)"
-		  " AS nrecords,"
-		  " (SELECT coalesce(sum(l.count), 0) FROM losses l WHERE l.stream_id = s.id) AS lost"
-		  " FROM streams s ORDER BY s.id", NULL, NULL, 0, 1 },
-		{ "losses", "SELECT l.id, l.stream_id, s.name AS stream, l.cpu, l.ts, l.count"
+		  " (SELECT coalesce(sum(b.nrecords), 0) FROM block_streams b WHERE b.stream_id = s.id),"
+		  " (SELECT coalesce(sum(l.count), 0) FROM losses l WHERE l.stream_id = s.id)"
+		  " FROM streams s ORDER BY s.id", NULL, 0, 1 },
+		{ "losses", "id INTEGER, stream_id INTEGER, stream TEXT, cpu INTEGER, ts INTEGER,"
+		  " count INTEGER, time " VT_TIME, 7,
+		  "SELECT l.id, l.stream_id, s.name, l.cpu, l.ts, l.count"
 		  " FROM losses l LEFT JOIN streams s ON s.id = l.stream_id ORDER BY l.ts, l.id",
-		  t_loss, n_loss, 1, 0 },
-		{ "blocks", "SELECT id, segment_id, offset, enc_bytes, raw_bytes, nrecords, min_ts,"
-		  " max_ts FROM blocks ORDER BY id", t_blk, n_blk, 2, 0 },
-		{ "block_streams", "SELECT block_id, stream_id, nrecords, min_ts, max_ts"
-		  " FROM block_streams ORDER BY block_id, stream_id", NULL, NULL, 0, 0 },
-		{ "objects", "SELECT id, name, path, length(btf) AS btf_bytes FROM objects ORDER BY id",
-		  NULL, NULL, 0, 0 },
+		  t_loss, 1, 0 },
+		{ "blocks", "id INTEGER, segment_id INTEGER, offset INTEGER, enc_bytes INTEGER,"
+		  " raw_bytes INTEGER, nrecords INTEGER, min_ts INTEGER, max_ts INTEGER,"
+		  " min_time " VT_TIME ", max_time " VT_TIME, 10,
+		  "SELECT id, segment_id, offset, enc_bytes, raw_bytes, nrecords, min_ts,"
+		  " max_ts FROM blocks ORDER BY id", t_blk, 2, 0 },
+		{ "block_streams", "block_id INTEGER, stream_id INTEGER, nrecords INTEGER,"
+		  " min_ts INTEGER, max_ts INTEGER", 5,
+		  "SELECT block_id, stream_id, nrecords, min_ts, max_ts"
+		  " FROM block_streams ORDER BY block_id, stream_id", NULL, 0, 0 },
+		{ "objects", "id INTEGER, name TEXT, path TEXT, btf_bytes INTEGER", 4,
+		  "SELECT id, name, path, length(btf) FROM objects ORDER BY id", NULL, 0, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
-		struct copy cp = {
-			.reg = reg, .cap = cap, .schema = schema, .table = specs[i].table,
-			.timecols = specs[i].tc, .timenames = specs[i].tn, .ntime = specs[i].nt,
-			.extra_table_name = specs[i].table_name,
-		};
+		struct copy cp = { .reg = reg, .cap = cap, .schema = schema, .spec = &specs[i] };
 		char e[512] = "";
-		int rc = rcap__query(cap->c, specs[i].sql, copy_row, &cp, e, sizeof(e));
+		int rc = copy_begin(&cp);
 
+		if (rc == SQLITE_OK)
+			rc = rcap__query(cap->c, specs[i].sql, copy_row, &cp, e, sizeof(e));
 		sqlite3_finalize(cp.ins);
 		if (rc) {
 			*err = cp.err ? cp.err : sqlite3_mprintf("bpfrec: %s", *e ? e : "cannot copy index");
@@ -1130,7 +1169,7 @@ static int attach(struct vtab_reg *reg, const char *path, const char *schema, co
 						   "bpfrec(%Q, %Q, %Q)", schema, t, path, s->name, mode)
 				 : sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING "
 						   "bpfrec(%Q, %Q)", schema, t, path, s->name);
-		rc = sql ? sqlite3_exec(reg->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+		rc = run_one(reg->db, sql);
 		if (rc != SQLITE_OK)
 			*err = sqlite3_mprintf("bpfrec_attach: table %s.%s: %s", schema, t,
 					       sqlite3_errmsg(reg->db));
