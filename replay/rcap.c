@@ -592,6 +592,8 @@ int rcap__query(struct rcap *c, const char *sql,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	if ((rc = row(ctx, n, NULL)))
+		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (size_t i = 0; i < n; i++) {
 			struct pval *v = &vals[i];

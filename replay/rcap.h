@@ -84,7 +84,8 @@ int rcap__value(const struct rcap *c, struct rcap_stream *s, const struct cap_re
 void rcap__pval(const struct evval *v, struct pval *out);
 
 /* Runs one read-only query (sql: bpfrec's own constant text, one
- * statement) on the capture's index and calls row() for each row with its
+ * statement) on the capture's index and calls row() once with vals NULL
+ * (the header: ncols is the result's width), then for each row with its
  * ncols values.  Neither the file's column names nor its declared types are
  * passed on: a caller declares its own (nothing the file says becomes SQL).
  * Stops at row()'s first non-zero return and returns it; -EBADMSG on an

@@ -96,15 +96,13 @@ struct load {
 	int err;
 };
 
-static int row_stack(void *ctx, size_t ncols, const char *const *names, const char *const *types,
-		     const struct pval *v)
+static int row_stack(void *ctx, size_t ncols, const struct pval *v)
 {
 	struct load *l = ctx;
 	struct symb *s = l->s;
 	struct sstack *st;
 	int64_t id;
 
-	(void)names, (void)types;
 	if (!v)
 		return ncols == 3 ? 0 : -EBADMSG;
 	if (as_int(&v[0], &id) || id < 0 || v[1].kind != PV_TEXT || v[2].kind != PV_BLOB ||
@@ -134,14 +132,12 @@ static int row_stack(void *ctx, size_t ncols, const char *const *names, const ch
 	return 0;
 }
 
-static int row_pair(void *ctx, size_t ncols, const char *const *names, const char *const *types,
-		    const struct pval *v)
+static int row_pair(void *ctx, size_t ncols, const struct pval *v)
 {
 	struct load *l = ctx;
 	struct symb *s = l->s;
 	int64_t id, pid;
 
-	(void)names, (void)types;
 	if (!v)
 		return ncols == 2 ? 0 : -EBADMSG;
 	if (as_int(&v[0], &id) || as_int(&v[1], &pid) || id < 0 || pid < 0 || pid > UINT32_MAX) {
@@ -155,15 +151,13 @@ static int row_pair(void *ctx, size_t ncols, const char *const *names, const cha
 	return 0;
 }
 
-static int row_file(void *ctx, size_t ncols, const char *const *names, const char *const *types,
-		    const struct pval *v)
+static int row_file(void *ctx, size_t ncols, const struct pval *v)
 {
 	struct load *l = ctx;
 	struct symb *s = l->s;
 	struct sfile *f;
 	int64_t id, pid = -1;
 
-	(void)names, (void)types;
 	if (!v)
 		return ncols == 5 ? 0 : -EBADMSG;
 	if (as_int(&v[0], &id) || v[1].kind != PV_TEXT || v[1].len >= sizeof(f->kind) ||
@@ -220,15 +214,13 @@ static struct sfile *file_by_id(const struct symb *s, int64_t id)
 	return NULL;
 }
 
-static int row_map(void *ctx, size_t ncols, const char *const *names, const char *const *types,
-		   const struct pval *v)
+static int row_map(void *ctx, size_t ncols, const struct pval *v)
 {
 	struct load *l = ctx;
 	struct symb *s = l->s;
 	int64_t pid, start, end, off, fid;
 	struct sfile *f;
 
-	(void)names, (void)types;
 	if (!v)
 		return ncols == 5 ? 0 : -EBADMSG;
 	if (as_int(&v[0], &pid) || as_int(&v[1], &start) || as_int(&v[2], &end) ||
@@ -245,8 +237,7 @@ static int row_map(void *ctx, size_t ncols, const char *const *names, const char
 	return 0;
 }
 
-static int row_sym(void *ctx, size_t ncols, const char *const *names, const char *const *types,
-		   const struct pval *v)
+static int row_sym(void *ctx, size_t ncols, const struct pval *v)
 {
 	struct load *l = ctx;
 	struct symb *s = l->s;
@@ -254,7 +245,6 @@ static int row_sym(void *ctx, size_t ncols, const char *const *names, const char
 	struct sfile *f;
 	char *name;
 
-	(void)names, (void)types;
 	if (!v)
 		return ncols == 4 ? 0 : -EBADMSG;
 	if (as_int(&v[0], &fid) || as_int(&v[1], &addr) || as_int(&v[2], &size) || size <= 0 ||
@@ -315,7 +305,7 @@ int symb__open(struct rcap *c, struct symb **out, char *err, size_t errlen)
 {
 	static const struct {
 		const char *table, *sql;
-		int (*row)(void *, size_t, const char *const *, const char *const *,
+		int (*row)(void *, size_t,
 			   const struct pval *);
 	} q[] = {
 		{ "stack_traces", "SELECT id, kind, frames FROM stack_traces", row_stack },

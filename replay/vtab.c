@@ -915,6 +915,8 @@ static int copy_row(void *ctx, size_t ncols, const struct pval *vals)
 					  "declared", sp->table, ncols, sp->ncols);
 		return SQLITE_ERROR;
 	}
+	if (!vals)
+		return 0;               /* the header: the table is made by copy_begin */
 	sqlite3_reset(cp->ins);
 	sqlite3_clear_bindings(cp->ins);
 	for (size_t i = 0; i < ncols; i++, k++) {
