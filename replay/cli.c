@@ -1,6 +1,7 @@
 /* cli.c - helpers shared by bpfreplay's commands. */
 #include "cli.h"
 #include "rcap.h"
+#include "print.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,24 +13,28 @@
 
 int cli__usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[4096];
 	va_list ap;
 
-	fprintf(stderr, "bpfreplay %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "bpfreplay %s: ", cmd);
+	cli__fputs_safe(msg, stderr);   /* it may name a capture's streams */
 	fprintf(stderr, "\nTry 'bpfreplay %s --help'.\n", cmd);
 	return EXIT_USAGE;
 }
 
 void cli__fputs_safe(const char *s, FILE *f)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
+	struct strbuf b = { 0 };
+
+	if (print__add_safe(&b, s, strlen(s)) || !b.buf) {
+		strbuf__free(&b);
+		return;
 	}
+	fwrite(b.buf, 1, b.len, f);
+	strbuf__free(&b);
 }
 
 void cli__warn(const char *fmt, ...)
@@ -65,7 +70,9 @@ int cli__bad_option(const char *cmd, char **argv, int c)
 int cli__sql_error(const char *what, const char *msg, const char *sql, int offset)
 {
 	fflush(stdout);
-	fprintf(stderr, "bpfreplay: %s: %s\n", what, msg);
+	fprintf(stderr, "bpfreplay: %s: ", what);
+	cli__fputs_safe(msg, stderr);   /* SQLite's message may quote a capture's names */
+	fputc('\n', stderr);
 	if (sql && offset >= 0 && (size_t)offset <= strlen(sql)) {
 		const char *ls = sql + offset, *le;
 		int line = 1, col;

@@ -101,6 +101,30 @@ static void emit_line(struct show *sh)
 	sh->line.len = 0;
 }
 
+/* A stream's name, escaped (it is the capture's text), padded to namew. */
+static void add_name(struct show *sh, const char *name)
+{
+	struct pval v = { .kind = PV_TEXT, .s = name, .len = strlen(name) };
+	size_t at = sh->line.len;
+
+	print__value(&sh->line, &v, 1);
+	for (size_t n = sh->line.len - at; n < (size_t)sh->namew; n++)
+		strbuf__add(&sh->line, " ", 1);
+}
+
+/* Width of a stream's name as add_name prints it. */
+static int name_width(const char *name)
+{
+	struct pval v = { .kind = PV_TEXT, .s = name, .len = strlen(name) };
+	struct strbuf b = { 0 };
+	int w;
+
+	print__value(&b, &v, 1);
+	w = (int)b.len;
+	strbuf__free(&b);
+	return w;
+}
+
 static void print_damaged(struct show *sh, const struct cap_rec *rec, struct rcap_stream *s)
 {
 	char tb[TIMEFMT_LEN + 1];
@@ -109,13 +133,20 @@ static void print_damaged(struct show *sh, const struct cap_rec *rec, struct rca
 
 	timefmt__iso(timeclock__wall(&se->clock, rec->ts_ns), tb, sizeof(tb));
 	if (sh->oneline) {
-		strbuf__addf(&sh->line, "%s %-*s DAMAGED: ", tb, sh->namew, name);
-		if (s)
-			strbuf__addf(&sh->line, "record of %" PRIu32 " bytes, type %s needs %" PRIu32
-				     "\n", rec->len, evtype__name(s->et), evtype__min_size(s->et));
-		else
+		strbuf__addf(&sh->line, "%s ", tb);
+		add_name(sh, name);
+		strbuf__add(&sh->line, " DAMAGED: ", 10);
+		if (s) {
+			/* the type's name is the capture's BTF text */
+			struct pval tn = { .kind = PV_TEXT, .s = evtype__name(s->et),
+					   .len = strlen(evtype__name(s->et)) };
+			strbuf__addf(&sh->line, "record of %" PRIu32 " bytes, type ", rec->len);
+			print__value(&sh->line, &tn, 1);
+			strbuf__addf(&sh->line, " needs %" PRIu32 "\n", evtype__min_size(s->et));
+		} else {
 			strbuf__addf(&sh->line, "record of unknown stream id %" PRIu32 "\n",
 				     rec->stream);
+		}
 		emit_line(sh);
 	} else if (s) {
 		cli__warn("%s %s: damaged record: %" PRIu32 " bytes, type %s needs %" PRIu32, tb,
@@ -213,9 +244,12 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 		strbuf__add(&sh->line, C_TIME, strlen(C_TIME));
 	strbuf__add(&sh->line, v.s, v.len);
 	if (sh->color)
-		strbuf__addf(&sh->line, C_OFF " " C_STREAM "%-*s" C_OFF, sh->namew, s->name);
+		strbuf__add(&sh->line, C_OFF " " C_STREAM, strlen(C_OFF " " C_STREAM));
 	else
-		strbuf__addf(&sh->line, " %-*s", sh->namew, s->name);
+		strbuf__add(&sh->line, " ", 1);
+	add_name(sh, s->name);
+	if (sh->color)
+		strbuf__add(&sh->line, C_OFF, strlen(C_OFF));
 	for (size_t k = 0; k < s->ncols; k++) {
 		if (se->hint[k] == NAME_HIDDEN)
 			continue;
@@ -446,8 +480,8 @@ int cmd_show(int argc, char **argv)
 		if (!slice__has_stream(sh.sl, s))
 			continue;
 		sh.sel[i].s = s;
-		if ((int)strlen(s->name) > sh.namew)
-			sh.namew = (int)strlen(s->name);
+		if (name_width(s->name) > sh.namew)
+			sh.namew = name_width(s->name);
 		if (plan_stream(&sh.sel[i])) {
 			cli__warn("out of memory");
 			rc = EXIT_CAPTURE;

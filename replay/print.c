@@ -84,28 +84,44 @@ static int add_hex(struct strbuf *b, const char *s, size_t len)
 	return 0;
 }
 
-/* Table/logfmt escaping: one value stays on one line. */
-static int add_escaped(struct strbuf *b, const char *s, size_t len)
+/* The one escaping of text for the terminal.  Table/logfmt (lines 0):
+ * one value stays on one line (\n, \t, \r, \\, \xNN for other control
+ * bytes).  CSV (lines 1): newline and tab stay (the field is quoted), every
+ * other control byte, \r included, becomes \xNN, backslashes stay as they
+ * are: a capture's text never drives the terminal in any format. */
+static int add_escaped_mode(struct strbuf *b, const char *s, size_t len, int lines)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char tmp[8];
 		const char *e = NULL;
-		switch (c) {
-		case '\n': e = "\\n"; break;
-		case '\t': e = "\\t"; break;
-		case '\r': e = "\\r"; break;
-		case '\\': e = "\\\\"; break;
-		default:
-			if (c < 0x20 || c == 0x7f) {
-				snprintf(tmp, sizeof(tmp), "\\x%02x", c);
-				e = tmp;
-			}
-		}
+
+		if (lines && (c == '\n' || c == '\t' || c == '\\')) {
+			/* kept: the CSV field is quoted */
+		} else if (c == '\n')
+			e = "\\n";
+		else if (c == '\t')
+			e = "\\t";
+		else if (c == '\r')
+			e = "\\r";
+		else if (c == '\\')
+			e = "\\\\";
+		else if (c < 0x20 || c == 0x7f)
+			e = tmp, snprintf(tmp, sizeof(tmp), "\\x%02x", c);
 		if (e ? strbuf__add(b, e, strlen(e)) : strbuf__add(b, (const char *)&c, 1))
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+static int add_escaped(struct strbuf *b, const char *s, size_t len)
+{
+	return add_escaped_mode(b, s, len, 0);
+}
+
+int print__add_safe(struct strbuf *b, const char *s, size_t len)
+{
+	return add_escaped_mode(b, s, len, 1);
 }
 
 /* Decimal digits of v, without printf (the hot path of every format). */
@@ -269,11 +285,11 @@ static int csv_field(struct strbuf *b, const char *s, size_t len)
 	for (size_t i = 0; i < len && !quote; i++)
 		quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
 	if (!quote)
-		return strbuf__add(b, s, len);
+		return print__add_safe(b, s, len);
 	if (strbuf__add(b, "\"", 1))
 		return -ENOMEM;
 	for (size_t i = 0; i < len; i++)
-		if (s[i] == '"' ? strbuf__add(b, "\"\"", 2) : strbuf__add(b, s + i, 1))
+		if (s[i] == '"' ? strbuf__add(b, "\"\"", 2) : print__add_safe(b, s + i, 1))
 			return -ENOMEM;
 	return strbuf__add(b, "\"", 1);
 }

@@ -10,8 +10,9 @@
  * Table mode buffers up to PRINT_TABLE_SAMPLE rows to size the columns, then
  * streams the rest with those widths, so memory stays bounded on any result.
  * Text is escaped in table mode (\n, \t, \\, \xNN for control bytes) so that a
- * row is one line; CSV and JSON carry it exactly (JSON: invalid UTF-8 bytes
- * become \u00XX).
+ * row is one line; CSV carries it exactly but for control bytes other than
+ * newline and tab (\xNN: a capture's text never drives the terminal), JSON
+ * exactly (control bytes as \u00XX, invalid UTF-8 bytes become \u00XX).
  */
 #ifndef BPFREC_REPLAY_PRINT_H
 #define BPFREC_REPLAY_PRINT_H
@@ -70,6 +71,12 @@ int print__value(struct strbuf *b, const struct pval *v, int escape);
 /* logfmt: key=value, the value quoted ("...") when it is empty or holds a
  * space, '=', '"' or a control byte. */
 int print__logfmt_pair(struct strbuf *b, const char *key, const struct pval *v);
+/* Appends s with every control byte but newline and tab (\r and ESC
+ * included) as \xNN: how CSV fields and messages carry a capture's text.
+ * Table and logfmt values (print__value with escape) escape newline, tab
+ * and the backslash too.  Together the one path from a capture's text to
+ * the terminal. */
+int print__add_safe(struct strbuf *b, const char *s, size_t len);
 /* Appends a JSON string literal of s. */
 int print__json_string(struct strbuf *b, const char *s, size_t len);
 /* Appends v as a JSON value: numbers, strings, null (also PV_ABSENT), blobs

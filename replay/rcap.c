@@ -214,21 +214,26 @@ static int stream_cols(struct rcap_stream *s)
 	return 0;
 }
 
-static char *table_name(const char *name)
+/* The stream's SQL table name: its name when that follows the stream-name
+ * grammar (capname.h), else "stream_ID": a name from a capture is data,
+ * shown escaped, and becomes an identifier only once checked.  A metadata
+ * table's name gets "_events". */
+static char *table_name(const struct rcap_stream *s, int name_bytes)
 {
 	static const char *const meta[] = {
-		"sessions", "streams", "losses", "blocks", "block_streams", "objects", "stacks",
-		"frames", NULL,
+		"sessions", "streams", "losses", "blocks", "block_streams", "objects", NULL,
 	};
 	char *t;
 
+	if (!s->name || cap_name__check(s->name, name_bytes < 0 ? 0 : (size_t)name_bytes))
+		return asprintf(&t, "stream_%lld", (long long)s->id) < 0 ? NULL : t;
 	for (size_t i = 0; meta[i]; i++) {
-		if (!strcasecmp(name, meta[i]) && (t = malloc(strlen(name) + 8))) {
-			sprintf(t, "%s_events", name);
+		if (!strcasecmp(s->name, meta[i]) && (t = malloc(strlen(s->name) + 8))) {
+			sprintf(t, "%s_events", s->name);
 			return t;
 		}
 	}
-	return strdup(name);
+	return strdup(s->name);
 }
 
 static int load_streams(struct rcap *c, char *err, size_t errlen)
@@ -244,20 +249,6 @@ static int load_streams(struct rcap *c, char *err, size_t errlen)
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		/* The name becomes a table name and is printed: the one grammar
-		 * (capname.h), or the capture is refused. */
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		int name_bytes = sqlite3_column_bytes(st, 1);
-		if (cap_name__check(name, name ? (size_t)name_bytes : 0)) {
-			char shown[4 * CAP_NAME_MAX + 8];
-			snprintf(err, errlen, "%s: index: stream %lld: name '%s' is not a stream "
-				 "name (1 to %d letters, digits, '_', '.', ':' or '-', not starting "
-				 "with a digit): refused", c->path, (long long)sqlite3_column_int64(st, 0),
-				 cap_name__show(name, name ? (size_t)name_bytes : 0, shown, sizeof(shown)),
-				 CAP_NAME_MAX);
-			rc = -EBADMSG;
-			goto out;
-		}
 		struct rcap_stream *s, *a = realloc(c->streams, (c->nstreams + 1) * sizeof(*a));
 
 		if (!a) {
@@ -269,7 +260,7 @@ static int load_streams(struct rcap *c, char *err, size_t errlen)
 		memset(s, 0, sizeof(*s));
 		s->id = sqlite3_column_int64(st, 0);
 		s->name = dupcol(st, 1);
-		s->table = table_name(s->name);
+		s->table = table_name(s, sqlite3_column_bytes(st, 1));
 		s->kind = dupcol(st, 2);
 		s->object_id = sqlite3_column_int64(st, 3);
 		s->map_name = dupcol(st, 4);

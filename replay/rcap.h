@@ -39,10 +39,13 @@ struct rcap_sblock {
 
 struct rcap_stream {
 	int64_t id;                 /* streams.id */
-	char *name;                 /* streams.name */
+	char *name;                 /* streams.name: data from the capture, any
+				     * bytes (escape it to print it) */
 	char *table;                /* its SQL table: the name, or name + "_events"
 				     * if that is a metadata table's (sessions,
-				     * streams, losses, blocks, block_streams, objects) */
+				     * streams, losses, blocks, block_streams, objects),
+				     * or "stream_ID" when the name is not a stream
+				     * name (capname.h) */
 	char *kind, *map_name;
 	char *type_name;            /* NULL: raw bytes */
 	int64_t type_id, object_id;

@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include "capw.h"
-#include "capname.h"
 #include "cap_internal.h"
 #include "index_sql.h"
 
@@ -415,14 +414,6 @@ int capw__add_stream(struct capw *w, const struct cap_stream_desc *d, uint32_t *
 	if (!d->name || !d->kind || !d->map_name) {
 		cap_warn("%s/index.db: stream %s: name, kind and map_name are required", w->dir,
 			 d->name ? d->name : "(null)");
-		return -EINVAL;
-	}
-	if (cap_name__check(d->name, strlen(d->name))) {
-		char shown[4 * CAP_NAME_MAX + 8];
-		cap_warn("%s/index.db: stream name '%s' is not a stream name (1 to %d letters, "
-			 "digits, '_', '.', ':' or '-', not starting with a digit): readers refuse it",
-			 w->dir, cap_name__show(d->name, strlen(d->name), shown, sizeof(shown)),
-			 CAP_NAME_MAX);
 		return -EINVAL;
 	}
 	if ((rc = meta_begin(w, &own)))

@@ -501,13 +501,10 @@ static void jwall(struct strbuf *b, const struct rcap_session *se, uint64_t ts)
 	jstr(b, timefmt__iso(timeclock__wall(&se->clock, ts), tb, sizeof(tb)));
 }
 
-static int bundle_row(void *ctx, size_t ncols, const char *const *names,
-		      const char *const *types, const struct pval *vals)
+static int bundle_row(void *ctx, size_t ncols, const struct pval *vals)
 {
 	struct strbuf *b = ctx;
 
-	(void)names;
-	(void)types;
 	if (!vals || ncols != 2)
 		return 0;
 	if (b->len && b->buf[b->len - 1] != '[')
