@@ -79,14 +79,16 @@ static int apply(struct pipeline *p, const struct msg *m, int enc_err, const uin
 {
 	char path[4096];
 
-	if (p->error && m->kind != MSG_SNAPSHOT)
-		return 0;
+	/* After an error (a full disk) nothing more is written, but every
+	 * block is still accounted for: counted as lost in the index, which
+	 * keeps taking loss rows and commits as long as it can. */
 	switch (m->kind) {
 	case MSG_BLOCK:
-		if (enc_err == -EPROTO)   /* would not read back: counted as lost */
+		if (p->error || enc_err == -EPROTO)   /* not encoded, or would not read back */
 			return capw__add_block_loss(p->w, m->buf);
 		if (enc_err) {
 			warn_msg("encode block: %s", strerror(-enc_err));
+			capw__add_block_loss(p->w, m->buf);
 			return enc_err;
 		}
 		return capw__append_encoded(p->w, m->buf, out, len, meta);

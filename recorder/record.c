@@ -323,6 +323,7 @@ static void print_summary(struct recorder *r, uint64_t end_ns)
 			info_msg("  stacks: %llu events lost their stack (the table of %d was full)",
 				 (unsigned long long)lost, STACKCAP_ENTRIES);
 	}
+	uint64_t drained = 0, lost = 0;
 	for (i = 0; i < r->nobjs; i++)
 		for (j = 0; j < (int)r->objs[i]->nstreams; j++) {
 			struct bpfobj_stream *s = &r->objs[i]->streams[j];
@@ -330,8 +331,24 @@ static void print_summary(struct recorder *r, uint64_t end_ns)
 			info_msg("  %-12s %10llu events  %llu lost%s", s->name,
 				 (unsigned long long)s->events, (unsigned long long)s->lost,
 				 s->short_events ? "  (some shorter than their type)" : "");
+			drained += s->events;
+			lost += s->lost;
 		}
 	tprec__summary(r->tp);
+	/* What could not be written, exactly: every event drained or counted
+	 * lost is in the index, as a record or a loss row, or said here. */
+	if (st.unwritten_records)
+		info_msg("  %llu of the events above were not written (the writer stopped): "
+			 "the index counts them as lost", (unsigned long long)st.unwritten_records);
+	if (st.unindexed_records)
+		info_msg("  %llu events were written after the index's last commit: "
+			 "'bpfreplay recover %s' indexes them", (unsigned long long)st.unindexed_records,
+			 r->o->out_dir);
+	if (drained + lost > st.records + st.losses + st.unindexed_records)
+		info_msg("  %llu events are neither in the capture nor counted as lost in it: "
+			 "the index could not take them (its last commit failed)",
+			 (unsigned long long)(drained + lost - st.records - st.losses -
+					      st.unindexed_records));
 }
 
 int cmd_record(int argc, char **argv)
@@ -564,16 +581,26 @@ out:
 			err = serr;
 	}
 	if (r.cap) {
-		int cerr;
+		/* Finished first, so that the summary says what the capture holds. */
+		int cerr = capw__finish(r.cap, end_ns);
 
-		if (!err || created)
-			print_summary(&r, end_ns);
-		cerr = capw__close(r.cap, end_ns);
 		if (cerr && !err)
 			err = cerr;
-		if (err == -ENOSPC)
-			warn_msg("the disk holding %s is full: recording stopped; what was written "
-				 "is kept and indexed", o.out_dir);
+		if (!err || created)
+			print_summary(&r, end_ns);
+		if (err == -ENOSPC) {
+			struct capw_stats st;
+
+			capw__stats(r.cap, &st);
+			warn_msg("the disk holding %s is full: recording stopped; the capture holds "
+				 "%llu events and counts %llu lost (%llu of them not written)%s",
+				 o.out_dir, (unsigned long long)st.records,
+				 (unsigned long long)st.losses,
+				 (unsigned long long)st.unwritten_records,
+				 st.end_recorded ? "" : "; its end time could not be recorded: "
+				 "verify and info treat it as unfinished");
+		}
+		capw__close(r.cap, end_ns);
 	}
 	if (o.command && r.child == 0 && !err) {
 		/* The command's status is bpfrec's, as with time(1) and strace. */

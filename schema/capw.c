@@ -84,7 +84,20 @@ struct capw {
 	uint32_t dropped_through;   /* highest segment number dropped, 0: none */
 	uint64_t dropped_blocks, dropped_records;
 	uint32_t snap_no;           /* last snapshot-N made */
+	bool reserved;              /* CAPW_RESERVE_NAME holds room for the last commit */
+	bool first_block_done;      /* catalog.db and the reserve made */
+	bool finished;              /* capw__finish ran: end time recorded */
+	uint64_t batch_records;     /* records of the blocks in the open batch */
+	uint64_t batch_losses;      /* loss counts in the open batch */
 };
+
+/* Room kept for finishing the index on a full disk: a file of up to
+ * CAPW_RESERVE_BYTES made before the first block, deleted when a write or a commit first
+ * fails for lack of space, so that the commits that close the capture (the
+ * loss rows of what could not be written, the end time, catalog.db) still
+ * fit.  Deleted at close in any case. */
+#define CAPW_RESERVE_NAME "reserve.tmp"
+#define CAPW_RESERVE_BYTES (256u << 10)
 
 static uint64_t boot_ns(void)
 {
@@ -101,6 +114,44 @@ static int note_err(struct capw *w, int rc)
 	return rc;
 }
 
+/* Gives the reserved room back (see CAPW_RESERVE_NAME); true if it did. */
+static bool release_reserve(struct capw *w)
+{
+	if (!w->reserved)
+		return false;
+	w->reserved = false;
+	return unlinkat(w->dirfd, CAPW_RESERVE_NAME, 0) == 0;
+}
+
+static void make_reserve(struct capw *w)
+{
+	int fd = openat(w->dirfd, CAPW_RESERVE_NAME,
+			O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return;
+	/* As much as fits, down to 16 KiB: a small disk gets a small reserve. */
+	for (off_t n = CAPW_RESERVE_BYTES; n >= (16 << 10); n /= 2) {
+		if (posix_fallocate(fd, 0, n) == 0) {
+			w->reserved = true;
+			break;
+		}
+	}
+	close(fd);
+	if (!w->reserved)
+		unlinkat(w->dirfd, CAPW_RESERVE_NAME, 0);
+}
+
+/* The open batch is gone (rolled back): its blocks are in the segment but
+ * not in the index, its losses are not counted there. */
+static void batch_lost(struct capw *w)
+{
+	w->stats.records -= w->batch_records;
+	w->stats.unindexed_records += w->batch_records;
+	w->stats.losses -= w->batch_losses;
+	w->batch_records = w->batch_losses = 0;
+}
+
 /* SQLite failure: one line naming index.db and the cause; -errno.  Only
  * failures that lose data (commit, blocks) are kept for capw__close: a
  * refused metadata row is the caller's to handle. */
@@ -110,6 +161,15 @@ static int db_err(struct capw *w, const char *what)
 	int rc = (code == SQLITE_FULL) ? -ENOSPC : (code == SQLITE_NOMEM) ? -ENOMEM : -EIO;
 
 	cap_warn("%s/index.db: %s: %s", w->dir, what, sqlite3_errmsg(w->db));
+	/* A full disk: the reserve makes room for the rows that account for
+	 * what is not written, and for the last commit. */
+	if (code == SQLITE_FULL)
+		release_reserve(w);
+	/* SQLite may have rolled the whole batch back (SQLITE_FULL, IOERR). */
+	if (w->in_txn && sqlite3_get_autocommit(w->db)) {
+		w->in_txn = false;
+		batch_lost(w);
+	}
 	return rc;
 }
 
@@ -134,10 +194,16 @@ static int commit(struct capw *w)
 {
 	if (!w->in_txn)
 		return 0;
-	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	int src = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
+	/* Out of room with the batch still open: the reserve makes room, once. */
+	if ((src & 0xff) == SQLITE_FULL && !sqlite3_get_autocommit(w->db) && release_reserve(w))
+		src = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
+	if (src != SQLITE_OK) {
 		int rc = note_err(w, db_err(w, "commit"));
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 		w->in_txn = false;
+		batch_lost(w);
+		release_reserve(w);
 		/* The batch may have held the open segment's row: later blocks
 		 * could not be indexed consistently.  Stop; the unindexed tail
 		 * of the segment is recoverable by a scan. */
@@ -146,6 +212,7 @@ static int commit(struct capw *w)
 		return rc;
 	}
 	w->in_txn = false;
+	w->batch_records = w->batch_losses = 0;
 	return 0;
 }
 
@@ -467,6 +534,7 @@ static int seg_fail(struct capw *w, const char *what, int rc)
 	cap_warn("%s/%s: %s: %s; recording stopped, %" PRIu64 " blocks kept", w->dir,
 		 w->seg_name, what, strerror(-rc), w->stats.blocks);
 	w->stopped = rc;
+	release_reserve(w);
 	return note_err(w, rc);
 }
 
@@ -670,9 +738,17 @@ static int seg_open_next(struct capw *w)
 		w->seg_id = sqlite3_last_insert_rowid(w->db);
 	}
 	sqlite3_finalize(st);
-	if (!rc)
-		rc = held_push(w);
-	return rc;
+	if (rc) {
+		/* No row names it (a full disk): the file, a bare header, goes,
+		 * so that the capture holds no file its index does not know. */
+		close(w->seg_fd);
+		w->seg_fd = -1;
+		unlinkat(w->dirfd, w->seg_name, 0);
+		w->stats.written_bytes -= sizeof(hdr);
+		w->stopped = rc;
+		return note_err(w, rc);
+	}
+	return held_push(w);
 }
 
 static void bstream_cb(uint32_t stream, uint32_t count, uint64_t min_ts, uint64_t max_ts,
@@ -700,28 +776,42 @@ int capw__write_block(struct capw *w, const struct blockbuf *b)
 
 	if (!blockbuf__count(b))
 		return 0;
-	if (w->stopped)
+	if (w->stopped) {
+		capw__add_block_loss(w, b);
 		return w->stopped;
+	}
 	rc = block_encoder__encode(w->enc, b, &out, &len, &m);
 	if (rc == -EPROTO)   /* it would not read back: counted, not written */
 		return capw__add_block_loss(w, b);
 	if (rc) {
 		cap_warn("%s: encode block: %s", w->dir, strerror(-rc));
+		capw__add_block_loss(w, b);
 		return note_err(w, rc);
 	}
 	return capw__append_encoded(w, b, out, len, &m);
 }
 
-int capw__append_encoded(struct capw *w, const struct blockbuf *b, const uint8_t *out,
-			 size_t len, const struct cap_block_meta *mp)
+static void write_catalog(struct capw *w);
+
+/* capw__append_encoded but for the accounting: 0 when the block is written
+ * and in the batch, else -errno and the block is in neither. */
+static int append_encoded(struct capw *w, const struct blockbuf *b, const uint8_t *out,
+			  size_t len, const struct cap_block_meta *mp)
 {
 	struct cap_block_meta m = *mp;
 	int rc;
 
-	if (!blockbuf__count(b))
-		return 0;
 	if (w->stopped)
 		return w->stopped;
+	/* catalog.db before the first block: a capture whose index is lost
+	 * or never finished (a full disk) can always be rebuilt.  Then the
+	 * room for the last commits is set aside. */
+	if (!w->first_block_done) {
+		w->first_block_done = true;
+		if (w->catalog_dirty && !commit(w))
+			write_catalog(w);
+		make_reserve(w);
+	}
 	uint64_t now = boot_ns();
 	/* With ring_ns a segment spans at most ring_ns / RING_SEGS, so that
 	 * time-based drops free a fraction of the ring too. */
@@ -774,6 +864,7 @@ int capw__append_encoded(struct capw *w, const struct blockbuf *b, const uint8_t
 	w->seg_off += len;
 	w->stats.blocks++;
 	w->stats.records += m.nrecords;
+	w->batch_records += m.nrecords;
 	w->stats.raw_bytes += m.raw_bytes;
 	w->stats.written_bytes += len;
 	if (w->nsegs) {
@@ -792,11 +883,26 @@ unindexed:
 	/* The index cannot take the block: keep segment and index in step. */
 	if (sqlite3_get_autocommit(w->db)) {
 		w->in_txn = false;   /* SQLite rolled the whole batch back (e.g. disk full) */
+		batch_lost(w);
 	} else {
 		sqlite3_exec(w->db, "ROLLBACK TO blk", NULL, NULL, NULL);
 		sqlite3_exec(w->db, "RELEASE blk", NULL, NULL, NULL);
 	}
 	return seg_fail(w, "index the block", rc);
+}
+
+int capw__append_encoded(struct capw *w, const struct blockbuf *b, const uint8_t *out,
+			 size_t len, const struct cap_block_meta *m)
+{
+	int rc;
+
+	if (!blockbuf__count(b))
+		return 0;
+	rc = append_encoded(w, b, out, len, m);
+	/* Not written, or not indexed: its records are counted as lost. */
+	if (rc)
+		capw__add_block_loss(w, b);
+	return rc;
 }
 
 int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
@@ -816,7 +922,11 @@ int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns
 		sqlite3_bind_int64(st, 2, cpu);
 	sqlite3_bind_int64(st, 3, (int64_t)ts_ns);
 	sqlite3_bind_int64(st, 4, count > INT64_MAX ? INT64_MAX : (int64_t)count);
-	return step(w, st, "insert loss");
+	if ((rc = step(w, st, "insert loss")))
+		return rc;
+	w->stats.losses += count;
+	w->batch_losses += count;
+	return 0;
 }
 
 struct block_loss {
@@ -1039,6 +1149,7 @@ int capw__flush(struct capw *w)
 		if (w->in_txn) {
 			sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 			w->in_txn = false;
+			batch_lost(w);
 		}
 		w->stopped = rc;
 		w->nunlink = 0;   /* their rows were rolled back */
@@ -1071,12 +1182,12 @@ int capw__flush(struct capw *w)
 	return rc;
 }
 
-int capw__close(struct capw *w, uint64_t end_ns)
+int capw__finish(struct capw *w, uint64_t end_ns)
 {
-	int rc;
-
-	if (!w)
-		return 0;
+	if (w->finished)
+		return w->first_err;
+	w->finished = true;
+	bool ended = false;
 	if (w->db && w->session_id && w->st_block) {
 		sqlite3_stmt *st = NULL;
 		if (!begin(w) &&
@@ -1084,12 +1195,22 @@ int capw__close(struct capw *w, uint64_t end_ns)
 			sqlite3_bind_int64(st, 1, w->session_id);
 			sqlite3_bind_int64(st, 2, (int64_t)end_ns);
 			if (!step(w, st, "record end time"))
-				w->catalog_dirty = true;
+				w->catalog_dirty = ended = true;
 		}
 		sqlite3_finalize(st);
 	}
-	if (w->db)
-		capw__flush(w);
+	if (w->db && !capw__flush(w) && ended)
+		w->stats.end_recorded = 1;
+	return w->first_err;
+}
+
+int capw__close(struct capw *w, uint64_t end_ns)
+{
+	int rc;
+
+	if (!w)
+		return 0;
+	capw__finish(w, end_ns);
 	seg_close(w);
 	sqlite3_finalize(w->st_block);
 	sqlite3_finalize(w->st_bstream);
@@ -1099,8 +1220,10 @@ int capw__close(struct capw *w, uint64_t end_ns)
 		sqlite3_finalize(w->st_sym[i]);
 	if (w->db && sqlite3_close(w->db) != SQLITE_OK)
 		note_err(w, db_err(w, "close"));
-	if (w->dirfd >= 0)
+	if (w->dirfd >= 0) {
+		release_reserve(w);
 		close(w->dirfd);
+	}
 	block_encoder__free(w->enc);
 	free(w->segs);
 	free(w->unlink_nos);

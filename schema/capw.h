@@ -59,7 +59,10 @@ int capw__add_object(struct capw *w, const char *name, const char *path,
 int capw__add_stream(struct capw *w, const struct cap_stream_desc *d, uint32_t *id);
 /* Encodes, compresses and appends one block; indexes it (committed at the
  * next flush).  An empty block is a no-op.  -ENOSPC on a full disk: nothing
- * already written is damaged, and capw__close() still finalizes the index. */
+ * already written is damaged, and capw__close() still finalizes the index.
+ * A block that is not written (a failure, or any block after one) has its
+ * records counted as lost (capw__add_block_loss); catalog.db is written
+ * before the first block. */
 int capw__write_block(struct capw *w, const struct blockbuf *b);
 /* The second half of capw__write_block, for writers that encode blocks on
  * threads of their own (block_encoder__encode of b into out/len/m): appends
@@ -95,7 +98,11 @@ int capw__add_symbol(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t s
 
 /* Per-stream totals kept by the recorder (also derivable from blocks). */
 int capw__flush(struct capw *w);
-/* Records end time, flushes, closes.  0 or the first error seen.  NULL ok. */
+/* Records the end time and commits the last batch, keeping w open for
+ * capw__stats (what the finished capture holds).  0 or the first error
+ * seen.  capw__close does it when it was not done. */
+int capw__finish(struct capw *w, uint64_t end_ns);
+/* Finishes (capw__finish), closes.  0 or the first error seen.  NULL ok. */
 int capw__close(struct capw *w, uint64_t end_ns);
 
 /* Flight-recorder snapshot (SIGUSR1): writes what the capture holds now as
@@ -128,6 +135,14 @@ struct capw_stats {
 	uint64_t dropped_blocks;   /* ring mode: blocks dropped so far ... */
 	uint64_t dropped_records;  /* ... and their records */
 	uint64_t unwritten_records; /* counted as lost by capw__add_block_loss */
+	/* What the index holds (committed, or in the batch a flush commits):
+	 * records is the blocks' records; losses the sum of the losses rows.
+	 * A batch that cannot be committed takes its blocks and losses out of
+	 * these: the blocks stay whole in the segments, unindexed_records
+	 * (capw__recover indexes them), the losses are then not in the index. */
+	uint64_t losses;
+	uint64_t unindexed_records;
+	uint64_t end_recorded;     /* 1 once capw__finish committed sessions.end_ns */
 };
 void capw__stats(const struct capw *w, struct capw_stats *st);
 

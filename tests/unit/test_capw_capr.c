@@ -470,6 +470,8 @@ static void test_full_disk(const char *dir)
 
 	CHECK(w && b);
 	struct cap_stream_desc d = { "s", "perf", 0, "m", NULL, 0, -1 };
+	struct cap_session sess = { .host = "h", .start_ns = BASE_TS };
+	CHECK_EQ_INT(capw__set_session(w, &sess), 0);
 	CHECK_EQ_INT(capw__add_stream(w, &d, &sid), 0);
 	signal(SIGXFSZ, SIG_IGN);
 	CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
@@ -492,8 +494,17 @@ static void test_full_disk(const char *dir)
 	}
 	CHECK_EQ_INT(rc, -EFBIG);
 	CHECK(blocks > 0);
+	/* The block that failed and one after it are not written: their
+	 * records are counted as lost, a losses row each. */
+	uint32_t in_block = blockbuf__count(b);
 	CHECK_EQ_INT(capw__write_block(w, b), -EFBIG);   /* stopped */
 	CHECK_EQ_INT(capw__add_loss(w, sid, 0, ts, 3), 0);   /* metadata still goes in */
+	struct capw_stats cs;
+	CHECK_EQ_INT(capw__finish(w, ts), -EFBIG);
+	capw__stats(w, &cs);
+	CHECK_EQ_U64(cs.unwritten_records, 2 * (uint64_t)in_block);
+	CHECK_EQ_U64(cs.losses, 2 * (uint64_t)in_block + 3);
+	CHECK_EQ_U64(cs.end_recorded, 1);
 	CHECK_EQ_INT(capw__close(w, ts), -EFBIG);
 	CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
 	blockbuf__free(b);
@@ -511,7 +522,9 @@ static void test_full_disk(const char *dir)
 	CHECK_EQ_INT(nb, blocks);
 	for (size_t i = 0; i < nb; i++)
 		CHECK_EQ_INT(capr__read_block(r, &bl[i], &recs, &nrecs, err, sizeof(err)), 0);
-	CHECK_EQ_INT(q_int(capr__db(r), "SELECT count(*) FROM losses"), 1);
+	CHECK_EQ_INT(q_int(capr__db(r), "SELECT count(*) FROM losses"), 3);
+	CHECK_EQ_INT(q_int(capr__db(r), "SELECT sum(count) FROM losses"), 2 * in_block + 3);
+	CHECK_EQ_INT(q_int(capr__db(r), "SELECT sum(nrecords) FROM blocks"), (int64_t)cs.records);
 	/* The segment ends exactly after its last whole block. */
 	char path[4200];
 	struct stat st;
