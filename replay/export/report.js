@@ -222,11 +222,9 @@
     var s = section('top', 'Top processes and commands', 'By number of events in this slice.');
     var tp = D.top_processes;
     add(s, el('h3', null, 'Processes'));
-    table(s, ['pid', 'comm', 'program', 'events'], tp.map(function (p) {
-      return [p.pid, p.comm, p.name, fmtInt(p.events)];
-    }), [1, 0, 0, 1]);
-    bars(s, 'top-processes', tp.map(function (p) { return p.comm + ' (' + p.pid + ')'; }),
-         tp.map(function (p) { return p.events; }));
+    bars(s, 'top-processes', tp.map(function (p) {
+      return p.comm + ' (' + p.pid + ')' + (p.name && p.name !== p.comm ? ' ' + p.name : '');
+    }), tp.map(function (p) { return p.events; }));
     add(s, el('h3', null, 'Commands'));
     bars(s, 'top-commands', D.top_commands.map(function (c) { return c[0]; }),
          D.top_commands.map(function (c) { return c[1]; }));
