@@ -1,5 +1,7 @@
 #include "bpfobj.h"
+#include "dwarfbtf.h"
 #include "perfev.h"
+#include "ringloss.h"
 #include "util.h"
 #include "verifier.h"
 
@@ -14,17 +16,29 @@
 
 static int libbpf_verbose;
 
+/* libbpf prints a failed program's whole verifier log in one call: it is
+ * kept whole (its error line is at the end, however long the log). */
 static int print_hook(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[4096];
+	char small[4096], *line = small;
 	va_list copy;
+	int n;
 
 	va_copy(copy, ap);
-	vsnprintf(line, sizeof(line), fmt, copy);
+	n = vsnprintf(small, sizeof(small), fmt, copy);
 	va_end(copy);
+	if (n >= (int)sizeof(small) && (line = malloc((size_t)n + 1))) {
+		va_copy(copy, ap);
+		vsnprintf(line, (size_t)n + 1, fmt, copy);
+		va_end(copy);
+	} else if (!line) {
+		line = small;
+	}
 	verifier__keep(line);
 	if (libbpf_verbose > 1 || (libbpf_verbose && level <= LIBBPF_INFO))
 		fprintf(stderr, "%s", line);
+	if (line != small)
+		free(line);
 	return 0;
 }
 
@@ -181,6 +195,80 @@ static void find_discriminator(struct bpfobj *o, struct bpfobj_stream *s, const 
 		 "ignored", o->name, s->map_name, field, field);
 }
 
+/* The object's BTF extended with the types bpfrec adds (a copy made on
+ * first use; the object's own ids stay valid in it).  NULL with errno. */
+static struct btf *ext_btf(struct bpfobj *o)
+{
+	const struct btf *orig = bpf_object__btf(o->obj);
+	const void *raw;
+	uint32_t n;
+
+	if (o->btf_ext)
+		return o->btf_ext;
+	if (!orig) {
+		errno = ENOENT;
+		return NULL;
+	}
+	raw = btf__raw_data(orig, &n);
+	o->btf_ext = raw ? btf__new(raw, n) : NULL;
+	return o->btf_ext;
+}
+
+/* The struct or union `name`: from the object's BTF, else from its DWARF
+ * (added to ext_btf).  0 with the BTF and the id, or -ESRCH. */
+static int find_struct(struct bpfobj *o, const char *name, const struct btf **btf_out,
+		       uint32_t *id)
+{
+	const struct btf *btf = o->btf_ext ? o->btf_ext : bpf_object__btf(o->obj);
+	struct btf *ext;
+	int32_t tid = btf ? btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT) : -ENOENT;
+
+	if (tid <= 0 && btf)
+		tid = btf__find_by_name_kind(btf, name, BTF_KIND_UNION);
+	if (tid > 0) {
+		*btf_out = btf;
+		*id = (uint32_t)tid;
+		return 0;
+	}
+	if (!o->path)
+		return -ESRCH;
+	if (!o->dwarf && !(o->dwarf = dwarfbtf__open(o->path)))
+		return -ESRCH;
+	ext = ext_btf(o);
+	if (!ext || dwarfbtf__add(o->dwarf, name, ext, id))
+		return -ESRCH;
+	*btf_out = ext;
+	return 0;
+}
+
+/* The object does not say what its map carries: a struct named after the
+ * map (`events` -> `event`, `rb` -> `rb_event`), or `event` when the object
+ * has only this one event stream; from BTF or DWARF.  README, "Recording
+ * programs written without bpfrec.h". */
+static void guess_event_type(struct bpfobj *o, struct bpfobj_stream *s, size_t nevent_streams)
+{
+	char names[3][96];
+	size_t len = strlen(s->map_name), i, n = 0;
+	const struct btf *btf;
+	uint32_t id;
+
+	if (len > 1 && s->map_name[len - 1] == 's')
+		snprintf(names[n++], sizeof(names[0]), "%.*s", (int)len - 1, s->map_name);
+	snprintf(names[n++], sizeof(names[0]), "%s_event", s->map_name);
+	if (nevent_streams == 1)
+		snprintf(names[n++], sizeof(names[0]), "event");
+	for (i = 0; i < n; i++) {
+		if (find_struct(o, names[i], &btf, &id) ||
+		    describe_type(btf, id, s->type_name, sizeof(s->type_name), &s->type_size,
+				  &s->ts_offset, &s->pid_offset))
+			continue;
+		s->type_id = id;
+		s->type_auto = 1;
+		find_stack_members(btf, id, &s->ustack_offset, &s->kstack_offset);
+		return;
+	}
+}
+
 /* The event type(s) a stream carries: BPFREC_EVENT() declares a .rodata
  * variable __bpfrec_event__<map> pointing at it; BPFREC_DISCRIMINATOR() and
  * BPFREC_EVENT_VARIANT() declare __bpfrec_discr__<map>__<field> and
@@ -313,7 +401,60 @@ static int collect_streams(struct bpfobj *o)
 			snprintf(s->name, sizeof(s->name), "%s", s->map_name);
 		find_event_type(o, s);
 	}
+	for (size_t i = 0; !o->builtin && i < o->nstreams; i++) {
+		struct bpfobj_stream *s = &o->streams[i];
+
+		if (!s->type_id && !s->nvariants)
+			guess_event_type(o, s, o->nstreams);
+	}
 	return 0;
+}
+
+/* libbpf-tools' compat.bpf.h declares its `events` map as a perf event
+ * array and, when the kernel has ringbufs (a CO-RE check in the program),
+ * calls bpf_ringbuf_reserve/output on it: its loader turns the map into a
+ * ringbuf before load.  bpfrec does the same for an object with no ringbuf,
+ * exactly one perf event array and ringbuf calls in its programs (those
+ * calls can only be meant for that map). */
+static void compat_ringbuf(struct bpfobj *o)
+{
+	struct bpf_map *map, *perf = NULL;
+	struct bpf_program *prog;
+	int nperf = 0, nring = 0, calls = 0;
+
+	bpf_object__for_each_map(map, o->obj) {
+		if (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF)
+			nring++;
+		else if (bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+			nperf++, perf = map;
+	}
+	if (nring || !nperf)
+		return;
+	bpf_object__for_each_program(prog, o->obj) {
+		const struct bpf_insn *in = bpf_program__insns(prog);
+		size_t i, n = bpf_program__insn_cnt(prog);
+
+		for (i = 0; i < n; i++)
+			calls += ringloss__is_ringbuf_call(&in[i]);
+	}
+	if (!calls)
+		return;
+	if (nperf > 1) {
+		warn_msg("%s: its programs call ringbuf helpers, but it has no ringbuf, only %d perf "
+			 "event arrays: which one its loader would turn into a ringbuf is unknown",
+			 o->name, nperf);
+		return;
+	}
+	if (bpf_map__set_type(perf, BPF_MAP_TYPE_RINGBUF) || bpf_map__set_key_size(perf, 0) ||
+	    bpf_map__set_value_size(perf, 0) ||
+	    bpf_map__set_max_entries(perf, BPFOBJ_COMPAT_RINGBUF_BYTES)) {
+		warn_msg("%s: map %s: cannot make it the ringbuf its programs use", o->name,
+			 bpf_map__name(perf));
+		return;
+	}
+	info_msg("%s: map %s is a perf event array its programs use as a ringbuf (libbpf-tools' "
+		 "compat.bpf.h): recorded as a ringbuf of %u KiB (--ringbuf-size %s=BYTES to change)",
+		 o->name, bpf_map__name(perf), BPFOBJ_COMPAT_RINGBUF_BYTES >> 10, bpf_map__name(perf));
 }
 
 static struct bpfobj *finish_open(struct bpfobj *o, const struct bpfobj_opts *opts)
@@ -326,6 +467,8 @@ static struct bpfobj *finish_open(struct bpfobj *o, const struct bpfobj_opts *op
 		o->opts = *opts;
 	else
 		o->opts.cgroup_fd = o->opts.pid_map_fd = o->opts.stack_map_fd = -1;
+	if (!o->builtin)
+		compat_ringbuf(o);
 	err = collect_streams(o);
 	if (err)
 		goto fail;
@@ -538,6 +681,7 @@ int bpfobj__set_global(struct bpfobj *o, const char *name, const char *value)
 
 int bpfobj__load(struct bpfobj *o)
 {
+	struct bpf_map *map;
 	int err, i;
 
 	/* libbpf rounded a bad ringbuf size up at open, silently: say so,
@@ -551,6 +695,16 @@ int bpfobj__load(struct bpfobj *o)
 				 "page size (%ld): libbpf rounded it up to %u", o->name, s->map_name,
 				 s->declared_entries, sysconf(_SC_PAGESIZE),
 				 bpf_map__max_entries(s->map));
+	}
+	/* Failed ringbuf calls are counted by the object (bpfrec.h's counters)
+	 * or else by bpfrec (ringloss.h). */
+	bpf_object__for_each_map(map, o->obj)
+		if (!strncmp(bpf_map__name(map), "bpfrec_lost", 11))
+			o->counts_itself = 1;
+	if (!o->counts_itself && !o->ringloss) {
+		o->ringloss = ringloss__prepare(o->obj, o->name);
+		if (!o->ringloss && errno != ENOENT)
+			return -errno;
 	}
 	verifier__reset();
 	err = bpf_object__load(o->obj);
@@ -582,7 +736,23 @@ int bpfobj__load(struct bpfobj *o)
 		    !(s->lost_seen = calloc(o->ncpus > 0 ? o->ncpus : 1, sizeof(uint64_t))))
 			return -ENOMEM;
 	}
-	o->btf_raw = btf__raw_data(bpf_object__btf(o->obj), &o->btf_bytes);
+	if (o->ringloss && (err = ringloss__attribute(o->ringloss)))
+		return err;
+	for (i = 0; i < (int)o->nstreams; i++) {
+		struct bpfobj_stream *s = &o->streams[i];
+
+		if (s->kind != STREAM_RINGBUF || !o->ringloss ||
+		    ringloss__exact(o->ringloss, s->map))
+			continue;
+		s->loss_unobservable = 1;
+		warn_msg("%s: ringbuf %s: some of its reserve/output calls are out of bpfrec's reach "
+			 "(in a subprogram, or their map is not known): its loss is unobservable",
+			 o->name, s->map_name);
+	}
+	if (o->btf_ext)
+		o->btf_raw = btf__raw_data(o->btf_ext, &o->btf_bytes);
+	else
+		o->btf_raw = btf__raw_data(bpf_object__btf(o->obj), &o->btf_bytes);
 	return 0;
 }
 
@@ -655,16 +825,77 @@ int bpfobj__add_tracepoint(struct bpfobj *o, const char *system, const char *nam
 	return 0;
 }
 
+/* The hook a section attaches to, for finding twins: a tracepoint's name
+ * whichever way it is reached (tp/, tracepoint/, raw_tp/, raw_tracepoint/,
+ * tp_btf/), a kernel function's entry or return (kprobe/fentry,
+ * kretprobe/fexit), else the section itself. */
+static void hook_of(const char *sec, char *out, size_t len)
+{
+	static const char *const tps[] = { "tp/", "tracepoint/", "raw_tp/", "raw_tracepoint/",
+					   "tp_btf/", NULL };
+	static const char *const entry[] = { "kprobe/", "fentry/", NULL };
+	static const char *const ret[] = { "kretprobe/", "fexit/", NULL };
+	const char *slash;
+	int i;
+
+	for (i = 0; tps[i]; i++)
+		if (!strncmp(sec, tps[i], strlen(tps[i]))) {
+			slash = strrchr(sec, '/');
+			snprintf(out, len, "tracepoint %s", slash + 1);
+			return;
+		}
+	for (i = 0; entry[i]; i++)
+		if (!strncmp(sec, entry[i], strlen(entry[i]))) {
+			snprintf(out, len, "entry of %s", sec + strlen(entry[i]));
+			return;
+		}
+	for (i = 0; ret[i]; i++)
+		if (!strncmp(sec, ret[i], strlen(ret[i]))) {
+			snprintf(out, len, "return of %s", sec + strlen(ret[i]));
+			return;
+		}
+	snprintf(out, len, "%s", sec);
+}
+
+/* Two attached programs of the object on one hook see every event twice
+ * (libbpf-tools ship tp_btf and raw_tp variants and let their loader pick
+ * one): said, with the way out. */
+static void warn_twins(struct bpfobj *o, struct bpf_program **progs, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++) {
+			char a[256], b[256];
+
+			hook_of(bpf_program__section_name(progs[i]), a, sizeof(a));
+			hook_of(bpf_program__section_name(progs[j]), b, sizeof(b));
+			if (strcmp(a, b))
+				continue;
+			warn_msg("%s: programs %s (SEC %s) and %s (SEC %s) are both attached to the %s: "
+				 "each event is seen by both (--skip one of them if they are variants "
+				 "of one tool)", o->name, bpf_program__name(progs[i]),
+				 bpf_program__section_name(progs[i]), bpf_program__name(progs[j]),
+				 bpf_program__section_name(progs[j]), a);
+			break;
+		}
+}
+
 int bpfobj__attach(struct bpfobj *o, int strict)
 {
+	struct bpf_program **on = NULL;
+	size_t non = 0;
 	struct bpf_program *prog;
 	int attached = 0, nprogs = 0;
 
 	bpf_object__for_each_program(prog, o->obj)
 		nprogs++;
 	o->links = calloc(nprogs ? nprogs : 1, sizeof(*o->links));
-	if (!o->links)
+	on = calloc(nprogs ? nprogs : 1, sizeof(*on));
+	if (!o->links || !on) {
+		free(on);
 		return -ENOMEM;
+	}
 	o->nlink_slots = nprogs ? nprogs : 1;
 	bpf_object__for_each_program(prog, o->obj) {
 		const char *sec = bpf_program__section_name(prog);
@@ -704,8 +935,10 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 			if (o->opts.cgroup_fd < 0) {
 				warn_msg("%s: program %s (SEC %s) needs a cgroup: give --cgroup PATH",
 					 o->name, bpf_program__name(prog), sec);
-				if (strict)
+				if (strict) {
+					free(on);
 					return -EINVAL;
+				}
 				continue;
 			}
 			link = bpf_program__attach_cgroup(prog, o->opts.cgroup_fd);
@@ -717,13 +950,18 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 			warn_msg("%s: program %s (SEC %s) did not attach: %s%s", o->name,
 				 bpf_program__name(prog), sec, strerror(-err),
 				 verifier__attach_hint(sec, err));
-			if (strict)
+			if (strict) {
+				free(on);
 				return err;
+			}
 			continue;
 		}
 		o->links[o->nlinks++] = link;
+		on[non++] = prog;
 		attached++;
 	}
+	warn_twins(o, on, non);
+	free(on);
 	return attached;
 }
 
@@ -765,6 +1003,16 @@ int bpfobj__select_programs(struct bpfobj *o, char *const *only, int nonly, char
 	return hits;
 }
 
+int bpfobj__nprograms(const struct bpfobj *o)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	bpf_object__for_each_program(prog, o->obj)
+		n += bpf_program__autoload(prog);
+	return n;
+}
+
 int bpfobj__set_ringbuf_size(struct bpfobj *o, const char *map, uint32_t bytes)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(o->obj, map);
@@ -780,9 +1028,9 @@ int bpfobj__set_ringbuf_size(struct bpfobj *o, const char *map, uint32_t bytes)
 
 int bpfobj__set_event_type(struct bpfobj *o, const char *map, const char *type)
 {
-	const struct btf *btf = bpf_object__btf(o->obj);
+	const struct btf *btf;
 	struct bpfobj_stream *s = NULL;
-	int32_t id;
+	uint32_t tid;
 	size_t i;
 
 	for (i = 0; i < o->nstreams; i++)
@@ -790,14 +1038,12 @@ int bpfobj__set_event_type(struct bpfobj *o, const char *map, const char *type)
 			s = &o->streams[i];
 	if (!s)
 		return -ENOENT;
-	id = btf ? btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT) : -ENOENT;
-	if (id <= 0 && btf)
-		id = btf__find_by_name_kind(btf, type, BTF_KIND_UNION);
-	if (id <= 0)
+	if (find_struct(o, type, &btf, &tid))
 		return -ESRCH;
 	s->nvariants = 0;
 	s->discr_size = 0;
-	s->type_id = (uint32_t)id;
+	s->type_id = tid;
+	s->type_auto = 0;
 	find_stack_members(btf, s->type_id, &s->ustack_offset, &s->kstack_offset);
 	return describe_type(btf, s->type_id, s->type_name, sizeof(s->type_name), &s->type_size,
 			     &s->ts_offset, &s->pid_offset);
@@ -845,8 +1091,7 @@ int bpfobj__add_snapshot_streams(struct bpfobj *o)
 		return -ENOMEM;
 	o->streams = grown;
 	memset(o->streams + n, 0, want * sizeof(*o->streams));
-	o->btf_ext = btf__new(btf__raw_data(orig, &o->btf_bytes), o->btf_bytes);
-	if (!o->btf_ext)
+	if (!ext_btf(o))
 		return -errno;
 	bpf_object__for_each_map(map, o->obj) {
 		struct bpfobj_stream *s;
@@ -917,12 +1162,34 @@ static int poll_counter(struct bpfobj *o, int fd, uint64_t *seen, struct bpfobj_
 	return 0;
 }
 
+struct ringloss_ctx {
+	struct bpfobj *o;
+	void (*fn)(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx);
+	void *ctx;
+};
+
+static void on_ring_lost(const struct bpf_map *map, uint64_t delta, void *vctx)
+{
+	struct ringloss_ctx *c = vctx;
+	size_t i;
+
+	for (i = 0; i < c->o->nstreams; i++)
+		if (c->o->streams[i].map == map && c->o->streams[i].kind == STREAM_RINGBUF) {
+			c->fn(&c->o->streams[i], -1, delta, c->ctx);   /* -1: no CPU known */
+			return;
+		}
+}
+
 int bpfobj__poll_lost(struct bpfobj *o,
 		      void (*fn)(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx),
 		      void *ctx)
 {
+	struct ringloss_ctx rc = { o, fn, ctx };
 	size_t i;
 	int err = 0;
+
+	if (o->ringloss && (err = ringloss__poll(o->ringloss, on_ring_lost, &rc)))
+		return err;
 
 	if (o->ncpus <= 0 || !o->nstreams)
 		return 0;
@@ -946,6 +1213,8 @@ void bpfobj__close(struct bpfobj *o)
 	free(o->links);
 	free(o->tps);
 	bpf_object__close(o->obj);
+	ringloss__free(o->ringloss);
+	dwarfbtf__close(o->dwarf);
 	btf__free(o->btf_ext);
 	for (i = 0; i < o->nstreams; i++)
 		free(o->streams[i].lost_seen);

@@ -12,6 +12,14 @@
 
 enum stream_kind { STREAM_RINGBUF, STREAM_PERF, STREAM_SNAPSHOT };
 
+struct ringloss;
+struct dwarfbtf;
+struct btf;
+
+/* A ringbuf that libbpf-tools' compat.bpf.h declares as a perf event array
+ * (see bpfobj.c, compat_ringbuf) gets this size unless --ringbuf-size says. */
+#define BPFOBJ_COMPAT_RINGBUF_BYTES (1u << 22)
+
 #define BPFOBJ_MAX_VARIANTS 32
 
 /* One event type of a map that carries several (BPFREC_EVENT_VARIANT). */
@@ -49,6 +57,8 @@ struct bpfobj_stream {
 	int lost_fd;               /* its bpfrec_lost__<map> counter, -1: none */
 	uint64_t *lost_seen;       /* per CPU, what was already recorded */
 	int size_set;              /* ringbuf: --ringbuf-size gave its size */
+	int loss_unobservable;     /* ringbuf: some failed calls cannot be counted */
+	int type_auto;             /* the type was found by name, not declared */
 	/* Several types on this map: the discriminator's place, and the types. */
 	uint32_t discr_offset, discr_size;   /* size 0: one type (or bytes) */
 	struct bpfobj_variant variants[BPFOBJ_MAX_VARIANTS];
@@ -86,7 +96,11 @@ struct bpfobj {
 	int ncpus;
 	const void *btf_raw;       /* the object's BTF, owned by obj or btf_ext */
 	uint32_t btf_bytes;
-	struct btf *btf_ext;       /* a copy with the snapshot types, or NULL */
+	struct btf *btf_ext;       /* a copy with the types bpfrec adds (event
+				      types from DWARF, snapshot records), or NULL */
+	struct ringloss *ringloss; /* bpfrec's counts of failed ringbuf calls, or NULL */
+	struct dwarfbtf *dwarf;    /* the file's DWARF, opened on first need, or NULL */
+	int counts_itself;         /* the object declares bpfrec_lost counters */
 	struct bpfobj_tracepoint *tps;   /* bpfobj__add_tracepoint's, growable */
 	size_t ntps, tps_cap;
 };
@@ -115,10 +129,16 @@ int bpfobj__has_global(struct bpfobj *o, const char *name);
  * that matches nothing anywhere. */
 int bpfobj__select_programs(struct bpfobj *o, char *const *only, int nonly, char *const *skip,
 			    int nskip, uint8_t *only_hit, uint8_t *skip_hit);
+/* Programs of one object that may be left out after failing to load. */
+#define BPFOBJ_MAX_LEFT_OUT 64
+/* How many of its programs libbpf will load (not left out by the above). */
+int bpfobj__nprograms(const struct bpfobj *o);
 /* Before load: a ringbuf's size (validated by the caller), -ENOENT if the
  * object has no ringbuf of that name. */
 int bpfobj__set_ringbuf_size(struct bpfobj *o, const char *map, uint32_t bytes);
-/* --event MAP=STRUCT: -ENOENT if no such map, -ESRCH if no such struct. */
+/* --event MAP=STRUCT: -ENOENT if no such map, -ESRCH if no such struct in
+ * the object's BTF nor in its DWARF (a struct found only in DWARF is added
+ * to the BTF the capture carries). */
 int bpfobj__set_event_type(struct bpfobj *o, const char *map, const char *type);
 /* Adds one snapshot stream per hash/array/per-CPU/LRU map of the object,
  * after load, with a BTF struct {key; value} appended to the object's BTF

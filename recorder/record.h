@@ -40,6 +40,7 @@ struct record_opts {
 	const char *kernel_btf;
 	char *only[64], *skip[64];   /* program names, --bpf objects */
 	int nonly, nskip;
+	int strict;                  /* --strict: a --bpf program that fails is an error */
 	const char *rb_sizes[32];    /* MAP=BYTES, validated */
 	int nrb_sizes;
 	const char *events[32];      /* MAP=STRUCT */

@@ -4,6 +4,7 @@
 #include "record.h"
 #include "stackcap.h"
 #include "util.h"
+#include "verifier.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -138,8 +139,8 @@ static int apply_event_types(struct recorder *r, struct bpfobj *o)
 		if (err == -ENOENT)
 			continue;
 		if (err == -ESRCH) {
-			warn_msg("--event %s: %s has no struct or union %s in its BTF", arg, o->path,
-				 eq + 1);
+			warn_msg("--event %s: %s has no struct or union %s in its BTF nor in its "
+				 "DWARF", arg, o->path, eq + 1);
 			return err;
 		}
 		r->event_hit[i] = 1;
@@ -171,57 +172,118 @@ static int check_all_matched(struct recorder *r)
 	return err;
 }
 
-/* Opens every --bpf object and applies the options that must precede the
- * load, then loads them (record__attach attaches them).  --set applies to each object that has
- * the variable; one that no object has is an error. */
+/* Opens one --bpf object and applies the options that precede its load:
+ * --only/--skip, the programs left out after failing to load (left), the
+ * ringbuf sizes, the event types and the --set values it has a variable
+ * for (set_hit[j] = 1).  NULL with errno. */
+static struct bpfobj *open_user_object(struct recorder *r, const char *path, char *const *left,
+				       int nleft, uint8_t *set_hit)
+{
+	struct bpfobj_opts oo = record__obj_opts(r, 0);
+	struct bpfobj *obj = bpfobj__open_file(path, &oo);
+	uint8_t left_hit[BPFOBJ_MAX_LEFT_OUT];
+	int j, err;
+
+	if (!obj)
+		return NULL;
+	bpfobj__select_programs(obj, r->o->only, r->o->nonly, r->o->skip, r->o->nskip,
+				r->only_hit, r->skip_hit);
+	bpfobj__select_programs(obj, NULL, 0, left, nleft, NULL, left_hit);
+	err = apply_ringbuf_sizes(r, obj, r->rb_hit);
+	if (!err)
+		err = apply_event_types(r, obj);
+	for (j = 0; !err && j < r->o->nsets; j++) {
+		const char *eq = strchr(r->o->sets[j], '=');
+		char name[128];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - r->o->sets[j]), r->o->sets[j]);
+		if (!bpfobj__has_global(obj, name))
+			continue;
+		err = bpfobj__set_global(obj, name, eq + 1);
+		set_hit[j] = 1;
+	}
+	if (err) {
+		bpfobj__close(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
+
+/* Loads one --bpf object.  A program that does not load is left out with
+ * its reason and the object opened again without it, so that the rest
+ * records (libbpf loads an object whole or not at all); with --strict, or
+ * when no program would be left, the failure is the object's. */
+static int load_user_object(struct recorder *r, const char *path, uint8_t *set_hit,
+			    struct bpfobj **out)
+{
+	char *left[BPFOBJ_MAX_LEFT_OUT];
+	int nleft = 0, err;
+
+	*out = NULL;
+	for (;;) {
+		struct bpfobj *obj = open_user_object(r, path, left, nleft, set_hit);
+		char failed[128];
+
+		if (!obj) {
+			err = -errno;
+			break;
+		}
+		err = bpfobj__load(obj);
+		if (!err) {
+			*out = obj;
+			break;
+		}
+		if (r->o->strict || nleft == BPFOBJ_MAX_LEFT_OUT ||
+		    !verifier__failed_program(failed, sizeof(failed)) ||
+		    bpfobj__nprograms(obj) <= 1) {
+			bpfobj__close(obj);
+			break;
+		}
+		warn_msg("%s: program %s left out: it does not load here (above); the rest of the "
+			 "object records (--strict makes this an error)", path, failed);
+		bpfobj__close(obj);
+		if (!(left[nleft] = strdup(failed))) {
+			err = -ENOMEM;
+			break;
+		}
+		nleft++;
+	}
+	while (nleft)
+		free(left[--nleft]);
+	return err;
+}
+
+/* Opens, sets up and loads every --bpf object (record__attach attaches
+ * them).  --set applies to each object that has the variable; one that no
+ * object has is an error. */
 int record__load_user_objects(struct recorder *r)
 {
-	int i, j, err, first = r->nobjs;
+	uint8_t set_hit[MAX_SETS] = { 0 };
+	int i, j, err;
 
 	for (i = 0; i < r->o->nbpf; i++) {
-		struct bpfobj_opts oo = record__obj_opts(r, 0);
-		struct bpfobj *obj = bpfobj__open_file(r->o->bpf_files[i], &oo);
+		struct bpfobj *obj;
 
-		if (!obj)
-			return -errno;
-		r->objs[r->nobjs++] = obj;
-		bpfobj__select_programs(obj, r->o->only, r->o->nonly, r->o->skip, r->o->nskip,
-					r->only_hit, r->skip_hit);
-		err = apply_ringbuf_sizes(r, obj, r->rb_hit);
-		if (!err)
-			err = apply_event_types(r, obj);
+		err = load_user_object(r, r->o->bpf_files[i], set_hit, &obj);
+		if (obj)
+			r->objs[r->nobjs++] = obj;
 		if (err)
 			return err;
 	}
-	for (j = 0; j < r->o->nsets; j++) {
-		const char *eq = strchr(r->o->sets[j], '=');
-		char name[128];
-		int hit = 0;
-
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - r->o->sets[j]), r->o->sets[j]);
-		for (i = first; i < r->nobjs; i++) {
-			if (!bpfobj__has_global(r->objs[i], name))
-				continue;
-			err = bpfobj__set_global(r->objs[i], name, eq + 1);
-			if (err)
-				return err;
-			hit = 1;
-		}
-		if (!hit) {
-			warn_msg("--set %s: no --bpf object has a global variable '%s' in .rodata, "
-				 ".data or .bss", r->o->sets[j], name);
+	for (j = 0; j < r->o->nsets; j++)
+		if (!set_hit[j]) {
+			warn_msg("--set %s: no --bpf object has a global variable '%.*s' in .rodata, "
+				 ".data or .bss", r->o->sets[j],
+				 (int)(strchr(r->o->sets[j], '=') - r->o->sets[j]), r->o->sets[j]);
 			return -ENOENT;
 		}
-	}
 	err = check_all_matched(r);
 	if (err)
 		return err;
-	for (i = first; i < r->nobjs; i++) {
+	for (i = r->nobjs - r->o->nbpf; i < r->nobjs; i++) {
 		struct bpfobj *obj = r->objs[i];
 
-		err = bpfobj__load(obj);
-		if (err)
-			return err;
 		err = bpfobj__add_snapshot_streams(obj);
 		if (err)
 			return err;
@@ -246,7 +308,7 @@ int record__attach(struct recorder *r)
 	for (i = 0; i < r->nobjs; i++) {
 		struct bpfobj *obj = r->objs[i];
 
-		err = bpfobj__attach(obj, obj->builtin);
+		err = bpfobj__attach(obj, obj->builtin || r->o->strict);
 		if (obj->builtin && err < 0) {
 			const struct builtin_probe *p = probes__find(obj->name);
 

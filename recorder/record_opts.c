@@ -48,6 +48,8 @@ static void record_usage(FILE *f)
 "      --only LIST         attach only these programs of the --bpf objects (by name,\n"
 "                          comma-separated)\n"
 "      --skip LIST         do not attach these programs of the --bpf objects\n"
+"      --strict            a program of a --bpf object that does not load or attach is\n"
+"                          an error (default: skipped with its reason, the rest records)\n"
 "      --event MAP=STRUCT  the event type of MAP's records, when the object does not\n"
 "                          name it with BPFREC_EVENT (repeatable)\n"
 "      --ringbuf-size MAP=BYTES  resize a ringbuf of the --bpf objects (a power of 2,\n"
@@ -210,7 +212,8 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 	enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PERF_PAGES,
 	       OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
 	       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_NO_SYMBOLS,
-	       OPT_FILTER, OPT_STRING_SIZE };
+	       OPT_FILTER, OPT_STRING_SIZE,
+	       OPT_STRICT };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "probe", required_argument, NULL, OPT_PROBE },
@@ -227,6 +230,7 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 		{ "kernel-btf", required_argument, NULL, OPT_KERNEL_BTF },
 		{ "only", required_argument, NULL, OPT_ONLY },
 		{ "skip", required_argument, NULL, OPT_SKIP },
+		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "event", required_argument, NULL, OPT_EVENT },
 		{ "ringbuf-size", required_argument, NULL, OPT_RB_SIZE },
 		{ "snapshot-interval", required_argument, NULL, OPT_SNAPSHOT },
@@ -333,6 +337,9 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 					  c == OPT_ONLY ? &o->nonly : &o->nskip, optarg,
 					  c == OPT_ONLY ? "--only" : "--skip"))
 				return -EINVAL;
+			break;
+		case OPT_STRICT:
+			o->strict = 1;
 			break;
 		case OPT_EVENT:
 			/* perf's --event: a tracepoint, not MAP=STRUCT */

@@ -25,8 +25,11 @@ void verifier__keep(const char *line)
 {
 	size_t n = strlen(line);
 
-	if (n >= KEEP_BYTES / 2)
+	/* a log's error is at its end: keep a long one's tail */
+	if (n >= KEEP_BYTES / 2) {
+		line += n - (KEEP_BYTES / 2 - 1);
 		n = KEEP_BYTES / 2 - 1;
+	}
 	if (kept_len + n + 1 > KEEP_BYTES) {
 		/* drop the older half */
 		memmove(kept, kept + kept_len / 2, kept_len - kept_len / 2);
@@ -61,6 +64,25 @@ static int failed_prog(char *name, size_t len)
 		return 0;
 	memcpy(name, start, q - start);
 	name[q - start] = 0;
+	return 1;
+}
+
+int verifier__failed_program(char *name, size_t len)
+{
+	const char *p, *last = NULL, *start;
+
+	/* libbpf: "prog 'NAME': failed to load: -95" for any program load
+	 * failure (the verifier's, an unsupported attach type, a BTF id) */
+	for (p = kept; (p = strstr(p, "': failed to load")); p++)
+		last = p;
+	if (!last)
+		return failed_prog(name, len);
+	for (start = last; start > kept && start[-1] != '\''; start--)
+		;
+	if (start == kept || (size_t)(last - start) >= len)
+		return 0;
+	memcpy(name, start, last - start);
+	name[last - start] = 0;
 	return 1;
 }
 

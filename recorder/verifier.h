@@ -17,6 +17,9 @@ void verifier__reset(void);
 void verifier__keep(const char *line);
 /* obj may be NULL (open failed).  Prints to stderr. */
 void verifier__explain(struct bpf_object *obj, const char *objname, int err);
+/* After a failed load: the name of the program that failed (from libbpf's
+ * lines since the last reset).  1 with name filled, 0 if not known. */
+int verifier__failed_program(char *name, size_t len);
 /* Text appended to an attach failure: why, for the known cases ("" if none). */
 const char *verifier__attach_hint(const char *sec, int err);
 /* Parses text as a value of BTF type type_id (integers with range check,

@@ -7,12 +7,13 @@ cd "$(dirname "$0")/.."
 
 # Build and test dependencies.  bpftool makes vmlinux.h and the skeletons;
 # libclang-rt-14-dev gives clang its sanitizer and libFuzzer runtimes;
+# libdw-dev reads event types from an object's DWARF (recorder/dwarfbtf.c);
 # sqlite3 and python3 run the README's extension examples (tested); nodejs
 # and npm run the independent Parquet readers of the export tests; chromium
 # opens `bpfreplay report`'s page headless (test_report); linux-perf (perf
 # record/report) is the reference the stack tests compare against.
 PACKAGES=(gcc make cmake pkg-config clang llvm bpftool
-          libbpf-dev libelf-dev zlib1g-dev libsqlite3-dev libzstd-dev
+          libbpf-dev libelf-dev libdw-dev zlib1g-dev libsqlite3-dev libzstd-dev
           libclang-rt-14-dev sqlite3 python3 iproute2 procps nodejs chromium linux-perf)
 
 as_root() {

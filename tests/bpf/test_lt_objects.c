@@ -1,0 +1,246 @@
+/* test_lt_objects.c - objects written the way bcc's libbpf-tools are
+ * (objs/lt/, no bpfrec.h), recorded unmodified with --bpf:
+ *   flood   events in reserved ringbuf slots, a struct only the DWARF has,
+ *           no loss counting: overloaded, its loss is exact all the same
+ *           (bpfrec counts the failed reserves itself) and every event
+ *           decodes value by value;
+ *   compat  the ringbuf-or-perf switch of compat.bpf.h: a perf event array
+ *           used as a ringbuf, turned into one at load;
+ *   twins   a raw_tp and a tracepoint program on one hook: named in a
+ *           warning, both recorded;
+ *   fentry_mix  an fentry program beside a tracepoint: where fentry does not
+ *           load, it is left out with its reason and the rest records
+ *           (--strict: an error).
+ * The test process is the target (targ_tgid). */
+#include "capload.h"
+#include "faultutil.h"
+
+#include <sys/syscall.h>
+
+#define CALLS 20000         /* getppid() calls in the flood */
+#define PER_CALL 64         /* events each tries */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static const char *ut_pid(void)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", (int)getpid());
+	return buf;
+}
+
+static const char *my_comm(void)
+{
+	static char comm[64];
+	char buf[64];
+
+	fu_slurp("/proc/self/comm", buf, sizeof(buf));
+	snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(buf, "\n"), buf);
+	return comm;
+}
+
+static void record_flood(const char *dir, const char *objs)
+{
+	char cap[4096], obj[4096], tgid[64], err[16384];
+	struct bgrec b;
+	struct evlist l;
+	uint64_t attempts = 0, events = 0, *keys;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	size_t i, nkeys = 0;
+
+	snprintf(cap, sizeof(cap), "%s/flood", dir);
+	snprintf(obj, sizeof(obj), "%s/lt_flood.bpf.o", objs);
+	snprintf(tgid, sizeof(tgid), "targ_tgid=%d", (int)getpid());
+	fu_start(&b, "lt-flood", (char *[]){ "record", "-o", cap, "--no-status", "--probe", "none",
+					     "--bpf", obj, "--set", tgid, "--set", "per_call=64",
+					     "--ringbuf-size", "events=4096", NULL });
+	for (i = 0; i < CALLS; i++)
+		syscall(SYS_getppid);
+	fu_sleep_ms(300);
+	CHECK_EQ_INT(fu_stop(&b, SIGINT), 0);
+	fu_slurp(b.errpath, err, sizeof(err));
+	/* found by its name in the DWARF: the object does not say */
+	CHECK(!strstr(err, "recorded as bytes"));
+	CHECK(!strstr(err, "unobservable"));
+
+	CHECK_EQ_INT(capload(cap, &l), 0);
+	keys = calloc(l.n + 1, sizeof(*keys));
+	CHECK(keys != NULL);
+	for (i = 0; i < l.n; i++) {
+		const struct ev *e = &l.v[i];
+
+		if (!strcmp(e->stream, "attempts")) {
+			attempts += (uint64_t)ev_int(e, "value");
+			continue;
+		}
+		CHECK_STR(e->stream, "events");
+		CHECK(!e->damaged);
+		CHECK_EQ_INT(e->len, 32);
+		CHECK(ev_int(e, "seq") >= 1 && ev_int(e, "seq") <= (long long)CALLS * PER_CALL);
+		CHECK(ev_int(e, "call") >= 0 && ev_int(e, "call") < PER_CALL);
+		CHECK(ev_int(e, "cpu") >= 0 && ev_int(e, "cpu") < ncpu);
+		CHECK_STR(ev_get(e, "comm"), my_comm());
+		keys[nkeys++] = (uint64_t)ev_int(e, "cpu") << 48 | (uint64_t)ev_int(e, "seq");
+		events++;
+	}
+	qsort(keys, nkeys, sizeof(*keys), cmp_u64);
+	for (i = 1; i < nkeys; i++)
+		CHECK(keys[i] != keys[i - 1]);          /* no event twice */
+	free(keys);
+	printf("flood: tried %llu, recorded %llu + lost %llu\n", (unsigned long long)attempts,
+	       (unsigned long long)events, (unsigned long long)l.lost);
+	CHECK_EQ_U64(attempts, (uint64_t)CALLS * PER_CALL);
+	CHECK(events > 0 && l.lost > 0);                /* overloaded indeed */
+	CHECK_EQ_U64(events + l.lost, attempts);        /* and every loss counted */
+	capload_free(&l);
+}
+
+static void record_compat(const char *dir, const char *objs)
+{
+	char cap[4096], obj[4096], tgid[64], err[16384];
+	struct bgrec b;
+	struct evlist l;
+	int k;
+
+	snprintf(cap, sizeof(cap), "%s/compat", dir);
+	snprintf(obj, sizeof(obj), "%s/lt_compat.bpf.o", objs);
+	snprintf(tgid, sizeof(tgid), "targ_tgid=%d", (int)getpid());
+	fu_start(&b, "lt-compat", (char *[]){ "record", "-o", cap, "--no-status", "--probe", "none",
+					      "--bpf", obj, "--set", tgid, NULL });
+	for (k = 0; k < 5; k++)
+		syscall(SYS_getpgid, 1000 + k);
+	fu_sleep_ms(300);
+	CHECK_EQ_INT(fu_stop(&b, SIGINT), 0);
+	fu_slurp(b.errpath, err, sizeof(err));
+	CHECK(strstr(err, "map events is a perf event array its programs use as a ringbuf"));
+
+	CHECK_EQ_INT(capload(cap, &l), 0);
+	CHECK_EQ_U64(l.lost, 0);
+	CHECK_EQ_INT(ev_count(&l, "events", NULL, NULL), 5);
+	for (k = 0; k < 5; k++) {
+		char asked[16];
+		const struct ev *e;
+
+		snprintf(asked, sizeof(asked), "%d", 1000 + k);
+		CHECK_EQ_INT(ev_count(&l, "events", "asked", asked), 1);
+		e = ev_find(&l, "events", "asked", asked);
+		CHECK_EQ_INT(ev_int(e, "tgid"), getpid());
+		CHECK_STR(ev_get(e, "comm"), my_comm());
+		CHECK_EQ_INT(e->len, 24);
+	}
+	capload_free(&l);
+	printf("compat: 5 events through the map turned into a ringbuf\n");
+}
+
+/* Records obj (NAME.bpf.o) with the test as its target while fn runs; the
+ * exit status, stderr in err. */
+static int record_obj(const char *dir, const char *objs, const char *name, char *const extra[],
+		      void (*fn)(void), char *err, size_t errlen)
+{
+	char cap[4096], obj[4096], tgid[64], tag[64];
+	char *args[24] = { "record", "-o", cap, "--no-status", "--probe", "none", "--bpf", obj,
+			   "--set", tgid, NULL };
+	struct bgrec b;
+	int n = 10, status;
+
+	/* with options: a capture of its own (the plain one is checked) */
+	snprintf(cap, sizeof(cap), "%s/%s%s", dir, name, extra ? "-opts" : "");
+	snprintf(obj, sizeof(obj), "%s/lt_%s.bpf.o", objs, name);
+	snprintf(tgid, sizeof(tgid), "targ_tgid=%d", (int)getpid());
+	snprintf(tag, sizeof(tag), "lt-%s%s", name, extra ? "-opts" : "");
+	for (int i = 0; extra && extra[i] && n < 22; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	fu_spawn(&b, tag, args);
+	for (int i = 0; i < 3000; i++) {
+		fu_slurp(b.errpath, err, errlen);
+		if (strstr(err, "recording to"))
+			break;
+		if (waitpid(b.pid, &status, WNOHANG) == b.pid) {
+			fu_slurp(b.errpath, err, errlen);
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		}
+		fu_sleep_ms(10);
+	}
+	fn();
+	fu_sleep_ms(300);
+	status = fu_stop(&b, SIGINT);
+	fu_slurp(b.errpath, err, errlen);
+	return status;
+}
+
+static void five_getpgid(void)
+{
+	for (int k = 0; k < 5; k++)
+		syscall(SYS_getpgid, 1000 + k);
+}
+
+static void record_twins(const char *dir, const char *objs)
+{
+	char err[16384], cap[4096];
+	struct evlist l;
+	size_t n1, n2;
+
+	CHECK_EQ_INT(record_obj(dir, objs, "twins", NULL, five_getpgid, err, sizeof(err)), 0);
+	CHECK(strstr(err, "programs twin_raw (SEC raw_tp/sys_enter) and twin_tp (SEC "
+			  "tp/raw_syscalls/sys_enter) are both attached to the tracepoint sys_enter"));
+	snprintf(cap, sizeof(cap), "%s/twins", dir);
+	CHECK_EQ_INT(capload(cap, &l), 0);
+	n1 = ev_count(&l, "events", "variant", "1");
+	n2 = ev_count(&l, "events", "variant", "2");
+	/* every syscall of this process, seen by both: at least the 5 */
+	CHECK(n1 >= 5 && n1 == n2);
+	CHECK_EQ_INT(ev_count(&l, "events", "tgid", ut_pid()), n1 + n2);
+	capload_free(&l);
+	printf("twins: warned, %zu events each\n", n1);
+}
+
+static void record_fentry_mix(const char *dir, const char *objs)
+{
+	char err[16384], cap[4096];
+	struct evlist l;
+	int k;
+
+	CHECK_EQ_INT(record_obj(dir, objs, "fentry_mix", NULL, five_getpgid, err, sizeof(err)), 0);
+	snprintf(cap, sizeof(cap), "%s/fentry_mix", dir);
+	CHECK_EQ_INT(capload(cap, &l), 0);
+	if (strstr(err, "program getpgid_fentry left out: it does not load here")) {
+		CHECK_EQ_INT(ev_count(&l, "events", "from_fentry", "1"), 0);
+		printf("fentry_mix: fentry left out (this kernel has no fentry), tracepoint recorded\n");
+	} else {
+		CHECK_EQ_INT(ev_count(&l, "events", "from_fentry", "1"), 5);
+	}
+	CHECK_EQ_INT(ev_count(&l, "events", "from_fentry", "0"), 5);
+	for (k = 0; k < 5; k++) {
+		char asked[16];
+
+		snprintf(asked, sizeof(asked), "%d", 1000 + k);
+		CHECK_EQ_INT(ev_count(&l, "events", "asked", asked), 1);
+	}
+	capload_free(&l);
+	/* --strict: the program that does not load fails the recording */
+	if (strstr(err, "left out")) {
+		CHECK_EQ_INT(record_obj(dir, objs, "fentry_mix", (char *[]){ "--strict", NULL },
+					five_getpgid, err, sizeof(err)), 1);
+		CHECK(!strstr(err, "left out"));
+		CHECK(strstr(err, "getpgid_fentry"));
+	}
+}
+
+int main(void)
+{
+	const char *objs = fu_need_root_objs(), *dir = test_tmpdir("lt_objects");
+
+	record_flood(dir, objs);
+	record_compat(dir, objs);
+	record_twins(dir, objs);
+	record_fentry_mix(dir, objs);
+	printf("test_lt_objects: ok\n");
+	return 0;
+}
