@@ -280,9 +280,9 @@ static void read_maps(struct stackcap *sc, struct proc *p)
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long start, end, off;
 		char perms[8], name[4096 + 16] = "";
-		int n = 0, fd = -1, special;
+		int n = 0, fd = -1, special, same;
 		size_t i, len;
-		long file;
+		long file, remapped;
 
 		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off, &n) < 4 ||
 		    !strchr(perms, 'x'))
@@ -293,11 +293,6 @@ static void read_maps(struct stackcap *sc, struct proc *p)
 		name[len] = 0;
 		if (len > 10 && !strcmp(name + len - 10, " (deleted)"))
 			name[len - 10] = 0;
-		for (i = 0; i < p->nmaps; i++)
-			if (p->maps[i].start == start && p->maps[i].end == end)
-				break;
-		if (i < p->nmaps)
-			continue;
 		special = name[0] != '/';
 		if (!name[0])
 			snprintf(name, sizeof(name), "[anon]");
@@ -309,6 +304,23 @@ static void read_maps(struct stackcap *sc, struct proc *p)
 		}
 		file = add_file(sc, name, special, fd);
 		if (file < 0)
+			continue;
+		/* Known already, or in the place of another mapping (an exec, a
+		 * munmap and mmap): stacks from before and after cannot be told
+		 * apart by address, so neither names a frame there ([remapped]). */
+		for (i = 0, same = 0; i < p->nmaps; i++) {
+			struct mapping *m = &p->maps[i];
+
+			if (m->end <= start || m->start >= end)
+				continue;
+			if (m->start == start && m->end == end &&
+			    ((m->off == off && m->file == (uint32_t)file) ||
+			     !strcmp(sc->files[m->file].path, "[remapped]")))
+				same = 1;
+			else if ((remapped = add_file(sc, "[remapped]", 1, -1)) >= 0)
+				m->file = (uint32_t)remapped, file = remapped;
+		}
+		if (same)
 			continue;
 		if (p->nmaps == p->cap) {
 			size_t cap = p->cap ? p->cap * 2 : 16;

@@ -7,6 +7,7 @@
  *                         (the recorder reads its mappings meanwhile)
  *   stackprog spin MS     f3 spins for MS milliseconds of CPU time
  *   stackprog mix MS      heavy() and light() spin 2:1 for MS ms of CPU time
+ *   stackprog connect-exec PROG ARGS...   connects as above, then execs PROG
  *   stackprog loop N      (tools/bench) f3 connects N times; prints CPU and wall
  *                         ns per call
  *   stackprog work N      (tools/bench) f3 does N fixed units of work; prints
@@ -23,6 +24,15 @@
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
+
+/* The same code under other names, for a second program at the same
+ * addresses (non-PIE builds): an exec must not lend one program's names to
+ * the other's frames. */
+#ifdef STACKPROG_OTHER
+#define f1 g1
+#define f2 g2
+#define f3 g3
+#endif
 
 static double now_ms(void)
 {
@@ -114,6 +124,11 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "connect")) {
 		f1(1, 0);
 		usleep(300000);
+	} else if (argc > 2 && !strcmp(argv[1], "connect-exec")) {
+		f1(1, 0);
+		usleep(300000);
+		execv(argv[2], argv + 2);
+		return 3;
 	} else if (argc > 1 && !strcmp(argv[1], "spin")) {
 		f1(0, ms);
 	} else if (argc > 1 && !strcmp(argv[1], "mix")) {

@@ -289,6 +289,30 @@ int main(void)
 	}
 	free(out);
 
+	/* An exec into another program at the same addresses (non-PIE): the
+	 * frames of each are named right or not at all, never by the other. */
+	{
+		const char *np1 = getenv("BPFREC_SP_NP1"), *np2 = getenv("BPFREC_SP_NP2");
+		char cap_x[256];
+
+		CHECK(np1 && np2);
+		snprintf(cap_x, sizeof(cap_x), "%s/cap-exec", work);
+		ut_bpfrec_ok(&u, (char *[]){ "record", "-q", "-o", cap_x, "-g", "--probe", "connect",
+					     "--", (char *)np1, "connect-exec", (char *)np2, "connect",
+					     NULL });
+		snprintf(q, sizeof(q), "%s sql -o csv %s \"SELECT c.comm, f.symbol FROM connect c "
+			 "JOIN frames f ON f.stack_id = c.ustack_id AND f.pid = c.pid "
+			 "WHERE f.depth < 4 ORDER BY c.ts, f.depth\"", bpfreplay, cap_x);
+		out = run_out(q, &status);
+		CHECK(!status);
+		if (!strstr(out, "sp_np1,") || !strstr(out, "sp_np2,") || strstr(out, "sp_np1,g") ||
+		    strstr(out, "sp_np2,f")) {
+			fprintf(stderr, "exec: one program's frames named by the other's:\n%s\n", out);
+			return 1;
+		}
+		free(out);
+	}
+
 	sh("rm -rf '%s' %s", work, "");
 	(void)status;
 	printf("ok: frames f3 f2 f1 main from -g and --probe profile, read as nobody after the "
