@@ -13,7 +13,10 @@
 
 static void help(void)
 {
-	printf("Usage: bpfreplay info [-o table|csv|jsonl] CAPTURE\n"
+	printf("Usage: bpfreplay info [-o table|csv|jsonl] CAPTURE...\n"
+	       "\n"
+	       "Several captures (or a directory holding them) are described one after\n"
+	       "the other.\n"
 	       "\n"
 	       "Describe a capture from its index: the session (host, kernel, boot id,\n"
 	       "command line, tool version, start and end wall time, duration), the\n"
@@ -147,38 +150,14 @@ static void print_orphan_losses(sqlite3 *db)
 		       n);
 }
 
-int cmd_info(int argc, char **argv)
+/* The report on one capture; the exit status. */
+static int info_one(const char *path, enum print_fmt fmt)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL },
-	};
-	enum print_fmt fmt = PRINT_TABLE;
-	struct rcap *c = NULL;
-	char err[512], a[64], b[64];
-	int ch, rc = 0;
+	char err[512];
+	struct rcap *c = rcap__open(path, err, sizeof(err));
+	char a[64], b[64];
+	int rc = 0;
 
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			help();
-			return 0;
-		case 'o':
-			if (print__parse_fmt(optarg, &fmt))
-				return cli__usage_error("info", "-o '%s': not a format (table, csv, jsonl)",
-							optarg);
-			break;
-		default:
-			return cli__bad_option("info", argv, ch);
-		}
-	}
-	if (optind + 1 != argc)
-		return cli__usage_error("info", optind >= argc ? "no CAPTURE given"
-					: "one CAPTURE only ('%s' is extra)", argv[optind + 1]);
-	c = rcap__open(argv[optind], err, sizeof(err));
 	if (!c) {
 		cli__warn("%s", err);
 		return EXIT_CAPTURE;
@@ -258,5 +237,48 @@ int cmd_info(int argc, char **argv)
 	if (fmt == PRINT_TABLE)
 		print_orphan_losses(db);
 	rcap__close(c);
+	return rc;
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL },
+	};
+	enum print_fmt fmt = PRINT_TABLE;
+	char **paths = NULL;
+	size_t npaths = 0;
+	int ch, rc = 0;
+
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			help();
+			return 0;
+		case 'o':
+			if (print__parse_fmt(optarg, &fmt))
+				return cli__usage_error("info", "-o '%s': not a format (table, csv, jsonl)",
+							optarg);
+			break;
+		default:
+			return cli__bad_option("info", argv, ch);
+		}
+	}
+	if (optind >= argc)
+		return cli__usage_error("info", "no CAPTURE given");
+	if ((rc = cli__captures("info", argv + optind, (size_t)(argc - optind), &paths, &npaths)))
+		return rc;
+	for (size_t i = 0; i < npaths; i++) {
+		if (i && fmt == PRINT_TABLE)
+			putchar('\n');
+		int r = info_one(paths[i], fmt);
+		if (r && !rc)
+			rc = r;
+	}
+	cli__captures_free(paths, npaths);
 	return rc;
 }

@@ -23,7 +23,10 @@
 
 static void help(void)
 {
-	printf("Usage: bpfreplay show [OPTIONS] CAPTURE\n"
+	printf("Usage: bpfreplay show [OPTIONS] CAPTURE...\n"
+	       "\n"
+	       "Several captures (or a directory holding them) are shown one after the\n"
+	       "other, each under a '== CAPTURE ==' line (line and table formats).\n"
 	       "\n"
 	       "Print every event of a capture in time order, one per line: wall time\n"
 	       "(UTC, ISO 8601 with ns), stream, then the event's fields as name=value,\n"
@@ -410,58 +413,20 @@ static int build_union(struct show *sh)
 	return sh->pr ? 0 : -ENOMEM;
 }
 
-int cmd_show(int argc, char **argv)
+/* Shows one capture; the exit status. */
+static int show_one(const char *path, const struct show *opt, const struct slice_args *sa)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		SLICE_LONGOPTS,
-		{ "output", required_argument, NULL, 'o' },
-		{ "relative", no_argument, NULL, 'r' },
-		{ NULL },
-	};
-	struct show sh = { .fmt = PRINT_TABLE, .oneline = 1 };
-	struct slice_args sa = { 0 };
+	struct show sh = { .fmt = opt->fmt, .oneline = opt->oneline, .relative = opt->relative };
 	char err[512];
-	int ch, rc = 0;
+	int rc = 0;
 
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":h" SLICE_SHORTOPTS "o:r", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			help();
-			goto out;
-		case 'o':
-			sh.oneline = !strcmp(optarg, "line");
-			if (!sh.oneline && print__parse_fmt(optarg, &sh.fmt)) {
-				rc = cli__usage_error("show", "-o '%s': not a format (line, table, csv, "
-						      "jsonl)", optarg);
-				goto out;
-			}
-			break;
-		case 'r':
-			sh.relative = 1;
-			break;
-		default:
-			rc = slice_args__take(&sa, "show", ch, optarg);
-			if (rc == 1)
-				rc = cli__bad_option("show", argv, ch);
-			if (rc)
-				goto out;
-		}
-	}
-	if (optind + 1 != argc) {
-		rc = cli__usage_error("show", optind >= argc ? "no CAPTURE given"
-				      : "one CAPTURE only ('%s' is extra)", argv[optind + 1]);
-		goto out;
-	}
-	sh.c = rcap__open(argv[optind], err, sizeof(err));
+	sh.c = rcap__open(path, err, sizeof(err));
 	if (!sh.c) {
 		cli__warn("%s", err);
 		rc = EXIT_CAPTURE;
 		goto out;
 	}
-	if ((rc = slice__open(sh.c, &sa, "show", &sh.sl)))
+	if ((rc = slice__open(sh.c, sa, "show", &sh.sl)))
 		goto out;
 	if (sh.oneline && rcap__symb(sh.c, &sh.symb, err, sizeof(err))) {
 		cli__warn("note: stacks not named: %s", err);
@@ -514,7 +479,7 @@ int cmd_show(int argc, char **argv)
 		rc = EXIT_CAPTURE;
 	} else if (dblocks || drecs) {
 		cli__warn("%s: %" PRIu64 " damaged blocks, %" PRIu64 " damaged records (reported "
-			  "above); everything else was printed", argv[optind], dblocks, drecs);
+			  "above); everything else was printed", path, dblocks, drecs);
 		rc = EXIT_CAPTURE;
 	}
 out:
@@ -531,6 +496,68 @@ out:
 	strbuf__free(&sh.line);
 	slice__close(sh.sl);
 	rcap__close(sh.c);
+	return rc;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		SLICE_LONGOPTS,
+		{ "output", required_argument, NULL, 'o' },
+		{ "relative", no_argument, NULL, 'r' },
+		{ NULL },
+	};
+	struct show opt = { .fmt = PRINT_TABLE, .oneline = 1 };
+	struct slice_args sa = { 0 };
+	char **paths = NULL;
+	size_t npaths = 0;
+	int ch, rc = 0;
+
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":h" SLICE_SHORTOPTS "o:r", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			help();
+			goto out;
+		case 'o':
+			opt.oneline = !strcmp(optarg, "line");
+			if (!opt.oneline && print__parse_fmt(optarg, &opt.fmt)) {
+				rc = cli__usage_error("show", "-o '%s': not a format (line, table, csv, "
+						      "jsonl)", optarg);
+				goto out;
+			}
+			break;
+		case 'r':
+			opt.relative = 1;
+			break;
+		default:
+			rc = slice_args__take(&sa, "show", ch, optarg);
+			if (rc == 1)
+				rc = cli__bad_option("show", argv, ch);
+			if (rc)
+				goto out;
+		}
+	}
+	if (optind >= argc) {
+		rc = cli__usage_error("show", "no CAPTURE given");
+		goto out;
+	}
+	if ((rc = cli__captures("show", argv + optind, (size_t)(argc - optind), &paths, &npaths)))
+		goto out;
+	for (size_t i = 0; i < npaths && (!rc || rc == EXIT_CAPTURE); i++) {
+		if (npaths > 1 && (opt.oneline || opt.fmt == PRINT_TABLE)) {
+			printf("%s== ", i ? "\n" : "");
+			cli__fputs_safe(paths[i], stdout);
+			printf(" ==\n");
+		}
+		int r = show_one(paths[i], &opt, &sa);
+		if (r && (!rc || r != EXIT_CAPTURE))
+			rc = r;
+	}
+out:
+	cli__captures_free(paths, npaths);
 	slice_args__free(&sa);
 	return rc;
 }

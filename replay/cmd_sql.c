@@ -20,7 +20,7 @@
 
 static void help(void)
 {
-	printf("Usage: bpfreplay sql [-o table|csv|jsonl] CAPTURE ['SQL' ...]\n"
+	printf("Usage: bpfreplay sql [-o table|csv|jsonl] CAPTURE... ['SQL' ...]\n"
 	       "\n"
 	       "Run SQL over a capture.  Each stream is a table named after the stream\n"
 	       "(see 'bpfreplay info'), with the columns ts (ns, kernel clock), time (wall\n"
@@ -36,6 +36,15 @@ static void help(void)
 	       "A u64 above 2^63-1 reads as a negative INTEGER (the same 64 bits);\n"
 	       "printf('%%llu', col) is not SQL: use 'bpfreplay show' to see it unsigned.\n"
 	       "\n"
+	       "Several captures (the leading arguments that name files or directories;\n"
+	       "a directory that is not a capture stands for the captures inside it):\n"
+	       "each stream's table is the union of that stream in every capture that has\n"
+	       "it, with two more columns, host and capture (the capture's directory or\n"
+	       "bundle name); a stream whose columns differ between captures is refused,\n"
+	       "naming both.  sessions, streams, losses, blocks, block_streams and objects\n"
+	       "hold every capture's rows, with a capture column.  ts is each host's own\n"
+	       "boot clock: compare time across hosts.\n"
+	       "\n"
 	       "Options:\n"
 	       "  -o, --output FMT  table (default), csv, jsonl\n"
 	       "  -h, --help        this text\n"
@@ -45,6 +54,8 @@ static void help(void)
 	       "  bpfreplay sql ./cap \"SELECT time, pid, ret FROM connect WHERE ret < 0\"\n"
 	       "  bpfreplay sql -o csv ./cap 'SELECT * FROM exec WHERE ts BETWEEN 5e9 AND 6e9'\n"
 	       "  echo 'SELECT count(*) FROM losses;' | bpfreplay sql ./cap\n"
+	       "  bpfreplay sql ./web1 ./web2 'SELECT host, count(*) FROM exec GROUP BY host'\n"
+	       "  bpfreplay sql ./fleet/ 'SELECT capture, host, start_time FROM sessions'\n"
 	       "\n"
 	       "Exit status: 0 ok, 1 SQL error (SQLite's message and where), 2 usage,\n"
 	       "3 bad or damaged capture (damage is reported; the rest is printed).\n");
@@ -259,8 +270,9 @@ int cmd_sql(int argc, char **argv)
 	};
 	struct sqlrun r = { .fmt = PRINT_TABLE };
 	struct vtab_opts vo = { .strict = 0, .warn = warn_cb };
-	char *err = NULL;
-	const char *path;
+	char *err = NULL, **paths = NULL;
+	size_t npaths = 0;
+	int ncaps;
 	uint64_t dblocks, drecs;
 	int ch, rc = 0;
 
@@ -282,22 +294,31 @@ int cmd_sql(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli__usage_error("sql", "no CAPTURE given");
-	path = argv[optind++];
+	/* CAPTURE...: the leading arguments that name a file or a directory (the
+	 * first always: its error is rcap's); the SQL starts at the first other. */
+	for (ncaps = 1; optind + ncaps < argc && !access(argv[optind + ncaps], F_OK); ncaps++)
+		;
+	if ((rc = cli__captures("sql", argv + optind, (size_t)ncaps, &paths, &npaths)))
+		return rc;
+	optind += ncaps;
 	if (sqlite3_open_v2(":memory:", &r.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		cli__warn("sqlite: cannot open an in-memory database");
 		sqlite3_close(r.db);
+		cli__captures_free(paths, npaths);
 		return EXIT_CAPTURE;
 	}
 	r.reg = vtab__register(r.db, &vo);
 	if (!r.reg) {
 		cli__warn("sqlite: cannot register the bpfrec module: %s", sqlite3_errmsg(r.db));
 		sqlite3_close(r.db);
+		cli__captures_free(paths, npaths);
 		return EXIT_CAPTURE;
 	}
-	if (vtab__attach(r.reg, path, "main", &err) != SQLITE_OK) {
+	if (vtab__attach_many(r.reg, (const char *const *)paths, npaths, "main", &err) != SQLITE_OK) {
 		cli__warn("%s", err ? err : "cannot open the capture");
 		sqlite3_free(err);
 		sqlite3_close(r.db);
+		cli__captures_free(paths, npaths);
 		return EXIT_CAPTURE;
 	}
 	if (optind < argc) {
@@ -308,11 +329,13 @@ int cmd_sql(int argc, char **argv)
 	}
 	vtab__damage(r.reg, &dblocks, &drecs);
 	if (dblocks || drecs) {
-		cli__warn("%s: %" PRIu64 " damaged blocks, %" PRIu64 " damaged records were skipped "
-			  "(reported above)", path, dblocks, drecs);
+		cli__warn("%s%s: %" PRIu64 " damaged blocks, %" PRIu64 " damaged records were "
+			  "skipped (reported above)", paths[0], npaths > 1 ? " and the others" : "",
+			  dblocks, drecs);
 		if (!rc)
 			rc = EXIT_CAPTURE;
 	}
 	sqlite3_close(r.db);
+	cli__captures_free(paths, npaths);
 	return rc;
 }

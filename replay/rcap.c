@@ -626,3 +626,20 @@ out:
 	free(vals);
 	return rc;
 }
+
+const char *rcap__name_of(const char *path, size_t *len)
+{
+	size_t n = strlen(path);
+	const char *base;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	base = path + n;
+	while (base > path && base[-1] != '/')
+		base--;
+	n -= (size_t)(base - path);
+	if (n > 7 && !memcmp(base + n - 7, ".bpfrec", 7))
+		n -= 7;
+	*len = n;
+	return base;
+}

@@ -105,6 +105,11 @@ int rcap__query(struct rcap *c, const char *sql,
 struct symb;
 int rcap__symb(struct rcap *c, struct symb **out, char *err, size_t errlen);
 
+/* A capture's name, for the `capture` column of several captures and the
+ * export's file names: the last component of path (trailing '/' ignored),
+ * without a ".bpfrec" suffix.  Points into path; *len its length. */
+const char *rcap__name_of(const char *path, size_t *len);
+
 /* Common column names, index 0..RCAP_NCOMMON-1. */
 extern const char *const rcap_common_cols[RCAP_NCOMMON];
 

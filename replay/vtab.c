@@ -21,7 +21,19 @@
 **   tables it made, comma separated.  One table at a time also works:
 **     CREATE VIRTUAL TABLE temp.ex USING bpfrec('/path/to/cap', 'exec');
 **   The second argument is the stream (streams.name; default: the table's
-**   own name).  MODE, the optional last argument: 'strict' (a damaged
+**   own name).
+**
+**   Several captures: PATH may be a JSON array of paths,
+**     SELECT bpfrec_attach(json_array('/caps/web1', '/caps/db1'));
+**     SELECT host, capture, count(*) FROM exec GROUP BY host, capture;
+**   Each stream table is then the union of that stream in every capture
+**   that has it, with two more columns after the fields: host (the
+**   session's) and capture (the capture's directory or bundle name, without
+**   .bpfrec; the path as given when two share a name).  A stream whose
+**   columns (names and types, in order) differ between two captures is
+**   refused with both named.  The metadata tables hold every capture's rows
+**   with a capture column.  ts is each capture's own boot clock; time
+**   constraints prune each capture through its own clock and index.  MODE, the optional last argument: 'strict' (a damaged
 **   block or record fails the statement with SQLITE_CORRUPT: the extension's
 **   default) or 'skip_damaged' (it is skipped, reported through
 **   sqlite3_log, and counted: bpfreplay's default, which prints the reports
@@ -114,17 +126,34 @@ struct vtab_reg {
 	unsigned nwarn;
 };
 
+struct vt_member {                      /* one capture's share of a table */
+	struct vt_cap *cap;
+	struct rcap_stream *s;          /* its stream of the table's name */
+	char *name;                     /* the capture column: rcap__name_of, or the
+					 * path as given when two names are equal */
+};
+
 struct bpfrec_vtab {
 	sqlite3_vtab base;              /* first: SQLite's part */
 	struct vtab_reg *reg;
-	struct vt_cap *cap;
-	struct rcap_stream *s;          /* the stream this table shows */
+	struct vt_member *m;            /* the captures that have the stream, in order */
+	size_t nm;
+	size_t nfields;                 /* event columns, the same in every member */
+	int multi;                      /* several paths: host, capture columns last */
 	int strict;                     /* fail on damage instead of skipping */
 };
 
+#define VT_MAX_ARGS 64                  /* constraints kept for the next members */
+
 struct bpfrec_cursor {
 	sqlite3_vtab_cursor base;       /* first: SQLite's part */
-	struct capr_cursor *cc;         /* this cursor's own decoding state */
+	struct capr_cursor **cc;        /* per member: its own decoding state, or NULL */
+	struct capr_cursor *cur_cc;     /* cc[mi] */
+	size_t mi;                      /* the member being read */
+	char ops[2 * VT_MAX_ARGS];      /* xFilter's idxStr part: column, operator */
+	sqlite3_value *args[VT_MAX_ARGS]; /* its values (sqlite3_value_dup) */
+	int nargs;
+	char used[20];                  /* ":%016llx" of colUsed, "" if none */
 	uint64_t lo, hi;                /* ts bounds from xFilter, inclusive */
 	int empty;                      /* the constraints cannot match */
 	size_t bk;                      /* next entry of s->blocks to read */
@@ -137,6 +166,13 @@ struct bpfrec_cursor {
 	uint64_t *words;                /* payload words the query reads */
 	uint32_t nwords;                /* bits in words */
 };
+
+static void drop_args(struct bpfrec_cursor *cur)
+{
+	for (int k = 0; k < cur->nargs; k++)
+		sqlite3_value_free(cur->args[k]);
+	cur->nargs = 0;
+}
 
 /* ---- registry of opened captures ---- */
 
@@ -271,26 +307,184 @@ static const char *decl_of(const struct evcol *col)
 	}
 }
 
+/* The paths of a table's first argument: one path, or a JSON array of path
+ * strings ('["/a", "/b"]'; escapes \" \\ \/ \b \f \n \r \t, \u0001-\u007f).
+ * 0 and *paths (sqlite3_malloc'ed, each too), or an SQLite code with *err. */
+static int parse_paths(const char *arg, char ***paths, size_t *n, char **err)
+{
+	const char *p = arg;
+	char **v = NULL;
+	size_t cnt = 0;
+
+	*paths = NULL;
+	*n = 0;
+	if (*p != '[') {
+		v = sqlite3_malloc(sizeof(*v));
+		if (!v || !(v[0] = sqlite3_mprintf("%s", arg))) {
+			sqlite3_free(v);
+			return SQLITE_NOMEM;
+		}
+		*paths = v;
+		*n = 1;
+		return SQLITE_OK;
+	}
+	for (p++;;) {
+		sqlite3_str *one;
+		char **nv;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p == ']' && !cnt && !p[1 + strspn(p + 1, " \t\r\n")])
+			break;
+		if (*p != '"')
+			goto bad;
+		one = sqlite3_str_new(NULL);
+		for (p++; *p && *p != '"'; p++) {
+			char c = *p;
+			if (c == '\\') {
+				static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+				const char *k = *++p ? strchr(from, *p) : NULL;
+				if (k) {
+					c = to[k - from];
+				} else if (*p == 'u' && p[1] == '0' && p[2] == '0' &&
+					   strspn(p + 3, "0123456789abcdefABCDEF") >= 2) {
+					char hex[3] = { p[3], p[4], 0 };
+					c = (char)strtol(hex, NULL, 16);
+					p += 4;
+					if (c <= 0) {
+						sqlite3_free(sqlite3_str_finish(one));
+						goto bad;
+					}
+				} else {
+					sqlite3_free(sqlite3_str_finish(one));
+					goto bad;
+				}
+			}
+			sqlite3_str_appendchar(one, 1, c);
+		}
+		if (*p != '"') {
+			sqlite3_free(sqlite3_str_finish(one));
+			goto bad;
+		}
+		p++;
+		nv = sqlite3_realloc64(v, (cnt + 1) * sizeof(*v));
+		if (!nv) {
+			sqlite3_free(sqlite3_str_finish(one));
+			goto nomem;
+		}
+		v = nv;
+		v[cnt] = sqlite3_str_finish(one);
+		if (!v[cnt])
+			v[cnt] = sqlite3_mprintf("%s", "");
+		if (!v[cnt])
+			goto nomem;
+		cnt++;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == ']' && !p[1 + strspn(p + 1, " \t\r\n")])
+			break;
+		goto bad;
+	}
+	if (!cnt) {
+		*err = sqlite3_mprintf("bpfrec: '%s': an empty list of captures", arg);
+		return SQLITE_ERROR;
+	}
+	*paths = v;
+	*n = cnt;
+	return SQLITE_OK;
+bad:
+	*err = sqlite3_mprintf("bpfrec: '%s': not a path, nor a JSON array of path strings", arg);
+nomem:
+	for (size_t i = 0; i < cnt; i++)
+		sqlite3_free(v[i]);
+	sqlite3_free(v);
+	return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/* The capture column's value for paths[i]: its name (rcap__name_of), or the
+ * path as given when an earlier capture has the same name.  sqlite3_malloc'ed. */
+static char *capture_name(char *const *paths, size_t i)
+{
+	size_t len, l2;
+	const char *name = rcap__name_of(paths[i], &len);
+
+	for (size_t k = 0; k < i; k++) {
+		const char *n2 = rcap__name_of(paths[k], &l2);
+		if (l2 == len && !memcmp(n2, name, len))
+			return sqlite3_mprintf("%s", paths[i]);
+	}
+	return sqlite3_mprintf("%.*s", (int)len, name);
+}
+
+static void free_paths(char **paths, size_t n)
+{
+	for (size_t i = 0; paths && i < n; i++)
+		sqlite3_free(paths[i]);
+	sqlite3_free(paths);
+}
+
+static void free_members(struct vtab_reg *reg, struct bpfrec_vtab *vt)
+{
+	for (size_t i = 0; vt->m && i < vt->nm; i++) {
+		cap_put(reg, vt->m[i].cap);
+		sqlite3_free(vt->m[i].name);
+	}
+	sqlite3_free(vt->m);
+	vt->m = NULL;
+	vt->nm = 0;
+}
+
+/* Several captures' stream in one table: the columns must agree (names and
+ * SQL types, in order); a different BTF type with the same columns is fine. */
+static int check_compatible(const struct vt_member *a, const struct vt_member *b, char **err)
+{
+	const struct rcap_stream *sa = a->s, *sb = b->s;
+	const char *ta = sa->type_name ? sa->type_name : "(raw bytes)";
+	const char *tb = sb->type_name ? sb->type_name : "(raw bytes)";
+
+	for (size_t i = 0; i < sa->ncols || i < sb->ncols; i++) {
+		const char *na = i < sa->ncols ? sa->cols[i] : NULL, *nb = i < sb->ncols ? sb->cols[i] : NULL;
+		const char *da = na ? decl_of(evtype__col(sa->et, i)) : "", *db = nb ? decl_of(evtype__col(sb->et, i)) : "";
+
+		if (na && nb && !sqlite3_stricmp(na, nb) && !strcmp(da, db))
+			continue;
+		*err = sqlite3_mprintf("bpfrec: stream %s: its type differs between captures %s (%s: "
+				       "column %d is %s%s%s) and %s (%s: column %d is %s%s%s); query "
+				       "them apart", sa->name, rcap__path(a->cap->c), ta, (int)i + 1,
+				       na ? na : "absent", na ? " " : "", da,
+				       rcap__path(b->cap->c), tb, (int)i + 1, nb ? nb : "absent",
+				       nb ? " " : "", db);
+		return SQLITE_ERROR;
+	}
+	return SQLITE_OK;
+}
+
 static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 		      sqlite3_vtab **out, char **err)
 {
 	struct vtab_reg *reg = aux;
 	struct bpfrec_vtab *vt = NULL;
-	char *path = NULL, *stream = NULL, *mode = NULL;
+	char *patharg = NULL, *stream = NULL, *mode = NULL, **paths = NULL;
+	size_t npaths = 0;
 	sqlite3_str *ddl = NULL;
 	char *sql = NULL;
 	int rc = SQLITE_ERROR;
 
 	if (argc < 4 || argc > 6) {
 		*err = sqlite3_mprintf("bpfrec: usage: CREATE VIRTUAL TABLE name USING "
-				       "bpfrec('/path/to/capture' [, 'stream' [, 'strict'|'skip_damaged']])");
+				       "bpfrec('/path/to/capture' [, 'stream' [, 'strict'|'skip_damaged']])"
+				       " (several captures: '[\"/path/1\", \"/path/2\"]')");
 		return SQLITE_ERROR;
 	}
-	path = dequote(argv[3]);
+	patharg = dequote(argv[3]);
 	stream = dequote(argc > 4 ? argv[4] : argv[2]);
 	mode = argc > 5 ? dequote(argv[5]) : NULL;
 	vt = sqlite3_malloc(sizeof(*vt));
-	if (!path || !stream || (argc > 5 && !mode) || !vt) {
+	if (!patharg || !stream || (argc > 5 && !mode) || !vt) {
 		rc = SQLITE_NOMEM;
 		goto fail;
 	}
@@ -305,27 +499,75 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 		*err = sqlite3_mprintf("bpfrec: mode '%s': expected 'strict' or 'skip_damaged'", mode);
 		goto fail;
 	}
-	vt->cap = cap_get(reg, path, err);
-	if (!vt->cap)
+	if ((rc = parse_paths(patharg, &paths, &npaths, err)) != SQLITE_OK)
 		goto fail;
-	vt->s = rcap__stream_by_name(vt->cap->c, stream);
-	if (!vt->s) {
-		sqlite3_str *names = sqlite3_str_new(NULL);
-		for (size_t i = 0; i < rcap__nstreams(vt->cap->c); i++)
-			sqlite3_str_appendf(names, "%s%s", i ? ", " : "",
-					    rcap__stream(vt->cap->c, i)->name);
-		char *list = sqlite3_str_finish(names);
-		*err = sqlite3_mprintf("bpfrec: %s: no stream '%s' (it has: %s)", path, stream,
-				       list ? list : "?");
-		sqlite3_free(list);
+	rc = SQLITE_ERROR;
+	vt->multi = patharg[0] == '[';
+	vt->m = sqlite3_malloc64(npaths * sizeof(*vt->m));
+	if (!vt->m) {
+		rc = SQLITE_NOMEM;
 		goto fail;
 	}
+	for (size_t i = 0; i < npaths; i++) {
+		struct vt_cap *cap = cap_get(reg, paths[i], err);
+		struct rcap_stream *s;
+
+		if (!cap)
+			goto fail;
+		s = rcap__stream_by_name(cap->c, stream);
+		if (!s && npaths > 1) {         /* a capture without the stream adds nothing */
+			cap_put(reg, cap);
+			continue;
+		}
+		if (!s) {
+			sqlite3_str *names = sqlite3_str_new(NULL);
+			for (size_t k = 0; k < rcap__nstreams(cap->c); k++)
+				sqlite3_str_appendf(names, "%s%s", k ? ", " : "",
+						    rcap__stream(cap->c, k)->name);
+			char *list = sqlite3_str_finish(names);
+			*err = sqlite3_mprintf("bpfrec: %s: no stream '%s' (it has: %s)", paths[i],
+					       stream, list ? list : "?");
+			sqlite3_free(list);
+			cap_put(reg, cap);
+			goto fail;
+		}
+		vt->m[vt->nm] = (struct vt_member){ .cap = cap, .s = s,
+						    .name = capture_name(paths, i) };
+		if (!vt->m[vt->nm++].name) {
+			rc = SQLITE_NOMEM;
+			goto fail;
+		}
+		if (vt->nm > 1 && check_compatible(&vt->m[0], &vt->m[vt->nm - 1], err))
+			goto fail;
+	}
+	if (!vt->nm) {
+		*err = sqlite3_mprintf("bpfrec: no capture of %s has a stream '%s'", patharg, stream);
+		goto fail;
+	}
+	struct rcap_stream *s0 = vt->m[0].s;
+	vt->nfields = s0->ncols;
 	ddl = sqlite3_str_new(NULL);
 	sqlite3_str_appendall(ddl, "CREATE TABLE x(ts INTEGER, time TEXT COLLATE " TIMEFMT_COLLATION
 			      ", cpu INTEGER, stream TEXT");
-	for (size_t i = 0; i < vt->s->ncols; i++)
-		sqlite3_str_appendf(ddl, ", \"%w\" %s", vt->s->cols[i],
-				    decl_of(evtype__col(vt->s->et, i)));
+	for (size_t i = 0; i < s0->ncols; i++)
+		sqlite3_str_appendf(ddl, ", \"%w\" %s", s0->cols[i], decl_of(evtype__col(s0->et, i)));
+	if (vt->multi) {
+		/* after the fields, renamed with '_' if a field took the name */
+		const char *extra[2] = { "host", "capture" };
+		for (int e = 0; e < 2; e++) {
+			char name[160];
+			snprintf(name, sizeof(name), "%s", extra[e]);
+			for (int again = 1; again;) {
+				again = 0;
+				for (size_t i = 0; i < RCAP_NCOMMON + s0->ncols && !again; i++)
+					again = !sqlite3_stricmp(name, i < RCAP_NCOMMON ? rcap_common_cols[i]
+								 : s0->cols[i - RCAP_NCOMMON]);
+				if (again)
+					strcat(name, "_");
+			}
+			sqlite3_str_appendf(ddl, ", \"%w\" TEXT", name);
+		}
+	}
 	sqlite3_str_appendall(ddl, ")");
 	sql = sqlite3_str_finish(ddl);
 	if (!sql) {
@@ -339,27 +581,33 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 	}
 	sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
 	sqlite3_free(sql);
-	sqlite3_free(path);
+	for (size_t i = 0; i < npaths; i++)
+		sqlite3_free(paths[i]);
+	sqlite3_free(paths);
+	sqlite3_free(patharg);
 	sqlite3_free(stream);
 	sqlite3_free(mode);
 	*out = &vt->base;
 	return SQLITE_OK;
 fail:
 	if (vt)
-		cap_put(reg, vt->cap);
+		free_members(reg, vt);
 	sqlite3_free(vt);
 	sqlite3_free(sql);
-	sqlite3_free(path);
+	for (size_t i = 0; i < npaths; i++)
+		sqlite3_free(paths[i]);
+	sqlite3_free(paths);
+	sqlite3_free(patharg);
 	sqlite3_free(stream);
 	sqlite3_free(mode);
-	return rc;
+	return rc == SQLITE_OK ? SQLITE_ERROR : rc;
 }
 
 static int vt_disconnect(sqlite3_vtab *tab)
 {
 	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)tab;
 
-	cap_put(vt->reg, vt->cap);
+	free_members(vt->reg, vt);
 	sqlite3_free(vt);
 	return SQLITE_OK;
 }
@@ -380,7 +628,10 @@ static int vt_best_index(sqlite3_vtab *tab, sqlite3_index_info *ii)
 	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)tab;
 	char *str = sqlite3_malloc(ii->nConstraint * 2 + 18);
 	int n = 0, argi = 0, num = 0;
-	double rows = (double)vt->s->nrecords + 1;
+	double rows = 1;
+
+	for (size_t m = 0; m < vt->nm; m++)
+		rows += (double)vt->m[m].s->nrecords;
 
 	if (!str)
 		return SQLITE_NOMEM;
@@ -432,11 +683,12 @@ static int vt_open(sqlite3_vtab *tab, sqlite3_vtab_cursor **out)
 	if (!cur)
 		return SQLITE_NOMEM;
 	memset(cur, 0, sizeof(*cur));
-	cur->cc = capr__cursor_new(rcap__capr(vt->cap->c));
+	cur->cc = sqlite3_malloc64(vt->nm * sizeof(*cur->cc));
 	if (!cur->cc) {
 		sqlite3_free(cur);
 		return SQLITE_NOMEM;
 	}
+	memset(cur->cc, 0, vt->nm * sizeof(*cur->cc));
 	cur->eof = 1;
 	*out = &cur->base;
 	return SQLITE_OK;
@@ -446,7 +698,12 @@ static int vt_close(sqlite3_vtab_cursor *vc)
 {
 	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
 
-	capr__cursor_free(cur->cc);
+	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)vc->pVtab;
+
+	for (size_t i = 0; i < vt->nm; i++)
+		capr__cursor_free(cur->cc[i]);
+	sqlite3_free(cur->cc);
+	drop_args(cur);
 	sqlite3_free(cur->words);
 	sqlite3_free(cur);
 	return SQLITE_OK;
@@ -466,14 +723,15 @@ static int vt_error(struct bpfrec_vtab *vt, int rc, const char *fmt, ...)
 /* Counts (once per block) the damaged records of every stream in a block. */
 static void count_damaged_recs(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 {
-	struct rcap *c = vt->cap->c;
+	struct vt_cap *cap = vt->m[cur->mi].cap;
+	struct rcap *c = cap->c;
 	const struct rcap_session *se = rcap__session(c);
 	const struct cap_block_info *blocks;
 	size_t n;
 
-	if (vt->cap->seen[cur->bidx] & VT_SEEN_RECS)
+	if (cap->seen[cur->bidx] & VT_SEEN_RECS)
 		return;
-	vt->cap->seen[cur->bidx] |= VT_SEEN_RECS;
+	cap->seen[cur->bidx] |= VT_SEEN_RECS;
 	blocks = rcap__blocks(c, &n);
 	for (uint32_t i = 0; i < cur->nrecs; i++) {
 		const struct cap_rec *r = &cur->recs[i];
@@ -495,14 +753,17 @@ static void count_damaged_recs(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur
 	}
 }
 
-/* Moves to the first matching record at or after (bk, ri). */
+static int member_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur);
+
+/* Moves to the first matching record at or after (mi, bk, ri). */
 static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 {
-	struct rcap_stream *s = vt->s;
+	struct vt_cap *cap = vt->m[cur->mi].cap;
+	struct rcap_stream *s = vt->m[cur->mi].s;
 	const struct cap_block_info *blocks;
 	size_t nblocks;
 
-	blocks = rcap__blocks(vt->cap->c, &nblocks);
+	blocks = rcap__blocks(cap->c, &nblocks);
 	for (;;) {
 		while (cur->recs && cur->ri < cur->nrecs) {
 			const struct cap_rec *r = &cur->recs[cur->ri];
@@ -514,32 +775,42 @@ static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 					return vt_error(vt, SQLITE_CORRUPT,
 							"bpfrec: %s: block %" PRId64 ": damaged record "
 							"in stream %s: %" PRIu32 " bytes, type %s needs %"
-							PRIu32, rcap__path(vt->cap->c), blocks[cur->bidx].id,
+							PRIu32, rcap__path(cap->c), blocks[cur->bidx].id,
 							s->name, r->len, evtype__name(s->et),
 							evtype__min_size(s->et));
 			}
 			cur->ri++;
 		}
 		cur->recs = NULL;
-		while (cur->bk < s->nblocks &&
+		while (!cur->empty && cur->bk < s->nblocks &&
 		       (s->blocks[cur->bk].max_ts < cur->lo || s->blocks[cur->bk].min_ts > cur->hi))
 			cur->bk++;
-		if (cur->bk >= s->nblocks) {
-			cur->eof = 1;
-			return SQLITE_OK;
+		if (cur->empty || cur->lo > cur->hi || cur->bk >= s->nblocks) {
+			/* this capture is done: the next one, with its own bounds */
+			if (++cur->mi >= vt->nm) {
+				cur->mi = vt->nm - 1;
+				cur->eof = 1;
+				return SQLITE_OK;
+			}
+			if (member_start(vt, cur))
+				return SQLITE_NOMEM;
+			cap = vt->m[cur->mi].cap;
+			s = vt->m[cur->mi].s;
+			blocks = rcap__blocks(cap->c, &nblocks);
+			continue;
 		}
 		cur->bidx = s->blocks[cur->bk++].idx;
 
 		char err[512] = "";
-		int rc = capr__cursor_read(cur->cc, &blocks[cur->bidx], &cur->recs, &cur->nrecs,
+		int rc = capr__cursor_read(cur->cur_cc, &blocks[cur->bidx], &cur->recs, &cur->nrecs,
 					   err, sizeof(err));
 		if (rc) {
 			cur->recs = NULL;
 			if (vt->strict)
 				return vt_error(vt, SQLITE_CORRUPT, "bpfrec: block %" PRId64 " damaged: %s",
 						blocks[cur->bidx].id, *err ? err : strerror(-rc));
-			if (!(vt->cap->seen[cur->bidx] & VT_SEEN_BAD)) {
-				vt->cap->seen[cur->bidx] |= VT_SEEN_BAD;
+			if (!(cap->seen[cur->bidx] & VT_SEEN_BAD)) {
+				cap->seen[cur->bidx] |= VT_SEEN_BAD;
 				vt->reg->damaged_blocks++;
 				reg_warn(vt->reg, "block %" PRId64 ": damaged: %s; its %" PRIu32
 					 " records are skipped", blocks[cur->bidx].id,
@@ -641,10 +912,9 @@ static void ts_constraint(struct bpfrec_cursor *cur, char op, sqlite3_value *v)
 ** instant t then bounds ts exactly.  Other texts compare as bytes and do
 ** not bound.
 */
-static void time_constraint(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, char op,
+static void time_constraint(const struct timeclock *ck, struct bpfrec_cursor *cur, char op,
 			    sqlite3_value *v)
 {
-	const struct timeclock *ck = &rcap__session(vt->cap->c)->clock;
 	int64_t wall;
 	uint64_t ts;
 
@@ -701,10 +971,10 @@ static void time_constraint(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, c
  * that only this stream's records are needed. */
 static int want_columns(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, const char *used_str)
 {
-	struct rcap_stream *s = vt->s;
+	struct rcap_stream *s = vt->m[cur->mi].s;
 	uint32_t size = evtype__size(s->et), nwords = size / 8 + 1;
 	struct block_want want = { .stream = (uint32_t)s->id };
-	unsigned long long used = used_str ? strtoull(used_str + 1, NULL, 16) : ~0ull;
+	unsigned long long used = used_str && *used_str ? strtoull(used_str + 1, NULL, 16) : ~0ull;
 
 	if (size && !(used & (1ull << 63))) {
 		if (!cur->words || cur->nwords < nwords) {
@@ -723,7 +993,7 @@ static int want_columns(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, const
 				continue;
 			if (col->trailing && !col->byte_size) {
 				/* a flexible array runs past the type's words */
-				capr__cursor_want(cur->cc, &want);
+				capr__cursor_want(cur->cur_cc, &want);
 				return 0;
 			}
 			if (!col->bit_size)
@@ -736,9 +1006,36 @@ static int want_columns(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, const
 		want.words = cur->words;
 		want.nwords = nwords;
 	}
-	capr__cursor_want(cur->cc, &want);
+	capr__cursor_want(cur->cur_cc, &want);
 	return 0;
 }
+
+/* Starts reading member cur->mi: its own decoding cursor, the kept
+ * constraints turned into its ts bounds (time through its own clock), and
+ * the columns wanted.  0 or -ENOMEM. */
+static int member_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
+{
+	struct vt_member *mb = &vt->m[cur->mi];
+
+	if (!cur->cc[cur->mi] && !(cur->cc[cur->mi] = capr__cursor_new(rcap__capr(mb->cap->c))))
+		return -ENOMEM;
+	cur->cur_cc = cur->cc[cur->mi];
+	cur->lo = 0;
+	cur->hi = UINT64_MAX;
+	cur->empty = 0;
+	cur->bk = 0;
+	cur->recs = NULL;
+	cur->nrecs = cur->ri = 0;
+	for (int k = 0; k < cur->nargs; k++) {
+		if (cur->ops[2 * k] == 't')
+			ts_constraint(cur, cur->ops[2 * k + 1], cur->args[k]);
+		else
+			time_constraint(&rcap__session(mb->cap->c)->clock, cur, cur->ops[2 * k + 1],
+					cur->args[k]);
+	}
+	return want_columns(vt, cur, cur->used);
+}
+
 
 static int vt_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, int argc,
 		     sqlite3_value **argv)
@@ -746,25 +1043,22 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, in
 	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
 	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)vc->pVtab;
 
-	cur->lo = 0;
-	cur->hi = UINT64_MAX;
-	cur->empty = 0;
-	cur->bk = 0;
-	cur->recs = NULL;
-	cur->nrecs = cur->ri = 0;
+	const char *used = idxStr ? strchr(idxStr, ':') : NULL;
+
+	drop_args(cur);
 	cur->eof = 0;
-	for (int k = 0; idxStr && k < argc && idxStr[2 * k] && idxStr[2 * k] != ':'; k++) {
-		if (idxStr[2 * k] == 't')
-			ts_constraint(cur, idxStr[2 * k + 1], argv[k]);
-		else
-			time_constraint(vt, cur, idxStr[2 * k + 1], argv[k]);
+	cur->mi = 0;
+	for (int k = 0; idxStr && k < argc && k < VT_MAX_ARGS && idxStr[2 * k] &&
+	     idxStr[2 * k] != ':'; k++) {
+		cur->ops[2 * k] = idxStr[2 * k];
+		cur->ops[2 * k + 1] = idxStr[2 * k + 1];
+		if (!(cur->args[k] = sqlite3_value_dup(argv[k])))
+			return SQLITE_NOMEM;
+		cur->nargs = k + 1;
 	}
-	if (want_columns(vt, cur, idxStr ? strchr(idxStr, ':') : NULL))
+	snprintf(cur->used, sizeof(cur->used), "%s", used ? used : "");
+	if (member_start(vt, cur))
 		return SQLITE_NOMEM;
-	if (cur->empty || cur->lo > cur->hi) {
-		cur->eof = 1;
-		return SQLITE_OK;
-	}
 	return cur_advance(vt, cur);
 }
 
@@ -786,14 +1080,24 @@ static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
 	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
 	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)vc->pVtab;
 	const struct cap_rec *r = &cur->recs[cur->ri];
+	const struct vt_member *mb = &vt->m[cur->mi];
 	struct evval v;
 
+	if (vt->multi && i == RCAP_NCOMMON + (int)vt->nfields) {
+		const char *host = rcap__session(mb->cap->c)->host;
+		sqlite3_result_text(ctx, host ? host : "", -1, SQLITE_TRANSIENT);
+		return SQLITE_OK;
+	}
+	if (vt->multi && i == RCAP_NCOMMON + (int)vt->nfields + 1) {
+		sqlite3_result_text(ctx, mb->name, -1, SQLITE_TRANSIENT);
+		return SQLITE_OK;
+	}
 	switch (i) {
 	case 0:
 		sqlite3_result_int64(ctx, (sqlite3_int64)r->ts_ns);
 		return SQLITE_OK;
 	case 1:
-		timefmt__iso(timeclock__wall(&rcap__session(vt->cap->c)->clock, r->ts_ns),
+		timefmt__iso(timeclock__wall(&rcap__session(mb->cap->c)->clock, r->ts_ns),
 			     cur->timebuf, sizeof(cur->timebuf));
 		sqlite3_result_text(ctx, cur->timebuf, TIMEFMT_LEN, SQLITE_TRANSIENT);
 		return SQLITE_OK;
@@ -804,10 +1108,10 @@ static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
 			sqlite3_result_int64(ctx, r->cpu);
 		return SQLITE_OK;
 	case 3:
-		sqlite3_result_text(ctx, vt->s->name, -1, SQLITE_STATIC);
+		sqlite3_result_text(ctx, mb->s->name, -1, SQLITE_STATIC);
 		return SQLITE_OK;
 	}
-	if (evtype__decode(vt->s->et, (size_t)i - RCAP_NCOMMON, r->data, r->len, &v) || v.is_null) {
+	if (evtype__decode(mb->s->et, (size_t)i - RCAP_NCOMMON, r->data, r->len, &v) || v.is_null) {
 		sqlite3_result_null(ctx);
 		return SQLITE_OK;
 	}
@@ -833,7 +1137,7 @@ static int vt_rowid(sqlite3_vtab_cursor *vc, sqlite3_int64 *rowid)
 {
 	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
 
-	*rowid = (sqlite3_int64)((uint64_t)cur->bidx << 32 | cur->ri);
+	*rowid = (sqlite3_int64)((uint64_t)cur->mi << 56 ^ ((uint64_t)cur->bidx << 32 | cur->ri));
 	return SQLITE_OK;
 }
 
@@ -899,6 +1203,8 @@ struct copy {
 	struct vt_cap *cap;
 	const char *schema;
 	const struct meta_spec *spec;
+	const char *capture;            /* several captures: a capture column, or NULL */
+	int append;                     /* the table exists: rows of a further capture */
 	sqlite3_stmt *ins;
 	char *err;
 };
@@ -949,7 +1255,10 @@ static int copy_row(void *ctx, size_t ncols, const struct pval *vals)
 			sqlite3_bind_text(cp->ins, k, s->table, -1, SQLITE_TRANSIENT);
 		else
 			sqlite3_bind_null(cp->ins, k);
+		k++;
 	}
+	if (cp->capture)
+		sqlite3_bind_text(cp->ins, k, cp->capture, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(cp->ins) != SQLITE_DONE) {
 		cp->err = sqlite3_mprintf("bpfrec: table %s.%s: %s", cp->schema, sp->table,
 					  sqlite3_errmsg(db));
@@ -967,11 +1276,12 @@ static int copy_begin(struct copy *cp)
 	char *sql;
 	int rc;
 
-	sql = sqlite3_mprintf("CREATE TABLE \"%w\".\"%w\"(%s)", cp->schema, sp->table, sp->cols);
-	rc = run_one(db, sql);
+	sql = sqlite3_mprintf("CREATE TABLE \"%w\".\"%w\"(%s%s)", cp->schema, sp->table, sp->cols,
+			      cp->capture ? ", capture TEXT" : "");
+	rc = cp->append ? (sql ? SQLITE_OK : SQLITE_NOMEM) : run_one(db, sql);
 	sqlite3_free(sql);
 	sqlite3_str_appendf(ins, "INSERT INTO \"%w\".\"%w\" VALUES(", cp->schema, sp->table);
-	for (size_t i = 0; i < sp->ncols; i++)
+	for (size_t i = 0; i < sp->ncols + (cp->capture ? 1 : 0); i++)
 		sqlite3_str_appendall(ins, i ? ", ?" : "?");
 	sqlite3_str_appendall(ins, ")");
 	sql = sqlite3_str_finish(ins);
@@ -991,7 +1301,8 @@ static int copy_begin(struct copy *cp)
 /* A wall-time column: compared as an instant (timefmt.h). */
 #define VT_TIME "TEXT COLLATE " TIMEFMT_COLLATION
 
-static int copy_meta(struct vtab_reg *reg, struct vt_cap *cap, const char *schema, char **err)
+static int copy_meta(struct vtab_reg *reg, struct vt_cap *cap, const char *schema,
+		     const char *capture, int append, char **err)
 {
 	static const int t_sess[] = { 8, 9 }, t_loss[] = { 4 }, t_blk[] = { 6, 7 };
 	static const struct meta_spec specs[] = {
@@ -1028,7 +1339,8 @@ static int copy_meta(struct vtab_reg *reg, struct vt_cap *cap, const char *schem
 	};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
-		struct copy cp = { .reg = reg, .cap = cap, .schema = schema, .spec = &specs[i] };
+		struct copy cp = { .reg = reg, .cap = cap, .schema = schema, .spec = &specs[i],
+				   .capture = capture, .append = append };
 		char e[512] = "";
 		int rc = copy_begin(&cp);
 
@@ -1050,6 +1362,7 @@ struct stk_copy {
 	const struct symb *sy;
 	sqlite3_stmt *st_stack, *st_frame;
 	struct strbuf text;
+	const char *capture;            /* several captures: the capture column */
 };
 
 static int copy_one_stack(void *ctx, int64_t id, int kernel, int64_t pid)
@@ -1085,6 +1398,8 @@ static int copy_one_stack(void *ctx, int64_t id, int kernel, int64_t pid)
 			sqlite3_bind_text(st, 8, f.file, -1, SQLITE_TRANSIENT);
 		if (f.build_id)
 			sqlite3_bind_text(st, 9, f.build_id, -1, SQLITE_TRANSIENT);
+		if (sc->capture)
+			sqlite3_bind_text(st, 10, sc->capture, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return SQLITE_ERROR;
 	}
@@ -1097,12 +1412,16 @@ static int copy_one_stack(void *ctx, int64_t id, int kernel, int64_t pid)
 	sqlite3_bind_int64(sc->st_stack, 4, n);
 	sqlite3_bind_text(sc->st_stack, 5, sc->text.len ? sc->text.buf : "", (int)sc->text.len,
 			  SQLITE_TRANSIENT);
+	if (sc->capture)
+		sqlite3_bind_text(sc->st_stack, 6, sc->capture, -1, SQLITE_TRANSIENT);
 	return sqlite3_step(sc->st_stack) == SQLITE_DONE ? 0 : SQLITE_ERROR;
 }
 
-static int copy_stacks(struct vtab_reg *reg, struct vt_cap *cap, const char *schema, char **err)
+static int copy_stacks(struct vtab_reg *reg, struct vt_cap *cap, const char *schema,
+		       const char *capture, int append, char **err)
 {
-	struct stk_copy sc = { .db = reg->db };
+	struct stk_copy sc = { .db = reg->db, .capture = capture };
+	const char *cc = capture ? ", capture TEXT" : "";
 	struct symb *sy = NULL;
 	char e[512] = "", *sql;
 	int rc;
@@ -1112,16 +1431,18 @@ static int copy_stacks(struct vtab_reg *reg, struct vt_cap *cap, const char *sch
 	sc.sy = sy;
 	sql = sqlite3_mprintf(
 		"CREATE TABLE \"%w\".stacks(id INTEGER, kind TEXT, pid INTEGER, depth INTEGER,"
-		" frames TEXT);"
+		" frames TEXT%s);"
 		"CREATE TABLE \"%w\".frames(stack_id INTEGER, pid INTEGER, kind TEXT, depth INTEGER,"
-		" address INTEGER, symbol TEXT, offset INTEGER, file TEXT, build_id TEXT, line INTEGER)",
-		schema, schema);
-	rc = sql ? sqlite3_exec(reg->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+		" address INTEGER, symbol TEXT, offset INTEGER, file TEXT, build_id TEXT, line INTEGER%s)",
+		schema, cc, schema, cc);
+	rc = !sql ? SQLITE_NOMEM : append ? SQLITE_OK : sqlite3_exec(reg->db, sql, NULL, NULL, NULL);
 	sqlite3_free(sql);
 	if (rc == SQLITE_OK && sy) {
-		char *ins1 = sqlite3_mprintf("INSERT INTO \"%w\".stacks VALUES (?1,?2,?3,?4,?5)", schema);
+		char *ins1 = sqlite3_mprintf("INSERT INTO \"%w\".stacks VALUES (?1,?2,?3,?4,?5%s)",
+					     schema, capture ? ",?6" : "");
 		char *ins2 = sqlite3_mprintf("INSERT INTO \"%w\".frames VALUES "
-					     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,NULL)", schema);
+					     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,NULL%s)", schema,
+					     capture ? ",?10" : "");
 
 		rc = ins1 && ins2 ? SQLITE_OK : SQLITE_NOMEM;
 		if (rc == SQLITE_OK)
@@ -1141,13 +1462,42 @@ static int copy_stacks(struct vtab_reg *reg, struct vt_cap *cap, const char *sch
 	return rc;
 }
 
-/* Creates the tables; *tables (may be NULL) gets their names, comma
- * separated (sqlite3_malloc'ed). */
-static int attach(struct vtab_reg *reg, const char *path, const char *schema, const char *mode,
-		  char **tables, char **err)
+/* JSON array text of paths, for the tables' first argument. */
+static char *paths_json(char *const *paths, size_t n)
 {
-	struct vt_cap *cap;
+	sqlite3_str *j = sqlite3_str_new(NULL);
+
+	sqlite3_str_appendchar(j, 1, '[');
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_str_appendall(j, i ? ", \"" : "\"");
+		for (const unsigned char *p = (const unsigned char *)paths[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				sqlite3_str_appendf(j, "\\%c", *p);
+			else if (*p < 0x20 || *p == 0x7f)
+				sqlite3_str_appendf(j, "\\u%04x", *p);
+			else
+				sqlite3_str_appendchar(j, 1, (char)*p);
+		}
+		sqlite3_str_appendchar(j, 1, '"');
+	}
+	sqlite3_str_appendchar(j, 1, ']');
+	return sqlite3_str_finish(j);
+}
+
+/* Creates the tables of the captures patharg names (a path, or a JSON array
+ * of paths: then every stream table is the union over the captures that
+ * have it, with host and capture columns, and the metadata tables hold every
+ * capture's rows with a capture column).  *tables (may be NULL) gets their
+ * names, comma separated (sqlite3_malloc'ed). */
+static int attach(struct vtab_reg *reg, const char *patharg, const char *schema,
+		  const char *mode, char **tables, char **err)
+{
+	struct vt_cap **caps = NULL;
+	char **paths = NULL;
+	const char **done = NULL;       /* the tables made */
+	size_t npaths = 0, ndone = 0, donecap = 0;
 	sqlite3_str *names = sqlite3_str_new(reg->db);
+	int multi = patharg[0] == '[';
 	int rc = SQLITE_OK;
 
 	*err = NULL;
@@ -1159,34 +1509,76 @@ static int attach(struct vtab_reg *reg, const char *path, const char *schema, co
 		sqlite3_free(sqlite3_str_finish(names));
 		return SQLITE_ERROR;
 	}
-	cap = cap_get(reg, path, err);      /* holds the capture while its tables are made */
-	if (!cap) {
+	if ((rc = parse_paths(patharg, &paths, &npaths, err)) != SQLITE_OK) {
 		sqlite3_free(sqlite3_str_finish(names));
-		return SQLITE_ERROR;
+		return rc;
 	}
-	for (size_t i = 0; i < rcap__nstreams(cap->c) && rc == SQLITE_OK; i++) {
-		struct rcap_stream *s = rcap__stream(cap->c, i);
-		const char *t = s->table;
-		char *sql = mode ? sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING "
-						   "bpfrec(%Q, %Q, %Q)", schema, t, path, s->name, mode)
-				 : sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING "
-						   "bpfrec(%Q, %Q)", schema, t, path, s->name);
-		rc = run_one(reg->db, sql);
-		if (rc != SQLITE_OK)
-			*err = sqlite3_mprintf("bpfrec_attach: table %s.%s: %s", schema, t,
-					       sqlite3_errmsg(reg->db));
-		else
-			sqlite3_str_appendf(names, "%s%s", i ? "," : "", t);
-		sqlite3_free(sql);
+	caps = sqlite3_malloc64(npaths * sizeof(*caps));
+	if (!caps) {
+		rc = SQLITE_NOMEM;
+		goto out;
 	}
-	if (rc == SQLITE_OK) {
-		rc = copy_meta(reg, cap, schema, err);
+	memset(caps, 0, npaths * sizeof(*caps));
+	for (size_t i = 0; i < npaths; i++) {   /* holds the captures while the tables are made */
+		if (!(caps[i] = cap_get(reg, paths[i], err))) {
+			rc = SQLITE_ERROR;
+			goto out;
+		}
+	}
+	/* one table per stream name, in the order the captures list them */
+	for (size_t c = 0; c < npaths && rc == SQLITE_OK; c++) {
+		for (size_t i = 0; i < rcap__nstreams(caps[c]->c) && rc == SQLITE_OK; i++) {
+			struct rcap_stream *s = rcap__stream(caps[c]->c, i);
+			const char *t = s->table;
+			int seen = 0;
+
+			for (size_t k = 0; k < ndone && !seen; k++)
+				seen = !sqlite3_stricmp(done[k], t);
+			if (seen)
+				continue;
+			if (ndone == donecap) {
+				const char **nd = sqlite3_realloc64(done, (donecap * 2 + 16) * sizeof(*done));
+				if (!nd) {
+					rc = SQLITE_NOMEM;
+					break;
+				}
+				done = nd;
+				donecap = donecap * 2 + 16;
+			}
+			done[ndone++] = t;
+			char *sql = mode ? sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING "
+							   "bpfrec(%Q, %Q, %Q)", schema, t, patharg,
+							   s->name, mode)
+					 : sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING "
+							   "bpfrec(%Q, %Q)", schema, t, patharg, s->name);
+			rc = run_one(reg->db, sql);
+			if (rc != SQLITE_OK)
+				*err = sqlite3_mprintf("bpfrec_attach: table %s.%s: %s", schema, t,
+						       sqlite3_errmsg(reg->db));
+			else
+				sqlite3_str_appendf(names, "%s%s", ndone > 1 ? "," : "", t);
+			sqlite3_free(sql);
+		}
+	}
+	for (size_t c = 0; c < npaths && rc == SQLITE_OK; c++) {
+		char *capname = multi ? capture_name(paths, c) : NULL;
+		if (multi && !capname) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		rc = copy_meta(reg, caps[c], schema, capname, c > 0, err);
 		if (rc == SQLITE_OK)
-			rc = copy_stacks(reg, cap, schema, err);
-		for (size_t i = 0; rc == SQLITE_OK && meta_tables[i]; i++)
-			sqlite3_str_appendf(names, ",%s", meta_tables[i]);
+			rc = copy_stacks(reg, caps[c], schema, capname, c > 0, err);
+		sqlite3_free(capname);
 	}
-	cap_put(reg, cap);
+	for (size_t i = 0; rc == SQLITE_OK && meta_tables[i]; i++)
+		sqlite3_str_appendf(names, ",%s", meta_tables[i]);
+out:
+	for (size_t i = 0; caps && i < npaths; i++)
+		cap_put(reg, caps[i]);
+	sqlite3_free(caps);
+	sqlite3_free(done);
+	free_paths(paths, npaths);
 	if (tables && rc == SQLITE_OK)
 		*tables = sqlite3_str_finish(names);
 	else
@@ -1196,7 +1588,23 @@ static int attach(struct vtab_reg *reg, const char *path, const char *schema, co
 
 int vtab__attach(struct vtab_reg *reg, const char *path, const char *schema, char **errmsg)
 {
-	return attach(reg, path, schema, NULL, NULL, errmsg);
+	return vtab__attach_many(reg, &path, 1, schema, errmsg);
+}
+
+int vtab__attach_many(struct vtab_reg *reg, const char *const *paths, size_t n,
+		      const char *schema, char **errmsg)
+{
+	char *json;
+	int rc;
+
+	if (n == 1 && paths[0][0] != '[')
+		return attach(reg, paths[0], schema, NULL, NULL, errmsg);
+	json = paths_json((char *const *)paths, n);
+	if (!json)
+		return SQLITE_NOMEM;
+	rc = attach(reg, json, schema, NULL, NULL, errmsg);
+	sqlite3_free(json);
+	return rc;
 }
 
 /* SQL: bpfrec_attach(path [, schema [, mode]]) -> 'table,table,...' */
@@ -1209,7 +1617,8 @@ static void attach_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	char *tables = NULL, *err = NULL;
 
 	if (!path) {
-		sqlite3_result_error(ctx, "bpfrec_attach(path [, schema [, mode]]): path is NULL", -1);
+		sqlite3_result_error(ctx, "bpfrec_attach(path [, schema [, mode]]): path is NULL "
+				     "(several captures: json_array(path, path, ...))", -1);
 		return;
 	}
 	if (attach(reg, path, schema, mode, &tables, &err) != SQLITE_OK) {

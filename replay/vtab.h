@@ -34,6 +34,14 @@ struct vtab_reg *vtab__register(sqlite3 *db, const struct vtab_opts *opts);
  * (sqlite3_malloc'ed, may be NULL on OOM). */
 int vtab__attach(struct vtab_reg *reg, const char *path, const char *schema, char **errmsg);
 
+/* The same for several captures: each stream table is the union of that
+ * stream in every capture that has it, with host and capture columns after
+ * the fields; a stream whose columns differ between captures is refused
+ * (the error names both).  The metadata tables hold every capture's rows,
+ * with a capture column.  One path: as vtab__attach. */
+int vtab__attach_many(struct vtab_reg *reg, const char *const *paths, size_t n,
+		      const char *schema, char **errmsg);
+
 /* The opened capture behind the tables made from path (as given), or NULL. */
 struct rcap *vtab__capture(struct vtab_reg *reg, const char *path);
 

@@ -72,23 +72,6 @@ void hive__escape(const char *s, size_t len, char *out, size_t outlen)
 	out[n] = 0;
 }
 
-const char *hive__capture_name(const char *path, size_t *len)
-{
-	size_t n = strlen(path);
-	const char *base;
-
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	base = path + n;
-	while (base > path && base[-1] != '/')
-		base--;
-	n -= (size_t)(base - path);
-	if (n > 7 && !memcmp(base + n - 7, ".bpfrec", 7))
-		n -= 7;
-	*len = n;
-	return base;
-}
-
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
@@ -376,7 +359,7 @@ static void capture_parts(struct hive_run *run, struct rcap *c)
 	const struct rcap_session *se = rcap__session(c);
 	const char *host = se->host ? se->host : "";
 	size_t len;
-	const char *name = hive__capture_name(rcap__path(c), &len);
+	const char *name = rcap__name_of(rcap__path(c), &len);
 	int64_t wall = timeclock__wall(&se->clock, se->start_ns);
 	time_t secs = (time_t)(wall / 1000000000 - (wall % 1000000000 < 0));
 	struct tm tm;

@@ -6,7 +6,7 @@
  *
  * host is the session's host name, date the UTC day the capture started
  * (one file per capture, even past midnight), CAPTURE the capture's name
- * (hive__capture_name).  Each file holds the stream's columns as in
+ * (rcap__name_of).  Each file holds the stream's columns as in
  * `bpfreplay sql`, typed, minus those the path already holds:
  *     ts INT64 (kernel boot clock ns), time (wall time, UTC, ns),
  *     cpu (NULL if unknown), capture, then the event's fields.
@@ -79,9 +79,6 @@ int hive__export(struct export *x, const struct hive_format *f);
  * result longer than HIVE_MAX_COMPONENT is cut and ends in "~" and 16 hex
  * digits of a hash of the whole value, so that it stays unique. */
 void hive__escape(const char *s, size_t len, char *out, size_t outlen);
-/* The capture's name: the last component of its path, without a trailing
- * ".bpfrec", unescaped (callers escape it). */
-const char *hive__capture_name(const char *path, size_t *len);
 /* s if it is valid UTF-8, else a copy in scratch with U+FFFD for each byte
  * that is not part of a valid sequence (RFC 3629: no overlong forms, no
  * surrogates, nothing above U+10FFFF).  NULL on -ENOMEM. */

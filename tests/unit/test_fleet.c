@@ -10,9 +10,11 @@
 
 #include "fixtures/clirun.h"
 #include "fixtures/fleetfix.h"
+#include "rcap.h"
+#include "vtab.h"
 
 static char tmp[1024];
-static char caps[4][1200];
+static char caps[5][1200];
 
 static int exists(const char *fmt, const char *a)
 {
@@ -63,19 +65,21 @@ static void build_captures(void)
 	snprintf(caps[1], sizeof(caps[1]), "%s/caps/web1-tue", tmp);
 	snprintf(caps[2], sizeof(caps[2]), "%s/caps/db-mon", tmp);
 	snprintf(caps[3], sizeof(caps[3]), "%s/evil/h", tmp);
+	snprintf(caps[4], sizeof(caps[4]), "%s/odd", tmp);
 	snprintf(btf, sizeof(btf), "%s/caps", tmp);
 	CHECK(!mkdir(btf, 0755));
 	snprintf(btf, sizeof(btf), "%s/btf", tmp);
-	struct fleetfix_opts o[4] = {
-		{ "web-1.example", 2600, 800, 1714564800000000000ull, 1, NULL },  /* 2024-05-01 */
-		{ "web-1.example", 1200, 300, 1714651200000000000ull, 2, NULL },  /* 2024-05-02 */
-		{ "db \"ü\"", 900, 200, 1714564800000000000ull, 3, NULL },
-		{ "../../etc", 10, 3, 1714564800000000000ull, 4, "../x/.." },
+	struct fleetfix_opts o[5] = {
+		{ "web-1.example", 2600, 800, 1714564800000000000ull, 1, NULL, NULL },  /* 2024-05-01 */
+		{ "web-1.example", 1200, 300, 1714651200000000000ull, 2, NULL, NULL },  /* 2024-05-02 */
+		{ "db \"ü\"", 900, 200, 1714564800000000000ull, 3, NULL, NULL },
+		{ "../../etc", 10, 3, 1714564800000000000ull, 4, "../x/..", NULL },
+		{ "odd", 10, 10, 1714564800000000000ull, 5, "ev0", "ev" },   /* ev of another type */
 	};
 	char evil[1200];
 	snprintf(evil, sizeof(evil), "%s/evil", tmp);
 	mkdir(evil, 0755);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		fleetfix_build(caps[i], btf, &o[i]);
 }
 
@@ -138,6 +142,90 @@ static void test_export_jsonl(void)
 	free(z);
 }
 
+/* bpfreplay sql|show|info over several captures. */
+static void test_multi_cli(void)
+{
+	char dir[1300];
+
+	snprintf(dir, sizeof(dir), "%s/caps", tmp);
+	/* a directory of captures: each stream the union, host and capture columns */
+	EXPECT(CLIRUN("sql", "-o", "csv", dir, "SELECT host, capture, count(*), min(s8), max(u8)"
+		      " FROM ev GROUP BY 1, 2 ORDER BY 1, 2"), 0,
+	       "host,capture,count(*),min(s8),max(u8)\n"
+	       "\"db \"\"ü\"\"\",db-mon,900,-128,255\n"
+	       "web-1.example,web1-mon,2600,-128,255\n"
+	       "web-1.example,web1-tue,1200,-128,255\n", "");
+	/* sessions lists them all; the metadata tables say which capture */
+	EXPECT(CLIRUN("sql", "-o", "csv", caps[0], caps[2], "SELECT capture, host, start_time FROM "
+		      "sessions ORDER BY capture", "SELECT capture, count(*) FROM streams GROUP BY 1"
+		      " ORDER BY 1"), 0,
+	       "capture,host,start_time\n"
+	       "db-mon,\"db \"\"ü\"\"\",2024-05-01T12:00:00.999999000Z\n"
+	       "web1-mon,web-1.example,2024-05-01T12:00:00.999999000Z\n"
+	       "capture,count(*)\ndb-mon,2\nweb1-mon,2\n", "");
+	/* time is each capture's own clock: the same wall range in both */
+	EXPECT(CLIRUN("sql", "-o", "csv", caps[0], caps[1], "SELECT capture, count(*) FROM ev WHERE "
+		      "time >= '2024-05-02T12:00:01.0011' OR time < '2024-05-01T12:00:01.000002'"
+		      " GROUP BY 1 ORDER BY 1"), 0,
+	       "capture,count(*)\nweb1-mon,2\nweb1-tue,100\n", "");
+	/* one capture alone: no host or capture column (as before) */
+	EXPECT(CLIRUN("sql", caps[0], "SELECT host FROM ev"), 1, NULL, "no such column: host");
+	/* a stream whose type differs is refused, naming both */
+	EXPECT(CLIRUN("sql", caps[0], caps[4], "SELECT 1"), 3, NULL,
+	       "stream ev: its type differs between captures");
+	/* a directory holding no capture */
+	char empty[1300];
+	snprintf(empty, sizeof(empty), "%s/empty", tmp);
+	CHECK(!mkdir(empty, 0755));
+	EXPECT(CLIRUN("sql", empty, "SELECT 1"), 2, NULL, "holds none");
+	/* show and info: one after the other */
+	struct clirun r = CLIRUN("show", dir, "--stream", "tick");
+	CHECK_EQ_INT(r.status, 0);
+	CHECK(strstr(r.out, "== ") && strstr(r.out, "/caps/db-mon ==\n") &&
+	      strstr(r.out, "/caps/web1-tue ==\n"));
+	clirun_free(&r);
+	r = CLIRUN("info", caps[0], caps[2]);
+	CHECK_EQ_INT(r.status, 0);
+	CHECK(strstr(r.out, "web-1.example") && strstr(r.out, "db \"ü\""));
+	clirun_free(&r);
+}
+
+/* The extension's bpfrec_attach(json_array(...)): the union, and time
+ * constraints pruning blocks in each capture through its own index. */
+static void test_multi_attach(void)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	struct vtab_reg *reg;
+
+	CHECK(!sqlite3_open(":memory:", &db));
+	CHECK((reg = vtab__register(db, NULL)));
+	CHECK(!sqlite3_prepare_v2(db, "SELECT bpfrec_attach(json_array(?1, ?2), 'main')", -1, &st,
+				  NULL));
+	sqlite3_bind_text(st, 1, caps[0], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, caps[1], -1, SQLITE_STATIC);
+	CHECK_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0),
+		  "ev,tick,sessions,streams,losses,blocks,block_streams,objects,stacks,frames");
+	sqlite3_finalize(st);
+	struct rcap *c0 = vtab__capture(reg, caps[0]), *c1 = vtab__capture(reg, caps[1]);
+	CHECK(c0 && c1);
+	uint64_t d0 = capr__blocks_decoded(rcap__capr(c0)), d1 = capr__blocks_decoded(rcap__capr(c1));
+	CHECK(!sqlite3_prepare_v2(db, "SELECT capture, count(*), sum(s16) FROM ev WHERE time"
+				  " BETWEEN '2024-05-01T12:00:01.0001' AND '2024-05-01T12:00:01.000199'"
+				  " GROUP BY 1", -1, &st, NULL));
+	CHECK_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "web1-mon");
+	CHECK_EQ_INT(sqlite3_column_int(st, 1), 100);
+	CHECK_EQ_INT(sqlite3_step(st), SQLITE_DONE);       /* none from the next day */
+	sqlite3_finalize(st);
+	/* 100 ev records span a few 8 KiB blocks of 3400: far fewer than all */
+	uint64_t n0 = capr__blocks_decoded(rcap__capr(c0)) - d0;
+	CHECK(n0 >= 1 && n0 <= 6);
+	CHECK_EQ_U64(capr__blocks_decoded(rcap__capr(c1)) - d1, 0);
+	sqlite3_close(db);
+}
+
 static void test_node_readers(void)
 {
 	char nodedir[1024], script[1200], dir[1300], args[6][1400], cmd[16384];
@@ -170,6 +258,8 @@ int main(void)
 	build_captures();
 	test_export_layout();
 	test_export_jsonl();
+	test_multi_cli();
+	test_multi_attach();
 	test_node_readers();
 	printf("test_fleet: ok\n");
 	return 0;

@@ -262,7 +262,12 @@ static void test_usage(void)
 	expect(RUN(NULL, "show", cap, "--stream", "gamma"), 2, "",
 	       "--stream 'gamma': no such stream (the capture has: alpha, beta)");
 	expect(RUN(NULL, "show"), 2, "", "no CAPTURE given");
-	expect(RUN(NULL, "info", cap, cap), 2, "", "one CAPTURE only");
+	{       /* several captures: one after the other */
+		struct run r = RUN(NULL, "info", cap, cap);
+		CHECK_EQ_INT(r.status, 0);
+		CHECK(strstr(r.out, "\n\ncapture "));
+		run_free(&r);
+	}
 	expect(RUN(NULL, "sql"), 2, "", "no CAPTURE given");
 	expect(RUN(NULL, "sql", "-o", "yaml", cap, "SELECT 1"), 2, "", "-o 'yaml'");
 }
