@@ -113,4 +113,7 @@ int cap_segment_scan_from(const char *path, uint64_t start,
 struct sqlite3;
 int cap_catalog_exec(struct sqlite3 *db, const char *fmt);
 
+/* The tables a bundle adds to schema/index.sql (capb.c). */
+extern const char cap_bundle_sql[];
+
 #endif

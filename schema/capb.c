@@ -20,7 +20,7 @@
 #include "index_sql.h"
 
 /* The tables a bundle adds to schema/index.sql. */
-static const char bundle_sql[] =
+const char cap_bundle_sql[] =
 	"CREATE TABLE block_data (\n"
 	"    block_id  INTEGER PRIMARY KEY,     -- blocks.id\n"
 	"    data      BLOB NOT NULL            -- the block as a segment holds it: header + zstd frame\n"
@@ -100,7 +100,7 @@ struct capb *capb__create(const char *path, int zstd_level, char *err, size_t er
 	if (sqlite3_exec(b->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN",
 			 NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(b->db, cap_index_sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(b->db, bundle_sql, NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(b->db, cap_bundle_sql, NULL, NULL, NULL) != SQLITE_OK) {
 		rc = db_fail(b, "create tables", err, errlen);
 		goto fail;
 	}

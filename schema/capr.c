@@ -2,8 +2,9 @@
  *
  * Trust model: the capture directory may come from anyone (a bug report).
  * index.db is opened immutable, read-only, defensive, without triggers or
- * views, and checked (a schema holding a virtual table is refused: nothing
- * in the file is ever run); segment names must be plain
+ * views, and its schema is checked to be exactly bpfrec's before any other
+ * statement (capschema.h: nothing in the file is ever run); segment names
+ * must be plain
  * file names, opened with O_NOFOLLOW relative to the directory; every block
  * read is bounded by the segment's real size and by CAPR_MAX_RAW_BYTES of
  * decoded data.
@@ -24,6 +25,7 @@
 
 #include "capr.h"
 #include "cap_internal.h"
+#include "capschema.h"
 
 struct capr_seg {
 	int64_t id;
@@ -233,40 +235,10 @@ out:
 	return rc;
 }
 
-/* Refuses a schema holding a virtual table: its module (fts3/4/5, rtree,
- * ... are built into SQLite) would run on tables and arguments the file
- * made, and no db_config switch disables them.  Triggers and views are
- * disabled by db_config instead (unusable, not refused). */
-static int check_schema(struct capr *r, const char *dbname, char *err, size_t errlen)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(r->db, "SELECT name FROM sqlite_schema WHERE type = 'table'"
-			       " AND sql LIKE 'create virtual%' LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
-		cap_seterr(err, errlen, "%s: cannot read the schema: %s", dbname, sqlite3_errmsg(r->db));
-		return -EBADMSG;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		cap_seterr(err, errlen, "%s: the schema holds a virtual table '%.64s': a bpfrec "
-			   "index has none (refused: nothing stored in a capture is ever run)", dbname,
-			   name ? name : "");
-		rc = -EBADMSG;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : -EBADMSG;
-		if (rc)
-			cap_seterr(err, errlen, "%s: cannot read the schema: %s", dbname,
-				   sqlite3_errmsg(r->db));
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* Opens the SQLite file dbpath (index.db, or a bundle) for untrusted reading:
  * FORMAT.md, "Reader (capr) rules". */
-static int open_db(struct capr *r, const char *dbpath, char *err, size_t errlen)
+static int open_db(struct capr *r, const char *dbpath, enum cap_schema_kind kind, char *err,
+		   size_t errlen)
 {
 	char *uri = make_uri(dbpath, "?mode=ro&immutable=1");
 	int rc;
@@ -296,6 +268,10 @@ static int open_db(struct capr *r, const char *dbpath, char *err, size_t errlen)
 			return -EIO;
 		}
 	}
+	/* Before any other statement: the schema is exactly bpfrec's (no
+	 * virtual table, view, trigger or generated column; capschema.h). */
+	if ((rc = cap_schema__check(r->db, "main", kind, dbpath, err, errlen)))
+		return rc;
 	/* Catch a corrupt b-tree cell as it is read, not by its effects. */
 	sqlite3_exec(r->db, "PRAGMA cell_size_check = ON", NULL, NULL, NULL);
 
@@ -312,8 +288,6 @@ static int open_db(struct capr *r, const char *dbpath, char *err, size_t errlen)
 		return -EBADMSG;
 	}
 	sqlite3_finalize(st);
-	if ((rc = check_schema(r, dbpath, err, errlen)))
-		return rc;
 	return 0;
 }
 
@@ -383,7 +357,7 @@ static int open_bundle(struct capr *r, const char *path, char *err, size_t errle
 	}
 	rc = check_side_files(AT_FDCWD, real, path, err, errlen);
 	if (!rc)
-		rc = open_db(r, real, err, errlen);
+		rc = open_db(r, real, CAP_SCHEMA_BUNDLE, err, errlen);
 	free(real);
 	if (rc)
 		return rc;
@@ -440,7 +414,7 @@ struct capr *capr__open(const char *path, char *err, size_t errlen)
 	snprintf(shown, sizeof(shown), "%s/index.db", path);
 	if ((rc = check_side_files(r->dirfd, "index.db", shown, err, errlen)))
 		goto fail;
-	if ((rc = open_db(r, shown, err, errlen)))
+	if ((rc = open_db(r, shown, CAP_SCHEMA_INDEX, err, errlen)))
 		goto fail;
 load:
 	if ((rc = load_meta(r, err, errlen)) || (rc = load_segments(r, err, errlen)) ||

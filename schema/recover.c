@@ -26,6 +26,7 @@
 #include "capw.h"
 #include "cap_internal.h"
 #include "index_sql.h"
+#include "capschema.h"
 
 struct rec_ctx {
 	const char *dir;
@@ -243,12 +244,13 @@ static sqlite3 *rec_open(const char *path, int flags)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
 	return db;
 }
 
 static int rebuild_index(const char *dir, const char *dbpath)
 {
-	char *cat = NULL;
+	char *cat = NULL, why_buf[512];
 	const char *why = NULL;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -265,7 +267,6 @@ static int rebuild_index(const char *dir, const char *dbpath)
 	}
 	if (!(db = rec_open(dbpath, SQLITE_OPEN_CREATE)))
 		goto out;
-	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);   /* the catalog's */
 	if (sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS cat", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
@@ -274,21 +275,13 @@ static int rebuild_index(const char *dir, const char *dbpath)
 		goto fail;
 	sqlite3_finalize(st);
 	st = NULL;
-	/* Plain tables only, as the writer makes them: no view, trigger or
-	 * virtual table of a catalog that came with someone else's capture
-	 * gets to run. */
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM cat.sqlite_schema WHERE type <> 'table' "
-			       "OR sql LIKE '%VIRTUAL%'", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW)
-		goto fail;
-	if (sqlite3_column_int64(st, 0)) {
-		sqlite3_finalize(st);
-		st = NULL;
-		why = "it holds other objects than the tables the recorder writes";
+	/* Plain tables only, exactly as the writer makes them: no view,
+	 * trigger, virtual table or generated column of a catalog that came
+	 * with someone else's capture gets to run (capschema.h). */
+	if (cap_schema__check(db, "cat", CAP_SCHEMA_CATALOG, cat, why_buf, sizeof(why_buf))) {
+		why = why_buf;
 		goto fail;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, cap_index_sql, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
@@ -339,6 +332,13 @@ int capw__recover(const char *dir, uint64_t *recovered_blocks)
 	}
 	if (!(c.db = rec_open(dbpath, 0)))
 		goto out;
+	/* Before any other statement: the schema is exactly bpfrec's. */
+	char why[512];
+	if ((rc = cap_schema__check(c.db, "main", CAP_SCHEMA_INDEX, dbpath, why, sizeof(why)))) {
+		cap_warn("%s", why);
+		goto out;
+	}
+	rc = -EIO;
 	c.dec = block_decoder__new(CAP_BLOCK_MAX_RAW);
 	if (!c.dec) {
 		rc = -ENOMEM;

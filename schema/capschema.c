@@ -1,0 +1,265 @@
+/* capschema.c - see capschema.h. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "capname.h"
+#include "capschema.h"
+#include "cap_internal.h"
+#include "index_sql.h"
+
+/* The schema bpfrec writes for kind, in a fresh in-memory database; its
+ * tables are in schema *ref_schema.  NULL on failure. */
+static sqlite3 *ref_open(enum cap_schema_kind kind, const char **ref_schema)
+{
+	sqlite3 *ref = NULL;
+
+	*ref_schema = "main";
+	if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(ref, cap_index_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    (kind == CAP_SCHEMA_BUNDLE &&
+	     sqlite3_exec(ref, cap_bundle_sql, NULL, NULL, NULL) != SQLITE_OK))
+		goto fail;
+	if (kind == CAP_SCHEMA_CATALOG) {
+		/* what capw's write_catalog makes */
+		if (sqlite3_exec(ref, "ATTACH DATABASE ':memory:' AS cat", NULL, NULL, NULL) !=
+		    SQLITE_OK || cap_catalog_exec(ref, "CREATE TABLE cat.%s AS SELECT * FROM main.%s"))
+			goto fail;
+		*ref_schema = "cat";
+	}
+	return ref;
+fail:
+	sqlite3_close(ref);
+	return NULL;
+}
+
+static const char *text_or(sqlite3_stmt *st, int i, const char *none)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	return t ? t : none;
+}
+
+/* Runs sql (?1: arg, ?2: the schema's name) on the file and on the
+ * reference and compares the results row by row, value by value (type and
+ * text).  0 equal, 1 different, -EIO on an SQLite error. */
+static int same_rows(sqlite3 *db, const char *schema, sqlite3 *ref, const char *ref_schema,
+		     const char *sql, const char *arg)
+{
+	sqlite3_stmt *a = NULL, *b = NULL;
+	int rc = -EIO;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &a, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ref, sql, -1, &b, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(a, 1, arg, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a, 2, schema, -1, SQLITE_STATIC);
+	sqlite3_bind_text(b, 1, arg, -1, SQLITE_STATIC);
+	sqlite3_bind_text(b, 2, ref_schema, -1, SQLITE_STATIC);
+	for (;;) {
+		int ra = sqlite3_step(a), rb = sqlite3_step(b);
+
+		if ((ra != SQLITE_ROW && ra != SQLITE_DONE) || (rb != SQLITE_ROW && rb != SQLITE_DONE))
+			goto out;
+		if (ra != rb) {
+			rc = 1;
+			goto out;
+		}
+		if (ra == SQLITE_DONE)
+			break;
+		for (int i = 0; i < sqlite3_column_count(a); i++) {
+			if (sqlite3_column_type(a, i) != sqlite3_column_type(b, i) ||
+			    strcmp(text_or(a, i, ""), text_or(b, i, ""))) {
+				rc = 1;
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(a);
+	sqlite3_finalize(b);
+	return rc;
+}
+
+#define SHOW(s, buf) cap_name__show((s), strlen(s), (buf), sizeof(buf))
+
+/* Every row of sqlite_schema: a table (with a b-tree: a virtual table has
+ * root page 0) or an index, named as in the reference. */
+static int check_entries(sqlite3 *db, const char *schema, sqlite3 *ref, const char *ref_schema,
+			 const char *shown, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL, *rs = NULL;
+	char *q = sqlite3_mprintf("SELECT type, name, tbl_name, rootpage FROM \"%w\".sqlite_schema",
+				  schema);
+	char *rq = sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_schema WHERE type = ?1 AND name = ?2"
+				   " AND tbl_name = ?3", ref_schema);
+	int rc = -ENOMEM;
+
+	if (!q || !rq)
+		goto out;
+	rc = -EBADMSG;
+	if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ref, rq, -1, &rs, NULL) != SQLITE_OK) {
+		cap_seterr(err, errlen, "%s: cannot read the schema: %s", shown,
+			   sqlite3_errmsg(st ? ref : db));
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *type = text_or(st, 0, ""), *name = text_or(st, 1, ""),
+			   *tbl = text_or(st, 2, "");
+		char n1[4 * 64 + 8], n2[4 * 64 + 8];
+		bool known = false;
+
+		if (sqlite3_column_int64(st, 3) > 0 &&
+		    (!strcmp(type, "table") || !strcmp(type, "index"))) {
+			sqlite3_reset(rs);
+			sqlite3_bind_text(rs, 1, type, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(rs, 2, name, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(rs, 3, tbl, -1, SQLITE_TRANSIENT);
+			known = sqlite3_step(rs) == SQLITE_ROW;
+		}
+		if (known)
+			continue;
+		if (!strcmp(type, "table") && sqlite3_column_int64(st, 3) <= 0)
+			type = "virtual table";
+		else if (strcmp(type, "table") && strcmp(type, "index") && strcmp(type, "view") &&
+			 strcmp(type, "trigger"))
+			type = "entry";
+		cap_seterr(err, errlen, "%s: the schema holds a %s '%s'%s%s%s, which bpfrec does not "
+			   "write (refused: nothing stored in a capture is ever run)", shown, type,
+			   SHOW(name, n1), strcmp(name, tbl) ? " (on '" : "",
+			   strcmp(name, tbl) ? SHOW(tbl, n2) : "", strcmp(name, tbl) ? "')" : "");
+		rc = -EBADMSG;
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		cap_seterr(err, errlen, "%s: cannot read the schema: %s", shown, sqlite3_errmsg(db));
+		rc = -EBADMSG;
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(rs);
+	sqlite3_free(q);
+	sqlite3_free(rq);
+	return rc;
+}
+
+/* One plain table of the file against the reference: its table_list row
+ * (kind, columns, WITHOUT ROWID, STRICT), its columns, its indexes and
+ * their columns. */
+static int check_table(sqlite3 *db, const char *schema, sqlite3 *ref, const char *ref_schema,
+		       const char *table, const char *shown, char *err, size_t errlen)
+{
+	static const struct { const char *what, *sql; } parts[] = {
+		{ "kind (a virtual table, a view, WITHOUT ROWID or STRICT)",
+		  "SELECT type, ncol, wr, strict FROM pragma_table_list WHERE name = ?1"
+		  " AND schema = ?2" },
+	};
+	static const struct { const char *what, *sql; } cols[] = {
+		{ "columns (names, declared types, NOT NULL, defaults, keys, generated columns)",
+		  "SELECT cid, name, type, \"notnull\", dflt_value, pk, hidden"
+		  " FROM pragma_table_xinfo(?1, ?2) ORDER BY cid" },
+		{ "indexes", "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1, ?2)"
+		  " ORDER BY name" },
+	};
+	char n1[4 * 64 + 8];
+	int rc;
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		rc = same_rows(db, schema, ref, ref_schema, parts[i].sql, table);
+		if (rc)
+			goto differ;
+	}
+	/* Only now, the table known plain: table_xinfo would connect a
+	 * virtual table's module. */
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		rc = same_rows(db, schema, ref, ref_schema, cols[i].sql, table);
+		if (rc) {
+			if (rc > 0)
+				cap_seterr(err, errlen, "%s: table '%s': its %s differ from bpfrec's "
+					   "(refused: not a schema bpfrec writes)", shown,
+					   SHOW(table, n1), cols[i].what);
+			goto fail;
+		}
+	}
+	/* Each index's columns (expressions, collations, order). */
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(ref, "SELECT name FROM pragma_index_list(?1, ?2)", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		rc = -EIO;
+		goto fail;
+	}
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ref_schema, -1, SQLITE_STATIC);
+	rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		const char *idx = text_or(st, 0, "");
+		rc = same_rows(db, schema, ref, ref_schema, "SELECT seqno, cid, name, \"desc\", coll, key"
+			       " FROM pragma_index_xinfo(?1, ?2) ORDER BY seqno", idx);
+		if (rc > 0)
+			cap_seterr(err, errlen, "%s: index '%s' of table '%s' differs from bpfrec's "
+				   "(refused: not a schema bpfrec writes)", shown, idx,
+				   SHOW(table, n1));
+	}
+	sqlite3_finalize(st);
+	if (!rc)
+		return 0;
+	goto fail;
+differ:
+	if (rc > 0)
+		cap_seterr(err, errlen, "%s: table '%s' is not the table bpfrec writes (its kind, "
+			   "number of columns, WITHOUT ROWID or STRICT differ; refused: nothing stored "
+			   "in a capture is ever run)", shown, SHOW(table, n1));
+fail:
+	if (rc < 0)
+		cap_seterr(err, errlen, "%s: cannot read the schema of table '%s': %s", shown,
+			   SHOW(table, n1), sqlite3_errmsg(db));
+	return rc < 0 ? -EIO : -EBADMSG;
+}
+
+int cap_schema__check(sqlite3 *db, const char *schema, enum cap_schema_kind kind,
+		      const char *shown, char *err, size_t errlen)
+{
+	const char *ref_schema;
+	sqlite3 *ref = ref_open(kind, &ref_schema);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!ref) {
+		cap_seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if ((rc = check_entries(db, schema, ref, ref_schema, shown, err, errlen)))
+		goto out;
+	/* Every table the file has (sqlite_schema itself included), known
+	 * by name now; table_list does not connect a virtual table. */
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_list WHERE schema = ?1", -1, &st,
+			       NULL) != SQLITE_OK) {
+		cap_seterr(err, errlen, "%s: cannot list the tables: %s", shown, sqlite3_errmsg(db));
+		rc = -EBADMSG;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, schema, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char table[256];
+
+		snprintf(table, sizeof(table), "%s", text_or(st, 0, ""));
+		if (!strcmp(table, "sqlite_schema"))
+			continue;
+		if ((rc = check_table(db, schema, ref, ref_schema, table, shown, err, errlen)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		cap_seterr(err, errlen, "%s: cannot list the tables: %s", shown, sqlite3_errmsg(db));
+		rc = -EBADMSG;
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(ref);
+	return rc;
+}
