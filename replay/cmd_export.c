@@ -57,7 +57,7 @@ static void help(void)
 	       "  -f, --format NAME   the output format (above)\n"
 	       "  -o, --output OUT    the file to write ('-': standard output), or the\n"
 	       "                      directory to create for a format that writes several\n"
-	       "      --row-group-rows N  rows per Parquet row group (default 1048576;\n"
+	       "      --row-group-rows N  rows per Parquet row group (default 131072;\n"
 	       "                      smaller groups let engines skip more on ts/time)\n"
 	       SLICE_HELP
 	       "  -h, --help          this text\n"
