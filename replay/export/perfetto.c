@@ -34,6 +34,10 @@
  *   - Losses: a counter track per stream ("C", "lost: STREAM", the running
  *     total) under a process named "bpfrec: losses" (pid LOSS_PID, above
  *     any Linux pid).
+ *   - Several captures (a fleet): capture i's pids and tids are shifted by
+ *     i * PID_SPAN (so that hosts never share a track), process names get
+ *     " @HOST", and "ts" counts wall time from the earliest capture's first
+ *     record (otherData says from when), since boot clocks differ.
  *   - Time: "ts" and "dur" are microseconds of the capture's clock
  *     (CLOCK_BOOTTIME) written as exact decimals with three places (the
  *     nanoseconds); args.ts carries the integer ns.  The
@@ -52,6 +56,8 @@
 #include "export.h"
 
 #define LOSS_PID  4194305u      /* PID_MAX_LIMIT (2^22) + 1: no process has it */
+#define PID_SPAN  (LOSS_PID + 1) /* several captures: capture i's pids + i * PID_SPAN */
+#define MAX_CAPS  1000u         /* so that every pid fits 32 bits */
 #define NEST_MAX  16
 #define NAME_MAX_ 64
 #define LIT(b, s) strbuf__add((b), "" s, sizeof("" s) - 1)   /* literals only */
@@ -83,9 +89,32 @@ struct pf {
 	size_t ncfg;
 	struct track *tracks;       /* open addressing, power of two */
 	size_t ntracks, cap;
-	uint64_t end_ts;            /* the last record's ts: where open lifetimes end */
+	uint64_t *end_ts;           /* per capture, the last record's output ts: where
+				     * its open lifetimes end */
+	int multi;                  /* several captures: one wall-clock axis */
+	int64_t wall0;              /* multi: the earliest first record's wall time */
 	int err;
 };
+
+/* The output time of a capture's ts: the ts itself (the capture's boot
+ * clock) for one capture; for several, ns of wall time from the earliest
+ * capture's first record, so that hosts and boots share one axis. */
+static uint64_t out_ts(const struct pf *p, size_t cap, uint64_t ts)
+{
+	const struct rcap_session *se;
+	int64_t w;
+
+	if (!p->multi)
+		return ts;
+	se = rcap__session(export__capture(p->x, cap));
+	w = timeclock__wall(&se->clock, ts) - p->wall0;
+	return w > 0 ? (uint64_t)w : 0;
+}
+
+static uint32_t out_pid(size_t cap, uint32_t pid)
+{
+	return pid + (uint32_t)cap * PID_SPAN;
+}
 
 static struct scfg *cfg_of(struct pf *p, const struct rcap_stream *s)
 {
@@ -172,9 +201,10 @@ static void set_name(char *dst, const char *src)
 	snprintf(dst, NAME_MAX_, "%s", src);
 }
 
-static void name_tracks(struct pf *p, uint32_t pid, uint32_t tid, const char *comm)
+static void name_tracks(struct pf *p, size_t cap, uint32_t pid, uint32_t tid, const char *comm)
 {
 	struct track *t = track_get(p, pid, tid), *pt;
+	char pname[NAME_MAX_ + 64];
 
 	if (!t) {
 		p->err = -ENOMEM;
@@ -189,10 +219,15 @@ static void name_tracks(struct pf *p, uint32_t pid, uint32_t tid, const char *co
 		p->err = -ENOMEM;
 		return;
 	}
-	/* the process is named by its main thread, or by any thread until that shows */
+	/* the process is named by its main thread, or by any thread until that
+	 * shows; with several captures, and the host it ran on */
 	if ((tid == pid || !pt->pname[0]) && strcmp(pt->pname, comm)) {
+		const struct rcap_session *se = rcap__session(export__capture(p->x, cap));
+
 		set_name(pt->pname, comm);
-		meta_name(p, "process_name", pid, pid, comm);
+		snprintf(pname, sizeof(pname), "%s%s%.60s", comm, p->multi ? " @" : "",
+			 p->multi && se->host ? se->host : "");
+		meta_name(p, "process_name", pid, pid, pname);
 	}
 }
 
@@ -264,18 +299,20 @@ static void event(struct pf *p, const struct export_rec *r)
 	const struct cap_rec *rec = r->rec;
 	int64_t pid = -1, tid = -1, lat = -1;
 	char comm[NAME_MAX_], name[256];
-	uint64_t dur = 0;
+	uint64_t dur = 0, ts = out_ts(p, r->cap, rec->ts_ns);
 	int clipped = 0;
 
-	p->end_ts = rec->ts_ns;
-	if (export__col_int(r->s, c->pid, rec, &pid) || pid < 0 || pid > UINT32_MAX)
+	p->end_ts[r->cap] = ts;
+	if (export__col_int(r->s, c->pid, rec, &pid) || pid < 0 || pid >= LOSS_PID)
 		pid = -1;
-	if (pid >= 0 && (export__col_int(r->s, c->tid, rec, &tid) || tid < 0 || tid > UINT32_MAX))
+	if (pid >= 0 && (export__col_int(r->s, c->tid, rec, &tid) || tid < 0 || tid >= LOSS_PID))
 		tid = pid;
 	if (pid >= 0) {
+		pid = out_pid(r->cap, (uint32_t)pid);
+		tid = out_pid(r->cap, (uint32_t)tid);
 		export__col_text(r->s, c->comm, rec, comm, sizeof(comm));
 		if (comm[0])
-			name_tracks(p, (uint32_t)pid, (uint32_t)tid, comm);
+			name_tracks(p, r->cap, (uint32_t)pid, (uint32_t)tid, comm);
 	}
 
 	/* process lifetimes */
@@ -287,34 +324,34 @@ static void event(struct pf *p, const struct export_rec *r)
 			base = strrchr(name, '/') + 1;
 		if (!*base)
 			export__col_text(r->s, c->comm, rec, name, sizeof(name)), base = name;
-		lifetime(p, (uint32_t)pid, rec->ts_ns, base, "exec");
+		lifetime(p, (uint32_t)pid, ts, base, "exec");
 	} else if (c->role == EXPORT_ROLE_FORK) {
 		int64_t child;
 
-		if (!export__col_int(r->s, c->child_pid, rec, &child) && child >= 0 && child <= UINT32_MAX) {
+		if (!export__col_int(r->s, c->child_pid, rec, &child) && child >= 0 && child < LOSS_PID) {
 			export__col_text(r->s, c->child_comm, rec, name, sizeof(name));
-			lifetime(p, (uint32_t)child, rec->ts_ns, name, "fork");
+			lifetime(p, out_pid(r->cap, (uint32_t)child), ts, name, "fork");
 		}
 	} else if (c->role == EXPORT_ROLE_EXIT && pid >= 0 && tid == pid) {
-		lifetime(p, (uint32_t)pid, rec->ts_ns, NULL, "exit");
+		lifetime(p, (uint32_t)pid, ts, NULL, "exit");
 	}
 
 	/* the record itself */
 	if (c->lat >= 0 && pid >= 0 && !export__col_int(r->s, c->lat, rec, &lat) && lat >= 0) {
 		struct track *t = track_get(p, (uint32_t)pid, (uint32_t)tid);
-		uint64_t end = rec->ts_ns + (uint64_t)lat;
+		uint64_t end = ts + (uint64_t)lat;
 
 		if (!t) {
 			p->err = -ENOMEM;
 			return;
 		}
-		while (t->depth && t->ends[t->depth - 1] <= rec->ts_ns)
+		while (t->depth && t->ends[t->depth - 1] <= ts)
 			t->depth--;
 		if (t->depth && end > t->ends[t->depth - 1]) {
 			end = t->ends[t->depth - 1];
 			clipped = 1;
 		}
-		dur = end - rec->ts_ns;
+		dur = end - ts;
 		if (t->depth < NEST_MAX)
 			t->ends[t->depth++] = end;
 		begin_event(p, "X");
@@ -333,7 +370,7 @@ static void event(struct pf *p, const struct export_rec *r)
 	else
 		LIT(&p->line, ",\"pid\":0,\"tid\":0");
 	LIT(&p->line, ",\"ts\":");
-	add_us(&p->line, rec->ts_ns);
+	add_us(&p->line, ts);
 	add_args(p, r->cap, r->s, rec);
 	if (clipped)
 		LIT(&p->line, ",\"clipped\":true");
@@ -357,8 +394,8 @@ static int loss(void *ctx, const struct export_loss *l)
 		add_str(&p->line, n.buf ? n.buf : "lost");
 		strbuf__free(&n);
 	}
-	strbuf__addf(&p->line, ",\"pid\":%u,\"ts\":", LOSS_PID);
-	add_us(&p->line, l->ts_ns);
+	strbuf__addf(&p->line, ",\"pid\":%u,\"ts\":", out_pid(l->cap, LOSS_PID));
+	add_us(&p->line, out_ts(p, l->cap, l->ts_ns));
 	strbuf__addf(&p->line, ",\"args\":{\"lost\":%" PRIu64 "}", c->lost);
 	end_event(p);
 	return p->err;
@@ -378,6 +415,23 @@ static void header(struct pf *p)
 	add_str(&p->line, se->kernel_release ? se->kernel_release : "");
 	LIT(&p->line, ",\"command\":");
 	add_str(&p->line, se->cmdline ? se->cmdline : "");
+	if (p->multi) {
+		strbuf__addf(&p->line, ",\"clock_note\":\"ts: ns of wall time from %" PRId64
+			     " ns since the epoch; capture i's pids + i * %u\",\"captures\":[",
+			     p->wall0, PID_SPAN);
+		for (size_t i = 0; i < export__ncaptures(p->x); i++) {
+			const struct rcap_session *s = rcap__session(export__capture(p->x, i));
+
+			strbuf__addf(&p->line, "%s{\"host\":", i ? "," : "");
+			add_str(&p->line, s->host ? s->host : "");
+			LIT(&p->line, ",\"boot_id\":");
+			add_str(&p->line, s->boot_id ? s->boot_id : "");
+			LIT(&p->line, ",\"command\":");
+			add_str(&p->line, s->cmdline ? s->cmdline : "");
+			LIT(&p->line, "}");
+		}
+		LIT(&p->line, "]");
+	}
 	LIT(&p->line, "},\"traceEvents\":[");
 	if (fwrite(p->line.buf, 1, p->line.len, p->f) != p->line.len)
 		p->err = -EIO;
@@ -402,8 +456,36 @@ static int write_json(struct export *x)
 			export__cols(p.cfg[p.ncfg].s, &p.cfg[p.ncfg].c);
 		}
 
+	if (export__ncaptures(x) > MAX_CAPS) {
+		cli__warn("--format %s: at most %u captures in one trace (%zu given)",
+			  export__format(x)->name, MAX_CAPS, export__ncaptures(x));
+		free(p.cfg);
+		return -E2BIG;
+	}
+	p.end_ts = calloc(export__ncaptures(x) + 1, sizeof(*p.end_ts));
+	if (!p.end_ts) {
+		free(p.cfg);
+		return -ENOMEM;
+	}
+	p.multi = export__ncaptures(x) > 1;
+	p.wall0 = INT64_MAX;
+	for (size_t i = 0; i < export__ncaptures(x); i++) {
+		struct rcap *c = export__capture(x, i);
+		uint64_t lo, hi;
+
+		rcap__span(c, &lo, &hi);
+		if (timeclock__wall(&rcap__session(c)->clock, lo) < p.wall0)
+			p.wall0 = timeclock__wall(&rcap__session(c)->clock, lo);
+	}
 	header(&p);
-	meta_name(&p, "process_name", LOSS_PID, LOSS_PID, "bpfrec: losses");
+	for (size_t i = 0; i < export__ncaptures(x); i++) {
+		char name[128];
+
+		snprintf(name, sizeof(name), "bpfrec: losses%s%.60s", p.multi ? " @" : "",
+			 p.multi && rcap__session(export__capture(x, i))->host
+			 ? rcap__session(export__capture(x, i))->host : "");
+		meta_name(&p, "process_name", out_pid(i, LOSS_PID), out_pid(i, LOSS_PID), name);
+	}
 	if (!p.err)
 		rc = export__losses(x, loss, &p);
 	while (!rc && !p.err && (rc = export__next(x, &r)) == 1) {
@@ -414,13 +496,16 @@ static int write_json(struct export *x)
 		/* lifetimes still open end with the slice */
 		for (size_t i = 0; i < p.cap; i++) {
 			struct track *t = &p.tracks[i];
+			uint32_t pid = (uint32_t)((t->key - 1) >> 32);
+
 			if (t->key && t->life_open)
-				lifetime(&p, (uint32_t)((t->key - 1) >> 32), p.end_ts, NULL, "not seen");
+				lifetime(&p, pid, p.end_ts[pid / PID_SPAN], NULL, "not seen");
 		}
 		if (fputs("\n]}\n", p.f) == EOF)
 			p.err = -EIO;
 	}
 	free(p.cfg);
+	free(p.end_ts);
 	free(p.tracks);
 	strbuf__free(&p.line);
 	strbuf__free(&p.fold);

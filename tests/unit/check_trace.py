@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""check_trace.py TRACE.json STREAM=COUNT ... [--comm PID=NAME ...]
+"""check_trace.py TRACE.json STREAM=COUNT ... [--comm PID=NAME ...] [--span N]
 
 Checks a `bpfreplay export --format perfetto|chrome` file the way a trace
 viewer reads it (test_export runs it; exits 1 with the reason on failure):
@@ -12,7 +12,10 @@ viewer reads it (test_export runs it; exits 1 with the reason on failure):
     another ends inside it;
   - process lifetimes ("b"/"e", cat process) alternate per pid, in time
     order, each begun one ended;
-  - --comm PID=NAME: the last process_name of PID is NAME.
+  - --comm PID=NAME: the last process_name of PID is NAME;
+  - --span N: several captures in one trace: a record's pid/tid are its
+    args' plus a multiple of N, and ts is on a shared wall-clock axis (not
+    compared with args.ts).
 Prints one line of figures on success.
 """
 import collections
@@ -31,10 +34,12 @@ def main():
     if not args:
         fail("usage: check_trace.py TRACE.json STREAM=COUNT ... [--comm PID=NAME ...]")
     path = args.pop(0)
-    want, comms = {}, {}
+    want, comms, span = {}, {}, None
     while args:
         a = args.pop(0)
-        if a == "--comm":
+        if a == "--span":
+            span = int(args.pop(0))
+        elif a == "--comm":
             pid, name = args.pop(0).split("=", 1)
             comms[int(pid)] = name
         else:
@@ -70,15 +75,16 @@ def main():
         cat = e["cat"]
         a = e["args"]
         counts[cat] += 1
-        if decimal.Decimal(e["ts"]) * 1000 != a["ts"]:
+        if span is None and decimal.Decimal(e["ts"]) * 1000 != a["ts"]:
             fail("ts %s is not args.ts %s / 1000: %r" % (e["ts"], a["ts"], e))
-        key = (cat, a["ts"], json.dumps(a, sort_keys=True, default=str))
+        key = (cat, e["pid"], a["ts"], json.dumps(a, sort_keys=True, default=str))
         if key in seen:
             fail("event twice: %r" % e)
         seen.add(key)
         pid = a.get("tgid", a.get("pid"))
         if pid is not None:
-            if e["pid"] != pid or e["tid"] != a.get("tid", pid):
+            shift = (e["pid"] - pid) if span else 0
+            if shift % (span or 1) or e["pid"] != pid + shift or e["tid"] != a.get("tid", pid) + shift:
                 fail("pid/tid %s/%s != args %r" % (e["pid"], e["tid"], a))
         if ph == "X":
             ts = decimal.Decimal(e["ts"])

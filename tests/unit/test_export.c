@@ -168,6 +168,27 @@ static void test_stacks(const char *scap)
 	free(json);
 }
 
+/* Two captures in one trace: their own tracks (pids shifted), hosts in the
+ * process names, one wall-clock axis. */
+static void test_two(const char *cap2)
+{
+	char stdout_path[PATH_MAX];
+	char *json;
+
+	snprintf(stdout_path, sizeof(stdout_path), "%s/clirun.out", clirun_tmp);
+	EXPECT(CLIRUN("export", cap, cap2, "-f", "perfetto", "-o", out), 0, NULL, NULL);
+	check_trace("exec=10 exit=10 connect=20 sys=160", "--span 4194306 --comm 1000='init @prochost' "
+		    "--comm 4195306='init @otherhost' --comm 8388611='bpfrec: losses @otherhost'");
+	EXPECT(CLIRUN("export", cap, cap2, "-f", "perfetto", "-o", "-", "-s", "connect", "-p", "1001"),
+	       0, NULL, NULL);
+	json = clirun_slurp(stdout_path, NULL);
+	/* T(1) + 110 us is 12:00:04.001110 on both: 1.110 ms after the first record */
+	CHECK(strstr(json, "\"pid\":1001,\"tid\":1001,\"ts\":1110.000,\"args\":{\"ts\":5001110000,"));
+	CHECK(strstr(json, "\"pid\":4195307,\"tid\":4195307,\"ts\":1110.000,\"args\":{\"ts\":5001110000,"));
+	CHECK(strstr(json, "\"captures\":[{\"host\":\"prochost\","));
+	free(json);
+}
+
 static void test_usage(void)
 {
 	EXPECT(CLIRUN("export", "--help"), 0, "perfetto", NULL);
@@ -191,7 +212,7 @@ static void test_usage(void)
 
 int main(void)
 {
-	char btf[PATH_MAX + 8], scap[PATH_MAX];
+	char btf[PATH_MAX + 8], scap[PATH_MAX], cap2[PATH_MAX];
 	const char *src = getenv("BPFREC_SRC");
 	struct vtab_reg *reg;
 	struct vtab_opts vo = { .strict = 1 };
@@ -205,6 +226,8 @@ int main(void)
 	procfix_build(cap, btf, (struct procfix_opts){ 0 });
 	snprintf(scap, sizeof(scap), "%s/stacks", tmp);
 	procfix_build(scap, btf, (struct procfix_opts){ .stacks = 1 });
+	snprintf(cap2, sizeof(cap2), "%s/other", tmp);
+	procfix_build(cap2, btf, (struct procfix_opts){ .host = "otherhost" });
 	clirun_init(tmp);
 
 	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
@@ -221,6 +244,7 @@ int main(void)
 	test_slices();
 	test_values();
 	test_stacks(scap);
+	test_two(cap2);
 	sqlite3_close(db);
 	printf("test_export: ok\n");
 	return 0;
