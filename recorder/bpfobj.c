@@ -1072,6 +1072,66 @@ static int bytes_type(struct btf *b, uint32_t size)
 	return btf__add_array(b, u32, u8, size);
 }
 
+/* A .bss or .data section of globals (libbpf names its map OBJ.bss,
+ * OBJ.data, OBJ.data.NAME): results many tools keep in globals instead of
+ * maps.  .rodata is the configuration, set before load: not snapshotted. */
+static int globals_section(const struct bpf_map *map)
+{
+	const char *dot = strchr(bpf_map__name(map), '.');
+
+	return bpf_map__is_internal(map) && dot && bpf_map__btf_value_type_id(map) &&
+	       (!strcmp(dot, ".bss") || !strncmp(dot, ".data", 5));
+}
+
+/* Snapshotted: hash/array/per-CPU/LRU maps of the object's own, and its
+ * .bss/.data globals. */
+static int snap_wanted(const struct bpf_map *map, int *percpu)
+{
+	if (globals_section(map)) {
+		*percpu = 0;
+		return 1;
+	}
+	return snapshottable(bpf_map__type(map), percpu) && !bpf_map__is_internal(map) &&
+	       strncmp(bpf_map__name(map), "bpfrec_", 7);
+}
+
+/* A struct with one member per variable of a globals section (its DATASEC
+ * type id dsec), at the variable's offset: typed columns for its snapshot.
+ * Its id, or -errno. */
+static int globals_type(struct btf *b, uint32_t dsec, const char *map_name, uint32_t size)
+{
+	const struct btf_type *sec = btf__type_by_id(b, dsec);
+	const struct btf_var_secinfo *vs;
+	char tname[128];
+	int id, i, n;
+
+	if (!sec || !btf_is_datasec(sec))
+		return -EINVAL;
+	n = btf_vlen(sec);
+	snprintf(tname, sizeof(tname), "bpfrec_globals__%s", map_name);
+	for (i = 0; i < (int)strlen(tname); i++)
+		if (tname[i] == '.')
+			tname[i] = '_';
+	id = btf__add_struct(b, tname, size);
+	if (id < 0)
+		return id;
+	for (i = 0; i < n; i++) {
+		const struct btf_type *var;
+		int err;
+
+		sec = btf__type_by_id(b, dsec);     /* adding may move the types */
+		vs = btf_var_secinfos(sec) + i;
+		var = btf__type_by_id(b, vs->type);
+		if (!var || !btf_is_var(var))
+			continue;
+		err = btf__add_field(b, btf__name_by_offset(b, var->name_off), var->type,
+				     vs->offset * 8, 0);
+		if (err)
+			return err;
+	}
+	return id;
+}
+
 int bpfobj__add_snapshot_streams(struct bpfobj *o)
 {
 	const struct btf *orig = bpf_object__btf(o->obj);
@@ -1081,9 +1141,7 @@ int bpfobj__add_snapshot_streams(struct bpfobj *o)
 	int pc;
 
 	bpf_object__for_each_map(map, o->obj)
-		if (snapshottable(bpf_map__type(map), &pc) && !bpf_map__is_internal(map) &&
-		    strncmp(bpf_map__name(map), "bpfrec_", 7))
-			want++;
+		want += snap_wanted(map, &pc);
 	if (!want || !orig)
 		return 0;
 	grown = realloc(o->streams, (n + want) * sizeof(*o->streams));
@@ -1100,9 +1158,20 @@ int bpfobj__add_snapshot_streams(struct bpfobj *o)
 		char tname[128];
 		int id, percpu;
 
-		if (!snapshottable(bpf_map__type(map), &percpu) || bpf_map__is_internal(map) ||
-		    !strncmp(bpf_map__name(map), "bpfrec_", 7))
+		if (!snap_wanted(map, &percpu))
 			continue;
+		if (globals_section(map)) {
+			id = globals_type(o->btf_ext, vt, bpf_map__name(map), vs);
+			if (id < 0) {
+				warn_msg("%s: %s: cannot describe its globals: %s", o->name,
+					 bpf_map__name(map), strerror(-id));
+				continue;
+			}
+			vt = id;
+			if ((id = btf__find_by_name_kind(o->btf_ext, "unsigned int", BTF_KIND_INT)) > 0 ||
+			    (id = btf__add_int(o->btf_ext, "unsigned int", 4, 0)) > 0)
+				kt = id;
+		}
 		if (!kt && (id = bytes_type(o->btf_ext, ks)) > 0)
 			kt = id;
 		if (!vt && (id = bytes_type(o->btf_ext, vs)) > 0)

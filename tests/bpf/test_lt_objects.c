@@ -7,7 +7,7 @@
  *   compat  the ringbuf-or-perf switch of compat.bpf.h: a perf event array
  *           used as a ringbuf, turned into one at load;
  *   twins   a raw_tp and a tracepoint program on one hook: named in a
- *           warning, both recorded;
+ *           warning, both recorded; their counts in .bss snapshotted;
  *   fentry_mix  an fentry program beside a tracepoint: where fentry does not
  *           load, it is left out with its reason and the rest records
  *           (--strict: an error).
@@ -197,6 +197,10 @@ static void record_twins(const char *dir, const char *objs)
 	/* every syscall of this process, seen by both: at least the 5 */
 	CHECK(n1 >= 5 && n1 == n2);
 	CHECK_EQ_INT(ev_count(&l, "events", "tgid", ut_pid()), n1 + n2);
+	/* the counts the programs kept in .bss, snapshotted with typed columns */
+	CHECK_EQ_INT(ev_count(&l, "lt_twins.bss", NULL, NULL), 1);
+	CHECK_EQ_INT(ev_int(ev_find(&l, "lt_twins.bss", NULL, NULL), "value_raw_calls"), n1);
+	CHECK_EQ_INT(ev_int(ev_find(&l, "lt_twins.bss", NULL, NULL), "value_tp_calls"), n2);
 	capload_free(&l);
 	printf("twins: warned, %zu events each\n", n1);
 }
