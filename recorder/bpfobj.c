@@ -14,6 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
+/* --attach's target of a uprobe program (bpfobj__set_uprobe_target). */
+struct bpfobj_uprobe {
+	char prog[128];
+	char *binary, *func;
+};
+
+static const struct bpfobj_uprobe *uprobe_target(const struct bpfobj *o,
+						  const struct bpf_program *prog);
+
 static int libbpf_verbose;
 
 /* libbpf prints a failed program's whole verifier log in one call: it is
@@ -657,6 +666,7 @@ int bpfobj__has_global(struct bpfobj *o, const char *name)
 
 int bpfobj__set_global(struct bpfobj *o, const char *name, const char *value)
 {
+	char what[160];
 	const struct btf *btf = bpf_object__btf(o->obj);
 	const struct btf_type *t;
 	struct bpf_map *map;
@@ -675,7 +685,8 @@ int bpfobj__set_global(struct bpfobj *o, const char *name, const char *value)
 		warn_msg("%s: global '%s' has no initial value to set", o->name, name);
 		return -EINVAL;
 	}
-	err = verifier__parse_value(btf, tid, name, value, data + off, size - off);
+	snprintf(what, sizeof(what), "--set %s", name);
+	err = verifier__parse_value(btf, tid, what, value, data + off, size - off);
 	return err;
 }
 
@@ -942,6 +953,20 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 				continue;
 			}
 			link = bpf_program__attach_cgroup(prog, o->opts.cgroup_fd);
+		} else if (uprobe_target(o, prog)) {
+			const struct bpfobj_uprobe *u = uprobe_target(o, prog);
+			LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = u->func,
+				    .retprobe = !strncmp(sec, "uretprobe", 9));
+
+			link = bpf_program__attach_uprobe_opts(prog, -1, u->binary, 0, &uo);
+		} else if (!strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe")) {
+			warn_msg("%s: program %s (SEC %s) names no binary: give --attach %s=BINARY:FUNCTION",
+				 o->name, bpf_program__name(prog), sec, bpf_program__name(prog));
+			if (strict) {
+				free(on);
+				return -EINVAL;
+			}
+			continue;
 		} else {
 			link = bpf_program__attach(prog);
 		}
@@ -1001,6 +1026,96 @@ int bpfobj__select_programs(struct bpfobj *o, char *const *only, int nonly, char
 			bpf_program__set_autoload(prog, false);
 	}
 	return hits;
+}
+
+int bpfobj__set_map_size(struct bpfobj *o, const char *map, uint32_t n)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(o->obj, map);
+
+	if (!m)
+		return -ENOENT;
+	if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF)
+		return -EINVAL;
+	return bpf_map__set_max_entries(m, n);
+}
+
+int bpfobj__map_put(struct bpfobj *o, const char *map, const char *key, const char *value)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(o->obj, map);
+	const struct btf *btf = bpf_object__btf(o->obj);
+	uint32_t ks, vs, kt, vt;
+	uint8_t *kbuf = NULL, *vbuf = NULL;
+	char what[160];
+	int err;
+
+	if (!m)
+		return -ENOENT;
+	ks = bpf_map__key_size(m);
+	vs = bpf_map__value_size(m);
+	kt = bpf_map__btf_key_type_id(m);
+	vt = bpf_map__btf_value_type_id(m);
+	if (!btf || !kt || !vt) {
+		warn_msg("--map-put %s: the map has no BTF key and value types to parse %s=%s with",
+			 map, key, value);
+		return -EINVAL;
+	}
+	kbuf = calloc(1, ks);
+	vbuf = calloc(1, vs);
+	if (!kbuf || !vbuf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	snprintf(what, sizeof(what), "--map-put %s key", map);
+	err = verifier__parse_value(btf, kt, what, key, kbuf, ks);
+	if (!err) {
+		snprintf(what, sizeof(what), "--map-put %s value", map);
+		err = verifier__parse_value(btf, vt, what, value, vbuf, vs);
+	}
+	if (!err && bpf_map_update_elem(bpf_map__fd(m), kbuf, vbuf, BPF_ANY)) {
+		err = -errno;
+		warn_msg("--map-put %s %s=%s: %s", map, key, value, strerror(-err));
+	}
+out:
+	free(kbuf);
+	free(vbuf);
+	return err;
+}
+
+int bpfobj__set_uprobe_target(struct bpfobj *o, const char *prog, const char *binary,
+			      const char *func)
+{
+	struct bpfobj_uprobe *u;
+	void *grown;
+
+	if (!bpf_object__find_program_by_name(o->obj, prog))
+		return -ENOENT;
+	grown = realloc(o->uprobes, (o->nuprobes + 1) * sizeof(*o->uprobes));
+	if (!grown)
+		return -ENOMEM;
+	o->uprobes = grown;
+	u = &o->uprobes[o->nuprobes];
+	snprintf(u->prog, sizeof(u->prog), "%s", prog);
+	u->binary = strdup(binary);
+	u->func = strdup(func);
+	if (!u->binary || !u->func) {
+		free(u->binary);
+		free(u->func);
+		return -ENOMEM;
+	}
+	o->nuprobes++;
+	return 0;
+}
+
+/* A uprobe program given a target by --attach, or NULL. */
+static const struct bpfobj_uprobe *uprobe_target(const struct bpfobj *o,
+						  const struct bpf_program *prog)
+{
+	size_t i;
+
+	for (i = 0; i < o->nuprobes; i++)
+		if (!strcmp(o->uprobes[i].prog, bpf_program__name(prog)))
+			return &o->uprobes[i];
+	return NULL;
 }
 
 int bpfobj__nprograms(const struct bpfobj *o)
@@ -1283,6 +1398,11 @@ void bpfobj__close(struct bpfobj *o)
 	free(o->tps);
 	bpf_object__close(o->obj);
 	ringloss__free(o->ringloss);
+	for (i = 0; i < o->nuprobes; i++) {
+		free(o->uprobes[i].binary);
+		free(o->uprobes[i].func);
+	}
+	free(o->uprobes);
 	dwarfbtf__close(o->dwarf);
 	btf__free(o->btf_ext);
 	for (i = 0; i < o->nstreams; i++)

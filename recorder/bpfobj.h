@@ -101,6 +101,8 @@ struct bpfobj {
 	struct ringloss *ringloss; /* bpfrec's counts of failed ringbuf calls, or NULL */
 	struct dwarfbtf *dwarf;    /* the file's DWARF, opened on first need, or NULL */
 	int counts_itself;         /* the object declares bpfrec_lost counters */
+	struct bpfobj_uprobe *uprobes;   /* bpfobj__set_uprobe_target's, growable */
+	size_t nuprobes;
 	struct bpfobj_tracepoint *tps;   /* bpfobj__add_tracepoint's, growable */
 	size_t ntps, tps_cap;
 };
@@ -129,6 +131,20 @@ int bpfobj__has_global(struct bpfobj *o, const char *name);
  * that matches nothing anywhere. */
 int bpfobj__select_programs(struct bpfobj *o, char *const *only, int nonly, char *const *skip,
 			    int nskip, uint8_t *only_hit, uint8_t *skip_hit);
+/* --map-size MAP=N before load: any map's max_entries (a ringbuf's goes
+ * through bpfobj__set_ringbuf_size).  -ENOENT if the object has no such map,
+ * -EINVAL for a ringbuf. */
+int bpfobj__set_map_size(struct bpfobj *o, const char *map, uint32_t n);
+/* --map-put MAP KEY=VALUE after load: key and value parsed through the
+ * map's BTF key and value types (integers, enums by name, char arrays).
+ * -ENOENT if no such map, -errno with a message otherwise. */
+int bpfobj__map_put(struct bpfobj *o, const char *map, const char *key, const char *value);
+/* --attach PROG=BINARY:FUNCTION before attach: where a uprobe/uretprobe
+ * program whose section names no binary attaches.  -ENOENT if no such
+ * program, -ENOMEM. */
+int bpfobj__set_uprobe_target(struct bpfobj *o, const char *prog, const char *binary,
+			      const char *func);
+
 /* Programs of one object that may be left out after failing to load. */
 #define BPFOBJ_MAX_LEFT_OUT 64
 /* How many of its programs libbpf will load (not left out by the above). */

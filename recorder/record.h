@@ -18,6 +18,7 @@
 
 #define MAX_OBJS 32
 #define MAX_SETS 64
+#define RECORD_MAX_MAP_OPTS 32       /* of each: --map-size, --map-put, --attach */
 
 struct record_opts {
 	const char *out_dir;
@@ -41,6 +42,13 @@ struct record_opts {
 	char *only[64], *skip[64];   /* program names, --bpf objects */
 	int nonly, nskip;
 	int strict;                  /* --strict: a --bpf program that fails is an error */
+	/* --map-size MAP=N, --map-put MAP KEY=VALUE (pairs), --attach PROG=BIN:FUNC */
+	const char *map_sizes[RECORD_MAX_MAP_OPTS];
+	int nmap_sizes;
+	const char *map_puts[2 * RECORD_MAX_MAP_OPTS];
+	int nmap_puts;
+	const char *attaches[RECORD_MAX_MAP_OPTS];
+	int nattaches;
 	const char *rb_sizes[32];    /* MAP=BYTES, validated */
 	int nrb_sizes;
 	const char *events[32];      /* MAP=STRUCT */
@@ -73,6 +81,8 @@ struct recorder {
 	uint64_t start_ns;
 	uint64_t last_snapshot_ns;
 	uint8_t rb_hit[32], only_hit[64], skip_hit[64], event_hit[32];
+	uint8_t map_size_hit[RECORD_MAX_MAP_OPTS], map_put_hit[RECORD_MAX_MAP_OPTS];
+	uint8_t attach_hit[RECORD_MAX_MAP_OPTS];
 	uint32_t *tree;              /* the tracked tgids, sorted (user objects' filter) */
 	size_t ntree, tree_cap;
 	uint8_t *snap_buf;           /* key + every CPU's value, for snapshots */

@@ -165,11 +165,82 @@ static int check_all_matched(struct recorder *r)
 		if (!r->rb_hit[i] && (err = -ENOENT))
 			warn_msg("--ringbuf-size %s: no ringbuf map of that name was loaded",
 				 o->rb_sizes[i]);
+	for (i = 0; i < o->nmap_sizes; i++)
+		if (!r->map_size_hit[i] && (err = -ENOENT))
+			warn_msg("--map-size %s: no map of that name in the --bpf objects",
+				 o->map_sizes[i]);
+	for (i = 0; i + 1 < o->nmap_puts; i += 2)
+		if (!r->map_put_hit[i / 2] && (err = -ENOENT))
+			warn_msg("--map-put %s: no map of that name in the --bpf objects",
+				 o->map_puts[i]);
+	for (i = 0; i < o->nattaches; i++)
+		if (!r->attach_hit[i] && (err = -ENOENT))
+			warn_msg("--attach %s: no program of that name in the --bpf objects",
+				 o->attaches[i]);
 	for (i = 0; i < o->nevents; i++)
 		if (!r->event_hit[i] && (err = -ENOENT))
 			warn_msg("--event %s: no ringbuf or perf event array of that name in the "
 				 "--bpf objects", o->events[i]);
 	return err;
+}
+
+/* --map-size and --attach for the maps and programs of o (before load). */
+static int apply_map_options(struct recorder *r, struct bpfobj *o)
+{
+	int i, err;
+
+	for (i = 0; i < r->o->nmap_sizes; i++) {
+		const char *arg = r->o->map_sizes[i], *eq = strchr(arg, '=');
+		char map[128];
+		uint64_t n;
+
+		snprintf(map, sizeof(map), "%.*s", (int)(eq - arg), arg);
+		parse_size(eq + 1, &n);
+		err = bpfobj__set_map_size(o, map, (uint32_t)n);
+		if (err == -ENOENT)
+			continue;
+		if (err) {
+			warn_msg("--map-size %s: %s", arg, err == -EINVAL ?
+				 "a ringbuf: give its size with --ringbuf-size" : strerror(-err));
+			return err;
+		}
+		r->map_size_hit[i] = 1;
+	}
+	for (i = 0; i < r->o->nattaches; i++) {
+		const char *arg = r->o->attaches[i], *eq = strchr(arg, '=');
+		const char *colon = strrchr(eq, ':');
+		char prog[128], bin[4096];
+
+		snprintf(prog, sizeof(prog), "%.*s", (int)(eq - arg), arg);
+		snprintf(bin, sizeof(bin), "%.*s", (int)(colon - eq - 1), eq + 1);
+		err = bpfobj__set_uprobe_target(o, prog, bin, colon + 1);
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		r->attach_hit[i] = 1;
+	}
+	return 0;
+}
+
+/* --map-put for the maps of o (after load, before attach). */
+static int apply_map_puts(struct recorder *r, struct bpfobj *o)
+{
+	int i, err;
+
+	for (i = 0; i + 1 < r->o->nmap_puts; i += 2) {
+		const char *kv = r->o->map_puts[i + 1], *eq = strchr(kv, '=');
+		char key[256];
+
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
+		err = bpfobj__map_put(o, r->o->map_puts[i], key, eq + 1);
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		r->map_put_hit[i / 2] = 1;
+	}
+	return 0;
 }
 
 /* Opens one --bpf object and applies the options that precede its load:
@@ -192,6 +263,8 @@ static struct bpfobj *open_user_object(struct recorder *r, const char *path, cha
 	err = apply_ringbuf_sizes(r, obj, r->rb_hit);
 	if (!err)
 		err = apply_event_types(r, obj);
+	if (!err)
+		err = apply_map_options(r, obj);
 	for (j = 0; !err && j < r->o->nsets; j++) {
 		const char *eq = strchr(r->o->sets[j], '=');
 		char name[128];
@@ -230,6 +303,10 @@ static int load_user_object(struct recorder *r, const char *path, uint8_t *set_h
 			break;
 		}
 		err = bpfobj__load(obj);
+		if (!err && (err = apply_map_puts(r, obj))) {
+			bpfobj__close(obj);
+			break;
+		}
 		if (!err) {
 			*out = obj;
 			break;

@@ -48,6 +48,12 @@ static void record_usage(FILE *f)
 "      --only LIST         attach only these programs of the --bpf objects (by name,\n"
 "                          comma-separated)\n"
 "      --skip LIST         do not attach these programs of the --bpf objects\n"
+"      --map-size MAP=N    set max_entries of a map of the --bpf objects (a stack or hash\n"
+"                          map its loader would size; ringbufs: --ringbuf-size)\n"
+"      --map-put MAP KEY=VALUE  after load, put KEY=VALUE in MAP (a filter map), both\n"
+"                          parsed through the map's BTF types (repeatable)\n"
+"      --attach PROG=BINARY:FUNCTION  where a SEC(\"uprobe\")/SEC(\"uretprobe\") program\n"
+"                          that names no binary attaches\n"
 "      --strict            a program of a --bpf object that does not load or attach is\n"
 "                          an error (default: skipped with its reason, the rest records)\n"
 "      --event MAP=STRUCT  the event type of MAP's records, when the object does not\n"
@@ -213,7 +219,7 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 	       OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
 	       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_NO_SYMBOLS,
 	       OPT_FILTER, OPT_STRING_SIZE,
-	       OPT_STRICT };
+	       OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "probe", required_argument, NULL, OPT_PROBE },
@@ -231,6 +237,9 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 		{ "only", required_argument, NULL, OPT_ONLY },
 		{ "skip", required_argument, NULL, OPT_SKIP },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
+		{ "map-put", required_argument, NULL, OPT_MAP_PUT },
+		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "event", required_argument, NULL, OPT_EVENT },
 		{ "ringbuf-size", required_argument, NULL, OPT_RB_SIZE },
 		{ "snapshot-interval", required_argument, NULL, OPT_SNAPSHOT },
@@ -341,6 +350,45 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 		case OPT_STRICT:
 			o->strict = 1;
 			break;
+		case OPT_MAP_SIZE: {
+			const char *eq = strchr(optarg, '=');
+			uint64_t n;
+
+			if (!eq || eq == optarg || parse_size(eq + 1, &n) || !n || n > UINT32_MAX ||
+			    o->nmap_sizes == RECORD_MAX_MAP_OPTS) {
+				warn_msg("--map-size %s: expected MAP=N, N from 1 to %u (at most %d of them)",
+					 optarg, UINT32_MAX, RECORD_MAX_MAP_OPTS);
+				return -EINVAL;
+			}
+			o->map_sizes[o->nmap_sizes++] = optarg;
+			break;
+		}
+		case OPT_MAP_PUT: {
+			const char *kv = optind < argc ? argv[optind] : NULL;
+
+			if (!kv || !strchr(kv, '=') || kv[0] == '=' ||
+			    o->nmap_puts == 2 * RECORD_MAX_MAP_OPTS) {
+				warn_msg("--map-put %s: expected MAP KEY=VALUE (at most %d of them)", optarg,
+					 RECORD_MAX_MAP_OPTS);
+				return -EINVAL;
+			}
+			optind++;
+			o->map_puts[o->nmap_puts++] = optarg;
+			o->map_puts[o->nmap_puts++] = kv;
+			break;
+		}
+		case OPT_ATTACH: {
+			const char *eq = strchr(optarg, '='), *colon = eq ? strrchr(eq, ':') : NULL;
+
+			if (!eq || eq == optarg || !colon || colon == eq + 1 || !colon[1] ||
+			    o->nattaches == RECORD_MAX_MAP_OPTS) {
+				warn_msg("--attach %s: expected PROG=BINARY:FUNCTION (at most %d of them)",
+					 optarg, RECORD_MAX_MAP_OPTS);
+				return -EINVAL;
+			}
+			o->attaches[o->nattaches++] = optarg;
+			break;
+		}
 		case OPT_EVENT:
 			/* perf's --event: a tracepoint, not MAP=STRUCT */
 			if (!strchr(optarg, '=') && strchr(optarg, ':')) {

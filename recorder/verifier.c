@@ -393,7 +393,7 @@ static int parse_int(const char *text, int is_signed, unsigned size, uint64_t *o
 		long long hi = bits == 64 ? INT64_MAX : (1ll << (bits - 1)) - 1;
 
 		if (errno || end == text || *end || v < lo || v > hi) {
-			warn_msg("--set %s=%s: %s takes an integer from %lld to %lld", name, text,
+			warn_msg("%s=%s: %s takes an integer from %lld to %lld", name, text,
 				 tname, lo, hi);
 			return -ERANGE;
 		}
@@ -403,7 +403,7 @@ static int parse_int(const char *text, int is_signed, unsigned size, uint64_t *o
 		unsigned long long hi = bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
 
 		if (errno || end == text || *end || v > hi || text[0] == '-') {
-			warn_msg("--set %s=%s: %s takes an integer from 0 to %llu", name, text, tname, hi);
+			warn_msg("%s=%s: %s takes an integer from 0 to %llu", name, text, tname, hi);
 			return -ERANGE;
 		}
 		*out = v;
@@ -435,7 +435,7 @@ int verifier__parse_value(const struct btf *btf, uint32_t type_id, const char *n
 			else if (!strcmp(text, "false") || !strcmp(text, "0"))
 				v = 0;
 			else {
-				warn_msg("--set %s=%s: bool takes true, false, 1 or 0", name, text);
+				warn_msg("%s=%s: bool takes true, false, 1 or 0", name, text);
 				return -EINVAL;
 			}
 		} else {
@@ -473,7 +473,7 @@ int verifier__parse_value(const struct btf *btf, uint32_t type_id, const char *n
 			size_t n = strlen(text);
 
 			if (n + 1 > a->nelems || a->nelems > avail) {
-				warn_msg("--set %s=%s: char[%u] holds at most %u characters", name, text,
+				warn_msg("%s=%s: char[%u] holds at most %u characters", name, text,
 					 a->nelems, a->nelems ? a->nelems - 1 : 0);
 				return -ERANGE;
 			}
@@ -482,7 +482,7 @@ int verifier__parse_value(const struct btf *btf, uint32_t type_id, const char *n
 			return 0;
 		}
 	}
-	warn_msg("--set %s: its type (%s) is not settable: integers, bool, enums and char arrays are",
+	warn_msg("%s: its type (%s) is not settable: integers, bool, enums and char arrays are",
 		 name, tname[0] ? tname : "anonymous");
 	return -EINVAL;
 }

@@ -10,7 +10,11 @@
  *           warning, both recorded; their counts in .bss snapshotted;
  *   fentry_mix  an fentry program beside a tracepoint: where fentry does not
  *           load, it is left out with its reason and the rest records
- *           (--strict: an error).
+ *           (--strict: an error);
+ *   filter_hist  a filter map filled with --map-put and a histogram sized
+ *           with --map-size (max_entries 0 in the object);
+ *   uprobe_nobin  SEC("uprobe")/SEC("uretprobe") with no binary, attached
+ *           with --attach PROG=BINARY:FUNCTION to a function of this test.
  * The test process is the target (targ_tgid). */
 #include "capload.h"
 #include "faultutil.h"
@@ -138,6 +142,9 @@ static void record_compat(const char *dir, const char *objs)
 	printf("compat: 5 events through the map turned into a ringbuf\n");
 }
 
+static char last_cap[4096];   /* the capture record_obj made last */
+static int nopts;
+
 /* Records obj (NAME.bpf.o) with the test as its target while fn runs; the
  * exit status, stderr in err. */
 static int record_obj(const char *dir, const char *objs, const char *name, char *const extra[],
@@ -149,8 +156,12 @@ static int record_obj(const char *dir, const char *objs, const char *name, char 
 	struct bgrec b;
 	int n = 10, status;
 
-	/* with options: a capture of its own (the plain one is checked) */
-	snprintf(cap, sizeof(cap), "%s/%s%s", dir, name, extra ? "-opts" : "");
+	/* with options: a capture of its own each time (last_cap names it) */
+	if (extra)
+		snprintf(cap, sizeof(cap), "%s/%s-opts%d", dir, name, ++nopts);
+	else
+		snprintf(cap, sizeof(cap), "%s/%s", dir, name);
+	snprintf(last_cap, sizeof(last_cap), "%s", cap);
 	snprintf(obj, sizeof(obj), "%s/lt_%s.bpf.o", objs, name);
 	snprintf(tgid, sizeof(tgid), "targ_tgid=%d", (int)getpid());
 	snprintf(tag, sizeof(tag), "lt-%s%s", name, extra ? "-opts" : "");
@@ -238,6 +249,87 @@ static void record_fentry_mix(const char *dir, const char *objs)
 	}
 }
 
+static void record_filter_hist(const char *dir, const char *objs)
+{
+	char err[16384], put[32];
+	struct evlist l;
+	int k;
+
+	snprintf(put, sizeof(put), "%d=1", (int)getpid());
+	CHECK_EQ_INT(record_obj(dir, objs, "filter_hist",
+				(char *[]){ "--map-size", "hist=16", "--map-put", "follow", put, NULL },
+				five_getpgid, err, sizeof(err)), 0);
+	CHECK_EQ_INT(capload(last_cap, &l), 0);
+	CHECK_EQ_INT(ev_count(&l, "events", NULL, NULL), 5);
+	CHECK_EQ_INT(ev_count(&l, "events", "tgid", ut_pid()), 5);
+	/* the histogram: 16 slots, getpgid(1000..1004) in slots 8..12 */
+	CHECK_EQ_INT(ev_count(&l, "hist", NULL, NULL), 16);
+	for (k = 0; k < 16; k++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "%d", k);
+		CHECK_EQ_INT(ev_int(ev_find(&l, "hist", "key", key), "value"), k >= 8 && k <= 12);
+		if (k >= 8 && k <= 12)
+			CHECK_EQ_INT(ev_count(&l, "events", "slot", key), 1);
+	}
+	CHECK_EQ_INT(ev_count(&l, "follow", "key", ut_pid()), 1);
+	capload_free(&l);
+	/* a map-put of a value its type cannot hold: refused by name */
+	CHECK_EQ_INT(record_obj(dir, objs, "filter_hist",
+				(char *[]){ "--map-size", "hist=16", "--map-put", "follow", "1=300",
+					    NULL }, five_getpgid, err, sizeof(err)), 1);
+	CHECK(strstr(err, "--map-put follow value"));
+	printf("filter_hist: 5 events of the followed pid, 16 histogram slots\n");
+}
+
+__attribute__((noinline, used)) long lt_uprobe_target(long a, long b)
+{
+	__asm__ volatile("" ::: "memory");
+	return a * 1000 + b;
+}
+
+static void three_calls(void)
+{
+	long sum = 0;
+
+	for (long i = 1; i <= 3; i++)
+		sum += lt_uprobe_target(i, -i);
+	CHECK_EQ_INT(sum, 5994);
+}
+
+static void record_uprobe_nobin(const char *dir, const char *objs)
+{
+	char err[16384], self[4096], a1[4200], a2[4200];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct evlist l;
+
+	CHECK(n > 0);
+	self[n] = 0;
+	/* without --attach: named, with the option to give */
+	CHECK_EQ_INT(record_obj(dir, objs, "uprobe_nobin", (char *[]){ "--duration", "1", NULL },
+				three_calls, err, sizeof(err)), 1);
+	CHECK(strstr(err, "names no binary: give --attach on_entry=BINARY:FUNCTION"));
+	snprintf(a1, sizeof(a1), "on_entry=%s:lt_uprobe_target", self);
+	snprintf(a2, sizeof(a2), "on_return=%s:lt_uprobe_target", self);
+	CHECK_EQ_INT(record_obj(dir, objs, "uprobe_nobin",
+				(char *[]){ "--attach", a1, "--attach", a2, NULL }, three_calls, err,
+				sizeof(err)), 0);
+	CHECK_EQ_INT(capload(last_cap, &l), 0);
+	CHECK_EQ_INT(ev_count(&l, "events", "is_ret", "0"), 3);
+	CHECK_EQ_INT(ev_count(&l, "events", "is_ret", "1"), 3);
+	for (long i = 1; i <= 3; i++) {
+		char a[16], ret[16];
+
+		snprintf(a, sizeof(a), "%ld", i);
+		snprintf(ret, sizeof(ret), "%ld", i * 1000 - i);
+		CHECK_EQ_INT(ev_int(ev_find(&l, "events", "a", a), "b"), -i);
+		CHECK_EQ_INT(ev_count(&l, "events", "ret", ret), 1);
+	}
+	CHECK_EQ_INT(ev_count(&l, "events", "tgid", ut_pid()), 6);
+	capload_free(&l);
+	printf("uprobe_nobin: attached by --attach, 3 entries and 3 returns\n");
+}
+
 int main(void)
 {
 	const char *objs = fu_need_root_objs(), *dir = test_tmpdir("lt_objects");
@@ -246,6 +338,8 @@ int main(void)
 	record_compat(dir, objs);
 	record_twins(dir, objs);
 	record_fentry_mix(dir, objs);
+	record_filter_hist(dir, objs);
+	record_uprobe_nobin(dir, objs);
 	printf("test_lt_objects: ok\n");
 	return 0;
 }
