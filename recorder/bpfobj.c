@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* --attach's target of a uprobe program (bpfobj__set_uprobe_target). */
@@ -466,6 +467,30 @@ static void compat_ringbuf(struct bpfobj *o)
 		 o->name, bpf_map__name(perf), BPFOBJ_COMPAT_RINGBUF_BYTES >> 10, bpf_map__name(perf));
 }
 
+/* A stack trace map declared without sizes (libbpf-tools' loaders set its
+ * value to the stack depth they want and its entries to an option's
+ * value): 127 frames (the kernel's perf_event_max_stack default) and
+ * BPFOBJ_STACK_MAP_ENTRIES stacks unless --map-size says, and said. */
+static void stack_map_defaults(struct bpfobj *o)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, o->obj) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_STACK_TRACE)
+			continue;
+		if (!bpf_map__value_size(map)) {
+			bpf_map__set_value_size(map, BPFOBJ_STACK_DEPTH * sizeof(uint64_t));
+			info_msg("%s: stack map %s: %d frames a stack (its loader would choose)",
+				 o->name, bpf_map__name(map), BPFOBJ_STACK_DEPTH);
+		}
+		if (!bpf_map__max_entries(map)) {
+			bpf_map__set_max_entries(map, BPFOBJ_STACK_MAP_ENTRIES);
+			info_msg("%s: stack map %s: %d stacks (--map-size %s=N to change)", o->name,
+				 bpf_map__name(map), BPFOBJ_STACK_MAP_ENTRIES, bpf_map__name(map));
+		}
+	}
+}
+
 static struct bpfobj *finish_open(struct bpfobj *o, const struct bpfobj_opts *opts)
 {
 	struct bpf_map *pids, *stacks;
@@ -476,8 +501,10 @@ static struct bpfobj *finish_open(struct bpfobj *o, const struct bpfobj_opts *op
 		o->opts = *opts;
 	else
 		o->opts.cgroup_fd = o->opts.pid_map_fd = o->opts.stack_map_fd = -1;
-	if (!o->builtin)
+	if (!o->builtin) {
 		compat_ringbuf(o);
+		stack_map_defaults(o);
+	}
 	err = collect_streams(o);
 	if (err)
 		goto fail;
@@ -1116,6 +1143,56 @@ static const struct bpfobj_uprobe *uprobe_target(const struct bpfobj *o,
 		if (!strcmp(o->uprobes[i].prog, bpf_program__name(prog)))
 			return &o->uprobes[i];
 	return NULL;
+}
+
+int bpfobj__set_ts_member(struct bpfobj *o, const char *map, const char *field, int mono)
+{
+	const struct btf *btf = o->btf_ext ? o->btf_ext : bpf_object__btf(o->obj);
+	struct bpfobj_stream *s = NULL;
+	const struct btf_type *t;
+	const struct btf_member *m;
+	uint32_t tid;
+	size_t i;
+	int k;
+
+	for (i = 0; i < o->nstreams; i++)
+		if (!strcmp(o->streams[i].map_name, map) && o->streams[i].kind != STREAM_SNAPSHOT)
+			s = &o->streams[i];
+	if (!s)
+		return -ENOENT;
+	tid = s->type_id;
+	t = btf && tid ? skip_mods(btf, &tid) : NULL;
+	if (!t || !btf_is_composite(t)) {
+		warn_msg("--ts %s=%s: map %s has no event type (give --event %s=STRUCT)", map, field,
+			 map, map);
+		return -ESRCH;
+	}
+	for (k = 0, m = btf_members(t); k < btf_vlen(t); k++, m++) {
+		uint32_t off = btf_member_bit_offset(t, k), mt = m->type;
+		const struct btf_type *ft;
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), field))
+			continue;
+		ft = skip_mods(btf, &mt);
+		if (!ft || !btf_is_int(ft) || ft->size != 8 || off % 8 || btf_member_bitfield_size(t, k)) {
+			warn_msg("--ts %s=%s: member %s of struct %s is not a 64-bit integer", map,
+				 field, field, s->type_name);
+			return -ESRCH;
+		}
+		s->ts_offset = off / 8;
+		s->ts_add_ns = 0;
+		if (mono) {
+			struct timespec b, mn;
+
+			clock_gettime(CLOCK_BOOTTIME, &b);
+			clock_gettime(CLOCK_MONOTONIC, &mn);
+			s->ts_add_ns = ((int64_t)b.tv_sec - mn.tv_sec) * 1000000000 +
+				       (b.tv_nsec - mn.tv_nsec);
+		}
+		return 0;
+	}
+	warn_msg("--ts %s=%s: struct %s has no member %s", map, field, s->type_name, field);
+	return -ESRCH;
 }
 
 int bpfobj__nprograms(const struct bpfobj *o)

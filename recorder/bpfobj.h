@@ -19,6 +19,10 @@ struct btf;
 /* A ringbuf that libbpf-tools' compat.bpf.h declares as a perf event array
  * (see bpfobj.c, compat_ringbuf) gets this size unless --ringbuf-size says. */
 #define BPFOBJ_COMPAT_RINGBUF_BYTES (1u << 22)
+/* A stack trace map declared without sizes gets these (bpfobj.c,
+ * stack_map_defaults); --map-size changes the count. */
+#define BPFOBJ_STACK_DEPTH 127
+#define BPFOBJ_STACK_MAP_ENTRIES 1024
 
 #define BPFOBJ_MAX_VARIANTS 32
 
@@ -58,6 +62,8 @@ struct bpfobj_stream {
 	uint64_t *lost_seen;       /* per CPU, what was already recorded */
 	int size_set;              /* ringbuf: --ringbuf-size gave its size */
 	int loss_unobservable;     /* ringbuf: some failed calls cannot be counted */
+	int64_t ts_add_ns;         /* added to the ts_offset member's value: boot
+				      time minus the member's clock (--ts :mono) */
 	int type_auto;             /* the type was found by name, not declared */
 	/* Several types on this map: the discriminator's place, and the types. */
 	uint32_t discr_offset, discr_size;   /* size 0: one type (or bytes) */
@@ -144,6 +150,13 @@ int bpfobj__map_put(struct bpfobj *o, const char *map, const char *key, const ch
  * program, -ENOMEM. */
 int bpfobj__set_uprobe_target(struct bpfobj *o, const char *prog, const char *binary,
 			      const char *func);
+
+/* --ts MAP=FIELD[:mono|boot]: the u64 member FIELD of MAP's event type is
+ * the record's time, in CLOCK_BOOTTIME (boot, bpf_ktime_get_boot_ns) or
+ * CLOCK_MONOTONIC (mono, bpf_ktime_get_ns: converted by the distance of the
+ * two clocks now; they differ by the time spent suspended).  -ENOENT if no
+ * such map, -ESRCH with a message if the type has no such member. */
+int bpfobj__set_ts_member(struct bpfobj *o, const char *map, const char *field, int mono);
 
 /* Programs of one object that may be left out after failing to load. */
 #define BPFOBJ_MAX_LEFT_OUT 64

@@ -149,8 +149,10 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 	}
 	if (id != s->capture_id)
 		count_variant(s, id);
-	if (!ts_known && ts_offset >= 0 && len >= (uint32_t)ts_offset + 8)
+	if (!ts_known && ts_offset >= 0 && len >= (uint32_t)ts_offset + 8) {
 		memcpy(&ts, (const uint8_t *)data + ts_offset, 8);
+		ts += (uint64_t)s->ts_add_ns;   /* --ts MAP=FIELD:mono */
+	}
 	if (d->stacks.note && (ustack_offset >= 0 || kstack_offset >= 0))
 		d->stacks.note(d->stacks.ctx,
 			       pid_offset >= 0 ? (uint32_t)read_s32(data, len, pid_offset) : 0,

@@ -49,6 +49,8 @@ struct record_opts {
 	int nmap_puts;
 	const char *attaches[RECORD_MAX_MAP_OPTS];
 	int nattaches;
+	const char *ts_fields[RECORD_MAX_MAP_OPTS];   /* --ts MAP=FIELD[:mono|boot] */
+	int nts_fields;
 	const char *rb_sizes[32];    /* MAP=BYTES, validated */
 	int nrb_sizes;
 	const char *events[32];      /* MAP=STRUCT */
@@ -82,7 +84,7 @@ struct recorder {
 	uint64_t last_snapshot_ns;
 	uint8_t rb_hit[32], only_hit[64], skip_hit[64], event_hit[32];
 	uint8_t map_size_hit[RECORD_MAX_MAP_OPTS], map_put_hit[RECORD_MAX_MAP_OPTS];
-	uint8_t attach_hit[RECORD_MAX_MAP_OPTS];
+	uint8_t attach_hit[RECORD_MAX_MAP_OPTS], ts_hit[RECORD_MAX_MAP_OPTS];
 	uint32_t *tree;              /* the tracked tgids, sorted (user objects' filter) */
 	size_t ntree, tree_cap;
 	uint8_t *snap_buf;           /* key + every CPU's value, for snapshots */

@@ -173,6 +173,10 @@ static int check_all_matched(struct recorder *r)
 		if (!r->map_put_hit[i / 2] && (err = -ENOENT))
 			warn_msg("--map-put %s: no map of that name in the --bpf objects",
 				 o->map_puts[i]);
+	for (i = 0; i < o->nts_fields; i++)
+		if (!r->ts_hit[i] && (err = -ENOENT))
+			warn_msg("--ts %s: no ringbuf or perf event array of that name in the --bpf "
+				 "objects", o->ts_fields[i]);
 	for (i = 0; i < o->nattaches; i++)
 		if (!r->attach_hit[i] && (err = -ENOENT))
 			warn_msg("--attach %s: no program of that name in the --bpf objects",
@@ -184,7 +188,8 @@ static int check_all_matched(struct recorder *r)
 	return err;
 }
 
-/* --map-size and --attach for the maps and programs of o (before load). */
+/* --map-size, --ts and --attach for the maps and programs of o (before
+ * load; after --event, which --ts reads). */
 static int apply_map_options(struct recorder *r, struct bpfobj *o)
 {
 	int i, err;
@@ -205,6 +210,21 @@ static int apply_map_options(struct recorder *r, struct bpfobj *o)
 			return err;
 		}
 		r->map_size_hit[i] = 1;
+	}
+	for (i = 0; i < r->o->nts_fields; i++) {
+		const char *arg = r->o->ts_fields[i], *eq = strchr(arg, '=');
+		const char *colon = strchr(eq, ':');
+		char map[128], field[128];
+
+		snprintf(map, sizeof(map), "%.*s", (int)(eq - arg), arg);
+		snprintf(field, sizeof(field), "%.*s", colon ? (int)(colon - eq - 1) : (int)strlen(eq + 1),
+			 eq + 1);
+		err = bpfobj__set_ts_member(o, map, field, colon && !strcmp(colon, ":mono"));
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		r->ts_hit[i] = 1;
 	}
 	for (i = 0; i < r->o->nattaches; i++) {
 		const char *arg = r->o->attaches[i], *eq = strchr(arg, '=');

@@ -54,6 +54,9 @@ static void record_usage(FILE *f)
 "                          parsed through the map's BTF types (repeatable)\n"
 "      --attach PROG=BINARY:FUNCTION  where a SEC(\"uprobe\")/SEC(\"uretprobe\") program\n"
 "                          that names no binary attaches\n"
+"      --ts MAP=FIELD[:mono|boot]  the u64 member FIELD of MAP's events is their time\n"
+"                          (boot: bpf_ktime_get_boot_ns, the default; mono:\n"
+"                          bpf_ktime_get_ns, converted to boot time)\n"
 "      --strict            a program of a --bpf object that does not load or attach is\n"
 "                          an error (default: skipped with its reason, the rest records)\n"
 "      --event MAP=STRUCT  the event type of MAP's records, when the object does not\n"
@@ -219,7 +222,7 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 	       OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
 	       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_NO_SYMBOLS,
 	       OPT_FILTER, OPT_STRING_SIZE,
-	       OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH };
+	       OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "probe", required_argument, NULL, OPT_PROBE },
@@ -240,6 +243,7 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 		{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
 		{ "map-put", required_argument, NULL, OPT_MAP_PUT },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "ts", required_argument, NULL, OPT_TS },
 		{ "event", required_argument, NULL, OPT_EVENT },
 		{ "ringbuf-size", required_argument, NULL, OPT_RB_SIZE },
 		{ "snapshot-interval", required_argument, NULL, OPT_SNAPSHOT },
@@ -375,6 +379,19 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 			optind++;
 			o->map_puts[o->nmap_puts++] = optarg;
 			o->map_puts[o->nmap_puts++] = kv;
+			break;
+		}
+		case OPT_TS: {
+			const char *eq = strchr(optarg, '='), *colon = eq ? strchr(eq, ':') : NULL;
+
+			if (!eq || eq == optarg || eq[1] == 0 || eq[1] == ':' ||
+			    (colon && strcmp(colon, ":mono") && strcmp(colon, ":boot")) ||
+			    o->nts_fields == RECORD_MAX_MAP_OPTS) {
+				warn_msg("--ts %s: expected MAP=FIELD, MAP=FIELD:mono or MAP=FIELD:boot "
+					 "(at most %d of them)", optarg, RECORD_MAX_MAP_OPTS);
+				return -EINVAL;
+			}
+			o->ts_fields[o->nts_fields++] = optarg;
 			break;
 		}
 		case OPT_ATTACH: {

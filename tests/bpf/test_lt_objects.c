@@ -14,12 +14,15 @@
  *   filter_hist  a filter map filled with --map-put and a histogram sized
  *           with --map-size (max_entries 0 in the object);
  *   uprobe_nobin  SEC("uprobe")/SEC("uretprobe") with no binary, attached
- *           with --attach PROG=BINARY:FUNCTION to a function of this test.
+ *           with --attach PROG=BINARY:FUNCTION to a function of this test;
+ *   compat again with --ts events=ts:mono: each record's time is its own
+ *           bpf_ktime_get_ns() member converted to boot time.
  * The test process is the target (targ_tgid). */
 #include "capload.h"
 #include "faultutil.h"
 
 #include <sys/syscall.h>
+#include <time.h>
 
 #define CALLS 20000         /* getppid() calls in the flood */
 #define PER_CALL 64         /* events each tries */
@@ -136,7 +139,7 @@ static void record_compat(const char *dir, const char *objs)
 		e = ev_find(&l, "events", "asked", asked);
 		CHECK_EQ_INT(ev_int(e, "tgid"), getpid());
 		CHECK_STR(ev_get(e, "comm"), my_comm());
-		CHECK_EQ_INT(e->len, 24);
+		CHECK_EQ_INT(e->len, 32);
 	}
 	capload_free(&l);
 	printf("compat: 5 events through the map turned into a ringbuf\n");
@@ -330,6 +333,46 @@ static void record_uprobe_nobin(const char *dir, const char *objs)
 	printf("uprobe_nobin: attached by --attach, 3 entries and 3 returns\n");
 }
 
+static void record_ts_mono(const char *dir, const char *objs)
+{
+	char err[16384];
+	struct evlist l;
+	struct timespec b, m;
+	int64_t delta;
+	uint64_t prev = 0;
+	size_t i, n = 0;
+
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	delta = ((int64_t)b.tv_sec - m.tv_sec) * 1000000000 + (b.tv_nsec - m.tv_nsec);
+	CHECK_EQ_INT(record_obj(dir, objs, "compat", (char *[]){ "--ts", "events=ts:mono", NULL },
+				five_getpgid, err, sizeof(err)), 0);
+	CHECK_EQ_INT(capload(last_cap, &l), 0);
+	for (i = 0; i < l.n; i++) {
+		const struct ev *e = &l.v[i];
+		int64_t want;
+
+		if (strcmp(e->stream, "events"))
+			continue;
+		want = ev_int(e, "ts") + delta;
+		/* the two clocks read a few us apart, here and in bpfrec */
+		CHECK(llabs((long long)e->ts_ns - (long long)want) < 1000000);
+		CHECK(e->ts_ns > prev);         /* each its own time, in order */
+		prev = e->ts_ns;
+		n++;
+	}
+	CHECK_EQ_INT(n, 5);
+	capload_free(&l);
+	/* a member that is not there, or not 64 bits: named */
+	CHECK_EQ_INT(record_obj(dir, objs, "compat", (char *[]){ "--ts", "events=when", NULL },
+				five_getpgid, err, sizeof(err)), 1);
+	CHECK(strstr(err, "--ts events=when: struct event has no member when"));
+	CHECK_EQ_INT(record_obj(dir, objs, "compat", (char *[]){ "--ts", "events=tgid", NULL },
+				five_getpgid, err, sizeof(err)), 1);
+	CHECK(strstr(err, "is not a 64-bit integer"));
+	printf("ts: 5 events timed by their own monotonic member\n");
+}
+
 int main(void)
 {
 	const char *objs = fu_need_root_objs(), *dir = test_tmpdir("lt_objects");
@@ -340,6 +383,7 @@ int main(void)
 	record_fentry_mix(dir, objs);
 	record_filter_hist(dir, objs);
 	record_uprobe_nobin(dir, objs);
+	record_ts_mono(dir, objs);
 	printf("test_lt_objects: ok\n");
 	return 0;
 }

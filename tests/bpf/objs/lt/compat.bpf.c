@@ -4,7 +4,7 @@
  * check), else fills a per-CPU scratch slot and perf-outputs it.  A loader
  * must turn the map into a ringbuf before load (bpfrec does).  The event is
  * a struct only the DWARF describes.  One event per getpgid(pid) of the
- * target, carrying the pid asked for. */
+ * target, carrying the pid asked for and its monotonic time. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -13,6 +13,7 @@ struct event {
 	__u32 tgid;
 	__s32 asked;
 	char comm[16];
+	__u64 ts;               /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 };
 
 struct {
@@ -62,6 +63,7 @@ int on_getpgid(struct trace_event_raw_sys_enter *ctx)
 	e->tgid = tgid;
 	e->asked = (__s32)ctx->args[0];
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->ts = bpf_ktime_get_ns();
 	buf_submit(ctx, e);
 	return 0;
 }
