@@ -85,8 +85,21 @@ int cli__sql_error(const char *what, const char *msg, const char *sql, int offse
 		if (!le)
 			le = ls + strlen(ls);
 		col = (int)(sql + offset - ls);
-		fprintf(stderr, "  at line %d, column %d:\n    %.*s\n    %*s^\n", line, col + 1,
-			(int)(le - ls), ls, col, "");
+		/* The statement may hold escape sequences (typed or pasted): shown
+		 * escaped, never sent to the terminal; the caret counts them. */
+		char *stmt = strndup(ls, (size_t)(le - ls));
+		int shown = 0;
+
+		fprintf(stderr, "  at line %d, column %d:\n    ", line, col + 1);
+		cli__fputs_safe(stmt ? stmt : "", stderr);
+		struct strbuf pre = { 0 };
+
+		/* the caret under the same escaped text */
+		if (!print__add_safe(&pre, ls, (size_t)(sql + offset - ls)))
+			shown = (int)pre.len;
+		strbuf__free(&pre);
+		fprintf(stderr, "\n    %*s^\n", shown, "");
+		free(stmt);
 	}
 	return EXIT_QUERY;
 }

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "print.h"
+#include "prompt.h"
 #include "rcap.h"
 #include "vtab.h"
 
@@ -30,7 +31,9 @@ static void help(void)
 	       "stacks / frames (the recorded stacks, named from the capture's symbols).\n"
 	       "\n"
 	       "With no SQL argument, statements are read from standard input; on a\n"
-	       "terminal, interactively (.tables, .schema [TABLE], .mode FMT, .help, .quit).\n"
+	       "terminal, interactively (.tables, .schema [TABLE], .mode FMT, .help, .quit):\n"
+	       "line editing, history in ~/.bpfreplay_history, Tab completes table and\n"
+	       "column names, Ctrl-C cancels the statement (or stops the running one).\n"
 	       "Constraints on ts or time skip whole blocks of the capture: ts BETWEEN a AND b,\n"
 	       "or time >= '2024-05-01T12:00:03' (a prefix of the time column's form).\n"
 	       "A u64 above 2^63-1 reads as a negative INTEGER (the same 64 bits);\n"
@@ -202,29 +205,50 @@ static int dot_command(struct sqlrun *r, char *line, int *quit)
 	return EXIT_QUERY;
 }
 
-/* Reads statements from f: complete statements (sqlite3_complete) run as
- * they arrive; a line starting with '.' is a dot-command.  Interactive:
- * errors are reported and the prompt goes on; otherwise the first error
- * stops. */
-static int read_loop(struct sqlrun *r, FILE *f, int interactive)
+/* Reads statements from f, or from the prompt (pr, interactive): complete
+ * statements (sqlite3_complete) run as they arrive; a line starting with
+ * '.' is a dot-command.  Interactive: errors are reported and the prompt
+ * goes on, Ctrl-C drops the statement being typed or stops the one
+ * running; otherwise the first error stops. */
+static int read_loop(struct sqlrun *r, FILE *f, struct prompt *pr)
 {
 	char *line = NULL, *buf = NULL;
 	size_t cap = 0, blen = 0;
-	int rc = 0, quit = 0;
+	int rc = 0, quit = 0, interactive = pr != NULL;
 
 	if (interactive)
-		fprintf(stderr, "bpfreplay %s: SQL over a capture; .help for help, .quit to leave\n",
-			BPFREC_VERSION);
+		fprintf(stderr, "bpfreplay %s: SQL over a capture; .help for help, .quit to leave, "
+			"Ctrl-C cancels a statement\n", BPFREC_VERSION);
 	for (;;) {
 		ssize_t n;
 
-		if (interactive) {
-			fputs(blen ? "      ...> " : "bpfreplay> ", stdout);
-			fflush(stdout);
+		if (pr) {
+			int cancelled;
+
+			free(line);
+			line = prompt__read(pr, blen != 0, &cancelled);
+			if (!line)
+				break;
+			if (cancelled) {
+				blen = 0;
+				continue;
+			}
+			prompt__remember(pr, line);
+			n = (ssize_t)strlen(line);
+			/* the editor strips the newline; statements keep their lines */
+			char *nl = realloc(line, (size_t)n + 2);
+			if (!nl) {
+				rc = EXIT_CAPTURE;
+				break;
+			}
+			line = nl;
+			line[n++] = '\n';
+			line[n] = 0;
+		} else {
+			n = getline(&line, &cap, f);
+			if (n < 0)
+				break;
 		}
-		n = getline(&line, &cap, f);
-		if (n < 0)
-			break;
 		if (!blen && line[0] == '.') {
 			int drc = dot_command(r, line, &quit);
 			if (quit)
@@ -246,6 +270,8 @@ static int read_loop(struct sqlrun *r, FILE *f, int interactive)
 		if (sqlite3_complete(buf)) {
 			int qrc = run_sql(r, buf);
 			blen = 0;
+			if (pr)
+				prompt__interrupted(pr);   /* SQLite said "interrupted" */
 			if (qrc == EXIT_CAPTURE || (qrc && !interactive)) {
 				rc = qrc;
 				break;
@@ -325,7 +351,10 @@ int cmd_sql(int argc, char **argv)
 		for (; optind < argc && !rc; optind++)
 			rc = run_sql(&r, argv[optind]);
 	} else {
-		rc = read_loop(&r, stdin, isatty(0));
+		struct prompt *pr = isatty(0) && isatty(1) ? prompt__new(r.db) : NULL;
+
+		rc = read_loop(&r, stdin, pr);
+		prompt__free(pr);
 	}
 	vtab__damage(r.reg, &dblocks, &drecs);
 	if (dblocks || drecs) {

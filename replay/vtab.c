@@ -99,6 +99,7 @@ SQLITE_EXTENSION_INIT3
 #include "symb.h"
 #include "vtab.h"
 #include "names.h"
+#include "agg.h"
 
 #define VT_MAX_WARN 20  /* damage reports printed per registry, then counted */
 
@@ -1648,6 +1649,8 @@ struct vtab_reg *vtab__register(sqlite3 *db, const struct vtab_opts *opts)
 					 NULL);
 	if (rc == SQLITE_OK)
 		rc = names__register_sql(db);   /* errno_name(), signal_name(), af_name() */
+	if (rc == SQLITE_OK)
+		rc = agg__register(db);         /* percentile(), median() */
 	for (int n = 1; n <= 3 && rc == SQLITE_OK; n++)
 		rc = sqlite3_create_function_v2(db, "bpfrec_attach", n,
 						SQLITE_UTF8 | SQLITE_DIRECTONLY, reg, attach_fn,
