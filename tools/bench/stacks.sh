@@ -15,6 +15,9 @@
 #    --no-symbols (index.db holds the stacks and symbols; the rest is
 #    events), against perf.data and perf.data's `perf archive` tarball (the
 #    build-id cache entries perf needs to symbolize elsewhere).
+# 4. The same bytes for the whole machine, 5 s at 99 Hz (every process,
+#    kernel included): bpfrec --probe profile:99 -d 5s against perf record
+#    -a -g -F 99 -- sleep 5 plus perf archive.
 #
 # Needs root, perf (linux-perf) and a build with the tests
 # (DIR/tests/bpf/stackprog; default DIR: build).  Prints one table.
@@ -84,13 +87,36 @@ done
 rm -rf "$work/nosym"
 "$bpfrec" record -q -o "$work/nosym" --no-symbols --probe profile:999 -- "$prog" work "$units" >/dev/null
 size() { du -sb "$1" | awk '{ print $1 }'; }
-idx_sym=$(stat -c %s "$work/p999/index.db")
-idx_nosym=$(stat -c %s "$work/nosym/index.db")
+# The stack tables' own pages and payload (dbstat), with and without symbols.
+stack_bytes() {   # index.db -> "pages payload"
+	sqlite3 "$1" "SELECT sum(pgsize), sum(payload) FROM dbstat WHERE name IN
+		('stack_traces', 'stack_pids', 'sym_files', 'proc_maps', 'proc_maps_by_pid',
+		 'symbols')" | tr '|' ' '
+}
+read -r pg_sym pay_sym <<<"$(stack_bytes "$work/p999/index.db")"
+read -r pg_nosym pay_nosym <<<"$(stack_bytes "$work/nosym/index.db")"
+nsyms=$(sqlite3 "$work/p999/index.db" "SELECT count(*) FROM symbols")
+nstacks=$(sqlite3 "$work/p999/index.db" "SELECT count(*) FROM stack_traces")
 cap_sym=$(size "$work/p999")
 perf_data=$(stat -c %s "$work/perf999.data")
 (cd "$work" && perf archive perf999.data >/dev/null 2>&1)
 perf_arch=$(stat -c %s "$work/perf999.data.tar.bz2" 2>/dev/null || echo 0)
 samples_b=$(sqlite3 "$work/p999/index.db" "SELECT total(nrecords) FROM block_streams" 2>/dev/null)
+
+# --- 4. the whole machine, 5 s at 99 Hz: many processes and libraries ---
+rm -rf "$work/all"
+"$bpfrec" record -q -o "$work/all" --probe profile:99 -d 5s >/dev/null 2>&1
+read -r pg_all pay_all <<<"$(stack_bytes "$work/all/index.db")"
+all_cap=$(size "$work/all")
+all_samples=$(sqlite3 "$work/all/index.db" "SELECT total(nrecords) FROM block_streams")
+all_stacks=$(sqlite3 "$work/all/index.db" "SELECT count(*) FROM stack_traces")
+all_files=$(sqlite3 "$work/all/index.db" "SELECT count(*) FROM sym_files")
+all_syms=$(sqlite3 "$work/all/index.db" "SELECT count(*) FROM symbols")
+rm -f "$work/perfall.data"
+perf record -q -a -g -F 99 -e cpu-clock -o "$work/perfall.data" -- sleep 5 >/dev/null 2>&1
+perfall=$(stat -c %s "$work/perfall.data")
+(cd "$work" && perf archive perfall.data >/dev/null 2>&1)
+perfall_arch=$(stat -c %s "$work/perfall.data.tar.bz2" 2>/dev/null || echo 0)
 
 printf '\n## stacks (issue 13): %s, %s calls, %s work units, median of %s\n\n' \
 	"$(git -C "$repo" rev-parse --short HEAD 2>/dev/null)" "$calls" "$units" "$reps"
@@ -105,7 +131,14 @@ for n in bare bpfrec99 perf99 bpfrec999 perf999; do
 done
 printf '\n| bytes, 999 Hz profile of the same work | bytes |\n|---|---|\n'
 printf '| bpfrec capture, all (%s samples) | %s |\n' "${samples_b%.0}" "$cap_sym"
-printf '| of which stacks + symbols + mappings (index.db with - without symbols: %s - %s) | %s (symbols: %s) |\n' \
-	"$idx_sym" "$idx_nosym" "$idx_sym" "$((idx_sym - idx_nosym))"
+printf '| of which the stack tables (%s stacks, %s symbols): pages / payload | %s / %s |\n' \
+	"$nstacks" "$nsyms" "$pg_sym" "$pay_sym"
+printf '| the same with --no-symbols: pages / payload | %s / %s |\n' "$pg_nosym" "$pay_nosym"
 printf '| perf.data | %s |\n| perf archive (perf.data.tar.bz2) | %s |\n| perf total to symbolize elsewhere | %s |\n' \
 	"$perf_data" "$perf_arch" "$((perf_data + perf_arch))"
+printf '\n| whole machine, 5 s at 99 Hz | bytes |\n|---|---|\n'
+printf '| bpfrec capture, all (%s samples, %s stacks, %s files, %s symbols) | %s |\n' \
+	"${all_samples%.0}" "$all_stacks" "$all_files" "$all_syms" "$all_cap"
+printf '| of which the stack tables: pages / payload | %s / %s |\n' "$pg_all" "$pay_all"
+printf '| perf.data (perf record -a -g) | %s |\n| perf archive | %s |\n| perf total | %s |\n' \
+	"$perfall" "$perfall_arch" "$((perfall + perfall_arch))"
