@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,6 +60,9 @@ static void help(void)
 	       "                      directory to create for a format that writes several\n"
 	       "      --row-group-rows N  rows per Parquet row group (default 131072;\n"
 	       "                      smaller groups let engines skip more on ts/time)\n"
+	       "      --redact[=FIELDS]  redact as 'bpfreplay bundle --redact' does (the\n"
+	       "                      same FIELDS and default): each capture is made a\n"
+	       "                      redacted bundle in $TMPDIR first, then exported\n"
 	       SLICE_HELP
 	       "  -h, --help          this text\n"
 	       "\n"
@@ -218,6 +222,69 @@ static void report_help(void)
 	       "page could not be written.\n");
 }
 
+/* --redact: each capture becomes a redacted bundle first, made by `bpfreplay
+ * bundle --redact` itself (so the redaction is the bundle's, value for
+ * value), in a private temporary directory under the capture's own name
+ * (the export's file names come from it); the export then reads the
+ * bundles.  paths[i] is replaced; tmpdirs[i] is what to remove. */
+static int redact_captures(const char *cmd, char **paths, size_t npaths, const char **redacts,
+			   size_t nredacts, char **tmpdirs)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	for (size_t i = 0; i < npaths; i++) {
+		char dir[PATH_MAX], *out = NULL, *args[64], *owned[64];
+		size_t len;
+		const char *name = rcap__name_of(paths[i], &len);
+		int n = 0, rc, saved;
+
+		snprintf(dir, sizeof(dir), "%s/bpfreplay-redact-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(dir) || !(tmpdirs[i] = strdup(dir)) ||
+		    asprintf(&out, "%s/%.*s.bpfrec", dir, (int)len, len ? name : "capture") < 0) {
+			cli__warn("%s: --redact: temporary bundle: %s", cmd, strerror(errno));
+			return EXIT_CAPTURE;
+		}
+		args[n++] = (char *)"bundle";
+		args[n++] = paths[i];
+		args[n++] = (char *)"-o";
+		args[n++] = out;
+		int nowned = 0;
+		for (size_t k = 0; k < nredacts && n < 62; k++)
+			if (asprintf(&owned[nowned], "--redact=%s", redacts[k]) >= 0)
+				args[n++] = owned[nowned++];
+		args[n] = NULL;
+		/* the bundle's summary goes to stderr: stdout may be the export */
+		fflush(stdout);
+		saved = dup(STDOUT_FILENO);
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		rc = cmd_bundle(n, args);
+		fflush(stdout);
+		if (saved >= 0) {
+			dup2(saved, STDOUT_FILENO);
+			close(saved);
+		}
+		for (int k = 0; k < nowned; k++)  /* getopt reorders args: free by owned */
+			free(owned[k]);
+		free(paths[i]);
+		paths[i] = out;             /* removed with tmpdirs[i] */
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void remove_redacted(char **paths, size_t npaths, char **tmpdirs)
+{
+	for (size_t i = 0; tmpdirs && i < npaths; i++) {
+		if (!tmpdirs[i])
+			continue;
+		unlink(paths[i]);
+		rmdir(tmpdirs[i]);
+		free(tmpdirs[i]);
+	}
+	free(tmpdirs);
+}
+
 /* export, or one format under a command name of its own (report). */
 static int run(int argc, char **argv, const char *cmd, const struct export_format *fixed)
 {
@@ -226,13 +293,15 @@ static int run(int argc, char **argv, const char *cmd, const struct export_forma
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "row-group-rows", required_argument, NULL, 'R' },
+		{ "redact", optional_argument, NULL, 'X' },
 		SLICE_LONGOPTS,
 		{ NULL },
 	};
 	struct export x = { .fmt = fixed };
 	struct slice_args sa = { 0 };
-	char err[512], **paths = NULL, *end;
-	size_t npaths = 0;
+	char err[512], **paths = NULL, *end, **tmpdirs = NULL;
+	const char **redacts = calloc((size_t)argc + 1, sizeof(*redacts));
+	size_t npaths = 0, nredacts = 0;
 	int ch, rc = 0, created = 0;
 
 	opterr = 0;
@@ -254,6 +323,10 @@ static int run(int argc, char **argv, const char *cmd, const struct export_forma
 			break;
 		case 'o':
 			x.out = optarg;
+			break;
+		case 'X':
+			if (redacts)
+				redacts[nredacts++] = optarg ? optarg : "default";
 			break;
 		case 'R':
 			errno = 0;
@@ -296,6 +369,14 @@ static int run(int argc, char **argv, const char *cmd, const struct export_forma
 		/* a report tells one session's story */
 		rc = cli__usage_error(cmd, "one CAPTURE only (%zu given)", npaths);
 		goto out;
+	}
+	if (nredacts) {
+		if (!(tmpdirs = calloc(npaths, sizeof(*tmpdirs)))) {
+			rc = EXIT_CAPTURE;
+			goto out;
+		}
+		if ((rc = redact_captures(cmd, paths, npaths, redacts, nredacts, tmpdirs)))
+			goto out;
 	}
 	x.ncaps = npaths;
 	x.caps = calloc(x.ncaps, sizeof(*x.caps));
@@ -370,7 +451,9 @@ out:
 	free(x.slices);
 	free(x.caps);
 	slice_args__free(&sa);
+	remove_redacted(paths, npaths, tmpdirs);
 	cli__captures_free(paths, npaths);
+	free(redacts);
 	return rc;
 }
 

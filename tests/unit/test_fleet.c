@@ -140,6 +140,29 @@ static void test_export_jsonl(void)
 		      "\"cpu\":null,\"capture\":\"web1-mon\",\"u64\":0,\"s64\":-9223372036854775808"));
 	free(text);
 	free(z);
+
+	/* --redact: as bundle redacts, through a temporary bundle that is gone after */
+	char tmpd[1300];
+	snprintf(tmpd, sizeof(tmpd), "%s/tmpdir", tmp);
+	CHECK(!mkdir(tmpd, 0755));
+	setenv("TMPDIR", tmpd, 1);
+	snprintf(out, sizeof(out), "%s/js-red", tmp);
+	EXPECT(CLIRUN("export", caps[0], "--format", "jsonl.zst", "-o", out, "--redact=default,comm"),
+	       0, NULL, "redacted: ");
+	unsetenv("TMPDIR");
+	snprintf(path, sizeof(path), "%s/stream=ev/host=web-1.example/date=2024-05-01/"
+		 "part-web1-mon.jsonl.zst", out);
+	z = clirun_slurp(path, &len);
+	text = malloc(cap + 1);
+	n = ZSTD_decompress(text, cap, z, len);
+	CHECK(!ZSTD_isError(n));
+	text[n] = 0;
+	CHECK(!strstr(text, "say \\\"hi") && !strstr(text, "\"comm\":\"init\""));
+	CHECK(strstr(text, "\"comm\":\"~"));
+	CHECK(strstr(text, "\"u64\":18446744073709551615"));      /* integers kept */
+	CHECK(!rmdir(tmpd));                /* the temporary bundle and its directory are gone */
+	free(text);
+	free(z);
 }
 
 /* bpfreplay sql|show|info over several captures. */
