@@ -1,4 +1,5 @@
-/* cli.h - bpfreplay's commands (one file each: cmd_<name>.c) and the few
+/* cli.h - bpfreplay's commands (one file each, cmd_<name>.c; report is export
+ * --format html, in cmd_export.c) and the few
  * helpers they share.  Every command returns the process exit status:
  */
 #ifndef BPFREC_REPLAY_CLI_H

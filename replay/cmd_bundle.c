@@ -40,6 +40,7 @@
 #include "hmac.h"
 #include "print.h"
 #include "rcap.h"
+#include "slice.h"
 
 #define BUNDLE_BLOCK_BYTES (4u << 20)   /* re-encoded blocks: the recorder's usual size */
 #define TOKEN_CHARS 15                   /* "~" + 14 hex digits */
@@ -109,7 +110,7 @@ struct bundle {
 	struct bstream *bs;         /* parallel to rcap__stream(c, i) */
 	size_t n;
 	uint64_t lo, hi;            /* ts bounds, inclusive */
-	int64_t *pids;
+	const int64_t *pids;        /* --pid values (the slice's arguments) */
 	size_t npids;
 	bool redact;
 	bool red_cmdline, red_host, red_objpath, red_objname;
@@ -239,11 +240,6 @@ static void redact_field(const struct bundle *b, enum evcol_kind kind, uint8_t *
 }
 
 /* ---- option parsing ---- */
-
-static void mark_stream(size_t idx, void *ctx)
-{
-	((struct bundle *)ctx)->bs[idx].sel = true;
-}
 
 static bool sensitive_name(const char *name)
 {
@@ -836,29 +832,26 @@ int cmd_bundle(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "stream", required_argument, NULL, 's' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "pid", required_argument, NULL, 'p' },
+		SLICE_LONGOPTS,
 		{ "redact", optional_argument, NULL, 'R' },
 		{ NULL },
 	};
 	struct bundle b = { .hi = UINT64_MAX };
-	const char *out = NULL, *since = NULL, *until = NULL;
-	const char **streams = calloc(argc + 1, sizeof(*streams));
+	struct slice_args sa = { 0 };
+	struct slice *sl = NULL;
+	const char *out = NULL;
 	const char **redacts = calloc(argc + 1, sizeof(*redacts));
-	size_t nstream_opts = 0, nredacts = 0;
-	char err[512], *end;
+	size_t nredacts = 0;
+	char err[512];
 	int ch, rc = 0;
 
-	b.pids = calloc(argc + 1, sizeof(*b.pids));
-	if (!streams || !redacts || !b.pids) {
+	if (!redacts) {
 		rc = EXIT_CAPTURE;
 		goto out;
 	}
 	opterr = 0;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":ho:s:p:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":ho:" SLICE_SHORTOPTS, opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			help();
@@ -866,31 +859,21 @@ int cmd_bundle(int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
-		case 's':
-			streams[nstream_opts++] = optarg;
-			break;
-		case 'S':
-			since = optarg;
-			break;
-		case 'U':
-			until = optarg;
-			break;
-		case 'p':
-			errno = 0;
-			b.pids[b.npids] = strtoll(optarg, &end, 10);
-			if (errno || end == optarg || *end || b.pids[b.npids] < 0) {
-				rc = cli__usage_error("bundle", "--pid '%s': not a process id", optarg);
-				goto out;
-			}
-			b.npids++;
-			break;
 		case 'R':
 			redacts[nredacts++] = optarg ? optarg : "default";
 			break;
 		default:
-			rc = cli__bad_option("bundle", argv, ch);
-			goto out;
+			rc = slice_args__take(&sa, "bundle", ch, optarg);
+			if (rc == 1)
+				rc = cli__bad_option("bundle", argv, ch);
+			if (rc)
+				goto out;
 		}
+	}
+	if (sa.where) {
+		rc = cli__usage_error("bundle", "--where: not for bundle, which keeps whole records "
+				      "of whole streams (--stream, --pid, --since, --until)");
+		goto out;
 	}
 	if (optind + 1 != argc) {
 		rc = cli__usage_error("bundle", optind >= argc ? "no CAPTURE given"
@@ -918,30 +901,16 @@ int cmd_bundle(int argc, char **argv)
 		rc = EXIT_CAPTURE;
 		goto out;
 	}
-	for (size_t i = 0; i < b.n; i++)
-		b.bs[i].s = rcap__stream(b.c, i);
-	for (size_t i = 0; i < nstream_opts; i++)
-		if ((rc = cli__select_streams(b.c, "bundle", streams[i], mark_stream, &b)))
-			goto out;
+	/* the slice: streams, time bounds and pids, resolved as show resolves them */
+	if ((rc = slice__open(b.c, &sa, "bundle", &sl)))
+		goto out;
+	slice__bounds(sl, &b.lo, &b.hi);
+	b.pids = sa.pids;
+	b.npids = sa.npids;
 	for (size_t i = 0; i < b.n; i++) {
-		if (!nstream_opts)
-			b.bs[i].sel = true;
-		else if (!b.bs[i].sel)
-			b.bs[i].why_out = "not in --stream";
-	}
-
-	uint64_t min_ts, max_ts;
-	const struct rcap_session *se = rcap__session(b.c);
-	rcap__span(b.c, &min_ts, &max_ts);
-	if (since && timefmt__parse_bound(since, &se->clock, min_ts, max_ts, &b.lo)) {
-		rc = cli__usage_error("bundle", "--since '%s': not a time (2024-05-01T12:00:03Z, +2s, "
-				      "-500ms)", since);
-		goto out;
-	}
-	if (until && timefmt__parse_bound(until, &se->clock, min_ts, max_ts, &b.hi)) {
-		rc = cli__usage_error("bundle", "--until '%s': not a time (2024-05-01T12:00:03Z, +2s, "
-				      "-500ms)", until);
-		goto out;
+		b.bs[i].s = rcap__stream(b.c, i);
+		b.bs[i].sel = slice__has_stream(sl, b.bs[i].s);
+		b.bs[i].why_out = slice__why_out(sl, b.bs[i].s);
 	}
 	for (size_t i = 0; i < nredacts; i++)
 		if ((rc = parse_redact(&b, redacts[i])))
@@ -950,12 +919,7 @@ int cmd_bundle(int argc, char **argv)
 		struct bstream *bs = &b.bs[i];
 		if (!bs->sel)
 			continue;
-		if (b.npids && bs->s->pid_col < 0) {
-			cli__warn("note: --pid: stream '%s' left out: it has no tgid or pid column",
-				  bs->s->name);
-			bs->sel = false;
-			bs->why_out = "no tgid or pid column for --pid";
-		} else if (b.redact && !evtype__size(bs->s->et)) {
+		if (b.redact && !evtype__size(bs->s->et)) {
 			cli__warn("note: --redact: stream '%s' left out: its records are raw bytes "
 				  "(no usable event type), so nothing in them can be redacted",
 				  bs->s->name);
@@ -981,7 +945,7 @@ int cmd_bundle(int argc, char **argv)
 	if (!r)
 		r = do_blocks(&b);
 	if (!r)
-		r = describe(&b, argv[optind], since, until);
+		r = describe(&b, argv[optind], sa.since, sa.until);
 	if (r) {
 		cli__warn("%s: %s", out, b.err[0] ? b.err : strerror(-r));
 		rc = 1;
@@ -1017,9 +981,9 @@ out:
 	free(b.bs);
 	free(b.scratch);
 	strbuf__free(&b.redacted);
+	slice__close(sl);
 	rcap__close(b.c);
-	free(b.pids);
-	free(streams);
+	slice_args__free(&sa);
 	free(redacts);
 	return rc;
 }

@@ -79,6 +79,7 @@ struct heap {
 
 struct sel {
 	struct rcap_stream *s;      /* NULL: not selected */
+	const char *why_out;        /* then why: "not in --stream", ... */
 	sqlite3_stmt *where;        /* NULL: no --where */
 };
 
@@ -250,6 +251,7 @@ static int prepare_where(struct slice *sl, const char *expr)
 			if (!strncmp(msg, "no such column", 14)) {
 				cli__warn("note: --where: stream '%s' left out: %s", se->s->name, msg);
 				se->s = NULL;   /* this stream cannot match */
+				se->why_out = "no column that --where names";
 			} else {
 				strbuf__free(&q);
 				rc = cli__sql_error("--where", first_msg, first_sql, first_off);
@@ -411,9 +413,12 @@ int slice__open(struct rcap *c, const struct slice_args *a, const char *cmd,
 	for (size_t i = 0; i < a->nstreams; i++)
 		if ((rc = cli__select_streams(c, cmd, a->streams[i], mark_stream, sl)))
 			goto fail;
-	if (!a->nstreams)
-		for (size_t i = 0; i < sl->nstreams; i++)
+	for (size_t i = 0; i < sl->nstreams; i++) {
+		if (!a->nstreams)
 			sl->sel[i].s = rcap__stream(c, i);
+		else if (!sl->sel[i].s)
+			sl->sel[i].why_out = "not in --stream";
+	}
 
 	rcap__span(c, &min_ts, &max_ts);
 	if (a->since && timefmt__parse_bound(a->since, &se->clock, min_ts, max_ts, &sl->lo)) {
@@ -433,6 +438,7 @@ int slice__open(struct rcap *c, const struct slice_args *a, const char *cmd,
 				cli__warn("note: --pid: stream '%s' left out: it has no tgid or pid column",
 					  s->name);
 				sl->sel[i].s = NULL;
+				sl->sel[i].why_out = "no tgid or pid column for --pid";
 			}
 		}
 	}
@@ -533,6 +539,13 @@ struct rcap *slice__capture(const struct slice *sl) { return sl->c; }
 int slice__has_stream(const struct slice *sl, const struct rcap_stream *s)
 {
 	return s && sel_of(sl, s) != NULL;
+}
+
+const char *slice__why_out(const struct slice *sl, const struct rcap_stream *s)
+{
+	size_t i = (size_t)(s - rcap__stream(sl->c, 0));
+
+	return i < sl->nstreams && !sl->sel[i].s ? sl->sel[i].why_out : NULL;
 }
 
 void slice__bounds(const struct slice *sl, uint64_t *lo, uint64_t *hi)

@@ -8,7 +8,8 @@
  *
  * A command lists SLICE_LONGOPTS in its getopt_long table and SLICE_SHORTOPTS
  * in its optstring, hands every option to slice_args__take(), and prints
- * SLICE_HELP in its --help.  slice__open() resolves the options against one
+ * SLICE_HELP in its --help (show, export, report; bundle takes all but
+ * --where, which cannot keep whole blocks).  slice__open() resolves the options against one
  * opened capture; slice__next() then yields the selected records in
  * ascending ts order.
  *
@@ -93,6 +94,9 @@ void slice__close(struct slice *sl);                   /* NULL is fine */
 struct rcap *slice__capture(const struct slice *sl);
 /* 1 if stream s is selected (and not left out by --pid or --where). */
 int slice__has_stream(const struct slice *sl, const struct rcap_stream *s);
+/* Why stream s is not selected ("not in --stream", "no tgid or pid column
+ * for --pid", "no column that --where names"); NULL if it is. */
+const char *slice__why_out(const struct slice *sl, const struct rcap_stream *s);
 /* The ts bounds, inclusive (0 and UINT64_MAX when not given). */
 void slice__bounds(const struct slice *sl, uint64_t *lo, uint64_t *hi);
 
