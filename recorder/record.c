@@ -131,7 +131,7 @@ static void status_line(struct recorder *r, struct rate_state *rs, uint64_t now)
 	char line[1024], b1[32];
 	size_t n = 0;
 	uint64_t lost = 0;
-	int i, j;
+	int i, j, unobservable = 0;
 
 	if (dt <= 0)
 		return;
@@ -152,11 +152,13 @@ static void status_line(struct recorder *r, struct rate_state *rs, uint64_t now)
 			rs->last_events[i][j] = s->events;
 			rs->last_wakeups[i][j] = wk;
 			lost += s->lost;
+			unobservable |= s->loss_unobservable;
 		}
 	}
 	capw__stats(r->cap, &st);
-	n += snprintf(line + n, sizeof(line) - n, " | lost %llu | %s written",
-		      (unsigned long long)lost, fmt_bytes(st.written_bytes, b1, sizeof(b1)));
+	n += snprintf(line + n, sizeof(line) - n, " | lost %llu%s | %s written",
+		      (unsigned long long)lost, unobservable ? "+?" : "",
+		      fmt_bytes(st.written_bytes, b1, sizeof(b1)));
 	if (st.written_bytes)
 		snprintf(line + n, sizeof(line) - n, ", ratio %.1fx",
 			 (double)st.raw_bytes / (double)st.written_bytes);
@@ -328,8 +330,10 @@ static void print_summary(struct recorder *r, uint64_t end_ns)
 		for (j = 0; j < (int)r->objs[i]->nstreams; j++) {
 			struct bpfobj_stream *s = &r->objs[i]->streams[j];
 
-			info_msg("  %-12s %10llu events  %llu lost%s", s->name,
+			/* "0 lost" only where every loss is counted (ringloss.h) */
+			info_msg("  %-12s %10llu events  %llu lost%s%s", s->name,
 				 (unsigned long long)s->events, (unsigned long long)s->lost,
+				 s->loss_unobservable ? " counted, more unobservable" : "",
 				 s->short_events ? "  (some shorter than their type)" : "");
 			drained += s->events;
 			lost += s->lost;

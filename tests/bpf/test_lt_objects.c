@@ -15,6 +15,8 @@
  *           with --map-size (max_entries 0 in the object);
  *   uprobe_nobin  SEC("uprobe")/SEC("uretprobe") with no binary, attached
  *           with --attach PROG=BINARY:FUNCTION to a function of this test;
+ *   subprog  a ringbuf reserve in a non-inlined function: its loss is said
+ *           to be unobservable, never printed as 0;
  *   compat again with --ts events=ts:mono: each record's time is its own
  *           bpf_ktime_get_ns() member converted to boot time.
  * The test process is the target (targ_tgid). */
@@ -373,6 +375,22 @@ static void record_ts_mono(const char *dir, const char *objs)
 	printf("ts: 5 events timed by their own monotonic member\n");
 }
 
+static void record_subprog(const char *dir, const char *objs)
+{
+	char err[16384], cap[4096];
+	struct evlist l;
+
+	CHECK_EQ_INT(record_obj(dir, objs, "subprog", NULL, five_getpgid, err, sizeof(err)), 0);
+	CHECK(strstr(err, "ringbuf events: some of its reserve/output calls are out of bpfrec's "
+			  "reach"));
+	CHECK(strstr(err, "events  0 lost counted, more unobservable"));
+	snprintf(cap, sizeof(cap), "%s/subprog", dir);
+	CHECK_EQ_INT(capload(cap, &l), 0);
+	CHECK_EQ_INT(ev_count(&l, "events", "tgid", ut_pid()), 5);
+	capload_free(&l);
+	printf("subprog: 5 events, loss said to be unobservable\n");
+}
+
 int main(void)
 {
 	const char *objs = fu_need_root_objs(), *dir = test_tmpdir("lt_objects");
@@ -384,6 +402,7 @@ int main(void)
 	record_filter_hist(dir, objs);
 	record_uprobe_nobin(dir, objs);
 	record_ts_mono(dir, objs);
+	record_subprog(dir, objs);
 	printf("test_lt_objects: ok\n");
 	return 0;
 }
