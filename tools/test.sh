@@ -14,6 +14,9 @@ tools/setup.sh
 echo "== tests (build/)"
 ctest --test-dir build --output-on-failure -j2 --timeout 300 | tee -a "$log"
 
+echo "== the .deb: install, probes, record, info, remove (tools/test-package.sh)"
+tools/test-package.sh build
+
 echo "== tests with ASan + UBSan (build-asan/)"
 BUILD_DIR=build-asan tools/setup.sh -DBPFREC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
