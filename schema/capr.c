@@ -236,11 +236,14 @@ out:
 }
 
 /* Opens the SQLite file dbpath (index.db, or a bundle) for untrusted reading:
- * FORMAT.md, "Reader (capr) rules". */
-static int open_db(struct capr *r, const char *dbpath, enum cap_schema_kind kind, char *err,
-		   size_t errlen)
+ * FORMAT.md, "Reader (capr) rules".  live: a capture being recorded (its
+ * index in WAL mode): opened read-only but not immutable, so that SQLite
+ * reads the committed part of the WAL, and held in one read transaction,
+ * so that everything read through r is one consistent snapshot. */
+static int open_db(struct capr *r, const char *dbpath, enum cap_schema_kind kind, bool live,
+		   char *err, size_t errlen)
 {
-	char *uri = make_uri(dbpath, "?mode=ro&immutable=1");
+	char *uri = make_uri(dbpath, live ? "?mode=ro" : "?mode=ro&immutable=1");
 	int rc;
 
 	if (!uri) {
@@ -288,21 +291,48 @@ static int open_db(struct capr *r, const char *dbpath, enum cap_schema_kind kind
 		return -EBADMSG;
 	}
 	sqlite3_finalize(st);
+	/* The snapshot: a read transaction that stays open until close.  The
+	 * writer goes on (WAL readers never block it); we see its last commit
+	 * as of now, at most one flush interval behind. */
+	if (live && (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+		     sqlite3_exec(r->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
+			     SQLITE_OK)) {
+		cap_seterr(err, errlen, "%s: cannot take a snapshot of the live index: %s", dbpath,
+			   sqlite3_errmsg(r->db));
+		return -EIO;
+	}
 	return 0;
+}
+
+/* A plain file of its own: regular, not a symlink, one link.  SQLite writes
+ * to a -shm file: it must not be another file under another name. */
+static bool plain_file(int at, const char *name)
+{
+	struct stat st;
+
+	return !fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode) &&
+	       st.st_nlink == 1;
 }
 
 /* immutable=1 ignores journals: refuse a file a crash left unfinished rather
  * than read it half-written.  at: the directory fd (or AT_FDCWD), base: the
- * database file's name there. */
-static int check_side_files(int at, const char *base, const char *shown, char *err,
-			    size_t errlen)
+ * database file's name there.  live (NULL: refuse WAL too): set when base is
+ * in WAL mode, as a capture being recorded is (its -wal and -shm both
+ * present, plain files): then it is read as of its last commit. */
+static int check_side_files(int at, const char *base, const char *shown, bool *live,
+			    char *err, size_t errlen)
 {
 	static const char *const side[] = { "-journal", "-wal" };
-	char name[4096 + 16];
+	char name[4096 + 16], shm[4096 + 16];
 	struct stat st;
 
 	for (int i = 0; i < 2; i++) {
 		snprintf(name, sizeof(name), "%s%s", base, side[i]);
+		snprintf(shm, sizeof(shm), "%s-shm", base);
+		if (i == 1 && live && plain_file(at, name) && plain_file(at, shm)) {
+			*live = true;
+			continue;
+		}
 		if (!fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) && st.st_size > 0) {
 			cap_seterr(err, errlen, "%s%s exists: the recorder is still running, or "
 				   "it crashed mid-commit and the capture needs recovery "
@@ -355,9 +385,9 @@ static int open_bundle(struct capr *r, const char *path, char *err, size_t errle
 		cap_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	rc = check_side_files(AT_FDCWD, real, path, err, errlen);
+	rc = check_side_files(AT_FDCWD, real, path, NULL, err, errlen);
 	if (!rc)
-		rc = open_db(r, real, CAP_SCHEMA_BUNDLE, err, errlen);
+		rc = open_db(r, real, CAP_SCHEMA_BUNDLE, false, err, errlen);
 	free(real);
 	if (rc)
 		return rc;
@@ -412,9 +442,10 @@ struct capr *capr__open(const char *path, char *err, size_t errlen)
 	}
 	char shown[4096 + 16];
 	snprintf(shown, sizeof(shown), "%s/index.db", path);
-	if ((rc = check_side_files(r->dirfd, "index.db", shown, err, errlen)))
+	bool live = false;
+	if ((rc = check_side_files(r->dirfd, "index.db", shown, &live, err, errlen)))
 		goto fail;
-	if ((rc = open_db(r, shown, CAP_SCHEMA_INDEX, err, errlen)))
+	if ((rc = open_db(r, shown, CAP_SCHEMA_INDEX, live, err, errlen)))
 		goto fail;
 load:
 	if ((rc = load_meta(r, err, errlen)) || (rc = load_segments(r, err, errlen)) ||

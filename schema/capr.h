@@ -4,7 +4,9 @@
  * SQLITE_DBCONFIG_DEFENSIVE, trusted_schema off, quick_check), checks the
  * format version, and reads blocks from the segments by the index.  Never
  * follows a segment path outside the capture directory; bounds every
- * allocation by the file's real size.
+ * allocation by the file's real size.  A capture being recorded (its index
+ * in WAL mode) is read as one snapshot of the last commit, taken at open
+ * (FORMAT.md, "Reading a capture being recorded").
  *
  * The index's tables (schema/index.sql) are the contract for metadata: the
  * caller reads sessions, objects, streams and losses through capr__db().

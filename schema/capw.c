@@ -334,8 +334,11 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 	/* Someone reading the live index (sqlite3, a test) holds a shared lock
 	 * for a moment: the commit waits for it rather than fail. */
 	sqlite3_busy_timeout(w->db, 10000);
-	/* journal_mode=DELETE: FORMAT.md, "index.db". */
-	if (exec(w, "PRAGMA journal_mode=DELETE") || exec(w, "PRAGMA synchronous=NORMAL") ||
+	/* Small pages: the index's rows are small, and its empty schema then
+	 * takes 20 KiB, not 80, which matters on a small disk.  The schema is
+	 * made in DELETE mode, WAL follows (below). */
+	if (exec(w, "PRAGMA page_size=1024") || exec(w, "PRAGMA journal_mode=DELETE") ||
+	    exec(w, "PRAGMA synchronous=FULL") ||
 	    begin(w) || exec(w, cap_index_sql)) {
 		err = EIO;
 		goto fail;
@@ -367,8 +370,20 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 		}
 	}
 	sqlite3_finalize(st);
-	if (commit(w) ||
-	    prepare(w, "INSERT INTO blocks (segment_id, offset, enc_bytes, raw_bytes, nrecords, "
+	if (commit(w)) {
+		err = EIO;
+		goto fail;
+	}
+	/* WAL while recording, so that readers see a consistent prefix and
+	 * never block a commit; DELETE again at close, so that a finished
+	 * capture is one file: FORMAT.md, "index.db".  main only: catalog.tmp,
+	 * attached to write catalog.db, keeps the default (one file).  The
+	 * log is checkpointed every 64 pages and kept under 256 KiB. */
+	if (exec(w, "PRAGMA main.journal_mode=WAL") || exec(w, "PRAGMA wal_autocheckpoint=64") ||
+	    exec(w, "PRAGMA main.journal_size_limit=262144"))
+		cap_warn("%s/index.db: stays in rollback mode: readers must wait for the "
+			 "recording's end", dir);
+	if (prepare(w, "INSERT INTO blocks (segment_id, offset, enc_bytes, raw_bytes, nrecords, "
 		       "min_ts, max_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &w->st_block) ||
 	    prepare(w, "INSERT INTO block_streams (block_id, stream_id, nrecords, min_ts, max_ts) "
 		       "VALUES (?1, ?2, ?3, ?4, ?5)", &w->st_bstream) ||
@@ -1212,6 +1227,21 @@ int capw__close(struct capw *w, uint64_t end_ns)
 		return 0;
 	capw__finish(w, end_ns);
 	seg_close(w);
+	/* One file again: checkpoints the WAL into index.db and removes it.
+	 * It needs the file to itself: a reader still on a snapshot makes it
+	 * fail at once (no busy handler here), so it is retried for up to 10 s. */
+	for (int tries = 0; w->db && !w->in_txn; tries++) {
+		int src = sqlite3_exec(w->db, "PRAGMA main.journal_mode=DELETE", NULL, NULL, NULL);
+
+		if (src == SQLITE_OK)
+			break;
+		if (((src & 0xff) != SQLITE_BUSY && (src & 0xff) != SQLITE_LOCKED) || tries == 1000) {
+			cap_warn("%s/index.db: stays in WAL mode (%s): it opens as it is; "
+				 "'bpfreplay recover' makes it one file", w->dir, sqlite3_errmsg(w->db));
+			break;
+		}
+		usleep(10000);
+	}
 	sqlite3_finalize(w->st_block);
 	sqlite3_finalize(w->st_bstream);
 	sqlite3_finalize(w->st_segbytes);
