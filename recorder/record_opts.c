@@ -495,5 +495,10 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 		warn_msg("--set, --only, --skip and --event apply to --bpf objects: give one");
 		return -EINVAL;
 	}
+	/* The tracepoint program has no stack slot yet (bpf/tp.h): say so
+	 * rather than leave the stacks asked for silently out. */
+	if (o->stack_flags && o->tpsel)
+		info_msg("-g/--stacks: the events of -e tracepoints are recorded without stacks (not "
+			 "supported yet); the built-in probes' and --bpf objects' have them");
 	return 0;
 }
