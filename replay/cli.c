@@ -1,5 +1,7 @@
 /* cli.c - helpers shared by bpfreplay's commands. */
 #include "cli.h"
+
+#include <sqlite3.h>
 #include "rcap.h"
 #include "print.h"
 
@@ -214,4 +216,28 @@ void cli__captures_free(char **paths, size_t n)
 	for (size_t i = 0; paths && i < n; i++)
 		free(paths[i]);
 	free(paths);
+}
+
+int cli__memdb(sqlite3 **db)
+{
+	static const int off_on[][2] = {
+		{ SQLITE_DBCONFIG_DEFENSIVE, 1 },
+		{ SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0 },
+		{ SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0 },
+	};
+
+	*db = NULL;
+	if (sqlite3_open_v2(":memory:", db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		goto fail;
+	for (size_t i = 0; i < sizeof(off_on) / sizeof(off_on[0]); i++)
+		if (sqlite3_db_config(*db, off_on[i][0], off_on[i][1], NULL) != SQLITE_OK)
+			goto fail;
+	/* the SQL function load_extension() too (off by default: say it) */
+	if (sqlite3_enable_load_extension(*db, 0) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_close(*db);
+	*db = NULL;
+	return -EIO;
 }

@@ -55,6 +55,13 @@ int cli__bad_option(const char *cmd, char **argv, int c);
 int cli__captures(const char *cmd, char *const *args, size_t n, char ***paths, size_t *npaths);
 void cli__captures_free(char **paths, size_t n);
 
+/* bpfreplay's own SQLite connection (an in-memory database for the
+ * capture's tables and the user's SQL): SQLITE_DBCONFIG_DEFENSIVE on (no
+ * writable_schema, no shadow-table writes), extension loading off in the
+ * C API and in SQL, untrusted schema.  0 or -EIO. */
+struct sqlite3;
+int cli__memdb(struct sqlite3 **db);
+
 /* Prints an SQL error with its position: the statement's line, and a caret
  * under the offset (sqlite3_error_offset, -1: unknown).  Returns EXIT_QUERY. */
 int cli__sql_error(const char *what, const char *msg, const char *sql, int offset);

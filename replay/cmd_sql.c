@@ -327,7 +327,7 @@ int cmd_sql(int argc, char **argv)
 	if ((rc = cli__captures("sql", argv + optind, (size_t)ncaps, &paths, &npaths)))
 		return rc;
 	optind += ncaps;
-	if (sqlite3_open_v2(":memory:", &r.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	if (cli__memdb(&r.db)) {
 		cli__warn("sqlite: cannot open an in-memory database");
 		sqlite3_close(r.db);
 		cli__captures_free(paths, npaths);

@@ -205,7 +205,7 @@ static int prepare_where(struct slice *sl, const char *expr)
 	char *first_msg = NULL, *first_sql = NULL;
 	int first_off = -1, rc = 0;
 
-	if (sqlite3_open_v2(":memory:", &sl->db, SQLITE_OPEN_READWRITE, NULL)) {
+	if (cli__memdb(&sl->db)) {
 		cli__warn("sqlite: cannot open an in-memory database");
 		return EXIT_QUERY;
 	}

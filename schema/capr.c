@@ -235,6 +235,82 @@ out:
 	return rc;
 }
 
+/* Bytes the capture's files really hold: the bundle, or index.db and the
+ * segments the index names (a missing one counts 0). */
+static uint64_t capture_bytes(const struct capr *r)
+{
+	struct stat st;
+	uint64_t total = 0;
+
+	if (r->bundle)
+		return !stat(r->dbname, &st) ? (uint64_t)st.st_size : 0;
+	if (!fstatat(r->dirfd, "index.db", &st, AT_SYMLINK_NOFOLLOW))
+		total += (uint64_t)st.st_size;
+	for (size_t i = 0; i < r->nsegs; i++)
+		if (!fstatat(r->dirfd, r->segs[i].file, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode))
+			total += (uint64_t)st.st_size;
+	return total;
+}
+
+static int cmp_place(const void *a, const void *b)
+{
+	const struct cap_block_info *x = *(const struct cap_block_info *const *)a,
+				    *y = *(const struct cap_block_info *const *)b;
+
+	if (x->segment_id != y->segment_id)
+		return x->segment_id < y->segment_id ? -1 : 1;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* The work a reader may be made to do is bounded by the capture's size
+ * (FORMAT.md, "Reader (capr) rules"): no two index rows share or overlap
+ * bytes of a segment (each byte is decoded once), and the records and
+ * decoded bytes the index promises stay within CAPR_MAX_RECORDS_PER_BYTE
+ * and CAPR_MAX_RAW_PER_BYTE times the capture's real size, plus one
+ * block's worth. */
+static int check_work(struct capr *r, char *err, size_t errlen)
+{
+	uint64_t size = capture_bytes(r), recs = 0, raw = 0;
+	const struct cap_block_info **order = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < r->nblocks; i++) {
+		recs += r->blocks[i].meta.nrecords;
+		raw += r->blocks[i].meta.raw_bytes;
+	}
+	if (recs > size * CAPR_MAX_RECORDS_PER_BYTE + CAP_BLOCK_MAX_RECORDS ||
+	    raw > size * CAPR_MAX_RAW_PER_BYTE + CAPR_MAX_RAW_BYTES) {
+		cap_seterr(err, errlen, "%s: the index promises %" PRIu64 " records, %" PRIu64
+			   " decoded bytes from %" PRIu64 " bytes of files: more than a reader "
+			   "decodes per byte (%d records, %d bytes; refused)", r->dbname, recs, raw,
+			   size, CAPR_MAX_RECORDS_PER_BYTE, CAPR_MAX_RAW_PER_BYTE);
+		return -EBADMSG;
+	}
+	if (r->bundle || r->nblocks < 2)
+		return 0;       /* a bundle's blocks are rows of their own */
+	order = malloc(r->nblocks * sizeof(*order));
+	if (!order) {
+		cap_seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < r->nblocks; i++)
+		order[i] = &r->blocks[i];
+	qsort(order, r->nblocks, sizeof(*order), cmp_place);
+	for (size_t i = 1; i < r->nblocks; i++) {
+		const struct cap_block_info *a = order[i - 1], *b = order[i];
+		if (a->segment_id == b->segment_id && a->offset + a->meta.enc_bytes > b->offset) {
+			cap_seterr(err, errlen, "%s: blocks %lld and %lld share bytes of segment %lld "
+				   "(offsets %" PRIu64 " and %" PRIu64 "): each block is decoded once "
+				   "(refused)", r->dbname, (long long)a->id, (long long)b->id,
+				   (long long)a->segment_id, a->offset, b->offset);
+			rc = -EBADMSG;
+			break;
+		}
+	}
+	free(order);
+	return rc;
+}
+
 /* Opens the SQLite file dbpath (index.db, or a bundle) for untrusted reading:
  * FORMAT.md, "Reader (capr) rules".  live: a capture being recorded (its
  * index in WAL mode): opened read-only but not immutable, so that SQLite
@@ -449,7 +525,7 @@ struct capr *capr__open(const char *path, char *err, size_t errlen)
 		goto fail;
 load:
 	if ((rc = load_meta(r, err, errlen)) || (rc = load_segments(r, err, errlen)) ||
-	    (rc = load_blocks(r, err, errlen)))
+	    (rc = load_blocks(r, err, errlen)) || (rc = check_work(r, err, errlen)))
 		goto fail;
 	r->max_enc = block__max_enc_bytes(CAPR_MAX_RAW_BYTES);
 	r->main = capr__cursor_new(r);

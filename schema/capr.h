@@ -20,6 +20,12 @@
 
 /* Largest decoded block body the reader accepts (and so allocates). */
 #define CAPR_MAX_RAW_BYTES CAP_BLOCK_MAX_RAW
+/* The most a capture may make a reader decode, per byte of its files
+ * (index.db and segments, or the bundle), beyond one block's worth
+ * (FORMAT.md, "Reader (capr) rules").  A recording holds ~0.2 records and
+ * ~11 decoded bytes per byte; a constant event stream compresses further. */
+#define CAPR_MAX_RECORDS_PER_BYTE 16
+#define CAPR_MAX_RAW_PER_BYTE 256
 
 struct capr;
 

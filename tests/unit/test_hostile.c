@@ -417,6 +417,47 @@ static void test_schema_objects(void)
 	}
 }
 
+/* Finding 6: work bounded by the capture's size.  100 index rows naming
+ * one block (each decoded again), and blocks of constant records that
+ * decode to over a million records from a few hundred bytes each. */
+static void test_bounded_work(void)
+{
+	const char *dir = fresh("shared_block");
+	craft(dir, "index.db", "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	      " WHERE i < 100) INSERT INTO blocks (segment_id, offset, enc_bytes, raw_bytes, nrecords,"
+	      " min_ts, max_ts) SELECT segment_id, offset, enc_bytes, raw_bytes, nrecords, min_ts,"
+	      " max_ts FROM blocks, n WHERE id = 1;"
+	      " INSERT INTO block_streams SELECT b.id, s.stream_id, s.nrecords, s.min_ts, s.max_ts"
+	      " FROM blocks b, block_streams s WHERE s.block_id = 1 AND b.id > 1 AND b.offset ="
+	      " (SELECT offset FROM blocks WHERE id = 1) AND b.segment_id ="
+	      " (SELECT segment_id FROM blocks WHERE id = 1)");
+	run_all("shared_block", dir, "share bytes of segment");
+
+	/* constant records: each block is ~1.4 M records in a few hundred bytes */
+	char bomb[PATH_MAX];
+	snprintf(bomb, sizeof(bomb), "%s/bomb", tmp);
+	struct cap_session sess = { .host = "h", .kernel_release = "k", .boot_id = "b",
+				    .cmdline = "c", .tool_version = "t", .clock_boot_ns = 1,
+				    .clock_real_ns = 1, .start_ns = 1 };
+	struct capw *w = capw__create(bomb, NULL);
+	struct blockbuf *bb = blockbuf__new(CAP_BLOCKBUF_MAX_BYTES);
+	uint32_t obj = 0, sid = 0;
+	CHECK(w && bb && !capw__set_session(w, &sess));
+	CHECK(!capw__add_object(w, "o", NULL, NULL, 0, &obj));
+	struct cap_stream_desc d = { "flood", "ringbuf", obj, "rb", NULL, 0, -1 };
+	CHECK(!capw__add_stream(w, &d, &sid));
+	for (int blk = 0; blk < 3; blk++) {
+		const uint8_t one = 0;
+		blockbuf__reset(bb);
+		while (!blockbuf__add(bb, sid, 0, 1000, &one, 1))
+			;
+		CHECK(!capw__write_block(w, bb));
+	}
+	CHECK(!capw__close(w, 2000));
+	blockbuf__free(bb);
+	run_all("bomb", bomb, "more than a reader decodes per byte");
+}
+
 /* The catalog a lost index is rebuilt from, with the same payloads. */
 static void test_catalog(void)
 {
@@ -455,10 +496,14 @@ int main(void)
 	CHECK(!mkdir(canary, 0755));
 	capfix_build(base, btf, o);
 	run_all("untouched", base, NULL);
+	/* bpfreplay's own connection: no extension loading, from SQL either */
+	EXPECT(CLIRUN("sql", base, "SELECT load_extension('/nonexistent/x')"), 1, NULL,
+	       "not authorized");
 
 	test_declared_types();
 	test_stream_names();
 	test_schema_objects();
+	test_bounded_work();
 	test_catalog();
 	printf("test_hostile: ok\n");
 	return 0;
