@@ -379,9 +379,13 @@ static int copy_rows(struct bundle *b, const char *src_sql, const char *dst_sql,
 			sqlite3_clear_bindings(d);
 			continue;
 		}
-		if (sqlite3_step(d) != SQLITE_DONE) {
-			snprintf(b->err, sizeof(b->err), "bundle: %s", sqlite3_errmsg(ddb));
-			rc = -EIO;
+		if ((rc = sqlite3_step(d)) != SQLITE_DONE) {
+			/* a constraint: the capture's rows do not fit bpfrec's
+			 * tables, a damaged capture (exit 3), not a write error */
+			int bad = (rc & 0xff) == SQLITE_CONSTRAINT;
+			snprintf(b->err, sizeof(b->err), "%s%s", bad ? "the capture's index does not "
+				 "fit bpfrec's tables: " : "bundle: ", sqlite3_errmsg(ddb));
+			rc = bad ? -EBADMSG : -EIO;
 			goto out;
 		}
 		sqlite3_reset(d);
@@ -389,7 +393,7 @@ static int copy_rows(struct bundle *b, const char *src_sql, const char *dst_sql,
 	}
 	if (rc != SQLITE_DONE) {
 		snprintf(b->err, sizeof(b->err), "%s: index: %s", rcap__path(b->c), sqlite3_errmsg(sdb));
-		rc = -EIO;
+		rc = -EBADMSG;
 		goto out;
 	}
 	rc = 0;
@@ -948,7 +952,7 @@ int cmd_bundle(int argc, char **argv)
 		r = describe(&b, argv[optind], sa.since, sa.until);
 	if (r) {
 		cli__warn("%s: %s", out, b.err[0] ? b.err : strerror(-r));
-		rc = 1;
+		rc = r == -EBADMSG ? EXIT_CAPTURE : 1;
 		goto out;
 	}
 	uint64_t nblocks, nrec;

@@ -75,6 +75,27 @@ static int64_t query_int(sqlite3 *db, const char *sql, int64_t key)
 	return v;
 }
 
+/* The sum of the loss counts sql selects (?1: key), as u64: a count the
+ * file made negative adds nothing, and the sum stops at UINT64_MAX
+ * instead of wrapping (SQL's total() is a double, its int64 cast wraps). */
+static uint64_t sum_counts(sqlite3 *db, const char *sql, int64_t key)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t sum = 0;
+
+	if (!sqlite3_prepare_v2(db, sql, -1, &st, NULL)) {
+		if (sqlite3_bind_parameter_count(st))
+			sqlite3_bind_int64(st, 1, key);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t n = sqlite3_column_int64(st, 0);
+			if (n > 0)
+				sum = (uint64_t)n > UINT64_MAX - sum ? UINT64_MAX : sum + (uint64_t)n;
+		}
+	}
+	sqlite3_finalize(st);
+	return sum;
+}
+
 static void print_time(const char *label, const struct timeclock *ck, uint64_t ts)
 {
 	char t[TIMEFMT_LEN + 1];
@@ -120,8 +141,8 @@ static int print_streams(struct rcap *c, enum print_fmt fmt)
 		v[3] = (struct pval){ PV_TEXT, .s = type, .len = strlen(type) };
 		v[4] = (struct pval){ PV_INT, .i = (int64_t)(RCAP_NCOMMON + s->ncols) };
 		v[5] = (struct pval){ PV_UINT, .u = s->nrecords };
-		v[6] = (struct pval){ PV_INT, .i = query_int(db,
-			"SELECT total(count) FROM losses WHERE stream_id = ?1", s->id) };
+		v[6] = (struct pval){ PV_UINT, .u = sum_counts(db,
+			"SELECT count FROM losses WHERE stream_id = ?1", s->id) };
 		v[7] = (struct pval){ PV_INT, .i = query_int(db,
 			"SELECT count(*) FROM losses WHERE stream_id = ?1", s->id) };
 		if (s->nrecords) {
@@ -143,10 +164,10 @@ static int print_streams(struct rcap *c, enum print_fmt fmt)
 /* Losses of streams that are not in the streams table (a damaged index). */
 static void print_orphan_losses(sqlite3 *db)
 {
-	int64_t n = query_int(db, "SELECT total(count) FROM losses"
-				  " WHERE stream_id NOT IN (SELECT id FROM streams)", 0);
+	uint64_t n = sum_counts(db, "SELECT count FROM losses"
+				" WHERE stream_id NOT IN (SELECT id FROM streams)", 0);
 	if (n)
-		printf("%-12s %" PRId64 " events lost by streams missing from the index\n", "lost",
+		printf("%-12s %" PRIu64 " events lost by streams missing from the index\n", "lost",
 		       n);
 }
 
@@ -221,8 +242,8 @@ static int info_one(const char *path, enum print_fmt fmt)
 			printf("%-12s %.2f (raw / blocks), %.2f (raw / on disk)\n", "ratio",
 			       (double)raw / (double)enc,
 			       seg_bytes + idx_bytes ? (double)raw / (double)(seg_bytes + idx_bytes) : 0);
-		printf("%-12s %" PRId64 " events in %" PRId64 " reports\n", "lost",
-		       query_int(db, "SELECT total(count) FROM losses", 0),
+		printf("%-12s %" PRIu64 " events in %" PRId64 " reports\n", "lost",
+		       sum_counts(db, "SELECT count FROM losses", 0),
 		       query_int(db, "SELECT count(*) FROM losses", 0));
 		if (query_int(db, "SELECT count(*) FROM meta WHERE key = 'losses_unknown'", 0))
 			printf("%-12s and an unknown number before: the index was lost and rebuilt "

@@ -458,6 +458,37 @@ static void test_bounded_work(void)
 	run_all("bomb", bomb, "more than a reader decodes per byte");
 }
 
+/* Finding 7: a loss total past 2^63 does not wrap; rows that do not fit
+ * a bundle's tables are the capture's fault (exit 3). */
+static void test_minor(void)
+{
+	const char *dir = fresh("loss_wrap");
+	char out[PATH_MAX + 16];
+
+	craft(dir, "index.db", "UPDATE losses SET count = 9223372036854775807");
+	struct clirun r = CLIRUN("info", dir);
+	CHECK_EQ_INT(r.status, 0);
+	CHECK(!strstr(r.out, "-9223372036854775808"));
+	CHECK(strstr(r.out, "18446744073709551614 events in 2 reports"));
+	clirun_free(&r);
+
+	dir = fresh("bundle_check");
+	craft(dir, "index.db", "PRAGMA ignore_check_constraints = ON;"
+	      " UPDATE streams SET kind = 'evil' WHERE id = 2");
+	snprintf(out, sizeof(out), "%s.bundle", dir);
+	EXPECT(CLIRUN("bundle", dir, "-o", out), 3, NULL, "does not fit bpfrec's tables");
+	/* a stream name with escapes in bundle --stream's error */
+	dir = fresh("bundle_stream");
+	craft(dir, "index.db", "UPDATE streams SET name = 'b' || char(27) || ']0;x' || char(7)"
+	      " WHERE id = 2");
+	snprintf(out, sizeof(out), "%s.bundle", dir);
+	r = CLIRUN("bundle", dir, "-o", out, "--stream", "nosuch");
+	CHECK_EQ_INT(r.status, 2);      /* a usage error, naming the streams escaped */
+	CHECK(strstr(r.err, "alpha, b\\x1b]0;x\\x07"));
+	check_no_ctrl("bundle_stream", "stderr", r.err);
+	clirun_free(&r);
+}
+
 /* The catalog a lost index is rebuilt from, with the same payloads. */
 static void test_catalog(void)
 {
@@ -504,6 +535,7 @@ int main(void)
 	test_stream_names();
 	test_schema_objects();
 	test_bounded_work();
+	test_minor();
 	test_catalog();
 	printf("test_hostile: ok\n");
 	return 0;
