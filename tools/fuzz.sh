@@ -6,13 +6,13 @@
 # a sanitizer error, a leak, a timeout or running out of memory; the input is
 # kept in build-fuzz/fuzz-artifacts/ and the report in build-fuzz/fuzz-logs/.
 # New inputs found go to build-fuzz/fuzz-corpus/TARGET/ (the sources stay as
-# they are).  Env: BUILD_DIR (build-fuzz), FUZZ_TARGETS (all four).
+# they are).  Env: BUILD_DIR (build-fuzz), FUZZ_TARGETS (all five).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 secs=${1:-60}
 build=${BUILD_DIR:-build-fuzz}
-targets=${FUZZ_TARGETS:-"fuzz_block fuzz_index fuzz_evtype fuzz_bundle"}
+targets=${FUZZ_TARGETS:-"fuzz_block fuzz_index fuzz_evtype fuzz_bundle fuzz_schema"}
 
 if ! command -v clang >/dev/null; then
 	echo "fuzz.sh: clang not found (apt-get install clang libclang-rt-14-dev)" >&2

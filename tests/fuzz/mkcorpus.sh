@@ -33,4 +33,5 @@ rm -f tests/fuzz/corpus/fuzz_index/real-fuzzcap-exit.db   # exec's BTF is enough
 for b in real-net real-red fix-slice; do
 	"$mk" --small "$tmp/$b.bpfrec" "tests/fuzz/corpus/fuzz_bundle/$b.bpfrec"
 done
+/usr/bin/python3 tests/fuzz/mkschemaseeds.py     # fuzz_schema: hostile schemas
 du -sh tests/fuzz/corpus

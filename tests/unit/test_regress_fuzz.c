@@ -22,6 +22,9 @@
 #define LLVMFuzzerTestOneInput fuzz_bundle_one
 #include "../fuzz/fuzz_bundle.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_schema_one
+#include "../fuzz/fuzz_schema.c"
+#undef LLVMFuzzerTestOneInput
 
 static const struct {
 	const char *name;
@@ -31,6 +34,7 @@ static const struct {
 	{ "fuzz_index", fuzz_index_one },
 	{ "fuzz_evtype", fuzz_evtype_one },
 	{ "fuzz_bundle", fuzz_bundle_one },
+	{ "fuzz_schema", fuzz_schema_one },
 };
 
 /* Feeds every file of dir to one; returns the count. */

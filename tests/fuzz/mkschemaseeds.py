@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""tests/fuzz/mkschemaseeds.py - seeds of fuzz_schema: an index of the fuzz
+segment (fuzz_index's fix-fuzzcap-alpha.db) as it is, and with each payload
+of tests/unit/test_hostile.c written into its schema or rows: SQL in
+declared types and column names, stream names with SQL and terminal
+escapes, virtual tables however CREATE VIRTUAL is spelled, generated
+columns, a view, a trigger, an expression index.  Payloads name relative
+files (canary.db), which fuzz_schema watches for.
+
+    tests/fuzz/mkschemaseeds.py        (run by tests/fuzz/mkcorpus.sh)
+"""
+import os
+import shutil
+import sqlite3
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BASE = os.path.join(HERE, "corpus", "fuzz_index", "fix-fuzzcap-alpha.db")
+OUT = os.path.join(HERE, "corpus", "fuzz_schema")
+PAYLOAD = "VACUUM INTO 'canary.db'; ATTACH 'attach.db' AS pwn; CREATE TABLE pwn.t(x); --"
+
+
+def retype(table, old, new):
+    """Edits a table's DDL text in place (types and names are text only)."""
+    return ("PRAGMA writable_schema = ON",
+            ("UPDATE sqlite_schema SET sql = replace(sql, ?, ?) WHERE name = ?", (old, new, table)),
+            "PRAGMA writable_schema = OFF")
+
+
+SEEDS = {
+    "plain": (),
+    "type-sessions": retype("sessions", "host            TEXT", 'host "TEXT); %s"' % PAYLOAD),
+    "type-streams": retype("streams", "kind       TEXT", 'kind "TEXT); %s"' % PAYLOAD),
+    "name-sessions": retype("sessions", "boot_id         TEXT",
+                            '"boot_id"" TEXT); %s" TEXT' % PAYLOAD),
+    "stream-sql": (("UPDATE streams SET name = ? WHERE id = 1",
+                    ('x"(y); VACUUM INTO \'canary.db\'; --',)),),
+    "stream-escape": ("UPDATE streams SET name = 'e' || char(27) || ']0;t' || char(7) WHERE id = 1",),
+    "vt-comment": ("DROP TABLE meta",
+                   "CREATE/**/VIRTUAL TABLE meta USING fts4(key, value)",
+                   "INSERT INTO meta VALUES ('format_version', '1')"),
+    "generated": ("ALTER TABLE sessions ADD COLUMN pad TEXT GENERATED ALWAYS AS"
+                  " (hex(zeroblob(1000000))) VIRTUAL",),
+    "view": ("ALTER TABLE streams RENAME TO s_old",
+             "CREATE VIEW streams AS SELECT * FROM s_old"),
+    "trigger": ("CREATE TRIGGER t AFTER INSERT ON blocks BEGIN SELECT 1; END",),
+    "expr-index": ("CREATE INDEX evil ON blocks (length(hex(offset)))",),
+}
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for name, steps in SEEDS.items():
+        path = os.path.join(OUT, name + ".db")
+        shutil.copyfile(BASE, path)
+        con = sqlite3.connect(path, isolation_level=None)
+        for step in steps:
+            if isinstance(step, tuple):
+                con.execute(*step)
+            else:
+                con.execute(step)
+        con.close()
+
+
+if __name__ == "__main__":
+    main()
