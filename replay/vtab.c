@@ -1430,13 +1430,17 @@ static int copy_stacks(struct vtab_reg *reg, struct vt_cap *cap, const char *sch
 	if (rcap__symb(cap->c, &sy, e, sizeof(e)))
 		reg_warn(reg, "%s: stacks not named: %s", cap->path, e);
 	sc.sy = sy;
-	sql = sqlite3_mprintf(
-		"CREATE TABLE \"%w\".stacks(id INTEGER, kind TEXT, pid INTEGER, depth INTEGER,"
-		" frames TEXT%s);"
-		"CREATE TABLE \"%w\".frames(stack_id INTEGER, pid INTEGER, kind TEXT, depth INTEGER,"
-		" address INTEGER, symbol TEXT, offset INTEGER, file TEXT, build_id TEXT, line INTEGER%s)",
-		schema, cc, schema, cc);
-	rc = !sql ? SQLITE_NOMEM : append ? SQLITE_OK : sqlite3_exec(reg->db, sql, NULL, NULL, NULL);
+	/* one statement each, prepared alone (run_one) */
+	sql = sqlite3_mprintf("CREATE TABLE \"%w\".stacks(id INTEGER, kind TEXT, pid INTEGER,"
+			      " depth INTEGER, frames TEXT%s)", schema, cc);
+	rc = !sql ? SQLITE_NOMEM : append ? SQLITE_OK : run_one(reg->db, sql);
+	sqlite3_free(sql);
+	sql = rc != SQLITE_OK ? NULL :
+	      sqlite3_mprintf("CREATE TABLE \"%w\".frames(stack_id INTEGER, pid INTEGER, kind TEXT,"
+			      " depth INTEGER, address INTEGER, symbol TEXT, offset INTEGER, file TEXT,"
+			      " build_id TEXT, line INTEGER%s)", schema, cc);
+	if (rc == SQLITE_OK)
+		rc = !sql ? SQLITE_NOMEM : append ? SQLITE_OK : run_one(reg->db, sql);
 	sqlite3_free(sql);
 	if (rc == SQLITE_OK && sy) {
 		char *ins1 = sqlite3_mprintf("INSERT INTO \"%w\".stacks VALUES (?1,?2,?3,?4,?5%s)",
@@ -1592,18 +1596,44 @@ int vtab__attach(struct vtab_reg *reg, const char *path, const char *schema, cha
 	return vtab__attach_many(reg, &path, 1, schema, errmsg);
 }
 
+/* While vtab__attach_many runs bpfrec's own statements on a connection
+ * bpfreplay owns: what they need (create the tables, insert bound rows),
+ * nothing else (no ATTACH, PRAGMA, function call, VACUUM, ...), as a last
+ * line should a statement ever be built wrong. */
+static int own_auth(void *ctx, int action, const char *a, const char *b, const char *dbname,
+		    const char *view)
+{
+	(void)ctx, (void)a, (void)b, (void)dbname, (void)view;
+	switch (action) {
+	case SQLITE_CREATE_TABLE:
+	case SQLITE_CREATE_TEMP_TABLE:
+	case SQLITE_CREATE_VTABLE:
+	case SQLITE_INSERT:
+		return SQLITE_OK;
+	case SQLITE_READ:       /* CREATE VIRTUAL TABLE records its row */
+	case SQLITE_UPDATE:
+		return a && (!strcmp(a, "sqlite_master") || !strcmp(a, "sqlite_temp_master")) ?
+		       SQLITE_OK : SQLITE_DENY;
+	}
+	return SQLITE_DENY;
+}
+
 int vtab__attach_many(struct vtab_reg *reg, const char *const *paths, size_t n,
 		      const char *schema, char **errmsg)
 {
-	char *json;
+	char *json = NULL;
 	int rc;
 
-	if (n == 1 && paths[0][0] != '[')
-		return attach(reg, paths[0], schema, NULL, NULL, errmsg);
-	json = paths_json((char *const *)paths, n);
-	if (!json)
-		return SQLITE_NOMEM;
-	rc = attach(reg, json, schema, NULL, NULL, errmsg);
+	/* SQLite cannot give a previous authorizer back: the connection is
+	 * the caller's own, with none (vtab.h) */
+	sqlite3_set_authorizer(reg->db, own_auth, NULL);
+	if (n == 1 && paths[0][0] != '[') {
+		rc = attach(reg, paths[0], schema, NULL, NULL, errmsg);
+	} else {
+		json = paths_json((char *const *)paths, n);
+		rc = json ? attach(reg, json, schema, NULL, NULL, errmsg) : SQLITE_NOMEM;
+	}
+	sqlite3_set_authorizer(reg->db, NULL, NULL);
 	sqlite3_free(json);
 	return rc;
 }

@@ -31,7 +31,12 @@ struct vtab_reg *vtab__register(sqlite3 *db, const struct vtab_opts *opts);
 /* What bpfrec_attach(path, schema) does: creates in schema ("main",
  * "temp", or an attached database) one virtual table per stream and the
  * metadata tables.  SQLITE_OK, or an SQLite code with *errmsg set
- * (sqlite3_malloc'ed, may be NULL on OOM). */
+ * (sqlite3_malloc'ed, may be NULL on OOM).  For a connection the caller
+ * owns (bpfreplay's), with no authorizer of its own: while it runs, an
+ * authorizer allows bpfrec's statements only what they need (CREATE
+ * TABLE / VIRTUAL TABLE, INSERT), and it is removed after (SQLite offers
+ * no way to restore another one: the extension's bpfrec_attach() leaves
+ * the host's authorizer alone). */
 int vtab__attach(struct vtab_reg *reg, const char *path, const char *schema, char **errmsg);
 
 /* The same for several captures: each stream table is the union of that

@@ -17,6 +17,7 @@
  * tests/unit/test_hostile.c (tests/fuzz/mkschemaseeds.py).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
