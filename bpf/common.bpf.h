@@ -32,6 +32,11 @@ static __always_inline int bpfrec_pid_wanted(__u32 tgid)
 	return bpf_map_lookup_elem(&bpfrec_pids, &tgid) != NULL;
 }
 
+/* What a tracepoint program returns.  0 would tell the kernel to drop the
+ * event for perf's own consumers of the same tracepoint: perf record -e
+ * (or perf trace) would see nothing of it while bpfrec runs. */
+#define BPFREC_TP_RET 1
+
 char LICENSE[] SEC("license") = "GPL";
 
 #endif

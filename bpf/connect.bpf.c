@@ -52,7 +52,7 @@ int connect_enter(struct trace_event_raw_sys_enter *ctx)
 	__u32 tid = (__u32)pid_tgid;
 
 	if (!bpfrec_pid_wanted(pid_tgid >> 32))
-		return 0;
+		return BPFREC_TP_RET;
 	__builtin_memset(&e, 0, sizeof(e));
 	e.ts_ns = bpf_ktime_get_boot_ns();
 	e.pid = pid_tgid >> 32;
@@ -61,7 +61,7 @@ int connect_enter(struct trace_event_raw_sys_enter *ctx)
 	read_sockaddr(&e, (const void *)ctx->args[1]);
 	bpf_get_current_comm(e.comm, sizeof(e.comm));
 	bpf_map_update_elem(&connect_inflight, &tid, &e, BPF_ANY);
-	return 0;
+	return BPFREC_TP_RET;
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
@@ -72,12 +72,12 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 
 	start = bpf_map_lookup_elem(&connect_inflight, &tid);
 	if (!start)
-		return 0;
+		return BPFREC_TP_RET;
 	e = bpf_ringbuf_reserve(&connect_events, sizeof(*e), 0);
 	if (!e) {
 		bpfrec_count_lost();
 		bpf_map_delete_elem(&connect_inflight, &tid);
-		return 0;
+		return BPFREC_TP_RET;
 	}
 	__builtin_memcpy(e, start, sizeof(*e));
 	e->ret = (__s32)ctx->ret;
@@ -86,5 +86,5 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	e->kstack_id = bpfrec_kernel_stack(ctx);
 	bpf_map_delete_elem(&connect_inflight, &tid);
 	bpf_ringbuf_submit(e, BPFREC_RB_FLAGS);
-	return 0;
+	return BPFREC_TP_RET;
 }

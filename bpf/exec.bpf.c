@@ -47,7 +47,7 @@ int exec_enter(struct trace_event_raw_sys_enter *ctx)
 	__u32 tid = (__u32)pid_tgid;
 
 	if (!bpfrec_pid_wanted(pid_tgid >> 32))
-		return 0;
+		return BPFREC_TP_RET;
 	/* Built in the pending map's slot for this tid: 296 bytes do not fit
 	 * the 512-byte BPF stack next to everything else comfortably. */
 	if (bpf_map_update_elem(&exec_pending, &tid, &(struct exec_event){}, BPF_ANY))
@@ -69,10 +69,10 @@ int exec_enter(struct trace_event_raw_sys_enter *ctx)
 		emit(e);
 		bpf_map_delete_elem(&exec_pending, &tid);
 	}
-	return 0;
+	return BPFREC_TP_RET;
 lost:
 	bpfrec_count_lost();
-	return 0;
+	return BPFREC_TP_RET;
 }
 
 SEC("tracepoint/sched/sched_process_exec")
@@ -83,11 +83,11 @@ int exec_done(struct trace_event_raw_sched_process_exec *ctx)
 	struct exec_event *e = bpf_map_lookup_elem(&exec_pending, &tid);
 
 	if (!e)
-		return 0;
+		return BPFREC_TP_RET;
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (const char *)ctx + off);
 	emit(e);
 	bpf_map_delete_elem(&exec_pending, &tid);
-	return 0;
+	return BPFREC_TP_RET;
 }
 
 SEC("tracepoint/syscalls/sys_exit_execve")
@@ -98,8 +98,8 @@ int exec_failed(struct trace_event_raw_sys_exit *ctx)
 
 	/* Still pending: the exec failed before the name could be had. */
 	if (!e)
-		return 0;
+		return BPFREC_TP_RET;
 	emit(e);
 	bpf_map_delete_elem(&exec_pending, &tid);
-	return 0;
+	return BPFREC_TP_RET;
 }

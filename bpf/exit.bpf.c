@@ -25,7 +25,7 @@ int exit_task(void *ctx)
 	int code;
 
 	if (!bpfrec_pid_wanted(pid_tgid >> 32))
-		return 0;
+		return BPFREC_TP_RET;
 	task = (struct task_struct *)bpf_get_current_task();
 	code = BPF_CORE_READ(task, exit_code);
 	__builtin_memset(&e, 0, sizeof(e));
@@ -42,5 +42,5 @@ int exit_task(void *ctx)
 	err = bpf_perf_event_output(ctx, &exit_events, BPF_F_CURRENT_CPU, &e, sizeof(e));
 	if (err && err != -ENOSPC)
 		bpfrec_count_lost();
-	return 0;
+	return BPFREC_TP_RET;
 }

@@ -15,5 +15,5 @@ int proctree_fork(struct trace_event_raw_sched_process_fork *ctx)
 
 	if (bpf_map_lookup_elem(&bpfrec_pids, &parent))
 		bpf_map_update_elem(&bpfrec_pids, &child, &one, BPF_NOEXIST);
-	return 0;
+	return BPFREC_TP_RET;
 }

@@ -190,11 +190,11 @@ int tp_record(void *ctx)
 
 	c = bpf_map_lookup_elem(&tp_confs, &key);
 	if (!c)
-		return 0;
+		return BPFREC_TP_RET;
 	if (!bpfrec_pid_wanted(pid_tgid >> 32))
-		return 0;
+		return BPFREC_TP_RET;
 	if (c->nterms && !match(ctx, c, (__u32)pid_tgid))
-		return 0;
+		return BPFREC_TP_RET;
 	key = 0;
 	buf = bpf_map_lookup_elem(&tp_scratch, &key);
 	if (!buf)
@@ -202,7 +202,7 @@ int tp_record(void *ctx)
 	fixed = c->fixed_size;
 	size = c->rec_size;
 	if (fixed > TP_MAX_FIXED || size > TP_MAX_REC)
-		return 0;   /* the recorder never configures that */
+		return BPFREC_TP_RET;   /* the recorder never configures that */
 	*(__u64 *)buf->b = bpf_ktime_get_boot_ns();
 	bpf_probe_read_kernel(buf->b + 8, fixed, ctx);
 	/* struct trace_entry, as the kernel will fill it in after us */
@@ -234,8 +234,8 @@ int tp_record(void *ctx)
 	}
 	if (bpf_ringbuf_output(&tp_events, buf->b, size, BPFREC_RB_FLAGS))
 		goto lost;
-	return 0;
+	return BPFREC_TP_RET;
 lost:
 	count_lost(c->slot);
-	return 0;
+	return BPFREC_TP_RET;
 }

@@ -11,12 +11,13 @@ cd "$(dirname "$0")/.."
 # sqlite3 and python3 run the README's extension examples (tested); nodejs
 # and npm run the independent Parquet readers of the export tests; chromium
 # opens `bpfreplay report`'s page headless (test_report); linux-perf (perf
-# record/report) is the reference the stack tests compare against; libedit-dev
+# record/report/script) is the reference the stack and tracepoint tests
+# compare against, and with strace of the tracepoint benchmarks; libedit-dev
 # is bpfreplay sql's line editor and tmux drives it in test_sql_prompt.
 PACKAGES=(gcc make cmake pkg-config clang llvm bpftool
           libbpf-dev libelf-dev libdw-dev zlib1g-dev libsqlite3-dev libzstd-dev
           libclang-rt-14-dev sqlite3 python3 iproute2 procps nodejs chromium linux-perf
-          libedit-dev tmux)
+          libedit-dev tmux strace)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
