@@ -1533,3 +1533,30 @@ int bpfobj__add_variant(struct bpfobj *o, const char *map, uint32_t discr_offset
 	}
 	return -ENOENT;
 }
+
+int bpfobj__set_stream_type(struct bpfobj *o, const char *map, uint32_t type_id,
+			    int32_t ts_offset)
+{
+	size_t i;
+	int err;
+
+	if (!o->btf_ext)
+		return -EINVAL;
+	for (i = 0; i < o->nstreams; i++) {
+		struct bpfobj_stream *s = &o->streams[i];
+
+		if (strcmp(s->map_name, map))
+			continue;
+		err = describe_type(o->btf_ext, type_id, s->type_name, sizeof(s->type_name),
+				    &s->type_size, &s->ts_offset, &s->pid_offset);
+		if (err)
+			return err;
+		s->type_id = type_id;
+		s->ts_offset = ts_offset;
+		s->nvariants = 0;
+		s->discr_size = 0;
+		o->btf_raw = btf__raw_data(o->btf_ext, &o->btf_bytes);
+		return 0;
+	}
+	return -ENOENT;
+}

@@ -199,6 +199,10 @@ void bpfobj__close(struct bpfobj *o);   /* NULL is fine */
  * records' types to it, then declare them with bpfobj__add_variant. */
 struct bpf_object *bpfobj__bpf_object(struct bpfobj *o);
 struct btf *bpfobj__btf_extend(struct bpfobj *o);
+/* The stream of `map` carries records of type_id in bpfobj__btf_extend's
+ * BTF, their time at ts_offset (-1: none).  -ENOENT: no such stream. */
+int bpfobj__set_stream_type(struct bpfobj *o, const char *map, uint32_t type_id,
+			    int32_t ts_offset);
 /* Before bpfobj__attach: attach the object's SEC("tracepoint") program to
  * SYSTEM:NAME too, with cookie as its bpf_get_attach_cookie().  A
  * tracepoint that does not attach is named with the reason and left out;

@@ -41,7 +41,11 @@ static void record_usage(FILE *f)
 "      --filter EXPR       for the tracepoints of the -e before it, evaluated in the\n"
 "                          kernel: FIELD OP VALUE (OP == != < <= > >=, VALUE a\n"
 "                          number or a \"string\") joined by && and ||\n"
-"      --string-size N     bytes kept of each __data_loc string or array (default 256)\n"
+"      --syscalls LIST     each syscall (names, globs, or all) as one row of table\n"
+"                          syscalls when it returns: name, arguments, ret, errno,\n"
+"                          latency, path arguments as text, socket addresses\n"
+"      --string-size N     bytes kept of each __data_loc string or array, and of\n"
+"                          each path argument of --syscalls (default 256)\n"
 "      --bpf FILE          also load and record a BPF object (repeatable)\n"
 "      --set NAME=VALUE    set a global of the --bpf objects before load (repeatable)\n"
 "      --kernel-btf FILE   kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing\n"
@@ -89,6 +93,7 @@ static void record_usage(FILE *f)
 "  bpfrec record -o /tmp/cap -g --probe connect,profile:999 -- ./server\n"
 "  bpfrec record -o /tmp/cap -e sched:sched_switch -e 'signal:*' -- make -j2\n"
 "  bpfrec record -o /tmp/cap -e sched:sched_process_exec --filter 'pid > 1000' -d 10s\n"
+"  bpfrec record -o /tmp/cap --syscalls 'openat,connect,read*' -- ./app\n"
 "  bpfrec record -o /tmp/cap --bpf mytool.bpf.o --set target_pid=1234 -d 30s\n"
 "  bpfrec record -o /tmp/fr --ring 64M &  kill -USR1 $!   # flight recorder, snapshot\n"
 "  bpfreplay show /tmp/cap\n"
@@ -221,7 +226,7 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 	enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PERF_PAGES,
 	       OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
 	       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_NO_SYMBOLS,
-	       OPT_FILTER, OPT_STRING_SIZE,
+	       OPT_FILTER, OPT_STRING_SIZE, OPT_SYSCALLS,
 	       OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -254,6 +259,7 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 		{ "tracepoint", required_argument, NULL, 'e' },
 		{ "filter", required_argument, NULL, OPT_FILTER },
 		{ "string-size", required_argument, NULL, OPT_STRING_SIZE },
+		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -460,6 +466,11 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_FILTER:
 			if (tpsel__set_filter(o->tpsel, optarg))
+				return -EINVAL;
+			break;
+		case OPT_SYSCALLS:
+			if ((!o->tpsel && !(o->tpsel = tpsel__new())) ||
+			    tpsel__set_syscalls(o->tpsel, optarg))
 				return -EINVAL;
 			break;
 		case OPT_STRING_SIZE:

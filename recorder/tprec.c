@@ -1,6 +1,7 @@
 /* tprec.c - tracepoints by name: options, resolution over tracefs, the
  * generic program loaded, configured and attached, loss per tracepoint. */
 #include "tprec.h"
+#include "sysrec.h"
 #include "tpfilter.h"
 #include "tpformat.h"
 #include "tplayout.h"
@@ -32,6 +33,7 @@ struct tpsel {
 	size_t n, cap;
 	size_t last_e;             /* specs of the last -e: [last_e, n) */
 	uint32_t string_size;
+	const char *syscalls;      /* --syscalls, or NULL */
 };
 
 struct tpsel *tpsel__new(void)
@@ -129,6 +131,16 @@ int tpsel__set_string_size(struct tpsel *s, const char *arg)
 	return 0;
 }
 
+int tpsel__set_syscalls(struct tpsel *s, const char *list)
+{
+	if (s->syscalls) {
+		warn_msg("--syscalls %s: give one list (--syscalls %s,%s)", list, s->syscalls, list);
+		return -EINVAL;
+	}
+	s->syscalls = list;
+	return 0;
+}
+
 uint32_t tpsel__string_size(const struct tpsel *s)
 {
 	return s ? s->string_size : TPSEL_STRING_SIZE;
@@ -136,7 +148,7 @@ uint32_t tpsel__string_size(const struct tpsel *s)
 
 int tpsel__empty(const struct tpsel *s)
 {
-	return !s || !s->n;
+	return !s || (!s->n && !s->syscalls);
 }
 
 /* ---- resolved tracepoints ---- */
@@ -168,6 +180,7 @@ struct tprec {
 	int ncpus;
 	uint32_t string_size;
 	const char *tracing_dir;
+	struct sysrec *sys;        /* --syscalls, or NULL */
 	/* while resolving one spec */
 	const struct tpspec *cur;
 	int err;
@@ -287,10 +300,13 @@ struct tprec *tprec__resolve(const struct tpsel *s, const char *tracing_dir)
 			t->err = -EINVAL;
 		}
 	}
-	if (!t->err && !t->n) {
+	if (!t->err && s && s->n && !t->n) {
 		warn_msg("-e: no tracepoint could be read: nothing to record");
 		t->err = -EINVAL;
 	}
+	if (!t->err && s && s->syscalls &&
+	    !(t->sys = sysrec__resolve(s->syscalls, t->string_size, tracing_dir)))
+		t->err = -errno;
 	if (t->err) {
 		int err = t->err;
 
@@ -381,7 +397,7 @@ int tprec__load(struct tprec *t, const struct bpfobj_opts *opts,
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->ncpus <= 0)
 		return t->ncpus < 0 ? t->ncpus : -EINVAL;
-	t->objs = calloc(nobjs, sizeof(*t->objs));
+	t->objs = calloc(nobjs ? nobjs : 1, sizeof(*t->objs));
 	if (!t->objs)
 		return -ENOMEM;
 	for (first = 0; first < t->n; first += TP_PER_OBJECT) {
@@ -391,7 +407,7 @@ int tprec__load(struct tprec *t, const struct bpfobj_opts *opts,
 		if (err < 0)
 			return err;
 	}
-	return 0;
+	return t->sys ? sysrec__load(t->sys, opts, take, ctx) : 0;
 }
 
 static int attached(const struct tprec *t, const struct tp *tp)
@@ -462,5 +478,6 @@ void tprec__free(struct tprec *t)
 		tpformat__free(t->tps[i].f);
 	}
 	free(t->tps);
+	sysrec__free(t->sys);
 	free(t);
 }

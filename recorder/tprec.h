@@ -33,10 +33,12 @@ void tpsel__free(struct tpsel *s);         /* NULL is fine */
 int tpsel__add(struct tpsel *s, const char *list);
 /* --filter EXPR, for the tracepoints of the last -e (checked at resolve). */
 int tpsel__set_filter(struct tpsel *s, const char *expr);
+/* --syscalls LIST (sysrec.h): names, globs or all. */
+int tpsel__set_syscalls(struct tpsel *s, const char *list);
 /* --string-size BYTES (1 .. 4096). */
 int tpsel__set_string_size(struct tpsel *s, const char *arg);
 uint32_t tpsel__string_size(const struct tpsel *s);
-int tpsel__empty(const struct tpsel *s);   /* 1 if no -e (s may be NULL) */
+int tpsel__empty(const struct tpsel *s);   /* 1 if no -e nor --syscalls (s may be NULL) */
 
 struct tprec;
 

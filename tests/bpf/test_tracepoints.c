@@ -4,7 +4,9 @@
  * known things (tpactor.c): its exec (a __data_loc file name), its forks,
  * a signal to a known pid, sched_switch under pipe ping-pong on one CPU.
  * Also: a glob, a filter evaluated in the kernel that keeps one pid (with
- * && and ||), and names and filters that are wrong (exit 2, named). */
+ * && and ||), and names and filters that are wrong (exit 2, named).
+ * --syscalls openat,connect,read: an ENOENT open of a known path, a
+ * refused connect to a known port, a read, each one row at its return. */
 #include "capload.h"
 #include "testutil.h"
 
@@ -247,6 +249,74 @@ int main(void)
 		CHECK_EQ_INT(ev_int(ev_find(&l, "signal_generate", "sig", "12"), "pid"), s1);
 		CHECK_EQ_INT(ev_int(ev_find(&l, "signal_generate", "sig", "10"), "pid"), s1);
 		CHECK_STR(ev_get(ev_find(&l, "signal_generate", "sig", "10"), "comm"), "sleep");
+		capload_free(&l);
+	}
+	/* --syscalls: one row per call at its return, decoded as strace would */
+	check_usage_error("--syscalls nosuchcall: no such syscall in this kernel",
+			  (char *[]){ "--syscalls", "nosuchcall", "-d", "1", NULL });
+	{
+		long long openr, conn_fd, conn_port, read_fd;
+		size_t nrows = 0;
+
+		snprintf(cap, sizeof(cap), "%s/syscalls", dir);
+		snprintf(out, sizeof(out), "%s/actor3.out", dir);
+		rc = run_cmd_err((char *[]){ bpfrec, "record", "-q", "-o", cap, "--syscalls",
+					     "openat,connect,read", "--", "/usr/bin/env", "SYSCALLS=1",
+					     tpactor, out, NULL },
+				 err, sizeof(err));
+		CHECK_EQ_INT(rc, 0);
+		actor = kv_get(out, "pid");
+		openr = kv_get(out, "open_ret");
+		conn_fd = kv_get(out, "connect_fd");
+		conn_port = kv_get(out, "connect_port");
+		read_fd = kv_get(out, "read_fd");
+		CHECK_EQ_INT(openr, -1);
+		CHECK_EQ_INT(kv_get(out, "connect_ret"), -1);
+		CHECK_EQ_INT(capload(cap, &l), 0);
+		CHECK_EQ_U64(l.lost, 0);
+		for (i = 0; i < l.n; i++) {
+			const char *sc = ev_get(&l.v[i], "syscall");
+
+			if (strcmp(l.v[i].stream, "syscalls"))
+				continue;
+			nrows++;
+			CHECK(sc && (!strcmp(sc, "openat") || !strcmp(sc, "connect") || !strcmp(sc, "read")));
+		}
+		CHECK(nrows >= 3);
+		/* the ENOENT open of a known path */
+		e = ev_find(&l, "syscalls", "path", "/nonexistent/bpfrec-tpactor");
+		CHECK(e != NULL);
+		CHECK_EQ_INT(ev_count(&l, "syscalls", "path", "/nonexistent/bpfrec-tpactor"), 1);
+		CHECK_STR(ev_get(e, "syscall"), "openat");
+		CHECK_EQ_INT(ev_int(e, "pid"), actor);
+		CHECK_EQ_INT(ev_int(e, "tid"), actor);
+		CHECK_STR(ev_get(e, "comm"), "tpactor");
+		CHECK_EQ_INT(ev_int(e, "ret"), -2);
+		CHECK_STR(ev_get(e, "errno"), "ENOENT");
+		CHECK_EQ_INT(ev_int(e, "returned"), 1);
+		CHECK(ev_int(e, "latency_ns") > 0);
+		CHECK_STR(ev_get(e, "arg0"), "4294967196");   /* AT_FDCWD, as glibc passes it */
+		/* the refused connect to a known port on 127.0.0.1 */
+		CHECK_EQ_INT(ev_count(&l, "syscalls", "syscall", "connect"), 1);
+		e = ev_find(&l, "syscalls", "syscall", "connect");
+		CHECK_EQ_INT(ev_int(e, "pid"), actor);
+		CHECK_EQ_INT(ev_int(e, "arg0"), conn_fd);
+		CHECK_EQ_INT(ev_int(e, "family"), 2);   /* AF_INET */
+		CHECK_EQ_INT(ev_int(e, "port"), conn_port);
+		CHECK_STR(ev_get(e, "addr"), "127.0.0.1");
+		CHECK_EQ_INT(ev_int(e, "arg2"), 16);
+		CHECK_EQ_INT(ev_int(e, "ret"), -111);
+		CHECK_STR(ev_get(e, "errno"), "ECONNREFUSED");
+		/* the read of 5 bytes from a pipe */
+		for (i = 0, e = NULL; i < l.n; i++)
+			if (!strcmp(l.v[i].stream, "syscalls") &&
+			    !strcmp(ev_get(&l.v[i], "syscall"), "read") &&
+			    ev_int(&l.v[i], "pid") == actor && ev_int(&l.v[i], "arg0") == read_fd &&
+			    ev_int(&l.v[i], "ret") == 5)
+				e = &l.v[i];
+		CHECK(e != NULL);
+		CHECK_EQ_INT(ev_int(e, "arg2"), 16);
+		CHECK_STR(ev_get(e, "errno"), "0");
 		capload_free(&l);
 	}
 	puts("test_tracepoints: ok");

@@ -1,0 +1,161 @@
+/* sys.bpf.c - `bpfrec record --syscalls`: one record per syscall of the
+ * selected processes, at its return: number, arguments, return value,
+ * errno, latency, with the user memory its arguments point to (paths as
+ * text, a socket address) copied at entry.  Entry and exit are paired per
+ * thread through sys_inflight; an exit without its entry (the call began
+ * before the recording) is dropped, an entry without its exit stays until
+ * the thread's next call replaces it. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "common.bpf.h"
+#include "sys.h"
+
+/* Set by the recorder before load. */
+const volatile __u32 sys_str_size = 256;   /* bytes per string slot, <= SYS_MAX_STR */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24);
+} sys_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYS_MAX_NR);
+	__type(key, __u32);
+	__type(value, struct sys_conf);
+} sys_confs SEC(".maps");
+
+/* The record under construction: fixed part and two string slots. */
+struct sys_rec {
+	struct sys_event e;
+	char str[2][SYS_MAX_STR];
+};
+
+/* tid -> its call in flight (allocated per call: records are large). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct sys_rec);
+} sys_inflight SEC(".maps");
+
+/* Zeros to start a record from (never written). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sys_rec);
+} sys_zero SEC(".maps");
+
+static __always_inline __u32 str_size(void)
+{
+	__u32 sz = sys_str_size;
+
+	return sz > SYS_MAX_STR ? SYS_MAX_STR : sz ? sz : 1;
+}
+
+static __always_inline void emit(struct sys_rec *r)
+{
+	__u32 sz = str_size();
+
+	/* The second slot right after the first: the record is
+	 * sys_event + 2 * sys_str_size bytes. */
+	if (sz < SYS_MAX_STR)
+		bpf_probe_read_kernel(r->str[0] + sz, sz, r->str[1]);
+	if (bpf_ringbuf_output(&sys_events, r, sizeof(struct sys_event) + 2 * sz, BPFREC_RB_FLAGS))
+		bpfrec_count_lost();
+}
+
+static __always_inline void read_sockaddr(struct sys_rec *r, const void *uaddr, __u64 len)
+{
+	struct sockaddr_in6 sa = {};
+
+	if (len > sizeof(sa))
+		len = sizeof(sa);
+	if (len < 4 || bpf_probe_read_user(&sa, len, uaddr))
+		return;
+	r->e.family = sa.sin6_family;
+	r->e.port = __builtin_bswap16(sa.sin6_port);
+	if (sa.sin6_family == 2 /* AF_INET */) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+
+		r->e.addr[10] = 0xff;
+		r->e.addr[11] = 0xff;
+		__builtin_memcpy(&r->e.addr[12], &in->sin_addr, 4);
+	} else if (sa.sin6_family == 10 /* AF_INET6 */) {
+		__builtin_memcpy(r->e.addr, &sa.sin6_addr, 16);
+	}
+}
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int sys_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 nr = (__u32)ctx->id, tid = (__u32)pid_tgid, zero = 0;
+	struct sys_conf *c;
+	struct sys_rec *r, *z;
+	int i, nstr = 0;
+
+	if (nr >= SYS_MAX_NR)
+		return BPFREC_TP_RET;
+	c = bpf_map_lookup_elem(&sys_confs, &nr);
+	if (!c || !c->enabled || !bpfrec_pid_wanted(pid_tgid >> 32))
+		return BPFREC_TP_RET;
+	z = bpf_map_lookup_elem(&sys_zero, &zero);
+	if (!z || bpf_map_update_elem(&sys_inflight, &tid, z, BPF_ANY))
+		goto lost;
+	r = bpf_map_lookup_elem(&sys_inflight, &tid);
+	if (!r)
+		goto lost;
+	r->e.ts_ns = bpf_ktime_get_boot_ns();
+	r->e.pid = pid_tgid >> 32;
+	r->e.tid = tid;
+	r->e.nr = nr;
+	bpf_get_current_comm(r->e.comm, sizeof(r->e.comm));
+	/* one by one: the verifier wants a constant offset into ctx */
+	r->e.args[0] = ctx->args[0];
+	r->e.args[1] = ctx->args[1];
+	r->e.args[2] = ctx->args[2];
+	r->e.args[3] = ctx->args[3];
+	r->e.args[4] = ctx->args[4];
+	r->e.args[5] = ctx->args[5];
+	for (i = 0; i < 6; i++) {
+		__u64 a = r->e.args[i];
+		__u32 la = c->len_arg;
+
+		if (c->kind[i] == SYS_ARG_STR && nstr < 2) {
+			bpf_probe_read_user_str(r->str[nstr], str_size(), (const void *)a);
+			nstr++;
+		} else if (c->kind[i] == SYS_ARG_SOCKADDR && la < 6) {
+			read_sockaddr(r, (const void *)a, r->e.args[la]);
+		}
+	}
+	if (c->noreturn) {
+		emit(r);
+		bpf_map_delete_elem(&sys_inflight, &tid);
+	}
+	return BPFREC_TP_RET;
+lost:
+	bpfrec_count_lost();
+	return BPFREC_TP_RET;
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int sys_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sys_rec *r = bpf_map_lookup_elem(&sys_inflight, &tid);
+	long ret;
+
+	if (!r)
+		return BPFREC_TP_RET;   /* not selected, or began before the recording */
+	ret = ctx->ret;
+	r->e.ret = ret;
+	r->e.err = ret < 0 && ret >= -4095 ? (__s32)-ret : 0;
+	r->e.returned = 1;
+	r->e.latency_ns = bpf_ktime_get_boot_ns() - r->e.ts_ns;
+	emit(r);
+	bpf_map_delete_elem(&sys_inflight, &tid);
+	return BPFREC_TP_RET;
+}

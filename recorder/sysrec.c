@@ -1,0 +1,236 @@
+/* sysrec.c - syscalls by name: resolved against tracefs, configured per
+ * syscall number, their record described in BTF. */
+#include "sysrec.h"
+#include "tpformat.h"
+#include "util.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <linux/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sys.h"
+#include "sys.skel.h"
+#include "syscall_names.h"   /* generated: { "name", nr }, ... from <asm/unistd.h> */
+
+struct syscall_name {
+	const char *name;
+	uint32_t nr;
+};
+
+static const struct syscall_name syscall_names[] = {
+	SYSCALL_NAMES
+	{ NULL, 0 },
+};
+
+struct sysrec {
+	const char *tracing_dir;
+	uint32_t string_size;
+	struct sys_conf confs[SYS_MAX_NR];
+	uint8_t known[SYS_MAX_NR];     /* has a name (for the enum) */
+	size_t nselected;
+	const char *list;
+	int err;
+};
+
+/* Argument kinds from syscalls:sys_enter_NAME's format. */
+static void configure(struct sysrec *s, const struct syscall_name *n)
+{
+	struct sys_conf *c = &s->confs[n->nr];
+	char sysname[TPFORMAT_NAME_MAX], err[512];
+	struct tpformat *f;
+	size_t i;
+	int arg = -1;
+
+	if (c->enabled)
+		return;
+	c->enabled = 1;
+	c->len_arg = 0xff;
+	c->noreturn = !strcmp(n->name, "exit") || !strcmp(n->name, "exit_group");
+	s->nselected++;
+	snprintf(sysname, sizeof(sysname), "sys_enter_%s", n->name);
+	f = tpformat__load(s->tracing_dir, "syscalls", sysname, err, sizeof(err));
+	if (!f)
+		return;   /* recorded, its arguments as numbers */
+	for (i = 0; i < tpformat__nfields(f); i++) {
+		const struct tpfield *fl = tpformat__field(f, i);
+
+		if (!strcmp(fl->name, "__syscall_nr")) {
+			arg = 0;
+			continue;
+		}
+		if (arg < 0 || arg >= 6)
+			continue;
+		/* const char *: a path or a name, but not a buffer (write's buf) */
+		if (!strcmp(fl->type, "const char *") && !strstr(fl->name, "buf"))
+			c->kind[arg] = SYS_ARG_STR;
+		else if (strstr(fl->type, "struct sockaddr *"))
+			c->kind[arg] = SYS_ARG_SOCKADDR;
+		else if (!strcmp(fl->name, "addrlen") && !strchr(fl->type, '*'))
+			c->len_arg = (uint8_t)arg;
+		arg++;
+	}
+	/* A socket address with no length beside it (accept's is a pointer:
+	 * an output) is left a number. */
+	for (i = 0; i < 6; i++)
+		if (c->kind[i] == SYS_ARG_SOCKADDR && c->len_arg == 0xff)
+			c->kind[i] = SYS_ARG_INT;
+	tpformat__free(f);
+}
+
+struct sysrec *sysrec__resolve(const char *list, uint32_t string_size, const char *tracing_dir)
+{
+	struct sysrec *s = calloc(1, sizeof(*s));
+	char *copy = strdup(list), *tok, *save = NULL;
+	const struct syscall_name *n;
+
+	if (!s || !copy) {
+		free(s);
+		free(copy);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->tracing_dir = tracing_dir;
+	s->string_size = string_size;
+	for (n = syscall_names; n->name; n++)
+		if (n->nr < SYS_MAX_NR)
+			s->known[n->nr] = 1;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *glob = strcmp(tok, "all") ? tok : "*";
+		int hits = 0;
+
+		for (n = syscall_names; n->name; n++) {
+			char path[TPFORMAT_NAME_MAX + 16];
+
+			if (n->nr >= SYS_MAX_NR || fnmatch(glob, n->name, 0))
+				continue;
+			/* Only what this kernel has (it lists its syscalls in tracefs). */
+			snprintf(path, sizeof(path), "sys_enter_%s", n->name);
+			if (glob != tok || strpbrk(tok, "*?[")) {
+				char err[256];
+				struct tpformat *f = tpformat__load(tracing_dir, "syscalls", path, err,
+								    sizeof(err));
+
+				if (!f)
+					continue;
+				tpformat__free(f);
+			}
+			configure(s, n);
+			hits++;
+		}
+		if (!hits) {
+			warn_msg("--syscalls %s: no such syscall%s", tok,
+				 strpbrk(tok, "*?[") ? " matches" : " in this kernel");
+			free(copy);
+			free(s);
+			errno = EINVAL;
+			return NULL;
+		}
+	}
+	free(copy);
+	return s;
+}
+
+/* The record of sys.h in BTF: struct syscall, its number an enum of the
+ * syscall names, its errno an enum of the errno names. */
+static int add_btf(const struct sysrec *s, struct btf *btf)
+{
+	int u8 = btf__add_int(btf, "unsigned char", 1, 0);
+	int u16 = btf__add_int(btf, "unsigned short", 2, 0);
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int u64 = btf__add_int(btf, "unsigned long", 8, 0);
+	int s64 = btf__add_int(btf, "long", 8, BTF_INT_SIGNED);
+	int chr = btf__add_int(btf, "char", 1, BTF_INT_SIGNED);
+	int ip, comm, str, nr_enum, errno_enum, sid, i, err = 0;
+	const struct syscall_name *n;
+	char argname[8];
+
+	if (u8 < 0 || u16 < 0 || u32 < 0 || u64 < 0 || s64 < 0 || chr < 0)
+		return -ENOMEM;
+	ip = btf__add_typedef(btf, "bpfrec_ipaddr", btf__add_array(btf, u32, u8, 16));
+	comm = btf__add_array(btf, u32, chr, 16);
+	str = btf__add_array(btf, u32, chr, s->string_size);
+	nr_enum = btf__add_enum(btf, "syscall_nr", 4);
+	for (n = syscall_names; n->name && nr_enum > 0 && !err; n++)
+		err = btf__add_enum_value(btf, n->name, n->nr);
+	errno_enum = btf__add_enum(btf, "errno", 4);
+	for (i = 1; i < 4096 && errno_enum > 0 && !err; i++) {
+		const char *name = strerrorname_np(i);
+
+		if (name)
+			err = btf__add_enum_value(btf, name, i);
+	}
+	if (ip < 0 || comm < 0 || str < 0 || nr_enum < 0 || errno_enum < 0 || err)
+		return -ENOMEM;
+	sid = btf__add_struct(btf, "syscall", sizeof(struct sys_event) + 2 * s->string_size);
+	if (sid < 0)
+		return sid;
+	/* ts_ns at 0 is the row's time: no column of its own */
+	err = btf__add_field(btf, "syscall", nr_enum, 24 * 8, 0) ||
+	      btf__add_field(btf, "pid", u32, 16 * 8, 0) ||
+	      btf__add_field(btf, "tid", u32, 20 * 8, 0) ||
+	      btf__add_field(btf, "comm", comm, 112 * 8, 0) ||
+	      btf__add_field(btf, "ret", s64, 32 * 8, 0) ||
+	      btf__add_field(btf, "errno", errno_enum, 28 * 8, 0) ||
+	      btf__add_field(btf, "latency_ns", u64, 8 * 8, 0) ||
+	      btf__add_field(btf, "returned", u8, 40 * 8, 0);
+	for (i = 0; i < 6 && !err; i++) {
+		snprintf(argname, sizeof(argname), "arg%d", i);
+		err = btf__add_field(btf, argname, u64, (64 + 8 * i) * 8, 0);
+	}
+	if (!err)
+		err = btf__add_field(btf, "path", str, sizeof(struct sys_event) * 8, 0) ||
+		      btf__add_field(btf, "path2", str,
+				     (uint32_t)(sizeof(struct sys_event) + s->string_size) * 8, 0) ||
+		      btf__add_field(btf, "family", u16, 42 * 8, 0) ||
+		      btf__add_field(btf, "port", u16, 44 * 8, 0) ||
+		      btf__add_field(btf, "addr", ip, 48 * 8, 0);
+	return err ? -ENOMEM : sid;
+}
+
+int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
+		 int (*take)(struct bpfobj *o, void *ctx), void *ctx)
+{
+	const void *elf;
+	struct bpfobj *o;
+	struct btf *btf;
+	size_t size;
+	char val[16];
+	int err, fd, id;
+	__u32 nr;
+
+	elf = sys_bpf__elf_bytes(&size);
+	o = bpfobj__open_mem("syscalls", elf, size, opts);
+	if (!o)
+		return -errno;
+	err = take(o, ctx);
+	if (err)
+		return err;
+	snprintf(val, sizeof(val), "%u", s->string_size);
+	err = bpfobj__set_global(o, "sys_str_size", val);
+	if (!err)
+		err = bpfobj__load(o);
+	if (err)
+		return err;
+	fd = bpf_object__find_map_fd_by_name(bpfobj__bpf_object(o), "sys_confs");
+	for (nr = 0; nr < SYS_MAX_NR && fd >= 0; nr++)
+		if (s->confs[nr].enabled && bpf_map_update_elem(fd, &nr, &s->confs[nr], BPF_ANY))
+			return -errno;
+	btf = bpfobj__btf_extend(o);
+	if (!btf || fd < 0)
+		return -ENOMEM;
+	id = add_btf(s, btf);
+	if (id < 0)
+		return id;
+	return bpfobj__set_stream_type(o, "sys_events", (uint32_t)id, 0);
+}
+
+void sysrec__free(struct sysrec *s)
+{
+	free(s);
+}

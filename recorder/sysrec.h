@@ -1,0 +1,26 @@
+/* sysrec.h - `bpfrec record --syscalls LIST`: each syscall of the selected
+ * processes as one row when it returns, decoded as strace would: its name,
+ * arguments, return value, errno name, latency, and what its path and
+ * socket-address arguments pointed to at entry (bpf/sys.bpf.c).  Argument
+ * types come from each syscall's tracefs format (syscalls:sys_enter_NAME);
+ * numbers from the kernel headers this bpfrec was built with.
+ */
+#ifndef BPFREC_SYSREC_H
+#define BPFREC_SYSREC_H
+
+#include <stdint.h>
+
+#include "bpfobj.h"
+
+struct sysrec;
+
+/* LIST: comma-separated names, globs or "all".  A name that matches no
+ * syscall of this kernel: NULL with errno EINVAL, the message printed. */
+struct sysrec *sysrec__resolve(const char *list, uint32_t string_size, const char *tracing_dir);
+/* Opens, configures and loads the program, its record described in BTF
+ * (one stream, table "syscalls"); take() owns the object from then on. */
+int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
+		 int (*take)(struct bpfobj *o, void *ctx), void *ctx);
+void sysrec__free(struct sysrec *s);   /* NULL is fine */
+
+#endif
