@@ -76,6 +76,11 @@ static void load_perf(const char *path, const long *tids, int ntids)
 		int i, keep = 0;
 
 		p->tid = strtol(line, &ev, 10);
+		/* A thread's last switch, as it exits, comes after its pid is
+		 * released: perf's sample then says tid 0.  The switch's own
+		 * prev_pid names the thread on both sides. */
+		if (strstr(ev, "sched:sched_switch: ") && strstr(ev, " prev_pid="))
+			p->tid = atol(strstr(ev, " prev_pid=") + 10);
 		for (i = 0; i < ntids; i++)
 			keep |= p->tid == tids[i];
 		if (!keep)
@@ -110,7 +115,8 @@ static const struct ev *nth_bpfrec(const struct evlist *l, const char *stream, l
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		const char *cp = ev_get(&l->v[i], "common_pid");
+		const char *cp = ev_get(&l->v[i], strcmp(stream, "sched_switch") ? "common_pid"
+										 : "prev_pid");
 
 		if (strcmp(l->v[i].stream, stream) || !cp || atol(cp) != tid)
 			continue;
