@@ -1,4 +1,5 @@
 #include "bpfobj.h"
+#include "btfvalue.h"
 #include "dwarfbtf.h"
 #include "perfev.h"
 #include "ringloss.h"
@@ -713,7 +714,7 @@ int bpfobj__set_global(struct bpfobj *o, const char *name, const char *value)
 		return -EINVAL;
 	}
 	snprintf(what, sizeof(what), "--set %s", name);
-	err = verifier__parse_value(btf, tid, what, value, data + off, size - off);
+	err = btfvalue__parse(btf, tid, what, value, data + off, size - off);
 	return err;
 }
 
@@ -1093,10 +1094,10 @@ int bpfobj__map_put(struct bpfobj *o, const char *map, const char *key, const ch
 		goto out;
 	}
 	snprintf(what, sizeof(what), "--map-put %s key", map);
-	err = verifier__parse_value(btf, kt, what, key, kbuf, ks);
+	err = btfvalue__parse(btf, kt, what, key, kbuf, ks);
 	if (!err) {
 		snprintf(what, sizeof(what), "--map-put %s value", map);
-		err = verifier__parse_value(btf, vt, what, value, vbuf, vs);
+		err = btfvalue__parse(btf, vt, what, value, vbuf, vs);
 	}
 	if (!err && bpf_map_update_elem(bpf_map__fd(m), kbuf, vbuf, BPF_ANY)) {
 		err = -errno;

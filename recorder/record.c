@@ -120,8 +120,8 @@ static void poll_losses(struct recorder *r)
 
 struct rate_state {
 	uint64_t last_ns;
-	uint64_t last_events[MAX_OBJS + 8][8];
-	uint64_t last_wakeups[MAX_OBJS + 8][8];
+	uint64_t last_events[RECORD_MAX_OBJS + 8][8];
+	uint64_t last_wakeups[RECORD_MAX_OBJS + 8][8];
 };
 
 static void status_line(struct recorder *r, struct rate_state *rs, uint64_t now)

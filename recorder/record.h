@@ -16,19 +16,25 @@
 #include "stackcap.h"
 #include "tprec.h"
 
-#define MAX_OBJS 32
-#define MAX_SETS 64
-#define RECORD_MAX_MAP_OPTS 32       /* of each: --map-size, --map-put, --attach */
+/* How often each repeatable option may be given (or, for the LIST options,
+ * how many names in all): one more is a usage error that names the option
+ * and its limit (record_opts.c, too_many). */
+#define RECORD_MAX_PROBES 16         /* --probe names */
+#define RECORD_MAX_OBJS 32           /* --bpf */
+#define RECORD_MAX_SETS 64           /* --set */
+#define RECORD_MAX_PROG_NAMES 64     /* --only, --skip: names of each */
+#define RECORD_MAX_MAP_OPTS 32       /* of each: --map-size, --map-put, --attach,
+					--ts, --ringbuf-size, --event */
 
 struct record_opts {
 	const char *out_dir;
 	char out_default[64];
-	const char *probes[16];
+	const char *probes[RECORD_MAX_PROBES];
 	int nprobes;
 	int probes_given;            /* --probe seen: failures are errors */
-	const char *bpf_files[MAX_OBJS];
+	const char *bpf_files[RECORD_MAX_OBJS];
 	int nbpf;
-	const char *sets[MAX_SETS];  /* NAME=VALUE */
+	const char *sets[RECORD_MAX_SETS];  /* NAME=VALUE */
 	int nsets;
 	uint64_t duration_ns;
 	int pid;                     /* -p */
@@ -39,7 +45,7 @@ struct record_opts {
 	uint64_t flush_ns;
 	uint32_t perf_pages;
 	const char *kernel_btf;
-	char *only[64], *skip[64];   /* program names, --bpf objects */
+	char *only[RECORD_MAX_PROG_NAMES], *skip[RECORD_MAX_PROG_NAMES];   /* program names */
 	int nonly, nskip;
 	int strict;                  /* --strict: a --bpf program that fails is an error */
 	/* --map-size MAP=N, --map-put MAP KEY=VALUE (pairs), --attach PROG=BIN:FUNC */
@@ -51,9 +57,9 @@ struct record_opts {
 	int nattaches;
 	const char *ts_fields[RECORD_MAX_MAP_OPTS];   /* --ts MAP=FIELD[:mono|boot] */
 	int nts_fields;
-	const char *rb_sizes[32];    /* MAP=BYTES, validated */
+	const char *rb_sizes[RECORD_MAX_MAP_OPTS];    /* MAP=BYTES, validated */
 	int nrb_sizes;
-	const char *events[32];      /* MAP=STRUCT */
+	const char *events[RECORD_MAX_MAP_OPTS];      /* MAP=STRUCT */
 	int nevents;
 	uint64_t snapshot_ns;        /* 0: snapshot maps at the end only */
 	uint64_t ring_bytes, ring_ns; /* --ring, --ring-time: flight recorder */
@@ -69,7 +75,7 @@ struct recorder {
 	struct capw *cap;
 	struct pipeline *pl;
 	struct drain *drain;
-	struct bpfobj *objs[MAX_OBJS + 8];
+	struct bpfobj *objs[RECORD_MAX_OBJS + 8];
 	int nobjs;
 	int pid_map_fd;
 	int cgroup_fd;
@@ -82,7 +88,8 @@ struct recorder {
 	int sigfd;
 	uint64_t start_ns;
 	uint64_t last_snapshot_ns;
-	uint8_t rb_hit[32], only_hit[64], skip_hit[64], event_hit[32];
+	uint8_t rb_hit[RECORD_MAX_MAP_OPTS], event_hit[RECORD_MAX_MAP_OPTS];
+	uint8_t only_hit[RECORD_MAX_PROG_NAMES], skip_hit[RECORD_MAX_PROG_NAMES];
 	uint8_t map_size_hit[RECORD_MAX_MAP_OPTS], map_put_hit[RECORD_MAX_MAP_OPTS];
 	uint8_t attach_hit[RECORD_MAX_MAP_OPTS], ts_hit[RECORD_MAX_MAP_OPTS];
 	uint32_t *tree;              /* the tracked tgids, sorted (user objects' filter) */

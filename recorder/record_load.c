@@ -356,7 +356,7 @@ static int load_user_object(struct recorder *r, const char *path, uint8_t *set_h
  * object has is an error. */
 int record__load_user_objects(struct recorder *r)
 {
-	uint8_t set_hit[MAX_SETS] = { 0 };
+	uint8_t set_hit[RECORD_MAX_SETS] = { 0 };
 	int i, j, err;
 
 	for (i = 0; i < r->o->nbpf; i++) {

@@ -104,6 +104,13 @@ static void record_usage(FILE *f)
 "2 bad command line.\n");
 }
 
+/* A repeatable option given once more than record.h allows. */
+static int too_many(const char *opt, int limit)
+{
+	warn_msg("%s: given more than %d times: at most %d are supported", opt, limit, limit);
+	return -EINVAL;
+}
+
 /* profile[:HZ]: the sampling rate after the colon. */
 static int parse_probe_rate(struct record_opts *o, char *tok)
 {
@@ -168,8 +175,10 @@ static int add_probe_list(struct record_opts *o, char *list)
 				 "profile)", tok);
 			return -EINVAL;
 		}
-		if (o->nprobes == (int)(sizeof(o->probes) / sizeof(o->probes[0])))
-			return -E2BIG;
+		if (o->nprobes == RECORD_MAX_PROBES) {
+			warn_msg("--probe: at most %d probe names", RECORD_MAX_PROBES);
+			return -EINVAL;
+		}
 		o->probes[o->nprobes++] = p->name;
 	}
 	return 0;
@@ -180,9 +189,9 @@ static int add_name_list(char **names, int *n, char *list, const char *opt)
 	char *save = NULL, *tok;
 
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (*n == 64) {
-			warn_msg("%s: at most 64 names", opt);
-			return -E2BIG;
+		if (*n == RECORD_MAX_PROG_NAMES) {
+			warn_msg("%s: at most %d names", opt, RECORD_MAX_PROG_NAMES);
+			return -EINVAL;
 		}
 		names[(*n)++] = tok;
 	}
@@ -271,7 +280,7 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 
 	o->status = -1;
 	o->pid = -1;
-	optind = 1;
+	optind = 0;   /* 0: glibc starts over (a test parses many command lines) */
 	/* '+': stop at the first non-option, so COMMAND's own options stay its own. */
 	while ((c = getopt_long(argc, argv, "+o:d:p:e:gqvh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -284,10 +293,8 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 				return -EINVAL;
 			break;
 		case OPT_BPF:
-			if (o->nbpf == MAX_OBJS) {
-				warn_msg("--bpf: at most %d objects", MAX_OBJS);
-				return -EINVAL;
-			}
+			if (o->nbpf == RECORD_MAX_OBJS)
+				return too_many("--bpf", RECORD_MAX_OBJS);
 			o->bpf_files[o->nbpf++] = optarg;
 			break;
 		case OPT_SET:
@@ -295,8 +302,8 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 				warn_msg("--set %s: expected NAME=VALUE", optarg);
 				return -EINVAL;
 			}
-			if (o->nsets == MAX_SETS)
-				return -E2BIG;
+			if (o->nsets == RECORD_MAX_SETS)
+				return too_many("--set", RECORD_MAX_SETS);
 			o->sets[o->nsets++] = optarg;
 			break;
 		case 'd':
@@ -364,24 +371,25 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 			const char *eq = strchr(optarg, '=');
 			uint64_t n;
 
-			if (!eq || eq == optarg || parse_size(eq + 1, &n) || !n || n > UINT32_MAX ||
-			    o->nmap_sizes == RECORD_MAX_MAP_OPTS) {
-				warn_msg("--map-size %s: expected MAP=N, N from 1 to %u (at most %d of them)",
-					 optarg, UINT32_MAX, RECORD_MAX_MAP_OPTS);
+			if (!eq || eq == optarg || parse_size(eq + 1, &n) || !n || n > UINT32_MAX) {
+				warn_msg("--map-size %s: expected MAP=N, N from 1 to %u", optarg,
+					 UINT32_MAX);
 				return -EINVAL;
 			}
+			if (o->nmap_sizes == RECORD_MAX_MAP_OPTS)
+				return too_many("--map-size", RECORD_MAX_MAP_OPTS);
 			o->map_sizes[o->nmap_sizes++] = optarg;
 			break;
 		}
 		case OPT_MAP_PUT: {
 			const char *kv = optind < argc ? argv[optind] : NULL;
 
-			if (!kv || !strchr(kv, '=') || kv[0] == '=' ||
-			    o->nmap_puts == 2 * RECORD_MAX_MAP_OPTS) {
-				warn_msg("--map-put %s: expected MAP KEY=VALUE (at most %d of them)", optarg,
-					 RECORD_MAX_MAP_OPTS);
+			if (!kv || !strchr(kv, '=') || kv[0] == '=') {
+				warn_msg("--map-put %s: expected MAP KEY=VALUE", optarg);
 				return -EINVAL;
 			}
+			if (o->nmap_puts == 2 * RECORD_MAX_MAP_OPTS)
+				return too_many("--map-put", RECORD_MAX_MAP_OPTS);
 			optind++;
 			o->map_puts[o->nmap_puts++] = optarg;
 			o->map_puts[o->nmap_puts++] = kv;
@@ -391,24 +399,25 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 			const char *eq = strchr(optarg, '='), *colon = eq ? strchr(eq, ':') : NULL;
 
 			if (!eq || eq == optarg || eq[1] == 0 || eq[1] == ':' ||
-			    (colon && strcmp(colon, ":mono") && strcmp(colon, ":boot")) ||
-			    o->nts_fields == RECORD_MAX_MAP_OPTS) {
-				warn_msg("--ts %s: expected MAP=FIELD, MAP=FIELD:mono or MAP=FIELD:boot "
-					 "(at most %d of them)", optarg, RECORD_MAX_MAP_OPTS);
+			    (colon && strcmp(colon, ":mono") && strcmp(colon, ":boot"))) {
+				warn_msg("--ts %s: expected MAP=FIELD, MAP=FIELD:mono or MAP=FIELD:boot",
+					 optarg);
 				return -EINVAL;
 			}
+			if (o->nts_fields == RECORD_MAX_MAP_OPTS)
+				return too_many("--ts", RECORD_MAX_MAP_OPTS);
 			o->ts_fields[o->nts_fields++] = optarg;
 			break;
 		}
 		case OPT_ATTACH: {
 			const char *eq = strchr(optarg, '='), *colon = eq ? strrchr(eq, ':') : NULL;
 
-			if (!eq || eq == optarg || !colon || colon == eq + 1 || !colon[1] ||
-			    o->nattaches == RECORD_MAX_MAP_OPTS) {
-				warn_msg("--attach %s: expected PROG=BINARY:FUNCTION (at most %d of them)",
-					 optarg, RECORD_MAX_MAP_OPTS);
+			if (!eq || eq == optarg || !colon || colon == eq + 1 || !colon[1]) {
+				warn_msg("--attach %s: expected PROG=BINARY:FUNCTION", optarg);
 				return -EINVAL;
 			}
+			if (o->nattaches == RECORD_MAX_MAP_OPTS)
+				return too_many("--attach", RECORD_MAX_MAP_OPTS);
 			o->attaches[o->nattaches++] = optarg;
 			break;
 		}
@@ -419,16 +428,19 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 					return -EINVAL;
 				break;
 			}
-			if (!strchr(optarg, '=') || optarg[0] == '=' || !strchr(optarg, '=')[1] ||
-			    o->nevents == 32) {
+			if (!strchr(optarg, '=') || optarg[0] == '=' || !strchr(optarg, '=')[1]) {
 				warn_msg("--event %s: expected MAP=STRUCT", optarg);
 				return -EINVAL;
 			}
+			if (o->nevents == RECORD_MAX_MAP_OPTS)
+				return too_many("--event", RECORD_MAX_MAP_OPTS);
 			o->events[o->nevents++] = optarg;
 			break;
 		case OPT_RB_SIZE:
-			if (check_ringbuf_size(optarg) || o->nrb_sizes == 32)
+			if (check_ringbuf_size(optarg))
 				return -EINVAL;
+			if (o->nrb_sizes == RECORD_MAX_MAP_OPTS)
+				return too_many("--ringbuf-size", RECORD_MAX_MAP_OPTS);
 			o->rb_sizes[o->nrb_sizes++] = optarg;
 			break;
 		case OPT_SNAPSHOT:

@@ -22,10 +22,5 @@ void verifier__explain(struct bpf_object *obj, const char *objname, int err);
 int verifier__failed_program(char *name, size_t len);
 /* Text appended to an attach failure: why, for the known cases ("" if none). */
 const char *verifier__attach_hint(const char *sec, int err);
-/* Parses text as a value of BTF type type_id (integers with range check,
- * bool, enums by name, char arrays) into dst.  -EINVAL/-ERANGE with a
- * message naming the variable, its type and the accepted range. */
-int verifier__parse_value(const struct btf *btf, uint32_t type_id, const char *name,
-			  const char *text, void *dst, size_t avail);
 
 #endif
