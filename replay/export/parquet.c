@@ -1,5 +1,5 @@
 /* parquet.c - `bpfreplay export --format parquet`: one Parquet file per
- * stream per capture in the Hive layout (hive.h), written by parquet.h.
+ * stream per capture in the Hive layout (hive.h), written by pq_writer.h.
  *
  * Columns: ts INT64 INTEGER(64, signed) (the kernel boot clock, as in SQL),
  * time INT64 TIMESTAMP(NANOS, UTC) (wall time), cpu INT32 INTEGER(32,
@@ -18,7 +18,7 @@
 #include "cli.h"
 #include "export.h"
 #include "hive.h"
-#include "parquet.h"
+#include "pq_writer.h"
 
 struct pqsink {
 	struct pq_writer *w;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parquet.h"
+#include "pq_writer.h"
 #include "testutil.h"
 #include "thrift.h"
 

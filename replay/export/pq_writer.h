@@ -1,6 +1,6 @@
-/* parquet.h - write Apache Parquet files, streamed, with bounded memory.
+/* pq_writer.h - write Apache Parquet files, streamed, with bounded memory.
  *
- * What it writes (the format's own terms; parquet.c has the details):
+ * What it writes (the format's own terms; pq_writer.c has the details):
  *   - a flat schema: one leaf column per struct pq_column, REQUIRED or
  *     OPTIONAL (definition levels, max level 1, RLE/bit-packed hybrid);
  *   - row groups of at most opts.row_group_rows rows and about
@@ -20,8 +20,8 @@
  *     TYPE_ORDER, key_value_metadata and created_by.
  * Memory: the current row group's compressed pages plus one page per column.
  */
-#ifndef BPFREC_REPLAY_PARQUET_H
-#define BPFREC_REPLAY_PARQUET_H
+#ifndef BPFREC_REPLAY_PQ_WRITER_H
+#define BPFREC_REPLAY_PQ_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* parquet.c - a small, exact Parquet writer (see parquet.h).
+/* pq_writer.c - a small, exact Parquet writer (see pq_writer.h).
  *
  * File layout: "PAR1", then for each row group each column chunk in schema
  * order ([dictionary page] data pages...), then the FileMetaData (Thrift
@@ -25,7 +25,7 @@
 #include <string.h>
 #include <zstd.h>
 
-#include "parquet.h"
+#include "pq_writer.h"
 #include "thrift.h"
 
 /* parquet.thrift enums */
