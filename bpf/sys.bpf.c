@@ -29,6 +29,7 @@ struct {
 struct sys_rec {
 	struct sys_event e;
 	char str[2][SYS_MAX_STR];
+	__s32 stack[2];           /* user, kernel (-g): sent after the strings */
 };
 
 /* tid -> its call in flight (allocated per call: records are large). */
@@ -57,13 +58,18 @@ static __always_inline __u32 str_size(void)
 
 static __always_inline void emit(struct sys_rec *r)
 {
-	__u32 sz = str_size();
+	__u32 sz = str_size(), size = sizeof(struct sys_event) + 2 * sz;
 
 	/* The second slot right after the first: the record is
-	 * sys_event + 2 * sys_str_size bytes. */
-	if (sz < SYS_MAX_STR)
+	 * sys_event + 2 * sys_str_size bytes, then the stack ids with -g. */
+	if (sz < SYS_MAX_STR) {
 		bpf_probe_read_kernel(r->str[0] + sz, sz, r->str[1]);
-	if (bpf_ringbuf_output(&sys_events, r, sizeof(struct sys_event) + 2 * sz, BPFREC_RB_FLAGS))
+		if (bpfrec_stack_flags)
+			bpf_probe_read_kernel(r->str[0] + 2 * sz, sizeof(r->stack), r->stack);
+	}
+	if (bpfrec_stack_flags)
+		size += sizeof(r->stack);
+	if (bpf_ringbuf_output(&sys_events, r, size, BPFREC_RB_FLAGS))
 		bpfrec_count_lost();
 }
 
@@ -113,6 +119,9 @@ int sys_enter(struct trace_event_raw_sys_enter *ctx)
 	r->e.tid = tid;
 	r->e.nr = nr;
 	bpf_get_current_comm(r->e.comm, sizeof(r->e.comm));
+	/* at entry: the user code that made the call */
+	r->stack[0] = bpfrec_user_stack(ctx);
+	r->stack[1] = bpfrec_kernel_stack(ctx);
 	/* one by one: the verifier wants a constant offset into ctx */
 	r->e.args[0] = ctx->args[0];
 	r->e.args[1] = ctx->args[1];

@@ -42,7 +42,8 @@ struct sys_event {
 	__u8 addr[16];            /* IPv6 or IPv4-mapped */
 	__u64 args[6];
 	char comm[16];
-	/* then: char str0[string_size], str1[string_size] */
+	/* then: char str0[string_size], str1[string_size]; with -g/--stacks
+	 * then bpfrec_ustack_id, bpfrec_kstack_id (s32 each, bpfrec.h) */
 };
 _Static_assert(sizeof(struct sys_event) == 128, "sys_event layout");
 

@@ -232,6 +232,17 @@ int tp_record(void *ctx)
 		if ((l->flags & 1) && l->field_off <= TP_MAX_FIXED - 4)
 			*(__u32 *)(buf->b + 8 + l->field_off) = len >> l->elem_shift;
 	}
+	/* masked, not compared: the verifier then knows the slot is inside
+	 * the buffer (the recorder puts it at most TP_MAX_REC - 16) */
+	fixed = c->stack_off & (TP_MAX_REC - 1);
+	if (fixed) {
+		__u8 *st = buf->b + fixed;
+
+		*(__u32 *)st = pid_tgid >> 32;
+		*(__s32 *)(st + 4) = bpfrec_user_stack(ctx);
+		*(__s32 *)(st + 8) = bpfrec_kernel_stack(ctx);
+		*(__u32 *)(st + 12) = 0;
+	}
 	if (bpf_ringbuf_output(&tp_events, buf->b, size, BPFREC_RB_FLAGS))
 		goto lost;
 	return BPFREC_TP_RET;

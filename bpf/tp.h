@@ -17,9 +17,11 @@
  *   field's data (a string with its NUL, or array elements), zero-filled;
  *   an array's element count replaces its (length << 16 | offset) word.
  *
+ *   with -g/--stacks, at stack_off (the record's last 16 bytes): u32 tgid,
+ *   s32 user stack id, s32 kernel stack id (bpfrec.h's values), u32 zero
+ *
  * The record's size is rec_size, the same for every record of a
- * tracepoint, so the capture describes it with one BTF struct.  A stack
- * id (-g) would take a slot of its own after the fixed part. */
+ * tracepoint, so the capture describes it with one BTF struct. */
 #ifndef BPFREC_TP_H
 #define BPFREC_TP_H
 
@@ -69,12 +71,14 @@ struct tp_conf {
 	__u32 rec_size;           /* bytes emitted, <= TP_MAX_REC */
 	__u32 nlocs;              /* <= TP_MAX_LOCS */
 	__u32 nterms;             /* <= TP_MAX_TERMS; 0: no filter */
+	__u32 stack_off;          /* of the stack slot, <= TP_MAX_REC - 16; 0: none */
+	__u32 __pad;
 	struct tp_loc locs[TP_MAX_LOCS];
 	struct tp_term terms[TP_MAX_TERMS];
 };
 
 _Static_assert(sizeof(struct tp_term) == 48, "tp_term layout");
 _Static_assert(sizeof(struct tp_loc) == 8, "tp_loc layout");
-_Static_assert(sizeof(struct tp_conf) == 24 + 4 * 8 + 8 * 48, "tp_conf layout");
+_Static_assert(sizeof(struct tp_conf) == 32 + 4 * 8 + 8 * 48, "tp_conf layout");
 
 #endif

@@ -1552,6 +1552,7 @@ int bpfobj__set_stream_type(struct bpfobj *o, const char *map, uint32_t type_id,
 				    &s->type_size, &s->ts_offset, &s->pid_offset);
 		if (err)
 			return err;
+		find_stack_members(o->btf_ext, type_id, &s->ustack_offset, &s->kstack_offset);
 		s->type_id = type_id;
 		s->ts_offset = ts_offset;
 		s->nvariants = 0;

@@ -29,7 +29,8 @@ static void record_usage(FILE *f)
 "                          kernel supports; `bpfrec probes` lists them); 'none' for none\n"
 "                          profile[:HZ] samples on-CPU stacks (99 Hz by default)\n"
 "  -g                      take the user and kernel stack of every event (of the\n"
-"                          built-in probes and of --bpf objects using BPFREC_STACKS)\n"
+"                          built-in probes, -e tracepoints, --syscalls and --bpf\n"
+"                          objects using BPFREC_STACKS)\n"
 "      --stacks LIST       which stacks: user, kernel or user,kernel (as -g)\n"
 "      --no-symbols        leave the symbol tables out of the capture (mappings and\n"
 "                          build ids are kept: symbolize later with the binaries)\n"
@@ -518,10 +519,5 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 		warn_msg("--set, --only, --skip and --event apply to --bpf objects: give one");
 		return -EINVAL;
 	}
-	/* The tracepoint program has no stack slot yet (bpf/tp.h): say so
-	 * rather than leave the stacks asked for silently out. */
-	if (o->stack_flags && o->tpsel)
-		info_msg("-g/--stacks: the events of -e tracepoints are recorded without stacks (not "
-			 "supported yet); the built-in probes' and --bpf objects' have them");
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -102,6 +103,19 @@ int stackcap__new(struct stackcap **out)
 	}
 	*out = sc;
 	return 0;
+}
+
+int stackcap__btf_id_type(struct btf *btf, int kernel)
+{
+	const char *name = kernel ? "bpfrec_kstack_id" : "bpfrec_ustack_id";
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF), base;
+
+	if (id > 0)
+		return id;
+	base = btf__find_by_name_kind(btf, "int", BTF_KIND_INT);
+	if (base <= 0 || btf__type_by_id(btf, base)->size != 4)
+		base = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	return base < 0 ? base : btf__add_typedef(btf, name, base);
 }
 
 int stackcap__map_fd(const struct stackcap *sc)

@@ -23,6 +23,13 @@
 #define STACKCAP_ENTRIES 16384      /* distinct stacks the table holds */
 
 struct stackcap;
+struct btf;
+
+/* The BTF typedef that marks a stack id member (bpfrec.h's
+ * bpfrec_ustack_id, or bpfrec_kstack_id when kernel), found in btf or
+ * added (an int); its type id or -errno.  For records described at run
+ * time (-e, --syscalls). */
+int stackcap__btf_id_type(struct btf *btf, int kernel);
 
 /* Creates the stack table the objects share (-errno with a message) and
  * the collector. */

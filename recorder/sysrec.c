@@ -1,6 +1,7 @@
 /* sysrec.c - syscalls by name: resolved against tracefs, configured per
  * syscall number, their record described in BTF. */
 #include "sysrec.h"
+#include "stackcap.h"
 #include "tpformat.h"
 #include "util.h"
 
@@ -138,8 +139,11 @@ struct sysrec *sysrec__resolve(const char *list, uint32_t string_size, const cha
 
 /* The record of sys.h in BTF: struct syscall, its number an enum of the
  * syscall names, its errno an enum of the errno names. */
-static int add_btf(const struct sysrec *s, struct btf *btf)
+static int add_btf(const struct sysrec *s, struct btf *btf, int stacks)
 {
+	uint32_t strings_end = (uint32_t)sizeof(struct sys_event) + 2 * s->string_size;
+	int us = stacks ? stackcap__btf_id_type(btf, 0) : 0;
+	int ks = stacks ? stackcap__btf_id_type(btf, 1) : 0;
 	int u8 = btf__add_int(btf, "unsigned char", 1, 0);
 	int u16 = btf__add_int(btf, "unsigned short", 2, 0);
 	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
@@ -165,9 +169,10 @@ static int add_btf(const struct sysrec *s, struct btf *btf)
 		if (name)
 			err = btf__add_enum_value(btf, name, i);
 	}
-	if (ip < 0 || comm < 0 || str < 0 || nr_enum < 0 || errno_enum < 0 || err)
+	if (ip < 0 || comm < 0 || str < 0 || nr_enum < 0 || errno_enum < 0 || us < 0 || ks < 0 ||
+	    err)
 		return -ENOMEM;
-	sid = btf__add_struct(btf, "syscall", sizeof(struct sys_event) + 2 * s->string_size);
+	sid = btf__add_struct(btf, "syscall", strings_end + (stacks ? 8 : 0));
 	if (sid < 0)
 		return sid;
 	/* ts_ns at 0 is the row's time: no column of its own */
@@ -190,6 +195,9 @@ static int add_btf(const struct sysrec *s, struct btf *btf)
 		      btf__add_field(btf, "family", u16, 42 * 8, 0) ||
 		      btf__add_field(btf, "port", u16, 44 * 8, 0) ||
 		      btf__add_field(btf, "addr", ip, 48 * 8, 0);
+	if (!err && stacks)
+		err = btf__add_field(btf, "ustack_id", us, strings_end * 8, 0) ||
+		      btf__add_field(btf, "kstack_id", ks, (strings_end + 4) * 8, 0);
 	return err ? -ENOMEM : sid;
 }
 
@@ -224,7 +232,7 @@ int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 	btf = bpfobj__btf_extend(o);
 	if (!btf || fd < 0)
 		return -ENOMEM;
-	id = add_btf(s, btf);
+	id = add_btf(s, btf, opts->stack_flags != 0);
 	if (id < 0)
 		return id;
 	return bpfobj__set_stream_type(o, "sys_events", (uint32_t)id, 0);

@@ -1,5 +1,6 @@
 /* tplayout.c - a tracepoint's record layout and its BTF. */
 #include "tplayout.h"
+#include "stackcap.h"
 
 #include <bpf/btf.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 struct tplayout {
 	const struct tpformat *f;
 	uint32_t rec_size;
+	uint32_t stack_off;       /* 0: no stack slot */
 	uint32_t nlocs;
 	struct tp_loc locs[TP_MAX_LOCS];
 	const struct tpfield *loc_field[TP_MAX_LOCS];
@@ -83,6 +85,21 @@ struct tplayout *tplayout__new(const struct tpformat *f, uint32_t string_size, c
 	return l;
 }
 
+int tplayout__add_stacks(struct tplayout *l, char *err, size_t errlen)
+{
+	if (l->stack_off)
+		return 0;
+	if (l->rec_size + 16 > TP_MAX_REC) {
+		snprintf(err, errlen, "%s:%s: its record with a stack slot would pass %u bytes "
+			 "(give a smaller --string-size)", tpformat__system(l->f),
+			 tpformat__name(l->f), TP_MAX_REC);
+		return -E2BIG;
+	}
+	l->stack_off = l->rec_size;   /* a multiple of 8 */
+	l->rec_size += 16;
+	return 0;
+}
+
 void tplayout__free(struct tplayout *l)
 {
 	free(l);
@@ -99,6 +116,7 @@ void tplayout__conf(const struct tplayout *l, struct tp_conf *c)
 	c->fixed_size = tpformat__fixed_size(l->f);
 	c->rec_size = l->rec_size;
 	c->nlocs = l->nlocs;
+	c->stack_off = l->stack_off;
 	memcpy(c->locs, l->locs, sizeof(c->locs));
 }
 
@@ -185,7 +203,7 @@ static int field_type(struct btf *btf, const struct tpfield *fl, uint32_t slot)
 int tplayout__add_btf(const struct tplayout *l, struct btf *btf, const char *type_name)
 {
 	const struct tpformat *f = l->f;
-	int sid, len_id = 0;
+	int sid, len_id = 0, u32 = 0, us = 0, ks = 0, own_tgid = 0;
 	size_t i, n = tpformat__nfields(f);
 	int *types = calloc(n ? n : 1, sizeof(int));
 	uint32_t k;
@@ -207,6 +225,15 @@ int tplayout__add_btf(const struct tplayout *l, struct btf *btf, const char *typ
 		}
 		if (fl->kind == TPF_LOC_ARRAY && !len_id && (len_id = int_type(btf, 4, 0, 0)) < 0) {
 			sid = len_id;
+			goto out;
+		}
+	}
+	if (l->stack_off) {
+		u32 = int_type(btf, 4, 0, 0);
+		us = stackcap__btf_id_type(btf, 0);
+		ks = stackcap__btf_id_type(btf, 1);
+		if (u32 < 0 || us < 0 || ks < 0) {
+			sid = u32 < 0 ? u32 : us < 0 ? us : ks;
 			goto out;
 		}
 	}
@@ -242,6 +269,17 @@ int tplayout__add_btf(const struct tplayout *l, struct btf *btf, const char *typ
 			sid = err;
 			goto out;
 		}
+		own_tgid |= !strcmp(fl->name, "tgid");
+	}
+	/* the slot of tp.h: its tgid names whose addresses the user stack holds */
+	if (l->stack_off) {
+		int err = btf__add_field(btf, own_tgid ? "stack_tgid" : "tgid", u32,
+					 l->stack_off * 8, 0) ||
+			  btf__add_field(btf, "ustack_id", us, (l->stack_off + 4) * 8, 0) ||
+			  btf__add_field(btf, "kstack_id", ks, (l->stack_off + 8) * 8, 0);
+
+		if (err)
+			sid = -ENOMEM;
 	}
 out:
 	free(types);

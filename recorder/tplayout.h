@@ -28,7 +28,13 @@ void tplayout__free(struct tplayout *l);   /* NULL is fine */
 uint32_t tplayout__rec_size(const struct tplayout *l);
 /* Where the raw record's byte 0 is in the emitted record. */
 #define TPLAYOUT_RAW_OFFSET 8
-/* Fills c's fixed_size, rec_size, nlocs and locs (the rest is untouched). */
+/* Gives the records the stack slot of tp.h (-g, --stacks): 16 bytes at
+ * their end, described as members tgid, ustack_id and kstack_id (named
+ * stack_tgid when the tracepoint has a field tgid of its own).  0, or
+ * -E2BIG with a message in err when the record would pass TP_MAX_REC. */
+int tplayout__add_stacks(struct tplayout *l, char *err, size_t errlen);
+/* Fills c's fixed_size, rec_size, nlocs, locs and stack_off (the rest is
+ * untouched). */
 void tplayout__conf(const struct tplayout *l, struct tp_conf *c);
 /* Adds the record's struct (named type_name) to btf; its type id, or
  * -errno. */

@@ -357,6 +357,16 @@ static int load_object(struct tprec *t, size_t first, size_t last, const struct 
 		tp->obj = t->nobjs - 1;
 		tp->variant = (uint32_t)(i - first);
 		tp->conf.slot = tp->variant;
+		if (opts->stack_flags) {
+			char why[512];
+
+			err = tplayout__add_stacks(tp->l, why, sizeof(why));
+			if (err) {
+				warn_msg("-e %s", why);
+				return err;
+			}
+			tplayout__conf(tp->l, &tp->conf);
+		}
 		id = tplayout__add_btf(tp->l, btf, tp->type_name);
 		if (id < 0) {
 			warn_msg("-e %s: describing its record in BTF: %s", tp->type_name, strerror(-id));
@@ -368,7 +378,11 @@ static int load_object(struct tprec *t, size_t first, size_t last, const struct 
 		v.type_id = (uint32_t)id;
 		v.type_size = tplayout__rec_size(tp->l);
 		v.ts_offset = 0;
-		v.pid_offset = -1;   /* filtered in the kernel */
+		/* The process filter ran in the kernel: the tgid (of the stack
+		 * slot) only tells the stacks whose addresses they are. */
+		v.pid_offset = tp->conf.stack_off ? (int32_t)tp->conf.stack_off : -1;
+		v.ustack_offset = tp->conf.stack_off ? (int32_t)tp->conf.stack_off + 4 : -1;
+		v.kstack_offset = tp->conf.stack_off ? (int32_t)tp->conf.stack_off + 8 : -1;
 		err = bpfobj__add_variant(to->o, TP_MAP, TP_DISCR_OFFSET, TP_DISCR_SIZE, &v);
 		if (err)
 			return err;

@@ -7,6 +7,7 @@
  * stripped copy without a build id gives [unknown] with its file, never a
  * name. */
 #include "usertest.h"
+#include "stackutil.h"
 #include "testutil.h"
 
 #include <errno.h>
@@ -19,66 +20,9 @@
 static struct ut u;
 static char work[64], bpfreplay[4096];
 
-/* Runs a shell command line; its standard output (malloc'ed), and its exit
- * status in *status. */
-static char *run_out(const char *cmd, int *status)
-{
-	FILE *f = popen(cmd, "r");
-	size_t len = 0, cap = 65536;
-	char *out = malloc(cap + 1);
-	size_t n;
-
-	CHECK(f && out);
-	while ((n = fread(out + len, 1, cap - len, f)) > 0) {
-		len += n;
-		if (len == cap) {
-			out = realloc(out, (cap *= 2) + 1);
-			CHECK(out);
-		}
-	}
-	out[len] = 0;
-	*status = pclose(f);
-	return out;
-}
-
-/* bpfreplay ARGS as user nobody (no capability, no access to the build's
- * temporary files: only the copied capture). */
 static char *replay_as_nobody(const char *args)
 {
-	char cmd[8192];
-	int status;
-	char *out;
-
-	snprintf(cmd, sizeof(cmd), "setpriv --reuid=65534 --regid=65534 --clear-groups %s %s",
-		 bpfreplay, args);
-	out = run_out(cmd, &status);
-	if (status) {
-		fprintf(stderr, "FAIL: %s: exit status %d\n%s\n", cmd, status, out);
-		exit(1);
-	}
-	return out;
-}
-
-static void sh(const char *fmt, const char *a, const char *b)
-{
-	char cmd[8192];
-
-	snprintf(cmd, sizeof(cmd), fmt, a, b);
-	if (system(cmd)) {
-		fprintf(stderr, "FAIL: %s\n", cmd);
-		exit(1);
-	}
-}
-
-/* The CSV lines after the header; n gets how many (at most max). */
-static size_t csv_lines(char *out, char **lines, size_t max)
-{
-	char *save = NULL, *l = strtok_r(out, "\n", &save);
-	size_t n = 0;
-
-	for (l = strtok_r(NULL, "\n", &save); l && n < max; l = strtok_r(NULL, "\n", &save))
-		lines[n++] = l;
-	return n;
+	return su_replay_as_nobody(bpfreplay, args);
 }
 
 static void record(const char *cap, char *const extra[], const char *prog, const char *mode,
@@ -102,26 +46,6 @@ static void record(const char *cap, char *const extra[], const char *prog, const
 	ut_bpfrec_ok(&u, args);
 }
 
-static void check_f3_to_main(char **lines, size_t n, const char *what, const char *prog)
-{
-	static const char *const want[] = { "f3", "f2", "f1", "main" };
-
-	if (n < 4)
-		fprintf(stderr, "%s: %zu frames, want at least 4\n", what, n);
-	CHECK(n >= 4);
-	for (int i = 0; i < 4; i++) {
-		char sym[64], file[4096];
-
-		/* depth,symbol,file */
-		if (sscanf(lines[i], "%*d,%63[^,],%4095s", sym, file) != 2 || strcmp(sym, want[i]) ||
-		    strcmp(strrchr(file, '/') ? strrchr(file, '/') + 1 : file, prog)) {
-			fprintf(stderr, "%s: frame %d is '%s', want %s in %s\n", what, i, lines[i],
-				want[i], prog);
-			exit(1);
-		}
-	}
-}
-
 int main(void)
 {
 	const char *prog = getenv("BPFREC_STACKPROG"), *nobid = getenv("BPFREC_STACKPROG_NOBID");
@@ -135,10 +59,8 @@ int main(void)
 		fprintf(stderr, "SKIPPED: BPFREC_STACKPROG and BPFREC_STACKPROG_NOBID not set\n");
 		return 77;
 	}
-	if (system("command -v setpriv >/dev/null")) {
-		fprintf(stderr, "SKIPPED: setpriv (util-linux) is missing\n");
+	if (su_have_setpriv())
 		return 77;
-	}
 	snprintf(bpfreplay, sizeof(bpfreplay), "%s/replay/bpfreplay", getenv("BPFREC_BUILD"));
 	/* Under /tmp: user nobody must reach the copies, and only them. */
 	snprintf(work, sizeof(work), "/tmp/bpfrec-stacks-XXXXXX");
@@ -150,8 +72,8 @@ int main(void)
 	snprintf(cap_prof, sizeof(cap_prof), "%s/cap-profile", work);
 	snprintf(cap_nobid, sizeof(cap_nobid), "%s/cap-nobid", work);
 	snprintf(there, sizeof(there), "%s/elsewhere", work);
-	sh("cp '%s' '%s'", prog, bin);
-	sh("cp '%s' '%s'", nobid, bin_nobid);
+	su_sh("cp '%s' '%s'", prog, bin);
+	su_sh("cp '%s' '%s'", nobid, bin_nobid);
 
 	record(cap_g, (char *[]){ "-g", "--probe", "connect", NULL }, bin, "connect", NULL);
 	record(cap_prof, (char *[]){ "--probe", "profile:499", NULL }, bin, "spin", "400");
@@ -162,12 +84,12 @@ int main(void)
 	CHECK(!unlink(bin));
 	CHECK(!unlink(bin_nobid));
 	CHECK(!mkdir(there, 0755));
-	sh("cp -r '%s' '%s'", cap_g, there);
-	sh("cp -r '%s' '%s'", cap_prof, there);
-	sh("cp -r '%s' '%s'", cap_nobid, there);
-	sh("rm -rf '%s' '%s'", cap_g, cap_prof);
-	sh("rm -rf '%s' %s", cap_nobid, "");
-	sh("chmod -R a+rX '%s' %s", there, "");
+	su_sh("cp -r '%s' '%s'", cap_g, there);
+	su_sh("cp -r '%s' '%s'", cap_prof, there);
+	su_sh("cp -r '%s' '%s'", cap_nobid, there);
+	su_sh("rm -rf '%s' '%s'", cap_g, cap_prof);
+	su_sh("rm -rf '%s' %s", cap_nobid, "");
+	su_sh("chmod -R a+rX '%s' %s", there, "");
 	snprintf(cap_g, sizeof(cap_g), "%s/cap-g", there);
 	snprintf(cap_prof, sizeof(cap_prof), "%s/cap-profile", there);
 	snprintf(cap_nobid, sizeof(cap_nobid), "%s/cap-nobid", there);
@@ -177,8 +99,8 @@ int main(void)
 		 "JOIN frames f ON f.stack_id = c.ustack_id AND f.pid = c.pid "
 		 "WHERE c.comm = 'stackprog' ORDER BY f.depth\"", cap_g);
 	out = replay_as_nobody(q);
-	n = csv_lines(out, lines, 256);
-	check_f3_to_main(lines, n, "-g connect", "stackprog");
+	n = su_csv_lines(out, lines, 256);
+	su_check_f3_to_main(lines, n, "-g connect", "stackprog");
 	free(out);
 
 	/* A bundle carries them too. */
@@ -189,8 +111,8 @@ int main(void)
 		 "connect c JOIN frames f ON f.stack_id = c.ustack_id AND f.pid = c.pid "
 		 "WHERE c.comm = 'stackprog' ORDER BY f.depth\"", there);
 	out = replay_as_nobody(q);
-	n = csv_lines(out, lines, 256);
-	check_f3_to_main(lines, n, "bundle of -g connect", "stackprog");
+	n = su_csv_lines(out, lines, 256);
+	su_check_f3_to_main(lines, n, "bundle of -g connect", "stackprog");
 	free(out);
 
 	/* Its kernel stack: the syscall's path through the kernel. */
@@ -223,8 +145,8 @@ int main(void)
 		 "WHERE f.stack_id = (SELECT ustack_id FROM profile WHERE comm = 'stackprog' "
 		 "GROUP BY ustack_id ORDER BY count(*) DESC LIMIT 1) ORDER BY f.depth\"", cap_prof);
 	out = replay_as_nobody(q);
-	n = csv_lines(out, lines, 256);
-	check_f3_to_main(lines, n, "profile", "stackprog");
+	n = su_csv_lines(out, lines, 256);
+	su_check_f3_to_main(lines, n, "profile", "stackprog");
 	free(out);
 	snprintf(q, sizeof(q), "sql -o csv %s \"SELECT sum(ustack_id >= 0), count(*) FROM profile "
 		 "WHERE comm = 'stackprog'\"", cap_prof);
@@ -232,7 +154,7 @@ int main(void)
 	{
 		long with = 0, all = 0;
 
-		n = csv_lines(out, lines, 2);
+		n = su_csv_lines(out, lines, 2);
 		CHECK(n == 1 && sscanf(lines[0], "%ld,%ld", &with, &all) == 2);
 		/* 400 ms of CPU at 499 Hz: about 200 samples */
 		if (all < 100 || with < all * 9 / 10) {
@@ -276,7 +198,7 @@ int main(void)
 		 "JOIN frames f ON f.stack_id = c.ustack_id AND f.pid = c.pid "
 		 "WHERE c.comm = 'stackprog_nobid' ORDER BY f.depth\"", cap_nobid);
 	out = replay_as_nobody(q);
-	n = csv_lines(out, lines, 256);
+	n = su_csv_lines(out, lines, 256);
 	CHECK(n >= 4);
 	for (int i = 0; i < 4; i++) {
 		char want[256];
@@ -303,7 +225,7 @@ int main(void)
 		snprintf(q, sizeof(q), "%s sql -o csv %s \"SELECT c.comm, f.symbol FROM connect c "
 			 "JOIN frames f ON f.stack_id = c.ustack_id AND f.pid = c.pid "
 			 "WHERE f.depth < 4 ORDER BY c.ts, f.depth\"", bpfreplay, cap_x);
-		out = run_out(q, &status);
+		out = su_run_out(q, &status);
 		CHECK(!status);
 		if (!strstr(out, "sp_np1,") || !strstr(out, "sp_np2,") || strstr(out, "sp_np1,g") ||
 		    strstr(out, "sp_np2,f")) {
@@ -313,7 +235,7 @@ int main(void)
 		free(out);
 	}
 
-	sh("rm -rf '%s' %s", work, "");
+	su_sh("rm -rf '%s' %s", work, "");
 	(void)status;
 	printf("ok: frames f3 f2 f1 main from -g and --probe profile, read as nobody after the "
 	       "binary was deleted; kernel frames named; stripped binary [unknown]\n");
