@@ -3,7 +3,6 @@
  * column by column from records built as bpf/tp.bpf.c builds them: the
  * capture needs nothing but that BTF. */
 #include <bpf/btf.h>
-#include <errno.h>
 #include <stdlib.h>
 #include "testutil.h"
 #include "btfv.h"
@@ -102,6 +101,34 @@ int main(void)
 	decode(btf, id, rec, c.rec_size, cols, sizeof(cols));
 	CHECK_STR(cols, "common_type=365 common_pid=4242 "
 			"filename=/bin/true pid=4242 old_pid=-1");
+	tplayout__free(l);
+
+	/* -g: the stack slot after the strings, its ids typed as bpfrec.h's. */
+	l = tplayout__new(f, 64, err, sizeof(err));
+	CHECK(l != NULL);
+	CHECK_EQ_INT(tplayout__add_stacks(l, err, sizeof(err)), 0);
+	CHECK_EQ_INT(tplayout__add_stacks(l, err, sizeof(err)), 0);   /* once */
+	CHECK_EQ_INT(tplayout__rec_size(l), 96 + 16);
+	memset(&c, 0, sizeof(c));
+	tplayout__conf(l, &c);
+	CHECK_EQ_INT(c.stack_off, 96);
+	CHECK_EQ_INT(c.rec_size, 112);
+	id = tplayout__add_btf(l, btf, "sched:sched_process_exec_g");
+	CHECK(id > 0);
+	memcpy(rec + 96, &(uint32_t){ 4242 }, 4);
+	memcpy(rec + 100, &(int32_t){ 7 }, 4);
+	memcpy(rec + 104, &(int32_t){ -14 }, 4);
+	decode(btf, id, rec, c.rec_size, cols, sizeof(cols));
+	CHECK_STR(cols, "common_type=365 common_pid=4242 "
+			"filename=/bin/true pid=4242 old_pid=-1 tgid=4242 ustack_id=7 kstack_id=-14");
+	{
+		const struct btf_type *t = btf__type_by_id(btf, (uint32_t)id);
+		const struct btf_member *m = btf_members(t) + btf_vlen(t) - 2;
+		const struct btf_type *td = btf__type_by_id(btf, m->type);
+
+		CHECK(btf_is_typedef(td));
+		CHECK_STR(btf__name_by_offset(btf, td->name_off), "bpfrec_ustack_id");
+	}
 	tplayout__free(l);
 	tpformat__free(f);
 
