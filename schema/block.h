@@ -4,6 +4,8 @@
  * encode it, and so the decoder can be fuzzed on its own.
  *
  * The on-disk layout of an encoded block is specified in schema/FORMAT.md.
+ * Implemented by blockbuf.c, blockenc.c, blockdec.c and blockhdr.c, which
+ * share block_internal.h.
  */
 #ifndef BPFREC_SCHEMA_BLOCK_H
 #define BPFREC_SCHEMA_BLOCK_H

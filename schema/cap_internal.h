@@ -97,7 +97,7 @@ void cap_seterr(char *err, size_t errlen, const char *fmt, ...);
 __attribute__((format(printf, 1, 2)))
 void cap_warn(const char *fmt, ...);
 
-/* Block header parse with a reason (block.c). */
+/* Block header parse with a reason (blockhdr.c). */
 int cap_block_parse_header(const void *buf, size_t len, struct cap_block_meta *meta,
 			   char *err, size_t errlen);
 

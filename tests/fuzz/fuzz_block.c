@@ -1,4 +1,4 @@
-/* fuzz_block - block decoding (schema/block.c), untrusted bytes.
+/* fuzz_block - block decoding (schema/blockdec.c), untrusted bytes.
  *
  * Two kinds of input, told apart by the first four bytes:
  *  - "BRBK...": one encoded block (header + zstd frame) as a segment or a

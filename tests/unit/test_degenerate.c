@@ -2,7 +2,7 @@
  * and the reader (capr): constant events (the body holds fewer bytes than
  * records), all-zero and all-0xff records, a single stream, a single record,
  * empty records.  Every record read back equals the one written, field by
- * field and byte by byte; the encoder's own check (block.c) must not refuse
+ * field and byte by byte; the encoder's own check (blockenc.c) must not refuse
  * any of them either. */
 #include <errno.h>
 #include <stdbool.h>

@@ -1,0 +1,165 @@
+/* block_internal.h - what the block sources share (blockbuf.c, blockhdr.c,
+ * blockenc.c, blockdec.c; not for the rest of schema/, nor for recorder/ or
+ * replay/): the body's group flags and word modes, the dictionary's recency
+ * list, the blockbuf's layout (the encoder reads it directly), and the
+ * helpers on the hot paths, kept static inline so that the split into files
+ * costs the encoder and decoder no calls.  Layout: schema/FORMAT.md, "Block".
+ */
+#ifndef BPFREC_SCHEMA_BLOCK_INTERNAL_H
+#define BPFREC_SCHEMA_BLOCK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <errno.h>
+
+#include "block.h"
+#include "cap_internal.h"
+
+#define GRP_CPU_RUN   0x01u   /* one cpu value for the whole group */
+#define GRP_FIXED_LEN 0x02u   /* one length; payload transposed */
+#define GRP_TS_AT     0x04u   /* (fixed length only) every payload holds its
+			       * record's ts as a u64 at one offset: those 8
+			       * byte columns are left out and rebuilt */
+#define GRP_WORDS     0x08u   /* (fixed length only, not with TS_AT) the
+			       * payload as 8-byte words, each column coded
+			       * by its own mode (WORD_*), then the tail */
+#define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN | GRP_TS_AT | GRP_WORDS)
+/* Fewest body bytes a group takes: stream id, count, flags, dmin, ts plane
+ * mask, one cpu and one length varint of one byte each. */
+#define GRP_BODY_MIN  7u
+
+/* How one 8-byte word column of a GRP_WORDS group is coded.  Every coded
+ * column is stored transposed by byte, like plain payloads. */
+enum word_mode {
+	WORD_RAW = 0,      /* the value */
+	WORD_XOR = 1,      /* value ^ previous value (0 when it repeats) */
+	WORD_DELTA = 2,    /* zigzag(value - previous): counters, sizes */
+	WORD_DELTA32 = 3,  /* the same on each 32-bit half: pid|tid pairs */
+	WORD_DICT = 4,     /* index into the group's dictionary of values */
+	WORD_TS = 5,       /* the record's ts: not stored */
+	WORD_NMODES
+};
+#define DICT_MIN_RECORDS 16      /* smaller groups: no dictionaries */
+#define DICT_MRU 8               /* recently used values coded by recency */
+#define DICT_MAX_VALUES (65536 - DICT_MRU)   /* codes fit in 2 bytes */
+#define DICT_HTAB_SLOTS (2 * 65536)          /* a power of 2 >= 2 * DICT_MAX_VALUES */
+
+/* Dictionary codes: a value among the DICT_MRU most recently used ones is
+ * coded by its rank there (0 = same as the last), any other one by
+ * DICT_MRU + its index.  Bursts of the same few values (one task's pid, its
+ * files) then cost a few bits, not the log2 of the dictionary. */
+struct mru {
+	uint32_t ix[DICT_MRU];
+	uint32_t n;
+};
+
+/* Rank of ix in m, or -1 if absent; either way ix moves to the front. */
+static inline int mru_use(struct mru *m, uint32_t ix)
+{
+	uint32_t r;
+	int found;
+
+	for (r = 0; r < m->n && m->ix[r] != ix; r++)
+		;
+	found = r < m->n;
+	if (!found) {
+		if (m->n < DICT_MRU)
+			m->n++;
+		r = m->n - 1;   /* the oldest one falls out (or an empty slot) */
+	}
+	for (; r > 0; r--)   /* r < DICT_MRU: a loop beats a call to memmove */
+		m->ix[r] = m->ix[r - 1];
+	m->ix[0] = ix;
+	return found ? (int)r : -1;
+}
+
+/* One appended record.  Entries live at the top of the arena, growing
+ * down; payload bytes at the bottom, growing up: one allocation, and the
+ * capacity bounds both. */
+struct bb_ent {
+	uint64_t ts_ns;
+	uint32_t cpu;
+	uint32_t len;
+	uint32_t off;          /* payload offset in the arena */
+	uint32_t slot;         /* index into blockbuf.slots */
+};
+_Static_assert(sizeof(struct bb_ent) == 24, "bb_ent layout");
+_Static_assert(CAP_BLOCK_MAX_RECORDS == CAP_BLOCKBUF_MAX_BYTES / sizeof(struct bb_ent),
+	       "a full blockbuf holds at most CAP_BLOCK_MAX_RECORDS records");
+
+struct bb_slot {
+	uint32_t stream;
+	uint32_t count;
+	uint64_t min_ts, max_ts;
+};
+
+#define BB_HASH_SIZE (2 * CAP_BLOCK_MAX_STREAMS)   /* power of 2, load <= 1/2 */
+
+struct blockbuf {
+	uint8_t *arena;
+	size_t cap;            /* arena bytes, multiple of 8 */
+	size_t used;           /* payload bytes */
+	uint32_t n;            /* records */
+	uint32_t nslots;
+	uint32_t last_stream;  /* one-entry cache for the common run of one stream */
+	uint32_t last_slot;    /* UINT32_MAX: cache empty */
+	uint64_t min_ts, max_ts;
+	struct bb_slot slots[CAP_BLOCK_MAX_STREAMS];
+	uint16_t hash[BB_HASH_SIZE];   /* slot + 1, 0: empty */
+};
+
+static inline struct bb_ent *bb_ent(const struct blockbuf *b, uint32_t i)
+{
+	return (struct bb_ent *)(b->arena + b->cap) - 1 - i;
+}
+
+static inline int grow(void **buf, size_t *cap, size_t need)
+{
+	if (*cap >= need)
+		return 0;
+	size_t n = *cap ? *cap : 4096;
+	while (n < need)
+		n *= 2;
+	void *p = realloc(*buf, n);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+#define TILE 64   /* records per transposition tile: keeps source lines in cache */
+
+/* Transposes an 8x8 byte matrix held as 8 little-endian rows: byte k of
+ * x[i] trades places with byte i of x[k].  Its own inverse. */
+static inline __attribute__((always_inline)) void tr8(uint64_t x[8])
+{
+	uint64_t t;
+
+#define TR_SWAP(a, b, shift, mask) \
+	(t = ((x[a] >> (shift)) ^ x[b]) & (mask), x[a] ^= t << (shift), x[b] ^= t)
+	TR_SWAP(0, 4, 32, 0x00000000FFFFFFFFull);
+	TR_SWAP(1, 5, 32, 0x00000000FFFFFFFFull);
+	TR_SWAP(2, 6, 32, 0x00000000FFFFFFFFull);
+	TR_SWAP(3, 7, 32, 0x00000000FFFFFFFFull);
+	TR_SWAP(0, 2, 16, 0x0000FFFF0000FFFFull);
+	TR_SWAP(1, 3, 16, 0x0000FFFF0000FFFFull);
+	TR_SWAP(4, 6, 16, 0x0000FFFF0000FFFFull);
+	TR_SWAP(5, 7, 16, 0x0000FFFF0000FFFFull);
+	TR_SWAP(0, 1, 8, 0x00FF00FF00FF00FFull);
+	TR_SWAP(2, 3, 8, 0x00FF00FF00FF00FFull);
+	TR_SWAP(4, 5, 8, 0x00FF00FF00FF00FFull);
+	TR_SWAP(6, 7, 8, 0x00FF00FF00FF00FFull);
+#undef TR_SWAP
+}
+
+/* Block header (blockhdr.c).  block_parse_header also returns the stream
+ * count through *nstreams (may be NULL). */
+uint32_t frame_head_crc(const uint8_t *f, size_t flen);
+void block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstreams);
+int block_parse_header(const uint8_t *h, size_t len, struct cap_block_meta *m,
+		       uint32_t *nstreams, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,139 @@
+/* blockbuf.c - the drain side: records appended to an in-memory block
+ * (struct blockbuf, block_internal.h), grouped by stream as they come.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block_internal.h"
+
+static inline uint32_t bb_hash(uint32_t stream)
+{
+	return (stream * 0x9E3779B1u) >> (32 - 11);
+}
+_Static_assert(BB_HASH_SIZE == 1u << 11, "bb_hash bits");
+
+struct blockbuf *blockbuf__new(size_t cap_bytes)
+{
+	struct blockbuf *b;
+
+	cap_bytes &= ~(size_t)7;
+	if (cap_bytes < sizeof(struct bb_ent) || cap_bytes > CAP_BLOCKBUF_MAX_BYTES) {
+		errno = EINVAL;
+		return NULL;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->arena = malloc(cap_bytes);
+	if (!b->arena) {
+		free(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->cap = cap_bytes;
+	blockbuf__reset(b);
+	return b;
+}
+
+void blockbuf__free(struct blockbuf *b)
+{
+	if (!b)
+		return;
+	free(b->arena);
+	free(b);
+}
+
+void blockbuf__reset(struct blockbuf *b)
+{
+	b->used = 0;
+	b->n = 0;
+	b->nslots = 0;
+	b->last_slot = UINT32_MAX;
+	b->min_ts = UINT64_MAX;
+	b->max_ts = 0;
+	memset(b->hash, 0, sizeof(b->hash));
+}
+
+/* Slot of stream, adding it; UINT32_MAX when the block has no room for
+ * another stream. */
+static uint32_t bb_slot_of(struct blockbuf *b, uint32_t stream)
+{
+	uint32_t h = bb_hash(stream);
+
+	for (;;) {
+		uint16_t v = b->hash[h];
+		if (!v)
+			break;
+		if (b->slots[v - 1].stream == stream)
+			return v - 1;
+		h = (h + 1) & (BB_HASH_SIZE - 1);
+	}
+	if (b->nslots == CAP_BLOCK_MAX_STREAMS)
+		return UINT32_MAX;
+	uint32_t s = b->nslots++;
+	b->slots[s] = (struct bb_slot){ .stream = stream, .min_ts = UINT64_MAX };
+	b->hash[h] = (uint16_t)(s + 1);
+	return s;
+}
+
+int blockbuf__add(struct blockbuf *b, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
+		  const void *data, uint32_t len)
+{
+	size_t need = b->used + len + ((size_t)b->n + 1) * sizeof(struct bb_ent);
+	uint32_t slot;
+
+	if (need > b->cap)
+		return (size_t)len + sizeof(struct bb_ent) > b->cap ? -E2BIG : -ENOSPC;
+	if (b->last_slot != UINT32_MAX && b->last_stream == stream) {
+		slot = b->last_slot;
+	} else {
+		slot = bb_slot_of(b, stream);
+		if (slot == UINT32_MAX)
+			return -ENOSPC;  /* too many streams: cannot happen on an empty block */
+		b->last_stream = stream;
+		b->last_slot = slot;
+	}
+
+	struct bb_ent *e = bb_ent(b, b->n++);
+	e->ts_ns = ts_ns;
+	e->cpu = cpu;
+	e->len = len;
+	e->off = (uint32_t)b->used;
+	e->slot = slot;
+	if (len)
+		memcpy(b->arena + b->used, data, len);
+	b->used += len;
+
+	struct bb_slot *s = &b->slots[slot];
+	s->count++;
+	if (ts_ns < s->min_ts)
+		s->min_ts = ts_ns;
+	if (ts_ns > s->max_ts)
+		s->max_ts = ts_ns;
+	if (ts_ns < b->min_ts)
+		b->min_ts = ts_ns;
+	if (ts_ns > b->max_ts)
+		b->max_ts = ts_ns;
+	return 0;
+}
+
+uint32_t blockbuf__count(const struct blockbuf *b)
+{
+	return b->n;
+}
+
+size_t blockbuf__bytes(const struct blockbuf *b)
+{
+	return b->used + (size_t)b->n * sizeof(struct bb_ent);
+}
+
+void blockbuf__for_each_stream(const struct blockbuf *b,
+			       void (*fn)(uint32_t stream, uint32_t count, uint64_t min_ts,
+					  uint64_t max_ts, void *ctx),
+			       void *ctx)
+{
+	for (uint32_t i = 0; i < b->nslots; i++)
+		fn(b->slots[i].stream, b->slots[i].count, b->slots[i].min_ts,
+		   b->slots[i].max_ts, ctx);
+}

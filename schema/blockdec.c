@@ -1,0 +1,518 @@
+/* blockdec.c - block_decoder (reader side, untrusted input): one block
+ * checked and decompressed, its body parsed back to records.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "block_internal.h"
+
+struct block_decoder {
+	ZSTD_DCtx *dctx;
+	size_t max_raw;
+	uint8_t *raw;          /* decompressed body */
+	size_t raw_cap;
+	uint8_t *pay;          /* rebuilt fixed-length payloads */
+	size_t pay_cap;
+	uint32_t *pay_at;      /* per record: its offset in pay, while pay grows */
+	size_t pay_at_cap;     /* bytes */
+	uint64_t *dict;        /* a GRP_WORDS dictionary */
+	size_t dict_cap;       /* bytes */
+	uint64_t *col;         /* one GRP_WORDS column */
+	size_t col_cap;        /* bytes */
+	uint32_t want_stream;  /* CAP_STREAM_ALL: every stream */
+	uint64_t *want_words;  /* NULL: every word */
+	uint32_t want_nwords;  /* bits in want_words */
+	/* Where pay is known to hold zeros in every word a projection does not
+	 * decode: the one group of the last block that wrote into pay (so at
+	 * its start), decoded with words skipped.  The next block's group of
+	 * the same length, under the same projection (block_decoder__want
+	 * clears this), then needs no memset of its payloads: a narrow query
+	 * would otherwise zero every byte of every record. */
+	struct {
+		bool valid;
+		uint64_t L;
+		uint32_t c;        /* records' worth of clean payload bytes */
+	} clean;
+	uint32_t nout;         /* records handed out by the last decode */
+	struct cap_rec *recs;
+	size_t recs_cap;       /* bytes */
+};
+
+void block_decoder__want(struct block_decoder *d, const struct block_want *w)
+{
+	free(d->want_words);
+	d->want_words = NULL;
+	d->want_nwords = 0;
+	d->want_stream = w ? w->stream : CAP_STREAM_ALL;
+	d->clean.valid = false;
+	if (w && w->words) {
+		size_t n = (w->nwords + 63) / 64;
+
+		d->want_words = malloc(n * sizeof(uint64_t));
+		if (d->want_words) {   /* out of memory: decode every word */
+			memcpy(d->want_words, w->words, n * sizeof(uint64_t));
+			d->want_nwords = w->nwords;
+		}
+	}
+}
+
+static inline int word_wanted(const struct block_decoder *d, uint32_t w)
+{
+	return !d->want_words ||
+	       (w < d->want_nwords && (d->want_words[w / 64] >> (w % 64) & 1));
+}
+
+struct block_decoder *block_decoder__new(size_t max_raw_bytes)
+{
+	struct block_decoder *d;
+
+	if (!max_raw_bytes || max_raw_bytes > UINT32_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->dctx = ZSTD_createDCtx();
+	if (!d->dctx) {
+		free(d);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* The frame is decoded in one shot into a buffer of the declared size,
+	 * so no window buffer is allocated; still refuse windows larger than
+	 * a block could need. */
+	int wlog = 10;
+	while (wlog < 31 && ((size_t)1 << wlog) < max_raw_bytes)
+		wlog++;
+	ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_windowLogMax, wlog);
+	d->max_raw = max_raw_bytes;
+	d->want_stream = CAP_STREAM_ALL;
+	return d;
+}
+
+void block_decoder__free(struct block_decoder *d)
+{
+	if (!d)
+		return;
+	ZSTD_freeDCtx(d->dctx);
+	free(d->raw);
+	free(d->pay);
+	free(d->pay_at);
+	free(d->dict);
+	free(d->col);
+	free(d->want_words);
+	free(d->recs);
+	free(d);
+}
+
+#define BAD(...) do { cap_seterr(err, errlen, __VA_ARGS__); return -EBADMSG; } while (0)
+static inline uint64_t undelta32(uint64_t z, uint64_t prev)
+{
+	uint32_t zl = (uint32_t)z, zh = (uint32_t)(z >> 32);
+	uint32_t lo = (zl >> 1) ^ -(zl & 1), hi = (zh >> 1) ^ -(zh & 1);
+
+	return (uint64_t)((uint32_t)prev + lo) | (uint64_t)((uint32_t)(prev >> 32) + hi) << 32;
+}
+
+/* The inverse: n values from the planes in mask at p (absent planes: 0). */
+static void get_planes(const uint8_t *p, uint32_t n, unsigned mask, uint64_t *v)
+{
+	const uint8_t *src[8];
+	int plane[8], np = 0, j;
+	uint32_t i = 0;
+
+	for (int k = 0; k < 8; k++)
+		if (mask & (1u << k)) {
+			src[np] = p + (size_t)np * n;
+			plane[np++] = k;
+		}
+	if (np == 1 && plane[0] == 0) {
+		for (; i < n; i++)
+			v[i] = src[0][i];
+		return;
+	}
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x[8] = { 0 };
+
+		for (j = 0; j < np; j++)
+			memcpy(&x[plane[j]], src[j] + i, 8);
+		tr8(x);
+		for (j = 0; j < 8; j++)
+			v[i + j] = x[j];
+	}
+	for (; i < n; i++) {
+		v[i] = 0;
+		for (j = 0; j < np; j++)
+			v[i] |= (uint64_t)src[j][i] << (8 * plane[j]);
+	}
+}
+
+static inline uint64_t decode_word(enum word_mode m, uint64_t x, uint64_t prev)
+{
+	switch (m) {
+	case WORD_XOR: return x ^ prev;
+	case WORD_DELTA: return prev + (uint64_t)cap_unzigzag(x);
+	case WORD_DELTA32: return undelta32(x, prev);
+	default: return x;
+	}
+}
+
+/* Rebuilds the payloads of a GRP_WORDS group into dst (c records of L
+ * bytes).  *pp advances over the group's columns.  dst NULL: the group is
+ * not wanted, only stepped over (sizes checked).  clean_c: records at dst
+ * whose words not decoded are known to be 0 already.  *skipped: set when
+ * some words were not decoded. */
+static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8_t *end,
+			struct cap_rec *r, uint32_t c, uint32_t L, uint8_t *dst, uint64_t stream,
+			uint32_t clean_c, bool *skipped, char *err, size_t errlen)
+{
+	const uint8_t *p = *pp, *modes = p;
+	uint32_t W = L / 8, tail = L % 8, i, w;
+	int some_skipped = 0;
+	uint64_t *col;
+
+	if ((size_t)(end - p) < W)
+		BAD("stream %" PRIu64 ": truncated word modes", stream);
+	for (w = 0; dst && w < W; w++)
+		some_skipped |= !word_wanted(d, w);
+	if (dst && tail)       /* the tail is "word" W: unwanted, it must read 0 too */
+		some_skipped |= !word_wanted(d, W);
+	*skipped = some_skipped;
+	if (some_skipped && c > clean_c)   /* words not decoded read as 0 */
+		memset(dst + (size_t)clean_c * L, 0, (size_t)(c - clean_c) * L);
+	if (grow((void **)&d->col, &d->col_cap, (size_t)c * 8)) {
+		cap_seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	col = d->col;
+	p += W;
+	for (w = 0; w < W; w++) {
+		enum word_mode m = modes[w];
+		uint8_t *out = dst ? dst + (size_t)w * 8 : NULL;   /* NULL + n is UB */
+		uint64_t prev = 0, nd;
+		unsigned mask;
+
+		int want = dst && word_wanted(d, w);
+
+		if (m >= WORD_NMODES)
+			BAD("stream %" PRIu64 ": word %u: unknown mode %u", stream, w, m);
+		if (m == WORD_TS) {
+			for (i = 0; want && i < c; i++)
+				memcpy(out + (size_t)i * L, &r[i].ts_ns, 8);
+			continue;
+		}
+		if (m == WORD_DICT) {
+			struct mru mru = { .n = 0 };
+			uint32_t width;
+
+			if (cap_get_varint(&p, end, &nd) || nd == 0 || nd > c || nd > DICT_MAX_VALUES)
+				BAD("stream %" PRIu64 ": word %u: bad dictionary size", stream, w);
+			if (p >= end)
+				BAD("stream %" PRIu64 ": word %u: truncated dictionary", stream, w);
+			mask = *p++;
+			width = nd + DICT_MRU <= 256 ? 1 : 2;
+			if ((uint64_t)(end - p) <
+			    nd * (uint64_t)__builtin_popcount(mask) + (uint64_t)c * width)
+				BAD("stream %" PRIu64 ": word %u: dictionary overruns the block", stream, w);
+			if (!want) {
+				p += nd * (uint64_t)__builtin_popcount(mask) + (size_t)c * width;
+				continue;
+			}
+			if (grow((void **)&d->dict, &d->dict_cap, nd * 8)) {
+				cap_seterr(err, errlen, "out of memory");
+				return -ENOMEM;
+			}
+			get_planes(p, (uint32_t)nd, mask, d->dict);
+			p += nd * (uint64_t)__builtin_popcount(mask);
+			get_planes(p, c, width == 1 ? 1 : 3, col);
+			p += (size_t)c * width;
+			for (i = 0; i < c; i++) {
+				uint64_t x = col[i];
+
+				if (x < DICT_MRU) {
+					if (x >= mru.n)
+						BAD("stream %" PRIu64 ": word %u: recency %" PRIu64
+						    " of %u values used so far", stream, w, x, mru.n);
+					x = mru.ix[x];
+				} else if ((x -= DICT_MRU) >= nd) {
+					BAD("stream %" PRIu64 ": word %u: index %" PRIu64 " past its "
+					    "dictionary of %" PRIu64, stream, w, x, nd);
+				}
+				if (col[i])
+					mru_use(&mru, (uint32_t)x);
+				memcpy(out + (size_t)i * L, &d->dict[x], 8);
+			}
+			continue;
+		}
+		if (p >= end)
+			BAD("stream %" PRIu64 ": word %u: truncated plane mask", stream, w);
+		mask = *p++;
+		if ((uint64_t)(end - p) < (uint64_t)c * __builtin_popcount(mask))
+			BAD("stream %" PRIu64 ": word %u overruns the block", stream, w);
+		if (!want) {
+			p += (size_t)c * __builtin_popcount(mask);
+			continue;
+		}
+		get_planes(p, c, mask, col);
+		p += (size_t)c * __builtin_popcount(mask);
+		for (i = 0; i < c; i++) {
+			prev = decode_word(m, col[i], prev);
+			memcpy(out + (size_t)i * L, &prev, 8);
+		}
+	}
+	if ((uint64_t)(end - p) < (uint64_t)c * tail)
+		BAD("stream %" PRIu64 ": payload tail overruns the block", stream);
+	for (uint32_t k = 0; dst && word_wanted(d, W) && k < tail; k++)
+		for (i = 0; i < c; i++)
+			dst[(size_t)i * L + (size_t)W * 8 + k] = p[(size_t)k * c + i];
+	p += (size_t)c * tail;
+	*pp = p;
+	return 0;
+}
+
+static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
+		       uint32_t nstreams_hdr, char *err, size_t errlen)
+{
+	const uint8_t *p = d->raw, *end = d->raw + m->raw_bytes;
+	struct cap_rec *recs = d->recs;
+	uint64_t nstreams, v;
+	uint32_t total = 0, nout = 0;   /* records in the body, handed out */
+	size_t pay_off = 0;
+	int64_t prev_stream = -1;
+	/* What the last block left clean in pay, and whether this one, too,
+	 * writes into pay from one projected group only (decode_words). */
+	uint32_t pay_groups = 0;
+	__typeof__(d->clean) was = d->clean;
+
+	d->clean.valid = false;
+
+	if (cap_get_varint(&p, end, &nstreams))
+		BAD("body: stream count varint overrun");
+	if (nstreams != nstreams_hdr)
+		BAD("body: %" PRIu64 " streams, header says %u", nstreams, nstreams_hdr);
+
+	for (uint64_t g = 0; g < nstreams; g++) {
+		uint64_t stream, count;
+
+		if (cap_get_varint(&p, end, &stream) || stream > UINT32_MAX)
+			BAD("stream group %" PRIu64 ": bad stream id", g);
+		if ((int64_t)stream <= prev_stream)
+			BAD("stream group %" PRIu64 ": stream %" PRIu64 " out of order", g, stream);
+		prev_stream = (int64_t)stream;
+		if (cap_get_varint(&p, end, &count) || count == 0 || count > m->nrecords - total)
+			BAD("stream %" PRIu64 ": bad record count", stream);
+		if (p >= end)
+			BAD("stream %" PRIu64 ": truncated group flags", stream);
+		uint8_t flags = *p++;
+		if (flags & ~GRP_FLAGS)
+			BAD("stream %" PRIu64 ": unknown group flags 0x%02x", stream, flags);
+
+		uint32_t c = (uint32_t)count;
+		/* A group of another stream than the one wanted is parsed (its
+		 * sizes checked) into the same slots and not handed out. */
+		int want = d->want_stream == CAP_STREAM_ALL || stream == d->want_stream;
+		struct cap_rec *r = recs + nout;
+		uint64_t prev = m->min_ts_ns, dmin;
+		if (cap_get_varint(&p, end, &dmin))
+			BAD("stream %" PRIu64 ": bad smallest timestamp delta", stream);
+		dmin = (uint64_t)cap_unzigzag(dmin);
+		if (p >= end)
+			BAD("stream %" PRIu64 ": truncated timestamp planes", stream);
+		unsigned tmask = *p++;
+		if ((uint64_t)(end - p) < (uint64_t)c * __builtin_popcount(tmask))
+			BAD("stream %" PRIu64 ": timestamps overrun the block", stream);
+		if (grow((void **)&d->col, &d->col_cap, (size_t)c * 8)) {
+			cap_seterr(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		get_planes(p, c, tmask, d->col);
+		p += (size_t)c * __builtin_popcount(tmask);
+		for (uint32_t i = 0; i < c; i++) {
+			uint64_t ts = prev + dmin + d->col[i];   /* wrapping, as written */
+			if (ts < m->min_ts_ns || ts > m->max_ts_ns)
+				BAD("stream %" PRIu64 ": timestamp %" PRIu64 " outside the block's [%" PRIu64
+				    ", %" PRIu64 "]", stream, ts, m->min_ts_ns, m->max_ts_ns);
+			r[i].stream = (uint32_t)stream;
+			r[i].ts_ns = ts;
+			prev = ts;
+		}
+		if (flags & GRP_CPU_RUN) {
+			if (cap_get_varint(&p, end, &v) || v > UINT32_MAX)
+				BAD("stream %" PRIu64 ": bad cpu", stream);
+			for (uint32_t i = 0; i < c; i++)
+				r[i].cpu = (uint32_t)v - 1;
+		} else {
+			for (uint32_t i = 0; i < c; i++) {
+				if (cap_get_varint(&p, end, &v) || v > UINT32_MAX)
+					BAD("stream %" PRIu64 ": bad cpu", stream);
+				r[i].cpu = (uint32_t)v - 1;
+			}
+		}
+		if ((flags & (GRP_TS_AT | GRP_WORDS)) && !(flags & GRP_FIXED_LEN))
+			BAD("stream %" PRIu64 ": ts-in-payload or words flag without a fixed length",
+			    stream);
+		if ((flags & GRP_TS_AT) && (flags & GRP_WORDS))
+			BAD("stream %" PRIu64 ": both ts-in-payload and words flags", stream);
+		if (flags & GRP_FIXED_LEN) {
+			uint64_t L, ts_at = 0, kept;
+			if (cap_get_varint(&p, end, &L) || L > UINT32_MAX)
+				BAD("stream %" PRIu64 ": bad record length", stream);
+			if ((flags & GRP_TS_AT) &&
+			    (cap_get_varint(&p, end, &ts_at) || L < 8 || ts_at > L - 8))
+				BAD("stream %" PRIu64 ": bad timestamp offset", stream);
+			if ((flags & GRP_WORDS) && L < 8)
+				BAD("stream %" PRIu64 ": words flag on %" PRIu64 "-byte records", stream, L);
+			/* Rebuilt payloads may be larger than the body that codes
+			 * them (dictionaries, ts): bounded by what a writer's block
+			 * can hold.  pay may move as it grows: offsets until the end. */
+			if (pay_off + L * c > CAP_BLOCKBUF_MAX_BYTES)
+				BAD("stream %" PRIu64 ": payloads larger than a block can hold", stream);
+			if (want && grow((void **)&d->pay, &d->pay_cap, pay_off + L * c + 1)) {
+				cap_seterr(err, errlen, "out of memory");
+				return -ENOMEM;
+			}
+			uint8_t *dst = want ? d->pay + pay_off : NULL;
+			pay_groups += want;
+			if (pay_groups > 1)   /* its records may overlap the clean region next time */
+				d->clean.valid = false;
+			if (flags & GRP_WORDS) {
+				/* pay_groups == 1: the first group written, at pay's start. */
+				bool reuse = want && pay_groups == 1 && was.valid && was.L == L;
+				bool skipped = false;
+				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, dst, stream,
+						      reuse ? was.c : 0, &skipped, err, errlen);
+				if (rc)
+					return rc;
+				if (want && skipped && pay_groups == 1) {
+					d->clean.valid = true;
+					d->clean.L = L;
+					d->clean.c = reuse && was.c > c ? was.c : c;
+				}
+			} else if (!want) {
+				kept = flags & GRP_TS_AT ? L - 8 : L;
+				if (kept * c > (uint64_t)(end - p))
+					BAD("stream %" PRIu64 ": %u records of %" PRIu64
+					    " bytes overrun the block", stream, c, L);
+				p += kept * c;
+			} else {
+				kept = flags & GRP_TS_AT ? L - 8 : L;
+				uint64_t bytes = kept * c;   /* both < 2^32: no overflow */
+				if (bytes > (uint64_t)(end - p))
+					BAD("stream %" PRIu64 ": %u records of %" PRIu64
+					    " bytes overrun the block", stream, c, L);
+				for (uint32_t i0 = 0; i0 < c && L; i0 += TILE) {
+					uint32_t t = c - i0 < TILE ? c - i0 : TILE;
+					for (uint64_t j = 0, jk = 0; j < L; j++) {
+						if ((flags & GRP_TS_AT) && j >= ts_at && j < ts_at + 8)
+							continue;
+						const uint8_t *src = p + jk++ * c + i0;
+						for (uint32_t i = 0; i < t; i++)
+							dst[(i0 + i) * L + j] = src[i];
+					}
+				}
+				if (flags & GRP_TS_AT)
+					for (uint32_t i = 0; i < c; i++)
+						memcpy(dst + (size_t)i * L + ts_at, &r[i].ts_ns, 8);
+				p += bytes;
+			}
+			for (uint32_t i = 0; want && i < c; i++) {
+				r[i].len = (uint32_t)L;
+				r[i].data = NULL;   /* set from pay_at once pay stops moving */
+				d->pay_at[nout + i] = (uint32_t)(pay_off + (size_t)i * L);
+			}
+			if (want)
+				pay_off += L * c;
+		} else {
+			uint64_t sum = 0;
+			for (uint32_t i = 0; i < c; i++) {
+				if (cap_get_varint(&p, end, &v) || v > UINT32_MAX)
+					BAD("stream %" PRIu64 ": bad record length", stream);
+				r[i].len = (uint32_t)v;
+				sum += v;   /* < 2^32 * 2^32: no overflow */
+			}
+			if (sum > (uint64_t)(end - p))
+				BAD("stream %" PRIu64 ": record lengths (%" PRIu64
+				    " bytes) overrun the block", stream, sum);
+			for (uint32_t i = 0; i < c; i++) {
+				r[i].data = p;
+				p += r[i].len;
+			}
+		}
+		total += c;
+		if (want)
+			nout += c;
+	}
+	if (total != m->nrecords)
+		BAD("body holds %u records, header says %u", total, m->nrecords);
+	if (p != end)
+		BAD("%zu trailing bytes after the last stream group", (size_t)(end - p));
+	for (uint32_t i = 0; i < nout; i++)
+		if (!recs[i].data)
+			recs[i].data = d->pay + d->pay_at[i];
+	d->nout = nout;
+	return 0;
+}
+
+int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
+			  const struct cap_rec **recs, uint32_t *nrecs,
+			  char *err, size_t errlen)
+{
+	const uint8_t *h = buf;
+	struct cap_block_meta m;
+	uint32_t nstreams;
+	int rc;
+
+	rc = block_parse_header(h, len, &m, &nstreams, err, errlen);
+	if (rc)
+		return rc;
+	if (m.enc_bytes != len)
+		BAD("block size %u in header, %zu bytes given", m.enc_bytes, len);
+	if (m.raw_bytes > d->max_raw)
+		BAD("decoded size %u exceeds the cap of %zu bytes", m.raw_bytes, d->max_raw);
+
+	const uint8_t *f = h + CAP_BLOCK_HDR_BYTES;
+	size_t flen = len - CAP_BLOCK_HDR_BYTES;
+	if (frame_head_crc(f, flen) != cap_get_le32(h + 40))
+		BAD("zstd frame header damaged (CRC mismatch)");
+	/* One zstd frame, with a content checksum and the exact content size. */
+	if (flen < 6 || cap_get_le32(f) != ZSTD_MAGICNUMBER)
+		BAD("not a zstd frame");
+	if (!(f[4] & 0x04))
+		BAD("zstd frame has no content checksum");
+	unsigned long long csize = ZSTD_getFrameContentSize(f, flen);
+	if (csize == ZSTD_CONTENTSIZE_ERROR || csize == ZSTD_CONTENTSIZE_UNKNOWN)
+		BAD("zstd frame header is damaged or has no content size");
+	if (csize != m.raw_bytes)
+		BAD("zstd frame content size %llu, header says %u", csize, m.raw_bytes);
+	size_t fsize = ZSTD_findFrameCompressedSize(f, flen);
+	if (ZSTD_isError(fsize))
+		BAD("zstd: %s", ZSTD_getErrorName(fsize));
+	if (fsize != flen)
+		BAD("zstd frame is %zu bytes, block holds %zu", fsize, flen);
+
+	if (grow((void **)&d->raw, &d->raw_cap, (size_t)m.raw_bytes + 1) ||
+	    grow((void **)&d->pay_at, &d->pay_at_cap, ((size_t)m.nrecords + 1) * sizeof(uint32_t)) ||
+	    grow((void **)&d->recs, &d->recs_cap, ((size_t)m.nrecords + 1) * sizeof(struct cap_rec))) {
+		cap_seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	size_t z = ZSTD_decompressDCtx(d->dctx, d->raw, m.raw_bytes, f, flen);
+	if (ZSTD_isError(z)) {
+		ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_only);
+		BAD("zstd: %s", ZSTD_getErrorName(z));
+	}
+	if (z != m.raw_bytes)
+		BAD("zstd frame decoded to %zu bytes, header says %u", z, m.raw_bytes);
+
+	rc = decode_body(d, &m, nstreams, err, errlen);
+	if (rc)
+		return rc;
+	*recs = d->recs;
+	*nrecs = d->nout;
+	return 0;
+}

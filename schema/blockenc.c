@@ -1,0 +1,702 @@
+/* blockenc.c - block_encoder (writer side): a blockbuf to one block, its
+ * body grouped by stream and coded by columns, compressed as one zstd frame.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "block_internal.h"
+
+
+/* The encoder's side of the same list, searched by value: a value among the
+ * recent ones needs no dictionary look-up.  Values and dictionary indexes
+ * correspond one to one, so ranks are those mru_use gives the decoder. */
+struct vmru {
+	uint64_t v[DICT_MRU];
+	uint32_t n;            /* slots in use */
+};
+
+/* Rank of v, or -1, and v moves to the front: one pass that shifts the
+ * entries ahead of it while it searches (the list's hottest loop). */
+static inline int vmru_use(struct vmru *m, uint64_t v)
+{
+	uint64_t carry = v;
+
+	for (uint32_t r = 0; r < m->n; r++) {
+		uint64_t x = m->v[r];
+
+		m->v[r] = carry;
+		if (x == v)
+			return (int)r;
+		carry = x;
+	}
+	if (m->n < DICT_MRU)
+		m->v[m->n++] = carry;   /* else the oldest falls out */
+	return -1;
+}
+
+/* Worst-case body bytes: per record ts (10) + cpu (5) + len (5); per group
+ * stream (5) + count (5) + flags (1) + cpu run (5) + fixed len (5) + ts
+ * offset (5). */
+#define REC_BODY_MAX 20u
+#define GRP_BODY_MAX 26u
+
+struct block_encoder {
+	ZSTD_CCtx *cctx;
+	uint8_t *raw;          /* body being built */
+	size_t raw_cap;
+	uint8_t *out;          /* header + frame */
+	size_t out_cap;
+	uint32_t *order;       /* entry indexes grouped by stream */
+	size_t order_cap;
+	uint32_t sorted[CAP_BLOCK_MAX_STREAMS];   /* slots by ascending stream id */
+	uint32_t pos[CAP_BLOCK_MAX_STREAMS];      /* per slot: next index in order */
+	uint64_t *col;         /* one word column, coded */
+	size_t col_cap;
+	uint64_t *words;       /* the group's payloads transposed: word w of
+				* record i at words[w * c + i], then the
+				* tail bytes (L % 8), byte k at tailb[k * c + i] */
+	size_t words_cap;
+	uint64_t *dict;        /* a dictionary's values, in first-seen order */
+	size_t dict_cap;
+	struct dict_slot *htab;   /* open addressing, DICT_HTAB_SLOTS slots */
+	uint32_t hgen;         /* slots of another generation are empty */
+	uint32_t hmask;        /* slots in use - 1: sized to the dictionary's
+				* limit, so a small one stays in cache */
+	struct block_decoder *check;   /* BPFREC_BLOCK_SELFCHECK: decodes each block */
+};
+
+struct dict_slot {
+	uint64_t key;
+	uint32_t idx;
+	uint32_t gen;
+};
+
+struct block_encoder *block_encoder__new(int level)
+{
+	struct block_encoder *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->cctx = ZSTD_createCCtx();
+	if (!e->cctx)
+		goto fail;
+	if (level == 0)
+		level = 1;
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_contentSizeFlag, 1))) {
+		ZSTD_freeCCtx(e->cctx);
+		free(e);
+		errno = EINVAL;
+		return NULL;
+	}
+	return e;
+fail:
+	free(e);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void block_encoder__free(struct block_encoder *e)
+{
+	if (!e)
+		return;
+	ZSTD_freeCCtx(e->cctx);
+	free(e->raw);
+	free(e->out);
+	free(e->order);
+	free(e->col);
+	free(e->words);
+	free(e->dict);
+	free(e->htab);
+	block_decoder__free(e->check);
+	free(e);
+}
+
+static int cmp_slot_stream(const void *a, const void *b, void *ctx)
+{
+	const struct blockbuf *bb = ctx;
+	uint32_t x = bb->slots[*(const uint32_t *)a].stream;
+	uint32_t y = bb->slots[*(const uint32_t *)b].stream;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts slot indexes by stream id: insertion sort for the usual handful of
+ * streams, qsort_r beyond that. */
+static void sort_slots(const struct blockbuf *b, uint32_t *s, uint32_t n)
+{
+	if (n > 32) {
+		qsort_r(s, n, sizeof(*s), cmp_slot_stream, (void *)b);
+		return;
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t v = s[i], j = i;
+		while (j && b->slots[s[j - 1]].stream > b->slots[v].stream) {
+			s[j] = s[j - 1];
+			j--;
+		}
+		s[j] = v;
+	}
+}
+
+static inline uint64_t word_at(const uint8_t *rec, uint32_t w)
+{
+	uint64_t v;
+
+	memcpy(&v, rec + (size_t)w * 8, 8);
+	return v;
+}
+
+/* Passes over a group's records prefetch the record PREFETCH_AHEAD on: the
+ * hardware's stream prefetchers give up at every page boundary (measured:
+ * the loads were 15% of the encoder's time). */
+#define PREFETCH_AHEAD 32
+
+/* The byte planes present in n values: bit k set if some value has a
+ * non-zero byte k.  Absent planes are all zeros and are not stored. */
+static unsigned bytes_mask(uint64_t any)   /* any: the values OR'ed */
+{
+	unsigned m = 0;
+
+	for (int k = 0; k < 8; k++)
+		m |= ((any >> (8 * k)) & 0xff) ? 1u << k : 0;
+	return m;
+}
+
+static unsigned plane_mask(const uint64_t *v, uint32_t n)
+{
+	uint64_t any = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		any |= v[i];
+	return bytes_mask(any);
+}
+
+static inline uint64_t delta32(uint64_t v, uint64_t prev)
+{
+	uint32_t lo = (uint32_t)v - (uint32_t)prev, hi = (uint32_t)(v >> 32) - (uint32_t)(prev >> 32);
+
+	return (uint64_t)(((uint32_t)lo << 1) ^ (uint32_t)((int32_t)lo >> 31)) |
+	       (uint64_t)(((uint32_t)hi << 1) ^ (uint32_t)((int32_t)hi >> 31)) << 32;
+}
+
+static inline uint64_t code_word(enum word_mode m, uint64_t v, uint64_t prev)
+{
+	switch (m) {
+	case WORD_XOR: return v ^ prev;
+	case WORD_DELTA: return cap_zigzag((int64_t)(v - prev));
+	case WORD_DELTA32: return delta32(v, prev);
+	default: return v;
+	}
+}
+
+static inline uint32_t dict_hash(uint64_t key)
+{
+	key *= 0x9E3779B97F4A7C15ull;
+	return (uint32_t)(key >> 40);
+}
+
+/* The index of key in the encoder's current dictionary, adding it; -1 when
+ * the dictionary is full. */
+static void dict_put(struct block_encoder *e, uint64_t key, uint32_t idx)
+{
+	uint32_t h = dict_hash(key) & e->hmask;
+
+	while (e->htab[h].gen == e->hgen)
+		h = (h + 1) & e->hmask;
+	e->htab[h] = (struct dict_slot){ .key = key, .idx = idx, .gen = e->hgen };
+}
+
+/* Starts a new generation (every slot empty), once in 2^32 a real clear. */
+static void dict_new_gen(struct block_encoder *e)
+{
+	if (++e->hgen == 0) {
+		memset(e->htab, 0, DICT_HTAB_SLOTS * sizeof(*e->htab));
+		e->hgen = 1;
+	}
+}
+
+static int64_t dict_index(struct block_encoder *e, uint64_t key, uint32_t *nvals, uint32_t max)
+{
+	uint32_t h = dict_hash(key) & e->hmask;
+
+	for (;; h = (h + 1) & e->hmask) {
+		struct dict_slot *s = &e->htab[h];
+
+		if (s->gen != e->hgen)
+			break;
+		if (s->key == key)
+			return s->idx;
+	}
+	if (*nvals >= max)
+		return -1;
+	e->dict[*nvals] = key;
+	/* The table grows with the dictionary (load <= 1/2), so a small one
+	 * stays in cache: most dictionaries hold a few thousand values. */
+	if (2 * (*nvals + 1) > e->hmask + 1 && e->hmask + 1 < DICT_HTAB_SLOTS) {
+		e->hmask = 2 * (e->hmask + 1) - 1;
+		dict_new_gen(e);
+		for (uint32_t i = 0; i < *nvals; i++)
+			dict_put(e, e->dict[i], i);
+	}
+	dict_put(e, key, *nvals);
+	return (*nvals)++;
+}
+
+/* Empties the dictionary. */
+static void dict_reset(struct block_encoder *e)
+{
+	e->hmask = 1024 - 1;
+	dict_new_gen(e);
+}
+
+/* Bits to tell apart d distinct byte values: the cost model's unit. */
+static uint32_t distinct_bits(const uint64_t bm[4])
+{
+	uint32_t d = (uint32_t)(__builtin_popcountll(bm[0]) + __builtin_popcountll(bm[1]) +
+				__builtin_popcountll(bm[2]) + __builtin_popcountll(bm[3]));
+
+	return d <= 1 ? 0 : 32 - (uint32_t)__builtin_clz(d - 1);   /* ceil(log2 d) */
+}
+
+/* Picks a word column's mode from the first records.  The cost of a mode is
+ * what zstd roughly pays for a byte-transposed column: per byte position,
+ * log2 of the number of distinct byte values seen, per record; a dictionary
+ * adds its values (64 bits each). */
+static enum word_mode pick_word_mode(struct block_encoder *e, uint32_t c, uint32_t w)
+{
+	uint32_t S = c < 256 ? c : 256, nvals = 0, i, k;
+	uint64_t bm[WORD_DICT + 1][8][4], cost[WORD_DICT + 1] = { 0 }, prev = 0;
+	enum word_mode best = WORD_RAW;
+	struct mru mru = { .n = 0 };
+	int m;
+
+	memset(bm, 0, sizeof(bm));
+	dict_reset(e);
+	for (i = 0; i < S; i++) {
+		uint64_t v = e->words[(size_t)w * c + i], ix;
+
+		for (m = WORD_RAW; m <= WORD_DELTA32; m++) {
+			uint64_t x = code_word(m, v, prev);
+
+			for (k = 0; k < 8; k++, x >>= 8)
+				bm[m][k][(x >> 6) & 3] |= 1ull << (x & 63);
+		}
+		if (c >= DICT_MIN_RECORDS) {
+			int rank;
+
+			if (i && v == prev) {
+				ix = 0;
+			} else {
+				ix = (uint64_t)dict_index(e, v, &nvals, DICT_MAX_VALUES);
+				rank = mru_use(&mru, (uint32_t)ix);
+				ix = rank >= 0 ? (uint64_t)rank : DICT_MRU + ix;
+			}
+			bm[WORD_DICT][0][(ix >> 6) & 3] |= 1ull << (ix & 63);
+			bm[WORD_DICT][1][(ix >> 14) & 3] |= 1ull << ((ix >> 8) & 63);
+		}
+		prev = v;
+	}
+	for (m = WORD_RAW; m <= WORD_DICT; m++)
+		for (k = 0; k < 8; k++)
+			cost[m] += (uint64_t)S * distinct_bits(bm[m][k]);
+	/* The dictionary is paid once per group, not per sample: a sample's
+	 * nvals grows to about nvals * sqrt(c / S) values over the group (at
+	 * most c / 2), whose share for S records is the cost that counts. */
+	if (c >= DICT_MIN_RECORDS && nvals <= S / 2) {
+		double d = nvals * sqrt((double)c / S);
+
+		if (d > c / 2.0)
+			d = c / 2.0;
+		cost[WORD_DICT] += (uint64_t)(64.0 * d * S / c);
+	} else {
+		cost[WORD_DICT] = UINT64_MAX;
+	}
+	/* Ties go to the simpler mode, in this order. */
+	for (m = WORD_DELTA; m <= WORD_DICT; m++)
+		if (cost[m] < cost[best])
+			best = m;
+	if (cost[WORD_XOR] < cost[best])
+		best = WORD_XOR;
+	return best;
+}
+
+/* Writes the byte planes of n values that mask names (bit k: byte k), in
+ * order: byte k of value i at p[r * n + i], r the rank of k in mask. */
+static uint8_t *put_planes(uint8_t *p, const uint64_t *v, uint32_t n, unsigned mask)
+{
+	uint8_t *dst[8];
+	int plane[8], np = 0, j;
+	uint32_t i = 0;
+
+	for (int k = 0; k < 8; k++)
+		if (mask & (1u << k)) {
+			dst[np] = p + (size_t)np * n;
+			plane[np++] = k;
+		}
+	if (np == 1 && plane[0] == 0) {   /* small values: dictionary codes */
+		for (; i < n; i++)
+			dst[0][i] = (uint8_t)v[i];
+		return p + n;
+	}
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x[8];
+
+		for (j = 0; j < 8; j++)
+			x[j] = v[i + j];
+		tr8(x);
+		for (j = 0; j < np; j++)
+			memcpy(dst[j] + i, &x[plane[j]], 8);
+	}
+	for (; i < n; i++)
+		for (j = 0; j < np; j++)
+			dst[j][i] = (uint8_t)(v[i] >> (8 * plane[j]));
+	return p + (size_t)np * n;
+}
+
+/* The payloads of a fixed-length group as coded word columns (GRP_WORDS). */
+static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
+			     const uint32_t *ord, uint32_t c, uint32_t L, int64_t ts_word,
+			     uint8_t *p)
+{
+	uint32_t W = L / 8, tail = L % 8, i, w;
+	uint8_t *modes = p;
+	uint64_t *col;
+	uint8_t *tailb = (uint8_t *)(e->words + (size_t)W * c);
+
+	/* One pass over the records, each read once, instead of one per word
+	 * column (a new cache line per record and column, out of cache for a
+	 * block of several MiB): the column passes below run over contiguous
+	 * arrays. */
+	bool ts_ok = true;
+	for (i = 0; i < c; i++) {
+		const struct bb_ent *ent = bb_ent(b, ord[i]);
+		const uint8_t *r = b->arena + ent->off;
+
+		if (i + PREFETCH_AHEAD < c)
+			__builtin_prefetch(b->arena + bb_ent(b, ord[i + PREFETCH_AHEAD])->off);
+		for (w = 0; w < W; w++)
+			e->words[(size_t)w * c + i] = word_at(r, w);
+		for (uint32_t k = 0; k < tail; k++)
+			tailb[(size_t)k * c + i] = r[(size_t)W * 8 + k];
+		if (ts_word >= 0)
+			ts_ok &= e->words[(size_t)ts_word * c + i] == ent->ts_ns;
+	}
+	if (!ts_ok)   /* not the ts in every record: a word like the others */
+		ts_word = -1;
+	p += W;
+	for (w = 0; w < W; w++) {
+		enum word_mode m = w == ts_word ? WORD_TS : pick_word_mode(e, c, w);
+		uint64_t prev = 0;
+
+		col = e->words + (size_t)w * c;
+		if (m == WORD_DICT) {
+			/* The whole group's dictionary, while it stays worth it. */
+			uint32_t nvals = 0, max = c / 2 < DICT_MAX_VALUES ? c / 2 : DICT_MAX_VALUES;
+			struct vmru mru = { .n = 0 };
+
+			dict_reset(e);
+			for (i = 0; i < c; i++) {
+				uint64_t v = col[i];
+				int64_t ix = 0;
+				int rank;
+
+				if (i && v == prev) {   /* rank 0: the last value again */
+					e->col[i] = 0;
+					continue;
+				}
+				prev = v;
+				rank = vmru_use(&mru, v);
+				if (rank < 0) {
+					ix = dict_index(e, v, &nvals, max);
+					if (ix < 0)
+						break;
+				}
+				e->col[i] = rank >= 0 ? (uint64_t)rank : DICT_MRU + (uint64_t)ix;
+			}
+			if (i < c) {
+				m = WORD_XOR;
+				prev = 0;
+			} else {
+				unsigned dm = plane_mask(e->dict, nvals);
+
+				modes[w] = WORD_DICT;
+				p = cap_put_varint(p, nvals);
+				*p++ = (uint8_t)dm;
+				p = put_planes(p, e->dict, nvals, dm);
+				p = put_planes(p, e->col, c, nvals + DICT_MRU <= 256 ? 1 : 3);
+				continue;
+			}
+		}
+		modes[w] = (uint8_t)m;
+		if (m == WORD_TS)
+			continue;
+		uint64_t any = 0;
+		for (i = 0; i < c; i++) {
+			uint64_t v = col[i], x = code_word(m, v, prev);
+
+			e->col[i] = x;
+			any |= x;
+			prev = v;
+		}
+		/* Planes that are all zero (a counter's high bytes) are left out. */
+		unsigned pm = bytes_mask(any);
+
+		*p++ = (uint8_t)pm;
+		p = put_planes(p, e->col, c, pm);
+	}
+	memcpy(p, tailb, (size_t)tail * c);
+	return p + (size_t)tail * c;
+}
+
+/* The offset at which every payload of a fixed-length group holds its
+ * record's ts as a little-endian u64, or -1. */
+static int64_t find_ts_offset(const struct blockbuf *b, const uint32_t *ord, uint32_t c,
+			      uint32_t from)
+{
+	const struct bb_ent *e0 = bb_ent(b, ord[0]);
+	const uint8_t *p0 = b->arena + e0->off;
+
+	for (uint32_t o = from; e0->len >= 8 && o <= e0->len - 8; o++) {
+		uint64_t v;
+		uint32_t i;
+
+		memcpy(&v, p0 + o, 8);
+		if (v != e0->ts_ns)
+			continue;
+		for (i = 1; i < c; i++) {
+			const struct bb_ent *ei = bb_ent(b, ord[i]);
+
+			if (i + PREFETCH_AHEAD < c)
+				__builtin_prefetch(b->arena + bb_ent(b, ord[i + PREFETCH_AHEAD])->off + o);
+			memcpy(&v, b->arena + ei->off + o, 8);
+			if (v != ei->ts_ns)
+				break;
+		}
+		if (i == c)
+			return o;
+	}
+	return -1;
+}
+
+/* A recorder must never write what its own reader refuses.  Always: the
+ * header of the block just encoded passes the reader's header checks (the
+ * cheap invariants: counts, sizes, times).  In debug, sanitizer and fuzz
+ * builds (BPFREC_BLOCK_SELFCHECK), also the reader's full decode, record by
+ * record against b, in the encoder's group order.  -EPROTO with a message
+ * naming the first difference: the caller then counts the block's records
+ * as lost instead of writing them. */
+static int block_encoder_check(struct block_encoder *e, const struct blockbuf *b,
+			       uint32_t enc_bytes)
+{
+	char err[256];
+	struct cap_block_meta m;
+	int rc = block_parse_header(e->out, enc_bytes, &m, NULL, err, sizeof(err));
+
+	if (!rc && m.nrecords != b->n) {
+		snprintf(err, sizeof(err), "its header says %u records", m.nrecords);
+		rc = -EPROTO;
+	}
+#ifdef BPFREC_BLOCK_SELFCHECK
+	const struct cap_rec *recs;
+	uint32_t nrecs;
+
+	if (!rc && !e->check && !(e->check = block_decoder__new(CAP_BLOCK_MAX_RAW)))
+		return -ENOMEM;
+	if (!rc)
+		rc = block_decoder__decode(e->check, e->out, enc_bytes, &recs, &nrecs, err,
+					   sizeof(err));
+	if (!rc && nrecs != b->n) {
+		snprintf(err, sizeof(err), "it decodes to %u records", nrecs);
+		rc = -EPROTO;
+	}
+	for (uint32_t i = 0; !rc && i < nrecs; i++) {
+		const struct bb_ent *ei = bb_ent(b, e->order[i]);
+		if (recs[i].stream != b->slots[ei->slot].stream || recs[i].cpu != ei->cpu ||
+		    recs[i].ts_ns != ei->ts_ns || recs[i].len != ei->len ||
+		    (ei->len && memcmp(recs[i].data, b->arena + ei->off, ei->len))) {
+			snprintf(err, sizeof(err), "record %u decodes differently", i);
+			rc = -EPROTO;
+		}
+	}
+#endif
+	if (!rc)
+		return 0;
+	cap_warn("block encoder: a block of %u records would not read back (%s): "
+		 "not written, counted as lost", b->n, err);
+	return -EPROTO;
+}
+
+int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
+			  const uint8_t **out, size_t *out_len, struct cap_block_meta *meta)
+{
+	uint32_t n = b->n, k = b->nslots;
+	/* GRP_WORDS adds a mode byte per word and at most 3 varint bytes per
+	 * dictionary (a dictionary is used only while it saves bytes). */
+	size_t bound = b->used + b->used / 2 + (size_t)n * REC_BODY_MAX +
+		       (size_t)k * GRP_BODY_MAX + 10;
+
+	if (bound > CAP_BLOCK_MAX_RAW)
+		return -E2BIG;   /* cannot happen with cap <= CAP_BLOCKBUF_MAX_BYTES */
+	if (grow((void **)&e->raw, &e->raw_cap, bound) ||
+	    grow((void **)&e->order, &e->order_cap, ((size_t)n + 1) * sizeof(uint32_t)))
+		return -ENOMEM;
+
+	/* Group entry indexes by stream, stable: a counting sort over slots. */
+	for (uint32_t i = 0; i < k; i++)
+		e->sorted[i] = i;
+	sort_slots(b, e->sorted, k);
+	uint32_t at = 0;
+	for (uint32_t i = 0; i < k; i++) {
+		e->pos[e->sorted[i]] = at;
+		at += b->slots[e->sorted[i]].count;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		e->order[e->pos[bb_ent(b, i)->slot]++] = i;
+
+	uint64_t base_ts = n ? b->min_ts : 0;
+	uint8_t *p = e->raw;
+	const uint32_t *ord = e->order;
+
+	p = cap_put_varint(p, k);
+	for (uint32_t g = 0; g < k; g++) {
+		const struct bb_slot *s = &b->slots[e->sorted[g]];
+		uint32_t c = s->count;
+		const struct bb_ent *e0 = bb_ent(b, ord[0]);
+		bool cpu_run = true, fixed = true;
+
+		for (uint32_t i = 1; i < c && (cpu_run || fixed); i++) {
+			const struct bb_ent *ei = bb_ent(b, ord[i]);
+			cpu_run &= ei->cpu == e0->cpu;
+			fixed &= ei->len == e0->len;
+		}
+		/* An event's own timestamp is usually the record's ts (the
+		 * recorder took it from there): store it once, not twice. */
+		int64_t ts_at = -1;
+		if (fixed) {
+			/* The first offset holding record 0's ts: when it is a
+			 * word's, encode_words checks the other records as it
+			 * reads them (and codes the word as any other if one
+			 * differs) instead of a pass of its own here. */
+			ts_at = find_ts_offset(b, ord, 1, 0);
+			if (ts_at >= 0 && ts_at % 8)
+				ts_at = find_ts_offset(b, ord, c, (uint32_t)ts_at);
+		}
+		/* Fixed-layout events: per-word coding, unless the ts sits at an
+		 * unaligned offset (a packed struct): then TS_AT alone. */
+		bool words = fixed && e0->len >= 8 && (ts_at < 0 || ts_at % 8 == 0);
+
+		if (words && grow((void **)&e->words, &e->words_cap, (size_t)c * e0->len + 8))
+			return -ENOMEM;
+		if (words && !e->htab) {
+			e->htab = calloc(DICT_HTAB_SLOTS, sizeof(*e->htab));
+			e->dict = malloc(DICT_MAX_VALUES * sizeof(*e->dict));
+			if (!e->htab || !e->dict)
+				return -ENOMEM;
+		}
+		p = cap_put_varint(p, s->stream);
+		p = cap_put_varint(p, c);
+		*p++ = (cpu_run ? GRP_CPU_RUN : 0) | (fixed ? GRP_FIXED_LEN : 0) |
+		       (words ? GRP_WORDS : ts_at >= 0 ? GRP_TS_AT : 0);
+
+		/* ts deltas as byte planes: the empty high planes cost nothing and
+		 * zstd sees the low ones without varint continuation bits. */
+		uint64_t prev = base_ts;
+		int64_t dmin = INT64_MAX;
+		if (grow((void **)&e->col, &e->col_cap, (size_t)c * 8))
+			return -ENOMEM;
+		for (uint32_t i = 0; i < c; i++) {
+			uint64_t ts = bb_ent(b, ord[i])->ts_ns;
+			int64_t dlt = (int64_t)(ts - prev);
+			e->col[i] = ts - prev;
+			if (dlt < dmin)
+				dmin = dlt;
+			prev = ts;
+		}
+		/* Relative to the smallest delta: regular arrivals (100-160 ns
+		 * apart) then fit one plane with no bias bits. */
+		uint64_t any = 0;
+		for (uint32_t i = 0; i < c; i++) {
+			e->col[i] -= (uint64_t)dmin;
+			any |= e->col[i];
+		}
+		p = cap_put_varint(p, cap_zigzag(dmin));
+		unsigned tmask = bytes_mask(any);
+		*p++ = (uint8_t)tmask;
+		p = put_planes(p, e->col, c, tmask);
+		if (cpu_run) {
+			p = cap_put_varint(p, (uint32_t)(e0->cpu + 1));
+		} else {
+			for (uint32_t i = 0; i < c; i++)
+				p = cap_put_varint(p, (uint32_t)(bb_ent(b, ord[i])->cpu + 1));
+		}
+		if (words) {
+			p = cap_put_varint(p, e0->len);
+			p = encode_words(e, b, ord, c, e0->len, ts_at >= 0 ? ts_at / 8 : -1, p);
+		} else if (fixed) {
+			uint32_t L = e0->len;
+			p = cap_put_varint(p, L);
+			if (ts_at >= 0)
+				p = cap_put_varint(p, (uint64_t)ts_at);
+			/* Transposed: byte j of record i at p[j' * c + i], where j'
+			 * counts the columns kept (the ts columns are not). */
+			const uint8_t *src[TILE];
+			for (uint32_t i0 = 0; i0 < c && L; i0 += TILE) {
+				uint32_t t = c - i0 < TILE ? c - i0 : TILE;
+				for (uint32_t i = 0; i < t; i++)
+					src[i] = b->arena + bb_ent(b, ord[i0 + i])->off;
+				for (uint32_t j = 0, jk = 0; j < L; j++) {
+					if (ts_at >= 0 && j >= (uint64_t)ts_at && j < (uint64_t)ts_at + 8)
+						continue;
+					uint8_t *dst = p + (size_t)jk++ * c + i0;
+					for (uint32_t i = 0; i < t; i++)
+						dst[i] = src[i][j];
+				}
+			}
+			p += (size_t)(ts_at >= 0 ? L - 8 : L) * c;
+		} else {
+			for (uint32_t i = 0; i < c; i++)
+				p = cap_put_varint(p, bb_ent(b, ord[i])->len);
+			for (uint32_t i = 0; i < c; i++) {
+				const struct bb_ent *ei = bb_ent(b, ord[i]);
+				memcpy(p, b->arena + ei->off, ei->len);
+				p += ei->len;
+			}
+		}
+		ord += c;
+	}
+
+	size_t raw_len = (size_t)(p - e->raw);
+	size_t obound = CAP_BLOCK_HDR_BYTES + ZSTD_compressBound(raw_len);
+	if (grow((void **)&e->out, &e->out_cap, obound))
+		return -ENOMEM;
+	size_t z = ZSTD_compress2(e->cctx, e->out + CAP_BLOCK_HDR_BYTES,
+				  e->out_cap - CAP_BLOCK_HDR_BYTES, e->raw, raw_len);
+	if (ZSTD_isError(z)) {
+		cap_warn("block encoder: zstd: %s", ZSTD_getErrorName(z));
+		return -EIO;
+	}
+
+	struct cap_block_meta m = {
+		.nrecords = n,
+		.raw_bytes = (uint32_t)raw_len,
+		.enc_bytes = (uint32_t)(CAP_BLOCK_HDR_BYTES + z),
+		.min_ts_ns = base_ts,
+		.max_ts_ns = n ? b->max_ts : 0,
+	};
+	block_fill_header(e->out, &m, k);
+	int rc = block_encoder_check(e, b, m.enc_bytes);
+	if (rc)
+		return rc;
+	*out = e->out;
+	*out_len = m.enc_bytes;
+	if (meta)
+		*meta = m;
+	return 0;
+}

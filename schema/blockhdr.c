@@ -1,0 +1,160 @@
+/* blockhdr.c - the 48-byte block header and the segment file header:
+ * written by the encoder, checked by the decoder, by recovery's segment
+ * walk and by the reader against the index.
+ */
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "block_internal.h"
+
+static const uint8_t block_magic[4] = { 'B', 'R', 'B', 'K' };
+static const uint8_t seg_magic[8] = { 'B', 'P', 'F', 'R', 'E', 'C', 'S', 'G' };
+
+size_t block__max_enc_bytes(size_t max_raw_bytes)
+{
+	return CAP_BLOCK_HDR_BYTES + ZSTD_compressBound(max_raw_bytes);
+}
+
+/* zstd ignores some frame header bits (the "unused" FHD bit, a larger window
+ * descriptor still decodes), so the block header carries a CRC32 of the
+ * frame's first bytes: the whole frame header (at most 18 bytes) and the
+ * start of its first block. */
+#define FRAME_HEAD_CRC_BYTES 18
+
+uint32_t frame_head_crc(const uint8_t *f, size_t flen)
+{
+	return (uint32_t)crc32(0, f, flen < FRAME_HEAD_CRC_BYTES ? (uInt)flen : FRAME_HEAD_CRC_BYTES);
+}
+
+/* The frame follows the header in h. */
+void block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstreams)
+{
+	memcpy(h, block_magic, 4);
+	cap_put_le16(h + 4, CAP_FORMAT_VERSION);
+	cap_put_le16(h + 6, CAP_BLOCK_ENCODING);
+	cap_put_le32(h + 8, m->enc_bytes);
+	cap_put_le32(h + 12, m->raw_bytes);
+	cap_put_le32(h + 16, m->nrecords);
+	cap_put_le32(h + 20, nstreams);
+	cap_put_le64(h + 24, m->min_ts_ns);
+	cap_put_le64(h + 32, m->max_ts_ns);
+	cap_put_le32(h + 40, frame_head_crc(h + CAP_BLOCK_HDR_BYTES, m->enc_bytes - CAP_BLOCK_HDR_BYTES));
+	cap_put_le32(h + 44, (uint32_t)crc32(0, h, 44));
+}
+
+/* Also returns the stream count through *nstreams (may be NULL). */
+int block_parse_header(const uint8_t *h, size_t len, struct cap_block_meta *m,
+		       uint32_t *nstreams, char *err, size_t errlen)
+{
+	if (len < CAP_BLOCK_HDR_BYTES) {
+		cap_seterr(err, errlen, "truncated block header (%zu of %d bytes)", len,
+			   CAP_BLOCK_HDR_BYTES);
+		return -EBADMSG;
+	}
+	if (memcmp(h, block_magic, 4)) {
+		cap_seterr(err, errlen, "bad block magic %02x%02x%02x%02x", h[0], h[1], h[2], h[3]);
+		return -EBADMSG;
+	}
+	uint32_t crc = (uint32_t)crc32(0, h, 44);
+	if (cap_get_le32(h + 44) != crc) {
+		cap_seterr(err, errlen, "block header CRC mismatch (stored %08x, computed %08x)",
+			   cap_get_le32(h + 44), crc);
+		return -EBADMSG;
+	}
+	if (cap_get_le16(h + 4) != CAP_FORMAT_VERSION || cap_get_le16(h + 6) != CAP_BLOCK_ENCODING) {
+		cap_seterr(err, errlen, "unsupported block version %u encoding %u (this build reads %d/%d)",
+			   cap_get_le16(h + 4), cap_get_le16(h + 6), CAP_FORMAT_VERSION,
+			   CAP_BLOCK_ENCODING);
+		return -EBADMSG;
+	}
+	struct cap_block_meta mm = {
+		.enc_bytes = cap_get_le32(h + 8),
+		.raw_bytes = cap_get_le32(h + 12),
+		.nrecords = cap_get_le32(h + 16),
+		.min_ts_ns = cap_get_le64(h + 24),
+		.max_ts_ns = cap_get_le64(h + 32),
+	};
+	uint32_t ns = cap_get_le32(h + 20);
+	if (mm.enc_bytes < CAP_BLOCK_HDR_BYTES) {
+		cap_seterr(err, errlen, "block size %u smaller than its header", mm.enc_bytes);
+		return -EBADMSG;
+	}
+	if (mm.nrecords > CAP_BLOCK_MAX_RECORDS) {
+		cap_seterr(err, errlen, "block header claims %u records (at most %u)", mm.nrecords,
+			   (unsigned)CAP_BLOCK_MAX_RECORDS);
+		return -EBADMSG;
+	}
+	/* A record may cost no body byte at all (constant fixed-layout events:
+	 * empty planes, a run cpu, one length), so records are not bounded by
+	 * raw_bytes; groups are: each takes at least GRP_BODY_MIN bytes. */
+	if (ns > mm.nrecords || (mm.nrecords && !ns) ||
+	    1 + (uint64_t)ns * GRP_BODY_MIN > mm.raw_bytes ||
+	    (mm.nrecords && mm.min_ts_ns > mm.max_ts_ns)) {
+		cap_seterr(err, errlen, "inconsistent block header (%u records, %u streams, %u raw bytes)",
+			   mm.nrecords, ns, mm.raw_bytes);
+		return -EBADMSG;
+	}
+	if (m)
+		*m = mm;
+	if (nstreams)
+		*nstreams = ns;
+	return 0;
+}
+
+int cap_block_parse_header(const void *buf, size_t len, struct cap_block_meta *meta,
+			   char *err, size_t errlen)
+{
+	return block_parse_header(buf, len, meta, NULL, err, errlen);
+}
+
+int block__parse_header(const void *buf, size_t len, uint32_t *enc_bytes,
+			struct cap_block_meta *meta)
+{
+	struct cap_block_meta m;
+	int rc = block_parse_header(buf, len, &m, NULL, NULL, 0);
+
+	if (rc)
+		return rc;
+	if (enc_bytes)
+		*enc_bytes = m.enc_bytes;
+	if (meta)
+		*meta = m;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* segment header                                                      */
+
+void cap_segment__fill_header(uint8_t out[CAP_SEG_HDR_BYTES])
+{
+	memcpy(out, seg_magic, 8);
+	cap_put_le32(out + 8, CAP_FORMAT_VERSION);
+	cap_put_le32(out + 12, CAP_SEG_HDR_BYTES);
+}
+
+int cap_segment__parse_header(const void *buf, size_t len, char *err, size_t errlen)
+{
+	const uint8_t *p = buf;
+
+	if (len < CAP_SEG_HDR_BYTES) {
+		cap_seterr(err, errlen, "truncated segment header (%zu of %d bytes)", len,
+			   CAP_SEG_HDR_BYTES);
+		return -EBADMSG;
+	}
+	if (memcmp(p, seg_magic, 8)) {
+		cap_seterr(err, errlen, "not a bpfrec segment (bad magic)");
+		return -EBADMSG;
+	}
+	if (cap_get_le32(p + 8) != CAP_FORMAT_VERSION) {
+		cap_seterr(err, errlen, "segment format version %u not supported (this build reads %d)",
+			   cap_get_le32(p + 8), CAP_FORMAT_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	if (cap_get_le32(p + 12) != CAP_SEG_HDR_BYTES) {
+		cap_seterr(err, errlen, "segment header size %u, expected %d",
+			   cap_get_le32(p + 12), CAP_SEG_HDR_BYTES);
+		return -EBADMSG;
+	}
+	return 0;
+}
