@@ -38,7 +38,6 @@ struct bpfobj_variant {
 	int32_t ustack_offset;     /* its bpfrec_ustack_id member, -1: none */
 	int32_t kstack_offset;     /* its bpfrec_kstack_id member, -1: none */
 	uint32_t capture_id;
-	uint64_t events;
 };
 
 struct bpfobj_stream {
@@ -54,9 +53,6 @@ struct bpfobj_stream {
 	int32_t ustack_offset;     /* its bpfrec_ustack_id member, -1: none */
 	int32_t kstack_offset;     /* its bpfrec_kstack_id member, -1: none */
 	uint32_t capture_id;       /* streams.id, set by the caller */
-	/* running totals, drain thread */
-	uint64_t events, bytes, lost;
-	uint64_t short_events;     /* records shorter than the type: kept, counted */
 	uint32_t declared_entries; /* ringbuf: max_entries the object asked for */
 	int lost_fd;               /* its bpfrec_lost__<map> counter, -1: none */
 	uint64_t *lost_seen;       /* per CPU, what was already recorded */

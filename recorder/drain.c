@@ -1,4 +1,5 @@
 #include "drain.h"
+#include "block.h"
 #include "ringbuf.h"
 #include "util.h"
 
@@ -12,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_SOURCES 64
-
+/* One drained stream: its buffer (none for a snapshot stream) and its
+ * counters, which only this file writes. */
 struct source {
 	struct drain *d;
 	struct bpfobj *o;
@@ -29,14 +30,16 @@ struct source {
 	int *buf_cpu;             /* per buffer: its CPU */
 	struct rbc rb;            /* ringbuf streams */
 	int has_rb;
-	uint64_t wakeups;         /* times this buffer woke the loop */
+	struct drain_stats st;    /* the stream's, variants included */
+	struct drain_stats *vst;  /* per variant of s (s->nvariants), or NULL */
 };
 
 struct drain {
-	struct pipeline *p;
+	struct drain_sink sink;
 	struct drain_opts o;
-	struct source src[MAX_SOURCES];
-	int nsrc;
+	struct source **src;      /* growable; each source stays where it is
+				     (the buffers' callbacks hold it) */
+	int nsrc, src_cap;
 	int epfd;
 	int extra_fd;             /* the caller's wake-up fd, once added */
 	uint64_t next_tick_ns;    /* CLOCK_MONOTONIC */
@@ -48,13 +51,13 @@ struct drain {
 	int err;
 };
 
-struct drain *drain__new(struct pipeline *p, const struct drain_opts *opts)
+struct drain *drain__new(const struct drain_sink *sink, const struct drain_opts *opts)
 {
 	struct drain *d = calloc(1, sizeof(*d));
 
 	if (!d)
 		return NULL;
-	d->p = p;
+	d->sink = *sink;
 	if (opts)
 		d->o = *opts;
 	if (!d->o.perf_pages)
@@ -66,7 +69,10 @@ struct drain *drain__new(struct pipeline *p, const struct drain_opts *opts)
 	d->extra_fd = -1;
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epfd < 0) {
+		int err = errno;
+
 		free(d);
+		errno = err;
 		return NULL;
 	}
 	return d;
@@ -92,13 +98,12 @@ static int32_t read_s32(const void *data, uint32_t len, int32_t off)
 	return v;
 }
 
-static void count_variant(struct bpfobj_stream *s, uint32_t id)
+static void count_record(struct drain_stats *st, uint32_t len, uint32_t type_size)
 {
-	uint32_t i;
-
-	for (i = 0; i < s->nvariants; i++)
-		if (s->variants[i].capture_id == id)
-			s->variants[i].events++;
+	if (type_size && len < type_size)
+		st->short_events++;   /* kept as is: replay reports it as damaged */
+	st->events++;
+	st->bytes += len;
 }
 
 /* The stream a record belongs to: a map with several event types sends
@@ -107,10 +112,11 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 		    const void *data, uint32_t len)
 {
 	struct drain *d = src->d;
-	struct bpfobj_stream *s = src->s;
+	const struct bpfobj_stream *s = src->s;
 	uint32_t id = s->capture_id, type_size = s->type_size;
 	int32_t ts_offset = s->ts_offset, pid_offset = s->pid_offset;
 	int32_t ustack_offset = s->ustack_offset, kstack_offset = s->kstack_offset;
+	struct drain_stats *vst = NULL;
 	int err;
 
 	if (s->discr_size && len >= s->discr_offset + s->discr_size) {
@@ -126,6 +132,7 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 				type_size = s->variants[i].type_size;
 				ustack_offset = s->variants[i].ustack_offset;
 				kstack_offset = s->variants[i].kstack_offset;
+				vst = src->vst ? &src->vst[i] : NULL;
 				break;
 			}
 		}
@@ -147,8 +154,6 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 				return;
 		}
 	}
-	if (id != s->capture_id)
-		count_variant(s, id);
 	if (!ts_known && ts_offset >= 0 && len >= (uint32_t)ts_offset + 8) {
 		memcpy(&ts, (const uint8_t *)data + ts_offset, 8);
 		ts += (uint64_t)s->ts_add_ns;   /* --ts MAP=FIELD:mono */
@@ -157,13 +162,25 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 		d->stacks.note(d->stacks.ctx,
 			       pid_offset >= 0 ? (uint32_t)read_s32(data, len, pid_offset) : 0,
 			       read_s32(data, len, ustack_offset), read_s32(data, len, kstack_offset));
-	if (type_size && len < type_size)
-		s->short_events++;   /* kept as is: replay reports it as damaged */
-	s->events++;
-	s->bytes += len;
-	err = pipeline__append(d->p, id, cpu, ts, data, len);
+	count_record(&src->st, len, type_size);
+	if (vst)
+		count_record(vst, len, type_size);
+	err = d->sink.append(d->sink.ctx, id, cpu, ts, data, len);
 	if (err && !d->err)
 		d->err = err;
+}
+
+/* n lost of src's stream (variant v, or -1), counted and sent to the sink. */
+static void count_loss(struct source *src, int v, uint32_t cpu, uint64_t ts_ns, uint64_t n)
+{
+	uint32_t id = src->s->capture_id;
+
+	if (v >= 0 && src->vst && (uint32_t)v < src->s->nvariants) {
+		id = src->s->variants[v].capture_id;
+		src->vst[v].lost += n;
+	}
+	src->st.lost += n;
+	src->d->sink.loss(src->d->sink.ctx, id, cpu, ts_ns, n);
 }
 
 static int on_ringbuf(void *ctx, const void *data, uint32_t size)
@@ -208,8 +225,7 @@ static enum bpf_perf_event_ret on_perf(void *ctx, int cpu, struct perf_event_hea
 			src->lost_seen = 1;   /* counted from lost_samples */
 			return LIBBPF_PERF_EVENT_CONT;
 		}
-		src->s->lost += l->lost;
-		pipeline__loss(src->d->p, src->s->capture_id, cpu, src->d->recv_ns, l->lost);
+		count_loss(src, -1, (uint32_t)cpu, src->d->recv_ns, l->lost);
 	}
 	return LIBBPF_PERF_EVENT_CONT;
 }
@@ -227,9 +243,8 @@ static void perf_lost_sync(struct source *src)
 
 		if (fd < 0 || read(fd, &v, sizeof(v)) != (ssize_t)sizeof(v) || v.lost <= src->lost_rec[i])
 			continue;
-		src->s->lost += v.lost - src->lost_rec[i];
-		pipeline__loss(src->d->p, src->s->capture_id, (uint32_t)src->buf_cpu[i],
-			       src->d->recv_ns, v.lost - src->lost_rec[i]);
+		count_loss(src, -1, (uint32_t)src->buf_cpu[i], src->d->recv_ns,
+			   v.lost - src->lost_rec[i]);
 		src->lost_rec[i] = v.lost;
 	}
 	src->lost_seen = 0;
@@ -279,20 +294,68 @@ static int add_epoll(struct drain *d, int fd, uint32_t events, uint64_t tag)
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+/* A new source for s, at d->src[d->nsrc] (not counted in nsrc yet). */
+static struct source *new_source(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
+{
+	struct source *src;
+
+	if (d->nsrc == d->src_cap) {
+		int cap = d->src_cap ? d->src_cap * 2 : 16;
+		struct source **grown = realloc(d->src, (size_t)cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		d->src = grown;
+		d->src_cap = cap;
+	}
+	src = calloc(1, sizeof(*src));
+	if (!src)
+		return NULL;
+	if (s->nvariants && !(src->vst = calloc(s->nvariants, sizeof(*src->vst)))) {
+		free(src);
+		return NULL;
+	}
+	src->d = d;
+	src->o = o;
+	src->s = s;
+	d->src[d->nsrc] = src;
+	return src;
+}
+
+static void free_source(struct source *src)
+{
+	if (!src)
+		return;
+	if (src->pb)
+		perf_buffer__free(src->pb);
+	free(src->lost_rec);
+	free(src->buf_cpu);
+	if (src->has_rb)
+		rbc__close(&src->rb);
+	free(src->vst);
+	free(src);
+}
+
+int drain__add_unbuffered(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
+{
+	if (!new_source(d, o, s))
+		return -ENOMEM;
+	d->nsrc++;
+	return 0;
+}
+
 int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
 {
 	struct source *src;
 	int err;
 
-	if (d->nsrc == MAX_SOURCES) {
-		warn_msg("more than %d streams: not supported", MAX_SOURCES);
-		return -E2BIG;
+	if (s->kind == STREAM_SNAPSHOT)
+		return drain__add_unbuffered(d, o, s);
+	src = new_source(d, o, s);
+	if (!src) {
+		err = -ENOMEM;
+		goto fail;
 	}
-	src = &d->src[d->nsrc];
-	memset(src, 0, sizeof(*src));
-	src->d = d;
-	src->o = o;
-	src->s = s;
 	if (s->kind == STREAM_RINGBUF) {
 		err = rbc__open(&src->rb, s->map_fd);
 		if (err)
@@ -339,17 +402,49 @@ int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
 fail:
 	warn_msg("%s: cannot drain map %s (%s): %s", o->name, s->map_name,
 		 s->kind == STREAM_RINGBUF ? "ringbuf" : "perf event array", strerror(-err));
-	if (src->pb)
-		perf_buffer__free(src->pb);
-	src->pb = NULL;
-	free(src->lost_rec);
-	free(src->buf_cpu);
-	src->lost_rec = NULL;
-	src->buf_cpu = NULL;
-	if (src->has_rb)
-		rbc__close(&src->rb);
-	src->has_rb = 0;
+	free_source(src);
 	return err;
+}
+
+static struct source *find_source(const struct drain *d, const struct bpfobj_stream *s)
+{
+	int i;
+
+	for (i = 0; i < d->nsrc; i++)
+		if (d->src[i]->s == s)
+			return d->src[i];
+	return NULL;
+}
+
+int drain__append(struct drain *d, const struct bpfobj_stream *s, uint32_t cpu, uint64_t ts_ns,
+		  const void *data, uint32_t len)
+{
+	struct source *src = find_source(d, s);
+
+	if (!src)
+		return -ENOENT;
+	deliver(src, cpu, ts_ns, 0, data, len);
+	return d->err;   /* the sink's first error */
+}
+
+void drain__loss(struct drain *d, const struct bpfobj_stream *s, int variant, uint32_t cpu,
+		 uint64_t ts_ns, uint64_t n)
+{
+	struct source *src = find_source(d, s);
+
+	if (src)
+		count_loss(src, variant, cpu, ts_ns, n);
+}
+
+int drain__stats(const struct drain *d, const struct bpfobj_stream *s, int variant,
+		 struct drain_stats *st)
+{
+	const struct source *src = find_source(d, s);
+
+	if (!src || (variant >= 0 && (!src->vst || (uint32_t)variant >= s->nvariants)))
+		return -ENOENT;
+	*st = variant >= 0 ? src->vst[variant] : src->st;
+	return 0;
 }
 
 /* final: read every perf buffer's loss count now (end of recording). */
@@ -362,7 +457,7 @@ static int consume_all(struct drain *d, int final)
 	d->recv_ns = now_boot_ns();
 	d->passes++;
 	for (i = 0; i < d->nsrc; i++) {
-		struct source *src = &d->src[i];
+		struct source *src = d->src[i];
 
 		if (src->has_rb) {
 			n = rbc__consume(&src->rb, on_ringbuf, src);
@@ -409,21 +504,11 @@ int drain__poll(struct drain *d, int extra_fd)
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.u64 == 0)
 				return consume_all(d, 0);
-			d->src[evs[i].data.u64 - 1].wakeups++;
+			d->src[evs[i].data.u64 - 1]->st.wakeups++;
 		}
 	}
 	d->next_tick_ns += tick;
 	return consume_all(d, 0);
-}
-
-uint64_t drain__wakeups(const struct drain *d, const struct bpfobj_stream *s)
-{
-	int i;
-
-	for (i = 0; i < d->nsrc; i++)
-		if (d->src[i].s == s)
-			return d->src[i].wakeups;
-	return 0;
 }
 
 int drain__final(struct drain *d)
@@ -437,13 +522,9 @@ void drain__free(struct drain *d)
 
 	if (!d)
 		return;
-	for (i = 0; i < d->nsrc; i++) {
-		perf_buffer__free(d->src[i].pb);
-		free(d->src[i].lost_rec);
-		free(d->src[i].buf_cpu);
-		if (d->src[i].has_rb)
-			rbc__close(&d->src[i].rb);
-	}
+	for (i = 0; i < d->nsrc; i++)
+		free_source(d->src[i]);
+	free(d->src);
 	close(d->epfd);
 	free(d);
 }

@@ -2,17 +2,21 @@
  *
  * Producers submit without wakeups (BPF_RB_NO_WAKEUP; perf wakes every
  * wakeup_events samples), so the loop drains on a ~1 ms timer and also
- * whenever a buffer does wake it.  Records go to the pipeline with their
- * time: perf samples carry the kernel's CLOCK_BOOTTIME timestamp and CPU,
- * ringbuf records the event's own bpfrec_ts_ns when the type has one, else
- * the time they were drained.
+ * whenever a buffer does wake it.  Records go to the sink (the pipeline)
+ * with their time: perf samples carry the kernel's CLOCK_BOOTTIME timestamp
+ * and CPU, ringbuf records the event's own bpfrec_ts_ns when the type has
+ * one, else the time they were drained.
+ *
+ * The drain owns every stream's counters (records, bytes, losses): the
+ * losses others find (loss counters in maps, per-tracepoint counters) and
+ * the records others make (map snapshots) go through drain__loss and
+ * drain__append, and anyone reads them with drain__stats.
  */
 #ifndef BPFREC_DRAIN_H
 #define BPFREC_DRAIN_H
 
 #include <stdint.h>
 #include "bpfobj.h"
-#include "pipeline.h"
 
 struct drain_opts {
 	uint32_t perf_pages;       /* per CPU, power of 2; 0: 64 */
@@ -39,18 +43,56 @@ struct drain_stack_hook {
 	void *ctx;
 };
 
+/* Where records and losses go: the pipeline (pipeline__append and
+ * pipeline__loss), or a test's fake.  append's error stops the drain. */
+struct drain_sink {
+	int (*append)(void *ctx, uint32_t stream_id, uint32_t cpu, uint64_t ts_ns,
+		      const void *data, uint32_t len);
+	void (*loss)(void *ctx, uint32_t stream_id, uint32_t cpu, uint64_t ts_ns, uint64_t n);
+	void *ctx;
+};
+
+/* One stream's counters (or one variant's, drain__stats). */
+struct drain_stats {
+	uint64_t events;           /* records kept: drained, or given to drain__append */
+	uint64_t bytes;            /* their bytes */
+	uint64_t lost;             /* events counted lost */
+	uint64_t short_events;     /* records shorter than their type: kept, counted */
+	uint64_t wakeups;          /* times the stream's buffer woke the loop (the stream's) */
+};
+
 struct drain;
 
-struct drain *drain__new(struct pipeline *p, const struct drain_opts *opts);
+/* NULL with errno set.  The sink is copied. */
+struct drain *drain__new(const struct drain_sink *sink, const struct drain_opts *opts);
+/* Drains stream s of o (its ringbuf or perf buffer, from its map_fd); a
+ * snapshot stream has no buffer: its records come through drain__append.
+ * -errno with a message naming the object and the map. */
 int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s);
+/* Registers s without reading its buffer: its records come only through
+ * drain__append (a test feeds a stream so, with no BPF).  -ENOMEM. */
+int drain__add_unbuffered(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s);
+/* A record of s the caller has (a map snapshot), routed, filtered and
+ * counted as a drained ringbuf record received at ts_ns.  0, -ENOENT if s
+ * is not drained here, or the sink's error. */
+int drain__append(struct drain *d, const struct bpfobj_stream *s, uint32_t cpu, uint64_t ts_ns,
+		  const void *data, uint32_t len);
+/* n events of s lost (variant: the index of the event type that was lost
+ * among s's variants, -1 for s itself) on cpu (CAP_CPU_UNKNOWN if not
+ * known) by ts_ns: counted, and written as one loss record. */
+void drain__loss(struct drain *d, const struct bpfobj_stream *s, int variant, uint32_t cpu,
+		 uint64_t ts_ns, uint64_t n);
+/* A copy of the counters of s: variant -1 for the whole stream (its
+ * variants included), else that variant's alone (wakeups: 0).  -ENOENT if s
+ * is not drained here or has no such variant. */
+int drain__stats(const struct drain *d, const struct bpfobj_stream *s, int variant,
+		 struct drain_stats *st);
 /* Applies f to the streams of objects that are not built-in probes. */
 void drain__set_pid_filter(struct drain *d, const struct drain_pid_filter *f);
 void drain__set_stack_hook(struct drain *d, const struct drain_stack_hook *h);
 /* Waits up to one timer period (or for extra_fd to be readable, if >= 0),
  * then drains everything.  Returns records drained, or -errno. */
 int drain__poll(struct drain *d, int extra_fd);
-/* How often the buffer of s woke the loop (per-event wakeups show here). */
-uint64_t drain__wakeups(const struct drain *d, const struct bpfobj_stream *s);
 /* Drains what is left, without waiting. */
 int drain__final(struct drain *d);
 void drain__free(struct drain *d);   /* NULL is fine */

@@ -96,8 +96,29 @@ static void on_lost(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx)
 {
 	struct recorder *r = ctx;
 
-	s->lost += delta;
-	pipeline__loss(r->pl, s->capture_id, (uint32_t)cpu, now_boot_ns(), delta);
+	drain__loss(r->drain, s, -1, (uint32_t)cpu, now_boot_ns(), delta);
+}
+
+/* The drain's sink: the pipeline. */
+static int sink_append(void *ctx, uint32_t stream_id, uint32_t cpu, uint64_t ts_ns,
+		       const void *data, uint32_t len)
+{
+	return pipeline__append(ctx, stream_id, cpu, ts_ns, data, len);
+}
+
+static void sink_loss(void *ctx, uint32_t stream_id, uint32_t cpu, uint64_t ts_ns, uint64_t n)
+{
+	pipeline__loss(ctx, stream_id, cpu, ts_ns, n);
+}
+
+/* A stream's counters; all 0 before the drain exists. */
+static struct drain_stats stream_stats(const struct recorder *r, const struct bpfobj_stream *s)
+{
+	struct drain_stats st = { 0 };
+
+	if (r->drain)
+		drain__stats(r->drain, s, -1, &st);
+	return st;
 }
 
 static void stack_note(void *ctx, uint32_t pid, int32_t ustack, int32_t kstack)
@@ -115,7 +136,7 @@ static void poll_losses(struct recorder *r)
 
 	for (i = 0; i < r->nobjs; i++)
 		bpfobj__poll_lost(r->objs[i], on_lost, r);
-	tprec__poll_lost(r->tp, r->pl, now_boot_ns());
+	tprec__poll_lost(r->tp, r->drain, now_boot_ns());
 }
 
 struct rate_state {
@@ -139,19 +160,18 @@ static void status_line(struct recorder *r, struct rate_state *rs, uint64_t now)
 	for (i = 0; i < r->nobjs; i++) {
 		for (j = 0; j < (int)r->objs[i]->nstreams && j < 8; j++) {
 			struct bpfobj_stream *s = &r->objs[i]->streams[j];
-
-			uint64_t wk = drain__wakeups(r->drain, s);
+			struct drain_stats ds = stream_stats(r, s);
 
 			if (n < sizeof(line) - 64)
 				n += snprintf(line + n, sizeof(line) - n, " %s %.0f/s", s->name,
-					      (s->events - rs->last_events[i][j]) / dt);
+					      (ds.events - rs->last_events[i][j]) / dt);
 			/* A producer that asks for a wakeup per event pays 5-12 us each. */
-			if ((wk - rs->last_wakeups[i][j]) / dt > 100 && n < sizeof(line) - 64)
+			if ((ds.wakeups - rs->last_wakeups[i][j]) / dt > 100 && n < sizeof(line) - 64)
 				n += snprintf(line + n, sizeof(line) - n,
 					      " (wakes per event: submit with BPF_RB_NO_WAKEUP)");
-			rs->last_events[i][j] = s->events;
-			rs->last_wakeups[i][j] = wk;
-			lost += s->lost;
+			rs->last_events[i][j] = ds.events;
+			rs->last_wakeups[i][j] = ds.wakeups;
+			lost += ds.lost;
 			unobservable |= s->loss_unobservable;
 		}
 	}
@@ -329,16 +349,17 @@ static void print_summary(struct recorder *r, uint64_t end_ns)
 	for (i = 0; i < r->nobjs; i++)
 		for (j = 0; j < (int)r->objs[i]->nstreams; j++) {
 			struct bpfobj_stream *s = &r->objs[i]->streams[j];
+			struct drain_stats ds = stream_stats(r, s);
 
 			/* "0 lost" only where every loss is counted (ringloss.h) */
 			info_msg("  %-12s %10llu events  %llu lost%s%s", s->name,
-				 (unsigned long long)s->events, (unsigned long long)s->lost,
+				 (unsigned long long)ds.events, (unsigned long long)ds.lost,
 				 s->loss_unobservable ? " counted, more unobservable" : "",
-				 s->short_events ? "  (some shorter than their type)" : "");
-			drained += s->events;
-			lost += s->lost;
+				 ds.short_events ? "  (some shorter than their type)" : "");
+			drained += ds.events;
+			lost += ds.lost;
 		}
-	tprec__summary(r->tp);
+	tprec__summary(r->tp, r->drain);
 	/* What could not be written, exactly: every event drained or counted
 	 * lost is in the index, as a record or a loss row, or said here. */
 	if (st.unwritten_records)
@@ -364,6 +385,7 @@ int cmd_record(int argc, char **argv)
 	struct drain_opts dopts = { 0 };
 	struct capw_opts co = { 0 };
 	struct rate_state rs = { 0 };
+	struct drain_sink sink = { sink_append, sink_loss, NULL };
 	int err, i, j, created = 0, stopping = 0, show_status, status = 0, usage = 0;
 	uint64_t now, last_tick, end_ns;
 
@@ -465,9 +487,10 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	dopts.perf_pages = o.perf_pages;
-	r.drain = drain__new(r.pl, &dopts);
+	sink.ctx = r.pl;
+	r.drain = drain__new(&sink, &dopts);
 	if (!r.drain) {
-		err = -ENOMEM;
+		err = -errno;
 		goto out;
 	}
 	if (r.pid_map_fd >= 0 && o.nbpf) {
@@ -482,8 +505,7 @@ int cmd_record(int argc, char **argv)
 	}
 	for (i = 0; i < r.nobjs; i++)
 		for (j = 0; j < (int)r.objs[i]->nstreams; j++)
-			if (r.objs[i]->streams[j].kind != STREAM_SNAPSHOT &&
-			    (err = drain__add(r.drain, r.objs[i], &r.objs[i]->streams[j])))
+			if ((err = drain__add(r.drain, r.objs[i], &r.objs[i]->streams[j])))
 				goto out;
 
 	/* The accounting identity, per stream, from the first event after
@@ -576,7 +598,6 @@ out:
 			err = werr;
 		pipeline__free(r.pl);
 	}
-	drain__free(r.drain);
 	/* The writer threads are done: the stacks and symbols go in last. */
 	if (r.cap && r.stacks && (!err || created)) {
 		int serr = stackcap__write(r.stacks, r.cap, !o.no_symbols);
@@ -617,6 +638,7 @@ out:
 			status = 128 + WTERMSIG(r.child_status);
 		}
 	}
+	drain__free(r.drain);   /* after the summary, which reads its counters */
 	for (i = 0; i < r.nobjs; i++)
 		bpfobj__close(r.objs[i]);
 	tprec__free(r.tp);

@@ -197,10 +197,9 @@ int record__snapshot_maps(struct recorder *r, uint64_t now)
 				for (c = 0; c < nrec && !err; c++) {
 					memcpy(rec + s->value_offset, vals + (size_t)vstride * c,
 					       s->value_size);
-					err = pipeline__append(r->pl, s->capture_id,
-							       s->percpu ? (uint32_t)c : CAP_CPU_UNKNOWN,
-							       now, rec, s->value_offset + s->value_size);
-					s->events++;
+					err = drain__append(r->drain, s,
+							    s->percpu ? (uint32_t)c : CAP_CPU_UNKNOWN,
+							    now, rec, s->value_offset + s->value_size);
 				}
 			}
 		}

@@ -163,7 +163,6 @@ struct tp {
 	size_t obj;                /* index in objs, once loaded */
 	uint32_t variant;          /* its place among the object's variants */
 	size_t tpi;                /* its place among the object's tracepoints */
-	uint64_t lost;
 };
 
 struct tpobj {
@@ -431,7 +430,7 @@ static int attached(const struct tprec *t, const struct tp *tp)
 	return tp->tpi < o->ntps && o->tps[tp->tpi].attached;
 }
 
-void tprec__poll_lost(struct tprec *t, struct pipeline *pl, uint64_t now_ns)
+void tprec__poll_lost(struct tprec *t, struct drain *d, uint64_t now_ns)
 {
 	uint64_t vals[t && t->ncpus > 0 ? t->ncpus : 1];
 	size_t i;
@@ -453,28 +452,26 @@ void tprec__poll_lost(struct tprec *t, struct pipeline *pl, uint64_t now_ns)
 			if (vals[cpu] <= *seen)
 				continue;
 			*seen = vals[cpu];
-			if (!pl)
-				continue;
-			tp->lost += delta;
-			s->lost += delta;
-			pipeline__loss(pl, s->variants[tp->variant].capture_id, (uint32_t)cpu, now_ns,
-				       delta);
+			if (d)
+				drain__loss(d, s, (int)tp->variant, (uint32_t)cpu, now_ns, delta);
 		}
 	}
 }
 
-void tprec__summary(const struct tprec *t)
+void tprec__summary(const struct tprec *t, const struct drain *d)
 {
 	size_t i;
 
 	for (i = 0; t && i < t->n; i++) {
 		const struct tp *tp = &t->tps[i];
+		struct drain_stats st = { 0 };
 
 		if (!attached(t, tp))
 			continue;
+		if (d)
+			drain__stats(d, &t->objs[tp->obj].o->streams[0], (int)tp->variant, &st);
 		info_msg("    %-24s %10llu events  %llu lost", tp->stream,
-			 (unsigned long long)t->objs[tp->obj].o->streams[0].variants[tp->variant].events,
-			 (unsigned long long)tp->lost);
+			 (unsigned long long)st.events, (unsigned long long)st.lost);
 	}
 }
 

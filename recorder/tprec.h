@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "bpfobj.h"
-#include "pipeline.h"
+#include "drain.h"
 
 /* --string-size: the default, and the bounds (bytes of one copied
  * __data_loc string or array, or a syscall's string argument). */
@@ -53,10 +53,10 @@ struct tprec *tprec__resolve(const struct tpsel *s, const char *tracing_dir);
 int tprec__load(struct tprec *t, const struct bpfobj_opts *opts,
 		int (*take)(struct bpfobj *o, void *ctx), void *ctx);
 /* Records what each tracepoint's loss counter grew by since the last call
- * (pl NULL: only remembers the counts, for a start line). */
-void tprec__poll_lost(struct tprec *t, struct pipeline *pl, uint64_t now_ns);
-/* One line per tracepoint: events and losses. */
-void tprec__summary(const struct tprec *t);
+ * through drain__loss (d NULL: only remembers the counts, for a start line). */
+void tprec__poll_lost(struct tprec *t, struct drain *d, uint64_t now_ns);
+/* One line per tracepoint: events and losses, as d counted them. */
+void tprec__summary(const struct tprec *t, const struct drain *d);
 void tprec__free(struct tprec *t);         /* NULL is fine */
 
 #endif
