@@ -1,4 +1,5 @@
-/* cmds.h - bpfrec's commands, one file each, and its exit statuses. */
+/* cmds.h - bpfrec's commands and its exit statuses.  A command is
+ * cmd_<name>(argc, argv), argv[0] its name; it returns the exit status. */
 #ifndef BPFREC_CMDS_H
 #define BPFREC_CMDS_H
 

@@ -2,7 +2,7 @@
 #include "cli.h"
 
 #include <sqlite3.h>
-#include "rcap.h"
+#include "capview.h"
 #include "print.h"
 
 #include <dirent.h>
@@ -106,7 +106,7 @@ int cli__sql_error(const char *what, const char *msg, const char *sql, int offse
 	return EXIT_QUERY;
 }
 
-int cli__select_streams(struct rcap *c, const char *cmd, const char *list,
+int cli__select_streams(struct capview *c, const char *cmd, const char *list,
 			void (*mark)(size_t idx, void *ctx), void *ctx)
 {
 	char *dup = strdup(list), *save = NULL;
@@ -115,19 +115,19 @@ int cli__select_streams(struct rcap *c, const char *cmd, const char *list,
 	if (!dup)
 		return -ENOMEM;
 	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		struct rcap_stream *s = rcap__stream_by_name(c, t);
+		struct capview_stream *s = capview__stream_by_name(c, t);
 
 		if (!s) {
 			struct strbuf sb = { 0 };
 
-			for (size_t i = 0; i < rcap__nstreams(c); i++)
-				strbuf__addf(&sb, "%s%s", i ? ", " : "", rcap__stream(c, i)->name);
+			for (size_t i = 0; i < capview__nstreams(c); i++)
+				strbuf__addf(&sb, "%s%s", i ? ", " : "", capview__stream(c, i)->name);
 			rc = cli__usage_error(cmd, "--stream '%s': no such stream (the capture has: %s)",
 					      t, sb.buf ? sb.buf : "none");
 			strbuf__free(&sb);
 			break;
 		}
-		mark((size_t)(s - rcap__stream(c, 0)), ctx);
+		mark((size_t)(s - capview__stream(c, 0)), ctx);
 	}
 	free(dup);
 	return rc;

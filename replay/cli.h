@@ -21,18 +21,18 @@ int cmd_bundle(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_flame(int argc, char **argv);
 int cmd_report(int argc, char **argv);   /* cmd_export.c: export --format html */
-struct rcap;
+struct capview;
 /* bpfreplay info's lines for a bundle (what was sliced, redacted); nothing
  * for a capture directory.  cmd_bundle.c. */
-void cmd_bundle__info(struct rcap *c);
+void cmd_bundle__info(struct capview *c);
 
 /* "bpfreplay CMD: <message>\nTry 'bpfreplay CMD --help'.\n" on stderr;
  * returns EXIT_USAGE. */
-struct rcap;
+struct capview;
 /* --stream LIST (comma-separated names): calls mark(index, ctx) for each
  * stream named; an unknown name is a usage error of cmd that lists the
  * capture's streams (0 or the error's exit status). */
-int cli__select_streams(struct rcap *c, const char *cmd, const char *list,
+int cli__select_streams(struct capview *c, const char *cmd, const char *list,
 			void (*mark)(size_t idx, void *ctx), void *ctx);
 int cli__usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -50,7 +50,7 @@ int cli__bad_option(const char *cmd, char **argv, int c);
  * index.db) or a bundle file stands for itself; any other directory for
  * the captures directly inside it (directories holding index.db, files
  * named *.bpfrec), in name order; a path that does not exist is kept, for
- * rcap__open to say so.  A directory holding no capture is a usage error of
+ * capview__open to say so.  A directory holding no capture is a usage error of
  * cmd.  0 and *paths (free with cli__captures_free), or the exit status. */
 int cli__captures(const char *cmd, char *const *args, size_t n, char ***paths, size_t *npaths);
 void cli__captures_free(char **paths, size_t n);

@@ -39,7 +39,7 @@
 #include "cli.h"
 #include "hmac.h"
 #include "print.h"
-#include "rcap.h"
+#include "capview.h"
 #include "slice.h"
 
 #define BUNDLE_BLOCK_BYTES (4u << 20)   /* re-encoded blocks: the recorder's usual size */
@@ -97,7 +97,7 @@ struct rcol {
 };
 
 struct bstream {
-	struct rcap_stream *s;
+	struct capview_stream *s;
 	bool sel;                   /* kept in the bundle */
 	const char *why_out;        /* why not, for the bundle table */
 	struct rcol *rcols;         /* columns to redact */
@@ -106,8 +106,8 @@ struct bstream {
 };
 
 struct bundle {
-	struct rcap *c;
-	struct bstream *bs;         /* parallel to rcap__stream(c, i) */
+	struct capview *c;
+	struct bstream *bs;         /* parallel to capview__stream(c, i) */
 	size_t n;
 	uint64_t lo, hi;            /* ts bounds, inclusive */
 	const int64_t *pids;        /* --pid values (the slice's arguments) */
@@ -126,8 +126,8 @@ struct bundle {
 
 static struct bstream *bs_of(struct bundle *b, int64_t stream_id)
 {
-	struct rcap_stream *s = rcap__stream_by_id(b->c, stream_id);
-	return s ? &b->bs[s - rcap__stream(b->c, 0)] : NULL;
+	struct capview_stream *s = capview__stream_by_id(b->c, stream_id);
+	return s ? &b->bs[s - capview__stream(b->c, 0)] : NULL;
 }
 
 /* ---- keyed hashes ---- */
@@ -320,11 +320,11 @@ static int parse_redact(struct bundle *b, const char *list)
 		}
 		char *dot = strchr(t, '.');
 		const char *colname = dot ? dot + 1 : t;
-		struct rcap_stream *only = NULL;
+		struct capview_stream *only = NULL;
 		bool found = false;
 		if (dot) {
 			*dot = 0;
-			only = rcap__stream_by_name(b->c, t);
+			only = capview__stream_by_name(b->c, t);
 			if (!only) {
 				rc = cli__usage_error("bundle", "--redact: '%s.%s': no stream '%s'", t,
 						      colname, t);
@@ -359,12 +359,12 @@ static int parse_redact(struct bundle *b, const char *list)
 static int copy_rows(struct bundle *b, const char *src_sql, const char *dst_sql,
 		     int (*keep)(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst))
 {
-	sqlite3 *sdb = capr__db(rcap__capr(b->c)), *ddb = capb__db(b->out);
+	sqlite3 *sdb = capr__db(capview__capr(b->c)), *ddb = capb__db(b->out);
 	sqlite3_stmt *s = NULL, *d = NULL;
 	int rc = -EIO;
 
 	if (sqlite3_prepare_v2(sdb, src_sql, -1, &s, NULL)) {
-		snprintf(b->err, sizeof(b->err), "%s: index: %s", rcap__path(b->c), sqlite3_errmsg(sdb));
+		snprintf(b->err, sizeof(b->err), "%s: index: %s", capview__path(b->c), sqlite3_errmsg(sdb));
 		goto out;
 	}
 	if (sqlite3_prepare_v2(ddb, dst_sql, -1, &d, NULL)) {
@@ -392,7 +392,7 @@ static int copy_rows(struct bundle *b, const char *src_sql, const char *dst_sql,
 		sqlite3_clear_bindings(d);
 	}
 	if (rc != SQLITE_DONE) {
-		snprintf(b->err, sizeof(b->err), "%s: index: %s", rcap__path(b->c), sqlite3_errmsg(sdb));
+		snprintf(b->err, sizeof(b->err), "%s: index: %s", capview__path(b->c), sqlite3_errmsg(sdb));
 		rc = -EBADMSG;
 		goto out;
 	}
@@ -483,7 +483,7 @@ static int copy_stacks(struct bundle *b)
 		{ "symbols", "SELECT file_id, addr, size, name FROM symbols",
 		  "INSERT INTO symbols (file_id, addr, size, name) VALUES (?1, ?2, ?3, ?4)" },
 	};
-	sqlite3 *sdb = capr__db(rcap__capr(b->c));
+	sqlite3 *sdb = capr__db(capview__capr(b->c));
 	int rc = 0;
 
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]) && !rc; i++) {
@@ -651,9 +651,9 @@ static int do_block(struct bundle *b, struct capr_cursor *cur, const struct cap_
 static int do_blocks(struct bundle *b)
 {
 	size_t nblocks;
-	const struct cap_block_info *blocks = rcap__blocks(b->c, &nblocks);
+	const struct cap_block_info *blocks = capview__blocks(b->c, &nblocks);
 	bool *want = calloc(nblocks ? nblocks : 1, sizeof(*want));
-	struct capr_cursor *cur = capr__cursor_new(rcap__capr(b->c));
+	struct capr_cursor *cur = capr__cursor_new(capview__capr(b->c));
 	int rc = 0;
 
 	if (!want || !cur) {
@@ -661,7 +661,7 @@ static int do_blocks(struct bundle *b)
 		goto out;
 	}
 	for (size_t i = 0; i < b->n; i++) {
-		const struct rcap_stream *s = b->bs[i].s;
+		const struct capview_stream *s = b->bs[i].s;
 		if (!b->bs[i].sel)
 			continue;
 		for (size_t k = 0; k < s->nblocks; k++)
@@ -687,7 +687,7 @@ static void iso_ts(struct bundle *b, uint64_t ts, char *buf, size_t len)
 {
 	char t[TIMEFMT_LEN + 1];
 
-	timefmt__iso(timeclock__wall(&rcap__session(b->c)->clock, ts), t, sizeof(t));
+	timefmt__iso(timeclock__wall(&capview__session(b->c)->clock, ts), t, sizeof(t));
 	snprintf(buf, len, "%s (ts %" PRIu64 ")", t, ts);
 }
 
@@ -764,7 +764,7 @@ static bool has_file_paths(struct bundle *b)
 	sqlite3_stmt *st;
 	bool have = false;
 
-	if (sqlite3_prepare_v2(capr__db(rcap__capr(b->c)), "SELECT 1 FROM sym_files WHERE kind IN "
+	if (sqlite3_prepare_v2(capr__db(capview__capr(b->c)), "SELECT 1 FROM sym_files WHERE kind IN "
 			       "('elf', 'perfmap') LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		return false;   /* a capture from before stacks */
 	have = sqlite3_step(st) == SQLITE_ROW;
@@ -802,12 +802,12 @@ static void list_redacted(struct bundle *b)
 }
 
 /* For `bpfreplay info`: the bundle table of a bundle, nothing otherwise. */
-void cmd_bundle__info(struct rcap *c)
+void cmd_bundle__info(struct capview *c)
 {
-	sqlite3 *db = capr__db(rcap__capr(c));
+	sqlite3 *db = capr__db(capview__capr(c));
 	sqlite3_stmt *st = NULL;
 
-	if (!capr__is_bundle(rcap__capr(c)))
+	if (!capr__is_bundle(capview__capr(c)))
 		return;
 	if (sqlite3_prepare_v2(db, "SELECT key, value FROM bundle ORDER BY CASE key"
 			       " WHEN 'source' THEN 0 WHEN 'created' THEN 1 WHEN 'tool' THEN 2"
@@ -893,13 +893,13 @@ int cmd_bundle(int argc, char **argv)
 		rc = cli__usage_error("bundle", "-o '%s': exists (choose a new file name)", out);
 		goto out;
 	}
-	b.c = rcap__open(argv[optind], err, sizeof(err));
+	b.c = capview__open(argv[optind], err, sizeof(err));
 	if (!b.c) {
 		cli__warn("%s", err);
 		rc = EXIT_CAPTURE;
 		goto out;
 	}
-	b.n = rcap__nstreams(b.c);
+	b.n = capview__nstreams(b.c);
 	b.bs = calloc(b.n + 1, sizeof(*b.bs));
 	if (!b.bs) {
 		rc = EXIT_CAPTURE;
@@ -912,7 +912,7 @@ int cmd_bundle(int argc, char **argv)
 	b.pids = sa.pids;
 	b.npids = sa.npids;
 	for (size_t i = 0; i < b.n; i++) {
-		b.bs[i].s = rcap__stream(b.c, i);
+		b.bs[i].s = capview__stream(b.c, i);
 		b.bs[i].sel = slice__has_stream(sl, b.bs[i].s);
 		b.bs[i].why_out = slice__why_out(sl, b.bs[i].s);
 	}
@@ -986,7 +986,7 @@ out:
 	free(b.scratch);
 	strbuf__free(&b.redacted);
 	slice__close(sl);
-	rcap__close(b.c);
+	capview__close(b.c);
 	slice_args__free(&sa);
 	free(redacts);
 	return rc;

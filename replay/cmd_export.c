@@ -13,7 +13,7 @@
 
 #include "cli.h"
 #include "export/export.h"
-#include "rcap.h"
+#include "capview.h"
 #include "slice.h"
 
 static const struct export_format *const formats[] = {
@@ -29,7 +29,7 @@ struct export {
 	const struct export_format *fmt;
 	const char *out;
 	FILE *file;                 /* EXPORT_TO_FILE */
-	struct rcap **caps;
+	struct capview **caps;
 	struct slice **slices;
 	size_t ncaps;
 	size_t cur;                 /* export__next's capture */
@@ -81,7 +81,7 @@ static void help(void)
 }
 
 size_t export__ncaptures(const struct export *x) { return x->ncaps; }
-struct rcap *export__capture(const struct export *x, size_t i) { return x->caps[i]; }
+struct capview *export__capture(const struct export *x, size_t i) { return x->caps[i]; }
 struct slice *export__slice(const struct export *x, size_t i) { return x->slices[i]; }
 const struct export_format *export__format(const struct export *x) { return x->fmt; }
 const char *export__out(const struct export *x) { return x->out; }
@@ -102,7 +102,7 @@ int export__next(struct export *x, struct export_rec *r)
 		}
 		if (sr->damaged) {
 			char tb[TIMEFMT_LEN + 1];
-			const struct rcap_session *se = rcap__session(x->caps[x->cur]);
+			const struct capview_session *se = capview__session(x->caps[x->cur]);
 
 			timefmt__iso(timeclock__wall(&se->clock, sr->rec.ts_ns), tb, sizeof(tb));
 			if (sr->s)
@@ -134,7 +134,7 @@ static int loss_row(void *ctx, size_t ncols, const struct pval *vals)
 
 	if (!vals || ncols != 4)
 		return 0;
-	l.s = rcap__stream_by_id(w->x->caps[w->cap], vals[0].i);
+	l.s = capview__stream_by_id(w->x->caps[w->cap], vals[0].i);
 	if (!l.s || !slice__has_stream(w->x->slices[w->cap], l.s))
 		return 0;
 	if (vals[1].kind == PV_INT && vals[1].i >= 0 && vals[1].i < UINT32_MAX)
@@ -159,9 +159,9 @@ int export__losses(struct export *x, int (*fn)(void *ctx, const struct export_lo
 			 " WHERE ts >= %" PRId64 " AND ts <= %" PRId64 " ORDER BY ts, id",
 			 (int64_t)(lo > INT64_MAX ? INT64_MAX : lo),
 			 (int64_t)(hi > INT64_MAX ? INT64_MAX : hi));
-		rc = rcap__query(x->caps[i], sql, loss_row, &w, err, sizeof(err));
+		rc = capview__query(x->caps[i], sql, loss_row, &w, err, sizeof(err));
 		if (rc == -EBADMSG) {
-			cli__warn("%s: losses: %s", rcap__path(x->caps[i]), err);
+			cli__warn("%s: losses: %s", capview__path(x->caps[i]), err);
 			return -EIO;
 		}
 		if (rc)
@@ -235,7 +235,7 @@ static int redact_captures(const char *cmd, char **paths, size_t npaths, const c
 	for (size_t i = 0; i < npaths; i++) {
 		char dir[PATH_MAX], *out = NULL, *args[64], *owned[64];
 		size_t len;
-		const char *name = rcap__name_of(paths[i], &len);
+		const char *name = capview__name_of(paths[i], &len);
 		int n = 0, rc, saved;
 
 		snprintf(dir, sizeof(dir), "%s/bpfreplay-redact-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -387,7 +387,7 @@ static int run(int argc, char **argv, const char *cmd, const struct export_forma
 		goto out;
 	}
 	for (size_t i = 0; i < x.ncaps; i++) {
-		x.caps[i] = rcap__open(paths[i], err, sizeof(err));
+		x.caps[i] = capview__open(paths[i], err, sizeof(err));
 		if (!x.caps[i]) {
 			cli__warn("%s", err);
 			rc = EXIT_CAPTURE;
@@ -446,7 +446,7 @@ out:
 		fclose(x.file);
 	for (size_t i = 0; i < x.ncaps; i++) {
 		slice__close(x.slices ? x.slices[i] : NULL);
-		rcap__close(x.caps ? x.caps[i] : NULL);
+		capview__close(x.caps ? x.caps[i] : NULL);
 	}
 	free(x.slices);
 	free(x.caps);

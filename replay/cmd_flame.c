@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "flame.h"
-#include "rcap.h"
+#include "capview.h"
 
 static void help(void)
 {
@@ -70,7 +70,7 @@ static int on_stack(void *ctx, const char *stack, uint64_t count)
 }
 
 struct names {
-	struct rcap *c;
+	struct capview *c;
 	const char **v;
 	size_t n;
 };
@@ -79,7 +79,7 @@ static void mark(size_t idx, void *ctx)
 {
 	struct names *nm = ctx;
 
-	nm->v[nm->n++] = rcap__stream(nm->c, idx)->name;
+	nm->v[nm->n++] = capview__stream(nm->c, idx)->name;
 }
 
 int cmd_flame(int argc, char **argv)
@@ -100,7 +100,7 @@ int cmd_flame(int argc, char **argv)
 	const char *lists[64], *out_path = NULL;
 	size_t nlists = 0;
 	uint64_t damaged = 0;
-	struct rcap *c = NULL;
+	struct capview *c = NULL;
 	char err[1024] = "", *end;
 	int ch, rc = 0, e;
 
@@ -141,14 +141,14 @@ int cmd_flame(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli__usage_error("flame", optind >= argc ? "no CAPTURE given"
 					: "one CAPTURE only ('%s' is extra)", argv[optind + 1]);
-	c = rcap__open(argv[optind], err, sizeof(err));
+	c = capview__open(argv[optind], err, sizeof(err));
 	if (!c) {
 		cli__warn("%s", err);
 		return EXIT_CAPTURE;
 	}
 	if (nlists) {
 		nm.c = c;
-		nm.v = calloc(rcap__nstreams(c) * 64 + 1, sizeof(*nm.v));
+		nm.v = calloc(capview__nstreams(c) * 64 + 1, sizeof(*nm.v));
 		if (!nm.v) {
 			rc = EXIT_CAPTURE;
 			goto out;
@@ -184,6 +184,6 @@ out:
 	free(co.lines);
 	free(co.counts);
 	free(nm.v);
-	rcap__close(c);
+	capview__close(c);
 	return rc;
 }

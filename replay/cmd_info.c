@@ -9,7 +9,7 @@
 
 #include "cli.h"
 #include "print.h"
-#include "rcap.h"
+#include "capview.h"
 
 static void help(void)
 {
@@ -110,21 +110,21 @@ static void print_dur(const char *label, uint64_t a, uint64_t b)
 	printf("%-12s %" PRIu64 ".%09" PRIu64 " s\n", label, d / 1000000000, d % 1000000000);
 }
 
-static int print_streams(struct rcap *c, enum print_fmt fmt)
+static int print_streams(struct capview *c, enum print_fmt fmt)
 {
 	static const char *const names[] = {
 		"table", "kind", "map", "type", "columns", "events", "lost", "loss_reports",
 		"first", "last",
 	};
-	sqlite3 *db = capr__db(rcap__capr(c));
-	const struct rcap_session *se = rcap__session(c);
+	sqlite3 *db = capr__db(capview__capr(c));
+	const struct capview_session *se = capview__session(c);
 	struct printer *p = printer__new(stdout, fmt, 10, names);
 	int rc;
 
 	if (!p)
 		return -ENOMEM;
-	for (size_t i = 0; i < rcap__nstreams(c); i++) {
-		struct rcap_stream *s = rcap__stream(c, i);
+	for (size_t i = 0; i < capview__nstreams(c); i++) {
+		struct capview_stream *s = capview__stream(c, i);
 		char type[512], first[TIMEFMT_LEN + 1], last[TIMEFMT_LEN + 1];
 		struct pval v[10];
 
@@ -139,7 +139,7 @@ static int print_streams(struct rcap *c, enum print_fmt fmt)
 		v[1] = (struct pval){ PV_TEXT, .s = s->kind, .len = strlen(s->kind) };
 		v[2] = (struct pval){ PV_TEXT, .s = s->map_name, .len = strlen(s->map_name) };
 		v[3] = (struct pval){ PV_TEXT, .s = type, .len = strlen(type) };
-		v[4] = (struct pval){ PV_INT, .i = (int64_t)(RCAP_NCOMMON + s->ncols) };
+		v[4] = (struct pval){ PV_INT, .i = (int64_t)(CAPVIEW_NCOMMON + s->ncols) };
 		v[5] = (struct pval){ PV_UINT, .u = s->nrecords };
 		v[6] = (struct pval){ PV_UINT, .u = sum_counts(db,
 			"SELECT count FROM losses WHERE stream_id = ?1", s->id) };
@@ -175,7 +175,7 @@ static void print_orphan_losses(sqlite3 *db)
 static int info_one(const char *path, enum print_fmt fmt)
 {
 	char err[512];
-	struct rcap *c = rcap__open(path, err, sizeof(err));
+	struct capview *c = capview__open(path, err, sizeof(err));
 	char a[64], b[64];
 	int rc = 0;
 
@@ -184,10 +184,10 @@ static int info_one(const char *path, enum print_fmt fmt)
 		return EXIT_CAPTURE;
 	}
 
-	const struct rcap_session *se = rcap__session(c);
-	sqlite3 *db = capr__db(rcap__capr(c));
+	const struct capview_session *se = capview__session(c);
+	sqlite3 *db = capr__db(capview__capr(c));
 	size_t nblocks;
-	const struct cap_block_info *blocks = rcap__blocks(c, &nblocks);
+	const struct cap_block_info *blocks = capview__blocks(c, &nblocks);
 	uint64_t raw = 0, enc = 0, nrec = 0, min_ts, max_ts, seg_bytes = 0, idx_bytes;
 	sqlite3_stmt *st = NULL;
 	struct stat bst;
@@ -197,18 +197,18 @@ static int info_one(const char *path, enum print_fmt fmt)
 		enc += blocks[i].meta.enc_bytes;
 		nrec += blocks[i].meta.nrecords;
 	}
-	rcap__span(c, &min_ts, &max_ts);
+	capview__span(c, &min_ts, &max_ts);
 	if (!sqlite3_prepare_v2(db, "SELECT file FROM segments", -1, &st, NULL))
 		while (sqlite3_step(st) == SQLITE_ROW)
-			seg_bytes += file_size(rcap__path(c),
+			seg_bytes += file_size(capview__path(c),
 					       (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
-	idx_bytes = file_size(rcap__path(c), "index.db") + file_size(rcap__path(c), "catalog.db");
-	if (capr__is_bundle(rcap__capr(c)) && !stat(rcap__path(c), &bst))
+	idx_bytes = file_size(capview__path(c), "index.db") + file_size(capview__path(c), "catalog.db");
+	if (capr__is_bundle(capview__capr(c)) && !stat(capview__path(c), &bst))
 		idx_bytes = (uint64_t)bst.st_size;   /* a bundle: one file */
 
 	if (fmt == PRINT_TABLE) {
-		printf("%-12s %s\n", "capture", rcap__path(c));
+		printf("%-12s %s\n", "capture", capview__path(c));
 		/* Text from the capture: no control bytes to the terminal. */
 		const char *const kv[][2] = {
 			{ "host", se->host }, { "kernel", se->kernel_release },
@@ -250,14 +250,14 @@ static int info_one(const char *path, enum print_fmt fmt)
 			       "from catalog.db (bpfreplay recover)\n", "");
 		cmd_bundle__info(c);
 		printf("\nstreams (each one is an SQL table: bpfreplay sql %s 'SELECT * FROM TABLE'):\n",
-		       rcap__path(c));
+		       capview__path(c));
 		fflush(stdout);
 	}
 	if (print_streams(c, fmt))
 		rc = EXIT_CAPTURE;
 	if (fmt == PRINT_TABLE)
 		print_orphan_losses(db);
-	rcap__close(c);
+	capview__close(c);
 	return rc;
 }
 

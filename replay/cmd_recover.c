@@ -26,7 +26,7 @@
 
 #include "capw.h"
 #include "cli.h"
-#include "rcap.h"
+#include "capview.h"
 
 static void help(void)
 {
@@ -240,34 +240,34 @@ int cmd_recover(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/index.db-journal", dir);
 	bool hot = !stat(path, &st) && st.st_size > 0;
 
-	uint64_t added = 0;
-	int rc = capw__recover(dir, &added);
+	uint64_t blocks_added = 0;
+	int rc = capw__recover(dir, &blocks_added);
 	if (rc) {
 		cli__warn("recover: %s: %s: not recovered", dir, strerror(-rc));
 		return EXIT_CAPTURE;
 	}
 
 	/* What the index now holds, and what was added (the newest block ids). */
-	struct rcap *c = rcap__open(dir, err, sizeof(err));
+	struct capview *c = capview__open(dir, err, sizeof(err));
 	if (!c) {
 		cli__warn("recover: %s: still unreadable after recovery: %s", dir, err);
 		return EXIT_CAPTURE;
 	}
-	sqlite3 *db = capr__db(rcap__capr(c));
+	sqlite3 *db = capr__db(capview__capr(c));
 	sqlite3_stmt *q = NULL;
-	uint64_t rec_added = 0, lo = 0, hi = 0, blocks = 0, events = 0;
+	uint64_t events_added = 0, lo = 0, hi = 0, blocks = 0, events = 0;
 	if (!sqlite3_prepare_v2(db, "SELECT total(nrecords), min(min_ts), max(max_ts) FROM"
 				" (SELECT * FROM blocks ORDER BY id DESC LIMIT ?1)", -1, &q, NULL)) {
-		sqlite3_bind_int64(q, 1, (int64_t)added);
+		sqlite3_bind_int64(q, 1, (int64_t)blocks_added);
 		if (sqlite3_step(q) == SQLITE_ROW) {
-			rec_added = (uint64_t)sqlite3_column_int64(q, 0);
+			events_added = (uint64_t)sqlite3_column_int64(q, 0);
 			lo = (uint64_t)sqlite3_column_int64(q, 1);
 			hi = (uint64_t)sqlite3_column_int64(q, 2);
 		}
 	}
 	sqlite3_finalize(q);
 	size_t nb;
-	const struct cap_block_info *bl = rcap__blocks(c, &nb);
+	const struct cap_block_info *bl = capview__blocks(c, &nb);
 	for (size_t i = 0; i < nb; i++)
 		events += bl[i].meta.nrecords;
 	blocks = nb;
@@ -278,19 +278,19 @@ int cmd_recover(int argc, char **argv)
 		       "recorded are unknown);");
 	if (hot)
 		printf(" rolled back an index commit that was cut short;");
-	if (added) {
-		const struct timeclock *ck = &rcap__session(c)->clock;
+	if (blocks_added) {
+		const struct timeclock *ck = &capview__session(c)->clock;
 		char a[TIMEFMT_LEN + 1], b[TIMEFMT_LEN + 1];
 		printf(" indexed %" PRIu64 " blocks (%" PRIu64 " events, %s to %s) that the index "
-		       "missed;", added, rec_added, timefmt__iso(timeclock__wall(ck, lo), a, sizeof(a)),
+		       "missed;", blocks_added, events_added, timefmt__iso(timeclock__wall(ck, lo), a, sizeof(a)),
 		       timefmt__iso(timeclock__wall(ck, hi), b, sizeof(b)));
 	} else if (!hot) {
 		printf(" the index already had every whole block: nothing to do;");
 	}
 	printf(" the capture holds %" PRIu64 " events in %" PRIu64 " blocks\n", events, blocks);
-	if (!rcap__session(c)->has_end)
+	if (!capview__session(c)->has_end)
 		printf("  the recording did not finish (no end time); 'bpfreplay verify %s' lists "
 		       "any damaged or partial blocks left unindexed\n", dir);
-	rcap__close(c);
+	capview__close(c);
 	return 0;
 }

@@ -17,7 +17,7 @@
 #include "evtype.h"
 #include "names.h"
 #include "print.h"
-#include "rcap.h"
+#include "capview.h"
 #include "slice.h"
 #include "symb.h"
 
@@ -62,7 +62,7 @@ static void help(void)
 #define NO_UCOL ((size_t)-1)   /* a column not shown (padding, the ts member) */
 
 struct sel {
-	struct rcap_stream *s;
+	struct capview_stream *s;
 	size_t *ucol;               /* evtype column -> union column (table/csv/jsonl) */
 	enum name_hint *hint;       /* per evtype column: its name kind (names.h) */
 	uint8_t *is_bool;           /* per evtype column: _Bool (JSON true/false) */
@@ -76,7 +76,7 @@ struct sel {
 #define C_OFF    "\033[0m"
 
 struct show {
-	struct rcap *c;
+	struct capview *c;
 	struct slice *sl;
 	struct sel *sel;            /* by stream index; sel[i].s NULL if not shown */
 	size_t nstreams;
@@ -128,10 +128,10 @@ static int name_width(const char *name)
 	return w;
 }
 
-static void print_damaged(struct show *sh, const struct cap_rec *rec, struct rcap_stream *s)
+static void print_damaged(struct show *sh, const struct cap_rec *rec, struct capview_stream *s)
 {
 	char tb[TIMEFMT_LEN + 1];
-	const struct rcap_session *se = rcap__session(sh->c);
+	const struct capview_session *se = capview__session(sh->c);
 	const char *name = s ? s->name : "?";
 
 	timefmt__iso(timeclock__wall(&se->clock, rec->ts_ns), tb, sizeof(tb));
@@ -161,7 +161,7 @@ static void print_damaged(struct show *sh, const struct cap_rec *rec, struct rca
 
 /* Under an event with stack ids (table format): its stacks, one frame a
  * line, innermost first, as perf script prints them. */
-static void add_stacks(struct show *sh, struct rcap_stream *s, const struct cap_rec *rec)
+static void add_stacks(struct show *sh, struct capview_stream *s, const struct cap_rec *rec)
 {
 	uint32_t pid = 0;
 	struct evval v;
@@ -237,11 +237,11 @@ static void shown_value(struct show *sh, const struct sel *se, size_t k, struct 
 
 static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se)
 {
-	struct rcap_stream *s = se->s;
+	struct capview_stream *s = se->s;
 	char tb[TIMEFMT_LEN + 1], rb[48], nb[96];
 	struct pval v;
 
-	rcap__value(sh->c, s, rec, 1, &v, tb);
+	capview__value(sh->c, s, rec, 1, &v, tb);
 	shown_time(sh, rec, &v, rb, sizeof(rb));
 	if (sh->color)
 		strbuf__add(&sh->line, C_TIME, strlen(C_TIME));
@@ -256,7 +256,7 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 	for (size_t k = 0; k < s->ncols; k++) {
 		if (se->hint[k] == NAME_HIDDEN)
 			continue;
-		if (rcap__value(sh->c, s, rec, RCAP_NCOMMON + k, &v, tb))
+		if (capview__value(sh->c, s, rec, CAPVIEW_NCOMMON + k, &v, tb))
 			v.kind = PV_NULL;
 		/* the member the line's time came from: one timestamp per line */
 		if ((int)k == se->ts_col && ((v.kind == PV_UINT && v.u == rec->ts_ns) ||
@@ -285,9 +285,9 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 	return sh->out_err;
 }
 
-static int print_rec(struct show *sh, const struct cap_rec *rec, struct rcap_stream *s)
+static int print_rec(struct show *sh, const struct cap_rec *rec, struct capview_stream *s)
 {
-	struct sel *se = &sh->sel[s - rcap__stream(sh->c, 0)];
+	struct sel *se = &sh->sel[s - capview__stream(sh->c, 0)];
 	char tb[TIMEFMT_LEN + 1], rb[48], nb[96];
 
 	sh->printed++;
@@ -295,20 +295,20 @@ static int print_rec(struct show *sh, const struct cap_rec *rec, struct rcap_str
 		return print_line(sh, rec, se);
 	for (size_t k = 0; k < sh->nucols; k++)
 		sh->uvals[k].kind = PV_ABSENT;
-	for (size_t k = 0; k < RCAP_NCOMMON + s->ncols; k++) {
+	for (size_t k = 0; k < CAPVIEW_NCOMMON + s->ncols; k++) {
 		/* text points into evtype scratch (one value at a time): copy */
-		size_t uk = k < RCAP_NCOMMON ? k : se->ucol[k - RCAP_NCOMMON];
+		size_t uk = k < CAPVIEW_NCOMMON ? k : se->ucol[k - CAPVIEW_NCOMMON];
 		struct pval *u;
 
 		if (uk == NO_UCOL)
 			continue;
 		u = &sh->uvals[uk];
-		if (rcap__value(sh->c, s, rec, k, u, tb))
+		if (capview__value(sh->c, s, rec, k, u, tb))
 			u->kind = PV_NULL;
 		if (k == 1)
 			shown_time(sh, rec, u, rb, sizeof(rb));
-		else if (k >= RCAP_NCOMMON)
-			shown_value(sh, se, k - RCAP_NCOMMON, u, nb, sizeof(nb));
+		else if (k >= CAPVIEW_NCOMMON)
+			shown_value(sh, se, k - CAPVIEW_NCOMMON, u, nb, sizeof(nb));
 		if ((u->kind == PV_TEXT || u->kind == PV_JSON || u->kind == PV_BLOB) && u->len) {
 			char *copy = malloc(u->len);
 			if (!copy)
@@ -320,8 +320,8 @@ static int print_rec(struct show *sh, const struct cap_rec *rec, struct rcap_str
 		}
 	}
 	int rc = printer__row(sh->pr, sh->uvals);
-	for (size_t k = 0; k < RCAP_NCOMMON + s->ncols; k++) {
-		size_t uk = k < RCAP_NCOMMON ? k : se->ucol[k - RCAP_NCOMMON];
+	for (size_t k = 0; k < CAPVIEW_NCOMMON + s->ncols; k++) {
+		size_t uk = k < CAPVIEW_NCOMMON ? k : se->ucol[k - CAPVIEW_NCOMMON];
 		struct pval *u;
 
 		if (uk == NO_UCOL)
@@ -336,7 +336,7 @@ static int print_rec(struct show *sh, const struct cap_rec *rec, struct rcap_str
 /* What show makes of each column of s: names, hidden padding, the ts member. */
 static int plan_stream(struct sel *se)
 {
-	struct rcap_stream *s = se->s;
+	struct capview_stream *s = se->s;
 
 	se->hint = calloc(s->ncols + 1, sizeof(*se->hint));
 	se->is_bool = calloc(s->ncols + 1, 1);
@@ -377,7 +377,7 @@ static int run(struct show *sh)
 /* Union of the shown streams' columns, for csv/jsonl. */
 static int build_union(struct show *sh)
 {
-	size_t cap = RCAP_NCOMMON;
+	size_t cap = CAPVIEW_NCOMMON;
 
 	for (size_t i = 0; i < sh->nstreams; i++)
 		if (sh->sel[i].s)
@@ -386,8 +386,8 @@ static int build_union(struct show *sh)
 	sh->uvals = calloc(cap, sizeof(*sh->uvals));
 	if (!sh->ucols || !sh->uvals)
 		return -ENOMEM;
-	for (size_t k = 0; k < RCAP_NCOMMON; k++)
-		sh->ucols[sh->nucols++] = (char *)rcap_common_cols[k];
+	for (size_t k = 0; k < CAPVIEW_NCOMMON; k++)
+		sh->ucols[sh->nucols++] = (char *)capview_common_cols[k];
 	for (size_t i = 0; i < sh->nstreams; i++) {
 		struct sel *se = &sh->sel[i];
 		if (!se->s)
@@ -401,7 +401,7 @@ static int build_union(struct show *sh)
 				se->ucol[k] = NO_UCOL;
 				continue;
 			}
-			for (u = RCAP_NCOMMON; u < sh->nucols; u++)
+			for (u = CAPVIEW_NCOMMON; u < sh->nucols; u++)
 				if (!strcmp(sh->ucols[u], se->s->cols[k]))
 					break;
 			if (u == sh->nucols)
@@ -420,7 +420,7 @@ static int show_one(const char *path, const struct show *opt, const struct slice
 	char err[512];
 	int rc = 0;
 
-	sh.c = rcap__open(path, err, sizeof(err));
+	sh.c = capview__open(path, err, sizeof(err));
 	if (!sh.c) {
 		cli__warn("%s", err);
 		rc = EXIT_CAPTURE;
@@ -428,20 +428,20 @@ static int show_one(const char *path, const struct show *opt, const struct slice
 	}
 	if ((rc = slice__open(sh.c, sa, "show", &sh.sl)))
 		goto out;
-	if (sh.oneline && rcap__symb(sh.c, &sh.symb, err, sizeof(err))) {
+	if (sh.oneline && capview__symb(sh.c, &sh.symb, err, sizeof(err))) {
 		cli__warn("note: stacks not named: %s", err);
 		sh.symb = NULL;
 	}
 	if (sh.symb && !symb__nstacks(sh.symb))
 		sh.symb = NULL;
-	sh.nstreams = rcap__nstreams(sh.c);
+	sh.nstreams = capview__nstreams(sh.c);
 	sh.sel = calloc(sh.nstreams + 1, sizeof(*sh.sel));
 	if (!sh.sel) {
 		rc = EXIT_CAPTURE;
 		goto out;
 	}
 	for (size_t i = 0; i < sh.nstreams; i++) {
-		struct rcap_stream *s = rcap__stream(sh.c, i);
+		struct capview_stream *s = capview__stream(sh.c, i);
 		if (!slice__has_stream(sh.sl, s))
 			continue;
 		sh.sel[i].s = s;
@@ -495,7 +495,7 @@ out:
 	printer__free(sh.pr);
 	strbuf__free(&sh.line);
 	slice__close(sh.sl);
-	rcap__close(sh.c);
+	capview__close(sh.c);
 	return rc;
 }
 

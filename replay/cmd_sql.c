@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "print.h"
 #include "prompt.h"
-#include "rcap.h"
+#include "capview.h"
 #include "vtab.h"
 
 static void help(void)
@@ -321,7 +321,7 @@ int cmd_sql(int argc, char **argv)
 	if (optind >= argc)
 		return cli__usage_error("sql", "no CAPTURE given");
 	/* CAPTURE...: the leading arguments that name a file or a directory (the
-	 * first always: its error is rcap's); the SQL starts at the first other. */
+	 * first always: its error is capview's); the SQL starts at the first other. */
 	for (ncaps = 1; optind + ncaps < argc && !access(argv[optind + ncaps], F_OK); ncaps++)
 		;
 	if ((rc = cli__captures("sql", argv + optind, (size_t)ncaps, &paths, &npaths)))

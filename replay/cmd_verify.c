@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "rcap.h"
+#include "capview.h"
 
 static void help(void)
 {
@@ -64,7 +64,7 @@ static void help(void)
 struct verify {
 	const char *path;
 	bool quiet;
-	struct rcap *c;                 /* NULL: no usable index */
+	struct capview *c;                 /* NULL: no usable index */
 	struct capr *r;
 	struct block_decoder *dec;      /* blocks found outside the index */
 	uint8_t *buf;
@@ -153,8 +153,8 @@ static void check_index(struct verify *v)
 			problem(v, "%s: index: %" PRId64 " %s", v->path, n, what);
 		}
 	}
-	for (size_t i = 0; i < rcap__nstreams(v->c); i++) {
-		struct rcap_stream *s = rcap__stream(v->c, i);
+	for (size_t i = 0; i < capview__nstreams(v->c); i++) {
+		struct capview_stream *s = capview__stream(v->c, i);
 		if (s->type_err) {
 			v->index_errors++;
 			problem(v, "%s: stream %s: event type unusable, records shown as bytes: %s",
@@ -222,7 +222,7 @@ static int check_counts(struct verify *v, const struct cap_block_info *b,
 	for (uint32_t i = 0; i < n;) {
 		uint32_t j = i;
 		struct scount s = { recs[i].stream, 0, 0, UINT64_MAX, 0 };
-		struct rcap_stream *rs = rcap__stream_by_id(v->c, recs[i].stream);
+		struct capview_stream *rs = capview__stream_by_id(v->c, recs[i].stream);
 		for (; j < n && recs[j].stream == s.stream; j++) {
 			s.n++;
 			s.lo = recs[j].ts_ns < s.lo ? recs[j].ts_ns : s.lo;
@@ -615,7 +615,7 @@ int cmd_verify(int argc, char **argv)
 
 	struct stat st;
 	bool is_dir = !stat(v.path, &st) && S_ISDIR(st.st_mode);
-	v.c = rcap__open(v.path, err, sizeof(err));
+	v.c = capview__open(v.path, err, sizeof(err));
 	if (!v.c) {
 		if (!is_dir) {
 			cli__warn("%s", err);
@@ -630,7 +630,7 @@ int cmd_verify(int argc, char **argv)
 			printf("(no usable index: checking the segment files alone)\n");
 		rc = check_segments(&v, NULL);
 	} else {
-		v.r = rcap__capr(v.c);
+		v.r = capview__capr(v.c);
 		check_index(&v);
 		rc = check_blocks(&v);
 		if (!rc && !capr__is_bundle(v.r))
@@ -659,7 +659,7 @@ int cmd_verify(int argc, char **argv)
 		rc = EXIT_CAPTURE;
 	}
 out:
-	rcap__close(v.c);
+	capview__close(v.c);
 	block_decoder__free(v.dec);
 	free(v.buf);
 	return rc;

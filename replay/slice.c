@@ -66,7 +66,7 @@ struct chunk {
 struct hrec {
 	uint64_t ts;
 	uint64_t seq;               /* block position << 32 | record position */
-	struct rcap_stream *s;      /* NULL: a record of no known stream */
+	struct capview_stream *s;      /* NULL: a record of no known stream */
 	uint32_t cpu, len;
 	const uint8_t *data;
 	struct chunk *chunk;
@@ -78,13 +78,13 @@ struct heap {
 };
 
 struct sel {
-	struct rcap_stream *s;      /* NULL: not selected */
+	struct capview_stream *s;      /* NULL: not selected */
 	const char *why_out;        /* then why: "not in --stream", ... */
 	sqlite3_stmt *where;        /* NULL: no --where */
 };
 
 struct slice {
-	struct rcap *c;
+	struct capview *c;
 	struct sel *sel;            /* by stream index */
 	size_t nstreams;
 	uint64_t lo, hi;            /* ts bounds, inclusive */
@@ -155,9 +155,9 @@ static void chunk_put(struct chunk *ch)
 		free(ch);
 }
 
-static struct sel *sel_of(const struct slice *sl, const struct rcap_stream *s)
+static struct sel *sel_of(const struct slice *sl, const struct capview_stream *s)
 {
-	size_t i = (size_t)(s - rcap__stream(sl->c, 0));
+	size_t i = (size_t)(s - capview__stream(sl->c, 0));
 	return i < sl->nstreams && sl->sel[i].s ? &sl->sel[i] : NULL;
 }
 
@@ -171,12 +171,12 @@ static const char *decl_type(enum pval_kind k)
 	}
 }
 
-static const char *col_decl(const struct rcap_stream *s, size_t i)
+static const char *col_decl(const struct capview_stream *s, size_t i)
 {
-	static const char *const common[RCAP_NCOMMON] = { "INTEGER", "TEXT", "INTEGER", "TEXT" };
-	if (i < RCAP_NCOMMON)
+	static const char *const common[CAPVIEW_NCOMMON] = { "INTEGER", "TEXT", "INTEGER", "TEXT" };
+	if (i < CAPVIEW_NCOMMON)
 		return common[i];
-	switch (evtype__col(s->et, i - RCAP_NCOMMON)->kind) {
+	switch (evtype__col(s->et, i - CAPVIEW_NCOMMON)->kind) {
 	case EVCOL_INT: case EVCOL_UINT: case EVCOL_BOOL: return decl_type(PV_INT);
 	case EVCOL_FLOAT: return decl_type(PV_REAL);
 	case EVCOL_BYTES: return decl_type(PV_BLOB);
@@ -184,9 +184,9 @@ static const char *col_decl(const struct rcap_stream *s, size_t i)
 	}
 }
 
-static const char *col_name(const struct rcap_stream *s, size_t i)
+static const char *col_name(const struct capview_stream *s, size_t i)
 {
-	return i < RCAP_NCOMMON ? rcap_common_cols[i] : s->cols[i - RCAP_NCOMMON];
+	return i < CAPVIEW_NCOMMON ? capview_common_cols[i] : s->cols[i - CAPVIEW_NCOMMON];
 }
 
 static int add_quoted(struct strbuf *b, const char *name)
@@ -219,7 +219,7 @@ static int prepare_where(struct slice *sl, const char *expr)
 			continue;
 		nsel++;
 		strbuf__add(&q, "SELECT 1 FROM (SELECT ", 22);
-		for (size_t k = 0; k < RCAP_NCOMMON + se->s->ncols; k++) {
+		for (size_t k = 0; k < CAPVIEW_NCOMMON + se->s->ncols; k++) {
 			strbuf__addf(&q, "%sCAST(?%zu AS %s) AS ", k ? ", " : "", k + 1,
 				     col_decl(se->s, k));
 			add_quoted(&q, col_name(se->s, k));
@@ -275,9 +275,9 @@ static int where_ok(struct slice *sl, struct sel *se, const struct cap_rec *rec)
 	int rc;
 
 	sqlite3_reset(se->where);
-	for (size_t k = 0; k < RCAP_NCOMMON + se->s->ncols; k++) {
+	for (size_t k = 0; k < CAPVIEW_NCOMMON + se->s->ncols; k++) {
 		struct pval v;
-		if (rcap__value(sl->c, se->s, rec, k, &v, tb))
+		if (capview__value(sl->c, se->s, rec, k, &v, tb))
 			return -1;
 		switch (v.kind) {
 		case PV_INT: sqlite3_bind_int64(se->where, (int)k + 1, v.i); break;
@@ -318,7 +318,7 @@ static int pid_ok(const struct slice *sl, const struct sel *se, const struct cap
 
 static int in_slice(const struct slice *sl, const struct cap_rec *r)
 {
-	struct rcap_stream *s = rcap__stream_by_id(sl->c, r->stream);
+	struct capview_stream *s = capview__stream_by_id(sl->c, r->stream);
 
 	/* a record of an unknown stream is kept: it is reported as damaged */
 	return (!s || sel_of(sl, s)) && r->ts_ns >= sl->lo && r->ts_ns <= sl->hi;
@@ -335,7 +335,7 @@ static int load_block(struct slice *sl, size_t bi)
 	struct chunk *ch;
 	int rc;
 
-	rc = capr__read_block(rcap__capr(sl->c), b, &recs, &n, err, sizeof(err));
+	rc = capr__read_block(capview__capr(sl->c), b, &recs, &n, err, sizeof(err));
 	if (rc) {
 		sl->damaged_blocks++;
 		cli__warn("block %" PRId64 ": damaged: %s; its %" PRIu32 " records are skipped",
@@ -362,7 +362,7 @@ static int load_block(struct slice *sl, size_t bi)
 		memcpy(ch->data + off, recs[i].data, recs[i].len);
 		r = (struct hrec){
 			.ts = recs[i].ts_ns, .seq = (uint64_t)bi << 32 | i,
-			.s = rcap__stream_by_id(sl->c, recs[i].stream),
+			.s = capview__stream_by_id(sl->c, recs[i].stream),
 			.cpu = recs[i].cpu, .len = recs[i].len, .data = ch->data + off, .chunk = ch,
 		};
 		off += recs[i].len;
@@ -382,14 +382,14 @@ static void mark_stream(size_t idx, void *ctx)
 {
 	struct slice *sl = ctx;
 
-	sl->sel[idx].s = rcap__stream(sl->c, idx);
+	sl->sel[idx].s = capview__stream(sl->c, idx);
 }
 
-int slice__open(struct rcap *c, const struct slice_args *a, const char *cmd,
+int slice__open(struct capview *c, const struct slice_args *a, const char *cmd,
 		struct slice **out)
 {
 	struct slice *sl = calloc(1, sizeof(*sl));
-	const struct rcap_session *se = rcap__session(c);
+	const struct capview_session *se = capview__session(c);
 	uint64_t min_ts, max_ts;
 	int rc = EXIT_CAPTURE;
 
@@ -398,7 +398,7 @@ int slice__open(struct rcap *c, const struct slice_args *a, const char *cmd,
 		goto fail;
 	sl->c = c;
 	sl->hi = UINT64_MAX;
-	sl->nstreams = rcap__nstreams(c);
+	sl->nstreams = capview__nstreams(c);
 	sl->sel = calloc(sl->nstreams + 1, sizeof(*sl->sel));
 	if (!sl->sel)
 		goto fail;
@@ -415,12 +415,12 @@ int slice__open(struct rcap *c, const struct slice_args *a, const char *cmd,
 			goto fail;
 	for (size_t i = 0; i < sl->nstreams; i++) {
 		if (!a->nstreams)
-			sl->sel[i].s = rcap__stream(c, i);
+			sl->sel[i].s = capview__stream(c, i);
 		else if (!sl->sel[i].s)
 			sl->sel[i].why_out = "not in --stream";
 	}
 
-	rcap__span(c, &min_ts, &max_ts);
+	capview__span(c, &min_ts, &max_ts);
 	if (a->since && timefmt__parse_bound(a->since, &se->clock, min_ts, max_ts, &sl->lo)) {
 		rc = cli__usage_error(cmd, "--since '%s': not a time (2024-05-01T12:00:03Z, +2s, "
 				      "-500ms)", a->since);
@@ -433,7 +433,7 @@ int slice__open(struct rcap *c, const struct slice_args *a, const char *cmd,
 	}
 	if (sl->npids) {
 		for (size_t i = 0; i < sl->nstreams; i++) {
-			struct rcap_stream *s = sl->sel[i].s;
+			struct capview_stream *s = sl->sel[i].s;
 			if (s && s->pid_col < 0) {
 				cli__warn("note: --pid: stream '%s' left out: it has no tgid or pid column",
 					  s->name);
@@ -446,13 +446,13 @@ int slice__open(struct rcap *c, const struct slice_args *a, const char *cmd,
 		goto fail;
 
 	rc = EXIT_CAPTURE;
-	sl->blocks = rcap__blocks(c, &sl->nblocks);
+	sl->blocks = capview__blocks(c, &sl->nblocks);
 	sl->want = calloc(sl->nblocks ? sl->nblocks : 1, 1);
 	if (!sl->want)
 		goto fail;
 	/* blocks that hold a selected stream's records within [lo, hi] */
 	for (size_t i = 0; i < sl->nstreams; i++) {
-		struct rcap_stream *s = sl->sel[i].s;
+		struct capview_stream *s = sl->sel[i].s;
 		for (size_t k = 0; s && k < s->nblocks; k++)
 			if (s->blocks[k].max_ts >= sl->lo && s->blocks[k].min_ts <= sl->hi)
 				sl->want[s->blocks[k].idx] = 1;
@@ -534,16 +534,16 @@ void slice__close(struct slice *sl)
 	free(sl);
 }
 
-struct rcap *slice__capture(const struct slice *sl) { return sl->c; }
+struct capview *slice__capture(const struct slice *sl) { return sl->c; }
 
-int slice__has_stream(const struct slice *sl, const struct rcap_stream *s)
+int slice__has_stream(const struct slice *sl, const struct capview_stream *s)
 {
 	return s && sel_of(sl, s) != NULL;
 }
 
-const char *slice__why_out(const struct slice *sl, const struct rcap_stream *s)
+const char *slice__why_out(const struct slice *sl, const struct capview_stream *s)
 {
-	size_t i = (size_t)(s - rcap__stream(sl->c, 0));
+	size_t i = (size_t)(s - capview__stream(sl->c, 0));
 
 	return i < sl->nstreams && !sl->sel[i].s ? sl->sel[i].why_out : NULL;
 }

@@ -43,7 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rcap.h"
+#include "capview.h"
 
 #define SLICE_OPT_SINCE 0x1001
 #define SLICE_OPT_UNTIL 0x1002
@@ -87,21 +87,21 @@ struct slice;
  * 0 and *out, or the exit status after printing why (EXIT_USAGE: a bad
  * --stream or time; EXIT_QUERY: a --where no stream can evaluate;
  * EXIT_CAPTURE: out of memory). */
-int slice__open(struct rcap *c, const struct slice_args *a, const char *cmd,
+int slice__open(struct capview *c, const struct slice_args *a, const char *cmd,
 		struct slice **out);
 void slice__close(struct slice *sl);                   /* NULL is fine */
 
-struct rcap *slice__capture(const struct slice *sl);
+struct capview *slice__capture(const struct slice *sl);
 /* 1 if stream s is selected (and not left out by --pid or --where). */
-int slice__has_stream(const struct slice *sl, const struct rcap_stream *s);
+int slice__has_stream(const struct slice *sl, const struct capview_stream *s);
 /* Why stream s is not selected ("not in --stream", "no tgid or pid column
  * for --pid", "no column that --where names"); NULL if it is. */
-const char *slice__why_out(const struct slice *sl, const struct rcap_stream *s);
+const char *slice__why_out(const struct slice *sl, const struct capview_stream *s);
 /* The ts bounds, inclusive (0 and UINT64_MAX when not given). */
 void slice__bounds(const struct slice *sl, uint64_t *lo, uint64_t *hi);
 
 struct slice_rec {
-	struct rcap_stream *s;      /* NULL: a record of a stream the index lacks */
+	struct capview_stream *s;      /* NULL: a record of a stream the index lacks */
 	struct cap_rec rec;         /* rec.data valid until the next slice__next */
 	int damaged;                /* too short for its type, or s is NULL */
 };

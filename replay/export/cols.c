@@ -5,7 +5,7 @@
 #include "export.h"
 #include "symb.h"
 
-static int col_of(const struct rcap_stream *s, const char *name)
+static int col_of(const struct capview_stream *s, const char *name)
 {
 	for (size_t k = 0; k < s->ncols; k++)
 		if (!strcmp(s->cols[k], name))
@@ -14,7 +14,7 @@ static int col_of(const struct rcap_stream *s, const char *name)
 }
 
 /* The first column of s holding a stack id of that kind, -1 if none. */
-static int stack_col(const struct rcap_stream *s, int kind)
+static int stack_col(const struct capview_stream *s, int kind)
 {
 	for (size_t k = 0; k < s->ncols; k++)
 		if (evtype__col(s->et, k)->stack == kind)
@@ -22,7 +22,7 @@ static int stack_col(const struct rcap_stream *s, int kind)
 	return -1;
 }
 
-void export__cols(const struct rcap_stream *s, struct export_cols *c)
+void export__cols(const struct capview_stream *s, struct export_cols *c)
 {
 	static const char *const lat_names[] = { "latency_ns", "latency", "lat_ns", "duration_ns",
 						 "dur_ns", NULL };
@@ -50,7 +50,7 @@ void export__cols(const struct rcap_stream *s, struct export_cols *c)
 		c->role = EXPORT_ROLE_FORK;
 }
 
-int export__col_int(struct rcap_stream *s, int col, const struct cap_rec *rec, int64_t *out)
+int export__col_int(struct capview_stream *s, int col, const struct cap_rec *rec, int64_t *out)
 {
 	struct evval v;
 
@@ -60,7 +60,7 @@ int export__col_int(struct rcap_stream *s, int col, const struct cap_rec *rec, i
 	return 0;
 }
 
-void export__col_text(struct rcap_stream *s, int col, const struct cap_rec *rec, char *buf,
+void export__col_text(struct capview_stream *s, int col, const struct cap_rec *rec, char *buf,
 		      size_t len)
 {
 	buf[0] = 0;
@@ -68,7 +68,7 @@ void export__col_text(struct rcap_stream *s, int col, const struct cap_rec *rec,
 		buf[0] = 0;
 }
 
-int export__fold_stack(struct rcap *c, struct rcap_stream *s, const struct export_cols *cols,
+int export__fold_stack(struct capview *c, struct capview_stream *s, const struct export_cols *cols,
 		       const struct cap_rec *rec, struct strbuf *out)
 {
 	int64_t us = -1, ks = -1, pid = -1;
@@ -84,7 +84,7 @@ int export__fold_stack(struct rcap *c, struct rcap_stream *s, const struct expor
 		ks = -1;
 	if (us < 0 && ks < 0)
 		return 0;               /* none recorded (bpf_get_stackid's -errno) */
-	if (rcap__symb(c, &sy, err, sizeof(err)) || !sy)
+	if (capview__symb(c, &sy, err, sizeof(err)) || !sy)
 		return 0;
 	if (export__col_int(s, cols->pid, rec, &pid) || pid < 0 || pid > UINT32_MAX)
 		pid = 0;

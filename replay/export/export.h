@@ -10,7 +10,7 @@
  * reported), capture by capture, each in ascending ts order; memory stays
  * bounded by the slice's (slice.h), so a format that writes as it reads
  * exports any capture.  A format that needs more (the losses, the session,
- * the index) asks the capture: export__capture(), rcap.h; export__losses()
+ * the index) asks the capture: export__capture(), capview.h; export__losses()
  * walks the losses of the slice.
  *
  * Writing: a EXPORT_TO_FILE format writes to export__file(): the -o path,
@@ -29,7 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "rcap.h"
+#include "capview.h"
 #include "slice.h"
 
 struct export;
@@ -54,7 +54,7 @@ extern const struct export_format export_jsonl_zst;    /* jsonl_zst.c */
 extern const struct export_format export_html;         /* html.c: bpfreplay report */
 
 size_t export__ncaptures(const struct export *x);
-struct rcap *export__capture(const struct export *x, size_t i);
+struct capview *export__capture(const struct export *x, size_t i);
 struct slice *export__slice(const struct export *x, size_t i);
 const struct export_format *export__format(const struct export *x);
 /* The -o argument as given ('-': standard output). */
@@ -67,7 +67,7 @@ FILE *export__file(const struct export *x);
 
 struct export_rec {
 	size_t cap;                 /* which capture (export__capture) */
-	struct rcap_stream *s;      /* its stream, never NULL */
+	struct capview_stream *s;      /* its stream, never NULL */
 	const struct cap_rec *rec;  /* valid until the next export__next */
 };
 
@@ -77,7 +77,7 @@ int export__next(struct export *x, struct export_rec *r);
 
 struct export_loss {
 	size_t cap;
-	struct rcap_stream *s;
+	struct capview_stream *s;
 	uint32_t cpu;               /* CAP_CPU_UNKNOWN when the buffer does not say */
 	uint64_t ts_ns, count;
 };
@@ -90,7 +90,7 @@ int export__losses(struct export *x, int (*fn)(void *ctx, const struct export_lo
 /* ---- what a stream's columns are for (export/cols.c) ----
  * Found by name, the same for every format that draws processes, so that a
  * user's own streams get the same treatment as the built-in probes':
- *   pid        tgid, else pid (rcap_stream.pid_col)
+ *   pid        tgid, else pid (capview_stream.pid_col)
  *   tid        tid (else the record is the process's main thread)
  *   comm       comm: names processes and threads
  *   lat        latency_ns, latency, lat_ns, duration_ns, dur_ns: ns from ts
@@ -110,18 +110,18 @@ struct export_cols {
 	enum export_role role;
 };
 
-void export__cols(const struct rcap_stream *s, struct export_cols *out);
+void export__cols(const struct capview_stream *s, struct export_cols *out);
 /* Integer value of column col: 0, or -1 if col < 0 or the value is NULL. */
-int export__col_int(struct rcap_stream *s, int col, const struct cap_rec *rec, int64_t *out);
+int export__col_int(struct capview_stream *s, int col, const struct cap_rec *rec, int64_t *out);
 /* Text of column col into buf (truncated; "" if col < 0 or undecodable). */
-void export__col_text(struct rcap_stream *s, int col, const struct cap_rec *rec, char *buf,
+void export__col_text(struct capview_stream *s, int col, const struct cap_rec *rec, char *buf,
 		      size_t len);
 /* The record's stacks as one folded line (symb__fold: "comm;outer;...;
  * inner", kernel frames last with _[k]) into out, replacing its contents:
  * 1 if the record has a stack, 0 if not (no stack column, or no stack
  * recorded for this event), -errno.  The capture's symbols are loaded on
  * the first call; stack tables that cannot be read leave every stack out. */
-int export__fold_stack(struct rcap *c, struct rcap_stream *s, const struct export_cols *cols,
+int export__fold_stack(struct capview *c, struct capview_stream *s, const struct export_cols *cols,
 		       const struct cap_rec *rec, struct strbuf *out);
 
 #endif

@@ -133,7 +133,7 @@ const char *hive__utf8(const char *s, size_t len, struct strbuf *scratch, size_t
 /* ---- one open file per stream of the capture being read ---- */
 
 struct hsink {
-	struct rcap_stream *s;
+	struct capview_stream *s;
 	struct hive_col *cols;
 	char **names;               /* owned column names */
 	size_t ncols;
@@ -215,7 +215,7 @@ static int sink_columns(struct hsink *h)
 		{ "ts", HIVE_INT, 64, 0 }, { "time", HIVE_TIME, 64, 0 },
 		{ "cpu", HIVE_UINT, 32, 1 }, { "capture", HIVE_TEXT, 0, 0 },
 	};
-	struct rcap_stream *s = h->s;
+	struct capview_stream *s = h->s;
 	int rc;
 
 	h->ncols = 4 + s->ncols;
@@ -267,10 +267,10 @@ static int make_dirs(int dirfd, const char *rel)
 	return 0;
 }
 
-static int sink_open(struct hive_run *run, struct hsink *h, struct rcap *c)
+static int sink_open(struct hive_run *run, struct hsink *h, struct capview *c)
 {
 	char stream[HIVE_MAX_COMPONENT + 1], dir[4 * (HIVE_MAX_COMPONENT + 16)];
-	const struct rcap_session *se = rcap__session(c);
+	const struct capview_session *se = capview__session(c);
 	int rc, fd;
 
 	if ((rc = sink_columns(h)))
@@ -354,12 +354,12 @@ static void abort_all(struct hive_run *run)
 }
 
 /* The capture-wide parts of the path: host, date, name. */
-static void capture_parts(struct hive_run *run, struct rcap *c)
+static void capture_parts(struct hive_run *run, struct capview *c)
 {
-	const struct rcap_session *se = rcap__session(c);
+	const struct capview_session *se = capview__session(c);
 	const char *host = se->host ? se->host : "";
 	size_t len;
-	const char *name = rcap__name_of(rcap__path(c), &len);
+	const char *name = capview__name_of(capview__path(c), &len);
 	int64_t wall = timeclock__wall(&se->clock, se->start_ns);
 	time_t secs = (time_t)(wall / 1000000000 - (wall % 1000000000 < 0));
 	struct tm tm;
@@ -372,7 +372,7 @@ static void capture_parts(struct hive_run *run, struct rcap *c)
 		snprintf(run->date, sizeof(run->date), "1970-01-01");
 }
 
-static struct hsink *sink_for(struct hive_run *run, struct rcap *c, struct rcap_stream *s,
+static struct hsink *sink_for(struct hive_run *run, struct capview *c, struct capview_stream *s,
 			      int *rc)
 {
 	struct hsink *h;
@@ -396,10 +396,10 @@ static struct hsink *sink_for(struct hive_run *run, struct rcap *c, struct rcap_
 /* The record's values, in the sink's column order.  Decoded text lives in
  * the evtype's scratch space until the next decode, so each text value is
  * repaired (UTF-8) and copied into the sink's own buffer at once. */
-static int row_out(struct hive_run *run, struct hsink *h, struct rcap *c,
+static int row_out(struct hive_run *run, struct hsink *h, struct capview *c,
 		   const struct cap_rec *rec)
 {
-	const struct rcap_session *se = rcap__session(c);
+	const struct capview_session *se = capview__session(c);
 	char timebuf[TIMEFMT_LEN + 1];
 	struct pval *v = h->vals;
 
@@ -414,7 +414,7 @@ static int row_out(struct hive_run *run, struct hsink *h, struct rcap *c,
 		const char *p;
 		size_t len;
 
-		if (rcap__value(c, h->s, rec, RCAP_NCOMMON + (i - 4), o, timebuf)) {
+		if (capview__value(c, h->s, rec, CAPVIEW_NCOMMON + (i - 4), o, timebuf)) {
 			*o = (struct pval){ .kind = PV_NULL };
 			continue;
 		}
@@ -456,7 +456,7 @@ int hive__export(struct export *x, const struct hive_format *f)
 		return rc;
 	}
 	while ((got = export__next(x, &r)) > 0) {
-		struct rcap *c = export__capture(x, r.cap);
+		struct capview *c = export__capture(x, r.cap);
 		struct hsink *h;
 
 		if (r.cap != run.cap) {

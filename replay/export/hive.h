@@ -6,12 +6,12 @@
  *
  * host is the session's host name, date the UTC day the capture started
  * (one file per capture, even past midnight), CAPTURE the capture's name
- * (rcap__name_of).  Each file holds the stream's columns as in
+ * (capview__name_of).  Each file holds the stream's columns as in
  * `bpfreplay sql`, typed, minus those the path already holds:
  *     ts INT64 (kernel boot clock ns), time (wall time, UTC, ns),
  *     cpu (NULL if unknown), capture, then the event's fields.
  * An event field named like a partition column (stream, host, date) or
- * capture gets '_' appended until unique, as rcap.h does for ts and time.
+ * capture gets '_' appended until unique, as capview.h does for ts and time.
  *
  * Every path component that comes from the capture (stream, host, capture
  * name: hostile input) is escaped by hive__escape: no '/', no NUL, never
@@ -52,7 +52,7 @@ struct hive_col {
 /* One output file: what a format's open() gets. */
 struct hive_table {
 	const char *stream, *host, *capture, *type_name;  /* type_name: "" if raw */
-	const struct rcap_session *session;
+	const struct capview_session *session;
 	const struct hive_col *cols;
 	size_t ncols;
 };

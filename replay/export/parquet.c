@@ -66,7 +66,7 @@ static void *pq_open(FILE *f, const struct hive_table *t, struct export *x)
 		cli__warn("%s", err);
 		goto fail;
 	}
-	const struct rcap_session *se = t->session;
+	const struct capview_session *se = t->session;
 	int rc = pq_writer__kv(ps->w, "bpfrec.stream", t->stream);
 	rc |= pq_writer__kv(ps->w, "bpfrec.type", t->type_name);
 	rc |= pq_writer__kv(ps->w, "bpfrec.host", t->host);

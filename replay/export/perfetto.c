@@ -64,7 +64,7 @@
 
 /* A stream, what its columns are for, and its losses so far. */
 struct scfg {
-	struct rcap_stream *s;
+	struct capview_stream *s;
 	struct export_cols c;
 	uint64_t lost;              /* running total for the counter track */
 };
@@ -101,12 +101,12 @@ struct pf {
  * capture's first record, so that hosts and boots share one axis. */
 static uint64_t out_ts(const struct pf *p, size_t cap, uint64_t ts)
 {
-	const struct rcap_session *se;
+	const struct capview_session *se;
 	int64_t w;
 
 	if (!p->multi)
 		return ts;
-	se = rcap__session(export__capture(p->x, cap));
+	se = capview__session(export__capture(p->x, cap));
 	w = timeclock__wall(&se->clock, ts) - p->wall0;
 	return w > 0 ? (uint64_t)w : 0;
 }
@@ -116,7 +116,7 @@ static uint32_t out_pid(size_t cap, uint32_t pid)
 	return pid + (uint32_t)cap * PID_SPAN;
 }
 
-static struct scfg *cfg_of(struct pf *p, const struct rcap_stream *s)
+static struct scfg *cfg_of(struct pf *p, const struct capview_stream *s)
 {
 	for (size_t i = 0; i < p->ncfg; i++)
 		if (p->cfg[i].s == s)
@@ -222,7 +222,7 @@ static void name_tracks(struct pf *p, size_t cap, uint32_t pid, uint32_t tid, co
 	/* the process is named by its main thread, or by any thread until that
 	 * shows; with several captures, and the host it ran on */
 	if ((tid == pid || !pt->pname[0]) && strcmp(pt->pname, comm)) {
-		const struct rcap_session *se = rcap__session(export__capture(p->x, cap));
+		const struct capview_session *se = capview__session(export__capture(p->x, cap));
 
 		set_name(pt->pname, comm);
 		snprintf(pname, sizeof(pname), "%s%s%.60s", comm, p->multi ? " @" : "",
@@ -268,10 +268,10 @@ static void lifetime(struct pf *p, uint32_t pid, uint64_t ts, const char *begin_
 }
 
 /* "args":{"ts":N, "cpu":N, ...every column... without the closing brace. */
-static void add_args(struct pf *p, size_t cap, struct rcap_stream *s, const struct cap_rec *rec)
+static void add_args(struct pf *p, size_t cap, struct capview_stream *s, const struct cap_rec *rec)
 {
 	char tb[TIMEFMT_LEN + 1];
-	struct rcap *c = export__capture(p->x, cap);
+	struct capview *c = export__capture(p->x, cap);
 
 	strbuf__addf(&p->line, ",\"args\":{\"ts\":%" PRIu64, rec->ts_ns);
 	if (rec->cpu != CAP_CPU_UNKNOWN)
@@ -279,7 +279,7 @@ static void add_args(struct pf *p, size_t cap, struct rcap_stream *s, const stru
 	for (size_t k = 0; k < s->ncols; k++) {
 		struct pval v;
 
-		if (rcap__value(c, s, rec, RCAP_NCOMMON + k, &v, tb))
+		if (capview__value(c, s, rec, CAPVIEW_NCOMMON + k, &v, tb))
 			v.kind = PV_NULL;
 		LIT(&p->line, ",");
 		add_str(&p->line, s->cols[k]);
@@ -403,7 +403,7 @@ static int loss(void *ctx, const struct export_loss *l)
 
 static void header(struct pf *p)
 {
-	const struct rcap_session *se = rcap__session(export__capture(p->x, 0));
+	const struct capview_session *se = capview__session(export__capture(p->x, 0));
 
 	LIT(&p->line, "{\"displayTimeUnit\":\"ns\",\"otherData\":{");
 	LIT(&p->line, "\"generator\":\"bpfreplay export\",\"clock\":\"CLOCK_BOOTTIME\"");
@@ -420,7 +420,7 @@ static void header(struct pf *p)
 			     " ns since the epoch; capture i's pids + i * %u\",\"captures\":[",
 			     p->wall0, PID_SPAN);
 		for (size_t i = 0; i < export__ncaptures(p->x); i++) {
-			const struct rcap_session *s = rcap__session(export__capture(p->x, i));
+			const struct capview_session *s = capview__session(export__capture(p->x, i));
 
 			strbuf__addf(&p->line, "%s{\"host\":", i ? "," : "");
 			add_str(&p->line, s->host ? s->host : "");
@@ -445,14 +445,14 @@ static int write_json(struct export *x)
 	int rc = 0;
 
 	for (size_t i = 0; i < export__ncaptures(x); i++)
-		p.ncfg += rcap__nstreams(export__capture(x, i));
+		p.ncfg += capview__nstreams(export__capture(x, i));
 	p.cfg = calloc(p.ncfg + 1, sizeof(*p.cfg));
 	if (!p.cfg)
 		return -ENOMEM;
 	p.ncfg = 0;
 	for (size_t i = 0; i < export__ncaptures(x); i++)
-		for (size_t k = 0; k < rcap__nstreams(export__capture(x, i)); k++, p.ncfg++) {
-			p.cfg[p.ncfg].s = rcap__stream(export__capture(x, i), k);
+		for (size_t k = 0; k < capview__nstreams(export__capture(x, i)); k++, p.ncfg++) {
+			p.cfg[p.ncfg].s = capview__stream(export__capture(x, i), k);
 			export__cols(p.cfg[p.ncfg].s, &p.cfg[p.ncfg].c);
 		}
 
@@ -470,20 +470,20 @@ static int write_json(struct export *x)
 	p.multi = export__ncaptures(x) > 1;
 	p.wall0 = INT64_MAX;
 	for (size_t i = 0; i < export__ncaptures(x); i++) {
-		struct rcap *c = export__capture(x, i);
+		struct capview *c = export__capture(x, i);
 		uint64_t lo, hi;
 
-		rcap__span(c, &lo, &hi);
-		if (timeclock__wall(&rcap__session(c)->clock, lo) < p.wall0)
-			p.wall0 = timeclock__wall(&rcap__session(c)->clock, lo);
+		capview__span(c, &lo, &hi);
+		if (timeclock__wall(&capview__session(c)->clock, lo) < p.wall0)
+			p.wall0 = timeclock__wall(&capview__session(c)->clock, lo);
 	}
 	header(&p);
 	for (size_t i = 0; i < export__ncaptures(x); i++) {
 		char name[128];
 
 		snprintf(name, sizeof(name), "bpfrec: losses%s%.60s", p.multi ? " @" : "",
-			 p.multi && rcap__session(export__capture(x, i))->host
-			 ? rcap__session(export__capture(x, i))->host : "");
+			 p.multi && capview__session(export__capture(x, i))->host
+			 ? capview__session(export__capture(x, i))->host : "");
 		meta_name(&p, "process_name", out_pid(i, LOSS_PID), out_pid(i, LOSS_PID), name);
 	}
 	if (!p.err)

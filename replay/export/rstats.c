@@ -14,7 +14,7 @@
 
 struct sst {                        /* one stream of one capture */
 	size_t cap;
-	struct rcap_stream *s;
+	struct capview_stream *s;
 	struct export_cols c;
 	uint64_t events, lost;
 	uint64_t rate[RSTATS_BUCKETS], loss[RSTATS_BUCKETS];
@@ -237,7 +237,7 @@ static size_t bucket_of(const struct rstats *st, uint64_t ts)
 	return (size_t)((unsigned __int128)(ts - st->t0) * RSTATS_BUCKETS / span);
 }
 
-static struct sst *sst_of(struct rstats *st, const struct rcap_stream *s)
+static struct sst *sst_of(struct rstats *st, const struct capview_stream *s)
 {
 	for (size_t i = 0; i < st->nss; i++)
 		if (st->ss[i].s == s)
@@ -416,20 +416,20 @@ int rstats__collect(struct export *x, struct rstats **out)
 	st->rng = 0x2545f4914f6cdd1dull;
 	st->t0 = UINT64_MAX;
 	for (size_t i = 0; i < export__ncaptures(x); i++)
-		n += rcap__nstreams(export__capture(x, i));
+		n += capview__nstreams(export__capture(x, i));
 	st->ss = calloc(n + 1, sizeof(*st->ss));
 	if (!st->ss) {
 		free(st);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < export__ncaptures(x); i++) {
-		struct rcap *c = export__capture(x, i);
+		struct capview *c = export__capture(x, i);
 		uint64_t lo, hi, a, b;
 
-		for (size_t k = 0; k < rcap__nstreams(c); k++) {
+		for (size_t k = 0; k < capview__nstreams(c); k++) {
 			struct sst *ss = &st->ss[st->nss];
 			ss->cap = i;
-			ss->s = rcap__stream(c, k);
+			ss->s = capview__stream(c, k);
 			if (!slice__has_stream(export__slice(x, i), ss->s))
 				continue;
 			export__cols(ss->s, &ss->c);
@@ -437,7 +437,7 @@ int rstats__collect(struct export *x, struct rstats **out)
 		}
 		/* the buckets span the slice within the capture's records */
 		slice__bounds(export__slice(x, i), &lo, &hi);
-		rcap__span(c, &a, &b);
+		capview__span(c, &a, &b);
 		a = a > lo ? a : lo;
 		b = b < hi ? b : hi;
 		if (a <= b) {
@@ -494,7 +494,7 @@ static void jkey(struct strbuf *b, const char *k)
 	LIT(b, ":");
 }
 
-static void jwall(struct strbuf *b, const struct rcap_session *se, uint64_t ts)
+static void jwall(struct strbuf *b, const struct capview_session *se, uint64_t ts)
 {
 	char tb[TIMEFMT_LEN + 1];
 
@@ -519,8 +519,8 @@ static int bundle_row(void *ctx, size_t ncols, const struct pval *vals)
 
 static void json_session(const struct rstats *st, struct strbuf *b)
 {
-	struct rcap *c = export__capture(st->x, 0);
-	const struct rcap_session *se = rcap__session(c);
+	struct capview *c = export__capture(st->x, 0);
+	const struct capview_session *se = capview__session(c);
 	char err[256];
 
 	LIT(b, "\"session\":{");
@@ -535,15 +535,15 @@ static void json_session(const struct rstats *st, struct strbuf *b)
 		strbuf__addf(b, ",\"duration_ns\":%" PRIu64, se->end_ns - se->start_ns);
 	}
 	LIT(b, ",\"bundle\":[");
-	if (capr__is_bundle(rcap__capr(c)))
-		rcap__query(c, "SELECT key, value FROM bundle ORDER BY key", bundle_row, b, err,
+	if (capr__is_bundle(capview__capr(c)))
+		capview__query(c, "SELECT key, value FROM bundle ORDER BY key", bundle_row, b, err,
 			    sizeof(err));
 	LIT(b, "]}");
 }
 
 static void json_streams(const struct rstats *st, struct strbuf *b)
 {
-	const struct rcap_session *se = rcap__session(export__capture(st->x, 0));
+	const struct capview_session *se = capview__session(export__capture(st->x, 0));
 	uint64_t span = st->t1 - st->t0 + 1;
 
 	LIT(b, ",\"span\":{");

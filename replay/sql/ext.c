@@ -21,7 +21,7 @@
  *
  * vtab.c is compiled into this file with BPFREC_SQLITE_EXT, so that every
  * call it makes on the host's connection goes through the host's SQLite
- * API (sqlite3_api); the capture's own index is read by rcap.c on a
+ * API (sqlite3_api); the capture's own index is read by capview.c on a
  * separate connection of the library this module links.
  */
 #include <sqlite3ext.h>

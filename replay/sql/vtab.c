@@ -55,7 +55,7 @@
 **   then one column per member of the event type, from the BTF stored in the
 **   capture (see evtype.h: flattening, kinds; a u64 above 2^63-1 reads as
 **   the negative INTEGER with the same 64 bits), renamed with a trailing '_'
-**   if it collides with an earlier column (see rcap.h).  A stream without a
+**   if it collides with an earlier column (see capview.h).  A stream without a
 **   usable type has one BLOB column, data.
 **
 **   Metadata (plain tables, copied from the index when attached):
@@ -95,7 +95,7 @@ SQLITE_EXTENSION_INIT3
 #include <stdlib.h>
 #include <string.h>
 
-#include "rcap.h"
+#include "capview.h"
 #include "symb.h"
 #include "vtab.h"
 #include "names.h"
@@ -111,7 +111,7 @@ static const char *const meta_tables[] = {
 struct vt_cap {                         /* one opened capture, shared by its tables */
 	struct vt_cap *next;
 	char *path;                     /* as given */
-	struct rcap *c;
+	struct capview *c;
 	int refs;                       /* tables and attach calls holding it */
 	unsigned char *seen;            /* per block: VT_SEEN_* */
 };
@@ -129,8 +129,8 @@ struct vtab_reg {
 
 struct vt_member {                      /* one capture's share of a table */
 	struct vt_cap *cap;
-	struct rcap_stream *s;          /* its stream of the table's name */
-	char *name;                     /* the capture column: rcap__name_of, or the
+	struct capview_stream *s;          /* its stream of the table's name */
+	char *name;                     /* the capture column: capview__name_of, or the
 					 * path as given when two names are equal */
 };
 
@@ -158,7 +158,7 @@ struct bpfrec_cursor {
 	uint64_t lo, hi;                /* ts bounds from xFilter, inclusive */
 	int empty;                      /* the constraints cannot match */
 	size_t bk;                      /* next entry of s->blocks to read */
-	size_t bidx;                    /* rcap index of the current block */
+	size_t bidx;                    /* capview index of the current block */
 	const struct cap_rec *recs;     /* current block's records, or NULL */
 	uint32_t nrecs;
 	uint32_t ri;                    /* current record */
@@ -215,17 +215,17 @@ static struct vt_cap *cap_get(struct vtab_reg *reg, const char *path, char **err
 		*err = sqlite3_mprintf("out of memory");
 		return NULL;
 	}
-	cap->c = rcap__open(path, e, sizeof(e));
+	cap->c = capview__open(path, e, sizeof(e));
 	if (!cap->c) {
 		*err = sqlite3_mprintf("bpfrec: %s", e);
 		free(cap->path);
 		free(cap);
 		return NULL;
 	}
-	rcap__blocks(cap->c, &n);
+	capview__blocks(cap->c, &n);
 	cap->seen = calloc(n ? n : 1, 1);
 	if (!cap->seen) {
-		rcap__close(cap->c);
+		capview__close(cap->c);
 		free(cap->path);
 		free(cap);
 		*err = sqlite3_mprintf("out of memory");
@@ -247,7 +247,7 @@ static void cap_put(struct vtab_reg *reg, struct vt_cap *cap)
 			break;
 		}
 	}
-	rcap__close(cap->c);
+	capview__close(cap->c);
 	free(cap->seen);
 	free(cap->path);
 	free(cap);
@@ -260,7 +260,7 @@ static void reg_free(void *p)
 	while (reg && reg->caps) {
 		struct vt_cap *cap = reg->caps;
 		reg->caps = cap->next;
-		rcap__close(cap->c);
+		capview__close(cap->c);
 		free(cap->seen);
 		free(cap->path);
 		free(cap);
@@ -406,15 +406,15 @@ nomem:
 	return *err ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
-/* The capture column's value for paths[i]: its name (rcap__name_of), or the
+/* The capture column's value for paths[i]: its name (capview__name_of), or the
  * path as given when an earlier capture has the same name.  sqlite3_malloc'ed. */
 static char *capture_name(char *const *paths, size_t i)
 {
 	size_t len, l2;
-	const char *name = rcap__name_of(paths[i], &len);
+	const char *name = capview__name_of(paths[i], &len);
 
 	for (size_t k = 0; k < i; k++) {
-		const char *n2 = rcap__name_of(paths[k], &l2);
+		const char *n2 = capview__name_of(paths[k], &l2);
 		if (l2 == len && !memcmp(n2, name, len))
 			return sqlite3_mprintf("%s", paths[i]);
 	}
@@ -443,7 +443,7 @@ static void free_members(struct vtab_reg *reg, struct bpfrec_vtab *vt)
  * SQL types, in order); a different BTF type with the same columns is fine. */
 static int check_compatible(const struct vt_member *a, const struct vt_member *b, char **err)
 {
-	const struct rcap_stream *sa = a->s, *sb = b->s;
+	const struct capview_stream *sa = a->s, *sb = b->s;
 	const char *ta = sa->type_name ? sa->type_name : "(raw bytes)";
 	const char *tb = sb->type_name ? sb->type_name : "(raw bytes)";
 
@@ -455,9 +455,9 @@ static int check_compatible(const struct vt_member *a, const struct vt_member *b
 			continue;
 		*err = sqlite3_mprintf("bpfrec: stream %s: its type differs between captures %s (%s: "
 				       "column %d is %s%s%s) and %s (%s: column %d is %s%s%s); query "
-				       "them apart", sa->name, rcap__path(a->cap->c), ta, (int)i + 1,
+				       "them apart", sa->name, capview__path(a->cap->c), ta, (int)i + 1,
 				       na ? na : "absent", na ? " " : "", da,
-				       rcap__path(b->cap->c), tb, (int)i + 1, nb ? nb : "absent",
+				       capview__path(b->cap->c), tb, (int)i + 1, nb ? nb : "absent",
 				       nb ? " " : "", db);
 		return SQLITE_ERROR;
 	}
@@ -511,20 +511,20 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 	}
 	for (size_t i = 0; i < npaths; i++) {
 		struct vt_cap *cap = cap_get(reg, paths[i], err);
-		struct rcap_stream *s;
+		struct capview_stream *s;
 
 		if (!cap)
 			goto fail;
-		s = rcap__stream_by_name(cap->c, stream);
+		s = capview__stream_by_name(cap->c, stream);
 		if (!s && npaths > 1) {         /* a capture without the stream adds nothing */
 			cap_put(reg, cap);
 			continue;
 		}
 		if (!s) {
 			sqlite3_str *names = sqlite3_str_new(NULL);
-			for (size_t k = 0; k < rcap__nstreams(cap->c); k++)
+			for (size_t k = 0; k < capview__nstreams(cap->c); k++)
 				sqlite3_str_appendf(names, "%s%s", k ? ", " : "",
-						    rcap__stream(cap->c, k)->name);
+						    capview__stream(cap->c, k)->name);
 			char *list = sqlite3_str_finish(names);
 			*err = sqlite3_mprintf("bpfrec: %s: no stream '%s' (it has: %s)", paths[i],
 					       stream, list ? list : "?");
@@ -545,7 +545,7 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 		*err = sqlite3_mprintf("bpfrec: no capture of %s has a stream '%s'", patharg, stream);
 		goto fail;
 	}
-	struct rcap_stream *s0 = vt->m[0].s;
+	struct capview_stream *s0 = vt->m[0].s;
 	vt->nfields = s0->ncols;
 	ddl = sqlite3_str_new(NULL);
 	sqlite3_str_appendall(ddl, "CREATE TABLE x(ts INTEGER, time TEXT COLLATE " TIMEFMT_COLLATION
@@ -560,9 +560,9 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 			snprintf(name, sizeof(name), "%s", extra[e]);
 			for (int again = 1; again;) {
 				again = 0;
-				for (size_t i = 0; i < RCAP_NCOMMON + s0->ncols && !again; i++)
-					again = !sqlite3_stricmp(name, i < RCAP_NCOMMON ? rcap_common_cols[i]
-								 : s0->cols[i - RCAP_NCOMMON]);
+				for (size_t i = 0; i < CAPVIEW_NCOMMON + s0->ncols && !again; i++)
+					again = !sqlite3_stricmp(name, i < CAPVIEW_NCOMMON ? capview_common_cols[i]
+								 : s0->cols[i - CAPVIEW_NCOMMON]);
 				if (again)
 					strcat(name, "_");
 			}
@@ -725,18 +725,18 @@ static int vt_error(struct bpfrec_vtab *vt, int rc, const char *fmt, ...)
 static void count_damaged_recs(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 {
 	struct vt_cap *cap = vt->m[cur->mi].cap;
-	struct rcap *c = cap->c;
-	const struct rcap_session *se = rcap__session(c);
+	struct capview *c = cap->c;
+	const struct capview_session *se = capview__session(c);
 	const struct cap_block_info *blocks;
 	size_t n;
 
 	if (cap->seen[cur->bidx] & VT_SEEN_RECS)
 		return;
 	cap->seen[cur->bidx] |= VT_SEEN_RECS;
-	blocks = rcap__blocks(c, &n);
+	blocks = capview__blocks(c, &n);
 	for (uint32_t i = 0; i < cur->nrecs; i++) {
 		const struct cap_rec *r = &cur->recs[i];
-		struct rcap_stream *s = rcap__stream_by_id(c, r->stream);
+		struct capview_stream *s = capview__stream_by_id(c, r->stream);
 		char tb[TIMEFMT_LEN + 1];
 
 		if (s && !evtype__check(s->et, r->len))
@@ -760,11 +760,11 @@ static int member_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur);
 static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 {
 	struct vt_cap *cap = vt->m[cur->mi].cap;
-	struct rcap_stream *s = vt->m[cur->mi].s;
+	struct capview_stream *s = vt->m[cur->mi].s;
 	const struct cap_block_info *blocks;
 	size_t nblocks;
 
-	blocks = rcap__blocks(cap->c, &nblocks);
+	blocks = capview__blocks(cap->c, &nblocks);
 	for (;;) {
 		while (cur->recs && cur->ri < cur->nrecs) {
 			const struct cap_rec *r = &cur->recs[cur->ri];
@@ -776,7 +776,7 @@ static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 					return vt_error(vt, SQLITE_CORRUPT,
 							"bpfrec: %s: block %" PRId64 ": damaged record "
 							"in stream %s: %" PRIu32 " bytes, type %s needs %"
-							PRIu32, rcap__path(cap->c), blocks[cur->bidx].id,
+							PRIu32, capview__path(cap->c), blocks[cur->bidx].id,
 							s->name, r->len, evtype__name(s->et),
 							evtype__min_size(s->et));
 			}
@@ -797,7 +797,7 @@ static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 				return SQLITE_NOMEM;
 			cap = vt->m[cur->mi].cap;
 			s = vt->m[cur->mi].s;
-			blocks = rcap__blocks(cap->c, &nblocks);
+			blocks = capview__blocks(cap->c, &nblocks);
 			continue;
 		}
 		cur->bidx = s->blocks[cur->bk++].idx;
@@ -972,7 +972,7 @@ static void time_constraint(const struct timeclock *ck, struct bpfrec_cursor *cu
  * that only this stream's records are needed. */
 static int want_columns(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, const char *used_str)
 {
-	struct rcap_stream *s = vt->m[cur->mi].s;
+	struct capview_stream *s = vt->m[cur->mi].s;
 	uint32_t size = evtype__size(s->et), nwords = size / 8 + 1;
 	struct block_want want = { .stream = (uint32_t)s->id };
 	unsigned long long used = used_str && *used_str ? strtoull(used_str + 1, NULL, 16) : ~0ull;
@@ -986,11 +986,11 @@ static int want_columns(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, const
 		}
 		memset(cur->words, 0, ((nwords + 63) / 64) * sizeof(uint64_t));
 		cur->nwords = nwords;
-		for (size_t i = 0; i < s->ncols && RCAP_NCOMMON + i < 63; i++) {
+		for (size_t i = 0; i < s->ncols && CAPVIEW_NCOMMON + i < 63; i++) {
 			const struct evcol *col = evtype__col(s->et, i);
 			uint32_t first, last;
 
-			if (!(used >> (RCAP_NCOMMON + i) & 1))
+			if (!(used >> (CAPVIEW_NCOMMON + i) & 1))
 				continue;
 			if (col->trailing && !col->byte_size) {
 				/* a flexible array runs past the type's words */
@@ -1018,7 +1018,7 @@ static int member_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 {
 	struct vt_member *mb = &vt->m[cur->mi];
 
-	if (!cur->cc[cur->mi] && !(cur->cc[cur->mi] = capr__cursor_new(rcap__capr(mb->cap->c))))
+	if (!cur->cc[cur->mi] && !(cur->cc[cur->mi] = capr__cursor_new(capview__capr(mb->cap->c))))
 		return -ENOMEM;
 	cur->cur_cc = cur->cc[cur->mi];
 	cur->lo = 0;
@@ -1031,7 +1031,7 @@ static int member_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 		if (cur->ops[2 * k] == 't')
 			ts_constraint(cur, cur->ops[2 * k + 1], cur->args[k]);
 		else
-			time_constraint(&rcap__session(mb->cap->c)->clock, cur, cur->ops[2 * k + 1],
+			time_constraint(&capview__session(mb->cap->c)->clock, cur, cur->ops[2 * k + 1],
 					cur->args[k]);
 	}
 	return want_columns(vt, cur, cur->used);
@@ -1084,12 +1084,12 @@ static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
 	const struct vt_member *mb = &vt->m[cur->mi];
 	struct evval v;
 
-	if (vt->multi && i == RCAP_NCOMMON + (int)vt->nfields) {
-		const char *host = rcap__session(mb->cap->c)->host;
+	if (vt->multi && i == CAPVIEW_NCOMMON + (int)vt->nfields) {
+		const char *host = capview__session(mb->cap->c)->host;
 		sqlite3_result_text(ctx, host ? host : "", -1, SQLITE_TRANSIENT);
 		return SQLITE_OK;
 	}
-	if (vt->multi && i == RCAP_NCOMMON + (int)vt->nfields + 1) {
+	if (vt->multi && i == CAPVIEW_NCOMMON + (int)vt->nfields + 1) {
 		sqlite3_result_text(ctx, mb->name, -1, SQLITE_TRANSIENT);
 		return SQLITE_OK;
 	}
@@ -1098,7 +1098,7 @@ static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
 		sqlite3_result_int64(ctx, (sqlite3_int64)r->ts_ns);
 		return SQLITE_OK;
 	case 1:
-		timefmt__iso(timeclock__wall(&rcap__session(mb->cap->c)->clock, r->ts_ns),
+		timefmt__iso(timeclock__wall(&capview__session(mb->cap->c)->clock, r->ts_ns),
 			     cur->timebuf, sizeof(cur->timebuf));
 		sqlite3_result_text(ctx, cur->timebuf, TIMEFMT_LEN, SQLITE_TRANSIENT);
 		return SQLITE_OK;
@@ -1112,7 +1112,7 @@ static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
 		sqlite3_result_text(ctx, mb->s->name, -1, SQLITE_STATIC);
 		return SQLITE_OK;
 	}
-	if (evtype__decode(mb->s->et, (size_t)i - RCAP_NCOMMON, r->data, r->len, &v) || v.is_null) {
+	if (evtype__decode(mb->s->et, (size_t)i - CAPVIEW_NCOMMON, r->data, r->len, &v) || v.is_null) {
 		sqlite3_result_null(ctx);
 		return SQLITE_OK;
 	}
@@ -1245,13 +1245,13 @@ static int copy_row(void *ctx, size_t ncols, const struct pval *vals)
 			sqlite3_bind_null(cp->ins, k);
 			continue;
 		}
-		timefmt__iso(timeclock__wall(&rcap__session(cp->cap->c)->clock, (uint64_t)v->i), tb,
+		timefmt__iso(timeclock__wall(&capview__session(cp->cap->c)->clock, (uint64_t)v->i), tb,
 			     sizeof(tb));
 		sqlite3_bind_text(cp->ins, k, tb, -1, SQLITE_TRANSIENT);
 	}
 	if (sp->table_name) {
-		struct rcap_stream *s = vals[0].kind == PV_INT ?
-					rcap__stream_by_id(cp->cap->c, vals[0].i) : NULL;
+		struct capview_stream *s = vals[0].kind == PV_INT ?
+					capview__stream_by_id(cp->cap->c, vals[0].i) : NULL;
 		if (s)
 			sqlite3_bind_text(cp->ins, k, s->table, -1, SQLITE_TRANSIENT);
 		else
@@ -1346,7 +1346,7 @@ static int copy_meta(struct vtab_reg *reg, struct vt_cap *cap, const char *schem
 		int rc = copy_begin(&cp);
 
 		if (rc == SQLITE_OK)
-			rc = rcap__query(cap->c, specs[i].sql, copy_row, &cp, e, sizeof(e));
+			rc = capview__query(cap->c, specs[i].sql, copy_row, &cp, e, sizeof(e));
 		sqlite3_finalize(cp.ins);
 		if (rc) {
 			*err = cp.err ? cp.err : sqlite3_mprintf("bpfrec: %s", *e ? e : "cannot copy index");
@@ -1427,7 +1427,7 @@ static int copy_stacks(struct vtab_reg *reg, struct vt_cap *cap, const char *sch
 	char e[512] = "", *sql;
 	int rc;
 
-	if (rcap__symb(cap->c, &sy, e, sizeof(e)))
+	if (capview__symb(cap->c, &sy, e, sizeof(e)))
 		reg_warn(reg, "%s: stacks not named: %s", cap->path, e);
 	sc.sy = sy;
 	/* one statement each, prepared alone (run_one) */
@@ -1532,8 +1532,8 @@ static int attach(struct vtab_reg *reg, const char *patharg, const char *schema,
 	}
 	/* one table per stream name, in the order the captures list them */
 	for (size_t c = 0; c < npaths && rc == SQLITE_OK; c++) {
-		for (size_t i = 0; i < rcap__nstreams(caps[c]->c) && rc == SQLITE_OK; i++) {
-			struct rcap_stream *s = rcap__stream(caps[c]->c, i);
+		for (size_t i = 0; i < capview__nstreams(caps[c]->c) && rc == SQLITE_OK; i++) {
+			struct capview_stream *s = capview__stream(caps[c]->c, i);
 			const char *t = s->table;
 			int seen = 0;
 
@@ -1688,7 +1688,7 @@ struct vtab_reg *vtab__register(sqlite3 *db, const struct vtab_opts *opts)
 	return rc == SQLITE_OK ? reg : NULL;
 }
 
-struct rcap *vtab__capture(struct vtab_reg *reg, const char *path)
+struct capview *vtab__capture(struct vtab_reg *reg, const char *path)
 {
 	for (struct vt_cap *cap = reg->caps; cap; cap = cap->next)
 		if (!strcmp(cap->path, path))

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-struct rcap;
+struct capview;
 
 struct vtab_opts {
 	/* Damage policy for tables created without an explicit mode argument:
@@ -48,7 +48,7 @@ int vtab__attach_many(struct vtab_reg *reg, const char *const *paths, size_t n,
 		      const char *schema, char **errmsg);
 
 /* The opened capture behind the tables made from path (as given), or NULL. */
-struct rcap *vtab__capture(struct vtab_reg *reg, const char *path);
+struct capview *vtab__capture(struct vtab_reg *reg, const char *path);
 
 /* Damage skipped so far (lenient tables only). */
 void vtab__damage(const struct vtab_reg *reg, uint64_t *blocks, uint64_t *records);

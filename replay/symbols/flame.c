@@ -1,5 +1,5 @@
 #include "flame.h"
-#include "rcap.h"
+#include "capview.h"
 #include "symb.h"
 
 #include <errno.h>
@@ -74,7 +74,7 @@ struct fcols {
 	int ustack, kstack, comm, pid;
 };
 
-static int stream_cols(struct rcap_stream *s, struct fcols *fc)
+static int stream_cols(struct capview_stream *s, struct fcols *fc)
 {
 	fc->ustack = fc->kstack = fc->comm = -1;
 	fc->pid = s->pid_col;
@@ -91,7 +91,7 @@ static int stream_cols(struct rcap_stream *s, struct fcols *fc)
 	return fc->ustack >= 0 || fc->kstack >= 0;
 }
 
-static int64_t col_int(struct rcap_stream *s, int k, const struct cap_rec *rec)
+static int64_t col_int(struct capview_stream *s, int k, const struct cap_rec *rec)
 {
 	struct evval v;
 
@@ -110,12 +110,12 @@ static int wanted(const struct flame_opts *o, const char *name)
 	return 0;
 }
 
-int flame__folded(struct rcap *c, const struct flame_opts *o,
+int flame__folded(struct capview *c, const struct flame_opts *o,
 		  int (*fn)(void *ctx, const char *stack, uint64_t count), void *ctx,
 		  uint64_t *damaged, char *err, size_t errlen)
 {
-	size_t nblocks, i, ns = rcap__nstreams(c);
-	const struct cap_block_info *blocks = rcap__blocks(c, &nblocks);
+	size_t nblocks, i, ns = capview__nstreams(c);
+	const struct cap_block_info *blocks = capview__blocks(c, &nblocks);
 	struct fcols *fcs = calloc(ns ? ns : 1, sizeof(*fcs));
 	unsigned char *want = calloc(nblocks ? nblocks : 1, 1);
 	int do_user = !o->user && !o->kernel ? 1 : o->user;
@@ -131,10 +131,10 @@ int flame__folded(struct rcap *c, const struct flame_opts *o,
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((rc = rcap__symb(c, &sy, err, errlen)))
+	if ((rc = capview__symb(c, &sy, err, errlen)))
 		goto out;
 	for (i = 0; i < ns; i++) {
-		struct rcap_stream *s = rcap__stream(c, i);
+		struct capview_stream *s = capview__stream(c, i);
 
 		if (!wanted(o, s->name) || !stream_cols(s, &fcs[i])) {
 			fcs[i].ustack = fcs[i].kstack = -1;
@@ -151,13 +151,13 @@ int flame__folded(struct rcap *c, const struct flame_opts *o,
 
 		if (!want[i])
 			continue;
-		if (capr__read_block(rcap__capr(c), &blocks[i], &recs, &n, e, sizeof(e))) {
+		if (capr__read_block(capview__capr(c), &blocks[i], &recs, &n, e, sizeof(e))) {
 			if (damaged)
 				(*damaged)++;
 			continue;
 		}
 		for (uint32_t r = 0; r < n && !rc; r++) {
-			struct rcap_stream *s = rcap__stream_by_id(c, recs[r].stream);
+			struct capview_stream *s = capview__stream_by_id(c, recs[r].stream);
 			struct fcols *fc;
 			int64_t pid, us, ks;
 			struct evval v;
@@ -165,7 +165,7 @@ int flame__folded(struct rcap *c, const struct flame_opts *o,
 
 			if (!s)
 				continue;
-			fc = &fcs[s - rcap__stream(c, 0)];
+			fc = &fcs[s - capview__stream(c, 0)];
 			if ((fc->ustack < 0 && fc->kstack < 0) || evtype__check(s->et, recs[r].len))
 				continue;
 			pid = col_int(s, fc->pid, &recs[r]);

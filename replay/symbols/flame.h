@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-struct rcap;
+struct capview;
 
 struct flame_opts {
 	const char *const *streams; /* names, NULL-terminated; NULL: every stream with stacks */
@@ -24,7 +24,7 @@ struct flame_opts {
  * are not counted; an event without a usable stack folds to its comm (and
  * [no stack]).  0, fn's first non-zero return, or -errno with err (a
  * damaged block is skipped and counted in *damaged, may be NULL). */
-int flame__folded(struct rcap *c, const struct flame_opts *o,
+int flame__folded(struct capview *c, const struct flame_opts *o,
 		  int (*fn)(void *ctx, const char *stack, uint64_t count), void *ctx,
 		  uint64_t *damaged, char *err, size_t errlen);
 

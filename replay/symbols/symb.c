@@ -1,5 +1,5 @@
 #include "symb.h"
-#include "rcap.h"
+#include "capview.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -286,9 +286,9 @@ static int cmp_map(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static int has_table(struct rcap *c, const char *name)
+static int has_table(struct capview *c, const char *name)
 {
-	sqlite3 *db = capr__db(rcap__capr(c));
+	sqlite3 *db = capr__db(capview__capr(c));
 	sqlite3_stmt *st;
 	int found = 0;
 
@@ -301,7 +301,7 @@ static int has_table(struct rcap *c, const char *name)
 	return found;
 }
 
-int symb__open(struct rcap *c, struct symb **out, char *err, size_t errlen)
+int symb__open(struct capview *c, struct symb **out, char *err, size_t errlen)
 {
 	static const struct {
 		const char *table, *sql;
@@ -326,14 +326,14 @@ int symb__open(struct rcap *c, struct symb **out, char *err, size_t errlen)
 	for (i = 0; i < sizeof(q) / sizeof(q[0]) && !rc; i++) {
 		if (!has_table(c, q[i].table))
 			continue;   /* older capture, or a bundle without stacks */
-		rc = rcap__query(c, q[i].sql, q[i].row, &l, err, errlen);
+		rc = capview__query(c, q[i].sql, q[i].row, &l, err, errlen);
 		if (i == 2 && !rc) {
 			if (s->nfiles)
 				qsort(s->files, s->nfiles, sizeof(*s->files), cmp_file);
 			/* Two rows with one id: the later ones are not trusted. */
 			for (k = 1; k < s->nfiles; k++)
 				if (s->files[k].id == s->files[k - 1].id) {
-					snprintf(err, errlen, "%s: sym_files: id %lld twice", rcap__path(c),
+					snprintf(err, errlen, "%s: sym_files: id %lld twice", capview__path(c),
 						 (long long)s->files[k].id);
 					rc = -EBADMSG;
 				}
@@ -349,7 +349,7 @@ int symb__open(struct rcap *c, struct symb **out, char *err, size_t errlen)
 		qsort(s->stacks, s->nstacks, sizeof(*s->stacks), cmp_stack);
 	for (k = 1; k < s->nstacks; k++)
 		if (s->stacks[k].id == s->stacks[k - 1].id) {
-			snprintf(err, errlen, "%s: stack_traces: id %lld twice", rcap__path(c),
+			snprintf(err, errlen, "%s: stack_traces: id %lld twice", capview__path(c),
 				 (long long)s->stacks[k].id);
 			symb__free(s);
 			return -EBADMSG;

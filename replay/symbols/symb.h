@@ -22,7 +22,7 @@
 #define SYMB_MAX_NAME 1024          /* bytes of a symbol name */
 #define SYMB_MAX_PATH 4096          /* bytes of a file name */
 
-struct rcap;
+struct capview;
 struct symb;
 
 struct symb_frame {
@@ -34,7 +34,7 @@ struct symb_frame {
 };
 
 /* 0 with *out set (never NULL on success), or -errno with err. */
-int symb__open(struct rcap *c, struct symb **out, char *err, size_t errlen);
+int symb__open(struct capview *c, struct symb **out, char *err, size_t errlen);
 void symb__free(struct symb *s);                 /* NULL is fine */
 /* Stacks loaded; rows skipped as malformed. */
 size_t symb__nstacks(const struct symb *s);

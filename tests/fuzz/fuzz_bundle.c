@@ -1,5 +1,5 @@
 /* fuzz_bundle - opening and reading a bundle (one SQLite file: index tables,
- * block_data, bundle; schema/capr.c and replay/rcap.c), then every block,
+ * block_data, bundle; schema/capr.c and replay/capview.c), then every block,
  * every value, and the SQL tables over it (replay/vtab.c) as `bpfreplay
  * sql` makes them.  Seeds: bundles of real captures (bpfreplay bundle,
  * some sliced and redacted), vacuumed to 512-byte pages to stay small.

@@ -1,5 +1,5 @@
 /* fuzz_index - opening a capture's index.db (schema/capr.c: defensive
- * SQLite open, quick_check, meta/segments/blocks rows; replay/rcap.c:
+ * SQLite open, quick_check, meta/segments/blocks rows; replay/capview.c:
  * sessions, objects with their BTF through btfv and evtype, streams,
  * block_streams), then reading every block and value it leads to.
  *

@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *out = argv[2], *pre = argv[3];
-	struct rcap *c = rcap__open(argv[1], err, sizeof(err));
+	struct capview *c = capview__open(argv[1], err, sizeof(err));
 	if (!c) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
@@ -86,8 +86,8 @@ int main(int argc, char **argv)
 
 	/* Blocks. */
 	size_t nb;
-	const struct cap_block_info *bl = rcap__blocks(c, &nb);
-	struct capr_cursor *cur = capr__cursor_new(rcap__capr(c));
+	const struct cap_block_info *bl = capview__blocks(c, &nb);
+	struct capr_cursor *cur = capr__cursor_new(capview__capr(c));
 	for (size_t i = 0; i < nb && i < 4; i++) {
 		const struct cap_rec *recs;
 		uint32_t n;
@@ -111,9 +111,9 @@ int main(int argc, char **argv)
 	}
 
 	/* Per stream: BTF + type id + records; per object: a fuzzcap index. */
-	sqlite3 *db = capr__db(rcap__capr(c));
-	for (size_t si = 0; si < rcap__nstreams(c); si++) {
-		struct rcap_stream *s = rcap__stream(c, si);
+	sqlite3 *db = capr__db(capview__capr(c));
+	for (size_t si = 0; si < capview__nstreams(c); si++) {
+		struct capview_stream *s = capview__stream(c, si);
 		sqlite3_stmt *st = NULL;
 		if (sqlite3_prepare_v2(db, "SELECT btf FROM objects WHERE id = ?1", -1, &st, NULL))
 			continue;
@@ -163,6 +163,6 @@ int main(int argc, char **argv)
 		small(path, dst);
 	}
 	capr__cursor_free(cur);
-	rcap__close(c);
+	capview__close(c);
 	return 0;
 }

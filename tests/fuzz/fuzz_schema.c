@@ -50,7 +50,7 @@ static int fs_count_files(void)
 	return n;
 }
 
-static int fs_known_table(struct rcap *c, const char *name)
+static int fs_known_table(struct capview *c, const char *name)
 {
 	static const char *const meta[] = {         /* vtab.c's metadata tables */
 		"sessions", "streams", "losses", "blocks", "block_streams", "objects", "stacks",
@@ -60,8 +60,8 @@ static int fs_known_table(struct rcap *c, const char *name)
 	for (size_t i = 0; meta[i]; i++)
 		if (!strcmp(name, meta[i]))
 			return 1;
-	for (size_t i = 0; c && i < rcap__nstreams(c); i++)
-		if (!strcmp(name, rcap__stream(c, i)->table))
+	for (size_t i = 0; c && i < capview__nstreams(c); i++)
+		if (!strcmp(name, capview__stream(c, i)->table))
 			return 1;
 	return 0;
 }
@@ -82,7 +82,7 @@ static void fs_attach_check(void)
 	if (!reg)
 		abort();
 	int attached = vtab__attach(reg, fs_cap, "main", &err) == SQLITE_OK;
-	struct rcap *c = attached ? vtab__capture(reg, fs_cap) : NULL;
+	struct capview *c = attached ? vtab__capture(reg, fs_cap) : NULL;
 
 	/* every object in the host's schemas is one bpfrec made */
 	if (sqlite3_prepare_v2(db, "SELECT type, name FROM sqlite_schema UNION ALL"

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rcap.h"
+#include "capview.h"
 
 static char fuzz_dir[256];
 
@@ -62,33 +62,33 @@ static void fuzz_write(const char *path, const void *data, size_t size)
 __attribute__((unused)) static void fuzz_read_all(const char *path)
 {
 	char err[1024], tb[TIMEFMT_LEN + 1], text[256];
-	struct rcap *c = rcap__open(path, err, sizeof(err));
+	struct capview *c = capview__open(path, err, sizeof(err));
 
 	if (!c)
 		return;
 	size_t nb;
-	const struct cap_block_info *bl = rcap__blocks(c, &nb);
-	struct capr_cursor *cur = capr__cursor_new(rcap__capr(c));
+	const struct cap_block_info *bl = capview__blocks(c, &nb);
+	struct capr_cursor *cur = capr__cursor_new(capview__capr(c));
 	for (size_t i = 0; cur && i < nb; i++) {
 		const struct cap_rec *recs;
 		uint32_t n;
 		if (capr__cursor_read(cur, &bl[i], &recs, &n, err, sizeof(err)))
 			continue;
 		for (uint32_t k = 0; k < n; k++) {
-			struct rcap_stream *s = rcap__stream_by_id(c, recs[k].stream);
+			struct capview_stream *s = capview__stream_by_id(c, recs[k].stream);
 			if (!s || evtype__check(s->et, recs[k].len))
 				continue;
-			for (size_t col = 0; col < RCAP_NCOMMON + s->ncols; col++) {
+			for (size_t col = 0; col < CAPVIEW_NCOMMON + s->ncols; col++) {
 				struct pval v;
-				rcap__value(c, s, &recs[k], col, &v, tb);
-				if (col >= RCAP_NCOMMON)
-					evtype__format(s->et, col - RCAP_NCOMMON, recs[k].data,
+				capview__value(c, s, &recs[k], col, &v, tb);
+				if (col >= CAPVIEW_NCOMMON)
+					evtype__format(s->et, col - CAPVIEW_NCOMMON, recs[k].data,
 						       recs[k].len, text, sizeof(text));
 			}
 		}
 	}
 	capr__cursor_free(cur);
-	rcap__close(c);
+	capview__close(c);
 }
 
 #endif

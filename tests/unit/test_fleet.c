@@ -10,7 +10,7 @@
 
 #include "fixtures/clirun.h"
 #include "fixtures/fleetfix.h"
-#include "rcap.h"
+#include "capview.h"
 #include "vtab.h"
 
 static char tmp[1024];
@@ -231,9 +231,9 @@ static void test_multi_attach(void)
 	CHECK_STR((const char *)sqlite3_column_text(st, 0),
 		  "ev,tick,sessions,streams,losses,blocks,block_streams,objects,stacks,frames");
 	sqlite3_finalize(st);
-	struct rcap *c0 = vtab__capture(reg, caps[0]), *c1 = vtab__capture(reg, caps[1]);
+	struct capview *c0 = vtab__capture(reg, caps[0]), *c1 = vtab__capture(reg, caps[1]);
 	CHECK(c0 && c1);
-	uint64_t d0 = capr__blocks_decoded(rcap__capr(c0)), d1 = capr__blocks_decoded(rcap__capr(c1));
+	uint64_t d0 = capr__blocks_decoded(capview__capr(c0)), d1 = capr__blocks_decoded(capview__capr(c1));
 	CHECK(!sqlite3_prepare_v2(db, "SELECT capture, count(*), sum(s16) FROM ev WHERE time"
 				  " BETWEEN '2024-05-01T12:00:01.0001' AND '2024-05-01T12:00:01.000199'"
 				  " GROUP BY 1", -1, &st, NULL));
@@ -243,9 +243,9 @@ static void test_multi_attach(void)
 	CHECK_EQ_INT(sqlite3_step(st), SQLITE_DONE);       /* none from the next day */
 	sqlite3_finalize(st);
 	/* 100 ev records span a few 8 KiB blocks of 3400: far fewer than all */
-	uint64_t n0 = capr__blocks_decoded(rcap__capr(c0)) - d0;
+	uint64_t n0 = capr__blocks_decoded(capview__capr(c0)) - d0;
 	CHECK(n0 >= 1 && n0 <= 6);
-	CHECK_EQ_U64(capr__blocks_decoded(rcap__capr(c1)) - d1, 0);
+	CHECK_EQ_U64(capr__blocks_decoded(capview__capr(c1)) - d1, 0);
 	sqlite3_close(db);
 }
 

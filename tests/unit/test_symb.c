@@ -12,7 +12,7 @@
 
 #include "capw.h"
 #include "flame.h"
-#include "rcap.h"
+#include "capview.h"
 #include "symb.h"
 #include "testutil.h"
 
@@ -90,18 +90,18 @@ int main(void)
 	struct strbuf b = { 0 };
 	const uint64_t *ips;
 	struct symb *sy;
-	struct rcap *c;
+	struct capview *c;
 	uint32_t n;
 	int kernel;
 
 	snprintf(path, sizeof(path), "%s/cap", dir);
 	write_capture(path);
 	add_hostile_rows(path);
-	c = rcap__open(path, err, sizeof(err));
+	c = capview__open(path, err, sizeof(err));
 	if (!c)
 		fprintf(stderr, "%s\n", err);
 	CHECK(c);
-	CHECK_EQ_INT(rcap__symb(c, &sy, err, sizeof(err)), 0);
+	CHECK_EQ_INT(capview__symb(c, &sy, err, sizeof(err)), 0);
 	CHECK_EQ_INT(symb__nstacks(sy), 2);         /* 7 and 8 skipped */
 	CHECK_EQ_INT(symb__skipped(sy), 10);
 
@@ -163,7 +163,7 @@ int main(void)
 	CHECK_EQ_INT(flame__folded(c, &(struct flame_opts){ .pid = -1 }, collect, NULL, NULL, err,
 				   sizeof(err)), 0);
 	strbuf__free(&b);
-	rcap__close(c);
+	capview__close(c);
 	printf("ok\n");
 	return 0;
 }

@@ -6,7 +6,7 @@
 #include "fixtures/capfix.h"
 
 #include "capr.h"
-#include "rcap.h"
+#include "capview.h"
 #include "vtab.h"
 
 static char cap_path[4096], bad_path[4096];
@@ -165,7 +165,7 @@ static int64_t blocks_needed(sqlite3 *db, int stream, uint64_t lo, uint64_t hi)
 
 static void test_pruning(sqlite3 *db, struct vtab_reg *reg)
 {
-	struct capr *r = rcap__capr(vtab__capture(reg, cap_path));
+	struct capr *r = capview__capr(vtab__capture(reg, cap_path));
 	int64_t nblocks = q_int(db, "SELECT count(*) FROM blocks");
 	uint64_t before, lo = capfix_ts_a(1500), hi = capfix_ts_a(1509);
 	char sql[512];

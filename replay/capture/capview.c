@@ -1,6 +1,6 @@
-/* rcap.c - see rcap.h.  Everything here reads the index once at open; the
+/* capview.c - see capview.h.  Everything here reads the index once at open; the
  * blocks are read later, by the callers, through capr. */
-#include "rcap.h"
+#include "capview.h"
 #include "symb.h"
 
 #include <errno.h>
@@ -12,13 +12,13 @@
 #include "btfv.h"
 #include "capname.h"
 
-const char *const rcap_common_cols[RCAP_NCOMMON] = { "ts", "time", "cpu", "stream" };
+const char *const capview_common_cols[CAPVIEW_NCOMMON] = { "ts", "time", "cpu", "stream" };
 
-struct rcap {
+struct capview {
 	struct capr *r;
 	char *path;
-	struct rcap_session sess;
-	struct rcap_stream *streams;
+	struct capview_session sess;
+	struct capview_stream *streams;
 	size_t nstreams;
 	const struct cap_block_info *blocks; /* owned by r */
 	size_t nblocks;
@@ -36,7 +36,7 @@ static char *dupcol(sqlite3_stmt *st, int i)
 	return strdup(t ? (const char *)t : "");
 }
 
-static int load_session(struct rcap *c, char *err, size_t errlen)
+static int load_session(struct capview *c, char *err, size_t errlen)
 {
 	sqlite3 *db = capr__db(c->r);
 	sqlite3_stmt *st = NULL;
@@ -70,7 +70,7 @@ out:
 	return rc;
 }
 
-static int load_objects(struct rcap *c, char *err, size_t errlen)
+static int load_objects(struct capview *c, char *err, size_t errlen)
 {
 	sqlite3 *db = capr__db(c->r);
 	sqlite3_stmt *st = NULL;
@@ -122,7 +122,7 @@ out:
 	return rc;
 }
 
-static const struct btfv *object_btf(struct rcap *c, int64_t id, const char **why)
+static const struct btfv *object_btf(struct capview *c, int64_t id, const char **why)
 {
 	for (size_t i = 0; i < c->nobjs; i++) {
 		if (c->obj_ids[i] == id) {
@@ -136,7 +136,7 @@ static const struct btfv *object_btf(struct rcap *c, int64_t id, const char **wh
 
 /* Builds s->et from the stream's BTF type; falls back to raw bytes with the
  * reason in s->type_err. */
-static int stream_type(struct rcap *c, struct rcap_stream *s)
+static int stream_type(struct capview *c, struct capview_stream *s)
 {
 	char terr[256] = "";
 	const char *why = NULL;
@@ -173,8 +173,8 @@ static int stream_type(struct rcap *c, struct rcap_stream *s)
 
 static int name_taken(char **names, size_t n, const char *name)
 {
-	for (size_t i = 0; i < RCAP_NCOMMON; i++)
-		if (!strcasecmp(rcap_common_cols[i], name))
+	for (size_t i = 0; i < CAPVIEW_NCOMMON; i++)
+		if (!strcasecmp(capview_common_cols[i], name))
 			return 1;
 	for (size_t i = 0; i < n; i++)
 		if (!strcasecmp(names[i], name))
@@ -182,7 +182,7 @@ static int name_taken(char **names, size_t n, const char *name)
 	return 0;
 }
 
-static int stream_cols(struct rcap_stream *s)
+static int stream_cols(struct capview_stream *s)
 {
 	s->ncols = evtype__ncols(s->et);
 	s->cols = calloc(s->ncols ? s->ncols : 1, sizeof(*s->cols));
@@ -218,7 +218,7 @@ static int stream_cols(struct rcap_stream *s)
  * grammar (capname.h), else "stream_ID": a name from a capture is data,
  * shown escaped, and becomes an identifier only once checked.  A metadata
  * table's name gets "_events". */
-static char *table_name(const struct rcap_stream *s, int name_bytes)
+static char *table_name(const struct capview_stream *s, int name_bytes)
 {
 	static const char *const meta[] = {
 		"sessions", "streams", "losses", "blocks", "block_streams", "objects", NULL,
@@ -236,7 +236,7 @@ static char *table_name(const struct rcap_stream *s, int name_bytes)
 	return strdup(s->name);
 }
 
-static int load_streams(struct rcap *c, char *err, size_t errlen)
+static int load_streams(struct capview *c, char *err, size_t errlen)
 {
 	sqlite3 *db = capr__db(c->r);
 	sqlite3_stmt *st = NULL;
@@ -249,7 +249,7 @@ static int load_streams(struct rcap *c, char *err, size_t errlen)
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct rcap_stream *s, *a = realloc(c->streams, (c->nstreams + 1) * sizeof(*a));
+		struct capview_stream *s, *a = realloc(c->streams, (c->nstreams + 1) * sizeof(*a));
 
 		if (!a) {
 			rc = -ENOMEM;
@@ -294,12 +294,12 @@ static int cmp_id(const void *a, const void *b)
 
 static int cmp_sblock(const void *a, const void *b)
 {
-	size_t x = ((const struct rcap_sblock *)a)->idx, y = ((const struct rcap_sblock *)b)->idx;
+	size_t x = ((const struct capview_sblock *)a)->idx, y = ((const struct capview_sblock *)b)->idx;
 	return x < y ? -1 : x > y;
 }
 
 /* Per stream: the blocks that hold its records, from block_streams. */
-static int load_stream_blocks(struct rcap *c, char *err, size_t errlen)
+static int load_stream_blocks(struct capview *c, char *err, size_t errlen)
 {
 	sqlite3 *db = capr__db(c->r);
 	sqlite3_stmt *st = NULL;
@@ -326,10 +326,10 @@ static int load_stream_blocks(struct rcap *c, char *err, size_t errlen)
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct rcap_stream *s = rcap__stream_by_id(c, sqlite3_column_int64(st, 0));
+		struct capview_stream *s = capview__stream_by_id(c, sqlite3_column_int64(st, 0));
 		int64_t key[2] = { sqlite3_column_int64(st, 1), 0 };
 		int64_t (*hit)[2] = bsearch(key, map, c->nblocks, sizeof(*map), cmp_id);
-		struct rcap_sblock *b;
+		struct capview_sblock *b;
 
 		if (!s || !hit)
 			continue;   /* the index is inconsistent: such records show as unknown */
@@ -349,7 +349,7 @@ static int load_stream_blocks(struct rcap *c, char *err, size_t errlen)
 		goto out;
 	}
 	for (size_t i = 0; i < c->nstreams; i++) {
-		struct rcap_stream *s = &c->streams[i];
+		struct capview_stream *s = &c->streams[i];
 		if (s->nblocks)   /* blocks is NULL for a stream without records */
 			qsort(s->blocks, s->nblocks, sizeof(*s->blocks), cmp_sblock);
 		for (size_t k = 0; k < s->nblocks; k++) {
@@ -371,9 +371,9 @@ out:
 	return rc;
 }
 
-struct rcap *rcap__open(const char *path, char *err, size_t errlen)
+struct capview *capview__open(const char *path, char *err, size_t errlen)
 {
-	struct rcap *c = calloc(1, sizeof(*c));
+	struct capview *c = calloc(1, sizeof(*c));
 	int rc;
 
 	if (!c || !(c->path = strdup(path))) {
@@ -393,11 +393,11 @@ struct rcap *rcap__open(const char *path, char *err, size_t errlen)
 		goto fail;
 	return c;
 fail:
-	rcap__close(c);
+	capview__close(c);
 	return NULL;
 }
 
-int rcap__symb(struct rcap *c, struct symb **out, char *err, size_t errlen)
+int capview__symb(struct capview *c, struct symb **out, char *err, size_t errlen)
 {
 	int rc = 0;
 
@@ -407,13 +407,13 @@ int rcap__symb(struct rcap *c, struct symb **out, char *err, size_t errlen)
 	return rc;
 }
 
-void rcap__close(struct rcap *c)
+void capview__close(struct capview *c)
 {
 	if (!c)
 		return;
 	symb__free(c->symb);
 	for (size_t i = 0; i < c->nstreams; i++) {
-		struct rcap_stream *s = &c->streams[i];
+		struct capview_stream *s = &c->streams[i];
 		free(s->name);
 		free(s->table);
 		free(s->kind);
@@ -444,13 +444,13 @@ void rcap__close(struct rcap *c)
 	free(c);
 }
 
-struct capr *rcap__capr(struct rcap *c) { return c->r; }
-const char *rcap__path(const struct rcap *c) { return c->path; }
-const struct rcap_session *rcap__session(const struct rcap *c) { return &c->sess; }
-size_t rcap__nstreams(const struct rcap *c) { return c->nstreams; }
-struct rcap_stream *rcap__stream(struct rcap *c, size_t i) { return &c->streams[i]; }
+struct capr *capview__capr(struct capview *c) { return c->r; }
+const char *capview__path(const struct capview *c) { return c->path; }
+const struct capview_session *capview__session(const struct capview *c) { return &c->sess; }
+size_t capview__nstreams(const struct capview *c) { return c->nstreams; }
+struct capview_stream *capview__stream(struct capview *c, size_t i) { return &c->streams[i]; }
 
-struct rcap_stream *rcap__stream_by_id(struct rcap *c, int64_t id)
+struct capview_stream *capview__stream_by_id(struct capview *c, int64_t id)
 {
 	if (id >= 1 && (uint64_t)id <= c->nstreams && c->streams[id - 1].id == id)
 		return &c->streams[id - 1];   /* the usual case: ids 1..n */
@@ -460,7 +460,7 @@ struct rcap_stream *rcap__stream_by_id(struct rcap *c, int64_t id)
 	return NULL;
 }
 
-struct rcap_stream *rcap__stream_by_name(struct rcap *c, const char *name)
+struct capview_stream *capview__stream_by_name(struct capview *c, const char *name)
 {
 	for (size_t i = 0; i < c->nstreams; i++)
 		if (!strcmp(c->streams[i].name, name))
@@ -468,19 +468,19 @@ struct rcap_stream *rcap__stream_by_name(struct rcap *c, const char *name)
 	return NULL;
 }
 
-const struct cap_block_info *rcap__blocks(struct rcap *c, size_t *n)
+const struct cap_block_info *capview__blocks(struct capview *c, size_t *n)
 {
 	*n = c->nblocks;
 	return c->blocks;
 }
 
-void rcap__span(const struct rcap *c, uint64_t *min_ts, uint64_t *max_ts)
+void capview__span(const struct capview *c, uint64_t *min_ts, uint64_t *max_ts)
 {
 	*min_ts = c->min_ts;
 	*max_ts = c->max_ts;
 }
 
-void rcap__pval(const struct evval *v, struct pval *out)
+void capview__pval(const struct evval *v, struct pval *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (v->is_null) {
@@ -523,7 +523,7 @@ void rcap__pval(const struct evval *v, struct pval *out)
 	}
 }
 
-int rcap__value(const struct rcap *c, struct rcap_stream *s, const struct cap_rec *rec,
+int capview__value(const struct capview *c, struct capview_stream *s, const struct cap_rec *rec,
 		size_t i, struct pval *out, char timebuf[TIMEFMT_LEN + 1])
 {
 	struct evval ev;
@@ -552,14 +552,14 @@ int rcap__value(const struct rcap *c, struct rcap_stream *s, const struct cap_re
 		out->len = strlen(s->name);
 		return 0;
 	}
-	rc = evtype__decode(s->et, i - RCAP_NCOMMON, rec->data, rec->len, &ev);
+	rc = evtype__decode(s->et, i - CAPVIEW_NCOMMON, rec->data, rec->len, &ev);
 	if (rc)
 		return rc;
-	rcap__pval(&ev, out);
+	capview__pval(&ev, out);
 	return 0;
 }
 
-int rcap__query(struct rcap *c, const char *sql,
+int capview__query(struct capview *c, const char *sql,
 		int (*row)(void *ctx, size_t ncols, const struct pval *vals),
 		void *ctx, char *err, size_t errlen)
 {
@@ -627,7 +627,7 @@ out:
 	return rc;
 }
 
-const char *rcap__name_of(const char *path, size_t *len)
+const char *capview__name_of(const char *path, size_t *len)
 {
 	size_t n = strlen(path);
 	const char *base;

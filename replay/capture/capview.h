@@ -1,6 +1,8 @@
-/* rcap.h - an opened capture as bpfreplay sees it: the reader (capr), the
- * session's clock, and every stream with its decoder (evtype, from the BTF
- * stored in the capture) and the list of blocks that hold its records.
+/* capview.h - a capture viewed as typed streams: what bpfreplay makes of an
+ * opened capture.  schema's capr reads the bytes (index rows, blocks); a
+ * capview holds that reader, the session's clock, and every stream with its
+ * decoder (evtype, from the BTF stored in the capture), its SQL column names
+ * and the list of blocks that hold its records.
  * Shared by the CLI commands, the virtual tables and the SQLite extension.
  *
  * Column names: every stream's SQL columns are the common ones (ts, time,
@@ -9,8 +11,8 @@
  * compares names) gets '_' appended until it is unique: a member `ts`
  * becomes `ts_`.  The same names are used by show (field=value) and --where.
  */
-#ifndef BPFREC_REPLAY_RCAP_H
-#define BPFREC_REPLAY_RCAP_H
+#ifndef BPFREC_REPLAY_CAPVIEW_H
+#define BPFREC_REPLAY_CAPVIEW_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,9 +21,9 @@
 #include "timefmt.h"
 #include "print.h"
 
-#define RCAP_NCOMMON 4          /* ts, time, cpu, stream */
+#define CAPVIEW_NCOMMON 4          /* ts, time, cpu, stream */
 
-struct rcap_session {
+struct capview_session {
 	int64_t id;
 	char *host, *kernel_release, *boot_id, *cmdline, *tool_version;
 	struct timeclock clock;
@@ -31,13 +33,13 @@ struct rcap_session {
 };
 
 /* One block holding records of a stream, with that stream's own bounds. */
-struct rcap_sblock {
-	size_t idx;                 /* index into rcap__blocks() */
+struct capview_sblock {
+	size_t idx;                 /* index into capview__blocks() */
 	uint32_t nrecords;          /* this stream's records in the block */
 	uint64_t min_ts, max_ts;    /* this stream's records' bounds */
 };
 
-struct rcap_stream {
+struct capview_stream {
 	int64_t id;                 /* streams.id */
 	char *name;                 /* streams.name: data from the capture, any
 				     * bytes (escape it to print it) */
@@ -57,34 +59,34 @@ struct rcap_stream {
 	int pid_col;                /* evtype column tgid (else pid), -1 if none */
 	uint64_t nrecords;          /* from the index */
 	uint64_t min_ts, max_ts;    /* bounds of its records, 0 if none */
-	struct rcap_sblock *blocks; /* in rcap__blocks() order (ascending min_ts) */
+	struct capview_sblock *blocks; /* in capview__blocks() order (ascending min_ts) */
 	size_t nblocks;
 };
 
-struct rcap;
+struct capview;
 
 /* NULL with a one-line reason in err (names the capture and the cause). */
-struct rcap *rcap__open(const char *path, char *err, size_t errlen);
-void rcap__close(struct rcap *c);                     /* NULL is fine */
-struct capr *rcap__capr(struct rcap *c);
-const char *rcap__path(const struct rcap *c);
-const struct rcap_session *rcap__session(const struct rcap *c);
-size_t rcap__nstreams(const struct rcap *c);
-struct rcap_stream *rcap__stream(struct rcap *c, size_t i);
-struct rcap_stream *rcap__stream_by_id(struct rcap *c, int64_t id);      /* NULL if none */
-struct rcap_stream *rcap__stream_by_name(struct rcap *c, const char *name);
+struct capview *capview__open(const char *path, char *err, size_t errlen);
+void capview__close(struct capview *c);                     /* NULL is fine */
+struct capr *capview__capr(struct capview *c);
+const char *capview__path(const struct capview *c);
+const struct capview_session *capview__session(const struct capview *c);
+size_t capview__nstreams(const struct capview *c);
+struct capview_stream *capview__stream(struct capview *c, size_t i);
+struct capview_stream *capview__stream_by_id(struct capview *c, int64_t id);      /* NULL if none */
+struct capview_stream *capview__stream_by_name(struct capview *c, const char *name);
 /* Blocks in ascending min_ts order (capr__blocks). */
-const struct cap_block_info *rcap__blocks(struct rcap *c, size_t *n);
+const struct cap_block_info *capview__blocks(struct capview *c, size_t *n);
 /* First and last record ts over all blocks (0, 0 if empty). */
-void rcap__span(const struct rcap *c, uint64_t *min_ts, uint64_t *max_ts);
+void capview__span(const struct capview *c, uint64_t *min_ts, uint64_t *max_ts);
 
-/* Value of SQL column i (0..RCAP_NCOMMON + s->ncols - 1) of a record of s
+/* Value of SQL column i (0..CAPVIEW_NCOMMON + s->ncols - 1) of a record of s
  * that passed evtype__check.  Text points into the evtype's scratch space or
  * into timebuf, valid until the next call.  0 or -errno. */
-int rcap__value(const struct rcap *c, struct rcap_stream *s, const struct cap_rec *rec,
+int capview__value(const struct capview *c, struct capview_stream *s, const struct cap_rec *rec,
 		size_t i, struct pval *out, char timebuf[TIMEFMT_LEN + 1]);
 /* evval -> pval (the printers' value). */
-void rcap__pval(const struct evval *v, struct pval *out);
+void capview__pval(const struct evval *v, struct pval *out);
 
 /* Runs one read-only query (sql: bpfrec's own constant text, one
  * statement) on the capture's index and calls row() once with vals NULL
@@ -95,7 +97,7 @@ void rcap__pval(const struct evval *v, struct pval *out);
  * SQLite error (err gets it).  Reads the index here, in the library's own
  * SQLite, so that the extension never hands the index's handles to the
  * host's SQLite API. */
-int rcap__query(struct rcap *c, const char *sql,
+int capview__query(struct capview *c, const char *sql,
 		int (*row)(void *ctx, size_t ncols, const struct pval *vals),
 		void *ctx, char *err, size_t errlen);
 
@@ -103,14 +105,14 @@ int rcap__query(struct rcap *c, const char *sql,
  * owned by c.  0, or -errno with err (the capture's stack tables are
  * malformed: the events stay readable). */
 struct symb;
-int rcap__symb(struct rcap *c, struct symb **out, char *err, size_t errlen);
+int capview__symb(struct capview *c, struct symb **out, char *err, size_t errlen);
 
 /* A capture's name, for the `capture` column of several captures and the
  * export's file names: the last component of path (trailing '/' ignored),
  * without a ".bpfrec" suffix.  Points into path; *len its length. */
-const char *rcap__name_of(const char *path, size_t *len);
+const char *capview__name_of(const char *path, size_t *len);
 
-/* Common column names, index 0..RCAP_NCOMMON-1. */
-extern const char *const rcap_common_cols[RCAP_NCOMMON];
+/* Common column names, index 0..CAPVIEW_NCOMMON-1. */
+extern const char *const capview_common_cols[CAPVIEW_NCOMMON];
 
 #endif
