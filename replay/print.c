@@ -1,5 +1,6 @@
 /* print.c - see print.h. */
 #include "print.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -88,7 +89,8 @@ static int add_hex(struct strbuf *b, const char *s, size_t len)
  * one value stays on one line (\n, \t, \r, \\, \xNN for other control
  * bytes).  CSV (lines 1): newline and tab stay (the field is quoted), every
  * other control byte, \r included, becomes \xNN, backslashes stay as they
- * are: a capture's text never drives the terminal in any format. */
+ * are; in both, a byte outside valid UTF-8 and a C1 control (U+0080 to
+ * U+009F) become \xNN: a capture's text never drives the terminal in any format. */
 static int add_escaped_mode(struct strbuf *b, const char *s, size_t len, int lines)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -108,6 +110,25 @@ static int add_escaped_mode(struct strbuf *b, const char *s, size_t len, int lin
 			e = "\\\\";
 		else if (c < 0x20 || c == 0x7f)
 			e = tmp, snprintf(tmp, sizeof(tmp), "\\x%02x", c);
+		else if (c >= 0x80) {
+			/* Valid UTF-8 passes, but not a C1 control (U+0080..U+009F:
+			 * CSI is U+009B) nor a byte outside a valid sequence,
+			 * which a non-UTF-8 terminal would take as C1. */
+			uint32_t cp = 0;
+			size_t n = utf8__seq(s + i, len - i, &cp);
+			if (n && cp >= 0xa0) {
+				if (strbuf__add(b, s + i, n))
+					return -ENOMEM;
+				i += n - 1;
+				continue;
+			}
+			size_t k = n ? n : 1;
+			for (size_t j = 0; j < k; j++)
+				if (strbuf__addf(b, "\\x%02x", (unsigned char)s[i + j]))
+					return -ENOMEM;
+			i += k - 1;
+			continue;
+		}
 		if (e ? strbuf__add(b, e, strlen(e)) : strbuf__add(b, (const char *)&c, 1))
 			return -ENOMEM;
 	}
@@ -122,6 +143,24 @@ static int add_escaped(struct strbuf *b, const char *s, size_t len)
 int print__add_safe(struct strbuf *b, const char *s, size_t len)
 {
 	return add_escaped_mode(b, s, len, 1);
+}
+
+/* s escaped in mode lines, each '"' written as dq: whole runs between the
+ * quotes go to the escaper, so a UTF-8 sequence is judged whole. */
+static int add_escaped_quoted(struct strbuf *b, const char *s, size_t len, int lines,
+			      const char *dq)
+{
+	while (len) {
+		const char *q = memchr(s, '"', len);
+		size_t run = q ? (size_t)(q - s) : len;
+
+		if (add_escaped_mode(b, s, run, lines) || (q && strbuf__add(b, dq, strlen(dq))))
+			return -ENOMEM;
+		run += q != NULL;
+		s += run;
+		len -= run;
+	}
+	return 0;
 }
 
 /* Decimal digits of v, without printf (the hot path of every format). */
@@ -177,78 +216,19 @@ int print__logfmt_pair(struct strbuf *b, const char *key, const struct pval *v)
 		return print__value(b, v, 1);
 	if (strbuf__add(b, "\"", 1))
 		return -ENOMEM;
-	for (size_t i = 0; i < v->len; i++) {
-		if (v->s[i] == '"' ? strbuf__add(b, "\\\"", 2) : add_escaped(b, v->s + i, 1))
-			return -ENOMEM;
-	}
+	if (add_escaped_quoted(b, v->s, v->len, 0, "\\\""))
+		return -ENOMEM;
 	return strbuf__add(b, "\"", 1);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t len)
+static int put_strbuf(void *ctx, const char *s, size_t n)
 {
-	size_t n;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	return strbuf__add(ctx, s, n);
 }
 
 int print__json_string(struct strbuf *b, const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
-
-	if (strbuf__add(b, "\"", 1))
-		return -ENOMEM;
-	for (size_t i = 0; i < len;) {
-		unsigned char c = u[i];
-		char tmp[8];
-		const char *e = NULL;
-		size_t n = 1;
-
-		switch (c) {
-		case '"': e = "\\\""; break;
-		case '\\': e = "\\\\"; break;
-		case '\n': e = "\\n"; break;
-		case '\r': e = "\\r"; break;
-		case '\t': e = "\\t"; break;
-		default:
-			if (c < 0x20 || c == 0x7f) {
-				snprintf(tmp, sizeof(tmp), "\\u%04x", c);
-				e = tmp;
-			} else if (c >= 0x80) {
-				n = utf8_seq(u + i, len - i);
-				if (!n) {
-					snprintf(tmp, sizeof(tmp), "\\u%04x", c);
-					e = tmp;
-					n = 1;
-				}
-			}
-		}
-		if (e ? strbuf__add(b, e, strlen(e)) : strbuf__add(b, s + i, n))
-			return -ENOMEM;
-		i += n;
-	}
-	return strbuf__add(b, "\"", 1);
+	return utf8__json_string(s, len, 0, put_strbuf, b);
 }
 
 int print__json_value(struct strbuf *b, const struct pval *v)
@@ -288,9 +268,8 @@ static int csv_field(struct strbuf *b, const char *s, size_t len)
 		return print__add_safe(b, s, len);
 	if (strbuf__add(b, "\"", 1))
 		return -ENOMEM;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '"' ? strbuf__add(b, "\"\"", 2) : print__add_safe(b, s + i, 1))
-			return -ENOMEM;
+	if (add_escaped_quoted(b, s, len, 1, "\"\""))
+		return -ENOMEM;
 	return strbuf__add(b, "\"", 1);
 }
 

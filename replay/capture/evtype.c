@@ -32,6 +32,7 @@
  *    bytes explicitly, so it works on any host.
  */
 #include "evtype.h"
+#include "utf8.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -401,67 +402,17 @@ static double read_real(const uint8_t *p, uint32_t size)
 
 /* ---- JSON ---- */
 
-/* Length of a valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
-static size_t utf8_len(const uint8_t *s, size_t n)
+static int put_sbuf(void *ctx, const char *s, size_t n)
 {
-	uint32_t cp;
-	size_t len, i;
+	struct sbuf *sb = ctx;
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
+	sb_put(sb, s, n);
+	return sb->err;
 }
 
 static void json_str(struct sbuf *sb, const uint8_t *s, size_t n)
 {
-	char esc[8];
-	size_t i, l;
-
-	sb_put(sb, "\"", 1);
-	for (i = 0; i < n && !sb->err; i++) {
-		uint8_t c = s[i];
-
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\', esc[1] = c;
-			sb_put(sb, esc, 2);
-		} else if (c == '\n') {
-			sb_put(sb, "\\n", 2);
-		} else if (c == '\t') {
-			sb_put(sb, "\\t", 2);
-		} else if (c == '\r') {
-			sb_put(sb, "\\r", 2);
-		} else if (c < 0x20) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			sb_put(sb, esc, 6);
-		} else if (c < 0x80) {
-			sb_put(sb, &c, 1);
-		} else if ((l = utf8_len(s + i, n - i)) > 0) {
-			sb_put(sb, s + i, l);
-			i += l - 1;
-		} else {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			sb_put(sb, esc, 6);
-		}
-	}
-	sb_put(sb, "\"", 1);
+	utf8__json_string(s, n, 0, put_sbuf, sb);   /* an error stays in sb->err */
 }
 
 static void json_hex(struct sbuf *sb, const uint8_t *p, size_t n)

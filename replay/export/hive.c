@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "hive.h"
+#include "utf8.h"
 
 /* ---- names ---- */
 
@@ -72,41 +73,12 @@ void hive__escape(const char *s, size_t len, char *out, size_t outlen)
 	out[n] = 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t need;
-	uint32_t cp, min;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 2, cp = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 3, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 4, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
-}
-
 const char *hive__utf8(const char *s, size_t len, struct strbuf *scratch, size_t *outlen)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, k;
 
-	while (i < len && (k = utf8_seq(u + i, len - i)))
+	while (i < len && (k = utf8__seq(u + i, len - i, NULL)))
 		i += k;
 	*outlen = len;
 	if (i == len)
@@ -115,7 +87,7 @@ const char *hive__utf8(const char *s, size_t len, struct strbuf *scratch, size_t
 	if (strbuf__add(scratch, s, i))
 		return NULL;
 	while (i < len) {
-		k = utf8_seq(u + i, len - i);
+		k = utf8__seq(u + i, len - i, NULL);
 		if (k) {
 			if (strbuf__add(scratch, s + i, k))
 				return NULL;

@@ -99,6 +99,7 @@ SQLITE_EXTENSION_INIT3
 #include "symb.h"
 #include "vtab.h"
 #include "names.h"
+#include "utf8.h"
 #include "agg.h"
 
 #define VT_MAX_WARN 20  /* damage reports printed per registry, then counted */
@@ -1467,26 +1468,26 @@ static int copy_stacks(struct vtab_reg *reg, struct vt_cap *cap, const char *sch
 	return rc;
 }
 
-/* JSON array text of paths, for the tables' first argument. */
+static int put_str(void *ctx, const char *s, size_t n)
+{
+	sqlite3_str_append(ctx, s, (int)n);
+	return sqlite3_str_errcode(ctx);
+}
+
+/* JSON array text of paths, for the tables' first argument (parse_paths
+ * reads it back: a path's bytes outside UTF-8 stay raw). */
 static char *paths_json(char *const *paths, size_t n)
 {
 	sqlite3_str *j = sqlite3_str_new(NULL);
 
 	sqlite3_str_appendchar(j, 1, '[');
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_str_appendall(j, i ? ", \"" : "\"");
-		for (const unsigned char *p = (const unsigned char *)paths[i]; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				sqlite3_str_appendf(j, "\\%c", *p);
-			else if (*p < 0x20 || *p == 0x7f)
-				sqlite3_str_appendf(j, "\\u%04x", *p);
-			else
-				sqlite3_str_appendchar(j, 1, (char)*p);
-		}
-		sqlite3_str_appendchar(j, 1, '"');
+		if (i)
+			sqlite3_str_appendall(j, ", ");
+		utf8__json_string(paths[i], strlen(paths[i]), UTF8_JSON_RAW_BYTES, put_str, j);
 	}
 	sqlite3_str_appendchar(j, 1, ']');
-	return sqlite3_str_finish(j);
+	return sqlite3_str_finish(j);   /* NULL after any error */
 }
 
 /* Creates the tables of the captures patharg names (a path, or a JSON array
