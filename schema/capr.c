@@ -316,6 +316,9 @@ static int check_work(struct capr *r, char *err, size_t errlen)
  * index in WAL mode): opened read-only but not immutable, so that SQLite
  * reads the committed part of the WAL, and held in one read transaction,
  * so that everything read through r is one consistent snapshot. */
+/* How long a reader of a live index waits for its writer's lock. */
+#define CAPR_LIVE_BUSY_MS 5000
+
 static int open_db(struct capr *r, const char *dbpath, enum cap_schema_kind kind, bool live,
 		   char *err, size_t errlen)
 {
@@ -334,6 +337,11 @@ static int open_db(struct capr *r, const char *dbpath, enum cap_schema_kind kind
 			   r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(src));
 		return -EIO;
 	}
+	/* A live index is locked for a moment now and then by its writer: at
+	 * a checkpoint, and at the end, when it turns the WAL back into one
+	 * file.  Wait that out (bounded) rather than fail the reader. */
+	if (live)
+		sqlite3_busy_timeout(r->db, CAPR_LIVE_BUSY_MS);
 	static const int off_on[][2] = {
 		{ SQLITE_DBCONFIG_DEFENSIVE, 1 },
 		{ SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0 },
