@@ -452,6 +452,12 @@ int cmd_record(int argc, char **argv)
 
 	if (record__wants_stacks(&o) && (err = stackcap__new(&r.stacks)))
 		goto out;
+	if (r.stacks) {
+		struct bpfobj_opts eo = record__obj_opts(&r, 1);
+
+		/* a failure is said and the recording goes on without it */
+		stackcap__follow_execs(r.stacks, eo.pid_map_fd, eo.filter_pids, eo.btf_custom_path);
+	}
 	err = record__load_builtins(&r);
 	if (!err)
 		err = record__load_user_objects(&r);
@@ -527,6 +533,7 @@ int cmd_record(int argc, char **argv)
 	while (!stopping) {
 		int n = drain__poll(r.drain, r.sigfd);
 
+		stackcap__poll(r.stacks);
 		if (n < 0) {
 			err = n;
 			break;
@@ -568,6 +575,7 @@ int cmd_record(int argc, char **argv)
 		err = drain__final(r.drain);
 	if (err > 0)
 		err = 0;
+	stackcap__poll(r.stacks);   /* the command's exit is in there */
 	poll_losses(&r);
 	if (!err)
 		err = record__snapshot_maps(&r, now_boot_ns());

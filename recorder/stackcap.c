@@ -1,6 +1,10 @@
 #include "stackcap.h"
+#include "execmaps.h"
 #include "symelf.h"
 #include "util.h"
+
+#include <linux/types.h>
+#include "procmaps.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -11,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define MAX_OPEN_FILES 256      /* files kept open for the end (then reopened by path) */
@@ -31,6 +36,7 @@ struct proc {
 	struct mapping *maps;
 	size_t nmaps, cap;
 	int read;                 /* /proc/PID/maps read at least once */
+	int stacked;              /* had a user stack (else known from execmaps alone) */
 	uint64_t *jit;            /* addresses in no mapping: for /tmp/perf-PID.map */
 	size_t njit, jit_cap;
 };
@@ -45,6 +51,7 @@ struct sfile {
 	uint64_t *offs;           /* file offsets of the frames in it */
 	size_t noffs, offs_cap;
 	uint32_t cap_id;          /* sym_files.id once written */
+	int used;                 /* a mapping of a process with stacks shows it */
 };
 
 struct stackcap {
@@ -60,6 +67,7 @@ struct stackcap {
 	uint64_t *kaddrs;
 	size_t nk, k_cap;
 	uint64_t *buf;            /* one stack table value */
+	struct execmaps *execs;   /* mappings at exec and exit, NULL: /proc alone */
 };
 
 static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
@@ -279,6 +287,42 @@ static long add_file(struct stackcap *sc, const char *path, int special, int fd)
 	return (long)sc->nfiles++;
 }
 
+/* Adds a mapping of p unless known.  One in the place of another (an exec,
+ * a munmap and mmap): stacks from before and after cannot be told apart by
+ * address, so neither names a frame there ([remapped]).  -ENOMEM or 0. */
+static int add_mapping(struct stackcap *sc, struct proc *p, uint64_t start, uint64_t end,
+		       uint64_t off, long file)
+{
+	long remapped;
+	int same = 0;
+
+	for (size_t i = 0; i < p->nmaps; i++) {
+		struct mapping *m = &p->maps[i];
+
+		if (m->end <= start || m->start >= end)
+			continue;
+		if (m->start == start && m->end == end &&
+		    ((m->off == off && m->file == (uint32_t)file) ||
+		     !strcmp(sc->files[m->file].path, "[remapped]")))
+			same = 1;
+		else if ((remapped = add_file(sc, "[remapped]", 1, -1)) >= 0)
+			m->file = (uint32_t)remapped, file = remapped;
+	}
+	if (same)
+		return 0;
+	if (p->nmaps == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct mapping *g = realloc(p->maps, cap * sizeof(*g));
+
+		if (!g)
+			return -ENOMEM;
+		p->maps = g;
+		p->cap = cap;
+	}
+	p->maps[p->nmaps++] = (struct mapping){ start, end, off, (uint32_t)file };
+	return 0;
+}
+
 /* Reads the executable mappings of p from /proc/PID/maps, adding those it
  * does not know yet (a library loaded since, a new image after exec). */
 static void read_maps(struct stackcap *sc, struct proc *p)
@@ -294,9 +338,9 @@ static void read_maps(struct stackcap *sc, struct proc *p)
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long start, end, off;
 		char perms[8], name[4096 + 16] = "";
-		int n = 0, fd = -1, special, same;
-		size_t i, len;
-		long file, remapped;
+		int n = 0, fd = -1, special;
+		size_t len;
+		long file;
 
 		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off, &n) < 4 ||
 		    !strchr(perms, 'x'))
@@ -317,37 +361,70 @@ static void read_maps(struct stackcap *sc, struct proc *p)
 			fd = open(mf, O_RDONLY | O_CLOEXEC);
 		}
 		file = add_file(sc, name, special, fd);
-		if (file < 0)
-			continue;
-		/* Known already, or in the place of another mapping (an exec, a
-		 * munmap and mmap): stacks from before and after cannot be told
-		 * apart by address, so neither names a frame there ([remapped]). */
-		for (i = 0, same = 0; i < p->nmaps; i++) {
-			struct mapping *m = &p->maps[i];
-
-			if (m->end <= start || m->start >= end)
-				continue;
-			if (m->start == start && m->end == end &&
-			    ((m->off == off && m->file == (uint32_t)file) ||
-			     !strcmp(sc->files[m->file].path, "[remapped]")))
-				same = 1;
-			else if ((remapped = add_file(sc, "[remapped]", 1, -1)) >= 0)
-				m->file = (uint32_t)remapped, file = remapped;
-		}
-		if (same)
-			continue;
-		if (p->nmaps == p->cap) {
-			size_t cap = p->cap ? p->cap * 2 : 16;
-			struct mapping *g = realloc(p->maps, cap * sizeof(*g));
-
-			if (!g)
-				break;
-			p->maps = g;
-			p->cap = cap;
-		}
-		p->maps[p->nmaps++] = (struct mapping){ start, end, off, (uint32_t)file };
+		if (file >= 0 && add_mapping(sc, p, start, end, off, file))
+			break;
 	}
 	fclose(f);
+}
+
+void stackcap__exec_mapping(struct stackcap *sc, const struct pm_event *e)
+{
+	struct stat st = { .st_dev = makedev(e->dev >> 20, e->dev & 0xfffff), .st_ino = e->ino };
+	char path[PM_DEPTH * PM_NAME + 1];
+	struct proc *p = get_proc(sc, e->pid);
+	size_t len = 0;
+	long file;
+	int fd;
+
+	if (!p || e->end <= e->start)
+		return;
+	file = find_file(sc, NULL, 0, &st);
+	if (file < 0) {
+		/* The path from its components, leaf first; opened only if it
+		 * still is that file (a component cut at PM_NAME, a rename, a
+		 * path through a mount bpfrec cannot see: named only). */
+		for (int i = (e->ncomps < PM_DEPTH ? e->ncomps : PM_DEPTH) - 1; i >= 0; i--) {
+			const char *c = e->comps[i];
+			size_t n = strnlen(c, PM_NAME - 1);
+
+			path[len++] = '/';
+			memcpy(path + len, c, n);
+			len += n;
+		}
+		path[len] = 0;
+		if (!len || e->ncomps >= PM_DEPTH)
+			snprintf(path, sizeof(path), "[inode %llu]", (unsigned long long)e->ino);
+		fd = path[0] == '/' ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+		if (fd >= 0 && (fstat(fd, &st) || st.st_ino != e->ino ||
+				st.st_dev != makedev(e->dev >> 20, e->dev & 0xfffff))) {
+			close(fd);
+			fd = -1;
+		}
+		file = add_file(sc, path, fd < 0, fd);
+	}
+	if (file >= 0)
+		add_mapping(sc, p, e->start, e->end, e->file_offset, file);
+}
+
+static void on_exec_mapping(void *ctx, const struct pm_event *e)
+{
+	stackcap__exec_mapping(ctx, e);
+}
+
+int stackcap__follow_execs(struct stackcap *sc, int pid_map_fd, int filter_pids,
+			   const char *btf_custom_path)
+{
+	struct execmaps_opts o = { .pid_map_fd = pid_map_fd, .filter_pids = filter_pids,
+				   .btf_custom_path = btf_custom_path,
+				   .mapping = on_exec_mapping, .ctx = sc };
+
+	return sc->execs ? 0 : execmaps__open(&sc->execs, &o);
+}
+
+void stackcap__poll(struct stackcap *sc)
+{
+	if (sc)
+		execmaps__poll(sc->execs);
 }
 
 static const struct mapping *find_mapping(const struct proc *p, uint64_t a)
@@ -378,6 +455,7 @@ void stackcap__note(struct stackcap *sc, uint32_t pid, int32_t ustack, int32_t k
 	p = get_proc(sc, pid);
 	if (!p)
 		return;
+	p->stacked = 1;
 	if (!p->read) {
 		read_maps(sc, p);
 		return;
@@ -665,10 +743,17 @@ int stackcap__write(struct stackcap *sc, struct capw *w, int symbols)
 			}
 		}
 	}
+	for (i = 0; i < sc->nprocs; i++)
+		for (size_t m = 0; sc->procs[i].stacked && m < sc->procs[i].nmaps; m++)
+			sc->files[sc->procs[i].maps[m].file].used = 1;
 	for (i = 0; i < sc->nfiles && !rc; i++)
-		rc = write_file_symbols(sc, w, &sc->files[i], symbols);
+		if (sc->files[i].used)
+			rc = write_file_symbols(sc, w, &sc->files[i], symbols);
 	for (i = 0; i < sc->nprocs && !rc; i++) {
 		struct proc *p = &sc->procs[i];
+
+		if (!p->stacked)
+			continue;
 
 		for (size_t m = 0; m < p->nmaps && !rc; m++)
 			rc = capw__add_mapping(w, p->pid, p->maps[m].start, p->maps[m].end,
@@ -687,6 +772,11 @@ void stackcap__free(struct stackcap *sc)
 
 	if (!sc)
 		return;
+	if (sc->execs && execmaps__lost(sc->execs))
+		info_msg("stacks: %llu mappings at exec or exit lost (their buffer was full): "
+			 "frames of short-lived processes may be unnamed",
+			 (unsigned long long)execmaps__lost(sc->execs));
+	execmaps__free(sc->execs);
 	if (sc->map_fd >= 0)
 		close(sc->map_fd);
 	if (sc->stacks)

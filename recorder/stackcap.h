@@ -40,6 +40,18 @@ void stackcap__note(struct stackcap *sc, uint32_t pid, int32_t ustack, int32_t k
 /* Writes the stacks, mappings, files and (symbols != 0) the symbols used.
  * 0 or -errno; what could not be read is said in the rows (sym_files.symbols). */
 int stackcap__write(struct stackcap *sc, struct capw *w, int symbols);
+/* Follows the mappings of the recorded processes at exec and exit from BPF
+ * (execmaps.h), so that a process gone before its first stack is drained
+ * still names its frames.  0, or -errno said once: the recording goes on
+ * with /proc alone. */
+int stackcap__follow_execs(struct stackcap *sc, int pid_map_fd, int filter_pids,
+			   const char *btf_custom_path);
+/* Takes in the mappings sent since (drain thread, after each drain pass
+ * and after the final one).  NULL is fine. */
+void stackcap__poll(struct stackcap *sc);
+/* One mapping (execmaps.h's pm_event), as stackcap__poll hands it over. */
+struct pm_event;
+void stackcap__exec_mapping(struct stackcap *sc, const struct pm_event *e);
 /* Stacks seen, and records whose stack was lost (the table was full). */
 void stackcap__counts(const struct stackcap *sc, uint64_t *stacks, uint64_t *lost);
 void stackcap__free(struct stackcap *sc);   /* NULL is fine */

@@ -8,6 +8,8 @@
  *   stackprog spin MS     f3 spins for MS milliseconds of CPU time
  *   stackprog mix MS      heavy() and light() spin 2:1 for MS ms of CPU time
  *   stackprog connect-exec PROG ARGS...   connects as above, then execs PROG
+ *   stackprog quick       f3 connects once and the program exits at once (a
+ *                         process gone before the recorder reads its maps)
  *   stackprog loop N      (tools/bench) f3 connects N times; prints CPU and wall
  *                         ns per call
  *   stackprog work N      (tools/bench) f3 does N fixed units of work; prints
@@ -124,6 +126,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "connect")) {
 		f1(1, 0);
 		usleep(300000);
+	} else if (argc > 1 && !strcmp(argv[1], "quick")) {
+		f1(1, 0);
 	} else if (argc > 2 && !strcmp(argv[1], "connect-exec")) {
 		f1(1, 0);
 		usleep(300000);
