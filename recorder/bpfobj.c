@@ -13,8 +13,63 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+/* One stream: what it is (only this file writes it) and the state of its
+ * loss counters. */
+struct bpfobj_stream {
+	char name[64];             /* table name: unique in the capture */
+	char map_name[64];
+	enum stream_kind kind;
+	int map_fd;                /* after load */
+	char type_name[64];        /* "" when unknown: recorded as bytes */
+	uint32_t type_id;
+	struct bpfobj_layout l;    /* what the drain reads per record */
+	uint32_t declared_entries; /* ringbuf: max_entries the object asked for */
+	int lost_fd;               /* its bpfrec_lost__<map> counter, -1: none */
+	uint64_t *lost_seen;       /* per CPU, what was already recorded */
+	int size_set;              /* ringbuf: --ringbuf-size gave its size */
+	int loss_unobservable;     /* ringbuf: some failed calls cannot be counted */
+	int type_auto;             /* the type was found by name, not declared */
+	struct bpf_map *map;
+	struct bpfobj_snapshot snap;   /* kind STREAM_SNAPSHOT */
+};
+
+struct bpfobj {
+	char name[64];             /* "exec", or the file's base name */
+	char *path;                /* NULL for built-ins */
+	int builtin;
+	struct bpf_object *obj;
+	struct bpfobj_opts opts;
+	struct bpfobj_stream *streams;
+	size_t nstreams;
+	struct bpf_link **links;
+	size_t nlinks, nlink_slots;
+	int lost_fd;               /* bpfrec_lost per-CPU array, -1: none */
+	uint64_t *lost_seen;       /* per CPU, what was already recorded */
+	int ncpus;
+	const void *btf_raw;       /* the object's BTF, owned by obj or btf_ext */
+	uint32_t btf_bytes;
+	struct btf *btf_ext;       /* a copy with the types bpfrec adds (event
+				      types from DWARF, snapshot records), or NULL */
+	struct ringloss *ringloss; /* bpfrec's counts of failed ringbuf calls, or NULL */
+	struct dwarfbtf *dwarf;    /* the file's DWARF, opened on first need, or NULL */
+	int counts_itself;         /* the object declares bpfrec_lost counters */
+	struct bpfobj_uprobe *uprobes;   /* bpfobj__set_uprobe_target's, growable */
+	size_t nuprobes;
+	struct bpfobj_tracepoint *tps;   /* bpfobj__add_tracepoint's, growable */
+	size_t ntps, tps_cap;
+};
+
+/* Where bpfobj__attach attaches a program whose section names no
+ * tracepoint (SEC("tracepoint")): one of many, told apart by the cookie. */
+struct bpfobj_tracepoint {
+	char system[64], name[128];
+	uint64_t cookie;
+	int attached;              /* after bpfobj__attach */
+};
 
 /* --attach's target of a uprobe program (bpfobj__set_uprobe_target). */
 struct bpfobj_uprobe {
@@ -197,8 +252,8 @@ static void find_discriminator(struct bpfobj *o, struct bpfobj_stream *s, const 
 		ft = skip_mods(btf, &mt);
 		if (ft && (btf_is_int(ft) || btf_is_enum(ft)) && btf_member_bit_offset(t, i) % 8 == 0 &&
 		    (ft->size == 1 || ft->size == 2 || ft->size == 4 || ft->size == 8)) {
-			s->discr_offset = btf_member_bit_offset(t, i) / 8;
-			s->discr_size = ft->size;
+			s->l.discr_offset = btf_member_bit_offset(t, i) / 8;
+			s->l.discr_size = ft->size;
 			return;
 		}
 	}
@@ -270,12 +325,12 @@ static void guess_event_type(struct bpfobj *o, struct bpfobj_stream *s, size_t n
 		snprintf(names[n++], sizeof(names[0]), "event");
 	for (i = 0; i < n; i++) {
 		if (find_struct(o, names[i], &btf, &id) ||
-		    describe_type(btf, id, s->type_name, sizeof(s->type_name), &s->type_size,
-				  &s->ts_offset, &s->pid_offset))
+		    describe_type(btf, id, s->type_name, sizeof(s->type_name), &s->l.type_size,
+				  &s->l.ts_offset, &s->l.pid_offset))
 			continue;
 		s->type_id = id;
 		s->type_auto = 1;
-		find_stack_members(btf, id, &s->ustack_offset, &s->kstack_offset);
+		find_stack_members(btf, id, &s->l.ustack_offset, &s->l.kstack_offset);
 		return;
 	}
 }
@@ -290,9 +345,9 @@ static void find_event_type(struct bpfobj *o, struct bpfobj_stream *s)
 	char want[128], discr[128], variant[128];
 	uint32_t id, n;
 
-	s->ts_offset = -1;
-	s->pid_offset = -1;
-	s->ustack_offset = s->kstack_offset = -1;
+	s->l.ts_offset = -1;
+	s->l.pid_offset = -1;
+	s->l.ustack_offset = s->l.kstack_offset = -1;
 	if (!btf)
 		return;
 	snprintf(want, sizeof(want), "__bpfrec_event__%s", s->map_name);
@@ -310,15 +365,15 @@ static void find_event_type(struct bpfobj *o, struct bpfobj_stream *s)
 		if (!strcmp(name, want)) {
 			tid = marker_target(btf, t);
 			if (tid && !describe_type(btf, tid, s->type_name, sizeof(s->type_name),
-						  &s->type_size, &s->ts_offset, &s->pid_offset)) {
+						  &s->l.type_size, &s->l.ts_offset, &s->l.pid_offset)) {
 				s->type_id = tid;
-				find_stack_members(btf, tid, &s->ustack_offset, &s->kstack_offset);
+				find_stack_members(btf, tid, &s->l.ustack_offset, &s->l.kstack_offset);
 			}
 		} else if (!strncmp(name, discr, strlen(discr))) {
 			find_discriminator(o, s, btf, name + strlen(discr), t);
 		} else if (!strncmp(name, variant, strlen(variant)) &&
-			   s->nvariants < BPFOBJ_MAX_VARIANTS) {
-			struct bpfobj_variant *v = &s->variants[s->nvariants];
+			   s->l.nvariants < BPFOBJ_MAX_VARIANTS) {
+			struct bpfobj_variant *v = &s->l.variants[s->l.nvariants];
 
 			tid = variant_target(btf, t, &v->value);
 			if (!tid) {
@@ -332,13 +387,13 @@ static void find_event_type(struct bpfobj *o, struct bpfobj_stream *s)
 			v->type_id = tid;
 			find_stack_members(btf, tid, &v->ustack_offset, &v->kstack_offset);
 			memcpy(v->name, v->type_name, sizeof(v->name));
-			s->nvariants++;
+			s->l.nvariants++;
 		}
 	}
-	if (s->nvariants && !s->discr_size) {
+	if (s->l.nvariants && !s->l.discr_size) {
 		warn_msg("%s: map %s has BPFREC_EVENT_VARIANT()s but no BPFREC_DISCRIMINATOR(): "
 			 "its records are kept as bytes", o->name, s->map_name);
-		s->nvariants = 0;
+		s->l.nvariants = 0;
 	}
 }
 
@@ -415,7 +470,7 @@ static int collect_streams(struct bpfobj *o)
 	for (size_t i = 0; !o->builtin && i < o->nstreams; i++) {
 		struct bpfobj_stream *s = &o->streams[i];
 
-		if (!s->type_id && !s->nvariants)
+		if (!s->type_id && !s->l.nvariants)
 			guess_event_type(o, s, o->nstreams);
 	}
 	return 0;
@@ -861,7 +916,12 @@ int bpfobj__add_tracepoint(struct bpfobj *o, const char *system, const char *nam
 	snprintf(tp->system, sizeof(tp->system), "%s", system);
 	snprintf(tp->name, sizeof(tp->name), "%s", name);
 	tp->cookie = cookie;
-	return 0;
+	return (int)(o->ntps - 1);
+}
+
+int bpfobj__tracepoint_attached(const struct bpfobj *o, size_t index)
+{
+	return index < o->ntps && o->tps[index].attached;
 }
 
 /* The hook a section attaches to, for finding twins: a tracepoint's name
@@ -1180,14 +1240,14 @@ int bpfobj__set_ts_member(struct bpfobj *o, const char *map, const char *field, 
 				 field, field, s->type_name);
 			return -ESRCH;
 		}
-		s->ts_offset = off / 8;
-		s->ts_add_ns = 0;
+		s->l.ts_offset = off / 8;
+		s->l.ts_add_ns = 0;
 		if (mono) {
 			struct timespec b, mn;
 
 			clock_gettime(CLOCK_BOOTTIME, &b);
 			clock_gettime(CLOCK_MONOTONIC, &mn);
-			s->ts_add_ns = ((int64_t)b.tv_sec - mn.tv_sec) * 1000000000 +
+			s->l.ts_add_ns = ((int64_t)b.tv_sec - mn.tv_sec) * 1000000000 +
 				       (b.tv_nsec - mn.tv_nsec);
 		}
 		return 0;
@@ -1233,13 +1293,13 @@ int bpfobj__set_event_type(struct bpfobj *o, const char *map, const char *type)
 		return -ENOENT;
 	if (find_struct(o, type, &btf, &tid))
 		return -ESRCH;
-	s->nvariants = 0;
-	s->discr_size = 0;
+	s->l.nvariants = 0;
+	s->l.discr_size = 0;
 	s->type_id = tid;
 	s->type_auto = 0;
-	find_stack_members(btf, s->type_id, &s->ustack_offset, &s->kstack_offset);
-	return describe_type(btf, s->type_id, s->type_name, sizeof(s->type_name), &s->type_size,
-			     &s->ts_offset, &s->pid_offset);
+	find_stack_members(btf, s->type_id, &s->l.ustack_offset, &s->l.kstack_offset);
+	return describe_type(btf, s->type_id, s->type_name, sizeof(s->type_name), &s->l.type_size,
+			     &s->l.ts_offset, &s->l.pid_offset);
 }
 
 static int snapshottable(enum bpf_map_type t, int *percpu)
@@ -1378,25 +1438,25 @@ int bpfobj__add_snapshot_streams(struct bpfobj *o)
 		s->lost_fd = -1;
 		s->map = map;
 		s->map_fd = bpf_map__fd(map);
-		s->percpu = percpu;
-		s->key_size = ks;
-		s->value_size = vs;
-		s->value_offset = (ks + align - 1) / align * align;
-		s->ts_offset = -1;
-		s->pid_offset = -1;
-		s->ustack_offset = s->kstack_offset = -1;
+		s->snap.percpu = percpu;
+		s->snap.key_size = ks;
+		s->snap.value_size = vs;
+		s->snap.value_offset = (ks + align - 1) / align * align;
+		s->l.ts_offset = -1;
+		s->l.pid_offset = -1;
+		s->l.ustack_offset = s->l.kstack_offset = -1;
 		snprintf(s->map_name, sizeof(s->map_name), "%s", bpf_map__name(map));
 		snprintf(s->name, sizeof(s->name), "%s", bpf_map__name(map));
 		snprintf(tname, sizeof(tname), "bpfrec_snapshot__%s", bpf_map__name(map));
-		id = btf__add_struct(o->btf_ext, tname, s->value_offset + vs);
+		id = btf__add_struct(o->btf_ext, tname, s->snap.value_offset + vs);
 		if (id < 0 || btf__add_field(o->btf_ext, "key", kt, 0, 0) ||
-		    btf__add_field(o->btf_ext, "value", vt, s->value_offset * 8, 0)) {
+		    btf__add_field(o->btf_ext, "value", vt, s->snap.value_offset * 8, 0)) {
 			warn_msg("%s: map %s: cannot describe its snapshot: %s", o->name,
 				 bpf_map__name(map), strerror(errno));
 			continue;
 		}
 		s->type_id = (uint32_t)id;
-		s->type_size = s->value_offset + vs;
+		s->l.type_size = s->snap.value_offset + vs;
 		snprintf(s->type_name, sizeof(s->type_name), "%.63s", tname);
 		o->nstreams++;
 	}
@@ -1522,11 +1582,11 @@ int bpfobj__add_variant(struct bpfobj *o, const char *map, uint32_t discr_offset
 
 		if (strcmp(s->map_name, map))
 			continue;
-		if (s->nvariants == BPFOBJ_MAX_VARIANTS)
+		if (s->l.nvariants == BPFOBJ_MAX_VARIANTS)
 			return -E2BIG;
-		s->discr_offset = discr_offset;
-		s->discr_size = discr_size;
-		s->variants[s->nvariants++] = *v;
+		s->l.discr_offset = discr_offset;
+		s->l.discr_size = discr_size;
+		s->l.variants[s->l.nvariants++] = *v;
 		/* The types were added since: the capture's copy must have them. */
 		if (o->btf_ext)
 			o->btf_raw = btf__raw_data(o->btf_ext, &o->btf_bytes);
@@ -1549,16 +1609,149 @@ int bpfobj__set_stream_type(struct bpfobj *o, const char *map, uint32_t type_id,
 		if (strcmp(s->map_name, map))
 			continue;
 		err = describe_type(o->btf_ext, type_id, s->type_name, sizeof(s->type_name),
-				    &s->type_size, &s->ts_offset, &s->pid_offset);
+				    &s->l.type_size, &s->l.ts_offset, &s->l.pid_offset);
 		if (err)
 			return err;
-		find_stack_members(o->btf_ext, type_id, &s->ustack_offset, &s->kstack_offset);
+		find_stack_members(o->btf_ext, type_id, &s->l.ustack_offset, &s->l.kstack_offset);
 		s->type_id = type_id;
-		s->ts_offset = ts_offset;
-		s->nvariants = 0;
-		s->discr_size = 0;
+		s->l.ts_offset = ts_offset;
+		s->l.nvariants = 0;
+		s->l.discr_size = 0;
 		o->btf_raw = btf__raw_data(o->btf_ext, &o->btf_bytes);
 		return 0;
 	}
 	return -ENOENT;
+}
+
+const char *bpfobj__name(const struct bpfobj *o)
+{
+	return o->name;
+}
+
+const char *bpfobj__path(const struct bpfobj *o)
+{
+	return o->path;
+}
+
+int bpfobj__builtin(const struct bpfobj *o)
+{
+	return o->builtin;
+}
+
+const void *bpfobj__btf_raw(const struct bpfobj *o, uint32_t *bytes)
+{
+	*bytes = o->btf_bytes;
+	return o->btf_raw;
+}
+
+size_t bpfobj__nstreams(const struct bpfobj *o)
+{
+	return o->nstreams;
+}
+
+struct bpfobj_stream *bpfobj__stream(const struct bpfobj *o, size_t i)
+{
+	return i < o->nstreams ? &o->streams[i] : NULL;
+}
+
+const char *bpfobj_stream__name(const struct bpfobj_stream *s)
+{
+	return s->name;
+}
+
+const char *bpfobj_stream__map_name(const struct bpfobj_stream *s)
+{
+	return s->map_name;
+}
+
+enum stream_kind bpfobj_stream__kind(const struct bpfobj_stream *s)
+{
+	return s->kind;
+}
+
+const char *bpfobj_stream__kind_name(const struct bpfobj_stream *s)
+{
+	static const char *const kinds[] = { "ringbuf", "perf", "snapshot" };
+
+	return kinds[s->kind];
+}
+
+int bpfobj_stream__map_fd(const struct bpfobj_stream *s)
+{
+	return s->map_fd;
+}
+
+const char *bpfobj_stream__type_name(const struct bpfobj_stream *s)
+{
+	return s->type_name;
+}
+
+uint32_t bpfobj_stream__type_id(const struct bpfobj_stream *s)
+{
+	return s->type_id;
+}
+
+const struct bpfobj_layout *bpfobj_stream__layout(const struct bpfobj_stream *s)
+{
+	return &s->l;
+}
+
+struct bpfobj_snapshot bpfobj_stream__snapshot(const struct bpfobj_stream *s)
+{
+	struct bpfobj_snapshot snap = s->snap;
+
+	snap.map_fd = s->map_fd;
+	return snap;
+}
+
+int bpfobj_stream__loss_unobservable(const struct bpfobj_stream *s)
+{
+	return s->loss_unobservable;
+}
+
+void bpfobj_stream__set_capture_id(struct bpfobj_stream *s, int variant, uint32_t id)
+{
+	if (variant < 0)
+		s->l.capture_id = id;
+	else if ((uint32_t)variant < s->l.nvariants)
+		s->l.variants[variant].capture_id = id;
+}
+
+void bpfobj__unique_stream_names(struct bpfobj *const *objs, size_t nobjs)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0, i, j, k, v;
+	int suffix;
+
+	for (i = 0; i < nobjs; i++)
+		for (j = 0; j < objs[i]->nstreams; j++) {
+			struct bpfobj_stream *s = &objs[i]->streams[j];
+
+			if (n + 1 + s->l.nvariants > cap) {
+				size_t grown_cap = (cap + 1 + s->l.nvariants) * 2;
+				char **grown = realloc(names, grown_cap * sizeof(*grown));
+
+				if (!grown)
+					goto out;   /* names as they are: capw refuses a duplicate */
+				names = grown;
+				cap = grown_cap;
+			}
+			names[n++] = s->name;
+			for (v = 0; v < s->l.nvariants; v++)
+				names[n++] = s->l.variants[v].name;
+		}
+	for (i = 1; i < n; i++) {
+		char base[64];
+
+		snprintf(base, sizeof(base), "%.50s", names[i]);
+		for (suffix = 2;; suffix++) {
+			for (k = 0; k < i && strcasecmp(names[k], names[i]); k++)
+				;
+			if (k == i)
+				break;
+			snprintf(names[i], 64, "%.50s_%d", base, suffix);
+		}
+	}
+out:
+	free(names);
 }

@@ -1,8 +1,17 @@
 /* bpfobj.h - one BPF object as the recorder sees it: opened (a built-in
  * probe's embedded ELF or a user's .bpf.o), its streams (ringbuf and perf
- * event array maps) with their event types from BTF, loaded with the
- * verifier's complaints in words, attached program by program by SEC name,
- * and its loss counters read.
+ * event array maps, map snapshots) with their event types from BTF, loaded
+ * with the verifier's complaints in words, attached program by program by
+ * SEC name, and its loss counters read.
+ *
+ * The object and its streams are opaque: only bpfobj.c writes what a
+ * stream is (its name, type, layout); the options change it through the
+ * bpfobj__set_* calls before load, and everyone reads it through the
+ * getters.  What is counted of a stream (records, losses) is the drain's.
+ *
+ * Errors: functions return 0 (or a count) or -errno, with a message printed
+ * that names the object, map or program, except -ENOENT for "no such map
+ * or program here", which the caller reports once for all objects.
  */
 #ifndef BPFREC_BPFOBJ_H
 #define BPFREC_BPFOBJ_H
@@ -40,34 +49,28 @@ struct bpfobj_variant {
 	uint32_t capture_id;
 };
 
-struct bpfobj_stream {
-	char name[64];             /* table name: unique in the capture */
-	char map_name[64];
-	enum stream_kind kind;
-	int map_fd;                /* after load */
-	char type_name[64];        /* "" when unknown: recorded as bytes */
-	uint32_t type_id;
-	uint32_t type_size;
+/* What a stream's records are and where they go in the capture: what the
+ * drain reads for every record.  Only bpfobj.c writes it; others read it
+ * through bpfobj_stream__layout(). */
+struct bpfobj_layout {
+	uint32_t capture_id;       /* streams.id (bpfobj_stream__set_capture_id) */
+	uint32_t type_size;        /* 0: no known type (recorded as bytes) */
 	int32_t ts_offset;         /* the event's bpfrec_ts_ns member, -1: none */
 	int32_t pid_offset;        /* a u32/s32 member tgid or pid, -1: none */
 	int32_t ustack_offset;     /* its bpfrec_ustack_id member, -1: none */
 	int32_t kstack_offset;     /* its bpfrec_kstack_id member, -1: none */
-	uint32_t capture_id;       /* streams.id, set by the caller */
-	uint32_t declared_entries; /* ringbuf: max_entries the object asked for */
-	int lost_fd;               /* its bpfrec_lost__<map> counter, -1: none */
-	uint64_t *lost_seen;       /* per CPU, what was already recorded */
-	int size_set;              /* ringbuf: --ringbuf-size gave its size */
-	int loss_unobservable;     /* ringbuf: some failed calls cannot be counted */
 	int64_t ts_add_ns;         /* added to the ts_offset member's value: boot
 				      time minus the member's clock (--ts :mono) */
-	int type_auto;             /* the type was found by name, not declared */
 	/* Several types on this map: the discriminator's place, and the types. */
 	uint32_t discr_offset, discr_size;   /* size 0: one type (or bytes) */
-	struct bpfobj_variant variants[BPFOBJ_MAX_VARIANTS];
 	uint32_t nvariants;
-	/* Map snapshots (kind STREAM_SNAPSHOT): the map, and the record layout
-	 * key at 0, value at value_offset, one record per CPU if per-CPU. */
-	struct bpf_map *map;
+	struct bpfobj_variant variants[BPFOBJ_MAX_VARIANTS];
+};
+
+/* A map snapshot stream's records (kind STREAM_SNAPSHOT): the key at 0,
+ * the value at value_offset, one record per CPU if per-CPU. */
+struct bpfobj_snapshot {
+	int map_fd;
 	uint32_t key_size, value_size, value_offset;
 	int percpu;
 };
@@ -83,42 +86,12 @@ struct bpfobj_opts {
 	uint32_t sample_hz;        /* SEC("perf_event") programs: cpu-clock rate; 0: 99 */
 };
 
-struct bpfobj {
-	char name[64];             /* "exec", or the file's base name */
-	char *path;                /* NULL for built-ins */
-	int builtin;
-	struct bpf_object *obj;
-	struct bpfobj_opts opts;
-	struct bpfobj_stream *streams;
-	size_t nstreams;
-	struct bpf_link **links;
-	size_t nlinks, nlink_slots;
-	int lost_fd;               /* bpfrec_lost per-CPU array, -1: none */
-	uint64_t *lost_seen;       /* per CPU, what was already recorded */
-	int ncpus;
-	const void *btf_raw;       /* the object's BTF, owned by obj or btf_ext */
-	uint32_t btf_bytes;
-	struct btf *btf_ext;       /* a copy with the types bpfrec adds (event
-				      types from DWARF, snapshot records), or NULL */
-	struct ringloss *ringloss; /* bpfrec's counts of failed ringbuf calls, or NULL */
-	struct dwarfbtf *dwarf;    /* the file's DWARF, opened on first need, or NULL */
-	int counts_itself;         /* the object declares bpfrec_lost counters */
-	struct bpfobj_uprobe *uprobes;   /* bpfobj__set_uprobe_target's, growable */
-	size_t nuprobes;
-	struct bpfobj_tracepoint *tps;   /* bpfobj__add_tracepoint's, growable */
-	size_t ntps, tps_cap;
-};
+struct bpfobj;          /* one object: opaque */
+struct bpfobj_stream;   /* one of its streams: opaque, owned by the object */
 
-/* Where bpfobj__attach attaches a program whose section names no
- * tracepoint (SEC("tracepoint")): one of many, told apart by the cookie. */
-struct bpfobj_tracepoint {
-	char system[64], name[128];
-	uint64_t cookie;
-	int attached;              /* after bpfobj__attach */
-};
-
-/* NULL with a message on failure.  name is used in messages and as the
- * stream name prefix; mem is not copied and must outlive the object. */
+/* Constructors: NULL with errno set and a message printed that names the
+ * object.  name is used in messages and as the stream name prefix; mem is
+ * not copied and must outlive the object. */
 struct bpfobj *bpfobj__open_mem(const char *name, const void *mem, size_t size,
 				const struct bpfobj_opts *opts);
 struct bpfobj *bpfobj__open_file(const char *path, const struct bpfobj_opts *opts);
@@ -181,9 +154,10 @@ int bpfobj__attach(struct bpfobj *o, int strict);
 /* Detaches every program bpfobj__attach attached (the maps stay: what the
  * programs wrote can still be drained, and no event follows).  Idempotent. */
 void bpfobj__detach(struct bpfobj *o);
-/* Calls fn for each stream and CPU whose loss counter grew since the last
- * call: a stream's own bpfrec_lost__<map>, and the object's bpfrec_lost
- * (given to its first stream). */
+/* Calls fn for each stream and CPU (-1: not known) whose loss counter grew
+ * since the last call: a stream's own bpfrec_lost__<map>, the object's
+ * bpfrec_lost (given to its first stream), and bpfrec's own counts of
+ * failed ringbuf calls. */
 int bpfobj__poll_lost(struct bpfobj *o,
 		      void (*fn)(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx),
 		      void *ctx);
@@ -202,14 +176,49 @@ int bpfobj__set_stream_type(struct bpfobj *o, const char *map, uint32_t type_id,
 /* Before bpfobj__attach: attach the object's SEC("tracepoint") program to
  * SYSTEM:NAME too, with cookie as its bpf_get_attach_cookie().  A
  * tracepoint that does not attach is named with the reason and left out;
- * the program counts as attached if one did.  -ENOMEM or -E2BIG. */
+ * the program counts as attached if one did.  Returns its index (for
+ * bpfobj__tracepoint_attached), or -ENOMEM / -E2BIG (a name too long). */
 int bpfobj__add_tracepoint(struct bpfobj *o, const char *system, const char *name,
 			   uint64_t cookie);
+/* 1 if bpfobj__attach attached the tracepoint of that index. */
+int bpfobj__tracepoint_attached(const struct bpfobj *o, size_t index);
 /* One more event type on stream `map`, told apart by the integer at
  * discr_offset (discr_size bytes) of its records.  -ENOENT: no such
  * stream; -E2BIG: BPFOBJ_MAX_VARIANTS reached. */
 int bpfobj__add_variant(struct bpfobj *o, const char *map, uint32_t discr_offset,
 			uint32_t discr_size, const struct bpfobj_variant *v);
+
+/* What an object is. */
+const char *bpfobj__name(const struct bpfobj *o);     /* "exec", or the file's base name */
+const char *bpfobj__path(const struct bpfobj *o);     /* NULL for a built-in probe */
+int bpfobj__builtin(const struct bpfobj *o);          /* 1 for a built-in probe */
+/* The object's BTF as the capture stores it (with the types bpfrec added):
+ * owned by the object, valid until it changes (bpfobj__add_variant ...). */
+const void *bpfobj__btf_raw(const struct bpfobj *o, uint32_t *bytes);
+size_t bpfobj__nstreams(const struct bpfobj *o);
+/* Stream i < bpfobj__nstreams(o): owned by o, valid until it is closed
+ * (bpfobj__add_snapshot_streams may move them: take them after it). */
+struct bpfobj_stream *bpfobj__stream(const struct bpfobj *o, size_t i);
+
+/* What a stream is. */
+const char *bpfobj_stream__name(const struct bpfobj_stream *s);      /* its table */
+const char *bpfobj_stream__map_name(const struct bpfobj_stream *s);
+enum stream_kind bpfobj_stream__kind(const struct bpfobj_stream *s);
+const char *bpfobj_stream__kind_name(const struct bpfobj_stream *s); /* "ringbuf", ... */
+int bpfobj_stream__map_fd(const struct bpfobj_stream *s);            /* after load */
+const char *bpfobj_stream__type_name(const struct bpfobj_stream *s); /* "": bytes */
+uint32_t bpfobj_stream__type_id(const struct bpfobj_stream *s);
+const struct bpfobj_layout *bpfobj_stream__layout(const struct bpfobj_stream *s);
+/* Kind STREAM_SNAPSHOT: how its records are made from the map's entries. */
+struct bpfobj_snapshot bpfobj_stream__snapshot(const struct bpfobj_stream *s);
+/* 1 when some of the stream's losses cannot be counted (ringloss.h). */
+int bpfobj_stream__loss_unobservable(const struct bpfobj_stream *s);
+/* Where its records (variant -1) or its variant's go in the capture. */
+void bpfobj_stream__set_capture_id(struct bpfobj_stream *s, int variant, uint32_t id);
+/* Stream names are table names: makes those of every stream and variant of
+ * objs[0..n) unique, case-insensitively as SQL compares them (a later
+ * duplicate gets _2, _3, ...). */
+void bpfobj__unique_stream_names(struct bpfobj *const *objs, size_t n);
 
 /* Installs the libbpf print hook that keeps the last log lines for load
  * errors (and prints libbpf warnings only with -v). */

@@ -17,8 +17,9 @@
  * counters, which only this file writes. */
 struct source {
 	struct drain *d;
-	struct bpfobj *o;
-	struct bpfobj_stream *s;
+	const struct bpfobj_stream *s;
+	const struct bpfobj_layout *l;   /* s's, read per record */
+	int filtered;             /* the pid filter applies (not a built-in probe's) */
 	struct perf_buffer *pb;   /* perf streams */
 	/* perf streams: losses from each buffer's lost_samples count
 	 * (PERF_FORMAT_LOST), exact and prompt; PERF_RECORD_LOST comes only
@@ -112,7 +113,7 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 		    const void *data, uint32_t len)
 {
 	struct drain *d = src->d;
-	const struct bpfobj_stream *s = src->s;
+	const struct bpfobj_layout *s = src->l;
 	uint32_t id = s->capture_id, type_size = s->type_size;
 	int32_t ts_offset = s->ts_offset, pid_offset = s->pid_offset;
 	int32_t ustack_offset = s->ustack_offset, kstack_offset = s->kstack_offset;
@@ -137,7 +138,7 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 			}
 		}
 	}
-	if (d->filter.keep && !src->o->builtin && pid_offset >= 0 &&
+	if (d->filter.keep && src->filtered && pid_offset >= 0 &&
 	    len >= (uint32_t)pid_offset + 4) {
 		uint32_t pid;
 
@@ -173,10 +174,10 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 /* n lost of src's stream (variant v, or -1), counted and sent to the sink. */
 static void count_loss(struct source *src, int v, uint32_t cpu, uint64_t ts_ns, uint64_t n)
 {
-	uint32_t id = src->s->capture_id;
+	uint32_t id = src->l->capture_id;
 
-	if (v >= 0 && src->vst && (uint32_t)v < src->s->nvariants) {
-		id = src->s->variants[v].capture_id;
+	if (v >= 0 && src->vst && (uint32_t)v < src->l->nvariants) {
+		id = src->l->variants[v].capture_id;
 		src->vst[v].lost += n;
 	}
 	src->st.lost += n;
@@ -311,13 +312,14 @@ static struct source *new_source(struct drain *d, struct bpfobj *o, struct bpfob
 	src = calloc(1, sizeof(*src));
 	if (!src)
 		return NULL;
-	if (s->nvariants && !(src->vst = calloc(s->nvariants, sizeof(*src->vst)))) {
+	src->l = bpfobj_stream__layout(s);
+	if (src->l->nvariants && !(src->vst = calloc(src->l->nvariants, sizeof(*src->vst)))) {
 		free(src);
 		return NULL;
 	}
 	src->d = d;
-	src->o = o;
 	src->s = s;
+	src->filtered = !bpfobj__builtin(o);
 	d->src[d->nsrc] = src;
 	return src;
 }
@@ -346,24 +348,26 @@ int drain__add_unbuffered(struct drain *d, struct bpfobj *o, struct bpfobj_strea
 
 int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
 {
+	enum stream_kind kind = bpfobj_stream__kind(s);
+	int map_fd = bpfobj_stream__map_fd(s);
 	struct source *src;
 	int err;
 
-	if (s->kind == STREAM_SNAPSHOT)
+	if (kind == STREAM_SNAPSHOT)
 		return drain__add_unbuffered(d, o, s);
 	src = new_source(d, o, s);
 	if (!src) {
 		err = -ENOMEM;
 		goto fail;
 	}
-	if (s->kind == STREAM_RINGBUF) {
-		err = rbc__open(&src->rb, s->map_fd);
+	if (kind == STREAM_RINGBUF) {
+		err = rbc__open(&src->rb, map_fd);
 		if (err)
 			goto fail;
 		src->has_rb = 1;
 		/* Edge-triggered: only a producer's wakeup wakes the loop, once;
 		 * records submitted with BPF_RB_NO_WAKEUP wait for the tick. */
-		err = add_epoll(d, s->map_fd, EPOLLIN | EPOLLET, (uint64_t)d->nsrc + 1);
+		err = add_epoll(d, map_fd, EPOLLIN | EPOLLET, (uint64_t)d->nsrc + 1);
 		if (err)
 			goto fail;
 	} else {
@@ -379,11 +383,11 @@ int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
 			.read_format = PERF_FORMAT_LOST,
 		};
 
-		src->pb = perf_buffer__new_raw(s->map_fd, d->o.perf_pages, &attr, on_perf, src, NULL);
+		src->pb = perf_buffer__new_raw(map_fd, d->o.perf_pages, &attr, on_perf, src, NULL);
 		if (!src->pb && errno == EINVAL) {
 			/* Before Linux 6.0: PERF_RECORD_LOST only. */
 			attr.read_format = 0;
-			src->pb = perf_buffer__new_raw(s->map_fd, d->o.perf_pages, &attr, on_perf, src,
+			src->pb = perf_buffer__new_raw(map_fd, d->o.perf_pages, &attr, on_perf, src,
 						       NULL);
 		}
 		if (!src->pb) {
@@ -400,8 +404,8 @@ int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
 	d->nsrc++;
 	return 0;
 fail:
-	warn_msg("%s: cannot drain map %s (%s): %s", o->name, s->map_name,
-		 s->kind == STREAM_RINGBUF ? "ringbuf" : "perf event array", strerror(-err));
+	warn_msg("%s: cannot drain map %s (%s): %s", bpfobj__name(o), bpfobj_stream__map_name(s),
+		 kind == STREAM_RINGBUF ? "ringbuf" : "perf event array", strerror(-err));
 	free_source(src);
 	return err;
 }
@@ -441,7 +445,7 @@ int drain__stats(const struct drain *d, const struct bpfobj_stream *s, int varia
 {
 	const struct source *src = find_source(d, s);
 
-	if (!src || (variant >= 0 && (!src->vst || (uint32_t)variant >= s->nvariants)))
+	if (!src || (variant >= 0 && (!src->vst || (uint32_t)variant >= src->l->nvariants)))
 		return -ENOENT;
 	*st = variant >= 0 ? src->vst[variant] : src->st;
 	return 0;

@@ -158,12 +158,12 @@ static void status_line(struct recorder *r, struct rate_state *rs, uint64_t now)
 		return;
 	n += snprintf(line + n, sizeof(line) - n, "%5.0fs ", (now - r->start_ns) / 1e9);
 	for (i = 0; i < r->nobjs; i++) {
-		for (j = 0; j < (int)r->objs[i]->nstreams && j < 8; j++) {
-			struct bpfobj_stream *s = &r->objs[i]->streams[j];
+		for (j = 0; j < (int)bpfobj__nstreams(r->objs[i]) && j < 8; j++) {
+			const struct bpfobj_stream *s = bpfobj__stream(r->objs[i], (size_t)j);
 			struct drain_stats ds = stream_stats(r, s);
 
 			if (n < sizeof(line) - 64)
-				n += snprintf(line + n, sizeof(line) - n, " %s %.0f/s", s->name,
+				n += snprintf(line + n, sizeof(line) - n, " %s %.0f/s", bpfobj_stream__name(s),
 					      (ds.events - rs->last_events[i][j]) / dt);
 			/* A producer that asks for a wakeup per event pays 5-12 us each. */
 			if ((ds.wakeups - rs->last_wakeups[i][j]) / dt > 100 && n < sizeof(line) - 64)
@@ -172,7 +172,7 @@ static void status_line(struct recorder *r, struct rate_state *rs, uint64_t now)
 			rs->last_events[i][j] = ds.events;
 			rs->last_wakeups[i][j] = ds.wakeups;
 			lost += ds.lost;
-			unobservable |= s->loss_unobservable;
+			unobservable |= bpfobj_stream__loss_unobservable(s);
 		}
 	}
 	capw__stats(r->cap, &st);
@@ -347,14 +347,14 @@ static void print_summary(struct recorder *r, uint64_t end_ns)
 	}
 	uint64_t drained = 0, lost = 0;
 	for (i = 0; i < r->nobjs; i++)
-		for (j = 0; j < (int)r->objs[i]->nstreams; j++) {
-			struct bpfobj_stream *s = &r->objs[i]->streams[j];
+		for (j = 0; j < (int)bpfobj__nstreams(r->objs[i]); j++) {
+			const struct bpfobj_stream *s = bpfobj__stream(r->objs[i], (size_t)j);
 			struct drain_stats ds = stream_stats(r, s);
 
 			/* "0 lost" only where every loss is counted (ringloss.h) */
-			info_msg("  %-12s %10llu events  %llu lost%s%s", s->name,
+			info_msg("  %-12s %10llu events  %llu lost%s%s", bpfobj_stream__name(s),
 				 (unsigned long long)ds.events, (unsigned long long)ds.lost,
-				 s->loss_unobservable ? " counted, more unobservable" : "",
+				 bpfobj_stream__loss_unobservable(s) ? " counted, more unobservable" : "",
 				 ds.short_events ? "  (some shorter than their type)" : "");
 			drained += ds.events;
 			lost += ds.lost;
@@ -466,7 +466,7 @@ int cmd_record(int argc, char **argv)
 	if (err)
 		goto out;
 	for (i = 0, j = 0; i < r.nobjs; i++)
-		j += (int)r.objs[i]->nstreams;
+		j += (int)bpfobj__nstreams(r.objs[i]);
 	if (!j) {
 		warn_msg("nothing to record: no probe or object with a ringbuf or perf event array");
 		err = -ENOENT;
@@ -510,8 +510,8 @@ int cmd_record(int argc, char **argv)
 		drain__set_stack_hook(r.drain, &h);
 	}
 	for (i = 0; i < r.nobjs; i++)
-		for (j = 0; j < (int)r.objs[i]->nstreams; j++)
-			if ((err = drain__add(r.drain, r.objs[i], &r.objs[i]->streams[j])))
+		for (j = 0; j < (int)bpfobj__nstreams(r.objs[i]); j++)
+			if ((err = drain__add(r.drain, r.objs[i], bpfobj__stream(r.objs[i], (size_t)j))))
 				goto out;
 
 	/* The accounting identity, per stream, from the first event after

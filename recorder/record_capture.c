@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/utsname.h>
 
 /* Joins argv into one shell-quoted line for the session record. */
@@ -62,37 +61,6 @@ static void read_line(const char *path, char *buf, size_t len)
 }
 
 
-/* Stream names are table names: unique, case-insensitively as SQL compares
- * them.  A later duplicate gets _2, _3, ... */
-static void unique_stream_names(struct recorder *r)
-{
-	char *names[1024];
-	int n = 0, i, j, k, suffix;
-	size_t v;
-
-	for (i = 0; i < r->nobjs; i++)
-		for (j = 0; j < (int)r->objs[i]->nstreams; j++) {
-			struct bpfobj_stream *s = &r->objs[i]->streams[j];
-
-			if (n < 1024)
-				names[n++] = s->name;
-			for (v = 0; v < s->nvariants && n < 1024; v++)
-				names[n++] = s->variants[v].name;
-		}
-	for (i = 1; i < n; i++) {
-		char base[64];
-
-		snprintf(base, sizeof(base), "%.50s", names[i]);
-		for (suffix = 2;; suffix++) {
-			for (k = 0; k < i && strcasecmp(names[k], names[i]); k++)
-				;
-			if (k == i)
-				break;
-			snprintf(names[i], 64, "%.50s_%d", base, suffix);
-		}
-	}
-}
-
 static int add_stream(struct recorder *r, uint32_t obj_id, const char *name, const char *kind,
 		      const char *map, const char *type_name, uint32_t type_id, int32_t ts_offset,
 		      uint32_t *id)
@@ -104,6 +72,35 @@ static int add_stream(struct recorder *r, uint32_t obj_id, const char *name, con
 	};
 
 	return capw__add_stream(r->cap, &d, id);
+}
+
+/* One stream of an object, and its variants, in the capture's catalog. */
+static int register_stream(struct recorder *r, uint32_t obj_id, struct bpfobj_stream *st)
+{
+	const struct bpfobj_layout *l = bpfobj_stream__layout(st);
+	const char *kind = bpfobj_stream__kind_name(st), *map = bpfobj_stream__map_name(st);
+	uint32_t id, v;
+	int err;
+
+	err = add_stream(r, obj_id, bpfobj_stream__name(st), kind, map,
+			 l->nvariants ? NULL : bpfobj_stream__type_name(st),
+			 bpfobj_stream__type_id(st), l->ts_offset, &id);
+	if (err)
+		return err;
+	bpfobj_stream__set_capture_id(st, -1, id);
+	for (v = 0; v < l->nvariants; v++) {
+		const struct bpfobj_variant *var = &l->variants[v];
+
+		err = add_stream(r, obj_id, var->name, kind, map, var->type_name, var->type_id,
+				 var->ts_offset, &id);
+		if (err)
+			return err;
+		bpfobj_stream__set_capture_id(st, (int)v, id);
+	}
+	if (!bpfobj_stream__type_name(st)[0] && !l->nvariants)
+		info_msg("stream %s: no event type declared (BPFREC_EVENT): recorded as bytes",
+			 bpfobj_stream__name(st));
+	return 0;
 }
 
 int record__register_capture(struct recorder *r, int argc, char **argv)
@@ -128,33 +125,19 @@ int record__register_capture(struct recorder *r, int argc, char **argv)
 	free(cmdline);
 	if (err)
 		return err;
-	unique_stream_names(r);
+	bpfobj__unique_stream_names(r->objs, (size_t)r->nobjs);
 	for (i = 0; i < r->nobjs && !err; i++) {
 		struct bpfobj *o = r->objs[i];
-		uint32_t obj_id;
+		const void *btf;
+		uint32_t obj_id, btf_bytes;
 
-		if (!o->nstreams)
+		if (!bpfobj__nstreams(o))
 			continue;
-		err = capw__add_object(r->cap, o->name, o->path, o->btf_raw, o->btf_bytes, &obj_id);
-		for (j = 0; j < o->nstreams && !err; j++) {
-			static const char *const kinds[] = { "ringbuf", "perf", "snapshot" };
-			struct bpfobj_stream *st = &o->streams[j];
-			size_t v;
-
-			err = add_stream(r, obj_id, st->name, kinds[st->kind], st->map_name,
-					 st->nvariants ? NULL : st->type_name, st->type_id, st->ts_offset,
-					 &st->capture_id);
-			for (v = 0; v < st->nvariants && !err; v++) {
-				struct bpfobj_variant *var = &st->variants[v];
-
-				err = add_stream(r, obj_id, var->name, kinds[st->kind], st->map_name,
-						 var->type_name, var->type_id, var->ts_offset,
-						 &var->capture_id);
-			}
-			if (!err && !st->type_name[0] && !st->nvariants)
-				info_msg("stream %s: no event type declared (BPFREC_EVENT): recorded as bytes",
-					 st->name);
-		}
+		btf = bpfobj__btf_raw(o, &btf_bytes);
+		err = capw__add_object(r->cap, bpfobj__name(o), bpfobj__path(o), btf, btf_bytes,
+				       &obj_id);
+		for (j = 0; j < bpfobj__nstreams(o) && !err; j++)
+			err = register_stream(r, obj_id, bpfobj__stream(o, j));
 	}
 	return err;
 }
@@ -167,15 +150,16 @@ int record__snapshot_maps(struct recorder *r, uint64_t now)
 	size_t j;
 
 	for (i = 0; i < r->nobjs && !err; i++) {
-		for (j = 0; j < r->objs[i]->nstreams && !err; j++) {
-			struct bpfobj_stream *s = &r->objs[i]->streams[j];
-			uint32_t vstride = (s->value_size + 7) & ~7u;
-			size_t need = s->value_offset + (size_t)vstride * (ncpus > 0 ? ncpus : 1) +
-				      s->key_size;
+		for (j = 0; j < bpfobj__nstreams(r->objs[i]) && !err; j++) {
+			const struct bpfobj_stream *s = bpfobj__stream(r->objs[i], j);
+			struct bpfobj_snapshot m = bpfobj_stream__snapshot(s);
+			uint32_t vstride = (m.value_size + 7) & ~7u;
+			size_t need = m.value_offset + (size_t)vstride * (ncpus > 0 ? ncpus : 1) +
+				      m.key_size;
 			uint8_t *key, *prev = NULL, *vals, *rec;
-			int nrec = s->percpu ? ncpus : 1;
+			int nrec = m.percpu ? ncpus : 1;
 
-			if (s->kind != STREAM_SNAPSHOT)
+			if (bpfobj_stream__kind(s) != STREAM_SNAPSHOT)
 				continue;
 			if (need * 2 > r->snap_len) {
 				free(r->snap_buf);
@@ -186,20 +170,20 @@ int record__snapshot_maps(struct recorder *r, uint64_t now)
 			}
 			/* rec: key | pad | value, followed by the raw lookup buffer */
 			rec = r->snap_buf;
-			vals = rec + s->value_offset + s->value_size;
+			vals = rec + m.value_offset + m.value_size;
 			key = vals + (size_t)vstride * nrec;
-			while (bpf_map_get_next_key(s->map_fd, prev, key) == 0) {
+			while (bpf_map_get_next_key(m.map_fd, prev, key) == 0) {
 				prev = key;
-				if (bpf_map_lookup_elem(s->map_fd, key, vals))
+				if (bpf_map_lookup_elem(m.map_fd, key, vals))
 					continue;   /* deleted meanwhile */
-				memset(rec, 0, s->value_offset + s->value_size);
-				memcpy(rec, key, s->key_size);
+				memset(rec, 0, m.value_offset + m.value_size);
+				memcpy(rec, key, m.key_size);
 				for (c = 0; c < nrec && !err; c++) {
-					memcpy(rec + s->value_offset, vals + (size_t)vstride * c,
-					       s->value_size);
+					memcpy(rec + m.value_offset, vals + (size_t)vstride * c,
+					       m.value_size);
 					err = drain__append(r->drain, s,
-							    s->percpu ? (uint32_t)c : CAP_CPU_UNKNOWN,
-							    now, rec, s->value_offset + s->value_size);
+							    m.percpu ? (uint32_t)c : CAP_CPU_UNKNOWN,
+							    now, rec, m.value_offset + m.value_size);
 				}
 			}
 		}

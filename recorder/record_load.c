@@ -140,7 +140,7 @@ static int apply_event_types(struct recorder *r, struct bpfobj *o)
 			continue;
 		if (err == -ESRCH) {
 			warn_msg("--event %s: %s has no struct or union %s in its BTF nor in its "
-				 "DWARF", arg, o->path, eq + 1);
+				 "DWARF", arg, bpfobj__path(o), eq + 1);
 			return err;
 		}
 		r->event_hit[i] = 1;
@@ -384,9 +384,9 @@ int record__load_user_objects(struct recorder *r)
 		err = bpfobj__add_snapshot_streams(obj);
 		if (err)
 			return err;
-		if (!obj->nstreams)
+		if (!bpfobj__nstreams(obj))
 			info_msg("%s: no ringbuf, perf event array or map to snapshot: nothing to record",
-				 obj->path);
+				 bpfobj__path(obj));
 	}
 	return 0;
 }
@@ -405,20 +405,20 @@ int record__attach(struct recorder *r)
 	for (i = 0; i < r->nobjs; i++) {
 		struct bpfobj *obj = r->objs[i];
 
-		err = bpfobj__attach(obj, obj->builtin || r->o->strict);
-		if (obj->builtin && err < 0) {
-			const struct builtin_probe *p = probes__find(obj->name);
+		err = bpfobj__attach(obj, bpfobj__builtin(obj) || r->o->strict);
+		if (bpfobj__builtin(obj) && err < 0) {
+			const struct builtin_probe *p = probes__find(bpfobj__name(obj));
 
 			if (r->o->probes_given || (p && p->hidden))
 				return err;
 			bpfobj__detach(obj);
-			info_msg("probe %s skipped: it did not attach here (above)", obj->name);
+			info_msg("probe %s skipped: it did not attach here (above)", bpfobj__name(obj));
 			continue;
 		}
 		if (err < 0)
 			return err;
-		if (err == 0 && !obj->builtin) {
-			warn_msg("%s: no program attached", obj->path);
+		if (err == 0 && !bpfobj__builtin(obj)) {
+			warn_msg("%s: no program attached", bpfobj__path(obj));
 			return -ENOENT;
 		}
 	}

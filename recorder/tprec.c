@@ -394,9 +394,9 @@ static int load_object(struct tprec *t, size_t first, size_t last, const struct 
 		 * recorder attaches once every stream is drained. */
 		err = bpfobj__add_tracepoint(to->o, tpformat__system(tp->f), tpformat__name(tp->f),
 					     key);
-		if (err)
+		if (err < 0)
 			return err;
-		tp->tpi = to->o->ntps - 1;
+		tp->tpi = (size_t)err;
 	}
 	return 0;
 }
@@ -425,9 +425,7 @@ int tprec__load(struct tprec *t, const struct bpfobj_opts *opts,
 
 static int attached(const struct tprec *t, const struct tp *tp)
 {
-	const struct bpfobj *o = t->objs[tp->obj].o;
-
-	return tp->tpi < o->ntps && o->tps[tp->tpi].attached;
+	return bpfobj__tracepoint_attached(t->objs[tp->obj].o, tp->tpi);
 }
 
 void tprec__poll_lost(struct tprec *t, struct drain *d, uint64_t now_ns)
@@ -444,7 +442,7 @@ void tprec__poll_lost(struct tprec *t, struct drain *d, uint64_t now_ns)
 
 		if (!attached(t, tp) || to->lost_fd < 0 || bpf_map_lookup_elem(to->lost_fd, &key, vals))
 			continue;
-		s = &to->o->streams[0];
+		s = bpfobj__stream(to->o, 0);
 		for (cpu = 0; cpu < t->ncpus; cpu++) {
 			uint64_t *seen = &to->seen[(size_t)tp->variant * (size_t)t->ncpus + (size_t)cpu];
 			uint64_t delta = vals[cpu] - *seen;
@@ -469,7 +467,7 @@ void tprec__summary(const struct tprec *t, const struct drain *d)
 		if (!attached(t, tp))
 			continue;
 		if (d)
-			drain__stats(d, &t->objs[tp->obj].o->streams[0], (int)tp->variant, &st);
+			drain__stats(d, bpfobj__stream(t->objs[tp->obj].o, 0), (int)tp->variant, &st);
 		info_msg("    %-24s %10llu events  %llu lost", tp->stream,
 			 (unsigned long long)st.events, (unsigned long long)st.lost);
 	}

@@ -101,11 +101,19 @@ static struct bpfobj *open_exec(const char *path)
 {
 	struct bpfobj *o = bpfobj__open_file(path, NULL);
 
-	CHECK(o && o->nstreams == 1);
-	CHECK_STR(o->streams[0].map_name, "exec_events");
-	CHECK_STR(o->streams[0].type_name, "exec_event");
-	CHECK_EQ_INT(o->streams[0].ts_offset, 0);
-	CHECK_EQ_INT(o->streams[0].pid_offset, 8);
+	const struct bpfobj_stream *s;
+
+	CHECK(o && bpfobj__nstreams(o) == 1 && !bpfobj__builtin(o));
+	s = bpfobj__stream(o, 0);
+	CHECK_STR(bpfobj_stream__map_name(s), "exec_events");
+	CHECK_STR(bpfobj_stream__name(s), "exec_events");
+	CHECK_STR(bpfobj_stream__type_name(s), "exec_event");
+	CHECK_EQ_INT(bpfobj_stream__kind(s), STREAM_RINGBUF);
+	CHECK_EQ_INT(bpfobj_stream__layout(s)->type_size, sizeof(struct exec_event));
+	CHECK_EQ_INT(bpfobj_stream__layout(s)->ts_offset, 0);
+	CHECK_EQ_INT(bpfobj_stream__layout(s)->pid_offset, 8);
+	CHECK_EQ_INT(bpfobj_stream__layout(s)->ustack_offset, 24);
+	CHECK_EQ_INT(bpfobj_stream__layout(s)->kstack_offset, 28);
 	return o;
 }
 
@@ -123,7 +131,7 @@ static void one_type(const char *path)
 {
 	struct drain_sink sink = { fake_append, fake_loss, sent };
 	struct bpfobj *o = open_exec(path);
-	struct bpfobj_stream *s = &o->streams[0];
+	struct bpfobj_stream *s = bpfobj__stream(o, 0);
 	struct drain_pid_filter f = { tree_keep, tree_refresh, NULL };
 	struct drain_stack_hook h = { stack_note, NULL };
 	struct exec_event ev = { 0 };
@@ -131,7 +139,7 @@ static void one_type(const char *path)
 	struct drain *d = drain__new(&sink, NULL);
 
 	CHECK(d);
-	s->capture_id = 7;
+	bpfobj_stream__set_capture_id(s, -1, 7);
 	drain__set_pid_filter(d, &f);
 	drain__set_stack_hook(d, &h);
 	CHECK_EQ_INT(drain__stats(d, s, -1, &st), -ENOENT);    /* not drained here yet */
@@ -237,7 +245,7 @@ static void variants(const char *path)
 {
 	struct drain_sink sink = { fake_append, fake_loss, sent };
 	struct bpfobj *o = open_exec(path);
-	struct bpfobj_stream *s = &o->streams[0];
+	struct bpfobj_stream *s = bpfobj__stream(o, 0);
 	struct btf *btf = bpfobj__btf_extend(o);
 	struct bpfobj_variant va = { .value = 1, .name = "ev_a", .type_name = "ev_a",
 				     .type_size = sizeof(struct ev_a), .ts_offset = 8,
@@ -263,7 +271,7 @@ static void variants(const char *path)
 	 * map's one discriminator place all the same (offset 0 here: the
 	 * first 4 bytes of ev_b's ts say 222, no variant) */
 	CHECK_EQ_INT(bpfobj__add_variant(o, "exec_events", 0, 4, &vb), 0);
-	s->capture_id = 10;
+	bpfobj_stream__set_capture_id(s, -1, 10);
 	d = drain__new(&sink, NULL);
 	CHECK(d);
 	drain__set_pid_filter(d, &f);
