@@ -9,19 +9,7 @@
  * streams by id); only the streams kept, their objects and their losses in
  * the time range are copied.
  *
- * Redaction (--redact): each chosen value is replaced by a keyed hash,
- * HMAC-SHA256 under a random 32-byte key made for this bundle and never
- * stored, so equal values stay equal (joinable) inside the bundle and cannot
- * be confirmed by guessing outside it.  Forms, all the width of the field:
- *   text (char arrays, sessions/objects text): "~" + 14 hex digits of the
- *       hash (56 bits), cut to fit a field shorter than 16 bytes, NUL padded;
- *       the same text gives the same token in every field;
- *   addresses (bpfrec_ipaddr): IPv4-mapped -> ::ffff:240.0.0.0/4 (reserved
- *       class E), IPv6 -> fd00::/8 (unique local), from the hash;
- *   JSON arrays: every byte replaced by a hex digit of the hash;
- *   anything else (integers, enums, bytes): the same number of hash bytes.
- * A value that says nothing (empty text, all-zero bytes: an unset address,
- * 0) is kept as it is.  Bitfields cannot be redacted.
+ * Redaction (--redact): redact.h; a redacted block is always re-encoded.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,20 +18,17 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "capb.h"
 #include "cli.h"
-#include "hmac.h"
 #include "print.h"
 #include "capview.h"
+#include "redact.h"
 #include "slice.h"
 
 #define BUNDLE_BLOCK_BYTES (4u << 20)   /* re-encoded blocks: the recorder's usual size */
-#define TOKEN_CHARS 15                   /* "~" + 14 hex digits */
 
 static void help(void)
 {
@@ -89,19 +74,10 @@ static void help(void)
 	       "the bundle holds the rest).\n");
 }
 
-/* One column to redact: its bytes in the record. */
-struct rcol {
-	uint32_t off, size;
-	enum evcol_kind kind;
-	bool trailing;              /* a trailing array: the record may end inside it */
-};
-
 struct bstream {
 	struct capview_stream *s;
 	bool sel;                   /* kept in the bundle */
 	const char *why_out;        /* why not, for the bundle table */
-	struct rcol *rcols;         /* columns to redact */
-	size_t nrcols;
 	uint64_t kept, damaged;
 };
 
@@ -112,13 +88,9 @@ struct bundle {
 	uint64_t lo, hi;            /* ts bounds, inclusive */
 	const int64_t *pids;        /* --pid values (the slice's arguments) */
 	size_t npids;
-	bool redact;
-	bool red_cmdline, red_host, red_objpath, red_objname;
-	uint8_t key[32];
+	struct redact *red;         /* NULL: no --redact */
 	struct capb *out;
 	struct blockbuf *bb;
-	uint8_t *scratch;           /* one record being redacted */
-	size_t scratch_cap;
 	struct strbuf redacted;     /* "alpha.comm, sessions.cmdline" */
 	uint64_t damaged_blocks, damaged_recs, copied_blocks, events;
 	char err[512];
@@ -128,227 +100,6 @@ static struct bstream *bs_of(struct bundle *b, int64_t stream_id)
 {
 	struct capview_stream *s = capview__stream_by_id(b->c, stream_id);
 	return s ? &b->bs[s - capview__stream(b->c, 0)] : NULL;
-}
-
-/* ---- keyed hashes ---- */
-
-static void keyed(const struct bundle *b, const void *in, size_t len, uint8_t out[SHA256_BYTES])
-{
-	const void *parts[1] = { in };
-	size_t lens[1] = { len };
-
-	hmac_sha256(b->key, sizeof(b->key), 1, parts, lens, out);
-}
-
-/* n bytes of hash stream for input in: HMAC(in), then HMAC(HMAC(in) || i). */
-static void keyed_stream(const struct bundle *b, const void *in, size_t len, uint8_t *out,
-			 size_t n)
-{
-	uint8_t seed[SHA256_BYTES], blk[SHA256_BYTES];
-
-	keyed(b, in, len, seed);
-	for (uint32_t i = 0; n; i++) {
-		const uint8_t *src = seed;
-		if (i) {
-			const void *parts[2] = { seed, &i };
-			size_t lens[2] = { sizeof(seed), sizeof(i) };
-			hmac_sha256(b->key, sizeof(b->key), 2, parts, lens, blk);
-			src = blk;
-		}
-		size_t k = n < SHA256_BYTES ? n : SHA256_BYTES;
-		memcpy(out, src, k);
-		out += k;
-		n -= k;
-	}
-}
-
-/* "~" + 14 hex digits: the text form of a redacted value. */
-static void token(const struct bundle *b, const void *in, size_t len, char out[TOKEN_CHARS + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	uint8_t h[SHA256_BYTES];
-
-	keyed(b, in, len, h);
-	out[0] = '~';
-	for (int i = 0; i < (TOKEN_CHARS - 1) / 2; i++) {
-		out[1 + 2 * i] = hex[h[i] >> 4];
-		out[2 + 2 * i] = hex[h[i] & 15];
-	}
-	out[TOKEN_CHARS] = 0;
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
-/* Redacts one field of size bytes at p, in place. */
-static void redact_field(const struct bundle *b, enum evcol_kind kind, uint8_t *p, size_t size)
-{
-	uint8_t h[SHA256_BYTES];
-	char tok[TOKEN_CHARS + 1];
-
-	switch (kind) {
-	case EVCOL_TEXT: {
-		/* the whole text, with what follows an embedded NUL (evtype.c) */
-		size_t len = size;
-		while (len && !p[len - 1])
-			len--;
-		if (!len)
-			return;
-		token(b, p, len, tok);
-		size_t n = size > 1 ? size - 1 : 1;
-		n = n < TOKEN_CHARS ? n : TOKEN_CHARS;
-		memset(p, 0, size);
-		memcpy(p, tok, n);
-		return;
-	}
-	case EVCOL_IPADDR: {
-		static const uint8_t v4map[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-		if (size != 16 || all_zero(p, size))
-			break;
-		keyed(b, p, size, h);
-		if (!memcmp(p, v4map, sizeof(v4map))) {
-			p[12] = 0xf0 | (h[0] & 0x0f);
-			memcpy(p + 13, h + 1, 3);
-		} else {
-			p[0] = 0xfd;
-			memcpy(p + 1, h, 15);
-		}
-		return;
-	}
-	default:
-		break;
-	}
-	if (all_zero(p, size))
-		return;
-	uint8_t *tmp = malloc(size);
-	if (!tmp) {
-		memset(p, 0, size);   /* never leave the value */
-		return;
-	}
-	keyed_stream(b, p, size, tmp, size);
-	if (kind == EVCOL_JSON) {
-		for (size_t i = 0; i < size; i++)
-			tmp[i] = (uint8_t)"0123456789abcdef"[tmp[i] & 15];
-	}
-	memcpy(p, tmp, size);
-	free(tmp);
-}
-
-/* ---- option parsing ---- */
-
-static bool sensitive_name(const char *name)
-{
-	static const char *const pats[] = { "file", "path", "cmdline", "argv", "args", "cwd" };
-
-	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
-		if (strcasestr(name, pats[i]))
-			return true;
-	return false;
-}
-
-/* Adds column k of stream bs to the redaction list (once). */
-static int redact_col(struct bundle *b, struct bstream *bs, size_t k)
-{
-	const struct evcol *col = evtype__col(bs->s->et, k);
-
-	for (size_t i = 0; i < bs->nrcols; i++)
-		if (bs->rcols[i].off == col->bit_offset / 8 && bs->rcols[i].size == col->byte_size)
-			return 0;
-	if (col->bit_offset % 8 || col->bit_size != col->byte_size * 8 || !col->byte_size)
-		return cli__usage_error("bundle", "--redact: %s.%s is a bitfield: it cannot be "
-					"redacted", bs->s->name, bs->s->cols[k]);
-	struct rcol *a = realloc(bs->rcols, (bs->nrcols + 1) * sizeof(*a));
-	if (!a)
-		return -ENOMEM;
-	bs->rcols = a;
-	a[bs->nrcols++] = (struct rcol){ col->bit_offset / 8, col->byte_size, col->kind,
-					 col->trailing != 0 };
-	return 0;
-}
-
-static int redact_default(struct bundle *b)
-{
-	int rc;
-
-	b->red_cmdline = b->red_objpath = true;
-	for (size_t i = 0; i < b->n; i++) {
-		struct bstream *bs = &b->bs[i];
-		for (size_t k = 0; k < bs->s->ncols; k++) {
-			const struct evcol *col = evtype__col(bs->s->et, k);
-			if ((col->kind == EVCOL_IPADDR ||
-			     (col->kind == EVCOL_TEXT && sensitive_name(bs->s->cols[k]))) &&
-			    (rc = redact_col(b, bs, k)))
-				return rc;
-		}
-	}
-	return 0;
-}
-
-static int parse_redact(struct bundle *b, const char *list)
-{
-	char *dup = strdup(list ? list : "default"), *save = NULL;
-	int rc = 0;
-
-	if (!dup)
-		return -ENOMEM;
-	b->redact = true;
-	for (char *t = strtok_r(dup, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(t, "default")) {
-			rc = redact_default(b);
-			continue;
-		}
-		if (!strcmp(t, "sessions.cmdline") || !strcmp(t, "session.cmdline")) {
-			b->red_cmdline = true;
-			continue;
-		}
-		if (!strcmp(t, "sessions.host") || !strcmp(t, "session.host")) {
-			b->red_host = true;
-			continue;
-		}
-		if (!strcmp(t, "objects.path")) {
-			b->red_objpath = true;
-			continue;
-		}
-		if (!strcmp(t, "objects.name")) {
-			b->red_objname = true;
-			continue;
-		}
-		char *dot = strchr(t, '.');
-		const char *colname = dot ? dot + 1 : t;
-		struct capview_stream *only = NULL;
-		bool found = false;
-		if (dot) {
-			*dot = 0;
-			only = capview__stream_by_name(b->c, t);
-			if (!only) {
-				rc = cli__usage_error("bundle", "--redact: '%s.%s': no stream '%s'", t,
-						      colname, t);
-				break;
-			}
-		}
-		for (size_t i = 0; i < b->n && !rc; i++) {
-			struct bstream *bs = &b->bs[i];
-			if (only && bs->s != only)
-				continue;
-			for (size_t k = 0; k < bs->s->ncols && !rc; k++) {
-				if (strcasecmp(bs->s->cols[k], colname))
-					continue;
-				found = true;
-				rc = redact_col(b, bs, k);
-			}
-		}
-		if (!rc && !found)
-			rc = cli__usage_error("bundle", "--redact: no stream has a column '%s' "
-					      "('bpfreplay info' lists the tables; 'bpfreplay sql "
-					      "CAPTURE .schema' their columns)", colname);
-	}
-	free(dup);
-	return rc;
 }
 
 /* ---- metadata ---- */
@@ -403,24 +154,12 @@ out:
 	return rc;
 }
 
-static void bind_token(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst, int col)
-{
-	const unsigned char *t = sqlite3_column_text(src, col);
-	int len = sqlite3_column_bytes(src, col);
-	char tok[TOKEN_CHARS + 1];
-
-	if (!t || !len)
-		return;
-	token(b, t, (size_t)len, tok);
-	sqlite3_bind_text(dst, col + 1, tok, -1, SQLITE_TRANSIENT);
-}
-
 static int keep_session(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 {
-	if (b->red_host)
-		bind_token(b, src, dst, 1);
-	if (b->red_cmdline)
-		bind_token(b, src, dst, 4);
+	if (redact__meta(b->red, REDACT_HOST))
+		redact__bind_token(b->red, src, dst, 1);
+	if (redact__meta(b->red, REDACT_CMDLINE))
+		redact__bind_token(b->red, src, dst, 4);
 	return 1;
 }
 
@@ -433,10 +172,10 @@ static int keep_object(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 		used |= b->bs[i].sel && b->bs[i].s->object_id == id;
 	if (!used)
 		return 0;
-	if (b->red_objname)
-		bind_token(b, src, dst, 1);
-	if (b->red_objpath)
-		bind_token(b, src, dst, 2);
+	if (redact__meta(b->red, REDACT_OBJNAME))
+		redact__bind_token(b->red, src, dst, 1);
+	if (redact__meta(b->red, REDACT_OBJPATH))
+		redact__bind_token(b->red, src, dst, 2);
 	return 1;
 }
 
@@ -459,9 +198,9 @@ static int keep_symfile(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 {
 	const unsigned char *kind = sqlite3_column_text(src, 1);
 
-	if (b->red_objpath && kind && (!strcmp((const char *)kind, "elf") ||
-				       !strcmp((const char *)kind, "perfmap")))
-		bind_token(b, src, dst, 2);
+	if (redact__meta(b->red, REDACT_OBJPATH) && kind &&
+	    (!strcmp((const char *)kind, "elf") || !strcmp((const char *)kind, "perfmap")))
+		redact__bind_token(b->red, src, dst, 2);
 	return 1;
 }
 
@@ -558,28 +297,9 @@ static int add_record(struct bundle *b, struct bstream *bs, const struct cap_rec
 	const void *data = rec->data;
 	int rc;
 
-	if (bs->nrcols) {
-		if (b->scratch_cap < rec->len) {
-			void *p = realloc(b->scratch, rec->len);
-			if (!p)
-				return -ENOMEM;
-			b->scratch = p;
-			b->scratch_cap = rec->len;
-		}
-		memcpy(b->scratch, rec->data, rec->len);
-		for (size_t i = 0; i < bs->nrcols; i++) {
-			const struct rcol *c = &bs->rcols[i];
-			uint32_t size = c->size;
-			/* evtype__check: a trailing array may end early (or run on,
-			 * flexible); every other column is whole */
-			if (c->trailing && c->off <= rec->len &&
-			    (!size || rec->len - c->off < size))
-				size = rec->len - c->off;
-			if ((uint64_t)c->off + size <= rec->len)
-				redact_field(b, c->kind, b->scratch + c->off, size);
-		}
-		data = b->scratch;
-	}
+	if (redact__has_cols(b->red, (size_t)(bs - b->bs)) &&
+	    !(data = redact__record(b->red, (size_t)(bs - b->bs), rec->data, rec->len)))
+		return -ENOMEM;
 	rc = blockbuf__add(b->bb, rec->stream, rec->cpu, rec->ts_ns, data, rec->len);
 	if (rc == -ENOSPC) {
 		if ((rc = flush_bb(b)))
@@ -613,7 +333,8 @@ static int do_block(struct bundle *b, struct capr_cursor *cur, const struct cap_
 	bool whole = bi->meta.min_ts_ns >= b->lo && bi->meta.max_ts_ns <= b->hi;
 	for (uint32_t i = 0; i < n && whole; i++) {
 		struct bstream *bs = bs_of(b, recs[i].stream);
-		whole = bs && bs->sel && !bs->nrcols && !b->npids;
+		whole = bs && bs->sel && !redact__has_cols(b->red, (size_t)(bs - b->bs)) &&
+			!b->npids;
 	}
 	if (whole) {
 		const uint8_t *enc;
@@ -632,7 +353,8 @@ static int do_block(struct bundle *b, struct capr_cursor *cur, const struct cap_
 		struct bstream *bs = bs_of(b, rec->stream);
 		if (!bs || !bs->sel || rec->ts_ns < b->lo || rec->ts_ns > b->hi)
 			continue;
-		if ((b->npids || bs->nrcols) && evtype__check(bs->s->et, rec->len)) {
+		if ((b->npids || redact__has_cols(b->red, (size_t)(bs - b->bs))) &&
+		    evtype__check(bs->s->et, rec->len)) {
 			/* Too short to decode: cannot be filtered or redacted. */
 			bs->damaged++;
 			b->damaged_recs++;
@@ -738,11 +460,7 @@ static int describe(struct bundle *b, const char *capture, const char *since, co
 		rc |= capb__set(b->out, "pids", pids.buf);
 	rc |= capb__set(b->out, "redacted", b->redacted.len ? b->redacted.buf : "none");
 	if (b->redacted.len)
-		rc |= capb__set(b->out, "redaction",
-				"HMAC-SHA256 with a random per-bundle key (not stored): equal values "
-				"stay equal; text -> '~' + 14 hex digits (cut to fit), addresses -> "
-				"240.0.0.0/4 (IPv4) or fd00::/8 (IPv6), other fields -> hash bytes of "
-				"the same width; empty and zero values kept");
+		rc |= capb__set(b->out, "redaction", REDACT_METHOD);
 	snprintf(buf, sizeof(buf), "%" PRIu64, b->events);
 	rc |= capb__set(b->out, "events", buf);
 	snprintf(buf, sizeof(buf), "%" PRIu64, src_events);
@@ -772,33 +490,9 @@ static bool has_file_paths(struct bundle *b)
 	return have;
 }
 
-static void list_redacted(struct bundle *b)
+static bool stream_kept(void *ctx, size_t i)
 {
-	if (b->red_host)
-		strbuf__addf(&b->redacted, "%ssessions.host", b->redacted.len ? ", " : "");
-	if (b->red_cmdline)
-		strbuf__addf(&b->redacted, "%ssessions.cmdline", b->redacted.len ? ", " : "");
-	if (b->red_objname)
-		strbuf__addf(&b->redacted, "%sobjects.name", b->redacted.len ? ", " : "");
-	if (b->red_objpath)
-		strbuf__addf(&b->redacted, "%sobjects.path", b->redacted.len ? ", " : "");
-	if (b->red_objpath && has_file_paths(b))
-		strbuf__addf(&b->redacted, "%ssym_files.path", b->redacted.len ? ", " : "");
-	for (size_t i = 0; i < b->n; i++) {
-		struct bstream *bs = &b->bs[i];
-		if (!bs->sel)
-			continue;
-		for (size_t r = 0; r < bs->nrcols; r++)
-			for (size_t k = 0; k < bs->s->ncols; k++) {
-				const struct evcol *col = evtype__col(bs->s->et, k);
-				if (col->bit_offset / 8 == bs->rcols[r].off &&
-				    col->byte_size == bs->rcols[r].size && !(col->bit_offset % 8)) {
-					strbuf__addf(&b->redacted, "%s%s.%s", b->redacted.len ? ", " : "",
-						     bs->s->name, bs->s->cols[k]);
-					break;
-				}
-			}
-	}
+	return ((struct bundle *)ctx)->bs[i].sel;
 }
 
 /* For `bpfreplay info`: the bundle table of a bundle, nothing otherwise. */
@@ -916,14 +610,24 @@ int cmd_bundle(int argc, char **argv)
 		b.bs[i].sel = slice__has_stream(sl, b.bs[i].s);
 		b.bs[i].why_out = slice__why_out(sl, b.bs[i].s);
 	}
+	if (nredacts && (rc = redact__new(b.c, &b.red))) {
+		cli__warn("--redact: %s", rc == -ENOMEM ? "out of memory" : strerror(-rc));
+		rc = 1;
+		goto out;
+	}
 	for (size_t i = 0; i < nredacts; i++)
-		if ((rc = parse_redact(&b, redacts[i])))
+		if ((rc = redact__choose(b.red, "bundle", redacts[i]))) {
+			if (rc < 0) {
+				cli__warn("out of memory");
+				rc = EXIT_CAPTURE;
+			}
 			goto out;
+		}
 	for (size_t i = 0; i < b.n; i++) {
 		struct bstream *bs = &b.bs[i];
 		if (!bs->sel)
 			continue;
-		if (b.redact && !evtype__size(bs->s->et)) {
+		if (b.red && !evtype__size(bs->s->et)) {
 			cli__warn("note: --redact: stream '%s' left out: its records are raw bytes "
 				  "(no usable event type), so nothing in them can be redacted",
 				  bs->s->name);
@@ -931,11 +635,10 @@ int cmd_bundle(int argc, char **argv)
 			bs->why_out = "raw bytes cannot be redacted";
 		}
 	}
-	list_redacted(&b);
-
-	if (b.redact && getrandom(b.key, sizeof(b.key), 0) != (ssize_t)sizeof(b.key)) {
-		cli__warn("getrandom: %s", strerror(errno));
-		rc = 1;
+	if (redact__describe(b.red, redact__meta(b.red, REDACT_OBJPATH) && has_file_paths(&b),
+			     stream_kept, &b, &b.redacted)) {
+		cli__warn("out of memory");
+		rc = EXIT_CAPTURE;
 		goto out;
 	}
 	b.bb = blockbuf__new(BUNDLE_BLOCK_BYTES);
@@ -977,13 +680,10 @@ int cmd_bundle(int argc, char **argv)
 		rc = EXIT_CAPTURE;
 	}
 out:
-	explicit_bzero(b.key, sizeof(b.key));
+	redact__free(b.red);
 	capb__abort(b.out);
 	blockbuf__free(b.bb);
-	for (size_t i = 0; b.bs && i < b.n; i++)
-		free(b.bs[i].rcols);
 	free(b.bs);
-	free(b.scratch);
 	strbuf__free(&b.redacted);
 	slice__close(sl);
 	capview__close(b.c);
