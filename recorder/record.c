@@ -4,6 +4,7 @@
 #include "cmds.h"
 #include "probes.h"
 #include "record.h"
+#include "capsize.h"
 #include "sysfs.h"
 #include "util.h"
 
@@ -318,19 +319,21 @@ static int capture_dir_usable(const char *dir)
 	return 0;
 }
 
-static void print_summary(struct recorder *r, uint64_t end_ns)
+/* Called once the capture is closed (index.db one file again), so that "on
+ * disk" is what `bpfreplay info` says: capsize.h's one definition. */
+static void print_summary(struct recorder *r, const struct capw_stats *stp, uint64_t end_ns)
 {
-	struct capw_stats st;
-	char b1[32], b2[32];
+	struct capw_stats st = *stp;
+	struct cap_disk disk;
+	char b1[64], b2[64];
 	int i, j;
 
 	if (r->o->quiet)
 		return;
-	capw__stats(r->cap, &st);
-	info_msg("capture %s: %.1f s, %llu events, %s raw, %s on disk%s",
+	cap_disk__measure(r->o->out_dir, &disk);
+	info_msg("capture %s: %.1f s, %llu events, %s raw, %s on disk",
 		 r->o->out_dir, (end_ns - r->start_ns) / 1e9, (unsigned long long)st.records,
-		 fmt_bytes(st.raw_bytes, b1, sizeof(b1)), fmt_bytes(st.written_bytes, b2, sizeof(b2)),
-		 "");
+		 cap_disk__fmt(st.raw_bytes, b1, sizeof(b1)), cap_disk__fmt(disk.total, b2, sizeof(b2)));
 	if (r->o->ring_bytes || r->o->ring_ns)
 		info_msg("  flight recorder: %llu events held (%s), %llu older ones dropped",
 			 (unsigned long long)(st.records - st.dropped_records),
@@ -614,17 +617,19 @@ out:
 			err = serr;
 	}
 	if (r.cap) {
-		/* Finished first, so that the summary says what the capture holds. */
+		/* Finished first, so that the summary says what the capture holds;
+		 * printed once closed, so that its size is the final one. */
 		int cerr = capw__finish(r.cap, end_ns);
+		struct capw_stats st;
 
 		if (cerr && !err)
 			err = cerr;
+		capw__stats(r.cap, &st);
+		capw__close(r.cap, end_ns);
+		r.cap = NULL;
 		if (!err || created)
-			print_summary(&r, end_ns);
-		if (err == -ENOSPC) {
-			struct capw_stats st;
-
-			capw__stats(r.cap, &st);
+			print_summary(&r, &st, end_ns);
+		if (err == -ENOSPC)
 			warn_msg("the disk holding %s is full: recording stopped; the capture holds "
 				 "%llu events and counts %llu lost (%llu of them not written)%s",
 				 o.out_dir, (unsigned long long)st.records,
@@ -632,8 +637,6 @@ out:
 				 (unsigned long long)st.unwritten_records,
 				 st.end_recorded ? "" : "; its end time could not be recorded: "
 				 "verify and info treat it as unfinished");
-		}
-		capw__close(r.cap, end_ns);
 	}
 	if (o.command && r.child == 0 && !err) {
 		/* The command's status is bpfrec's, as with time(1) and strace. */

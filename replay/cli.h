@@ -25,6 +25,10 @@ struct capview;
 /* bpfreplay info's lines for a bundle (what was sliced, redacted); nothing
  * for a capture directory.  cmd_bundle.c. */
 void cmd_bundle__info(struct capview *c);
+/* The same as a JSON object (its keys and values as strings), or null when c
+ * is not a bundle: appended to b (print.h). */
+struct strbuf;
+void cmd_bundle__info_json(struct capview *c, struct strbuf *b);
 
 /* "bpfreplay CMD: <message>\nTry 'bpfreplay CMD --help'.\n" on stderr;
  * returns EXIT_USAGE. */

@@ -525,6 +525,32 @@ void cmd_bundle__info(struct capview *c)
 	sqlite3_finalize(st);
 }
 
+void cmd_bundle__info_json(struct capview *c, struct strbuf *b)
+{
+	sqlite3 *db = capr__db(capview__capr(c));
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+
+	if (!capr__is_bundle(capview__capr(c)) ||
+	    sqlite3_prepare_v2(db, "SELECT key, value FROM bundle ORDER BY key", -1, &st, NULL)) {
+		strbuf__add(b, "null", 4);
+		return;
+	}
+	strbuf__add(b, "{", 1);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+
+		if (n++)
+			strbuf__add(b, ",", 1);
+		print__json_string(b, k ? k : "", k ? strlen(k) : 0);  /* PRIMARY KEY: unique */
+		strbuf__add(b, ":", 1);
+		print__json_string(b, v ? v : "", v ? strlen(v) : 0);
+	}
+	sqlite3_finalize(st);
+	strbuf__add(b, "}", 1);
+}
+
 int cmd_bundle(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -1,7 +1,7 @@
 /* test_record_cli.c - bpfrec record's command line and life cycle: usage
  * errors exit 2 and name the option, Ctrl-C and --duration finish the
  * capture cleanly, -p keeps one process tree, a used directory is refused
- * and left untouched. */
+ * and left untouched; the end summary's "on disk" is info's. */
 #include "capload.h"
 #include "testutil.h"
 
@@ -150,6 +150,32 @@ int main(void)
 	CHECK_EQ_INT(rc, 0);
 	CHECK(strstr(err, " exec ") && strstr(err, "/s exit "));
 	CHECK(strstr(err, "| lost 0 |") && strstr(err, " written"));
+	/* The end summary and bpfreplay info agree on "on disk": the same
+	 * number in the same words (schema/capsize.h). */
+	{
+		char cmd[4096 + 128], line[512], disk[512], *p, *q;
+		const char *sum = strstr(err, " raw, ");
+		FILE *f;
+
+		CHECK(sum);
+		sum += strlen(" raw, ");
+		q = strstr(sum, " on disk");
+		CHECK(q && q - sum < 64);
+		snprintf(cmd, sizeof(cmd), "%s/replay/bpfreplay info '%s'", getenv("BPFREC_BUILD"),
+			 cap);
+		CHECK((f = popen(cmd, "r")));
+		p = NULL;
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "on disk ", 8))
+				p = strcpy(disk, line + strspn(line + 7, " ") + 7);
+		CHECK(pclose(f) == 0);
+		if (!p || strncmp(p, sum, (size_t)(q - sum)) || strncmp(p + (q - sum), " (blocks", 8)) {
+			fprintf(stderr, "on disk: the recorder says '%.*s', info says '%s'\n",
+				(int)(q - sum), sum, p ? p : "(nothing)");
+			exit(1);
+		}
+		CHECK(strstr(sum, " bytes) on disk"));   /* the exact count, not only a rounding */
+	}
 	/* sessions.cmdline is the command line as given, shell-quoted: the
 	 * option parser's tokenizing of "exec,exit" does not show in it. */
 	{
