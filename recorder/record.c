@@ -485,7 +485,11 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	created = 1;
+	/* Committed at once: a reader of the live capture finds the session
+	 * and its streams from the start, not one flush interval later. */
 	err = record__register_capture(&r, bpfrec_argc, bpfrec_argv);
+	if (!err)
+		err = capw__flush(r.cap);
 	if (err)
 		goto out;
 	po.flush_ns = o.flush_ns;

@@ -316,6 +316,19 @@ static int check_work(struct capr *r, char *err, size_t errlen)
  * index in WAL mode): opened read-only but not immutable, so that SQLite
  * reads the committed part of the WAL, and held in one read transaction,
  * so that everything read through r is one consistent snapshot. */
+/* 1 if the index has a schema. */
+static bool live_index_ready(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool ready;
+
+	ready = sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema LIMIT 1", -1, &st, NULL) ==
+			SQLITE_OK &&
+		sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return ready;
+}
+
 /* How long a reader of a live index waits for its writer's lock. */
 #define CAPR_LIVE_BUSY_MS 5000
 
@@ -355,10 +368,18 @@ static int open_db(struct capr *r, const char *dbpath, enum cap_schema_kind kind
 			return -EIO;
 		}
 	}
+	/* A recording in its first milliseconds: its index has no schema yet
+	 * (the recorder then commits the schema, and its session at once). */
+	if (live && !live_index_ready(r->db)) {
+		cap_seterr(err, errlen, "%s: the recording is just starting (its index is still "
+			   "empty): try again in a moment", dbpath);
+		return -EAGAIN;
+	}
 	/* Before any other statement: the schema is exactly bpfrec's (no
 	 * virtual table, view, trigger or generated column; capschema.h). */
 	if ((rc = cap_schema__check(r->db, "main", kind, dbpath, err, errlen)))
 		return rc;
+
 	/* Catch a corrupt b-tree cell as it is read, not by its effects. */
 	sqlite3_exec(r->db, "PRAGMA cell_size_check = ON", NULL, NULL, NULL);
 

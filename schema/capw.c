@@ -335,11 +335,24 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 	 * for a moment: the commit waits for it rather than fail. */
 	sqlite3_busy_timeout(w->db, 10000);
 	/* Small pages: the index's rows are small, and its empty schema then
-	 * takes 20 KiB, not 80, which matters on a small disk.  The schema is
-	 * made in DELETE mode, WAL follows (below). */
-	if (exec(w, "PRAGMA page_size=1024") || exec(w, "PRAGMA journal_mode=DELETE") ||
-	    exec(w, "PRAGMA synchronous=FULL") ||
-	    begin(w) || exec(w, cap_index_sql)) {
+	 * takes 20 KiB, not 80, which matters on a small disk.
+	 * WAL while recording, so that readers see a consistent prefix and
+	 * never block a commit; DELETE again at close, so that a finished
+	 * capture is one file: FORMAT.md, "index.db".  WAL from the first
+	 * statement: a reader arriving while the schema is made sees an empty
+	 * live index, not a rollback journal it must take for a crash.  main
+	 * only: catalog.tmp, attached to write catalog.db, keeps the default
+	 * (one file).  The log is checkpointed every 64 pages and kept under
+	 * 256 KiB. */
+	if (exec(w, "PRAGMA page_size=1024")) {
+		err = EIO;
+		goto fail;
+	}
+	if (exec(w, "PRAGMA main.journal_mode=WAL") || exec(w, "PRAGMA wal_autocheckpoint=64") ||
+	    exec(w, "PRAGMA main.journal_size_limit=262144"))
+		cap_warn("%s/index.db: stays in rollback mode: readers must wait for the "
+			 "recording's end", dir);
+	if (exec(w, "PRAGMA synchronous=FULL") || begin(w) || exec(w, cap_index_sql)) {
 		err = EIO;
 		goto fail;
 	}
@@ -374,15 +387,6 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 		err = EIO;
 		goto fail;
 	}
-	/* WAL while recording, so that readers see a consistent prefix and
-	 * never block a commit; DELETE again at close, so that a finished
-	 * capture is one file: FORMAT.md, "index.db".  main only: catalog.tmp,
-	 * attached to write catalog.db, keeps the default (one file).  The
-	 * log is checkpointed every 64 pages and kept under 256 KiB. */
-	if (exec(w, "PRAGMA main.journal_mode=WAL") || exec(w, "PRAGMA wal_autocheckpoint=64") ||
-	    exec(w, "PRAGMA main.journal_size_limit=262144"))
-		cap_warn("%s/index.db: stays in rollback mode: readers must wait for the "
-			 "recording's end", dir);
 	if (prepare(w, "INSERT INTO blocks (segment_id, offset, enc_bytes, raw_bytes, nrecords, "
 		       "min_ts, max_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &w->st_block) ||
 	    prepare(w, "INSERT INTO block_streams (block_id, stream_id, nrecords, min_ts, max_ts) "

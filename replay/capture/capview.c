@@ -50,7 +50,8 @@ static int load_session(struct capview *c, char *err, size_t errlen)
 		goto out;
 	}
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		snprintf(err, errlen, "%s: index: no session recorded", c->path);
+		snprintf(err, errlen, "%s: index: no session recorded (a recording in its first "
+			 "milliseconds, or one stopped before its first commit)", c->path);
 		goto out;
 	}
 	c->sess.id = sqlite3_column_int64(st, 0);
