@@ -1,6 +1,7 @@
 #include "stackcap.h"
 #include "execmaps.h"
 #include "symelf.h"
+#include "symline.h"
 #include "util.h"
 
 #include <linux/types.h>
@@ -435,6 +436,25 @@ static const struct mapping *find_mapping(const struct proc *p, uint64_t a)
 	return NULL;
 }
 
+/* A user stack taken in a system call starts where the call returns to:
+ * the instruction after `syscall` (x86-64: 0f 05), whose line is the next
+ * statement's.  1 when the two bytes before file offset off in f are that
+ * instruction: the frame is then looked up (and its symbol and line row
+ * chosen) at off - 1, the syscall itself, as a reader does when the
+ * capture has no line row at off (FORMAT.md "Stacks and symbols"). */
+static int after_syscall(const struct sfile *f, uint64_t off)
+{
+#if defined(__x86_64__)
+	unsigned char b[2];
+
+	return f->fd >= 0 && off >= 2 && pread(f->fd, b, 2, (off_t)(off - 2)) == 2 &&
+	       b[0] == 0x0f && b[1] == 0x05;
+#else
+	(void)f, (void)off;
+	return 0;
+#endif
+}
+
 /* Frames past the first are return addresses: the call is the byte before. */
 static uint64_t lookup_addr(const struct stk *s, uint32_t depth)
 {
@@ -513,6 +533,17 @@ static int write_file_symbols(struct stackcap *sc, struct capw *w, struct sfile 
 	for (i = 0; !rc && i < nsyms; i++)
 		rc = capw__add_symbol(w, f->cap_id, syms[i].off, syms[i].size, syms[i].name);
 	symelf__free(syms, nsyms);
+	/* with debug info: the line table rows of the frames, too */
+	if (!rc && !err && symbols && info.has_debug_lines) {
+		struct symline_row *lines = NULL;
+		size_t nlines = 0;
+
+		if (!symline__read(f->fd, f->offs, f->noffs, &lines, &nlines))
+			for (i = 0; !rc && i < nlines; i++)
+				rc = capw__add_line(w, f->cap_id, lines[i].off, lines[i].size,
+						    lines[i].line, lines[i].src);
+		symline__free(lines, nlines);
+	}
 	(void)sc;
 	return rc;
 }
@@ -736,8 +767,11 @@ int stackcap__write(struct stackcap *sc, struct capw *w, int symbols)
 
 			if (m) {
 				struct sfile *f = &sc->files[m->file];
+				uint64_t off = a - m->start + m->off;
 
-				rc = push_u64(&f->offs, &f->noffs, &f->offs_cap, a - m->start + m->off);
+				if (!d && after_syscall(f, off))
+					off--;
+				rc = push_u64(&f->offs, &f->noffs, &f->offs_cap, off);
 			} else {
 				rc = push_u64(&p->jit, &p->njit, &p->jit_cap, a);
 			}

@@ -221,6 +221,8 @@ static int copy_stacks(struct bundle *b)
 		  " VALUES (?1, ?2, ?3, ?4, ?5)" },
 		{ "symbols", "SELECT file_id, addr, size, name FROM symbols",
 		  "INSERT INTO symbols (file_id, addr, size, name) VALUES (?1, ?2, ?3, ?4)" },
+		{ "lines", "SELECT file_id, addr, size, line, src FROM lines",
+		  "INSERT INTO lines (file_id, addr, size, line, src) VALUES (?1, ?2, ?3, ?4, ?5)" },
 	};
 	sqlite3 *sdb = capr__db(capview__capr(b->c));
 	int rc = 0;

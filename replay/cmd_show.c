@@ -192,6 +192,8 @@ static void add_stacks(struct show *sh, struct capview_stream *s, const struct c
 			symb__frame_text(&f, &t);
 			if (f.symbol && f.file)
 				strbuf__addf(&t, " (%s)", f.file);
+			if (f.src)
+				strbuf__addf(&t, " %s:%u", f.src, f.line);
 			pv.s = t.buf ? t.buf : "";
 			pv.len = t.len;
 			strbuf__addf(&sh->line, "    %016llx ", (unsigned long long)f.addr);

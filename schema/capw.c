@@ -71,7 +71,7 @@ struct capw {
 	int64_t session_id;         /* 0: none */
 
 	sqlite3_stmt *st_block, *st_bstream, *st_segbytes, *st_loss;
-	sqlite3_stmt *st_sym[5];    /* capw__add_stack ... capw__add_symbol, prepared on first use */
+	sqlite3_stmt *st_sym[6];    /* capw__add_stack ... capw__add_symbol, prepared on first use */
 	int64_t cur_block;          /* for the block_streams callback */
 	int cb_rc;
 	struct capw_stats stats;
@@ -974,7 +974,7 @@ int capw__add_block_loss(struct capw *w, const struct blockbuf *b)
 
 /* ---- stacks and symbols ---- */
 
-enum { SYM_STACK, SYM_STACK_PID, SYM_FILE, SYM_MAP, SYM_SYMBOL };
+enum { SYM_STACK, SYM_STACK_PID, SYM_FILE, SYM_MAP, SYM_SYMBOL, SYM_LINE };
 
 static sqlite3_stmt *sym_stmt(struct capw *w, int which)
 {
@@ -986,6 +986,8 @@ static sqlite3_stmt *sym_stmt(struct capw *w, int which)
 		"INSERT INTO proc_maps (pid, start_addr, end_addr, file_offset, file_id) "
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
 		"INSERT OR IGNORE INTO symbols (file_id, addr, size, name) VALUES (?1, ?2, ?3, ?4)",
+		"INSERT OR IGNORE INTO lines (file_id, addr, size, line, src) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
 	};
 
 	if (!w->st_sym[which] && prepare(w, sql[which], &w->st_sym[which]))
@@ -1075,6 +1077,21 @@ int capw__add_symbol(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t s
 	sqlite3_bind_int64(st, 3, (int64_t)size);
 	sqlite3_bind_text(st, 4, name, -1, SQLITE_TRANSIENT);
 	return step(w, st, "insert symbol");
+}
+
+int capw__add_line(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t size,
+		   uint32_t line, const char *src)
+{
+	sqlite3_stmt *st = sym_stmt(w, SYM_LINE);
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, file_id);
+	sqlite3_bind_int64(st, 2, (int64_t)addr);
+	sqlite3_bind_int64(st, 3, (int64_t)size);
+	sqlite3_bind_int64(st, 4, line);
+	sqlite3_bind_text(st, 5, src, -1, SQLITE_TRANSIENT);
+	return step(w, st, "insert line");
 }
 
 /* CAPTURE/catalog.db: the index's metadata tables alone (meta, sessions,

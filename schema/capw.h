@@ -95,6 +95,10 @@ int capw__add_mapping(struct capw *w, uint32_t pid, uint64_t start, uint64_t end
 		      uint64_t file_offset, uint32_t file_id);
 int capw__add_symbol(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t size,
 		     const char *name);
+/* A line table row of an elf file: [addr, addr + size) file offsets come
+ * from line `line` of source file src. */
+int capw__add_line(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t size,
+		   uint32_t line, const char *src);
 
 /* Per-stream totals kept by the recorder (also derivable from blocks). */
 int capw__flush(struct capw *w);

@@ -134,3 +134,14 @@ CREATE TABLE symbols (
     name     TEXT NOT NULL,
     PRIMARY KEY (file_id, addr)
 ) WITHOUT ROWID;
+
+-- The line table rows (DWARF .debug_line) that recorded addresses fall in
+-- (only those), of elf files with debug info.
+CREATE TABLE lines (
+    file_id  INTEGER NOT NULL REFERENCES sym_files(id),
+    addr     INTEGER NOT NULL,       -- file offset of the row's first instruction
+    size     INTEGER NOT NULL,       -- bytes up to the next row, > 0
+    line     INTEGER NOT NULL,       -- 1-based
+    src      TEXT NOT NULL,          -- the source file's path as the DWARF names it
+    PRIMARY KEY (file_id, addr)
+) WITHOUT ROWID;

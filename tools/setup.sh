@@ -12,13 +12,15 @@ cd "$(dirname "$0")/.."
 # and npm run the independent Parquet readers of the export tests; chromium
 # opens `bpfreplay report`'s page headless (test_report); linux-perf (perf
 # record/report/script) is the reference the stack and tracepoint tests
-# compare against, and with strace of the tracepoint benchmarks; libedit-dev
-# is bpfreplay sql's line editor and tmux drives it in test_sql_prompt;
+# compare against, and with strace of the tracepoint benchmarks; binutils'
+# addr2line and nm are the reference for the source lines test_stacks_lines
+# reads back; libedit-dev is bpfreplay sql's line editor and tmux drives it
+# in test_sql_prompt;
 # nettle-dev gives bpfreplay its SHA-256 and HMAC (bundle --redact, report).
 PACKAGES=(gcc make cmake pkg-config clang llvm bpftool
           libbpf-dev libelf-dev libdw-dev zlib1g-dev libsqlite3-dev libzstd-dev
           libclang-rt-14-dev sqlite3 python3 iproute2 procps nodejs chromium linux-perf
-          libedit-dev tmux strace nettle-dev)
+          libedit-dev tmux strace nettle-dev binutils)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

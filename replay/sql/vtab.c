@@ -69,7 +69,8 @@
 **                    (text: "f3+0x29 <- f2+0x9 <- main+0x20", innermost first)
 **     frames         stack_id, pid, kind, depth, address, symbol ([unknown]
 **                    when the capture has no symbol holding it), offset, file,
-**                    build_id, line (NULL: line tables are not recorded yet)
+**                    build_id, line and source (the line table row holding
+**                    it; NULL when the capture has none: no debug info)
 **                    (symb.h names them from the capture's own tables)
 **
 ** SPEED
@@ -1400,8 +1401,12 @@ static int copy_one_stack(void *ctx, int64_t id, int kernel, int64_t pid)
 			sqlite3_bind_text(st, 8, f.file, -1, SQLITE_TRANSIENT);
 		if (f.build_id)
 			sqlite3_bind_text(st, 9, f.build_id, -1, SQLITE_TRANSIENT);
+		if (f.src) {
+			sqlite3_bind_int64(st, 10, f.line);
+			sqlite3_bind_text(st, 11, f.src, -1, SQLITE_TRANSIENT);
+		}
 		if (sc->capture)
-			sqlite3_bind_text(st, 10, sc->capture, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 12, sc->capture, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return SQLITE_ERROR;
 	}
@@ -1439,7 +1444,7 @@ static int copy_stacks(struct vtab_reg *reg, struct vt_cap *cap, const char *sch
 	sql = rc != SQLITE_OK ? NULL :
 	      sqlite3_mprintf("CREATE TABLE \"%w\".frames(stack_id INTEGER, pid INTEGER, kind TEXT,"
 			      " depth INTEGER, address INTEGER, symbol TEXT, offset INTEGER, file TEXT,"
-			      " build_id TEXT, line INTEGER%s)", schema, cc);
+			      " build_id TEXT, line INTEGER, source TEXT%s)", schema, cc);
 	if (rc == SQLITE_OK)
 		rc = !sql ? SQLITE_NOMEM : append ? SQLITE_OK : run_one(reg->db, sql);
 	sqlite3_free(sql);
@@ -1447,8 +1452,8 @@ static int copy_stacks(struct vtab_reg *reg, struct vt_cap *cap, const char *sch
 		char *ins1 = sqlite3_mprintf("INSERT INTO \"%w\".stacks VALUES (?1,?2,?3,?4,?5%s)",
 					     schema, capture ? ",?6" : "");
 		char *ins2 = sqlite3_mprintf("INSERT INTO \"%w\".frames VALUES "
-					     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,NULL%s)", schema,
-					     capture ? ",?10" : "");
+					     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11%s)", schema,
+					     capture ? ",?12" : "");
 
 		rc = ins1 && ins2 ? SQLITE_OK : SQLITE_NOMEM;
 		if (rc == SQLITE_OK)

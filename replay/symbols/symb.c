@@ -19,6 +19,12 @@ struct ssym {
 	uint32_t file;            /* index into files (kernel table) */
 };
 
+struct sline {
+	uint64_t addr, size;
+	uint32_t line;
+	char *src;
+};
+
 struct sfile {
 	int64_t id;
 	char kind[8];             /* elf kernel module perfmap special */
@@ -27,6 +33,8 @@ struct sfile {
 	int64_t pid;              /* perfmap, else -1 */
 	struct ssym *syms;        /* sorted by addr */
 	size_t nsyms, cap;
+	struct sline *lines;      /* elf: line table rows, sorted by addr, not overlapping */
+	size_t nlines, lines_cap;
 };
 
 struct smap {
@@ -263,6 +271,66 @@ static int row_sym(void *ctx, size_t ncols, const struct pval *v)
 	return 0;
 }
 
+static int row_line(void *ctx, size_t ncols, const struct pval *v)
+{
+	struct load *l = ctx;
+	struct symb *s = l->s;
+	int64_t fid, addr, size, line;
+	struct sfile *f;
+	char *src;
+
+	if (!v)
+		return ncols == 5 ? 0 : -EBADMSG;
+	if (as_int(&v[0], &fid) || as_int(&v[1], &addr) || as_int(&v[2], &size) ||
+	    as_int(&v[3], &line) || size <= 0 || addr < 0 ||
+	    (uint64_t)addr + (uint64_t)size > (uint64_t)INT64_MAX || line <= 0 ||
+	    line > SYMB_MAX_LINE || !(f = file_by_id(s, fid)) || strcmp(f->kind, "elf") ||
+	    !(src = dup_text(&v[4], SYMB_MAX_PATH))) {
+		s->skipped++;
+		return 0;
+	}
+	if (!*src) {
+		free(src);
+		s->skipped++;
+		return 0;
+	}
+	f->lines = grow(f->lines, &f->lines_cap, f->nlines, sizeof(*f->lines));
+	if (!f->lines) {
+		free(src);
+		return -ENOMEM;
+	}
+	f->lines[f->nlines++] = (struct sline){ (uint64_t)addr, (uint64_t)size, (uint32_t)line,
+						src };
+	return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	const struct sline *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Sorts f's rows and drops those that overlap the one before (a hostile
+ * capture's: a row then names one range only). */
+static void sort_lines(struct symb *s, struct sfile *f)
+{
+	size_t i, k;
+
+	if (!f->nlines)
+		return;
+	qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
+	for (i = 1, k = 1; i < f->nlines; i++) {
+		if (f->lines[i].addr - f->lines[k - 1].addr < f->lines[k - 1].size) {
+			free(f->lines[i].src);
+			s->skipped++;
+			continue;
+		}
+		f->lines[k++] = f->lines[i];
+	}
+	f->nlines = k;
+}
+
 static int cmp_stack(const void *a, const void *b)
 {
 	const struct sstack *x = a, *y = b;
@@ -314,6 +382,7 @@ int symb__open(struct capview *c, struct symb **out, char *err, size_t errlen)
 		{ "proc_maps", "SELECT pid, start_addr, end_addr, file_offset, file_id FROM proc_maps",
 		  row_map },
 		{ "symbols", "SELECT file_id, addr, size, name FROM symbols", row_sym },
+		{ "lines", "SELECT file_id, addr, size, line, src FROM lines", row_line },
 	};
 	struct symb *s = calloc(1, sizeof(*s));
 	struct load l = { .s = s };
@@ -361,6 +430,7 @@ int symb__open(struct capview *c, struct symb **out, char *err, size_t errlen)
 
 		if (f->nsyms)
 			qsort(f->syms, f->nsyms, sizeof(*f->syms), cmp_sym);
+		sort_lines(s, f);
 		if (!strcmp(f->kind, "kernel") || !strcmp(f->kind, "module"))
 			s->nksyms += f->nsyms;
 	}
@@ -395,6 +465,9 @@ void symb__free(struct symb *s)
 		for (k = 0; k < s->files[i].nsyms; k++)
 			free(s->files[i].syms[k].name);
 		free(s->files[i].syms);
+		for (k = 0; k < s->files[i].nlines; k++)
+			free(s->files[i].lines[k].src);
+		free(s->files[i].lines);
 		free(s->files[i].path);
 		free(s->files[i].build_id);
 	}
@@ -459,6 +532,24 @@ static const struct ssym *find_sym(const struct ssym *syms, size_t n, uint64_t a
 	return NULL;
 }
 
+/* The line table row of f (sorted, not overlapping) that holds a. */
+static const struct sline *find_line(const struct sfile *f, uint64_t a)
+{
+	size_t lo = 0, hi = f->nlines;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->lines[mid].addr <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && a - f->lines[lo - 1].addr < f->lines[lo - 1].size)
+		return &f->lines[lo - 1];
+	return NULL;
+}
+
 static const struct smap *find_map(const struct symb *s, uint64_t pid, uint64_t a)
 {
 	size_t lo = 0, hi = s->nmaps;
@@ -512,9 +603,21 @@ void symb__frame(const struct symb *s, int kernel, uint32_t pid, const uint64_t 
 		if (m)
 			file = &s->files[m->file];
 		if (file && !strcmp(file->kind, "elf")) {
-			sym = find_sym(file->syms, file->nsyms, a - m->start + m->off);
+			uint64_t off = a - m->start + m->off;
+			const struct sline *ln = find_line(file, off);
+
+			/* a stack taken in a system call: its first frame returns
+			 * after the syscall instruction, and the recorder kept the
+			 * line row of the instruction itself (FORMAT.md) */
+			if (!ln && !depth && off)
+				ln = find_line(file, off - 1);
+			sym = find_sym(file->syms, file->nsyms, off);
 			if (sym)
 				f->offset = ip - m->start + m->off - sym->addr;
+			if (ln) {
+				f->src = ln->src;
+				f->line = ln->line;
+			}
 		} else if (!file || !strcmp(file->kind, "special")) {
 			/* JIT code: the process's /tmp/perf-PID.map, by address */
 			const struct sfile *pm = perfmap_of(s, pid);

@@ -1,6 +1,6 @@
 /* symb.h - names for the stacks a capture holds, from the capture alone
  * (FORMAT.md "Stacks and symbols": tables stack_traces, stack_pids,
- * proc_maps, sym_files, symbols; no ELF file is ever opened).
+ * proc_maps, sym_files, symbols, lines; no ELF file is ever opened).
  *
  * Everything read is hostile: rows with ids, addresses or sizes that do
  * not make sense are skipped (and counted), frames past SYMB_MAX_DEPTH and
@@ -20,7 +20,8 @@
 
 #define SYMB_MAX_DEPTH 1024         /* frames per stack */
 #define SYMB_MAX_NAME 1024          /* bytes of a symbol name */
-#define SYMB_MAX_PATH 4096          /* bytes of a file name */
+#define SYMB_MAX_PATH 4096          /* bytes of a file name (and a source path) */
+#define SYMB_MAX_LINE 100000000     /* line numbers above are refused */
 
 struct capview;
 struct symb;
@@ -31,6 +32,8 @@ struct symb_frame {
 	uint64_t offset;            /* addr - the symbol's start */
 	const char *file;           /* NULL: unknown; "[kernel.kallsyms]", a path, ... */
 	const char *build_id;       /* hex, NULL if none */
+	const char *src;            /* source file of the line, NULL: no line table row */
+	uint32_t line;              /* 1-based; 0 when src is NULL */
 };
 
 /* 0 with *out set (never NULL on success), or -errno with err. */
@@ -46,7 +49,8 @@ const uint64_t *symb__stack(const struct symb *s, int64_t id, int *kernel, uint3
 /* Frame depth of a stack of process pid (user stacks) or of the kernel. */
 void symb__frame(const struct symb *s, int kernel, uint32_t pid, const uint64_t *ips,
 		 uint32_t depth, struct symb_frame *f);
-/* Appends "symbol+0xOFF" or "[unknown] (file)" / "[unknown] 0xADDR". */
+/* Appends "symbol+0xOFF" or "[unknown] (file)" / "[unknown] 0xADDR"
+ * (no source line: callers that want it print f->src and f->line). */
 int symb__frame_text(const struct symb_frame *f, struct strbuf *b);
 
 /* The (stack id, pid) pairs the recorder saw, for the stacks table: fn

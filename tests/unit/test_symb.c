@@ -2,8 +2,9 @@
  * named only by a symbol that contains them, file offsets through the
  * mappings, return addresses looked up at address - 1, kernel symbols;
  * hostile rows (bad frame blobs, sizes, ranges, names with NUL or too long,
- * unknown files) skipped and counted; folded stacks and the SVG escape
- * what the names hold. */
+ * unknown files; line rows with bad ranges, line numbers or source paths,
+ * or overlapping another) skipped and counted; source lines found by file
+ * offset; folded stacks and the SVG escape what the names hold. */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -46,12 +47,16 @@ static void write_capture(const char *dir)
 	CHECK_EQ_INT(capw__add_symbol(w, fe, 0x1000 + 0x1000, 0x20, "leaf"), 0);
 	CHECK_EQ_INT(capw__add_symbol(w, fe, 0x1000 + 0x2000, 8, "outer;x\x01<y>"), 0);
 	CHECK_EQ_INT(capw__add_symbol(w, fk, KBASE, 0x100, "do_thing"), 0);
+	/* line table rows: leaf's two lines, outer's call */
+	CHECK_EQ_INT(capw__add_line(w, fe, 0x2000, 0x10, 42, "/src/prog.c"), 0);
+	CHECK_EQ_INT(capw__add_line(w, fe, 0x2010, 0x10, 43, "/src/prog.c"), 0);
+	CHECK_EQ_INT(capw__add_line(w, fe, 0x3000, 8, 7, "/src/outer.c"), 0);
 	CHECK_EQ_INT(capw__close(w, 2), 0);
 }
 
 static void add_hostile_rows(const char *dir)
 {
-	char path[4200], *big = malloc(5001), sql[8192];
+	char path[4200], *big = malloc(5001), sql[16384];
 	sqlite3 *db;
 
 	CHECK(big);
@@ -69,8 +74,20 @@ static void add_hostile_rows(const char *dir)
 		 "INSERT INTO symbols VALUES (1, 64, 8, '%s');"
 		 "INSERT INTO proc_maps VALUES (100, 9000, 8000, 0, 1);"            /* start > end */
 		 "INSERT INTO proc_maps VALUES (100, 1, 2, 0, 42);"                 /* no file 42 */
-		 "INSERT INTO sym_files VALUES (3, 'elf', CAST(x'2f00' AS TEXT), NULL, 1, NULL, 'x');",
-		 big);
+		 "INSERT INTO sym_files VALUES (3, 'elf', CAST(x'2f00' AS TEXT), NULL, 1, NULL, 'x');"
+		 "INSERT INTO lines VALUES (1, 16, 0, 1, 'a.c');"                    /* size 0 */
+		 "INSERT INTO lines VALUES (1, -16, 8, 1, 'a.c');"                   /* negative */
+		 "INSERT INTO lines VALUES (1, 9223372036854775800, 100, 1, 'a.c');" /* wraps */
+		 "INSERT INTO lines VALUES (1, 48, 8, 0, 'a.c');"                    /* line 0 */
+		 "INSERT INTO lines VALUES (1, 56, 8, 1000000000, 'a.c');"           /* too large */
+		 "INSERT INTO lines VALUES (1, 64, 8, 1, CAST(x'61002e63' AS TEXT));" /* a NUL */
+		 "INSERT INTO lines VALUES (1, 72, 8, 1, '');"                       /* empty */
+		 "INSERT INTO lines VALUES (1, 80, 8, 1, '%s');"                     /* too long */
+		 "INSERT INTO lines VALUES (1, 88, 8, 1, x'612e63');"                /* a blob */
+		 "INSERT INTO lines VALUES (99, 0, 8, 1, 'a.c');"                    /* no file */
+		 "INSERT INTO lines VALUES (2, 0, 8, 1, 'k.c');"                     /* kernel */
+		 "INSERT INTO lines VALUES (1, 8200, 32, 9, 'overlaps.c');",         /* 0x2008 */
+		 big, big);
 	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	free(big);
@@ -103,7 +120,7 @@ int main(void)
 	CHECK(c);
 	CHECK_EQ_INT(capview__symb(c, &sy, err, sizeof(err)), 0);
 	CHECK_EQ_INT(symb__nstacks(sy), 2);         /* 7 and 8 skipped */
-	CHECK_EQ_INT(symb__skipped(sy), 10);
+	CHECK_EQ_INT(symb__skipped(sy), 10 + 12);
 
 	ips = symb__stack(sy, 5, &kernel, &n);
 	CHECK(ips && n == 3 && !kernel);
@@ -112,14 +129,18 @@ int main(void)
 	CHECK_EQ_U64(f.offset, 0x10);
 	CHECK_STR(f.file, "/usr/bin/prog");
 	CHECK_STR(f.build_id, "00ff1234");
+	CHECK_STR(f.src, "/src/prog.c");      /* file offset 0x2010: the second row */
+	CHECK_EQ_INT(f.line, 43);
 	/* 0x402008 is one past 'outer' (8 bytes at 0x402000): a return address,
 	 * looked up at 0x402007 */
 	symb__frame(sy, 0, 100, ips, 1, &f);
 	CHECK_STR(f.symbol, "outer;x\x01<y>");
 	CHECK_EQ_U64(f.offset, 8);
+	CHECK_STR(f.src, "/src/outer.c");     /* looked up at the call, 0x3007 */
+	CHECK_EQ_INT(f.line, 7);
 	/* in the mapping but in no symbol: unknown, with its file */
 	symb__frame(sy, 0, 100, ips, 2, &f);
-	CHECK(f.symbol == NULL);
+	CHECK(f.symbol == NULL && f.src == NULL && f.line == 0);
 	CHECK_STR(f.file, "/usr/bin/prog");
 	CHECK_EQ_INT(symb__frame_text(&f, &b), 0);
 	CHECK_STR(b.buf, "[unknown] (/usr/bin/prog)");
