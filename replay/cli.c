@@ -4,14 +4,17 @@
 #include <sqlite3.h>
 #include "capview.h"
 #include "print.h"
+#include "slice.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int cli__usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -240,4 +243,119 @@ fail:
 	sqlite3_close(*db);
 	*db = NULL;
 	return -EIO;
+}
+
+int cli__open(const char *path, struct capview **out)
+{
+	char err[1024];
+
+	*out = capview__open(path, err, sizeof(err));
+	if (!*out) {
+		cli__warn("%s", err);
+		return EXIT_CAPTURE;
+	}
+	return 0;
+}
+
+#define CLI_MAX_OPTS 32
+
+/* Appends the { NULL }-ended table add to opts (n entries so far). */
+static void add_opts(struct option *opts, size_t *n, const struct option *add)
+{
+	for (; add && add->name; add++) {
+		if (*n + 1 >= CLI_MAX_OPTS)
+			abort();   /* a command with more options: raise CLI_MAX_OPTS */
+		opts[(*n)++] = *add;
+	}
+}
+
+/* One option: 0, or the exit status of a usage error (printed). */
+static int take_option(const struct cli_cmd *cmd, char **argv, int ch, const char *arg)
+{
+	int rc = CLI_NOT_MINE;
+
+	if (ch == '?' || ch == ':')
+		return cli__bad_option(cmd->name, argv, ch);
+	if (ch == 'o' && cmd->fmt) {
+		if (print__parse_fmt(arg, cmd->fmt))
+			return cli__usage_error(cmd->name, "-o '%s': not a format (%s)", arg,
+						cmd->fmt_names ? cmd->fmt_names : "table, csv, jsonl");
+		return 0;
+	}
+	if (cmd->take)
+		rc = cmd->take(cmd->ctx, ch, arg);
+	if (rc == CLI_NOT_MINE && cmd->slice) {
+		rc = slice_args__take(cmd->slice, cmd->name, ch, arg);
+		if (rc == 1)
+			rc = CLI_NOT_MINE;
+	}
+	return rc == CLI_NOT_MINE ? cli__bad_option(cmd->name, argv, ch) : rc;
+}
+
+int cli__parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_args *a)
+{
+	static const struct option common[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL },
+	}, slice[] = {
+		SLICE_LONGOPTS,
+		{ NULL },
+	};
+	struct option opts[CLI_MAX_OPTS];
+	char shortopts[128];
+	size_t nopts = 0;
+	int ch, rc;
+
+	memset(a, 0, sizeof(*a));
+	add_opts(opts, &nopts, common);
+	add_opts(opts, &nopts, cmd->longopts);
+	add_opts(opts, &nopts, cmd->slice ? slice : NULL);
+	opts[nopts] = (struct option){ NULL };
+	snprintf(shortopts, sizeof(shortopts), ":h%s%s", cmd->shortopts ? cmd->shortopts : "",
+		 cmd->slice ? SLICE_SHORTOPTS : "");
+
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		if (ch == 'h') {
+			cmd->help();
+			a->help = 1;
+			return 0;
+		}
+		if ((rc = take_option(cmd, argv, ch, optarg)))
+			return rc;
+	}
+	if (optind >= argc)
+		return cli__usage_error(cmd->name, "no CAPTURE given");
+	switch (cmd->captures) {
+	case CLI_ONE_CAPTURE:
+		if (optind + 1 != argc)
+			return cli__usage_error(cmd->name, "one CAPTURE only ('%s' is extra)",
+						argv[optind + 1]);
+		if (add_path(&a->paths, &a->npaths, argv[optind], NULL)) {
+			cli__warn("out of memory");
+			return EXIT_CAPTURE;
+		}
+		return 0;
+	case CLI_CAPTURES:
+		return cli__captures(cmd->name, argv + optind, (size_t)(argc - optind), &a->paths,
+				     &a->npaths);
+	case CLI_CAPTURES_THEN_ARGS: {
+		int ncaps = 1;
+
+		while (optind + ncaps < argc && !access(argv[optind + ncaps], F_OK))
+			ncaps++;
+		a->rest = argv + optind + ncaps;
+		a->nrest = (size_t)(argc - optind - ncaps);
+		return cli__captures(cmd->name, argv + optind, (size_t)ncaps, &a->paths, &a->npaths);
+	}
+	}
+	return 0;
+}
+
+void cli__args_free(struct cli_args *a)
+{
+	cli__captures_free(a->paths, a->npaths);
+	a->paths = NULL;
+	a->npaths = 0;
 }

@@ -553,74 +553,68 @@ void cmd_bundle__info_json(struct capview *c, struct strbuf *b)
 	strbuf__add(b, "}", 1);
 }
 
+/* The command line's own choices (cli_cmd.ctx). */
+struct bundle_args {
+	const char *out;            /* -o FILE */
+	const char **redacts;       /* --redact values ("default" for none) */
+	size_t nredacts;
+};
+
+static int take_option(void *ctx, int ch, const char *arg)
+{
+	struct bundle_args *ba = ctx;
+
+	switch (ch) {
+	case 'o':
+		ba->out = arg;
+		return 0;
+	case 'R':
+		ba->redacts[ba->nredacts++] = arg ? arg : "default";
+		return 0;
+	case 'w':
+		return cli__usage_error("bundle", "--where: not for bundle, which keeps whole "
+					"records of whole streams (--stream, --pid, --since, --until)");
+	}
+	return CLI_NOT_MINE;
+}
+
 int cmd_bundle(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "output", required_argument, NULL, 'o' },
-		SLICE_LONGOPTS,
 		{ "redact", optional_argument, NULL, 'R' },
 		{ NULL },
 	};
 	struct bundle b = { .hi = UINT64_MAX };
+	struct bundle_args ba = { .redacts = calloc((size_t)argc + 1, sizeof(*ba.redacts)) };
 	struct slice_args sa = { 0 };
+	const struct cli_cmd cmd = {
+		.name = "bundle", .help = help, .shortopts = "o:", .longopts = opts,
+		.take = take_option, .ctx = &ba, .slice = &sa, .captures = CLI_ONE_CAPTURE,
+	};
+	struct cli_args a = { 0 };
 	struct slice *sl = NULL;
-	const char *out = NULL;
-	const char **redacts = calloc(argc + 1, sizeof(*redacts));
-	size_t nredacts = 0;
-	char err[512];
-	int ch, rc = 0;
+	const char *out;
+	struct stat st;
+	int rc = 0;
 
-	if (!redacts) {
+	if (!ba.redacts) {
 		rc = EXIT_CAPTURE;
 		goto out;
 	}
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":ho:" SLICE_SHORTOPTS, opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			help();
-			goto out;
-		case 'o':
-			out = optarg;
-			break;
-		case 'R':
-			redacts[nredacts++] = optarg ? optarg : "default";
-			break;
-		default:
-			rc = slice_args__take(&sa, "bundle", ch, optarg);
-			if (rc == 1)
-				rc = cli__bad_option("bundle", argv, ch);
-			if (rc)
-				goto out;
-		}
-	}
-	if (sa.where) {
-		rc = cli__usage_error("bundle", "--where: not for bundle, which keeps whole records "
-				      "of whole streams (--stream, --pid, --since, --until)");
+	if ((rc = cli__parse(&cmd, argc, argv, &a)) || a.help)
 		goto out;
-	}
-	if (optind + 1 != argc) {
-		rc = cli__usage_error("bundle", optind >= argc ? "no CAPTURE given"
-				      : "one CAPTURE only ('%s' is extra)", argv[optind + 1]);
-		goto out;
-	}
+	out = ba.out;
 	if (!out) {
 		rc = cli__usage_error("bundle", "no output file: give -o FILE");
 		goto out;
 	}
-	struct stat st;
 	if (!lstat(out, &st)) {
 		rc = cli__usage_error("bundle", "-o '%s': exists (choose a new file name)", out);
 		goto out;
 	}
-	b.c = capview__open(argv[optind], err, sizeof(err));
-	if (!b.c) {
-		cli__warn("%s", err);
-		rc = EXIT_CAPTURE;
+	if ((rc = cli__open(a.paths[0], &b.c)))
 		goto out;
-	}
 	b.n = capview__nstreams(b.c);
 	b.bs = calloc(b.n + 1, sizeof(*b.bs));
 	if (!b.bs) {
@@ -638,13 +632,13 @@ int cmd_bundle(int argc, char **argv)
 		b.bs[i].sel = slice__has_stream(sl, b.bs[i].s);
 		b.bs[i].why_out = slice__why_out(sl, b.bs[i].s);
 	}
-	if (nredacts && (rc = redact__new(b.c, &b.red))) {
+	if (ba.nredacts && (rc = redact__new(b.c, &b.red))) {
 		cli__warn("--redact: %s", rc == -ENOMEM ? "out of memory" : strerror(-rc));
 		rc = 1;
 		goto out;
 	}
-	for (size_t i = 0; i < nredacts; i++)
-		if ((rc = redact__choose(b.red, "bundle", redacts[i]))) {
+	for (size_t i = 0; i < ba.nredacts; i++)
+		if ((rc = redact__choose(b.red, "bundle", ba.redacts[i]))) {
 			if (rc < 0) {
 				cli__warn("out of memory");
 				rc = EXIT_CAPTURE;
@@ -680,7 +674,7 @@ int cmd_bundle(int argc, char **argv)
 	if (!r)
 		r = do_blocks(&b);
 	if (!r)
-		r = describe(&b, argv[optind], sa.since, sa.until);
+		r = describe(&b, a.paths[0], sa.since, sa.until);
 	if (r) {
 		cli__warn("%s: %s", out, b.err[0] ? b.err : strerror(-r));
 		rc = r == -EBADMSG ? EXIT_CAPTURE : 1;
@@ -716,6 +710,7 @@ out:
 	slice__close(sl);
 	capview__close(b.c);
 	slice_args__free(&sa);
-	free(redacts);
+	free(ba.redacts);
+	cli__args_free(&a);
 	return rc;
 }

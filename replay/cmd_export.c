@@ -285,67 +285,74 @@ static void remove_redacted(char **paths, size_t npaths, char **tmpdirs)
 	free(tmpdirs);
 }
 
+/* The command line's own choices (cli_cmd.ctx). */
+struct export_args {
+	const char *cmd;
+	struct export *x;
+	const struct export_format *fixed;   /* report: html, and no --format */
+	const char **redacts;               /* --redact values ("default" for none) */
+	size_t nredacts;
+};
+
+static int take_option(void *ctx, int ch, const char *arg)
+{
+	struct export_args *ea = ctx;
+	char *end;
+
+	switch (ch) {
+	case 'f':
+		if (!(ea->x->fmt = format_by_name(arg)))
+			return bad_format(arg);
+		return 0;
+	case 'o':
+		ea->x->out = arg;
+		return 0;
+	case 'X':
+		ea->redacts[ea->nredacts++] = arg ? arg : "default";
+		return 0;
+	case 'R':
+		errno = 0;
+		ea->x->row_group_rows = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || !ea->x->row_group_rows ||
+		    ea->x->row_group_rows > (1ull << 30) || arg[0] == '-')
+			return cli__usage_error(ea->cmd, "--row-group-rows '%s': not a number of "
+						"rows from 1 to 2^30", arg);
+		return 0;
+	}
+	return CLI_NOT_MINE;
+}
+
 /* export, or one format under a command name of its own (report). */
 static int run(int argc, char **argv, const char *cmd, const struct export_format *fixed)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "format", required_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'f' },   /* not report's: first */
 		{ "output", required_argument, NULL, 'o' },
 		{ "row-group-rows", required_argument, NULL, 'R' },
 		{ "redact", optional_argument, NULL, 'X' },
-		SLICE_LONGOPTS,
 		{ NULL },
 	};
 	struct export x = { .fmt = fixed };
 	struct slice_args sa = { 0 };
-	char err[512], **paths = NULL, *end, **tmpdirs = NULL;
-	const char **redacts = calloc((size_t)argc + 1, sizeof(*redacts));
-	size_t npaths = 0, nredacts = 0;
-	int ch, rc = 0, created = 0;
+	struct export_args ea = {
+		.cmd = cmd, .x = &x, .fixed = fixed,
+		.redacts = calloc((size_t)argc + 1, sizeof(*ea.redacts)),
+	};
+	const struct cli_cmd cli = {
+		.name = cmd, .help = fixed ? report_help : help, .shortopts = fixed ? "o:" : "f:o:",
+		.longopts = fixed ? opts + 1 : opts, .take = take_option, .ctx = &ea, .slice = &sa,
+		.captures = CLI_CAPTURES,
+	};
+	struct cli_args a = { 0 };
+	char **tmpdirs = NULL;
+	int rc = 0, created = 0;
 
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":hf:o:" SLICE_SHORTOPTS, opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			fixed ? report_help() : help();
-			goto out;
-		case 'f':
-			if (fixed) {
-				rc = cli__bad_option(cmd, argv, '?');
-				goto out;
-			}
-			if (!(x.fmt = format_by_name(optarg))) {
-				rc = bad_format(optarg);
-				goto out;
-			}
-			break;
-		case 'o':
-			x.out = optarg;
-			break;
-		case 'X':
-			if (redacts)
-				redacts[nredacts++] = optarg ? optarg : "default";
-			break;
-		case 'R':
-			errno = 0;
-			x.row_group_rows = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || !x.row_group_rows ||
-			    x.row_group_rows > (1ull << 30) || optarg[0] == '-') {
-				rc = cli__usage_error(cmd, "--row-group-rows '%s': not a number of "
-						      "rows from 1 to 2^30", optarg);
-				goto out;
-			}
-			break;
-		default:
-			rc = slice_args__take(&sa, cmd, ch, optarg);
-			if (rc == 1)
-				rc = cli__bad_option(cmd, argv, ch);
-			if (rc)
-				goto out;
-		}
+	if (!ea.redacts) {
+		rc = EXIT_CAPTURE;
+		goto out;
 	}
+	if ((rc = cli__parse(&cli, argc, argv, &a)) || a.help)
+		goto out;
 	if (!x.fmt) {
 		rc = cli__usage_error("export", "no --format given (bpfreplay export --help lists them)");
 		goto out;
@@ -359,26 +366,20 @@ static int run(int argc, char **argv, const char *cmd, const struct export_forma
 				      x.fmt->name);
 		goto out;
 	}
-	if (optind >= argc) {
-		rc = cli__usage_error(cmd, "no CAPTURE given");
-		goto out;
-	}
-	if ((rc = cli__captures(cmd, argv + optind, (size_t)(argc - optind), &paths, &npaths)))
-		goto out;
-	if (fixed && npaths > 1) {
+	if (fixed && a.npaths > 1) {
 		/* a report tells one session's story */
-		rc = cli__usage_error(cmd, "one CAPTURE only (%zu given)", npaths);
+		rc = cli__usage_error(cmd, "one CAPTURE only (%zu given)", a.npaths);
 		goto out;
 	}
-	if (nredacts) {
-		if (!(tmpdirs = calloc(npaths, sizeof(*tmpdirs)))) {
+	if (ea.nredacts) {
+		if (!(tmpdirs = calloc(a.npaths, sizeof(*tmpdirs)))) {
 			rc = EXIT_CAPTURE;
 			goto out;
 		}
-		if ((rc = redact_captures(cmd, paths, npaths, redacts, nredacts, tmpdirs)))
+		if ((rc = redact_captures(cmd, a.paths, a.npaths, ea.redacts, ea.nredacts, tmpdirs)))
 			goto out;
 	}
-	x.ncaps = npaths;
+	x.ncaps = a.npaths;
 	x.caps = calloc(x.ncaps, sizeof(*x.caps));
 	x.slices = calloc(x.ncaps, sizeof(*x.slices));
 	if (!x.caps || !x.slices) {
@@ -387,13 +388,8 @@ static int run(int argc, char **argv, const char *cmd, const struct export_forma
 		goto out;
 	}
 	for (size_t i = 0; i < x.ncaps; i++) {
-		x.caps[i] = capview__open(paths[i], err, sizeof(err));
-		if (!x.caps[i]) {
-			cli__warn("%s", err);
-			rc = EXIT_CAPTURE;
-			goto out;
-		}
-		if ((rc = slice__open(x.caps[i], &sa, cmd, &x.slices[i])))
+		if ((rc = cli__open(a.paths[i], &x.caps[i])) ||
+		    (rc = slice__open(x.caps[i], &sa, cmd, &x.slices[i])))
 			goto out;
 	}
 	if (x.fmt->to == EXPORT_TO_FILE) {
@@ -451,9 +447,9 @@ out:
 	free(x.slices);
 	free(x.caps);
 	slice_args__free(&sa);
-	remove_redacted(paths, npaths, tmpdirs);
-	cli__captures_free(paths, npaths);
-	free(redacts);
+	remove_redacted(a.paths, a.npaths, tmpdirs);
+	cli__args_free(&a);
+	free(ea.redacts);
 	return rc;
 }
 

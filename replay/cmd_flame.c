@@ -82,10 +82,51 @@ static void mark(size_t idx, void *ctx)
 	nm->v[nm->n++] = capview__stream(nm->c, idx)->name;
 }
 
+/* The command line's choices (cli_cmd.ctx). */
+struct flame_args {
+	struct flame_opts fo;
+	int svg;
+	const char *lists[64];      /* --stream values */
+	size_t nlists;
+	const char *out_path;
+};
+
+static int take_option(void *ctx, int ch, const char *arg)
+{
+	struct flame_args *fa = ctx;
+	char *end;
+
+	switch (ch) {
+	case 's':
+		if (fa->nlists == 64)
+			return cli__usage_error("flame", "at most 64 --stream options");
+		fa->lists[fa->nlists++] = arg;
+		return 0;
+	case 'p':
+		errno = 0;
+		fa->fo.pid = strtoll(arg, &end, 10);
+		if (errno || *end || end == arg || fa->fo.pid < 0 || fa->fo.pid > UINT32_MAX)
+			return cli__usage_error("flame", "--pid %s: expected a process id", arg);
+		return 0;
+	case 'u':
+		fa->fo.user = 1;
+		return 0;
+	case 'k':
+		fa->fo.kernel = 1;
+		return 0;
+	case 'S':
+		fa->svg = 1;
+		return 0;
+	case 'o':
+		fa->out_path = arg;
+		return 0;
+	}
+	return CLI_NOT_MINE;
+}
+
 int cmd_flame(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "stream", required_argument, NULL, 's' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "user", no_argument, NULL, 'u' },
@@ -94,77 +135,43 @@ int cmd_flame(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL },
 	};
-	struct flame_opts fo = { .pid = -1 };
+	struct flame_args fa = { .fo = { .pid = -1 } };
+	const struct cli_cmd cmd = {
+		.name = "flame", .help = help, .shortopts = "s:p:o:", .longopts = opts,
+		.take = take_option, .ctx = &fa, .captures = CLI_ONE_CAPTURE,
+	};
+	struct flame_opts *fo = &fa.fo;
 	struct collect co = { .out = stdout };
 	struct names nm = { 0 };
-	const char *lists[64], *out_path = NULL;
-	size_t nlists = 0;
 	uint64_t damaged = 0;
 	struct capview *c = NULL;
-	char err[1024] = "", *end;
-	int ch, rc = 0, e;
+	struct cli_args a;
+	char err[1024] = "";
+	int rc, e;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":hs:p:o:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			help();
-			return 0;
-		case 's':
-			if (nlists == 64)
-				return cli__usage_error("flame", "at most 64 --stream options");
-			lists[nlists++] = optarg;
-			break;
-		case 'p':
-			errno = 0;
-			fo.pid = strtoll(optarg, &end, 10);
-			if (errno || *end || end == optarg || fo.pid < 0 || fo.pid > UINT32_MAX)
-				return cli__usage_error("flame", "--pid %s: expected a process id", optarg);
-			break;
-		case 'u':
-			fo.user = 1;
-			break;
-		case 'k':
-			fo.kernel = 1;
-			break;
-		case 'S':
-			co.svg = 1;
-			break;
-		case 'o':
-			out_path = optarg;
-			break;
-		default:
-			return cli__bad_option("flame", argv, ch);
-		}
-	}
-	if (optind + 1 != argc)
-		return cli__usage_error("flame", optind >= argc ? "no CAPTURE given"
-					: "one CAPTURE only ('%s' is extra)", argv[optind + 1]);
-	c = capview__open(argv[optind], err, sizeof(err));
-	if (!c) {
-		cli__warn("%s", err);
-		return EXIT_CAPTURE;
-	}
-	if (nlists) {
+	if ((rc = cli__parse(&cmd, argc, argv, &a)) || a.help ||
+	    (rc = cli__open(a.paths[0], &c)))
+		goto out;
+	co.svg = fa.svg;
+	if (fa.nlists) {
 		nm.c = c;
 		nm.v = calloc(capview__nstreams(c) * 64 + 1, sizeof(*nm.v));
 		if (!nm.v) {
 			rc = EXIT_CAPTURE;
 			goto out;
 		}
-		for (size_t i = 0; i < nlists; i++)
-			if ((rc = cli__select_streams(c, "flame", lists[i], mark, &nm)))
+		for (size_t i = 0; i < fa.nlists; i++)
+			if ((rc = cli__select_streams(c, "flame", fa.lists[i], mark, &nm)))
 				goto out;
-		fo.streams = nm.v;
+		fo->streams = nm.v;
 	}
-	if (out_path && !(co.out = fopen(out_path, "w"))) {
-		cli__warn("-o %s: %s", out_path, strerror(errno));
+	if (fa.out_path && !(co.out = fopen(fa.out_path, "w"))) {
+		cli__warn("-o %s: %s", fa.out_path, strerror(errno));
 		co.out = stdout;
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	e = flame__folded(c, &fo, on_stack, &co, &damaged, err, sizeof(err));
+	e = flame__folded(c, fo, on_stack, &co, &damaged, err, sizeof(err));
 	if (!e && co.svg)
 		e = flame__svg(co.out, "Flame graph", co.lines, co.counts, co.n);
 	if (e) {
@@ -176,7 +183,7 @@ int cmd_flame(int argc, char **argv)
 	}
 out:
 	if (co.out != stdout && fclose(co.out) && !rc) {
-		cli__warn("-o %s: %s", out_path, strerror(errno));
+		cli__warn("-o %s: %s", fa.out_path, strerror(errno));
 		rc = EXIT_CAPTURE;
 	}
 	for (size_t i = 0; i < co.n; i++)
@@ -185,5 +192,6 @@ out:
 	free(co.counts);
 	free(nm.v);
 	capview__close(c);
+	cli__args_free(&a);
 	return rc;
 }

@@ -340,15 +340,12 @@ static int print_json(struct capview *c, const struct facts *f)
 /* The report on one capture; the exit status. */
 static int info_one(const char *path, enum print_fmt fmt)
 {
-	char err[512];
-	struct capview *c = capview__open(path, err, sizeof(err));
+	struct capview *c;
 	struct facts f = { 0 };
-	int rc = 0;
+	int rc = cli__open(path, &c);
 
-	if (!c) {
-		cli__warn("%s", err);
-		return EXIT_CAPTURE;
-	}
+	if (rc)
+		return rc;
 	gather(c, &f);
 	if (fmt == PRINT_JSONL) {
 		rc = print_json(c, &f) ? EXIT_CAPTURE : 0;
@@ -368,42 +365,24 @@ static int info_one(const char *path, enum print_fmt fmt)
 int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL },
 	};
 	enum print_fmt fmt = PRINT_TABLE;
-	char **paths = NULL;
-	size_t npaths = 0;
-	int ch, rc = 0;
+	const struct cli_cmd cmd = {
+		.name = "info", .help = help, .shortopts = "o:", .longopts = opts,
+		.fmt = &fmt, .fmt_names = "table, csv, json", .captures = CLI_CAPTURES,
+	};
+	struct cli_args a;
+	int rc = cli__parse(&cmd, argc, argv, &a);
 
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			help();
-			return 0;
-		case 'o':
-			if (print__parse_fmt(optarg, &fmt))
-				return cli__usage_error("info", "-o '%s': not a format (table, csv, json)",
-							optarg);
-			break;
-		default:
-			return cli__bad_option("info", argv, ch);
-		}
-	}
-	if (optind >= argc)
-		return cli__usage_error("info", "no CAPTURE given");
-	if ((rc = cli__captures("info", argv + optind, (size_t)(argc - optind), &paths, &npaths)))
-		return rc;
-	for (size_t i = 0; i < npaths; i++) {
+	for (size_t i = 0; i < a.npaths; i++) {   /* none after an error or --help */
 		if (i && fmt == PRINT_TABLE)
 			putchar('\n');
-		int r = info_one(paths[i], fmt);
+		int r = info_one(a.paths[i], fmt);
 		if (r && !rc)
 			rc = r;
 	}
-	cli__captures_free(paths, npaths);
+	cli__args_free(&a);
 	return rc;
 }

@@ -178,36 +178,12 @@ static int no_index(const char *dir)
 	return EXIT_CAPTURE;
 }
 
-int cmd_recover(int argc, char **argv)
+/* Recovers the capture dir; the exit status. */
+static int recover(const char *dir, bool force)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "force", no_argument, NULL, 'F' },
-		{ NULL },
-	};
-	bool force = false;
 	char path[PATH_MAX + 32], err[768];
 	struct stat st;
-	int ch;
 
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			help();
-			return 0;
-		case 'F':
-			force = true;
-			break;
-		default:
-			return cli__bad_option("recover", argv, ch);
-		}
-	}
-	if (optind + 1 != argc)
-		return cli__usage_error("recover", optind >= argc ? "no CAPTURE given"
-					: "one CAPTURE only ('%s' is extra)", argv[optind + 1]);
-	const char *dir = argv[optind];
 	if (stat(dir, &st)) {
 		cli__warn("recover: %s: %s", dir, strerror(errno));
 		return EXIT_CAPTURE;
@@ -293,4 +269,32 @@ int cmd_recover(int argc, char **argv)
 		       "any damaged or partial blocks left unindexed\n", dir);
 	capview__close(c);
 	return 0;
+}
+
+static int take_option(void *ctx, int ch, const char *arg)
+{
+	if (ch != 'F')
+		return CLI_NOT_MINE;
+	*(bool *)ctx = true;
+	return 0;
+}
+
+int cmd_recover(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'F' },
+		{ NULL },
+	};
+	bool force = false;
+	const struct cli_cmd cmd = {
+		.name = "recover", .help = help, .longopts = opts, .take = take_option,
+		.ctx = &force, .captures = CLI_ONE_CAPTURE,
+	};
+	struct cli_args a;
+	int rc = cli__parse(&cmd, argc, argv, &a);
+
+	if (!rc && !a.help)
+		rc = recover(a.paths[0], force);
+	cli__args_free(&a);
+	return rc;
 }

@@ -422,13 +422,7 @@ static int show_one(const char *path, const struct show *opt, const struct slice
 	char err[512];
 	int rc = 0;
 
-	sh.c = capview__open(path, err, sizeof(err));
-	if (!sh.c) {
-		cli__warn("%s", err);
-		rc = EXIT_CAPTURE;
-		goto out;
-	}
-	if ((rc = slice__open(sh.c, sa, "show", &sh.sl)))
+	if ((rc = cli__open(path, &sh.c)) || (rc = slice__open(sh.c, sa, "show", &sh.sl)))
 		goto out;
 	if (sh.oneline && capview__symb(sh.c, &sh.symb, err, sizeof(err))) {
 		cli__warn("note: stacks not named: %s", err);
@@ -501,65 +495,52 @@ out:
 	return rc;
 }
 
+/* -o line|table|csv|jsonl and -r (cli_cmd.take). */
+static int take_option(void *ctx, int ch, const char *arg)
+{
+	struct show *opt = ctx;
+
+	switch (ch) {
+	case 'o':
+		opt->oneline = !strcmp(arg, "line");
+		if (!opt->oneline && print__parse_fmt(arg, &opt->fmt))
+			return cli__usage_error("show", "-o '%s': not a format (line, table, csv, "
+						"jsonl)", arg);
+		return 0;
+	case 'r':
+		opt->relative = 1;
+		return 0;
+	}
+	return CLI_NOT_MINE;
+}
+
 int cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		SLICE_LONGOPTS,
 		{ "output", required_argument, NULL, 'o' },
 		{ "relative", no_argument, NULL, 'r' },
 		{ NULL },
 	};
 	struct show opt = { .fmt = PRINT_TABLE, .oneline = 1 };
 	struct slice_args sa = { 0 };
-	char **paths = NULL;
-	size_t npaths = 0;
-	int ch, rc = 0;
+	const struct cli_cmd cmd = {
+		.name = "show", .help = help, .shortopts = "o:r", .longopts = opts,
+		.take = take_option, .ctx = &opt, .slice = &sa, .captures = CLI_CAPTURES,
+	};
+	struct cli_args a;
+	int rc = cli__parse(&cmd, argc, argv, &a);
 
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":h" SLICE_SHORTOPTS "o:r", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			help();
-			goto out;
-		case 'o':
-			opt.oneline = !strcmp(optarg, "line");
-			if (!opt.oneline && print__parse_fmt(optarg, &opt.fmt)) {
-				rc = cli__usage_error("show", "-o '%s': not a format (line, table, csv, "
-						      "jsonl)", optarg);
-				goto out;
-			}
-			break;
-		case 'r':
-			opt.relative = 1;
-			break;
-		default:
-			rc = slice_args__take(&sa, "show", ch, optarg);
-			if (rc == 1)
-				rc = cli__bad_option("show", argv, ch);
-			if (rc)
-				goto out;
-		}
-	}
-	if (optind >= argc) {
-		rc = cli__usage_error("show", "no CAPTURE given");
-		goto out;
-	}
-	if ((rc = cli__captures("show", argv + optind, (size_t)(argc - optind), &paths, &npaths)))
-		goto out;
-	for (size_t i = 0; i < npaths && (!rc || rc == EXIT_CAPTURE); i++) {
-		if (npaths > 1 && (opt.oneline || opt.fmt == PRINT_TABLE)) {
+	for (size_t i = 0; i < a.npaths && (!rc || rc == EXIT_CAPTURE); i++) {
+		if (a.npaths > 1 && (opt.oneline || opt.fmt == PRINT_TABLE)) {
 			printf("%s== ", i ? "\n" : "");
-			cli__fputs_safe(paths[i], stdout);
+			cli__fputs_safe(a.paths[i], stdout);
 			printf(" ==\n");
 		}
-		int r = show_one(paths[i], &opt, &sa);
+		int r = show_one(a.paths[i], &opt, &sa);
 		if (r && (!rc || r != EXIT_CAPTURE))
 			rc = r;
 	}
-out:
-	cli__captures_free(paths, npaths);
+	cli__args_free(&a);
 	slice_args__free(&sa);
 	return rc;
 }

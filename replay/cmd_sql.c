@@ -290,66 +290,43 @@ static int read_loop(struct sqlrun *r, FILE *f, struct prompt *pr)
 int cmd_sql(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL },
 	};
 	struct sqlrun r = { .fmt = PRINT_TABLE };
+	const struct cli_cmd cmd = {
+		.name = "sql", .help = help, .shortopts = "o:", .longopts = opts,
+		.fmt = &r.fmt, .captures = CLI_CAPTURES_THEN_ARGS,
+	};
 	struct vtab_opts vo = { .strict = 0, .warn = warn_cb };
-	char *err = NULL, **paths = NULL;
-	size_t npaths = 0;
-	int ncaps;
+	struct cli_args a;
+	char *err = NULL;
 	uint64_t dblocks, drecs;
-	int ch, rc = 0;
+	int rc = cli__parse(&cmd, argc, argv, &a);
 
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			help();
-			return 0;
-		case 'o':
-			if (print__parse_fmt(optarg, &r.fmt))
-				return cli__usage_error("sql", "-o '%s': not a format (table, csv, jsonl)",
-							optarg);
-			break;
-		default:
-			return cli__bad_option("sql", argv, ch);
-		}
-	}
-	if (optind >= argc)
-		return cli__usage_error("sql", "no CAPTURE given");
-	/* CAPTURE...: the leading arguments that name a file or a directory (the
-	 * first always: its error is capview's); the SQL starts at the first other. */
-	for (ncaps = 1; optind + ncaps < argc && !access(argv[optind + ncaps], F_OK); ncaps++)
-		;
-	if ((rc = cli__captures("sql", argv + optind, (size_t)ncaps, &paths, &npaths)))
-		return rc;
-	optind += ncaps;
+	if (rc || a.help)
+		goto out;
 	if (cli__memdb(&r.db)) {
 		cli__warn("sqlite: cannot open an in-memory database");
-		sqlite3_close(r.db);
-		cli__captures_free(paths, npaths);
-		return EXIT_CAPTURE;
+		rc = EXIT_CAPTURE;
+		goto out;
 	}
 	r.reg = vtab__register(r.db, &vo);
 	if (!r.reg) {
 		cli__warn("sqlite: cannot register the bpfrec module: %s", sqlite3_errmsg(r.db));
-		sqlite3_close(r.db);
-		cli__captures_free(paths, npaths);
-		return EXIT_CAPTURE;
+		rc = EXIT_CAPTURE;
+		goto out;
 	}
-	if (vtab__attach_many(r.reg, (const char *const *)paths, npaths, "main", &err) != SQLITE_OK) {
+	if (vtab__attach_many(r.reg, (const char *const *)a.paths, a.npaths, "main", &err) !=
+	    SQLITE_OK) {
 		cli__warn("%s", err ? err : "cannot open the capture");
 		sqlite3_free(err);
-		sqlite3_close(r.db);
-		cli__captures_free(paths, npaths);
-		return EXIT_CAPTURE;
+		rc = EXIT_CAPTURE;
+		goto out;
 	}
-	if (optind < argc) {
-		for (; optind < argc && !rc; optind++)
-			rc = run_sql(&r, argv[optind]);
+	if (a.nrest) {
+		for (size_t i = 0; i < a.nrest && !rc; i++)
+			rc = run_sql(&r, a.rest[i]);
 	} else {
 		struct prompt *pr = isatty(0) && isatty(1) ? prompt__new(r.db) : NULL;
 
@@ -359,12 +336,13 @@ int cmd_sql(int argc, char **argv)
 	vtab__damage(r.reg, &dblocks, &drecs);
 	if (dblocks || drecs) {
 		cli__warn("%s%s: %" PRIu64 " damaged blocks, %" PRIu64 " damaged records were "
-			  "skipped (reported above)", paths[0], npaths > 1 ? " and the others" : "",
+			  "skipped (reported above)", a.paths[0], a.npaths > 1 ? " and the others" : "",
 			  dblocks, drecs);
 		if (!rc)
 			rc = EXIT_CAPTURE;
 	}
+out:
 	sqlite3_close(r.db);
-	cli__captures_free(paths, npaths);
+	cli__args_free(&a);
 	return rc;
 }

@@ -578,39 +578,37 @@ out:
 	return rc;
 }
 
+static int take_option(void *ctx, int ch, const char *arg)
+{
+	if (ch != 'q')
+		return CLI_NOT_MINE;
+	((struct verify *)ctx)->quiet = true;
+	return 0;
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL },
 	};
 	struct verify v = { 0 };
+	const struct cli_cmd cmd = {
+		.name = "verify", .help = help, .shortopts = "q", .longopts = opts,
+		.take = take_option, .ctx = &v, .captures = CLI_ONE_CAPTURE,
+	};
+	struct cli_args a;
 	char err[768];
-	int ch, rc = 0;
+	int rc = cli__parse(&cmd, argc, argv, &a);
 
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			help();
-			return 0;
-		case 'q':
-			v.quiet = true;
-			break;
-		default:
-			return cli__bad_option("verify", argv, ch);
-		}
-	}
-	if (optind + 1 != argc)
-		return cli__usage_error("verify", optind >= argc ? "no CAPTURE given"
-					: "one CAPTURE only ('%s' is extra)", argv[optind + 1]);
-	v.path = argv[optind];
+	if (rc || a.help)
+		goto out;
+	v.path = a.paths[0];
 	v.dec = block_decoder__new(CAPR_MAX_RAW_BYTES);
 	if (!v.dec) {
 		cli__warn("out of memory");
-		return EXIT_CAPTURE;
+		rc = EXIT_CAPTURE;
+		goto out;
 	}
 
 	struct stat st;
@@ -662,5 +660,6 @@ out:
 	capview__close(v.c);
 	block_decoder__free(v.dec);
 	free(v.buf);
+	cli__args_free(&a);
 	return rc;
 }
