@@ -2,8 +2,35 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* A test that fails (a CHECK exits) must not leave its children behind: a
+ * bpfrec recording with no end, a producer in a loop.  They keep the
+ * test's output pipe open, so the runner waits for its timeout, and they
+ * inherit whatever the runner's caller holds.  So each test leads its own
+ * process group, and at exit the leader sends SIGTERM to the group (bpfrec
+ * then finishes its capture; a child that exits on its own first is not
+ * affected).  Forked children that call exit() do not do it: only the
+ * leader does. */
+static pid_t test_leader;
+
+static void test_end_group(void)
+{
+	if (test_leader && getpid() == test_leader) {
+		signal(SIGTERM, SIG_IGN);
+		kill(-test_leader, SIGTERM);
+	}
+}
+
+__attribute__((constructor)) static void test_own_group(void)
+{
+	if (getpgrp() == getpid() || setpgid(0, 0) == 0) {
+		test_leader = getpid();
+		atexit(test_end_group);
+	}
+}
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
