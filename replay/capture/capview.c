@@ -222,7 +222,8 @@ static int stream_cols(struct capview_stream *s)
 static char *table_name(const struct capview_stream *s, int name_bytes)
 {
 	static const char *const meta[] = {
-		"sessions", "streams", "losses", "blocks", "block_streams", "objects", NULL,
+		"sessions", "streams", "losses", "blocks", "block_streams", "objects", "stacks",
+		"frames", NULL,
 	};
 	char *t;
 

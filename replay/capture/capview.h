@@ -45,7 +45,8 @@ struct capview_stream {
 				     * bytes (escape it to print it) */
 	char *table;                /* its SQL table: the name, or name + "_events"
 				     * if that is a metadata table's (sessions,
-				     * streams, losses, blocks, block_streams, objects),
+				     * streams, losses, blocks, block_streams, objects,
+				     * stacks, frames),
 				     * or "stream_ID" when the name is not a stream
 				     * name (capname.h) */
 	char *kind, *map_name;

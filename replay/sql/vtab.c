@@ -67,6 +67,9 @@
 **     objects        id, name, path, btf_bytes
 **     stacks         id, kind (user/kernel), pid (NULL: kernel), depth, frames
 **                    (text: "f3+0x29 <- f2+0x9 <- main+0x20", innermost first)
+**     events         every stream's records with their common columns, in
+**                    time order (module bpfrec_events: events.c); all_events
+**                    when a stream's table is named events
 **     frames         stack_id, pid, kind, depth, address, symbol ([unknown]
 **                    when the capture has no symbol holding it), offset, file,
 **                    build_id, line and source (the line table row holding
@@ -102,6 +105,7 @@ SQLITE_EXTENSION_INIT3
 #include "names.h"
 #include "utf8.h"
 #include "agg.h"
+#include "events.h"
 
 #define VT_MAX_WARN 20  /* damage reports printed per registry, then counted */
 
@@ -428,6 +432,60 @@ static void free_paths(char **paths, size_t n)
 	for (size_t i = 0; paths && i < n; i++)
 		sqlite3_free(paths[i]);
 	sqlite3_free(paths);
+}
+
+struct capview *vtab__hold(struct vtab_reg *reg, const char *path, char **err)
+{
+	struct vt_cap *cap = cap_get(reg, path, err);
+
+	return cap ? cap->c : NULL;
+}
+
+void vtab__release(struct vtab_reg *reg, struct capview *c)
+{
+	for (struct vt_cap *cap = reg->caps; c && cap; cap = cap->next) {
+		if (cap->c == c) {
+			cap_put(reg, cap);
+			return;
+		}
+	}
+}
+
+int vtab__paths(const char *arg, char ***paths, char ***names, size_t *n, int *multi,
+		char **err)
+{
+	char *a = dequote(arg);
+	int rc;
+
+	*paths = *names = NULL;
+	*n = 0;
+	if (!a)
+		return SQLITE_NOMEM;
+	*multi = a[0] == '[';
+	rc = parse_paths(a, paths, n, err);
+	sqlite3_free(a);
+	if (rc != SQLITE_OK)
+		return rc;
+	*names = sqlite3_malloc64((*n + 1) * sizeof(**names));
+	if (!*names)
+		goto nomem;
+	memset(*names, 0, (*n + 1) * sizeof(**names));
+	for (size_t i = 0; i < *n; i++)
+		if (!((*names)[i] = capture_name(*paths, i)))
+			goto nomem;
+	return SQLITE_OK;
+nomem:
+	vtab__paths_free(*paths, *names, *n);
+	*paths = *names = NULL;
+	return SQLITE_NOMEM;
+}
+
+void vtab__paths_free(char **paths, char **names, size_t n)
+{
+	for (size_t i = 0; names && i < n; i++)
+		sqlite3_free(names[i]);
+	sqlite3_free(names);
+	free_paths(paths, n);
 }
 
 static void free_members(struct vtab_reg *reg, struct bpfrec_vtab *vt)
@@ -1571,6 +1629,23 @@ static int attach(struct vtab_reg *reg, const char *patharg, const char *schema,
 			sqlite3_free(sql);
 		}
 	}
+	if (rc == SQLITE_OK) {      /* every stream's common columns, in time order */
+		/* "events" is also the usual name of a ringbuf map: that
+		 * stream keeps it, and this table is all_events then */
+		const char *ev = "events";
+		for (size_t k = 0; k < ndone; k++)
+			if (!sqlite3_stricmp(done[k], "events"))
+				ev = "all_events";
+		char *sql = sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING "
+					    "bpfrec_events(%Q)", schema, ev, patharg);
+		rc = run_one(reg->db, sql);
+		if (rc != SQLITE_OK)
+			*err = sqlite3_mprintf("bpfrec_attach: table %s.%s: %s", schema, ev,
+					       sqlite3_errmsg(reg->db));
+		else
+			sqlite3_str_appendf(names, ",%s", ev);
+		sqlite3_free(sql);
+	}
 	for (size_t c = 0; c < npaths && rc == SQLITE_OK; c++) {
 		char *capname = multi ? capture_name(paths, c) : NULL;
 		if (multi && !capname) {
@@ -1687,6 +1762,8 @@ struct vtab_reg *vtab__register(sqlite3 *db, const struct vtab_opts *opts)
 		rc = names__register_sql(db);   /* errno_name(), signal_name(), af_name() */
 	if (rc == SQLITE_OK)
 		rc = agg__register(db);         /* percentile(), median() */
+	if (rc == SQLITE_OK)
+		rc = events__register(db, reg); /* the table events (events.c) */
 	for (int n = 1; n <= 3 && rc == SQLITE_OK; n++)
 		rc = sqlite3_create_function_v2(db, "bpfrec_attach", n,
 						SQLITE_UTF8 | SQLITE_DIRECTONLY, reg, attach_fn,

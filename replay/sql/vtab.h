@@ -50,6 +50,18 @@ int vtab__attach_many(struct vtab_reg *reg, const char *const *paths, size_t n,
 /* The opened capture behind the tables made from path (as given), or NULL. */
 struct capview *vtab__capture(struct vtab_reg *reg, const char *path);
 
+/* The capture at path, opened once per registry and shared by every table
+ * made from it (one snapshot of a live capture), or NULL with *err; give
+ * it back with vtab__release. */
+struct capview *vtab__hold(struct vtab_reg *reg, const char *path, char **err);
+void vtab__release(struct vtab_reg *reg, struct capview *c);   /* NULL is fine */
+/* The paths of a table's first argument (SQL-quoted or not: one path, or a
+ * JSON array of paths) and each one's capture column value (names); multi:
+ * an array.  SQLITE_OK, or an SQLite code with *err.  For the other
+ * modules of the same tables (events.c); free with vtab__paths_free. */
+int vtab__paths(const char *arg, char ***paths, char ***names, size_t *n, int *multi,
+		char **err);
+void vtab__paths_free(char **paths, char **names, size_t n);
 /* Damage skipped so far (lenient tables only). */
 void vtab__damage(const struct vtab_reg *reg, uint64_t *blocks, uint64_t *records);
 

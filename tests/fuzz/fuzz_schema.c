@@ -52,9 +52,9 @@ static int fs_count_files(void)
 
 static int fs_known_table(struct capview *c, const char *name)
 {
-	static const char *const meta[] = {         /* vtab.c's metadata tables */
+	static const char *const meta[] = {   /* vtab.c's metadata tables, events.c's table */
 		"sessions", "streams", "losses", "blocks", "block_streams", "objects", "stacks",
-		"frames", NULL,
+		"frames", "events", "all_events", NULL,
 	};
 
 	for (size_t i = 0; meta[i]; i++)
