@@ -17,7 +17,8 @@ static char msg[8192];   /* what the last parse printed on stderr */
 
 /* record__parse_args on the NULL-terminated arguments after "record", with
  * stderr captured into msg.  The arguments are copied (the parser writes
- * into LIST arguments) and stay allocated: o points into them. */
+ * into LIST arguments) and stay allocated until the next parse: o points
+ * into them. */
 static int parse_v(struct record_opts *o, const char *const *args)
 {
 	static char *argv[MAX_ARGS + 2];
@@ -27,6 +28,9 @@ static int parse_v(struct record_opts *o, const char *const *args)
 
 	CHECK(fd >= 0 && saved >= 0);
 	unlink(path);
+	for (argc = 1; argv[argc]; argc++)
+		free(argv[argc]);
+	argc = 0;
 	argv[argc++] = "record";
 	for (; *args; args++) {
 		CHECK(argc < MAX_ARGS);
