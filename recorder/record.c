@@ -1,16 +1,18 @@
 /* record.c - `bpfrec record`: the session's life cycle: set up, drain
  * until the command exits, the time is up or a signal comes, finish the
- * capture cleanly. */
-#include "cmds.h"
-#include "probes.h"
-#include "record.h"
+ * capture cleanly.  struct recorder, the session's state, is this file's
+ * own: the other record_*.c files get what they need as arguments. */
 #include "capsize.h"
+#include "cmds.h"
+#include "command.h"
+#include "pipeline.h"
+#include "record.h"
+#include "stackcap.h"
 #include "sysfs.h"
 #include "util.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,10 +20,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+struct recorder {
+	const struct record_opts *o;
+	struct record_objs objs;     /* loaded, in load order */
+	struct tprec *tp;            /* the -e tracepoints and --syscalls, NULL: none */
+	struct stackcap *stacks;     /* -g: the stack table and what symbolizes it, or NULL */
+	struct command *cmd;         /* -- COMMAND, or NULL */
+	struct capw *cap;            /* NULL until created */
+	struct pipeline *pl;
+	struct drain *drain;
+	int pid_map_fd;              /* the process tree (bpfrec_pids), -1: none */
+	uint32_t *tree;              /* its sorted copy (user objects' filter) */
+	size_t ntree, tree_cap;
+	int cgroup_fd;               /* for cgroup programs, -1: none */
+	char cgroup_path[4096];
+	int sigfd;
+	uint64_t start_ns;           /* the session's start (CLOCK_BOOTTIME) */
+	uint64_t last_snapshot_ns;   /* --snapshot-interval */
+	int snapshot_req;            /* SIGUSR1 seen: write CAPTURE/snapshot-N */
+};
+
+/* The status line's last figures, per stream in the objects' order. */
+struct rate_state {
+	uint64_t last_ns;
+	uint64_t *last_events, *last_wakeups;
+};
 
 static int track_pid(struct recorder *r, int pid)
 {
@@ -35,6 +61,8 @@ static int track_pid(struct recorder *r, int pid)
 	return 0;
 }
 
+/* --cgroup PATH, or the root of the cgroup v2 hierarchy: -ENOENT when
+ * there is none (cgroup programs are then left out). */
 static int open_cgroup(struct recorder *r)
 {
 	if (r->o->cgroup) {
@@ -51,7 +79,6 @@ static int open_cgroup(struct recorder *r)
 	}
 	return 0;
 }
-
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -100,6 +127,21 @@ static void on_lost(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx)
 	drain__loss(r->drain, s, -1, (uint32_t)cpu, now_boot_ns(), delta);
 }
 
+static void ignore_lost(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx)
+{
+}
+
+/* The losses the objects' counters and the tracepoints' counted since the
+ * last call, recorded now. */
+static void poll_losses(struct recorder *r)
+{
+	int i;
+
+	for (i = 0; i < r->objs.n; i++)
+		bpfobj__poll_lost(r->objs.v[i], on_lost, r);
+	tprec__poll_lost(r->tp, r->drain, now_boot_ns());
+}
+
 /* The drain's sink: the pipeline. */
 static int sink_append(void *ctx, uint32_t stream_id, uint32_t cpu, uint64_t ts_ns,
 		       const void *data, uint32_t len)
@@ -112,6 +154,11 @@ static void sink_loss(void *ctx, uint32_t stream_id, uint32_t cpu, uint64_t ts_n
 	pipeline__loss(ctx, stream_id, cpu, ts_ns, n);
 }
 
+static void stack_note(void *ctx, uint32_t pid, int32_t ustack, int32_t kstack)
+{
+	stackcap__note(ctx, pid, ustack, kstack);
+}
+
 /* A stream's counters; all 0 before the drain exists. */
 static struct drain_stats stream_stats(const struct recorder *r, const struct bpfobj_stream *s)
 {
@@ -122,56 +169,33 @@ static struct drain_stats stream_stats(const struct recorder *r, const struct bp
 	return st;
 }
 
-static void stack_note(void *ctx, uint32_t pid, int32_t ustack, int32_t kstack)
-{
-	stackcap__note(ctx, pid, ustack, kstack);
-}
-
-static void ignore_lost(struct bpfobj_stream *s, int cpu, uint64_t delta, void *ctx)
-{
-}
-
-static void poll_losses(struct recorder *r)
-{
-	int i;
-
-	for (i = 0; i < r->nobjs; i++)
-		bpfobj__poll_lost(r->objs[i], on_lost, r);
-	tprec__poll_lost(r->tp, r->drain, now_boot_ns());
-}
-
-struct rate_state {
-	uint64_t last_ns;
-	uint64_t last_events[RECORD_MAX_OBJS + 8][8];
-	uint64_t last_wakeups[RECORD_MAX_OBJS + 8][8];
-};
-
 static void status_line(struct recorder *r, struct rate_state *rs, uint64_t now)
 {
 	struct capw_stats st;
 	double dt = (now - rs->last_ns) / 1e9;
 	char line[1024], b1[32];
-	size_t n = 0;
+	size_t n = 0, k = 0, j;
 	uint64_t lost = 0;
-	int i, j, unobservable = 0;
+	int i, unobservable = 0;
 
 	if (dt <= 0)
 		return;
 	n += snprintf(line + n, sizeof(line) - n, "%5.0fs ", (now - r->start_ns) / 1e9);
-	for (i = 0; i < r->nobjs; i++) {
-		for (j = 0; j < (int)bpfobj__nstreams(r->objs[i]) && j < 8; j++) {
-			const struct bpfobj_stream *s = bpfobj__stream(r->objs[i], (size_t)j);
+	for (i = 0; i < r->objs.n; i++) {
+		for (j = 0; j < bpfobj__nstreams(r->objs.v[i]); j++, k++) {
+			const struct bpfobj_stream *s = bpfobj__stream(r->objs.v[i], j);
 			struct drain_stats ds = stream_stats(r, s);
 
 			if (n < sizeof(line) - 64)
-				n += snprintf(line + n, sizeof(line) - n, " %s %.0f/s", bpfobj_stream__name(s),
-					      (ds.events - rs->last_events[i][j]) / dt);
+				n += snprintf(line + n, sizeof(line) - n, " %s %.0f/s",
+					      bpfobj_stream__name(s),
+					      (ds.events - rs->last_events[k]) / dt);
 			/* A producer that asks for a wakeup per event pays 5-12 us each. */
-			if ((ds.wakeups - rs->last_wakeups[i][j]) / dt > 100 && n < sizeof(line) - 64)
+			if ((ds.wakeups - rs->last_wakeups[k]) / dt > 100 && n < sizeof(line) - 64)
 				n += snprintf(line + n, sizeof(line) - n,
 					      " (wakes per event: submit with BPF_RB_NO_WAKEUP)");
-			rs->last_events[i][j] = ds.events;
-			rs->last_wakeups[i][j] = ds.wakeups;
+			rs->last_events[k] = ds.events;
+			rs->last_wakeups[k] = ds.wakeups;
 			lost += ds.lost;
 			unobservable |= bpfobj_stream__loss_unobservable(s);
 		}
@@ -208,13 +232,9 @@ static int setup_signals(struct recorder *r)
 	return r->sigfd < 0 ? -errno : 0;
 }
 
-/* How long the command has to exit after a forwarded SIGINT/SIGTERM
- * before it is killed and the capture finished without it. */
-#define CHILD_GRACE_NS 2000000000ull
-
 /* 1 when recording should stop.  SIGINT, SIGTERM or SIGHUP while the
  * command runs go to the command first, as perf does: the recording goes on
- * until it exits (its last events are recorded), CHILD_GRACE_NS at most;
+ * until it exits (its last events are recorded), COMMAND_GRACE_NS at most;
  * a second signal stops at once. */
 static int handle_signals(struct recorder *r, uint64_t now)
 {
@@ -222,101 +242,14 @@ static int handle_signals(struct recorder *r, uint64_t now)
 	int stop = 0;
 
 	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD) {
-			int status;
-
-			if (r->child > 0 && waitpid(r->child, &status, WNOHANG) == r->child) {
-				r->child_status = status;
-				r->child = 0;
-				stop = 1;
-			}
-		} else if (si.ssi_signo == SIGUSR1) {
+		if (si.ssi_signo == SIGCHLD)
+			stop |= command__reap(r->cmd);
+		else if (si.ssi_signo == SIGUSR1)
 			r->snapshot_req = 1;
-		} else if (r->child > 0 && r->child_gate < 0 && !r->stop_signal) {
-			r->stop_signal = (int)si.ssi_signo;
-			r->child_deadline_ns = now + CHILD_GRACE_NS;
-			kill(r->child, (int)si.ssi_signo);
-		} else {
+		else if (!command__forward(r->cmd, (int)si.ssi_signo, now))
 			stop = 1;
-		}
 	}
-	if (!stop && r->child > 0 && r->stop_signal && now >= r->child_deadline_ns) {
-		warn_msg("the command (pid %d) did not exit within %llu s of %s: killed", r->child,
-			 CHILD_GRACE_NS / 1000000000ull, strsignal(r->stop_signal));
-		stop = 1;
-	}
-	return stop;
-}
-
-/* A command still running when the recording ends because of a signal was
- * given the signal and its grace period: it goes too, never an orphan. */
-static void kill_child(struct recorder *r)
-{
-	if (r->child > 0 && r->child_gate < 0 && r->stop_signal) {
-		kill(r->child, SIGKILL);
-		if (waitpid(r->child, &r->child_status, 0) == r->child)
-			r->child = 0;
-	}
-}
-
-static int capture_dir_usable(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int empty = 1;
-
-	if (!d) {
-		int err = errno;
-		char parent[4096], *slash;
-		struct stat st;
-
-		if (err == ENOENT) {
-			/* The parent must be a directory that exists: capw creates one level. */
-			snprintf(parent, sizeof(parent), "%s", dir);
-			slash = strrchr(parent, '/');
-			while (slash && slash > parent && slash[1] == 0) {   /* "a/b/" */
-				*slash = 0;
-				slash = strrchr(parent, '/');
-			}
-			if (!slash)
-				return 0;
-			slash[slash == parent] = 0;   /* "/x" -> "/" */
-			if (stat(parent, &st)) {
-				warn_msg("-o %s: %s: %s", dir, parent, strerror(errno));
-				return -ENOENT;
-			}
-			if (!S_ISDIR(st.st_mode)) {
-				warn_msg("-o %s: %s is not a directory", dir, parent);
-				return -ENOTDIR;
-			}
-			return 0;
-		}
-		if (err == ENOTDIR && !stat(dir, &st) && !S_ISDIR(st.st_mode)) {
-			warn_msg("-o %s: a file of that name exists: the capture is a directory, "
-				 "choose a new name", dir);
-			return -err;
-		}
-		/* A component on the way is a file: name it. */
-		snprintf(parent, sizeof(parent), "%s", dir);
-		while (err == ENOTDIR && (slash = strrchr(parent, '/')) && slash > parent) {
-			*slash = 0;
-			if (!stat(parent, &st) && !S_ISDIR(st.st_mode)) {
-				warn_msg("-o %s: %s is not a directory", dir, parent);
-				return -err;
-			}
-		}
-		warn_msg("-o %s: %s", dir, strerror(err));
-		return -err;
-	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			empty = 0;
-	closedir(d);
-	if (!empty) {
-		warn_msg("-o %s: the directory exists and is not empty: choose a new one", dir);
-		return -EEXIST;
-	}
-	return 0;
+	return stop || command__overdue(r->cmd, now);
 }
 
 /* Called once the capture is closed (index.db one file again), so that "on
@@ -326,7 +259,9 @@ static void print_summary(struct recorder *r, const struct capw_stats *stp, uint
 	struct capw_stats st = *stp;
 	struct cap_disk disk;
 	char b1[64], b2[64];
-	int i, j;
+	uint64_t drained = 0, lost = 0;
+	size_t j;
+	int i;
 
 	if (r->o->quiet)
 		return;
@@ -348,10 +283,9 @@ static void print_summary(struct recorder *r, const struct capw_stats *stp, uint
 			info_msg("  stacks: %llu events lost their stack (the table of %d was full)",
 				 (unsigned long long)lost, STACKCAP_ENTRIES);
 	}
-	uint64_t drained = 0, lost = 0;
-	for (i = 0; i < r->nobjs; i++)
-		for (j = 0; j < (int)bpfobj__nstreams(r->objs[i]); j++) {
-			const struct bpfobj_stream *s = bpfobj__stream(r->objs[i], (size_t)j);
+	for (i = 0; i < r->objs.n; i++)
+		for (j = 0; j < bpfobj__nstreams(r->objs.v[i]); j++) {
+			const struct bpfobj_stream *s = bpfobj__stream(r->objs.v[i], j);
 			struct drain_stats ds = stream_stats(r, s);
 
 			/* "0 lost" only where every loss is counted (ringloss.h) */
@@ -379,293 +313,347 @@ static void print_summary(struct recorder *r, const struct capw_stats *stp, uint
 					      st.unindexed_records));
 }
 
-int cmd_record(int argc, char **argv)
+/* -ENOSPC: what the capture holds (st), said plainly. */
+static void say_disk_full(const struct recorder *r, const struct capw_stats *st)
 {
-	struct record_opts o = { 0 };
-	struct recorder r = { .o = &o, .pid_map_fd = -1, .cgroup_fd = -1, .child_gate = -1,
-			      .sigfd = -1 };
-	struct pipeline_opts po = { 0 };
-	struct drain_opts dopts = { 0 };
-	struct capw_opts co = { 0 };
-	struct rate_state rs = { 0 };
-	struct drain_sink sink = { sink_append, sink_loss, NULL };
-	int err, i, j, created = 0, stopping = 0, show_status, status = 0, usage = 0;
-	uint64_t now, last_tick, end_ns;
+	warn_msg("the disk holding %s is full: recording stopped; the capture holds "
+		 "%llu events and counts %llu lost (%llu of them not written)%s",
+		 r->o->out_dir, (unsigned long long)st->records, (unsigned long long)st->losses,
+		 (unsigned long long)st->unwritten_records,
+		 st->end_recorded ? "" : "; its end time could not be recorded: "
+		 "verify and info treat it as unfinished");
+}
 
-	err = record__parse_args(argc, argv, &o);
-	if (err) {
-		tpsel__free(o.tpsel);
-		return EXIT_USAGE;
+/* The process tree to filter by (with a COMMAND, unless --all; or -p): the
+ * kernel's map every object shares, holding the command or PID. */
+static int track_process_tree(struct recorder *r)
+{
+	const struct record_opts *o = r->o;
+	int err;
+
+	if ((o->command && !o->all) || o->pid > 0) {
+		r->pid_map_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "bpfrec_pids", 4, 1, 65536, NULL);
+		if (r->pid_map_fd < 0) {
+			err = -errno;
+			warn_msg("creating the process-tree map: %s", strerror(-err));
+			return err;
+		}
 	}
-	util_quiet = o.quiet;
-	if (!o.out_dir) {
+	if (o->command) {
+		err = command__fork(o->command, &r->cmd);
+		if (!err && r->pid_map_fd >= 0)
+			err = track_pid(r, command__pid(r->cmd));
+		return err;
+	}
+	return o->pid > 0 ? track_pid(r, o->pid) : 0;
+}
+
+/* Everything up to the load: what the kernel side needs (tracefs for
+ * tracepoints, a cgroup for sockets), the tracepoints checked, the process
+ * tree, the command forked (held), the stack table, the objects loaded.
+ * *usage: the failure is the command line's. */
+static int set_up_kernel(struct recorder *r, int *usage)
+{
+	const struct record_opts *o = r->o;
+	struct bpfobj_opts base;
+	const char *tracing;
+	int err;
+
+	bpfobj__setup_libbpf(o->verbose);
+	err = setup_signals(r);
+	if (err)
+		return err;
+	if (sysfs__tracefs(&tracing) && !o->nbpf)
+		return -ENOENT;
+	if (open_cgroup(r) && o->cgroup)
+		return -ENOENT;
+	/* -e names: checked against tracefs before anything starts. */
+	if (!tpsel__empty(o->tpsel)) {
+		if (sysfs__tracefs(&tracing))
+			return -ENOENT;
+		r->tp = tprec__resolve(o->tpsel, tracing);
+		if (!r->tp) {
+			*usage = errno == EINVAL;
+			return -errno;
+		}
+	}
+	if ((err = track_process_tree(r)))
+		return err;
+	if (record__wants_stacks(o) && (err = stackcap__new(&r->stacks)))
+		return err;
+	/* a failure is said and the recording goes on without it */
+	if (r->stacks)
+		stackcap__follow_execs(r->stacks, r->pid_map_fd, r->pid_map_fd >= 0, o->kernel_btf);
+	base = (struct bpfobj_opts){
+		.cgroup_fd = r->cgroup_fd,
+		.cgroup_path = r->cgroup_path,
+		.pid_map_fd = r->pid_map_fd,
+		.btf_custom_path = o->kernel_btf,
+		.stack_map_fd = stackcap__map_fd(r->stacks),
+		.stack_flags = o->stack_flags,
+		.sample_hz = o->sample_hz,
+	};
+	err = record__load_objects(o, &base, r->tp, &r->objs);
+	if (err)
+		return err;
+	if (!record_objs__nstreams(&r->objs)) {
+		warn_msg("nothing to record: no probe or object with a ringbuf or perf event array");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* The capture (with its session, objects and streams), the pipeline that
+ * writes it and the drain that feeds it, every stream drained. */
+static int set_up_capture(struct recorder *r)
+{
+	const struct record_opts *o = r->o;
+	struct capw_opts co = { .zstd_level = 1, .ring_bytes = o->ring_bytes,
+				.ring_ns = o->ring_ns };
+	struct pipeline_opts po = { .flush_ns = o->flush_ns, .zstd_level = co.zstd_level };
+	struct drain_opts dopts = { .perf_pages = o->perf_pages };
+	struct drain_sink sink = { sink_append, sink_loss, NULL };
+	size_t j;
+	int i, err;
+
+	r->cap = capw__create(o->out_dir, &co);
+	if (!r->cap)
+		return -errno;
+	err = record__register_capture(r->cap, &r->objs, bpfrec_argc, bpfrec_argv, &r->start_ns);
+	/* Committed at once: a reader of the live capture finds the session
+	 * and its streams from the start, not one flush interval later. */
+	if (!err)
+		err = capw__flush(r->cap);
+	if (err)
+		return err;
+	r->pl = pipeline__start(r->cap, &po);
+	if (!r->pl)
+		return -ENOMEM;
+	sink.ctx = r->pl;
+	r->drain = drain__new(&sink, &dopts);
+	if (!r->drain)
+		return -errno;
+	if (r->pid_map_fd >= 0 && o->nbpf) {
+		struct drain_pid_filter f = { tree_keep, tree_refresh, r };
+
+		drain__set_pid_filter(r->drain, &f);
+	}
+	if (r->stacks) {
+		struct drain_stack_hook h = { stack_note, r->stacks };
+
+		drain__set_stack_hook(r->drain, &h);
+	}
+	for (i = 0; i < r->objs.n; i++)
+		for (j = 0; j < bpfobj__nstreams(r->objs.v[i]); j++)
+			if ((err = drain__add(r->drain, r->objs.v[i], bpfobj__stream(r->objs.v[i], j))))
+				return err;
+	return 0;
+}
+
+/* The accounting identity, per stream, from the first event after attach
+ * to the last before detach: produced = recorded + lost (counted) +
+ * dropped by ring mode (counted).  So the programs attach only now that
+ * every stream is drained, the loss counters' values at attach are the
+ * baseline (all 0 in maps this run created), and run() detaches them
+ * before the final drain. */
+static int attach(struct recorder *r)
+{
+	int i;
+
+	for (i = 0; i < r->objs.n; i++)
+		bpfobj__poll_lost(r->objs.v[i], ignore_lost, NULL);
+	tprec__poll_lost(r->tp, NULL, 0);
+	return record__attach(r->o, &r->objs);
+}
+
+/* One turn of the loop after a drain pass: signals, time, the writer's
+ * health, snapshots, losses, the status line.  1: stop; <0: failed. */
+static int after_pass(struct recorder *r, struct rate_state *rs, uint64_t *last_tick, int show)
+{
+	const struct record_opts *o = r->o;
+	uint64_t now = now_boot_ns();
+	int stop, err;
+
+	stop = handle_signals(r, now);
+	if (o->duration_ns && now - r->start_ns >= o->duration_ns)
+		stop = 1;
+	if ((err = pipeline__error(r->pl)))
+		return err;
+	if (o->snapshot_ns && now - r->last_snapshot_ns >= o->snapshot_ns) {
+		if ((err = record__snapshot_maps(r->drain, &r->objs, now)))
+			return err;
+		r->last_snapshot_ns = now;
+	}
+	if (r->snapshot_req) {
+		/* Flight recorder: the losses and maps of now, then what is
+		 * held goes to DIR/snapshot-N (on the writer thread). */
+		r->snapshot_req = 0;
+		poll_losses(r);
+		if ((err = record__snapshot_maps(r->drain, &r->objs, now)))
+			return err;
+		r->last_snapshot_ns = now;
+		pipeline__snapshot(r->pl);
+	}
+	if (now - *last_tick >= 100000000ull) {
+		poll_losses(r);
+		pipeline__tick(r->pl, now);
+		*last_tick = now;
+	}
+	if (show && now - rs->last_ns >= 1000000000ull)
+		status_line(r, rs, now);
+	return stop;
+}
+
+/* Lets the command run and drains until it exits, the time is up or a
+ * signal says stop; then detaches and drains the rest: the command's exit
+ * event and anything else still in the buffers, the final loss counts and
+ * the maps' last snapshot. */
+static int run(struct recorder *r)
+{
+	const struct record_opts *o = r->o;
+	size_t nstreams = record_objs__nstreams(&r->objs);
+	struct rate_state rs = { 0 };
+	int show = o->status == 1 || (o->status == -1 && isatty(STDERR_FILENO) && !o->quiet);
+	uint64_t last_tick;
+	int i, err = 0;
+
+	rs.last_events = calloc(nstreams ? nstreams : 1, sizeof(*rs.last_events));
+	rs.last_wakeups = calloc(nstreams ? nstreams : 1, sizeof(*rs.last_wakeups));
+	if (!rs.last_events || !rs.last_wakeups) {
+		err = -ENOMEM;
+		goto out;
+	}
+	info_msg("recording to %s%s", o->out_dir,
+		 o->command ? "" : o->duration_ns ? "" : " (Ctrl-C to stop)");
+	command__start(r->cmd);
+	last_tick = rs.last_ns = r->last_snapshot_ns = now_boot_ns();
+	while (!err) {
+		int n = drain__poll(r->drain, r->sigfd);
+
+		stackcap__poll(r->stacks);
+		err = n < 0 ? n : after_pass(r, &rs, &last_tick, show);
+	}
+	if (err > 0)
+		err = 0;   /* stopped */
+	command__stop(r->cmd);
+	/* No event after this one. */
+	for (i = 0; i < r->objs.n; i++)
+		bpfobj__detach(r->objs.v[i]);
+	if (!err)
+		err = drain__final(r->drain);
+	if (err > 0)
+		err = 0;
+	stackcap__poll(r->stacks);   /* the command's exit is in there */
+	poll_losses(r);
+	if (!err)
+		err = record__snapshot_maps(r->drain, &r->objs, now_boot_ns());
+out:
+	free(rs.last_events);
+	free(rs.last_wakeups);
+	return err;
+}
+
+/* Finishes what set-up and run() left: the command ended, the writer
+ * stopped, the stacks and symbols written, the capture finished and
+ * summed up; then frees everything.  Returns bpfrec's exit status. */
+static int finish(struct recorder *r, int err, int usage)
+{
+	const struct record_opts *o = r->o;
+	uint64_t end_ns;
+	int status = 0;
+
+	command__abandon(r->cmd);
+	end_ns = now_boot_ns();
+	if (r->pl) {
+		int werr = pipeline__stop(r->pl);
+
+		if (werr && !err)
+			err = werr;
+		pipeline__free(r->pl);
+	}
+	if (r->cap) {
+		struct capw_stats st;
+		int e;
+
+		/* The writer threads are done: the stacks and symbols go in last. */
+		if (r->stacks && (e = stackcap__write(r->stacks, r->cap, !o->no_symbols)) && !err)
+			err = e;
+		/* Finished first, so that the summary says what the capture holds;
+		 * printed once closed, so that its size is the final one. */
+		if ((e = capw__finish(r->cap, end_ns)) && !err)
+			err = e;
+		capw__stats(r->cap, &st);
+		capw__close(r->cap, end_ns);
+		r->cap = NULL;
+		print_summary(r, &st, end_ns);
+		if (err == -ENOSPC)
+			say_disk_full(r, &st);
+	}
+	if (r->cmd && !err) {
+		/* The command's status is bpfrec's, as with time(1) and strace. */
+		int cs = command__exit_status(r->cmd);
+
+		if (cs >= 0)
+			status = cs;
+	}
+	drain__free(r->drain);   /* after the summary, which reads its counters */
+	record_objs__free(&r->objs);
+	tprec__free(r->tp);
+	command__free(r->cmd);
+	if (r->pid_map_fd >= 0)
+		close(r->pid_map_fd);
+	if (r->cgroup_fd >= 0)
+		close(r->cgroup_fd);
+	if (r->sigfd >= 0)
+		close(r->sigfd);
+	stackcap__free(r->stacks);
+	free(r->tree);
+	return usage ? EXIT_USAGE : err ? EXIT_FAIL : status;
+}
+
+/* Checks that need no kernel: root, and a usable capture directory (the
+ * default name made here).  0, or bpfrec's exit status. */
+static int preflight(struct record_opts *o)
+{
+	if (!o->out_dir) {
 		time_t t = time(NULL);
 		struct tm tm;
 
 		localtime_r(&t, &tm);
-		strftime(o.out_default, sizeof(o.out_default), "bpfrec-%Y%m%d-%H%M%S", &tm);
-		o.out_dir = o.out_default;
+		strftime(o->out_default, sizeof(o->out_default), "bpfrec-%Y%m%d-%H%M%S", &tm);
+		o->out_dir = o->out_default;
 	}
 	if (geteuid() != 0) {
 		warn_msg("record needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN): run it with sudo");
-		tpsel__free(o.tpsel);
 		return EXIT_FAIL;
 	}
-	err = capture_dir_usable(o.out_dir);
-	if (err) {
+	return record__check_capture_dir(o->out_dir) ? EXIT_FAIL : 0;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_opts o = { 0 };
+	struct recorder r = { .o = &o, .pid_map_fd = -1, .cgroup_fd = -1, .sigfd = -1 };
+	int err, usage = 0, status;
+
+	if (record__parse_args(argc, argv, &o)) {
 		tpsel__free(o.tpsel);
-		return EXIT_FAIL;
+		return EXIT_USAGE;
 	}
-	bpfobj__setup_libbpf(o.verbose);
-	err = setup_signals(&r);
-	if (err)
-		goto out;
-
-	/* What the kernel side needs: tracefs for tracepoints, a cgroup for sockets. */
-	if (sysfs__tracefs(NULL) && !o.nbpf) {
-		err = -ENOENT;
-		goto out;
+	util_quiet = o.quiet;
+	status = preflight(&o);
+	if (status) {
+		tpsel__free(o.tpsel);
+		return status;
 	}
-	if (open_cgroup(&r) && o.cgroup) {
-		err = -ENOENT;
-		goto out;
-	}
-	/* -e names: checked against tracefs before anything starts. */
-	if ((err = record__resolve_tracepoints(&r))) {
-		usage = err == -EINVAL;
-		goto out;
-	}
-	if ((o.command && !o.all) || o.pid > 0) {
-		r.pid_map_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "bpfrec_pids", 4, 1, 65536, NULL);
-		if (r.pid_map_fd < 0) {
-			err = -errno;
-			warn_msg("creating the process-tree map: %s", strerror(-err));
-			goto out;
-		}
-	}
-	if (o.command) {
-		err = record__fork_child(&r);
-		if (err)
-			goto out;
-		if (r.pid_map_fd >= 0 && (err = track_pid(&r, r.child)))
-			goto out;
-	} else if (o.pid > 0 && (err = track_pid(&r, o.pid))) {
-		goto out;
-	}
-
-	if (record__wants_stacks(&o) && (err = stackcap__new(&r.stacks)))
-		goto out;
-	if (r.stacks) {
-		struct bpfobj_opts eo = record__obj_opts(&r, 1);
-
-		/* a failure is said and the recording goes on without it */
-		stackcap__follow_execs(r.stacks, eo.pid_map_fd, eo.filter_pids, eo.btf_custom_path);
-	}
-	err = record__load_builtins(&r);
+	err = set_up_kernel(&r, &usage);
 	if (!err)
-		err = record__load_user_objects(&r);
+		err = set_up_capture(&r);
 	if (!err)
-		err = record__load_tracepoints(&r);
-	if (err)
-		goto out;
-	for (i = 0, j = 0; i < r.nobjs; i++)
-		j += (int)bpfobj__nstreams(r.objs[i]);
-	if (!j) {
-		warn_msg("nothing to record: no probe or object with a ringbuf or perf event array");
-		err = -ENOENT;
-		goto out;
-	}
-
-	co.zstd_level = 1;
-	co.ring_bytes = o.ring_bytes;
-	co.ring_ns = o.ring_ns;
-	r.cap = capw__create(o.out_dir, &co);
-	if (!r.cap) {
-		err = -errno;
-		goto out;
-	}
-	created = 1;
-	/* Committed at once: a reader of the live capture finds the session
-	 * and its streams from the start, not one flush interval later. */
-	err = record__register_capture(&r, bpfrec_argc, bpfrec_argv);
+		err = attach(&r);
 	if (!err)
-		err = capw__flush(r.cap);
-	if (err)
-		goto out;
-	po.flush_ns = o.flush_ns;
-	po.zstd_level = co.zstd_level;
-	r.pl = pipeline__start(r.cap, &po);
-	if (!r.pl) {
-		err = -ENOMEM;
-		goto out;
-	}
-	dopts.perf_pages = o.perf_pages;
-	sink.ctx = r.pl;
-	r.drain = drain__new(&sink, &dopts);
-	if (!r.drain) {
-		err = -errno;
-		goto out;
-	}
-	if (r.pid_map_fd >= 0 && o.nbpf) {
-		struct drain_pid_filter f = { tree_keep, tree_refresh, &r };
-
-		drain__set_pid_filter(r.drain, &f);
-	}
-	if (r.stacks) {
-		struct drain_stack_hook h = { stack_note, r.stacks };
-
-		drain__set_stack_hook(r.drain, &h);
-	}
-	for (i = 0; i < r.nobjs; i++)
-		for (j = 0; j < (int)bpfobj__nstreams(r.objs[i]); j++)
-			if ((err = drain__add(r.drain, r.objs[i], bpfobj__stream(r.objs[i], (size_t)j))))
-				goto out;
-
-	/* The accounting identity, per stream, from the first event after
-	 * attach to the last before detach: produced = recorded + lost
-	 * (counted) + dropped by ring mode (counted).  So the programs attach
-	 * only now that every stream is drained, the loss counters' values at
-	 * attach are the baseline (all 0 in maps this run created), and the
-	 * programs are detached before the final drain. */
-	for (i = 0; i < r.nobjs; i++)
-		bpfobj__poll_lost(r.objs[i], ignore_lost, NULL);
-	tprec__poll_lost(r.tp, NULL, 0);
-	if ((err = record__attach(&r)))
-		goto out;
-	show_status = o.status == 1 || (o.status == -1 && isatty(STDERR_FILENO) && !o.quiet);
-	info_msg("recording to %s%s", o.out_dir,
-		 o.command ? "" : o.duration_ns ? "" : " (Ctrl-C to stop)");
-	record__start_child(&r);
-	last_tick = rs.last_ns = r.last_snapshot_ns = now_boot_ns();
-	while (!stopping) {
-		int n = drain__poll(r.drain, r.sigfd);
-
-		stackcap__poll(r.stacks);
-		if (n < 0) {
-			err = n;
-			break;
-		}
-		now = now_boot_ns();
-		stopping = handle_signals(&r, now);
-		if (o.duration_ns && now - r.start_ns >= o.duration_ns)
-			stopping = 1;
-		if (pipeline__error(r.pl)) {
-			err = pipeline__error(r.pl);
-			break;
-		}
-		if (o.snapshot_ns && now - r.last_snapshot_ns >= o.snapshot_ns &&
-		    (err = record__snapshot_maps(&r, now)))
-			break;
-		if (r.snapshot_req) {
-			/* Flight recorder: the losses and maps of now, then what is
-			 * held goes to DIR/snapshot-N (on the writer thread). */
-			r.snapshot_req = 0;
-			poll_losses(&r);
-			if ((err = record__snapshot_maps(&r, now)))
-				break;
-			pipeline__snapshot(r.pl);
-		}
-		if (now - last_tick >= 100000000ull) {
-			poll_losses(&r);
-			pipeline__tick(r.pl, now);
-			last_tick = now;
-		}
-		if (show_status && now - rs.last_ns >= 1000000000ull)
-			status_line(&r, &rs, now);
-	}
-	kill_child(&r);
-	/* No event after this one: then the exit event of the command and
-	 * anything else still in the buffers, and the final loss counts. */
-	for (i = 0; i < r.nobjs; i++)
-		bpfobj__detach(r.objs[i]);
-	if (!err)
-		err = drain__final(r.drain);
-	if (err > 0)
-		err = 0;
-	stackcap__poll(r.stacks);   /* the command's exit is in there */
-	poll_losses(&r);
-	if (!err)
-		err = record__snapshot_maps(&r, now_boot_ns());
-out:
-	if (r.child > 0) {
-		/* The command outlives an aborted or interrupted recording: stop it
-		 * only if it never started. */
-		if (r.child_gate >= 0) {
-			/* Never started: closing the gate makes it exit at once. */
-			close(r.child_gate);
-			r.child_gate = -1;
-			waitpid(r.child, &r.child_status, 0);
-			r.child = 0;
-		} else {
-			pid_t w = waitpid(r.child, &r.child_status, WNOHANG);
-
-			if (w == 0)
-				info_msg("recording stopped; the command (pid %d) keeps running", r.child);
-			else if (w == r.child)
-				r.child = 0;
-		}
-	}
-	end_ns = now_boot_ns();
-	if (r.pl) {
-		int werr = pipeline__stop(r.pl);
-
-		if (werr && !err)
-			err = werr;
-		pipeline__free(r.pl);
-	}
-	/* The writer threads are done: the stacks and symbols go in last. */
-	if (r.cap && r.stacks && (!err || created)) {
-		int serr = stackcap__write(r.stacks, r.cap, !o.no_symbols);
-
-		if (serr && !err)
-			err = serr;
-	}
-	if (r.cap) {
-		/* Finished first, so that the summary says what the capture holds;
-		 * printed once closed, so that its size is the final one. */
-		int cerr = capw__finish(r.cap, end_ns);
-		struct capw_stats st;
-
-		if (cerr && !err)
-			err = cerr;
-		capw__stats(r.cap, &st);
-		capw__close(r.cap, end_ns);
-		r.cap = NULL;
-		if (!err || created)
-			print_summary(&r, &st, end_ns);
-		if (err == -ENOSPC)
-			warn_msg("the disk holding %s is full: recording stopped; the capture holds "
-				 "%llu events and counts %llu lost (%llu of them not written)%s",
-				 o.out_dir, (unsigned long long)st.records,
-				 (unsigned long long)st.losses,
-				 (unsigned long long)st.unwritten_records,
-				 st.end_recorded ? "" : "; its end time could not be recorded: "
-				 "verify and info treat it as unfinished");
-	}
-	if (o.command && r.child == 0 && !err) {
-		/* The command's status is bpfrec's, as with time(1) and strace. */
-		if (WIFEXITED(r.child_status)) {
-			info_msg("command exited with status %d", WEXITSTATUS(r.child_status));
-			status = WEXITSTATUS(r.child_status);
-		} else if (WIFSIGNALED(r.child_status)) {
-			info_msg("command killed by signal %d (%s)", WTERMSIG(r.child_status),
-				 strsignal(WTERMSIG(r.child_status)));
-			status = 128 + WTERMSIG(r.child_status);
-		}
-	}
-	drain__free(r.drain);   /* after the summary, which reads its counters */
-	for (i = 0; i < r.nobjs; i++)
-		bpfobj__close(r.objs[i]);
-	tprec__free(r.tp);
+		err = run(&r);
+	status = finish(&r, err, usage);
 	tpsel__free(o.tpsel);
-	if (r.pid_map_fd >= 0)
-		close(r.pid_map_fd);
-	if (r.cgroup_fd >= 0)
-		close(r.cgroup_fd);
-	if (r.sigfd >= 0)
-		close(r.sigfd);
-	stackcap__free(r.stacks);
-	free(r.snap_buf);
-	free(r.tree);
-	return usage ? EXIT_USAGE : err ? EXIT_FAIL : status;
+	return status;
 }

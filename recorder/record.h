@@ -1,7 +1,11 @@
 /* record.h - the parts of `bpfrec record`, shared by its files:
- * record_opts.c (the command line), record_child.c (the recorded command),
- * record_load.c (probes and objects), record_capture.c (the capture's
- * metadata and map snapshots), record.c (the session's life cycle). */
+ * record_opts.c (the command line), record_load.c (probes, objects and
+ * tracepoints: chosen, loaded, attached), record_capture.c (the capture's
+ * metadata and map snapshots), and record.c, the session's life cycle,
+ * whose state (struct recorder) is its own.  command.h runs the command.
+ *
+ * Errors: 0 or -errno with the message printed, naming the option, object
+ * or file; -EINVAL is a usage error (bpfrec exits 2). */
 #ifndef BPFREC_RECORD_H
 #define BPFREC_RECORD_H
 
@@ -12,8 +16,6 @@
 #include "bpfobj.h"
 #include "capw.h"
 #include "drain.h"
-#include "pipeline.h"
-#include "stackcap.h"
 #include "tprec.h"
 
 /* How often each repeatable option may be given (or, for the LIST options,
@@ -70,67 +72,43 @@ struct record_opts {
 	struct tpsel *tpsel;         /* -e, --filter, --string-size; NULL: none */
 };
 
-struct recorder {
-	struct record_opts *o;
-	struct capw *cap;
-	struct pipeline *pl;
-	struct drain *drain;
-	struct bpfobj *objs[RECORD_MAX_OBJS + 8];
-	int nobjs;
-	int pid_map_fd;
-	int cgroup_fd;
-	char cgroup_path[4096];
-	pid_t child;
-	int child_gate;              /* write end: closing it lets the child exec */
-	int child_status;
-	int stop_signal;             /* SIGINT/SIGTERM/SIGHUP forwarded to the command */
-	uint64_t child_deadline_ns;  /* then: when it is killed if still running */
-	int sigfd;
-	uint64_t start_ns;
-	uint64_t last_snapshot_ns;
-	uint8_t rb_hit[RECORD_MAX_MAP_OPTS], event_hit[RECORD_MAX_MAP_OPTS];
-	uint8_t only_hit[RECORD_MAX_PROG_NAMES], skip_hit[RECORD_MAX_PROG_NAMES];
-	uint8_t map_size_hit[RECORD_MAX_MAP_OPTS], map_put_hit[RECORD_MAX_MAP_OPTS];
-	uint8_t attach_hit[RECORD_MAX_MAP_OPTS], ts_hit[RECORD_MAX_MAP_OPTS];
-	uint32_t *tree;              /* the tracked tgids, sorted (user objects' filter) */
-	size_t ntree, tree_cap;
-	uint8_t *snap_buf;           /* key + every CPU's value, for snapshots */
-	size_t snap_len;
-	int snapshot_req;            /* SIGUSR1 seen: write CAPTURE/snapshot-N */
-	struct stackcap *stacks;     /* what symbolizes them, written at the end */
-	struct tprec *tp;            /* the -e tracepoints, NULL: none */
+/* The objects of a recording, in load order: the built-in probes, the
+ * --bpf objects, the tracepoint objects.  Growable; owns the objects. */
+struct record_objs {
+	struct bpfobj **v;
+	int n, cap;
 };
+
+/* Adds o, owned from then on (closed on failure too).  -ENOMEM. */
+int record_objs__add(struct record_objs *objs, struct bpfobj *o);
+/* The streams of every object. */
+size_t record_objs__nstreams(const struct record_objs *objs);
+void record_objs__free(struct record_objs *objs);   /* closes every object */
 
 /* record_opts.c: parses `record`'s options into o (zeroed by the caller);
  * 0, or -EINVAL with the message printed.  --help exits 0. */
 int record__parse_args(int argc, char **argv, struct record_opts *o);
 
-/* record_child.c: forks COMMAND, held before its exec until
- * record__start_child(); the command's path is resolved first. */
-int record__fork_child(struct recorder *r);
-void record__start_child(struct recorder *r);
-
 /* record_load.c: the built-in probes the options ask for (the default:
- * every one the kernel has), then the --bpf objects, loaded and attached. */
-int record__load_builtins(struct recorder *r);
+ * every one the kernel has), the --bpf objects and the tracepoints of tp
+ * (NULL: none), opened, set up by the options and loaded into objs.
+ * base: the options every object shares (its filter_pids is set per
+ * object: the built-ins and tracepoints filter in the kernel). */
+int record__load_objects(const struct record_opts *o, const struct bpfobj_opts *base,
+			 struct tprec *tp, struct record_objs *objs);
 /* 1 when the recording takes stacks (-g, --stacks, --probe profile). */
 int record__wants_stacks(const struct record_opts *o);
-int record__load_user_objects(struct recorder *r);
 /* record_load.c: attaches what was loaded, once its streams are drained. */
-int record__attach(struct recorder *r);
-/* The options of an object: the cgroup, the process-tree map and (filter)
- * whether the object filters by it in the kernel. */
-struct bpfobj_opts record__obj_opts(struct recorder *r, int filter);
+int record__attach(const struct record_opts *o, struct record_objs *objs);
 
-/* record_tp.c: the -e tracepoints.  resolve: expanded and checked against
- * tracefs before anything loads (-EINVAL: a usage error, printed); load:
- * the generic program, its objects added to r->objs. */
-int record__resolve_tracepoints(struct recorder *r);
-int record__load_tracepoints(struct recorder *r);
-
-/* record_capture.c: the session, objects and streams of the capture; and
- * a snapshot of every snapshottable map, as records at time now. */
-int record__register_capture(struct recorder *r, int argc, char **argv);
-int record__snapshot_maps(struct recorder *r, uint64_t now);
+/* record_capture.c: -o DIR checked: a new directory whose parent exists,
+ * or an empty one (-errno with the message). */
+int record__check_capture_dir(const char *dir);
+/* record_capture.c: the session, objects and streams of the capture
+ * (start_ns: the session's start, now); and a snapshot of every
+ * snapshottable map, as records at time now, through the drain. */
+int record__register_capture(struct capw *cap, const struct record_objs *objs, int argc,
+			     char **argv, uint64_t *start_ns);
+int record__snapshot_maps(struct drain *d, const struct record_objs *objs, uint64_t now);
 
 #endif

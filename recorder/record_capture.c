@@ -1,15 +1,18 @@
-/* record_capture.c - what a capture says about its session: host, kernel,
- * clocks, command line, the objects with their BTF and the streams; and
- * the snapshots of the objects' maps. */
+/* record_capture.c - the capture's directory checked before anything
+ * starts; what a capture says about its session: host, kernel, clocks,
+ * command line, the objects with their BTF and the streams; and the
+ * snapshots of the objects' maps. */
 #include "record.h"
 #include "util.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 /* Joins argv into one shell-quoted line for the session record. */
@@ -61,7 +64,7 @@ static void read_line(const char *path, char *buf, size_t len)
 }
 
 
-static int add_stream(struct recorder *r, uint32_t obj_id, const char *name, const char *kind,
+static int add_stream(struct capw *cap, uint32_t obj_id, const char *name, const char *kind,
 		      const char *map, const char *type_name, uint32_t type_id, int32_t ts_offset,
 		      uint32_t *id)
 {
@@ -71,18 +74,79 @@ static int add_stream(struct recorder *r, uint32_t obj_id, const char *name, con
 		.type_id = type_id, .ts_offset = ts_offset,
 	};
 
-	return capw__add_stream(r->cap, &d, id);
+	return capw__add_stream(cap, &d, id);
+}
+
+/* -o DIR: a new directory whose parent exists, or an empty one. */
+int record__check_capture_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int empty = 1;
+
+	if (!d) {
+		int err = errno;
+		char parent[4096], *slash;
+		struct stat st;
+
+		if (err == ENOENT) {
+			/* The parent must be a directory that exists: capw creates one level. */
+			snprintf(parent, sizeof(parent), "%s", dir);
+			slash = strrchr(parent, '/');
+			while (slash && slash > parent && slash[1] == 0) {   /* "a/b/" */
+				*slash = 0;
+				slash = strrchr(parent, '/');
+			}
+			if (!slash)
+				return 0;
+			slash[slash == parent] = 0;   /* "/x" -> "/" */
+			if (stat(parent, &st)) {
+				warn_msg("-o %s: %s: %s", dir, parent, strerror(errno));
+				return -ENOENT;
+			}
+			if (!S_ISDIR(st.st_mode)) {
+				warn_msg("-o %s: %s is not a directory", dir, parent);
+				return -ENOTDIR;
+			}
+			return 0;
+		}
+		if (err == ENOTDIR && !stat(dir, &st) && !S_ISDIR(st.st_mode)) {
+			warn_msg("-o %s: a file of that name exists: the capture is a directory, "
+				 "choose a new name", dir);
+			return -err;
+		}
+		/* A component on the way is a file: name it. */
+		snprintf(parent, sizeof(parent), "%s", dir);
+		while (err == ENOTDIR && (slash = strrchr(parent, '/')) && slash > parent) {
+			*slash = 0;
+			if (!stat(parent, &st) && !S_ISDIR(st.st_mode)) {
+				warn_msg("-o %s: %s is not a directory", dir, parent);
+				return -err;
+			}
+		}
+		warn_msg("-o %s: %s", dir, strerror(err));
+		return -err;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	if (!empty) {
+		warn_msg("-o %s: the directory exists and is not empty: choose a new one", dir);
+		return -EEXIST;
+	}
+	return 0;
 }
 
 /* One stream of an object, and its variants, in the capture's catalog. */
-static int register_stream(struct recorder *r, uint32_t obj_id, struct bpfobj_stream *st)
+static int register_stream(struct capw *cap, uint32_t obj_id, struct bpfobj_stream *st)
 {
 	const struct bpfobj_layout *l = bpfobj_stream__layout(st);
 	const char *kind = bpfobj_stream__kind_name(st), *map = bpfobj_stream__map_name(st);
 	uint32_t id, v;
 	int err;
 
-	err = add_stream(r, obj_id, bpfobj_stream__name(st), kind, map,
+	err = add_stream(cap, obj_id, bpfobj_stream__name(st), kind, map,
 			 l->nvariants ? NULL : bpfobj_stream__type_name(st),
 			 bpfobj_stream__type_id(st), l->ts_offset, &id);
 	if (err)
@@ -91,7 +155,7 @@ static int register_stream(struct recorder *r, uint32_t obj_id, struct bpfobj_st
 	for (v = 0; v < l->nvariants; v++) {
 		const struct bpfobj_variant *var = &l->variants[v];
 
-		err = add_stream(r, obj_id, var->name, kind, map, var->type_name, var->type_id,
+		err = add_stream(cap, obj_id, var->name, kind, map, var->type_name, var->type_id,
 				 var->ts_offset, &id);
 		if (err)
 			return err;
@@ -103,7 +167,8 @@ static int register_stream(struct recorder *r, uint32_t obj_id, struct bpfobj_st
 	return 0;
 }
 
-int record__register_capture(struct recorder *r, int argc, char **argv)
+int record__register_capture(struct capw *cap, const struct record_objs *objs, int argc,
+			     char **argv, uint64_t *start_ns)
 {
 	struct utsname u;
 	char boot_id[64], *cmdline = quote_cmdline(argc, argv);
@@ -120,74 +185,71 @@ int record__register_capture(struct recorder *r, int argc, char **argv)
 	s.tool_version = BPFREC_VERSION;
 	s.clock_boot_ns = now_boot_ns();
 	s.clock_real_ns = now_real_ns();
-	s.start_ns = r->start_ns = now_boot_ns();
-	err = capw__set_session(r->cap, &s);
+	s.start_ns = *start_ns = now_boot_ns();
+	err = capw__set_session(cap, &s);
 	free(cmdline);
 	if (err)
 		return err;
-	bpfobj__unique_stream_names(r->objs, (size_t)r->nobjs);
-	for (i = 0; i < r->nobjs && !err; i++) {
-		struct bpfobj *o = r->objs[i];
+	bpfobj__unique_stream_names(objs->v, (size_t)objs->n);
+	for (i = 0; i < objs->n && !err; i++) {
+		struct bpfobj *o = objs->v[i];
 		const void *btf;
 		uint32_t obj_id, btf_bytes;
 
 		if (!bpfobj__nstreams(o))
 			continue;
 		btf = bpfobj__btf_raw(o, &btf_bytes);
-		err = capw__add_object(r->cap, bpfobj__name(o), bpfobj__path(o), btf, btf_bytes,
+		err = capw__add_object(cap, bpfobj__name(o), bpfobj__path(o), btf, btf_bytes,
 				       &obj_id);
 		for (j = 0; j < bpfobj__nstreams(o) && !err; j++)
-			err = register_stream(r, obj_id, bpfobj__stream(o, j));
+			err = register_stream(cap, obj_id, bpfobj__stream(o, j));
 	}
 	return err;
 }
 
-/* Writes every entry of every snapshotted map as records at one time: key
- * at 0, value at value_offset, one record per CPU for per-CPU maps. */
-int record__snapshot_maps(struct recorder *r, uint64_t now)
+/* Writes every entry of one snapshot stream's map as records at one time:
+ * key at 0, value at value_offset, one record per CPU for a per-CPU map. */
+static int snapshot_map(struct drain *d, const struct bpfobj_stream *s, int ncpus, uint64_t now)
 {
-	int ncpus = libbpf_num_possible_cpus(), i, c, err = 0;
-	size_t j;
+	struct bpfobj_snapshot m = bpfobj_stream__snapshot(s);
+	uint32_t vstride = (m.value_size + 7) & ~7u;
+	int nrec = m.percpu ? ncpus : 1, c, err = 0;
+	/* record: key | pad | value, then the lookup's values, then the key */
+	size_t record_len = m.value_offset + m.value_size;
+	uint8_t *record = calloc(1, record_len + (size_t)vstride * nrec + m.key_size);
+	uint8_t *vals = record + record_len, *key = vals + (size_t)vstride * nrec, *prev = NULL;
 
-	for (i = 0; i < r->nobjs && !err; i++) {
-		for (j = 0; j < bpfobj__nstreams(r->objs[i]) && !err; j++) {
-			const struct bpfobj_stream *s = bpfobj__stream(r->objs[i], j);
-			struct bpfobj_snapshot m = bpfobj_stream__snapshot(s);
-			uint32_t vstride = (m.value_size + 7) & ~7u;
-			size_t need = m.value_offset + (size_t)vstride * (ncpus > 0 ? ncpus : 1) +
-				      m.key_size;
-			uint8_t *key, *prev = NULL, *vals, *rec;
-			int nrec = m.percpu ? ncpus : 1;
-
-			if (bpfobj_stream__kind(s) != STREAM_SNAPSHOT)
-				continue;
-			if (need * 2 > r->snap_len) {
-				free(r->snap_buf);
-				r->snap_len = need * 2;
-				r->snap_buf = calloc(1, r->snap_len);
-				if (!r->snap_buf)
-					return -ENOMEM;
-			}
-			/* rec: key | pad | value, followed by the raw lookup buffer */
-			rec = r->snap_buf;
-			vals = rec + m.value_offset + m.value_size;
-			key = vals + (size_t)vstride * nrec;
-			while (bpf_map_get_next_key(m.map_fd, prev, key) == 0) {
-				prev = key;
-				if (bpf_map_lookup_elem(m.map_fd, key, vals))
-					continue;   /* deleted meanwhile */
-				memset(rec, 0, m.value_offset + m.value_size);
-				memcpy(rec, key, m.key_size);
-				for (c = 0; c < nrec && !err; c++) {
-					memcpy(rec + m.value_offset, vals + (size_t)vstride * c,
-					       m.value_size);
-					err = drain__append(r->drain, s,
-							    m.percpu ? (uint32_t)c : CAP_CPU_UNKNOWN,
-							    now, rec, m.value_offset + m.value_size);
-				}
-			}
+	if (!record)
+		return -ENOMEM;
+	while (!err && bpf_map_get_next_key(m.map_fd, prev, key) == 0) {
+		prev = key;
+		if (bpf_map_lookup_elem(m.map_fd, key, vals))
+			continue;   /* deleted meanwhile */
+		memset(record, 0, record_len);
+		memcpy(record, key, m.key_size);
+		for (c = 0; c < nrec && !err; c++) {
+			memcpy(record + m.value_offset, vals + (size_t)vstride * c, m.value_size);
+			err = drain__append(d, s, m.percpu ? (uint32_t)c : CAP_CPU_UNKNOWN, now, record,
+					    (uint32_t)record_len);
 		}
 	}
-	r->last_snapshot_ns = now;
+	free(record);
+	return err;
+}
+
+int record__snapshot_maps(struct drain *d, const struct record_objs *objs, uint64_t now)
+{
+	int ncpus = libbpf_num_possible_cpus(), i, err = 0;
+	size_t j;
+
+	if (ncpus <= 0)
+		ncpus = 1;
+	for (i = 0; i < objs->n && !err; i++)
+		for (j = 0; j < bpfobj__nstreams(objs->v[i]) && !err; j++) {
+			const struct bpfobj_stream *s = bpfobj__stream(objs->v[i], j);
+
+			if (bpfobj_stream__kind(s) == STREAM_SNAPSHOT)
+				err = snapshot_map(d, s, ncpus, now);
+		}
 	return err;
 }

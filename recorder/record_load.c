@@ -1,5 +1,5 @@
-/* record_load.c - the probes and objects of a recording: chosen, set up
- * from the options, loaded and attached. */
+/* record_load.c - the probes, objects and tracepoints of a recording:
+ * chosen, set up from the options, loaded and attached. */
 #include "probes.h"
 #include "record.h"
 #include "stackcap.h"
@@ -11,13 +11,78 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Which of the options that name a map or program matched one in some
+ * object: a typo must not record the wrong thing silently. */
+struct option_hits {
+	uint8_t rb[RECORD_MAX_MAP_OPTS], event[RECORD_MAX_MAP_OPTS];
+	uint8_t only[RECORD_MAX_PROG_NAMES], skip[RECORD_MAX_PROG_NAMES];
+	uint8_t map_size[RECORD_MAX_MAP_OPTS], map_put[RECORD_MAX_MAP_OPTS];
+	uint8_t attach[RECORD_MAX_MAP_OPTS], ts[RECORD_MAX_MAP_OPTS];
+	uint8_t set[RECORD_MAX_SETS];
+};
+
+/* What one load needs: the options, the objects' shared options, what
+ * matched. */
+struct loader {
+	const struct record_opts *o;
+	struct bpfobj_opts base;
+	struct option_hits hit;
+};
+
+int record_objs__add(struct record_objs *objs, struct bpfobj *o)
+{
+	if (objs->n == objs->cap) {
+		int cap = objs->cap ? objs->cap * 2 : 16;
+		struct bpfobj **grown = realloc(objs->v, (size_t)cap * sizeof(*grown));
+
+		if (!grown) {
+			bpfobj__close(o);
+			return -ENOMEM;
+		}
+		objs->v = grown;
+		objs->cap = cap;
+	}
+	objs->v[objs->n++] = o;
+	return 0;
+}
+
+size_t record_objs__nstreams(const struct record_objs *objs)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < objs->n; i++)
+		n += bpfobj__nstreams(objs->v[i]);
+	return n;
+}
+
+void record_objs__free(struct record_objs *objs)
+{
+	int i;
+
+	for (i = 0; i < objs->n; i++)
+		bpfobj__close(objs->v[i]);
+	free(objs->v);
+	memset(objs, 0, sizeof(*objs));
+}
+
+/* The options of one object: filter: whether it filters by the process
+ * tree in the kernel (the built-ins and the tracepoints do). */
+static struct bpfobj_opts obj_opts(const struct loader *l, int filter)
+{
+	struct bpfobj_opts oo = l->base;
+
+	oo.filter_pids = filter && oo.pid_map_fd >= 0;
+	return oo;
+}
+
 /* Applies the --ringbuf-size options that name a ringbuf of o. */
-static int apply_ringbuf_sizes(struct recorder *r, struct bpfobj *o, uint8_t *hit)
+static int apply_ringbuf_sizes(struct loader *l, struct bpfobj *o)
 {
 	int i, err;
 
-	for (i = 0; i < r->o->nrb_sizes; i++) {
-		const char *arg = r->o->rb_sizes[i], *eq = strchr(arg, '=');
+	for (i = 0; i < l->o->nrb_sizes; i++) {
+		const char *arg = l->o->rb_sizes[i], *eq = strchr(arg, '=');
 		char map[128];
 		uint64_t v;
 
@@ -30,24 +95,9 @@ static int apply_ringbuf_sizes(struct recorder *r, struct bpfobj *o, uint8_t *hi
 			warn_msg("--ringbuf-size %s: %s", arg, strerror(-err));
 			return err;
 		}
-		hit[i] = 1;
+		l->hit.rb[i] = 1;
 	}
 	return 0;
-}
-
-struct bpfobj_opts record__obj_opts(struct recorder *r, int filter)
-{
-	struct bpfobj_opts oo = {
-		.cgroup_fd = r->cgroup_fd,
-		.cgroup_path = r->cgroup_path,
-		.pid_map_fd = r->pid_map_fd,
-		.filter_pids = filter && r->pid_map_fd >= 0,
-		.btf_custom_path = r->o->kernel_btf,
-		.stack_map_fd = stackcap__map_fd(r->stacks),
-		.stack_flags = r->o->stack_flags,
-		.sample_hz = r->o->sample_hz,
-	};
-	return oo;
 }
 
 /* profile samples stacks: both kinds unless --stacks says which. */
@@ -80,26 +130,26 @@ static int probe_selected(const struct record_opts *o, const struct builtin_prob
 /* Opens and loads the built-in probes (record__attach attaches them).
  * With the default set, a probe the kernel cannot have is skipped with its
  * reason; one the user named is an error. */
-int record__load_builtins(struct recorder *r)
+static int load_builtins(struct loader *l, struct record_objs *objs)
 {
 	const struct builtin_probe *p;
-	int have_cgroup = r->cgroup_fd >= 0;
+	int have_cgroup = l->base.cgroup_fd >= 0;
 	int err;
 
 	for (p = builtin_probes; p->name; p++) {
-		struct bpfobj_opts oo = record__obj_opts(r, 1);
+		struct bpfobj_opts oo = obj_opts(l, 1);
 		const char *why;
 		struct bpfobj *obj;
 		const void *elf;
 		size_t size;
 
-		if (p->hidden ? r->pid_map_fd < 0 : !probe_selected(r->o, p))
+		if (p->hidden ? l->base.pid_map_fd < 0 : !probe_selected(l->o, p))
 			continue;
 		if (p->opt_in && !oo.stack_flags)
 			oo.stack_flags = STACKCAP_USER | STACKCAP_KERNEL;
 		why = probes__unsupported(p, have_cgroup);
 		if (why) {
-			if (r->o->probes_given) {
+			if (l->o->probes_given) {
 				warn_msg("probe %s: %s", p->name, why);
 				return -EOPNOTSUPP;
 			}
@@ -110,28 +160,30 @@ int record__load_builtins(struct recorder *r)
 		obj = bpfobj__open_mem(p->name, elf, size, &oo);
 		if (!obj)
 			return -errno;
-		r->objs[r->nobjs++] = obj;
-		err = apply_ringbuf_sizes(r, obj, r->rb_hit);
+		err = apply_ringbuf_sizes(l, obj);
 		if (!err)
 			err = bpfobj__load(obj);
-		if (err) {
-			if (r->o->probes_given || p->hidden)
-				return err;
+		if (err && !l->o->probes_given && !p->hidden) {
 			info_msg("probe %s skipped: it did not load here (above)", p->name);
 			bpfobj__close(obj);
-			r->nobjs--;
+			continue;
 		}
+		/* Kept on failure too: closed with the rest. */
+		if (record_objs__add(objs, obj))
+			return -ENOMEM;
+		if (err)
+			return err;
 	}
 	return 0;
 }
 
 /* --event MAP=STRUCT for the maps of o. */
-static int apply_event_types(struct recorder *r, struct bpfobj *o)
+static int apply_event_types(struct loader *l, struct bpfobj *o)
 {
 	int i, err;
 
-	for (i = 0; i < r->o->nevents; i++) {
-		const char *arg = r->o->events[i], *eq = strchr(arg, '=');
+	for (i = 0; i < l->o->nevents; i++) {
+		const char *arg = l->o->events[i], *eq = strchr(arg, '=');
 		char map[128];
 
 		snprintf(map, sizeof(map), "%.*s", (int)(eq - arg), arg);
@@ -143,46 +195,47 @@ static int apply_event_types(struct recorder *r, struct bpfobj *o)
 				 "DWARF", arg, bpfobj__path(o), eq + 1);
 			return err;
 		}
-		r->event_hit[i] = 1;
+		l->hit.event[i] = 1;
 	}
 	return 0;
 }
 
 /* Every --only/--skip name, --ringbuf-size and --event map must have
  * matched something: a typo must not record the wrong thing silently. */
-static int check_all_matched(struct recorder *r)
+static int check_all_matched(const struct loader *l)
 {
-	const struct record_opts *o = r->o;
+	const struct record_opts *o = l->o;
+	const struct option_hits *hit = &l->hit;
 	int i, err = 0;
 
 	for (i = 0; i < o->nonly; i++)
-		if (!r->only_hit[i] && (err = -ENOENT))
+		if (!hit->only[i] && (err = -ENOENT))
 			warn_msg("--only %s: no program of that name in the --bpf objects", o->only[i]);
 	for (i = 0; i < o->nskip; i++)
-		if (!r->skip_hit[i] && (err = -ENOENT))
+		if (!hit->skip[i] && (err = -ENOENT))
 			warn_msg("--skip %s: no program of that name in the --bpf objects", o->skip[i]);
 	for (i = 0; i < o->nrb_sizes; i++)
-		if (!r->rb_hit[i] && (err = -ENOENT))
+		if (!hit->rb[i] && (err = -ENOENT))
 			warn_msg("--ringbuf-size %s: no ringbuf map of that name was loaded",
 				 o->rb_sizes[i]);
 	for (i = 0; i < o->nmap_sizes; i++)
-		if (!r->map_size_hit[i] && (err = -ENOENT))
+		if (!hit->map_size[i] && (err = -ENOENT))
 			warn_msg("--map-size %s: no map of that name in the --bpf objects",
 				 o->map_sizes[i]);
 	for (i = 0; i + 1 < o->nmap_puts; i += 2)
-		if (!r->map_put_hit[i / 2] && (err = -ENOENT))
+		if (!hit->map_put[i / 2] && (err = -ENOENT))
 			warn_msg("--map-put %s: no map of that name in the --bpf objects",
 				 o->map_puts[i]);
 	for (i = 0; i < o->nts_fields; i++)
-		if (!r->ts_hit[i] && (err = -ENOENT))
+		if (!hit->ts[i] && (err = -ENOENT))
 			warn_msg("--ts %s: no ringbuf or perf event array of that name in the --bpf "
 				 "objects", o->ts_fields[i]);
 	for (i = 0; i < o->nattaches; i++)
-		if (!r->attach_hit[i] && (err = -ENOENT))
+		if (!hit->attach[i] && (err = -ENOENT))
 			warn_msg("--attach %s: no program of that name in the --bpf objects",
 				 o->attaches[i]);
 	for (i = 0; i < o->nevents; i++)
-		if (!r->event_hit[i] && (err = -ENOENT))
+		if (!hit->event[i] && (err = -ENOENT))
 			warn_msg("--event %s: no ringbuf or perf event array of that name in the "
 				 "--bpf objects", o->events[i]);
 	return err;
@@ -190,12 +243,12 @@ static int check_all_matched(struct recorder *r)
 
 /* --map-size, --ts and --attach for the maps and programs of o (before
  * load; after --event, which --ts reads). */
-static int apply_map_options(struct recorder *r, struct bpfobj *o)
+static int apply_map_options(struct loader *l, struct bpfobj *o)
 {
 	int i, err;
 
-	for (i = 0; i < r->o->nmap_sizes; i++) {
-		const char *arg = r->o->map_sizes[i], *eq = strchr(arg, '=');
+	for (i = 0; i < l->o->nmap_sizes; i++) {
+		const char *arg = l->o->map_sizes[i], *eq = strchr(arg, '=');
 		char map[128];
 		uint64_t n;
 
@@ -209,10 +262,10 @@ static int apply_map_options(struct recorder *r, struct bpfobj *o)
 				 "a ringbuf: give its size with --ringbuf-size" : strerror(-err));
 			return err;
 		}
-		r->map_size_hit[i] = 1;
+		l->hit.map_size[i] = 1;
 	}
-	for (i = 0; i < r->o->nts_fields; i++) {
-		const char *arg = r->o->ts_fields[i], *eq = strchr(arg, '=');
+	for (i = 0; i < l->o->nts_fields; i++) {
+		const char *arg = l->o->ts_fields[i], *eq = strchr(arg, '=');
 		const char *colon = strchr(eq, ':');
 		char map[128], field[128];
 
@@ -224,10 +277,10 @@ static int apply_map_options(struct recorder *r, struct bpfobj *o)
 			continue;
 		if (err)
 			return err;
-		r->ts_hit[i] = 1;
+		l->hit.ts[i] = 1;
 	}
-	for (i = 0; i < r->o->nattaches; i++) {
-		const char *arg = r->o->attaches[i], *eq = strchr(arg, '=');
+	for (i = 0; i < l->o->nattaches; i++) {
+		const char *arg = l->o->attaches[i], *eq = strchr(arg, '=');
 		const char *colon = strrchr(eq, ':');
 		char prog[128], bin[4096];
 
@@ -238,27 +291,27 @@ static int apply_map_options(struct recorder *r, struct bpfobj *o)
 			continue;
 		if (err)
 			return err;
-		r->attach_hit[i] = 1;
+		l->hit.attach[i] = 1;
 	}
 	return 0;
 }
 
 /* --map-put for the maps of o (after load, before attach). */
-static int apply_map_puts(struct recorder *r, struct bpfobj *o)
+static int apply_map_puts(struct loader *l, struct bpfobj *o)
 {
 	int i, err;
 
-	for (i = 0; i + 1 < r->o->nmap_puts; i += 2) {
-		const char *kv = r->o->map_puts[i + 1], *eq = strchr(kv, '=');
+	for (i = 0; i + 1 < l->o->nmap_puts; i += 2) {
+		const char *kv = l->o->map_puts[i + 1], *eq = strchr(kv, '=');
 		char key[256];
 
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
-		err = bpfobj__map_put(o, r->o->map_puts[i], key, eq + 1);
+		err = bpfobj__map_put(o, l->o->map_puts[i], key, eq + 1);
 		if (err == -ENOENT)
 			continue;
 		if (err)
 			return err;
-		r->map_put_hit[i / 2] = 1;
+		l->hit.map_put[i / 2] = 1;
 	}
 	return 0;
 }
@@ -266,34 +319,34 @@ static int apply_map_puts(struct recorder *r, struct bpfobj *o)
 /* Opens one --bpf object and applies the options that precede its load:
  * --only/--skip, the programs left out after failing to load (left), the
  * ringbuf sizes, the event types and the --set values it has a variable
- * for (set_hit[j] = 1).  NULL with errno. */
-static struct bpfobj *open_user_object(struct recorder *r, const char *path, char *const *left,
-				       int nleft, uint8_t *set_hit)
+ * for.  NULL with errno. */
+static struct bpfobj *open_user_object(struct loader *l, const char *path, char *const *left,
+				       int nleft)
 {
-	struct bpfobj_opts oo = record__obj_opts(r, 0);
+	struct bpfobj_opts oo = obj_opts(l, 0);
 	struct bpfobj *obj = bpfobj__open_file(path, &oo);
 	uint8_t left_hit[BPFOBJ_MAX_LEFT_OUT];
 	int j, err;
 
 	if (!obj)
 		return NULL;
-	bpfobj__select_programs(obj, r->o->only, r->o->nonly, r->o->skip, r->o->nskip,
-				r->only_hit, r->skip_hit);
+	bpfobj__select_programs(obj, l->o->only, l->o->nonly, l->o->skip, l->o->nskip,
+				l->hit.only, l->hit.skip);
 	bpfobj__select_programs(obj, NULL, 0, left, nleft, NULL, left_hit);
-	err = apply_ringbuf_sizes(r, obj, r->rb_hit);
+	err = apply_ringbuf_sizes(l, obj);
 	if (!err)
-		err = apply_event_types(r, obj);
+		err = apply_event_types(l, obj);
 	if (!err)
-		err = apply_map_options(r, obj);
-	for (j = 0; !err && j < r->o->nsets; j++) {
-		const char *eq = strchr(r->o->sets[j], '=');
+		err = apply_map_options(l, obj);
+	for (j = 0; !err && j < l->o->nsets; j++) {
+		const char *eq = strchr(l->o->sets[j], '=');
 		char name[128];
 
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - r->o->sets[j]), r->o->sets[j]);
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - l->o->sets[j]), l->o->sets[j]);
 		if (!bpfobj__has_global(obj, name))
 			continue;
 		err = bpfobj__set_global(obj, name, eq + 1);
-		set_hit[j] = 1;
+		l->hit.set[j] = 1;
 	}
 	if (err) {
 		bpfobj__close(obj);
@@ -307,15 +360,14 @@ static struct bpfobj *open_user_object(struct recorder *r, const char *path, cha
  * its reason and the object opened again without it, so that the rest
  * records (libbpf loads an object whole or not at all); with --strict, or
  * when no program would be left, the failure is the object's. */
-static int load_user_object(struct recorder *r, const char *path, uint8_t *set_hit,
-			    struct bpfobj **out)
+static int load_user_object(struct loader *l, const char *path, struct bpfobj **out)
 {
 	char *left[BPFOBJ_MAX_LEFT_OUT];
 	int nleft = 0, err;
 
 	*out = NULL;
 	for (;;) {
-		struct bpfobj *obj = open_user_object(r, path, left, nleft, set_hit);
+		struct bpfobj *obj = open_user_object(l, path, left, nleft);
 		char failed[128];
 
 		if (!obj) {
@@ -323,7 +375,7 @@ static int load_user_object(struct recorder *r, const char *path, uint8_t *set_h
 			break;
 		}
 		err = bpfobj__load(obj);
-		if (!err && (err = apply_map_puts(r, obj))) {
+		if (!err && (err = apply_map_puts(l, obj))) {
 			bpfobj__close(obj);
 			break;
 		}
@@ -331,7 +383,7 @@ static int load_user_object(struct recorder *r, const char *path, uint8_t *set_h
 			*out = obj;
 			break;
 		}
-		if (r->o->strict || nleft == BPFOBJ_MAX_LEFT_OUT ||
+		if (l->o->strict || nleft == BPFOBJ_MAX_LEFT_OUT ||
 		    !verifier__failed_program(failed, sizeof(failed)) ||
 		    bpfobj__nprograms(obj) <= 1) {
 			bpfobj__close(obj);
@@ -354,32 +406,31 @@ static int load_user_object(struct recorder *r, const char *path, uint8_t *set_h
 /* Opens, sets up and loads every --bpf object (record__attach attaches
  * them).  --set applies to each object that has the variable; one that no
  * object has is an error. */
-int record__load_user_objects(struct recorder *r)
+static int load_user_objects(struct loader *l, struct record_objs *objs)
 {
-	uint8_t set_hit[RECORD_MAX_SETS] = { 0 };
-	int i, j, err;
+	int i, j, first = objs->n, err;
 
-	for (i = 0; i < r->o->nbpf; i++) {
+	for (i = 0; i < l->o->nbpf; i++) {
 		struct bpfobj *obj;
 
-		err = load_user_object(r, r->o->bpf_files[i], set_hit, &obj);
-		if (obj)
-			r->objs[r->nobjs++] = obj;
+		err = load_user_object(l, l->o->bpf_files[i], &obj);
+		if (obj && record_objs__add(objs, obj))
+			return -ENOMEM;
 		if (err)
 			return err;
 	}
-	for (j = 0; j < r->o->nsets; j++)
-		if (!set_hit[j]) {
+	for (j = 0; j < l->o->nsets; j++)
+		if (!l->hit.set[j]) {
 			warn_msg("--set %s: no --bpf object has a global variable '%.*s' in .rodata, "
-				 ".data or .bss", r->o->sets[j],
-				 (int)(strchr(r->o->sets[j], '=') - r->o->sets[j]), r->o->sets[j]);
+				 ".data or .bss", l->o->sets[j],
+				 (int)(strchr(l->o->sets[j], '=') - l->o->sets[j]), l->o->sets[j]);
 			return -ENOENT;
 		}
-	err = check_all_matched(r);
+	err = check_all_matched(l);
 	if (err)
 		return err;
-	for (i = r->nobjs - r->o->nbpf; i < r->nobjs; i++) {
-		struct bpfobj *obj = r->objs[i];
+	for (i = first; i < objs->n; i++) {
+		struct bpfobj *obj = objs->v[i];
 
 		err = bpfobj__add_snapshot_streams(obj);
 		if (err)
@@ -391,6 +442,33 @@ int record__load_user_objects(struct recorder *r)
 	return 0;
 }
 
+static int take_object(struct bpfobj *o, void *ctx)
+{
+	return record_objs__add(ctx, o);
+}
+
+int record__load_objects(const struct record_opts *o, const struct bpfobj_opts *base,
+			 struct tprec *tp, struct record_objs *objs)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	l->o = o;
+	l->base = *base;
+	err = load_builtins(l, objs);
+	if (!err)
+		err = load_user_objects(l, objs);
+	if (!err && tp) {
+		struct bpfobj_opts oo = obj_opts(l, 1);
+
+		err = tprec__load(tp, &oo, take_object, objs);
+	}
+	free(l);
+	return err;
+}
+
 /* Attaches every loaded object, once its streams are drained: from the
  * first event on, each one is either recorded or counted as lost (a perf
  * event array has no perf event before drain__add, and a ringbuf
@@ -398,18 +476,18 @@ int record__load_user_objects(struct recorder *r)
  * set that does not attach here is skipped (its stream stays empty); one
  * named with --probe, the process tracker, and a --bpf object with no
  * program attached are errors. */
-int record__attach(struct recorder *r)
+int record__attach(const struct record_opts *o, struct record_objs *objs)
 {
 	int i, err;
 
-	for (i = 0; i < r->nobjs; i++) {
-		struct bpfobj *obj = r->objs[i];
+	for (i = 0; i < objs->n; i++) {
+		struct bpfobj *obj = objs->v[i];
 
-		err = bpfobj__attach(obj, bpfobj__builtin(obj) || r->o->strict);
+		err = bpfobj__attach(obj, bpfobj__builtin(obj) || o->strict);
 		if (bpfobj__builtin(obj) && err < 0) {
 			const struct builtin_probe *p = probes__find(bpfobj__name(obj));
 
-			if (r->o->probes_given || (p && p->hidden))
+			if (o->probes_given || (p && p->hidden))
 				return err;
 			bpfobj__detach(obj);
 			info_msg("probe %s skipped: it did not attach here (above)", bpfobj__name(obj));
