@@ -14,30 +14,51 @@
 #define KEEP_BYTES (512 * 1024)
 static char kept[KEEP_BYTES];
 static size_t kept_len;
+static int kept_cut;          /* older text was dropped since the reset */
+
+#define LOG_BEGIN "-- BEGIN PROG LOAD LOG --"
+#define LOG_END "-- END PROG LOAD LOG --"
 
 void verifier__reset(void)
 {
 	kept_len = 0;
 	kept[0] = 0;
+	kept_cut = 0;
+}
+
+static void keep_bytes(const char *text, size_t n)
+{
+	if (kept_len + n + 1 > KEEP_BYTES) {
+		/* drop the older half */
+		memmove(kept, kept + kept_len / 2, kept_len - kept_len / 2);
+		kept_len -= kept_len / 2;
+		kept_cut = 1;
+	}
+	memcpy(kept + kept_len, text, n);
+	kept_len += n;
+	kept[kept_len] = 0;
 }
 
 void verifier__keep(const char *line)
 {
 	size_t n = strlen(line);
 
-	/* a log's error is at its end: keep a long one's tail */
+	/* A verifier log comes in one message of up to megabytes, its error
+	 * at its end: keep a long one's tail, from a line's start, under its
+	 * start marker, which the digest looks for. */
 	if (n >= KEEP_BYTES / 2) {
-		line += n - (KEEP_BYTES / 2 - 1);
-		n = KEEP_BYTES / 2 - 1;
+		const char *tail = line + n - (KEEP_BYTES / 2 - 256), *nl = strchr(tail, '\n');
+		static const char marker[] = "libbpf: " LOG_BEGIN " (its start cut)\n";
+
+		if (memmem(line, (size_t)(tail - line), LOG_BEGIN, strlen(LOG_BEGIN)))
+			keep_bytes(marker, strlen(marker));
+		if (nl)
+			tail = nl + 1;
+		n -= (size_t)(tail - line);
+		line = tail;
+		kept_cut = 1;
 	}
-	if (kept_len + n + 1 > KEEP_BYTES) {
-		/* drop the older half */
-		memmove(kept, kept + kept_len / 2, kept_len - kept_len / 2);
-		kept_len -= kept_len / 2;
-	}
-	memcpy(kept + kept_len, line, n);
-	kept_len += n;
-	kept[kept_len] = 0;
+	keep_bytes(line, n);
 }
 
 static int has(const char *needle)
@@ -109,17 +130,19 @@ static void print_log_tail(int max)
 	size_t lens[256];
 	int n = 0, i, first;
 
-	while ((p = strstr(p, "-- BEGIN PROG LOAD LOG --"))) {
+	while ((p = strstr(p, LOG_BEGIN))) {
 		begin = p;
 		p++;
 	}
-	if (!begin)
+	/* A log whose start was dropped (it came in many pieces): what is
+	 * left of it, up to its end. */
+	if (!begin && kept_cut && strstr(kept, LOG_END))
+		begin = kept;
+	else if (!begin || !(begin = strchr(begin, '\n')))
 		return;
-	begin = strchr(begin, '\n');
-	if (!begin)
-		return;
-	begin++;
-	end = strstr(begin, "-- END PROG LOAD LOG --");
+	else
+		begin++;
+	end = strstr(begin, LOG_END);
 	if (!end)
 		end = kept + kept_len;
 	for (p = begin; p < end;) {
@@ -288,7 +311,7 @@ void verifier__explain(struct bpf_object *obj, const char *objname, int err)
 	if (rejected) {
 		/* No log at all: the kernel refused the program type or attach
 		 * type before the verifier ran. */
-		if (!strstr(kept, "-- BEGIN PROG LOAD LOG --"))
+		if (!strstr(kept, LOG_BEGIN) && !(kept_cut && strstr(kept, LOG_END)))
 			fprintf(stderr, "  program %s (SEC %s) was refused by the kernel (%s), "
 					"without a verifier log\n", prog, sec ? sec : "?",
 				strerror(err < 0 ? -err : err));
@@ -352,7 +375,7 @@ void verifier__explain(struct bpf_object *obj, const char *objname, int err)
 			fprintf(stderr, "  hint: a map was refused at creation: max_entries must be > 0; "
 					"a ringbuf's size must be a power of 2 and a multiple of the "
 					"page size (4096)\n");
-	} else if (rejected && sec && !strstr(kept, "-- BEGIN PROG LOAD LOG --") &&
+	} else if (rejected && sec && !strstr(kept, LOG_BEGIN) &&
 		   (!strncmp(sec, "fentry", 6) || !strncmp(sec, "fexit", 5) ||
 		    !strncmp(sec, "fmod_ret", 8))) {
 		fprintf(stderr, "  hint: fentry/fexit programs need BPF trampolines, and this "
