@@ -48,35 +48,39 @@ static int resolve_command(const char *cmd, char *out, size_t len)
 	return -ENOENT;
 }
 
-int command__fork(char *const *argv, struct command **out)
+struct command *command__fork(char *const *argv)
 {
 	struct command *c;
 	char path[4096];
 	int gate[2], err;
 	sigset_t none;
 
-	*out = NULL;
 	err = resolve_command(argv[0], path, sizeof(path));
-	if (err)
-		return err;
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return -ENOMEM;
+		return NULL;
 	c->argv = argv;
 	c->gate = -1;
 	if (pipe2(gate, O_CLOEXEC)) {
-		err = -errno;
+		err = errno;
+		warn_msg("running '%s': pipe: %s", argv[0], strerror(err));
 		free(c);
-		return err;
+		errno = err;
+		return NULL;
 	}
 	c->pid = fork();
 	if (c->pid < 0) {
-		err = -errno;
+		err = errno;
 		close(gate[0]);
 		close(gate[1]);
 		free(c);
-		warn_msg("fork: %s", strerror(-err));
-		return err;
+		warn_msg("running '%s': fork: %s", argv[0], strerror(err));
+		errno = err;
+		return NULL;
 	}
 	if (c->pid == 0) {
 		char byte;
@@ -93,8 +97,7 @@ int command__fork(char *const *argv, struct command **out)
 	}
 	close(gate[0]);
 	c->gate = gate[1];
-	*out = c;
-	return 0;
+	return c;
 }
 
 pid_t command__pid(const struct command *c)

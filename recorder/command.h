@@ -2,7 +2,8 @@
  * PATH, forked, held before its exec until every probe is attached, given
  * the signals bpfrec gets while it runs, and its exit status taken.
  *
- * Errors: 0 or -errno, with a message printed that names the command. */
+ * Errors: the constructor returns NULL with errno set, the message naming
+ * the command printed (none for ENOMEM). */
 #ifndef BPFREC_COMMAND_H
 #define BPFREC_COMMAND_H
 
@@ -17,7 +18,7 @@ struct command;
 
 /* Resolves argv[0] as execvp would, then forks it, stopped before its
  * exec until command__start().  argv must outlive the command. */
-int command__fork(char *const *argv, struct command **out);
+struct command *command__fork(char *const *argv);
 /* Its pid while it runs (has not been reaped), else 0. */
 pid_t command__pid(const struct command *c);
 /* Lets it exec. */

@@ -72,6 +72,7 @@ struct drain *drain__new(const struct drain_sink *sink, const struct drain_opts 
 	if (d->epfd < 0) {
 		int err = errno;
 
+		warn_msg("the drain's epoll: %s", strerror(err));
 		free(d);
 		errno = err;
 		return NULL;

@@ -11,6 +11,9 @@
  * losses others find (loss counters in maps, per-tracepoint counters) and
  * the records others make (map snapshots) go through drain__loss and
  * drain__append, and anyone reads them with drain__stats.
+ *
+ * Errors: 0 or -errno, the constructor NULL with errno set; the message,
+ * naming the object and map, printed where it failed (none for ENOMEM).
  */
 #ifndef BPFREC_DRAIN_H
 #define BPFREC_DRAIN_H

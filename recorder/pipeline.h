@@ -7,6 +7,9 @@
  * a fixed pool: when the writer falls behind, the drain thread waits for a
  * free buffer, stops draining, the kernel buffers fill and the kernel's loss
  * counters count what is dropped.  Memory never grows without bound.
+ *
+ * Errors: 0 or -errno (the writer's first error, said where it failed);
+ * the constructor NULL with errno set.
  */
 #ifndef BPFREC_PIPELINE_H
 #define BPFREC_PIPELINE_H
@@ -24,7 +27,8 @@ struct pipeline_opts {
 
 struct pipeline;
 
-/* Takes no ownership of w; w must outlive the pipeline. */
+/* Starts the writer threads.  Takes no ownership of w; w must outlive the
+ * pipeline.  NULL with errno set. */
 struct pipeline *pipeline__start(struct capw *w, const struct pipeline_opts *opts);
 /* Drain thread only.  0, or the writer's error once it has failed. */
 int pipeline__append(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t ts_ns,

@@ -340,10 +340,10 @@ static int track_process_tree(struct recorder *r)
 		}
 	}
 	if (o->command) {
-		err = command__fork(o->command, &r->cmd);
-		if (!err && r->pid_map_fd >= 0)
-			err = track_pid(r, command__pid(r->cmd));
-		return err;
+		r->cmd = command__fork(o->command);
+		if (!r->cmd)
+			return -errno;
+		return r->pid_map_fd >= 0 ? track_pid(r, command__pid(r->cmd)) : 0;
 	}
 	return o->pid > 0 ? track_pid(r, o->pid) : 0;
 }
@@ -379,8 +379,8 @@ static int set_up_kernel(struct recorder *r, int *usage)
 	}
 	if ((err = track_process_tree(r)))
 		return err;
-	if (record__wants_stacks(o) && (err = stackcap__new(&r->stacks)))
-		return err;
+	if (record__wants_stacks(o) && !(r->stacks = stackcap__new()))
+		return -errno;
 	/* a failure is said and the recording goes on without it */
 	if (r->stacks)
 		stackcap__follow_execs(r->stacks, r->pid_map_fd, r->pid_map_fd >= 0, o->kernel_btf);

@@ -112,6 +112,26 @@ static int too_many(const char *opt, int limit)
 	return -EINVAL;
 }
 
+/* Appends optarg to one of the MAP=... lists, RECORD_MAX_MAP_OPTS at most. */
+static int add_map_option(const char **list, int *n, const char *opt)
+{
+	if (*n == RECORD_MAX_MAP_OPTS)
+		return too_many(opt, RECORD_MAX_MAP_OPTS);
+	list[(*n)++] = optarg;
+	return 0;
+}
+
+/* A time option's argument (optarg), at least min_ns; else the message
+ * says what is expected. */
+static int time_option(const char *opt, uint64_t min_ns, const char *expected, uint64_t *ns)
+{
+	if (parse_duration_ns(optarg, ns) || *ns < min_ns) {
+		warn_msg("%s %s: expected %s", opt, optarg, expected);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* profile[:HZ]: the sampling rate after the colon. */
 static int parse_probe_rate(struct record_opts *o, char *tok)
 {
@@ -231,282 +251,268 @@ static int add_tracepoints(struct record_opts *o, const char *list)
 	return tpsel__add(o->tpsel, list);
 }
 
-int record__parse_args(int argc, char **argv, struct record_opts *o)
+/* The options' codes past the short ones. */
+enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PERF_PAGES,
+       OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
+       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_NO_SYMBOLS,
+       OPT_FILTER, OPT_STRING_SIZE, OPT_SYSCALLS,
+       OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS };
+
+static const struct option longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "probe", required_argument, NULL, OPT_PROBE },
+	{ "bpf", required_argument, NULL, OPT_BPF },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "flush-interval", required_argument, NULL, OPT_FLUSH },
+	{ "perf-pages", required_argument, NULL, OPT_PERF_PAGES },
+	{ "status", no_argument, NULL, OPT_STATUS },
+	{ "no-status", no_argument, NULL, OPT_NO_STATUS },
+	{ "kernel-btf", required_argument, NULL, OPT_KERNEL_BTF },
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "skip", required_argument, NULL, OPT_SKIP },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
+	{ "map-put", required_argument, NULL, OPT_MAP_PUT },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "ts", required_argument, NULL, OPT_TS },
+	{ "event", required_argument, NULL, OPT_EVENT },
+	{ "ringbuf-size", required_argument, NULL, OPT_RB_SIZE },
+	{ "snapshot-interval", required_argument, NULL, OPT_SNAPSHOT },
+	{ "ring", required_argument, NULL, OPT_RING },
+	{ "ring-time", required_argument, NULL, OPT_RING_TIME },
+	{ "stacks", required_argument, NULL, OPT_STACKS },
+	{ "no-symbols", no_argument, NULL, OPT_NO_SYMBOLS },
+	{ "tracepoint", required_argument, NULL, 'e' },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "string-size", required_argument, NULL, OPT_STRING_SIZE },
+	{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL },
+};
+
+/* A handler's answer for an option it does not handle. */
+#define NOT_MINE 1
+
+/* --bpf and what applies to the --bpf objects.  0, -EINVAL (said) or
+ * NOT_MINE.  --map-put takes the argument after its own (argv[optind]). */
+static int parse_object_option(struct record_opts *o, int c, int argc, char **argv)
 {
-	enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PERF_PAGES,
-	       OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
-	       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_NO_SYMBOLS,
-	       OPT_FILTER, OPT_STRING_SIZE, OPT_SYSCALLS,
-	       OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS };
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "probe", required_argument, NULL, OPT_PROBE },
-		{ "bpf", required_argument, NULL, OPT_BPF },
-		{ "set", required_argument, NULL, OPT_SET },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "cgroup", required_argument, NULL, OPT_CGROUP },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "flush-interval", required_argument, NULL, OPT_FLUSH },
-		{ "perf-pages", required_argument, NULL, OPT_PERF_PAGES },
-		{ "status", no_argument, NULL, OPT_STATUS },
-		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
-		{ "kernel-btf", required_argument, NULL, OPT_KERNEL_BTF },
-		{ "only", required_argument, NULL, OPT_ONLY },
-		{ "skip", required_argument, NULL, OPT_SKIP },
-		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
-		{ "map-put", required_argument, NULL, OPT_MAP_PUT },
-		{ "attach", required_argument, NULL, OPT_ATTACH },
-		{ "ts", required_argument, NULL, OPT_TS },
-		{ "event", required_argument, NULL, OPT_EVENT },
-		{ "ringbuf-size", required_argument, NULL, OPT_RB_SIZE },
-		{ "snapshot-interval", required_argument, NULL, OPT_SNAPSHOT },
-		{ "ring", required_argument, NULL, OPT_RING },
-		{ "ring-time", required_argument, NULL, OPT_RING_TIME },
-		{ "stacks", required_argument, NULL, OPT_STACKS },
-		{ "no-symbols", no_argument, NULL, OPT_NO_SYMBOLS },
-		{ "tracepoint", required_argument, NULL, 'e' },
-		{ "filter", required_argument, NULL, OPT_FILTER },
-		{ "string-size", required_argument, NULL, OPT_STRING_SIZE },
-		{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL },
-	};
-	uint64_t v;
-	char *end;
-	int c;
-
-	o->status = -1;
-	o->pid = -1;
-	optind = 0;   /* 0: glibc starts over (a test parses many command lines) */
-	/* '+': stop at the first non-option, so COMMAND's own options stay its own. */
-	while ((c = getopt_long(argc, argv, "+o:d:p:e:gqvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			o->out_dir = optarg;
-			break;
-		case OPT_PROBE:
-			o->probes_given = 1;
-			if (add_probe_list(o, optarg))
-				return -EINVAL;
-			break;
-		case OPT_BPF:
-			if (o->nbpf == RECORD_MAX_OBJS)
-				return too_many("--bpf", RECORD_MAX_OBJS);
-			o->bpf_files[o->nbpf++] = optarg;
-			break;
-		case OPT_SET:
-			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				warn_msg("--set %s: expected NAME=VALUE", optarg);
-				return -EINVAL;
-			}
-			if (o->nsets == RECORD_MAX_SETS)
-				return too_many("--set", RECORD_MAX_SETS);
-			o->sets[o->nsets++] = optarg;
-			break;
-		case 'd':
-			if (parse_duration_ns(optarg, &o->duration_ns) || !o->duration_ns) {
-				warn_msg("--duration %s: expected a positive time such as 10, 1.5s, 500ms, 2m",
-					 optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'p':
-			errno = 0;
-			o->pid = (int)strtol(optarg, &end, 10);
-			if (errno || *end || o->pid <= 0) {
-				warn_msg("--pid %s: expected a process id", optarg);
-				return -EINVAL;
-			}
-			if (kill(o->pid, 0) && errno == ESRCH) {
-				warn_msg("--pid %s: no such process", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_CGROUP:
-			o->cgroup = optarg;
-			break;
-		case OPT_ALL:
-			o->all = 1;
-			break;
-		case OPT_FLUSH:
-			if (parse_duration_ns(optarg, &o->flush_ns) || o->flush_ns < 1000000) {
-				warn_msg("--flush-interval %s: expected a time of at least 1ms", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_PERF_PAGES:
-			if (parse_size(optarg, &v) || !v || (v & (v - 1)) || v > (1u << 16)) {
-				warn_msg("--perf-pages %s: must be a power of 2 from 1 to 65536", optarg);
-				return -EINVAL;
-			}
-			o->perf_pages = (uint32_t)v;
-			break;
-		case OPT_STATUS:
-			o->status = 1;
-			break;
-		case OPT_NO_STATUS:
-			o->status = 0;
-			break;
-		case OPT_KERNEL_BTF:
-			if (access(optarg, R_OK)) {
-				warn_msg("--kernel-btf %s: %s", optarg, strerror(errno));
-				return -EINVAL;
-			}
-			o->kernel_btf = optarg;
-			break;
-		case OPT_ONLY:
-		case OPT_SKIP:
-			if (add_name_list(c == OPT_ONLY ? o->only : o->skip,
-					  c == OPT_ONLY ? &o->nonly : &o->nskip, optarg,
-					  c == OPT_ONLY ? "--only" : "--skip"))
-				return -EINVAL;
-			break;
-		case OPT_STRICT:
-			o->strict = 1;
-			break;
-		case OPT_MAP_SIZE: {
-			const char *eq = strchr(optarg, '=');
-			uint64_t n;
-
-			if (!eq || eq == optarg || parse_size(eq + 1, &n) || !n || n > UINT32_MAX) {
-				warn_msg("--map-size %s: expected MAP=N, N from 1 to %u", optarg,
-					 UINT32_MAX);
-				return -EINVAL;
-			}
-			if (o->nmap_sizes == RECORD_MAX_MAP_OPTS)
-				return too_many("--map-size", RECORD_MAX_MAP_OPTS);
-			o->map_sizes[o->nmap_sizes++] = optarg;
-			break;
-		}
-		case OPT_MAP_PUT: {
-			const char *kv = optind < argc ? argv[optind] : NULL;
-
-			if (!kv || !strchr(kv, '=') || kv[0] == '=') {
-				warn_msg("--map-put %s: expected MAP KEY=VALUE", optarg);
-				return -EINVAL;
-			}
-			if (o->nmap_puts == 2 * RECORD_MAX_MAP_OPTS)
-				return too_many("--map-put", RECORD_MAX_MAP_OPTS);
-			optind++;
-			o->map_puts[o->nmap_puts++] = optarg;
-			o->map_puts[o->nmap_puts++] = kv;
-			break;
-		}
-		case OPT_TS: {
-			const char *eq = strchr(optarg, '='), *colon = eq ? strchr(eq, ':') : NULL;
-
-			if (!eq || eq == optarg || eq[1] == 0 || eq[1] == ':' ||
-			    (colon && strcmp(colon, ":mono") && strcmp(colon, ":boot"))) {
-				warn_msg("--ts %s: expected MAP=FIELD, MAP=FIELD:mono or MAP=FIELD:boot",
-					 optarg);
-				return -EINVAL;
-			}
-			if (o->nts_fields == RECORD_MAX_MAP_OPTS)
-				return too_many("--ts", RECORD_MAX_MAP_OPTS);
-			o->ts_fields[o->nts_fields++] = optarg;
-			break;
-		}
-		case OPT_ATTACH: {
-			const char *eq = strchr(optarg, '='), *colon = eq ? strrchr(eq, ':') : NULL;
-
-			if (!eq || eq == optarg || !colon || colon == eq + 1 || !colon[1]) {
-				warn_msg("--attach %s: expected PROG=BINARY:FUNCTION", optarg);
-				return -EINVAL;
-			}
-			if (o->nattaches == RECORD_MAX_MAP_OPTS)
-				return too_many("--attach", RECORD_MAX_MAP_OPTS);
-			o->attaches[o->nattaches++] = optarg;
-			break;
-		}
-		case OPT_EVENT:
-			/* perf's --event: a tracepoint, not MAP=STRUCT */
-			if (!strchr(optarg, '=') && strchr(optarg, ':')) {
-				if (add_tracepoints(o, optarg))
-					return -EINVAL;
-				break;
-			}
-			if (!strchr(optarg, '=') || optarg[0] == '=' || !strchr(optarg, '=')[1]) {
-				warn_msg("--event %s: expected MAP=STRUCT", optarg);
-				return -EINVAL;
-			}
-			if (o->nevents == RECORD_MAX_MAP_OPTS)
-				return too_many("--event", RECORD_MAX_MAP_OPTS);
-			o->events[o->nevents++] = optarg;
-			break;
-		case OPT_RB_SIZE:
-			if (check_ringbuf_size(optarg))
-				return -EINVAL;
-			if (o->nrb_sizes == RECORD_MAX_MAP_OPTS)
-				return too_many("--ringbuf-size", RECORD_MAX_MAP_OPTS);
-			o->rb_sizes[o->nrb_sizes++] = optarg;
-			break;
-		case OPT_SNAPSHOT:
-			if (parse_duration_ns(optarg, &o->snapshot_ns) || o->snapshot_ns < 10000000) {
-				warn_msg("--snapshot-interval %s: expected a time of at least 10ms", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_RING:
-			if (parse_size(optarg, &o->ring_bytes) || o->ring_bytes < (1u << 20)) {
-				warn_msg("--ring %s: expected a size of at least 1M (e.g. 64M, 1G)", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_RING_TIME:
-			if (parse_duration_ns(optarg, &o->ring_ns) || o->ring_ns < 1000000000ull) {
-				warn_msg("--ring-time %s: expected a time of at least 1s (e.g. 30s, 5m)",
-					 optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'g':
-			o->stack_flags = STACKCAP_USER | STACKCAP_KERNEL;
-			break;
-		case OPT_STACKS:
-			if (parse_stacks(o, optarg))
-				return -EINVAL;
-			break;
-		case OPT_NO_SYMBOLS:
-			o->no_symbols = 1;
-			break;
-		case 'e':
-			if (add_tracepoints(o, optarg))
-				return -EINVAL;
-			break;
-		case OPT_FILTER:
-			if (tpsel__set_filter(o->tpsel, optarg))
-				return -EINVAL;
-			break;
-		case OPT_SYSCALLS:
-			if ((!o->tpsel && !(o->tpsel = tpsel__new())) ||
-			    tpsel__set_syscalls(o->tpsel, optarg))
-				return -EINVAL;
-			break;
-		case OPT_STRING_SIZE:
-			if ((!o->tpsel && !(o->tpsel = tpsel__new())) ||
-			    tpsel__set_string_size(o->tpsel, optarg))
-				return -EINVAL;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'h':
-			record_usage(stdout);
-			exit(0);
-		default:
-			fprintf(stderr, "Try 'bpfrec record --help'.\n");
+	switch (c) {
+	case OPT_BPF:
+		if (o->nbpf == RECORD_MAX_OBJS)
+			return too_many("--bpf", RECORD_MAX_OBJS);
+		o->bpf_files[o->nbpf++] = optarg;
+		return 0;
+	case OPT_SET:
+		if (!strchr(optarg, '=') || optarg[0] == '=') {
+			warn_msg("--set %s: expected NAME=VALUE", optarg);
 			return -EINVAL;
 		}
+		if (o->nsets == RECORD_MAX_SETS)
+			return too_many("--set", RECORD_MAX_SETS);
+		o->sets[o->nsets++] = optarg;
+		return 0;
+	case OPT_KERNEL_BTF:
+		if (access(optarg, R_OK)) {
+			warn_msg("--kernel-btf %s: %s", optarg, strerror(errno));
+			return -EINVAL;
+		}
+		o->kernel_btf = optarg;
+		return 0;
+	case OPT_ONLY:
+	case OPT_SKIP:
+		if (add_name_list(c == OPT_ONLY ? o->only : o->skip,
+				  c == OPT_ONLY ? &o->nonly : &o->nskip, optarg,
+				  c == OPT_ONLY ? "--only" : "--skip"))
+			return -EINVAL;
+		return 0;
+	case OPT_STRICT:
+		o->strict = 1;
+		return 0;
+	case OPT_MAP_SIZE: {
+		const char *eq = strchr(optarg, '=');
+		uint64_t n;
+
+		if (!eq || eq == optarg || parse_size(eq + 1, &n) || !n || n > UINT32_MAX) {
+			warn_msg("--map-size %s: expected MAP=N, N from 1 to %u", optarg,
+				 UINT32_MAX);
+			return -EINVAL;
+		}
+		return add_map_option(o->map_sizes, &o->nmap_sizes, "--map-size");
 	}
-	if (optind < argc)
-		o->command = &argv[optind];
+	case OPT_MAP_PUT: {
+		const char *kv = optind < argc ? argv[optind] : NULL;
+
+		if (!kv || !strchr(kv, '=') || kv[0] == '=') {
+			warn_msg("--map-put %s: expected MAP KEY=VALUE", optarg);
+			return -EINVAL;
+		}
+		if (o->nmap_puts == 2 * RECORD_MAX_MAP_OPTS)
+			return too_many("--map-put", RECORD_MAX_MAP_OPTS);
+		optind++;
+		o->map_puts[o->nmap_puts++] = optarg;
+		o->map_puts[o->nmap_puts++] = kv;
+		return 0;
+	}
+	case OPT_TS: {
+		const char *eq = strchr(optarg, '='), *colon = eq ? strchr(eq, ':') : NULL;
+
+		if (!eq || eq == optarg || eq[1] == 0 || eq[1] == ':' ||
+		    (colon && strcmp(colon, ":mono") && strcmp(colon, ":boot"))) {
+			warn_msg("--ts %s: expected MAP=FIELD, MAP=FIELD:mono or MAP=FIELD:boot",
+				 optarg);
+			return -EINVAL;
+		}
+		return add_map_option(o->ts_fields, &o->nts_fields, "--ts");
+	}
+	case OPT_ATTACH: {
+		const char *eq = strchr(optarg, '='), *colon = eq ? strrchr(eq, ':') : NULL;
+
+		if (!eq || eq == optarg || !colon || colon == eq + 1 || !colon[1]) {
+			warn_msg("--attach %s: expected PROG=BINARY:FUNCTION", optarg);
+			return -EINVAL;
+		}
+		return add_map_option(o->attaches, &o->nattaches, "--attach");
+	}
+	case OPT_EVENT:
+		/* perf's --event: a tracepoint, not MAP=STRUCT */
+		if (!strchr(optarg, '=') && strchr(optarg, ':')) {
+			if (add_tracepoints(o, optarg))
+				return -EINVAL;
+			return 0;
+		}
+		if (!strchr(optarg, '=') || optarg[0] == '=' || !strchr(optarg, '=')[1]) {
+			warn_msg("--event %s: expected MAP=STRUCT", optarg);
+			return -EINVAL;
+		}
+		return add_map_option(o->events, &o->nevents, "--event");
+	case OPT_RB_SIZE:
+		if (check_ringbuf_size(optarg))
+			return -EINVAL;
+		return add_map_option(o->rb_sizes, &o->nrb_sizes, "--ringbuf-size");
+	}
+	return NOT_MINE;
+}
+
+/* -e, --filter, --syscalls, --string-size.  0, -EINVAL (said) or NOT_MINE. */
+static int parse_tracepoint_option(struct record_opts *o, int c)
+{
+	switch (c) {
+	case 'e':
+		if (add_tracepoints(o, optarg))
+			return -EINVAL;
+		return 0;
+	case OPT_FILTER:
+		if (tpsel__set_filter(o->tpsel, optarg))
+			return -EINVAL;
+		return 0;
+	case OPT_SYSCALLS:
+		if ((!o->tpsel && !(o->tpsel = tpsel__new())) ||
+		    tpsel__set_syscalls(o->tpsel, optarg))
+			return -EINVAL;
+		return 0;
+	case OPT_STRING_SIZE:
+		if ((!o->tpsel && !(o->tpsel = tpsel__new())) ||
+		    tpsel__set_string_size(o->tpsel, optarg))
+			return -EINVAL;
+		return 0;
+	}
+	return NOT_MINE;
+}
+
+/* What to record, for how long, where and how: the rest.  0, -EINVAL
+ * (said) or NOT_MINE. */
+static int parse_session_option(struct record_opts *o, int c)
+{
+	uint64_t v;
+	char *end;
+
+	switch (c) {
+	case 'o':
+		o->out_dir = optarg;
+		return 0;
+	case OPT_PROBE:
+		o->probes_given = 1;
+		if (add_probe_list(o, optarg))
+			return -EINVAL;
+		return 0;
+	case 'd':
+		return time_option("--duration", 1, "a positive time such as 10, 1.5s, 500ms, 2m",
+				   &o->duration_ns);
+	case 'p':
+		errno = 0;
+		o->pid = (int)strtol(optarg, &end, 10);
+		if (errno || *end || o->pid <= 0) {
+			warn_msg("--pid %s: expected a process id", optarg);
+			return -EINVAL;
+		}
+		if (kill(o->pid, 0) && errno == ESRCH) {
+			warn_msg("--pid %s: no such process", optarg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_CGROUP:
+		o->cgroup = optarg;
+		return 0;
+	case OPT_ALL:
+		o->all = 1;
+		return 0;
+	case OPT_FLUSH:
+		return time_option("--flush-interval", 1000000, "a time of at least 1ms", &o->flush_ns);
+	case OPT_PERF_PAGES:
+		if (parse_size(optarg, &v) || !v || (v & (v - 1)) || v > (1u << 16)) {
+			warn_msg("--perf-pages %s: must be a power of 2 from 1 to 65536", optarg);
+			return -EINVAL;
+		}
+		o->perf_pages = (uint32_t)v;
+		return 0;
+	case OPT_STATUS:
+		o->status = 1;
+		return 0;
+	case OPT_NO_STATUS:
+		o->status = 0;
+		return 0;
+	case OPT_SNAPSHOT:
+		return time_option("--snapshot-interval", 10000000, "a time of at least 10ms",
+				   &o->snapshot_ns);
+	case OPT_RING:
+		if (parse_size(optarg, &o->ring_bytes) || o->ring_bytes < (1u << 20)) {
+			warn_msg("--ring %s: expected a size of at least 1M (e.g. 64M, 1G)", optarg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_RING_TIME:
+		return time_option("--ring-time", 1000000000ull, "a time of at least 1s (e.g. 30s, 5m)",
+				   &o->ring_ns);
+	case 'g':
+		o->stack_flags = STACKCAP_USER | STACKCAP_KERNEL;
+		return 0;
+	case OPT_STACKS:
+		if (parse_stacks(o, optarg))
+			return -EINVAL;
+		return 0;
+	case OPT_NO_SYMBOLS:
+		o->no_symbols = 1;
+		return 0;
+	case 'q':
+		o->quiet = 1;
+		return 0;
+	case 'v':
+		o->verbose++;
+		return 0;
+	}
+	return NOT_MINE;
+}
+
+/* The options that only make sense together. */
+static int check_combinations(const struct record_opts *o)
+{
 	if (o->command && o->pid > 0) {
 		warn_msg("-p and a COMMAND exclude each other: give one");
 		return -EINVAL;
@@ -520,4 +526,34 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int record__parse_args(int argc, char **argv, struct record_opts *o)
+{
+	int c, err;
+
+	o->status = -1;
+	o->pid = -1;
+	optind = 0;   /* 0: glibc starts over (a test parses many command lines) */
+	/* '+': stop at the first non-option, so COMMAND's own options stay its own. */
+	while ((c = getopt_long(argc, argv, "+o:d:p:e:gqvh", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			record_usage(stdout);
+			exit(0);
+		}
+		err = parse_object_option(o, c, argc, argv);
+		if (err == NOT_MINE)
+			err = parse_tracepoint_option(o, c);
+		if (err == NOT_MINE)
+			err = parse_session_option(o, c);
+		if (err == NOT_MINE) {
+			fprintf(stderr, "Try 'bpfrec record --help'.\n");
+			return -EINVAL;
+		}
+		if (err)
+			return -EINVAL;
+	}
+	if (optind < argc)
+		o->command = &argv[optind];
+	return check_combinations(o);
 }

@@ -86,19 +86,19 @@ static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 	return 0;
 }
 
-int stackcap__new(struct stackcap **out)
+struct stackcap *stackcap__new(void)
 {
 	struct stackcap *sc = calloc(1, sizeof(*sc));
 
-	*out = NULL;
 	if (!sc)
-		return -ENOMEM;
+		return NULL;
 	sc->map_fd = -1;
 	sc->stacks = calloc(STACKCAP_ENTRIES, sizeof(*sc->stacks));
 	sc->buf = calloc(STACKCAP_DEPTH, sizeof(uint64_t));
 	if (!sc->stacks || !sc->buf) {
 		stackcap__free(sc);
-		return -ENOMEM;
+		errno = ENOMEM;
+		return NULL;
 	}
 	sc->map_fd = bpf_map_create(BPF_MAP_TYPE_STACK_TRACE, "bpfrec_stacks", 4,
 				    STACKCAP_DEPTH * 8, STACKCAP_ENTRIES, NULL);
@@ -108,10 +108,10 @@ int stackcap__new(struct stackcap **out)
 		warn_msg("creating the stack table (%d stacks of %d frames): %s", STACKCAP_ENTRIES,
 			 STACKCAP_DEPTH, strerror(-err));
 		stackcap__free(sc);
-		return err;
+		errno = -err;
+		return NULL;
 	}
-	*out = sc;
-	return 0;
+	return sc;
 }
 
 int stackcap__btf_id_type(struct btf *btf, int kernel)

@@ -8,7 +8,10 @@
  * /tmp/perf-PID.map for JIT code), written into the capture.
  *
  * Drain thread only (stackcap__note); stackcap__write once the pipeline has
- * stopped (it writes through the capture's writer). */
+ * stopped (it writes through the capture's writer).
+ *
+ * Errors: 0 or -errno, the constructor NULL with errno set; the message,
+ * naming what failed, printed where it failed (none for ENOMEM). */
 #ifndef BPFREC_STACKCAP_H
 #define BPFREC_STACKCAP_H
 
@@ -31,9 +34,9 @@ struct btf;
  * time (-e, --syscalls). */
 int stackcap__btf_id_type(struct btf *btf, int kernel);
 
-/* Creates the stack table the objects share (-errno with a message) and
- * the collector. */
-int stackcap__new(struct stackcap **out);
+/* Creates the stack table the objects share and the collector.  NULL with
+ * errno set (the table's refusal said). */
+struct stackcap *stackcap__new(void);
 int stackcap__map_fd(const struct stackcap *sc);
 /* A record's process (tgid) and stack ids (negative: none). */
 void stackcap__note(struct stackcap *sc, uint32_t pid, int32_t ustack, int32_t kstack);

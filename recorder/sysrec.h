@@ -4,6 +4,8 @@
  * socket-address arguments pointed to at entry (bpf/sys.bpf.c).  Argument
  * types come from each syscall's tracefs format (syscalls:sys_enter_NAME);
  * numbers from the kernel headers this bpfrec was built with.
+ *
+ * Errors as tprec.h's: NULL or -errno, the message printed where it failed.
  */
 #ifndef BPFREC_SYSREC_H
 #define BPFREC_SYSREC_H

@@ -9,7 +9,9 @@
  *
  * Parsing needs no kernel: tpformat__parse() reads the text, so unit tests
  * feed it fixture files.  Errors: NULL with errno set and a message in err
- * naming the tracepoint, the line and what is wrong.
+ * naming the tracepoint, the line and what is wrong: the one exception to
+ * the recorder's "printed where it failed", because the caller prints it
+ * with what it knows more (the -e spec it came from).
  */
 #ifndef BPFREC_TPFORMAT_H
 #define BPFREC_TPFORMAT_H

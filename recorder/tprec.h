@@ -11,6 +11,10 @@
  * configures it and names it to bpfobj__attach (the recorder attaches
  * every object once its streams are drained).  Loss is counted per tracepoint in the
  * kernel and recorded against its stream.
+ *
+ * Errors: 0 or -errno, constructors NULL with errno set; the message,
+ * naming the option and the tracepoint, printed where it failed (none for
+ * ENOMEM).  EINVAL is the command line's fault (bpfrec exits 2).
  */
 #ifndef BPFREC_TPREC_H
 #define BPFREC_TPREC_H

@@ -3,6 +3,7 @@
  * libbpf's print hook feeds every line to verifier__keep(); when a load
  * fails, verifier__explain() prints the failing program, its section, the
  * useful lines of the verifier log and a hint for the known cases.
+ * Nothing here fails: what is not understood is shown as libbpf said it.
  */
 #ifndef BPFREC_VERIFIER_H
 #define BPFREC_VERIFIER_H

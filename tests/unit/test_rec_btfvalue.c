@@ -14,22 +14,12 @@ static char msg[4096];
  * that the bytes written are seen. */
 static int parse(const struct btf *btf, int id, const char *text, uint8_t *dst, size_t avail)
 {
-	char path[] = "/tmp/test_rec_btfvalue.XXXXXX";
-	int fd = mkstemp(path), saved = dup(2), rc;
-	ssize_t n;
+	int rc;
 
-	CHECK(fd >= 0 && saved >= 0);
-	unlink(path);
 	memset(dst, 0xaa, 64);
-	fflush(stderr);
-	dup2(fd, 2);
+	test_stderr_begin();
 	rc = btfvalue__parse(btf, (uint32_t)id, "var", text, dst, avail);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, msg, sizeof(msg) - 1, 0);
-	msg[n > 0 ? n : 0] = 0;
-	close(fd);
+	test_stderr_end(msg, sizeof(msg));
 	return rc;
 }
 

@@ -22,12 +22,8 @@ static char msg[8192];   /* what the last parse printed on stderr */
 static int parse_v(struct record_opts *o, const char *const *args)
 {
 	static char *argv[MAX_ARGS + 2];
-	char path[] = "/tmp/test_rec_opts.XXXXXX";
-	int argc = 0, fd = mkstemp(path), saved = dup(2), rc;
-	ssize_t n;
+	int argc = 0, rc;
 
-	CHECK(fd >= 0 && saved >= 0);
-	unlink(path);
 	for (argc = 1; argv[argc]; argc++)
 		free(argv[argc]);
 	argc = 0;
@@ -38,15 +34,9 @@ static int parse_v(struct record_opts *o, const char *const *args)
 	}
 	argv[argc] = NULL;
 	memset(o, 0, sizeof(*o));
-	fflush(stderr);
-	dup2(fd, 2);
+	test_stderr_begin();
 	rc = record__parse_args(argc, argv, o);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, msg, sizeof(msg) - 1, 0);
-	msg[n > 0 ? n : 0] = 0;
-	close(fd);
+	test_stderr_end(msg, sizeof(msg));
 	return rc;
 }
 

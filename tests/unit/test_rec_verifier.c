@@ -58,21 +58,11 @@ static void feed(const char *text)
 
 static int explain(int err)
 {
-	char path[] = "/tmp/test_rec_verifier.XXXXXX";
-	int fd = mkstemp(path), saved = dup(2), lines = 0;
-	ssize_t n;
+	int lines = 0;
 
-	CHECK(fd >= 0 && saved >= 0);
-	unlink(path);
-	fflush(stderr);
-	dup2(fd, 2);
+	test_stderr_begin();
 	verifier__explain(NULL, "bad", err);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, out, sizeof(out) - 1, 0);
-	out[n > 0 ? n : 0] = 0;
-	close(fd);
+	test_stderr_end(out, sizeof(out));
 	for (const char *p = out; (p = strchr(p, '\n')); p++)
 		lines++;
 	return lines;

@@ -64,3 +64,34 @@ uint64_t test_rand(uint64_t *state)
 	*state = x;
 	return x * 0x2545F4914F6CDD1Dull;
 }
+
+static int stderr_file = -1, stderr_saved = -1;
+
+void test_stderr_begin(void)
+{
+	char path[] = "/tmp/test_stderr.XXXXXX";
+
+	stderr_file = mkstemp(path);
+	stderr_saved = dup(2);
+	if (stderr_file < 0 || stderr_saved < 0) {
+		perror("test_stderr_begin");
+		exit(1);
+	}
+	unlink(path);
+	fflush(stderr);
+	dup2(stderr_file, 2);
+}
+
+const char *test_stderr_end(char *buf, size_t len)
+{
+	ssize_t n;
+
+	fflush(stderr);
+	dup2(stderr_saved, 2);
+	close(stderr_saved);
+	n = pread(stderr_file, buf, len - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	close(stderr_file);
+	stderr_file = stderr_saved = -1;
+	return buf;
+}

@@ -19,6 +19,11 @@
 
 /* A fresh empty directory under $BPFREC_TEST_TMP (or /tmp); static buffer. */
 const char *test_tmpdir(const char *name);
+/* What the code between begin and end writes to stderr (fd 2) is caught
+ * instead of shown: end puts it into buf (len bytes at most, NUL-ended)
+ * and returns buf.  Not nested. */
+void test_stderr_begin(void);
+const char *test_stderr_end(char *buf, size_t len);
 /* Deterministic PRNG (xorshift64*) so failures reproduce. */
 uint64_t test_rand(uint64_t *state);
 
