@@ -18,12 +18,15 @@
  *                  carry none of their own)
  *   bpfrec_ipaddr  16 bytes, IPv6 or IPv4-mapped (::ffff:a.b.c.d): replay
  *                  prints it as an address
+ *   bpfrec_addr    u64 holding an address (a kernel or user pointer read as
+ *                  a number): replay prints it in hex, as it does pointers
  */
 #ifndef BPFREC_H
 #define BPFREC_H
 
 typedef __u64 bpfrec_ts_ns;
 typedef __u8 bpfrec_ipaddr[16];
+typedef __u64 bpfrec_addr;
 
 #define BPFREC_EVENT(map, type)                                               \
 	struct type *const __bpfrec_event__##map                                  \

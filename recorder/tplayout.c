@@ -183,8 +183,8 @@ static int field_type(struct btf *btf, const struct tpfield *fl, uint32_t slot)
 	switch (fl->kind) {
 	case TPF_INT:
 		return int_type(btf, fl->size, fl->is_signed, 0);
-	case TPF_POINTER:
-		return int_type(btf, fl->size, 0, 0);
+	case TPF_POINTER:       /* a BTF pointer (to void): the replay prints it in hex */
+		return fl->size == 8 ? btf__add_ptr(btf, 0) : int_type(btf, fl->size, 0, 0);
 	case TPF_STRING:
 		return array_type(btf, int_type(btf, 1, 0, 1), fl->nelems);
 	case TPF_ARRAY:

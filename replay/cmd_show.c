@@ -66,6 +66,9 @@ struct sel {
 	size_t *ucol;               /* evtype column -> union column (table/csv/jsonl) */
 	enum name_hint *hint;       /* per evtype column: its name kind (names.h) */
 	uint8_t *is_bool;           /* per evtype column: _Bool (JSON true/false) */
+	uint8_t *is_addr;           /* per evtype column: an address, shown in hex */
+	uint8_t *is_stack;          /* per evtype column: a stack id (-1: none asked) */
+	int *width;                 /* per evtype column: widest KEY=VALUE so far (line) */
 	int ts_col;                 /* evtype column that may hold the record's ts, or -1 */
 };
 
@@ -228,13 +231,35 @@ static void shown_time(struct show *sh, const struct cap_rec *rec, struct pval *
 static void shown_value(struct show *sh, const struct sel *se, size_t k, struct pval *v,
 			char *namebuf, size_t len)
 {
-	if (se->hint[k] != NAME_NONE && se->hint[k] != NAME_HIDDEN) {
+	if (se->is_stack[k] && v->kind == PV_INT && v->i == -1) {
+		v->kind = PV_NULL;      /* recorded without -g: no stack, not a number */
+	} else if (se->is_addr[k] && (v->kind == PV_UINT || v->kind == PV_INT)) {
+		/* the same 64 bits in every format: 0x and hex (a JSON string) */
+		snprintf(namebuf, len, "0x%" PRIx64, v->kind == PV_UINT ? v->u : (uint64_t)v->i);
+		v->kind = PV_TEXT;
+		v->s = namebuf;
+		v->len = strlen(namebuf);
+	} else if (se->hint[k] != NAME_NONE && se->hint[k] != NAME_HIDDEN) {
 		names__apply(se->hint[k], v, sh->oneline || sh->fmt == PRINT_TABLE, namebuf, len);
 	} else if (se->is_bool[k] && sh->fmt == PRINT_JSONL && v->kind == PV_INT) {
 		v->kind = PV_JSON;
 		v->s = v->i ? "true" : "false";
 		v->len = strlen(v->s);
 	}
+}
+
+/* A KEY=VALUE pair is padded to at most this many columns: a long path or
+ * argument list does not push every later line right. */
+#define LINE_COL_MAX 40
+
+/* Terminal columns of s: UTF-8 code points (the text is escaped already). */
+static size_t display_width(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
 }
 
 static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se)
@@ -255,6 +280,8 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 	add_name(sh, s->name);
 	if (sh->color)
 		strbuf__add(&sh->line, C_OFF, strlen(C_OFF));
+	size_t pad = 0;                 /* spaces owed before the next pair */
+
 	for (size_t k = 0; k < s->ncols; k++) {
 		if (se->hint[k] == NAME_HIDDEN)
 			continue;
@@ -264,7 +291,15 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 		if ((int)k == se->ts_col && ((v.kind == PV_UINT && v.u == rec->ts_ns) ||
 					     (v.kind == PV_INT && (uint64_t)v.i == rec->ts_ns)))
 			continue;
-		strbuf__add(&sh->line, " ", 1);
+		/* no stack asked for (-1): nothing to say */
+		if (se->is_stack[k] && v.kind == PV_INT && v.i == -1)
+			continue;
+		/* Aligned: each pair padded to the widest of its column so far
+		 * (the pad is written before the next pair, so no line ends in
+		 * blanks); colour codes are not counted. */
+		for (strbuf__add(&sh->line, " ", 1); pad; pad--)
+			strbuf__add(&sh->line, " ", 1);
+		size_t start = sh->line.len, ctl = 0;
 		if (se->hint[k] == NAME_ERRNO) {
 			/* ret=-111 ECONNREFUSED: the number, then its name */
 			struct pval num = v;
@@ -275,10 +310,18 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 			print__logfmt_pair(&sh->line, s->cols[k], &num);
 			if (named)
 				strbuf__addf(&sh->line, " %.*s%s", (int)v.len, v.s, sh->color ? C_OFF : "");
-			continue;
+			if (named && sh->color)
+				ctl = strlen(C_ERR) + strlen(C_OFF);
+		} else {
+			shown_value(sh, se, k, &v, nb, sizeof(nb));
+			print__logfmt_pair(&sh->line, s->cols[k], &v);
 		}
-		shown_value(sh, se, k, &v, nb, sizeof(nb));
-		print__logfmt_pair(&sh->line, s->cols[k], &v);
+		size_t w = display_width(sh->line.buf + start, sh->line.len - start) - ctl;
+		if (w > LINE_COL_MAX)
+			w = LINE_COL_MAX;
+		if ((int)w > se->width[k])
+			se->width[k] = (int)w;
+		pad = (size_t)se->width[k] > w ? (size_t)se->width[k] - w : 0;
 	}
 	strbuf__add(&sh->line, "\n", 1);
 	if (sh->symb)
@@ -342,7 +385,10 @@ static int plan_stream(struct sel *se)
 
 	se->hint = calloc(s->ncols + 1, sizeof(*se->hint));
 	se->is_bool = calloc(s->ncols + 1, 1);
-	if (!se->hint || !se->is_bool)
+	se->is_addr = calloc(s->ncols + 1, 1);
+	se->is_stack = calloc(s->ncols + 1, 1);
+	se->width = calloc(s->ncols + 1, sizeof(*se->width));
+	if (!se->hint || !se->is_bool || !se->is_addr || !se->is_stack || !se->width)
 		return -ENOMEM;
 	se->ts_col = -1;
 	for (size_t k = 0; k < s->ncols && k < evtype__ncols(s->et); k++) {
@@ -351,6 +397,8 @@ static int plan_stream(struct sel *se)
 		se->hint[k] = names__hint(s->cols[k], c->kind == EVCOL_INT || c->kind == EVCOL_UINT,
 					  (const char *const *)s->cols, s->ncols);
 		se->is_bool[k] = c->kind == EVCOL_BOOL;
+		se->is_addr[k] = c->addr;
+		se->is_stack[k] = c->stack != 0;
 		/* the member the record's time may come from (a perf sample's
 		 * own time may differ): the line format leaves it out when it
 		 * holds the line's time */
@@ -484,6 +532,9 @@ out:
 			free(sh.sel[i].ucol);
 			free(sh.sel[i].hint);
 			free(sh.sel[i].is_bool);
+			free(sh.sel[i].is_addr);
+			free(sh.sel[i].is_stack);
+			free(sh.sel[i].width);
 		}
 	free(sh.sel);
 	free(sh.ucols);

@@ -670,6 +670,7 @@ static int add_col(struct evtype *t, const char *prefix, const char *member, enu
 	c->type_id = type_id;
 	c->trailing = 0;
 	c->stack = 0;
+	c->addr = 0;
 	for (h = name_hash(name) & (HASH_SLOTS - 1); t->slots[h]; h = (h + 1) & (HASH_SLOTS - 1))
 		;
 	t->slots[h] = ++t->ncols;
@@ -733,6 +734,10 @@ static int add_leaf(struct evtype *t, const char *prefix, const char *member, ui
 		break;
 	}
 	ret = add_col(t, prefix, member, kind, bit_off, bit_size, size, r, err, errlen);
+	/* An address: a pointer, or a 64-bit integer behind bpfrec.h's typedef. */
+	if (!ret && kind == EVCOL_UINT && !bf)
+		t->cols[t->ncols - 1].addr = kind_of(rt) == BTF_KIND_PTR ||
+					     (bit_size == 64 && has_typedef(b, id, "bpfrec_addr"));
 	/* A stack id (bpfrec.h): a 32-bit integer behind its typedef. */
 	if (!ret && kind == EVCOL_INT && bit_size == 32 && !bf)
 		t->cols[t->ncols - 1].stack = has_typedef(b, id, "bpfrec_ustack_id") ? EVCOL_STACK_USER :

@@ -63,6 +63,8 @@ struct evcol {
 	uint32_t byte_size;
 	uint32_t type_id;          /* resolved (no typedef/const/volatile) */
 	uint32_t trailing;         /* 1: the type's trailing array (see above) */
+	int addr;                  /* an address: a BTF pointer, or a u64 behind the
+				    * typedef bpfrec_addr (bpf/bpfrec.h): printed in hex */
 	int stack;                 /* a stack id (bpfrec.h bpfrec_ustack_id/_kstack_id): */
 };
 #define EVCOL_STACK_USER 1

@@ -46,8 +46,9 @@ static void decode(struct btf *btf, int id, const void *rec, uint32_t len, char 
 	out[0] = 0;
 	for (i = 0; i < evtype__ncols(t); i++) {
 		CHECK(evtype__format(t, i, rec, len, val, sizeof(val)) >= 0);
-		n += snprintf(out + n, outlen - n, "%s%s=%s", i ? " " : "", evtype__col(t, i)->name,
-			      val);
+		/* NAME*=: an address (a pointer), which show prints in hex */
+		n += snprintf(out + n, outlen - n, "%s%s%s=%s", i ? " " : "", evtype__col(t, i)->name,
+			      evtype__col(t, i)->addr ? "*" : "", val);
 	}
 	evtype__free(t);
 	btfv__free(b);
@@ -156,7 +157,7 @@ int main(void)
 	tpformat__free(f);
 
 	/* A dynamic array: its element count over the loc word, the elements
-	 * in the slot (8-byte unsigned longs); pointers unsigned. */
+	 * in the slot (8-byte unsigned longs); pointers as BTF pointers. */
 	f = load("ipi", "ipi_send_cpumask");
 	l = tplayout__new(f, 20, err, sizeof(err));   /* 20 bytes: two whole elements */
 	CHECK(l != NULL);
@@ -175,7 +176,7 @@ int main(void)
 	*(uint64_t *)(rec + 40) = 3;
 	decode(btf, id, rec, c.rec_size, cols, sizeof(cols));
 	CHECK_STR(cols, "common_type=0 common_pid=0 "
-			"cpumask_len=1 cpumask=[3,0] callsite=18446744071578845184 callback=0");
+			"cpumask_len=1 cpumask=[3,0] callsite*=18446744071578845184 callback*=0");
 	tplayout__free(l);
 	tpformat__free(f);
 
@@ -197,7 +198,7 @@ int main(void)
 	decode(btf, id, rec, c.rec_size, cols, sizeof(cols));
 	/* byte arrays decode as the hex of their bytes */
 	CHECK_STR(cols, "common_type=0 common_pid=0 "
-			"saddr=01020000000000000000000000000000000000000000000000000000 ptr=0 "
+			"saddr=01020000000000000000000000000000000000000000000000000000 ptr*=0 "
 			"value=000000000000000000000000 vals_len=2 vals=[7,9]");
 	tplayout__free(l);
 	tpformat__free(f);

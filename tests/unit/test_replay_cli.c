@@ -217,6 +217,20 @@ static char *expected(const struct want *w, int fmt)
 	return b.buf;
 }
 
+/* Runs of spaces as one: show's line format pads each KEY=VALUE to its
+ * column (test_show_layout checks how); here the values are what count. */
+static char *squeeze(char *s)
+{
+	char *o = s;
+
+	for (const char *p = s; p && *p; p++)
+		if (*p != ' ' || o == s || o[-1] != ' ')
+			*o++ = *p;
+	if (o)
+		*o = 0;
+	return s;
+}
+
 static void show_case(const struct want *w, int fmt, const char *err_has, ...)
 {
 	const char *argv[32] = { bin, "show", cap };
@@ -229,7 +243,12 @@ static void show_case(const struct want *w, int fmt, const char *err_has, ...)
 		argv[n++] = a;
 	va_end(ap);
 	argv[n] = NULL;
-	expect(run_v(NULL, argv), 0, exp, err_has);
+	struct run r = run_v(NULL, argv);
+	if (fmt == F_TABLE) {
+		squeeze(r.out);
+		squeeze(exp);
+	}
+	expect(r, 0, exp, err_has);
 	free(exp);
 }
 
@@ -346,7 +365,7 @@ static void test_show(void)
 	line_a(&b, F_TABLE, 0, 0);
 	line_a(&b, F_TABLE, 1000, 0);
 	line_a(&b, F_TABLE, 2000, 0);
-	CHECK_STR(r.out, b.buf);
+	CHECK_STR(squeeze(r.out), squeeze(b.buf));
 	run_free(&r);
 	strbuf__free(&b);
 	r = RUN(NULL, "show", cap, "-w", "ret IN (-5, -6) OR big = -9223372036854775801", "-o", "jsonl");
@@ -358,7 +377,7 @@ static void test_show(void)
 	strbuf__free(&b);
 	r = RUN(NULL, "show", cap, "--where", "time >= '2024-05-01T12:00:01.0029992' AND cpu IS NOT NULL");
 	line_b(&b, F_TABLE, 1999, 1);   /* alpha is shown too: names padded */
-	CHECK_STR(r.out, b.buf);
+	CHECK_STR(squeeze(r.out), squeeze(b.buf));
 	CHECK_EQ_INT(r.status, 0);
 	run_free(&r);
 	strbuf__free(&b);
