@@ -107,7 +107,7 @@ int cap_segment_scan_from(const char *path, uint64_t start,
 			  void *ctx, uint64_t *end_off, char *err, size_t errlen);
 
 /* Runs fmt (SQL with two %s, both the table's name) for each index table
- * that catalog.db copies (meta, sessions, objects, streams): capw.c writes
+ * that catalog.db copies (meta, sessions, objects, streams): capw_catalog.c writes
  * the catalog with it, recover.c reads it back (FORMAT.md, "Recovery").
  * 0, or -EIO / -ENOMEM with the statement's error left in db. */
 struct sqlite3;

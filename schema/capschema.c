@@ -22,7 +22,7 @@ static sqlite3 *ref_open(enum cap_schema_kind kind, const char **ref_schema)
 	     sqlite3_exec(ref, cap_bundle_sql, NULL, NULL, NULL) != SQLITE_OK))
 		goto fail;
 	if (kind == CAP_SCHEMA_CATALOG) {
-		/* what capw's write_catalog makes */
+		/* what capw_catalog.c's capw_write_catalog makes */
 		if (sqlite3_exec(ref, "ATTACH DATABASE ':memory:' AS cat", NULL, NULL, NULL) !=
 		    SQLITE_OK || cap_catalog_exec(ref, "CREATE TABLE cat.%s AS SELECT * FROM main.%s"))
 			goto fail;

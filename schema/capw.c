@@ -1,4 +1,6 @@
-/* capw.c - write a capture directory: segment files + index.db.
+/* capw.c - write a capture directory: segment files + index.db.  Ring mode
+ * is in capw_ring.c, snapshots in capw_snapshot.c, catalog.db in
+ * capw_catalog.c; the state they share in capw_internal.h.
  *
  * Invariants:
  *  - A block is indexed only after its bytes are in the segment file, and a
@@ -29,67 +31,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capw.h"
+#include "capw_internal.h"
 #include "cap_internal.h"
 #include "index_sql.h"
 
 #define DEFAULT_SEGMENT_BYTES (256ull << 20)
-/* Ring mode: a segment is 1/RING_SEGS of the ring (so a drop frees about an
- * eighth and the ring stays 7/8..8/8 full), at least RING_SEG_MIN bytes; with
- * ring_ns, a segment takes blocks for at most ring_ns / RING_SEGS. */
-#define RING_SEGS 8
-#define RING_SEG_MIN (256ull << 10)
-
-/* A segment file the capture holds (rows and file), oldest first. */
-struct seg_held {
-	int64_t id;                 /* segments.id */
-	uint32_t no;                /* seg-NNNNNN */
-	uint64_t bytes;             /* file size: header + whole blocks */
-	int64_t first_block, last_block;   /* blocks.id range, 0: none yet */
-	uint64_t opened_ns, last_write_ns; /* CLOCK_BOOTTIME */
-};
-
-struct capw {
-	char *dir;
-	int dirfd;
-	sqlite3 *db;
-	struct capw_opts opts;
-	struct block_encoder *enc;
-
-	int seg_fd;                 /* -1: no open segment */
-	uint32_t seg_no;            /* seg-NNNNNN number of the open one */
-	int64_t seg_id;             /* its segments.id */
-	uint64_t seg_off;           /* end of the last whole block */
-	char seg_name[32];
-
-	bool in_txn;                /* a batch is open, committed at flush */
-	bool catalog_dirty;         /* metadata changed since catalog.db was written */
-	bool catalog_warned;
-	bool dir_dirty;             /* a segment was created since the last directory fsync */
-	int stopped;                /* -errno once segment writing has failed */
-	int first_err;              /* returned by capw__close */
-	int64_t session_id;         /* 0: none */
-
-	sqlite3_stmt *st_block, *st_bstream, *st_segbytes, *st_loss;
-	sqlite3_stmt *st_sym[6];    /* capw__add_stack ... capw__add_symbol, prepared on first use */
-	int64_t cur_block;          /* for the block_streams callback */
-	int cb_rc;
-	struct capw_stats stats;
-
-	struct seg_held *segs;      /* held segments, oldest first; the open one last */
-	size_t nsegs, segs_cap;
-	uint64_t held_bytes;        /* sum of segs[].bytes */
-	uint32_t *unlink_nos;       /* dropped from the index, file unlinked after the commit */
-	size_t nunlink, unlink_cap;
-	uint32_t dropped_through;   /* highest segment number dropped, 0: none */
-	uint64_t dropped_blocks, dropped_records;
-	uint32_t snap_no;           /* last snapshot-N made */
-	bool reserved;              /* CAPW_RESERVE_NAME holds room for the last commit */
-	bool first_block_done;      /* catalog.db and the reserve made */
-	bool finished;              /* capw__finish ran: end time recorded */
-	uint64_t batch_records;     /* records of the blocks in the open batch */
-	uint64_t batch_losses;      /* loss counts in the open batch */
-};
 
 /* Room kept for finishing the index on a full disk: a file of up to
  * CAPW_RESERVE_BYTES made before the first block, deleted when a write or a commit first
@@ -99,7 +45,7 @@ struct capw {
 #define CAPW_RESERVE_NAME "reserve.tmp"
 #define CAPW_RESERVE_BYTES (256u << 10)
 
-static uint64_t boot_ns(void)
+uint64_t capw_boot_ns(void)
 {
 	struct timespec ts;
 
@@ -155,7 +101,7 @@ static void batch_lost(struct capw *w)
 /* SQLite failure: one line naming index.db and the cause; -errno.  Only
  * failures that lose data (commit, blocks) are kept for capw__close: a
  * refused metadata row is the caller's to handle. */
-static int db_err(struct capw *w, const char *what)
+int capw_db_err(struct capw *w, const char *what)
 {
 	int code = sqlite3_errcode(w->db);
 	int rc = (code == SQLITE_FULL) ? -ENOSPC : (code == SQLITE_NOMEM) ? -ENOMEM : -EIO;
@@ -173,18 +119,18 @@ static int db_err(struct capw *w, const char *what)
 	return rc;
 }
 
-static int exec(struct capw *w, const char *sql)
+int capw_exec(struct capw *w, const char *sql)
 {
 	if (sqlite3_exec(w->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_err(w, sql);
+		return capw_db_err(w, sql);
 	return 0;
 }
 
-static int begin(struct capw *w)
+int capw_begin(struct capw *w)
 {
 	if (w->in_txn)
 		return 0;
-	if (exec(w, "BEGIN IMMEDIATE"))
+	if (capw_exec(w, "BEGIN IMMEDIATE"))
 		return -EIO;
 	w->in_txn = true;
 	return 0;
@@ -199,7 +145,7 @@ static int commit(struct capw *w)
 	if ((src & 0xff) == SQLITE_FULL && !sqlite3_get_autocommit(w->db) && release_reserve(w))
 		src = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
 	if (src != SQLITE_OK) {
-		int rc = note_err(w, db_err(w, "commit"));
+		int rc = note_err(w, capw_db_err(w, "commit"));
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 		w->in_txn = false;
 		batch_lost(w);
@@ -224,14 +170,14 @@ static int step(struct capw *w, sqlite3_stmt *st, const char *what)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
-		return db_err(w, what);
+		return capw_db_err(w, what);
 	return 0;
 }
 
 static int prepare(struct capw *w, const char *sql, sqlite3_stmt **st)
 {
 	if (sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
-		return db_err(w, "prepare");
+		return capw_db_err(w, "prepare");
 	return 0;
 }
 
@@ -344,15 +290,15 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 	 * only: catalog.tmp, attached to write catalog.db, keeps the default
 	 * (one file).  The log is checkpointed every 64 pages and kept under
 	 * 256 KiB. */
-	if (exec(w, "PRAGMA page_size=1024")) {
+	if (capw_exec(w, "PRAGMA page_size=1024")) {
 		err = EIO;
 		goto fail;
 	}
-	if (exec(w, "PRAGMA main.journal_mode=WAL") || exec(w, "PRAGMA wal_autocheckpoint=64") ||
-	    exec(w, "PRAGMA main.journal_size_limit=262144"))
+	if (capw_exec(w, "PRAGMA main.journal_mode=WAL") || capw_exec(w, "PRAGMA wal_autocheckpoint=64") ||
+	    capw_exec(w, "PRAGMA main.journal_size_limit=262144"))
 		cap_warn("%s/index.db: stays in rollback mode: readers must wait for the "
 			 "recording's end", dir);
-	if (exec(w, "PRAGMA synchronous=FULL") || begin(w) || exec(w, cap_index_sql)) {
+	if (capw_exec(w, "PRAGMA synchronous=FULL") || capw_begin(w) || capw_exec(w, cap_index_sql)) {
 		err = EIO;
 		goto fail;
 	}
@@ -416,7 +362,7 @@ fail:
 static int meta_begin(struct capw *w, bool *own)
 {
 	*own = !w->in_txn;
-	return begin(w);
+	return capw_begin(w);
 }
 
 static int meta_end(struct capw *w, bool own, int rc)
@@ -523,7 +469,7 @@ int capw__add_stream(struct capw *w, const struct cap_stream_desc *d, uint32_t *
 }
 
 /* Writes all of buf at off; -errno on failure (short writes retried). */
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+int capw_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const uint8_t *p = buf;
 
@@ -559,7 +505,7 @@ static int seg_fail(struct capw *w, const char *what, int rc)
 
 static int held_push(struct capw *w)
 {
-	uint64_t now = boot_ns();
+	uint64_t now = capw_boot_ns();
 
 	if (w->nsegs == w->segs_cap) {
 		size_t cap = w->segs_cap ? w->segs_cap * 2 : 16;
@@ -574,134 +520,6 @@ static int held_push(struct capw *w)
 		.bytes = w->seg_off, .opened_ns = now, .last_write_ns = now };
 	w->held_bytes += w->seg_off;
 	return 0;
-}
-
-static bool ring_mode(const struct capw *w)
-{
-	return w->opts.ring_bytes || w->opts.ring_ns;
-}
-
-/* Runs sql with up to three integer parameters; 0 or -errno. */
-static int exec_int3(struct capw *w, const char *sql, int64_t a, int64_t b, int64_t c)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(w, "prepare");
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
-	sqlite3_bind_int64(st, 3, c);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_err(w, sql);
-}
-
-/* Drops the oldest held segment's rows in the batch (all or none of them)
- * and queues its file for unlinking after the commit. */
-static int ring_drop_oldest(struct capw *w)
-{
-	struct seg_held *s = &w->segs[0];
-	uint64_t nblocks = 0, nrecs = 0;
-	sqlite3_stmt *st;
-	int rc;
-
-	if (w->nunlink == w->unlink_cap) {
-		size_t cap = w->unlink_cap ? w->unlink_cap * 2 : 8;
-		void *p = realloc(w->unlink_nos, cap * sizeof(*w->unlink_nos));
-
-		if (!p)
-			return -ENOMEM;
-		w->unlink_nos = p;
-		w->unlink_cap = cap;
-	}
-	if ((rc = begin(w)) || (rc = exec(w, "SAVEPOINT ringdrop")))
-		return rc;
-	if (sqlite3_prepare_v2(w->db, "SELECT COUNT(*), TOTAL(nrecords) FROM blocks WHERE segment_id = ?1",
-			       -1, &st, NULL) != SQLITE_OK) {
-		rc = db_err(w, "prepare");
-		goto undo;
-	}
-	sqlite3_bind_int64(st, 1, s->id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		nblocks = (uint64_t)sqlite3_column_int64(st, 0);
-		nrecs = (uint64_t)sqlite3_column_double(st, 1);
-	}
-	sqlite3_finalize(st);
-	/* A segment's blocks are written back to back: their ids are a range. */
-	if ((s->first_block &&
-	     ((rc = exec_int3(w, "DELETE FROM block_streams WHERE block_id BETWEEN ?1 AND ?2",
-			      s->first_block, s->last_block, 0)) ||
-	      (rc = exec_int3(w, "DELETE FROM blocks WHERE id BETWEEN ?1 AND ?2 AND segment_id = ?3",
-			      s->first_block, s->last_block, s->id)))) ||
-	    (rc = exec_int3(w, "DELETE FROM segments WHERE id = ?1", s->id, 0, 0)) ||
-	    (rc = exec_int3(w, "INSERT OR REPLACE INTO meta (key, value) VALUES "
-			       "('ring_dropped_through', CAST(?1 AS TEXT)), "
-			       "('ring_dropped_blocks', CAST(?2 AS TEXT)), "
-			       "('ring_dropped_records', CAST(?3 AS TEXT))",
-			    s->no, (int64_t)(w->dropped_blocks + nblocks),
-			    (int64_t)(w->dropped_records + nrecs))) ||
-	    (rc = exec(w, "RELEASE ringdrop")))
-		goto undo;
-	w->dropped_through = s->no;
-	w->catalog_dirty = true;   /* its meta copy names what recovery leaves alone */
-	w->dropped_blocks += nblocks;
-	w->dropped_records += nrecs;
-	w->unlink_nos[w->nunlink++] = s->no;
-	w->held_bytes -= s->bytes;
-	memmove(&w->segs[0], &w->segs[1], (w->nsegs - 1) * sizeof(*w->segs));
-	w->nsegs--;
-	return 0;
-undo:
-	if (!sqlite3_get_autocommit(w->db)) {
-		sqlite3_exec(w->db, "ROLLBACK TO ringdrop", NULL, NULL, NULL);
-		sqlite3_exec(w->db, "RELEASE ringdrop", NULL, NULL, NULL);
-	} else {
-		w->in_txn = false;
-	}
-	return rc;
-}
-
-/* Ring mode: drops the oldest whole segments (never the open one) while
- * the held bytes plus `incoming` pass ring_bytes, or while the oldest was
- * last written more than ring_ns ago.  Rows go in the batch; the caller
- * commits (capw__flush) before the files go. */
-static int ring_enforce(struct capw *w, uint64_t incoming, uint64_t now, bool *dropped)
-{
-	size_t open = w->seg_fd >= 0 ? 1 : 0;
-	int rc;
-
-	while (w->nsegs > open) {
-		const struct seg_held *s = &w->segs[0];
-		bool full = w->opts.ring_bytes && w->held_bytes + incoming > w->opts.ring_bytes;
-		bool old = w->opts.ring_ns && now > s->last_write_ns &&
-			   now - s->last_write_ns > w->opts.ring_ns;
-
-		if (!full && !old)
-			break;
-		if ((rc = ring_drop_oldest(w))) {
-			cap_warn("%s/seg-%06" PRIu32 ".bpfrec: ring mode cannot drop it: %s", w->dir,
-				 s->no, strerror(-rc));
-			return rc;
-		}
-		*dropped = true;
-	}
-	return 0;
-}
-
-/* After a commit: the dropped segments' files go (their rows are gone). */
-static void ring_unlink_dropped(struct capw *w)
-{
-	char name[32];
-
-	for (size_t i = 0; i < w->nunlink; i++) {
-		snprintf(name, sizeof(name), "seg-%06" PRIu32 ".bpfrec", w->unlink_nos[i]);
-		if (unlinkat(w->dirfd, name, 0) && errno != ENOENT)
-			cap_warn("%s/%s: ring mode: unlink: %s", w->dir, name, strerror(errno));
-	}
-	if (w->nunlink)
-		w->dir_dirty = true;
-	w->nunlink = 0;
 }
 
 static int seg_close(struct capw *w)
@@ -741,13 +559,13 @@ static int seg_open_next(struct capw *w)
 	w->seg_off = 0;
 	w->dir_dirty = true;
 	cap_segment__fill_header(hdr);
-	rc = pwrite_all(w->seg_fd, hdr, sizeof(hdr), 0);
+	rc = capw_pwrite_all(w->seg_fd, hdr, sizeof(hdr), 0);
 	if (rc)
 		return seg_fail(w, "write header", rc);
 	w->seg_off = sizeof(hdr);
 	w->stats.written_bytes += sizeof(hdr);
 
-	if ((rc = begin(w)))
+	if ((rc = capw_begin(w)))
 		return rc;
 	rc = prepare(w, "INSERT INTO segments (file, bytes) VALUES (?1, ?2)", &st);
 	if (!rc) {
@@ -810,8 +628,6 @@ int capw__write_block(struct capw *w, const struct blockbuf *b)
 	return capw__append_encoded(w, b, out, len, &m);
 }
 
-static void write_catalog(struct capw *w);
-
 /* capw__append_encoded but for the accounting: 0 when the block is written
  * and in the batch, else -errno and the block is in neither. */
 static int append_encoded(struct capw *w, const struct blockbuf *b, const uint8_t *out,
@@ -828,10 +644,10 @@ static int append_encoded(struct capw *w, const struct blockbuf *b, const uint8_
 	if (!w->first_block_done) {
 		w->first_block_done = true;
 		if (w->catalog_dirty && !commit(w))
-			write_catalog(w);
+			capw_write_catalog(w);
 		make_reserve(w);
 	}
-	uint64_t now = boot_ns();
+	uint64_t now = capw_boot_ns();
 	/* With ring_ns a segment spans at most ring_ns / RING_SEGS, so that
 	 * time-based drops free a fraction of the ring too. */
 	bool aged = w->opts.ring_ns && w->seg_fd >= 0 && w->nsegs &&
@@ -846,18 +662,18 @@ static int append_encoded(struct capw *w, const struct blockbuf *b, const uint8_
 
 		/* Make room first: the ring never holds more than ring_bytes
 		 * (unless one block alone is larger). */
-		if ((rc = ring_enforce(w, len, now, &dropped)) ||
+		if ((rc = capw_ring_enforce(w, len, now, &dropped)) ||
 		    (dropped && (rc = capw__flush(w))))
 			return note_err(w, rc);
 		if (w->seg_fd < 0 && (rc = seg_open_next(w)))   /* the flush closed an aged one */
 			return rc;
 	}
-	rc = pwrite_all(w->seg_fd, out, len, w->seg_off);
+	rc = capw_pwrite_all(w->seg_fd, out, len, w->seg_off);
 	if (rc)
 		return seg_fail(w, "write", rc);
 
 	/* A savepoint per block: a failure takes back this block's rows only. */
-	if ((rc = begin(w)) || (rc = exec(w, "SAVEPOINT blk")))
+	if ((rc = capw_begin(w)) || (rc = capw_exec(w, "SAVEPOINT blk")))
 		goto unindexed;
 	sqlite3_stmt *st = w->st_block;
 	sqlite3_bind_int64(st, 1, w->seg_id);
@@ -877,7 +693,7 @@ static int append_encoded(struct capw *w, const struct blockbuf *b, const uint8_
 	sqlite3_bind_int64(w->st_segbytes, 1, w->seg_id);
 	sqlite3_bind_int64(w->st_segbytes, 2, (int64_t)(w->seg_off + len));
 	if ((rc = step(w, w->st_segbytes, "update segment size")) ||
-	    (rc = exec(w, "RELEASE blk")))
+	    (rc = capw_exec(w, "RELEASE blk")))
 		goto unindexed;
 
 	w->seg_off += len;
@@ -932,7 +748,7 @@ int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns
 
 	if (!count)
 		return 0;
-	if ((rc = begin(w)))
+	if ((rc = capw_begin(w)))
 		return rc;
 	sqlite3_bind_int64(st, 1, stream);
 	if (cpu == CAP_CPU_UNKNOWN)
@@ -992,7 +808,7 @@ static sqlite3_stmt *sym_stmt(struct capw *w, int which)
 
 	if (!w->st_sym[which] && prepare(w, sql[which], &w->st_sym[which]))
 		return NULL;
-	if (begin(w))
+	if (capw_begin(w))
 		return NULL;
 	return w->st_sym[which];
 }
@@ -1094,80 +910,9 @@ int capw__add_line(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t siz
 	return step(w, st, "insert line");
 }
 
-/* CAPTURE/catalog.db: the index's metadata tables alone (meta, sessions,
- * objects, streams), so that a capture whose index.db is lost or damaged
- * can be rebuilt from its segments (capw__recover).  Rewritten after a
- * commit that follows a metadata change: at the first flush, when the
- * recorder registers a late stream, and at close.  Best effort: a failure
- * is warned about once and the recording goes on. */
-int cap_catalog_exec(sqlite3 *db, const char *fmt)
-{
-	static const char *const tables[] = { "meta", "sessions", "objects", "streams" };
-
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		char *sql = sqlite3_mprintf(fmt, tables[i], tables[i]);
-		int rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-
-		sqlite3_free(sql);
-		if (rc != SQLITE_OK)
-			return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
-	}
-	return 0;
-}
-
-static void write_catalog(struct capw *w)
-{
-	char *tmp = NULL;
-	sqlite3_stmt *st = NULL;
-	bool attached = false;
-	int rc = -EIO;
-
-	w->catalog_dirty = false;
-	if (asprintf(&tmp, "%s/catalog.tmp", w->dir) < 0) {
-		tmp = NULL;
-		goto out;
-	}
-	/* A crash's leftovers: a journal found beside a new catalog.tmp would be
-	 * taken for its own. */
-	unlinkat(w->dirfd, "catalog.tmp", 0);
-	unlinkat(w->dirfd, "catalog.tmp-journal", 0);
-	if (sqlite3_prepare_v2(w->db, "ATTACH DATABASE ?1 AS cat", -1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, tmp, -1, SQLITE_STATIC);
-	attached = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
-	if (!attached || sqlite3_exec(w->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		goto out;
-	if (cap_catalog_exec(w->db, "CREATE TABLE cat.%s AS SELECT * FROM main.%s") ||
-	    sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-		goto out;
-	}
-	if (sqlite3_exec(w->db, "DETACH DATABASE cat", NULL, NULL, NULL) == SQLITE_OK)
-		attached = false;
-	/* The commit synced the file; the rename makes it replace the old one
-	 * whole, and the directory's fsync makes the rename last. */
-	if (!attached && renameat(w->dirfd, "catalog.tmp", w->dirfd, "catalog.db") == 0 &&
-	    fsync(w->dirfd) == 0)
-		rc = 0;
-out:
-	if (rc) {
-		if (!w->catalog_warned)
-			cap_warn("%s/catalog.db: cannot write the metadata copy (%s): the capture "
-				 "is fine, but cannot be rebuilt should index.db be lost", w->dir,
-				 sqlite3_errmsg(w->db));
-		w->catalog_warned = true;
-		if (attached)
-			sqlite3_exec(w->db, "DETACH DATABASE cat", NULL, NULL, NULL);
-		unlinkat(w->dirfd, "catalog.tmp", 0);
-		unlinkat(w->dirfd, "catalog.tmp-journal", 0);
-	}
-	free(tmp);
-}
-
 int capw__flush(struct capw *w)
 {
-	uint64_t now = boot_ns();
+	uint64_t now = capw_boot_ns();
 	bool dropped = false, rotate = false;
 	int rc = 0;
 
@@ -1197,7 +942,7 @@ int capw__flush(struct capw *w)
 	}
 	if (ring_mode(w) && !w->stopped) {
 		/* A failed drop is warned about; the segment stays, the batch commits. */
-		(void)ring_enforce(w, 0, now, &dropped);
+		(void)capw_ring_enforce(w, 0, now, &dropped);
 	}
 	/* A new segment's directory entry must be durable too. */
 	if (w->dir_dirty) {
@@ -1212,9 +957,9 @@ int capw__flush(struct capw *w)
 	if (rc)
 		w->nunlink = 0;   /* rolled back: the rows name the files still */
 	else
-		ring_unlink_dropped(w);
+		capw_ring_unlink_dropped(w);
 	if (!rc && w->catalog_dirty && !w->stopped)
-		write_catalog(w);
+		capw_write_catalog(w);
 	return rc;
 }
 
@@ -1226,7 +971,7 @@ int capw__finish(struct capw *w, uint64_t end_ns)
 	bool ended = false;
 	if (w->db && w->session_id && w->st_block) {
 		sqlite3_stmt *st = NULL;
-		if (!begin(w) &&
+		if (!capw_begin(w) &&
 		    !prepare(w, "UPDATE sessions SET end_ns = ?2 WHERE id = ?1", &st)) {
 			sqlite3_bind_int64(st, 1, w->session_id);
 			sqlite3_bind_int64(st, 2, (int64_t)end_ns);
@@ -1270,7 +1015,7 @@ int capw__close(struct capw *w, uint64_t end_ns)
 	for (size_t i = 0; i < sizeof(w->st_sym) / sizeof(w->st_sym[0]); i++)
 		sqlite3_finalize(w->st_sym[i]);
 	if (w->db && sqlite3_close(w->db) != SQLITE_OK)
-		note_err(w, db_err(w, "close"));
+		note_err(w, capw_db_err(w, "close"));
 	if (w->dirfd >= 0) {
 		release_reserve(w);
 		close(w->dirfd);
@@ -1281,169 +1026,6 @@ int capw__close(struct capw *w, uint64_t end_ns)
 	rc = w->first_err;
 	free(w->dir);
 	free(w);
-	return rc;
-}
-
-/* Copies a file (when a hard link is refused), fsyncs the copy. */
-static int copy_file(int sdirfd, int ddirfd, const char *name)
-{
-	int in = openat(sdirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), out = -1, rc = 0;
-	char buf[1 << 16];
-	uint64_t off = 0;
-	ssize_t n;
-
-	if (in < 0)
-		return -errno;
-	out = openat(ddirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (out < 0) {
-		rc = -errno;
-		goto out;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		if ((rc = pwrite_all(out, buf, (size_t)n, off)))
-			goto out;
-		off += (uint64_t)n;
-	}
-	if (n < 0 || fsync(out))
-		rc = -errno;
-out:
-	if (out >= 0)
-		close(out);
-	close(in);
-	return rc;
-}
-
-/* Stamps the snapshot's own index: when it was taken, that it is finished. */
-static int snapshot_stamp(const char *dbpath, uint64_t now)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc = -EIO;
-
-	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
-	    SQLITE_OK)
-		goto out;
-	if (sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL; BEGIN", NULL,
-			 NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "UPDATE sessions SET end_ns = ?1 WHERE end_ns IS NULL; ", -1, &st,
-			       NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_int64(st, 1, (int64_t)now);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto out;
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta (key, value) VALUES "
-			       "('snapshot_ns', CAST(?1 AS TEXT))", -1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_int64(st, 1, (int64_t)now);
-	if (sqlite3_step(st) != SQLITE_DONE ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto out;
-	rc = 0;
-out:
-	if (rc && db)
-		cap_warn("%s: %s", dbpath, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return rc;
-}
-
-int capw__snapshot(struct capw *w, char *path, size_t pathlen)
-{
-	char tmp[80], name[64], *dbpath = NULL;
-	sqlite3_stmt *st = NULL;
-	uint64_t now;
-	int sfd = -1, rc;
-
-	/* Everything appended so far goes into the index, and the open
-	 * segment is closed so that every file held is final: the snapshot
-	 * can share them (hard links) and the next block starts a segment. */
-	if ((rc = capw__flush(w)))
-		return rc;
-	if (w->seg_fd >= 0) {
-		close(w->seg_fd);   /* synced by the flush */
-		w->seg_fd = -1;
-	}
-	now = boot_ns();
-	for (;;) {
-		w->snap_no++;
-		snprintf(name, sizeof(name), "snapshot-%" PRIu32, w->snap_no);
-		snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-		if (faccessat(w->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-			continue;
-		if (mkdirat(w->dirfd, tmp, 0755) == 0)
-			break;
-		if (errno != EEXIST) {
-			rc = -errno;
-			cap_warn("%s/%s: %s", w->dir, tmp, strerror(-rc));
-			return rc;
-		}
-	}
-	sfd = openat(w->dirfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sfd < 0) {
-		rc = -errno;
-		cap_warn("%s/%s: %s", w->dir, tmp, strerror(-rc));
-		goto out;
-	}
-	for (size_t i = 0; i < w->nsegs; i++) {
-		char seg[32];
-
-		snprintf(seg, sizeof(seg), "seg-%06" PRIu32 ".bpfrec", w->segs[i].no);
-		if (linkat(w->dirfd, seg, sfd, seg, 0) && (rc = copy_file(w->dirfd, sfd, seg))) {
-			cap_warn("%s/%s/%s: %s", w->dir, tmp, seg, strerror(-rc));
-			goto out;
-		}
-	}
-	/* The metadata copy too (the flush above brought it up to date), so
-	 * that the snapshot's index can be rebuilt as the capture's can. */
-	if (linkat(w->dirfd, "catalog.db", sfd, "catalog.db", 0) && errno != ENOENT &&
-	    copy_file(w->dirfd, sfd, "catalog.db"))
-		cap_warn("%s/%s/catalog.db: not copied: the snapshot cannot be rebuilt should its "
-			 "index.db be lost", w->dir, tmp);
-	if (asprintf(&dbpath, "%s/%s/index.db", w->dir, tmp) < 0) {
-		dbpath = NULL;
-		rc = -ENOMEM;
-		goto out;
-	}
-	/* VACUUM INTO: a consistent copy of the committed index, one file. */
-	if (sqlite3_prepare_v2(w->db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK) {
-		rc = db_err(w, "snapshot: prepare VACUUM INTO");
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, dbpath, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = sqlite3_errcode(w->db) == SQLITE_FULL ? -ENOSPC : -EIO;
-		cap_warn("%s: snapshot: %s", dbpath, sqlite3_errmsg(w->db));
-		goto out;
-	}
-	if ((rc = snapshot_stamp(dbpath, now)))
-		goto out;
-	if (fsync(sfd) || renameat(w->dirfd, tmp, w->dirfd, name) || fsync(w->dirfd)) {
-		rc = -errno;
-		cap_warn("%s/%s: %s", w->dir, name, strerror(-rc));
-		goto out;
-	}
-	if (path)
-		snprintf(path, pathlen, "%s/%s", w->dir, name);
-out:
-	sqlite3_finalize(st);
-	if (sfd >= 0)
-		close(sfd);
-	if (rc) {
-		/* Leave nothing half made that looks like a capture. */
-		char sub[128];
-
-		for (size_t i = 0; i < w->nsegs; i++) {
-			snprintf(sub, sizeof(sub), "%s/seg-%06" PRIu32 ".bpfrec", tmp, w->segs[i].no);
-			unlinkat(w->dirfd, sub, 0);
-		}
-		snprintf(sub, sizeof(sub), "%s/index.db", tmp);
-		unlinkat(w->dirfd, sub, 0);
-		snprintf(sub, sizeof(sub), "%s/index.db-journal", tmp);
-		unlinkat(w->dirfd, sub, 0);
-		unlinkat(w->dirfd, tmp, AT_REMOVEDIR);
-	}
-	free(dbpath);
 	return rc;
 }
 
