@@ -27,6 +27,7 @@
 #include "capw.h"
 #include "cli.h"
 #include "capview.h"
+#include "segname.h"
 
 static void help(void)
 {
@@ -136,8 +137,8 @@ static int scan_block(uint64_t off, const struct cap_block_meta *m, void *ctx)
 static int no_index(const char *dir)
 {
 	struct scan s = { .fd = -1 };
-	DIR *d = opendir(dir);
-	struct dirent *de;
+	uint32_t *nos = NULL;
+	size_t nnos = 0;
 	unsigned nseg = 0;
 
 	cli__warn("recover: %s/index.db is missing: it cannot be rebuilt from the segments.\n"
@@ -146,14 +147,12 @@ static int no_index(const char *dir)
 		  "  refers to; catalog.db, its copy, is missing too.  If a copy of the capture\n"
 		  "  still has its index.db or catalog.db, put it back and run recover again.", dir);
 	s.dec = block_decoder__new(CAPR_MAX_RAW_BYTES);
-	while (d && s.dec && (de = readdir(d))) {
-		unsigned no;
-		int len = 0;
-		char path[PATH_MAX];
-		if (sscanf(de->d_name, "seg-%u.bpfrec%n", &no, &len) != 1 ||
-		    len != (int)strlen(de->d_name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+	if (s.dec)
+		cap_segment__list(dir, &nos, &nnos);   /* none listed: none counted */
+	for (size_t i = 0; i < nnos; i++) {
+		char path[PATH_MAX], name[CAP_SEG_NAME_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, cap_segment__name(nos[i], name));
 		s.fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (s.fd < 0)
 			continue;
@@ -161,8 +160,7 @@ static int no_index(const char *dir)
 		cap_segment__scan(path, scan_block, &s, NULL, NULL, 0);
 		close(s.fd);
 	}
-	if (d)
-		closedir(d);
+	free(nos);
 	printf("recover: %s: no index; %u segment files hold %" PRIu64 " intact blocks (%" PRIu64
 	       " events", dir, nseg, s.blocks, s.records);
 	if (s.records)

@@ -22,7 +22,6 @@
  * id, then one summary line.  Exit 0 if nothing is wrong, 3 otherwise.
  * show and sql keep reading what is intact: verify changes nothing.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -36,6 +35,7 @@
 
 #include "cli.h"
 #include "capview.h"
+#include "segname.h"
 
 static void help(void)
 {
@@ -453,14 +453,6 @@ static void walk_segment(struct verify *v, int dirfd, const char *file, const st
 	close(fd);
 }
 
-static bool seg_name(const char *name)
-{
-	unsigned no;
-	int len = 0;
-
-	return sscanf(name, "seg-%u.bpfrec%n", &no, &len) == 1 && len == (int)strlen(name);
-}
-
 /* Every segment file: by the index (idx_db != NULL), or all seg-*.bpfrec. */
 static int check_segments(struct verify *v, sqlite3 *db)
 {
@@ -518,18 +510,19 @@ static int check_segments(struct verify *v, sqlite3 *db)
 			dropped = strtoull((const char *)sqlite3_column_text(q, 0), NULL, 10);
 		sqlite3_finalize(q);
 	}
-	DIR *d = fdopendir(dup(dirfd));
-	struct dirent *de;
-	char **names = NULL;
-	size_t nn = 0;
-	while (d && (de = readdir(d))) {
-		unsigned no = 0;
-		if (!seg_name(de->d_name))
-			continue;
-		if (db && sscanf(de->d_name, "seg-%u", &no) == 1 && no <= dropped) {
+	uint32_t *nos = NULL;
+	size_t nnos = 0;
+	if (cap_segment__list(v->path, &nos, &nnos) == -ENOMEM) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nnos; i++) {
+		char name[CAP_SEG_NAME_MAX];
+		cap_segment__name(nos[i], name);
+		if (db && nos[i] <= dropped) {
 			if (!v->quiet)
 				printf("note: %s/%s: dropped by ring mode (left over by a crash; safe to "
-				       "delete)\n", v->path, de->d_name);
+				       "delete)\n", v->path, name);
 			continue;
 		}
 		bool known = false;
@@ -537,39 +530,18 @@ static int check_segments(struct verify *v, sqlite3 *db)
 			sqlite3_stmt *k = NULL;
 			if (!sqlite3_prepare_v2(db, "SELECT 1 FROM segments WHERE file = ?1", -1, &k,
 						NULL)) {
-				sqlite3_bind_text(k, 1, de->d_name, -1, SQLITE_STATIC);
+				sqlite3_bind_text(k, 1, name, -1, SQLITE_STATIC);
 				known = sqlite3_step(k) == SQLITE_ROW;
 			}
 			sqlite3_finalize(k);
 		}
 		if (known)
 			continue;
-		void *p = realloc(names, (nn + 1) * sizeof(*names));
-		if (!p || !(((char **)p)[nn] = strdup(de->d_name))) {
-			free(p ? p : names);
-			names = NULL;
-			nn = 0;
-			rc = -ENOMEM;
-			break;
-		}
-		names = p;
-		nn++;
-	}
-	if (d)
-		closedir(d);
-	for (size_t i = 0; i < nn; i++) {
-		for (size_t j = i + 1; j < nn; j++)
-			if (strcmp(names[j], names[i]) < 0) {
-				char *t = names[i];
-				names[i] = names[j];
-				names[j] = t;
-			}
 		if (db)
-			problem(v, "%s/%s: a segment file the index does not name", v->path, names[i]);
-		walk_segment(v, dirfd, names[i], NULL, 0, -1);
-		free(names[i]);
+			problem(v, "%s/%s: a segment file the index does not name", v->path, name);
+		walk_segment(v, dirfd, name, NULL, 0, -1);
 	}
-	free(names);
+	free(nos);
 out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(bq);

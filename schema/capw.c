@@ -547,7 +547,7 @@ static int seg_open_next(struct capw *w)
 	if ((rc = seg_close(w)))
 		return rc;
 	w->seg_no++;
-	snprintf(w->seg_name, sizeof(w->seg_name), "seg-%06" PRIu32 ".bpfrec", w->seg_no);
+	cap_segment__name(w->seg_no, w->seg_name);
 	w->seg_fd = openat(w->dirfd, w->seg_name,
 			   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (w->seg_fd < 0) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "capw.h"
+#include "segname.h"
 
 /* Ring mode: a segment is 1/RING_SEGS of the ring (so a drop frees about an
  * eighth and the ring stays 7/8..8/8 full), at least RING_SEG_MIN bytes; with
@@ -40,7 +41,7 @@ struct capw {
 	uint32_t seg_no;            /* seg-NNNNNN number of the open one */
 	int64_t seg_id;             /* its segments.id */
 	uint64_t seg_off;           /* end of the last whole block */
-	char seg_name[32];
+	char seg_name[CAP_SEG_NAME_MAX];
 
 	bool in_txn;                /* a batch is open, committed at flush */
 	bool catalog_dirty;         /* metadata changed since catalog.db was written */

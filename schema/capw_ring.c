@@ -113,8 +113,10 @@ int capw_ring_enforce(struct capw *w, uint64_t incoming, uint64_t now, bool *dro
 		if (!full && !old)
 			break;
 		if ((rc = ring_drop_oldest(w))) {
-			cap_warn("%s/seg-%06" PRIu32 ".bpfrec: ring mode cannot drop it: %s", w->dir,
-				 s->no, strerror(-rc));
+			char name[CAP_SEG_NAME_MAX];
+
+			cap_warn("%s/%s: ring mode cannot drop it: %s", w->dir,
+				 cap_segment__name(s->no, name), strerror(-rc));
 			return rc;
 		}
 		*dropped = true;
@@ -125,10 +127,10 @@ int capw_ring_enforce(struct capw *w, uint64_t incoming, uint64_t now, bool *dro
 /* After a commit: the dropped segments' files go (their rows are gone). */
 void capw_ring_unlink_dropped(struct capw *w)
 {
-	char name[32];
+	char name[CAP_SEG_NAME_MAX];
 
 	for (size_t i = 0; i < w->nunlink; i++) {
-		snprintf(name, sizeof(name), "seg-%06" PRIu32 ".bpfrec", w->unlink_nos[i]);
+		cap_segment__name(w->unlink_nos[i], name);
 		if (unlinkat(w->dirfd, name, 0) && errno != ENOENT)
 			cap_warn("%s/%s: ring mode: unlink: %s", w->dir, name, strerror(errno));
 	}

@@ -116,9 +116,9 @@ int capw__snapshot(struct capw *w, char *path, size_t pathlen)
 		goto out;
 	}
 	for (size_t i = 0; i < w->nsegs; i++) {
-		char seg[32];
+		char seg[CAP_SEG_NAME_MAX];
 
-		snprintf(seg, sizeof(seg), "seg-%06" PRIu32 ".bpfrec", w->segs[i].no);
+		cap_segment__name(w->segs[i].no, seg);
 		if (linkat(w->dirfd, seg, sfd, seg, 0) && (rc = copy_file(w->dirfd, sfd, seg))) {
 			cap_warn("%s/%s/%s: %s", w->dir, tmp, seg, strerror(-rc));
 			goto out;
@@ -161,10 +161,10 @@ out:
 		close(sfd);
 	if (rc) {
 		/* Leave nothing half made that looks like a capture. */
-		char sub[128];
+		char sub[128], seg[CAP_SEG_NAME_MAX];
 
 		for (size_t i = 0; i < w->nsegs; i++) {
-			snprintf(sub, sizeof(sub), "%s/seg-%06" PRIu32 ".bpfrec", tmp, w->segs[i].no);
+			snprintf(sub, sizeof(sub), "%s/%s", tmp, cap_segment__name(w->segs[i].no, seg));
 			unlinkat(w->dirfd, sub, 0);
 		}
 		snprintf(sub, sizeof(sub), "%s/index.db", tmp);

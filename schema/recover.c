@@ -12,7 +12,6 @@
  * Without index.db, it makes a new one from catalog.db (the metadata
  * tables capw keeps beside it) and indexes every block of every segment.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "capw.h"
+#include "segname.h"
 #include "cap_internal.h"
 #include "index_sql.h"
 #include "capschema.h"
@@ -174,11 +174,11 @@ static int rec_segment(struct rec_ctx *c, int64_t seg_id, const char *file, uint
  * committed, the crash came before the unlink): it stays out. */
 static int rec_orphans(struct rec_ctx *c)
 {
-	DIR *d;
-	struct dirent *de;
 	sqlite3_stmt *q;
 	unsigned long long dropped = 0;
-	int rc = 0;
+	uint32_t *nos;
+	size_t nnos;
+	int rc;
 
 	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = 'ring_dropped_through'",
 			       -1, &q, NULL) == SQLITE_OK) {
@@ -186,41 +186,42 @@ static int rec_orphans(struct rec_ctx *c)
 			dropped = strtoull((const char *)sqlite3_column_text(q, 0), NULL, 10);
 		sqlite3_finalize(q);
 	}
-	d = opendir(c->dir);
-	if (!d)
-		return -errno;
-	while (!rc && (de = readdir(d))) {
-		unsigned no;
-		int len = 0;
-		if (sscanf(de->d_name, "seg-%u.bpfrec%n", &no, &len) != 1 ||
-		    len != (int)strlen(de->d_name))
-			continue;
-		if (no <= dropped) {
+	if ((rc = cap_segment__list(c->dir, &nos, &nnos)))
+		return rc;
+	for (size_t i = 0; !rc && i < nnos; i++) {
+		char name[CAP_SEG_NAME_MAX];
+
+		cap_segment__name(nos[i], name);
+		if (nos[i] <= dropped) {
 			cap_warn("%s/%s: dropped by ring mode before the crash (not indexed; safe to "
-				 "delete)", c->dir, de->d_name);
+				 "delete)", c->dir, name);
 			continue;
 		}
 		sqlite3_stmt *st;
 		if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM segments WHERE file = ?1", -1, &st,
-				       NULL) != SQLITE_OK)
-			return sql_fail(c, "prepare");
-		sqlite3_bind_text(st, 1, de->d_name, -1, SQLITE_STATIC);
+				       NULL) != SQLITE_OK) {
+			rc = sql_fail(c, "prepare");
+			break;
+		}
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		bool known = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
 		if (known)
 			continue;
 		if (sqlite3_prepare_v2(c->db, "INSERT INTO segments (file, bytes) VALUES (?1, ?2)",
-				       -1, &st, NULL) != SQLITE_OK)
-			return sql_fail(c, "prepare");
-		sqlite3_bind_text(st, 1, de->d_name, -1, SQLITE_STATIC);
+				       -1, &st, NULL) != SQLITE_OK) {
+			rc = sql_fail(c, "prepare");
+			break;
+		}
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, CAP_SEG_HDR_BYTES);
 		rc = step_reset(st) ? sql_fail(c, "insert segment") : 0;
 		sqlite3_finalize(st);
 		if (!rc)
-			rc = rec_segment(c, sqlite3_last_insert_rowid(c->db), de->d_name,
+			rc = rec_segment(c, sqlite3_last_insert_rowid(c->db), name,
 					 CAP_SEG_HDR_BYTES);
 	}
-	closedir(d);
+	free(nos);
 	return rc;
 }
 
