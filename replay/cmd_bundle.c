@@ -389,7 +389,7 @@ static int do_blocks(struct bundle *b)
 		if (!b->bs[i].sel)
 			continue;
 		for (size_t k = 0; k < s->nblocks; k++)
-			if (s->blocks[k].max_ts >= b->lo && s->blocks[k].min_ts <= b->hi)
+			if (cap_block__overlaps(s->blocks[k].min_ts, s->blocks[k].max_ts, b->lo, b->hi))
 				want[s->blocks[k].idx] = true;
 	}
 	for (size_t i = 0; i < nblocks && !rc; i++)

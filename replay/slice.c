@@ -454,7 +454,7 @@ int slice__open(struct capview *c, const struct slice_args *a, const char *cmd,
 	for (size_t i = 0; i < sl->nstreams; i++) {
 		struct capview_stream *s = sl->sel[i].s;
 		for (size_t k = 0; s && k < s->nblocks; k++)
-			if (s->blocks[k].max_ts >= sl->lo && s->blocks[k].min_ts <= sl->hi)
+			if (cap_block__overlaps(s->blocks[k].min_ts, s->blocks[k].max_ts, sl->lo, sl->hi))
 				sl->want[s->blocks[k].idx] = 1;
 	}
 	*out = sl;

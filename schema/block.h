@@ -50,6 +50,15 @@ struct cap_block_meta {
 	uint64_t max_ts_ns;
 };
 
+/* Whether records bounded by [min_ts, max_ts] (a block's, or one stream's
+ * in a block: a blocks or block_streams row) can include one with a ts in
+ * [lo, hi], bounds inclusive (FORMAT.md, blocks_by_time).  Every reader of
+ * a time range skips the blocks that fail unread. */
+static inline int cap_block__overlaps(uint64_t min_ts, uint64_t max_ts, uint64_t lo, uint64_t hi)
+{
+	return min_ts <= hi && max_ts >= lo;
+}
+
 /* --- building (drain side) --- */
 
 struct blockbuf;

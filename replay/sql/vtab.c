@@ -844,7 +844,8 @@ static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 		}
 		cur->recs = NULL;
 		while (!cur->empty && cur->bk < s->nblocks &&
-		       (s->blocks[cur->bk].max_ts < cur->lo || s->blocks[cur->bk].min_ts > cur->hi))
+		       !cap_block__overlaps(s->blocks[cur->bk].min_ts, s->blocks[cur->bk].max_ts,
+					    cur->lo, cur->hi))
 			cur->bk++;
 		if (cur->empty || cur->lo > cur->hi || cur->bk >= s->nblocks) {
 			/* this capture is done: the next one, with its own bounds */
