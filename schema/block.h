@@ -6,6 +6,10 @@
  * The on-disk layout of an encoded block is specified in schema/FORMAT.md.
  * Implemented by blockbuf.c, blockenc.c, blockdec.c and blockhdr.c, which
  * share block_internal.h.
+ *
+ * Errors (README, "Conventions"): constructors return NULL with errno set
+ * (EINVAL, ENOMEM) and print nothing; other calls return 0 or -errno, the
+ * decoder with a one-line reason in its err buffer.  Destructors take NULL.
  */
 #ifndef BPFREC_SCHEMA_BLOCK_H
 #define BPFREC_SCHEMA_BLOCK_H
@@ -63,7 +67,8 @@ static inline int cap_block__overlaps(uint64_t min_ts, uint64_t max_ts, uint64_t
 
 struct blockbuf;
 
-/* cap_bytes bounds the raw payload held; NULL with errno on failure. */
+/* cap_bytes bounds the raw payload held (8 bytes to CAP_BLOCKBUF_MAX_BYTES);
+ * NULL with errno (EINVAL out of range, ENOMEM). */
 struct blockbuf *blockbuf__new(size_t cap_bytes);
 void blockbuf__free(struct blockbuf *b);   /* NULL is fine */
 /* Appends a copy of data.  -ENOSPC when the record does not fit (the caller
@@ -83,9 +88,10 @@ void blockbuf__for_each_stream(const struct blockbuf *b,
 /* --- encoding (writer side) --- */
 
 struct block_encoder;
-/* level: zstd compression level (1 is the recorder's default). */
+/* level: zstd compression level (0: 1, the recorder's default).  NULL with
+ * errno (EINVAL: a level zstd refuses; ENOMEM). */
 struct block_encoder *block_encoder__new(int level);
-void block_encoder__free(struct block_encoder *e);
+void block_encoder__free(struct block_encoder *e);   /* NULL is fine */
 /* Encodes b into an internal buffer; *out stays valid until the next call.
  * Fills meta.  0 or -errno; -EPROTO (with a message) when the block fails
  * the encoder's own check that its reader would accept it (the header's
@@ -98,9 +104,10 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 
 struct block_decoder;
 /* max_raw_bytes caps the decoded size that will be accepted (and the zstd
- * window), so hostile input cannot make the decoder allocate without bound. */
+ * window), so hostile input cannot make the decoder allocate without bound.
+ * NULL with errno (EINVAL: 0 or over 4 GiB; ENOMEM). */
 struct block_decoder *block_decoder__new(size_t max_raw_bytes);
-void block_decoder__free(struct block_decoder *d);
+void block_decoder__free(struct block_decoder *d);   /* NULL is fine */
 /* Decodes one encoded block (header + frame) of exactly len bytes.  On success
  * *recs and *nrecs stay valid until the next call.  -EBADMSG for a bad magic,
  * header CRC, zstd error or checksum mismatch, a layout that does not add up;

@@ -7,6 +7,9 @@
  * The file is built under a temporary name beside the target and renamed
  * into place by capb__finish(), so a reader never sees half a bundle.
  * Single-threaded.
+ *
+ * Errors (README, "Conventions"): NULL with errno set from capb__create, 0 or
+ * -errno from the rest, with a one-line reason in the caller's err buffer.
  */
 #ifndef BPFREC_SCHEMA_CAPB_H
 #define BPFREC_SCHEMA_CAPB_H

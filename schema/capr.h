@@ -10,6 +10,10 @@
  *
  * The index's tables (schema/index.sql) are the contract for metadata: the
  * caller reads sessions, objects, streams and losses through capr__db().
+ *
+ * Errors (README, "Conventions"): NULL with errno set from constructors,
+ * 0 or -errno from the rest; a reason for the user goes into the caller's
+ * err buffer, never to the terminal (the SQL extension reads captures too).
  */
 #ifndef BPFREC_SCHEMA_CAPR_H
 #define BPFREC_SCHEMA_CAPR_H
@@ -37,7 +41,8 @@ struct cap_block_info {
 	struct cap_block_meta meta;
 };
 
-/* NULL on failure, with a one-line reason in err (names the file and cause).
+/* NULL with errno set (ENOENT, EBADMSG for a damaged or refused capture,
+ * ENOMEM, ...) and a one-line reason in err naming the file and the cause.
  * path: a capture directory, or a bundle file (FORMAT.md, "Bundle": the
  * index and every block in one SQLite file), told apart by the file type. */
 struct capr *capr__open(const char *path, char *err, size_t errlen);
@@ -57,7 +62,7 @@ int capr__read_block(struct capr *r, const struct cap_block_info *b,
 
 /* An independent decoding cursor (SQLite may run several vtab cursors). */
 struct capr_cursor;
-struct capr_cursor *capr__cursor_new(struct capr *r);
+struct capr_cursor *capr__cursor_new(struct capr *r);   /* NULL with errno (ENOMEM) */
 /* Gives c back to its capture, which keeps up to CAPR_SPARE_CURSORS of them
  * (and their buffers) for the next capr__cursor_new.  Before capr__close. */
 void capr__cursor_free(struct capr_cursor *c);

@@ -6,6 +6,11 @@
  * Crash contract: after capw__flush() returns, every block appended before it
  * is on disk (fdatasync) and in the index (committed); a crash afterwards
  * loses nothing before that point.
+ *
+ * Errors (README, "Conventions"): NULL with errno set from capw__create,
+ * 0 or -errno from the rest; the writer tells the user itself, one line
+ * naming the file and the cause on stderr, since it runs on the recorder's
+ * writer thread with no caller to hand a message to.
  */
 #ifndef BPFREC_SCHEMA_CAPW_H
 #define BPFREC_SCHEMA_CAPW_H
@@ -100,7 +105,10 @@ int capw__add_symbol(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t s
 int capw__add_line(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t size,
 		   uint32_t line, const char *src);
 
-/* Per-stream totals kept by the recorder (also derivable from blocks). */
+/* Ends the batch: fdatasyncs the open segment, then commits the index (the
+ * crash contract above); in ring mode closes a segment past its span and
+ * drops what fell out of the ring (files unlinked after the commit);
+ * rewrites catalog.db when the metadata changed.  0 or -errno. */
 int capw__flush(struct capw *w);
 /* Records the end time and commits the last batch, keeping w open for
  * capw__stats (what the finished capture holds).  0 or the first error
