@@ -501,15 +501,7 @@ static int check_segments(struct verify *v, sqlite3 *db)
 	 * In ring mode, files numbered up to meta 'ring_dropped_through' were
 	 * dropped (their rows went first, a crash came before the unlink): left
 	 * over, not damage (recover skips them too). */
-	unsigned long long dropped = 0;
-	if (db) {
-		sqlite3_stmt *q = NULL;
-		if (!sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'ring_dropped_through'",
-					-1, &q, NULL) && sqlite3_step(q) == SQLITE_ROW &&
-		    sqlite3_column_text(q, 0))
-			dropped = strtoull((const char *)sqlite3_column_text(q, 0), NULL, 10);
-		sqlite3_finalize(q);
-	}
+	uint32_t dropped = db ? cap_segment__dropped_through(db) : 0;
 	uint32_t *nos = NULL;
 	size_t nnos = 0;
 	if (cap_segment__list(v->path, &nos, &nnos) == -ENOMEM) {

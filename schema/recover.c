@@ -174,18 +174,11 @@ static int rec_segment(struct rec_ctx *c, int64_t seg_id, const char *file, uint
  * committed, the crash came before the unlink): it stays out. */
 static int rec_orphans(struct rec_ctx *c)
 {
-	sqlite3_stmt *q;
-	unsigned long long dropped = 0;
+	uint32_t dropped = cap_segment__dropped_through(c->db);
 	uint32_t *nos;
 	size_t nnos;
 	int rc;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = 'ring_dropped_through'",
-			       -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-			dropped = strtoull((const char *)sqlite3_column_text(q, 0), NULL, 10);
-		sqlite3_finalize(q);
-	}
 	if ((rc = cap_segment__list(c->dir, &nos, &nnos)))
 		return rc;
 	for (size_t i = 0; !rc && i < nnos; i++) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 
 #include "segname.h"
 
@@ -79,4 +80,23 @@ int cap_segment__list(const char *dir, uint32_t **nos, size_t *n)
 	*nos = v;
 	*n = nv;
 	return 0;
+}
+
+uint32_t cap_segment__dropped_through(sqlite3 *db)
+{
+	sqlite3_stmt *q = NULL;
+	uint32_t no = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'ring_dropped_through'", -1,
+			       &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(q, 0), *p = v;
+		uint64_t n = 0;
+
+		for (; p && *p >= '0' && *p <= '9' && n <= UINT32_MAX; p++)
+			n = n * 10 + (uint64_t)(*p - '0');
+		if (p && p != v && !*p && n <= UINT32_MAX)
+			no = (uint32_t)n;
+	}
+	sqlite3_finalize(q);
+	return no;
 }

@@ -31,4 +31,12 @@ int cap_segment__parse_name(const char *name, uint32_t *no);
  * regular file, its header).  0, or -errno (-ENOMEM, or opendir's). */
 int cap_segment__list(const char *dir, uint32_t **nos, size_t *n);
 
+/* The highest segment number ring mode dropped from the index db (meta
+ * 'ring_dropped_through', FORMAT.md "Ring mode and snapshots"): a file
+ * numbered at or below it that no row names is a leftover of a crash, not
+ * a segment to index.  0 when none was dropped, or when the value is not a
+ * plain decimal number below 2^32 (the index is hostile input too). */
+struct sqlite3;
+uint32_t cap_segment__dropped_through(struct sqlite3 *db);
+
 #endif

@@ -5,10 +5,33 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "segname.h"
 #include "testutil.h"
+
+/* meta 'ring_dropped_through' = value (NULL: no row), read back. */
+static uint32_t dropped_through(const char *value)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	uint32_t no;
+
+	CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)", NULL, NULL,
+			   NULL) == SQLITE_OK);
+	if (value) {
+		CHECK(sqlite3_prepare_v2(db, "INSERT INTO meta VALUES ('ring_dropped_through', ?1)",
+					 -1, &st, NULL) == SQLITE_OK);
+		sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+		CHECK(sqlite3_step(st) == SQLITE_DONE);
+		sqlite3_finalize(st);
+	}
+	no = cap_segment__dropped_through(db);
+	sqlite3_close(db);
+	return no;
+}
 
 static void touch(const char *dir, const char *name)
 {
@@ -85,6 +108,15 @@ int main(void)
 	snprintf(sub, sizeof(sub), "%s/missing", dir);
 	CHECK_EQ_INT(cap_segment__list(sub, &nos, &n), -ENOENT);
 	CHECK_EQ_U64(n, 0);
+
+	/* What ring mode dropped: a plain number below 2^32, anything else none. */
+	CHECK_EQ_U64(dropped_through(NULL), 0);
+	CHECK_EQ_U64(dropped_through("17"), 17);
+	CHECK_EQ_U64(dropped_through("4294967295"), UINT32_MAX);
+	static const char *const junk[] = { "", "-1", "+3", " 3", "3 ", "3x", "4294967296",
+					    "99999999999999999999999", "0x10" };
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
+		CHECK_EQ_U64(dropped_through(junk[i]), 0);
 	printf("test_segname: ok\n");
 	return 0;
 }
