@@ -1,5 +1,6 @@
 /* capsize.c - see capsize.h. */
 #include "capsize.h"
+#include "segname.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,17 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* seg-NNNNNN.bpfrec: "seg-", six or more digits, ".bpfrec". */
-static int is_segment_name(const char *s)
-{
-	size_t digits;
-
-	if (strncmp(s, "seg-", 4))
-		return 0;
-	digits = strspn(s + 4, "0123456789");
-	return digits >= 6 && !strcmp(s + 4 + digits, ".bpfrec");
-}
 
 int cap_disk__measure(const char *path, struct cap_disk *out)
 {
@@ -51,7 +41,7 @@ int cap_disk__measure(const char *path, struct cap_disk *out)
 			slot = &out->index;
 		else if (!strcmp(e->d_name, "catalog.db"))
 			slot = &out->catalog;
-		else if (is_segment_name(e->d_name))
+		else if (!cap_segment__parse_name(e->d_name, NULL))
 			slot = &out->segments;
 		if (!slot || fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
 		    !S_ISREG(st.st_mode))

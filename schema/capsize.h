@@ -3,7 +3,7 @@
  *
  * On disk: the apparent size (st_size) of the capture's own files directly
  * in its directory: index.db, catalog.db and every segment file
- * (seg-NNNNNN.bpfrec); a bundle is its one file.  Snapshots (snapshot-N/)
+ * (what segname.h takes for one); a bundle is its one file.  Snapshots (snapshot-N/)
  * are captures of their own and not counted; nor is anything else found
  * there.  Symlinks are not followed. */
 #ifndef BPFREC_SCHEMA_CAPSIZE_H
