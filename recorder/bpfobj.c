@@ -621,7 +621,7 @@ struct bpfobj *bpfobj__open_mem(const char *name, const void *mem, size_t size,
 	if (!o->obj) {
 		err = -errno;
 		warn_msg("probe %s: cannot open its BPF object: %s", name, strerror(-err));
-		verifier__explain(NULL, NULL, err);
+		verifier__explain(NULL, err);
 		free(o);
 		errno = -err;
 		return NULL;
@@ -695,7 +695,7 @@ struct bpfobj *bpfobj__open_file(const char *path, const struct bpfobj_opts *opt
 		err = -errno;
 		open_error(path, err, why, sizeof(why));
 		warn_msg("--bpf %s: cannot open as a BPF object: %s", path, why);
-		verifier__explain(NULL, NULL, err);
+		verifier__explain(NULL, err);
 		free(o->path);
 		free(o);
 		errno = -err;
@@ -805,7 +805,7 @@ int bpfobj__load(struct bpfobj *o)
 	if (err) {
 		warn_msg("%s: loading into the kernel failed: %s", o->path ? o->path : o->name,
 			 strerror(-err));
-		verifier__explain(o->obj, o->name, err);
+		verifier__explain(o->obj, err);
 		return err;
 	}
 	for (i = 0; i < (int)o->nstreams; i++) {

@@ -296,7 +296,7 @@ static int gpl_helper(char *name, size_t len)
 	return 1;
 }
 
-void verifier__explain(struct bpf_object *obj, const char *objname, int err)
+void verifier__explain(struct bpf_object *obj, int err)
 {
 	char prog[128] = "?", name[128], member[64];
 	const char *sec = NULL;
@@ -386,7 +386,6 @@ void verifier__explain(struct bpf_object *obj, const char *objname, int err)
 		/* Nothing recognised: show libbpf's own last lines. */
 		print_lines_with("libbpf: ", 6);
 	}
-	(void)objname;
 }
 
 const char *verifier__attach_hint(const char *sec, int err)

@@ -17,7 +17,7 @@ struct btf;
 void verifier__reset(void);
 void verifier__keep(const char *line);
 /* obj may be NULL (open failed).  Prints to stderr. */
-void verifier__explain(struct bpf_object *obj, const char *objname, int err);
+void verifier__explain(struct bpf_object *obj, int err);
 /* After a failed load: the name of the program that failed (from libbpf's
  * lines since the last reset).  1 with name filled, 0 if not known. */
 int verifier__failed_program(char *name, size_t len);

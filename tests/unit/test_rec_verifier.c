@@ -61,7 +61,7 @@ static int explain(int err)
 	int lines = 0;
 
 	test_stderr_begin();
-	verifier__explain(NULL, "bad", err);
+	verifier__explain(NULL, err);
 	test_stderr_end(out, sizeof(out));
 	for (const char *p = out; (p = strchr(p, '\n')); p++)
 		lines++;
