@@ -1,4 +1,5 @@
 #include "symelf.h"
+#include "util.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -16,6 +17,11 @@ static int cmp_u64(const void *a, const void *b)
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+static void free_sym(void *sym)
+{
+	free(((struct symelf_sym *)sym)->name);
 }
 
 static int cmp_sym(const void *a, const void *b)
@@ -261,15 +267,7 @@ int symelf__read(int fd, const uint64_t *offs, size_t n, struct symelf_info *inf
 	}
 	qsort(out, nout, sizeof(*out), cmp_sym);
 	/* Two offsets in one symbol, not adjacent after sorting: keep one. */
-	for (i = 1; i < nout;) {
-		if (out[i].off == out[i - 1].off) {
-			free(out[i].name);
-			memmove(&out[i], &out[i + 1], (nout - i - 1) * sizeof(*out));
-			nout--;
-		} else {
-			i++;
-		}
-	}
+	nout = drop_repeated_offsets(out, nout, sizeof(*out), free_sym);
 out:
 	if (err) {
 		symelf__free(out, nout);

@@ -1,5 +1,6 @@
 /* symline.c - line table rows for file offsets (symline.h). */
 #include "symline.h"
+#include "util.h"
 
 #include <elfutils/libdw.h>
 #include <errno.h>
@@ -12,6 +13,11 @@ static int cmp_u64(const void *a, const void *b)
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+static void free_row(void *row)
+{
+	free(((struct symline_row *)row)->src);
 }
 
 static int cmp_row(const void *a, const void *b)
@@ -160,15 +166,8 @@ int symline__read(int fd, const uint64_t *offs, size_t n, struct symline_row **r
 		nout++;
 	}
 	qsort(out, nout, sizeof(*out), cmp_row);
-	for (i = 1; i < nout;) {   /* two offsets of one row, apart after sorting */
-		if (out[i].off == out[i - 1].off) {
-			free(out[i].src);
-			memmove(&out[i], &out[i + 1], (nout - i - 1) * sizeof(*out));
-			nout--;
-		} else {
-			i++;
-		}
-	}
+	/* two offsets of one row, apart after sorting */
+	nout = drop_repeated_offsets(out, nout, sizeof(*out), free_row);
 out:
 	if (err) {
 		symline__free(out, nout);

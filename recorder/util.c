@@ -104,3 +104,25 @@ const char *fmt_bytes(uint64_t n, char *buf, size_t len)
 /* The whole command line, for the session record (set by main). */
 int bpfrec_argc;
 char **bpfrec_argv;
+
+size_t drop_repeated_offsets(void *v, size_t n, size_t elem_size, void (*drop)(void *elem))
+{
+	uint8_t *base = v;
+	size_t i = 1;
+
+	while (i < n) {
+		uint8_t *cur = base + i * elem_size;
+		uint64_t off, prev;
+
+		memcpy(&off, cur, sizeof(off));
+		memcpy(&prev, cur - elem_size, sizeof(prev));
+		if (off != prev) {
+			i++;
+			continue;
+		}
+		drop(cur);
+		memmove(cur, cur + elem_size, (n - i - 1) * elem_size);
+		n--;
+	}
+	return n;
+}

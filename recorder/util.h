@@ -20,6 +20,11 @@ uint64_t now_mono_ns(void);
 int parse_duration_ns(const char *s, uint64_t *ns);
 /* Parses "4096", "64k", "4M", "1G" (binary units).  -EINVAL if not. */
 int parse_size(const char *s, uint64_t *bytes);
+/* In n elements of elem_size bytes that start with a uint64_t file offset
+ * and are sorted by it, keeps the first of each run of equal offsets: the
+ * others are given to drop() (to free what they own) and removed.  Returns
+ * how many are left. */
+size_t drop_repeated_offsets(void *v, size_t n, size_t elem_size, void (*drop)(void *elem));
 /* "1.2 MiB" etc. into buf. */
 const char *fmt_bytes(uint64_t n, char *buf, size_t len);
 

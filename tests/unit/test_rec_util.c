@@ -6,6 +6,13 @@
 #include "util.h"
 #include "timefmt.h"
 
+static int dropped;
+
+static void count_drop(void *elem)
+{
+	dropped++;
+}
+
 int main(void)
 {
 	uint64_t v;
@@ -52,6 +59,19 @@ int main(void)
 	CHECK_EQ_INT(parse_size("1G", &v), 0);
 	CHECK_EQ_U64(v, 1ull << 30);
 	CHECK_EQ_INT(parse_size("lots", &v), -EINVAL);
+	/* drop_repeated_offsets: the first of each run of equal offsets kept,
+	 * the others handed to drop() */
+	struct { uint64_t off; int id; } rows[] = {
+		{ 1, 0 }, { 1, 1 }, { 2, 2 }, { 5, 3 }, { 5, 4 }, { 5, 5 }, { 9, 6 },
+	};
+	size_t left = drop_repeated_offsets(rows, 7, sizeof(rows[0]), count_drop);
+
+	CHECK_EQ_U64(left, 4);
+	CHECK_EQ_INT(dropped, 3);
+	CHECK(rows[0].id == 0 && rows[1].id == 2 && rows[2].id == 3 && rows[3].id == 6);
+	CHECK_EQ_U64(drop_repeated_offsets(rows, 0, sizeof(rows[0]), count_drop), 0);
+	CHECK_EQ_U64(drop_repeated_offsets(rows, 1, sizeof(rows[0]), count_drop), 1);
+	CHECK_EQ_INT(dropped, 3);
 	puts("test_rec_util: ok");
 	return 0;
 }
