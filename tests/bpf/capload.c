@@ -1,10 +1,13 @@
 #include "capload.h"
+#include "testutil.h"
 
 #include "btfv.h"
 #include "capr.h"
 #include "evtype.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,7 +236,12 @@ int run_cmd(char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-int run_cmd_err(char *const argv[], char *err, size_t errlen)
+/* Runs argv with its output on fd (1 or 2) in buf (NUL-terminated; stderr
+ * also echoed, for the test's log); quiet_stdout: its stdout to /dev/null;
+ * as_nobody: as uid/gid 65534 (exit 126 if that fails).  Its wait status,
+ * or -1. */
+static int run_captured(char *const argv[], int fd, char *buf, size_t len, int quiet_stdout,
+			int as_nobody)
 {
 	int pipefd[2], status;
 	ssize_t n;
@@ -246,9 +254,16 @@ int run_cmd_err(char *const argv[], char *err, size_t errlen)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		dup2(pipefd[1], 2);
+		int null = quiet_stdout ? open("/dev/null", O_WRONLY) : -1;
+
+		if (null >= 0)
+			dup2(null, 1);
+		dup2(pipefd[1], fd);
 		close(pipefd[0]);
 		close(pipefd[1]);
+		if (as_nobody && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+				  setresuid(65534, 65534, 65534)))
+			_exit(126);
 		execv(argv[0], argv);
 		perror(argv[0]);
 		_exit(127);
@@ -262,16 +277,54 @@ int run_cmd_err(char *const argv[], char *err, size_t errlen)
 		n = read(pipefd[0], chunk, sizeof(chunk));
 		if (n <= 0)
 			break;
-		keep = got + (size_t)n < errlen ? (size_t)n : errlen - 1 - got;
-		memcpy(err + got, chunk, keep);
+		keep = got + (size_t)n < len ? (size_t)n : len - 1 - got;
+		memcpy(buf + got, chunk, keep);
 		got += keep;
 	}
-	err[got] = 0;
-	fputs(err, stderr);   /* for the test's log */
+	buf[got] = 0;
+	if (fd == 2)
+		fputs(buf, stderr);   /* for the test's log */
 	close(pipefd[0]);
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return status;
+}
+
+int run_cmd_err(char *const argv[], char *err, size_t errlen)
+{
+	int status = run_captured(argv, 2, err, errlen, 0, 0);
+
+	return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int run_cmd_out(char *const argv[], char *out, size_t len)
+{
+	int status = run_captured(argv, 1, out, len, 0, 0);
+
+	CHECK(status >= 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int run_bpfrec_as(char *err, size_t errlen, char *const args[], int as_nobody)
+{
+	char bpfrec[4096], *argv[32] = { bpfrec };
+	int status, i;
+
+	snprintf(bpfrec, sizeof(bpfrec), "%s/recorder/bpfrec", getenv("BPFREC_BUILD"));
+	for (i = 0; args[i] && i < 30; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	status = run_captured(argv, 2, err, errlen, 1, as_nobody);
+	if (status < 0) {
+		fprintf(stderr, "%s: cannot run it\n", bpfrec);
+		exit(1);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int run_bpfrec(char *err, size_t errlen, char *const args[])
+{
+	return run_bpfrec_as(err, errlen, args, 0);
 }
 
 long long kv_get(const char *path, const char *key)

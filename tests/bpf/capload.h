@@ -36,6 +36,15 @@ void ev_dump(const struct evlist *l, const char *stream);   /* to stderr, for fa
 int run_cmd(char *const argv[]);
 /* The same, with its stderr in err (NUL-terminated, also echoed). */
 int run_cmd_err(char *const argv[], char *err, size_t errlen);
+/* Runs argv with its stdout in out (NUL-terminated, cut to len - 1 bytes
+ * but read to the end); its exit status, or 128 + the signal. */
+int run_cmd_out(char *const argv[], char *out, size_t len);
+/* Runs the build's bpfrec with args (NULL-terminated): its stderr in err
+ * (NUL-terminated, also echoed), its stdout to /dev/null; as_nobody: as
+ * uid/gid 65534 (exit 126 if that fails).  Its exit status, or 128 + the
+ * signal that ended it. */
+int run_bpfrec_as(char *err, size_t errlen, char *const args[], int as_nobody);
+int run_bpfrec(char *err, size_t errlen, char *const args[]);
 /* key=value file written by the actor; returns the value or aborts. */
 long long kv_get(const char *path, const char *key);
 

@@ -1,5 +1,6 @@
 /* faultutil.h - for the fault tests (test_faults_*): run bpfrec in the
- * background with its stderr in a file, wait for it to record, stop it. */
+ * background with its stderr in a file, wait for it to record, stop it;
+ * tally what the producer objects recorded. */
 #ifndef BPFREC_TEST_FAULTUTIL_H
 #define BPFREC_TEST_FAULTUTIL_H
 
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capload.h"
 #include "testutil.h"
 
 struct bgrec {
@@ -130,6 +132,39 @@ static inline const char *fu_need_root_objs(void)
 		exit(77);
 	}
 	return objs;
+}
+
+static inline int fu_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* What the producer objects (objs/burst, objs/lost2) left in a capture:
+ * *produced, the sum of the `produced` stream's values (the producer's own
+ * count of its attempts), and *events, the `events` records, each (cpu,
+ * seq) once (checked: no event recorded twice). */
+static inline void fu_tally(const struct evlist *l, uint64_t *produced, uint64_t *events)
+{
+	uint64_t *keys = calloc(l->n + 1, sizeof(*keys));
+	size_t nkeys = 0;
+
+	CHECK(keys != NULL);
+	*produced = *events = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!strcmp(l->v[i].stream, "produced")) {
+			*produced += (uint64_t)ev_int(&l->v[i], "value");
+		} else if (!strcmp(l->v[i].stream, "events")) {
+			(*events)++;
+			keys[nkeys++] = (uint64_t)ev_int(&l->v[i], "cpu") << 48 |
+					(uint64_t)ev_int(&l->v[i], "seq");
+		}
+	}
+	qsort(keys, nkeys, sizeof(*keys), fu_cmp_u64);
+	for (size_t i = 1; i < nkeys; i++)
+		CHECK(keys[i] != keys[i - 1]);   /* no event twice */
+	free(keys);
 }
 
 #endif

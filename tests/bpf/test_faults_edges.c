@@ -16,13 +16,6 @@
 
 #define ROUNDS 10
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* A process calling getppid() until killed, with a short pause now and
  * then so that it does not take a whole core from the recorder. */
 static pid_t start_producer(void)
@@ -45,8 +38,7 @@ static void round_once(const char *dir, int k)
 	const char *objs = getenv("BPFREC_OBJS");
 	int perf = k % 2, by_duration = k / 2 % 2;
 	char cap[4096], objpath[4096], tgid[64], tag[64];
-	uint64_t produced = 0, events = 0, *keys;
-	size_t i, nkeys = 0;
+	uint64_t produced, events;
 	struct bgrec b;
 	struct evlist l;
 	int status;
@@ -75,21 +67,7 @@ static void round_once(const char *dir, int k)
 	CHECK(waitpid(prod, &status, 0) == prod);
 
 	CHECK_EQ_INT(capload(cap, &l), 0);
-	keys = calloc(l.n + 1, sizeof(*keys));
-	CHECK(keys != NULL);
-	for (i = 0; i < l.n; i++) {
-		if (!strcmp(l.v[i].stream, "produced")) {
-			produced += (uint64_t)ev_int(&l.v[i], "value");
-		} else if (!strcmp(l.v[i].stream, "events")) {
-			events++;
-			keys[nkeys++] = (uint64_t)ev_int(&l.v[i], "cpu") << 48 |
-					(uint64_t)ev_int(&l.v[i], "seq");
-		}
-	}
-	qsort(keys, nkeys, sizeof(*keys), cmp_u64);
-	for (i = 1; i < nkeys; i++)
-		CHECK(keys[i] != keys[i - 1]);   /* no event twice */
-	free(keys);
+	fu_tally(&l, &produced, &events);
 	printf("round %d (%s, %s): produced %llu = %llu recorded + %llu lost%s\n", k,
 	       perf ? "perf" : "ringbuf", by_duration ? "--duration" : "SIGINT",
 	       (unsigned long long)produced, (unsigned long long)events,

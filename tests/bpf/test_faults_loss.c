@@ -23,13 +23,6 @@
 #define PERF_TAIL_STRICT 1
 #endif
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* settle: after the burst, wait for the recorder to drain the buffers, then
  * emit one event on every CPU (getpgid): it fits and carries perf's
  * PERF_RECORD_LOST for the burst's tail on that CPU.  Without it that tail is reported only by a recorder
@@ -40,8 +33,7 @@ static void run(const char *dir, const char *obj, int perf, int settle, int stri
 	const char *objs = getenv("BPFREC_OBJS");
 	struct bgrec b;
 	struct evlist l;
-	uint64_t produced = 0, events = 0, *keys;
-	size_t i, nkeys = 0;
+	uint64_t produced, events;
 	long single = 0;
 
 	snprintf(cap, sizeof(cap), "%s/%s%s", dir, obj, settle ? "-settled" : "");
@@ -52,7 +44,7 @@ static void run(const char *dir, const char *obj, int perf, int settle, int stri
 				      "--bpf", objpath, "--set", tgid, "--set", "per_call=64",
 				      perf ? "--perf-pages" : "--ringbuf-size",
 				      perf ? "1" : "events=4096", NULL });
-	for (i = 0; i < CALLS; i++)
+	for (int i = 0; i < CALLS; i++)
 		syscall(SYS_getppid);
 	if (settle) {
 		/* One call on every CPU: each buffer has its own pending count. */
@@ -76,21 +68,7 @@ static void run(const char *dir, const char *obj, int perf, int settle, int stri
 	CHECK_EQ_INT(fu_stop(&b, SIGINT), 0);
 
 	CHECK_EQ_INT(capload(cap, &l), 0);
-	keys = calloc(l.n + 1, sizeof(*keys));
-	CHECK(keys != NULL);
-	for (i = 0; i < l.n; i++) {
-		if (!strcmp(l.v[i].stream, "produced")) {
-			produced += (uint64_t)ev_int(&l.v[i], "value");
-		} else if (!strcmp(l.v[i].stream, "events")) {
-			events++;
-			keys[nkeys++] = (uint64_t)ev_int(&l.v[i], "cpu") << 48 |
-					(uint64_t)ev_int(&l.v[i], "seq");
-		}
-	}
-	qsort(keys, nkeys, sizeof(*keys), cmp_u64);
-	for (i = 1; i < nkeys; i++)
-		CHECK(keys[i] != keys[i - 1]);   /* no event twice */
-	free(keys);
+	fu_tally(&l, &produced, &events);
 	printf("%s%s: produced %llu, recorded %llu events + %llu lost = %llu", obj,
 	       settle ? " (settled)" : "", (unsigned long long)produced,
 	       (unsigned long long)events, (unsigned long long)l.lost,

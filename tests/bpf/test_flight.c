@@ -12,24 +12,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-static int64_t q_int(const char *cap, const char *sql)
-{
-	char err[512];
-	struct capr *r = capr__open(cap, err, sizeof(err));
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	if (!r)
-		fprintf(stderr, "%s\n", err);
-	CHECK(r != NULL);
-	CHECK(sqlite3_prepare_v2(capr__db(r), sql, -1, &st, NULL) == SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -2 : sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	capr__close(r);
-	return v;
-}
-
 static uint64_t seg_bytes(const char *cap)
 {
 	char path[4200];
@@ -128,7 +110,7 @@ int main(void)
 			kill(b.pid, SIGUSR1);
 	}
 	CHECK_EQ_INT(fu_stop(&b, SIGINT), 0);
-	end = (uint64_t)q_int(cap, "SELECT end_ns FROM sessions");
+	end = (uint64_t)q_int_capture(cap, "SELECT end_ns FROM sessions");
 	kill(load, SIGKILL);
 	waitpid(load, NULL, 0);
 	fu_slurp(b.errpath, err, sizeof(err));
@@ -138,7 +120,7 @@ int main(void)
 	CHECK(strstr(err, "flight recorder: "));
 	CHECK(seg_bytes(cap) <= (1u << 20));
 	n = events(cap, &lo, &hi);
-	int64_t dropped = q_int(cap, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = "
+	int64_t dropped = q_int_capture(cap, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = "
 				     "'ring_dropped_records'");
 	printf("--ring 1M: %zu events held (%.2f s), %lld dropped, %llu bytes of segments\n", n,
 	       (hi - lo) / 1e9, (long long)dropped, (unsigned long long)seg_bytes(cap));
@@ -149,9 +131,9 @@ int main(void)
 	printf("snapshot-1: %zu events (%.2f s), ends %.2f s before the recording\n", ns,
 	       (shi - slo) / 1e9, (end - shi) / 1e9);
 	CHECK(ns > 0 && shi < hi);
-	CHECK(q_int(snap, "SELECT end_ns FROM sessions") > 0);
-	CHECK(q_int(snap, "SELECT count(*) FROM streams") ==
-	      q_int(cap, "SELECT count(*) FROM streams"));
+	CHECK(q_int_capture(snap, "SELECT end_ns FROM sessions") > 0);
+	CHECK(q_int_capture(snap, "SELECT count(*) FROM streams") ==
+	      q_int_capture(cap, "SELECT count(*) FROM streams"));
 
 	/* --ring-time 2s over 4 s. */
 	load = producer(20);
@@ -164,8 +146,8 @@ int main(void)
 	CHECK_EQ_INT(fu_stop(&b, 0), 0);
 	kill(load, SIGKILL);
 	waitpid(load, NULL, 0);
-	end = (uint64_t)q_int(cap, "SELECT end_ns FROM sessions");
-	uint64_t start = (uint64_t)q_int(cap, "SELECT start_ns FROM sessions");
+	end = (uint64_t)q_int_capture(cap, "SELECT end_ns FROM sessions");
+	uint64_t start = (uint64_t)q_int_capture(cap, "SELECT start_ns FROM sessions");
 	n = events(cap, &lo, &hi);
 	printf("--ring-time 2s: %zu events from %.2f s to %.2f s of a %.2f s recording\n", n,
 	       (lo - start) / 1e9, (hi - start) / 1e9, (end - start) / 1e9);

@@ -13,39 +13,6 @@
 
 /* Runs argv; its stdout into out (NUL-terminated, truncated to len);
  * returns the exit status. */
-static int run_out(char *const argv[], char *out, size_t len)
-{
-	int pipefd[2], status;
-	size_t got = 0;
-	pid_t pid;
-
-	CHECK(pipe(pipefd) == 0);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		dup2(pipefd[1], 1);
-		close(pipefd[0]);
-		close(pipefd[1]);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	for (;;) {
-		char chunk[65536];
-		ssize_t n = read(pipefd[0], chunk, sizeof(chunk));
-
-		if (n <= 0)
-			break;
-		size_t keep = got + (size_t)n < len ? (size_t)n : len - 1 - got;
-		memcpy(out + got, chunk, keep);
-		got += keep;
-	}
-	out[got] = 0;
-	close(pipefd[0]);
-	CHECK(waitpid(pid, &status, 0) == pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static size_t count_lines(const char *s, const char *with)
 {
 	size_t n = 0;
@@ -93,7 +60,7 @@ int main(void)
 
 		fu_sleep_ms(400);
 		/* One invocation, one snapshot: the table and the index agree. */
-		int rc = run_out((char *[]){ replay, "sql", "-o", "csv", cap,
+		int rc = run_cmd_out((char *[]){ replay, "sql", "-o", "csv", cap,
 					     "SELECT count(*) FROM events",
 					     "SELECT coalesce(sum(b.nrecords), 0) FROM block_streams b "
 					     "JOIN streams s ON s.id = b.stream_id WHERE s.name = 'events'",
@@ -109,7 +76,7 @@ int main(void)
 		CHECK(n >= 0);
 		CHECK_EQ_INT(n, idx);
 		CHECK(n >= prev);
-		rc = run_out((char *[]){ replay, "show", "--stream", "events", cap, NULL }, out,
+		rc = run_cmd_out((char *[]){ replay, "show", "--stream", "events", cap, NULL }, out,
 			     sizeof(out));
 		CHECK_EQ_INT(rc, 0);
 		size_t shown = count_lines(out, "events");

@@ -20,37 +20,6 @@
 
 static char bpfrec[4096];
 
-/* Runs bpfrec with args; captures stderr into err (NUL-terminated). */
-static int run_bpfrec(char *err, size_t errlen, char *const args[])
-{
-	char *argv[32] = { bpfrec };
-	int pipefd[2], status, i;
-	ssize_t n, got = 0;
-	pid_t pid;
-
-	for (i = 0; args[i] && i < 30; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	CHECK(pipe(pipefd) == 0);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(pipefd[1], 2);
-		dup2(null, 1);
-		close(pipefd[0]);
-		execv(bpfrec, argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	while ((n = read(pipefd[0], err + got, errlen - 1 - got)) > 0)
-		got += n;
-	err[got] = 0;
-	close(pipefd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static int64_t query_int(const char *cap, const char *sql)
 {
 	char path[4096];

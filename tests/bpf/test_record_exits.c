@@ -3,10 +3,10 @@
  * for signal N), SIGINT/SIGTERM forwarded to the command (no orphan), a
  * --bpf file that is not a BPF object, `probes` without root, and no
  * terminal control bytes on a stderr that is not a terminal. */
+#include "capload.h"
 #include "testutil.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,46 +19,6 @@
 
 static char bpfrec[4096];
 
-/* Runs bpfrec with args (stderr into err); as_nobody: as uid/gid 65534. */
-static int run_bpfrec_as(char *err, size_t errlen, char *const args[], int as_nobody)
-{
-	char *argv[32] = { bpfrec };
-	int pipefd[2], status, i;
-	ssize_t n, got = 0;
-	pid_t pid;
-
-	for (i = 0; args[i] && i < 30; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	CHECK(pipe(pipefd) == 0);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(pipefd[1], 2);
-		dup2(null, 1);
-		close(pipefd[0]);
-		if (as_nobody && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-				  setresuid(65534, 65534, 65534)))
-			_exit(126);
-		execv(bpfrec, argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	while ((n = read(pipefd[0], err + got, errlen - 1 - got)) > 0)
-		got += n;
-	err[got] = 0;
-	close(pipefd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static int run_bpfrec(char *err, size_t errlen, char *const args[])
-{
-	return run_bpfrec_as(err, errlen, args, 0);
-}
-
-/* The pid a command wrote into file, once it is there (0 after 10 s). */
 static pid_t read_pid(const char *file)
 {
 	for (int i = 0; i < 1000; i++) {

@@ -4,6 +4,7 @@
  * 999 Hz, and the shares of the samples whose innermost function is heavy
  * or light must agree within sampling noise (and both be near 2:1); the
  * stacks under them must read heavy <- main on both sides. */
+#include "stackutil.h"
 #include "usertest.h"
 #include "testutil.h"
 
@@ -14,25 +15,6 @@
 #include <unistd.h>
 
 static struct ut u;
-
-static char *run_out(const char *cmd, int *status)
-{
-	FILE *f = popen(cmd, "r");
-	size_t len = 0, cap = 65536, n;
-	char *out = malloc(cap + 1);
-
-	CHECK(f && out);
-	while ((n = fread(out + len, 1, cap - len, f)) > 0) {
-		len += n;
-		if (len == cap) {
-			out = realloc(out, (cap *= 2) + 1);
-			CHECK(out);
-		}
-	}
-	out[len] = 0;
-	*status = pclose(f);
-	return out;
-}
 
 /* "  66.50%  [.] heavy" lines of perf report --sort symbol */
 static double perf_share(const char *report, const char *sym)
@@ -79,7 +61,7 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "perf record -q -F 999 -g -e cpu-clock -o '%s' -- '%s' mix 600 "
 		 ">/dev/null 2>&1 && perf report -i '%s' --stdio --no-children --sort symbol -g none "
 		 "2>/dev/null", data, prog, data);
-	out = run_out(cmd, &status);
+	out = su_run_out(cmd, &status);
 	if (status) {
 		fprintf(stderr, "perf failed (status %d):\n%s\n", status, out);
 		return 1;
@@ -93,7 +75,7 @@ int main(void)
 		 "sum(f.symbol = 'heavy'), sum(f.symbol = 'light'), count(*) FROM profile p "
 		 "JOIN frames f ON f.stack_id = p.ustack_id AND f.pid = p.pid AND f.depth = 0 "
 		 "WHERE p.comm = 'stackprog'\"", getenv("BPFREC_BUILD"), cap);
-	out = run_out(cmd, &status);
+	out = su_run_out(cmd, &status);
 	CHECK(!status);
 	CHECK(sscanf(strchr(out, '\n') + 1, "%ld,%ld,%ld", &heavy, &light, &all) == 3);
 	free(out);
@@ -113,7 +95,7 @@ int main(void)
 	/* both name the callers: heavy <- main */
 	snprintf(cmd, sizeof(cmd), "%s/replay/bpfreplay flame --user -s profile '%s' | grep -c "
 		 "'^stackprog;.*main;heavy [0-9]*$'", getenv("BPFREC_BUILD"), cap);
-	out = run_out(cmd, &status);
+	out = su_run_out(cmd, &status);
 	CHECK(atoi(out) >= 1);
 	free(out);
 	printf("ok\n");

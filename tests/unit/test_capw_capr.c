@@ -96,18 +96,6 @@ static void write_capture(const char *dir, uint64_t segment_bytes, struct capw_s
 	CHECK_EQ_INT(capw__close(w, ts + 1), 0);
 }
 
-static int64_t q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v;
-
-	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
-	CHECK(sqlite3_step(st) == SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static char q_buf[1024];
 static const char *q_text(sqlite3 *db, const char *sql)
 {

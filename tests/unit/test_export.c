@@ -14,20 +14,6 @@
 static char tmp[PATH_MAX / 2], cap[PATH_MAX], out[PATH_MAX], checker[PATH_MAX];
 static sqlite3 *db;
 
-static int64_t q_int(const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) || sqlite3_step(st) != SQLITE_ROW) {
-		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-		exit(1);
-	}
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* Runs check_trace.py on out with the expected counts "exec=N ...". */
 static void check_trace(const char *counts, const char *extra)
 {
@@ -60,7 +46,7 @@ static void counts_where(char *buf, size_t len, const char *where)
 		    strstr(sqlite3_errmsg(db), "no such column"))
 			continue;   /* as export: a stream without the column is left out */
 		sqlite3_finalize(st);
-		c = q_int(sql);
+		c = q_int(db, sql);
 		if (c)
 			n += snprintf(buf + n, len - n, "%s=%lld ", streams[i], (long long)c);
 	}

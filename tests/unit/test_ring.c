@@ -51,18 +51,6 @@ static void write_block(struct capw *w, struct blockbuf *b, uint64_t k, uint64_t
 	CHECK_EQ_INT(capw__write_block(w, b), 0);
 }
 
-static int64_t q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* The committed index of a capture being written (read through SQLite's
  * locks, as another process would) agrees with the files: every segments
  * row names a file of at least `bytes` bytes, every file has a row (with

@@ -36,24 +36,6 @@ static sqlite3 *open_db(struct vtab_reg **reg, int strict, const char *path)
 	return db;
 }
 
-static int64_t q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL)) {
-		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-		exit(1);
-	}
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		fprintf(stderr, "%s: no row: %s\n", sql, sqlite3_errmsg(db));
-		exit(1);
-	}
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static const char *q_text(sqlite3 *db, const char *sql)
 {
 	static char buf[4096];

@@ -1,5 +1,8 @@
 #include "testutil.h"
 
+#include <sqlite3.h>
+#include "capr.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <signal.h>
@@ -94,4 +97,34 @@ const char *test_stderr_end(char *buf, size_t len)
 	close(stderr_file);
 	stderr_file = stderr_saved = -1;
 	return buf;
+}
+
+int64_t q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+		exit(1);
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int64_t q_int_capture(const char *cap, const char *sql)
+{
+	char err[512];
+	struct capr *r = capr__open(cap, err, sizeof(err));
+	int64_t v;
+
+	if (!r) {
+		fprintf(stderr, "%s\n", err);
+		exit(1);
+	}
+	v = q_int(capr__db(r), sql);
+	capr__close(r);
+	return v;
 }

@@ -27,4 +27,11 @@ const char *test_stderr_end(char *buf, size_t len);
 /* Deterministic PRNG (xorshift64*) so failures reproduce. */
 uint64_t test_rand(uint64_t *state);
 
+/* The first column of sql's first row as an integer (NULL reads 0), -1
+ * when there is no row; an SQL error fails the test, with SQLite's message. */
+struct sqlite3;
+int64_t q_int(struct sqlite3 *db, const char *sql);
+/* The same on a capture's index (capr__open: a directory or a bundle). */
+int64_t q_int_capture(const char *cap, const char *sql);
+
 #endif
