@@ -9,25 +9,14 @@
 #
 #   tools/bench/live_read.sh [--build DIR] [--calls N] [--reps R]
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 build=$repo/build calls=2000000 reps=3
-while [ $# -gt 0 ]; do
-	case $1 in
-	--build) build=$2; shift ;;
-	--calls) calls=$2; shift ;;
-	--reps) reps=$2; shift ;;
-	-h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "live_read.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-	shift
-done
+bench_args "--build=build --calls=calls --reps=reps" "$@"
 B=$build/tools/bench
 BPFREC=$build/recorder/bpfrec REPLAY=$build/replay/bpfreplay
 cmake --build "$build" -j2 --target bpfrec bpfreplay sysloop bench_getppid_obj >/dev/null 2>&1 ||
 	cmake --build "$build" -j2 --target bpfrec bpfreplay sysloop >/dev/null
-work=$(mktemp -d /tmp/bpfrec-live-read.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_workdir live-read
 
 # The events table: the first stream the capture names.
 counts() {   # CAPTURE -> "events lost"

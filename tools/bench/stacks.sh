@@ -23,33 +23,16 @@
 # (DIR/tests/bpf/stackprog; default DIR: build).  Prints one table.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 build=$repo/build
 calls=20000 units=20000 reps=5
-
-while [ $# -gt 0 ]; do
-	case $1 in
-	--build) build=$2; shift ;;
-	--calls) calls=$2; shift ;;
-	--work) units=$2; shift ;;
-	--reps) reps=$2; shift ;;
-	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "stacks.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-	shift
-done
-[ "$(id -u)" -eq 0 ] || { echo "stacks.sh: needs root" >&2; exit 1; }
+bench_args "--build=build --calls=calls --work=units --reps=reps" "$@"
+bench_need_root
 bpfrec=$build/recorder/bpfrec
 prog=$build/tests/bpf/stackprog
-for f in "$bpfrec" "$prog"; do
-	[ -x "$f" ] || { echo "stacks.sh: $f missing: cmake --build $build" >&2; exit 1; }
-done
-command -v perf >/dev/null || { echo "stacks.sh: perf missing (apt-get install linux-perf)" >&2; exit 1; }
-work=$(mktemp -d /tmp/bpfrec-stacks-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+bench_need_files "$bpfrec" "$prog"
+bench_need_cmds perf
+bench_workdir stacks-bench
 
 # --- 1. -g per event ---
 declare -A loop
@@ -86,7 +69,6 @@ done
 # --- 3. bytes ---
 rm -rf "$work/nosym"
 "$bpfrec" record -q -o "$work/nosym" --no-symbols --probe profile:999 -- "$prog" work "$units" >/dev/null
-size() { du -sb "$1" | awk '{ print $1 }'; }
 # The stack tables' own pages and payload (dbstat), with and without symbols.
 stack_bytes() {   # index.db -> "pages payload"
 	sqlite3 "$1" "SELECT sum(pgsize), sum(payload) FROM dbstat WHERE name IN
@@ -97,7 +79,7 @@ read -r pg_sym pay_sym <<<"$(stack_bytes "$work/p999/index.db")"
 read -r pg_nosym pay_nosym <<<"$(stack_bytes "$work/nosym/index.db")"
 nsyms=$(sqlite3 "$work/p999/index.db" "SELECT count(*) FROM symbols")
 nstacks=$(sqlite3 "$work/p999/index.db" "SELECT count(*) FROM stack_traces")
-cap_sym=$(size "$work/p999")
+cap_sym=$(dir_bytes "$work/p999")
 perf_data=$(stat -c %s "$work/perf999.data")
 (cd "$work" && perf archive perf999.data >/dev/null 2>&1)
 perf_arch=$(stat -c %s "$work/perf999.data.tar.bz2" 2>/dev/null || echo 0)
@@ -107,7 +89,7 @@ samples_b=$(sqlite3 "$work/p999/index.db" "SELECT total(nrecords) FROM block_str
 rm -rf "$work/all"
 "$bpfrec" record -q -o "$work/all" --probe profile:99 -d 5s >/dev/null 2>&1
 read -r pg_all pay_all <<<"$(stack_bytes "$work/all/index.db")"
-all_cap=$(size "$work/all")
+all_cap=$(dir_bytes "$work/all")
 all_samples=$(sqlite3 "$work/all/index.db" "SELECT total(nrecords) FROM block_streams")
 all_stacks=$(sqlite3 "$work/all/index.db" "SELECT count(*) FROM stack_traces")
 all_files=$(sqlite3 "$work/all/index.db" "SELECT count(*) FROM sym_files")

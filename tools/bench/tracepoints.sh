@@ -20,35 +20,16 @@
 # Needs root, perf (linux-perf), strace and a build (default DIR: build).
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 build=$repo/build
 rounds=200000 reps=3
-
-while [ $# -gt 0 ]; do
-	case $1 in
-	--build) build=$2; shift ;;
-	--rounds) rounds=$2; shift ;;
-	--reps) reps=$2; shift ;;
-	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "tracepoints.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-	shift
-done
-[ "$(id -u)" -eq 0 ] || { echo "tracepoints.sh: needs root" >&2; exit 1; }
+bench_args "--build=build --rounds=rounds --reps=reps" "$@"
+bench_need_root
 bpfrec=$build/recorder/bpfrec
 load=$build/tools/bench/pingpong
-for f in "$bpfrec" "$load"; do
-	[ -x "$f" ] || { echo "tracepoints.sh: $f missing: cmake --build $build" >&2; exit 1; }
-done
-for c in perf strace sqlite3; do
-	command -v $c >/dev/null || { echo "tracepoints.sh: $c missing (tools/setup.sh)" >&2; exit 1; }
-done
-work=$(mktemp -d /tmp/bpfrec-tp-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-size() { du -sb "$1" | awk '{ print $1 }'; }
+bench_need_files "$bpfrec" "$load"
+bench_need_cmds perf strace sqlite3
+bench_workdir tp-bench
 
 declare -A ns events lost bytes
 # run NAME OUTPUT COMMAND...: the load under COMMAND; keeps the last round's
@@ -64,7 +45,7 @@ run() {
 	bpfrec*)
 		events[$name]=$(sqlite3 "$out/index.db" "SELECT CAST(total(nrecords) AS INTEGER) FROM block_streams")
 		lost[$name]=$(sqlite3 "$out/index.db" "SELECT CAST(total(count) AS INTEGER) FROM losses")
-		bytes[$name]=$(size "$out") ;;
+		bytes[$name]=$(dir_bytes "$out") ;;
 	perf-record*)
 		events[$name]=$(perf report -i "$out" --stats 2>/dev/null | awk '/SAMPLE events:/ { print $3; exit }')
 		lost[$name]=$(perf report -i "$out" --stats 2>/dev/null | awk '/LOST_SAMPLES events:|LOST events:/ { n += $3 } END { print n + 0 }')

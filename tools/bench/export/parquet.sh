@@ -25,42 +25,25 @@
 # 3 (tools/bench/export/duckq.mjs).  The answers of both must agree.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../../.." && pwd)
-build=$root/build-expb
+. "$(dirname "$0")/../lib.sh"
+build=$repo/build-expb
 data=${TMPDIR:-/tmp}/bpfrec-pqbench
 n=2000000
 reuse=0
+rgr_rows=
+bench_args "-n=n --build=build --data=data --reuse=reuse=1 --row-group-rows=rgr_rows" "$@"
 rgr=()
-while (($#)); do
-	case $1 in
-	-n) n=$2; shift ;;
-	--build) build=$2; shift ;;
-	--data) data=$2; shift ;;
-	--reuse) reuse=1 ;;
-	--row-group-rows) rgr=(--row-group-rows "$2"); shift ;;
-	-h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "parquet.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
-	esac
-	shift
-done
-[[ -d $root/tests/node/node_modules/@duckdb/node-api ]] ||
-	{ echo "parquet.sh: DuckDB for node is missing: run tools/setup.sh" >&2; exit 1; }
+[[ -z $rgr_rows ]] || rgr=(--row-group-rows "$rgr_rows")
+[[ -d $repo/tests/node/node_modules/@duckdb/node-api ]] ||
+	bench_die "DuckDB for node is missing: run tools/setup.sh"
 
-mkdir -p "$build" "$data"
-{ if [[ -f $build/CMakeCache.txt ]]; then cmake "$build"
-  else cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release; fi
-  cmake --build "$build" -j"$(nproc)" --target mkcap bpfreplay
-} >"$build/pqbench-build.log" 2>&1 || { cat "$build/pqbench-build.log" >&2; exit 1; }
+mkdir -p "$data"
+bench_build_release "$build" "$build/pqbench-build.log" mkcap bpfreplay
 replay=$build/replay/bpfreplay
 cap=$data/cap-$n
-if [[ $reuse = 0 || ! -d $cap ]]; then
-	rm -rf "$cap" "$data/plain.db"
-	"$build/tools/bench/sql/mkcap" -n "$n" "$cap" "$data/plain.db" >/dev/null
-	rm -f "$data/plain.db"   # the SQL benchmark's; not needed here
-fi
+bench_mkcap "$build" "$cap" "$n" "$reuse"
 
-bytes_of() { du -sb "$1" | cut -f1; }
-capbytes=$(bytes_of "$cap")
+capbytes=$(dir_bytes "$cap")
 printf "capture            %10d events  %12d bytes  %7.1f bytes/event\n" "$n" "$capbytes" \
 	"$(echo "$capbytes / $n" | bc -l)"
 
@@ -71,7 +54,7 @@ export_one() {   # format
 	[[ $fmt = parquet ]] && extra=("${rgr[@]}")
 	/usr/bin/time -v "$replay" export "$cap" --format "$fmt" -o "$out" "${extra[@]}" 2>"$t" >/dev/null ||
 		{ cat "$t" >&2; exit 1; }
-	awk -v name="$fmt" -v n="$n" -v bytes="$(bytes_of "$out")" -F': ' '
+	awk -v name="$fmt" -v n="$n" -v bytes="$(dir_bytes "$out")" -F': ' '
 		/Elapsed \(wall clock\)/ { split($2, p, ":"); wall = p[1] * 60 + p[2] }
 		/User time/ { u = $2 } /System time/ { s = $2 }
 		/Maximum resident set size/ { rss = $2 }
@@ -107,7 +90,7 @@ for q in Q1 Q2; do
 	if [[ $q = Q1 ]]; then sb=$(printf "$q1" exec); sd=$(printf "$q1" "$pq")
 	else sb=$(printf "$q2" exec); sd=$(printf "$q2" "$pq"); fi
 	b=$(bpfr "$sb")
-	d=$(node "$root/tools/bench/export/duckq.mjs" "$root" "$sd")
+	d=$(node "$repo/tools/bench/export/duckq.mjs" "$repo" "$sd")
 	if [[ $(grep -v '^#' <<<"$b") != $(grep -v '^#' <<<"$d") ]]; then
 		echo "parquet.sh: $q: the answers differ:" >&2
 		echo "bpfreplay sql:" >&2; echo "$b" >&2; echo "DuckDB:" >&2; echo "$d" >&2

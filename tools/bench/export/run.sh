@@ -17,35 +17,18 @@
 # kept).  Prints: command, events, output bytes, wall time, CPU time, peak RSS.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../../.." && pwd)
-build=$root/build-expb
+. "$(dirname "$0")/../lib.sh"
+build=$repo/build-expb
 data=${TMPDIR:-/tmp}/bpfrec-expbench
 n=10000000
 reuse=0
-while (($#)); do
-	case $1 in
-	-n) n=$2; shift ;;
-	--build) build=$2; shift ;;
-	--data) data=$2; shift ;;
-	--reuse) reuse=1 ;;
-	-h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
-	esac
-	shift
-done
+bench_args "-n=n --build=build --data=data --reuse=reuse=1" "$@"
 
-mkdir -p "$build" "$data"
-{ if [[ -f $build/CMakeCache.txt ]]; then cmake "$build"
-  else cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release; fi
-  cmake --build "$build" -j"$(nproc)" --target mkcap bpfreplay
-} >"$build/expbench-build.log" 2>&1 || { cat "$build/expbench-build.log" >&2; exit 1; }
+mkdir -p "$data"
+bench_build_release "$build" "$build/expbench-build.log" mkcap bpfreplay
 replay=$build/replay/bpfreplay
 cap=$data/cap-$n
-if [[ $reuse = 0 || ! -d $cap ]]; then
-	rm -rf "$cap" "$data/plain.db"
-	"$build/tools/bench/sql/mkcap" -n "$n" "$cap" "$data/plain.db" >/dev/null
-	rm -f "$data/plain.db"   # the SQL benchmark's; not needed here
-fi
+bench_mkcap "$build" "$cap" "$n" "$reuse"
 
 measure() {   # name, then the command; its stdout goes to wc -c
 	local name=$1 t=$data/time.txt bytes
@@ -59,6 +42,6 @@ measure() {   # name, then the command; its stdout goes to wc -c
 		      name, n, bytes, wall, u + s, rss / 1024 }' "$t"
 }
 
-echo "bpfreplay at $(git -C "$root" rev-parse --short HEAD), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bpfreplay at $(git -C "$repo" rev-parse --short HEAD), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 measure "export perfetto" "$replay" export "$cap" --format perfetto -o -
 measure "report" "$replay" report "$cap" -o -

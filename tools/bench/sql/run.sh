@@ -29,37 +29,20 @@
 # difference fails the run.  Needs the sqlite3 shell, bc and /usr/bin/time.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../../.." && pwd)
-build=$root/build-sqlb
+. "$(dirname "$0")/../lib.sh"
+build=$repo/build-sqlb
 data=${TMPDIR:-/tmp}/bpfrec-sqlbench
 n=10000000
 reuse=0
 rounds=3
-while (($#)); do
-	case $1 in
-	--quick) n=1000000 ;;
-	-n) n=$2; shift ;;
-	--rounds) rounds=$2; shift ;;
-	--build) build=$2; shift ;;
-	--data) data=$2; shift ;;
-	--reuse) reuse=1 ;;
-	-h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
-	esac
-	shift
-done
+bench_args "--quick=n=1000000 -n=n --rounds=rounds --build=build --data=data --reuse=reuse=1" "$@"
 
-mkdir -p "$build"
-{ if [[ -f $build/CMakeCache.txt ]]; then cmake "$build"
-  else cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release; fi
-  cmake --build "$build" -j"$(nproc)" --target mkcap sqltime bpfreplay bpfrec_sqlite
-} >"$build/sqlbench-build.log" 2>&1 || { cat "$build/sqlbench-build.log" >&2; exit 1; }
+bench_build_release "$build" "$build/sqlbench-build.log" mkcap sqltime bpfreplay bpfrec_sqlite
 mkcap=$build/tools/bench/sql/mkcap
 sqltime=$build/tools/bench/sql/sqltime
 replay=$build/replay/bpfreplay
 ext=$build/replay/libbpfrec_sqlite
-command -v sqlite3 >/dev/null || { echo "run.sh: needs the sqlite3 shell" >&2; exit 2; }
-command -v bc >/dev/null || { echo "run.sh: needs bc" >&2; exit 2; }
+bench_need_cmds sqlite3 bc
 
 cap=$data/cap
 plain=$data/plain.db
