@@ -171,30 +171,6 @@ static uint32_t int_meta(const struct btf_type *t)
 	return *(const uint32_t *)(t + 1);
 }
 
-/* typedef bpfrec_ipaddr anywhere on the typedef/modifier chain, over 16
- * bytes (u8[16] or __int128). */
-static int is_ipaddr(const struct btfv *b, uint32_t id)
-{
-	int depth;
-
-	int rk = kind_of(resolved(b, id, NULL));
-
-	if (btfv__size(b, id) != 16 || (rk != BTF_KIND_ARRAY && rk != BTF_KIND_INT))
-		return 0;
-	for (depth = 0; depth <= BTFV_MAX_DEPTH; depth++) {
-		const struct btf_type *t = btfv__type(b, id);
-		int k = kind_of(t);
-
-		if (k == BTF_KIND_TYPEDEF && !strcmp(btfv__name(b, t->name_off), "bpfrec_ipaddr"))
-			return 1;
-		if (k != BTF_KIND_TYPEDEF && k != BTF_KIND_CONST && k != BTF_KIND_VOLATILE &&
-		    k != BTF_KIND_RESTRICT && k != BTF_KIND_TYPE_TAG)
-			return 0;
-		id = t->type;
-	}
-	return 0;
-}
-
 /* typedef name anywhere on the typedef/modifier chain of id. */
 static int has_typedef(const struct btfv *b, uint32_t id, const char *name)
 {
@@ -210,6 +186,17 @@ static int has_typedef(const struct btfv *b, uint32_t id, const char *name)
 		id = t->type;
 	}
 	return 0;
+}
+
+/* typedef bpfrec_ipaddr anywhere on the typedef/modifier chain, over 16
+ * bytes (u8[16] or __int128). */
+static int is_ipaddr(const struct btfv *b, uint32_t id)
+{
+	int rk = kind_of(resolved(b, id, NULL));
+
+	if (btfv__size(b, id) != 16 || (rk != BTF_KIND_ARRAY && rk != BTF_KIND_INT))
+		return 0;
+	return has_typedef(b, id, "bpfrec_ipaddr");
 }
 
 /* See the TEXT rule at the top. */

@@ -547,7 +547,7 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 	vt = sqlite3_malloc(sizeof(*vt));
 	if (!patharg || !stream || (argc > 5 && !mode) || !vt) {
 		rc = SQLITE_NOMEM;
-		goto fail;
+		goto out;
 	}
 	memset(vt, 0, sizeof(*vt));
 	vt->reg = reg;
@@ -558,23 +558,23 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 		vt->strict = 0;
 	} else if (mode) {
 		*err = sqlite3_mprintf("bpfrec: mode '%s': expected 'strict' or 'skip_damaged'", mode);
-		goto fail;
+		goto out;
 	}
 	if ((rc = parse_paths(patharg, &paths, &npaths, err)) != SQLITE_OK)
-		goto fail;
+		goto out;
 	rc = SQLITE_ERROR;
 	vt->multi = patharg[0] == '[';
 	vt->m = sqlite3_malloc64(npaths * sizeof(*vt->m));
 	if (!vt->m) {
 		rc = SQLITE_NOMEM;
-		goto fail;
+		goto out;
 	}
 	for (size_t i = 0; i < npaths; i++) {
 		struct vt_cap *cap = cap_get(reg, paths[i], err);
 		struct capview_stream *s;
 
 		if (!cap)
-			goto fail;
+			goto out;
 		s = capview__stream_by_name(cap->c, stream);
 		if (!s && npaths > 1) {         /* a capture without the stream adds nothing */
 			cap_put(reg, cap);
@@ -590,20 +590,20 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 					       stream, list ? list : "?");
 			sqlite3_free(list);
 			cap_put(reg, cap);
-			goto fail;
+			goto out;
 		}
 		vt->m[vt->nm] = (struct vt_member){ .cap = cap, .s = s,
 						    .name = capture_name(paths, i) };
 		if (!vt->m[vt->nm++].name) {
 			rc = SQLITE_NOMEM;
-			goto fail;
+			goto out;
 		}
 		if (vt->nm > 1 && check_compatible(&vt->m[0], &vt->m[vt->nm - 1], err))
-			goto fail;
+			goto out;
 	}
 	if (!vt->nm) {
 		*err = sqlite3_mprintf("bpfrec: no capture of %s has a stream '%s'", patharg, stream);
-		goto fail;
+		goto out;
 	}
 	struct capview_stream *s0 = vt->m[0].s;
 	vt->nfields = s0->ncols;
@@ -633,27 +633,23 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 	sql = sqlite3_str_finish(ddl);
 	if (!sql) {
 		rc = SQLITE_NOMEM;
-		goto fail;
+		goto out;
 	}
 	rc = sqlite3_declare_vtab(db, sql);
 	if (rc != SQLITE_OK) {
 		*err = sqlite3_mprintf("bpfrec: %s: %s", sql, sqlite3_errmsg(db));
-		goto fail;
+		goto out;
 	}
 	sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-	sqlite3_free(sql);
-	for (size_t i = 0; i < npaths; i++)
-		sqlite3_free(paths[i]);
-	sqlite3_free(paths);
-	sqlite3_free(patharg);
-	sqlite3_free(stream);
-	sqlite3_free(mode);
 	*out = &vt->base;
-	return SQLITE_OK;
-fail:
-	if (vt)
+	vt = NULL;                  /* SQLite's now */
+out:
+	if (vt) {
 		free_members(reg, vt);
-	sqlite3_free(vt);
+		sqlite3_free(vt);
+		if (rc == SQLITE_OK)
+			rc = SQLITE_ERROR;
+	}
 	sqlite3_free(sql);
 	for (size_t i = 0; i < npaths; i++)
 		sqlite3_free(paths[i]);
@@ -661,7 +657,7 @@ fail:
 	sqlite3_free(patharg);
 	sqlite3_free(stream);
 	sqlite3_free(mode);
-	return rc == SQLITE_OK ? SQLITE_ERROR : rc;
+	return rc;
 }
 
 static int vt_disconnect(sqlite3_vtab *tab)
