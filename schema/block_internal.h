@@ -155,11 +155,10 @@ static inline __attribute__((always_inline)) void tr8(uint64_t x[8])
 #undef TR_SWAP
 }
 
-/* Block header (blockhdr.c).  block_parse_header also returns the stream
- * count through *nstreams (may be NULL). */
-uint32_t frame_head_crc(const uint8_t *f, size_t flen);
-void block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstreams);
-int block_parse_header(const uint8_t *h, size_t len, struct cap_block_meta *m,
-		       uint32_t *nstreams, char *err, size_t errlen);
+/* Block header (blockhdr.c; its parse is cap_internal.h's
+ * cap_block_parse_header).  cap_block_frame_crc: the CRC of the frame's
+ * head that the header carries. */
+uint32_t cap_block_frame_crc(const uint8_t *f, size_t flen);
+void cap_block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstreams);
 
 #endif

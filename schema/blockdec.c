@@ -467,7 +467,7 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 	uint32_t nstreams;
 	int rc;
 
-	rc = block_parse_header(h, len, &m, &nstreams, err, errlen);
+	rc = cap_block_parse_header(h, len, &m, &nstreams, err, errlen);
 	if (rc)
 		return rc;
 	if (m.enc_bytes != len)
@@ -477,7 +477,7 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 
 	const uint8_t *f = h + CAP_BLOCK_HDR_BYTES;
 	size_t flen = len - CAP_BLOCK_HDR_BYTES;
-	if (frame_head_crc(f, flen) != cap_get_le32(h + 40))
+	if (cap_block_frame_crc(f, flen) != cap_get_le32(h + 40))
 		BAD("zstd frame header damaged (CRC mismatch)");
 	/* One zstd frame, with a content checksum and the exact content size. */
 	if (flen < 6 || cap_get_le32(f) != ZSTD_MAGICNUMBER)

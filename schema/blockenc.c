@@ -497,7 +497,7 @@ static int block_encoder_check(struct block_encoder *e, const struct blockbuf *b
 {
 	char err[256];
 	struct cap_block_meta m;
-	int rc = block_parse_header(e->out, enc_bytes, &m, NULL, err, sizeof(err));
+	int rc = cap_block_parse_header(e->out, enc_bytes, &m, NULL, err, sizeof(err));
 
 	if (!rc && m.nrecords != b->n) {
 		snprintf(err, sizeof(err), "its header says %u records", m.nrecords);
@@ -690,7 +690,7 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		.min_ts_ns = base_ts,
 		.max_ts_ns = n ? b->max_ts : 0,
 	};
-	block_fill_header(e->out, &m, k);
+	cap_block_fill_header(e->out, &m, k);
 	int rc = block_encoder_check(e, b, m.enc_bytes);
 	if (rc)
 		return rc;

@@ -22,13 +22,13 @@ size_t block__max_enc_bytes(size_t max_raw_bytes)
  * start of its first block. */
 #define FRAME_HEAD_CRC_BYTES 18
 
-uint32_t frame_head_crc(const uint8_t *f, size_t flen)
+uint32_t cap_block_frame_crc(const uint8_t *f, size_t flen)
 {
 	return (uint32_t)crc32(0, f, flen < FRAME_HEAD_CRC_BYTES ? (uInt)flen : FRAME_HEAD_CRC_BYTES);
 }
 
 /* The frame follows the header in h. */
-void block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstreams)
+void cap_block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstreams)
 {
 	memcpy(h, block_magic, 4);
 	cap_put_le16(h + 4, CAP_FORMAT_VERSION);
@@ -39,14 +39,16 @@ void block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstr
 	cap_put_le32(h + 20, nstreams);
 	cap_put_le64(h + 24, m->min_ts_ns);
 	cap_put_le64(h + 32, m->max_ts_ns);
-	cap_put_le32(h + 40, frame_head_crc(h + CAP_BLOCK_HDR_BYTES, m->enc_bytes - CAP_BLOCK_HDR_BYTES));
+	cap_put_le32(h + 40, cap_block_frame_crc(h + CAP_BLOCK_HDR_BYTES,
+						 m->enc_bytes - CAP_BLOCK_HDR_BYTES));
 	cap_put_le32(h + 44, (uint32_t)crc32(0, h, 44));
 }
 
-/* Also returns the stream count through *nstreams (may be NULL). */
-int block_parse_header(const uint8_t *h, size_t len, struct cap_block_meta *m,
-		       uint32_t *nstreams, char *err, size_t errlen)
+int cap_block_parse_header(const void *buf, size_t len, struct cap_block_meta *m,
+			   uint32_t *nstreams, char *err, size_t errlen)
 {
+	const uint8_t *h = buf;
+
 	if (len < CAP_BLOCK_HDR_BYTES) {
 		cap_seterr(err, errlen, "truncated block header (%zu of %d bytes)", len,
 			   CAP_BLOCK_HDR_BYTES);
@@ -102,17 +104,11 @@ int block_parse_header(const uint8_t *h, size_t len, struct cap_block_meta *m,
 	return 0;
 }
 
-int cap_block_parse_header(const void *buf, size_t len, struct cap_block_meta *meta,
-			   char *err, size_t errlen)
-{
-	return block_parse_header(buf, len, meta, NULL, err, errlen);
-}
-
 int block__parse_header(const void *buf, size_t len, uint32_t *enc_bytes,
 			struct cap_block_meta *meta)
 {
 	struct cap_block_meta m;
-	int rc = block_parse_header(buf, len, &m, NULL, NULL, 0);
+	int rc = cap_block_parse_header(buf, len, &m, NULL, NULL, 0);
 
 	if (rc)
 		return rc;

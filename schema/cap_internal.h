@@ -97,9 +97,10 @@ void cap_seterr(char *err, size_t errlen, const char *fmt, ...);
 __attribute__((format(printf, 1, 2)))
 void cap_warn(const char *fmt, ...);
 
-/* Block header parse with a reason (blockhdr.c). */
+/* Block header parse with a reason (blockhdr.c); *nstreams (may be NULL)
+ * gets the header's stream count.  0 or -EBADMSG. */
 int cap_block_parse_header(const void *buf, size_t len, struct cap_block_meta *meta,
-			   char *err, size_t errlen);
+			   uint32_t *nstreams, char *err, size_t errlen);
 
 /* cap_segment__scan starting at offset start (capr.c). */
 int cap_segment_scan_from(const char *path, uint64_t start,

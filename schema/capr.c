@@ -820,7 +820,7 @@ int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 
 	/* The header must agree with the index that located it. */
 	struct cap_block_meta hm;
-	if ((rc = cap_block_parse_header(c->buf, len, &hm, why, sizeof(why))))
+	if ((rc = cap_block_parse_header(c->buf, len, &hm, NULL, why, sizeof(why))))
 		FAIL_WHY(rc);
 	if (hm.enc_bytes != b->meta.enc_bytes || hm.raw_bytes != b->meta.raw_bytes ||
 	    hm.nrecords != b->meta.nrecords || hm.min_ts_ns != b->meta.min_ts_ns ||
@@ -898,7 +898,7 @@ int cap_segment_scan_from(const char *path, uint64_t start,
 				   strerror(errno));
 			goto out;
 		}
-		if ((rc = cap_block_parse_header(hdr, (size_t)n, &m, why, sizeof(why)))) {
+		if ((rc = cap_block_parse_header(hdr, (size_t)n, &m, NULL, why, sizeof(why)))) {
 			cap_seterr(err, errlen, "%s: offset %" PRIu64 ": %s", path, off, why);
 			goto out;
 		}
