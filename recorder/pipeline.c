@@ -7,13 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum msg_kind { MSG_BLOCK, MSG_LOSS, MSG_FLUSH, MSG_SNAPSHOT, MSG_STOP };
+enum msg_kind { MSG_BLOCK, MSG_LOSS, MSG_FLUSH, MSG_SNAPSHOT, MSG_CALL, MSG_STOP };
 
 struct msg {
 	enum msg_kind kind;
 	struct blockbuf *buf;                 /* MSG_BLOCK */
 	uint32_t stream, cpu;                 /* MSG_LOSS */
 	uint64_t ts_ns, count;
+	int (*fn)(void *ctx, struct capw *w);   /* MSG_CALL */
+	void *ctx;
 };
 
 #define PIPELINE_MAX_WORKERS 4
@@ -97,6 +99,10 @@ static int apply(struct pipeline *p, const struct msg *m, int enc_err, const uin
 	case MSG_FLUSH:
 	case MSG_STOP:
 		return capw__flush(p->w);
+	case MSG_CALL:
+		/* Its own rows: a failure is said by fn and stops nothing. */
+		m->fn(m->ctx, p->w);
+		return 0;
 	case MSG_SNAPSHOT:
 		/* Not p->error: the recording goes on without it. */
 		if (!p->error && capw__snapshot(p->w, path, sizeof(path)) == 0)
@@ -279,6 +285,13 @@ void pipeline__snapshot(struct pipeline *p)
 
 	if (blockbuf__count(p->cur))
 		hand_over(p);
+	push(p, &m);
+}
+
+void pipeline__call(struct pipeline *p, int (*fn)(void *ctx, struct capw *w), void *ctx)
+{
+	struct msg m = { .kind = MSG_CALL, .fn = fn, .ctx = ctx };
+
 	push(p, &m);
 }
 

@@ -42,6 +42,10 @@ void pipeline__tick(struct pipeline *p, uint64_t now_ns);
  * announces on stderr.  A failed snapshot is reported and does not stop the
  * recording. */
 void pipeline__snapshot(struct pipeline *p);
+/* Drain thread: runs fn(ctx, w) on the writer thread, in order with the
+ * blocks and losses sent before and after (so in the commit that follows
+ * them); fn owns ctx and is called exactly once, even after an error. */
+void pipeline__call(struct pipeline *p, int (*fn)(void *ctx, struct capw *w), void *ctx);
 /* The writer's first error (e.g. -ENOSPC), 0 if none. */
 int pipeline__error(const struct pipeline *p);
 /* Writes what is left, commits, joins the writer.  Returns its first error. */

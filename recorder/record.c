@@ -41,6 +41,7 @@ struct recorder {
 	uint64_t start_ns;           /* the session's start (CLOCK_BOOTTIME) */
 	uint64_t last_snapshot_ns;   /* --snapshot-interval */
 	int snapshot_req;            /* SIGUSR1 seen: write CAPTURE/snapshot-N */
+	uint64_t stacks_synced_ns;   /* the stacks last handed to the writer */
 };
 
 /* The status line's last figures, per stream in the objects' order. */
@@ -489,10 +490,16 @@ static int after_pass(struct recorder *r, struct rate_state *rs, uint64_t *last_
 		 * held goes to DIR/snapshot-N (on the writer thread). */
 		r->snapshot_req = 0;
 		poll_losses(r);
+		record__sync_stacks(r->stacks, r->pl, !o->no_symbols);
 		if ((err = record__snapshot_maps(r->drain, &r->objs, now)))
 			return err;
 		r->last_snapshot_ns = now;
 		pipeline__snapshot(r->pl);
+	}
+	if (r->stacks && now - r->stacks_synced_ns >= 2000000000ull) {
+		/* for crashes, snapshots and catalog.db */
+		record__sync_stacks(r->stacks, r->pl, !o->no_symbols);
+		r->stacks_synced_ns = now;
 	}
 	if (now - *last_tick >= 100000000ull) {
 		poll_losses(r);

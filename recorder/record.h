@@ -96,6 +96,12 @@ int record__parse_args(int argc, char **argv, struct record_opts *o);
  * object: the built-ins and tracepoints filter in the kernel). */
 int record__load_objects(const struct record_opts *o, const struct bpfobj_opts *base,
 			 struct tprec *tp, struct record_objs *objs);
+/* record_stacks.c: hands the stacks sc gathered since the last call to
+ * the writer thread of pl (stackcap__sync, pipeline__call); symbols: not
+ * --no-symbols.  Nothing to do: nothing sent. */
+struct stackcap;
+struct pipeline;
+void record__sync_stacks(struct stackcap *sc, struct pipeline *pl, int symbols);
 /* 1 when the recording takes stacks (-g, --stacks, --probe profile). */
 int record__wants_stacks(const struct record_opts *o);
 /* record_load.c: attaches what was loaded, once its streams are drained. */

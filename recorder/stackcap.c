@@ -2,6 +2,7 @@
 #include "execmaps.h"
 #include "symelf.h"
 #include "symline.h"
+#include "stackrows.h"
 #include "util.h"
 
 #include <linux/types.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #define MAX_OPEN_FILES 256      /* files kept open for the end (then reopened by path) */
+#define STACKCAP_MAX_MODULES 512   /* kernel modules named (more: their frames as the kernel's) */
 
 struct stk {
 	uint64_t *ips;            /* NULL: not read (yet) */
@@ -30,6 +32,7 @@ struct stk {
 struct mapping {
 	uint64_t start, end, off;
 	uint32_t file;            /* index into files */
+	uint32_t written_file;    /* the file id its proc_maps row has, 0: not written */
 };
 
 struct proc {
@@ -49,11 +52,13 @@ struct sfile {
 	ino_t ino;
 	int fd;                   /* the very file mapped, -1: reopen by path */
 	int64_t size;
-	uint64_t *offs;           /* file offsets of the frames in it */
+	uint64_t *offs;           /* file offsets of frames in it, not symbolized yet */
 	size_t noffs, offs_cap;
-	uint32_t cap_id;          /* sym_files.id once written */
+	uint32_t cap_id;          /* its sym_files.id once its row is written, else 0 */
 	int used;                 /* a mapping of a process with stacks shows it */
 };
+
+struct ksym;
 
 struct stackcap {
 	int map_fd;
@@ -68,6 +73,21 @@ struct stackcap {
 	uint64_t *kaddrs;
 	size_t nk, k_cap;
 	uint64_t *buf;            /* one stack table value */
+	/* what stackcap__sync has not handed over yet */
+	uint64_t *new_stacks;     /* stack ids */
+	size_t nnew_stacks, new_stacks_cap;
+	uint64_t *new_pairs;      /* (pid << 32 | stack id) + 1 */
+	size_t nnew_pairs, new_pairs_cap;
+	uint64_t *retry;          /* pairs with frames in no mapping (yet) */
+	size_t nretry, retry_cap;
+	uint32_t last_file_id;    /* sym_files ids given so far */
+	uint32_t kernel_id;       /* [kernel.kallsyms]'s, 0: not written */
+	char *ktext;              /* /proc/kallsyms, read once (ks points into it) */
+	struct ksym *ks;          /* its text symbols, sorted */
+	size_t nks;
+	int ks_read;
+	struct { const char *mod; uint32_t id; } mods[STACKCAP_MAX_MODULES];
+	size_t nmods;
 	struct execmaps *execs;   /* mappings at exec and exit, NULL: /proc alone */
 };
 
@@ -156,6 +176,7 @@ static struct stk *get_stack(struct stackcap *sc, int32_t id, int kernel)
 	s->n = n;
 	s->kernel = kernel;
 	sc->nstacks++;
+	push_u64(&sc->new_stacks, &sc->nnew_stacks, &sc->new_stacks_cap, (uint64_t)id);
 	return s;
 }
 
@@ -191,6 +212,7 @@ static int add_pair(struct stackcap *sc, uint32_t pid, uint32_t id)
 			return 0;
 	sc->pairs[i] = key;
 	sc->npairs++;
+	push_u64(&sc->new_pairs, &sc->nnew_pairs, &sc->new_pairs_cap, key);
 	return 1;
 }
 
@@ -495,30 +517,43 @@ void stackcap__counts(const struct stackcap *sc, uint64_t *stacks, uint64_t *los
 	*lost = sc ? sc->lost : 0;
 }
 
-/* ---- at the end: files, symbols, kernel ---- */
+/* ---- rows for the capture: as the recording goes, and at the end ----
+ *
+ * stackcap__sync hands over what is new since the last call: stacks,
+ * (stack, process) pairs, the files the processes with stacks map (a row
+ * each, with the id stackcap gives it), their mappings, and the symbols and
+ * line rows of the file offsets the new frames fall in.  Each symbol or line
+ * row may come twice (two syncs' frames in one function): the capture keeps
+ * one (INSERT OR IGNORE on its key). */
 
-static int write_file_symbols(struct stackcap *sc, struct capw *w, struct sfile *f, int symbols)
+/* The file's row when new, and the symbols and line rows of its offsets
+ * not read yet. */
+static int sync_file(struct stackcap *sc, struct stackrows *rows, struct sfile *f, int symbols)
 {
 	struct cap_symfile row = { .kind = f->special ? "special" : "elf", .path = f->path,
 				   .size = f->size, .pid = -1, .symbols = "none" };
+	size_t n = f->noffs, nsyms = 0, i;
+	const uint64_t *offs = f->offs;
 	struct symelf_info info = { 0 };
 	struct symelf_sym *syms = NULL;
-	size_t nsyms = 0, i;
 	char why[128];
-	int err = 0, rc;
+	int err = 0, rc = 0;
 
-	if (!f->special && f->fd < 0)
+	f->noffs = 0;   /* read now (the array stays for the next ones) */
+	if (f->cap_id && (!n || !symbols || f->special || f->fd < 0))
+		return 0;
+	if (!f->special && f->fd < 0 && !f->cap_id)
 		f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
-	if (f->special) {
-		row.symbols = "none";
-	} else if (f->fd < 0) {
-		snprintf(why, sizeof(why), "unreadable: %s", strerror(errno));
-		row.symbols = why;
-	} else {
-		err = symelf__read(f->fd, symbols ? f->offs : NULL, symbols ? f->noffs : 0, &info,
-				   &syms, &nsyms);
-		row.build_id = info.build_id;
-		if (err) {
+	if (!f->special && f->fd >= 0)
+		err = symelf__read(f->fd, symbols ? offs : NULL, symbols ? n : 0, &info, &syms,
+				   &nsyms);
+	if (!f->cap_id) {
+		if (f->special) {
+			row.symbols = "none";
+		} else if (f->fd < 0) {
+			snprintf(why, sizeof(why), "unreadable: %s", strerror(errno));
+			row.symbols = why;
+		} else if (err) {
 			snprintf(why, sizeof(why), "unreadable: %s",
 				 err == -ENOEXEC ? "not an ELF file" : strerror(-err));
 			row.symbols = why;
@@ -528,23 +563,24 @@ static int write_file_symbols(struct stackcap *sc, struct capw *w, struct sfile 
 			row.symbols = info.has_symtab ? "copied" : info.has_dynsym ? "dynsym only"
 										 : "none";
 		}
+		row.build_id = info.build_id;
+		f->cap_id = row.id = ++sc->last_file_id;
+		rc = stackrows__symfile(rows, &row);
 	}
-	rc = capw__add_symfile(w, &row, &f->cap_id);
 	for (i = 0; !rc && i < nsyms; i++)
-		rc = capw__add_symbol(w, f->cap_id, syms[i].off, syms[i].size, syms[i].name);
+		rc = stackrows__symbol(rows, f->cap_id, syms[i].off, syms[i].size, syms[i].name);
 	symelf__free(syms, nsyms);
 	/* with debug info: the line table rows of the frames, too */
-	if (!rc && !err && symbols && info.has_debug_lines) {
+	if (!rc && !err && symbols && n && info.has_debug_lines) {
 		struct symline_row *lines = NULL;
 		size_t nlines = 0;
 
-		if (!symline__read(f->fd, f->offs, f->noffs, &lines, &nlines))
+		if (!symline__read(f->fd, offs, n, &lines, &nlines))
 			for (i = 0; !rc && i < nlines; i++)
-				rc = capw__add_line(w, f->cap_id, lines[i].off, lines[i].size,
-						    lines[i].line, lines[i].src);
+				rc = stackrows__line(rows, f->cap_id, lines[i].off, lines[i].size,
+						     lines[i].line, lines[i].src);
 		symline__free(lines, nlines);
 	}
-	(void)sc;
 	return rc;
 }
 
@@ -601,108 +637,122 @@ static char *read_kallsyms(size_t *len)
 	return buf;
 }
 
-/* The kernel's and modules' text symbols that hold a recorded kernel
- * address; a symbol's size is the distance to the next (kallsyms has no
- * sizes). */
-static int write_kernel_symbols(struct stackcap *sc, struct capw *w, int symbols)
+/* The text symbols of /proc/kallsyms, sorted, read once (sc->ks). */
+static int load_kallsyms(struct stackcap *sc)
 {
-	struct cap_symfile row = { .kind = "kernel", .path = "[kernel.kallsyms]", .size = -1,
-				   .pid = -1, .symbols = symbols ? "copied" : "left out" };
-	struct ksym *ks = NULL;
-	size_t len = 0, n = 0, cap = 0, i, k;
-	char *text = NULL, *line, *save = NULL;
-	struct { const char *mod; uint32_t id; } mods[512];
-	size_t nmods = 0;
-	uint32_t kernel_id = 0;
-	int rc = 0, have_kernel = 0;
+	char *line, *save = NULL;
+	size_t len = 0, cap = 0;
+
+	sc->ks_read = 1;
+	sc->ktext = read_kallsyms(&len);
+	if (!sc->ktext)
+		return 0;
+	for (line = strtok_r(sc->ktext, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp1 = strchr(line, ' '), *sp2, *mod;
+		uint64_t a;
+
+		if (!sp1 || !(sp2 = strchr(sp1 + 1, ' ')) || (sp1[1] != 't' && sp1[1] != 'T'))
+			continue;
+		a = strtoull(line, NULL, 16);
+		if (!a)
+			continue;
+		*sp2 = 0;
+		mod = strchr(sp2 + 1, '\t');
+		if (mod) {
+			*mod++ = 0;
+			mod += strspn(mod, "[");
+			mod[strcspn(mod, "]")] = 0;
+		}
+		if (sc->nks == cap) {
+			struct ksym *g = realloc(sc->ks, (cap = cap ? cap * 2 : 65536) * sizeof(*g));
+
+			if (!g)
+				return -ENOMEM;
+			sc->ks = g;
+		}
+		sc->ks[sc->nks++] = (struct ksym){ a, sp2 + 1, mod };
+	}
+	if (sc->nks)
+		qsort(sc->ks, sc->nks, sizeof(*sc->ks), cmp_ksym);
+	return 0;
+}
+
+/* The kernel's and modules' text symbols that hold the kernel addresses
+ * gathered since the last call; a symbol's size is the distance to the
+ * next (kallsyms has no sizes).  The kernel's row comes with the first. */
+static int sync_kernel(struct stackcap *sc, struct stackrows *rows, int symbols)
+{
+	size_t i;
+	int rc = 0;
 
 	if (!sc->nk)
 		return 0;
-	if (symbols && (text = read_kallsyms(&len))) {
-		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			char *sp1 = strchr(line, ' '), *sp2, *mod;
-			uint64_t a;
+	if (symbols && !sc->ks_read && (rc = load_kallsyms(sc)))
+		return rc;
+	if (!sc->kernel_id) {
+		struct cap_symfile row = { .kind = "kernel", .path = "[kernel.kallsyms]", .size = -1,
+					   .pid = -1, .symbols = symbols ? "copied" : "left out" };
 
-			if (!sp1 || !(sp2 = strchr(sp1 + 1, ' ')) || (sp1[1] != 't' && sp1[1] != 'T'))
-				continue;
-			a = strtoull(line, NULL, 16);
-			if (!a)
-				continue;
-			*sp2 = 0;
-			mod = strchr(sp2 + 1, '\t');
-			if (mod) {
-				*mod++ = 0;
-				mod += strspn(mod, "[");
-				mod[strcspn(mod, "]")] = 0;
-			}
-			if (n == cap) {
-				struct ksym *g = realloc(ks, (cap = cap ? cap * 2 : 65536) * sizeof(*g));
-
-				if (!g) {
-					rc = -ENOMEM;
-					goto out;
-				}
-				ks = g;
-			}
-			ks[n++] = (struct ksym){ a, sp2 + 1, mod };
-		}
-		if (n)
-			qsort(ks, n, sizeof(*ks), cmp_ksym);
+		if (symbols && !sc->nks)
+			row.symbols = "unreadable: /proc/kallsyms shows no addresses";
+		sc->kernel_id = row.id = ++sc->last_file_id;
+		rc = stackrows__symfile(rows, &row);
 	}
-	if (symbols && !n)
-		row.symbols = "unreadable: /proc/kallsyms shows no addresses";
-	rc = capw__add_symfile(w, &row, &kernel_id);
-	have_kernel = 1;
 	qsort(sc->kaddrs, sc->nk, sizeof(*sc->kaddrs), cmp_u64);
-	for (i = 0, k = 0; !rc && n && i < sc->nk; i++) {
-		uint64_t a = sc->kaddrs[i], size;
-		uint32_t fid = kernel_id;
+	for (i = 0; !rc && symbols && sc->nks && i < sc->nk; i++) {
+		uint64_t a = sc->kaddrs[i];
+		size_t lo = 0, hi = sc->nks, k;
+		uint32_t fid = sc->kernel_id;
 
 		if (i && a == sc->kaddrs[i - 1])
 			continue;
-		while (k + 1 < n && ks[k + 1].addr <= a)
-			k++;
-		if (ks[k].addr > a || k + 1 >= n)
-			continue;
-		size = ks[k + 1].addr - ks[k].addr;
-		if (ks[k].mod) {
+		while (lo < hi) {   /* the last symbol at or before a */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (sc->ks[mid].addr <= a)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!lo || lo >= sc->nks)
+			continue;   /* before the first, or past the last (no size) */
+		k = lo - 1;
+		if (sc->ks[k].mod) {
 			size_t m;
 
-			for (m = 0; m < nmods && strcmp(mods[m].mod, ks[k].mod); m++)
+			for (m = 0; m < sc->nmods && strcmp(sc->mods[m].mod, sc->ks[k].mod); m++)
 				;
-			if (m == nmods && nmods < 512) {
+			if (m == sc->nmods && sc->nmods < STACKCAP_MAX_MODULES) {
 				char path[160];
 				struct cap_symfile mrow = { .kind = "module", .path = path, .size = -1,
 							    .pid = -1, .symbols = "copied" };
 
-				snprintf(path, sizeof(path), "[%.150s]", ks[k].mod);
-				mods[nmods].mod = ks[k].mod;
-				rc = capw__add_symfile(w, &mrow, &mods[nmods].id);
-				nmods++;
+				snprintf(path, sizeof(path), "[%.150s]", sc->ks[k].mod);
+				sc->mods[m].mod = sc->ks[k].mod;
+				sc->mods[m].id = mrow.id = ++sc->last_file_id;
+				sc->nmods++;
+				rc = stackrows__symfile(rows, &mrow);
 			}
-			if (m < nmods)
-				fid = mods[m].id;
+			if (m < sc->nmods)
+				fid = sc->mods[m].id;
 		}
 		if (!rc)
-			rc = capw__add_symbol(w, fid, ks[k].addr, size, ks[k].name);
-		/* the next address may be in the same symbol: k stays */
+			rc = stackrows__symbol(rows, fid, sc->ks[k].addr,
+					       sc->ks[k + 1].addr - sc->ks[k].addr, sc->ks[k].name);
 	}
-out:
-	(void)have_kernel;
-	free(ks);
-	free(text);
+	sc->nk = 0;
 	return rc;
 }
 
 /* /tmp/perf-PID.map (JIT runtimes write it: "START SIZE NAME", hex): the
  * entries that hold an address of p found in no mapping. */
-static int write_perf_map(struct capw *w, struct proc *p, int symbols)
+static int write_perf_map(struct stackcap *sc, struct stackrows *rows, struct proc *p,
+			  int symbols)
 {
 	char path[64], line[4096];
 	struct cap_symfile row = { .kind = "perfmap", .path = path, .size = -1, .pid = p->pid,
 				   .symbols = symbols ? "copied" : "left out" };
 	struct stat st;
-	uint32_t id;
 	FILE *f;
 	int rc;
 
@@ -712,7 +762,8 @@ static int write_perf_map(struct capw *w, struct proc *p, int symbols)
 		return 0;
 	if (!fstat(fileno(f), &st))
 		row.size = st.st_size;
-	rc = capw__add_symfile(w, &row, &id);
+	row.id = ++sc->last_file_id;
+	rc = stackrows__symfile(rows, &row);
 	while (!rc && symbols && fgets(line, sizeof(line), f)) {
 		unsigned long long start, size;
 		int n = 0;
@@ -722,7 +773,7 @@ static int write_perf_map(struct capw *w, struct proc *p, int symbols)
 		line[strcspn(line, "\n")] = 0;
 		for (size_t i = 0; i < p->njit; i++)
 			if (p->jit[i] >= start && p->jit[i] - start < size) {
-				rc = capw__add_symbol(w, id, start, size, line + n);
+				rc = stackrows__symbol(rows, row.id, start, size, line + n);
 				break;
 			}
 	}
@@ -730,73 +781,114 @@ static int write_perf_map(struct capw *w, struct proc *p, int symbols)
 	return rc;
 }
 
-int stackcap__write(struct stackcap *sc, struct capw *w, int symbols)
+/* The frames of a (process, user stack) pair to the files (and offsets)
+ * its process had there.  Frames in no mapping yet: 1 (try again later,
+ * the mappings at exit may still come), or at the end to the process's
+ * JIT addresses. */
+static int resolve_pair(struct stackcap *sc, uint64_t key, int final, int *rc)
 {
-	size_t i;
+	uint32_t pid = (uint32_t)((key - 1) >> 32), id = (uint32_t)(key - 1);
+	struct stk *s = &sc->stacks[id];
+	struct proc *p = get_proc(sc, pid);
+	int missing = 0;
+
+	for (uint32_t d = 0; p && d < s->n && !*rc; d++) {
+		uint64_t a = lookup_addr(s, d);
+		const struct mapping *m = find_mapping(p, a);
+
+		if (m) {
+			struct sfile *f = &sc->files[m->file];
+			uint64_t off = a - m->start + m->off;
+
+			if (!d && after_syscall(f, off))
+				off--;
+			*rc = push_u64(&f->offs, &f->noffs, &f->offs_cap, off);
+		} else if (final) {
+			*rc = push_u64(&p->jit, &p->njit, &p->jit_cap, a);
+		} else {
+			missing = 1;
+		}
+	}
+	return missing;
+}
+
+struct stackrows *stackcap__sync(struct stackcap *sc, int symbols, int final)
+{
+	struct stackrows *rows;
+	size_t i, nretry = 0;
 	int rc = 0;
 
-	if (!sc)
-		return 0;
-	for (i = 0; i < STACKCAP_ENTRIES && !rc; i++) {
-		struct stk *s = &sc->stacks[i];
+	if (!sc || !(rows = stackrows__new()))
+		return NULL;
+	for (i = 0; i < sc->nnew_stacks && !rc; i++) {
+		uint32_t id = sc->new_stacks[i];
+		struct stk *s = &sc->stacks[id];
 
-		if (!s->ips)
-			continue;
-		rc = capw__add_stack(w, (uint32_t)i, s->kernel, s->ips, s->n);
+		rc = stackrows__stack(rows, id, s->kernel, s->ips, s->n);
 		if (s->kernel)
 			for (uint32_t d = 0; d < s->n && !rc; d++)
 				rc = push_u64(&sc->kaddrs, &sc->nk, &sc->k_cap, lookup_addr(s, d));
 	}
-	/* Each user frame to the file (and offset) its process had there. */
-	for (i = 0; i < sc->pairs_cap && !rc; i++) {
-		uint64_t key = sc->pairs[i];
-		uint32_t pid, id;
-		struct proc *p;
-		struct stk *s;
+	sc->nnew_stacks = 0;
+	for (i = 0; i < sc->nnew_pairs && !rc; i++) {
+		uint64_t key = sc->new_pairs[i];
 
-		if (!key)
-			continue;
-		pid = (uint32_t)((key - 1) >> 32);
-		id = (uint32_t)(key - 1);
-		rc = capw__add_stack_pid(w, id, pid);
-		s = &sc->stacks[id];
-		p = get_proc(sc, pid);
-		for (uint32_t d = 0; p && d < s->n && !rc; d++) {
-			uint64_t a = lookup_addr(s, d);
-			const struct mapping *m = find_mapping(p, a);
-
-			if (m) {
-				struct sfile *f = &sc->files[m->file];
-				uint64_t off = a - m->start + m->off;
-
-				if (!d && after_syscall(f, off))
-					off--;
-				rc = push_u64(&f->offs, &f->noffs, &f->offs_cap, off);
-			} else {
-				rc = push_u64(&p->jit, &p->njit, &p->jit_cap, a);
-			}
-		}
+		rc = stackrows__stack_pid(rows, (uint32_t)(key - 1), (uint32_t)((key - 1) >> 32));
 	}
+	/* pairs whose frames had no mapping last time, then the new ones */
+	for (i = 0; i < sc->nretry && !rc; i++)
+		if (resolve_pair(sc, sc->retry[i], final, &rc))
+			sc->retry[nretry++] = sc->retry[i];
+	sc->nretry = nretry;
+	for (i = 0; i < sc->nnew_pairs && !rc; i++)
+		if (resolve_pair(sc, sc->new_pairs[i], final, &rc))
+			rc = push_u64(&sc->retry, &sc->nretry, &sc->retry_cap, sc->new_pairs[i]);
+	sc->nnew_pairs = 0;
+	/* the files the processes with stacks map, their symbols, the mappings */
 	for (i = 0; i < sc->nprocs; i++)
 		for (size_t m = 0; sc->procs[i].stacked && m < sc->procs[i].nmaps; m++)
 			sc->files[sc->procs[i].maps[m].file].used = 1;
 	for (i = 0; i < sc->nfiles && !rc; i++)
 		if (sc->files[i].used)
-			rc = write_file_symbols(sc, w, &sc->files[i], symbols);
+			rc = sync_file(sc, rows, &sc->files[i], symbols);
 	for (i = 0; i < sc->nprocs && !rc; i++) {
 		struct proc *p = &sc->procs[i];
 
-		if (!p->stacked)
-			continue;
+		for (size_t k = 0; p->stacked && k < p->nmaps && !rc; k++) {
+			struct mapping *m = &p->maps[k];
+			uint32_t fid = sc->files[m->file].cap_id;
 
-		for (size_t m = 0; m < p->nmaps && !rc; m++)
-			rc = capw__add_mapping(w, p->pid, p->maps[m].start, p->maps[m].end,
-					       p->maps[m].off, sc->files[p->maps[m].file].cap_id);
-		if (!rc && p->njit)
-			rc = write_perf_map(w, p, symbols);
+			if (!m->written_file)
+				rc = stackrows__mapping(rows, p->pid, m->start, m->end, m->off, fid);
+			else if (m->written_file != fid)   /* [remapped] since */
+				rc = stackrows__remap(rows, p->pid, m->start, m->end, fid);
+			m->written_file = fid;
+		}
+		if (!rc && final && p->njit)
+			rc = write_perf_map(sc, rows, p, symbols);
 	}
 	if (!rc)
-		rc = write_kernel_symbols(sc, w, symbols);
+		rc = sync_kernel(sc, rows, symbols);
+	if (rc) {
+		warn_msg("stacks: gathering the rows for the capture: %s", strerror(-rc));
+		stackrows__free(rows);
+		return NULL;
+	}
+	return rows;
+}
+
+int stackcap__write(struct stackcap *sc, struct capw *w, int symbols)
+{
+	struct stackrows *rows;
+	int rc;
+
+	if (!sc)
+		return 0;
+	rows = stackcap__sync(sc, symbols, 1);
+	if (!rows)
+		return -ENOMEM;
+	rc = stackrows__apply(rows, w);
+	stackrows__free(rows);
 	return rc;
 }
 
@@ -832,5 +924,10 @@ void stackcap__free(struct stackcap *sc)
 	free(sc->files);
 	free(sc->kaddrs);
 	free(sc->buf);
+	free(sc->new_stacks);
+	free(sc->new_pairs);
+	free(sc->retry);
+	free(sc->ks);
+	free(sc->ktext);
 	free(sc);
 }

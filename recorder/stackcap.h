@@ -40,8 +40,18 @@ struct stackcap *stackcap__new(void);
 int stackcap__map_fd(const struct stackcap *sc);
 /* A record's process (tgid) and stack ids (negative: none). */
 void stackcap__note(struct stackcap *sc, uint32_t pid, int32_t ustack, int32_t kstack);
-/* Writes the stacks, mappings, files and (symbols != 0) the symbols used.
- * 0 or -errno; what could not be read is said in the rows (sym_files.symbols). */
+/* The rows new since the last call (stacks, (stack, process) pairs, the
+ * files and mappings of the processes with stacks, and with symbols != 0
+ * the symbols and line rows their frames fall in), for the writer thread
+ * (stackrows__apply): the index holds the stacks while the recording goes,
+ * for snapshots, crashes and catalog.db.  final: the last call (frames in
+ * no mapping then go to the JIT maps).  Drain thread.  NULL: out of memory
+ * (said). */
+struct stackrows;
+struct stackrows *stackcap__sync(struct stackcap *sc, int symbols, int final);
+/* The final stackcap__sync, applied through w (once the pipeline has
+ * stopped).  0 or -errno; what could not be read is said in the rows
+ * (sym_files.symbols). */
 int stackcap__write(struct stackcap *sc, struct capw *w, int symbols);
 /* Follows the mappings of the recorded processes at exec and exit from BPF
  * (execmaps.h), so that a process gone before its first stack is drained

@@ -108,11 +108,15 @@ int cap_segment_scan_from(const char *path, uint64_t start,
 			  void *ctx, uint64_t *end_off, char *err, size_t errlen);
 
 /* Runs fmt (SQL with two %s, both the table's name) for each index table
- * that catalog.db copies (meta, sessions, objects, streams): capw_catalog.c writes
- * the catalog with it, recover.c reads it back (FORMAT.md, "Recovery").
- * 0, or -EIO / -ENOMEM with the statement's error left in db. */
+ * that catalog.db copies: meta, sessions, objects, streams, then the stack
+ * tables (stack_traces ... lines) with stack_fmt if not NULL, and only
+ * those that schema src has with at least one row (src NULL: all).
+ * capw_catalog.c writes the catalog with it, recover.c reads it back
+ * (FORMAT.md, "Recovery").  0, or -EIO / -ENOMEM with the statement's
+ * error left in db. */
 struct sqlite3;
-int cap_catalog_exec(struct sqlite3 *db, const char *fmt);
+int cap_catalog_exec(struct sqlite3 *db, const char *fmt, const char *stack_fmt,
+		     const char *src);
 
 /* The tables a bundle adds to schema/index.sql (capb.c). */
 extern const char cap_bundle_sql[];

@@ -24,7 +24,8 @@ static sqlite3 *ref_open(enum cap_schema_kind kind, const char **ref_schema)
 	if (kind == CAP_SCHEMA_CATALOG) {
 		/* what capw_catalog.c's capw_write_catalog makes */
 		if (sqlite3_exec(ref, "ATTACH DATABASE ':memory:' AS cat", NULL, NULL, NULL) !=
-		    SQLITE_OK || cap_catalog_exec(ref, "CREATE TABLE cat.%s AS SELECT * FROM main.%s"))
+		    SQLITE_OK || cap_catalog_exec(ref, "CREATE TABLE cat.%s AS SELECT * FROM main.%s", NULL,
+					     NULL))
 			goto fail;
 		*ref_schema = "cat";
 	}

@@ -790,26 +790,29 @@ int capw__add_block_loss(struct capw *w, const struct blockbuf *b)
 
 /* ---- stacks and symbols ---- */
 
-enum { SYM_STACK, SYM_STACK_PID, SYM_FILE, SYM_MAP, SYM_SYMBOL, SYM_LINE };
+enum { SYM_STACK, SYM_STACK_PID, SYM_FILE, SYM_MAP, SYM_SYMBOL, SYM_LINE, SYM_REMAP };
 
 static sqlite3_stmt *sym_stmt(struct capw *w, int which)
 {
 	static const char *const sql[] = {
 		"INSERT OR REPLACE INTO stack_traces (id, kind, frames) VALUES (?1, ?2, ?3)",
 		"INSERT OR IGNORE INTO stack_pids (stack_id, pid) VALUES (?1, ?2)",
-		"INSERT INTO sym_files (kind, path, build_id, size, pid, symbols) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		"INSERT INTO sym_files (id, kind, path, build_id, size, pid, symbols) "
+		"VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
 		"INSERT INTO proc_maps (pid, start_addr, end_addr, file_offset, file_id) "
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
 		"INSERT OR IGNORE INTO symbols (file_id, addr, size, name) VALUES (?1, ?2, ?3, ?4)",
 		"INSERT OR IGNORE INTO lines (file_id, addr, size, line, src) "
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
+		"UPDATE proc_maps SET file_id = ?4 WHERE pid = ?1 AND start_addr = ?2 AND "
+		"end_addr = ?3",
 	};
 
 	if (!w->st_sym[which] && prepare(w, sql[which], &w->st_sym[which]))
 		return NULL;
 	if (capw_begin(w))
 		return NULL;
+	w->catalog_dirty = true;   /* catalog.db copies the stack tables too */
 	return w->st_sym[which];
 }
 
@@ -860,6 +863,8 @@ int capw__add_symfile(struct capw *w, const struct cap_symfile *f, uint32_t *id)
 	if (f->pid >= 0)
 		sqlite3_bind_int64(st, 5, f->pid);
 	sqlite3_bind_text(st, 6, f->symbols, -1, SQLITE_TRANSIENT);
+	if (f->id)
+		sqlite3_bind_int64(st, 7, f->id);
 	rc = step(w, st, "insert symbol file");
 	if (!rc && id)
 		*id = (uint32_t)sqlite3_last_insert_rowid(w->db);
@@ -879,6 +884,20 @@ int capw__add_mapping(struct capw *w, uint32_t pid, uint64_t start, uint64_t end
 	sqlite3_bind_int64(st, 4, (int64_t)file_offset);
 	sqlite3_bind_int64(st, 5, file_id);
 	return step(w, st, "insert mapping");
+}
+
+int capw__set_mapping_file(struct capw *w, uint32_t pid, uint64_t start, uint64_t end,
+			   uint32_t file_id)
+{
+	sqlite3_stmt *st = sym_stmt(w, SYM_REMAP);
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_int64(st, 2, (int64_t)start);
+	sqlite3_bind_int64(st, 3, (int64_t)end);
+	sqlite3_bind_int64(st, 4, file_id);
+	return step(w, st, "update mapping");
 }
 
 int capw__add_symbol(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t size,

@@ -92,10 +92,15 @@ struct cap_symfile {
 	int64_t size;              /* -1: unknown */
 	int64_t pid;               /* perfmap: its process; -1 otherwise */
 	const char *symbols;       /* copied, none, left out, unreadable: ... */
+	uint32_t id;               /* the row's id; 0: the next free one (*id says) */
 };
 int capw__add_stack(struct capw *w, uint32_t id, int kernel, const uint64_t *ips, uint32_t n);
 int capw__add_stack_pid(struct capw *w, uint32_t stack_id, uint32_t pid);
 int capw__add_symfile(struct capw *w, const struct cap_symfile *f, uint32_t *id);
+/* A mapping added before shows another file now (an exec or a munmap and
+ * mmap put other code there: [remapped]). */
+int capw__set_mapping_file(struct capw *w, uint32_t pid, uint64_t start, uint64_t end,
+			   uint32_t file_id);
 int capw__add_mapping(struct capw *w, uint32_t pid, uint64_t start, uint64_t end,
 		      uint64_t file_offset, uint32_t file_id);
 int capw__add_symbol(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t size,

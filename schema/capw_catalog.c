@@ -1,5 +1,6 @@
 /* capw_catalog.c - catalog.db, the copy of the index's metadata tables
- * that a lost index.db is rebuilt from (FORMAT.md, "Recovery").
+ * (and stack tables) that a lost index.db is rebuilt from (FORMAT.md,
+ * "Recovery").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,20 +10,43 @@
 #include "capw_internal.h"
 #include "cap_internal.h"
 
-/* CAPTURE/catalog.db: the index's metadata tables alone (meta, sessions,
- * objects, streams), so that a capture whose index.db is lost or damaged
- * can be rebuilt from its segments (capw__recover).  Rewritten after a
+/* CAPTURE/catalog.db: the index's metadata tables (meta, sessions,
+ * objects, streams) and its stack tables once they have rows (stacks,
+ * mappings, symbols: the recorder writes them as it goes), so that a
+ * capture whose index.db is lost or damaged can be rebuilt from its
+ * segments (capw__recover), stacks named.  Rewritten after a
  * commit that follows a metadata change: at the first flush, when the
  * recorder registers a late stream, and at close.  Best effort: a failure
  * is warned about once and the recording goes on. */
-int cap_catalog_exec(sqlite3 *db, const char *fmt)
+int cap_catalog_exec(sqlite3 *db, const char *fmt, const char *stack_fmt, const char *src)
 {
-	static const char *const tables[] = { "meta", "sessions", "objects", "streams" };
+	static const char *const tables[] = { "meta", "sessions", "objects", "streams",
+					      "stack_traces", "stack_pids", "sym_files",
+					      "proc_maps", "symbols", "lines" };
 
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		char *sql = sqlite3_mprintf(fmt, tables[i], tables[i]);
-		int rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+		int stack = i >= 4, rc;
+		char *sql;
 
+		if (stack && src) {
+			/* only a stack table with rows: a capture without stacks
+			 * keeps its catalog small (a small disk's last pages), and
+			 * older catalogs have none */
+			sqlite3_stmt *st = NULL;
+			char *q = sqlite3_mprintf("SELECT 1 FROM \"%w\".\"%w\" LIMIT 1", src,
+						  tables[i]);
+
+			if (!q)
+				return -ENOMEM;
+			rc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
+			sqlite3_free(q);
+			rc = rc == SQLITE_OK ? sqlite3_step(st) : rc;
+			sqlite3_finalize(st);
+			if (rc != SQLITE_ROW)
+				continue;
+		}
+		sql = sqlite3_mprintf(stack && stack_fmt ? stack_fmt : fmt, tables[i], tables[i]);
+		rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
 		sqlite3_free(sql);
 		if (rc != SQLITE_OK)
 			return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
@@ -53,7 +77,7 @@ void capw_write_catalog(struct capw *w)
 	sqlite3_finalize(st);
 	if (!attached || sqlite3_exec(w->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
-	if (cap_catalog_exec(w->db, "CREATE TABLE cat.%s AS SELECT * FROM main.%s") ||
+	if (cap_catalog_exec(w->db, "CREATE TABLE cat.%s AS SELECT * FROM main.%s", NULL, "main") ||
 	    sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;

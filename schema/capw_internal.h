@@ -52,7 +52,7 @@ struct capw {
 	int64_t session_id;         /* 0: none */
 
 	sqlite3_stmt *st_block, *st_bstream, *st_segbytes, *st_loss;
-	sqlite3_stmt *st_sym[6];    /* capw__add_stack ... capw__add_symbol, prepared on first use */
+	sqlite3_stmt *st_sym[7];    /* capw__add_stack ... capw__add_symbol, prepared on first use */
 	int64_t cur_block;          /* for the block_streams callback */
 	int cb_rc;
 	struct capw_stats stats;

@@ -279,14 +279,16 @@ static int rebuild_index(const char *dir, const char *dbpath)
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, cap_index_sql, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	if (cap_catalog_exec(db, "INSERT INTO main.%s SELECT * FROM cat.%s") ||
+	/* A stack row that does not fit is left out, not the capture. */
+	if (cap_catalog_exec(db, "INSERT INTO main.%s SELECT * FROM cat.%s",
+			     "INSERT OR IGNORE INTO main.%s SELECT * FROM cat.%s", "cat") ||
 	    sqlite3_exec(db, "INSERT OR REPLACE INTO meta (key, value) VALUES "
 			 "('rebuilt_from_catalog', '1'), ('losses_unknown', '1')", NULL, NULL,
 			 NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	cap_warn("%s: rebuilt from %s (sessions, objects, streams); the losses recorded "
+	cap_warn("%s: rebuilt from %s (sessions, objects, streams, stacks); the losses recorded "
 		 "before were only in the lost index: unknown", dbpath, cat);
 	rc = 0;
 	goto out;

@@ -405,6 +405,10 @@ static void test_schema_objects(void)
 		  SLOW ") VIRTUAL" },
 		{ "cat_view", "DROP TABLE streams; CREATE VIEW streams AS " VIEW_STREAMS },
 		{ "cat_vt", "DROP TABLE meta; CREATE VIRTUAL TABLE meta USING fts4(key, value)" },
+		/* the stack tables catalog.db now copies too (when they have rows) */
+		{ "cat_stack_vt", "CREATE VIRTUAL TABLE lines USING fts4(src)" },
+		{ "cat_stack_generated", "CREATE TABLE symbols (file_id INT, addr INT, size INT, "
+		  "name TEXT, pad TEXT GENERATED ALWAYS AS (" SLOW ") VIRTUAL)" },
 	};
 	for (size_t i = 0; i < sizeof(cat) / sizeof(cat[0]); i++) {
 		const char *dir = fresh(cat[i].name);

@@ -1,0 +1,158 @@
+/* test_stacks_ring.c - stacks in a flight recording: `--ring 1M -g` over
+ * stackprog's 100000 connect() calls (and every syscall), enough for the
+ * ring to drop its first segments; then a snapshot (SIGUSR1).  The
+ * snapshot, the finished capture, and the capture rebuilt from catalog.db
+ * after its index.db is deleted all name the surviving connects' frames
+ * f3, f2, f1, main: the stack tables are written as the recording goes
+ * (not only at its end) and catalog.db carries them. */
+#include "usertest.h"
+#include "stackutil.h"
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct ut u;
+static char bpfreplay[4096];
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Waits up to 60 s for cond(arg); fails the test on timeout. */
+static void wait_for(int (*cond)(const char *), const char *arg, const char *what)
+{
+	for (int i = 0; i < 600; i++) {
+		if (cond(arg))
+			return;
+		sleep_ms(100);
+	}
+	fprintf(stderr, "timed out waiting for %s\n", what);
+	exit(1);
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st);
+}
+
+/* The live index says the ring dropped a segment. */
+static int dropped(const char *cap)
+{
+	char cmd[4096], *out;
+	int status, yes;
+
+	snprintf(cmd, sizeof(cmd), "sqlite3 'file:%s/index.db?mode=ro' \"SELECT value FROM meta "
+		 "WHERE key = 'ring_dropped_through'\" 2>/dev/null", cap);
+	out = su_run_out(cmd, &status);
+	yes = !status && atoi(out) > 0;
+	free(out);
+	return yes;
+}
+
+/* Every connect of stackprog in cap has f3 f2 f1 main; returns how many. */
+static long check_connects(const char *cap, const char *what)
+{
+	char q[8192], *out, *lines[8];
+	long all = -1, named = -1, frames = -1;
+	int status;
+
+	snprintf(q, sizeof(q), "%s sql -o csv %s \"SELECT count(*), "
+		 "(SELECT count(*) FROM connect c JOIN frames f ON f.stack_id = c.ustack_id AND "
+		 "f.pid = c.pid AND f.depth < 4 AND f.symbol = (CASE f.depth WHEN 0 THEN 'f3' "
+		 "WHEN 1 THEN 'f2' WHEN 2 THEN 'f1' ELSE 'main' END) WHERE c.comm = 'stackprog'), "
+		 "(SELECT count(*) FROM frames) FROM connect WHERE comm = 'stackprog'\"", bpfreplay,
+		 cap);
+	out = su_run_out(q, &status);
+	if (status || su_csv_lines(out, lines, 8) != 1 ||
+	    sscanf(lines[0], "%ld,%ld,%ld", &all, &named, &frames) != 3 || all <= 0 ||
+	    named != 4 * all) {
+		fprintf(stderr, "%s: %ld connects of stackprog, %ld of their first 4 frames named "
+			"f3 f2 f1 main (want 4 each), %ld frames in all\n", what, all, named, frames);
+		exit(1);
+	}
+	free(out);
+	return all;
+}
+
+int main(void)
+{
+	const char *prog = getenv("BPFREC_STACKPROG");
+	char work[64], bin[128], cap[128], snap[256], done[128], errpath[128], script[512];
+	char q[8192], *out;
+	long n_snap, n_end, n_rebuilt;
+	int status, errfd;
+	pid_t pid;
+
+	ut_init(&u, "stacks_ring");
+	if (!prog) {
+		fprintf(stderr, "SKIPPED: BPFREC_STACKPROG not set\n");
+		return 77;
+	}
+	if (system("command -v sqlite3 >/dev/null")) {
+		fprintf(stderr, "SKIPPED: sqlite3 is missing\n");
+		return 77;
+	}
+	snprintf(bpfreplay, sizeof(bpfreplay), "%s/replay/bpfreplay", getenv("BPFREC_BUILD"));
+	snprintf(work, sizeof(work), "/tmp/bpfrec-stacks-ring-XXXXXX");
+	CHECK(mkdtemp(work));
+	snprintf(bin, sizeof(bin), "%s/stackprog", work);
+	snprintf(cap, sizeof(cap), "%s/cap", work);
+	snprintf(snap, sizeof(snap), "%s/snapshot-1", cap);
+	snprintf(done, sizeof(done), "%s/done", work);
+	snprintf(errpath, sizeof(errpath), "%s/stderr", work);
+	su_sh("cp '%s' '%s'", prog, bin);
+	snprintf(script, sizeof(script), "%s loop 100000 >/dev/null; touch %s; exec sleep 60", bin,
+		 done);
+
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (errfd < 0 || dup2(errfd, 2) < 0)
+			_exit(126);
+		execl(u.bpfrec, "bpfrec", "record", "-q", "-o", cap, "--ring", "1M", "-g",
+		      "--probe", "connect", "--syscalls", "all", "--", "/bin/sh", "-c", script,
+		      (char *)NULL);
+		_exit(127);
+	}
+	wait_for(exists, done, "the connect loop");
+	wait_for(dropped, cap, "the ring to drop a segment");
+	CHECK(!kill(pid, SIGUSR1));
+	wait_for(exists, snap, "snapshot-1");
+	CHECK(!kill(pid, SIGTERM));   /* to the command: sleep ends, bpfrec stops */
+	CHECK(waitpid(pid, &status, 0) == pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 128 + SIGTERM) {
+		su_sh("cat %s >&2; echo 'bpfrec: status %s' >&2", errpath, "?");
+		return 1;
+	}
+
+	n_snap = check_connects(snap, "snapshot after the ring dropped segments");
+	CHECK(dropped(snap));
+	n_end = check_connects(cap, "the finished capture");
+	/* the index is lost: rebuilt from catalog.db and the segments */
+	snprintf(q, sizeof(q), "%s/index.db", cap);
+	CHECK(!unlink(q));
+	snprintf(q, sizeof(q), "%s recover %s >/dev/null 2>&1", bpfreplay, cap);
+	CHECK(!system(q));
+	n_rebuilt = check_connects(cap, "the capture rebuilt from catalog.db");
+	snprintf(q, sizeof(q), "%s info %s 2>&1", bpfreplay, cap);
+	out = su_run_out(q, &status);
+	free(out);
+	su_sh("rm -rf '%s' %s", work, "");
+	printf("ok: %ld, %ld and %ld connects named f3 f2 f1 main in the snapshot, the finished "
+	       "ring capture and the one rebuilt from catalog.db\n", n_snap, n_end, n_rebuilt);
+	return 0;
+}
