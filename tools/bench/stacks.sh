@@ -18,8 +18,14 @@
 # 4. The same bytes for the whole machine, 5 s at 99 Hz (every process,
 #    kernel included): bpfrec --probe profile:99 -d 5s against perf record
 #    -a -g -F 99 -- sleep 5 plus perf archive.
+# 5. Each program's own cost per run, from the kernel's counters
+#    (sysctl kernel.bpf_stats_enabled=1, bpftool prog show: run_time_ns /
+#    run_cnt): the connect probe with and without -g, --stacks user and
+#    kernel alone, -e syscalls:sys_exit_connect and --syscalls connect with
+#    and without -g, --probe profile at 99 and 999 Hz.  Wall and CPU clocks
+#    carry this shared machine's noise; these counters do not.
 #
-# Needs root, perf (linux-perf) and a build with the tests
+# Needs root, perf (linux-perf), bpftool and a build with the tests
 # (DIR/tests/bpf/stackprog; default DIR: build).  Prints one table.
 set -u
 
@@ -31,7 +37,7 @@ bench_need_root
 bpfrec=$build/recorder/bpfrec
 prog=$build/tests/bpf/stackprog
 bench_need_files "$bpfrec" "$prog"
-bench_need_cmds perf
+bench_need_cmds perf bpftool python3 sqlite3
 bench_workdir stacks-bench
 
 # --- 1. -g per event ---
@@ -73,7 +79,7 @@ rm -rf "$work/nosym"
 stack_bytes() {   # index.db -> "pages payload"
 	sqlite3 "$1" "SELECT sum(pgsize), sum(payload) FROM dbstat WHERE name IN
 		('stack_traces', 'stack_pids', 'sym_files', 'proc_maps', 'proc_maps_by_pid',
-		 'symbols')" | tr '|' ' '
+		 'symbols', 'lines')" | tr '|' ' '
 }
 read -r pg_sym pay_sym <<<"$(stack_bytes "$work/p999/index.db")"
 read -r pg_nosym pay_nosym <<<"$(stack_bytes "$work/nosym/index.db")"
@@ -100,6 +106,63 @@ perfall=$(stat -c %s "$work/perfall.data")
 (cd "$work" && perf archive perfall.data >/dev/null 2>&1)
 perfall_arch=$(stat -c %s "$work/perfall.data.tar.bz2" 2>/dev/null || echo 0)
 
+# --- 5. the programs' own cost per event, from the kernel's counters ---
+# kernel.bpf_stats_enabled=1 makes the kernel count each program's runs and
+# run time (bpftool prog show: run_cnt, run_time_ns): the cost of a probe,
+# stack walks included, without the machine's noise in a wall or CPU clock.
+# The workload runs as the recorded command; the counters are read before
+# bpfrec stops.  Prints "total_ns runs" of the programs named (a regex).
+prog_cost() {   # NAMES "WORKLOAD ARGS" BPFREC-ARGS...
+	local names=$1 wl=$2 bp i
+	shift 2
+	rm -rf "$work/s" "$work/done"
+	"$bpfrec" record -q -o "$work/s" "$@" -- /bin/sh -c \
+		"'$prog' $wl >/dev/null; touch '$work/done'; exec sleep 60" >/dev/null 2>&1 &
+	bp=$!
+	for i in $(seq 600); do
+		[ -e "$work/done" ] && break
+		sleep 0.1
+	done
+	bpftool prog show -j | python3 -c '
+import json, re, sys
+runs = ns = 0
+for p in json.load(sys.stdin):
+    if re.fullmatch(sys.argv[1], p.get("name", "")):
+        runs += p.get("run_cnt", 0); ns += p.get("run_time_ns", 0)
+print(ns, runs)' "$names"
+	kill -TERM "$bp" 2>/dev/null
+	wait "$bp" 2>/dev/null
+}
+per_call() { awk -v n="$calls" '{ printf "%.0f\n", $1 / n }'; }
+declare -A pc
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -q -w kernel.bpf_stats_enabled=1
+for r in $(seq "$reps"); do
+	for g in "" "-g" "--stacks user" "--stacks kernel"; do
+		# shellcheck disable=SC2086
+		pc[conn$g]+="$(prog_cost 'connect_(enter|exit)' "loop $calls" $g --probe connect | per_call) "
+	done
+	for g in "" "-g"; do
+		# shellcheck disable=SC2086
+		pc[tp$g]+="$(prog_cost tp_record "loop $calls" $g -e syscalls:sys_exit_connect | per_call) "
+		# shellcheck disable=SC2086
+		pc[sys$g]+="$(prog_cost 'sys_(enter|exit)' "loop $calls" $g --syscalls connect | per_call) "
+	done
+	for hz in 99 999; do
+		# every CPU samples every process; the recorded ones' samples walk
+		# their stacks, the others' are left out at once: per run, and
+		# per sample kept (the others' cost spread over those)
+		out=$(prog_cost profile_sample "work $units" --probe "profile:$hz")
+		kept=$(sqlite3 "$work/s/index.db" "SELECT total(nrecords) FROM block_streams")
+		pc[prof$hz]+="$(echo "$out" | awk '{ printf "%.0f", $2 ? $1 / $2 : 0 }') "
+		pc[prof${hz}_runs]+="$(echo "$out" | awk '{ print $2 }') "
+		pc[prof${hz}_kept]+="${kept%.0} "
+		pc[prof${hz}_perkept]+="$(echo "$out $kept" | awk '{ printf "%.0f", $3 ? $1 / $3 : 0 }') "
+	done
+done
+sysctl -q -w kernel.bpf_stats_enabled="$stats_was"
+med() { echo "${pc[$1]}" | tr ' ' '\n' | grep . | median; }
+
 printf '\n## stacks (issue 13): %s, %s calls, %s work units, median of %s\n\n' \
 	"$(git -C "$repo" rev-parse --short HEAD 2>/dev/null)" "$calls" "$units" "$reps"
 printf '| connect() loop | CPU ns/call | vs bare |\n|---|---|---|\n'
@@ -124,3 +187,13 @@ printf '| bpfrec capture, all (%s samples, %s stacks, %s files, %s symbols) | %s
 printf '| of which the stack tables: pages / payload | %s / %s |\n' "$pg_all" "$pay_all"
 printf '| perf.data (perf record -a -g) | %s |\n| perf archive | %s |\n| perf total | %s |\n' \
 	"$perfall" "$perfall_arch" "$((perfall + perfall_arch))"
+printf '\n| the programs alone, from the kernel (bpf_stats_enabled), per connect() | ns |\n|---|---|\n'
+printf '| connect probe (connect_enter + connect_exit) | %s |\n| ... -g (user + kernel stack) | %s |\n' "$(med conn)" "$(med conn-g)"
+printf '| ... --stacks user | %s |\n| ... --stacks kernel | %s |\n' "$(med "conn--stacks user")" "$(med "conn--stacks kernel")"
+printf '| -e syscalls:sys_exit_connect (tp_record) | %s |\n| ... -g | %s |\n' "$(med tp)" "$(med tp-g)"
+printf '| --syscalls connect (sys_enter + sys_exit, which also see socket() and close()) | %s |\n| ... -g | %s |\n' "$(med sys)" "$(med sys-g)"
+printf '\n| --probe profile of the work (profile_sample) | runs | ns per run | samples kept | ns per sample kept |\n|---|---|---|---|---|\n'
+for hz in 99 999; do
+	printf '| %s Hz | %s | %s | %s | %s |\n' "$hz" "$(med prof${hz}_runs)" "$(med prof$hz)" \
+		"$(med prof${hz}_kept)" "$(med prof${hz}_perkept)"
+done
