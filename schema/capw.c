@@ -560,8 +560,14 @@ static int seg_open_next(struct capw *w)
 	w->dir_dirty = true;
 	cap_segment__fill_header(hdr);
 	rc = capw_pwrite_all(w->seg_fd, hdr, sizeof(hdr), 0);
-	if (rc)
-		return seg_fail(w, "write header", rc);
+	if (rc) {
+		/* No row names it yet: the file, not even a header, goes. */
+		rc = seg_fail(w, "write header", rc);
+		close(w->seg_fd);
+		w->seg_fd = -1;
+		unlinkat(w->dirfd, w->seg_name, 0);
+		return rc;
+	}
 	w->seg_off = sizeof(hdr);
 	w->stats.written_bytes += sizeof(hdr);
 
