@@ -333,6 +333,12 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 		err = EIO;
 		goto fail;
 	}
+	/* The schema into index.db now, and the log emptied: otherwise it is
+	 * only in the log until the first checkpoint, and turning the index
+	 * back into one file at close must then find room for all of it at
+	 * once while the log still holds it (a full small disk could not).
+	 * No reader can hold a snapshot yet; if one does, the log stays. */
+	sqlite3_exec(w->db, "PRAGMA main.wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	if (prepare(w, "INSERT INTO blocks (segment_id, offset, enc_bytes, raw_bytes, nrecords, "
 		       "min_ts, max_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &w->st_block) ||
 	    prepare(w, "INSERT INTO block_streams (block_id, stream_id, nrecords, min_ts, max_ts) "
