@@ -61,6 +61,7 @@ struct bpfobj {
 	size_t nuprobes;
 	struct bpfobj_tracepoint *tps;   /* bpfobj__add_tracepoint's, growable */
 	size_t ntps, tps_cap;
+	struct progtab progs;      /* what became of each program (progtab.h) */
 };
 
 /* Where bpfobj__attach attaches a program whose section names no
@@ -980,6 +981,47 @@ static void warn_twins(struct bpfobj *o, struct bpf_program **progs, size_t n)
 		}
 }
 
+/* The programs table's word on a SEC("tracepoint") program given its
+ * tracepoints by bpfobj__add_tracepoint: n of them attached. */
+static void note_tracepoints(struct bpfobj *o, struct bpf_program *prog, int n)
+{
+	char t[256];
+	size_t len = 0;
+
+	if (n <= 0) {
+		progtab__note(&o->progs, prog, PROGTAB_SKIPPED, NULL,
+			      o->ntps ? "none of its tracepoints attached" :
+			      "names no tracepoint (SEC(\"tracepoint\") alone)");
+		return;
+	}
+	t[0] = 0;
+	for (size_t i = 0; i < o->ntps && len < sizeof(t) - 1; i++) {
+		if (!o->tps[i].attached)
+			continue;
+		len += (size_t)snprintf(t + len, sizeof(t) - len, "%s%s:%s", len ? "," : "",
+					o->tps[i].system, o->tps[i].name);
+	}
+	if (len >= sizeof(t) - 1)
+		snprintf(t + sizeof(t) - 5, 5, "...");
+	progtab__note(&o->progs, prog, PROGTAB_ATTACHED, t, NULL);
+}
+
+/* An attached program's target: a uprobe's binary and function, a
+ * cgroup's path, else what its section names. */
+static void note_attached(struct bpfobj *o, struct bpf_program *prog, const char *sec)
+{
+	const struct bpfobj_uprobe *u = uprobe_target(o, prog);
+	char t[256];
+
+	if (u)
+		snprintf(t, sizeof(t), "%s:%s", u->binary, u->func);
+	else if (!strncmp(sec, "cgroup", 6))
+		snprintf(t, sizeof(t), "%s", o->opts.cgroup_path ? o->opts.cgroup_path : "");
+	else
+		progtab__target_of(sec, t, sizeof(t));
+	progtab__note(&o->progs, prog, PROGTAB_ATTACHED, t, NULL);
+}
+
 int bpfobj__attach(struct bpfobj *o, int strict)
 {
 	struct bpf_program **on = NULL;
@@ -1001,10 +1043,16 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 		struct bpf_link *link;
 		int err;
 
-		if (!bpf_program__autoload(prog))
+		if (!bpf_program__autoload(prog)) {
+			/* left out before load: record_load said why, or --only/--skip */
+			if (!progtab__find(&o->progs, bpf_program__name(prog)))
+				progtab__note(&o->progs, prog, PROGTAB_SKIPPED, NULL,
+					      "not selected (--only/--skip)");
 			continue;
+		}
 		/* Run by BPF_PROG_TEST_RUN, attached to nothing: loaded is enough. */
 		if (!strcmp(sec, "syscall")) {
+			progtab__note(&o->progs, prog, PROGTAB_LOADED, NULL, NULL);
 			attached++;
 			continue;
 		}
@@ -1015,9 +1063,18 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 			if (n < 0) {
 				warn_msg("%s: program %s (SEC perf_event) did not attach: %s", o->name,
 					 bpf_program__name(prog), strerror(-n));
+				progtab__note(&o->progs, prog, PROGTAB_SKIPPED, NULL,
+					      "did not attach: %s", strerror(-n));
 				if (strict)
 					return n;
 				continue;
+			}
+			{
+				char t[64];
+
+				snprintf(t, sizeof(t), "cpu-clock:%uHz on %d CPUs",
+					 o->opts.sample_hz ? o->opts.sample_hz : PERFEV_DEFAULT_HZ, n);
+				progtab__note(&o->progs, prog, PROGTAB_ATTACHED, t, NULL);
 			}
 			attached++;
 			continue;
@@ -1025,6 +1082,7 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 		if (!strcmp(sec, "tracepoint") || !strcmp(sec, "tp")) {
 			int n = attach_tracepoints(o, prog);
 
+			note_tracepoints(o, prog, n);
 			if (n < 0 && strict)
 				return n;
 			attached += n > 0;
@@ -1034,6 +1092,8 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 			if (o->opts.cgroup_fd < 0) {
 				warn_msg("%s: program %s (SEC %s) needs a cgroup: give --cgroup PATH",
 					 o->name, bpf_program__name(prog), sec);
+				progtab__note(&o->progs, prog, PROGTAB_SKIPPED, NULL,
+					      "needs a cgroup: give --cgroup PATH");
 				if (strict) {
 					free(on);
 					return -EINVAL;
@@ -1050,6 +1110,9 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 		} else if (!strcmp(sec, "uprobe") || !strcmp(sec, "uretprobe")) {
 			warn_msg("%s: program %s (SEC %s) names no binary: give --attach %s=BINARY:FUNCTION",
 				 o->name, bpf_program__name(prog), sec, bpf_program__name(prog));
+			progtab__note(&o->progs, prog, PROGTAB_SKIPPED, NULL,
+				      "names no binary: give --attach %s=BINARY:FUNCTION",
+				      bpf_program__name(prog));
 			if (strict) {
 				free(on);
 				return -EINVAL;
@@ -1063,6 +1126,8 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 			warn_msg("%s: program %s (SEC %s) did not attach: %s%s", o->name,
 				 bpf_program__name(prog), sec, strerror(-err),
 				 verifier__attach_hint(sec, err));
+			progtab__note(&o->progs, prog, PROGTAB_SKIPPED, NULL, "did not attach: %s%s",
+				      strerror(-err), verifier__attach_hint(sec, err));
 			if (strict) {
 				free(on);
 				return err;
@@ -1072,6 +1137,7 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 		o->links[o->nlinks++] = link;
 		on[non++] = prog;
 		attached++;
+		note_attached(o, prog, sec);
 	}
 	warn_twins(o, on, non);
 	free(on);
@@ -1548,6 +1614,7 @@ void bpfobj__close(struct bpfobj *o)
 	free(o->streams);
 	free(o->lost_seen);
 	free(o->path);
+	progtab__free(&o->progs);
 	free(o);
 }
 
@@ -1707,6 +1774,30 @@ struct bpfobj_snapshot bpfobj_stream__snapshot(const struct bpfobj_stream *s)
 int bpfobj_stream__loss_unobservable(const struct bpfobj_stream *s)
 {
 	return s->loss_unobservable;
+}
+
+const char *bpfobj_stream__loss_method(const struct bpfobj *o, const struct bpfobj_stream *s)
+{
+	switch (s->kind) {
+	case STREAM_PERF:
+		return "perf";
+	case STREAM_SNAPSHOT:
+		return NULL;
+	default:
+		break;
+	}
+	if (s->loss_unobservable)
+		return "unobservable";
+	if (s->lost_fd >= 0 || o->lost_fd >= 0 || o->counts_itself)
+		return "program";
+	if (o->ringloss)
+		return "rewrite";
+	return "unobservable";
+}
+
+struct progtab *bpfobj__progtab(struct bpfobj *o)
+{
+	return &o->progs;
 }
 
 void bpfobj_stream__set_capture_id(struct bpfobj_stream *s, int variant, uint32_t id)

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "progtab.h"
+
 enum stream_kind { STREAM_RINGBUF, STREAM_PERF, STREAM_SNAPSHOT };
 
 struct ringloss;
@@ -213,6 +215,14 @@ const struct bpfobj_layout *bpfobj_stream__layout(const struct bpfobj_stream *s)
 struct bpfobj_snapshot bpfobj_stream__snapshot(const struct bpfobj_stream *s);
 /* 1 when some of the stream's losses cannot be counted (ringloss.h). */
 int bpfobj_stream__loss_unobservable(const struct bpfobj_stream *s);
+/* How the stream's losses are known, the capture's stream_loss.method:
+ * "perf" (perf's counts), "rewrite" (bpfrec counts every failed ringbuf
+ * call), "program" (the object's bpfrec_lost counters), "unobservable"
+ * (some failures cannot be counted); NULL for a map snapshot. */
+const char *bpfobj_stream__loss_method(const struct bpfobj *o, const struct bpfobj_stream *s);
+/* What became of each program (progtab.h): filled by bpfobj__attach and
+ * the load's callers, owned by o. */
+struct progtab *bpfobj__progtab(struct bpfobj *o);
 /* Where its records (variant -1) or its variant's go in the capture. */
 void bpfobj_stream__set_capture_id(struct bpfobj_stream *s, int variant, uint32_t id);
 /* Stream names are table names: makes those of every stream and variant of

@@ -1,5 +1,6 @@
 #include "drain.h"
 #include "block.h"
+#include "losswin.h"
 #include "ringbuf.h"
 #include "util.h"
 
@@ -31,6 +32,8 @@ struct source {
 	int *buf_cpu;             /* per buffer: its CPU */
 	struct rbc rb;            /* ringbuf streams */
 	int has_rb;
+	int watch_fill;           /* loss unobservable: win notes when it was nearly full */
+	struct losswin win;
 	struct drain_stats st;    /* the stream's, variants included */
 	struct drain_stats *vst;  /* per variant of s (s->nvariants), or NULL */
 };
@@ -335,6 +338,7 @@ static void free_source(struct source *src)
 	free(src->buf_cpu);
 	if (src->has_rb)
 		rbc__close(&src->rb);
+	losswin__free(&src->win);
 	free(src->vst);
 	free(src);
 }
@@ -366,6 +370,7 @@ int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
 		if (err)
 			goto fail;
 		src->has_rb = 1;
+		src->watch_fill = bpfobj_stream__loss_unobservable(s);
 		/* Edge-triggered: only a producer's wakeup wakes the loop, once;
 		 * records submitted with BPF_RB_NO_WAKEUP wait for the tick. */
 		err = add_epoll(d, map_fd, EPOLLIN | EPOLLET, (uint64_t)d->nsrc + 1);
@@ -452,6 +457,18 @@ int drain__stats(const struct drain *d, const struct bpfobj_stream *s, int varia
 	return 0;
 }
 
+const struct losswin *drain__loss_windows(struct drain *d, const struct bpfobj_stream *s,
+					 uint64_t end_ns, uint64_t *ring_bytes)
+{
+	struct source *src = d ? find_source(d, s) : NULL;
+
+	*ring_bytes = src && src->has_rb ? src->rb.size : 0;
+	if (!src || !src->watch_fill)
+		return NULL;
+	losswin__end(&src->win, end_ns);
+	return &src->win;
+}
+
 /* final: read every perf buffer's loss count now (end of recording). */
 static int consume_all(struct drain *d, int final)
 {
@@ -465,6 +482,10 @@ static int consume_all(struct drain *d, int final)
 		struct source *src = d->src[i];
 
 		if (src->has_rb) {
+			if (src->watch_fill)
+				/* before consuming: the fill a failed reserve left */
+				losswin__look(&src->win, *src->rb.prod - *src->rb.cons,
+					      src->rb.size, d->recv_ns);
 			n = rbc__consume(&src->rb, on_ringbuf, src);
 			if (n < 0)
 				return (int)n;

@@ -90,6 +90,12 @@ void drain__loss(struct drain *d, const struct bpfobj_stream *s, int variant, ui
  * is not drained here or has no such variant. */
 int drain__stats(const struct drain *d, const struct bpfobj_stream *s, int variant,
 		 struct drain_stats *st);
+/* Stream s's ring size (*ring_bytes, 0 if s is not a drained ringbuf)
+ * and, for a ringbuf whose loss is unobservable, its possible-loss windows
+ * (losswin.h), an open one ended at end_ns; NULL otherwise.  Owned by d. */
+struct losswin;
+const struct losswin *drain__loss_windows(struct drain *d, const struct bpfobj_stream *s,
+					 uint64_t end_ns, uint64_t *ring_bytes);
 /* Applies f to the streams of objects that are not built-in probes. */
 void drain__set_pid_filter(struct drain *d, const struct drain_pid_filter *f);
 void drain__set_stack_hook(struct drain *d, const struct drain_stack_hook *h);

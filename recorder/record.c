@@ -5,6 +5,7 @@
 #include "capsize.h"
 #include "cmds.h"
 #include "command.h"
+#include "losswin.h"
 #include "pipeline.h"
 #include "record.h"
 #include "stackcap.h"
@@ -289,10 +290,26 @@ static void print_summary(struct recorder *r, const struct capw_stats *stp, uint
 			const struct bpfobj_stream *s = bpfobj__stream(r->objs.v[i], j);
 			struct drain_stats ds = stream_stats(r, s);
 
-			/* "0 lost" only where every loss is counted (ringloss.h) */
-			info_msg("  %-12s %10llu events  %llu lost%s%s", bpfobj_stream__name(s),
-				 (unsigned long long)ds.events, (unsigned long long)ds.lost,
-				 bpfobj_stream__loss_unobservable(s) ? " counted, more unobservable" : "",
+			const char *method = bpfobj_stream__loss_method(r->objs.v[i], s);
+			uint64_t ring_bytes;
+			const struct losswin *win = drain__loss_windows(r->drain, s, end_ns,
+									&ring_bytes);
+			size_t nwin = win ? win->n : 0;
+			char losstxt[160];
+
+			/* "0 lost" only where every loss is counted (ringloss.h);
+			 * elsewhere what was counted, and when loss was possible */
+			if (method && !strcmp(method, "unobservable") && ds.lost)
+				snprintf(losstxt, sizeof(losstxt), "%llu lost counted, more unobservable, "
+					 "%zu possible-loss window%s", (unsigned long long)ds.lost, nwin,
+					 nwin == 1 ? "" : "s");
+			else if (method && !strcmp(method, "unobservable"))
+				snprintf(losstxt, sizeof(losstxt), "loss unobservable, %zu possible-loss "
+					 "window%s", nwin, nwin == 1 ? "" : "s");
+			else
+				snprintf(losstxt, sizeof(losstxt), "%llu lost", (unsigned long long)ds.lost);
+			info_msg("  %-12s %10llu events  %s%s", bpfobj_stream__name(s),
+				 (unsigned long long)ds.events, losstxt,
 				 ds.short_events ? "  (some shorter than their type)" : "");
 			drained += ds.events;
 			lost += ds.lost;
@@ -584,6 +601,10 @@ static int finish(struct recorder *r, int err, int usage)
 
 		/* The writer threads are done: the stacks and symbols go in last. */
 		if (r->stacks && (e = stackcap__write(r->stacks, r->cap, !o->no_symbols)) && !err)
+			err = e;
+		/* and what became of each program, how each stream's loss is known */
+		if (r->drain && (e = record__write_programs(&r->objs, r->drain, r->cap, end_ns)) &&
+		    !err)
 			err = e;
 		/* Finished first, so that the summary says what the capture holds;
 		 * printed once closed, so that its size is the final one. */

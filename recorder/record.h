@@ -117,4 +117,10 @@ int record__register_capture(struct capw *cap, const struct record_objs *objs, i
 			     char **argv, uint64_t *start_ns);
 int record__snapshot_maps(struct drain *d, const struct record_objs *objs, uint64_t now);
 
+/* record_progs.c: once the writer is done, every object's programs, its
+ * streams' loss methods and possible-loss windows (the drain's; an open
+ * one closed at end_ns) into the capture. */
+int record__write_programs(const struct record_objs *objs, struct drain *d, struct capw *cap,
+			   uint64_t end_ns);
+
 #endif

@@ -201,6 +201,8 @@ int record__register_capture(struct capw *cap, const struct record_objs *objs, i
 		btf = bpfobj__btf_raw(o, &btf_bytes);
 		err = capw__add_object(cap, bpfobj__name(o), bpfobj__path(o), btf, btf_bytes,
 				       &obj_id);
+		if (!err)
+			bpfobj__progtab(o)->object_id = obj_id;
 		for (j = 0; j < bpfobj__nstreams(o) && !err; j++)
 			err = register_stream(cap, obj_id, bpfobj__stream(o, j));
 	}

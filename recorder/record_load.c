@@ -1,6 +1,7 @@
 /* record_load.c - the probes, objects and tracepoints of a recording:
  * chosen, set up from the options, loaded and attached. */
 #include "probes.h"
+#include "progtab.h"
 #include "record.h"
 #include "stackcap.h"
 #include "util.h"
@@ -362,7 +363,7 @@ static struct bpfobj *open_user_object(struct loader *l, const char *path, char 
  * when no program would be left, the failure is the object's. */
 static int load_user_object(struct loader *l, const char *path, struct bpfobj **out)
 {
-	char *left[BPFOBJ_MAX_LEFT_OUT];
+	char *left[BPFOBJ_MAX_LEFT_OUT], *why[BPFOBJ_MAX_LEFT_OUT];
 	int nleft = 0, err;
 
 	*out = NULL;
@@ -380,6 +381,8 @@ static int load_user_object(struct loader *l, const char *path, struct bpfobj **
 			break;
 		}
 		if (!err) {
+			for (int k = 0; k < nleft; k++)
+				progtab__note_left_out(obj, left[k], why[k]);
 			*out = obj;
 			break;
 		}
@@ -396,10 +399,18 @@ static int load_user_object(struct loader *l, const char *path, struct bpfobj **
 			err = -ENOMEM;
 			break;
 		}
+		if (asprintf(&why[nleft], "does not load here: %s", strerror(-err)) < 0) {
+			free(left[nleft]);
+			err = -ENOMEM;
+			break;
+		}
 		nleft++;
 	}
-	while (nleft)
-		free(left[--nleft]);
+	while (nleft) {
+		nleft--;
+		free(left[nleft]);
+		free(why[nleft]);
+	}
 	return err;
 }
 

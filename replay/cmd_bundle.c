@@ -243,6 +243,79 @@ static int copy_stacks(struct bundle *b)
 	return rc;
 }
 
+/* A program of an object kept; the stream it writes only if kept too.  Its
+ * target names the recorded machine's files (a uprobe's binary, a cgroup):
+ * redacted with objects.path. */
+static int keep_program(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
+{
+	int64_t obj = sqlite3_column_int64(src, 1);
+	struct bstream *bs = bs_of(b, sqlite3_column_int64(src, 8));
+	bool used = false;
+
+	for (size_t i = 0; i < b->n; i++)
+		used |= b->bs[i].sel && b->bs[i].s->object_id == obj;
+	if (!used)
+		return 0;
+	if (!bs || !bs->sel)
+		sqlite3_bind_null(dst, 9);
+	if (redact__meta(b->red, REDACT_OBJPATH) && sqlite3_column_type(src, 6) == SQLITE_TEXT)
+		redact__bind_token(b->red, src, dst, 6);
+	return 1;
+}
+
+static int keep_stream_loss(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
+{
+	struct bstream *bs = bs_of(b, sqlite3_column_int64(src, 0));
+	return bs && bs->sel;
+}
+
+static int keep_window(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
+{
+	struct bstream *bs = bs_of(b, sqlite3_column_int64(src, 1));
+	uint64_t start = (uint64_t)sqlite3_column_int64(src, 2);
+	uint64_t end = (uint64_t)sqlite3_column_int64(src, 3);
+	return bs && bs->sel && end >= b->lo && start <= b->hi;
+}
+
+/* The programs, how each stream's loss is known and the possible-loss
+ * windows (FORMAT.md "Programs and loss"), of what the bundle keeps.
+ * Captures without these tables have none. */
+static int copy_programs(struct bundle *b)
+{
+	static const struct {
+		const char *table, *src, *dst;
+		int (*keep)(struct bundle *, sqlite3_stmt *, sqlite3_stmt *);
+	} q[] = {
+		{ "programs", "SELECT id, object_id, name, section, type, state, target, reason, "
+		  "stream_id FROM programs", "INSERT INTO programs (id, object_id, name, section, "
+		  "type, state, target, reason, stream_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		  keep_program },
+		{ "stream_loss", "SELECT stream_id, method, ring_bytes FROM stream_loss",
+		  "INSERT INTO stream_loss (stream_id, method, ring_bytes) VALUES (?1, ?2, ?3)",
+		  keep_stream_loss },
+		{ "loss_windows", "SELECT id, stream_id, start_ns, end_ns, peak_bytes FROM "
+		  "loss_windows", "INSERT INTO loss_windows (id, stream_id, start_ns, end_ns, "
+		  "peak_bytes) VALUES (?1, ?2, ?3, ?4, ?5)", keep_window },
+	};
+	sqlite3 *sdb = capr__db(capview__capr(b->c));
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]) && !rc; i++) {
+		sqlite3_stmt *st;
+		int have;
+
+		if (sqlite3_prepare_v2(sdb, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+					    "name = ?1", -1, &st, NULL) != SQLITE_OK)
+			return -EIO;
+		sqlite3_bind_text(st, 1, q[i].table, -1, SQLITE_STATIC);
+		have = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		if (have)
+			rc = copy_rows(b, q[i].src, q[i].dst, q[i].keep);
+	}
+	return rc;
+}
+
 static int copy_meta(struct bundle *b)
 {
 	int rc;
@@ -263,7 +336,7 @@ static int copy_meta(struct bundle *b)
 	    (rc = copy_rows(b, "SELECT id, stream_id, cpu, ts, count FROM losses",
 			    "INSERT INTO losses (id, stream_id, cpu, ts, count)"
 			    " VALUES (?1, ?2, ?3, ?4, ?5)", keep_loss)) ||
-	    (rc = copy_stacks(b)))
+	    (rc = copy_stacks(b)) || (rc = copy_programs(b)))
 		return rc;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "lossinfo.h"
 #include "print.h"
 #include "capview.h"
 #include "capsize.h"
@@ -22,8 +23,10 @@ static void help(void)
 	       "Describe a capture from its index: the session (host, kernel, boot id,\n"
 	       "command line, tool version, start and end wall time, duration), the\n"
 	       "streams with their SQL table names, event types and counts, losses per\n"
-	       "stream, the time span of the records, sizes (raw, on disk, ratio) and\n"
-	       "the number of blocks.  Nothing is decompressed.\n"
+	       "stream and how they are known (exact, or unobservable with the windows\n"
+	       "when loss was possible), the programs and where each attached, the time\n"
+	       "span of the records, sizes (raw, on disk, ratio) and the number of\n"
+	       "blocks.  Nothing is decompressed.\n"
 	       "\n"
 	       "Options:\n"
 	       "  -o, --output FMT  table (default): all of the above as text; json (or\n"
@@ -88,17 +91,18 @@ static void print_dur(const char *label, uint64_t a, uint64_t b)
 
 static const char *const stream_cols[] = {
 	"table", "kind", "map", "type", "columns", "events", "lost", "loss_reports",
-	"first", "last",
+	"first", "last", "loss",
 };
 #define NSTREAM_COLS (sizeof(stream_cols) / sizeof(stream_cols[0]))
 
 /* Stream i's row; its text lives in the buffers given. */
 static void stream_row(struct capview *c, size_t i, struct pval v[NSTREAM_COLS], char type[512],
-		       char first[TIMEFMT_LEN + 1], char last[TIMEFMT_LEN + 1])
+		       char first[TIMEFMT_LEN + 1], char last[TIMEFMT_LEN + 1], char loss[128])
 {
 	sqlite3 *db = capr__db(capview__capr(c));
 	const struct capview_session *se = capview__session(c);
 	struct capview_stream *s = capview__stream(c, i);
+	struct lossinfo li;
 
 	memset(v, 0, NSTREAM_COLS * sizeof(*v));
 	if (s->type_err)
@@ -117,6 +121,12 @@ static void stream_row(struct capview *c, size_t i, struct pval v[NSTREAM_COLS],
 		"SELECT count FROM losses WHERE stream_id = ?1", s->id) };
 	v[7] = (struct pval){ PV_INT, .i = query_int(db,
 		"SELECT count(*) FROM losses WHERE stream_id = ?1", s->id) };
+	/* "0 lost" only where the capture says every loss was counted */
+	lossinfo__get(db, s->id, &li);
+	if (li.method && !li.exact && !v[6].u)
+		v[6] = (struct pval){ PV_NULL };
+	lossinfo__describe(&li, s->kind, loss, 128);
+	v[10] = (struct pval){ PV_TEXT, .s = loss, .len = strlen(loss) };
 	if (s->nrecords) {
 		timefmt__iso(timeclock__wall(&se->clock, s->min_ts), first, TIMEFMT_LEN + 1);
 		timefmt__iso(timeclock__wall(&se->clock, s->max_ts), last, TIMEFMT_LEN + 1);
@@ -135,10 +145,10 @@ static int print_streams(struct capview *c, enum print_fmt fmt)
 	if (!p)
 		return -ENOMEM;
 	for (size_t i = 0; i < capview__nstreams(c) && !rc; i++) {
-		char type[512], first[TIMEFMT_LEN + 1], last[TIMEFMT_LEN + 1];
+		char type[512], first[TIMEFMT_LEN + 1], last[TIMEFMT_LEN + 1], loss[128];
 		struct pval v[NSTREAM_COLS];
 
-		stream_row(c, i, v, type, first, last);
+		stream_row(c, i, v, type, first, last, loss);
 		rc = printer__row(p, v);
 	}
 	int erc = printer__end(p);
@@ -220,6 +230,10 @@ static void print_table(struct capview *c, const struct facts *f)
 	if (f->losses_unknown)
 		printf("%-12s and an unknown number before: the index was lost and rebuilt "
 		       "from catalog.db (bpfreplay recover)\n", "");
+	if (lossinfo__unobservable(capr__db(capview__capr(c))))
+		printf("%-12s and unknown on %" PRIu64 " stream(s) whose loss is unobservable "
+		       "(their possible-loss windows are listed below)\n", "",
+		       lossinfo__unobservable(capr__db(capview__capr(c))));
 	cmd_bundle__info(c);
 	printf("\nstreams (each one is an SQL table: bpfreplay sql ");
 	cli__fputs_safe(capview__path(c), stdout);
@@ -319,10 +333,10 @@ static int print_json(struct capview *c, const struct facts *f)
 	jkey(&b, "streams");
 	strbuf__add(&b, "[", 1);
 	for (size_t i = 0; i < capview__nstreams(c); i++) {
-		char type[512], first[TIMEFMT_LEN + 1], last[TIMEFMT_LEN + 1];
+		char type[512], first[TIMEFMT_LEN + 1], last[TIMEFMT_LEN + 1], loss[128];
 		struct pval v[NSTREAM_COLS];
 
-		stream_row(c, i, v, type, first, last);
+		stream_row(c, i, v, type, first, last, loss);
 		strbuf__add(&b, i ? ",{" : "{", i ? 2 : 1);
 		for (size_t k = 0; k < NSTREAM_COLS; k++) {
 			jkey(&b, stream_cols[k]);
@@ -357,6 +371,9 @@ static int info_one(const char *path, enum print_fmt fmt)
 		if (fmt == PRINT_TABLE && f.orphan_lost)
 			printf("%-12s %" PRIu64 " events lost by streams missing from the index\n",
 			       "lost", f.orphan_lost);
+		if (fmt == PRINT_TABLE &&
+		    lossinfo__print(capr__db(capview__capr(c)), &capview__session(c)->clock, fmt))
+			rc = EXIT_CAPTURE;
 	}
 	capview__close(c);
 	return rc;

@@ -110,6 +110,27 @@ int capw__add_symbol(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t s
 int capw__add_line(struct capw *w, uint32_t file_id, uint64_t addr, uint64_t size,
 		   uint32_t line, const char *src);
 
+/* The programs of the objects, how each stream's losses are known, and
+ * the possible-loss windows (FORMAT.md "Programs and loss"; capw_progs.c).
+ * The recorder writes them at the end, after the last block, like the
+ * stacks; each row joins the open batch. */
+struct cap_program {
+	uint32_t object_id;        /* objects.id */
+	const char *name;
+	const char *section;
+	const char *type;          /* libbpf's program type name */
+	const char *state;         /* attached, loaded, skipped */
+	const char *target;        /* attached: where; NULL otherwise */
+	const char *reason;        /* skipped: why; NULL otherwise */
+	uint32_t stream_id;        /* streams.id it writes, 0: none known */
+};
+int capw__add_program(struct capw *w, const struct cap_program *p);
+/* method: perf, rewrite, program or unobservable; ring_bytes 0: not a ringbuf. */
+int capw__set_stream_loss(struct capw *w, uint32_t stream, const char *method,
+			  uint64_t ring_bytes);
+int capw__add_loss_window(struct capw *w, uint32_t stream, uint64_t start_ns, uint64_t end_ns,
+			  uint64_t peak_bytes);
+
 /* Ends the batch: fdatasyncs the open segment, then commits the index (the
  * crash contract above); in ring mode closes a segment past its span and
  * drops what fell out of the ring (files unlinked after the commit);

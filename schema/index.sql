@@ -145,3 +145,42 @@ CREATE TABLE lines (
     src      TEXT NOT NULL,          -- the source file's path as the DWARF names it
     PRIMARY KEY (file_id, addr)
 ) WITHOUT ROWID;
+
+-- The BPF programs of each object and what became of each: attached (and
+-- where), loaded only (SEC("syscall"): run on demand) or skipped (and why).
+-- Written at the end of the recording (FORMAT.md "Programs and loss");
+-- captures made before this table existed have none.
+CREATE TABLE programs (
+    id         INTEGER PRIMARY KEY,
+    object_id  INTEGER NOT NULL REFERENCES objects(id),
+    name       TEXT NOT NULL,           -- the program's function name
+    section    TEXT NOT NULL,           -- its SEC()
+    type       TEXT NOT NULL,           -- libbpf's name of its program type
+    state      TEXT NOT NULL CHECK (state IN ('attached', 'loaded', 'skipped')),
+    target     TEXT,                    -- where it attached (attached only)
+    reason     TEXT,                    -- why it was skipped (skipped only)
+    stream_id  INTEGER REFERENCES streams(id)  -- the stream it writes, NULL: none known
+);
+
+-- How each ringbuf's and perf array's losses are known: 'perf' (perf's own
+-- lost-sample records), 'rewrite' (bpfrec counted every failed ringbuf
+-- call), 'program' (the program counts them, bpfrec_count_lost), or
+-- 'unobservable' (some or all failures cannot be counted: the losses rows
+-- are a lower bound, and loss_windows says when loss was possible).  A
+-- stream without a row: not known (older captures, snapshots).
+CREATE TABLE stream_loss (
+    stream_id   INTEGER PRIMARY KEY REFERENCES streams(id),
+    method      TEXT NOT NULL CHECK (method IN ('perf', 'rewrite', 'program', 'unobservable')),
+    ring_bytes  INTEGER                 -- a ringbuf's size, NULL otherwise
+);
+
+-- Times a ringbuf whose loss is unobservable was nearly full (its unread
+-- bytes at or above 3/4 of its size when the drain looked): events may
+-- have been lost then, and only then.
+CREATE TABLE loss_windows (
+    id          INTEGER PRIMARY KEY,
+    stream_id   INTEGER NOT NULL REFERENCES streams(id),
+    start_ns    INTEGER NOT NULL,       -- first look that saw it nearly full
+    end_ns      INTEGER NOT NULL,       -- first look after that saw it below
+    peak_bytes  INTEGER NOT NULL        -- the most unread bytes seen
+);

@@ -65,6 +65,13 @@
 **     blocks         the index's columns + min_time, max_time
 **     block_streams  the index's table
 **     objects        id, name, path, btf_bytes
+**     programs       id, object_id, object, name, section, type, state
+**                    (attached/loaded/skipped), target, reason, stream_id, stream
+**     stream_loss    stream_id, stream, method (perf/rewrite/program/
+**                    unobservable), ring_bytes
+**     loss_windows   id, stream_id, stream, start_ns, end_ns, peak_bytes +
+**                    start_time, end_time
+**                    (the last three empty for captures older than them)
 **     stacks         id, kind (user/kernel), pid (NULL: kernel), depth, frames
 **                    (text: "f3+0x29 <- f2+0x9 <- main+0x20", innermost first)
 **     events         every stream's records with their common columns, in
@@ -111,7 +118,7 @@ SQLITE_EXTENSION_INIT3
 
 static const char *const meta_tables[] = {
 	"sessions", "streams", "losses", "blocks", "block_streams", "objects", "stacks", "frames",
-	NULL,
+	"programs", "stream_loss", "loss_windows", NULL,
 };
 
 struct vt_cap {                         /* one opened capture, shared by its tables */
@@ -1254,6 +1261,7 @@ struct meta_spec {
 	const int *timecols;            /* query columns to add a wall time for */
 	size_t ntime;
 	int table_name;                 /* streams: add table_name */
+	const char *needs;              /* a table older captures lack: then empty */
 };
 
 struct copy {
@@ -1359,10 +1367,31 @@ static int copy_begin(struct copy *cp)
 /* A wall-time column: compared as an instant (timefmt.h). */
 #define VT_TIME "TEXT COLLATE " TIMEFMT_COLLATION
 
+static int count_row(void *ctx, size_t ncols, const struct pval *vals)
+{
+	(void)ncols;
+	if (vals)       /* NULL: the call before the rows */
+		(*(int *)ctx)++;
+	return 0;
+}
+
+/* 1 if the capture's index has table name (a name of bpfrec's, bound by
+ * being a literal here). */
+static int has_table(struct capview *c, const char *name)
+{
+	char sql[128], e[256];
+	int n = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND "
+		 "name = '%s'", name);
+	return !capview__query(c, sql, count_row, &n, e, sizeof(e)) && n > 0;
+}
+
 static int copy_meta(struct vtab_reg *reg, struct vt_cap *cap, const char *schema,
 		     const char *capture, int append, char **err)
 {
-	static const int t_sess[] = { 8, 9 }, t_loss[] = { 4 }, t_blk[] = { 6, 7 };
+	static const int t_sess[] = { 8, 9 }, t_loss[] = { 4 }, t_blk[] = { 6, 7 },
+			 t_win[] = { 3, 4 };
 	static const struct meta_spec specs[] = {
 		{ "sessions", "id INTEGER, host TEXT, kernel_release TEXT, boot_id TEXT, cmdline TEXT,"
 		  " tool_version TEXT, clock_boot_ns INTEGER, clock_real_ns INTEGER, start_ns INTEGER,"
@@ -1394,6 +1423,21 @@ static int copy_meta(struct vtab_reg *reg, struct vt_cap *cap, const char *schem
 		  " FROM block_streams ORDER BY block_id, stream_id", NULL, 0, 0 },
 		{ "objects", "id INTEGER, name TEXT, path TEXT, btf_bytes INTEGER", 4,
 		  "SELECT id, name, path, length(btf) FROM objects ORDER BY id", NULL, 0, 0 },
+		{ "programs", "id INTEGER, object_id INTEGER, object TEXT, name TEXT, section TEXT,"
+		  " type TEXT, state TEXT, target TEXT, reason TEXT, stream_id INTEGER, stream TEXT", 11,
+		  "SELECT p.id, p.object_id, o.name, p.name, p.section, p.type, p.state, p.target,"
+		  " p.reason, p.stream_id, s.name FROM programs p LEFT JOIN objects o ON"
+		  " o.id = p.object_id LEFT JOIN streams s ON s.id = p.stream_id ORDER BY p.id",
+		  NULL, 0, 0, "programs" },
+		{ "stream_loss", "stream_id INTEGER, stream TEXT, method TEXT, ring_bytes INTEGER", 4,
+		  "SELECT l.stream_id, s.name, l.method, l.ring_bytes FROM stream_loss l"
+		  " LEFT JOIN streams s ON s.id = l.stream_id ORDER BY l.stream_id",
+		  NULL, 0, 0, "stream_loss" },
+		{ "loss_windows", "id INTEGER, stream_id INTEGER, stream TEXT, start_ns INTEGER,"
+		  " end_ns INTEGER, peak_bytes INTEGER, start_time " VT_TIME ", end_time " VT_TIME, 8,
+		  "SELECT w.id, w.stream_id, s.name, w.start_ns, w.end_ns, w.peak_bytes"
+		  " FROM loss_windows w LEFT JOIN streams s ON s.id = w.stream_id"
+		  " ORDER BY w.start_ns, w.id", t_win, 2, 0, "loss_windows" },
 	};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
@@ -1402,7 +1446,7 @@ static int copy_meta(struct vtab_reg *reg, struct vt_cap *cap, const char *schem
 		char e[512] = "";
 		int rc = copy_begin(&cp);
 
-		if (rc == SQLITE_OK)
+		if (rc == SQLITE_OK && (!specs[i].needs || has_table(cap->c, specs[i].needs)))
 			rc = capview__query(cap->c, specs[i].sql, copy_row, &cp, e, sizeof(e));
 		sqlite3_finalize(cp.ins);
 		if (rc) {

@@ -18,16 +18,57 @@
  *   subprog  a ringbuf reserve in a non-inlined function: its loss is said
  *           to be unobservable, never printed as 0;
  *   compat again with --ts events=ts:mono: each record's time is its own
- *           bpf_ktime_get_ns() member converted to boot time.
+ *           bpf_ktime_get_ns() member converted to boot time;
+ *   subprog overloaded: its possible-loss windows, the ring seen nearly
+ *           full, around the calls that are missing.
+ * Each capture's programs table (where each program attached, or why not,
+ * and the stream it writes) and stream_loss (how its loss is known) are
+ * checked too.
  * The test process is the target (targ_tgid). */
 #include "capload.h"
 #include "faultutil.h"
 
+#include <sqlite3.h>
 #include <sys/syscall.h>
 #include <time.h>
 
 #define CALLS 20000         /* getppid() calls in the flood */
 #define PER_CALL 64         /* events each tries */
+
+/* The rows of sql on the capture's index, "|" between columns and ";"
+ * between rows, into a static buffer. */
+static const char *q(const char *cap, const char *sql)
+{
+	static char out[8192];
+	char path[4200];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+
+	out[0] = 0;
+	snprintf(path, sizeof(path), "%s/index.db", cap);
+	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+		exit(1);
+	}
+	while (sqlite3_step(st) == SQLITE_ROW && n < sizeof(out) - 256) {
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			const char *t = (const char *)sqlite3_column_text(st, i);
+
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s", i ? "|" : n ? ";" : "",
+					      t ? t : "NULL");
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
+#define PROGS_SQL "SELECT p.name, p.state, coalesce(p.target, p.reason), s.name FROM programs p " \
+		  "LEFT JOIN streams s ON s.id = p.stream_id ORDER BY p.id"
+#define LOSS_SQL "SELECT s.name, l.method, coalesce(l.ring_bytes, 'NULL') FROM stream_loss l " \
+		 "JOIN streams s ON s.id = l.stream_id ORDER BY s.id"
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -108,6 +149,10 @@ static void record_flood(const char *dir, const char *objs)
 	CHECK(events > 0 && l.lost > 0);                /* overloaded indeed */
 	CHECK_EQ_U64(events + l.lost, attempts);        /* and every loss counted */
 	capload_free(&l);
+	/* counted exactly by the rewrite: said so, and no windows */
+	CHECK_STR(q(cap, LOSS_SQL), "events|rewrite|4096");
+	CHECK_STR(q(cap, "SELECT count(*) FROM loss_windows"), "0");
+	CHECK(strstr(err, " lost\n") && !strstr(err, "unobservable"));
 }
 
 static void record_compat(const char *dir, const char *objs)
@@ -215,6 +260,9 @@ static void record_twins(const char *dir, const char *objs)
 	CHECK_EQ_INT(n2, 5);
 	CHECK_EQ_INT(ev_count(&l, "events", "tgid", ut_pid()), n1 + n2);
 	/* the counts the programs kept in .bss, snapshotted with typed columns */
+	/* both in the programs table, each with its hook and its stream */
+	CHECK_STR(q(cap, PROGS_SQL), "twin_raw|attached|sys_enter|events;"
+		  "twin_tp|attached|raw_syscalls:sys_enter|events");
 	CHECK_EQ_INT(ev_count(&l, "lt_twins.bss", NULL, NULL), 1);
 	CHECK_EQ_INT(ev_int(ev_find(&l, "lt_twins.bss", NULL, NULL), "value_raw_calls"), n1);
 	CHECK_EQ_INT(ev_int(ev_find(&l, "lt_twins.bss", NULL, NULL), "value_tp_calls"), n2);
@@ -233,11 +281,17 @@ static void record_fentry_mix(const char *dir, const char *objs)
 	CHECK_EQ_INT(capload(cap, &l), 0);
 	if (strstr(err, "program getpgid_fentry left out: it does not load here")) {
 		CHECK_EQ_INT(ev_count(&l, "events", "from_fentry", "1"), 0);
+		/* the capture says which program was left out, and why */
+		CHECK_STR(q(cap, "SELECT state, substr(reason, 1, 18), target FROM programs WHERE "
+			    "name = 'getpgid_fentry'"), "skipped|does not load here|NULL");
 		printf("fentry_mix: fentry left out (this kernel has no fentry), tracepoint recorded\n");
 	} else {
 		CHECK_EQ_INT(ev_count(&l, "events", "from_fentry", "1"), 5);
 	}
 	CHECK_EQ_INT(ev_count(&l, "events", "from_fentry", "0"), 5);
+	CHECK_STR(q(cap, "SELECT p.state, p.target, s.name FROM programs p JOIN streams s ON "
+		    "s.id = p.stream_id WHERE p.section LIKE 'tracepoint/%'"),
+		  "attached|syscalls:sys_enter_getpgid|events");
 	for (k = 0; k < 5; k++) {
 		char asked[16];
 
@@ -304,7 +358,7 @@ static void three_calls(void)
 
 static void record_uprobe_nobin(const char *dir, const char *objs)
 {
-	char err[16384], self[4096], a1[4200], a2[4200];
+	char err[16384], self[4096], a1[4200], a2[4200], want[8600];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	struct evlist l;
 
@@ -332,6 +386,9 @@ static void record_uprobe_nobin(const char *dir, const char *objs)
 	}
 	CHECK_EQ_INT(ev_count(&l, "events", "tgid", ut_pid()), 6);
 	capload_free(&l);
+	snprintf(want, sizeof(want), "on_entry|attached|%s:lt_uprobe_target|events;"
+		 "on_return|attached|%s:lt_uprobe_target|events", self, self);
+	CHECK_STR(q(last_cap, PROGS_SQL), want);
 	printf("uprobe_nobin: attached by --attach, 3 entries and 3 returns\n");
 }
 
@@ -383,12 +440,70 @@ static void record_subprog(const char *dir, const char *objs)
 	CHECK_EQ_INT(record_obj(dir, objs, "subprog", NULL, five_getpgid, err, sizeof(err)), 0);
 	CHECK(strstr(err, "ringbuf events: some of its reserve/output calls are out of bpfrec's "
 			  "reach"));
-	CHECK(strstr(err, "events  0 lost counted, more unobservable"));
+	/* never "0 lost": unobservable, and the ring was never nearly full */
+	CHECK(strstr(err, "events  loss unobservable, 0 possible-loss windows"));
+	CHECK(!strstr(err, "events  0 lost"));
 	snprintf(cap, sizeof(cap), "%s/subprog", dir);
 	CHECK_EQ_INT(capload(cap, &l), 0);
 	CHECK_EQ_INT(ev_count(&l, "events", "tgid", ut_pid()), 5);
 	capload_free(&l);
+	CHECK_STR(q(cap, LOSS_SQL), "events|unobservable|65536");
+	CHECK_STR(q(cap, "SELECT count(*) FROM loss_windows"), "0");
+	CHECK_STR(q(cap, PROGS_SQL), "on_getpgid|attached|syscalls:sys_enter_getpgid|events");
 	printf("subprog: 5 events, loss said to be unobservable\n");
+}
+
+#define SUB_CALLS 20000
+
+static void many_getpgid(void)
+{
+	for (int k = 0; k < SUB_CALLS; k++)
+		syscall(SYS_getpgid, k);
+}
+
+/* The same object on a ring of 4096 bytes (256 records of 16 bytes) that
+ * 20000 calls overflow: the loss cannot be counted, but the windows say
+ * when it was possible: some, each with the ring seen nearly full. */
+static void record_subprog_windows(const char *dir, const char *objs)
+{
+	char err[16384], sql[512];
+	struct evlist l;
+	uint8_t *seen = calloc(SUB_CALLS, 1);
+	size_t n = 0, i;
+	long nwin;
+
+	CHECK(seen != NULL);
+	CHECK_EQ_INT(record_obj(dir, objs, "subprog", (char *[]){ "--ringbuf-size", "events=4096",
+								 NULL }, many_getpgid, err,
+				sizeof(err)), 0);
+	CHECK_EQ_INT(capload(last_cap, &l), 0);
+	for (i = 0; i < l.n; i++) {
+		const struct ev *e = &l.v[i];
+		long long k = ev_int(e, "asked");
+
+		if (strcmp(e->stream, "events"))
+			continue;
+		CHECK_EQ_INT(ev_int(e, "tgid"), getpid());
+		CHECK(k >= 0 && k < SUB_CALLS && !seen[k]);     /* each call once at most */
+		seen[k] = 1;
+		n++;
+	}
+	capload_free(&l);
+	free(seen);
+	CHECK(n > 0 && n < SUB_CALLS);                          /* overloaded indeed */
+	CHECK_STR(q(last_cap, LOSS_SQL), "events|unobservable|4096");
+	nwin = atol(q(last_cap, "SELECT count(*) FROM loss_windows"));
+	CHECK(nwin >= 1);
+	/* every window inside the session, ordered, nearly full at its peak */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM loss_windows w, sessions s WHERE "
+		 "w.start_ns <= w.end_ns AND w.start_ns >= s.start_ns AND w.end_ns <= s.end_ns "
+		 "AND w.peak_bytes >= 3072 AND w.peak_bytes <= 4096");
+	CHECK_EQ_INT(atol(q(last_cap, sql)), nwin);
+	snprintf(sql, sizeof(sql), "events  loss unobservable, %ld possible-loss window%s", nwin,
+		 nwin == 1 ? "" : "s");
+	CHECK(strstr(err, sql));
+	printf("subprog overloaded: %zu of %d calls recorded, loss unobservable, %ld window(s)\n", n,
+	       SUB_CALLS, nwin);
 }
 
 int main(void)
@@ -403,6 +518,7 @@ int main(void)
 	record_uprobe_nobin(dir, objs);
 	record_ts_mono(dir, objs);
 	record_subprog(dir, objs);
+	record_subprog_windows(dir, objs);
 	printf("test_lt_objects: ok\n");
 	return 0;
 }

@@ -44,7 +44,26 @@ SEEDS = {
              "CREATE VIEW streams AS SELECT * FROM s_old"),
     "trigger": ("CREATE TRIGGER t AFTER INSERT ON blocks BEGIN SELECT 1; END",),
     "expr-index": ("CREATE INDEX evil ON blocks (length(hex(offset)))",),
+    # the programs, stream_loss and loss_windows tables (the base predates
+    # them), with terminal escapes, made-up words and a window backwards
+    "programs": (("SCRIPT", "programs"), "PRAGMA ignore_check_constraints = ON",
+                 ("INSERT INTO programs VALUES (1, 1, ?, 'tp/a/b', 'tracepoint', 'attached',"
+                  " ?, NULL, 1)", ("p" + chr(27) + "]0;t" + chr(7), PAYLOAD)),
+                 "INSERT INTO programs VALUES (2, 99, 'x', 'uprobe', 'kprobe', 'pwned', NULL,"
+                 " 'why', 77)",
+                 "INSERT INTO stream_loss VALUES (1, 'unobservable', 4096)",
+                 "INSERT INTO stream_loss VALUES (2, 'perf', -1)",
+                 "INSERT INTO loss_windows VALUES (1, 1, 2000000000, 1999999999, 4096)",
+                 "INSERT INTO loss_windows VALUES (2, 1, -5, 9223372036854775807, -1)"),
 }
+
+
+def index_sql_from(table):
+    """The DDL of index.sql from CREATE TABLE table to its end (the tables
+    newer than the base index, which are the last ones)."""
+    with open(os.path.join(HERE, "..", "..", "schema", "index.sql")) as f:
+        text = f.read()
+    return text[text.index("CREATE TABLE " + table + " ("):]
 
 
 def main():
@@ -54,7 +73,9 @@ def main():
         shutil.copyfile(BASE, path)
         con = sqlite3.connect(path, isolation_level=None)
         for step in steps:
-            if isinstance(step, tuple):
+            if isinstance(step, tuple) and step[0] == "SCRIPT":
+                con.executescript(index_sql_from(step[1]))
+            elif isinstance(step, tuple):
                 con.execute(*step)
             else:
                 con.execute(step)

@@ -306,9 +306,9 @@ static void test_info(void)
 		"lost         20 events in 2 reports\n",
 		"table  kind     map  type   columns  events  lost  loss_reports  first",
 		"alpha  ringbuf  rb   fix_a        8    3000     3             1  "
-		"2024-05-01T12:00:01.000000000Z  2024-05-01T12:00:01.002999000Z\n",
+		"2024-05-01T12:00:01.000000000Z  2024-05-01T12:00:01.002999000Z  not recorded\n",
 		"beta   perf     pa   fix_b        7    2000    17             1  "
-		"2024-05-01T12:00:01.000000700Z  2024-05-01T12:00:01.002999200Z\n",
+		"2024-05-01T12:00:01.000000700Z  2024-05-01T12:00:01.002999200Z  not recorded\n",
 	};
 	CHECK_EQ_INT(r.status, 0);
 	for (size_t i = 0; i < sizeof(has) / sizeof(has[0]); i++) {
@@ -504,7 +504,7 @@ static void test_extension(void)
 	expect(run_v(NULL, (const char *const[]){ "/usr/bin/sqlite3", ":memory:", load, att,
 		   "SELECT count(*), sum(seq) FROM alpha WHERE time >= '2024-05-01T12:00:01.001'"
 		   " AND time < '2024-05-01T12:00:01.002'", "SELECT host FROM sessions", NULL }),
-	       0, "alpha,beta,events,sessions,streams,losses,blocks,block_streams,objects,stacks,frames\n1000|1499500\nfixhost\n",
+	       0, "alpha,beta,events,sessions,streams,losses,blocks,block_streams,objects,stacks,frames,programs,stream_loss,loss_windows\n1000|1499500\nfixhost\n",
 	       NULL);
 	/* strict by default: damage fails the statement, naming the block */
 	snprintf(att, sizeof(att), "SELECT bpfrec_attach('%s')", bad);

@@ -1,0 +1,204 @@
+/* lossinfo.c - see lossinfo.h.  Every value read here comes from a file
+ * anyone may have written: methods and states are compared with the words
+ * bpfrec writes (anything else reads as not recorded or "?"), text goes to
+ * the terminal only through the printer (escaped), times are checked
+ * before they are formatted. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lossinfo.h"
+
+static const char *const methods[] = { "perf", "rewrite", "program", "unobservable", NULL };
+
+/* s as one of the words in words (the static copy), or NULL. */
+static const char *known_word(const unsigned char *s, const char *const *words)
+{
+	for (int i = 0; s && words[i]; i++)
+		if (!strcmp((const char *)s, words[i]))
+			return words[i];
+	return NULL;
+}
+
+/* 1 if the capture has table name (older captures do not). */
+static int has_table(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int yes = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return yes;
+}
+
+void lossinfo__get(sqlite3 *db, int64_t stream, struct lossinfo *li)
+{
+	sqlite3_stmt *st = NULL;
+
+	memset(li, 0, sizeof(*li));
+	if (!has_table(db, "stream_loss"))
+		return;
+	if (sqlite3_prepare_v2(db, "SELECT method FROM stream_loss WHERE stream_id = ?1", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, stream);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			li->method = known_word(sqlite3_column_text(st, 0), methods);
+	}
+	sqlite3_finalize(st);
+	li->exact = li->method && strcmp(li->method, "unobservable") != 0;
+	if (!has_table(db, "loss_windows"))
+		return;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM loss_windows WHERE stream_id = ?1", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, stream);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+			li->windows = (uint64_t)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+}
+
+const char *lossinfo__describe(const struct lossinfo *li, const char *kind, char *buf,
+			       size_t len)
+{
+	if (kind && !strcmp(kind, "snapshot"))
+		snprintf(buf, len, "none (map contents)");
+	else if (!li->method)
+		snprintf(buf, len, "not recorded");
+	else if (!strcmp(li->method, "perf"))
+		snprintf(buf, len, "exact (perf's lost counts)");
+	else if (!strcmp(li->method, "rewrite"))
+		snprintf(buf, len, "exact (failed ringbuf calls counted by bpfrec)");
+	else if (!strcmp(li->method, "program"))
+		snprintf(buf, len, "counted by the program (bpfrec_count_lost)");
+	else
+		snprintf(buf, len, "unobservable: lost is a lower bound; %" PRIu64
+			 " possible-loss window%s", li->windows, li->windows == 1 ? "" : "s");
+	return buf;
+}
+
+uint64_t lossinfo__unobservable(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t n = 0;
+
+	if (!has_table(db, "stream_loss"))
+		return 0;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM stream_loss WHERE method = 'unobservable'"
+			       " AND stream_id IN (SELECT id FROM streams)", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+		n = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static struct pval text_or_null(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	if (!s)
+		return (struct pval){ PV_NULL };
+	return (struct pval){ PV_TEXT, .s = (const char *)s, .len = (size_t)sqlite3_column_bytes(st, i) };
+}
+
+static int print_programs(sqlite3 *db, enum print_fmt fmt)
+{
+	static const char *const names[] = {
+		"object", "program", "section", "type", "state", "where / why", "stream",
+	};
+	static const char *const states[] = { "attached", "loaded", "skipped", NULL };
+	sqlite3_stmt *st = NULL;
+	struct printer *p = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT o.name, p.name, p.section, p.type, p.state, p.target, "
+			       "p.reason, s.name FROM programs p LEFT JOIN objects o ON o.id = "
+			       "p.object_id LEFT JOIN streams s ON s.id = p.stream_id ORDER BY p.id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct pval v[7];
+		const char *state = known_word(sqlite3_column_text(st, 4), states);
+
+		if (!p) {
+			printf("\nprograms (SQL: SELECT * FROM programs):\n");
+			if (!(p = printer__new(stdout, fmt, 7, names))) {
+				rc = -ENOMEM;
+				break;
+			}
+		}
+		for (int i = 0; i < 4; i++)
+			v[i] = text_or_null(st, i);
+		v[4] = (struct pval){ PV_TEXT, .s = state ? state : "?", .len = strlen(state ? state : "?") };
+		v[5] = text_or_null(st, state && !strcmp(state, "skipped") ? 6 : 5);
+		v[6] = text_or_null(st, 7);
+		if ((rc = printer__row(p, v)))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (p && !rc)
+		rc = printer__end(p);
+	printer__free(p);
+	return rc;
+}
+
+static int print_windows(sqlite3 *db, const struct timeclock *ck, enum print_fmt fmt)
+{
+	static const char *const names[] = { "stream", "start", "end", "seconds", "peak_bytes" };
+	sqlite3_stmt *st = NULL;
+	struct printer *p = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT s.name, w.start_ns, w.end_ns, w.peak_bytes FROM "
+			       "loss_windows w LEFT JOIN streams s ON s.id = w.stream_id ORDER BY "
+			       "w.start_ns, w.id", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		uint64_t a = (uint64_t)sqlite3_column_int64(st, 1), b = (uint64_t)sqlite3_column_int64(st, 2);
+		char ta[TIMEFMT_LEN + 1], tb[TIMEFMT_LEN + 1], dur[32];
+		struct pval v[5];
+
+		if (!p) {
+			printf("\npossible-loss windows (a ring whose loss cannot be counted was nearly "
+			       "full; SQL: SELECT * FROM loss_windows):\n");
+			if (!(p = printer__new(stdout, fmt, 5, names))) {
+				rc = -ENOMEM;
+				break;
+			}
+		}
+		v[0] = text_or_null(st, 0);
+		timefmt__iso(timeclock__wall(ck, a), ta, sizeof(ta));
+		timefmt__iso(timeclock__wall(ck, b), tb, sizeof(tb));
+		v[1] = (struct pval){ PV_TEXT, .s = ta, .len = strlen(ta) };
+		v[2] = (struct pval){ PV_TEXT, .s = tb, .len = strlen(tb) };
+		/* an end before the start is the file's doing: no duration */
+		snprintf(dur, sizeof(dur), "%.6f", (double)(b - a) / 1e9);
+		v[3] = b >= a ? (struct pval){ PV_TEXT, .s = dur, .len = strlen(dur) } :
+				(struct pval){ PV_NULL };
+		v[4] = sqlite3_column_int64(st, 3) >= 0 ?
+		       (struct pval){ PV_INT, .i = sqlite3_column_int64(st, 3) } : (struct pval){ PV_NULL };
+		if ((rc = printer__row(p, v)))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (p && !rc)
+		rc = printer__end(p);
+	printer__free(p);
+	return rc;
+}
+
+int lossinfo__print(sqlite3 *db, const struct timeclock *ck, enum print_fmt fmt)
+{
+	int rc = 0;
+
+	fflush(stdout);
+	if (has_table(db, "programs"))
+		rc = print_programs(db, fmt);
+	if (!rc && has_table(db, "loss_windows"))
+		rc = print_windows(db, ck, fmt);
+	return rc;
+}
