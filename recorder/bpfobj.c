@@ -1,6 +1,7 @@
 #include "bpfobj.h"
 #include "btfvalue.h"
 #include "dwarfbtf.h"
+#include "perfattach.h"
 #include "perfev.h"
 #include "ringloss.h"
 #include "util.h"
@@ -1057,24 +1058,16 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 			continue;
 		}
 		if (!strcmp(sec, "perf_event")) {
-			int n = perfev__attach_cpu_clock(prog, o->opts.sample_hz, &o->links,
-							 &o->nlinks, &o->nlink_slots);
+			int n = perfattach__program(&o->progs, o->name, o->builtin,
+						    o->opts.sample_hz, prog, &o->links,
+						    &o->nlinks, &o->nlink_slots);
 
 			if (n < 0) {
-				warn_msg("%s: program %s (SEC perf_event) did not attach: %s", o->name,
-					 bpf_program__name(prog), strerror(-n));
-				progtab__note(&o->progs, prog, PROGTAB_SKIPPED, NULL,
-					      "did not attach: %s", strerror(-n));
-				if (strict)
+				if (strict) {
+					free(on);
 					return n;
+				}
 				continue;
-			}
-			{
-				char t[64];
-
-				snprintf(t, sizeof(t), "cpu-clock:%uHz on %d CPUs",
-					 o->opts.sample_hz ? o->opts.sample_hz : PERFEV_DEFAULT_HZ, n);
-				progtab__note(&o->progs, prog, PROGTAB_ATTACHED, t, NULL);
 			}
 			attached++;
 			continue;

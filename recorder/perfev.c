@@ -40,14 +40,29 @@ int perfev__online_cpus(int *cpus, int max)
 int perfev__attach_cpu_clock(struct bpf_program *prog, uint32_t hz, struct bpf_link ***links,
 			     size_t *nlinks, size_t *slots)
 {
+	struct perfspec spec = {
+		.type = PERF_TYPE_SOFTWARE, .config = PERF_COUNT_SW_CPU_CLOCK, .freq = 1,
+		.rate = hz ? hz : PERFEV_DEFAULT_HZ,
+	};
+
+	return perfev__attach(prog, &spec, links, nlinks, slots);
+}
+
+int perfev__attach(struct bpf_program *prog, const struct perfspec *spec,
+		   struct bpf_link ***links, size_t *nlinks, size_t *slots)
+{
 	struct perf_event_attr attr = {
-		.type = PERF_TYPE_SOFTWARE,
+		.type = spec->type,
 		.size = sizeof(attr),
-		.config = PERF_COUNT_SW_CPU_CLOCK,
-		.freq = 1,
-		.sample_freq = hz ? hz : PERFEV_DEFAULT_HZ,
+		.config = spec->config,
+		.freq = spec->freq ? 1 : 0,
 	};
 	size_t first = *nlinks;
+
+	if (spec->freq)
+		attr.sample_freq = spec->rate;
+	else
+		attr.sample_period = spec->rate;
 	int cpus[1024], n, i, err = 0;
 
 	n = perfev__online_cpus(cpus, 1024);

@@ -96,6 +96,9 @@ void progtab__free(struct progtab *t)
 	free(t->e);
 	t->e = NULL;
 	t->n = t->cap = 0;
+	free(t->perf);
+	t->perf = NULL;
+	t->nperf = 0;
 }
 
 int progtab__note_left_out(struct bpfobj *o, const char *name, const char *reason)

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "perfspec.h"
+
 struct bpf_program;
 struct bpfobj;
 struct capw;
@@ -25,9 +27,17 @@ struct progtab_entry {
 	enum progtab_state state;
 };
 
+/* The perf event --perf-event gives a SEC("perf_event") program. */
+struct progtab_perf {
+	char prog[128];
+	struct perfspec spec;
+};
+
 struct progtab {
 	struct progtab_entry *e;   /* owned, n of cap used */
 	size_t n, cap;
+	struct progtab_perf *perf; /* owned, nperf of them (perfattach.c) */
+	size_t nperf;
 	uint32_t object_id;        /* the object's objects.id, once in the capture */
 };
 

@@ -26,7 +26,7 @@
 #define RECORD_MAX_SETS 64           /* --set */
 #define RECORD_MAX_PROG_NAMES 64     /* --only, --skip: names of each */
 #define RECORD_MAX_MAP_OPTS 32       /* of each: --map-size, --map-put, --attach,
-					--ts, --ringbuf-size, --event */
+					--perf-event, --ts, --ringbuf-size, --event */
 
 struct record_opts {
 	const char *out_dir;
@@ -57,6 +57,8 @@ struct record_opts {
 	int nmap_puts;
 	const char *attaches[RECORD_MAX_MAP_OPTS];
 	int nattaches;
+	const char *perf_events[RECORD_MAX_MAP_OPTS];   /* --perf-event PROG=EVENT[:RATE] */
+	int nperf_events;
 	const char *ts_fields[RECORD_MAX_MAP_OPTS];   /* --ts MAP=FIELD[:mono|boot] */
 	int nts_fields;
 	const char *rb_sizes[RECORD_MAX_MAP_OPTS];    /* MAP=BYTES, validated */

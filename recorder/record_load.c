@@ -1,5 +1,7 @@
 /* record_load.c - the probes, objects and tracepoints of a recording:
  * chosen, set up from the options, loaded and attached. */
+#include "perfattach.h"
+#include "perfspec.h"
 #include "probes.h"
 #include "progtab.h"
 #include "record.h"
@@ -19,6 +21,7 @@ struct option_hits {
 	uint8_t only[RECORD_MAX_PROG_NAMES], skip[RECORD_MAX_PROG_NAMES];
 	uint8_t map_size[RECORD_MAX_MAP_OPTS], map_put[RECORD_MAX_MAP_OPTS];
 	uint8_t attach[RECORD_MAX_MAP_OPTS], ts[RECORD_MAX_MAP_OPTS];
+	uint8_t perf_event[RECORD_MAX_MAP_OPTS];
 	uint8_t set[RECORD_MAX_SETS];
 };
 
@@ -235,6 +238,10 @@ static int check_all_matched(const struct loader *l)
 		if (!hit->attach[i] && (err = -ENOENT))
 			warn_msg("--attach %s: no program of that name in the --bpf objects",
 				 o->attaches[i]);
+	for (i = 0; i < o->nperf_events; i++)
+		if (!hit->perf_event[i] && (err = -ENOENT))
+			warn_msg("--perf-event %s: no program of that name in the --bpf objects",
+				 o->perf_events[i]);
 	for (i = 0; i < o->nevents; i++)
 		if (!hit->event[i] && (err = -ENOENT))
 			warn_msg("--event %s: no ringbuf or perf event array of that name in the "
@@ -293,6 +300,21 @@ static int apply_map_options(struct loader *l, struct bpfobj *o)
 		if (err)
 			return err;
 		l->hit.attach[i] = 1;
+	}
+	for (i = 0; i < l->o->nperf_events; i++) {
+		const char *arg = l->o->perf_events[i], *eq = strchr(arg, '=');
+		struct perfspec spec;
+		char prog[128], why[512];
+
+		snprintf(prog, sizeof(prog), "%.*s", (int)(eq - arg), arg);
+		if (perfspec__parse(eq + 1, &spec, why, sizeof(why)))
+			return -EINVAL;         /* checked by record__parse_args */
+		err = perfattach__set(o, prog, &spec);
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		l->hit.perf_event[i] = 1;
 	}
 	return 0;
 }

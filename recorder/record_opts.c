@@ -1,6 +1,7 @@
 /* record_opts.c - `bpfrec record`'s command line: usage, parsing, checks
  * that need no kernel. */
 #include "perfev.h"
+#include "perfspec.h"
 #include "probes.h"
 #include "record.h"
 #include "stackcap.h"
@@ -59,6 +60,12 @@ static void record_usage(FILE *f)
 "                          parsed through the map's BTF types (repeatable)\n"
 "      --attach PROG=BINARY:FUNCTION  where a SEC(\"uprobe\")/SEC(\"uretprobe\") program\n"
 "                          that names no binary attaches\n"
+"      --perf-event PROG=EVENT[:RATE]  the perf event a SEC(\"perf_event\") program\n"
+"                          samples, opened on every CPU: software cpu-clock,\n"
+"                          task-clock, page-faults, context-switches, ...; hardware\n"
+"                          cycles, instructions, cache-misses, ... (where the machine\n"
+"                          has counters); RATE N Hz (99Hz, the default) or every N\n"
+"                          events (1000)\n"
 "      --ts MAP=FIELD[:mono|boot]  the u64 member FIELD of MAP's events is their time\n"
 "                          (boot: bpf_ktime_get_boot_ns, the default; mono:\n"
 "                          bpf_ktime_get_ns, converted to boot time)\n"
@@ -256,7 +263,7 @@ enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PE
        OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
        OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_NO_SYMBOLS,
        OPT_FILTER, OPT_STRING_SIZE, OPT_SYSCALLS,
-       OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS };
+       OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS, OPT_PERF_EVENT };
 
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -278,6 +285,7 @@ static const struct option longopts[] = {
 	{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
 	{ "map-put", required_argument, NULL, OPT_MAP_PUT },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "perf-event", required_argument, NULL, OPT_PERF_EVENT },
 	{ "ts", required_argument, NULL, OPT_TS },
 	{ "event", required_argument, NULL, OPT_EVENT },
 	{ "ringbuf-size", required_argument, NULL, OPT_RB_SIZE },
@@ -379,6 +387,22 @@ static int parse_object_option(struct record_opts *o, int c, int argc, char **ar
 			return -EINVAL;
 		}
 		return add_map_option(o->attaches, &o->nattaches, "--attach");
+	}
+	case OPT_PERF_EVENT: {
+		const char *eq = strchr(optarg, '=');
+		struct perfspec spec;
+		char why[512];
+
+		if (!eq || eq == optarg || !eq[1]) {
+			warn_msg("--perf-event %s: expected PROG=EVENT[:RATE] (e.g. "
+				 "do_sample=cpu-clock:99Hz)", optarg);
+			return -EINVAL;
+		}
+		if (perfspec__parse(eq + 1, &spec, why, sizeof(why))) {
+			warn_msg("--perf-event %s: %s", optarg, why);
+			return -EINVAL;
+		}
+		return add_map_option(o->perf_events, &o->nperf_events, "--perf-event");
 	}
 	case OPT_EVENT:
 		/* perf's --event: a tracepoint, not MAP=STRUCT */

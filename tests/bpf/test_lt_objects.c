@@ -20,7 +20,14 @@
  *   compat again with --ts events=ts:mono: each record's time is its own
  *           bpf_ktime_get_ns() member converted to boot time;
  *   subprog overloaded: its possible-loss windows, the ring seen nearly
- *           full, around the calls that are missing.
+ *           full, around the calls that are missing;
+ *   perfsample  a SEC("perf_event") sampler (a hash of counts per pid and
+ *           comm, samples through a perf array): without --perf-event it is
+ *           named with the option to give, a hardware event where the
+ *           machine has no counter is refused in words, and with
+ *           --perf-event do_sample=cpu-clock:199Hz the samples of a
+ *           spinning child carry its pid, tid and comm, as many as its
+ *           count in the map.
  * Each capture's programs table (where each program attached, or why not,
  * and the stream it writes) and stream_loss (how its loss is known) are
  * checked too.
@@ -29,6 +36,7 @@
 #include "faultutil.h"
 
 #include <sqlite3.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -506,6 +514,108 @@ static void record_subprog_windows(const char *dir, const char *objs)
 	       SUB_CALLS, nwin);
 }
 
+/* A child named lt-spinner that, once fd gives a byte, spins on the CPU
+ * until it has used 0.4 s of it (a loaded machine only stretches that). */
+static pid_t spinner(int *gate)
+{
+	int p[2];
+	pid_t pid;
+
+	CHECK(pipe(p) == 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct timespec t;
+		char c;
+
+		close(p[1]);
+		prctl(PR_SET_NAME, "lt-spinner");
+		if (read(p[0], &c, 1) != 1)
+			_exit(1);
+		do {
+			/* user-mode work between the clock reads (a syscall) */
+			for (volatile unsigned k = 0; k < 1000000; k++)
+				;
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+		} while (t.tv_sec == 0 && t.tv_nsec < 400000000);
+		_exit(0);
+	}
+	close(p[0]);
+	*gate = p[1];
+	return pid;
+}
+
+static void record_perfsample(const char *dir, const char *objs)
+{
+	char cap[4096], obj[4096], pidset[64], err[16384], want[256], spid[32];
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF), nonline = sysconf(_SC_NPROCESSORS_ONLN);
+	struct bgrec b;
+	struct evlist l;
+	size_t i, n = 0, user = 0;
+	int gate, status;
+	pid_t child;
+
+	snprintf(obj, sizeof(obj), "%s/lt_perfsample.bpf.o", objs);
+	/* no event given: said how to give one; nothing else attached */
+	CHECK_EQ_INT(record_obj(dir, objs, "perfsample", (char *[]){ "--duration", "1", NULL },
+				five_getpgid, err, sizeof(err)), 1);
+	CHECK(strstr(err, "program do_sample (SEC perf_event) runs on a perf event its own "
+			  "loader would open: give --perf-event do_sample=EVENT[:RATE]"));
+	/* a hardware event: refused in words where the machine has no counter */
+	status = record_obj(dir, objs, "perfsample", (char *[]){ "--duration", "1", "--perf-event",
+								 "do_sample=cycles:100000", NULL },
+			    five_getpgid, err, sizeof(err));
+	if (strstr(err, "this machine has no hardware counter for cycles"))
+		CHECK_EQ_INT(status, 1);
+	else
+		CHECK_EQ_INT(status, 0);
+	/* cpu-clock at 199 Hz on the spinner */
+	child = spinner(&gate);
+	snprintf(cap, sizeof(cap), "%s/perfsample", dir);
+	snprintf(pidset, sizeof(pidset), "targ_tgid=%d", (int)child);
+	snprintf(spid, sizeof(spid), "%d", (int)child);
+	fu_start(&b, "lt-perfsample", (char *[]){ "record", "-o", cap, "--no-status", "--probe",
+						  "none", "--bpf", obj, "--set", pidset,
+						  "--perf-event", "do_sample=cpu-clock:199Hz",
+						  NULL });
+	CHECK(write(gate, "x", 1) == 1);
+	close(gate);
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0);
+	fu_sleep_ms(300);
+	CHECK_EQ_INT(fu_stop(&b, SIGINT), 0);
+	fu_slurp(b.errpath, err, sizeof(err));
+	CHECK_EQ_INT(capload(cap, &l), 0);
+	for (i = 0; i < l.n; i++) {
+		const struct ev *e = &l.v[i];
+
+		if (strcmp(e->stream, "events"))
+			continue;
+		CHECK_EQ_INT(ev_int(e, "pid"), child);
+		CHECK_EQ_INT(ev_int(e, "tid"), child);
+		CHECK_STR(ev_get(e, "comm"), "lt-spinner");
+		CHECK(ev_int(e, "cpu") >= 0 && ev_int(e, "cpu") < ncpu);
+		CHECK(e->cpu == (uint32_t)ev_int(e, "cpu"));    /* the sample's own CPU */
+		user += ev_int(e, "kernel") == 0;
+		n++;
+	}
+	/* 0.4 s of its CPU at 199 Hz: about 80 samples, most in user mode */
+	CHECK(n >= 20 && n <= 200);
+	CHECK(user * 2 >= n);
+	/* the map counted every sample the perf array carried (none lost) */
+	CHECK_EQ_INT(ev_count(&l, "counts", NULL, NULL), 1);
+	CHECK_STR(ev_get(ev_find(&l, "counts", "key_pid", spid), "key_comm"), "lt-spinner");
+	CHECK_EQ_U64((uint64_t)ev_int(ev_find(&l, "counts", "key_pid", spid), "value"), n + l.lost);
+	CHECK_EQ_U64(l.lost, 0);
+	capload_free(&l);
+	snprintf(want, sizeof(want), "do_sample|attached|cpu-clock:199Hz on %ld CPU%s|events",
+		 nonline, nonline == 1 ? "" : "s");
+	CHECK_STR(q(cap, PROGS_SQL), want);
+	CHECK_STR(q(cap, LOSS_SQL), "events|perf|NULL");
+	printf("perfsample: %zu samples of the spinner (%zu in user mode), counted alike in the "
+	       "map\n", n, user);
+}
+
 int main(void)
 {
 	const char *objs = fu_need_root_objs(), *dir = test_tmpdir("lt_objects");
@@ -519,6 +629,7 @@ int main(void)
 	record_ts_mono(dir, objs);
 	record_subprog(dir, objs);
 	record_subprog_windows(dir, objs);
+	record_perfsample(dir, objs);
 	printf("test_lt_objects: ok\n");
 	return 0;
 }

@@ -168,6 +168,7 @@ static void good_values(void)
 			   "--set", "name=x=y", "--only", "p1,p2", "--skip", "p3", "--strict",
 			   "--map-size", "stacks=2048", "--map-put", "filter", "comm=bash",
 			   "--attach", "up=/bin/bash:readline", "--ts", "events=t:mono",
+			   "--perf-event", "do_sample=page-faults:1",
 			   "--ts", "e2=t", "--event", "events=struct_event",
 			   "--ringbuf-size", "events=16M"), 0);
 	CHECK_EQ_INT(o.nbpf, 2);
@@ -186,6 +187,8 @@ static void good_values(void)
 	CHECK_STR(o.map_puts[1], "comm=bash");
 	CHECK_EQ_INT(o.nattaches, 1);
 	CHECK_STR(o.attaches[0], "up=/bin/bash:readline");
+	CHECK_EQ_INT(o.nperf_events, 1);
+	CHECK_STR(o.perf_events[0], "do_sample=page-faults:1");
 	CHECK_EQ_INT(o.nts_fields, 2);
 	CHECK_STR(o.ts_fields[0], "events=t:mono");
 	CHECK_EQ_INT(o.nevents, 1);
@@ -235,6 +238,11 @@ static void bad_values(void)
 	REFUSED(ARGS("--ts", "m=f:utc"), "--ts m=f:utc", "MAP=FIELD:mono");
 	REFUSED(ARGS("--ts", "m="), "--ts m=", "MAP=FIELD");
 	REFUSED(ARGS("--attach", "p=/bin/sh"), "--attach p=/bin/sh", "PROG=BINARY:FUNCTION");
+	REFUSED(ARGS("--perf-event", "p"), "--perf-event p", "PROG=EVENT[:RATE]");
+	REFUSED(ARGS("--perf-event", "p=cycels"), "--perf-event p=cycels", "'cycels' is not an "
+		"event bpfrec knows");
+	REFUSED(ARGS("--perf-event", "p=cpu-clock:0Hz"), "--perf-event p=cpu-clock:0Hz",
+		"from 1 to 100000 Hz");
 	REFUSED(ARGS("--attach", "p=/bin/sh:"), "--attach p=/bin/sh:", "PROG=BINARY:FUNCTION");
 	REFUSED(ARGS("--event", "m=", "--bpf", "x.o"), "--event m=", "MAP=STRUCT");
 	/* the nearest valid ringbuf size is named */
@@ -271,6 +279,7 @@ static void limits(void)
 	over_limit("--map-size", "m%d=16", RECORD_MAX_MAP_OPTS, 0);
 	over_limit("--map-put", "m%d", RECORD_MAX_MAP_OPTS, 1);
 	over_limit("--attach", "p%d=/bin/sh:main", RECORD_MAX_MAP_OPTS, 0);
+	over_limit("--perf-event", "p%d=cpu-clock", RECORD_MAX_MAP_OPTS, 0);
 	over_limit("--ts", "m%d=ts", RECORD_MAX_MAP_OPTS, 0);
 	over_limit("--set", "v%d=1", RECORD_MAX_SETS, 0);
 	over_limit("--bpf", "o%d.bpf.o", RECORD_MAX_OBJS, 0);
