@@ -4,21 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "testutil.h"
+#include "fixtures/tpfix.h"
 #include "tpfilter.h"
-
-static char tracing[1024];
-
-static struct tpformat *load(const char *system, const char *name)
-{
-	char err[512];
-	struct tpformat *f = tpformat__load(tracing, system, name, err, sizeof(err));
-
-	if (!f) {
-		fprintf(stderr, "%s\n", err);
-		exit(1);
-	}
-	return f;
-}
 
 static void refused(const char *expr, const struct tpformat *f, const char *want)
 {
@@ -34,14 +21,12 @@ static void refused(const char *expr, const struct tpformat *f, const char *want
 
 int main(void)
 {
-	const char *src = getenv("BPFREC_SRC");
 	struct tpformat *sw, *ex;
 	struct tp_conf c;
 	char err[512];
 
-	snprintf(tracing, sizeof(tracing), "%s/tests/unit/fixtures/tracefs", src ? src : ".");
-	sw = load("sched", "sched_switch");
-	ex = load("sched", "sched_process_exec");
+	sw = tpfix_load("sched", "sched_switch");
+	ex = tpfix_load("sched", "sched_process_exec");
 
 	memset(&c, 0, sizeof(c));
 	CHECK_EQ_INT(tpfilter__compile("prev_pid == 42", sw, &c, err, sizeof(err)), 0);

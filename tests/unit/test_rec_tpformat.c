@@ -7,21 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "testutil.h"
+#include "fixtures/tpfix.h"
 #include "tpformat.h"
-
-static char tracing[1024];
-
-static struct tpformat *load(const char *system, const char *name)
-{
-	char err[512];
-	struct tpformat *f = tpformat__load(tracing, system, name, err, sizeof(err));
-
-	if (!f) {
-		fprintf(stderr, "%s\n", err);
-		exit(1);
-	}
-	return f;
-}
 
 static void check_field(const struct tpformat *f, const char *name, enum tpfield_kind kind,
 			uint32_t offset, uint32_t size, int is_signed, const char *type)
@@ -49,15 +36,12 @@ static int collect(const char *system, const char *name, void *ctx)
 
 int main(void)
 {
-	const char *src = getenv("BPFREC_SRC");
 	char err[512], sys[TPFORMAT_NAME_MAX], name[TPFORMAT_NAME_MAX], seen[4096];
 	struct tpformat *f;
 	const struct tpfield *fl;
 
-	snprintf(tracing, sizeof(tracing), "%s/tests/unit/fixtures/tracefs", src ? src : ".");
-
 	/* __data_loc string, common fields */
-	f = load("sched", "sched_process_exec");
+	f = tpfix_load("sched", "sched_process_exec");
 	CHECK_EQ_INT(tpformat__id(f), 365);
 	CHECK_EQ_INT(tpformat__nfields(f), 7);
 	CHECK_EQ_INT(tpformat__fixed_size(f), 20);
@@ -71,7 +55,7 @@ int main(void)
 	tpformat__free(f);
 
 	/* fixed char arrays, long */
-	f = load("sched", "sched_switch");
+	f = tpfix_load("sched", "sched_switch");
 	check_field(f, "prev_comm", TPF_STRING, 8, 16, 0, "char");
 	CHECK_EQ_INT(tpformat__find(f, "prev_comm")->nelems, 16);
 	check_field(f, "prev_state", TPF_INT, 32, 8, 1, "long");
@@ -80,7 +64,7 @@ int main(void)
 	tpformat__free(f);
 
 	/* syscalls: __syscall_nr, then 8-byte args; a pointer */
-	f = load("syscalls", "sys_enter_openat");
+	f = tpfix_load("syscalls", "sys_enter_openat");
 	check_field(f, "__syscall_nr", TPF_INT, 8, 4, 1, "int");
 	check_field(f, "dfd", TPF_INT, 16, 8, 0, "int");
 	check_field(f, "filename", TPF_POINTER, 24, 8, 0, "const char *");
@@ -88,26 +72,26 @@ int main(void)
 	tpformat__free(f);
 
 	/* a field named errno; a comm array */
-	f = load("signal", "signal_generate");
+	f = tpfix_load("signal", "signal_generate");
 	check_field(f, "errno", TPF_INT, 12, 4, 1, "int");
 	check_field(f, "comm", TPF_STRING, 20, 16, 0, "char");
 	tpformat__free(f);
 
 	/* a dynamic array (cpumask_t: unsigned longs) and void pointers */
-	f = load("ipi", "ipi_send_cpumask");
+	f = tpfix_load("ipi", "ipi_send_cpumask");
 	check_field(f, "cpumask", TPF_LOC_ARRAY, 8, 4, 0, "cpumask_t");
 	CHECK_EQ_INT(tpformat__find(f, "cpumask")->elem_size, 8);
 	check_field(f, "callsite", TPF_POINTER, 16, 8, 0, "void *");
 	tpformat__free(f);
 
 	/* __u8 arrays are arrays, not text */
-	f = load("sock", "inet_sock_set_state");
+	f = tpfix_load("sock", "inet_sock_set_state");
 	check_field(f, "saddr_v6", TPF_ARRAY, 40, 16, 0, "__u8");
 	check_field(f, "skaddr", TPF_POINTER, 8, 8, 0, "const void *");
 	tpformat__free(f);
 
 	/* synthetic: the rare shapes */
-	f = load("fake", "rel_loc");
+	f = tpfix_load("fake", "rel_loc");
 	check_field(f, "saddr", TPF_ARRAY, 8, 28, 0, "__u8");
 	CHECK_EQ_INT(tpformat__find(f, "saddr")->nelems, 28);
 	check_field(f, "ptr", TPF_POINTER, 40, 8, 0, "struct foo *");
@@ -120,13 +104,13 @@ int main(void)
 	tpformat__free(f);
 
 	/* broken files: refused with the line and the reason */
-	CHECK(tpformat__load(tracing, "fake", "broken", err, sizeof(err)) == NULL);
+	CHECK(tpformat__load(tpfix_tracing(), "fake", "broken", err, sizeof(err)) == NULL);
 	CHECK(errno == EINVAL);
 	CHECK(strstr(err, "fake:broken") && strstr(err, "line 5") && strstr(err, "offset"));
-	CHECK(tpformat__load(tracing, "sched", "nope", err, sizeof(err)) == NULL);
+	CHECK(tpformat__load(tpfix_tracing(), "sched", "nope", err, sizeof(err)) == NULL);
 	CHECK(errno == ENOENT);
 	CHECK(strstr(err, "sched:nope: no such tracepoint") != NULL);
-	CHECK(tpformat__load(tracing, "../etc", "passwd", err, sizeof(err)) == NULL);
+	CHECK(tpformat__load(tpfix_tracing(), "../etc", "passwd", err, sizeof(err)) == NULL);
 	CHECK(tpformat__parse("name: x\nID: 1\nformat:\n", "s", "x", err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "no field: line") != NULL);
 	CHECK(tpformat__parse("name: y\nID: 1\nformat:\n", "s", "x", err, sizeof(err)) == NULL);
@@ -153,12 +137,12 @@ int main(void)
 	CHECK_EQ_INT(tpformat__split("sched:", sys, name, sizeof(sys), err, sizeof(err)), -EINVAL);
 	CHECK_EQ_INT(tpformat__split("a:b:c", sys, name, sizeof(sys), err, sizeof(err)), -EINVAL);
 	seen[0] = 0;
-	CHECK_EQ_INT(tpformat__expand(tracing, "sched", "*", collect, seen), 3);
+	CHECK_EQ_INT(tpformat__expand(tpfix_tracing(), "sched", "*", collect, seen), 3);
 	CHECK_STR(seen, "sched:sched_process_exec sched:sched_process_fork sched:sched_switch ");
 	seen[0] = 0;
-	CHECK_EQ_INT(tpformat__expand(tracing, "*", "sys_*_openat", collect, seen), 2);
+	CHECK_EQ_INT(tpformat__expand(tpfix_tracing(), "*", "sys_*_openat", collect, seen), 2);
 	CHECK_STR(seen, "syscalls:sys_enter_openat syscalls:sys_exit_openat ");
-	CHECK_EQ_INT(tpformat__expand(tracing, "nope*", "*", collect, seen), 0);
+	CHECK_EQ_INT(tpformat__expand(tpfix_tracing(), "nope*", "*", collect, seen), 0);
 	CHECK_EQ_INT(tpformat__expand("/nonexistent", "*", "*", collect, seen), -ENOENT);
 	puts("test_rec_tpformat: ok");
 	return 0;

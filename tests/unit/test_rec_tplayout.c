@@ -5,23 +5,10 @@
 #include <bpf/btf.h>
 #include <stdlib.h>
 #include "testutil.h"
+#include "fixtures/tpfix.h"
 #include "btfv.h"
 #include "evtype.h"
 #include "tplayout.h"
-
-static char tracing[1024];
-
-static struct tpformat *load(const char *system, const char *name)
-{
-	char err[512];
-	struct tpformat *f = tpformat__load(tracing, system, name, err, sizeof(err));
-
-	if (!f) {
-		fprintf(stderr, "%s\n", err);
-		exit(1);
-	}
-	return f;
-}
 
 /* The columns of type id in btf, "name=value ..." for rec. */
 static void decode(struct btf *btf, int id, const void *rec, uint32_t len, char *out, size_t outlen)
@@ -61,7 +48,6 @@ static void put(uint8_t *rec, uint32_t off, const void *v, size_t n)
 
 int main(void)
 {
-	const char *src = getenv("BPFREC_SRC");
 	struct btf *btf = btf__new_empty();
 	struct tpformat *f;
 	struct tplayout *l;
@@ -70,11 +56,10 @@ int main(void)
 	char err[512], cols[8192];
 	int id;
 
-	snprintf(tracing, sizeof(tracing), "%s/tests/unit/fixtures/tracefs", src ? src : ".");
 	CHECK(btf != NULL);
 
 	/* A __data_loc string: a slot after the fixed part, text. */
-	f = load("sched", "sched_process_exec");
+	f = tpfix_load("sched", "sched_process_exec");
 	l = tplayout__new(f, 64, err, sizeof(err));
 	CHECK(l != NULL);
 	CHECK_EQ_INT(tplayout__rec_size(l), 32 + 64);
@@ -134,7 +119,7 @@ int main(void)
 	tpformat__free(f);
 
 	/* Fixed char arrays as text, a signed long. */
-	f = load("sched", "sched_switch");
+	f = tpfix_load("sched", "sched_switch");
 	l = tplayout__new(f, 256, err, sizeof(err));
 	CHECK(l != NULL);
 	CHECK_EQ_INT(tplayout__rec_size(l), 72);
@@ -158,7 +143,7 @@ int main(void)
 
 	/* A dynamic array: its element count over the loc word, the elements
 	 * in the slot (8-byte unsigned longs); pointers as BTF pointers. */
-	f = load("ipi", "ipi_send_cpumask");
+	f = tpfix_load("ipi", "ipi_send_cpumask");
 	l = tplayout__new(f, 20, err, sizeof(err));   /* 20 bytes: two whole elements */
 	CHECK(l != NULL);
 	memset(&c, 0, sizeof(c));
@@ -181,7 +166,7 @@ int main(void)
 	tpformat__free(f);
 
 	/* __rel_loc, an array bound that is an expression, a struct by value */
-	f = load("fake", "rel_loc");
+	f = tpfix_load("fake", "rel_loc");
 	l = tplayout__new(f, 8, err, sizeof(err));
 	CHECK(l != NULL);
 	memset(&c, 0, sizeof(c));
