@@ -20,23 +20,6 @@
 
 static char bpfrec[4096];
 
-static int64_t query_int(const char *cap, const char *sql)
-{
-	char path[4096];
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	snprintf(path, sizeof(path), "%s/index.db", cap);
-	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -2 : sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static char text_buf[8192];
 static const char *query_text(const char *cap, const char *sql)
 {
@@ -109,8 +92,8 @@ int main(void)
 	rc = run_bpfrec(err, sizeof(err), (char *[]){ "record", "-q", "-o", cap, "--probe", "exec",
 						      "-d", "500ms", NULL });
 	CHECK_EQ_INT(rc, 0);
-	CHECK(query_int(cap, "SELECT end_ns - start_ns FROM sessions") >= 500000000);
-	CHECK_EQ_INT(query_int(cap, "SELECT count(*) FROM streams"), 1);
+	CHECK(q_int_index(cap, "SELECT end_ns - start_ns FROM sessions") >= 500000000);
+	CHECK_EQ_INT(q_int_index(cap, "SELECT count(*) FROM streams"), 1);
 
 	/* --status: one line a second with the rates, the loss and the bytes. */
 	snprintf(cap, sizeof(cap), "%s/status", dir);
@@ -151,7 +134,7 @@ int main(void)
 		char want[4096 + 128];
 		CHECK(snprintf(want, sizeof(want), "%s record -o %s --probe exec,exit --status "
 			       "-d 2200ms", bpfrec, cap) < (int)sizeof(want));
-		CHECK_EQ_INT(query_int(cap, "SELECT count(*) FROM sessions"), 1);
+		CHECK_EQ_INT(q_int_index(cap, "SELECT count(*) FROM sessions"), 1);
 		CHECK_STR(query_text(cap, "SELECT cmdline FROM sessions"), want);
 	}
 
@@ -173,7 +156,7 @@ int main(void)
 	CHECK(waitpid(pid, &status, 0) == pid);
 	CHECK(WIFEXITED(status));
 	CHECK_EQ_INT(WEXITSTATUS(status), 0);
-	CHECK(query_int(cap, "SELECT end_ns FROM sessions") > 0);
+	CHECK(q_int_index(cap, "SELECT end_ns FROM sessions") > 0);
 	CHECK_EQ_INT(capload(cap, &l), 0);
 	CHECK(ev_count(&l, "exec", "filename", "/bin/true") >= 1);
 	capload_free(&l);

@@ -543,7 +543,7 @@ static void test_errors(void)
 	snprintf(h, sizeof(h), "%s/hostile.bpfrec", tmp);
 	CHECK(snprintf(c2, sizeof(c2), "cp '%s' '%s'", bun, h) < (int)sizeof(c2));
 	CHECK(system(c2) == 0);
-	clirun_poke(h, "PRAGMA writable_schema = ON; INSERT INTO sqlite_schema (type, name, tbl_name,"
+	poke_db(h, "PRAGMA writable_schema = ON; INSERT INTO sqlite_schema (type, name, tbl_name,"
 		    " rootpage, sql) VALUES ('table', 'v', 'v', 0, 'CREATE VIRTUAL TABLE v USING"
 		    " fts5(a)'); PRAGMA writable_schema = OFF;");
 	CHECK(capr__open(h, err, sizeof(err)) == NULL);
@@ -553,13 +553,13 @@ static void test_errors(void)
 	/* block_data of another shape than bpfrec's: refused before anything
 	 * reads it (capschema.h). */
 	CHECK(system(c2) == 0);
-	clirun_poke(h, "ALTER TABLE block_data RENAME TO old; CREATE TABLE block_data (block_id"
+	poke_db(h, "ALTER TABLE block_data RENAME TO old; CREATE TABLE block_data (block_id"
 		    " INTEGER PRIMARY KEY, data TEXT); INSERT INTO block_data SELECT * FROM old;"
 		    " DROP TABLE old;");
 	EXPECT(CLIRUN("info", h), 3, NULL, "table 'block_data': its columns (names, declared types");
 	/* block_data with wrong contents: blocks fail one by one, nothing more. */
 	CHECK(system(c2) == 0);
-	clirun_poke(h, "ALTER TABLE block_data RENAME TO old; CREATE TABLE block_data (block_id"
+	poke_db(h, "ALTER TABLE block_data RENAME TO old; CREATE TABLE block_data (block_id"
 		    " INTEGER PRIMARY KEY, data BLOB NOT NULL); INSERT INTO block_data SELECT block_id,"
 		    " substr(data, 1, 10) FROM old WHERE block_id < 5; INSERT INTO block_data"
 		    " SELECT block_id, data || x'00' FROM old WHERE block_id BETWEEN 5 AND 7;"
@@ -571,14 +571,14 @@ static void test_errors(void)
 	CHECK(strstr(r.out, "7 damaged blocks"));
 	clirun_free(&r);
 	CHECK(system(c2) == 0);
-	clirun_poke(h, "CREATE TABLE b2 (block_id INTEGER PRIMARY KEY, data BLOB) WITHOUT ROWID;"
+	poke_db(h, "CREATE TABLE b2 (block_id INTEGER PRIMARY KEY, data BLOB) WITHOUT ROWID;"
 		    " INSERT INTO b2 SELECT * FROM block_data; DROP TABLE block_data;"
 		    " ALTER TABLE b2 RENAME TO block_data;");
 	EXPECT(CLIRUN("verify", h), 3, NULL, "table 'block_data' is not the table bpfrec "
 	       "writes");
 	/* Text from the file never reaches the terminal as control bytes. */
 	CHECK(system(c2) == 0);
-	clirun_poke(h, "UPDATE sessions SET host = 'evil' || char(27) || '[2J';"
+	poke_db(h, "UPDATE sessions SET host = 'evil' || char(27) || '[2J';"
 		    " INSERT OR REPLACE INTO bundle VALUES ('note' || char(7), 'x' || char(27) || ']0;t')");
 	r = CLIRUN("info", h);
 	CHECK_EQ_INT(r.status, 0);

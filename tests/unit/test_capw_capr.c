@@ -208,18 +208,6 @@ static void check_metadata(sqlite3 *db, const struct capw_stats *st)
 			   "WHERE b.offset + b.enc_bytes > s.bytes"), 0);
 }
 
-/* Runs one SQL statement on the capture's index, writable (test set-up). */
-static void poke(const char *dir, const char *sql)
-{
-	char path[4200];
-	sqlite3 *db;
-
-	snprintf(path, sizeof(path), "%s/index.db", dir);
-	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
-}
-
 static void flip(const char *dir, const char *file, uint64_t off)
 {
 	char path[4200];
@@ -354,13 +342,13 @@ static void test_hostile_index(const char *dir)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char sql[256];
 		snprintf(sql, sizeof(sql), "UPDATE segments SET file = '%s' WHERE id = 1", names[i]);
-		poke(dir, sql);
+		poke_index(dir, sql);
 		r = capr__open(dir, err, sizeof(err));
 		CHECK(r == NULL);
 		fprintf(stderr, "expected: %s\n", err);
 		CHECK(strstr(err, "plain name") != NULL);
 	}
-	poke(dir, "UPDATE segments SET file = 'seg-000001.bpfrec' WHERE id = 1");
+	poke_index(dir, "UPDATE segments SET file = 'seg-000001.bpfrec' WHERE id = 1");
 	r = capr__open(dir, err, sizeof(err));
 	CHECK(r != NULL);
 	capr__close(r);
@@ -401,7 +389,7 @@ static void test_hostile_index(const char *dir)
 	unlink(a);
 
 	/* Index blocks row pointing past a segment's end, or at a bad size. */
-	poke(dir, "UPDATE blocks SET offset = offset + 1000000000 WHERE id = 3");
+	poke_index(dir, "UPDATE blocks SET offset = offset + 1000000000 WHERE id = 3");
 	r = capr__open(dir, err, sizeof(err));
 	CHECK(r != NULL);
 	capr__blocks(r, &bl, &nb);
@@ -411,11 +399,11 @@ static void test_hostile_index(const char *dir)
 			CHECK(strstr(err, "past the end") != NULL);
 		}
 	capr__close(r);
-	poke(dir, "UPDATE blocks SET offset = offset - 1000000000 WHERE id = 3");
-	poke(dir, "UPDATE blocks SET enc_bytes = -5 WHERE id = 3");
+	poke_index(dir, "UPDATE blocks SET offset = offset - 1000000000 WHERE id = 3");
+	poke_index(dir, "UPDATE blocks SET enc_bytes = -5 WHERE id = 3");
 	CHECK(capr__open(dir, err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "out of range") != NULL);
-	poke(dir, "UPDATE blocks SET enc_bytes = 4 WHERE id = 3");
+	poke_index(dir, "UPDATE blocks SET enc_bytes = 4 WHERE id = 3");
 	CHECK(capr__open(dir, err, sizeof(err)) == NULL);
 
 	/* A damaged index.db. */

@@ -88,7 +88,7 @@ static void craft(const char *dir, const char *file, const char *sql)
 	char *s = with_canary(sql);
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	clirun_poke(path, s);
+	poke_db(path, s);
 	free(s);
 }
 

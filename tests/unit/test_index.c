@@ -53,17 +53,6 @@ static const char *skip_ws(const char *s)
 	}
 }
 
-static void poke(const char *dir, const char *sql)
-{
-	char path[4200];
-	sqlite3 *db;
-
-	snprintf(path, sizeof(path), "%s/index.db", dir);
-	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
-}
-
 static void expect_open_fails(const char *dir, const char *what)
 {
 	char err[512];
@@ -169,16 +158,16 @@ int main(void)
 	CHECK(r != NULL);
 	capr__close(r);
 
-	poke(dir, "UPDATE meta SET value = '999' WHERE key = 'format_version'");
+	poke_index(dir, "UPDATE meta SET value = '999' WHERE key = 'format_version'");
 	expect_open_fails(dir, "format version 999 is newer than this build reads (1)");
 	CHECK_EQ_INT(errno, EPROTONOSUPPORT);
-	poke(dir, "UPDATE meta SET value = '1.5' WHERE key = 'format_version'");
+	poke_index(dir, "UPDATE meta SET value = '1.5' WHERE key = 'format_version'");
 	expect_open_fails(dir, "unknown format version '1.5'");
-	poke(dir, "UPDATE meta SET value = '0' WHERE key = 'format_version'");
+	poke_index(dir, "UPDATE meta SET value = '0' WHERE key = 'format_version'");
 	expect_open_fails(dir, "unknown format version '0'");
-	poke(dir, "DELETE FROM meta WHERE key = 'format_version'");
+	poke_index(dir, "DELETE FROM meta WHERE key = 'format_version'");
 	expect_open_fails(dir, "no format_version");
-	poke(dir, "DROP TABLE meta");
+	poke_index(dir, "DROP TABLE meta");
 	expect_open_fails(dir, "not a bpfrec index");
 
 	/* 4. Hostile schema objects are not run: a view (or trigger) is
@@ -187,7 +176,7 @@ int main(void)
 	w = capw__create(dir, NULL);
 	CHECK(w != NULL);
 	CHECK_EQ_INT(capw__close(w, 0), 0);
-	poke(dir, "CREATE VIEW v AS SELECT * FROM meta");
+	poke_index(dir, "CREATE VIEW v AS SELECT * FROM meta");
 	expect_open_fails(dir, "the schema holds a view 'v', which bpfrec does not write");
 
 	free(ddl);

@@ -27,31 +27,6 @@ static const char *fresh(const char *name, char *buf, size_t len)
 	return buf;
 }
 
-static int64_t q1(const char *cap, const char *sql)
-{
-	char path[PATH_MAX + 16];
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	snprintf(path, sizeof(path), "%s/index.db", cap);
-	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static void poke_cap(const char *cap, const char *sql)
-{
-	char path[PATH_MAX + 16];
-
-	snprintf(path, sizeof(path), "%s/index.db", cap);
-	clirun_poke(path, sql);
-}
-
 static void test_intact(void)
 {
 	char cap[PATH_MAX], bun[PATH_MAX];
@@ -74,7 +49,7 @@ static void test_intact(void)
 
 	/* A bundle's damage: a flipped byte in one block's bytes, a block row
 	 * without bytes, bytes without a block row. */
-	clirun_poke(bun, "UPDATE block_data SET data = substr(data, 1, 60) ||"
+	poke_db(bun, "UPDATE block_data SET data = substr(data, 1, 60) ||"
 		    " char((unicode(substr(data, 61, 1)) + 1) % 256) || substr(data, 62)"
 		    " WHERE block_id = 3");
 	struct clirun d = CLIRUN("verify", bun);
@@ -85,7 +60,7 @@ static void test_intact(void)
 	CHECK(strstr(d.out, want));
 	CHECK(strstr(d.out, "DAMAGED"));
 	clirun_free(&d);
-	clirun_poke(bun, "DELETE FROM block_data WHERE block_id = 4; DELETE FROM blocks WHERE id = 5");
+	poke_db(bun, "DELETE FROM block_data WHERE block_id = 4; DELETE FROM blocks WHERE id = 5");
 	d = CLIRUN("verify", bun);
 	CHECK(d.status == 3);
 	CHECK(strstr(d.out, "1 blocks have no bytes in block_data"));
@@ -102,9 +77,9 @@ static int64_t block_off(const char *cap, int64_t id, int64_t *enc)
 	char sql[256];
 
 	snprintf(sql, sizeof(sql), "SELECT enc_bytes FROM blocks WHERE id = %lld", (long long)id);
-	*enc = q1(cap, sql);
+	*enc = q_int_index(cap, sql);
 	snprintf(sql, sizeof(sql), "SELECT offset FROM blocks WHERE id = %lld", (long long)id);
-	return q1(cap, sql);
+	return q_int_index(cap, sql);
 }
 
 static void seg_write(const char *cap, int64_t off, const void *bytes, size_t n)
@@ -123,13 +98,13 @@ static void test_damage(void)
 	int64_t enc, off;
 
 	fresh("damage", cap, sizeof(cap));
-	int64_t total = q1(cap, "SELECT sum(nrecords) FROM blocks");
-	int64_t n10 = q1(cap, "SELECT nrecords FROM blocks WHERE id = 10");
-	int64_t n12 = q1(cap, "SELECT nrecords FROM blocks WHERE id = 12");
+	int64_t total = q_int_index(cap, "SELECT sum(nrecords) FROM blocks");
+	int64_t n10 = q_int_index(cap, "SELECT nrecords FROM blocks WHERE id = 10");
+	int64_t n12 = q_int_index(cap, "SELECT nrecords FROM blocks WHERE id = 12");
 	capfix_damage_block(cap, 10);
 	off = block_off(cap, 12, &enc);
 	seg_write(cap, off + 1, "X", 1);                  /* block magic */
-	poke_cap(cap, "UPDATE block_streams SET nrecords = nrecords + 1 WHERE block_id = 3"
+	poke_index(cap, "UPDATE block_streams SET nrecords = nrecords + 1 WHERE block_id = 3"
 		 " AND stream_id = 1");
 
 	struct clirun r = CLIRUN("verify", cap);
@@ -158,7 +133,7 @@ static void test_damage(void)
 	EXPECT(CLIRUN("sql", "-o", "csv", cap, sql), 3, want, "block 10");
 
 	/* Records of a stream the index does not have. */
-	poke_cap(cap, "DELETE FROM streams WHERE id = 2");
+	poke_index(cap, "DELETE FROM streams WHERE id = 2");
 	r = CLIRUN("verify", cap);
 	CHECK_EQ_INT(r.status, 3);
 	CHECK(strstr(r.out, "records of stream id 2, which the index does not have"));
@@ -174,15 +149,15 @@ static void test_crash_recover(void)
 	int64_t enc, last_off;
 
 	fresh("crash", cap, sizeof(cap));
-	int64_t total = q1(cap, "SELECT sum(nrecords) FROM blocks");
-	int64_t maxid = q1(cap, "SELECT max(id) FROM blocks");
-	int64_t lost = q1(cap, "SELECT sum(nrecords) FROM blocks WHERE id >= (SELECT max(id) - 1 FROM blocks)");
+	int64_t total = q_int_index(cap, "SELECT sum(nrecords) FROM blocks");
+	int64_t maxid = q_int_index(cap, "SELECT max(id) FROM blocks");
+	int64_t lost = q_int_index(cap, "SELECT sum(nrecords) FROM blocks WHERE id >= (SELECT max(id) - 1 FROM blocks)");
 	last_off = block_off(cap, maxid - 1, &enc);
-	poke_cap(cap, "DELETE FROM block_streams WHERE block_id >= (SELECT max(id) - 1 FROM blocks);"
+	poke_index(cap, "DELETE FROM block_streams WHERE block_id >= (SELECT max(id) - 1 FROM blocks);"
 		 "DELETE FROM blocks WHERE id >= (SELECT max(id) - 1 FROM blocks);");
 	char sql[128];
 	snprintf(sql, sizeof(sql), "UPDATE segments SET bytes = %lld", (long long)last_off);
-	poke_cap(cap, sql);
+	poke_index(cap, sql);
 	snprintf(seg, sizeof(seg), "%s/seg-000001.bpfrec", cap);
 	FILE *f = fopen(seg, "ab");
 	CHECK(f && fwrite("BRBK\x01\x00\x01", 1, 7, f) == 7 && !fclose(f));
@@ -262,9 +237,9 @@ static void test_no_index(void)
 	char cap[PATH_MAX], idx[PATH_MAX + 32], want[PATH_MAX + 256];
 
 	fresh("noindex", cap, sizeof(cap));
-	int64_t blocks = q1(cap, "SELECT count(*) FROM blocks");
-	int64_t n5 = q1(cap, "SELECT nrecords FROM blocks WHERE id = 5");
-	int64_t a5 = q1(cap, "SELECT nrecords FROM block_streams WHERE block_id = 5 AND stream_id = 1");
+	int64_t blocks = q_int_index(cap, "SELECT count(*) FROM blocks");
+	int64_t n5 = q_int_index(cap, "SELECT nrecords FROM blocks WHERE id = 5");
+	int64_t a5 = q_int_index(cap, "SELECT nrecords FROM block_streams WHERE block_id = 5 AND stream_id = 1");
 	int64_t enc, off5 = block_off(cap, 5, &enc);
 	capfix_damage_block(cap, 5);
 	snprintf(idx, sizeof(idx), "%s/index.db", cap);
@@ -301,7 +276,7 @@ static void test_no_index(void)
 	/* Only index.db lost: recover makes a new one from catalog.db, every
 	 * block indexed again; info says the losses are unknown; verify passes. */
 	fresh("rebuild", cap, sizeof(cap));
-	int64_t all = q1(cap, "SELECT count(*) FROM blocks");
+	int64_t all = q_int_index(cap, "SELECT count(*) FROM blocks");
 	snprintf(idx, sizeof(idx), "%s/index.db", cap);
 	CHECK(unlink(idx) == 0);
 	r = CLIRUN("recover", cap);
@@ -317,8 +292,8 @@ static void test_no_index(void)
 	/* The same with a damaged block in the middle of the segment: recovery
 	 * steps over it by its header and indexes every block after it. */
 	fresh("rebuild-damaged", cap, sizeof(cap));
-	all = q1(cap, "SELECT count(*) FROM blocks");
-	int64_t n7 = q1(cap, "SELECT nrecords FROM blocks WHERE id = 7");
+	all = q_int_index(cap, "SELECT count(*) FROM blocks");
+	int64_t n7 = q_int_index(cap, "SELECT nrecords FROM blocks WHERE id = 7");
 	capfix_damage_block(cap, 7);
 	snprintf(idx, sizeof(idx), "%s/index.db", cap);
 	CHECK(unlink(idx) == 0);

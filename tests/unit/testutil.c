@@ -128,3 +128,39 @@ int64_t q_int_capture(const char *cap, const char *sql)
 	capr__close(r);
 	return v;
 }
+
+int64_t q_int_index(const char *dir, const char *sql)
+{
+	char path[4200];
+	sqlite3 *db = NULL;
+	int64_t v;
+
+	snprintf(path, sizeof(path), "%s/index.db", dir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", path, sqlite3_errmsg(db));
+		exit(1);
+	}
+	v = q_int(db, sql);
+	sqlite3_close(db);
+	return v;
+}
+
+void poke_db(const char *db_path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *e = NULL;
+
+	if (sqlite3_open(db_path, &db) || sqlite3_exec(db, sql, NULL, NULL, &e)) {
+		fprintf(stderr, "%s: %s: %s\n", db_path, sql, e ? e : sqlite3_errmsg(db));
+		exit(1);
+	}
+	sqlite3_close(db);
+}
+
+void poke_index(const char *dir, const char *sql)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/index.db", dir);
+	poke_db(path, sql);
+}

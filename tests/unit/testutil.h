@@ -33,5 +33,12 @@ struct sqlite3;
 int64_t q_int(struct sqlite3 *db, const char *sql);
 /* The same on a capture's index (capr__open: a directory or a bundle). */
 int64_t q_int_capture(const char *cap, const char *sql);
+/* The same on DIR/index.db opened read-only with the plain SQLite API (a
+ * capture capr__open may refuse: damaged, or being written). */
+int64_t q_int_index(const char *dir, const char *sql);
+/* Runs SQL on a database file with the plain SQLite API, writable (to
+ * damage fixtures); an error fails the test.  poke_index: DIR/index.db. */
+void poke_db(const char *db_path, const char *sql);
+void poke_index(const char *dir, const char *sql);
 
 #endif
