@@ -21,7 +21,9 @@
 
 /* Format constants (schema/FORMAT.md). */
 #define CAP_FORMAT_VERSION 1             /* meta.format_version, segment and block headers */
-#define CAP_BLOCK_ENCODING 1             /* block body layout: stream-grouped columns */
+#define CAP_BLOCK_ENCODING 2             /* newest block body layout: stream-grouped
+					   * columns with keyed dictionaries */
+#define CAP_BLOCK_ENCODING_MIN 1         /* oldest one read: the same without them */
 #define CAP_BLOCK_MAX_RAW (64u << 20)    /* largest decoded block body accepted by default */
 #define CAP_BLOCKBUF_MAX_BYTES (32u << 20) /* largest blockbuf capacity: its body stays under CAP_BLOCK_MAX_RAW */
 /* The recorder's block size (raw bytes of records): a block's dictionaries

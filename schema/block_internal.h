@@ -39,8 +39,15 @@ enum word_mode {
 	WORD_DELTA32 = 3,  /* the same on each 32-bit half: pid|tid pairs */
 	WORD_DICT = 4,     /* index into the group's dictionary of values */
 	WORD_TS = 5,       /* the record's ts: not stored */
-	WORD_NMODES
+	WORD_NMODES,
+	/* Encoding 2: mode WORD_KEYED + k, a dictionary whose recency lists
+	 * are kept per value of word k (k < the column's word, coded
+	 * WORD_DICT; one key word per group): a task's comm and its recent
+	 * files cost a few bits, however tasks interleave. */
+	WORD_KEYED = 8
 };
+#define KEYED_MAX_KEY (255 - WORD_KEYED)   /* the mode is a byte */
+#define KEYED_MAX_VALUES (65536 - 2 * DICT_MRU)   /* codes fit in 2 bytes */
 #define DICT_MIN_RECORDS 16      /* smaller groups: no dictionaries */
 #define DICT_MRU 8               /* recently used values coded by recency */
 #define DICT_MAX_VALUES (65536 - DICT_MRU)   /* codes fit in 2 bytes */
@@ -156,9 +163,16 @@ static inline __attribute__((always_inline)) void tr8(uint64_t x[8])
 }
 
 /* Block header (blockhdr.c; its parse is cap_internal.h's
- * cap_block_parse_header).  cap_block_frame_crc: the CRC of the frame's
- * head that the header carries. */
+ * cap_block_parse_header, which accepts encodings CAP_BLOCK_ENCODING_MIN ..
+ * CAP_BLOCK_ENCODING).  cap_block_frame_crc: the CRC of the frame's head
+ * that the header carries. */
 uint32_t cap_block_frame_crc(const uint8_t *f, size_t flen);
-void cap_block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstreams);
+void cap_block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstreams,
+			   unsigned encoding);
+/* The body's encoding of a header cap_block_parse_header accepted. */
+static inline unsigned cap_block_encoding(const uint8_t *h)
+{
+	return cap_get_le16(h + 6);
+}
 
 #endif

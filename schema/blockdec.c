@@ -23,6 +23,10 @@ struct block_decoder {
 	size_t dict_cap;       /* bytes */
 	uint64_t *col;         /* one GRP_WORDS column */
 	size_t col_cap;        /* bytes */
+	uint32_t *keyix;       /* the group's key word: each record's dictionary index */
+	size_t keyix_cap;      /* bytes */
+	struct mru *kmru;      /* a keyed dictionary's recency lists, by key index */
+	size_t kmru_cap;       /* bytes */
 	uint32_t want_stream;  /* CAP_STREAM_ALL: every stream */
 	uint64_t *want_words;  /* NULL: every word */
 	uint32_t want_nwords;  /* bits in want_words */
@@ -105,6 +109,8 @@ void block_decoder__free(struct block_decoder *d)
 	free(d->pay_at);
 	free(d->dict);
 	free(d->col);
+	free(d->keyix);
+	free(d->kmru);
 	free(d->want_words);
 	free(d->recs);
 	free(d);
@@ -169,15 +175,33 @@ static inline uint64_t decode_word(enum word_mode m, uint64_t x, uint64_t prev)
  * some words were not decoded. */
 static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8_t *end,
 			struct cap_rec *r, uint32_t c, uint32_t L, uint8_t *dst, uint64_t stream,
-			uint32_t clean_c, bool *skipped, char *err, size_t errlen)
+			uint32_t clean_c, bool *skipped, unsigned encoding, char *err, size_t errlen)
 {
 	const uint8_t *p = *pp, *modes = p;
-	uint32_t W = L / 8, tail = L % 8, i, w;
+	uint32_t W = L / 8, tail = L % 8, i, w, nkeys = 0;
 	int some_skipped = 0;
+	int64_t key_word = -1;   /* the group's key word (keyed dictionaries) */
+	bool need_key = false;   /* some keyed column is decoded */
 	uint64_t *col;
 
 	if ((size_t)(end - p) < W)
 		BAD("stream %" PRIu64 ": truncated word modes", stream);
+	/* Keyed dictionaries (encoding 2): all name one key word, before them,
+	 * coded as a dictionary; its indexes are kept while it is decoded (even
+	 * when a projection does not want its values). */
+	for (w = 0; w < W; w++) {
+		uint32_t k = (uint32_t)modes[w] - WORD_KEYED;
+
+		if (modes[w] < WORD_KEYED)
+			continue;
+		if (encoding < 2)
+			BAD("stream %" PRIu64 ": word %u: keyed dictionary in an encoding-%u block",
+			    stream, w, encoding);
+		if (k >= w || modes[k] != WORD_DICT || (key_word >= 0 && k != key_word))
+			BAD("stream %" PRIu64 ": word %u: bad dictionary key word %u", stream, w, k);
+		key_word = k;
+		need_key |= dst && word_wanted(d, w);
+	}
 	for (w = 0; dst && w < W; w++)
 		some_skipped |= !word_wanted(d, w);
 	if (dst && tail)       /* the tail is "word" W: unwanted, it must read 0 too */
@@ -198,54 +222,78 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		unsigned mask;
 
 		int want = dst && word_wanted(d, w);
+		bool is_key = need_key && w == key_word, keyed = m >= WORD_KEYED;
 
-		if (m >= WORD_NMODES)
+		if (m >= WORD_NMODES && !keyed)
 			BAD("stream %" PRIu64 ": word %u: unknown mode %u", stream, w, m);
 		if (m == WORD_TS) {
 			for (i = 0; want && i < c; i++)
 				memcpy(out + (size_t)i * L, &r[i].ts_ns, 8);
 			continue;
 		}
-		if (m == WORD_DICT) {
+		if (m == WORD_DICT || keyed) {
 			struct mru mru = { .n = 0 };
 			uint32_t width;
 
-			if (cap_get_varint(&p, end, &nd) || nd == 0 || nd > c || nd > DICT_MAX_VALUES)
+			uint32_t lists = keyed ? 2 : 1;   /* recency lists: the key's, the column's */
+
+			if (cap_get_varint(&p, end, &nd) || nd == 0 || nd > c ||
+			    nd > (keyed ? KEYED_MAX_VALUES : DICT_MAX_VALUES))
 				BAD("stream %" PRIu64 ": word %u: bad dictionary size", stream, w);
 			if (p >= end)
 				BAD("stream %" PRIu64 ": word %u: truncated dictionary", stream, w);
 			mask = *p++;
-			width = nd + DICT_MRU <= 256 ? 1 : 2;
+			width = nd + lists * DICT_MRU <= 256 ? 1 : 2;
 			if ((uint64_t)(end - p) <
 			    nd * (uint64_t)__builtin_popcount(mask) + (uint64_t)c * width)
 				BAD("stream %" PRIu64 ": word %u: dictionary overruns the block", stream, w);
-			if (!want) {
+			if (!want && !is_key) {
 				p += nd * (uint64_t)__builtin_popcount(mask) + (size_t)c * width;
 				continue;
 			}
-			if (grow((void **)&d->dict, &d->dict_cap, nd * 8)) {
+			if (grow((void **)&d->dict, &d->dict_cap, nd * 8) ||
+			    (is_key && grow((void **)&d->keyix, &d->keyix_cap, (size_t)c * 4)) ||
+			    (is_key && grow((void **)&d->kmru, &d->kmru_cap, nd * sizeof(*d->kmru)))) {
 				cap_seterr(err, errlen, "out of memory");
 				return -ENOMEM;
 			}
+			if (is_key)
+				nkeys = (uint32_t)nd;
+			if (keyed)   /* each key's list starts empty */
+				for (uint32_t k = 0; k < nkeys; k++)
+					d->kmru[k].n = 0;
 			get_planes(p, (uint32_t)nd, mask, d->dict);
 			p += nd * (uint64_t)__builtin_popcount(mask);
 			get_planes(p, c, width == 1 ? 1 : 3, col);
 			p += (size_t)c * width;
 			for (i = 0; i < c; i++) {
+				/* the record's list: its key's (< nkeys, the key
+				 * word's indexes) or the column's */
+				struct mru *ml = keyed ? &d->kmru[d->keyix[i]] : &mru;
 				uint64_t x = col[i];
 
 				if (x < DICT_MRU) {
-					if (x >= mru.n)
+					if (x >= ml->n)
+						BAD("stream %" PRIu64 ": word %u: recency %" PRIu64
+						    " of %u values used so far", stream, w, x, ml->n);
+					x = ml->ix[x];
+				} else if (keyed && x < 2 * DICT_MRU) {
+					if (x - DICT_MRU >= mru.n)
 						BAD("stream %" PRIu64 ": word %u: recency %" PRIu64
 						    " of %u values used so far", stream, w, x, mru.n);
-					x = mru.ix[x];
-				} else if ((x -= DICT_MRU) >= nd) {
+					x = mru.ix[x - DICT_MRU];
+				} else if ((x -= lists * DICT_MRU) >= nd) {
 					BAD("stream %" PRIu64 ": word %u: index %" PRIu64 " past its "
 					    "dictionary of %" PRIu64, stream, w, x, nd);
 				}
 				if (col[i])
+					mru_use(ml, (uint32_t)x);
+				if (keyed && col[i] >= DICT_MRU)   /* a key's miss: the column's list */
 					mru_use(&mru, (uint32_t)x);
-				memcpy(out + (size_t)i * L, &d->dict[x], 8);
+				if (is_key)
+					d->keyix[i] = (uint32_t)x;
+				if (want)
+					memcpy(out + (size_t)i * L, &d->dict[x], 8);
 			}
 			continue;
 		}
@@ -276,7 +324,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 }
 
 static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
-		       uint32_t nstreams_hdr, char *err, size_t errlen)
+		       uint32_t nstreams_hdr, unsigned encoding, char *err, size_t errlen)
 {
 	const uint8_t *p = d->raw, *end = d->raw + m->raw_bytes;
 	struct cap_rec *recs = d->recs;
@@ -385,7 +433,8 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 				bool reuse = want && pay_groups == 1 && was.valid && was.L == L;
 				bool skipped = false;
 				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, dst, stream,
-						      reuse ? was.c : 0, &skipped, err, errlen);
+						      reuse ? was.c : 0, &skipped, encoding, err,
+						      errlen);
 				if (rc)
 					return rc;
 				if (want && skipped && pay_groups == 1) {
@@ -465,11 +514,13 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 	const uint8_t *h = buf;
 	struct cap_block_meta m;
 	uint32_t nstreams;
+	unsigned encoding;
 	int rc;
 
 	rc = cap_block_parse_header(h, len, &m, &nstreams, err, errlen);
 	if (rc)
 		return rc;
+	encoding = cap_block_encoding(h);
 	if (m.enc_bytes != len)
 		BAD("block size %u in header, %zu bytes given", m.enc_bytes, len);
 	if (m.raw_bytes > d->max_raw)
@@ -509,7 +560,7 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 	if (z != m.raw_bytes)
 		BAD("zstd frame decoded to %zu bytes, header says %u", z, m.raw_bytes);
 
-	rc = decode_body(d, &m, nstreams, err, errlen);
+	rc = decode_body(d, &m, nstreams, encoding, err, errlen);
 	if (rc)
 		return rc;
 	*recs = d->recs;

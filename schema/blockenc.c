@@ -63,10 +63,27 @@ struct block_encoder {
 	size_t words_cap;
 	uint64_t *dict;        /* a dictionary's values, in first-seen order */
 	size_t dict_cap;
+	uint64_t *dict2;       /* another (DICT_MAX_VALUES), and codes (col2_cap */
+	uint64_t *col2;        /* bytes): the second of two codings of a column */
+	size_t col2_cap;
 	struct dict_slot *htab;   /* open addressing, DICT_HTAB_SLOTS slots */
 	uint32_t hgen;         /* slots of another generation are empty */
 	uint32_t hmask;        /* slots in use - 1: sized to the dictionary's
 				* limit, so a small one stays in cache */
+	uint32_t *keyix;       /* the group's key word (keyed dictionaries): each
+				* record's index in that word's dictionary */
+	size_t keyix_cap;      /* bytes */
+	struct vmru *kmru;     /* a keyed dictionary's recency lists, by key index */
+	size_t kmru_cap;       /* bytes */
+	bool keyed;            /* the block has a keyed dictionary: encoding 2 */
+	/* Which dictionary words of a stream were worth keying when last
+	 * measured: measuring codes each such column twice more, so it is
+	 * done every KEYED_REMEASURE blocks of the stream (by slot). */
+	struct keyed_memo {
+		uint32_t stream, L;
+		uint32_t age;          /* blocks since measured; 0: measure */
+		uint64_t words;        /* bit w: word w keyed */
+	} memo[16];
 	struct block_decoder *check;   /* BPFREC_BLOCK_SELFCHECK: decodes each block */
 };
 
@@ -113,7 +130,11 @@ void block_encoder__free(struct block_encoder *e)
 	free(e->col);
 	free(e->words);
 	free(e->dict);
+	free(e->dict2);
+	free(e->col2);
 	free(e->htab);
+	free(e->keyix);
+	free(e->kmru);
 	block_decoder__free(e->check);
 	free(e);
 }
@@ -360,15 +381,177 @@ static uint8_t *put_planes(uint8_t *p, const uint64_t *v, uint32_t n, unsigned m
 	return p + (size_t)np * n;
 }
 
+/* vmru_use that also moves ix[], the values' dictionary indexes, the same
+ * way: the key word's path, which needs every record's index. */
+static inline int vmru_use_ix(struct vmru *m, uint32_t ix[DICT_MRU], uint64_t v)
+{
+	uint64_t carry = v;
+	uint32_t icarry = 0;
+
+	for (uint32_t r = 0; r < m->n; r++) {
+		uint64_t x = m->v[r];
+		uint32_t xi = ix[r];
+
+		m->v[r] = carry;
+		ix[r] = icarry;
+		if (x == v) {
+			ix[0] = xi;
+			return (int)r;
+		}
+		carry = x;
+		icarry = xi;
+	}
+	if (m->n < DICT_MRU) {
+		ix[m->n] = icarry;
+		m->v[m->n++] = carry;
+	}
+	return -1;
+}
+
+/* Code of record i's value v in a dictionary column: its rank among the
+ * recent values of its list m (prev: record i - 1's value in the same
+ * list, its rank 0), or DICT_MRU + its index; -1: the dictionary is full. */
+static inline int64_t dict_code(struct block_encoder *e, struct vmru *m, uint64_t v,
+				uint32_t *nvals, uint32_t max)
+{
+	int rank = vmru_use(m, v);
+
+	if (rank >= 0)
+		return rank;
+	int64_t ix = dict_index(e, v, nvals, max);
+
+	return ix < 0 ? -1 : DICT_MRU + ix;
+}
+
+/* Code of v in a keyed dictionary: its rank in its key's recency list km,
+ * else DICT_MRU + its rank in the column's list gm, else 2 * DICT_MRU + its
+ * index; km gets v in front, and gm when km did not hold it (so a key's
+ * hit, the common case, costs one list).  -1: the dictionary is full. */
+static inline int64_t keyed_code(struct block_encoder *e, struct vmru *km, struct vmru *gm,
+				 uint64_t v, uint32_t *nvals, uint32_t max)
+{
+	int kr = vmru_use(km, v), gr;
+
+	if (kr >= 0)
+		return kr;
+	gr = vmru_use(gm, v);
+	if (gr >= 0)
+		return DICT_MRU + gr;
+	int64_t ix = dict_index(e, v, nvals, max);
+
+	return ix < 0 ? -1 : 2 * DICT_MRU + ix;
+}
+
+/* A dictionary column's codes into out: with one recency list for the
+ * column, or (keyed) one per key (the group's key word's index, e->keyix)
+ * and the column's; is_key: also each record's index into e->keyix (the
+ * column becomes the group's key word).  The dictionary is left in e->dict.
+ * Its size, or -1 once it would pass max values. */
+static int64_t dict_codes(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32_t max,
+			  bool keyed, bool is_key, uint64_t *out)
+{
+	struct vmru mru = { .n = 0 };
+	uint32_t nvals = 0, i, mru_ix[DICT_MRU];
+	uint64_t prev = 0;
+
+	dict_reset(e);
+	for (i = 0; i < c; i++) {
+		uint64_t v = col[i];
+		int64_t x;
+
+		if (keyed) {
+			uint32_t key = e->keyix[i];
+
+			if (i && v == prev && key == e->keyix[i - 1]) {
+				out[i] = 0;   /* its key's front (and the column's) */
+				continue;
+			}
+			prev = v;
+			if ((x = keyed_code(e, &e->kmru[key], &mru, v, &nvals, max)) < 0)
+				return -1;
+			out[i] = (uint64_t)x;
+			continue;
+		}
+		if (i && v == prev) {   /* rank 0: the last value again */
+			out[i] = 0;
+			if (is_key)
+				e->keyix[i] = e->keyix[i - 1];
+			continue;
+		}
+		prev = v;
+		if (is_key) {
+			/* the index of every record's value, not only of those
+			 * the recency list misses */
+			int rank = vmru_use_ix(&mru, mru_ix, v);
+			int64_t ix;
+
+			if (rank >= 0) {
+				e->keyix[i] = mru_ix[0];
+				out[i] = (uint64_t)rank;
+				continue;
+			}
+			if ((ix = dict_index(e, v, &nvals, max)) < 0)
+				return -1;
+			mru_ix[0] = (uint32_t)ix;
+			e->keyix[i] = (uint32_t)ix;
+			out[i] = DICT_MRU + (uint64_t)ix;
+			continue;
+		}
+		if ((x = dict_code(e, &mru, v, &nvals, max)) < 0)
+			return -1;
+		out[i] = (uint64_t)x;
+	}
+	return nvals;
+}
+
+/* What zstd's entropy coder roughly pays for c codes of at most 2 bytes:
+ * the empirical entropy of each byte column, bits. */
+static double code_bits(const uint64_t *x, uint32_t c)
+{
+	uint32_t h[2][256] = { { 0 } };
+	double bits = 0;
+
+	for (uint32_t i = 0; i < c; i++) {
+		h[0][x[i] & 0xff]++;
+		h[1][(x[i] >> 8) & 0xff]++;
+	}
+	for (int b = 0; b < 2; b++)
+		for (int k = 0; k < 256; k++)
+			if (h[b][k])
+				bits -= h[b][k] * log2((double)h[b][k] / c);
+	return bits;
+}
+
+#define KEYED_REMEASURE 16
+
+/* The memo of stream's groups of L-byte records; *measure: whether this
+ * block measures anew. */
+static struct keyed_memo *keyed_memo(struct block_encoder *e, uint32_t stream, uint32_t L,
+				     bool *measure)
+{
+	struct keyed_memo *m = &e->memo[stream % 16];
+
+	if (m->stream != stream || m->L != L || m->age >= KEYED_REMEASURE)
+		*m = (struct keyed_memo){ .stream = stream, .L = L };
+	*measure = m->age++ == 0;
+	if (*measure)
+		m->words = 0;
+	return m;
+}
+
 /* The payloads of a fixed-length group as coded word columns (GRP_WORDS). */
 static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			     const uint32_t *ord, uint32_t c, uint32_t L, int64_t ts_word,
-			     uint8_t *p)
+			     uint32_t stream, uint8_t *p)
 {
 	uint32_t W = L / 8, tail = L % 8, i, w;
 	uint8_t *modes = p;
 	uint64_t *col;
 	uint8_t *tailb = (uint8_t *)(e->words + (size_t)W * c);
+
+	if (grow((void **)&e->keyix, &e->keyix_cap, (size_t)c * sizeof(*e->keyix)) ||
+	    grow((void **)&e->col2, &e->col2_cap, (size_t)c * 8))
+		return NULL;
 
 	/* One pass over the records, each read once, instead of one per word
 	 * column (a new cache line per record and column, out of cache for a
@@ -391,6 +574,12 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	if (!ts_ok)   /* not the ts in every record: a word like the others */
 		ts_word = -1;
 	p += W;
+	/* The key of keyed dictionaries: the group's first dictionary word
+	 * (a task's pid and tid, usually), the number of its values. */
+	int64_t key_word = -1;
+	uint32_t nkeys = 0;
+	bool measure;
+	struct keyed_memo *memo = keyed_memo(e, stream, L, &measure);
 	for (w = 0; w < W; w++) {
 		enum word_mode m = w == ts_word ? WORD_TS : pick_word_mode(e, c, w);
 		uint64_t prev = 0;
@@ -398,39 +587,72 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 		col = e->words + (size_t)w * c;
 		if (m == WORD_DICT) {
 			/* The whole group's dictionary, while it stays worth it. */
-			uint32_t nvals = 0, max = c / 2 < DICT_MAX_VALUES ? c / 2 : DICT_MAX_VALUES;
-			struct vmru mru = { .n = 0 };
+			uint32_t max = c / 2 < DICT_MAX_VALUES ? c / 2 : DICT_MAX_VALUES;
+			bool is_key = key_word < 0 && w <= KEYED_MAX_KEY;
+			bool keyed = key_word >= 0 && w < 64 && (measure || (memo->words >> w & 1));
+			int64_t nd;
 
-			dict_reset(e);
-			for (i = 0; i < c; i++) {
-				uint64_t v = col[i];
-				int64_t ix = 0;
-				int rank;
+			if (keyed && measure) {
+				/* Both codes over the whole group (a task's next
+				 * burst may come thousands of records later, so the
+				 * first records undervalue the key's lists): keyed
+				 * if its codes' entropy is under 0.95 of the plain
+				 * ones'.  The plain dictionary is kept aside. */
+				nd = dict_codes(e, col, c, max, false, false, e->col);
+				if (nd >= 0) {
+					double plain = code_bits(e->col, (uint32_t)c);
+					int64_t nk;
 
-				if (i && v == prev) {   /* rank 0: the last value again */
-					e->col[i] = 0;
-					continue;
+					memcpy(e->dict2, e->dict, (size_t)nd * 8);
+					for (uint32_t k = 0; k < nkeys; k++)
+						e->kmru[k].n = 0;
+					nk = dict_codes(e, col, c, max < KEYED_MAX_VALUES ? max :
+							KEYED_MAX_VALUES, true, false, e->col2);
+					if (nk >= 0 && code_bits(e->col2, c) < 0.95 * plain) {
+						uint64_t *t = e->col;
+						size_t tc = e->col_cap;
+
+						nd = nk;
+						e->col = e->col2;   /* the keyed codes */
+						e->col_cap = e->col2_cap;
+						e->col2 = t;
+						e->col2_cap = tc;
+						memo->words |= 1ull << w;
+					} else {
+						keyed = false;
+						memcpy(e->dict, e->dict2, (size_t)nd * 8);
+					}
 				}
-				prev = v;
-				rank = vmru_use(&mru, v);
-				if (rank < 0) {
-					ix = dict_index(e, v, &nvals, max);
-					if (ix < 0)
-						break;
-				}
-				e->col[i] = rank >= 0 ? (uint64_t)rank : DICT_MRU + (uint64_t)ix;
+			} else if (keyed) {
+				for (uint32_t k = 0; k < nkeys; k++)
+					e->kmru[k].n = 0;
+				nd = dict_codes(e, col, c, max < KEYED_MAX_VALUES ? max :
+						KEYED_MAX_VALUES, true, false, e->col);
+			} else {
+				nd = dict_codes(e, col, c, max, false, is_key, e->col);
 			}
+			i = nd < 0 ? 0 : c;
+			uint32_t nvals = nd < 0 ? 0 : (uint32_t)nd;
 			if (i < c) {
 				m = WORD_XOR;
 				prev = 0;
 			} else {
 				unsigned dm = plane_mask(e->dict, nvals);
 
-				modes[w] = WORD_DICT;
+				if (is_key) {
+					key_word = w;
+					nkeys = nvals;
+					if (grow((void **)&e->kmru, &e->kmru_cap,
+						 (size_t)nkeys * sizeof(*e->kmru) + 1))
+						key_word = -1;   /* no keyed columns then */
+				}
+				e->keyed |= keyed;
+				modes[w] = keyed ? (uint8_t)(WORD_KEYED + key_word) : WORD_DICT;
 				p = cap_put_varint(p, nvals);
 				*p++ = (uint8_t)dm;
 				p = put_planes(p, e->dict, nvals, dm);
-				p = put_planes(p, e->col, c, nvals + DICT_MRU <= 256 ? 1 : 3);
+				p = put_planes(p, e->col, c,
+					       nvals + (keyed ? 2 : 1) * DICT_MRU <= 256 ? 1 : 3);
 				continue;
 			}
 		}
@@ -564,6 +786,8 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 	uint8_t *p = e->raw;
 	const uint32_t *ord = e->order;
 
+	e->keyed = false;
+
 	p = cap_put_varint(p, k);
 	for (uint32_t g = 0; g < k; g++) {
 		const struct bb_slot *s = &b->slots[e->sorted[g]];
@@ -597,7 +821,8 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		if (words && !e->htab) {
 			e->htab = calloc(DICT_HTAB_SLOTS, sizeof(*e->htab));
 			e->dict = malloc(DICT_MAX_VALUES * sizeof(*e->dict));
-			if (!e->htab || !e->dict)
+			e->dict2 = malloc(DICT_MAX_VALUES * sizeof(*e->dict2));
+			if (!e->htab || !e->dict || !e->dict2)
 				return -ENOMEM;
 		}
 		p = cap_put_varint(p, s->stream);
@@ -638,7 +863,10 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		}
 		if (words) {
 			p = cap_put_varint(p, e0->len);
-			p = encode_words(e, b, ord, c, e0->len, ts_at >= 0 ? ts_at / 8 : -1, p);
+			p = encode_words(e, b, ord, c, e0->len, ts_at >= 0 ? ts_at / 8 : -1, s->stream,
+					 p);
+			if (!p)
+				return -ENOMEM;
 		} else if (fixed) {
 			uint32_t L = e0->len;
 			p = cap_put_varint(p, L);
@@ -690,7 +918,8 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		.min_ts_ns = base_ts,
 		.max_ts_ns = n ? b->max_ts : 0,
 	};
-	cap_block_fill_header(e->out, &m, k);
+	/* Encoding 1 where it suffices: older readers then read the block. */
+	cap_block_fill_header(e->out, &m, k, e->keyed ? CAP_BLOCK_ENCODING : 1);
 	int rc = block_encoder_check(e, b, m.enc_bytes);
 	if (rc)
 		return rc;

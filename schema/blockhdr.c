@@ -28,11 +28,12 @@ uint32_t cap_block_frame_crc(const uint8_t *f, size_t flen)
 }
 
 /* The frame follows the header in h. */
-void cap_block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstreams)
+void cap_block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstreams,
+			   unsigned encoding)
 {
 	memcpy(h, block_magic, 4);
 	cap_put_le16(h + 4, CAP_FORMAT_VERSION);
-	cap_put_le16(h + 6, CAP_BLOCK_ENCODING);
+	cap_put_le16(h + 6, (uint16_t)encoding);
 	cap_put_le32(h + 8, m->enc_bytes);
 	cap_put_le32(h + 12, m->raw_bytes);
 	cap_put_le32(h + 16, m->nrecords);
@@ -64,10 +65,11 @@ int cap_block_parse_header(const void *buf, size_t len, struct cap_block_meta *m
 			   cap_get_le32(h + 44), crc);
 		return -EBADMSG;
 	}
-	if (cap_get_le16(h + 4) != CAP_FORMAT_VERSION || cap_get_le16(h + 6) != CAP_BLOCK_ENCODING) {
-		cap_seterr(err, errlen, "unsupported block version %u encoding %u (this build reads %d/%d)",
-			   cap_get_le16(h + 4), cap_get_le16(h + 6), CAP_FORMAT_VERSION,
-			   CAP_BLOCK_ENCODING);
+	if (cap_get_le16(h + 4) != CAP_FORMAT_VERSION || cap_get_le16(h + 6) < CAP_BLOCK_ENCODING_MIN ||
+	    cap_get_le16(h + 6) > CAP_BLOCK_ENCODING) {
+		cap_seterr(err, errlen, "unsupported block version %u encoding %u (this build reads "
+			   "%d/%d-%d)", cap_get_le16(h + 4), cap_get_le16(h + 6), CAP_FORMAT_VERSION,
+			   CAP_BLOCK_ENCODING_MIN, CAP_BLOCK_ENCODING);
 		return -EBADMSG;
 	}
 	struct cap_block_meta mm = {

@@ -15,7 +15,10 @@
  * from its records it must decode to the same records (stream, cpu, ts,
  * bytes) in the same order.  And every input is also a recipe for a block
  * of degenerate records built and encoded here (fb_recipe).
- * Seeds: tests/fuzz/corpus/fuzz_block/ (blocks and bodies of real captures).
+ * Seeds: tests/fuzz/corpus/fuzz_block/ (blocks and bodies of real captures;
+ * keyed-*: a block with keyed dictionaries, encoding 2, the last block of
+ * `test_block_compat --write DIR`).  Bodies are sealed as encoding 2, so
+ * that mutations reach the keyed dictionaries.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -63,7 +66,7 @@ static uint8_t *fb_seal(const uint8_t *in, size_t size, size_t *len)
 	ZSTD_freeCCtx(cc);
 	if (ZSTD_isError(z))
 		abort();
-	memcpy(b, "BRBK\x01\x00\x01\x00", 8);
+	memcpy(b, "BRBK\x01\x00\x02\x00", 8);   /* encoding 2: keyed dictionaries too */
 	fb_put32(b + 8, (uint32_t)(CAP_BLOCK_HDR_BYTES + z));
 	fb_put32(b + 12, (uint32_t)blen);
 	memcpy(b + 16, in, 24);   /* nrecords, nstreams, min_ts, max_ts */

@@ -5,8 +5,9 @@
  * 64-byte events from the generator below (tasks with threads, their comms
  * and files, operations, latencies), 6000 records in three blocks.  It is
  * opened with capr and every record is compared, value by value, with the
- * generator's.  Then the same events are written with today's encoder and
- * read back the same way.
+ * generator's.  Then the same events are written with today's encoder
+ * (encoding 2: it keys the comm and file dictionaries by the pid|tid word)
+ * and read back the same way.
  *
  *   test_block_compat --write DIR   writes the capture (how the fixture was made)
  */
@@ -115,6 +116,21 @@ static void write_capture(const char *dir)
 	blockbuf__free(bb);
 }
 
+/* The encoding field of the first block of dir's first segment. */
+static unsigned first_block_encoding(const char *dir)
+{
+	char path[4200];
+	uint8_t h[24];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/seg-000001.bpfrec", dir);
+	f = fopen(path, "rb");
+	CHECK(f && fread(h, 1, sizeof(h), f) == sizeof(h));
+	fclose(f);
+	CHECK(!memcmp(h + 16, "BRBK", 4));
+	return h[22] | h[23] << 8;
+}
+
 /* Every record of the capture at dir equals the generator's, in order;
  * returns the number of blocks. */
 static size_t check_capture(const char *dir)
@@ -173,12 +189,14 @@ int main(int argc, char **argv)
 
 	CHECK(src);
 	snprintf(path, sizeof(path), "%s/tests/data/capture-enc1", src);
+	CHECK_EQ_INT(first_block_encoding(path), 1);
 	CHECK_EQ_INT(check_capture(path), 3);
 
 	const char *dir = test_tmpdir("block_compat");
 	char now[4200];
 	snprintf(now, sizeof(now), "%s/now", dir);
 	write_capture(now);
+	CHECK_EQ_INT(first_block_encoding(now), 2);
 	CHECK_EQ_INT(check_capture(now), 3);
 	printf("ok: %u records of the encoding-1 fixture and of today's encoder\n", NREC);
 	return 0;
