@@ -8,21 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-int strbuf__add(struct strbuf *b, const char *s, size_t len)
+int strbuf__grow(struct strbuf *b, size_t len)
 {
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *n = realloc(b->buf, cap);
-		if (!n)
-			return -ENOMEM;
-		b->buf = n;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, s, len);
-	b->len += len;
-	b->buf[b->len] = 0;
+	size_t cap = b->cap ? b->cap : 64;
+
+	while (cap < b->len + len + 1)
+		cap *= 2;
+	char *n = realloc(b->buf, cap);
+	if (!n)
+		return -ENOMEM;
+	b->buf = n;
+	b->cap = cap;
 	return 0;
 }
 

@@ -17,9 +17,11 @@
 #ifndef BPFREC_REPLAY_PRINT_H
 #define BPFREC_REPLAY_PRINT_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define PRINT_TABLE_SAMPLE 1000
 
@@ -64,7 +66,18 @@ struct strbuf {
 	char *buf;
 	size_t len, cap;
 };
-int strbuf__add(struct strbuf *b, const char *s, size_t len);
+/* Room for len more bytes and a NUL: 0 or -ENOMEM. */
+int strbuf__grow(struct strbuf *b, size_t len);
+/* Inline: show appends a dozen small pieces per event. */
+static inline int strbuf__add(struct strbuf *b, const char *s, size_t len)
+{
+	if (b->len + len + 1 > b->cap && strbuf__grow(b, len))
+		return -ENOMEM;
+	memcpy(b->buf + b->len, s, len);
+	b->len += len;
+	b->buf[b->len] = 0;
+	return 0;
+}
 int strbuf__addf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf__free(struct strbuf *b);
 int print__value(struct strbuf *b, const struct pval *v, int escape);

@@ -35,6 +35,7 @@
 #include "utf8.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -135,6 +136,14 @@ static uint64_t read_bits(const uint8_t *rec, uint64_t bit_off, uint32_t nbits)
 	unsigned sh = bit_off % 8, nbytes = (sh + nbits + 7) / 8, i;
 	unsigned __int128 v = 0;
 
+	if (!sh) {   /* a whole member (not a bitfield): one load */
+		switch (nbits) {
+		case 8: return p[0];
+		case 16: { uint16_t x; memcpy(&x, p, 2); return le16toh(x); }
+		case 32: { uint32_t x; memcpy(&x, p, 4); return le32toh(x); }
+		case 64: { uint64_t x; memcpy(&x, p, 8); return le64toh(x); }
+		}
+	}
 	for (i = 0; i < nbytes; i++)
 		v |= (unsigned __int128)p[i] << (8 * i);
 	v >>= sh;
