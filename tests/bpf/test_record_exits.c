@@ -37,10 +37,11 @@ static pid_t read_pid(const char *file)
 	return 0;
 }
 
-/* bpfrec record -- sh -c SCRIPT, signalled with sig once the script wrote
- * its pid; returns bpfrec's exit status, and in *script the script's pid. */
-static int record_signalled(const char *dir, const char *name, const char *script, int sig,
-			    pid_t *script_pid)
+/* bpfrec record -- sh -c 'SETUP echo $$ >PIDFILE; SCRIPT', signalled with
+ * sig once the script wrote its pid, so after SETUP (a trap) is in place;
+ * returns bpfrec's exit status, and in *script the script's pid. */
+static int record_signalled(const char *dir, const char *name, const char *setup,
+			    const char *script, int sig, pid_t *script_pid)
 {
 	char cap[4096], pidfile[4096], sh[8400];
 	int status;
@@ -48,7 +49,7 @@ static int record_signalled(const char *dir, const char *name, const char *scrip
 
 	snprintf(cap, sizeof(cap), "%s/%s", dir, name);
 	snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", dir, name);
-	snprintf(sh, sizeof(sh), "echo $$ > %s; %s", pidfile, script);
+	snprintf(sh, sizeof(sh), "%s echo $$ > %s; %s", setup, pidfile, script);
 	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
@@ -137,18 +138,18 @@ int main(void)
 
 	/* SIGTERM / SIGINT to bpfrec go to the command: it ends, bpfrec passes
 	 * its status on; nothing keeps running. */
-	rc = record_signalled(dir, "term", "exec sleep 30", SIGTERM, &child);
+	rc = record_signalled(dir, "term", "", "exec sleep 30", SIGTERM, &child);
 	CHECK_EQ_INT(rc, 128 + SIGTERM);
 	CHECK(kill(child, 0) == -1 && errno == ESRCH);
-	rc = record_signalled(dir, "int", "exec sleep 30", SIGINT, &child);
+	rc = record_signalled(dir, "int", "", "exec sleep 30", SIGINT, &child);
 	CHECK_EQ_INT(rc, 128 + SIGINT);
 	CHECK(kill(child, 0) == -1 && errno == ESRCH);
 	/* A command that handles the signal and exits by itself: its status. */
-	rc = record_signalled(dir, "trap", "trap 'exit 5' TERM; while :; do sleep 0.05; done",
+	rc = record_signalled(dir, "trap", "trap 'exit 5' TERM;", "while :; do sleep 0.05; done",
 			      SIGTERM, &child);
 	CHECK_EQ_INT(rc, 5);
 	/* One that ignores it is killed after the grace period. */
-	rc = record_signalled(dir, "ignore", "trap '' TERM; while :; do sleep 0.05; done", SIGTERM,
+	rc = record_signalled(dir, "ignore", "trap '' TERM;", "while :; do sleep 0.05; done", SIGTERM,
 			      &child);
 	CHECK_EQ_INT(rc, 128 + SIGKILL);
 	CHECK(kill(child, 0) == -1 && errno == ESRCH);
