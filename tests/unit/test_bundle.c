@@ -205,13 +205,7 @@ static void same_query(const char *a, const char *b, const char *sql)
 
 static const char *capfix_at(const char *name, struct capfix_opts o, char *buf, size_t len)
 {
-	char cmd[PATH_MAX * 2];
-
-	snprintf(buf, len, "%s/%s", tmp, name);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", buf);
-	CHECK(system(cmd) == 0);
-	capfix_build(buf, btf, o);
-	return buf;
+	return capfix_fresh(tmp, name, btf, o, buf, len);
 }
 
 /* ---- round trip ---- */

@@ -18,13 +18,8 @@ static char tmp[PATH_MAX / 2], btf[PATH_MAX];
 static const char *fresh(const char *name, char *buf, size_t len)
 {
 	struct capfix_opts o = { .n_a = 600, .n_b = 400, .block_bytes = 2048, .short_a = -1 };
-	char cmd[PATH_MAX * 2];
 
-	snprintf(buf, len, "%s/%s", tmp, name);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", buf);
-	CHECK(system(cmd) == 0);
-	capfix_build(buf, btf, o);
-	return buf;
+	return capfix_fresh(tmp, name, btf, o, buf, len);
 }
 
 static void test_intact(void)
