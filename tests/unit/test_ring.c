@@ -317,11 +317,15 @@ static void test_ring_crash(const char *dir, uint64_t seed)
 {
 	uint64_t rng = seed, first, added;
 	char path[4096], keep[4096];
-	int status;
+	int status, started[2];
+	char c;
+
+	CHECK(pipe(started) == 0);
 	pid_t pid = fork();
 
 	CHECK(pid >= 0);
 	if (pid == 0) {
+		close(started[0]);
 		struct capw *w = open_ring(dir, 512 << 10, 0);
 		struct blockbuf *b = blockbuf__new(64 << 10);
 		uint64_t r2 = seed;
@@ -330,7 +334,7 @@ static void test_ring_crash(const char *dir, uint64_t seed)
 		write_block(w, b, 0, &r2);
 		CHECK(snprintf(path, sizeof(path), "%s/seg-000001.bpfrec", dir) < (int)sizeof(path));
 		CHECK(snprintf(keep, sizeof(keep), "%s/../keep-%llu", dir, (unsigned long long)seed) < (int)sizeof(keep));
-		if (link(path, keep))
+		if (link(path, keep) || write(started[1], "x", 1) != 1)
 			_exit(2);
 		for (uint64_t k = 1;; k++) {
 			write_block(w, b, k, &r2);
@@ -338,6 +342,11 @@ static void test_ring_crash(const char *dir, uint64_t seed)
 				capw__flush(w);
 		}
 	}
+	/* The kill comes at a random time after the first block: before it,
+	 * there is nothing to recover (a loaded machine can take that long). */
+	close(started[1]);
+	CHECK_EQ_INT(read(started[0], &c, 1), 1);
+	close(started[0]);
 	usleep(50000 + test_rand(&rng) % 300000);
 	kill(pid, SIGKILL);
 	CHECK(waitpid(pid, &status, 0) == pid);
@@ -354,9 +363,8 @@ static void test_ring_crash(const char *dir, uint64_t seed)
 	CHECK_EQ_INT(capw__recover(dir, &added), 0);
 	CHECK(snprintf(path, sizeof(path), "%s/seg-000001.bpfrec", dir) < (int)sizeof(path));
 	CHECK(snprintf(keep, sizeof(keep), "%s/../keep-%llu", dir, (unsigned long long)seed) < (int)sizeof(keep));
-	/* Dropped: put it back, as a crash could leave it.  (No keep: the kill
-	 * came before the child wrote its first block, on a loaded machine.) */
-	if (access(path, F_OK) != 0 && access(keep, F_OK) == 0) {
+	/* Dropped: put it back, as a crash could leave it. */
+	if (access(path, F_OK) != 0) {
 		CHECK(link(keep, path) == 0);
 		CHECK_EQ_INT(capw__recover(dir, &added), 0);
 		CHECK_EQ_U64(added, 0);
