@@ -163,14 +163,18 @@ static int keep_session(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 	return 1;
 }
 
+/* 1 if a stream of object id is kept. */
+static bool object_kept(const struct bundle *b, int64_t id)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->bs[i].sel && b->bs[i].s->object_id == id)
+			return true;
+	return false;
+}
+
 static int keep_object(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 {
-	int64_t id = sqlite3_column_int64(src, 0);
-	bool used = false;
-
-	for (size_t i = 0; i < b->n; i++)
-		used |= b->bs[i].sel && b->bs[i].s->object_id == id;
-	if (!used)
+	if (!object_kept(b, sqlite3_column_int64(src, 0)))
 		return 0;
 	if (redact__meta(b->red, REDACT_OBJNAME))
 		redact__bind_token(b->red, src, dst, 1);
@@ -248,25 +252,15 @@ static int copy_stacks(struct bundle *b)
  * redacted with objects.path. */
 static int keep_program(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 {
-	int64_t obj = sqlite3_column_int64(src, 1);
 	struct bstream *bs = bs_of(b, sqlite3_column_int64(src, 8));
-	bool used = false;
 
-	for (size_t i = 0; i < b->n; i++)
-		used |= b->bs[i].sel && b->bs[i].s->object_id == obj;
-	if (!used)
+	if (!object_kept(b, sqlite3_column_int64(src, 1)))
 		return 0;
 	if (!bs || !bs->sel)
 		sqlite3_bind_null(dst, 9);
 	if (redact__meta(b->red, REDACT_OBJPATH) && sqlite3_column_type(src, 6) == SQLITE_TEXT)
 		redact__bind_token(b->red, src, dst, 6);
 	return 1;
-}
-
-static int keep_stream_loss(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
-{
-	struct bstream *bs = bs_of(b, sqlite3_column_int64(src, 0));
-	return bs && bs->sel;
 }
 
 static int keep_window(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
@@ -292,7 +286,7 @@ static int copy_programs(struct bundle *b)
 		  keep_program },
 		{ "stream_loss", "SELECT stream_id, method, ring_bytes FROM stream_loss",
 		  "INSERT INTO stream_loss (stream_id, method, ring_bytes) VALUES (?1, ?2, ?3)",
-		  keep_stream_loss },
+		  keep_stream },
 		{ "loss_windows", "SELECT id, stream_id, start_ns, end_ns, peak_bytes FROM "
 		  "loss_windows", "INSERT INTO loss_windows (id, stream_id, start_ns, end_ns, "
 		  "peak_bytes) VALUES (?1, ?2, ?3, ?4, ?5)", keep_window },

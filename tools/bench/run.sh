@@ -142,12 +142,16 @@ num() { [ -n "${1:-}" ] && [ "$1" != - ]; }
 # fmt FORMAT VALUE: printf, or "-" for a missing value.
 fmt() { if num "${2:-}"; then printf "$1" "$2"; else printf -- -; fi; }
 
-# The capture's count of the events stream and its lost total.
+# The capture's count of the events stream, its lost total and the bytes
+# of its blocks, by SQL (info's layout is for people and changes).
 cap_counts() {   # DIR -> "events lost blocks_bytes"
-	"$REPLAY" info "$1" >"$1.info" 2>&1 || { echo "- - -"; return; }
-	awk '$1 == "events" && $2 == "ringbuf" { ev = $(NF-4); lost = $(NF-3) }
-	     /^on disk/ { s = $0; sub(/.*blocks: .*\(/, "", s); sub(/ bytes.*/, "", s); blk = s }
-	     END { print (ev == "" ? "-" : ev), (lost == "" ? "-" : lost), (blk == "" ? "-" : blk) }' "$1.info"
+	"$REPLAY" sql -o csv "$1" "SELECT
+		(SELECT coalesce(sum(b.nrecords), 0) FROM block_streams b JOIN streams s
+		 ON s.id = b.stream_id WHERE s.name = 'events' AND s.kind = 'ringbuf') || ' ' ||
+		(SELECT coalesce(sum(l.count), 0) FROM losses l JOIN streams s
+		 ON s.id = l.stream_id WHERE s.name = 'events') || ' ' ||
+		(SELECT coalesce(sum(enc_bytes), 0) FROM blocks)" 2>/dev/null | tail -n 1 |
+		grep -E '^[0-9]+ [0-9]+ [0-9]+$' || echo "- - -"
 }
 dir_bytes() { du -sb "$1" 2>/dev/null | cut -f1; }
 
