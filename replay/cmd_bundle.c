@@ -208,43 +208,57 @@ static int keep_symfile(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 	return 1;
 }
 
-/* Stacks and symbols (FORMAT.md "Stacks and symbols"), whole: a slice
- * keeps every stack its events may name.  Captures without them have none. */
-static int copy_stacks(struct bundle *b)
+/* Tables a capture may lack (older captures): each copied, if present,
+ * through keep (NULL: every row). */
+struct optional_table {
+	const char *table, *src, *dst;
+	int (*keep)(struct bundle *, sqlite3_stmt *, sqlite3_stmt *);
+};
+
+static int copy_optional_tables(struct bundle *b, const struct optional_table *q, size_t n)
 {
-	static const char *const q[][3] = {
-		{ "stack_traces", "SELECT id, kind, frames FROM stack_traces",
-		  "INSERT INTO stack_traces (id, kind, frames) VALUES (?1, ?2, ?3)" },
-		{ "stack_pids", "SELECT stack_id, pid FROM stack_pids",
-		  "INSERT INTO stack_pids (stack_id, pid) VALUES (?1, ?2)" },
-		{ "sym_files", "SELECT id, kind, path, build_id, size, pid, symbols FROM sym_files",
-		  "INSERT INTO sym_files (id, kind, path, build_id, size, pid, symbols)"
-		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
-		{ "proc_maps", "SELECT pid, start_addr, end_addr, file_offset, file_id FROM proc_maps",
-		  "INSERT INTO proc_maps (pid, start_addr, end_addr, file_offset, file_id)"
-		  " VALUES (?1, ?2, ?3, ?4, ?5)" },
-		{ "symbols", "SELECT file_id, addr, size, name FROM symbols",
-		  "INSERT INTO symbols (file_id, addr, size, name) VALUES (?1, ?2, ?3, ?4)" },
-		{ "lines", "SELECT file_id, addr, size, line, src FROM lines",
-		  "INSERT INTO lines (file_id, addr, size, line, src) VALUES (?1, ?2, ?3, ?4, ?5)" },
-	};
 	sqlite3 *sdb = capr__db(capview__capr(b->c));
 	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]) && !rc; i++) {
+	for (size_t i = 0; i < n && !rc; i++) {
 		sqlite3_stmt *st;
 		int have;
 
 		if (sqlite3_prepare_v2(sdb, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
 					    "name = ?1", -1, &st, NULL) != SQLITE_OK)
 			return -EIO;
-		sqlite3_bind_text(st, 1, q[i][0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, q[i].table, -1, SQLITE_STATIC);
 		have = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
 		if (have)
-			rc = copy_rows(b, q[i][1], q[i][2], i == 2 ? keep_symfile : NULL);
+			rc = copy_rows(b, q[i].src, q[i].dst, q[i].keep);
 	}
 	return rc;
+}
+
+/* Stacks and symbols (FORMAT.md "Stacks and symbols"), whole: a slice
+ * keeps every stack its events may name.  Captures without them have none. */
+static int copy_stacks(struct bundle *b)
+{
+	static const struct optional_table q[] = {
+		{ "stack_traces", "SELECT id, kind, frames FROM stack_traces",
+		  "INSERT INTO stack_traces (id, kind, frames) VALUES (?1, ?2, ?3)", NULL },
+		{ "stack_pids", "SELECT stack_id, pid FROM stack_pids",
+		  "INSERT INTO stack_pids (stack_id, pid) VALUES (?1, ?2)", NULL },
+		{ "sym_files", "SELECT id, kind, path, build_id, size, pid, symbols FROM sym_files",
+		  "INSERT INTO sym_files (id, kind, path, build_id, size, pid, symbols)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", keep_symfile },
+		{ "proc_maps", "SELECT pid, start_addr, end_addr, file_offset, file_id FROM proc_maps",
+		  "INSERT INTO proc_maps (pid, start_addr, end_addr, file_offset, file_id)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5)", NULL },
+		{ "symbols", "SELECT file_id, addr, size, name FROM symbols",
+		  "INSERT INTO symbols (file_id, addr, size, name) VALUES (?1, ?2, ?3, ?4)", NULL },
+		{ "lines", "SELECT file_id, addr, size, line, src FROM lines",
+		  "INSERT INTO lines (file_id, addr, size, line, src) VALUES (?1, ?2, ?3, ?4, ?5)",
+		  NULL },
+	};
+
+	return copy_optional_tables(b, q, sizeof(q) / sizeof(q[0]));
 }
 
 /* A program of an object kept; the stream it writes only if kept too.  Its
@@ -276,10 +290,7 @@ static int keep_window(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
  * Captures without these tables have none. */
 static int copy_programs(struct bundle *b)
 {
-	static const struct {
-		const char *table, *src, *dst;
-		int (*keep)(struct bundle *, sqlite3_stmt *, sqlite3_stmt *);
-	} q[] = {
+	static const struct optional_table q[] = {
 		{ "programs", "SELECT id, object_id, name, section, type, state, target, reason, "
 		  "stream_id FROM programs", "INSERT INTO programs (id, object_id, name, section, "
 		  "type, state, target, reason, stream_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -291,23 +302,8 @@ static int copy_programs(struct bundle *b)
 		  "loss_windows", "INSERT INTO loss_windows (id, stream_id, start_ns, end_ns, "
 		  "peak_bytes) VALUES (?1, ?2, ?3, ?4, ?5)", keep_window },
 	};
-	sqlite3 *sdb = capr__db(capview__capr(b->c));
-	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]) && !rc; i++) {
-		sqlite3_stmt *st;
-		int have;
-
-		if (sqlite3_prepare_v2(sdb, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-					    "name = ?1", -1, &st, NULL) != SQLITE_OK)
-			return -EIO;
-		sqlite3_bind_text(st, 1, q[i].table, -1, SQLITE_STATIC);
-		have = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-		if (have)
-			rc = copy_rows(b, q[i].src, q[i].dst, q[i].keep);
-	}
-	return rc;
+	return copy_optional_tables(b, q, sizeof(q) / sizeof(q[0]));
 }
 
 static int copy_meta(struct bundle *b)
