@@ -139,4 +139,295 @@ typedef __s32 bpfrec_kstack_id;
  * so a wakeup per event (libbpf's default, 5-12 us each) is pure cost. */
 #define BPFREC_RB_FLAGS BPF_RB_NO_WAKEUP
 
+/* ---- Staging: events batched per CPU (BPFREC_STAGED) ----
+ *
+ * A ringbuf call per event takes the ring's lock and writes a record
+ * header: about a third of a small probe's cost.  The events of a staged
+ * ringbuf are written with plain stores into a per-CPU staging area
+ * instead, and go to the ring a batch at a time (one bpf_ringbuf_output per
+ * batch of up to BPFREC_STAGE_BYTES, 8 KiB).  bpfrec splits the batches
+ * back into events as it drains them (bpfrec_batch.h), so the capture is
+ * the same as without staging (and each event's CPU is known); at every
+ * drain tick (~1 ms) and at the end it runs the map's flush program on each
+ * CPU that holds a partly filled batch (BPF_PROG_TEST_RUN on that CPU), so
+ * no event waits longer than a tick.
+ *
+ *   struct { __uint(type, BPF_MAP_TYPE_RINGBUF); ... } events SEC(".maps");
+ *   BPFREC_EVENT(events, event);
+ *   BPFREC_STAGED(events);
+ *
+ *   struct bpfrec_slot slot;
+ *   struct event *e = bpfrec_stage_reserve(events, sizeof(*e), &slot);
+ *
+ *   if (e) {                              // NULL: lost, and counted
+ *           e->ts = bpf_ktime_get_boot_ns();
+ *           ...                           // every byte: the area is reused
+ *           bpfrec_stage_submit(&slot);   // or bpfrec_stage_discard(&slot)
+ *   }
+ *
+ *   bpfrec_stage_output(events, data, size);   // a record built elsewhere, copied
+ *
+ * - bpfrec_stage_reserve's size is a constant (as bpf_ringbuf_reserve's);
+ *   bpfrec_stage_output's may vary (bounded, as the verifier wants).
+ * - A reserved slot must be submitted or discarded: until then the CPU's
+ *   staging area is marked busy, and what a program interrupting this one
+ *   on the same CPU (an interrupt, the flush) sends meanwhile goes to the
+ *   ring directly as a batch of one (counted per CPU in the area's `direct`).
+ * - Losses are exact: BPFREC_STAGED declares the map's loss counter
+ *   (bpfrec_lost__MAP: do not declare BPFREC_LOST_COUNTER_FOR(MAP) too), and
+ *   a batch the ring refuses counts every event it held.
+ * - Order: a CPU's events reach the ring in the order they were made,
+ *   except one sent directly, which may precede the batch still staged on
+ *   its CPU; across CPUs a batch may be a tick late.  bpfreplay orders
+ *   events by their time: give a staged map's event type a bpfrec_ts_ns
+ *   member (without one, an event's time is when bpfrec drained it).
+ * - bpfrec makes batches smaller for a small ring (bpfrec_stage_limit__MAP,
+ *   set to an eighth of the ring); an event larger than a batch goes alone.
+ *   Define BPFREC_STAGE_BYTES (a multiple of 8, at most 16368) before
+ *   including this header to change the area (twice that per CPU: the
+ *   verifier's bound for an event of any size at any place).
+ * - Without bpfrec, the events still arrive (batches in the ring, laid out
+ *   as bpfrec_batch.h says), but a reader must run bpfrec_flush__MAP on
+ *   each CPU itself for the last partly filled batches. */
+#include "bpfrec_batch.h"
+
+#ifndef BPFREC_STAGE_BYTES
+#define BPFREC_STAGE_BYTES 8192
+#endif
+
+/* One CPU's staging area: the batch's header sits right before its
+ * events, so a flush sends them with one bpf_ringbuf_output. */
+struct bpfrec_stage {
+	struct bpfrec_stage_head h;   /* busy, direct, the batch's header */
+	__u8 data[2 * BPFREC_STAGE_BYTES];
+};
+
+/* A reserved event: in the staging area (st) or in the ring (rec). */
+struct bpfrec_slot {
+	struct bpfrec_stage *st;
+	void *rec;
+	__u32 need;               /* bytes it takes in the batch */
+	__u32 __pad;
+};
+
+#define BPFREC_STAGED(map)                                                      \
+	struct {                                                                  \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                          \
+		__uint(max_entries, 1);                                           \
+		__type(key, __u32);                                               \
+		__type(value, struct bpfrec_stage);                               \
+	} bpfrec_stage__##map SEC(".maps");                                       \
+	/* per CPU: 1 while its batch holds events (the drain flushes those) */  \
+	struct {                                                                  \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                          \
+		__uint(max_entries, 1);                                           \
+		__type(key, __u32);                                               \
+		__type(value, __u64);                                             \
+	} bpfrec_pending__##map SEC(".maps");                                     \
+	BPFREC_LOST_COUNTER_FOR(map);                                             \
+	const volatile __u32 bpfrec_stage_limit__##map = BPFREC_STAGE_BYTES;      \
+	SEC("raw_tp")                                                             \
+	int bpfrec_flush__##map(void *ctx)                                        \
+	{                                                                         \
+		return __bpfrec_flush_prog(&map, &bpfrec_stage__##map,            \
+					   &bpfrec_pending__##map, &bpfrec_lost__##map); \
+	}
+
+#define bpfrec_stage_reserve(map, size, slot)                                   \
+	__bpfrec_stage_reserve(&map, &bpfrec_stage__##map, &bpfrec_pending__##map, \
+			       &bpfrec_lost__##map, bpfrec_stage_limit__##map, (size), (slot))
+#define bpfrec_stage_submit(slot) __bpfrec_stage_end((slot), 1)
+#define bpfrec_stage_discard(slot) __bpfrec_stage_end((slot), 0)
+/* 0, or -1 when lost (counted). */
+#define bpfrec_stage_output(map, data, size)                                    \
+	__bpfrec_stage_output(&map, &bpfrec_stage__##map, &bpfrec_pending__##map, \
+			      &bpfrec_lost__##map, bpfrec_stage_limit__##map, (data), (size))
+
+#define __bpfrec_barrier() asm volatile("" ::: "memory")
+
+static __always_inline void __bpfrec_add_lost(void *lost, __u64 n)
+{
+	__u32 k = 0;
+	__u64 *c = bpf_map_lookup_elem(lost, &k);
+
+	if (c)
+		*c += n;   /* per-CPU slot */
+}
+
+static __always_inline void __bpfrec_set_pending(void *pending, __u64 v)
+{
+	__u32 k = 0;
+	__u64 *p = bpf_map_lookup_elem(pending, &k);
+
+	if (p)
+		*p = v;
+}
+
+/* Sends the CPU's batch to the ring (the caller holds busy). */
+static __always_inline void __bpfrec_stage_flush(void *ring, struct bpfrec_stage *st,
+						 void *pending, void *lost)
+{
+	__u32 bytes = st->h.b.bytes, n = st->h.b.count;
+
+	if (!n)
+		return;
+	if (bytes > BPFREC_STAGE_BYTES)
+		bytes = BPFREC_STAGE_BYTES;   /* never: for the verifier */
+	st->h.b.magic = BPFREC_BATCH_MAGIC;
+	st->h.b.cpu = bpf_get_smp_processor_id();
+	if (bpf_ringbuf_output(ring, &st->h.b, sizeof(st->h.b) + bytes, BPFREC_RB_FLAGS))
+		__bpfrec_add_lost(lost, n);
+	st->h.b.bytes = 0;
+	st->h.b.count = 0;
+	__bpfrec_set_pending(pending, 0);
+}
+
+/* Room for an event of size bytes (need in the batch) in the CPU's batch,
+ * busy held; NULL when the area is busy (the caller sends it alone). */
+static __always_inline struct bpfrec_brec *__bpfrec_claim(void *ring, struct bpfrec_stage *st,
+							 void *pending, void *lost, __u32 limit,
+							 __u32 size, __u32 need)
+{
+	struct bpfrec_brec *r;
+	__u32 used;
+
+	if (st->h.busy)
+		return 0;
+	st->h.busy = 1;
+	__bpfrec_barrier();   /* a program interrupting this one from here sees busy */
+	used = st->h.b.bytes;
+	if (used + need > limit) {
+		__bpfrec_stage_flush(ring, st, pending, lost);
+		used = 0;
+	}
+	if (used > BPFREC_STAGE_BYTES) {   /* never: for the verifier */
+		__bpfrec_barrier();
+		st->h.busy = 0;
+		return 0;
+	}
+	if (!used)
+		__bpfrec_set_pending(pending, 1);
+	r = (struct bpfrec_brec *)(st->data + used);
+	r->len = size;
+	r->zero = 0;
+	return r;
+}
+
+static __always_inline void *__bpfrec_stage_reserve(void *ring, void *stage, void *pending,
+						    void *lost, __u32 limit, __u32 size,
+						    struct bpfrec_slot *slot)
+{
+	__u32 k = 0, need = BPFREC_BREC_SIZE(size);
+	struct bpfrec_stage *st = bpf_map_lookup_elem(stage, &k);
+	struct bpfrec_brec *r = 0;
+	struct bpfrec_batch *b;
+
+	slot->st = 0;
+	slot->rec = 0;
+	slot->need = need;
+	if (st && size <= BPFREC_STAGE_BYTES - 8 && need <= limit && limit <= BPFREC_STAGE_BYTES)
+		r = __bpfrec_claim(ring, st, pending, lost, limit, size, need);
+	if (r) {
+		slot->st = st;
+		return r + 1;
+	}
+	if (st)
+		st->h.direct++;
+	b = bpf_ringbuf_reserve(ring, sizeof(*b) + need, 0);
+	if (!b) {
+		__bpfrec_add_lost(lost, 1);
+		return 0;
+	}
+	b->magic = BPFREC_BATCH_MAGIC;
+	b->cpu = bpf_get_smp_processor_id();
+	b->count = 1;
+	b->bytes = need;
+	r = (struct bpfrec_brec *)(b + 1);
+	r->len = size;
+	r->zero = 0;
+	slot->rec = b;
+	return r + 1;
+}
+
+static __always_inline void __bpfrec_stage_end(struct bpfrec_slot *slot, int keep)
+{
+	struct bpfrec_stage *st = slot->st;
+
+	if (st) {
+		if (keep) {
+			st->h.b.bytes += slot->need;
+			st->h.b.count++;
+		}
+		__bpfrec_barrier();
+		st->h.busy = 0;
+	} else if (slot->rec) {
+		if (keep)
+			bpf_ringbuf_submit(slot->rec, BPFREC_RB_FLAGS);
+		else
+			bpf_ringbuf_discard(slot->rec, BPFREC_RB_FLAGS);
+	}
+}
+
+static __always_inline int __bpfrec_stage_output(void *ring, void *stage, void *pending,
+						 void *lost, __u32 limit, const void *data,
+						 __u32 size)
+{
+	__u32 k = 0, need = BPFREC_BREC_SIZE(size);
+	struct bpfrec_stage *st = bpf_map_lookup_elem(stage, &k);
+	struct bpfrec_brec *r = 0;
+	struct {
+		struct bpfrec_batch b;
+		struct bpfrec_brec r;
+	} one;
+	struct bpf_dynptr dp;
+
+	if (st && size <= BPFREC_STAGE_BYTES - 8 && need <= limit && limit <= BPFREC_STAGE_BYTES)
+		r = __bpfrec_claim(ring, st, pending, lost, limit, size, need);
+	if (r) {
+		bpf_probe_read_kernel(r + 1, size, data);
+		st->h.b.bytes += need;
+		st->h.b.count++;
+		__bpfrec_barrier();
+		st->h.busy = 0;
+		return 0;
+	}
+	if (st)
+		st->h.direct++;
+	one.b.magic = BPFREC_BATCH_MAGIC;
+	one.b.cpu = bpf_get_smp_processor_id();
+	one.b.count = 1;
+	one.b.bytes = need;
+	one.r.len = size;
+	one.r.zero = 0;
+	if (bpf_ringbuf_reserve_dynptr(ring, sizeof(one) + need - 8, 0, &dp)) {
+		bpf_ringbuf_discard_dynptr(&dp, 0);
+		__bpfrec_add_lost(lost, 1);
+		return -1;
+	}
+	bpf_dynptr_write(&dp, 0, &one, sizeof(one), 0);
+	bpf_dynptr_write(&dp, sizeof(one), (void *)data, size, 0);
+	bpf_ringbuf_submit_dynptr(&dp, BPFREC_RB_FLAGS);
+	return 0;
+}
+
+/* The flush program (bpfrec_flush__MAP): 0 sent or nothing to send, 1 the
+ * area is busy (a program this one interrupted is writing it: try later). */
+static __always_inline int __bpfrec_flush_prog(void *ring, void *stage, void *pending,
+					       void *lost)
+{
+	__u32 k = 0;
+	struct bpfrec_stage *st = bpf_map_lookup_elem(stage, &k);
+
+	if (!st)
+		return 0;
+	if (st->h.busy)
+		return 1;
+	st->h.busy = 1;
+	__bpfrec_barrier();
+	__bpfrec_stage_flush(ring, st, pending, lost);
+	__bpfrec_barrier();
+	st->h.busy = 0;
+	return 0;
+}
+
 #endif

@@ -36,6 +36,10 @@ struct bpfobj_stream {
 	int type_auto;             /* the type was found by name, not declared */
 	struct bpf_map *map;
 	struct bpfobj_snapshot snap;   /* kind STREAM_SNAPSHOT */
+	/* a staged ringbuf (bpfrec.h BPFREC_STAGED): its flush program, staging
+	 * areas and pending flags; NULL otherwise */
+	struct bpf_program *flush_prog;
+	struct bpf_map *stage_map, *pending_map;
 };
 
 struct bpfobj {
@@ -433,6 +437,61 @@ static uint32_t declared_max_entries(const struct btf *btf, const char *map)
 	return 0;
 }
 
+/* BPFREC_STAGED(map) (bpfrec.h): the map's flush program, staging areas
+ * and pending flags, by their names; all three or none. */
+static void find_staging(struct bpfobj *o, struct bpfobj_stream *s)
+{
+	char name[128];
+
+	if (s->kind != STREAM_RINGBUF)
+		return;
+	snprintf(name, sizeof(name), "bpfrec_flush__%s", s->map_name);
+	s->flush_prog = bpf_object__find_program_by_name(o->obj, name);
+	snprintf(name, sizeof(name), "bpfrec_stage__%s", s->map_name);
+	s->stage_map = bpf_object__find_map_by_name(o->obj, name);
+	snprintf(name, sizeof(name), "bpfrec_pending__%s", s->map_name);
+	s->pending_map = bpf_object__find_map_by_name(o->obj, name);
+	if (!s->flush_prog || !s->stage_map || !s->pending_map) {
+		s->flush_prog = NULL;
+		s->stage_map = s->pending_map = NULL;
+	}
+}
+
+/* A staged ringbuf's batch size (bpfrec_stage_limit__MAP): the area's, or
+ * an eighth of the ring if that is less, so that a small ring still takes
+ * several batches. */
+static int set_stage_limits(struct bpfobj *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nstreams; i++) {
+		struct bpfobj_stream *s = &o->streams[i];
+		uint32_t vsize, area, limit;
+		char name[128], value[32];
+		int err;
+
+		if (!s->flush_prog)
+			continue;
+		vsize = bpf_map__value_size(s->stage_map);
+		area = vsize > 32 ? (vsize - 32) / 2 : 0;
+		limit = bpf_map__max_entries(s->map) / 8;
+		if (limit > area)
+			limit = area;
+		limit &= ~7u;
+		snprintf(name, sizeof(name), "bpfrec_stage_limit__%s", s->map_name);
+		snprintf(value, sizeof(value), "%u", limit);
+		if (bpfobj__has_global(o, name) && (err = bpfobj__set_global(o, name, value)))
+			return err;
+	}
+	return 0;
+}
+
+/* Run by the drain with BPF_PROG_TEST_RUN, attached to nothing. */
+static int is_flush_prog(const struct bpf_program *prog)
+{
+	return !strncmp(bpf_program__name(prog), "bpfrec_flush__", 14);
+}
+
 static int collect_streams(struct bpfobj *o)
 {
 	struct bpf_map *map;
@@ -468,6 +527,7 @@ static int collect_streams(struct bpfobj *o)
 		else
 			snprintf(s->name, sizeof(s->name), "%s", s->map_name);
 		find_event_type(o, s);
+		find_staging(o, s);
 	}
 	for (size_t i = 0; !o->builtin && i < o->nstreams; i++) {
 		struct bpfobj_stream *s = &o->streams[i];
@@ -797,6 +857,8 @@ int bpfobj__load(struct bpfobj *o)
 	bpf_object__for_each_map(map, o->obj)
 		if (!strncmp(bpf_map__name(map), "bpfrec_lost", 11))
 			o->counts_itself = 1;
+	if ((err = set_stage_limits(o)))
+		return err;
 	if (!o->counts_itself && !o->ringloss) {
 		o->ringloss = ringloss__prepare(o->obj, o->name);
 		if (!o->ringloss && errno != ENOENT)
@@ -1052,6 +1114,10 @@ int bpfobj__attach(struct bpfobj *o, int strict)
 			continue;
 		}
 		/* Run by BPF_PROG_TEST_RUN, attached to nothing: loaded is enough. */
+		if (is_flush_prog(prog)) {
+			progtab__note(&o->progs, prog, PROGTAB_LOADED, NULL, NULL);
+			continue;   /* the drain runs it (staging): not a probe */
+		}
 		if (!strcmp(sec, "syscall")) {
 			progtab__note(&o->progs, prog, PROGTAB_LOADED, NULL, NULL);
 			attached++;
@@ -1157,6 +1223,8 @@ int bpfobj__select_programs(struct bpfobj *o, char *const *only, int nonly, char
 		const char *name = bpf_program__name(prog);
 		int load = nonly == 0;
 
+		if (is_flush_prog(prog))
+			continue;   /* its stream needs it, whatever is chosen */
 		for (i = 0; i < nonly; i++)
 			if (!strcmp(only[i], name)) {
 				load = 1;
@@ -1762,6 +1830,17 @@ struct bpfobj_snapshot bpfobj_stream__snapshot(const struct bpfobj_stream *s)
 
 	snap.map_fd = s->map_fd;
 	return snap;
+}
+
+int bpfobj_stream__staging(const struct bpfobj_stream *s, int *flush_fd, int *pending_fd,
+			   int *stage_fd)
+{
+	if (!s->flush_prog)
+		return 0;
+	*flush_fd = bpf_program__fd(s->flush_prog);
+	*pending_fd = bpf_map__fd(s->pending_map);
+	*stage_fd = bpf_map__fd(s->stage_map);
+	return 1;
 }
 
 int bpfobj_stream__loss_unobservable(const struct bpfobj_stream *s)

@@ -213,6 +213,11 @@ uint32_t bpfobj_stream__type_id(const struct bpfobj_stream *s);
 const struct bpfobj_layout *bpfobj_stream__layout(const struct bpfobj_stream *s);
 /* Kind STREAM_SNAPSHOT: how its records are made from the map's entries. */
 struct bpfobj_snapshot bpfobj_stream__snapshot(const struct bpfobj_stream *s);
+/* A staged ringbuf (bpfrec.h BPFREC_STAGED), after load: 1 with the fds
+ * of its flush program, pending flags and staging areas (owned by the
+ * object); 0 for any other stream. */
+int bpfobj_stream__staging(const struct bpfobj_stream *s, int *flush_fd, int *pending_fd,
+			   int *stage_fd);
 /* 1 when some of the stream's losses cannot be counted (ringloss.h). */
 int bpfobj_stream__loss_unobservable(const struct bpfobj_stream *s);
 /* How the stream's losses are known, the capture's stream_loss.method:

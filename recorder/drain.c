@@ -2,6 +2,7 @@
 #include "block.h"
 #include "losswin.h"
 #include "ringbuf.h"
+#include "stage.h"
 #include "util.h"
 
 #include <bpf/libbpf.h>
@@ -33,6 +34,8 @@ struct source {
 	struct rbc rb;            /* ringbuf streams */
 	int has_rb;
 	int watch_fill;           /* loss unobservable: win notes when it was nearly full */
+	struct stage_flush *stage;   /* a staged ringbuf (bpfrec.h): its records are batches */
+	int stage_warned;         /* its flush failed once: said so */
 	struct losswin win;
 	struct drain_stats st;    /* the stream's, variants included */
 	struct drain_stats *vst;  /* per variant of s (s->nvariants), or NULL */
@@ -188,10 +191,22 @@ static void count_loss(struct source *src, int v, uint32_t cpu, uint64_t ts_ns, 
 	src->d->sink.loss(src->d->sink.ctx, id, cpu, ts_ns, n);
 }
 
+static int on_staged(void *ctx, uint32_t cpu, const void *data, uint32_t size)
+{
+	struct source *src = ctx;
+
+	deliver(src, cpu, src->d->recv_ns, 0, data, size);
+	return 0;
+}
+
 static int on_ringbuf(void *ctx, const void *data, uint32_t size)
 {
 	struct source *src = ctx;
 
+	/* A staged ringbuf's record is a batch of one CPU's events; one that
+	 * is not (it cannot happen) is kept as it came. */
+	if (src->stage && stage__split(data, size, on_staged, src) >= 0)
+		return 0;
 	deliver(src, CAP_CPU_UNKNOWN, src->d->recv_ns, 0, data, size);
 	return 0;
 }
@@ -338,6 +353,7 @@ static void free_source(struct source *src)
 	free(src->buf_cpu);
 	if (src->has_rb)
 		rbc__close(&src->rb);
+	stage_flush__free(src->stage);
 	losswin__free(&src->win);
 	free(src->vst);
 	free(src);
@@ -371,6 +387,16 @@ int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
 			goto fail;
 		src->has_rb = 1;
 		src->watch_fill = bpfobj_stream__loss_unobservable(s);
+		{
+			int flush_fd, pending_fd, stage_fd;
+
+			if (bpfobj_stream__staging(s, &flush_fd, &pending_fd, &stage_fd) &&
+			    !(src->stage = stage_flush__new(flush_fd, pending_fd, stage_fd,
+							    libbpf_num_possible_cpus()))) {
+				err = -errno;
+				goto fail;
+			}
+		}
 		/* Edge-triggered: only a producer's wakeup wakes the loop, once;
 		 * records submitted with BPF_RB_NO_WAKEUP wait for the tick. */
 		err = add_epoll(d, map_fd, EPOLLIN | EPOLLET, (uint64_t)d->nsrc + 1);
@@ -469,6 +495,27 @@ const struct losswin *drain__loss_windows(struct drain *d, const struct bpfobj_s
 	return &src->win;
 }
 
+static void on_leftover(void *ctx, int cpu, uint64_t n)
+{
+	struct source *src = ctx;
+
+	count_loss(src, -1, (uint32_t)cpu, src->d->recv_ns, n);
+}
+
+/* A staged ringbuf: what its CPUs hold staged goes to the ring now.  A
+ * failure is said once and stops nothing: the events then wait for their
+ * batch to fill, and at the end those still staged are counted lost. */
+static void flush_staged(struct source *src, int final)
+{
+	int err = stage_flush__run(src->stage, final);
+
+	if (err && !src->stage_warned) {
+		warn_msg("map %s: running its flush program failed: %s (staged events wait for a "
+			 "full batch)", bpfobj_stream__map_name(src->s), strerror(-err));
+		src->stage_warned = 1;
+	}
+}
+
 /* final: read every perf buffer's loss count now (end of recording). */
 static int consume_all(struct drain *d, int final)
 {
@@ -486,10 +533,22 @@ static int consume_all(struct drain *d, int final)
 				/* before consuming: the fill a failed reserve left */
 				losswin__look(&src->win, *src->rb.prod - *src->rb.cons,
 					      src->rb.size, d->recv_ns);
+			if (src->stage && final) {
+				/* room in the ring first, for the last batches */
+				n = rbc__consume(&src->rb, on_ringbuf, src);
+				if (n < 0)
+					return (int)n;
+				total += (int)n;
+			}
+			if (src->stage)
+				flush_staged(src, final);
 			n = rbc__consume(&src->rb, on_ringbuf, src);
 			if (n < 0)
 				return (int)n;
 			total += (int)n;
+			if (src->stage && final &&
+			    (n = stage_flush__leftover(src->stage, on_leftover, src)) < 0)
+				return (int)n;
 		} else if (src->pb) {
 			n = perf_buffer__consume(src->pb);
 			if (n < 0)

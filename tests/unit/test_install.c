@@ -98,7 +98,8 @@ int main(void)
 	has_rec = access(path, X_OK) == 0;
 
 	static const char *const files[] = {
-		"bin/bpfreplay", "include/bpfrec/bpfrec.h", "share/man/man1/bpfreplay.1",
+		"bin/bpfreplay", "include/bpfrec/bpfrec.h", "include/bpfrec/bpfrec_batch.h",
+		"share/man/man1/bpfreplay.1",
 		"share/man/man1/bpfrec.1", "share/man/man5/bpfrec-format.5",
 		"share/bash-completion/completions/bpfreplay",
 		"share/bash-completion/completions/bpfrec", NULL,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* getppid.bpf.c - the benchmark's syscall-driven probe: one 64-byte event per
  * getppid() call (tools/bench/sysloop.c makes them), from one of three hooks
- * (run.sh picks one with --only), into a ringbuf without wakeups (bpfrec
- * drains on a timer), failed reserves counted for bpfrec's loss records. */
+ * (run.sh picks one with --only), staged per CPU and sent to a ringbuf in
+ * batches without wakeups (bpfrec.h BPFREC_STAGED: bpfrec drains on a timer
+ * and flushes each CPU's last batch), every lost event counted. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -16,7 +17,6 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 BPFREC_EVENT(events, getppid_event);
-BPFREC_LOST_COUNTER;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -25,10 +25,42 @@ struct {
 	__type(value, __u64);
 } seq SEC(".maps");
 
+BPFREC_STAGED(events);   /* events go to the ring in per-CPU batches (bpfrec.h) */
+
 /* What the probe does, to price each part on the traced loop (--set
- * bench_emit=N): 0 attach and return, 2 reserve and submit an event holding
- * only seq, 3 that and the timestamp, 1 (default) the whole event. */
+ * bench_emit=N): 0 attach and return; 1 (default) the whole event, staged,
+ * its task fields read straight from the task (no helper call each);
+ * 2 a staged event holding only seq; 3 that and the timestamp; 4 the whole
+ * event the way it was made before staging (a ringbuf reserve and a helper
+ * call per field: bpf_get_current_pid_tgid, _comm, _cgroup_id, _uid_gid,
+ * bpf_get_smp_processor_id), sent alone as a batch of one; 5 the helpers of
+ * 4 into a staged event (what the direct reads save). */
 const volatile __u32 bench_emit = 1;
+
+/* The task's fields from task_struct itself: plain loads, where each
+ * helper is a call.  The same values: tgid and pid, comm, the cgroup v2 id,
+ * the real uid (what bpf_get_current_uid_gid's low half is). */
+static __always_inline void fill_task(struct getppid_event *e)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	e->pid = t->tgid;
+	e->tid = t->pid;
+	__builtin_memcpy(e->comm, t->comm, sizeof(e->comm));
+	e->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
+	e->uid = t->cred->uid.val;
+}
+
+static __always_inline void fill_helpers(struct getppid_event *e)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->uid = (__u32)bpf_get_current_uid_gid();
+}
 
 /* One event for the current task, whose syscall is getppid (nr).  Every
  * task's getppid() makes an event: bpfrec keeps those of the command it runs
@@ -36,7 +68,8 @@ const volatile __u32 bench_emit = 1;
 static __always_inline int emit(__u64 nr)
 {
 	struct getppid_event *e;
-	__u64 id, *n;
+	struct bpfrec_slot slot;
+	__u64 *n;
 	__u32 k = 0;
 
 	if (!bench_emit)
@@ -45,30 +78,51 @@ static __always_inline int emit(__u64 nr)
 	if (!n)
 		return 0;
 	*n += 1;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		bpfrec_count_lost();
+	if (bench_emit == 4) {
+		/* before staging: a reservation per event (a batch of one) */
+		struct bpfrec_batch *b = bpf_ringbuf_reserve(&events, sizeof(*b) + 8 + sizeof(*e), 0);
+		struct bpfrec_brec *r;
+
+		if (!b) {
+			bpfrec_count_lost_for(events);
+			return 0;
+		}
+		b->magic = BPFREC_BATCH_MAGIC;
+		b->count = 1;
+		b->bytes = 8 + sizeof(*e);
+		r = (struct bpfrec_brec *)(b + 1);
+		r->len = sizeof(*e);
+		r->zero = 0;
+		e = (struct getppid_event *)(r + 1);
+		fill_helpers(e);
+		e->ts_ns = bpf_ktime_get_boot_ns();
+		e->seq = *n;
+		e->syscall_nr = nr;
+		e->cpu = bpf_get_smp_processor_id();
+		b->cpu = e->cpu;
+		bpf_ringbuf_submit(b, BPFREC_RB_FLAGS);
 		return 0;
 	}
-	if (bench_emit >= 2) {
+	e = bpfrec_stage_reserve(events, sizeof(*e), &slot);
+	if (!e)
+		return 0;   /* lost, and counted */
+	if (bench_emit == 2 || bench_emit == 3) {
 		__builtin_memset(e, 0, sizeof(*e));
 		e->seq = *n;
 		if (bench_emit == 3)
 			e->ts_ns = bpf_ktime_get_boot_ns();
-		bpf_ringbuf_submit(e, BPFREC_RB_FLAGS);
+		bpfrec_stage_submit(&slot);
 		return 0;
 	}
-	id = bpf_get_current_pid_tgid();
+	if (bench_emit == 5)
+		fill_helpers(e);
+	else
+		fill_task(e);
 	e->ts_ns = bpf_ktime_get_boot_ns();
-	e->pid = id >> 32;
-	e->tid = (__u32)id;
 	e->seq = *n;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->syscall_nr = nr;
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->cpu = bpf_get_smp_processor_id();
-	bpf_ringbuf_submit(e, BPFREC_RB_FLAGS);
+	bpfrec_stage_submit(&slot);
 	return 0;
 }
 
