@@ -17,6 +17,9 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 24);
 } sys_events SEC(".maps");
+/* Records go to the ring in per-CPU batches (bpfrec.h): no ring lock per
+ * call; bpfrec flushes each CPU's last batch at every drain tick. */
+BPFREC_STAGED(sys_events);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -69,8 +72,7 @@ static __always_inline void emit(struct sys_rec *r)
 	}
 	if (bpfrec_stack_flags)
 		size += sizeof(r->stack);
-	if (bpf_ringbuf_output(&sys_events, r, size, BPFREC_RB_FLAGS))
-		bpfrec_count_lost();
+	bpfrec_stage_output(sys_events, r, size);   /* a loss is counted there */
 }
 
 static __always_inline void read_sockaddr(struct sys_rec *r, const void *uaddr, __u64 len)
@@ -98,6 +100,7 @@ SEC("tracepoint/raw_syscalls/sys_enter")
 int sys_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 nr = (__u32)ctx->id, tid = (__u32)pid_tgid, zero = 0;
 	struct sys_conf *c;
 	struct sys_rec *r, *z;
@@ -118,7 +121,8 @@ int sys_enter(struct trace_event_raw_sys_enter *ctx)
 	r->e.pid = pid_tgid >> 32;
 	r->e.tid = tid;
 	r->e.nr = nr;
-	bpf_get_current_comm(r->e.comm, sizeof(r->e.comm));
+	/* task->comm itself: what bpf_get_current_comm copies, without its call */
+	__builtin_memcpy(r->e.comm, task->comm, sizeof(r->e.comm));
 	/* at entry: the user code that made the call */
 	r->stack[0] = bpfrec_user_stack(ctx);
 	r->stack[1] = bpfrec_kernel_stack(ctx);
