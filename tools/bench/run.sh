@@ -11,7 +11,9 @@
 #    from perf's hook tp/syscalls (config bpfrec), tp_btf/sys_enter (btf) and
 #    fentry (fentry; named unavailable where the kernel lacks it), each but
 #    fentry also with the probe attached but emitting nothing (attach,
-#    btfattach: the attachment's own cost), by perf record and by bpftrace
+#    btfattach: the attachment's own cost), tp_btf also the way the probe
+#    was before staging (btfold: a ringbuf reserve and a helper call per
+#    field, issue 18's "before"), by perf record and by bpftrace
 #    printf to a file.  R rounds,
 #    configurations interleaved; the table shows the round with the median
 #    ns per call of each configuration.
@@ -195,9 +197,9 @@ run_cfg() {
 	case $cfg in
 	bare)
 		"$B/sysloop" --watch 0 "$calls" >"$p.out" 2>"$p.err" ;;
-	bpfrec|attach|btf|btfattach|fentry)
+	bpfrec|attach|btf|btfattach|btfold|fentry)
 		local set=() prog=bench_getppid
-		case $cfg in attach|btfattach) set=(--set bench_emit=0) ;; esac
+		case $cfg in attach|btfattach) set=(--set bench_emit=0) ;; btfold) set=(--set bench_emit=4) ;; esac
 		case $cfg in btf*) prog=bench_getppid_btf ;; fentry) prog=bench_getppid_fentry ;; esac
 		"$B/benchwrap" "$p.wrap" "$BPFREC" record -q --no-status -o "$p.cap" --probe none \
 			--bpf "$B/bench_getppid.bpf.o" --only $prog "${set[@]}" -- "$B/sysloop" "$calls" \
@@ -254,7 +256,7 @@ run_cfg() {
 	esac
 }
 
-cfgs="bare bpfrec attach btf btfattach fentry"
+cfgs="bare bpfrec attach btf btfattach btfold fentry"
 [ -n "$PERF" ] && cfgs="$cfgs perf"
 [ -n "$BPFTRACE" ] && cfgs="$cfgs bpftrace"
 if [ -n "$only_cfgs" ]; then
@@ -279,11 +281,12 @@ median_round() {
 	done | sort -g | awk '{ a[NR] = $2 } END { print a[int((NR + 1) / 2)] }'
 }
 
-declare -A S_slow S_evs S_lost   # per configuration, for the targets
+declare -A S_slow S_evs S_lost S_ns   # per configuration, for the targets
 rest_max=0 best_rate=0 first_bpe= gen_limited=0 held_rate=0 rate_summary=
 declare -A label=(
 	[bare]="nothing attached" [bpfrec]="bpfrec (tp/syscalls)" [attach]="  same, probe emits nothing"
 	[btf]="bpfrec (tp_btf/sys_enter)" [btfattach]="  same, probe emits nothing"
+	[btfold]="  same, unstaged, helpers"
 	[fentry]="bpfrec (fentry)"
 	[perf]="perf record" [bpftrace]="bpftrace printf -o"
 )
@@ -320,7 +323,7 @@ for c in $cfgs; do
 		"$(fmt %.3f "$evs")" "$ev" "$lost" \
 		"$(fmt %.1f "$bpe")" "$(fmt %.2f "$cpu")" "$(fmt %.2f "$tot")" "$(fmt %.1f "$rss")" \
 		"$(fmt %.1f "$ring")" "$(kv "$f" cpu_pressure)")"
-	S_slow[$c]=$slow S_evs[$c]=$evs S_lost[$c]=$lost
+	S_slow[$c]=$slow S_evs[$c]=$evs S_lost[$c]=$lost S_ns[$c]=$ns
 	if [ $c = bpfrec ] && num "$h"; then rest_max=$(calc "($h - $rr) / 1024"); fi
 done
 say "(ns/call: loop wall time / N; cpu ns: the loop's own CPU time / N (what preemption by"
@@ -416,6 +419,8 @@ if num "${S_slow[bpfrec]:-}"; then
 	silent=attach
 	[ $best = btf ] && silent=btfattach
 	say "  syscall load, bpfrec's loop <= 1.35x bare: $(fmt %.2f "${S_slow[$best]}")x with ${label[$best]}: $(met "${S_slow[$best]} <= 1.35")$(num "${S_slow[$silent]:-}" && echo " (the same hook, its probe emitting nothing: $(fmt %.2f "${S_slow[$silent]}")x)")"
+	num "${S_ns[$silent]:-}" &&
+		say "  syscall load, the probe's own cost <= ~20 ns per call over the silent program (issue 18): $(fmt %.1f "$(calc "${S_ns[$best]} - ${S_ns[$silent]}")") ns: $(met "${S_ns[$best]} - ${S_ns[$silent]} <= 20")$(num "${S_ns[btfold]:-}" && echo " (before staging, tp_btf: $(fmt %.1f "$(calc "${S_ns[btfold]} - ${S_ns[btfattach]:-0}")") ns)")"
 	num "${S_evs[perf]:-}" &&
 		say "  syscall load, bpfrec records >= perf's events/s: $(fmt %.3f "${S_evs[bpfrec]}") vs $(fmt %.3f "${S_evs[perf]}") M/s: $(met "${S_evs[bpfrec]} >= ${S_evs[perf]}")"
 fi
