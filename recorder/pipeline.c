@@ -257,6 +257,24 @@ int pipeline__append(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t
 	return pipeline__error(p);
 }
 
+int pipeline__append_run(struct pipeline *p, uint32_t stream, uint32_t cpu,
+			 const struct blockbuf_rec *recs, uint32_t n)
+{
+	while (n) {
+		int k = blockbuf__add_run(p->cur, stream, cpu, recs, n);
+
+		if (k < 0)
+			return k;
+		if (!k && !blockbuf__count(p->cur))
+			return -ENOSPC;   /* cannot happen: an empty block takes any record that fits */
+		recs += k;
+		n -= (uint32_t)k;
+		if (n)
+			hand_over(p);
+	}
+	return pipeline__error(p);
+}
+
 int pipeline__loss(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
 		   uint64_t count)
 {

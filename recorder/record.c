@@ -151,6 +151,12 @@ static int sink_append(void *ctx, uint32_t stream_id, uint32_t cpu, uint64_t ts_
 	return pipeline__append(ctx, stream_id, cpu, ts_ns, data, len);
 }
 
+static int sink_append_run(void *ctx, uint32_t stream_id, uint32_t cpu,
+			   const struct blockbuf_rec *recs, uint32_t n)
+{
+	return pipeline__append_run(ctx, stream_id, cpu, recs, n);
+}
+
 static void sink_loss(void *ctx, uint32_t stream_id, uint32_t cpu, uint64_t ts_ns, uint64_t n)
 {
 	pipeline__loss(ctx, stream_id, cpu, ts_ns, n);
@@ -430,7 +436,7 @@ static int set_up_capture(struct recorder *r)
 				.ring_ns = o->ring_ns };
 	struct pipeline_opts po = { .flush_ns = o->flush_ns, .zstd_level = co.zstd_level };
 	struct drain_opts dopts = { .perf_pages = o->perf_pages };
-	struct drain_sink sink = { sink_append, sink_loss, NULL };
+	struct drain_sink sink = { sink_append, sink_loss, NULL, sink_append_run };
 	size_t j;
 	int i, err;
 

@@ -1,4 +1,5 @@
 #include "ringbuf.h"
+#include "block.h"
 
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -54,36 +55,56 @@ void rbc__close(struct rbc *c)
 	c->cons_map = c->prod_map = NULL;
 }
 
-long rbc__consume(struct rbc *c, int (*fn)(void *ctx, const void *data, uint32_t len),
-		  void *ctx)
+long rbc__consume_runs(struct rbc *c, int (*fn)(void *ctx, struct blockbuf_rec *recs, uint32_t n),
+		       void *ctx)
 {
 	uint64_t cons = *c->cons, prod = __atomic_load_n(c->prod, __ATOMIC_ACQUIRE);
+	uint64_t published = cons, run_start = cons;
+	struct blockbuf_rec run[RBC_RUN];
 	size_t mask = c->size - 1;
-	uint64_t published = cons;
+	uint32_t k = 0;
 	long n = 0;
 	int err;
 
-	while (cons < prod) {
-		const uint32_t *hdr = (const uint32_t *)(c->data + (cons & mask));
-		uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+	for (;;) {
+		int stop = cons >= prod;
+		uint32_t len = 0;
 
-		if (len & BPF_RINGBUF_BUSY_BIT)
-			break;   /* reserved, not yet committed: the next pass gets it */
-		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
-			err = fn(ctx, (const uint8_t *)hdr + RB_HDR_BYTES, len);
+		if (!stop) {
+			const uint32_t *hdr = (const uint32_t *)(c->data + (cons & mask));
+
+			len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+			/* busy: reserved, not yet committed: the next pass gets it */
+			stop = (len & BPF_RINGBUF_BUSY_BIT) != 0;
+			if (!stop && !(len & BPF_RINGBUF_DISCARD_BIT)) {
+				run[k].ts_ns = 0;
+				run[k].data = (const uint8_t *)hdr + RB_HDR_BYTES;
+				run[k].len = len;
+				k++;
+			}
+		}
+		/* The run goes out before its space is given back. */
+		if (k && (stop || k == RBC_RUN || cons - published >= c->size / 8)) {
+			err = fn(ctx, run, k);
 			if (err < 0) {
-				__atomic_store_n(c->cons, cons, __ATOMIC_RELEASE);
+				__atomic_store_n(c->cons, run_start, __ATOMIC_RELEASE);
 				return err;
 			}
-			n++;
+			n += k;
+			k = 0;
 		}
+		if (stop)
+			break;
 		len &= ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
 		cons += (len + RB_HDR_BYTES + 7) & ~7ull;
-		/* Give space back every eighth of the ring, not per record: the
-		 * producer reads this line on every reserve. */
-		if (cons - published >= c->size / 8) {
-			__atomic_store_n(c->cons, cons, __ATOMIC_RELEASE);
-			published = cons;
+		if (!k) {
+			run_start = cons;
+			/* Give space back every eighth of the ring, not per
+			 * record: the producer reads this line on every reserve. */
+			if (cons - published >= c->size / 8) {
+				__atomic_store_n(c->cons, cons, __ATOMIC_RELEASE);
+				published = cons;
+			}
 		}
 	}
 	__atomic_store_n(c->cons, cons, __ATOMIC_RELEASE);

@@ -4,7 +4,8 @@
  * (a write to a cache line the producer reads on every reserve) and maps
  * the ring lazily.  This consumer maps the ring with MAP_POPULATE (no page
  * faults while draining), hands out every committed record of a pass, and
- * publishes the consumer position once per pass.
+ * publishes the consumer position once per pass (and every eighth of the
+ * ring on a long one).
  */
 #ifndef BPFREC_RINGBUF_H
 #define BPFREC_RINGBUF_H
@@ -25,10 +26,15 @@ struct rbc {
 /* 0 or -errno.  The map must be a BPF_MAP_TYPE_RINGBUF. */
 int rbc__open(struct rbc *c, int map_fd);
 void rbc__close(struct rbc *c);
-/* Calls fn for each committed record (skipping discarded ones), stopping at
- * the first record still being written; returns records handed out, or
- * fn's negative return. */
-long rbc__consume(struct rbc *c, int (*fn)(void *ctx, const void *data, uint32_t len),
-		  void *ctx);
+/* Hands every committed record (skipping discarded ones) to fn in runs of
+ * up to RBC_RUN (ts_ns 0: the caller's to fill), stopping at the first
+ * record still being written.  A run's records stay in place until fn
+ * returns, so the caller copies each record once, in one loop, with no
+ * call per record.  Returns records handed out, or fn's negative return
+ * (the run that failed is not consumed: the next pass hands it out again). */
+#define RBC_RUN 256
+struct blockbuf_rec;
+long rbc__consume_runs(struct rbc *c, int (*fn)(void *ctx, struct blockbuf_rec *recs, uint32_t n),
+		       void *ctx);
 
 #endif

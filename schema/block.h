@@ -78,6 +78,18 @@ void blockbuf__free(struct blockbuf *b);   /* NULL is fine */
  * never fit in an empty block of this capacity. */
 int blockbuf__add(struct blockbuf *b, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
 		  const void *data, uint32_t len);
+/* One record of a run given to blockbuf__add_run: its time and bytes. */
+struct blockbuf_rec {
+	uint64_t ts_ns;
+	const void *data;
+	uint32_t len;
+};
+/* Appends copies of recs[0..n) of one stream and cpu, in order, as n calls
+ * of blockbuf__add would, and returns how many fit (0..n): fewer than n
+ * when the block is full (the caller hands it on and gives the rest to a
+ * fresh one).  -E2BIG when recs[0] could never fit in an empty block. */
+int blockbuf__add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu,
+		      const struct blockbuf_rec *recs, uint32_t n);
 uint32_t blockbuf__count(const struct blockbuf *b);
 size_t blockbuf__bytes(const struct blockbuf *b);   /* payload + per-record headers */
 void blockbuf__reset(struct blockbuf *b);

@@ -118,6 +118,69 @@ int blockbuf__add(struct blockbuf *b, uint32_t stream, uint32_t cpu, uint64_t ts
 	return 0;
 }
 
+/* The drain's path: one slot lookup and one update of the time bounds for
+ * the whole run, the copies in a tight loop. */
+int blockbuf__add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu,
+		      const struct blockbuf_rec *recs, uint32_t n)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	size_t used = b->used, room;
+	struct bb_ent *e;
+	uint32_t slot, i;
+
+	if (!n)
+		return 0;
+	if ((size_t)recs[0].len + sizeof(struct bb_ent) > b->cap)
+		return -E2BIG;
+	if (b->last_slot != UINT32_MAX && b->last_stream == stream) {
+		slot = b->last_slot;
+	} else {
+		slot = bb_slot_of(b, stream);
+		if (slot == UINT32_MAX)
+			return 0;   /* too many streams: cannot happen on an empty block */
+		b->last_stream = stream;
+		b->last_slot = slot;
+	}
+	/* Bytes free between the payload (growing up) and the entries
+	 * (growing down). */
+	room = b->cap - used - (size_t)b->n * sizeof(struct bb_ent);
+	e = bb_ent(b, b->n);
+	for (i = 0; i < n; i++, e--) {
+		uint32_t len = recs[i].len;
+		uint64_t ts = recs[i].ts_ns;
+
+		if ((size_t)len + sizeof(struct bb_ent) > room)
+			break;
+		room -= (size_t)len + sizeof(struct bb_ent);
+		e->ts_ns = ts;
+		e->cpu = cpu;
+		e->len = len;
+		e->off = (uint32_t)used;
+		e->slot = slot;
+		if (len)
+			memcpy(b->arena + used, recs[i].data, len);
+		used += len;
+		lo = ts < lo ? ts : lo;
+		hi = ts > hi ? ts : hi;
+	}
+	if (!i)
+		return 0;
+	b->used = used;
+	b->n += i;
+
+	struct bb_slot *s = &b->slots[slot];
+	s->count += i;
+	if (lo < s->min_ts)
+		s->min_ts = lo;
+	if (hi > s->max_ts)
+		s->max_ts = hi;
+	if (lo < b->min_ts)
+		b->min_ts = lo;
+	if (hi > b->max_ts)
+		b->max_ts = hi;
+	return (int)i;
+}
+
 uint32_t blockbuf__count(const struct blockbuf *b)
 {
 	return b->n;

@@ -1,0 +1,150 @@
+/* test_blockbuf_run - blockbuf__add_run (the drain's path) builds the very
+ * block that blockbuf__add builds record by record: the same records fit
+ * (a run stops where a record would not), the same counts and time bounds
+ * per stream, and the encoder writes byte-identical blocks from both.
+ * Records of varied lengths and times (not in order), runs of random
+ * lengths from a few streams, blocks filled to the brim many times, one
+ * filled to its last byte; and
+ * -E2BIG for a record no block of the capacity could hold. */
+#include <errno.h>
+#include <stdint.h>
+
+#include "block.h"
+#include "testutil.h"
+
+#define NREC 60000
+#define CAP (64u << 10)
+
+static uint8_t payload[NREC][96];
+static struct blockbuf_rec recs[NREC];
+static uint32_t streams[NREC], cpus[NREC];
+
+struct stream_row {
+	uint32_t stream, count;
+	uint64_t min_ts, max_ts;
+};
+
+struct rows {
+	struct stream_row r[8];
+	int n;
+};
+
+static void note_row(uint32_t stream, uint32_t count, uint64_t min_ts, uint64_t max_ts,
+		     void *ctx)
+{
+	struct rows *rows = ctx;
+
+	CHECK(rows->n < 8);
+	rows->r[rows->n++] = (struct stream_row){ stream, count, min_ts, max_ts };
+}
+
+/* Both blocks hold the same records: same rows, same encoded bytes. */
+static void check_same(struct blockbuf *a, struct blockbuf *b, struct block_encoder *ea,
+		       struct block_encoder *eb)
+{
+	struct rows ra = { .n = 0 }, rb = { .n = 0 };
+	struct cap_block_meta ma, mb;
+	const uint8_t *oa, *ob;
+	size_t la, lb;
+
+	CHECK_EQ_INT(blockbuf__count(a), blockbuf__count(b));
+	CHECK_EQ_U64(blockbuf__bytes(a), blockbuf__bytes(b));
+	blockbuf__for_each_stream(a, note_row, &ra);
+	blockbuf__for_each_stream(b, note_row, &rb);
+	CHECK_EQ_INT(ra.n, rb.n);
+	CHECK(!memcmp(ra.r, rb.r, sizeof(ra.r[0]) * (size_t)ra.n));
+	CHECK_EQ_INT(block_encoder__encode(ea, a, &oa, &la, &ma), 0);
+	CHECK_EQ_INT(block_encoder__encode(eb, b, &ob, &lb, &mb), 0);
+	CHECK_EQ_U64(la, lb);
+	CHECK(!memcmp(oa, ob, la));
+	CHECK_EQ_U64(ma.min_ts_ns, mb.min_ts_ns);
+	CHECK_EQ_U64(ma.max_ts_ns, mb.max_ts_ns);
+	CHECK_EQ_INT(ma.nrecords, mb.nrecords);
+}
+
+int main(void)
+{
+	struct blockbuf *a = blockbuf__new(CAP), *b = blockbuf__new(CAP);
+	struct block_encoder *ea = block_encoder__new(1), *eb = block_encoder__new(1);
+	uint64_t seed = 18, ts = 1000000;
+	uint32_t i, ia = 0, ib = 0, blocks = 0;
+
+	CHECK(a && b && ea && eb);
+	for (i = 0; i < NREC; i++) {
+		uint64_t r = test_rand(&seed);
+		uint32_t len = (uint32_t)(r % 97), j;   /* 0..96 bytes */
+
+		for (j = 0; j < len; j++)
+			payload[i][j] = (uint8_t)(i + j * 3);
+		ts += r >> 60;                          /* mostly rising, */
+		recs[i].ts_ns = ts - ((r >> 20) & 7);   /* a little out of order */
+		recs[i].data = payload[i];
+		recs[i].len = len;
+		streams[i] = 1 + (uint32_t)((i / 500) % 3);   /* runs of one stream */
+		cpus[i] = (uint32_t)((i / 1000) % 2);
+	}
+	/* a: record by record; b: runs of 1..300 of one stream and cpu */
+	while (ia < NREC) {
+		uint32_t full_at;
+
+		while (ia < NREC && blockbuf__add(a, streams[ia], cpus[ia], recs[ia].ts_ns,
+						  recs[ia].data, recs[ia].len) == 0)
+			ia++;
+		full_at = ia;
+		while (ib < full_at) {
+			uint32_t n = 1 + (uint32_t)(test_rand(&seed) % 300), k;
+			int got;
+
+			for (k = 1; k < n && ib + k < NREC && streams[ib + k] == streams[ib] &&
+				    cpus[ib + k] == cpus[ib]; k++)
+				;
+			got = blockbuf__add_run(b, streams[ib], cpus[ib], recs + ib, k);
+			CHECK(got >= 0 && (uint32_t)got <= k);
+			if (ib + (uint32_t)got > full_at) {
+				fprintf(stderr, "add_run took %u records past %u where add stopped\n",
+					ib + (uint32_t)got - full_at, full_at);
+				exit(1);
+			}
+			ib += (uint32_t)got;
+			if ((uint32_t)got < k)
+				break;   /* full: must be where a was */
+		}
+		CHECK_EQ_INT(ib, full_at);
+		check_same(a, b, ea, eb);
+		blocks++;
+		blockbuf__reset(a);
+		blockbuf__reset(b);
+	}
+	CHECK(blocks > 20);
+	/* Records that fill a block exactly (40 bytes + a 24-byte entry, 1024
+	 * of them in 64 KiB): the last one fits, the next does not. */
+	{
+		struct blockbuf_rec r[1100];
+
+		for (i = 0; i < 1100; i++)
+			r[i] = (struct blockbuf_rec){ 1000 + i, payload[i], 40 };
+		CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, r, 1100), CAP / 64);
+		CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, r, 1), 0);
+		for (i = 0; i < CAP / 64; i++)
+			CHECK_EQ_INT(blockbuf__add(a, 1, 0, r[i].ts_ns, r[i].data, 40), 0);
+		CHECK_EQ_INT(blockbuf__add(a, 1, 0, 5, payload[0], 40), -ENOSPC);
+		check_same(a, b, ea, eb);
+		blockbuf__reset(a);
+		blockbuf__reset(b);
+	}
+	/* An empty run adds nothing; a record larger than any block: -E2BIG. */
+	CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, recs, 0), 0);
+	{
+		static uint8_t big[CAP];
+		struct blockbuf_rec r = { 5, big, CAP };
+
+		CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, &r, 1), -E2BIG);
+		CHECK_EQ_INT(blockbuf__count(b), 0);
+	}
+	block_encoder__free(ea);
+	block_encoder__free(eb);
+	blockbuf__free(a);
+	blockbuf__free(b);
+	printf("ok: %u blocks alike\n", blocks);
+	return 0;
+}

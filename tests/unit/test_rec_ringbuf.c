@@ -1,0 +1,248 @@
+/* test_rec_ringbuf - the ringbuf consumer's runs (recorder/ringbuf.c,
+ * rbc__consume_runs) on a ring made in memory the way the kernel lays one
+ * out (a consumer page, a producer page, the data area mapped twice in a
+ * row), without BPF: every committed record is handed out once, in order,
+ * with its bytes and length; discarded ones are skipped; a record still
+ * being written stops the pass and the next pass starts there; records that
+ * wrap around the end arrive whole; no run is longer than RBC_RUN; the
+ * space of a run is not given back to the producer before the run has been
+ * handed out; and a run whose callback fails is not consumed. */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "block.h"
+#include "ringbuf.h"
+#include "testutil.h"
+
+#define HDR 8u
+
+struct ring {
+	struct rbc c;
+	uint64_t cons, prod;   /* the pages' words */
+	uint8_t *data;         /* writable view of the data area */
+	uint64_t next_id;      /* id of the next record written */
+};
+
+static void ring_open(struct ring *r, size_t size)
+{
+	int fd = memfd_create("ring", 0);
+	uint8_t *base;
+
+	CHECK(fd >= 0 && ftruncate(fd, (off_t)size) == 0);
+	base = mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(base != MAP_FAILED);
+	CHECK(mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == base);
+	CHECK(mmap(base + size, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+	      base + size);
+	close(fd);
+	memset(r, 0, sizeof(*r));
+	r->data = base;
+	r->c.size = size;
+	r->c.data = base;
+	r->c.cons = &r->cons;
+	r->c.prod = &r->prod;
+	r->c.map_fd = -1;
+}
+
+static void ring_close(struct ring *r)
+{
+	munmap(r->data, 2 * r->c.size);
+}
+
+/* Record id's length and bytes: 1..199 bytes, each from the id. */
+static uint32_t rec_len(uint64_t id)
+{
+	return 1 + (uint32_t)((id * 2654435761u) % 199);
+}
+
+static uint8_t rec_byte(uint64_t id, uint32_t i)
+{
+	return (uint8_t)(id * 31 + i * 7);
+}
+
+/* Writes the next record at prod; flags: BPF_RINGBUF_BUSY_BIT and/or
+ * BPF_RINGBUF_DISCARD_BIT.  Returns its position. */
+static uint64_t ring_put(struct ring *r, uint32_t flags)
+{
+	uint64_t id = r->next_id++, at = r->prod;
+	uint32_t len = rec_len(id), hdr = len | flags, i;
+	uint8_t *p = r->data + (at & (r->c.size - 1));
+
+	CHECK(at + HDR + len - r->cons <= r->c.size);
+	for (i = 0; i < len; i++)
+		p[HDR + i] = rec_byte(id, i);   /* may run into the second view */
+	memcpy(p, &hdr, 4);
+	r->prod = at + ((HDR + len + 7) & ~7u);
+	return at;
+}
+
+static void ring_commit(struct ring *r, uint64_t at)
+{
+	uint32_t hdr;
+
+	memcpy(&hdr, r->data + (at & (r->c.size - 1)), 4);
+	hdr &= ~(uint32_t)BPF_RINGBUF_BUSY_BIT;
+	memcpy(r->data + (at & (r->c.size - 1)), &hdr, 4);
+}
+
+/* What the callback checks and collects */
+struct seen {
+	struct ring *r;
+	uint64_t want_id;      /* id of the next record expected */
+	uint64_t skip_every;   /* ids that are multiples of it were discarded (0: none) */
+	long got, runs;
+	uint32_t longest;
+	int fail_at_run;       /* run number (1-based) whose callback fails, 0: none */
+};
+
+static int on_run(void *ctx, struct blockbuf_rec *recs, uint32_t n)
+{
+	struct seen *s = ctx;
+	uint32_t i, j;
+
+	s->runs++;
+	CHECK(n > 0 && n <= RBC_RUN);
+	if (n > s->longest)
+		s->longest = n;
+	/* The run's first record is still the consumer's: its space has
+	 * not been given back. */
+	{
+		size_t mask = s->r->c.size - 1;
+		uint64_t cons = *s->r->c.cons;
+		size_t off = (size_t)((const uint8_t *)recs[0].data - HDR - s->r->c.data);
+
+		CHECK(((off - (cons & mask)) & mask) < s->r->prod - cons);
+	}
+	if (s->fail_at_run && s->runs == s->fail_at_run)
+		return -EIO;
+	for (i = 0; i < n; i++) {
+		while (s->skip_every && s->want_id % s->skip_every == 0)
+			s->want_id++;
+		CHECK_EQ_U64(recs[i].ts_ns, 0);
+		CHECK_EQ_INT(recs[i].len, rec_len(s->want_id));
+		for (j = 0; j < recs[i].len; j++)
+			if (((const uint8_t *)recs[i].data)[j] != rec_byte(s->want_id, j)) {
+				fprintf(stderr, "record %llu byte %u: %u, expected %u\n",
+					(unsigned long long)s->want_id, j,
+					((const uint8_t *)recs[i].data)[j], rec_byte(s->want_id, j));
+				exit(1);
+			}
+		s->want_id++;
+		s->got++;
+	}
+	return 0;
+}
+
+/* 20000 records through a 512 KiB ring in passes of up to 300, every 7th
+ * discarded: the ring wraps around many times. */
+static void many_passes(void)
+{
+	struct ring r;
+	struct seen s = { .r = &r, .skip_every = 7 };
+	long want = 0;
+
+	ring_open(&r, 512 << 10);
+	/* start near the end of the area: the first pass wraps already */
+	r.cons = r.prod = (512 << 10) - 16;
+	while (r.next_id < 20000) {
+		uint32_t k;
+
+		for (k = 0; k < 300 && r.next_id < 20000; k++) {
+			int discard = r.next_id % 7 == 0;
+
+			ring_put(&r, discard ? BPF_RINGBUF_DISCARD_BIT : 0);
+			want += !discard;
+		}
+		long n = rbc__consume_runs(&r.c, on_run, &s);
+		CHECK(n >= 0);
+		CHECK_EQ_U64(r.cons, r.prod);   /* all of it given back after the pass */
+	}
+	CHECK_EQ_INT(s.got, want);
+	CHECK(s.longest == RBC_RUN);       /* passes of 300: runs were cut at RBC_RUN */
+	ring_close(&r);
+}
+
+/* A record still being written (busy) stops the pass there; once
+ * committed, the next pass hands it out and the rest. */
+static void busy_stops(void)
+{
+	struct ring r;
+	struct seen s = { .r = &r };
+	uint64_t busy_at = 0;
+	int i;
+
+	ring_open(&r, 16 << 10);
+	for (i = 0; i < 40; i++) {
+		uint64_t at = ring_put(&r, i == 25 ? BPF_RINGBUF_BUSY_BIT : 0);
+
+		if (i == 25)
+			busy_at = at;
+	}
+	CHECK_EQ_INT(rbc__consume_runs(&r.c, on_run, &s), 25);
+	CHECK_EQ_U64(r.cons, busy_at);
+	CHECK_EQ_INT(rbc__consume_runs(&r.c, on_run, &s), 0);   /* still busy */
+	ring_commit(&r, busy_at);
+	CHECK_EQ_INT(rbc__consume_runs(&r.c, on_run, &s), 15);
+	CHECK_EQ_U64(r.cons, r.prod);
+	CHECK_EQ_INT(s.got, 40);
+	ring_close(&r);
+}
+
+/* A callback that fails: its run stays in the ring (the consumer position
+ * at the run's first record), the runs before it are consumed, and the
+ * next pass hands the failed run out again. */
+static void failed_run_kept(void)
+{
+	struct ring r;
+	struct seen s = { .r = &r, .fail_at_run = 2 };
+	uint64_t second_run_at = 0;
+	int i;
+
+	ring_open(&r, 1 << 20);
+	for (i = 0; i < 3 * RBC_RUN; i++) {
+		uint64_t at = ring_put(&r, 0);
+
+		if (i == RBC_RUN)
+			second_run_at = at;
+	}
+	CHECK_EQ_INT(rbc__consume_runs(&r.c, on_run, &s), -EIO);
+	CHECK_EQ_INT(s.got, RBC_RUN);
+	CHECK_EQ_U64(r.cons, second_run_at);
+	CHECK_EQ_INT(rbc__consume_runs(&r.c, on_run, &s), 2 * RBC_RUN);
+	CHECK_EQ_INT(s.got, 3 * RBC_RUN);
+	CHECK_EQ_U64(r.cons, r.prod);
+	ring_close(&r);
+}
+
+/* A small ring (an eighth is 512 bytes, a few records): space is given
+ * back during the pass, never ahead of the run being handed out (on_run
+ * checks), and everything arrives. */
+static void small_ring(void)
+{
+	struct ring r;
+	struct seen s = { .r = &r };
+	long total = 0;
+
+	ring_open(&r, 4096);
+	while (r.next_id < 2000) {
+		while (r.prod - r.cons + HDR + 200 <= 4096 && r.next_id < 2000)
+			ring_put(&r, 0);
+		total += rbc__consume_runs(&r.c, on_run, &s);
+	}
+	CHECK_EQ_INT(total, 2000);
+	CHECK_EQ_INT(s.got, 2000);
+	ring_close(&r);
+}
+
+int main(void)
+{
+	many_passes();
+	busy_stops();
+	failed_run_kept();
+	small_ring();
+	printf("ok\n");
+	return 0;
+}
