@@ -11,6 +11,7 @@
 #include "stackcap.h"
 #include "sysfs.h"
 #include "util.h"
+#include "usernames.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -444,6 +445,9 @@ static int set_up_capture(struct recorder *r)
 	if (!r->cap)
 		return -errno;
 	err = record__register_capture(r->cap, &r->objs, bpfrec_argc, bpfrec_argv, &r->start_ns);
+	/* the host's user and group names, read again at the end */
+	if (!err)
+		err = usernames__record(r->cap);
 	/* Committed at once: a reader of the live capture finds the session
 	 * and its streams from the start, not one flush interval later. */
 	if (!err)
@@ -611,6 +615,9 @@ static int finish(struct recorder *r, int err, int usage)
 		/* and what became of each program, how each stream's loss is known */
 		if (r->drain && (e = record__write_programs(&r->objs, r->drain, r->cap, end_ns)) &&
 		    !err)
+			err = e;
+		/* and the users and groups created while it recorded */
+		if ((e = usernames__record(r->cap)) && !err)
 			err = e;
 		/* Finished first, so that the summary says what the capture holds;
 		 * printed once closed, so that its size is the final one. */

@@ -55,10 +55,14 @@ static void help(void)
 	       "                        default       text columns named like *file*, *path*,\n"
 	       "                                      *cmdline*, *argv*, *args*, *cwd*; address\n"
 	       "                                      columns (bpfrec_ipaddr); sessions.cmdline;\n"
-	       "                                      objects.path  (what --redact alone means)\n"
+	       "                                      objects.path; users.name (the recording\n"
+	       "                                      host's user and group names: uid=1000 then\n"
+	       "                                      shows as 1000(~token))  (what --redact\n"
+	       "                                      alone means)\n"
 	       "                        COLUMN        that column of every stream that has it\n"
 	       "                        STREAM.COLUMN one stream's column\n"
-	       "                        sessions.cmdline, sessions.host, objects.path, objects.name\n"
+	       "                        sessions.cmdline, sessions.host, objects.path, objects.name,\n"
+	       "                        users.name (the user and the group names)\n"
 	       "                      e.g. --redact=default,comm.  Streams without an event type\n"
 	       "                      (raw bytes) are left out when redacting.\n"
 	       "  -h, --help          this text\n"
@@ -306,6 +310,29 @@ static int copy_programs(struct bundle *b)
 	return copy_optional_tables(b, q, sizeof(q) / sizeof(q[0]));
 }
 
+/* A user or group name: a token with --redact's default or users.name
+ * (people's names; the number stays, so equal ids stay equal anyway). */
+static int keep_idname(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
+{
+	if (redact__meta(b->red, REDACT_IDNAMES) && sqlite3_column_type(src, 1) == SQLITE_TEXT)
+		redact__bind_token(b->red, src, dst, 1);
+	return 1;
+}
+
+/* The recording host's user and group names (FORMAT.md "User and group
+ * names"), whole: a slice keeps every name its events may show. */
+static int copy_idnames(struct bundle *b)
+{
+	static const struct optional_table q[] = {
+		{ "users", "SELECT uid, name FROM users",
+		  "INSERT INTO users (uid, name) VALUES (?1, ?2)", keep_idname },
+		{ "groups", "SELECT gid, name FROM groups",
+		  "INSERT INTO groups (gid, name) VALUES (?1, ?2)", keep_idname },
+	};
+
+	return copy_optional_tables(b, q, sizeof(q) / sizeof(q[0]));
+}
+
 static int copy_meta(struct bundle *b)
 {
 	int rc;
@@ -326,7 +353,7 @@ static int copy_meta(struct bundle *b)
 	    (rc = copy_rows(b, "SELECT id, stream_id, cpu, ts, count FROM losses",
 			    "INSERT INTO losses (id, stream_id, cpu, ts, count)"
 			    " VALUES (?1, ?2, ?3, ?4, ?5)", keep_loss)) ||
-	    (rc = copy_stacks(b)) || (rc = copy_programs(b)))
+	    (rc = copy_stacks(b)) || (rc = copy_programs(b)) || (rc = copy_idnames(b)))
 		return rc;
 	return 0;
 }

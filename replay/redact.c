@@ -215,7 +215,7 @@ static int choose_default(struct redact *r, const char *cmd)
 {
 	int rc;
 
-	r->meta[REDACT_CMDLINE] = r->meta[REDACT_OBJPATH] = true;
+	r->meta[REDACT_CMDLINE] = r->meta[REDACT_OBJPATH] = r->meta[REDACT_IDNAMES] = true;
 	for (size_t i = 0; i < capview__nstreams(r->c); i++) {
 		const struct capview_stream *s = capview__stream(r->c, i);
 		for (size_t k = 0; k < s->ncols; k++) {
@@ -238,6 +238,7 @@ int redact__choose(struct redact *r, const char *cmd, const char *fields)
 		{ "sessions.cmdline", REDACT_CMDLINE }, { "session.cmdline", REDACT_CMDLINE },
 		{ "sessions.host", REDACT_HOST }, { "session.host", REDACT_HOST },
 		{ "objects.path", REDACT_OBJPATH }, { "objects.name", REDACT_OBJNAME },
+		{ "users.name", REDACT_IDNAMES }, { "groups.name", REDACT_IDNAMES },
 	};
 	char *dup = strdup(fields ? fields : "default"), *save = NULL;
 	int rc = 0;
@@ -346,6 +347,7 @@ int redact__describe(const struct redact *r, bool file_paths,
 	static const char *const meta_names[REDACT_NMETA] = {
 		[REDACT_HOST] = "sessions.host", [REDACT_CMDLINE] = "sessions.cmdline",
 		[REDACT_OBJNAME] = "objects.name", [REDACT_OBJPATH] = "objects.path",
+		[REDACT_IDNAMES] = "users.name, groups.name",
 	};
 	int rc = 0;
 

@@ -40,6 +40,7 @@ enum redact_meta {
 	REDACT_CMDLINE,             /* sessions.cmdline */
 	REDACT_OBJNAME,             /* objects.name */
 	REDACT_OBJPATH,             /* objects.path, and sym_files.path of ELF files */
+	REDACT_IDNAMES,             /* users.name and groups.name: people's names */
 	REDACT_NMETA
 };
 
@@ -54,10 +55,12 @@ void redact__free(struct redact *r);   /* wipes the key; NULL is fine */
 /* Chooses the FIELDS of --redact=FIELDS (comma separated; NULL: "default"):
  *   default        text columns named like *file*, *path*, *cmdline*,
  *                  *argv*, *args*, *cwd*; address columns; sessions.cmdline;
- *                  objects.path
+ *                  objects.path; users.name and groups.name (the recording
+ *                  host's user and group names: people's names)
  *   COLUMN         that column of every stream that has it
  *   STREAM.COLUMN  one stream's column
- *   sessions.cmdline, sessions.host, objects.path, objects.name
+ *   sessions.cmdline, sessions.host, objects.path, objects.name, users.name
+ *   (or groups.name: both tables)
  * 0, -ENOMEM, or the exit status of a usage error of cmd (printed: an
  * unknown stream or column, a bitfield). */
 int redact__choose(struct redact *r, const char *cmd, const char *fields);

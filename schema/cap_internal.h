@@ -109,7 +109,8 @@ int cap_segment_scan_from(const char *path, uint64_t start,
 
 /* Runs fmt (SQL with two %s, both the table's name) for each index table
  * that catalog.db copies: meta, sessions, objects, streams, then the stack
- * tables (stack_traces ... lines) with stack_fmt if not NULL, and only
+ * tables (stack_traces ... lines) and the names (users, groups) with
+ * stack_fmt if not NULL, and only
  * those that schema src has with at least one row (src NULL: all).
  * capw_catalog.c writes the catalog with it, recover.c reads it back
  * (FORMAT.md, "Recovery").  0, or -EIO / -ENOMEM with the statement's

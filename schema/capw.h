@@ -15,6 +15,7 @@
 #ifndef BPFREC_SCHEMA_CAPW_H
 #define BPFREC_SCHEMA_CAPW_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "block.h"
 
@@ -130,6 +131,23 @@ int capw__set_stream_loss(struct capw *w, uint32_t stream, const char *method,
 			  uint64_t ring_bytes);
 int capw__add_loss_window(struct capw *w, uint32_t stream, uint64_t start_ns, uint64_t end_ns,
 			  uint64_t peak_bytes);
+
+/* The recording host's user and group names (FORMAT.md "User and group
+ * names"; capw_names.c): n rows into users (group 0) or groups (group 1),
+ * in the open batch.  An id already in the table keeps its first name (the
+ * recorder reads the host at the start and again at the end: the second
+ * read only adds the ids created meanwhile).  Names must be 1 to
+ * CAP_ID_NAME_MAX bytes; ids below 2^32 - 1 ((uid_t)-1 means "none"):
+ * anything else is skipped.  truncated: the host had more than the
+ * recorder took (meta users_truncated / groups_truncated = 1). */
+#define CAP_ID_NAME_MAX 256
+#define CAP_ID_NAMES_MAX 65536     /* rows the recorder takes per table and read */
+struct cap_id_name {
+	uint32_t id;
+	const char *name;
+};
+int capw__add_id_names(struct capw *w, int group, const struct cap_id_name *v, size_t n,
+		       int truncated);
 
 /* Ends the batch: fdatasyncs the open segment, then commits the index (the
  * crash contract above); in ring mode closes a segment past its span and

@@ -1,6 +1,6 @@
 /* capw_catalog.c - catalog.db, the copy of the index's metadata tables
- * (and stack tables) that a lost index.db is rebuilt from (FORMAT.md,
- * "Recovery").
+ * (and stack tables, user and group names) that a lost index.db is rebuilt
+ * from (FORMAT.md, "Recovery").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,14 +22,14 @@ int cap_catalog_exec(sqlite3 *db, const char *fmt, const char *stack_fmt, const 
 {
 	static const char *const tables[] = { "meta", "sessions", "objects", "streams",
 					      "stack_traces", "stack_pids", "sym_files",
-					      "proc_maps", "symbols", "lines" };
+					      "proc_maps", "symbols", "lines", "users", "groups" };
 
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		int stack = i >= 4, rc;
 		char *sql;
 
 		if (stack && src) {
-			/* only a stack table with rows: a capture without stacks
+			/* only a stack (or names) table with rows: a capture without stacks
 			 * keeps its catalog small (a small disk's last pages), and
 			 * older catalogs have none */
 			sqlite3_stmt *st = NULL;

@@ -184,3 +184,19 @@ CREATE TABLE loss_windows (
     end_ns      INTEGER NOT NULL,       -- first look after that saw it below
     peak_bytes  INTEGER NOT NULL        -- the most unread bytes seen
 );
+
+-- The recording host's user and group names (its NSS databases: files,
+-- LDAP, ...), read when the recording starts and again at its end, so that
+-- a reader prints uid=1000(alice) with the names of the machine that
+-- recorded, not of the one that reads (FORMAT.md "User and group names").
+-- At most 65536 rows each per read (meta 'users_truncated' /
+-- 'groups_truncated' = '1' when the host had more); captures made before
+-- these tables existed have none, and print numbers.
+CREATE TABLE users (
+    uid   INTEGER PRIMARY KEY,          -- 0 .. 2^32 - 2
+    name  TEXT NOT NULL                 -- the host's name for it
+);
+CREATE TABLE groups (
+    gid   INTEGER PRIMARY KEY,
+    name  TEXT NOT NULL
+);

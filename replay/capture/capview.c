@@ -2,6 +2,7 @@
  * blocks are read later, by the callers, through capr. */
 #include "capview.h"
 #include "symb.h"
+#include "idnames.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ struct capview {
 	size_t nobjs;
 	uint64_t min_ts, max_ts;
 	struct symb *symb;                   /* stacks and symbols, loaded on first use */
+	struct idnames *idnames;             /* user and group names, loaded on first use */
 };
 
 static char *dupcol(sqlite3_stmt *st, int i)
@@ -409,11 +411,22 @@ int capview__symb(struct capview *c, struct symb **out, char *err, size_t errlen
 	return rc;
 }
 
+int capview__idnames(struct capview *c, struct idnames **out, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (!c->idnames)
+		rc = idnames__load(capr__db(c->r), &c->idnames, err, errlen);
+	*out = c->idnames;
+	return rc;
+}
+
 void capview__close(struct capview *c)
 {
 	if (!c)
 		return;
 	symb__free(c->symb);
+	idnames__free(c->idnames);
 	for (size_t i = 0; i < c->nstreams; i++) {
 		struct capview_stream *s = &c->streams[i];
 		free(s->name);

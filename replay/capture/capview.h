@@ -108,6 +108,13 @@ int capview__query(struct capview *c, const char *sql,
 struct symb;
 int capview__symb(struct capview *c, struct symb **out, char *err, size_t errlen);
 
+/* The capture's user and group names (idnames.h), loaded on the first
+ * call and owned by c.  0, or -errno with err (a table that cannot be
+ * read: *out is then NULL, and ids print as numbers); a capture without
+ * the tables gives names that name nothing. */
+struct idnames;
+int capview__idnames(struct capview *c, struct idnames **out, char *err, size_t errlen);
+
 /* A capture's name, for the `capture` column of several captures and the
  * export's file names: the last component of path (trailing '/' ignored),
  * without a ".bpfrec" suffix.  Points into path; *len its length. */

@@ -28,6 +28,8 @@
 #include "fuzzcap.h"
 #include "fuzzutil.h"
 #include "vtab.h"
+#include "capview.h"
+#include "idnames.h"
 
 static char fs_cap[512], fs_idx[600];
 
@@ -84,6 +86,26 @@ static void fs_attach_check(void)
 		abort();
 	int attached = vtab__attach(reg, fs_cap, "main", &err) == SQLITE_OK;
 	struct capview *c = attached ? vtab__capture(reg, fs_cap) : NULL;
+
+	/* the user and group names the loader keeps: printable, ids in range,
+	 * ascending (idnames.h) */
+	struct idnames *names = NULL;
+	char nerr[256];
+	if (c && !capview__idnames(c, &names, nerr, sizeof(nerr)))
+		for (int k = IDNAMES_USER; k <= IDNAMES_GROUP; k++) {
+			const char *nm;
+			uint32_t id, prev = 0;
+			for (size_t i = 0; (nm = idnames__at(names, k, i, &id)); i++) {
+				if ((i && id <= prev) || id == UINT32_MAX || !*nm ||
+				    strlen(nm) > IDNAMES_NAME_MAX ||
+				    idnames__name(names, k, id) != nm)
+					abort();
+				for (const unsigned char *p = (const unsigned char *)nm; *p; p++)
+					if (*p < 0x20 || *p == 0x7f)
+						abort();
+				prev = id;
+			}
+		}
 
 	/* every object in the host's schemas is one bpfrec made */
 	if (sqlite3_prepare_v2(db, "SELECT type, name FROM sqlite_schema UNION ALL"

@@ -55,6 +55,22 @@ SEEDS = {
                  "INSERT INTO stream_loss VALUES (2, 'perf', -1)",
                  "INSERT INTO loss_windows VALUES (1, 1, 2000000000, 1999999999, 4096)",
                  "INSERT INTO loss_windows VALUES (2, 1, -5, 9223372036854775807, -1)"),
+    # the user and group names (the base predates them): terminal escapes,
+    # invalid UTF-8, a bidi override, a NUL, a blob, an overlong name,
+    # ids out of range (FORMAT.md "User and group names")
+    "idnames": (("SCRIPT", "users"),
+                ("INSERT INTO users VALUES (1000, ?)", ("e" + chr(27) + "]0;t" + chr(7),)),
+                "INSERT INTO users VALUES (1001, CAST(X'62C3' AS TEXT))",
+                "INSERT INTO users VALUES (1002, 'a' || char(8238) || 'b')",
+                "INSERT INTO users VALUES (1003, CAST(X'610062' AS TEXT))",
+                "INSERT INTO users VALUES (1004, X'626f62')",
+                "INSERT INTO users VALUES (1005, hex(zeroblob(200)))",
+                "INSERT INTO users VALUES (-1, 'neg')",
+                "INSERT INTO users VALUES (4294967295, 'none')",
+                "INSERT INTO users VALUES (9223372036854775807, 'huge')",
+                "INSERT INTO users VALUES (0, 'root')",
+                ("INSERT INTO groups VALUES (27, ?)", (PAYLOAD,)),
+                "INSERT INTO groups VALUES (28, 'wheel')"),
 }
 
 

@@ -219,6 +219,9 @@ static void test_round_trip(void)
 	int isb;
 
 	capfix_at("rt", o, cap, sizeof(cap));
+	/* the recording host's names travel whole (FORMAT.md "User and group names") */
+	poke_index(cap, "INSERT INTO users VALUES (0, 'root'), (1000, 'alice');"
+		   "INSERT INTO groups VALUES (27, 'sudo')");
 	snprintf(bun, sizeof(bun), "%s/rt.bpfrec", tmp);
 	EXPECT(CLIRUN("bundle", cap, "-o", bun), 0, "5000 events in", NULL);
 	struct rrec *a = read_all(cap, &n1, &isb);
@@ -244,9 +247,12 @@ static void test_round_trip(void)
 		"SELECT * FROM losses", "SELECT format_version FROM (SELECT value AS format_version"
 		" FROM meta WHERE key = 'format_version')",
 		"SELECT stream_id, sum(nrecords), min(min_ts), max(max_ts) FROM block_streams GROUP BY 1",
+		"SELECT uid, name FROM users ORDER BY uid", "SELECT gid, name FROM groups ORDER BY gid",
 	};
 	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++)
 		same_query(idx, bun, meta[i]);
+	CHECK_EQ_INT(q_int_capture(bun, "SELECT count(*) FROM users WHERE uid = 1000 AND "
+				   "name = 'alice'"), 1);
 
 	struct clirun t1 = CLIRUN("show", bun), t2 = CLIRUN("sql", "-o", "csv", bun,
 		"SELECT pid, comm, count(*) FROM alpha GROUP BY 1, 2 ORDER BY 1, 2");
@@ -407,6 +413,9 @@ static void test_redact(void)
 	CHECK(raw && blen);
 	CHECK_EQ_INT(fuzzcap_build(cap, raw, (uint32_t)blen), 0);
 	free(raw);
+	/* people's names: redacted by default (the ids stay) */
+	poke_index(cap, "INSERT INTO users VALUES (1000, 'alicesecret');"
+		   "INSERT INTO groups VALUES (1001, 'alicegroup')");
 	struct rrec *orig = read_all(cap, &n, NULL);
 
 	snprintf(b1, sizeof(b1), "%s/red1.bpfrec", tmp);
@@ -414,14 +423,19 @@ static void test_redact(void)
 	make_bundle(cap, b1, "--redact");
 	make_bundle(cap, b2, "--redact=default,comm");
 	struct clirun in = CLIRUN("info", b1);
-	CHECK(strstr(in.out, "  redacted       sessions.cmdline, objects.path, exec.filename, "
-		     "connect.addr\n"));
+	CHECK(strstr(in.out, "  redacted       sessions.cmdline, objects.path, users.name, "
+		     "groups.name, exec.filename, connect.addr\n"));
+	CHECK_EQ_INT(q_int_capture(b1, "SELECT count(*) FROM users WHERE uid = 1000 AND "
+				   "name GLOB '~[0-9a-f]*' AND length(name) = 15"), 1);
+	CHECK_EQ_INT(q_int_capture(b1, "SELECT count(*) FROM groups WHERE gid = 1001 AND "
+				   "name GLOB '~[0-9a-f]*'"), 1);
 	CHECK(strstr(in.out, "  redaction      HMAC-SHA256"));
 	CHECK(strstr(in.out, "command      ~"));
 	clirun_free(&in);
 
 	/* No original value anywhere in the file (metadata is stored plainly). */
-	static const char *const secrets[] = { "/home/alice", "10.1.2.3", "/usr/bin/", "probes.bpf.o" };
+	static const char *const secrets[] = { "/home/alice", "10.1.2.3", "/usr/bin/", "probes.bpf.o",
+					       "alicesecret", "alicegroup" };
 	for (int k = 0; k < 2; k++) {
 		char *bytes = clirun_slurp(k ? b2 : b1, &blen);
 		for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
