@@ -1,18 +1,26 @@
 /* sysloop - the benchmark's syscall-driven load: N getppid() calls in a tight
  * loop on one CPU, then what it cost and what a recorder spent meanwhile.
  *
- *   sysloop [--cpu C] [--watch PID] [--no-tail] N
+ *   sysloop [--cpu C] [--watch PID] [--no-tail] [--bpf-stats PREFIX] N
  *
  * Pinned to CPU C (default 0) so that a recorder mostly runs on the other.
  * PID (default: the parent, i.e. the recorder that started us) is the
  * recorder: its CPU time (every thread, /proc/PID/stat) is read before and
  * after the loop, then again once it has gone quiet (the tail: draining and
  * writing what the loop produced; at most 10 s), with its peak RSS and the
- * RSS of its mapped rings.  Prints one line of key=value pairs on stdout.
+ * RSS of its mapped rings.  With --bpf-stats, the kernel times every BPF
+ * program during the loop (BPF_ENABLE_STATS; each run then costs ~20 ns
+ * more) and the line has prog_ns, the run time per run of the programs
+ * whose name starts with PREFIX, and prog_ns_per_call, their run time per
+ * call of the loop (a hook on every syscall also runs, briefly, for the
+ * other processes' calls): the probe's own cost, which other work on the
+ * machine inflates far less than the loop's wall time.  Prints
+ * one line of key=value pairs on stdout.
  * The process's name must stay "sysloop": the probes filter on it.
  */
 #include "procstat.h"
 
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -37,17 +45,44 @@ static pid_t parent_pid(void)
 	return ppid;   /* not getppid(): that call is the traced one */
 }
 
+/* Run time and runs so far of the programs whose name starts with prefix. */
+static void prog_stats(const char *prefix, uint64_t *ns, uint64_t *runs)
+{
+	uint32_t id = 0;
+
+	*ns = *runs = 0;
+	while (bpf_prog_get_next_id(id, &id) == 0) {
+		struct bpf_prog_info info;
+		uint32_t len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    !strncmp(info.name, prefix, strlen(prefix))) {
+			*ns += info.run_time_ns;
+			*runs += info.run_cnt;
+		}
+		close(fd);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "watch", required_argument, NULL, 'w' },
 		{ "no-tail", no_argument, NULL, 'n' },
+		{ "bpf-stats", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct procstat before = { 0 }, after = { 0 }, tail = { 0 };
 	int cpu = 0, opt, have_rec, tail_on = 1;
 	pid_t watch = -1;
+	const char *stats_prefix = NULL;
+	uint64_t prog_ns0 = 0, prog_runs0 = 0, prog_ns1 = 0, prog_runs1 = 0;
+	int stats_fd = -1;
 	unsigned long long n, i;
 	uint64_t t0, t1;
 	double psi0, psi1;
@@ -65,13 +100,16 @@ int main(int argc, char **argv)
 		case 'n':
 			tail_on = 0;
 			break;
+		case 's':
+			stats_prefix = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: sysloop [--cpu C] [--watch PID] [--no-tail] N\n");
+			fprintf(stderr, "usage: sysloop [--cpu C] [--watch PID] [--no-tail] [--bpf-stats PREFIX] N\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: sysloop [--cpu C] [--watch PID] [--no-tail] N\n");
+		fprintf(stderr, "usage: sysloop [--cpu C] [--watch PID] [--no-tail] [--bpf-stats PREFIX] N\n");
 		return 2;
 	}
 	errno = 0;
@@ -86,12 +124,22 @@ int main(int argc, char **argv)
 		watch = parent_pid();
 	have_rec = watch > 1 && procstat__read(watch, &before) == 0;
 
+	if (stats_prefix) {
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd < 0)
+			fprintf(stderr, "sysloop: --bpf-stats: BPF_ENABLE_STATS: %s\n", strerror(errno));
+		prog_stats(stats_prefix, &prog_ns0, &prog_runs0);
+	}
 	psi0 = procstat__cpu_pressure_s();
 	t0 = procstat__now_ns();
 	for (i = 0; i < n; i++)
 		syscall(SYS_getppid);
 	t1 = procstat__now_ns();
 	psi1 = procstat__cpu_pressure_s();
+	if (stats_fd >= 0) {
+		prog_stats(stats_prefix, &prog_ns1, &prog_runs1);
+		close(stats_fd);
+	}
 
 	if (have_rec && procstat__read(watch, &after) == 0) {
 		tail = after;
@@ -110,6 +158,11 @@ int main(int argc, char **argv)
 		       (unsigned long long)tail.hwm_kib, (unsigned long long)tail.rss_kib,
 		       (unsigned long long)tail.ring_rss_kib,
 		       (unsigned long long)tail.ring_size_kib);
+	if (stats_fd >= 0 && prog_runs1 > prog_runs0)
+		printf(" prog_ns=%.1f prog_runs=%llu prog_ns_per_call=%.1f",
+		       (double)(prog_ns1 - prog_ns0) / (double)(prog_runs1 - prog_runs0),
+		       (unsigned long long)(prog_runs1 - prog_runs0),
+		       (double)(prog_ns1 - prog_ns0) / (double)n);
 	/* How contended the CPUs were meanwhile: the measurement is only as
 	 * good as this is small, unless it is our own recorder's doing. */
 	if (psi0 >= 0 && psi1 >= 0)
