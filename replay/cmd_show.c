@@ -18,6 +18,7 @@
 #include "names.h"
 #include "print.h"
 #include "capview.h"
+#include "showline.h"
 #include "slice.h"
 #include "symb.h"
 
@@ -70,6 +71,10 @@ struct sel {
 	uint8_t *is_stack;          /* per evtype column: a stack id (-1: none asked) */
 	int *width;                 /* per evtype column: widest KEY=VALUE so far (line) */
 	int ts_col;                 /* evtype column that may hold the record's ts, or -1 */
+	struct showline_col *plan;  /* line format: the shown columns, in order */
+	size_t nplan;
+	char *head;                 /* line format: what follows the time (name, colours) */
+	size_t headlen;
 };
 
 /* SGR sequences of the line format on a terminal. */
@@ -95,27 +100,40 @@ struct show {
 	struct pval *uvals;
 	int namew;                  /* widest stream name shown */
 	struct strbuf line;
+	int batch;                  /* stdout is no terminal: lines leave in batches */
+	struct showline_time tcache;
 	uint64_t printed;
 	int out_err;
 	struct symb *symb;          /* the capture's stacks (owned by c), NULL: none */
 };
 
-static void emit_line(struct show *sh)
+/* Lines leave once LINE_BATCH bytes are waiting (one line at a time on a
+ * terminal); show_one writes the rest at the end. */
+#define LINE_BATCH 65536
+
+static void flush_lines(struct show *sh)
 {
-	if (!sh->out_err && fwrite(sh->line.buf, 1, sh->line.len, stdout) != sh->line.len)
+	if (!sh->out_err && sh->line.len &&
+	    fwrite(sh->line.buf, 1, sh->line.len, stdout) != sh->line.len)
 		sh->out_err = -EIO;
 	sh->line.len = 0;
 }
 
+static void emit_line(struct show *sh)
+{
+	if (!sh->batch || sh->line.len >= LINE_BATCH)
+		flush_lines(sh);
+}
+
 /* A stream's name, escaped (it is the capture's text), padded to namew. */
-static void add_name(struct show *sh, const char *name)
+static void add_name(struct strbuf *b, int namew, const char *name)
 {
 	struct pval v = { .kind = PV_TEXT, .s = name, .len = strlen(name) };
-	size_t at = sh->line.len;
+	size_t at = b->len;
 
-	print__value(&sh->line, &v, 1);
-	for (size_t n = sh->line.len - at; n < (size_t)sh->namew; n++)
-		strbuf__add(&sh->line, " ", 1);
+	print__value(b, &v, 1);
+	for (size_t n = b->len - at; n < (size_t)namew; n++)
+		strbuf__add(b, " ", 1);
 }
 
 /* Width of a stream's name as add_name prints it. */
@@ -140,7 +158,7 @@ static void print_damaged(struct show *sh, const struct cap_rec *rec, struct cap
 	timefmt__iso(timeclock__wall(&se->clock, rec->ts_ns), tb, sizeof(tb));
 	if (sh->oneline) {
 		strbuf__addf(&sh->line, "%s ", tb);
-		add_name(sh, name);
+		add_name(&sh->line, sh->namew, name);
 		strbuf__add(&sh->line, " DAMAGED: ", 10);
 		if (s) {
 			/* the type's name is the capture's BTF text */
@@ -262,72 +280,151 @@ static size_t display_width(const char *s, size_t len)
 	return n;
 }
 
-static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se)
+/* Room for n more bytes at the line's end (and a NUL); NULL if out of memory. */
+static char *line_room(struct strbuf *b, size_t n)
+{
+	if (b->len + n + 1 > b->cap && strbuf__grow(b, n))
+		return NULL;
+	return b->buf + b->len;
+}
+
+/* Column k's pair by the general path: " ", the pad owed, KEY=VALUE (names,
+ * addresses, escapes...).  Its display width, or -1 when it is not shown. */
+static long pair_general(struct show *sh, struct sel *se, const struct cap_rec *rec, size_t k,
+			 size_t pad)
 {
 	struct capview_stream *s = se->s;
-	char tb[TIMEFMT_LEN + 1], rb[48], nb[96];
+	char tb[TIMEFMT_LEN + 1], nb[96];
 	struct pval v;
 
-	capview__value(sh->c, s, rec, 1, &v, tb);
-	shown_time(sh, rec, &v, rb, sizeof(rb));
-	if (sh->color)
-		strbuf__add(&sh->line, C_TIME, strlen(C_TIME));
-	strbuf__add(&sh->line, v.s, v.len);
-	if (sh->color)
-		strbuf__add(&sh->line, C_OFF " " C_STREAM, strlen(C_OFF " " C_STREAM));
-	else
+	if (capview__value(sh->c, s, rec, CAPVIEW_NCOMMON + k, &v, tb))
+		v.kind = PV_NULL;
+	/* the member the line's time came from: one timestamp per line */
+	if ((int)k == se->ts_col && ((v.kind == PV_UINT && v.u == rec->ts_ns) ||
+				     (v.kind == PV_INT && (uint64_t)v.i == rec->ts_ns)))
+		return -1;
+	/* no stack asked for (-1): nothing to say */
+	if (se->is_stack[k] && v.kind == PV_INT && v.i == -1)
+		return -1;
+	for (strbuf__add(&sh->line, " ", 1); pad; pad--)
 		strbuf__add(&sh->line, " ", 1);
-	add_name(sh, s->name);
-	if (sh->color)
-		strbuf__add(&sh->line, C_OFF, strlen(C_OFF));
-	size_t pad = 0;                 /* spaces owed before the next pair */
+	size_t start = sh->line.len, ctl = 0;
+	if (se->hint[k] == NAME_ERRNO) {
+		/* ret=-111 ECONNREFUSED: the number, then its name */
+		struct pval num = v;
+		int named = names__apply(NAME_ERRNO, &v, 0, nb, sizeof(nb));
 
-	for (size_t k = 0; k < s->ncols; k++) {
-		if (se->hint[k] == NAME_HIDDEN)
+		if (named && sh->color)
+			strbuf__add(&sh->line, C_ERR, strlen(C_ERR));
+		print__logfmt_pair(&sh->line, s->cols[k], &num);
+		if (named)
+			strbuf__addf(&sh->line, " %.*s%s", (int)v.len, v.s, sh->color ? C_OFF : "");
+		if (named && sh->color)
+			ctl = strlen(C_ERR) + strlen(C_OFF);
+	} else {
+		shown_value(sh, se, k, &v, nb, sizeof(nb));
+		print__logfmt_pair(&sh->line, s->cols[k], &v);
+	}
+	return (long)(display_width(sh->line.buf + start, sh->line.len - start) - ctl);
+}
+
+static const char spaces[SHOWLINE_SPACES] = "                                                ";
+_Static_assert(LINE_COL_MAX + 1 <= SHOWLINE_SPACES, "a pair's pad fits the spaces");
+
+/* The line format: time, stream, then each shown column's KEY=VALUE from
+ * the stream's line plan (showline.h): the plain columns straight from the
+ * record, the others by pair_general. */
+static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se)
+{
+	struct strbuf *b = &sh->line;
+	size_t pad = 0;                 /* spaces owed before the next pair */
+	char *p = line_room(b, strlen(C_TIME) + 48 + se->headlen);
+
+	if (!p)
+		return -ENOMEM;
+	if (sh->color) {
+		memcpy(p, C_TIME, strlen(C_TIME));
+		p += strlen(C_TIME);
+	}
+	if (sh->relative) {
+		if (!sh->have_first) {
+			sh->first_ts = rec->ts_ns;
+			sh->have_first = 1;
+		}
+		p += showline__rel(p, (int64_t)(rec->ts_ns - sh->first_ts));
+	} else {
+		p += showline__time(&sh->tcache,
+				    timeclock__wall(&capview__session(sh->c)->clock, rec->ts_ns), p);
+	}
+	memcpy(p, se->head, se->headlen);
+	b->len = (size_t)(p + se->headlen - b->buf);
+	for (size_t j = 0; j < se->nplan; j++) {
+		const struct showline_col *op = &se->plan[j];
+		size_t k = op->col, n = 0;
+		long w;
+
+		if (op->kind != SHOWLINE_GENERAL) {
+			uint64_t iv = op->kind == SHOWLINE_TEXT ? 0 : showline__int(op, rec->data);
+
+			if ((int)k == se->ts_col && iv == rec->ts_ns)
+				continue;
+			if (!(p = line_room(b, SHOWLINE_SPACES + showline__max(op))))
+				return -ENOMEM;
+			memcpy(p, spaces, SHOWLINE_SPACES);
+			n = showline__put(op, rec->data, iv, p + 1 + pad);
+		}
+		if (n) {
+			b->len += 1 + pad + n;
+			w = (long)n;
+		} else if ((w = pair_general(sh, se, rec, k, pad)) < 0) {
 			continue;
-		if (capview__value(sh->c, s, rec, CAPVIEW_NCOMMON + k, &v, tb))
-			v.kind = PV_NULL;
-		/* the member the line's time came from: one timestamp per line */
-		if ((int)k == se->ts_col && ((v.kind == PV_UINT && v.u == rec->ts_ns) ||
-					     (v.kind == PV_INT && (uint64_t)v.i == rec->ts_ns)))
-			continue;
-		/* no stack asked for (-1): nothing to say */
-		if (se->is_stack[k] && v.kind == PV_INT && v.i == -1)
-			continue;
+		}
 		/* Aligned: each pair padded to the widest of its column so far
 		 * (the pad is written before the next pair, so no line ends in
 		 * blanks); colour codes are not counted. */
-		for (strbuf__add(&sh->line, " ", 1); pad; pad--)
-			strbuf__add(&sh->line, " ", 1);
-		size_t start = sh->line.len, ctl = 0;
-		if (se->hint[k] == NAME_ERRNO) {
-			/* ret=-111 ECONNREFUSED: the number, then its name */
-			struct pval num = v;
-			int named = names__apply(NAME_ERRNO, &v, 0, nb, sizeof(nb));
-
-			if (named && sh->color)
-				strbuf__add(&sh->line, C_ERR, strlen(C_ERR));
-			print__logfmt_pair(&sh->line, s->cols[k], &num);
-			if (named)
-				strbuf__addf(&sh->line, " %.*s%s", (int)v.len, v.s, sh->color ? C_OFF : "");
-			if (named && sh->color)
-				ctl = strlen(C_ERR) + strlen(C_OFF);
-		} else {
-			shown_value(sh, se, k, &v, nb, sizeof(nb));
-			print__logfmt_pair(&sh->line, s->cols[k], &v);
-		}
-		size_t w = display_width(sh->line.buf + start, sh->line.len - start) - ctl;
 		if (w > LINE_COL_MAX)
 			w = LINE_COL_MAX;
-		if ((int)w > se->width[k])
+		if (w > se->width[k])
 			se->width[k] = (int)w;
-		pad = (size_t)se->width[k] > w ? (size_t)se->width[k] - w : 0;
+		pad = se->width[k] > w ? (size_t)(se->width[k] - w) : 0;
 	}
-	strbuf__add(&sh->line, "\n", 1);
+	strbuf__add(b, "\n", 1);
 	if (sh->symb)
-		add_stacks(sh, s, rec);
+		add_stacks(sh, se->s, rec);
 	emit_line(sh);
 	return sh->out_err;
+}
+
+/* The line plan of a shown stream (after namew is known): what follows the
+ * time, and an op per shown column. */
+static int plan_line(struct show *sh, struct sel *se)
+{
+	struct capview_stream *s = se->s;
+	struct strbuf h = { 0 };
+	uint32_t min_size = evtype__min_size(s->et);
+
+	strbuf__add(&h, sh->color ? C_OFF " " C_STREAM : " ", sh->color ? strlen(C_OFF " " C_STREAM) : 1);
+	add_name(&h, sh->namew, s->name);
+	if (sh->color)
+		strbuf__add(&h, C_OFF, strlen(C_OFF));
+	if (!h.buf)
+		return -ENOMEM;
+	se->head = h.buf;
+	se->headlen = h.len;
+	se->plan = calloc(s->ncols + 1, sizeof(*se->plan));
+	if (!se->plan)
+		return -ENOMEM;
+	for (size_t k = 0; k < s->ncols && k < evtype__ncols(s->et); k++) {
+		int special = se->hint[k] != NAME_NONE || se->is_addr[k] || se->is_stack[k];
+
+		if (se->hint[k] == NAME_HIDDEN)
+			continue;
+		if (showline__col(&se->plan[se->nplan], k, evtype__col(s->et, k), s->cols[k], min_size,
+				  special, se->hint[k] == NAME_ERRNO))
+			return -ENOMEM;
+		se->nplan++;
+	}
+	return 0;
 }
 
 static int print_rec(struct show *sh, const struct cap_rec *rec, struct capview_stream *s)
@@ -501,6 +598,14 @@ static int show_one(const char *path, const struct show *opt, const struct slice
 		const char *nc = getenv("NO_COLOR");
 
 		sh.color = sh.oneline && isatty(STDOUT_FILENO) && !(nc && *nc);
+		sh.batch = !isatty(STDOUT_FILENO);
+	}
+	for (size_t i = 0; sh.oneline && i < sh.nstreams; i++) {
+		if (sh.sel[i].s && plan_line(&sh, &sh.sel[i])) {
+			cli__warn("out of memory");
+			rc = EXIT_CAPTURE;
+			goto out;
+		}
 	}
 	if (!sh.oneline && build_union(&sh)) {
 		cli__warn("out of memory");
@@ -509,6 +614,7 @@ static int show_one(const char *path, const struct show *opt, const struct slice
 	}
 
 	int r = run(&sh);
+	flush_lines(&sh);
 	if (sh.pr && printer__end(sh.pr))
 		r = r ? r : -EIO;
 	fflush(stdout);
@@ -535,6 +641,10 @@ out:
 			free(sh.sel[i].is_addr);
 			free(sh.sel[i].is_stack);
 			free(sh.sel[i].width);
+			for (size_t j = 0; j < sh.sel[i].nplan; j++)
+				showline__col_free(&sh.sel[i].plan[j]);
+			free(sh.sel[i].plan);
+			free(sh.sel[i].head);
 		}
 	free(sh.sel);
 	free(sh.ucols);

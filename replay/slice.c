@@ -57,12 +57,13 @@ void slice_args__free(struct slice_args *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* Records copied out of one decoded block, and their hrecs; freed when the
- * last is yielded. */
+/* One decoded block's wanted records, used in place in the decoding cursor
+ * that holds the block (a cursor per block in flight, not a copy); given
+ * back when the last is yielded. */
 struct chunk {
 	size_t refs;
 	struct hrec *recs;
-	uint8_t data[];
+	struct capr_cursor *cur;
 };
 
 struct hrec {
@@ -171,12 +172,17 @@ static void heap_pop(struct heap *h, struct hrec *out)
 	heap_sift(h, top.cur < top.end ? &top : NULL);
 }
 
+static void chunk_free(struct chunk *ch)
+{
+	capr__cursor_free(ch->cur);
+	free(ch->recs);
+	free(ch);
+}
+
 static void chunk_put(struct chunk *ch)
 {
-	if (ch && !--ch->refs) {
-		free(ch->recs);
-		free(ch);
-	}
+	if (ch && !--ch->refs)
+		chunk_free(ch);
 }
 
 static struct sel *sel_of(const struct slice *sl, const struct capview_stream *s)
@@ -340,67 +346,61 @@ static int pid_ok(const struct slice *sl, const struct sel *se, const struct cap
 	return 0;
 }
 
-static int in_slice(const struct slice *sl, const struct cap_rec *r)
-{
-	struct capview_stream *s = capview__stream_by_id(sl->c, r->stream);
-
-	/* a record of an unknown stream is kept: it is reported as damaged */
-	return (!s || sel_of(sl, s)) && r->ts_ns >= sl->lo && r->ts_ns <= sl->hi;
-}
-
-/* Copies the wanted records of block bi into the heap. */
+/* Takes the wanted records of block bi to the heap, in place in a cursor
+ * of their own. */
 static int load_block(struct slice *sl, size_t bi)
 {
 	const struct cap_block_info *b = &sl->blocks[bi];
 	const struct cap_rec *recs;
 	uint32_t n;
 	char err[256] = "";
-	size_t bytes = 0, nwant = 0, off = 0;
+	size_t nwant = 0;
 	struct chunk *ch;
 	int rc;
 
-	rc = capr__read_block(capview__capr(sl->c), b, &recs, &n, err, sizeof(err));
+	ch = calloc(1, sizeof(*ch));
+	if (!ch || !(ch->cur = capr__cursor_new(capview__capr(sl->c)))) {
+		free(ch);
+		return -ENOMEM;
+	}
+	rc = capr__cursor_read(ch->cur, b, &recs, &n, err, sizeof(err));
 	if (rc) {
+		chunk_free(ch);
 		sl->damaged_blocks++;
 		cli__warn("block %" PRId64 ": damaged: %s; its %" PRIu32 " records are skipped",
 			  b->id, *err ? err : strerror(-rc), b->meta.nrecords);
 		return 0;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (!in_slice(sl, &recs[i]))
-			continue;
-		bytes += recs[i].len;
-		nwant++;
-	}
-	if (!nwant)
-		return 0;
-	ch = malloc(sizeof(*ch) + bytes);
-	if (!ch)
-		return -ENOMEM;
-	ch->recs = malloc(nwant * sizeof(*ch->recs));
+	ch->recs = malloc((n ? n : 1) * sizeof(*ch->recs));
 	if (!ch->recs) {
-		free(ch);
+		chunk_free(ch);
 		return -ENOMEM;
 	}
-	ch->refs = nwant;
-	/* One stream id after another: the stream looked up once per group. */
+	/* One stream id after another: the stream looked up once per group.
+	 * A record of an unknown stream is kept: it is reported as damaged. */
 	uint32_t last_id = 0;
 	struct capview_stream *last_s = NULL;
-	size_t k = 0;
+	int last_sel = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		if (!in_slice(sl, &recs[i]))
-			continue;
-		if (!k || recs[i].stream != last_id) {
-			last_id = recs[i].stream;
+		const struct cap_rec *r = &recs[i];
+
+		if (!i || r->stream != last_id) {
+			last_id = r->stream;
 			last_s = capview__stream_by_id(sl->c, last_id);
+			last_sel = !last_s || sel_of(sl, last_s);
 		}
-		memcpy(ch->data + off, recs[i].data, recs[i].len);
-		ch->recs[k++] = (struct hrec){
-			.ts = recs[i].ts_ns, .seq = (uint64_t)bi << 32 | i, .s = last_s,
-			.cpu = recs[i].cpu, .len = recs[i].len, .data = ch->data + off, .chunk = ch,
+		if (!last_sel || r->ts_ns < sl->lo || r->ts_ns > sl->hi)
+			continue;
+		ch->recs[nwant++] = (struct hrec){
+			.ts = r->ts_ns, .seq = (uint64_t)bi << 32 | i, .s = last_s,
+			.cpu = r->cpu, .len = r->len, .data = r->data, .chunk = ch,
 		};
-		off += recs[i].len;
 	}
+	if (!nwant) {
+		chunk_free(ch);
+		return 0;
+	}
+	ch->refs = nwant;
 	/* Runs in order (seq rises within a block: a run ends where ts falls). */
 	for (size_t start = 0, j = 1; j <= nwant; j++) {
 		if (j < nwant && !hless(&ch->recs[j], &ch->recs[j - 1]))
@@ -409,10 +409,8 @@ static int load_block(struct slice *sl, size_t bi)
 		if (heap_push(&sl->h, &r)) {
 			/* the runs already pushed keep their records' references */
 			ch->refs -= nwant - start;
-			if (!ch->refs) {
-				free(ch->recs);
-				free(ch);
-			}
+			if (!ch->refs)
+				chunk_free(ch);
 			return -ENOMEM;
 		}
 		start = j;

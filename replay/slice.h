@@ -14,11 +14,13 @@
  * ascending ts order.
  *
  * Order: records are not sorted inside blocks, and blocks overlap in time.
- * Blocks are taken in ascending min_ts order (the index's order); their
- * wanted records are copied into a min-heap keyed by (ts, block, position),
- * and a record is yielded once its ts is below the next block's min_ts (no
- * later block can hold an earlier record).  Memory is bounded by the records
- * of the blocks that overlap in time, never by the capture.
+ * Blocks are taken in ascending min_ts order (the index's order), each
+ * decoded by a cursor of its own and its wanted records used in place
+ * there; a min-heap keyed by (ts, block, position) merges them (runs
+ * already in that order, not single records), and a record is yielded once
+ * its ts is below the next block's min_ts (no later block can hold an
+ * earlier record).  Memory is bounded by the blocks that overlap in time,
+ * never by the capture.
  *
  * Filters: --since/--until skip whole blocks through the index
  * (block_streams: a stream's bounds in each block).  --pid leaves out streams

@@ -1,0 +1,154 @@
+/* showline.c - see showline.h. */
+#include "showline.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int showline__col(struct showline_col *out, size_t k, const struct evcol *c, const char *name,
+		  uint32_t min_size, int special, int errno_hint)
+{
+	size_t nlen = strlen(name);
+	uint32_t off = c->bit_offset / 8;
+	int whole = c->bit_offset % 8 == 0 && c->bit_size == c->byte_size * 8 &&
+		    !c->trailing && (uint64_t)off + c->byte_size <= min_size;
+	int intsize = c->byte_size == 1 || c->byte_size == 2 || c->byte_size == 4 ||
+		      c->byte_size == 8;
+
+	memset(out, 0, sizeof(*out));
+	out->col = (uint32_t)k;
+	out->off = off;
+	out->size = c->byte_size;
+	/* room to copy the key in whole SHOWLINE_KEY_CHUNK pieces */
+	out->key = calloc(1, (nlen + 1 + SHOWLINE_KEY_CHUNK) / SHOWLINE_KEY_CHUNK * SHOWLINE_KEY_CHUNK);
+	if (!out->key)
+		return -ENOMEM;
+	memcpy(out->key, name, nlen);
+	memcpy(out->key + nlen, "=", 2);
+	out->keylen = (uint32_t)nlen + 1;
+	out->kind = SHOWLINE_GENERAL;
+	if (!whole || (special && !errno_hint))
+		return 0;
+	switch (c->kind) {
+	case EVCOL_INT:
+		if (intsize)
+			out->kind = errno_hint ? SHOWLINE_ERRNO : SHOWLINE_INT;
+		break;
+	case EVCOL_UINT:
+		/* an unsigned errno column never names: u64 above INT64_MAX
+		 * prints unsigned, the rest is not negative */
+		if (intsize)
+			out->kind = SHOWLINE_UINT;
+		break;
+	case EVCOL_BOOL:
+		if (intsize && !errno_hint)
+			out->kind = SHOWLINE_BOOL;
+		break;
+	case EVCOL_TEXT:
+		if (!errno_hint && c->byte_size)
+			out->kind = SHOWLINE_TEXT;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+void showline__col_free(struct showline_col *c)
+{
+	if (c) {
+		free(c->key);
+		c->key = NULL;
+	}
+}
+
+const uint64_t showline_pow10[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+	10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+};
+
+const char showline_digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Bytes a logfmt value shows as they are, unquoted and unescaped: printable
+ * ASCII but '=', '"' (quoted by print__logfmt_pair) and '\\' (escaped). */
+const uint8_t showline_plain_byte[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1,
+	[')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1, [':'] = 1, [';'] = 1, ['<'] = 1, ['>'] = 1,
+	['?'] = 1, ['@'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,
+	['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1,
+	['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['['] = 1, [']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1, ['b'] = 1,
+	['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+	['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1,
+	['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
+#define NS_PER_S 1000000000LL
+
+size_t showline__time(struct showline_time *t, int64_t wall_ns, char *dst)
+{
+	int64_t sec = wall_ns / NS_PER_S, ns = wall_ns % NS_PER_S;
+	char buf[TIMEFMT_LEN + 1];
+
+	if (ns < 0) {
+		ns += NS_PER_S;
+		sec--;
+	}
+	if (!t->have || sec != t->sec) {
+		size_t n;
+
+		timefmt__iso(wall_ns, buf, sizeof(buf));
+		n = strlen(buf);
+		/* only the canonical form (years 0000-9999) is cached */
+		t->have = n == TIMEFMT_LEN && buf[19] == '.' && buf[29] == 'Z' &&
+			  buf[0] >= '0' && buf[0] <= '9';
+		if (!t->have) {
+			memcpy(dst, buf, n);
+			return n;
+		}
+		t->sec = sec;
+		memcpy(t->head, buf, sizeof(t->head));
+	}
+	memcpy(dst, t->head, sizeof(t->head));
+	/* nine digits of ns, then Z */
+	uint32_t v = (uint32_t)ns;
+	char *p = dst + 20;
+	p[8] = (char)('0' + v % 10);
+	v /= 10;
+	for (int k = 6; k >= 0; k -= 2, v /= 100)
+		memcpy(p + k, showline_digit_pairs + 2 * (v % 100), 2);
+	p[9] = 'Z';
+	return TIMEFMT_LEN;
+}
+
+size_t showline__rel(char *dst, int64_t d)
+{
+	char *p = dst;
+
+	if (d < 0) {
+		/* never for events in time order after the first; as it was */
+		int n = snprintf(dst, 48, "%s%lld.%09lld", "-", (long long)-d / 1000000000,
+				 (long long)-d % 1000000000);
+		return n < 0 ? 0 : (size_t)n < 48 ? (size_t)n : 47;
+	}
+	*p++ = '+';
+	p += showline__u64(p, (uint64_t)d / NS_PER_S);
+	*p++ = '.';
+	uint32_t v = (uint32_t)((uint64_t)d % NS_PER_S);
+	p[8] = (char)('0' + v % 10);
+	v /= 10;
+	for (int k = 6; k >= 0; k -= 2, v /= 100)
+		memcpy(p + k, showline_digit_pairs + 2 * (v % 100), 2);
+	return (size_t)(p + 9 - dst);
+}

@@ -1,0 +1,195 @@
+/* showline.h - the columns of show's one-line format that can be written
+ * straight from the record bytes, and the line's time, without going through
+ * evtype__decode, struct pval and the general escaper.
+ *
+ * show compiles each stream once into a list of columns (a "line plan"): a
+ * column whose text is known from its bytes alone -- a whole-byte integer of
+ * 1, 2, 4 or 8 bytes with no name to look up, a fixed char array -- gets a
+ * fast op; every other column (names, addresses, stacks, bitfields, enums,
+ * floats, JSON, trailing arrays, anything a later formatting rule claims)
+ * stays on the general path.  A fast op may still decline one record's value
+ * (a text that needs quoting or escaping, a negative errno): the caller then
+ * prints that value by the general path.  Both paths give the same bytes:
+ * the fast one only takes values whose general output it can reproduce.
+ */
+#ifndef BPFREC_REPLAY_SHOWLINE_H
+#define BPFREC_REPLAY_SHOWLINE_H
+
+#include <endian.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "evtype.h"
+#include "timefmt.h"
+
+enum showline_kind {
+	SHOWLINE_GENERAL,   /* the general path, always */
+	SHOWLINE_INT,       /* signed, decimal */
+	SHOWLINE_UINT,      /* unsigned, decimal */
+	SHOWLINE_BOOL,      /* 0 or 1 */
+	SHOWLINE_ERRNO,     /* signed; a negative value (maybe an errno name) declines */
+	SHOWLINE_TEXT,      /* a char array: up to its last non-NUL byte, as is when
+			     * every byte is printable ASCII but '=', '"' and '\\' */
+};
+
+struct showline_col {
+	enum showline_kind kind;
+	uint32_t col;               /* evtype column */
+	uint32_t off, size;         /* byte offset and bytes in the record */
+	char *key;                  /* "name=" (a column name: [A-Za-z0-9_], never escaped) */
+	uint32_t keylen;
+};
+
+/* The op for evtype column k named name, decided from its layout (c),
+ * the record's guaranteed bytes (min_size, evtype__min_size) and whether the
+ * caller formats it in a special way (special: it has a name hint, is an
+ * address or a stack...; errno_hint: its only special rule is the errno
+ * name of a negative value).  0, or -ENOMEM. */
+int showline__col(struct showline_col *out, size_t k, const struct evcol *c, const char *name,
+		  uint32_t min_size, int special, int errno_hint);
+void showline__col_free(struct showline_col *c);
+
+/* The key is copied in pieces of this many bytes (its allocation is
+ * rounded up): the line needs that much room past the key. */
+#define SHOWLINE_KEY_CHUNK 16
+/* Spaces written at once before a pair (the alignment pad is at most
+ * LINE_COL_MAX, cmd_show.c, plus one). */
+#define SHOWLINE_SPACES 48
+
+/* The most bytes showline__put writes for c, slack included. */
+static inline size_t showline__max(const struct showline_col *c)
+{
+	return c->keylen + SHOWLINE_KEY_CHUNK + (c->kind == SHOWLINE_TEXT ? c->size : 24);
+}
+
+/* The column's integer value as 64 bits (for SHOWLINE_INT, _UINT, _BOOL,
+ * _ERRNO: sign-extended for INT and ERRNO).  rec holds at least off + size. */
+static inline uint64_t showline__int(const struct showline_col *c, const uint8_t *rec)
+{
+	const uint8_t *p = rec + c->off;
+	int sign = c->kind == SHOWLINE_INT || c->kind == SHOWLINE_ERRNO;
+
+	switch (c->size) {
+	case 1:
+		return sign ? (uint64_t)(int64_t)(int8_t)p[0] : p[0];
+	case 2: {
+		uint16_t x;
+		memcpy(&x, p, 2);
+		x = le16toh(x);
+		return sign ? (uint64_t)(int64_t)(int16_t)x : x;
+	}
+	case 4: {
+		uint32_t x;
+		memcpy(&x, p, 4);
+		x = le32toh(x);
+		return sign ? (uint64_t)(int64_t)(int32_t)x : x;
+	}
+	default: {
+		uint64_t x;
+		memcpy(&x, p, 8);
+		return le64toh(x);
+	}
+	}
+}
+
+extern const char showline_digit_pairs[201];
+extern const uint8_t showline_plain_byte[256];
+extern const uint64_t showline_pow10[20];
+
+/* Decimal digits of v at dst; returns their count (at most 20). */
+static inline size_t showline__u64(char *dst, uint64_t v)
+{
+	if (v < 10) {
+		*dst = (char)('0' + v);
+		return 1;
+	}
+	/* digits from the bit length: log10(2) ~ 1233 / 4096 */
+	unsigned t = ((64 - (unsigned)__builtin_clzll(v)) * 1233) >> 12;
+	size_t n = t + 1 - (v < showline_pow10[t]);
+	char *p = dst + n;
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, showline_digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, showline_digit_pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return n;
+}
+
+/* Writes "key=value" for the record to dst (showline__max(c) bytes of room)
+ * and returns the bytes that make it, which are also its display width
+ * (ASCII only); 0 when the value must go the general way.  ival:
+ * showline__int's value for the integer kinds (ignored for TEXT). */
+static inline size_t showline__put(const struct showline_col *c, const uint8_t *rec,
+				   uint64_t ival, char *dst)
+{
+	char *p = dst;
+
+	for (uint32_t i = 0; i < c->keylen; i += SHOWLINE_KEY_CHUNK)
+		memcpy(p + i, c->key + i, SHOWLINE_KEY_CHUNK);
+	p += c->keylen;
+	switch (c->kind) {
+	case SHOWLINE_ERRNO:
+		if ((int64_t)ival < 0)
+			return 0;       /* maybe a name: the general way */
+		p += showline__u64(p, ival);
+		break;
+	case SHOWLINE_INT:
+		if ((int64_t)ival < 0) {
+			*p++ = '-';
+			ival = -ival;
+		}
+		/* fall through */
+	case SHOWLINE_UINT:
+		p += showline__u64(p, ival);
+		break;
+	case SHOWLINE_BOOL:
+		*p++ = ival ? '1' : '0';
+		break;
+	case SHOWLINE_TEXT: {
+		const uint8_t *s = rec + c->off;
+		size_t n = c->size, i;
+
+		while (n && !s[n - 1])
+			n--;
+		if (!n) {
+			/* empty: quoted, as print__logfmt_pair does */
+			memcpy(p, "\"\"", 2);
+			p += 2;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			if (!showline_plain_byte[s[i]])
+				return 0;
+		memcpy(p, s, n);
+		p += n;
+		break;
+	}
+	default:
+		return 0;
+	}
+	return (size_t)(p - dst);
+}
+
+/* The canonical wall time (timefmt__iso) of successive events: the
+ * date-and-second part is formatted once per second. */
+struct showline_time {
+	int64_t sec;                /* wall seconds of head, valid if have */
+	int have;
+	char head[20];              /* "YYYY-MM-DDTHH:MM:SS." */
+};
+/* Writes timefmt__iso(wall_ns)'s text to dst (TIMEFMT_LEN bytes of room,
+ * no NUL) and returns its length. */
+size_t showline__time(struct showline_time *t, int64_t wall_ns, char *dst);
+
+/* -r's time: "+S.NNNNNNNNN" (or '-' before the first event's) of d ns, as
+ * show has always printed it; returns the bytes written at dst (at most 48). */
+size_t showline__rel(char *dst, int64_t d);
+
+#endif

@@ -1,0 +1,241 @@
+/* test_showline - show's fast line ops give the general path's bytes: for
+ * random and edge-case records of a real clang BTF type, every column the
+ * fast path takes prints exactly what evtype__decode + print__logfmt_pair
+ * print, and the columns it must not take (names, bitfields, enums,
+ * trailing arrays) stay general; the cached time and -r's time equal
+ * timefmt__iso and the old snprintf; the digits equal printf's. */
+#include "testutil.h"
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"   /* the hand-made BTF helpers */
+#include "fixtures/btfgen.h"
+#pragma GCC diagnostic pop
+
+#include <errno.h>
+#include <limits.h>
+
+#include "btfv.h"
+#include "capview.h"
+#include "evtype.h"
+#include "print.h"
+#include "showline.h"
+#include "timefmt.h"
+
+#define EVENT_TYPES(...) __VA_ARGS__ static const char event_types_src[] = #__VA_ARGS__;
+EVENT_TYPES(
+typedef unsigned char __u8; typedef unsigned short __u16; typedef unsigned int __u32;
+typedef unsigned long long __u64; typedef signed char __s8; typedef short __s16;
+typedef int __s32; typedef long long __s64;
+enum color { RED = 1, GREEN = 2 };
+struct sl_ev {
+	__s8 s8; __u8 u8; __s16 s16; __u16 u16;
+	__s32 ret; __u32 u32; __s64 s64; __u64 u64;
+	_Bool flag;
+	char comm[16];
+	char one[1];
+	enum color c;
+	unsigned int bf : 3;
+	__u8 raw[4];
+	char tail[8];
+};
+struct sl_ev g_sl_ev;
+)
+
+/* The general path's pair for column k. */
+static void general_pair(struct evtype *t, size_t k, const char *name, const uint8_t *rec,
+			 uint32_t len, struct strbuf *out)
+{
+	struct evval ev;
+	struct pval v;
+
+	CHECK(!evtype__decode(t, k, rec, len, &ev));
+	capview__pval(&ev, &v);
+	out->len = 0;
+	CHECK(!print__logfmt_pair(out, name, &v));
+}
+
+static void fill_text(uint64_t *rs, uint8_t *p, size_t n)
+{
+	/* mostly plain text, sometimes NULs, quotes, '=', '\\', spaces, UTF-8 */
+	static const uint8_t odd[] = { 0, 0, 0, '"', '=', '\\', ' ', '\n', 0x7f, 0xc3, 0xa9, 0x9b, 0xff };
+	size_t used = test_rand(rs) % (n + 1);
+
+	memset(p, 0, n);
+	for (size_t i = 0; i < used; i++) {
+		uint64_t r = test_rand(rs);
+		p[i] = r % 8 ? (uint8_t)('!' + r / 8 % 94) : odd[r / 8 % sizeof(odd)];
+	}
+}
+
+static void test_columns(struct evtype *t)
+{
+	uint32_t size = evtype__size(t), min = evtype__min_size(t);
+	size_t ncols = evtype__ncols(t), fast_seen[16] = { 0 }, declined = 0;
+	struct showline_col cols[64];
+	struct strbuf want = { 0 };
+	uint8_t rec[256];
+	char got[512];
+	uint64_t rs = 42;
+
+	CHECK(ncols < 64 && size <= sizeof(rec));
+	for (size_t k = 0; k < ncols; k++) {
+		const struct evcol *c = evtype__col(t, k);
+		int errno_hint = !strcmp(c->name, "ret");
+
+		CHECK(!showline__col(&cols[k], k, c, c->name, min, errno_hint, errno_hint));
+		/* what must stay general */
+		if (!strcmp(c->name, "c") || !strcmp(c->name, "bf") || !strcmp(c->name, "raw") ||
+		    !strcmp(c->name, "tail"))
+			CHECK_EQ_INT(cols[k].kind, SHOWLINE_GENERAL);
+		else
+			CHECK(cols[k].kind != SHOWLINE_GENERAL);
+		if (!strcmp(c->name, "ret"))
+			CHECK_EQ_INT(cols[k].kind, SHOWLINE_ERRNO);
+	}
+	/* a column with another special rule (a name, an address) stays general */
+	{
+		struct showline_col sp;
+		CHECK(!showline__col(&sp, 0, evtype__col(t, 0), "s8", min, 1, 0));
+		CHECK_EQ_INT(sp.kind, SHOWLINE_GENERAL);
+		showline__col_free(&sp);
+	}
+	for (int round = 0; round < 20000; round++) {
+		for (uint32_t i = 0; i < size; i++)
+			rec[i] = (uint8_t)test_rand(&rs);
+		if (round % 3 == 0) {
+			/* edge values: zero, all ones, the sign bits */
+			int e = round / 3 % 3;
+			memset(rec, e == 0 ? 0 : 0xff, size);
+			if (e == 2)
+				for (uint32_t i = 0; i < size; i++)
+					rec[i] = i % 8 == 7 ? 0x80 : 0;
+		}
+		for (size_t k = 0; k < ncols; k++) {
+			const struct evcol *c = evtype__col(t, k);
+			if (c->kind == EVCOL_TEXT && round % 3 != 0)
+				fill_text(&rs, rec + c->bit_offset / 8, c->byte_size);
+		}
+		for (size_t k = 0; k < ncols; k++) {
+			const struct showline_col *op = &cols[k];
+			uint64_t iv;
+			size_t n;
+
+			if (op->kind == SHOWLINE_GENERAL)
+				continue;
+			iv = op->kind == SHOWLINE_TEXT ? 0 : showline__int(op, rec);
+			CHECK(showline__max(op) < sizeof(got));
+			n = showline__put(op, rec, iv, got);
+			general_pair(t, k, evtype__col(t, k)->name, rec, size, &want);
+			if (!n) {
+				/* declined: only for what the general path changes */
+				CHECK(op->kind == SHOWLINE_TEXT || op->kind == SHOWLINE_ERRNO);
+				declined++;
+				continue;
+			}
+			fast_seen[op->kind]++;
+			if (n != want.len || memcmp(got, want.buf, n)) {
+				fprintf(stderr, "column %s: fast '%.*s', general '%s'\n",
+					evtype__col(t, k)->name, (int)n, got, want.buf);
+				CHECK(0);
+			}
+			/* ASCII only: bytes are the display width */
+			for (size_t i = 0; i < n; i++)
+				CHECK((unsigned char)got[i] < 0x80);
+		}
+	}
+	CHECK(fast_seen[SHOWLINE_INT] && fast_seen[SHOWLINE_UINT] && fast_seen[SHOWLINE_BOOL] &&
+	      fast_seen[SHOWLINE_ERRNO] && fast_seen[SHOWLINE_TEXT] && declined);
+	for (size_t k = 0; k < ncols; k++)
+		showline__col_free(&cols[k]);
+	strbuf__free(&want);
+}
+
+static void test_digits(void)
+{
+	uint64_t rs = 7;
+	char got[32], want[32];
+
+	for (int i = 0; i < 200000; i++) {
+		uint64_t v = test_rand(&rs) >> (test_rand(&rs) % 64);
+		if (i < 129)
+			v = i < 65 ? (i ? 1ull << (i - 1) : 0) : ((1ull << (i - 65)) << 1) - 1;
+		if (i >= 130 && i < 150)
+			v = showline_pow10[i - 130] - (i % 2);
+		size_t n = showline__u64(got, v);
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		CHECK_EQ_INT(n, strlen(want));
+		CHECK(!memcmp(got, want, n));
+	}
+	CHECK_EQ_INT(showline__u64(got, UINT64_MAX), 20);
+	CHECK(!memcmp(got, "18446744073709551615", 20));
+}
+
+static void test_time(void)
+{
+	struct showline_time tc = { 0 };
+	uint64_t rs = 9;
+	char got[TIMEFMT_LEN + 1], want[TIMEFMT_LEN + 1];
+	int64_t t = 1714564800000000000ll - 5;   /* just before a second */
+
+	for (int i = 0; i < 300000; i++) {
+		if (i % 1000 == 999)
+			t = (int64_t)test_rand(&rs);    /* anywhere: negative, past 9999 */
+		else if (i % 1000 == 500)
+			t = -(int64_t)(test_rand(&rs) % 3000000000ull);  /* around the epoch */
+		else
+			t += (int64_t)(test_rand(&rs) % 3000);
+		size_t n = showline__time(&tc, t, got);
+		timefmt__iso(t, want, sizeof(want));
+		CHECK_EQ_INT(n, strlen(want));
+		if (memcmp(got, want, n)) {
+			fprintf(stderr, "time %lld: '%.*s', expected '%s'\n", (long long)t, (int)n, got,
+				want);
+			CHECK(0);
+		}
+	}
+	for (int i = 0; i < 100000; i++) {
+		int64_t d = (int64_t)(test_rand(&rs) >> (test_rand(&rs) % 64));
+		char rel[64], old[64];
+
+		if (i % 10 == 0)
+			d = -d;
+		if (d == INT64_MIN)
+			continue;
+		size_t n = showline__rel(rel, d);
+		snprintf(old, sizeof(old), "%s%lld.%09lld", d < 0 ? "-" : "+",
+			 (long long)(d < 0 ? -d : d) / 1000000000,
+			 (long long)(d < 0 ? -d : d) % 1000000000);
+		CHECK_EQ_INT(n, strlen(old));
+		CHECK(!memcmp(rel, old, n));
+	}
+}
+
+int main(void)
+{
+	const char *dir = test_tmpdir("showline");
+	char src[8192], err[256] = "";
+	struct btfv *btf;
+	struct evtype *t;
+	uint8_t *raw;
+	size_t len = 0;
+
+	snprintf(src, sizeof(src), "%s\n", event_types_src);
+	raw = btfgen_compile(dir, src, &len);
+	CHECK(raw);
+	btf = btfv__parse(raw, len, err, sizeof(err));
+	if (!btf)
+		fprintf(stderr, "btfv__parse: %s\n", err);
+	CHECK(btf);
+	free(raw);
+	t = evtype__new(btf, btfv__find_struct(btf, "sl_ev"), err, sizeof(err));
+	if (!t)
+		fprintf(stderr, "evtype__new: %s\n", err);
+	CHECK(t);
+
+	test_columns(t);
+	test_digits();
+	test_time();
+	evtype__free(t);
+	btfv__free(btf);
+	printf("test_showline: ok\n");
+	return 0;
+}
