@@ -175,7 +175,13 @@ typedef __s32 bpfrec_kstack_id;
  *   ring directly as a batch of one (counted per CPU in the area's `direct`).
  * - Losses are exact: BPFREC_STAGED declares the map's loss counter
  *   (bpfrec_lost__MAP: do not declare BPFREC_LOST_COUNTER_FOR(MAP) too), and
- *   a batch the ring refuses counts every event it held.
+ *   a batch the ring refuses counts every event it held.  An object that
+ *   counts its losses per kind of event defines, before including this
+ *   header, BPFREC_STAGE_LOST_EVENT(ev, len): called for each lost event's
+ *   bytes instead (a refused batch's events, an event sent alone that did
+ *   not fit, an event bpfrec_stage_output could not place), except one
+ *   bpfrec_stage_reserve could not place at all, counted in
+ *   bpfrec_lost__MAP.  One macro for every staged map of the object.
  * - Order: a CPU's events reach the ring in the order they were made,
  *   except one sent directly, which may precede the batch still staged on
  *   its CPU; across CPUs a batch may be a tick late.  bpfreplay orders
@@ -263,6 +269,31 @@ static __always_inline void __bpfrec_set_pending(void *pending, __u64 v)
 		*p = v;
 }
 
+#ifdef BPFREC_STAGE_LOST_EVENT
+/* A refused batch's events, one by one, to BPFREC_STAGE_LOST_EVENT. */
+struct __bpfrec_walk {
+	struct bpfrec_stage *st;
+	__u32 off, end;
+};
+
+static long __bpfrec_lost_walk(__u64 i, void *ctx)
+{
+	struct __bpfrec_walk *w = ctx;
+	struct bpfrec_brec *r;
+	__u32 off = w->off, len;
+
+	if (off >= w->end || off > BPFREC_STAGE_BYTES - sizeof(*r))
+		return 1;
+	r = (struct bpfrec_brec *)(w->st->data + off);
+	len = r->len;
+	if (len > BPFREC_STAGE_BYTES)
+		return 1;
+	BPFREC_STAGE_LOST_EVENT((const __u8 *)(r + 1), len);
+	w->off = off + BPFREC_BREC_SIZE(len);
+	return 0;
+}
+#endif
+
 /* Sends the CPU's batch to the ring (the caller holds busy). */
 static __always_inline void __bpfrec_stage_flush(void *ring, struct bpfrec_stage *st,
 						 void *pending, void *lost)
@@ -275,8 +306,15 @@ static __always_inline void __bpfrec_stage_flush(void *ring, struct bpfrec_stage
 		bytes = BPFREC_STAGE_BYTES;   /* never: for the verifier */
 	st->h.b.magic = BPFREC_BATCH_MAGIC;
 	st->h.b.cpu = bpf_get_smp_processor_id();
-	if (bpf_ringbuf_output(ring, &st->h.b, sizeof(st->h.b) + bytes, BPFREC_RB_FLAGS))
+	if (bpf_ringbuf_output(ring, &st->h.b, sizeof(st->h.b) + bytes, BPFREC_RB_FLAGS)) {
+#ifdef BPFREC_STAGE_LOST_EVENT
+		struct __bpfrec_walk w = { st, 0, bytes };
+
+		bpf_loop(n, __bpfrec_lost_walk, &w, 0);
+#else
 		__bpfrec_add_lost(lost, n);
+#endif
+	}
 	st->h.b.bytes = 0;
 	st->h.b.count = 0;
 	__bpfrec_set_pending(pending, 0);
@@ -401,7 +439,11 @@ static __always_inline int __bpfrec_stage_output(void *ring, void *stage, void *
 	one.r.zero = 0;
 	if (bpf_ringbuf_reserve_dynptr(ring, sizeof(one) + need - 8, 0, &dp)) {
 		bpf_ringbuf_discard_dynptr(&dp, 0);
+#ifdef BPFREC_STAGE_LOST_EVENT
+		BPFREC_STAGE_LOST_EVENT((const __u8 *)data, size);
+#else
 		__bpfrec_add_lost(lost, 1);
+#endif
 		return -1;
 	}
 	bpf_dynptr_write(&dp, 0, &one, sizeof(one), 0);

@@ -10,13 +10,20 @@
  * on the raw record, before anything is copied) and the process filter. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "common.bpf.h"
 #include "tp.h"
+
+/* Records are staged (bpfrec.h): per-CPU batches, no ring lock per record.
+ * A lost record is counted on its tracepoint, found by the common_type the
+ * program wrote at offset 8 (tp_lost_record, below). */
+static __always_inline void tp_lost_record(const __u8 *rec, __u32 len);
+#define BPFREC_STAGE_LOST_EVENT(ev, len) tp_lost_record((ev), (len))
+#include "common.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 23);
 } tp_events SEC(".maps");
+BPFREC_STAGED(tp_events);
 
 /* tracefs ID -> what to copy and filter; filled by the recorder before attach. */
 struct {
@@ -179,6 +186,21 @@ static __always_inline void count_lost(__u32 slot)
 		(*n)++;
 }
 
+static __always_inline void tp_lost_record(const __u8 *rec, __u32 len)
+{
+	__u32 id;
+	struct tp_conf *c;
+
+	if (len < 10)
+		return;   /* never: every record has its time and common_type */
+	id = *(const __u16 *)(rec + 8);
+	c = bpf_map_lookup_elem(&tp_confs, &id);
+	if (c)
+		count_lost(c->slot);
+	else
+		bpfrec_count_lost();
+}
+
 SEC("tracepoint")
 int tp_record(void *ctx)
 {
@@ -243,8 +265,7 @@ int tp_record(void *ctx)
 		*(__s32 *)(st + 8) = bpfrec_kernel_stack(ctx);
 		*(__u32 *)(st + 12) = 0;
 	}
-	if (bpf_ringbuf_output(&tp_events, buf->b, size, BPFREC_RB_FLAGS))
-		goto lost;
+	bpfrec_stage_output(tp_events, buf->b, size);   /* a loss is counted there */
 	return BPFREC_TP_RET;
 lost:
 	count_lost(c->slot);

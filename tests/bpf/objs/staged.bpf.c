@@ -6,9 +6,17 @@
  * first is still being written, as a program interrupting this one on the
  * same CPU would: it must go to the ring alone (nested = 1).  Each event
  * carries the task's fields read straight from task_struct and the same
- * fields from the helpers, for the test to compare. */
+ * fields from the helpers, for the test to compare.
+ *
+ * Built with -DSTAGED_PER_KIND (staged_kind.bpf.o), the object counts its
+ * lost events itself, by the parity of their ARG (BPFREC_STAGE_LOST_EVENT),
+ * in lost_by_parity, as tp.bpf.c counts them per tracepoint. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#ifdef STAGED_PER_KIND
+static __always_inline void lost_kind(const __u8 *ev, __u32 len);
+#define BPFREC_STAGE_LOST_EVENT(ev, len) lost_kind((ev), (len))
+#endif
 #include "bpfrec.h"
 
 struct staged_ev {
@@ -32,6 +40,28 @@ struct {
 } ev SEC(".maps");
 BPFREC_EVENT(ev, staged_ev);
 BPFREC_STAGED(ev);
+
+#ifdef STAGED_PER_KIND
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_by_parity SEC(".maps");
+
+static __always_inline void lost_kind(const __u8 *ev, __u32 len)
+{
+	__u32 k;
+	__u64 *n;
+
+	if (len < 16)
+		return;
+	k = *(const __u64 *)(ev + 8) & 1;   /* arg's parity */
+	n = bpf_map_lookup_elem(&lost_by_parity, &k);
+	if (n)
+		*n += 1;
+}
+#endif
 
 const volatile __u32 target_tgid = 0;
 const volatile __u64 arg_base = 0x5eed0000;
