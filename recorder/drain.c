@@ -34,7 +34,8 @@ struct source {
 	struct rbc rb;            /* ringbuf streams */
 	int has_rb;
 	int watch_fill;           /* loss unobservable: win notes when it was nearly full */
-	struct stage_flush *stage;   /* a staged ringbuf (bpfrec.h): its records are batches */
+	struct stage_flush *stage;   /* a staged ringbuf's flush (bpfrec.h) */
+	int staged;               /* its records are batches (bpfrec_batch.h) */
 	int stage_warned;         /* its flush failed once: said so */
 	struct losswin win;
 	struct drain_stats st;    /* the stream's, variants included */
@@ -116,6 +117,29 @@ static void count_record(struct drain_stats *st, uint32_t len, uint32_t type_siz
 
 /* The stream a record belongs to: a map with several event types sends
  * each type to its own stream, by the discriminator's value. */
+/* The process-tree filter's answer for a record whose pid/tgid member is
+ * at pid_offset (-1: none): 1 to keep it. */
+static int kept(struct source *src, int32_t pid_offset, const void *data, uint32_t len)
+{
+	struct drain *d = src->d;
+	uint32_t pid;
+
+	if (!d->filter.keep || !src->filtered || pid_offset < 0 ||
+	    len < (uint32_t)pid_offset + 4)
+		return 1;
+	memcpy(&pid, (const uint8_t *)data + pid_offset, 4);
+	if (d->filter.keep(d->filter.ctx, pid))
+		return 1;
+	/* An unknown pid may be a child forked since the copy was taken: take
+	 * a new one, once per pass (the kernel's map already holds every
+	 * process whose records are in the buffers now). */
+	if (d->refreshed || !d->filter.refresh)
+		return 0;
+	d->filter.refresh(d->filter.ctx);
+	d->refreshed = 1;
+	return d->filter.keep(d->filter.ctx, pid);
+}
+
 static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 		    const void *data, uint32_t len)
 {
@@ -145,23 +169,8 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 			}
 		}
 	}
-	if (d->filter.keep && src->filtered && pid_offset >= 0 &&
-	    len >= (uint32_t)pid_offset + 4) {
-		uint32_t pid;
-
-		memcpy(&pid, (const uint8_t *)data + pid_offset, 4);
-		/* An unknown pid may be a child forked since the copy was taken:
-		 * take a new one, once per pass (the kernel's map already holds
-		 * every process whose records are in the buffers now). */
-		if (!d->filter.keep(d->filter.ctx, pid)) {
-			if (d->refreshed || !d->filter.refresh)
-				return;
-			d->filter.refresh(d->filter.ctx);
-			d->refreshed = 1;
-			if (!d->filter.keep(d->filter.ctx, pid))
-				return;
-		}
-	}
+	if (!kept(src, pid_offset, data, len))
+		return;
 	if (!ts_known && ts_offset >= 0 && len >= (uint32_t)ts_offset + 8) {
 		memcpy(&ts, (const uint8_t *)data + ts_offset, 8);
 		ts += (uint64_t)s->ts_add_ns;   /* --ts MAP=FIELD:mono */
@@ -199,36 +208,56 @@ static int on_staged(void *ctx, uint32_t cpu, const void *data, uint32_t size)
 	return 0;
 }
 
-/* A run of ringbuf records.  A stream with one event type whose records
- * are neither filtered nor looked into for stacks (the common case, and
- * the fast one) goes to the sink in one call: its time from its ts member
- * or the pass's receive time, its counters once per run.  Any other, and a
- * sink without append_run, record by record through deliver(). */
-static int on_ringbuf_run(void *ctx, struct blockbuf_rec *recs, uint32_t n)
+/* Whether src's records can go to the sink a run at a time: one event
+ * type, not looked into for stacks (the common case), and a sink that
+ * takes runs.  Others go record by record through deliver(). */
+static int runs_ok(const struct source *src)
 {
-	struct source *src = ctx;
+	const struct drain *d = src->d;
+	const struct bpfobj_layout *l = src->l;
+
+	return d->sink.append_run && !l->discr_size &&
+	       !(d->stacks.note && (l->ustack_offset >= 0 || l->kstack_offset >= 0));
+}
+
+/* A run of src's records made on cpu to the sink in one call, those the
+ * process-tree filter keeps: each one's time from its ts member or the
+ * pass's receive time, the counters once. */
+static void send_run(struct source *src, uint32_t cpu, struct blockbuf_rec *recs, uint32_t n)
+{
 	struct drain *d = src->d;
 	const struct bpfobj_layout *l = src->l;
-	uint32_t type_size = l->type_size, i, nshort = 0;
+	uint32_t type_size = l->type_size, i, j, nshort = 0;
 	int32_t ts_off = l->ts_offset;
 	uint64_t bytes = 0;
 	int err;
 
-	if (src->stage) {
-		/* A staged ringbuf's record is a batch of one CPU's events; one
-		 * that is not (it cannot happen) is kept as it came. */
-		for (i = 0; i < n; i++)
-			if (stage__split(recs[i].data, recs[i].len, on_staged, src) < 0)
-				deliver(src, CAP_CPU_UNKNOWN, d->recv_ns, 0, recs[i].data,
-					recs[i].len);
-		return 0;
-	}
-	if (!d->sink.append_run || l->discr_size ||
-	    (d->filter.keep && src->filtered && l->pid_offset >= 0) ||
-	    (d->stacks.note && (l->ustack_offset >= 0 || l->kstack_offset >= 0))) {
-		for (i = 0; i < n; i++)
-			deliver(src, CAP_CPU_UNKNOWN, d->recv_ns, 0, recs[i].data, recs[i].len);
-		return 0;
+	if (d->filter.keep && src->filtered && l->pid_offset >= 0) {
+		/* The filter is asked once per change of pid, not per record:
+		 * its answer for a pid holds until its copy of the tree is
+		 * renewed (once a pass at most). */
+		uint32_t last_kept = 0, pid_end = (uint32_t)l->pid_offset + 4;
+		int have_kept = 0, refreshed = d->refreshed;
+
+		for (i = j = 0; i < n; i++) {
+			uint32_t pid;
+
+			if (recs[i].len >= pid_end) {
+				memcpy(&pid, (const uint8_t *)recs[i].data + l->pid_offset, 4);
+				if (!have_kept || pid != last_kept || refreshed != d->refreshed) {
+					have_kept = 0;
+					refreshed = d->refreshed;
+					if (!kept(src, l->pid_offset, recs[i].data, recs[i].len))
+						continue;
+					last_kept = pid;
+					have_kept = 1;
+				}
+			}
+			recs[j++] = recs[i];
+		}
+		n = j;
+		if (!n)
+			return;
 	}
 	for (i = 0; i < n; i++) {
 		uint32_t len = recs[i].len;
@@ -245,9 +274,71 @@ static int on_ringbuf_run(void *ctx, struct blockbuf_rec *recs, uint32_t n)
 	src->st.events += n;
 	src->st.bytes += bytes;
 	src->st.short_events += nshort;   /* kept as is: replay reports them as damaged */
-	err = d->sink.append_run(d->sink.ctx, l->capture_id, CAP_CPU_UNKNOWN, recs, n);
+	err = d->sink.append_run(d->sink.ctx, l->capture_id, cpu, recs, n);
 	if (err && !d->err)
 		d->err = err;
+}
+
+/* A staged ringbuf's events, gathered from its batches into runs of one
+ * CPU's events for send_run. */
+struct staged_run {
+	struct source *src;
+	uint32_t cpu, n;
+	struct blockbuf_rec recs[RBC_RUN];
+};
+
+static void staged_run_send(struct staged_run *r)
+{
+	if (r->n)
+		send_run(r->src, r->cpu, r->recs, r->n);
+	r->n = 0;
+}
+
+static int on_staged_run(void *ctx, uint32_t cpu, const void *data, uint32_t size)
+{
+	struct staged_run *r = ctx;
+
+	if (r->n && (r->n == RBC_RUN || r->cpu != cpu))
+		staged_run_send(r);
+	r->cpu = cpu;
+	r->recs[r->n].data = data;
+	r->recs[r->n].len = size;
+	r->n++;
+	return 0;
+}
+
+/* A run of ringbuf records: to the sink in one call (runs_ok), else record
+ * by record.  A staged ringbuf's records are batches of one CPU's events
+ * each, split back into them; a record that is not a batch (it cannot
+ * happen) is kept as it came. */
+static int on_ringbuf_run(void *ctx, struct blockbuf_rec *recs, uint32_t n)
+{
+	struct source *src = ctx;
+	struct drain *d = src->d;
+	uint32_t i;
+
+	if (src->staged && runs_ok(src)) {
+		struct staged_run r = { .src = src };
+
+		for (i = 0; i < n; i++) {
+			/* the batch is checked whole before any event is handed out */
+			if (stage__split(recs[i].data, recs[i].len, on_staged_run, &r) < 0) {
+				staged_run_send(&r);
+				send_run(src, CAP_CPU_UNKNOWN, &recs[i], 1);
+			}
+		}
+		staged_run_send(&r);
+	} else if (src->staged) {
+		for (i = 0; i < n; i++)
+			if (stage__split(recs[i].data, recs[i].len, on_staged, src) < 0)
+				deliver(src, CAP_CPU_UNKNOWN, d->recv_ns, 0, recs[i].data,
+					recs[i].len);
+	} else if (runs_ok(src)) {
+		send_run(src, CAP_CPU_UNKNOWN, recs, n);
+	} else {
+		for (i = 0; i < n; i++)
+			deliver(src, CAP_CPU_UNKNOWN, d->recv_ns, 0, recs[i].data, recs[i].len);
+	}
 	return 0;
 }
 
@@ -407,6 +498,20 @@ int drain__add_unbuffered(struct drain *d, struct bpfobj *o, struct bpfobj_strea
 	return 0;
 }
 
+int drain__add_ring(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s,
+		    const struct rbc *rb, int staged)
+{
+	struct source *src = new_source(d, o, s);
+
+	if (!src)
+		return -ENOMEM;
+	src->rb = *rb;
+	src->has_rb = 1;
+	src->staged = staged;
+	d->nsrc++;
+	return 0;
+}
+
 int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
 {
 	enum stream_kind kind = bpfobj_stream__kind(s);
@@ -436,6 +541,7 @@ int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
 				err = -errno;
 				goto fail;
 			}
+			src->staged = src->stage != NULL;
 		}
 		/* Edge-triggered: only a producer's wakeup wakes the loop, once;
 		 * records submitted with BPF_RB_NO_WAKEUP wait for the tick. */

@@ -81,6 +81,13 @@ int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s);
 /* Registers s without reading its buffer: its records come only through
  * drain__append (a test feeds a stream so, with no BPF).  -ENOMEM. */
 int drain__add_unbuffered(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s);
+/* Drains stream s of o from rb, a ring the caller has mapped (a test's, in
+ * memory, laid out as the kernel lays out a ringbuf): rb is copied, its
+ * memory stays the caller's and must outlive d; staged: its records are
+ * batches (bpf/bpfrec_batch.h), split back into events.  -ENOMEM. */
+struct rbc;
+int drain__add_ring(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s,
+		    const struct rbc *rb, int staged);
 /* A record of s the caller has (a map snapshot), routed, filtered and
  * counted as a drained ringbuf record received at ts_ns.  0, -ENOENT if s
  * is not drained here, or the sink's error. */

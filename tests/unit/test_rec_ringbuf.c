@@ -8,49 +8,19 @@
  * space of a run is not given back to the producer before the run has been
  * handed out; and a run whose callback fails is not consumed. */
 #include <errno.h>
-#include <linux/bpf.h>
 #include <stdint.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "block.h"
+#include "memring.h"
 #include "ringbuf.h"
 #include "testutil.h"
 
-#define HDR 8u
+#define HDR MEMRING_HDR
 
 struct ring {
-	struct rbc c;
-	uint64_t cons, prod;   /* the pages' words */
-	uint8_t *data;         /* writable view of the data area */
+	struct memring m;
 	uint64_t next_id;      /* id of the next record written */
 };
-
-static void ring_open(struct ring *r, size_t size)
-{
-	int fd = memfd_create("ring", 0);
-	uint8_t *base;
-
-	CHECK(fd >= 0 && ftruncate(fd, (off_t)size) == 0);
-	base = mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(base != MAP_FAILED);
-	CHECK(mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == base);
-	CHECK(mmap(base + size, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
-	      base + size);
-	close(fd);
-	memset(r, 0, sizeof(*r));
-	r->data = base;
-	r->c.size = size;
-	r->c.data = base;
-	r->c.cons = &r->cons;
-	r->c.prod = &r->prod;
-	r->c.map_fd = -1;
-}
-
-static void ring_close(struct ring *r)
-{
-	munmap(r->data, 2 * r->c.size);
-}
 
 /* Record id's length and bytes: 1..199 bytes, each from the id. */
 static uint32_t rec_len(uint64_t id)
@@ -63,29 +33,17 @@ static uint8_t rec_byte(uint64_t id, uint32_t i)
 	return (uint8_t)(id * 31 + i * 7);
 }
 
-/* Writes the next record at prod; flags: BPF_RINGBUF_BUSY_BIT and/or
- * BPF_RINGBUF_DISCARD_BIT.  Returns its position. */
+/* Writes the next record (its id's bytes); flags as memring_put's.
+ * Returns its position. */
 static uint64_t ring_put(struct ring *r, uint32_t flags)
 {
-	uint64_t id = r->next_id++, at = r->prod;
-	uint32_t len = rec_len(id), hdr = len | flags, i;
-	uint8_t *p = r->data + (at & (r->c.size - 1));
+	uint64_t id = r->next_id++, at;
+	uint32_t len = rec_len(id), i;
+	uint8_t *p = memring_put(&r->m, NULL, len, flags, &at);
 
-	CHECK(at + HDR + len - r->cons <= r->c.size);
 	for (i = 0; i < len; i++)
-		p[HDR + i] = rec_byte(id, i);   /* may run into the second view */
-	memcpy(p, &hdr, 4);
-	r->prod = at + ((HDR + len + 7) & ~7u);
+		p[i] = rec_byte(id, i);
 	return at;
-}
-
-static void ring_commit(struct ring *r, uint64_t at)
-{
-	uint32_t hdr;
-
-	memcpy(&hdr, r->data + (at & (r->c.size - 1)), 4);
-	hdr &= ~(uint32_t)BPF_RINGBUF_BUSY_BIT;
-	memcpy(r->data + (at & (r->c.size - 1)), &hdr, 4);
 }
 
 /* What the callback checks and collects */
@@ -110,11 +68,11 @@ static int on_run(void *ctx, struct blockbuf_rec *recs, uint32_t n)
 	/* The run's first record is still the consumer's: its space has
 	 * not been given back. */
 	{
-		size_t mask = s->r->c.size - 1;
-		uint64_t cons = *s->r->c.cons;
-		size_t off = (size_t)((const uint8_t *)recs[0].data - HDR - s->r->c.data);
+		size_t mask = s->r->m.c.size - 1;
+		uint64_t cons = *s->r->m.c.cons;
+		size_t off = (size_t)((const uint8_t *)recs[0].data - HDR - s->r->m.c.data);
 
-		CHECK(((off - (cons & mask)) & mask) < s->r->prod - cons);
+		CHECK(((off - (cons & mask)) & mask) < s->r->m.prod - cons);
 	}
 	if (s->fail_at_run && s->runs == s->fail_at_run)
 		return -EIO;
@@ -144,9 +102,10 @@ static void many_passes(void)
 	struct seen s = { .r = &r, .skip_every = 7 };
 	long want = 0;
 
-	ring_open(&r, 512 << 10);
+	r.next_id = 0;
+	memring_open(&r.m, 512 << 10);
 	/* start near the end of the area: the first pass wraps already */
-	r.cons = r.prod = (512 << 10) - 16;
+	r.m.cons = r.m.prod = (512 << 10) - 16;
 	while (r.next_id < 20000) {
 		uint32_t k;
 
@@ -156,13 +115,13 @@ static void many_passes(void)
 			ring_put(&r, discard ? BPF_RINGBUF_DISCARD_BIT : 0);
 			want += !discard;
 		}
-		long n = rbc__consume_runs(&r.c, on_run, &s);
+		long n = rbc__consume_runs(&r.m.c, on_run, &s);
 		CHECK(n >= 0);
-		CHECK_EQ_U64(r.cons, r.prod);   /* all of it given back after the pass */
+		CHECK_EQ_U64(r.m.cons, r.m.prod);   /* all of it given back after the pass */
 	}
 	CHECK_EQ_INT(s.got, want);
 	CHECK(s.longest == RBC_RUN);       /* passes of 300: runs were cut at RBC_RUN */
-	ring_close(&r);
+	memring_close(&r.m);
 }
 
 /* A record still being written (busy) stops the pass there; once
@@ -174,21 +133,22 @@ static void busy_stops(void)
 	uint64_t busy_at = 0;
 	int i;
 
-	ring_open(&r, 16 << 10);
+	r.next_id = 0;
+	memring_open(&r.m, 16 << 10);
 	for (i = 0; i < 40; i++) {
 		uint64_t at = ring_put(&r, i == 25 ? BPF_RINGBUF_BUSY_BIT : 0);
 
 		if (i == 25)
 			busy_at = at;
 	}
-	CHECK_EQ_INT(rbc__consume_runs(&r.c, on_run, &s), 25);
-	CHECK_EQ_U64(r.cons, busy_at);
-	CHECK_EQ_INT(rbc__consume_runs(&r.c, on_run, &s), 0);   /* still busy */
-	ring_commit(&r, busy_at);
-	CHECK_EQ_INT(rbc__consume_runs(&r.c, on_run, &s), 15);
-	CHECK_EQ_U64(r.cons, r.prod);
+	CHECK_EQ_INT(rbc__consume_runs(&r.m.c, on_run, &s), 25);
+	CHECK_EQ_U64(r.m.cons, busy_at);
+	CHECK_EQ_INT(rbc__consume_runs(&r.m.c, on_run, &s), 0);   /* still busy */
+	memring_commit(&r.m, busy_at);
+	CHECK_EQ_INT(rbc__consume_runs(&r.m.c, on_run, &s), 15);
+	CHECK_EQ_U64(r.m.cons, r.m.prod);
 	CHECK_EQ_INT(s.got, 40);
-	ring_close(&r);
+	memring_close(&r.m);
 }
 
 /* A callback that fails: its run stays in the ring (the consumer position
@@ -201,20 +161,21 @@ static void failed_run_kept(void)
 	uint64_t second_run_at = 0;
 	int i;
 
-	ring_open(&r, 1 << 20);
+	r.next_id = 0;
+	memring_open(&r.m, 1 << 20);
 	for (i = 0; i < 3 * RBC_RUN; i++) {
 		uint64_t at = ring_put(&r, 0);
 
 		if (i == RBC_RUN)
 			second_run_at = at;
 	}
-	CHECK_EQ_INT(rbc__consume_runs(&r.c, on_run, &s), -EIO);
+	CHECK_EQ_INT(rbc__consume_runs(&r.m.c, on_run, &s), -EIO);
 	CHECK_EQ_INT(s.got, RBC_RUN);
-	CHECK_EQ_U64(r.cons, second_run_at);
-	CHECK_EQ_INT(rbc__consume_runs(&r.c, on_run, &s), 2 * RBC_RUN);
+	CHECK_EQ_U64(r.m.cons, second_run_at);
+	CHECK_EQ_INT(rbc__consume_runs(&r.m.c, on_run, &s), 2 * RBC_RUN);
 	CHECK_EQ_INT(s.got, 3 * RBC_RUN);
-	CHECK_EQ_U64(r.cons, r.prod);
-	ring_close(&r);
+	CHECK_EQ_U64(r.m.cons, r.m.prod);
+	memring_close(&r.m);
 }
 
 /* A small ring (an eighth is 512 bytes, a few records): space is given
@@ -226,15 +187,16 @@ static void small_ring(void)
 	struct seen s = { .r = &r };
 	long total = 0;
 
-	ring_open(&r, 4096);
+	r.next_id = 0;
+	memring_open(&r.m, 4096);
 	while (r.next_id < 2000) {
-		while (r.prod - r.cons + HDR + 200 <= 4096 && r.next_id < 2000)
+		while (r.m.prod - r.m.cons + HDR + 200 <= 4096 && r.next_id < 2000)
 			ring_put(&r, 0);
-		total += rbc__consume_runs(&r.c, on_run, &s);
+		total += rbc__consume_runs(&r.m.c, on_run, &s);
 	}
 	CHECK_EQ_INT(total, 2000);
 	CHECK_EQ_INT(s.got, 2000);
-	ring_close(&r);
+	memring_close(&r.m);
 }
 
 int main(void)
