@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "evtype.h"
+#include "idnames.h"
 #include "names.h"
 #include "print.h"
 #include "capview.h"
@@ -33,8 +34,11 @@ static void help(void)
 	       "(UTC, ISO 8601 with ns), stream, then the event's fields as name=value,\n"
 	       "decoded with the BTF stored in the capture.  Numbers users know by name\n"
 	       "print as names: an errno (ret=-111 ECONNREFUSED), address family, socket\n"
-	       "type, protocol, signal; SQL keeps the numbers (errno_name(), signal_name(),\n"
-	       "af_name() there).  Explicit padding (__pad) and the event's own timestamp\n"
+	       "type, protocol, signal, and uids and gids as the user and group names of\n"
+	       "the host that recorded, which the capture carries (uid=1000(alice); csv and\n"
+	       "jsonl print the name alone); SQL keeps the numbers (errno_name(),\n"
+	       "signal_name(), af_name(), user_name(), group_name() there).  Explicit\n"
+	       "padding (__pad) and the event's own timestamp\n"
 	       "member (it is the line's time) are left out.  On a terminal the line is\n"
 	       "coloured (not with NO_COLOR set, nor on a pipe).\n"
 	       "\n"
@@ -105,6 +109,7 @@ struct show {
 	uint64_t printed;
 	int out_err;
 	struct symb *symb;          /* the capture's stacks (owned by c), NULL: none */
+	struct idnames *ids;        /* its user and group names (owned by c), NULL: none */
 };
 
 /* Lines leave once LINE_BATCH bytes are waiting (one line at a time on a
@@ -257,6 +262,10 @@ static void shown_value(struct show *sh, const struct sel *se, size_t k, struct 
 		v->kind = PV_TEXT;
 		v->s = namebuf;
 		v->len = strlen(namebuf);
+	} else if (se->hint[k] == NAME_UID || se->hint[k] == NAME_GID) {
+		/* uid=1000(alice): the recording host's name, from the capture */
+		names__apply_id(sh->ids, se->hint[k], v, sh->oneline || sh->fmt == PRINT_TABLE,
+				namebuf, len);
 	} else if (se->hint[k] != NAME_NONE && se->hint[k] != NAME_HIDDEN) {
 		names__apply(se->hint[k], v, sh->oneline || sh->fmt == PRINT_TABLE, namebuf, len);
 	} else if (se->is_bool[k] && sh->fmt == PRINT_JSONL && v->kind == PV_INT) {
@@ -294,7 +303,7 @@ static long pair_general(struct show *sh, struct sel *se, const struct cap_rec *
 			 size_t pad)
 {
 	struct capview_stream *s = se->s;
-	char tb[TIMEFMT_LEN + 1], nb[96];
+	char tb[TIMEFMT_LEN + 1], nb[NAMES_TEXT_MAX];
 	struct pval v;
 
 	if (capview__value(sh->c, s, rec, CAPVIEW_NCOMMON + k, &v, tb))
@@ -430,7 +439,7 @@ static int plan_line(struct show *sh, struct sel *se)
 static int print_rec(struct show *sh, const struct cap_rec *rec, struct capview_stream *s)
 {
 	struct sel *se = &sh->sel[s - capview__stream(sh->c, 0)];
-	char tb[TIMEFMT_LEN + 1], rb[48], nb[96];
+	char tb[TIMEFMT_LEN + 1], rb[48], nb[NAMES_TEXT_MAX];
 
 	sh->printed++;
 	if (sh->oneline)
@@ -493,6 +502,8 @@ static int plan_stream(struct sel *se)
 
 		se->hint[k] = names__hint(s->cols[k], c->kind == EVCOL_INT || c->kind == EVCOL_UINT,
 					  (const char *const *)s->cols, s->ncols);
+		if (se->hint[k] == NAME_NONE && (c->kind == EVCOL_INT || c->kind == EVCOL_UINT))
+			se->hint[k] = names__id_hint(c->id_kind);
 		se->is_bool[k] = c->kind == EVCOL_BOOL;
 		se->is_addr[k] = c->addr;
 		se->is_stack[k] = c->stack != 0;
@@ -560,6 +571,38 @@ static int build_union(struct show *sh)
 	return sh->pr ? 0 : -ENOMEM;
 }
 
+/* The capture's user and group names, when a shown column is a uid or a
+ * gid.  Names that cannot be used are said once; the ids then print as
+ * numbers.  -ENOMEM only. */
+static int load_ids(struct show *sh)
+{
+	char err[512];
+	uint64_t bad;
+	int want = 0, rc;
+
+	for (size_t i = 0; i < sh->nstreams && !want; i++)
+		for (size_t k = 0; sh->sel[i].s && k < sh->sel[i].s->ncols; k++)
+			want |= sh->sel[i].hint[k] == NAME_UID || sh->sel[i].hint[k] == NAME_GID;
+	if (!want)
+		return 0;
+	rc = capview__idnames(sh->c, &sh->ids, err, sizeof(err));
+	if (rc == -ENOMEM) {
+		cli__warn("out of memory");
+		return rc;
+	}
+	if (rc) {
+		cli__warn("note: uids and gids shown as numbers: %s", err);
+		sh->ids = NULL;
+		return 0;
+	}
+	bad = idnames__skipped(sh->ids, IDNAMES_USER) + idnames__skipped(sh->ids, IDNAMES_GROUP);
+	if (bad)
+		cli__warn("note: %" PRIu64 " user or group names of the capture are not usable "
+			  "(control bytes, invalid UTF-8, too long, a bad or repeated id): those "
+			  "ids are shown as numbers", bad);
+	return 0;
+}
+
 /* Shows one capture; the exit status. */
 static int show_one(const char *path, const struct show *opt, const struct slice_args *sa)
 {
@@ -593,6 +636,10 @@ static int show_one(const char *path, const struct show *opt, const struct slice
 			rc = EXIT_CAPTURE;
 			goto out;
 		}
+	}
+	if (load_ids(&sh)) {
+		rc = EXIT_CAPTURE;
+		goto out;
 	}
 	{
 		const char *nc = getenv("NO_COLOR");

@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #endif
 #include "names.h"
+#include "evtype.h"
+#include "idnames.h"
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -110,6 +112,8 @@ static int named(const char *name, const char *suffix)
 enum name_hint names__hint(const char *col, int is_int, const char *const *cols, size_t ncols)
 {
 	static const char *const errs[] = { "ret", "err", "error", "errno", "retval", NULL };
+	static const char *const uids[] = { "uid", "euid", "ruid", "suid", "fsuid", "user", NULL };
+	static const char *const gids[] = { "gid", "egid", "rgid", "sgid", "fsgid", "group", NULL };
 	int has_family = 0;
 
 	if (!strncmp(col, "__pad", 5) || strstr(col, "___pad"))
@@ -129,7 +133,49 @@ enum name_hint names__hint(const char *col, int is_int, const char *const *cols,
 		return NAME_SOCKTYPE;
 	if (has_family && (!strcasecmp(col, "protocol") || !strcasecmp(col, "proto")))
 		return NAME_PROTO;
+	for (int i = 0; uids[i]; i++)
+		if (!strcasecmp(col, uids[i]))
+			return NAME_UID;
+	for (int i = 0; gids[i]; i++)
+		if (!strcasecmp(col, gids[i]))
+			return NAME_GID;
+	if (named(col, "uid"))
+		return NAME_UID;
+	if (named(col, "gid"))
+		return NAME_GID;
 	return NAME_NONE;
+}
+
+enum name_hint names__id_hint(int id_kind)
+{
+	return id_kind == EVCOL_ID_UID ? NAME_UID : id_kind == EVCOL_ID_GID ? NAME_GID : NAME_NONE;
+}
+
+int names__apply_id(const struct idnames *ids, enum name_hint h, struct pval *v,
+		    int with_number, char *buf, size_t len)
+{
+	const char *name;
+	int64_t n;
+
+	if (v->kind == PV_INT)
+		n = v->i;
+	else if (v->kind == PV_UINT && v->u <= INT64_MAX)
+		n = (int64_t)v->u;
+	else
+		return 0;
+	if (h != NAME_UID && h != NAME_GID)
+		return 0;
+	name = idnames__name(ids, h == NAME_UID ? IDNAMES_USER : IDNAMES_GROUP, n);
+	if (!name)
+		return 0;
+	if (with_number)
+		snprintf(buf, len, "%lld(%s)", (long long)n, name);
+	else
+		snprintf(buf, len, "%s", name);
+	v->kind = PV_TEXT;
+	v->s = buf;
+	v->len = strlen(buf);
+	return 1;
 }
 
 int names__apply(enum name_hint h, struct pval *v, int with_number, char *buf, size_t len)

@@ -1,5 +1,6 @@
 /* names.h - the names users think in for numbers a capture holds: errno,
- * signal, address family, socket type, IP protocol.  Presentation only:
+ * signal, address family, socket type, IP protocol, and the recording
+ * host's user and group names for uids and gids.  Presentation only:
  * SQL keeps the numbers (and has errno_name(), signal_name(), af_name() to
  * ask for the names); show and its csv/jsonl/table outputs print the names.
  *
@@ -23,11 +24,20 @@ enum name_hint {
 	NAME_PROTO,     /* protocol, proto (in a stream that has a family column) */
 	NAME_SIGNAL,    /* sig, signal, signo, *_signal */
 	NAME_HIDDEN,    /* __pad, __pad2, x___pad: explicit padding, never shown */
+	NAME_UID,       /* uid, euid, ruid, suid, fsuid, *_uid, user; or a BTF uid_t */
+	NAME_GID,       /* gid, egid, rgid, sgid, fsgid, *_gid, group; or a BTF gid_t */
 };
 
 /* The hint for column col (flattened name) of a stream whose columns are
- * cols[0..ncols-1]; integer columns only (is_int). */
+ * cols[0..ncols-1]; integer columns only (is_int).  uid/gid by name: the
+ * exact names above (tracepoints name syscall arguments so: setuid's uid,
+ * setresuid's ruid/euid/suid, chown's user and group), or a name ending in
+ * _uid / _gid; by type: names__id_hint. */
 enum name_hint names__hint(const char *col, int is_int, const char *const *cols, size_t ncols);
+/* NAME_UID / NAME_GID for an integer column whose BTF type is a uid or gid
+ * (evcol.id_kind: uid_t, gid_t, __kernel_uid32_t, kuid_t's val, ...),
+ * whatever its name; NAME_NONE otherwise. */
+enum name_hint names__id_hint(int id_kind);
 
 /* Names, or NULL for a number without one.  errno: positive numbers. */
 const char *names__errno(int64_t n);
@@ -41,6 +51,15 @@ const char *names__socktype(int64_t n, char *buf, size_t len);
  * errno: "-111 ECONNREFUSED" (with_number) or "ECONNREFUSED"; the others
  * "AF_INET".  Left as it is when the value has no name.  1 if changed. */
 int names__apply(enum name_hint h, struct pval *v, int with_number, char *buf, size_t len);
+
+/* A uid or gid (NAME_UID, NAME_GID) with the recording host's name from the
+ * capture (ids, idnames.h; NULL: none): "1000(alice)" (with_number, as
+ * id(1) prints it) or "alice", into buf.  Left as it is when the capture
+ * has no name for it.  1 if changed. */
+struct idnames;
+#define NAMES_TEXT_MAX 320   /* room for what names__apply and names__apply_id write */
+int names__apply_id(const struct idnames *ids, enum name_hint h, struct pval *v,
+		    int with_number, char *buf, size_t len);
 
 /* errno_name(n), signal_name(n), af_name(n) on db (n or -n for errno);
  * NULL for a number without a name.  SQLITE_OK or an SQLite code. */

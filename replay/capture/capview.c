@@ -225,7 +225,7 @@ static char *table_name(const struct capview_stream *s, int name_bytes)
 {
 	static const char *const meta[] = {
 		"sessions", "streams", "losses", "blocks", "block_streams", "objects", "stacks",
-		"frames", NULL,
+		"frames", "programs", "stream_loss", "loss_windows", "users", "groups", NULL,
 	};
 	char *t;
 

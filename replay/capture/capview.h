@@ -46,7 +46,8 @@ struct capview_stream {
 	char *table;                /* its SQL table: the name, or name + "_events"
 				     * if that is a metadata table's (sessions,
 				     * streams, losses, blocks, block_streams, objects,
-				     * stacks, frames),
+				     * stacks, frames, programs, stream_loss,
+				     * loss_windows, users, groups),
 				     * or "stream_ID" when the name is not a stream
 				     * name (capname.h) */
 	char *kind, *map_name;

@@ -197,6 +197,25 @@ static int has_typedef(const struct btfv *b, uint32_t id, const char *name)
 	return 0;
 }
 
+/* EVCOL_ID_UID / _GID when a uid or gid typedef is on the chain (the
+ * kernel's and the C library's names; kuid_t is a struct whose member val
+ * is a uid_t), else 0. */
+static int id_kind(const struct btfv *b, uint32_t id)
+{
+	static const char *const uids[] = { "uid_t", "__kernel_uid32_t", "__kernel_uid_t",
+					    "old_uid_t", "__kernel_old_uid_t", NULL };
+	static const char *const gids[] = { "gid_t", "__kernel_gid32_t", "__kernel_gid_t",
+					    "old_gid_t", "__kernel_old_gid_t", NULL };
+
+	for (int i = 0; uids[i]; i++)
+		if (has_typedef(b, id, uids[i]))
+			return EVCOL_ID_UID;
+	for (int i = 0; gids[i]; i++)
+		if (has_typedef(b, id, gids[i]))
+			return EVCOL_ID_GID;
+	return 0;
+}
+
 /* typedef bpfrec_ipaddr anywhere on the typedef/modifier chain, over 16
  * bytes (u8[16] or __int128). */
 static int is_ipaddr(const struct btfv *b, uint32_t id)
@@ -738,6 +757,9 @@ static int add_leaf(struct evtype *t, const char *prefix, const char *member, ui
 	if (!ret && kind == EVCOL_INT && bit_size == 32 && !bf)
 		t->cols[t->ncols - 1].stack = has_typedef(b, id, "bpfrec_ustack_id") ? EVCOL_STACK_USER :
 					      has_typedef(b, id, "bpfrec_kstack_id") ? EVCOL_STACK_KERNEL : 0;
+	/* A uid or gid: shown with the recording host's name (names.h). */
+	if (!ret && (kind == EVCOL_INT || kind == EVCOL_UINT) && !bf)
+		t->cols[t->ncols - 1].id_kind = id_kind(b, id);
 	return ret;
 }
 

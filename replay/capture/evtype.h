@@ -66,9 +66,13 @@ struct evcol {
 	int addr;                  /* an address: a BTF pointer, or a u64 behind the
 				    * typedef bpfrec_addr (bpf/bpfrec.h): printed in hex */
 	int stack;                 /* a stack id (bpfrec.h bpfrec_ustack_id/_kstack_id): */
+	int id_kind;               /* an integer behind a uid or gid typedef (uid_t,
+				    * gid_t, __kernel_uid32_t, ...): EVCOL_ID_* */
 };
 #define EVCOL_STACK_USER 1
 #define EVCOL_STACK_KERNEL 2
+#define EVCOL_ID_UID 1
+#define EVCOL_ID_GID 2
 
 /* A decoded value.  text/blob point into a buffer owned by the evtype's
  * scratch space and stay valid until the next evtype__decode call. */

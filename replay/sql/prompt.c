@@ -63,8 +63,8 @@ static void load_words(struct prompt *p)
 		"LEFT", "ON", "AND", "OR", "NOT", "BETWEEN", "DISTINCT", "COUNT", "AS", "DESC",
 		"ASC", "WITH", "UNION", "ALL", "CASE", "WHEN", "THEN", "ELSE", "END", "NULL",
 		"LIKE", "IN", "IS", "count", "sum", "avg", "min", "max", "total", "median",
-		"percentile", "errno_name", "signal_name", "af_name", ".tables", ".schema", ".mode",
-		".help", ".quit", NULL,
+		"percentile", "errno_name", "signal_name", "af_name", "user_name", "group_name",
+		".tables", ".schema", ".mode", ".help", ".quit", NULL,
 	};
 	sqlite3_stmt *st = NULL;
 

@@ -72,6 +72,11 @@
 **     loss_windows   id, stream_id, stream, start_ns, end_ns, peak_bytes +
 **                    start_time, end_time
 **                    (the last three empty for captures older than them)
+**     users, groups  uid (gid), name: the recording host's user and group
+**                    names (FORMAT.md "User and group names"; rows the
+**                    reader does not trust left out); empty for older
+**                    captures.  user_name(uid) and group_name(gid) look
+**                    them up (NULL: no name, or captures that disagree)
 **     stacks         id, kind (user/kernel), pid (NULL: kernel), depth, frames
 **                    (text: "f3+0x29 <- f2+0x9 <- main+0x20", innermost first)
 **     events         every stream's records with their common columns, in
@@ -113,12 +118,13 @@ SQLITE_EXTENSION_INIT3
 #include "utf8.h"
 #include "agg.h"
 #include "events.h"
+#include "idnames.h"
 
 #define VT_MAX_WARN 20  /* damage reports printed per registry, then counted */
 
 static const char *const meta_tables[] = {
 	"sessions", "streams", "losses", "blocks", "block_streams", "objects", "stacks", "frames",
-	"programs", "stream_loss", "loss_windows", NULL,
+	"programs", "stream_loss", "loss_windows", "users", "groups", NULL,
 };
 
 struct vt_cap {                         /* one opened capture, shared by its tables */
@@ -1572,6 +1578,90 @@ static int copy_stacks(struct vtab_reg *reg, struct vt_cap *cap, const char *sch
 	return rc;
 }
 
+/* users and groups: the recording host's names for uids and gids, as the
+ * loader kept them (idnames.h: hostile rows left out), not the raw rows. */
+static int copy_idnames(struct vtab_reg *reg, struct vt_cap *cap, const char *schema,
+			const char *capture, int append, char **err)
+{
+	static const char *const tables[2] = { "users", "groups" }, *const idcol[2] = { "uid", "gid" };
+	struct idnames *ids = NULL;
+	char e[512] = "";
+	int rc = SQLITE_OK;
+
+	if (capview__idnames(cap->c, &ids, e, sizeof(e)))
+		reg_warn(reg, "%s: uids and gids not named: %s", cap->path, e);
+	for (int k = 0; k < 2 && rc == SQLITE_OK; k++) {
+		sqlite3_stmt *ins = NULL;
+		char *sql = sqlite3_mprintf("CREATE TABLE \"%w\".%s(%s INTEGER, name TEXT%s)", schema,
+					    tables[k], idcol[k], capture ? ", capture TEXT" : "");
+		const char *name;
+		uint32_t id;
+
+		rc = !sql ? SQLITE_NOMEM : append ? SQLITE_OK : run_one(reg->db, sql);
+		sqlite3_free(sql);
+		sql = rc != SQLITE_OK ? NULL :
+		      sqlite3_mprintf("INSERT INTO \"%w\".%s VALUES (?1, ?2%s)", schema, tables[k],
+				      capture ? ", ?3" : "");
+		if (rc == SQLITE_OK)
+			rc = !sql ? SQLITE_NOMEM : sqlite3_prepare_v2(reg->db, sql, -1, &ins, NULL);
+		sqlite3_free(sql);
+		for (size_t i = 0; rc == SQLITE_OK && (name = idnames__at(ids, k, i, &id)); i++) {
+			sqlite3_reset(ins);
+			sqlite3_bind_int64(ins, 1, id);
+			sqlite3_bind_text(ins, 2, name, -1, SQLITE_TRANSIENT);
+			if (capture)
+				sqlite3_bind_text(ins, 3, capture, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(ins) != SQLITE_DONE)
+				rc = SQLITE_ERROR;
+		}
+		if (rc != SQLITE_OK && !*err)
+			*err = sqlite3_mprintf("bpfrec: table %s: %s", tables[k], sqlite3_errmsg(reg->db));
+		sqlite3_finalize(ins);
+	}
+	return rc;
+}
+
+/* user_name(uid), group_name(gid): the name the recording host gave the
+ * id, from the captures attached (their users and groups tables, checked
+ * by idnames.h); NULL when none names it, or when two captures name it
+ * differently (several hosts: join the users table on capture instead). */
+static void idname_fn(sqlite3_context *ctx, sqlite3_value *arg, enum idnames_kind kind)
+{
+	struct vtab_reg *reg = sqlite3_user_data(ctx);
+	const char *found = NULL;
+	int64_t id;
+
+	if (sqlite3_value_numeric_type(arg) != SQLITE_INTEGER)
+		return;   /* NULL */
+	id = sqlite3_value_int64(arg);
+	for (struct vt_cap *cap = reg->caps; cap; cap = cap->next) {
+		struct idnames *ids = NULL;
+		char e[256];
+		const char *name;
+
+		if (capview__idnames(cap->c, &ids, e, sizeof(e)) ||
+		    !(name = idnames__name(ids, kind, id)))
+			continue;
+		if (found && strcmp(found, name))
+			return;   /* ambiguous: NULL */
+		found = name;
+	}
+	if (found)
+		sqlite3_result_text(ctx, found, -1, SQLITE_TRANSIENT);
+}
+
+static void user_name_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	idname_fn(ctx, argv[0], IDNAMES_USER);
+}
+
+static void group_name_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	idname_fn(ctx, argv[0], IDNAMES_GROUP);
+}
+
 static int put_str(void *ctx, const char *s, size_t n)
 {
 	sqlite3_str_append(ctx, s, (int)n);
@@ -1696,6 +1786,8 @@ static int attach(struct vtab_reg *reg, const char *patharg, const char *schema,
 		rc = copy_meta(reg, caps[c], schema, capname, c > 0, err);
 		if (rc == SQLITE_OK)
 			rc = copy_stacks(reg, caps[c], schema, capname, c > 0, err);
+		if (rc == SQLITE_OK)
+			rc = copy_idnames(reg, caps[c], schema, capname, c > 0, err);
 		sqlite3_free(capname);
 	}
 	for (size_t i = 0; rc == SQLITE_OK && meta_tables[i]; i++)
@@ -1803,6 +1895,12 @@ struct vtab_reg *vtab__register(sqlite3 *db, const struct vtab_opts *opts)
 		rc = names__register_sql(db);   /* errno_name(), signal_name(), af_name() */
 	if (rc == SQLITE_OK)
 		rc = agg__register(db);         /* percentile(), median() */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(db, "user_name", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS,
+						reg, user_name_fn, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(db, "group_name", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS,
+						reg, group_name_fn, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = events__register(db, reg); /* the table events (events.c) */
 	for (int n = 1; n <= 3 && rc == SQLITE_OK; n++)

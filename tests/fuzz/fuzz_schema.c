@@ -57,7 +57,7 @@ static int fs_known_table(struct capview *c, const char *name)
 	static const char *const meta[] = {   /* vtab.c's metadata tables, events.c's table */
 		"sessions", "streams", "losses", "blocks", "block_streams", "objects", "stacks",
 		"frames", "events", "all_events",
-		"programs", "stream_loss", "loss_windows", NULL,
+		"programs", "stream_loss", "loss_windows", "users", "groups", NULL,
 	};
 
 	for (size_t i = 0; meta[i]; i++)

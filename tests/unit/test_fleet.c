@@ -229,7 +229,7 @@ static void test_multi_attach(void)
 	sqlite3_bind_text(st, 2, caps[1], -1, SQLITE_STATIC);
 	CHECK_EQ_INT(sqlite3_step(st), SQLITE_ROW);
 	CHECK_STR((const char *)sqlite3_column_text(st, 0),
-		  "ev,tick,events,sessions,streams,losses,blocks,block_streams,objects,stacks,frames,programs,stream_loss,loss_windows");
+		  "ev,tick,events,sessions,streams,losses,blocks,block_streams,objects,stacks,frames,programs,stream_loss,loss_windows,users,groups");
 	sqlite3_finalize(st);
 	struct capview *c0 = vtab__capture(reg, caps[0]), *c1 = vtab__capture(reg, caps[1]);
 	CHECK(c0 && c1);

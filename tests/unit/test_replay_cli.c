@@ -504,7 +504,7 @@ static void test_extension(void)
 	expect(run_v(NULL, (const char *const[]){ "/usr/bin/sqlite3", ":memory:", load, att,
 		   "SELECT count(*), sum(seq) FROM alpha WHERE time >= '2024-05-01T12:00:01.001'"
 		   " AND time < '2024-05-01T12:00:01.002'", "SELECT host FROM sessions", NULL }),
-	       0, "alpha,beta,events,sessions,streams,losses,blocks,block_streams,objects,stacks,frames,programs,stream_loss,loss_windows\n1000|1499500\nfixhost\n",
+	       0, "alpha,beta,events,sessions,streams,losses,blocks,block_streams,objects,stacks,frames,programs,stream_loss,loss_windows,users,groups\n1000|1499500\nfixhost\n",
 	       NULL);
 	/* strict by default: damage fails the statement, naming the block */
 	snprintf(att, sizeof(att), "SELECT bpfrec_attach('%s')", bad);

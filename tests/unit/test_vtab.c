@@ -278,7 +278,7 @@ static void test_attach_function(void)
 	char *err = NULL;
 
 	snprintf(sql, sizeof(sql), "SELECT bpfrec_attach('%s')", cap_path);
-	CHECK_STR(q_text(db, sql), "alpha,beta,events,sessions,streams,losses,blocks,block_streams,objects,stacks,frames,programs,stream_loss,loss_windows");
+	CHECK_STR(q_text(db, sql), "alpha,beta,events,sessions,streams,losses,blocks,block_streams,objects,stacks,frames,programs,stream_loss,loss_windows,users,groups");
 	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM temp.alpha"), 3000);
 	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM main.sqlite_schema"), 0);   /* all in temp */
 	/* twice: the tables exist */
