@@ -178,9 +178,11 @@ done:
 	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	if (have_rec)
-		printf(" rec_pid=%d rec_cpu_window_s=%.2f rec_cpu_s=%.2f rec_hwm_kib=%llu "
-		       "rec_rss_kib=%llu rec_ring_rss_kib=%llu rec_ring_size_kib=%llu",
+		printf(" rec_pid=%d rec_cpu_window_s=%.2f rec_cpu_s=%.2f rec_writers_cpu_s=%.2f "
+		       "rec_hwm_kib=%llu rec_rss_kib=%llu rec_ring_rss_kib=%llu "
+		       "rec_ring_size_kib=%llu",
 		       (int)watch, after.cpu_s - before.cpu_s, tail.cpu_s - before.cpu_s,
+		       tail.writers_cpu_s - before.writers_cpu_s,
 		       (unsigned long long)tail.hwm_kib, (unsigned long long)tail.rss_kib,
 		       (unsigned long long)tail.ring_rss_kib,
 		       (unsigned long long)tail.ring_size_kib);

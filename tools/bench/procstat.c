@@ -1,5 +1,6 @@
 #include "procstat.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -8,26 +9,65 @@
 #include <time.h>
 #include <unistd.h>
 
-static int read_cpu(pid_t pid, double *cpu_s)
+/* utime + stime of a stat file (a process's or a thread's), and its comm
+ * if comm is not NULL. */
+static int read_stat_cpu(const char *path, double *cpu_s, char *comm, size_t comm_len)
 {
-	char path[64], buf[1024], *p;
+	char buf[1024], *p, *open;
 	unsigned long long ut, st;
 	FILE *f;
 	size_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "r");
 	if (!f)
 		return -errno;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = 0;
+	open = strchr(buf, '(');
 	p = strrchr(buf, ')');   /* comm may hold spaces */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-			 &ut, &st) != 2)
+	if (!open || !p || p < open ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
 		return -EINVAL;
+	if (comm)
+		snprintf(comm, comm_len, "%.*s", (int)(p - open - 1), open + 1);
 	*cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 	return 0;
+}
+
+static int read_cpu(pid_t pid, double *cpu_s)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	return read_stat_cpu(path, cpu_s, NULL, 0);
+}
+
+/* The CPU time of pid's threads named WRITER_COMM (the recorder's writer
+ * threads: encode, compress, write, index); a thread that has exited is
+ * no longer counted. */
+#define WRITER_COMM "bpfrec-writer"
+static void read_writers(pid_t pid, double *cpu_s)
+{
+	char path[96], comm[32];
+	struct dirent *de;
+	DIR *dir;
+
+	*cpu_s = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		double t;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.20s/stat", (int)pid, de->d_name);
+		if (read_stat_cpu(path, &t, comm, sizeof(comm)) == 0 && !strcmp(comm, WRITER_COMM))
+			*cpu_s += t;
+	}
+	closedir(dir);
 }
 
 static int read_status(pid_t pid, struct procstat *ps)
@@ -88,6 +128,8 @@ int procstat__read(pid_t pid, struct procstat *ps)
 
 	memset(ps, 0, sizeof(*ps));
 	err = read_cpu(pid, &ps->cpu_s);
+	if (!err)
+		read_writers(pid, &ps->writers_cpu_s);
 	if (!err)
 		err = read_status(pid, ps);
 	if (!err)

@@ -7,6 +7,7 @@
 
 struct procstat {
 	double cpu_s;           /* utime + stime of every thread, seconds */
+	double writers_cpu_s;   /* of those, the writer threads' (named bpfrec-writer) */
 	uint64_t hwm_kib;       /* VmHWM: peak RSS */
 	uint64_t rss_kib;       /* VmRSS now */
 	uint64_t ring_rss_kib;  /* RSS of the mapped rings now (bpf-map, perf_event mappings) */
