@@ -17,9 +17,10 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 24);
 } sys_events SEC(".maps");
-/* Records go to the ring in per-CPU batches (bpfrec.h): no ring lock per
- * call; bpfrec flushes each CPU's last batch at every drain tick. */
-BPFREC_STAGED(sys_events);
+/* Not staged (bpfrec.h BPFREC_STAGED): a record (640 bytes at the default
+ * string size) is already built in sys_inflight, and one copy into the ring
+ * costs less than a copy into a staging area and another into the ring
+ * (measured: +50 ns a call staged, BPF stats, 6.18). */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -72,7 +73,8 @@ static __always_inline void emit(struct sys_rec *r)
 	}
 	if (bpfrec_stack_flags)
 		size += sizeof(r->stack);
-	bpfrec_stage_output(sys_events, r, size);   /* a loss is counted there */
+	if (bpf_ringbuf_output(&sys_events, r, size, BPFREC_RB_FLAGS))
+		bpfrec_count_lost();
 }
 
 static __always_inline void read_sockaddr(struct sys_rec *r, const void *uaddr, __u64 len)
