@@ -51,6 +51,39 @@ static int load_streams(sqlite3 *db, struct sdesc *s, int max)
 	return n;
 }
 
+static const struct evlist *sort_list;
+
+static int cmp_time(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	uint64_t tx = sort_list->v[x].ts_ns, ty = sort_list->v[y].ts_ns;
+
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+void capload_sort_time(struct evlist *l)
+{
+	size_t *idx = malloc((l->n ? l->n : 1) * sizeof(*idx));
+	struct ev *v = malloc((l->n ? l->n : 1) * sizeof(*v));
+	size_t i;
+
+	if (!idx || !v) {
+		fprintf(stderr, "capload_sort_time: out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i < l->n; i++)
+		idx[i] = i;
+	sort_list = l;
+	qsort(idx, l->n, sizeof(*idx), cmp_time);
+	for (i = 0; i < l->n; i++)
+		v[i] = l->v[idx[i]];
+	memcpy(l->v, v, l->n * sizeof(*v));
+	free(v);
+	free(idx);
+}
+
 int capload(const char *dir, struct evlist *out)
 {
 	struct sdesc s[64] = { 0 };

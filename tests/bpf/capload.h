@@ -24,6 +24,10 @@ struct evlist {
 
 int capload(const char *dir, struct evlist *out);   /* 0 or -errno, message printed */
 void capload_free(struct evlist *l);
+/* Puts the events in time order (stable: events of one time keep their
+ * capture order).  A capture's records are not sorted by time: a staged
+ * ringbuf's batches of one CPU can follow another CPU's later ones. */
+void capload_sort_time(struct evlist *l);
 const char *ev_get(const struct ev *e, const char *field);  /* NULL if absent */
 long long ev_int(const struct ev *e, const char *field);    /* aborts the test if absent */
 /* Events of one stream whose field equals value (NULL: any). */

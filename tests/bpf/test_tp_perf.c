@@ -183,6 +183,7 @@ int main(void)
 	tids[3] = kv_get(out, "pong_pid");
 	load_perf(pscript, tids, 4);
 	CHECK_EQ_INT(capload(cap, &l), 0);
+	capload_sort_time(&l);   /* perf script's order; -e's batches come per CPU */
 	{
 		static char tid0[32];
 
