@@ -60,7 +60,9 @@ int exec_enter(struct trace_event_raw_sys_enter *ctx)
 	e->pid = pid_tgid >> 32;
 	e->tid = tid;
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	e->uid = (__u32)bpf_get_current_uid_gid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	e->uid = (__u32)uid_gid;
+	e->gid = (__u32)(uid_gid >> 32);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->ustack_id = bpfrec_user_stack(ctx);
 	e->kstack_id = bpfrec_kernel_stack(ctx);

@@ -11,11 +11,13 @@ struct exec_event {
 	__u32 tid;
 	__u32 ppid;            /* tgid of task->real_parent */
 	__u32 uid;
+	__u32 gid;             /* bpfreplay shows both with the recording host's names */
 	bpfrec_ustack_id ustack_id; /* -g: the caller's stack (bpfrec.h) */
 	bpfrec_kstack_id kstack_id;
+	__u32 __pad;           /* zero (the pending slot starts zeroed) */
 	char comm[16];         /* before the exec: the caller's name */
 	char filename[EXEC_FILENAME_LEN]; /* as passed to execve, truncated */
 };
-_Static_assert(sizeof(struct exec_event) == 304, "exec_event layout");
+_Static_assert(sizeof(struct exec_event) == 312, "exec_event layout");
 
 #endif

@@ -20,7 +20,7 @@ static const char *const proctree_tps[] = { "sched/sched_process_fork", NULL };
 static const char *const no_tps[] = { NULL };
 
 const struct builtin_probe builtin_probes[] = {
-	{ "exec", "execve() calls: pid, ppid, uid, comm, file name (ringbuf)",
+	{ "exec", "execve() calls: pid, ppid, uid, gid, comm, file name (ringbuf)",
 	  exec_bpf__elf_bytes, exec_tps, 0, 0 },
 	{ "exit", "thread exits: pid, tid, exit code, signal, comm (perf event array)",
 	  exit_bpf__elf_bytes, exit_tps, 0, 0 },

@@ -23,14 +23,15 @@
 struct names_read {
 	struct cap_id_name *v;
 	size_t n, cap;
-	int truncated;             /* stopped at CAP_ID_NAMES_MAX */
+	size_t limit;              /* CAP_ID_NAMES_MAX, or a test's */
+	int truncated;             /* stopped at the limit */
 };
 
 static int take(struct names_read *r, uint32_t id, const char *name)
 {
 	char *copy;
 
-	if (r->n == CAP_ID_NAMES_MAX) {
+	if (r->n >= r->limit) {
 		r->truncated = 1;
 		return 0;
 	}
@@ -87,7 +88,12 @@ static int read_groups(struct names_read *r)
 
 int usernames__record(struct capw *cap)
 {
-	struct names_read users = { 0 }, groups = { 0 };
+	return usernames__record_at_most(cap, CAP_ID_NAMES_MAX);
+}
+
+int usernames__record_at_most(struct capw *cap, size_t limit)
+{
+	struct names_read users = { .limit = limit }, groups = { .limit = limit };
 	int err;
 
 	if ((err = read_users(&users)) || (err = read_groups(&groups)))
@@ -97,10 +103,10 @@ int usernames__record(struct capw *cap)
 		goto out;
 	static int said;
 	if ((users.truncated || groups.truncated) && !said++)
-		info_msg("this host has more than %d %s: the capture names the first %d, the "
-			 "others print as numbers", CAP_ID_NAMES_MAX,
+		info_msg("this host has more than %zu %s: the capture names the first %zu, the "
+			 "others print as numbers", limit,
 			 users.truncated && groups.truncated ? "users and groups" :
-			 users.truncated ? "users" : "groups", CAP_ID_NAMES_MAX);
+			 users.truncated ? "users" : "groups", limit);
 out:
 	if (err == -ENOMEM)
 		warn_msg("user and group names: out of memory");

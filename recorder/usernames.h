@@ -14,5 +14,8 @@
  * cannot be written; a host whose databases cannot be read gives an empty
  * table, not an error (the readers then print numbers). */
 int usernames__record(struct capw *cap);
+/* The same with at most limit entries a database (usernames__record's is
+ * CAP_ID_NAMES_MAX): for the tests, which cannot make a huge directory. */
+int usernames__record_at_most(struct capw *cap, size_t limit);
 
 #endif

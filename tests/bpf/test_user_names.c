@@ -3,7 +3,7 @@
  * before the recording, one by the recorded command while it records (the
  * recorder's second read at the end must catch it).  The command runs a
  * child as each user: setgid, setuid (tracepoints whose arguments are a
- * gid and a uid), an exec (the built-in exec probe's uid), and a chown to
+ * gid and a uid), an exec (the built-in exec probe's uid and gid), and a chown to
  * the first user (its user and group arguments).  Then both users are
  * deleted, so this host no longer knows the names, and bpfreplay must
  * print them from the capture alone, value by value: show's line format
@@ -189,7 +189,9 @@ int main(int argc, char **argv)
 		const char *u = i ? user2 : user1;
 
 		snprintf(exp[0], sizeof(exp[0]), " uid=%u(%s) ", uid[i], u);
-		line_with(out, (const char *[]){ " exec ", exp[0], "filename=/bin/true", NULL });
+		snprintf(exp[6], sizeof(exp[6]), " gid=%u(%s) ", gid[i], u);
+		line_with(out, (const char *[]){ " exec ", exp[0], exp[6], "filename=/bin/true",
+						 NULL });
 		snprintf(exp[1], sizeof(exp[1]), " uid=%u(%s)", uid[i], u);
 		line_with(out, (const char *[]){ "sys_enter_setuid", exp[1], NULL });
 		snprintf(exp[2], sizeof(exp[2]), " gid=%u(%s)", gid[i], u);
@@ -199,7 +201,8 @@ int main(int argc, char **argv)
 	snprintf(exp[4], sizeof(exp[4]), " group=%u(%s)", gid[0], user1);
 	line_with(out, (const char *[]){ "sys_enter_chown", exp[3], exp[4], NULL });
 	/* root's exec of useradd: root is named too, from the capture */
-	line_with(out, (const char *[]){ " exec ", " uid=0(root) ", "useradd", NULL });
+	line_with(out, (const char *[]){ " exec ", " uid=0(root) ", " gid=0(root) ", "useradd",
+					 NULL });
 
 	/* -o table: 1234(name) in the uid column */
 	out = replay((char *[]){ "show", "-o", "table", "--stream", "exec", cap, NULL });

@@ -16,6 +16,7 @@
 #include "bpfobj.h"
 #include "drain.h"
 #include "probes.h"
+#include <stddef.h>
 #include "testutil.h"
 #include "util.h"
 
@@ -112,8 +113,8 @@ static struct bpfobj *open_exec(const char *path)
 	CHECK_EQ_INT(bpfobj_stream__layout(s)->type_size, sizeof(struct exec_event));
 	CHECK_EQ_INT(bpfobj_stream__layout(s)->ts_offset, 0);
 	CHECK_EQ_INT(bpfobj_stream__layout(s)->pid_offset, 8);
-	CHECK_EQ_INT(bpfobj_stream__layout(s)->ustack_offset, 24);
-	CHECK_EQ_INT(bpfobj_stream__layout(s)->kstack_offset, 28);
+	CHECK_EQ_INT(bpfobj_stream__layout(s)->ustack_offset, offsetof(struct exec_event, ustack_id));
+	CHECK_EQ_INT(bpfobj_stream__layout(s)->kstack_offset, offsetof(struct exec_event, kstack_id));
 	return o;
 }
 
@@ -326,7 +327,7 @@ static void variants(const char *path)
 	CHECK_EQ_U64(st.events, 5);
 	CHECK_EQ_U64(st.bytes, sizeof(a) + sizeof(b) + 20 + sizeof(other) + 3);
 	CHECK_EQ_U64(st.lost, 12);
-	/* ev_b's 20 bytes, and the map's own 16 and 3 bytes (exec_event has 304) */
+	/* ev_b's 20 bytes, and the map's own 16 and 3 bytes (exec_event has 312) */
 	CHECK_EQ_U64(st.short_events, 3);
 	CHECK_EQ_INT(drain__stats(d, s, 2, &st), -ENOENT);
 	drain__free(d);

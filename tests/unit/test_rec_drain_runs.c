@@ -10,6 +10,7 @@
  * not a batch, kept as it came). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <unistd.h>
 
 #include "block.h"
@@ -34,7 +35,7 @@ struct got {
 	uint32_t id, cpu, len;
 	uint64_t ts;
 	uint8_t head[16];      /* the record's first bytes (ts, pid, tid) */
-	uint8_t comm[16];      /* bytes 32..47 of a full exec_event */
+	uint8_t comm[16];      /* the comm bytes of a full exec_event */
 };
 
 struct log {
@@ -55,8 +56,8 @@ static void log_one(struct log *l, uint32_t id, uint32_t cpu, uint64_t ts, const
 	g->ts = ts;
 	g->len = len;
 	memcpy(g->head, data, len < 16 ? len : 16);
-	if (len >= 48)
-		memcpy(g->comm, (const uint8_t *)data + 32, 16);
+	if (len >= offsetof(struct exec_event, comm) + 16)
+		memcpy(g->comm, (const uint8_t *)data + offsetof(struct exec_event, comm), 16);
 }
 
 static int sink_append(void *ctx, uint32_t id, uint32_t cpu, uint64_t ts, const void *data,
