@@ -31,6 +31,7 @@ struct loader {
 	const struct record_opts *o;
 	struct bpfobj_opts base;
 	struct option_hits hit;
+	struct record_objs *objs;   /* where loaded objects go */
 };
 
 int record_objs__add(struct record_objs *objs, struct bpfobj *o)
@@ -459,9 +460,6 @@ static int load_user_objects(struct loader *l, struct record_objs *objs)
 				 (int)(strchr(l->o->sets[j], '=') - l->o->sets[j]), l->o->sets[j]);
 			return -ENOENT;
 		}
-	err = check_all_matched(l);
-	if (err)
-		return err;
 	for (i = first; i < objs->n; i++) {
 		struct bpfobj *obj = objs->v[i];
 
@@ -475,9 +473,14 @@ static int load_user_objects(struct loader *l, struct record_objs *objs)
 	return 0;
 }
 
+/* A tracepoint or syscall object (tprec.c), before its load: kept, and
+ * --ringbuf-size tp_events=... / sys_events=... applies to it. */
 static int take_object(struct bpfobj *o, void *ctx)
 {
-	return record_objs__add(ctx, o);
+	struct loader *l = ctx;
+	int err = record_objs__add(l->objs, o);
+
+	return err ? err : apply_ringbuf_sizes(l, o);
 }
 
 int record__load_objects(const struct record_opts *o, const struct bpfobj_opts *base,
@@ -490,14 +493,17 @@ int record__load_objects(const struct record_opts *o, const struct bpfobj_opts *
 		return -ENOMEM;
 	l->o = o;
 	l->base = *base;
+	l->objs = objs;
 	err = load_builtins(l, objs);
 	if (!err)
 		err = load_user_objects(l, objs);
 	if (!err && tp) {
 		struct bpfobj_opts oo = obj_opts(l, 1);
 
-		err = tprec__load(tp, &oo, take_object, objs);
+		err = tprec__load(tp, &oo, take_object, l);
 	}
+	if (!err)
+		err = check_all_matched(l);
 	free(l);
 	return err;
 }

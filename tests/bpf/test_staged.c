@@ -5,7 +5,8 @@
  * the order the calls were made; the fields read straight from task_struct
  * equal the helpers'; a few events, far fewer than a batch, reach a SIGUSR1
  * snapshot within a tick and the capture at the end; a tiny ring's losses
- * are exact (recorded + lost == made).  Then the drain alone (recorderlib):
+ * are exact (recorded + lost == made), per kind of event where the object
+ * counts them so (and per tracepoint for -e, whose probe is staged).  Then the drain alone (recorderlib):
  * drain__final flushes what no tick has, and events it cannot flush (the
  * area stays busy) are counted lost, per CPU. */
 #include "capload.h"
@@ -259,6 +260,37 @@ static void snapshot_and_end(const char *dir)
 	printf("few: 5 events in the snapshot a tick after, 8 at the end\n");
 }
 
+/* -e through a 4 KiB ring: each tracepoint's recorded + lost == made (the
+ * command: stagedcalls). */
+static void tp_loss(const char *dir)
+{
+	char cap[4096], calls[4096], err[16384], sql[512];
+	static const char *const streams[] = { "sys_enter_getppid", "sys_enter_getpgid" };
+	static const int64_t made[] = { 20000, 10000 };
+	int k;
+
+	snprintf(calls, sizeof(calls), "%s/tests/bpf/stagedcalls", getenv("BPFREC_BUILD"));
+	snprintf(cap, sizeof(cap), "%s/tp", dir);
+	CHECK_EQ_INT(run_bpfrec(err, sizeof(err), (char *[]){ "record", "-q", "--no-status", "-o",
+			cap, "--probe", "none", "-e", "syscalls:sys_enter_getppid", "-e",
+			"syscalls:sys_enter_getpgid", "--ringbuf-size", "tp_events=4096", "--", calls,
+			NULL }), 0);
+	for (k = 0; k < 2; k++) {
+		int64_t rec, lost;
+
+		snprintf(sql, sizeof(sql), "SELECT coalesce(sum(b.nrecords), 0) FROM block_streams b "
+			 "JOIN streams s ON s.id = b.stream_id WHERE s.name = '%s'", streams[k]);
+		rec = q_int_index(cap, sql);
+		snprintf(sql, sizeof(sql), "SELECT coalesce(sum(l.count), 0) FROM losses l "
+			 "JOIN streams s ON s.id = l.stream_id WHERE s.name = '%s'", streams[k]);
+		lost = q_int_index(cap, sql);
+		printf("-e %s through a 4 KiB ring: %lld recorded + %lld lost of %lld\n", streams[k],
+		       (long long)rec, (long long)lost, (long long)made[k]);
+		CHECK_EQ_INT(rec + lost, made[k]);
+		CHECK(lost > 0);
+	}
+}
+
 /* ---- the drain alone ---- */
 
 struct sink {
@@ -365,6 +397,7 @@ int main(void)
 	lost_per_kind(dir, "tiny_kind_inplace", 0);
 	lost_per_kind(dir, "tiny_kind_copied", 1);
 	snapshot_and_end(dir);
+	tp_loss(dir);
 	drain_alone();
 	printf("ok: staged events arrive whole, in order, promptly, and their losses are exact\n");
 	return 0;
