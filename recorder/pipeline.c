@@ -51,6 +51,10 @@ struct pipeline {
 	struct blockbuf *cur;                 /* drain thread's current buffer */
 	uint64_t last_flush_ns;
 	int error;                            /* writers' first error */
+	/* Times the drain thread found no free buffer while recording (the
+	 * writers behind: the kernel's buffers fill meanwhile), and how long
+	 * it waited; written by the drain thread, read by anyone. */
+	uint64_t stalls, stall_ns;
 };
 
 static void push_locked(struct pipeline *p, const struct msg *m)
@@ -233,15 +237,23 @@ fail:
 	return NULL;
 }
 
-/* Sends cur to the writer and takes a free buffer, waiting if none is free. */
-static void hand_over(struct pipeline *p)
+/* Sends cur to the writer and takes a free buffer, waiting if none is free
+ * (a wait counted as a stall unless the recording is ending). */
+static void hand_over(struct pipeline *p, bool count_stall)
 {
 	struct msg m = { .kind = MSG_BLOCK, .buf = p->cur };
+	uint64_t t0 = 0;
 
 	pthread_mutex_lock(&p->lock);
 	push_locked(p, &m);
+	if (!p->nfree && count_stall) {
+		t0 = now_mono_ns();   /* before the count: whoever sees it, sees the wait begun */
+		__atomic_add_fetch(&p->stalls, 1, __ATOMIC_RELEASE);
+	}
 	while (!p->nfree)
 		pthread_cond_wait(&p->to_drain, &p->lock);
+	if (t0)
+		__atomic_add_fetch(&p->stall_ns, now_mono_ns() - t0, __ATOMIC_RELAXED);
 	p->cur = p->free[--p->nfree];
 	pthread_mutex_unlock(&p->lock);
 }
@@ -252,7 +264,7 @@ int pipeline__append(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t
 	int err = blockbuf__add(p->cur, stream, cpu, ts_ns, data, len);
 
 	if (err == -ENOSPC) {
-		hand_over(p);
+		hand_over(p, true);
 		err = blockbuf__add(p->cur, stream, cpu, ts_ns, data, len);
 	}
 	if (err)
@@ -273,7 +285,7 @@ int pipeline__append_run(struct pipeline *p, uint32_t stream, uint32_t cpu,
 		recs += k;
 		n -= (uint32_t)k;
 		if (n)
-			hand_over(p);
+			hand_over(p, true);
 	}
 	return pipeline__error(p);
 }
@@ -295,7 +307,7 @@ void pipeline__tick(struct pipeline *p, uint64_t now_ns)
 	if (now_ns - p->last_flush_ns < p->o.flush_ns)
 		return;
 	if (blockbuf__count(p->cur))
-		hand_over(p);
+		hand_over(p, true);
 	push(p, &m);
 	p->last_flush_ns = now_ns;
 }
@@ -305,7 +317,7 @@ void pipeline__snapshot(struct pipeline *p)
 	struct msg m = { .kind = MSG_SNAPSHOT };
 
 	if (blockbuf__count(p->cur))
-		hand_over(p);
+		hand_over(p, true);
 	push(p, &m);
 }
 
@@ -314,6 +326,12 @@ void pipeline__call(struct pipeline *p, int (*fn)(void *ctx, struct capw *w), vo
 	struct msg m = { .kind = MSG_CALL, .fn = fn, .ctx = ctx };
 
 	push(p, &m);
+}
+
+void pipeline__stalls(const struct pipeline *p, uint64_t *stalls, uint64_t *wait_ns)
+{
+	*stalls = __atomic_load_n(&p->stalls, __ATOMIC_RELAXED);
+	*wait_ns = __atomic_load_n(&p->stall_ns, __ATOMIC_RELAXED);
 }
 
 int pipeline__error(const struct pipeline *p)
@@ -329,7 +347,7 @@ int pipeline__stop(struct pipeline *p)
 	if (!p->nstarted)
 		return p->error;
 	if (blockbuf__count(p->cur))
-		hand_over(p);
+		hand_over(p, false);
 	push(p, &m);
 	for (i = 0; i < p->nstarted; i++)
 		pthread_join(p->workers[i].thread, NULL);

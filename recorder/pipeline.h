@@ -50,6 +50,11 @@ void pipeline__snapshot(struct pipeline *p);
  * blocks and losses sent before and after (so in the commit that follows
  * them); fn owns ctx and is called exactly once, even after an error. */
 void pipeline__call(struct pipeline *p, int (*fn)(void *ctx, struct capw *w), void *ctx);
+/* Times the drain thread found every buffer with the writers while
+ * recording (they encode slower than events come: the kernel's buffers
+ * fill meanwhile, and lose events when full), and the ns it waited in all.
+ * Any thread. */
+void pipeline__stalls(const struct pipeline *p, uint64_t *stalls, uint64_t *wait_ns);
 /* The writer's first error (e.g. -ENOSPC), 0 if none. */
 int pipeline__error(const struct pipeline *p);
 /* Writes what is left, commits, joins the writer.  Returns its first error. */

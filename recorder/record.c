@@ -44,6 +44,7 @@ struct recorder {
 	uint64_t last_snapshot_ns;   /* --snapshot-interval */
 	int snapshot_req;            /* SIGUSR1 seen: write CAPTURE/snapshot-N */
 	uint64_t stacks_synced_ns;   /* the stacks last handed to the writer */
+	uint64_t stalls, stall_ns;   /* the drain's waits for the writers (pipeline__stalls) */
 };
 
 /* The status line's last figures, per stream in the objects' order. */
@@ -322,6 +323,13 @@ static void print_summary(struct recorder *r, const struct capw_stats *stp, uint
 			lost += ds.lost;
 		}
 	tprec__summary(r->tp, r->drain);
+	/* Why a ring lost events: the writers (encoding and compressing the
+	 * blocks) fell behind, and the drain waited for them. */
+	if (r->stalls)
+		info_msg("  the drain waited %.2f s in all for the writer threads (%llu times: they "
+			 "encode and compress slower than events came%s)", r->stall_ns / 1e9,
+			 (unsigned long long)r->stalls,
+			 lost ? "; the kernel's buffers filled meanwhile" : "");
 	/* What could not be written, exactly: every event drained or counted
 	 * lost is in the index, as a record or a loss row, or said here. */
 	if (st.unwritten_records)
@@ -603,6 +611,7 @@ static int finish(struct recorder *r, int err, int usage)
 
 		if (werr && !err)
 			err = werr;
+		pipeline__stalls(r->pl, &r->stalls, &r->stall_ns);
 		pipeline__free(r->pl);
 	}
 	if (r->cap) {
