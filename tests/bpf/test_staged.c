@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -30,6 +31,7 @@
 struct child {
 	pid_t pid;
 	int order, done;
+	int migrate;          /* hop between CPU 0 and 1 every 64 calls */
 };
 
 static void child_start(struct child *c)
@@ -46,8 +48,16 @@ static void child_start(struct child *c)
 		close(to[1]);
 		close(from[0]);
 		while (read(to[0], &n, sizeof(n)) == (ssize_t)sizeof(n) && n > 0) {
-			while (n--)
+			while (n--) {
+				if (c->migrate && next % 64 == 0) {
+					cpu_set_t set;
+
+					CPU_ZERO(&set);
+					CPU_SET((int)((next / 64) & 1), &set);
+					sched_setaffinity(0, sizeof(set), &set);
+				}
 				syscall(SYS_getpgid, next++);
+			}
 			if (write(from[1], "d", 1) != 1)
 				_exit(1);
 		}
@@ -162,13 +172,41 @@ static size_t check_events(const char *cap, pid_t child, int n, int nested, int 
 	return k;
 }
 
+/* `bpfreplay show CAP` prints the ev events in time order, which is the
+ * order of their calls: each line's arg= is the one before's + 1. */
+static void check_show_order(const char *cap, int n)
+{
+	char replay[4096], *out, *p;
+	long long prev = -1, arg;
+	size_t len = 64u << 20;
+	int lines = 0;
+
+	snprintf(replay, sizeof(replay), "%s/replay/bpfreplay", getenv("BPFREC_BUILD"));
+	out = malloc(len);
+	CHECK(out != NULL);
+	CHECK_EQ_INT(run_cmd_out((char *[]){ replay, "show", (char *)cap, NULL }, out, len), 0);
+	for (p = strstr(out, " arg="); p; p = strstr(p + 1, " arg=")) {
+		arg = strtoll(p + 5, NULL, 10) - (long long)ARG_BASE;
+		if (prev >= 0 && arg != prev + 1) {
+			fprintf(stderr, "show: arg %lld after %lld\n", arg, prev);
+			CHECK(0);
+		}
+		prev = arg;
+		lines++;
+	}
+	CHECK_EQ_INT(lines, n);
+	free(out);
+}
+
 /* Records the child's n calls with the object (staged, or staged_kind) in
- * mode, ring bytes; checks them.  The capture stays in DIR/TAG. */
+ * mode, ring bytes; checks them.  The capture stays in DIR/TAG.  The child
+ * hops between CPUs (when there are two), so that batches of one CPU reach
+ * the ring after later ones of the other. */
 static void record_calls_obj(const char *dir, const char *tag, const char *object, int mode, int n,
 			     const char *ring, int nested, int allow_lost)
 {
 	char cap[4096], obj[4096], tgid[64], setmode[32], rb[64];
-	struct child c;
+	struct child c = { .migrate = libbpf_num_possible_cpus() >= 2 && !nested };
 	struct bgrec b;
 	size_t k;
 
@@ -185,6 +223,8 @@ static void record_calls_obj(const char *dir, const char *tag, const char *objec
 	child_end(&c);
 	CHECK_EQ_INT(fu_stop(&b, SIGINT), 0);
 	k = check_events(cap, c.pid, n, nested, allow_lost);
+	if (!allow_lost && !nested)
+		check_show_order(cap, n);
 	printf("%s: %d calls, %zu events recorded\n", tag, n, k);
 }
 
@@ -232,7 +272,7 @@ static void lost_per_kind(const char *dir, const char *tag, int mode)
 static void snapshot_and_end(const char *dir)
 {
 	char cap[4096], snap[4200], obj[4096], tgid[64], err[16384], path[4300];
-	struct child c;
+	struct child c = { 0 };
 	struct bgrec b;
 	struct stat sb;
 	int i;
@@ -326,7 +366,7 @@ static void drain_alone(void)
 	struct drain_sink sink = { sink_append, sink_loss, &got };
 	struct drain *d;
 	struct bpfobj *o;
-	struct child c;
+	struct child c = { 0 };
 	int ncpus = libbpf_num_possible_cpus(), stage_fd, flush_fd, pending_fd, cpu;
 	size_t i;
 
