@@ -454,7 +454,7 @@ static int set_up_capture(struct recorder *r)
 		return -errno;
 	err = record__register_capture(r->cap, &r->objs, bpfrec_argc, bpfrec_argv, &r->start_ns);
 	/* the host's user and group names, read again at the end */
-	if (!err)
+	if (!err && !o->no_user_names)
 		err = usernames__record(r->cap);
 	/* Committed at once: a reader of the live capture finds the session
 	 * and its streams from the start, not one flush interval later. */
@@ -626,7 +626,7 @@ static int finish(struct recorder *r, int err, int usage)
 		    !err)
 			err = e;
 		/* and the users and groups created while it recorded */
-		if ((e = usernames__record(r->cap)) && !err)
+		if (!o->no_user_names && (e = usernames__record(r->cap)) && !err)
 			err = e;
 		/* Finished first, so that the summary says what the capture holds;
 		 * printed once closed, so that its size is the final one. */

@@ -35,6 +35,9 @@ static void record_usage(FILE *f)
 "      --stacks LIST       which stacks: user, kernel or user,kernel (as -g)\n"
 "      --no-symbols        leave the symbol tables out of the capture (mappings and\n"
 "                          build ids are kept: symbolize later with the binaries)\n"
+"      --no-user-names     leave the host's user and group names out of the capture\n"
+"                          (kept by default, so that bpfreplay elsewhere shows\n"
+"                          uid=1000(alice); without them it shows numbers)\n"
 "  -e, --tracepoint LIST  record tracepoints by name, no BPF to write: SYSTEM:NAME,\n"
 "                          comma-separated, globs allowed ('sched:*'); repeatable;\n"
 "                          one table each, named after the tracepoint, with its\n"
@@ -263,6 +266,7 @@ static int add_tracepoints(struct record_opts *o, const char *list)
 enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PERF_PAGES,
        OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
        OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_NO_SYMBOLS,
+       OPT_NO_USER_NAMES,
        OPT_FILTER, OPT_STRING_SIZE, OPT_SYSCALLS,
        OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS, OPT_PERF_EVENT };
 
@@ -295,6 +299,7 @@ static const struct option longopts[] = {
 	{ "ring-time", required_argument, NULL, OPT_RING_TIME },
 	{ "stacks", required_argument, NULL, OPT_STACKS },
 	{ "no-symbols", no_argument, NULL, OPT_NO_SYMBOLS },
+	{ "no-user-names", no_argument, NULL, OPT_NO_USER_NAMES },
 	{ "tracepoint", required_argument, NULL, 'e' },
 	{ "filter", required_argument, NULL, OPT_FILTER },
 	{ "string-size", required_argument, NULL, OPT_STRING_SIZE },
@@ -524,6 +529,9 @@ static int parse_session_option(struct record_opts *o, int c)
 		return 0;
 	case OPT_NO_SYMBOLS:
 		o->no_symbols = 1;
+		return 0;
+	case OPT_NO_USER_NAMES:
+		o->no_user_names = 1;
 		return 0;
 	case 'q':
 		o->quiet = 1;

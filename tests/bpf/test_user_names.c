@@ -231,6 +231,18 @@ int main(int argc, char **argv)
 	out = replay((char *[]){ "sql", "-o", "csv", cap, exp[5], NULL });
 	snprintf(exp[0], sizeof(exp[0]), "\n%s,%s\n", user2, user2);
 	CHECK(strstr(out, exp[0]));
+
+	/* --no-user-names: the tables stay empty, ids print as numbers */
+	snprintf(cap, sizeof(cap), "%s/nonames", dir);
+	rc = run_bpfrec(err, sizeof(err), (char *[]){ "record", "-q", "-o", cap, "--probe", "exec",
+		"--no-user-names", "--", "/bin/true", NULL });
+	CHECK_EQ_INT(rc, 0);
+	out = replay((char *[]){ "sql", "-o", "csv", cap, "SELECT (SELECT count(*) FROM users) + "
+		"(SELECT count(*) FROM groups), uid, user_name(uid) FROM exec", NULL });
+	CHECK(strstr(out, "\n0,0,\n"));
+	out = replay((char *[]){ "show", cap, NULL });
+	line_with(out, (const char *[]){ " exec ", " uid=0 ", " gid=0 ", "filename=/bin/true",
+					 NULL });
 	printf("ok\n");
 	return 0;
 }

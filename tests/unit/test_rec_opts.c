@@ -120,7 +120,8 @@ static void good_values(void)
 
 	CHECK_EQ_INT(PARSE(&o, "-o", "/tmp/cap", "--probe", "exec,exit", "--probe", "profile:999",
 			   "-d", "1.5s", "--flush-interval", "250ms", "--perf-pages", "128",
-			   "--no-status", "--no-symbols", "--snapshot-interval", "2s", "--ring", "64M",
+			   "--no-status", "--no-symbols", "--no-user-names", "--snapshot-interval", "2s",
+			   "--ring", "64M",
 			   "--ring-time", "30s", "--stacks", "kernel", "-v", "-v", "--", "sleep", "1"),
 		     0);
 	CHECK_STR(o.out_dir, "/tmp/cap");
@@ -135,6 +136,7 @@ static void good_values(void)
 	CHECK_EQ_U64(o.perf_pages, 128);
 	CHECK_EQ_INT(o.status, 0);
 	CHECK_EQ_INT(o.no_symbols, 1);
+	CHECK_EQ_INT(o.no_user_names, 1);
 	CHECK_EQ_U64(o.snapshot_ns, 2000000000ull);
 	CHECK_EQ_U64(o.ring_bytes, 64ull << 20);
 	CHECK_EQ_U64(o.ring_ns, 30000000000ull);
