@@ -12,6 +12,7 @@
 #include "print.h"
 #include "capview.h"
 #include "capsize.h"
+#include "idnames.h"
 
 static void help(void)
 {
@@ -25,8 +26,10 @@ static void help(void)
 	       "streams with their SQL table names, event types and counts, losses per\n"
 	       "stream and how they are known (exact, or unobservable with the windows\n"
 	       "when loss was possible), the programs and where each attached, the time\n"
-	       "span of the records, sizes (raw, on disk, ratio) and the number of\n"
-	       "blocks.  Nothing is decompressed.\n"
+	       "span of the records, sizes (raw, on disk, ratio), the number of blocks,\n"
+	       "and how many user and group names of the recording host the capture\n"
+	       "carries (show prints uid=1000(alice) with them).  Nothing is\n"
+	       "decompressed.\n"
 	       "\n"
 	       "Options:\n"
 	       "  -o, --output FMT  table (default): all of the above as text; json (or\n"
@@ -164,6 +167,9 @@ struct facts {
 	uint64_t lost, orphan_lost;
 	int64_t loss_reports;
 	int losses_unknown;             /* the index was rebuilt: losses before it unknown */
+	size_t users, groups;           /* the recording host's names the capture carries */
+	uint64_t names_bad;             /* rows the reader does not trust (idnames.h) */
+	int names_truncated;            /* the host had more than the recorder took */
 };
 
 static void gather(struct capview *c, struct facts *f)
@@ -182,6 +188,16 @@ static void gather(struct capview *c, struct facts *f)
 	f->loss_reports = query_int(db, "SELECT count(*) FROM losses", 0);
 	f->losses_unknown = query_int(db, "SELECT count(*) FROM meta WHERE key = 'losses_unknown'",
 				      0) > 0;
+	struct idnames *ids = NULL;
+	char err[256];
+	if (!capview__idnames(c, &ids, err, sizeof(err))) {
+		f->users = idnames__count(ids, IDNAMES_USER);
+		f->groups = idnames__count(ids, IDNAMES_GROUP);
+		f->names_bad = idnames__skipped(ids, IDNAMES_USER) +
+			       idnames__skipped(ids, IDNAMES_GROUP);
+	}
+	f->names_truncated = query_int(db, "SELECT count(*) FROM meta WHERE key IN "
+				       "('users_truncated', 'groups_truncated')", 0) > 0;
 	f->orphan_lost = sum_counts(db, "SELECT count FROM losses"
 				    " WHERE stream_id NOT IN (SELECT id FROM streams)", 0);
 }
@@ -234,6 +250,13 @@ static void print_table(struct capview *c, const struct facts *f)
 		printf("%-12s and unknown on %" PRIu64 " stream(s) whose loss is unobservable "
 		       "(their possible-loss windows are listed below)\n", "",
 		       lossinfo__unobservable(capr__db(capview__capr(c))));
+	if (f->users || f->groups)
+		printf("%-12s %zu users, %zu groups of the recording host (SQL: users, groups)%s%s\n",
+		       "names", f->users, f->groups,
+		       f->names_truncated ? "; it had more, the rest print as numbers" : "",
+		       f->names_bad ? "; some rows not usable, left out" : "");
+	else
+		printf("%-12s none: uids and gids print as numbers\n", "names");
 	cmd_bundle__info(c);
 	printf("\nstreams (each one is an SQL table: bpfreplay sql ");
 	cli__fputs_safe(capview__path(c), stdout);
@@ -328,6 +351,10 @@ static int print_json(struct capview *c, const struct facts *f)
 	jkey(&b, "losses_unknown");
 	strbuf__add(&b, f->losses_unknown ? "true" : "false", f->losses_unknown ? 4 : 5);
 	ju64(&b, "lost_by_missing_streams", f->orphan_lost);
+	ju64(&b, "user_names", f->users);
+	ju64(&b, "group_names", f->groups);
+	jkey(&b, "names_truncated");
+	strbuf__add(&b, f->names_truncated ? "true" : "false", f->names_truncated ? 4 : 5);
 	jkey(&b, "bundle");
 	cmd_bundle__info_json(c, &b);
 	jkey(&b, "streams");

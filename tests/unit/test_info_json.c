@@ -54,6 +54,7 @@ static const char check_one[] =
 "assert d['raw_bytes'] > 0 and d['blocks_bytes'] > 0\n"
 "assert d['lost'] == 20 and d['loss_reports'] == 2 and d['losses_unknown'] is False\n"
 "assert d['lost_by_missing_streams'] == 0 and d['bundle'] is None\n"
+"assert (d['user_names'], d['group_names'], d['names_truncated']) == (0, 0, False), d\n"
 "# on disk: index.db, catalog.db and the segment files, nothing else\n"
 "files = [f for f in os.listdir(cap) if f in ('index.db', 'catalog.db')\n"
 "         or re.fullmatch(r'seg-[0-9]{6,}\\.bpfrec', f)]\n"

@@ -6,7 +6,8 @@
  * signal names are), SQL keeping the numbers (user_name(), group_name(),
  * the users and groups tables), an id without a name as a number, a
  * hostile name in the capture as a number with a note, a capture without
- * the tables as numbers, and two captures that disagree on a name. */
+ * the tables as numbers, two captures that disagree on a name, and what
+ * info says of each. */
 #include "testutil.h"
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"   /* the helpers this test does not use */
@@ -192,6 +193,22 @@ int main(void)
 	r = CLIRUN("sql", "-o", "csv", cap, capb, "SELECT capture, name FROM users WHERE uid = 1000 "
 		   "ORDER BY capture");
 	CHECK(strstr(r.out, "\ncap,alice\ncapb,bob\n"));
+	clirun_free(&r);
+
+	/* info says what the capture carries */
+	r = CLIRUN("info", cap);
+	CHECK(strstr(r.out, "\nnames        2 users, 3 groups of the recording host (SQL: users, "
+			    "groups)\n"));
+	clirun_free(&r);
+	r = CLIRUN("info", old);
+	CHECK(strstr(r.out, "\nnames        none: uids and gids print as numbers\n"));
+	clirun_free(&r);
+	r = CLIRUN("info", bad);
+	CHECK(strstr(r.out, "\nnames        1 users, 3 groups of the recording host (SQL: users, "
+			    "groups); some rows not usable, left out\n"));
+	clirun_free(&r);
+	r = CLIRUN("info", "-o", "json", cap);
+	CHECK(strstr(r.out, "\"user_names\":2,\"group_names\":3,\"names_truncated\":false"));
 	clirun_free(&r);
 
 	puts("test_show_ids: ok");
