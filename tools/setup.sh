@@ -16,11 +16,12 @@ cd "$(dirname "$0")/.."
 # addr2line and nm are the reference for the source lines test_stacks_lines
 # reads back; libedit-dev is bpfreplay sql's line editor and tmux drives it
 # in test_sql_prompt;
-# nettle-dev gives bpfreplay its SHA-256 and HMAC (bundle --redact, report).
+# nettle-dev gives bpfreplay its SHA-256 and HMAC (bundle --redact, report);
+# curl is the README's first recorded command (tests/doc/readme_examples.py).
 PACKAGES=(gcc make cmake pkg-config clang llvm bpftool
           libbpf-dev libelf-dev libdw-dev zlib1g-dev libsqlite3-dev libzstd-dev
           libclang-rt-14-dev sqlite3 python3 iproute2 procps nodejs chromium linux-perf
-          libedit-dev tmux strace nettle-dev binutils)
+          libedit-dev tmux strace nettle-dev binutils curl)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -1,16 +1,37 @@
 #!/usr/bin/env python3
-"""readme_examples.py - every example block of README.md runs as written.
+"""readme_examples.py - every code block of README.md runs as written, or
+says why it cannot.
 
-A block is an example when the line before it is `<!-- example -->`: an
-indented (4-space) block whose lines are shell commands; a line ending in
-`\\`, or with a quote still open, continues on the next.  The test records a
-small capture with the built-in probes (as root), then runs each command
-with bash, each block in a fresh scratch directory of its own, where, as in the README:
-  - `bpfreplay` and `bpfrec` are this build's (on PATH), and so are
-    `build/recorder/bpfrec` and `build/replay/bpfreplay` (relative paths);
+Every code block of README.md (indented by 4 spaces, or fenced with ```)
+must follow one of these markers (the last line before it that is not blank):
+  <!-- example -->               shell commands, each run with bash; a line
+                                 ending in `\\`, or with a quote still open,
+                                 continues on the next;
+  <!-- example: transcript -->   `$ sqlite3` then `sqlite> ` lines, and `>>> `
+                                 lines (Python): each session is run with its
+                                 lines as input;
+  <!-- example-skip: REASON -->  not run here, for REASON (counted and printed).
+A block with no marker fails the test, so a new example cannot slip past.
+
+Each block runs in a scratch directory of its own, where, as in the README:
+  - `bpfrec` and `bpfreplay` are this build's (on PATH), and `build` is
+    the build directory (`build/recorder/bpfrec`, `build/replay/...`);
   - `sudo` runs its command (the test is root);
-  - the placeholder `CAP` and the path `/tmp/cap` name the capture.
-Each command must exit 0.  Exit 77 (skipped) when not root.
+  - `CAP` and `/tmp/cap` name the block's capture: a copy of one the test
+    records with the built-in probes, removed before a command that records
+    into it (the README's recording lines are alternatives);
+  - `./app` and `./client` (tests/doc/app.c: open files, connect to the
+    server, read its answer) and `./server` (tests/doc/server.c: answers on
+    127.0.0.1:8080 for a second) are built by the test, and one more server
+    runs in the background for the whole test (`curl
+    http://127.0.0.1:8080/`, `pidof -s server`);
+  - `Makefile` builds a small program (`make -j2`); `mytool.bpf.o` is the
+    project's test object tests/bpf/objs/uexec.bpf.c (it has `target_pid`);
+  - `cmake --install` installs into the scratch directory (DESTDIR).
+Each command must exit 0, and a transcript's session must write nothing on
+stderr (in a sanitizer build transcripts are not run: an ASan-built
+extension cannot load into the stock shells).  Exit 77 (skipped) when not
+root, 1 when a block is unmarked, whoever runs it.
 
     readme_examples.py SOURCE_DIR BUILD_DIR
 """
@@ -20,40 +41,101 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
-MARK = "<!-- example -->"
-MIN_BLOCKS = 4          # fewer: the markers were lost, and the README could drift
+RUN = "<!-- example -->"
+TRANSCRIPT = "<!-- example: transcript -->"
+SKIP = re.compile(r"<!-- example-skip: (\S.*\S) -->$")
+MIN_RUN = 10            # fewer blocks run: markers were lost, and the README could drift
+
+MAKEFILE = "hello: hello.c\n\t$(CC) -O2 -o $@ hello.c\n"
+HELLO = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n'
 
 
-def blocks(readme):
-    lines = open(readme, encoding="utf-8").read().split("\n")
+def code_blocks(lines):
+    """[(first line number, marker line or None, [lines])] of every code block."""
     out = []
     i = 0
+    prev = ""           # the last non-blank line before i
+    prev_blank = True
     while i < len(lines):
-        if lines[i].strip() != MARK:
-            i += 1
-            continue
-        i += 1
-        while i < len(lines) and not lines[i].strip():
-            i += 1
-        start = i + 1
-        cmds, cur = [], ""
-        while i < len(lines) and (lines[i].startswith("    ") or
-                                  (cur and lines[i].strip())):
-            text = lines[i][4:] if lines[i].startswith("    ") else lines[i]
-            cur = cur + "\n" + text if cur else text
-            if cur.endswith("\\") or open_quote(cur):
-                i += 1
-                continue
-            cmds.append((start, cur))
-            cur = ""
-            i += 1
+        line = lines[i]
+        if line.startswith("```"):
             start = i + 1
-        if cur:
-            sys.exit(f"README.md:{start}: an example ends inside a command: {cur!r}")
-        if not cmds:
-            sys.exit(f"README.md:{start}: {MARK} is not followed by an indented block")
-        out.append(cmds)
+            i += 1
+            body = []
+            while i < len(lines) and not lines[i].startswith("```"):
+                body.append(lines[i])
+                i += 1
+            out.append((start + 1, prev.strip(), body))
+            i += 1
+            prev, prev_blank = "```", False
+            continue
+        if line.startswith("    ") and line.strip() and prev_blank:
+            start = i + 1
+            body = []
+            # a markdown code block goes on across blank lines while the
+            # next non-blank line is indented by 4
+            while i < len(lines):
+                if lines[i].startswith("    "):
+                    body.append(lines[i][4:])
+                elif not lines[i].strip():
+                    j = i
+                    while j < len(lines) and not lines[j].strip():
+                        j += 1
+                    if j < len(lines) and lines[j].startswith("    "):
+                        body.extend([""] * (j - i))
+                        i = j
+                        continue
+                    break
+                else:
+                    break
+                i += 1
+            out.append((start, prev.strip(), body))
+            prev, prev_blank = body[-1], False
+            continue
+        if line.strip():
+            prev = line
+            prev_blank = False
+        else:
+            prev_blank = True
+        i += 1
+    return out
+
+
+def commands(start, body):
+    """[(line, command)] of a shell block; exits on a command left open."""
+    cmds, cur, cur_line = [], "", start
+    for k, text in enumerate(body):
+        if not cur and not text.strip():
+            continue
+        if not cur:
+            cur_line = start + k
+        cur = cur + "\n" + text if cur else text
+        if cur.endswith("\\") or open_quote(cur):
+            continue
+        cmds.append((cur_line, cur))
+        cur = ""
+    if cur:
+        sys.exit(f"README.md:{cur_line}: an example ends inside a command: {cur!r}")
+    return cmds
+
+
+def sessions(start, body):
+    """[(line, program, input)] of a transcript block."""
+    out = []
+    for k, text in enumerate(body):
+        if text.startswith("$ "):
+            out.append([start + k, text[2:].split(), []])
+        elif text.startswith("sqlite> ") and out and out[-1][1][0] == "sqlite3":
+            out[-1][2].append(text[len("sqlite> "):])
+        elif text.startswith(">>> "):
+            if not out or out[-1][1][0] != "python3":
+                out.append([start + k, ["python3"], []])
+            out[-1][2].append(text[4:])
+        elif text.strip():
+            sys.exit(f"README.md:{start + k}: a transcript line that is neither "
+                     f"`$ `, `sqlite> ` nor `>>> `: {text!r}")
     return out
 
 
@@ -71,59 +153,157 @@ def open_quote(s):
     return q is not None
 
 
-def main():
-    src, build = sys.argv[1], os.path.abspath(sys.argv[2])
-    if os.geteuid() != 0:
-        print("SKIPPED: needs root to record the capture the examples read", file=sys.stderr)
-        return 77
-    found = blocks(os.path.join(src, "README.md"))
-    if len(found) < MIN_BLOCKS:
-        print(f"README.md: {len(found)} blocks marked {MARK}, expected at least {MIN_BLOCKS}",
-              file=sys.stderr)
-        return 1
-    bpfrec = os.path.join(build, "recorder", "bpfrec")
-    bpfreplay = os.path.join(build, "replay", "bpfreplay")
-    top = tempfile.mkdtemp(prefix="readme-")
-    try:
-        bindir = os.path.join(top, "bin")
-        os.makedirs(bindir)
-        for name, target in (("bpfrec", bpfrec), ("bpfreplay", bpfreplay)):
-            os.symlink(target, os.path.join(bindir, name))
-        with open(os.path.join(bindir, "sudo"), "w") as f:
+def records_into_cap(cmd):
+    return re.search(r"\brecord\b", cmd) and re.search(r"-o (/tmp/cap|CAP)\b", cmd)
+
+
+class Harness:
+    def __init__(self, src, build, top):
+        self.src, self.build, self.top = src, build, top
+        self.bindir = os.path.join(top, "bin")
+        self.progs = os.path.join(top, "progs")
+        self.cap = os.path.join(top, "cap")
+        self.env = None
+        self.server = None
+
+    def setup(self):
+        os.makedirs(self.bindir)
+        os.makedirs(self.progs)
+        for name, target in (("bpfrec", "recorder/bpfrec"), ("bpfreplay", "replay/bpfreplay")):
+            os.symlink(os.path.join(self.build, target), os.path.join(self.bindir, name))
+        with open(os.path.join(self.bindir, "sudo"), "w") as f:
             f.write('#!/bin/sh\nexec "$@"\n')
-        os.chmod(os.path.join(bindir, "sudo"), 0o755)
-        cap = os.path.join(top, "cap")
-        rec = subprocess.run([bpfrec, "record", "-q", "-o", cap, "--probe", "exec,exit,connect",
-                              "--", "sh", "-c", "ls / >/dev/null; true"],
+        os.chmod(os.path.join(self.bindir, "sudo"), 0o755)
+        for prog, source in (("app", "app.c"), ("client", "app.c"), ("server", "server.c")):
+            subprocess.run(["cc", "-O2", "-o", os.path.join(self.progs, prog),
+                            os.path.join(self.src, "tests", "doc", source)], check=True)
+        self.env = dict(os.environ, PATH=self.bindir + ":" + os.environ.get("PATH", ""))
+        self.env.pop("NO_COLOR", None)
+        self.server = subprocess.Popen([os.path.join(self.progs, "server")], cwd=self.top,
+                                       env=dict(self.env, SERVER_SECONDS="300"))
+        rec = subprocess.run([os.path.join(self.build, "recorder", "bpfrec"), "record", "-q",
+                              "-o", self.cap, "--probe", "exec,exit,connect", "--",
+                              os.path.join(self.progs, "app")],
                              capture_output=True, text=True, timeout=60)
         if rec.returncode:
-            print(f"recording the capture failed ({rec.returncode}): {rec.stderr}",
-                  file=sys.stderr)
+            raise RuntimeError(f"recording the capture failed ({rec.returncode}): {rec.stderr}")
+
+    def workdir(self, n):
+        work = os.path.join(self.top, f"block{n}")
+        os.makedirs(work)
+        os.symlink(self.build, os.path.join(work, "build"))
+        for prog in ("app", "client", "server"):
+            shutil.copy(os.path.join(self.progs, prog), work)
+        with open(os.path.join(work, "Makefile"), "w") as f:
+            f.write(MAKEFILE)
+        with open(os.path.join(work, "hello.c"), "w") as f:
+            f.write(HELLO)
+        shutil.copy(os.path.join(self.build, "tests", "bpf", "uexec.bpf.o"),
+                    os.path.join(work, "mytool.bpf.o"))
+        shutil.copytree(self.cap, os.path.join(work, "cap"), symlinks=True)
+        return work
+
+    def run_shell(self, work, line, cmd):
+        cap = os.path.join(work, "cap")
+        if records_into_cap(cmd):
+            shutil.rmtree(cap, ignore_errors=True)
+        run = re.sub(r"\bCAP\b", cap, cmd).replace("/tmp/cap", cap)
+        r = subprocess.run(["bash", "-c", run], cwd=work, capture_output=True, text=True,
+                           timeout=60, stdin=subprocess.DEVNULL,
+                           env=dict(self.env, DESTDIR=os.path.join(work, "destdir")))
+        if r.returncode:
+            return f"README.md:{line}: exit {r.returncode}: {cmd}\n{r.stderr[-2000:]}"
+        return None
+
+    def run_session(self, work, line, argv, lines):
+        cap = os.path.join(work, "cap")
+        text = "\n".join(lines).replace("/tmp/cap", cap) + "\n"
+        if argv[0] == "python3":
+            # Debian's python3 (its sqlite3 module can load extensions)
+            argv = ["/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3",
+                    "-"]
+        r = subprocess.run(argv, cwd=work, input=text, capture_output=True, text=True,
+                           timeout=60, env=self.env)
+        if r.returncode or r.stderr:
+            return (f"README.md:{line}: exit {r.returncode}: {' '.join(argv)} with "
+                    f"{len(lines)} lines of input\n{r.stderr[-2000:]}")
+        return None
+
+    def stop(self):
+        if self.server:
+            self.server.kill()
+            self.server.wait()
+
+
+def main():
+    src, build = sys.argv[1], os.path.abspath(sys.argv[2])
+    lines = open(os.path.join(src, "README.md"), encoding="utf-8").read().split("\n")
+    found = code_blocks(lines)
+    bad = [(line, body) for line, marker, body in found
+           if marker not in (RUN, TRANSCRIPT) and not SKIP.match(marker or "")]
+    for line, body in bad:
+        print(f"README.md:{line}: a code block without {RUN}, {TRANSCRIPT} or "
+              f"<!-- example-skip: REASON --> before it: {body[0]!r}", file=sys.stderr)
+    nrun = sum(1 for _, marker, _ in found if marker in (RUN, TRANSCRIPT))
+    if nrun < MIN_RUN:
+        print(f"README.md: {nrun} blocks marked to run, expected at least {MIN_RUN}",
+              file=sys.stderr)
+        return 1
+    if os.geteuid() != 0:
+        if bad:
             return 1
-        env = dict(os.environ, PATH=bindir + ":" + os.environ.get("PATH", ""))
-        env.pop("NO_COLOR", None)
-        failed = 0
-        ncmds = 0
-        for n, cmds in enumerate(found):
-            # one directory per block: its commands follow each other there
-            work = os.path.join(top, f"block{n}")
-            os.makedirs(os.path.join(work, "build", "recorder"))
-            os.makedirs(os.path.join(work, "build", "replay"))
-            os.symlink(bpfrec, os.path.join(work, "build", "recorder", "bpfrec"))
-            os.symlink(bpfreplay, os.path.join(work, "build", "replay", "bpfreplay"))
-            for line, cmd in cmds:
+        print("SKIPPED: needs root to record the captures the examples read", file=sys.stderr)
+        return 77
+    try:
+        with open(os.path.join(build, "CMakeCache.txt"), encoding="utf-8") as f:
+            sanitized = "BPFREC_SANITIZE:BOOL=ON" in f.read()
+    except OSError:
+        sanitized = False
+    t0 = time.monotonic()
+    top = tempfile.mkdtemp(prefix="readme-")
+    h = Harness(src, build, top)
+    failed = ncmds = nskip = 0
+    try:
+        h.setup()
+        for n, (start, marker, body) in enumerate(found):
+            m = SKIP.match(marker or "")
+            if m:
+                nskip += 1
+                print(f"README.md:{start}: not run: {m.group(1)}")
+                continue
+            if marker not in (RUN, TRANSCRIPT):
+                continue
+            if marker == TRANSCRIPT and sanitized:
+                nskip += 1
+                print(f"README.md:{start}: not run in a sanitizer build: an ASan-built "
+                      "extension cannot load into the stock sqlite3 and python3")
+                continue
+            work = h.workdir(n)
+            if marker == RUN:
+                steps = [(line, cmd, None) for line, cmd in commands(start, body)]
+            else:
+                steps = [(line, argv, inp) for line, argv, inp in sessions(start, body)]
+            if not steps:
+                print(f"README.md:{start}: a block marked to run has nothing to run",
+                      file=sys.stderr)
+                failed += 1
+            for line, what, inp in steps:
                 ncmds += 1
-                run = re.sub(r"\bCAP\b", cap, cmd).replace("/tmp/cap", cap)
-                r = subprocess.run(["bash", "-c", run], cwd=work, env=env, capture_output=True,
-                                   text=True, timeout=60, stdin=subprocess.DEVNULL)
-                if r.returncode:
+                err = (h.run_shell(work, line, what) if inp is None
+                       else h.run_session(work, line, what, inp))
+                if err:
                     failed += 1
-                    print(f"README.md:{line}: exit {r.returncode}: {cmd}\n{r.stderr[-2000:]}",
-                          file=sys.stderr)
-        print(f"readme_examples: {ncmds} commands in {len(found)} blocks, {failed} failed")
-        return 1 if failed else 0
+                    print(err, file=sys.stderr)
+    except RuntimeError as e:
+        print(e, file=sys.stderr)
+        return 1
     finally:
+        h.stop()
         shutil.rmtree(top, ignore_errors=True)
+    print(f"readme_examples: {ncmds} commands in {nrun} blocks run, {failed} failed; "
+          f"{nskip} blocks not run (reasons above); {len(bad)} blocks unmarked; "
+          f"{time.monotonic() - t0:.1f} s")
+    return 1 if failed or bad else 0
 
 
 if __name__ == "__main__":
