@@ -1,9 +1,9 @@
 /* test_idnames.c - the user and group names a capture carries (issue 16):
  * written by capw (first name of an id wins, truncation said in meta,
- * copied into catalog.db and back by recovery), and read back by the
- * loader (idnames.h), which takes each table row as hostile: every attack
- * below is a row of its own that must be left out and counted while its
- * neighbours still load. */
+ * copied into snapshots and catalog.db and back by recovery), and read
+ * back by the loader (idnames.h), which takes each table row as hostile:
+ * every attack below is a row of its own that must be left out and
+ * counted while its neighbours still load. */
 #include "testutil.h"
 
 #include <sqlite3.h>
@@ -179,6 +179,12 @@ static void test_capture(void)
 	CHECK(!capw__add_id_names(w, 0, users, 5, 0));
 	CHECK(!capw__add_id_names(w, 1, groups, 2, 1));
 	CHECK(!capw__flush(w));
+	/* a flight-recorder snapshot (SIGUSR1) has the names read so far */
+	char snap[4200];
+	CHECK(!capw__snapshot(w, snap, sizeof(snap)));
+	CHECK_EQ_INT(q_int_index(snap, "SELECT count(*) FROM users"), 2);
+	CHECK_EQ_INT(q_int_index(snap, "SELECT count(*) FROM groups WHERE gid = 1000 AND "
+				 "name = 'alice'"), 1);
 	CHECK(!capw__add_id_names(w, 0, again, 2, 0));   /* the end's second read */
 	CHECK(!capw__close(w, 10));
 
