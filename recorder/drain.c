@@ -37,6 +37,7 @@ struct source {
 	struct stage_flush *stage;   /* a staged ringbuf's flush (bpfrec.h) */
 	int staged;               /* its records are batches (bpfrec_batch.h) */
 	int stage_warned;         /* its flush failed once: said so */
+	uint64_t direct_said;     /* events sent past the staging area, said at the end */
 	struct losswin win;
 	struct drain_stats st;    /* the stream's, variants included */
 	struct drain_stats *vst;  /* per variant of s (s->nvariants), or NULL */
@@ -662,6 +663,23 @@ static void flush_staged(struct source *src, int final)
 	}
 }
 
+/* A staged ringbuf at the end: the events still staged (a CPU it could
+ * not flush) counted lost, and how many went to the ring alone said. */
+static int staged_end(struct source *src)
+{
+	uint64_t direct = 0;
+	int err = stage_flush__leftover(src->stage, on_leftover, src, &direct);
+
+	if (!err && direct > src->direct_said) {
+		info_msg("map %s: %llu events went to the ring alone, not staged (their CPU's "
+			 "staging area was busy: a program interrupted another writing it; or "
+			 "they were larger than a batch)", bpfobj_stream__map_name(src->s),
+			 (unsigned long long)direct);
+		src->direct_said = direct;
+	}
+	return err;
+}
+
 /* final: read every perf buffer's loss count now (end of recording). */
 static int consume_all(struct drain *d, int final)
 {
@@ -692,8 +710,7 @@ static int consume_all(struct drain *d, int final)
 			if (n < 0)
 				return (int)n;
 			total += (int)n;
-			if (src->stage && final &&
-			    (n = stage_flush__leftover(src->stage, on_leftover, src)) < 0)
+			if (src->stage && final && (n = staged_end(src)) < 0)
 				return (int)n;
 		} else if (src->pb) {
 			n = perf_buffer__consume(src->pb);

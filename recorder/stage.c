@@ -118,13 +118,14 @@ int stage_flush__run(struct stage_flush *f, int final)
 }
 
 int stage_flush__leftover(struct stage_flush *f, void (*fn)(void *ctx, int cpu, uint64_t n),
-			  void *ctx)
+			  void *ctx, uint64_t *direct)
 {
 	struct bpf_map_info info;
 	uint32_t len = sizeof(info), key = 0, vsize;
 	uint8_t *vals;
 	int cpu;
 
+	*direct = 0;
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(f->stage_fd, &info, &len))
 		return -errno;
@@ -144,6 +145,7 @@ int stage_flush__leftover(struct stage_flush *f, void (*fn)(void *ctx, int cpu, 
 		struct bpfrec_stage_head h;
 
 		memcpy(&h, vals + (size_t)cpu * vsize, sizeof(h));
+		*direct += h.direct;
 		if (h.b.count)
 			fn(ctx, cpu, h.b.count);
 	}

@@ -39,9 +39,11 @@ struct stage_flush *stage_flush__new(int prog_fd, int pending_fd, int stage_fd, 
 int stage_flush__run(struct stage_flush *f, int final);
 /* After the final run: calls fn for each CPU whose area still holds events
  * (an offline CPU, or one that stayed busy), with their count: they are
- * lost.  0 or -errno (the map lookup's). */
+ * lost.  *direct: the events every CPU sent alone, past its area (it was
+ * busy, or they were larger than a batch).  0 or -errno (the map
+ * lookup's). */
 int stage_flush__leftover(struct stage_flush *f, void (*fn)(void *ctx, int cpu, uint64_t n),
-			  void *ctx);
+			  void *ctx, uint64_t *direct);
 /* Test runs made and CPUs found busy so far. */
 void stage_flush__counts(const struct stage_flush *f, uint64_t *runs, uint64_t *busy);
 void stage_flush__free(struct stage_flush *f);   /* NULL is fine */

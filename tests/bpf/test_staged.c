@@ -222,6 +222,12 @@ static void record_calls_obj(const char *dir, const char *tag, const char *objec
 	child_calls(&c, n);
 	child_end(&c);
 	CHECK_EQ_INT(fu_stop(&b, SIGINT), 0);
+	if (nested) {   /* the events sent alone are said */
+		char err[16384], want[128];
+
+		snprintf(want, sizeof(want), "map ev: %d events went to the ring alone", n);
+		CHECK(strstr(fu_slurp(b.errpath, err, sizeof(err)), want));
+	}
 	k = check_events(cap, c.pid, n, nested, allow_lost);
 	if (!allow_lost && !nested)
 		check_show_order(cap, n);
