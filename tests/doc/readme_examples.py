@@ -28,13 +28,15 @@ Each block runs in a scratch directory of its own, where, as in the README:
   - `Makefile` builds a small program (`make -j2`); `mytool.bpf.o` is the
     project's test object tests/bpf/objs/uexec.bpf.c (it has `target_pid`);
   - `cmake --install` installs into the scratch directory (DESTDIR).
-Each command must exit 0, and a transcript's session must write nothing on
+Each command must exit 0, what its comment or the text says it makes must be
+there (CHECKS: the events it records, the files it writes), and a transcript's session must write nothing on
 stderr (in a sanitizer build transcripts are not run: an ASan-built
 extension cannot load into the stock shells).  Exit 77 (skipped) when not
 root, 1 when a block is unmarked, whoever runs it.
 
     readme_examples.py SOURCE_DIR BUILD_DIR
 """
+import json
 import os
 import re
 import shutil
@@ -153,6 +155,112 @@ def open_quote(s):
     return q is not None
 
 
+# What the README says a command does, checked after it ran (each check must
+# match a command of the README, or the test fails: a check cannot go dead).
+# A check gets the block's directory, its capture and the command's stdout,
+# and returns what is wrong, or None.
+BPFREPLAY = "bpfreplay"   # this build's, set by main()
+
+
+def sql_count(cap, query):
+    r = subprocess.run([BPFREPLAY, "sql", cap, "-o", "csv", query], capture_output=True,
+                       text=True, timeout=60)
+    if r.returncode:
+        return -1
+    return int(r.stdout.split()[-1])
+
+
+def need_rows(query, what):
+    def check(work, cap, out):
+        n = sql_count(cap, query)
+        return None if n > 0 else f"{what}: `{query}` gave {n}"
+    return check
+
+
+def need_file(name, what, test):
+    def check(work, cap, out):
+        try:
+            with open(os.path.join(work, name), "rb") as f:
+                data = f.read()
+        except OSError as e:
+            return f"{what}: {e}"
+        return None if test(data) else f"{what}: {name} does not look like one"
+    return check
+
+
+def folded(work, cap, out):
+    lines = [l for l in out.split("\n") if l]
+    bad = [l for l in lines if not re.fullmatch(r"\S.* [0-9]+", l)]
+    if not lines or bad:
+        return f"folded stacks (FRAME;FRAME COUNT): {len(lines)} lines, first bad: {bad[:1]}"
+    return None
+
+
+def jsonl(work, cap, out):
+    lines = [l for l in out.split("\n") if l]
+    try:
+        for l in lines:
+            json.loads(l)
+    except ValueError as e:
+        return f"JSON Lines: {e}"
+    return None
+
+
+def installed(work, cap, out):
+    root = os.path.join(work, "destdir", "usr", "local")
+    missing = [f for f in ("bin/bpfrec", "bin/bpfreplay", "lib/bpfrec/libbpfrec_sqlite.so",
+                           "include/bpfrec/bpfrec.h", "share/man/man1/bpfrec.1",
+                           "share/man/man1/bpfreplay.1", "share/man/man5/bpfrec-format.5",
+                           "share/bash-completion/completions/bpfrec",
+                           "share/bash-completion/completions/bpfreplay")
+               if not os.path.exists(os.path.join(root, f))]
+    return f"not installed under --prefix /usr/local: {missing}" if missing else None
+
+
+def lines_naming(words, what):
+    def check(work, cap, out):
+        missing = [w for w in words if not re.search(rf"\b{w}\b", out)]
+        return f"{what}: {missing} not in the output" if missing else None
+    return check
+
+
+CHECKS = [
+    (r"cmake --install build --prefix /usr/local", installed),
+    (r"bpfrec probes", lines_naming(["exec", "exit", "connect", "sock", "profile"],
+                                    "the built-in probes")),
+    (r"bpfrec list sched:sched_process_exec",
+     lines_naming(["filename", "pid", "old_pid"], "the tracepoint's fields")),
+    (r"record -o /tmp/cap -- curl", need_rows(
+        "SELECT count(*) FROM connect WHERE comm = 'curl' AND port = 8080",
+        "curl's connection to the server")),
+    (r"-e sched:sched_switch .* -- make -j2", need_rows(
+        "SELECT count(*) FROM sched_switch", "make's context switches")),
+    (r"--syscalls 'openat,connect,read\*' -- \./app", need_rows(
+        "SELECT count(*) FROM syscalls WHERE syscall = 'openat' AND errno = 'ENOENT' AND "
+        "path = '/nonexistent/app.conf'", "./app's failed openat")),
+    (r"--syscalls 'openat,connect,read\*' -- \./app", need_rows(
+        "SELECT count(*) FROM syscalls WHERE syscall = 'connect' AND port = 8080",
+        "./app's connect")),
+    (r"--bpf mytool\.bpf\.o", need_rows(
+        "SELECT count(*) FROM objects WHERE path LIKE '%mytool.bpf.o'", "the object")),
+    (r"-g --probe connect -- \./client", need_rows(
+        "SELECT count(*) FROM connect WHERE port = 8080 AND ustack_id IS NOT NULL",
+        "./client's connect with its stack")),
+    (r"--probe profile:999 -- \./server", need_rows(
+        "SELECT count(*) FROM profile", "./server's samples")),
+    (r"bpfreplay flame /tmp/cap > cap\.folded",
+     lambda work, cap, out: folded(work, cap, open(os.path.join(work, "cap.folded")).read())),
+    (r"--svg -o cap\.svg", need_file("cap.svg", "an SVG", lambda d: b"<svg" in d[:200])),
+    (r"-o jsonl", jsonl),
+    (r"-o trace\.json", need_file("trace.json", "a trace event JSON",
+                                  lambda d: isinstance(json.loads(d).get("traceEvents"), list))),
+    (r"-o report\.html", need_file("report.html", "an HTML page",
+                                   lambda d: d.lstrip()[:15].lower() == b"<!doctype html>")),
+    (r"-o bug-1234\.bpfrec", need_file("bug-1234.bpfrec", "a bundle (SQLite file)",
+                                       lambda d: d.startswith(b"SQLite format 3\0"))),
+]
+
+
 def records_into_cap(cmd):
     return re.search(r"\brecord\b", cmd) and re.search(r"-o (/tmp/cap|CAP)\b", cmd)
 
@@ -165,6 +273,7 @@ class Harness:
         self.cap = os.path.join(top, "cap")
         self.env = None
         self.server = None
+        self.checked = set()
 
     def setup(self):
         os.makedirs(self.bindir)
@@ -213,6 +322,15 @@ class Harness:
                            env=dict(self.env, DESTDIR=os.path.join(work, "destdir")))
         if r.returncode:
             return f"README.md:{line}: exit {r.returncode}: {cmd}\n{r.stderr[-2000:]}"
+        for k, (pattern, check) in enumerate(CHECKS):
+            if re.search(pattern, cmd):
+                self.checked.add(k)
+                try:
+                    err = check(work, cap, r.stdout)
+                except (OSError, ValueError) as e:
+                    err = str(e)
+                if err:
+                    return f"README.md:{line}: {cmd}\n  ran, but {err}"
         return None
 
     def run_session(self, work, line, argv, lines):
@@ -236,7 +354,9 @@ class Harness:
 
 
 def main():
+    global BPFREPLAY
     src, build = sys.argv[1], os.path.abspath(sys.argv[2])
+    BPFREPLAY = os.path.join(build, "replay", "bpfreplay")
     lines = open(os.path.join(src, "README.md"), encoding="utf-8").read().split("\n")
     found = code_blocks(lines)
     bad = [(line, body) for line, marker, body in found
@@ -294,13 +414,19 @@ def main():
                 if err:
                     failed += 1
                     print(err, file=sys.stderr)
+        for k, (pattern, _) in enumerate(CHECKS):
+            if k not in h.checked:
+                failed += 1
+                print(f"a check matches no command of the README that ran: {pattern}",
+                      file=sys.stderr)
     except RuntimeError as e:
         print(e, file=sys.stderr)
         return 1
     finally:
         h.stop()
         shutil.rmtree(top, ignore_errors=True)
-    print(f"readme_examples: {ncmds} commands in {nrun} blocks run, {failed} failed; "
+    print(f"readme_examples: {ncmds} commands in {nrun} blocks run, {len(h.checked)} "
+          f"checks of what they make, {failed} failed; "
           f"{nskip} blocks not run (reasons above); {len(bad)} blocks unmarked; "
           f"{time.monotonic() - t0:.1f} s")
     return 1 if failed or bad else 0
