@@ -416,6 +416,20 @@ static void test_sql(void)
 	struct run r = RUN(".tables\n", "sql", "-o", "csv", cap);
 	CHECK(r.status == 0 && strstr(r.out, "alpha,table\n") && strstr(r.out, "losses,table\n"));
 	run_free(&r);
+	/* .schema TABLE: that table's columns, in order; .schema: every table's */
+	r = RUN(".schema alpha\n", "sql", "-o", "csv", cap);
+	CHECK(r.status == 0 && !strncmp(r.out, "table,column,type\nalpha,ts,INTEGER\nalpha,time,TEXT\n"
+					"alpha,cpu,INTEGER\nalpha,stream,TEXT\nalpha,ts_ns,", 99) &&
+	      strstr(r.out, "alpha,pid,INTEGER\n") && !strstr(r.out, "\nbeta,"));
+	run_free(&r);
+	r = RUN(".schema\n", "sql", "-o", "csv", cap);
+	CHECK(r.status == 0 && strstr(r.out, "\nalpha,seq,INTEGER\n") && strstr(r.out, "\nbeta,") &&
+	      strstr(r.out, "\nlosses,"));
+	run_free(&r);
+	/* .quit ends the statements; an unknown dot-command is an error (1) */
+	expect(RUN("SELECT 1 AS one;\n.quit\nSELECT 2 AS two;\n", "sql", "-o", "csv", cap), 0,
+	       "one\n1\n", NULL);
+	expect(RUN(".nosuch\n", "sql", cap), 1, "", "unknown command .nosuch");
 	/* errors: exit 1, the message and the position */
 	expect(RUN(NULL, "sql", cap, "SELECT 1;\nSELECT nope FROM alpha"), 1, "1\n-\n1\n",
 	       "sql: no such column: nope\n  at line 2, column 8:\n    SELECT nope FROM alpha\n"
