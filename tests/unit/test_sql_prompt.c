@@ -1,10 +1,10 @@
 /* test_sql_prompt.c - bpfreplay sql's interactive prompt as a person uses
  * it, driven through tmux (a real terminal): arrow keys edit the line, Up
  * recalls history (capture-pane shows the recalled line), the history is
- * kept in ~/.bpfreplay_history across sessions, Tab completes a table name,
- * Ctrl-C cancels the statement being typed and stops a running one without
- * leaving the prompt, and an SQL error's echo never sends escape bytes to
- * the terminal.  Skipped (77) without tmux. */
+ * kept in ~/.bpfreplay_history across sessions, Tab completes a table name
+ * and a column name, Ctrl-C cancels the statement being typed and stops a
+ * running one without leaving the prompt, and an SQL error's echo never
+ * sends escape bytes to the terminal.  Skipped (77) without tmux. */
 #include "testutil.h"
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -126,6 +126,11 @@ int main(void)
 	WAIT_FOR("FROM alpha");
 	tmux("send-keys '\\;' Enter");
 	WAIT_FOR(" 3000\nbpfreplay>");
+	/* ... and a column name (beta's big) */
+	tmux("send-keys 'SELECT count(bi' Tab");
+	WAIT_FOR("SELECT count(big");
+	tmux("send-keys ') FROM beta\\;' Enter");
+	WAIT_FOR(" 2000\nbpfreplay>");
 	/* Ctrl-C drops the statement being typed: the next one runs alone. */
 	tmux("send-keys 'SELECT 1 +' Enter");
 	WAIT_FOR("      ...>");
