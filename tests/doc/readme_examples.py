@@ -382,7 +382,7 @@ def main():
     t0 = time.monotonic()
     top = tempfile.mkdtemp(prefix="readme-")
     h = Harness(src, build, top)
-    failed = ncmds = nskip = 0
+    failed = ncmds = nskip = nblocks = 0
     try:
         h.setup()
         for n, (start, marker, body) in enumerate(found):
@@ -398,6 +398,7 @@ def main():
                 print(f"README.md:{start}: not run in a sanitizer build: an ASan-built "
                       "extension cannot load into the stock sqlite3 and python3")
                 continue
+            nblocks += 1
             work = h.workdir(n)
             if marker == RUN:
                 steps = [(line, cmd, None) for line, cmd in commands(start, body)]
@@ -425,7 +426,7 @@ def main():
     finally:
         h.stop()
         shutil.rmtree(top, ignore_errors=True)
-    print(f"readme_examples: {ncmds} commands in {nrun} blocks run, {len(h.checked)} "
+    print(f"readme_examples: {ncmds} commands in {nblocks} blocks run, {len(h.checked)} "
           f"checks of what they make, {failed} failed; "
           f"{nskip} blocks not run (reasons above); {len(bad)} blocks unmarked; "
           f"{time.monotonic() - t0:.1f} s")
