@@ -5,11 +5,12 @@
  * 64-byte events from the generator below (tasks with threads, their comms
  * and files, operations, latencies), 6000 records in three blocks.  It is
  * opened with capr and every record is compared, value by value, with the
- * generator's.  Then the same events are written with today's encoder
- * (encoding 2: it keys the comm and file dictionaries by the pid|tid word)
- * and read back the same way.
+ * generator's.  tests/data/capture-enc2/ holds the same events written by
+ * the encoder of encoding 2 (it keys the comm and file dictionaries by the
+ * pid|tid word) and is checked the same way.  Then the same events are
+ * written with today's encoder and read back the same way.
  *
- *   test_block_compat --write DIR   writes the capture (how the fixture was made)
+ *   test_block_compat --write DIR   writes the capture (how the fixtures were made)
  */
 #include <errno.h>
 #include <stdint.h>
@@ -191,6 +192,9 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/tests/data/capture-enc1", src);
 	CHECK_EQ_INT(first_block_encoding(path), 1);
 	CHECK_EQ_INT(check_capture(path), 3);
+	snprintf(path, sizeof(path), "%s/tests/data/capture-enc2", src);
+	CHECK_EQ_INT(first_block_encoding(path), 2);
+	CHECK_EQ_INT(check_capture(path), 3);
 
 	const char *dir = test_tmpdir("block_compat");
 	char now[4200];
@@ -198,6 +202,6 @@ int main(int argc, char **argv)
 	write_capture(now);
 	CHECK_EQ_INT(first_block_encoding(now), 2);
 	CHECK_EQ_INT(check_capture(now), 3);
-	printf("ok: %u records of the encoding-1 fixture and of today's encoder\n", NREC);
+	printf("ok: %u records of the encoding-1 and encoding-2 fixtures and of today's encoder\n", NREC);
 	return 0;
 }
