@@ -21,8 +21,10 @@
 
 /* Format constants (schema/FORMAT.md). */
 #define CAP_FORMAT_VERSION 1             /* meta.format_version, segment and block headers */
-#define CAP_BLOCK_ENCODING 2             /* newest block body layout: stream-grouped
-					   * columns with keyed dictionaries */
+#define CAP_BLOCK_ENCODING 3             /* newest block body layout: stream-grouped
+					   * columns with keyed dictionaries, keyed
+					   * by the key word's low half (encoding 2:
+					   * by the whole word) */
 #define CAP_BLOCK_ENCODING_MIN 1         /* oldest one read: the same without them */
 #define CAP_BLOCK_MAX_RAW (64u << 20)    /* largest decoded block body accepted by default */
 #define CAP_BLOCKBUF_MAX_BYTES (32u << 20) /* largest blockbuf capacity: its body stays under CAP_BLOCK_MAX_RAW */

@@ -25,7 +25,11 @@
 #define GRP_WORDS     0x08u   /* (fixed length only, not with TS_AT) the
 			       * payload as 8-byte words, each column coded
 			       * by its own mode (WORD_*), then the tail */
-#define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN | GRP_TS_AT | GRP_WORDS)
+#define GRP_KEY_LO    0x10u   /* (encoding 3, WORDS only) the keyed
+			       * columns' recency lists are per value of the
+			       * LOW 32 bits of the key word (a task's pid:
+			       * its threads share their comm and files) */
+#define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN | GRP_TS_AT | GRP_WORDS | GRP_KEY_LO)
 /* Fewest body bytes a group takes: stream id, count, flags, dmin, ts plane
  * mask, one cpu and one length varint of one byte each. */
 #define GRP_BODY_MIN  7u
@@ -167,6 +171,12 @@ static inline __attribute__((always_inline)) void tr8(uint64_t x[8])
  * CAP_BLOCK_ENCODING).  cap_block_frame_crc: the CRC of the frame's head
  * that the header carries. */
 uint32_t cap_block_frame_crc(const uint8_t *f, size_t flen);
+/* GRP_KEY_LO: each value of the key word's dictionary (nd values) gets
+ * the class of the smallest index whose value has the same low 32 bits,
+ * in cls[0..nd) (each < nd); tmp holds nd u64s of scratch.  Writer and
+ * reader compute it the same way from the dictionary alone. */
+void cap_key_classes(const uint64_t *dict, uint32_t nd, uint64_t *tmp, uint32_t *cls);
+
 void cap_block_fill_header(uint8_t *h, const struct cap_block_meta *m, uint32_t nstreams,
 			   unsigned encoding);
 /* The body's encoding of a header cap_block_parse_header accepted. */

@@ -27,6 +27,9 @@ struct block_decoder {
 	size_t keyix_cap;      /* bytes */
 	struct mru *kmru;      /* a keyed dictionary's recency lists, by key index */
 	size_t kmru_cap;       /* bytes */
+	uint64_t *kcls;        /* GRP_KEY_LO: the key classes' scratch (nd u64s
+				* then each index's class, nd u32s) */
+	size_t kcls_cap;       /* bytes */
 	uint32_t want_stream;  /* CAP_STREAM_ALL: every stream */
 	uint64_t *want_words;  /* NULL: every word */
 	uint32_t want_nwords;  /* bits in want_words */
@@ -110,6 +113,7 @@ void block_decoder__free(struct block_decoder *d)
 	free(d->dict);
 	free(d->col);
 	free(d->keyix);
+	free(d->kcls);
 	free(d->kmru);
 	free(d->want_words);
 	free(d->recs);
@@ -175,7 +179,8 @@ static inline uint64_t decode_word(enum word_mode m, uint64_t x, uint64_t prev)
  * some words were not decoded. */
 static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8_t *end,
 			struct cap_rec *r, uint32_t c, uint32_t L, uint8_t *dst, uint64_t stream,
-			uint32_t clean_c, bool *skipped, unsigned encoding, char *err, size_t errlen)
+			uint32_t clean_c, bool *skipped, unsigned encoding, bool key_lo, char *err,
+			size_t errlen)
 {
 	const uint8_t *p = *pp, *modes = p;
 	uint32_t W = L / 8, tail = L % 8, i, w, nkeys = 0;
@@ -295,6 +300,17 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 				if (want)
 					memcpy(out + (size_t)i * L, &d->dict[x], 8);
 			}
+			if (is_key && key_lo) {   /* a list per low half of the key */
+				if (grow((void **)&d->kcls, &d->kcls_cap, nd * 12)) {
+					cap_seterr(err, errlen, "out of memory");
+					return -ENOMEM;
+				}
+				uint32_t *cls = (uint32_t *)(d->kcls + nd);
+
+				cap_key_classes(d->dict, (uint32_t)nd, d->kcls, cls);
+				for (i = 0; i < c; i++)
+					d->keyix[i] = cls[d->keyix[i]];
+			}
 			continue;
 		}
 		if (p >= end)
@@ -359,6 +375,11 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		uint8_t flags = *p++;
 		if (flags & ~GRP_FLAGS)
 			BAD("stream %" PRIu64 ": unknown group flags 0x%02x", stream, flags);
+		if ((flags & GRP_KEY_LO) && encoding < 3)
+			BAD("stream %" PRIu64 ": keyed by the low half in an encoding-%u block",
+			    stream, encoding);
+		if ((flags & GRP_KEY_LO) && !(flags & GRP_WORDS))
+			BAD("stream %" PRIu64 ": keyed by the low half without word columns", stream);
 
 		uint32_t c = (uint32_t)count;
 		/* A group of another stream than the one wanted is parsed (its
@@ -433,8 +454,8 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 				bool reuse = want && pay_groups == 1 && was.valid && was.L == L;
 				bool skipped = false;
 				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, dst, stream,
-						      reuse ? was.c : 0, &skipped, encoding, err,
-						      errlen);
+						      reuse ? was.c : 0, &skipped, encoding,
+						      flags & GRP_KEY_LO, err, errlen);
 				if (rc)
 					return rc;
 				if (want && skipped && pay_groups == 1) {

@@ -75,7 +75,7 @@ struct block_encoder {
 	size_t keyix_cap;      /* bytes */
 	struct vmru *kmru;     /* a keyed dictionary's recency lists, by key index */
 	size_t kmru_cap;       /* bytes */
-	bool keyed;            /* the block has a keyed dictionary: encoding 2 */
+	bool keyed;            /* the block has a keyed dictionary: encoding 3 */
 	/* Which dictionary words of a stream were worth keying when last
 	 * measured: measuring codes each such column twice more, so it is
 	 * done every KEYED_REMEASURE blocks of the stream (by slot). */
@@ -645,6 +645,15 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 					if (grow((void **)&e->kmru, &e->kmru_cap,
 						 (size_t)nkeys * sizeof(*e->kmru) + 1))
 						key_word = -1;   /* no keyed columns then */
+					/* GRP_KEY_LO: a key per low half (the pid
+					 * of a pid|tid word): threads share their
+					 * task's lists.  Scratch: col2 holds c
+					 * u64s, nvals <= c / 2. */
+					uint32_t *cls = (uint32_t *)(e->col2 + nvals);
+
+					cap_key_classes(e->dict, nvals, e->col2, cls);
+					for (i = 0; i < c; i++)
+						e->keyix[i] = cls[e->keyix[i]];
 				}
 				e->keyed |= keyed;
 				modes[w] = keyed ? (uint8_t)(WORD_KEYED + key_word) : WORD_DICT;
@@ -827,6 +836,7 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		}
 		p = cap_put_varint(p, s->stream);
 		p = cap_put_varint(p, c);
+		uint8_t *flags = p;
 		*p++ = (cpu_run ? GRP_CPU_RUN : 0) | (fixed ? GRP_FIXED_LEN : 0) |
 		       (words ? GRP_WORDS : ts_at >= 0 ? GRP_TS_AT : 0);
 
@@ -862,11 +872,17 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 				p = cap_put_varint(p, (uint32_t)(bb_ent(b, ord[i])->cpu + 1));
 		}
 		if (words) {
+			bool keyed = e->keyed;
+
+			e->keyed = false;
 			p = cap_put_varint(p, e0->len);
 			p = encode_words(e, b, ord, c, e0->len, ts_at >= 0 ? ts_at / 8 : -1, s->stream,
 					 p);
 			if (!p)
 				return -ENOMEM;
+			if (e->keyed)   /* its keyed columns key by the low half */
+				*flags |= GRP_KEY_LO;
+			e->keyed |= keyed;
 		} else if (fixed) {
 			uint32_t L = e0->len;
 			p = cap_put_varint(p, L);

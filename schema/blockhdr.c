@@ -1,7 +1,9 @@
 /* blockhdr.c - the 48-byte block header and the segment file header:
  * written by the encoder, checked by the decoder, by recovery's segment
- * walk and by the reader against the index.
+ * walk and by the reader against the index; and the key classes of keyed
+ * dictionaries (GRP_KEY_LO), which writer and reader must compute alike.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -155,4 +157,27 @@ int cap_segment__parse_header(const void *buf, size_t len, char *err, size_t err
 		return -EBADMSG;
 	}
 	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void cap_key_classes(const uint64_t *dict, uint32_t nd, uint64_t *tmp, uint32_t *cls)
+{
+	uint32_t first = 0;
+
+	/* Sorted by (low half, index): a run's first entry has its smallest
+	 * index. */
+	for (uint32_t i = 0; i < nd; i++)
+		tmp[i] = (dict[i] & 0xffffffffull) << 32 | i;
+	qsort(tmp, nd, sizeof(*tmp), cmp_u64);
+	for (uint32_t i = 0; i < nd; i++) {
+		if (!i || tmp[i] >> 32 != tmp[i - 1] >> 32)
+			first = (uint32_t)tmp[i];
+		cls[(uint32_t)tmp[i]] = first;
+	}
 }

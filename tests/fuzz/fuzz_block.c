@@ -17,8 +17,10 @@
  * of degenerate records built and encoded here (fb_recipe).
  * Seeds: tests/fuzz/corpus/fuzz_block/ (blocks and bodies of real captures;
  * keyed-*: a block with keyed dictionaries, encoding 2, the last block of
- * `test_block_compat --write DIR`).  Bodies are sealed as encoding 2, so
- * that mutations reach the keyed dictionaries.
+ * `test_block_compat --write DIR`; keylo-*: the same by the encoder of
+ * encoding 3, keyed by the pid half, KEY_LO).  Bodies are sealed as the
+ * newest encoding, so that mutations reach the keyed dictionaries and
+ * KEY_LO.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -66,7 +68,8 @@ static uint8_t *fb_seal(const uint8_t *in, size_t size, size_t *len)
 	ZSTD_freeCCtx(cc);
 	if (ZSTD_isError(z))
 		abort();
-	memcpy(b, "BRBK\x01\x00\x02\x00", 8);   /* encoding 2: keyed dictionaries too */
+	memcpy(b, "BRBK\x01\x00\x03\x00", 8);   /* encoding 3: keyed dictionaries, KEY_LO */
+	_Static_assert(CAP_BLOCK_ENCODING == 3, "seal bodies as the newest encoding");
 	fb_put32(b + 8, (uint32_t)(CAP_BLOCK_HDR_BYTES + z));
 	fb_put32(b + 12, (uint32_t)blen);
 	memcpy(b + 16, in, 24);   /* nrecords, nstreams, min_ts, max_ts */

@@ -742,9 +742,10 @@ static void test_big_dictionary(void)
 	block_decoder__free(d);
 }
 
-/* Keyed dictionaries (encoding 2): tasks interleaved in bursts, each with
- * its comm and 8 files of its own among 4096.  The block is written as
- * encoding 2 with keyed columns, decodes exactly, in full and under
+/* Keyed dictionaries (encoding 3): tasks, some with threads, interleaved
+ * in bursts, each with its comm and 8 files of its own among 4096.  The
+ * block is written as encoding 3 with keyed columns keyed by the pid half
+ * of the pid|tid word (GRP_KEY_LO), decodes exactly, in full and under
  * projections that leave the key word out; hostile modes and codes are
  * refused; mutated bodies never read out of bounds. */
 enum { KN = 30000, KL = 48 };
@@ -808,7 +809,7 @@ static void test_keyed(void)
 		CHECK_EQ_INT(blockbuf__add(b, 3, CAP_CPU_UNKNOWN, ts, ev, KL), 0);
 	}
 	CHECK_EQ_INT(block_encoder__encode(e, b, &out, &out_len, &m), 0);
-	CHECK_EQ_INT(out[6] | out[7] << 8, 2);   /* encoding 2: it has keyed columns */
+	CHECK_EQ_INT(out[6] | out[7] << 8, 3);   /* encoding 3: it has keyed columns */
 	CHECK_EQ_INT(block_decoder__decode(d, out, out_len, &recs, &n, err, sizeof(err)), 0);
 	CHECK_EQ_INT(n, KN);
 	for (i = 0; i < n; i++)
@@ -841,7 +842,10 @@ static void test_keyed(void)
 	uint8_t *modes = keyed_modes(body, raw);
 	CHECK(modes);
 	size_t mo = (size_t)(modes - body);
-	for (int t = 0; t < 8; t++) {
+	/* body: nstreams 1, stream 3, count 30000 (3 bytes), then the flags:
+	 * keyed by the pid half of the pid|tid word. */
+	CHECK_EQ_INT(body[5], 0x10 | 0x08 | 0x02 | 0x01);
+	for (int t = 0; t < 10; t++) {
 		memcpy(mut, body, raw);
 		uint8_t *mm = mut + mo;
 		int kw = -1;
@@ -859,10 +863,12 @@ static void test_keyed(void)
 		case 5: mm[kw] = 7; want_err = "unknown mode"; break;
 		case 6: mm[kw] = 255; break;
 		case 7: want_err = "encoding-1 block"; break;
+		case 8: want_err = "low half in an encoding-2 block"; break;
+		case 9: mut[5] &= ~0x08; want_err = "low half without word columns"; break;
 		}
 		memcpy(blk, out, 48);
-		if (t == 7)
-			blk[6] = 1;
+		if (t == 7 || t == 8)
+			blk[6] = (uint8_t)(t - 6);
 		size_t z = ZSTD_compress2(cc, blk + 48, cap - 48, mut, raw);
 		CHECK(!ZSTD_isError(z));
 		put32(blk + 8, (uint32_t)(48 + z));

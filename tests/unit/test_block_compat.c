@@ -8,7 +8,8 @@
  * generator's.  tests/data/capture-enc2/ holds the same events written by
  * the encoder of encoding 2 (it keys the comm and file dictionaries by the
  * pid|tid word) and is checked the same way.  Then the same events are
- * written with today's encoder and read back the same way.
+ * written with today's encoder (encoding 3: keyed by the pid half of the
+ * word) and read back the same way.
  *
  *   test_block_compat --write DIR   writes the capture (how the fixtures were made)
  */
@@ -200,7 +201,7 @@ int main(int argc, char **argv)
 	char now[4200];
 	snprintf(now, sizeof(now), "%s/now", dir);
 	write_capture(now);
-	CHECK_EQ_INT(first_block_encoding(now), 2);
+	CHECK_EQ_INT(first_block_encoding(now), 3);
 	CHECK_EQ_INT(check_capture(now), 3);
 	printf("ok: %u records of the encoding-1 and encoding-2 fixtures and of today's encoder\n", NREC);
 	return 0;
