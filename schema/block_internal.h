@@ -29,7 +29,13 @@
 			       * columns' recency lists are per value of the
 			       * LOW 32 bits of the key word (a task's pid:
 			       * its threads share their comm and files) */
-#define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN | GRP_TS_AT | GRP_WORDS | GRP_KEY_LO)
+#define GRP_DICT_NEXT 0x20u   /* (encoding 3, WORDS only) in every DICT and
+			       * KEYED column, the first miss code means "the
+			       * next dictionary value not used yet": a value's
+			       * first use costs one repeated symbol, not its
+			       * index */
+#define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN | GRP_TS_AT | GRP_WORDS | GRP_KEY_LO | \
+		       GRP_DICT_NEXT)
 /* Fewest body bytes a group takes: stream id, count, flags, dmin, ts plane
  * mask, one cpu and one length varint of one byte each. */
 #define GRP_BODY_MIN  7u

@@ -179,8 +179,8 @@ static inline uint64_t decode_word(enum word_mode m, uint64_t x, uint64_t prev)
  * some words were not decoded. */
 static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8_t *end,
 			struct cap_rec *r, uint32_t c, uint32_t L, uint8_t *dst, uint64_t stream,
-			uint32_t clean_c, bool *skipped, unsigned encoding, bool key_lo, char *err,
-			size_t errlen)
+			uint32_t clean_c, bool *skipped, unsigned encoding, uint8_t flags,
+			char *err, size_t errlen)
 {
 	const uint8_t *p = *pp, *modes = p;
 	uint32_t W = L / 8, tail = L % 8, i, w, nkeys = 0;
@@ -241,14 +241,16 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 			uint32_t width;
 
 			uint32_t lists = keyed ? 2 : 1;   /* recency lists: the key's, the column's */
+			uint32_t next = !!(flags & GRP_DICT_NEXT);   /* the "next value" code */
+			uint64_t nnew = 0;                          /* values used so far */
 
 			if (cap_get_varint(&p, end, &nd) || nd == 0 || nd > c ||
-			    nd > (keyed ? KEYED_MAX_VALUES : DICT_MAX_VALUES))
+			    nd > (keyed ? KEYED_MAX_VALUES : DICT_MAX_VALUES) - next)
 				BAD("stream %" PRIu64 ": word %u: bad dictionary size", stream, w);
 			if (p >= end)
 				BAD("stream %" PRIu64 ": word %u: truncated dictionary", stream, w);
 			mask = *p++;
-			width = nd + lists * DICT_MRU <= 256 ? 1 : 2;
+			width = nd + lists * DICT_MRU + next <= 256 ? 1 : 2;
 			if ((uint64_t)(end - p) <
 			    nd * (uint64_t)__builtin_popcount(mask) + (uint64_t)c * width)
 				BAD("stream %" PRIu64 ": word %u: dictionary overruns the block", stream, w);
@@ -287,6 +289,17 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 						BAD("stream %" PRIu64 ": word %u: recency %" PRIu64
 						    " of %u values used so far", stream, w, x, mru.n);
 					x = mru.ix[x - DICT_MRU];
+				} else if (next) {
+					/* first uses in dictionary order */
+					if ((x -= lists * DICT_MRU) == 0 && nnew >= nd)
+						BAD("stream %" PRIu64 ": word %u: a new value past its "
+						    "dictionary of %" PRIu64, stream, w, nd);
+					if (x == 0)
+						x = nnew++;
+					else if (--x >= nnew)
+						BAD("stream %" PRIu64 ": word %u: index %" PRIu64 " of a "
+						    "value not used yet (%" PRIu64 " used)", stream, w, x,
+						    nnew);
 				} else if ((x -= lists * DICT_MRU) >= nd) {
 					BAD("stream %" PRIu64 ": word %u: index %" PRIu64 " past its "
 					    "dictionary of %" PRIu64, stream, w, x, nd);
@@ -300,7 +313,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 				if (want)
 					memcpy(out + (size_t)i * L, &d->dict[x], 8);
 			}
-			if (is_key && key_lo) {   /* a list per low half of the key */
+			if (is_key && (flags & GRP_KEY_LO)) {   /* a list per low half of the key */
 				if (grow((void **)&d->kcls, &d->kcls_cap, nd * 12)) {
 					cap_seterr(err, errlen, "out of memory");
 					return -ENOMEM;
@@ -380,6 +393,12 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			    stream, encoding);
 		if ((flags & GRP_KEY_LO) && !(flags & GRP_WORDS))
 			BAD("stream %" PRIu64 ": keyed by the low half without word columns", stream);
+		if ((flags & GRP_DICT_NEXT) && encoding < 3)
+			BAD("stream %" PRIu64 ": next-value dictionary codes in an encoding-%u block",
+			    stream, encoding);
+		if ((flags & GRP_DICT_NEXT) && !(flags & GRP_WORDS))
+			BAD("stream %" PRIu64 ": next-value dictionary codes without word columns",
+			    stream);
 
 		uint32_t c = (uint32_t)count;
 		/* A group of another stream than the one wanted is parsed (its
@@ -454,8 +473,8 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 				bool reuse = want && pay_groups == 1 && was.valid && was.L == L;
 				bool skipped = false;
 				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, dst, stream,
-						      reuse ? was.c : 0, &skipped, encoding,
-						      flags & GRP_KEY_LO, err, errlen);
+						      reuse ? was.c : 0, &skipped, encoding, flags,
+						      err, errlen);
 				if (rc)
 					return rc;
 				if (want && skipped && pay_groups == 1) {

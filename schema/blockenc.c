@@ -76,6 +76,7 @@ struct block_encoder {
 	struct vmru *kmru;     /* a keyed dictionary's recency lists, by key index */
 	size_t kmru_cap;       /* bytes */
 	bool keyed;            /* the block has a keyed dictionary: encoding 3 */
+	bool dict_next;        /* the group has a dictionary (GRP_DICT_NEXT) */
 	/* Which dictionary words of a stream were worth keying when last
 	 * measured: measuring codes each such column twice more, so it is
 	 * done every KEYED_REMEASURE blocks of the stream (by slot). */
@@ -587,7 +588,8 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 		col = e->words + (size_t)w * c;
 		if (m == WORD_DICT) {
 			/* The whole group's dictionary, while it stays worth it. */
-			uint32_t max = c / 2 < DICT_MAX_VALUES ? c / 2 : DICT_MAX_VALUES;
+			/* (one code less than the format's limits: GRP_DICT_NEXT's) */
+			uint32_t max = c / 2 < DICT_MAX_VALUES - 1 ? c / 2 : DICT_MAX_VALUES - 1;
 			bool is_key = key_word < 0 && w <= KEYED_MAX_KEY;
 			bool keyed = key_word >= 0 && w < 64 && (measure || (memo->words >> w & 1));
 			int64_t nd;
@@ -606,8 +608,8 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 					memcpy(e->dict2, e->dict, (size_t)nd * 8);
 					for (uint32_t k = 0; k < nkeys; k++)
 						e->kmru[k].n = 0;
-					nk = dict_codes(e, col, c, max < KEYED_MAX_VALUES ? max :
-							KEYED_MAX_VALUES, true, false, e->col2);
+					nk = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
+							KEYED_MAX_VALUES - 1, true, false, e->col2);
 					if (nk >= 0 && code_bits(e->col2, c) < 0.95 * plain) {
 						uint64_t *t = e->col;
 						size_t tc = e->col_cap;
@@ -626,8 +628,8 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			} else if (keyed) {
 				for (uint32_t k = 0; k < nkeys; k++)
 					e->kmru[k].n = 0;
-				nd = dict_codes(e, col, c, max < KEYED_MAX_VALUES ? max :
-						KEYED_MAX_VALUES, true, false, e->col);
+				nd = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
+						KEYED_MAX_VALUES - 1, true, false, e->col);
 			} else {
 				nd = dict_codes(e, col, c, max, false, is_key, e->col);
 			}
@@ -657,11 +659,22 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				}
 				e->keyed |= keyed;
 				modes[w] = keyed ? (uint8_t)(WORD_KEYED + key_word) : WORD_DICT;
+				/* GRP_DICT_NEXT: the dictionary is in the order of
+				 * first use, so a first use is coded base ("the
+				 * next one"), any later miss base + 1 + index. */
+				uint64_t base = (keyed ? 2 : 1) * DICT_MRU;
+				uint32_t next = 0;
+				for (i = 0; i < c; i++) {
+					uint64_t x = e->col[i];
+
+					if (x >= base)
+						e->col[i] = x - base == next ? (next++, base) : x + 1;
+				}
+				e->dict_next = true;
 				p = cap_put_varint(p, nvals);
 				*p++ = (uint8_t)dm;
 				p = put_planes(p, e->dict, nvals, dm);
-				p = put_planes(p, e->col, c,
-					       nvals + (keyed ? 2 : 1) * DICT_MRU <= 256 ? 1 : 3);
+				p = put_planes(p, e->col, c, nvals + base + 1 <= 256 ? 1 : 3);
 				continue;
 			}
 		}
@@ -875,6 +888,7 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 			bool keyed = e->keyed;
 
 			e->keyed = false;
+			e->dict_next = false;
 			p = cap_put_varint(p, e0->len);
 			p = encode_words(e, b, ord, c, e0->len, ts_at >= 0 ? ts_at / 8 : -1, s->stream,
 					 p);
@@ -882,7 +896,9 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 				return -ENOMEM;
 			if (e->keyed)   /* its keyed columns key by the low half */
 				*flags |= GRP_KEY_LO;
-			e->keyed |= keyed;
+			if (e->dict_next)
+				*flags |= GRP_DICT_NEXT;
+			e->keyed |= keyed || e->dict_next;   /* either: encoding 3 */
 		} else if (fixed) {
 			uint32_t L = e0->len;
 			p = cap_put_varint(p, L);

@@ -18,7 +18,8 @@
  * Seeds: tests/fuzz/corpus/fuzz_block/ (blocks and bodies of real captures;
  * keyed-*: a block with keyed dictionaries, encoding 2, the last block of
  * `test_block_compat --write DIR`; keylo-*: the same by the encoder of
- * encoding 3, keyed by the pid half, KEY_LO).  Bodies are sealed as the
+ * encoding 3 keyed by the pid half, KEY_LO; next-*: the same with
+ * DICT_NEXT too, tests/data/capture-enc3's).  Bodies are sealed as the
  * newest encoding, so that mutations reach the keyed dictionaries and
  * KEY_LO.
  */

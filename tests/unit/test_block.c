@@ -844,8 +844,8 @@ static void test_keyed(void)
 	size_t mo = (size_t)(modes - body);
 	/* body: nstreams 1, stream 3, count 30000 (3 bytes), then the flags:
 	 * keyed by the pid half of the pid|tid word. */
-	CHECK_EQ_INT(body[5], 0x10 | 0x08 | 0x02 | 0x01);
-	for (int t = 0; t < 10; t++) {
+	CHECK_EQ_INT(body[5], 0x20 | 0x10 | 0x08 | 0x02 | 0x01);
+	for (int t = 0; t < 11; t++) {
 		memcpy(mut, body, raw);
 		uint8_t *mm = mut + mo;
 		int kw = -1;
@@ -865,10 +865,11 @@ static void test_keyed(void)
 		case 7: want_err = "encoding-1 block"; break;
 		case 8: want_err = "low half in an encoding-2 block"; break;
 		case 9: mut[5] &= ~0x08; want_err = "low half without word columns"; break;
+		case 10: mut[5] &= ~0x10; want_err = "next-value dictionary codes in an encoding-2"; break;
 		}
 		memcpy(blk, out, 48);
-		if (t == 7 || t == 8)
-			blk[6] = (uint8_t)(t - 6);
+		if (t == 7 || t == 8 || t == 10)
+			blk[6] = t == 7 ? 1 : 2;
 		size_t z = ZSTD_compress2(cc, blk + 48, cap - 48, mut, raw);
 		CHECK(!ZSTD_isError(z));
 		put32(blk + 8, (uint32_t)(48 + z));

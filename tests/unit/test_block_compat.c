@@ -7,9 +7,10 @@
  * opened with capr and every record is compared, value by value, with the
  * generator's.  tests/data/capture-enc2/ holds the same events written by
  * the encoder of encoding 2 (it keys the comm and file dictionaries by the
- * pid|tid word) and is checked the same way.  Then the same events are
- * written with today's encoder (encoding 3: keyed by the pid half of the
- * word) and read back the same way.
+ * pid|tid word) and is checked the same way, and tests/data/capture-enc3/
+ * by that of encoding 3 (keyed by the pid half of the word, KEY_LO, and
+ * first uses coded as "the next value", DICT_NEXT).  Then the same events
+ * are written with today's encoder and read back the same way.
  *
  *   test_block_compat --write DIR   writes the capture (how the fixtures were made)
  */
@@ -196,6 +197,9 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/tests/data/capture-enc2", src);
 	CHECK_EQ_INT(first_block_encoding(path), 2);
 	CHECK_EQ_INT(check_capture(path), 3);
+	snprintf(path, sizeof(path), "%s/tests/data/capture-enc3", src);
+	CHECK_EQ_INT(first_block_encoding(path), 3);
+	CHECK_EQ_INT(check_capture(path), 3);
 
 	const char *dir = test_tmpdir("block_compat");
 	char now[4200];
@@ -203,6 +207,6 @@ int main(int argc, char **argv)
 	write_capture(now);
 	CHECK_EQ_INT(first_block_encoding(now), 3);
 	CHECK_EQ_INT(check_capture(now), 3);
-	printf("ok: %u records of the encoding-1 and encoding-2 fixtures and of today's encoder\n", NREC);
+	printf("ok: %u records of the encoding-1, -2 and -3 fixtures and of today's encoder\n", NREC);
 	return 0;
 }
