@@ -162,6 +162,34 @@ static int byte_type(struct btf *btf, int is_signed)
 	return base < 0 ? base : btf__add_typedef(btf, name, base);
 }
 
+/* A field the format declares uid_t or gid_t ("field:uid_t user;"): its
+ * integer behind a typedef of that name, so that bpfreplay shows it with
+ * the recording host's user or group name whatever the field is called
+ * (chown's user and group; ext4's "group" is a __u32 block group and
+ * stays a number).  0: not such a field. */
+static int id_typedef(struct btf *btf, const struct tpfield *fl)
+{
+	static const char *const ids[] = { "uid_t", "gid_t" };
+	const char *name = NULL;
+	int base;
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (!strcmp(fl->type, ids[i]))
+			name = ids[i];
+	if (!name)
+		return 0;
+	/* one typedef per name and size: syscall arguments are 8 bytes */
+	for (uint32_t id = 1; id < btf__type_cnt(btf); id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (btf_is_typedef(t) && !strcmp(btf__name_by_offset(btf, t->name_off), name) &&
+		    btf__resolve_size(btf, id) == (long)fl->size)
+			return (int)id;
+	}
+	base = int_type(btf, fl->size, fl->is_signed, 0);
+	return base < 0 ? base : btf__add_typedef(btf, name, base);
+}
+
 /* The element type of a numeric array. */
 static int elem_type(struct btf *btf, uint32_t size, int is_signed)
 {
@@ -181,8 +209,11 @@ static int array_type(struct btf *btf, int elem, uint32_t n)
 static int field_type(struct btf *btf, const struct tpfield *fl, uint32_t slot)
 {
 	switch (fl->kind) {
-	case TPF_INT:
-		return int_type(btf, fl->size, fl->is_signed, 0);
+	case TPF_INT: {
+		int id = id_typedef(btf, fl);
+
+		return id ? id : int_type(btf, fl->size, fl->is_signed, 0);
+	}
 	case TPF_POINTER:       /* a BTF pointer (to void): the replay prints it in hex */
 		return fl->size == 8 ? btf__add_ptr(btf, 0) : int_type(btf, fl->size, 0, 0);
 	case TPF_STRING:

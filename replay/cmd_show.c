@@ -503,7 +503,7 @@ static int plan_stream(struct sel *se)
 		se->hint[k] = names__hint(s->cols[k], c->kind == EVCOL_INT || c->kind == EVCOL_UINT,
 					  (const char *const *)s->cols, s->ncols);
 		if (se->hint[k] == NAME_NONE && (c->kind == EVCOL_INT || c->kind == EVCOL_UINT))
-			se->hint[k] = names__id_hint(c->id_kind);
+			se->hint[k] = names__id_hint(s->cols[k], c->kind == EVCOL_UINT, c->id_kind);
 		se->is_bool[k] = c->kind == EVCOL_BOOL;
 		se->is_addr[k] = c->addr;
 		se->is_stack[k] = c->stack != 0;

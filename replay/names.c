@@ -112,8 +112,6 @@ static int named(const char *name, const char *suffix)
 enum name_hint names__hint(const char *col, int is_int, const char *const *cols, size_t ncols)
 {
 	static const char *const errs[] = { "ret", "err", "error", "errno", "retval", NULL };
-	static const char *const uids[] = { "uid", "euid", "ruid", "suid", "fsuid", "user", NULL };
-	static const char *const gids[] = { "gid", "egid", "rgid", "sgid", "fsgid", "group", NULL };
 	int has_family = 0;
 
 	if (!strncmp(col, "__pad", 5) || strstr(col, "___pad"))
@@ -133,6 +131,20 @@ enum name_hint names__hint(const char *col, int is_int, const char *const *cols,
 		return NAME_SOCKTYPE;
 	if (has_family && (!strcasecmp(col, "protocol") || !strcasecmp(col, "proto")))
 		return NAME_PROTO;
+	return NAME_NONE;
+}
+
+enum name_hint names__id_hint(const char *col, int is_unsigned, int id_kind)
+{
+	static const char *const uids[] = { "uid", "euid", "ruid", "suid", "fsuid", NULL };
+	static const char *const gids[] = { "gid", "egid", "rgid", "sgid", "fsgid", NULL };
+
+	if (id_kind == EVCOL_ID_UID)
+		return NAME_UID;
+	if (id_kind == EVCOL_ID_GID)
+		return NAME_GID;
+	if (!is_unsigned)
+		return NAME_NONE;   /* iommu's "int gid" is a group of devices */
 	for (int i = 0; uids[i]; i++)
 		if (!strcasecmp(col, uids[i]))
 			return NAME_UID;
@@ -144,11 +156,6 @@ enum name_hint names__hint(const char *col, int is_int, const char *const *cols,
 	if (named(col, "gid"))
 		return NAME_GID;
 	return NAME_NONE;
-}
-
-enum name_hint names__id_hint(int id_kind)
-{
-	return id_kind == EVCOL_ID_UID ? NAME_UID : id_kind == EVCOL_ID_GID ? NAME_GID : NAME_NONE;
 }
 
 int names__apply_id(const struct idnames *ids, enum name_hint h, struct pval *v,

@@ -24,20 +24,26 @@ enum name_hint {
 	NAME_PROTO,     /* protocol, proto (in a stream that has a family column) */
 	NAME_SIGNAL,    /* sig, signal, signo, *_signal */
 	NAME_HIDDEN,    /* __pad, __pad2, x___pad: explicit padding, never shown */
-	NAME_UID,       /* uid, euid, ruid, suid, fsuid, *_uid, user; or a BTF uid_t */
-	NAME_GID,       /* gid, egid, rgid, sgid, fsgid, *_gid, group; or a BTF gid_t */
+	NAME_UID,       /* a BTF uid_t; unsigned uid, euid, ruid, suid, fsuid, *_uid */
+	NAME_GID,       /* a BTF gid_t; unsigned gid, egid, rgid, sgid, fsgid, *_gid */
 };
 
 /* The hint for column col (flattened name) of a stream whose columns are
- * cols[0..ncols-1]; integer columns only (is_int).  uid/gid by name: the
- * exact names above (tracepoints name syscall arguments so: setuid's uid,
- * setresuid's ruid/euid/suid, chown's user and group), or a name ending in
- * _uid / _gid; by type: names__id_hint. */
+ * cols[0..ncols-1]; integer columns only (is_int).  Not uids and gids:
+ * names__id_hint. */
 enum name_hint names__hint(const char *col, int is_int, const char *const *cols, size_t ncols);
-/* NAME_UID / NAME_GID for an integer column whose BTF type is a uid or gid
- * (evcol.id_kind: uid_t, gid_t, __kernel_uid32_t, kuid_t's val, ...),
- * whatever its name; NAME_NONE otherwise. */
-enum name_hint names__id_hint(int id_kind);
+/* NAME_UID / NAME_GID for an integer column that holds a uid or a gid, else
+ * NAME_NONE.  By type first: its BTF type is a uid or gid typedef
+ * (evcol.id_kind: uid_t, gid_t, __kernel_uid32_t, kuid_t's val, and the
+ * fields a tracepoint's format declares uid_t/gid_t, such as chown's user
+ * and group), whatever its name.  Else by name, for unsigned columns only
+ * (is_unsigned): uid, euid, ruid, suid, fsuid or a name ending in _uid;
+ * gid, egid, rgid, sgid, fsgid or ending in _gid (a probe's plain __u32
+ * uid; tracepoints name syscall arguments so).  Not by the names user and
+ * group, nor signed columns: ext4's "__u32 group" is a block group,
+ * signal_generate's "int group" a flag, iommu's "int gid" a device
+ * group. */
+enum name_hint names__id_hint(const char *col, int is_unsigned, int id_kind);
 
 /* Names, or NULL for a number without one.  errno: positive numbers. */
 const char *names__errno(int64_t n);

@@ -188,6 +188,61 @@ int main(void)
 	tplayout__free(l);
 	tpformat__free(f);
 
+	/* Fields the format declares uid_t / gid_t: their integers behind a
+	 * typedef of that name (one per name and size), which bpfreplay shows
+	 * with the recording host's names; a plain __u32 "group" (ext4's block
+	 * group) is not one. */
+	f = tpformat__parse("name: ids\nID: 1\nformat:\n"
+			    "\tfield:uid_t user;\toffset:0;\tsize:8;\tsigned:0;\n"
+			    "\tfield:gid_t group;\toffset:8;\tsize:8;\tsigned:0;\n"
+			    "\tfield:uid_t uid;\toffset:16;\tsize:4;\tsigned:0;\n"
+			    "\tfield:__u32 grp;\toffset:20;\tsize:4;\tsigned:0;\n"
+			    "\tfield:uid_t euid;\toffset:24;\tsize:8;\tsigned:0;\n", "fake", "ids", err,
+			    sizeof(err));
+	CHECK(f != NULL);
+	l = tplayout__new(f, 8, err, sizeof(err));
+	CHECK(l != NULL);
+	id = tplayout__add_btf(l, btf, "fake:ids");
+	CHECK(id > 0);
+	{
+		uint32_t raw_len;
+		const void *raw = btf__raw_data(btf, &raw_len);
+		struct btfv *b = btfv__parse(raw, raw_len, err, sizeof(err));
+		struct evtype *t = b ? evtype__new(b, (uint32_t)id, err, sizeof(err)) : NULL;
+		static const struct { const char *name; int kind; } want[] = {
+			{ "user", EVCOL_ID_UID }, { "group", EVCOL_ID_GID }, { "uid", EVCOL_ID_UID },
+			{ "grp", 0 }, { "euid", EVCOL_ID_UID },
+		};
+		size_t found = 0;
+
+		CHECK(t != NULL);
+		for (size_t i = 0; i < evtype__ncols(t); i++)
+			for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++)
+				if (!strcmp(evtype__col(t, i)->name, want[w].name)) {
+					CHECK_EQ_INT(evtype__col(t, i)->id_kind, want[w].kind);
+					found++;
+				}
+		CHECK_EQ_INT(found, 5);
+		/* user and euid (8 bytes) share one typedef, uid (4 bytes) has its own */
+		const struct btf_type *st = btf__type_by_id(btf, (uint32_t)id);
+		const struct btf_member *m = btf_members(st);
+		int user_t = -1, uid_t4 = -1, euid_t = -1;
+		for (uint16_t k = 0; k < btf_vlen(st); k++) {
+			const char *mn = btf__name_by_offset(btf, m[k].name_off);
+			if (!strcmp(mn, "user"))
+				user_t = (int)m[k].type;
+			else if (!strcmp(mn, "uid"))
+				uid_t4 = (int)m[k].type;
+			else if (!strcmp(mn, "euid"))
+				euid_t = (int)m[k].type;
+		}
+		CHECK(user_t > 0 && user_t == euid_t && uid_t4 != user_t);
+		evtype__free(t);
+		btfv__free(b);
+	}
+	tplayout__free(l);
+	tpformat__free(f);
+
 	/* Too large: refused with the reason. */
 	f = tpformat__parse("name: big\nID: 1\nformat:\n"
 			    "\tfield:char a[5000];\toffset:0;\tsize:5000;\tsigned:0;\n", "s", "big", err,

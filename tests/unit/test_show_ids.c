@@ -1,13 +1,14 @@
 /* test_show_ids.c - uids and gids as the recording host's names (issue 16)
- * on a fixture capture: which columns are ids (by name: uid, euid, gid,
- * *_uid, user, group; by BTF type: a uid_t or gid_t member whatever its
- * name, a kuid_t-like struct's val), how each format shows them (line
- * uid=1000(alice), table 1000(alice), csv and jsonl alice: as errno and
- * signal names are), SQL keeping the numbers (user_name(), group_name(),
- * the users and groups tables), an id without a name as a number, a
- * hostile name in the capture as a number with a note, a capture without
- * the tables as numbers, two captures that disagree on a name, and what
- * info says of each. */
+ * on a fixture capture: which columns are ids (by BTF type: a uid_t or
+ * gid_t member whatever its name, a kuid_t-like struct's val; by name,
+ * unsigned only: uid, euid, gid, *_uid), what never is (an untyped
+ * "group" like ext4's block group, a signed *_gid like iommu's, pgid),
+ * how each format shows them (line uid=1000(alice), table 1000(alice),
+ * csv and jsonl alice: as errno and signal names are), SQL keeping the
+ * numbers (user_name(), group_name(), the users and groups tables), an id
+ * without a name as a number, a hostile name in the capture as a number
+ * with a note, a capture without the tables as numbers, two captures that
+ * disagree on a name, and what info says of each. */
 #include "testutil.h"
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"   /* the helpers this test does not use */
@@ -22,7 +23,7 @@ typedef unsigned int __kernel_uid32_t; typedef __kernel_uid32_t uid_t;
 typedef unsigned int __kernel_gid32_t; typedef __kernel_gid32_t gid_t;
 typedef struct { uid_t val; } kuid_t;
 struct iev { __u64 ts_ns; __u32 pid; __u32 uid; __u32 gid; __u32 euid; __u32 owner_uid;
-	     uid_t owner; gid_t grp; kuid_t kid; __u32 user; __u32 group; __u32 pgid;
+	     uid_t owner; gid_t grp; kuid_t kid; uid_t user; __u32 group; int dev_gid; __u32 pgid;
 	     __u32 count; };
 struct iev g_iev;
 )
@@ -55,12 +56,13 @@ static void build(const char *dir, const char *btfdir, const struct cap_id_name 
 	CHECK(!capw__add_object(w, "i", "/tmp/i.bpf.o", btf, (uint32_t)btf_len, &obj));
 	struct cap_stream_desc d = { "ids", "ringbuf", obj, "rb", "iev", 0, 0 };
 	CHECK(!capw__add_stream(w, &d, &sid));
-	/* 0: alice everywhere; 1: ids without names, pgid and count never
-	 * ids (a process group, a number) */
+	/* 0: alice everywhere; 1: ids without names.  Never ids: an untyped
+	 * "group" (ext4's block group), a signed *_gid (iommu's int gid), pgid
+	 * and count */
 	struct iev e[2] = {
-		{ CAPFIX_T0, 10, 1000, 1000, 0, 1000, 1000, 27, { 1000 }, 1000, 27, 1000, 1000 },
+		{ CAPFIX_T0, 10, 1000, 1000, 0, 1000, 1000, 27, { 1000 }, 1000, 27, 1000, 1000, 1000 },
 		{ CAPFIX_T0 + 1500, 11, 4242, 4343, 4294967295u, 77, 4242, 4343, { 4242 }, 4242, 4343,
-		  1000, 0 },
+		  5, 1000, 0 },
 	};
 	for (int i = 0; i < 2; i++)
 		CHECK(!blockbuf__add(bb, sid, CAP_CPU_UNKNOWN, e[i].ts_ns, &e[i], sizeof(e[i])));
@@ -113,9 +115,9 @@ int main(void)
 	squeeze(r.out);
 	CHECK(strstr(r.out, " ids pid=10 uid=1000(alice) gid=1000(alicegrp) euid=0(root) "
 			    "owner_uid=1000(alice) owner=1000(alice) grp=27(sudo) kid_val=1000(alice) "
-			    "user=1000(alice) group=27(sudo) pgid=1000 count=1000\n"));
+			    "user=1000(alice) group=27 dev_gid=1000 pgid=1000 count=1000\n"));
 	CHECK(strstr(r.out, " ids pid=11 uid=4242 gid=4343 euid=4294967295 owner_uid=77 owner=4242 "
-			    "grp=4343 kid_val=4242 user=4242 group=4343 pgid=1000 count=0\n"));
+			    "grp=4343 kid_val=4242 user=4242 group=4343 dev_gid=5 pgid=1000 count=0\n"));
 	CHECK_STR(r.err, "");
 	clirun_free(&r);
 
@@ -127,14 +129,14 @@ int main(void)
 	/* csv and jsonl: the name alone, numbers where there is none */
 	r = CLIRUN("show", "-o", "csv", cap);
 	CHECK(strstr(r.out, ",ids,2000000000,10,alice,alicegrp,root,alice,alice,sudo,alice,alice,"
-			    "sudo,1000,1000\n"));
-	CHECK(strstr(r.out, ",11,4242,4343,4294967295,77,4242,4343,4242,4242,4343,1000,0\n"));
+			    "27,1000,1000,1000\n"));
+	CHECK(strstr(r.out, ",11,4242,4343,4294967295,77,4242,4343,4242,4242,4343,5,1000,0\n"));
 	clirun_free(&r);
 	r = CLIRUN("show", "-o", "jsonl", cap);
 	CHECK(strstr(r.out, "\"pid\":10,\"uid\":\"alice\",\"gid\":\"alicegrp\",\"euid\":\"root\","
 			    "\"owner_uid\":\"alice\",\"owner\":\"alice\",\"grp\":\"sudo\","
-			    "\"kid_val\":\"alice\",\"user\":\"alice\",\"group\":\"sudo\",\"pgid\":1000,"
-			    "\"count\":1000}"));
+			    "\"kid_val\":\"alice\",\"user\":\"alice\",\"group\":27,\"dev_gid\":1000,"
+			    "\"pgid\":1000,\"count\":1000}"));
 	CHECK(strstr(r.out, "\"pid\":11,\"uid\":4242,\"gid\":4343,"));
 	clirun_free(&r);
 
