@@ -79,6 +79,7 @@ struct sel {
 	size_t nplan;
 	char *head;                 /* line format: what follows the time (name, colours) */
 	size_t headlen;
+	size_t room;                /* line format: the most bytes the fast ops write */
 };
 
 /* SGR sequences of the line format on a terminal. */
@@ -347,7 +348,8 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 {
 	struct strbuf *b = &sh->line;
 	size_t pad = 0;                 /* spaces owed before the next pair */
-	char *p = line_room(b, strlen(C_TIME) + 48 + se->headlen);
+	/* the fast ops write through p, within room reserved once */
+	char *p = line_room(b, se->room);
 
 	if (!p)
 		return -ENOMEM;
@@ -366,10 +368,10 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 				    timeclock__wall(&capview__session(sh->c)->clock, rec->ts_ns), p);
 	}
 	memcpy(p, se->head, se->headlen);
-	b->len = (size_t)(p + se->headlen - b->buf);
+	p += se->headlen;
 	for (size_t j = 0; j < se->nplan; j++) {
 		const struct showline_col *op = &se->plan[j];
-		size_t k = op->col, n = 0;
+		size_t k = op->col, n;
 		long w;
 
 		if (op->kind != SHOWLINE_GENERAL) {
@@ -377,17 +379,21 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 
 			if ((int)k == se->ts_col && iv == rec->ts_ns)
 				continue;
-			if (!(p = line_room(b, SHOWLINE_SPACES + showline__max(op))))
-				return -ENOMEM;
 			memcpy(p, spaces, SHOWLINE_SPACES);
 			n = showline__put(op, rec->data, iv, p + 1 + pad);
+			if (n) {
+				p += 1 + pad + n;
+				w = (long)n;
+				goto aligned;
+			}
 		}
-		if (n) {
-			b->len += 1 + pad + n;
-			w = (long)n;
-		} else if ((w = pair_general(sh, se, rec, k, pad)) < 0) {
+		b->len = (size_t)(p - b->buf);
+		w = pair_general(sh, se, rec, k, pad);
+		if (!(p = line_room(b, se->room)))
+			return -ENOMEM;
+		if (w < 0)
 			continue;
-		}
+aligned:
 		/* Aligned: each pair padded to the widest of its column so far
 		 * (the pad is written before the next pair, so no line ends in
 		 * blanks); colour codes are not counted. */
@@ -397,7 +403,9 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 			se->width[k] = (int)w;
 		pad = se->width[k] > w ? (size_t)(se->width[k] - w) : 0;
 	}
-	strbuf__add(b, "\n", 1);
+	*p++ = '\n';
+	*p = 0;
+	b->len = (size_t)(p - b->buf);
 	if (sh->symb)
 		add_stacks(sh, se->s, rec);
 	emit_line(sh);
@@ -431,8 +439,10 @@ static int plan_line(struct show *sh, struct sel *se)
 		if (showline__col(&se->plan[se->nplan], k, evtype__col(s->et, k), s->cols[k], min_size,
 				  special, se->hint[k] == NAME_ERRNO))
 			return -ENOMEM;
+		se->room += SHOWLINE_SPACES + showline__max(&se->plan[se->nplan]);
 		se->nplan++;
 	}
+	se->room += strlen(C_TIME) + 48 + se->headlen + 1;
 	return 0;
 }
 

@@ -97,6 +97,17 @@ extern const char showline_digit_pairs[201];
 extern const uint8_t showline_plain_byte[256];
 extern const uint64_t showline_pow10[20];
 
+/* The 8 digits of v < 10^8 at dst, leading zeros included. */
+static inline void showline__8digits(char *dst, uint32_t v)
+{
+	uint32_t hi = v / 10000, lo = v % 10000;
+
+	memcpy(dst, showline_digit_pairs + 2 * (hi / 100), 2);
+	memcpy(dst + 2, showline_digit_pairs + 2 * (hi % 100), 2);
+	memcpy(dst + 4, showline_digit_pairs + 2 * (lo / 100), 2);
+	memcpy(dst + 6, showline_digit_pairs + 2 * (lo % 100), 2);
+}
+
 /* Decimal digits of v at dst; returns their count (at most 20). */
 static inline size_t showline__u64(char *dst, uint64_t v)
 {
@@ -108,17 +119,23 @@ static inline size_t showline__u64(char *dst, uint64_t v)
 	unsigned t = ((64 - (unsigned)__builtin_clzll(v)) * 1233) >> 12;
 	size_t n = t + 1 - (v < showline_pow10[t]);
 	char *p = dst + n;
-	while (v >= 100) {
-		p -= 2;
-		memcpy(p, showline_digit_pairs + 2 * (v % 100), 2);
-		v /= 100;
+
+	/* 8 digits at a time in 32-bit arithmetic, then pairs */
+	while (v >= 100000000) {
+		p -= 8;
+		showline__8digits(p, (uint32_t)(v % 100000000));
+		v /= 100000000;
 	}
-	if (v >= 10) {
+	uint32_t x = (uint32_t)v;
+	while (x >= 100) {
 		p -= 2;
-		memcpy(p, showline_digit_pairs + 2 * v, 2);
-	} else {
-		*--p = (char)('0' + v);
+		memcpy(p, showline_digit_pairs + 2 * (x % 100), 2);
+		x /= 100;
 	}
+	if (x >= 10)
+		memcpy(p - 2, showline_digit_pairs + 2 * x, 2);
+	else
+		p[-1] = (char)('0' + x);
 	return n;
 }
 
@@ -131,7 +148,8 @@ static inline size_t showline__put(const struct showline_col *c, const uint8_t *
 {
 	char *p = dst;
 
-	for (uint32_t i = 0; i < c->keylen; i += SHOWLINE_KEY_CHUNK)
+	memcpy(p, c->key, SHOWLINE_KEY_CHUNK);
+	for (uint32_t i = SHOWLINE_KEY_CHUNK; i < c->keylen; i += SHOWLINE_KEY_CHUNK)
 		memcpy(p + i, c->key + i, SHOWLINE_KEY_CHUNK);
 	p += c->keylen;
 	switch (c->kind) {
