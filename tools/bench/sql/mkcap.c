@@ -50,10 +50,11 @@ typedef __s32 bpfrec_ustack_id, bpfrec_kstack_id;
 #define REAL_NS 1714564800000000000ull        /* boot 1 s = 2024-05-01T12:00:00Z */
 #define T0 3600000000000ull                   /* first event: an hour after boot */
 
-/* The BTF: exec.h as the BPF side sees it. */
+/* The BTF: exec.h as the BPF side sees it, with the headers a BPF program
+ * includes (bpfrec.h's staging code needs the helpers' declarations). */
 static const char btf_src_fmt[] =
-	"typedef unsigned char __u8; typedef int __s32; typedef unsigned int __u32;\n"
-	"typedef unsigned long long __u64;\n"
+	"#include \"%s/vmlinux.h\"\n"
+	"#include <bpf/bpf_helpers.h>\n"
 	"#include \"%s/bpf/bpfrec.h\"\n"
 	"#include \"%s/bpf/exec.h\"\n"
 	"struct exec_event g_exec;\n";
@@ -270,7 +271,7 @@ int main(int argc, char **argv)
 		perror("mkcap: mkdtemp");
 		return 1;
 	}
-	snprintf(src, sizeof(src), btf_src_fmt, BPFREC_SRC_DIR, BPFREC_SRC_DIR);
+	snprintf(src, sizeof(src), btf_src_fmt, BPFREC_VMLINUX_DIR, BPFREC_SRC_DIR, BPFREC_SRC_DIR);
 	btf = btfgen_compile(btfdir, src, &btf_len);
 
 	struct cap_session sess = {
