@@ -94,7 +94,10 @@
 **   time (compared as instants, see time_constraint) bound the ts
 **   range; blocks are skipped through the index (this stream's min/max ts in
 **   each block: block_streams), so a narrow range decompresses only the
-**   blocks that overlap it.  Rows come in block order, not time order: use
+**   blocks that overlap it.  A ts constraint with a constant integer is
+**   applied by the table alone (omitted from SQLite's own checks).  Columns
+**   that are whole-byte integers or char arrays are read in place
+**   (evfast.h).  Rows come in block order, not time order: use
 **   ORDER BY ts.
 */
 #ifdef BPFREC_SQLITE_EXT
@@ -106,12 +109,14 @@ SQLITE_EXTENSION_INIT3
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capview.h"
+#include "evfast.h"
 #include "symb.h"
 #include "vtab.h"
 #include "names.h"
@@ -151,6 +156,8 @@ struct vt_member {                      /* one capture's share of a table */
 	struct capview_stream *s;          /* its stream of the table's name */
 	char *name;                     /* the capture column: capview__name_of, or the
 					 * path as given when two names are equal */
+	struct evfast *fast;            /* per field: read in place (evfast.h), or not */
+	uint32_t min_size;              /* evtype__min_size: shorter records are damaged */
 };
 
 struct bpfrec_vtab {
@@ -164,6 +171,7 @@ struct bpfrec_vtab {
 };
 
 #define VT_MAX_ARGS 64                  /* constraints kept for the next members */
+#define VT_PREFETCH 8                   /* rows ahead whose payload is fetched early */
 
 struct bpfrec_cursor {
 	sqlite3_vtab_cursor base;       /* first: SQLite's part */
@@ -176,6 +184,7 @@ struct bpfrec_cursor {
 	char used[20];                  /* ":%016llx" of colUsed, "" if none */
 	uint64_t lo, hi;                /* ts bounds from xFilter, inclusive */
 	int empty;                      /* the constraints cannot match */
+	int exact;                      /* VT_IDX_EXACT: ts above 2^63-1 never matches */
 	size_t bk;                      /* next entry of s->blocks to read */
 	size_t bidx;                    /* capview index of the current block */
 	const struct cap_rec *recs;     /* current block's records, or NULL */
@@ -506,6 +515,7 @@ static void free_members(struct vtab_reg *reg, struct bpfrec_vtab *vt)
 	for (size_t i = 0; vt->m && i < vt->nm; i++) {
 		cap_put(reg, vt->m[i].cap);
 		sqlite3_free(vt->m[i].name);
+		sqlite3_free(vt->m[i].fast);
 	}
 	sqlite3_free(vt->m);
 	vt->m = NULL;
@@ -606,11 +616,16 @@ static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 			goto out;
 		}
 		vt->m[vt->nm] = (struct vt_member){ .cap = cap, .s = s,
-						    .name = capture_name(paths, i) };
-		if (!vt->m[vt->nm++].name) {
+						    .name = capture_name(paths, i),
+						    .min_size = evtype__min_size(s->et) };
+		vt->m[vt->nm].fast = sqlite3_malloc64((s->ncols + 1) * sizeof(struct evfast));
+		if (!vt->m[vt->nm++].name || !vt->m[vt->nm - 1].fast) {
 			rc = SQLITE_NOMEM;
 			goto out;
 		}
+		for (size_t k = 0; k < s->ncols; k++)
+			evfast__plan(&vt->m[vt->nm - 1].fast[k], evtype__col(s->et, k),
+				     evtype__min_size(s->et));
 		if (vt->nm > 1 && check_compatible(&vt->m[0], &vt->m[vt->nm - 1], err))
 			goto out;
 	}
@@ -692,6 +707,24 @@ static int vt_disconnect(sqlite3_vtab *tab)
 #define VT_IDX_EQ    0x01               /* an equality on ts or time */
 #define VT_IDX_LOWER 0x02               /* a lower bound (>, >=) */
 #define VT_IDX_UPPER 0x04               /* an upper bound (<, <=) */
+#define VT_IDX_EXACT 0x08               /* a ts constraint is omitted: xFilter's bounds
+					 * are exact (an integer >= 0), and a record whose
+					 * ts reads negative in SQL (above 2^63-1) never
+					 * matches it */
+
+/* A constraint on ts whose value the plan already knows as an integer >= 0:
+ * ts_constraint's bound is then exactly the comparison (for ts below
+ * 2^63), so the constraint can be omitted.  SQLite tells the value from
+ * 3.38 on (sqlite3_vtab_rhs_value); a parameter or an older SQLite: no. */
+static int ts_exact(sqlite3_index_info *ii, int i)
+{
+	sqlite3_value *v = NULL;
+
+	if (sqlite3_libversion_number() < 3038000)
+		return 0;
+	return sqlite3_vtab_rhs_value(ii, i, &v) == SQLITE_OK && v &&
+	       sqlite3_value_type(v) == SQLITE_INTEGER && sqlite3_value_int64(v) >= 0;
+}
 
 static int vt_best_index(sqlite3_vtab *tab, sqlite3_index_info *ii)
 {
@@ -723,6 +756,12 @@ static int vt_best_index(sqlite3_vtab *tab, sqlite3_index_info *ii)
 		str[n++] = op;
 		ii->aConstraintUsage[i].argvIndex = ++argi;
 		ii->aConstraintUsage[i].omit = 0;
+		if (c->iColumn == 0 && ts_exact(ii, i)) {
+			/* xFilter's bounds are the constraint: SQLite need not
+			 * read ts back and compare it on every row */
+			ii->aConstraintUsage[i].omit = 1;
+			num |= VT_IDX_EXACT;
+		}
 	}
 	/* The columns the statement reads, after a ':': xFilter decodes only
 	 * the payload words that hold them. */
@@ -835,11 +874,24 @@ static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 
 	blocks = capview__blocks(cap->c, &nblocks);
 	for (;;) {
+		const uint64_t id = (uint64_t)s->id, lo = cur->lo, hi = cur->hi;
+		const uint32_t min_size = vt->m[cur->mi].min_size;
+
 		while (cur->recs && cur->ri < cur->nrecs) {
 			const struct cap_rec *r = &cur->recs[cur->ri];
 
-			if (r->stream == (uint64_t)s->id && r->ts_ns >= cur->lo && r->ts_ns <= cur->hi) {
-				if (!evtype__check(s->et, r->len))
+			if (r->stream == id && r->ts_ns >= lo && r->ts_ns <= hi) {
+				/* The payloads lie a record's width apart in a
+				 * buffer the decoder filled a while ago: ask for
+				 * a later row's first lines now, so that xColumn
+				 * does not wait for memory on every row. */
+				if (cur->ri + VT_PREFETCH < cur->nrecs) {
+					const uint8_t *ahead = cur->recs[cur->ri + VT_PREFETCH].data;
+
+					__builtin_prefetch(ahead);
+					__builtin_prefetch(ahead + 64);
+				}
+				if (r->len >= min_size)   /* evtype__check */
 					return SQLITE_OK;
 				if (vt->strict)
 					return vt_error(vt, SQLITE_CORRUPT,
@@ -954,23 +1006,45 @@ static void ts_constraint(struct bpfrec_cursor *cur, char op, sqlite3_value *v)
 	}
 	if (type != SQLITE_FLOAT)
 		return;                 /* text or blob: left to SQLite */
+	/* A real: SQLite compares it with the integer ts exactly, and so do
+	 * these bounds (a constraint on ts may be omitted, VT_IDX_EXACT, and
+	 * its value still arrive here as a real: 2.001e+09).  Every double
+	 * from 2^53 on is an integer, so floor and ceil are exact. */
 	d = sqlite3_value_double(v);
 	if (d != d)
 		return;
+	const double two63 = 9223372036854775808.0;
+	double fl = floor(d), ce = ceil(d);
 	switch (op) {
-	case '=': case '>': case 'g':
-		if (d > 9.2e18)
+	case '=':
+		if (d < 0 || d >= two63 || fl != d)
 			cur->empty = 1;
-		else if (d > 1)
-			bound_lo(cur, (uint64_t)d);          /* floor: never too high */
-		if (op != '=')
-			break;
-		/* fall through */
-	case '<': case 'l':
+		else
+			bound_lo(cur, (uint64_t)d), bound_hi(cur, (uint64_t)d);
+		break;
+	case '>':
+		if (d >= two63)
+			cur->empty = 1;
+		else if (d >= 0)
+			bound_lo(cur, (uint64_t)fl + 1);
+		break;
+	case 'g':
+		if (d >= two63)
+			cur->empty = 1;
+		else if (d > 0)
+			bound_lo(cur, (uint64_t)ce);
+		break;
+	case '<':
+		if (d <= 0)
+			cur->empty = 1;
+		else if (d < two63)
+			bound_hi(cur, (uint64_t)ce - 1);
+		break;
+	case 'l':
 		if (d < 0)
 			cur->empty = 1;
-		else if (d < 9.2e18)
-			bound_hi(cur, (uint64_t)d + 1);      /* ceil: never too low */
+		else if (d < two63)
+			bound_hi(cur, (uint64_t)fl);
 		break;
 	}
 }
@@ -1033,7 +1107,9 @@ static void time_constraint(const struct timeclock *ck, struct bpfrec_cursor *cu
 /*
 ** xFilter: idxStr (from xBestIndex) says, two characters per argv[k], which
 ** column and operator argv[k] stands for; idxNum is its summary
-** (VT_IDX_EQ | VT_IDX_LOWER | VT_IDX_UPPER) and is not needed here.  The
+** (VT_IDX_EQ | VT_IDX_LOWER | VT_IDX_UPPER, not needed here) and
+** VT_IDX_EXACT: a ts constraint with an integer >= 0 was omitted, so the
+** bounds are applied exactly and alone (SQLite does not compare ts again).  The
 ** constraints narrow [lo, hi] (inclusive ts); blocks whose records of this
 ** stream all fall outside are never read.
 */
@@ -1104,6 +1180,11 @@ static int member_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 			time_constraint(&capview__session(mb->cap->c)->clock, cur, cur->ops[2 * k + 1],
 					cur->args[k]);
 	}
+	/* an omitted constraint (VT_IDX_EXACT) is ours alone to apply: the
+	 * bounds are exact for ts up to 2^63-1, and above it SQL's ts is
+	 * negative, which no bound >= 0 lets through */
+	if (cur->exact)
+		bound_hi(cur, INT64_MAX);
 	return want_columns(vt, cur, cur->used);
 }
 
@@ -1119,6 +1200,7 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, in
 	drop_args(cur);
 	cur->eof = 0;
 	cur->mi = 0;
+	cur->exact = (idxNum & VT_IDX_EXACT) != 0;
 	for (int k = 0; idxStr && k < argc && k < VT_MAX_ARGS && idxStr[2 * k] &&
 	     idxStr[2 * k] != ':'; k++) {
 		cur->ops[2 * k] = idxStr[2 * k];
@@ -1181,6 +1263,27 @@ static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
 	case 3:
 		sqlite3_result_text(ctx, mb->s->name, -1, SQLITE_STATIC);
 		return SQLITE_OK;
+	}
+	if ((size_t)i - CAPVIEW_NCOMMON < vt->nfields) {
+		/* in place, when the bytes are the value (evfast.h) */
+		const struct evfast *f = &mb->fast[i - CAPVIEW_NCOMMON];
+		const char *text;
+		size_t len;
+
+		switch (f->kind) {
+		case EVFAST_INT:
+			sqlite3_result_int64(ctx, (sqlite3_int64)evfast__bits(f, r->data));
+			return SQLITE_OK;
+		case EVFAST_BOOL:
+			sqlite3_result_int64(ctx, evfast__bits(f, r->data) != 0);
+			return SQLITE_OK;
+		case EVFAST_TEXT:
+			if (!evfast__text(f, r->data, &text, &len)) {
+				sqlite3_result_text64(ctx, text, len, SQLITE_TRANSIENT, SQLITE_UTF8);
+				return SQLITE_OK;
+			}
+			break;
+		}
 	}
 	if (evtype__decode(mb->s->et, (size_t)i - CAPVIEW_NCOMMON, r->data, r->len, &v) || v.is_null) {
 		sqlite3_result_null(ctx);

@@ -15,6 +15,7 @@
 
 #include "btfv.h"
 #include "capview.h"
+#include "evfast.h"
 #include "evtype.h"
 #include "print.h"
 #include "showline.h"
@@ -149,6 +150,60 @@ static void test_columns(struct evtype *t)
 	strbuf__free(&want);
 }
 
+/* evfast.h (the virtual tables' in-place reads) gives evtype__decode's
+ * values: integers as their 64 bits, booleans 0/1, text in place. */
+static void test_evfast(struct evtype *t)
+{
+	uint32_t size = evtype__size(t), min = evtype__min_size(t);
+	size_t ncols = evtype__ncols(t), seen[4] = { 0 }, declined = 0;
+	struct evfast f[64];
+	uint8_t rec[256];
+	uint64_t rs = 5;
+
+	for (size_t k = 0; k < ncols; k++)
+		evfast__plan(&f[k], evtype__col(t, k), min);
+	for (int round = 0; round < 20000; round++) {
+		for (uint32_t i = 0; i < size; i++)
+			rec[i] = (uint8_t)test_rand(&rs);
+		if (round % 4 == 0)
+			memset(rec, round % 8 ? 0xff : 0, size);
+		for (size_t k = 0; k < ncols; k++) {
+			const struct evcol *c = evtype__col(t, k);
+			if (c->kind == EVCOL_TEXT && round % 4 != 0)
+				fill_text(&rs, rec + c->bit_offset / 8, c->byte_size);
+		}
+		for (size_t k = 0; k < ncols; k++) {
+			struct evval v;
+			const char *text;
+			size_t n;
+
+			CHECK(!evtype__decode(t, k, rec, size, &v));
+			switch (f[k].kind) {
+			case EVFAST_INT:
+				CHECK_EQ_U64(evfast__bits(&f[k], rec), (uint64_t)v.i);
+				break;
+			case EVFAST_BOOL:
+				CHECK_EQ_U64(evfast__bits(&f[k], rec) != 0, (uint64_t)v.i);
+				break;
+			case EVFAST_TEXT:
+				if (evfast__text(&f[k], rec, &text, &n)) {
+					/* only a NUL inside, which evtype escapes */
+					CHECK(memchr(v.text, '\\', v.text_len));
+					declined++;
+					break;
+				}
+				CHECK_EQ_INT(n, v.text_len);
+				CHECK(!memcmp(text, v.text, n));
+				CHECK((const uint8_t *)text == rec + f[k].off);
+				break;
+			}
+			seen[f[k].kind]++;
+		}
+	}
+	CHECK(seen[EVFAST_INT] && seen[EVFAST_BOOL] && seen[EVFAST_TEXT] && seen[EVFAST_NONE] &&
+	      declined);
+}
+
 static void test_digits(void)
 {
 	uint64_t rs = 7;
@@ -232,6 +287,7 @@ int main(void)
 	CHECK(t);
 
 	test_columns(t);
+	test_evfast(t);
 	test_digits();
 	test_time();
 	evtype__free(t);
