@@ -1,5 +1,6 @@
 /* app.c - the README's ./app and ./client: what a traced program does.
- * Opens a file that exists and one that does not (a failed openat), then
+ * Opens a file that exists and one that does not (a failed openat), tries
+ * a port where nothing listens (127.0.0.1:9, a refused connect), then
  * connects to the README's local server on 127.0.0.1:8080, sends a request
  * and reads the answer.  Exits 0 when the server answered. */
 #include <arpa/inet.h>
@@ -24,6 +25,12 @@ int main(void)
 	if (open("/nonexistent/app.conf", O_RDONLY) >= 0)
 		return 1;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons(9);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return 1;
+	close(fd);
+	sa.sin_port = htons(8080);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		perror("app: connect 127.0.0.1:8080");

@@ -20,14 +20,17 @@ Each block runs in a scratch directory of its own, where, as in the README:
   - `CAP` and `/tmp/cap` name the block's capture: a copy of one the test
     records with the built-in probes, removed before a command that records
     into it (the README's recording lines are alternatives);
-  - `./app` and `./client` (tests/doc/app.c: open files, connect to the
-    server, read its answer) and `./server` (tests/doc/server.c: answers on
+  - `./app` and `./client` (tests/doc/app.c: open files, a refused
+    connect, connect to the server, read its answer) and `./server` (tests/doc/server.c: answers on
     127.0.0.1:8080 for a second) are built by the test, and one more server
     runs in the background for the whole test (`curl
     http://127.0.0.1:8080/`, `pidof -s server`);
   - `Makefile` builds a small program (`make -j2`); `mytool.bpf.o` is the
     project's test object tests/bpf/objs/uexec.bpf.c (it has `target_pid`);
-  - `cmake --install` installs into the scratch directory (DESTDIR).
+  - `cmake --install` installs into the scratch directory (DESTDIR);
+  - `/srv/bpfrec` is the block's `srv/bpfrec`, whose `caps` holds two
+    bundles of the capture, `web1.bpfrec` and `web2.bpfrec` (also in the
+    block's directory).
 Each command must exit 0, what its comment or the text says it makes must be
 there (CHECKS: the events it records, the files it writes), and a transcript's session must write nothing on
 stderr (in a sanitizer build transcripts are not run: an ASan-built
@@ -109,7 +112,7 @@ def commands(start, body):
     """[(line, command)] of a shell block; exits on a command left open."""
     cmds, cur, cur_line = [], "", start
     for k, text in enumerate(body):
-        if not cur and not text.strip():
+        if not cur and (not text.strip() or text.lstrip().startswith("#")):
             continue
         if not cur:
             cur_line = start + k
@@ -217,6 +220,19 @@ def installed(work, cap, out):
     return f"not installed under --prefix /usr/local: {missing}" if missing else None
 
 
+def parquet_tree(work, cap, out):
+    """The layout the README shows: stream=S/host=H/date=D/part-CAPTURE.parquet."""
+    pq = os.path.join(work, "srv", "bpfrec", "pq")
+    shape = re.compile(r"stream=[^/]+/host=[^/]+/date=[0-9]{4}-[0-9]{2}-[0-9]{2}/part-[^/]+\.parquet")
+    files = [os.path.relpath(os.path.join(d, f), pq) for d, _, fs in os.walk(pq) for f in fs]
+    bad = [f for f in files if not shape.fullmatch(f)]
+    for capture in ("web1", "web2"):
+        if not any(f.startswith("stream=exec/") and f.endswith(f"/part-{capture}.parquet")
+                   for f in files):
+            bad.append(f"no stream=exec/.../part-{capture}.parquet")
+    return f"Parquet files not as shown: {bad[:3]}" if bad else None
+
+
 def lines_naming(words, what):
     def check(work, cap, out):
         missing = [w for w in words if not re.search(rf"\b{w}\b", out)]
@@ -256,6 +272,9 @@ CHECKS = [
                                   lambda d: isinstance(json.loads(d).get("traceEvents"), list))),
     (r"-o report\.html", need_file("report.html", "an HTML page",
                                    lambda d: d.lstrip()[:15].lower() == b"<!doctype html>")),
+    (r"export /srv/bpfrec/caps --format parquet -o /srv/bpfrec/pq", parquet_tree),
+    (r"bpfreplay sql web1\.bpfrec web2\.bpfrec", lines_naming(["web1", "web2"],
+                                                            "a row per capture")),
     (r"-o bug-1234\.bpfrec", need_file("bug-1234.bpfrec", "a bundle (SQLite file)",
                                        lambda d: d.startswith(b"SQLite format 3\0"))),
 ]
@@ -296,6 +315,11 @@ class Harness:
                              capture_output=True, text=True, timeout=60)
         if rec.returncode:
             raise RuntimeError(f"recording the capture failed ({rec.returncode}): {rec.stderr}")
+        for name in ("web1.bpfrec", "web2.bpfrec"):
+            b = subprocess.run([BPFREPLAY, "bundle", self.cap, "-o", os.path.join(self.top, name)],
+                               capture_output=True, text=True, timeout=60)
+            if b.returncode:
+                raise RuntimeError(f"bundling the capture failed ({b.returncode}): {b.stderr}")
 
     def workdir(self, n):
         work = os.path.join(self.top, f"block{n}")
@@ -310,6 +334,12 @@ class Harness:
         shutil.copy(os.path.join(self.build, "tests", "bpf", "uexec.bpf.o"),
                     os.path.join(work, "mytool.bpf.o"))
         shutil.copytree(self.cap, os.path.join(work, "cap"), symlinks=True)
+        # the collector's captures: two bundles, in /srv/bpfrec/caps and here
+        caps = os.path.join(work, "srv", "bpfrec", "caps")
+        os.makedirs(caps)
+        for name in ("web1.bpfrec", "web2.bpfrec"):
+            shutil.copy(os.path.join(self.top, name), caps)
+            shutil.copy(os.path.join(self.top, name), work)
         return work
 
     def run_shell(self, work, line, cmd):
@@ -317,6 +347,7 @@ class Harness:
         if records_into_cap(cmd):
             shutil.rmtree(cap, ignore_errors=True)
         run = re.sub(r"\bCAP\b", cap, cmd).replace("/tmp/cap", cap)
+        run = run.replace("/srv/bpfrec", os.path.join(work, "srv", "bpfrec"))
         r = subprocess.run(["bash", "-c", run], cwd=work, capture_output=True, text=True,
                            timeout=60, stdin=subprocess.DEVNULL,
                            env=dict(self.env, DESTDIR=os.path.join(work, "destdir")))
