@@ -75,7 +75,8 @@ struct block_encoder {
 	size_t keyix_cap;      /* bytes */
 	struct vmru *kmru;     /* a keyed dictionary's recency lists, by key index */
 	size_t kmru_cap;       /* bytes */
-	bool keyed;            /* the block has a keyed dictionary: encoding 3 */
+	bool keyed;            /* the block has a keyed dictionary or DICT_NEXT:
+				* encoding 3 */
 	bool dict_next;        /* the group has a dictionary (GRP_DICT_NEXT) */
 	/* Which dictionary words of a stream were worth keying when last
 	 * measured: measuring codes each such column twice more, so it is
