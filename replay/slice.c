@@ -418,6 +418,28 @@ static int load_block(struct slice *sl, size_t bi)
 	return 0;
 }
 
+/* The blocks that hold a selected stream's records within [lo, hi]. */
+static void want_blocks(struct slice *sl)
+{
+	memset(sl->want, 0, sl->nblocks ? sl->nblocks : 1);
+	for (size_t i = 0; i < sl->nstreams; i++) {
+		struct capview_stream *s = sl->sel[i].s;
+		for (size_t k = 0; s && k < s->nblocks; k++)
+			if (sl->lo <= sl->hi &&
+			    cap_block__overlaps(s->blocks[k].min_ts, s->blocks[k].max_ts, sl->lo, sl->hi))
+				sl->want[s->blocks[k].idx] = 1;
+	}
+}
+
+void slice__narrow(struct slice *sl, uint64_t lo, uint64_t hi)
+{
+	if (lo > sl->lo)
+		sl->lo = lo;
+	if (hi < sl->hi)
+		sl->hi = hi;
+	want_blocks(sl);
+}
+
 static void mark_stream(size_t idx, void *ctx)
 {
 	struct slice *sl = ctx;
@@ -490,13 +512,7 @@ int slice__open(struct capview *c, const struct slice_args *a, const char *cmd,
 	sl->want = calloc(sl->nblocks ? sl->nblocks : 1, 1);
 	if (!sl->want)
 		goto fail;
-	/* blocks that hold a selected stream's records within [lo, hi] */
-	for (size_t i = 0; i < sl->nstreams; i++) {
-		struct capview_stream *s = sl->sel[i].s;
-		for (size_t k = 0; s && k < s->nblocks; k++)
-			if (cap_block__overlaps(s->blocks[k].min_ts, s->blocks[k].max_ts, sl->lo, sl->hi))
-				sl->want[s->blocks[k].idx] = 1;
-	}
+	want_blocks(sl);
 	*out = sl;
 	return 0;
 fail:

@@ -101,6 +101,10 @@ int slice__has_stream(const struct slice *sl, const struct capview_stream *s);
 const char *slice__why_out(const struct slice *sl, const struct capview_stream *s);
 /* The ts bounds, inclusive (0 and UINT64_MAX when not given). */
 void slice__bounds(const struct slice *sl, uint64_t *lo, uint64_t *hi);
+/* Narrows the ts bounds to [lo, hi] as well (inclusive; lo > hi: nothing),
+ * skipping the blocks outside through the index; before the first
+ * slice__next (the events table's time constraints). */
+void slice__narrow(struct slice *sl, uint64_t lo, uint64_t hi);
 
 struct slice_rec {
 	struct capview_stream *s;      /* NULL: a record of a stream the index lacks */

@@ -30,8 +30,14 @@
 **   Rows come in ascending wall time (one capture: ascending ts), from
 **   slice.h's merge (memory bounded by the blocks that overlap in time);
 **   several captures are merged by wall time.  Damaged blocks and records
-**   are left out and reported as `bpfreplay show` reports them.  No
-**   constraint is pushed down: a query reads every block once.
+**   are left out and reported as `bpfreplay show` reports them.
+**
+** SPEED
+**
+**   Constraints on ts and time (=, <, <=, >, >=; BETWEEN arrives as two)
+**   bound each capture's ts range as in the stream tables (time through the
+**   capture's own clock): blocks outside it are never read.  SQLite still
+**   checks them on every row.  Anything else reads every block once.
 */
 #ifdef BPFREC_SQLITE_EXT
 #include <sqlite3ext.h>
@@ -192,10 +198,34 @@ static int ev_disconnect(sqlite3_vtab *tab)
 	return SQLITE_OK;
 }
 
+/*
+** xBestIndex: the usable constraints on ts and time are handed to xFilter,
+** two characters each in idxStr (column 't' ts or 'w' time, then the
+** operator of vtab__ts_op), argv in the same order; idxNum is their count.
+*/
 static int ev_best_index(sqlite3_vtab *tab, sqlite3_index_info *ii)
 {
-	(void)tab;
-	ii->estimatedCost = 1e9;
+	char *str = sqlite3_malloc(ii->nConstraint * 2 + 1);
+	int n = 0, argi = 0;
+
+	if (!str)
+		return SQLITE_NOMEM;
+	for (int i = 0; i < ii->nConstraint; i++) {
+		const struct sqlite3_index_constraint *c = &ii->aConstraint[i];
+		char op = vtab__ts_op(c->op);
+
+		if (!c->usable || !op || (c->iColumn != EV_TS && c->iColumn != EV_TIME))
+			continue;
+		str[n++] = c->iColumn == EV_TS ? 't' : 'w';
+		str[n++] = op;
+		ii->aConstraintUsage[i].argvIndex = ++argi;
+	}
+	str[n] = 0;
+	ii->idxNum = argi;
+	ii->idxStr = str;
+	ii->needToFreeIdxStr = 1;
+	/* constrained plans cost less, so that SQLite hands the bounds over */
+	ii->estimatedCost = argi ? 1e8 : 1e9;
 	/* the rows come in time order already */
 	if (ii->nOrderBy == 1 && (ii->aOrderBy[0].iColumn == EV_TS ||
 				  ii->aOrderBy[0].iColumn == EV_TIME) && !ii->aOrderBy[0].desc &&
@@ -269,7 +299,6 @@ static int ev_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, in
 	struct slice_args none = { 0 };
 	int rc;
 
-	(void)idxNum, (void)idxStr, (void)argc, (void)argv;
 	close_parts(cur, vt->nsrc);
 	cur->rowid = 0;
 	if (!(cur->p = calloc(vt->nsrc, sizeof(*cur->p))))
@@ -277,6 +306,16 @@ static int ev_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, in
 	for (size_t i = 0; i < vt->nsrc; i++) {
 		if (slice__open(vt->src[i].c, &none, "sql", &cur->p[i].sl))
 			return SQLITE_NOMEM;
+		/* the constraints' bounds in this capture's own ts */
+		uint64_t lo = 0, hi = UINT64_MAX;
+		int empty = 0;
+		for (int k = 0; idxStr && k < idxNum && k < argc && idxStr[2 * k]; k++)
+			vtab__ts_bound(&capview__session(vt->src[i].c)->clock, idxStr[2 * k] == 'w',
+				       idxStr[2 * k + 1], argv[k], &lo, &hi, &empty);
+		if (empty)
+			lo = 1, hi = 0;
+		if (lo || hi != UINT64_MAX)
+			slice__narrow(cur->p[i].sl, lo, hi);
 		if ((rc = part_next(vt, &cur->p[i], i)))
 			return rc;
 	}

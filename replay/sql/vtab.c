@@ -1104,6 +1104,35 @@ static void time_constraint(const struct timeclock *ck, struct bpfrec_cursor *cu
 	}
 }
 
+void vtab__ts_bound(const struct timeclock *ck, int is_time, char op, sqlite3_value *v,
+		    uint64_t *lo, uint64_t *hi, int *empty)
+{
+	struct bpfrec_cursor tmp;
+
+	tmp.lo = *lo;
+	tmp.hi = *hi;
+	tmp.empty = *empty;
+	if (is_time)
+		time_constraint(ck, &tmp, op, v);
+	else
+		ts_constraint(&tmp, op, v);
+	*lo = tmp.lo;
+	*hi = tmp.hi;
+	*empty = tmp.empty;
+}
+
+char vtab__ts_op(unsigned char op)
+{
+	switch (op) {
+	case SQLITE_INDEX_CONSTRAINT_EQ: return '=';
+	case SQLITE_INDEX_CONSTRAINT_GT: return '>';
+	case SQLITE_INDEX_CONSTRAINT_GE: return 'g';
+	case SQLITE_INDEX_CONSTRAINT_LT: return '<';
+	case SQLITE_INDEX_CONSTRAINT_LE: return 'l';
+	}
+	return 0;
+}
+
 /*
 ** xFilter: idxStr (from xBestIndex) says, two characters per argv[k], which
 ** column and operator argv[k] stands for; idxNum is its summary

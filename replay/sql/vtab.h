@@ -62,6 +62,17 @@ void vtab__release(struct vtab_reg *reg, struct capview *c);   /* NULL is fine *
 int vtab__paths(const char *arg, char ***paths, char ***names, size_t *n, int *multi,
 		char **err);
 void vtab__paths_free(char **paths, char **names, size_t n);
+/* Narrows the inclusive ts bounds [*lo, *hi] by one constraint on ts
+ * (is_time 0) or on time (is_time 1, through the capture's clock ck), as
+ * the stream tables do: op '=', '>', 'g' (>=), '<', 'l' (<=); *empty set
+ * when nothing can match.  Conservative for what it cannot bound (text on
+ * ts, text that names no time): SQLite checks the constraint again. */
+struct timeclock;
+void vtab__ts_bound(const struct timeclock *ck, int is_time, char op, sqlite3_value *v,
+		    uint64_t *lo, uint64_t *hi, int *empty);
+/* The operator character of an SQLite constraint op for vtab__ts_bound,
+ * 0 for one it does not take. */
+char vtab__ts_op(unsigned char op);
 /* Damage skipped so far (lenient tables only). */
 void vtab__damage(const struct vtab_reg *reg, uint64_t *blocks, uint64_t *records);
 

@@ -395,6 +395,65 @@ static void test_reserved_name(const char *tmp)
 	sqlite3_close(db);
 }
 
+/* The events table bounds each capture's ts by its ts and time
+ * constraints (fewer blocks decoded) and never changes a result: the same
+ * predicates on +ts and +time, which SQLite cannot hand over, agree. */
+static void test_events_pushdown(sqlite3 *db, struct vtab_reg *reg)
+{
+	struct capr *r = capview__capr(vtab__capture(reg, cap_path));
+	struct timeclock ck = { CAPFIX_BOOT_NS, CAPFIX_REAL_NS };
+	static const char *const ops[] = { "=", "<", "<=", ">", ">=" };
+	char a[512], b[512], ra[128], tb[TIMEFMT_LEN + 1];
+	uint64_t seed = 11, before, all, some;
+
+	before = capr__blocks_decoded(r);
+	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM events"), 5000);
+	all = capr__blocks_decoded(r) - before;
+	before = capr__blocks_decoded(r);
+	/* alpha 2000001000, 2000002000, 2000003000; beta 2000002200 */
+	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM events WHERE ts BETWEEN 2000001000 AND 2000003000"),
+		     4);
+	some = capr__blocks_decoded(r) - before;
+	fprintf(stderr, "events, ts range: %llu of %llu blocks decoded\n",
+		(unsigned long long)some, (unsigned long long)all);
+	CHECK(some > 0 && some * 4 < all);
+	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM events WHERE time >= '2024-05-01T12:00:01.000001' "
+			   "AND time <= '2024-05-01T12:00:01.000003Z'"), 4);
+	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM events WHERE ts < 0 OR ts = 1"), 0);
+	for (int n = 0; n < 200; n++) {
+		const char *op = ops[test_rand(&seed) % 5], *op2 = ops[1 + test_rand(&seed) % 4];
+		uint64_t v = CAPFIX_T0 - 5000 + test_rand(&seed) % 3010000;
+		uint64_t v2 = v + test_rand(&seed) % 200000;
+		char val[64], val2[64];
+		const char *col = n % 3 ? "ts" : "time";
+
+		if (n % 3 == 1) {
+			snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
+			snprintf(val2, sizeof(val2), "%.1f", (double)v2 + 0.5);
+		} else if (n % 3 == 2) {
+			snprintf(val, sizeof(val), "%.3e", (double)v);
+			snprintf(val2, sizeof(val2), "%llu", (unsigned long long)v2);
+		} else {
+			timefmt__iso(timeclock__wall(&ck, v), tb, sizeof(tb));
+			snprintf(val, sizeof(val), "'%.*s'", 21 + (int)(test_rand(&seed) % 10), tb);
+			timefmt__iso(timeclock__wall(&ck, v2), tb, sizeof(tb));
+			snprintf(val2, sizeof(val2), "'%s'", tb);
+		}
+		snprintf(a, sizeof(a), "SELECT count(*) || ':' || total(pid) || ':' || "
+			 "ifnull(min(ts), '') FROM events WHERE %s %s %s AND %s %s %s",
+			 col, op, val, col, op2, val2);
+		snprintf(b, sizeof(b), "SELECT count(*) || ':' || total(pid) || ':' || "
+			 "ifnull(min(ts), '') FROM events WHERE +%s %s %s AND +%s %s %s",
+			 col, op, val, col, op2, val2);
+		snprintf(ra, sizeof(ra), "%s", q_text(db, a));
+		if (strcmp(ra, q_text(db, b))) {
+			fprintf(stderr, "events pushdown changed a result:\n  %s -> %s\n  %s -> %s\n",
+				a, ra, b, q_text(db, b));
+			exit(1);
+		}
+	}
+}
+
 int main(void)
 {
 	const char *tmp = test_tmpdir("test_vtab");
@@ -416,6 +475,7 @@ int main(void)
 	test_meta(db);
 	test_pruning(db, reg);
 	test_pushdown_agrees(db);
+	test_events_pushdown(db, reg);
 	/* SQLITE_VTAB_DIRECTONLY: not from a (non-temp) schema's views */
 	char *err = NULL;
 	CHECK_EQ_INT(sqlite3_exec(db, "CREATE VIEW v AS SELECT count(*) FROM alpha", NULL, NULL, NULL),
