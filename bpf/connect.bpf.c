@@ -7,6 +7,7 @@
 #include "common.bpf.h"
 #include "connect.h"
 
+#define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
 
@@ -24,7 +25,36 @@ struct {
 	__type(value, struct connect_event);
 } connect_inflight SEC(".maps");
 
-static __always_inline void read_sockaddr(struct connect_event *e, const void *uaddr)
+/* An AF_UNIX address: sun_path is addrlen - 2 bytes.  A path stops at its
+ * NUL (what follows it in the caller's buffer is not the address); an
+ * abstract name begins with a NUL, is not NUL-terminated, and is written
+ * here after a '@', as /proc/net/unix and ss(8) write it. */
+static __always_inline void read_unix_path(struct connect_event *e, const void *uaddr,
+					   __u64 addrlen)
+{
+	const char *sun_path = (const char *)uaddr + 2;
+	__u64 n = addrlen > 2 ? addrlen - 2 : 0;
+	char first = 0;
+
+	if (n > sizeof(e->path) - 1)
+		n = sizeof(e->path) - 1;   /* keep a NUL: a 108-byte name is cut by one */
+	n &= 127;                          /* the verifier's bound on the size */
+	if (!n || bpf_probe_read_user(&first, 1, sun_path))
+		return;
+	if (first) {
+		/* n + 1: at most n bytes of the path, then the NUL */
+		if (bpf_probe_read_user_str(e->path, (n + 1) & 127, sun_path) < 0)
+			e->path[0] = 0;
+		return;
+	}
+	if (n > 1 && !bpf_probe_read_user(e->path, n, sun_path))
+		e->path[0] = '@';
+	else
+		e->path[0] = 0;
+}
+
+static __always_inline void read_sockaddr(struct connect_event *e, const void *uaddr,
+					  __u64 addrlen)
 {
 	struct sockaddr_in6 sin6;
 	struct sockaddr_in sin;
@@ -41,6 +71,8 @@ static __always_inline void read_sockaddr(struct connect_event *e, const void *u
 	} else if (family == AF_INET6 && !bpf_probe_read_user(&sin6, sizeof(sin6), uaddr)) {
 		e->port = bpf_ntohs(sin6.sin6_port);
 		__builtin_memcpy(e->addr, &sin6.sin6_addr, 16);
+	} else if (family == AF_UNIX) {
+		read_unix_path(e, uaddr, addrlen);
 	}
 }
 
@@ -58,7 +90,7 @@ int connect_enter(struct trace_event_raw_sys_enter *ctx)
 	e.pid = pid_tgid >> 32;
 	e.tid = tid;
 	e.fd = (__s32)ctx->args[0];
-	read_sockaddr(&e, (const void *)ctx->args[1]);
+	read_sockaddr(&e, (const void *)ctx->args[1], ctx->args[2]);
 	bpf_get_current_comm(e.comm, sizeof(e.comm));
 	bpf_map_update_elem(&connect_inflight, &tid, &e, BPF_ANY);
 	return BPFREC_TP_RET;

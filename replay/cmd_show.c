@@ -39,8 +39,10 @@ static void help(void)
 	       "jsonl print the name alone); SQL keeps the numbers (errno_name(),\n"
 	       "signal_name(), af_name(), user_name(), group_name() there).  Explicit\n"
 	       "padding (__pad) and the event's own timestamp\n"
-	       "member (it is the line's time) are left out.  On a terminal the line is\n"
-	       "coloured (not with NO_COLOR set, nor on a pipe).\n"
+	       "member (it is the line's time) are left out, and so are a socket address's\n"
+	       "empty columns of another family (an AF_UNIX connect's port and addr, an inet\n"
+	       "one's path).  On a terminal the line is coloured (not with NO_COLOR set, nor\n"
+	       "on a pipe).\n"
 	       "\n"
 	       "Options:\n"
 	       SLICE_HELP
@@ -74,6 +76,8 @@ struct sel {
 	uint8_t *is_addr;           /* per evtype column: an address, shown in hex */
 	uint8_t *is_stack;          /* per evtype column: a stack id (-1: none asked) */
 	int *width;                 /* per evtype column: widest KEY=VALUE so far (line) */
+	uint8_t *scope;             /* per evtype column: enum name_scope (line format) */
+	int fam_col;                /* evtype column of the family (NAME_AF), or -1 */
 	int ts_col;                 /* evtype column that may hold the record's ts, or -1 */
 	struct showline_col *plan;  /* line format: the shown columns, in order */
 	size_t nplan;
@@ -341,6 +345,38 @@ static long pair_general(struct show *sh, struct sel *se, const struct cap_rec *
 static const char spaces[SHOWLINE_SPACES] = "                                                ";
 _Static_assert(LINE_COL_MAX + 1 <= SHOWLINE_SPACES, "a pair's pad fits the spaces");
 
+/* Column k's bytes in rec, if whole bytes within the record; else NULL. */
+static const uint8_t *col_bytes(const struct sel *se, const struct cap_rec *rec, size_t k)
+{
+	const struct evcol *c = evtype__col(se->s->et, k);
+
+	if (c->bit_offset % 8 || c->bit_size != c->byte_size * 8 || !c->byte_size ||
+	    c->bit_offset / 8 + c->byte_size > rec->len)
+		return NULL;
+	return rec->data + c->bit_offset / 8;
+}
+
+/* Column k (scoped to a family, names__scope) is all zero and the line's
+ * family is not its own: nothing to show. */
+static int out_of_scope(const struct sel *se, const struct cap_rec *rec, size_t k)
+{
+	const uint8_t *v = col_bytes(se, rec, k), *f;
+	const struct evcol *fc;
+	uint64_t fam = 0;
+
+	if (!v || se->fam_col < 0 || !(f = col_bytes(se, rec, (size_t)se->fam_col)))
+		return 0;
+	for (uint32_t i = 0; i < evtype__col(se->s->et, k)->byte_size; i++)
+		if (v[i])
+			return 0;
+	fc = evtype__col(se->s->et, (size_t)se->fam_col);
+	if (fc->byte_size > 8)
+		return 0;
+	for (uint32_t i = 0; i < fc->byte_size; i++)   /* little-endian, as BPF's records */
+		fam |= (uint64_t)f[i] << (8 * i);
+	return se->scope[k] == SCOPE_UNIX ? fam != 1 /* AF_UNIX */ : fam == 1;
+}
+
 /* The line format: time, stream, then each shown column's KEY=VALUE from
  * the stream's line plan (showline.h): the plain columns straight from the
  * record, the others by pair_general. */
@@ -374,6 +410,8 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 		size_t k = op->col, n;
 		long w;
 
+		if (se->scope[k] != SCOPE_ANY && out_of_scope(se, rec, k))
+			continue;
 		if (op->kind != SHOWLINE_GENERAL) {
 			uint64_t iv = op->kind == SHOWLINE_TEXT ? 0 : showline__int(op, rec->data);
 
@@ -504,9 +542,11 @@ static int plan_stream(struct sel *se)
 	se->is_addr = calloc(s->ncols + 1, 1);
 	se->is_stack = calloc(s->ncols + 1, 1);
 	se->width = calloc(s->ncols + 1, sizeof(*se->width));
-	if (!se->hint || !se->is_bool || !se->is_addr || !se->is_stack || !se->width)
+	se->scope = calloc(s->ncols + 1, 1);
+	if (!se->hint || !se->is_bool || !se->is_addr || !se->is_stack || !se->width || !se->scope)
 		return -ENOMEM;
 	se->ts_col = -1;
+	se->fam_col = -1;
 	for (size_t k = 0; k < s->ncols && k < evtype__ncols(s->et); k++) {
 		const struct evcol *c = evtype__col(s->et, k);
 
@@ -514,6 +554,9 @@ static int plan_stream(struct sel *se)
 					  (const char *const *)s->cols, s->ncols);
 		if (se->hint[k] == NAME_NONE && (c->kind == EVCOL_INT || c->kind == EVCOL_UINT))
 			se->hint[k] = names__id_hint(s->cols[k], c->kind == EVCOL_UINT, c->id_kind);
+		se->scope[k] = (uint8_t)names__scope(s->cols[k], (const char *const *)s->cols, s->ncols);
+		if (se->hint[k] == NAME_AF && se->fam_col < 0)
+			se->fam_col = (int)k;
 		se->is_bool[k] = c->kind == EVCOL_BOOL;
 		se->is_addr[k] = c->addr;
 		se->is_stack[k] = c->stack != 0;
@@ -697,6 +740,7 @@ out:
 			free(sh.sel[i].is_bool);
 			free(sh.sel[i].is_addr);
 			free(sh.sel[i].is_stack);
+			free(sh.sel[i].scope);
 			free(sh.sel[i].width);
 			for (size_t j = 0; j < sh.sel[i].nplan; j++)
 				showline__col_free(&sh.sel[i].plan[j]);

@@ -134,6 +134,21 @@ enum name_hint names__hint(const char *col, int is_int, const char *const *cols,
 	return NAME_NONE;
 }
 
+enum name_scope names__scope(const char *col, const char *const *cols, size_t ncols)
+{
+	int has_family = 0;
+
+	for (size_t i = 0; i < ncols; i++)
+		has_family |= named(cols[i], "family");
+	if (!has_family)
+		return SCOPE_ANY;
+	if (named(col, "port") || named(col, "addr"))
+		return SCOPE_INET;
+	if (!strcasecmp(col, "path") || !strcasecmp(col, "sun_path"))
+		return SCOPE_UNIX;
+	return SCOPE_ANY;
+}
+
 enum name_hint names__id_hint(const char *col, int is_unsigned, int id_kind)
 {
 	static const char *const uids[] = { "uid", "euid", "ruid", "suid", "fsuid", NULL };

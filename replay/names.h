@@ -45,6 +45,18 @@ enum name_hint names__hint(const char *col, int is_int, const char *const *cols,
  * group. */
 enum name_hint names__id_hint(const char *col, int is_unsigned, int id_kind);
 
+/* Columns of a socket address that mean something for some families only,
+ * in a stream with a family column (connect's): port and addr are an inet
+ * address's, path an AF_UNIX one's.  show's line format leaves such a
+ * column out of a line when it is all zero bytes and the line's family is
+ * not its own (so it never hides a value). */
+enum name_scope {
+	SCOPE_ANY,
+	SCOPE_INET,     /* port, addr, *_port, *_addr */
+	SCOPE_UNIX,     /* path, sun_path */
+};
+enum name_scope names__scope(const char *col, const char *const *cols, size_t ncols);
+
 /* Names, or NULL for a number without one.  errno: positive numbers. */
 const char *names__errno(int64_t n);
 const char *names__signal(int64_t n);
