@@ -133,6 +133,13 @@ cpu_show=$(best_of show "$REPLAY" show "$work/sys.cap")
 lines_show=$(wc -l <"$work/show.txt")
 cpu_perf=$(best_of perf "$PERF" script -i "$work/sys.data")
 lines_perf=$(wc -l <"$work/perf.txt")
+if [ "$lines_perf" -eq 0 ] || ! awk "BEGIN { exit !($cpu_perf > 0 && $cpu_show > 0) }"; then
+	# perf record can come back with no samples (its buffer could not be
+	# mapped, another tracer...): say so instead of dividing by zero
+	echo "beside perf script: not measured (perf script printed $lines_perf events;" \
+	     "perf record said: $(tail -1 "$work/perf.out" | cut -c1-160))"
+	exit 0
+fi
 grep -q -i lost "$work/perf.err" && echo "  note: perf script says: $(grep -i -m1 lost "$work/perf.err")"
 echo "beside perf script: the syscall load ($syscalls getppid() calls), best of $reps, to a file:"
 echo "  bpfreplay show: $lines_show events, CPU $cpu_show s: $(awk "BEGIN { printf \"%.2f\", $lines_show / $cpu_show / 1e6 }") M events/s per CPU second"
