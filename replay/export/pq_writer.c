@@ -345,7 +345,10 @@ static int dict_find(struct pqcol *c, const void *p, size_t len, uint32_t *e)
 
 static int bytes_less(const void *a, size_t alen, const void *b, size_t blen)
 {
-	int r = memcmp(a, b, alen < blen ? alen : blen);
+	size_t n = alen < blen ? alen : blen;
+	/* an empty bound's buffer is NULL, which memcmp may not be given */
+	int r = n ? memcmp(a, b, n) : 0;
+
 	return r < 0 || (r == 0 && alen < blen);
 }
 
@@ -420,11 +423,15 @@ static int add_value(struct pq_writer *w, struct pqcol *c, const struct pq_value
 		return bytebuf__add(&c->values, le, 8);
 	}
 	}
-	/* BYTE_ARRAY */
-	bound_bytes(c, v->p, v->len);
+	/* BYTE_ARRAY.  An empty value may come with a NULL pointer (an empty
+	 * text of a capture does), which memcmp and memcpy may not be given
+	 * even for 0 bytes: every use below gets bytes. */
+	const void *bytes = v->len ? v->p : "";
+
+	bound_bytes(c, bytes, v->len);
 	if (c->dict_on) {
 		uint32_t e;
-		rc = dict_find(c, v->p, v->len, &e);
+		rc = dict_find(c, bytes, v->len, &e);
 		if (rc < 0)
 			return rc;
 		if (rc == 1)
@@ -444,7 +451,7 @@ static int add_value(struct pq_writer *w, struct pqcol *c, const struct pq_value
 	uint32_t n = (uint32_t)v->len;
 	uint8_t nle[4] = { n, n >> 8, n >> 16, n >> 24 };
 	bytebuf__add(&c->values, nle, 4);
-	return bytebuf__add(&c->values, v->p, v->len);
+	return bytebuf__add(&c->values, bytes, v->len);
 }
 
 static size_t page_bytes(const struct pqcol *c)
