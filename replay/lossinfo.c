@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capschema.h"
 #include "lossinfo.h"
 
 static const char *const methods[] = { "perf", "rewrite", "program", "unobservable", NULL };
@@ -21,27 +22,12 @@ static const char *known_word(const unsigned char *s, const char *const *words)
 	return NULL;
 }
 
-/* 1 if the capture has table name (older captures do not). */
-static int has_table(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st = NULL;
-	int yes = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-			       -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		yes = sqlite3_step(st) == SQLITE_ROW;
-	}
-	sqlite3_finalize(st);
-	return yes;
-}
-
 void lossinfo__get(sqlite3 *db, int64_t stream, struct lossinfo *li)
 {
 	sqlite3_stmt *st = NULL;
 
 	memset(li, 0, sizeof(*li));
-	if (!has_table(db, "stream_loss"))
+	if (!cap_schema__has_table(db, "stream_loss"))
 		return;
 	if (sqlite3_prepare_v2(db, "SELECT method FROM stream_loss WHERE stream_id = ?1", -1, &st,
 			       NULL) == SQLITE_OK) {
@@ -51,7 +37,7 @@ void lossinfo__get(sqlite3 *db, int64_t stream, struct lossinfo *li)
 	}
 	sqlite3_finalize(st);
 	li->exact = li->method && strcmp(li->method, "unobservable") != 0;
-	if (!has_table(db, "loss_windows"))
+	if (!cap_schema__has_table(db, "loss_windows"))
 		return;
 	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM loss_windows WHERE stream_id = ?1", -1, &st,
 			       NULL) == SQLITE_OK) {
@@ -86,7 +72,7 @@ uint64_t lossinfo__unobservable(sqlite3 *db)
 	sqlite3_stmt *st = NULL;
 	uint64_t n = 0;
 
-	if (!has_table(db, "stream_loss"))
+	if (!cap_schema__has_table(db, "stream_loss"))
 		return 0;
 	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM stream_loss WHERE method = 'unobservable'"
 			       " AND stream_id IN (SELECT id FROM streams)", -1, &st, NULL) ==
@@ -196,9 +182,9 @@ int lossinfo__print(sqlite3 *db, const struct timeclock *ck, enum print_fmt fmt)
 	int rc = 0;
 
 	fflush(stdout);
-	if (has_table(db, "programs"))
+	if (cap_schema__has_table(db, "programs"))
 		rc = print_programs(db, fmt);
-	if (!rc && has_table(db, "loss_windows"))
+	if (!rc && cap_schema__has_table(db, "loss_windows"))
 		rc = print_windows(db, ck, fmt);
 	return rc;
 }

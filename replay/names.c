@@ -173,17 +173,25 @@ enum name_hint names__id_hint(const char *col, int is_unsigned, int id_kind)
 	return NAME_NONE;
 }
 
+/* An integer pval's value as int64 (1), or 0 for anything else. */
+static int pval_int(const struct pval *v, int64_t *n)
+{
+	if (v->kind == PV_INT)
+		*n = v->i;
+	else if (v->kind == PV_UINT && v->u <= INT64_MAX)
+		*n = (int64_t)v->u;
+	else
+		return 0;
+	return 1;
+}
+
 int names__apply_id(const struct idnames *ids, enum name_hint h, struct pval *v,
 		    int with_number, char *buf, size_t len)
 {
 	const char *name;
 	int64_t n;
 
-	if (v->kind == PV_INT)
-		n = v->i;
-	else if (v->kind == PV_UINT && v->u <= INT64_MAX)
-		n = (int64_t)v->u;
-	else
+	if (!pval_int(v, &n))
 		return 0;
 	if (h != NAME_UID && h != NAME_GID)
 		return 0;
@@ -205,11 +213,7 @@ int names__apply(enum name_hint h, struct pval *v, int with_number, char *buf, s
 	const char *name = NULL;
 	int64_t n;
 
-	if (v->kind == PV_INT)
-		n = v->i;
-	else if (v->kind == PV_UINT && v->u <= INT64_MAX)
-		n = (int64_t)v->u;
-	else
+	if (!pval_int(v, &n))
 		return 0;
 	switch (h) {
 	case NAME_ERRNO:

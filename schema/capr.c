@@ -448,20 +448,6 @@ static int check_side_files(int at, const char *base, const char *shown, bool *l
 	return 0;
 }
 
-static bool has_table(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st = NULL;
-	bool yes = false;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-			       -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		yes = sqlite3_step(st) == SQLITE_ROW;
-	}
-	sqlite3_finalize(st);
-	return yes;
-}
-
 /* path is a regular file: a bundle, or not a capture at all. */
 static int open_bundle(struct capr *r, const char *path, char *err, size_t errlen)
 {
@@ -496,7 +482,7 @@ static int open_bundle(struct capr *r, const char *path, char *err, size_t errle
 	free(real);
 	if (rc)
 		return rc;
-	if (!has_table(r->db, "block_data")) {
+	if (!cap_schema__has_table(r->db, "block_data")) {
 		cap_seterr(err, errlen, "%s: an SQLite file, but not a bpfrec bundle (no block_data "
 			   "table; a capture is a directory)", path);
 		return -EBADMSG;

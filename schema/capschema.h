@@ -35,6 +35,10 @@ enum cap_schema_kind {
 /* Checks the schema named schema ("main", or an attached name) of db.
  * shown: the file's name for messages.  0, or -EBADMSG (the file is not
  * bpfrec's: err names what differs, escaped) or -ENOMEM / -EIO. */
+/* 1 if db has a table of that name (older captures lack the newer tables),
+ * else 0 (also when the query cannot run).  The name is bound, never pasted. */
+int cap_schema__has_table(sqlite3 *db, const char *name);
+
 int cap_schema__check(sqlite3 *db, const char *schema, enum cap_schema_kind kind,
 		      const char *shown, char *err, size_t errlen);
 

@@ -1,5 +1,6 @@
 /* idnames.c - see idnames.h. */
 #include "idnames.h"
+#include "capschema.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -50,20 +51,6 @@ static int cmp_idname(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-static int has_table(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st = NULL;
-	int found;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
-
 static int load_table(sqlite3 *db, struct idtable *t, const char *table, const char *sql,
 		      char *err, size_t errlen)
 {
@@ -71,7 +58,7 @@ static int load_table(sqlite3 *db, struct idtable *t, const char *table, const c
 	uint32_t row = 0;
 	int rc;
 
-	if (!has_table(db, table))
+	if (!cap_schema__has_table(db, table))
 		return 0;   /* an older capture: no names */
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "table %s: %s", table, sqlite3_errmsg(db));

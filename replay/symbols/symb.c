@@ -1,4 +1,5 @@
 #include "symb.h"
+#include "capschema.h"
 #include "capview.h"
 
 #include <errno.h>
@@ -354,21 +355,6 @@ static int cmp_map(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static int has_table(struct capview *c, const char *name)
-{
-	sqlite3 *db = capr__db(capview__capr(c));
-	sqlite3_stmt *st;
-	int found = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
-
 int symb__open(struct capview *c, struct symb **out, char *err, size_t errlen)
 {
 	static const struct {
@@ -393,7 +379,7 @@ int symb__open(struct capview *c, struct symb **out, char *err, size_t errlen)
 	if (!s)
 		return -ENOMEM;
 	for (i = 0; i < sizeof(q) / sizeof(q[0]) && !rc; i++) {
-		if (!has_table(c, q[i].table))
+		if (!cap_schema__has_table(capr__db(capview__capr(c)), q[i].table))
 			continue;   /* older capture, or a bundle without stacks */
 		rc = capview__query(c, q[i].sql, q[i].row, &l, err, errlen);
 		if (i == 2 && !rc) {
