@@ -25,23 +25,12 @@ struct lev g_lev;
  * (perf, none lost); four programs. */
 static void build(const char *dir, const char *btfdir)
 {
-	struct cap_session sess = {
-		.host = "h", .kernel_release = "k", .boot_id = "b", .cmdline = "c",
-		.tool_version = "bpfrec 0.1.0", .clock_boot_ns = CAPFIX_BOOT_NS,
-		.clock_real_ns = CAPFIX_REAL_NS, .start_ns = CAPFIX_T0 - 1000,
-	};
-	size_t btf_len = 0;
 	uint8_t *btf;
-	struct capw *w;
 	struct blockbuf *bb = blockbuf__new(4096);
 	uint32_t obj = 0, ring = 0, exact = 0, perfed = 0;
+	struct capw *w = capfix_writer(dir, btfdir, ltypes_src, "tool", &btf, &obj);
 
-	mkdir(btfdir, 0755);
-	btf = btfgen_compile(btfdir, ltypes_src, &btf_len);
-	w = capw__create(dir, NULL);
-	CHECK(w && bb && btf);
-	CHECK(!capw__set_session(w, &sess));
-	CHECK(!capw__add_object(w, "tool", "/tmp/tool.bpf.o", btf, (uint32_t)btf_len, &obj));
+	CHECK(bb);
 	struct cap_stream_desc d1 = { "ring", "ringbuf", obj, "rb", "lev", 0, 0 };
 	struct cap_stream_desc d2 = { "exact", "ringbuf", obj, "rb2", "lev", 0, 0 };
 	struct cap_stream_desc d3 = { "perfed", "perf", obj, "pa", "lev", 0, 0 };

@@ -33,27 +33,16 @@ struct iev g_iev;
 static void build(const char *dir, const char *btfdir, const struct cap_id_name *users,
 		  size_t nusers, const struct cap_id_name *groups, size_t ngroups)
 {
-	struct cap_session sess = {
-		.host = "h", .kernel_release = "k", .boot_id = "b", .cmdline = "c",
-		.tool_version = "bpfrec 0.1.0", .clock_boot_ns = CAPFIX_BOOT_NS,
-		.clock_real_ns = CAPFIX_REAL_NS, .start_ns = CAPFIX_T0 - 1000,
-	};
-	size_t btf_len = 0;
 	uint8_t *btf;
-	struct capw *w;
 	struct blockbuf *bb = blockbuf__new(4096);
 	uint32_t obj = 0, sid = 0;
+	struct capw *w = capfix_writer(dir, btfdir, itypes_src, "i", &btf, &obj);
 
-	mkdir(btfdir, 0755);
-	btf = btfgen_compile(btfdir, itypes_src, &btf_len);
-	w = capw__create(dir, NULL);
-	CHECK(w && bb && btf);
-	CHECK(!capw__set_session(w, &sess));
+	CHECK(bb);
 	if (users)
 		CHECK(!capw__add_id_names(w, 0, users, nusers, 0));
 	if (groups)
 		CHECK(!capw__add_id_names(w, 1, groups, ngroups, 0));
-	CHECK(!capw__add_object(w, "i", "/tmp/i.bpf.o", btf, (uint32_t)btf_len, &obj));
 	struct cap_stream_desc d = { "ids", "ringbuf", obj, "rb", "iev", 0, 0 };
 	CHECK(!capw__add_stream(w, &d, &sid));
 	/* 0: alice everywhere; 1: ids without names.  Never ids: an untyped

@@ -26,23 +26,12 @@ struct nev g_nev;
 
 static void build(const char *dir, const char *btfdir)
 {
-	struct cap_session sess = {
-		.host = "h", .kernel_release = "k", .boot_id = "b", .cmdline = "c",
-		.tool_version = "bpfrec 0.1.0", .clock_boot_ns = CAPFIX_BOOT_NS,
-		.clock_real_ns = CAPFIX_REAL_NS, .start_ns = CAPFIX_T0 - 1000,
-	};
-	size_t btf_len = 0;
 	uint8_t *btf;
-	struct capw *w;
 	struct blockbuf *bb = blockbuf__new(4096);
 	uint32_t obj = 0, sid = 0;
+	struct capw *w = capfix_writer(dir, btfdir, ntypes_src, "n", &btf, &obj);
 
-	mkdir(btfdir, 0755);
-	btf = btfgen_compile(btfdir, ntypes_src, &btf_len);
-	w = capw__create(dir, NULL);
-	CHECK(w && bb && btf);
-	CHECK(!capw__set_session(w, &sess));
-	CHECK(!capw__add_object(w, "n", "/tmp/n.bpf.o", btf, (uint32_t)btf_len, &obj));
+	CHECK(bb);
 	struct cap_stream_desc d = { "net", "ringbuf", obj, "rb", "nev", 0, 0 };
 	CHECK(!capw__add_stream(w, &d, &sid));
 	/* 0: a refused TCP connect; 1: a UDP socket killed by SIGKILL, ok;
