@@ -170,15 +170,35 @@ int main(void)
 		}
 	}
 
-	/* Bash completion completes commands and options. */
+	/* Bash completion completes commands and options, read from the
+	 * installed programs' --help: commands added since the script was
+	 * written (export, flame, report) and options of every command. */
 	CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfreplay\"; "
-			"COMP_WORDS=(bpfreplay sh); COMP_CWORD=1; _bpfreplay; echo \"${COMPREPLY[@]}\"'",
-			root), 0);
+			"COMP_WORDS=(\"%s/bin/bpfreplay\" sh); COMP_CWORD=1; _bpfreplay; "
+			"echo \"${COMPREPLY[@]}\"'", root, root), 0);
 	CHECK_STR(out, "show\n");
-	CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfrec\"; "
-			"COMP_WORDS=(bpfrec record --ring-t); COMP_CWORD=2; _bpfrec; "
-			"echo \"${COMPREPLY[@]}\"'", root), 0);
-	CHECK_STR(out, "--ring-time\n");
+	CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfreplay\"; "
+			"COMP_WORDS=(\"%s/bin/bpfreplay\" ex); COMP_CWORD=1; _bpfreplay; "
+			"echo \"${COMPREPLY[@]}\"'", root, root), 0);
+	CHECK_STR(out, "export\n");
+	CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfreplay\"; "
+			"COMP_WORDS=(\"%s/bin/bpfreplay\" show --si); COMP_CWORD=2; _bpfreplay; "
+			"echo \"${COMPREPLY[@]}\"'", root, root), 0);
+	CHECK_STR(out, "--since\n");
+	CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfreplay\"; "
+			"COMP_WORDS=(\"%s/bin/bpfreplay\" flame --sv); COMP_CWORD=2; _bpfreplay; "
+			"echo \"${COMPREPLY[@]}\"'", root, root), 0);
+	CHECK_STR(out, "--svg\n");
+	if (has_rec) {
+		CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfrec\"; "
+				"COMP_WORDS=(\"%s/bin/bpfrec\" record --ring-t); COMP_CWORD=2; _bpfrec; "
+				"echo \"${COMPREPLY[@]}\"'", root, root), 0);
+		CHECK_STR(out, "--ring-time\n");
+		CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfrec\"; "
+				"COMP_WORDS=(\"%s/bin/bpfrec\" record --no-user); COMP_CWORD=2; _bpfrec; "
+				"echo \"${COMPREPLY[@]}\"'", root, root), 0);
+		CHECK_STR(out, "--no-user-names\n");
+	}
 
 	/* tools/package.sh: a .deb with the files and the libraries' packages. */
 	if (sh("command -v dpkg-deb >/dev/null") == 0 && has_rec) {
