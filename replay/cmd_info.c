@@ -357,6 +357,9 @@ static int print_json(struct capview *c, const struct facts *f)
 	strbuf__add(&b, f->names_truncated ? "true" : "false", f->names_truncated ? 4 : 5);
 	jkey(&b, "bundle");
 	cmd_bundle__info_json(c, &b);
+	strbuf__add(&b, ",", 1);
+	if (lossinfo__json(capr__db(capview__capr(c)), &se->clock, &b))
+		rc = -EIO;
 	jkey(&b, "streams");
 	strbuf__add(&b, "[", 1);
 	for (size_t i = 0; i < capview__nstreams(c); i++) {

@@ -32,5 +32,8 @@ uint64_t lossinfo__unobservable(sqlite3 *db);
  * peak fill), each under a heading; nothing for a capture without them.
  * 0 or -errno (output failed). */
 int lossinfo__print(sqlite3 *db, const struct timeclock *ck, enum print_fmt fmt);
+/* The same rows for info -o json: appends "programs":[{...}],"loss_windows":
+ * [{...}] to b (empty arrays for a capture without them).  0 or -errno. */
+int lossinfo__json(sqlite3 *db, const struct timeclock *ck, struct strbuf *b);
 
 #endif

@@ -122,6 +122,26 @@ int main(void)
 	}
 	clirun_free(&r);
 
+	/* info -o json: the same programs and windows, escaped as JSON */
+	r = CLIRUN("info", "-o", "json", cap);
+	CHECK_EQ_INT(r.status, 0);
+	if (!strstr(r.out, "\"programs\":[{\"object\":\"tool\",\"program\":\"on_open\","
+			   "\"section\":") ||
+	    !strstr(r.out, "\"state\":\"attached\",\"where_or_why\":\"syscalls:sys_enter_openat\","
+			   "\"stream\":\"ring\"}") ||
+	    !strstr(r.out, "\"state\":\"skipped\",\"where_or_why\":\"does not load here: "
+			   "Operation not supported\"") ||
+	    !strstr(r.out, "sample\\u001b]0;pwn\\u0007") || strchr(r.out, '\033') ||
+	    !strstr(r.out, "\"loss_windows\":[{\"stream\":\"ring\",\"start\":"
+			   "\"2024-05-01T12:00:01.000001000Z\",\"end\":\"2024-05-01T12:00:01.000003000Z\","
+			   "\"seconds\":") ||
+	    !strstr(r.out, ",\"peak_bytes\":60000},{\"stream\":\"ring\"") ||
+	    !strstr(r.out, ",\"peak_bytes\":50000}],\"streams\":[")) {
+		fprintf(stderr, "info -o json:\n%s\n", r.out);
+		return 1;
+	}
+	clirun_free(&r);
+
 	/* SQL over the same tables */
 	r = CLIRUN("sql", "-o", "csv", cap, "SELECT name, state, coalesce(target, reason), stream "
 		   "FROM programs WHERE name LIKE 'on_%' ORDER BY id");
@@ -155,6 +175,7 @@ int main(void)
 		return 1;
 	}
 	clirun_free(&r);
+	EXPECT(CLIRUN("info", "-o", "json", old), 0, "\"programs\":[],\"loss_windows\":[],", NULL);
 	EXPECT(CLIRUN("sql", old, "SELECT count(*) FROM programs"), 0, "0", NULL);
 	EXPECT(CLIRUN("verify", old), 0, NULL, NULL);
 
@@ -173,6 +194,8 @@ int main(void)
 		return 1;
 	}
 	clirun_free(&r);
+	EXPECT(CLIRUN("info", "-o", "json", hostile), 0, "\"seconds\":null,\"peak_bytes\":60000}",
+	       NULL);
 
 	/* a programs table that is not bpfrec's: refused before anything runs */
 	snprintf(bad, sizeof(bad), "%s/bad", tmp);
