@@ -638,7 +638,8 @@ const struct losswin *drain__loss_windows(struct drain *d, const struct bpfobj_s
 	*ring_bytes = src && src->has_rb ? src->rb.size : 0;
 	if (!src || !src->watch_fill)
 		return NULL;
-	losswin__end(&src->win, end_ns);
+	if (end_ns)
+		losswin__end(&src->win, end_ns);
 	return &src->win;
 }
 

@@ -105,7 +105,8 @@ int drain__stats(const struct drain *d, const struct bpfobj_stream *s, int varia
 		 struct drain_stats *st);
 /* Stream s's ring size (*ring_bytes, 0 if s is not a drained ringbuf)
  * and, for a ringbuf whose loss is unobservable, its possible-loss windows
- * (losswin.h), an open one ended at end_ns; NULL otherwise.  Owned by d. */
+ * (losswin.h), an open one ended at end_ns (0: left open, the recording
+ * goes on); NULL otherwise.  Owned by d. */
 struct losswin;
 const struct losswin *drain__loss_windows(struct drain *d, const struct bpfobj_stream *s,
 					 uint64_t end_ns, uint64_t *ring_bytes);

@@ -143,7 +143,8 @@ static uint32_t stream_of(struct bpfobj *o, const struct bpf_program *prog)
 	return snap;
 }
 
-int progtab__write_capture(struct bpfobj *o, uint32_t object_id, struct capw *cap)
+int progtab__rows(struct bpfobj *o, uint32_t object_id,
+		  int (*emit)(void *ctx, const struct cap_program *p), void *ctx)
 {
 	struct progtab *t = bpfobj__progtab(o);
 	struct bpf_program *prog;
@@ -170,7 +171,7 @@ int progtab__write_capture(struct bpfobj *o, uint32_t object_id, struct capw *ca
 		}
 		if (e && e->state != PROGTAB_SKIPPED)
 			p.stream_id = stream_of(o, prog);
-		if ((err = capw__add_program(cap, &p)))
+		if ((err = emit(ctx, &p)))
 			return err;
 	}
 	return 0;

@@ -2,7 +2,8 @@
  * where), loaded only, or skipped (and why), and the stream it writes.
  * The capture keeps it as its programs table (FORMAT.md "Programs and
  * loss").  bpfobj owns one per object and fills it as it loads and
- * attaches; progtab__write_capture puts it in the capture at the end.
+ * attaches; record_progs.c puts it in the capture once the programs are
+ * attached.
  */
 #ifndef BPFREC_PROGTAB_H
 #define BPFREC_PROGTAB_H
@@ -60,10 +61,13 @@ void progtab__free(struct progtab *t);
  * skipped with reason.  -ENOENT: no such program. */
 int progtab__note_left_out(struct bpfobj *o, const char *name, const char *reason);
 
-/* Writes every program of o (noted or not: one not noted is "skipped"
- * with an unknown reason) into the capture's programs table, object
+/* Every program of o (noted or not: one not noted is "skipped" with an
+ * unknown reason) as a row of the capture's programs table, object
  * object_id, with the stream each writes (the first ringbuf or perf array
- * its instructions load, else the first snapshotted map).  0 or -errno. */
-int progtab__write_capture(struct bpfobj *o, uint32_t object_id, struct capw *cap);
+ * its instructions load, else the first snapshotted map), given to emit;
+ * the row's text lives until emit returns.  0 or emit's first error. */
+struct cap_program;
+int progtab__rows(struct bpfobj *o, uint32_t object_id,
+		  int (*emit)(void *ctx, const struct cap_program *p), void *ctx);
 
 #endif

@@ -44,6 +44,8 @@ struct recorder {
 	uint64_t last_snapshot_ns;   /* --snapshot-interval */
 	int snapshot_req;            /* SIGUSR1 seen: write CAPTURE/snapshot-N */
 	uint64_t stacks_synced_ns;   /* the stacks last handed to the writer */
+	struct progsync *progs;      /* the programs and loss rows sent to the writer */
+	uint64_t progs_synced_ns;    /* the loss windows last sent */
 	uint64_t stalls, stall_ns;   /* the drain's waits for the writers (pipeline__stalls) */
 };
 
@@ -462,6 +464,8 @@ static int set_up_capture(struct recorder *r)
 		err = capw__flush(r->cap);
 	if (err)
 		return err;
+	if (!(r->progs = progsync__new(&r->objs)))
+		return -errno;
 	r->pl = pipeline__start(r->cap, &po);
 	if (!r->pl)
 		return -ENOMEM;
@@ -494,12 +498,17 @@ static int set_up_capture(struct recorder *r)
  * before the final drain. */
 static int attach(struct recorder *r)
 {
-	int i;
+	int i, err;
 
 	for (i = 0; i < r->objs.n; i++)
 		bpfobj__poll_lost(r->objs.v[i], ignore_lost, NULL);
 	tprec__poll_lost(r->tp, NULL, 0);
-	return record__attach(r->o, &r->objs);
+	err = record__attach(r->o, &r->objs);
+	/* where each program attached, and how each stream's loss is known:
+	 * in the capture's first commit with events, not only at its end */
+	if (!err)
+		err = progsync__send(r->progs, &r->objs, r->drain, r->pl);
+	return err;
 }
 
 /* One turn of the loop after a drain pass: signals, time, the writer's
@@ -526,10 +535,18 @@ static int after_pass(struct recorder *r, struct rate_state *rs, uint64_t *last_
 		r->snapshot_req = 0;
 		poll_losses(r);
 		record__sync_stacks(r->stacks, r->pl, !o->no_symbols);
+		if ((err = progsync__send(r->progs, &r->objs, r->drain, r->pl)))
+			return err;
 		if ((err = record__snapshot_maps(r->drain, &r->objs, now)))
 			return err;
 		r->last_snapshot_ns = now;
 		pipeline__snapshot(r->pl);
+	}
+	if (now - r->progs_synced_ns >= 2000000000ull) {
+		/* the possible-loss windows closed since, for the same reasons */
+		if ((err = progsync__send(r->progs, &r->objs, r->drain, r->pl)))
+			return err;
+		r->progs_synced_ns = now;
 	}
 	if (r->stacks && now - r->stacks_synced_ns >= 2000000000ull) {
 		/* for crashes, snapshots and catalog.db */
@@ -622,8 +639,7 @@ static int finish(struct recorder *r, int err, int usage)
 		if (r->stacks && (e = stackcap__write(r->stacks, r->cap, !o->no_symbols)) && !err)
 			err = e;
 		/* and what became of each program, how each stream's loss is known */
-		if (r->drain && (e = record__write_programs(&r->objs, r->drain, r->cap, end_ns)) &&
-		    !err)
+		if ((e = progsync__finish(r->progs, &r->objs, r->drain, r->cap, end_ns)) && !err)
 			err = e;
 		/* and the users and groups created while it recorded */
 		if (!o->no_user_names && (e = usernames__record(r->cap)) && !err)
@@ -647,6 +663,7 @@ static int finish(struct recorder *r, int err, int usage)
 			status = cs;
 	}
 	drain__free(r->drain);   /* after the summary, which reads its counters */
+	progsync__free(r->progs);
 	record_objs__free(&r->objs);
 	tprec__free(r->tp);
 	command__free(r->cmd);

@@ -120,10 +120,21 @@ int record__register_capture(struct capw *cap, const struct record_objs *objs, i
 			     char **argv, uint64_t *start_ns);
 int record__snapshot_maps(struct drain *d, const struct record_objs *objs, uint64_t now);
 
-/* record_progs.c: once the writer is done, every object's programs, its
- * streams' loss methods and possible-loss windows (the drain's; an open
- * one closed at end_ns) into the capture. */
-int record__write_programs(const struct record_objs *objs, struct drain *d, struct capw *cap,
-			   uint64_t end_ns);
+/* record_progs.c: every object's programs (where each attached, or why
+ * not), its streams' loss methods and possible-loss windows.  Sent to the
+ * writer as the recording goes, so that snapshots, catalog.db and a
+ * recording killed midway have them (progsync__send: the programs and
+ * methods at the first call, once the programs are attached; then each
+ * window that can no longer change); the rest at the end, into the
+ * capture once the writer is done (progsync__finish: an open window ends
+ * at end_ns).  The drain thread's; 0 or -errno (-ENOMEM). */
+struct pipeline;
+struct progsync;
+struct progsync *progsync__new(const struct record_objs *objs);   /* NULL: errno */
+int progsync__send(struct progsync *ps, const struct record_objs *objs, struct drain *d,
+		   struct pipeline *pl);
+int progsync__finish(struct progsync *ps, const struct record_objs *objs, struct drain *d,
+		     struct capw *cap, uint64_t end_ns);
+void progsync__free(struct progsync *ps);   /* NULL is fine */
 
 #endif

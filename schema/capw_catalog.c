@@ -1,5 +1,6 @@
 /* capw_catalog.c - catalog.db, the copy of the index's metadata tables
- * (and stack tables, user and group names) that a lost index.db is rebuilt
+ * (and stack tables, user and group names, programs and how loss is
+ * known) that a lost index.db is rebuilt
  * from (FORMAT.md, "Recovery").
  */
 #include <errno.h>
@@ -22,7 +23,8 @@ int cap_catalog_exec(sqlite3 *db, const char *fmt, const char *stack_fmt, const 
 {
 	static const char *const tables[] = { "meta", "sessions", "objects", "streams",
 					      "stack_traces", "stack_pids", "sym_files",
-					      "proc_maps", "symbols", "lines", "users", "groups" };
+					      "proc_maps", "symbols", "lines", "users", "groups",
+					      "programs", "stream_loss", "loss_windows" };
 
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		int stack = i >= 4, rc;

@@ -1,6 +1,7 @@
 /* capw_progs.c - the capture's programs, stream_loss and loss_windows
  * tables (capw.h; FORMAT.md "Programs and loss").  A handful of rows per
- * recording, written at its end: each statement is prepared for its row. */
+ * recording, written once its programs are attached and as windows close:
+ * each statement is prepared for its row.  catalog.db copies them. */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -61,6 +62,7 @@ int capw__add_program(struct capw *w, const struct cap_program *p)
 	if (p->stream_id)
 		sqlite3_bind_int64(st, 8, p->stream_id);
 	rc = run(w, st, "insert program");
+	w->catalog_dirty = true;
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -79,6 +81,7 @@ int capw__set_stream_loss(struct capw *w, uint32_t stream, const char *method,
 	if (ring_bytes)
 		sqlite3_bind_int64(st, 3, clamp(ring_bytes));
 	rc = run(w, st, "insert stream loss method");
+	w->catalog_dirty = true;
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -97,6 +100,7 @@ int capw__add_loss_window(struct capw *w, uint32_t stream, uint64_t start_ns, ui
 	sqlite3_bind_int64(st, 3, (int64_t)end_ns);
 	sqlite3_bind_int64(st, 4, clamp(peak_bytes));
 	rc = run(w, st, "insert loss window");
+	w->catalog_dirty = true;
 	sqlite3_finalize(st);
 	return rc;
 }

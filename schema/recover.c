@@ -288,8 +288,9 @@ static int rebuild_index(const char *dir, const char *dbpath)
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	cap_warn("%s: rebuilt from %s (sessions, objects, streams, stacks, user names); the losses recorded "
-		 "before were only in the lost index: unknown", dbpath, cat);
+	cap_warn("%s: rebuilt from %s (sessions, objects, streams, stacks, user names, "
+		 "programs); the losses recorded before were only in the lost index: unknown",
+		 dbpath, cat);
 	rc = 0;
 	goto out;
 fail:

@@ -8,7 +8,9 @@
  *   - every block the committed index names decodes;
  *   - capw__recover rebuilds the index from the segments (what the
  *     replay side's `bpfreplay recover` runs), after which every block
- *     decodes and the records are >= the most ever seen committed.
+ *     decodes and the records are >= the most ever seen committed;
+ *   - once a commit with records was seen, the index says which programs
+ *     attached and how each stream's loss is known.
  * Two more rounds in ring mode (--ring 1M) with a SIGUSR1 snapshot just
  * before the kill: the same, and a snapshot-N that exists is complete. */
 #include "capload.h"
@@ -20,8 +22,9 @@
 #include <sqlite3.h>
 #include <sys/syscall.h>
 
-/* The committed records, read through SQLite's locks; -1 if unreadable now. */
-static int64_t committed_records(const char *cap)
+/* One number from the committed index, read through SQLite's locks; -1 if
+ * unreadable now. */
+static int64_t committed(const char *cap, const char *sql)
 {
 	char path[4200];
 	sqlite3 *db = NULL;
@@ -33,13 +36,28 @@ static int64_t committed_records(const char *cap)
 	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_busy_timeout(db, 200);
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(sum(nrecords), 0) FROM blocks", -1, &st,
-			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return v;
+}
+
+static int64_t committed_records(const char *cap)
+{
+	return committed(cap, "SELECT coalesce(sum(nrecords), 0) FROM blocks");
+}
+
+/* Where the programs attached and how each stream's loss is known go to
+ * the writer before any event, so every commit with events has them: a
+ * killed recording (and its snapshots) says what it ran. */
+static void check_programs(const char *cap)
+{
+	CHECK_EQ_INT(committed(cap, "SELECT count(*) FROM programs WHERE state = 'attached' "
+			       "AND name IN ('burst', 'single')"), 2);
+	CHECK(committed(cap, "SELECT count(*) FROM programs WHERE state = 'attached'") >= 4);
+	CHECK(committed(cap, "SELECT count(*) FROM stream_loss") >= 3);
 }
 
 /* Opens the capture and decodes every indexed block; returns the records,
@@ -152,6 +170,8 @@ static void round_(const char *dir, int k, uint64_t *rng, int ring)
 	       (long long)after, (unsigned long long)added, nb);
 	if (!ring)
 		CHECK(after >= seen && (before < 0 || before >= seen));
+	if (seen > 0)
+		check_programs(cap);
 	/* A snapshot that made it to its final name is complete. */
 	for (int i = 1; ring && i < 4; i++) {
 		char snap[4200];
@@ -163,6 +183,7 @@ static void round_(const char *dir, int k, uint64_t *rng, int ring)
 		if (v < 0)
 			fprintf(stderr, "%s\n", err);
 		CHECK(v >= 0);
+		check_programs(snap);
 		printf("  %s: %lld records, complete\n", snap, (long long)v);
 	}
 }
