@@ -79,6 +79,22 @@ static void options_in_man(const char *src, const char *man)
 	free(m);
 }
 
+/* The installed completion of tool, given the words after the program
+ * (the last one is completed), offers exactly want. */
+static void completes(const char *root, const char *tool, const char *words, const char *want)
+{
+	char line[256];
+	int cword = 1;
+
+	for (const char *c = words; *c; c++)
+		cword += *c == ' ';
+	CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/%s\"; "
+			"COMP_WORDS=(\"%s/bin/%s\" %s); COMP_CWORD=%d; _%s; echo \"${COMPREPLY[@]}\"'",
+			root, tool, root, tool, words, cword, tool), 0);
+	snprintf(line, sizeof(line), "%s\n", want);
+	CHECK_STR(out, line);
+}
+
 int main(void)
 {
 	const char *build = getenv("BPFREC_BUILD"), *src = getenv("BPFREC_SRC");
@@ -173,31 +189,13 @@ int main(void)
 	/* Bash completion completes commands and options, read from the
 	 * installed programs' --help: commands added since the script was
 	 * written (export, flame, report) and options of every command. */
-	CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfreplay\"; "
-			"COMP_WORDS=(\"%s/bin/bpfreplay\" sh); COMP_CWORD=1; _bpfreplay; "
-			"echo \"${COMPREPLY[@]}\"'", root, root), 0);
-	CHECK_STR(out, "show\n");
-	CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfreplay\"; "
-			"COMP_WORDS=(\"%s/bin/bpfreplay\" ex); COMP_CWORD=1; _bpfreplay; "
-			"echo \"${COMPREPLY[@]}\"'", root, root), 0);
-	CHECK_STR(out, "export\n");
-	CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfreplay\"; "
-			"COMP_WORDS=(\"%s/bin/bpfreplay\" show --si); COMP_CWORD=2; _bpfreplay; "
-			"echo \"${COMPREPLY[@]}\"'", root, root), 0);
-	CHECK_STR(out, "--since\n");
-	CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfreplay\"; "
-			"COMP_WORDS=(\"%s/bin/bpfreplay\" flame --sv); COMP_CWORD=2; _bpfreplay; "
-			"echo \"${COMPREPLY[@]}\"'", root, root), 0);
-	CHECK_STR(out, "--svg\n");
+	completes(root, "bpfreplay", "sh", "show");
+	completes(root, "bpfreplay", "ex", "export");
+	completes(root, "bpfreplay", "show --si", "--since");
+	completes(root, "bpfreplay", "flame --sv", "--svg");
 	if (has_rec) {
-		CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfrec\"; "
-				"COMP_WORDS=(\"%s/bin/bpfrec\" record --ring-t); COMP_CWORD=2; _bpfrec; "
-				"echo \"${COMPREPLY[@]}\"'", root, root), 0);
-		CHECK_STR(out, "--ring-time\n");
-		CHECK_EQ_INT(sh("bash -c 'source \"%s/share/bash-completion/completions/bpfrec\"; "
-				"COMP_WORDS=(\"%s/bin/bpfrec\" record --no-user); COMP_CWORD=2; _bpfrec; "
-				"echo \"${COMPREPLY[@]}\"'", root, root), 0);
-		CHECK_STR(out, "--no-user-names\n");
+		completes(root, "bpfrec", "record --ring-t", "--ring-time");
+		completes(root, "bpfrec", "record --no-user", "--no-user-names");
 	}
 
 	/* tools/package.sh: a .deb with the files and the libraries' packages. */
