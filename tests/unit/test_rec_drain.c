@@ -15,7 +15,7 @@
 #include "block.h"
 #include "bpfobj.h"
 #include "drain.h"
-#include "probes.h"
+#include "fixtures/probefile.h"
 #include <stddef.h>
 #include "testutil.h"
 #include "util.h"
@@ -337,21 +337,11 @@ static void variants(const char *path)
 
 int main(void)
 {
-	const struct builtin_probe *p = probes__find("exec");
 	const char *dir = test_tmpdir("rec_drain");
 	char path[4096];
-	const void *elf;
-	size_t size;
-	int fd;
 
 	util_quiet = 1;
-	CHECK(p);
-	elf = p->elf(&size);
-	/* From a file, the object is a user's: the pid filter applies to it. */
-	snprintf(path, sizeof(path), "%s/exec.bpf.o", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	CHECK(fd >= 0 && write(fd, elf, size) == (ssize_t)size);
-	close(fd);
+	probe_to_file("exec", dir, path, sizeof(path));
 	one_type(path);
 	variants(path);
 	puts("test_rec_drain: ok");

@@ -17,7 +17,7 @@
 #include "bpfobj.h"
 #include "drain.h"
 #include "memring.h"
-#include "probes.h"
+#include "fixtures/probefile.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -298,21 +298,11 @@ static void staged(const char *objpath)
 
 int main(void)
 {
-	const struct builtin_probe *p = probes__find("exec");
 	const char *dir = test_tmpdir("rec_drain_runs");
 	char path[4096];
-	const void *elf;
-	size_t size;
-	int fd;
 
 	util_quiet = 1;
-	CHECK(p);
-	elf = p->elf(&size);
-	/* From a file, the object is a user's: the pid filter applies to it. */
-	snprintf(path, sizeof(path), "%s/exec.bpf.o", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	CHECK(fd >= 0 && write(fd, elf, size) == (ssize_t)size);
-	close(fd);
+	probe_to_file("exec", dir, path, sizeof(path));
 	plain(path);
 	staged(path);
 	printf("test_rec_drain_runs: ok (%d records in %d runs, alike)\n", by_run.n, by_run.runs);
