@@ -109,10 +109,19 @@ static int named(const char *name, const char *suffix)
 	return n > s && name[n - s - 1] == '_' && !strcasecmp(name + n - s, suffix);
 }
 
+/* A socket address's struct: some column names its family. */
+static int has_family(const char *const *cols, size_t ncols)
+{
+	for (size_t i = 0; i < ncols; i++)
+		if (named(cols[i], "family"))
+			return 1;
+	return 0;
+}
+
 enum name_hint names__hint(const char *col, int is_int, const char *const *cols, size_t ncols)
 {
 	static const char *const errs[] = { "ret", "err", "error", "errno", "retval", NULL };
-	int has_family = 0;
+	int sock;
 
 	if (!strncmp(col, "__pad", 5) || strstr(col, "___pad"))
 		return NAME_HIDDEN;
@@ -125,22 +134,17 @@ enum name_hint names__hint(const char *col, int is_int, const char *const *cols,
 		return NAME_AF;
 	if (!strcasecmp(col, "sig") || !strcasecmp(col, "signo") || named(col, "signal"))
 		return NAME_SIGNAL;
-	for (size_t i = 0; i < ncols; i++)
-		has_family |= named(cols[i], "family");
-	if (has_family && (!strcasecmp(col, "type") || named(col, "sock_type")))
+	sock = has_family(cols, ncols);
+	if (sock && (!strcasecmp(col, "type") || named(col, "sock_type")))
 		return NAME_SOCKTYPE;
-	if (has_family && (!strcasecmp(col, "protocol") || !strcasecmp(col, "proto")))
+	if (sock && (!strcasecmp(col, "protocol") || !strcasecmp(col, "proto")))
 		return NAME_PROTO;
 	return NAME_NONE;
 }
 
 enum name_scope names__scope(const char *col, const char *const *cols, size_t ncols)
 {
-	int has_family = 0;
-
-	for (size_t i = 0; i < ncols; i++)
-		has_family |= named(cols[i], "family");
-	if (!has_family)
+	if (!has_family(cols, ncols))
 		return SCOPE_ANY;
 	if (named(col, "port") || named(col, "addr"))
 		return SCOPE_INET;
