@@ -262,7 +262,7 @@ int main(void)
 		snprintf(cap, sizeof(cap), "%s/syscalls", dir);
 		snprintf(out, sizeof(out), "%s/actor3.out", dir);
 		rc = run_cmd_err((char *[]){ bpfrec, "record", "-q", "-o", cap, "--syscalls",
-					     "openat,connect,read", "--", "/usr/bin/env", "SYSCALLS=1",
+					     "rename,openat,connect,read", "--", "/usr/bin/env", "SYSCALLS=1",
 					     tpactor, out, NULL },
 				 err, sizeof(err));
 		CHECK_EQ_INT(rc, 0);
@@ -281,7 +281,8 @@ int main(void)
 			if (strcmp(l.v[i].stream, "syscalls"))
 				continue;
 			nrows++;
-			CHECK(sc && (!strcmp(sc, "openat") || !strcmp(sc, "connect") || !strcmp(sc, "read")));
+			CHECK(sc && (!strcmp(sc, "openat") || !strcmp(sc, "connect") ||
+				     !strcmp(sc, "read") || !strcmp(sc, "rename")));
 		}
 		CHECK(nrows >= 3);
 		/* the ENOENT open of a known path */
@@ -297,6 +298,16 @@ int main(void)
 		CHECK_EQ_INT(ev_int(e, "returned"), 1);
 		CHECK(ev_int(e, "latency_ns") > 0);
 		CHECK_STR(ev_get(e, "arg0"), "4294967196");   /* AT_FDCWD, as glibc passes it */
+		/* one string: the second slot empty, not the rename's before it
+		 * (the thread's record is reused from call to call) */
+		CHECK_STR(ev_get(e, "path2"), "");
+		e = ev_find(&l, "syscalls", "syscall", "rename");
+		CHECK(e != NULL);
+		CHECK_EQ_INT(kv_get(out, "rename_ret"), -1);
+		CHECK_EQ_INT(ev_int(e, "pid"), actor);
+		CHECK_STR(ev_get(e, "path"), "/nonexistent/bpfrec-tpactor-renamed-from");
+		CHECK_STR(ev_get(e, "path2"), "/nonexistent/bpfrec-tpactor-renamed-to");
+		CHECK_STR(ev_get(e, "errno"), "ENOENT");
 		/* the refused connect to a known port on 127.0.0.1 */
 		CHECK_EQ_INT(ev_count(&l, "syscalls", "syscall", "connect"), 1);
 		e = ev_find(&l, "syscalls", "syscall", "connect");
@@ -318,6 +329,10 @@ int main(void)
 		CHECK(e != NULL);
 		CHECK_EQ_INT(ev_int(e, "arg2"), 16);
 		CHECK_STR(ev_get(e, "errno"), "0");
+		/* nothing of the connect before it: no string, no address */
+		CHECK_STR(ev_get(e, "path"), "");
+		CHECK_EQ_INT(ev_int(e, "family"), 0);
+		CHECK_EQ_INT(ev_int(e, "port"), 0);
 		capload_free(&l);
 	}
 	puts("test_tracepoints: ok");

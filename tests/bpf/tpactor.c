@@ -7,9 +7,11 @@
  *   - forks a child named tpactor-pong and plays ROUNDS rounds of pipe
  *     ping-pong with it, both on CPU 0, so that every round switches
  *     between them (pong_pid, rounds)
- *   - with SYSCALLS set in the environment: openat() of a path that does
- *     not exist (ENOENT), a connect() to a closed 127.0.0.1 port
- *     (ECONNREFUSED), a read() of 5 bytes from a pipe
+ *   - with SYSCALLS set in the environment: rename() between two paths
+ *     that do not exist (ENOENT), then openat() of a shorter one (ENOENT),
+ *     a connect() to a closed 127.0.0.1 port (ECONNREFUSED), a read() of 5
+ *     bytes from a pipe: each call's strings its own, none left over from
+ *     the thread's call before
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,9 +43,13 @@ static void syscalls(FILE *out)
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
 	int fd, s, ret, p[2];
-	char buf[16], path[64];
+	char buf[16], path[64], from[64], to[64];
 
 	/* From the stack: a page that is there (BPF cannot fault one in). */
+	snprintf(from, sizeof(from), "/nonexistent/bpfrec-tpactor-renamed-from");
+	snprintf(to, sizeof(to), "/nonexistent/bpfrec-tpactor-renamed-to");
+	ret = rename(from, to);
+	fprintf(out, "rename_ret=%d\n", ret);
 	snprintf(path, sizeof(path), "/nonexistent/bpfrec-tpactor");
 	fd = openat(AT_FDCWD, path, O_RDONLY);
 	fprintf(out, "open_ret=%d\nopen_errno=%d\n", fd, fd < 0 ? errno : 0);
