@@ -290,10 +290,14 @@ static void print_summary(struct recorder *r, const struct capw_stats *stp, uint
 		uint64_t nstacks, lost;
 
 		stackcap__counts(r->stacks, &nstacks, &lost);
-		info_msg("  stacks: %llu distinct", (unsigned long long)nstacks);
+		info_msg("  stacks: %llu distinct (a table of %u slots)", (unsigned long long)nstacks,
+			 stackcap__entries(r->stacks));
 		if (lost)
-			info_msg("  stacks: %llu events lost their stack (the table of %d was full)",
-				 (unsigned long long)lost, STACKCAP_ENTRIES);
+			info_msg("  stacks: %llu events lost their stack (their slot in the table of "
+				 "%u held another stack: --stack-table %u keeps more)",
+				 (unsigned long long)lost, stackcap__entries(r->stacks),
+				 stackcap__entries(r->stacks) < STACKCAP_ENTRIES_MAX ?
+				 stackcap__entries(r->stacks) * 4 : STACKCAP_ENTRIES_MAX);
 	}
 	for (i = 0; i < r->objs.n; i++)
 		for (j = 0; j < bpfobj__nstreams(r->objs.v[i]); j++) {
@@ -414,7 +418,7 @@ static int set_up_kernel(struct recorder *r, int *usage)
 	}
 	if ((err = track_process_tree(r)))
 		return err;
-	if (record__wants_stacks(o) && !(r->stacks = stackcap__new()))
+	if (record__wants_stacks(o) && !(r->stacks = stackcap__new(o->stack_entries)))
 		return -errno;
 	/* a failure is said and the recording goes on without it */
 	if (r->stacks)

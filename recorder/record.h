@@ -70,6 +70,7 @@ struct record_opts {
 	uint32_t stack_flags;        /* -g, --stacks: BPFREC_STACK_USER | _KERNEL */
 	uint32_t sample_hz;          /* --probe profile:HZ, 0: the default */
 	int no_symbols;              /* --no-symbols */
+	uint32_t stack_entries;      /* --stack-table: slots, 0: the default */
 	int no_user_names;           /* --no-user-names: no users/groups tables rows */
 	char **command;              /* after -- */
 	struct tpsel *tpsel;         /* -e, --filter, --string-size; NULL: none */

@@ -33,6 +33,10 @@ static void record_usage(FILE *f)
 "                          built-in probes, -e tracepoints, --syscalls and --bpf\n"
 "                          objects using BPFREC_STACKS)\n"
 "      --stacks LIST       which stacks: user, kernel or user,kernel (as -g)\n"
+"      --stack-table N     slots of the stack table (a power of 2, 1024..4194304;\n"
+"                          default 16384: 16 MiB of kernel memory, 1 KiB a slot);\n"
+"                          an event whose stack finds its slot taken loses its\n"
+"                          stack, counted: the summary says when a larger one helps\n"
 "      --no-symbols        leave the symbol tables out of the capture (mappings and\n"
 "                          build ids are kept: symbolize later with the binaries)\n"
 "      --no-user-names     leave the host's user and group names out of the capture\n"
@@ -266,7 +270,8 @@ static int add_tracepoints(struct record_opts *o, const char *list)
 /* The options' codes past the short ones. */
 enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PERF_PAGES,
        OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
-       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_NO_SYMBOLS,
+       OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_STACK_TABLE,
+       OPT_NO_SYMBOLS,
        OPT_NO_USER_NAMES,
        OPT_FILTER, OPT_STRING_SIZE, OPT_SYSCALLS,
        OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS, OPT_PERF_EVENT };
@@ -299,6 +304,7 @@ static const struct option longopts[] = {
 	{ "ring", required_argument, NULL, OPT_RING },
 	{ "ring-time", required_argument, NULL, OPT_RING_TIME },
 	{ "stacks", required_argument, NULL, OPT_STACKS },
+	{ "stack-table", required_argument, NULL, OPT_STACK_TABLE },
 	{ "no-symbols", no_argument, NULL, OPT_NO_SYMBOLS },
 	{ "no-user-names", no_argument, NULL, OPT_NO_USER_NAMES },
 	{ "tracepoint", required_argument, NULL, 'e' },
@@ -528,6 +534,21 @@ static int parse_session_option(struct record_opts *o, int c)
 		if (parse_stacks(o, optarg))
 			return -EINVAL;
 		return 0;
+	case OPT_STACK_TABLE: {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(optarg, &end, 10);
+		if (errno || end == optarg || *end || n < STACKCAP_ENTRIES_MIN ||
+		    n > STACKCAP_ENTRIES_MAX || (n & (n - 1))) {
+			warn_msg("--stack-table %s: expected a power of 2 from %u to %u (e.g. 65536)",
+				 optarg, STACKCAP_ENTRIES_MIN, STACKCAP_ENTRIES_MAX);
+			return -EINVAL;
+		}
+		o->stack_entries = (uint32_t)n;
+		return 0;
+	}
 	case OPT_NO_SYMBOLS:
 		o->no_symbols = 1;
 		return 0;

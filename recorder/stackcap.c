@@ -62,7 +62,8 @@ struct ksym;
 
 struct stackcap {
 	int map_fd;
-	struct stk *stacks;       /* STACKCAP_ENTRIES, by id */
+	struct stk *stacks;       /* nentries, by id */
+	uint32_t nentries;        /* the table's slots */
 	uint64_t nstacks, lost;
 	uint64_t *pairs;          /* open addressing: (pid << 32 | ustack id) + 1, 0 empty */
 	size_t npairs, pairs_cap;
@@ -106,14 +107,24 @@ static int push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 	return 0;
 }
 
-struct stackcap *stackcap__new(void)
+struct stackcap *stackcap__new(uint32_t entries)
 {
-	struct stackcap *sc = calloc(1, sizeof(*sc));
+	struct stackcap *sc;
 
-	if (!sc)
+	if (!entries)
+		entries = STACKCAP_ENTRIES;
+	/* the kernel rounds the slots up to a power of 2, and a stack id is a
+	 * slot: ids past a count that is not one would be refused here */
+	if (entries < STACKCAP_ENTRIES_MIN || entries > STACKCAP_ENTRIES_MAX ||
+	    (entries & (entries - 1))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!(sc = calloc(1, sizeof(*sc))))
 		return NULL;
 	sc->map_fd = -1;
-	sc->stacks = calloc(STACKCAP_ENTRIES, sizeof(*sc->stacks));
+	sc->nentries = entries;
+	sc->stacks = calloc(entries, sizeof(*sc->stacks));
 	sc->buf = calloc(STACKCAP_DEPTH, sizeof(uint64_t));
 	if (!sc->stacks || !sc->buf) {
 		stackcap__free(sc);
@@ -121,12 +132,14 @@ struct stackcap *stackcap__new(void)
 		return NULL;
 	}
 	sc->map_fd = bpf_map_create(BPF_MAP_TYPE_STACK_TRACE, "bpfrec_stacks", 4,
-				    STACKCAP_DEPTH * 8, STACKCAP_ENTRIES, NULL);
+				    STACKCAP_DEPTH * 8, entries, NULL);
 	if (sc->map_fd < 0) {
 		int err = -errno;
 
-		warn_msg("creating the stack table (%d stacks of %d frames): %s", STACKCAP_ENTRIES,
-			 STACKCAP_DEPTH, strerror(-err));
+		warn_msg("creating the stack table (%u stacks of %d frames, %llu MiB): %s%s",
+			 entries, STACKCAP_DEPTH,
+			 (unsigned long long)entries * STACKCAP_DEPTH * 8 >> 20, strerror(-err),
+			 err == -ENOMEM || err == -E2BIG ? " (a smaller --stack-table?)" : "");
 		stackcap__free(sc);
 		errno = -err;
 		return NULL;
@@ -147,6 +160,11 @@ int stackcap__btf_id_type(struct btf *btf, int kernel)
 	return base < 0 ? base : btf__add_typedef(btf, name, base);
 }
 
+uint32_t stackcap__entries(const struct stackcap *sc)
+{
+	return sc ? sc->nentries : 0;
+}
+
 int stackcap__map_fd(const struct stackcap *sc)
 {
 	return sc ? sc->map_fd : -1;
@@ -159,7 +177,7 @@ static struct stk *get_stack(struct stackcap *sc, int32_t id, int kernel)
 	struct stk *s;
 	uint32_t key = (uint32_t)id, n = 0;
 
-	if (id < 0 || id >= STACKCAP_ENTRIES)
+	if (id < 0 || (uint32_t)id >= sc->nentries)
 		return NULL;
 	s = &sc->stacks[id];
 	if (s->ips)
@@ -906,7 +924,7 @@ void stackcap__free(struct stackcap *sc)
 	if (sc->map_fd >= 0)
 		close(sc->map_fd);
 	if (sc->stacks)
-		for (i = 0; i < STACKCAP_ENTRIES; i++)
+		for (i = 0; i < sc->nentries; i++)
 			free(sc->stacks[i].ips);
 	for (i = 0; i < sc->nprocs; i++) {
 		free(sc->procs[i].maps);

@@ -23,7 +23,9 @@
 #define STACKCAP_USER 1
 #define STACKCAP_KERNEL 2
 #define STACKCAP_DEPTH 127          /* u64 frames per stack (BPFREC_STACK_DEPTH) */
-#define STACKCAP_ENTRIES 16384      /* distinct stacks the table holds */
+#define STACKCAP_ENTRIES 16384      /* the table's slots by default (--stack-table) */
+#define STACKCAP_ENTRIES_MIN 1024
+#define STACKCAP_ENTRIES_MAX (1u << 22)
 
 struct stackcap;
 struct btf;
@@ -34,9 +36,14 @@ struct btf;
  * time (-e, --syscalls). */
 int stackcap__btf_id_type(struct btf *btf, int kernel);
 
-/* Creates the stack table the objects share and the collector.  NULL with
- * errno set (the table's refusal said). */
-struct stackcap *stackcap__new(void);
+/* Creates the stack table the objects share, of entries slots (a power of
+ * 2 in STACKCAP_ENTRIES_MIN..MAX; 0: STACKCAP_ENTRIES), and the collector.
+ * A stack is kept in the slot its hash picks, and an event whose stack
+ * finds its slot taken by another loses its stack (counted): a table well
+ * above the distinct stacks expected keeps more.  NULL with errno set (the
+ * table's refusal said). */
+struct stackcap *stackcap__new(uint32_t entries);
+uint32_t stackcap__entries(const struct stackcap *sc);
 int stackcap__map_fd(const struct stackcap *sc);
 /* A record's process (tgid) and stack ids (negative: none). */
 void stackcap__note(struct stackcap *sc, uint32_t pid, int32_t ustack, int32_t kstack);

@@ -49,7 +49,8 @@ static void record(const char *cap, char *const extra[], const char *prog, const
 int main(void)
 {
 	const char *prog = getenv("BPFREC_STACKPROG"), *nobid = getenv("BPFREC_STACKPROG_NOBID");
-	char cap_g[256], cap_prof[256], cap_nobid[256], bin[128], bin_nobid[128], there[128];
+	char cap_g[256], cap_prof[256], cap_nobid[256], cap_small[256], bin[128], bin_nobid[128];
+	char there[128];
 	char q[8192], *out, *lines[256];
 	size_t n;
 	int status;
@@ -79,6 +80,12 @@ int main(void)
 	record(cap_prof, (char *[]){ "--probe", "profile:499", NULL }, bin, "spin", "400");
 	record(cap_nobid, (char *[]){ "-g", "--probe", "connect", NULL }, bin_nobid, "connect",
 	       NULL);
+	/* The smallest stack table names the frames the same (checked below),
+	 * and the summary says which table it was (a user and a kernel stack). */
+	snprintf(cap_small, sizeof(cap_small), "%s/cap-small", work);
+	ut_bpfrec_ok(&u, (char *[]){ "record", "-o", cap_small, "-g", "--stack-table", "1024",
+				     "--probe", "connect", "--", bin, "connect", NULL });
+	ut_err_has(&u, (const char *const[]){ "stacks: 2 distinct (a table of 1024 slots)", NULL });
 
 	/* The binaries go; the captures move to another directory. */
 	CHECK(!unlink(bin));
@@ -87,12 +94,15 @@ int main(void)
 	su_sh("cp -r '%s' '%s'", cap_g, there);
 	su_sh("cp -r '%s' '%s'", cap_prof, there);
 	su_sh("cp -r '%s' '%s'", cap_nobid, there);
+	su_sh("cp -r '%s' '%s'", cap_small, there);
+	su_sh("rm -rf '%s' %s", cap_small, "");
 	su_sh("rm -rf '%s' '%s'", cap_g, cap_prof);
 	su_sh("rm -rf '%s' %s", cap_nobid, "");
 	su_sh("chmod -R a+rX '%s' %s", there, "");
 	snprintf(cap_g, sizeof(cap_g), "%s/cap-g", there);
 	snprintf(cap_prof, sizeof(cap_prof), "%s/cap-profile", there);
 	snprintf(cap_nobid, sizeof(cap_nobid), "%s/cap-nobid", there);
+	snprintf(cap_small, sizeof(cap_small), "%s/cap-small", there);
 
 	/* -g: the connect's user stack, innermost first. */
 	snprintf(q, sizeof(q), "sql -o csv %s \"SELECT f.depth, f.symbol, f.file FROM connect c "
@@ -101,6 +111,14 @@ int main(void)
 	out = replay_as_nobody(q);
 	n = su_csv_lines(out, lines, 256);
 	su_check_f3_to_main(lines, n, "-g connect", "stackprog");
+	free(out);
+
+	snprintf(q, sizeof(q), "sql -o csv %s \"SELECT f.depth, f.symbol, f.file FROM connect c "
+		 "JOIN frames f ON f.stack_id = c.ustack_id AND f.pid = c.pid "
+		 "WHERE c.comm = 'stackprog' ORDER BY f.depth\"", cap_small);
+	out = replay_as_nobody(q);
+	n = su_csv_lines(out, lines, 256);
+	su_check_f3_to_main(lines, n, "-g --stack-table 1024", "stackprog");
 	free(out);
 
 	/* A bundle carries them too. */

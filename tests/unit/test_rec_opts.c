@@ -122,7 +122,8 @@ static void good_values(void)
 			   "-d", "1.5s", "--flush-interval", "250ms", "--perf-pages", "128",
 			   "--no-status", "--no-symbols", "--no-user-names", "--snapshot-interval", "2s",
 			   "--ring", "64M",
-			   "--ring-time", "30s", "--stacks", "kernel", "-v", "-v", "--", "sleep", "1"),
+			   "--ring-time", "30s", "--stacks", "kernel", "--stack-table", "65536", "-v",
+			   "-v", "--", "sleep", "1"),
 		     0);
 	CHECK_STR(o.out_dir, "/tmp/cap");
 	CHECK_EQ_INT(o.probes_given, 1);
@@ -141,6 +142,7 @@ static void good_values(void)
 	CHECK_EQ_U64(o.ring_bytes, 64ull << 20);
 	CHECK_EQ_U64(o.ring_ns, 30000000000ull);
 	CHECK_EQ_U64(o.stack_flags, STACKCAP_KERNEL);
+	CHECK_EQ_U64(o.stack_entries, 65536);
 	CHECK_EQ_INT(o.verbose, 2);
 	CHECK(o.command && !strcmp(o.command[0], "sleep") && !strcmp(o.command[1], "1") &&
 	      !o.command[2]);
@@ -256,6 +258,10 @@ static void bad_values(void)
 	REFUSED(ARGS("--snapshot-interval", "1ms"), "--snapshot-interval 1ms", "at least 10ms");
 	REFUSED(ARGS("--ring", "512k"), "--ring 512k", "at least 1M");
 	REFUSED(ARGS("--ring-time", "500ms"), "--ring-time 500ms", "at least 1s");
+	REFUSED(ARGS("--stack-table", "20000"), "--stack-table 20000", "a power of 2 from 1024");
+	REFUSED(ARGS("--stack-table", "512"), "--stack-table 512", "a power of 2 from 1024");
+	REFUSED(ARGS("--stack-table", "8388608"), "--stack-table 8388608", "to 4194304");
+	REFUSED(ARGS("--stack-table", "64k"), "--stack-table 64k", "(e.g. 65536)");
 	REFUSED(ARGS("--stacks", "both"), "--stacks both", "user, kernel");
 	REFUSED(ARGS("--filter", "pid > 1"), "--filter 'pid > 1'", "after the -e");
 	REFUSED(ARGS("-e", "sched:x", "--filter", "a > 1", "--filter", "b > 1"), "--filter 'b > 1'",
