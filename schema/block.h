@@ -21,10 +21,19 @@
 
 /* Format constants (schema/FORMAT.md). */
 #define CAP_FORMAT_VERSION 1             /* meta.format_version, segment and block headers */
-#define CAP_BLOCK_ENCODING 3             /* newest block body layout: stream-grouped
+#define CAP_BLOCK_ENCODING 4             /* newest block body layout: stream-grouped
 					   * columns with keyed dictionaries, keyed
 					   * by the key word's low half (encoding 2:
-					   * by the whole word) */
+					   * by the whole word), whose values and
+					   * recency lists continue those of an
+					   * earlier block (encoding 4: chained) */
+#define CAP_CHAIN_MAX 8                  /* blocks in a chain of encoding-4 blocks,
+					   * its first (not encoding 4) included */
+#define CAP_CHAIN_BACK 16                /* an encoding-4 block's base is one of
+					   * the blocks at most this many before it
+					   * in its segment */
+#define CAP_CHAIN_STATE_MAX (16u << 20)  /* bytes of dictionaries a block may
+					   * leave to its chain */
 #define CAP_BLOCK_ENCODING_MIN 1         /* oldest one read: the same without them */
 #define CAP_BLOCK_MAX_RAW (64u << 20)    /* largest decoded block body accepted by default */
 #define CAP_BLOCKBUF_MAX_BYTES (32u << 20) /* largest blockbuf capacity: its body stays under CAP_BLOCK_MAX_RAW */
@@ -131,6 +140,36 @@ void block_decoder__free(struct block_decoder *d);   /* NULL is fine */
 int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 			  const struct cap_rec **recs, uint32_t *nrecs,
 			  char *err, size_t errlen);
+
+/* Chained dictionaries (encoding 4, FORMAT.md "Chained dictionaries"): a
+ * block may continue the dictionaries of an earlier block of its segment
+ * (its base, named by the base's hdr_crc), which may continue another's, at
+ * most CAP_CHAIN_MAX blocks in all.  block_dicts holds what one block
+ * leaves to the next of its chain.  NULL with errno from __new. */
+struct block_dicts;
+struct block_dicts *block_dicts__new(void);
+void block_dicts__free(struct block_dicts *s);   /* NULL is fine */
+/* Decodes as block_decoder__decode, and when out is not NULL fills it with
+ * what this block leaves to its chain.  base: what the block's base left
+ * (NULL: nothing known).  An encoding-4 block whose base is not base (NULL,
+ * left by another block, too deep or too big) fails with -ENOENT and the
+ * hdr_crc of the block it needs in *need_base: the caller finds that block
+ * (among the CAP_CHAIN_BACK before it in its segment), decodes it the same
+ * way and calls again with what it left.  Other errors as __decode. */
+int block_decoder__decode_chain(struct block_decoder *d, const void *buf, size_t len,
+				const struct block_dicts *base, struct block_dicts *out,
+				uint32_t *need_base, const struct cap_rec **recs, uint32_t *nrecs,
+				char *err, size_t errlen);
+/* The writer's side: an encoder chains up to k blocks (1..CAP_CHAIN_MAX;
+ * 0 or 1: none, the default): each continues the dictionaries of the one
+ * it encoded before, until k are chained and the next starts anew.  Its
+ * caller must write each block after its base in the same segment, at
+ * most CAP_CHAIN_BACK blocks apart, or call block_encoder__chain_break
+ * first (the next block then starts anew).  *base_crc (may be NULL): the
+ * hdr_crc of the base the last encoded block names, 0 for none. */
+void block_encoder__chain(struct block_encoder *e, unsigned k);
+void block_encoder__chain_break(struct block_encoder *e);
+uint32_t block_encoder__base_crc(const struct block_encoder *e);
 
 /* What a reader needs of the blocks it decodes next: the records of one
  * stream (CAP_STREAM_ALL: all), and of fixed-layout payloads only the

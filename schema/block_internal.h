@@ -34,8 +34,12 @@
 			       * next dictionary value not used yet": a value's
 			       * first use costs one repeated symbol, not its
 			       * index */
+#define GRP_INHERIT   0x40u   /* (encoding 4, WORDS and DICT_NEXT only) the
+			       * group's DICT and KEYED columns continue the
+			       * base block's same columns: its dictionary
+			       * values and recency lists (blockdicts.c) */
 #define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN | GRP_TS_AT | GRP_WORDS | GRP_KEY_LO | \
-		       GRP_DICT_NEXT)
+		       GRP_DICT_NEXT | GRP_INHERIT)
 /* Fewest body bytes a group takes: stream id, count, flags, dmin, ts plane
  * mask, one cpu and one length varint of one byte each. */
 #define GRP_BODY_MIN  7u
@@ -91,6 +95,41 @@ static inline int mru_use(struct mru *m, uint32_t ix)
 	m->ix[0] = ix;
 	return found ? (int)r : -1;
 }
+
+/* What a block leaves to the blocks of its chain (encoding 4, FORMAT.md
+ * "Chained dictionaries"): per dictionary column of a WORDS group, its
+ * values and its recency lists as they stand after its last record.  The
+ * decoder fills it (block_decoder__decode_chain); the encoder keeps its own
+ * kind (values, not indexes, in its lists: blockenc.c). */
+struct bd_col {
+	uint32_t stream, L, w;
+	uint8_t mode;          /* WORD_DICT or WORD_KEYED + k */
+	uint8_t key_lo;        /* the group's GRP_KEY_LO */
+	uint8_t key_cont;      /* (the key word's column) it continued its base's */
+	uint32_t nvals;
+	uint64_t *vals;
+	struct mru mru;        /* the column's list */
+	uint32_t nkeys;        /* KEYED: a list per key class, klists[0..nkeys) */
+	struct mru *klists;
+};
+
+struct block_dicts {
+	uint32_t crc;          /* hdr_crc of the block that left it */
+	uint32_t depth;        /* blocks in its chain: 1 for a block with no base */
+	bool valid;            /* filled by a successful decode */
+	bool too_big;          /* over CAP_CHAIN_STATE_MAX: no block may inherit */
+	uint32_t n, cap;
+	struct bd_col *cols;
+	size_t bytes;          /* values and lists held */
+};
+
+/* blockdicts.c: empties s (keeps its memory); the column of (stream, L, w)
+ * or NULL; a new column appended (NULL: out of memory or over the cap,
+ * which sets too_big). */
+void bd_clear(struct block_dicts *s);
+const struct bd_col *bd_find(const struct block_dicts *s, uint32_t stream, uint32_t L, uint32_t w);
+struct bd_col *bd_add(struct block_dicts *s, uint32_t stream, uint32_t L, uint32_t w,
+		      uint32_t nvals, uint32_t nkeys);
 
 /* One appended record.  Entries live at the top of the arena, growing
  * down; payload bytes at the bottom, growing up: one allocation, and the

@@ -44,6 +44,11 @@ struct block_decoder {
 		uint64_t L;
 		uint32_t c;        /* records' worth of clean payload bytes */
 	} clean;
+	/* Chained dictionaries (encoding 4): what the block's base left, and
+	 * where this block's own go (NULL: not wanted; then dictionary columns
+	 * a projection skips are not rebuilt). */
+	const struct block_dicts *base;
+	struct block_dicts *out;
 	uint32_t nout;         /* records handed out by the last decode */
 	struct cap_rec *recs;
 	size_t recs_cap;       /* bytes */
@@ -187,6 +192,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 	int some_skipped = 0;
 	int64_t key_word = -1;   /* the group's key word (keyed dictionaries) */
 	bool need_key = false;   /* some keyed column is decoded */
+	bool key_cont = false;   /* the key word continued its base's column */
 	uint64_t *col;
 
 	if ((size_t)(end - p) < W)
@@ -205,7 +211,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		if (k >= w || modes[k] != WORD_DICT || (key_word >= 0 && k != key_word))
 			BAD("stream %" PRIu64 ": word %u: bad dictionary key word %u", stream, w, k);
 		key_word = k;
-		need_key |= dst && word_wanted(d, w);
+		need_key |= (dst && word_wanted(d, w)) || d->out;
 	}
 	for (w = 0; dst && w < W; w++)
 		some_skipped |= !word_wanted(d, w);
@@ -243,34 +249,53 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 			uint32_t lists = keyed ? 2 : 1;   /* recency lists: the key's, the column's */
 			uint32_t next = !!(flags & GRP_DICT_NEXT);   /* the "next value" code */
 			uint64_t nnew = 0;                          /* values used so far */
+			/* GRP_INHERIT: the base's same column, when it had the
+			 * same mode (and a keyed one's key word continued too),
+			 * goes on: its values first, its lists as they stood. */
+			const struct bd_col *bc = (flags & GRP_INHERIT) ?
+				bd_find(d->base, (uint32_t)stream, L, w) : NULL;
+			if (bc && (bc->mode != m ||
+				   (keyed && (bc->key_lo != !!(flags & GRP_KEY_LO) || !key_cont))))
+				bc = NULL;
+			uint64_t ninh = bc ? bc->nvals : 0;
 
-			if (cap_get_varint(&p, end, &nd) || nd == 0 || nd > c ||
-			    nd > (keyed ? KEYED_MAX_VALUES : DICT_MAX_VALUES) - next)
+			if (cap_get_varint(&p, end, &nd) || (nd == 0 && !ninh) || nd > c ||
+			    ninh + nd > (keyed ? KEYED_MAX_VALUES : DICT_MAX_VALUES) - next)
 				BAD("stream %" PRIu64 ": word %u: bad dictionary size", stream, w);
 			if (p >= end)
 				BAD("stream %" PRIu64 ": word %u: truncated dictionary", stream, w);
 			mask = *p++;
-			width = nd + lists * DICT_MRU + next <= 256 ? 1 : 2;
+			width = ninh + nd + lists * DICT_MRU + next <= 256 ? 1 : 2;
 			if ((uint64_t)(end - p) <
 			    nd * (uint64_t)__builtin_popcount(mask) + (uint64_t)c * width)
 				BAD("stream %" PRIu64 ": word %u: dictionary overruns the block", stream, w);
-			if (!want && !is_key) {
+			if (!want && !is_key && !d->out) {
 				p += nd * (uint64_t)__builtin_popcount(mask) + (size_t)c * width;
 				continue;
 			}
-			if (grow((void **)&d->dict, &d->dict_cap, nd * 8) ||
+			uint64_t nall = ninh + nd;
+			if (grow((void **)&d->dict, &d->dict_cap, nall * 8) ||
 			    (is_key && grow((void **)&d->keyix, &d->keyix_cap, (size_t)c * 4)) ||
-			    (is_key && grow((void **)&d->kmru, &d->kmru_cap, nd * sizeof(*d->kmru)))) {
+			    (is_key && grow((void **)&d->kmru, &d->kmru_cap, nall * sizeof(*d->kmru)))) {
 				cap_seterr(err, errlen, "out of memory");
 				return -ENOMEM;
 			}
-			if (is_key)
-				nkeys = (uint32_t)nd;
-			if (keyed)   /* each key's list starts empty */
+			if (is_key) {
+				nkeys = (uint32_t)nall;
+				key_cont = bc != NULL;
+			}
+			if (keyed)   /* each key's list starts empty, or as the base left it */
 				for (uint32_t k = 0; k < nkeys; k++)
-					d->kmru[k].n = 0;
-			get_planes(p, (uint32_t)nd, mask, d->dict);
-			p += nd * (uint64_t)__builtin_popcount(mask);
+					d->kmru[k] = bc && k < bc->nkeys ? bc->klists[k] :
+						     (struct mru){ .n = 0 };
+			if (bc) {
+				memcpy(d->dict, bc->vals, ninh * 8);
+				mru = bc->mru;
+				nnew = ninh;
+			}
+			get_planes(p, (uint32_t)nd, mask, d->dict + ninh);
+			nd = nall;
+			p += (nd - ninh) * (uint64_t)__builtin_popcount(mask);
 			get_planes(p, c, width == 1 ? 1 : 3, col);
 			p += (size_t)c * width;
 			for (i = 0; i < c; i++) {
@@ -312,6 +337,21 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 					d->keyix[i] = (uint32_t)x;
 				if (want)
 					memcpy(out + (size_t)i * L, &d->dict[x], 8);
+			}
+			if (d->out) {   /* what this column leaves */
+				struct bd_col *o = bd_add(d->out, (uint32_t)stream, L, w, (uint32_t)nd,
+							  keyed ? nkeys : 0);
+				if (o) {
+					memcpy(o->vals, d->dict, nd * 8);
+					o->mode = (uint8_t)m;
+					o->key_lo = !!(flags & GRP_KEY_LO);
+					o->mru = mru;
+					if (keyed)
+						memcpy(o->klists, d->kmru, (size_t)nkeys * sizeof(*d->kmru));
+				} else if (!d->out->too_big) {
+					cap_seterr(err, errlen, "out of memory");
+					return -ENOMEM;
+				}
 			}
 			if (is_key && (flags & GRP_KEY_LO)) {   /* a list per low half of the key */
 				if (grow((void **)&d->kcls, &d->kcls_cap, nd * 12)) {
@@ -355,7 +395,8 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		       uint32_t nstreams_hdr, unsigned encoding, char *err, size_t errlen)
 {
-	const uint8_t *p = d->raw, *end = d->raw + m->raw_bytes;
+	/* encoding 4: the base's hdr_crc comes first (decode_chain) */
+	const uint8_t *p = d->raw + (encoding >= 4 ? 4 : 0), *end = d->raw + m->raw_bytes;
 	struct cap_rec *recs = d->recs;
 	uint64_t nstreams, v;
 	uint32_t total = 0, nout = 0;   /* records in the body, handed out */
@@ -398,6 +439,12 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			    stream, encoding);
 		if ((flags & GRP_DICT_NEXT) && !(flags & GRP_WORDS))
 			BAD("stream %" PRIu64 ": next-value dictionary codes without word columns",
+			    stream);
+		if ((flags & GRP_INHERIT) && encoding < 4)
+			BAD("stream %" PRIu64 ": inherited dictionaries in an encoding-%u block",
+			    stream, encoding);
+		if ((flags & GRP_INHERIT) && !(flags & GRP_DICT_NEXT))
+			BAD("stream %" PRIu64 ": inherited dictionaries without next-value codes",
 			    stream);
 
 		uint32_t c = (uint32_t)count;
@@ -551,6 +598,15 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 			  const struct cap_rec **recs, uint32_t *nrecs,
 			  char *err, size_t errlen)
 {
+	return block_decoder__decode_chain(d, buf, len, NULL, NULL, NULL, recs, nrecs, err,
+					   errlen);
+}
+
+int block_decoder__decode_chain(struct block_decoder *d, const void *buf, size_t len,
+				const struct block_dicts *base, struct block_dicts *out,
+				uint32_t *need_base, const struct cap_rec **recs, uint32_t *nrecs,
+				char *err, size_t errlen)
+{
 	const uint8_t *h = buf;
 	struct cap_block_meta m;
 	uint32_t nstreams;
@@ -600,9 +656,48 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 	if (z != m.raw_bytes)
 		BAD("zstd frame decoded to %zu bytes, header says %u", z, m.raw_bytes);
 
+	if (out && out == base) {
+		cap_seterr(err, errlen, "a block's dictionaries cannot replace its base's in place");
+		return -EINVAL;
+	}
+	if (out)
+		bd_clear(out);
+	d->base = NULL;
+	if (encoding >= 4) {
+		uint32_t crc;
+
+		if (m.raw_bytes < 4)
+			BAD("body too short for its base block's CRC");
+		crc = cap_get_le32(d->raw);
+		if (!crc)
+			BAD("base block CRC 0");
+		if (!base || !base->valid || base->crc != crc || base->too_big ||
+		    base->depth >= CAP_CHAIN_MAX) {
+			if (need_base)
+				*need_base = crc;
+			cap_seterr(err, errlen, "block continues the dictionaries of block "
+				   "(header CRC 0x%08x), %s", crc,
+				   !base || !base->valid || base->crc != crc ? "which was not given" :
+				   base->too_big ? "whose dictionaries exceed the limit" :
+				   "a chain of more blocks than the limit");
+			return -ENOENT;
+		}
+		d->base = base;
+	}
+	d->out = out;
 	rc = decode_body(d, &m, nstreams, encoding, err, errlen);
-	if (rc)
+	d->base = NULL;
+	d->out = NULL;
+	if (rc) {
+		if (out)
+			bd_clear(out);
 		return rc;
+	}
+	if (out) {
+		out->valid = true;
+		out->crc = cap_get_le32(h + 44);
+		out->depth = encoding >= 4 ? base->depth + 1 : 1;
+	}
 	*recs = d->recs;
 	*nrecs = d->nout;
 	return 0;

@@ -39,6 +39,27 @@ static inline int vmru_use(struct vmru *m, uint64_t v)
 	return -1;
 }
 
+/* Chained dictionaries (encoding 4): what a block leaves to the next block
+ * of its chain, the encoder's kind of block_dicts (its lists hold values). */
+struct ecol {
+	uint32_t stream, L, w;
+	uint8_t mode;          /* WORD_DICT or WORD_KEYED + k */
+	uint32_t nvals;
+	uint64_t *vals;
+	struct vmru mru;       /* the column's list */
+	uint32_t nkeys;        /* KEYED: a list per key class */
+	struct vmru *klists;
+};
+
+struct estate {
+	bool valid;
+	bool too_big;          /* the reader's copy would pass CAP_CHAIN_STATE_MAX */
+	uint32_t crc, depth;
+	uint32_t n, cap;
+	struct ecol *cols;
+	size_t bytes;          /* as the reader counts them (blockdicts.c) */
+};
+
 /* Worst-case body bytes: per record ts (10) + cpu (5) + len (5); per group
  * stream (5) + count (5) + flags (1) + cpu run (5) + fixed len (5) + ts
  * offset (5). */
@@ -87,6 +108,15 @@ struct block_encoder {
 		uint64_t words;        /* bit w: word w keyed */
 	} memo[16];
 	struct block_decoder *check;   /* BPFREC_BLOCK_SELFCHECK: decodes each block */
+	struct block_dicts *check_st[2];   /* its chain: [0] the last block's */
+	/* Chained dictionaries: chain_k blocks at most (0, 1: off); st[0] what
+	 * the last block left, st[1] the block being encoded's; base: st[0]
+	 * when this block continues it. */
+	unsigned chain_k;
+	struct estate st[2];
+	const struct estate *base;
+	bool group_inh;        /* the group being encoded continues the base's */
+	bool key_cont;         /* its key word continued the base's column */
 };
 
 struct dict_slot {
@@ -138,6 +168,15 @@ void block_encoder__free(struct block_encoder *e)
 	free(e->keyix);
 	free(e->kmru);
 	block_decoder__free(e->check);
+	block_dicts__free(e->check_st[0]);
+	block_dicts__free(e->check_st[1]);
+	for (int k = 0; k < 2; k++) {
+		for (uint32_t i = 0; i < e->st[k].cap; i++) {
+			free(e->st[k].cols[i].vals);
+			free(e->st[k].cols[i].klists);
+		}
+		free(e->st[k].cols);
+	}
 	free(e);
 }
 
@@ -277,6 +316,80 @@ static void dict_reset(struct block_encoder *e)
 {
 	e->hmask = 1024 - 1;
 	dict_new_gen(e);
+}
+
+void block_encoder__chain(struct block_encoder *e, unsigned k)
+{
+	e->chain_k = k > CAP_CHAIN_MAX ? CAP_CHAIN_MAX : k;
+	e->st[0].valid = false;
+}
+
+void block_encoder__chain_break(struct block_encoder *e)
+{
+	e->st[0].valid = false;
+}
+
+uint32_t block_encoder__base_crc(const struct block_encoder *e)
+{
+	return e->base ? e->base->crc : 0;
+}
+
+static const struct ecol *estate_find(const struct estate *s, uint32_t stream, uint32_t L,
+				      uint32_t w)
+{
+	for (uint32_t i = 0; s && i < s->n; i++)
+		if (s->cols[i].stream == stream && s->cols[i].L == L && s->cols[i].w == w)
+			return &s->cols[i];
+	return NULL;
+}
+
+/* Records column w's dictionary (e->dict[0..nvals)), its list and (keyed)
+ * its keys' lists (e->kmru[0..nkeys)) as what the block leaves; past the
+ * reader's cap, the block leaves nothing (the next one starts anew). */
+static int estate_add(struct block_encoder *e, uint32_t stream, uint32_t L, uint32_t w,
+		      uint8_t mode, uint32_t nvals, const struct vmru *mru, uint32_t nkeys)
+{
+	struct estate *s = &e->st[1];
+	size_t need = (size_t)nvals * 8 + (size_t)nkeys * sizeof(struct mru);
+	struct ecol *c;
+
+	if (s->too_big || need > CAP_CHAIN_STATE_MAX - s->bytes) {
+		s->too_big = true;
+		return 0;
+	}
+	if (s->n == s->cap) {
+		uint32_t ncap = s->cap ? 2 * s->cap : 16;
+		struct ecol *nc = realloc(s->cols, ncap * sizeof(*nc));
+
+		if (!nc)
+			return -ENOMEM;
+		memset(nc + s->cap, 0, (ncap - s->cap) * sizeof(*nc));
+		s->cols = nc;
+		s->cap = ncap;
+	}
+	c = &s->cols[s->n];
+	uint64_t *v = realloc(c->vals, nvals ? (size_t)nvals * 8 : 8);
+	if (!v)
+		return -ENOMEM;
+	c->vals = v;
+	if (nkeys) {
+		struct vmru *k = realloc(c->klists, (size_t)nkeys * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		c->klists = k;
+		memcpy(k, e->kmru, (size_t)nkeys * sizeof(*k));
+	}
+	memcpy(v, e->dict, (size_t)nvals * 8);
+	c->stream = stream;
+	c->L = L;
+	c->w = w;
+	c->mode = mode;
+	c->nvals = nvals;
+	c->mru = *mru;
+	c->nkeys = nkeys;
+	s->bytes += need;
+	s->n++;
+	return 0;
 }
 
 /* Bits to tell apart d distinct byte values: the cost model's unit. */
@@ -450,13 +563,21 @@ static inline int64_t keyed_code(struct block_encoder *e, struct vmru *km, struc
  * column becomes the group's key word).  The dictionary is left in e->dict.
  * Its size, or -1 once it would pass max values. */
 static int64_t dict_codes(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32_t max,
-			  bool keyed, bool is_key, uint64_t *out)
+			  bool keyed, bool is_key, uint64_t *out, const struct ecol *from,
+			  struct vmru *mru_out)
 {
 	struct vmru mru = { .n = 0 };
 	uint32_t nvals = 0, i, mru_ix[DICT_MRU];
 	uint64_t prev = 0;
 
 	dict_reset(e);
+	if (from) {   /* the base's column goes on: its values, its list */
+		for (i = 0; i < from->nvals; i++)
+			dict_index(e, from->vals[i], &nvals, DICT_MAX_VALUES);
+		mru = from->mru;
+		for (i = 0; i < mru.n; i++)
+			mru_ix[i] = (uint32_t)dict_index(e, mru.v[i], &nvals, DICT_MAX_VALUES);
+	}
 	for (i = 0; i < c; i++) {
 		uint64_t v = col[i];
 		int64_t x;
@@ -503,6 +624,8 @@ static int64_t dict_codes(struct block_encoder *e, const uint64_t *col, uint32_t
 			return -1;
 		out[i] = (uint64_t)x;
 	}
+	if (mru_out)
+		*mru_out = mru;
 	return nvals;
 }
 
@@ -554,6 +677,7 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	if (grow((void **)&e->keyix, &e->keyix_cap, (size_t)c * sizeof(*e->keyix)) ||
 	    grow((void **)&e->col2, &e->col2_cap, (size_t)c * 8))
 		return NULL;
+	e->key_cont = false;
 
 	/* One pass over the records, each read once, instead of one per word
 	 * column (a new cache line per record and column, out of cache for a
@@ -583,25 +707,55 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	bool measure;
 	struct keyed_memo *memo = keyed_memo(e, stream, L, &measure);
 	for (w = 0; w < W; w++) {
-		enum word_mode m = w == ts_word ? WORD_TS : pick_word_mode(e, c, w);
+		/* A group that continues its base's: the base's dictionary
+		 * columns keep their modes, and no other word becomes one (its
+		 * key word stays the first dictionary). */
+		const struct ecol *bc = e->group_inh ? estate_find(e->base, stream, L, w) : NULL;
+		enum word_mode m = w == ts_word ? WORD_TS : bc ? WORD_DICT : pick_word_mode(e, c, w);
 		uint64_t prev = 0;
 
+		if (m == WORD_DICT && e->group_inh && !bc)
+			m = WORD_XOR;
 		col = e->words + (size_t)w * c;
 		if (m == WORD_DICT) {
-			/* The whole group's dictionary, while it stays worth it. */
-			/* (one code less than the format's limits: GRP_DICT_NEXT's) */
-			uint32_t max = c / 2 < DICT_MAX_VALUES - 1 ? c / 2 : DICT_MAX_VALUES - 1;
 			bool is_key = key_word < 0 && w <= KEYED_MAX_KEY;
 			bool keyed = key_word >= 0 && w < 64 && (measure || (memo->words >> w & 1));
+			struct vmru colmru;
 			int64_t nd;
 
-			if (keyed && measure) {
+			if (bc && bc->mode >= WORD_KEYED) {
+				/* keyed as before, by the same key, continued */
+				keyed = key_word >= 0 && e->key_cont &&
+					bc->mode == WORD_KEYED + key_word;
+				if (!keyed)
+					bc = NULL;
+			} else if (bc) {
+				keyed = false;
+			}
+			uint32_t nseed = bc ? bc->nvals : 0;
+			/* The whole group's dictionary, while it stays worth it. */
+			/* (one code less than the format's limits: GRP_DICT_NEXT's) */
+			uint32_t max = nseed + c / 2 < DICT_MAX_VALUES - 1 ? nseed + c / 2 :
+				       DICT_MAX_VALUES - 1;
+
+			if (bc && keyed) {
+				if (grow((void **)&e->kmru, &e->kmru_cap,
+					 (size_t)nkeys * sizeof(*e->kmru) + 1))
+					return NULL;
+				for (uint32_t k = 0; k < nkeys; k++)
+					e->kmru[k] = k < bc->nkeys ? bc->klists[k] :
+						     (struct vmru){ .n = 0 };
+				nd = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
+						KEYED_MAX_VALUES - 1, true, false, e->col, bc, &colmru);
+			} else if (bc) {
+				nd = dict_codes(e, col, c, max, false, is_key, e->col, bc, &colmru);
+			} else if (keyed && measure) {
 				/* Both codes over the whole group (a task's next
 				 * burst may come thousands of records later, so the
 				 * first records undervalue the key's lists): keyed
 				 * if its codes' entropy is under 0.95 of the plain
 				 * ones'.  The plain dictionary is kept aside. */
-				nd = dict_codes(e, col, c, max, false, false, e->col);
+				nd = dict_codes(e, col, c, max, false, false, e->col, NULL, &colmru);
 				if (nd >= 0) {
 					double plain = code_bits(e->col, (uint32_t)c);
 					int64_t nk;
@@ -609,8 +763,11 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 					memcpy(e->dict2, e->dict, (size_t)nd * 8);
 					for (uint32_t k = 0; k < nkeys; k++)
 						e->kmru[k].n = 0;
+					struct vmru kmru;
+
 					nk = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
-							KEYED_MAX_VALUES - 1, true, false, e->col2);
+							KEYED_MAX_VALUES - 1, true, false, e->col2,
+							NULL, &kmru);
 					if (nk >= 0 && code_bits(e->col2, c) < 0.95 * plain) {
 						uint64_t *t = e->col;
 						size_t tc = e->col_cap;
@@ -620,6 +777,7 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 						e->col_cap = e->col2_cap;
 						e->col2 = t;
 						e->col2_cap = tc;
+						colmru = kmru;
 						memo->words |= 1ull << w;
 					} else {
 						keyed = false;
@@ -630,9 +788,9 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				for (uint32_t k = 0; k < nkeys; k++)
 					e->kmru[k].n = 0;
 				nd = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
-						KEYED_MAX_VALUES - 1, true, false, e->col);
+						KEYED_MAX_VALUES - 1, true, false, e->col, NULL, &colmru);
 			} else {
-				nd = dict_codes(e, col, c, max, false, is_key, e->col);
+				nd = dict_codes(e, col, c, max, false, is_key, e->col, NULL, &colmru);
 			}
 			i = nd < 0 ? 0 : c;
 			uint32_t nvals = nd < 0 ? 0 : (uint32_t)nd;
@@ -645,13 +803,15 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				if (is_key) {
 					key_word = w;
 					nkeys = nvals;
+					e->key_cont = bc != NULL;
 					if (grow((void **)&e->kmru, &e->kmru_cap,
-						 (size_t)nkeys * sizeof(*e->kmru) + 1))
-						key_word = -1;   /* no keyed columns then */
+						 (size_t)nkeys * sizeof(*e->kmru) + 1) ||
+					    grow((void **)&e->col2, &e->col2_cap, (size_t)nvals * 12))
+						return NULL;
 					/* GRP_KEY_LO: a key per low half (the pid
 					 * of a pid|tid word): threads share their
-					 * task's lists.  Scratch: col2 holds c
-					 * u64s, nvals <= c / 2. */
+					 * task's lists.  Scratch: col2 holds
+					 * nvals u64s, then nvals u32s. */
 					uint32_t *cls = (uint32_t *)(e->col2 + nvals);
 
 					cap_key_classes(e->dict, nvals, e->col2, cls);
@@ -664,7 +824,7 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				 * first use, so a first use is coded base ("the
 				 * next one"), any later miss base + 1 + index. */
 				uint64_t base = (keyed ? 2 : 1) * DICT_MRU;
-				uint32_t next = 0;
+				uint32_t next = nseed;   /* the base's values: all used */
 				for (i = 0; i < c; i++) {
 					uint64_t x = e->col[i];
 
@@ -672,10 +832,16 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 						e->col[i] = x - base == next ? (next++, base) : x + 1;
 				}
 				e->dict_next = true;
-				p = cap_put_varint(p, nvals);
+				/* (continued: only the values new in this block) */
+				dm = plane_mask(e->dict + nseed, nvals - nseed);
+				p = cap_put_varint(p, nvals - nseed);
 				*p++ = (uint8_t)dm;
-				p = put_planes(p, e->dict, nvals, dm);
+				p = put_planes(p, e->dict + nseed, nvals - nseed, dm);
 				p = put_planes(p, e->col, c, nvals + base + 1 <= 256 ? 1 : 3);
+				if (e->chain_k > 1 &&
+				    estate_add(e, stream, L, w, modes[w], nvals, &colmru,
+					       keyed ? nkeys : 0))
+					return NULL;
 				continue;
 			}
 		}
@@ -754,9 +920,21 @@ static int block_encoder_check(struct block_encoder *e, const struct blockbuf *b
 
 	if (!rc && !e->check && !(e->check = block_decoder__new(CAP_BLOCK_MAX_RAW)))
 		return -ENOMEM;
+	bool chained = e->chain_k > 1;
+	if (!rc && chained && !e->check_st[0] &&
+	    (!(e->check_st[0] = block_dicts__new()) || !(e->check_st[1] = block_dicts__new())))
+		return -ENOMEM;
 	if (!rc)
-		rc = block_decoder__decode(e->check, e->out, enc_bytes, &recs, &nrecs, err,
-					   sizeof(err));
+		rc = block_decoder__decode_chain(e->check, e->out, enc_bytes,
+						 chained && e->base ? e->check_st[0] : NULL,
+						 chained ? e->check_st[1] : NULL, NULL, &recs,
+						 &nrecs, err, sizeof(err));
+	if (!rc && chained) {   /* what this block leaves: the next one's base */
+		struct block_dicts *t = e->check_st[0];
+
+		e->check_st[0] = e->check_st[1];
+		e->check_st[1] = t;
+	}
 	if (!rc && nrecs != b->n) {
 		snprintf(err, sizeof(err), "it decodes to %u records", nrecs);
 		rc = -EPROTO;
@@ -778,14 +956,59 @@ static int block_encoder_check(struct block_encoder *e, const struct blockbuf *b
 	return -EPROTO;
 }
 
+static int encode_block(struct block_encoder *e, const struct blockbuf *b,
+			const uint8_t **out, size_t *out_len, struct cap_block_meta *meta);
+
+/* Whether the group of stream and L-byte records continues the base's. */
+static bool estate_has_group(const struct estate *s, uint32_t stream, uint32_t L)
+{
+	for (uint32_t i = 0; s && i < s->n; i++)
+		if (s->cols[i].stream == stream && s->cols[i].L == L)
+			return true;
+	return false;
+}
+
 int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 			  const uint8_t **out, size_t *out_len, struct cap_block_meta *meta)
 {
+	struct estate *cur = &e->st[1];
+	int rc;
+
+	/* The last block's dictionaries go on, up to chain_k blocks. */
+	e->base = NULL;
+	if (e->chain_k > 1 && e->st[0].valid && !e->st[0].too_big && e->st[0].crc &&
+	    e->st[0].depth < e->chain_k)
+		e->base = &e->st[0];
+	cur->n = 0;
+	cur->bytes = 0;
+	cur->too_big = false;
+	cur->valid = false;
+	rc = encode_block(e, b, out, out_len, meta);
+	if (rc || e->chain_k <= 1) {
+		e->st[0].valid = false;
+		e->base = NULL;
+		return rc;
+	}
+	cur->valid = true;
+	cur->crc = cap_get_le32(*out + 44);
+	cur->depth = e->base ? e->base->depth + 1 : 1;
+	struct estate t = e->st[0];   /* cur becomes the next block's base */
+	e->st[0] = *cur;
+	*cur = t;
+	if (e->base)
+		e->base = &e->st[1];   /* (its old state: for block_encoder__base_crc) */
+	return 0;
+}
+
+static int encode_block(struct block_encoder *e, const struct blockbuf *b,
+			const uint8_t **out, size_t *out_len, struct cap_block_meta *meta)
+{
 	uint32_t n = b->n, k = b->nslots;
 	/* GRP_WORDS adds a mode byte per word and at most 3 varint bytes per
-	 * dictionary (a dictionary is used only while it saves bytes). */
+	 * dictionary (a dictionary is used only while it saves bytes); a
+	 * chained block its base's CRC. */
 	size_t bound = b->used + b->used / 2 + (size_t)n * REC_BODY_MAX +
-		       (size_t)k * GRP_BODY_MAX + 10;
+		       (size_t)k * GRP_BODY_MAX + 14;
 
 	if (bound > CAP_BLOCK_MAX_RAW)
 		return -E2BIG;   /* cannot happen with cap <= CAP_BLOCKBUF_MAX_BYTES */
@@ -811,6 +1034,10 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 
 	e->keyed = false;
 
+	if (e->base) {   /* encoding 4: the block whose dictionaries go on */
+		cap_put_le32(p, e->base->crc);
+		p += 4;
+	}
 	p = cap_put_varint(p, k);
 	for (uint32_t g = 0; g < k; g++) {
 		const struct bb_slot *s = &b->slots[e->sorted[g]];
@@ -890,6 +1117,7 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 
 			e->keyed = false;
 			e->dict_next = false;
+			e->group_inh = estate_has_group(e->base, s->stream, e0->len);
 			p = cap_put_varint(p, e0->len);
 			p = encode_words(e, b, ord, c, e0->len, ts_at >= 0 ? ts_at / 8 : -1, s->stream,
 					 p);
@@ -899,6 +1127,8 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 				*flags |= GRP_KEY_LO;
 			if (e->dict_next)
 				*flags |= GRP_DICT_NEXT;
+			if (e->dict_next && e->group_inh)
+				*flags |= GRP_INHERIT;
 			e->keyed |= keyed || e->dict_next;   /* either: encoding 3 */
 		} else if (fixed) {
 			uint32_t L = e0->len;
@@ -952,7 +1182,7 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 		.max_ts_ns = n ? b->max_ts : 0,
 	};
 	/* Encoding 1 where it suffices: older readers then read the block. */
-	cap_block_fill_header(e->out, &m, k, e->keyed ? CAP_BLOCK_ENCODING : 1);
+	cap_block_fill_header(e->out, &m, k, e->base ? 4 : e->keyed ? 3 : 1);
 	int rc = block_encoder_check(e, b, m.enc_bytes);
 	if (rc)
 		return rc;

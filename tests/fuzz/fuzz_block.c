@@ -19,10 +19,13 @@
  * keyed-*: a block with keyed dictionaries, encoding 2, the last block of
  * `test_block_compat --write DIR`; keylo-*: the same by the encoder of
  * encoding 3 keyed by the pid half, KEY_LO; next-*: the same with
- * DICT_NEXT too, tests/data/capture-enc3's).  Bodies are sealed as the
- * newest encoding, so that mutations reach the keyed dictionaries and
- * KEY_LO.
+ * DICT_NEXT too, tests/data/capture-enc3's; chain-*: a third kind, two
+ * blocks of a chain, `test_block_chain --seed FILE`).  Bodies are sealed as
+ * encoding 3, so that mutations reach the keyed dictionaries and KEY_LO.
+ *  - "BRCH": a chain of two blocks (fb_chain): the second's body mutated
+ *    reaches the columns that continue the first's dictionaries.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,24 +56,29 @@ static void fb_fix_crcs(uint8_t *b, size_t len)
 }
 
 /* A valid block around a raw body: malloc'ed, *len set; NULL if too big. */
-static uint8_t *fb_seal(const uint8_t *in, size_t size, size_t *len)
+/* base_crc != 0: sealed as encoding 4, the body after that base's CRC. */
+static uint8_t *fb_seal(const uint8_t *in, size_t size, size_t *len, uint32_t base_crc)
 {
 	if (size < 24 || size - 24 > (1u << 20))
 		return NULL;
-	const uint8_t *body = in + 24;
-	size_t blen = size - 24, bound = ZSTD_compressBound(blen);
-	uint8_t *b = malloc(CAP_BLOCK_HDR_BYTES + bound);
+	size_t pre = base_crc ? 4 : 0;
+	size_t blen = size - 24 + pre, bound = ZSTD_compressBound(blen);
+	uint8_t *b = malloc(CAP_BLOCK_HDR_BYTES + bound), *body = malloc(blen + 4);
 	ZSTD_CCtx *cc = ZSTD_createCCtx();
-	if (!b || !cc)
+	if (!b || !body || !cc)
 		abort();
+	fb_put32(body, base_crc);
+	memcpy(body + pre, in + 24, size - 24);
 	ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
 	ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1);
 	size_t z = ZSTD_compress2(cc, b + CAP_BLOCK_HDR_BYTES, bound, body, blen);
 	ZSTD_freeCCtx(cc);
+	free(body);
 	if (ZSTD_isError(z))
 		abort();
-	memcpy(b, "BRBK\x01\x00\x03\x00", 8);   /* encoding 3: keyed dictionaries, KEY_LO */
-	_Static_assert(CAP_BLOCK_ENCODING == 3, "seal bodies as the newest encoding");
+	/* encoding 3 (keyed dictionaries, KEY_LO), or 4 (chained) */
+	memcpy(b, base_crc ? "BRBK\x01\x00\x04\x00" : "BRBK\x01\x00\x03\x00", 8);
+	_Static_assert(CAP_BLOCK_ENCODING == 4, "seal bodies as the newest encodings");
 	fb_put32(b + 8, (uint32_t)(CAP_BLOCK_HDR_BYTES + z));
 	fb_put32(b + 12, (uint32_t)blen);
 	memcpy(b + 16, in, 24);   /* nrecords, nstreams, min_ts, max_ts */
@@ -157,6 +165,49 @@ static void fb_recipe(const uint8_t *r, size_t size)
 	}
 }
 
+/* "BRCH", u32 alen, a block of alen bytes (CRCs fixed: a chain's first),
+ * then a body as fb_seal takes it, sealed as encoding 4 naming that block as
+ * its base: the second is decoded with what the first left (INHERIT). */
+static void fb_chain(const uint8_t *data, size_t size, uint32_t alen)
+{
+	static struct block_dicts *st;
+	const struct cap_rec *recs;
+	uint32_t n, need;
+	char err[256];
+	size_t blen;
+
+	if (!st && !(st = block_dicts__new()))
+		abort();
+	if (alen < CAP_BLOCK_HDR_BYTES || alen > size)
+		return;
+	uint8_t *a = malloc(alen), *b;
+	if (!a)
+		abort();
+	memcpy(a, data, alen);
+	fb_fix_crcs(a, alen);
+	int rc = block_decoder__decode_chain(fb_dec, a, alen, NULL, st, NULL, &recs, &n, err,
+					     sizeof(err));
+	uint32_t crc = (uint32_t)a[44] | (uint32_t)a[45] << 8 | (uint32_t)a[46] << 16 |
+		       (uint32_t)a[47] << 24;
+	free(a);
+	if (rc || !crc || !(b = fb_seal(data + alen, size - alen, &blen, crc)))
+		return;
+	rc = block_decoder__decode_chain(fb_dec, b, blen, st, NULL, &need, &recs, &n, err,
+					 sizeof(err));
+	if (rc == -ENOENT && need != crc) {
+		fprintf(stderr, "fuzz_block: a chained block names another base: %s\n", err);
+		abort();
+	}
+	if (!rc) {   /* every byte handed out is readable (ASan) */
+		uint8_t x = 0;
+		for (uint32_t i = 0; i < n; i++)
+			for (uint32_t j = 0; j < recs[i].len; j++)
+				x ^= recs[i].data[j];
+		__asm__ volatile("" : : "r"(x));
+	}
+	free(b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct cap_rec *recs, *recs2;
@@ -176,6 +227,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	fb_recipe(data, size);
+	if (size >= 8 && !memcmp(data, "BRCH", 4)) {
+		fb_chain(data + 8, size - 8, (uint32_t)data[4] | (uint32_t)data[5] << 8 |
+					       (uint32_t)data[6] << 16 | (uint32_t)data[7] << 24);
+		return 0;
+	}
 	if (size >= 4 && !memcmp(data, "BRBK", 4)) {
 		blk = malloc(size);
 		if (!blk)
@@ -183,7 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(blk, data, size);
 		len = size;
 		fb_fix_crcs(blk, len);
-	} else if (!(blk = fb_seal(data, size, &len))) {
+	} else if (!(blk = fb_seal(data, size, &len, 0))) {
 		return 0;
 	}
 	block__parse_header(blk, len, NULL, &m);

@@ -1,0 +1,97 @@
+/* blockdicts.c - block_dicts: the dictionaries one block leaves to the next
+ * block of its chain (encoding 4), as the decoder rebuilds them.  Bounded
+ * by CAP_CHAIN_STATE_MAX: a hostile block cannot make its reader hold more.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block_internal.h"
+
+struct block_dicts *block_dicts__new(void)
+{
+	struct block_dicts *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		errno = ENOMEM;
+	return s;
+}
+
+void block_dicts__free(struct block_dicts *s)
+{
+	if (!s)
+		return;
+	for (uint32_t i = 0; i < s->cap; i++) {
+		free(s->cols[i].vals);
+		free(s->cols[i].klists);
+	}
+	free(s->cols);
+	free(s);
+}
+
+void bd_clear(struct block_dicts *s)
+{
+	s->n = 0;
+	s->bytes = 0;
+	s->valid = false;
+	s->too_big = false;
+	s->crc = 0;
+	s->depth = 0;
+}
+
+const struct bd_col *bd_find(const struct block_dicts *s, uint32_t stream, uint32_t L, uint32_t w)
+{
+	/* A few columns per stream: a scan, in the order they were added,
+	 * which is the order a block's groups and words are decoded in. */
+	for (uint32_t i = 0; s && i < s->n; i++) {
+		const struct bd_col *c = &s->cols[i];
+
+		if (c->stream == stream && c->L == L && c->w == w)
+			return c;
+	}
+	return NULL;
+}
+
+struct bd_col *bd_add(struct block_dicts *s, uint32_t stream, uint32_t L, uint32_t w,
+		      uint32_t nvals, uint32_t nkeys)
+{
+	size_t need = (size_t)nvals * 8 + (size_t)nkeys * sizeof(struct mru);
+	struct bd_col *c;
+
+	if (s->too_big || need > CAP_CHAIN_STATE_MAX - s->bytes) {
+		s->too_big = true;
+		return NULL;
+	}
+	if (s->n == s->cap) {
+		uint32_t ncap = s->cap ? 2 * s->cap : 16;
+		struct bd_col *nc = realloc(s->cols, ncap * sizeof(*nc));
+
+		if (!nc)
+			return NULL;
+		memset(nc + s->cap, 0, (ncap - s->cap) * sizeof(*nc));
+		s->cols = nc;
+		s->cap = ncap;
+	}
+	c = &s->cols[s->n];
+	/* Each slot keeps its arrays from block to block: reallocated only
+	 * when a column grows past what the slot held. */
+	uint64_t *v = realloc(c->vals, nvals ? (size_t)nvals * 8 : 8);
+	if (!v)
+		return NULL;
+	c->vals = v;
+	if (nkeys) {
+		struct mru *k = realloc(c->klists, (size_t)nkeys * sizeof(*k));
+		if (!k)
+			return NULL;
+		c->klists = k;
+	}
+	c->stream = stream;
+	c->L = L;
+	c->w = w;
+	c->nvals = nvals;
+	c->nkeys = nkeys;
+	c->key_cont = 0;
+	s->bytes += need;
+	s->n++;
+	return c;
+}
