@@ -160,6 +160,10 @@ int block_decoder__decode_chain(struct block_decoder *d, const void *buf, size_t
 				const struct block_dicts *base, struct block_dicts *out,
 				uint32_t *need_base, const struct cap_rec **recs, uint32_t *nrecs,
 				char *err, size_t errlen);
+/* The hdr_crc of the base an encoding-4 block names (its body's first
+ * bytes, decompressed alone), 0 for a block of another encoding: a reader
+ * finds the base before it decodes the block.  -EBADMSG, -ENOMEM. */
+int block__base_crc(const void *buf, size_t len, uint32_t *crc);
 /* The writer's side: an encoder chains up to k blocks (1..CAP_CHAIN_MAX;
  * 0 or 1: none, the default): each continues the dictionaries of the one
  * it encoded before, until k are chained and the next starts anew.  Its

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "block_internal.h"
 
@@ -94,4 +95,37 @@ struct bd_col *bd_add(struct block_dicts *s, uint32_t stream, uint32_t L, uint32
 	s->bytes += need;
 	s->n++;
 	return c;
+}
+
+int block__base_crc(const void *buf, size_t len, uint32_t *crc)
+{
+	const uint8_t *h = buf;
+	uint8_t head[4];
+
+	*crc = 0;
+	if (block__parse_header(buf, len, NULL, NULL))
+		return -EBADMSG;
+	if (cap_block_encoding(h) < 4)
+		return 0;
+	/* The body's first 4 bytes: decompressed alone, without the rest. */
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	if (!ds)
+		return -ENOMEM;
+	ZSTD_inBuffer in = { h + CAP_BLOCK_HDR_BYTES, len - CAP_BLOCK_HDR_BYTES, 0 };
+	ZSTD_outBuffer out = { head, sizeof(head), 0 };
+	int rc = 0;
+	ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, 27);
+	while (out.pos < out.size && in.pos < in.size && !rc) {
+		size_t z = ZSTD_decompressStream(ds, &out, &in);
+		if (ZSTD_isError(z))
+			rc = -EBADMSG;
+		else if (!z)
+			break;   /* the frame ended */
+	}
+	ZSTD_freeDStream(ds);
+	if (!rc && out.pos < sizeof(head))
+		rc = -EBADMSG;
+	if (!rc)
+		*crc = cap_get_le32(head);
+	return rc;
 }

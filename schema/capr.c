@@ -36,12 +36,29 @@ struct capr_seg {
 	char open_err[192];
 };
 
+/* What recent blocks of a chained capture left (encoding 4), by block. */
+#define CHAIN_CACHE 4
+struct chain_slot {
+	int64_t block_id;       /* -1: empty */
+	int64_t segment_id;
+	uint64_t offset;
+	uint64_t used;          /* for the least recently used */
+	uint32_t crc;           /* the block's header CRC */
+	struct block_dicts *st;
+};
+
 struct capr_cursor {
 	struct capr *r;
 	struct block_decoder *dec;
 	uint8_t *buf;           /* one encoded block */
 	size_t buf_cap;
 	size_t last_len;        /* bytes of the last block read successfully, 0: none */
+	/* Chained dictionaries: the last blocks' (a writer's chains interleave
+	 * when it encodes on several threads), and a cursor of its own that
+	 * decodes the bases a block needs and no cache holds. */
+	struct chain_slot cache[CHAIN_CACHE];
+	uint64_t tick;
+	struct capr_cursor *chain;
 };
 
 struct capr {
@@ -62,6 +79,8 @@ struct capr {
 	uint32_t nspare;
 	uint64_t decoded;
 	size_t max_enc;
+	bool chained;           /* an encoding-4 block was seen: keep dictionaries */
+	uint32_t *by_pos;       /* block indexes by (segment, offset), once chained */
 };
 
 /* Percent-encodes path into a file: URI with the given query. */
@@ -562,6 +581,9 @@ static void cursor_destroy(struct capr_cursor *c)
 		return;
 	block_decoder__free(c->dec);
 	free(c->buf);
+	for (int i = 0; i < CHAIN_CACHE; i++)
+		block_dicts__free(c->cache[i].st);
+	cursor_destroy(c->chain);
 	free(c);
 }
 
@@ -579,6 +601,7 @@ void capr__close(struct capr *r)
 	}
 	free(r->segs);
 	free(r->blocks);
+	free(r->by_pos);
 	if (r->db)
 		sqlite3_close(r->db);
 	if (r->dirfd >= 0)
@@ -681,6 +704,8 @@ struct capr_cursor *capr__cursor_new(struct capr *r)
 	if (!c)
 		return NULL;
 	c->r = r;
+	for (int i = 0; i < CHAIN_CACHE; i++)
+		c->cache[i].block_id = -1;
 	c->dec = block_decoder__new(CAPR_MAX_RAW_BYTES);
 	if (!c->dec) {
 		free(c);
@@ -749,25 +774,20 @@ void capr__cursor_want(struct capr_cursor *c, const struct block_want *w)
 	block_decoder__want(c->dec, w);
 }
 
-int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
-		      const struct cap_rec **recs, uint32_t *nrecs, char *err, size_t errlen)
+static int chain_decode(struct capr_cursor *c, const struct cap_block_info *b, size_t len,
+			const struct cap_rec **recs, uint32_t *nrecs, char *why, size_t whylen);
+
+/* Reads block b into c->buf and checks its header against the index; why
+ * gets the reason of a failure. */
+static int fetch(struct capr_cursor *c, const struct cap_block_info *b, char *why, size_t whylen)
 {
 	struct capr *r = c->r;
 	struct capr_seg *s = r->bundle ? NULL : find_seg(r, b->segment_id);
-	const char *file = s ? s->file : "?";
-	char why[256];
 	int rc;
 
-#define FAIL_WHY(code) do { \
-		if (r->bundle) \
-			cap_seterr(err, errlen, "%s: block %lld: %s", r->path, (long long)b->id, why); \
-		else \
-			cap_seterr(err, errlen, "%s/%s: block %lld at offset %" PRIu64 ": %s", \
-				   r->path, file, (long long)b->id, b->offset, why); \
-		return code; \
-	} while (0)
+#define FAIL_WHY(code) return code
 #define FAIL(code, ...) do { \
-		snprintf(why, sizeof(why), __VA_ARGS__); \
+		snprintf(why, whylen, __VA_ARGS__); \
 		FAIL_WHY(code); \
 	} while (0)
 
@@ -785,7 +805,7 @@ int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 			     " bytes): truncated?", len, s->size);
 	}
 	if (r->bundle) {
-		if ((rc = bundle_read(c, b, len, why, sizeof(why))))
+		if ((rc = bundle_read(c, b, len, why, whylen)))
 			FAIL_WHY(rc);
 	} else {
 		/* len fits in the segment's real size: checked above. */
@@ -806,7 +826,7 @@ int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 
 	/* The header must agree with the index that located it. */
 	struct cap_block_meta hm;
-	if ((rc = cap_block_parse_header(c->buf, len, &hm, NULL, why, sizeof(why))))
+	if ((rc = cap_block_parse_header(c->buf, len, &hm, NULL, why, whylen)))
 		FAIL_WHY(rc);
 	if (hm.enc_bytes != b->meta.enc_bytes || hm.raw_bytes != b->meta.raw_bytes ||
 	    hm.nrecords != b->meta.nrecords || hm.min_ts_ns != b->meta.min_ts_ns ||
@@ -814,13 +834,34 @@ int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 		FAIL(-EBADMSG, "block header disagrees with the index (%u records, %u bytes in the "
 		     "header; %u, %u in the index)", hm.nrecords, hm.enc_bytes, b->meta.nrecords,
 		     b->meta.enc_bytes);
-	if ((rc = block_decoder__decode(c->dec, c->buf, len, recs, nrecs, why, sizeof(why))))
-		FAIL_WHY(rc);
-	r->decoded++;
-	c->last_len = len;
 	return 0;
 #undef FAIL
 #undef FAIL_WHY
+}
+
+int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
+		      const struct cap_rec **recs, uint32_t *nrecs, char *err, size_t errlen)
+{
+	struct capr *r = c->r;
+	struct capr_seg *s = r->bundle ? NULL : find_seg(r, b->segment_id);
+	const char *file = s ? s->file : "?";
+	char why[256];
+	int rc = fetch(c, b, why, sizeof(why));
+
+	if (!rc)
+		rc = chain_decode(c, b, b->meta.enc_bytes, recs, nrecs, why, sizeof(why));
+	if (rc) {
+		c->last_len = 0;
+		if (r->bundle)
+			cap_seterr(err, errlen, "%s: block %lld: %s", r->path, (long long)b->id, why);
+		else
+			cap_seterr(err, errlen, "%s/%s: block %lld at offset %" PRIu64 ": %s",
+				   r->path, file, (long long)b->id, b->offset, why);
+		return rc;
+	}
+	r->decoded++;
+	c->last_len = b->meta.enc_bytes;
+	return 0;
 }
 
 void capr__cursor_encoded(const struct capr_cursor *c, const uint8_t **buf, size_t *len)
@@ -906,4 +947,265 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+/* --- Chained dictionaries (encoding 4, FORMAT.md "Chained dictionaries") ---
+ * A chained block continues the dictionaries of its base, one of the
+ * CAP_CHAIN_BACK blocks before it in its segment, named by header CRC.  A
+ * cursor keeps what the last CHAIN_CACHE blocks it decoded left, so that a
+ * capture read in order decodes each block once; a block whose base it does
+ * not hold has its chain decoded from the chain's first block, at most
+ * CAP_CHAIN_MAX - 1 blocks before it.  A capture with no encoding-4 block
+ * costs none of this. */
+
+static int cmp_pos(const void *a, const void *b, void *ctx)
+{
+	const struct cap_block_info *bl = ctx, *x = &bl[*(const uint32_t *)a],
+				    *y = &bl[*(const uint32_t *)b];
+
+	if (x->segment_id != y->segment_id)
+		return x->segment_id < y->segment_id ? -1 : 1;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Position of b in r->by_pos (built on first use), or -1. */
+static ssize_t block_pos(struct capr *r, const struct cap_block_info *b)
+{
+	if (!r->by_pos) {
+		if (r->nblocks > UINT32_MAX || !(r->by_pos = malloc((r->nblocks + 1) * 4)))
+			return -1;
+		for (size_t i = 0; i < r->nblocks; i++)
+			r->by_pos[i] = (uint32_t)i;
+		qsort_r(r->by_pos, r->nblocks, 4, cmp_pos, r->blocks);
+	}
+	size_t lo = 0, hi = r->nblocks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct cap_block_info *m = &r->blocks[r->by_pos[mid]];
+
+		if (m->segment_id == b->segment_id && m->offset == b->offset)
+			return (ssize_t)mid;
+		if (m->segment_id < b->segment_id ||
+		    (m->segment_id == b->segment_id && m->offset < b->offset))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* The header CRC of block bi, read alone (48 bytes). */
+static int head_crc(struct capr *r, const struct cap_block_info *bi, uint32_t *crc)
+{
+	uint8_t h[CAP_BLOCK_HDR_BYTES];
+
+	if (r->bundle) {
+		sqlite3_blob *blob = NULL;
+		int ok = sqlite3_blob_open(r->db, "main", "block_data", "data", bi->id, 0,
+					   &blob) == SQLITE_OK &&
+			 sqlite3_blob_bytes(blob) >= (int)sizeof(h) &&
+			 sqlite3_blob_read(blob, h, sizeof(h), 0) == SQLITE_OK;
+		sqlite3_blob_close(blob);
+		if (!ok)
+			return -EBADMSG;
+	} else {
+		struct capr_seg *s = find_seg(r, bi->segment_id);
+
+		if (!s || seg_open(r, s) ||
+		    pread(s->fd, h, sizeof(h), (off_t)bi->offset) != (ssize_t)sizeof(h))
+			return -EBADMSG;
+	}
+	*crc = cap_get_le32(h + 44);
+	return 0;
+}
+
+/* The base of b named by crc: the nearest of the CAP_CHAIN_BACK blocks
+ * before it in its segment with that header CRC; NULL if none. */
+static const struct cap_block_info *find_base(struct capr *r, const struct cap_block_info *b,
+					      uint32_t crc)
+{
+	ssize_t p = block_pos(r, b);
+
+	for (ssize_t q = p - 1; p >= 0 && q >= 0 && q >= p - CAP_CHAIN_BACK; q--) {
+		const struct cap_block_info *bi = &r->blocks[r->by_pos[q]];
+		uint32_t hc;
+
+		if (bi->segment_id != b->segment_id)
+			break;
+		if (!head_crc(r, bi, &hc) && hc == crc)
+			return bi;
+	}
+	return NULL;
+}
+
+static struct chain_slot *cache_find(struct capr_cursor *c, const struct cap_block_info *bi)
+{
+	for (int i = 0; i < CHAIN_CACHE; i++)
+		if (c->cache[i].block_id == bi->id && c->cache[i].segment_id == bi->segment_id &&
+		    c->cache[i].offset == bi->offset) {
+			c->cache[i].used = ++c->tick;
+			return &c->cache[i];
+		}
+	return NULL;
+}
+
+/* A slot for what the next block leaves: the least recently used one that
+ * does not hold keep (the base that block is decoded with). */
+static struct chain_slot *cache_take(struct capr_cursor *c, const struct block_dicts *keep)
+{
+	struct chain_slot *best = NULL;
+
+	for (int i = 0; i < CHAIN_CACHE; i++) {
+		struct chain_slot *sl = &c->cache[i];
+
+		if (sl->st && sl->st == keep)
+			continue;
+		if (!best || sl->block_id < 0 || (best->block_id >= 0 && sl->used < best->used))
+			best = sl;
+		if (sl->block_id < 0)
+			break;
+	}
+	if (!best->st && !(best->st = block_dicts__new()))
+		return NULL;
+	best->block_id = -1;
+	return best;
+}
+
+/* Decodes c->buf (block bi) with base, keeping what it leaves. */
+static int decode_keep(struct capr_cursor *c, const struct cap_block_info *bi, size_t len,
+		       const struct block_dicts *base, const struct cap_rec **recs,
+		       uint32_t *nrecs, char *why, size_t whylen)
+{
+	struct chain_slot *sl = cache_take(c, base);
+	int rc;
+
+	if (!sl) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = block_decoder__decode_chain(c->dec, c->buf, len, base, sl->st, NULL, recs, nrecs, why,
+					 whylen);
+	if (!rc) {
+		sl->block_id = bi->id;
+		sl->segment_id = bi->segment_id;
+		sl->offset = bi->offset;
+		sl->crc = cap_get_le32(c->buf + 44);
+		sl->used = ++c->tick;
+	}
+	return rc;
+}
+
+/* What b's base (named by crc) left: from the cache, or its chain decoded
+ * from the chain's first block (or the nearest block the cache holds). */
+static int chain_base(struct capr_cursor *c, const struct cap_block_info *b, uint32_t crc,
+		      const struct block_dicts **base, char *why, size_t whylen)
+{
+	struct capr *r = c->r;
+	const struct cap_block_info *list[CAP_CHAIN_MAX], *cur = b;
+	const struct block_dicts *st = NULL;
+	const struct cap_rec *recs;
+	uint32_t n = 0, nrecs;
+	char sub[192];
+	int rc;
+
+	for (;;) {
+		const struct cap_block_info *bi = find_base(r, cur, crc);
+		struct chain_slot *sl;
+
+		if (!bi) {
+			snprintf(why, whylen, "%s%s its base block (header CRC 0x%08x) is not among "
+				 "the %d blocks before it in its segment", n ? "a block of its " : "",
+				 n ? "chain:" : "", crc, CAP_CHAIN_BACK);
+			return -EBADMSG;
+		}
+		if ((sl = cache_find(c, bi))) {
+			st = sl->st;
+			break;
+		}
+		if (n == CAP_CHAIN_MAX - 1) {
+			snprintf(why, whylen, "its chain of dictionaries is longer than %d blocks",
+				 CAP_CHAIN_MAX);
+			return -EBADMSG;
+		}
+		list[n++] = bi;
+		if (!c->chain && !(c->chain = calloc(1, sizeof(*c->chain)))) {
+			snprintf(why, whylen, "out of memory");
+			return -ENOMEM;
+		}
+		c->chain->r = r;
+		if (!c->chain->dec && !(c->chain->dec = block_decoder__new(CAPR_MAX_RAW_BYTES))) {
+			snprintf(why, whylen, "out of memory");
+			return -ENOMEM;
+		}
+		if ((rc = fetch(c->chain, bi, sub, sizeof(sub))) ||
+		    (rc = block__base_crc(c->chain->buf, bi->meta.enc_bytes, &crc))) {
+			snprintf(why, whylen, "its base block %lld: %s", (long long)bi->id,
+				 rc == -EBADMSG && !sub[0] ? "damaged" : sub);
+			return rc;
+		}
+		if (!crc)   /* the chain's first block */
+			break;
+		cur = bi;
+	}
+	/* Forward from there, each with what the one before left (the cursor's
+	 * own decoder keeps its buffer: the chain's has its own). */
+	while (n) {
+		const struct cap_block_info *bi = list[--n];
+		struct capr_cursor *cc = c->chain;
+		struct block_decoder *d = c->dec;
+		uint8_t *keepbuf = c->buf;
+		size_t keepcap = c->buf_cap;
+
+		if ((rc = fetch(cc, bi, sub, sizeof(sub)))) {
+			snprintf(why, whylen, "its base block %lld: %s", (long long)bi->id, sub);
+			return rc;
+		}
+		/* decode_keep works on c's cache with cc's bytes and decoder */
+		c->dec = cc->dec;
+		c->buf = cc->buf;
+		rc = decode_keep(c, bi, bi->meta.enc_bytes, st, &recs, &nrecs, sub, sizeof(sub));
+		c->dec = d;
+		c->buf = keepbuf;
+		c->buf_cap = keepcap;
+		if (rc) {
+			snprintf(why, whylen, "its base block %lld: %s", (long long)bi->id, sub);
+			return rc;
+		}
+		st = cache_find(c, bi)->st;
+		r->decoded++;
+	}
+	*base = st;
+	return 0;
+}
+
+static int chain_decode(struct capr_cursor *c, const struct cap_block_info *b, size_t len,
+			const struct cap_rec **recs, uint32_t *nrecs, char *why, size_t whylen)
+{
+	struct capr *r = c->r;
+	const struct block_dicts *base = NULL;
+	uint32_t crc = 0;
+	int rc;
+
+	if (cap_get_le16(c->buf + 6) >= 4)
+		r->chained = true;
+	if (!r->chained)   /* blocks that read alone: as ever */
+		return block_decoder__decode(c->dec, c->buf, len, recs, nrecs, why, whylen);
+	if (block__base_crc(c->buf, len, &crc) == 0 && crc) {
+		const struct cap_block_info *bi = NULL;
+		struct chain_slot *sl = NULL;
+
+		/* the block read before it, as often as not */
+		for (int i = 0; i < CHAIN_CACHE && !sl; i++)
+			if (c->cache[i].block_id >= 0 && c->cache[i].crc == crc &&
+			    c->cache[i].segment_id == b->segment_id && c->cache[i].offset < b->offset &&
+			    (bi = find_base(r, b, crc)) && bi->offset == c->cache[i].offset)
+				sl = &c->cache[i];
+		if (sl) {
+			sl->used = ++c->tick;
+			base = sl->st;
+		} else if ((rc = chain_base(c, b, crc, &base, why, whylen))) {
+			return rc;
+		}
+	}
+	return decode_keep(c, b, len, base, recs, nrecs, why, whylen);
 }

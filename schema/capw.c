@@ -268,6 +268,7 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 		cap_warn("%s: zstd level %d: %s", dir, w->opts.zstd_level, strerror(err));
 		goto fail;
 	}
+	block_encoder__chain(w->enc, w->opts.chain_blocks);
 
 	rc = sqlite3_open_v2(dbpath, &w->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
@@ -575,6 +576,7 @@ static int seg_open_next(struct capw *w)
 		return rc;
 	}
 	w->seg_off = sizeof(hdr);
+	w->seg_nblocks = 0;
 	w->stats.written_bytes += sizeof(hdr);
 
 	if ((rc = capw_begin(w)))
@@ -616,6 +618,9 @@ static void bstream_cb(uint32_t stream, uint32_t count, uint64_t min_ts, uint64_
 	w->cb_rc = step(w, st, "insert block_streams");
 }
 
+static int append_encoded(struct capw *w, const struct blockbuf *b, const uint8_t *out,
+			  size_t len, const struct cap_block_meta *mp);
+
 int capw__write_block(struct capw *w, const struct blockbuf *b)
 {
 	const uint8_t *out;
@@ -629,15 +634,29 @@ int capw__write_block(struct capw *w, const struct blockbuf *b)
 		capw__add_block_loss(w, b);
 		return w->stopped;
 	}
-	rc = block_encoder__encode(w->enc, b, &out, &len, &m);
-	if (rc == -EPROTO)   /* it would not read back: counted, not written */
-		return capw__add_block_loss(w, b);
-	if (rc) {
-		cap_warn("%s: encode block: %s", w->dir, strerror(-rc));
-		capw__add_block_loss(w, b);
-		return note_err(w, rc);
+	for (int again = 0;; again++) {
+		rc = block_encoder__encode(w->enc, b, &out, &len, &m);
+		if (rc == -EPROTO) {   /* it would not read back: counted, not written */
+			block_encoder__chain_break(w->enc);
+			return capw__add_block_loss(w, b);
+		}
+		if (rc) {
+			cap_warn("%s: encode block: %s", w->dir, strerror(-rc));
+			capw__add_block_loss(w, b);
+			return note_err(w, rc);
+		}
+		rc = append_encoded(w, b, out, len, &m);
+		/* Its base is not in the segment it goes to (a new one): the
+		 * block is encoded again, starting a chain. */
+		if (rc != -EXDEV || again)
+			break;
+		block_encoder__chain_break(w->enc);
 	}
-	return capw__append_encoded(w, b, out, len, &m);
+	if (rc) {
+		block_encoder__chain_break(w->enc);
+		capw__add_block_loss(w, b);
+	}
+	return rc;
 }
 
 /* capw__append_encoded but for the accounting: 0 when the block is written
@@ -680,6 +699,17 @@ static int append_encoded(struct capw *w, const struct blockbuf *b, const uint8_
 		if (w->seg_fd < 0 && (rc = seg_open_next(w)))   /* the flush closed an aged one */
 			return rc;
 	}
+	if (len > 6 && out[6] >= 4) {   /* chained: its base in this segment's last blocks */
+		uint32_t crc = 0, n = w->seg_nblocks < CAP_CHAIN_BACK ? w->seg_nblocks : CAP_CHAIN_BACK;
+		bool found = false;
+
+		if (block__base_crc(out, len, &crc))
+			return -EXDEV;
+		for (uint32_t i = 0; i < n && !found; i++)
+			found = w->seg_crcs[i] == crc;
+		if (!found)
+			return -EXDEV;
+	}
 	rc = capw_pwrite_all(w->seg_fd, out, len, w->seg_off);
 	if (rc)
 		return seg_fail(w, "write", rc);
@@ -709,6 +739,9 @@ static int append_encoded(struct capw *w, const struct blockbuf *b, const uint8_
 		goto unindexed;
 
 	w->seg_off += len;
+	w->seg_crcs[w->seg_nblocks++ % CAP_CHAIN_BACK] = (uint32_t)out[44] | (uint32_t)out[45] << 8 |
+						       (uint32_t)out[46] << 16 |
+						       (uint32_t)out[47] << 24;
 	w->stats.blocks++;
 	w->stats.records += m.nrecords;
 	w->batch_records += m.nrecords;

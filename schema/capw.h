@@ -30,6 +30,11 @@ struct capw_opts {
 	 * streams and the session are kept whole.  0: keep everything. */
 	uint64_t ring_bytes;
 	uint64_t ring_ns;          /* CLOCK_BOOTTIME, write time */
+	/* Chained dictionaries (block encoding 4, FORMAT.md "Chained
+	 * dictionaries"): blocks written by capw__write_block continue the
+	 * dictionaries of the block before, chains of at most this many
+	 * blocks (a chain never spans segments).  0 or 1: none, the default. */
+	unsigned chain_blocks;
 };
 
 struct cap_session {

@@ -41,6 +41,11 @@ struct capw {
 	uint32_t seg_no;            /* seg-NNNNNN number of the open one */
 	int64_t seg_id;             /* its segments.id */
 	uint64_t seg_off;           /* end of the last whole block */
+	/* Header CRCs of the last CAP_CHAIN_BACK blocks written to the open
+	 * segment (a ring; seg_nblocks counts them all): the bases a chained
+	 * block may name. */
+	uint32_t seg_crcs[CAP_CHAIN_BACK];
+	uint32_t seg_nblocks;
 	char seg_name[CAP_SEG_NAME_MAX];
 
 	bool in_txn;                /* a batch is open, committed at flush */

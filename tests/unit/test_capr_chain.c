@@ -1,0 +1,292 @@
+/* test_capr_chain - a capture of chained blocks (capw_opts.chain_blocks,
+ * block encoding 4) reads back value by value through capr: in order, in
+ * reverse order and one block alone, each read decoding at most the
+ * block's chain before it (a time-range read stays bounded); chains never
+ * span segments (the writer starts one anew in each); a block whose base is
+ * damaged is refused, naming it, while blocks that do not need it read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "block.h"
+#include "capr.h"
+#include "capw.h"
+#include "testutil.h"
+
+#define NREC 40000u
+#define CHAIN 4u
+#define BLOCK_BYTES (64u * 1024u)   /* ~730 records a block */
+
+struct ev {
+	uint64_t ts_ns;
+	uint32_t pid, tid;
+	uint64_t seq;
+	char comm[16];
+	uint64_t path_hash;
+	uint32_t op;
+	int32_t ret;
+	uint64_t latency_ns;
+};
+_Static_assert(sizeof(struct ev) == 64, "ev layout");
+
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+struct gen {
+	uint64_t rng, now;
+	uint32_t pid, burst, nthreads, comm_idx, file_base;
+};
+
+static void gen_next(struct gen *g, uint64_t i, struct ev *e)
+{
+	static const char names[8][16] = { "nginx", "postgres", "python3", "bash",
+					   "sshd", "kworker/u8:", "cc1", "envoy" };
+	uint64_t r, h;
+
+	if (!g->burst) {
+		r = test_rand(&g->rng);
+		g->pid = (r & 1) ? 1000 + ((r >> 8) & 15) : 1000 + ((r >> 8) % 300);
+		h = mix64(g->pid);
+		g->nthreads = (h & 3) == 0 ? 4 : 1;
+		g->comm_idx = (uint32_t)((h >> 8) % 40);
+		g->file_base = (uint32_t)((h >> 20) & 511);
+		g->burst = 1 + (uint32_t)((r >> 32) & 15);
+	}
+	g->burst--;
+	r = test_rand(&g->rng);
+	memset(e, 0, sizeof(*e));
+	g->now += 100 + (r >> 58);
+	e->ts_ns = g->now;
+	e->pid = g->pid;
+	e->tid = g->pid + (g->nthreads > 1 ? (uint32_t)(r & 3) : 0);
+	e->seq = i + 1;
+	memcpy(e->comm, names[g->comm_idx & 7], 16);
+	e->comm[13] = (char)('a' + g->comm_idx / 8);
+	e->path_hash = mix64(0x5eed0000ull + ((g->file_base + ((r >> 4) & 7)) & 511));
+	e->op = (uint32_t)((r >> 8) % 6);
+	e->ret = e->op == 2 ? 4096 : e->op == 1 ? -2 : (int32_t)((r >> 16) & 63);
+	e->latency_ns = (1ull << (8 + (r >> 20) % 10)) + ((r >> 30) & 255);
+}
+
+static void write_capture(const char *dir, unsigned chain)
+{
+	/* segments of ~10 blocks: chains meet segment ends */
+	struct capw_opts o = { .segment_bytes = 64 * 1024, .chain_blocks = chain };
+	struct capw *w = capw__create(dir, &o);
+	struct blockbuf *bb = blockbuf__new(BLOCK_BYTES);
+	struct cap_session sess = { "host", "6.18", "boot", "test", "test", 1, 2, 3 };
+	struct gen g = { .rng = 99, .now = 5000000000ull };
+	uint32_t obj, sid;
+	struct ev e;
+
+	CHECK(w && bb);
+	CHECK(!capw__set_session(w, &sess));
+	CHECK(!capw__add_object(w, "chain", NULL, NULL, 0, &obj));
+	struct cap_stream_desc d = { "events", "ringbuf", obj, "events", NULL, 0, 0 };
+	CHECK(!capw__add_stream(w, &d, &sid));
+	for (uint64_t i = 0; i < NREC; i++) {
+		gen_next(&g, i, &e);
+		int rc = blockbuf__add(bb, sid, CAP_CPU_UNKNOWN, e.ts_ns, &e, sizeof(e));
+		if (rc == -ENOSPC) {
+			CHECK(!capw__write_block(w, bb));
+			blockbuf__reset(bb);
+			rc = blockbuf__add(bb, sid, CAP_CPU_UNKNOWN, e.ts_ns, &e, sizeof(e));
+		}
+		CHECK_EQ_INT(rc, 0);
+	}
+	CHECK(!capw__write_block(w, bb));
+	CHECK(!capw__close(w, g.now + 1000));
+	blockbuf__free(bb);
+}
+
+/* Block b's records against the generator's (records are in ts order
+ * within the capture: one stream, one writer). */
+static void check_block(const struct cap_rec *recs, uint32_t n, const struct ev *all)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		/* seq is i + 1: the generator's record i */
+		struct ev got;
+
+		CHECK_EQ_INT(recs[k].len, sizeof(got));
+		memcpy(&got, recs[k].data, sizeof(got));
+		CHECK(got.seq >= 1 && got.seq <= NREC);
+		const struct ev *want = &all[got.seq - 1];
+		CHECK_EQ_U64(recs[k].ts_ns, want->ts_ns);
+		CHECK(!memcmp(&got, want, sizeof(got)));
+	}
+}
+
+static unsigned encoding_of(struct capr *r, const struct cap_block_info *b)
+{
+	const struct cap_rec *recs;
+	const uint8_t *buf;
+	uint32_t n;
+	size_t len;
+	char err[512];
+	struct capr_cursor *c = capr__cursor_new(r);
+
+	CHECK(c);
+	CHECK_EQ_INT(capr__cursor_read(c, b, &recs, &n, err, sizeof(err)), 0);
+	capr__cursor_encoded(c, &buf, &len);
+	unsigned enc = buf[6];
+	capr__cursor_free(c);
+	return enc;
+}
+
+int main(void)
+{
+	static struct ev all[NREC];
+	struct gen g = { .rng = 99, .now = 5000000000ull };
+	const char *dir = test_tmpdir("capr_chain"), *dir1;
+	char dir_plain[4200], err[512];
+	const struct cap_block_info *blocks;
+	const struct cap_rec *recs;
+	uint32_t n;
+	size_t nb;
+
+	for (uint64_t i = 0; i < NREC; i++)
+		gen_next(&g, i, &all[i]);
+	snprintf(dir_plain, sizeof(dir_plain), "%s/plain", dir);
+	char dir_ch[4200];
+	snprintf(dir_ch, sizeof(dir_ch), "%s/chained", dir);
+	write_capture(dir_ch, CHAIN);
+	write_capture(dir_plain, 0);
+	dir1 = dir_ch;
+
+	/* Fewer bytes for the same records. */
+	CHECK(q_int_capture(dir1, "SELECT sum(enc_bytes) FROM blocks") * 100 <
+	      q_int_capture(dir_plain, "SELECT sum(enc_bytes) FROM blocks") * 95);
+	CHECK(q_int_capture(dir1, "SELECT count(*) FROM segments") >= 3);
+
+	/* In order: every record, each block decoded once (but one). */
+	struct capr *r = capr__open(dir1, err, sizeof(err));
+	if (!r)
+		fprintf(stderr, "%s\n", err);
+	CHECK(r);
+	CHECK(!capr__blocks(r, &blocks, &nb));
+	CHECK(nb > 3 * CHAIN);
+	uint64_t total = 0;
+	for (size_t b = 0; b < nb; b++) {
+		if (capr__read_block(r, &blocks[b], &recs, &n, err, sizeof(err)))
+			fprintf(stderr, "%s\n", err);
+		/* (the first chained block: its base again, read before the
+		 * reader knew the capture has chains) */
+		CHECK_EQ_INT(capr__blocks_decoded(r), b + 1 + (b >= 1));
+		check_block(recs, n, all);
+		total += n;
+	}
+	CHECK_EQ_U64(total, NREC);
+	/* Chains of CHAIN blocks, each segment starting one. */
+	unsigned n4 = 0, run = 0;
+	int64_t seg = -1;
+	for (size_t b = 0; b < nb; b++) {
+		unsigned enc = encoding_of(r, &blocks[b]);
+
+		if (blocks[b].segment_id != seg)
+			CHECK(enc < 4);
+		seg = blocks[b].segment_id;
+		run = enc == 4 ? run + 1 : 0;
+		CHECK(run < CHAIN);
+		n4 += enc == 4;
+	}
+	CHECK(n4 >= nb / 2);
+	capr__close(r);
+
+	/* In reverse, and each block alone in a fresh reader: at most its chain
+	 * before it is decoded. */
+	r = capr__open(dir1, err, sizeof(err));
+	CHECK(r);
+	CHECK(!capr__blocks(r, &blocks, &nb));
+	for (size_t b = nb; b-- > 0;) {
+		uint64_t was = capr__blocks_decoded(r);
+
+		CHECK_EQ_INT(capr__read_block(r, &blocks[b], &recs, &n, err, sizeof(err)), 0);
+		check_block(recs, n, all);
+		CHECK(capr__blocks_decoded(r) - was <= CHAIN);
+	}
+	capr__close(r);
+	uint64_t most = 0;
+	for (size_t b = 0; b < nb; b++) {
+		r = capr__open(dir1, err, sizeof(err));
+		CHECK(r);
+		CHECK(!capr__blocks(r, &blocks, &nb));
+		CHECK_EQ_INT(capr__read_block(r, &blocks[b], &recs, &n, err, sizeof(err)), 0);
+		check_block(recs, n, all);
+		if (capr__blocks_decoded(r) > most)
+			most = capr__blocks_decoded(r);
+		capr__close(r);
+	}
+	CHECK_EQ_U64(most, CHAIN);   /* a chain's last block: its chain, then it */
+
+	/* A time range of a few blocks in the middle: the blocks it overlaps,
+	 * plus at most CHAIN - 1 before the first. */
+	r = capr__open(dir1, err, sizeof(err));
+	CHECK(r);
+	CHECK(!capr__blocks(r, &blocks, &nb));
+	uint64_t lo = all[NREC / 2].ts_ns, hi = all[NREC / 2 + 2000].ts_ns, got = 0, nov = 0;
+	for (size_t b = 0; b < nb; b++) {
+		if (!cap_block__overlaps(blocks[b].meta.min_ts_ns, blocks[b].meta.max_ts_ns, lo, hi))
+			continue;
+		nov++;
+		CHECK_EQ_INT(capr__read_block(r, &blocks[b], &recs, &n, err, sizeof(err)), 0);
+		check_block(recs, n, all);
+		for (uint32_t k = 0; k < n; k++)
+			got += recs[k].ts_ns >= lo && recs[k].ts_ns <= hi;
+	}
+	CHECK_EQ_U64(got, 2001);
+	CHECK(capr__blocks_decoded(r) <= nov + CHAIN - 1);
+	capr__close(r);
+
+	/* Damage a chain's first block in its segment: it and the blocks that
+	 * continue it are refused, naming the cause; the others still read. */
+	r = capr__open(dir1, err, sizeof(err));
+	CHECK(r);
+	CHECK(!capr__blocks(r, &blocks, &nb));
+	size_t first = nb;
+	for (size_t b = 1; b < nb && first == nb; b++)
+		if (encoding_of(r, &blocks[b]) == 4 && encoding_of(r, &blocks[b - 1]) < 4 &&
+		    blocks[b].segment_id == blocks[b - 1].segment_id)
+			first = b - 1;
+	CHECK(first < nb);
+	int64_t seg_id = blocks[first].segment_id;
+	uint64_t off = blocks[first].offset;
+	capr__close(r);
+	char path[4300];
+	snprintf(path, sizeof(path), "%s/seg-%06lld.bpfrec", dir1,
+		 (long long)q_int_capture(dir1, "SELECT id FROM segments ORDER BY id LIMIT 1") -
+			 1 + seg_id);
+	int fd = open(path, O_RDWR);
+	CHECK(fd >= 0);
+	uint8_t byte;
+	CHECK(pread(fd, &byte, 1, (off_t)off + 45) == 1);   /* its header CRC */
+	byte ^= 0x5a;
+	CHECK(pwrite(fd, &byte, 1, (off_t)off + 45) == 1);
+	close(fd);
+	r = capr__open(dir1, err, sizeof(err));
+	CHECK(r);
+	CHECK(!capr__blocks(r, &blocks, &nb));
+	unsigned refused = 0, read_ok = 0;
+	for (size_t b = 0; b < nb; b++) {
+		int rc = capr__read_block(r, &blocks[b], &recs, &n, err, sizeof(err));
+
+		if (rc) {
+			refused++;
+			CHECK(blocks[b].segment_id == seg_id);
+			CHECK(blocks[b].offset == off ||
+			      strstr(err, "is not among the 16 blocks before it in its segment"));
+			continue;
+		}
+		read_ok++;
+		check_block(recs, n, all);
+	}
+	CHECK(refused >= 2 && refused <= CHAIN);
+	CHECK_EQ_INT(read_ok + refused, nb);
+	capr__close(r);
+	return 0;
+}
