@@ -96,6 +96,32 @@ static inline int mru_use(struct mru *m, uint32_t ix)
 	return found ? (int)r : -1;
 }
 
+/* The decoder's side of mru_use, where the code already says the rank:
+ * the value at rank r (< m->n) moves to the front... */
+static inline void mru_front(struct mru *m, uint32_t r)
+{
+	uint32_t ix = m->ix[r];
+
+	for (; r > 0; r--)
+		m->ix[r] = m->ix[r - 1];
+	m->ix[0] = ix;
+}
+
+/* ...and a value coded as absent from the list goes in front, the oldest
+ * one falling out.  For what the encoder writes, the same lists as
+ * mru_use's without its search; a hostile block can only put a value in a
+ * list twice, whose ranks stay within n. */
+static inline void mru_push(struct mru *m, uint32_t ix)
+{
+	uint32_t r;
+
+	if (m->n < DICT_MRU)
+		m->n++;
+	for (r = m->n - 1; r > 0; r--)
+		m->ix[r] = m->ix[r - 1];
+	m->ix[0] = ix;
+}
+
 /* What a block leaves to the blocks of its chain (encoding 4, FORMAT.md
  * "Chained dictionaries"): per dictionary column of a WORDS group, its
  * values and its recency lists as they stand after its last record.  The

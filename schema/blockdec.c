@@ -329,10 +329,19 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 					BAD("stream %" PRIu64 ": word %u: index %" PRIu64 " past its "
 					    "dictionary of %" PRIu64, stream, w, x, nd);
 				}
-				if (col[i])
-					mru_use(ml, (uint32_t)x);
-				if (keyed && col[i] >= DICT_MRU)   /* a key's miss: the column's list */
-					mru_use(&mru, (uint32_t)x);
+				/* the lists move as the encoder's did (mru_use),
+				 * the rank taken from the code: 0 leaves the list
+				 * as it is */
+				if (col[i] >= DICT_MRU)
+					mru_push(ml, (uint32_t)x);
+				else if (col[i])
+					mru_front(ml, (uint32_t)col[i]);
+				if (keyed && col[i] >= DICT_MRU) {   /* a key's miss: the column's list */
+					if (col[i] < 2 * DICT_MRU)
+						mru_front(&mru, (uint32_t)(col[i] - DICT_MRU));
+					else
+						mru_push(&mru, (uint32_t)x);
+				}
 				if (is_key)
 					d->keyix[i] = (uint32_t)x;
 				if (want)
