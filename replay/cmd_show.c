@@ -477,6 +477,9 @@ static int plan_line(struct show *sh, struct sel *se)
 		if (showline__col(&se->plan[se->nplan], k, evtype__col(s->et, k), s->cols[k], min_size,
 				  special, se->hint[k] == NAME_ERRNO))
 			return -ENOMEM;
+		/* with colour the name is wrapped in codes: the general way */
+		if (se->plan[se->nplan].kind == SHOWLINE_ERRNO && !sh->color)
+			se->plan[se->nplan].errname = names__errno;
 		se->room += SHOWLINE_SPACES + showline__max(&se->plan[se->nplan]);
 		se->nplan++;
 	}

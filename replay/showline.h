@@ -28,7 +28,8 @@ enum showline_kind {
 	SHOWLINE_INT,       /* signed, decimal */
 	SHOWLINE_UINT,      /* unsigned, decimal */
 	SHOWLINE_BOOL,      /* 0 or 1 */
-	SHOWLINE_ERRNO,     /* signed; a negative value (maybe an errno name) declines */
+	SHOWLINE_ERRNO,     /* signed; a negative value gets its errno name (errname),
+			     * or declines without errname */
 	SHOWLINE_TEXT,      /* a char array: up to its last non-NUL byte, as is when
 			     * every byte is printable ASCII but '=', '"' and '\\' */
 };
@@ -39,7 +40,14 @@ struct showline_col {
 	uint32_t off, size;         /* byte offset and bytes in the record */
 	char *key;                  /* "name=" (a column name: [A-Za-z0-9_], never escaped) */
 	uint32_t keylen;
+	/* SHOWLINE_ERRNO: the name of errno n > 0, or NULL (the caller's, set
+	 * when the general path would print "-N NAME" with nothing around
+	 * the name); NULL: negative values go the general way */
+	const char *(*errname)(int64_t n);
 };
+
+/* Longest errno name the fast path writes (longer: the general way). */
+#define SHOWLINE_ERRNAME_MAX 32
 
 /* The op for evtype column k named name, decided from its layout (c),
  * the record's guaranteed bytes (min_size, evtype__min_size) and whether the
@@ -60,7 +68,8 @@ void showline__col_free(struct showline_col *c);
 /* The most bytes showline__put writes for c, slack included. */
 static inline size_t showline__max(const struct showline_col *c)
 {
-	return c->keylen + SHOWLINE_KEY_CHUNK + (c->kind == SHOWLINE_TEXT ? c->size : 24);
+	return c->keylen + SHOWLINE_KEY_CHUNK + (c->kind == SHOWLINE_TEXT ? c->size : 24) +
+	       (c->kind == SHOWLINE_ERRNO ? 1 + SHOWLINE_ERRNAME_MAX : 0);
 }
 
 /* The column's integer value as 64 bits (for SHOWLINE_INT, _UINT, _BOOL,
@@ -154,8 +163,25 @@ static inline size_t showline__put(const struct showline_col *c, const uint8_t *
 	p += c->keylen;
 	switch (c->kind) {
 	case SHOWLINE_ERRNO:
-		if ((int64_t)ival < 0)
-			return 0;       /* maybe a name: the general way */
+		if ((int64_t)ival < 0) {
+			/* "-N NAME", as pair_general writes it without colour */
+			const char *name;
+			size_t len;
+
+			if (!c->errname)
+				return 0;
+			*p++ = '-';
+			p += showline__u64(p, 0 - ival);
+			name = c->errname((int64_t)(0 - ival));
+			if (name) {
+				if ((len = strlen(name)) > SHOWLINE_ERRNAME_MAX)
+					return 0;
+				*p++ = ' ';
+				memcpy(p, name, len);
+				p += len;
+			}
+			break;
+		}
 		p += showline__u64(p, ival);
 		break;
 	case SHOWLINE_INT:

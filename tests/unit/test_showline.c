@@ -17,6 +17,7 @@
 #include "capview.h"
 #include "evfast.h"
 #include "evtype.h"
+#include "names.h"
 #include "print.h"
 #include "showline.h"
 #include "timefmt.h"
@@ -204,6 +205,37 @@ static void test_evfast(struct evtype *t)
 	      declined);
 }
 
+/* A negative errno column with errname: "-N NAME" as pair_general writes
+ * it without colour; a value without a name just "-N". */
+static void test_errno_names(struct evtype *t)
+{
+	static const struct { int32_t v; const char *want; } cases[] = {
+		{ -2, "ret=-2 ENOENT" }, { -111, "ret=-111 ECONNREFUSED" },
+		{ -4095, "ret=-4095" }, { -5000, "ret=-5000" },
+		{ INT32_MIN, "ret=-2147483648" }, { 7, "ret=7" }, { 0, "ret=0" },
+	};
+	struct showline_col op;
+	uint8_t rec[256] = { 0 };
+	char got[512];
+	size_t k, n;
+
+	for (k = 0; strcmp(evtype__col(t, k)->name, "ret"); k++)
+		;
+	CHECK(!showline__col(&op, k, evtype__col(t, k), "ret", evtype__min_size(t), 1, 1));
+	CHECK_EQ_INT(op.kind, SHOWLINE_ERRNO);
+	op.errname = names__errno;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(rec + op.off, &cases[i].v, 4);
+		n = showline__put(&op, rec, showline__int(&op, rec), got);
+		if (n != strlen(cases[i].want) || memcmp(got, cases[i].want, n)) {
+			fprintf(stderr, "errno %d: '%.*s', want '%s'\n", cases[i].v, (int)n, got,
+				cases[i].want);
+			CHECK(0);
+		}
+	}
+	showline__col_free(&op);
+}
+
 static void test_digits(void)
 {
 	uint64_t rs = 7;
@@ -288,6 +320,7 @@ int main(void)
 
 	test_columns(t);
 	test_evfast(t);
+	test_errno_names(t);
 	test_digits();
 	test_time();
 	evtype__free(t);
