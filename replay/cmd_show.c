@@ -75,7 +75,6 @@ struct sel {
 	uint8_t *is_bool;           /* per evtype column: _Bool (JSON true/false) */
 	uint8_t *is_addr;           /* per evtype column: an address, shown in hex */
 	uint8_t *is_stack;          /* per evtype column: a stack id (-1: none asked) */
-	int *width;                 /* per evtype column: widest KEY=VALUE so far (line) */
 	uint8_t *scope;             /* per evtype column: enum name_scope (line format) */
 	int fam_col;                /* evtype column of the family (NAME_AF), or -1 */
 	int ts_col;                 /* evtype column that may hold the record's ts, or -1 */
@@ -405,11 +404,23 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 	}
 	memcpy(p, se->head, se->headlen);
 	p += se->headlen;
-	for (size_t j = 0; j < se->nplan; j++) {
-		const struct showline_col *op = &se->plan[j];
+	for (struct showline_col *op = se->plan, *end = op + se->nplan; op < end; op++) {
 		size_t k = op->col, n;
 		long w;
 
+		/* the common case first: a fast op, nothing else to look at */
+		if (!op->slow) {
+			memcpy(p, spaces, SHOWLINE_SPACES);
+			n = showline__put(op, rec->data,
+					  op->kind == SHOWLINE_TEXT ? 0 : showline__int(op, rec->data),
+					  p + 1 + pad);
+			if (n) {
+				p += 1 + pad + n;
+				w = (long)n;
+				goto aligned;
+			}
+			goto general;
+		}
 		if (se->scope[k] != SCOPE_ANY && out_of_scope(se, rec, k))
 			continue;
 		if (op->kind != SHOWLINE_GENERAL) {
@@ -425,6 +436,7 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 				goto aligned;
 			}
 		}
+general:
 		b->len = (size_t)(p - b->buf);
 		w = pair_general(sh, se, rec, k, pad);
 		if (!(p = line_room(b, se->room)))
@@ -437,9 +449,9 @@ aligned:
 		 * blanks); colour codes are not counted. */
 		if (w > LINE_COL_MAX)
 			w = LINE_COL_MAX;
-		if (w > se->width[k])
-			se->width[k] = (int)w;
-		pad = se->width[k] > w ? (size_t)(se->width[k] - w) : 0;
+		if (w > op->width)
+			op->width = (int)w;
+		pad = (size_t)(op->width - w);
 	}
 	*p++ = '\n';
 	*p = 0;
@@ -480,6 +492,8 @@ static int plan_line(struct show *sh, struct sel *se)
 		/* with colour the name is wrapped in codes: the general way */
 		if (se->plan[se->nplan].kind == SHOWLINE_ERRNO && !sh->color)
 			se->plan[se->nplan].errname = names__errno;
+		se->plan[se->nplan].slow = se->plan[se->nplan].kind == SHOWLINE_GENERAL ||
+					   se->scope[k] != SCOPE_ANY || (int)k == se->ts_col;
 		se->room += SHOWLINE_SPACES + showline__max(&se->plan[se->nplan]);
 		se->nplan++;
 	}
@@ -544,9 +558,8 @@ static int plan_stream(struct sel *se)
 	se->is_bool = calloc(s->ncols + 1, 1);
 	se->is_addr = calloc(s->ncols + 1, 1);
 	se->is_stack = calloc(s->ncols + 1, 1);
-	se->width = calloc(s->ncols + 1, sizeof(*se->width));
 	se->scope = calloc(s->ncols + 1, 1);
-	if (!se->hint || !se->is_bool || !se->is_addr || !se->is_stack || !se->width || !se->scope)
+	if (!se->hint || !se->is_bool || !se->is_addr || !se->is_stack || !se->scope)
 		return -ENOMEM;
 	se->ts_col = -1;
 	se->fam_col = -1;
@@ -744,7 +757,6 @@ out:
 			free(sh.sel[i].is_addr);
 			free(sh.sel[i].is_stack);
 			free(sh.sel[i].scope);
-			free(sh.sel[i].width);
 			for (size_t j = 0; j < sh.sel[i].nplan; j++)
 				showline__col_free(&sh.sel[i].plan[j]);
 			free(sh.sel[i].plan);

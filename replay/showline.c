@@ -33,8 +33,10 @@ int showline__col(struct showline_col *out, size_t k, const struct evcol *c, con
 		return 0;
 	switch (c->kind) {
 	case EVCOL_INT:
-		if (intsize)
+		if (intsize) {
 			out->kind = errno_hint ? SHOWLINE_ERRNO : SHOWLINE_INT;
+			out->sext = 64 - 8 * c->byte_size;
+		}
 		break;
 	case EVCOL_UINT:
 		/* an unsigned errno column never names: u64 above INT64_MAX

@@ -38,12 +38,18 @@ struct showline_col {
 	enum showline_kind kind;
 	uint32_t col;               /* evtype column */
 	uint32_t off, size;         /* byte offset and bytes in the record */
+	uint32_t sext;              /* 64 - 8 * size for the signed kinds, else 0 */
 	char *key;                  /* "name=" (a column name: [A-Za-z0-9_], never escaped) */
 	uint32_t keylen;
 	/* SHOWLINE_ERRNO: the name of errno n > 0, or NULL (the caller's, set
 	 * when the general path would print "-N NAME" with nothing around
 	 * the name); NULL: negative values go the general way */
 	const char *(*errname)(int64_t n);
+	/* The caller's, per line plan (cmd_show.c): the widest pair so far,
+	 * and whether this column needs more than the fast op (a family's
+	 * scope, the record's time member, the general path). */
+	int width;
+	uint8_t slow;
 };
 
 /* Longest errno name the fast path writes (longer: the general way). */
@@ -77,29 +83,30 @@ static inline size_t showline__max(const struct showline_col *c)
 static inline uint64_t showline__int(const struct showline_col *c, const uint8_t *rec)
 {
 	const uint8_t *p = rec + c->off;
-	int sign = c->kind == SHOWLINE_INT || c->kind == SHOWLINE_ERRNO;
+	uint64_t x;
 
 	switch (c->size) {
 	case 1:
-		return sign ? (uint64_t)(int64_t)(int8_t)p[0] : p[0];
+		x = p[0];
+		break;
 	case 2: {
-		uint16_t x;
-		memcpy(&x, p, 2);
-		x = le16toh(x);
-		return sign ? (uint64_t)(int64_t)(int16_t)x : x;
+		uint16_t v;
+		memcpy(&v, p, 2);
+		x = le16toh(v);
+		break;
 	}
 	case 4: {
-		uint32_t x;
-		memcpy(&x, p, 4);
-		x = le32toh(x);
-		return sign ? (uint64_t)(int64_t)(int32_t)x : x;
+		uint32_t v;
+		memcpy(&v, p, 4);
+		x = le32toh(v);
+		break;
 	}
-	default: {
-		uint64_t x;
+	default:
 		memcpy(&x, p, 8);
 		return le64toh(x);
 	}
-	}
+	/* sign extension by shifts (sext 0: unsigned) */
+	return (uint64_t)((int64_t)(x << c->sext) >> c->sext);
 }
 
 extern const char showline_digit_pairs[201];
@@ -200,6 +207,15 @@ static inline size_t showline__put(const struct showline_col *c, const uint8_t *
 		const uint8_t *s = rec + c->off;
 		size_t n = c->size, i;
 
+		/* the last non-NUL byte: whole words of NULs first */
+		while (n >= 8) {
+			uint64_t w;
+
+			memcpy(&w, s + n - 8, 8);
+			if (w)
+				break;
+			n -= 8;
+		}
 		while (n && !s[n - 1])
 			n--;
 		if (!n) {
