@@ -80,8 +80,8 @@ static void set_error(struct pipeline *p, int err)
 }
 
 /* Runs m against the capture; the caller holds the turn. */
-static int apply(struct pipeline *p, const struct msg *m, int enc_err, const uint8_t *out,
-		 size_t len, const struct cap_block_meta *meta)
+static int apply(struct pipeline *p, const struct msg *m, struct block_encoder *enc, int enc_err,
+		 const uint8_t *out, size_t len, const struct cap_block_meta *meta)
 {
 	char path[4096];
 
@@ -97,7 +97,9 @@ static int apply(struct pipeline *p, const struct msg *m, int enc_err, const uin
 			capw__add_block_loss(p->w, m->buf);
 			return enc_err;
 		}
-		return capw__append_encoded(p->w, m->buf, out, len, meta);
+		/* (a chained block whose base is not where it goes: enc
+		 * encodes it again, under the turn) */
+		return capw__append_chained(p->w, m->buf, enc, out, len, meta);
 	case MSG_LOSS:
 		return capw__add_loss(p->w, m->stream, m->cpu, m->ts_ns, m->count);
 	case MSG_FLUSH:
@@ -156,7 +158,7 @@ static void *worker_main(void *arg)
 			pthread_cond_wait(&p->turn_changed, &p->lock);
 		pthread_mutex_unlock(&p->lock);
 
-		set_error(p, apply(p, &m, enc_err, out, len, &meta));
+		set_error(p, apply(p, &m, wk->enc, enc_err, out, len, &meta));
 
 		pthread_mutex_lock(&p->lock);
 		if (m.kind == MSG_BLOCK) {
@@ -213,6 +215,8 @@ struct pipeline *pipeline__start(struct capw *w, const struct pipeline_opts *opt
 	for (i = 0; i < p->o.nworkers; i++) {
 		p->workers[i].p = p;
 		p->workers[i].enc = block_encoder__new(p->o.zstd_level);
+		if (p->workers[i].enc)   /* each worker's blocks: a chain of its own */
+			block_encoder__chain(p->workers[i].enc, p->o.chain_blocks);
 		if (!p->workers[i].enc)
 			goto fail;
 	}

@@ -23,6 +23,8 @@ struct pipeline_opts {
 	uint32_t nworkers;      /* writer threads (encode in parallel, write in order); 0: 2 */
 	int zstd_level;         /* the blocks' zstd level; 0: 1 */
 	uint64_t flush_ns;      /* seal + commit at least this often; 0: 1 s */
+	unsigned chain_blocks;  /* chained dictionaries (block_encoder__chain):
+				 * blocks per chain; 0, 1: none */
 };
 
 struct pipeline;

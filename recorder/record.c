@@ -449,7 +449,9 @@ static int set_up_capture(struct recorder *r)
 	const struct record_opts *o = r->o;
 	struct capw_opts co = { .zstd_level = 1, .ring_bytes = o->ring_bytes,
 				.ring_ns = o->ring_ns };
-	struct pipeline_opts po = { .flush_ns = o->flush_ns, .zstd_level = co.zstd_level };
+	struct pipeline_opts po = { .flush_ns = o->flush_ns, .zstd_level = co.zstd_level,
+				    .chain_blocks = o->chain_blocks ? o->chain_blocks :
+						    RECORD_CHAIN_DEFAULT };
 	struct drain_opts dopts = { .perf_pages = o->perf_pages };
 	struct drain_sink sink = { sink_append, sink_loss, NULL, sink_append_run };
 	size_t j;

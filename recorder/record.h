@@ -22,6 +22,9 @@
  * how many names in all): one more is a usage error that names the option
  * and its limit (record_opts.c, too_many). */
 #define RECORD_MAX_PROBES 16         /* --probe names */
+/* --chain-blocks' default: blocks whose dictionaries go on into the next
+ * (block encoding 4); 1: none, every block reads alone. */
+#define RECORD_CHAIN_DEFAULT 1
 #define RECORD_MAX_OBJS 32           /* --bpf */
 #define RECORD_MAX_SETS 64           /* --set */
 #define RECORD_MAX_PROG_NAMES 64     /* --only, --skip: names of each */
@@ -45,6 +48,7 @@ struct record_opts {
 	int quiet, verbose;
 	int status;                  /* -1 auto (a terminal), 0 off, 1 on */
 	uint64_t flush_ns;
+	unsigned chain_blocks;       /* --chain-blocks: 0 the default */
 	uint32_t perf_pages;
 	const char *kernel_btf;
 	char *only[RECORD_MAX_PROG_NAMES], *skip[RECORD_MAX_PROG_NAMES];   /* program names */

@@ -92,6 +92,9 @@ static void record_usage(FILE *f)
 "      --all               with COMMAND: keep every process's events, not only the\n"
 "                          command's process tree\n"
 "      --flush-interval S  commit blocks to disk at least this often (default 1s)\n"
+"      --chain-blocks N    blocks whose dictionaries go on into the next, 1..8: fewer\n"
+"                          bytes, and a time range reads up to N-1 blocks more\n"
+"                          (default 1: every block reads alone)\n"
 "      --ring SIZE         flight recorder: keep only the newest SIZE of events on disk\n"
 "                          (at least 1M; the oldest eighths are dropped); SIGUSR1\n"
 "                          writes what is held to DIR/snapshot-N\n"
@@ -274,7 +277,8 @@ enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PE
        OPT_NO_SYMBOLS,
        OPT_NO_USER_NAMES,
        OPT_FILTER, OPT_STRING_SIZE, OPT_SYSCALLS,
-       OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS, OPT_PERF_EVENT };
+       OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS, OPT_PERF_EVENT,
+       OPT_CHAIN };
 
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -286,6 +290,7 @@ static const struct option longopts[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "flush-interval", required_argument, NULL, OPT_FLUSH },
+	{ "chain-blocks", required_argument, NULL, OPT_CHAIN },
 	{ "perf-pages", required_argument, NULL, OPT_PERF_PAGES },
 	{ "status", no_argument, NULL, OPT_STATUS },
 	{ "no-status", no_argument, NULL, OPT_NO_STATUS },
@@ -547,6 +552,20 @@ static int parse_session_option(struct record_opts *o, int c)
 			return -EINVAL;
 		}
 		o->stack_entries = (uint32_t)n;
+		return 0;
+	}
+	case OPT_CHAIN: {
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(optarg, &end, 10);
+		if (errno || end == optarg || *end || n < 1 || n > CAP_CHAIN_MAX) {
+			warn_msg("--chain-blocks %s: expected a number of blocks from 1 to %d",
+				 optarg, CAP_CHAIN_MAX);
+			return -EINVAL;
+		}
+		o->chain_blocks = (unsigned)n;
 		return 0;
 	}
 	case OPT_NO_SYMBOLS:

@@ -428,10 +428,12 @@ static int do_block(struct bundle *b, struct capr_cursor *cur, const struct cap_
 		whole = bs && bs->sel && !redact__has_cols(b->red, (size_t)(bs - b->bs)) &&
 			!b->npids;
 	}
-	if (whole) {
-		const uint8_t *enc;
-		size_t len;
-		capr__cursor_encoded(cur, &enc, &len);
+	const uint8_t *enc;
+	size_t len;
+	capr__cursor_encoded(cur, &enc, &len);
+	/* A chained block (encoding 4) continues blocks the bundle may not
+	 * hold where it could find them: its records are written anew. */
+	if (whole && len > 6 && enc[6] < 4) {
 		if ((rc = capb__add_encoded(b->out, enc, len, b->err, sizeof(b->err))))
 			return rc;
 		for (uint32_t i = 0; i < n; i++)

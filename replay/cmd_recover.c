@@ -97,7 +97,7 @@ static pid_t opened_by(const char *path)
 
 /* What the segments hold without an index: blocks, events per stream id. */
 struct scan {
-	struct block_decoder *dec;
+	struct block_seq *seq;          /* a segment's blocks in order: chains followed */
 	int fd;
 	uint8_t *buf;
 	size_t cap;
@@ -119,7 +119,7 @@ static int scan_block(uint64_t off, const struct cap_block_meta *m, void *ctx)
 		s->cap = m->enc_bytes;
 	}
 	if (pread(s->fd, s->buf, m->enc_bytes, (off_t)off) != (ssize_t)m->enc_bytes ||
-	    block_decoder__decode(s->dec, s->buf, m->enc_bytes, &recs, &n, NULL, 0)) {
+	    block_seq__decode(s->seq, s->buf, m->enc_bytes, &recs, &n, NULL, 0)) {
 		s->damaged++;
 		return 0;
 	}
@@ -146,8 +146,8 @@ static int no_index(const char *dir)
 		  "  their BTF, and the streams (names, event types) that each record's stream id\n"
 		  "  refers to; catalog.db, its copy, is missing too.  If a copy of the capture\n"
 		  "  still has its index.db or catalog.db, put it back and run recover again.", dir);
-	s.dec = block_decoder__new(CAPR_MAX_RAW_BYTES);
-	if (s.dec)
+	s.seq = block_seq__new(CAPR_MAX_RAW_BYTES);
+	if (s.seq)
 		cap_segment__list(dir, &nos, &nnos);   /* none listed: none counted */
 	for (size_t i = 0; i < nnos; i++) {
 		char path[PATH_MAX], name[CAP_SEG_NAME_MAX];
@@ -157,6 +157,7 @@ static int no_index(const char *dir)
 		if (s.fd < 0)
 			continue;
 		nseg++;
+		block_seq__reset(s.seq);
 		cap_segment__scan(path, scan_block, &s, NULL, NULL, 0);
 		close(s.fd);
 	}
@@ -171,7 +172,7 @@ static int no_index(const char *dir)
 			printf("  stream id %u: %" PRIu64 " events\n", i, s.per_stream[i]);
 	if (s.per_stream[0])
 		printf("  stream ids 0 or above 63: %" PRIu64 " events\n", s.per_stream[0]);
-	block_decoder__free(s.dec);
+	block_seq__free(s.seq);
 	free(s.buf);
 	return EXIT_CAPTURE;
 }

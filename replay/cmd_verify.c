@@ -67,6 +67,10 @@ struct verify {
 	struct capview *c;                 /* NULL: no usable index */
 	struct capr *r;
 	struct block_decoder *dec;      /* blocks found outside the index */
+	/* A chained block outside the index: the blocks of its segment before
+	 * it, decoded in order up to seq_pos (chains do not leave a segment). */
+	struct block_seq *seq;
+	uint64_t seq_pos;
 	uint8_t *buf;
 	size_t buf_cap;
 	uint64_t problems;              /* lines printed */
@@ -354,6 +358,36 @@ static int cmp_ioff(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Decodes the blocks of fd from v->seq_pos up to off into v->seq (what a
+ * chained block at off may continue); 0, or -ENOMEM. */
+static int seq_feed(struct verify *v, int fd, uint64_t off)
+{
+	uint8_t hdr[CAP_BLOCK_HDR_BYTES], *b = NULL;
+	struct cap_block_meta m;
+	const struct cap_rec *recs;
+	uint32_t n;
+
+	if (!v->seq && !(v->seq = block_seq__new(CAPR_MAX_RAW_BYTES)))
+		return -ENOMEM;
+	while (v->seq_pos < off) {
+		if (pread(fd, hdr, sizeof(hdr), (off_t)v->seq_pos) != (ssize_t)sizeof(hdr) ||
+		    block__parse_header(hdr, sizeof(hdr), NULL, &m) ||
+		    m.enc_bytes > off - v->seq_pos)
+			break;   /* not a block: the chain cannot pass it */
+		uint8_t *nb = realloc(b, m.enc_bytes);
+		if (!nb) {
+			free(b);
+			return -ENOMEM;
+		}
+		b = nb;
+		if (pread(fd, b, m.enc_bytes, (off_t)v->seq_pos) == (ssize_t)m.enc_bytes)
+			block_seq__decode(v->seq, b, m.enc_bytes, &recs, &n, NULL, 0);
+		v->seq_pos += m.enc_bytes;
+	}
+	free(b);
+	return 0;
+}
+
 /* A block the index does not name, at off in fd: decoded to tell whether
  * recovery could use it. */
 static void stray_block(struct verify *v, const char *file, int fd, uint64_t off,
@@ -375,8 +409,14 @@ static void stray_block(struct verify *v, const char *file, int fd, uint64_t off
 		got = pread(fd, v->buf, m->enc_bytes, (off_t)off);
 	if (got != (ssize_t)m->enc_bytes)
 		snprintf(why, sizeof(why), "cannot read it");
-	else if (!block_decoder__decode(v->dec, v->buf, m->enc_bytes, &recs, &n, why, sizeof(why)))
+	else if (v->buf[6] >= 4 && seq_feed(v, fd, off))
+		snprintf(why, sizeof(why), "out of memory");
+	else if (v->buf[6] >= 4 ?
+		 !block_seq__decode(v->seq, v->buf, m->enc_bytes, &recs, &n, why, sizeof(why)) :
+		 !block_decoder__decode(v->dec, v->buf, m->enc_bytes, &recs, &n, why, sizeof(why)))
 		why[0] = 0;
+	if (v->buf[6] >= 4)
+		v->seq_pos = off + m->enc_bytes;
 	if (!why[0] && v->no_index) {
 		v->blocks_ok++;             /* nothing to compare it with */
 		v->records_ok += m->nrecords;
@@ -415,6 +455,9 @@ static void walk_segment(struct verify *v, int dirfd, const char *file, const st
 		return;
 	}
 	uint64_t size = (uint64_t)st.st_size, pos = CAP_SEG_HDR_BYTES;
+	v->seq_pos = CAP_SEG_HDR_BYTES;
+	if (v->seq)
+		block_seq__reset(v->seq);
 	ssize_t got = pread(fd, hdr, CAP_SEG_HDR_BYTES, 0);
 	if (cap_segment__parse_header(hdr, got < 0 ? 0 : (size_t)got, why, sizeof(why))) {
 		problem(v, "%s/%s: %s", v->path, file, why);
@@ -623,6 +666,7 @@ int cmd_verify(int argc, char **argv)
 out:
 	capview__close(v.c);
 	block_decoder__free(v.dec);
+	block_seq__free(v.seq);
 	free(v.buf);
 	cli__args_free(&a);
 	return rc;

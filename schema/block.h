@@ -160,6 +160,18 @@ int block_decoder__decode_chain(struct block_decoder *d, const void *buf, size_t
 				const struct block_dicts *base, struct block_dicts *out,
 				uint32_t *need_base, const struct cap_rec **recs, uint32_t *nrecs,
 				char *err, size_t errlen);
+/* A walk over the blocks of one segment in file order (recovery, verify):
+ * each decoded as block_decoder__decode does, an encoding-4 one with what
+ * its base among the CAP_CHAIN_BACK blocks before it left (a block that
+ * failed counts as one of them, and leaves nothing).  __reset at the start
+ * of each segment.  NULL with errno from __new. */
+struct block_seq;
+struct block_seq *block_seq__new(size_t max_raw_bytes);
+void block_seq__free(struct block_seq *s);   /* NULL is fine */
+void block_seq__reset(struct block_seq *s);
+int block_seq__decode(struct block_seq *s, const void *buf, size_t len,
+		      const struct cap_rec **recs, uint32_t *nrecs, char *err, size_t errlen);
+
 /* The hdr_crc of the base an encoding-4 block names (its body's first
  * bytes, decompressed alone), 0 for a block of another encoding: a reader
  * finds the base before it decodes the block.  -EBADMSG, -ENOMEM. */

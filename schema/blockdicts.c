@@ -129,3 +129,70 @@ int block__base_crc(const void *buf, size_t len, uint32_t *crc)
 		*crc = cap_get_le32(head);
 	return rc;
 }
+
+/* --- block_seq: the blocks of one segment in file order --- */
+
+#define SEQ_SLOTS (CAP_CHAIN_BACK + 1)   /* a block's slot is never its base's */
+
+struct block_seq {
+	struct block_decoder *dec;
+	struct block_dicts *st[SEQ_SLOTS];
+	uint32_t crc[SEQ_SLOTS];          /* 0: the slot's block left nothing */
+	uint64_t n;                       /* blocks seen in this segment */
+};
+
+struct block_seq *block_seq__new(size_t max_raw_bytes)
+{
+	struct block_seq *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->dec = block_decoder__new(max_raw_bytes))) {
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return s;
+}
+
+void block_seq__free(struct block_seq *s)
+{
+	if (!s)
+		return;
+	block_decoder__free(s->dec);
+	for (int i = 0; i < SEQ_SLOTS; i++)
+		block_dicts__free(s->st[i]);
+	free(s);
+}
+
+void block_seq__reset(struct block_seq *s)
+{
+	s->n = 0;
+	memset(s->crc, 0, sizeof(s->crc));
+}
+
+int block_seq__decode(struct block_seq *s, const void *buf, size_t len,
+		      const struct cap_rec **recs, uint32_t *nrecs, char *err, size_t errlen)
+{
+	uint32_t slot = (uint32_t)(s->n % SEQ_SLOTS), want = 0;
+	const struct block_dicts *base = NULL;
+
+	s->n++;
+	s->crc[slot] = 0;
+	if (!s->st[slot] && !(s->st[slot] = block_dicts__new())) {
+		cap_seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (block__base_crc(buf, len, &want) == 0 && want) {
+		/* the nearest of the CAP_CHAIN_BACK blocks before it */
+		for (uint64_t back = 1; back <= CAP_CHAIN_BACK && back < s->n && !base; back++) {
+			uint32_t k = (uint32_t)((s->n - 1 - back) % SEQ_SLOTS);
+
+			if (s->crc[k] == want)
+				base = s->st[k];
+		}
+	}
+	int rc = block_decoder__decode_chain(s->dec, buf, len, base, s->st[slot], NULL, recs, nrecs,
+					     err, errlen);
+	if (!rc)
+		s->crc[slot] = cap_get_le32((const uint8_t *)buf + 44);
+	return rc;
+}

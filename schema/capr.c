@@ -1133,9 +1133,17 @@ static int chain_base(struct capr_cursor *c, const struct cap_block_info *b, uin
 			return -ENOMEM;
 		}
 		c->chain->r = r;
-		if (!c->chain->dec && !(c->chain->dec = block_decoder__new(CAPR_MAX_RAW_BYTES))) {
-			snprintf(why, whylen, "out of memory");
-			return -ENOMEM;
+		if (!c->chain->dec) {
+			/* A base's records are not wanted, only what it leaves:
+			 * no group is handed out (none has that stream id), so
+			 * only its dictionary columns are rebuilt. */
+			static const struct block_want none = { .stream = CAP_STREAM_ALL - 1 };
+
+			if (!(c->chain->dec = block_decoder__new(CAPR_MAX_RAW_BYTES))) {
+				snprintf(why, whylen, "out of memory");
+				return -ENOMEM;
+			}
+			block_decoder__want(c->chain->dec, &none);
 		}
 		if ((rc = fetch(c->chain, bi, sub, sizeof(sub))) ||
 		    (rc = block__base_crc(c->chain->buf, bi->meta.enc_bytes, &crc))) {

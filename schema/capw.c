@@ -623,8 +623,12 @@ static int append_encoded(struct capw *w, const struct blockbuf *b, const uint8_
 
 int capw__write_block(struct capw *w, const struct blockbuf *b)
 {
-	const uint8_t *out;
-	size_t len;
+	return capw__append_chained(w, b, w->enc, NULL, 0, NULL);
+}
+
+int capw__append_chained(struct capw *w, const struct blockbuf *b, struct block_encoder *enc,
+			 const uint8_t *out, size_t len, const struct cap_block_meta *mp)
+{
 	struct cap_block_meta m;
 	int rc;
 
@@ -635,9 +639,14 @@ int capw__write_block(struct capw *w, const struct blockbuf *b)
 		return w->stopped;
 	}
 	for (int again = 0;; again++) {
-		rc = block_encoder__encode(w->enc, b, &out, &len, &m);
+		if (out && !again) {   /* encoded already, by the caller */
+			m = *mp;
+			rc = 0;
+		} else {
+			rc = block_encoder__encode(enc, b, &out, &len, &m);
+		}
 		if (rc == -EPROTO) {   /* it would not read back: counted, not written */
-			block_encoder__chain_break(w->enc);
+			block_encoder__chain_break(enc);
 			return capw__add_block_loss(w, b);
 		}
 		if (rc) {
@@ -650,10 +659,10 @@ int capw__write_block(struct capw *w, const struct blockbuf *b)
 		 * block is encoded again, starting a chain. */
 		if (rc != -EXDEV || again)
 			break;
-		block_encoder__chain_break(w->enc);
+		block_encoder__chain_break(enc);
 	}
 	if (rc) {
-		block_encoder__chain_break(w->enc);
+		block_encoder__chain_break(enc);
 		capw__add_block_loss(w, b);
 	}
 	return rc;

@@ -75,6 +75,15 @@ int capw__add_stream(struct capw *w, const struct cap_stream_desc *d, uint32_t *
  * records counted as lost (capw__add_block_loss); catalog.db is written
  * before the first block. */
 int capw__write_block(struct capw *w, const struct blockbuf *b);
+/* capw__append_encoded for a writer whose encoder enc chains blocks
+ * (block_encoder__chain): out/len/m is b encoded by enc (NULL out: not
+ * yet, enc encodes it here).  When the block's base is not among the last
+ * blocks of the segment it goes to (a new segment, a block before it not
+ * written), enc encodes b again as a chain's first block, which is
+ * appended instead.  Errors and losses as capw__write_block. */
+struct block_encoder;
+int capw__append_chained(struct capw *w, const struct blockbuf *b, struct block_encoder *enc,
+			 const uint8_t *out, size_t len, const struct cap_block_meta *m);
 /* The second half of capw__write_block, for writers that encode blocks on
  * threads of their own (block_encoder__encode of b into out/len/m): appends
  * and indexes the encoded block.  Calls on one capw stay serialized. */

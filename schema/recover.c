@@ -36,7 +36,7 @@ struct rec_ctx {
 	int64_t seg_id;
 	uint64_t end;               /* end of the last block indexed */
 	uint64_t added;
-	struct block_decoder *dec;
+	struct block_seq *seq;     /* the segment's blocks in order: chains followed */
 	uint8_t *buf;
 	size_t buf_cap;
 	sqlite3_stmt *st_block, *st_bs;
@@ -86,9 +86,15 @@ static int rec_block(uint64_t off, const struct cap_block_meta *m, void *ctx)
 			 "segment's recovery there", c->dir, c->file, off);
 		return 1;
 	}
+	/* A block the index has: decoded only for what a chained block after
+	 * it may continue (chains do not leave their segment). */
+	if (off < c->end) {
+		block_seq__decode(c->seq, c->buf, m->enc_bytes, &recs, &n, why, sizeof(why));
+		return 0;
+	}
 	/* Its header is whole (the walk checked it) and says where the next
 	 * block starts: a damaged frame stays unindexed, the walk goes on. */
-	if (block_decoder__decode(c->dec, c->buf, m->enc_bytes, &recs, &n, why, sizeof(why))) {
+	if (block_seq__decode(c->seq, c->buf, m->enc_bytes, &recs, &n, why, sizeof(why))) {
 		cap_warn("%s/%s: block at offset %" PRIu64 " is damaged (%s): left unindexed",
 			 c->dir, c->file, off, why);
 		return 0;
@@ -135,7 +141,20 @@ static int rec_block(uint64_t off, const struct cap_block_meta *m, void *ctx)
 	return 0;
 }
 
-/* Walks one segment from its indexed end; updates segments.bytes. */
+/* Whether a block at or past the indexed end is chained (encoding 4): a
+ * look at the header of the first one. */
+static bool seg_has_chains(int fd, uint64_t end)
+{
+	uint8_t h[CAP_BLOCK_HDR_BYTES];
+
+	if (end < CAP_SEG_HDR_BYTES)
+		end = CAP_SEG_HDR_BYTES;
+	return pread(fd, h, sizeof(h), (off_t)end) == (ssize_t)sizeof(h) &&
+	       !block__parse_header(h, sizeof(h), NULL, NULL) && h[6] >= 4;
+}
+
+/* Walks one segment from its indexed end (or, when a block there is
+ * chained, from its start); updates segments.bytes. */
 static int rec_segment(struct rec_ctx *c, int64_t seg_id, const char *file, uint64_t bytes)
 {
 	char path[4096 + 64], why[256];
@@ -151,7 +170,12 @@ static int rec_segment(struct rec_ctx *c, int64_t seg_id, const char *file, uint
 	c->file = file;
 	c->seg_id = seg_id;
 	c->end = bytes < CAP_SEG_HDR_BYTES ? CAP_SEG_HDR_BYTES : bytes;
-	rc = cap_segment_scan_from(path, c->end, rec_block, c, NULL, why, sizeof(why));
+	/* From the start: the blocks already indexed are decoded again only
+	 * in a capture with chained blocks (a chained block past the index may
+	 * continue one of them). */
+	block_seq__reset(c->seq);
+	rc = cap_segment_scan_from(path, seg_has_chains(c->fd, bytes) ? CAP_SEG_HDR_BYTES : c->end,
+				   rec_block, c, NULL, why, sizeof(why));
 	close(c->fd);
 	c->fd = -1;
 	if (rc < 0 && rc != -EBADMSG)
@@ -336,8 +360,8 @@ int capw__recover(const char *dir, uint64_t *recovered_blocks)
 		goto out;
 	}
 	rc = -EIO;
-	c.dec = block_decoder__new(CAP_BLOCK_MAX_RAW);
-	if (!c.dec) {
+	c.seq = block_seq__new(CAP_BLOCK_MAX_RAW);
+	if (!c.seq) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -433,7 +457,7 @@ out:
 	sqlite3_finalize(c.st_bs);
 	if (c.db)
 		sqlite3_close(c.db);
-	block_decoder__free(c.dec);
+	block_seq__free(c.seq);
 	free(c.buf);
 	free(dbpath);
 	return rc;

@@ -1,0 +1,108 @@
+/* test_rec_pipeline_chain - the recorder's writer threads chaining their
+ * blocks (pipeline_opts.chain_blocks: each worker's blocks continue the
+ * dictionaries of the block it encoded before, block encoding 4): two
+ * workers whose chains interleave in the capture, segments small enough
+ * that chains meet their ends (a block whose base is not in its segment is
+ * encoded again as a chain's first).  Every record reads back, value by
+ * value, and most blocks are chained. */
+#include <errno.h>
+#include <unistd.h>
+
+#include "capr.h"
+#include "capw.h"
+#include "pipeline.h"
+#include "testutil.h"
+#include "util.h"
+
+#define NREC 60000u
+
+struct ev {
+	uint64_t ts_ns;
+	uint32_t pid, tid;
+	uint64_t path_hash;
+	uint64_t seq;
+	uint64_t latency;
+};
+
+static void gen(uint64_t i, struct ev *e, uint64_t *rng)
+{
+	uint64_t r = test_rand(rng);
+	uint32_t pid = 1000 + (uint32_t)((i / 8) * 2654435761u % 300);
+
+	e->ts_ns = 1000 + i;
+	e->pid = pid;
+	e->tid = pid + (uint32_t)(r & 1);
+	e->path_hash = (pid * 0x9E3779B97F4A7C15ull) ^ ((r >> 8) & 3);
+	e->seq = i;
+	e->latency = (r >> 20) & 0xffff;
+}
+
+int main(void)
+{
+	const char *dir = test_tmpdir("rec_pipeline_chain");
+	struct capw_opts co = { .zstd_level = 1, .segment_bytes = 96 * 1024 };
+	struct capw *w = capw__create(dir, &co);
+	struct cap_session s = { .host = "h", .kernel_release = "k", .boot_id = "b",
+				 .cmdline = "c", .tool_version = "v", .start_ns = 1 };
+	struct cap_stream_desc d = { "s", "ringbuf", 0, "m", NULL, 0, -1 };
+	struct pipeline_opts po = { .block_bytes = 32 * 1024, .nworkers = 2, .chain_blocks = 4,
+				    .flush_ns = 3600ull * 1000000000 };
+	static struct ev all[NREC];
+	uint64_t rng = 5;
+	uint32_t sid;
+	char err[256];
+
+	util_quiet = 1;
+	CHECK(w);
+	CHECK_EQ_INT(capw__set_session(w, &s), 0);
+	CHECK_EQ_INT(capw__add_stream(w, &d, &sid), 0);
+	struct pipeline *p = pipeline__start(w, &po);
+	CHECK(p);
+	for (uint32_t i = 0; i < NREC; i++) {
+		gen(i, &all[i], &rng);
+		CHECK_EQ_INT(pipeline__append(p, sid, 0, all[i].ts_ns, &all[i], sizeof(all[i])), 0);
+	}
+	CHECK_EQ_INT(pipeline__stop(p), 0);
+	pipeline__free(p);
+	CHECK_EQ_INT(capw__close(w, NREC + 5000), 0);
+	CHECK_EQ_INT(q_int_capture(dir, "SELECT coalesce(sum(count), 0) FROM losses"), 0);
+	CHECK(q_int_capture(dir, "SELECT count(*) FROM segments") >= 3);
+
+	struct capr *r = capr__open(dir, err, sizeof(err));
+	if (!r)
+		fprintf(stderr, "capr__open: %s\n", err);
+	CHECK(r);
+	const struct cap_block_info *bl;
+	size_t nb;
+	static uint8_t seen[NREC];
+	uint32_t total = 0, chained = 0;
+	struct capr_cursor *c = capr__cursor_new(r);
+	CHECK(c);
+	CHECK_EQ_INT(capr__blocks(r, &bl, &nb), 0);
+	for (size_t k = 0; k < nb; k++) {
+		const struct cap_rec *recs;
+		const uint8_t *enc;
+		size_t len;
+		uint32_t nr;
+
+		if (capr__cursor_read(c, &bl[k], &recs, &nr, err, sizeof(err)))
+			fprintf(stderr, "%s\n", err);
+		CHECK_EQ_INT(capr__cursor_read(c, &bl[k], &recs, &nr, err, sizeof(err)), 0);
+		capr__cursor_encoded(c, &enc, &len);
+		chained += enc[6] == 4;
+		for (uint32_t j = 0; j < nr; j++, total++) {
+			uint64_t i = recs[j].ts_ns - 1000;
+
+			CHECK(i < NREC && !seen[i]);
+			seen[i] = 1;
+			CHECK_EQ_INT(recs[j].len, sizeof(struct ev));
+			CHECK(!memcmp(recs[j].data, &all[i], sizeof(struct ev)));
+		}
+	}
+	CHECK_EQ_INT(total, NREC);
+	CHECK(chained * 2 >= nb);
+	printf("test_rec_pipeline_chain: %zu blocks, %u chained\n", nb, chained);
+	capr__cursor_free(c);
+	capr__close(r);
+	return 0;
+}
