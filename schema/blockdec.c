@@ -146,6 +146,10 @@ static void get_planes(const uint8_t *p, uint32_t n, unsigned mask, uint64_t *v)
 			src[np] = p + (size_t)np * n;
 			plane[np++] = k;
 		}
+	if (!np) {   /* every value 0 */
+		memset(v, 0, (size_t)n * sizeof(*v));
+		return;
+	}
 	if (np == 1 && plane[0] == 0) {
 		for (; i < n; i++)
 			v[i] = src[0][i];
@@ -382,6 +386,11 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 			BAD("stream %" PRIu64 ": word %u overruns the block", stream, w);
 		if (!want) {
 			p += (size_t)c * __builtin_popcount(mask);
+			continue;
+		}
+		if (!mask) {   /* no plane: every value 0, in every mode (prev stays 0) */
+			for (i = 0; i < c; i++)
+				memset(out + (size_t)i * L, 0, 8);
 			continue;
 		}
 		get_planes(p, c, mask, col);

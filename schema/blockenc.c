@@ -87,6 +87,9 @@ struct block_encoder {
 	uint64_t *dict2;       /* another (DICT_MAX_VALUES), and codes (col2_cap */
 	uint64_t *col2;        /* bytes): the second of two codings of a column */
 	size_t col2_cap;
+	uint64_t *wor;         /* per word of the group: its values OR'ed (0: an
+				* all-zero column, e.g. a string slot's tail) */
+	size_t wor_cap;        /* bytes */
 	struct dict_slot *htab;   /* open addressing, DICT_HTAB_SLOTS slots */
 	uint32_t hgen;         /* slots of another generation are empty */
 	uint32_t hmask;        /* slots in use - 1: sized to the dictionary's
@@ -164,6 +167,7 @@ void block_encoder__free(struct block_encoder *e)
 	free(e->dict);
 	free(e->dict2);
 	free(e->col2);
+	free(e->wor);
 	free(e->htab);
 	free(e->keyix);
 	free(e->kmru);
@@ -476,6 +480,8 @@ static uint8_t *put_planes(uint8_t *p, const uint64_t *v, uint32_t n, unsigned m
 			dst[np] = p + (size_t)np * n;
 			plane[np++] = k;
 		}
+	if (!np)   /* all zero (a string slot's unused words): nothing to write */
+		return p;
 	if (np == 1 && plane[0] == 0) {   /* small values: dictionary codes */
 		for (; i < n; i++)
 			dst[0][i] = (uint8_t)v[i];
@@ -675,8 +681,10 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	uint8_t *tailb = (uint8_t *)(e->words + (size_t)W * c);
 
 	if (grow((void **)&e->keyix, &e->keyix_cap, (size_t)c * sizeof(*e->keyix)) ||
-	    grow((void **)&e->col2, &e->col2_cap, (size_t)c * 8))
+	    grow((void **)&e->col2, &e->col2_cap, (size_t)c * 8) ||
+	    grow((void **)&e->wor, &e->wor_cap, ((size_t)W + 1) * 8))
 		return NULL;
+	memset(e->wor, 0, ((size_t)W + 1) * 8);
 	e->key_cont = false;
 
 	/* One pass over the records, each read once, instead of one per word
@@ -690,8 +698,12 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 
 		if (i + PREFETCH_AHEAD < c)
 			__builtin_prefetch(b->arena + bb_ent(b, ord[i + PREFETCH_AHEAD])->off);
-		for (w = 0; w < W; w++)
-			e->words[(size_t)w * c + i] = word_at(r, w);
+		for (w = 0; w < W; w++) {
+			uint64_t v = word_at(r, w);
+
+			e->words[(size_t)w * c + i] = v;
+			e->wor[w] |= v;
+		}
 		for (uint32_t k = 0; k < tail; k++)
 			tailb[(size_t)k * c + i] = r[(size_t)W * 8 + k];
 		if (ts_word >= 0)
@@ -711,8 +723,18 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 		 * columns keep their modes, and no other word becomes one (its
 		 * key word stays the first dictionary). */
 		const struct ecol *bc = e->group_inh ? estate_find(e->base, stream, L, w) : NULL;
-		enum word_mode m = w == ts_word ? WORD_TS : bc ? WORD_DICT : pick_word_mode(e, c, w);
+		enum word_mode m;
 		uint64_t prev = 0;
+
+		/* An all-zero column: RAW with no plane, what pick_word_mode and
+		 * the passes below would make of it, without them (a 640-byte
+		 * --syscalls record is mostly such columns). */
+		if (!e->wor[w] && w != ts_word && !bc) {
+			modes[w] = WORD_RAW;
+			*p++ = 0;
+			continue;
+		}
+		m = w == ts_word ? WORD_TS : bc ? WORD_DICT : pick_word_mode(e, c, w);
 
 		if (m == WORD_DICT && e->group_inh && !bc)
 			m = WORD_XOR;
