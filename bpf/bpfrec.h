@@ -472,4 +472,159 @@ static __always_inline int __bpfrec_flush_prog(void *ring, void *stage, void *pe
 	return 0;
 }
 
+/* ---- A per-CPU ring read in place (BPFREC_PERCPU_RING) ----
+ *
+ * Staging still copies every event twice: into the staging area, then
+ * with the batch into the ring.  A per-CPU ring is written once: each CPU
+ * has a region of a mmapable array (bpfrec_pcring__MAP), a ring only that
+ * CPU's programs write, and bpfrec maps it and reads the events where they
+ * lie, at every drain tick and at the end.  Nothing needs flushing, and a
+ * CPU's events arrive in the order they were made.
+ *
+ *   struct { __uint(type, BPF_MAP_TYPE_RINGBUF); ... } events SEC(".maps");
+ *   BPFREC_EVENT(events, event);
+ *   BPFREC_PERCPU_RING(events);
+ *
+ *   struct bpfrec_pcslot slot;
+ *   struct event *e = bpfrec_pcring_reserve(events, sizeof(*e), &slot);
+ *
+ *   if (e) {                              // NULL: lost, and counted
+ *           e->ts = bpf_ktime_get_boot_ns();
+ *           ...                           // every byte: the ring is reused
+ *           bpfrec_pcring_submit(&slot);  // or bpfrec_pcring_discard(&slot)
+ *   }
+ *
+ * - The ringbuf `events` stays the stream (its name, its type) and takes
+ *   what cannot go in place: an event reserved while a program this one
+ *   interrupted on the same CPU holds the region (busy), an event larger
+ *   than BPFREC_PCRING_MAX_EVENT (1016 bytes), a CPU without a region.
+ *   It goes alone, as a batch of one (bpfrec_batch.h), and may precede
+ *   its CPU's earlier events: give the type a bpfrec_ts_ns member.
+ * - Losses are exact: an event that finds its CPU's ring full, or the
+ *   ringbuf full, is counted in bpfrec_lost__MAP (declared here).
+ * - Each CPU's ring is BPFREC_PCRING_BYTES (default 1 MiB; define it, a
+ *   power of 2 of at least 4096, before including this header); bpfrec
+ *   sets the array's max_entries to the number of possible CPUs.
+ * - The size given to bpfrec_pcring_reserve is a constant.
+ * - Without bpfrec, a reader maps the array and reads each region as
+ *   bpfrec_batch.h's struct bpfrec_pcring_head says. */
+#ifndef BPFREC_PCRING_BYTES
+#define BPFREC_PCRING_BYTES (1u << 20)
+#endif
+#define BPFREC_PCRING_MAX_EVENT 1016
+_Static_assert(BPFREC_PCRING_BYTES >= 4096 &&
+	       (BPFREC_PCRING_BYTES & (BPFREC_PCRING_BYTES - 1)) == 0,
+	       "BPFREC_PCRING_BYTES: a power of 2, at least 4096");
+
+struct bpfrec_pcring {
+	struct bpfrec_pcring_head h;
+	/* an event starting near the end runs on here */
+	__u8 data[BPFREC_PCRING_BYTES + BPFREC_BREC_SIZE(BPFREC_PCRING_MAX_EVENT)];
+};
+
+/* A reserved event: in the CPU's ring (r, head past it) or in the ringbuf
+ * (rec). */
+struct bpfrec_pcslot {
+	struct bpfrec_pcring *r;
+	void *rec;
+	__u64 head;
+};
+
+#define BPFREC_PERCPU_RING(map)                                                 \
+	__BPFREC_PCRING_MAP(map);                                                 \
+	BPFREC_LOST_COUNTER_FOR(map)
+/* The array alone, for a map that BPFREC_STAGED declares too (the
+ * benchmark's, to compare both ways): one loss counter. */
+#define __BPFREC_PCRING_MAP(map)                                                \
+	struct {                                                                  \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                 \
+		__uint(map_flags, BPF_F_MMAPABLE);                                \
+		__uint(max_entries, 1);   /* bpfrec: one per possible CPU */      \
+		__type(key, __u32);                                               \
+		__type(value, struct bpfrec_pcring);                              \
+	} bpfrec_pcring__##map SEC(".maps")
+
+#define bpfrec_pcring_reserve(map, size, slot)                                  \
+	__bpfrec_pcring_reserve(&map, &bpfrec_pcring__##map, &bpfrec_lost__##map, \
+				(size), (slot))
+#define bpfrec_pcring_submit(slot) __bpfrec_pcring_end((slot), 1)
+#define bpfrec_pcring_discard(slot) __bpfrec_pcring_end((slot), 0)
+
+static __always_inline void *__bpfrec_pcring_reserve(void *ring, void *pcring, void *lost,
+						     __u32 size, struct bpfrec_pcslot *slot)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), need = BPFREC_BREC_SIZE(size);
+	struct bpfrec_pcring *r = bpf_map_lookup_elem(pcring, &cpu);
+	struct bpfrec_brec *br;
+	struct bpfrec_batch *b;
+	__u64 h;
+
+	slot->r = 0;
+	slot->rec = 0;
+	if (r && size <= BPFREC_PCRING_MAX_EVENT && !r->h.busy) {
+		r->h.busy = 1;
+		__bpfrec_barrier();   /* a program interrupting this one from here sees busy */
+		h = r->h.head;
+		/* tail is read again only when the ring looks full: its cache
+		 * line stays the recorder's */
+		if (h + need - r->h.tail_seen > BPFREC_PCRING_BYTES) {
+			r->h.tail_seen = *(volatile __u64 *)&r->h.tail;
+			if (h + need - r->h.tail_seen > BPFREC_PCRING_BYTES) {
+				__bpfrec_barrier();
+				r->h.busy = 0;
+				__bpfrec_add_lost(lost, 1);
+				return 0;
+			}
+		}
+		br = (struct bpfrec_brec *)(r->data + (h & (BPFREC_PCRING_BYTES - 1)));
+		br->len = size;
+		br->zero = 0;
+		slot->r = r;
+		slot->head = h + need;
+		return br + 1;
+	}
+	if (r)
+		r->h.direct++;
+	b = bpf_ringbuf_reserve(ring, sizeof(*b) + need, 0);
+	if (!b) {
+		__bpfrec_add_lost(lost, 1);
+		return 0;
+	}
+	b->magic = BPFREC_BATCH_MAGIC;
+	b->cpu = cpu;
+	b->count = 1;
+	b->bytes = need;
+	br = (struct bpfrec_brec *)(b + 1);
+	br->len = size;
+	br->zero = 0;
+	slot->rec = b;
+	return br + 1;
+}
+
+static __always_inline void __bpfrec_pcring_end(struct bpfrec_pcslot *slot, int keep)
+{
+	struct bpfrec_pcring *r = slot->r;
+
+	if (r) {
+		if (keep) {
+			/* The event's bytes before head: x86 keeps stores in
+			 * program order (the compiler must too); elsewhere an
+			 * exchange, which the BPF JITs make fully ordered. */
+			__bpfrec_barrier();
+#if defined(__TARGET_ARCH_x86)
+			r->h.head = slot->head;
+#else
+			__sync_lock_test_and_set(&r->h.head, slot->head);
+#endif
+		}
+		__bpfrec_barrier();
+		r->h.busy = 0;
+	} else if (slot->rec) {
+		if (keep)
+			bpf_ringbuf_submit(slot->rec, BPFREC_RB_FLAGS);
+		else
+			bpf_ringbuf_discard(slot->rec, BPFREC_RB_FLAGS);
+	}
+}
+
 #endif

@@ -43,6 +43,26 @@ struct bpfrec_stage_head {
 	struct bpfrec_batch b;    /* b.count events in data[0, b.bytes) */
 };
 
+/* One CPU's region of a per-CPU ring read in place (bpfrec.h
+ * BPFREC_PERCPU_RING): this head, then the ring's bytes.  Events lie in
+ * [tail, head) (positions counted from the start, taken modulo the ring's
+ * size), each a struct bpfrec_brec and its bytes padded to 8, written
+ * whole from where it starts (one starting near the end runs on past the
+ * ring's size, into the region's slack).  The CPU's programs alone write
+ * head, publishing an event only once all of it is written; the recorder
+ * alone writes tail, once it is done with the events before it.  Each
+ * side's word has a cache line of its own. */
+struct bpfrec_pcring_head {
+	__u64 head;               /* bytes written (the CPU's programs) */
+	__u64 tail_seen;          /* the programs' last look at tail */
+	__u32 busy;               /* a program of this CPU is writing an event */
+	__u32 __pad;
+	__u64 direct;             /* events sent to the ringbuf alone (busy, or too large) */
+	__u64 __pad0[4];
+	__u64 tail;               /* bytes read (the recorder) */
+	__u64 __pad1[7];
+};
+
 /* An event of len bytes takes this much of a batch. */
 #define BPFREC_BREC_SIZE(len) ((((len) + 7u) & ~7u) + 8u)
 
@@ -50,6 +70,7 @@ struct bpfrec_stage_head {
 _Static_assert(sizeof(struct bpfrec_batch) == 16, "bpfrec_batch layout");
 _Static_assert(sizeof(struct bpfrec_brec) == 8, "bpfrec_brec layout");
 _Static_assert(sizeof(struct bpfrec_stage_head) == 32, "bpfrec_stage_head layout");
+_Static_assert(sizeof(struct bpfrec_pcring_head) == 128, "bpfrec_pcring_head layout");
 #endif
 
 #endif

@@ -40,6 +40,9 @@ struct bpfobj_stream {
 	 * areas and pending flags; NULL otherwise */
 	struct bpf_program *flush_prog;
 	struct bpf_map *stage_map, *pending_map;
+	/* a per-CPU ring read in place (bpfrec.h BPFREC_PERCPU_RING): its
+	 * array of regions; NULL otherwise */
+	struct bpf_map *pcring_map;
 };
 
 struct bpfobj {
@@ -455,6 +458,12 @@ static void find_staging(struct bpfobj *o, struct bpfobj_stream *s)
 		s->flush_prog = NULL;
 		s->stage_map = s->pending_map = NULL;
 	}
+	/* BPFREC_PERCPU_RING(map): a region per possible CPU */
+	snprintf(name, sizeof(name), "bpfrec_pcring__%s", s->map_name);
+	s->pcring_map = bpf_object__find_map_by_name(o->obj, name);
+	if (s->pcring_map && (bpf_map__type(s->pcring_map) != BPF_MAP_TYPE_ARRAY ||
+			      !(bpf_map__map_flags(s->pcring_map) & BPF_F_MMAPABLE)))
+		s->pcring_map = NULL;
 }
 
 /* A staged ringbuf's batch size (bpfrec_stage_limit__MAP): the area's, or
@@ -859,6 +868,14 @@ int bpfobj__load(struct bpfobj *o)
 			o->counts_itself = 1;
 	if ((err = set_stage_limits(o)))
 		return err;
+	for (i = 0; i < (int)o->nstreams; i++) {
+		struct bpfobj_stream *s = &o->streams[i];
+		int ncpus = libbpf_num_possible_cpus();
+
+		if (s->pcring_map && ncpus > 0 &&
+		    (err = bpf_map__set_max_entries(s->pcring_map, (uint32_t)ncpus)))
+			return err;
+	}
 	if (!o->counts_itself && !o->ringloss) {
 		o->ringloss = ringloss__prepare(o->obj, o->name);
 		if (!o->ringloss && errno != ENOENT)
@@ -1841,6 +1858,11 @@ int bpfobj_stream__staging(const struct bpfobj_stream *s, int *flush_fd, int *pe
 	*pending_fd = bpf_map__fd(s->pending_map);
 	*stage_fd = bpf_map__fd(s->stage_map);
 	return 1;
+}
+
+int bpfobj_stream__pcring(const struct bpfobj_stream *s)
+{
+	return s->pcring_map ? bpf_map__fd(s->pcring_map) : -1;
 }
 
 int bpfobj_stream__loss_unobservable(const struct bpfobj_stream *s)

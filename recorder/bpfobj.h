@@ -218,6 +218,10 @@ struct bpfobj_snapshot bpfobj_stream__snapshot(const struct bpfobj_stream *s);
  * object); 0 for any other stream. */
 int bpfobj_stream__staging(const struct bpfobj_stream *s, int *flush_fd, int *pending_fd,
 			   int *stage_fd);
+/* A ringbuf with a per-CPU ring read in place (bpfrec.h BPFREC_PERCPU_RING),
+ * after load: the fd of its array of regions (owned by the object); -1 for
+ * any other stream. */
+int bpfobj_stream__pcring(const struct bpfobj_stream *s);
 /* 1 when some of the stream's losses cannot be counted (ringloss.h). */
 int bpfobj_stream__loss_unobservable(const struct bpfobj_stream *s);
 /* How the stream's losses are known, the capture's stream_loss.method:

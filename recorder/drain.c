@@ -1,6 +1,7 @@
 #include "drain.h"
 #include "block.h"
 #include "losswin.h"
+#include "pcring.h"
 #include "ringbuf.h"
 #include "stage.h"
 #include "util.h"
@@ -38,6 +39,9 @@ struct source {
 	int staged;               /* its records are batches (bpfrec_batch.h) */
 	int stage_warned;         /* its flush failed once: said so */
 	uint64_t direct_said;     /* events sent past the staging area, said at the end */
+	struct pcring *pcring;    /* a per-CPU ring read in place (bpfrec.h) */
+	uint64_t pcring_bad;      /* its regions found not adding up */
+	int pcring_warned;
 	struct losswin win;
 	struct drain_stats st;    /* the stream's, variants included */
 	struct drain_stats *vst;  /* per variant of s (s->nvariants), or NULL */
@@ -486,6 +490,7 @@ static void free_source(struct source *src)
 	if (src->has_rb)
 		rbc__close(&src->rb);
 	stage_flush__free(src->stage);
+	pcring__free(src->pcring);
 	losswin__free(&src->win);
 	free(src->vst);
 	free(src);
@@ -543,6 +548,14 @@ int drain__add(struct drain *d, struct bpfobj *o, struct bpfobj_stream *s)
 				goto fail;
 			}
 			src->staged = src->stage != NULL;
+		}
+		if (bpfobj_stream__pcring(s) >= 0) {
+			src->pcring = pcring__open(bpfobj_stream__pcring(s));
+			if (!src->pcring) {
+				err = -errno;
+				goto fail;
+			}
+			src->staged = 1;   /* what goes to the ring goes as batches of one */
 		}
 		/* Edge-triggered: only a producer's wakeup wakes the loop, once;
 		 * records submitted with BPF_RB_NO_WAKEUP wait for the tick. */
@@ -681,6 +694,45 @@ static int staged_end(struct source *src)
 	return err;
 }
 
+/* A per-CPU ring: each CPU's new events, where they lie, in runs. */
+static void pcring_run_done(void *ctx)
+{
+	staged_run_send(ctx);
+}
+
+static void pcring_rec_done(void *ctx)
+{
+	(void)ctx;   /* deliver() took each event as it came */
+}
+
+static long read_pcring(struct source *src, int final)
+{
+	struct staged_run r = { .src = src };
+	uint64_t bad = src->pcring_bad;
+	long n = runs_ok(src) ?
+		 pcring__read(src->pcring, on_staged_run, pcring_run_done, &r, &src->pcring_bad) :
+		 pcring__read(src->pcring, on_staged, pcring_rec_done, src, &src->pcring_bad);
+
+	if (src->pcring_bad != bad && !src->pcring_warned) {
+		warn_msg("map %s: a CPU's ring read in place did not add up (head, tail or an "
+			 "event's length): its events from there were dropped",
+			 bpfobj_stream__map_name(src->s));
+		src->pcring_warned = 1;
+	}
+	if (final && n >= 0) {
+		uint64_t direct = pcring__direct(src->pcring);
+
+		if (direct > src->direct_said) {
+			info_msg("map %s: %llu events went to the ring alone, not in place (their "
+				 "CPU's ring was busy: a program interrupted another writing it; or "
+				 "they were larger than its largest event)",
+				 bpfobj_stream__map_name(src->s), (unsigned long long)direct);
+			src->direct_said = direct;
+		}
+	}
+	return n;
+}
+
 /* final: read every perf buffer's loss count now (end of recording). */
 static int consume_all(struct drain *d, int final)
 {
@@ -713,6 +765,12 @@ static int consume_all(struct drain *d, int final)
 			total += (int)n;
 			if (src->stage && final && (n = staged_end(src)) < 0)
 				return (int)n;
+			if (src->pcring) {
+				n = read_pcring(src, final);
+				if (n < 0)
+					return (int)n;
+				total += (int)n;
+			}
 		} else if (src->pb) {
 			n = perf_buffer__consume(src->pb);
 			if (n < 0)

@@ -8,7 +8,14 @@
  * are exact (recorded + lost == made), per kind of event where the object
  * counts them so (and per tracepoint for -e, whose probe is staged).  Then the drain alone (recorderlib):
  * drain__final flushes what no tick has, and events it cannot flush (the
- * area stays busy) are counted lost, per CPU. */
+ * area stays busy) are counted lost, per CPU.
+ *
+ * The same for a per-CPU ring read in place (BPFREC_PERCPU_RING,
+ * objs/staged.bpf.c built with -DSTAGED_PCRING): every event value by
+ * value and in order, the nested one sent to the ringbuf alone, a full
+ * 4 KiB ring's losses exact (recorded + lost == made) with bpfrec
+ * draining, and with the drain alone: the final read takes what no tick
+ * has, and a ring filled without a reader keeps exactly what fits. */
 #include "capload.h"
 #include "faultutil.h"
 
@@ -202,8 +209,8 @@ static void check_show_order(const char *cap, int n)
  * mode, ring bytes; checks them.  The capture stays in DIR/TAG.  The child
  * hops between CPUs (when there are two), so that batches of one CPU reach
  * the ring after later ones of the other. */
-static void record_calls_obj(const char *dir, const char *tag, const char *object, int mode, int n,
-			     const char *ring, int nested, int allow_lost)
+static size_t record_calls_obj(const char *dir, const char *tag, const char *object, int mode,
+			       int n, const char *ring, int nested, int allow_lost)
 {
 	char cap[4096], obj[4096], tgid[64], setmode[32], rb[64];
 	struct child c = { .migrate = libbpf_num_possible_cpus() >= 2 && !nested };
@@ -232,6 +239,7 @@ static void record_calls_obj(const char *dir, const char *tag, const char *objec
 	if (!allow_lost && !nested)
 		check_show_order(cap, n);
 	printf("%s: %d calls, %zu events recorded\n", tag, n, k);
+	return k;
 }
 
 static void record_calls(const char *dir, const char *tag, int mode, int n, const char *ring,
@@ -430,6 +438,79 @@ static void drain_alone(void)
 	       "busy areas counted lost on their CPU\n", ncpus);
 }
 
+/* The per-CPU ring with the drain alone (object: staged_pcring or
+ * staged_pcring_tiny): n calls, no tick, then the final read. */
+static void pcring_drain_alone(const char *object, int n, uint64_t *records, uint64_t *lost)
+{
+	struct bpfobj_opts oo = { .cgroup_fd = -1, .pid_map_fd = -1, .stack_map_fd = -1 };
+	char obj[4096], tgid[32];
+	struct sink got = { 0 };
+	struct drain_sink sink = { sink_append, sink_loss, &got };
+	struct child c = { 0 };
+	struct drain *d;
+	struct bpfobj *o;
+	size_t i;
+
+	snprintf(obj, sizeof(obj), "%s/%s.bpf.o", getenv("BPFREC_OBJS"), object);
+	bpfobj__setup_libbpf(0);
+	o = bpfobj__open_file(obj, &oo);
+	CHECK(o != NULL);
+	child_start(&c);
+	snprintf(tgid, sizeof(tgid), "%d", (int)c.pid);
+	CHECK_EQ_INT(bpfobj__set_global(o, "target_tgid", tgid), 0);
+	CHECK_EQ_INT(bpfobj__load(o), 0);
+	CHECK(bpfobj_stream__pcring(bpfobj__stream(o, 0)) >= 0);
+	d = drain__new(&sink, NULL);
+	CHECK(d != NULL);
+	for (i = 0; i < bpfobj__nstreams(o); i++)
+		CHECK_EQ_INT(drain__add(d, o, bpfobj__stream(o, i)), 0);
+	CHECK(bpfobj__attach(o, 1) >= 1);
+	child_calls(&c, n);
+	bpfobj__detach(o);
+	CHECK(drain__final(d) >= 0);
+	CHECK_EQ_U64(got.lost, 0);
+	/* the program's own count (bpfrec reads it apart from the drain) */
+	{
+		int fd = bpf_object__find_map_fd_by_name(bpfobj__bpf_object(o), "bpfrec_lost__ev");
+		int ncpus = libbpf_num_possible_cpus(), cpu;
+		uint64_t *per = calloc((size_t)ncpus, sizeof(*per));
+		uint32_t key = 0;
+
+		CHECK(fd >= 0 && per != NULL);
+		CHECK_EQ_INT(bpf_map_lookup_elem(fd, &key, per), 0);
+		*lost = 0;
+		for (cpu = 0; cpu < ncpus; cpu++)
+			*lost += per[cpu];
+		free(per);
+	}
+	child_end(&c);
+	drain__free(d);
+	bpfobj__close(o);
+	*records = got.records;
+}
+
+static void pcring_cases(const char *dir)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t rec, lost;
+	size_t k;
+
+	record_calls_obj(dir, "pcring", "staged_pcring", 0, 3000, "1M", 0, 0);
+	record_calls_obj(dir, "pcring_nested", "staged_pcring", 2, 1000, "1M", 1, 0);
+	/* 4 KiB a CPU holds 39 of these events: most of 20000 calls find it full */
+	k = record_calls_obj(dir, "pcring_tiny", "staged_pcring_tiny", 0, 20000, "1M", 0, 1);
+	CHECK(k < 20000);
+
+	pcring_drain_alone("staged_pcring", 5, &rec, &lost);
+	CHECK_EQ_U64(rec, 5);   /* never ticked: the final read */
+	CHECK_EQ_U64(lost, 0);
+	pcring_drain_alone("staged_pcring_tiny", 200, &rec, &lost);
+	CHECK_EQ_U64(rec + lost, 200);
+	CHECK(rec >= 39 && rec <= 39ull * (uint64_t)ncpus);
+	printf("pcring drain alone: 5 of 5 by the final read; a full 4 KiB ring kept %llu of 200 "
+	       "calls, %llu counted lost\n", (unsigned long long)rec, (unsigned long long)lost);
+}
+
 int main(void)
 {
 	const char *dir;
@@ -445,6 +526,7 @@ int main(void)
 	snapshot_and_end(dir);
 	tp_loss(dir);
 	drain_alone();
+	pcring_cases(dir);
 	printf("ok: staged events arrive whole, in order, promptly, and their losses are exact\n");
 	return 0;
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* getppid.bpf.c - the benchmark's syscall-driven probe: one 64-byte event per
  * getppid() call (tools/bench/sysloop.c makes them), from one of three hooks
- * (run.sh picks one with --only), staged per CPU and sent to a ringbuf in
- * batches without wakeups (bpfrec.h BPFREC_STAGED: bpfrec drains on a timer
- * and flushes each CPU's last batch), every lost event counted. */
+ * (run.sh picks one with --only), written in place into a per-CPU ring that
+ * bpfrec reads where it lies on its drain timer (bpfrec.h
+ * BPFREC_PERCPU_RING), or staged per CPU and sent to a ringbuf in batches
+ * (BPFREC_STAGED), every lost event counted. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#define BPFREC_PCRING_BYTES (1u << 22)   /* per CPU (bench_emit=6): 4 MiB */
 #include "bpfrec.h"
 #include "bench.h"
 
@@ -27,15 +29,21 @@ struct {
 
 BPFREC_STAGED(events);   /* events go to the ring in per-CPU batches (bpfrec.h) */
 
+__BPFREC_PCRING_MAP(events);   /* or in place, in a per-CPU ring (bench_emit=6, 7) */
+
 /* What the probe does, to price each part on the traced loop (--set
- * bench_emit=N): 0 attach and return; 1 (default) the whole event, staged,
+ * bench_emit=N): 0 attach and return; 1 the whole event, staged,
  * its task fields read straight from the task (no helper call each);
  * 2 a staged event holding only seq; 3 that and the timestamp; 4 the whole
  * event the way it was made before staging (a ringbuf reserve and a helper
  * call per field: bpf_get_current_pid_tgid, _comm, _cgroup_id, _uid_gid,
  * bpf_get_smp_processor_id), sent alone as a batch of one; 5 the helpers of
- * 4 into a staged event (what the direct reads save). */
-const volatile __u32 bench_emit = 1;
+ * 4 into a staged event (what the direct reads save); 6 (default) the whole
+ * event as 1,
+ * written in place into the CPU's ring that bpfrec reads where it lies
+ * (bpfrec.h BPFREC_PERCPU_RING: no staging copy, no ringbuf output); 7 as 6
+ * without the timestamp (ts_ns 0: what the clock costs). */
+const volatile __u32 bench_emit = 6;
 
 /* The task's fields from task_struct itself: plain loads, where each
  * helper is a call.  The same values: tgid and pid, comm, the cgroup v2 id,
@@ -101,6 +109,20 @@ static __always_inline int emit(__u64 nr)
 		e->cpu = bpf_get_smp_processor_id();
 		b->cpu = e->cpu;
 		bpf_ringbuf_submit(b, BPFREC_RB_FLAGS);
+		return 0;
+	}
+	if (bench_emit == 6 || bench_emit == 7) {
+		struct bpfrec_pcslot ps;
+
+		e = bpfrec_pcring_reserve(events, sizeof(*e), &ps);
+		if (!e)
+			return 0;   /* lost, and counted */
+		fill_task(e);
+		e->ts_ns = bench_emit == 6 ? bpf_ktime_get_boot_ns() : 0;
+		e->seq = *n;
+		e->syscall_nr = nr;
+		e->cpu = bpf_get_smp_processor_id();
+		bpfrec_pcring_submit(&ps);
 		return 0;
 	}
 	e = bpfrec_stage_reserve(events, sizeof(*e), &slot);

@@ -10,7 +10,12 @@
  *
  * Built with -DSTAGED_PER_KIND (staged_kind.bpf.o), the object counts its
  * lost events itself, by the parity of their ARG (BPFREC_STAGE_LOST_EVENT),
- * in lost_by_parity, as tp.bpf.c counts them per tracepoint. */
+ * in lost_by_parity, as tp.bpf.c counts them per tracepoint.
+ *
+ * Built with -DSTAGED_PCRING (staged_pcring.bpf.o, and with a 4 KiB ring
+ * per CPU staged_pcring_tiny.bpf.o), the events go in place into a per-CPU
+ * ring that bpfrec reads where they lie (BPFREC_PERCPU_RING) instead:
+ * modes 0 and 2 as above (the nested event goes to the ringbuf alone). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #ifdef STAGED_PER_KIND
@@ -39,7 +44,19 @@ struct {
 	__uint(max_entries, 1 << 20);
 } ev SEC(".maps");
 BPFREC_EVENT(ev, staged_ev);
+#ifdef STAGED_PCRING
+BPFREC_PERCPU_RING(ev);
+#define ev_slot bpfrec_pcslot
+#define ev_reserve(size, slot) bpfrec_pcring_reserve(ev, (size), (slot))
+#define ev_submit(slot) bpfrec_pcring_submit(slot)
+#define ev_output(data, size) ((void)(data), (void)(size))   /* not offered */
+#else
 BPFREC_STAGED(ev);
+#define ev_slot bpfrec_slot
+#define ev_reserve(size, slot) bpfrec_stage_reserve(ev, (size), (slot))
+#define ev_submit(slot) bpfrec_stage_submit(slot)
+#define ev_output(data, size) bpfrec_stage_output(ev, (data), (size))
+#endif
 
 #ifdef STAGED_PER_KIND
 struct {
@@ -93,28 +110,28 @@ int staged_emit(struct trace_event_raw_sys_enter *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u64 arg = ctx->args[0];
-	struct bpfrec_slot slot, inner;
+	struct ev_slot slot, inner;
 	struct staged_ev *e, *n, local;
 
 	if (tgid != target_tgid || arg < arg_base)
 		return 0;
 	if (mode == 1) {
 		fill(&local, arg, 0);
-		bpfrec_stage_output(ev, &local, sizeof(local));
+		ev_output(&local, sizeof(local));
 		return 0;
 	}
-	e = bpfrec_stage_reserve(ev, sizeof(*e), &slot);
+	e = ev_reserve(sizeof(*e), &slot);
 	if (!e)
 		return 0;   /* lost, and counted */
 	if (mode == 2) {
-		n = bpfrec_stage_reserve(ev, sizeof(*n), &inner);
+		n = ev_reserve(sizeof(*n), &inner);
 		if (n) {
 			fill(n, arg, 1);
-			bpfrec_stage_submit(&inner);
+			ev_submit(&inner);
 		}
 	}
 	fill(e, arg, 0);
-	bpfrec_stage_submit(&slot);
+	ev_submit(&slot);
 	return 0;
 }
 

@@ -1,0 +1,38 @@
+/* pcring.h - the recorder's side of per-CPU rings read in place (bpfrec.h's
+ * BPFREC_PERCPU_RING): each CPU's region of the map's mmapable array is a
+ * ring that only that CPU's programs write (bpf/bpfrec_batch.h's struct
+ * bpfrec_pcring_head, then the ring); this maps the array and hands out
+ * each CPU's new events where they lie, then gives their room back.
+ *
+ * A region's head is read with acquire order (the programs publish an
+ * event's bytes before head) and its tail written with release order once
+ * the caller is done with the events before it.
+ *
+ * Errors: 0 or -errno; the constructor NULL with errno set.  No messages:
+ * the caller names the map.
+ */
+#ifndef BPFREC_PCRING_H
+#define BPFREC_PCRING_H
+
+#include <stdint.h>
+
+struct pcring;
+
+/* Maps the array map_fd (fd not owned; its value size says the ring's:
+ * the largest power of 2 that fits after the head).  EINVAL: not a
+ * region array of at least 4 KiB rings. */
+struct pcring *pcring__open(int map_fd);
+/* For each region, its CPU's events in [tail, head) to fn in order (ev
+ * points into the mapping), then done(ctx) (after which the caller holds
+ * no pointer into the region), then tail moves past them.  A region whose
+ * head, tail or records do not add up is skipped to its head (its events
+ * are dropped, and counted in *bad).  Returns the events handed out, or
+ * fn's first negative return. */
+long pcring__read(struct pcring *p, int (*fn)(void *ctx, uint32_t cpu, const void *ev,
+					      uint32_t len),
+		  void (*done)(void *ctx), void *ctx, uint64_t *bad);
+/* The events the CPUs sent to the ringbuf alone (busy, or too large). */
+uint64_t pcring__direct(const struct pcring *p);
+void pcring__free(struct pcring *p);   /* NULL is fine */
+
+#endif
