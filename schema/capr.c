@@ -79,9 +79,12 @@ struct capr {
 	uint32_t nspare;
 	uint64_t decoded;
 	size_t max_enc;
-	bool chained;           /* an encoding-4 block was seen: keep dictionaries */
-	uint32_t *by_pos;       /* block indexes by (segment, offset), once chained */
+	bool chained;           /* an encoding-4 block was seen: keep dictionaries
+				 * (atomic: cursors may read on several threads) */
+	uint32_t *by_pos;       /* block indexes by (segment, offset) */
 };
+
+static int build_by_pos(struct capr *r);
 
 /* Percent-encodes path into a file: URI with the given query. */
 static char *make_uri(const char *path, const char *query)
@@ -561,6 +564,10 @@ load:
 	if ((rc = load_meta(r, err, errlen)) || (rc = load_segments(r, err, errlen)) ||
 	    (rc = load_blocks(r, err, errlen)) || (rc = check_work(r, err, errlen)))
 		goto fail;
+	if ((rc = build_by_pos(r))) {
+		cap_seterr(err, errlen, "out of memory");
+		goto fail;
+	}
 	r->max_enc = block__max_enc_bytes(CAPR_MAX_RAW_BYTES);
 	r->main = capr__cursor_new(r);
 	if (!r->main) {
@@ -968,16 +975,21 @@ static int cmp_pos(const void *a, const void *b, void *ctx)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-/* Position of b in r->by_pos (built on first use), or -1. */
+/* r->by_pos, at open: a few bytes a block, and built before any cursor
+ * (cursors may read on threads of their own). */
+static int build_by_pos(struct capr *r)
+{
+	if (r->nblocks > UINT32_MAX || !(r->by_pos = malloc((r->nblocks + 1) * 4)))
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nblocks; i++)
+		r->by_pos[i] = (uint32_t)i;
+	qsort_r(r->by_pos, r->nblocks, 4, cmp_pos, r->blocks);
+	return 0;
+}
+
+/* Position of b in r->by_pos, or -1. */
 static ssize_t block_pos(struct capr *r, const struct cap_block_info *b)
 {
-	if (!r->by_pos) {
-		if (r->nblocks > UINT32_MAX || !(r->by_pos = malloc((r->nblocks + 1) * 4)))
-			return -1;
-		for (size_t i = 0; i < r->nblocks; i++)
-			r->by_pos[i] = (uint32_t)i;
-		qsort_r(r->by_pos, r->nblocks, 4, cmp_pos, r->blocks);
-	}
 	size_t lo = 0, hi = r->nblocks;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -1195,8 +1207,8 @@ static int chain_decode(struct capr_cursor *c, const struct cap_block_info *b, s
 	int rc;
 
 	if (cap_get_le16(c->buf + 6) >= 4)
-		r->chained = true;
-	if (!r->chained)   /* blocks that read alone: as ever */
+		__atomic_store_n(&r->chained, true, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&r->chained, __ATOMIC_RELAXED))   /* blocks that read alone: as ever */
 		return block_decoder__decode(c->dec, c->buf, len, recs, nrecs, why, whylen);
 	if (block__base_crc(c->buf, len, &crc) == 0 && crc) {
 		const struct cap_block_info *bi = NULL;
