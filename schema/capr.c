@@ -1206,6 +1206,13 @@ static int chain_decode(struct capr_cursor *c, const struct cap_block_info *b, s
 	uint32_t crc = 0;
 	int rc;
 
+	if (cap_get_le16(c->buf + 6) >= 4 && r->bundle) {
+		/* A bundle's blocks have no segment order to find a base by:
+		 * its writer writes a chained block's records anew. */
+		snprintf(why, whylen, "a chained block (encoding 4) in a bundle, which holds "
+			 "only blocks that read alone");
+		return -EBADMSG;
+	}
 	if (cap_get_le16(c->buf + 6) >= 4)
 		__atomic_store_n(&r->chained, true, __ATOMIC_RELAXED);
 	if (!__atomic_load_n(&r->chained, __ATOMIC_RELAXED))   /* blocks that read alone: as ever */

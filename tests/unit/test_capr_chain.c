@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "block.h"
 #include "capr.h"
 #include "capw.h"
@@ -265,6 +267,59 @@ int main(void)
 			total += n;
 		}
 		CHECK_EQ_U64(total, NREC);
+		capr__close(r);
+
+		/* A bundle holds no chained block: one put in its place (its
+		 * row made to agree) is refused, the others read. */
+		r = capr__open(dir1, err, sizeof(err));
+		CHECK(r);
+		CHECK(!capr__blocks(r, &blocks, &nb));
+		const struct cap_block_info *ch = NULL;
+		for (size_t b = 0; b < nb && !ch; b++)
+			if (encoding_of(r, &blocks[b]) == 4)
+				ch = &blocks[b];
+		CHECK(ch);
+		char seg[4400], sql2[512];
+		snprintf(seg, sizeof(seg), "%s/seg-%06lld.bpfrec", dir1,
+			 (long long)q_int_capture(dir1, "SELECT id FROM segments ORDER BY id LIMIT 1") -
+				 1 + ch->segment_id);
+		uint8_t *blk = malloc(ch->meta.enc_bytes);
+		int sfd = open(seg, O_RDONLY);
+		CHECK(blk && sfd >= 0);
+		CHECK(pread(sfd, blk, ch->meta.enc_bytes, (off_t)ch->offset) ==
+		      (ssize_t)ch->meta.enc_bytes);
+		close(sfd);
+		snprintf(sql2, sizeof(sql2),
+			 "UPDATE blocks SET enc_bytes = %u, raw_bytes = %u, nrecords = %u, "
+			 "min_ts = %llu, max_ts = %llu WHERE id = 2", ch->meta.enc_bytes,
+			 ch->meta.raw_bytes, ch->meta.nrecords,
+			 (unsigned long long)ch->meta.min_ts_ns, (unsigned long long)ch->meta.max_ts_ns);
+		uint32_t chlen = ch->meta.enc_bytes;
+		capr__close(r);   /* (ch is r's) */
+		poke_db(bundle, sql2);
+		sqlite3 *db;
+		sqlite3_stmt *st;
+		CHECK(sqlite3_open(bundle, &db) == SQLITE_OK);
+		CHECK(sqlite3_prepare_v2(db, "UPDATE block_data SET data = ?1 WHERE block_id = 2", -1,
+					 &st, NULL) == SQLITE_OK);
+		sqlite3_bind_blob(st, 1, blk, (int)chlen, SQLITE_STATIC);
+		CHECK(sqlite3_step(st) == SQLITE_DONE);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		free(blk);
+		r = capr__open(bundle, err, sizeof(err));
+		CHECK(r);
+		CHECK(!capr__blocks(r, &blocks, &nb));
+		unsigned bad = 0;
+		for (size_t b = 0; b < nb; b++) {
+			if (!capr__read_block(r, &blocks[b], &recs, &n, err, sizeof(err)))
+				continue;
+			if (!strstr(err, "a chained block (encoding 4) in a bundle"))
+				fprintf(stderr, "%s\n", err);
+			CHECK(strstr(err, "a chained block (encoding 4) in a bundle"));
+			bad++;
+		}
+		CHECK_EQ_INT(bad, 1);
 		capr__close(r);
 	}
 
