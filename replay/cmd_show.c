@@ -117,15 +117,39 @@ struct show {
 };
 
 /* Lines leave once LINE_BATCH bytes are waiting (one line at a time on a
- * terminal); show_one writes the rest at the end. */
-#define LINE_BATCH 65536
+ * terminal); show_one writes the rest at the end.  They go straight to the
+ * descriptor with write(2): through stdio a batch was copied in part into
+ * its 4 KiB buffer and left in two calls.  stdio's own buffer (the "==
+ * CAPTURE ==" headers, a printer's rows) is flushed first, so the order on
+ * stdout stays the order of the calls. */
+#ifndef LINE_BATCH
+#define LINE_BATCH (256 * 1024)
+#endif
 
 static void flush_lines(struct show *sh)
 {
-	if (!sh->out_err && sh->line.len &&
-	    fwrite(sh->line.buf, 1, sh->line.len, stdout) != sh->line.len)
-		sh->out_err = -EIO;
+	const char *p = sh->line.buf;
+	size_t left = sh->line.len;
+
 	sh->line.len = 0;
+	if (sh->out_err || !left)
+		return;
+	if (fflush(stdout)) {
+		sh->out_err = -EIO;
+		return;
+	}
+	while (left) {
+		ssize_t n = write(STDOUT_FILENO, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			sh->out_err = -EIO;
+			return;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
 }
 
 static void emit_line(struct show *sh)

@@ -206,6 +206,16 @@ static void test_multi_cli(void)
 	CHECK_EQ_INT(r.status, 0);
 	CHECK(strstr(r.out, "== ") && strstr(r.out, "/caps/db-mon ==\n") &&
 	      strstr(r.out, "/caps/web1-tue ==\n"));
+	/* each header right before its capture's lines (stdio's header and
+	 * the lines' write(2) keep their order), none before another */
+	CHECK(!strncmp(r.out, "== ", 3));
+	for (const char *h = r.out; (h = strstr(h, "== ")); h++) {
+		const char *eol = strchr(h, '\n');
+		CHECK(eol && strncmp(eol + 1, "== ", 3) && strncmp(eol + 1, "\n== ", 4));
+		if (!eol)
+			break;
+		h = eol;
+	}
 	clirun_free(&r);
 	r = CLIRUN("info", caps[0], caps[2]);
 	CHECK_EQ_INT(r.status, 0);
