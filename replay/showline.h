@@ -158,9 +158,11 @@ static inline size_t showline__u64(char *dst, uint64_t v)
 /* Writes "key=value" for the record to dst (showline__max(c) bytes of room)
  * and returns the bytes that make it, which are also its display width
  * (ASCII only); 0 when the value must go the general way.  ival:
- * showline__int's value for the integer kinds (ignored for TEXT). */
-static inline size_t showline__put(const struct showline_col *c, const uint8_t *rec,
-				   uint64_t ival, char *dst)
+ * showline__int's value for the integer kinds (ignored for TEXT).
+ * Always inlined: GCC otherwise calls it once per column, and inlined into
+ * show's line loop it costs 7% fewer instructions per line. */
+static inline __attribute__((always_inline)) size_t
+showline__put(const struct showline_col *c, const uint8_t *rec, uint64_t ival, char *dst)
 {
 	char *p = dst;
 
