@@ -503,15 +503,17 @@ static __always_inline int __bpfrec_flush_prog(void *ring, void *stage, void *pe
  * - Losses are exact: an event that finds its CPU's ring full, or the
  *   ringbuf full, is counted in bpfrec_lost__MAP (declared here).
  * - Each CPU's ring is BPFREC_PCRING_BYTES (default 1 MiB; define it, a
- *   power of 2 of at least 4096, before including this header); bpfrec
- *   sets the array's max_entries to the number of possible CPUs.
+ *   power of 2 of at least 4096, before including this header), or what
+ *   `bpfrec record --ringbuf-size MAP=BYTES` says (bpfrec then sizes the
+ *   array's values and sets bpfrec_pcring_bytes__MAP; the ringbuf keeps
+ *   its own size); bpfrec sets the array's max_entries to the number of
+ *   possible CPUs.
  * - The size given to bpfrec_pcring_reserve is a constant.
  * - Without bpfrec, a reader maps the array and reads each region as
  *   bpfrec_batch.h's struct bpfrec_pcring_head says. */
 #ifndef BPFREC_PCRING_BYTES
 #define BPFREC_PCRING_BYTES (1u << 20)
 #endif
-#define BPFREC_PCRING_MAX_EVENT 1016
 _Static_assert(BPFREC_PCRING_BYTES >= 4096 &&
 	       (BPFREC_PCRING_BYTES & (BPFREC_PCRING_BYTES - 1)) == 0,
 	       "BPFREC_PCRING_BYTES: a power of 2, at least 4096");
@@ -540,18 +542,22 @@ struct bpfrec_pcslot {
 		__uint(type, BPF_MAP_TYPE_ARRAY);                                 \
 		__uint(map_flags, BPF_F_MMAPABLE);                                \
 		__uint(max_entries, 1);   /* bpfrec: one per possible CPU */      \
-		__type(key, __u32);                                               \
-		__type(value, struct bpfrec_pcring);                              \
-	} bpfrec_pcring__##map SEC(".maps")
+		__uint(key_size, sizeof(__u32));                                  \
+		/* no BTF type: bpfrec may resize it (--ringbuf-size) */          \
+		__uint(value_size, sizeof(struct bpfrec_pcring));                 \
+	} bpfrec_pcring__##map SEC(".maps");                                      \
+	/* each CPU's ring bytes: bpfrec sets it with the array's value size */ \
+	const volatile __u64 bpfrec_pcring_bytes__##map = BPFREC_PCRING_BYTES
 
 #define bpfrec_pcring_reserve(map, size, slot)                                  \
 	__bpfrec_pcring_reserve(&map, &bpfrec_pcring__##map, &bpfrec_lost__##map, \
-				(size), (slot))
+				bpfrec_pcring_bytes__##map, (size), (slot))
 #define bpfrec_pcring_submit(slot) __bpfrec_pcring_end((slot), 1)
 #define bpfrec_pcring_discard(slot) __bpfrec_pcring_end((slot), 0)
 
 static __always_inline void *__bpfrec_pcring_reserve(void *ring, void *pcring, void *lost,
-						     __u32 size, struct bpfrec_pcslot *slot)
+						     __u64 bytes, __u32 size,
+						     struct bpfrec_pcslot *slot)
 {
 	__u32 cpu = bpf_get_smp_processor_id(), need = BPFREC_BREC_SIZE(size);
 	struct bpfrec_pcring *r = bpf_map_lookup_elem(pcring, &cpu);
@@ -567,16 +573,17 @@ static __always_inline void *__bpfrec_pcring_reserve(void *ring, void *pcring, v
 		h = r->h.head;
 		/* tail is read again only when the ring looks full: its cache
 		 * line stays the recorder's */
-		if (h + need - r->h.tail_seen > BPFREC_PCRING_BYTES) {
+		if (h + need - r->h.tail_seen > bytes) {
 			r->h.tail_seen = *(volatile __u64 *)&r->h.tail;
-			if (h + need - r->h.tail_seen > BPFREC_PCRING_BYTES) {
+			if (h + need - r->h.tail_seen > bytes) {
 				__bpfrec_barrier();
 				r->h.busy = 0;
 				__bpfrec_add_lost(lost, 1);
 				return 0;
 			}
 		}
-		br = (struct bpfrec_brec *)(r->data + (h & (BPFREC_PCRING_BYTES - 1)));
+		/* bytes is a power of 2 the verifier knows (read-only data) */
+		br = (struct bpfrec_brec *)(r->data + (h & (bytes - 1)));
 		br->len = size;
 		br->zero = 0;
 		slot->r = r;

@@ -63,6 +63,10 @@ struct bpfrec_pcring_head {
 	__u64 __pad1[7];
 };
 
+/* The largest event a per-CPU ring takes in place; each region has room
+ * for one past its ring's end (the slack). */
+#define BPFREC_PCRING_MAX_EVENT 1016
+
 /* An event of len bytes takes this much of a batch. */
 #define BPFREC_BREC_SIZE(len) ((((len) + 7u) & ~7u) + 8u)
 

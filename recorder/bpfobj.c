@@ -17,6 +17,9 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/types.h>
+
+#include "bpfrec_batch.h"
 
 /* One stream: what it is (only this file writes it) and the state of its
  * loss counters. */
@@ -1410,6 +1413,28 @@ int bpfobj__nprograms(const struct bpfobj *o)
 	return n;
 }
 
+/* A per-CPU ring's size (BPFREC_PERCPU_RING): each CPU's ring is bytes (a
+ * power of 2, checked by the caller), its region the head, the ring and
+ * the slack for an event starting at its end; the program reads the size
+ * from bpfrec_pcring_bytes__MAP. */
+static int set_pcring_bytes(struct bpfobj *o, struct bpfobj_stream *s, uint32_t bytes)
+{
+	char name[160], value[32];
+	int err;
+
+	if (bytes < 4096)
+		return -EINVAL;
+	snprintf(name, sizeof(name), "bpfrec_pcring_bytes__%s", s->map_name);
+	snprintf(value, sizeof(value), "%u", bytes);
+	if (!bpfobj__has_global(o, name))
+		return -EINVAL;
+	if ((err = bpf_map__set_value_size(s->pcring_map,
+					   (uint32_t)sizeof(struct bpfrec_pcring_head) + bytes +
+					   BPFREC_BREC_SIZE(BPFREC_PCRING_MAX_EVENT))))
+		return err;
+	return bpfobj__set_global(o, name, value);
+}
+
 int bpfobj__set_ringbuf_size(struct bpfobj *o, const char *map, uint32_t bytes)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(o->obj, map);
@@ -1417,9 +1442,15 @@ int bpfobj__set_ringbuf_size(struct bpfobj *o, const char *map, uint32_t bytes)
 
 	if (!m || bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF)
 		return -ENOENT;
-	for (i = 0; i < o->nstreams; i++)
-		if (o->streams[i].map == m)
-			o->streams[i].size_set = 1;
+	for (i = 0; i < o->nstreams; i++) {
+		struct bpfobj_stream *s = &o->streams[i];
+
+		if (s->map != m)
+			continue;
+		s->size_set = 1;
+		if (s->pcring_map)
+			return set_pcring_bytes(o, s, bytes);
+	}
 	return bpf_map__set_max_entries(m, bytes);
 }
 

@@ -14,8 +14,9 @@
  * objs/staged.bpf.c built with -DSTAGED_PCRING): every event value by
  * value and in order, the nested one sent to the ringbuf alone, a full
  * 4 KiB ring's losses exact (recorded + lost == made) with bpfrec
- * draining, and with the drain alone: the final read takes what no tick
- * has, and a ring filled without a reader keeps exactly what fits. */
+ * draining (the size built in, or given by --ringbuf-size), and with the
+ * drain alone: the final read takes what no tick has, and a ring filled
+ * without a reader keeps exactly what fits (4 and 8 KiB). */
 #include "capload.h"
 #include "faultutil.h"
 
@@ -440,7 +441,8 @@ static void drain_alone(void)
 
 /* The per-CPU ring with the drain alone (object: staged_pcring or
  * staged_pcring_tiny): n calls, no tick, then the final read. */
-static void pcring_drain_alone(const char *object, int n, uint64_t *records, uint64_t *lost)
+static void pcring_drain_alone(const char *object, uint32_t ring, int n, uint64_t *records,
+			       uint64_t *lost)
 {
 	struct bpfobj_opts oo = { .cgroup_fd = -1, .pid_map_fd = -1, .stack_map_fd = -1 };
 	char obj[4096], tgid[32];
@@ -458,6 +460,8 @@ static void pcring_drain_alone(const char *object, int n, uint64_t *records, uin
 	child_start(&c);
 	snprintf(tgid, sizeof(tgid), "%d", (int)c.pid);
 	CHECK_EQ_INT(bpfobj__set_global(o, "target_tgid", tgid), 0);
+	if (ring)   /* as --ringbuf-size ev=RING */
+		CHECK_EQ_INT(bpfobj__set_ringbuf_size(o, "ev", ring), 0);
 	CHECK_EQ_INT(bpfobj__load(o), 0);
 	CHECK(bpfobj_stream__pcring(bpfobj__stream(o, 0)) >= 0);
 	d = drain__new(&sink, NULL);
@@ -498,16 +502,23 @@ static void pcring_cases(const char *dir)
 	record_calls_obj(dir, "pcring", "staged_pcring", 0, 3000, "1M", 0, 0);
 	record_calls_obj(dir, "pcring_nested", "staged_pcring", 2, 1000, "1M", 1, 0);
 	/* 4 KiB a CPU holds 39 of these events: most of 20000 calls find it full */
-	k = record_calls_obj(dir, "pcring_tiny", "staged_pcring_tiny", 0, 20000, "1M", 0, 1);
+	/* --ringbuf-size sizes each CPU's ring (the object's: 1 MiB) */
+	k = record_calls_obj(dir, "pcring_small", "staged_pcring", 0, 20000, "4096", 0, 1);
 	CHECK(k < 20000);
 
-	pcring_drain_alone("staged_pcring", 5, &rec, &lost);
+	pcring_drain_alone("staged_pcring", 0, 5, &rec, &lost);
 	CHECK_EQ_U64(rec, 5);   /* never ticked: the final read */
 	CHECK_EQ_U64(lost, 0);
-	pcring_drain_alone("staged_pcring_tiny", 200, &rec, &lost);
+	pcring_drain_alone("staged_pcring_tiny", 0, 200, &rec, &lost);   /* built 4 KiB */
 	CHECK_EQ_U64(rec + lost, 200);
 	CHECK(rec >= 39 && rec <= 39ull * (uint64_t)ncpus);
-	printf("pcring drain alone: 5 of 5 by the final read; a full 4 KiB ring kept %llu of 200 "
+	pcring_drain_alone("staged_pcring", 4096, 200, &rec, &lost);
+	CHECK_EQ_U64(rec + lost, 200);
+	CHECK(rec >= 39 && rec <= 39ull * (uint64_t)ncpus);
+	pcring_drain_alone("staged_pcring", 8192, 200, &rec, &lost);   /* twice as many */
+	CHECK_EQ_U64(rec + lost, 200);
+	CHECK(rec >= 78 && rec <= 78ull * (uint64_t)ncpus);
+	printf("pcring drain alone: 5 of 5 by the final read; a full 8 KiB ring kept %llu of 200 "
 	       "calls, %llu counted lost\n", (unsigned long long)rec, (unsigned long long)lost);
 }
 
