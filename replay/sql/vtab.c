@@ -190,6 +190,8 @@ struct bpfrec_cursor {
 	const struct cap_rec *recs;     /* current block's records, or NULL */
 	uint32_t nrecs;
 	uint32_t ri;                    /* current record */
+	uint64_t rec_stream;            /* while recs: the stream its records must be of */
+	uint32_t rec_min;               /* while recs: the smallest record length read */
 	int eof;
 	char timebuf[TIMEFMT_LEN + 1];
 	uint64_t *words;                /* payload words the query reads */
@@ -864,6 +866,19 @@ static void count_damaged_recs(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur
 
 static int member_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur);
 
+/* The payloads lie a record's width apart in a buffer the decoder filled a
+ * while ago: ask for a later row's first lines now, so that xColumn does
+ * not wait for memory on every row. */
+static inline void prefetch_ahead(const struct bpfrec_cursor *cur)
+{
+	if (cur->ri + VT_PREFETCH < cur->nrecs) {
+		const uint8_t *ahead = cur->recs[cur->ri + VT_PREFETCH].data;
+
+		__builtin_prefetch(ahead);
+		__builtin_prefetch(ahead + 64);
+	}
+}
+
 /* Moves to the first matching record at or after (mi, bk, ri). */
 static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 {
@@ -881,16 +896,7 @@ static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 			const struct cap_rec *r = &cur->recs[cur->ri];
 
 			if (r->stream == id && r->ts_ns >= lo && r->ts_ns <= hi) {
-				/* The payloads lie a record's width apart in a
-				 * buffer the decoder filled a while ago: ask for
-				 * a later row's first lines now, so that xColumn
-				 * does not wait for memory on every row. */
-				if (cur->ri + VT_PREFETCH < cur->nrecs) {
-					const uint8_t *ahead = cur->recs[cur->ri + VT_PREFETCH].data;
-
-					__builtin_prefetch(ahead);
-					__builtin_prefetch(ahead + 64);
-				}
+				prefetch_ahead(cur);
 				if (r->len >= min_size)   /* evtype__check */
 					return SQLITE_OK;
 				if (vt->strict)
@@ -942,6 +948,8 @@ static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 			continue;
 		}
 		cur->ri = 0;
+		cur->rec_stream = (uint64_t)s->id;
+		cur->rec_min = vt->m[cur->mi].min_size;
 		if (!vt->strict)
 			count_damaged_recs(vt, cur);
 	}
@@ -1249,6 +1257,17 @@ static int vt_next(sqlite3_vtab_cursor *vc)
 	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
 
 	cur->ri++;
+	/* The common case, the block's next record matches, as cur_advance's
+	 * loop would find it without its per-call set-up. */
+	if (cur->recs && cur->ri < cur->nrecs) {
+		const struct cap_rec *r = &cur->recs[cur->ri];
+
+		if (r->stream == cur->rec_stream && r->ts_ns >= cur->lo && r->ts_ns <= cur->hi &&
+		    r->len >= cur->rec_min) {
+			prefetch_ahead(cur);
+			return SQLITE_OK;
+		}
+	}
 	return cur_advance((struct bpfrec_vtab *)vc->pVtab, cur);
 }
 
@@ -1265,6 +1284,28 @@ static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
 	const struct vt_member *mb = &vt->m[cur->mi];
 	struct evval v;
 
+	if ((size_t)i - CAPVIEW_NCOMMON < vt->nfields) {
+		/* in place, when the bytes are the value (evfast.h); first:
+		 * the columns a scan reads on every row */
+		const struct evfast *f = &mb->fast[i - CAPVIEW_NCOMMON];
+		const char *text;
+		size_t len;
+
+		switch (f->kind) {
+		case EVFAST_INT:
+			sqlite3_result_int64(ctx, (sqlite3_int64)evfast__bits(f, r->data));
+			return SQLITE_OK;
+		case EVFAST_BOOL:
+			sqlite3_result_int64(ctx, evfast__bits(f, r->data) != 0);
+			return SQLITE_OK;
+		case EVFAST_TEXT:
+			if (!evfast__text(f, r->data, &text, &len)) {
+				sqlite3_result_text64(ctx, text, len, SQLITE_TRANSIENT, SQLITE_UTF8);
+				return SQLITE_OK;
+			}
+			break;
+		}
+	}
 	if (vt->multi && i == CAPVIEW_NCOMMON + (int)vt->nfields) {
 		const char *host = capview__session(mb->cap->c)->host;
 		sqlite3_result_text(ctx, host ? host : "", -1, SQLITE_TRANSIENT);
@@ -1292,27 +1333,6 @@ static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
 	case 3:
 		sqlite3_result_text(ctx, mb->s->name, -1, SQLITE_STATIC);
 		return SQLITE_OK;
-	}
-	if ((size_t)i - CAPVIEW_NCOMMON < vt->nfields) {
-		/* in place, when the bytes are the value (evfast.h) */
-		const struct evfast *f = &mb->fast[i - CAPVIEW_NCOMMON];
-		const char *text;
-		size_t len;
-
-		switch (f->kind) {
-		case EVFAST_INT:
-			sqlite3_result_int64(ctx, (sqlite3_int64)evfast__bits(f, r->data));
-			return SQLITE_OK;
-		case EVFAST_BOOL:
-			sqlite3_result_int64(ctx, evfast__bits(f, r->data) != 0);
-			return SQLITE_OK;
-		case EVFAST_TEXT:
-			if (!evfast__text(f, r->data, &text, &len)) {
-				sqlite3_result_text64(ctx, text, len, SQLITE_TRANSIENT, SQLITE_UTF8);
-				return SQLITE_OK;
-			}
-			break;
-		}
 	}
 	if (evtype__decode(mb->s->et, (size_t)i - CAPVIEW_NCOMMON, r->data, r->len, &v) || v.is_null) {
 		sqlite3_result_null(ctx);
