@@ -434,7 +434,10 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 
 		/* the common case first: a fast op, nothing else to look at */
 		if (!op->slow) {
-			memcpy(p, spaces, SHOWLINE_SPACES);
+			/* mostly a pad of a few spaces: 16 bytes do */
+			memcpy(p, spaces, 16);
+			if (pad >= 16)
+				memcpy(p, spaces, SHOWLINE_SPACES);
 			n = showline__put(op, rec->data,
 					  op->kind == SHOWLINE_TEXT ? 0 : showline__int(op, rec->data),
 					  p + 1 + pad);

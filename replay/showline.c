@@ -100,37 +100,37 @@ const uint8_t showline_plain_byte[256] = {
 
 size_t showline__time(struct showline_time *t, int64_t wall_ns, char *dst)
 {
-	int64_t sec = wall_ns / NS_PER_S, ns = wall_ns % NS_PER_S;
-	char buf[TIMEFMT_LEN + 1];
+	/* within the cached second: one subtraction, no 64-bit division */
+	uint64_t ns = (uint64_t)wall_ns - (uint64_t)t->sec_ns;
 
-	if (ns < 0) {
-		ns += NS_PER_S;
-		sec--;
-	}
-	if (!t->have || sec != t->sec) {
+	if (!t->have || ns >= NS_PER_S) {
+		int64_t sec = wall_ns / NS_PER_S, sns = wall_ns % NS_PER_S;
+		char buf[TIMEFMT_LEN + 1];
 		size_t n;
 
+		if (sns < 0) {
+			sns += NS_PER_S;
+			sec--;
+		}
 		timefmt__iso(wall_ns, buf, sizeof(buf));
 		n = strlen(buf);
-		/* only the canonical form (years 0000-9999) is cached */
+		/* only the canonical form (years 0000-9999) is cached; its
+		 * second's start (sec * 10^9) is far within int64 */
 		t->have = n == TIMEFMT_LEN && buf[19] == '.' && buf[29] == 'Z' &&
 			  buf[0] >= '0' && buf[0] <= '9';
 		if (!t->have) {
 			memcpy(dst, buf, n);
 			return n;
 		}
-		t->sec = sec;
+		t->sec_ns = wall_ns - sns;
+		ns = (uint64_t)sns;
 		memcpy(t->head, buf, sizeof(t->head));
 	}
 	memcpy(dst, t->head, sizeof(t->head));
 	/* nine digits of ns, then Z */
-	uint32_t v = (uint32_t)ns;
-	char *p = dst + 20;
-	p[8] = (char)('0' + v % 10);
-	v /= 10;
-	for (int k = 6; k >= 0; k -= 2, v /= 100)
-		memcpy(p + k, showline_digit_pairs + 2 * (v % 100), 2);
-	p[9] = 'Z';
+	dst[20] = (char)('0' + ns / 100000000);
+	showline__8digits(dst + 21, (uint32_t)(ns % 100000000));
+	dst[29] = 'Z';
 	return TIMEFMT_LEN;
 }
 

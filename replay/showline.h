@@ -143,7 +143,15 @@ static inline size_t showline__u64(char *dst, uint64_t v)
 		v /= 100000000;
 	}
 	uint32_t x = (uint32_t)v;
-	while (x >= 100) {
+	while (x >= 10000) {
+		uint32_t r = x % 10000;
+
+		p -= 4;
+		x /= 10000;
+		memcpy(p, showline_digit_pairs + 2 * (r / 100), 2);
+		memcpy(p + 2, showline_digit_pairs + 2 * (r % 100), 2);
+	}
+	if (x >= 100) {
 		p -= 2;
 		memcpy(p, showline_digit_pairs + 2 * (x % 100), 2);
 		x /= 100;
@@ -242,7 +250,7 @@ showline__put(const struct showline_col *c, const uint8_t *rec, uint64_t ival, c
 /* The canonical wall time (timefmt__iso) of successive events: the
  * date-and-second part is formatted once per second. */
 struct showline_time {
-	int64_t sec;                /* wall seconds of head, valid if have */
+	int64_t sec_ns;             /* wall ns at the start of head's second, valid if have */
 	int have;
 	char head[20];              /* "YYYY-MM-DDTHH:MM:SS." */
 };

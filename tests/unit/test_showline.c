@@ -268,6 +268,8 @@ static void test_time(void)
 			t = (int64_t)test_rand(&rs);    /* anywhere: negative, past 9999 */
 		else if (i % 1000 == 500)
 			t = -(int64_t)(test_rand(&rs) % 3000000000ull);  /* around the epoch */
+		else if (i % 1000 >= 900)
+			t -= (int64_t)(test_rand(&rs) % 30000000);  /* backwards, across seconds */
 		else
 			t += (int64_t)(test_rand(&rs) % 3000);
 		size_t n = showline__time(&tc, t, got);
