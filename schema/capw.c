@@ -655,10 +655,17 @@ int capw__append_chained(struct capw *w, const struct blockbuf *b, struct block_
 			return note_err(w, rc);
 		}
 		rc = append_encoded(w, b, out, len, &m);
+		if (!rc && len > 6 && out[6] >= 4)
+			w->chain_misses = 0;
 		/* Its base is not in the segment it goes to (a new one): the
-		 * block is encoded again, starting a chain. */
+		 * block is encoded again, starting a chain.  When that keeps
+		 * happening (segments of about one block), its encoder stops
+		 * chaining: every block would be encoded twice for nothing. */
 		if (rc != -EXDEV || again)
 			break;
+		w->stats.chain_reencoded++;
+		if (++w->chain_misses >= CAPW_CHAIN_MISSES)
+			block_encoder__chain(enc, 1);
 		block_encoder__chain_break(enc);
 	}
 	if (rc) {

@@ -196,6 +196,7 @@ int capw__snapshot(struct capw *w, char *path, size_t pathlen);
 int capw__recover(const char *dir, uint64_t *recovered_blocks);
 
 /* Totals so far, for the status line. */
+#define CAPW_CHAIN_MISSES 4
 struct capw_stats {
 	uint64_t records;
 	uint64_t raw_bytes;
@@ -205,6 +206,10 @@ struct capw_stats {
 	uint64_t dropped_blocks;   /* ring mode: blocks dropped so far ... */
 	uint64_t dropped_records;  /* ... and their records */
 	uint64_t unwritten_records; /* counted as lost by capw__add_block_loss */
+	/* Chained blocks encoded again as a chain's first (their base not in
+	 * their segment); after CAPW_CHAIN_MISSES in a row an encoder stops
+	 * chaining (segments of about one block: a small --ring). */
+	uint64_t chain_reencoded;
 	/* What the index holds (committed, or in the batch a flush commits):
 	 * records is the blocks' records; losses the sum of the losses rows.
 	 * A batch that cannot be committed takes its blocks and losses out of

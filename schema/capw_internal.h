@@ -46,6 +46,7 @@ struct capw {
 	 * block may name. */
 	uint32_t seg_crcs[CAP_CHAIN_BACK];
 	uint32_t seg_nblocks;
+	uint32_t chain_misses;      /* chained blocks re-encoded in a row */
 	char seg_name[CAP_SEG_NAME_MAX];
 
 	bool in_txn;                /* a batch is open, committed at flush */

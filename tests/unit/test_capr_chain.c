@@ -77,10 +77,10 @@ static void gen_next(struct gen *g, uint64_t i, struct ev *e)
 	e->latency_ns = (1ull << (8 + (r >> 20) % 10)) + ((r >> 30) & 255);
 }
 
-static void write_capture(const char *dir, unsigned chain)
+/* Chained blocks encoded again as a chain's first: its return. */
+static uint64_t write_capture_seg(const char *dir, unsigned chain, uint64_t segment_bytes)
 {
-	/* segments of ~10 blocks: chains meet segment ends */
-	struct capw_opts o = { .segment_bytes = 64 * 1024, .chain_blocks = chain };
+	struct capw_opts o = { .segment_bytes = segment_bytes, .chain_blocks = chain };
 	struct capw *w = capw__create(dir, &o);
 	struct blockbuf *bb = blockbuf__new(BLOCK_BYTES);
 	struct cap_session sess = { "host", "6.18", "boot", "test", "test", 1, 2, 3 };
@@ -104,8 +104,17 @@ static void write_capture(const char *dir, unsigned chain)
 		CHECK_EQ_INT(rc, 0);
 	}
 	CHECK(!capw__write_block(w, bb));
+	struct capw_stats st;
+	capw__stats(w, &st);
 	CHECK(!capw__close(w, g.now + 1000));
 	blockbuf__free(bb);
+	return st.chain_reencoded;
+}
+
+static void write_capture(const char *dir, unsigned chain)
+{
+	/* segments of ~10 blocks: chains meet segment ends */
+	write_capture_seg(dir, chain, 64 * 1024);
 }
 
 /* Block b's records against the generator's (records are in ts order
@@ -161,6 +170,16 @@ int main(void)
 	write_capture(dir_ch, CHAIN);
 	write_capture(dir_plain, 0);
 	dir1 = dir_ch;
+
+	/* Segments of one block each: no block can continue another, and
+	 * after CAPW_CHAIN_MISSES blocks encoded twice the writer stops
+	 * chaining; every record still reads. */
+	char dir_one[4200];
+	snprintf(dir_one, sizeof(dir_one), "%s/one", dir);
+	CHECK_EQ_U64(write_capture_seg(dir_one, CHAIN, 1), CAPW_CHAIN_MISSES);
+	CHECK_EQ_INT(q_int_capture(dir_one, "SELECT sum(nrecords) FROM blocks"), NREC);
+	CHECK_EQ_INT(q_int_capture(dir_one, "SELECT count(*) FROM blocks"),
+		     q_int_capture(dir_one, "SELECT count(*) FROM segments"));
 
 	/* Fewer bytes for the same records. */
 	CHECK(q_int_capture(dir1, "SELECT sum(enc_bytes) FROM blocks") * 100 <
