@@ -14,29 +14,11 @@
 
 #include "block.h"
 #include "testutil.h"
+#include "fixtures/genev.h"
 
 #define NBLK 12u
 #define CHAIN 4u
 #define BLOCK_BYTES (96u * 1024u)
-
-struct ev {
-	uint64_t ts_ns;
-	uint32_t pid, tid;
-	uint64_t seq;
-	char comm[16];
-	uint64_t path_hash;
-	uint32_t op;
-	int32_t ret;
-	uint64_t latency_ns;
-};
-_Static_assert(sizeof(struct ev) == 64, "ev layout");
-
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* One appended record, as the decoder must give it back. */
 struct want {
@@ -81,14 +63,14 @@ static void make_blocks(unsigned chain, struct blk *out, size_t *total)
 	*total = 0;
 	for (unsigned b = 0; b < NBLK; b++) {
 		for (;;) {
-			struct ev ev;
+			struct genev ev;
 			uint8_t rec[64];
 			uint32_t stream, len;
 			uint64_t r = test_rand(&rng);
 
 			if (!burst) {
 				pid = (r & 1) ? 1000 + ((r >> 8) & 15) : 1000 + ((r >> 8) % 400);
-				uint64_t h = mix64(pid);
+				uint64_t h = genev_mix64(pid);
 				nthreads = (h & 3) == 0 ? 4 : 1;
 				comm = (uint32_t)((h >> 8) % 40);
 				fbase = (uint32_t)((h >> 20) & 1023);
@@ -119,7 +101,7 @@ static void make_blocks(unsigned chain, struct blk *out, size_t *total)
 				ev.seq = ++seq;
 				memcpy(ev.comm, names[comm & 7], 16);
 				ev.comm[14] = (char)('0' + comm / 8);
-				ev.path_hash = mix64(0x5eed0000ull + ((fbase + ((r >> 4) & 7)) & 2047));
+				ev.path_hash = genev_mix64(0x5eed0000ull + ((fbase + ((r >> 4) & 7)) & 2047));
 				ev.op = (uint32_t)((r >> 8) % 6);
 				ev.ret = ev.op == 2 ? 4096 : -(int32_t)((r >> 12) & 3);
 				ev.latency_ns = (1ull << (8 + (r >> 40) % 10)) + ((r >> 16) & 255);

@@ -24,66 +24,11 @@
 #include "capr.h"
 #include "capw.h"
 #include "testutil.h"
+#include "fixtures/genev.h"
 
 #define NREC 6000u
 #define T0 5000000000ull
 #define BLOCK_BYTES (192u * 1024u)   /* about 2200 records a block */
-
-struct ev {
-	uint64_t ts_ns;
-	uint32_t pid, tid;
-	uint64_t seq;
-	char comm[16];
-	uint64_t path_hash;
-	uint32_t op;
-	int32_t ret;
-	uint64_t latency_ns;
-};
-_Static_assert(sizeof(struct ev) == 64, "ev layout");
-
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* Record i of the fixture, from its own state (call for i = 0, 1, ...). */
-struct gen {
-	uint64_t rng, now;
-	uint32_t pid, burst, nthreads, comm_idx, file_base;
-};
-
-static void gen_next(struct gen *g, uint64_t i, struct ev *e)
-{
-	static const char names[8][16] = { "nginx", "postgres", "python3", "bash",
-					   "sshd", "kworker/u8:", "cc1", "envoy" };
-	uint64_t r, h;
-
-	if (!g->burst) {
-		r = test_rand(&g->rng);
-		g->pid = (r & 1) ? 1000 + ((r >> 8) & 15) : 1000 + ((r >> 8) % 300);
-		h = mix64(g->pid);
-		g->nthreads = (h & 3) == 0 ? 4 : 1;
-		g->comm_idx = (uint32_t)((h >> 8) % 40);
-		g->file_base = (uint32_t)((h >> 20) & 511);
-		g->burst = 1 + (uint32_t)((r >> 32) & 15);
-	}
-	g->burst--;
-	r = test_rand(&g->rng);
-	memset(e, 0, sizeof(*e));
-	g->now += 100 + (r >> 58);
-	e->ts_ns = g->now;
-	e->pid = g->pid;
-	e->tid = g->pid + (g->nthreads > 1 ? (uint32_t)(r & 3) : 0);
-	e->seq = i + 1;
-	memcpy(e->comm, names[g->comm_idx & 7], 16);
-	e->comm[14] = (char)('a' + g->comm_idx / 8);
-	e->path_hash = mix64(0x5eed0000ull + ((g->file_base + ((r >> 4) & 7)) & 511));
-	e->op = 1 + (uint32_t)((r >> 8) % 6);
-	e->ret = e->op == 2 ? 4096 : e->op == 5 ? -2 : (int32_t)((r >> 16) & 63);
-	e->latency_ns = (1ull << (8 + (r >> 20) % 12)) + ((r >> 24) & 0xfff);
-}
 
 static void write_capture(const char *dir)
 {
@@ -95,9 +40,9 @@ static void write_capture(const char *dir)
 	};
 	struct capw *w = capw__create(dir, NULL);
 	struct blockbuf *bb = blockbuf__new(BLOCK_BYTES);
-	struct gen g = { .rng = 0x1234567, .now = T0 };
+	struct genev_gen g = { .rng = 0x1234567, .now = T0 };
 	uint32_t obj = 0, sid = 0;
-	struct ev e;
+	struct genev e;
 
 	CHECK(w && bb);
 	CHECK(!capw__set_session(w, &sess));
@@ -105,7 +50,7 @@ static void write_capture(const char *dir)
 	struct cap_stream_desc d = { "events", "ringbuf", obj, "events", NULL, 0, 0 };
 	CHECK(!capw__add_stream(w, &d, &sid));
 	for (uint64_t i = 0; i < NREC; i++) {
-		gen_next(&g, i, &e);
+		genev_next(&g, i, &e);
 		int rc = blockbuf__add(bb, sid, CAP_CPU_UNKNOWN, e.ts_ns, &e, sizeof(e));
 		if (rc == -ENOSPC) {
 			CHECK(!capw__write_block(w, bb));
@@ -141,10 +86,10 @@ static size_t check_capture(const char *dir)
 	char err[512];
 	struct capr *r = capr__open(dir, err, sizeof(err));
 	const struct cap_block_info *blocks;
-	struct gen g = { .rng = 0x1234567, .now = T0 };
+	struct genev_gen g = { .rng = 0x1234567, .now = T0 };
 	size_t nb;
 	uint64_t i = 0;
-	struct ev want;
+	struct genev want;
 
 	if (!r)
 		fprintf(stderr, "%s\n", err);
@@ -157,9 +102,9 @@ static size_t check_capture(const char *dir)
 		if (capr__read_block(r, &blocks[b], &recs, &n, err, sizeof(err)))
 			fprintf(stderr, "%s\n", err);
 		for (uint32_t k = 0; k < n; k++, i++) {
-			struct ev got;
+			struct genev got;
 
-			gen_next(&g, i, &want);
+			genev_next(&g, i, &want);
 			CHECK_EQ_U64(recs[k].ts_ns, want.ts_ns);
 			CHECK_EQ_U64(recs[k].cpu, CAP_CPU_UNKNOWN);
 			CHECK_EQ_INT(recs[k].len, sizeof(want));

@@ -17,65 +17,11 @@
 #include "capr.h"
 #include "capw.h"
 #include "testutil.h"
+#include "fixtures/genev.h"
 
 #define NREC 40000u
 #define CHAIN 4u
 #define BLOCK_BYTES (64u * 1024u)   /* ~730 records a block */
-
-struct ev {
-	uint64_t ts_ns;
-	uint32_t pid, tid;
-	uint64_t seq;
-	char comm[16];
-	uint64_t path_hash;
-	uint32_t op;
-	int32_t ret;
-	uint64_t latency_ns;
-};
-_Static_assert(sizeof(struct ev) == 64, "ev layout");
-
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-struct gen {
-	uint64_t rng, now;
-	uint32_t pid, burst, nthreads, comm_idx, file_base;
-};
-
-static void gen_next(struct gen *g, uint64_t i, struct ev *e)
-{
-	static const char names[8][16] = { "nginx", "postgres", "python3", "bash",
-					   "sshd", "kworker/u8:", "cc1", "envoy" };
-	uint64_t r, h;
-
-	if (!g->burst) {
-		r = test_rand(&g->rng);
-		g->pid = (r & 1) ? 1000 + ((r >> 8) & 15) : 1000 + ((r >> 8) % 300);
-		h = mix64(g->pid);
-		g->nthreads = (h & 3) == 0 ? 4 : 1;
-		g->comm_idx = (uint32_t)((h >> 8) % 40);
-		g->file_base = (uint32_t)((h >> 20) & 511);
-		g->burst = 1 + (uint32_t)((r >> 32) & 15);
-	}
-	g->burst--;
-	r = test_rand(&g->rng);
-	memset(e, 0, sizeof(*e));
-	g->now += 100 + (r >> 58);
-	e->ts_ns = g->now;
-	e->pid = g->pid;
-	e->tid = g->pid + (g->nthreads > 1 ? (uint32_t)(r & 3) : 0);
-	e->seq = i + 1;
-	memcpy(e->comm, names[g->comm_idx & 7], 16);
-	e->comm[13] = (char)('a' + g->comm_idx / 8);
-	e->path_hash = mix64(0x5eed0000ull + ((g->file_base + ((r >> 4) & 7)) & 511));
-	e->op = (uint32_t)((r >> 8) % 6);
-	e->ret = e->op == 2 ? 4096 : e->op == 1 ? -2 : (int32_t)((r >> 16) & 63);
-	e->latency_ns = (1ull << (8 + (r >> 20) % 10)) + ((r >> 30) & 255);
-}
 
 /* Chained blocks encoded again as a chain's first: its return. */
 static uint64_t write_capture_seg(const char *dir, unsigned chain, uint64_t segment_bytes)
@@ -84,9 +30,9 @@ static uint64_t write_capture_seg(const char *dir, unsigned chain, uint64_t segm
 	struct capw *w = capw__create(dir, &o);
 	struct blockbuf *bb = blockbuf__new(BLOCK_BYTES);
 	struct cap_session sess = { "host", "6.18", "boot", "test", "test", 1, 2, 3 };
-	struct gen g = { .rng = 99, .now = 5000000000ull };
+	struct genev_gen g = { .rng = 99, .now = 5000000000ull, .variant = 1 };
 	uint32_t obj, sid;
-	struct ev e;
+	struct genev e;
 
 	CHECK(w && bb);
 	CHECK(!capw__set_session(w, &sess));
@@ -94,7 +40,7 @@ static uint64_t write_capture_seg(const char *dir, unsigned chain, uint64_t segm
 	struct cap_stream_desc d = { "events", "ringbuf", obj, "events", NULL, 0, 0 };
 	CHECK(!capw__add_stream(w, &d, &sid));
 	for (uint64_t i = 0; i < NREC; i++) {
-		gen_next(&g, i, &e);
+		genev_next(&g, i, &e);
 		int rc = blockbuf__add(bb, sid, CAP_CPU_UNKNOWN, e.ts_ns, &e, sizeof(e));
 		if (rc == -ENOSPC) {
 			CHECK(!capw__write_block(w, bb));
@@ -119,16 +65,16 @@ static void write_capture(const char *dir, unsigned chain)
 
 /* Block b's records against the generator's (records are in ts order
  * within the capture: one stream, one writer). */
-static void check_block(const struct cap_rec *recs, uint32_t n, const struct ev *all)
+static void check_block(const struct cap_rec *recs, uint32_t n, const struct genev *all)
 {
 	for (uint32_t k = 0; k < n; k++) {
 		/* seq is i + 1: the generator's record i */
-		struct ev got;
+		struct genev got;
 
 		CHECK_EQ_INT(recs[k].len, sizeof(got));
 		memcpy(&got, recs[k].data, sizeof(got));
 		CHECK(got.seq >= 1 && got.seq <= NREC);
-		const struct ev *want = &all[got.seq - 1];
+		const struct genev *want = &all[got.seq - 1];
 		CHECK_EQ_U64(recs[k].ts_ns, want->ts_ns);
 		CHECK(!memcmp(&got, want, sizeof(got)));
 	}
@@ -153,8 +99,8 @@ static unsigned encoding_of(struct capr *r, const struct cap_block_info *b)
 
 int main(void)
 {
-	static struct ev all[NREC];
-	struct gen g = { .rng = 99, .now = 5000000000ull };
+	static struct genev all[NREC];
+	struct genev_gen g = { .rng = 99, .now = 5000000000ull, .variant = 1 };
 	const char *dir = test_tmpdir("capr_chain"), *dir1;
 	char dir_plain[4200], err[512];
 	const struct cap_block_info *blocks;
@@ -163,7 +109,7 @@ int main(void)
 	size_t nb;
 
 	for (uint64_t i = 0; i < NREC; i++)
-		gen_next(&g, i, &all[i]);
+		genev_next(&g, i, &all[i]);
 	snprintf(dir_plain, sizeof(dir_plain), "%s/plain", dir);
 	char dir_ch[4200];
 	snprintf(dir_ch, sizeof(dir_ch), "%s/chained", dir);
