@@ -80,6 +80,30 @@ static void check_block(const struct cap_rec *recs, uint32_t n, const struct gen
 	}
 }
 
+/* Every block of the capture (or bundle) at path decodes and gives its
+ * records back value by value, NREC in all; returns the blocks. */
+static size_t read_whole(const char *path, const struct genev *all)
+{
+	const struct cap_block_info *blocks;
+	const struct cap_rec *recs;
+	char err[512];
+	uint64_t total = 0;
+	uint32_t n;
+	size_t nb;
+	struct capr *r = capr__open(path, err, sizeof(err));
+
+	CHECK(r);
+	CHECK(!capr__blocks(r, &blocks, &nb));
+	for (size_t b = 0; b < nb; b++) {
+		CHECK_EQ_INT(capr__read_block(r, &blocks[b], &recs, &n, err, sizeof(err)), 0);
+		check_block(recs, n, all);
+		total += n;
+	}
+	CHECK_EQ_U64(total, NREC);
+	capr__close(r);
+	return nb;
+}
+
 static unsigned encoding_of(struct capr *r, const struct cap_block_info *b)
 {
 	const struct cap_rec *recs;
@@ -222,17 +246,7 @@ int main(void)
 		snprintf(bundle, sizeof(bundle), "%s/b.bpfrec", dir);
 		snprintf(cmd, sizeof(cmd), "%s bundle %s -o %s >/dev/null", bin, dir1, bundle);
 		CHECK_EQ_INT(system(cmd), 0);
-		r = capr__open(bundle, err, sizeof(err));
-		CHECK(r);
-		CHECK(!capr__blocks(r, &blocks, &nb));
-		total = 0;
-		for (size_t b = 0; b < nb; b++) {
-			CHECK_EQ_INT(capr__read_block(r, &blocks[b], &recs, &n, err, sizeof(err)), 0);
-			check_block(recs, n, all);
-			total += n;
-		}
-		CHECK_EQ_U64(total, NREC);
-		capr__close(r);
+		read_whole(bundle, all);
 
 		/* A bundle holds no chained block: one put in its place (its
 		 * row made to agree) is refused, the others read. */
@@ -304,18 +318,7 @@ int main(void)
 	uint64_t added = 0;
 	CHECK_EQ_INT(capw__recover(dir1, &added), 0);
 	CHECK_EQ_U64(added, 6);
-	r = capr__open(dir1, err, sizeof(err));
-	CHECK(r);
-	CHECK(!capr__blocks(r, &blocks, &nb));
-	CHECK_EQ_INT(nb, nblk);
-	total = 0;
-	for (size_t b = 0; b < nb; b++) {
-		CHECK_EQ_INT(capr__read_block(r, &blocks[b], &recs, &n, err, sizeof(err)), 0);
-		check_block(recs, n, all);
-		total += n;
-	}
-	CHECK_EQ_U64(total, NREC);
-	capr__close(r);
+	CHECK_EQ_INT(read_whole(dir1, all), nblk);
 
 	/* Damage a chain's first block in its segment: it and the blocks that
 	 * continue it are refused, naming the cause; the others still read. */
