@@ -88,14 +88,70 @@ static void make_reserve(struct capw *w)
 		unlinkat(w->dirfd, CAPW_RESERVE_NAME, 0);
 }
 
+static int push_lossrow(struct capw_lossrow **v, size_t *n, size_t *cap,
+			const struct capw_lossrow *row)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct capw_lossrow *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = *row;
+	return 0;
+}
+
 /* The open batch is gone (rolled back): its blocks are in the segment but
- * not in the index, its losses are not counted there. */
+ * not in the index; its loss rows wait in orphan_losses to be written
+ * again (capw_requeue_losses). */
 static void batch_lost(struct capw *w)
 {
 	w->stats.records -= w->batch_records;
 	w->stats.unindexed_records += w->batch_records;
 	w->stats.losses -= w->batch_losses;
 	w->batch_records = w->batch_losses = 0;
+	for (size_t i = 0; i < w->nbatch_loss_rows; i++)
+		/* Out of memory: that row stays uncounted in the index, and the
+		 * recorder's summary says how many events are neither here nor
+		 * counted lost. */
+		(void)push_lossrow(&w->orphan_losses, &w->norphan_losses, &w->orphan_losses_cap,
+				   &w->batch_loss_rows[i]);
+	w->nbatch_loss_rows = 0;
+}
+
+static int add_loss_row(struct capw *w, const struct capw_lossrow *row);
+static int commit(struct capw *w);
+
+/* Puts the loss rows of rolled-back batches into the open batch (opening
+ * one).  With commit_now, commits them at once on their own: after a
+ * batch that did not fit, a transaction of a few rows still does, since
+ * the rolled-back batch's room in the write-ahead log is free again. */
+static int requeue_losses(struct capw *w, bool commit_now)
+{
+	struct capw_lossrow *rows = w->orphan_losses;
+	size_t n = w->norphan_losses;
+	int rc = 0;
+
+	if (!n || w->requeueing)
+		return 0;
+	w->requeueing = true;
+	/* Taken over: a failure below may hand rows back to orphan_losses. */
+	w->orphan_losses = NULL;
+	w->norphan_losses = w->orphan_losses_cap = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = add_loss_row(w, &rows[i]);
+		for (size_t j = i; rc && j < n; j++)   /* not in the batch: orphans still */
+			(void)push_lossrow(&w->orphan_losses, &w->norphan_losses,
+					   &w->orphan_losses_cap, &rows[j]);
+	}
+	free(rows);
+	if (!rc && commit_now)
+		rc = commit(w);   /* a failure hands the rows back to orphan_losses */
+	w->requeueing = false;
+	return rc;
 }
 
 /* SQLite failure: one line naming index.db and the cause; -errno.  Only
@@ -140,10 +196,11 @@ static int commit(struct capw *w)
 {
 	if (!w->in_txn)
 		return 0;
+	/* A COMMIT that runs out of room is not retried: SQLite's pager is
+	 * in its error state after a failed write, and a second COMMIT fails
+	 * without writing.  The batch rolls back; the reserve then gives its
+	 * room to what accounts for it (requeue_losses) and to the end. */
 	int src = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
-	/* Out of room with the batch still open: the reserve makes room, once. */
-	if ((src & 0xff) == SQLITE_FULL && !sqlite3_get_autocommit(w->db) && release_reserve(w))
-		src = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
 	if (src != SQLITE_OK) {
 		int rc = note_err(w, capw_db_err(w, "commit"));
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
@@ -155,10 +212,13 @@ static int commit(struct capw *w)
 		 * of the segment is recoverable by a scan. */
 		if (!w->stopped)
 			w->stopped = rc;
+		/* Its losses must stay counted: written again on their own. */
+		(void)requeue_losses(w, true);
 		return rc;
 	}
 	w->in_txn = false;
 	w->batch_records = w->batch_losses = 0;
+	w->nbatch_loss_rows = 0;
 	return 0;
 }
 
@@ -801,28 +861,38 @@ int capw__append_encoded(struct capw *w, const struct blockbuf *b, const uint8_t
 	return rc;
 }
 
-int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
-		   uint64_t count)
+static int add_loss_row(struct capw *w, const struct capw_lossrow *row)
 {
 	sqlite3_stmt *st = w->st_loss;
 	int rc;
 
-	if (!count)
-		return 0;
 	if ((rc = capw_begin(w)))
 		return rc;
-	sqlite3_bind_int64(st, 1, stream);
-	if (cpu == CAP_CPU_UNKNOWN)
+	sqlite3_bind_int64(st, 1, row->stream);
+	if (row->cpu == CAP_CPU_UNKNOWN)
 		sqlite3_bind_null(st, 2);
 	else
-		sqlite3_bind_int64(st, 2, cpu);
-	sqlite3_bind_int64(st, 3, (int64_t)ts_ns);
-	sqlite3_bind_int64(st, 4, count > INT64_MAX ? INT64_MAX : (int64_t)count);
+		sqlite3_bind_int64(st, 2, row->cpu);
+	sqlite3_bind_int64(st, 3, (int64_t)row->ts_ns);
+	sqlite3_bind_int64(st, 4, row->count > INT64_MAX ? INT64_MAX : (int64_t)row->count);
 	if ((rc = step(w, st, "insert loss")))
 		return rc;
-	w->stats.losses += count;
-	w->batch_losses += count;
+	w->stats.losses += row->count;
+	w->batch_losses += row->count;
+	/* Out of memory: the row is in the batch, only not kept for a retry. */
+	(void)push_lossrow(&w->batch_loss_rows, &w->nbatch_loss_rows, &w->batch_loss_rows_cap,
+			   row);
 	return 0;
+}
+
+int capw__add_loss(struct capw *w, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
+		   uint64_t count)
+{
+	struct capw_lossrow row = { stream, cpu, ts_ns, count };
+
+	if (!count)
+		return 0;
+	return add_loss_row(w, &row);
 }
 
 struct block_loss {
@@ -1033,6 +1103,8 @@ int capw__flush(struct capw *w)
 		}
 		w->dir_dirty = false;
 	}
+	/* Losses of an earlier batch that rolled back go with this one. */
+	(void)requeue_losses(w, false);
 	rc = commit(w);
 	if (rc)
 		w->nunlink = 0;   /* rolled back: the rows name the files still */
@@ -1101,6 +1173,8 @@ int capw__close(struct capw *w, uint64_t end_ns)
 		close(w->dirfd);
 	}
 	block_encoder__free(w->enc);
+	free(w->batch_loss_rows);
+	free(w->orphan_losses);
 	free(w->segs);
 	free(w->unlink_nos);
 	rc = w->first_err;

@@ -76,6 +76,22 @@ struct capw {
 	bool finished;              /* capw__finish ran: end time recorded */
 	uint64_t batch_records;     /* records of the blocks in the open batch */
 	uint64_t batch_losses;      /* loss counts in the open batch */
+	/* The loss rows of the open batch, kept until it commits: a batch that
+	 * rolls back (a full disk) hands them to orphan_losses, which
+	 * capw_requeue_losses writes again in a small transaction of their own,
+	 * so that what was lost stays counted in the index. */
+	struct capw_lossrow *batch_loss_rows;
+	size_t nbatch_loss_rows, batch_loss_rows_cap;
+	struct capw_lossrow *orphan_losses;
+	size_t norphan_losses, orphan_losses_cap;
+	bool requeueing;            /* capw_requeue_losses is running */
+};
+
+struct capw_lossrow {
+	uint32_t stream;
+	uint32_t cpu;               /* CAP_CPU_UNKNOWN: none */
+	uint64_t ts_ns;
+	uint64_t count;
 };
 
 static inline bool ring_mode(const struct capw *w)
