@@ -45,13 +45,19 @@ static pid_t parent_pid(void)
 	return ppid;   /* not getppid(): that call is the traced one */
 }
 
-/* Run time and runs so far of the programs whose name starts with prefix. */
-static void prog_stats(const char *prefix, uint64_t *ns, uint64_t *runs)
+/* Run time and runs so far of each program whose name starts with prefix. */
+#define MAX_PROGS 256
+struct prog_stat {
+	uint32_t id;
+	uint64_t ns, runs;
+};
+
+static size_t prog_stats(const char *prefix, struct prog_stat *v)
 {
 	uint32_t id = 0;
+	size_t n = 0;
 
-	*ns = *runs = 0;
-	while (bpf_prog_get_next_id(id, &id) == 0) {
+	while (n < MAX_PROGS && bpf_prog_get_next_id(id, &id) == 0) {
 		struct bpf_prog_info info;
 		uint32_t len = sizeof(info);
 		int fd = bpf_prog_get_fd_by_id(id);
@@ -60,11 +66,33 @@ static void prog_stats(const char *prefix, uint64_t *ns, uint64_t *runs)
 			continue;
 		memset(&info, 0, sizeof(info));
 		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-		    !strncmp(info.name, prefix, strlen(prefix))) {
-			*ns += info.run_time_ns;
-			*runs += info.run_cnt;
-		}
+		    !strncmp(info.name, prefix, strlen(prefix)))
+			v[n++] = (struct prog_stat){ id, info.run_time_ns, info.run_cnt };
 		close(fd);
+	}
+	return n;
+}
+
+/* What the programs of `after` did since `before`, matched by id: a program
+ * unloaded meanwhile (an earlier run's, still going away) adds nothing; one
+ * loaded meanwhile adds all it did.  Sums of the two scans instead went
+ * negative (printed as ~1.8e19 / runs) when a program left between them. */
+static void prog_delta(const struct prog_stat *before, size_t nb,
+		       const struct prog_stat *after, size_t na, uint64_t *ns, uint64_t *runs)
+{
+	*ns = *runs = 0;
+	for (size_t i = 0; i < na; i++) {
+		uint64_t ns0 = 0, runs0 = 0;
+
+		for (size_t j = 0; j < nb; j++)
+			if (before[j].id == after[i].id) {
+				ns0 = before[j].ns;
+				runs0 = before[j].runs;
+			}
+		if (after[i].ns >= ns0 && after[i].runs >= runs0) {
+			*ns += after[i].ns - ns0;
+			*runs += after[i].runs - runs0;
+		}
 	}
 }
 
@@ -81,7 +109,9 @@ int main(int argc, char **argv)
 	int cpu = 0, opt, have_rec, tail_on = 1;
 	pid_t watch = -1;
 	const char *stats_prefix = NULL;
-	uint64_t prog_ns0 = 0, prog_runs0 = 0, prog_ns1 = 0, prog_runs1 = 0;
+	static struct prog_stat progs0[MAX_PROGS], progs1[MAX_PROGS];
+	size_t nprogs0 = 0, nprogs1 = 0;
+	uint64_t prog_ns = 0, prog_runs = 0;
 	int stats_fd = -1;
 	unsigned long long n, i;
 	uint64_t t0, t1;
@@ -128,7 +158,7 @@ int main(int argc, char **argv)
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (stats_fd < 0)
 			fprintf(stderr, "sysloop: --bpf-stats: BPF_ENABLE_STATS: %s\n", strerror(errno));
-		prog_stats(stats_prefix, &prog_ns0, &prog_runs0);
+		nprogs0 = prog_stats(stats_prefix, progs0);
 	}
 	psi0 = procstat__cpu_pressure_s();
 	t0 = procstat__now_ns();
@@ -137,8 +167,9 @@ int main(int argc, char **argv)
 	t1 = procstat__now_ns();
 	psi1 = procstat__cpu_pressure_s();
 	if (stats_fd >= 0) {
-		prog_stats(stats_prefix, &prog_ns1, &prog_runs1);
+		nprogs1 = prog_stats(stats_prefix, progs1);
 		close(stats_fd);
+		prog_delta(progs0, nprogs0, progs1, nprogs1, &prog_ns, &prog_runs);
 	}
 
 	if (have_rec && procstat__read(watch, &after) == 0) {
@@ -158,11 +189,10 @@ int main(int argc, char **argv)
 		       (unsigned long long)tail.hwm_kib, (unsigned long long)tail.rss_kib,
 		       (unsigned long long)tail.ring_rss_kib,
 		       (unsigned long long)tail.ring_size_kib);
-	if (stats_fd >= 0 && prog_runs1 > prog_runs0)
+	if (stats_fd >= 0 && prog_runs)
 		printf(" prog_ns=%.1f prog_runs=%llu prog_ns_per_call=%.1f",
-		       (double)(prog_ns1 - prog_ns0) / (double)(prog_runs1 - prog_runs0),
-		       (unsigned long long)(prog_runs1 - prog_runs0),
-		       (double)(prog_ns1 - prog_ns0) / (double)n);
+		       (double)prog_ns / (double)prog_runs, (unsigned long long)prog_runs,
+		       (double)prog_ns / (double)n);
 	/* How contended the CPUs were meanwhile: the measurement is only as
 	 * good as this is small, unless it is our own recorder's doing. */
 	if (psi0 >= 0 && psi1 >= 0)
