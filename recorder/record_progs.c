@@ -36,6 +36,10 @@ struct progsync {
 	int programs_sent;         /* programs and loss methods are in */
 	size_t nstreams;
 	size_t *windows_sent;      /* per stream, in record_objs order */
+	/* gather's working copy of windows_sent, kept only when every row
+	 * was gathered: a failure partway (out of memory) frees the rows, and
+	 * their windows must then still count as unsent. */
+	size_t *windows_next;
 };
 
 static int grow(void **v, size_t *cap, size_t n, size_t size)
@@ -160,6 +164,7 @@ static struct progrows *gather(struct progsync *ps, const struct record_objs *ob
 	size_t k = 0;
 
 	*err = r ? 0 : -ENOMEM;
+	memcpy(ps->windows_next, ps->windows_sent, ps->nstreams * sizeof(*ps->windows_sent));
 	for (int i = 0; r && !*err && i < objs->n; i++) {
 		struct bpfobj *o = objs->v[i];
 		uint32_t object_id = bpfobj__progtab(o)->object_id;
@@ -169,7 +174,7 @@ static struct progrows *gather(struct progsync *ps, const struct record_objs *ob
 		for (size_t j = 0; !*err && j < bpfobj__nstreams(o); j++, k++)
 			if (object_id && k < ps->nstreams)
 				*err = stream_rows(r, d, o, bpfobj__stream(o, j), !ps->programs_sent,
-						   &ps->windows_sent[k], end_ns);
+						   &ps->windows_next[k], end_ns);
 	}
 	if (!*err && r && !r->nprog && !r->nloss && !r->nwin) {
 		progrows_free(r);
@@ -179,6 +184,7 @@ static struct progrows *gather(struct progsync *ps, const struct record_objs *ob
 		progrows_free(r);
 		return NULL;
 	}
+	memcpy(ps->windows_sent, ps->windows_next, ps->nstreams * sizeof(*ps->windows_sent));
 	ps->programs_sent = 1;
 	return r;
 }
@@ -217,7 +223,10 @@ struct progsync *progsync__new(const struct record_objs *objs)
 		return NULL;
 	ps->nstreams = record_objs__nstreams(objs);
 	ps->windows_sent = calloc(ps->nstreams ? ps->nstreams : 1, sizeof(*ps->windows_sent));
-	if (!ps->windows_sent) {
+	ps->windows_next = calloc(ps->nstreams ? ps->nstreams : 1, sizeof(*ps->windows_next));
+	if (!ps->windows_sent || !ps->windows_next) {
+		free(ps->windows_sent);
+		free(ps->windows_next);
 		free(ps);
 		errno = ENOMEM;
 		return NULL;
@@ -258,5 +267,6 @@ void progsync__free(struct progsync *ps)
 	if (!ps)
 		return;
 	free(ps->windows_sent);
+	free(ps->windows_next);
 	free(ps);
 }
