@@ -1,7 +1,7 @@
 /* tp.bpf.c - the generic tracepoint recorder: one program attached to
  * every tracepoint `bpfrec record -e` selects, configured per tracepoint by
- * the recorder through tp_confs, keyed by the tracepoint's tracefs ID,
- * which the attachment carries as its BPF cookie.  (Not the raw record's
+ * the recorder through tp_confs, keyed by the tracepoint's slot in this
+ * object, which the attachment carries as its BPF cookie.  (Not the raw record's
  * common_type: the kernel fills the common fields in only after the BPF
  * program has run, so the program writes common_type and common_pid
  * itself, and cannot know common_flags and common_preempt_count.)  No per-tracepoint code: it copies the raw
@@ -25,13 +25,25 @@ struct {
 } tp_events SEC(".maps");
 BPFREC_STAGED(tp_events);
 
-/* tracefs ID -> what to copy and filter; filled by the recorder before attach. */
+/* Slot (the attachment's cookie) -> what to copy and filter; filled by the
+ * recorder before attach.  An array, not a hash keyed by the tracefs ID:
+ * the verifier inlines an array lookup into a bounds check and an add,
+ * where a hash lookup hashes the key and walks a bucket on every event. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TP_PER_OBJECT);
 	__type(key, __u32);
 	__type(value, struct tp_conf);
 } tp_confs SEC(".maps");
+
+/* tracefs ID (a record's common_type) -> its slot, for a lost record's
+ * counter: only the loss path looks it up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TP_PER_OBJECT);
+	__type(key, __u32);
+	__type(value, __u32);
+} tp_slots SEC(".maps");
 
 /* Per tracepoint (tp_conf.slot) and CPU: records the ringbuf had no room for. */
 struct {
@@ -188,15 +200,14 @@ static __always_inline void count_lost(__u32 slot)
 
 static __always_inline void tp_lost_record(const __u8 *rec, __u32 len)
 {
-	__u32 id;
-	struct tp_conf *c;
+	__u32 id, *slot;
 
 	if (len < 10)
 		return;   /* never: every record has its time and common_type */
 	id = *(const __u16 *)(rec + 8);
-	c = bpf_map_lookup_elem(&tp_confs, &id);
-	if (c)
-		count_lost(c->slot);
+	slot = bpf_map_lookup_elem(&tp_slots, &id);
+	if (slot)
+		count_lost(*slot);
 	else
 		bpfrec_count_lost();
 }
@@ -211,7 +222,7 @@ int tp_record(void *ctx)
 	int i;
 
 	c = bpf_map_lookup_elem(&tp_confs, &key);
-	if (!c)
+	if (!c || !c->rec_size)   /* a slot the recorder did not configure */
 		return BPFREC_TP_RET;
 	if (!bpfrec_pid_wanted(pid_tgid >> 32))
 		return BPFREC_TP_RET;

@@ -326,7 +326,7 @@ static int load_object(struct tprec *t, size_t first, size_t last, const struct 
 	struct btf *btf;
 	const void *elf;
 	size_t size, i;
-	int conf_fd, err;
+	int conf_fd, slots_fd, err;
 
 	elf = tp_bpf__elf_bytes(&size);
 	to->o = bpfobj__open_mem("tracepoints", elf, size, opts);
@@ -342,10 +342,11 @@ static int load_object(struct tprec *t, size_t first, size_t last, const struct 
 		return err;
 	bo = bpfobj__bpf_object(to->o);
 	conf_fd = bpf_object__find_map_fd_by_name(bo, "tp_confs");
+	slots_fd = bpf_object__find_map_fd_by_name(bo, "tp_slots");
 	to->lost_fd = bpf_object__find_map_fd_by_name(bo, "tp_lost");
 	btf = bpfobj__btf_extend(to->o);
 	to->seen = calloc((size_t)TP_PER_OBJECT * (size_t)t->ncpus, sizeof(uint64_t));
-	if (conf_fd < 0 || to->lost_fd < 0 || !btf || !to->seen)
+	if (conf_fd < 0 || slots_fd < 0 || to->lost_fd < 0 || !btf || !to->seen)
 		return -ENOMEM;
 	for (i = first; i < last; i++) {
 		struct tp *tp = &t->tps[i];
@@ -385,7 +386,10 @@ static int load_object(struct tprec *t, size_t first, size_t last, const struct 
 		err = bpfobj__add_variant(to->o, TP_MAP, TP_DISCR_OFFSET, TP_DISCR_SIZE, &v);
 		if (err)
 			return err;
-		if (bpf_map_update_elem(conf_fd, &key, &tp->conf, BPF_ANY)) {
+		/* The program finds its configuration by slot (the cookie), a
+		 * lost record's slot by its common_type (the tracefs ID). */
+		if (bpf_map_update_elem(conf_fd, &tp->conf.slot, &tp->conf, BPF_ANY) ||
+		    bpf_map_update_elem(slots_fd, &key, &tp->conf.slot, BPF_ANY)) {
 			err = -errno;
 			warn_msg("-e %s: configuring the program: %s", tp->type_name, strerror(-err));
 			return err;
@@ -393,7 +397,7 @@ static int load_object(struct tprec *t, size_t first, size_t last, const struct 
 		/* The cookie tells the program which tracepoint fired; the
 		 * recorder attaches once every stream is drained. */
 		err = bpfobj__add_tracepoint(to->o, tpformat__system(tp->f), tpformat__name(tp->f),
-					     key);
+					     tp->conf.slot);
 		if (err < 0)
 			return err;
 		tp->tpi = (size_t)err;
