@@ -167,6 +167,14 @@ typedef __s32 bpfrec_kstack_id;
  *
  *   bpfrec_stage_output(events, data, size);   // a record built elsewhere, copied
  *
+ *   __u8 *rec = bpfrec_stage_claim(events, size, &slot);   // size known at run time
+ *   if (rec) {                            // in the area: rec[0 .. BPFREC_STAGE_BYTES - 8)
+ *           ...                           // may be written; the event is size bytes
+ *           bpfrec_stage_submit(&slot);
+ *   } else {                              // busy (a nested program) or too large:
+ *           ...                           // build elsewhere, then bpfrec_stage_output
+ *   }
+ *
  * - bpfrec_stage_reserve's size is a constant (as bpf_ringbuf_reserve's);
  *   bpfrec_stage_output's may vary (bounded, as the verifier wants).
  * - A reserved slot must be submitted or discarded: until then the CPU's
@@ -242,6 +250,11 @@ struct bpfrec_slot {
 #define bpfrec_stage_reserve(map, size, slot)                                   \
 	__bpfrec_stage_reserve(&map, &bpfrec_stage__##map, &bpfrec_pending__##map, \
 			       &bpfrec_lost__##map, bpfrec_stage_limit__##map, (size), (slot))
+/* The event's place in the CPU's batch, for an event whose size is known
+ * only at run time; NULL (nothing counted) when it cannot be staged. */
+#define bpfrec_stage_claim(map, size, slot)                                     \
+	__bpfrec_stage_claim(&map, &bpfrec_stage__##map, &bpfrec_pending__##map,  \
+			     &bpfrec_lost__##map, bpfrec_stage_limit__##map, (size), (slot))
 #define bpfrec_stage_submit(slot) __bpfrec_stage_end((slot), 1)
 #define bpfrec_stage_discard(slot) __bpfrec_stage_end((slot), 0)
 /* 0, or -1 when lost (counted). */
@@ -384,6 +397,25 @@ static __always_inline void *__bpfrec_stage_reserve(void *ring, void *stage, voi
 	r->len = size;
 	r->zero = 0;
 	slot->rec = b;
+	return r + 1;
+}
+
+static __always_inline void *__bpfrec_stage_claim(void *ring, void *stage, void *pending,
+						  void *lost, __u32 limit, __u32 size,
+						  struct bpfrec_slot *slot)
+{
+	__u32 k = 0, need = BPFREC_BREC_SIZE(size);
+	struct bpfrec_stage *st = bpf_map_lookup_elem(stage, &k);
+	struct bpfrec_brec *r = 0;
+
+	slot->st = 0;
+	slot->rec = 0;
+	slot->need = need;
+	if (st && size <= BPFREC_STAGE_BYTES - 8 && need <= limit && limit <= BPFREC_STAGE_BYTES)
+		r = __bpfrec_claim(ring, st, pending, lost, limit, size, need);
+	if (!r)
+		return 0;   /* the caller's bpfrec_stage_output counts it in direct */
+	slot->st = st;
 	return r + 1;
 }
 

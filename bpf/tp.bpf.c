@@ -12,9 +12,14 @@
 #include <bpf/bpf_helpers.h>
 #include "tp.h"
 
-/* Records are staged (bpfrec.h): per-CPU batches, no ring lock per record.
- * A lost record is counted on its tracepoint, found by the common_type the
- * program wrote at offset 8 (tp_lost_record, below). */
+/* Records are staged (bpfrec.h): per-CPU batches, no ring lock per record,
+ * each built in place in its CPU's batch (bpfrec_stage_claim).  The area
+ * holds batches of up to 16 KiB: a record's last byte the verifier must
+ * allow is TP_MAX_REC + TP_MAX_SLOT past its start, which may lie anywhere
+ * in the first half of the area.  A lost record is counted on its
+ * tracepoint, found by the common_type the program wrote at offset 8
+ * (tp_lost_record, below). */
+#define BPFREC_STAGE_BYTES 16368
 static __always_inline void tp_lost_record(const __u8 *rec, __u32 len);
 #define BPFREC_STAGE_LOST_EVENT(ev, len) tp_lost_record((ev), (len))
 #include "common.bpf.h"
@@ -212,36 +217,21 @@ static __always_inline void tp_lost_record(const __u8 *rec, __u32 len)
 		bpfrec_count_lost();
 }
 
-SEC("tracepoint")
-int tp_record(void *ctx)
+/* Builds tracepoint c's record at rec: rec[0 .. TP_MAX_REC + TP_MAX_SLOT)
+ * must be writable (a loc slot's offset is below TP_MAX_REC, its size at
+ * most TP_MAX_SLOT, as the verifier sees them). */
+static __always_inline void build(void *ctx, const struct tp_conf *c, __u8 *rec, __u32 fixed,
+				  __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct tp_conf *c;
-	struct tp_buf *buf;
-	__u32 key = (__u32)bpf_get_attach_cookie(ctx), fixed, size;
+	__u32 st_off;
 	int i;
 
-	c = bpf_map_lookup_elem(&tp_confs, &key);
-	if (!c || !c->rec_size)   /* a slot the recorder did not configure */
-		return BPFREC_TP_RET;
-	if (!bpfrec_pid_wanted(pid_tgid >> 32))
-		return BPFREC_TP_RET;
-	if (c->nterms && !match(ctx, c, (__u32)pid_tgid))
-		return BPFREC_TP_RET;
-	key = 0;
-	buf = bpf_map_lookup_elem(&tp_scratch, &key);
-	if (!buf)
-		goto lost;
-	fixed = c->fixed_size;
-	size = c->rec_size;
-	if (fixed > TP_MAX_FIXED || size > TP_MAX_REC)
-		return BPFREC_TP_RET;   /* the recorder never configures that */
-	*(__u64 *)buf->b = bpf_ktime_get_boot_ns();
-	bpf_probe_read_kernel(buf->b + 8, fixed, ctx);
+	*(__u64 *)rec = bpf_ktime_get_boot_ns();
+	bpf_probe_read_kernel(rec + 8, fixed, ctx);
 	/* struct trace_entry, as the kernel will fill it in after us */
-	*(__u16 *)(buf->b + 8) = (__u16)c->id;
-	*(__u16 *)(buf->b + 10) = 0;
-	*(__u32 *)(buf->b + 12) = (__u32)pid_tgid;
+	*(__u16 *)(rec + 8) = (__u16)c->id;
+	*(__u16 *)(rec + 10) = 0;
+	*(__u32 *)(rec + 12) = (__u32)pid_tgid;
 	for (i = 0; i < TP_MAX_LOCS; i++) {
 		const struct tp_loc *l = &c->locs[i];
 		__u32 loc = 0, off, len, dst, max;
@@ -259,23 +249,60 @@ int tp_record(void *ctx)
 			off += l->field_off + 4;
 		if (len > max)
 			len = max;
-		bpf_probe_read_kernel(buf->b + dst, max, (const void *)tp_zeros);
+		bpf_probe_read_kernel(rec + dst, max, (const void *)tp_zeros);
 		if (len)
-			bpf_probe_read_kernel(buf->b + dst, len, ctx + off);
+			bpf_probe_read_kernel(rec + dst, len, ctx + off);
 		if ((l->flags & 1) && l->field_off <= TP_MAX_FIXED - 4)
-			*(__u32 *)(buf->b + 8 + l->field_off) = len >> l->elem_shift;
+			*(__u32 *)(rec + 8 + l->field_off) = len >> l->elem_shift;
 	}
 	/* masked, not compared: the verifier then knows the slot is inside
 	 * the buffer (the recorder puts it at most TP_MAX_REC - 16) */
-	fixed = c->stack_off & (TP_MAX_REC - 1);
-	if (fixed) {
-		__u8 *st = buf->b + fixed;
+	st_off = c->stack_off & (TP_MAX_REC - 1);
+	if (st_off) {
+		__u8 *st = rec + st_off;
 
 		*(__u32 *)st = pid_tgid >> 32;
 		*(__s32 *)(st + 4) = bpfrec_user_stack(ctx);
 		*(__s32 *)(st + 8) = bpfrec_kernel_stack(ctx);
 		*(__u32 *)(st + 12) = 0;
 	}
+}
+
+SEC("tracepoint")
+int tp_record(void *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct bpfrec_slot slot;
+	struct tp_conf *c;
+	struct tp_buf *buf;
+	__u32 key = (__u32)bpf_get_attach_cookie(ctx), fixed, size;
+	__u8 *rec;
+
+	c = bpf_map_lookup_elem(&tp_confs, &key);
+	if (!c || !c->rec_size)   /* a slot the recorder did not configure */
+		return BPFREC_TP_RET;
+	if (!bpfrec_pid_wanted(pid_tgid >> 32))
+		return BPFREC_TP_RET;
+	if (c->nterms && !match(ctx, c, (__u32)pid_tgid))
+		return BPFREC_TP_RET;
+	fixed = c->fixed_size;
+	size = c->rec_size;
+	if (fixed > TP_MAX_FIXED || size > TP_MAX_REC)
+		return BPFREC_TP_RET;   /* the recorder never configures that */
+	/* Built in place in the CPU's batch: no scratch copy. */
+	rec = bpfrec_stage_claim(tp_events, size, &slot);
+	if (rec) {
+		build(ctx, c, rec, fixed, pid_tgid);
+		bpfrec_stage_submit(&slot);
+		return BPFREC_TP_RET;
+	}
+	/* The area is busy (this program interrupted another on this CPU) or
+	 * the record is larger than a batch: built aside, sent alone. */
+	key = 0;
+	buf = bpf_map_lookup_elem(&tp_scratch, &key);
+	if (!buf)
+		goto lost;
+	build(ctx, c, buf->b, fixed, pid_tgid);
 	bpfrec_stage_output(tp_events, buf->b, size);   /* a loss is counted there */
 	return BPFREC_TP_RET;
 lost:

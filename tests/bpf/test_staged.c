@@ -346,6 +346,37 @@ static void tp_loss(const char *dir)
 	}
 }
 
+/* -e builds each record in place in its CPU's batch; a record larger than
+ * a batch (here: a 4 KiB ring makes batches of 512 bytes, and a 1 KiB
+ * string slot makes sched_process_exec's record larger) is built aside and
+ * sent alone.  Both ways, the command's exec is there, value by value. */
+static void tp_large(const char *dir)
+{
+	char cap[4096], err[16384], pid[32];
+	const struct ev *e;
+	struct evlist l;
+	int small;
+
+	for (small = 0; small < 2; small++) {
+		snprintf(cap, sizeof(cap), "%s/tp_large%d", dir, small);
+		CHECK_EQ_INT(run_bpfrec(err, sizeof(err), (char *[]){ "record", "-q", "--no-status",
+				"-o", cap, "--probe", "none", "-e", "sched:sched_process_exec",
+				"--string-size", "1024", "--ringbuf-size",
+				small ? "tp_events=4096" : "tp_events=1M", "--", "/bin/true", NULL }),
+			     0);
+		CHECK_EQ_INT(capload(cap, &l), 0);
+		CHECK_EQ_INT(ev_count(&l, "sched_process_exec", "filename", "/bin/true"), 1);
+		e = ev_find(&l, "sched_process_exec", "filename", "/bin/true");
+		snprintf(pid, sizeof(pid), "%s", ev_get(e, "pid"));
+		CHECK(atoi(pid) > 1);
+		CHECK_STR(ev_get(e, "old_pid"), pid);
+		CHECK_EQ_U64(l.lost, 0);
+		capload_free(&l);
+		printf("-e sched_process_exec, 1 KiB string slot, %s ring: /bin/true's exec, "
+		       "pid %s\n", small ? "4 KiB (built aside)" : "1 MiB (in place)", pid);
+	}
+}
+
 /* ---- the drain alone ---- */
 
 struct sink {
@@ -536,6 +567,7 @@ int main(void)
 	lost_per_kind(dir, "tiny_kind_copied", 1);
 	snapshot_and_end(dir);
 	tp_loss(dir);
+	tp_large(dir);
 	drain_alone();
 	pcring_cases(dir);
 	printf("ok: staged events arrive whole, in order, promptly, and their losses are exact\n");
