@@ -191,8 +191,14 @@ uint32_t block_encoder__base_crc(const struct block_encoder *e);
  * stream (CAP_STREAM_ALL: all), and of fixed-layout payloads only the
  * 8-byte words whose bits are set in words (NULL: all; bit w covers payload
  * bytes 8w..8w+7, bit floor(L/8) the tail).  Bytes of words not wanted read
- * as 0.  The whole block is still checked: its zstd checksum covers it all
- * and every group's sizes are validated.  NULL w: everything (the default). */
+ * as 0.  NULL w: everything (the default).
+ * A projection (one stream, or words) decompresses the body only as far
+ * as its walk needs: up to the last wanted word of the wanted stream's
+ * group (FORMAT.md, "Projected decodes (SQL)").  What it reads is checked
+ * as ever; the rest of the frame, zstd's content checksum and the checks
+ * that need the whole body (record total, trailing bytes) are not, unless
+ * the walk reached the body's end.  A decode that leaves dictionaries to a
+ * chain (decode_chain's out) always decompresses the whole body. */
 #define CAP_STREAM_ALL UINT32_MAX
 struct block_want {
 	uint32_t stream;
@@ -200,6 +206,14 @@ struct block_want {
 	uint32_t nwords;            /* bits in words */
 };
 void block_decoder__want(struct block_decoder *d, const struct block_want *w);
+/* Bytes of the last block's body decompressed: all of it after a full
+ * decode, the prefix a projection needed after a projected one (0 when the
+ * block was refused before). */
+size_t block_decoder__raw_read(const struct block_decoder *d);
+/* How many bytes of the frame a projected decode gives zstd at a time
+ * (0: the default, 16 KiB).  Tests take small steps, so that the walk meets
+ * the end of what is decompressed often. */
+void block_decoder__step(struct block_decoder *d, size_t in_bytes);
 
 /* Size of the fixed block header, and a parse of it without decompressing:
  * lets a scanner walk a segment (recovery) and the reader check the index. */

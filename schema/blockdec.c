@@ -1,6 +1,7 @@
 /* blockdec.c - block_decoder (reader side, untrusted input): one block
  * checked and decompressed, its body parsed back to records.
  */
+#define ZSTD_STATIC_LINKING_ONLY   /* ZSTD_d_stableOutBuffer */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -9,6 +10,27 @@
 #include <zstd.h>
 
 #include "block_internal.h"
+
+/* A projected decode reads the body only as far as it has decompressed it:
+ * under ASan the rest is poisoned, so a walk that reads past it fails. */
+#if defined(__SANITIZE_ADDRESS__)
+#define BD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BD_ASAN 1
+#endif
+#endif
+#ifdef BD_ASAN
+#include <sanitizer/asan_interface.h>
+#define RAW_POISON(a, n) ASAN_POISON_MEMORY_REGION(a, n)
+#define RAW_UNPOISON(a, n) ASAN_UNPOISON_MEMORY_REGION(a, n)
+#else
+#define RAW_POISON(a, n) ((void)(a), (void)(n))
+#define RAW_UNPOISON(a, n) ((void)(a), (void)(n))
+#endif
+
+/* A projected decode gives zstd this much more of the frame at a time. */
+#define PART_IN_STEP (16u << 10)
 
 struct block_decoder {
 	ZSTD_DCtx *dctx;
@@ -49,6 +71,18 @@ struct block_decoder {
 	 * a projection skips are not rebuilt). */
 	const struct block_dicts *base;
 	struct block_dicts *out;
+	/* A projected decode (a projection set, no dictionaries to leave)
+	 * decompresses the frame as the body walk reaches it (body_more) and
+	 * stops after the last part the projection needs: the rest of the
+	 * frame is never decompressed, nor its checksum checked. */
+	bool part;             /* this decode is one */
+	bool zdone;            /* its frame ended: all of it decompressed, checksum checked */
+	size_t have;           /* bytes of raw decompressed so far (all of it for a full decode) */
+	size_t raw_bytes;      /* the body's size */
+	ZSTD_inBuffer zin;     /* zin.size: how much of the frame zstd may read yet */
+	size_t zin_end;        /* the frame's size */
+	ZSTD_outBuffer zout;
+	size_t in_step;        /* frame bytes given to zstd at a time */
 	uint32_t nout;         /* records handed out by the last decode */
 	struct cap_rec *recs;
 	size_t recs_cap;       /* bytes */
@@ -102,7 +136,11 @@ struct block_decoder *block_decoder__new(size_t max_raw_bytes)
 	while (wlog < 31 && ((size_t)1 << wlog) < max_raw_bytes)
 		wlog++;
 	ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_windowLogMax, wlog);
+	/* A projected decode streams into the body's buffer itself (no window
+	 * buffer, no copy); a zstd without the option buffers and copies. */
+	ZSTD_DCtx_setParameter(d->dctx, ZSTD_d_stableOutBuffer, 1);
 	d->max_raw = max_raw_bytes;
+	d->in_step = PART_IN_STEP;
 	d->want_stream = CAP_STREAM_ALL;
 	return d;
 }
@@ -125,7 +163,73 @@ void block_decoder__free(struct block_decoder *d)
 	free(d);
 }
 
+void block_decoder__step(struct block_decoder *d, size_t in_bytes)
+{
+	d->in_step = in_bytes ? in_bytes : PART_IN_STEP;
+}
+
+size_t block_decoder__raw_read(const struct block_decoder *d)
+{
+	return d->have;
+}
+
 #define BAD(...) do { cap_seterr(err, errlen, __VA_ARGS__); return -EBADMSG; } while (0)
+
+/* A projected decode: continues the frame until the body's first need
+ * bytes (at most all of it) are decompressed, or with to_end until the
+ * frame ends (its checksum checked).  zstd decodes whole blocks of the
+ * frame (up to 128 KiB), so it runs ahead of the walk by up to one. */
+static int body_run(struct block_decoder *d, size_t need, bool to_end, char *err, size_t errlen)
+{
+	if (need > d->raw_bytes)
+		need = d->raw_bytes;
+	if (need <= d->have && (!to_end || d->zdone || !d->part))
+		return 0;
+	if (!d->part)   /* a full decode has it all */
+		BAD("body walk past its decompressed bytes");
+	RAW_UNPOISON(d->raw + d->have, d->raw_bytes - d->have);
+	while ((to_end || d->zout.pos < need) && !d->zdone) {
+		size_t in0 = d->zin.pos, out0 = d->zout.pos, size0 = d->zin.size;
+
+		if (d->zin.pos == d->zin.size && d->zin.size < d->zin_end)
+			d->zin.size = d->zin_end - d->zin.size > d->in_step ?
+				      d->zin.size + d->in_step : d->zin_end;
+		size_t z = ZSTD_decompressStream(d->dctx, &d->zout, &d->zin);
+		if (ZSTD_isError(z)) {
+			d->have = d->zout.pos;
+			RAW_POISON(d->raw + d->have, d->raw_bytes - d->have);
+			BAD("zstd: %s", ZSTD_getErrorName(z));
+		}
+		d->zdone = z == 0;
+		/* Every round consumes input, makes output or gives zstd more:
+		 * at most about frame + body rounds. */
+		if (d->zin.pos == in0 && d->zout.pos == out0 && d->zin.size == size0 && !d->zdone)
+			break;
+	}
+	d->have = d->zout.pos;
+	RAW_POISON(d->raw + d->have, d->raw_bytes - d->have);
+	if (d->have < need)
+		BAD("zstd frame decoded to %zu bytes, the body needs %zu", d->have, need);
+	if (to_end && !d->zdone)
+		BAD("zstd frame does not end");
+	return 0;
+}
+
+static int body_more(struct block_decoder *d, size_t need, char *err, size_t errlen)
+{
+	return body_run(d, need, false, err, errlen);
+}
+
+/* The body up to p + n is decompressed (n checked against the body's end
+ * first, or small: a varint's 10 bytes).  A full decode has it all. */
+#define NEED(p, n) do { \
+		size_t need_ = (size_t)((p) - d->raw) + (size_t)(n); \
+		if (need_ > d->have) { \
+			int rc_ = body_more(d, need_, err, errlen); \
+			if (rc_) \
+				return rc_; \
+		} \
+	} while (0)
 static inline uint64_t undelta32(uint64_t z, uint64_t prev)
 {
 	uint32_t zl = (uint32_t)z, zh = (uint32_t)(z >> 32);
@@ -185,10 +289,12 @@ static inline uint64_t decode_word(enum word_mode m, uint64_t x, uint64_t prev)
  * bytes).  *pp advances over the group's columns.  dst NULL: the group is
  * not wanted, only stepped over (sizes checked).  clean_c: records at dst
  * whose words not decoded are known to be 0 already.  *skipped: set when
- * some words were not decoded. */
+ * some words were not decoded.  *stopped: on the way in, whether a projected
+ * decode may stop in this group (its last need is here); on the way out,
+ * whether it did, before the group's end (*pp then points there). */
 static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8_t *end,
 			struct cap_rec *r, uint32_t c, uint32_t L, uint8_t *dst, uint64_t stream,
-			uint32_t clean_c, bool *skipped, unsigned encoding, uint8_t flags,
+			uint32_t clean_c, bool *skipped, bool *stopped, unsigned encoding, uint8_t flags,
 			char *err, size_t errlen)
 {
 	const uint8_t *p = *pp, *modes = p;
@@ -201,6 +307,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 
 	if ((size_t)(end - p) < W)
 		BAD("stream %" PRIu64 ": truncated word modes", stream);
+	NEED(p, W);
 	/* Keyed dictionaries (encoding 2): all name one key word, before them,
 	 * coded as a dictionary; its indexes are kept while it is decoded (even
 	 * when a projection does not want its values). */
@@ -222,6 +329,19 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 	if (dst && tail)       /* the tail is "word" W: unwanted, it must read 0 too */
 		some_skipped |= !word_wanted(d, W);
 	*skipped = some_skipped;
+	/* A projected decode whose last needed part is in this group stops
+	 * after its last wanted word (the key word comes before the columns
+	 * keyed by it); with the tail wanted it reads the group to its end. */
+	int64_t stop_at = INT64_MAX;
+	if (*stopped) {
+		stop_at = -1;
+		for (w = 0; w < W; w++)
+			if (word_wanted(d, w))
+				stop_at = w;
+		if (tail && word_wanted(d, W))
+			stop_at = INT64_MAX;
+	}
+	*stopped = false;
 	if (some_skipped && c > clean_c)   /* words not decoded read as 0 */
 		memset(dst + (size_t)clean_c * L, 0, (size_t)(c - clean_c) * L);
 	if (grow((void **)&d->col, &d->col_cap, (size_t)c * 8)) {
@@ -231,6 +351,11 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 	col = d->col;
 	p += W;
 	for (w = 0; w < W; w++) {
+		if ((int64_t)w > stop_at) {
+			*stopped = true;
+			*pp = p;
+			return 0;
+		}
 		enum word_mode m = modes[w];
 		uint8_t *out = dst ? dst + (size_t)w * 8 : NULL;   /* NULL + n is UB */
 		uint64_t prev = 0, nd;
@@ -263,6 +388,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 				bc = NULL;
 			uint64_t ninh = bc ? bc->nvals : 0;
 
+			NEED(p, 11);   /* nd, the mask */
 			if (cap_get_varint(&p, end, &nd) || (nd == 0 && !ninh) || nd > c ||
 			    ninh + nd > (keyed ? KEYED_MAX_VALUES : DICT_MAX_VALUES) - next)
 				BAD("stream %" PRIu64 ": word %u: bad dictionary size", stream, w);
@@ -277,6 +403,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 				p += nd * (uint64_t)__builtin_popcount(mask) + (size_t)c * width;
 				continue;
 			}
+			NEED(p, nd * (uint64_t)__builtin_popcount(mask) + (uint64_t)c * width);
 			uint64_t nall = ninh + nd;
 			if (grow((void **)&d->dict, &d->dict_cap, nall * 8) ||
 			    (is_key && grow((void **)&d->keyix, &d->keyix_cap, (size_t)c * 4)) ||
@@ -381,6 +508,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		}
 		if (p >= end)
 			BAD("stream %" PRIu64 ": word %u: truncated plane mask", stream, w);
+		NEED(p, 1);
 		mask = *p++;
 		if ((uint64_t)(end - p) < (uint64_t)c * __builtin_popcount(mask))
 			BAD("stream %" PRIu64 ": word %u overruns the block", stream, w);
@@ -393,6 +521,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 				memset(out + (size_t)i * L, 0, 8);
 			continue;
 		}
+		NEED(p, (size_t)c * __builtin_popcount(mask));
 		get_planes(p, c, mask, col);
 		p += (size_t)c * __builtin_popcount(mask);
 		for (i = 0; i < c; i++) {
@@ -400,8 +529,15 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 			memcpy(out + (size_t)i * L, &prev, 8);
 		}
 	}
+	if (tail && stop_at != INT64_MAX) {   /* the tail is not wanted */
+		*stopped = true;
+		*pp = p;
+		return 0;
+	}
 	if ((uint64_t)(end - p) < (uint64_t)c * tail)
 		BAD("stream %" PRIu64 ": payload tail overruns the block", stream);
+	if (dst && word_wanted(d, W))
+		NEED(p, (size_t)c * tail);
 	for (uint32_t k = 0; dst && word_wanted(d, W) && k < tail; k++)
 		for (i = 0; i < c; i++)
 			dst[(size_t)i * L + (size_t)W * 8 + k] = p[(size_t)k * c + i];
@@ -424,9 +560,11 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 	 * writes into pay from one projected group only (decode_words). */
 	uint32_t pay_groups = 0;
 	__typeof__(d->clean) was = d->clean;
+	bool stopped = false;   /* a projected decode stopped before the body's end */
 
 	d->clean.valid = false;
 
+	NEED(p, 10);
 	if (cap_get_varint(&p, end, &nstreams))
 		BAD("body: stream count varint overrun");
 	if (nstreams != nstreams_hdr)
@@ -435,11 +573,18 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 	for (uint64_t g = 0; g < nstreams; g++) {
 		uint64_t stream, count;
 
+		NEED(p, 32);   /* stream, count, flags, dmin, the ts planes' mask */
 		if (cap_get_varint(&p, end, &stream) || stream > UINT32_MAX)
 			BAD("stream group %" PRIu64 ": bad stream id", g);
 		if ((int64_t)stream <= prev_stream)
 			BAD("stream group %" PRIu64 ": stream %" PRIu64 " out of order", g, stream);
 		prev_stream = (int64_t)stream;
+		/* Groups are in stream order: past the one stream wanted, a
+		 * projected decode needs nothing more. */
+		if (d->part && d->want_stream != CAP_STREAM_ALL && stream > d->want_stream) {
+			stopped = true;
+			break;
+		}
 		if (cap_get_varint(&p, end, &count) || count == 0 || count > m->nrecords - total)
 			BAD("stream %" PRIu64 ": bad record count", stream);
 		if (p >= end)
@@ -469,6 +614,8 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		/* A group of another stream than the one wanted is parsed (its
 		 * sizes checked) into the same slots and not handed out. */
 		int want = d->want_stream == CAP_STREAM_ALL || stream == d->want_stream;
+		/* the last group a projected decode needs */
+		bool last = d->part && (d->want_stream == CAP_STREAM_ALL ? g + 1 == nstreams : want);
 		struct cap_rec *r = recs + nout;
 		uint64_t prev = m->min_ts_ns, dmin;
 		if (cap_get_varint(&p, end, &dmin))
@@ -479,6 +626,7 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		unsigned tmask = *p++;
 		if ((uint64_t)(end - p) < (uint64_t)c * __builtin_popcount(tmask))
 			BAD("stream %" PRIu64 ": timestamps overrun the block", stream);
+		NEED(p, (size_t)c * __builtin_popcount(tmask) + 10);   /* and a cpu varint */
 		if (grow((void **)&d->col, &d->col_cap, (size_t)c * 8)) {
 			cap_seterr(err, errlen, "out of memory");
 			return -ENOMEM;
@@ -501,6 +649,7 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 				r[i].cpu = (uint32_t)v - 1;
 		} else {
 			for (uint32_t i = 0; i < c; i++) {
+				NEED(p, 10);
 				if (cap_get_varint(&p, end, &v) || v > UINT32_MAX)
 					BAD("stream %" PRIu64 ": bad cpu", stream);
 				r[i].cpu = (uint32_t)v - 1;
@@ -513,6 +662,7 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			BAD("stream %" PRIu64 ": both ts-in-payload and words flags", stream);
 		if (flags & GRP_FIXED_LEN) {
 			uint64_t L, ts_at = 0, kept;
+			NEED(p, 20);
 			if (cap_get_varint(&p, end, &L) || L > UINT32_MAX)
 				BAD("stream %" PRIu64 ": bad record length", stream);
 			if ((flags & GRP_TS_AT) &&
@@ -537,9 +687,10 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 				/* pay_groups == 1: the first group written, at pay's start. */
 				bool reuse = want && pay_groups == 1 && was.valid && was.L == L;
 				bool skipped = false;
+				stopped = last && want;
 				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, dst, stream,
-						      reuse ? was.c : 0, &skipped, encoding, flags,
-						      err, errlen);
+						      reuse ? was.c : 0, &skipped, &stopped, encoding,
+						      flags, err, errlen);
 				if (rc)
 					return rc;
 				if (want && skipped && pay_groups == 1) {
@@ -559,6 +710,7 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 				if (bytes > (uint64_t)(end - p))
 					BAD("stream %" PRIu64 ": %u records of %" PRIu64
 					    " bytes overrun the block", stream, c, L);
+				NEED(p, bytes);
 				for (uint32_t i0 = 0; i0 < c && L; i0 += TILE) {
 					uint32_t t = c - i0 < TILE ? c - i0 : TILE;
 					for (uint64_t j = 0, jk = 0; j < L; j++) {
@@ -584,6 +736,7 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		} else {
 			uint64_t sum = 0;
 			for (uint32_t i = 0; i < c; i++) {
+				NEED(p, 10);
 				if (cap_get_varint(&p, end, &v) || v > UINT32_MAX)
 					BAD("stream %" PRIu64 ": bad record length", stream);
 				r[i].len = (uint32_t)v;
@@ -592,6 +745,8 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			if (sum > (uint64_t)(end - p))
 				BAD("stream %" PRIu64 ": record lengths (%" PRIu64
 				    " bytes) overrun the block", stream, sum);
+			if (want)
+				NEED(p, sum);
 			for (uint32_t i = 0; i < c; i++) {
 				r[i].data = p;
 				p += r[i].len;
@@ -600,10 +755,22 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		total += c;
 		if (want)
 			nout += c;
+		if (last) {   /* the rest of the body is not needed */
+			stopped = g + 1 < nstreams || stopped;
+			if (stopped)
+				break;
+		}
 	}
-	if (total != m->nrecords)
+	/* What needs the whole body: a projected decode that read it all
+	 * finishes the frame, so zstd checks its content checksum. */
+	if (!stopped && d->part) {
+		int rc = body_run(d, d->raw_bytes, true, err, errlen);
+		if (rc)
+			return rc;
+	}
+	if (!stopped && total != m->nrecords)
 		BAD("body holds %u records, header says %u", total, m->nrecords);
-	if (p != end)
+	if (!stopped && p != end)
 		BAD("%zu trailing bytes after the last stream group", (size_t)(end - p));
 	for (uint32_t i = 0; i < nout; i++)
 		if (!recs[i].data)
@@ -620,6 +787,10 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 					   errlen);
 }
 
+static int decode_parts(struct block_decoder *d, const uint8_t *h, const struct cap_block_meta *mp,
+			uint32_t nstreams, unsigned encoding, const struct block_dicts *base,
+			struct block_dicts *out, uint32_t *need_base, char *err, size_t errlen);
+
 int block_decoder__decode_chain(struct block_decoder *d, const void *buf, size_t len,
 				const struct block_dicts *base, struct block_dicts *out,
 				uint32_t *need_base, const struct cap_rec **recs, uint32_t *nrecs,
@@ -631,6 +802,7 @@ int block_decoder__decode_chain(struct block_decoder *d, const void *buf, size_t
 	unsigned encoding;
 	int rc;
 
+	d->have = 0;
 	rc = cap_block_parse_header(h, len, &m, &nstreams, err, errlen);
 	if (rc)
 		return rc;
@@ -666,18 +838,54 @@ int block_decoder__decode_chain(struct block_decoder *d, const void *buf, size_t
 		cap_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	size_t z = ZSTD_decompressDCtx(d->dctx, d->raw, m.raw_bytes, f, flen);
-	if (ZSTD_isError(z)) {
-		ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_only);
-		BAD("zstd: %s", ZSTD_getErrorName(z));
-	}
-	if (z != m.raw_bytes)
-		BAD("zstd frame decoded to %zu bytes, header says %u", z, m.raw_bytes);
-
 	if (out && out == base) {
 		cap_seterr(err, errlen, "a block's dictionaries cannot replace its base's in place");
 		return -EINVAL;
 	}
+	/* A projection that leaves no dictionaries behind (out) decompresses
+	 * only the prefix of the body its walk reaches (body_more). */
+	d->part = (d->want_words || d->want_stream != CAP_STREAM_ALL) && !out;
+	d->raw_bytes = m.raw_bytes;
+	d->zdone = false;
+	if (d->part) {
+		d->have = 0;
+		d->zin = (ZSTD_inBuffer){ f, 0, 0 };
+		d->zin_end = flen;
+		d->zout = (ZSTD_outBuffer){ d->raw, m.raw_bytes, 0 };
+		RAW_POISON(d->raw, m.raw_bytes);
+	} else {
+		size_t z = ZSTD_decompressDCtx(d->dctx, d->raw, m.raw_bytes, f, flen);
+		if (ZSTD_isError(z)) {
+			ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_only);
+			d->have = 0;
+			BAD("zstd: %s", ZSTD_getErrorName(z));
+		}
+		d->have = z;
+		if (z != m.raw_bytes)
+			BAD("zstd frame decoded to %zu bytes, header says %u", z, m.raw_bytes);
+	}
+	rc = decode_parts(d, h, &m, nstreams, encoding, base, out, need_base, err, errlen);
+	if (d->part) {   /* stopped early, failed or done: the next frame starts anew */
+		ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_only);
+		RAW_UNPOISON(d->raw, m.raw_bytes);
+		d->part = false;
+	}
+	if (rc)
+		return rc;
+	*recs = d->recs;
+	*nrecs = d->nout;
+	return 0;
+}
+
+/* The decompressed (or, projected, decompressing) body's base CRC check
+ * and walk. */
+static int decode_parts(struct block_decoder *d, const uint8_t *h, const struct cap_block_meta *mp,
+			uint32_t nstreams, unsigned encoding, const struct block_dicts *base,
+			struct block_dicts *out, uint32_t *need_base, char *err, size_t errlen)
+{
+	struct cap_block_meta m = *mp;
+	int rc;
+
 	if (out)
 		bd_clear(out);
 	d->base = NULL;
@@ -686,6 +894,7 @@ int block_decoder__decode_chain(struct block_decoder *d, const void *buf, size_t
 
 		if (m.raw_bytes < 4)
 			BAD("body too short for its base block's CRC");
+		NEED(d->raw, 4);
 		crc = cap_get_le32(d->raw);
 		if (!crc)
 			BAD("base block CRC 0");
@@ -716,7 +925,5 @@ int block_decoder__decode_chain(struct block_decoder *d, const void *buf, size_t
 		out->crc = cap_get_le32(h + 44);
 		out->depth = encoding >= 4 ? base->depth + 1 : 1;
 	}
-	*recs = d->recs;
-	*nrecs = d->nout;
 	return 0;
 }

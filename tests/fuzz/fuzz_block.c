@@ -11,7 +11,10 @@
  *    This reaches the body parser with every mutation.
  * Either way the decoder must refuse the block cleanly or decode it; a
  * block that decodes must also decode under a projection (one stream, some
- * payload words: block_decoder__want) to the same records, and re-encoded
+ * payload words: block_decoder__want, which decompresses only the prefix
+ * of the body its walk needs, here fed a few bytes at a time) to the same
+ * records, a block that does not must not make it go out of bounds (under
+ * ASan the body past what zstd gave is poisoned), and re-encoded
  * from its records it must decode to the same records (stream, cpu, ts,
  * bytes) in the same order.  And every input is also a recipe for a block
  * of degenerate records built and encoded here (fb_recipe).
@@ -62,7 +65,12 @@ static uint8_t *fb_seal(const uint8_t *in, size_t size, size_t *len, uint32_t ba
 	if (size < 24 || size - 24 > (1u << 20))
 		return NULL;
 	size_t pre = base_crc ? 4 : 0;
-	size_t blen = size - 24 + pre, bound = ZSTD_compressBound(blen);
+	size_t blen = size - 24 + pre;
+	/* In zstd blocks of a few dozen to a thousand bytes (flushed), so that
+	 * a projected decode fed a few bytes at a time (fb_proj) meets the end
+	 * of what zstd has given it all along its walk; each costs a block
+	 * header more than one frame of 128 KiB blocks. */
+	size_t every = 32 + blen % 997, bound = ZSTD_compressBound(blen) + (blen / every + 2) * 8;
 	uint8_t *b = malloc(CAP_BLOCK_HDR_BYTES + bound), *body = malloc(blen + 4);
 	ZSTD_CCtx *cc = ZSTD_createCCtx();
 	if (!b || !body || !cc)
@@ -71,11 +79,26 @@ static uint8_t *fb_seal(const uint8_t *in, size_t size, size_t *len, uint32_t ba
 	memcpy(body + pre, in + 24, size - 24);
 	ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
 	ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1);
-	size_t z = ZSTD_compress2(cc, b + CAP_BLOCK_HDR_BYTES, bound, body, blen);
+	ZSTD_CCtx_setPledgedSrcSize(cc, blen);
+	size_t z;
+	ZSTD_outBuffer zo = { b + CAP_BLOCK_HDR_BYTES, bound, 0 };
+	for (size_t off = 0; off < blen; off += every) {
+		ZSTD_inBuffer zi = { body + off, blen - off < every ? blen - off : every, 0 };
+		do
+			z = ZSTD_compressStream2(cc, &zo, &zi, ZSTD_e_flush);
+		while (!ZSTD_isError(z) && (z || zi.pos < zi.size));
+		if (ZSTD_isError(z))
+			abort();
+	}
+	ZSTD_inBuffer zend = { NULL, 0, 0 };
+	do
+		z = ZSTD_compressStream2(cc, &zo, &zend, ZSTD_e_end);
+	while (!ZSTD_isError(z) && z);
 	ZSTD_freeCCtx(cc);
 	free(body);
-	if (ZSTD_isError(z))
+	if (ZSTD_isError(z) || zo.pos > bound)
 		abort();
+	z = zo.pos;
 	/* encoding 3 (keyed dictionaries, KEY_LO), or 4 (chained) */
 	memcpy(b, base_crc ? "BRBK\x01\x00\x04\x00" : "BRBK\x01\x00\x03\x00", 8);
 	_Static_assert(CAP_BLOCK_ENCODING == 4, "seal bodies as the newest encodings");
@@ -244,25 +267,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	block__parse_header(blk, len, NULL, &m);
 	int rc = block_decoder__decode(fb_dec, blk, len, &recs, &n, err, sizeof(err));
-	if (rc) {
-		free(blk);
-		return 0;
-	}
 
 	/* A projection (one stream, some payload words, picked from the input)
 	 * decodes the same block to that stream's records, each byte equal to
-	 * the full decode's, or 0 where its word was not wanted. */
+	 * the full decode's, or 0 where its word was not wanted.  It
+	 * decompresses only what its walk needs, fed a few bytes of the frame
+	 * at a time (under ASan the rest of the body is poisoned): on a block
+	 * the full decode refuses it must stay in bounds too. */
 	uint64_t words = 0;
 	for (size_t i = 0; i < 8 && i < size; i++)
 		words = words << 8 | data[size - 1 - i];
 	struct block_want want = {
-		.stream = n && (words & 1) ? recs[(words >> 1) % n].stream : CAP_STREAM_ALL,
+		.stream = !rc && n && (words & 1) ? recs[(words >> 1) % n].stream :
+			  rc && (words & 1) ? (uint32_t)(words >> 1) % 4 : CAP_STREAM_ALL,
 		.words = &words,
 		.nwords = (uint32_t)(words >> 58),
 	};
 	const struct cap_rec *pr;
 	uint32_t pn, k = 0;
 	block_decoder__want(fb_proj, &want);
+	block_decoder__step(fb_proj, 1 + (size_t)(words >> 40) % 48);
+	if (rc) {
+		(void)block_decoder__decode(fb_proj, blk, len, &pr, &pn, err, sizeof(err));
+		free(blk);
+		return 0;
+	}
 	if (block_decoder__decode(fb_proj, blk, len, &pr, &pn, err, sizeof(err))) {
 		fprintf(stderr, "fuzz_block: a projection refuses a block that decodes: %s\n", err);
 		abort();
