@@ -438,7 +438,7 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 			memcpy(p, spaces, 16);
 			if (pad >= 16)
 				memcpy(p, spaces, SHOWLINE_SPACES);
-			n = showline__put(op, rec->data,
+			n = showline__put_last(op, rec->data,
 					  op->kind == SHOWLINE_TEXT ? 0 : showline__int(op, rec->data),
 					  p + 1 + pad);
 			if (n) {
@@ -456,7 +456,7 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 			if ((int)k == se->ts_col && iv == rec->ts_ns)
 				continue;
 			memcpy(p, spaces, SHOWLINE_SPACES);
-			n = showline__put(op, rec->data, iv, p + 1 + pad);
+			n = showline__put_last(op, rec->data, iv, p + 1 + pad);
 			if (n) {
 				p += 1 + pad + n;
 				w = (long)n;

@@ -55,6 +55,13 @@ int showline__col(struct showline_col *out, size_t k, const struct evcol *c, con
 	default:
 		break;
 	}
+	/* a repeated value's text is worth keeping when formatting it costs
+	 * more than comparing it: integers (not a bool's one digit), comm-like
+	 * arrays compared in one or two words */
+	out->last_ok = (out->kind == SHOWLINE_INT || out->kind == SHOWLINE_UINT ||
+		       out->kind == SHOWLINE_ERRNO ||
+		       (out->kind == SHOWLINE_TEXT && (c->byte_size == 8 || c->byte_size == 16))) ?
+		       SHOWLINE_LAST_ON : SHOWLINE_LAST_NEVER;
 	return 0;
 }
 

@@ -23,6 +23,9 @@
 #include "evtype.h"
 #include "timefmt.h"
 
+/* The longest value text (the part after "key=") kept as a column's last. */
+#define SHOWLINE_LAST_TEXT 32
+
 enum showline_kind {
 	SHOWLINE_GENERAL,   /* the general path, always */
 	SHOWLINE_INT,       /* signed, decimal */
@@ -50,7 +53,27 @@ struct showline_col {
 	 * scope, the record's time member, the general path). */
 	int width;
 	uint8_t slow;
+	/* The last value's text after the key (showline__put_last): a value
+	 * seen on the line before is copied, not formatted again.  Only for
+	 * what showline__put's output depends on alone: an integer's 64 bits,
+	 * or the whole of a char array of 8 or 16 bytes.  A column whose
+	 * values seldom repeat (fewer hits than misses over the last
+	 * SHOWLINE_LAST_MISSES misses) stops comparing for SHOWLINE_LAST_PAUSE
+	 * lines, then tries again. */
+	uint8_t last_ok;            /* SHOWLINE_LAST_NEVER, _ON, _PAUSED */
+	uint8_t lastlen;            /* bytes in lasttext; 0: none yet;
+				     * SHOWLINE_LAST_DECLINED: the value went the
+				     * general way */
+	uint32_t hits, misses;      /* since the last look at them */
+	uint32_t paused;            /* lines left while paused */
+	uint64_t last[2];           /* the value: ival, or the array's bytes */
+	char lasttext[SHOWLINE_LAST_TEXT];
 };
+
+enum { SHOWLINE_LAST_NEVER, SHOWLINE_LAST_ON, SHOWLINE_LAST_PAUSED };
+#define SHOWLINE_LAST_DECLINED 255
+#define SHOWLINE_LAST_MISSES 256
+#define SHOWLINE_LAST_PAUSE 65536
 
 /* Longest errno name the fast path writes (longer: the general way). */
 #define SHOWLINE_ERRNAME_MAX 32
@@ -74,7 +97,8 @@ void showline__col_free(struct showline_col *c);
 /* The most bytes showline__put writes for c, slack included. */
 static inline size_t showline__max(const struct showline_col *c)
 {
-	return c->keylen + SHOWLINE_KEY_CHUNK + (c->kind == SHOWLINE_TEXT ? c->size : 24) +
+	return c->keylen + SHOWLINE_KEY_CHUNK + SHOWLINE_LAST_TEXT +
+	       (c->kind == SHOWLINE_TEXT ? c->size : 24) +
 	       (c->kind == SHOWLINE_ERRNO ? 1 + SHOWLINE_ERRNAME_MAX : 0);
 }
 
@@ -245,6 +269,58 @@ showline__put(const struct showline_col *c, const uint8_t *rec, uint64_t ival, c
 		return 0;
 	}
 	return (size_t)(p - dst);
+}
+
+/* showline__put, remembering the column's last value (c->last_ok): a value
+ * whose bytes equal the last one's gets the last text, copied.  The same
+ * bytes and return as showline__put (which is a function of the value's
+ * bytes alone; a declined value is remembered as declined).  The
+ * memory is one value per column: a capture cannot make it grow. */
+static inline __attribute__((always_inline)) size_t
+showline__put_last(struct showline_col *c, const uint8_t *rec, uint64_t ival, char *dst)
+{
+	uint64_t v0 = ival, v1 = 0;
+	size_t n;
+
+	if (c->last_ok != SHOWLINE_LAST_ON) {
+		if (c->last_ok == SHOWLINE_LAST_PAUSED && !--c->paused) {
+			c->last_ok = SHOWLINE_LAST_ON;
+			c->lastlen = 0;
+		}
+		return showline__put(c, rec, ival, dst);
+	}
+	if (c->kind == SHOWLINE_TEXT) {
+		/* last_ok: 8 or 16 bytes, within the record */
+		memcpy(&v0, rec + c->off, 8);
+		if (c->size == 16)
+			memcpy(&v1, rec + c->off + 8, 8);
+	}
+	if (c->lastlen && v0 == c->last[0] && v1 == c->last[1]) {
+		c->hits++;
+		if (c->lastlen == SHOWLINE_LAST_DECLINED)
+			return 0;
+		memcpy(dst, c->key, SHOWLINE_KEY_CHUNK);
+		for (uint32_t i = SHOWLINE_KEY_CHUNK; i < c->keylen; i += SHOWLINE_KEY_CHUNK)
+			memcpy(dst + i, c->key + i, SHOWLINE_KEY_CHUNK);
+		memcpy(dst + c->keylen, c->lasttext, SHOWLINE_LAST_TEXT);
+		return c->keylen + c->lastlen;
+	}
+	if (++c->misses == SHOWLINE_LAST_MISSES) {
+		if (c->hits < c->misses) {
+			c->last_ok = SHOWLINE_LAST_PAUSED;
+			c->paused = SHOWLINE_LAST_PAUSE;
+		}
+		c->hits = c->misses = 0;
+	}
+	n = showline__put(c, rec, ival, dst);
+	if (!n || n - c->keylen <= SHOWLINE_LAST_TEXT) {
+		/* showline__max leaves SHOWLINE_LAST_TEXT bytes of room past the key */
+		c->last[0] = v0;
+		c->last[1] = v1;
+		memcpy(c->lasttext, dst + c->keylen, SHOWLINE_LAST_TEXT);
+		c->lastlen = n ? (uint8_t)(n - c->keylen) : SHOWLINE_LAST_DECLINED;
+	}
+	return n;
 }
 
 /* The canonical wall time (timefmt__iso) of successive events: the

@@ -2,7 +2,8 @@
  * random and edge-case records of a real clang BTF type, every column the
  * fast path takes prints exactly what evtype__decode + print__logfmt_pair
  * print, and the columns it must not take (names, bitfields, enums,
- * trailing arrays) stay general; the cached time and -r's time equal
+ * trailing arrays) stay general; a column's last value copied gives the
+ * same bytes; the cached time and -r's time equal
  * timefmt__iso and the old snprintf; the digits equal printf's. */
 #include "testutil.h"
 #pragma GCC diagnostic push
@@ -149,6 +150,117 @@ static void test_columns(struct evtype *t)
 	for (size_t k = 0; k < ncols; k++)
 		showline__col_free(&cols[k]);
 	strbuf__free(&want);
+}
+
+/* showline__put_last gives showline__put's bytes whatever the values
+ * before: repeated values (copied from the last), values that differ from
+ * the last in one byte only (the second word of a char array, an integer's
+ * high byte), declined values in between (quotes, NULs, a name too long). */
+static void test_last(struct evtype *t)
+{
+	uint32_t size = evtype__size(t), min = evtype__min_size(t);
+	size_t ncols = evtype__ncols(t), copied = 0, kept_text = 0, paused = 0, resumed = 0;
+	struct showline_col cols[64];
+	uint8_t rec[256], prev[256];
+	char got[512], want[512];
+	uint64_t rs = 11;
+
+	CHECK(ncols < 64 && size <= sizeof(rec));
+	for (size_t k = 0; k < ncols; k++) {
+		const struct evcol *c = evtype__col(t, k);
+		int errno_hint = !strcmp(c->name, "ret");
+
+		CHECK(!showline__col(&cols[k], k, c, c->name, min, errno_hint, errno_hint));
+		if (errno_hint)
+			cols[k].errname = names__errno;
+		/* which columns keep their last value */
+		if (!strcmp(c->name, "comm") || !strcmp(c->name, "u64") || !strcmp(c->name, "ret") ||
+		    !strcmp(c->name, "s8"))
+			CHECK(cols[k].last_ok);
+		if (!strcmp(c->name, "one") || !strcmp(c->name, "flag") || !strcmp(c->name, "tail"))
+			CHECK(!cols[k].last_ok);
+	}
+	memset(prev, 0, sizeof(prev));
+	for (int round = 0; round < 200000; round++) {
+		/* mostly repeats, then mostly new values (the columns pause),
+		 * then repeats again (they come back) */
+		int repeats = round < 30000 || round >= 100000 ? 7 : 1;
+
+		memcpy(rec, prev, size);
+		for (size_t k = 0; k < ncols; k++) {
+			const struct evcol *c = evtype__col(t, k);
+			uint8_t *v = rec + c->bit_offset / 8;
+			uint64_t r = test_rand(&rs);
+
+			if (cols[k].kind == SHOWLINE_GENERAL || r % 16 < (uint64_t)repeats * 2)
+				continue;     /* the same value as the line before */
+			r /= 16;
+			if (r % 4 == 1 && c->kind == EVCOL_TEXT && r / 4 % 2) {
+				fill_text(&rs, v, c->byte_size);
+			} else if (r % 4 == 1 && c->kind == EVCOL_TEXT) {
+				/* a plain name, as comms mostly are */
+				uint32_t used = (uint32_t)(r / 8 % (c->byte_size + 1));
+
+				memset(v, 0, c->byte_size);
+				for (uint32_t i = 0; i < used; i++)
+					v[i] = (uint8_t)('a' + test_rand(&rs) % 26);
+			} else if (r % 4 == 1) {
+				for (uint32_t i = 0; i < c->byte_size; i++)
+					v[i] = (uint8_t)test_rand(&rs);
+				if (!strcmp(c->name, "ret") && r % 3 == 0) {
+					int32_t e = -(int32_t)(r / 16 % 140);   /* named errnos */
+					memcpy(v, &e, 4);
+				}
+			} else if (c->kind == EVCOL_TEXT) {
+				/* one byte of the name changed; often in its
+				 * second word only */
+				uint32_t len = (uint32_t)strnlen((const char *)v, c->byte_size);
+				uint32_t from = r % 4 == 3 && len > 8 ? 8 : 0;
+
+				if (len > from)
+					v[from + r / 4 % (len - from)] ^= (uint8_t)(1 + r / 1024 % 8);
+			} else {
+				/* one byte changed: the last one most often (the high
+				 * word of a text, an integer's sign) */
+				uint32_t i = r % 8 < 5 ? c->byte_size - 1 : (uint32_t)(r / 8 % c->byte_size);
+				v[i] ^= (uint8_t)(1 + r / 64 % 255);
+			}
+		}
+		for (size_t k = 0; k < ncols; k++) {
+			struct showline_col *op = &cols[k];
+			const struct evcol *c = evtype__col(t, k);
+			uint64_t iv;
+			size_t n, m;
+			int same;
+
+			if (op->kind == SHOWLINE_GENERAL)
+				continue;
+			same = !memcmp(rec + c->bit_offset / 8, prev + c->bit_offset / 8, c->byte_size);
+			iv = op->kind == SHOWLINE_TEXT ? 0 : showline__int(op, rec);
+			CHECK(showline__max(op) < sizeof(got));
+			m = showline__put(op, rec, iv, want);
+			if (op->last_ok == SHOWLINE_LAST_ON && same && op->lastlen && m) {
+				copied++;
+				kept_text += op->kind == SHOWLINE_TEXT;
+			}
+			memset(got, 'x', sizeof(got));
+			uint8_t was = op->last_ok;
+			n = showline__put_last(op, rec, iv, got);
+			paused += was == SHOWLINE_LAST_ON && op->last_ok == SHOWLINE_LAST_PAUSED;
+			resumed += was == SHOWLINE_LAST_PAUSED && op->last_ok == SHOWLINE_LAST_ON;
+			if (n != m || memcmp(got, want, n)) {
+				fprintf(stderr, "column %s: last '%.*s', plain '%.*s'\n", c->name, (int)n,
+					got, (int)m, want);
+				CHECK(0);
+			}
+		}
+		memcpy(prev, rec, size);
+	}
+	/* the copies were taken, for text too; columns paused and came back */
+	CHECK(copied > 100000 && kept_text > 10000);
+	CHECK(paused >= 8 && resumed >= 8);
+	for (size_t k = 0; k < ncols; k++)
+		showline__col_free(&cols[k]);
 }
 
 /* evfast.h (the virtual tables' in-place reads) gives evtype__decode's
@@ -323,6 +435,7 @@ int main(void)
 	test_columns(t);
 	test_evfast(t);
 	test_errno_names(t);
+	test_last(t);
 	test_digits();
 	test_time();
 	evtype__free(t);
