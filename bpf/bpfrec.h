@@ -364,27 +364,42 @@ static __always_inline struct bpfrec_brec *__bpfrec_claim(void *ring, struct bpf
 	return r;
 }
 
-static __always_inline void *__bpfrec_stage_reserve(void *ring, void *stage, void *pending,
-						    void *lost, __u32 limit, __u32 size,
-						    struct bpfrec_slot *slot)
+/* The event's place in the CPU's batch (slot filled in), or NULL; *stp is
+ * the CPU's area either way (NULL if it has none). */
+static __always_inline void *__bpfrec_stage_place(void *ring, void *stage, void *pending,
+						  void *lost, __u32 limit, __u32 size,
+						  struct bpfrec_slot *slot, struct bpfrec_stage **stp)
 {
 	__u32 k = 0, need = BPFREC_BREC_SIZE(size);
 	struct bpfrec_stage *st = bpf_map_lookup_elem(stage, &k);
 	struct bpfrec_brec *r = 0;
-	struct bpfrec_batch *b;
 
+	*stp = st;
 	slot->st = 0;
 	slot->rec = 0;
 	slot->need = need;
 	if (st && size <= BPFREC_STAGE_BYTES - 8 && need <= limit && limit <= BPFREC_STAGE_BYTES)
 		r = __bpfrec_claim(ring, st, pending, lost, limit, size, need);
-	if (r) {
-		slot->st = st;
-		return r + 1;
-	}
+	if (!r)
+		return 0;
+	slot->st = st;
+	return r + 1;
+}
+
+static __always_inline void *__bpfrec_stage_reserve(void *ring, void *stage, void *pending,
+						    void *lost, __u32 limit, __u32 size,
+						    struct bpfrec_slot *slot)
+{
+	struct bpfrec_stage *st;
+	struct bpfrec_brec *r;
+	struct bpfrec_batch *b;
+	void *e = __bpfrec_stage_place(ring, stage, pending, lost, limit, size, slot, &st);
+
+	if (e)
+		return e;
 	if (st)
 		st->h.direct++;
-	b = bpf_ringbuf_reserve(ring, sizeof(*b) + need, 0);
+	b = bpf_ringbuf_reserve(ring, sizeof(*b) + BPFREC_BREC_SIZE(size), 0);
 	if (!b) {
 		__bpfrec_add_lost(lost, 1);
 		return 0;
@@ -392,7 +407,7 @@ static __always_inline void *__bpfrec_stage_reserve(void *ring, void *stage, voi
 	b->magic = BPFREC_BATCH_MAGIC;
 	b->cpu = bpf_get_smp_processor_id();
 	b->count = 1;
-	b->bytes = need;
+	b->bytes = BPFREC_BREC_SIZE(size);
 	r = (struct bpfrec_brec *)(b + 1);
 	r->len = size;
 	r->zero = 0;
@@ -400,23 +415,14 @@ static __always_inline void *__bpfrec_stage_reserve(void *ring, void *stage, voi
 	return r + 1;
 }
 
+/* The caller's bpfrec_stage_output counts a NULL in the area's direct. */
 static __always_inline void *__bpfrec_stage_claim(void *ring, void *stage, void *pending,
 						  void *lost, __u32 limit, __u32 size,
 						  struct bpfrec_slot *slot)
 {
-	__u32 k = 0, need = BPFREC_BREC_SIZE(size);
-	struct bpfrec_stage *st = bpf_map_lookup_elem(stage, &k);
-	struct bpfrec_brec *r = 0;
+	struct bpfrec_stage *st;
 
-	slot->st = 0;
-	slot->rec = 0;
-	slot->need = need;
-	if (st && size <= BPFREC_STAGE_BYTES - 8 && need <= limit && limit <= BPFREC_STAGE_BYTES)
-		r = __bpfrec_claim(ring, st, pending, lost, limit, size, need);
-	if (!r)
-		return 0;   /* the caller's bpfrec_stage_output counts it in direct */
-	slot->st = st;
-	return r + 1;
+	return __bpfrec_stage_place(ring, stage, pending, lost, limit, size, slot, &st);
 }
 
 static __always_inline void __bpfrec_stage_end(struct bpfrec_slot *slot, int keep)
@@ -442,23 +448,19 @@ static __always_inline int __bpfrec_stage_output(void *ring, void *stage, void *
 						 void *lost, __u32 limit, const void *data,
 						 __u32 size)
 {
-	__u32 k = 0, need = BPFREC_BREC_SIZE(size);
-	struct bpfrec_stage *st = bpf_map_lookup_elem(stage, &k);
-	struct bpfrec_brec *r = 0;
+	__u32 need = BPFREC_BREC_SIZE(size);
+	struct bpfrec_stage *st;
+	struct bpfrec_slot slot;
 	struct {
 		struct bpfrec_batch b;
 		struct bpfrec_brec r;
 	} one;
 	struct bpf_dynptr dp;
+	void *e = __bpfrec_stage_place(ring, stage, pending, lost, limit, size, &slot, &st);
 
-	if (st && size <= BPFREC_STAGE_BYTES - 8 && need <= limit && limit <= BPFREC_STAGE_BYTES)
-		r = __bpfrec_claim(ring, st, pending, lost, limit, size, need);
-	if (r) {
-		bpf_probe_read_kernel(r + 1, size, data);
-		st->h.b.bytes += need;
-		st->h.b.count++;
-		__bpfrec_barrier();
-		st->h.busy = 0;
+	if (e) {
+		bpf_probe_read_kernel(e, size, data);
+		__bpfrec_stage_end(&slot, 1);
 		return 0;
 	}
 	if (st)
