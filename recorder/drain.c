@@ -60,6 +60,7 @@ struct drain {
 	struct drain_stack_hook stacks;     /* note NULL: none */
 	uint64_t recv_ns;         /* receive time of the current drain pass */
 	uint64_t passes;
+	uint32_t fill_pm;         /* the fullest ringbuf at the last pass's start */
 	int refreshed;            /* the pid filter's copy was renewed this pass */
 	int err;
 };
@@ -742,14 +743,21 @@ static int consume_all(struct drain *d, int final)
 	d->refreshed = 0;
 	d->recv_ns = now_boot_ns();
 	d->passes++;
+	d->fill_pm = 0;
 	for (i = 0; i < d->nsrc; i++) {
 		struct source *src = d->src[i];
 
 		if (src->has_rb) {
+			/* before consuming: the fill a failed reserve left, and
+			 * the backlog the writers are to know of */
+			uint64_t used = *src->rb.prod - *src->rb.cons;
+			uint32_t pm = used >= src->rb.size ? 1000 :
+				      (uint32_t)(used * 1000 / src->rb.size);
+
+			if (pm > d->fill_pm)
+				d->fill_pm = pm;
 			if (src->watch_fill)
-				/* before consuming: the fill a failed reserve left */
-				losswin__look(&src->win, *src->rb.prod - *src->rb.cons,
-					      src->rb.size, d->recv_ns);
+				losswin__look(&src->win, used, src->rb.size, d->recv_ns);
 			if (src->stage && final) {
 				/* room in the ring first, for the last batches */
 				n = rbc__consume_runs(&src->rb, on_ringbuf_run, src);
@@ -766,6 +774,10 @@ static int consume_all(struct drain *d, int final)
 			if (src->stage && final && (n = staged_end(src)) < 0)
 				return (int)n;
 			if (src->pcring) {
+				uint32_t pm = pcring__fill_permille(src->pcring);
+
+				if (pm > d->fill_pm)
+					d->fill_pm = pm;
 				n = read_pcring(src, final);
 				if (n < 0)
 					return (int)n;
@@ -816,6 +828,11 @@ int drain__poll(struct drain *d, int extra_fd)
 	}
 	d->next_tick_ns += tick;
 	return consume_all(d, 0);
+}
+
+uint32_t drain__fill_permille(const struct drain *d)
+{
+	return d->fill_pm;
 }
 
 int drain__final(struct drain *d)

@@ -116,6 +116,10 @@ void drain__set_stack_hook(struct drain *d, const struct drain_stack_hook *h);
 /* Waits up to one timer period (or for extra_fd to be readable, if >= 0),
  * then drains everything.  Returns records drained, or -errno. */
 int drain__poll(struct drain *d, int extra_fd);
+/* How full the fullest ringbuf (or per-CPU ring read in place) was when
+ * the last pass came to it, in thousandths of its size (the backlog:
+ * pipeline__backlog). */
+uint32_t drain__fill_permille(const struct drain *d);
 /* Drains what is left, without waiting. */
 int drain__final(struct drain *d);
 void drain__free(struct drain *d);   /* NULL is fine */

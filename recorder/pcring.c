@@ -55,6 +55,23 @@ struct pcring *pcring__open(int map_fd)
 	return p;
 }
 
+uint32_t pcring__fill_permille(const struct pcring *p)
+{
+	uint32_t cpu, most = 0;
+
+	for (cpu = 0; cpu < p->nregions; cpu++) {
+		const struct bpfrec_pcring_head *h =
+			(const struct bpfrec_pcring_head *)(p->map + (size_t)cpu * p->stride);
+		uint64_t head = __atomic_load_n(&h->head, __ATOMIC_RELAXED), tail = h->tail;
+		uint64_t used = head - tail;
+		uint32_t pm = head < tail || used >= p->ring ? 1000 : (uint32_t)(used * 1000 / p->ring);
+
+		if (pm > most)
+			most = pm;
+	}
+	return most;
+}
+
 long pcring__read(struct pcring *p, int (*fn)(void *ctx, uint32_t cpu, const void *ev,
 					      uint32_t len),
 		  void (*done)(void *ctx), void *ctx, uint64_t *bad)

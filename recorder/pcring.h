@@ -31,6 +31,9 @@ struct pcring *pcring__open(int map_fd);
 long pcring__read(struct pcring *p, int (*fn)(void *ctx, uint32_t cpu, const void *ev,
 					      uint32_t len),
 		  void (*done)(void *ctx), void *ctx, uint64_t *bad);
+/* How full the fullest CPU's ring is, in thousandths (a damaged region
+ * counts as full). */
+uint32_t pcring__fill_permille(const struct pcring *p);
 /* The events the CPUs sent to the ringbuf alone (busy, or too large). */
 uint64_t pcring__direct(const struct pcring *p);
 void pcring__free(struct pcring *p);   /* NULL is fine */

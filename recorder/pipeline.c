@@ -12,6 +12,7 @@ enum msg_kind { MSG_BLOCK, MSG_LOSS, MSG_FLUSH, MSG_SNAPSHOT, MSG_CALL, MSG_STOP
 struct msg {
 	enum msg_kind kind;
 	struct blockbuf *buf;                 /* MSG_BLOCK */
+	bool fast;                            /* MSG_BLOCK: encode it fast */
 	uint32_t stream, cpu;                 /* MSG_LOSS */
 	uint64_t ts_ns, count;
 	int (*fn)(void *ctx, struct capw *w);   /* MSG_CALL */
@@ -55,7 +56,30 @@ struct pipeline {
 	 * writers behind: the kernel's buffers fill meanwhile), and how long
 	 * it waited; written by the drain thread, read by anyone. */
 	uint64_t stalls, stall_ns;
+	/* PIPELINE_ADAPT, drain thread: the fullest kernel buffer at the
+	 * last pass (thousandths), whether blocks go fast now, and the
+	 * hand-overs in a row that found no backlog.  Blocks encoded in all
+	 * and fast: counted by the writers, read by anyone. */
+	uint32_t fill_pm;
+	bool fast;
+	uint32_t calm;
+	uint64_t nblocks, nfast;
 };
+
+/* Backlog thresholds of PIPELINE_ADAPT.  Fast from the hand-over that
+ * finds no free block buffer (the drain is about to wait for the writers
+ * while events pile up in the kernel) or a kernel buffer FAST_FILL_PM full
+ * at a drain pass's start (the drain itself late: on a machine whose CPUs
+ * the producers and writers keep busy, cheaper blocks leave it more);
+ * compact again after CALM_HANDOVERS hand-overs in a row that found a free
+ * block buffer and the kernel's buffers under CALM_FILL_PM, i.e. once the
+ * backlog they held is drained.  The gap between the two keeps a machine
+ * at the edge from switching on every block.  (A ring so small that one
+ * drain period fills a quarter of it keeps the blocks fast: it is about to
+ * lose events whenever the drain is a few periods late.) */
+#define FAST_FILL_PM 250
+#define CALM_FILL_PM 60
+#define CALM_HANDOVERS 4
 
 static void push_locked(struct pipeline *p, const struct msg *m)
 {
@@ -141,6 +165,8 @@ static void *worker_main(void *arg)
 			return NULL;
 		}
 		m = p->q[p->qhead];
+		/* A block sent compact goes fast if the backlog began since. */
+		m.fast |= p->fast;
 		p->qhead = (p->qhead + 1) % p->qcap;
 		p->qlen--;
 		ticket = p->next_ticket++;
@@ -150,8 +176,14 @@ static void *worker_main(void *arg)
 		/* The expensive part, outside the turn: other workers encode
 		 * their blocks meanwhile. */
 		enc_err = 0;
-		if (m.kind == MSG_BLOCK && !pipeline__error(p) && blockbuf__count(m.buf))
+		if (m.kind == MSG_BLOCK && !pipeline__error(p) && blockbuf__count(m.buf)) {
+			/* (cannot fail: the levels were tried at the start) */
+			block_encoder__fast(wk->enc, m.fast);
 			enc_err = block_encoder__encode(wk->enc, m.buf, &out, &len, &meta);
+			__atomic_add_fetch(&p->nblocks, 1, __ATOMIC_RELAXED);
+			if (m.fast)
+				__atomic_add_fetch(&p->nfast, 1, __ATOMIC_RELAXED);
+		}
 
 		pthread_mutex_lock(&p->lock);
 		while (p->turn != ticket)
@@ -217,7 +249,8 @@ struct pipeline *pipeline__start(struct capw *w, const struct pipeline_opts *opt
 		p->workers[i].enc = block_encoder__new(p->o.zstd_level);
 		if (p->workers[i].enc)   /* each worker's blocks: a chain of its own */
 			block_encoder__chain(p->workers[i].enc, p->o.chain_blocks);
-		if (!p->workers[i].enc)
+		if (!p->workers[i].enc || block_encoder__fast(p->workers[i].enc, true) ||
+		    block_encoder__fast(p->workers[i].enc, false))
 			goto fail;
 	}
 	pthread_mutex_init(&p->lock, NULL);
@@ -234,11 +267,28 @@ struct pipeline *pipeline__start(struct capw *w, const struct pipeline_opts *opt
 		p->nstarted++;
 	}
 	p->last_flush_ns = now_boot_ns();
+	p->fast = p->o.effort == PIPELINE_FAST;
 	return p;
 fail:
 	pipeline__free(p);
 	errno = ENOMEM;
 	return NULL;
+}
+
+/* PIPELINE_ADAPT, lock held, at a hand-over: whether the writers are
+ * behind, from the kernel's buffers and the block buffers left free. */
+static void adapt_locked(struct pipeline *p)
+{
+	bool backlog = p->fill_pm >= FAST_FILL_PM || !p->nfree;
+
+	if (p->o.effort != PIPELINE_ADAPT)
+		return;
+	if (backlog || p->fill_pm >= CALM_FILL_PM) {
+		p->fast |= backlog;
+		p->calm = 0;
+	} else if (p->fast && ++p->calm >= CALM_HANDOVERS) {
+		p->fast = false;
+	}
 }
 
 /* Sends cur to the writer and takes a free buffer, waiting if none is free
@@ -249,6 +299,8 @@ static void hand_over(struct pipeline *p, bool count_stall)
 	uint64_t t0 = 0;
 
 	pthread_mutex_lock(&p->lock);
+	adapt_locked(p);
+	m.fast = p->fast;
 	push_locked(p, &m);
 	if (!p->nfree && count_stall) {
 		t0 = now_mono_ns();   /* before the count: whoever sees it, sees the wait begun */
@@ -330,6 +382,17 @@ void pipeline__call(struct pipeline *p, int (*fn)(void *ctx, struct capw *w), vo
 	struct msg m = { .kind = MSG_CALL, .fn = fn, .ctx = ctx };
 
 	push(p, &m);
+}
+
+void pipeline__backlog(struct pipeline *p, uint32_t fill_permille)
+{
+	p->fill_pm = fill_permille;   /* read by the drain thread alone */
+}
+
+void pipeline__blocks(const struct pipeline *p, uint64_t *blocks, uint64_t *fast)
+{
+	*blocks = __atomic_load_n(&p->nblocks, __ATOMIC_RELAXED);
+	*fast = __atomic_load_n(&p->nfast, __ATOMIC_RELAXED);
 }
 
 void pipeline__stalls(const struct pipeline *p, uint64_t *stalls, uint64_t *wait_ns)

@@ -7,6 +7,9 @@
  * a fixed pool: when the writer falls behind, the drain thread waits for a
  * free buffer, stops draining, the kernel buffers fill and the kernel's loss
  * counters count what is dropped.  Memory never grows without bound.
+ * Before it comes to that, the writers make cheaper blocks: while they are
+ * behind (PIPELINE_ADAPT, pipeline__backlog) they encode fast blocks, the
+ * same format with no dictionaries, larger but cheaper to make.
  *
  * Errors: 0 or -errno (the writer's first error, said where it failed);
  * the constructor NULL with errno set.
@@ -25,6 +28,11 @@ struct pipeline_opts {
 	uint64_t flush_ns;      /* seal + commit at least this often; 0: 1 s */
 	unsigned chain_blocks;  /* chained dictionaries (block_encoder__chain):
 				 * blocks per chain; 0, 1: none */
+	enum pipeline_effort {
+		PIPELINE_ADAPT = 0,   /* compact blocks, fast ones while behind */
+		PIPELINE_COMPACT,     /* always compact (block_encoder's default) */
+		PIPELINE_FAST,        /* always fast (block_encoder__fast) */
+	} effort;
 };
 
 struct pipeline;
@@ -52,6 +60,14 @@ void pipeline__snapshot(struct pipeline *p);
  * blocks and losses sent before and after (so in the commit that follows
  * them); fn owns ctx and is called exactly once, even after an error. */
 void pipeline__call(struct pipeline *p, int (*fn)(void *ctx, struct capw *w), void *ctx);
+/* Drain thread: how full the fullest kernel buffer was at the start of
+ * the last drain pass, in thousandths.  With PIPELINE_ADAPT, a backlog (a
+ * buffer filling, or every block buffer with the writers) makes the blocks
+ * handed over from then on fast ones (block_encoder__fast: the same
+ * format, cheaper to encode, larger), until the backlog is gone. */
+void pipeline__backlog(struct pipeline *p, uint32_t fill_permille);
+/* Blocks the writers encoded in all, and of them fast ones.  Any thread. */
+void pipeline__blocks(const struct pipeline *p, uint64_t *blocks, uint64_t *fast);
 /* Times the drain thread found every buffer with the writers while
  * recording (they encode slower than events come: the kernel's buffers
  * fill meanwhile, and lose events when full), and the ns it waited in all.

@@ -47,6 +47,7 @@ struct recorder {
 	struct progsync *progs;      /* the programs and loss rows sent to the writer */
 	uint64_t progs_synced_ns;    /* the loss windows last sent */
 	uint64_t stalls, stall_ns;   /* the drain's waits for the writers (pipeline__stalls) */
+	uint64_t blocks, fast_blocks;   /* pipeline__blocks */
 };
 
 /* The status line's last figures, per stream in the objects' order. */
@@ -331,6 +332,10 @@ static void print_summary(struct recorder *r, const struct capw_stats *stp, uint
 	tprec__summary(r->tp, r->drain);
 	/* Why a ring lost events: the writers (encoding and compressing the
 	 * blocks) fell behind, and the drain waited for them. */
+	if (r->fast_blocks)
+		info_msg("  %llu of %llu blocks encoded fast (the writers were behind: such blocks "
+			 "cost less to make and more bytes)", (unsigned long long)r->fast_blocks,
+			 (unsigned long long)r->blocks);
 	if (r->stalls)
 		info_msg("  the drain waited %.2f s in all for the writer threads (%llu times: they "
 			 "encode and compress slower than events came%s)", r->stall_ns / 1e9,
@@ -451,7 +456,8 @@ static int set_up_capture(struct recorder *r)
 				.ring_ns = o->ring_ns };
 	struct pipeline_opts po = { .flush_ns = o->flush_ns, .zstd_level = co.zstd_level,
 				    .chain_blocks = o->chain_blocks ? o->chain_blocks :
-						    RECORD_CHAIN_DEFAULT };
+						    RECORD_CHAIN_DEFAULT,
+				    .effort = (enum pipeline_effort)o->fast_blocks };
 	struct drain_opts dopts = { .perf_pages = o->perf_pages };
 	struct drain_sink sink = { sink_append, sink_loss, NULL, sink_append_run };
 	size_t j;
@@ -596,6 +602,8 @@ static int run(struct recorder *r)
 		int n = drain__poll(r->drain, r->sigfd);
 
 		stackcap__poll(r->stacks);
+		/* the writers' backlog, for the blocks the next pass hands over */
+		pipeline__backlog(r->pl, drain__fill_permille(r->drain));
 		err = n < 0 ? n : after_pass(r, &rs, &last_tick, show);
 	}
 	if (err > 0)
@@ -635,6 +643,7 @@ static int finish(struct recorder *r, int err, int usage)
 		if (werr && !err)
 			err = werr;
 		pipeline__stalls(r->pl, &r->stalls, &r->stall_ns);
+		pipeline__blocks(r->pl, &r->blocks, &r->fast_blocks);
 		pipeline__free(r->pl);
 	}
 	if (r->cap) {

@@ -49,6 +49,7 @@ struct record_opts {
 	int status;                  /* -1 auto (a terminal), 0 off, 1 on */
 	uint64_t flush_ns;
 	unsigned chain_blocks;       /* --chain-blocks: 0 the default */
+	int fast_blocks;             /* --fast-blocks: enum pipeline_effort */
 	uint32_t perf_pages;
 	const char *kernel_btf;
 	char *only[RECORD_MAX_PROG_NAMES], *skip[RECORD_MAX_PROG_NAMES];   /* program names */

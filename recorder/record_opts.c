@@ -2,6 +2,7 @@
  * that need no kernel. */
 #include "perfev.h"
 #include "perfspec.h"
+#include "pipeline.h"
 #include "probes.h"
 #include "record.h"
 #include "stackcap.h"
@@ -97,6 +98,10 @@ static void record_usage(FILE *f)
 "      --chain-blocks N    blocks whose dictionaries go on into the next, 1..8: fewer\n"
 "                          bytes, and a time range reads up to N-1 blocks more\n"
 "                          (default 1: every block reads alone)\n"
+"      --fast-blocks WHEN  blocks encoded without dictionaries, cheaper to make and\n"
+"                          larger: auto (while the writers are behind and events\n"
+"                          pile up in the kernel's buffers; the default), never,\n"
+"                          always\n"
 "      --ring SIZE         flight recorder: keep only the newest SIZE of events on disk\n"
 "                          (at least 1M; the oldest eighths are dropped); SIGUSR1\n"
 "                          writes what is held to DIR/snapshot-N\n"
@@ -280,7 +285,7 @@ enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PE
        OPT_NO_USER_NAMES,
        OPT_FILTER, OPT_STRING_SIZE, OPT_SYSCALLS,
        OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS, OPT_PERF_EVENT,
-       OPT_CHAIN };
+       OPT_CHAIN, OPT_FAST_BLOCKS };
 
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -293,6 +298,7 @@ static const struct option longopts[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "flush-interval", required_argument, NULL, OPT_FLUSH },
 	{ "chain-blocks", required_argument, NULL, OPT_CHAIN },
+	{ "fast-blocks", required_argument, NULL, OPT_FAST_BLOCKS },
 	{ "perf-pages", required_argument, NULL, OPT_PERF_PAGES },
 	{ "status", no_argument, NULL, OPT_STATUS },
 	{ "no-status", no_argument, NULL, OPT_NO_STATUS },
@@ -570,6 +576,18 @@ static int parse_session_option(struct record_opts *o, int c)
 		o->chain_blocks = (unsigned)n;
 		return 0;
 	}
+	case OPT_FAST_BLOCKS:
+		if (!strcmp(optarg, "auto")) {
+			o->fast_blocks = PIPELINE_ADAPT;
+		} else if (!strcmp(optarg, "never")) {
+			o->fast_blocks = PIPELINE_COMPACT;
+		} else if (!strcmp(optarg, "always")) {
+			o->fast_blocks = PIPELINE_FAST;
+		} else {
+			warn_msg("--fast-blocks %s: expected auto, never or always", optarg);
+			return -EINVAL;
+		}
+		return 0;
 	case OPT_NO_SYMBOLS:
 		o->no_symbols = 1;
 		return 0;

@@ -14,6 +14,7 @@
 #ifndef BPFREC_SCHEMA_BLOCK_H
 #define BPFREC_SCHEMA_BLOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -124,6 +125,19 @@ void block_encoder__free(struct block_encoder *e);   /* NULL is fine */
  * such a block must not be written, and its records count as lost. */
 int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 			  const uint8_t **out, size_t *out_len, struct cap_block_meta *meta);
+
+/* Fast blocks, for a writer that falls behind (the recorder's while the
+ * kernel's buffers fill): the same format, every reader reads them, and
+ * only the encoder's choices differ: dictionary codes without recency
+ * lists or keys (a value's index unless it repeats the record before's:
+ * a block of encoding 1), and zstd at BLOCK_FAST_ZSTD_LEVEL instead of the
+ * encoder's level.  On the generator's events (tools/bench/encode/encbench,
+ * BENCHMARKS.md) a fast block takes ~2/3 of a compact one's instructions
+ * and ~1.5x its bytes.  A fast block continues no chain and starts none.
+ * on: the blocks encoded from now on.  0, or -EINVAL if zstd refuses the
+ * level (the encoder's blocks stay as they were). */
+#define BLOCK_FAST_ZSTD_LEVEL (-5)
+int block_encoder__fast(struct block_encoder *e, bool on);
 
 /* --- decoding (reader side, untrusted input) --- */
 

@@ -123,6 +123,11 @@ struct block_encoder {
 	const struct estate *base;
 	bool group_inh;        /* the group being encoded continues the base's */
 	bool key_cont;         /* its key word continued the base's column */
+	/* block_encoder__fast: a fast block's choices (dictionary codes with
+	 * no recency lists, no keys, no DICT_NEXT; zstd at
+	 * BLOCK_FAST_ZSTD_LEVEL); level: the compact blocks' zstd level. */
+	bool fast;
+	int level;
 };
 
 struct dict_slot {
@@ -142,6 +147,7 @@ struct block_encoder *block_encoder__new(int level)
 		goto fail;
 	if (level == 0)
 		level = 1;
+	e->level = level;
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel, level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 1)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_contentSizeFlag, 1))) {
@@ -329,6 +335,17 @@ void block_encoder__chain(struct block_encoder *e, unsigned k)
 {
 	e->chain_k = k > CAP_CHAIN_MAX ? CAP_CHAIN_MAX : k;
 	e->st[0].valid = false;
+}
+
+int block_encoder__fast(struct block_encoder *e, bool on)
+{
+	if (on == e->fast)
+		return 0;
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel,
+						on ? BLOCK_FAST_ZSTD_LEVEL : e->level)))
+		return -EINVAL;
+	e->fast = on;
+	return 0;
 }
 
 void block_encoder__chain_break(struct block_encoder *e)
@@ -684,6 +701,35 @@ static int64_t dict_codes(struct block_encoder *e, const uint64_t *col, uint32_t
 	return nvals;
 }
 
+/* A fast block's dictionary codes: 0 for the value of the record before
+ * (the front of the reader's recency list), else the value's index (a miss
+ * for the reader, which then puts the value in front: so the front is
+ * always the record before's, and no list need be kept here).  The codes
+ * take more bytes than compact ones, for a fraction of the work.  The
+ * dictionary is left in e->dict; its size, or -1 past max values. */
+static int64_t dict_codes_fast(struct block_encoder *e, const uint64_t *col, uint32_t c,
+			       uint32_t max, uint64_t *out)
+{
+	uint32_t nvals = 0;
+	uint64_t prev = 0;
+
+	dict_reset(e);
+	for (uint32_t i = 0; i < c; i++) {
+		uint64_t v = col[i];
+		int64_t ix;
+
+		if (i && v == prev) {
+			out[i] = 0;
+			continue;
+		}
+		prev = v;
+		if ((ix = dict_index(e, v, &nvals, max)) < 0)
+			return -1;
+		out[i] = DICT_MRU + (uint64_t)ix;
+	}
+	return nvals;
+}
+
 /* What zstd's entropy coder roughly pays for c codes of at most 2 bytes:
  * the empirical entropy of each byte column, bits. */
 static double code_bits(const uint64_t *x, uint32_t c)
@@ -781,8 +827,9 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	 * (a task's pid and tid, usually), the number of its values. */
 	int64_t key_word = -1;
 	uint32_t nkeys = 0;
-	bool measure;
-	struct keyed_memo *memo = keyed_memo(e, stream, L, &measure);
+	bool measure = false;
+	/* (fast blocks key nothing: the memo waits for the next compact one) */
+	struct keyed_memo *memo = e->fast ? NULL : keyed_memo(e, stream, L, &measure);
 	for (w = 0; w < W; w++) {
 		/* A group that continues its base's: the base's dictionary
 		 * columns keep their modes, and no other word becomes one (its
@@ -805,8 +852,9 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			m = WORD_XOR;
 		col = e->words + (size_t)w * c;
 		if (m == WORD_DICT) {
-			bool is_key = key_word < 0 && w <= KEYED_MAX_KEY;
-			bool keyed = key_word >= 0 && w < 64 && (measure || (memo->words >> w & 1));
+			bool is_key = !e->fast && key_word < 0 && w <= KEYED_MAX_KEY;
+			bool keyed = !e->fast && key_word >= 0 && w < 64 &&
+				     (measure || (memo->words >> w & 1));
 			struct vmru colmru;
 			int64_t nd;
 
@@ -825,7 +873,9 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			uint32_t max = nseed + c / 2 < DICT_MAX_VALUES - 1 ? nseed + c / 2 :
 				       DICT_MAX_VALUES - 1;
 
-			if (bc && keyed) {
+			if (e->fast) {
+				nd = dict_codes_fast(e, col, c, max, e->col);
+			} else if (bc && keyed) {
 				if (grow((void **)&e->kmru, &e->kmru_cap,
 					 (size_t)nkeys * sizeof(*e->kmru) + 1))
 					return NULL;
@@ -912,20 +962,23 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				 * next one"), any later miss base + 1 + index. */
 				uint64_t base = (keyed ? 2 : 1) * DICT_MRU;
 				uint32_t next = nseed;   /* the base's values: all used */
-				for (i = 0; i < c; i++) {
+				/* (a fast block: none, it stays encoding 1, and a
+				 * first use costs its index) */
+				bool next_code = !e->fast;
+				for (i = 0; next_code && i < c; i++) {
 					uint64_t x = e->col[i];
 
 					if (x >= base)
 						e->col[i] = x - base == next ? (next++, base) : x + 1;
 				}
-				e->dict_next = true;
+				e->dict_next |= next_code;
 				/* (continued: only the values new in this block) */
 				dm = plane_mask(e->dict + nseed, nvals - nseed);
 				p = cap_put_varint(p, nvals - nseed);
 				*p++ = (uint8_t)dm;
 				p = put_planes(p, e->dict + nseed, nvals - nseed, dm);
-				p = put_planes(p, e->col, c, nvals + base + 1 <= 256 ? 1 : 3);
-				if (e->chain_k > 1 &&
+				p = put_planes(p, e->col, c, nvals + base + next_code <= 256 ? 1 : 3);
+				if (e->chain_k > 1 && !e->fast &&
 				    estate_add(e, stream, L, w, modes[w], nvals, &colmru,
 					       keyed ? nkeys : 0))
 					return NULL;
@@ -1063,7 +1116,7 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 
 	/* The last block's dictionaries go on, up to chain_k blocks. */
 	e->base = NULL;
-	if (e->chain_k > 1 && e->st[0].valid && !e->st[0].too_big && e->st[0].crc &&
+	if (e->chain_k > 1 && !e->fast && e->st[0].valid && !e->st[0].too_big && e->st[0].crc &&
 	    e->st[0].depth < e->chain_k)
 		e->base = &e->st[0];
 	cur->n = 0;
@@ -1071,7 +1124,7 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 	cur->too_big = false;
 	cur->valid = false;
 	rc = encode_block(e, b, out, out_len, meta);
-	if (rc || e->chain_k <= 1) {
+	if (rc || e->chain_k <= 1 || e->fast) {
 		e->st[0].valid = false;
 		e->base = NULL;
 		return rc;

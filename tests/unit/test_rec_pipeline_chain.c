@@ -45,8 +45,10 @@ int main(void)
 	struct cap_session s = { .host = "h", .kernel_release = "k", .boot_id = "b",
 				 .cmdline = "c", .tool_version = "v", .start_ns = 1 };
 	struct cap_stream_desc d = { "s", "ringbuf", 0, "m", NULL, 0, -1 };
+	/* (compact blocks only: a fast one, made when the writers fall
+	 * behind, chains nothing) */
 	struct pipeline_opts po = { .block_bytes = 32 * 1024, .nworkers = 2, .chain_blocks = 4,
-				    .flush_ns = 3600ull * 1000000000 };
+				    .flush_ns = 3600ull * 1000000000, .effort = PIPELINE_COMPACT };
 	static struct ev all[NREC];
 	uint64_t rng = 5;
 	uint32_t sid;
