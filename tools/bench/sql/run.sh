@@ -114,7 +114,7 @@ plain_bytes=$(stat -c %s "$plain")
 idx_bytes=$(sqlite3 -readonly "$plain" "SELECT sum(pgsize) FROM dbstat WHERE name = 'exec_ts'" 2>/dev/null || echo "")
 blocks=$(sqlite3 -readonly "$cap/index.db" "SELECT count(*) FROM blocks")
 ratio() { echo "scale=2; $1 / $2" | bc | sed 's/^\./0./'; }
-verdict() { if (($(echo "$1 <= $2" | bc))); then echo "met"; else echo "MISSED"; fi; }
+verdict() { if (($(echo "$1 <= $2" | bc))); then echo "met"; else echo "not met"; fi; }
 
 fmt() { printf '%.1f ms (cpu %.1f)' "$(echo "${W[$1]} * 1000" | bc)" "$(echo "${C[$1]} * 1000" | bc)"; }
 r1=$(ratio "${W[q1.cap]}" "${W[q1.plain]}"); c1=$(ratio "${C[q1.cap]}" "${C[q1.plain]}")
