@@ -277,8 +277,7 @@ static inline uint32_t dict_hash(uint64_t key)
 	return (uint32_t)(key >> 40);
 }
 
-/* The index of key in the encoder's current dictionary, adding it; -1 when
- * the dictionary is full. */
+/* key at index idx, in the first free slot from its hash. */
 static void dict_put(struct block_encoder *e, uint64_t key, uint32_t idx)
 {
 	uint32_t h = dict_hash(key) & e->hmask;
@@ -297,18 +296,11 @@ static void dict_new_gen(struct block_encoder *e)
 	}
 }
 
-static int64_t dict_index(struct block_encoder *e, uint64_t key, uint32_t *nvals, uint32_t max)
+/* dict_index's miss: key goes in at index *nvals (the slot h found empty),
+ * the table doubling first when it would pass half full. */
+static __attribute__((noinline)) int64_t dict_add(struct block_encoder *e, uint64_t key,
+						  uint32_t h, uint32_t *nvals, uint32_t max)
 {
-	uint32_t h = dict_hash(key) & e->hmask;
-
-	for (;; h = (h + 1) & e->hmask) {
-		struct dict_slot *s = &e->htab[h];
-
-		if (s->gen != e->hgen)
-			break;
-		if (s->key == key)
-			return s->idx;
-	}
 	if (*nvals >= max)
 		return -1;
 	e->dict[*nvals] = key;
@@ -319,9 +311,29 @@ static int64_t dict_index(struct block_encoder *e, uint64_t key, uint32_t *nvals
 		dict_new_gen(e);
 		for (uint32_t i = 0; i < *nvals; i++)
 			dict_put(e, e->dict[i], i);
+		dict_put(e, key, *nvals);
+	} else {
+		e->htab[h] = (struct dict_slot){ .key = key, .idx = *nvals, .gen = e->hgen };
 	}
-	dict_put(e, key, *nvals);
 	return (*nvals)++;
+}
+
+/* The index of key in the encoder's current dictionary, adding it; -1 when
+ * the dictionary is full.  Inline: a hit (most calls) costs a probe or two,
+ * not a call. */
+static inline int64_t dict_index(struct block_encoder *e, uint64_t key, uint32_t *nvals,
+				 uint32_t max)
+{
+	uint32_t h = dict_hash(key) & e->hmask;
+
+	for (;; h = (h + 1) & e->hmask) {
+		const struct dict_slot *s = &e->htab[h];
+
+		if (s->gen != e->hgen)
+			return dict_add(e, key, h, nvals, max);
+		if (s->key == key)
+			return s->idx;
+	}
 }
 
 /* Empties the dictionary. */
@@ -774,6 +786,10 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	uint8_t *modes = p;
 	uint64_t *col;
 	uint8_t *tailb = (uint8_t *)(e->words + (size_t)W * c);
+	/* (locals: the stores below could alias b's fields, which the
+	 * compiler would then load again per record) */
+	const struct bb_ent *top = bb_ent(b, 0);
+	const uint8_t *arena = b->arena;
 
 	if (grow((void **)&e->keyix, &e->keyix_cap, (size_t)c * sizeof(*e->keyix)) ||
 	    grow((void **)&e->col2, &e->col2_cap, (size_t)c * 8) ||
@@ -788,11 +804,11 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	 * arrays. */
 	bool ts_ok = true;
 	for (i = 0; i < c; i++) {
-		const struct bb_ent *ent = bb_ent(b, ord[i]);
-		const uint8_t *r = b->arena + ent->off;
+		const struct bb_ent *ent = top - ord[i];
+		const uint8_t *r = arena + ent->off;
 
 		if (i + PREFETCH_AHEAD < c)
-			__builtin_prefetch(b->arena + bb_ent(b, ord[i + PREFETCH_AHEAD])->off);
+			__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD])->off);
 		uint64_t *d = e->words + i;
 
 		/* 4 words a step: the stride is added, not multiplied */
@@ -1011,8 +1027,10 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 static int64_t find_ts_offset(const struct blockbuf *b, const uint32_t *ord, uint32_t c,
 			      uint32_t from)
 {
-	const struct bb_ent *e0 = bb_ent(b, ord[0]);
-	const uint8_t *p0 = b->arena + e0->off;
+	const struct bb_ent *top = bb_ent(b, 0);
+	const uint8_t *arena = b->arena;
+	const struct bb_ent *e0 = top - ord[0];
+	const uint8_t *p0 = arena + e0->off;
 
 	for (uint32_t o = from; e0->len >= 8 && o <= e0->len - 8; o++) {
 		uint64_t v;
@@ -1022,11 +1040,11 @@ static int64_t find_ts_offset(const struct blockbuf *b, const uint32_t *ord, uin
 		if (v != e0->ts_ns)
 			continue;
 		for (i = 1; i < c; i++) {
-			const struct bb_ent *ei = bb_ent(b, ord[i]);
+			const struct bb_ent *ei = top - ord[i];
 
 			if (i + PREFETCH_AHEAD < c)
-				__builtin_prefetch(b->arena + bb_ent(b, ord[i + PREFETCH_AHEAD])->off + o);
-			memcpy(&v, b->arena + ei->off + o, 8);
+				__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD])->off + o);
+			memcpy(&v, arena + ei->off + o, 8);
 			if (v != ei->ts_ns)
 				break;
 		}
@@ -1149,6 +1167,10 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 	 * chained block its base's CRC. */
 	size_t bound = b->used + b->used / 2 + (size_t)n * REC_BODY_MAX +
 		       (size_t)k * GRP_BODY_MAX + 14;
+	/* (locals: the stores below could alias b's fields, which the
+	 * compiler would then load again per record) */
+	const struct bb_ent *top = bb_ent(b, 0);
+	const uint8_t *arena = b->arena;
 
 	if (bound > CAP_BLOCK_MAX_RAW)
 		return -E2BIG;   /* cannot happen with cap <= CAP_BLOCKBUF_MAX_BYTES */
@@ -1166,7 +1188,7 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 		at += b->slots[e->sorted[i]].count;
 	}
 	for (uint32_t i = 0; i < n; i++)
-		e->order[e->pos[bb_ent(b, i)->slot]++] = i;
+		e->order[e->pos[(top - i)->slot]++] = i;
 
 	uint64_t base_ts = n ? b->min_ts : 0;
 	uint8_t *p = e->raw;
@@ -1182,11 +1204,11 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 	for (uint32_t g = 0; g < k; g++) {
 		const struct bb_slot *s = &b->slots[e->sorted[g]];
 		uint32_t c = s->count;
-		const struct bb_ent *e0 = bb_ent(b, ord[0]);
+		const struct bb_ent *e0 = top - ord[0];
 		bool cpu_run = true, fixed = true;
 
 		for (uint32_t i = 1; i < c && (cpu_run || fixed); i++) {
-			const struct bb_ent *ei = bb_ent(b, ord[i]);
+			const struct bb_ent *ei = top - ord[i];
 			cpu_run &= ei->cpu == e0->cpu;
 			fixed &= ei->len == e0->len;
 		}
@@ -1228,7 +1250,7 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 		if (grow((void **)&e->col, &e->col_cap, (size_t)c * 8))
 			return -ENOMEM;
 		for (uint32_t i = 0; i < c; i++) {
-			uint64_t ts = bb_ent(b, ord[i])->ts_ns;
+			uint64_t ts = (top - ord[i])->ts_ns;
 			int64_t dlt = (int64_t)(ts - prev);
 			e->col[i] = ts - prev;
 			if (dlt < dmin)
@@ -1250,7 +1272,7 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 			p = cap_put_varint(p, (uint32_t)(e0->cpu + 1));
 		} else {
 			for (uint32_t i = 0; i < c; i++)
-				p = cap_put_varint(p, (uint32_t)(bb_ent(b, ord[i])->cpu + 1));
+				p = cap_put_varint(p, (uint32_t)((top - ord[i])->cpu + 1));
 		}
 		if (words) {
 			bool keyed = e->keyed;
@@ -1281,7 +1303,7 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 			for (uint32_t i0 = 0; i0 < c && L; i0 += TILE) {
 				uint32_t t = c - i0 < TILE ? c - i0 : TILE;
 				for (uint32_t i = 0; i < t; i++)
-					src[i] = b->arena + bb_ent(b, ord[i0 + i])->off;
+					src[i] = arena + (top - ord[i0 + i])->off;
 				for (uint32_t j = 0, jk = 0; j < L; j++) {
 					if (ts_at >= 0 && j >= (uint64_t)ts_at && j < (uint64_t)ts_at + 8)
 						continue;
@@ -1293,10 +1315,10 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 			p += (size_t)(ts_at >= 0 ? L - 8 : L) * c;
 		} else {
 			for (uint32_t i = 0; i < c; i++)
-				p = cap_put_varint(p, bb_ent(b, ord[i])->len);
+				p = cap_put_varint(p, (top - ord[i])->len);
 			for (uint32_t i = 0; i < c; i++) {
-				const struct bb_ent *ei = bb_ent(b, ord[i]);
-				memcpy(p, b->arena + ei->off, ei->len);
+				const struct bb_ent *ei = top - ord[i];
+				memcpy(p, arena + ei->off, ei->len);
 				p += ei->len;
 			}
 		}
