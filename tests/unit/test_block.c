@@ -580,6 +580,69 @@ static void test_words(void)
 	block_decoder__free(d);
 }
 
+/* Words whose values use only some of their bytes (every set of the 8
+ * byte planes, one set a word), random within them, in blocks of record
+ * counts around the reader's 8- and 16-value steps: every record comes back
+ * exact.  (The reader rebuilds a word from its planes 8 values at a time,
+ * dictionary codes 16 at a time.) */
+static void test_plane_masks(void)
+{
+	static const uint32_t counts[] = { 1, 7, 8, 9, 15, 16, 17, 1037 };
+	enum { L = 64, W = L / 8 };
+	struct block_encoder *e = block_encoder__new(1);
+	struct block_decoder *d = block_decoder__new(1 << 26);
+	static uint8_t evs[1037][L];
+	uint64_t rng = 77;
+	size_t checked = 0;
+	char err[256];
+
+	CHECK(e && d);
+	for (uint32_t base = 0; base < 256; base += W) {
+		for (size_t ci = 0; ci < sizeof(counts) / sizeof(counts[0]); ci++) {
+			struct blockbuf *b = blockbuf__new(4 << 20);
+			const struct cap_rec *recs;
+			struct cap_block_meta m;
+			const uint8_t *out;
+			size_t out_len;
+			uint32_t n, c = counts[ci];
+
+			CHECK(b);
+			for (uint32_t i = 0; i < c; i++) {
+				for (uint32_t w = 0; w < W; w++) {
+					/* word w's bytes: those of mask base + w */
+					unsigned mask = (base + w) & 255;
+					uint64_t r = test_rand(&rng), x = 0;
+
+					if (i % 5 == 1)   /* repeats: dictionaries, small codes */
+						memcpy(&x, evs[i - 1] + 8 * w, 8);
+					else
+						for (int k = 0; k < 8; k++)
+							if (mask >> k & 1)
+								x |= (r >> (8 * k) & 0xff) << (8 * k);
+					memcpy(evs[i] + 8 * w, &x, 8);
+				}
+				CHECK_EQ_INT(blockbuf__add(b, 0, 0, 1000 + i, evs[i], L), 0);
+			}
+			CHECK_EQ_INT(block_encoder__encode(e, b, &out, &out_len, &m), 0);
+			CHECK_EQ_INT(block_decoder__decode(d, out, out_len, &recs, &n, err, sizeof(err)),
+				     0);
+			CHECK_EQ_INT(n, c);
+			for (uint32_t i = 0; i < n; i++) {
+				if (recs[i].len != L || memcmp(recs[i].data, evs[i], L)) {
+					fprintf(stderr, "masks from %u, %u records: record %u differs\n",
+						base, c, i);
+					CHECK(0);
+				}
+				checked++;
+			}
+			blockbuf__free(b);
+		}
+	}
+	CHECK(checked > 30000);
+	block_encoder__free(e);
+	block_decoder__free(d);
+}
+
 /* One block of c[s] records of stream s (s < 2), proj_len[s] bytes each,
  * every byte from (seed, stream, index): encoded bytes in *buf (malloc'd). */
 static const uint32_t proj_len[2] = { 45, 61 };
@@ -977,6 +1040,7 @@ int main(void)
 	test_keyed();
 	test_big_dictionary();
 	test_words();
+	test_plane_masks();
 	test_projection_reuse();
 	test_ts_in_payload();
 	test_edges();
