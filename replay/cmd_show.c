@@ -305,7 +305,7 @@ static void shown_value(struct show *sh, const struct sel *se, size_t k, struct 
 
 /* A KEY=VALUE pair is padded to at most this many columns: a long path or
  * argument list does not push every later line right. */
-#define LINE_COL_MAX 40
+#define LINE_COL_MAX SHOWLINE_COL_MAX
 
 /* Terminal columns of s: UTF-8 code points (the text is escaped already). */
 static size_t display_width(const char *s, size_t len)
@@ -365,8 +365,6 @@ static long pair_general(struct show *sh, struct sel *se, const struct cap_rec *
 	return (long)(display_width(sh->line.buf + start, sh->line.len - start) - ctl);
 }
 
-static const char spaces[SHOWLINE_SPACES] = "                                                ";
-_Static_assert(LINE_COL_MAX + 1 <= SHOWLINE_SPACES, "a pair's pad fits the spaces");
 
 /* Column k's bytes in rec, if whole bytes within the record; else NULL. */
 static const uint8_t *col_bytes(const struct sel *se, const struct cap_rec *rec, size_t k)
@@ -429,25 +427,20 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 	memcpy(p, se->head, se->headlen);
 	p += se->headlen;
 	for (struct showline_col *op = se->plan, *end = op + se->nplan; op < end; op++) {
-		size_t k = op->col, n;
+		size_t k, n;
 		long w;
 
-		/* the common case first: a fast op, nothing else to look at */
+		/* the common case first: fast ops, nothing else to look at */
 		if (!op->slow) {
-			/* mostly a pad of a few spaces: 16 bytes do */
-			memcpy(p, spaces, 16);
-			if (pad >= 16)
-				memcpy(p, spaces, SHOWLINE_SPACES);
-			n = showline__put_last(op, rec->data,
-					  op->kind == SHOWLINE_TEXT ? 0 : showline__int(op, rec->data),
-					  p + 1 + pad);
-			if (n) {
-				p += 1 + pad + n;
-				w = (long)n;
-				goto aligned;
+			p = showline__run(&op, end, rec->data, p, &pad);
+			if (op == end)
+				break;
+			if (!op->slow) {   /* a value the fast op declined */
+				k = op->col;
+				goto general;
 			}
-			goto general;
 		}
+		k = op->col;
 		if (se->scope[k] != SCOPE_ANY && out_of_scope(se, rec, k))
 			continue;
 		if (op->kind != SHOWLINE_GENERAL) {
@@ -455,7 +448,7 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 
 			if ((int)k == se->ts_col && iv == rec->ts_ns)
 				continue;
-			memcpy(p, spaces, SHOWLINE_SPACES);
+			memcpy(p, showline_spaces, SHOWLINE_SPACES);
 			n = showline__put_last(op, rec->data, iv, p + 1 + pad);
 			if (n) {
 				p += 1 + pad + n;

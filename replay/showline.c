@@ -29,6 +29,9 @@ int showline__col(struct showline_col *out, size_t k, const struct evcol *c, con
 	memcpy(out->key + nlen, "=", 2);
 	out->keylen = (uint32_t)nlen + 1;
 	out->kind = SHOWLINE_GENERAL;
+	out->shl = (uint8_t)(64 - 8 * (c->byte_size && c->byte_size <= 8 ? c->byte_size : 8));
+	out->wide = (uint64_t)off + 8 <= min_size && c->byte_size && c->byte_size <= 8;
+	out->mask = c->kind == EVCOL_INT ? ~0ull : ~0ull >> out->shl;
 	if (!whole || (special && !errno_hint))
 		return 0;
 	switch (c->kind) {
@@ -102,6 +105,38 @@ const uint8_t showline_plain_byte[256] = {
 	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1,
 	['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
 };
+
+const char showline_spaces[SHOWLINE_SPACES] = "                                                ";
+_Static_assert(SHOWLINE_COL_MAX + 1 <= SHOWLINE_SPACES, "a pair's pad fits the spaces");
+
+char *showline__run(struct showline_col **opp, const struct showline_col *end,
+		    const uint8_t *rec, char *p, size_t *padp)
+{
+	struct showline_col *op = *opp;
+	size_t pad = *padp;
+
+	for (; op < end && !op->slow; op++) {
+		size_t n, w;
+
+		/* mostly a pad of a few spaces: 16 bytes do */
+		memcpy(p, showline_spaces, 16);
+		if (pad >= 16)
+			memcpy(p, showline_spaces, SHOWLINE_SPACES);
+		n = showline__put_last(op, rec, op->kind == SHOWLINE_TEXT ? 0 : showline__int(op, rec),
+				       p + 1 + pad);
+		if (!n)
+			break;
+		p += 1 + pad + n;
+		/* ASCII: the bytes are the width */
+		w = n < SHOWLINE_COL_MAX ? n : SHOWLINE_COL_MAX;
+		if (w > (size_t)op->width)
+			op->width = (int)w;
+		pad = (size_t)op->width - w;
+	}
+	*opp = op;
+	*padp = pad;
+	return p;
+}
 
 #define NS_PER_S 1000000000LL
 

@@ -42,6 +42,12 @@ struct showline_col {
 	uint32_t col;               /* evtype column */
 	uint32_t off, size;         /* byte offset and bytes in the record */
 	uint32_t sext;              /* 64 - 8 * size for the signed kinds, else 0 */
+	/* The integer kinds' read when 8 bytes from off lie within every
+	 * record (wide): one load, shifted left by shl = 64 - 8 * size, back
+	 * right (arithmetic), masked by mask (the size's bits when unsigned) */
+	uint8_t wide;
+	uint8_t shl;
+	uint64_t mask;
 	char *key;                  /* "name=" (a column name: [A-Za-z0-9_], never escaped) */
 	uint32_t keylen;
 	/* SHOWLINE_ERRNO: the name of errno n > 0, or NULL (the caller's, set
@@ -109,6 +115,10 @@ static inline uint64_t showline__int(const struct showline_col *c, const uint8_t
 	const uint8_t *p = rec + c->off;
 	uint64_t x;
 
+	if (c->wide) {
+		memcpy(&x, p, 8);
+		return (uint64_t)((int64_t)(le64toh(x) << c->shl) >> c->shl) & c->mask;
+	}
 	switch (c->size) {
 	case 1:
 		x = p[0];
@@ -149,7 +159,7 @@ static inline void showline__8digits(char *dst, uint32_t v)
 }
 
 /* Decimal digits of v at dst; returns their count (at most 20). */
-static inline size_t showline__u64(char *dst, uint64_t v)
+static inline __attribute__((always_inline)) size_t showline__u64(char *dst, uint64_t v)
 {
 	if (v < 10) {
 		*dst = (char)('0' + v);
@@ -322,6 +332,23 @@ showline__put_last(struct showline_col *c, const uint8_t *rec, uint64_t ival, ch
 	}
 	return n;
 }
+
+/* show's alignment (the line format): a pair is padded to the widest of its
+ * column so far, counted up to this many columns, so that a long path does
+ * not push every later line right. */
+#define SHOWLINE_COL_MAX 40
+extern const char showline_spaces[SHOWLINE_SPACES];
+
+/* The pairs of the columns from *opp on that need nothing but their fast
+ * op (slow not set), up to end, at p: each " ", the pad owed (*pad), then
+ * showline__put_last's "key=value"; each column's width and *pad follow
+ * show's alignment.  Stops at end, at the first slow column, or at a
+ * column whose value must go the general way (the pad before it still
+ * owed): *opp says which.  Returns where the line goes on.  Room: at p,
+ * SHOWLINE_SPACES + showline__max bytes per column.  A function of its own:
+ * inlined into show's loop, its values lived on the stack. */
+char *showline__run(struct showline_col **opp, const struct showline_col *end,
+		    const uint8_t *rec, char *p, size_t *pad);
 
 /* The canonical wall time (timefmt__iso) of successive events: the
  * date-and-second part is formatted once per second. */

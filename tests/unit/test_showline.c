@@ -3,7 +3,8 @@
  * fast path takes prints exactly what evtype__decode + print__logfmt_pair
  * print, and the columns it must not take (names, bitfields, enums,
  * trailing arrays) stay general; a column's last value copied gives the
- * same bytes; the cached time and -r's time equal
+ * same bytes, and so does show's loop over the fast columns with its pads;
+ * the cached time and -r's time equal
  * timefmt__iso and the old snprintf; the digits equal printf's. */
 #include "testutil.h"
 #pragma GCC diagnostic push
@@ -263,6 +264,111 @@ static void test_last(struct evtype *t)
 		showline__col_free(&cols[k]);
 }
 
+/* showline__run (show's loop over the fast columns) gives, pad by pad and
+ * pair by pair, what showline__put and show's alignment rule give: values
+ * that repeat, change, grow and shrink (pads past 16 spaces), and declined
+ * values, after which the caller writes its own pair and goes on. */
+static void test_run(struct evtype *t)
+{
+	uint32_t size = evtype__size(t), min = evtype__min_size(t);
+	size_t ncols = evtype__ncols(t), nplan = 0, declined = 0, bigpad = 0;
+	struct showline_col plan[64], ref[64];
+	int refw[64] = { 0 };
+	uint8_t rec[256];
+	char got[8192], want[8192], one[512];
+	uint64_t rs = 13;
+
+	CHECK(ncols < 64 && size <= sizeof(rec));
+	for (size_t k = 0; k < ncols; k++) {
+		const struct evcol *c = evtype__col(t, k);
+		int errno_hint = !strcmp(c->name, "ret");
+
+		CHECK(!showline__col(&plan[nplan], k, c, c->name, min, errno_hint, errno_hint));
+		CHECK(!showline__col(&ref[nplan], k, c, c->name, min, errno_hint, errno_hint));
+		if (plan[nplan].kind == SHOWLINE_GENERAL) {
+			showline__col_free(&plan[nplan]);
+			showline__col_free(&ref[nplan]);
+			continue;
+		}
+		if (errno_hint)
+			plan[nplan].errname = ref[nplan].errname = names__errno;
+		nplan++;
+	}
+	CHECK(nplan >= 8);
+	memset(rec, 0, sizeof(rec));
+	for (int round = 0; round < 50000; round++) {
+		size_t pad = 0, len = 0, rpad = 0;
+		struct showline_col *op = plan, *end = plan + nplan;
+		char *p = got;
+
+		for (size_t j = 0; j < nplan; j++) {
+			const struct evcol *c = evtype__col(t, plan[j].col);
+			uint8_t *v = rec + c->bit_offset / 8;
+			uint64_t r = test_rand(&rs);
+
+			if (r % 8 < 5)
+				continue;             /* as the line before */
+			if (c->kind == EVCOL_TEXT && r % 8 == 5)
+				fill_text(&rs, v, c->byte_size);
+			else if (c->kind == EVCOL_TEXT)
+				for (uint32_t i = 0; i < c->byte_size; i++)
+					v[i] = i < r / 8 % (c->byte_size + 1) ?
+					       (uint8_t)('a' + test_rand(&rs) % 26) : 0;
+			else   /* short and long numbers: pads come and go */
+				for (uint32_t i = 0; i < c->byte_size; i++)
+					v[i] = i < r / 8 % (c->byte_size + 1) ? (uint8_t)test_rand(&rs) : 0;
+		}
+		/* the reference: showline__put, the general pair "<G>", the pads */
+		for (size_t j = 0; j < nplan; j++) {
+			uint64_t iv = ref[j].kind == SHOWLINE_TEXT ? 0 : showline__int(&ref[j], rec);
+			size_t m = showline__put(&ref[j], rec, iv, one), w;
+
+			if (!m)
+				m = (size_t)sprintf(one, "<G>");
+			want[len++] = ' ';
+			memset(want + len, ' ', rpad);
+			len += rpad;
+			memcpy(want + len, one, m);
+			len += m;
+			bigpad += rpad >= 16;
+			w = m < SHOWLINE_COL_MAX ? m : SHOWLINE_COL_MAX;
+			if ((int)w > refw[j])
+				refw[j] = (int)w;
+			rpad = (size_t)refw[j] - w;
+		}
+		/* the run, and the caller's general pair where it stops */
+		while (op < end) {
+			size_t w;
+
+			p = showline__run(&op, end, rec, p, &pad);
+			if (op == end)
+				break;
+			declined++;
+			*p++ = ' ';
+			memset(p, ' ', pad);
+			p += pad;
+			memcpy(p, "<G>", 3);
+			p += 3;
+			w = 3;
+			if ((int)w > op->width)
+				op->width = (int)w;
+			pad = (size_t)op->width - w;
+			op++;
+		}
+		if ((size_t)(p - got) != len || memcmp(got, want, len)) {
+			fprintf(stderr, "round %d:\n run '%.*s'\n want '%.*s'\n", round,
+				(int)(p - got), got, (int)len, want);
+			CHECK(0);
+		}
+		CHECK_EQ_INT(pad, rpad);
+	}
+	CHECK(declined > 1000 && bigpad > 1000);
+	for (size_t j = 0; j < nplan; j++) {
+		showline__col_free(&plan[j]);
+		showline__col_free(&ref[j]);
+	}
+}
+
 /* evfast.h (the virtual tables' in-place reads) gives evtype__decode's
  * values: integers as their 64 bits, booleans 0/1, text in place. */
 static void test_evfast(struct evtype *t)
@@ -436,6 +542,7 @@ int main(void)
 	test_evfast(t);
 	test_errno_names(t);
 	test_last(t);
+	test_run(t);
 	test_digits();
 	test_time();
 	evtype__free(t);
