@@ -333,9 +333,10 @@ static void print_summary(struct recorder *r, const struct capw_stats *stp, uint
 	/* Why a ring lost events: the writers (encoding and compressing the
 	 * blocks) fell behind, and the drain waited for them. */
 	if (r->fast_blocks)
-		info_msg("  %llu of %llu blocks encoded fast (the writers were behind: such blocks "
-			 "cost less to make and more bytes)", (unsigned long long)r->fast_blocks,
-			 (unsigned long long)r->blocks);
+		info_msg("  %llu of %llu blocks encoded fast (%s: such blocks cost less to make and "
+			 "more bytes)", (unsigned long long)r->fast_blocks, (unsigned long long)r->blocks,
+			 r->o->fast_blocks == PIPELINE_FAST ? "--fast-blocks always" :
+			 "the writers were behind");
 	if (r->stalls)
 		info_msg("  the drain waited %.2f s in all for the writer threads (%llu times: they "
 			 "encode and compress slower than events came%s)", r->stall_ns / 1e9,

@@ -1,0 +1,97 @@
+/* test_block_fast - fast blocks (block_encoder__fast), the recorder's while
+ * its writers are behind: the same format with cheaper choices.  One
+ * encoder chaining by 4 (block_encoder__chain) is switched between fast
+ * and compact across a run of blocks of the generator's 64-byte events
+ * (fixtures/genev.h, dictionary columns in every block):
+ *  - a fast block is encoding 1 (no recency list searched, no key, no
+ *    DICT_NEXT: what a reader of encoding 1 reads) and names no base;
+ *  - a compact block after a fast one starts a chain anew (encoding 3),
+ *    the next continues it (encoding 4, naming it);
+ *  - every block decodes in order (block_seq, as recovery and verify walk
+ *    a segment) to its records, value by value;
+ *  - a fast block takes more bytes than the compact block of the same
+ *    records (it is the cheaper choice, not the smaller one). */
+#include <errno.h>
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "block.h"
+#include "fixtures/genev.h"
+#include "testutil.h"
+
+#define PER_BLOCK 3000u
+#define NBLK 8u
+
+int main(void)
+{
+	/* 1 fast */
+	static const int fast_at[NBLK] = { 0, 0, 1, 0, 0, 1, 1, 0 };
+	static const unsigned want_enc[NBLK] = { 3, 4, 1, 3, 4, 1, 1, 3 };
+	static struct genev all[NBLK * PER_BLOCK];
+	struct genev_gen g = { .rng = 11, .now = 1000000 };
+	struct blockbuf *bb = blockbuf__new(PER_BLOCK * (64 + 24));
+	struct block_encoder *e = block_encoder__new(1), *ref = block_encoder__new(1);
+	struct block_seq *seq = block_seq__new(CAP_BLOCK_MAX_RAW);
+	uint8_t *blk[NBLK];
+	size_t blen[NBLK];
+	char err[256];
+
+	CHECK(bb && e && ref && seq);
+	block_encoder__chain(e, 4);
+	for (uint32_t i = 0; i < NBLK * PER_BLOCK; i++)
+		genev_next(&g, i, &all[i]);
+	for (uint32_t b = 0; b < NBLK; b++) {
+		const uint8_t *out, *rout;
+		size_t len, rlen;
+		struct cap_block_meta m;
+
+		blockbuf__reset(bb);
+		for (uint32_t i = b * PER_BLOCK; i < (b + 1) * PER_BLOCK; i++)
+			CHECK_EQ_INT(blockbuf__add(bb, 5, 1, all[i].ts_ns, &all[i], 64), 0);
+		CHECK_EQ_INT(block_encoder__fast(e, fast_at[b]), 0);
+		CHECK_EQ_INT(block_encoder__encode(e, bb, &out, &len, &m), 0);
+		CHECK_EQ_INT(m.nrecords, PER_BLOCK);
+		if (out[6] != want_enc[b])
+			fprintf(stderr, "block %u: encoding %u, expected %u\n", b, out[6], want_enc[b]);
+		CHECK_EQ_INT(out[6], want_enc[b]);
+		if (want_enc[b] == 4)
+			CHECK_EQ_U64(block_encoder__base_crc(e), (uint32_t)crc32(0, blk[b - 1], 44));
+		else
+			CHECK_EQ_U64(block_encoder__base_crc(e), 0);
+		blk[b] = malloc(len);
+		CHECK(blk[b]);
+		memcpy(blk[b], out, len);
+		blen[b] = len;
+		if (fast_at[b]) {   /* the same records as a compact block: fewer bytes */
+			CHECK_EQ_INT(block_encoder__encode(ref, bb, &rout, &rlen, NULL), 0);
+			CHECK(rlen < len);
+		}
+	}
+	for (uint32_t b = 0; b < NBLK; b++) {
+		const struct cap_rec *recs;
+		uint32_t n;
+
+		int rc = block_seq__decode(seq, blk[b], blen[b], &recs, &n, err, sizeof(err));
+
+		if (rc)
+			fprintf(stderr, "block %u: %s\n", b, err);
+		CHECK_EQ_INT(rc, 0);
+		CHECK_EQ_INT(n, PER_BLOCK);
+		for (uint32_t j = 0; j < n; j++) {
+			const struct genev *want = &all[b * PER_BLOCK + j];
+
+			CHECK_EQ_INT(recs[j].stream, 5);
+			CHECK_EQ_INT(recs[j].cpu, 1);
+			CHECK_EQ_U64(recs[j].ts_ns, want->ts_ns);
+			CHECK_EQ_INT(recs[j].len, 64);
+			CHECK(!memcmp(recs[j].data, want, 64));
+		}
+		free(blk[b]);
+	}
+	printf("test_block_fast: %u blocks, %u fast\n", NBLK, 3u);
+	block_seq__free(seq);
+	block_encoder__free(e);
+	block_encoder__free(ref);
+	blockbuf__free(bb);
+	return 0;
+}
