@@ -95,6 +95,7 @@ struct show {
 	struct capview *c;
 	struct slice *sl;
 	struct sel *sel;            /* by stream index; sel[i].s NULL if not shown */
+	struct capview_stream *stream0;   /* stream index 0 (the index's base) */
 	size_t nstreams;
 	enum print_fmt fmt;
 	int oneline;                /* the one-line format (no -o, or -o line) */
@@ -424,7 +425,9 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 		p += showline__time(&sh->tcache,
 				    timeclock__wall(&capview__session(sh->c)->clock, rec->ts_ns), p);
 	}
-	memcpy(p, se->head, se->headlen);
+	/* in whole pieces: the head's allocation and the room allow it */
+	for (size_t i = 0; i < se->headlen; i += SHOWLINE_KEY_CHUNK)
+		memcpy(p + i, se->head + i, SHOWLINE_KEY_CHUNK);
 	p += se->headlen;
 	for (struct showline_col *op = se->plan, *end = op + se->nplan; op < end; op++) {
 		size_t k, n;
@@ -496,8 +499,14 @@ static int plan_line(struct show *sh, struct sel *se)
 		strbuf__add(&h, C_OFF, strlen(C_OFF));
 	if (!h.buf)
 		return -ENOMEM;
-	se->head = h.buf;
+	/* copied in SHOWLINE_KEY_CHUNK pieces: its allocation rounded up */
+	se->head = calloc(1, (h.len + SHOWLINE_KEY_CHUNK) / SHOWLINE_KEY_CHUNK * SHOWLINE_KEY_CHUNK);
 	se->headlen = h.len;
+	if (se->head)
+		memcpy(se->head, h.buf, h.len);
+	strbuf__free(&h);
+	if (!se->head)
+		return -ENOMEM;
 	se->plan = calloc(s->ncols + 1, sizeof(*se->plan));
 	if (!se->plan)
 		return -ENOMEM;
@@ -517,13 +526,13 @@ static int plan_line(struct show *sh, struct sel *se)
 		se->room += SHOWLINE_SPACES + showline__max(&se->plan[se->nplan]);
 		se->nplan++;
 	}
-	se->room += strlen(C_TIME) + 48 + se->headlen + 1;
+	se->room += strlen(C_TIME) + 48 + se->headlen + SHOWLINE_KEY_CHUNK + 1;
 	return 0;
 }
 
 static int print_rec(struct show *sh, const struct cap_rec *rec, struct capview_stream *s)
 {
-	struct sel *se = &sh->sel[s - capview__stream(sh->c, 0)];
+	struct sel *se = &sh->sel[s - sh->stream0];
 	char tb[TIMEFMT_LEN + 1], rb[48], nb[NAMES_TEXT_MAX];
 
 	sh->printed++;
@@ -708,6 +717,7 @@ static int show_one(const char *path, const struct show *opt, const struct slice
 	if (sh.symb && !symb__nstacks(sh.symb))
 		sh.symb = NULL;
 	sh.nstreams = capview__nstreams(sh.c);
+	sh.stream0 = sh.nstreams ? capview__stream(sh.c, 0) : NULL;
 	sh.sel = calloc(sh.nstreams + 1, sizeof(*sh.sel));
 	if (!sh.sel) {
 		rc = EXIT_CAPTURE;
