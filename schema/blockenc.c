@@ -93,6 +93,8 @@ struct block_encoder {
 	uint64_t *wor;         /* per word of the group: its values OR'ed (0: an
 				* all-zero column, e.g. a string slot's tail) */
 	size_t wor_cap;        /* bytes */
+	uint32_t *live;        /* transpose_wide: the words not all zero */
+	size_t live_cap;       /* bytes */
 	struct dict_slot *htab;   /* open addressing, DICT_HTAB_SLOTS slots */
 	uint32_t hgen;         /* slots of another generation are empty */
 	uint32_t hmask;        /* slots in use - 1: sized to the dictionary's
@@ -177,6 +179,7 @@ void block_encoder__free(struct block_encoder *e)
 	free(e->dict2);
 	free(e->col2);
 	free(e->wor);
+	free(e->live);
 	free(e->htab);
 	free(e->keyix);
 	free(e->kmru);
@@ -777,6 +780,96 @@ static struct keyed_memo *keyed_memo(struct block_encoder *e, uint32_t stream, u
 	return m;
 }
 
+/* Records of at least this many words are transposed in two passes
+ * (transpose_wide); narrower ones in one. */
+#define WIDE_WORDS 16
+
+/* encode_words' transposition for wide records (W >= WIDE_WORDS), whose
+ * words are mostly zero in every record (a 640-byte --syscalls record: its
+ * string slots' unused bytes): first each word's OR over the group, a
+ * pass over each record's contiguous words into a small array (the
+ * compiler vectorizes it), then only the words not zero throughout (and
+ * the tail bytes) are transposed.  The one-pass loop stored every word at
+ * its column's stride and ORed it into memory: ~90% of the encoder's time
+ * on such records.  A column left out holds nothing: encode_words zeroes
+ * one it must still read (wide_zero).  Returns ts_word, or -1 if that
+ * word is not every record's ts; -2 out of memory. */
+static int64_t transpose_wide(struct block_encoder *e, const struct blockbuf *b,
+			      const uint32_t *ord, uint32_t c, uint32_t W, uint32_t tail,
+			      int64_t ts_word)
+{
+	const struct bb_ent *top = bb_ent(b, 0);
+	const uint8_t *arena = b->arena;
+	uint8_t *tailb = (uint8_t *)(e->words + (size_t)W * c);
+	uint64_t *wor = e->wor;
+	uint32_t i, j, w, n = 0;
+
+	if (grow((void **)&e->live, &e->live_cap, (size_t)W * sizeof(*e->live)))
+		return -2;
+	/* The ORs 16 words at a time, in registers, over every record: each
+	 * record's cache lines are still read once in all (a pass reads two
+	 * of them), and a word costs half an instruction, not five. */
+	w = 0;
+#if defined(__SSE2__)
+	for (; w + 16 <= W; w += 16) {
+		__m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
+		__m128i a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+
+		for (i = 0; i < c; i++) {
+			const __m128i *r = (const __m128i *)(arena + (top - ord[i])->off + (size_t)w * 8);
+
+			a0 = _mm_or_si128(a0, _mm_loadu_si128(r));
+			a1 = _mm_or_si128(a1, _mm_loadu_si128(r + 1));
+			a2 = _mm_or_si128(a2, _mm_loadu_si128(r + 2));
+			a3 = _mm_or_si128(a3, _mm_loadu_si128(r + 3));
+			a4 = _mm_or_si128(a4, _mm_loadu_si128(r + 4));
+			a5 = _mm_or_si128(a5, _mm_loadu_si128(r + 5));
+			a6 = _mm_or_si128(a6, _mm_loadu_si128(r + 6));
+			a7 = _mm_or_si128(a7, _mm_loadu_si128(r + 7));
+		}
+		_mm_storeu_si128((__m128i *)(wor + w), a0);
+		_mm_storeu_si128((__m128i *)(wor + w + 2), a1);
+		_mm_storeu_si128((__m128i *)(wor + w + 4), a2);
+		_mm_storeu_si128((__m128i *)(wor + w + 6), a3);
+		_mm_storeu_si128((__m128i *)(wor + w + 8), a4);
+		_mm_storeu_si128((__m128i *)(wor + w + 10), a5);
+		_mm_storeu_si128((__m128i *)(wor + w + 12), a6);
+		_mm_storeu_si128((__m128i *)(wor + w + 14), a7);
+	}
+#endif
+	for (; w < W; w += 4) {   /* the rest, 4 words a pass */
+		uint64_t o[4] = { 0, 0, 0, 0 };
+		uint32_t nw = W - w < 4 ? W - w : 4;
+
+		for (i = 0; i < c; i++) {
+			const uint8_t *r = arena + (top - ord[i])->off;
+
+			for (j = 0; j < nw; j++)
+				o[j] |= word_at(r, w + j);
+		}
+		for (j = 0; j < nw; j++)
+			wor[w + j] = o[j];
+	}
+	for (w = 0; w < W; w++)
+		if (wor[w])
+			e->live[n++] = w;
+	for (i = 0; i < c; i++) {
+		const struct bb_ent *ent = top - ord[i];
+		const uint8_t *r = arena + ent->off;
+
+		if (i + PREFETCH_AHEAD < c)
+			__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD])->off);
+		for (j = 0; j < n; j++)
+			e->words[(size_t)e->live[j] * c + i] = word_at(r, e->live[j]);
+		for (uint32_t k = 0; k < tail; k++)
+			tailb[(size_t)k * c + i] = r[(size_t)W * 8 + k];
+		if (ts_word >= 0 && (!wor[ts_word] ? ent->ts_ns != 0 :
+				     e->words[(size_t)ts_word * c + i] != ent->ts_ns))
+			ts_word = -1;
+	}
+	return ts_word;
+}
+
 /* The payloads of a fixed-length group as coded word columns (GRP_WORDS). */
 static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			     const uint32_t *ord, uint32_t c, uint32_t L, int64_t ts_word,
@@ -802,7 +895,13 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	 * column (a new cache line per record and column, out of cache for a
 	 * block of several MiB): the column passes below run over contiguous
 	 * arrays. */
-	bool ts_ok = true;
+	bool ts_ok = true, wide = W >= WIDE_WORDS;
+	if (wide) {
+		ts_word = transpose_wide(e, b, ord, c, W, tail, ts_word);
+		if (ts_word == -2)
+			return NULL;
+		goto transposed;
+	}
 	for (i = 0; i < c; i++) {
 		const struct bb_ent *ent = top - ord[i];
 		const uint8_t *r = arena + ent->off;
@@ -838,6 +937,7 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	}
 	if (!ts_ok)   /* not the ts in every record: a word like the others */
 		ts_word = -1;
+transposed:
 	p += W;
 	/* The key of keyed dictionaries: the group's first dictionary word
 	 * (a task's pid and tid, usually), the number of its values. */
@@ -862,6 +962,9 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			*p++ = 0;
 			continue;
 		}
+		col = e->words + (size_t)w * c;
+		if (wide && !e->wor[w])   /* left out by transpose_wide, read below */
+			memset(col, 0, (size_t)c * 8);
 		m = w == ts_word ? WORD_TS : bc ? WORD_DICT : pick_word_mode(e, c, w);
 
 		if (m == WORD_DICT && e->group_inh && !bc)
