@@ -218,6 +218,13 @@ struct block_want {
 	uint32_t stream;
 	const uint64_t *words;
 	uint32_t nwords;            /* bits in words */
+	/* With words: the bytes of words not wanted are unspecified instead
+	 * of 0, and the records of a group of word columns lie only as far
+	 * apart as the span from their first to their last wanted byte (each
+	 * record's len bytes still lie in the decoder's buffer; outside that
+	 * span they are its neighbours').  A narrow query then writes and
+	 * reads a few bytes a record, not a cache line or more. */
+	bool compact;
 };
 void block_decoder__want(struct block_decoder *d, const struct block_want *w);
 /* Bytes of the last block's body decompressed: all of it after a full

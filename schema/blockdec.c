@@ -58,6 +58,7 @@ struct block_decoder {
 	uint32_t want_stream;  /* CAP_STREAM_ALL: every stream */
 	uint64_t *want_words;  /* NULL: every word */
 	uint32_t want_nwords;  /* bits in want_words */
+	bool want_compact;     /* block_want.compact (with want_words) */
 	/* Where pay is known to hold zeros in every word a projection does not
 	 * decode: the one group of the last block that wrote into pay (so at
 	 * its start), decoded with words skipped.  The next block's group of
@@ -97,6 +98,7 @@ void block_decoder__want(struct block_decoder *d, const struct block_want *w)
 	d->want_words = NULL;
 	d->want_nwords = 0;
 	d->want_stream = w ? w->stream : CAP_STREAM_ALL;
+	d->want_compact = false;
 	d->clean.valid = false;
 	if (w && w->words) {
 		size_t n = (w->nwords + 63) / 64;
@@ -105,6 +107,7 @@ void block_decoder__want(struct block_decoder *d, const struct block_want *w)
 		if (d->want_words) {   /* out of memory: decode every word */
 			memcpy(d->want_words, w->words, n * sizeof(uint64_t));
 			d->want_nwords = w->nwords;
+			d->want_compact = w->compact;
 		}
 	}
 }
@@ -332,14 +335,16 @@ static inline uint64_t decode_word(enum word_mode m, uint64_t x, uint64_t prev)
 }
 
 /* Rebuilds the payloads of a GRP_WORDS group into dst (c records of L
- * bytes).  *pp advances over the group's columns.  dst NULL: the group is
+ * bytes, S apart: L, or less for a compact projection, whose words not
+ * wanted are left as they are).  *pp advances over the group's columns.  dst NULL: the group is
  * not wanted, only stepped over (sizes checked).  clean_c: records at dst
  * whose words not decoded are known to be 0 already.  *skipped: set when
  * some words were not decoded.  *stopped: on the way in, whether a projected
  * decode may stop in this group (its last need is here); on the way out,
  * whether it did, before the group's end (*pp then points there). */
 static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8_t *end,
-			struct cap_rec *r, uint32_t c, uint32_t L, uint8_t *dst, uint64_t stream,
+			struct cap_rec *r, uint32_t c, uint32_t L, uint32_t S, uint8_t *dst,
+			uint64_t stream,
 			uint32_t clean_c, bool *skipped, bool *stopped, unsigned encoding, uint8_t flags,
 			char *err, size_t errlen)
 {
@@ -388,7 +393,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 			stop_at = INT64_MAX;
 	}
 	*stopped = false;
-	if (some_skipped && c > clean_c)   /* words not decoded read as 0 */
+	if (some_skipped && c > clean_c && S == L)   /* words not decoded read as 0 */
 		memset(dst + (size_t)clean_c * L, 0, (size_t)(c - clean_c) * L);
 	if (grow((void **)&d->col, &d->col_cap, (size_t)c * 8)) {
 		cap_seterr(err, errlen, "out of memory");
@@ -414,7 +419,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 			BAD("stream %" PRIu64 ": word %u: unknown mode %u", stream, w, m);
 		if (m == WORD_TS) {
 			for (i = 0; want && i < c; i++)
-				memcpy(out + (size_t)i * L, &r[i].ts_ns, 8);
+				memcpy(out + (size_t)i * S, &r[i].ts_ns, 8);
 			continue;
 		}
 		if (m == WORD_DICT || keyed) {
@@ -522,7 +527,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 				if (is_key)
 					d->keyix[i] = (uint32_t)x;
 				if (want)
-					memcpy(out + (size_t)i * L, &d->dict[x], 8);
+					memcpy(out + (size_t)i * S, &d->dict[x], 8);
 			}
 			if (d->out) {   /* what this column leaves */
 				struct bd_col *o = bd_add(d->out, (uint32_t)stream, L, w, (uint32_t)nd,
@@ -564,7 +569,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		}
 		if (!mask) {   /* no plane: every value 0, in every mode (prev stays 0) */
 			for (i = 0; i < c; i++)
-				memset(out + (size_t)i * L, 0, 8);
+				memset(out + (size_t)i * S, 0, 8);
 			continue;
 		}
 		NEED(p, (size_t)c * __builtin_popcount(mask));
@@ -572,7 +577,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		p += (size_t)c * __builtin_popcount(mask);
 		for (i = 0; i < c; i++) {
 			prev = decode_word(m, col[i], prev);
-			memcpy(out + (size_t)i * L, &prev, 8);
+			memcpy(out + (size_t)i * S, &prev, 8);
 		}
 	}
 	if (tail && stop_at != INT64_MAX) {   /* the tail is not wanted */
@@ -586,7 +591,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		NEED(p, (size_t)c * tail);
 	for (uint32_t k = 0; dst && word_wanted(d, W) && k < tail; k++)
 		for (i = 0; i < c; i++)
-			dst[(size_t)i * L + (size_t)W * 8 + k] = p[(size_t)k * c + i];
+			dst[(size_t)i * S + (size_t)W * 8 + k] = p[(size_t)k * c + i];
 	p += (size_t)c * tail;
 	*pp = p;
 	return 0;
@@ -721,7 +726,22 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			 * can hold.  pay may move as it grows: offsets until the end. */
 			if (pay_off + L * c > CAP_BLOCKBUF_MAX_BYTES)
 				BAD("stream %" PRIu64 ": payloads larger than a block can hold", stream);
-			if (want && grow((void **)&d->pay, &d->pay_cap, pay_off + L * c + 1)) {
+			/* A compact projection lays a WORDS group's records out S
+			 * apart, S the span from the first to the last wanted byte:
+			 * each record's span is its own, its other bytes overlap its
+			 * neighbours' (and the last record's L bytes end the group). */
+			uint64_t S = L, span = L * c;
+			if (want && d->want_compact && (flags & GRP_WORDS)) {
+				uint64_t lo = L, hi = 0;
+				for (uint64_t w = 0; w <= L / 8; w++)
+					if (word_wanted(d, (uint32_t)w) && w * 8 < L) {
+						lo = lo < w * 8 ? lo : w * 8;
+						hi = w * 8 + 8 < L ? w * 8 + 8 : L;
+					}
+				S = hi > lo ? hi - lo : 0;
+				span = S * (c - 1) + L;
+			}
+			if (want && grow((void **)&d->pay, &d->pay_cap, pay_off + span + 1)) {
 				cap_seterr(err, errlen, "out of memory");
 				return -ENOMEM;
 			}
@@ -731,15 +751,15 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 				d->clean.valid = false;
 			if (flags & GRP_WORDS) {
 				/* pay_groups == 1: the first group written, at pay's start. */
-				bool reuse = want && pay_groups == 1 && was.valid && was.L == L;
+				bool reuse = want && pay_groups == 1 && was.valid && was.L == L && S == L;
 				bool skipped = false;
 				stopped = last && want;
-				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, dst, stream,
+				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, (uint32_t)S, dst, stream,
 						      reuse ? was.c : 0, &skipped, &stopped, encoding,
 						      flags, err, errlen);
 				if (rc)
 					return rc;
-				if (want && skipped && pay_groups == 1) {
+				if (want && skipped && pay_groups == 1 && S == L) {
 					d->clean.valid = true;
 					d->clean.L = L;
 					d->clean.c = reuse && was.c > c ? was.c : c;
@@ -775,10 +795,10 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			for (uint32_t i = 0; want && i < c; i++) {
 				r[i].len = (uint32_t)L;
 				r[i].data = NULL;   /* set from pay_at once pay stops moving */
-				d->pay_at[nout + i] = (uint32_t)(pay_off + (size_t)i * L);
+				d->pay_at[nout + i] = (uint32_t)(pay_off + (size_t)i * S);
 			}
 			if (want)
-				pay_off += L * c;
+				pay_off += span;
 		} else {
 			uint64_t sum = 0;
 			for (uint32_t i = 0; i < c; i++) {

@@ -1189,6 +1189,7 @@ static int want_columns(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, const
 		}
 		want.words = cur->words;
 		want.nwords = nwords;
+		want.compact = true;   /* xColumn reads only the wanted words */
 	}
 	capr__cursor_want(cur->cur_cc, &want);
 	return 0;

@@ -12,8 +12,8 @@
  * Either way the decoder must refuse the block cleanly or decode it; a
  * block that decodes must also decode under a projection (one stream, some
  * payload words: block_decoder__want, which decompresses only the prefix
- * of the body its walk needs, here fed a few bytes at a time) to the same
- * records, a block that does not must not make it go out of bounds (under
+ * of the body its walk needs, here fed a few bytes at a time; compact or
+ * not) to the same records, a block that does not must not make it go out of bounds (under
  * ASan the body past what zstd gave is poisoned), and re-encoded
  * from its records it must decode to the same records (stream, cpu, ts,
  * bytes) in the same order.  And every input is also a recipe for a block
@@ -39,6 +39,7 @@
 #include "block.h"
 
 static struct block_decoder *fb_dec, *fb_dec2, *fb_proj;
+static volatile uint8_t fb_sink;
 static struct block_encoder *fb_enc;
 static struct blockbuf *fb_bb;
 
@@ -286,6 +287,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  rc && (words & 1) ? (uint32_t)(words >> 1) % 4 : CAP_STREAM_ALL,
 		.words = &words,
 		.nwords = (uint32_t)(words >> 58),
+		.compact = (words >> 39) & 1,   /* words not wanted: unspecified */
 	};
 	const struct cap_rec *pr;
 	uint32_t pn, k = 0;
@@ -306,9 +308,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (k >= pn || pr[k].stream != recs[i].stream || pr[k].ts_ns != recs[i].ts_ns ||
 		    pr[k].cpu != recs[i].cpu || pr[k].len != recs[i].len)
 			abort();
-		for (uint32_t j = 0; j < recs[i].len; j++)
-			if (pr[k].data[j] != recs[i].data[j] && pr[k].data[j])
+		for (uint32_t j = 0; j < recs[i].len; j++) {
+			uint32_t w = j / 8 < recs[i].len / 8 ? j / 8 : recs[i].len / 8;
+			int wanted = w < want.nwords && (words >> w & 1);
+
+			fb_sink ^= pr[k].data[j];   /* in bounds, wanted or not (ASan) */
+
+			if (want.compact ? wanted && pr[k].data[j] != recs[i].data[j] :
+			    pr[k].data[j] != recs[i].data[j] && pr[k].data[j])
 				abort();
+		}
 		k++;
 	}
 	if (k != pn)

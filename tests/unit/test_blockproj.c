@@ -5,9 +5,12 @@
  * walk stops early (block_decoder__raw_read); and hostile bodies (truncated,
  * garbled or damaged after the wanted part, sizes past the body) are refused
  * or read without going past what was decompressed (the ASan build poisons
- * the rest of the body).
+ * the rest of the body).  Each projection is also decoded compact
+ * (block_want.compact): the wanted words the same, the records only their
+ * span apart, every byte of every record within the buffer.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,11 +132,13 @@ static int bit(const uint64_t *words, uint32_t nwords, uint32_t w)
  * the full decode's: ts, cpu, len exact, each payload byte equal where its
  * word is wanted, 0 elsewhere.  0, or the decode's error (records not
  * checked then). */
-static int check_proj(struct block_decoder *d, const uint8_t *blk, size_t len,
-		      const struct saved *full, uint32_t stream, const uint64_t *words,
-		      uint32_t nwords, size_t step)
+static int check_proj_c(struct block_decoder *d, const uint8_t *blk, size_t len,
+			const struct saved *full, uint32_t stream, const uint64_t *words,
+			uint32_t nwords, size_t step, bool compact)
 {
-	struct block_want want = { .stream = stream, .words = words, .nwords = nwords };
+	struct block_want want = { .stream = stream, .words = words, .nwords = nwords,
+				   .compact = compact };
+	static volatile uint8_t sink;
 	const struct cap_rec *pr;
 	uint32_t pn, k = 0;
 	char err[256];
@@ -157,6 +162,9 @@ static int check_proj(struct block_decoder *d, const uint8_t *blk, size_t len,
 			uint32_t w = j / 8 < f->len / 8 ? j / 8 : f->len / 8;   /* the tail: W */
 			uint8_t exp = bit(words, nwords, w) ? f->data[j] : 0;
 
+			sink ^= pr[k].data[j];   /* every byte readable (ASan) */
+			if (compact && !bit(words, nwords, w))   /* unspecified */
+				continue;
 			if (pr[k].data[j] != exp) {
 				fprintf(stderr, "stream %u record %u byte %u (word %u): %u, expected %u "
 					"(step %zu)\n", f->stream, k, j, w, pr[k].data[j], exp, step);
@@ -167,6 +175,20 @@ static int check_proj(struct block_decoder *d, const uint8_t *blk, size_t len,
 	}
 	CHECK_EQ_INT(pn, k);
 	return 0;
+}
+
+/* The same, plain and compact. */
+static int check_proj(struct block_decoder *d, const uint8_t *blk, size_t len,
+		      const struct saved *full, uint32_t stream, const uint64_t *words,
+		      uint32_t nwords, size_t step)
+{
+	int rc = check_proj_c(d, blk, len, full, stream, words, nwords, step, false);
+
+	if (words && check_proj_c(d, blk, len, full, stream, words, nwords, step, true) != rc) {
+		fprintf(stderr, "a compact projection decodes otherwise (%d)\n", rc);
+		exit(1);
+	}
+	return rc;
 }
 
 static void full_decode(struct block_decoder *d, const uint8_t *blk, size_t len, struct saved *s)
@@ -204,7 +226,6 @@ static void test_values(void)
 	CHECK_EQ_INT(full.n, 20000);
 	CHECK_EQ_U64(block_decoder__raw_read(full_d), raw);
 	/* the frame must span several zstd blocks for a prefix to be shorter */
-	fprintf(stderr, "body %u bytes, block %zu\n", raw, len);
 	CHECK(raw > (512u << 10));
 
 	for (int si = 0; si <= 3; si++) {
@@ -246,6 +267,24 @@ static void test_values(void)
 	CHECK(first < raw / 2);
 	CHECK(mid < raw * 3 / 4);
 	CHECK_EQ_U64(last, raw);
+	/* compact: exec's comm, 16 bytes a record; words 1 and 6-7, 56; the
+	 * tail of stream 9, 5 bytes */
+	static const struct { uint32_t stream, nwords; uint64_t words; ptrdiff_t stride; } cs[] = {
+		{ 5, 40, 1ull << 6 | 1ull << 7, 16 }, { 5, 40, 1ull << 1 | 1ull << 7, 56 },
+		{ 9, 6, 1ull << 5, 5 }, { 9, 6, 1ull << 4 | 1ull << 5, 13 }, { 3, 8, 0, 0 },
+	};
+	for (size_t k = 0; k < sizeof(cs) / sizeof(cs[0]); k++) {
+		struct block_want want = { .stream = cs[k].stream, .words = &cs[k].words,
+					   .nwords = cs[k].nwords, .compact = true };
+		const struct cap_rec *cr;
+		uint32_t cn;
+
+		block_decoder__want(d, &want);
+		CHECK_EQ_INT(block_decoder__decode(d, blk, len, &cr, &cn, NULL, 0), 0);
+		CHECK(cn > 100);
+		for (uint32_t i = 1; i < cn; i++)
+			CHECK_EQ_INT(cr[i].data - cr[i - 1].data, cs[k].stride);
+	}
 	/* and the same decoder decodes it whole again */
 	block_decoder__want(d, NULL);
 	const struct cap_rec *recs;
