@@ -61,7 +61,8 @@ long rbc__consume_runs(struct rbc *c, int (*fn)(void *ctx, struct blockbuf_rec *
 	uint64_t cons = *c->cons, prod = __atomic_load_n(c->prod, __ATOMIC_ACQUIRE);
 	uint64_t published = cons, run_start = cons;
 	struct blockbuf_rec run[RBC_RUN];
-	size_t mask = c->size - 1;
+	size_t mask = c->size - 1, eighth = c->size / 8;
+	const uint8_t *data = c->data;
 	uint32_t k = 0;
 	long n = 0;
 	int err;
@@ -71,7 +72,7 @@ long rbc__consume_runs(struct rbc *c, int (*fn)(void *ctx, struct blockbuf_rec *
 		uint32_t len = 0;
 
 		if (!stop) {
-			const uint32_t *hdr = (const uint32_t *)(c->data + (cons & mask));
+			const uint32_t *hdr = (const uint32_t *)(data + (cons & mask));
 
 			len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
 			/* busy: reserved, not yet committed: the next pass gets it */
@@ -84,7 +85,7 @@ long rbc__consume_runs(struct rbc *c, int (*fn)(void *ctx, struct blockbuf_rec *
 			}
 		}
 		/* The run goes out before its space is given back. */
-		if (k && (stop || k == RBC_RUN || cons - published >= c->size / 8)) {
+		if (k && (stop || k == RBC_RUN || cons - published >= eighth)) {
 			err = fn(ctx, run, k);
 			if (err < 0) {
 				__atomic_store_n(c->cons, run_start, __ATOMIC_RELEASE);
@@ -101,7 +102,7 @@ long rbc__consume_runs(struct rbc *c, int (*fn)(void *ctx, struct blockbuf_rec *
 			run_start = cons;
 			/* Give space back every eighth of the ring, not per
 			 * record: the producer reads this line on every reserve. */
-			if (cons - published >= c->size / 8) {
+			if (cons - published >= eighth) {
 				__atomic_store_n(c->cons, cons, __ATOMIC_RELEASE);
 				published = cons;
 			}
