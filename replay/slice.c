@@ -90,6 +90,7 @@ struct heap {
 
 struct sel {
 	struct capview_stream *s;      /* NULL: not selected */
+	uint64_t min_len;           /* a shorter record is damaged (evtype__check) */
 	const char *why_out;        /* then why: "not in --stream", ... */
 	sqlite3_stmt *where;        /* NULL: no --where */
 };
@@ -97,6 +98,7 @@ struct sel {
 struct slice {
 	struct capview *c;
 	struct sel *sel;            /* by stream index */
+	struct capview_stream *stream0;   /* stream index 0: the index's base */
 	size_t nstreams;
 	uint64_t lo, hi;            /* ts bounds, inclusive */
 	const int64_t *pids;        /* the args' (they outlive the slice's use) */
@@ -164,11 +166,16 @@ static void heap_sift(struct heap *h, const struct run *x)
 }
 
 /* The smallest record of every run's: taken from its run. */
-static void heap_pop(struct heap *h, struct hrec *out)
+static inline void heap_pop(struct heap *h, struct hrec *out)
 {
 	struct run top = h->v[0];
 
 	*out = *top.cur++;
+	if (h->n == 1) {   /* one run (one block, one stream): nothing to sift */
+		h->v[0].cur = top.cur;
+		h->n = top.cur < top.end;
+		return;
+	}
 	heap_sift(h, top.cur < top.end ? &top : NULL);
 }
 
@@ -187,7 +194,7 @@ static void chunk_put(struct chunk *ch)
 
 static struct sel *sel_of(const struct slice *sl, const struct capview_stream *s)
 {
-	size_t i = (size_t)(s - capview__stream(sl->c, 0));
+	size_t i = (size_t)(s - sl->stream0);
 	return i < sl->nstreams && sl->sel[i].s ? &sl->sel[i] : NULL;
 }
 
@@ -461,6 +468,7 @@ int slice__open(struct capview *c, const struct slice_args *a, const char *cmd,
 	sl->c = c;
 	sl->hi = UINT64_MAX;
 	sl->nstreams = capview__nstreams(c);
+	sl->stream0 = sl->nstreams ? capview__stream(c, 0) : NULL;
 	sl->sel = calloc(sl->nstreams + 1, sizeof(*sl->sel));
 	if (!sl->sel)
 		goto fail;
@@ -508,6 +516,10 @@ int slice__open(struct capview *c, const struct slice_args *a, const char *cmd,
 		goto fail;
 
 	rc = EXIT_CAPTURE;
+	for (size_t i = 0; i < sl->nstreams; i++)
+		if (sl->sel[i].s)   /* no type: every record is damaged */
+			sl->sel[i].min_len = sl->sel[i].s->et ? evtype__min_size(sl->sel[i].s->et) :
+								UINT64_MAX;
 	sl->blocks = capview__blocks(c, &sl->nblocks);
 	sl->want = calloc(sl->nblocks ? sl->nblocks : 1, 1);
 	if (!sl->want)
@@ -548,13 +560,15 @@ int slice__next(struct slice *sl, struct slice_rec *out)
 			.rec = { .stream = r.s ? (uint32_t)r.s->id : 0, .cpu = r.cpu, .ts_ns = r.ts,
 				 .len = r.len, .data = r.data },
 		};
-		if (!r.s || evtype__check(r.s->et, r.len)) {
+		/* only selected streams' records are in the heap, and records
+		 * of no known stream (NULL) */
+		se = r.s ? sel_of(sl, r.s) : NULL;
+		if (!se || r.len < se->min_len) {   /* evtype__check, as it was */
 			out->damaged = 1;
 			sl->damaged_recs++;
 			sl->held = r.chunk;
 			return 1;
 		}
-		se = sel_of(sl, r.s);
 		if (pid_ok(sl, se, &out->rec)) {
 			int w = se->where ? where_ok(sl, se, &out->rec) : 1;
 			if (w < 0) {
