@@ -1290,8 +1290,13 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 		e->pos[e->sorted[i]] = at;
 		at += b->slots[e->sorted[i]].count;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		e->order[e->pos[(top - i)->slot]++] = i;
+	if (k == 1) {   /* one stream (the usual block): the entries in order */
+		for (uint32_t i = 0; i < n; i++)
+			e->order[i] = i;
+	} else {
+		for (uint32_t i = 0; i < n; i++)
+			e->order[e->pos[(top - i)->slot]++] = i;
+	}
 
 	uint64_t base_ts = n ? b->min_ts : 0;
 	uint8_t *p = e->raw;
@@ -1310,8 +1315,23 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 		const struct bb_ent *e0 = top - ord[0];
 		bool cpu_run = true, fixed = true;
 
-		for (uint32_t i = 1; i < c && (cpu_run || fixed); i++) {
+		/* ts deltas (as byte planes below: the empty high planes cost
+		 * nothing and zstd sees the low ones without varint
+		 * continuation bits), and in the same pass over the entries
+		 * whether the group has one cpu and one length. */
+		uint64_t prev = base_ts;
+		int64_t dmin = INT64_MAX;
+		if (grow((void **)&e->col, &e->col_cap, (size_t)c * 8))
+			return -ENOMEM;
+		for (uint32_t i = 0; i < c; i++) {
 			const struct bb_ent *ei = top - ord[i];
+			uint64_t ts = ei->ts_ns;
+			int64_t dlt = (int64_t)(ts - prev);
+
+			e->col[i] = ts - prev;
+			if (dlt < dmin)
+				dmin = dlt;
+			prev = ts;
 			cpu_run &= ei->cpu == e0->cpu;
 			fixed &= ei->len == e0->len;
 		}
@@ -1346,21 +1366,7 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 		*p++ = (cpu_run ? GRP_CPU_RUN : 0) | (fixed ? GRP_FIXED_LEN : 0) |
 		       (words ? GRP_WORDS : ts_at >= 0 ? GRP_TS_AT : 0);
 
-		/* ts deltas as byte planes: the empty high planes cost nothing and
-		 * zstd sees the low ones without varint continuation bits. */
-		uint64_t prev = base_ts;
-		int64_t dmin = INT64_MAX;
-		if (grow((void **)&e->col, &e->col_cap, (size_t)c * 8))
-			return -ENOMEM;
-		for (uint32_t i = 0; i < c; i++) {
-			uint64_t ts = (top - ord[i])->ts_ns;
-			int64_t dlt = (int64_t)(ts - prev);
-			e->col[i] = ts - prev;
-			if (dlt < dmin)
-				dmin = dlt;
-			prev = ts;
-		}
-		/* Relative to the smallest delta: regular arrivals (100-160 ns
+		/* The ts deltas relative to the smallest delta: regular arrivals (100-160 ns
 		 * apart) then fit one plane with no bias bits. */
 		uint64_t any = 0;
 		for (uint32_t i = 0; i < c; i++) {
