@@ -140,34 +140,29 @@ char *showline__run(struct showline_col **opp, const struct showline_col *end,
 
 #define NS_PER_S 1000000000LL
 
-size_t showline__time(struct showline_time *t, int64_t wall_ns, char *dst)
+size_t showline__time_slow(struct showline_time *t, int64_t wall_ns, char *dst)
 {
-	/* within the cached second: one subtraction, no 64-bit division */
-	uint64_t ns = (uint64_t)wall_ns - (uint64_t)t->sec_ns;
+	int64_t sns = wall_ns % NS_PER_S;
+	char buf[TIMEFMT_LEN + 1];
+	uint64_t ns;
+	size_t n;
 
-	if (!t->have || ns >= NS_PER_S) {
-		int64_t sec = wall_ns / NS_PER_S, sns = wall_ns % NS_PER_S;
-		char buf[TIMEFMT_LEN + 1];
-		size_t n;
-
-		if (sns < 0) {
-			sns += NS_PER_S;
-			sec--;
-		}
-		timefmt__iso(wall_ns, buf, sizeof(buf));
-		n = strlen(buf);
-		/* only the canonical form (years 0000-9999) is cached; its
-		 * second's start (sec * 10^9) is far within int64 */
-		t->have = n == TIMEFMT_LEN && buf[19] == '.' && buf[29] == 'Z' &&
-			  buf[0] >= '0' && buf[0] <= '9';
-		if (!t->have) {
-			memcpy(dst, buf, n);
-			return n;
-		}
-		t->sec_ns = wall_ns - sns;
-		ns = (uint64_t)sns;
-		memcpy(t->head, buf, sizeof(t->head));
+	if (sns < 0)
+		sns += NS_PER_S;
+	timefmt__iso(wall_ns, buf, sizeof(buf));
+	n = strlen(buf);
+	/* only the canonical form (years 0000-9999) is cached; its second's
+	 * start (sec * 10^9) is far within int64 */
+	t->have = n == TIMEFMT_LEN && buf[19] == '.' && buf[29] == 'Z' && buf[0] >= '0' &&
+		  buf[0] <= '9';
+	if (!t->have) {
+		memcpy(dst, buf, n);
+		return n;
 	}
+	t->sec_ns = wall_ns - sns;
+	t->hi_ns = SHOWLINE_HI_NONE;
+	ns = (uint64_t)sns;
+	memcpy(t->head, buf, sizeof(t->head));
 	memcpy(dst, t->head, sizeof(t->head));
 	/* nine digits of ns, then Z */
 	dst[20] = (char)('0' + ns / 100000000);

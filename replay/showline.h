@@ -351,15 +351,49 @@ char *showline__run(struct showline_col **opp, const struct showline_col *end,
 		    const uint8_t *rec, char *p, size_t *pad);
 
 /* The canonical wall time (timefmt__iso) of successive events: the
- * date-and-second part is formatted once per second. */
+ * date-and-second part is formatted once per second, the first five digits
+ * of the ns once per 10 us (events a few us apart share them). */
 struct showline_time {
 	int64_t sec_ns;             /* wall ns at the start of head's second, valid if have */
 	int have;
 	char head[20];              /* "YYYY-MM-DDTHH:MM:SS." */
+	uint32_t hi_ns;             /* the ns within the second of hi_text: a multiple
+				     * of 10^4, or SHOWLINE_HI_NONE */
+	char hi_text[8];            /* its first five digits */
 };
+#define SHOWLINE_HI_NONE 0x80000000u    /* above any ns within a second */
+/* showline__time's new second (or a time outside years 0000-9999). */
+size_t showline__time_slow(struct showline_time *t, int64_t wall_ns, char *dst);
+
 /* Writes timefmt__iso(wall_ns)'s text to dst (TIMEFMT_LEN bytes of room,
  * no NUL) and returns its length. */
-size_t showline__time(struct showline_time *t, int64_t wall_ns, char *dst);
+static inline size_t showline__time(struct showline_time *t, int64_t wall_ns, char *dst)
+{
+	/* within the cached second: one subtraction, no 64-bit division */
+	uint64_t ns = (uint64_t)wall_ns - (uint64_t)t->sec_ns;
+	uint32_t lo;
+
+	if (!t->have || ns >= 1000000000u)
+		return showline__time_slow(t, wall_ns, dst);
+	memcpy(dst, t->head, sizeof(t->head));
+	/* the last four digits; the five before them as the line before's
+	 * when within the same 10 us (unsigned: also when the time went back) */
+	lo = (uint32_t)ns - t->hi_ns;
+	if (lo >= 10000) {
+		uint32_t hi = (uint32_t)ns / 10000;
+
+		t->hi_ns = hi * 10000;
+		lo = (uint32_t)ns - t->hi_ns;
+		t->hi_text[0] = (char)('0' + hi / 10000);
+		memcpy(t->hi_text + 1, showline_digit_pairs + 2 * (hi / 100 % 100), 2);
+		memcpy(t->hi_text + 3, showline_digit_pairs + 2 * (hi % 100), 2);
+	}
+	memcpy(dst + 20, t->hi_text, 8);
+	memcpy(dst + 25, showline_digit_pairs + 2 * (lo / 100), 2);
+	memcpy(dst + 27, showline_digit_pairs + 2 * (lo % 100), 2);
+	dst[29] = 'Z';
+	return TIMEFMT_LEN;
+}
 
 /* -r's time: "+S.NNNNNNNNN" (or '-' before the first event's) of d ns, as
  * show has always printed it; returns the bytes written at dst (at most 48). */
