@@ -15,21 +15,12 @@
 #include "pipeline.h"
 #include "testutil.h"
 #include "util.h"
+#include "fixtures/capwone.h"
 
 #define NREC 300        /* 40-byte records: ~60 to a 4 KiB block */
 
 static uint32_t sid;
 static int gate[2];     /* the held writer reads one byte from gate[0] */
-
-static int hold_writer(void *ctx, struct capw *w)
-{
-	char c;
-
-	(void)ctx;
-	(void)w;
-	CHECK(read(gate[0], &c, 1) == 1);
-	return 0;
-}
 
 static void *drain_thread(void *arg)
 {
@@ -50,10 +41,7 @@ int main(void)
 {
 	const char *dir = test_tmpdir("rec_pipeline");
 	struct capw_opts co = { .zstd_level = 1 };
-	struct capw *w = capw__create(dir, &co);
-	struct cap_session s = { .host = "h", .kernel_release = "k", .boot_id = "b",
-				 .cmdline = "c", .tool_version = "v", .start_ns = 1 };
-	struct cap_stream_desc d = { "s", "ringbuf", 0, "m", NULL, 0, -1 };
+	struct capw *w = capwone_open(dir, &co, &sid);
 	struct pipeline_opts po = { .block_bytes = 4096, .nbufs = 2, .nworkers = 1,
 				    .flush_ns = 3600ull * 1000000000 };
 	struct pipeline *p;
@@ -64,13 +52,10 @@ int main(void)
 	int i;
 
 	util_quiet = 1;
-	CHECK(w);
-	CHECK_EQ_INT(capw__set_session(w, &s), 0);
-	CHECK_EQ_INT(capw__add_stream(w, &d, &sid), 0);
 	CHECK(pipe(gate) == 0);
 	p = pipeline__start(w, &po);
 	CHECK(p);
-	pipeline__call(p, hold_writer, NULL);
+	pipeline__call(p, capwone_hold_writer, &gate[0]);
 	CHECK(pthread_create(&th, NULL, drain_thread, p) == 0);
 	/* The drain hands its first block over and takes the other buffer;
 	 * at its second block it finds none free: a stall, counted before it

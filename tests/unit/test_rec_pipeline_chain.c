@@ -13,18 +13,11 @@
 #include "pipeline.h"
 #include "testutil.h"
 #include "util.h"
+#include "fixtures/capwone.h"
 
 #define NREC 60000u
 
-struct ev {
-	uint64_t ts_ns;
-	uint32_t pid, tid;
-	uint64_t path_hash;
-	uint64_t seq;
-	uint64_t latency;
-};
-
-static void gen(uint64_t i, struct ev *e, uint64_t *rng)
+static void gen(uint64_t i, struct capwone_ev *e, uint64_t *rng)
 {
 	uint64_t r = test_rand(rng);
 	uint32_t pid = 1000 + (uint32_t)((i / 8) * 2654435761u % 300);
@@ -41,23 +34,16 @@ int main(void)
 {
 	const char *dir = test_tmpdir("rec_pipeline_chain");
 	struct capw_opts co = { .zstd_level = 1, .segment_bytes = 96 * 1024 };
-	struct capw *w = capw__create(dir, &co);
-	struct cap_session s = { .host = "h", .kernel_release = "k", .boot_id = "b",
-				 .cmdline = "c", .tool_version = "v", .start_ns = 1 };
-	struct cap_stream_desc d = { "s", "ringbuf", 0, "m", NULL, 0, -1 };
+	uint32_t sid;
+	struct capw *w = capwone_open(dir, &co, &sid);
 	/* (compact blocks only: a fast one, made when the writers fall
 	 * behind, chains nothing) */
 	struct pipeline_opts po = { .block_bytes = 32 * 1024, .nworkers = 2, .chain_blocks = 4,
 				    .flush_ns = 3600ull * 1000000000, .effort = PIPELINE_COMPACT };
-	static struct ev all[NREC];
+	static struct capwone_ev all[NREC];
 	uint64_t rng = 5;
-	uint32_t sid;
-	char err[256];
 
 	util_quiet = 1;
-	CHECK(w);
-	CHECK_EQ_INT(capw__set_session(w, &s), 0);
-	CHECK_EQ_INT(capw__add_stream(w, &d, &sid), 0);
 	struct pipeline *p = pipeline__start(w, &po);
 	CHECK(p);
 	for (uint32_t i = 0; i < NREC; i++) {
@@ -70,35 +56,26 @@ int main(void)
 	CHECK_EQ_INT(q_int_capture(dir, "SELECT coalesce(sum(count), 0) FROM losses"), 0);
 	CHECK(q_int_capture(dir, "SELECT count(*) FROM segments") >= 3);
 
-	struct capr *r = capr__open(dir, err, sizeof(err));
-	if (!r)
-		fprintf(stderr, "capr__open: %s\n", err);
-	CHECK(r);
+	struct capr *r;
+	struct capr_cursor *c;
 	const struct cap_block_info *bl;
 	size_t nb;
 	static uint8_t seen[NREC];
 	uint32_t total = 0, chained = 0;
-	struct capr_cursor *c = capr__cursor_new(r);
-	CHECK(c);
-	CHECK_EQ_INT(capr__blocks(r, &bl, &nb), 0);
+
+	capwone_reopen(dir, &r, &c, &bl, &nb);
 	for (size_t k = 0; k < nb; k++) {
 		const struct cap_rec *recs;
-		const uint8_t *enc;
-		size_t len;
 		uint32_t nr;
 
-		if (capr__cursor_read(c, &bl[k], &recs, &nr, err, sizeof(err)))
-			fprintf(stderr, "%s\n", err);
-		CHECK_EQ_INT(capr__cursor_read(c, &bl[k], &recs, &nr, err, sizeof(err)), 0);
-		capr__cursor_encoded(c, &enc, &len);
-		chained += enc[6] == 4;
+		chained += capwone_read(c, &bl[k], &recs, &nr) == 4;
 		for (uint32_t j = 0; j < nr; j++, total++) {
 			uint64_t i = recs[j].ts_ns - 1000;
 
 			CHECK(i < NREC && !seen[i]);
 			seen[i] = 1;
-			CHECK_EQ_INT(recs[j].len, sizeof(struct ev));
-			CHECK(!memcmp(recs[j].data, &all[i], sizeof(struct ev)));
+			CHECK_EQ_INT(recs[j].len, sizeof(struct capwone_ev));
+			CHECK(!memcmp(recs[j].data, &all[i], sizeof(struct capwone_ev)));
 		}
 	}
 	CHECK_EQ_INT(total, NREC);

@@ -23,26 +23,19 @@
 #include "pipeline.h"
 #include "testutil.h"
 #include "util.h"
+#include "fixtures/capwone.h"
 
 #define PER_BLOCK 400u   /* records a block: sealed by hand, under block_bytes */
 #define NBLOCKS 17u      /* 3 + 3 + 8 + 3 */
 
-struct ev {
-	uint64_t ts_ns;
-	uint32_t pid, tid;
-	uint64_t path_hash;
-	uint64_t seq;
-	uint64_t latency;
-};
-
-static struct ev all[NBLOCKS * PER_BLOCK];
+static struct capwone_ev all[NBLOCKS * PER_BLOCK];
 static uint32_t sid;
 static int gate[2];                 /* a held writer reads a byte from gate[0] */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int synced;
 
-static void gen(uint64_t i, struct ev *e, uint64_t *rng)
+static void gen(uint64_t i, struct capwone_ev *e, uint64_t *rng)
 {
 	uint64_t r = test_rand(rng);
 	uint32_t pid = 1000 + (uint32_t)((i / 8) * 2654435761u % 40);
@@ -66,16 +59,6 @@ static int note_synced(void *ctx, struct capw *w)
 	synced = 1;
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
-	return 0;
-}
-
-static int hold_writer(void *ctx, struct capw *w)
-{
-	char c;
-
-	(void)ctx;
-	(void)w;
-	CHECK(read(gate[0], &c, 1) == 1);
 	return 0;
 }
 
@@ -124,10 +107,7 @@ int main(void)
 {
 	const char *dir = test_tmpdir("rec_pipeline_fast");
 	struct capw_opts co = { .zstd_level = 1 };
-	struct capw *w = capw__create(dir, &co);
-	struct cap_session s = { .host = "h", .kernel_release = "k", .boot_id = "b",
-				 .cmdline = "c", .tool_version = "v", .start_ns = 1 };
-	struct cap_stream_desc d = { "s", "ringbuf", 0, "m", NULL, 0, -1 };
+	struct capw *w = capwone_open(dir, &co, &sid);
 	struct pipeline_opts po = { .block_bytes = 64 * 1024, .nbufs = 3, .nworkers = 2,
 				    .flush_ns = 1 };
 	/* what each block must be: 1 fast */
@@ -136,13 +116,9 @@ int main(void)
 	uint64_t rng = 7, blocks = 0, fast = 0;
 	uint32_t k, nfast = 0;
 	pthread_t rel;
-	char err[256];
 
 	util_quiet = 1;
-	CHECK(w);
 	CHECK_EQ_INT(pipe(gate), 0);
-	CHECK_EQ_INT(capw__set_session(w, &s), 0);
-	CHECK_EQ_INT(capw__add_stream(w, &d, &sid), 0);
 	for (uint32_t i = 0; i < NBLOCKS * PER_BLOCK; i++)
 		gen(i, &all[i], &rng);
 	struct pipeline *p = pipeline__start(w, &po);
@@ -169,7 +145,7 @@ int main(void)
 	 * for its turn behind the held call, 15 waits in the queue, and 16's
 	 * hand-over finds no free buffer: the drain waits until the releaser
 	 * lets the writer go. */
-	pipeline__call(p, hold_writer, NULL);
+	pipeline__call(p, capwone_hold_writer, &gate[0]);
 	CHECK_EQ_INT(pthread_create(&rel, NULL, releaser, p), 0);
 	send_block(p, k++);
 	/* (14 taken and encoded before the backlog begins: a block still
@@ -189,42 +165,34 @@ int main(void)
 	CHECK_EQ_INT(capw__close(w, 1000000), 0);
 	CHECK_EQ_INT(q_int_capture(dir, "SELECT coalesce(sum(count), 0) FROM losses"), 0);
 
-	struct capr *r = capr__open(dir, err, sizeof(err));
-	if (!r)
-		fprintf(stderr, "capr__open: %s\n", err);
-	CHECK(r);
+	struct capr *r;
+	struct capr_cursor *c;
 	const struct cap_block_info *bl;
 	size_t nb;
-	struct capr_cursor *c = capr__cursor_new(r);
-	CHECK(c);
-	CHECK_EQ_INT(capr__blocks(r, &bl, &nb), 0);
+
+	capwone_reopen(dir, &r, &c, &bl, &nb);
 	CHECK_EQ_INT(nb, NBLOCKS);
 	for (size_t b = 0; b < nb; b++) {
 		const struct cap_rec *recs;
-		const uint8_t *enc;
-		size_t len;
 		uint32_t nr;
+		unsigned enc = capwone_read(c, &bl[b], &recs, &nr);
 
-		if (capr__cursor_read(c, &bl[b], &recs, &nr, err, sizeof(err)))
-			fprintf(stderr, "block %zu: %s\n", b, err);
-		CHECK_EQ_INT(capr__cursor_read(c, &bl[b], &recs, &nr, err, sizeof(err)), 0);
 		CHECK_EQ_INT(nr, PER_BLOCK);
 		/* which block: by its first record */
 		k = (uint32_t)((recs[0].ts_ns - 1000) / 3 / PER_BLOCK);
 		CHECK(k < NBLOCKS);
-		capr__cursor_encoded(c, &enc, &len);
-		if (enc[6] != (want_fast[k] ? 1 : 3))
-			fprintf(stderr, "block %u: encoding %u, expected a %s block\n", k, enc[6],
+		if (enc != (want_fast[k] ? 1u : 3u))
+			fprintf(stderr, "block %u: encoding %u, expected a %s block\n", k, enc,
 				want_fast[k] ? "fast" : "compact");
-		CHECK_EQ_INT(enc[6], want_fast[k] ? 1 : 3);
+		CHECK_EQ_INT(enc, want_fast[k] ? 1 : 3);
 		nfast += (uint32_t)want_fast[k];
 		for (uint32_t j = 0; j < nr; j++) {
 			uint32_t i = k * PER_BLOCK + j;
 
 			CHECK_EQ_U64(recs[j].ts_ns, all[i].ts_ns);
-			CHECK_EQ_INT(recs[j].len, sizeof(struct ev));
+			CHECK_EQ_INT(recs[j].len, sizeof(struct capwone_ev));
 			CHECK_EQ_INT(recs[j].stream, sid);
-			CHECK(!memcmp(recs[j].data, &all[i], sizeof(struct ev)));
+			CHECK(!memcmp(recs[j].data, &all[i], sizeof(struct capwone_ev)));
 		}
 	}
 	CHECK_EQ_U64(blocks, NBLOCKS);

@@ -16,6 +16,7 @@
 #include "capr.h"
 #include "capw.h"
 #include "testutil.h"
+#include "fixtures/capwone.h"
 
 #define PER_BLOCK 100       /* records per block */
 #define REC_BYTES 200       /* random: ~20 KiB a block, compressed or not */
@@ -25,15 +26,8 @@ static uint32_t sid;
 static struct capw *open_ring(const char *dir, uint64_t ring_bytes, uint64_t ring_ns)
 {
 	struct capw_opts o = { .zstd_level = 1, .ring_bytes = ring_bytes, .ring_ns = ring_ns };
-	struct capw *w = capw__create(dir, &o);
-	struct cap_session s = { .host = "h", .kernel_release = "k", .boot_id = "b",
-				 .cmdline = "c", .tool_version = "v", .start_ns = 1 };
-	struct cap_stream_desc d = { "s", "ringbuf", 0, "m", NULL, 0, -1 };
 
-	CHECK(w != NULL);
-	CHECK_EQ_INT(capw__set_session(w, &s), 0);
-	CHECK_EQ_INT(capw__add_stream(w, &d, &sid), 0);
-	return w;
+	return capwone_open(dir, &o, &sid);
 }
 
 /* Block k holds records with ts = k * PER_BLOCK + i (sequence numbers). */
