@@ -870,38 +870,24 @@ static int64_t transpose_wide(struct block_encoder *e, const struct blockbuf *b,
 	return ts_word;
 }
 
-/* The payloads of a fixed-length group as coded word columns (GRP_WORDS). */
-static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
-			     const uint32_t *ord, uint32_t c, uint32_t L, int64_t ts_word,
-			     uint32_t stream, uint8_t *p)
+/* encode_words' transposition for narrower records: one pass over the
+ * records, each read once, instead of one per word column (a new cache
+ * line per record and column, out of cache for a block of several MiB):
+ * the column passes run over contiguous arrays.  Each word's OR over the
+ * group (e->wor) is taken on the way.  Returns ts_word, or -1 if that word
+ * is not every record's ts. */
+static int64_t transpose_narrow(struct block_encoder *e, const struct blockbuf *b,
+				const uint32_t *ord, uint32_t c, uint32_t W, uint32_t tail,
+				int64_t ts_word)
 {
-	uint32_t W = L / 8, tail = L % 8, i, w;
-	uint8_t *modes = p;
-	uint64_t *col;
 	uint8_t *tailb = (uint8_t *)(e->words + (size_t)W * c);
 	/* (locals: the stores below could alias b's fields, which the
 	 * compiler would then load again per record) */
 	const struct bb_ent *top = bb_ent(b, 0);
 	const uint8_t *arena = b->arena;
+	bool ts_ok = true;
+	uint32_t i, w;
 
-	if (grow((void **)&e->keyix, &e->keyix_cap, (size_t)c * sizeof(*e->keyix)) ||
-	    grow((void **)&e->col2, &e->col2_cap, (size_t)c * 8) ||
-	    grow((void **)&e->wor, &e->wor_cap, ((size_t)W + 1) * 8))
-		return NULL;
-	memset(e->wor, 0, ((size_t)W + 1) * 8);
-	e->key_cont = false;
-
-	/* One pass over the records, each read once, instead of one per word
-	 * column (a new cache line per record and column, out of cache for a
-	 * block of several MiB): the column passes below run over contiguous
-	 * arrays. */
-	bool ts_ok = true, wide = W >= WIDE_WORDS;
-	if (wide) {
-		ts_word = transpose_wide(e, b, ord, c, W, tail, ts_word);
-		if (ts_word == -2)
-			return NULL;
-		goto transposed;
-	}
 	for (i = 0; i < c; i++) {
 		const struct bb_ent *ent = top - ord[i];
 		const uint8_t *r = arena + ent->off;
@@ -935,9 +921,30 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 		if (ts_word >= 0)
 			ts_ok &= e->words[(size_t)ts_word * c + i] == ent->ts_ns;
 	}
-	if (!ts_ok)   /* not the ts in every record: a word like the others */
-		ts_word = -1;
-transposed:
+	/* not the ts in every record: a word like the others */
+	return ts_ok ? ts_word : -1;
+}
+
+/* The payloads of a fixed-length group as coded word columns (GRP_WORDS). */
+static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
+			     const uint32_t *ord, uint32_t c, uint32_t L, int64_t ts_word,
+			     uint32_t stream, uint8_t *p)
+{
+	uint32_t W = L / 8, tail = L % 8, i, w;
+	uint8_t *modes = p;
+	uint64_t *col;
+
+	if (grow((void **)&e->keyix, &e->keyix_cap, (size_t)c * sizeof(*e->keyix)) ||
+	    grow((void **)&e->col2, &e->col2_cap, (size_t)c * 8) ||
+	    grow((void **)&e->wor, &e->wor_cap, ((size_t)W + 1) * 8))
+		return NULL;
+	memset(e->wor, 0, ((size_t)W + 1) * 8);
+	e->key_cont = false;
+
+	ts_word = W >= WIDE_WORDS ? transpose_wide(e, b, ord, c, W, tail, ts_word) :
+				    transpose_narrow(e, b, ord, c, W, tail, ts_word);
+	if (ts_word == -2)
+		return NULL;
 	p += W;
 	/* The key of keyed dictionaries: the group's first dictionary word
 	 * (a task's pid and tid, usually), the number of its values. */
@@ -963,13 +970,12 @@ transposed:
 			continue;
 		}
 		col = e->words + (size_t)w * c;
-		if (wide && !e->wor[w])   /* left out by transpose_wide, read below */
+		if (W >= WIDE_WORDS && !e->wor[w])   /* left out by transpose_wide, read below */
 			memset(col, 0, (size_t)c * 8);
 		m = w == ts_word ? WORD_TS : bc ? WORD_DICT : pick_word_mode(e, c, w);
 
 		if (m == WORD_DICT && e->group_inh && !bc)
 			m = WORD_XOR;
-		col = e->words + (size_t)w * c;
 		if (m == WORD_DICT) {
 			bool is_key = !e->fast && key_word < 0 && w <= KEYED_MAX_KEY;
 			bool keyed = !e->fast && key_word >= 0 && w < 64 &&
@@ -1121,7 +1127,7 @@ transposed:
 		*p++ = (uint8_t)pm;
 		p = put_planes(p, e->col, c, pm);
 	}
-	memcpy(p, tailb, (size_t)tail * c);
+	memcpy(p, e->words + (size_t)W * c, (size_t)tail * c);   /* the tail bytes' columns */
 	return p + (size_t)tail * c;
 }
 
