@@ -106,7 +106,7 @@ static int push_lossrow(struct capw_lossrow **v, size_t *n, size_t *cap,
 
 /* The open batch is gone (rolled back): its blocks are in the segment but
  * not in the index; its loss rows wait in orphan_losses to be written
- * again (capw_requeue_losses). */
+ * again (requeue_losses). */
 static void batch_lost(struct capw *w)
 {
 	w->stats.records -= w->batch_records;

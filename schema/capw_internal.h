@@ -78,13 +78,13 @@ struct capw {
 	uint64_t batch_losses;      /* loss counts in the open batch */
 	/* The loss rows of the open batch, kept until it commits: a batch that
 	 * rolls back (a full disk) hands them to orphan_losses, which
-	 * capw_requeue_losses writes again in a small transaction of their own,
+	 * requeue_losses writes again in a small transaction of their own,
 	 * so that what was lost stays counted in the index. */
 	struct capw_lossrow *batch_loss_rows;
 	size_t nbatch_loss_rows, batch_loss_rows_cap;
 	struct capw_lossrow *orphan_losses;
 	size_t norphan_losses, orphan_losses_cap;
-	bool requeueing;            /* capw_requeue_losses is running */
+	bool requeueing;            /* requeue_losses is running */
 };
 
 struct capw_lossrow {
