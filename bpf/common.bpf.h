@@ -25,11 +25,33 @@ BPFREC_LOST_COUNTER;
 /* The shared stack table and the kinds of stack to take (-g, --stacks). */
 BPFREC_STACKS;
 
+/* Per CPU: the last tgid found in bpfrec_pids, plus 2^32 (0: none yet).
+ * Nothing removes a tgid from bpfrec_pids (proctree.bpf.c, the recorder),
+ * so a tgid found once stays wanted: its next events on this CPU take an
+ * inlined array load instead of a hash lookup.  A tgid not found is looked
+ * up every time (a fork may add it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} bpfrec_pid_seen SEC(".maps");
+
 static __always_inline int bpfrec_pid_wanted(__u32 tgid)
 {
+	__u64 *seen, tagged = (1ull << 32) | tgid;
+	__u32 k = 0;
+
 	if (!filter_pids)
 		return 1;
-	return bpf_map_lookup_elem(&bpfrec_pids, &tgid) != NULL;
+	seen = bpf_map_lookup_elem(&bpfrec_pid_seen, &k);
+	if (seen && *seen == tagged)
+		return 1;
+	if (!bpf_map_lookup_elem(&bpfrec_pids, &tgid))
+		return 0;
+	if (seen)
+		*seen = tagged;
+	return 1;
 }
 
 /* What a tracepoint program returns.  0 would tell the kernel to drop the
