@@ -29,11 +29,17 @@ struct {
 	__type(value, struct sys_conf);
 } sys_confs SEC(".maps");
 
-/* The record under construction: fixed part and two string slots. */
+/* The record under construction, laid out as it is sent: the fixed part,
+ * the first string slot, the second right after it (at sys_str_size, not
+ * at SYS_MAX_STR), then the stack ids with -g.  Sent from here as is: no
+ * copy to close the gap between the slots. */
 struct sys_rec {
 	struct sys_event e;
-	char str[2][SYS_MAX_STR];
-	__s32 stack[2];           /* user, kernel (-g): sent after the strings */
+	char str[2 * SYS_MAX_STR + 8];
+	/* Bytes at the start of each slot that may not be zero: the string
+	 * the slot got last (its NUL included); past them the slot is all
+	 * zeros, so the next call clears only these. */
+	__u32 dirty[2];
 	__u32 inflight;           /* 1: an entry waits for its exit */
 	__u32 __pad;
 };
@@ -69,19 +75,49 @@ static __always_inline __u32 str_size(void)
 
 static __always_inline void emit(struct sys_rec *r)
 {
-	__u32 sz = str_size(), size = sizeof(struct sys_event) + 2 * sz;
+	__u32 size = sizeof(struct sys_event) + 2 * str_size();
 
-	/* The second slot right after the first: the record is
-	 * sys_event + 2 * sys_str_size bytes, then the stack ids with -g. */
-	if (sz < SYS_MAX_STR) {
-		bpf_probe_read_kernel(r->str[0] + sz, sz, r->str[1]);
-		if (bpfrec_stack_flags)
-			bpf_probe_read_kernel(r->str[0] + 2 * sz, sizeof(r->stack), r->stack);
-	}
 	if (bpfrec_stack_flags)
-		size += sizeof(r->stack);
+		size += 2 * sizeof(__s32);
 	if (bpf_ringbuf_output(&sys_events, r, size, BPFREC_RB_FLAGS))
 		bpfrec_count_lost();
+}
+
+/* Slot i's place in r->str: i * sz, bounded for the verifier. */
+static __always_inline char *slot(struct sys_rec *r, int i, __u32 sz)
+{
+	__u32 off = i ? sz : 0;
+
+	if (off > SYS_MAX_STR)
+		off = SYS_MAX_STR;
+	return r->str + off;
+}
+
+/* Zeros over what the slots' last strings left (nothing, for a thread
+ * whose calls carry no strings). */
+static __always_inline int clear_slots(struct sys_rec *r, __u32 sz)
+{
+	const char *z = 0;
+	__u32 zero = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		__u32 d = r->dirty[i];
+
+		if (!d)
+			continue;
+		if (!z)
+			z = bpf_map_lookup_elem(&sys_zero, &zero);
+		if (!z)
+			return -1;
+		if (d > sz)
+			d = sz;
+		if (d > SYS_MAX_STR)
+			d = SYS_MAX_STR;
+		bpf_probe_read_kernel(slot(r, i, sz), d, z);
+		r->dirty[i] = 0;
+	}
+	return 0;
 }
 
 static __always_inline void read_sockaddr(struct sys_rec *r, const void *uaddr, __u64 len)
@@ -110,10 +146,9 @@ int sys_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 nr = (__u32)ctx->id, tid = (__u32)pid_tgid, zero = 0;
+	__u32 nr = (__u32)ctx->id, tid = (__u32)pid_tgid;
 	struct sys_conf *c;
 	struct sys_rec *r;
-	const char *z;
 	__u32 sz = str_size();
 	int i, nstr = 0;
 
@@ -122,26 +157,31 @@ int sys_enter(struct trace_event_raw_sys_enter *ctx)
 	c = bpf_map_lookup_elem(&sys_confs, &nr);
 	if (!c || !c->enabled || !bpfrec_pid_wanted(pid_tgid >> 32))
 		return BPFREC_TP_RET;
-	z = bpf_map_lookup_elem(&sys_zero, &zero);
 	r = bpf_task_storage_get(&sys_inflight, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!z || !r)
+	if (!r)
 		goto lost;
-	/* The storage holds the thread's previous call: everything sent is
-	 * written anew, the string slots cleared (a string's bytes after its
-	 * NUL, and a slot this call does not use, are zeros as before). */
+	/* The storage holds the thread's previous call (made zeroed): everything
+	 * sent is written anew, and what the last strings left in the slots is
+	 * cleared (a string's bytes after its NUL, and a slot this call does
+	 * not use, are zeros as before). */
+	if (clear_slots(r, sz))
+		goto lost;
 	__builtin_memset(&r->e, 0, sizeof(r->e));
-	bpf_probe_read_kernel(r->str[0], sz, z);
-	bpf_probe_read_kernel(r->str[1], sz, z);
-	r->stack[0] = r->stack[1] = 0;
 	r->e.ts_ns = bpf_ktime_get_boot_ns();
 	r->e.pid = pid_tgid >> 32;
 	r->e.tid = tid;
 	r->e.nr = nr;
 	/* task->comm itself: what bpf_get_current_comm copies, without its call */
 	__builtin_memcpy(r->e.comm, task->comm, sizeof(r->e.comm));
-	/* at entry: the user code that made the call */
-	r->stack[0] = bpfrec_user_stack(ctx);
-	r->stack[1] = bpfrec_kernel_stack(ctx);
+	if (bpfrec_stack_flags) {
+		/* at entry: the user code that made the call; after the slots */
+		__s32 ids[2] = { bpfrec_user_stack(ctx), bpfrec_kernel_stack(ctx) };
+		__u32 end = 2 * sz;
+
+		if (end > 2 * SYS_MAX_STR)
+			end = 2 * SYS_MAX_STR;
+		bpf_probe_read_kernel(r->str + end, sizeof(ids), ids);
+	}
 	/* one by one: the verifier wants a constant offset into ctx */
 	r->e.args[0] = ctx->args[0];
 	r->e.args[1] = ctx->args[1];
@@ -154,7 +194,12 @@ int sys_enter(struct trace_event_raw_sys_enter *ctx)
 		__u32 la = c->len_arg;
 
 		if (c->kind[i] == SYS_ARG_STR && nstr < 2) {
-			bpf_probe_read_user_str(r->str[nstr], sz, (const void *)a);
+			long n = bpf_probe_read_user_str(slot(r, nstr, sz), sz, (const void *)a);
+
+			/* what it wrote: n bytes (the rest of the slot untouched, or
+			 * zeroed in the last word); a failed read zeroes the slot,
+			 * but a whole slot cleared next time costs little */
+			r->dirty[nstr] = n > 0 ? (__u32)n : sz;
 			nstr++;
 		} else if (c->kind[i] == SYS_ARG_SOCKADDR && la < 6) {
 			read_sockaddr(r, (const void *)a, r->e.args[la]);

@@ -140,6 +140,9 @@ int capload(const char *dir, struct evlist *out)
 			e->ts_ns = recs[k].ts_ns;
 			e->cpu = recs[k].cpu;
 			e->len = recs[k].len;
+			e->raw = malloc(recs[k].len ? recs[k].len : 1);
+			if (e->raw)
+				memcpy(e->raw, recs[k].data, recs[k].len);
 			if (evtype__check(sd->et, recs[k].len)) {
 				e->damaged = 1;
 				continue;
@@ -178,6 +181,7 @@ void capload_free(struct evlist *l)
 		}
 		free(l->v[i].names);
 		free(l->v[i].vals);
+		free(l->v[i].raw);
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));

@@ -14,6 +14,7 @@ struct ev {
 	int damaged;            /* shorter than its type: not decoded */
 	int nf;
 	char **names, **vals;
+	uint8_t *raw;           /* the record's len bytes, as recorded */
 };
 
 struct evlist {

@@ -313,6 +313,17 @@ int main(void)
 		/* one string: the second slot empty, not the rename's before it
 		 * (the thread's record is reused from call to call) */
 		CHECK_STR(ev_get(e, "path2"), "");
+		/* and the slots' bytes after the NUL are zeros, though the
+		 * rename's longer paths were in them (the probe clears only
+		 * what the last strings wrote): 640 bytes, two 256-byte slots */
+		CHECK_EQ_INT(e->len, 128 + 2 * 256);
+		CHECK(e->raw != NULL);
+		CHECK_STR((const char *)e->raw + 128, "/nonexistent/bpfrec-tpactor");
+		for (i = 128 + sizeof("/nonexistent/bpfrec-tpactor"); i < e->len; i++)
+			if (e->raw[i]) {
+				fprintf(stderr, "openat record byte %zu: %#x, not 0\n", i, e->raw[i]);
+				CHECK(0);
+			}
 		e = ev_find(&l, "syscalls", "syscall", "rename");
 		CHECK(e != NULL);
 		CHECK_EQ_INT(kv_get(out, "rename_ret"), -1);

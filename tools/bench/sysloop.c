@@ -1,8 +1,11 @@
 /* sysloop - the benchmark's syscall-driven load: N getppid() calls in a tight
  * loop on one CPU, then what it cost and what a recorder spent meanwhile.
  *
- *   sysloop [--cpu C] [--watch PID] [--no-tail] [--bpf-stats PREFIX] N
+ *   sysloop [--cpu C] [--watch PID] [--no-tail] [--bpf-stats PREFIX] [--open] N
  *
+ * --open: openat() of a path that does not exist (40 bytes, the same each
+ * call) instead of getppid(): a call whose probe copies a string
+ * (`--syscalls openat`).
  * Pinned to CPU C (default 0) so that a recorder mostly runs on the other.
  * PID (default: the parent, i.e. the recorder that started us) is the
  * recorder: its CPU time (every thread, /proc/PID/stat) is read before and
@@ -22,6 +25,7 @@
 
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,10 +107,11 @@ int main(int argc, char **argv)
 		{ "watch", required_argument, NULL, 'w' },
 		{ "no-tail", no_argument, NULL, 'n' },
 		{ "bpf-stats", required_argument, NULL, 's' },
+		{ "open", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct procstat before = { 0 }, after = { 0 }, tail = { 0 };
-	int cpu = 0, opt, have_rec, tail_on = 1;
+	int cpu = 0, opt, have_rec, tail_on = 1, open_calls = 0;
 	pid_t watch = -1;
 	const char *stats_prefix = NULL;
 	static struct prog_stat progs0[MAX_PROGS], progs1[MAX_PROGS];
@@ -133,13 +138,16 @@ int main(int argc, char **argv)
 		case 's':
 			stats_prefix = optarg;
 			break;
+		case 'o':
+			open_calls = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: sysloop [--cpu C] [--watch PID] [--no-tail] [--bpf-stats PREFIX] N\n");
+			fprintf(stderr, "usage: sysloop [--cpu C] [--watch PID] [--no-tail] [--bpf-stats PREFIX] [--open] N\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: sysloop [--cpu C] [--watch PID] [--no-tail] [--bpf-stats PREFIX] N\n");
+		fprintf(stderr, "usage: sysloop [--cpu C] [--watch PID] [--no-tail] [--bpf-stats PREFIX] [--open] N\n");
 		return 2;
 	}
 	errno = 0;
@@ -162,8 +170,12 @@ int main(int argc, char **argv)
 	}
 	psi0 = procstat__cpu_pressure_s();
 	t0 = procstat__now_ns();
-	for (i = 0; i < n; i++)
-		syscall(SYS_getppid);
+	if (open_calls)
+		for (i = 0; i < n; i++)
+			syscall(SYS_openat, AT_FDCWD, "/nonexistent/bpfrec-sysloop/open-target", O_RDONLY);
+	else
+		for (i = 0; i < n; i++)
+			syscall(SYS_getppid);
 	t1 = procstat__now_ns();
 	psi1 = procstat__cpu_pressure_s();
 	if (stats_fd >= 0) {
