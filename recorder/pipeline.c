@@ -63,6 +63,10 @@ struct pipeline {
 	uint32_t fill_pm;
 	bool fast;
 	uint32_t calm;
+	/* The calm hand-overs that end fast blocks now (CALM_HANDOVERS,
+	 * doubled at each relapse), and the hand-overs since the blocks went
+	 * compact again (UINT32_MAX: never fast yet). */
+	uint32_t calm_need, since_compact;
 	uint64_t nblocks, nfast;
 };
 
@@ -80,6 +84,16 @@ struct pipeline {
 #define FAST_FILL_PM 250
 #define CALM_FILL_PM 60
 #define CALM_HANDOVERS 4
+/* A backlog within RELAPSE_HANDOVERS hand-overs of the switch back to
+ * compact blocks is a relapse: the events come faster than the writers
+ * make compact blocks, and each try costs the writers the compact blocks
+ * in flight (~1.6x a fast one's CPU) just when they are behind, a burst
+ * the kernel's buffers must absorb.  Each relapse doubles the calm
+ * hand-overs the next switch back waits for, up to CALM_MAX_HANDOVERS (at
+ * 8 M events/s a hand-over is ~12 ms: ~6 s); compact blocks that hold for
+ * RELAPSE_HANDOVERS start the count anew. */
+#define RELAPSE_HANDOVERS 32
+#define CALM_MAX_HANDOVERS 512
 
 static void push_locked(struct pipeline *p, const struct msg *m)
 {
@@ -268,6 +282,8 @@ struct pipeline *pipeline__start(struct capw *w, const struct pipeline_opts *opt
 	}
 	p->last_flush_ns = now_boot_ns();
 	p->fast = p->o.effort == PIPELINE_FAST;
+	p->calm_need = CALM_HANDOVERS;
+	p->since_compact = UINT32_MAX;
 	return p;
 fail:
 	pipeline__free(p);
@@ -283,11 +299,19 @@ static void adapt_locked(struct pipeline *p)
 
 	if (p->o.effort != PIPELINE_ADAPT)
 		return;
+	if (!p->fast && p->since_compact < UINT32_MAX && ++p->since_compact >= RELAPSE_HANDOVERS) {
+		p->since_compact = UINT32_MAX;   /* compact held: no relapse */
+		p->calm_need = CALM_HANDOVERS;
+	}
+	if (backlog && !p->fast && p->since_compact < UINT32_MAX)
+		p->calm_need = p->calm_need * 2 > CALM_MAX_HANDOVERS ? CALM_MAX_HANDOVERS :
+				p->calm_need * 2;
 	if (backlog || p->fill_pm >= CALM_FILL_PM) {
 		p->fast |= backlog;
 		p->calm = 0;
-	} else if (p->fast && ++p->calm >= CALM_HANDOVERS) {
+	} else if (p->fast && ++p->calm >= p->calm_need) {
 		p->fast = false;
+		p->since_compact = 0;
 	}
 }
 
