@@ -2,7 +2,7 @@
  * captures"): N exec events written twice, as a bpfrec capture and as a
  * plain SQLite table holding the same decoded rows.
  *
- *   mkcap [-n N] [--block-bytes B] [--level L] [--seed S] CAPDIR PLAIN.db
+ *   mkcap [-n N] [--block-bytes B] [--level L] [--chain-blocks K] [--seed S] CAPDIR PLAIN.db
  *
  * The capture is what `bpfrec record --probe exec` writes: one ringbuf
  * stream "exec" of struct exec_event (bpf/exec.h, 296 bytes), its BTF built
@@ -207,10 +207,13 @@ static void gen_event(struct gen *g, struct exec_event *e)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: mkcap [-n N] [--block-bytes B] [--level L] [--seed S] CAPDIR PLAIN.db\n"
+	fprintf(f, "Usage: mkcap [-n N] [--block-bytes B] [--level L] [--chain-blocks K] [--seed S]\n"
+		   "             CAPDIR PLAIN.db\n"
 		   "\n"
 		   "Writes N exec events (default 10000000) as a bpfrec capture in CAPDIR (new)\n"
 		   "and as the same decoded rows in table exec of PLAIN.db (new), indexed on ts.\n"
+		   "--chain-blocks K chains the blocks' dictionaries by K (bpfrec record's\n"
+		   "option of the same name; default: the recorder's default).\n"
 		   "Prints the first and last ts.\n");
 }
 
@@ -227,6 +230,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "block-bytes", required_argument, NULL, 'b' },
 		{ "level", required_argument, NULL, 'l' },
+		{ "chain-blocks", required_argument, NULL, 'k' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -251,6 +255,7 @@ int main(int argc, char **argv)
 		case 'n': n = strtoull(optarg, NULL, 0); break;
 		case 'b': block_bytes = strtoull(optarg, NULL, 0); break;
 		case 'l': co.zstd_level = atoi(optarg); break;
+		case 'k': co.chain_blocks = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

@@ -13,6 +13,8 @@
 #   --data DIR   where the capture and the plain db go (default
 #                ${TMPDIR:-/tmp}/bpfrec-sqlbench); needs ~1.6 GB for 10M
 #   --reuse      keep the data of an earlier run with the same N
+#   --chain K    the capture's blocks chain their dictionaries by K (bpfrec
+#                record --chain-blocks K; default: the recorder's default)
 #
 # Queries: Q1 `SELECT comm, count(*) FROM exec GROUP BY comm` (full scan) and
 # Q2 `SELECT count(*), max(pid) FROM exec WHERE ts BETWEEN x AND y` with
@@ -35,7 +37,8 @@ data=${TMPDIR:-/tmp}/bpfrec-sqlbench
 n=10000000
 reuse=0
 rounds=3
-bench_args "--quick=n=1000000 -n=n --rounds=rounds --build=build --data=data --reuse=reuse=1" "$@"
+chain=
+bench_args "--quick=n=1000000 -n=n --rounds=rounds --build=build --data=data --reuse=reuse=1 --chain=chain" "$@"
 
 bench_build_release "$build" "$build/sqlbench-build.log" mkcap sqltime bpfreplay bpfrec_sqlite
 mkcap=$build/tools/bench/sql/mkcap
@@ -47,15 +50,16 @@ bench_need_cmds sqlite3 bc
 cap=$data/cap
 plain=$data/plain.db
 mkdir -p "$data"
-if ((reuse)) && [[ -f $data/stamp && $(cat "$data/stamp") == "$n" ]]; then
+stamp="$n${chain:+ chain $chain}"
+if ((reuse)) && [[ -f $data/stamp && $(cat "$data/stamp") == "$stamp" ]]; then
 	echo "== reusing $data ($n events)"
 else
 	rm -rf "$cap" "$plain" "$data/stamp"
 	echo "== writing $n events: $cap and $plain"
 	t0=$(date +%s.%N)
-	"$mkcap" -n "$n" "$cap" "$plain"
+	"$mkcap" -n "$n" ${chain:+--chain-blocks "$chain"} "$cap" "$plain"
 	echo "   ($(echo "$(date +%s.%N) - $t0" | bc) s)"
-	echo "$n" >"$data/stamp"
+	echo "$stamp" >"$data/stamp"
 fi
 
 read -r lo hi < <(sqlite3 -readonly "$plain" "SELECT min(ts), max(ts) FROM exec" | tr '|' ' ')
