@@ -163,17 +163,32 @@ int block_decoder__decode(struct block_decoder *d, const void *buf, size_t len,
 struct block_dicts;
 struct block_dicts *block_dicts__new(void);
 void block_dicts__free(struct block_dicts *s);   /* NULL is fine */
+/* Whether s holds every dictionary column of its block whole (a decode
+ * without a projection, or chain_full, filled it), so that a block decoded
+ * under any projection can continue it. */
+bool block_dicts__whole(const struct block_dicts *s);
 /* Decodes as block_decoder__decode, and when out is not NULL fills it with
  * what this block leaves to its chain.  base: what the block's base left
  * (NULL: nothing known).  An encoding-4 block whose base is not base (NULL,
  * left by another block, too deep or too big) fails with -ENOENT and the
  * hdr_crc of the block it needs in *need_base: the caller finds that block
  * (among the CAP_CHAIN_BACK before it in its segment), decodes it the same
- * way and calls again with what it left.  Other errors as __decode. */
+ * way and calls again with what it left.  recs and nrecs NULL (out not
+ * NULL): only what the block leaves is wanted, no records (a base).
+ * Under a projection (block_decoder__want) what a block leaves is what
+ * that projection needs of it: the dictionary columns it decodes whole,
+ * the shape of those it steps over, nothing past where its walk stops;
+ * enough for the next block of the chain under the same projection.  A
+ * block whose base left less than it needs fails with -ESTALE: decode the
+ * chain again with block_decoder__chain_full.  Other errors as __decode. */
 int block_decoder__decode_chain(struct block_decoder *d, const void *buf, size_t len,
 				const struct block_dicts *base, struct block_dicts *out,
 				uint32_t *need_base, const struct cap_rec **recs, uint32_t *nrecs,
 				char *err, size_t errlen);
+/* on: what a decode leaves (decode_chain's out) holds every dictionary
+ * column of the block whole, whatever the projection, which then
+ * decompresses the whole body: the state every later block can use. */
+void block_decoder__chain_full(struct block_decoder *d, bool on);
 /* A walk over the blocks of one segment in file order (recovery, verify):
  * each decoded as block_decoder__decode does, an encoding-4 one with what
  * its base among the CAP_CHAIN_BACK blocks before it left (a block that
@@ -212,7 +227,7 @@ uint32_t block_encoder__base_crc(const struct block_encoder *e);
  * as ever; the rest of the frame, zstd's content checksum and the checks
  * that need the whole body (record total, trailing bytes) are not, unless
  * the walk reached the body's end.  A decode that leaves dictionaries to a
- * chain (decode_chain's out) always decompresses the whole body. */
+ * chain (decode_chain's out) leaves those of the same prefix (see there). */
 #define CAP_STREAM_ALL UINT32_MAX
 struct block_want {
 	uint32_t stream;

@@ -131,7 +131,10 @@ struct bd_col {
 	uint32_t stream, L, w;
 	uint8_t mode;          /* WORD_DICT or WORD_KEYED + k */
 	uint8_t key_lo;        /* the group's GRP_KEY_LO */
-	uint8_t key_cont;      /* (the key word's column) it continued its base's */
+	bool vals_ok;          /* vals and the lists were rebuilt; false: only
+				* the column's shape (mode, nvals, nkeys) is
+				* known, enough to step over the next block's
+				* column but not to decode it */
 	uint32_t nvals;
 	uint64_t *vals;
 	struct mru mru;        /* the column's list */
@@ -139,23 +142,43 @@ struct bd_col {
 	struct mru *klists;
 };
 
+/* A projected decode (block_decoder__want) leaves a partial state: the
+ * dictionary columns it decoded whole, the shape of those it stepped over,
+ * and nothing past where its walk stopped.  The next block of the chain,
+ * decoded under the same projection, needs no more; a decode that needs
+ * more fails with -ESTALE (bd_lookup) rather than guess. */
 struct block_dicts {
 	uint32_t crc;          /* hdr_crc of the block that left it */
 	uint32_t depth;        /* blocks in its chain: 1 for a block with no base */
 	bool valid;            /* filled by a successful decode */
 	bool too_big;          /* over CAP_CHAIN_STATE_MAX: no block may inherit */
+	bool partial;          /* some column shape only (!vals_ok), or stopped */
+	bool stopped;          /* the walk stopped before the body's end: known
+				* are the groups of streams below reach_stream
+				* and, of the group (reach_stream, reach_L),
+				* the words below reach_w */
+	uint64_t reach_stream;
+	uint32_t reach_L, reach_w;
 	uint32_t n, cap;
 	struct bd_col *cols;
-	size_t bytes;          /* values and lists held */
+	size_t bytes;          /* values and lists held (or, shape only, that
+				* a whole decode would hold: the cap is the
+				* same however the block is decoded) */
 };
 
 /* blockdicts.c: empties s (keeps its memory); the column of (stream, L, w)
- * or NULL; a new column appended (NULL: out of memory or over the cap,
+ * or NULL; a new column appended, with vals and klists to fill when
+ * vals_ok, its shape alone otherwise (NULL: out of memory or over the cap,
  * which sets too_big). */
 void bd_clear(struct block_dicts *s);
 const struct bd_col *bd_find(const struct block_dicts *s, uint32_t stream, uint32_t L, uint32_t w);
 struct bd_col *bd_add(struct block_dicts *s, uint32_t stream, uint32_t L, uint32_t w,
-		      uint32_t nvals, uint32_t nkeys);
+		      uint32_t nvals, uint32_t nkeys, bool vals_ok);
+/* What s says of the column (stream, L, w): 0 with *c the column, or NULL
+ * when the block that left s had none; -ESTALE when s does not say (a
+ * projected decode's walk stopped before it). */
+int bd_lookup(const struct block_dicts *s, uint32_t stream, uint32_t L, uint32_t w,
+	      const struct bd_col **c);
 
 /* One appended record.  Entries live at the top of the arena, growing
  * down; payload bytes at the bottom, growing up: one allocation, and the

@@ -75,10 +75,16 @@ struct block_decoder {
 	 * a projection skips are not rebuilt). */
 	const struct block_dicts *base;
 	struct block_dicts *out;
-	/* A projected decode (a projection set, no dictionaries to leave)
-	 * decompresses the frame as the body walk reaches it (body_more) and
-	 * stops after the last part the projection needs: the rest of the
-	 * frame is never decompressed, nor its checksum checked. */
+	bool chain_full;       /* block_decoder__chain_full */
+	bool all_dicts;        /* this decode rebuilds every dictionary column
+				* (out, and no projection or chain_full) */
+	bool state_only;       /* this decode hands out no records (decode_chain
+				* with recs NULL): only what it leaves */
+	uint32_t stop_w;       /* where decode_words stopped, words walked */
+	/* A projected decode (a projection set; with dictionaries to leave,
+	 * not chain_full) decompresses the frame as the body walk reaches it
+	 * (body_more) and stops after the last part the projection needs: the
+	 * rest of the frame is never decompressed, nor its checksum checked. */
 	bool part;             /* this decode is one */
 	bool zdone;            /* its frame ended: all of it decompressed, checksum checked */
 	size_t have;           /* bytes of raw decompressed so far (all of it for a full decode) */
@@ -169,6 +175,11 @@ void block_decoder__free(struct block_decoder *d)
 	free(d);
 }
 
+void block_decoder__chain_full(struct block_decoder *d, bool on)
+{
+	d->chain_full = on;
+}
+
 void block_decoder__step(struct block_decoder *d, size_t in_bytes)
 {
 	d->in_step = in_bytes ? in_bytes : PART_IN_STEP;
@@ -180,6 +191,9 @@ size_t block_decoder__raw_read(const struct block_decoder *d)
 }
 
 #define BAD(...) do { cap_seterr(err, errlen, __VA_ARGS__); return -EBADMSG; } while (0)
+/* The base's dictionaries were left by a projected decode that did not
+ * rebuild what this decode needs (block_decoder__chain_full). */
+#define STALE(...) do { cap_seterr(err, errlen, __VA_ARGS__); return -ESTALE; } while (0)
 
 /* A projected decode: continues the frame until the body's first need
  * bytes (at most all of it) are decompressed, or with to_end until the
@@ -336,17 +350,19 @@ static inline uint64_t decode_word(enum word_mode m, uint64_t x, uint64_t prev)
 
 /* Rebuilds the payloads of a GRP_WORDS group into dst (c records of L
  * bytes, S apart: L, or less for a compact projection, whose words not
- * wanted are left as they are).  *pp advances over the group's columns.  dst NULL: the group is
- * not wanted, only stepped over (sizes checked).  clean_c: records at dst
+ * wanted are left as they are).  *pp advances over the group's columns.
+ * grp_want: the group is wanted (its wanted words' dictionaries are
+ * rebuilt, and left to out); dst NULL: no payload is written (the group
+ * is not wanted, only stepped over with its sizes checked, or only what it
+ * leaves to its chain is).  clean_c: records at dst
  * whose words not decoded are known to be 0 already.  *skipped: set when
  * some words were not decoded.  *stopped: on the way in, whether a projected
  * decode may stop in this group (its last need is here); on the way out,
  * whether it did, before the group's end (*pp then points there). */
 static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8_t *end,
-			struct cap_rec *r, uint32_t c, uint32_t L, uint32_t S, uint8_t *dst,
-			uint64_t stream,
-			uint32_t clean_c, bool *skipped, bool *stopped, unsigned encoding, uint8_t flags,
-			char *err, size_t errlen)
+			struct cap_rec *r, uint32_t c, uint32_t L, uint32_t S, bool grp_want,
+			uint8_t *dst, uint64_t stream, uint32_t clean_c, bool *skipped, bool *stopped,
+			unsigned encoding, uint8_t flags, char *err, size_t errlen)
 {
 	const uint8_t *p = *pp, *modes = p;
 	uint32_t W = L / 8, tail = L % 8, i, w, nkeys = 0;
@@ -354,6 +370,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 	int64_t key_word = -1;   /* the group's key word (keyed dictionaries) */
 	bool need_key = false;   /* some keyed column is decoded */
 	bool key_cont = false;   /* the key word continued its base's column */
+	uint64_t key_nall = 0;   /* the key word's dictionary size (its keys) */
 	uint64_t *col;
 
 	if ((size_t)(end - p) < W)
@@ -373,7 +390,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		if (k >= w || modes[k] != WORD_DICT || (key_word >= 0 && k != key_word))
 			BAD("stream %" PRIu64 ": word %u: bad dictionary key word %u", stream, w, k);
 		key_word = k;
-		need_key |= (dst && word_wanted(d, w)) || d->out;
+		need_key |= (grp_want && word_wanted(d, w)) || d->all_dicts;
 	}
 	for (w = 0; dst && w < W; w++)
 		some_skipped |= !word_wanted(d, w);
@@ -404,6 +421,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 	for (w = 0; w < W; w++) {
 		if ((int64_t)w > stop_at) {
 			*stopped = true;
+			d->stop_w = w;
 			*pp = p;
 			return 0;
 		}
@@ -412,13 +430,14 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		uint64_t prev = 0, nd;
 		unsigned mask;
 
-		int want = dst && word_wanted(d, w);
+		int want = grp_want && word_wanted(d, w);   /* decoded */
+		int emit = want && dst;                     /* and written out */
 		bool is_key = need_key && w == key_word, keyed = m >= WORD_KEYED;
 
 		if (m >= WORD_NMODES && !keyed)
 			BAD("stream %" PRIu64 ": word %u: unknown mode %u", stream, w, m);
 		if (m == WORD_TS) {
-			for (i = 0; want && i < c; i++)
+			for (i = 0; emit && i < c; i++)
 				memcpy(out + (size_t)i * S, &r[i].ts_ns, 8);
 			continue;
 		}
@@ -432,11 +451,19 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 			/* GRP_INHERIT: the base's same column, when it had the
 			 * same mode (and a keyed one's key word continued too),
 			 * goes on: its values first, its lists as they stood. */
-			const struct bd_col *bc = (flags & GRP_INHERIT) ?
-				bd_find(d->base, (uint32_t)stream, L, w) : NULL;
+			const struct bd_col *bc = NULL;
+			if ((flags & GRP_INHERIT) && bd_lookup(d->base, (uint32_t)stream, L, w, &bc))
+				STALE("stream %" PRIu64 ": word %u: the dictionaries its base block "
+				      "left were rebuilt for a projection that stopped before it",
+				      stream, w);
 			if (bc && (bc->mode != m ||
 				   (keyed && (bc->key_lo != !!(flags & GRP_KEY_LO) || !key_cont))))
 				bc = NULL;
+			/* decoded: wanted, the key of a column that is, or all */
+			bool rebuild = want || is_key || d->all_dicts;
+			if (bc && rebuild && !bc->vals_ok)
+				STALE("stream %" PRIu64 ": word %u: the dictionaries its base block "
+				      "left were rebuilt for a projection without this word", stream, w);
 			uint64_t ninh = bc ? bc->nvals : 0;
 
 			NEED(p, 11);   /* nd, the mask */
@@ -450,8 +477,26 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 			if ((uint64_t)(end - p) <
 			    nd * (uint64_t)__builtin_popcount(mask) + (uint64_t)c * width)
 				BAD("stream %" PRIu64 ": word %u: dictionary overruns the block", stream, w);
-			if (!want && !is_key && !d->out) {
+			if (w == key_word) {   /* known whether or not it is decoded */
+				key_nall = ninh + nd;
+				key_cont = bc != NULL;
+			}
+			if (!rebuild) {
 				p += nd * (uint64_t)__builtin_popcount(mask) + (size_t)c * width;
+				/* what a whole decode would leave, but the values
+				 * and lists: the next block steps over its column */
+				if (d->out) {
+					struct bd_col *o = bd_add(d->out, (uint32_t)stream, L, w,
+								  (uint32_t)(ninh + nd),
+								  keyed ? (uint32_t)key_nall : 0, false);
+					if (o) {
+						o->mode = (uint8_t)m;
+						o->key_lo = !!(flags & GRP_KEY_LO);
+					} else if (!d->out->too_big) {
+						cap_seterr(err, errlen, "out of memory");
+						return -ENOMEM;
+					}
+				}
 				continue;
 			}
 			NEED(p, nd * (uint64_t)__builtin_popcount(mask) + (uint64_t)c * width);
@@ -462,10 +507,8 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 				cap_seterr(err, errlen, "out of memory");
 				return -ENOMEM;
 			}
-			if (is_key) {
+			if (is_key)
 				nkeys = (uint32_t)nall;
-				key_cont = bc != NULL;
-			}
 			if (keyed)   /* each key's list starts empty, or as the base left it */
 				for (uint32_t k = 0; k < nkeys; k++)
 					d->kmru[k] = bc && k < bc->nkeys ? bc->klists[k] :
@@ -526,12 +569,12 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 				}
 				if (is_key)
 					d->keyix[i] = (uint32_t)x;
-				if (want)
+				if (emit)
 					memcpy(out + (size_t)i * S, &d->dict[x], 8);
 			}
 			if (d->out) {   /* what this column leaves */
 				struct bd_col *o = bd_add(d->out, (uint32_t)stream, L, w, (uint32_t)nd,
-							  keyed ? nkeys : 0);
+							  keyed ? nkeys : 0, true);
 				if (o) {
 					memcpy(o->vals, d->dict, nd * 8);
 					o->mode = (uint8_t)m;
@@ -563,7 +606,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 		mask = *p++;
 		if ((uint64_t)(end - p) < (uint64_t)c * __builtin_popcount(mask))
 			BAD("stream %" PRIu64 ": word %u overruns the block", stream, w);
-		if (!want) {
+		if (!emit) {
 			p += (size_t)c * __builtin_popcount(mask);
 			continue;
 		}
@@ -582,6 +625,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 	}
 	if (tail && stop_at != INT64_MAX) {   /* the tail is not wanted */
 		*stopped = true;
+		d->stop_w = W;
 		*pp = p;
 		return 0;
 	}
@@ -634,6 +678,10 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		 * projected decode needs nothing more. */
 		if (d->part && d->want_stream != CAP_STREAM_ALL && stream > d->want_stream) {
 			stopped = true;
+			if (d->out) {   /* known: the streams before this one */
+				d->out->reach_stream = stream;
+				d->out->reach_w = 0;
+			}
 			break;
 		}
 		if (cap_get_varint(&p, end, &count) || count == 0 || count > m->nrecords - total)
@@ -663,10 +711,12 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 
 		uint32_t c = (uint32_t)count;
 		/* A group of another stream than the one wanted is parsed (its
-		 * sizes checked) into the same slots and not handed out. */
-		int want = d->want_stream == CAP_STREAM_ALL || stream == d->want_stream;
+		 * sizes checked) into the same slots and not handed out; nor is
+		 * a wanted one when only what the block leaves is wanted (emit). */
+		bool grp_want = d->want_stream == CAP_STREAM_ALL || stream == d->want_stream;
+		int want = grp_want && !d->state_only;
 		/* the last group a projected decode needs */
-		bool last = d->part && (d->want_stream == CAP_STREAM_ALL ? g + 1 == nstreams : want);
+		bool last = d->part && (d->want_stream == CAP_STREAM_ALL ? g + 1 == nstreams : grp_want);
 		struct cap_rec *r = recs + nout;
 		uint64_t prev = m->min_ts_ns, dmin;
 		if (cap_get_varint(&p, end, &dmin))
@@ -682,9 +732,10 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 			cap_seterr(err, errlen, "out of memory");
 			return -ENOMEM;
 		}
-		get_planes(p, c, tmask, d->col);
+		if (!d->state_only)   /* else no record is handed out: nor its time */
+			get_planes(p, c, tmask, d->col);
 		p += (size_t)c * __builtin_popcount(tmask);
-		for (uint32_t i = 0; i < c; i++) {
+		for (uint32_t i = 0; i < c && !d->state_only; i++) {
 			uint64_t ts = prev + dmin + d->col[i];   /* wrapping, as written */
 			if (ts < m->min_ts_ns || ts > m->max_ts_ns)
 				BAD("stream %" PRIu64 ": timestamp %" PRIu64 " outside the block's [%" PRIu64
@@ -753,12 +804,17 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 				/* pay_groups == 1: the first group written, at pay's start. */
 				bool reuse = want && pay_groups == 1 && was.valid && was.L == L && S == L;
 				bool skipped = false;
-				stopped = last && want;
-				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, (uint32_t)S, dst, stream,
-						      reuse ? was.c : 0, &skipped, &stopped, encoding,
-						      flags, err, errlen);
+				stopped = last && grp_want;
+				int rc = decode_words(d, &p, end, r, c, (uint32_t)L, (uint32_t)S, grp_want,
+						      dst, stream, reuse ? was.c : 0, &skipped, &stopped,
+						      encoding, flags, err, errlen);
 				if (rc)
 					return rc;
+				if (stopped && d->out) {   /* what it leaves ends there */
+					d->out->reach_stream = stream;
+					d->out->reach_L = (uint32_t)L;
+					d->out->reach_w = d->stop_w;
+				}
 				if (want && skipped && pay_groups == 1 && S == L) {
 					d->clean.valid = true;
 					d->clean.L = L;
@@ -822,6 +878,10 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		if (want)
 			nout += c;
 		if (last) {   /* the rest of the body is not needed */
+			if (g + 1 < nstreams && !stopped && d->out) {   /* known: up to this stream */
+				d->out->reach_stream = stream + 1;
+				d->out->reach_w = 0;
+			}
 			stopped = g + 1 < nstreams || stopped;
 			if (stopped)
 				break;
@@ -838,6 +898,8 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		BAD("body holds %u records, header says %u", total, m->nrecords);
 	if (!stopped && p != end)
 		BAD("%zu trailing bytes after the last stream group", (size_t)(end - p));
+	if (stopped && d->out)
+		d->out->partial = d->out->stopped = true;
 	for (uint32_t i = 0; i < nout; i++)
 		if (!recs[i].data)
 			recs[i].data = d->pay + d->pay_at[i];
@@ -908,9 +970,17 @@ int block_decoder__decode_chain(struct block_decoder *d, const void *buf, size_t
 		cap_seterr(err, errlen, "a block's dictionaries cannot replace its base's in place");
 		return -EINVAL;
 	}
-	/* A projection that leaves no dictionaries behind (out) decompresses
-	 * only the prefix of the body its walk reaches (body_more). */
-	d->part = (d->want_words || d->want_stream != CAP_STREAM_ALL) && !out;
+	if (!recs && !out) {
+		cap_seterr(err, errlen, "a decode that wants neither records nor dictionaries");
+		return -EINVAL;
+	}
+	/* A projection decompresses only the prefix of the body its walk
+	 * reaches (body_more), and leaves (out) the dictionaries of that
+	 * prefix: whole for the columns it decodes, the shape of the others.
+	 * chain_full: every dictionary column whole, so the whole body. */
+	d->part = (d->want_words || d->want_stream != CAP_STREAM_ALL) && !(out && d->chain_full);
+	d->all_dicts = out && !d->part;
+	d->state_only = !recs;
 	d->raw_bytes = m.raw_bytes;
 	d->zdone = false;
 	if (d->part) {
@@ -936,10 +1006,13 @@ int block_decoder__decode_chain(struct block_decoder *d, const void *buf, size_t
 		RAW_UNPOISON(d->raw, m.raw_bytes);
 		d->part = false;
 	}
+	d->state_only = false;
 	if (rc)
 		return rc;
-	*recs = d->recs;
-	*nrecs = d->nout;
+	if (recs) {
+		*recs = d->recs;
+		*nrecs = d->nout;
+	}
 	return 0;
 }
 

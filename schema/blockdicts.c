@@ -30,12 +30,19 @@ void block_dicts__free(struct block_dicts *s)
 	free(s);
 }
 
+bool block_dicts__whole(const struct block_dicts *s)
+{
+	return s->valid && !s->partial;
+}
+
 void bd_clear(struct block_dicts *s)
 {
 	s->n = 0;
 	s->bytes = 0;
 	s->valid = false;
 	s->too_big = false;
+	s->partial = false;
+	s->stopped = false;
 	s->crc = 0;
 	s->depth = 0;
 }
@@ -53,8 +60,18 @@ const struct bd_col *bd_find(const struct block_dicts *s, uint32_t stream, uint3
 	return NULL;
 }
 
+int bd_lookup(const struct block_dicts *s, uint32_t stream, uint32_t L, uint32_t w,
+	      const struct bd_col **c)
+{
+	*c = bd_find(s, stream, L, w);
+	if (*c || !s->stopped || stream < s->reach_stream ||
+	    (stream == s->reach_stream && L == s->reach_L && w < s->reach_w))
+		return 0;
+	return -ESTALE;
+}
+
 struct bd_col *bd_add(struct block_dicts *s, uint32_t stream, uint32_t L, uint32_t w,
-		      uint32_t nvals, uint32_t nkeys)
+		      uint32_t nvals, uint32_t nkeys, bool vals_ok)
 {
 	size_t need = (size_t)nvals * 8 + (size_t)nkeys * sizeof(struct mru);
 	struct bd_col *c;
@@ -76,11 +93,11 @@ struct bd_col *bd_add(struct block_dicts *s, uint32_t stream, uint32_t L, uint32
 	c = &s->cols[s->n];
 	/* Each slot keeps its arrays from block to block: reallocated only
 	 * when a column grows past what the slot held. */
-	uint64_t *v = realloc(c->vals, nvals ? (size_t)nvals * 8 : 8);
-	if (!v)
+	uint64_t *v = vals_ok ? realloc(c->vals, nvals ? (size_t)nvals * 8 : 8) : c->vals;
+	if (vals_ok && !v)
 		return NULL;
 	c->vals = v;
-	if (nkeys) {
+	if (nkeys && vals_ok) {
 		struct mru *k = realloc(c->klists, (size_t)nkeys * sizeof(*k));
 		if (!k)
 			return NULL;
@@ -91,7 +108,8 @@ struct bd_col *bd_add(struct block_dicts *s, uint32_t stream, uint32_t L, uint32
 	c->w = w;
 	c->nvals = nvals;
 	c->nkeys = nkeys;
-	c->key_cont = 0;
+	c->vals_ok = vals_ok;
+	s->partial |= !vals_ok;
 	s->bytes += need;
 	s->n++;
 	return c;

@@ -43,6 +43,7 @@ struct chain_slot {
 	int64_t segment_id;
 	uint64_t offset;
 	uint64_t used;          /* for the least recently used */
+	uint64_t gen;           /* the cursor's projection it was decoded under */
 	uint32_t crc;           /* the block's header CRC */
 	struct block_dicts *st;
 };
@@ -59,6 +60,15 @@ struct capr_cursor {
 	struct chain_slot cache[CHAIN_CACHE];
 	uint64_t tick;
 	struct capr_cursor *chain;
+	/* The projection its blocks are decoded under (capr__cursor_want), and
+	 * its generation: a projected decode leaves the dictionaries that
+	 * projection needs (block.h, decode_chain), so a cached state serves
+	 * blocks of the same generation, or any when it is whole. */
+	struct block_want want;
+	uint64_t *want_words;   /* want.words' copy */
+	uint64_t gen;
+	bool chain_full;        /* a block needed more than a projection left
+				 * (-ESTALE): leave whole dictionaries */
 };
 
 struct capr {
@@ -588,6 +598,7 @@ static void cursor_destroy(struct capr_cursor *c)
 		return;
 	block_decoder__free(c->dec);
 	free(c->buf);
+	free(c->want_words);
 	for (int i = 0; i < CHAIN_CACHE; i++)
 		block_dicts__free(c->cache[i].st);
 	cursor_destroy(c->chain);
@@ -703,7 +714,7 @@ struct capr_cursor *capr__cursor_new(struct capr *r)
 
 	if (r->nspare) {
 		c = r->spare[--r->nspare];
-		block_decoder__want(c->dec, NULL);
+		capr__cursor_want(c, NULL);
 		c->last_len = 0;
 		return c;
 	}
@@ -711,6 +722,7 @@ struct capr_cursor *capr__cursor_new(struct capr *r)
 	if (!c)
 		return NULL;
 	c->r = r;
+	c->want.stream = CAP_STREAM_ALL;
 	for (int i = 0; i < CHAIN_CACHE; i++)
 		c->cache[i].block_id = -1;
 	c->dec = block_decoder__new(CAPR_MAX_RAW_BYTES);
@@ -776,9 +788,50 @@ static int bundle_read(struct capr_cursor *c, const struct cap_block_info *b, ui
 	return rc;
 }
 
+/* Whether a and b want the same records and words (compact aside: the
+ * dictionaries a decode leaves do not depend on it). */
+static bool same_want(const struct block_want *a, const struct block_want *b)
+{
+	uint32_t sa = a ? a->stream : CAP_STREAM_ALL, sb = b ? b->stream : CAP_STREAM_ALL;
+	const uint64_t *wa = a ? a->words : NULL, *wb = b ? b->words : NULL;
+
+	if (sa != sb || !wa != !wb)
+		return false;
+	if (!wa)
+		return true;
+	if (a->nwords != b->nwords)
+		return false;
+	for (uint32_t i = 0; i < a->nwords; i++)
+		if ((wa[i / 64] ^ wb[i / 64]) >> (i % 64) & 1)
+			return false;
+	return true;
+}
+
 void capr__cursor_want(struct capr_cursor *c, const struct block_want *w)
 {
 	block_decoder__want(c->dec, w);
+	if (same_want(&c->want, w))
+		return;
+	/* another projection: the states cached under the last one may lack
+	 * what this one decodes */
+	c->gen++;
+	free(c->want_words);
+	c->want_words = NULL;
+	c->want = w ? *w : (struct block_want){ .stream = CAP_STREAM_ALL };
+	if (w && w->words) {
+		size_t n = (w->nwords + 63) / 64;
+
+		c->want_words = malloc(n * sizeof(uint64_t));
+		if (c->want_words)
+			memcpy(c->want_words, w->words, n * sizeof(uint64_t));
+		else   /* as the decoder does: out of memory, every word */
+			c->want.nwords = 0;
+	}
+	c->want.words = c->want_words;
+	if (c->chain_full) {
+		c->chain_full = false;
+		block_decoder__chain_full(c->dec, false);
+	}
 }
 
 static int chain_decode(struct capr_cursor *c, const struct cap_block_info *b, size_t len,
@@ -857,6 +910,16 @@ int capr__cursor_read(struct capr_cursor *c, const struct cap_block_info *b,
 
 	if (!rc)
 		rc = chain_decode(c, b, b->meta.enc_bytes, recs, nrecs, why, sizeof(why));
+	if (rc == -ESTALE && !c->chain_full) {
+		/* A chain's dictionaries left for one projection, which a block
+		 * (whose columns changed mode along the chain) needs more of:
+		 * this cursor leaves them whole from now on, and decodes the
+		 * chain again. */
+		c->chain_full = true;
+		c->gen++;
+		block_decoder__chain_full(c->dec, true);
+		rc = chain_decode(c, b, b->meta.enc_bytes, recs, nrecs, why, sizeof(why));
+	}
 	if (rc) {
 		c->last_len = 0;
 		if (r->bundle)
@@ -1050,11 +1113,17 @@ static const struct cap_block_info *find_base(struct capr *r, const struct cap_b
 	return NULL;
 }
 
+/* Whether slot sl's state serves the cursor's projection. */
+static bool slot_usable(const struct capr_cursor *c, const struct chain_slot *sl)
+{
+	return sl->block_id >= 0 && (sl->gen == c->gen || block_dicts__whole(sl->st));
+}
+
 static struct chain_slot *cache_find(struct capr_cursor *c, const struct cap_block_info *bi)
 {
 	for (int i = 0; i < CHAIN_CACHE; i++)
 		if (c->cache[i].block_id == bi->id && c->cache[i].segment_id == bi->segment_id &&
-		    c->cache[i].offset == bi->offset) {
+		    c->cache[i].offset == bi->offset && slot_usable(c, &c->cache[i])) {
 			c->cache[i].used = ++c->tick;
 			return &c->cache[i];
 		}
@@ -1083,7 +1152,8 @@ static struct chain_slot *cache_take(struct capr_cursor *c, const struct block_d
 	return best;
 }
 
-/* Decodes c->buf (block bi) with base, keeping what it leaves. */
+/* Decodes c->buf (block bi) with base, keeping what it leaves (recs
+ * NULL: only that, a base's). */
 static int decode_keep(struct capr_cursor *c, const struct cap_block_info *bi, size_t len,
 		       const struct block_dicts *base, const struct cap_rec **recs,
 		       uint32_t *nrecs, char *why, size_t whylen)
@@ -1103,6 +1173,7 @@ static int decode_keep(struct capr_cursor *c, const struct cap_block_info *bi, s
 		sl->offset = bi->offset;
 		sl->crc = cap_get_le32(c->buf + 44);
 		sl->used = ++c->tick;
+		sl->gen = c->gen;
 	}
 	return rc;
 }
@@ -1115,8 +1186,7 @@ static int chain_base(struct capr_cursor *c, const struct cap_block_info *b, uin
 	struct capr *r = c->r;
 	const struct cap_block_info *list[CAP_CHAIN_MAX], *cur = b;
 	const struct block_dicts *st = NULL;
-	const struct cap_rec *recs;
-	uint32_t n = 0, nrecs;
+	uint32_t n = 0;
 	char sub[192];
 	int rc;
 
@@ -1145,17 +1215,9 @@ static int chain_base(struct capr_cursor *c, const struct cap_block_info *b, uin
 			return -ENOMEM;
 		}
 		c->chain->r = r;
-		if (!c->chain->dec) {
-			/* A base's records are not wanted, only what it leaves:
-			 * no group is handed out (none has that stream id), so
-			 * only its dictionary columns are rebuilt. */
-			static const struct block_want none = { .stream = CAP_STREAM_ALL - 1 };
-
-			if (!(c->chain->dec = block_decoder__new(CAPR_MAX_RAW_BYTES))) {
-				snprintf(why, whylen, "out of memory");
-				return -ENOMEM;
-			}
-			block_decoder__want(c->chain->dec, &none);
+		if (!c->chain->dec && !(c->chain->dec = block_decoder__new(CAPR_MAX_RAW_BYTES))) {
+			snprintf(why, whylen, "out of memory");
+			return -ENOMEM;
 		}
 		if ((rc = fetch(c->chain, bi, sub, sizeof(sub))) ||
 		    (rc = block__base_crc(c->chain->buf, bi->meta.enc_bytes, &crc))) {
@@ -1168,7 +1230,14 @@ static int chain_base(struct capr_cursor *c, const struct cap_block_info *b, uin
 		cur = bi;
 	}
 	/* Forward from there, each with what the one before left (the cursor's
-	 * own decoder keeps its buffer: the chain's has its own). */
+	 * own decoder keeps its buffer: the chain's has its own).  A base's
+	 * records are not wanted, only what it leaves for the cursor's
+	 * projection: the prefix of its body that projection reads, and of
+	 * that only the dictionary columns it decodes. */
+	if (n) {
+		block_decoder__want(c->chain->dec, &c->want);
+		block_decoder__chain_full(c->chain->dec, c->chain_full);
+	}
 	while (n) {
 		const struct cap_block_info *bi = list[--n];
 		struct capr_cursor *cc = c->chain;
@@ -1183,7 +1252,7 @@ static int chain_base(struct capr_cursor *c, const struct cap_block_info *b, uin
 		/* decode_keep works on c's cache with cc's bytes and decoder */
 		c->dec = cc->dec;
 		c->buf = cc->buf;
-		rc = decode_keep(c, bi, bi->meta.enc_bytes, st, &recs, &nrecs, sub, sizeof(sub));
+		rc = decode_keep(c, bi, bi->meta.enc_bytes, st, NULL, NULL, sub, sizeof(sub));
 		c->dec = d;
 		c->buf = keepbuf;
 		c->buf_cap = keepcap;
@@ -1223,7 +1292,7 @@ static int chain_decode(struct capr_cursor *c, const struct cap_block_info *b, s
 
 		/* the block read before it, as often as not */
 		for (int i = 0; i < CHAIN_CACHE && !sl; i++)
-			if (c->cache[i].block_id >= 0 && c->cache[i].crc == crc &&
+			if (slot_usable(c, &c->cache[i]) && c->cache[i].crc == crc &&
 			    c->cache[i].segment_id == b->segment_id && c->cache[i].offset < b->offset &&
 			    (bi = find_base(r, b, crc)) && bi->offset == c->cache[i].offset)
 				sl = &c->cache[i];

@@ -26,7 +26,12 @@
  * blocks of a chain, `test_block_chain --seed FILE`).  Bodies are sealed as
  * encoding 3, so that mutations reach the keyed dictionaries and KEY_LO.
  *  - "BRCH": a chain of two blocks (fb_chain): the second's body mutated
- *    reaches the columns that continue the first's dictionaries.
+ *    reaches the columns that continue the first's dictionaries.  Then the
+ *    same two under a projection (picked from the input, as below): the
+ *    first decoded for what it leaves only, the second with that; it
+ *    decodes to the full decode's wanted words, or is refused for needing
+ *    more than the projection left (-ESTALE), and with chain_full it must
+ *    decode whenever the full decode does.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -193,6 +198,64 @@ static void fb_recipe(const uint8_t *r, size_t size)
 	}
 }
 
+/* The chain a (a chain's first, which decodes) and b under a projection
+ * from the input's last bytes: a for what it leaves only, then b with
+ * that.  recs/n: b's full decode (NULL: it failed). */
+static void fb_chain_projected(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+			       const struct cap_rec *recs, uint32_t n, const uint8_t *data,
+			       size_t size)
+{
+	static struct block_dicts *pst;
+	const struct cap_rec *pr;
+	uint32_t pn, k = 0;
+	uint64_t words = 0;
+	char err[256];
+
+	if (!pst && !(pst = block_dicts__new()))
+		abort();
+	for (size_t i = 0; i < 8 && i < size; i++)
+		words = words << 8 | data[size - 1 - i];
+	struct block_want want = {
+		.stream = (words & 1) ? (uint32_t)(words >> 1) % 8 : CAP_STREAM_ALL,
+		.words = &words,
+		.nwords = (uint32_t)(words >> 58),
+	};
+	bool full = (words >> 38) & 1;
+	block_decoder__want(fb_proj, &want);
+	block_decoder__step(fb_proj, 1 + (size_t)(words >> 40) % 48);
+	block_decoder__chain_full(fb_proj, full);
+	int rc = block_decoder__decode_chain(fb_proj, a, alen, NULL, pst, NULL, NULL, NULL, err,
+					     sizeof(err));
+	if (rc) {
+		fprintf(stderr, "fuzz_block: a projection refuses a chain's first block that "
+			"decodes: %s\n", err);
+		abort();
+	}
+	rc = block_decoder__decode_chain(fb_proj, b, blen, pst, NULL, NULL, &pr, &pn, err,
+					 sizeof(err));
+	block_decoder__chain_full(fb_proj, false);
+	if (!recs || (rc == -ESTALE && !full))   /* whole dictionaries serve any block */
+		return;
+	if (rc) {
+		fprintf(stderr, "fuzz_block: a projection refuses a chained block that decodes: "
+			"%s\n", err);
+		abort();
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (want.stream != CAP_STREAM_ALL && recs[i].stream != want.stream)
+			continue;
+		if (k >= pn || pr[k].stream != recs[i].stream || pr[k].ts_ns != recs[i].ts_ns ||
+		    pr[k].len != recs[i].len)
+			abort();
+		for (uint32_t j = 0; j < recs[i].len; j++)
+			if (pr[k].data[j] != recs[i].data[j] && pr[k].data[j])
+				abort();   /* a word not wanted reads 0 */
+		k++;
+	}
+	if (k != pn)
+		abort();
+}
+
 /* "BRCH", u32 alen, a block of alen bytes (CRCs fixed: a chain's first),
  * then a body as fb_seal takes it, sealed as encoding 4 naming that block as
  * its base: the second is decoded with what the first left (INHERIT). */
@@ -217,9 +280,10 @@ static void fb_chain(const uint8_t *data, size_t size, uint32_t alen)
 					     sizeof(err));
 	uint32_t crc = (uint32_t)a[44] | (uint32_t)a[45] << 8 | (uint32_t)a[46] << 16 |
 		       (uint32_t)a[47] << 24;
-	free(a);
-	if (rc || !crc || !(b = fb_seal(data + alen, size - alen, &blen, crc)))
+	if (rc || !crc || !(b = fb_seal(data + alen, size - alen, &blen, crc))) {
+		free(a);
 		return;
+	}
 	rc = block_decoder__decode_chain(fb_dec, b, blen, st, NULL, &need, &recs, &n, err,
 					 sizeof(err));
 	if (rc == -ENOENT && need != crc) {
@@ -233,6 +297,8 @@ static void fb_chain(const uint8_t *data, size_t size, uint32_t alen)
 				x ^= recs[i].data[j];
 		__asm__ volatile("" : : "r"(x));
 	}
+	fb_chain_projected(a, alen, b, blen, rc ? NULL : recs, n, data, size);
+	free(a);
 	free(b);
 }
 
