@@ -7,6 +7,7 @@
 #include "command.h"
 #include "losswin.h"
 #include "pipeline.h"
+#include "prio.h"
 #include "record.h"
 #include "stackcap.h"
 #include "sysfs.h"
@@ -448,6 +449,23 @@ static int set_up_kernel(struct recorder *r, int *usage)
 	return 0;
 }
 
+/* The drain thread (this one) and the writer threads it is about to start
+ * (they inherit it) ahead of the command, forked before: a busy machine
+ * then delays the command's work rather than the recording's, which
+ * would lose events.  Without the permission they stay as they are. */
+static void boost_threads(const struct record_opts *o)
+{
+	int before = 0, after, err;
+
+	if (!o->prio_boost)
+		return;
+	err = prio__boost(o->prio_boost, &before, &after);
+	if (err)
+		info_msg("--priority-boost %d: %s: the recorder's threads keep nice %d, as the "
+			 "command's (a busy machine may then delay the recording and lose events)",
+			 o->prio_boost, strerror(-err), before);
+}
+
 /* The capture (with its session, objects and streams), the pipeline that
  * writes it and the drain that feeds it, every stream drained. */
 static int set_up_capture(struct recorder *r)
@@ -479,6 +497,7 @@ static int set_up_capture(struct recorder *r)
 		return err;
 	if (!(r->progs = progsync__new(&r->objs)))
 		return -errno;
+	boost_threads(o);
 	r->pl = pipeline__start(r->cap, &po);
 	if (!r->pl)
 		return -ENOMEM;

@@ -25,6 +25,10 @@
 /* --chain-blocks' default: blocks whose dictionaries go on into the next
  * (block encoding 4); 1: none, every block reads alone. */
 #define RECORD_CHAIN_DEFAULT 1
+/* --priority-boost's default: the drain and writer threads this many nice
+ * levels ahead of the command (prio.h); ~2x its CPU share where both wait
+ * for the same CPU. */
+#define RECORD_PRIO_BOOST_DEFAULT 4
 #define RECORD_MAX_OBJS 32           /* --bpf */
 #define RECORD_MAX_SETS 64           /* --set */
 #define RECORD_MAX_PROG_NAMES 64     /* --only, --skip: names of each */
@@ -50,6 +54,8 @@ struct record_opts {
 	uint64_t flush_ns;
 	unsigned chain_blocks;       /* --chain-blocks: 0 the default */
 	int fast_blocks;             /* --fast-blocks: enum pipeline_effort */
+	int prio_boost;              /* --priority-boost: nice levels; the parser's
+				      * default RECORD_PRIO_BOOST_DEFAULT */
 	uint32_t perf_pages;
 	const char *kernel_btf;
 	char *only[RECORD_MAX_PROG_NAMES], *skip[RECORD_MAX_PROG_NAMES];   /* program names */

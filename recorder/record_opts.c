@@ -102,6 +102,10 @@ static void record_usage(FILE *f)
 "                          larger: auto (while the writers are behind and events\n"
 "                          pile up in the kernel's buffers; the default), never,\n"
 "                          always\n"
+"      --priority-boost N  the drain and writer threads N nice levels ahead of the\n"
+"                          command and of bpfrec's start (0..20, default 4; 0: as\n"
+"                          they are), so a busy machine delays its other work\n"
+"                          rather than the recording (needs CAP_SYS_NICE)\n"
 "      --ring SIZE         flight recorder: keep only the newest SIZE of events on disk\n"
 "                          (at least 1M; the oldest eighths are dropped); SIGUSR1\n"
 "                          writes what is held to DIR/snapshot-N\n"
@@ -285,7 +289,7 @@ enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PE
        OPT_NO_USER_NAMES,
        OPT_FILTER, OPT_STRING_SIZE, OPT_SYSCALLS,
        OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS, OPT_PERF_EVENT,
-       OPT_CHAIN, OPT_FAST_BLOCKS };
+       OPT_CHAIN, OPT_FAST_BLOCKS, OPT_PRIO_BOOST };
 
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -299,6 +303,7 @@ static const struct option longopts[] = {
 	{ "flush-interval", required_argument, NULL, OPT_FLUSH },
 	{ "chain-blocks", required_argument, NULL, OPT_CHAIN },
 	{ "fast-blocks", required_argument, NULL, OPT_FAST_BLOCKS },
+	{ "priority-boost", required_argument, NULL, OPT_PRIO_BOOST },
 	{ "perf-pages", required_argument, NULL, OPT_PERF_PAGES },
 	{ "status", no_argument, NULL, OPT_STATUS },
 	{ "no-status", no_argument, NULL, OPT_NO_STATUS },
@@ -588,6 +593,20 @@ static int parse_session_option(struct record_opts *o, int c)
 			return -EINVAL;
 		}
 		return 0;
+	case OPT_PRIO_BOOST: {
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(optarg, &end, 10);
+		if (errno || end == optarg || *end || n < 0 || n > 20) {
+			warn_msg("--priority-boost %s: expected a number of nice levels from 0 to 20",
+				 optarg);
+			return -EINVAL;
+		}
+		o->prio_boost = (int)n;
+		return 0;
+	}
 	case OPT_NO_SYMBOLS:
 		o->no_symbols = 1;
 		return 0;
@@ -628,6 +647,7 @@ int record__parse_args(int argc, char **argv, struct record_opts *o)
 
 	o->status = -1;
 	o->pid = -1;
+	o->prio_boost = RECORD_PRIO_BOOST_DEFAULT;
 	optind = 0;   /* 0: glibc starts over (a test parses many command lines) */
 	/* '+': stop at the first non-option, so COMMAND's own options stay its own. */
 	while ((c = getopt_long(argc, argv, "+o:d:p:e:gqvh", longopts, NULL)) != -1) {

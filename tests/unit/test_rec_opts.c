@@ -117,6 +117,11 @@ static void good_values(void)
 	CHECK_EQ_INT(o.pid, -1);
 	CHECK(!o.out_dir && !o.command && !o.tpsel && !o.nprobes && !o.probes_given);
 	CHECK_EQ_INT(o.quiet, 1);
+	CHECK_EQ_INT(o.prio_boost, RECORD_PRIO_BOOST_DEFAULT);
+	CHECK_EQ_INT(PARSE(&o, "--priority-boost", "0"), 0);
+	CHECK_EQ_INT(o.prio_boost, 0);
+	CHECK_EQ_INT(PARSE(&o, "--priority-boost", "20"), 0);
+	CHECK_EQ_INT(o.prio_boost, 20);
 
 	CHECK_EQ_INT(PARSE(&o, "-o", "/tmp/cap", "--probe", "exec,exit", "--probe", "profile:999",
 			   "-d", "1.5s", "--flush-interval", "250ms", "--perf-pages", "128",
@@ -258,6 +263,9 @@ static void bad_values(void)
 	REFUSED(ARGS("--snapshot-interval", "1ms"), "--snapshot-interval 1ms", "at least 10ms");
 	REFUSED(ARGS("--ring", "512k"), "--ring 512k", "at least 1M");
 	REFUSED(ARGS("--ring-time", "500ms"), "--ring-time 500ms", "at least 1s");
+	REFUSED(ARGS("--priority-boost", "21"), "--priority-boost 21", "from 0 to 20");
+	REFUSED(ARGS("--priority-boost", "-1"), "--priority-boost -1", "from 0 to 20");
+	REFUSED(ARGS("--priority-boost", "high"), "--priority-boost high", "nice levels");
 	REFUSED(ARGS("--stack-table", "20000"), "--stack-table 20000", "a power of 2 from 1024");
 	REFUSED(ARGS("--stack-table", "512"), "--stack-table 512", "a power of 2 from 1024");
 	REFUSED(ARGS("--stack-table", "8388608"), "--stack-table 8388608", "to 4194304");
