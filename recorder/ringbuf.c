@@ -59,53 +59,55 @@ long rbc__consume_runs(struct rbc *c, int (*fn)(void *ctx, struct blockbuf_rec *
 		       void *ctx)
 {
 	uint64_t cons = *c->cons, prod = __atomic_load_n(c->prod, __ATOMIC_ACQUIRE);
-	uint64_t published = cons, run_start = cons;
+	uint64_t published = cons;
 	struct blockbuf_rec run[RBC_RUN];
 	size_t mask = c->size - 1, eighth = c->size / 8;
 	const uint8_t *data = c->data;
-	uint32_t k = 0;
 	long n = 0;
-	int err;
+	int busy = 0;
 
-	for (;;) {
-		int stop = cons >= prod;
-		uint32_t len = 0;
+	while (cons < prod && !busy) {
+		/* A run ends at RBC_RUN records, at the first record still
+		 * being written, or where an eighth of the ring since the
+		 * last give-back is read: one bound per record, not three. */
+		uint64_t run_start = cons, end = published + eighth;
+		uint32_t k = 0;
+		int err;
 
-		if (!stop) {
+		if (end > prod)
+			end = prod;
+		while (k < RBC_RUN && cons < end) {
 			const uint32_t *hdr = (const uint32_t *)(data + (cons & mask));
+			uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
 
-			len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
 			/* busy: reserved, not yet committed: the next pass gets it */
-			stop = (len & BPF_RINGBUF_BUSY_BIT) != 0;
-			if (!stop && !(len & BPF_RINGBUF_DISCARD_BIT)) {
+			if (len & BPF_RINGBUF_BUSY_BIT) {
+				busy = 1;
+				break;
+			}
+			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
 				run[k].ts_ns = 0;
 				run[k].data = (const uint8_t *)hdr + RB_HDR_BYTES;
 				run[k].len = len;
 				k++;
 			}
+			len &= ~BPF_RINGBUF_DISCARD_BIT;
+			cons += (len + RB_HDR_BYTES + 7) & ~7ull;
 		}
 		/* The run goes out before its space is given back. */
-		if (k && (stop || k == RBC_RUN || cons - published >= eighth)) {
+		if (k) {
 			err = fn(ctx, run, k);
 			if (err < 0) {
 				__atomic_store_n(c->cons, run_start, __ATOMIC_RELEASE);
 				return err;
 			}
 			n += k;
-			k = 0;
 		}
-		if (stop)
-			break;
-		len &= ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
-		cons += (len + RB_HDR_BYTES + 7) & ~7ull;
-		if (!k) {
-			run_start = cons;
-			/* Give space back every eighth of the ring, not per
-			 * record: the producer reads this line on every reserve. */
-			if (cons - published >= eighth) {
-				__atomic_store_n(c->cons, cons, __ATOMIC_RELEASE);
-				published = cons;
-			}
+		/* Give space back every eighth of the ring, not per record:
+		 * the producer reads this line on every reserve. */
+		if (cons - published >= eighth) {
+			__atomic_store_n(c->cons, cons, __ATOMIC_RELEASE);
+			published = cons;
 		}
 	}
 	__atomic_store_n(c->cons, cons, __ATOMIC_RELEASE);
