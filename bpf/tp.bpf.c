@@ -227,7 +227,15 @@ static __always_inline void build(void *ctx, const struct tp_conf *c, __u8 *rec,
 	int i;
 
 	*(__u64 *)rec = bpf_ktime_get_boot_ns();
+	/* (Plain loads from ctx instead were no faster: 102 vs 104 ns an
+	 * event, and a program's loads may not pass the smallest record it
+	 * is attached to.) */
 	bpf_probe_read_kernel(rec + 8, fixed, ctx);
+	/* zeros up to the next multiple of 8, the record's padding before its
+	 * first slot: not what the staging area held before */
+	if (fixed & 7)
+		((__u64 *)(rec + 8))[(fixed / 8) & (TP_MAX_FIXED / 8 - 1)] &=
+			(1ull << (8 * (fixed & 7))) - 1;
 	/* struct trace_entry, as the kernel will fill it in after us */
 	*(__u16 *)(rec + 8) = (__u16)c->id;
 	*(__u16 *)(rec + 10) = 0;
@@ -249,7 +257,8 @@ static __always_inline void build(void *ctx, const struct tp_conf *c, __u8 *rec,
 			off += l->field_off + 4;
 		if (len > max)
 			len = max;
-		bpf_probe_read_kernel(rec + dst, max, (const void *)tp_zeros);
+		/* the slot and its padding up to a multiple of 8 */
+		bpf_probe_read_kernel(rec + dst, (max + 7) & ~7u, (const void *)tp_zeros);
 		if (len)
 			bpf_probe_read_kernel(rec + dst, len, ctx + off);
 		if ((l->flags & 1) && l->field_off <= TP_MAX_FIXED - 4)

@@ -165,6 +165,14 @@ int main(void)
 	CHECK_EQ_INT(ev_count(&l, "sched_process_exec", "pid", p_actor), 1);
 	CHECK_STR(ev_get(ev_find(&l, "sched_process_exec", "pid", p_actor), "filename"), tpactor);
 	CHECK_EQ_INT(ev_count(&l, "sched_process_exec", NULL, NULL), 2);
+	/* the record's padding after its 20-byte raw part (time 0-7, raw
+	 * 8-27, filename's slot from 32) is zeros, not the staging area's
+	 * earlier bytes */
+	for (i = 0; i < l.n; i++)
+		if (!strcmp(l.v[i].stream, "sched_process_exec")) {
+			CHECK(l.v[i].len >= 32 && l.v[i].raw);
+			CHECK_EQ_INT(l.v[i].raw[28] | l.v[i].raw[29] | l.v[i].raw[30] | l.v[i].raw[31], 0);
+		}
 
 	/* fork: the actor's three children, nothing else */
 	CHECK_EQ_INT(ev_count(&l, "sched_process_fork", NULL, NULL), 3);
