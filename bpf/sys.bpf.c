@@ -4,7 +4,14 @@
  * text, a socket address) copied at entry.  Entry and exit are paired per
  * thread through sys_inflight; an exit without its entry (the call began
  * before the recording) is dropped, an entry without its exit stays until
- * the thread's next call replaces it. */
+ * the thread's next call replaces it.
+ *
+ * Two pairs of programs, the same work: sys_enter/sys_exit on the classic
+ * raw_syscalls tracepoints, and (x86-64) sys_enter_btf/sys_exit_btf on the
+ * same tracepoints raw (tp_btf), which take the syscall's arguments from
+ * its registers.  The recorder loads the raw pair where the kernel's BTF
+ * has it: the classic path has the kernel fill a perf record (number and
+ * arguments) for every syscall of every process before the program runs. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "common.bpf.h"
@@ -141,12 +148,12 @@ static __always_inline void read_sockaddr(struct sys_rec *r, const void *uaddr, 
 	}
 }
 
-SEC("tracepoint/raw_syscalls/sys_enter")
-int sys_enter(struct trace_event_raw_sys_enter *ctx)
+/* A call's entry: its number and arguments as the tracepoint has them. */
+static __always_inline int on_enter(void *ctx, __u32 nr, const __u64 *args)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 nr = (__u32)ctx->id, tid = (__u32)pid_tgid;
+	__u32 tid = (__u32)pid_tgid;
 	struct sys_conf *c;
 	struct sys_rec *r;
 	__u32 sz = str_size();
@@ -182,13 +189,12 @@ int sys_enter(struct trace_event_raw_sys_enter *ctx)
 			end = 2 * SYS_MAX_STR;
 		bpf_probe_read_kernel(r->str + end, sizeof(ids), ids);
 	}
-	/* one by one: the verifier wants a constant offset into ctx */
-	r->e.args[0] = ctx->args[0];
-	r->e.args[1] = ctx->args[1];
-	r->e.args[2] = ctx->args[2];
-	r->e.args[3] = ctx->args[3];
-	r->e.args[4] = ctx->args[4];
-	r->e.args[5] = ctx->args[5];
+	r->e.args[0] = args[0];
+	r->e.args[1] = args[1];
+	r->e.args[2] = args[2];
+	r->e.args[3] = args[3];
+	r->e.args[4] = args[4];
+	r->e.args[5] = args[5];
 	for (i = 0; i < 6; i++) {
 		__u64 a = r->e.args[i];
 		__u32 la = c->len_arg;
@@ -214,17 +220,15 @@ lost:
 	return BPFREC_TP_RET;
 }
 
-SEC("tracepoint/raw_syscalls/sys_exit")
-int sys_exit(struct trace_event_raw_sys_exit *ctx)
+/* A call's return. */
+static __always_inline int on_exit(long ret)
 {
 	struct sys_rec *r = bpf_task_storage_get(&sys_inflight, bpf_get_current_task_btf(),
 						 NULL, 0);
-	long ret;
 
 	if (!r || !r->inflight)
 		return BPFREC_TP_RET;   /* not selected, or began before the recording */
 	r->inflight = 0;
-	ret = ctx->ret;
 	r->e.ret = ret;
 	r->e.err = ret < 0 && ret >= -4095 ? (__s32)-ret : 0;
 	r->e.returned = 1;
@@ -232,3 +236,59 @@ int sys_exit(struct trace_event_raw_sys_exit *ctx)
 	emit(r);
 	return BPFREC_TP_RET;
 }
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int sys_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	/* one by one: the verifier wants a constant offset into ctx */
+	__u64 args[6] = { ctx->args[0], ctx->args[1], ctx->args[2],
+			  ctx->args[3], ctx->args[4], ctx->args[5] };
+
+	return on_enter(ctx, (__u32)ctx->id, args);
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int sys_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
+
+#if defined(__TARGET_ARCH_x86)
+/* The raw tracepoints: (struct pt_regs *regs, long id) and (regs, long ret).
+ * The arguments are read where the classic tracepoint's record gets them
+ * (syscall_get_arguments): a 32-bit task's from its ia32 registers. */
+#define SYS_TS_COMPAT 0x0002   /* thread_info.status: an ia32 syscall */
+
+SEC("tp_btf/sys_enter")
+int sys_enter_btf(__u64 *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 args[6];
+
+	if (task->thread_info.status & SYS_TS_COMPAT) {
+		args[0] = regs->bx;
+		args[1] = regs->cx;
+		args[2] = regs->dx;
+		args[3] = regs->si;
+		args[4] = regs->di;
+		args[5] = regs->bp;
+	} else {
+		args[0] = regs->di;
+		args[1] = regs->si;
+		args[2] = regs->dx;
+		args[3] = regs->r10;
+		args[4] = regs->r8;
+		args[5] = regs->r9;
+	}
+	on_enter(ctx, (__u32)ctx[1], args);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int sys_exit_btf(__u64 *ctx)
+{
+	on_exit((long)ctx[1]);
+	return 0;
+}
+#endif

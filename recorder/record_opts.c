@@ -54,6 +54,11 @@ static void record_usage(FILE *f)
 "      --syscalls LIST     each syscall (names, globs, or all) as one row of table\n"
 "                          syscalls when it returns: name, arguments, ret, errno,\n"
 "                          latency, path arguments as text, socket addresses\n"
+"      --syscalls-hook H   where --syscalls' programs attach: raw (the raw\n"
+"                          tracepoints sys_enter/sys_exit, tp_btf: the kernel\n"
+"                          builds no perf record per syscall), classic (the\n"
+"                          raw_syscalls tracepoints), auto (default: raw where\n"
+"                          the kernel's BTF has it, else classic)\n"
 "      --string-size N     bytes kept of each __data_loc string or array, and of\n"
 "                          each path argument of --syscalls (default 256)\n"
 "      --bpf FILE          also load and record a BPF object (repeatable)\n"
@@ -287,7 +292,7 @@ enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PE
        OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_STACK_TABLE,
        OPT_NO_SYMBOLS,
        OPT_NO_USER_NAMES,
-       OPT_FILTER, OPT_STRING_SIZE, OPT_SYSCALLS,
+       OPT_FILTER, OPT_STRING_SIZE, OPT_SYSCALLS, OPT_SYSCALLS_HOOK,
        OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS, OPT_PERF_EVENT,
        OPT_CHAIN, OPT_FAST_BLOCKS, OPT_PRIO_BOOST };
 
@@ -329,6 +334,7 @@ static const struct option longopts[] = {
 	{ "filter", required_argument, NULL, OPT_FILTER },
 	{ "string-size", required_argument, NULL, OPT_STRING_SIZE },
 	{ "syscalls", required_argument, NULL, OPT_SYSCALLS },
+	{ "syscalls-hook", required_argument, NULL, OPT_SYSCALLS_HOOK },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -455,7 +461,7 @@ static int parse_object_option(struct record_opts *o, int c, int argc, char **ar
 	return NOT_MINE;
 }
 
-/* -e, --filter, --syscalls, --string-size.  0, -EINVAL (said) or NOT_MINE. */
+/* -e, --filter, --syscalls, --syscalls-hook, --string-size.  0, -EINVAL (said) or NOT_MINE. */
 static int parse_tracepoint_option(struct record_opts *o, int c)
 {
 	switch (c) {
@@ -470,6 +476,11 @@ static int parse_tracepoint_option(struct record_opts *o, int c)
 	case OPT_SYSCALLS:
 		if ((!o->tpsel && !(o->tpsel = tpsel__new())) ||
 		    tpsel__set_syscalls(o->tpsel, optarg))
+			return -EINVAL;
+		return 0;
+	case OPT_SYSCALLS_HOOK:
+		if ((!o->tpsel && !(o->tpsel = tpsel__new())) ||
+		    tpsel__set_syscalls_hook(o->tpsel, optarg))
 			return -EINVAL;
 		return 0;
 	case OPT_STRING_SIZE:

@@ -1,6 +1,7 @@
 /* sysrec.c - syscalls by name: resolved against tracefs, configured per
  * syscall number, their record described in BTF. */
 #include "sysrec.h"
+#include "progtab.h"
 #include "stackcap.h"
 #include "tpformat.h"
 #include "util.h"
@@ -32,6 +33,7 @@ static const struct syscall_name syscall_names[] = {
 struct sysrec {
 	const char *tracing_dir;
 	uint32_t string_size;
+	enum sysrec_hook hook;
 	struct sys_conf confs[SYS_MAX_NR];
 	uint8_t known[SYS_MAX_NR];     /* has a name (for the enum) */
 	size_t nselected;
@@ -84,7 +86,20 @@ static void configure(struct sysrec *s, const struct syscall_name *n)
 	tpformat__free(f);
 }
 
-struct sysrec *sysrec__resolve(const char *list, uint32_t string_size, const char *tracing_dir)
+int sysrec__parse_hook(const char *arg, enum sysrec_hook *out)
+{
+	static const char *const names[] = { "auto", "raw", "classic" };
+
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(arg, names[i])) {
+			*out = (enum sysrec_hook)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+struct sysrec *sysrec__resolve(const char *list, uint32_t string_size, enum sysrec_hook hook,
+			       const char *tracing_dir)
 {
 	struct sysrec *s = calloc(1, sizeof(*s));
 	char *copy = strdup(list), *tok, *save = NULL;
@@ -98,6 +113,7 @@ struct sysrec *sysrec__resolve(const char *list, uint32_t string_size, const cha
 	}
 	s->tracing_dir = tracing_dir;
 	s->string_size = string_size;
+	s->hook = hook;
 	for (n = syscall_names; n->name; n++)
 		if (n->nr < SYS_MAX_NR)
 			s->known[n->nr] = 1;
@@ -201,9 +217,52 @@ static int add_btf(const struct sysrec *s, struct btf *btf, int stacks)
 	return err ? -ENOMEM : sid;
 }
 
+/* 1 if the running kernel's BTF has the raw tracepoints sys_enter and
+ * sys_exit (their btf_trace_ typedefs): what tp_btf programs attach to. */
+static int kernel_has_raw_syscalls(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int found;
+
+	if (!vmlinux)
+		return 0;
+	found = btf__find_by_name_kind(vmlinux, "btf_trace_sys_enter", BTF_KIND_TYPEDEF) > 0 &&
+		btf__find_by_name_kind(vmlinux, "btf_trace_sys_exit", BTF_KIND_TYPEDEF) > 0;
+	btf__free(vmlinux);
+	return found;
+}
+
+/* The raw pair (tp_btf, x86-64) or the classic tracepoints, as hook says:
+ * one pair is loaded.  *left: the pair left out.  0, or -ENOTSUP (said). */
+static int choose_programs(struct bpfobj *o, enum sysrec_hook hook, const char *const **left)
+{
+	static const char *const raw[] = { "sys_enter_btf", "sys_exit_btf", NULL };
+	static const char *const classic[] = { "sys_enter", "sys_exit", NULL };
+	struct bpf_object *obj = bpfobj__bpf_object(o);
+	int use_raw = hook != SYSREC_HOOK_CLASSIC && bpf_object__find_program_by_name(obj, raw[0]) &&
+		      bpf_object__find_program_by_name(obj, raw[1]) && kernel_has_raw_syscalls();
+	const char *const *off = use_raw ? classic : raw;
+
+	if (hook == SYSREC_HOOK_RAW && !use_raw) {
+		warn_msg("--syscalls-hook raw: no tp_btf/sys_enter and sys_exit here (they need "
+			 "x86-64 and the kernel's BTF, /sys/kernel/btf/vmlinux): give auto or classic");
+		return -ENOTSUP;
+	}
+
+	for (int i = 0; off[i]; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(obj, off[i]);
+
+		if (p)
+			bpf_program__set_autoload(p, false);
+	}
+	*left = off;
+	return 0;
+}
+
 int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 		 int (*take)(struct bpfobj *o, void *ctx), void *ctx)
 {
+	const char *const *left;
 	const void *elf;
 	struct bpfobj *o;
 	struct btf *btf;
@@ -219,12 +278,21 @@ int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 	err = take(o, ctx);
 	if (err)
 		return err;
+	err = choose_programs(o, s->hook, &left);
+	if (err)
+		return err;
 	snprintf(val, sizeof(val), "%u", s->string_size);
 	err = bpfobj__set_global(o, "sys_str_size", val);
 	if (!err)
 		err = bpfobj__load(o);
 	if (err)
 		return err;
+	for (int i = 0; left[i]; i++)
+		if (bpf_object__find_program_by_name(bpfobj__bpf_object(o), left[i]))
+			progtab__note_left_out(o, left[i], strstr(left[i], "_btf") ?
+					       "the classic raw_syscalls tracepoints instead: no "
+					       "tp_btf/sys_enter and sys_exit in this kernel's BTF" :
+					       "the raw tracepoints instead (tp_btf/sys_enter, sys_exit)");
 	fd = bpf_object__find_map_fd_by_name(bpfobj__bpf_object(o), "sys_confs");
 	for (nr = 0; nr < SYS_MAX_NR && fd >= 0; nr++)
 		if (s->confs[nr].enabled && bpf_map_update_elem(fd, &nr, &s->confs[nr], BPF_ANY))

@@ -16,11 +16,21 @@
 
 struct sysrec;
 
+/* Where the programs attach (bpf/sys.bpf.c): the raw tracepoints sys_enter
+ * and sys_exit (tp_btf, x86-64; the kernel fills no perf record per
+ * syscall), the classic raw_syscalls tracepoints, or (auto) raw where the
+ * kernel's BTF has them. */
+enum sysrec_hook { SYSREC_HOOK_AUTO, SYSREC_HOOK_RAW, SYSREC_HOOK_CLASSIC };
+/* "auto", "raw", "classic": 0, else -EINVAL. */
+int sysrec__parse_hook(const char *arg, enum sysrec_hook *out);
+
 /* LIST: comma-separated names, globs or "all".  A name that matches no
  * syscall of this kernel: NULL with errno EINVAL, the message printed. */
-struct sysrec *sysrec__resolve(const char *list, uint32_t string_size, const char *tracing_dir);
+struct sysrec *sysrec__resolve(const char *list, uint32_t string_size, enum sysrec_hook hook,
+			       const char *tracing_dir);
 /* Opens, configures and loads the program, its record described in BTF
- * (one stream, table "syscalls"); take() owns the object from then on. */
+ * (one stream, table "syscalls"); take() owns the object from then on.
+ * -ENOTSUP (said) for SYSREC_HOOK_RAW where the kernel has no raw hook. */
 int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 		 int (*take)(struct bpfobj *o, void *ctx), void *ctx);
 void sysrec__free(struct sysrec *s);   /* NULL is fine */

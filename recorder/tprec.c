@@ -34,6 +34,7 @@ struct tpsel {
 	size_t last_e;             /* specs of the last -e: [last_e, n) */
 	uint32_t string_size;
 	const char *syscalls;      /* --syscalls, or NULL */
+	enum sysrec_hook hook;     /* --syscalls-hook */
 };
 
 struct tpsel *tpsel__new(void)
@@ -138,6 +139,15 @@ int tpsel__set_syscalls(struct tpsel *s, const char *list)
 		return -EINVAL;
 	}
 	s->syscalls = list;
+	return 0;
+}
+
+int tpsel__set_syscalls_hook(struct tpsel *s, const char *arg)
+{
+	if (sysrec__parse_hook(arg, &s->hook)) {
+		warn_msg("--syscalls-hook %s: expected auto, raw or classic", arg);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -304,7 +314,7 @@ struct tprec *tprec__resolve(const struct tpsel *s, const char *tracing_dir)
 		t->err = -EINVAL;
 	}
 	if (!t->err && s && s->syscalls &&
-	    !(t->sys = sysrec__resolve(s->syscalls, t->string_size, tracing_dir)))
+	    !(t->sys = sysrec__resolve(s->syscalls, t->string_size, s->hook, tracing_dir)))
 		t->err = -errno;
 	if (t->err) {
 		int err = t->err;

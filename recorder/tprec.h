@@ -39,6 +39,8 @@ int tpsel__add(struct tpsel *s, const char *list);
 int tpsel__set_filter(struct tpsel *s, const char *expr);
 /* --syscalls LIST (sysrec.h): names, globs or all. */
 int tpsel__set_syscalls(struct tpsel *s, const char *list);
+/* --syscalls-hook auto|raw|classic (sysrec.h). */
+int tpsel__set_syscalls_hook(struct tpsel *s, const char *arg);
 /* --string-size BYTES (1 .. 4096). */
 int tpsel__set_string_size(struct tpsel *s, const char *arg);
 uint32_t tpsel__string_size(const struct tpsel *s);

@@ -275,14 +275,25 @@ int main(void)
 	/* --syscalls: one row per call at its return, decoded as strace would */
 	check_usage_error("--syscalls nosuchcall: no such syscall in this kernel",
 			  (char *[]){ "--syscalls", "nosuchcall", "-d", "1", NULL });
-	{
+	/* ... by either hook: the raw tracepoints (tp_btf, where the kernel
+	 * has them; auto would pick them, raw insists) and the classic ones */
+	check_usage_error("--syscalls-hook nope: expected auto, raw or classic",
+			  (char *[]){ "--syscalls", "read", "--syscalls-hook", "nope", "-d", "1", NULL });
+	for (int h = 0; h < 2; h++) {
+#if defined(__x86_64__)
+		const char *hooks[] = { access("/sys/kernel/btf/vmlinux", R_OK) ? "auto" : "raw",
+					"classic" };
+#else
+		const char *hooks[] = { "auto", "classic" };
+#endif
 		long long openr, conn_fd, conn_port, read_fd;
 		size_t nrows = 0;
 
-		snprintf(cap, sizeof(cap), "%s/syscalls", dir);
-		snprintf(out, sizeof(out), "%s/actor3.out", dir);
+		snprintf(cap, sizeof(cap), "%s/syscalls-%s", dir, hooks[h]);
+		snprintf(out, sizeof(out), "%s/actor3-%s.out", dir, hooks[h]);
 		rc = run_cmd_err((char *[]){ bpfrec, "record", "-q", "-o", cap, "--syscalls",
-					     "rename,openat,connect,read", "--", "/usr/bin/env", "SYSCALLS=1",
+					     "rename,openat,connect,read,getppid", "--syscalls-hook",
+					     (char *)hooks[h], "--", "/usr/bin/env", "SYSCALLS=1",
 					     tpactor, out, NULL },
 				 err, sizeof(err));
 		CHECK_EQ_INT(rc, 0);
@@ -302,7 +313,8 @@ int main(void)
 				continue;
 			nrows++;
 			CHECK(sc && (!strcmp(sc, "openat") || !strcmp(sc, "connect") ||
-				     !strcmp(sc, "read") || !strcmp(sc, "rename")));
+				     !strcmp(sc, "read") || !strcmp(sc, "rename") ||
+				     !strcmp(sc, "getppid")));
 		}
 		CHECK(nrows >= 3);
 		/* the ENOENT open of a known path */
@@ -364,6 +376,17 @@ int main(void)
 		CHECK_STR(ev_get(e, "path"), "");
 		CHECK_EQ_INT(ev_int(e, "family"), 0);
 		CHECK_EQ_INT(ev_int(e, "port"), 0);
+		/* all six argument registers, as the classic tracepoint has them */
+		CHECK_EQ_INT(ev_count(&l, "syscalls", "arg0", "11"), 1);
+		e = ev_find(&l, "syscalls", "arg0", "11");
+		CHECK_STR(ev_get(e, "syscall"), "getppid");
+		CHECK_EQ_INT(ev_int(e, "pid"), actor);
+		CHECK_EQ_INT(ev_int(e, "ret"), kv_get(out, "ppid"));
+		CHECK_EQ_INT(ev_int(e, "arg1"), 22);
+		CHECK_EQ_INT(ev_int(e, "arg2"), 33);
+		CHECK_EQ_INT(ev_int(e, "arg3"), 44);
+		CHECK_EQ_INT(ev_int(e, "arg4"), 55);
+		CHECK_EQ_INT(ev_int(e, "arg5"), 66);
 		capload_free(&l);
 	}
 	puts("test_tracepoints: ok");

@@ -11,7 +11,8 @@
  *     that do not exist (ENOENT), then openat() of a shorter one (ENOENT),
  *     a connect() to a closed 127.0.0.1 port (ECONNREFUSED), a read() of 5
  *     bytes from a pipe: each call's strings its own, none left over from
- *     the thread's call before
+ *     the thread's call before; then getppid() with six argument registers
+ *     set to 11, 22, ... 66 (getppid reads none; the probe reads them all)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,6 +76,7 @@ static void syscalls(FILE *out)
 	fprintf(out, "read_fd=%d\nread_ret=%d\n", p[0], ret);
 	close(p[0]);
 	close(p[1]);
+	fprintf(out, "ppid=%ld\n", syscall(SYS_getppid, 11L, 22L, 33L, 44L, 55L, 66L));
 }
 
 int main(int argc, char **argv)
