@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# tpprobe.sh - what `-e`'s program costs per event, by the kernel's BPF
-# stats (run time per run of tp_record), for one or two builds, alternated
-# in one run (issue 18: the probe's cost, everywhere).
+# tpprobe.sh - what `-e`'s and `--syscalls`' programs cost per event, by
+# the kernel's BPF stats (run time per program run), for one or two builds,
+# alternated in one run (issue 18: the probe's cost, everywhere).
 #
 #   tools/bench/tpprobe.sh [--build DIR] [--base DIR] [--reps R] [--calls N] [--tp TP]
+#                          [--no-syscalls]
 #
 #   --build DIR  the build measured (default build)
 #   --base DIR   a second build (e.g. an older commit's), run alternately
@@ -12,6 +13,17 @@
 #   --calls N    getppid() calls per run (default 2000000)
 #   --tp TP      the tracepoint recorded (default raw_syscalls:sys_enter:
 #                every call of the loop makes one event)
+#   --no-syscalls  the -e figure alone
+#
+# Then `--syscalls`, each build alternated as above, N/4 calls a run:
+#   - getppid (no string): sys_enter + sys_exit ns per call, BPF stats;
+#   - openat of a missing 40-byte path (sysloop --open): the same;
+#   - with the measured build, where its programs attach (--syscalls-hook
+#     raw: tp_btf, or classic: the raw_syscalls tracepoints, for which the
+#     kernel fills a perf record per syscall before the program runs; BPF
+#     stats do not see that part): the loop's own CPU ns per getppid()
+#     recorded, and per getppid() of a loop outside the recording (every
+#     process's syscalls pass the hook), with nothing attached beside them.
 #
 # Each run: `bpfrec record --probe none -e TP -- sysloop --cpu 1 --bpf-stats
 # tp_record N`.  sysloop (tools/bench/sysloop.c) reads the programs' run
@@ -25,7 +37,8 @@ base=""
 reps=5
 calls=2000000
 tp=raw_syscalls:sys_enter
-bench_args "--build=build --base=base --reps=reps --calls=calls --tp=tp" "$@"
+syscalls=1
+bench_args "--build=build --base=base --reps=reps --calls=calls --tp=tp --no-syscalls=syscalls=0" "$@"
 bench_need_root
 loop=$build/tools/bench/sysloop
 bench_need_files "$build/recorder/bpfrec" "$loop"
@@ -54,4 +67,84 @@ echo "tp_record ns per event by BPF stats, -e $tp, $calls calls, $reps runs each
 for b in "${builds[@]}"; do
 	m=$(tr ' ' '\n' <<<"${runs[$b]}" | grep . | median)
 	printf '  %-40s median %6.1f  (%s)\n' "$b" "$m" "${runs[$b]% }"
+done
+
+((syscalls)) || exit 0
+
+# sys BUILD NAME [sysloop options]: the run's sys_ ns per call (both programs)
+sys() {
+	local b=$1 name=$2
+	shift 2
+	rm -rf "$work/cap"
+	"$b/recorder/bpfrec" record -q --no-status -o "$work/cap" --probe none --syscalls "$name" -- \
+		"$loop" --cpu 1 --no-tail --bpf-stats sys_ "$@" $((calls / 4)) 2>/dev/null |
+		sed -n 's/.* prog_ns_per_call=\([0-9.]*\).*/\1/p'
+}
+
+# hook H: the recorded loop's own CPU ns per getppid() (H: raw, classic, or
+# bare: no recording)
+hook() {
+	local out
+	rm -rf "$work/cap"
+	if [ "$1" = bare ]; then
+		out=$("$loop" --cpu 1 --no-tail $((calls / 4)))
+	else
+		out=$("$build/recorder/bpfrec" record -q --no-status -o "$work/cap" --probe none \
+			--syscalls getppid --syscalls-hook "$1" -- "$loop" --cpu 1 --no-tail \
+			$((calls / 4)) 2>/dev/null)
+	fi
+	sed -n 's/.* self_cpu_s=\([0-9.]*\).*/\1/p' <<<"$out" | awk -v n=$((calls / 4)) '{ printf "%.1f", $1 * 1e9 / n }'
+}
+
+# bystander H: CPU ns per getppid() of a loop outside a recording of
+# `--syscalls getppid --syscalls-hook H -- sleep` (none: no recording)
+bystander() {
+	local pid="" out
+	rm -rf "$work/capb"
+	if [ "$1" != none ]; then
+		"$build/recorder/bpfrec" record -q --no-status -o "$work/capb" --probe none \
+			--syscalls getppid --syscalls-hook "$1" -- sleep 3 2>/dev/null &
+		pid=$!
+		sleep 1.5   # attached
+	fi
+	out=$("$loop" --cpu 1 --no-tail --watch 1 $((calls / 4)))
+	[ -z "$pid" ] || wait "$pid"
+	sed -n 's/.* self_cpu_s=\([0-9.]*\).*/\1/p' <<<"$out" | awk -v n=$((calls / 4)) '{ printf "%.1f", $1 * 1e9 / n }'
+}
+
+declare -A sruns oruns hruns bruns
+hooks=""
+"$build/recorder/bpfrec" record --help 2>&1 | grep -q -- --syscalls-hook && hooks="raw classic bare"
+for ((r = 1; r <= reps; r++)); do
+	for b in "${builds[@]}"; do
+		ns=$(sys "$b" getppid)
+		[ -n "$ns" ] || bench_die "$b: no BPF stats for --syscalls getppid"
+		sruns[$b]+="$ns "
+		ns=$(sys "$b" openat --open)
+		[ -n "$ns" ] || bench_die "$b: no BPF stats for --syscalls openat (sysloop --open)"
+		oruns[$b]+="$ns "
+	done
+	for h in $hooks; do
+		hruns[$h]+="$(hook "$h") "
+	done
+	for h in ${hooks:+raw classic none}; do
+		bruns[$h]+="$(bystander "$h") "
+	done
+done
+echo "--syscalls: sys_enter + sys_exit ns per call by BPF stats, $((calls / 4)) calls, $reps runs each"
+for b in "${builds[@]}"; do
+	m=$(tr ' ' '\n' <<<"${sruns[$b]}" | grep . | median)
+	printf '  %-40s getppid median %6.1f  (%s)\n' "$b" "$m" "${sruns[$b]% }"
+	m=$(tr ' ' '\n' <<<"${oruns[$b]}" | grep . | median)
+	printf '  %-40s openat  median %6.1f  (%s)\n' "$b" "$m" "${oruns[$b]% }"
+done
+[ -n "$hooks" ] || { echo "($build has no --syscalls-hook: no hook figures)"; exit 0; }
+echo "--syscalls getppid, where the programs attach ($build): the loop's own CPU ns per call"
+for h in raw classic bare; do
+	m=$(tr ' ' '\n' <<<"${hruns[$h]}" | grep . | median)
+	printf '  recorded, %-8s median %6.1f  (%s)\n' "$h" "$m" "${hruns[$h]% }"
+done
+for h in raw classic none; do
+	m=$(tr ' ' '\n' <<<"${bruns[$h]}" | grep . | median)
+	printf '  a loop outside the recording, %-8s median %6.1f  (%s)\n' "$h" "$m" "${bruns[$h]% }"
 done
