@@ -95,6 +95,7 @@ struct capr {
 };
 
 static int build_by_pos(struct capr *r);
+static bool seen_chained(struct capr *r);
 
 /* Percent-encodes path into a file: URI with the given query. */
 static char *make_uri(const char *path, const char *query)
@@ -578,6 +579,7 @@ load:
 		cap_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
+	r->chained = seen_chained(r);
 	r->max_enc = block__max_enc_bytes(CAPR_MAX_RAW_BYTES);
 	r->main = capr__cursor_new(r);
 	if (!r->main) {
@@ -1048,6 +1050,28 @@ static int build_by_pos(struct capr *r)
 		r->by_pos[i] = (uint32_t)i;
 	qsort_r(r->by_pos, r->nblocks, 4, cmp_pos, r->blocks);
 	return 0;
+}
+
+/* Whether the first blocks of the capture (by position: a recorder's
+ * writers start their chains there) hold an encoding-4 one, from their
+ * headers alone.  A chained capture is then read keeping dictionaries from
+ * its first block on; otherwise from its first chained block, whose base
+ * is decoded again (a cost, not an error: a capture whose chains start
+ * later reads the same). */
+static bool seen_chained(struct capr *r)
+{
+	for (size_t i = 0; i < r->nblocks && i < 4 && !r->bundle; i++) {
+		const struct cap_block_info *bi = &r->blocks[r->by_pos[i]];
+		struct capr_seg *s = find_seg(r, bi->segment_id);
+		uint8_t h[CAP_BLOCK_HDR_BYTES];
+
+		if (s && !seg_open(r, s) && bi->offset <= s->size &&
+		    s->size - bi->offset >= sizeof(h) &&
+		    pread(s->fd, h, sizeof(h), (off_t)bi->offset) == (ssize_t)sizeof(h) &&
+		    !block__parse_header(h, sizeof(h), NULL, NULL) && cap_get_le16(h + 6) >= 4)
+			return true;
+	}
+	return false;
 }
 
 /* Position of b in r->by_pos, or -1. */
