@@ -26,7 +26,9 @@
 #     process's syscalls pass the hook), with nothing attached beside them.
 #
 # Each run: `bpfrec record --probe none -e TP -- sysloop --cpu 1 --bpf-stats
-# tp_record N`.  sysloop (tools/bench/sysloop.c) reads the programs' run
+# tp_record N`; beside the BPF stats, the loop's wall time and own CPU time
+# per call (the kernel's work for the tracepoint included; the stats' clock
+# reads too).  sysloop (tools/bench/sysloop.c) reads the programs' run
 # time and runs before and after its loop.  The stats add their own clock
 # reads (~20-30 ns a run): compare builds, not absolute figures.  Needs root.
 set -u
@@ -45,12 +47,34 @@ bench_need_files "$build/recorder/bpfrec" "$loop"
 [ -z "$base" ] || bench_need_files "$base/recorder/bpfrec"
 bench_workdir tpprobe
 
-# one BUILD: prints the run's ns per tp_record run
+# A sysloop line's "prog wall cpu": ns per program run (BPF stats), the
+# loop's wall ns per call, its own CPU ns per call.
+figures() {
+	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	       if ("prog_ns" in v) printf "%s %s %.1f\n", v["prog_ns"], v["ns_per_call"],
+	                                   v["self_cpu_s"] * 1e9 / v["calls"] }'
+}
+
+# one BUILD: prints the run's figures (ns per tp_record run, wall, cpu)
 one() {
 	rm -rf "$work/cap"
 	"$1/recorder/bpfrec" record -q --no-status -o "$work/cap" --probe none -e "$tp" -- \
-		"$loop" --cpu 1 --no-tail --bpf-stats tp_record "$calls" 2>/dev/null |
-		sed -n 's/.* prog_ns=\([0-9.]*\).*/\1/p'
+		"$loop" --cpu 1 --no-tail --bpf-stats tp_record "$calls" 2>/dev/null | figures
+}
+
+# col N LIST: the Nth words of the "a b c" triples in LIST, one a line
+col() {
+	tr ' ' '\n' <<<"$2" | grep . | awk -F, -v n="$1" '{ print $n }'
+}
+
+# show LABEL LIST: the medians of a list of "prog,wall,cpu" triples
+show() {
+	local p w c
+	p=$(col 1 "$2" | median)
+	w=$(col 2 "$2" | median)
+	c=$(col 3 "$2" | median)
+	printf '  %-48s median %6.1f  (%s); loop wall %.1f, cpu %.1f ns/call\n' "$1" "$p" \
+		"$(col 1 "$2" | tr '\n' ' ' | sed 's/ $//')" "$w" "$c"
 }
 
 declare -A runs
@@ -58,27 +82,27 @@ builds=("$build")
 [ -z "$base" ] || builds+=("$base")
 for ((r = 1; r <= reps; r++)); do
 	for b in "${builds[@]}"; do
-		ns=$(one "$b")
-		[ -n "$ns" ] || bench_die "$b: no BPF stats (see: $b/recorder/bpfrec record -e $tp -- $loop --bpf-stats tp_record 1000)"
-		runs[$b]+="$ns "
+		f=$(one "$b")
+		[ -n "$f" ] || bench_die "$b: no BPF stats (see: $b/recorder/bpfrec record -e $tp -- $loop --bpf-stats tp_record 1000)"
+		runs[$b]+="${f// /,} "
 	done
 done
 echo "tp_record ns per event by BPF stats, -e $tp, $calls calls, $reps runs each ($(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'))"
 for b in "${builds[@]}"; do
-	m=$(tr ' ' '\n' <<<"${runs[$b]}" | grep . | median)
-	printf '  %-40s median %6.1f  (%s)\n' "$b" "$m" "${runs[$b]% }"
+	show "$b" "${runs[$b]}"
 done
 
 ((syscalls)) || exit 0
 
-# sys BUILD NAME [sysloop options]: the run's sys_ ns per call (both programs)
+# sys BUILD NAME [sysloop options]: the run's figures, the first the sys_
+# programs' ns per call (both programs)
 sys() {
 	local b=$1 name=$2
 	shift 2
 	rm -rf "$work/cap"
 	"$b/recorder/bpfrec" record -q --no-status -o "$work/cap" --probe none --syscalls "$name" -- \
 		"$loop" --cpu 1 --no-tail --bpf-stats sys_ "$@" $((calls / 4)) 2>/dev/null |
-		sed -n 's/.* prog_ns_per_call=\([0-9.]*\).*/\1/p'
+		sed 's/ prog_ns=[0-9.]*//; s/prog_ns_per_call/prog_ns/' | figures
 }
 
 # hook H: the recorded loop's own CPU ns per getppid() (H: raw, classic, or
@@ -117,12 +141,12 @@ hooks=""
 "$build/recorder/bpfrec" record --help 2>&1 | grep -q -- --syscalls-hook && hooks="raw classic bare"
 for ((r = 1; r <= reps; r++)); do
 	for b in "${builds[@]}"; do
-		ns=$(sys "$b" getppid)
-		[ -n "$ns" ] || bench_die "$b: no BPF stats for --syscalls getppid"
-		sruns[$b]+="$ns "
-		ns=$(sys "$b" openat --open)
-		[ -n "$ns" ] || bench_die "$b: no BPF stats for --syscalls openat (sysloop --open)"
-		oruns[$b]+="$ns "
+		f=$(sys "$b" getppid)
+		[ -n "$f" ] || bench_die "$b: no BPF stats for --syscalls getppid"
+		sruns[$b]+="${f// /,} "
+		f=$(sys "$b" openat --open)
+		[ -n "$f" ] || bench_die "$b: no BPF stats for --syscalls openat (sysloop --open)"
+		oruns[$b]+="${f// /,} "
 	done
 	for h in $hooks; do
 		hruns[$h]+="$(hook "$h") "
@@ -133,10 +157,8 @@ for ((r = 1; r <= reps; r++)); do
 done
 echo "--syscalls: sys_enter + sys_exit ns per call by BPF stats, $((calls / 4)) calls, $reps runs each"
 for b in "${builds[@]}"; do
-	m=$(tr ' ' '\n' <<<"${sruns[$b]}" | grep . | median)
-	printf '  %-40s getppid median %6.1f  (%s)\n' "$b" "$m" "${sruns[$b]% }"
-	m=$(tr ' ' '\n' <<<"${oruns[$b]}" | grep . | median)
-	printf '  %-40s openat  median %6.1f  (%s)\n' "$b" "$m" "${oruns[$b]% }"
+	show "$b getppid" "${sruns[$b]}"
+	show "$b openat" "${oruns[$b]}"
 done
 [ -n "$hooks" ] || { echo "($build has no --syscalls-hook: no hook figures)"; exit 0; }
 echo "--syscalls getppid, where the programs attach ($build): the loop's own CPU ns per call"
