@@ -875,16 +875,20 @@ static int64_t transpose_wide(struct block_encoder *e, const struct blockbuf *b,
  * line per record and column, out of cache for a block of several MiB):
  * the column passes run over contiguous arrays.  Each word's OR over the
  * group (e->wor) is taken on the way.  Returns ts_word, or -1 if that word
- * is not every record's ts. */
-static int64_t transpose_narrow(struct block_encoder *e, const struct blockbuf *b,
-				const uint32_t *ord, uint32_t c, uint32_t W, uint32_t tail,
-				int64_t ts_word)
+ * is not every record's ts.  Inlined with a constant W (transpose_narrow
+ * below) the word loop unrolls and the ORs stay in registers: in memory,
+ * each was a load and a store per word of every record. */
+static inline __attribute__((always_inline)) int64_t
+transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint32_t *ord,
+		   uint32_t c, uint32_t W, uint32_t tail, int64_t ts_word)
 {
 	uint8_t *tailb = (uint8_t *)(e->words + (size_t)W * c);
 	/* (locals: the stores below could alias b's fields, which the
 	 * compiler would then load again per record) */
 	const struct bb_ent *top = bb_ent(b, 0);
 	const uint8_t *arena = b->arena;
+	uint64_t wor[WIDE_WORDS] = { 0 };
+	uint32_t tsw = ts_word >= 0 ? (uint32_t)ts_word : 0;
 	bool ts_ok = true;
 	uint32_t i, w;
 
@@ -896,33 +900,60 @@ static int64_t transpose_narrow(struct block_encoder *e, const struct blockbuf *
 			__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD])->off);
 		uint64_t *d = e->words + i;
 
-		/* 4 words a step: the stride is added, not multiplied */
-		for (w = 0; w + 4 <= W; w += 4, d += 4 * (size_t)c) {
-			uint64_t v0 = word_at(r, w), v1 = word_at(r, w + 1);
-			uint64_t v2 = word_at(r, w + 2), v3 = word_at(r, w + 3);
-
-			d[0] = v0;
-			d[c] = v1;
-			d[2 * (size_t)c] = v2;
-			d[3 * (size_t)c] = v3;
-			e->wor[w] |= v0;
-			e->wor[w + 1] |= v1;
-			e->wor[w + 2] |= v2;
-			e->wor[w + 3] |= v3;
-		}
-		for (; w < W; w++, d += c) {
+		for (w = 0; w < W; w++, d += c) {
 			uint64_t v = word_at(r, w);
 
 			*d = v;
-			e->wor[w] |= v;
+			wor[w] |= v;
 		}
+		/* the ts word read again: its line is at hand, e->words' not */
+		ts_ok &= word_at(r, tsw) == ent->ts_ns;
+	}
+	/* a length not a multiple of 8 (rare): the tail bytes in a pass of
+	 * their own, none for the rest */
+	for (i = 0; tail && i < c; i++) {
+		const uint8_t *r = arena + (top - ord[i])->off;
+
 		for (uint32_t k = 0; k < tail; k++)
 			tailb[(size_t)k * c + i] = r[(size_t)W * 8 + k];
-		if (ts_word >= 0)
-			ts_ok &= e->words[(size_t)ts_word * c + i] == ent->ts_ns;
 	}
+	for (w = 0; w < W; w++)
+		e->wor[w] = wor[w];
 	/* not the ts in every record: a word like the others */
-	return ts_ok ? ts_word : -1;
+	return ts_word >= 0 && ts_ok ? ts_word : -1;
+}
+
+/* One function per usual event size, 16 to 64 bytes (as cases of one
+ * switch calling the function with W, the compiler merged them into one
+ * call with W unknown). */
+#define TRANSPOSE_NARROW(N)                                                              \
+	static int64_t transpose_narrow_##N(struct block_encoder *e, const struct blockbuf *b, \
+					    const uint32_t *ord, uint32_t c, uint32_t tail,     \
+					    int64_t ts_word)                                    \
+	{                                                                                \
+		return transpose_narrow_w(e, b, ord, c, N, tail, ts_word);               \
+	}
+TRANSPOSE_NARROW(2)
+TRANSPOSE_NARROW(3)
+TRANSPOSE_NARROW(4)
+TRANSPOSE_NARROW(5)
+TRANSPOSE_NARROW(6)
+TRANSPOSE_NARROW(7)
+TRANSPOSE_NARROW(8)
+
+static int64_t transpose_narrow(struct block_encoder *e, const struct blockbuf *b,
+				const uint32_t *ord, uint32_t c, uint32_t W, uint32_t tail,
+				int64_t ts_word)
+{
+	static int64_t (*const fixed[9])(struct block_encoder *, const struct blockbuf *,
+					 const uint32_t *, uint32_t, uint32_t, int64_t) = {
+		NULL, NULL, transpose_narrow_2, transpose_narrow_3, transpose_narrow_4,
+		transpose_narrow_5, transpose_narrow_6, transpose_narrow_7, transpose_narrow_8,
+	};
+
+	if (W < 9 && fixed[W])
+		return fixed[W](e, b, ord, c, tail, ts_word);
+	return transpose_narrow_w(e, b, ord, c, W, tail, ts_word);
 }
 
 /* The payloads of a fixed-length group as coded word columns (GRP_WORDS). */
