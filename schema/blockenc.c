@@ -50,8 +50,11 @@ struct ecol {
 	uint32_t nvals;
 	uint64_t *vals;
 	struct vmru mru;       /* the column's list */
-	uint32_t nkeys;        /* KEYED: a list per key class */
-	struct vmru *klists;
+	uint32_t nkeys;        /* KEYED: a list per key class, */
+	uint8_t *kpack;        /* packed: for each key its list's length (a
+				* byte) and values; most keys' lists hold a
+				* value or two, and a vmru takes 72 bytes */
+	size_t kpack_cap;      /* bytes */
 };
 
 struct estate {
@@ -189,7 +192,7 @@ void block_encoder__free(struct block_encoder *e)
 	for (int k = 0; k < 2; k++) {
 		for (uint32_t i = 0; i < e->st[k].cap; i++) {
 			free(e->st[k].cols[i].vals);
-			free(e->st[k].cols[i].klists);
+			free(e->st[k].cols[i].kpack);
 		}
 		free(e->st[k].cols);
 	}
@@ -412,11 +415,17 @@ static int estate_add(struct block_encoder *e, uint32_t stream, uint32_t L, uint
 		return -ENOMEM;
 	c->vals = v;
 	if (nkeys) {
-		struct vmru *k = realloc(c->klists, (size_t)nkeys * sizeof(*k));
-		if (!k)
+		size_t packed = nkeys;
+		for (uint32_t k = 0; k < nkeys; k++)
+			packed += (size_t)e->kmru[k].n * 8;
+		if (grow((void **)&c->kpack, &c->kpack_cap, packed))
 			return -ENOMEM;
-		c->klists = k;
-		memcpy(k, e->kmru, (size_t)nkeys * sizeof(*k));
+		uint8_t *o = c->kpack;
+		for (uint32_t k = 0; k < nkeys; k++) {
+			*o++ = (uint8_t)e->kmru[k].n;
+			memcpy(o, e->kmru[k].v, (size_t)e->kmru[k].n * 8);
+			o += (size_t)e->kmru[k].n * 8;
+		}
 	}
 	memcpy(v, e->dict, (size_t)nvals * 8);
 	c->stream = stream;
@@ -1035,9 +1044,12 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				if (grow((void **)&e->kmru, &e->kmru_cap,
 					 (size_t)nkeys * sizeof(*e->kmru) + 1))
 					return NULL;
-				for (uint32_t k = 0; k < nkeys; k++)
-					e->kmru[k] = k < bc->nkeys ? bc->klists[k] :
-						     (struct vmru){ .n = 0 };
+				const uint8_t *kp = bc->kpack;
+				for (uint32_t k = 0; k < nkeys; k++) {
+					e->kmru[k].n = k < bc->nkeys ? *kp++ : 0;
+					memcpy(e->kmru[k].v, kp, (size_t)e->kmru[k].n * 8);
+					kp += (size_t)e->kmru[k].n * 8;
+				}
 				nd = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
 						KEYED_MAX_VALUES - 1, true, false, e->col, bc, &colmru);
 			} else if (bc) {
