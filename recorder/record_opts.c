@@ -102,7 +102,7 @@ static void record_usage(FILE *f)
 "      --flush-interval S  commit blocks to disk at least this often (default 1s)\n"
 "      --chain-blocks N    blocks whose dictionaries go on into the next, 1..8: fewer\n"
 "                          bytes, and a time range reads up to N-1 blocks more\n"
-"                          (default 1: every block reads alone)\n"
+"                          (default 8; 1: every block reads alone)\n"
 "      --fast-blocks WHEN  blocks encoded without dictionaries, cheaper to make and\n"
 "                          larger: auto (while the writers are behind and events\n"
 "                          pile up in the kernel's buffers; the default), never,\n"

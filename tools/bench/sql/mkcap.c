@@ -6,8 +6,9 @@
  *
  * The capture is what `bpfrec record --probe exec` writes: one ringbuf
  * stream "exec" of struct exec_event (bpf/exec.h, 296 bytes), its BTF built
- * by clang from that header, blocks of 4 MiB (the recorder's default) at
- * zstd level 1 (its default).  The plain table has the columns that
+ * by clang from that header, blocks of CAP_BLOCK_DEFAULT_BYTES (the
+ * recorder's) at zstd level 1, their dictionaries chained by 8 (its
+ * defaults).  The plain table has the columns that
  * `bpfreplay sql` shows (ts, time, cpu, stream, ts_ns, pid, tid, ppid, uid,
  * comm, filename) with the same values, and an index on ts: the fair
  * comparison for a time-range query, since the capture's index bounds
@@ -213,7 +214,7 @@ static void usage(FILE *f)
 		   "Writes N exec events (default 10000000) as a bpfrec capture in CAPDIR (new)\n"
 		   "and as the same decoded rows in table exec of PLAIN.db (new), indexed on ts.\n"
 		   "--chain-blocks K chains the blocks' dictionaries by K (bpfrec record's\n"
-		   "option of the same name; default: the recorder's default).\n"
+		   "option of the same name; default 8, the recorder's default).\n"
 		   "Prints the first and last ts.\n");
 }
 
@@ -237,7 +238,8 @@ int main(int argc, char **argv)
 	};
 	uint64_t n = 10000000, seed = 42, first = 0, last = 0;
 	size_t block_bytes = CAP_BLOCK_DEFAULT_BYTES; /* the recorder's */
-	struct capw_opts co = { .zstd_level = 1 };
+	/* the recorder's zstd level and chain (recorder/record.h) */
+	struct capw_opts co = { .zstd_level = 1, .chain_blocks = 8 };
 	struct timeclock ck = { .boot_ns = BOOT_NS, .real_ns = (int64_t)REAL_NS };
 	struct gen *g = NULL;
 	struct capw *w = NULL;
