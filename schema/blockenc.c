@@ -896,26 +896,63 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 	 * compiler would then load again per record) */
 	const struct bb_ent *top = bb_ent(b, 0);
 	const uint8_t *arena = b->arena;
-	uint64_t wor[WIDE_WORDS] = { 0 };
+	__m128i acc[WIDE_WORDS];
+	uint64_t wor[WIDE_WORDS];
 	uint32_t tsw = ts_word >= 0 ? (uint32_t)ts_word : 0;
 	bool ts_ok = true;
 	uint32_t i, w;
 
-	for (i = 0; i < c; i++) {
+	for (w = 0; w < W; w++)
+		acc[w] = _mm_setzero_si128();
+	/* Two records a step: word w of both in one register, stored in one
+	 * move to column w (two words of a record loaded at once, split by
+	 * the interleaves), and ORed into that column's two lanes. */
+	for (i = 0; i + 2 <= c; i += 2) {
+		const struct bb_ent *e0 = top - ord[i], *e1 = top - ord[i + 1];
+		const uint8_t *r0 = arena + e0->off, *r1 = arena + e1->off;
+		uint64_t *d = e->words + i;
+
+		if (i + PREFETCH_AHEAD + 1 < c) {
+			__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD])->off);
+			__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD + 1])->off);
+		}
+		for (w = 0; w + 2 <= W; w += 2, d += 2 * (size_t)c) {
+			__m128i a = _mm_loadu_si128((const __m128i *)(r0 + (size_t)w * 8));
+			__m128i x = _mm_loadu_si128((const __m128i *)(r1 + (size_t)w * 8));
+			__m128i lo = _mm_unpacklo_epi64(a, x), hi = _mm_unpackhi_epi64(a, x);
+
+			_mm_storeu_si128((__m128i *)d, lo);
+			_mm_storeu_si128((__m128i *)(d + c), hi);
+			acc[w] = _mm_or_si128(acc[w], lo);
+			acc[w + 1] = _mm_or_si128(acc[w + 1], hi);
+		}
+		if (w < W) {   /* an odd number of words: the last one alone */
+			__m128i v = _mm_unpacklo_epi64(
+				_mm_loadl_epi64((const __m128i *)(r0 + (size_t)w * 8)),
+				_mm_loadl_epi64((const __m128i *)(r1 + (size_t)w * 8)));
+
+			_mm_storeu_si128((__m128i *)d, v);
+			acc[w] = _mm_or_si128(acc[w], v);
+		}
+		/* the ts word read again: its line is at hand, e->words' not */
+		ts_ok &= (word_at(r0, tsw) == e0->ts_ns) & (word_at(r1, tsw) == e1->ts_ns);
+	}
+	for (w = 0; w < W; w++) {
+		uint64_t l[2];
+
+		_mm_storeu_si128((__m128i *)l, acc[w]);
+		wor[w] = l[0] | l[1];
+	}
+	if (i < c) {   /* an odd number of records: the last one */
 		const struct bb_ent *ent = top - ord[i];
 		const uint8_t *r = arena + ent->off;
 
-		if (i + PREFETCH_AHEAD < c)
-			__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD])->off);
-		uint64_t *d = e->words + i;
-
-		for (w = 0; w < W; w++, d += c) {
+		for (w = 0; w < W; w++) {
 			uint64_t v = word_at(r, w);
 
-			*d = v;
+			e->words[(size_t)w * c + i] = v;
 			wor[w] |= v;
 		}
-		/* the ts word read again: its line is at hand, e->words' not */
 		ts_ok &= word_at(r, tsw) == ent->ts_ns;
 	}
 	/* a length not a multiple of 8 (rare): the tail bytes in a pass of
