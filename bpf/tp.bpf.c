@@ -217,11 +217,12 @@ static __always_inline void tp_lost_record(const __u8 *rec, __u32 len)
 		bpfrec_count_lost();
 }
 
-/* Builds tracepoint c's record at rec: rec[0 .. TP_MAX_REC + TP_MAX_SLOT)
+/* Builds tracepoint c's record at rec from its raw record raw (the
+ * program's ctx takes the stacks): rec[0 .. TP_MAX_REC + TP_MAX_SLOT)
  * must be writable (a loc slot's offset is below TP_MAX_REC, its size at
  * most TP_MAX_SLOT, as the verifier sees them). */
-static __always_inline void build(void *ctx, const struct tp_conf *c, __u8 *rec, __u32 fixed,
-				  __u64 pid_tgid)
+static __always_inline void build(void *ctx, void *raw, const struct tp_conf *c, __u8 *rec,
+				  __u32 fixed, __u64 pid_tgid)
 {
 	__u32 st_off;
 	int i;
@@ -230,7 +231,7 @@ static __always_inline void build(void *ctx, const struct tp_conf *c, __u8 *rec,
 	/* (Plain loads from ctx instead were no faster: 102 vs 104 ns an
 	 * event, and a program's loads may not pass the smallest record it
 	 * is attached to.) */
-	bpf_probe_read_kernel(rec + 8, fixed, ctx);
+	bpf_probe_read_kernel(rec + 8, fixed, raw);
 	/* zeros up to the next multiple of 8, the record's padding before its
 	 * first slot: not what the staging area held before */
 	if (fixed & 7)
@@ -250,7 +251,7 @@ static __always_inline void build(void *ctx, const struct tp_conf *c, __u8 *rec,
 		max = l->dst_max;
 		if (dst >= TP_MAX_REC || max > TP_MAX_SLOT)
 			break;
-		bpf_probe_read_kernel(&loc, 4, ctx + l->field_off);
+		bpf_probe_read_kernel(&loc, 4, raw + l->field_off);
 		off = loc & 0xffff;
 		len = loc >> 16;
 		if (l->flags & 2)
@@ -260,7 +261,7 @@ static __always_inline void build(void *ctx, const struct tp_conf *c, __u8 *rec,
 		/* the slot and its padding up to a multiple of 8 */
 		bpf_probe_read_kernel(rec + dst, (max + 7) & ~7u, (const void *)tp_zeros);
 		if (len)
-			bpf_probe_read_kernel(rec + dst, len, ctx + off);
+			bpf_probe_read_kernel(rec + dst, len, raw + off);
 		if ((l->flags & 1) && l->field_off <= TP_MAX_FIXED - 4)
 			*(__u32 *)(rec + 8 + l->field_off) = len >> l->elem_shift;
 	}
@@ -277,44 +278,108 @@ static __always_inline void build(void *ctx, const struct tp_conf *c, __u8 *rec,
 	}
 }
 
-SEC("tracepoint")
-int tp_record(void *ctx)
+/* One event of the tracepoint in slot key, whose raw record (as tracefs
+ * describes it) is at raw. */
+static __always_inline void record(void *ctx, void *raw, __u32 key)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct bpfrec_slot slot;
 	struct tp_conf *c;
 	struct tp_buf *buf;
-	__u32 key = (__u32)bpf_get_attach_cookie(ctx), fixed, size;
+	__u32 fixed, size;
 	__u8 *rec;
 
 	c = bpf_map_lookup_elem(&tp_confs, &key);
 	if (!c || !c->rec_size)   /* a slot the recorder did not configure */
-		return BPFREC_TP_RET;
+		return;
 	if (!bpfrec_pid_wanted(pid_tgid >> 32))
-		return BPFREC_TP_RET;
-	if (c->nterms && !match(ctx, c, (__u32)pid_tgid))
-		return BPFREC_TP_RET;
+		return;
+	if (c->nterms && !match(raw, c, (__u32)pid_tgid))
+		return;
 	fixed = c->fixed_size;
 	size = c->rec_size;
 	if (fixed > TP_MAX_FIXED || size > TP_MAX_REC)
-		return BPFREC_TP_RET;   /* the recorder never configures that */
+		return;   /* the recorder never configures that */
 	/* Built in place in the CPU's batch: no scratch copy. */
 	rec = bpfrec_stage_claim(tp_events, size, &slot);
 	if (rec) {
-		build(ctx, c, rec, fixed, pid_tgid);
+		build(ctx, raw, c, rec, fixed, pid_tgid);
 		bpfrec_stage_submit(&slot);
-		return BPFREC_TP_RET;
+		return;
 	}
 	/* The area is busy (this program interrupted another on this CPU) or
 	 * the record is larger than a batch: built aside, sent alone. */
 	key = 0;
 	buf = bpf_map_lookup_elem(&tp_scratch, &key);
-	if (!buf)
-		goto lost;
-	build(ctx, c, buf->b, fixed, pid_tgid);
+	if (!buf) {
+		count_lost(c->slot);
+		return;
+	}
+	build(ctx, raw, c, buf->b, fixed, pid_tgid);
 	bpfrec_stage_output(tp_events, buf->b, size);   /* a loss is counted there */
-	return BPFREC_TP_RET;
-lost:
-	count_lost(c->slot);
+}
+
+SEC("tracepoint")
+int tp_record(void *ctx)
+{
+	record(ctx, ctx, (__u32)bpf_get_attach_cookie(ctx));
 	return BPFREC_TP_RET;
 }
+
+#if defined(__TARGET_ARCH_x86)
+/* raw_syscalls:sys_enter and sys_exit from their raw tracepoints (tp_btf),
+ * which the recorder loads instead of attaching tp_record to them where the
+ * kernel's BTF has them: the classic tracepoint has the kernel take a perf
+ * buffer and fill the record in for every syscall of every process before
+ * the program runs.  These fill the same record in themselves, as the
+ * tracepoint's TP_fast_assign does (number, and syscall_get_arguments:
+ * an ia32 task's arguments from its ia32 registers; or number and return
+ * value), and go on as tp_record.  Their slots, set before load: */
+const volatile __u32 tp_raw_enter_slot = 0;
+const volatile __u32 tp_raw_exit_slot = 0;
+
+/* raw_syscalls:sys_enter's record (sys_exit's: common, id, ret) */
+struct tp_raw_sys {
+	__u64 common;             /* written by build() */
+	__s64 id;
+	__u64 args[6];
+};
+#define TP_TS_COMPAT 0x0002      /* thread_info.status: an ia32 syscall */
+
+SEC("tp_btf/sys_enter")
+int tp_record_raw_enter(__u64 *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct tp_raw_sys raw = { .id = (__s64)ctx[1] };
+
+	if (task->thread_info.status & TP_TS_COMPAT) {
+		raw.args[0] = regs->bx;
+		raw.args[1] = regs->cx;
+		raw.args[2] = regs->dx;
+		raw.args[3] = regs->si;
+		raw.args[4] = regs->di;
+		raw.args[5] = regs->bp;
+	} else {
+		raw.args[0] = regs->di;
+		raw.args[1] = regs->si;
+		raw.args[2] = regs->dx;
+		raw.args[3] = regs->r10;
+		raw.args[4] = regs->r8;
+		raw.args[5] = regs->r9;
+	}
+	record(ctx, &raw, tp_raw_enter_slot);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int tp_record_raw_exit(__u64 *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	/* syscall_get_nr(): the number the call was made with */
+	struct tp_raw_sys raw = { .id = (__s64)regs->orig_ax, .args[0] = ctx[1] };
+
+	record(ctx, &raw, tp_raw_exit_slot);
+	return 0;
+}
+#endif

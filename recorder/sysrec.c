@@ -218,36 +218,66 @@ static int add_btf(const struct sysrec *s, struct btf *btf, int stacks)
 }
 
 /* 1 if the running kernel's BTF has the raw tracepoints sys_enter and
- * sys_exit (their btf_trace_ typedefs): what tp_btf programs attach to. */
-static int kernel_has_raw_syscalls(void)
+ * sys_exit (their btf_trace_ typedefs): what tp_btf programs attach to.
+ * Asked once: the kernel's BTF is megabytes. */
+static int kernel_has_raw_hooks(void)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int found;
+	static int found = -1;
+	struct btf *vmlinux;
 
-	if (!vmlinux)
-		return 0;
-	found = btf__find_by_name_kind(vmlinux, "btf_trace_sys_enter", BTF_KIND_TYPEDEF) > 0 &&
+	if (found >= 0)
+		return found;
+	vmlinux = btf__load_vmlinux_btf();
+	found = vmlinux &&
+		btf__find_by_name_kind(vmlinux, "btf_trace_sys_enter", BTF_KIND_TYPEDEF) > 0 &&
 		btf__find_by_name_kind(vmlinux, "btf_trace_sys_exit", BTF_KIND_TYPEDEF) > 0;
 	btf__free(vmlinux);
 	return found;
 }
 
-/* The raw pair (tp_btf, x86-64) or the classic tracepoints, as hook says:
- * one pair is loaded.  *left: the pair left out.  0, or -ENOTSUP (said). */
-static int choose_programs(struct bpfobj *o, enum sysrec_hook hook, const char *const **left)
+int sysrec__raw_hooks(enum sysrec_hook hook, uint32_t stack_flags, const char **why)
+{
+	if (hook == SYSREC_HOOK_CLASSIC) {
+		*why = "--syscalls-hook classic";
+		return 0;
+	}
+	if (hook == SYSREC_HOOK_AUTO && (stack_flags & STACKCAP_KERNEL)) {
+		*why = "kernel stacks are taken: from the classic tracepoints they begin at the "
+		       "syscall, from the raw ones in BPF's own frames (--syscalls-hook raw takes "
+		       "them anyway)";
+		return 0;
+	}
+	if (!kernel_has_raw_hooks()) {
+		*why = "no tp_btf/sys_enter and sys_exit in this kernel's BTF";
+		return 0;
+	}
+	*why = "the raw tracepoints (tp_btf/sys_enter, sys_exit) where the kernel's BTF has them";
+	return 1;
+}
+
+/* The raw pair (tp_btf, x86-64) or the classic tracepoints, as
+ * sysrec__raw_hooks says: one pair is loaded.  *left: the pair left out,
+ * *why: why.  0, or -ENOTSUP (said). */
+static int choose_programs(struct bpfobj *o, enum sysrec_hook hook, uint32_t stack_flags,
+			   const char *const **left, const char **why)
 {
 	static const char *const raw[] = { "sys_enter_btf", "sys_exit_btf", NULL };
 	static const char *const classic[] = { "sys_enter", "sys_exit", NULL };
 	struct bpf_object *obj = bpfobj__bpf_object(o);
-	int use_raw = hook != SYSREC_HOOK_CLASSIC && bpf_object__find_program_by_name(obj, raw[0]) &&
-		      bpf_object__find_program_by_name(obj, raw[1]) && kernel_has_raw_syscalls();
-	const char *const *off = use_raw ? classic : raw;
+	int use_raw = bpf_object__find_program_by_name(obj, raw[0]) &&
+		      bpf_object__find_program_by_name(obj, raw[1]);
+	const char *const *off;
 
+	if (!use_raw)
+		*why = "no raw tracepoint programs for this architecture";
+	else
+		use_raw = sysrec__raw_hooks(hook, stack_flags, why);
 	if (hook == SYSREC_HOOK_RAW && !use_raw) {
 		warn_msg("--syscalls-hook raw: no tp_btf/sys_enter and sys_exit here (they need "
 			 "x86-64 and the kernel's BTF, /sys/kernel/btf/vmlinux): give auto or classic");
 		return -ENOTSUP;
 	}
+	off = use_raw ? classic : raw;
 
 	for (int i = 0; off[i]; i++) {
 		struct bpf_program *p = bpf_object__find_program_by_name(obj, off[i]);
@@ -262,7 +292,7 @@ static int choose_programs(struct bpfobj *o, enum sysrec_hook hook, const char *
 int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 		 int (*take)(struct bpfobj *o, void *ctx), void *ctx)
 {
-	const char *const *left;
+	const char *const *left, *why;
 	const void *elf;
 	struct bpfobj *o;
 	struct btf *btf;
@@ -278,7 +308,7 @@ int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 	err = take(o, ctx);
 	if (err)
 		return err;
-	err = choose_programs(o, s->hook, &left);
+	err = choose_programs(o, s->hook, opts->stack_flags, &left, &why);
 	if (err)
 		return err;
 	snprintf(val, sizeof(val), "%u", s->string_size);
@@ -289,10 +319,7 @@ int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 		return err;
 	for (int i = 0; left[i]; i++)
 		if (bpf_object__find_program_by_name(bpfobj__bpf_object(o), left[i]))
-			progtab__note_left_out(o, left[i], strstr(left[i], "_btf") ?
-					       "the classic raw_syscalls tracepoints instead: no "
-					       "tp_btf/sys_enter and sys_exit in this kernel's BTF" :
-					       "the raw tracepoints instead (tp_btf/sys_enter, sys_exit)");
+			progtab__note_left_out(o, left[i], why);
 	fd = bpf_object__find_map_fd_by_name(bpfobj__bpf_object(o), "sys_confs");
 	for (nr = 0; nr < SYS_MAX_NR && fd >= 0; nr++)
 		if (s->confs[nr].enabled && bpf_map_update_elem(fd, &nr, &s->confs[nr], BPF_ANY))

@@ -1,6 +1,7 @@
 /* tprec.c - tracepoints by name: options, resolution over tracefs, the
  * generic program loaded, configured and attached, loss per tracepoint. */
 #include "tprec.h"
+#include "progtab.h"
 #include "sysrec.h"
 #include "tpfilter.h"
 #include "tpformat.h"
@@ -173,6 +174,8 @@ struct tp {
 	size_t obj;                /* index in objs, once loaded */
 	uint32_t variant;          /* its place among the object's variants */
 	size_t tpi;                /* its place among the object's tracepoints */
+	const char *raw_prog;      /* recorded by this raw-tracepoint program
+				    * instead of tp_record (raw_syscalls), or NULL */
 };
 
 struct tpobj {
@@ -190,6 +193,7 @@ struct tprec {
 	uint32_t string_size;
 	const char *tracing_dir;
 	struct sysrec *sys;        /* --syscalls, or NULL */
+	enum sysrec_hook hook;     /* --syscalls-hook: also for -e raw_syscalls */
 	/* while resolving one spec */
 	const struct tpspec *cur;
 	int err;
@@ -287,6 +291,7 @@ struct tprec *tprec__resolve(const struct tpsel *s, const char *tracing_dir)
 		return NULL;
 	t->tracing_dir = tracing_dir;
 	t->string_size = tpsel__string_size(s);
+	t->hook = s ? s->hook : SYSREC_HOOK_AUTO;
 	for (i = 0; s && i < s->n && !t->err; i++) {
 		char sys[TPFORMAT_NAME_MAX], name[TPFORMAT_NAME_MAX], why[512];
 		int n;
@@ -327,6 +332,97 @@ struct tprec *tprec__resolve(const struct tpsel *s, const char *tracing_dir)
 	return t;
 }
 
+/* The field name of f at offset off, size bytes, or not. */
+static int has_field(const struct tpformat *f, const char *name, uint32_t off, uint32_t size)
+{
+	for (size_t i = 0; i < tpformat__nfields(f); i++) {
+		const struct tpfield *fl = tpformat__field(f, i);
+
+		if (!strcmp(fl->name, name))
+			return fl->offset == off && fl->size == size;
+	}
+	return 0;
+}
+
+/* The raw-tracepoint program of tp.bpf.c that records tp instead of
+ * tp_record, or NULL: raw_syscalls:sys_enter and sys_exit, laid out as
+ * that program fills them in, where the object has the program (x86-64)
+ * and sysrec__raw_hooks says so (--syscalls-hook, -g, the kernel). */
+static const char *raw_program(struct tprec *t, struct bpf_object *bo, const struct tp *tp,
+			       uint32_t stack_flags)
+{
+	const struct tpformat *f = tp->f;
+	const char *prog = NULL, *why;
+
+	if (strcmp(tpformat__system(f), "raw_syscalls"))
+		return NULL;
+	if (!strcmp(tpformat__name(f), "sys_enter") && tpformat__fixed_size(f) == 64 &&
+	    has_field(f, "id", 8, 8) && has_field(f, "args", 16, 48))
+		prog = "tp_record_raw_enter";
+	else if (!strcmp(tpformat__name(f), "sys_exit") && tpformat__fixed_size(f) == 24 &&
+		 has_field(f, "id", 8, 8) && has_field(f, "ret", 16, 8))
+		prog = "tp_record_raw_exit";
+	if (!prog || !bpf_object__find_program_by_name(bo, prog))
+		return NULL;
+	return sysrec__raw_hooks(t->hook, stack_flags, &why) ? prog : NULL;
+}
+
+/* Before load: which program records each tracepoint of [first, last):
+ * the raw ones where raw_program says so (their slots set), tp_record for
+ * the rest; a program with nothing to record is not loaded.  0 or -errno. */
+static int choose_programs(struct tprec *t, struct bpfobj *o, size_t first, size_t last,
+			   uint32_t stack_flags)
+{
+	static const char *const raw[] = { "tp_record_raw_enter", "tp_record_raw_exit" };
+	struct bpf_object *bo = bpfobj__bpf_object(o);
+	struct bpf_program *p;
+	size_t i, nclassic = 0;
+	int used[2] = { 0, 0 }, err;
+
+	for (i = first; i < last; i++) {
+		struct tp *tp = &t->tps[i];
+		char slot[24];
+		int k;
+
+		tp->raw_prog = raw_program(t, bo, tp, stack_flags);
+		if (!tp->raw_prog) {
+			nclassic++;
+			continue;
+		}
+		k = !strcmp(tp->raw_prog, raw[1]);
+		used[k] = 1;
+		snprintf(slot, sizeof(slot), "%u", (unsigned)(i - first));
+		err = bpfobj__set_global(o, k ? "tp_raw_exit_slot" : "tp_raw_enter_slot", slot);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < 2; i++)
+		if ((p = bpf_object__find_program_by_name(bo, raw[i])))
+			bpf_program__set_autoload(p, used[i]);
+	if (!nclassic && (p = bpf_object__find_program_by_name(bo, "tp_record")))
+		bpf_program__set_autoload(p, false);
+	return 0;
+}
+
+/* After load: why the programs choose_programs left out are. */
+static void note_left_out(struct bpfobj *o)
+{
+	static const char *const names[] = { "tp_record", "tp_record_raw_enter",
+					     "tp_record_raw_exit" };
+	struct bpf_object *bo = bpfobj__bpf_object(o);
+
+	for (size_t i = 0; i < 3; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(bo, names[i]);
+
+		if (p && !bpf_program__autoload(p))
+			progtab__note_left_out(o, names[i], i ? "no -e raw_syscalls tracepoint it "
+					       "records (on its raw tracepoint where the kernel's BTF has "
+					       "it, unless --syscalls-hook classic, or kernel stacks are "
+					       "taken and the hook is auto)" :
+					       "every -e tracepoint is recorded by a raw one");
+	}
+}
+
 /* One object for tracepoints [first, last). */
 static int load_object(struct tprec *t, size_t first, size_t last, const struct bpfobj_opts *opts,
 		       int (*take)(struct bpfobj *o, void *ctx), void *ctx)
@@ -347,9 +443,12 @@ static int load_object(struct tprec *t, size_t first, size_t last, const struct 
 	err = take(to->o, ctx);
 	if (err)
 		return err;
-	err = bpfobj__load(to->o);
+	err = choose_programs(t, to->o, first, last, opts->stack_flags);
+	if (!err)
+		err = bpfobj__load(to->o);
 	if (err)
 		return err;
+	note_left_out(to->o);
 	bo = bpfobj__bpf_object(to->o);
 	conf_fd = bpf_object__find_map_fd_by_name(bo, "tp_confs");
 	slots_fd = bpf_object__find_map_fd_by_name(bo, "tp_slots");
@@ -404,6 +503,9 @@ static int load_object(struct tprec *t, size_t first, size_t last, const struct 
 			warn_msg("-e %s: configuring the program: %s", tp->type_name, strerror(-err));
 			return err;
 		}
+		/* A raw program attaches by its section and knows its slot. */
+		if (tp->raw_prog)
+			continue;
 		/* The cookie tells the program which tracepoint fired; the
 		 * recorder attaches once every stream is drained. */
 		err = bpfobj__add_tracepoint(to->o, tpformat__system(tp->f), tpformat__name(tp->f),
@@ -439,7 +541,14 @@ int tprec__load(struct tprec *t, const struct bpfobj_opts *opts,
 
 static int attached(const struct tprec *t, const struct tp *tp)
 {
-	return bpfobj__tracepoint_attached(t->objs[tp->obj].o, tp->tpi);
+	struct bpfobj *o = t->objs[tp->obj].o;
+
+	if (tp->raw_prog) {
+		struct progtab_entry *e = progtab__find(bpfobj__progtab(o), tp->raw_prog);
+
+		return e && e->state == PROGTAB_ATTACHED;
+	}
+	return bpfobj__tracepoint_attached(o, tp->tpi);
 }
 
 void tprec__poll_lost(struct tprec *t, struct drain *d, uint64_t now_ns)

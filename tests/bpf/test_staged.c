@@ -316,31 +316,43 @@ static void snapshot_and_end(const char *dir)
 }
 
 /* -e through a 4 KiB ring: each tracepoint's recorded + lost == made (the
- * command: stagedcalls). */
-static void tp_loss(const char *dir)
+ * command: stagedcalls).  raw: raw_syscalls:sys_exit and sys_enter, each
+ * filtered to one of the two calls, by the programs on their raw
+ * tracepoints (tp_btf) where the kernel has them. */
+static void tp_loss(const char *dir, int raw)
 {
-	char cap[4096], calls[4096], err[16384], sql[512];
-	static const char *const streams[] = { "sys_enter_getppid", "sys_enter_getpgid" };
+	char cap[4096], calls[4096], err[16384], sql[512], getppid[64], getpgid[64];
+	static const char *const streams[2][2] = { { "sys_enter_getppid", "sys_enter_getpgid" },
+						   { "sys_exit", "sys_enter" } };
 	static const int64_t made[] = { 20000, 10000 };
 	int k;
 
 	snprintf(calls, sizeof(calls), "%s/tests/bpf/stagedcalls", getenv("BPFREC_BUILD"));
-	snprintf(cap, sizeof(cap), "%s/tp", dir);
-	CHECK_EQ_INT(run_bpfrec(err, sizeof(err), (char *[]){ "record", "-q", "--no-status", "-o",
-			cap, "--probe", "none", "-e", "syscalls:sys_enter_getppid", "-e",
-			"syscalls:sys_enter_getpgid", "--ringbuf-size", "tp_events=4096", "--", calls,
-			NULL }), 0);
+	snprintf(cap, sizeof(cap), "%s/tp%s", dir, raw ? "-raw" : "");
+	snprintf(getppid, sizeof(getppid), "id == %d", SYS_getppid);
+	snprintf(getpgid, sizeof(getpgid), "id == %d", SYS_getpgid);
+	if (raw)
+		CHECK_EQ_INT(run_bpfrec(err, sizeof(err), (char *[]){ "record", "-q", "--no-status",
+				"-o", cap, "--probe", "none", "-e", "raw_syscalls:sys_exit", "--filter",
+				getppid, "-e", "raw_syscalls:sys_enter", "--filter", getpgid,
+				"--syscalls-hook", "raw", "--ringbuf-size", "tp_events=4096", "--", calls,
+				NULL }), 0);
+	else
+		CHECK_EQ_INT(run_bpfrec(err, sizeof(err), (char *[]){ "record", "-q", "--no-status",
+				"-o", cap, "--probe", "none", "-e", "syscalls:sys_enter_getppid", "-e",
+				"syscalls:sys_enter_getpgid", "--ringbuf-size", "tp_events=4096", "--",
+				calls, NULL }), 0);
 	for (k = 0; k < 2; k++) {
 		int64_t rec, lost;
 
 		snprintf(sql, sizeof(sql), "SELECT coalesce(sum(b.nrecords), 0) FROM block_streams b "
-			 "JOIN streams s ON s.id = b.stream_id WHERE s.name = '%s'", streams[k]);
+			 "JOIN streams s ON s.id = b.stream_id WHERE s.name = '%s'", streams[raw][k]);
 		rec = q_int_index(cap, sql);
 		snprintf(sql, sizeof(sql), "SELECT coalesce(sum(l.count), 0) FROM losses l "
-			 "JOIN streams s ON s.id = l.stream_id WHERE s.name = '%s'", streams[k]);
+			 "JOIN streams s ON s.id = l.stream_id WHERE s.name = '%s'", streams[raw][k]);
 		lost = q_int_index(cap, sql);
-		printf("-e %s through a 4 KiB ring: %lld recorded + %lld lost of %lld\n", streams[k],
-		       (long long)rec, (long long)lost, (long long)made[k]);
+		printf("-e %s through a 4 KiB ring: %lld recorded + %lld lost of %lld\n",
+		       streams[raw][k], (long long)rec, (long long)lost, (long long)made[k]);
 		CHECK_EQ_INT(rec + lost, made[k]);
 		CHECK(lost > 0);
 	}
@@ -566,7 +578,11 @@ int main(void)
 	lost_per_kind(dir, "tiny_kind_inplace", 0);
 	lost_per_kind(dir, "tiny_kind_copied", 1);
 	snapshot_and_end(dir);
-	tp_loss(dir);
+	tp_loss(dir, 0);
+#if defined(__x86_64__)
+	if (!access("/sys/kernel/btf/vmlinux", R_OK))
+		tp_loss(dir, 1);
+#endif
 	tp_large(dir);
 	drain_alone();
 	pcring_cases(dir);

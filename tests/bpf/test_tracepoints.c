@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,7 +277,9 @@ int main(void)
 	check_usage_error("--syscalls nosuchcall: no such syscall in this kernel",
 			  (char *[]){ "--syscalls", "nosuchcall", "-d", "1", NULL });
 	/* ... by either hook: the raw tracepoints (tp_btf, where the kernel
-	 * has them; auto would pick them, raw insists) and the classic ones */
+	 * has them; auto would pick them, raw insists) and the classic ones;
+	 * -e raw_syscalls:sys_enter and sys_exit beside them take the same
+	 * hook */
 	check_usage_error("--syscalls-hook nope: expected auto, raw or classic",
 			  (char *[]){ "--syscalls", "read", "--syscalls-hook", "nope", "-d", "1", NULL });
 	for (int h = 0; h < 2; h++) {
@@ -293,7 +296,8 @@ int main(void)
 		snprintf(out, sizeof(out), "%s/actor3-%s.out", dir, hooks[h]);
 		rc = run_cmd_err((char *[]){ bpfrec, "record", "-q", "-o", cap, "--syscalls",
 					     "rename,openat,connect,read,getppid", "--syscalls-hook",
-					     (char *)hooks[h], "--", "/usr/bin/env", "SYSCALLS=1",
+					     (char *)hooks[h], "-e", "raw_syscalls:sys_enter,raw_syscalls:sys_exit",
+					     "--", "/usr/bin/env", "SYSCALLS=1",
 					     tpactor, out, NULL },
 				 err, sizeof(err));
 		CHECK_EQ_INT(rc, 0);
@@ -387,6 +391,25 @@ int main(void)
 		CHECK_EQ_INT(ev_int(e, "arg3"), 44);
 		CHECK_EQ_INT(ev_int(e, "arg4"), 55);
 		CHECK_EQ_INT(ev_int(e, "arg5"), 66);
+		/* the same call in -e raw_syscalls's records, as the tracepoint
+		 * has them: the number and its six arguments, then the return */
+		e = ev_find(&l, "sys_enter", "args", "[11,22,33,44,55,66]");
+		CHECK(e != NULL);
+		CHECK_EQ_INT(ev_count(&l, "sys_enter", "args", "[11,22,33,44,55,66]"), 1);
+		CHECK_EQ_INT(ev_int(e, "id"), SYS_getppid);
+		CHECK_EQ_INT(ev_int(e, "common_pid"), actor);
+		for (i = 0, e = NULL; i < l.n; i++)
+			if (!strcmp(l.v[i].stream, "sys_exit") && ev_int(&l.v[i], "id") == SYS_getppid &&
+			    ev_int(&l.v[i], "common_pid") == actor)
+				e = &l.v[i];
+		CHECK(e != NULL);
+		CHECK_EQ_INT(ev_int(e, "ret"), kv_get(out, "ppid"));
+		/* and the openat: its number, its path argument's address, ENOENT */
+		for (i = 0, e = NULL; i < l.n; i++)
+			if (!strcmp(l.v[i].stream, "sys_exit") && ev_int(&l.v[i], "id") == SYS_openat &&
+			    ev_int(&l.v[i], "common_pid") == actor && ev_int(&l.v[i], "ret") == -2)
+				e = &l.v[i];
+		CHECK(e != NULL);
 		capload_free(&l);
 	}
 	puts("test_tracepoints: ok");

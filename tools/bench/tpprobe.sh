@@ -23,7 +23,9 @@
 #     kernel fills a perf record per syscall before the program runs; BPF
 #     stats do not see that part): the loop's own CPU ns per getppid()
 #     recorded, and per getppid() of a loop outside the recording (every
-#     process's syscalls pass the hook), with nothing attached beside them.
+#     process's syscalls pass the hook), with nothing attached beside them;
+#     and the same choice for `-e TP` where TP is raw_syscalls:sys_enter or
+#     sys_exit (which follow --syscalls-hook).
 #
 # Each run: `bpfrec record --probe none -e TP -- sysloop --cpu 1 --bpf-stats
 # tp_record N`; beside the BPF stats, the loop's wall time and own CPU time
@@ -105,17 +107,18 @@ sys() {
 		sed 's/ prog_ns=[0-9.]*//; s/prog_ns_per_call/prog_ns/' | figures
 }
 
-# hook H: the recorded loop's own CPU ns per getppid() (H: raw, classic, or
-# bare: no recording)
+# hook H [WHAT...]: the recorded loop's own CPU ns per getppid() (H: raw,
+# classic, or bare: no recording), WHAT recorded (default --syscalls getppid)
 hook() {
-	local out
+	local out h=$1
+	shift
+	(($#)) || set -- --syscalls getppid
 	rm -rf "$work/cap"
-	if [ "$1" = bare ]; then
+	if [ "$h" = bare ]; then
 		out=$("$loop" --cpu 1 --no-tail $((calls / 4)))
 	else
 		out=$("$build/recorder/bpfrec" record -q --no-status -o "$work/cap" --probe none \
-			--syscalls getppid --syscalls-hook "$1" -- "$loop" --cpu 1 --no-tail \
-			$((calls / 4)) 2>/dev/null)
+			"$@" --syscalls-hook "$h" -- "$loop" --cpu 1 --no-tail $((calls / 4)) 2>/dev/null)
 	fi
 	sed -n 's/.* self_cpu_s=\([0-9.]*\).*/\1/p' <<<"$out" | awk -v n=$((calls / 4)) '{ printf "%.1f", $1 * 1e9 / n }'
 }
@@ -136,9 +139,11 @@ bystander() {
 	sed -n 's/.* self_cpu_s=\([0-9.]*\).*/\1/p' <<<"$out" | awk -v n=$((calls / 4)) '{ printf "%.1f", $1 * 1e9 / n }'
 }
 
-declare -A sruns oruns hruns bruns
+declare -A sruns oruns hruns bruns eruns
 hooks=""
 "$build/recorder/bpfrec" record --help 2>&1 | grep -q -- --syscalls-hook && hooks="raw classic bare"
+ehooks=""
+[[ -z $hooks || $tp != raw_syscalls:sys_e* ]] || ehooks="raw classic"
 for ((r = 1; r <= reps; r++)); do
 	for b in "${builds[@]}"; do
 		f=$(sys "$b" getppid)
@@ -150,6 +155,9 @@ for ((r = 1; r <= reps; r++)); do
 	done
 	for h in $hooks; do
 		hruns[$h]+="$(hook "$h") "
+	done
+	for h in $ehooks; do
+		eruns[$h]+="$(hook "$h" -e "$tp") "
 	done
 	for h in ${hooks:+raw classic none}; do
 		bruns[$h]+="$(bystander "$h") "
@@ -169,4 +177,10 @@ done
 for h in raw classic none; do
 	m=$(tr ' ' '\n' <<<"${bruns[$h]}" | grep . | median)
 	printf '  a loop outside the recording, %-8s median %6.1f  (%s)\n' "$h" "$m" "${bruns[$h]% }"
+done
+[ -n "$ehooks" ] || exit 0
+echo "-e $tp, where its program attaches ($build): the loop's own CPU ns per call"
+for h in raw classic; do
+	m=$(tr ' ' '\n' <<<"${eruns[$h]}" | grep . | median)
+	printf '  recorded, %-8s median %6.1f  (%s)\n' "$h" "$m" "${eruns[$h]% }"
 done
