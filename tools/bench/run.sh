@@ -4,7 +4,7 @@
 #   tools/bench/run.sh [--quick] [--build DIR] [--calls N] [--reps R]
 #                      [--rates "1 2 4" | none] [--seconds T] [--ringbuf-size BYTES]
 #                      [--wait-quiet S] [--nice N] [--configs "bare bpfrec ..."]
-#                      [--gen-reps G] [--rev REV]
+#                      [--gen-reps G] [--chain-blocks K] [--rev REV]
 #
 # 1. Syscall load: sysloop (N getppid() calls pinned to CPU 0) with nothing
 #    attached, recorded by bpfrec (getppid.bpf.o: a 64-byte event per call)
@@ -25,6 +25,8 @@
 #    headline is the highest rate held without loss in every one of its runs;
 #    the recorder's CPU per event is the median of the runs at 8 M/s (else of
 #    the highest rate run), against issue 18's 0.07 CPU s per M events.
+#    --chain-blocks K records the generator with bpfrec record's option of
+#    that name (default: bpfrec's own, 8), for A/B runs of the bytes.
 #
 # Other work on the machine skews every figure: before each measurement,
 # wait up to S seconds (default 120; 0: no wait) for a 2 s window in which
@@ -50,6 +52,7 @@ repo=$(cd "$here/../.." && pwd)
 build=$repo/build-bench
 quick=0
 calls= reps= gen_reps= rates= seconds= rbsize=$((64 << 20)) quiet_s=120 nice_n=-10 only_cfgs= rev=
+chain=
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
@@ -59,6 +62,7 @@ while [ $# -gt 0 ]; do
 	--calls) calls=$2; shift ;;
 	--reps) reps=$2; shift ;;
 	--gen-reps) gen_reps=$2; shift ;;
+	--chain-blocks) chain=$2; shift ;;
 	--rates) rates=$2; shift ;;
 	--seconds) seconds=$2; shift ;;
 	--ringbuf-size) rbsize=$2; shift ;;
@@ -393,7 +397,7 @@ for rate in $rates; do
 	echo "run.sh: generator: $rate M events/s for $seconds s (run $g of $gen_reps)" >&2
 	rm -rf "$p.cap"
 	"$B/benchwrap" "$p.wrap" "$BPFREC" record -q --no-status -o "$p.cap" --probe none --all \
-		--bpf "$B/bench_gen.bpf.o" --ringbuf-size "events=$rbsize" \
+		--bpf "$B/bench_gen.bpf.o" --ringbuf-size "events=$rbsize" ${chain:+--chain-blocks "$chain"} \
 		-- "$B/gen" --rate "${rate}e6" --seconds "$seconds" >"$p.out" 2>"$p.err"
 	read -r ev clost blk <<<"$(cap_counts "$p.cap")"
 	bytes=$(dir_bytes "$p.cap")
