@@ -25,33 +25,77 @@ BPFREC_LOST_COUNTER;
 /* The shared stack table and the kinds of stack to take (-g, --stacks). */
 BPFREC_STACKS;
 
-/* Per CPU: the last tgid found in bpfrec_pids, plus 2^32 (0: none yet).
- * Nothing removes a tgid from bpfrec_pids (proctree.bpf.c, the recorder),
- * so a tgid found once stays wanted: its next events on this CPU take an
- * inlined array load instead of a hash lookup.  A tgid not found is looked
- * up every time (a fork may add it). */
+/* Per CPU: the last verdicts of bpfrec_pids, so that a process's next
+ * events on this CPU take inlined array loads instead of a hash lookup.
+ * - yes: the last tgid found, plus 2^32 (0: none yet).  Nothing removes a
+ *   tgid from bpfrec_pids (proctree.bpf.c, the recorder), so a tgid found
+ *   once stays wanted.
+ * - no, no_start: the last tgid not found, plus 2^32, and its process's
+ *   start time (bpfrec_pid_wanted_current only).  bpfrec adds the command
+ *   or -p PID before it loads any program; after that only proctree adds,
+ *   a process at its fork, before it runs: a process whose events were
+ *   seen not wanted never becomes wanted.  Its pid may be reused by a new
+ *   process, which proctree may add: that one has another start time. */
+struct bpfrec_pid_cache {
+	__u64 yes;
+	__u64 no;
+	__u64 no_start;
+};
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct bpfrec_pid_cache);
 } bpfrec_pid_seen SEC(".maps");
 
 static __always_inline int bpfrec_pid_wanted(__u32 tgid)
 {
-	__u64 *seen, tagged = (1ull << 32) | tgid;
+	__u64 tagged = (1ull << 32) | tgid;
+	struct bpfrec_pid_cache *pc;
 	__u32 k = 0;
 
 	if (!filter_pids)
 		return 1;
-	seen = bpf_map_lookup_elem(&bpfrec_pid_seen, &k);
-	if (seen && *seen == tagged)
+	pc = bpf_map_lookup_elem(&bpfrec_pid_seen, &k);
+	if (pc && pc->yes == tagged)
 		return 1;
 	if (!bpf_map_lookup_elem(&bpfrec_pids, &tgid))
 		return 0;
-	if (seen)
-		*seen = tagged;
+	if (pc)
+		pc->yes = tagged;
 	return 1;
+}
+
+/* The same for the current task's tgid, remembering a process not wanted
+ * too (by its tgid and start time): for the probes that run for every
+ * process's events (-e, --syscalls).  Tracing programs only (it reads the
+ * current task). */
+static __always_inline int bpfrec_pid_wanted_current(__u32 tgid)
+{
+	__u64 tagged = (1ull << 32) | tgid, start;
+	struct bpfrec_pid_cache *pc;
+	struct task_struct *task;
+	__u32 k = 0;
+
+	if (!filter_pids)
+		return 1;
+	pc = bpf_map_lookup_elem(&bpfrec_pid_seen, &k);
+	if (pc && pc->yes == tagged)
+		return 1;
+	task = bpf_get_current_task_btf();
+	start = task->group_leader->start_time;
+	if (pc && pc->no == tagged && pc->no_start == start)
+		return 0;
+	if (bpf_map_lookup_elem(&bpfrec_pids, &tgid)) {
+		if (pc)
+			pc->yes = tagged;
+		return 1;
+	}
+	if (pc) {
+		pc->no = tagged;
+		pc->no_start = start;
+	}
+	return 0;
 }
 
 /* What a tracepoint program returns.  0 would tell the kernel to drop the

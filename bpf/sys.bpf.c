@@ -164,7 +164,7 @@ static __always_inline int on_enter(void *ctx, __u32 nr, const __u64 *args)
 	if (nr >= SYS_MAX_NR)
 		return BPFREC_TP_RET;
 	c = bpf_map_lookup_elem(&sys_confs, &nr);
-	if (!c || !c->enabled || !bpfrec_pid_wanted(pid_tgid >> 32))
+	if (!c || !c->enabled || !bpfrec_pid_wanted_current(pid_tgid >> 32))
 		return BPFREC_TP_RET;
 	r = bpf_task_storage_get(&sys_inflight, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!r)

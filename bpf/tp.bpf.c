@@ -292,7 +292,7 @@ static __always_inline void record(void *ctx, void *raw, __u32 key)
 	c = bpf_map_lookup_elem(&tp_confs, &key);
 	if (!c || !c->rec_size)   /* a slot the recorder did not configure */
 		return;
-	if (!bpfrec_pid_wanted(pid_tgid >> 32))
+	if (!bpfrec_pid_wanted_current(pid_tgid >> 32))
 		return;
 	if (c->nterms && !match(raw, c, (__u32)pid_tgid))
 		return;
