@@ -68,6 +68,10 @@ void pipeline__call(struct pipeline *p, int (*fn)(void *ctx, struct capw *w), vo
 void pipeline__backlog(struct pipeline *p, uint32_t fill_permille);
 /* Blocks the writers encoded in all, and of them fast ones.  Any thread. */
 void pipeline__blocks(const struct pipeline *p, uint64_t *blocks, uint64_t *fast);
+/* Of the fast blocks, those made at BLOCK_FASTER_ZSTD_LEVEL: with
+ * PIPELINE_ADAPT, while a kernel buffer was half full at the drain pass's
+ * start (pipeline__backlog), the events close to being lost.  Any thread. */
+uint64_t pipeline__blocks_faster(const struct pipeline *p);
 /* Times the drain thread found every buffer with the writers while
  * recording (they encode slower than events come: the kernel's buffers
  * fill meanwhile, and lose events when full), and the ns it waited in all.

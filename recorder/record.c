@@ -49,6 +49,7 @@ struct recorder {
 	uint64_t progs_synced_ns;    /* the loss windows last sent */
 	uint64_t stalls, stall_ns;   /* the drain's waits for the writers (pipeline__stalls) */
 	uint64_t blocks, fast_blocks;   /* pipeline__blocks */
+	uint64_t faster_blocks;         /* pipeline__blocks_faster */
 };
 
 /* The status line's last figures, per stream in the objects' order. */
@@ -338,6 +339,10 @@ static void print_summary(struct recorder *r, const struct capw_stats *stp, uint
 			 "more bytes)", (unsigned long long)r->fast_blocks, (unsigned long long)r->blocks,
 			 r->o->fast_blocks == PIPELINE_FAST ? "--fast-blocks always" :
 			 "the writers were behind");
+	if (r->faster_blocks)
+		info_msg("  %llu of them at zstd level %d (a kernel buffer was half full: the "
+			 "events were close to being lost)", (unsigned long long)r->faster_blocks,
+			 BLOCK_FASTER_ZSTD_LEVEL);
 	if (r->stalls)
 		info_msg("  the drain waited %.2f s in all for the writer threads (%llu times: they "
 			 "encode and compress slower than events came%s)", r->stall_ns / 1e9,
@@ -664,6 +669,7 @@ static int finish(struct recorder *r, int err, int usage)
 			err = werr;
 		pipeline__stalls(r->pl, &r->stalls, &r->stall_ns);
 		pipeline__blocks(r->pl, &r->blocks, &r->fast_blocks);
+		r->faster_blocks = pipeline__blocks_faster(r->pl);
 		pipeline__free(r->pl);
 	}
 	if (r->cap) {

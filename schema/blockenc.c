@@ -133,6 +133,7 @@ struct block_encoder {
 	 * BLOCK_FAST_ZSTD_LEVEL); level: the compact blocks' zstd level. */
 	bool fast;
 	int level;
+	int fast_level;        /* block_encoder__fast_level */
 };
 
 struct dict_slot {
@@ -153,6 +154,7 @@ struct block_encoder *block_encoder__new(int level)
 	if (level == 0)
 		level = 1;
 	e->level = level;
+	e->fast_level = BLOCK_FAST_ZSTD_LEVEL;
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel, level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 1)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_contentSizeFlag, 1))) {
@@ -360,9 +362,20 @@ int block_encoder__fast(struct block_encoder *e, bool on)
 	if (on == e->fast)
 		return 0;
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel,
-						on ? BLOCK_FAST_ZSTD_LEVEL : e->level)))
+						on ? e->fast_level : e->level)))
 		return -EINVAL;
 	e->fast = on;
+	return 0;
+}
+
+int block_encoder__fast_level(struct block_encoder *e, int level)
+{
+	if (level == e->fast_level)
+		return 0;
+	if (e->fast && ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel,
+							    level)))
+		return -EINVAL;
+	e->fast_level = level;
 	return 0;
 }
 

@@ -10,7 +10,12 @@
  *  - every block decodes in order (block_seq, as recovery and verify walk
  *    a segment) to its records, value by value;
  *  - a fast block takes more bytes than the compact block of the same
- *    records (it is the cheaper choice, not the smaller one). */
+ *    records (it is the cheaper choice, not the smaller one);
+ *  - block 5 is made at BLOCK_FASTER_ZSTD_LEVEL (block_encoder__fast_level,
+ *    as the recorder's when its kernel buffers are half full): still
+ *    encoding 1, more bytes than the same records in a fast block at
+ *    BLOCK_FAST_ZSTD_LEVEL; block 6 is back at that level, byte for byte
+ *    the fast block of another encoder. */
 #include <errno.h>
 #include <stdlib.h>
 #include <zlib.h>
@@ -31,12 +36,14 @@ int main(void)
 	struct genev_gen g = { .rng = 11, .now = 1000000 };
 	struct blockbuf *bb = blockbuf__new(PER_BLOCK * (64 + 24));
 	struct block_encoder *e = block_encoder__new(1), *ref = block_encoder__new(1);
+	struct block_encoder *fref = block_encoder__new(1);
 	struct block_seq *seq = block_seq__new(CAP_BLOCK_MAX_RAW);
 	uint8_t *blk[NBLK];
 	size_t blen[NBLK];
 	char err[256];
 
-	CHECK(bb && e && ref && seq);
+	CHECK(bb && e && ref && fref && seq);
+	CHECK_EQ_INT(block_encoder__fast(fref, true), 0);
 	block_encoder__chain(e, 4);
 	for (uint32_t i = 0; i < NBLK * PER_BLOCK; i++)
 		genev_next(&g, i, &all[i]);
@@ -48,6 +55,8 @@ int main(void)
 		blockbuf__reset(bb);
 		for (uint32_t i = b * PER_BLOCK; i < (b + 1) * PER_BLOCK; i++)
 			CHECK_EQ_INT(blockbuf__add(bb, 5, 1, all[i].ts_ns, &all[i], 64), 0);
+		CHECK_EQ_INT(block_encoder__fast_level(e, b == 5 ? BLOCK_FASTER_ZSTD_LEVEL :
+							   BLOCK_FAST_ZSTD_LEVEL), 0);
 		CHECK_EQ_INT(block_encoder__fast(e, fast_at[b]), 0);
 		CHECK_EQ_INT(block_encoder__encode(e, bb, &out, &len, &m), 0);
 		CHECK_EQ_INT(m.nrecords, PER_BLOCK);
@@ -65,6 +74,12 @@ int main(void)
 		if (fast_at[b]) {   /* the same records as a compact block: fewer bytes */
 			CHECK_EQ_INT(block_encoder__encode(ref, bb, &rout, &rlen, NULL), 0);
 			CHECK(rlen < len);
+			/* at the fast level: the same bytes; at the faster one, more */
+			CHECK_EQ_INT(block_encoder__encode(fref, bb, &rout, &rlen, NULL), 0);
+			if (b == 5)
+				CHECK(rlen < len);
+			else
+				CHECK(rlen == len && !memcmp(rout, out, len));
 		}
 	}
 	for (uint32_t b = 0; b < NBLK; b++) {
@@ -92,6 +107,7 @@ int main(void)
 	block_seq__free(seq);
 	block_encoder__free(e);
 	block_encoder__free(ref);
+	block_encoder__free(fref);
 	blockbuf__free(bb);
 	return 0;
 }

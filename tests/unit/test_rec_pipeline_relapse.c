@@ -3,19 +3,22 @@
  * events come faster than compact blocks are made), the next switch back
  * to compact waits for twice as many calm hand-overs; compact blocks that
  * hold for 32 hand-overs start the count anew.  Without root or BPF: the
- * test is the drain thread, reports the kernel's buffers half full or
+ * test is the drain thread, reports the kernel's buffers partly full or
  * empty (pipeline__backlog) and seals each block by hand, waiting for the
  * writers after each, so which block is fast depends on nothing but the
  * hand-overs:
- *   block 0       half full: fast (the first backlog is no relapse)
+ *   block 0       40% full: fast (the first backlog is no relapse)
  *   1-4           empty: 1-3 fast, 4 compact (4 calm hand-overs)
- *   5             half full, 1 hand-over after going compact: a relapse
+ *   5             40% full, 1 hand-over after going compact: a relapse
  *   6-13          empty: fast until the 8th calm hand-over (13: compact)
- *   14            half full: a relapse again
+ *   14            40% full: a relapse again
  *   15-30         empty: compact from the 16th calm hand-over (30)
  *   31-62         empty: compact; by 62 they held 32 hand-overs
- *   63            half full: fast, no relapse
+ *   63            40% full: fast, no relapse
  *   64-67         empty: 64-66 fast, 67 compact (4 calm hand-overs again)
+ *   68-71         60%, 30% and 60% full, then empty:
+ *                 all fast, 68 and 70 at the faster zstd level
+ *                 (pipeline__blocks_faster counts them)
  * A compact block of these records has dictionaries (block encoding 3), a
  * fast one none (encoding 1).  Every record reads back value by value. */
 #include <errno.h>
@@ -30,7 +33,7 @@
 #include "fixtures/capwone.h"
 
 #define PER_BLOCK 200u
-#define NBLOCKS 68u
+#define NBLOCKS 72u
 
 static struct capwone_ev all[NBLOCKS * PER_BLOCK];
 static uint32_t sid;
@@ -94,13 +97,14 @@ int main(void)
 	struct capw *w = capwone_open(dir, &co, &sid);
 	struct pipeline_opts po = { .block_bytes = 64 * 1024, .nbufs = 3, .nworkers = 2,
 				    .flush_ns = 1 };
-	/* per block: H reported half full, else empty; and F fast, C compact */
+	/* per block: H reported 40% full, X 60% full, h 30% full, else empty;
+	 * and F fast, C compact */
 	static const char fill[NBLOCKS + 1] =
 		"H...." "H........" "H................" "................................"
-		"H....";
+		"H...." "XhX.";
 	static const char want[NBLOCKS + 1] =
 		"FFFFC" "FFFFFFFFC" "FFFFFFFFFFFFFFFFC" "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
-		"FFFFC";
+		"FFFFC" "FFFF";
 	uint64_t rng = 11, blocks = 0, fast = 0;
 	uint32_t k, nfast = 0;
 
@@ -112,9 +116,11 @@ int main(void)
 	struct pipeline *p = pipeline__start(w, &po);
 	CHECK(p);
 	for (k = 0; k < NBLOCKS; k++)
-		send_block(p, k, fill[k] == 'H' ? 500 : 0);
+		send_block(p, k, fill[k] == 'H' ? 400 : fill[k] == 'X' ? 600 :
+				 fill[k] == 'h' ? 300 : 0);
 	CHECK_EQ_INT(pipeline__stop(p), 0);
 	pipeline__blocks(p, &blocks, &fast);
+	CHECK_EQ_U64(pipeline__blocks_faster(p), 2);
 	pipeline__free(p);
 	CHECK_EQ_INT(capw__close(w, 1000000), 0);
 	CHECK_EQ_INT(q_int_capture(dir, "SELECT coalesce(sum(count), 0) FROM losses"), 0);
