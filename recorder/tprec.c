@@ -332,7 +332,7 @@ struct tprec *tprec__resolve(const struct tpsel *s, const char *tracing_dir)
 	return t;
 }
 
-/* The field name of f at offset off, size bytes, or not. */
+/* 1 if f has a field called name at offset off, of size bytes. */
 static int has_field(const struct tpformat *f, const char *name, uint32_t off, uint32_t size)
 {
 	for (size_t i = 0; i < tpformat__nfields(f); i++) {
