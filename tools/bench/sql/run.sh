@@ -50,7 +50,8 @@ bench_need_cmds sqlite3 bc
 cap=$data/cap
 plain=$data/plain.db
 mkdir -p "$data"
-stamp="$n${chain:+ chain $chain}"
+# (data stamped before mkcap chained by default, "N" alone, is made anew)
+stamp="$n chain ${chain:-default}"
 if ((reuse)) && [[ -f $data/stamp && $(cat "$data/stamp") == "$stamp" ]]; then
 	echo "== reusing $data ($n events)"
 else
