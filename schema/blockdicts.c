@@ -129,16 +129,28 @@ int block__base_crc(const void *buf, size_t len, uint32_t *crc)
 	ZSTD_DStream *ds = ZSTD_createDStream();
 	if (!ds)
 		return -ENOMEM;
-	ZSTD_inBuffer in = { h + CAP_BLOCK_HDR_BYTES, len - CAP_BLOCK_HDR_BYTES, 0 };
+	/* The frame a little at a time (32 bytes, then twice as many each
+	 * round): given more, zstd decodes the blocks after the first before
+	 * it returns, and today's encoder ends a zstd block after the CRC. */
+	size_t flen = len - CAP_BLOCK_HDR_BYTES, step = 32;
+	ZSTD_inBuffer in = { h + CAP_BLOCK_HDR_BYTES, 0, 0 };
 	ZSTD_outBuffer out = { head, sizeof(head), 0 };
 	int rc = 0;
 	ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, 27);
-	while (out.pos < out.size && in.pos < in.size && !rc) {
+	while (out.pos < out.size && !rc) {
+		size_t in0 = in.pos, out0 = out.pos, size0 = in.size;
+
+		if (in.pos == in.size && in.size < flen) {
+			in.size = flen - in.size > step ? in.size + step : flen;
+			step *= 2;
+		}
 		size_t z = ZSTD_decompressStream(ds, &out, &in);
 		if (ZSTD_isError(z))
 			rc = -EBADMSG;
 		else if (!z)
 			break;   /* the frame ended */
+		else if (in.pos == in0 && out.pos == out0 && in.size == size0)
+			break;   /* no progress: the frame is cut short */
 	}
 	ZSTD_freeDStream(ds);
 	if (!rc && out.pos < sizeof(head))

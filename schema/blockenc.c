@@ -1360,6 +1360,30 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
 	return 0;
 }
 
+/* A chained block's frame, into e->out past the header: the body's first
+ * 4 bytes (the base's CRC) end a zstd block of their own, so that a reader
+ * learns the base (block__base_crc) by decompressing 4 bytes, not the
+ * frame's first zstd block of up to 128 KiB (~1 M instructions, for every
+ * chained block a reader meets: issue 18).  The same frame otherwise: one
+ * block header (3 bytes) more.  zstd's size or error code. */
+static size_t compress_chained(struct block_encoder *e, size_t raw_len)
+{
+	ZSTD_outBuffer o = { e->out + CAP_BLOCK_HDR_BYTES, e->out_cap - CAP_BLOCK_HDR_BYTES, 0 };
+	ZSTD_inBuffer in = { e->raw, 4, 0 };
+	size_t z = ZSTD_CCtx_setPledgedSrcSize(e->cctx, raw_len);   /* the content size */
+
+	while (!ZSTD_isError(z) && (z = ZSTD_compressStream2(e->cctx, &o, &in, ZSTD_e_flush)))
+		;
+	in.size = raw_len;
+	while (!ZSTD_isError(z) && (z = ZSTD_compressStream2(e->cctx, &o, &in, ZSTD_e_end)))
+		;
+	if (ZSTD_isError(z)) {
+		ZSTD_CCtx_reset(e->cctx, ZSTD_reset_session_only);
+		return z;
+	}
+	return o.pos;
+}
+
 static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 			const uint8_t **out, size_t *out_len, struct cap_block_meta *meta)
 {
@@ -1537,7 +1561,8 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 	size_t obound = CAP_BLOCK_HDR_BYTES + ZSTD_compressBound(raw_len);
 	if (grow((void **)&e->out, &e->out_cap, obound))
 		return -ENOMEM;
-	size_t z = ZSTD_compress2(e->cctx, e->out + CAP_BLOCK_HDR_BYTES,
+	size_t z = e->base ? compress_chained(e, raw_len) :
+		   ZSTD_compress2(e->cctx, e->out + CAP_BLOCK_HDR_BYTES,
 				  e->out_cap - CAP_BLOCK_HDR_BYTES, e->raw, raw_len);
 	if (ZSTD_isError(z)) {
 		cap_warn("block encoder: zstd: %s", ZSTD_getErrorName(z));

@@ -297,6 +297,9 @@ static void fb_chain(const uint8_t *data, size_t size, uint32_t alen)
 				x ^= recs[i].data[j];
 		__asm__ volatile("" : : "r"(x));
 	}
+	uint32_t named;   /* the base CRC read alone agrees with the decode */
+	if (!block__base_crc(b, blen, &named) && !rc && named != crc)
+		abort();
 	fb_chain_projected(a, alen, b, blen, rc ? NULL : recs, n, data, size);
 	free(a);
 	free(b);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY   /* ZSTD_frameHeaderSize */
 #include <zstd.h>
 
 #include "block.h"
@@ -129,9 +130,22 @@ static void make_blocks(unsigned chain, struct blk *out, size_t *total)
 		 * one before and say whose dictionaries they continue. */
 		unsigned want_enc = chain > 1 && b % chain ? 4 : 3;
 		CHECK_EQ_INT(enc[6], want_enc);
-		if (want_enc == 4)
+		if (want_enc == 4) {
 			CHECK_EQ_U64(block_encoder__base_crc(e),
 				     (uint32_t)crc32(0, out[b - 1].buf, 44));
+			/* the base's CRC alone in the frame's first zstd block,
+			 * so that a reader reads it cheaply (block__base_crc) */
+			const uint8_t *f = enc + 48;
+			size_t fh = ZSTD_frameHeaderSize(f, len - 48);
+			CHECK(!ZSTD_isError(fh) && fh + 3 + 4 < len - 48);
+			uint32_t bh = f[fh] | f[fh + 1] << 8 | (uint32_t)f[fh + 2] << 16;
+			CHECK_EQ_INT(bh >> 3, 4);          /* 4 bytes of content */
+			CHECK_EQ_INT((bh >> 1) & 3, 0);    /* stored raw */
+			CHECK_EQ_INT(bh & 1, 0);           /* not the last */
+			uint32_t named;
+			CHECK_EQ_INT(block__base_crc(enc, len, &named), 0);
+			CHECK_EQ_U64(named, (uint32_t)crc32(0, out[b - 1].buf, 44));
+		}
 		else
 			CHECK_EQ_U64(block_encoder__base_crc(e), 0);
 		out[b].buf = malloc(len);
