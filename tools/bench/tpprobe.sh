@@ -32,7 +32,11 @@
 # per call (the kernel's work for the tracepoint included; the stats' clock
 # reads too).  sysloop (tools/bench/sysloop.c) reads the programs' run
 # time and runs before and after its loop.  The stats add their own clock
-# reads (~20-30 ns a run): compare builds, not absolute figures.  Needs root.
+# reads (~20-30 ns a run): compare builds, not absolute figures.  With
+# raw_syscalls:sys_enter or sys_exit, a build from cf64aae on records them
+# by its raw-tracepoint program (tp_record_raw_*, counted as tp_record):
+# the kernel's perf record for the classic tracepoint, which an older
+# build's program waits for, is in the loop's CPU column only.  Needs root.
 set -u
 
 . "$(dirname "$0")/lib.sh"
