@@ -279,6 +279,35 @@ static inline uint64_t code_word(enum word_mode m, uint64_t v, uint64_t prev)
 	}
 }
 
+/* out[i]: col[i] coded in mode m against the value before (prev for
+ * col[0]); returns the codes OR'ed.  One loop per mode (the mode's switch
+ * per value, inside the loop, cost ~7 instructions an event). */
+static inline __attribute__((always_inline)) uint64_t
+code_column_m(uint64_t *out, const uint64_t *col, uint32_t c, enum word_mode m, uint64_t prev)
+{
+	uint64_t any = 0;
+
+	for (uint32_t i = 0; i < c; i++) {
+		uint64_t v = col[i], x = code_word(m, v, prev);
+
+		out[i] = x;
+		any |= x;
+		prev = v;
+	}
+	return any;
+}
+
+static uint64_t code_column(uint64_t *out, const uint64_t *col, uint32_t c, enum word_mode m,
+			    uint64_t prev)
+{
+	switch (m) {
+	case WORD_XOR: return code_column_m(out, col, c, WORD_XOR, prev);
+	case WORD_DELTA: return code_column_m(out, col, c, WORD_DELTA, prev);
+	case WORD_DELTA32: return code_column_m(out, col, c, WORD_DELTA32, prev);
+	default: return code_column_m(out, col, c, WORD_RAW, prev);
+	}
+}
+
 static inline uint32_t dict_hash(uint64_t key)
 {
 	key *= 0x9E3779B97F4A7C15ull;
@@ -751,11 +780,15 @@ static int64_t dict_codes_fast(struct block_encoder *e, const uint64_t *col, uin
 	uint64_t prev = 0;
 
 	dict_reset(e);
+	/* (record 0 has no record before it: its value is a miss, and
+	 * prev starts out as a value no other record repeats by mistake) */
+	if (c)
+		prev = ~col[0];
 	for (uint32_t i = 0; i < c; i++) {
 		uint64_t v = col[i];
 		int64_t ix;
 
-		if (i && v == prev) {
+		if (v == prev) {
 			out[i] = 0;
 			continue;
 		}
@@ -1206,14 +1239,7 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 		modes[w] = (uint8_t)m;
 		if (m == WORD_TS)
 			continue;
-		uint64_t any = 0;
-		for (i = 0; i < c; i++) {
-			uint64_t v = col[i], x = code_word(m, v, prev);
-
-			e->col[i] = x;
-			any |= x;
-			prev = v;
-		}
+		uint64_t any = code_column(e->col, col, c, (enum word_mode)m, prev);
 		/* Planes that are all zero (a counter's high bytes) are left out. */
 		unsigned pm = bytes_mask(any);
 
