@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define ZSTD_STATIC_LINKING_ONLY   /* ZSTD_c_stableInBuffer, ZSTD_c_stableOutBuffer */
 #include <zstd.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -1391,23 +1392,30 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
  * learns the base (block__base_crc) by decompressing 4 bytes, not the
  * frame's first zstd block of up to 128 KiB (~1 M instructions, for every
  * chained block a reader meets: issue 18).  The same frame otherwise: one
- * block header (3 bytes) more.  zstd's size or error code. */
+ * block header (3 bytes) more.  The buffers are zstd's to read and write
+ * in place (stable), as ZSTD_compress2's are: streaming into buffers of
+ * its own would cost each encoder ~5 MiB more.  zstd's size or error code. */
 static size_t compress_chained(struct block_encoder *e, size_t raw_len)
 {
 	ZSTD_outBuffer o = { e->out + CAP_BLOCK_HDR_BYTES, e->out_cap - CAP_BLOCK_HDR_BYTES, 0 };
 	ZSTD_inBuffer in = { e->raw, 4, 0 };
 	size_t z = ZSTD_CCtx_setPledgedSrcSize(e->cctx, raw_len);   /* the content size */
 
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_stableInBuffer, 1);
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_stableOutBuffer, 1);
 	while (!ZSTD_isError(z) && (z = ZSTD_compressStream2(e->cctx, &o, &in, ZSTD_e_flush)))
 		;
-	in.size = raw_len;
+	in.size = raw_len;   /* the same buffer, grown: what stableInBuffer allows */
 	while (!ZSTD_isError(z) && (z = ZSTD_compressStream2(e->cctx, &o, &in, ZSTD_e_end)))
 		;
-	if (ZSTD_isError(z)) {
+	if (ZSTD_isError(z))
 		ZSTD_CCtx_reset(e->cctx, ZSTD_reset_session_only);
-		return z;
-	}
-	return o.pos;
+	/* the frame ended (or was reset): back to ZSTD_compress2's defaults */
+	ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_stableInBuffer, 0);
+	ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_stableOutBuffer, 0);
+	return ZSTD_isError(z) ? z : o.pos;
 }
 
 static int encode_block(struct block_encoder *e, const struct blockbuf *b,
