@@ -982,7 +982,7 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 			acc[w] = _mm_or_si128(acc[w], v);
 		}
 		/* the ts word read again: its line is at hand, e->words' not */
-		ts_ok &= (word_at(r0, tsw) == e0->ts_ns) & (word_at(r1, tsw) == e1->ts_ns);
+		ts_ok &= (int)(word_at(r0, tsw) == e0->ts_ns) & (int)(word_at(r1, tsw) == e1->ts_ns);
 	}
 	for (w = 0; w < W; w++) {
 		uint64_t l[2];
