@@ -23,7 +23,7 @@
 #include "pipeline.h"
 #include "testutil.h"
 #include "util.h"
-#include "fixtures/capwone.h"
+#include "fixtures/pipeblocks.h"
 
 #define PER_BLOCK 400u   /* records a block: sealed by hand, under block_bytes */
 #define NBLOCKS 17u      /* 3 + 3 + 8 + 3 */
@@ -31,61 +31,15 @@
 static struct capwone_ev all[NBLOCKS * PER_BLOCK];
 static uint32_t sid;
 static int gate[2];                 /* a held writer reads a byte from gate[0] */
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int synced;
 
-static void gen(uint64_t i, struct capwone_ev *e, uint64_t *rng)
-{
-	uint64_t r = test_rand(rng);
-	uint32_t pid = 1000 + (uint32_t)((i / 8) * 2654435761u % 40);
-
-	e->ts_ns = 1000 + i * 3;
-	e->pid = pid;
-	e->tid = pid + (uint32_t)(r & 1);
-	/* one of 16 random hashes: a dictionary column in a compact block */
-	e->path_hash = 0x9E3779B97F4A7C15ull * (((r >> 8) & 15) + 1);
-	e->path_hash ^= e->path_hash >> 29;
-	e->seq = i;
-	e->latency = (r >> 20) & 0xffff;
-}
-
-/* pipeline__call's fns, on a writer thread in order with the blocks. */
-static int note_synced(void *ctx, struct capw *w)
-{
-	(void)ctx;
-	(void)w;
-	pthread_mutex_lock(&mu);
-	synced = 1;
-	pthread_cond_signal(&cv);
-	pthread_mutex_unlock(&mu);
-	return 0;
-}
-
-/* Waits until the writers have done everything sent before. */
-static void sync_writers(struct pipeline *p)
-{
-	pthread_mutex_lock(&mu);
-	synced = 0;
-	pthread_mutex_unlock(&mu);
-	pipeline__call(p, note_synced, NULL);
-	pthread_mutex_lock(&mu);
-	while (!synced)
-		pthread_cond_wait(&cv, &mu);
-	pthread_mutex_unlock(&mu);
-}
-
-/* Appends block k's records and hands the block over. */
 static void send_block(struct pipeline *p, uint32_t k)
 {
-	static uint64_t tick = 0;
+	pipeblocks_send(p, sid, all, PER_BLOCK, k);
+}
 
-	for (uint32_t i = k * PER_BLOCK; i < (k + 1) * PER_BLOCK; i++)
-		CHECK_EQ_INT(pipeline__append(p, sid, 0, all[i].ts_ns, &all[i], sizeof(all[i])), 0);
-	if (!tick)
-		tick = now_boot_ns();
-	tick += 1000000000ull;   /* past flush_ns: seals the block */
-	pipeline__tick(p, tick);
+static void sync_writers(struct pipeline *p)
+{
+	pipeblocks_sync(p);
 }
 
 /* Releases the held writer once the drain has found no free buffer. */
@@ -110,17 +64,15 @@ int main(void)
 	struct capw *w = capwone_open(dir, &co, &sid);
 	struct pipeline_opts po = { .block_bytes = 64 * 1024, .nbufs = 3, .nworkers = 2,
 				    .flush_ns = 1 };
-	/* what each block must be: 1 fast */
-	static const int want_fast[NBLOCKS] = { 0, 0, 0,  1, 1, 1,  1, 1, 1, 0, 0, 0, 0, 0,
-						0, 1, 1 };
-	uint64_t rng = 7, blocks = 0, fast = 0;
-	uint32_t k, nfast = 0;
+	/* what each block must be: F fast, C compact */
+	static const char want[NBLOCKS + 1] = "CCC" "FFF" "FFFCCCCC" "CFF";
+	uint64_t blocks = 0, fast = 0;
+	uint32_t k, nfast;
 	pthread_t rel;
 
 	util_quiet = 1;
 	CHECK_EQ_INT(pipe(gate), 0);
-	for (uint32_t i = 0; i < NBLOCKS * PER_BLOCK; i++)
-		gen(i, &all[i], &rng);
+	pipeblocks_gen(all, NBLOCKS * PER_BLOCK, 7);
 	struct pipeline *p = pipeline__start(w, &po);
 	CHECK(p);
 
@@ -165,40 +117,9 @@ int main(void)
 	CHECK_EQ_INT(capw__close(w, 1000000), 0);
 	CHECK_EQ_INT(q_int_capture(dir, "SELECT coalesce(sum(count), 0) FROM losses"), 0);
 
-	struct capr *r;
-	struct capr_cursor *c;
-	const struct cap_block_info *bl;
-	size_t nb;
-
-	capwone_reopen(dir, &r, &c, &bl, &nb);
-	CHECK_EQ_INT(nb, NBLOCKS);
-	for (size_t b = 0; b < nb; b++) {
-		const struct cap_rec *recs;
-		uint32_t nr;
-		unsigned enc = capwone_read(c, &bl[b], &recs, &nr);
-
-		CHECK_EQ_INT(nr, PER_BLOCK);
-		/* which block: by its first record */
-		k = (uint32_t)((recs[0].ts_ns - 1000) / 3 / PER_BLOCK);
-		CHECK(k < NBLOCKS);
-		if (enc != (want_fast[k] ? 1u : 3u))
-			fprintf(stderr, "block %u: encoding %u, expected a %s block\n", k, enc,
-				want_fast[k] ? "fast" : "compact");
-		CHECK_EQ_INT(enc, want_fast[k] ? 1 : 3);
-		nfast += (uint32_t)want_fast[k];
-		for (uint32_t j = 0; j < nr; j++) {
-			uint32_t i = k * PER_BLOCK + j;
-
-			CHECK_EQ_U64(recs[j].ts_ns, all[i].ts_ns);
-			CHECK_EQ_INT(recs[j].len, sizeof(struct capwone_ev));
-			CHECK_EQ_INT(recs[j].stream, sid);
-			CHECK(!memcmp(recs[j].data, &all[i], sizeof(struct capwone_ev)));
-		}
-	}
+	nfast = pipeblocks_check(dir, sid, all, PER_BLOCK, NBLOCKS, want);
 	CHECK_EQ_U64(blocks, NBLOCKS);
 	CHECK_EQ_U64(fast, nfast);
-	printf("test_rec_pipeline_fast: %zu blocks, %u fast\n", nb, nfast);
-	capr__cursor_free(c);
-	capr__close(r);
+	printf("test_rec_pipeline_fast: %u blocks, %u fast\n", NBLOCKS, nfast);
 	return 0;
 }

@@ -21,73 +21,26 @@
  *                 (pipeline__blocks_faster counts them)
  * A compact block of these records has dictionaries (block encoding 3), a
  * fast one none (encoding 1).  Every record reads back value by value. */
-#include <errno.h>
-#include <pthread.h>
 #include <string.h>
 
-#include "capr.h"
 #include "capw.h"
 #include "pipeline.h"
 #include "testutil.h"
-#include "util.h"
-#include "fixtures/capwone.h"
+#include "fixtures/pipeblocks.h"
 
 #define PER_BLOCK 200u
 #define NBLOCKS 72u
 
 static struct capwone_ev all[NBLOCKS * PER_BLOCK];
 static uint32_t sid;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int synced;
-
-static void gen(uint64_t i, struct capwone_ev *e, uint64_t *rng)
-{
-	uint64_t r = test_rand(rng);
-	uint32_t pid = 1000 + (uint32_t)((i / 8) * 2654435761u % 40);
-
-	e->ts_ns = 1000 + i * 3;
-	e->pid = pid;
-	e->tid = pid + (uint32_t)(r & 1);
-	/* one of 16 random hashes: a dictionary column in a compact block */
-	e->path_hash = 0x9E3779B97F4A7C15ull * (((r >> 8) & 15) + 1);
-	e->path_hash ^= e->path_hash >> 29;
-	e->seq = i;
-	e->latency = (r >> 20) & 0xffff;
-}
-
-static int note_synced(void *ctx, struct capw *w)
-{
-	(void)ctx;
-	(void)w;
-	pthread_mutex_lock(&mu);
-	synced = 1;
-	pthread_cond_signal(&cv);
-	pthread_mutex_unlock(&mu);
-	return 0;
-}
 
 /* Block k's records, handed over with the kernel's buffers reported
  * fill_pm full; returns once the writers have written it. */
 static void send_block(struct pipeline *p, uint32_t k, uint32_t fill_pm)
 {
-	static uint64_t tick = 0;
-
 	pipeline__backlog(p, fill_pm);
-	for (uint32_t i = k * PER_BLOCK; i < (k + 1) * PER_BLOCK; i++)
-		CHECK_EQ_INT(pipeline__append(p, sid, 0, all[i].ts_ns, &all[i], sizeof(all[i])), 0);
-	if (!tick)
-		tick = now_boot_ns();
-	tick += 1000000000ull;   /* past flush_ns: seals the block */
-	pipeline__tick(p, tick);
-	pthread_mutex_lock(&mu);
-	synced = 0;
-	pthread_mutex_unlock(&mu);
-	pipeline__call(p, note_synced, NULL);
-	pthread_mutex_lock(&mu);
-	while (!synced)
-		pthread_cond_wait(&cv, &mu);
-	pthread_mutex_unlock(&mu);
+	pipeblocks_send(p, sid, all, PER_BLOCK, k);
+	pipeblocks_sync(p);
 }
 
 int main(void)
@@ -105,14 +58,13 @@ int main(void)
 	static const char want[NBLOCKS + 1] =
 		"FFFFC" "FFFFFFFFC" "FFFFFFFFFFFFFFFFC" "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
 		"FFFFC" "FFFF";
-	uint64_t rng = 11, blocks = 0, fast = 0;
-	uint32_t k, nfast = 0;
+	uint64_t blocks = 0, fast = 0;
+	uint32_t k, nfast;
 
 	util_quiet = 1;
 	CHECK_EQ_INT(strlen(fill), NBLOCKS);
 	CHECK_EQ_INT(strlen(want), NBLOCKS);
-	for (uint32_t i = 0; i < NBLOCKS * PER_BLOCK; i++)
-		gen(i, &all[i], &rng);
+	pipeblocks_gen(all, NBLOCKS * PER_BLOCK, 11);
 	struct pipeline *p = pipeline__start(w, &po);
 	CHECK(p);
 	for (k = 0; k < NBLOCKS; k++)
@@ -125,40 +77,9 @@ int main(void)
 	CHECK_EQ_INT(capw__close(w, 1000000), 0);
 	CHECK_EQ_INT(q_int_capture(dir, "SELECT coalesce(sum(count), 0) FROM losses"), 0);
 
-	struct capr *r;
-	struct capr_cursor *c;
-	const struct cap_block_info *bl;
-	size_t nb;
-
-	capwone_reopen(dir, &r, &c, &bl, &nb);
-	CHECK_EQ_INT(nb, NBLOCKS);
-	for (size_t b = 0; b < nb; b++) {
-		const struct cap_rec *recs;
-		uint32_t nr;
-		unsigned enc = capwone_read(c, &bl[b], &recs, &nr);
-
-		CHECK_EQ_INT(nr, PER_BLOCK);
-		/* which block: by its first record */
-		k = (uint32_t)((recs[0].ts_ns - 1000) / 3 / PER_BLOCK);
-		CHECK(k < NBLOCKS);
-		if (enc != (want[k] == 'F' ? 1u : 3u))
-			fprintf(stderr, "block %u: encoding %u, expected a %s block\n", k, enc,
-				want[k] == 'F' ? "fast" : "compact");
-		CHECK_EQ_INT(enc, want[k] == 'F' ? 1 : 3);
-		nfast += want[k] == 'F';
-		for (uint32_t j = 0; j < nr; j++) {
-			uint32_t i = k * PER_BLOCK + j;
-
-			CHECK_EQ_U64(recs[j].ts_ns, all[i].ts_ns);
-			CHECK_EQ_INT(recs[j].len, sizeof(struct capwone_ev));
-			CHECK_EQ_INT(recs[j].stream, sid);
-			CHECK(!memcmp(recs[j].data, &all[i], sizeof(struct capwone_ev)));
-		}
-	}
+	nfast = pipeblocks_check(dir, sid, all, PER_BLOCK, NBLOCKS, want);
 	CHECK_EQ_U64(blocks, NBLOCKS);
 	CHECK_EQ_U64(fast, nfast);
-	printf("test_rec_pipeline_relapse: %zu blocks, %u fast\n", nb, nfast);
-	capr__cursor_free(c);
-	capr__close(r);
+	printf("test_rec_pipeline_relapse: %u blocks, %u fast\n", NBLOCKS, nfast);
 	return 0;
 }
