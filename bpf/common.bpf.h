@@ -48,9 +48,13 @@ struct {
 	__type(value, struct bpfrec_pid_cache);
 } bpfrec_pid_seen SEC(".maps");
 
-static __always_inline int bpfrec_pid_wanted(__u32 tgid)
+/* Whether tgid is recorded.  remember_no (a constant): remember a process
+ * found not wanted too, by its tgid and start time, for the probes that run
+ * for every process's events (-e, --syscalls); it reads the current task,
+ * so tracing programs only.  Without it that code is compiled out. */
+static __always_inline int __bpfrec_pid_wanted(__u32 tgid, const int remember_no)
 {
-	__u64 tagged = (1ull << 32) | tgid;
+	__u64 tagged = (1ull << 32) | tgid, start = 0;
 	struct bpfrec_pid_cache *pc;
 	__u32 k = 0;
 
@@ -59,44 +63,64 @@ static __always_inline int bpfrec_pid_wanted(__u32 tgid)
 	pc = bpf_map_lookup_elem(&bpfrec_pid_seen, &k);
 	if (pc && pc->yes == tagged)
 		return 1;
-	if (!bpf_map_lookup_elem(&bpfrec_pids, &tgid))
-		return 0;
-	if (pc)
-		pc->yes = tagged;
-	return 1;
-}
+	if (remember_no) {
+		struct task_struct *task = bpf_get_current_task_btf();
 
-/* The same for the current task's tgid, remembering a process not wanted
- * too (by its tgid and start time): for the probes that run for every
- * process's events (-e, --syscalls).  Tracing programs only (it reads the
- * current task). */
-static __always_inline int bpfrec_pid_wanted_current(__u32 tgid)
-{
-	__u64 tagged = (1ull << 32) | tgid, start;
-	struct bpfrec_pid_cache *pc;
-	struct task_struct *task;
-	__u32 k = 0;
-
-	if (!filter_pids)
-		return 1;
-	pc = bpf_map_lookup_elem(&bpfrec_pid_seen, &k);
-	if (pc && pc->yes == tagged)
-		return 1;
-	task = bpf_get_current_task_btf();
-	start = task->group_leader->start_time;
-	if (pc && pc->no == tagged && pc->no_start == start)
-		return 0;
+		start = task->group_leader->start_time;
+		if (pc && pc->no == tagged && pc->no_start == start)
+			return 0;
+	}
 	if (bpf_map_lookup_elem(&bpfrec_pids, &tgid)) {
 		if (pc)
 			pc->yes = tagged;
 		return 1;
 	}
-	if (pc) {
+	if (remember_no && pc) {
 		pc->no = tagged;
 		pc->no_start = start;
 	}
 	return 0;
 }
+
+static __always_inline int bpfrec_pid_wanted(__u32 tgid)
+{
+	return __bpfrec_pid_wanted(tgid, 0);
+}
+
+/* The same for the current task's tgid, remembering a process not wanted
+ * too: for -e and --syscalls (tracing programs only). */
+static __always_inline int bpfrec_pid_wanted_current(__u32 tgid)
+{
+	return __bpfrec_pid_wanted(tgid, 1);
+}
+
+#if defined(__TARGET_ARCH_x86)
+/* A syscall's six arguments from its registers, where the classic
+ * raw_syscalls:sys_enter record gets them (syscall_get_arguments): a 32-bit
+ * task's from its ia32 registers.  For the raw tracepoint sys_enter
+ * (tp_btf: struct pt_regs *regs, long id). */
+#define BPFREC_TS_COMPAT 0x0002   /* thread_info.status: an ia32 syscall */
+static __always_inline void bpfrec_syscall_args(const struct pt_regs *regs, __u64 *args)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (task->thread_info.status & BPFREC_TS_COMPAT) {
+		args[0] = regs->bx;
+		args[1] = regs->cx;
+		args[2] = regs->dx;
+		args[3] = regs->si;
+		args[4] = regs->di;
+		args[5] = regs->bp;
+	} else {
+		args[0] = regs->di;
+		args[1] = regs->si;
+		args[2] = regs->dx;
+		args[3] = regs->r10;
+		args[4] = regs->r8;
+		args[5] = regs->r9;
+	}
+}
+#endif
 
 /* What a tracepoint program returns.  0 would tell the kernel to drop the
  * event for perf's own consumers of the same tracepoint: perf record -e

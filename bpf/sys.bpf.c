@@ -256,33 +256,14 @@ int sys_exit(struct trace_event_raw_sys_exit *ctx)
 }
 
 #if defined(__TARGET_ARCH_x86)
-/* The raw tracepoints: (struct pt_regs *regs, long id) and (regs, long ret).
- * The arguments are read where the classic tracepoint's record gets them
- * (syscall_get_arguments): a 32-bit task's from its ia32 registers. */
-#define SYS_TS_COMPAT 0x0002   /* thread_info.status: an ia32 syscall */
-
+/* The raw tracepoints: (struct pt_regs *regs, long id) and (regs, long ret);
+ * the arguments from the registers (bpfrec_syscall_args). */
 SEC("tp_btf/sys_enter")
 int sys_enter_btf(__u64 *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 args[6];
 
-	if (task->thread_info.status & SYS_TS_COMPAT) {
-		args[0] = regs->bx;
-		args[1] = regs->cx;
-		args[2] = regs->dx;
-		args[3] = regs->si;
-		args[4] = regs->di;
-		args[5] = regs->bp;
-	} else {
-		args[0] = regs->di;
-		args[1] = regs->si;
-		args[2] = regs->dx;
-		args[3] = regs->r10;
-		args[4] = regs->r8;
-		args[5] = regs->r9;
-	}
+	bpfrec_syscall_args((const struct pt_regs *)ctx[0], args);
 	on_enter(ctx, (__u32)ctx[1], args);
 	return 0;
 }

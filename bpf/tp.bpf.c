@@ -344,30 +344,13 @@ struct tp_raw_sys {
 	__s64 id;
 	__u64 args[6];
 };
-#define TP_TS_COMPAT 0x0002      /* thread_info.status: an ia32 syscall */
 
 SEC("tp_btf/sys_enter")
 int tp_record_raw_enter(__u64 *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct tp_raw_sys raw = { .id = (__s64)ctx[1] };
 
-	if (task->thread_info.status & TP_TS_COMPAT) {
-		raw.args[0] = regs->bx;
-		raw.args[1] = regs->cx;
-		raw.args[2] = regs->dx;
-		raw.args[3] = regs->si;
-		raw.args[4] = regs->di;
-		raw.args[5] = regs->bp;
-	} else {
-		raw.args[0] = regs->di;
-		raw.args[1] = regs->si;
-		raw.args[2] = regs->dx;
-		raw.args[3] = regs->r10;
-		raw.args[4] = regs->r8;
-		raw.args[5] = regs->r9;
-	}
+	bpfrec_syscall_args((const struct pt_regs *)ctx[0], raw.args);
 	record(ctx, &raw, tp_raw_enter_slot);
 	return 0;
 }
