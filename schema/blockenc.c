@@ -943,18 +943,22 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 	 * compiler would then load again per record) */
 	const struct bb_ent *top = bb_ent(b, 0);
 	const uint8_t *arena = b->arena;
-	__m128i acc[WIDE_WORDS];
 	uint64_t wor[WIDE_WORDS];
 	uint32_t tsw = ts_word >= 0 ? (uint32_t)ts_word : 0;
 	bool ts_ok = true;
-	uint32_t i, w;
+	uint32_t i = 0, w;
+
+	for (w = 0; w < W; w++)
+		wor[w] = 0;
+#if defined(__SSE2__)
+	__m128i acc[WIDE_WORDS];
 
 	for (w = 0; w < W; w++)
 		acc[w] = _mm_setzero_si128();
 	/* Two records a step: word w of both in one register, stored in one
 	 * move to column w (two words of a record loaded at once, split by
 	 * the interleaves), and ORed into that column's two lanes. */
-	for (i = 0; i + 2 <= c; i += 2) {
+	for (; i + 2 <= c; i += 2) {
 		const struct bb_ent *e0 = top - ord[i], *e1 = top - ord[i + 1];
 		const uint8_t *r0 = arena + e0->off, *r1 = arena + e1->off;
 		uint64_t *d = e->words + i;
@@ -990,10 +994,15 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 		_mm_storeu_si128((__m128i *)l, acc[w]);
 		wor[w] = l[0] | l[1];
 	}
-	if (i < c) {   /* an odd number of records: the last one */
+#endif
+	/* The records left: an odd last one after the pairs, or (without
+	 * SSE2) every one. */
+	for (; i < c; i++) {
 		const struct bb_ent *ent = top - ord[i];
 		const uint8_t *r = arena + ent->off;
 
+		if (i + PREFETCH_AHEAD < c)
+			__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD])->off);
 		for (w = 0; w < W; w++) {
 			uint64_t v = word_at(r, w);
 
