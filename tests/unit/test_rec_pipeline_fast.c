@@ -111,15 +111,7 @@ int main(void)
 	for (; k < NBLOCKS; k++)
 		send_block(p, k);
 	CHECK_EQ_INT(pthread_join(rel, NULL), 0);
-	CHECK_EQ_INT(pipeline__stop(p), 0);
-	pipeline__blocks(p, &blocks, &fast);
-	pipeline__free(p);
-	CHECK_EQ_INT(capw__close(w, 1000000), 0);
-	CHECK_EQ_INT(q_int_capture(dir, "SELECT coalesce(sum(count), 0) FROM losses"), 0);
-
-	nfast = pipeblocks_check(dir, sid, all, PER_BLOCK, NBLOCKS, want);
-	CHECK_EQ_U64(blocks, NBLOCKS);
-	CHECK_EQ_U64(fast, nfast);
+	nfast = pipeblocks_finish(p, w, dir, sid, all, PER_BLOCK, NBLOCKS, want, NULL);
 	printf("test_rec_pipeline_fast: %u blocks, %u fast\n", NBLOCKS, nfast);
 	return 0;
 }

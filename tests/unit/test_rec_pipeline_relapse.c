@@ -58,7 +58,7 @@ int main(void)
 	static const char want[NBLOCKS + 1] =
 		"FFFFC" "FFFFFFFFC" "FFFFFFFFFFFFFFFFC" "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
 		"FFFFC" "FFFF";
-	uint64_t blocks = 0, fast = 0;
+	uint64_t faster = 0;
 	uint32_t k, nfast;
 
 	util_quiet = 1;
@@ -70,16 +70,8 @@ int main(void)
 	for (k = 0; k < NBLOCKS; k++)
 		send_block(p, k, fill[k] == 'H' ? 400 : fill[k] == 'X' ? 600 :
 				 fill[k] == 'h' ? 300 : 0);
-	CHECK_EQ_INT(pipeline__stop(p), 0);
-	pipeline__blocks(p, &blocks, &fast);
-	CHECK_EQ_U64(pipeline__blocks_faster(p), 2);
-	pipeline__free(p);
-	CHECK_EQ_INT(capw__close(w, 1000000), 0);
-	CHECK_EQ_INT(q_int_capture(dir, "SELECT coalesce(sum(count), 0) FROM losses"), 0);
-
-	nfast = pipeblocks_check(dir, sid, all, PER_BLOCK, NBLOCKS, want);
-	CHECK_EQ_U64(blocks, NBLOCKS);
-	CHECK_EQ_U64(fast, nfast);
+	nfast = pipeblocks_finish(p, w, dir, sid, all, PER_BLOCK, NBLOCKS, want, &faster);
+	CHECK_EQ_U64(faster, 2);
 	printf("test_rec_pipeline_relapse: %u blocks, %u fast\n", NBLOCKS, nfast);
 	return 0;
 }
