@@ -490,7 +490,8 @@ static int set_up_capture(struct recorder *r)
 	r->cap = capw__create(o->out_dir, &co);
 	if (!r->cap)
 		return -errno;
-	err = record__register_capture(r->cap, &r->objs, bpfrec_argc, bpfrec_argv, &r->start_ns);
+	err = record__register_capture(r->cap, &r->objs, o->full_btf, bpfrec_argc, bpfrec_argv,
+				       &r->start_ns);
 	/* the host's user and group names, read again at the end */
 	if (!err && !o->no_user_names)
 		err = usernames__record(r->cap);

@@ -86,6 +86,7 @@ struct record_opts {
 	int no_symbols;              /* --no-symbols */
 	uint32_t stack_entries;      /* --stack-table: slots, 0: the default */
 	int no_user_names;           /* --no-user-names: no users/groups tables rows */
+	int full_btf;                /* --full-btf: store each object's whole BTF */
 	char **command;              /* after -- */
 	struct tpsel *tpsel;         /* -e, --filter, --string-size; NULL: none */
 };
@@ -129,10 +130,11 @@ int record__attach(const struct record_opts *o, struct record_objs *objs);
  * or an empty one (-errno with the message). */
 int record__check_capture_dir(const char *dir);
 /* record_capture.c: the session, objects and streams of the capture
- * (start_ns: the session's start, now); and a snapshot of every
+ * (start_ns: the session's start, now; each object's BTF cut to its
+ * streams' types unless full_btf: --full-btf); and a snapshot of every
  * snapshottable map, as records at time now, through the drain. */
-int record__register_capture(struct capw *cap, const struct record_objs *objs, int argc,
-			     char **argv, uint64_t *start_ns);
+int record__register_capture(struct capw *cap, const struct record_objs *objs, int full_btf,
+			     int argc, char **argv, uint64_t *start_ns);
 int record__snapshot_maps(struct drain *d, const struct record_objs *objs, uint64_t now);
 
 /* record_progs.c: every object's programs (where each attached, or why

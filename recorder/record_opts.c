@@ -40,6 +40,8 @@ static void record_usage(FILE *f)
 "                          stack, counted: the summary says when a larger one helps\n"
 "      --no-symbols        leave the symbol tables out of the capture (mappings and\n"
 "                          build ids are kept: symbolize later with the binaries)\n"
+"      --full-btf          store each object's whole BTF in the capture (default: only\n"
+"                          the types its streams carry, what bpfreplay decodes)\n"
 "      --no-user-names     leave the host's user and group names out of the capture\n"
 "                          (kept by default, so that bpfreplay elsewhere shows\n"
 "                          uid=1000(alice); without them it shows numbers)\n"
@@ -292,7 +294,7 @@ enum { OPT_PROBE = 256, OPT_BPF, OPT_SET, OPT_CGROUP, OPT_ALL, OPT_FLUSH, OPT_PE
        OPT_STATUS, OPT_NO_STATUS, OPT_KERNEL_BTF, OPT_ONLY, OPT_SKIP, OPT_EVENT,
        OPT_RB_SIZE, OPT_SNAPSHOT, OPT_RING, OPT_RING_TIME, OPT_STACKS, OPT_STACK_TABLE,
        OPT_NO_SYMBOLS,
-       OPT_NO_USER_NAMES,
+       OPT_NO_USER_NAMES, OPT_FULL_BTF,
        OPT_FILTER, OPT_STRING_SIZE, OPT_SYSCALLS, OPT_SYSCALLS_HOOK,
        OPT_STRICT, OPT_MAP_SIZE, OPT_MAP_PUT, OPT_ATTACH, OPT_TS, OPT_PERF_EVENT,
        OPT_CHAIN, OPT_FAST_BLOCKS, OPT_PRIO_BOOST };
@@ -331,6 +333,7 @@ static const struct option longopts[] = {
 	{ "stack-table", required_argument, NULL, OPT_STACK_TABLE },
 	{ "no-symbols", no_argument, NULL, OPT_NO_SYMBOLS },
 	{ "no-user-names", no_argument, NULL, OPT_NO_USER_NAMES },
+	{ "full-btf", no_argument, NULL, OPT_FULL_BTF },
 	{ "tracepoint", required_argument, NULL, 'e' },
 	{ "filter", required_argument, NULL, OPT_FILTER },
 	{ "string-size", required_argument, NULL, OPT_STRING_SIZE },
@@ -621,6 +624,9 @@ static int parse_session_option(struct record_opts *o, int c)
 	}
 	case OPT_NO_SYMBOLS:
 		o->no_symbols = 1;
+		return 0;
+	case OPT_FULL_BTF:
+		o->full_btf = 1;
 		return 0;
 	case OPT_NO_USER_NAMES:
 		o->no_user_names = 1;
