@@ -686,6 +686,7 @@ static int add_col(struct evtype *t, const char *prefix, const char *member, enu
 	c->trailing = 0;
 	c->stack = 0;
 	c->addr = 0;
+	c->id_kind = 0;
 	for (h = name_hash(name) & (HASH_SLOTS - 1); t->slots[h]; h = (h + 1) & (HASH_SLOTS - 1))
 		;
 	t->slots[h] = ++t->ncols;
