@@ -890,12 +890,19 @@ static int fetch(struct capr_cursor *c, const struct cap_block_info *b, char *wh
 	struct cap_block_meta hm;
 	if ((rc = cap_block_parse_header(c->buf, len, &hm, NULL, why, whylen)))
 		FAIL_WHY(rc);
-	if (hm.enc_bytes != b->meta.enc_bytes || hm.raw_bytes != b->meta.raw_bytes ||
-	    hm.nrecords != b->meta.nrecords || hm.min_ts_ns != b->meta.min_ts_ns ||
-	    hm.max_ts_ns != b->meta.max_ts_ns)
-		FAIL(-EBADMSG, "block header disagrees with the index (%u records, %u bytes in the "
-		     "header; %u, %u in the index)", hm.nrecords, hm.enc_bytes, b->meta.nrecords,
-		     b->meta.enc_bytes);
+	/* (the first field that differs, named: the others may agree) */
+	const struct { const char *name; uint64_t head, index; } field[] = {
+		{ "bytes", hm.enc_bytes, b->meta.enc_bytes },
+		{ "decoded bytes", hm.raw_bytes, b->meta.raw_bytes },
+		{ "records", hm.nrecords, b->meta.nrecords },
+		{ "first time", hm.min_ts_ns, b->meta.min_ts_ns },
+		{ "last time", hm.max_ts_ns, b->meta.max_ts_ns },
+	};
+	for (size_t k = 0; k < sizeof(field) / sizeof(field[0]); k++)
+		if (field[k].head != field[k].index)
+			FAIL(-EBADMSG, "block header disagrees with the index: %s %" PRIu64 " in the "
+			     "header, %" PRIu64 " in the index", field[k].name, field[k].head,
+			     field[k].index);
 	return 0;
 #undef FAIL
 #undef FAIL_WHY
@@ -1219,9 +1226,9 @@ static int chain_base(struct capr_cursor *c, const struct cap_block_info *b, uin
 		struct chain_slot *sl;
 
 		if (!bi) {
-			snprintf(why, whylen, "%s%s its base block (header CRC 0x%08x) is not among "
-				 "the %d blocks before it in its segment", n ? "a block of its " : "",
-				 n ? "chain:" : "", crc, CAP_CHAIN_BACK);
+			snprintf(why, whylen, "%sits base block (header CRC 0x%08x) is not among "
+				 "the %d blocks before it in its segment",
+				 n ? "a block of its chain: " : "", crc, CAP_CHAIN_BACK);
 			return -EBADMSG;
 		}
 		if ((sl = cache_find(c, bi))) {

@@ -432,6 +432,7 @@ int main(void)
 			CHECK(blocks[b].segment_id == seg_id);
 			CHECK(blocks[b].offset == off ||
 			      strstr(err, "is not among the 16 blocks before it in its segment"));
+			CHECK(!strstr(err, ":  "));   /* one space after each part's colon */
 			continue;
 		}
 		read_ok++;

@@ -400,6 +400,28 @@ static void test_hostile_index(const char *dir)
 		}
 	capr__close(r);
 	poke_index(dir, "UPDATE blocks SET offset = offset - 1000000000 WHERE id = 3");
+
+	/* A row whose time alone disagrees with its block's header: the
+	 * message names that field (records and sizes agree). */
+	poke_index(dir, "UPDATE blocks SET max_ts = max_ts + 7 WHERE id = 3");
+	r = capr__open(dir, err, sizeof(err));
+	CHECK(r != NULL);
+	capr__blocks(r, &bl, &nb);
+	for (size_t i = 0; i < nb; i++)
+		if (bl[i].id == 3) {
+			char want[160];
+
+			CHECK_EQ_INT(capr__read_block(r, &bl[i], &recs, &nrecs, err, sizeof(err)), -EBADMSG);
+			snprintf(want, sizeof(want), "disagrees with the index: last time %" PRIu64
+				 " in the header, %" PRIu64 " in the index", bl[i].meta.max_ts_ns - 7,
+				 bl[i].meta.max_ts_ns);
+			if (!strstr(err, want)) {
+				fprintf(stderr, "got: %s\nwant: %s\n", err, want);
+				CHECK(0);
+			}
+		}
+	capr__close(r);
+	poke_index(dir, "UPDATE blocks SET max_ts = max_ts - 7 WHERE id = 3");
 	poke_index(dir, "UPDATE blocks SET enc_bytes = -5 WHERE id = 3");
 	CHECK(capr__open(dir, err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "out of range") != NULL);
