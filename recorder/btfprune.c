@@ -23,6 +23,12 @@ struct btfprune {
 	uint32_t raw_bytes;
 };
 
+/* The new id of src's type id (0: left out, or not a type of src). */
+static uint32_t new_id(const struct btfprune *p, uint32_t id)
+{
+	return id < p->src_count ? p->map[id] : 0;
+}
+
 /* A pointer's target, looking through typedefs and modifiers: a named
  * struct, union or forward declaration gives its name, anything else NULL. */
 static const char *pointee_name(const struct btf *src, uint32_t id, int *is_union)
@@ -139,8 +145,8 @@ static void remap(struct btfprune *p, const struct btf *src, struct btf_type *t,
 		const char *name;
 		int is_union = 0;
 
-		if (t->type && p->map[t->type]) {
-			t->type = p->map[t->type];
+		if (new_id(p, t->type)) {
+			t->type = new_id(p, t->type);
 			break;
 		}
 		name = t->type ? pointee_name(src, t->type, &is_union) : NULL;
@@ -156,17 +162,17 @@ static void remap(struct btfprune *p, const struct btf *src, struct btf_type *t,
 	case BTF_KIND_RESTRICT:
 	case BTF_KIND_TYPE_TAG:
 	case BTF_KIND_VAR:
-		t->type = p->map[t->type];
+		t->type = new_id(p, t->type);
 		break;
 	case BTF_KIND_ARRAY:
-		btf_array(t)->type = p->map[btf_array(t)->type];
-		btf_array(t)->index_type = p->map[btf_array(t)->index_type];
+		btf_array(t)->type = new_id(p, btf_array(t)->type);
+		btf_array(t)->index_type = new_id(p, btf_array(t)->index_type);
 		break;
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
 		m = btf_members(t);
 		for (i = 0; i < btf_vlen(t); i++)
-			m[i].type = p->map[m[i].type];
+			m[i].type = new_id(p, m[i].type);
 		break;
 	}
 }
@@ -183,7 +189,7 @@ static int collect_fwds(const struct btfprune *p, const struct btf *src, struct 
 		const char *name;
 		int is_union = 0;
 
-		if (!p->map[id] || !btf_is_ptr(t) || !t->type || p->map[t->type] ||
+		if (!p->map[id] || !btf_is_ptr(t) || !t->type || new_id(p, t->type) ||
 		    !(name = pointee_name(src, t->type, &is_union)))
 			continue;
 		for (i = 0; i < n; i++)
