@@ -49,16 +49,19 @@ struct drain_stack_hook {
 /* Where records and losses go: the pipeline (pipeline__append,
  * pipeline__loss and pipeline__append_run), or a test's fake.  An append's
  * error stops the drain.  append_run (NULL: append per record) takes a run
- * of one stream's records at once, in order, as n calls of append would;
- * the drain uses it for the ringbuf records it passes on unchanged. */
+ * of one stream's records at once, in order, as n calls of append would,
+ * each record's time by t (blockbuf_ts__of: the sink reads it as it copies
+ * the record), or with t NULL its ts_ns; the drain uses it for the ringbuf
+ * records it passes on unchanged. */
 struct blockbuf_rec;
+struct blockbuf_ts;
 struct drain_sink {
 	int (*append)(void *ctx, uint32_t stream_id, uint32_t cpu, uint64_t ts_ns,
 		      const void *data, uint32_t len);
 	void (*loss)(void *ctx, uint32_t stream_id, uint32_t cpu, uint64_t ts_ns, uint64_t n);
 	void *ctx;
 	int (*append_run)(void *ctx, uint32_t stream_id, uint32_t cpu,
-			  const struct blockbuf_rec *recs, uint32_t n);
+			  const struct blockbuf_rec *recs, uint32_t n, const struct blockbuf_ts *t);
 };
 
 /* One stream's counters (or one variant's, drain__stats). */

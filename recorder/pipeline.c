@@ -370,10 +370,10 @@ int pipeline__append(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t
 }
 
 int pipeline__append_run(struct pipeline *p, uint32_t stream, uint32_t cpu,
-			 const struct blockbuf_rec *recs, uint32_t n)
+			 const struct blockbuf_rec *recs, uint32_t n, const struct blockbuf_ts *t)
 {
 	while (n) {
-		int k = blockbuf__add_run(p->cur, stream, cpu, recs, n);
+		int k = blockbuf__add_run(p->cur, stream, cpu, recs, n, t);
 
 		if (k < 0)
 			return k;

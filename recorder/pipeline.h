@@ -44,9 +44,10 @@ struct pipeline *pipeline__start(struct capw *w, const struct pipeline_opts *opt
 int pipeline__append(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
 		     const void *data, uint32_t len);
 /* Drain thread: n records of one stream and cpu, in order, as n calls of
- * pipeline__append (one copy each, handing full blocks on). */
+ * pipeline__append (one copy each, handing full blocks on); their times by
+ * t, or with t NULL their ts_ns (blockbuf__add_run). */
 int pipeline__append_run(struct pipeline *p, uint32_t stream, uint32_t cpu,
-			 const struct blockbuf_rec *recs, uint32_t n);
+			 const struct blockbuf_rec *recs, uint32_t n, const struct blockbuf_ts *t);
 int pipeline__loss(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
 		   uint64_t count);
 /* Seals the block and asks for a commit if flush_ns passed since the last. */

@@ -159,9 +159,9 @@ static int sink_append(void *ctx, uint32_t stream_id, uint32_t cpu, uint64_t ts_
 }
 
 static int sink_append_run(void *ctx, uint32_t stream_id, uint32_t cpu,
-			   const struct blockbuf_rec *recs, uint32_t n)
+			   const struct blockbuf_rec *recs, uint32_t n, const struct blockbuf_ts *t)
 {
-	return pipeline__append_run(ctx, stream_id, cpu, recs, n);
+	return pipeline__append_run(ctx, stream_id, cpu, recs, n, t);
 }
 
 static void sink_loss(void *ctx, uint32_t stream_id, uint32_t cpu, uint64_t ts_ns, uint64_t n)

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define CAP_CPU_UNKNOWN UINT32_MAX /* ringbuf records carry no CPU */
 
@@ -92,16 +93,38 @@ int blockbuf__add(struct blockbuf *b, uint32_t stream, uint32_t cpu, uint64_t ts
 		  const void *data, uint32_t len);
 /* One record of a run given to blockbuf__add_run: its time and bytes. */
 struct blockbuf_rec {
-	uint64_t ts_ns;
+	uint64_t ts_ns;        /* unless the run's times come from a blockbuf_ts */
 	const void *data;
 	uint32_t len;
 };
+/* Where a run's records hold their times, read as each record is copied
+ * (the drain's runs: one pass over the records, not a pass to set ts_ns
+ * and another to copy): the little-endian u64 at byte off of the payload
+ * plus add_ns, for a record that holds it (off >= 0 and len >= off + 8);
+ * else dflt_ns. */
+struct blockbuf_ts {
+	int32_t off;
+	uint64_t add_ns;
+	uint64_t dflt_ns;
+};
+/* A record's time by t: what blockbuf__add_run stores. */
+static inline uint64_t blockbuf_ts__of(const struct blockbuf_ts *t, const void *data,
+				       uint32_t len)
+{
+	uint64_t ts;
+
+	if (t->off < 0 || len < (uint32_t)t->off + 8)
+		return t->dflt_ns;
+	memcpy(&ts, (const uint8_t *)data + t->off, 8);
+	return ts + t->add_ns;
+}
 /* Appends copies of recs[0..n) of one stream and cpu, in order, as n calls
  * of blockbuf__add would, and returns how many fit (0..n): fewer than n
  * when the block is full (the caller hands it on and gives the rest to a
- * fresh one).  -E2BIG when recs[0] could never fit in an empty block. */
+ * fresh one).  -E2BIG when recs[0] could never fit in an empty block.
+ * Each record's time: by t (blockbuf_ts__of), or with t NULL its ts_ns. */
 int blockbuf__add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu,
-		      const struct blockbuf_rec *recs, uint32_t n);
+		      const struct blockbuf_rec *recs, uint32_t n, const struct blockbuf_ts *t);
 uint32_t blockbuf__count(const struct blockbuf *b);
 size_t blockbuf__bytes(const struct blockbuf *b);   /* payload + per-record headers */
 void blockbuf__reset(struct blockbuf *b);

@@ -137,12 +137,19 @@ static inline void copy_rec(uint8_t *d, const void *src, uint32_t len)
 }
 
 /* The drain's path: one slot lookup and one update of the time bounds for
- * the whole run, the copies in a tight loop. */
-int blockbuf__add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu,
-		      const struct blockbuf_rec *recs, uint32_t n)
+ * the whole run, the copies in a tight loop; with t, each record's time
+ * read from its payload in the same loop (inlined twice: t given or not,
+ * each loop without the other's test). */
+static inline __attribute__((always_inline)) int
+add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu, const struct blockbuf_rec *recs,
+	uint32_t n, const struct blockbuf_ts *t)
 {
-	uint64_t lo = UINT64_MAX, hi = 0;
-	size_t used = b->used, room;
+	/* (t's fields in locals: the stores below could alias them) */
+	uint64_t lo = UINT64_MAX, hi = 0, ts_add = t ? t->add_ns : 0, ts_dflt = t ? t->dflt_ns : 0;
+	/* a record holds its time when len >= ts_end: never with no offset */
+	uint64_t ts_end = t && t->off >= 0 ? (uint64_t)t->off + 8 : UINT64_MAX;
+	size_t ts_off = t && t->off >= 0 ? (size_t)t->off : 0;
+	uint8_t *arena = b->arena, *dst;
 	struct bb_ent *e;
 	uint32_t slot, i;
 
@@ -159,30 +166,34 @@ int blockbuf__add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu,
 		b->last_stream = stream;
 		b->last_slot = slot;
 	}
-	/* Bytes free between the payload (growing up) and the entries
-	 * (growing down). */
-	room = b->cap - used - (size_t)b->n * sizeof(struct bb_ent);
+	/* The payload grows up to dst, the entries down to e: a record fits
+	 * when its payload ends at or below its entry's start. */
+	dst = arena + b->used;
 	e = bb_ent(b, b->n);
 	for (i = 0; i < n; i++, e--) {
 		uint32_t len = recs[i].len;
-		uint64_t ts = recs[i].ts_ns;
+		uint64_t ts;
 
-		if ((size_t)len + sizeof(struct bb_ent) > room)
+		if ((ptrdiff_t)len > (uint8_t *)e - dst)   /* (< 0: not even an entry's room) */
 			break;
-		room -= (size_t)len + sizeof(struct bb_ent);
-		e->ts_ns = ts;
-		e->cpu = cpu;
-		e->len = len;
-		e->off = (uint32_t)used;
-		e->slot = slot;
-		copy_rec(b->arena + used, recs[i].data, len);
-		used += len;
+		if (!t) {
+			ts = recs[i].ts_ns;
+		} else if (len >= ts_end) {
+			memcpy(&ts, (const uint8_t *)recs[i].data + ts_off, 8);
+			ts += ts_add;
+		} else {
+			ts = ts_dflt;
+		}
+		*e = (struct bb_ent){ .ts_ns = ts, .cpu = cpu, .len = len,
+				      .off = (uint32_t)(dst - arena), .slot = slot };
+		copy_rec(dst, recs[i].data, len);
+		dst += len;
 		lo = ts < lo ? ts : lo;
 		hi = ts > hi ? ts : hi;
 	}
 	if (!i)
 		return 0;
-	b->used = used;
+	b->used = (size_t)(dst - arena);
 	b->n += i;
 
 	struct bb_slot *s = &b->slots[slot];
@@ -196,6 +207,12 @@ int blockbuf__add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu,
 	if (hi > b->max_ts)
 		b->max_ts = hi;
 	return (int)i;
+}
+
+int blockbuf__add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu,
+		      const struct blockbuf_rec *recs, uint32_t n, const struct blockbuf_ts *t)
+{
+	return t ? add_run(b, stream, cpu, recs, n, t) : add_run(b, stream, cpu, recs, n, NULL);
 }
 
 uint32_t blockbuf__count(const struct blockbuf *b)

@@ -4,8 +4,10 @@
  * per stream, and the encoder writes byte-identical blocks from both.
  * Records of varied lengths and times (not in order), runs of random
  * lengths from a few streams, blocks filled to the brim many times, one
- * filled to its last byte; and
- * -E2BIG for a record no block of the capacity could hold. */
+ * filled to its last byte; the times read from the payloads by a
+ * blockbuf_ts (the drain's runs), records too short to hold one taking
+ * its default; and -E2BIG for a record no block of the capacity could
+ * hold. */
 #include <errno.h>
 #include <stdint.h>
 
@@ -98,7 +100,7 @@ int main(void)
 			for (k = 1; k < n && ib + k < NREC && streams[ib + k] == streams[ib] &&
 				    cpus[ib + k] == cpus[ib]; k++)
 				;
-			got = blockbuf__add_run(b, streams[ib], cpus[ib], recs + ib, k);
+			got = blockbuf__add_run(b, streams[ib], cpus[ib], recs + ib, k, NULL);
 			CHECK(got >= 0 && (uint32_t)got <= k);
 			if (ib + (uint32_t)got > full_at) {
 				fprintf(stderr, "add_run took %u records past %u where add stopped\n",
@@ -123,8 +125,8 @@ int main(void)
 
 		for (i = 0; i < 1100; i++)
 			r[i] = (struct blockbuf_rec){ 1000 + i, payload[i], 40 };
-		CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, r, 1100), CAP / 64);
-		CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, r, 1), 0);
+		CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, r, 1100, NULL), CAP / 64);
+		CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, r, 1, NULL), 0);
 		for (i = 0; i < CAP / 64; i++)
 			CHECK_EQ_INT(blockbuf__add(a, 1, 0, r[i].ts_ns, r[i].data, 40), 0);
 		CHECK_EQ_INT(blockbuf__add(a, 1, 0, 5, payload[0], 40), -ENOSPC);
@@ -132,13 +134,50 @@ int main(void)
 		blockbuf__reset(a);
 		blockbuf__reset(b);
 	}
+	/* Times from the payloads: a u64 at byte 8 plus 5000 where the record
+	 * holds one (16 bytes or more), 777 where not; with no offset, 777
+	 * for every record.  Block a gets the times worked out here. */
+	struct blockbuf *a2 = blockbuf__new(1u << 20), *b2 = blockbuf__new(1u << 20);
+
+	CHECK(a2 && b2);
+	for (int off = 8; off >= -1; off -= 9) {
+		struct blockbuf_ts t = { .off = off, .add_ns = 5000, .dflt_ns = 777 };
+		uint32_t nlong = 0, nshort = 0;
+
+		for (i = 0; i < 3000; i++) {
+			uint64_t want = 777, v = 1000000 + i * 37 - (i % 5) * 90;
+
+			if (recs[i].len >= 16) {
+				memcpy(payload[i] + 8, &v, 8);
+				if (off >= 0)
+					want = v + 5000;
+			}
+			nlong += want != 777;
+			nshort += want == 777;
+			CHECK_EQ_INT(blockbuf__add(a2, 1, 0, want, recs[i].data, recs[i].len), 0);
+		}
+		for (ib = 0; ib < 3000;) {
+			uint32_t k = 1 + (uint32_t)(test_rand(&seed) % 300);
+
+			if (k > 3000 - ib)
+				k = 3000 - ib;
+			CHECK_EQ_INT(blockbuf__add_run(b2, 1, 0, recs + ib, k, &t), (int)k);
+			ib += k;
+		}
+		CHECK(nshort > 200 && (off < 0 || nlong > 2000));
+		check_same(a2, b2, ea, eb);
+		blockbuf__reset(a2);
+		blockbuf__reset(b2);
+	}
+	blockbuf__free(a2);
+	blockbuf__free(b2);
 	/* An empty run adds nothing; a record larger than any block: -E2BIG. */
-	CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, recs, 0), 0);
+	CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, recs, 0, NULL), 0);
 	{
 		static uint8_t big[CAP];
 		struct blockbuf_rec r = { 5, big, CAP };
 
-		CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, &r, 1), -E2BIG);
+		CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, &r, 1, NULL), -E2BIG);
 		CHECK_EQ_INT(blockbuf__count(b), 0);
 	}
 	block_encoder__free(ea);

@@ -68,7 +68,7 @@ static int sink_append(void *ctx, uint32_t id, uint32_t cpu, uint64_t ts, const 
 }
 
 static int sink_append_run(void *ctx, uint32_t id, uint32_t cpu, const struct blockbuf_rec *r,
-			   uint32_t n)
+			   uint32_t n, const struct blockbuf_ts *t)
 {
 	struct log *l = ctx;
 	uint32_t i;
@@ -76,7 +76,8 @@ static int sink_append_run(void *ctx, uint32_t id, uint32_t cpu, const struct bl
 	CHECK(n > 0 && n <= RBC_RUN);
 	l->runs++;
 	for (i = 0; i < n; i++)
-		log_one(l, id, cpu, r[i].ts_ns, r[i].data, r[i].len);
+		log_one(l, id, cpu, t ? blockbuf_ts__of(t, r[i].data, r[i].len) : r[i].ts_ns,
+			r[i].data, r[i].len);
 	return 0;
 }
 
