@@ -936,7 +936,7 @@ static int64_t transpose_wide(struct block_encoder *e, const struct blockbuf *b,
  * each was a load and a store per word of every record. */
 static inline __attribute__((always_inline)) int64_t
 transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint32_t *ord,
-		   uint32_t c, uint32_t W, uint32_t tail, int64_t ts_word)
+		   uint32_t c, uint32_t W, uint32_t tail, int64_t ts_word, bool contig)
 {
 	uint8_t *tailb = (uint8_t *)(e->words + (size_t)W * c);
 	/* (locals: the stores below could alias b's fields, which the
@@ -945,6 +945,10 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 	const uint8_t *arena = b->arena;
 	uint64_t wor[WIDE_WORDS];
 	uint32_t tsw = ts_word >= 0 ? (uint32_t)ts_word : 0;
+	/* contig: the group's records are entries ord[0], ord[0] + 1, ...,
+	 * so their payloads lie one after the other from the first one's */
+	const uint8_t *first = arena + (top - ord[0])->off;
+	const uint32_t L = W * 8 + tail;
 	bool ts_ok = true;
 	uint32_t i = 0, w;
 
@@ -959,13 +963,26 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 	 * move to column w (two words of a record loaded at once, split by
 	 * the interleaves), and ORed into that column's two lanes. */
 	for (; i + 2 <= c; i += 2) {
-		const struct bb_ent *e0 = top - ord[i], *e1 = top - ord[i + 1];
-		const uint8_t *r0 = arena + e0->off, *r1 = arena + e1->off;
+		const struct bb_ent *e0, *e1;
+		const uint8_t *r0, *r1;
 		uint64_t *d = e->words + i;
 
-		if (i + PREFETCH_AHEAD + 1 < c) {
-			__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD])->off);
-			__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD + 1])->off);
+		if (contig) {   /* (the records one after the other: no look-ups) */
+			e0 = top - ord[0] - i;
+			e1 = e0 - 1;
+			r0 = first + (size_t)i * L;
+			r1 = r0 + L;
+			if (i + PREFETCH_AHEAD + 1 < c)
+				__builtin_prefetch(r0 + (size_t)PREFETCH_AHEAD * L);
+		} else {
+			e0 = top - ord[i];
+			e1 = top - ord[i + 1];
+			r0 = arena + e0->off;
+			r1 = arena + e1->off;
+			if (i + PREFETCH_AHEAD + 1 < c) {
+				__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD])->off);
+				__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD + 1])->off);
+			}
 		}
 		for (w = 0; w + 2 <= W; w += 2, d += 2 * (size_t)c) {
 			__m128i a = _mm_loadu_si128((const __m128i *)(r0 + (size_t)w * 8));
@@ -1031,9 +1048,10 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 #define TRANSPOSE_NARROW(N)                                                              \
 	static int64_t transpose_narrow_##N(struct block_encoder *e, const struct blockbuf *b, \
 					    const uint32_t *ord, uint32_t c, uint32_t tail,     \
-					    int64_t ts_word)                                    \
+					    int64_t ts_word, bool contig)                       \
 	{                                                                                \
-		return transpose_narrow_w(e, b, ord, c, N, tail, ts_word);               \
+		return contig ? transpose_narrow_w(e, b, ord, c, N, tail, ts_word, true) :     \
+				transpose_narrow_w(e, b, ord, c, N, tail, ts_word, false);     \
 	}
 TRANSPOSE_NARROW(2)
 TRANSPOSE_NARROW(3)
@@ -1048,14 +1066,18 @@ static int64_t transpose_narrow(struct block_encoder *e, const struct blockbuf *
 				int64_t ts_word)
 {
 	static int64_t (*const fixed[9])(struct block_encoder *, const struct blockbuf *,
-					 const uint32_t *, uint32_t, uint32_t, int64_t) = {
+					 const uint32_t *, uint32_t, uint32_t, int64_t, bool) = {
 		NULL, NULL, transpose_narrow_2, transpose_narrow_3, transpose_narrow_4,
 		transpose_narrow_5, transpose_narrow_6, transpose_narrow_7, transpose_narrow_8,
 	};
+	/* The group's entries one after the other (ord rises: a group of
+	 * the block's only stream, the usual case), so are their payloads:
+	 * fixed-length records appended in turn. */
+	bool contig = ord[c - 1] - ord[0] == c - 1;
 
 	if (W < 9 && fixed[W])
-		return fixed[W](e, b, ord, c, tail, ts_word);
-	return transpose_narrow_w(e, b, ord, c, W, tail, ts_word);
+		return fixed[W](e, b, ord, c, tail, ts_word, contig);
+	return transpose_narrow_w(e, b, ord, c, W, tail, ts_word, false);
 }
 
 /* The payloads of a fixed-length group as coded word columns (GRP_WORDS). */
@@ -1427,6 +1449,45 @@ static size_t compress_chained(struct block_encoder *e, size_t raw_len)
 	return ZSTD_isError(z) ? z : o.pos;
 }
 
+/* encode_block's first pass over a group's entries (top - ord[i], or with
+ * ord NULL top - i): each record's ts delta from the one before (prev: the
+ * block's base for the first) into col, whether they have one cpu and one
+ * length (*cpu_run, *fixed); the smallest delta.  Each entry's cpu and
+ * length are compared as one 8-byte word with the first entry's, then
+ * apart only when some differ. */
+static inline __attribute__((always_inline)) int64_t
+ts_pass(uint64_t *col, const struct bb_ent *top, const uint32_t *ord, uint32_t c,
+	uint64_t prev, bool *cpu_run, bool *fixed)
+{
+	const struct bb_ent *e0 = ord ? top - ord[0] : top;
+	int64_t dmin = INT64_MAX;
+	uint64_t cl0, cl, diff = 0;
+	uint32_t i;
+
+	_Static_assert(offsetof(struct bb_ent, len) == offsetof(struct bb_ent, cpu) + 4,
+		       "bb_ent: cpu and len side by side");
+	memcpy(&cl0, &e0->cpu, 8);
+	for (i = 0; i < c; i++) {
+		const struct bb_ent *ei = ord ? top - ord[i] : top - i;
+		uint64_t ts = ei->ts_ns;
+		int64_t dlt = (int64_t)(ts - prev);
+
+		col[i] = ts - prev;
+		dmin = dlt < dmin ? dlt : dmin;
+		prev = ts;
+		memcpy(&cl, &ei->cpu, 8);
+		diff |= cl ^ cl0;
+	}
+	*cpu_run = *fixed = true;
+	for (i = 0; diff && (*cpu_run || *fixed) && i < c; i++) {
+		const struct bb_ent *ei = ord ? top - ord[i] : top - i;
+
+		*cpu_run &= ei->cpu == e0->cpu;
+		*fixed &= ei->len == e0->len;
+	}
+	return dmin;
+}
+
 static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 			const uint8_t **out, size_t *out_len, struct cap_block_meta *meta)
 {
@@ -1479,28 +1540,20 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 		const struct bb_slot *s = &b->slots[e->sorted[g]];
 		uint32_t c = s->count;
 		const struct bb_ent *e0 = top - ord[0];
-		bool cpu_run = true, fixed = true;
+		bool cpu_run, fixed;
 
 		/* ts deltas (as byte planes below: the empty high planes cost
 		 * nothing and zstd sees the low ones without varint
 		 * continuation bits), and in the same pass over the entries
 		 * whether the group has one cpu and one length. */
-		uint64_t prev = base_ts;
-		int64_t dmin = INT64_MAX;
+		int64_t dmin;
 		if (grow((void **)&e->col, &e->col_cap, (size_t)c * 8))
 			return -ENOMEM;
-		for (uint32_t i = 0; i < c; i++) {
-			const struct bb_ent *ei = top - ord[i];
-			uint64_t ts = ei->ts_ns;
-			int64_t dlt = (int64_t)(ts - prev);
-
-			e->col[i] = ts - prev;
-			if (dlt < dmin)
-				dmin = dlt;
-			prev = ts;
-			cpu_run &= ei->cpu == e0->cpu;
-			fixed &= ei->len == e0->len;
-		}
+		/* (a group of the block's only stream: its entries in turn) */
+		if (ord[c - 1] - ord[0] == c - 1)
+			dmin = ts_pass(e->col, e0, NULL, c, base_ts, &cpu_run, &fixed);
+		else
+			dmin = ts_pass(e->col, top, ord, c, base_ts, &cpu_run, &fixed);
 		/* An event's own timestamp is usually the record's ts (the
 		 * recorder took it from there): store it once, not twice. */
 		int64_t ts_at = -1;
