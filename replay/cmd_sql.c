@@ -76,6 +76,12 @@ static void warn_cb(void *ctx, const char *msg)
 	cli__warn("%s", msg);
 }
 
+static int interrupted_cb(void *ctx)
+{
+	(void)ctx;
+	return prompt__pending();
+}
+
 /* Runs every statement of sql; prints each result.  0, EXIT_QUERY, or
  * EXIT_CAPTURE (output failed). */
 static int run_sql(struct sqlrun *r, const char *sql)
@@ -298,7 +304,7 @@ int cmd_sql(int argc, char **argv)
 		.name = "sql", .help = help, .shortopts = "o:", .longopts = opts,
 		.fmt = &r.fmt, .captures = CLI_CAPTURES_THEN_ARGS,
 	};
-	struct vtab_opts vo = { .strict = 0, .warn = warn_cb };
+	struct vtab_opts vo = { .strict = 0, .warn = warn_cb, .interrupted = interrupted_cb };
 	struct cli_args a;
 	char *err = NULL;
 	uint64_t dblocks, drecs;

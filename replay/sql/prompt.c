@@ -171,6 +171,11 @@ int prompt__interrupted(struct prompt *p)
 	return seen;
 }
 
+int prompt__pending(void)
+{
+	return sigint_seen;
+}
+
 void prompt__free(struct prompt *p)
 {
 	if (!p)

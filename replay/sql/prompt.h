@@ -30,6 +30,9 @@ void prompt__remember(struct prompt *p, const char *line);
 
 /* Ctrl-C seen while a statement ran (then cleared). */
 int prompt__interrupted(struct prompt *p);
+/* Ctrl-C seen since the last prompt__interrupted, not cleared: for work
+ * inside one SQLite call to stop early (vtab_opts.interrupted). */
+int prompt__pending(void);
 
 /* Writes the history back; restores the SIGINT disposition.  NULL is fine. */
 void prompt__free(struct prompt *p);

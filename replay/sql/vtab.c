@@ -99,6 +99,17 @@
 **   that are whole-byte integers or char arrays are read in place
 **   (evfast.h).  Rows come in block order, not time order: use
 **   ORDER BY ts.
+**
+**   A GROUP BY (or DISTINCT) whose columns are all the statement reads of
+**   the table (SELECT comm, count(*) FROM exec GROUP BY comm) is a
+**   grouped scan: the table counts the rows of each distinct tuple first
+**   (vtgroup.h) and hands them out tuple after tuple, in the order SQLite's
+**   sorter would give, so SQLite sorts nothing (orderByConsumed, SQLite >=
+**   3.38).  Its memory is bounded (16 MiB of distinct tuples a pass: more
+**   split the scan into passes over the capture, and the groups then come
+**   sorted within each pass); Ctrl-C in bpfreplay stops the counting pass.
+**   Columns it cannot give that way (time, reals, expressions, a column
+**   read beside the groups) leave the statement to SQLite's sorter.
 */
 #ifdef BPFREC_SQLITE_EXT
 #include <sqlite3ext.h>
@@ -124,6 +135,7 @@ SQLITE_EXTENSION_INIT3
 #include "agg.h"
 #include "events.h"
 #include "idnames.h"
+#include "vtgroup.h"
 
 #define VT_MAX_WARN 20  /* damage reports printed per registry, then counted */
 
@@ -171,6 +183,8 @@ struct bpfrec_vtab {
 };
 
 #define VT_MAX_ARGS 64                  /* constraints kept for the next members */
+#define VT_GROUP_BYTES (16u << 20)      /* a grouped scan's distinct rows, per pass */
+#define VT_GROUP_MAX_PARTS 4096         /* passes a grouped scan may split into */
 #define VT_PREFETCH 8                   /* rows ahead whose payload is fetched early */
 
 struct bpfrec_cursor {
@@ -196,6 +210,20 @@ struct bpfrec_cursor {
 	char timebuf[TIMEFMT_LEN + 1];
 	uint64_t *words;                /* payload words the query reads */
 	uint32_t nwords;                /* bits in words */
+	/* A grouped scan (VT_IDX_GROUP): a pass counts the distinct rows of
+	 * one part of the hash space (vtgroup.h), then hands them out, each
+	 * as many times as it came (once for DISTINCT), in SQLite's order. */
+	int grp;                        /* handing out counted rows */
+	int grp_distinct;               /* VT_IDX_DISTINCT: one row per tuple */
+	struct vtgroup *g;
+	int *gcols;                     /* the columns read, ascending */
+	size_t ngcols;
+	struct vgval *gv;               /* per gcols: this pass's key, then the row out */
+	int *gslot;                     /* per table column: its gcols index, or -1 */
+	size_t gk;                      /* the next tuple of g to hand out */
+	uint64_t gleft;                 /* rows of the current tuple still to come */
+	uint32_t gpart, gparts;         /* the part this pass counts, of how many */
+	sqlite3_int64 growid;           /* rows handed out: their rowids */
 };
 
 static void drop_args(struct bpfrec_cursor *cur)
@@ -713,6 +741,53 @@ static int vt_disconnect(sqlite3_vtab *tab)
 					 * are exact (an integer >= 0), and a record whose
 					 * ts reads negative in SQL (above 2^63-1) never
 					 * matches it */
+#define VT_IDX_GROUP 0x10               /* a GROUP BY or DISTINCT whose columns are all
+					 * the statement reads: its rows come grouped
+					 * (orderByConsumed), see group_pass */
+#define VT_IDX_DISTINCT 0x20            /* ... a DISTINCT: one row per tuple */
+
+/* Whether a grouped scan can give column c (see vtgroup.h): ts, cpu,
+ * stream, host, capture and the fields that read as integers, texts or
+ * blobs.  Not time (its collation compares instants) nor reals (0.0 and
+ * -0.0 are one group of two bit patterns). */
+static int col_groupable(const struct bpfrec_vtab *vt, int c)
+{
+	if (c < 0 || c == 1)
+		return 0;
+	if (c < CAPVIEW_NCOMMON)
+		return 1;
+	if ((size_t)c - CAPVIEW_NCOMMON < vt->nfields)
+		return evtype__col(vt->m[0].s->et, (size_t)c - CAPVIEW_NCOMMON)->kind != EVCOL_FLOAT;
+	return vt->multi && (size_t)c - CAPVIEW_NCOMMON - vt->nfields < 2;
+}
+
+/* A GROUP BY (sqlite3_vtab_distinct 1) or DISTINCT (2) over columns that
+ * are every column the statement reads: each row is then its group's
+ * tuple, so rows counted per tuple and handed out tuple after tuple are
+ * what SQLite asks ("rows with the same values adjacent"), and SQLite's
+ * sorter has nothing to do.  SQLite >= 3.38.  0 (no), VT_IDX_GROUP, or
+ * VT_IDX_GROUP | VT_IDX_DISTINCT. */
+static int group_plan(const struct bpfrec_vtab *vt, sqlite3_index_info *ii)
+{
+	uint64_t cols = 0;
+	int d;
+
+	if (sqlite3_libversion_number() < 3038000 || ii->nOrderBy <= 0)
+		return 0;
+	d = sqlite3_vtab_distinct(ii);
+	if (d != 1 && d != 2)
+		return 0;
+	for (int k = 0; k < ii->nOrderBy; k++) {
+		int c = ii->aOrderBy[k].iColumn;
+
+		if (c >= 63 || !col_groupable(vt, c))
+			return 0;
+		cols |= 1ull << c;
+	}
+	if (ii->colUsed & ~cols)
+		return 0;
+	return VT_IDX_GROUP | (d == 2 ? VT_IDX_DISTINCT : 0);
+}
 
 /* A constraint on ts whose value the plan already knows as an integer >= 0:
  * ts_constraint's bound is then exactly the comparison (for ts below
@@ -732,7 +807,7 @@ static int vt_best_index(sqlite3_vtab *tab, sqlite3_index_info *ii)
 {
 	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)tab;
 	char *str = sqlite3_malloc(ii->nConstraint * 2 + 18);
-	int n = 0, argi = 0, num = 0;
+	int n = 0, argi = 0, num = 0, grp;
 	double rows = 1;
 
 	for (size_t m = 0; m < vt->nm; m++)
@@ -778,6 +853,10 @@ static int vt_best_index(sqlite3_vtab *tab, sqlite3_index_info *ii)
 		rows = rows / 10 + 1;
 	else if (num)
 		rows = rows / 3 + 1;
+	if ((grp = group_plan(vt, ii))) {
+		ii->orderByConsumed = 1;
+		num |= grp;
+	}
 	ii->idxNum = num;
 	ii->idxStr = str;
 	ii->needToFreeIdxStr = 1;
@@ -816,6 +895,10 @@ static int vt_close(sqlite3_vtab_cursor *vc)
 	sqlite3_free(cur->cc);
 	drop_args(cur);
 	sqlite3_free(cur->words);
+	vtgroup__free(cur->g);
+	sqlite3_free(cur->gcols);
+	sqlite3_free(cur->gv);
+	sqlite3_free(cur->gslot);
 	sqlite3_free(cur);
 	return SQLITE_OK;
 }
@@ -879,13 +962,26 @@ static inline void prefetch_ahead(const struct bpfrec_cursor *cur)
 	}
 }
 
-/* Moves to the first matching record at or after (mi, bk, ri). */
+static int group_take(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
+	__attribute__((noinline));
+
+/* Moves to the first matching record at or after (mi, bk, ri); a grouped
+ * scan's rows (no records: recs NULL), to its next row. */
 static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 {
 	struct vt_cap *cap = vt->m[cur->mi].cap;
 	struct capview_stream *s = vt->m[cur->mi].s;
 	const struct cap_block_info *blocks;
 	size_t nblocks;
+
+	if (cur->grp) {
+		cur->growid++;
+		if (cur->gleft > 1) {
+			cur->gleft--;
+			return SQLITE_OK;
+		}
+		return group_take(vt, cur);
+	}
 
 	blocks = capview__blocks(cap->c, &nblocks);
 	for (;;) {
@@ -1227,6 +1323,8 @@ static int member_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 }
 
 
+static int group_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, int idxnum);
+static int group_pass(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur);
 static int vt_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, int argc,
 		     sqlite3_value **argv)
 {
@@ -1248,15 +1346,24 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, in
 		cur->nargs = k + 1;
 	}
 	snprintf(cur->used, sizeof(cur->used), "%s", used ? used : "");
+	cur->grp = 0;
+	if (idxNum & VT_IDX_GROUP) {
+		/* count first, then hand out: SQLite sorts nothing */
+		int rc = group_start(vt, cur, idxNum);
+
+		if (rc || (rc = group_pass(vt, cur)))
+			return rc;
+		cur->grp = 1;
+		return group_take(vt, cur);
+	}
 	if (member_start(vt, cur))
 		return SQLITE_NOMEM;
 	return cur_advance(vt, cur);
 }
 
-static int vt_next(sqlite3_vtab_cursor *vc)
+/* The next matching record (the scan's step, grouped or not). */
+static inline int cur_next(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 {
-	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
-
 	cur->ri++;
 	/* The common case, the block's next record matches, as cur_advance's
 	 * loop would find it without its per-call set-up. */
@@ -1269,7 +1376,13 @@ static int vt_next(sqlite3_vtab_cursor *vc)
 			return SQLITE_OK;
 		}
 	}
-	return cur_advance((struct bpfrec_vtab *)vc->pVtab, cur);
+	return cur_advance(vt, cur);
+}
+
+static int vt_next(sqlite3_vtab_cursor *vc)
+{
+	/* (a grouped scan's rows have no records: cur_advance hands them) */
+	return cur_next((struct bpfrec_vtab *)vc->pVtab, (struct bpfrec_cursor *)vc);
 }
 
 static int vt_eof(sqlite3_vtab_cursor *vc)
@@ -1277,10 +1390,12 @@ static int vt_eof(sqlite3_vtab_cursor *vc)
 	return ((struct bpfrec_cursor *)vc)->eof;
 }
 
-static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
+/* Column i of the current record as a value: texts and blobs point into
+ * the record, the cursor or the evtype's scratch space, valid until the
+ * next call. */
+static inline __attribute__((always_inline)) void
+row_value(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, int i, struct vgval *out)
 {
-	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
-	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)vc->pVtab;
 	const struct cap_rec *r = &cur->recs[cur->ri];
 	const struct vt_member *mb = &vt->m[cur->mi];
 	struct evval v;
@@ -1294,66 +1409,240 @@ static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
 
 		switch (f->kind) {
 		case EVFAST_INT:
-			sqlite3_result_int64(ctx, (sqlite3_int64)evfast__bits(f, r->data));
-			return SQLITE_OK;
+			out->type = VG_INT;
+			out->i = (int64_t)evfast__bits(f, r->data);
+			return;
 		case EVFAST_BOOL:
-			sqlite3_result_int64(ctx, evfast__bits(f, r->data) != 0);
-			return SQLITE_OK;
+			out->type = VG_INT;
+			out->i = evfast__bits(f, r->data) != 0;
+			return;
 		case EVFAST_TEXT:
 			if (!evfast__text(f, r->data, &text, &len)) {
-				sqlite3_result_text64(ctx, text, len, SQLITE_TRANSIENT, SQLITE_UTF8);
-				return SQLITE_OK;
+				out->type = VG_TEXT;
+				out->p = text;
+				out->n = len;
+				return;
 			}
 			break;
 		}
 	}
-	if (vt->multi && i == CAPVIEW_NCOMMON + (int)vt->nfields) {
+	if (vt->multi && i >= CAPVIEW_NCOMMON + (int)vt->nfields) {
 		const char *host = capview__session(mb->cap->c)->host;
-		sqlite3_result_text(ctx, host ? host : "", -1, SQLITE_TRANSIENT);
-		return SQLITE_OK;
-	}
-	if (vt->multi && i == CAPVIEW_NCOMMON + (int)vt->nfields + 1) {
-		sqlite3_result_text(ctx, mb->name, -1, SQLITE_TRANSIENT);
-		return SQLITE_OK;
+		const char *t = i == CAPVIEW_NCOMMON + (int)vt->nfields ? (host ? host : "") : mb->name;
+
+		out->type = VG_TEXT;
+		out->p = t;
+		out->n = strlen(t);
+		return;
 	}
 	switch (i) {
 	case 0:
-		sqlite3_result_int64(ctx, (sqlite3_int64)r->ts_ns);
-		return SQLITE_OK;
+		out->type = VG_INT;
+		out->i = (int64_t)r->ts_ns;
+		return;
 	case 1:
 		timefmt__iso(timeclock__wall(&capview__session(mb->cap->c)->clock, r->ts_ns),
 			     cur->timebuf, sizeof(cur->timebuf));
-		sqlite3_result_text(ctx, cur->timebuf, TIMEFMT_LEN, SQLITE_TRANSIENT);
-		return SQLITE_OK;
+		out->type = VG_TEXT;
+		out->p = cur->timebuf;
+		out->n = TIMEFMT_LEN;
+		return;
 	case 2:
-		if (r->cpu == CAP_CPU_UNKNOWN)
-			sqlite3_result_null(ctx);
-		else
-			sqlite3_result_int64(ctx, r->cpu);
-		return SQLITE_OK;
+		out->type = r->cpu == CAP_CPU_UNKNOWN ? VG_NULL : VG_INT;
+		out->i = r->cpu;
+		return;
 	case 3:
-		sqlite3_result_text(ctx, mb->s->name, -1, SQLITE_STATIC);
-		return SQLITE_OK;
+		out->type = VG_TEXT;
+		out->p = mb->s->name;
+		out->n = strlen(mb->s->name);
+		return;
 	}
 	if (evtype__decode(mb->s->et, (size_t)i - CAPVIEW_NCOMMON, r->data, r->len, &v) || v.is_null) {
-		sqlite3_result_null(ctx);
-		return SQLITE_OK;
+		out->type = VG_NULL;
+		return;
 	}
 	switch (v.kind) {
 	case EVCOL_INT:
 	case EVCOL_BOOL:
 	case EVCOL_UINT:                /* above 2^63-1: the same 64 bits, negative */
-		sqlite3_result_int64(ctx, v.i);
+		out->type = VG_INT;
+		out->i = v.i;
 		break;
 	case EVCOL_FLOAT:
-		sqlite3_result_double(ctx, v.f);
+		out->type = VG_FLOAT;
+		out->f = v.f;
 		break;
 	case EVCOL_BYTES:
-		sqlite3_result_blob64(ctx, v.blob, v.blob_len, SQLITE_TRANSIENT);
+		out->type = VG_BLOB;
+		out->p = v.blob;
+		out->n = v.blob_len;
 		break;
 	default:
-		sqlite3_result_text64(ctx, v.text, v.text_len, SQLITE_TRANSIENT, SQLITE_UTF8);
+		out->type = VG_TEXT;
+		out->p = v.text;
+		out->n = v.text_len;
 	}
+}
+
+static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
+{
+	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
+	struct vgval v;
+
+	if (__builtin_expect(cur->grp, 0)) {
+		/* a grouped scan's row: its tuple's value */
+		if (cur->gslot[i] < 0)
+			v.type = VG_NULL;       /* not read (colUsed): never asked */
+		else
+			v = cur->gv[cur->gslot[i]];
+	} else {
+		row_value((struct bpfrec_vtab *)vc->pVtab, cur, i, &v);
+	}
+	switch (v.type) {
+	case VG_INT:
+		sqlite3_result_int64(ctx, v.i);
+		break;
+	case VG_TEXT:
+		sqlite3_result_text64(ctx, v.p, v.n, SQLITE_TRANSIENT, SQLITE_UTF8);
+		break;
+	case VG_BLOB:
+		sqlite3_result_blob64(ctx, v.p, v.n, SQLITE_TRANSIENT);
+		break;
+	case VG_FLOAT:
+		sqlite3_result_double(ctx, v.f);
+		break;
+	default:
+		sqlite3_result_null(ctx);
+	}
+	return SQLITE_OK;
+}
+
+/* ---- grouped scans (VT_IDX_GROUP) ---- */
+
+static size_t group_bytes(const struct bpfrec_vtab *vt)
+{
+	return vt->reg->opts.group_bytes ? vt->reg->opts.group_bytes : VT_GROUP_BYTES;
+}
+
+/* Counts the distinct rows of part gpart (of gparts, by the top of the
+ * tuple's hash) of the whole scan into g, sorted.  When they would pass
+ * VT_GROUP_BYTES, each part splits in four and the pass starts again on
+ * the first of the current part's four: the parts handed out so far stay
+ * those before it. */
+static int group_pass(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
+{
+	uint64_t rows = 0, h;
+	int rc, e;
+
+again:
+	vtgroup__reset(cur->g);
+	cur->mi = 0;
+	cur->eof = 0;
+	if (member_start(vt, cur))
+		return SQLITE_NOMEM;
+	rc = cur_advance(vt, cur);
+	while (rc == SQLITE_OK && !cur->eof) {
+		vtgroup__key_start(cur->g);
+		for (size_t j = 0; j < cur->ngcols; j++) {
+			struct vgval v;
+
+			row_value(vt, cur, cur->gcols[j], &v);
+			if ((e = vtgroup__key_put(cur->g, &v)))
+				return e == -ENOMEM ? SQLITE_NOMEM :
+					vt_error(vt, SQLITE_TOOBIG, "bpfrec: %s: a value of column %d "
+						 "too large to group by", vt->m[cur->mi].s->name,
+						 cur->gcols[j]);
+		}
+		h = vtgroup__key_hash(cur->g);
+		if ((uint32_t)(((h >> 32) * cur->gparts) >> 32) == cur->gpart) {
+			e = vtgroup__add(cur->g);
+			if (e == -E2BIG) {
+				if (cur->gparts >= VT_GROUP_MAX_PARTS)
+					return vt_error(vt, SQLITE_TOOBIG, "bpfrec: %s: more distinct "
+							"rows than %d passes of %llu KiB hold",
+							vt->m[cur->mi].s->name, VT_GROUP_MAX_PARTS,
+							(unsigned long long)group_bytes(vt) >> 10);
+				cur->gparts *= 4;
+				cur->gpart *= 4;
+				goto again;
+			}
+			if (e)
+				return SQLITE_NOMEM;
+		}
+		if (!(++rows & 1023) && vt->reg->opts.interrupted &&
+		    vt->reg->opts.interrupted(vt->reg->opts.ctx))
+			return vt_error(vt, SQLITE_INTERRUPT, "interrupted");
+		rc = cur_next(vt, cur);
+	}
+	if (rc)
+		return rc;
+	vtgroup__sort(cur->g);
+	cur->gk = 0;
+	cur->eof = 0;
+	cur->recs = NULL;   /* (so too at the scan's end) */
+	return SQLITE_OK;
+}
+
+/* The next tuple to hand out (from the next part's pass when this one's
+ * are done), or eof. */
+static int group_take(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
+{
+	for (;;) {
+		int rc;
+
+		if (cur->gk < vtgroup__count(cur->g)) {
+			uint64_t n = vtgroup__get(cur->g, cur->gk++, cur->gv);
+
+			cur->gleft = cur->grp_distinct ? 1 : n;
+			return SQLITE_OK;
+		}
+		if (++cur->gpart >= cur->gparts) {
+			cur->eof = 1;
+			return SQLITE_OK;
+		}
+		cur->grp = 0;   /* a pass reads records */
+		rc = group_pass(vt, cur);
+		cur->grp = 1;
+		if (rc)
+			return rc;
+	}
+}
+
+/* A grouped scan's set-up: the columns read (colUsed, from used_str), a
+ * table for their tuples. */
+static int group_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, int idxnum)
+{
+	unsigned long long used = *cur->used ? strtoull(cur->used + 1, NULL, 16) : 0;
+	size_t ncols = CAPVIEW_NCOMMON + vt->nfields + (vt->multi ? 2 : 0);
+
+	vtgroup__free(cur->g);
+	sqlite3_free(cur->gcols);
+	sqlite3_free(cur->gv);
+	sqlite3_free(cur->gslot);
+	cur->g = NULL;
+	cur->gcols = NULL;
+	cur->gv = NULL;
+	cur->gslot = NULL;
+	cur->ngcols = 0;
+	cur->gcols = sqlite3_malloc64(64 * sizeof(*cur->gcols));
+	cur->gv = sqlite3_malloc64(64 * sizeof(*cur->gv));
+	cur->gslot = sqlite3_malloc64(ncols * sizeof(*cur->gslot));
+	if (!cur->gcols || !cur->gv || !cur->gslot)
+		return SQLITE_NOMEM;
+	for (size_t c = 0; c < ncols; c++)
+		cur->gslot[c] = -1;
+	for (int c = 0; c < 63 && (size_t)c < ncols; c++) {
+		if (!(used >> c & 1))
+			continue;
+		cur->gslot[c] = (int)cur->ngcols;
+		cur->gcols[cur->ngcols++] = c;
+	}
+	if (!(cur->g = vtgroup__new(cur->ngcols, group_bytes(vt))))
+		return SQLITE_NOMEM;
+	cur->grp_distinct = (idxnum & VT_IDX_DISTINCT) != 0;
+	cur->gpart = 0;
+	cur->gparts = 1;
+	cur->growid = 0;
 	return SQLITE_OK;
 }
 
@@ -1361,7 +1650,10 @@ static int vt_rowid(sqlite3_vtab_cursor *vc, sqlite3_int64 *rowid)
 {
 	struct bpfrec_cursor *cur = (struct bpfrec_cursor *)vc;
 
-	*rowid = (sqlite3_int64)((uint64_t)cur->mi << 56 ^ ((uint64_t)cur->bidx << 32 | cur->ri));
+	if (cur->grp)
+		*rowid = cur->growid;   /* the rows handed out so far: distinct */
+	else
+		*rowid = (sqlite3_int64)((uint64_t)cur->mi << 56 ^ ((uint64_t)cur->bidx << 32 | cur->ri));
 	return SQLITE_OK;
 }
 

@@ -1,7 +1,7 @@
 /* fuzz_bundle - opening and reading a bundle (one SQLite file: index tables,
  * block_data, bundle; schema/capr.c and replay/capview.c), then every block,
- * every value, and the SQL tables over it (replay/vtab.c) as `bpfreplay
- * sql` makes them.  Seeds: bundles of real captures (bpfreplay bundle,
+ * every value, and the SQL tables over it (replay/vtab.c; grouped scans
+ * too) as `bpfreplay sql` makes them.  Seeds: bundles of real captures (bpfreplay bundle,
  * some sliced and redacted), vacuumed to 512-byte pages to stay small.
  */
 #include <stdint.h>
@@ -16,6 +16,35 @@ static char fz_bundle_path[512];
 
 static void fz_warn_quiet(void *ctx, const char *msg)
 {
+}
+
+/* A GROUP BY of every column a grouped scan can give (vtab.c
+ * VT_IDX_GROUP: not time, not reals): the table counts the distinct
+ * tuples of the capture's own values. */
+static void fz_sql_grouped(sqlite3 *db, const char *table)
+{
+	sqlite3_str *cols = sqlite3_str_new(db);
+	sqlite3_stmt *st = NULL;
+	char *list = NULL, *q = NULL;
+
+	q = sqlite3_mprintf("SELECT name FROM pragma_table_info(%Q) WHERE name <> 'time' AND "
+			    "type <> 'REAL'", table);
+	if (q && sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			sqlite3_str_appendf(cols, "%s\"%w\"", sqlite3_str_length(cols) ? ", " : "",
+					    (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_free(q);
+	st = NULL;
+	list = sqlite3_str_finish(cols);
+	q = list && *list ? sqlite3_mprintf("SELECT %s, count(*) FROM \"%w\" GROUP BY %s", list,
+					    table, list) : NULL;
+	if (q && sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			;
+	sqlite3_finalize(st);
+	sqlite3_free(q);
+	sqlite3_free(list);
 }
 
 static void fz_sql_all(const char *file)
@@ -48,6 +77,7 @@ static void fz_sql_all(const char *file)
 			;
 		sqlite3_finalize(st);
 		sqlite3_free(q);
+		fz_sql_grouped(db, (const char *)sqlite3_column_text(names, 0));
 	}
 out:
 	sqlite3_finalize(names);

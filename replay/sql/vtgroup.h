@@ -1,0 +1,59 @@
+/* vtgroup.h - the distinct rows of a grouped scan, each with how many rows
+ * had it: what lets a stream table hand SQLite a GROUP BY's (or a
+ * DISTINCT's) rows already grouped (vtab.c, VT_IDX_GROUP), so that SQLite
+ * sorts nothing.
+ *
+ * A row is a tuple of SQL values (the columns the statement reads); two
+ * rows are the same when their values are, type and bytes: what SQLite's
+ * "IS" says of integers, texts under BINARY and blobs (reals, whose 0.0 and
+ * -0.0 are equal with different bits, are the caller's to refuse).  Memory
+ * is bounded: an add that would pass max_bytes is refused (-E2BIG; a first
+ * tuple always fits) and the caller splits the rows by their hash
+ * (vtgroup__key_hash) into parts, one pass each.
+ * Values are copied: the caller's buffers may change after an add.
+ */
+#ifndef BPFREC_REPLAY_VTGROUP_H
+#define BPFREC_REPLAY_VTGROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum vgtype { VG_NULL, VG_INT, VG_TEXT, VG_BLOB, VG_FLOAT };
+
+struct vgval {
+	uint8_t type;           /* enum vgtype (VG_FLOAT: never grouped) */
+	int64_t i;              /* VG_INT */
+	double f;               /* VG_FLOAT */
+	const void *p;          /* VG_TEXT, VG_BLOB: the bytes (not NUL-terminated) */
+	size_t n;               /* their length */
+};
+
+struct vtgroup;
+
+/* A table for tuples of ncols values, at most max_bytes of them and their
+ * index.  NULL with errno (ENOMEM). */
+struct vtgroup *vtgroup__new(size_t ncols, size_t max_bytes);
+void vtgroup__free(struct vtgroup *g);          /* NULL is fine */
+/* Empties g (its memory kept for the next pass). */
+void vtgroup__reset(struct vtgroup *g);
+/* The current tuple, value by value: start, then one put per column (a
+ * put copies the value: its bytes may change right after), then its hash
+ * (the same for the same tuple: for splitting rows into parts).  put: 0;
+ * -EINVAL for VG_FLOAT; -E2BIG for a value of 4 GiB or more; -ENOMEM. */
+void vtgroup__key_start(struct vtgroup *g);
+int vtgroup__key_put(struct vtgroup *g, const struct vgval *v);
+uint64_t vtgroup__key_hash(struct vtgroup *g);
+/* Counts one row of the current tuple: 0; -E2BIG when, new, it would take
+ * g past max_bytes (nothing counted); -ENOMEM. */
+int vtgroup__add(struct vtgroup *g);
+/* Puts the tuples in SQLite's ascending order (NULL, integers, texts by
+ * bytes, blobs by bytes; column by column): what a sorter's GROUP BY
+ * would give.  Then vtgroup__get(g, 0..n-1) reads them in that order;
+ * no add until the next reset. */
+void vtgroup__sort(struct vtgroup *g);
+size_t vtgroup__count(const struct vtgroup *g);         /* distinct tuples */
+/* Tuple k's values into vals[0..ncols) (pointing into g: valid until the
+ * next add, reset or free); returns how many rows had it. */
+uint64_t vtgroup__get(const struct vtgroup *g, size_t k, struct vgval *vals);
+
+#endif

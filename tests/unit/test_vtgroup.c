@@ -1,0 +1,307 @@
+/* test_vtgroup - grouped scans (vtab.c VT_IDX_GROUP, vtgroup.h): the
+ * table of distinct tuples alone (counts, SQLite's order, the memory
+ * bound), then GROUP BY and DISTINCT over a fixture capture (capfix.h),
+ * whose rows come grouped so that SQLite sorts nothing: the same rows as
+ * the same statement with its columns hidden from the table (+col), also
+ * when the distinct rows need several passes, and the plan without a
+ * sorter. */
+#include "testutil.h"
+#pragma GCC diagnostic ignored "-Wunused-function"   /* the fixture's helpers */
+#include "fixtures/capfix.h"
+
+#include <errno.h>
+
+#include "vtab.h"
+#include "vtgroup.h"
+
+static char cap_path[4096];
+static int stop_now;
+
+static int interrupted_cb(void *ctx)
+{
+	(void)ctx;
+	return stop_now;
+}
+
+static sqlite3 *open_db(size_t group_bytes)
+{
+	struct vtab_opts o = { .strict = 1, .interrupted = interrupted_cb,
+			       .group_bytes = group_bytes };
+	struct vtab_reg *reg;
+	sqlite3 *db = NULL;
+	char *err = NULL;
+	int rc;
+
+	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+	reg = vtab__register(db, &o);
+	CHECK(reg);
+	rc = vtab__attach(reg, cap_path, "main", &err);
+	if (rc)
+		fprintf(stderr, "attach: %s\n", err);
+	CHECK_EQ_INT(rc, SQLITE_OK);
+	return db;
+}
+
+/* Every row of sql, in the order stepped: columns joined by '|', rows by
+ * '\n'.  malloc'ed. */
+static char *rows_of(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	char *out = calloc(1, 1);
+	size_t len = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+		exit(1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int c = 0; c < sqlite3_column_count(st); c++) {
+			const char *t = (const char *)sqlite3_column_text(st, c);
+			size_t n = strlen(t ? t : "NULL") + 2;
+
+			out = realloc(out, len + n + 1);
+			CHECK(out);
+			len += (size_t)snprintf(out + len, n + 1, "%s%s", c ? "|" : "", t ? t : "NULL");
+		}
+		out = realloc(out, len + 2);
+		CHECK(out);
+		out[len++] = '\n';
+		out[len] = 0;
+	}
+	if (rc != SQLITE_DONE) {
+		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+		exit(1);
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* rows_of with the rows sorted (several passes hand the groups out by
+ * part, each part in order). */
+static char *sorted_rows(sqlite3 *db, const char *sql)
+{
+	char *all = rows_of(db, sql), *line, *save = NULL, **v = NULL, *out;
+	size_t n = 0, len = strlen(all);
+
+	for (line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		v = realloc(v, (n + 1) * sizeof(*v));
+		CHECK(v);
+		v[n++] = line;
+	}
+	qsort(v, n, sizeof(*v), cmp_line);
+	out = malloc(len + 2);
+	CHECK(out);
+	out[0] = 0;
+	for (size_t i = 0, o = 0; i < n; i++)
+		o += (size_t)sprintf(out + o, "%s\n", v[i]);
+	free(v);
+	free(all);
+	return out;
+}
+
+/* Whether sql's plan sorts for its GROUP BY or ORDER BY. */
+static int plan_sorts(sqlite3 *db, const char *sql)
+{
+	char eqp[2048];
+	char *p;
+	int sorts;
+
+	snprintf(eqp, sizeof(eqp), "EXPLAIN QUERY PLAN %s", sql);
+	p = rows_of(db, eqp);
+	sorts = strstr(p, "TEMP B-TREE FOR GROUP BY") || strstr(p, "TEMP B-TREE FOR ORDER BY");
+	free(p);
+	return sorts;
+}
+
+static void test_table(void)
+{
+	struct vtgroup *g = vtgroup__new(2, 1 << 20);
+	struct vgval v[2], out[2];
+	uint64_t h1, h2;
+
+	CHECK(g);
+	/* (text, int) tuples, some repeated, added out of order */
+	static const struct { const char *t; int null; int64_t i; } rows[] = {
+		{ "b", 0, 2 }, { "a", 0, 7 }, { "b", 0, 2 }, { "", 0, -1 }, { NULL, 0, 3 },
+		{ "ab", 0, 1 }, { "a", 0, 7 }, { "a", 1, 0 }, { "b", 0, -5 }, { "b", 0, 2 },
+	};
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		vtgroup__key_start(g);
+		v[0] = rows[r].t ? (struct vgval){ .type = VG_TEXT, .p = rows[r].t, .n = strlen(rows[r].t) }
+				 : (struct vgval){ .type = VG_NULL };
+		v[1] = rows[r].null ? (struct vgval){ .type = VG_NULL }
+				    : (struct vgval){ .type = VG_INT, .i = rows[r].i };
+		CHECK_EQ_INT(vtgroup__key_put(g, &v[0]), 0);
+		CHECK_EQ_INT(vtgroup__key_put(g, &v[1]), 0);
+		vtgroup__key_hash(g);
+		CHECK_EQ_INT(vtgroup__add(g), 0);
+	}
+	CHECK_EQ_INT(vtgroup__count(g), 7);
+	vtgroup__sort(g);
+	/* SQLite's order: NULL first, integers before texts, texts by bytes
+	 * then length */
+	static const struct { const char *t; int null; int64_t i; uint64_t n; } want[] = {
+		{ NULL, 0, 3, 1 }, { "", 0, -1, 1 }, { "a", 1, 0, 1 }, { "a", 0, 7, 2 },
+		{ "ab", 0, 1, 1 }, { "b", 0, -5, 1 }, { "b", 0, 2, 3 },
+	};
+	for (size_t k = 0; k < 7; k++) {
+		CHECK_EQ_U64(vtgroup__get(g, k, out), want[k].n);
+		if (!want[k].t) {
+			CHECK_EQ_INT(out[0].type, VG_NULL);
+		} else {
+			CHECK_EQ_INT(out[0].type, VG_TEXT);
+			CHECK_EQ_INT(out[0].n, strlen(want[k].t));
+			CHECK(!memcmp(out[0].p, want[k].t, out[0].n));
+		}
+		CHECK_EQ_INT(out[1].type, want[k].null ? VG_NULL : VG_INT);
+		if (!want[k].null)
+			CHECK_EQ_INT(out[1].i, want[k].i);
+	}
+	/* the same tuple, the same hash; a real is refused */
+	vtgroup__reset(g);
+	CHECK_EQ_INT(vtgroup__count(g), 0);
+	v[0] = (struct vgval){ .type = VG_TEXT, .p = "xy", .n = 2 };
+	v[1] = (struct vgval){ .type = VG_INT, .i = 9 };
+	vtgroup__key_start(g);
+	vtgroup__key_put(g, &v[0]);
+	vtgroup__key_put(g, &v[1]);
+	h1 = vtgroup__key_hash(g);
+	v[0].p = "xyz";     /* the first two bytes the same, longer */
+	v[0].n = 2;
+	vtgroup__key_start(g);
+	vtgroup__key_put(g, &v[0]);
+	vtgroup__key_put(g, &v[1]);
+	h2 = vtgroup__key_hash(g);
+	CHECK_EQ_U64(h1, h2);
+	v[1] = (struct vgval){ .type = VG_FLOAT, .f = 0.0 };
+	CHECK_EQ_INT(vtgroup__key_put(g, &v[1]), -EINVAL);
+	vtgroup__free(g);
+
+	/* The bound: new tuples past max_bytes are refused, known ones still
+	 * counted. */
+	g = vtgroup__new(1, 16384);
+	CHECK(g);
+	int64_t i;
+	int rc = 0;
+	for (i = 0; i < 100000 && !rc; i++) {
+		v[0] = (struct vgval){ .type = VG_INT, .i = i };
+		vtgroup__key_start(g);
+		vtgroup__key_put(g, &v[0]);
+		vtgroup__key_hash(g);
+		rc = vtgroup__add(g);
+	}
+	CHECK_EQ_INT(rc, -E2BIG);
+	size_t n = vtgroup__count(g);
+	CHECK(n > 100 && n < 1000);
+	v[0].i = 0;
+	vtgroup__key_start(g);
+	vtgroup__key_put(g, &v[0]);
+	vtgroup__key_hash(g);
+	CHECK_EQ_INT(vtgroup__add(g), 0);
+	CHECK_EQ_INT(vtgroup__count(g), n);
+	vtgroup__sort(g);
+	CHECK_EQ_U64(vtgroup__get(g, 0, out), 2);
+	CHECK_EQ_INT(out[0].i, 0);
+	vtgroup__free(g);
+}
+
+/* A grouped statement and the same with its columns hidden (+col: an
+ * expression, so SQLite groups it with its sorter): the same rows.  Each
+ * pair: the grouped form, the reference. */
+static const char *const pairs[][2] = {
+	{ "SELECT comm, count(*) FROM alpha GROUP BY comm",
+	  "SELECT +comm, count(*) FROM alpha GROUP BY +comm" },
+	{ "SELECT DISTINCT comm FROM alpha", "SELECT DISTINCT +comm FROM alpha" },
+	{ "SELECT pid, comm, count(*) FROM alpha GROUP BY comm, pid",
+	  "SELECT +pid, +comm, count(*) FROM alpha GROUP BY +comm, +pid" },
+	{ "SELECT count(*) FROM alpha GROUP BY pid", "SELECT count(*) FROM alpha GROUP BY +pid" },
+	{ "SELECT DISTINCT pid, stream FROM alpha", "SELECT DISTINCT +pid, +stream FROM alpha" },
+	{ "SELECT seq % 3, count(*) FROM alpha GROUP BY seq",
+	  "SELECT +seq % 3, count(*) FROM alpha GROUP BY +seq" },
+	{ "SELECT tgid, big, count(*) FROM beta GROUP BY tgid, big",
+	  "SELECT +tgid, +big, count(*) FROM beta GROUP BY +tgid, +big" },
+	{ "SELECT cpu, count(*) FROM beta GROUP BY cpu",
+	  "SELECT +cpu, count(*) FROM beta GROUP BY +cpu" },
+	{ "SELECT cpu, count(*) FROM alpha GROUP BY cpu",    /* all NULL */
+	  "SELECT +cpu, count(*) FROM alpha GROUP BY +cpu" },
+	{ "SELECT comm, count(*) c FROM alpha GROUP BY comm HAVING c > 599 LIMIT 2",
+	  "SELECT +comm, count(*) c FROM alpha GROUP BY +comm HAVING c > 599 LIMIT 2" },
+	/* rowids stay distinct */
+	{ "SELECT comm, count(DISTINCT rowid) FROM alpha GROUP BY comm",
+	  "SELECT +comm, count(*) FROM alpha GROUP BY +comm" },
+};
+
+static void test_scans(sqlite3 *db, int several)
+{
+	for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++) {
+		/* as sets: SQLite's DISTINCT keeps the scan's order */
+		char *a = sorted_rows(db, pairs[k][0]);
+		char *b = sorted_rows(db, pairs[k][1]);
+
+		if (strcmp(a, b) || !*a) {
+			fprintf(stderr, "grouped scan differs:\n%s\n->\n%s\n%s\n->\n%s\n", pairs[k][0],
+				a, pairs[k][1], b);
+			exit(1);
+		}
+		/* (SQLite keeps its own DISTINCT step after a grouped scan,
+		 * which then hands it one row per tuple) */
+		if (strncmp(pairs[k][0], "SELECT DISTINCT", 15)) {
+			CHECK(!plan_sorts(db, pairs[k][0]));
+			CHECK(plan_sorts(db, pairs[k][1]));
+		}
+		free(a);
+		free(b);
+	}
+	/* the counts themselves, in the sorter's order with one pass */
+	char *r = rows_of(db, "SELECT comm, count(*) FROM alpha GROUP BY comm");
+	if (!several)
+		CHECK_STR(r, "bash|600\ncurl|600\ninit|600\nsshd|600\nx y=\"z\"|600\n");
+	free(r);
+	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM (SELECT DISTINCT seq FROM alpha)"), 3000);
+	CHECK_EQ_INT(q_int(db, "SELECT sum(n) FROM (SELECT count(*) n FROM alpha GROUP BY seq)"), 3000);
+	/* what a grouped scan cannot give is left to SQLite's sorter: a
+	 * column read beside the groups, time (compared as instants), and
+	 * expressions */
+	CHECK(plan_sorts(db, "SELECT comm, max(pid) FROM alpha GROUP BY comm"));
+	CHECK(plan_sorts(db, "SELECT time, count(*) FROM alpha GROUP BY time"));
+	CHECK(plan_sorts(db, "SELECT comm, count(*) FROM alpha WHERE pid > 101 GROUP BY comm"));
+	CHECK(plan_sorts(db, "SELECT lower(comm), count(*) FROM alpha GROUP BY lower(comm)"));
+	CHECK(plan_sorts(db, "SELECT comm FROM alpha ORDER BY comm"));
+}
+
+int main(void)
+{
+	const char *tmp = test_tmpdir("test_vtgroup");
+	char btfdir[4200];
+	struct capfix_opts o = { .short_a = -1 };
+	sqlite3 *db;
+
+	snprintf(cap_path, sizeof(cap_path), "%s/cap", tmp);
+	snprintf(btfdir, sizeof(btfdir), "%s/btf", tmp);
+	capfix_build(cap_path, btfdir, o);
+
+	test_table();
+	db = open_db(0);
+	test_scans(db, 0);
+	sqlite3_close(db);
+	/* 3000 distinct seqs in 8 KiB passes: the scan splits into parts */
+	db = open_db(8192);
+	test_scans(db, 1);
+	/* Ctrl-C (vtab_opts.interrupted) stops the counting pass */
+	sqlite3_stmt *st = NULL;
+	stop_now = 1;
+	CHECK_EQ_INT(sqlite3_prepare_v2(db, "SELECT seq, count(*) FROM alpha GROUP BY seq", -1, &st,
+					NULL), SQLITE_OK);
+	CHECK_EQ_INT(sqlite3_step(st), SQLITE_INTERRUPT);
+	sqlite3_finalize(st);
+	stop_now = 0;
+	sqlite3_close(db);
+	printf("test_vtgroup: ok\n");
+	return 0;
+}
