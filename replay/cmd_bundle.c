@@ -433,7 +433,7 @@ static int do_block(struct bundle *b, struct capr_cursor *cur, const struct cap_
 	capr__cursor_encoded(cur, &enc, &len);
 	/* A chained block (encoding 4) continues blocks the bundle may not
 	 * hold where it could find them: its records are written anew. */
-	if (whole && len > 6 && enc[6] < 4) {
+	if (whole && len > 7 && !cap_block_encoding_chained(enc[6] | (unsigned)enc[7] << 8)) {
 		if ((rc = capb__add_encoded(b->out, enc, len, b->err, sizeof(b->err))))
 			return rc;
 		for (uint32_t i = 0; i < n; i++)

@@ -407,15 +407,16 @@ static void stray_block(struct verify *v, const char *file, int fd, uint64_t off
 	}
 	if (v->buf_cap >= m->enc_bytes)
 		got = pread(fd, v->buf, m->enc_bytes, (off_t)off);
+	bool chained = got >= 8 && cap_block_encoding_chained(v->buf[6] | (unsigned)v->buf[7] << 8);
 	if (got != (ssize_t)m->enc_bytes)
 		snprintf(why, sizeof(why), "cannot read it");
-	else if (v->buf[6] >= 4 && seq_feed(v, fd, off))
+	else if (chained && seq_feed(v, fd, off))
 		snprintf(why, sizeof(why), "out of memory");
-	else if (v->buf[6] >= 4 ?
+	else if (chained ?
 		 !block_seq__decode(v->seq, v->buf, m->enc_bytes, &recs, &n, why, sizeof(why)) :
 		 !block_decoder__decode(v->dec, v->buf, m->enc_bytes, &recs, &n, why, sizeof(why)))
 		why[0] = 0;
-	if (v->buf[6] >= 4)
+	if (chained)
 		v->seq_pos = off + m->enc_bytes;
 	if (!why[0] && v->no_index) {
 		v->blocks_ok++;             /* nothing to compare it with */

@@ -23,12 +23,14 @@
 
 /* Format constants (schema/FORMAT.md). */
 #define CAP_FORMAT_VERSION 1             /* meta.format_version, segment and block headers */
-#define CAP_BLOCK_ENCODING 4             /* newest block body layout: stream-grouped
+#define CAP_BLOCK_ENCODING 6             /* newest block body layout: stream-grouped
 					   * columns with keyed dictionaries, keyed
 					   * by the key word's low half (encoding 2:
 					   * by the whole word), whose values and
 					   * recency lists continue those of an
-					   * earlier block (encoding 4: chained) */
+					   * earlier block (encoding 4: chained);
+					   * 5 and 6: 3 and 4 with their 2-byte
+					   * dictionary codes escaped */
 #define CAP_CHAIN_MAX 8                  /* blocks in a chain of encoding-4 blocks,
 					   * its first (not encoding 4) included */
 #define CAP_CHAIN_BACK 16                /* an encoding-4 block's base is one of
@@ -133,6 +135,14 @@ void blockbuf__for_each_stream(const struct blockbuf *b,
 			       void (*fn)(uint32_t stream, uint32_t count, uint64_t min_ts,
 					  uint64_t max_ts, void *ctx),
 			       void *ctx);
+
+/* Whether a block of this encoding (its header's field) continues an
+ * earlier block's dictionaries, its body starting with that block's CRC:
+ * encodings 4 and 6 (FORMAT.md "Chained dictionaries"). */
+static inline bool cap_block_encoding_chained(unsigned encoding)
+{
+	return encoding == 4 || encoding == 6;
+}
 
 /* --- encoding (writer side) --- */
 

@@ -38,8 +38,17 @@
 			       * group's DICT and KEYED columns continue the
 			       * base block's same columns: its dictionary
 			       * values and recency lists (blockdicts.c) */
+#define GRP_ESC       0x80u   /* (encoding 5, WORDS only) the DICT and KEYED
+			       * columns whose codes take 2 bytes write them
+			       * escaped: a byte each, 255 for a code of 255
+			       * or more, whose rest (code - 255) goes in two
+			       * byte columns of those records only.  zstd
+			       * codes each byte column alone: a high byte
+			       * plane of mostly zeros cost ~0.5 bit a record */
 #define GRP_FLAGS     (GRP_CPU_RUN | GRP_FIXED_LEN | GRP_TS_AT | GRP_WORDS | GRP_KEY_LO | \
-		       GRP_DICT_NEXT | GRP_INHERIT)
+		       GRP_DICT_NEXT | GRP_INHERIT | GRP_ESC)
+/* The escape byte of GRP_ESC's code columns. */
+#define CODE_ESC      255u
 /* Fewest body bytes a group takes: stream id, count, flags, dmin, ts plane
  * mask, one cpu and one length varint of one byte each. */
 #define GRP_BODY_MIN  7u

@@ -250,6 +250,28 @@ static int body_more(struct block_decoder *d, size_t need, char *err, size_t err
 				return rc_; \
 		} \
 	} while (0)
+/* GRP_ESC's codes: n bytes at p, each the code or CODE_ESC, then the low
+ * and high bytes of (code - CODE_ESC) of the nesc escaped ones; -1 unless
+ * exactly nesc bytes say CODE_ESC. */
+static int get_escaped(const uint8_t *p, uint32_t n, uint32_t nesc, uint64_t *v)
+{
+	const uint8_t *lo = p + n, *hi = lo + nesc;
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t b = p[i];
+
+		if (b == CODE_ESC) {
+			if (k == nesc)
+				return -1;
+			b += lo[k] | (uint64_t)hi[k] << 8;
+			k++;
+		}
+		v[i] = b;
+	}
+	return k == nesc ? 0 : -1;
+}
+
 static inline uint64_t undelta32(uint64_t z, uint64_t prev)
 {
 	uint32_t zl = (uint32_t)z, zh = (uint32_t)(z >> 32);
@@ -474,15 +496,33 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 				BAD("stream %" PRIu64 ": word %u: truncated dictionary", stream, w);
 			mask = *p++;
 			width = ninh + nd + lists * DICT_MRU + next <= 256 ? 1 : 2;
-			if ((uint64_t)(end - p) <
-			    nd * (uint64_t)__builtin_popcount(mask) + (uint64_t)c * width)
+			/* the values' planes, then the codes: c * width bytes,
+			 * or escaped (GRP_ESC) a byte each and 2 for each of
+			 * the nesc records whose byte says CODE_ESC */
+			uint64_t vbytes = nd * (uint64_t)__builtin_popcount(mask), nesc = 0;
+			bool esc = width == 2 && (flags & GRP_ESC);
+			unsigned nesc_len = 0;   /* the varint's bytes */
+			if (esc) {
+				if ((uint64_t)(end - p) < vbytes)
+					BAD("stream %" PRIu64 ": word %u: dictionary overruns the block",
+					    stream, w);
+				const uint8_t *q = p + vbytes;
+				NEED(q, 10);
+				if (cap_get_varint(&q, end, &nesc) || nesc > c)
+					BAD("stream %" PRIu64 ": word %u: bad escaped code count", stream,
+					    w);
+				nesc_len = (unsigned)(q - (p + vbytes));
+			}
+			uint64_t cbytes = esc ? (uint64_t)nesc_len + c + 2 * nesc :
+					        (uint64_t)c * width;
+			if ((uint64_t)(end - p) < vbytes + cbytes)
 				BAD("stream %" PRIu64 ": word %u: dictionary overruns the block", stream, w);
 			if (w == key_word) {   /* known whether or not it is decoded */
 				key_nall = ninh + nd;
 				key_cont = bc != NULL;
 			}
 			if (!rebuild) {
-				p += nd * (uint64_t)__builtin_popcount(mask) + (size_t)c * width;
+				p += vbytes + cbytes;
 				/* what a whole decode would leave, but the values
 				 * and lists: the next block steps over its column */
 				if (d->out) {
@@ -499,7 +539,7 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 				}
 				continue;
 			}
-			NEED(p, nd * (uint64_t)__builtin_popcount(mask) + (uint64_t)c * width);
+			NEED(p, vbytes + cbytes);
 			uint64_t nall = ninh + nd;
 			if (grow((void **)&d->dict, &d->dict_cap, nall * 8) ||
 			    (is_key && grow((void **)&d->keyix, &d->keyix_cap, (size_t)c * 4)) ||
@@ -521,8 +561,15 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 			get_planes(p, (uint32_t)nd, mask, d->dict + ninh);
 			nd = nall;
 			p += (nd - ninh) * (uint64_t)__builtin_popcount(mask);
-			get_planes(p, c, width == 1 ? 1 : 3, col);
-			p += (size_t)c * width;
+			if (esc) {
+				p += nesc_len;
+				if (get_escaped(p, c, (uint32_t)nesc, col))
+					BAD("stream %" PRIu64 ": word %u: %" PRIu64 " escaped codes, "
+					    "the codes say otherwise", stream, w, nesc);
+			} else {
+				get_planes(p, c, width == 1 ? 1 : 3, col);
+			}
+			p += esc ? c + 2 * nesc : (size_t)c * width;
 			for (i = 0; i < c; i++) {
 				/* the record's list: its key's (< nkeys, the key
 				 * word's indexes) or the column's */
@@ -644,8 +691,8 @@ static int decode_words(struct block_decoder *d, const uint8_t **pp, const uint8
 static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		       uint32_t nstreams_hdr, unsigned encoding, char *err, size_t errlen)
 {
-	/* encoding 4: the base's hdr_crc comes first (decode_chain) */
-	const uint8_t *p = d->raw + (encoding >= 4 ? 4 : 0), *end = d->raw + m->raw_bytes;
+	/* encodings 4 and 6: the base's hdr_crc comes first (decode_chain) */
+	const uint8_t *p = d->raw + (cap_block_encoding_chained(encoding) ? 4 : 0), *end = d->raw + m->raw_bytes;
 	struct cap_rec *recs = d->recs;
 	uint64_t nstreams, v;
 	uint32_t total = 0, nout = 0;   /* records in the body, handed out */
@@ -702,11 +749,20 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		if ((flags & GRP_DICT_NEXT) && !(flags & GRP_WORDS))
 			BAD("stream %" PRIu64 ": next-value dictionary codes without word columns",
 			    stream);
-		if ((flags & GRP_INHERIT) && encoding < 4)
+		if ((flags & GRP_INHERIT) && !cap_block_encoding_chained(encoding))
 			BAD("stream %" PRIu64 ": inherited dictionaries in an encoding-%u block",
 			    stream, encoding);
 		if ((flags & GRP_INHERIT) && !(flags & GRP_DICT_NEXT))
 			BAD("stream %" PRIu64 ": inherited dictionaries without next-value codes",
+			    stream);
+		if ((flags & GRP_INHERIT) && !d->base)
+			BAD("stream %" PRIu64 ": inherited dictionaries in a block with no base",
+			    stream);
+		if ((flags & GRP_ESC) && encoding < 5)
+			BAD("stream %" PRIu64 ": escaped dictionary codes in an encoding-%u block",
+			    stream, encoding);
+		if ((flags & GRP_ESC) && !(flags & GRP_WORDS))
+			BAD("stream %" PRIu64 ": escaped dictionary codes without word columns",
 			    stream);
 
 		uint32_t c = (uint32_t)count;
@@ -1028,7 +1084,7 @@ static int decode_parts(struct block_decoder *d, const uint8_t *h, const struct 
 	if (out)
 		bd_clear(out);
 	d->base = NULL;
-	if (encoding >= 4) {
+	if (cap_block_encoding_chained(encoding)) {
 		uint32_t crc;
 
 		if (m.raw_bytes < 4)
@@ -1051,6 +1107,7 @@ static int decode_parts(struct block_decoder *d, const uint8_t *h, const struct 
 		d->base = base;
 	}
 	d->out = out;
+	const struct block_dicts *d_base = d->base;
 	rc = decode_body(d, &m, nstreams, encoding, err, errlen);
 	d->base = NULL;
 	d->out = NULL;
@@ -1062,7 +1119,7 @@ static int decode_parts(struct block_decoder *d, const uint8_t *h, const struct 
 	if (out) {
 		out->valid = true;
 		out->crc = cap_get_le32(h + 44);
-		out->depth = encoding >= 4 ? base->depth + 1 : 1;
+		out->depth = d_base ? d_base->depth + 1 : 1;
 	}
 	return 0;
 }

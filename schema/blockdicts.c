@@ -123,7 +123,7 @@ int block__base_crc(const void *buf, size_t len, uint32_t *crc)
 	*crc = 0;
 	if (block__parse_header(buf, len, NULL, NULL))
 		return -EBADMSG;
-	if (cap_block_encoding(h) < 4)
+	if (!cap_block_encoding_chained(cap_block_encoding(h)))
 		return 0;
 	/* The body's first 4 bytes: decompressed alone, without the rest. */
 	ZSTD_DStream *ds = ZSTD_createDStream();

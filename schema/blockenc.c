@@ -111,6 +111,8 @@ struct block_encoder {
 	bool keyed;            /* the block has a keyed dictionary or DICT_NEXT:
 				* encoding 3 */
 	bool dict_next;        /* the group has a dictionary (GRP_DICT_NEXT) */
+	bool esc;              /* the group escapes 2-byte codes (GRP_ESC) */
+	bool block_esc;        /* some group of the block does: encoding 5 or 6 */
 	/* Which dictionary words of a stream were worth keying when last
 	 * measured: measuring codes each such column twice more, so it is
 	 * done every KEYED_REMEASURE blocks of the stream (by slot). */
@@ -633,6 +635,34 @@ static uint8_t *put_planes(uint8_t *p, const uint64_t *v, uint32_t n, unsigned m
 		for (j = 0; j < np; j++)
 			dst[j][i] = (uint8_t)(v[i] >> (8 * plane[j]));
 	return p + (size_t)np * n;
+}
+
+/* GRP_ESC's codes (each < CODE_ESC + 2^16): the number of codes of
+ * CODE_ESC or more, a byte per code (the code, or CODE_ESC), then the low
+ * and the high bytes of code - CODE_ESC of those records.  zstd codes each
+ * byte column alone, so the high byte of 2-byte codes cost each record
+ * the entropy of "zero or not" again: ~0.5 bit a record of the generator's
+ * mix in each of three columns. */
+static uint8_t *put_escaped(uint8_t *p, const uint64_t *x, uint32_t c)
+{
+	uint32_t ne = 0, k = 0;
+
+	for (uint32_t i = 0; i < c; i++)
+		ne += x[i] >= CODE_ESC;
+	p = cap_put_varint(p, ne);
+	uint8_t *lo = p + c, *hi = lo + ne;
+	for (uint32_t i = 0; i < c; i++) {
+		uint64_t v = x[i];
+
+		if (v < CODE_ESC) {
+			p[i] = (uint8_t)v;
+			continue;
+		}
+		p[i] = CODE_ESC;
+		lo[k] = (uint8_t)(v - CODE_ESC);
+		hi[k++] = (uint8_t)((v - CODE_ESC) >> 8);
+	}
+	return hi + ne;
 }
 
 /* vmru_use that also moves ix[], the values' dictionary indexes, the same
@@ -1260,7 +1290,14 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				p = cap_put_varint(p, nvals - nseed);
 				*p++ = (uint8_t)dm;
 				p = put_planes(p, e->dict + nseed, nvals - nseed, dm);
-				p = put_planes(p, e->col, c, nvals + base + next_code <= 256 ? 1 : 3);
+				if (nvals + base + next_code <= 256) {
+					p = put_planes(p, e->col, c, 1);
+				} else if (e->fast) {   /* (encoding 1) */
+					p = put_planes(p, e->col, c, 3);
+				} else {
+					p = put_escaped(p, e->col, c);
+					e->esc = true;
+				}
 				if (e->chain_k > 1 && !e->fast &&
 				    estate_add(e, stream, L, w, modes[w], nvals, &colmru,
 					       keyed ? nkeys : 0))
@@ -1530,6 +1567,7 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 	const uint32_t *ord = e->order;
 
 	e->keyed = false;
+	e->block_esc = false;
 
 	if (e->base) {   /* encoding 4: the block whose dictionaries go on */
 		cap_put_le32(p, e->base->crc);
@@ -1607,6 +1645,7 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 
 			e->keyed = false;
 			e->dict_next = false;
+			e->esc = false;
 			e->group_inh = estate_has_group(e->base, s->stream, e0->len);
 			p = cap_put_varint(p, e0->len);
 			p = encode_words(e, b, ord, c, e0->len, ts_at >= 0 ? ts_at / 8 : -1, s->stream,
@@ -1619,6 +1658,9 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 				*flags |= GRP_DICT_NEXT;
 			if (e->dict_next && e->group_inh)
 				*flags |= GRP_INHERIT;
+			if (e->esc)
+				*flags |= GRP_ESC;
+			e->block_esc |= e->esc;
 			e->keyed |= keyed || e->dict_next;   /* either: encoding 3 */
 		} else if (fixed) {
 			uint32_t L = e0->len;
@@ -1673,7 +1715,8 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 		.max_ts_ns = n ? b->max_ts : 0,
 	};
 	/* Encoding 1 where it suffices: older readers then read the block. */
-	cap_block_fill_header(e->out, &m, k, e->base ? 4 : e->keyed ? 3 : 1);
+	cap_block_fill_header(e->out, &m, k, e->base ? (e->block_esc ? 6 : 4) :
+					     e->block_esc ? 5 : e->keyed ? 3 : 1);
 	int rc = block_encoder_check(e, b, m.enc_bytes);
 	if (rc)
 		return rc;

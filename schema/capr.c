@@ -1075,7 +1075,8 @@ static bool seen_chained(struct capr *r)
 		if (s && !seg_open(r, s) && bi->offset <= s->size &&
 		    s->size - bi->offset >= sizeof(h) &&
 		    pread(s->fd, h, sizeof(h), (off_t)bi->offset) == (ssize_t)sizeof(h) &&
-		    !block__parse_header(h, sizeof(h), NULL, NULL) && cap_get_le16(h + 6) >= 4)
+		    !block__parse_header(h, sizeof(h), NULL, NULL) &&
+		    cap_block_encoding_chained(cap_get_le16(h + 6)))
 			return true;
 	}
 	return false;
@@ -1306,14 +1307,14 @@ static int chain_decode(struct capr_cursor *c, const struct cap_block_info *b, s
 	uint32_t crc = 0;
 	int rc;
 
-	if (cap_get_le16(c->buf + 6) >= 4 && r->bundle) {
+	if (cap_block_encoding_chained(cap_get_le16(c->buf + 6)) && r->bundle) {
 		/* A bundle's blocks have no segment order to find a base by:
 		 * its writer writes a chained block's records anew. */
-		snprintf(why, whylen, "a chained block (encoding 4) in a bundle, which holds "
-			 "only blocks that read alone");
+		snprintf(why, whylen, "a chained block (encoding %u) in a bundle, which holds "
+			 "only blocks that read alone", cap_get_le16(c->buf + 6));
 		return -EBADMSG;
 	}
-	if (cap_get_le16(c->buf + 6) >= 4)
+	if (cap_block_encoding_chained(cap_get_le16(c->buf + 6)))
 		__atomic_store_n(&r->chained, true, __ATOMIC_RELAXED);
 	if (!__atomic_load_n(&r->chained, __ATOMIC_RELAXED))   /* blocks that read alone: as ever */
 		return block_decoder__decode(c->dec, c->buf, len, recs, nrecs, why, whylen);

@@ -715,7 +715,7 @@ int capw__append_chained(struct capw *w, const struct blockbuf *b, struct block_
 			return note_err(w, rc);
 		}
 		rc = append_encoded(w, b, out, len, &m);
-		if (!rc && len > 6 && out[6] >= 4)
+		if (!rc && len > 7 && cap_block_encoding_chained(out[6] | (unsigned)out[7] << 8))
 			w->chain_misses = 0;
 		/* Its base is not in the segment it goes to (a new one): the
 		 * block is encoded again, starting a chain.  When that keeps
@@ -775,7 +775,7 @@ static int append_encoded(struct capw *w, const struct blockbuf *b, const uint8_
 		if (w->seg_fd < 0 && (rc = seg_open_next(w)))   /* the flush closed an aged one */
 			return rc;
 	}
-	if (len > 6 && out[6] >= 4) {   /* chained: its base in this segment's last blocks */
+	if (len > 7 && cap_block_encoding_chained(out[6] | (unsigned)out[7] << 8)) {   /* chained: its base in this segment's last blocks */
 		uint32_t crc = 0, n = w->seg_nblocks < CAP_CHAIN_BACK ? w->seg_nblocks : CAP_CHAIN_BACK;
 		bool found = false;
 

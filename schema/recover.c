@@ -150,7 +150,8 @@ static bool seg_has_chains(int fd, uint64_t end)
 	if (end < CAP_SEG_HDR_BYTES)
 		end = CAP_SEG_HDR_BYTES;
 	return pread(fd, h, sizeof(h), (off_t)end) == (ssize_t)sizeof(h) &&
-	       !block__parse_header(h, sizeof(h), NULL, NULL) && h[6] >= 4;
+	       !block__parse_header(h, sizeof(h), NULL, NULL) &&
+	       cap_block_encoding_chained(h[6] | (unsigned)h[7] << 8);
 }
 
 /* Walks one segment from its indexed end (or, when a block there is

@@ -22,9 +22,12 @@
  * keyed-*: a block with keyed dictionaries, encoding 2, the last block of
  * `test_block_compat --write DIR`; keylo-*: the same by the encoder of
  * encoding 3 keyed by the pid half, KEY_LO; next-*: the same with
- * DICT_NEXT too, tests/data/capture-enc3's; chain-*: a third kind, two
+ * DICT_NEXT too, tests/data/capture-enc3's; esc-*: the same by the
+ * encoder of encoding 5, escaped codes, `test_block_compat --write DIR 0`'s
+ * last block; chain-*: a third kind, two
  * blocks of a chain, `test_block_chain --seed FILE`).  Bodies are sealed as
- * encoding 3, so that mutations reach the keyed dictionaries and KEY_LO.
+ * encoding 5 (6 chained), so that mutations reach the keyed dictionaries,
+ * KEY_LO and escaped codes.
  *  - "BRCH": a chain of two blocks (fb_chain): the second's body mutated
  *    reaches the columns that continue the first's dictionaries.  Then the
  *    same two under a projection (picked from the input, as below): the
@@ -65,7 +68,7 @@ static void fb_fix_crcs(uint8_t *b, size_t len)
 }
 
 /* A valid block around a raw body: malloc'ed, *len set; NULL if too big. */
-/* base_crc != 0: sealed as encoding 4, the body after that base's CRC. */
+/* base_crc != 0: sealed as encoding 6, the body after that base's CRC. */
 static uint8_t *fb_seal(const uint8_t *in, size_t size, size_t *len, uint32_t base_crc)
 {
 	if (size < 24 || size - 24 > (1u << 20))
@@ -105,9 +108,10 @@ static uint8_t *fb_seal(const uint8_t *in, size_t size, size_t *len, uint32_t ba
 	if (ZSTD_isError(z) || zo.pos > bound)
 		abort();
 	z = zo.pos;
-	/* encoding 3 (keyed dictionaries, KEY_LO), or 4 (chained) */
-	memcpy(b, base_crc ? "BRBK\x01\x00\x04\x00" : "BRBK\x01\x00\x03\x00", 8);
-	_Static_assert(CAP_BLOCK_ENCODING == 4, "seal bodies as the newest encodings");
+	/* encoding 5 (keyed dictionaries, KEY_LO, escaped codes), or 6 (and
+	 * chained): what 3 and 4 read and more */
+	memcpy(b, base_crc ? "BRBK\x01\x00\x06\x00" : "BRBK\x01\x00\x05\x00", 8);
+	_Static_assert(CAP_BLOCK_ENCODING == 6, "seal bodies as the newest encodings");
 	fb_put32(b + 8, (uint32_t)(CAP_BLOCK_HDR_BYTES + z));
 	fb_put32(b + 12, (uint32_t)blen);
 	memcpy(b + 16, in, 24);   /* nrecords, nstreams, min_ts, max_ts */
@@ -257,7 +261,7 @@ static void fb_chain_projected(const uint8_t *a, size_t alen, const uint8_t *b, 
 }
 
 /* "BRCH", u32 alen, a block of alen bytes (CRCs fixed: a chain's first),
- * then a body as fb_seal takes it, sealed as encoding 4 naming that block as
+ * then a body as fb_seal takes it, sealed as encoding 6 naming that block as
  * its base: the second is decoded with what the first left (INHERIT). */
 static void fb_chain(const uint8_t *data, size_t size, uint32_t alen)
 {

@@ -1,4 +1,4 @@
-/* fuzz_chain - a chained capture (block encoding 4, FORMAT.md "Chained
+/* fuzz_chain - a chained capture (block encodings 4 and 6, FORMAT.md "Chained
  * dictionaries") whose segment and index an attacker rearranged: the
  * reader's search for each block's base (schema/capr.c: the CAP_CHAIN_BACK
  * blocks before it in its segment, by hdr_crc), its cache of what bases
@@ -180,13 +180,14 @@ static void fc_seal_header(uint8_t *b, uint32_t len)
 	fc_put32(b + 44, (uint32_t)crc32(0, b, 44));
 }
 
-/* Op 1: an encoding-4 block's base_crc becomes base; its frame is made
+/* Op 1: a chained block's (encoding 4 or 6) base_crc becomes base; its frame is made
  * anew (content size and checksum flags, as the writer's). */
 static void fc_set_base(struct fc_block *blk, uint32_t base)
 {
 	uint32_t raw = fc_get32(blk->bytes + 12);
 
-	if (blk->len <= CAP_BLOCK_HDR_BYTES || (blk->bytes[6] | blk->bytes[7] << 8) != 4 ||
+	if (blk->len <= CAP_BLOCK_HDR_BYTES ||
+	    !cap_block_encoding_chained(blk->bytes[6] | blk->bytes[7] << 8) ||
 	    raw < 4 || raw > (1u << 24))
 		return;
 	if (raw > fc_raw_cap) {

@@ -872,7 +872,8 @@ static void test_keyed(void)
 		CHECK_EQ_INT(blockbuf__add(b, 3, CAP_CPU_UNKNOWN, ts, ev, KL), 0);
 	}
 	CHECK_EQ_INT(block_encoder__encode(e, b, &out, &out_len, &m), 0);
-	CHECK_EQ_INT(out[6] | out[7] << 8, 3);   /* encoding 3: it has keyed columns */
+	/* encoding 5: it has keyed columns, whose codes take 2 bytes (escaped) */
+	CHECK_EQ_INT(out[6] | out[7] << 8, 5);
 	CHECK_EQ_INT(block_decoder__decode(d, out, out_len, &recs, &n, err, sizeof(err)), 0);
 	CHECK_EQ_INT(n, KN);
 	for (i = 0; i < n; i++)
@@ -906,8 +907,8 @@ static void test_keyed(void)
 	CHECK(modes);
 	size_t mo = (size_t)(modes - body);
 	/* body: nstreams 1, stream 3, count 30000 (3 bytes), then the flags:
-	 * keyed by the pid half of the pid|tid word. */
-	CHECK_EQ_INT(body[5], 0x20 | 0x10 | 0x08 | 0x02 | 0x01);
+	 * keyed by the pid half of the pid|tid word, codes escaped. */
+	CHECK_EQ_INT(body[5], 0x80 | 0x20 | 0x10 | 0x08 | 0x02 | 0x01);
 	for (int t = 0; t < 11; t++) {
 		memcpy(mut, body, raw);
 		uint8_t *mm = mut + mo;

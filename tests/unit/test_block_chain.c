@@ -128,9 +128,12 @@ static void make_blocks(unsigned chain, struct blk *out, size_t *total)
 		CHECK_EQ_INT(m.nrecords, nw);
 		/* Every CHAIN-th block starts a chain; the others continue the
 		 * one before and say whose dictionaries they continue. */
-		unsigned want_enc = chain > 1 && b % chain ? 4 : 3;
-		CHECK_EQ_INT(enc[6], want_enc);
-		if (want_enc == 4) {
+		bool want_chained = chain > 1 && b % chain;
+		/* (5 and 6: 3 and 4 with escaped codes, when a dictionary
+		 * column's codes take 2 bytes) */
+		CHECK(enc[6] == (want_chained ? 4 : 3) || enc[6] == (want_chained ? 6 : 5));
+		CHECK_EQ_INT(cap_block_encoding_chained(enc[6]), want_chained);
+		if (want_chained) {
 			CHECK_EQ_U64(block_encoder__base_crc(e),
 				     (uint32_t)crc32(0, out[b - 1].buf, 44));
 			/* the base's CRC alone in the frame's first zstd block,
@@ -234,7 +237,7 @@ static size_t flags_of_stream5(const uint8_t *body, size_t raw, size_t skip)
 	/* Found by the flags byte itself: WORDS | FIXED_LEN | CPU_RUN and the
 	 * dictionary flags, right after stream id 5 and a count varint. */
 	for (size_t i = skip + 1; i + 4 < raw; i++)
-		if (body[i] == 5 && (body[i + 3] & 0x4b) == 0x4b && (body[i + 3] & 0x80) == 0)
+		if (body[i] == 5 && (body[i + 3] & 0x4b) == 0x4b)
 			return i + 3;
 	CHECK(!"stream 5's group not found");
 	return 0;
@@ -481,14 +484,19 @@ int main(int argc, char **argv)
 	CHECK(mut && blk);
 	size_t fo = flags_of_stream5(body, raw, 4);
 	CHECK(body[fo] & 0x40);   /* stream 5's group continues its base's */
+	/* the block's own encoding (4, or 6 with escaped codes) and its
+	 * unchained counterpart (3 or 5) */
+	unsigned enc_own = chained[5].buf[6], enc_first = enc_own - 1;
+	CHECK(cap_block_encoding_chained(enc_own));
 	/* (case 3 last: it reuses st[] for a longer chain) */
 	static const int order[] = { 0, 1, 2, 4, 3 };
 	for (int ti = 0; ti < 5; ti++) {
 		int t = order[ti];
 		const char *want_err = NULL;
 		size_t len, mlen = raw;
-		unsigned enc = 4;
+		unsigned enc = enc_own;
 		int want_rc = -EBADMSG;
+		char want_buf[96];
 
 		memcpy(mut, body, raw);
 		switch (t) {
@@ -499,8 +507,10 @@ int main(int argc, char **argv)
 		case 1:   /* the flag in an encoding-3 block (no CRC) */
 			memmove(mut, body + 4, raw - 4);
 			mlen = raw - 4;
-			enc = 3;
-			want_err = "inherited dictionaries in an encoding-3 block";
+			enc = enc_first;
+			snprintf(want_buf, sizeof(want_buf),
+				 "inherited dictionaries in an encoding-%u block", enc);
+			want_err = want_buf;
 			break;
 		case 2:   /* without next-value codes */
 			mut[fo] &= (uint8_t)~0x20;
@@ -510,9 +520,10 @@ int main(int argc, char **argv)
 			want_rc = -ENOENT;
 			want_err = "a chain of more blocks than the limit";
 			break;
-		case 4:   /* an unknown flag beside it */
+		case 4:   /* escaped codes in an encoding-4 block */
 			mut[fo] |= 0x80;
-			want_err = "unknown group flags";
+			enc = 4;
+			want_err = "escaped dictionary codes in an encoding-4 block";
 			break;
 		}
 		len = reseal(blk, cap, chained[5].buf, enc, mut, mlen);
@@ -530,7 +541,7 @@ int main(int argc, char **argv)
 									 NULL, &recs, &n, err,
 									 sizeof(err)), 0);
 			put32(mut, (uint32_t)crc32(0, deep[CAP_CHAIN_MAX - 1].buf, 44));
-			len = reseal(blk, cap, chained[5].buf, 4, mut, mlen);
+			len = reseal(blk, cap, chained[5].buf, enc_own, mut, mlen);
 			base = st[CAP_CHAIN_MAX - 1];
 			for (unsigned b = 0; b < NBLK; b++)
 				free(deep[b].buf), free(deep[b].w);
@@ -555,7 +566,7 @@ int main(int argc, char **argv)
 			uint64_t y = test_rand(&rng);
 			mut[4 + (y >> 8) % (raw - 4)] = (uint8_t)(y >> 48);
 		}
-		size_t len = reseal(blk, cap, chained[5].buf, 4, mut, raw);
+		size_t len = reseal(blk, cap, chained[5].buf, enc_own, mut, raw);
 		int rc = block_decoder__decode_chain(d, blk, len, st[4], st[NBLK], NULL, &recs, &n,
 						     err, sizeof(err));
 		CHECK(rc == 0 || rc == -EBADMSG);

@@ -254,11 +254,11 @@ int main(void)
 		unsigned enc = encoding_of(r, &blocks[b]);
 
 		if (blocks[b].segment_id != seg)
-			CHECK(enc < 4);
+			CHECK(!cap_block_encoding_chained(enc));
 		seg = blocks[b].segment_id;
-		run = enc == 4 ? run + 1 : 0;
+		run = cap_block_encoding_chained(enc) ? run + 1 : 0;
 		CHECK(run < CHAIN);
-		n4 += enc == 4;
+		n4 += cap_block_encoding_chained(enc);
 	}
 	CHECK(n4 >= nb / 2);
 	capr__close(r);
@@ -330,7 +330,7 @@ int main(void)
 		CHECK(!capr__blocks(r, &blocks, &nb));
 		const struct cap_block_info *ch = NULL;
 		for (size_t b = 0; b < nb && !ch; b++)
-			if (encoding_of(r, &blocks[b]) == 4)
+			if (cap_block_encoding_chained(encoding_of(r, &blocks[b])))
 				ch = &blocks[b];
 		CHECK(ch);
 		char seg[4400], sql2[512];
@@ -368,9 +368,9 @@ int main(void)
 		for (size_t b = 0; b < nb; b++) {
 			if (!capr__read_block(r, &blocks[b], &recs, &n, err, sizeof(err)))
 				continue;
-			if (!strstr(err, "a chained block (encoding 4) in a bundle"))
+			if (!strstr(err, "a chained block (encoding 6) in a bundle"))
 				fprintf(stderr, "%s\n", err);
-			CHECK(strstr(err, "a chained block (encoding 4) in a bundle"));
+			CHECK(strstr(err, "a chained block (encoding 6) in a bundle"));
 			bad++;
 		}
 		CHECK_EQ_INT(bad, 1);
@@ -402,7 +402,8 @@ int main(void)
 	CHECK(!capr__blocks(r, &blocks, &nb));
 	size_t first = nb;
 	for (size_t b = 1; b < nb && first == nb; b++)
-		if (encoding_of(r, &blocks[b]) == 4 && encoding_of(r, &blocks[b - 1]) < 4 &&
+		if (cap_block_encoding_chained(encoding_of(r, &blocks[b])) &&
+		    !cap_block_encoding_chained(encoding_of(r, &blocks[b - 1])) &&
 		    blocks[b].segment_id == blocks[b - 1].segment_id)
 			first = b - 1;
 	CHECK(first < nb);

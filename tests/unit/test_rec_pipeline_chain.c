@@ -1,6 +1,6 @@
 /* test_rec_pipeline_chain - the recorder's writer threads chaining their
  * blocks (pipeline_opts.chain_blocks: each worker's blocks continue the
- * dictionaries of the block it encoded before, block encoding 4): two
+ * dictionaries of the block it encoded before, block encoding 4 or 6): two
  * workers whose chains interleave in the capture, segments small enough
  * that chains meet their ends (a block whose base is not in its segment is
  * encoded again as a chain's first).  Every record reads back, value by
@@ -68,7 +68,7 @@ int main(void)
 		const struct cap_rec *recs;
 		uint32_t nr;
 
-		chained += capwone_read(c, &bl[k], &recs, &nr) == 4;
+		chained += cap_block_encoding_chained(capwone_read(c, &bl[k], &recs, &nr));
 		for (uint32_t j = 0; j < nr; j++, total++) {
 			uint64_t i = recs[j].ts_ns - 1000;
 
