@@ -630,6 +630,20 @@ static uint8_t *put_planes(uint8_t *p, const uint64_t *v, uint32_t n, unsigned m
 			dst[0][i] = (uint8_t)v[i];
 		return p + n;
 	}
+	/* The low planes only (2-byte codes, a counter's low bytes: the usual
+	 * masks): their stores unrolled, with no look-up of which plane goes
+	 * where. */
+	if (mask == 3u || mask == 7u) {
+		for (; i + 8 <= n; i += 8) {
+			uint64_t x[8];
+
+			tr8_from(x, v + i);
+			memcpy(dst[0] + i, &x[0], 8);
+			memcpy(dst[1] + i, &x[1], 8);
+			if (mask == 7u)
+				memcpy(dst[2] + i, &x[2], 8);
+		}
+	}
 	for (; i + 8 <= n; i += 8) {
 		uint64_t x[8];
 
@@ -1008,10 +1022,6 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 	const uint8_t *arena = b->arena;
 	uint64_t wor[WIDE_WORDS];
 	uint32_t tsw = ts_word >= 0 ? (uint32_t)ts_word : 0;
-	/* contig: the group's records are entries ord[0], ord[0] + 1, ...,
-	 * so their payloads lie one after the other from the first one's */
-	const uint8_t *first = arena + (top - ord[0])->off;
-	const uint32_t L = W * 8 + tail;
 	bool ts_ok = true;
 	uint32_t i = 0, w;
 
@@ -1019,6 +1029,10 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 		wor[w] = 0;
 #if defined(__SSE2__)
 	__m128i acc[WIDE_WORDS];
+	/* contig: the group's records are entries ord[0], ord[0] + 1, ...,
+	 * so their payloads lie one after the other from the first one's */
+	const uint8_t *first = arena + (top - ord[0])->off;
+	const uint32_t L = W * 8 + tail;
 
 	for (w = 0; w < W; w++)
 		acc[w] = _mm_setzero_si128();
@@ -1047,6 +1061,9 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 				__builtin_prefetch(arena + (top - ord[i + PREFETCH_AHEAD + 1])->off);
 			}
 		}
+		/* (unrolled: W is a constant here, and the loop's own steps cost
+		 * as much as its body) */
+#pragma GCC unroll 8
 		for (w = 0; w + 2 <= W; w += 2, d += 2 * (size_t)c) {
 			__m128i a = _mm_loadu_si128((const __m128i *)(r0 + (size_t)w * 8));
 			__m128i x = _mm_loadu_si128((const __m128i *)(r1 + (size_t)w * 8));
@@ -1074,6 +1091,8 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 		_mm_storeu_si128((__m128i *)l, acc[w]);
 		wor[w] = l[0] | l[1];
 	}
+#else
+	(void)contig;   /* (the loop below looks each record up) */
 #endif
 	/* The records left: an odd last one after the pairs, or (without
 	 * SSE2) every one. */
