@@ -790,12 +790,19 @@ static void find_trailing(struct evtype *t)
 		return;         /* elements of 0 bytes: not one a record could trim */
 	for (i = 0; i < t->ncols; i++) {
 		if (t->cols[i].bit_offset == last_off && (t->cols[i].kind == EVCOL_TEXT ||
-		    t->cols[i].kind == EVCOL_JSON || t->cols[i].kind == EVCOL_BYTES)) {
-			t->cols[i].trailing = 1;
-			t->min_size = last_off / 8;
-			return;
-		}
+		    t->cols[i].kind == EVCOL_JSON || t->cols[i].kind == EVCOL_BYTES))
+			break;
 	}
+	if (i == t->ncols)
+		return;
+	/* Only a tail no other column reaches into may be cut short: a record
+	 * of min_size bytes must hold every other column whole (a hostile
+	 * type may overlap members: a union-like struct). */
+	for (uint32_t k = 0; k < t->ncols; k++)
+		if (k != i && (uint64_t)t->cols[k].bit_offset + t->cols[k].bit_size > last_off)
+			return;
+	t->cols[i].trailing = 1;
+	t->min_size = last_off / 8;
 }
 
 static int flatten(struct evtype *t, const char *prefix, uint32_t id, uint64_t bit_off,
