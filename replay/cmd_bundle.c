@@ -24,6 +24,7 @@
 #include "capb.h"
 #include "cli.h"
 #include "print.h"
+#include "btfcut.h"
 #include "capview.h"
 #include "redact.h"
 #include "slice.h"
@@ -85,8 +86,16 @@ struct bstream {
 	uint64_t kept, damaged;
 };
 
+/* A kept object's BTF, cut to its kept streams' types (btfcut.h). */
+struct bobject {
+	int64_t id;                 /* objects.id */
+	struct btfcut *cut;         /* NULL: its BTF as the capture has it */
+};
+
 struct bundle {
 	struct capview *c;
+	struct bobject *objs;       /* each object a kept stream names, once */
+	size_t nobjs;
 	struct bstream *bs;         /* parallel to capview__stream(c, i) */
 	size_t n;
 	uint64_t lo, hi;            /* ts bounds, inclusive */
@@ -176,10 +185,69 @@ static bool object_kept(const struct bundle *b, int64_t id)
 	return false;
 }
 
+static const struct btfcut *cut_of(const struct bundle *b, int64_t object_id)
+{
+	for (size_t i = 0; i < b->nobjs; i++)
+		if (b->objs[i].id == object_id)
+			return b->objs[i].cut;
+	return NULL;
+}
+
+/* Each kept object's BTF cut to its kept streams' types, as the recorder
+ * cuts it (FORMAT.md "Stored BTF"): a bundle of a capture recorded with
+ * the whole BTF is then as small as one recorded since.  An object whose
+ * BTF did not validate, or with a kept stream whose type did not decode,
+ * keeps its BTF whole: the bundle reads as the capture did, errors
+ * included.  -ENOMEM, else 0. */
+static int cut_objects(struct bundle *b)
+{
+	uint32_t *roots = calloc(b->n + 1, sizeof(*roots));
+
+	b->objs = calloc(b->n + 1, sizeof(*b->objs));
+	if (!roots || !b->objs) {
+		free(roots);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		int64_t obj = b->bs[i].s->object_id;
+		const struct btfv *btf = capview__object_btf(b->c, obj);
+		size_t nroots = 0, k;
+		bool whole = !btf;
+
+		if (!b->bs[i].sel)
+			continue;
+		for (k = 0; k < b->nobjs && b->objs[k].id != obj; k++)
+			;
+		if (k < b->nobjs)
+			continue;
+		for (k = i; k < b->n && !whole; k++) {
+			const struct capview_stream *s = b->bs[k].s;
+
+			if (!b->bs[k].sel || s->object_id != obj)
+				continue;
+			if ((s->type_name || s->type_id) && !s->btf_type_id)
+				whole = true;
+			roots[nroots++] = s->btf_type_id;
+		}
+		b->objs[b->nobjs].id = obj;
+		b->objs[b->nobjs++].cut = whole ? NULL : btfcut__new(btf, roots, nroots);
+	}
+	free(roots);
+	return 0;
+}
+
 static int keep_object(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 {
+	const struct btfcut *cut = cut_of(b, sqlite3_column_int64(src, 0));
+
 	if (!object_kept(b, sqlite3_column_int64(src, 0)))
 		return 0;
+	if (cut) {
+		size_t len;
+		const void *raw = btfcut__raw(cut, &len);
+
+		sqlite3_bind_blob(dst, 4, raw, (int)len, SQLITE_TRANSIENT);
+	}
 	if (redact__meta(b->red, REDACT_OBJNAME))
 		redact__bind_token(b->red, src, dst, 1);
 	if (redact__meta(b->red, REDACT_OBJPATH))
@@ -190,7 +258,14 @@ static int keep_object(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 static int keep_stream(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 {
 	struct bstream *bs = bs_of(b, sqlite3_column_int64(src, 0));
-	return bs && bs->sel;
+	const struct btfcut *cut;
+
+	if (!bs || !bs->sel)
+		return 0;
+	/* its type's id in the cut BTF (the type the capture's decoded with) */
+	if ((cut = cut_of(b, bs->s->object_id)))
+		sqlite3_bind_int64(dst, 7, btfcut__id(cut, bs->s->btf_type_id));
+	return 1;
 }
 
 static int keep_loss(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
@@ -762,7 +837,9 @@ int cmd_bundle(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	int r = copy_meta(&b);
+	int r = cut_objects(&b);
+	if (!r)
+		r = copy_meta(&b);
 	if (!r)
 		r = do_blocks(&b);
 	if (!r)
@@ -794,6 +871,9 @@ int cmd_bundle(int argc, char **argv)
 		rc = EXIT_CAPTURE;
 	}
 out:
+	for (size_t i = 0; i < b.nobjs; i++)
+		btfcut__free(b.objs[i].cut);
+	free(b.objs);
 	redact__free(b.red);
 	capb__abort(b.out);
 	blockbuf__free(b.bb);

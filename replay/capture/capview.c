@@ -137,6 +137,13 @@ static const struct btfv *object_btf(struct capview *c, int64_t id, const char *
 	return NULL;
 }
 
+const struct btfv *capview__object_btf(struct capview *c, int64_t object_id)
+{
+	const char *why;
+
+	return object_btf(c, object_id, &why);
+}
+
 /* Builds s->et from the stream's BTF type; falls back to raw bytes with the
  * reason in s->type_err. */
 static int stream_type(struct capview *c, struct capview_stream *s)
@@ -161,6 +168,8 @@ static int stream_type(struct capview *c, struct capview_stream *s)
 					 s->type_name ? s->type_name : "?", (long long)s->type_id);
 			} else {
 				s->et = evtype__new(btf, id, terr, sizeof(terr));
+				if (s->et)
+					s->btf_type_id = id;
 			}
 		} else {
 			snprintf(terr, sizeof(terr), "object %lld: %s", (long long)s->object_id,

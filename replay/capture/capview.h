@@ -54,6 +54,7 @@ struct capview_stream {
 	char *type_name;            /* NULL: raw bytes */
 	int64_t type_id, object_id;
 	int ts_offset;
+	uint32_t btf_type_id;       /* the object's BTF type et was made of, 0: bytes */
 	struct evtype *et;          /* never NULL: bytes when the type is unusable */
 	char *type_err;             /* why the BTF type could not be used, or NULL */
 	size_t ncols;               /* evtype columns */
@@ -77,6 +78,9 @@ size_t capview__nstreams(const struct capview *c);
 struct capview_stream *capview__stream(struct capview *c, size_t i);
 struct capview_stream *capview__stream_by_id(struct capview *c, int64_t id);      /* NULL if none */
 struct capview_stream *capview__stream_by_name(struct capview *c, const char *name);
+/* The validated BTF of object id (objects.id), owned by c; NULL when it
+ * has none or it failed validation. */
+const struct btfv *capview__object_btf(struct capview *c, int64_t object_id);
 /* Blocks in ascending min_ts order (capr__blocks). */
 const struct cap_block_info *capview__blocks(struct capview *c, size_t *n);
 /* First and last record ts over all blocks (0, 0 if empty). */

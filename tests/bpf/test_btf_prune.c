@@ -8,7 +8,8 @@
  * BTF is cut as the recorder cuts it (same roots: the streams' type ids,
  * remapped in index.db and catalog.db); and `bpfreplay show` (text and
  * JSON Lines), `sql` (every stream's table), `export` (perfetto, parquet,
- * jsonl.zst) and `show` of a bundle of each: byte for byte the same.
+ * jsonl.zst) and `show` of a bundle of each: byte for byte the same; and
+ * `bundle` cuts the whole BTF to the same bytes (replay/capture/btfcut.h).
  * Then a recording of the same with the recorder's own cut: each object's
  * BTF a fraction of the whole, every table with the same columns as the
  * --full-btf capture's, and the actor's events decoded value by value. */
@@ -252,6 +253,12 @@ int main(void)
 		replay(path_a, (char *[]){ "bundle", "-o", bw, NULL }, out_a, sizeof(out_a));
 		replay(path_b, (char *[]){ "bundle", "-o", bc, NULL }, out_b, sizeof(out_b));
 		same_output(bw, bc, (char *[]){ "show", "-o", "jsonl", NULL });
+		same_output(path_a, bc, (char *[]){ "show", "-o", "jsonl", NULL });
+		/* bundle cuts a whole BTF as the recorder does: the same bytes */
+		CHECK_EQ_INT(q_int_capture(bw, "SELECT sum(length(btf)) FROM objects"), after);
+		CHECK_EQ_INT(q_int_capture(bc, "SELECT sum(length(btf)) FROM objects"), after);
+		CHECK_EQ_INT(q_int_capture(bw, "SELECT count(*) FROM objects"),
+			     q_int_capture(path_b, "SELECT count(*) FROM objects"));
 	}
 	printf("ok: show, show -o jsonl, sql of %zu tables, export perfetto/parquet/jsonl.zst and a "
 	       "bundle's show: the same from the whole and the cut BTF\n", n);

@@ -243,7 +243,10 @@ static void test_round_trip(void)
 	free(a);
 	free(b);
 	static const char *const meta[] = {
-		"SELECT * FROM sessions", "SELECT * FROM objects", "SELECT * FROM streams",
+		/* objects.btf is cut to the streams' types and streams.type_id
+		 * names the type in it (FORMAT.md "Stored BTF"): below */
+		"SELECT * FROM sessions", "SELECT id, name, path FROM objects",
+		"SELECT id, name, kind, object_id, map_name, type_name, ts_offset FROM streams",
 		"SELECT * FROM losses", "SELECT format_version FROM (SELECT value AS format_version"
 		" FROM meta WHERE key = 'format_version')",
 		"SELECT stream_id, sum(nrecords), min(min_ts), max(max_ts) FROM block_streams GROUP BY 1",
@@ -253,6 +256,10 @@ static void test_round_trip(void)
 		same_query(idx, bun, meta[i]);
 	CHECK_EQ_INT(q_int_capture(bun, "SELECT count(*) FROM users WHERE uid = 1000 AND "
 				   "name = 'alice'"), 1);
+	CHECK(q_int_capture(bun, "SELECT length(btf) FROM objects") > 0);
+	CHECK(q_int_capture(bun, "SELECT length(btf) FROM objects") <=
+	      q_int_index(moved, "SELECT length(btf) FROM objects"));
+	CHECK_EQ_INT(q_int_capture(bun, "SELECT count(*) FROM streams WHERE type_id > 0"), 2);
 
 	struct clirun t1 = CLIRUN("show", bun), t2 = CLIRUN("sql", "-o", "csv", bun,
 		"SELECT pid, comm, count(*) FROM alpha GROUP BY 1, 2 ORDER BY 1, 2");

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "testutil.h"
+#include "btfcut.h"
 #include "btfprune.h"
 #include "btfv.h"
 #include "evtype.h"
@@ -102,6 +103,9 @@ static uint32_t check_prune(const struct btf *src, const uint32_t *roots, size_t
 	struct btfprune *p = btfprune__new(src, roots, n);
 	struct btfv *a, *b;
 	struct btf *again;
+	struct btfcut *cut;
+	const void *cut_raw;
+	size_t cut_len;
 
 	if (!p) {
 		fprintf(stderr, "%s: btfprune: %s\n", what, strerror(errno));
@@ -125,6 +129,19 @@ static uint32_t check_prune(const struct btf *src, const uint32_t *roots, size_t
 		CHECK(btfprune__id(p, roots[i]) != 0);
 		ok += same_decoding(a, roots[i], b, btfprune__id(p, roots[i]), what);
 	}
+	/* bpfreplay's own cut (bundles of captures with the whole BTF) makes
+	 * the very same bytes and ids from the validated source */
+	cut = btfcut__new(a, roots, n);
+	if (!cut) {
+		fprintf(stderr, "%s: btfcut: %s\n", what, strerror(errno));
+		exit(1);
+	}
+	cut_raw = btfcut__raw(cut, &cut_len);
+	CHECK_EQ_INT(cut_len, len);
+	CHECK(!memcmp(cut_raw, raw, len));
+	for (i = 0; i < n; i++)
+		CHECK_EQ_INT(btfcut__id(cut, roots[i]), btfprune__id(p, roots[i]));
+	btfcut__free(cut);
 	(void)ok;
 	btfv__free(a);
 	btfv__free(b);

@@ -1,0 +1,437 @@
+/* btfcut.c - a validated BTF cut to its roots' closure by value, as raw
+ * BTF (see btfcut.h).  Every id and name offset read here was checked by
+ * btfv__parse; records are copied whole and then their ids and name
+ * offsets rewritten. */
+#include "btfcut.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CUT_MAX_DEPTH 32     /* typedef/modifier links followed to a pointee */
+
+struct btfcut {
+	uint32_t count;          /* the source's types, void included */
+	uint32_t *map;           /* [count]: id in the cut BTF, 0: left out */
+	uint8_t *raw;
+	size_t len;
+};
+
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+	int err;
+};
+
+/* Appends n bytes; returns where they went (NULL after a failure). */
+static void *put(struct buf *b, const void *d, size_t n)
+{
+	if (b->err)
+		return NULL;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		uint8_t *p;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->err = -ENOMEM;
+			return NULL;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	if (d)
+		memcpy(b->p + b->len, d, n);
+	b->len += n;
+	return b->p + b->len - n;
+}
+
+static int kind_of(const struct btf_type *t)
+{
+	return (int)BTF_INFO_KIND(t->info);
+}
+
+static uint32_t vlen_of(const struct btf_type *t)
+{
+	return BTF_INFO_VLEN(t->info);
+}
+
+/* The record's bytes (struct btf_type and what follows it) for a kind a
+ * value may have; 0 for any other kind. */
+static size_t record_len(const struct btf_type *t)
+{
+	switch (kind_of(t)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_VAR:
+		return sizeof(*t) + 4;
+	case BTF_KIND_PTR:
+	case BTF_KIND_FWD:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_TYPE_TAG:
+		return sizeof(*t);
+	case BTF_KIND_ARRAY:
+		return sizeof(*t) + sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return sizeof(*t) + vlen_of(t) * sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return sizeof(*t) + vlen_of(t) * sizeof(struct btf_enum);
+	case BTF_KIND_ENUM64:
+		return sizeof(*t) + vlen_of(t) * sizeof(struct btf_enum64);
+	}
+	return 0;
+}
+
+/* How many types a value of t is made of (see ref()). */
+static uint32_t nrefs(const struct btf_type *t)
+{
+	switch (kind_of(t)) {
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+	case BTF_KIND_VAR:
+		return 1;
+	case BTF_KIND_ARRAY:
+		return 2;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return vlen_of(t);
+	}
+	return 0;    /* int, float, enums, forward declarations, pointers */
+}
+
+/* The k-th: the referred type, an array's element and index types, a
+ * member's type. */
+static uint32_t ref(const struct btf_type *t, uint32_t k)
+{
+	if (kind_of(t) == BTF_KIND_ARRAY)
+		return k ? ((const struct btf_array *)(t + 1))->index_type
+			 : ((const struct btf_array *)(t + 1))->type;
+	if (kind_of(t) == BTF_KIND_STRUCT || kind_of(t) == BTF_KIND_UNION)
+		return ((const struct btf_member *)(t + 1))[k].type;
+	return t->type;
+}
+
+static int mark(struct btfcut *c, const struct btfv *b, const uint32_t *roots, size_t n)
+{
+	uint32_t *stack = malloc(sizeof(*stack) * c->count), top = 0, k;
+	size_t i;
+	int err = 0;
+
+	if (!stack)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (!roots[i])
+			continue;
+		if (!btfv__usable(b, roots[i]) || !record_len(btfv__type(b, roots[i]))) {
+			err = -EINVAL;
+			goto out;
+		}
+		if (!c->map[roots[i]]) {
+			c->map[roots[i]] = 1;
+			stack[top++] = roots[i];
+		}
+	}
+	while (top) {
+		const struct btf_type *t = btfv__type(b, stack[--top]);
+
+		for (k = 0; k < nrefs(t); k++) {
+			uint32_t id = ref(t, k);
+
+			if (!id || c->map[id])
+				continue;
+			if (!record_len(btfv__type(b, id))) {
+				err = -EINVAL;
+				goto out;
+			}
+			c->map[id] = 1;
+			stack[top++] = id;
+		}
+	}
+out:
+	free(stack);
+	return err;
+}
+
+/* A pointer's target through typedefs and modifiers: the name offset of a
+ * named struct, union or forward declaration (*is_union set), else 0. */
+static uint32_t pointee(const struct btfv *b, uint32_t id, int *is_union)
+{
+	const struct btf_type *t = btfv__type(b, id);
+	int depth, k;
+
+	for (depth = 0; t && depth < CUT_MAX_DEPTH; depth++) {
+		k = kind_of(t);
+		if (k != BTF_KIND_TYPEDEF && k != BTF_KIND_CONST && k != BTF_KIND_VOLATILE &&
+		    k != BTF_KIND_RESTRICT && k != BTF_KIND_TYPE_TAG)
+			break;
+		t = btfv__type(b, t->type);
+	}
+	if (!t || !*btfv__name(b, t->name_off))
+		return 0;
+	k = kind_of(t);
+	if (k != BTF_KIND_STRUCT && k != BTF_KIND_UNION && k != BTF_KIND_FWD)
+		return 0;
+	*is_union = k == BTF_KIND_UNION || (k == BTF_KIND_FWD && BTF_INFO_KFLAG(t->info));
+	return t->name_off;
+}
+
+/* Names: each source name offset copied once into strs. */
+struct names {
+	uint32_t *slots;         /* 2 per slot: source offset + 1 (0: empty), new offset */
+	uint32_t mask;
+	struct buf strs;
+};
+
+static uint32_t name_of(struct names *nm, const struct btfv *b, uint32_t off)
+{
+	const char *s = btfv__name(b, off);
+	uint32_t h;
+
+	if (!*s)
+		return 0;
+	for (h = (off * 2654435761u) & nm->mask; nm->slots[2 * h]; h = (h + 1) & nm->mask)
+		if (nm->slots[2 * h] == off + 1)
+			return nm->slots[2 * h + 1];
+	nm->slots[2 * h] = off + 1;
+	nm->slots[2 * h + 1] = (uint32_t)nm->strs.len;
+	put(&nm->strs, s, strlen(s) + 1);
+	return nm->slots[2 * h + 1];
+}
+
+/* Forward declarations for the pointers whose target is left out. */
+struct fwds {
+	uint32_t *name_off;      /* source offsets */
+	uint8_t *is_union;
+	uint32_t n;
+};
+
+static uint32_t fwd_index(const struct fwds *f, uint32_t name_off, int is_union)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->name_off[i] == name_off && f->is_union[i] == is_union)
+			return i;
+	return f->n;
+}
+
+/* Rewrites the copy t (of the source's record) in place. */
+static void rewrite(struct btfcut *c, const struct btfv *b, struct names *nm, const struct fwds *f,
+		    uint32_t fwd_base, struct btf_type *t)
+{
+	uint32_t i, name_off = t->name_off;
+
+	t->name_off = name_of(nm, b, name_off);
+	switch (kind_of(t)) {
+	case BTF_KIND_PTR: {
+		int is_union = 0;
+		uint32_t pn;
+
+		if (c->map[t->type]) {
+			t->type = c->map[t->type];
+			break;
+		}
+		pn = t->type ? pointee(b, t->type, &is_union) : 0;
+		t->type = pn ? fwd_base + fwd_index(f, pn, is_union) : 0;
+		break;
+	}
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+	case BTF_KIND_VAR:
+		t->type = c->map[t->type];
+		break;
+	case BTF_KIND_ARRAY: {
+		struct btf_array *a = (struct btf_array *)(t + 1);
+
+		a->type = c->map[a->type];
+		a->index_type = c->map[a->index_type];
+		break;
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		struct btf_member *m = (struct btf_member *)(t + 1);
+
+		for (i = 0; i < vlen_of(t); i++) {
+			m[i].name_off = name_of(nm, b, m[i].name_off);
+			m[i].type = c->map[m[i].type];
+		}
+		break;
+	}
+	case BTF_KIND_ENUM: {
+		struct btf_enum *e = (struct btf_enum *)(t + 1);
+
+		for (i = 0; i < vlen_of(t); i++)
+			e[i].name_off = name_of(nm, b, e[i].name_off);
+		break;
+	}
+	case BTF_KIND_ENUM64: {
+		struct btf_enum64 *e = (struct btf_enum64 *)(t + 1);
+
+		for (i = 0; i < vlen_of(t); i++)
+			e[i].name_off = name_of(nm, b, e[i].name_off);
+		break;
+	}
+	}
+}
+
+/* The cut parsed again, each root of the same kind, name and size. */
+static int check(const struct btfcut *c, const struct btfv *b, const uint32_t *roots, size_t n)
+{
+	char err[256];
+	struct btfv *again = btfv__parse(c->raw, c->len, err, sizeof(err));
+	int rc = 0;
+	size_t i;
+
+	if (!again)
+		return -EINVAL;
+	for (i = 0; i < n && !rc; i++) {
+		const struct btf_type *x, *y;
+
+		if (!roots[i])
+			continue;
+		x = btfv__type(b, roots[i]);
+		y = btfv__type(again, c->map[roots[i]]);
+		if (!x || !y || kind_of(x) != kind_of(y) ||
+		    strcmp(btfv__name(b, x->name_off), btfv__name(again, y->name_off)) ||
+		    btfv__size(b, roots[i]) != btfv__size(again, c->map[roots[i]]))
+			rc = -EINVAL;
+	}
+	btfv__free(again);
+	return rc;
+}
+
+struct btfcut *btfcut__new(const struct btfv *b, const uint32_t *roots, size_t n)
+{
+	struct btfcut *c = calloc(1, sizeof(*c));
+	struct names nm = { 0 };
+	struct fwds f = { 0 };
+	struct buf types = { 0 };
+	struct btf_header h = { .magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h) };
+	uint64_t nnames = 1;
+	uint32_t id, next = 1, slots = 2;
+	int err = -ENOMEM;
+
+	if (!c)
+		return NULL;
+	c->count = btfv__type_count(b);
+	c->map = calloc(c->count ? c->count : 1, sizeof(*c->map));
+	if (!c->map)
+		goto fail;
+	if ((err = mark(c, b, roots, n)))
+		goto fail;
+	err = -ENOMEM;
+	for (id = 1; id < c->count; id++) {
+		const struct btf_type *t = btfv__type(b, id);
+
+		if (!c->map[id])
+			continue;
+		c->map[id] = next++;
+		/* its name, its members' or enumerators', a pointer's forward declaration's */
+		nnames += 1 + (kind_of(t) == BTF_KIND_PTR ? 1 : vlen_of(t));
+		if (kind_of(t) == BTF_KIND_PTR)
+			f.n++;          /* at most one forward declaration each */
+	}
+	f.name_off = calloc(f.n + 1, sizeof(*f.name_off));
+	f.is_union = calloc(f.n + 1, 1);
+	while (slots < 2 * nnames && slots < (1u << 31))
+		slots *= 2;
+	nm.slots = calloc(slots, 2 * sizeof(*nm.slots));
+	nm.mask = slots - 1;
+	if (!f.name_off || !f.is_union || !nm.slots || !put(&nm.strs, "", 1))
+		goto fail;
+	/* the forward declarations, each name once */
+	f.n = 0;
+	for (id = 1; id < c->count; id++) {
+		const struct btf_type *t = btfv__type(b, id);
+		int is_union = 0;
+		uint32_t pn;
+
+		if (!c->map[id] || kind_of(t) != BTF_KIND_PTR || !t->type || c->map[t->type] ||
+		    !(pn = pointee(b, t->type, &is_union)) || fwd_index(&f, pn, is_union) < f.n)
+			continue;
+		f.name_off[f.n] = pn;
+		f.is_union[f.n++] = (uint8_t)is_union;
+	}
+	for (id = 1; id < c->count; id++) {
+		const struct btf_type *t = btfv__type(b, id);
+		struct btf_type *copy;
+
+		if (!c->map[id])
+			continue;
+		copy = put(&types, t, record_len(t));
+		if (!copy)
+			goto fail;
+		rewrite(c, b, &nm, &f, next, copy);
+	}
+	for (id = 0; id < f.n; id++) {
+		struct btf_type fwd = {
+			.name_off = name_of(&nm, b, f.name_off[id]),
+			.info = (uint32_t)f.is_union[id] << 31 | (uint32_t)BTF_KIND_FWD << 24,   /* kflag: union */
+		};
+
+		put(&types, &fwd, sizeof(fwd));
+	}
+	if (types.err || nm.strs.err || types.len + nm.strs.len > UINT32_MAX)
+		goto fail;
+	h.type_off = 0;
+	h.type_len = (uint32_t)types.len;
+	h.str_off = (uint32_t)types.len;
+	h.str_len = (uint32_t)nm.strs.len;
+	c->len = sizeof(h) + types.len + nm.strs.len;
+	c->raw = malloc(c->len);
+	if (!c->raw)
+		goto fail;
+	memcpy(c->raw, &h, sizeof(h));
+	if (types.len)
+		memcpy(c->raw + sizeof(h), types.p, types.len);
+	memcpy(c->raw + sizeof(h) + types.len, nm.strs.p, nm.strs.len);
+	if ((err = check(c, b, roots, n)))
+		goto fail;
+	free(types.p);
+	free(nm.strs.p);
+	free(nm.slots);
+	free(f.name_off);
+	free(f.is_union);
+	return c;
+fail:
+	free(types.p);
+	free(nm.strs.p);
+	free(nm.slots);
+	free(f.name_off);
+	free(f.is_union);
+	btfcut__free(c);
+	errno = -err;
+	return NULL;
+}
+
+void btfcut__free(struct btfcut *c)
+{
+	if (!c)
+		return;
+	free(c->map);
+	free(c->raw);
+	free(c);
+}
+
+uint32_t btfcut__id(const struct btfcut *c, uint32_t id)
+{
+	return id < c->count ? c->map[id] : 0;
+}
+
+const void *btfcut__raw(const struct btfcut *c, size_t *len)
+{
+	*len = c->len;
+	return c->raw;
+}
