@@ -103,11 +103,13 @@
 **   A GROUP BY (or DISTINCT) whose columns are all the statement reads of
 **   the table (SELECT comm, count(*) FROM exec GROUP BY comm) is a
 **   grouped scan: the table counts the rows of each distinct tuple first
-**   (vtgroup.h) and hands them out tuple after tuple, in the order SQLite's
-**   sorter would give, so SQLite sorts nothing (orderByConsumed, SQLite >=
-**   3.38).  Its memory is bounded (16 MiB of distinct tuples a pass: more
-**   split the scan into passes over the capture, and the groups then come
-**   sorted within each pass); Ctrl-C in bpfreplay stops the counting pass.
+**   (vtgroup.h) and hands them out tuple after tuple, in the order SQLite
+**   asked for (aOrderBy, each term ascending or descending: SQLite takes
+**   it for an ORDER BY of the same columns), so SQLite sorts nothing
+**   (orderByConsumed, SQLite >= 3.38).  Its memory is bounded (16 MiB of
+**   distinct tuples a pass: more split the scan into passes over the
+**   capture, each counting the tuples that follow the last pass's, so the
+**   order holds across them); Ctrl-C in bpfreplay stops the counting pass.
 **   Columns it cannot give that way (time, reals, expressions, a column
 **   read beside the groups) leave the statement to SQLite's sorter.
 */
@@ -184,7 +186,6 @@ struct bpfrec_vtab {
 
 #define VT_MAX_ARGS 64                  /* constraints kept for the next members */
 #define VT_GROUP_BYTES (16u << 20)      /* a grouped scan's distinct rows, per pass */
-#define VT_GROUP_MAX_PARTS 4096         /* passes a grouped scan may split into */
 #define VT_PREFETCH 8                   /* rows ahead whose payload is fetched early */
 
 struct bpfrec_cursor {
@@ -210,9 +211,9 @@ struct bpfrec_cursor {
 	char timebuf[TIMEFMT_LEN + 1];
 	uint64_t *words;                /* payload words the query reads */
 	uint32_t nwords;                /* bits in words */
-	/* A grouped scan (VT_IDX_GROUP): a pass counts the distinct rows of
-	 * one part of the hash space (vtgroup.h), then hands them out, each
-	 * as many times as it came (once for DISTINCT), in SQLite's order. */
+	/* A grouped scan (VT_IDX_GROUP): a pass counts the distinct rows
+	 * after the last pass's (vtgroup.h), then hands them out, each as
+	 * many times as it came (once for DISTINCT), in SQLite's order. */
 	int grp;                        /* handing out counted rows */
 	int grp_distinct;               /* VT_IDX_DISTINCT: one row per tuple */
 	struct vtgroup *g;
@@ -222,7 +223,11 @@ struct bpfrec_cursor {
 	int *gslot;                     /* per table column: its gcols index, or -1 */
 	size_t gk;                      /* the next tuple of g to hand out */
 	uint64_t gleft;                 /* rows of the current tuple still to come */
-	uint32_t gpart, gparts;         /* the part this pass counts, of how many */
+	uint32_t gorder[64];            /* the order asked (aOrderBy): table columns, */
+	uint8_t gdesc[64];              /* each descending or not, */
+	size_t ngorder;                 /* how many */
+	uint8_t *glo, *ghi;             /* a pass's tuples lie after glo, up to ghi */
+	int has_lo, has_hi;             /* (vtgroup__enc's bytes; none: no bound) */
 	sqlite3_int64 growid;           /* rows handed out: their rowids */
 };
 
@@ -806,7 +811,7 @@ static int ts_exact(sqlite3_index_info *ii, int i)
 static int vt_best_index(sqlite3_vtab *tab, sqlite3_index_info *ii)
 {
 	struct bpfrec_vtab *vt = (struct bpfrec_vtab *)tab;
-	char *str = sqlite3_malloc(ii->nConstraint * 2 + 18);
+	char *str = sqlite3_malloc(ii->nConstraint * 2 + 18 + 1 + 3 * (ii->nOrderBy > 0 ? ii->nOrderBy : 0));
 	int n = 0, argi = 0, num = 0, grp;
 	double rows = 1;
 
@@ -854,6 +859,16 @@ static int vt_best_index(sqlite3_vtab *tab, sqlite3_index_info *ii)
 	else if (num)
 		rows = rows / 3 + 1;
 	if ((grp = group_plan(vt, ii))) {
+		/* the order too, after a '/': three characters a term (the
+		 * column, 2 hex digits, and 'a' or 'd').  SQLite takes a grouped
+		 * scan's order for an ORDER BY of the same columns (GROUP BY a
+		 * ORDER BY a DESC sorts nothing more), so the rows must come
+		 * in this order, not only grouped. */
+		str[n++] = '/';
+		for (int k = 0; k < ii->nOrderBy; k++)
+			n += snprintf(str + n, 4, "%02x%c", ii->aOrderBy[k].iColumn,
+				      ii->aOrderBy[k].desc ? 'd' : 'a');
+		str[n] = 0;
 		ii->orderByConsumed = 1;
 		num |= grp;
 	}
@@ -899,6 +914,8 @@ static int vt_close(sqlite3_vtab_cursor *vc)
 	sqlite3_free(cur->gcols);
 	sqlite3_free(cur->gv);
 	sqlite3_free(cur->gslot);
+	sqlite3_free(cur->glo);
+	sqlite3_free(cur->ghi);
 	sqlite3_free(cur);
 	return SQLITE_OK;
 }
@@ -1345,7 +1362,15 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, in
 			return SQLITE_NOMEM;
 		cur->nargs = k + 1;
 	}
-	snprintf(cur->used, sizeof(cur->used), "%s", used ? used : "");
+	snprintf(cur->used, sizeof(cur->used), "%.17s", used ? used : "");
+	cur->ngorder = 0;
+	for (const char *o = used ? strchr(used, '/') : NULL; o && o[1] && o[2] && o[3] &&
+	     cur->ngorder < 64; o += 3) {
+		char hex[3] = { o[1], o[2], 0 };
+
+		cur->gorder[cur->ngorder] = (uint32_t)strtoul(hex, NULL, 16);
+		cur->gdesc[cur->ngorder++] = o[3] == 'd';
+	}
 	cur->grp = 0;
 	if (idxNum & VT_IDX_GROUP) {
 		/* count first, then hand out: SQLite sorts nothing */
@@ -1524,18 +1549,42 @@ static size_t group_bytes(const struct bpfrec_vtab *vt)
 	return vt->reg->opts.group_bytes ? vt->reg->opts.group_bytes : VT_GROUP_BYTES;
 }
 
-/* Counts the distinct rows of part gpart (of gparts, by the top of the
- * tuple's hash) of the whole scan into g, sorted.  When they would pass
- * VT_GROUP_BYTES, each part splits in four and the pass starts again on
- * the first of the current part's four: the parts handed out so far stay
- * those before it. */
+/* The current tuple's place against the pass's bounds: within them. */
+static int group_in_pass(const struct bpfrec_cursor *cur)
+{
+	return (!cur->has_lo || vtgroup__key_cmp(cur->g, cur->glo) > 0) &&
+	       (!cur->has_hi || vtgroup__key_cmp(cur->g, cur->ghi) <= 0);
+}
+
+/* bound = a copy of sorted tuple k of g. */
+static int group_bound(struct bpfrec_cursor *cur, size_t k, uint8_t **bound, int *has)
+{
+	const uint8_t *p;
+	size_t len;
+	uint8_t *b;
+
+	vtgroup__enc(cur->g, k, &p, &len);
+	if (!(b = sqlite3_malloc64(len ? len : 1)))
+		return SQLITE_NOMEM;
+	memcpy(b, p, len);
+	sqlite3_free(*bound);
+	*bound = b;
+	*has = 1;
+	return SQLITE_OK;
+}
+
+/* Counts the distinct rows after glo (the last pass's last tuple) into g,
+ * sorted.  When they would pass the memory a pass has, the first half in
+ * order stays (vtgroup__trim), its last tuple becomes the pass's ceiling
+ * ghi, and the rest of the scan counts only tuples up to it: the next
+ * pass starts after it.  So the passes hand out their tuples in order. */
 static int group_pass(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 {
-	uint64_t rows = 0, h;
+	uint64_t rows = 0;
 	int rc, e;
 
-again:
 	vtgroup__reset(cur->g);
+	cur->has_hi = 0;
 	cur->mi = 0;
 	cur->eof = 0;
 	if (member_start(vt, cur))
@@ -1553,21 +1602,29 @@ again:
 						 "too large to group by", vt->m[cur->mi].s->name,
 						 cur->gcols[j]);
 		}
-		h = vtgroup__key_hash(cur->g);
-		if ((uint32_t)(((h >> 32) * cur->gparts) >> 32) == cur->gpart) {
+		if (group_in_pass(cur)) {
+			vtgroup__key_hash(cur->g);
 			e = vtgroup__add(cur->g);
 			if (e == -E2BIG) {
-				if (cur->gparts >= VT_GROUP_MAX_PARTS)
-					return vt_error(vt, SQLITE_TOOBIG, "bpfrec: %s: more distinct "
-							"rows than %d passes of %llu KiB hold",
-							vt->m[cur->mi].s->name, VT_GROUP_MAX_PARTS,
-							(unsigned long long)group_bytes(vt) >> 10);
-				cur->gparts *= 4;
-				cur->gpart *= 4;
-				goto again;
+				size_t n = vtgroup__count(cur->g), keep = n > 1 ? n / 2 : 1;
+
+				vtgroup__sort(cur->g);
+				if (vtgroup__trim(cur->g, keep) ||
+				    (rc = group_bound(cur, keep - 1, &cur->ghi, &cur->has_hi)))
+					return SQLITE_NOMEM;
+				/* (the row itself, if it is still within the pass) */
+				if (group_in_pass(cur)) {
+					vtgroup__key_hash(cur->g);
+					e = vtgroup__add(cur->g);
+				} else {
+					e = 0;
+				}
 			}
 			if (e)
-				return SQLITE_NOMEM;
+				return e == -ENOMEM ? SQLITE_NOMEM :
+					vt_error(vt, SQLITE_TOOBIG, "bpfrec: %s: one distinct row "
+						 "is larger than %llu KiB", vt->m[cur->mi].s->name,
+						 (unsigned long long)group_bytes(vt) >> 10);
 		}
 		if (!(++rows & 1023) && vt->reg->opts.interrupted &&
 		    vt->reg->opts.interrupted(vt->reg->opts.ctx))
@@ -1596,10 +1653,17 @@ static int group_take(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 			cur->gleft = cur->grp_distinct ? 1 : n;
 			return SQLITE_OK;
 		}
-		if (++cur->gpart >= cur->gparts) {
+		if (!cur->has_hi) {   /* this pass counted to the end */
 			cur->eof = 1;
 			return SQLITE_OK;
 		}
+		/* the next pass: after this one's last tuple */
+		uint8_t *t = cur->glo;
+
+		cur->glo = cur->ghi;
+		cur->ghi = t;
+		cur->has_lo = 1;
+		cur->has_hi = 0;
 		cur->grp = 0;   /* a pass reads records */
 		rc = group_pass(vt, cur);
 		cur->grp = 1;
@@ -1639,9 +1703,21 @@ static int group_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, int id
 	}
 	if (!(cur->g = vtgroup__new(cur->ngcols, group_bytes(vt))))
 		return SQLITE_NOMEM;
+	/* the order SQLite asked for, by the tuple's columns */
+	uint32_t ord[64];
+	size_t nord = 0;
+	for (size_t k = 0; k < cur->ngorder; k++) {
+		uint32_t c = cur->gorder[k];
+
+		if (c >= ncols || cur->gslot[c] < 0)
+			return vt_error(vt, SQLITE_INTERNAL, "bpfrec: grouped scan: order on column "
+					"%u, which the statement does not read", c);
+		ord[nord++] = (uint32_t)cur->gslot[c];
+	}
+	if (vtgroup__order(cur->g, ord, cur->gdesc, nord))
+		return vt_error(vt, SQLITE_INTERNAL, "bpfrec: grouped scan: bad order");
 	cur->grp_distinct = (idxnum & VT_IDX_DISTINCT) != 0;
-	cur->gpart = 0;
-	cur->gparts = 1;
+	cur->has_lo = cur->has_hi = 0;
 	cur->growid = 0;
 	return SQLITE_OK;
 }

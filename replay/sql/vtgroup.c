@@ -30,15 +30,26 @@ struct vtgroup {
 	uint8_t *key;           /* the current tuple's encoding */
 	size_t key_len, key_cap;
 	uint64_t key_hash;
+	/* the order (vtgroup__order): norder columns, each maybe reversed */
+	uint32_t order[VG_MAX_COLS];
+	uint8_t desc[VG_MAX_COLS];
+	size_t norder;
 };
 
 struct vtgroup *vtgroup__new(size_t ncols, size_t max_bytes)
 {
-	struct vtgroup *g = calloc(1, sizeof(*g));
+	struct vtgroup *g;
 
-	if (!g)
+	if (ncols > VG_MAX_COLS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!(g = calloc(1, sizeof(*g))))
 		return NULL;
 	g->ncols = ncols;
+	for (size_t c = 0; c < ncols; c++)
+		g->order[c] = (uint32_t)c;
+	g->norder = ncols;
 	g->max_bytes = max_bytes;
 	g->nslots = 64;
 	g->slots = calloc(g->nslots, sizeof(*g->slots));
@@ -258,21 +269,44 @@ static int cmp_val(const struct vgval *a, const struct vgval *b)
 	return a->n < b->n ? -1 : a->n > b->n;
 }
 
+/* Two encoded tuples in g's order. */
+static int cmp_enc(const struct vtgroup *g, const uint8_t *pa, const uint8_t *pb)
+{
+	struct vgval va[VG_MAX_COLS], vb[VG_MAX_COLS];
+
+	for (size_t c = 0; c < g->ncols; c++) {
+		decode_one(&pa, &va[c]);
+		decode_one(&pb, &vb[c]);
+	}
+	for (size_t k = 0; k < g->norder; k++) {
+		int r = cmp_val(&va[g->order[k]], &vb[g->order[k]]);
+
+		if (r)
+			return g->desc[k] ? -r : r;
+	}
+	return 0;
+}
+
 static int cmp_ent(const void *x, const void *y, void *ctx)
 {
 	const struct vtgroup *g = ctx;
 	const struct vg_ent *a = x, *b = y;
-	const uint8_t *pa = g->arena + a->off, *pb = g->arena + b->off;
 
-	for (size_t c = 0; c < g->ncols; c++) {
-		struct vgval va, vb;
-		int r;
+	return cmp_enc(g, g->arena + a->off, g->arena + b->off);
+}
 
-		decode_one(&pa, &va);
-		decode_one(&pb, &vb);
-		if ((r = cmp_val(&va, &vb)))
-			return r;
+int vtgroup__order(struct vtgroup *g, const uint32_t *cols, const uint8_t *desc, size_t n)
+{
+	if (n > g->ncols)
+		return -EINVAL;
+	for (size_t k = 0; k < n; k++)
+		if (cols[k] >= g->ncols)
+			return -EINVAL;
+	for (size_t k = 0; k < n; k++) {
+		g->order[k] = cols[k];
+		g->desc[k] = desc[k] != 0;
 	}
+	g->norder = n;
 	return 0;
 }
 
@@ -280,6 +314,53 @@ void vtgroup__sort(struct vtgroup *g)
 {
 	if (g->n > 1)
 		qsort_r(g->ents, g->n, sizeof(*g->ents), cmp_ent, g);
+}
+
+static int cmp_off(const void *x, const void *y)
+{
+	const struct vg_ent *a = x, *b = y;
+
+	return a->off < b->off ? -1 : a->off > b->off;
+}
+
+int vtgroup__trim(struct vtgroup *g, size_t keep)
+{
+	size_t used = 0;
+
+	if (!keep || keep > g->n)
+		return -EINVAL;
+	/* In place: the kept tuples by where they lie, each moved down to the
+	 * end of those before it (never up: no copy overlaps one not moved
+	 * yet), then back in order. */
+	g->n = keep;
+	qsort(g->ents, keep, sizeof(*g->ents), cmp_off);
+	for (size_t e = 0; e < keep; e++) {
+		memmove(g->arena + used, g->arena + g->ents[e].off, g->ents[e].len);
+		g->ents[e].off = (uint32_t)used;
+		used += g->ents[e].len;
+	}
+	g->used = used;
+	vtgroup__sort(g);
+	memset(g->slots, 0, g->nslots * sizeof(*g->slots));
+	for (size_t e = 0; e < keep; e++) {
+		size_t i = g->ents[e].hash & (g->nslots - 1);
+
+		while (g->slots[i])
+			i = (i + 1) & (g->nslots - 1);
+		g->slots[i] = (uint32_t)(e + 1);
+	}
+	return 0;
+}
+
+void vtgroup__enc(const struct vtgroup *g, size_t k, const uint8_t **p, size_t *len)
+{
+	*p = g->arena + g->ents[k].off;
+	*len = g->ents[k].len;
+}
+
+int vtgroup__key_cmp(const struct vtgroup *g, const uint8_t *enc)
+{
+	return cmp_enc(g, g->key, enc);
 }
 
 size_t vtgroup__count(const struct vtgroup *g)

@@ -8,8 +8,13 @@
  * "IS" says of integers, texts under BINARY and blobs (reals, whose 0.0 and
  * -0.0 are equal with different bits, are the caller's to refuse).  Memory
  * is bounded: an add that would pass max_bytes is refused (-E2BIG; a first
- * tuple always fits) and the caller splits the rows by their hash
- * (vtgroup__key_hash) into parts, one pass each.
+ * tuple always fits).  The caller then keeps the first half of the tuples
+ * in order (vtgroup__trim) and counts only tuples up to the last one kept
+ * for the rest of its pass (vtgroup__key_cmp against vtgroup__enc's
+ * bytes); its next pass counts those after it.  So every pass's tuples
+ * come after the last pass's, in the order SQLite asked for: SQLite may
+ * take a grouped scan's order for its ORDER BY (GROUP BY a ORDER BY a
+ * DESC), not only for adjacency.
  * Values are copied: the caller's buffers may change after an add.
  */
 #ifndef BPFREC_REPLAY_VTGROUP_H
@@ -30,15 +35,17 @@ struct vgval {
 
 struct vtgroup;
 
-/* A table for tuples of ncols values, at most max_bytes of them and their
- * index.  NULL with errno (ENOMEM). */
+#define VG_MAX_COLS 64   /* columns of a tuple */
+
+/* A table for tuples of ncols values (at most VG_MAX_COLS), at most
+ * max_bytes of them and their index.  NULL with errno (ENOMEM, EINVAL). */
 struct vtgroup *vtgroup__new(size_t ncols, size_t max_bytes);
 void vtgroup__free(struct vtgroup *g);          /* NULL is fine */
 /* Empties g (its memory kept for the next pass). */
 void vtgroup__reset(struct vtgroup *g);
 /* The current tuple, value by value: start, then one put per column (a
  * put copies the value: its bytes may change right after), then its hash
- * (the same for the same tuple: for splitting rows into parts).  put: 0;
+ * (the same for the same tuple; computed before an add).  put: 0;
  * -EINVAL for VG_FLOAT; -E2BIG for a value of 4 GiB or more; -ENOMEM. */
 void vtgroup__key_start(struct vtgroup *g);
 int vtgroup__key_put(struct vtgroup *g, const struct vgval *v);
@@ -46,11 +53,25 @@ uint64_t vtgroup__key_hash(struct vtgroup *g);
 /* Counts one row of the current tuple: 0; -E2BIG when, new, it would take
  * g past max_bytes (nothing counted); -ENOMEM. */
 int vtgroup__add(struct vtgroup *g);
-/* Puts the tuples in SQLite's ascending order (NULL, integers, texts by
- * bytes, blobs by bytes; column by column): what a sorter's GROUP BY
- * would give.  Then vtgroup__get(g, 0..n-1) reads them in that order;
- * no add until the next reset. */
+/* The order of the tuples: column cols[0] first (descending if desc[0]),
+ * then cols[1], ...; n <= ncols, each col < ncols (-EINVAL).  Without a
+ * call: every column in turn, ascending.  Each column in SQLite's order:
+ * NULL, integers, texts by bytes, blobs by bytes (descending: reversed). */
+int vtgroup__order(struct vtgroup *g, const uint32_t *cols, const uint8_t *desc, size_t n);
+/* Puts the tuples in that order: what a sorter would give.  Then
+ * vtgroup__get(g, 0..n-1) reads them in that order; no add until the next
+ * reset or trim. */
 void vtgroup__sort(struct vtgroup *g);
+/* After a sort: keeps the first keep tuples (0 < keep <= count) with
+ * their counts, in order, their memory compacted in place; the rest are
+ * dropped.  Adds may follow.  0, or -EINVAL (g unchanged). */
+int vtgroup__trim(struct vtgroup *g, size_t keep);
+/* Sorted tuple k's encoding (valid until the next add, reset, trim or
+ * free): a bound for key_cmp, copied by the caller. */
+void vtgroup__enc(const struct vtgroup *g, size_t k, const uint8_t **p, size_t *len);
+/* The current tuple against an encoding from vtgroup__enc, in the order:
+ * < 0, 0 or > 0. */
+int vtgroup__key_cmp(const struct vtgroup *g, const uint8_t *enc);
 size_t vtgroup__count(const struct vtgroup *g);         /* distinct tuples */
 /* Tuple k's values into vals[0..ncols) (pointing into g: valid until the
  * next add, reset or free); returns how many rows had it. */
