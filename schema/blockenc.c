@@ -125,6 +125,7 @@ struct block_encoder {
 		uint32_t stream, L;
 		uint32_t age;          /* blocks since measured; 0: measure */
 		uint64_t words;        /* bit w: word w keyed */
+		uint64_t ixwords;      /* bit w: word w's codes are indexes */
 	} memo[16];
 	struct block_decoder *check;   /* BPFREC_BLOCK_SELFCHECK: decodes each block */
 	struct block_dicts *check_st[2];   /* its chain: [0] the last block's */
@@ -878,6 +879,75 @@ static int64_t dict_codes_fast(struct block_encoder *e, const uint64_t *col, uin
 	return nvals;
 }
 
+/* A dictionary column's codes as indexes only (DICT_MRU + index, never a
+ * rank in the recency list), continuing from's column when given: each
+ * value then has one code throughout, which an entropy coder pays less
+ * for than ranks when the values come independently of the ones before
+ * (an operation and its result: 0.09 bytes/event of the generator's mix).
+ * The reader's list takes every record's value in front (mru_push), so it
+ * ends as the last DICT_MRU values (*mru_out, duplicates kept, as the
+ * reader's).  The dictionary, in the order of first use as dict_codes
+ * makes it, is left in e->dict; its size, or -1 past max values. */
+static int64_t dict_codes_ix(struct block_encoder *e, const uint64_t *col, uint32_t c,
+			     uint32_t max, const struct ecol *from, uint64_t *out,
+			     struct vmru *mru_out)
+{
+	uint32_t nvals = 0, i;
+	struct vmru m = { .n = 0 };
+
+	dict_reset(e);
+	for (i = 0; from && i < from->nvals; i++)
+		dict_index(e, from->vals[i], &nvals, DICT_MAX_VALUES);
+	for (i = 0; i < c; i++) {
+		int64_t ix = dict_index(e, col[i], &nvals, max);
+
+		if (ix < 0)
+			return -1;
+		out[i] = DICT_MRU + (uint64_t)ix;
+	}
+	for (i = c; i-- > 0 && m.n < DICT_MRU;)
+		m.v[m.n++] = col[i];
+	for (i = 0; from && i < from->mru.n && m.n < DICT_MRU; i++)
+		m.v[m.n++] = from->mru.v[i];
+	*mru_out = m;
+	return nvals;
+}
+
+static double hist_bits(const uint32_t *h, uint32_t n)
+{
+	double bits = 0;
+
+	for (int k = 0; k < 256; k++)
+		if (h[k])
+			bits -= h[k] * log2((double)h[k] / n);
+	return bits;
+}
+
+/* What zstd's entropy coder roughly pays for a plain dictionary column's
+ * codes (DICT_MRU and on: misses), as the block writes them: first uses
+ * as DICT_NEXT's one symbol (next: the first index not used yet), and
+ * escaped (GRP_ESC).  The empirical entropy of each byte column, bits. */
+static double dict_code_bits(const uint64_t *x, uint32_t c, uint32_t next)
+{
+	uint32_t h[3][256] = { { 0 } }, ne = 0;
+
+	for (uint32_t i = 0; i < c; i++) {
+		uint64_t v = x[i];
+
+		if (v >= DICT_MRU)
+			v = v - DICT_MRU == next ? (next++, DICT_MRU) : v + 1;
+		if (v < CODE_ESC) {
+			h[0][v]++;
+			continue;
+		}
+		h[0][CODE_ESC]++;
+		h[1][(v - CODE_ESC) & 0xff]++;
+		h[2][((v - CODE_ESC) >> 8) & 0xff]++;
+		ne++;
+	}
+	return hist_bits(h[0], c) + (ne ? hist_bits(h[1], ne) + hist_bits(h[2], ne) : 0);
+}
+
 /* What zstd's entropy coder roughly pays for c codes of at most 2 bytes:
  * the empirical entropy of each byte column, bits. */
 static double code_bits(const uint64_t *x, uint32_t c)
@@ -909,7 +979,7 @@ static struct keyed_memo *keyed_memo(struct block_encoder *e, uint32_t stream, u
 		*m = (struct keyed_memo){ .stream = stream, .L = L };
 	*measure = m->age++ == 0;
 	if (*measure)
-		m->words = 0;
+		m->words = m->ixwords = 0;
 	return m;
 }
 
@@ -1230,6 +1300,9 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				keyed = false;
 			}
 			uint32_t nseed = bc ? bc->nvals : 0;
+			/* codes as indexes, as measured (a plain dictionary only) */
+			bool ixcodes = !measure && memo && !keyed && !is_key && w < 64 &&
+				       (memo->ixwords >> w & 1);
 			/* The whole group's dictionary, while it stays worth it. */
 			/* (one code less than the format's limits: GRP_DICT_NEXT's) */
 			uint32_t max = nseed + c / 2 < DICT_MAX_VALUES - 1 ? nseed + c / 2 :
@@ -1249,6 +1322,8 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				}
 				nd = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
 						KEYED_MAX_VALUES - 1, true, false, e->col, bc, &colmru);
+			} else if (bc && ixcodes) {
+				nd = dict_codes_ix(e, col, c, max, bc, e->col, &colmru);
 			} else if (bc) {
 				nd = dict_codes(e, col, c, max, false, is_key, e->col, bc, &colmru);
 			} else if (keyed && measure) {
@@ -1291,8 +1366,30 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 					e->kmru[k].n = 0;
 				nd = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
 						KEYED_MAX_VALUES - 1, true, false, e->col, NULL, &colmru);
+			} else if (ixcodes) {
+				nd = dict_codes_ix(e, col, c, max, NULL, e->col, &colmru);
 			} else {
 				nd = dict_codes(e, col, c, max, false, is_key, e->col, NULL, &colmru);
+			}
+			/* A plain dictionary of a block that measures: indexes
+			 * instead of ranks if they cost less (remembered for the
+			 * stream's next KEYED_REMEASURE - 1 blocks). */
+			if (measure && nd >= 0 && !keyed && !is_key && w < 64) {
+				double rank_bits = dict_code_bits(e->col, c, nseed);
+				struct vmru ixmru;
+				int64_t ni = dict_codes_ix(e, col, c, max, bc, e->col2, &ixmru);
+
+				if (ni == nd && dict_code_bits(e->col2, c, nseed) < rank_bits) {
+					uint64_t *t = e->col;
+					size_t tc = e->col_cap;
+
+					e->col = e->col2;   /* the index codes */
+					e->col_cap = e->col2_cap;
+					e->col2 = t;
+					e->col2_cap = tc;
+					colmru = ixmru;
+					memo->ixwords |= 1ull << w;
+				}
 			}
 			i = nd < 0 ? 0 : c;
 			uint32_t nvals = nd < 0 ? 0 : (uint32_t)nd;
