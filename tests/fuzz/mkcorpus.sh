@@ -23,6 +23,11 @@ ACT
 "$replay" verify "$tmp/real" >/dev/null
 rm -rf tests/fuzz/corpus && mkdir -p tests/fuzz/corpus
 "$mk" "$tmp/real" tests/fuzz/corpus real
+# fuzz_evtype: the objects' whole BTF too (--full-btf: as captures before
+# the recorder cut it, which bpfreplay reads and bundle cuts)
+"$build/recorder/bpfrec" record -q --full-btf -o "$tmp/whole" -- /bin/bash "$tmp/act.sh" 2>/dev/null
+"$mk" "$tmp/whole" "$tmp/whole-seeds" whole
+cp "$tmp/whole-seeds/fuzz_evtype/"* tests/fuzz/corpus/fuzz_evtype/
 "$mk" "$tmp/fix" tests/fuzz/corpus fix
 rm -f tests/fuzz/corpus/fuzz_index/real-fuzzcap-exit.db   # exec's BTF is enough of that size
 "$replay" bundle "$tmp/real" -o "$tmp/real-net.bpfrec" --stream connect,sock >/dev/null
