@@ -9,8 +9,9 @@ Prints one line of key=value pairs:
 A fast block (bpfrec record --fast-blocks: the writers were behind) is
 told by its body encoding (byte 6 of its header, schema/FORMAT.md): fast
 blocks are encoding 1, and the generator's compact blocks always have
-dictionary columns, so they are encoding 3 (or 4 when chained).  That
-holds for the generator's events, not for any capture.
+dictionary columns, so they are encoding 3 to 6 (4 and 6 chained, 5 and 6
+with escaped codes).  That holds for the generator's events, not for any
+capture.
 """
 import os
 import sqlite3
