@@ -13,6 +13,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "block.h"
 #include "cap_internal.h"
@@ -111,8 +115,27 @@ static inline void mru_front(struct mru *m, uint32_t r)
 {
 	uint32_t ix = m->ix[r];
 
+#ifdef __SSE2__
+	/* The list as 2 x 4 lanes, each from its left neighbour up to rank r
+	 * and kept past it: no loop of r steps (which GCC made a call to
+	 * memmove, per dictionary code), whatever r. */
+	_Static_assert(DICT_MRU == 8, "mru_front's lanes");
+	__m128i a0 = _mm_loadu_si128((const __m128i *)m->ix);         /* 0..3 */
+	__m128i a1 = _mm_loadu_si128((const __m128i *)(m->ix + 1));   /* 1..4 */
+	__m128i b0 = _mm_loadu_si128((const __m128i *)(m->ix + 3));   /* 3..6 */
+	__m128i b1 = _mm_loadu_si128((const __m128i *)(m->ix + 4));   /* 4..7 */
+	__m128i rr = _mm_set1_epi32((int)r);
+	__m128i ka = _mm_cmpgt_epi32(_mm_setr_epi32(1, 2, 3, 4), rr);  /* past r: kept */
+	__m128i kb = _mm_cmpgt_epi32(_mm_setr_epi32(4, 5, 6, 7), rr);
+
+	_mm_storeu_si128((__m128i *)(m->ix + 1),
+			 _mm_or_si128(_mm_and_si128(ka, a1), _mm_andnot_si128(ka, a0)));
+	_mm_storeu_si128((__m128i *)(m->ix + 4),
+			 _mm_or_si128(_mm_and_si128(kb, b1), _mm_andnot_si128(kb, b0)));
+#else
 	for (; r > 0; r--)
 		m->ix[r] = m->ix[r - 1];
+#endif
 	m->ix[0] = ix;
 }
 
@@ -122,12 +145,14 @@ static inline void mru_front(struct mru *m, uint32_t r)
  * list twice, whose ranks stay within n. */
 static inline void mru_push(struct mru *m, uint32_t ix)
 {
-	uint32_t r;
+	uint32_t older[DICT_MRU - 1];
 
 	if (m->n < DICT_MRU)
 		m->n++;
-	for (r = m->n - 1; r > 0; r--)
-		m->ix[r] = m->ix[r - 1];
+	/* every slot one down, a fixed-size copy (a loop of n steps was a
+	 * call to memmove): slots at or past n are never read */
+	memcpy(older, m->ix, sizeof(older));
+	memcpy(m->ix + 1, older, sizeof(older));
 	m->ix[0] = ix;
 }
 
