@@ -272,12 +272,16 @@ static void send_run(struct source *src, uint32_t cpu, struct blockbuf_rec *recs
 		.add_ns = (uint64_t)l->ts_add_ns,   /* --ts MAP=FIELD:mono */
 		.dflt_ns = d->recv_ns,
 	};
+	uint32_t diff = 0;
+
 	for (i = 0; i < n; i++) {
 		uint32_t len = recs[i].len;
 
 		bytes += len;
 		nshort += len < type_size;
+		diff |= len ^ recs[0].len;
 	}
+	ts.same_len = diff ? 0 : recs[0].len;   /* (the block buffer's loop for one length) */
 	src->st.events += n;
 	src->st.bytes += bytes;
 	src->st.short_events += nshort;   /* kept as is: replay reports them as damaged */

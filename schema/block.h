@@ -103,9 +103,12 @@ struct blockbuf_rec {
  * (the drain's runs: one pass over the records, not a pass to set ts_ns
  * and another to copy): the little-endian u64 at byte off of the payload
  * plus add_ns, for a record that holds it (off >= 0 and len >= off + 8);
- * else dflt_ns. */
+ * else dflt_ns.  same_len: every record of the run has this length (the
+ * caller knows it from a pass of its own: the block buffer then copies
+ * them in a loop without a check per record), 0: not known. */
 struct blockbuf_ts {
 	int32_t off;
+	uint32_t same_len;
 	uint64_t add_ns;
 	uint64_t dflt_ns;
 };

@@ -136,6 +136,39 @@ static inline void copy_rec(uint8_t *d, const void *src, uint32_t len)
 	}
 }
 
+/* add_run's loop for a run of records of one length L (16 to 64 bytes:
+ * big, 33 to 64), each with its time at ts_off (has_ts) or none: the
+ * usual run of a ringbuf of one event type.  k records, all known to fit:
+ * no room check, no size class, no time source chosen per record. */
+static inline __attribute__((always_inline)) uint8_t *
+add_fixed(struct bb_ent *e, uint8_t *dst, const uint8_t *arena, uint32_t cpu, uint32_t slot,
+	  const struct blockbuf_rec *recs, uint32_t k, uint32_t L, bool big, bool has_ts,
+	  size_t ts_off, uint64_t ts_add, uint64_t ts_dflt, uint64_t *lo_out, uint64_t *hi_out)
+{
+	uint64_t lo = *lo_out, hi = *hi_out;
+	uint32_t c = big ? 32 : 16;
+
+	for (uint32_t i = 0; i < k; i++, e--) {
+		const uint8_t *s = recs[i].data;
+		uint64_t ts = ts_dflt;
+
+		if (has_ts) {
+			memcpy(&ts, s + ts_off, 8);
+			ts += ts_add;
+		}
+		*e = (struct bb_ent){ .ts_ns = ts, .cpu = cpu, .len = L,
+				      .off = (uint32_t)(dst - arena), .slot = slot };
+		memcpy(dst, s, c);
+		memcpy(dst + L - c, s + L - c, c);
+		dst += L;
+		lo = ts < lo ? ts : lo;
+		hi = ts > hi ? ts : hi;
+	}
+	*lo_out = lo;
+	*hi_out = hi;
+	return dst;
+}
+
 /* The drain's path: one slot lookup and one update of the time bounds for
  * the whole run, the copies in a tight loop; with t, each record's time
  * read from its payload in the same loop (inlined twice: t given or not,
@@ -170,7 +203,31 @@ add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu, const struct blockbuf
 	 * when its payload ends at or below its entry's start. */
 	dst = arena + b->used;
 	e = bb_ent(b, b->n);
-	for (i = 0; i < n; i++, e--) {
+	i = 0;
+	if (t && t->same_len >= 16 && t->same_len <= 64) {
+		/* All of one length (an event type's runs): as many as fit,
+		 * found at once, then add_fixed's loop.  Record j fits when
+		 * dst + (j + 1) L <= the start of its entry, e - j, i.e.
+		 * (j + 1) (L + 24) <= avail. */
+		uint32_t L = t->same_len;
+		ptrdiff_t avail = (uint8_t *)(e + 1) - dst;
+		size_t fit = avail <= 0 ? 0 : (size_t)avail / (L + sizeof(struct bb_ent));
+		uint32_t k = fit < n ? (uint32_t)fit : n;
+		bool has_ts = L >= ts_end;
+
+		if (L > 32)
+			dst = has_ts ? add_fixed(e, dst, arena, cpu, slot, recs, k, L, true, true,
+						 ts_off, ts_add, ts_dflt, &lo, &hi) :
+				       add_fixed(e, dst, arena, cpu, slot, recs, k, L, true, false,
+						 ts_off, ts_add, ts_dflt, &lo, &hi);
+		else
+			dst = has_ts ? add_fixed(e, dst, arena, cpu, slot, recs, k, L, false, true,
+						 ts_off, ts_add, ts_dflt, &lo, &hi) :
+				       add_fixed(e, dst, arena, cpu, slot, recs, k, L, false, false,
+						 ts_off, ts_add, ts_dflt, &lo, &hi);
+		i = n = k;   /* (the loop below: nothing more) */
+	}
+	for (; i < n; i++, e--) {
 		uint32_t len = recs[i].len;
 		uint64_t ts;
 

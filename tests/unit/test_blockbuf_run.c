@@ -64,6 +64,56 @@ static void check_same(struct blockbuf *a, struct blockbuf *b, struct block_enco
 	CHECK_EQ_INT(ma.nrecords, mb.nrecords);
 }
 
+/* Runs of records of one length L (add_run's own loop for them: as many
+ * as fit, found at once), each with a u64 at byte off (the time when the
+ * record holds it: off + 8 <= L, else the default), blocks filled to the
+ * brim again and again: the same blocks as record by record.  The number
+ * of blocks. */
+static uint32_t fixed_alike(struct blockbuf *a, struct blockbuf *b, struct block_encoder *ea,
+			    struct block_encoder *eb, uint32_t L, int32_t off, uint64_t *seed)
+{
+	struct blockbuf_ts t = { .off = off, .same_len = L, .add_ns = 7, .dflt_ns = 999 };
+	uint32_t n = 3000, ia = 0, ib = 0, blocks = 0, i, j;
+	bool holds = off >= 0 && (uint32_t)off + 8 <= L;
+
+	for (i = 0; i < n; i++) {
+		uint64_t v = 5000000 + i * 13 - (i % 3) * 5;
+
+		for (j = 0; j < L; j++)
+			payload[i][j] = (uint8_t)(i * 7 + j);
+		if (holds)
+			memcpy(payload[i] + off, &v, 8);
+		recs[i] = (struct blockbuf_rec){ .ts_ns = 0, .data = payload[i], .len = L };
+	}
+	while (ia < n) {
+		while (ia < n) {
+			uint64_t want = holds ? 5000000 + ia * 13 - (ia % 3) * 5 + 7 : 999;
+
+			if (blockbuf__add(a, 2, 1, want, recs[ia].data, L))
+				break;
+			ia++;
+		}
+		while (ib < ia) {
+			uint32_t k = 1 + (uint32_t)(test_rand(seed) % 300);
+			int got;
+
+			if (k > n - ib)
+				k = n - ib;
+			got = blockbuf__add_run(b, 2, 1, recs + ib, k, &t);
+			CHECK(got >= 0 && ib + (uint32_t)got <= ia);
+			ib += (uint32_t)got;
+			if ((uint32_t)got < k)
+				break;   /* full: where a was */
+		}
+		CHECK_EQ_INT(ib, ia);
+		check_same(a, b, ea, eb);
+		blocks++;
+		blockbuf__reset(a);
+		blockbuf__reset(b);
+	}
+	return blocks;
+}
+
 int main(void)
 {
 	struct blockbuf *a = blockbuf__new(CAP), *b = blockbuf__new(CAP);
@@ -171,6 +221,16 @@ int main(void)
 	}
 	blockbuf__free(a2);
 	blockbuf__free(b2);
+	/* One length a run: 16 to 64 bytes, and past the bounds of that loop */
+	{
+		static const uint32_t lens[] = { 16, 24, 32, 33, 40, 64, 15, 65, 96 };
+
+		for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			CHECK(fixed_alike(a, b, ea, eb, lens[i], 0, &seed) > 1);
+			CHECK(fixed_alike(a, b, ea, eb, lens[i], 8, &seed) > 1);
+		}
+		CHECK(fixed_alike(a, b, ea, eb, 40, -1, &seed) > 1);
+	}
 	/* An empty run adds nothing; a record larger than any block: -E2BIG. */
 	CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, recs, 0, NULL), 0);
 	{
