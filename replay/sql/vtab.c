@@ -107,9 +107,9 @@
 **   asked for (aOrderBy, each term ascending or descending: SQLite takes
 **   it for an ORDER BY of the same columns), so SQLite sorts nothing
 **   (orderByConsumed, SQLite >= 3.38).  Its memory is bounded (16 MiB of
-**   distinct tuples a pass: more split the scan into passes over the
-**   capture, each counting the tuples that follow the last pass's, so the
-**   order holds across them); Ctrl-C in bpfreplay stops the counting pass.
+**   distinct tuples: more go to sorted runs in a temporary file, merged
+**   in order at the end; one scan of the capture however many distinct
+**   tuples); Ctrl-C in bpfreplay stops the counting scan.
 **   Columns it cannot give that way (time, reals, expressions, a column
 **   read beside the groups) leave the statement to SQLite's sorter.
 */
@@ -185,7 +185,7 @@ struct bpfrec_vtab {
 };
 
 #define VT_MAX_ARGS 64                  /* constraints kept for the next members */
-#define VT_GROUP_BYTES (16u << 20)      /* a grouped scan's distinct rows, per pass */
+#define VT_GROUP_BYTES (16u << 20)      /* a grouped scan's distinct rows in memory */
 #define VT_PREFETCH 8                   /* rows ahead whose payload is fetched early */
 
 struct bpfrec_cursor {
@@ -211,23 +211,21 @@ struct bpfrec_cursor {
 	char timebuf[TIMEFMT_LEN + 1];
 	uint64_t *words;                /* payload words the query reads */
 	uint32_t nwords;                /* bits in words */
-	/* A grouped scan (VT_IDX_GROUP): a pass counts the distinct rows
-	 * after the last pass's (vtgroup.h), then hands them out, each as
-	 * many times as it came (once for DISTINCT), in SQLite's order. */
+	/* A grouped scan (VT_IDX_GROUP): one scan counts the distinct rows
+	 * (vtgroup.h; past its memory, in sorted runs on disk), then hands
+	 * them out, each as many times as it came (once for DISTINCT), in
+	 * SQLite's order. */
 	int grp;                        /* handing out counted rows */
 	int grp_distinct;               /* VT_IDX_DISTINCT: one row per tuple */
 	struct vtgroup *g;
 	int *gcols;                     /* the columns read, ascending */
 	size_t ngcols;
-	struct vgval *gv;               /* per gcols: this pass's key, then the row out */
+	struct vgval *gv;               /* per gcols: the row handed out */
 	int *gslot;                     /* per table column: its gcols index, or -1 */
-	size_t gk;                      /* the next tuple of g to hand out */
 	uint64_t gleft;                 /* rows of the current tuple still to come */
 	uint32_t gorder[64];            /* the order asked (aOrderBy): table columns, */
 	uint8_t gdesc[64];              /* each descending or not, */
 	size_t ngorder;                 /* how many */
-	uint8_t *glo, *ghi;             /* a pass's tuples lie after glo, up to ghi */
-	int has_lo, has_hi;             /* (vtgroup__enc's bytes; none: no bound) */
 	sqlite3_int64 growid;           /* rows handed out: their rowids */
 };
 
@@ -914,8 +912,6 @@ static int vt_close(sqlite3_vtab_cursor *vc)
 	sqlite3_free(cur->gcols);
 	sqlite3_free(cur->gv);
 	sqlite3_free(cur->gslot);
-	sqlite3_free(cur->glo);
-	sqlite3_free(cur->ghi);
 	sqlite3_free(cur);
 	return SQLITE_OK;
 }
@@ -1549,42 +1545,17 @@ static size_t group_bytes(const struct bpfrec_vtab *vt)
 	return vt->reg->opts.group_bytes ? vt->reg->opts.group_bytes : VT_GROUP_BYTES;
 }
 
-/* The current tuple's place against the pass's bounds: within them. */
-static int group_in_pass(const struct bpfrec_cursor *cur)
-{
-	return (!cur->has_lo || vtgroup__key_cmp(cur->g, cur->glo) > 0) &&
-	       (!cur->has_hi || vtgroup__key_cmp(cur->g, cur->ghi) <= 0);
-}
-
-/* bound = a copy of sorted tuple k of g. */
-static int group_bound(struct bpfrec_cursor *cur, size_t k, uint8_t **bound, int *has)
-{
-	const uint8_t *p;
-	size_t len;
-	uint8_t *b;
-
-	vtgroup__enc(cur->g, k, &p, &len);
-	if (!(b = sqlite3_malloc64(len ? len : 1)))
-		return SQLITE_NOMEM;
-	memcpy(b, p, len);
-	sqlite3_free(*bound);
-	*bound = b;
-	*has = 1;
-	return SQLITE_OK;
-}
-
-/* Counts the distinct rows after glo (the last pass's last tuple) into g,
- * sorted.  When they would pass the memory a pass has, the first half in
- * order stays (vtgroup__trim), its last tuple becomes the pass's ceiling
- * ghi, and the rest of the scan counts only tuples up to it: the next
- * pass starts after it.  So the passes hand out their tuples in order. */
+/* Counts the distinct rows of the whole scan into g: when they would
+ * pass the memory a pass has, g's tuples go to a sorted run on disk
+ * (vtgroup__spill) and counting goes on; then the runs are merged in the
+ * order SQLite asked (vtgroup__merge_start).  One scan of the capture
+ * however many distinct rows. */
 static int group_pass(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 {
 	uint64_t rows = 0;
 	int rc, e;
 
 	vtgroup__reset(cur->g);
-	cur->has_hi = 0;
 	cur->mi = 0;
 	cur->eof = 0;
 	if (member_start(vt, cur))
@@ -1602,30 +1573,20 @@ static int group_pass(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 						 "too large to group by", vt->m[cur->mi].s->name,
 						 cur->gcols[j]);
 		}
-		if (group_in_pass(cur)) {
-			vtgroup__key_hash(cur->g);
-			e = vtgroup__add(cur->g);
-			if (e == -E2BIG) {
-				size_t n = vtgroup__count(cur->g), keep = n > 1 ? n / 2 : 1;
-
-				vtgroup__sort(cur->g);
-				if (vtgroup__trim(cur->g, keep) ||
-				    (rc = group_bound(cur, keep - 1, &cur->ghi, &cur->has_hi)))
-					return SQLITE_NOMEM;
-				/* (the row itself, if it is still within the pass) */
-				if (group_in_pass(cur)) {
-					vtgroup__key_hash(cur->g);
-					e = vtgroup__add(cur->g);
-				} else {
-					e = 0;
-				}
-			}
-			if (e)
+		vtgroup__key_hash(cur->g);
+		e = vtgroup__add(cur->g);
+		if (e == -E2BIG) {
+			if ((e = vtgroup__spill(cur->g)))
 				return e == -ENOMEM ? SQLITE_NOMEM :
-					vt_error(vt, SQLITE_TOOBIG, "bpfrec: %s: one distinct row "
-						 "is larger than %llu KiB", vt->m[cur->mi].s->name,
-						 (unsigned long long)group_bytes(vt) >> 10);
+					vt_error(vt, SQLITE_IOERR, "bpfrec: grouped scan: a temporary "
+						 "file: %s", strerror(-e));
+			e = vtgroup__add(cur->g);
 		}
+		if (e)
+			return e == -ENOMEM ? SQLITE_NOMEM :
+				vt_error(vt, SQLITE_TOOBIG, "bpfrec: %s: one distinct row is larger "
+					 "than %llu KiB", vt->m[cur->mi].s->name,
+					 (unsigned long long)group_bytes(vt) >> 10);
 		if (!(++rows & 1023) && vt->reg->opts.interrupted &&
 		    vt->reg->opts.interrupted(vt->reg->opts.ctx))
 			return vt_error(vt, SQLITE_INTERRUPT, "interrupted");
@@ -1633,43 +1594,30 @@ static int group_pass(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 	}
 	if (rc)
 		return rc;
-	vtgroup__sort(cur->g);
-	cur->gk = 0;
+	if ((e = vtgroup__merge_start(cur->g)))
+		return e == -ENOMEM ? SQLITE_NOMEM :
+			vt_error(vt, SQLITE_IOERR, "bpfrec: grouped scan: a temporary file: %s",
+				 strerror(-e));
 	cur->eof = 0;
 	cur->recs = NULL;   /* (so too at the scan's end) */
 	return SQLITE_OK;
 }
 
-/* The next tuple to hand out (from the next part's pass when this one's
- * are done), or eof. */
+/* The next tuple to hand out, or eof. */
 static int group_take(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 {
-	for (;;) {
-		int rc;
+	uint64_t n;
+	int rc = vtgroup__merge_next(cur->g, cur->gv, &n);
 
-		if (cur->gk < vtgroup__count(cur->g)) {
-			uint64_t n = vtgroup__get(cur->g, cur->gk++, cur->gv);
-
-			cur->gleft = cur->grp_distinct ? 1 : n;
-			return SQLITE_OK;
-		}
-		if (!cur->has_hi) {   /* this pass counted to the end */
-			cur->eof = 1;
-			return SQLITE_OK;
-		}
-		/* the next pass: after this one's last tuple */
-		uint8_t *t = cur->glo;
-
-		cur->glo = cur->ghi;
-		cur->ghi = t;
-		cur->has_lo = 1;
-		cur->has_hi = 0;
-		cur->grp = 0;   /* a pass reads records */
-		rc = group_pass(vt, cur);
-		cur->grp = 1;
-		if (rc)
-			return rc;
-	}
+	if (rc < 0)
+		return rc == -ENOMEM ? SQLITE_NOMEM :
+			vt_error(vt, SQLITE_IOERR, "bpfrec: grouped scan: a temporary file: %s",
+				 strerror(-rc));
+	if (!rc)
+		cur->eof = 1;
+	else
+		cur->gleft = cur->grp_distinct ? 1 : n;
+	return SQLITE_OK;
 }
 
 /* A grouped scan's set-up: the columns read (colUsed, from used_str), a
@@ -1717,7 +1665,6 @@ static int group_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, int id
 	if (vtgroup__order(cur->g, ord, cur->gdesc, nord))
 		return vt_error(vt, SQLITE_INTERNAL, "bpfrec: grouped scan: bad order");
 	cur->grp_distinct = (idxnum & VT_IDX_DISTINCT) != 0;
-	cur->has_lo = cur->has_hi = 0;
 	cur->growid = 0;
 	return SQLITE_OK;
 }

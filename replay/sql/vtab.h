@@ -20,11 +20,11 @@ struct vtab_opts {
 	void (*warn)(void *ctx, const char *msg);  /* NULL: sqlite3_log */
 	/* Nonzero when the running statement is to stop (Ctrl-C): asked
 	 * during work that runs inside one call of SQLite's (a grouped scan's
-	 * counting pass), which sqlite3_interrupt cannot reach.  May be NULL. */
+	 * counting scan), which sqlite3_interrupt cannot reach.  May be NULL. */
 	int (*interrupted)(void *ctx);
 	void *ctx;
-	/* A grouped scan's memory for distinct rows per pass (vtgroup.h); 0:
-	 * 16 MiB.  More distinct rows than that split the scan into passes. */
+	/* A grouped scan's memory for distinct rows (vtgroup.h); 0: 16 MiB.
+	 * More distinct rows than that go to sorted runs in a temporary file. */
 	size_t group_bytes;
 };
 

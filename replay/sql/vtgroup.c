@@ -9,8 +9,11 @@
 #include "vtgroup.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <stdbool.h>
 
 struct vg_ent {
 	uint64_t hash;
@@ -34,6 +37,28 @@ struct vtgroup {
 	uint32_t order[VG_MAX_COLS];
 	uint8_t desc[VG_MAX_COLS];
 	size_t norder;
+	/* Sorted runs spilled to a temporary file (vtgroup__spill), merged
+	 * by a heap of their heads (vtgroup__merge_next); without runs the
+	 * table's sorted tuples are handed out in turn (next). */
+	FILE *tmp;
+	uint64_t tmp_bytes;
+	struct vg_run *runs;
+	size_t nruns, runs_cap;
+	size_t *heap, nheap;    /* run numbers, the smallest head first */
+	size_t next;
+	uint8_t *out;           /* the tuple handed out last */
+	size_t out_cap;
+	bool merging;
+};
+
+/* One run: its records [len u32][count u64][encoding] from off to end. */
+struct vg_run {
+	uint64_t off, end;      /* the file's bytes not yet read */
+	uint8_t *buf;           /* read ahead */
+	size_t cap, len, pos;
+	const uint8_t *key;     /* its head (in buf) */
+	uint32_t klen;
+	uint64_t count;
 };
 
 struct vtgroup *vtgroup__new(size_t ncols, size_t max_bytes)
@@ -61,10 +86,28 @@ struct vtgroup *vtgroup__new(size_t ncols, size_t max_bytes)
 	return g;
 }
 
+static void runs_drop(struct vtgroup *g)
+{
+	for (size_t r = 0; r < g->nruns; r++)
+		free(g->runs[r].buf);
+	g->nruns = 0;
+	g->nheap = 0;
+	if (g->tmp)
+		fclose(g->tmp);
+	g->tmp = NULL;
+	g->tmp_bytes = 0;
+	g->merging = false;
+	g->next = 0;
+}
+
 void vtgroup__free(struct vtgroup *g)
 {
 	if (!g)
 		return;
+	runs_drop(g);
+	free(g->runs);
+	free(g->heap);
+	free(g->out);
 	free(g->arena);
 	free(g->ents);
 	free(g->slots);
@@ -74,6 +117,7 @@ void vtgroup__free(struct vtgroup *g)
 
 void vtgroup__reset(struct vtgroup *g)
 {
+	runs_drop(g);
 	g->used = 0;
 	g->n = 0;
 	memset(g->slots, 0, g->nslots * sizeof(*g->slots));
@@ -375,4 +419,206 @@ uint64_t vtgroup__get(const struct vtgroup *g, size_t k, struct vgval *vals)
 	for (size_t c = 0; c < g->ncols; c++)
 		decode_one(&p, &vals[c]);
 	return g->ents[k].count;
+}
+
+/* ---- runs: more distinct tuples than max_bytes holds ---- */
+
+int vtgroup__spill(struct vtgroup *g)
+{
+	struct vg_run *r;
+
+	if (!g->tmp && !(g->tmp = tmpfile()))
+		return -errno;
+	if (g->nruns == g->runs_cap) {
+		size_t cap = g->runs_cap ? 2 * g->runs_cap : 8;
+		struct vg_run *nr = realloc(g->runs, cap * sizeof(*nr));
+
+		if (!nr)
+			return -ENOMEM;
+		g->runs = nr;
+		g->runs_cap = cap;
+	}
+	vtgroup__sort(g);
+	r = &g->runs[g->nruns];
+	*r = (struct vg_run){ .off = g->tmp_bytes };
+	for (size_t e = 0; e < g->n; e++) {
+		const struct vg_ent *x = &g->ents[e];
+
+		if (fwrite(&x->len, 4, 1, g->tmp) != 1 || fwrite(&x->count, 8, 1, g->tmp) != 1 ||
+		    fwrite(g->arena + x->off, 1, x->len, g->tmp) != x->len)
+			return -EIO;
+		g->tmp_bytes += 12 + (uint64_t)x->len;
+	}
+	r->end = g->tmp_bytes;
+	g->nruns++;
+	/* the table empties; the file and the runs stay */
+	g->used = 0;
+	g->n = 0;
+	memset(g->slots, 0, g->nslots * sizeof(*g->slots));
+	return 0;
+}
+
+/* At least need bytes of run r at buf + pos (read ahead from the file). */
+static int run_fill(struct vtgroup *g, struct vg_run *r, size_t need)
+{
+	if (r->len - r->pos >= need)
+		return 0;
+	if (need > r->end - r->off + (r->len - r->pos))
+		return -EIO;            /* cut short: not what was written */
+	if (r->len > r->pos)   /* (buf NULL before the first read) */
+		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+	r->len -= r->pos;
+	r->pos = 0;
+	size_t want = need > 65536 ? need : 65536;
+	if (want > r->cap) {
+		uint8_t *b = realloc(r->buf, want);
+
+		if (!b)
+			return -ENOMEM;
+		r->buf = b;
+		r->cap = want;
+	}
+	while (r->len < need) {
+		size_t n = r->cap - r->len;
+
+		if (n > r->end - r->off)
+			n = (size_t)(r->end - r->off);
+		ssize_t got = pread(fileno(g->tmp), r->buf + r->len, n, (off_t)r->off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -EIO;
+		r->len += (size_t)got;
+		r->off += (uint64_t)got;
+	}
+	return 0;
+}
+
+/* Run r's next tuple as its head: 1, 0 at its end, or -errno. */
+static int run_head(struct vtgroup *g, struct vg_run *r)
+{
+	int rc;
+
+	if (r->pos == r->len && r->off == r->end)
+		return 0;
+	if ((rc = run_fill(g, r, 12)))
+		return rc;
+	memcpy(&r->klen, r->buf + r->pos, 4);
+	memcpy(&r->count, r->buf + r->pos + 4, 8);
+	r->pos += 12;
+	if ((rc = run_fill(g, r, r->klen)))
+		return rc;
+	r->key = r->buf + r->pos;
+	r->pos += r->klen;
+	return 1;
+}
+
+static int heap_less(const struct vtgroup *g, size_t a, size_t b)
+{
+	return cmp_enc(g, g->runs[a].key, g->runs[b].key) < 0;
+}
+
+static void heap_down(struct vtgroup *g, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+
+		if (l < g->nheap && heap_less(g, g->heap[l], g->heap[m]))
+			m = l;
+		if (l + 1 < g->nheap && heap_less(g, g->heap[l + 1], g->heap[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		size_t t = g->heap[i];
+		g->heap[i] = g->heap[m];
+		g->heap[m] = t;
+		i = m;
+	}
+}
+
+int vtgroup__merge_start(struct vtgroup *g)
+{
+	int rc;
+
+	g->next = 0;
+	g->merging = g->nruns > 0;
+	if (!g->merging) {
+		vtgroup__sort(g);
+		return 0;
+	}
+	if (g->n && (rc = vtgroup__spill(g)))
+		return rc;
+	if (fflush(g->tmp))
+		return -EIO;
+	free(g->heap);
+	if (!(g->heap = malloc(g->nruns * sizeof(*g->heap))))
+		return -ENOMEM;
+	g->nheap = 0;
+	for (size_t r = 0; r < g->nruns; r++) {
+		if ((rc = run_head(g, &g->runs[r])) < 0)
+			return rc;
+		if (rc)
+			g->heap[g->nheap++] = r;
+	}
+	for (size_t i = g->nheap / 2; i-- > 0;)
+		heap_down(g, i);
+	return 0;
+}
+
+/* The heap's smallest head moves on to its run's next tuple. */
+static int heap_advance(struct vtgroup *g)
+{
+	int rc = run_head(g, &g->runs[g->heap[0]]);
+
+	if (rc < 0)
+		return rc;
+	if (!rc)
+		g->heap[0] = g->heap[--g->nheap];
+	if (g->nheap)
+		heap_down(g, 0);
+	return 0;
+}
+
+int vtgroup__merge_next(struct vtgroup *g, struct vgval *vals, uint64_t *count)
+{
+	const uint8_t *p;
+	int rc;
+
+	if (!g->merging) {
+		if (g->next >= g->n)
+			return 0;
+		*count = vtgroup__get(g, g->next++, vals);
+		return 1;
+	}
+	if (!g->nheap)
+		return 0;
+	/* the smallest head, and the same tuple's heads in the other runs
+	 * (each run holds a tuple once: they come next) */
+	struct vg_run *r = &g->runs[g->heap[0]];
+	uint32_t len = r->klen;
+
+	if (len > g->out_cap) {
+		uint8_t *o = realloc(g->out, len);
+
+		if (!o)
+			return -ENOMEM;
+		g->out = o;
+		g->out_cap = len;
+	}
+	memcpy(g->out, r->key, len);
+	*count = r->count;
+	if ((rc = heap_advance(g)))
+		return rc;
+	while (g->nheap) {
+		r = &g->runs[g->heap[0]];
+		if (r->klen != len || memcmp(r->key, g->out, len))
+			break;
+		*count += r->count;
+		if ((rc = heap_advance(g)))
+			return rc;
+	}
+	p = g->out;
+	for (size_t c = 0; c < g->ncols; c++)
+		decode_one(&p, &vals[c]);
+	return 1;
 }

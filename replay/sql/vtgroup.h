@@ -77,4 +77,17 @@ size_t vtgroup__count(const struct vtgroup *g);         /* distinct tuples */
  * next add, reset or free); returns how many rows had it. */
 uint64_t vtgroup__get(const struct vtgroup *g, size_t k, struct vgval *vals);
 
+/* More distinct tuples than max_bytes holds, in one pass over the rows:
+ * when an add fails with -E2BIG, vtgroup__spill sorts g's tuples, writes
+ * them to a temporary file (a run) and empties g, and the add is made
+ * again.  At the end vtgroup__merge_start sorts what g holds (a last run
+ * when there are others), then vtgroup__merge_next hands out every
+ * distinct tuple once, in the order, with its rows counted over all the
+ * runs: 1 and vals (valid until the next call), 0 at the end.  -errno:
+ * the file could not be written or read back (EIO), ENOMEM.  A reset
+ * drops the runs. */
+int vtgroup__spill(struct vtgroup *g);
+int vtgroup__merge_start(struct vtgroup *g);
+int vtgroup__merge_next(struct vtgroup *g, struct vgval *vals, uint64_t *count);
+
 #endif

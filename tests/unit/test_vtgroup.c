@@ -3,8 +3,8 @@
  * bound), then GROUP BY and DISTINCT over a fixture capture (capfix.h),
  * whose rows come grouped so that SQLite sorts nothing: the same rows as
  * the same statement with its columns hidden from the table (+col), also
- * when the distinct rows need several passes, and the plan without a
- * sorter. */
+ * when the distinct rows pass the memory (sorted runs on disk, merged),
+ * and the plan without a sorter. */
 #include "testutil.h"
 #pragma GCC diagnostic ignored "-Wunused-function"   /* the fixture's helpers */
 #include "fixtures/capfix.h"
@@ -309,6 +309,64 @@ static void test_scans(sqlite3 *db, int several)
 	CHECK(plan_sorts(db, "SELECT comm FROM alpha ORDER BY comm"));
 }
 
+/* More distinct tuples than the memory holds: runs spilled as the table
+ * fills, merged in order with each tuple's rows counted over all runs. */
+static void test_runs(void)
+{
+	struct vtgroup *g = vtgroup__new(1, 4096);
+	struct vgval v, out;
+	uint64_t n, total = 0;
+	int64_t last = -1;
+	size_t distinct = 0, spills = 0;
+	uint64_t want[2000] = { 0 };
+	int rc;
+
+	CHECK(g);
+	for (int round = 0; round < 3; round++) {
+		for (int64_t i = 0; i < 5000; i++) {
+			v = (struct vgval){ .type = VG_INT, .i = (i * 7919) % 2000 };
+			want[v.i]++;
+			vtgroup__key_start(g);
+			CHECK_EQ_INT(vtgroup__key_put(g, &v), 0);
+			vtgroup__key_hash(g);
+			rc = vtgroup__add(g);
+			if (rc == -E2BIG) {
+				CHECK_EQ_INT(vtgroup__spill(g), 0);
+				spills++;
+				rc = vtgroup__add(g);
+			}
+			CHECK_EQ_INT(rc, 0);
+		}
+	}
+	CHECK(spills > 10);
+	CHECK_EQ_INT(vtgroup__merge_start(g), 0);
+	while ((rc = vtgroup__merge_next(g, &out, &n)) == 1) {
+		CHECK_EQ_INT(out.type, VG_INT);
+		CHECK(out.i > last);            /* in order, each once */
+		last = out.i;
+		CHECK(out.i >= 0 && out.i < 2000);
+		CHECK_EQ_U64(n, want[out.i]);
+		total += n;
+		distinct++;
+	}
+	CHECK_EQ_INT(rc, 0);
+	CHECK_EQ_INT(distinct, 2000);
+	CHECK_EQ_U64(total, 15000);
+	/* a reset drops the runs: the table alone again */
+	vtgroup__reset(g);
+	v = (struct vgval){ .type = VG_INT, .i = 5 };
+	vtgroup__key_start(g);
+	vtgroup__key_put(g, &v);
+	vtgroup__key_hash(g);
+	CHECK_EQ_INT(vtgroup__add(g), 0);
+	CHECK_EQ_INT(vtgroup__merge_start(g), 0);
+	CHECK_EQ_INT(vtgroup__merge_next(g, &out, &n), 1);
+	CHECK_EQ_INT(out.i, 5);
+	CHECK_EQ_U64(n, 1);
+	CHECK_EQ_INT(vtgroup__merge_next(g, &out, &n), 0);
+	vtgroup__free(g);
+}
+
 int main(void)
 {
 	const char *tmp = test_tmpdir("test_vtgroup");
@@ -321,6 +379,7 @@ int main(void)
 	capfix_build(cap_path, btfdir, o);
 
 	test_table();
+	test_runs();
 	db = open_db(0);
 	test_scans(db, 0);
 	sqlite3_close(db);
