@@ -775,7 +775,8 @@ static int group_plan(const struct bpfrec_vtab *vt, sqlite3_index_info *ii)
 	uint64_t cols = 0;
 	int d;
 
-	if (sqlite3_libversion_number() < 3038000 || ii->nOrderBy <= 0)
+	/* (xFilter reads at most 64 order terms back) */
+	if (sqlite3_libversion_number() < 3038000 || ii->nOrderBy <= 0 || ii->nOrderBy > 64)
 		return 0;
 	d = sqlite3_vtab_distinct(ii);
 	if (d != 1 && d != 2)
@@ -1651,8 +1652,12 @@ static int group_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, int id
 	}
 	if (!(cur->g = vtgroup__new(cur->ngcols, group_bytes(vt))))
 		return SQLITE_NOMEM;
-	/* the order SQLite asked for, by the tuple's columns */
+	/* the order SQLite asked for, by the tuple's columns.  A column
+	 * may come twice (GROUP BY a, b, a; ORDER BY a, a DESC): its first
+	 * term orders it, a later one ties on nothing, and is dropped
+	 * (vtgroup__order takes each column once: at most ncols terms). */
 	uint32_t ord[64];
+	uint8_t desc[64], seen[64] = { 0 };
 	size_t nord = 0;
 	for (size_t k = 0; k < cur->ngorder; k++) {
 		uint32_t c = cur->gorder[k];
@@ -1660,9 +1665,12 @@ static int group_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, int id
 		if (c >= ncols || cur->gslot[c] < 0)
 			return vt_error(vt, SQLITE_INTERNAL, "bpfrec: grouped scan: order on column "
 					"%u, which the statement does not read", c);
+		if (seen[cur->gslot[c]]++)
+			continue;
+		desc[nord] = cur->gdesc[k];
 		ord[nord++] = (uint32_t)cur->gslot[c];
 	}
-	if (vtgroup__order(cur->g, ord, cur->gdesc, nord))
+	if (vtgroup__order(cur->g, ord, desc, nord))
 		return vt_error(vt, SQLITE_INTERNAL, "bpfrec: grouped scan: bad order");
 	cur->grp_distinct = (idxnum & VT_IDX_DISTINCT) != 0;
 	cur->growid = 0;
