@@ -360,53 +360,6 @@ void vtgroup__sort(struct vtgroup *g)
 		qsort_r(g->ents, g->n, sizeof(*g->ents), cmp_ent, g);
 }
 
-static int cmp_off(const void *x, const void *y)
-{
-	const struct vg_ent *a = x, *b = y;
-
-	return a->off < b->off ? -1 : a->off > b->off;
-}
-
-int vtgroup__trim(struct vtgroup *g, size_t keep)
-{
-	size_t used = 0;
-
-	if (!keep || keep > g->n)
-		return -EINVAL;
-	/* In place: the kept tuples by where they lie, each moved down to the
-	 * end of those before it (never up: no copy overlaps one not moved
-	 * yet), then back in order. */
-	g->n = keep;
-	qsort(g->ents, keep, sizeof(*g->ents), cmp_off);
-	for (size_t e = 0; e < keep; e++) {
-		memmove(g->arena + used, g->arena + g->ents[e].off, g->ents[e].len);
-		g->ents[e].off = (uint32_t)used;
-		used += g->ents[e].len;
-	}
-	g->used = used;
-	vtgroup__sort(g);
-	memset(g->slots, 0, g->nslots * sizeof(*g->slots));
-	for (size_t e = 0; e < keep; e++) {
-		size_t i = g->ents[e].hash & (g->nslots - 1);
-
-		while (g->slots[i])
-			i = (i + 1) & (g->nslots - 1);
-		g->slots[i] = (uint32_t)(e + 1);
-	}
-	return 0;
-}
-
-void vtgroup__enc(const struct vtgroup *g, size_t k, const uint8_t **p, size_t *len)
-{
-	*p = g->arena + g->ents[k].off;
-	*len = g->ents[k].len;
-}
-
-int vtgroup__key_cmp(const struct vtgroup *g, const uint8_t *enc)
-{
-	return cmp_enc(g, g->key, enc);
-}
-
 size_t vtgroup__count(const struct vtgroup *g)
 {
 	return g->n;

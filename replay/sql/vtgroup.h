@@ -8,13 +8,11 @@
  * "IS" says of integers, texts under BINARY and blobs (reals, whose 0.0 and
  * -0.0 are equal with different bits, are the caller's to refuse).  Memory
  * is bounded: an add that would pass max_bytes is refused (-E2BIG; a first
- * tuple always fits).  The caller then keeps the first half of the tuples
- * in order (vtgroup__trim) and counts only tuples up to the last one kept
- * for the rest of its pass (vtgroup__key_cmp against vtgroup__enc's
- * bytes); its next pass counts those after it.  So every pass's tuples
- * come after the last pass's, in the order SQLite asked for: SQLite may
- * take a grouped scan's order for its ORDER BY (GROUP BY a ORDER BY a
- * DESC), not only for adjacency.
+ * tuple always fits).  The caller then spills the tuples to a sorted run
+ * on disk (vtgroup__spill) and goes on; the runs are merged at the end,
+ * in the order asked (vtgroup__order): SQLite may take a grouped scan's
+ * order for its ORDER BY (GROUP BY a ORDER BY a DESC), not only for
+ * adjacency.
  * Values are copied: the caller's buffers may change after an add.
  */
 #ifndef BPFREC_REPLAY_VTGROUP_H
@@ -60,18 +58,8 @@ int vtgroup__add(struct vtgroup *g);
 int vtgroup__order(struct vtgroup *g, const uint32_t *cols, const uint8_t *desc, size_t n);
 /* Puts the tuples in that order: what a sorter would give.  Then
  * vtgroup__get(g, 0..n-1) reads them in that order; no add until the next
- * reset or trim. */
+ * reset. */
 void vtgroup__sort(struct vtgroup *g);
-/* After a sort: keeps the first keep tuples (0 < keep <= count) with
- * their counts, in order, their memory compacted in place; the rest are
- * dropped.  Adds may follow.  0, or -EINVAL (g unchanged). */
-int vtgroup__trim(struct vtgroup *g, size_t keep);
-/* Sorted tuple k's encoding (valid until the next add, reset, trim or
- * free): a bound for key_cmp, copied by the caller. */
-void vtgroup__enc(const struct vtgroup *g, size_t k, const uint8_t **p, size_t *len);
-/* The current tuple against an encoding from vtgroup__enc, in the order:
- * < 0, 0 or > 0. */
-int vtgroup__key_cmp(const struct vtgroup *g, const uint8_t *enc);
 size_t vtgroup__count(const struct vtgroup *g);         /* distinct tuples */
 /* Tuple k's values into vals[0..ncols) (pointing into g: valid until the
  * next add, reset or free); returns how many rows had it. */
