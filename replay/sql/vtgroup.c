@@ -51,6 +51,10 @@ struct vtgroup {
 	bool merging;
 };
 
+/* Bytes read ahead per run: a run holds ~16 MiB of tuples, so many runs
+ * (a hostile capture's billion distinct values) keep this much each. */
+#define VG_RUN_READ 16384
+
 /* One run: its records [len u32][count u64][encoding] from off to end. */
 struct vg_run {
 	uint64_t off, end;      /* the file's bytes not yet read */
@@ -422,7 +426,7 @@ static int run_fill(struct vtgroup *g, struct vg_run *r, size_t need)
 		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
 	r->len -= r->pos;
 	r->pos = 0;
-	size_t want = need > 65536 ? need : 65536;
+	size_t want = need > VG_RUN_READ ? need : VG_RUN_READ;
 	if (want > r->cap) {
 		uint8_t *b = realloc(r->buf, want);
 
