@@ -559,6 +559,7 @@ int slice__next(struct slice *sl, struct slice_rec *out)
 			.s = r.s,
 			.rec = { .stream = r.s ? (uint32_t)r.s->id : 0, .cpu = r.cpu, .ts_ns = r.ts,
 				 .len = r.len, .data = r.data },
+			.pos = r.seq,
 		};
 		/* only selected streams' records are in the heap, and records
 		 * of no known stream (NULL) */

@@ -110,6 +110,9 @@ struct slice_rec {
 	struct capview_stream *s;      /* NULL: a record of a stream the index lacks */
 	struct cap_rec rec;         /* rec.data valid until the next slice__next */
 	int damaged;                /* too short for its type, or s is NULL */
+	uint64_t pos;               /* its place in the capture (block position << 32 |
+				     * record position): the same in every slice of
+				     * the capture, whatever its bounds */
 };
 
 /* The next record: 1 and *r, 0 at the end, -ENOMEM, or -EINVAL when

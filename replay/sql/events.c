@@ -87,7 +87,6 @@ struct ev_cursor {
 	sqlite3_vtab_cursor base;       /* first: SQLite's part */
 	struct ev_part *p;
 	size_t cur;                     /* the part whose record is the row */
-	int64_t rowid;
 	int eof;
 	char timebuf[TIMEFMT_LEN + 1];
 };
@@ -300,7 +299,6 @@ static int ev_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, in
 	int rc;
 
 	close_parts(cur, vt->nsrc);
-	cur->rowid = 0;
 	if (!(cur->p = calloc(vt->nsrc, sizeof(*cur->p))))
 		return SQLITE_NOMEM;
 	for (size_t i = 0; i < vt->nsrc; i++) {
@@ -329,7 +327,6 @@ static int ev_next(sqlite3_vtab_cursor *vc)
 	struct ev_vtab *vt = (struct ev_vtab *)vc->pVtab;
 	int rc = part_next(vt, &cur->p[cur->cur], cur->cur);
 
-	cur->rowid++;
 	if (rc == SQLITE_OK)
 		pick(vt, cur);
 	return rc;
@@ -406,9 +403,16 @@ static int ev_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
 	return SQLITE_OK;
 }
 
+/* The record's own place (its capture's, block's and record's positions),
+ * not its place in this scan: SQLite reads an OR of two ranges
+ * (ts <= a OR time >= b) as two scans whose rows it tells apart by rowid,
+ * and a count from the scan's start gave two records one rowid (rows
+ * lost) and one record two (rows twice). */
 static int ev_rowid(sqlite3_vtab_cursor *vc, sqlite3_int64 *rowid)
 {
-	*rowid = ((struct ev_cursor *)vc)->rowid;
+	const struct ev_cursor *cur = (const struct ev_cursor *)vc;
+
+	*rowid = (sqlite3_int64)((uint64_t)cur->cur << 56 ^ cur->p[cur->cur].r.pos);
 	return SQLITE_OK;
 }
 

@@ -184,6 +184,9 @@ static struct tdef one_tables[] = {
 		    { "a", K_INT }, { "name", K_TEXT } }, 6 },
 	{ "none", { { "ts", K_INT }, { "time", K_TIME }, { "cpu", K_INT }, { "stream", K_TEXT },
 		    { "a", K_INT }, { "name", K_TEXT } }, 6 },
+	/* every stream in time order (events.c: ORDER BY ts consumed) */
+	{ "events", { { "ts", K_INT }, { "time", K_TIME }, { "cpu", K_INT }, { "stream", K_TEXT },
+		      { "pid", K_INT }, { "tid", K_INT }, { "comm", K_TEXT } }, 7 },
 };
 #define NTABLES (sizeof(one_tables) / sizeof(one_tables[0]))
 /* the same over two captures: host and capture columns last */
@@ -358,13 +361,24 @@ static void put_time_value(struct stmt *s, const struct tcol *c)
 	char lit[96];
 	const char *v = pick_val(c);   /* '2024-05-01T12:00:01.000003000Z' */
 
+	/* other forms SQLite's collation may or may not read as times: a
+	 * zone, a date, before the boot clock's zero, no time at all */
+	static const char *const odd[] = {
+		"'2024-05-01T14:00:01.0015+02:00'", "'2024-05-01T11:30:01-00:30'", "'2024-05-01'",
+		"'2024-05-02'", "'2024-05-01T11:59:58Z'", "'1970-01-01T00:00:00Z'", "'abc'", "''",
+		"'2024-05-01T12:00:01.001'", "'2024-05-01 12:00:01.0007'", "2000001000", "NULL",
+	};
+
 	snprintf(lit, sizeof(lit), "%s", v);
-	switch (rnd(5)) {
-	case 0:         /* to the second */
+	switch (rnd(6)) {
+	case 0:
+		snprintf(lit, sizeof(lit), "%s", odd[rnd(sizeof(odd) / sizeof(odd[0]))]);
+		break;
+	case 1:         /* to the second */
 		if (strlen(lit) > 21)
 			strcpy(lit + 20, "'");
 		break;
-	case 1:         /* SQLite's own form, to the ms */
+	case 2:         /* SQLite's own form, to the ms */
 		if (strlen(lit) > 25) {
 			lit[11] = ' ';
 			strcpy(lit + 24, "'");
@@ -720,17 +734,61 @@ static void gen_sub(struct stmt *s)
 	}
 }
 
+/* A subquery run again for each row of tiny: xFilter again on the same
+ * cursor, a grouped scan stopped early by a LIMIT and started anew. */
+static void gen_corr(struct stmt *s)
+{
+	const struct tdef *t = &tables[rnd(2)];
+	const char *key = t == &tables[0] ? "pid" : "tgid";
+	const char *txt = t == &tables[0] ? "comm" : "dev";
+
+	switch (rnd(4)) {
+	case 0:
+		bprintf(&s->text, "SELECT y.name, y.a, (SELECT count(*) FROM @%s e WHERE e.%s = y.a GROUP BY e.%s)"
+			" FROM @tiny y", t->name, key, key);
+		break;
+	case 1:
+		bprintf(&s->text, "SELECT y.name, (SELECT e.%s FROM @%s e WHERE e.%s %s y.name GROUP BY e.%s"
+			" ORDER BY e.%s%s LIMIT 1) FROM @tiny y", txt, t->name, txt, rnd(2) ? ">=" : "<", txt,
+			txt, rnd(2) ? " DESC" : "");
+		break;
+	case 2:
+		bprintf(&s->text, "SELECT y.a, y.ts FROM @tiny y WHERE %sEXISTS (SELECT 1 FROM @%s e"
+			" WHERE e.%s = y.a AND e.ts %s y.ts)", rnd(2) ? "" : "NOT ", t->name, key,
+			rnd(2) ? ">" : "<=");
+		put_where(s, &tables[2], "y", "AND");
+		return;
+	default:
+		bprintf(&s->text, "SELECT y.ts, (SELECT count(DISTINCT e.%s) FROM @%s e WHERE e.ts BETWEEN"
+			" y.ts - %u AND y.ts) FROM @tiny y", txt, t->name, 1000 * rnd(300));
+		break;
+	}
+	put_where(s, &tables[2], "y", "WHERE");
+}
+
+/* The events table's own order: ts (or time) alone, ascending. */
+static void gen_events(struct stmt *s)
+{
+	const char *c = rnd(2) ? "ts" : "time";
+
+	bprintf(&s->text, "SELECT %s FROM @events", c);
+	put_where(s, &tables[4], "", "WHERE");
+	bprintf(&s->text, " ORDER BY %s", c);
+	s->total = 1;
+	put_limit(s);
+}
+
 static void gen(struct stmt *s)
 {
-	const struct tdef *t = &tables[rnd(10) < 6 ? 0 : rnd(10) < 7 ? 1 : rnd(4) ? 2 : 3];
+	const struct tdef *t = &tables[rnd(10) < 5 ? 0 : rnd(10) < 6 ? 1 : rnd(2) ? 4 : rnd(4) ? 2 : 3];
 
 	memset(s, 0, sizeof(*s));
 	switch (rnd(10)) {
 	case 0: case 1: case 2: case 3: case 4: gen_group(s, t); break;
-	case 5: gen_plain(s, t); break;
+	case 5: rnd(3) ? gen_plain(s, t) : gen_events(s); break;
 	case 6: gen_aggs(s, t); break;
 	case 7: gen_join(s); break;
-	default: gen_sub(s); break;
+	default: rnd(4) ? gen_sub(s) : gen_corr(s); break;
 	}
 }
 
@@ -938,6 +996,11 @@ static const char *const regressions[] = {
 	"SELECT comm, count(*) FROM @ev GROUP BY comm, pid, comm ORDER BY 2, 1",
 	"SELECT pid, comm FROM @ev GROUP BY comm, pid, comm ORDER BY comm DESC, pid",
 	"SELECT DISTINCT comm, pid FROM @ev ORDER BY comm, pid, comm DESC",
+	/* an OR of two ranges is two scans of events told apart by rowid,
+	 * which counted rows from each scan's start: rows lost and doubled */
+	"SELECT count(*), total(cpu) FROM @events"
+	" WHERE ts <= 2001294000 OR time >= '2024-05-01T12:00:01.000921000Z'",
+	"SELECT stream, count(*) FROM @events WHERE ts < 2000500000 OR ts > 2000400000 GROUP BY 1",
 };
 
 /* n random statements from seed on the tables of dbs (dbs[0] also holds
