@@ -30,7 +30,10 @@
 **   Rows come in ascending wall time (one capture: ascending ts), from
 **   slice.h's merge (memory bounded by the blocks that overlap in time);
 **   several captures are merged by wall time.  Damaged blocks and records
-**   are left out and reported as `bpfreplay show` reports them.
+**   are left out and reported as `bpfreplay show` reports them.  A row's
+**   rowid is its record's place (capture, block and record positions):
+**   the same row has the same rowid in every scan, as SQLite's OR of two
+**   ranges needs, but rowids are not row numbers.
 **
 ** SPEED
 **
