@@ -41,31 +41,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include "block.h"
+#include "fuzzblock.h"
 
 static struct block_decoder *fb_dec, *fb_dec2, *fb_proj;
 static volatile uint8_t fb_sink;
 static struct block_encoder *fb_enc;
 static struct blockbuf *fb_bb;
-
-static void fb_put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Header CRC and frame-head CRC of an encoded block (FORMAT.md, "Block"). */
-static void fb_fix_crcs(uint8_t *b, size_t len)
-{
-	if (len < CAP_BLOCK_HDR_BYTES)
-		return;
-	size_t flen = len - CAP_BLOCK_HDR_BYTES;
-	fb_put32(b + 40, (uint32_t)crc32(0, b + CAP_BLOCK_HDR_BYTES, flen < 18 ? (uInt)flen : 18));
-	fb_put32(b + 44, (uint32_t)crc32(0, b, 44));
-}
 
 /* A valid block around a raw body: malloc'ed, *len set; NULL if too big. */
 /* base_crc != 0: sealed as encoding 6, the body after that base's CRC. */
@@ -84,7 +68,7 @@ static uint8_t *fb_seal(const uint8_t *in, size_t size, size_t *len, uint32_t ba
 	ZSTD_CCtx *cc = ZSTD_createCCtx();
 	if (!b || !body || !cc)
 		abort();
-	fb_put32(body, base_crc);
+	fuzz_put32(body, base_crc);
 	memcpy(body + pre, in + 24, size - 24);
 	ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
 	ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1);
@@ -112,11 +96,11 @@ static uint8_t *fb_seal(const uint8_t *in, size_t size, size_t *len, uint32_t ba
 	 * chained): what 3 and 4 read and more */
 	memcpy(b, base_crc ? "BRBK\x01\x00\x06\x00" : "BRBK\x01\x00\x05\x00", 8);
 	_Static_assert(CAP_BLOCK_ENCODING == 6, "seal bodies as the newest encodings");
-	fb_put32(b + 8, (uint32_t)(CAP_BLOCK_HDR_BYTES + z));
-	fb_put32(b + 12, (uint32_t)blen);
+	fuzz_put32(b + 8, (uint32_t)(CAP_BLOCK_HDR_BYTES + z));
+	fuzz_put32(b + 12, (uint32_t)blen);
 	memcpy(b + 16, in, 24);   /* nrecords, nstreams, min_ts, max_ts */
 	*len = CAP_BLOCK_HDR_BYTES + z;
-	fb_fix_crcs(b, *len);
+	fuzz_fix_block_crcs(b, *len);
 	return b;
 }
 
@@ -279,7 +263,7 @@ static void fb_chain(const uint8_t *data, size_t size, uint32_t alen)
 	if (!a)
 		abort();
 	memcpy(a, data, alen);
-	fb_fix_crcs(a, alen);
+	fuzz_fix_block_crcs(a, alen);
 	int rc = block_decoder__decode_chain(fb_dec, a, alen, NULL, st, NULL, &recs, &n, err,
 					     sizeof(err));
 	uint32_t crc = (uint32_t)a[44] | (uint32_t)a[45] << 8 | (uint32_t)a[46] << 16 |
@@ -339,7 +323,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memcpy(blk, data, size);
 		len = size;
-		fb_fix_crcs(blk, len);
+		fuzz_fix_block_crcs(blk, len);
 	} else if (!(blk = fb_seal(data, size, &len, 0))) {
 		return 0;
 	}

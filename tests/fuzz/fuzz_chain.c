@@ -34,13 +34,13 @@
 #include <string.h>
 #include <sqlite3.h>
 #include <unistd.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include "block.h"
 #include "capr.h"
 #include "capw.h"
 #include "fixtures/genev.h"
+#include "fuzzblock.h"
 #include "fuzzutil.h"
 
 #define FC_RECORDS 1000u
@@ -64,16 +64,6 @@ static volatile uint8_t fc_sink;
 static uint8_t *fc_raw;      /* one decompressed body */
 static size_t fc_raw_cap;
 static ZSTD_CCtx *fc_cctx;
-
-static uint32_t fc_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void fc_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
 
 static uint8_t *fc_read_file(const char *path, size_t *len)
 {
@@ -171,20 +161,11 @@ static void fc_make_template(void)
 		abort();
 }
 
-/* The header's CRCs after an edit (FORMAT.md "Block"). */
-static void fc_seal_header(uint8_t *b, uint32_t len)
-{
-	uint32_t flen = len - CAP_BLOCK_HDR_BYTES;
-
-	fc_put32(b + 40, (uint32_t)crc32(0, b + CAP_BLOCK_HDR_BYTES, flen < 18 ? (uInt)flen : 18));
-	fc_put32(b + 44, (uint32_t)crc32(0, b, 44));
-}
-
 /* Op 1: a chained block's (encoding 4 or 6) base_crc becomes base; its frame is made
  * anew (content size and checksum flags, as the writer's). */
 static void fc_set_base(struct fc_block *blk, uint32_t base)
 {
-	uint32_t raw = fc_get32(blk->bytes + 12);
+	uint32_t raw = fuzz_get32(blk->bytes + 12);
 
 	if (blk->len <= CAP_BLOCK_HDR_BYTES ||
 	    !cap_block_encoding_chained(blk->bytes[6] | blk->bytes[7] << 8) ||
@@ -200,7 +181,7 @@ static void fc_set_base(struct fc_block *blk, uint32_t base)
 				     blk->len - CAP_BLOCK_HDR_BYTES);
 	if (ZSTD_isError(got) || got != raw)
 		return;
-	fc_put32(fc_raw, base);
+	fuzz_put32(fc_raw, base);
 	size_t cap = ZSTD_compressBound(raw) + CAP_BLOCK_HDR_BYTES;
 	uint8_t *nb = malloc(cap);
 	if (!nb)
@@ -213,8 +194,8 @@ static void fc_set_base(struct fc_block *blk, uint32_t base)
 	}
 	memcpy(nb, blk->bytes, CAP_BLOCK_HDR_BYTES);
 	blk->len = (uint32_t)(flen + CAP_BLOCK_HDR_BYTES);
-	fc_put32(nb + 8, blk->len);
-	fc_seal_header(nb, blk->len);
+	fuzz_put32(nb + 8, blk->len);
+	fuzz_fix_block_crcs(nb, blk->len);
 	free(blk->bytes);
 	blk->bytes = nb;
 }
@@ -273,10 +254,10 @@ static void fc_write(struct fc_block *blocks, uint32_t n, const struct fc_row_ed
 		       (int64_t)offs[i], blocks[i].len);
 		if (hdr_row[i][0] && !(hdr_row[i][1] & 0x80)) {   /* the row follows its header */
 			fc_sql(db, "UPDATE blocks SET raw_bytes = ?2, nrecords = ?3 WHERE id = ?1",
-			       blocks[i].row, fc_get32(h + 12), fc_get32(h + 16));
+			       blocks[i].row, fuzz_get32(h + 12), fuzz_get32(h + 16));
 			fc_sql(db, "UPDATE blocks SET min_ts = ?2, max_ts = ?3 WHERE id = ?1", blocks[i].row,
-			       (int64_t)((uint64_t)fc_get32(h + 24) | (uint64_t)fc_get32(h + 28) << 32),
-			       (int64_t)((uint64_t)fc_get32(h + 32) | (uint64_t)fc_get32(h + 36) << 32));
+			       (int64_t)((uint64_t)fuzz_get32(h + 24) | (uint64_t)fuzz_get32(h + 28) << 32),
+			       (int64_t)((uint64_t)fuzz_get32(h + 32) | (uint64_t)fuzz_get32(h + 36) << 32));
 		}
 	}
 	for (uint32_t k = 0; k < ned; k++) {
@@ -375,13 +356,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0: {   /* a header field: bit c of u32 field 3 + b % 7 (bytes 12..39) */
 			uint8_t *p = blocks[a].bytes + 12 + 4 * (b % 7);
 
-			fc_put32(p, fc_get32(p) ^ (1u << (c & 31)));
-			fc_seal_header(blocks[a].bytes, blocks[a].len);
+			fuzz_put32(p, fuzz_get32(p) ^ (1u << (c & 31)));
+			fuzz_fix_block_crcs(blocks[a].bytes, blocks[a].len);
 			hdr_row[a][0] = 1, hdr_row[a][1] = c;
 			break;
 		}
 		case 1:
-			fc_set_base(&blocks[a], c & 1 ? (uint32_t)c * 0x01000193u : fc_get32(blocks[b].bytes + 44));
+			fc_set_base(&blocks[a], c & 1 ? (uint32_t)c * 0x01000193u : fuzz_get32(blocks[b].bytes + 44));
 			break;
 		case 2:
 			t = blocks[a], blocks[a] = blocks[b], blocks[b] = t;
