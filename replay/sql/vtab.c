@@ -1038,6 +1038,12 @@ static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 			blocks = capview__blocks(cap->c, &nblocks);
 			continue;
 		}
+		/* Ctrl-C, once a block: a scan whose blocks hold no row it
+		 * hands out (other streams, records outside the ts bounds,
+		 * damaged ones) stays in this loop, inside one xFilter or
+		 * xNext, where SQLite never looks at its own interrupt. */
+		if (vt->reg->opts.interrupted && vt->reg->opts.interrupted(vt->reg->opts.ctx))
+			return vt_error(vt, SQLITE_INTERRUPT, "interrupted");
 		cur->bidx = s->blocks[cur->bk++].idx;
 
 		char err[512] = "";
