@@ -39,9 +39,10 @@ struct {
 } sys_confs SEC(".maps");
 
 /* The record under construction, laid out as it is sent: the fixed part,
- * the first string slot, the second right after it (at sys_str_size, not
- * at SYS_MAX_STR), then the stack ids with -g.  Sent from here as is: no
- * copy to close the gap between the slots. */
+ * the stack ids with -g, the first string slot, the second right after it
+ * (at sys_str_size, not at SYS_MAX_STR).  Sent from here as is, up to the
+ * end of its last string (emit): no copy to close the gap between the
+ * slots. */
 struct sys_rec {
 	struct sys_event e;
 	char str[2 * SYS_MAX_STR + 8];
@@ -50,7 +51,7 @@ struct sys_rec {
 	 * zeros, so the next call clears only these. */
 	__u32 dirty[2];
 	__u32 inflight;           /* 1: an entry waits for its exit */
-	__u32 __pad;
+	__u32 nstr;               /* string slots this call filled (sent up to its last) */
 };
 
 /* Each thread's call in flight, in the thread's own storage: made at its
@@ -82,24 +83,44 @@ static __always_inline __u32 str_size(void)
 	return sz > SYS_MAX_STR ? SYS_MAX_STR : sz ? sz : 1;
 }
 
-static __always_inline void emit(struct sys_rec *r)
+/* Bytes before the string slots in r->str: the stack ids with -g (they
+ * come first, so that a record can end after its last string). */
+static __always_inline __u32 ids_size(void)
 {
-	__u32 size = sizeof(struct sys_event) + 2 * str_size();
+	return bpfrec_stack_flags ? 2 * sizeof(__s32) : 0;
+}
 
-	if (bpfrec_stack_flags)
-		size += 2 * sizeof(__s32);
+/* Sends the record up to the end of its last string (nstr slots used):
+ * what follows is zeros, and the recorder's drain zero-fills a record to
+ * its type's size (sysrec.c), so the capture holds the same bytes as if
+ * the empty slots had been sent.  A getppid sends the 128-byte fixed part
+ * where it sent 640 bytes at the default --string-size. */
+static __always_inline void emit(struct sys_rec *r, int nstr)
+{
+	__u64 size = sizeof(struct sys_event) + ids_size();
+
+	if (nstr == 1)
+		size += r->dirty[0];
+	else if (nstr >= 2)
+		size += str_size() + r->dirty[1];
+	/* bounded in the register the helper gets (the verifier's view) */
+	asm volatile("" : "+r"(size));
+	if (size > sizeof(struct sys_event) + 2 * SYS_MAX_STR + 8)
+		size = sizeof(struct sys_event) + 2 * SYS_MAX_STR + 8;
+	asm volatile("" : "+r"(size));
 	if (bpf_ringbuf_output(&sys_events, r, size, BPFREC_RB_FLAGS))
 		bpfrec_count_lost();
 }
 
-/* Slot i's place in r->str: i * sz, bounded for the verifier. */
+/* Slot i's place in r->str: the stack ids, then i * sz, bounded for the
+ * verifier. */
 static __always_inline char *slot(struct sys_rec *r, int i, __u32 sz)
 {
 	__u32 off = i ? sz : 0;
 
 	if (off > SYS_MAX_STR)
 		off = SYS_MAX_STR;
-	return r->str + off;
+	return r->str + ids_size() + off;
 }
 
 /* Zeros over what the slots' last strings left (nothing, for a thread
@@ -183,13 +204,10 @@ static __always_inline int on_enter(void *ctx, __u32 nr, const __u64 *args)
 	/* task->comm itself: what bpf_get_current_comm copies, without its call */
 	__builtin_memcpy(r->e.comm, task->comm, sizeof(r->e.comm));
 	if (bpfrec_stack_flags) {
-		/* at entry: the user code that made the call; after the slots */
+		/* at entry: the user code that made the call; before the slots */
 		__s32 ids[2] = { bpfrec_user_stack(ctx), bpfrec_kernel_stack(ctx) };
-		__u32 end = 2 * sz;
 
-		if (end > 2 * SYS_MAX_STR)
-			end = 2 * SYS_MAX_STR;
-		bpf_probe_read_kernel(r->str + end, sizeof(ids), ids);
+		__builtin_memcpy(r->str, ids, sizeof(ids));
 	}
 	r->e.args[0] = args[0];
 	r->e.args[1] = args[1];
@@ -213,9 +231,10 @@ static __always_inline int on_enter(void *ctx, __u32 nr, const __u64 *args)
 			read_sockaddr(r, (const void *)a, r->e.args[la]);
 		}
 	}
+	r->nstr = nstr;
 	r->inflight = !c->noreturn;
 	if (c->noreturn)
-		emit(r);
+		emit(r, nstr);
 	return BPFREC_TP_RET;
 lost:
 	bpfrec_count_lost();
@@ -235,7 +254,7 @@ static __always_inline int on_exit(long ret)
 	r->e.err = ret < 0 && ret >= -4095 ? (__s32)-ret : 0;
 	r->e.returned = 1;
 	r->e.latency_ns = bpf_ktime_get_boot_ns() - r->e.ts_ns;
-	emit(r);
+	emit(r, r->nstr);
 	return BPFREC_TP_RET;
 }
 

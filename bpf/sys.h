@@ -4,8 +4,10 @@
  *
  * One record per syscall, sent when it returns (or at entry for the calls
  * that never return: exit, exit_group).  The two string slots follow the
- * fixed part; their size is the recorder's --string-size, set in .rodata
- * before load, so the BTF that describes the record is built at run time. */
+ * fixed part (and the stack ids, with -g); their size is the recorder's
+ * --string-size, set in .rodata before load, so the BTF that describes the
+ * record is built at run time.  A record is sent up to the end of its last
+ * string (a getppid: the fixed part alone) and zero-filled by the drain. */
 #ifndef BPFREC_SYS_H
 #define BPFREC_SYS_H
 
@@ -42,8 +44,8 @@ struct sys_event {
 	__u8 addr[16];            /* IPv6 or IPv4-mapped */
 	__u64 args[6];
 	char comm[16];
-	/* then: char str0[string_size], str1[string_size]; with -g/--stacks
-	 * then bpfrec_ustack_id, bpfrec_kstack_id (s32 each, bpfrec.h) */
+	/* then, with -g/--stacks: bpfrec_ustack_id, bpfrec_kstack_id (s32
+	 * each, bpfrec.h); then char str0[string_size], str1[string_size] */
 };
 _Static_assert(sizeof(struct sys_event) == 128, "sys_event layout");
 

@@ -1793,7 +1793,23 @@ int bpfobj__set_stream_type(struct bpfobj *o, const char *map, uint32_t type_id,
 		s->l.ts_offset = ts_offset;
 		s->l.nvariants = 0;
 		s->l.discr_size = 0;
+		s->l.zero_fill = 0;
 		o->btf_raw = btf__raw_data(o->btf_ext, &o->btf_bytes);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int bpfobj__set_stream_zero_fill(struct bpfobj *o, const char *map)
+{
+	for (size_t i = 0; i < o->nstreams; i++) {
+		struct bpfobj_stream *s = &o->streams[i];
+
+		if (strcmp(s->map_name, map))
+			continue;
+		if (!s->l.type_size || s->l.discr_size)
+			return -EINVAL;   /* one known type only */
+		s->l.zero_fill = 1;
 		return 0;
 	}
 	return -ENOENT;

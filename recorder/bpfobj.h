@@ -63,6 +63,9 @@ struct bpfobj_layout {
 	int32_t kstack_offset;     /* its bpfrec_kstack_id member, -1: none */
 	int64_t ts_add_ns;         /* added to the ts_offset member's value: boot
 				      time minus the member's clock (--ts :mono) */
+	int zero_fill;             /* a record shorter than type_size is zero-filled
+				      to it: its producer leaves out trailing zeros
+				      (bpfobj__set_stream_zero_fill) */
 	/* Several types on this map: the discriminator's place, and the types. */
 	uint32_t discr_offset, discr_size;   /* size 0: one type (or bytes) */
 	uint32_t nvariants;
@@ -175,6 +178,13 @@ struct btf *bpfobj__btf_extend(struct bpfobj *o);
  * BTF, their time at ts_offset (-1: none).  -ENOENT: no such stream. */
 int bpfobj__set_stream_type(struct bpfobj *o, const char *map, uint32_t type_id,
 			    int32_t ts_offset);
+/* After bpfobj__set_stream_type: the stream's producer sends its records
+ * without their trailing zeros (bpf/sys.bpf.c: empty string slots), and
+ * the drain zero-fills each to the type's size, so the capture holds the
+ * whole records.  Only for the recorder's own layouts: a user program's
+ * short record is data, or damaged, and is kept as it came.  -ENOENT: no
+ * such stream. */
+int bpfobj__set_stream_zero_fill(struct bpfobj *o, const char *map);
 /* Before bpfobj__attach: attach the object's SEC("tracepoint") program to
  * SYSTEM:NAME too, with cookie as its bpf_get_attach_cookie().  A
  * tracepoint that does not attach is named with the reason and left out;

@@ -43,6 +43,7 @@ struct source {
 	uint64_t pcring_bad;      /* its regions found not adding up */
 	int pcring_warned;
 	struct losswin win;
+	uint8_t *filled;          /* l->zero_fill: a record made whole (type_size) */
 	struct drain_stats st;    /* the stream's, variants included */
 	struct drain_stats *vst;  /* per variant of s (s->nvariants), or NULL */
 };
@@ -177,6 +178,13 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 	}
 	if (!kept(src, pid_offset, data, len))
 		return;
+	if (s->zero_fill && len < type_size && src->filled) {
+		/* the producer left out the record's trailing zeros */
+		memcpy(src->filled, data, len);
+		memset(src->filled + len, 0, type_size - len);
+		data = src->filled;
+		len = type_size;
+	}
 	if (!ts_known && ts_offset >= 0 && len >= (uint32_t)ts_offset + 8) {
 		memcpy(&ts, (const uint8_t *)data + ts_offset, 8);
 		ts += (uint64_t)s->ts_add_ns;   /* --ts MAP=FIELD:mono */
@@ -222,7 +230,7 @@ static int runs_ok(const struct source *src)
 	const struct drain *d = src->d;
 	const struct bpfobj_layout *l = src->l;
 
-	return d->sink.append_run && !l->discr_size &&
+	return d->sink.append_run && !l->discr_size && !l->zero_fill &&
 	       !(d->stacks.note && (l->ustack_offset >= 0 || l->kstack_offset >= 0));
 }
 
@@ -474,7 +482,9 @@ static struct source *new_source(struct drain *d, struct bpfobj *o, struct bpfob
 	if (!src)
 		return NULL;
 	src->l = bpfobj_stream__layout(s);
-	if (src->l->nvariants && !(src->vst = calloc(src->l->nvariants, sizeof(*src->vst)))) {
+	if ((src->l->nvariants && !(src->vst = calloc(src->l->nvariants, sizeof(*src->vst)))) ||
+	    (src->l->zero_fill && !(src->filled = malloc(src->l->type_size)))) {
+		free(src->vst);
 		free(src);
 		return NULL;
 	}
@@ -499,6 +509,7 @@ static void free_source(struct source *src)
 	pcring__free(src->pcring);
 	losswin__free(&src->win);
 	free(src->vst);
+	free(src->filled);
 	free(src);
 }
 

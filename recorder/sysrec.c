@@ -157,7 +157,10 @@ struct sysrec *sysrec__resolve(const char *list, uint32_t string_size, enum sysr
  * syscall names, its errno an enum of the errno names. */
 static int add_btf(const struct sysrec *s, struct btf *btf, int stacks)
 {
-	uint32_t strings_end = (uint32_t)sizeof(struct sys_event) + 2 * s->string_size;
+	/* the stack ids (with -g) come before the slots: bpf/sys.bpf.c sends
+	 * a record up to its last string */
+	uint32_t ids_end = (uint32_t)sizeof(struct sys_event) + (stacks ? 8 : 0);
+	uint32_t strings_end = ids_end + 2 * s->string_size;
 	int us = stacks ? stackcap__btf_id_type(btf, 0) : 0;
 	int ks = stacks ? stackcap__btf_id_type(btf, 1) : 0;
 	int u8 = btf__add_int(btf, "unsigned char", 1, 0);
@@ -188,7 +191,7 @@ static int add_btf(const struct sysrec *s, struct btf *btf, int stacks)
 	if (ip < 0 || comm < 0 || str < 0 || nr_enum < 0 || errno_enum < 0 || us < 0 || ks < 0 ||
 	    err)
 		return -ENOMEM;
-	sid = btf__add_struct(btf, "syscall", strings_end + (stacks ? 8 : 0));
+	sid = btf__add_struct(btf, "syscall", strings_end);
 	if (sid < 0)
 		return sid;
 	/* ts_ns at 0 is the row's time: no column of its own */
@@ -205,15 +208,15 @@ static int add_btf(const struct sysrec *s, struct btf *btf, int stacks)
 		err = btf__add_field(btf, argname, u64, (64 + 8 * i) * 8, 0);
 	}
 	if (!err)
-		err = btf__add_field(btf, "path", str, sizeof(struct sys_event) * 8, 0) ||
-		      btf__add_field(btf, "path2", str,
-				     (uint32_t)(sizeof(struct sys_event) + s->string_size) * 8, 0) ||
+		err = btf__add_field(btf, "path", str, ids_end * 8, 0) ||
+		      btf__add_field(btf, "path2", str, (ids_end + s->string_size) * 8, 0) ||
 		      btf__add_field(btf, "family", u16, 42 * 8, 0) ||
 		      btf__add_field(btf, "port", u16, 44 * 8, 0) ||
 		      btf__add_field(btf, "addr", ip, 48 * 8, 0);
 	if (!err && stacks)
-		err = btf__add_field(btf, "ustack_id", us, strings_end * 8, 0) ||
-		      btf__add_field(btf, "kstack_id", ks, (strings_end + 4) * 8, 0);
+		err = btf__add_field(btf, "ustack_id", us, (uint32_t)sizeof(struct sys_event) * 8, 0) ||
+		      btf__add_field(btf, "kstack_id", ks, ((uint32_t)sizeof(struct sys_event) + 4) * 8,
+				     0);
 	return err ? -ENOMEM : sid;
 }
 
@@ -330,7 +333,9 @@ int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 	id = add_btf(s, btf, opts->stack_flags != 0);
 	if (id < 0)
 		return id;
-	return bpfobj__set_stream_type(o, "sys_events", (uint32_t)id, 0);
+	err = bpfobj__set_stream_type(o, "sys_events", (uint32_t)id, 0);
+	/* records end after their last string: the rest is zeros, restored */
+	return err ? err : bpfobj__set_stream_zero_fill(o, "sys_events");
 }
 
 void sysrec__free(struct sysrec *s)

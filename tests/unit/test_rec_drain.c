@@ -6,7 +6,8 @@
  * which stream id each record goes to and with which time, the process-tree
  * filter (kept, refreshed once, dropped uncounted), the stack hook, short
  * records, losses per stream and per variant, the counters drain__stats
- * returns, and that a sink error stops the drain. */
+ * returns, that a sink error stops the drain, and the zero-fill of records
+ * sent without their trailing zeros. */
 #include <bpf/btf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,12 +36,14 @@ struct sent {
 
 static struct sent sent[64];
 static int nsent, fail_with;
+static uint8_t last_rec[512];    /* the last record's bytes (up to 512) */
 
 static int fake_append(void *ctx, uint32_t id, uint32_t cpu, uint64_t ts, const void *data,
 		       uint32_t len)
 {
 	CHECK(ctx == sent && data && nsent < 64);
 	sent[nsent++] = (struct sent){ 0, id, cpu, ts, len };
+	memcpy(last_rec, data, len < sizeof(last_rec) ? len : sizeof(last_rec));
 	return fail_with;
 }
 
@@ -335,6 +338,64 @@ static void variants(const char *path)
 	nsent = 0;
 }
 
+/* A stream whose producer leaves out its records' trailing zeros (as
+ * --syscalls leaves out empty string slots): each record reaches the sink
+ * whole, zero-filled to its type's size, not counted short; a whole one
+ * as it came. */
+static void zero_fill(const char *path)
+{
+	struct drain_sink sink = { fake_append, fake_loss, sent };
+	struct bpfobj *o = open_exec(path);
+	struct bpfobj_stream *s = bpfobj__stream(o, 0);
+	struct exec_event ev;
+	struct drain_stats st;
+	struct drain *d;
+	uint8_t want[sizeof(ev)];
+
+	CHECK(sizeof(ev) <= sizeof(last_rec));
+	CHECK_EQ_INT(bpfobj__set_stream_zero_fill(o, "nosuch"), -ENOENT);
+	CHECK_EQ_INT(bpfobj__set_stream_zero_fill(o, "exec_events"), 0);
+	CHECK_EQ_INT(bpfobj_stream__layout(s)->zero_fill, 1);
+	bpfobj_stream__set_capture_id(s, -1, 7);
+	d = drain__new(&sink, NULL);
+	CHECK(d);
+	CHECK_EQ_INT(drain__add_unbuffered(d, o, s), 0);
+
+	/* 40 bytes sent of a record whose every byte is 0xab */
+	memset(&ev, 0xab, sizeof(ev));
+	ev.ts_ns = 4242;
+	CHECK_EQ_INT(drain__append(d, s, 1, 9999, &ev, 40), 0);
+	SENT(0, 0, 7, 1, 4242, sizeof(ev));
+	memset(want, 0, sizeof(want));
+	memcpy(want, &ev, 40);
+	CHECK(!memcmp(last_rec, want, sizeof(want)));
+	/* 1 byte short: its last byte zeroed */
+	CHECK_EQ_INT(drain__append(d, s, 2, 9999, &ev, sizeof(ev) - 1), 0);
+	SENT(1, 0, 7, 2, 4242, sizeof(ev));
+	memcpy(want, &ev, sizeof(ev) - 1);
+	CHECK(!memcmp(last_rec, want, sizeof(want)));
+	/* whole: as it came */
+	CHECK_EQ_INT(drain__append(d, s, 2, 9999, &ev, sizeof(ev)), 0);
+	SENT(2, 0, 7, 2, 4242, sizeof(ev));
+	CHECK(!memcmp(last_rec, &ev, sizeof(ev)));
+	/* too short for its ts member: zero-filled, so its time is the
+	 * member's as replay will read it (its low 4 bytes) */
+	ev.ts_ns = 5ull << 32 | 4242;
+	CHECK_EQ_INT(drain__append(d, s, 2, 9999, &ev, 4), 0);
+	SENT(3, 0, 7, 2, 4242, sizeof(ev));
+	memset(want, 0, sizeof(want));
+	memcpy(want, &ev, 4);
+	CHECK(!memcmp(last_rec, want, sizeof(want)));
+
+	st = stats(d, s, -1);
+	CHECK_EQ_U64(st.events, 4);
+	CHECK_EQ_U64(st.bytes, 4 * sizeof(ev));
+	CHECK_EQ_U64(st.short_events, 0);
+	drain__free(d);
+	bpfobj__close(o);
+	nsent = 0;
+}
+
 int main(void)
 {
 	const char *dir = test_tmpdir("rec_drain");
@@ -344,6 +405,7 @@ int main(void)
 	probe_to_file("exec", dir, path, sizeof(path));
 	one_type(path);
 	variants(path);
+	zero_fill(path);
 	puts("test_rec_drain: ok");
 	return 0;
 }
