@@ -49,6 +49,8 @@ struct vtgroup {
 	uint8_t *out;           /* the tuple handed out last */
 	size_t out_cap;
 	bool merging;
+	size_t run_bytes;       /* the runs' read-ahead buffers, now */
+	size_t run_peak;        /* ... at most, since the last reset */
 };
 
 /* Bytes read ahead per run: a run holds ~16 MiB of tuples, so many runs
@@ -60,6 +62,7 @@ struct vg_run {
 	uint64_t off, end;      /* the file's bytes not yet read */
 	uint8_t *buf;           /* read ahead */
 	size_t cap, len, pos;
+	uint64_t maxlen;        /* its largest record, bytes */
 	const uint8_t *key;     /* its head (in buf) */
 	uint32_t klen;
 	uint64_t count;
@@ -95,6 +98,8 @@ static void runs_drop(struct vtgroup *g)
 	for (size_t r = 0; r < g->nruns; r++)
 		free(g->runs[r].buf);
 	g->nruns = 0;
+	g->run_bytes = 0;
+	g->run_peak = 0;
 	g->nheap = 0;
 	if (g->tmp)
 		fclose(g->tmp);
@@ -405,6 +410,8 @@ int vtgroup__spill(struct vtgroup *g)
 		    fwrite(g->arena + x->off, 1, x->len, g->tmp) != x->len)
 			return -EIO;
 		g->tmp_bytes += 12 + (uint64_t)x->len;
+		if (12 + (uint64_t)x->len > r->maxlen)
+			r->maxlen = 12 + (uint64_t)x->len;
 	}
 	r->end = g->tmp_bytes;
 	g->nruns++;
@@ -433,6 +440,9 @@ static int run_fill(struct vtgroup *g, struct vg_run *r, size_t need)
 		if (!b)
 			return -ENOMEM;
 		r->buf = b;
+		g->run_bytes += want - r->cap;
+		if (g->run_bytes > g->run_peak)
+			g->run_peak = g->run_bytes;
 		r->cap = want;
 	}
 	while (r->len < need) {
@@ -578,4 +588,9 @@ int vtgroup__merge_next(struct vtgroup *g, struct vgval *vals, uint64_t *count)
 	for (size_t c = 0; c < g->ncols; c++)
 		decode_one(&p, &vals[c]);
 	return 1;
+}
+
+size_t vtgroup__merge_peak(const struct vtgroup *g)
+{
+	return g->run_peak;
 }

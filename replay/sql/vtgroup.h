@@ -77,5 +77,8 @@ uint64_t vtgroup__get(const struct vtgroup *g, size_t k, struct vgval *vals);
 int vtgroup__spill(struct vtgroup *g);
 int vtgroup__merge_start(struct vtgroup *g);
 int vtgroup__merge_next(struct vtgroup *g, struct vgval *vals, uint64_t *count);
+/* The most memory the runs' read-ahead took at once since the last reset,
+ * bytes. */
+size_t vtgroup__merge_peak(const struct vtgroup *g);
 
 #endif
