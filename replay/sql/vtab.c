@@ -1603,6 +1603,7 @@ static int group_pass(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 		return rc;
 	if ((e = vtgroup__merge_start(cur->g)))
 		return e == -ENOMEM ? SQLITE_NOMEM :
+		       e == -EINTR ? vt_error(vt, SQLITE_INTERRUPT, "interrupted") :
 			vt_error(vt, SQLITE_IOERR, "bpfrec: grouped scan: a temporary file: %s",
 				 strerror(-e));
 	cur->eof = 0;
@@ -1658,6 +1659,8 @@ static int group_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur, int id
 	}
 	if (!(cur->g = vtgroup__new(cur->ngcols, group_bytes(vt))))
 		return SQLITE_NOMEM;
+	if (vt->reg->opts.interrupted)
+		vtgroup__on_stop(cur->g, vt->reg->opts.interrupted, vt->reg->opts.ctx);
 	/* the order SQLite asked for, by the tuple's columns.  A column
 	 * may come twice (GROUP BY a, b, a; ORDER BY a, a DESC): its first
 	 * term orders it, a later one ties on nothing, and is dropped

@@ -20,7 +20,9 @@ struct vtab_opts {
 	void (*warn)(void *ctx, const char *msg);  /* NULL: sqlite3_log */
 	/* Nonzero when the running statement is to stop (Ctrl-C): asked
 	 * during work that runs inside one call of SQLite's (a grouped scan's
-	 * counting scan), which sqlite3_interrupt cannot reach.  May be NULL. */
+	 * counting scan and its merge passes, any scan's blocks that hold no
+	 * row it hands out), which sqlite3_interrupt cannot reach.  May be
+	 * NULL. */
 	int (*interrupted)(void *ctx);
 	void *ctx;
 	/* A grouped scan's memory for distinct rows (vtgroup.h); 0: 16 MiB.

@@ -49,6 +49,8 @@ struct vtgroup {
 	uint8_t *out;           /* the tuple handed out last */
 	size_t out_cap;
 	bool merging;
+	int (*stop)(void *);    /* vtgroup__on_stop: Ctrl-C */
+	void *stop_ctx;
 	size_t run_bytes;       /* the runs' read-ahead buffers, now */
 	size_t run_peak;        /* ... at most, since the last reset */
 };
@@ -408,7 +410,7 @@ int vtgroup__spill(struct vtgroup *g)
 
 		if (fwrite(&x->len, 4, 1, g->tmp) != 1 || fwrite(&x->count, 8, 1, g->tmp) != 1 ||
 		    fwrite(g->arena + x->off, 1, x->len, g->tmp) != x->len)
-			return -EIO;
+			return errno == ENOSPC ? -ENOSPC : -EIO;
 		g->tmp_bytes += 12 + (uint64_t)x->len;
 		if (12 + (uint64_t)x->len > r->maxlen)
 			r->maxlen = 12 + (uint64_t)x->len;
@@ -503,6 +505,136 @@ static void heap_down(struct vtgroup *g, size_t i)
 	}
 }
 
+/* The heap's smallest head moves on to its run's next tuple. */
+static int heap_advance(struct vtgroup *g)
+{
+	int rc = run_head(g, &g->runs[g->heap[0]]);
+
+	if (rc < 0)
+		return rc;
+	if (!rc)
+		g->heap[0] = g->heap[--g->nheap];
+	if (g->nheap)
+		heap_down(g, 0);
+	return 0;
+}
+
+/* Run r's buffer goes (its tuples all read). */
+static void run_free(struct vtgroup *g, struct vg_run *r)
+{
+	free(r->buf);
+	g->run_bytes -= r->cap;
+	r->buf = NULL;
+	r->cap = r->len = r->pos = 0;
+}
+
+/* The read-ahead run r takes while merged: run_fill's buffer. */
+static uint64_t run_need(const struct vg_run *r)
+{
+	return r->maxlen > VG_RUN_READ ? r->maxlen : VG_RUN_READ;
+}
+
+/* The heap over runs [first, first + n): their first tuples. */
+static int heap_build(struct vtgroup *g, size_t first, size_t n)
+{
+	int rc;
+
+	g->nheap = 0;
+	for (size_t r = first; r < first + n; r++) {
+		if ((rc = run_head(g, &g->runs[r])) < 0)
+			return rc;
+		if (rc)
+			g->heap[g->nheap++] = r;
+	}
+	for (size_t i = g->nheap / 2; i-- > 0;)
+		heap_down(g, i);
+	return 0;
+}
+
+/* The heap's smallest tuple into g->out (*len bytes), with its rows counted
+ * over the runs that hold it (each run holds a tuple once: the same tuple's
+ * heads come next).  The heap is not empty. */
+static int heap_pop(struct vtgroup *g, uint32_t *len, uint64_t *count)
+{
+	struct vg_run *r = &g->runs[g->heap[0]];
+	int rc;
+
+	*len = r->klen;
+	if (*len > g->out_cap) {
+		uint8_t *o = realloc(g->out, *len);
+
+		if (!o)
+			return -ENOMEM;
+		g->out = o;
+		g->out_cap = *len;
+	}
+	memcpy(g->out, r->key, *len);
+	*count = r->count;
+	if ((rc = heap_advance(g)))
+		return rc;
+	while (g->nheap) {
+		r = &g->runs[g->heap[0]];
+		if (r->klen != *len || memcmp(r->key, g->out, *len))
+			break;
+		*count += r->count;
+		if ((rc = heap_advance(g)))
+			return rc;
+	}
+	return 0;
+}
+
+/* One pass over the runs: consecutive runs whose read-ahead fits
+ * max_bytes together (two at least) are merged into one new run at the
+ * file's end; a run left alone stays as it is.  At least halves the runs
+ * (more than two). */
+static int merge_pass(struct vtgroup *g)
+{
+	size_t nout = 0, first = 0;
+	uint32_t written = 0;
+	int rc;
+
+	while (first < g->nruns) {
+		size_t n = 1;
+		uint64_t need = run_need(&g->runs[first]);
+
+		while (first + n < g->nruns &&
+		       (n < 2 || need + run_need(&g->runs[first + n]) <= g->max_bytes))
+			need += run_need(&g->runs[first + n++]);
+		if (n == 1) {   /* alone: as it is */
+			g->runs[nout++] = g->runs[first++];
+			continue;
+		}
+		struct vg_run m = { .off = g->tmp_bytes };
+		if (g->stop && g->stop(g->stop_ctx))
+			return -EINTR;
+		if ((rc = heap_build(g, first, n)))
+			return rc;
+		while (g->nheap) {
+			uint32_t len;
+			uint64_t count;
+
+			if ((rc = heap_pop(g, &len, &count)))
+				return rc;
+			if (fwrite(&len, 4, 1, g->tmp) != 1 || fwrite(&count, 8, 1, g->tmp) != 1 ||
+			    fwrite(g->out, 1, len, g->tmp) != len)
+				return errno == ENOSPC ? -ENOSPC : -EIO;
+			g->tmp_bytes += 12 + (uint64_t)len;
+			if (12 + (uint64_t)len > m.maxlen)
+				m.maxlen = 12 + (uint64_t)len;
+			if (!(++written & 1023) && g->stop && g->stop(g->stop_ctx))
+				return -EINTR;
+		}
+		m.end = g->tmp_bytes;
+		for (size_t r = first; r < first + n; r++)
+			run_free(g, &g->runs[r]);
+		/* (nout <= first: the runs before first are done with) */
+		g->runs[nout++] = m;
+		first += n;
+	}
+	g->nruns = nout;
+	return fflush(g->tmp) ? -EIO : 0;
+}
+
 int vtgroup__merge_start(struct vtgroup *g)
 {
 	int rc;
@@ -520,35 +652,26 @@ int vtgroup__merge_start(struct vtgroup *g)
 	free(g->heap);
 	if (!(g->heap = malloc(g->nruns * sizeof(*g->heap))))
 		return -ENOMEM;
-	g->nheap = 0;
-	for (size_t r = 0; r < g->nruns; r++) {
-		if ((rc = run_head(g, &g->runs[r])) < 0)
+	/* Every run's head at once would hold a buffer per run (up to a
+	 * tuple each, however large): merge passes until the runs' heads fit
+	 * the memory (or two are left), the runs halving each pass. */
+	for (;;) {
+		uint64_t need = 0;
+
+		for (size_t r = 0; r < g->nruns; r++)
+			need += run_need(&g->runs[r]);
+		if (need <= g->max_bytes || g->nruns <= 2)
+			break;
+		if ((rc = merge_pass(g)))
 			return rc;
-		if (rc)
-			g->heap[g->nheap++] = r;
 	}
-	for (size_t i = g->nheap / 2; i-- > 0;)
-		heap_down(g, i);
-	return 0;
-}
-
-/* The heap's smallest head moves on to its run's next tuple. */
-static int heap_advance(struct vtgroup *g)
-{
-	int rc = run_head(g, &g->runs[g->heap[0]]);
-
-	if (rc < 0)
-		return rc;
-	if (!rc)
-		g->heap[0] = g->heap[--g->nheap];
-	if (g->nheap)
-		heap_down(g, 0);
-	return 0;
+	return heap_build(g, 0, g->nruns);
 }
 
 int vtgroup__merge_next(struct vtgroup *g, struct vgval *vals, uint64_t *count)
 {
 	const uint8_t *p;
+	uint32_t len;
 	int rc;
 
 	if (!g->merging) {
@@ -559,35 +682,18 @@ int vtgroup__merge_next(struct vtgroup *g, struct vgval *vals, uint64_t *count)
 	}
 	if (!g->nheap)
 		return 0;
-	/* the smallest head, and the same tuple's heads in the other runs
-	 * (each run holds a tuple once: they come next) */
-	struct vg_run *r = &g->runs[g->heap[0]];
-	uint32_t len = r->klen;
-
-	if (len > g->out_cap) {
-		uint8_t *o = realloc(g->out, len);
-
-		if (!o)
-			return -ENOMEM;
-		g->out = o;
-		g->out_cap = len;
-	}
-	memcpy(g->out, r->key, len);
-	*count = r->count;
-	if ((rc = heap_advance(g)))
+	if ((rc = heap_pop(g, &len, count)))
 		return rc;
-	while (g->nheap) {
-		r = &g->runs[g->heap[0]];
-		if (r->klen != len || memcmp(r->key, g->out, len))
-			break;
-		*count += r->count;
-		if ((rc = heap_advance(g)))
-			return rc;
-	}
 	p = g->out;
 	for (size_t c = 0; c < g->ncols; c++)
 		decode_one(&p, &vals[c]);
 	return 1;
+}
+
+void vtgroup__on_stop(struct vtgroup *g, int (*stop)(void *ctx), void *ctx)
+{
+	g->stop = stop;
+	g->stop_ctx = ctx;
 }
 
 size_t vtgroup__merge_peak(const struct vtgroup *g)

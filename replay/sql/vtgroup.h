@@ -71,12 +71,19 @@ uint64_t vtgroup__get(const struct vtgroup *g, size_t k, struct vgval *vals);
  * again.  At the end vtgroup__merge_start sorts what g holds (a last run
  * when there are others), then vtgroup__merge_next hands out every
  * distinct tuple once, in the order, with its rows counted over all the
- * runs: 1 and vals (valid until the next call), 0 at the end.  -errno:
- * the file could not be written or read back (EIO), ENOMEM.  A reset
- * drops the runs. */
+ * runs: 1 and vals (valid until the next call), 0 at the end.  The merge
+ * reads ahead in each run, at least a tuple: when the runs' read-ahead
+ * passes max_bytes (many runs, or large tuples), merge_start first merges
+ * them in passes into fewer, longer runs (at the file's end), so that the
+ * runs never hold more than max_bytes, or two runs' largest tuples.
+ * -errno: the file could not be written (ENOSPC, EIO) or read back (EIO),
+ * ENOMEM, EINTR (vtgroup__on_stop).  A reset drops the runs. */
 int vtgroup__spill(struct vtgroup *g);
 int vtgroup__merge_start(struct vtgroup *g);
 int vtgroup__merge_next(struct vtgroup *g, struct vgval *vals, uint64_t *count);
+/* stop(ctx) is asked now and then while merge_start merges runs in
+ * passes (true: it fails with -EINTR). */
+void vtgroup__on_stop(struct vtgroup *g, int (*stop)(void *ctx), void *ctx);
 /* The most memory the runs' read-ahead took at once since the last reset,
  * bytes. */
 size_t vtgroup__merge_peak(const struct vtgroup *g);

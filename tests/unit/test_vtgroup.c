@@ -373,16 +373,13 @@ static void test_runs(void)
  * distinct: GBs for a file of some MB), so the runs are merged in passes
  * of what max_bytes holds.  Each tuple comes twice, in two runs; every
  * tuple must come out once, in order, counted 2. */
-static void test_runs_large(void)
+enum { NT = 300, TLEN = 20000 };
+
+static struct vtgroup *fill_large(size_t max_bytes)
 {
-	enum { NT = 300, TLEN = 20000 };
-	const size_t max_bytes = 65536;
 	struct vtgroup *g = vtgroup__new(1, max_bytes);
 	static char text[TLEN];
-	struct vgval v, out;
-	uint64_t n;
-	size_t distinct = 0;
-	long last = -1;
+	struct vgval v;
 	int rc;
 
 	CHECK(g);
@@ -404,6 +401,25 @@ static void test_runs_large(void)
 			CHECK_EQ_INT(rc, 0);
 		}
 	}
+	return g;
+}
+
+static int always(void *ctx)
+{
+	(void)ctx;
+	return 1;
+}
+
+static void test_runs_large(void)
+{
+	const size_t max_bytes = 65536;
+	struct vtgroup *g = fill_large(max_bytes);
+	struct vgval out;
+	uint64_t n;
+	size_t distinct = 0;
+	long last = -1;
+	int rc;
+
 	CHECK_EQ_INT(vtgroup__merge_start(g), 0);
 	while ((rc = vtgroup__merge_next(g, &out, &n)) == 1) {
 		long k = strtol(out.p, NULL, 10);
@@ -422,6 +438,11 @@ static void test_runs_large(void)
 	if (vtgroup__merge_peak(g) > 2 * max_bytes)
 		fprintf(stderr, "merge held %zu bytes of runs at once\n", vtgroup__merge_peak(g));
 	CHECK(vtgroup__merge_peak(g) <= 2 * max_bytes);
+	vtgroup__free(g);
+	/* Ctrl-C reaches the merge passes */
+	g = fill_large(max_bytes);
+	vtgroup__on_stop(g, always, NULL);
+	CHECK_EQ_INT(vtgroup__merge_start(g), -EINTR);
 	vtgroup__free(g);
 }
 
