@@ -17,7 +17,7 @@
  * The result is built with libbpf's btf__add_* and checked before it is
  * handed out: parsed again by btf__new, and each root's kind, name and size
  * equal to the source's.  The reader still validates all of it (a capture
- * is hostile input: replay/capture/btfv.h).
+ * is hostile input: schema/btfv.h).
  */
 #ifndef BPFREC_BTFPRUNE_H
 #define BPFREC_BTFPRUNE_H

@@ -9,7 +9,7 @@
  * remapped in index.db and catalog.db); and `bpfreplay show` (text and
  * JSON Lines), `sql` (every stream's table), `export` (perfetto, parquet,
  * jsonl.zst) and `show` of a bundle of each: byte for byte the same; and
- * `bundle` cuts the whole BTF to the same bytes (replay/capture/btfcut.h).
+ * `bundle` cuts the whole BTF to the same bytes (schema/btfcut.h).
  * Then a recording of the same with the recorder's own cut: each object's
  * BTF a fraction of the whole, every table with the same columns as the
  * --full-btf capture's, and the actor's events decoded value by value. */

@@ -1,4 +1,4 @@
-/* fuzz_evtype - BTF-driven decoding (replay/btfv.c, replay/evtype.c): a BTF
+/* fuzz_evtype - BTF-driven decoding (schema/btfv.c, replay/capture/evtype.c): a BTF
  * blob is validated, an event type built from one of its types, and records
  * decoded into every column and formatted as the printers do.
  *

@@ -13,8 +13,8 @@
  * again before it is handed out, and each root must keep its kind, name
  * and size.
  */
-#ifndef BPFREC_REPLAY_BTFCUT_H
-#define BPFREC_REPLAY_BTFCUT_H
+#ifndef BPFREC_SCHEMA_BTFCUT_H
+#define BPFREC_SCHEMA_BTFCUT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,8 @@
 /* btfv.h - a validated, read-only view of a raw BTF blob (untrusted: it comes
  * from a capture).  Our own parser rather than libbpf's: Debian's libbpf 1.1
- * does not validate BTF, and bpfreplay must not depend on libbpf at all.
+ * does not validate BTF, and bpfreplay must not depend on libbpf at all.  It
+ * is in schema/ because the recorder reads an object's BTF with it too, to
+ * cut what a capture stores (btfcut.h): one reader, one cut.
  *
  * btfv__parse checks, before anything is used: the header (magic, version,
  * section offsets and lengths inside the blob), every type record inside the
@@ -10,8 +12,8 @@
  * type (typedef/const/volatile/restrict/type_tag chains, arrays, members)
  * terminates: no cycles, depth capped at BTFV_MAX_DEPTH.
  */
-#ifndef BPFREC_REPLAY_BTFV_H
-#define BPFREC_REPLAY_BTFV_H
+#ifndef BPFREC_SCHEMA_BTFV_H
+#define BPFREC_SCHEMA_BTFV_H
 
 #include <stddef.h>
 #include <stdint.h>
