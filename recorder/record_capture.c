@@ -2,12 +2,12 @@
  * starts; what a capture says about its session: host, kernel, clocks,
  * command line, the objects with their BTF and the streams; and the
  * snapshots of the objects' maps. */
-#include "btfprune.h"
+#include "btfcut.h"
+#include "btfv.h"
 #include "record.h"
 #include "util.h"
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
@@ -141,7 +141,7 @@ int record__check_capture_dir(const char *dir)
 }
 
 /* The stream type ids of object o (streams, their variants): the roots of
- * its pruned BTF.  n: the room in ids; the number of ids. */
+ * its cut BTF.  n: the room in ids; the number of ids. */
 static size_t stream_type_ids(struct bpfobj *o, uint32_t *ids, size_t n)
 {
 	size_t i, k = 0;
@@ -159,46 +159,58 @@ static size_t stream_type_ids(struct bpfobj *o, uint32_t *ids, size_t n)
 	return k;
 }
 
-/* The BTF the capture stores for o (btfprune.h): the closure of its
- * streams' types, or its whole BTF when full_btf is set or pruning fails
- * (*prune stays NULL: the ids are the object's).  A failure to prune is
- * warned about and costs only bytes. */
-static const void *object_btf(struct bpfobj *o, int full_btf, struct btfprune **prune,
+/* The BTF the capture stores for o: its BTF read by the validator replay
+ * uses (btfv.h) and cut to the closure of its streams' types (btfcut.h,
+ * which parses the cut again and checks each root's kind, name and size),
+ * or its whole BTF when full_btf is set or the cut fails (*cut stays NULL:
+ * the ids are the object's).  A failure to cut is warned about and costs
+ * only bytes. */
+static const void *object_btf(struct bpfobj *o, int full_btf, struct btfcut **cut,
 			      uint32_t *bytes)
 {
 	const void *raw = bpfobj__btf_raw(o, bytes);
-	size_t n = 0, i;
-	struct btf *src;
+	char why[256] = "out of memory";
+	struct btfv *src = NULL;
+	size_t n = 0, i, len;
 	uint32_t *ids;
 
-	*prune = NULL;
+	*cut = NULL;
 	if (full_btf || !raw)
 		return raw;
 	for (i = 0; i < bpfobj__nstreams(o); i++)
 		n += 1 + bpfobj_stream__layout(bpfobj__stream(o, i))->nvariants;
 	ids = calloc(n ? n : 1, sizeof(*ids));
-	src = ids ? btf__new(raw, *bytes) : NULL;
+	if (ids)
+		src = btfv__parse(raw, *bytes, why, sizeof(why));
 	if (src) {
 		n = stream_type_ids(o, ids, n);
-		*prune = btfprune__new(src, ids, n);
+		*cut = btfcut__new(src, ids, n);
+		if (!*cut)
+			snprintf(why, sizeof(why), "%s", errno == EINVAL ?
+				 "a stream's type id names no value type, or the cut BTF failed its check" :
+				 strerror(errno));
 	}
-	if (!*prune)
+	if (!*cut)
 		warn_msg("%s: cannot cut its BTF to its streams' types (%s): the capture stores "
-			 "all of it", bpfobj__name(o), strerror(errno));
-	btf__free(src);
+			 "all of it", bpfobj__name(o), why);
+	btfv__free(src);
 	free(ids);
-	return *prune ? btfprune__raw(*prune, bytes) : raw;
+	if (!*cut)
+		return raw;
+	raw = btfcut__raw(*cut, &len);
+	*bytes = (uint32_t)len;         /* btfcut's raw BTF is at most UINT32_MAX bytes */
+	return raw;
 }
 
-/* A type id of the object in the capture's BTF (prune NULL: the same). */
-static uint32_t capture_type_id(const struct btfprune *prune, uint32_t id)
+/* A type id of the object in the capture's BTF (cut NULL: the same). */
+static uint32_t capture_type_id(const struct btfcut *cut, uint32_t id)
 {
-	return prune ? btfprune__id(prune, id) : id;
+	return cut ? btfcut__id(cut, id) : id;
 }
 
 /* One stream of an object, and its variants, in the capture's catalog. */
 static int register_stream(struct capw *cap, uint32_t obj_id, struct bpfobj_stream *st,
-			   const struct btfprune *prune)
+			   const struct btfcut *cut)
 {
 	const struct bpfobj_layout *l = bpfobj_stream__layout(st);
 	const char *kind = bpfobj_stream__kind_name(st), *map = bpfobj_stream__map_name(st);
@@ -207,7 +219,7 @@ static int register_stream(struct capw *cap, uint32_t obj_id, struct bpfobj_stre
 
 	err = add_stream(cap, obj_id, bpfobj_stream__name(st), kind, map,
 			 l->nvariants ? NULL : bpfobj_stream__type_name(st),
-			 capture_type_id(prune, bpfobj_stream__type_id(st)), l->ts_offset, &id);
+			 capture_type_id(cut, bpfobj_stream__type_id(st)), l->ts_offset, &id);
 	if (err)
 		return err;
 	bpfobj_stream__set_capture_id(st, -1, id);
@@ -215,7 +227,7 @@ static int register_stream(struct capw *cap, uint32_t obj_id, struct bpfobj_stre
 		const struct bpfobj_variant *var = &l->variants[v];
 
 		err = add_stream(cap, obj_id, var->name, kind, map, var->type_name,
-				 capture_type_id(prune, var->type_id), var->ts_offset, &id);
+				 capture_type_id(cut, var->type_id), var->ts_offset, &id);
 		if (err)
 			return err;
 		bpfobj_stream__set_capture_id(st, (int)v, id);
@@ -252,20 +264,20 @@ int record__register_capture(struct capw *cap, const struct record_objs *objs, i
 	bpfobj__unique_stream_names(objs->v, (size_t)objs->n);
 	for (i = 0; i < objs->n && !err; i++) {
 		struct bpfobj *o = objs->v[i];
-		struct btfprune *prune;
+		struct btfcut *cut;
 		const void *btf;
 		uint32_t obj_id, btf_bytes;
 
 		if (!bpfobj__nstreams(o))
 			continue;
-		btf = object_btf(o, full_btf, &prune, &btf_bytes);
+		btf = object_btf(o, full_btf, &cut, &btf_bytes);
 		err = capw__add_object(cap, bpfobj__name(o), bpfobj__path(o), btf, btf_bytes,
 				       &obj_id);
 		if (!err)
 			bpfobj__progtab(o)->object_id = obj_id;
 		for (j = 0; j < bpfobj__nstreams(o) && !err; j++)
-			err = register_stream(cap, obj_id, bpfobj__stream(o, j), prune);
-		btfprune__free(prune);
+			err = register_stream(cap, obj_id, bpfobj__stream(o, j), cut);
+		btfcut__free(cut);
 	}
 	return err;
 }

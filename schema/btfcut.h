@@ -1,17 +1,28 @@
 /* btfcut.h - a validated BTF cut to the types some roots are made of, as a
- * raw BTF blob: what `bpfreplay bundle` stores for an object, so that a
- * bundle of a capture recorded with each object's whole BTF (captures
- * before the recorder cut it, or `bpfrec record --full-btf`) is as small
- * as one of a capture recorded since.  The rule is the recorder's
- * (recorder/btfprune.h, schema/FORMAT.md "Stored BTF"): the closure of the
- * roots by value (typedef, modifier and var chains, array element and
- * index types, members); a pointer points to a forward declaration of the
- * struct or union it pointed to, or to void; everything else is left out.
- * Ids are renumbered in the source's order, forward declarations last.
+ * raw BTF blob: the part of an object's BTF a capture stores (the recorder
+ * cuts each object's BTF to its streams' types; schema/FORMAT.md "Stored
+ * BTF"), and what `bpfreplay bundle` stores for an object, so that a bundle
+ * of a capture recorded with each object's whole BTF (captures before the
+ * recorder cut it, or `bpfrec record --full-btf`) is as small as one of a
+ * capture recorded since.  One cut for both: the same bytes either way.
+ *
+ * An object's whole BTF is mostly what its programs use: functions, the
+ * kernel structs a probe reads (task_struct's closure), DATASEC and VARs.
+ * bpfreplay reads a stream's type by value only: members, arrays and their
+ * elements, typedef and modifier chains (their names say what a column is:
+ * bpfrec_ipaddr, uid_t, bpfrec_ustack_id ...), enums with their
+ * enumerators, ints and floats with their names and encodings.  So the cut
+ * keeps the closure of the roots by value (typedef, modifier and var
+ * chains, array element and index types, members); a pointer is a 64-bit
+ * value whatever it points to, and points in the cut to a forward
+ * declaration of the struct or union it pointed to, or to void; function
+ * prototypes, DATASEC, VARs (but a root), functions, decl tags and every
+ * type no root reaches are left out.  Ids are renumbered in the source's
+ * order, forward declarations last: btfcut__id() maps them.
  *
  * The source was validated by btfv__parse; the result is parsed by it
  * again before it is handed out, and each root must keep its kind, name
- * and size.
+ * and size.  A reader still validates all of it (a capture is hostile).
  */
 #ifndef BPFREC_SCHEMA_BTFCUT_H
 #define BPFREC_SCHEMA_BTFCUT_H

@@ -1,23 +1,25 @@
 /* test_btf_prune.c - the capture stores each object's BTF cut to its
- * streams' types (recorder/btfprune.h), and bpfreplay reads it exactly as
- * it read the whole BTF.
+ * streams' types (schema/btfcut.h), and bpfreplay reads it exactly as it
+ * read the whole BTF.
  *
  * One recording of the actor with built-in probes, -e tracepoints,
  * --syscalls and a user object (objs/uexec.bpf.c), made with --full-btf
  * (the whole BTF, as captures were before); a copy of it whose objects'
- * BTF is cut as the recorder cuts it (same roots: the streams' type ids,
- * remapped in index.db and catalog.db); and `bpfreplay show` (text and
+ * BTF is cut as the recorder cuts it (btfv.h then btfcut.h, same roots: the
+ * streams' type ids, remapped in index.db and catalog.db); and `bpfreplay show` (text and
  * JSON Lines), `sql` (every stream's table), `export` (perfetto, parquet,
  * jsonl.zst) and `show` of a bundle of each: byte for byte the same; and
  * `bundle` cuts the whole BTF to the same bytes (schema/btfcut.h).
  * Then a recording of the same with the recorder's own cut: each object's
- * BTF a fraction of the whole, every table with the same columns as the
- * --full-btf capture's, and the actor's events decoded value by value. */
+ * BTF a fraction of the whole and the very bytes of the copy's, every table
+ * with the same columns as the --full-btf capture's, and the actor's events
+ * decoded value by value. */
 #include "testutil.h"
 #include "usertest.h"
-#include "btfprune.h"
+#include "btfcut.h"
+#include "btfv.h"
 
-#include <bpf/btf.h>
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +61,7 @@ static void record(struct ut *u, const char *cap, const char *kv, int full)
 /* Cuts the BTF of every object of one database (index.db or catalog.db)
  * to its streams' types and remaps the streams' type ids, as the recorder
  * does.  Returns the BTF bytes before and after in *before, *after. */
-static void prune_db(const char *path, long long *before, long long *after)
+static void cut_db(const char *path, long long *before, long long *after)
 {
 	sqlite3 *db;
 	sqlite3_stmt *objs, *ids, *set_btf, *set_id;
@@ -76,13 +78,18 @@ static void prune_db(const char *path, long long *before, long long *after)
 	*before = *after = 0;
 	while (sqlite3_step(objs) == SQLITE_ROW) {
 		long long obj = sqlite3_column_int64(objs, 0);
-		struct btf *src = btf__new(sqlite3_column_blob(objs, 1),
-					   (uint32_t)sqlite3_column_bytes(objs, 1));
-		uint32_t roots[256], stream_ids[256], n = 0, len, i;
-		struct btfprune *p;
+		char err[256];
+		struct btfv *src = btfv__parse(sqlite3_column_blob(objs, 1),
+					       (size_t)sqlite3_column_bytes(objs, 1), err, sizeof(err));
+		uint32_t roots[256], stream_ids[256], n = 0, i;
+		struct btfcut *p;
 		const void *raw;
+		size_t len;
 
-		CHECK(src != NULL);
+		if (!src) {
+			fprintf(stderr, "%s: object %lld: %s\n", path, obj, err);
+			exit(1);
+		}
 		*before += sqlite3_column_bytes(objs, 1);
 		sqlite3_bind_int64(ids, 1, obj);
 		while (sqlite3_step(ids) == SQLITE_ROW && n < 256) {
@@ -90,23 +97,26 @@ static void prune_db(const char *path, long long *before, long long *after)
 			roots[n++] = (uint32_t)sqlite3_column_int64(ids, 1);
 		}
 		sqlite3_reset(ids);
-		p = btfprune__new(src, roots, n);
-		CHECK(p != NULL);
-		raw = btfprune__raw(p, &len);
+		p = btfcut__new(src, roots, n);
+		if (!p) {
+			fprintf(stderr, "%s: object %lld: btfcut: %s\n", path, obj, strerror(errno));
+			exit(1);
+		}
+		raw = btfcut__raw(p, &len);
 		*after += len;
 		sqlite3_bind_int64(set_btf, 1, obj);
 		sqlite3_bind_blob(set_btf, 2, raw, (int)len, SQLITE_TRANSIENT);
 		CHECK_EQ_INT(sqlite3_step(set_btf), SQLITE_DONE);
 		sqlite3_reset(set_btf);
 		for (i = 0; i < n; i++) {
-			CHECK(!roots[i] || btfprune__id(p, roots[i]));
+			CHECK(!roots[i] || btfcut__id(p, roots[i]));
 			sqlite3_bind_int64(set_id, 1, stream_ids[i]);
-			sqlite3_bind_int64(set_id, 2, btfprune__id(p, roots[i]));
+			sqlite3_bind_int64(set_id, 2, btfcut__id(p, roots[i]));
 			CHECK_EQ_INT(sqlite3_step(set_id), SQLITE_DONE);
 			sqlite3_reset(set_id);
 		}
-		btfprune__free(p);
-		btf__free(src);
+		btfcut__free(p);
+		btfv__free(src);
 	}
 	sqlite3_finalize(objs);
 	sqlite3_finalize(ids);
@@ -114,6 +124,49 @@ static void prune_db(const char *path, long long *before, long long *after)
 	sqlite3_finalize(set_id);
 	CHECK_EQ_INT(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	CHECK_EQ_INT(sqlite3_close(db), SQLITE_OK);
+}
+
+/* Each object of capture a has the very BTF bytes of capture b's object
+ * of the same place and name, in index.db and catalog.db alike. */
+static void same_btf(const char *a, const char *b)
+{
+	static const char *const dbs[] = { "index.db", "catalog.db" };
+	char path[4400];
+	size_t d;
+
+	for (d = 0; d < 2; d++) {
+		sqlite3 *db[2];
+		sqlite3_stmt *q[2];
+		int i, rc[2], n = 0;
+
+		for (i = 0; i < 2; i++) {
+			snprintf(path, sizeof(path), "%s/%s", i ? b : a, dbs[d]);
+			CHECK_EQ_INT(sqlite3_open_v2(path, &db[i], SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+			CHECK_EQ_INT(sqlite3_prepare_v2(db[i], "SELECT name, btf FROM objects ORDER BY id",
+							-1, &q[i], NULL), SQLITE_OK);
+		}
+		while ((rc[0] = sqlite3_step(q[0])) == SQLITE_ROW) {
+			const char *name = (const char *)sqlite3_column_text(q[0], 0);
+			int len = sqlite3_column_bytes(q[0], 1);
+
+			rc[1] = sqlite3_step(q[1]);
+			CHECK_EQ_INT(rc[1], SQLITE_ROW);
+			CHECK_STR((const char *)sqlite3_column_text(q[1], 0), name);
+			CHECK_EQ_INT(sqlite3_column_bytes(q[1], 1), len);
+			if (memcmp(sqlite3_column_blob(q[0], 1), sqlite3_column_blob(q[1], 1), (size_t)len)) {
+				fprintf(stderr, "%s: object %s: other BTF bytes than %s's\n", b, name, a);
+				exit(1);
+			}
+			n++;
+		}
+		CHECK_EQ_INT(rc[0], SQLITE_DONE);
+		CHECK_EQ_INT(sqlite3_step(q[1]), SQLITE_DONE);
+		CHECK(n > 0);
+		for (i = 0; i < 2; i++) {
+			sqlite3_finalize(q[i]);
+			sqlite3_close(db[i]);
+		}
+	}
 }
 
 /* Runs bpfreplay ARGS... on cap (put where an argument is "@", else
@@ -199,7 +252,7 @@ int main(void)
 	struct evlist full, own;
 	const struct ev *e;
 	char names[64][64], query[256], whole[4200], cut[4200], path_a[4300], path_b[4300];
-	char db[4400];
+	char db[4400], cut_cap[4300];
 	long long before, after, cat_before, cat_after, pid, child, btf_full, btf_own;
 	size_t n, i;
 
@@ -213,9 +266,9 @@ int main(void)
 	record(&u, path_a, ut_path(&u, "actor.kv"), 1);
 	copy_capture(path_a, path_b);
 	snprintf(db, sizeof(db), "%s/index.db", path_b);
-	prune_db(db, &before, &after);
+	cut_db(db, &before, &after);
 	snprintf(db, sizeof(db), "%s/catalog.db", path_b);
-	prune_db(db, &cat_before, &cat_after);
+	cut_db(db, &cat_before, &cat_after);
 	CHECK_EQ_INT(cat_before, before);
 	CHECK_EQ_INT(cat_after, after);
 	printf("BTF of the capture's objects: %lld bytes whole, %lld cut\n", before, after);
@@ -270,6 +323,9 @@ int main(void)
 	btf_own = q_int_capture(path_b, "SELECT sum(length(btf)) FROM objects");
 	printf("recorded with the recorder's cut: %lld bytes of BTF (whole: %lld)\n", btf_own, btf_full);
 	CHECK(btf_own * 10 < btf_full);
+	/* the recorder cuts as the copy was cut: the same bytes, object by object */
+	snprintf(cut_cap, sizeof(cut_cap), "%s/cap", cut);
+	same_btf(cut_cap, path_b);
 	CHECK_EQ_INT(q_int_capture(path_b, "SELECT count(*) FROM streams WHERE type_id = 0"),
 		     q_int_capture(path_a, "SELECT count(*) FROM streams WHERE type_id = 0"));
 	CHECK_EQ_INT(capload(path_b, &own), 0);
