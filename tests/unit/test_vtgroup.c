@@ -367,8 +367,8 @@ static void test_runs(void)
 	vtgroup__free(g);
 }
 
-/* Tuples each larger than the table's memory: every one spills alone, a
- * run each.  A merge of all runs at once would hold each run's head (20
+/* Tuples of a third of the table's memory: every one spills alone, a run
+ * each.  A merge of all runs at once would hold each run's head (20
  * KiB here, up to a row's size in a capture whose rows are large and
  * distinct: GBs for a file of some MB), so the runs are merged in passes
  * of what max_bytes holds.  Each tuple comes twice, in two runs; every
@@ -446,6 +446,37 @@ static void test_runs_large(void)
 	vtgroup__free(g);
 }
 
+/* One tuple larger than the table's memory is refused, not counted: a
+ * union of 60 text members over one 32 MiB record (a block of some KB,
+ * zstd's work) made each row's tuple ~2 GiB, copied into a key and an
+ * arena of as much (4 GiB and more for a file of some KB). */
+static void test_tuple_limit(void)
+{
+	struct vtgroup *g = vtgroup__new(2, 4096);
+	static char text[5000];
+	struct vgval v;
+
+	CHECK(g);
+	memset(text, 'y', sizeof(text));
+	vtgroup__key_start(g);
+	v = (struct vgval){ .type = VG_TEXT, .p = text, .n = 5000 };
+	CHECK_EQ_INT(vtgroup__key_put(g, &v), -E2BIG);
+	/* two values that pass it together */
+	vtgroup__key_start(g);
+	v.n = 3000;
+	CHECK_EQ_INT(vtgroup__key_put(g, &v), 0);
+	CHECK_EQ_INT(vtgroup__key_put(g, &v), -E2BIG);
+	/* within it: counted */
+	vtgroup__key_start(g);
+	v.n = 1000;
+	CHECK_EQ_INT(vtgroup__key_put(g, &v), 0);
+	CHECK_EQ_INT(vtgroup__key_put(g, &v), 0);
+	vtgroup__key_hash(g);
+	CHECK_EQ_INT(vtgroup__add(g), 0);
+	CHECK_EQ_U64(vtgroup__count(g), 1);
+	vtgroup__free(g);
+}
+
 int main(void)
 {
 	const char *tmp = test_tmpdir("test_vtgroup");
@@ -460,6 +491,7 @@ int main(void)
 	test_table();
 	test_runs();
 	test_runs_large();
+	test_tuple_limit();
 	db = open_db(0);
 	test_scans(db, 0);
 	sqlite3_close(db);
