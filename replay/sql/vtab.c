@@ -1552,6 +1552,18 @@ static size_t group_bytes(const struct bpfrec_vtab *vt)
 	return vt->reg->opts.group_bytes ? vt->reg->opts.group_bytes : VT_GROUP_BYTES;
 }
 
+/* Column c's name, for a message. */
+static const char *col_label(const struct bpfrec_vtab *vt, int c)
+{
+	const struct capview_stream *s = vt->m[0].s;
+
+	if (c < CAPVIEW_NCOMMON)
+		return capview_common_cols[c];
+	if ((size_t)c - CAPVIEW_NCOMMON < s->ncols)
+		return s->cols[c - CAPVIEW_NCOMMON];
+	return (size_t)c - CAPVIEW_NCOMMON - s->ncols ? "capture" : "host";
+}
+
 /* Counts the distinct rows of the whole scan into g: when they would
  * pass the memory a pass has, g's tuples go to a sorted run on disk
  * (vtgroup__spill) and counting goes on; then the runs are merged in the
@@ -1576,9 +1588,11 @@ static int group_pass(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 			row_value(vt, cur, cur->gcols[j], &v);
 			if ((e = vtgroup__key_put(cur->g, &v)))
 				return e == -ENOMEM ? SQLITE_NOMEM :
-					vt_error(vt, SQLITE_TOOBIG, "bpfrec: %s: a value of column %d "
-						 "too large to group by", vt->m[cur->mi].s->name,
-						 cur->gcols[j]);
+					vt_error(vt, SQLITE_TOOBIG, "bpfrec: %s: a row whose grouped "
+						 "columns up to %s take more than the grouped scan's "
+						 "memory (%llu KiB): too large to group by",
+						 vt->m[cur->mi].s->name, col_label(vt, cur->gcols[j]),
+						 (unsigned long long)group_bytes(vt) >> 10);
 		}
 		vtgroup__key_hash(cur->g);
 		e = vtgroup__add(cur->g);

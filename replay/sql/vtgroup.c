@@ -186,7 +186,8 @@ int vtgroup__key_put(struct vtgroup *g, const struct vgval *v)
 		return -EINVAL;
 	if ((v->type == VG_TEXT || v->type == VG_BLOB) && v->n >= UINT32_MAX - 16)
 		return -E2BIG;
-	if (g->key_len + need >= UINT32_MAX)
+	/* a tuple within max_bytes: so is every run's read-ahead */
+	if (g->key_len + need >= UINT32_MAX || g->key_len + need > g->max_bytes)
 		return -E2BIG;
 	if ((rc = key_room(g, g->key_len + need)))
 		return rc;

@@ -7,7 +7,8 @@
  * rows are the same when their values are, type and bytes: what SQLite's
  * "IS" says of integers, texts under BINARY and blobs (reals, whose 0.0 and
  * -0.0 are equal with different bits, are the caller's to refuse).  Memory
- * is bounded: an add that would pass max_bytes is refused (-E2BIG; a first
+ * is bounded: a tuple larger than max_bytes is refused (vtgroup__key_put:
+ * -E2BIG), and an add that would pass max_bytes too (-E2BIG; a first
  * tuple always fits).  The caller then spills the tuples to a sorted run
  * on disk (vtgroup__spill) and goes on; the runs are merged at the end,
  * in the order asked (vtgroup__order): SQLite may take a grouped scan's
@@ -44,7 +45,8 @@ void vtgroup__reset(struct vtgroup *g);
 /* The current tuple, value by value: start, then one put per column (a
  * put copies the value: its bytes may change right after), then its hash
  * (the same for the same tuple; computed before an add).  put: 0;
- * -EINVAL for VG_FLOAT; -E2BIG for a value of 4 GiB or more; -ENOMEM. */
+ * -EINVAL for VG_FLOAT; -E2BIG when the tuple so far passes max_bytes;
+ * -ENOMEM. */
 void vtgroup__key_start(struct vtgroup *g);
 int vtgroup__key_put(struct vtgroup *g, const struct vgval *v);
 uint64_t vtgroup__key_hash(struct vtgroup *g);
