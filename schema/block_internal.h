@@ -294,6 +294,19 @@ static inline __attribute__((always_inline)) void tr8(uint64_t x[8])
 #undef TR_SWAP
 }
 
+/* blockrun.c: a fast block's zstd frame without zstd's match search.
+ * runz__new: NULL with errno (ENOMEM).  runz__compress: src[0..n) as one
+ * zstd frame (content size and checksum set, as every block's) into
+ * dst[0..cap): each run of at least 2^lg (3..6) bytes equal to the byte
+ * before is a match of offset 1, every other byte a literal stored as it
+ * is; level: zstd's, for its coding of the sequences.  zstd's size of the
+ * frame or error code (ZSTD_isError). */
+struct runz;
+struct runz *runz__new(void);
+void runz__free(struct runz *r);   /* NULL is fine */
+size_t runz__compress(struct runz *r, void *dst, size_t cap, const uint8_t *src, size_t n,
+		      unsigned lg, int level);
+
 /* Block header (blockhdr.c; its parse is cap_internal.h's
  * cap_block_parse_header, which accepts encodings CAP_BLOCK_ENCODING_MIN ..
  * CAP_BLOCK_ENCODING).  cap_block_frame_crc: the CRC of the frame's head

@@ -74,6 +74,11 @@ struct estate {
  * (cut_columns): 8192 lost 0.04 bytes/event of the generator's mix. */
 #define CUT_MIN_BYTES 2048u
 #define REC_BODY_MAX 20u
+/* Fast blocks' runs (runz__compress): of 2^FAST_RUN_LG bytes or more; at
+ * BLOCK_FASTER_ZSTD_LEVEL or below, of 2^FAST_RUN_LG_FASTER (fewer
+ * sequences to code, more bytes). */
+#define FAST_RUN_LG 3
+#define FAST_RUN_LG_FASTER 4
 #define GRP_BODY_MAX 26u
 
 struct block_encoder {
@@ -143,6 +148,7 @@ struct block_encoder {
 	 * no recency lists, no keys, no DICT_NEXT; zstd at
 	 * BLOCK_FAST_ZSTD_LEVEL); level: the compact blocks' zstd level. */
 	bool fast;
+	struct runz *runz;     /* fast blocks' frames (blockrun.c) */
 	int level;
 	int fast_level;        /* block_encoder__fast_level */
 };
@@ -186,6 +192,7 @@ void block_encoder__free(struct block_encoder *e)
 	if (!e)
 		return;
 	ZSTD_freeCCtx(e->cctx);
+	runz__free(e->runz);
 	free(e->raw);
 	free(e->out);
 	free(e->order);
@@ -1899,9 +1906,21 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 	size_t obound = CAP_BLOCK_HDR_BYTES + ZSTD_compressBound(raw_len);
 	if (grow((void **)&e->out, &e->out_cap, obound))
 		return -ENOMEM;
-	size_t z = e->base || e->ncuts ? compress_cut(e, raw_len) :
-		   ZSTD_compress2(e->cctx, e->out + CAP_BLOCK_HDR_BYTES,
-				  e->out_cap - CAP_BLOCK_HDR_BYTES, e->raw, raw_len);
+	size_t z;
+	if (e->fast) {
+		/* zstd's own search is half a fast block's encoder: the
+		 * body's runs as matches instead (blockrun.c) */
+		if (!e->runz && !(e->runz = runz__new()))
+			return -ENOMEM;
+		z = runz__compress(e->runz, e->out + CAP_BLOCK_HDR_BYTES,
+				   e->out_cap - CAP_BLOCK_HDR_BYTES, e->raw, raw_len,
+				   e->fast_level <= BLOCK_FASTER_ZSTD_LEVEL ? FAST_RUN_LG_FASTER :
+				   FAST_RUN_LG, e->fast_level);
+	} else {
+		z = e->base || e->ncuts ? compress_cut(e, raw_len) :
+		    ZSTD_compress2(e->cctx, e->out + CAP_BLOCK_HDR_BYTES,
+				   e->out_cap - CAP_BLOCK_HDR_BYTES, e->raw, raw_len);
+	}
 	if (ZSTD_isError(z)) {
 		cap_warn("block encoder: zstd: %s", ZSTD_getErrorName(z));
 		return -EIO;
