@@ -25,7 +25,19 @@ struct msg {
 struct worker {
 	struct pipeline *p;
 	pthread_t thread;
-	struct block_encoder *enc;            /* this worker's own: encodes run in parallel */
+};
+
+/* An encoder and the chain it holds (block_encoder__chain: its next
+ * compact block continues the dictionaries of the last one it encoded).
+ * Encoders are not the workers': a worker takes one per block (as many
+ * encoders as workers, so one is always free) and keeps it until the
+ * block is written (apply may encode it again), so the chain state goes
+ * to whichever worker is free; see take_encoder_locked. */
+struct wenc {
+	struct block_encoder *enc;
+	bool busy;                            /* a worker's, for one block */
+	uint64_t chain_seq;                   /* block number of the compact block its
+					       * chain continues from; 0: none */
 };
 
 /* A bounded FIFO of messages; capacity covers every buffer of the pool plus
@@ -38,6 +50,8 @@ struct pipeline {
 	struct capw *w;
 	struct pipeline_opts o;
 	struct worker workers[PIPELINE_MAX_WORKERS];
+	struct wenc encs[PIPELINE_MAX_WORKERS];
+	uint64_t block_seq;                   /* blocks taken by the workers, numbered from 1 */
 	uint32_t nstarted;                    /* worker threads running */
 	pthread_mutex_t lock;
 	pthread_cond_t to_writer;             /* queue not empty, or stopped */
@@ -164,6 +178,31 @@ static int apply(struct pipeline *p, const struct msg *m, struct block_encoder *
 	return 0;
 }
 
+/* Lock held: the encoder for the next block (fast: a fast block); one is
+ * always free, as there are as many as workers and each worker holds at
+ * most one.  A compact block takes the free encoder whose chain is the
+ * newest: at low load the one the block before went to, done with it by
+ * now, so consecutive blocks chain (the freshest dictionaries), not each
+ * writer every other block.  Under load, while that one is still busy,
+ * the block takes another: the writers never wait for each other.  A
+ * fast block continues no chain and ends its encoder's: it takes the
+ * free encoder whose chain is the oldest. */
+static struct wenc *take_encoder_locked(struct pipeline *p, bool fast)
+{
+	struct wenc *best = NULL;
+
+	for (uint32_t i = 0; i < p->o.nworkers; i++) {
+		struct wenc *e = &p->encs[i];
+
+		if (e->busy)
+			continue;
+		if (!best || (fast ? e->chain_seq < best->chain_seq : e->chain_seq > best->chain_seq))
+			best = e;
+	}
+	best->busy = true;
+	return best;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
@@ -171,9 +210,11 @@ static void *worker_main(void *arg)
 	struct cap_block_meta meta;
 	const uint8_t *out = NULL;
 	size_t len = 0;
-	uint64_t ticket;
+	uint64_t ticket, seq;
 	struct msg m;
-	int enc_err;
+	struct wenc *we;
+	int enc_err, rc;
+	bool encoded;
 
 	/* Its own name (top -H, perf, the bench's CPU split between the drain
 	 * thread and the writers): failing to set it changes nothing. */
@@ -193,18 +234,30 @@ static void *worker_main(void *arg)
 		p->qhead = (p->qhead + 1) % p->qcap;
 		p->qlen--;
 		ticket = p->next_ticket++;
+		we = NULL;
+		seq = 0;
+		if (m.kind == MSG_BLOCK) {
+			seq = ++p->block_seq;
+			we = take_encoder_locked(p, m.fast);
+		}
 		pthread_cond_signal(&p->to_drain);
 		pthread_mutex_unlock(&p->lock);
 
 		/* The expensive part, outside the turn: other workers encode
 		 * their blocks meanwhile. */
 		enc_err = 0;
-		if (m.kind == MSG_BLOCK && !pipeline__error(p) && blockbuf__count(m.buf)) {
+		encoded = m.kind == MSG_BLOCK && !pipeline__error(p) && blockbuf__count(m.buf);
+		if (encoded) {
+			/* A base further back than a chained block may name
+			 * (one encoder idle while the other took every block):
+			 * capw would only encode the block again. */
+			if (!m.fast && we->chain_seq && seq - we->chain_seq > CAP_CHAIN_BACK)
+				block_encoder__chain_break(we->enc);
 			/* (cannot fail: the levels were tried at the start) */
-			block_encoder__fast_level(wk->enc, m.faster ? BLOCK_FASTER_ZSTD_LEVEL :
+			block_encoder__fast_level(we->enc, m.faster ? BLOCK_FASTER_ZSTD_LEVEL :
 								      BLOCK_FAST_ZSTD_LEVEL);
-			block_encoder__fast(wk->enc, m.fast);
-			enc_err = block_encoder__encode(wk->enc, m.buf, &out, &len, &meta);
+			block_encoder__fast(we->enc, m.fast);
+			enc_err = block_encoder__encode(we->enc, m.buf, &out, &len, &meta);
 			__atomic_add_fetch(&p->nblocks, 1, __ATOMIC_RELAXED);
 			if (m.fast)
 				__atomic_add_fetch(&p->nfast, 1, __ATOMIC_RELAXED);
@@ -217,9 +270,16 @@ static void *worker_main(void *arg)
 			pthread_cond_wait(&p->turn_changed, &p->lock);
 		pthread_mutex_unlock(&p->lock);
 
-		set_error(p, apply(p, &m, wk->enc, enc_err, out, len, &meta));
+		rc = apply(p, &m, we ? we->enc : NULL, enc_err, out, len, &meta);
+		set_error(p, rc);
 
 		pthread_mutex_lock(&p->lock);
+		if (we) {
+			/* A fast block ended its chain, a failed one too. */
+			if (encoded)
+				we->chain_seq = m.fast || enc_err || rc ? 0 : seq;
+			we->busy = false;
+		}
 		if (m.kind == MSG_BLOCK) {
 			blockbuf__reset(m.buf);
 			p->free[p->nfree++] = m.buf;
@@ -272,14 +332,16 @@ struct pipeline *pipeline__start(struct capw *w, const struct pipeline_opts *opt
 	}
 	p->cur = p->free[--p->nfree];
 	for (i = 0; i < p->o.nworkers; i++) {
+		struct block_encoder *enc = block_encoder__new(p->o.zstd_level);
+
 		p->workers[i].p = p;
-		p->workers[i].enc = block_encoder__new(p->o.zstd_level);
-		if (p->workers[i].enc)   /* each worker's blocks: a chain of its own */
-			block_encoder__chain(p->workers[i].enc, p->o.chain_blocks);
-		if (!p->workers[i].enc || block_encoder__fast(p->workers[i].enc, true) ||
-		    block_encoder__fast_level(p->workers[i].enc, BLOCK_FASTER_ZSTD_LEVEL) ||
-		    block_encoder__fast_level(p->workers[i].enc, BLOCK_FAST_ZSTD_LEVEL) ||
-		    block_encoder__fast(p->workers[i].enc, false))
+		p->encs[i].enc = enc;
+		if (enc)
+			block_encoder__chain(enc, p->o.chain_blocks);
+		if (!enc || block_encoder__fast(enc, true) ||
+		    block_encoder__fast_level(enc, BLOCK_FASTER_ZSTD_LEVEL) ||
+		    block_encoder__fast_level(enc, BLOCK_FAST_ZSTD_LEVEL) ||
+		    block_encoder__fast(enc, false))
 			goto fail;
 	}
 	pthread_mutex_init(&p->lock, NULL);
@@ -477,7 +539,7 @@ void pipeline__free(struct pipeline *p)
 	if (p->nstarted)
 		pipeline__stop(p);
 	for (i = 0; i < PIPELINE_MAX_WORKERS; i++)
-		block_encoder__free(p->workers[i].enc);
+		block_encoder__free(p->encs[i].enc);
 	for (i = 0; i < p->nfree; i++)
 		blockbuf__free(p->free[i]);
 	blockbuf__free(p->cur);

@@ -27,7 +27,9 @@ struct pipeline_opts {
 	int zstd_level;         /* the blocks' zstd level; 0: 1 */
 	uint64_t flush_ns;      /* seal + commit at least this often; 0: 1 s */
 	unsigned chain_blocks;  /* chained dictionaries (block_encoder__chain):
-				 * blocks per chain; 0, 1: none */
+				 * blocks per chain; 0, 1: none.  A block
+				 * continues the block before when that
+				 * one's encoder is free, else an older one */
 	enum pipeline_effort {
 		PIPELINE_ADAPT = 0,   /* compact blocks, fast ones while behind */
 		PIPELINE_COMPACT,     /* always compact (block_encoder's default) */
