@@ -1327,7 +1327,12 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 		col = e->words + (size_t)w * c;
 		if (W >= WIDE_WORDS && !e->wor[w])   /* left out by transpose_wide, read below */
 			memset(col, 0, (size_t)c * 8);
-		m = w == ts_word ? WORD_TS : bc ? WORD_DICT : pick_word_mode(e, c, w);
+		/* A word measured worth keying is a dictionary again: a
+		 * block's first records alone could say otherwise by chance,
+		 * for the whole chain the block starts. */
+		m = w == ts_word ? WORD_TS : bc ? WORD_DICT :
+		    memo && !measure && key_word >= 0 && w < 64 && (memo->words >> w & 1) ? WORD_DICT :
+		    pick_word_mode(e, c, w);
 
 		if (m == WORD_DICT && e->group_inh && !bc)
 			m = WORD_XOR;
