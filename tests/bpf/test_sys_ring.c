@@ -27,7 +27,7 @@
 #define NREC 64
 static struct got {
 	uint32_t len;
-	uint8_t bytes[sizeof(struct sys_event) + 2 * 256];
+	_Alignas(8) uint8_t bytes[sizeof(struct sys_event) + 2 * 256];   /* read as sys_event */
 } got[NREC];
 static int ngot;
 
