@@ -18,6 +18,8 @@ enum sys_arg_kind {
 	SYS_ARG_INT = 0,          /* a number, recorded as is */
 	SYS_ARG_STR = 1,          /* const char *: a path or name, copied at entry */
 	SYS_ARG_SOCKADDR = 2,     /* struct sockaddr *, its length in arg len_arg */
+	SYS_ARG_UID = 3,          /* a uid_t: a number here, named by bpfreplay show */
+	SYS_ARG_GID = 4,          /* a gid_t: likewise */
 };
 
 struct sys_conf {

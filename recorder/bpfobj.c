@@ -73,6 +73,8 @@ struct bpfobj {
 	struct bpfobj_tracepoint *tps;   /* bpfobj__add_tracepoint's, growable */
 	size_t ntps, tps_cap;
 	struct progtab progs;      /* what became of each program (progtab.h) */
+	uint32_t btf_roots[4];     /* bpfobj__add_btf_root's types */
+	size_t nbtf_roots;
 };
 
 /* Where bpfobj__attach attaches a program whose section names no
@@ -1798,6 +1800,23 @@ int bpfobj__set_stream_type(struct bpfobj *o, const char *map, uint32_t type_id,
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int bpfobj__add_btf_root(struct bpfobj *o, uint32_t type_id)
+{
+	if (!o->btf_ext)
+		return -EINVAL;
+	if (o->nbtf_roots == sizeof(o->btf_roots) / sizeof(o->btf_roots[0]))
+		return -E2BIG;
+	o->btf_roots[o->nbtf_roots++] = type_id;
+	o->btf_raw = btf__raw_data(o->btf_ext, &o->btf_bytes);
+	return 0;
+}
+
+size_t bpfobj__btf_roots(const struct bpfobj *o, const uint32_t **ids)
+{
+	*ids = o->btf_roots;
+	return o->nbtf_roots;
 }
 
 int bpfobj__set_stream_zero_fill(struct bpfobj *o, const char *map)

@@ -185,6 +185,13 @@ int bpfobj__set_stream_type(struct bpfobj *o, const char *map, uint32_t type_id,
  * short record is data, or damaged, and is kept as it came.  -ENOENT: no
  * such stream. */
 int bpfobj__set_stream_zero_fill(struct bpfobj *o, const char *map);
+/* A type of bpfobj__btf_extend's BTF that no stream's type reaches but a
+ * reader looks up by name (sysrec.c: enum bpfrec_syscall_ids): the BTF
+ * the capture stores keeps it beside the streams' types.  -EINVAL before
+ * bpfobj__btf_extend, -E2BIG past 4. */
+int bpfobj__add_btf_root(struct bpfobj *o, uint32_t type_id);
+/* bpfobj__add_btf_root's types (*ids owned by o): how many. */
+size_t bpfobj__btf_roots(const struct bpfobj *o, const uint32_t **ids);
 /* Before bpfobj__attach: attach the object's SEC("tracepoint") program to
  * SYSTEM:NAME too, with cookie as its bpf_get_attach_cookie().  A
  * tracepoint that does not attach is named with the reason and left out;

@@ -140,13 +140,17 @@ int record__check_capture_dir(const char *dir)
 	return 0;
 }
 
-/* The stream type ids of object o (streams, their variants): the roots of
- * its cut BTF.  n: the room in ids; the number of ids. */
+/* The stream type ids of object o (streams, their variants) and its other
+ * roots (bpfobj__add_btf_root): the roots of its cut BTF.  n: the room in
+ * ids; the number of ids. */
 static size_t stream_type_ids(struct bpfobj *o, uint32_t *ids, size_t n)
 {
-	size_t i, k = 0;
+	const uint32_t *more;
+	size_t i, k = 0, nmore = bpfobj__btf_roots(o, &more);
 	uint32_t v;
 
+	for (i = 0; i < nmore && k < n; i++)
+		ids[k++] = more[i];
 	for (i = 0; i < bpfobj__nstreams(o); i++) {
 		const struct bpfobj_stream *st = bpfobj__stream(o, i);
 		const struct bpfobj_layout *l = bpfobj_stream__layout(st);
@@ -171,7 +175,8 @@ static const void *object_btf(struct bpfobj *o, int full_btf, struct btfcut **cu
 	const void *raw = bpfobj__btf_raw(o, bytes);
 	char why[256] = "out of memory";
 	struct btfv *src = NULL;
-	size_t n = 0, i, len;
+	const uint32_t *more;
+	size_t n = bpfobj__btf_roots(o, &more), i, len;
 	uint32_t *ids;
 
 	*cut = NULL;

@@ -41,6 +41,24 @@ struct sysrec {
 	int err;
 };
 
+/* SYS_ARG_UID / _GID for a uid or gid type as tracefs spells it (uid_t
+ * ruid, old_gid_t group: the 16-bit calls), else SYS_ARG_INT. */
+static uint8_t id_kind(const char *type)
+{
+	static const char *const uids[] = { "uid_t", "old_uid_t", "__kernel_uid_t",
+					    "__kernel_uid32_t", "__kernel_old_uid_t", NULL };
+	static const char *const gids[] = { "gid_t", "old_gid_t", "__kernel_gid_t",
+					    "__kernel_gid32_t", "__kernel_old_gid_t", NULL };
+
+	for (int i = 0; uids[i]; i++) {
+		if (!strcmp(type, uids[i]))
+			return SYS_ARG_UID;
+		if (!strcmp(type, gids[i]))
+			return SYS_ARG_GID;
+	}
+	return SYS_ARG_INT;
+}
+
 /* Argument kinds from syscalls:sys_enter_NAME's format. */
 static void configure(struct sysrec *s, const struct syscall_name *n)
 {
@@ -76,6 +94,8 @@ static void configure(struct sysrec *s, const struct syscall_name *n)
 			c->kind[arg] = SYS_ARG_SOCKADDR;
 		else if (!strcmp(fl->name, "addrlen") && !strchr(fl->type, '*'))
 			c->len_arg = (uint8_t)arg;
+		else
+			c->kind[arg] = id_kind(fl->type);
 		arg++;
 	}
 	/* A socket address with no length beside it (accept's is a pointer:
@@ -220,6 +240,33 @@ static int add_btf(const struct sysrec *s, struct btf *btf, int stacks)
 	return err ? -ENOMEM : sid;
 }
 
+/* enum bpfrec_syscall_ids (schema/FORMAT.md): an enumerator per selected
+ * syscall with uid or gid arguments, named as in enum syscall_nr, its
+ * value 2 bits per argument (bits 2i, 2i+1 for arg i: 1 a uid, 2 a gid),
+ * so that bpfreplay show can name those arguments row by row.  Its id, 0
+ * when no selected syscall has such an argument, or -ENOMEM. */
+static int add_ids_enum(const struct sysrec *s, struct btf *btf)
+{
+	const struct syscall_name *n;
+	int id = 0;
+
+	for (n = syscall_names; n->name; n++) {
+		const struct sys_conf *c = n->nr < SYS_MAX_NR ? &s->confs[n->nr] : NULL;
+		uint32_t mask = 0;
+
+		for (int i = 0; c && c->enabled && i < 6; i++)
+			if (c->kind[i] == SYS_ARG_UID || c->kind[i] == SYS_ARG_GID)
+				mask |= (c->kind[i] == SYS_ARG_UID ? 1u : 2u) << (2 * i);
+		if (!mask)
+			continue;
+		if (!id && (id = btf__add_enum(btf, "bpfrec_syscall_ids", 4)) < 0)
+			return -ENOMEM;
+		if (btf__add_enum_value(btf, n->name, mask))
+			return -ENOMEM;
+	}
+	return id;
+}
+
 /* 1 if the running kernel's BTF has the raw tracepoints sys_enter and
  * sys_exit (their btf_trace_ typedefs): what tp_btf programs attach to.
  * Asked once: the kernel's BTF is megabytes. */
@@ -301,7 +348,7 @@ int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 	struct btf *btf;
 	size_t size;
 	char val[16];
-	int err, fd, id;
+	int err, fd, id, ids;
 	__u32 nr;
 
 	elf = sys_bpf__elf_bytes(&size);
@@ -333,6 +380,11 @@ int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 	id = add_btf(s, btf, opts->stack_flags != 0);
 	if (id < 0)
 		return id;
+	ids = add_ids_enum(s, btf);
+	if (ids < 0)
+		return ids;
+	if (ids && (err = bpfobj__add_btf_root(o, (uint32_t)ids)))
+		return err;
 	err = bpfobj__set_stream_type(o, "sys_events", (uint32_t)id, 0);
 	/* records end after their last string: the rest is zeros, restored */
 	return err ? err : bpfobj__set_stream_zero_fill(o, "sys_events");

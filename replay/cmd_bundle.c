@@ -28,6 +28,7 @@
 #include "capview.h"
 #include "redact.h"
 #include "slice.h"
+#include "sysids.h"
 
 #define BUNDLE_BLOCK_BYTES (4u << 20)   /* re-encoded blocks: the recorder's usual size */
 
@@ -229,6 +230,10 @@ static int cut_objects(struct bundle *b)
 				whole = true;
 			roots[nroots++] = s->btf_type_id;
 		}
+		/* --syscalls' id arguments (sysids.h), looked up by name: one
+		 * more root (roots has b->n + 1 slots) */
+		if (!whole && (roots[nroots] = sysids__enum_id(btf)))
+			nroots++;
 		b->objs[b->nobjs].id = obj;
 		b->objs[b->nobjs++].cut = whole ? NULL : btfcut__new(btf, roots, nroots);
 	}

@@ -22,6 +22,7 @@
 #include "showline.h"
 #include "slice.h"
 #include "symb.h"
+#include "sysids.h"
 
 static void help(void)
 {
@@ -83,6 +84,9 @@ struct sel {
 	char *head;                 /* line format: what follows the time (name, colours) */
 	size_t headlen;
 	size_t room;                /* line format: the most bytes the fast ops write */
+	struct sysids *sysids;      /* --syscalls rows: which args are ids, or NULL */
+	int8_t *sysarg;             /* per evtype column: i for arg<i> named by row
+				       (sysids), else -1 */
 };
 
 /* SGR sequences of the line format on a terminal. */
@@ -115,6 +119,7 @@ struct show {
 	int out_err;
 	struct symb *symb;          /* the capture's stacks (owned by c), NULL: none */
 	struct idnames *ids;        /* its user and group names (owned by c), NULL: none */
+	uint32_t row_ids;           /* the record printed: its id arguments (sysids__row) */
 };
 
 /* Lines leave once LINE_BATCH bytes are waiting (one line at a time on a
@@ -294,6 +299,12 @@ static void shown_value(struct show *sh, const struct sel *se, size_t k, struct 
 	} else if (se->hint[k] == NAME_UID || se->hint[k] == NAME_GID) {
 		/* uid=1000(alice): the recording host's name, from the capture */
 		names__apply_id(sh->ids, se->hint[k], v, sh->oneline || sh->fmt == PRINT_TABLE,
+				namebuf, len);
+	} else if (se->sysarg && se->sysarg[k] >= 0 && sysids__kind(sh->row_ids, se->sysarg[k])) {
+		/* a syscall's argument that is a uid or gid in this row (setresuid's
+		 * arg0, chown's arg1): named as such columns are */
+		names__apply_id(sh->ids, sysids__kind(sh->row_ids, se->sysarg[k]) == EVCOL_ID_UID ?
+				NAME_UID : NAME_GID, v, sh->oneline || sh->fmt == PRINT_TABLE,
 				namebuf, len);
 	} else if (se->hint[k] != NAME_NONE && se->hint[k] != NAME_HIDDEN) {
 		names__apply(se->hint[k], v, sh->oneline || sh->fmt == PRINT_TABLE, namebuf, len);
@@ -511,7 +522,8 @@ static int plan_line(struct show *sh, struct sel *se)
 	if (!se->plan)
 		return -ENOMEM;
 	for (size_t k = 0; k < s->ncols && k < evtype__ncols(s->et); k++) {
-		int special = se->hint[k] != NAME_NONE || se->is_addr[k] || se->is_stack[k];
+		int special = se->hint[k] != NAME_NONE || se->is_addr[k] || se->is_stack[k] ||
+			      (se->sysarg && se->sysarg[k] >= 0);
 
 		if (se->hint[k] == NAME_HIDDEN)
 			continue;
@@ -536,6 +548,7 @@ static int print_rec(struct show *sh, const struct cap_rec *rec, struct capview_
 	char tb[TIMEFMT_LEN + 1], rb[48], nb[NAMES_TEXT_MAX];
 
 	sh->printed++;
+	sh->row_ids = se->sysids ? sysids__row(se->sysids, rec->data, rec->len) : 0;
 	if (sh->oneline)
 		return print_line(sh, rec, se);
 	for (size_t k = 0; k < sh->nucols; k++)
@@ -579,7 +592,7 @@ static int print_rec(struct show *sh, const struct cap_rec *rec, struct capview_
 }
 
 /* What show makes of each column of s: names, hidden padding, the ts member. */
-static int plan_stream(struct sel *se)
+static int plan_stream(struct show *sh, struct sel *se)
 {
 	struct capview_stream *s = se->s;
 
@@ -589,6 +602,11 @@ static int plan_stream(struct sel *se)
 	se->is_stack = calloc(s->ncols + 1, 1);
 	se->scope = calloc(s->ncols + 1, 1);
 	if (!se->hint || !se->is_bool || !se->is_addr || !se->is_stack || !se->scope)
+		return -ENOMEM;
+	se->sysids = sysids__new(capview__object_btf(sh->c, s->object_id), s->et);
+	if (!se->sysids && errno == ENOMEM)
+		return -ENOMEM;
+	if (se->sysids && !(se->sysarg = calloc(s->ncols + 1, sizeof(*se->sysarg))))
 		return -ENOMEM;
 	se->ts_col = -1;
 	se->fam_col = -1;
@@ -602,6 +620,9 @@ static int plan_stream(struct sel *se)
 		se->scope[k] = (uint8_t)names__scope(s->cols[k], (const char *const *)s->cols, s->ncols);
 		if (se->hint[k] == NAME_AF && se->fam_col < 0)
 			se->fam_col = (int)k;
+		if (se->sysarg)
+			se->sysarg[k] = se->hint[k] == NAME_NONE ?
+					(int8_t)sysids__arg(se->sysids, k) : -1;
 		se->is_bool[k] = c->kind == EVCOL_BOOL;
 		se->is_addr[k] = c->addr;
 		se->is_stack[k] = c->stack != 0;
@@ -680,7 +701,8 @@ static int load_ids(struct show *sh)
 
 	for (size_t i = 0; i < sh->nstreams && !want; i++)
 		for (size_t k = 0; sh->sel[i].s && k < sh->sel[i].s->ncols; k++)
-			want |= sh->sel[i].hint[k] == NAME_UID || sh->sel[i].hint[k] == NAME_GID;
+			want |= sh->sel[i].hint[k] == NAME_UID || sh->sel[i].hint[k] == NAME_GID ||
+				sh->sel[i].sysids != NULL;
 	if (!want)
 		return 0;
 	rc = capview__idnames(sh->c, &sh->ids, err, sizeof(err));
@@ -730,7 +752,7 @@ static int show_one(const char *path, const struct show *opt, const struct slice
 		sh.sel[i].s = s;
 		if (name_width(s->name) > sh.namew)
 			sh.namew = name_width(s->name);
-		if (plan_stream(&sh.sel[i])) {
+		if (plan_stream(&sh, &sh.sel[i])) {
 			cli__warn("out of memory");
 			rc = EXIT_CAPTURE;
 			goto out;
@@ -787,6 +809,8 @@ out:
 			free(sh.sel[i].is_addr);
 			free(sh.sel[i].is_stack);
 			free(sh.sel[i].scope);
+			sysids__free(sh.sel[i].sysids);
+			free(sh.sel[i].sysarg);
 			for (size_t j = 0; j < sh.sel[i].nplan; j++)
 				showline__col_free(&sh.sel[i].plan[j]);
 			free(sh.sel[i].plan);

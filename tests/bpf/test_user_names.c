@@ -4,12 +4,15 @@
  * recorder's second read at the end must catch it).  The command runs a
  * child as each user: setgid, setuid (tracepoints whose arguments are a
  * gid and a uid), an exec (the built-in exec probe's uid and gid), and a chown to
- * the first user (its user and group arguments).  Then both users are
+ * the first user (its user and group arguments); the same calls and
+ * setresgid, setresuid and getresuid recorded by --syscalls too, whose
+ * uid_t and gid_t arguments are named row by row (arg1 of a chown, arg0 of
+ * a setresgid; not -1, nor getresuid's pointers).  Then both users are
  * deleted, so this host no longer knows the names, and bpfreplay must
  * print them from the capture alone, value by value: show's line format
  * (uid=1234(name)), -o table (1234(name)), csv and jsonl (the name), and
- * SQL, which keeps the number (user_name(), group_name(), the users and
- * groups tables). */
+ * SQL and export, which keep the number (user_name(), group_name(), the
+ * users and groups tables). */
 #include "capload.h"
 #include "testutil.h"
 
@@ -85,8 +88,14 @@ static int child_main(char **argv)
 			return 12;
 		pid = fork();
 		if (pid == 0) {
-			if (setgroups(0, NULL) || syscall(SYS_setgid, pw->pw_gid) ||
-			    syscall(SYS_setuid, pw->pw_uid))
+			unsigned r, e, s;
+
+			/* setresgid(gid, -1, gid); setresuid(-1, uid, -1) once the
+			 * uid is set: a no-op then, but recorded */
+			if (setgroups(0, NULL) || syscall(SYS_setresgid, pw->pw_gid, -1, pw->pw_gid) ||
+			    syscall(SYS_setgid, pw->pw_gid) || syscall(SYS_setuid, pw->pw_uid) ||
+			    syscall(SYS_setresuid, -1, pw->pw_uid, -1) ||
+			    syscall(SYS_getresuid, &r, &e, &s) || e != pw->pw_uid)
 				_exit(13);
 			execl("/bin/true", "true", (char *)NULL);
 			_exit(14);
@@ -172,7 +181,9 @@ int main(int argc, char **argv)
 	CHECK(readlink("/proc/self/exe", self, sizeof(self) - 1) > 0);
 	int rc = run_bpfrec(err, sizeof(err), (char *[]){ "record", "-q", "-o", cap, "--probe",
 		"exec", "-e", "syscalls:sys_enter_setuid", "-e", "syscalls:sys_enter_setgid",
-		"-e", "syscalls:sys_enter_chown", "--", self, "child", user1, user2, file, NULL });
+		"-e", "syscalls:sys_enter_chown", "--syscalls",
+		"chown,setuid,setresuid,setresgid,getresuid", "--", self, "child", user1, user2, file,
+		NULL });
 	CHECK_EQ_INT(rc, 0);
 	CHECK((pw = getpwnam(user2)));
 	uid[1] = pw->pw_uid;
@@ -200,6 +211,32 @@ int main(int argc, char **argv)
 	snprintf(exp[3], sizeof(exp[3]), " user=%u(%s) ", uid[0], user1);
 	snprintf(exp[4], sizeof(exp[4]), " group=%u(%s)", gid[0], user1);
 	line_with(out, (const char *[]){ "sys_enter_chown", exp[3], exp[4], NULL });
+	/* --syscalls: the arguments that are ids in each row's syscall */
+	snprintf(exp[3], sizeof(exp[3]), " arg1=%u(%s) ", uid[0], user1);
+	snprintf(exp[4], sizeof(exp[4]), " arg2=%u(%s) ", gid[0], user1);
+	line_with(out, (const char *[]){ "syscall=chown ", exp[3], exp[4], NULL });
+	for (int i = 0; i < 2; i++) {
+		const char *u = i ? user2 : user1;
+
+		snprintf(exp[0], sizeof(exp[0]), " arg0=%u(%s) ", gid[i], u);
+		snprintf(exp[1], sizeof(exp[1]), " arg2=%u(%s) ", gid[i], u);
+		line_with(out, (const char *[]){ "syscall=setresgid ", exp[0], " arg1=4294967295 ",
+						 exp[1], NULL });
+		snprintf(exp[0], sizeof(exp[0]), " arg1=%u(%s) ", uid[i], u);
+		line_with(out, (const char *[]){ "syscall=setresuid ", " arg0=4294967295 ", exp[0],
+						 " arg2=4294967295 ", NULL });
+		snprintf(exp[0], sizeof(exp[0]), " arg0=%u(%s) ", uid[i], u);
+		line_with(out, (const char *[]){ "syscall=setuid ", exp[0], " arg1=", NULL });
+	}
+	/* getresuid's arguments are pointers (uid_t *): numbers */
+	CHECK(!strstr(line_with(out, (const char *[]){ "syscall=getresuid ", NULL }), ")"));
+	/* a bundle's cut BTF keeps what says which arguments are ids */
+	snprintf(exp[7], sizeof(exp[7]), "%s/cap.bpfrec", dir);
+	replay((char *[]){ "bundle", "-o", exp[7], cap, NULL });
+	out = replay((char *[]){ "show", exp[7], NULL });
+	snprintf(exp[3], sizeof(exp[3]), " arg1=%u(%s) ", uid[0], user1);
+	line_with(out, (const char *[]){ "syscall=chown ", exp[3], exp[4], NULL });
+	out = replay((char *[]){ "show", cap, NULL });
 	/* root's exec of useradd: root is named too, from the capture */
 	line_with(out, (const char *[]){ " exec ", " uid=0(root) ", " gid=0(root) ", "useradd",
 					 NULL });
@@ -218,6 +255,21 @@ int main(int argc, char **argv)
 	out = replay((char *[]){ "show", "-o", "jsonl", "--stream", "sys_enter_setuid", cap, NULL });
 	snprintf(exp[0], sizeof(exp[0]), "\"uid\":\"%s\"", user2);
 	line_with(out, (const char *[]){ exp[0], NULL });
+
+	out = replay((char *[]){ "show", "-o", "jsonl", "--stream", "syscalls", cap, NULL });
+	snprintf(exp[0], sizeof(exp[0]), "\"arg0\":4294967295,\"arg1\":\"%s\",\"arg2\":4294967295",
+		 user2);
+	line_with(out, (const char *[]){ "\"syscall\":\"setresuid\"", exp[0], NULL });
+
+	/* SQL and export keep the numbers */
+	snprintf(exp[5], sizeof(exp[5]), "SELECT arg1, arg2 FROM syscalls WHERE syscall = 'chown'");
+	out = replay((char *[]){ "sql", "-o", "csv", cap, exp[5], NULL });
+	snprintf(exp[0], sizeof(exp[0]), "\n%u,%u\n", uid[0], gid[0]);
+	CHECK(strstr(out, exp[0]));
+	out = replay((char *[]){ "export", "--format", "perfetto", "-o", "-", cap, NULL });
+	snprintf(exp[0], sizeof(exp[0]), "\"arg0\":4294967295,\"arg1\":%u,\"arg2\":4294967295,",
+		 uid[1]);
+	line_with(out, (const char *[]){ "\"syscall\":\"setresuid\"", exp[0], NULL });
 
 	/* SQL keeps the numbers; user_name() and group_name() name them */
 	snprintf(exp[5], sizeof(exp[5]), "SELECT uid, user_name(uid), group_name(%u) FROM exec "
