@@ -58,37 +58,19 @@ static uint32_t vlen_of(const struct btf_type *t)
 	return BTF_INFO_VLEN(t->info);
 }
 
-/* The record's bytes (struct btf_type and what follows it) for a kind a
- * value may have; 0 for any other kind. */
-static size_t record_len(const struct btf_type *t)
+/* 1 for the kinds a value may have: not functions, their prototypes,
+ * DATASEC or decl tags. */
+static int is_value_kind(const struct btf_type *t)
 {
-	switch (kind_of(t)) {
-	case BTF_KIND_INT:
-	case BTF_KIND_VAR:
-		return sizeof(*t) + 4;
-	case BTF_KIND_PTR:
-	case BTF_KIND_FWD:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return sizeof(*t);
-	case BTF_KIND_ARRAY:
-		return sizeof(*t) + sizeof(struct btf_array);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		return sizeof(*t) + vlen_of(t) * sizeof(struct btf_member);
-	case BTF_KIND_ENUM:
-		return sizeof(*t) + vlen_of(t) * sizeof(struct btf_enum);
-	case BTF_KIND_ENUM64:
-		return sizeof(*t) + vlen_of(t) * sizeof(struct btf_enum64);
-	}
-	return 0;
+	int k = kind_of(t);
+
+	return k != BTF_KIND_FUNC && k != BTF_KIND_FUNC_PROTO && k != BTF_KIND_DATASEC &&
+	       k != BTF_KIND_DECL_TAG;
 }
 
-/* How many types a value of t is made of (see ref()). */
+/* How many types a value of t is made of (see ref()).  btfv.c's child()
+ * walks the same edges but an array's index type (sizes need none), and
+ * adding it there would change what the validator refuses: two walks. */
 static uint32_t nrefs(const struct btf_type *t)
 {
 	switch (kind_of(t)) {
@@ -131,7 +113,7 @@ static int mark(struct btfcut *c, const struct btfv *b, const uint32_t *roots, s
 	for (i = 0; i < n; i++) {
 		if (!roots[i])
 			continue;
-		if (!btfv__usable(b, roots[i]) || !record_len(btfv__type(b, roots[i]))) {
+		if (!btfv__usable(b, roots[i]) || !is_value_kind(btfv__type(b, roots[i]))) {
 			err = -EINVAL;
 			goto out;
 		}
@@ -148,7 +130,7 @@ static int mark(struct btfcut *c, const struct btfv *b, const uint32_t *roots, s
 
 			if (!id || c->map[id])
 				continue;
-			if (!record_len(btfv__type(b, id))) {
+			if (!is_value_kind(btfv__type(b, id))) {
 				err = -EINVAL;
 				goto out;
 			}
@@ -370,7 +352,7 @@ struct btfcut *btfcut__new(const struct btfv *b, const uint32_t *roots, size_t n
 
 		if (!c->map[id])
 			continue;
-		copy = put(&types, t, record_len(t));
+		copy = put(&types, t, btfv__type_len(t));
 		if (!copy)
 			goto fail;
 		rewrite(c, b, &nm, &f, next, copy);

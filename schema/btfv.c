@@ -601,6 +601,13 @@ const char *btfv__name(const struct btfv *b, uint32_t name_off)
 	return b->strs + name_off;
 }
 
+size_t btfv__type_len(const struct btf_type *t)
+{
+	int64_t extra = extra_len(t);
+
+	return extra < 0 ? 0 : sizeof(*t) + (size_t)extra;
+}
+
 uint32_t btfv__resolve(const struct btfv *b, uint32_t id)
 {
 	if (!b || id >= b->count)

@@ -35,6 +35,9 @@ struct btfv *btfv__get(const struct btfv *b);
 uint32_t btfv__type_count(const struct btfv *b);          /* ids 1..count-1 valid */
 const struct btf_type *btfv__type(const struct btfv *b, uint32_t id); /* NULL if bad */
 const char *btfv__name(const struct btfv *b, uint32_t name_off);      /* "" if none */
+/* Bytes of t's record, struct btf_type and what follows it (members,
+ * enumerators ...); t is a type of a validated btfv. */
+size_t btfv__type_len(const struct btf_type *t);
 /* Follows typedef/const/volatile/restrict/type_tag; 0 on failure. */
 uint32_t btfv__resolve(const struct btfv *b, uint32_t id);
 /* Size in bytes of a type (arrays multiply out); -1 if it has none. */
