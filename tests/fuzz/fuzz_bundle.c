@@ -1,7 +1,8 @@
 /* fuzz_bundle - opening and reading a bundle (one SQLite file: index tables,
  * block_data, bundle; schema/capr.c and replay/capview.c), then every block,
  * every value, and the SQL tables over it (replay/vtab.c; grouped scans
- * too) as `bpfreplay sql` makes them.  Seeds: bundles of real captures (bpfreplay bundle,
+ * too, with little memory: their runs on disk and merges) as `bpfreplay
+ * sql` makes them.  Seeds: bundles of real captures (bpfreplay bundle,
  * some sliced and redacted), vacuumed to 512-byte pages to stay small.
  */
 #include <stdint.h>
@@ -49,7 +50,10 @@ static void fz_sql_grouped(sqlite3 *db, const char *table)
 
 static void fz_sql_all(const char *file)
 {
-	struct vtab_opts opts = { .strict = 0, .warn = fz_warn_quiet };
+	/* 4 KiB of grouped-scan memory: a seed's distinct rows (ts makes every
+	 * row one) pass it, so grouped scans spill sorted runs to a temporary
+	 * file and merge them, in passes (vtgroup.c) */
+	struct vtab_opts opts = { .strict = 0, .warn = fz_warn_quiet, .group_bytes = 4096 };
 	sqlite3 *db = NULL;
 	sqlite3_stmt *names = NULL;
 	struct vtab_reg *reg;
