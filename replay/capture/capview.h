@@ -22,6 +22,13 @@
 #include "print.h"
 
 #define CAPVIEW_NCOMMON 4          /* ts, time, cpu, stream */
+/* The event types of one capture's streams are built on open, one per
+ * stream, and a stream is a row of some tens of bytes: together they may
+ * visit at most this many BTF members and make this many columns (a
+ * recording's few dozen streams take a few thousand).  A stream past it
+ * reads as raw bytes, and its type_err says why. */
+#define CAPVIEW_MAX_TYPE_VISITS (1u << 23)
+#define CAPVIEW_MAX_TYPE_COLS (1u << 18)
 
 struct capview_session {
 	int64_t id;

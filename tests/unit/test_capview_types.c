@@ -1,0 +1,158 @@
+/* test_capview_types - the event types of a capture's streams cost a
+ * bounded amount to build, however many streams name them.
+ *
+ * A stream is a row of index.db (some tens of bytes) and names a BTF type;
+ * each stream's type is built on open (evtype: its columns and their SQL
+ * names).  A hostile capture of N streams naming one 2000-column struct
+ * cost N times that type's work and memory: 2,000 such streams, a 150 KB
+ * index, took 29 s and 480 MB to open (`bpfreplay info`), 100,000 of them
+ * (~5 MB) would take about half an hour and 24 GB.  The types of one
+ * capture now share a budget of members visited and columns made
+ * (capview.h); past it a stream reads as raw bytes and says why.
+ */
+#include "testutil.h"
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"   /* helpers of other tests */
+#include "fixtures/capfix.h"
+#pragma GCC diagnostic pop
+
+#include <linux/btf.h>
+#include <sqlite3.h>
+
+#include "capview.h"
+#include "evtype.h"
+
+#define WIDE_COLS 2000
+#define NSTREAMS 400
+
+/* BTF of two types: 1 int, 2 struct wide { int c0, ..., c1999; }. */
+static uint8_t *wide_btf(size_t *len)
+{
+	static char strs[WIDE_COLS * 8 + 16];
+	size_t slen = 0, tlen = 0;
+	uint32_t name_off[WIDE_COLS];
+	uint32_t *types = calloc(4 + 3 + 3 * WIDE_COLS, sizeof(uint32_t));
+	struct btf_header h = { .magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h) };
+	uint8_t *out;
+
+	CHECK(types);
+	memcpy(strs, "\0int\0wide\0", 10);
+	slen = 10;
+	for (int i = 0; i < WIDE_COLS; i++) {
+		name_off[i] = (uint32_t)slen;
+		slen += (size_t)sprintf(strs + slen, "c%d", i) + 1;
+	}
+	/* int: name "int", kind INT, 4 bytes, signed 32 bits */
+	types[tlen++] = 1;
+	types[tlen++] = (uint32_t)BTF_KIND_INT << 24;
+	types[tlen++] = 4;
+	types[tlen++] = BTF_INT_SIGNED << 24 | 32;
+	/* struct wide */
+	types[tlen++] = 5;
+	types[tlen++] = (uint32_t)BTF_KIND_STRUCT << 24 | WIDE_COLS;
+	types[tlen++] = 4 * WIDE_COLS;
+	for (int i = 0; i < WIDE_COLS; i++) {
+		types[tlen++] = name_off[i];
+		types[tlen++] = 1;
+		types[tlen++] = 32u * (uint32_t)i;
+	}
+	h.type_len = (uint32_t)(tlen * 4);
+	h.str_off = h.type_len;
+	h.str_len = (uint32_t)slen;
+	*len = sizeof(h) + h.type_len + slen;
+	out = malloc(*len);
+	CHECK(out);
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + sizeof(h), types, h.type_len);
+	memcpy(out + sizeof(h) + h.type_len, strs, slen);
+	free(types);
+	return out;
+}
+
+/* NSTREAMS streams of struct wide, in a new object, added to dir's index. */
+static void add_wide_streams(const char *dir)
+{
+	char path[4200];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t len;
+	uint8_t *btf = wide_btf(&len);
+
+	snprintf(path, sizeof(path), "%s/index.db", dir);
+	CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_EQ_INT(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_EQ_INT(sqlite3_prepare_v2(db, "INSERT INTO objects (id, name, btf) VALUES (900, "
+					"'wide.bpf.o', ?1)", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, btf, (int)len, SQLITE_STATIC);
+	CHECK_EQ_INT(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	CHECK_EQ_INT(sqlite3_prepare_v2(db, "INSERT INTO streams (id, name, kind, object_id, "
+					"map_name, type_name, type_id) VALUES (?1, ?2, 'ringbuf', "
+					"900, 'm', 'wide', 2)", -1, &st, NULL), SQLITE_OK);
+	for (int i = 0; i < NSTREAMS; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "wide%d", i);
+		sqlite3_reset(st);
+		sqlite3_bind_int(st, 1, 1000 + i);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+		CHECK_EQ_INT(sqlite3_step(st), SQLITE_DONE);
+	}
+	sqlite3_finalize(st);
+	CHECK_EQ_INT(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	free(btf);
+}
+
+int main(void)
+{
+	const char *tmp = test_tmpdir("test_capview_types");
+	char cap[4096], btfdir[4200], err[512] = "";
+	struct capfix_opts o = { .short_a = -1 };
+	struct capview *c;
+	size_t typed = 0, cols = 0, bytes = 0;
+
+	snprintf(cap, sizeof(cap), "%s/cap", tmp);
+	snprintf(btfdir, sizeof(btfdir), "%s/btf", tmp);
+	capfix_build(cap, btfdir, o);
+	add_wide_streams(cap);
+
+	c = capview__open(cap, err, sizeof(err));
+	if (!c)
+		fprintf(stderr, "open: %s\n", err);
+	CHECK(c);
+	for (size_t i = 0; i < capview__nstreams(c); i++) {
+		const struct capview_stream *s = capview__stream(c, i);
+
+		if (s->object_id != 900) {   /* the fixture's own: typed as ever */
+			CHECK(s->type_err == NULL);
+			CHECK(evtype__size(s->et) > 0);
+			continue;
+		}
+		if (evtype__size(s->et)) {   /* typed, whole */
+			CHECK(s->type_err == NULL);
+			CHECK_EQ_U64(s->ncols, WIDE_COLS);
+			typed++;
+			cols += s->ncols;
+			continue;
+		}
+		/* past the budget: raw bytes, and the reason names it */
+		CHECK(s->type_err);
+		if (!strstr(s->type_err, "event types of this capture")) {
+			fprintf(stderr, "stream %s: %s\n", s->name, s->type_err);
+			CHECK(0);
+		}
+		bytes++;
+	}
+	/* the first streams typed, the rest bytes: the columns made over all
+	 * streams stay within the budget */
+	printf("test_capview_types: %zu streams typed (%zu columns), %zu as bytes\n", typed, cols,
+	       bytes);
+	CHECK(typed >= 16);
+	CHECK(bytes > 0);
+	CHECK_EQ_U64(typed + bytes, NSTREAMS);
+	CHECK(cols <= CAPVIEW_MAX_TYPE_COLS);
+	capview__close(c);
+	printf("test_capview_types: ok\n");
+	return 0;
+}
