@@ -4,7 +4,9 @@
 #include "symb.h"
 #include "idnames.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@ struct capview {
 	uint64_t min_ts, max_ts;
 	struct symb *symb;                   /* stacks and symbols, loaded on first use */
 	struct idnames *idnames;             /* user and group names, loaded on first use */
+	struct evtype_budget types_left;     /* what the streams' types may still cost */
 };
 
 static char *dupcol(sqlite3_stmt *st, int i)
@@ -157,17 +160,28 @@ static int stream_type(struct capview *c, struct capview_stream *s)
 
 		if (btf) {
 			const struct btf_type *t = NULL;
+			bool by_name = false;
 			if (s->type_id > 0 && s->type_id < btfv__type_count(btf))
 				t = btfv__type(btf, (uint32_t)s->type_id);
-			if (t && (!s->type_name || !strcmp(btfv__name(btf, t->name_off), s->type_name)))
+			if (t && (!s->type_name || !strcmp(btfv__name(btf, t->name_off), s->type_name))) {
 				id = (uint32_t)s->type_id;
-			else if (s->type_name)
-				id = btfv__find_struct(btf, s->type_name);
-			if (!id) {
+			} else if (s->type_name) {
+				/* a search of every type: paid from the budget too */
+				by_name = true;
+				if (c->types_left.visits >= btfv__type_count(btf)) {
+					c->types_left.visits -= btfv__type_count(btf);
+					id = btfv__find_struct(btf, s->type_name);
+				}
+			}
+			if (!id && by_name && !c->types_left.visits) {
+				snprintf(terr, sizeof(terr), "type %s: its search would pass what the "
+					 "event types of this capture may visit together",
+					 s->type_name);
+			} else if (!id) {
 				snprintf(terr, sizeof(terr), "type %s (id %lld) not in the object's BTF",
 					 s->type_name ? s->type_name : "?", (long long)s->type_id);
 			} else {
-				s->et = evtype__new(btf, id, terr, sizeof(terr));
+				s->et = evtype__new_in(btf, id, &c->types_left, terr, sizeof(terr));
 				if (s->et)
 					s->btf_type_id = id;
 			}
@@ -183,22 +197,58 @@ static int stream_type(struct capview *c, struct capview_stream *s)
 	return s->et ? 0 : -ENOMEM;
 }
 
-static int name_taken(char **names, size_t n, const char *name)
+/* The SQL names of a stream's columns so far, case-insensitively (as
+ * SQLite compares column names), by hash: a type has up to 2000 columns,
+ * and a capture as many types as the budget lets it (capview.h). */
+struct nameset {
+	char **names;           /* [n] */
+	uint32_t *slots;        /* name index + 1, 0: free; a power of 2 */
+	uint32_t mask;
+};
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)tolower((unsigned char)*s)) * 16777619u;
+	return h;
+}
+
+static int name_taken(const struct nameset *ns, const char *name)
 {
 	for (size_t i = 0; i < CAPVIEW_NCOMMON; i++)
 		if (!strcasecmp(capview_common_cols[i], name))
 			return 1;
-	for (size_t i = 0; i < n; i++)
-		if (!strcasecmp(names[i], name))
+	for (uint32_t h = name_hash(name) & ns->mask; ns->slots[h]; h = (h + 1) & ns->mask)
+		if (!strcasecmp(ns->names[ns->slots[h] - 1], name))
 			return 1;
 	return 0;
 }
 
+static void name_add(struct nameset *ns, uint32_t i)
+{
+	uint32_t h = name_hash(ns->names[i]) & ns->mask;
+
+	while (ns->slots[h])
+		h = (h + 1) & ns->mask;
+	ns->slots[h] = i + 1;
+}
+
 static int stream_cols(struct capview_stream *s)
 {
+	struct nameset ns = { 0 };
+	uint32_t nslots = 16;
+
 	s->ncols = evtype__ncols(s->et);
 	s->cols = calloc(s->ncols ? s->ncols : 1, sizeof(*s->cols));
 	if (!s->cols)
+		return -ENOMEM;
+	while (nslots < 2 * s->ncols)
+		nslots *= 2;
+	ns.names = s->cols;
+	ns.mask = nslots - 1;
+	if (!(ns.slots = calloc(nslots, sizeof(*ns.slots))))
 		return -ENOMEM;
 	s->pid_col = -1;
 	for (size_t i = 0; i < s->ncols; i++) {
@@ -206,13 +256,17 @@ static int stream_cols(struct capview_stream *s)
 		size_t len = strlen(col->name);
 		char *n = malloc(len + 16);
 
-		if (!n)
+		if (!n) {
+			free(ns.slots);
 			return -ENOMEM;
+		}
 		memcpy(n, col->name, len + 1);
-		while (name_taken(s->cols, i, n) && len < strlen(col->name) + 14)
+		while (name_taken(&ns, n) && len < strlen(col->name) + 14)
 			n[len++] = '_', n[len] = 0;
 		s->cols[i] = n;
+		name_add(&ns, (uint32_t)i);
 	}
+	free(ns.slots);
 	for (int pass = 0; pass < 2 && s->pid_col < 0; pass++) {
 		for (size_t i = 0; i < s->ncols; i++) {
 			const struct evcol *col = evtype__col(s->et, i);
@@ -393,6 +447,7 @@ struct capview *capview__open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
+	c->types_left = (struct evtype_budget){ CAPVIEW_MAX_TYPE_VISITS, CAPVIEW_MAX_TYPE_COLS };
 	c->r = capr__open(path, err, errlen);
 	if (!c->r)
 		goto fail;

@@ -84,6 +84,8 @@ struct evtype {
 	/* while building only */
 	uint32_t *slots;                /* name hash: column index + 1 */
 	uint32_t visits;
+	uint32_t max_visits, max_cols;  /* EVTYPE_MAX_*, or less: a budget's */
+	int budget;                     /* those are a budget's (its message) */
 };
 
 /* ---- scratch buffer ---- */
@@ -631,8 +633,12 @@ static int add_col(struct evtype *t, const char *prefix, const char *member, enu
 	uint32_t h, k;
 	struct evcol *c;
 
-	if (t->ncols >= EVTYPE_MAX_COLS) {
-		snprintf(err, errlen, "more than %d columns", EVTYPE_MAX_COLS);
+	if (t->ncols >= t->max_cols) {
+		if (t->budget && t->max_cols < EVTYPE_MAX_COLS)
+			snprintf(err, errlen, "its columns would pass what the event types of this "
+				 "capture may have together (%u left)", t->max_cols);
+		else
+			snprintf(err, errlen, "more than %d columns", EVTYPE_MAX_COLS);
 		return -E2BIG;
 	}
 	/* btfv checked the layout; this is defense in depth.  Integers are
@@ -820,8 +826,13 @@ static int flatten(struct evtype *t, const char *prefix, uint32_t id, uint64_t b
 		uint32_t bf = kflag ? BTF_MEMBER_BITFIELD_SIZE(m[i].offset) : 0;
 		int mk = kind_of(resolved(b, m[i].type, NULL));
 
-		if (++t->visits > EVTYPE_MAX_VISITS) {
-			snprintf(err, errlen, "type too complex (over %u members)", EVTYPE_MAX_VISITS);
+		if (++t->visits > t->max_visits) {
+			if (t->budget && t->max_visits < EVTYPE_MAX_VISITS)
+				snprintf(err, errlen, "its members would pass what the event types of "
+					 "this capture may visit together (%u left)", t->max_visits);
+			else
+				snprintf(err, errlen, "type too complex (over %u members)",
+					 EVTYPE_MAX_VISITS);
 			return -E2BIG;
 		}
 		if (!bf && (mk == BTF_KIND_STRUCT || mk == BTF_KIND_UNION)) {
@@ -854,6 +865,12 @@ static int flatten(struct evtype *t, const char *prefix, uint32_t id, uint64_t b
 }
 
 struct evtype *evtype__new(const struct btfv *btf, uint32_t type_id, char *err, size_t errlen)
+{
+	return evtype__new_in(btf, type_id, NULL, err, errlen);
+}
+
+struct evtype *evtype__new_in(const struct btfv *btf, uint32_t type_id, struct evtype_budget *b,
+			      char *err, size_t errlen)
 {
 	const struct btf_type *tt = btfv__type(btf, type_id), *rt;
 	struct evtype *t = NULL;
@@ -894,6 +911,15 @@ struct evtype *evtype__new(const struct btfv *btf, uint32_t type_id, char *err, 
 	t->btf = btfv__get(btf);
 	t->type_id = type_id;
 	t->size = size;
+	t->max_visits = EVTYPE_MAX_VISITS;
+	t->max_cols = EVTYPE_MAX_COLS;
+	if (b) {
+		t->budget = 1;
+		if (b->visits < t->max_visits)
+			t->max_visits = (uint32_t)b->visits;
+		if (b->cols < t->max_cols)
+			t->max_cols = (uint32_t)b->cols;
+	}
 	t->name = strdup(*btfv__name(btf, tt->name_off) ? btfv__name(btf, tt->name_off)
 							: btfv__name(btf, rt->name_off));
 	t->slots = calloc(HASH_SLOTS, sizeof(*t->slots));
@@ -910,6 +936,10 @@ struct evtype *evtype__new(const struct btfv *btf, uint32_t type_id, char *err, 
 	} else {
 		ret = add_leaf(t, "", "value", type_id, 0, 0, err, errlen);
 		t->min_size = t->size;
+	}
+	if (b) {   /* spent, failed or not (a visit past the limit is not made) */
+		b->visits -= t->visits < t->max_visits ? t->visits : t->max_visits;
+		b->cols -= t->ncols;
 	}
 	if (ret) {
 		evtype__free(t);

@@ -93,6 +93,16 @@ struct evtype;
 /* Builds the column list of type_id (a struct, union, or any type: a
  * non-struct becomes one column named "value").  NULL with err on failure. */
 struct evtype *evtype__new(const struct btfv *btf, uint32_t type_id, char *err, size_t errlen);
+/* What the types built with one budget may still cost together: BTF members
+ * visited and columns made (a capture's streams: capview.h).  Each
+ * evtype__new_in takes what it spent, failed or not; one that would pass
+ * what is left fails (errno E2BIG, err says so). */
+struct evtype_budget {
+	uint64_t visits;
+	uint64_t cols;
+};
+struct evtype *evtype__new_in(const struct btfv *btf, uint32_t type_id, struct evtype_budget *b,
+			      char *err, size_t errlen);
 /* A type for streams without BTF: one BYTES column "data". */
 struct evtype *evtype__new_bytes(void);
 void evtype__free(struct evtype *t);                 /* NULL is fine */
