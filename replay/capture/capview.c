@@ -128,13 +128,23 @@ out:
 	return rc;
 }
 
+/* (objects are loaded in id order, ids unique: a binary search, since a
+ * capture may hold many objects and many streams that name them) */
 static const struct btfv *object_btf(struct capview *c, int64_t id, const char **why)
 {
-	for (size_t i = 0; i < c->nobjs; i++) {
-		if (c->obj_ids[i] == id) {
-			*why = c->obj_errs[i];
-			return c->btfs[i];
+	size_t lo = 0, hi = c->nobjs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->obj_ids[mid] == id) {
+			*why = c->obj_errs[mid];
+			return c->btfs[mid];
 		}
+		if (c->obj_ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	*why = "no such object in the index";
 	return NULL;
@@ -531,11 +541,22 @@ struct capview_stream *capview__stream(struct capview *c, size_t i) { return &c-
 
 struct capview_stream *capview__stream_by_id(struct capview *c, int64_t id)
 {
+	size_t lo = 0, hi = c->nstreams;
+
 	if (id >= 1 && (uint64_t)id <= c->nstreams && c->streams[id - 1].id == id)
 		return &c->streams[id - 1];   /* the usual case: ids 1..n */
-	for (size_t i = 0; i < c->nstreams; i++)
-		if (c->streams[i].id == id)
-			return &c->streams[i];
+	/* streams are loaded in id order, ids unique: a capture whose ids
+	 * are not 1..n (a hostile one) costs a search per record, not a scan */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->streams[mid].id == id)
+			return &c->streams[mid];
+		if (c->streams[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

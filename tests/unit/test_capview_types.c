@@ -152,6 +152,25 @@ int main(void)
 	CHECK(bytes > 0);
 	CHECK_EQ_U64(typed + bytes, NSTREAMS);
 	CHECK(cols <= CAPVIEW_MAX_TYPE_COLS);
+	/* ids that are not 1..n (the wide streams are 1000..): each found by
+	 * its id (a binary search), none that is not there */
+	for (int i = 0; i < NSTREAMS; i++) {
+		const struct capview_stream *s = capview__stream_by_id(c, 1000 + i);
+		char name[32];
+
+		snprintf(name, sizeof(name), "wide%d", i);
+		CHECK(s);
+		CHECK_STR(s->name, name);
+	}
+	CHECK(capview__stream_by_id(c, 1));
+	CHECK_STR(capview__stream_by_id(c, 1)->name, "alpha");
+	CHECK(!capview__stream_by_id(c, 0));
+	CHECK(!capview__stream_by_id(c, -5));
+	CHECK(!capview__stream_by_id(c, 999));
+	CHECK(!capview__stream_by_id(c, 1000 + NSTREAMS));
+	CHECK(!capview__stream_by_id(c, INT64_MAX));
+	CHECK(capview__object_btf(c, 900));
+	CHECK(!capview__object_btf(c, 899));
 	capview__close(c);
 	printf("test_capview_types: ok\n");
 	return 0;
