@@ -147,8 +147,12 @@ static int kept(struct source *src, int32_t pid_offset, const void *data, uint32
 	return d->filter.keep(d->filter.ctx, pid);
 }
 
-static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
-		    const void *data, uint32_t len)
+/* A record to the sink.  Its time: its type's ts member (bpfrec_ts_ns,
+ * --ts) where it has one, ringbuf and perf records alike, so that the
+ * member is the one time a line shows and the encoder keeps it once
+ * (TS_AT); else ts (a perf sample's time, or the pass's receive time). */
+static void deliver(struct source *src, uint32_t cpu, uint64_t ts, const void *data,
+		    uint32_t len)
 {
 	struct drain *d = src->d;
 	const struct bpfobj_layout *s = src->l;
@@ -185,7 +189,7 @@ static void deliver(struct source *src, uint32_t cpu, uint64_t ts, int ts_known,
 		data = src->filled;
 		len = type_size;
 	}
-	if (!ts_known && ts_offset >= 0 && len >= (uint32_t)ts_offset + 8) {
+	if (ts_offset >= 0 && len >= (uint32_t)ts_offset + 8) {
 		memcpy(&ts, (const uint8_t *)data + ts_offset, 8);
 		ts += (uint64_t)s->ts_add_ns;   /* --ts MAP=FIELD:mono */
 	}
@@ -218,7 +222,7 @@ static int on_staged(void *ctx, uint32_t cpu, const void *data, uint32_t size)
 {
 	struct source *src = ctx;
 
-	deliver(src, cpu, src->d->recv_ns, 0, data, size);
+	deliver(src, cpu, src->d->recv_ns, data, size);
 	return 0;
 }
 
@@ -350,13 +354,13 @@ static int on_ringbuf_run(void *ctx, struct blockbuf_rec *recs, uint32_t n)
 	} else if (src->staged) {
 		for (i = 0; i < n; i++)
 			if (stage__split(recs[i].data, recs[i].len, on_staged, src) < 0)
-				deliver(src, CAP_CPU_UNKNOWN, d->recv_ns, 0, recs[i].data,
+				deliver(src, CAP_CPU_UNKNOWN, d->recv_ns, recs[i].data,
 					recs[i].len);
 	} else if (runs_ok(src)) {
 		send_run(src, CAP_CPU_UNKNOWN, recs, n);
 	} else {
 		for (i = 0; i < n; i++)
-			deliver(src, CAP_CPU_UNKNOWN, d->recv_ns, 0, recs[i].data, recs[i].len);
+			deliver(src, CAP_CPU_UNKNOWN, d->recv_ns, recs[i].data, recs[i].len);
 	}
 	return 0;
 }
@@ -387,7 +391,7 @@ static enum bpf_perf_event_ret on_perf(void *ctx, int cpu, struct perf_event_hea
 
 		if (ev->size < hdr || s->size > ev->size - hdr)
 			return LIBBPF_PERF_EVENT_CONT;   /* malformed: cannot happen */
-		deliver(src, s->cpu, s->time, 1, s->data, s->size);
+		deliver(src, s->cpu, s->time, s->data, s->size);
 	} else if (ev->type == PERF_RECORD_LOST) {
 		struct perf_lost *l = (struct perf_lost *)ev;
 
@@ -636,7 +640,7 @@ int drain__append(struct drain *d, const struct bpfobj_stream *s, uint32_t cpu, 
 
 	if (!src)
 		return -ENOENT;
-	deliver(src, cpu, ts_ns, 0, data, len);
+	deliver(src, cpu, ts_ns, data, len);
 	return d->err;   /* the sink's first error */
 }
 

@@ -3,9 +3,10 @@
  * Producers submit without wakeups (BPF_RB_NO_WAKEUP; perf wakes every
  * wakeup_events samples), so the loop drains on a ~1 ms timer and also
  * whenever a buffer does wake it.  Records go to the sink (the pipeline)
- * with their time: perf samples carry the kernel's CLOCK_BOOTTIME timestamp
- * and CPU, ringbuf records the event's own bpfrec_ts_ns when the type has
- * one, else the time they were drained.
+ * with their time: the event's own bpfrec_ts_ns when the type has one
+ * (ringbufs and perf arrays alike), else a perf sample's CLOCK_BOOTTIME
+ * timestamp, else the time they were drained; perf samples carry their
+ * CPU.
  *
  * The drain owns every stream's counters (records, bytes, losses): the
  * losses others find (loss counters in maps, per-tracepoint counters) and

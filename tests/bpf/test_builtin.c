@@ -141,6 +141,28 @@ int main(void)
 	/* perf samples keep the kernel's CPU; ringbuf records have none. */
 	CHECK(e->cpu < 1024);
 	CHECK_EQ_U64(ev_find(&l, "exec", NULL, NULL)->cpu, 0xffffffffu);
+	/* a perf event array's record with a bpfrec_ts_ns member (exit's, at
+	 * 0) takes it as its time, as a ringbuf's does (perf's sample time
+	 * comes ~1 us later) */
+	for (i = 0; i < l.n; i++) {
+		uint64_t member;
+
+		if (strcmp(l.v[i].stream, "exit"))
+			continue;
+		CHECK(l.v[i].len >= 8);
+		memcpy(&member, l.v[i].raw, 8);
+		CHECK_EQ_U64(l.v[i].ts_ns, member);
+	}
+	/* so show prints one time a line, not the member beside it */
+	{
+		static char out[1 << 20];
+		char replay[4096];
+
+		snprintf(replay, sizeof(replay), "%s/replay/bpfreplay", build);
+		CHECK_EQ_INT(run_cmd_out((char *[]){ replay, "show", "--stream", "exit", cap, NULL },
+					 out, sizeof(out)), 0);
+		CHECK(strstr(out, " exit ") && strstr(out, " exit_code=7 ") && !strstr(out, "ts_ns="));
+	}
 
 	capload_free(&l);
 	printf("ok: built-in probes recorded exactly the actor's events\n");
