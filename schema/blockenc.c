@@ -135,6 +135,16 @@ struct block_encoder {
 		uint64_t words;        /* bit w: word w keyed */
 		uint64_t ixwords;      /* bit w: word w's codes are indexes */
 	} memo[16];
+	/* Fast blocks: the modes a stream's group of L-byte records picked
+	 * (words below 64), taken again by its next FAST_REPICK - 1 fast
+	 * blocks instead of sampling each word's first records anew. */
+	struct fast_memo {
+		uint32_t stream, L;
+		uint32_t age;          /* blocks since picked; 0: pick */
+		uint64_t have;         /* bit w: mode[w] picked (a word that was
+					* all zero then picks when it is not) */
+		uint8_t mode[64];      /* pick_word_mode's answer per word */
+	} fmemo[16];
 	struct block_decoder *check;   /* BPFREC_BLOCK_SELFCHECK: decodes each block */
 	struct block_dicts *check_st[2];   /* its chain: [0] the last block's */
 	/* Chained dictionaries: chain_k blocks at most (0, 1: off); st[0] what
@@ -1009,6 +1019,19 @@ static double code_bits(const uint64_t *x, uint32_t c)
 }
 
 #define KEYED_REMEASURE 16
+#define FAST_REPICK 16
+
+/* The fast memo of stream's groups of L-byte records, emptied every
+ * FAST_REPICK blocks (the words then pick their modes anew). */
+static struct fast_memo *fast_memo(struct block_encoder *e, uint32_t stream, uint32_t L)
+{
+	struct fast_memo *m = &e->fmemo[stream % 16];
+
+	if (m->stream != stream || m->L != L || m->age >= FAST_REPICK)
+		*m = (struct fast_memo){ .stream = stream, .L = L };
+	m->age++;
+	return m;
+}
 
 /* The memo of stream's groups of L-byte records; *measure: whether this
  * block measures anew. */
@@ -1308,6 +1331,9 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	bool measure = false;
 	/* (fast blocks key nothing: the memo waits for the next compact one) */
 	struct keyed_memo *memo = e->fast ? NULL : keyed_memo(e, stream, L, &measure);
+	/* (fast blocks of groups that sample as many records: the modes of
+	 * the stream's fast block before) */
+	struct fast_memo *fmemo = e->fast && c >= 256 ? fast_memo(e, stream, L) : NULL;
 	for (w = 0; w < W; w++) {
 		/* A group that continues its base's: the base's dictionary
 		 * columns keep their modes, and no other word becomes one (its
@@ -1330,9 +1356,20 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 		/* A word measured worth keying is a dictionary again: a
 		 * block's first records alone could say otherwise by chance,
 		 * for the whole chain the block starts. */
-		m = w == ts_word ? WORD_TS : bc ? WORD_DICT :
-		    memo && !measure && key_word >= 0 && w < 64 && (memo->words >> w & 1) ? WORD_DICT :
-		    pick_word_mode(e, c, w);
+		if (w == ts_word)
+			m = WORD_TS;
+		else if (bc)
+			m = WORD_DICT;
+		else if (memo && !measure && key_word >= 0 && w < 64 && (memo->words >> w & 1))
+			m = WORD_DICT;
+		else if (fmemo && w < 64 && (fmemo->have >> w & 1))
+			m = (enum word_mode)fmemo->mode[w];
+		else
+			m = pick_word_mode(e, c, w);
+		if (fmemo && w < 64 && !(fmemo->have >> w & 1)) {
+			fmemo->mode[w] = (uint8_t)m;
+			fmemo->have |= 1ull << w;
+		}
 
 		if (m == WORD_DICT && e->group_inh && !bc)
 			m = WORD_XOR;
@@ -1451,6 +1488,10 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			if (i < c) {
 				m = WORD_XOR;
 				prev = 0;
+				/* (the memo's dictionary no longer fits the
+				 * stream: the next fast block picks anew) */
+				if (fmemo && w < 64)
+					fmemo->have &= ~(1ull << w);
 			} else {
 				unsigned dm = plane_mask(e->dict, nvals);
 
