@@ -61,14 +61,14 @@ static uint64_t check_consistent(const char *dir, int allow_unnamed)
 	DIR *d;
 	struct dirent *de;
 
-	snprintf(path, sizeof(path), "%s/index.db", dir);
+	CHECK(snprintf(path, sizeof(path), "%s/index.db", dir) < (int)sizeof(path));
 	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
 	CHECK(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
 	CHECK(sqlite3_prepare_v2(db, "SELECT file, bytes FROM segments", -1, &st, NULL) == SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct stat sb;
 
-		snprintf(path, sizeof(path), "%s/%s", dir, sqlite3_column_text(st, 0));
+		CHECK(snprintf(path, sizeof(path), "%s/%s", dir, sqlite3_column_text(st, 0)) < (int)sizeof(path));
 		CHECK(stat(path, &sb) == 0);
 		/* Bytes past the committed size: blocks of the open batch. */
 		CHECK((uint64_t)sb.st_size >= (uint64_t)sqlite3_column_int64(st, 1));
@@ -97,7 +97,7 @@ static uint64_t check_consistent(const char *dir, int allow_unnamed)
 		/* Dropped by the ring, then a crash before the unlink. */
 		if (allow_unnamed && atoi(de->d_name + 4) <= dropped)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		CHECK(snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < (int)sizeof(path));
 		CHECK(stat(path, &sb) == 0);
 		total += (uint64_t)sb.st_size;
 		nfiles++;
@@ -385,7 +385,7 @@ static void test_stale_journal(const char *dir)
 
 	junk[12] = 0xd0;   /* a nonce, as SQLite writes it; magic all zero */
 	CHECK_EQ_INT(capw__close(w, 1), 0);
-	snprintf(path, sizeof(path), "%s/index.db-journal", dir);
+	CHECK(snprintf(path, sizeof(path), "%s/index.db-journal", dir) < (int)sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CHECK(fd >= 0 && write(fd, junk, sizeof(junk)) == (ssize_t)sizeof(junk));
 	close(fd);
