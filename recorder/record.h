@@ -135,6 +135,15 @@ int record__check_capture_dir(const char *dir);
  * snapshottable map, as records at time now, through the drain. */
 int record__register_capture(struct capw *cap, const struct record_objs *objs, int full_btf,
 			     int argc, char **argv, uint64_t *start_ns);
+/* record_capture.c: what register_capture stores of object obj's BTF: raw
+ * (bytes) read by the validator replay uses (btfv.h) and cut to roots[0..n),
+ * the type ids of its streams and bpfobj__btf_roots (btfcut.h: it checks
+ * its result again);
+ * NULL after a warning that names obj and the reason (the capture then
+ * stores the whole BTF).  Free with btfcut__free. */
+struct btfcut;
+struct btfcut *record__cut_btf(const char *obj, const void *raw, uint32_t bytes,
+			       const uint32_t *roots, size_t n);
 int record__snapshot_maps(struct drain *d, const struct record_objs *objs, uint64_t now);
 
 /* record_progs.c: every object's programs (where each attached, or why

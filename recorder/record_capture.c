@@ -163,18 +163,34 @@ static size_t stream_type_ids(struct bpfobj *o, uint32_t *ids, size_t n)
 	return k;
 }
 
-/* The BTF the capture stores for o: its BTF read by the validator replay
- * uses (btfv.h) and cut to the closure of its streams' types (btfcut.h,
- * which parses the cut again and checks each root's kind, name and size),
- * or its whole BTF when full_btf is set or the cut fails (*cut stays NULL:
- * the ids are the object's).  A failure to cut is warned about and costs
- * only bytes. */
+struct btfcut *record__cut_btf(const char *obj, const void *raw, uint32_t bytes,
+			       const uint32_t *roots, size_t n)
+{
+	char why[256];
+	struct btfv *src = btfv__parse(raw, bytes, why, sizeof(why));
+	struct btfcut *cut = NULL;
+
+	if (src) {
+		cut = btfcut__new(src, roots, n);
+		if (!cut)
+			snprintf(why, sizeof(why), "%s", errno == EINVAL ?
+				 "a stream's type id names no value type, or the cut BTF failed its check" :
+				 strerror(errno));
+		btfv__free(src);
+	}
+	if (!cut)
+		warn_msg("%s: cannot cut its BTF to its streams' types (%s): the capture stores "
+			 "all of it", obj, why);
+	return cut;
+}
+
+/* The BTF the capture stores for o: its BTF cut to the closure of its
+ * streams' types and its other roots (record__cut_btf), or its whole BTF when full_btf is set
+ * or the cut fails (*cut stays NULL: the ids are the object's). */
 static const void *object_btf(struct bpfobj *o, int full_btf, struct btfcut **cut,
 			      uint32_t *bytes)
 {
 	const void *raw = bpfobj__btf_raw(o, bytes);
-	char why[256] = "out of memory";
-	struct btfv *src = NULL;
 	const uint32_t *more;
 	size_t n = bpfobj__btf_roots(o, &more), i, len;
 	uint32_t *ids;
@@ -185,20 +201,13 @@ static const void *object_btf(struct bpfobj *o, int full_btf, struct btfcut **cu
 	for (i = 0; i < bpfobj__nstreams(o); i++)
 		n += 1 + bpfobj_stream__layout(bpfobj__stream(o, i))->nvariants;
 	ids = calloc(n ? n : 1, sizeof(*ids));
-	if (ids)
-		src = btfv__parse(raw, *bytes, why, sizeof(why));
-	if (src) {
-		n = stream_type_ids(o, ids, n);
-		*cut = btfcut__new(src, ids, n);
-		if (!*cut)
-			snprintf(why, sizeof(why), "%s", errno == EINVAL ?
-				 "a stream's type id names no value type, or the cut BTF failed its check" :
-				 strerror(errno));
+	if (!ids) {
+		warn_msg("%s: cannot cut its BTF to its streams' types (out of memory): the "
+			 "capture stores all of it", bpfobj__name(o));
+		return raw;
 	}
-	if (!*cut)
-		warn_msg("%s: cannot cut its BTF to its streams' types (%s): the capture stores "
-			 "all of it", bpfobj__name(o), why);
-	btfv__free(src);
+	n = stream_type_ids(o, ids, n);
+	*cut = record__cut_btf(bpfobj__name(o), raw, *bytes, ids, n);
 	free(ids);
 	if (!*cut)
 		return raw;

@@ -9,6 +9,9 @@
  * type is a pointer to a forward declaration of it, or to void), and each
  * cut cut again is the very same bytes.
  *
+ * The recorder's call (record__cut_btf) gives the same bytes, and for BTF
+ * it cannot cut warns with the object's name and the reason.
+ *
  * First a BTF built here with what a probe's BTF holds beside its event
  * (a large struct behind a pointer, functions, DATASEC, a self pointer,
  * anonymous members, bitfields, enums, typedef chains); then every named
@@ -23,6 +26,7 @@
 #include "btfcut.h"
 #include "btfv.h"
 #include "evtype.h"
+#include "record.h"
 
 #define MAX_REC (64u << 10)
 
@@ -433,6 +437,67 @@ static void synthetic(void)
 	(void)u8;
 }
 
+/* ---- the recorder's call: record__cut_btf ---- */
+
+/* The one cut's bytes; for BTF it cannot cut, NULL and a warning that
+ * names the object and the reason (the capture then stores it whole). */
+static void recorder_cut(void)
+{
+	struct btf *btf = btf__new_empty();
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0), ev, fn;
+	uint32_t roots[1], len;
+	const void *raw;
+	struct btfcut *c, *ref;
+	const void *a, *b;
+	size_t na, nb;
+	uint8_t *bad;
+	char msg[2048];
+
+	ev = btf__add_struct(btf, "ev", 4);
+	CHECK(ev > 0 && !btf__add_field(btf, "x", u32, 0, 0));
+	fn = btf__add_func(btf, "f", BTF_FUNC_GLOBAL, btf__add_func_proto(btf, 0));
+	CHECK(fn > 0);
+	raw = btf__raw_data(btf, &len);
+	roots[0] = (uint32_t)ev;
+	c = record__cut_btf("u.bpf.o", raw, len, roots, 1);
+	ref = cut_of(btf, roots, 1);
+	CHECK(c && ref);
+	a = btfcut__raw(c, &na);
+	b = btfcut__raw(ref, &nb);
+	CHECK(na == nb && !memcmp(a, b, na) && na < len);
+	CHECK_EQ_INT(btfcut__id(c, (uint32_t)ev), 2);     /* after its member's int */
+	btfcut__free(c);
+	btfcut__free(ref);
+	/* a function as a stream's type */
+	roots[0] = (uint32_t)fn;
+	test_stderr_begin();
+	c = record__cut_btf("u.bpf.o", raw, len, roots, 1);
+	test_stderr_end(msg, sizeof(msg));
+	CHECK(c == NULL);
+	CHECK(strstr(msg, "u.bpf.o: cannot cut its BTF to its streams' types (a stream's type id "
+		      "names no value type, or the cut BTF failed its check): the capture stores "
+		      "all of it") != NULL);
+	/* BTF the validator refuses, with its reason */
+	bad = malloc(len);
+	CHECK(bad != NULL);
+	memcpy(bad, raw, len);
+	bad[0] ^= 0xff;
+	roots[0] = (uint32_t)ev;
+	test_stderr_begin();
+	c = record__cut_btf("u.bpf.o", bad, len, roots, 1);
+	test_stderr_end(msg, sizeof(msg));
+	CHECK(c == NULL);
+	CHECK(strstr(msg, "u.bpf.o: cannot cut its BTF to its streams' types (BTF: bad magic 0x") != NULL);
+	bad[0] ^= 0xff;
+	test_stderr_begin();
+	c = record__cut_btf("u.bpf.o", bad, len - 1, roots, 1);
+	test_stderr_end(msg, sizeof(msg));
+	CHECK(c == NULL);
+	CHECK(strstr(msg, "u.bpf.o: cannot cut its BTF to its streams' types (BTF: sections") != NULL);
+	free(bad);
+	btf__free(btf);
+}
+
 /* ---- the build's BPF objects ---- */
 
 /* Every named struct and union of path's BTF, alone and all together.
@@ -502,6 +567,7 @@ int main(void)
 		for (i = 0; i < MAX_REC; i++)
 			recs[r][i] = r == 0 ? 0 : r == 1 ? 0xff : (uint8_t)test_rand(&rng);
 	synthetic();
+	recorder_cut();
 	if (build) {
 		snprintf(dir, sizeof(dir), "%s/bpf", build);
 		ntypes += objects_in(dir, &nobjs, &before, &after);
