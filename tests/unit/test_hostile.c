@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #define TIME_LIMIT_S 20         /* per command; a run killed by it fails the test */
 
@@ -506,6 +507,30 @@ static void test_catalog(void)
 	run_all("catalog_type", dir, NULL);
 }
 
+/* A capture directory is files an attacker chose: a FIFO named as a
+ * segment must not stop a reader or recover waiting for a writer that
+ * never comes (open(2) of a FIFO for reading blocks until one does).
+ * With an index (its segments row) and without index and catalog (recover
+ * then lists the segment files itself). */
+static void test_fifo_segment(void)
+{
+	const char *dir = fresh("fifo_seg");
+	char seg[PATH_MAX + 32], f[PATH_MAX + 32];
+
+	snprintf(seg, sizeof(seg), "%s/seg-000001.bpfrec", dir);
+	CHECK(!unlink(seg));
+	CHECK(!mkfifo(seg, 0644));
+	RUN_CMD("fifo_seg", NULL, "info", dir);
+	RUN_CMD("fifo_seg", NULL, "show", dir);
+	RUN_CMD("fifo_seg", NULL, "verify", dir);
+	RUN_CMD("fifo_seg", NULL, "recover", dir);
+	snprintf(f, sizeof(f), "%s/index.db", dir);
+	CHECK(!unlink(f));
+	snprintf(f, sizeof(f), "%s/catalog.db", dir);
+	CHECK(!unlink(f));
+	RUN_CMD("fifo_seg", NULL, "recover", dir);
+}
+
 int main(void)
 {
 	const char *b = getenv("BPFREC_BUILD");
@@ -541,6 +566,7 @@ int main(void)
 	test_bounded_work();
 	test_minor();
 	test_catalog();
+	test_fifo_segment();
 	printf("test_hostile: ok\n");
 	return 0;
 }
