@@ -163,7 +163,10 @@ static int rec_segment(struct rec_ctx *c, int64_t seg_id, const char *file, uint
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s", c->dir, file);
-	c->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* (O_NONBLOCK: a FIFO in a capture directory, which an attacker may
+	 * name as a segment, would block the open until a writer came;
+	 * cap_segment_scan_from refuses anything but a regular file) */
+	c->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (c->fd < 0) {
 		cap_warn("%s: %s (skipped)", path, strerror(errno));
 		return 0;
