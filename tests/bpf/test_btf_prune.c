@@ -3,13 +3,15 @@
  * read the whole BTF.
  *
  * One recording of the actor with built-in probes, -e tracepoints,
- * --syscalls and a user object (objs/uexec.bpf.c), made with --full-btf
+ * --syscalls (setuid among them: enum bpfrec_syscall_ids, a root beside
+ * the streams') and a user object (objs/uexec.bpf.c), made with --full-btf
  * (the whole BTF, as captures were before); a copy of it whose objects'
  * BTF is cut as the recorder cuts it (btfv.h then btfcut.h, same roots: the
- * streams' type ids, remapped in index.db and catalog.db); and `bpfreplay show` (text and
- * JSON Lines), `sql` (every stream's table), `export` (perfetto, parquet,
- * jsonl.zst) and `show` of a bundle of each: byte for byte the same; and
- * `bundle` cuts the whole BTF to the same bytes (schema/btfcut.h).
+ * streams' type ids, remapped in index.db and catalog.db, and the enum);
+ * and `bpfreplay show` (text and JSON Lines), `sql` (every stream's table),
+ * `export` (perfetto, parquet, jsonl.zst) and `show` of a bundle of each:
+ * byte for byte the same; and `bundle` cuts the whole BTF to the same
+ * bytes (schema/btfcut.h).
  * Then a recording of the same with the recorder's own cut: each object's
  * BTF a fraction of the whole and the very bytes of the copy's, every table
  * with the same columns as the --full-btf capture's, and the actor's events
@@ -18,6 +20,7 @@
 #include "usertest.h"
 #include "btfcut.h"
 #include "btfv.h"
+#include "sysids.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -48,7 +51,7 @@ static void record(struct ut *u, const char *cap, const char *kv, int full)
 	args[n++] = "-e";
 	args[n++] = "sched:sched_process_exec,sched:sched_process_exit";
 	args[n++] = "--syscalls";
-	args[n++] = "connect,execve";
+	args[n++] = "connect,execve,setuid";     /* setuid: enum bpfrec_syscall_ids too */
 	args[n++] = "--bpf";
 	args[n++] = (char *)ut_obj(u, "uexec");
 	args[n++] = "--";
@@ -59,12 +62,14 @@ static void record(struct ut *u, const char *cap, const char *kv, int full)
 }
 
 /* Cuts the BTF of every object of one database (index.db or catalog.db)
- * to its streams' types and remaps the streams' type ids, as the recorder
- * does.  Returns the BTF bytes before and after in *before, *after. */
-static void cut_db(const char *path, long long *before, long long *after)
+ * to its streams' types and --syscalls' id enum (sysids.h) and remaps the
+ * streams' type ids, as the recorder does.  Returns the BTF bytes before
+ * and after in *before, *after, and the id enums found. */
+static int cut_db(const char *path, long long *before, long long *after)
 {
 	sqlite3 *db;
 	sqlite3_stmt *objs, *ids, *set_btf, *set_id;
+	int nenums = 0;
 
 	CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
 	CHECK_EQ_INT(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
@@ -81,7 +86,7 @@ static void cut_db(const char *path, long long *before, long long *after)
 		char err[256];
 		struct btfv *src = btfv__parse(sqlite3_column_blob(objs, 1),
 					       (size_t)sqlite3_column_bytes(objs, 1), err, sizeof(err));
-		uint32_t roots[256], stream_ids[256], n = 0, i;
+		uint32_t roots[257], stream_ids[256], n = 0, i, nroots;
 		struct btfcut *p;
 		const void *raw;
 		size_t len;
@@ -97,7 +102,12 @@ static void cut_db(const char *path, long long *before, long long *after)
 			roots[n++] = (uint32_t)sqlite3_column_int64(ids, 1);
 		}
 		sqlite3_reset(ids);
-		p = btfcut__new(src, roots, n);
+		nroots = n;
+		if ((roots[nroots] = sysids__enum_id(src)) != 0) {
+			nroots++;
+			nenums++;
+		}
+		p = btfcut__new(src, roots, nroots);
 		if (!p) {
 			fprintf(stderr, "%s: object %lld: btfcut: %s\n", path, obj, strerror(errno));
 			exit(1);
@@ -124,6 +134,7 @@ static void cut_db(const char *path, long long *before, long long *after)
 	sqlite3_finalize(set_id);
 	CHECK_EQ_INT(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	CHECK_EQ_INT(sqlite3_close(db), SQLITE_OK);
+	return nenums;
 }
 
 /* Each object of capture a has the very BTF bytes of capture b's object
@@ -266,9 +277,9 @@ int main(void)
 	record(&u, path_a, ut_path(&u, "actor.kv"), 1);
 	copy_capture(path_a, path_b);
 	snprintf(db, sizeof(db), "%s/index.db", path_b);
-	cut_db(db, &before, &after);
+	CHECK_EQ_INT(cut_db(db, &before, &after), 1);
 	snprintf(db, sizeof(db), "%s/catalog.db", path_b);
-	cut_db(db, &cat_before, &cat_after);
+	CHECK_EQ_INT(cut_db(db, &cat_before, &cat_after), 1);
 	CHECK_EQ_INT(cat_before, before);
 	CHECK_EQ_INT(cat_after, after);
 	printf("BTF of the capture's objects: %lld bytes whole, %lld cut\n", before, after);
