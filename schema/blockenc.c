@@ -1557,13 +1557,16 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 		modes[w] = (uint8_t)m;
 		if (m == WORD_TS)
 			continue;
-		uint64_t any = code_column(e->col, col, c, (enum word_mode)m, prev);
+		/* A RAW column's planes straight from the transposed words,
+		 * whose OR the transposition took (no copy to code) */
+		bool raw = m == WORD_RAW;
+		uint64_t any = raw ? e->wor[w] : code_column(e->col, col, c, (enum word_mode)m, prev);
 		/* Planes that are all zero (a counter's high bytes) are left out. */
 		unsigned pm = bytes_mask(any);
 
 		*p++ = (uint8_t)pm;
 		cut_columns(e, p, (uint32_t)__builtin_popcount(pm), c);
-		p = put_planes(p, e->col, c, pm);
+		p = put_planes(p, raw ? col : e->col, c, pm);
 	}
 	memcpy(p, e->words + (size_t)W * c, (size_t)tail * c);   /* the tail bytes' columns */
 	return p + (size_t)tail * c;
