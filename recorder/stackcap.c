@@ -763,7 +763,8 @@ static int sync_kernel(struct stackcap *sc, struct stackrows *rows, int symbols)
 }
 
 /* /tmp/perf-PID.map (JIT runtimes write it: "START SIZE NAME", hex): the
- * entries that hold an address of p found in no mapping. */
+ * entries that hold an address of p found in no mapping or in an
+ * anonymous one (resolve_pair). */
 static int write_perf_map(struct stackcap *sc, struct stackrows *rows, struct proc *p,
 			  int symbols)
 {
@@ -802,7 +803,7 @@ static int write_perf_map(struct stackcap *sc, struct stackrows *rows, struct pr
 /* The frames of a (process, user stack) pair to the files (and offsets)
  * its process had there.  Frames in no mapping yet: 1 (try again later,
  * the mappings at exit may still come), or at the end to the process's
- * JIT addresses. */
+ * JIT addresses; frames in an anonymous mapping are JIT addresses too. */
 static int resolve_pair(struct stackcap *sc, uint64_t key, int final, int *rc)
 {
 	uint32_t pid = (uint32_t)((key - 1) >> 32), id = (uint32_t)(key - 1);
@@ -821,6 +822,10 @@ static int resolve_pair(struct stackcap *sc, uint64_t key, int final, int *rc)
 			if (!d && after_syscall(f, off))
 				off--;
 			*rc = push_u64(&f->offs, &f->noffs, &f->offs_cap, off);
+			/* [anon] and the like: where JIT code lives, named by the
+			 * process's perf map if it has one (write_perf_map) */
+			if (!*rc && f->special)
+				*rc = push_u64(&p->jit, &p->njit, &p->jit_cap, a);
 		} else if (final) {
 			*rc = push_u64(&p->jit, &p->njit, &p->jit_cap, a);
 		} else {
