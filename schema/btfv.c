@@ -38,6 +38,7 @@ struct btfv {
 	uint8_t *height;                /* [count]; capped at BTFV_MAX_DEPTH+1 */
 };
 
+__attribute__((format(printf, 3, 4)))
 static void fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;

@@ -238,6 +238,7 @@ static void drop_args(struct bpfrec_cursor *cur)
 
 /* ---- registry of opened captures ---- */
 
+__attribute__((format(printf, 2, 3)))
 static void reg_warn(struct vtab_reg *reg, const char *fmt, ...)
 {
 	char msg[1024];
@@ -917,6 +918,7 @@ static int vt_close(sqlite3_vtab_cursor *vc)
 	return SQLITE_OK;
 }
 
+__attribute__((format(printf, 3, 4)))
 static int vt_error(struct bpfrec_vtab *vt, int rc, const char *fmt, ...)
 {
 	va_list ap;
