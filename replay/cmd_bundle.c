@@ -178,20 +178,45 @@ static int keep_session(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 }
 
 /* 1 if a stream of object id is kept. */
+/* The kept object id, in objs (sorted by id: cut_objects): a capture's
+ * objects and streams are index rows, and may be many. */
+static const struct bobject *obj_of(const struct bundle *b, int64_t id)
+{
+	size_t lo = 0, hi = b->nobjs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b->objs[mid].id == id)
+			return &b->objs[mid];
+		if (b->objs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static bool object_kept(const struct bundle *b, int64_t id)
 {
-	for (size_t i = 0; i < b->n; i++)
-		if (b->bs[i].sel && b->bs[i].s->object_id == id)
-			return true;
-	return false;
+	return obj_of(b, id) != NULL;
 }
 
 static const struct btfcut *cut_of(const struct bundle *b, int64_t object_id)
 {
-	for (size_t i = 0; i < b->nobjs; i++)
-		if (b->objs[i].id == object_id)
-			return b->objs[i].cut;
-	return NULL;
+	const struct bobject *o = obj_of(b, object_id);
+
+	return o ? o->cut : NULL;
+}
+
+/* Stream indexes by their object's id (then their own order). */
+static int cmp_by_object(const void *x, const void *y, void *ctx)
+{
+	const struct bundle *b = ctx;
+	size_t i = *(const size_t *)x, k = *(const size_t *)y;
+	int64_t oi = b->bs[i].s->object_id, ok = b->bs[k].s->object_id;
+
+	return oi != ok ? (oi < ok ? -1 : 1) : (i < k ? -1 : i > k);
 }
 
 /* Each kept object's BTF cut to its kept streams' types, as the recorder
@@ -199,33 +224,32 @@ static const struct btfcut *cut_of(const struct bundle *b, int64_t object_id)
  * the whole BTF is then as small as one recorded since.  An object whose
  * BTF did not validate, or with a kept stream whose type did not decode,
  * keeps its BTF whole: the bundle reads as the capture did, errors
- * included.  -ENOMEM, else 0. */
+ * included.  objs is in object id order (obj_of).  -ENOMEM, else 0. */
 static int cut_objects(struct bundle *b)
 {
 	uint32_t *roots = calloc(b->n + 1, sizeof(*roots));
+	size_t *ord = calloc(b->n + 1, sizeof(*ord)), nsel = 0;
 
 	b->objs = calloc(b->n + 1, sizeof(*b->objs));
-	if (!roots || !b->objs) {
+	if (!roots || !ord || !b->objs) {
 		free(roots);
+		free(ord);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < b->n; i++) {
-		int64_t obj = b->bs[i].s->object_id;
+	/* the kept streams grouped by object: one pass, not one per object */
+	for (size_t i = 0; i < b->n; i++)
+		if (b->bs[i].sel)
+			ord[nsel++] = i;
+	qsort_r(ord, nsel, sizeof(*ord), cmp_by_object, b);
+	for (size_t g = 0, e; g < nsel; g = e) {
+		int64_t obj = b->bs[ord[g]].s->object_id;
 		const struct btfv *btf = capview__object_btf(b->c, obj);
-		size_t nroots = 0, k;
+		size_t nroots = 0;
 		bool whole = !btf;
 
-		if (!b->bs[i].sel)
-			continue;
-		for (k = 0; k < b->nobjs && b->objs[k].id != obj; k++)
-			;
-		if (k < b->nobjs)
-			continue;
-		for (k = i; k < b->n && !whole; k++) {
-			const struct capview_stream *s = b->bs[k].s;
+		for (e = g; e < nsel && b->bs[ord[e]].s->object_id == obj; e++) {
+			const struct capview_stream *s = b->bs[ord[e]].s;
 
-			if (!b->bs[k].sel || s->object_id != obj)
-				continue;
 			if ((s->type_name || s->type_id) && !s->btf_type_id)
 				whole = true;
 			roots[nroots++] = s->btf_type_id;
@@ -238,6 +262,7 @@ static int cut_objects(struct bundle *b)
 		b->objs[b->nobjs++].cut = whole ? NULL : btfcut__new(btf, roots, nroots);
 	}
 	free(roots);
+	free(ord);
 	return 0;
 }
 
