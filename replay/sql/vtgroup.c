@@ -51,6 +51,7 @@ struct vtgroup {
 	bool merging;
 	int (*stop)(void *);    /* vtgroup__on_stop: Ctrl-C */
 	void *stop_ctx;
+	size_t probes;          /* slots looked at by adds, since the last reset */
 	size_t run_bytes;       /* the runs' read-ahead buffers, now */
 	size_t run_peak;        /* ... at most, since the last reset */
 };
@@ -129,6 +130,7 @@ void vtgroup__free(struct vtgroup *g)
 void vtgroup__reset(struct vtgroup *g)
 {
 	runs_drop(g);
+	g->probes = 0;
 	g->used = 0;
 	g->n = 0;
 	memset(g->slots, 0, g->nslots * sizeof(*g->slots));
@@ -240,6 +242,7 @@ int vtgroup__add(struct vtgroup *g)
 	while ((e = g->slots[i])) {
 		struct vg_ent *x = &g->ents[e - 1];
 
+		g->probes++;
 		if (x->hash == h && x->len == len && !memcmp(g->arena + x->off, g->key, len)) {
 			x->count++;
 			return 0;
@@ -695,6 +698,11 @@ void vtgroup__on_stop(struct vtgroup *g, int (*stop)(void *ctx), void *ctx)
 {
 	g->stop = stop;
 	g->stop_ctx = ctx;
+}
+
+size_t vtgroup__probes(const struct vtgroup *g)
+{
+	return g->probes;
 }
 
 size_t vtgroup__merge_peak(const struct vtgroup *g)

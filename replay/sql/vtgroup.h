@@ -86,6 +86,9 @@ int vtgroup__merge_next(struct vtgroup *g, struct vgval *vals, uint64_t *count);
 /* stop(ctx) is asked now and then while merge_start merges runs in
  * passes (true: it fails with -EINTR). */
 void vtgroup__on_stop(struct vtgroup *g, int (*stop)(void *ctx), void *ctx);
+/* Slots of the index an add looked at, over the adds since the last
+ * reset (about one per add: the hash spreads the tuples). */
+size_t vtgroup__probes(const struct vtgroup *g);
 /* The most memory the runs' read-ahead took at once since the last reset,
  * bytes. */
 size_t vtgroup__merge_peak(const struct vtgroup *g);

@@ -477,6 +477,69 @@ static void test_tuple_limit(void)
 	vtgroup__free(g);
 }
 
+/* The inverse of x * c (mod 2^64) for an odd c. */
+static uint64_t mul_inv(uint64_t c)
+{
+	uint64_t x = c;   /* Newton: each step doubles the bits that are right */
+
+	for (int i = 0; i < 6; i++)
+		x *= 2 - c * x;
+	return x;
+}
+
+/* Integers whose tuples (type byte 1, then the 8 bytes) had, under the
+ * table's first hash (vtgroup.c hash_bytes, unseeded), hashes with their
+ * low 24 bits 0: one slot, whatever the table's size up to 16 M slots.
+ * Computed backwards from the hashes; one in 256 of them has the type
+ * byte right. */
+static size_t colliding_ints(int64_t *out, size_t n)
+{
+	const uint64_t c1 = 0xff51afd7ed558ccdull, c2 = 0xc4ceb9fe1a85ec53ull,
+		       c3 = 0x94d049bb133111ebull, h0 = 0x9e3779b97f4a7c15ull ^ 9;
+	size_t k = 0;
+
+	for (uint64_t r = 1; k < n && r < (1ull << 40); r++) {
+		uint64_t h = r << 24;
+
+		h ^= h >> 32;                      /* h ^ h >> 32 */
+		h *= mul_inv(c3);
+		h ^= h >> 29 ^ h >> 58;            /* h ^= h >> 29 */
+		h *= mul_inv(c2);                  /* (h ^ tail byte 0) * c2 */
+		h ^= h >> 32;                      /* h ^= h >> 32 */
+		uint64_t x = h * mul_inv(c1) ^ h0; /* (h0 ^ x) * c1 */
+		if ((x & 0xff) == VG_INT)
+			out[k++] = (int64_t)(x >> 8);   /* its 8th byte 0: the tail */
+	}
+	return k;
+}
+
+/* Values an attacker chose so that their hashes share a slot must not make
+ * each add probe every value before it (20,000 of them: 2 x 10^8 probes,
+ * a capture of some MB of such values hours): the table's hash is seeded
+ * per table, unknown to whoever wrote the capture. */
+static void test_hash_flood(void)
+{
+	enum { N = 20000 };
+	static int64_t vals[N];
+	struct vtgroup *g = vtgroup__new(1, 64u << 20);
+	struct vgval v;
+
+	CHECK(g);
+	CHECK_EQ_U64(colliding_ints(vals, N), N);
+	for (size_t i = 0; i < N; i++) {
+		v = (struct vgval){ .type = VG_INT, .i = vals[i] };
+		vtgroup__key_start(g);
+		CHECK_EQ_INT(vtgroup__key_put(g, &v), 0);
+		vtgroup__key_hash(g);
+		CHECK_EQ_INT(vtgroup__add(g), 0);
+	}
+	CHECK_EQ_U64(vtgroup__count(g), N);
+	if (vtgroup__probes(g) > 20u * N)
+		fprintf(stderr, "%d adds probed %zu slots\n", N, vtgroup__probes(g));
+	CHECK(vtgroup__probes(g) <= 20u * N);
+	vtgroup__free(g);
+}
+
 int main(void)
 {
 	const char *tmp = test_tmpdir("test_vtgroup");
@@ -492,6 +555,7 @@ int main(void)
 	test_runs();
 	test_runs_large();
 	test_tuple_limit();
+	test_hash_flood();
 	db = open_db(0);
 	test_scans(db, 0);
 	sqlite3_close(db);
