@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
+#include <time.h>
 #include <stdbool.h>
 
 struct vg_ent {
@@ -51,6 +53,7 @@ struct vtgroup {
 	bool merging;
 	int (*stop)(void *);    /* vtgroup__on_stop: Ctrl-C */
 	void *stop_ctx;
+	uint64_t k0, k1;        /* the hash's key (hash_key) */
 	size_t probes;          /* slots looked at by adds, since the last reset */
 	size_t run_bytes;       /* the runs' read-ahead buffers, now */
 	size_t run_peak;        /* ... at most, since the last reset */
@@ -71,6 +74,8 @@ struct vg_run {
 	uint64_t count;
 };
 
+static void hash_key(struct vtgroup *g);
+
 struct vtgroup *vtgroup__new(size_t ncols, size_t max_bytes)
 {
 	struct vtgroup *g;
@@ -82,6 +87,7 @@ struct vtgroup *vtgroup__new(size_t ncols, size_t max_bytes)
 	if (!(g = calloc(1, sizeof(*g))))
 		return NULL;
 	g->ncols = ncols;
+	hash_key(g);
 	for (size_t c = 0; c < ncols; c++)
 		g->order[c] = (uint32_t)c;
 	g->norder = ncols;
@@ -136,25 +142,60 @@ void vtgroup__reset(struct vtgroup *g)
 	memset(g->slots, 0, g->nslots * sizeof(*g->slots));
 }
 
-/* 8 bytes at a time, each mixed in by a multiply (the tuples are short:
- * a comm, a pid). */
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
+#define ROTL64(x, b) ((x) << (b) | (x) >> (64 - (b)))
+#define SIPROUND do { \
+		v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32); \
+		v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2; \
+		v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0; \
+		v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32); \
+	} while (0)
+
+/* SipHash-1-3 of the tuple under the table's random key.  The tuples come
+ * from a capture, which an attacker writes: under a fixed hash (the first
+ * one here was a multiply-xorshift mix, invertible, and its block steps
+ * let XOR differences in bit 63 cancel whatever the seed) they choose
+ * values that share one slot, and every add walks all before it.  A keyed
+ * hash gives them nothing to aim at. */
+static uint64_t hash_bytes(const struct vtgroup *g, const uint8_t *p, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
+	uint64_t v0 = g->k0 ^ 0x736f6d6570736575ull, v1 = g->k1 ^ 0x646f72616e646f6dull;
+	uint64_t v2 = g->k0 ^ 0x6c7967656e657261ull, v3 = g->k1 ^ 0x7465646279746573ull;
+	uint64_t m, last = (uint64_t)n << 56;
 
 	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&x, p, 8);
-		h = (h ^ x) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
+		memcpy(&m, p, 8);
+		v3 ^= m;
+		SIPROUND;
+		v0 ^= m;
 	}
-	if (n) {
-		x = 0;
-		memcpy(&x, p, n);
-		h = (h ^ x) * 0xc4ceb9fe1a85ec53ull;
+	m = 0;
+	memcpy(&m, p, n);
+	last |= m;
+	v3 ^= last;
+	SIPROUND;
+	v0 ^= last;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* The table's hash key: random (the kernel's), else what differs per run. */
+static void hash_key(struct vtgroup *g)
+{
+	uint64_t k[2];
+
+	if (getrandom(k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		k[0] = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid() << 32 ^
+		       (uint64_t)(uintptr_t)g;
+		k[1] = (uint64_t)ts.tv_sec * 0xc2b2ae3d27d4eb4full ^ (uint64_t)(uintptr_t)&ts;
 	}
-	h ^= h >> 29;
-	h *= 0x94d049bb133111ebull;
-	return h ^ h >> 32;
+	g->k0 = k[0];
+	g->k1 = k[1];
 }
 
 static int key_room(struct vtgroup *g, size_t need)
@@ -209,7 +250,7 @@ int vtgroup__key_put(struct vtgroup *g, const struct vgval *v)
 
 uint64_t vtgroup__key_hash(struct vtgroup *g)
 {
-	g->key_hash = hash_bytes(g->key, g->key_len);
+	g->key_hash = hash_bytes(g, g->key, g->key_len);
 	return g->key_hash;
 }
 
