@@ -41,8 +41,11 @@ struct proc {
 	size_t nmaps, cap;
 	int read;                 /* /proc/PID/maps read at least once */
 	int stacked;              /* had a user stack (else known from execmaps alone) */
-	uint64_t *jit;            /* addresses in no mapping: for /tmp/perf-PID.map */
+	uint64_t *jit;            /* addresses in no mapping or an anonymous one:
+				     for /tmp/perf-PID.map */
 	size_t njit, jit_cap;
+	size_t jit_done;          /* jit[0..jit_done) looked up in the perf map */
+	uint32_t perfmap_id;      /* its perf map's sym_files.id once written, else 0 */
 };
 
 struct sfile {
@@ -762,27 +765,44 @@ static int sync_kernel(struct stackcap *sc, struct stackrows *rows, int symbols)
 	return rc;
 }
 
+/* 1 if one of addrs[0..n) lies in [start, start + size). */
+static int holds_one(const uint64_t *addrs, size_t n, uint64_t start, uint64_t size)
+{
+	for (size_t i = 0; i < n; i++)
+		if (addrs[i] >= start && addrs[i] - start < size)
+			return 1;
+	return 0;
+}
+
 /* /tmp/perf-PID.map (JIT runtimes write it: "START SIZE NAME", hex): the
  * entries that hold an address of p found in no mapping or in an
- * anonymous one (resolve_pair). */
+ * anonymous one (resolve_pair) since the last look, read at each sync
+ * that brings new ones (the runtime may reuse its code's addresses
+ * later, or delete the file at exit) and at the end.  An entry that
+ * holds one of the addresses looked up before is taken as written then
+ * (a perf map grows by new entries for new code). */
 static int write_perf_map(struct stackcap *sc, struct stackrows *rows, struct proc *p,
 			  int symbols)
 {
 	char path[64], line[4096];
 	struct cap_symfile row = { .kind = "perfmap", .path = path, .size = -1, .pid = p->pid,
 				   .symbols = symbols ? "copied" : "left out" };
+	const uint64_t *fresh = p->jit + p->jit_done;
+	size_t nfresh = p->njit - p->jit_done;
 	struct stat st;
 	FILE *f;
-	int rc;
+	int rc = 0;
 
 	snprintf(path, sizeof(path), "/tmp/perf-%u.map", p->pid);
 	f = fopen(path, "re");
 	if (!f)
-		return 0;
-	if (!fstat(fileno(f), &st))
-		row.size = st.st_size;
-	row.id = ++sc->last_file_id;
-	rc = stackrows__symfile(rows, &row);
+		return 0;   /* none yet, or gone: these addresses are looked up again */
+	if (!p->perfmap_id) {
+		if (!fstat(fileno(f), &st))
+			row.size = st.st_size;
+		row.id = p->perfmap_id = ++sc->last_file_id;
+		rc = stackrows__symfile(rows, &row);
+	}
 	while (!rc && symbols && fgets(line, sizeof(line), f)) {
 		unsigned long long start, size;
 		int n = 0;
@@ -790,13 +810,13 @@ static int write_perf_map(struct stackcap *sc, struct stackrows *rows, struct pr
 		if (sscanf(line, "%llx %llx %n", &start, &size, &n) < 2 || !n || !size)
 			continue;
 		line[strcspn(line, "\n")] = 0;
-		for (size_t i = 0; i < p->njit; i++)
-			if (p->jit[i] >= start && p->jit[i] - start < size) {
-				rc = stackrows__symbol(rows, row.id, start, size, line + n);
-				break;
-			}
+		if (holds_one(fresh, nfresh, start, size) &&
+		    !holds_one(p->jit, p->jit_done, start, size))
+			rc = stackrows__symbol(rows, p->perfmap_id, start, size, line + n);
 	}
 	fclose(f);
+	if (!rc)
+		p->jit_done = p->njit;
 	return rc;
 }
 
@@ -887,7 +907,7 @@ struct stackrows *stackcap__sync(struct stackcap *sc, int symbols, int final)
 				rc = stackrows__remap(rows, p->pid, m->start, m->end, fid);
 			m->written_file = fid;
 		}
-		if (!rc && final && p->njit)
+		if (!rc && p->njit > p->jit_done)
 			rc = write_perf_map(sc, rows, p, symbols);
 	}
 	if (!rc)
