@@ -1366,7 +1366,9 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			m = (enum word_mode)fmemo->mode[w];
 		else
 			m = pick_word_mode(e, c, w);
-		if (fmemo && w < 64 && !(fmemo->have >> w & 1)) {
+		/* (only what pick_word_mode says goes in the memo: never TS,
+		 * which holds for this group's records only) */
+		if (fmemo && w < 64 && w != ts_word && !(fmemo->have >> w & 1)) {
 			fmemo->mode[w] = (uint8_t)m;
 			fmemo->have |= 1ull << w;
 		}
