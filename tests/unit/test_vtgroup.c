@@ -580,6 +580,7 @@ int main(void)
 	static const char *const none[] = {
 		"SELECT seq, count(*) FROM alpha WHERE ts = 2000000500 GROUP BY seq",
 		"SELECT seq FROM alpha WHERE ts = 2000000500",
+		"SELECT * FROM events WHERE ts = 2000000500",
 	};
 	for (size_t k = 0; k < sizeof(none) / sizeof(none[0]); k++) {
 		stop_now = 0;
