@@ -97,6 +97,8 @@ struct sel {
 
 struct slice {
 	struct capview *c;
+	int (*stop)(void *);        /* slice__on_stop */
+	void *stop_ctx;
 	struct sel *sel;            /* by stream index */
 	struct capview_stream *stream0;   /* stream index 0: the index's base */
 	size_t nstreams;
@@ -548,6 +550,8 @@ int slice__next(struct slice *sl, struct slice_rec *out)
 			sl->bi++;
 		if (sl->bi < sl->nblocks &&
 		    (!sl->h.n || sl->blocks[sl->bi].meta.min_ts_ns <= sl->h.v[0].cur->ts)) {
+			if (sl->stop && sl->stop(sl->stop_ctx))
+				return -EINTR;
 			if ((rc = load_block(sl, sl->bi++)))
 				return rc;
 			continue;
@@ -583,6 +587,12 @@ int slice__next(struct slice *sl, struct slice_rec *out)
 		}
 		chunk_put(r.chunk);
 	}
+}
+
+void slice__on_stop(struct slice *sl, int (*stop)(void *ctx), void *ctx)
+{
+	sl->stop = stop;
+	sl->stop_ctx = ctx;
 }
 
 void slice__close(struct slice *sl)

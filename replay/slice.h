@@ -116,8 +116,13 @@ struct slice_rec {
 };
 
 /* The next record: 1 and *r, 0 at the end, -ENOMEM, or -EINVAL when
- * --where failed to evaluate (SQLite's message printed). */
+ * --where failed to evaluate (SQLite's message printed), -EINTR when
+ * stop (slice__on_stop) said so. */
 int slice__next(struct slice *sl, struct slice_rec *r);
+/* stop(ctx) is asked before each block slice__next reads (true: -EINTR):
+ * a slice read inside one SQLite call (the events table) may go through
+ * many blocks without a record to hand out. */
+void slice__on_stop(struct slice *sl, int (*stop)(void *ctx), void *ctx);
 
 uint64_t slice__damaged_blocks(const struct slice *sl);
 uint64_t slice__damaged_records(const struct slice *sl);

@@ -269,10 +269,21 @@ static int ev_close(sqlite3_vtab_cursor *vc)
  * skipped here).  0, or an SQLite code. */
 static int part_next(struct ev_vtab *vt, struct ev_part *p, size_t i)
 {
+	uint32_t skipped = 0;
 	int rc;
 
+	/* (Ctrl-C: the slice asks before each block it reads; damaged
+	 * records, which a capture may be made of, are looked at here) */
 	while ((rc = slice__next(p->sl, &p->r)) == 1 && p->r.damaged)
-		;
+		if (!(++skipped & 1023) && vtab__interrupted(vt->reg)) {
+			rc = -EINTR;
+			break;
+		}
+	if (rc == -EINTR) {
+		sqlite3_free(vt->base.zErrMsg);
+		vt->base.zErrMsg = sqlite3_mprintf("interrupted");
+		return SQLITE_INTERRUPT;
+	}
 	if (rc < 0)
 		return rc == -ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
 	p->have = rc == 1;
@@ -307,6 +318,7 @@ static int ev_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, in
 	for (size_t i = 0; i < vt->nsrc; i++) {
 		if (slice__open(vt->src[i].c, &none, "sql", &cur->p[i].sl))
 			return SQLITE_NOMEM;
+		slice__on_stop(cur->p[i].sl, vtab__interrupted, vt->reg);
 		/* the constraints' bounds in this capture's own ts */
 		uint64_t lo = 0, hi = UINT64_MAX;
 		int empty = 0;

@@ -1554,6 +1554,13 @@ static size_t group_bytes(const struct bpfrec_vtab *vt)
 	return vt->reg->opts.group_bytes ? vt->reg->opts.group_bytes : VT_GROUP_BYTES;
 }
 
+int vtab__interrupted(void *vreg)
+{
+	const struct vtab_reg *reg = vreg;
+
+	return reg->opts.interrupted && reg->opts.interrupted(reg->opts.ctx);
+}
+
 /* Column c's name, for a message. */
 static const char *col_label(const struct bpfrec_vtab *vt, int c)
 {
