@@ -52,7 +52,15 @@ struct runz *runz__new(void)
 						ZSTD_ps_disable)) ||
 	    /* (a sequence that breaks zstd's rules fails the block, rather
 	     * than write what no reader reads) */
-	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_validateSequences, 1))) {
+	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_validateSequences, 1)) ||
+	    /* none of what zstd allocates for a search or for streaming,
+	     * neither of which runs here: the context takes 0.5 MiB at
+	     * 8 MiB blocks, not 1.3, per writer (the recorder's memory
+	     * target) */
+	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_hashLog, ZSTD_HASHLOG_MIN)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_chainLog, ZSTD_CHAINLOG_MIN)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_stableInBuffer, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_stableOutBuffer, 1))) {
 		ZSTD_freeCCtx(r->cctx);
 		free(r);
 		errno = ENOMEM;
