@@ -45,7 +45,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EVTYPE_MAX_COLS 2000            /* SQLite's default SQLITE_MAX_COLUMN */
+/* SQLite's default SQLITE_MAX_COLUMN (2000) less the columns a stream's
+ * table adds to the type's (ts, time, cpu, stream; host and capture over
+ * several captures): a type of more would make a table SQLite refuses,
+ * and that refusal bpfreplay sql's whole attach. */
+#define EVTYPE_MAX_COLS (2000 - 6)
 #define EVTYPE_MAX_NAME 128             /* bytes in a column name */
 #define EVTYPE_MAX_VISITS (1u << 20)    /* members walked while building */
 #define EVTYPE_MAX_JSON (64u << 20)     /* bytes of one JSON value */

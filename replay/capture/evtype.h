@@ -27,9 +27,9 @@
  * Details (evtype.c has the full list): column names are members joined
  * with '_', bytes outside [A-Za-z0-9_] become '_', at most 128 bytes, and a
  * name equal case-insensitively to an earlier one gets _2, _3, ...; at most
- * 2000 columns.  TEXT is an array of char/signed char/unsigned char (or a
- * BTF_INT_CHAR int) seen through const/volatile but not typedefs, so __u8[]
- * is BYTES.  JSON: numbers, true/false, enum names as strings, char arrays as
+ * 1994 columns (a stream's SQL table adds 6 of its own to SQLite's 2000).
+ * TEXT is an array of char/signed char/unsigned char (or a BTF_INT_CHAR
+ * int) seen through const/volatile but not typedefs, so __u8[] is BYTES.  JSON: numbers, true/false, enum names as strings, char arrays as
  * strings, nested arrays nest, structs as {"member":value} objects.  ENUM
  * decodes also set i (sign-extended if the enum is signed) and u (raw).
  * A struct with no columns gets one BYTES column "data".  Record bytes are
