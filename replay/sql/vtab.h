@@ -32,6 +32,12 @@ struct vtab_opts {
 
 struct vtab_reg;
 
+/* The stream tables one attach makes at most, in the captures' stream
+ * order (a recording has a few dozen): SQLite's cost of each table made
+ * grows with the tables before it, and a stream is an index row of some
+ * tens of bytes.  The others' records are in the events table. */
+#define VTAB_MAX_TABLES 2048
+
 /* Registers the module "bpfrec" and the SQL function bpfrec_attach() on db.
  * The registry belongs to db (freed when db closes); the pointer stays valid
  * until then.  NULL on failure (an SQLite error on db). */
