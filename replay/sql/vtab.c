@@ -2244,6 +2244,14 @@ static int attach(struct vtab_reg *reg, const char *patharg, const char *schema,
 				seen = !sqlite3_stricmp(done[k], t);
 			if (seen)
 				continue;
+			if (ndone == VTAB_MAX_TABLES) {
+				reg_warn(reg, "%s: more streams than the %d SQL tables an attach "
+					 "makes: none for stream %s and those after it (their "
+					 "records are in the events table)", paths[c],
+					 VTAB_MAX_TABLES, t);
+				c = npaths;   /* (ends both loops) */
+				break;
+			}
 			if (ndone == donecap) {
 				const char **nd = sqlite3_realloc64(done, (donecap * 2 + 16) * sizeof(*done));
 				if (!nd) {
