@@ -171,8 +171,10 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "/usr/bin/perf script -i '%s' -F tid,event,trace > '%s' 2>/dev/null",
 		 pdata, pscript);
 	CHECK_EQ_INT(run_cmd((char *[]){ "/bin/sh", "-c", cmd, NULL }), 0);
+	/* perf's own losses: LOST (its ring overflowed) or LOST_SAMPLES
+	 * (samples the kernel dropped before the ring) */
 	snprintf(cmd, sizeof(cmd), "/usr/bin/perf report -i '%s' --stats 2>/dev/null | "
-		 "grep -q 'LOST events'", pdata);
+		 "grep -Eq 'LOST(_SAMPLES)? events: *[1-9]'", pdata);
 	if (run_cmd((char *[]){ "/bin/sh", "-c", cmd, NULL }) == 0) {
 		fprintf(stderr, "SKIPPED: perf itself lost events on this loaded machine\n");
 		return 77;
@@ -214,6 +216,13 @@ int main(void)
 			if (np != nb) {
 				fprintf(stderr, "FAIL: %s thread %ld: perf %zu events, bpfrec %zu\n", stream,
 					tids[k], np, nb);
+				/* perf's side too: what it kept of this thread (the
+				 * script's lines are in its output file) */
+				for (i = 0; i < npev; i++)
+					if (pevs[i].tid == tids[k])
+						fprintf(stderr, "  perf: %ld %s:%s\n", pevs[i].tid,
+							pevs[i].event, pevs[i].kv);
+				fprintf(stderr, "  (perf script's whole output: %s)\n", pscript);
 				ev_dump(&l, stream);
 				return 1;
 			}
