@@ -302,6 +302,11 @@ static inline __attribute__((always_inline)) void tr8(uint64_t x[8])
  * is; level: zstd's, for its coding of the sequences.  zstd's size of the
  * frame or error code (ZSTD_isError). */
 struct runz;
+/* runz__new: NULL with errno ENOTSUP when the running libzstd is not of
+ * the major and minor release the encoder was built against
+ * (runz__supported, versions as ZSTD_versionNumber's): the encoder then
+ * makes fast blocks' frames with zstd's own search at the fast level. */
+bool runz__supported(unsigned built, unsigned running);
 struct runz *runz__new(void);
 void runz__free(struct runz *r);   /* NULL is fine */
 size_t runz__compress(struct runz *r, void *dst, size_t cap, const uint8_t *src, size_t n,

@@ -160,6 +160,7 @@ struct block_encoder {
 	 * BLOCK_FAST_ZSTD_LEVEL); level: the compact blocks' zstd level. */
 	bool fast;
 	struct runz *runz;     /* fast blocks' frames (blockrun.c) */
+	bool runz_off;         /* runz__new said ENOTSUP: zstd's search instead */
 	int level;
 	int fast_level;        /* block_encoder__fast_level */
 };
@@ -1965,11 +1966,16 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 	if (grow((void **)&e->out, &e->out_cap, obound))
 		return -ENOMEM;
 	size_t z;
-	if (e->fast) {
+	if (e->fast && !e->runz && !e->runz_off && !(e->runz = runz__new())) {
+		if (errno != ENOTSUP)
+			return -ENOMEM;
+		/* another libzstd than the one built against: zstd's own
+		 * search, at the fast level e->cctx already has */
+		e->runz_off = true;
+	}
+	if (e->fast && e->runz) {
 		/* zstd's own search is half a fast block's encoder: the
 		 * body's runs as matches instead (blockrun.c) */
-		if (!e->runz && !(e->runz = runz__new()))
-			return -ENOMEM;
 		z = runz__compress(e->runz, e->out + CAP_BLOCK_HDR_BYTES,
 				   e->out_cap - CAP_BLOCK_HDR_BYTES, e->raw, raw_len,
 				   e->fast_level <= BLOCK_FASTER_ZSTD_LEVEL ? FAST_RUN_LG_FASTER :

@@ -14,6 +14,7 @@
  * for a reader.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #define ZSTD_STATIC_LINKING_ONLY   /* ZSTD_compressSequences and its parameters */
@@ -36,10 +37,25 @@ struct runz {
 	size_t nseq, seq_cap;
 };
 
+/* ZSTD_compressSequences, ZSTD_Sequence and the parameters set below are
+ * zstd's experimental API (ZSTD_STATIC_LINKING_ONLY), promised only for
+ * the zstd they were compiled against; a libzstd of another minor
+ * release may lay ZSTD_Sequence out or read the parameters otherwise, and
+ * a frame it then writes wrong would be found by no release build. */
+bool runz__supported(unsigned built, unsigned running)
+{
+	return built / 100 == running / 100;
+}
+
 struct runz *runz__new(void)
 {
-	struct runz *r = calloc(1, sizeof(*r));
+	struct runz *r;
 
+	if (!runz__supported(ZSTD_VERSION_NUMBER, ZSTD_versionNumber())) {
+		errno = ENOTSUP;
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
 	r->cctx = ZSTD_createCCtx();

@@ -158,6 +158,13 @@ int main(void)
 	CHECK(ZSTD_isError(runz__compress(r, f, sizeof(f), p, 10, 1, BLOCK_FAST_ZSTD_LEVEL)));
 	CHECK(ZSTD_isError(runz__compress(r, f, sizeof(f), p, 10, 7, BLOCK_FAST_ZSTD_LEVEL)));
 
+	/* the experimental API only with the libzstd release built against
+	 * (this build's own is) */
+	CHECK(runz__supported(ZSTD_VERSION_NUMBER, ZSTD_versionNumber()));
+	CHECK(runz__supported(10504, 10504) && runz__supported(10504, 10507));
+	CHECK(!runz__supported(10504, 10600) && !runz__supported(10504, 10409));
+	CHECK(!runz__supported(10504, 20504));
+
 	runz__free(r);
 	runz__free(NULL);
 	free(p);
