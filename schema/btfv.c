@@ -19,9 +19,9 @@
  * section copy is 4-byte aligned whatever the blob's alignment was.
  */
 #include "btfv.h"
+#include "cap_internal.h"   /* cap_seterr */
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,18 +37,6 @@ struct btfv {
 	uint32_t *resolved;             /* [count]; 0: void or unusable */
 	uint8_t *height;                /* [count]; capped at BTFV_MAX_DEPTH+1 */
 };
-
-__attribute__((format(printf, 3, 4)))
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int kind_of(const struct btf_type *t)
 {
@@ -118,7 +106,7 @@ static int check_type(const struct btfv *b, uint32_t id, char *err, size_t errle
 	int kind = kind_of(t);
 
 	if (!name_ok(b, t->name_off)) {
-		fail(err, errlen, "BTF type %u: name offset %u outside the string section (%u bytes)",
+		cap_seterr(err, errlen, "BTF type %u: name offset %u outside the string section (%u bytes)",
 		     id, t->name_off, b->str_len);
 		return -1;
 	}
@@ -131,7 +119,7 @@ static int check_type(const struct btfv *b, uint32_t id, char *err, size_t errle
 		if (vlen || (meta & 0xf0000000u) || !(is_pow2_size(t->size) || t->size == 16) ||
 		    !bits || bits > 128 || off + bits > t->size * 8 ||
 		    (enc && enc != BTF_INT_SIGNED && enc != BTF_INT_CHAR && enc != BTF_INT_BOOL)) {
-			fail(err, errlen, "BTF type %u: invalid int (size %u, data 0x%08x)", id, t->size, meta);
+			cap_seterr(err, errlen, "BTF type %u: invalid int (size %u, data 0x%08x)", id, t->size, meta);
 			return -1;
 		}
 		return 0;
@@ -188,12 +176,12 @@ static int check_type(const struct btfv *b, uint32_t id, char *err, size_t errle
 
 		for (i = 0; i < vlen; i++) {
 			if (!name_ok(b, m[i].name_off)) {
-				fail(err, errlen, "BTF type %u member %u: name offset %u outside the string section",
+				cap_seterr(err, errlen, "BTF type %u member %u: name offset %u outside the string section",
 				     id, i, m[i].name_off);
 				return -1;
 			}
 			if (!m[i].type) {
-				fail(err, errlen, "BTF type %u member %u: void member", id, i);
+				cap_seterr(err, errlen, "BTF type %u member %u: void member", id, i);
 				return -1;
 			}
 			if (!id_ok(b, m[i].type))
@@ -210,7 +198,7 @@ static int check_type(const struct btfv *b, uint32_t id, char *err, size_t errle
 			break;
 		for (i = 0; i < vlen; i++, e += step) {
 			if (!name_ok(b, *(const uint32_t *)e)) {
-				fail(err, errlen, "BTF type %u enumerator %u: name offset outside the string section",
+				cap_seterr(err, errlen, "BTF type %u enumerator %u: name offset outside the string section",
 				     id, i);
 				return -1;
 			}
@@ -224,7 +212,7 @@ static int check_type(const struct btfv *b, uint32_t id, char *err, size_t errle
 			goto bad_ref;
 		for (i = 0; i < vlen; i++) {
 			if (!name_ok(b, p[i].name_off)) {
-				fail(err, errlen, "BTF type %u param %u: name offset outside the string section", id, i);
+				cap_seterr(err, errlen, "BTF type %u param %u: name offset outside the string section", id, i);
 				return -1;
 			}
 			if (!id_ok(b, p[i].type))
@@ -243,10 +231,10 @@ static int check_type(const struct btfv *b, uint32_t id, char *err, size_t errle
 		return 0;
 	}
 	}
-	fail(err, errlen, "BTF type %u: invalid kind %d record (vlen %u, size %u)", id, kind, vlen, t->size);
+	cap_seterr(err, errlen, "BTF type %u: invalid kind %d record (vlen %u, size %u)", id, kind, vlen, t->size);
 	return -1;
 bad_ref:
-	fail(err, errlen, "BTF type %u: refers to a type id >= %u", id, b->count);
+	cap_seterr(err, errlen, "BTF type %u: refers to a type id >= %u", id, b->count);
 	return -1;
 }
 
@@ -324,11 +312,11 @@ static int finish(struct btfv *b, uint32_t id, char *err, size_t errlen)
 		int64_t esz = b->sizes[a->type];
 
 		if (esz < 0) {
-			fail(err, errlen, "BTF type %u: array of a type without a size", id);
+			cap_seterr(err, errlen, "BTF type %u: array of a type without a size", id);
 			return -1;
 		}
 		if (esz && a->nelems > BTFV_MAX_SIZE / esz) {
-			fail(err, errlen, "BTF type %u: array of %u x %lld bytes is too large",
+			cap_seterr(err, errlen, "BTF type %u: array of %u x %lld bytes is too large",
 			     id, a->nelems, (long long)esz);
 			return -1;
 		}
@@ -341,7 +329,7 @@ static int finish(struct btfv *b, uint32_t id, char *err, size_t errlen)
 		break;
 	}
 	if (size > BTFV_MAX_SIZE) {
-		fail(err, errlen, "BTF type %u: size %lld is too large", id, (long long)size);
+		cap_seterr(err, errlen, "BTF type %u: size %lld is too large", id, (long long)size);
 		return -1;
 	}
 	b->sizes[id] = size;
@@ -362,29 +350,29 @@ static int finish(struct btfv *b, uint32_t id, char *err, size_t errlen)
 			int intlike = rk == BTF_KIND_INT || rk == BTF_KIND_ENUM || rk == BTF_KIND_ENUM64;
 
 			if (msz < 0 || !rt) {
-				fail(err, errlen, "BTF type %u member %u: member type %u has no size",
+				cap_seterr(err, errlen, "BTF type %u member %u: member type %u has no size",
 				     id, i, m[i].type);
 				return -1;
 			}
 			if (bf) {
 				if (!intlike || bf > (uint64_t)msz * 8 || off + bf > sbits) {
-					fail(err, errlen, "BTF type %u member %u: invalid bitfield", id, i);
+					cap_seterr(err, errlen, "BTF type %u member %u: invalid bitfield", id, i);
 					return -1;
 				}
 			} else if (rk == BTF_KIND_INT) {
 				uint32_t meta = *(const uint32_t *)(rt + 1);
 
 				if (off + BTF_INT_OFFSET(meta) + BTF_INT_BITS(meta) > sbits) {
-					fail(err, errlen, "BTF type %u member %u: outside the struct", id, i);
+					cap_seterr(err, errlen, "BTF type %u member %u: outside the struct", id, i);
 					return -1;
 				}
 			} else {
 				if (off % 8 && !intlike) {
-					fail(err, errlen, "BTF type %u member %u: not byte aligned", id, i);
+					cap_seterr(err, errlen, "BTF type %u member %u: not byte aligned", id, i);
 					return -1;
 				}
 				if (off + (uint64_t)msz * 8 > sbits) {
-					fail(err, errlen, "BTF type %u member %u: outside the struct", id, i);
+					cap_seterr(err, errlen, "BTF type %u member %u: outside the struct", id, i);
 					return -1;
 				}
 			}
@@ -404,7 +392,7 @@ static int walk(struct btfv *b, char *err, size_t errlen)
 	stack = malloc(sizeof(*stack) * b->count);
 	state = calloc(b->count, 1);
 	if (!stack || !state) {
-		fail(err, errlen, "BTF: out of memory");
+		cap_seterr(err, errlen, "BTF: out of memory");
 		goto out;
 	}
 	state[0] = 2;
@@ -426,7 +414,7 @@ static int walk(struct btfv *b, char *err, size_t errlen)
 				if (state[c] == 2)
 					continue;
 				if (state[c] == 1) {
-					fail(err, errlen, "BTF type %u: cycle through type %u", f->id, c);
+					cap_seterr(err, errlen, "BTF type %u: cycle through type %u", f->id, c);
 					goto out;
 				}
 				state[c] = 1;
@@ -457,44 +445,44 @@ struct btfv *btfv__parse(const void *data, size_t len, char *err, size_t errlen)
 	if (err && errlen)
 		err[0] = 0;
 	if (!data || len < sizeof(h)) {
-		fail(err, errlen, "BTF: %zu bytes, shorter than its header", len);
+		cap_seterr(err, errlen, "BTF: %zu bytes, shorter than its header", len);
 		return NULL;
 	}
 	memcpy(&h, p, sizeof(h));
 	if (h.magic == __builtin_bswap16(BTF_MAGIC)) {
-		fail(err, errlen, "BTF: big-endian BTF is not supported");
+		cap_seterr(err, errlen, "BTF: big-endian BTF is not supported");
 		return NULL;
 	}
 	if (h.magic != BTF_MAGIC) {
-		fail(err, errlen, "BTF: bad magic 0x%04x", h.magic);
+		cap_seterr(err, errlen, "BTF: bad magic 0x%04x", h.magic);
 		return NULL;
 	}
 	if (h.version != BTF_VERSION) {
-		fail(err, errlen, "BTF: unsupported version %u", h.version);
+		cap_seterr(err, errlen, "BTF: unsupported version %u", h.version);
 		return NULL;
 	}
 	if (h.hdr_len < sizeof(h) || h.hdr_len > len) {
-		fail(err, errlen, "BTF: header length %u invalid for a %zu-byte blob", h.hdr_len, len);
+		cap_seterr(err, errlen, "BTF: header length %u invalid for a %zu-byte blob", h.hdr_len, len);
 		return NULL;
 	}
 	body = len - h.hdr_len;
 	ts = h.type_off, te = ts + h.type_len;
 	ss = h.str_off, se = ss + h.str_len;
 	if (te > body || se > body) {
-		fail(err, errlen, "BTF: sections (types %u+%u, strings %u+%u) outside the %llu-byte body",
+		cap_seterr(err, errlen, "BTF: sections (types %u+%u, strings %u+%u) outside the %llu-byte body",
 		     h.type_off, h.type_len, h.str_off, h.str_len, (unsigned long long)body);
 		return NULL;
 	}
 	if (ts % 4 || h.type_len % 4) {
-		fail(err, errlen, "BTF: type section not 4-byte aligned");
+		cap_seterr(err, errlen, "BTF: type section not 4-byte aligned");
 		return NULL;
 	}
 	if (h.type_len && h.str_len && ts < se && ss < te) {
-		fail(err, errlen, "BTF: type and string sections overlap");
+		cap_seterr(err, errlen, "BTF: type and string sections overlap");
 		return NULL;
 	}
 	if (!h.str_len || p[h.hdr_len + ss] || p[h.hdr_len + se - 1] || h.str_len > BTF_MAX_NAME_OFFSET + 1) {
-		fail(err, errlen, "BTF: string section must start and end with NUL (%u bytes)", h.str_len);
+		cap_seterr(err, errlen, "BTF: string section must start and end with NUL (%u bytes)", h.str_len);
 		return NULL;
 	}
 
@@ -516,20 +504,20 @@ struct btfv *btfv__parse(const void *data, size_t len, char *err, size_t errlen)
 		int64_t extra;
 
 		if (n > BTF_MAX_TYPE) {
-			fail(err, errlen, "BTF: more than %u types", BTF_MAX_TYPE);
+			cap_seterr(err, errlen, "BTF: more than %u types", BTF_MAX_TYPE);
 			goto err;
 		}
 		if (h.type_len - off < sizeof(*t)) {
-			fail(err, errlen, "BTF type %u: truncated record", n);
+			cap_seterr(err, errlen, "BTF type %u: truncated record", n);
 			goto err;
 		}
 		extra = extra_len(t);
 		if (extra < 0) {
-			fail(err, errlen, "BTF type %u: unknown kind %u", n, kind_of(t));
+			cap_seterr(err, errlen, "BTF type %u: unknown kind %u", n, kind_of(t));
 			goto err;
 		}
 		if ((uint64_t)extra > h.type_len - off - sizeof(*t)) {
-			fail(err, errlen, "BTF type %u: record runs past the type section", n);
+			cap_seterr(err, errlen, "BTF type %u: record runs past the type section", n);
 			goto err;
 		}
 		off += sizeof(*t) + extra;
@@ -554,7 +542,7 @@ struct btfv *btfv__parse(const void *data, size_t len, char *err, size_t errlen)
 		goto err;
 	return b;
 nomem:
-	fail(err, errlen, "BTF: out of memory");
+	cap_seterr(err, errlen, "BTF: out of memory");
 err:
 	btfv__free(b);
 	errno = EINVAL;
