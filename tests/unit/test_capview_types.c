@@ -27,6 +27,23 @@
 #define HUGE_COLS 2000
 #define NSTREAMS 400
 
+/* Appends at types[tlen] a struct named by string offset name of ncols
+ * ints (type 1) c0.. (their names' offsets in name_off), packed; the new
+ * length. */
+static size_t put_int_struct(uint32_t *types, size_t tlen, uint32_t name, int ncols,
+			     const uint32_t *name_off)
+{
+	types[tlen++] = name;
+	types[tlen++] = (uint32_t)BTF_KIND_STRUCT << 24 | (uint32_t)ncols;
+	types[tlen++] = 4u * (uint32_t)ncols;
+	for (int i = 0; i < ncols; i++) {
+		types[tlen++] = name_off[i];
+		types[tlen++] = 1;
+		types[tlen++] = 32u * (uint32_t)i;
+	}
+	return tlen;
+}
+
 /* BTF of three types: 1 int, 2 struct wide { int c0, ..., c1899; },
  * 3 struct huge { int c0, ..., c1999; }. */
 static uint8_t *wide_btf(size_t *len)
@@ -50,24 +67,8 @@ static uint8_t *wide_btf(size_t *len)
 	types[tlen++] = (uint32_t)BTF_KIND_INT << 24;
 	types[tlen++] = 4;
 	types[tlen++] = BTF_INT_SIGNED << 24 | 32;
-	/* struct wide */
-	types[tlen++] = 5;
-	types[tlen++] = (uint32_t)BTF_KIND_STRUCT << 24 | WIDE_COLS;
-	types[tlen++] = 4 * WIDE_COLS;
-	for (int i = 0; i < WIDE_COLS; i++) {
-		types[tlen++] = name_off[i];
-		types[tlen++] = 1;
-		types[tlen++] = 32u * (uint32_t)i;
-	}
-	/* struct huge */
-	types[tlen++] = 10;
-	types[tlen++] = (uint32_t)BTF_KIND_STRUCT << 24 | HUGE_COLS;
-	types[tlen++] = 4 * HUGE_COLS;
-	for (int i = 0; i < HUGE_COLS; i++) {
-		types[tlen++] = name_off[i];
-		types[tlen++] = 1;
-		types[tlen++] = 32u * (uint32_t)i;
-	}
+	tlen = put_int_struct(types, tlen, 5, WIDE_COLS, name_off);     /* struct wide */
+	tlen = put_int_struct(types, tlen, 10, HUGE_COLS, name_off);    /* struct huge */
 	h.type_len = (uint32_t)(tlen * 4);
 	h.str_off = h.type_len;
 	h.str_len = (uint32_t)slen;
