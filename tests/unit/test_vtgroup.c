@@ -309,6 +309,25 @@ static void test_scans(sqlite3 *db, int several)
 	CHECK(plan_sorts(db, "SELECT comm FROM alpha ORDER BY comm"));
 }
 
+/* Adds the one-value tuple v, spilling the table first when it is full
+ * (as the grouped scan does); 1 when it spilled. */
+static int add_spilling(struct vtgroup *g, const struct vgval *v)
+{
+	int rc, spilled = 0;
+
+	vtgroup__key_start(g);
+	CHECK_EQ_INT(vtgroup__key_put(g, v), 0);
+	vtgroup__key_hash(g);
+	rc = vtgroup__add(g);
+	if (rc == -E2BIG) {
+		CHECK_EQ_INT(vtgroup__spill(g), 0);
+		spilled = 1;
+		rc = vtgroup__add(g);
+	}
+	CHECK_EQ_INT(rc, 0);
+	return spilled;
+}
+
 /* More distinct tuples than the memory holds: runs spilled as the table
  * fills, merged in order with each tuple's rows counted over all runs. */
 static void test_runs(void)
@@ -326,16 +345,7 @@ static void test_runs(void)
 		for (int64_t i = 0; i < 5000; i++) {
 			v = (struct vgval){ .type = VG_INT, .i = (i * 7919) % 2000 };
 			want[v.i]++;
-			vtgroup__key_start(g);
-			CHECK_EQ_INT(vtgroup__key_put(g, &v), 0);
-			vtgroup__key_hash(g);
-			rc = vtgroup__add(g);
-			if (rc == -E2BIG) {
-				CHECK_EQ_INT(vtgroup__spill(g), 0);
-				spills++;
-				rc = vtgroup__add(g);
-			}
-			CHECK_EQ_INT(rc, 0);
+			spills += add_spilling(g, &v);
 		}
 	}
 	CHECK(spills > 10);
@@ -380,7 +390,6 @@ static struct vtgroup *fill_large(size_t max_bytes)
 	struct vtgroup *g = vtgroup__new(1, max_bytes);
 	static char text[TLEN];
 	struct vgval v;
-	int rc;
 
 	CHECK(g);
 	memset(text, 'x', sizeof(text));
@@ -390,15 +399,7 @@ static struct vtgroup *fill_large(size_t max_bytes)
 
 			snprintf(text, 16, "%06ld", k);   /* (its NUL is part of the text) */
 			v = (struct vgval){ .type = VG_TEXT, .p = text, .n = TLEN };
-			vtgroup__key_start(g);
-			CHECK_EQ_INT(vtgroup__key_put(g, &v), 0);
-			vtgroup__key_hash(g);
-			rc = vtgroup__add(g);
-			if (rc == -E2BIG) {
-				CHECK_EQ_INT(vtgroup__spill(g), 0);
-				rc = vtgroup__add(g);
-			}
-			CHECK_EQ_INT(rc, 0);
+			add_spilling(g, &v);
 		}
 	}
 	return g;
