@@ -14,8 +14,11 @@
  * recorder's default: its second and third blocks continue the first's
  * dictionaries), read whole and, in reverse block order, projected as the
  * SQL tables read (a few words: each block's chain decoded for what they
- * need).  Then the same events are written with today's encoder, alone
- * and chained, and read back the same way.
+ * need).  tests/data/capture-enc6/ holds them written by the encoder of
+ * the tenth session's end (escaped codes: its blocks are encodings 5, 6
+ * and 6, chains of 8), checked whole and projected the same way.  Then
+ * the same events are written with today's encoder, alone and chained,
+ * and read back the same way.
  *
  *   test_block_compat --write DIR [CHAIN]   writes the capture (how the
  *                                           fixtures were made)
@@ -217,6 +220,12 @@ int main(int argc, char **argv)
 	CHECK_EQ_INT(block_encoding(path, 2), 4);
 	CHECK_EQ_INT(check_capture(path), 3);
 	check_projected(path);
+	snprintf(path, sizeof(path), "%s/tests/data/capture-enc6", src);
+	CHECK_EQ_INT(block_encoding(path, 0), 5);   /* 3 with escaped codes */
+	CHECK_EQ_INT(block_encoding(path, 1), 6);   /* 4 with escaped codes */
+	CHECK_EQ_INT(block_encoding(path, 2), 6);
+	CHECK_EQ_INT(check_capture(path), 3);
+	check_projected(path);
 
 	const char *dir = test_tmpdir("block_compat");
 	char now[4200];
@@ -230,6 +239,6 @@ int main(int argc, char **argv)
 	CHECK_EQ_INT(block_encoding(now, 2), 6);   /* 4 with escaped codes */
 	CHECK_EQ_INT(check_capture(now), 3);
 	check_projected(now);
-	printf("ok: %u records of the encoding-1 to -4 fixtures and of today's encoder\n", NREC);
+	printf("ok: %u records of the encoding-1 to -6 fixtures and of today's encoder\n", NREC);
 	return 0;
 }
