@@ -93,8 +93,6 @@ struct block_encoder {
 	uint32_t pos[CAP_BLOCK_MAX_STREAMS];      /* per slot: next index in order */
 	uint64_t *col;         /* one word column, coded */
 	size_t col_cap;
-	uint16_t *codes16;     /* a fast block's dictionary codes (dict_codes_fast) */
-	size_t codes16_cap;    /* bytes */
 	uint64_t *words;       /* the group's payloads transposed: word w of
 				* record i at words[w * c + i], then the
 				* tail bytes (L % 8), byte k at tailb[k * c + i] */
@@ -102,7 +100,10 @@ struct block_encoder {
 	uint64_t *dict;        /* a dictionary's values, in first-seen order */
 	size_t dict_cap;
 	uint64_t *dict2;       /* another (DICT_MAX_VALUES), and codes (col2_cap */
-	uint64_t *col2;        /* bytes): the second of two codings of a column */
+	uint64_t *col2;        /* bytes): the second of two codings of a column;
+				* in a fast block (which codes a column once)
+				* its dictionary codes, 2 bytes each
+				* (dict_codes_fast) */
 	size_t col2_cap;
 	uint64_t *wor;         /* per word of the group: its values OR'ed (0: an
 				* all-zero column, e.g. a string slot's tail) */
@@ -159,8 +160,10 @@ struct block_encoder {
 	 * no recency lists, no keys, no DICT_NEXT; zstd at
 	 * BLOCK_FAST_ZSTD_LEVEL); level: the compact blocks' zstd level. */
 	bool fast;
-	struct runz *runz;     /* fast blocks' frames (blockrun.c) */
-	bool runz_off;         /* runz__new said ENOTSUP: zstd's search instead */
+	bool runz_off;         /* not runz__supported: zstd's search instead */
+	bool cctx_runs;        /* cctx has runz__params (the last block was fast):
+				* one context for both kinds of block, whose
+				* workspace zstd keeps for the larger */
 	int level;
 	int fast_level;        /* block_encoder__fast_level */
 };
@@ -170,6 +173,28 @@ struct dict_slot {
 	uint32_t idx;
 	uint32_t gen;
 };
+
+/* Sets e->cctx's parameters for the next block: runz__params's (runs:
+ * a fast block made by runz__compress) or a compact block's (zstd's own
+ * search, at the fast level while e->fast: runz_off's fallback).  0 or
+ * zstd's error code. */
+static size_t cctx_params(struct block_encoder *e, bool runs)
+{
+	int level = e->fast ? e->fast_level : e->level;
+	size_t z = ZSTD_CCtx_reset(e->cctx, ZSTD_reset_session_and_parameters);
+
+	e->cctx_runs = runs;
+	if (ZSTD_isError(z))
+		return z;
+	if (runs)
+		return runz__params(e->cctx, level);
+	z = ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel, level);
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 1);
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_contentSizeFlag, 1);
+	return ZSTD_isError(z) ? z : 0;
+}
 
 struct block_encoder *block_encoder__new(int level)
 {
@@ -184,9 +209,8 @@ struct block_encoder *block_encoder__new(int level)
 		level = 1;
 	e->level = level;
 	e->fast_level = BLOCK_FAST_ZSTD_LEVEL;
-	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel, level)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 1)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_contentSizeFlag, 1))) {
+	e->runz_off = !runz__supported(ZSTD_VERSION_NUMBER, ZSTD_versionNumber());
+	if (ZSTD_isError(cctx_params(e, false))) {
 		ZSTD_freeCCtx(e->cctx);
 		free(e);
 		errno = EINVAL;
@@ -204,13 +228,11 @@ void block_encoder__free(struct block_encoder *e)
 	if (!e)
 		return;
 	ZSTD_freeCCtx(e->cctx);
-	runz__free(e->runz);
 	free(e->raw);
 	free(e->out);
 	free(e->order);
 	free(e->cuts);
 	free(e->col);
-	free(e->codes16);
 	free(e->words);
 	free(e->dict);
 	free(e->dict2);
@@ -1402,9 +1424,7 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				       DICT_MAX_VALUES - 1;
 
 			if (e->fast) {
-				if (grow((void **)&e->codes16, &e->codes16_cap, (size_t)c * 2))
-					return NULL;
-				nd = dict_codes_fast(e, col, c, max, e->codes16);
+				nd = dict_codes_fast(e, col, c, max, (uint16_t *)e->col2);
 			} else if (bc && keyed) {
 				if (grow((void **)&e->kmru, &e->kmru_cap,
 					 (size_t)nkeys * sizeof(*e->kmru) + 1))
@@ -1541,11 +1561,11 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				p = put_planes(p, e->dict + nseed, nvals - nseed, dm);
 				if (nvals + base + next_code <= 256) {
 					cut_columns(e, p, 1, c);
-					p = e->fast ? put_codes16(p, e->codes16, c, false) :
+					p = e->fast ? put_codes16(p, (uint16_t *)e->col2, c, false) :
 						      put_planes(p, e->col, c, 1);
 				} else if (e->fast) {   /* (encoding 1) */
 					cut_columns(e, p, 2, c);
-					p = put_codes16(p, e->codes16, c, true);
+					p = put_codes16(p, (uint16_t *)e->col2, c, true);
 				} else {
 					p = put_escaped(e, p, e->col, c);
 					e->esc = true;
@@ -1965,21 +1985,19 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 	size_t obound = CAP_BLOCK_HDR_BYTES + ZSTD_compressBound(raw_len);
 	if (grow((void **)&e->out, &e->out_cap, obound))
 		return -ENOMEM;
-	size_t z;
-	if (e->fast && !e->runz && !e->runz_off && !(e->runz = runz__new())) {
-		if (errno != ENOTSUP)
-			return -ENOMEM;
-		/* another libzstd than the one built against: zstd's own
-		 * search, at the fast level e->cctx already has */
-		e->runz_off = true;
-	}
-	if (e->fast && e->runz) {
+	bool runs = e->fast && !e->runz_off;
+	size_t z = runs != e->cctx_runs ? cctx_params(e, runs) : 0;
+	if (ZSTD_isError(z)) {
+		/* (the next block sets them anew) */
+		e->cctx_runs = !runs;
+	} else if (runs) {
 		/* zstd's own search is half a fast block's encoder: the
-		 * body's runs as matches instead (blockrun.c) */
-		z = runz__compress(e->runz, e->out + CAP_BLOCK_HDR_BYTES,
+		 * body's runs as matches instead (blockrun.c); their
+		 * sequences in the transposed words' buffer, free by now */
+		z = runz__compress(e->cctx, e->out + CAP_BLOCK_HDR_BYTES,
 				   e->out_cap - CAP_BLOCK_HDR_BYTES, e->raw, raw_len,
 				   e->fast_level <= BLOCK_FASTER_ZSTD_LEVEL ? FAST_RUN_LG_FASTER :
-				   FAST_RUN_LG, e->fast_level);
+				   FAST_RUN_LG, (void **)&e->words, &e->words_cap);
 	} else {
 		z = e->base || e->ncuts ? compress_cut(e, raw_len) :
 		    ZSTD_compress2(e->cctx, e->out + CAP_BLOCK_HDR_BYTES,

@@ -30,11 +30,15 @@
  * delimited here, ZSTD_sf_explicitBlockDelimiters). */
 #define RUNZ_BLOCK ((size_t)ZSTD_BLOCKSIZE_MAX)
 
-struct runz {
-	ZSTD_CCtx *cctx;
-	int level;             /* the last one set (INT32_MIN: none) */
+/* The sequences being found: zstd's array of them in the caller's buffer
+ * (the encoder's scratch, which no other part of a fast block uses by
+ * then: no array of a fast block's own, ~1 MiB per writer at 8 MiB
+ * blocks). */
+struct runs {
 	ZSTD_Sequence *seq;
-	size_t nseq, seq_cap;
+	size_t nseq, seq_cap;   /* (seq_cap: sequences) */
+	void **buf;             /* the caller's buffer and its bytes, grown */
+	size_t *buf_cap;
 };
 
 /* ZSTD_compressSequences, ZSTD_Sequence and the parameters set below are
@@ -47,66 +51,46 @@ bool runz__supported(unsigned built, unsigned running)
 	return built / 100 == running / 100;
 }
 
-struct runz *runz__new(void)
+size_t runz__params(ZSTD_CCtx *cctx, int level)
 {
-	struct runz *r;
+	size_t z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
 
-	if (!runz__supported(ZSTD_VERSION_NUMBER, ZSTD_versionNumber())) {
-		errno = ENOTSUP;
-		return NULL;
-	}
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return NULL;
-	r->cctx = ZSTD_createCCtx();
-	if (!r->cctx ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_checksumFlag, 1)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_contentSizeFlag, 1)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_blockDelimiters,
-						ZSTD_sf_explicitBlockDelimiters)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_literalCompressionMode,
-						ZSTD_ps_disable)) ||
-	    /* (a sequence that breaks zstd's rules fails the block, rather
-	     * than write what no reader reads) */
-	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_validateSequences, 1)) ||
-	    /* none of what zstd allocates for a search or for streaming,
-	     * neither of which runs here: the context takes 0.5 MiB at
-	     * 8 MiB blocks, not 1.3, per writer (the recorder's memory
-	     * target) */
-	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_hashLog, ZSTD_HASHLOG_MIN)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_chainLog, ZSTD_CHAINLOG_MIN)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_stableInBuffer, 1)) ||
-	    ZSTD_isError(ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_stableOutBuffer, 1))) {
-		ZSTD_freeCCtx(r->cctx);
-		free(r);
-		errno = ENOMEM;
-		return NULL;
-	}
-	r->level = INT32_MIN;
-	return r;
-}
-
-void runz__free(struct runz *r)
-{
-	if (!r)
-		return;
-	ZSTD_freeCCtx(r->cctx);
-	free(r->seq);
-	free(r);
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_blockDelimiters,
+					   ZSTD_sf_explicitBlockDelimiters);
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_literalCompressionMode, ZSTD_ps_disable);
+	/* (a sequence that breaks zstd's rules fails the block, rather than
+	 * write what no reader reads) */
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_validateSequences, 1);
+	/* none of what zstd allocates for a search or for streaming, neither
+	 * of which runs here: the context takes 0.5 MiB at 8 MiB blocks, not
+	 * 1.3 (the recorder's memory target) */
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, ZSTD_HASHLOG_MIN);
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_chainLog, ZSTD_CHAINLOG_MIN);
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_stableInBuffer, 1);
+	if (!ZSTD_isError(z))
+		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_stableOutBuffer, 1);
+	return ZSTD_isError(z) ? z : 0;
 }
 
 /* Appends a sequence: lit literals, then a match of ml bytes at offset
  * off (0, 0: the end of a zstd block).  -ENOMEM. */
-static inline int put_seq(struct runz *r, unsigned off, size_t lit, size_t ml)
+static inline int put_seq(struct runs *r, unsigned off, size_t lit, size_t ml)
 {
 	if (r->nseq == r->seq_cap) {
-		size_t cap = r->seq_cap ? 2 * r->seq_cap : 4096;
-		ZSTD_Sequence *s = realloc(r->seq, cap * sizeof(*s));
-
-		if (!s)
+		if (grow(r->buf, r->buf_cap, (r->nseq + 4096) * sizeof(*r->seq)))
 			return -ENOMEM;
-		r->seq = s;
-		r->seq_cap = cap;
+		r->seq = *r->buf;
+		r->seq_cap = *r->buf_cap / sizeof(*r->seq);
 	}
 	r->seq[r->nseq++] = (ZSTD_Sequence){ .offset = off, .litLength = (unsigned)lit,
 					     .matchLength = (unsigned)ml };
@@ -141,7 +125,7 @@ static inline uint64_t eq_mask(const uint8_t *p, size_t i, size_t end)
  * with lg a constant (find_runs below): its loop of lg steps unrolled was
  * a third of the scan's instructions. */
 static inline __attribute__((always_inline)) int
-find_runs_lg(struct runz *r, const uint8_t *p, size_t n, unsigned lg)
+find_runs_lg(struct runs *r, const uint8_t *p, size_t n, unsigned lg)
 {
 	size_t lit0 = 0;   /* the first byte not yet in a sequence */
 	const size_t minrun = (size_t)1 << lg;
@@ -209,7 +193,7 @@ find_runs_lg(struct runz *r, const uint8_t *p, size_t n, unsigned lg)
 	return 0;
 }
 
-static int find_runs(struct runz *r, const uint8_t *p, size_t n, unsigned lg)
+static int find_runs(struct runs *r, const uint8_t *p, size_t n, unsigned lg)
 {
 	switch (lg) {
 	case 3: return find_runs_lg(r, p, n, 3);
@@ -219,19 +203,16 @@ static int find_runs(struct runz *r, const uint8_t *p, size_t n, unsigned lg)
 	}
 }
 
-size_t runz__compress(struct runz *r, void *dst, size_t cap, const uint8_t *src, size_t n,
-		      unsigned lg, int level)
+size_t runz__compress(ZSTD_CCtx *cctx, void *dst, size_t cap, const uint8_t *src, size_t n,
+		      unsigned lg, void **seq_buf, size_t *seq_buf_cap)
 {
+	struct runs r = { .buf = seq_buf, .buf_cap = seq_buf_cap };
+
 	if (lg < 3 || lg > 6)
 		return (size_t)-ZSTD_error_parameter_outOfBound;
-	if (level != r->level) {
-		size_t z = ZSTD_CCtx_setParameter(r->cctx, ZSTD_c_compressionLevel, level);
-
-		if (ZSTD_isError(z))
-			return z;
-		r->level = level;
-	}
-	if (find_runs(r, src, n, lg))
+	r.seq = *seq_buf;
+	r.seq_cap = *seq_buf_cap / sizeof(*r.seq);
+	if (find_runs(&r, src, n, lg))
 		return (size_t)-ZSTD_error_memory_allocation;
-	return ZSTD_compressSequences(r->cctx, dst, cap, r->seq, r->nseq, src, n);
+	return ZSTD_compressSequences(cctx, dst, cap, r.seq, r.nseq, src, n);
 }

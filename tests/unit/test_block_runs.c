@@ -59,6 +59,14 @@ static size_t plant(uint8_t *p, size_t n, size_t at, size_t len)
 	return len;
 }
 
+/* A context with runz__params and the sequences' buffer, as the encoder
+ * keeps them. */
+struct runz {
+	ZSTD_CCtx *cctx;
+	void *seq;
+	size_t seq_cap;   /* bytes */
+};
+
 /* runz__compress of p[0..n) at 2^lg: the frame's size, checked to
  * decompress to p. */
 static size_t roundtrip(struct runz *r, const uint8_t *p, size_t n, unsigned lg)
@@ -68,7 +76,7 @@ static size_t roundtrip(struct runz *r, const uint8_t *p, size_t n, unsigned lg)
 	size_t z, d;
 
 	CHECK(f && back);
-	z = runz__compress(r, f, cap, p, n, lg, BLOCK_FAST_ZSTD_LEVEL);
+	z = runz__compress(r->cctx, f, cap, p, n, lg, &r->seq, &r->seq_cap);
 	if (ZSTD_isError(z))
 		fprintf(stderr, "runz__compress(%zu bytes, lg %u): %s\n", n, lg, ZSTD_getErrorName(z));
 	CHECK(!ZSTD_isError(z));
@@ -85,12 +93,14 @@ static size_t roundtrip(struct runz *r, const uint8_t *p, size_t n, unsigned lg)
 
 int main(void)
 {
-	struct runz *r = runz__new();
+	/* (a sequences' buffer of one byte to start with: it grows) */
+	struct runz rz = { ZSTD_createCCtx(), malloc(1), 1 }, *r = &rz;
 	const size_t n = 3 * (size_t)ZSTD_BLOCKSIZE_MAX + 1000;   /* 4 zstd blocks */
 	uint8_t *p = malloc(n);
 	size_t planted = 0, z;
 
-	CHECK(r && p);
+	CHECK(r->cctx && r->seq && p);
+	CHECK(!runz__params(r->cctx, BLOCK_FAST_ZSTD_LEVEL));
 
 	/* No runs: every byte a literal, the frame a little larger. */
 	fill_random(p, n);
@@ -155,8 +165,8 @@ int main(void)
 	/* an lg zstd's rules do not allow (a match under 3 bytes) or ours do
 	 * not (over 64: the scan's chunk) is refused */
 	uint8_t f[64];
-	CHECK(ZSTD_isError(runz__compress(r, f, sizeof(f), p, 10, 1, BLOCK_FAST_ZSTD_LEVEL)));
-	CHECK(ZSTD_isError(runz__compress(r, f, sizeof(f), p, 10, 7, BLOCK_FAST_ZSTD_LEVEL)));
+	CHECK(ZSTD_isError(runz__compress(r->cctx, f, sizeof(f), p, 10, 1, &r->seq, &r->seq_cap)));
+	CHECK(ZSTD_isError(runz__compress(r->cctx, f, sizeof(f), p, 10, 7, &r->seq, &r->seq_cap)));
 
 	/* the experimental API only with the libzstd release built against
 	 * (this build's own is) */
@@ -165,8 +175,8 @@ int main(void)
 	CHECK(!runz__supported(10504, 10600) && !runz__supported(10504, 10409));
 	CHECK(!runz__supported(10504, 20504));
 
-	runz__free(r);
-	runz__free(NULL);
+	ZSTD_freeCCtx(r->cctx);
+	free(r->seq);
 	free(p);
 	printf("test_block_runs: ok\n");
 	return 0;
