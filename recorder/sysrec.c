@@ -267,6 +267,38 @@ static int add_ids_enum(const struct sysrec *s, struct btf *btf)
 	return id;
 }
 
+/* enum bpfrec_syscall_fields (schema/FORMAT.md): an enumerator per
+ * selected syscall that has a string or socket-address argument, named as
+ * in enum syscall_nr, its value 1 (path: a string), 2 (path2: a second
+ * one), 4 (a socket address: family, port, addr), as sys.bpf.c fills them
+ * from the kinds configure() set, so that bpfreplay show prints only the
+ * columns a row's syscall has.  Its id, 0 when no selected syscall has
+ * any, or -ENOMEM. */
+static int add_fields_enum(const struct sysrec *s, struct btf *btf)
+{
+	const struct syscall_name *n;
+	int id = 0;
+
+	for (n = syscall_names; n->name; n++) {
+		const struct sys_conf *c = n->nr < SYS_MAX_NR ? &s->confs[n->nr] : NULL;
+		uint32_t mask = 0, nstr = 0;
+
+		for (int i = 0; c && c->enabled && i < 6; i++) {
+			if (c->kind[i] == SYS_ARG_STR && nstr < 2)
+				mask |= 1u << nstr++;
+			else if (c->kind[i] == SYS_ARG_SOCKADDR && c->len_arg < 6)
+				mask |= 4;
+		}
+		if (!mask)
+			continue;
+		if (!id && (id = btf__add_enum(btf, "bpfrec_syscall_fields", 4)) < 0)
+			return -ENOMEM;
+		if (btf__add_enum_value(btf, n->name, mask))
+			return -ENOMEM;
+	}
+	return id;
+}
+
 /* 1 if the running kernel's BTF has the raw tracepoints sys_enter and
  * sys_exit (their btf_trace_ typedefs): what tp_btf programs attach to.
  * Asked once: the kernel's BTF is megabytes. */
@@ -348,7 +380,7 @@ int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 	struct btf *btf;
 	size_t size;
 	char val[16];
-	int err, fd, id, ids;
+	int err, fd, id, ids, fields;
 	__u32 nr;
 
 	elf = sys_bpf__elf_bytes(&size);
@@ -384,6 +416,11 @@ int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 	if (ids < 0)
 		return ids;
 	if (ids && (err = bpfobj__add_btf_root(o, (uint32_t)ids)))
+		return err;
+	fields = add_fields_enum(s, btf);
+	if (fields < 0)
+		return fields;
+	if (fields && (err = bpfobj__add_btf_root(o, (uint32_t)fields)))
 		return err;
 	err = bpfobj__set_stream_type(o, "sys_events", (uint32_t)id, 0);
 	/* records end after their last string: the rest is zeros, restored */

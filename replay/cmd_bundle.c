@@ -28,6 +28,7 @@
 #include "capview.h"
 #include "redact.h"
 #include "slice.h"
+#include "sysfields.h"
 #include "sysids.h"
 
 #define BUNDLE_BLOCK_BYTES (4u << 20)   /* re-encoded blocks: the recorder's usual size */
@@ -227,7 +228,7 @@ static int cmp_by_object(const void *x, const void *y, void *ctx)
  * included.  objs is in object id order (obj_of).  -ENOMEM, else 0. */
 static int cut_objects(struct bundle *b)
 {
-	uint32_t *roots = calloc(b->n + 1, sizeof(*roots));
+	uint32_t *roots = calloc(b->n + 2, sizeof(*roots));
 	size_t *ord = calloc(b->n + 1, sizeof(*ord)), nsel = 0;
 
 	b->objs = calloc(b->n + 1, sizeof(*b->objs));
@@ -254,9 +255,12 @@ static int cut_objects(struct bundle *b)
 				whole = true;
 			roots[nroots++] = s->btf_type_id;
 		}
-		/* --syscalls' id arguments (sysids.h), looked up by name: one
-		 * more root (roots has b->n + 1 slots) */
+		/* --syscalls' id arguments (sysids.h) and the columns each
+		 * syscall has (sysfields.h), looked up by name: two more roots
+		 * (roots has b->n + 2 slots) */
 		if (!whole && (roots[nroots] = sysids__enum_id(btf)))
+			nroots++;
+		if (!whole && (roots[nroots] = sysfields__enum_id(btf)))
 			nroots++;
 		b->objs[b->nobjs].id = obj;
 		b->objs[b->nobjs++].cut = whole ? NULL : btfcut__new(btf, roots, nroots);

@@ -22,6 +22,7 @@
 #include "showline.h"
 #include "slice.h"
 #include "symb.h"
+#include "sysfields.h"
 #include "sysids.h"
 
 static void help(void)
@@ -87,6 +88,8 @@ struct sel {
 	struct sysids *sysids;      /* --syscalls rows: which args are ids, or NULL */
 	int8_t *sysarg;             /* per evtype column: i for arg<i> named by row
 				       (sysids), else -1 */
+	struct sysfields *sysfields;   /* --syscalls rows: which of path, path2 and
+					  the socket address each has, or NULL */
 };
 
 /* SGR sequences of the line format on a terminal. */
@@ -120,6 +123,7 @@ struct show {
 	struct symb *symb;          /* the capture's stacks (owned by c), NULL: none */
 	struct idnames *ids;        /* its user and group names (owned by c), NULL: none */
 	uint32_t row_ids;           /* the record printed: its id arguments (sysids__row) */
+	uint32_t row_fields;        /* and its columns of sysfields (sysfields__row) */
 };
 
 /* Lines leave once LINE_BATCH bytes are waiting (one line at a time on a
@@ -442,6 +446,7 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 	p += se->headlen;
 	for (struct showline_col *op = se->plan, *end = op + se->nplan; op < end; op++) {
 		size_t k, n;
+		uint32_t bit;
 		long w;
 
 		/* the common case first: fast ops, nothing else to look at */
@@ -455,7 +460,14 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 			}
 		}
 		k = op->col;
-		if (se->scope[k] != SCOPE_ANY && out_of_scope(se, rec, k))
+		/* a --syscalls row: no path, path2 or socket address its syscall
+		 * does not have; an empty path it has is shown */
+		bit = sysfields__col(se->sysfields, k);
+		if (bit && !(sh->row_fields & bit))
+			continue;
+		if (se->scope[k] != SCOPE_ANY &&
+		    !(bit & (SYSFIELD_PATH | SYSFIELD_PATH2) && sh->row_fields & SYSFIELD_KNOWN) &&
+		    out_of_scope(se, rec, k))
 			continue;
 		if (op->kind != SHOWLINE_GENERAL) {
 			uint64_t iv = op->kind == SHOWLINE_TEXT ? 0 : showline__int(op, rec->data);
@@ -534,7 +546,8 @@ static int plan_line(struct show *sh, struct sel *se)
 		if (se->plan[se->nplan].kind == SHOWLINE_ERRNO && !sh->color)
 			se->plan[se->nplan].errname = names__errno;
 		se->plan[se->nplan].slow = se->plan[se->nplan].kind == SHOWLINE_GENERAL ||
-					   se->scope[k] != SCOPE_ANY || (int)k == se->ts_col;
+					   se->scope[k] != SCOPE_ANY || (int)k == se->ts_col ||
+					   sysfields__col(se->sysfields, k);
 		se->room += SHOWLINE_SPACES + showline__max(&se->plan[se->nplan]);
 		se->nplan++;
 	}
@@ -549,6 +562,7 @@ static int print_rec(struct show *sh, const struct cap_rec *rec, struct capview_
 
 	sh->printed++;
 	sh->row_ids = se->sysids ? sysids__row(se->sysids, rec->data, rec->len) : 0;
+	sh->row_fields = se->sysfields ? sysfields__row(se->sysfields, rec->data, rec->len) : 0;
 	if (sh->oneline)
 		return print_line(sh, rec, se);
 	for (size_t k = 0; k < sh->nucols; k++)
@@ -607,6 +621,9 @@ static int plan_stream(struct show *sh, struct sel *se)
 	if (!se->sysids && errno == ENOMEM)
 		return -ENOMEM;
 	if (se->sysids && !(se->sysarg = calloc(s->ncols + 1, sizeof(*se->sysarg))))
+		return -ENOMEM;
+	se->sysfields = sysfields__new(capview__object_btf(sh->c, s->object_id), s->et);
+	if (!se->sysfields && errno == ENOMEM)
 		return -ENOMEM;
 	se->ts_col = -1;
 	se->fam_col = -1;
@@ -810,6 +827,7 @@ out:
 			free(sh.sel[i].is_stack);
 			free(sh.sel[i].scope);
 			sysids__free(sh.sel[i].sysids);
+			sysfields__free(sh.sel[i].sysfields);
 			free(sh.sel[i].sysarg);
 			for (size_t j = 0; j < sh.sel[i].nplan; j++)
 				showline__col_free(&sh.sel[i].plan[j]);

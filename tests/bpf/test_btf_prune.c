@@ -20,6 +20,7 @@
 #include "usertest.h"
 #include "btfcut.h"
 #include "btfv.h"
+#include "sysfields.h"
 #include "sysids.h"
 
 #include <errno.h>
@@ -62,7 +63,8 @@ static void record(struct ut *u, const char *cap, const char *kv, int full)
 }
 
 /* Cuts the BTF of every object of one database (index.db or catalog.db)
- * to its streams' types and --syscalls' id enum (sysids.h) and remaps the
+ * to its streams' types and --syscalls' id and field enums (sysids.h,
+ * sysfields.h) and remaps the
  * streams' type ids, as the recorder does.  Returns the BTF bytes before
  * and after in *before, *after, and the id enums found. */
 static int cut_db(const char *path, long long *before, long long *after)
@@ -86,7 +88,7 @@ static int cut_db(const char *path, long long *before, long long *after)
 		char err[256];
 		struct btfv *src = btfv__parse(sqlite3_column_blob(objs, 1),
 					       (size_t)sqlite3_column_bytes(objs, 1), err, sizeof(err));
-		uint32_t roots[257], stream_ids[256], n = 0, i, nroots;
+		uint32_t roots[258], stream_ids[256], n = 0, i, nroots;
 		struct btfcut *p;
 		const void *raw;
 		size_t len;
@@ -107,6 +109,8 @@ static int cut_db(const char *path, long long *before, long long *after)
 			nroots++;
 			nenums++;
 		}
+		if ((roots[nroots] = sysfields__enum_id(src)) != 0)
+			nroots++;
 		p = btfcut__new(src, roots, nroots);
 		if (!p) {
 			fprintf(stderr, "%s: object %lld: btfcut: %s\n", path, obj, strerror(errno));

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static char bpfrec[4096], tpactor[4096], never[4096];
+static char bpfrec[4096], replay[4096], tpactor[4096], never[4096];
 
 static void check_usage_error(const char *want, char *const args[])
 {
@@ -94,6 +94,53 @@ static pid_t start_sleeper(void)
 	}
 }
 
+/* The line of text (lines of `bpfreplay show`) that has every string of
+ * has[] in it, exactly one; exits the test if none or several. */
+static const char *show_line(const char *text, const char *const *has, char *buf, size_t len)
+{
+	const char *found = NULL;
+	int n = 0;
+
+	for (const char *l = text, *end; *l; l = *end ? end + 1 : end) {
+		size_t i;
+
+		end = strchrnul(l, '\n');
+		snprintf(buf, len, "%.*s", (int)(end - l), l);
+		for (i = 0; has[i] && strstr(buf, has[i]); i++)
+			;
+		if (!has[i]) {
+			found = l;
+			n++;
+		}
+	}
+	if (n != 1) {
+		fprintf(stderr, "FAIL: %d lines of show have %s ...:\n%s\n", n, has[0], text);
+		exit(1);
+	}
+	snprintf(buf, len, "%.*s", (int)(strchrnul(found, '\n') - found), found);
+	return buf;
+}
+
+/* Each key=value of show's --syscalls lines as the row's syscall has it:
+ * the keys of `keys` present (their values checked by the caller), the
+ * other argument columns (path, path2, family, port, addr) absent. */
+static void check_sys_keys(const char *line, const char *const *keys)
+{
+	static const char *const all[] = { " path=", " path2=", " family=", " port=", " addr=", NULL };
+
+	for (int i = 0; all[i]; i++) {
+		int want = 0;
+
+		for (int k = 0; keys[k]; k++)
+			want |= !strcmp(keys[k], all[i]);
+		if (!strstr(line, all[i]) != !want) {
+			fprintf(stderr, "FAIL: show's line %s'%s': %s\n", want ? "lacks " : "has ",
+				all[i] + 1, line);
+			exit(1);
+		}
+	}
+}
+
 static void pidstr(char *buf, long long pid)
 {
 	snprintf(buf, 24, "%lld", pid);
@@ -114,6 +161,7 @@ int main(void)
 		return 77;
 	}
 	snprintf(bpfrec, sizeof(bpfrec), "%s/recorder/bpfrec", getenv("BPFREC_BUILD"));
+	snprintf(replay, sizeof(replay), "%s/replay/bpfreplay", getenv("BPFREC_BUILD"));
 	snprintf(tpactor, sizeof(tpactor), "%s/tests/bpf/tpactor", getenv("BPFREC_BUILD"));
 	snprintf(never, sizeof(never), "%s/never", dir);   /* a usage error creates no capture */
 
@@ -411,6 +459,51 @@ int main(void)
 				e = &l.v[i];
 		CHECK(e != NULL);
 		capload_free(&l);
+		/* bpfreplay show prints only the columns a row's syscall has:
+		 * path for openat (even empty), path and path2 for rename, the
+		 * address for connect, none for getppid and read */
+		{
+			static char text[1 << 20];
+			char line[4096], want[64], *show[] = { replay, "show", "-s", "syscalls", cap,
+							       NULL };
+			const char *const paths[] = { " path=", NULL }, *const both[] = { " path=",
+				" path2=", NULL }, *const sa[] = { " family=", " port=", " addr=", NULL },
+				*const none[] = { NULL };
+			size_t nlines = 0;
+
+			CHECK_EQ_INT(run_cmd_out(show, text, sizeof(text)), 0);
+			for (const char *l = text, *end; *l; l = *end ? end + 1 : end) {
+				end = strchrnul(l, '\n');
+				snprintf(line, sizeof(line), "%.*s", (int)(end - l), l);
+				nlines++;
+				if (strstr(line, " syscall=openat "))
+					check_sys_keys(line, paths);
+				else if (strstr(line, " syscall=rename "))
+					check_sys_keys(line, both);
+				else if (strstr(line, " syscall=connect "))
+					check_sys_keys(line, sa);
+				else if (strstr(line, " syscall=getppid ") || strstr(line, " syscall=read "))
+					check_sys_keys(line, none);
+				else
+					CHECK(!"a line of another syscall");
+			}
+			CHECK(nlines >= 5);
+			show_line(text, (const char *const[]){ " syscall=openat ",
+				" path=/nonexistent/bpfrec-tpactor", NULL }, line, sizeof(line));
+			show_line(text, (const char *const[]){ " syscall=rename ",
+				" path=/nonexistent/bpfrec-tpactor-renamed-from ",
+				" path2=/nonexistent/bpfrec-tpactor-renamed-to", NULL }, line,
+				sizeof(line));
+			snprintf(want, sizeof(want), " port=%lld ", conn_port);
+			show_line(text, (const char *const[]){ " syscall=connect ", " family=AF_INET ",
+				want, " addr=127.0.0.1", NULL }, line, sizeof(line));
+			show_line(text, (const char *const[]){ " syscall=getppid ", " arg0=11 ", NULL },
+				  line, sizeof(line));
+			/* an empty path is still the call's: shown */
+			CHECK_EQ_INT(kv_get(out, "empty_open_ret"), -1);
+			show_line(text, (const char *const[]){ " syscall=openat ", " comm=tpactor ",
+				" path=\"\"", " errno=ENOENT", NULL }, line, sizeof(line));
+		}
 	}
 	puts("test_tracepoints: ok");
 	return 0;

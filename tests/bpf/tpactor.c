@@ -12,7 +12,8 @@
  *     a connect() to a closed 127.0.0.1 port (ECONNREFUSED), a read() of 5
  *     bytes from a pipe: each call's strings its own, none left over from
  *     the thread's call before; then getppid() with six argument registers
- *     set to 11, 22, ... 66 (getppid reads none; the probe reads them all)
+ *     set to 11, 22, ... 66 (getppid reads none; the probe reads them all);
+ *     last an openat() of the empty path (ENOENT)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -77,6 +78,8 @@ static void syscalls(FILE *out)
 	close(p[0]);
 	close(p[1]);
 	fprintf(out, "ppid=%ld\n", syscall(SYS_getppid, 11L, 22L, 33L, 44L, 55L, 66L));
+	fd = openat(AT_FDCWD, "", O_RDONLY);
+	fprintf(out, "empty_open_ret=%d\n", fd);
 }
 
 int main(int argc, char **argv)
