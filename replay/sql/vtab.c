@@ -107,7 +107,8 @@
 **   asked for (aOrderBy, each term ascending or descending: SQLite takes
 **   it for an ORDER BY of the same columns), so SQLite sorts nothing
 **   (orderByConsumed, SQLite >= 3.38).  Its memory is bounded (16 MiB of
-**   distinct tuples: more go to sorted runs in a temporary file, merged
+**   distinct tuples: more go to sorted runs in a temporary file in
+**   $TMPDIR (spillfile.h), merged
 **   in order at the end; one scan of the capture however many distinct
 **   tuples); Ctrl-C in bpfreplay stops the counting scan.
 **   Columns it cannot give that way (time, reals, expressions, a column
@@ -1609,7 +1610,8 @@ static int group_pass(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 			if ((e = vtgroup__spill(cur->g)))
 				return e == -ENOMEM ? SQLITE_NOMEM :
 					vt_error(vt, SQLITE_IOERR, "bpfrec: grouped scan: a temporary "
-						 "file: %s", strerror(-e));
+						 "file: %s", *vtgroup__spill_error(cur->g) ?
+						 vtgroup__spill_error(cur->g) : strerror(-e));
 			e = vtgroup__add(cur->g);
 		}
 		if (e)

@@ -7,8 +7,10 @@
  * count, where the encoding lies) in insertion order, found through an
  * open-addressing index of entry numbers. */
 #include "vtgroup.h"
+#include "spillfile.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,7 @@ struct vtgroup {
 	 * table's sorted tuples are handed out in turn (next). */
 	FILE *tmp;
 	uint64_t tmp_bytes;
+	char tmp_err[PATH_MAX + 64];   /* why the file could not be made, "" */
 	struct vg_run *runs;
 	size_t nruns, runs_cap;
 	size_t *heap, nheap;    /* run numbers, the smallest head first */
@@ -436,7 +439,8 @@ int vtgroup__spill(struct vtgroup *g)
 {
 	struct vg_run *r;
 
-	if (!g->tmp && !(g->tmp = tmpfile()))
+	g->tmp_err[0] = 0;
+	if (!g->tmp && !(g->tmp = spillfile__open(g->tmp_err, sizeof(g->tmp_err))))
 		return -errno;
 	if (g->nruns == g->runs_cap) {
 		size_t cap = g->runs_cap ? 2 * g->runs_cap : 8;
@@ -467,6 +471,11 @@ int vtgroup__spill(struct vtgroup *g)
 	g->n = 0;
 	memset(g->slots, 0, g->nslots * sizeof(*g->slots));
 	return 0;
+}
+
+const char *vtgroup__spill_error(const struct vtgroup *g)
+{
+	return g->tmp_err;
 }
 
 /* At least need bytes of run r at buf + pos (read ahead from the file). */

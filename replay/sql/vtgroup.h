@@ -81,6 +81,9 @@ uint64_t vtgroup__get(const struct vtgroup *g, size_t k, struct vgval *vals);
  * -errno: the file could not be written (ENOSPC, EIO) or read back (EIO),
  * ENOMEM, EINTR (vtgroup__on_stop).  A reset drops the runs. */
 int vtgroup__spill(struct vtgroup *g);
+/* Why the last vtgroup__spill could not make its file (spillfile.h: in
+ * $TMPDIR, else /tmp), naming the directory; "" when it could. */
+const char *vtgroup__spill_error(const struct vtgroup *g);
 int vtgroup__merge_start(struct vtgroup *g);
 int vtgroup__merge_next(struct vtgroup *g, struct vgval *vals, uint64_t *count);
 /* stop(ctx) is asked now and then while merge_start merges runs in
