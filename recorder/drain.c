@@ -16,6 +16,19 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The rate bytes came into one kernel buffer: its count of bytes written
+ * at the start of the current window, and the last whole window's bytes
+ * and length (RATE_WINDOW_NS or more; dt_ns 0: none yet). */
+struct fillrate {
+	uint64_t win_ns, win_bytes;
+	uint64_t dt_ns, dbytes;
+};
+
+/* Long enough for a rate that a drain pass's jitter does not sway (20
+ * passes), short enough to see a burst begin within a few blocks at
+ * 8 M events/s. */
+#define RATE_WINDOW_NS 20000000ull
+
 /* One drained stream: its buffer (none for a snapshot stream) and its
  * counters, which only this file writes. */
 struct source {
@@ -43,6 +56,7 @@ struct source {
 	uint64_t pcring_bad;      /* its regions found not adding up */
 	int pcring_warned;
 	struct losswin win;
+	struct fillrate rb_rate, pc_rate;   /* the ring's, the per-CPU rings' */
 	uint8_t *filled;          /* l->zero_fill: a record made whole (type_size) */
 	struct drain_stats st;    /* the stream's, variants included */
 	struct drain_stats *vst;  /* per variant of s (s->nvariants), or NULL */
@@ -62,6 +76,7 @@ struct drain {
 	uint64_t recv_ns;         /* receive time of the current drain pass */
 	uint64_t passes;
 	uint32_t fill_pm;         /* the fullest ringbuf at the last pass's start */
+	uint64_t headroom_ns;     /* drain__headroom_ns at the last pass's start */
 	int refreshed;            /* the pid filter's copy was renewed this pass */
 	int err;
 };
@@ -754,6 +769,39 @@ static long read_pcring(struct source *src, int final)
 	return n;
 }
 
+/* How long, from now, until a buffer with room bytes left is full, at the
+ * rate its count of bytes written (written) grew lately: the last whole
+ * window's rate, or the current window's if that is higher (a burst seen
+ * at once).  0: not known yet, or no room; UINT64_MAX: nothing came. */
+static uint64_t time_left(struct fillrate *r, uint64_t written, uint64_t room, uint64_t now)
+{
+	uint64_t dt = now - r->win_ns, db = written - r->win_bytes;
+	double left;
+
+	if (!r->win_ns) {
+		r->win_ns = now;
+		r->win_bytes = written;
+		return 0;
+	}
+	if (dt >= RATE_WINDOW_NS) {
+		r->dt_ns = dt;
+		r->dbytes = db;
+		r->win_ns = now;
+		r->win_bytes = written;
+	} else if (r->dt_ns && dt >= RATE_WINDOW_NS / 4 &&
+		   (double)db * r->dt_ns > (double)r->dbytes * dt) {
+		/* faster now than in the last window */
+		left = (double)room * dt / db;
+		return left < 1 ? 0 : left >= 1.8e19 ? UINT64_MAX : (uint64_t)left;
+	}
+	if (!r->dt_ns || !room)
+		return 0;
+	if (!r->dbytes)
+		return UINT64_MAX;
+	left = (double)room * r->dt_ns / r->dbytes;
+	return left < 1 ? 0 : left >= 1.8e19 ? UINT64_MAX : (uint64_t)left;
+}
+
 /* final: read every perf buffer's loss count now (end of recording). */
 static int consume_all(struct drain *d, int final)
 {
@@ -764,18 +812,23 @@ static int consume_all(struct drain *d, int final)
 	d->recv_ns = now_boot_ns();
 	d->passes++;
 	d->fill_pm = 0;
+	d->headroom_ns = UINT64_MAX;
 	for (i = 0; i < d->nsrc; i++) {
 		struct source *src = d->src[i];
 
 		if (src->has_rb) {
 			/* before consuming: the fill a failed reserve left, and
 			 * the backlog the writers are to know of */
-			uint64_t used = *src->rb.prod - *src->rb.cons;
+			uint64_t prod = *src->rb.prod, used = prod - *src->rb.cons, left;
 			uint32_t pm = used >= src->rb.size ? 1000 :
 				      (uint32_t)(used * 1000 / src->rb.size);
 
 			if (pm > d->fill_pm)
 				d->fill_pm = pm;
+			left = time_left(&src->rb_rate, prod,
+					 used >= src->rb.size ? 0 : src->rb.size - used, d->recv_ns);
+			if (left < d->headroom_ns)
+				d->headroom_ns = left;
 			if (src->watch_fill)
 				losswin__look(&src->win, used, src->rb.size, d->recv_ns);
 			if (src->stage && final) {
@@ -795,15 +848,23 @@ static int consume_all(struct drain *d, int final)
 				return (int)n;
 			if (src->pcring) {
 				uint32_t pm = pcring__fill_permille(src->pcring);
+				uint64_t written, room;
 
 				if (pm > d->fill_pm)
 					d->fill_pm = pm;
+				/* (the fullest CPU's room at all CPUs' rate: never
+				 * more time than the fullest CPU has) */
+				pcring__room(src->pcring, &written, &room);
+				left = time_left(&src->pc_rate, written, room, d->recv_ns);
+				if (left < d->headroom_ns)
+					d->headroom_ns = left;
 				n = read_pcring(src, final);
 				if (n < 0)
 					return (int)n;
 				total += (int)n;
 			}
 		} else if (src->pb) {
+			d->headroom_ns = 0;   /* its fill is not seen here */
 			n = perf_buffer__consume(src->pb);
 			if (n < 0)
 				return (int)n;
@@ -853,6 +914,11 @@ int drain__poll(struct drain *d, int extra_fd)
 uint32_t drain__fill_permille(const struct drain *d)
 {
 	return d->fill_pm;
+}
+
+uint64_t drain__headroom_ns(const struct drain *d)
+{
+	return d->headroom_ns;
 }
 
 int drain__final(struct drain *d)

@@ -124,6 +124,12 @@ int drain__poll(struct drain *d, int extra_fd);
  * the last pass came to it, in thousandths of its size (the backlog:
  * pipeline__backlog). */
 uint32_t drain__fill_permille(const struct drain *d);
+/* How long, from the last pass's start, until the first of the ringbufs
+ * (and per-CPU rings) is full at the rate each filled lately (the last
+ * RATE_WINDOW_NS, or faster now): pipeline__headroom.  0 when it cannot
+ * tell (the first window; a perf buffer drained, whose fill it does not
+ * see) or one is full; UINT64_MAX when nothing comes. */
+uint64_t drain__headroom_ns(const struct drain *d);
 /* Drains what is left, without waiting. */
 int drain__final(struct drain *d);
 void drain__free(struct drain *d);   /* NULL is fine */

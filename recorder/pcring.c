@@ -72,6 +72,24 @@ uint32_t pcring__fill_permille(const struct pcring *p)
 	return most;
 }
 
+void pcring__room(const struct pcring *p, uint64_t *written, uint64_t *room)
+{
+	uint32_t cpu;
+
+	*written = 0;
+	*room = p->ring;
+	for (cpu = 0; cpu < p->nregions; cpu++) {
+		const struct bpfrec_pcring_head *h =
+			(const struct bpfrec_pcring_head *)(p->map + (size_t)cpu * p->stride);
+		uint64_t head = __atomic_load_n(&h->head, __ATOMIC_RELAXED), tail = h->tail;
+		uint64_t left = head < tail || head - tail >= p->ring ? 0 : p->ring - (head - tail);
+
+		*written += head;
+		if (left < *room)
+			*room = left;
+	}
+}
+
 long pcring__read(struct pcring *p, int (*fn)(void *ctx, uint32_t cpu, const void *ev,
 					      uint32_t len),
 		  void (*done)(void *ctx), void *ctx, uint64_t *bad)

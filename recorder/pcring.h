@@ -34,6 +34,10 @@ long pcring__read(struct pcring *p, int (*fn)(void *ctx, uint32_t cpu, const voi
 /* How full the fullest CPU's ring is, in thousandths (a damaged region
  * counts as full). */
 uint32_t pcring__fill_permille(const struct pcring *p);
+/* The bytes all CPUs have written into their rings since they began
+ * (*written, for their rate) and the room left in the fullest CPU's ring
+ * (*room; 0 for a damaged region). */
+void pcring__room(const struct pcring *p, uint64_t *written, uint64_t *room);
 /* The events the CPUs sent to the ringbuf alone (busy, or too large). */
 uint64_t pcring__direct(const struct pcring *p);
 void pcring__free(struct pcring *p);   /* NULL is fine */

@@ -76,6 +76,10 @@ struct pipeline {
 	 * hand-overs in a row that found no backlog.  Blocks encoded in all
 	 * and fast: counted by the writers, read by anyone. */
 	uint32_t fill_pm;
+	uint64_t headroom_ns;  /* pipeline__headroom's (drain thread); 0: not known */
+	/* Drain thread: when the last hand-over ended, and the time a full
+	 * block's events take to come, averaged (BLOCK_NS_SHIFT); 0: not known. */
+	uint64_t last_handover_ns, arrive_ns;
 	bool fast;
 	uint32_t calm;
 	/* The calm hand-overs that end fast blocks now (CALM_HANDOVERS,
@@ -85,11 +89,20 @@ struct pipeline {
 	bool faster;           /* a kernel buffer FASTER_FILL_PM full: fast blocks at
 				* BLOCK_FASTER_ZSTD_LEVEL */
 	uint64_t nblocks, nfast, nfaster;
+	/* Lock held: how long a writer keeps a compact block's buffer (from
+	 * taking the block to giving the buffer back, turn wait included),
+	 * scaled to a full block, averaged (BLOCK_NS_SHIFT); 0: none yet:
+	 * the longest a hand-over that finds no free buffer waits.  And of
+	 * that, the writer's own work (work_ns: not the wait for its turn,
+	 * e.g. behind a commit's fdatasync, which a fast block would not
+	 * shorten). */
+	uint64_t block_ns, work_ns;
 };
 
 /* Backlog thresholds of PIPELINE_ADAPT.  Fast from the hand-over that
- * finds no free block buffer (the drain is about to wait for the writers
- * while events pile up in the kernel) or a kernel buffer FAST_FILL_PM full
+ * finds no free block buffer while the kernel's buffers could not absorb
+ * STARVED_HEADROOM_BLOCKS times the wait it begins (STARVED_HEADROOM_BLOCKS
+ * below), or a kernel buffer FAST_FILL_PM full
  * at a drain pass's start (the drain itself late: on a machine whose CPUs
  * the producers and writers keep busy, cheaper blocks leave it more);
  * compact again after CALM_HANDOVERS hand-overs in a row that found a free
@@ -116,6 +129,35 @@ struct pipeline {
  * over or taken by a writer then are made at BLOCK_FASTER_ZSTD_LEVEL,
  * ~10% less CPU for ~1.2x their bytes, so the writers catch up sooner. */
 #define FASTER_FILL_PM 500
+/* A hand-over that finds every block buffer with the writers waits for
+ * one of them: at most one block's time (block_ns).  While the blocks are
+ * compact, that is a backlog only
+ *   - when the writers are near their limit: a compact block takes a
+ *     writer's work more than STARVED_BEHIND_NUM / STARVED_BEHIND_DEN of
+ *     the time in which a block's events come (work_ns, arrive_ns), i.e.
+ *     the two writers are at least 3/4 busy (the events come faster than
+ *     compact blocks are made: the wait recurs and the kernel's buffers
+ *     fill; a wait for a commit's fdatasync is no such thing, and fast
+ *     blocks would not shorten it);
+ *   - or when the kernel's buffers, at the rate they fill, are full within
+ *     STARVED_HEADROOM_BLOCKS such waits (pipeline__headroom; a small ring).
+ * At 8 M events/s a block's events come in ~11 ms and a compact block takes
+ * a writer longer than that, so blocks go fast at the first wait, as they
+ * always did; at 1 M/s they come in ~90 ms, a compact block takes ~15 ms
+ * and a 64 MiB ring holds ~0.9 s: a writer a loaded machine slowed for a
+ * moment makes no fast block (each costs ~2 bytes an event more than a
+ * compact one).  Not known (before the first compact block, a buffer
+ * whose fill the drain cannot see): a backlog, as if the writers were
+ * behind.  While the blocks are fast, a wait is a backlog as ever: even
+ * fast blocks do not keep up. */
+#define STARVED_BEHIND_NUM 3
+#define STARVED_BEHIND_DEN 2
+#define STARVED_HEADROOM_BLOCKS 8
+/* block_ns and arrive_ns: each block's time weighs 1/4 of the average,
+ * and only blocks at least 1/8 full count (a small one's fixed costs,
+ * scaled to a full block, would say nothing of a full one). */
+#define BLOCK_NS_SHIFT 2
+#define BLOCK_NS_MIN_FILL 8
 
 static void push_locked(struct pipeline *p, const struct msg *m)
 {
@@ -203,6 +245,26 @@ static struct wenc *take_encoder_locked(struct pipeline *p, bool fast)
 	return best;
 }
 
+/* Lock held: a compact block of raw_bytes took enc_ns to encode, waited
+ * turn_ns for its turn and kept its buffer held_ns in all (block_ns,
+ * work_ns): the encoding scales with the bytes, the rest (the turn, the
+ * write, the commits before it) does not. */
+static void note_block_ns_locked(struct pipeline *p, uint64_t enc_ns, uint64_t turn_ns,
+				 uint64_t held_ns, size_t raw_bytes)
+{
+	uint64_t full;
+
+	if (raw_bytes < p->o.block_bytes / BLOCK_NS_MIN_FILL || !raw_bytes ||
+	    enc_ns + turn_ns > held_ns)
+		return;
+	full = enc_ns * p->o.block_bytes / raw_bytes + (held_ns - enc_ns);
+	p->block_ns = p->block_ns ? p->block_ns - (p->block_ns >> BLOCK_NS_SHIFT) +
+				    (full >> BLOCK_NS_SHIFT) : full;
+	full -= turn_ns;
+	p->work_ns = p->work_ns ? p->work_ns - (p->work_ns >> BLOCK_NS_SHIFT) +
+				  (full >> BLOCK_NS_SHIFT) : full;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
@@ -213,6 +275,8 @@ static void *worker_main(void *arg)
 	uint64_t ticket, seq;
 	struct msg m;
 	struct wenc *we;
+	uint64_t taken_ns, enc_ns, turn_ns;
+	size_t raw_bytes;
 	int enc_err, rc;
 	bool encoded;
 
@@ -242,10 +306,13 @@ static void *worker_main(void *arg)
 		}
 		pthread_cond_signal(&p->to_drain);
 		pthread_mutex_unlock(&p->lock);
+		taken_ns = m.kind == MSG_BLOCK ? now_mono_ns() : 0;
+		raw_bytes = m.kind == MSG_BLOCK ? blockbuf__bytes(m.buf) : 0;
 
 		/* The expensive part, outside the turn: other workers encode
 		 * their blocks meanwhile. */
 		enc_err = 0;
+		enc_ns = 0;
 		encoded = m.kind == MSG_BLOCK && !pipeline__error(p) && blockbuf__count(m.buf);
 		if (encoded) {
 			/* A base further back than a chained block may name
@@ -258,6 +325,7 @@ static void *worker_main(void *arg)
 								      BLOCK_FAST_ZSTD_LEVEL);
 			block_encoder__fast(we->enc, m.fast);
 			enc_err = block_encoder__encode(we->enc, m.buf, &out, &len, &meta);
+			enc_ns = now_mono_ns() - taken_ns;
 			__atomic_add_fetch(&p->nblocks, 1, __ATOMIC_RELAXED);
 			if (m.fast)
 				__atomic_add_fetch(&p->nfast, 1, __ATOMIC_RELAXED);
@@ -265,10 +333,13 @@ static void *worker_main(void *arg)
 				__atomic_add_fetch(&p->nfaster, 1, __ATOMIC_RELAXED);
 		}
 
+		turn_ns = taken_ns ? now_mono_ns() : 0;
 		pthread_mutex_lock(&p->lock);
 		while (p->turn != ticket)
 			pthread_cond_wait(&p->turn_changed, &p->lock);
 		pthread_mutex_unlock(&p->lock);
+		if (taken_ns)
+			turn_ns = now_mono_ns() - turn_ns;
 
 		rc = apply(p, &m, we ? we->enc : NULL, enc_err, out, len, &meta);
 		set_error(p, rc);
@@ -280,6 +351,8 @@ static void *worker_main(void *arg)
 				we->chain_seq = m.fast || enc_err || rc ? 0 : seq;
 			we->busy = false;
 		}
+		if (encoded && !m.fast && !enc_err && !rc)
+			note_block_ns_locked(p, enc_ns, turn_ns, now_mono_ns() - taken_ns, raw_bytes);
 		if (m.kind == MSG_BLOCK) {
 			blockbuf__reset(m.buf);
 			p->free[p->nfree++] = m.buf;
@@ -372,10 +445,18 @@ fail:
  * behind, from the kernel's buffers and the block buffers left free. */
 static void adapt_locked(struct pipeline *p)
 {
-	bool backlog = p->fill_pm >= FAST_FILL_PM || !p->nfree;
+	bool starved, backlog;
 
 	if (p->o.effort != PIPELINE_ADAPT)
 		return;
+	/* no free buffer: the wait begun is a backlog if the writers are
+	 * near their limit or the kernel's buffers cannot take several such
+	 * waits (STARVED_HEADROOM_BLOCKS) */
+	starved = !p->nfree &&
+		  (p->fast || !p->block_ns || !p->arrive_ns || !p->headroom_ns ||
+		   p->work_ns * STARVED_BEHIND_DEN > p->arrive_ns * STARVED_BEHIND_NUM ||
+		   p->headroom_ns / STARVED_HEADROOM_BLOCKS < p->block_ns);
+	backlog = p->fill_pm >= FAST_FILL_PM || starved;
 	p->faster = p->fill_pm >= FASTER_FILL_PM;
 	if (!p->fast && p->since_compact < UINT32_MAX && ++p->since_compact >= RELAPSE_HANDOVERS) {
 		p->since_compact = UINT32_MAX;   /* compact held: no relapse */
@@ -398,8 +479,20 @@ static void adapt_locked(struct pipeline *p)
 static void hand_over(struct pipeline *p, bool count_stall)
 {
 	struct msg m = { .kind = MSG_BLOCK, .buf = p->cur };
-	uint64_t t0 = 0;
+	uint64_t t0 = 0, now = now_mono_ns();
+	size_t bytes = blockbuf__bytes(p->cur);
 
+	/* The time a full block's events take to come (arrive_ns), from the
+	 * time this one took to fill since the last hand-over ended: a wait
+	 * for the writers is not counted (the events come on meanwhile, into
+	 * the kernel's buffers, and a block then fills faster than they come:
+	 * the writers seem more behind, never less). */
+	if (p->last_handover_ns && bytes && bytes >= p->o.block_bytes / BLOCK_NS_MIN_FILL) {
+		uint64_t full = (now - p->last_handover_ns) * p->o.block_bytes / bytes;
+
+		p->arrive_ns = p->arrive_ns ? p->arrive_ns - (p->arrive_ns >> BLOCK_NS_SHIFT) +
+					      (full >> BLOCK_NS_SHIFT) : full;
+	}
 	pthread_mutex_lock(&p->lock);
 	adapt_locked(p);
 	m.fast = p->fast;
@@ -409,11 +502,15 @@ static void hand_over(struct pipeline *p, bool count_stall)
 		t0 = now_mono_ns();   /* before the count: whoever sees it, sees the wait begun */
 		__atomic_add_fetch(&p->stalls, 1, __ATOMIC_RELEASE);
 	}
-	while (!p->nfree)
-		pthread_cond_wait(&p->to_drain, &p->lock);
+	if (!p->nfree) {
+		while (!p->nfree)
+			pthread_cond_wait(&p->to_drain, &p->lock);
+		now = now_mono_ns();
+	}
 	if (t0)
-		__atomic_add_fetch(&p->stall_ns, now_mono_ns() - t0, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&p->stall_ns, now - t0, __ATOMIC_RELAXED);
 	p->cur = p->free[--p->nfree];
+	p->last_handover_ns = now;
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -490,6 +587,11 @@ void pipeline__call(struct pipeline *p, int (*fn)(void *ctx, struct capw *w), vo
 void pipeline__backlog(struct pipeline *p, uint32_t fill_permille)
 {
 	p->fill_pm = fill_permille;   /* read by the drain thread alone */
+}
+
+void pipeline__headroom(struct pipeline *p, uint64_t ns)
+{
+	p->headroom_ns = ns;   /* read by the drain thread alone */
 }
 
 void pipeline__blocks(const struct pipeline *p, uint64_t *blocks, uint64_t *fast)

@@ -65,10 +65,19 @@ void pipeline__snapshot(struct pipeline *p);
 void pipeline__call(struct pipeline *p, int (*fn)(void *ctx, struct capw *w), void *ctx);
 /* Drain thread: how full the fullest kernel buffer was at the start of
  * the last drain pass, in thousandths.  With PIPELINE_ADAPT, a backlog (a
- * buffer filling, or every block buffer with the writers) makes the blocks
+ * buffer filling, or every block buffer with the writers while the
+ * kernel's buffers are near full for the time that wait may take:
+ * pipeline__headroom) makes the blocks
  * handed over from then on fast ones (block_encoder__fast: the same
  * format, cheaper to encode, larger), until the backlog is gone. */
 void pipeline__backlog(struct pipeline *p, uint32_t fill_permille);
+/* Drain thread: how long, at the rate the kernel's buffers filled lately,
+ * until the first of them is full (drain__headroom_ns); 0: not known (the
+ * start).  With PIPELINE_ADAPT, a hand-over that finds every block buffer
+ * with the writers is a backlog only if that is less than a few blocks'
+ * time of the writers: else the buffers absorb the wait, and the blocks
+ * stay compact. */
+void pipeline__headroom(struct pipeline *p, uint64_t ns);
 /* Blocks the writers encoded in all, and of them fast ones.  Any thread. */
 void pipeline__blocks(const struct pipeline *p, uint64_t *blocks, uint64_t *fast);
 /* Of the fast blocks, those made at BLOCK_FASTER_ZSTD_LEVEL: with

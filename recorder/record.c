@@ -630,6 +630,7 @@ static int run(struct recorder *r)
 		stackcap__poll(r->stacks);
 		/* the writers' backlog, for the blocks the next pass hands over */
 		pipeline__backlog(r->pl, drain__fill_permille(r->drain));
+		pipeline__headroom(r->pl, drain__headroom_ns(r->drain));
 		err = n < 0 ? n : after_pass(r, &rs, &last_tick, show);
 	}
 	if (err > 0)
