@@ -243,13 +243,15 @@ static int on_staged(void *ctx, uint32_t cpu, const void *data, uint32_t size)
 
 /* Whether src's records can go to the sink a run at a time: one event
  * type, not looked into for stacks (the common case), and a sink that
- * takes runs.  Others go record by record through deliver(). */
+ * takes runs (which zero-fills a short record of a zero_fill stream as it
+ * copies it: blockbuf_ts.fill_to).  Others go record by record through
+ * deliver(). */
 static int runs_ok(const struct source *src)
 {
 	const struct drain *d = src->d;
 	const struct bpfobj_layout *l = src->l;
 
-	return d->sink.append_run && !l->discr_size && !l->zero_fill &&
+	return d->sink.append_run && !l->discr_size &&
 	       !(d->stacks.note && (l->ustack_offset >= 0 || l->kstack_offset >= 0));
 }
 
@@ -298,14 +300,15 @@ static void send_run(struct source *src, uint32_t cpu, struct blockbuf_rec *recs
 		.off = ts_off,
 		.add_ns = (uint64_t)l->ts_add_ns,   /* --ts MAP=FIELD:mono */
 		.dflt_ns = d->recv_ns,
+		.fill_to = l->zero_fill ? type_size : 0,   /* (stored whole: not short) */
 	};
 	uint32_t diff = 0;
 
 	for (i = 0; i < n; i++) {
 		uint32_t len = recs[i].len;
 
-		bytes += len;
-		nshort += len < type_size;
+		bytes += len < ts.fill_to ? ts.fill_to : len;
+		nshort += len < type_size && len >= ts.fill_to;
 		diff |= len ^ recs[0].len;
 	}
 	ts.same_len = diff ? 0 : recs[0].len;   /* (the block buffer's loop for one length) */

@@ -105,14 +105,19 @@ struct blockbuf_rec {
  * plus add_ns, for a record that holds it (off >= 0 and len >= off + 8);
  * else dflt_ns.  same_len: every record of the run has this length (the
  * caller knows it from a pass of its own: the block buffer then copies
- * them in a loop without a check per record), 0: not known. */
+ * them in a loop without a check per record), 0: not known.  fill_to: a
+ * record shorter than this is stored zero-filled to it, and its time read
+ * from the filled copy (a producer that leaves out trailing zeros:
+ * --syscalls); 0: none.  (A same_len under fill_to is not used.) */
 struct blockbuf_ts {
 	int32_t off;
 	uint32_t same_len;
 	uint64_t add_ns;
 	uint64_t dflt_ns;
+	uint32_t fill_to;
 };
-/* A record's time by t: what blockbuf__add_run stores. */
+/* A record's time by t: what blockbuf__add_run stores (for a record t
+ * fills, give the filled copy: data and len after the fill). */
 static inline uint64_t blockbuf_ts__of(const struct blockbuf_ts *t, const void *data,
 				       uint32_t len)
 {

@@ -194,13 +194,14 @@ add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu, const struct blockbuf
 	/* a record holds its time when len >= ts_end: never with no offset */
 	uint64_t ts_end = t && t->off >= 0 ? (uint64_t)t->off + 8 : UINT64_MAX;
 	size_t ts_off = t && t->off >= 0 ? (size_t)t->off : 0;
+	uint32_t fill_to = t ? t->fill_to : 0;
 	uint8_t *arena = b->arena, *dst;
 	struct bb_ent *e;
 	uint32_t slot, i;
 
 	if (!n)
 		return 0;
-	if ((size_t)recs[0].len + sizeof(struct bb_ent) > b->cap)
+	if ((size_t)(recs[0].len < fill_to ? fill_to : recs[0].len) + sizeof(struct bb_ent) > b->cap)
 		return -E2BIG;
 	if (b->last_slot != UINT32_MAX && b->last_stream == stream) {
 		slot = b->last_slot;
@@ -216,7 +217,7 @@ add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu, const struct blockbuf
 	dst = arena + b->used;
 	e = bb_ent(b, b->n);
 	i = 0;
-	if (t && t->same_len >= 16 && t->same_len <= 64) {
+	if (t && t->same_len >= 16 && t->same_len <= 64 && t->same_len >= fill_to) {
 		/* All of one length (an event type's runs): as many as fit,
 		 * found at once, then add_fixed's loop.  Record j fits when
 		 * dst + (j + 1) L <= the start of its entry, e - j, i.e.
@@ -241,21 +242,32 @@ add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu, const struct blockbuf
 	}
 	for (; i < n; i++, e--) {
 		uint32_t len = recs[i].len;
+		const uint8_t *src = recs[i].data;
 		uint64_t ts;
 
-		if ((ptrdiff_t)len > (uint8_t *)e - dst)   /* (< 0: not even an entry's room) */
+		if (len < fill_to) {
+			/* stored whole: the bytes its producer left out are zeros */
+			if ((ptrdiff_t)fill_to > (uint8_t *)e - dst)
+				break;
+			memcpy(dst, src, len);
+			memset(dst + len, 0, fill_to - len);
+			src = dst;   /* (its time from the filled copy) */
+			len = fill_to;
+		} else if ((ptrdiff_t)len > (uint8_t *)e - dst) {   /* (< 0: not even an entry's room) */
 			break;
+		}
 		if (!t) {
 			ts = recs[i].ts_ns;
 		} else if (len >= ts_end) {
-			memcpy(&ts, (const uint8_t *)recs[i].data + ts_off, 8);
+			memcpy(&ts, src + ts_off, 8);
 			ts += ts_add;
 		} else {
 			ts = ts_dflt;
 		}
 		*e = (struct bb_ent){ .ts_ns = ts, .cpu = cpu, .len = len,
 				      .off = (uint32_t)(dst - arena), .slot = slot };
-		copy_rec(dst, recs[i].data, len);
+		if (src != dst)
+			copy_rec(dst, src, len);
 		dst += len;
 		lo = ts < lo ? ts : lo;
 		hi = ts > hi ? ts : hi;

@@ -6,8 +6,9 @@
  * lengths from a few streams, blocks filled to the brim many times, one
  * filled to its last byte; the times read from the payloads by a
  * blockbuf_ts (the drain's runs), records too short to hold one taking
- * its default; and -E2BIG for a record no block of the capacity could
- * hold. */
+ * its default; records shorter than a fill_to stored zero-filled (the
+ * drain's --syscalls runs); and -E2BIG for a record no block of the
+ * capacity could hold. */
 #include <errno.h>
 #include <stdint.h>
 
@@ -111,6 +112,67 @@ static uint32_t fixed_alike(struct blockbuf *a, struct blockbuf *b, struct block
 		blockbuf__reset(a);
 		blockbuf__reset(b);
 	}
+	return blocks;
+}
+
+/* Records of 0 to 96 bytes given with fill_to F (a producer that leaves
+ * out trailing zeros): each one shorter than F is stored zero-filled to F,
+ * its time read from the filled copy (a u64 at byte 8, plus 3), blocks
+ * filled to the brim again and again: the same blocks as the filled
+ * copies added record by record.  The number of blocks. */
+static uint32_t filled_alike(struct blockbuf *a, struct blockbuf *b, struct block_encoder *ea,
+			     struct block_encoder *eb, uint32_t F, uint64_t *seed)
+{
+	struct blockbuf_ts t = { .off = 8, .add_ns = 3, .dflt_ns = 555, .fill_to = F };
+	uint32_t n = 6000, ia = 0, ib = 0, blocks = 0, nfilled = 0, i;
+	uint8_t whole[96];
+
+	for (i = 0; i < n; i++) {
+		uint64_t v = 7000000 + i * 11;
+		uint32_t len = (uint32_t)(test_rand(seed) % 97);
+
+		memset(payload[i], 0xAB, sizeof(payload[i]));   /* past len: not to be read */
+		for (uint32_t j = 0; j < len; j++)
+			payload[i][j] = (uint8_t)(i * 5 + j + 1);
+		if (len >= 16)
+			memcpy(payload[i] + 8, &v, 8);
+		recs[i] = (struct blockbuf_rec){ .ts_ns = 0, .data = payload[i], .len = len };
+	}
+	while (ia < n) {
+		while (ia < n) {
+			uint32_t len = recs[ia].len < F ? F : recs[ia].len;
+			uint64_t want = 555;
+
+			memset(whole, 0, sizeof(whole));
+			memcpy(whole, recs[ia].data, recs[ia].len);
+			if (len >= 16) {
+				memcpy(&want, whole + 8, 8);
+				want += 3;
+			}
+			if (blockbuf__add(a, 4, 2, want, whole, len))
+				break;
+			nfilled += recs[ia].len < F;
+			ia++;
+		}
+		while (ib < ia) {
+			uint32_t k = 1 + (uint32_t)(test_rand(seed) % 300);
+			int got;
+
+			if (k > n - ib)
+				k = n - ib;
+			got = blockbuf__add_run(b, 4, 2, recs + ib, k, &t);
+			CHECK(got >= 0 && ib + (uint32_t)got <= ia);
+			ib += (uint32_t)got;
+			if ((uint32_t)got < k)
+				break;   /* full: where a was */
+		}
+		CHECK_EQ_INT(ib, ia);
+		check_same(a, b, ea, eb);
+		blocks++;
+		blockbuf__reset(a);
+		blockbuf__reset(b);
+	}
+	CHECK(nfilled > n * F / 97 / 2);   /* about n F / 97 */
 	return blocks;
 }
 
@@ -230,6 +292,30 @@ int main(void)
 			CHECK(fixed_alike(a, b, ea, eb, lens[i], 8, &seed) > 1);
 		}
 		CHECK(fixed_alike(a, b, ea, eb, 40, -1, &seed) > 1);
+	}
+	/* Short records stored zero-filled (fill_to), some short of their
+	 * time's place until filled; and a same_len under fill_to unused. */
+	CHECK(filled_alike(a, b, ea, eb, 80, &seed) > 1);
+	CHECK(filled_alike(a, b, ea, eb, 12, &seed) > 1);
+	{
+		struct blockbuf_ts t = { .off = 0, .same_len = 16, .dflt_ns = 1, .fill_to = 40 };
+		struct blockbuf_rec r[4];
+		uint8_t whole[40];
+
+		memset(whole, 0, sizeof(whole));
+		memcpy(whole, payload[0], 16);
+		for (i = 0; i < 4; i++)
+			r[i] = (struct blockbuf_rec){ 0, payload[0], 16 };
+		CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, r, 4, &t), 4);
+		for (i = 0; i < 4; i++) {
+			uint64_t ts;
+
+			memcpy(&ts, whole, 8);
+			CHECK_EQ_INT(blockbuf__add(a, 1, 0, ts, whole, 40), 0);
+		}
+		check_same(a, b, ea, eb);
+		blockbuf__reset(a);
+		blockbuf__reset(b);
 	}
 	/* An empty run adds nothing; a record larger than any block: -E2BIG. */
 	CHECK_EQ_INT(blockbuf__add_run(b, 1, 0, recs, 0, NULL), 0);

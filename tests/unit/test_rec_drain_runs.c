@@ -5,8 +5,9 @@
  * same counters.  Without root: the exec probe's object opened from a file
  * (a user's object: the process-tree filter applies) drained from an
  * in-memory ring (memring.h), once as a plain ringbuf (a ts member, short
- * records, discarded ones, pids kept, found by one refresh, and dropped)
- * and once staged (batches of several CPUs' events, and a record that is
+ * records, discarded ones, pids kept, found by one refresh, and dropped),
+ * the same zero-filled (--syscalls' short records made whole) and once
+ * staged (batches of several CPUs' events, and a record that is
  * not a batch, kept as it came). */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,9 +76,21 @@ static int sink_append_run(void *ctx, uint32_t id, uint32_t cpu, const struct bl
 
 	CHECK(n > 0 && n <= RBC_RUN);
 	l->runs++;
-	for (i = 0; i < n; i++)
-		log_one(l, id, cpu, t ? blockbuf_ts__of(t, r[i].data, r[i].len) : r[i].ts_ns,
-			r[i].data, r[i].len);
+	for (i = 0; i < n; i++) {
+		const void *data = r[i].data;
+		uint32_t len = r[i].len;
+		static uint8_t whole[4096];
+
+		if (t && len < t->fill_to) {
+			/* the block buffer stores it zero-filled to fill_to */
+			CHECK(t->fill_to <= sizeof(whole));
+			memset(whole, 0, t->fill_to);
+			memcpy(whole, data, len);
+			data = whole;
+			len = t->fill_to;
+		}
+		log_one(l, id, cpu, t ? blockbuf_ts__of(t, data, len) : r[i].ts_ns, data, len);
+	}
 	return 0;
 }
 
@@ -102,9 +115,10 @@ static void tree_refresh(void *ctx)
 
 static struct log by_record, by_run;
 
-/* Drains r once into l, through a sink with or without append_run. */
+/* Drains r once into l, through a sink with or without append_run; with
+ * zero_fill, the stream's short records are made whole (--syscalls'). */
 static struct drain_stats drain_into(struct log *l, int runs, struct memring *r, int staged,
-				     const char *objpath)
+				     const char *objpath, int zero_fill)
 {
 	struct drain_sink sink = { sink_append, sink_loss, l, runs ? sink_append_run : NULL };
 	struct drain_pid_filter f = { tree_keep, tree_refresh, NULL };
@@ -116,6 +130,8 @@ static struct drain_stats drain_into(struct log *l, int runs, struct memring *r,
 	CHECK(o && bpfobj__nstreams(o) == 1 && !bpfobj__builtin(o));
 	s = bpfobj__stream(o, 0);
 	bpfobj_stream__set_capture_id(s, -1, 7);
+	if (zero_fill)
+		CHECK_EQ_INT(bpfobj__set_stream_zero_fill(o, bpfobj_stream__map_name(s)), 0);
 	d = drain__new(&sink, NULL);
 	CHECK(d);
 	drain__set_pid_filter(d, &f);
@@ -207,8 +223,8 @@ static void plain(const char *objpath)
 			nshort += len < sizeof(e);
 		}
 	}
-	a = drain_into(&by_record, 0, &r, 0, objpath);
-	b = drain_into(&by_run, 1, &r, 0, objpath);
+	a = drain_into(&by_record, 0, &r, 0, objpath, 0);
+	b = drain_into(&by_run, 1, &r, 0, objpath, 0);
 	check_alike();
 	check_stats_alike(a, b);
 	CHECK_EQ_U64(b.events, want);
@@ -229,6 +245,22 @@ static void plain(const char *objpath)
 		memcpy(&pid, by_run.g[i].head + 8, 4);
 		CHECK(by_run.g[i].len < 12 || pid == 100 || pid == 200);
 	}
+
+	/* The same ring with the stream zero-filled: the short records whole,
+	 * their missing bytes zeros, none counted short; runs as records. */
+	a = drain_into(&by_record, 0, &r, 0, objpath, 1);
+	b = drain_into(&by_run, 1, &r, 0, objpath, 1);
+	check_alike();
+	check_stats_alike(a, b);
+	CHECK_EQ_U64(b.events, want);
+	CHECK_EQ_U64(b.bytes, (uint64_t)want * sizeof(e));
+	CHECK_EQ_U64(b.short_events, 0);
+	CHECK_EQ_INT(by_run.g[2].len, sizeof(e));   /* record 3: 12 bytes, filled */
+	CHECK_EQ_U64(by_run.g[2].ts, 1000003);
+	CHECK(!memcmp(by_run.g[2].head + 12, "\0\0\0\0", 4));   /* its tid: left out */
+	CHECK_EQ_INT(by_run.g[2].comm[0], 0);
+	for (i = 0; i < (uint32_t)by_run.n; i++)
+		CHECK_EQ_INT(by_run.g[i].len, sizeof(e));
 	memring_close(&r);
 }
 
@@ -273,8 +305,8 @@ static void staged(const char *objpath)
 			want++;
 		}
 	}
-	a = drain_into(&by_record, 0, &r, 1, objpath);
-	b = drain_into(&by_run, 1, &r, 1, objpath);
+	a = drain_into(&by_record, 0, &r, 1, objpath, 0);
+	b = drain_into(&by_run, 1, &r, 1, objpath, 0);
 	check_alike();
 	check_stats_alike(a, b);
 	CHECK_EQ_U64(b.events, want);
