@@ -104,14 +104,20 @@ int export__next(struct export *x, struct export_rec *r)
 			char tb[TIMEFMT_LEN + 1];
 			const struct capview_session *se = capview__session(x->caps[x->cur]);
 
+			char nb[160];
+			const char *note = slice__say_record(x->slices[x->cur], sr->s, sr->rec.stream,
+							     nb, sizeof(nb));
+
+			if (!note)
+				continue;   /* counted: the closing line says how many */
 			timefmt__iso(timeclock__wall(&se->clock, sr->rec.ts_ns), tb, sizeof(tb));
 			if (sr->s)
 				cli__warn("%s %s: damaged record: %" PRIu32 " bytes, type %s needs %"
-					  PRIu32 "; left out", tb, sr->s->name, sr->rec.len,
-					  evtype__name(sr->s->et), evtype__size(sr->s->et));
+					  PRIu32 "; left out%s", tb, sr->s->name, sr->rec.len,
+					  evtype__name(sr->s->et), evtype__size(sr->s->et), note);
 			else
-				cli__warn("%s: damaged record: unknown stream id %" PRIu32 "; left out",
-					  tb, sr->rec.stream);
+				cli__warn("%s: damaged record: unknown stream id %" PRIu32 "; left out%s",
+					  tb, sr->rec.stream, note);
 			continue;
 		}
 		*r = (struct export_rec){ .cap = x->cur, .s = sr->s, .rec = &sr->rec };
@@ -423,15 +429,22 @@ static int run(int argc, char **argv, const char *cmd, const struct export_forma
 		cli__warn("export --format %s: %s", x.fmt->name, strerror(-r));
 		rc = EXIT_CAPTURE;
 	} else {
-		uint64_t dblocks = 0, drecs = 0;
+		uint64_t dblocks = 0, drecs = 0, nunsaid = 0;
 
 		for (size_t i = 0; i < x.ncaps; i++) {
 			dblocks += slice__damaged_blocks(x.slices[i]);
 			drecs += slice__damaged_records(x.slices[i]);
+			nunsaid += slice__damage_unsaid(x.slices[i]);
 		}
 		if (dblocks || drecs) {
+			char unsaid[64] = "";
+
+			if (nunsaid)
+				snprintf(unsaid, sizeof(unsaid), ", %" PRIu64 " of them only counted",
+					 nunsaid);
 			cli__warn("%" PRIu64 " damaged blocks, %" PRIu64 " damaged records (reported "
-				  "above); everything else was written to %s", dblocks, drecs, x.out);
+				  "above%s); everything else was written to %s", dblocks, drecs, unsaid,
+				  x.out);
 			rc = EXIT_CAPTURE;
 		}
 	}

@@ -194,7 +194,8 @@ static int name_width(const char *name)
 
 static void print_damaged(struct show *sh, const struct cap_rec *rec, struct capview_stream *s)
 {
-	char tb[TIMEFMT_LEN + 1];
+	char tb[TIMEFMT_LEN + 1], nb[160];
+	const char *note;
 	const struct capview_session *se = capview__session(sh->c);
 	const char *name = s ? s->name : "?";
 
@@ -215,11 +216,14 @@ static void print_damaged(struct show *sh, const struct cap_rec *rec, struct cap
 				     rec->stream);
 		}
 		emit_line(sh);
+	} else if (!(note = slice__say_record(sh->sl, s, rec->stream, nb, sizeof(nb)))) {
+		return;   /* counted: the closing line says how many */
 	} else if (s) {
-		cli__warn("%s %s: damaged record: %" PRIu32 " bytes, type %s needs %" PRIu32, tb,
-			  name, rec->len, evtype__name(s->et), evtype__min_size(s->et));
+		cli__warn("%s %s: damaged record: %" PRIu32 " bytes, type %s needs %" PRIu32 "%s", tb,
+			  name, rec->len, evtype__name(s->et), evtype__min_size(s->et), note);
 	} else {
-		cli__warn("%s: damaged record: unknown stream id %" PRIu32, tb, rec->stream);
+		cli__warn("%s: damaged record: unknown stream id %" PRIu32 "%s", tb, rec->stream,
+			  note);
 	}
 }
 
@@ -813,8 +817,13 @@ static int show_one(const char *path, const struct show *opt, const struct slice
 		cli__warn("%s", strerror(-r));
 		rc = EXIT_CAPTURE;
 	} else if (dblocks || drecs) {
+		char unsaid[64] = "";
+
+		if (slice__damage_unsaid(sh.sl))
+			snprintf(unsaid, sizeof(unsaid), ", %" PRIu64 " of them only counted",
+				 slice__damage_unsaid(sh.sl));
 		cli__warn("%s: %" PRIu64 " damaged blocks, %" PRIu64 " damaged records (reported "
-			  "above); everything else was printed", path, dblocks, drecs);
+			  "above%s); everything else was printed", path, dblocks, drecs, unsaid);
 		rc = EXIT_CAPTURE;
 	}
 out:

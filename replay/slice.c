@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "damagesay.h"
 
 int slice_args__take(struct slice_args *a, const char *cmd, int ch, const char *arg)
 {
@@ -114,6 +115,8 @@ struct slice {
 	struct heap h;
 	struct chunk *held;         /* the chunk of the record last yielded */
 	uint64_t damaged_recs, damaged_blocks;
+	struct damagesay say_blocks;   /* per segment */
+	struct damagesay say_recs;     /* per stream */
 };
 
 static int hless(const struct hrec *a, const struct hrec *b)
@@ -365,6 +368,7 @@ static int load_block(struct slice *sl, size_t bi)
 	char err[256] = "";
 	size_t nwant = 0;
 	struct chunk *ch;
+	enum damagesay_verdict v;
 	int rc;
 
 	ch = calloc(1, sizeof(*ch));
@@ -376,8 +380,15 @@ static int load_block(struct slice *sl, size_t bi)
 	if (rc) {
 		chunk_free(ch);
 		sl->damaged_blocks++;
-		cli__warn("block %" PRId64 ": damaged: %s; its %" PRIu32 " records are skipped",
-			  b->id, *err ? err : strerror(-rc), b->meta.nrecords);
+		v = damagesay__take(&sl->say_blocks, b->segment_id);
+		if (v != DAMAGESAY_QUIET) {
+			char seg[24], note[96];
+
+			snprintf(seg, sizeof(seg), "%" PRId64, b->segment_id);
+			cli__warn("block %" PRId64 ": damaged: %s; its %" PRIu32 " records are "
+				  "skipped%s", b->id, *err ? err : strerror(-rc), b->meta.nrecords,
+				  damagesay__note(v, "blocks", "segment", seg, note, sizeof(note)));
+		}
 		return 0;
 	}
 	ch->recs = malloc((n ? n : 1) * sizeof(*ch->recs));
@@ -636,4 +647,23 @@ void slice__bounds(const struct slice *sl, uint64_t *lo, uint64_t *hi)
 }
 
 uint64_t slice__damaged_blocks(const struct slice *sl) { return sl->damaged_blocks; }
+
+const char *slice__say_record(struct slice *sl, const struct capview_stream *s, uint32_t stream,
+			      char *note, size_t len)
+{
+	enum damagesay_verdict v = damagesay__take(&sl->say_recs, s ? s->id : -1 - (int64_t)stream);
+	char name[32];
+
+	if (v == DAMAGESAY_QUIET)
+		return NULL;
+	if (!s)
+		snprintf(name, sizeof(name), "id %" PRIu32, stream);
+	/* (the name is the capture's: checked when the capture was opened) */
+	return damagesay__note(v, "records", "stream", s ? s->name : name, note, (unsigned)len);
+}
+
+uint64_t slice__damage_unsaid(const struct slice *sl)
+{
+	return damagesay__unsaid(&sl->say_blocks) + damagesay__unsaid(&sl->say_recs);
+}
 uint64_t slice__damaged_records(const struct slice *sl) { return sl->damaged_recs; }

@@ -34,7 +34,8 @@
  * evaluate EXPR it is an error (EXIT_QUERY, SQLite's message and position).
  *
  * Damage: a block that fails its checks is reported on stderr (block id,
- * reason), counted and skipped; a record shorter than its type, or of a
+ * reason; the first few per segment, then only counted: damagesay.h),
+ * counted and skipped; a record shorter than its type, or of a
  * stream the index does not know, is yielded with `damaged` set (and counted)
  * so that the caller can say where it was; the filters are not applied to it.
  */
@@ -126,5 +127,15 @@ void slice__on_stop(struct slice *sl, int (*stop)(void *ctx), void *ctx);
 
 uint64_t slice__damaged_blocks(const struct slice *sl);
 uint64_t slice__damaged_records(const struct slice *sl);
+/* A damaged record (slice_rec.damaged) of stream s (NULL: of the unknown
+ * id stream) to report: the first few per stream are said (damagesay.h):
+ * NULL when it is only counted, else the note to end the report with
+ * ("" or "; further damaged records of stream X are only counted", in
+ * note).  A damaged block's report is the slice's own, likewise limited
+ * per segment. */
+const char *slice__say_record(struct slice *sl, const struct capview_stream *s, uint32_t stream,
+			      char *note, size_t len);
+/* Damaged blocks and records counted but not reported one by one. */
+uint64_t slice__damage_unsaid(const struct slice *sl);
 
 #endif

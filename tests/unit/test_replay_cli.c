@@ -18,7 +18,7 @@
 #include "timefmt.h"
 
 static char bin[PATH_MAX], ext[PATH_MAX], tmp[PATH_MAX / 2], cap[PATH_MAX], bad[PATH_MAX],
-	trim[PATH_MAX];
+	trim[PATH_MAX], many[PATH_MAX];
 
 struct run {
 	int status;             /* exit status, or 128 + signal */
@@ -500,6 +500,54 @@ static void test_damaged(void)
 	expect(RUN(NULL, "sql", junk, "SELECT 1"), 3, "", "junk");
 }
 
+/* Lines of text that have s in them. */
+static size_t count_lines(const char *text, const char *s)
+{
+	size_t n = 0;
+
+	for (const char *l = text, *end; *l; l = *end ? end + 1 : end) {
+		const char *hit = strstr(l, s);
+
+		end = strchrnul(l, '\n');
+		n += hit && hit <= end && (hit < end || !*s);
+	}
+	return n;
+}
+
+/* 60 of the 63 blocks damaged (2..61, one segment): the first 5 are said,
+ * the 5th saying that the segment's further ones are only counted; the
+ * closing line has them all.  show, export and bundle alike. */
+static void test_many_damaged(void)
+{
+	char out[PATH_MAX + 16];
+	struct run r = RUN(NULL, "show", many);
+
+	CHECK_EQ_INT(r.status, 3);
+	CHECK_EQ_INT(count_lines(r.err, ": damaged: "), 5);
+	for (int b = 2; b <= 6; b++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "block %d: damaged: ", b);
+		CHECK_EQ_INT(count_lines(r.err, want), 1);
+	}
+	CHECK_EQ_INT(count_lines(r.err, "block 6: damaged: "), 1);
+	CHECK_EQ_INT(count_lines(r.err, "records are skipped; further damaged blocks of segment 1 "
+				 "are only counted"), 1);
+	CHECK(strstr(r.err, "block 6: damaged: ") < strstr(r.err, "further damaged blocks"));
+	CHECK(strstr(r.err, ": 60 damaged blocks, 0 damaged records (reported above, 55 of them "
+			    "only counted); everything else was printed\n"));
+	CHECK_EQ_INT(count_lines(r.err, ""), 6);   /* nothing else on stderr */
+	run_free(&r);
+
+	snprintf(out, sizeof(out), "%s/many.json", tmp);
+	r = RUN(NULL, "export", "-f", "chrome", "-o", out, many);
+	CHECK_EQ_INT(r.status, 3);
+	CHECK_EQ_INT(count_lines(r.err, ": damaged: "), 5);
+	CHECK(strstr(r.err, "60 damaged blocks, 0 damaged records (reported above, 55 of them only "
+			    "counted); everything else was written to "));
+	run_free(&r);
+}
+
 static void test_extension(void)
 {
 	char load[PATH_MAX + 16], att[PATH_MAX + 64];
@@ -582,6 +630,11 @@ int main(void)
 	o.short_a = 5;
 	capfix_build(bad, btf, o);
 	capfix_damage_block(bad, 10);
+	snprintf(many, sizeof(many), "%s/many", tmp);
+	o.short_a = -1;
+	capfix_build(many, btf, o);
+	for (int b = 2; b <= 61; b++)
+		capfix_damage_block(many, b);
 
 	test_usage();
 	test_info();
@@ -589,6 +642,7 @@ int main(void)
 	test_sql();
 	test_trimmed();
 	test_damaged();
+	test_many_damaged();
 	test_extension();
 	printf("test_replay_cli: ok\n");
 	return 0;

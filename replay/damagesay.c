@@ -1,0 +1,47 @@
+/* damagesay.c - the first few reports of damage per key, the rest counted
+ * (damagesay.h). */
+#include "damagesay.h"
+
+#include <stdio.h>
+
+enum damagesay_verdict damagesay__take(struct damagesay *d, int64_t key)
+{
+	uint32_t i;
+
+	if (d->said >= DAMAGESAY_MAX) {
+		d->unsaid++;
+		return DAMAGESAY_QUIET;
+	}
+	for (i = 0; i < d->nkeys && d->key[i] != key; i++)
+		;
+	/* (every key remembered had a report said: fewer than MAX keys) */
+	if (i == d->nkeys)
+		d->key[d->nkeys++] = key;
+	if (d->count[i] >= DAMAGESAY_PER_KEY) {
+		d->unsaid++;
+		return DAMAGESAY_QUIET;
+	}
+	d->count[i]++;
+	d->said++;
+	if (d->said == DAMAGESAY_MAX)
+		return DAMAGESAY_LAST;
+	return d->count[i] == DAMAGESAY_PER_KEY ? DAMAGESAY_LAST_OF_KEY : DAMAGESAY_SAY;
+}
+
+uint64_t damagesay__unsaid(const struct damagesay *d)
+{
+	return d->unsaid;
+}
+
+const char *damagesay__note(enum damagesay_verdict v, const char *what, const char *kind,
+			    const char *keyname, char *buf, unsigned len)
+{
+	if (v == DAMAGESAY_LAST)
+		snprintf(buf, len, "; further damaged %s are only counted", what);
+	else if (v == DAMAGESAY_LAST_OF_KEY)
+		snprintf(buf, len, "; further damaged %s of %s %s are only counted", what, kind,
+			 keyname);
+	else if (len)
+		buf[0] = 0;
+	return buf;
+}

@@ -1,0 +1,46 @@
+/* damagesay.h - reports of damage that do not flood stderr.
+ *
+ * A capture with thousands of damaged blocks (or records) would print a
+ * line for each.  Instead the first DAMAGESAY_PER_KEY reports of each key
+ * (a segment's blocks, a stream's records) are said, DAMAGESAY_MAX in all
+ * at most; the others are only counted, and the command's closing line
+ * says how many (damagesay__unsaid), so that nothing is silent.  The
+ * report that reaches a limit says so (damagesay__note).
+ *
+ * A plain value: zero it to start (= { 0 }); nothing to free.  Its
+ * members are its own.  Memory is fixed whatever the capture holds: a
+ * key is remembered only while reports are still said, at most
+ * DAMAGESAY_MAX keys.
+ */
+#ifndef BPFREC_REPLAY_DAMAGESAY_H
+#define BPFREC_REPLAY_DAMAGESAY_H
+
+#include <stdint.h>
+
+#define DAMAGESAY_PER_KEY 5
+#define DAMAGESAY_MAX 20
+
+enum damagesay_verdict {
+	DAMAGESAY_QUIET,        /* only counted */
+	DAMAGESAY_SAY,
+	DAMAGESAY_LAST_OF_KEY,  /* say it, and that the key's further ones are counted */
+	DAMAGESAY_LAST,         /* say it, and that all further ones are counted */
+};
+
+struct damagesay {
+	int64_t key[DAMAGESAY_MAX];
+	uint8_t count[DAMAGESAY_MAX];
+	uint32_t nkeys, said;
+	uint64_t unsaid;
+};
+
+/* One more report of key: whether to say it. */
+enum damagesay_verdict damagesay__take(struct damagesay *d, int64_t key);
+/* Reports counted but not said. */
+uint64_t damagesay__unsaid(const struct damagesay *d);
+/* What to append to a report of verdict v: "" or "; further damaged WHAT
+ * [of KIND KEYNAME] are only counted" into buf (len bytes); buf. */
+const char *damagesay__note(enum damagesay_verdict v, const char *what, const char *kind,
+			    const char *keyname, char *buf, unsigned len);
+
+#endif

@@ -1,0 +1,46 @@
+/* test_damagesay - the first reports of damage per key said, the rest
+ * counted (replay/damagesay.h): verdict by verdict over keys that come
+ * and go, the global limit, the notes, and a flood of keys that costs no
+ * memory beyond the struct. */
+#include "testutil.h"
+
+#include "damagesay.h"
+
+int main(void)
+{
+	struct damagesay d = { 0 };
+	char note[128];
+	uint32_t said = 0;
+
+	/* key 7: five said, the fifth the last of its key; then counted */
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ_INT(damagesay__take(&d, 7), DAMAGESAY_SAY);
+	CHECK_EQ_INT(damagesay__take(&d, 7), DAMAGESAY_LAST_OF_KEY);
+	CHECK_EQ_INT(damagesay__take(&d, 7), DAMAGESAY_QUIET);
+	CHECK_EQ_INT(damagesay__unsaid(&d), 1);
+	/* other keys still said, interleaved; key 7 stays quiet */
+	CHECK_EQ_INT(damagesay__take(&d, -3), DAMAGESAY_SAY);
+	CHECK_EQ_INT(damagesay__take(&d, 7), DAMAGESAY_QUIET);
+	CHECK_EQ_INT(damagesay__take(&d, 0), DAMAGESAY_SAY);
+	CHECK_EQ_INT(damagesay__take(&d, -3), DAMAGESAY_SAY);
+	CHECK_EQ_INT(damagesay__unsaid(&d), 2);
+	said = 5 + 3;
+	/* new keys until DAMAGESAY_MAX are said: the last one says so */
+	for (int64_t k = 100; said < DAMAGESAY_MAX - 1; k++, said++)
+		CHECK_EQ_INT(damagesay__take(&d, k), DAMAGESAY_SAY);
+	CHECK_EQ_INT(damagesay__take(&d, 0), DAMAGESAY_LAST);
+	/* then nothing more, of any key, however many */
+	for (int64_t k = 0; k < 1000000; k++)
+		CHECK_EQ_INT(damagesay__take(&d, k * 7919), DAMAGESAY_QUIET);
+	CHECK_EQ_INT(damagesay__unsaid(&d), 2 + 1000000);
+	/* the notes */
+	CHECK_STR(damagesay__note(DAMAGESAY_SAY, "blocks", "segment", "3", note, sizeof(note)), "");
+	CHECK_STR(damagesay__note(DAMAGESAY_LAST_OF_KEY, "blocks", "segment", "3", note, sizeof(note)),
+		  "; further damaged blocks of segment 3 are only counted");
+	CHECK_STR(damagesay__note(DAMAGESAY_LAST, "records", "stream", "exec", note, sizeof(note)),
+		  "; further damaged records are only counted");
+	CHECK_STR(damagesay__note(DAMAGESAY_LAST, "records", "stream", "exec", note, 10),
+		  "; further");
+	puts("test_damagesay: ok");
+	return 0;
+}
