@@ -160,7 +160,7 @@ static int no_index(const char *dir)
 			continue;
 		nseg++;
 		block_seq__reset(s.seq);
-		cap_segment__scan(path, scan_block, &s, NULL, NULL, 0);
+		cap_segment__scan_fd(s.fd, path, scan_block, &s, NULL, NULL, 0);
 		close(s.fd);
 	}
 	free(nos);

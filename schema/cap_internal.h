@@ -102,10 +102,10 @@ void cap_warn(const char *fmt, ...);
 int cap_block_parse_header(const void *buf, size_t len, struct cap_block_meta *meta,
 			   uint32_t *nstreams, char *err, size_t errlen);
 
-/* cap_segment__scan starting at offset start (capr.c). */
-int cap_segment_scan_from(const char *path, uint64_t start,
-			  int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
-			  void *ctx, uint64_t *end_off, char *err, size_t errlen);
+/* cap_segment__scan_fd starting at offset start (capr.c). */
+int cap_segment_scan_fd_from(int fd, const char *path, uint64_t start,
+			     int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
+			     void *ctx, uint64_t *end_off, char *err, size_t errlen);
 
 /* Runs fmt (SQL with two %s, both the table's name) for each index table
  * that catalog.db copies: meta, sessions, objects, streams, then the stack

@@ -959,26 +959,38 @@ int cap_segment__scan(const char *path,
 		      int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
 		      void *ctx, uint64_t *end_off, char *err, size_t errlen)
 {
-	return cap_segment_scan_from(path, CAP_SEG_HDR_BYTES, fn, ctx, end_off, err, errlen);
+	int rc, fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0) {
+		rc = -errno;
+		cap_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		if (end_off)
+			*end_off = 0;
+		return rc;
+	}
+	rc = cap_segment_scan_fd_from(fd, path, CAP_SEG_HDR_BYTES, fn, ctx, end_off, err, errlen);
+	close(fd);
+	return rc;
 }
 
-int cap_segment_scan_from(const char *path, uint64_t start,
-			  int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
-			  void *ctx, uint64_t *end_off, char *err, size_t errlen)
+int cap_segment__scan_fd(int fd, const char *path,
+			 int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
+			 void *ctx, uint64_t *end_off, char *err, size_t errlen)
+{
+	return cap_segment_scan_fd_from(fd, path, CAP_SEG_HDR_BYTES, fn, ctx, end_off, err, errlen);
+}
+
+int cap_segment_scan_fd_from(int fd, const char *path, uint64_t start,
+			     int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
+			     void *ctx, uint64_t *end_off, char *err, size_t errlen)
 {
 	uint8_t hdr[CAP_BLOCK_HDR_BYTES];
 	struct cap_block_meta m;
 	struct stat st;
 	uint64_t off = 0;
 	char why[192];
-	int rc, fd;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		rc = -errno;
-		cap_seterr(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		rc = -EBADMSG;
 		cap_seterr(err, errlen, "%s: not a regular file", path);
@@ -1023,8 +1035,6 @@ int cap_segment_scan_from(const char *path, uint64_t start,
 out:
 	if (end_off)
 		*end_off = off;
-	if (fd >= 0)
-		close(fd);
 	return rc;
 }
 

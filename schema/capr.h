@@ -90,5 +90,12 @@ uint64_t capr__blocks_decoded(const struct capr *r);
 int cap_segment__scan(const char *path,
 		      int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
 		      void *ctx, uint64_t *end_off, char *err, size_t errlen);
+/* The same on a segment the caller opened (fd, not closed here; path only
+ * names it in err), so that fn reads the very file the walk checks: a
+ * name looked up twice may be another file the second time.  Anything but
+ * a regular file is refused (-EBADMSG). */
+int cap_segment__scan_fd(int fd, const char *path,
+			 int (*fn)(uint64_t offset, const struct cap_block_meta *meta, void *ctx),
+			 void *ctx, uint64_t *end_off, char *err, size_t errlen);
 
 #endif

@@ -28,6 +28,9 @@
 #include "index_sql.h"
 #include "capschema.h"
 
+/* Damaged blocks of a segment named one by one; the rest are counted. */
+#define RECOVER_SAY_DAMAGED 5
+
 struct rec_ctx {
 	const char *dir;
 	const char *file;
@@ -36,6 +39,7 @@ struct rec_ctx {
 	int64_t seg_id;
 	uint64_t end;               /* end of the last block indexed */
 	uint64_t added;
+	uint64_t damaged;           /* the segment's damaged blocks, left unindexed */
 	struct block_seq *seq;     /* the segment's blocks in order: chains followed */
 	uint8_t *buf;
 	size_t buf_cap;
@@ -95,8 +99,13 @@ static int rec_block(uint64_t off, const struct cap_block_meta *m, void *ctx)
 	/* Its header is whole (the walk checked it) and says where the next
 	 * block starts: a damaged frame stays unindexed, the walk goes on. */
 	if (block_seq__decode(c->seq, c->buf, m->enc_bytes, &recs, &n, why, sizeof(why))) {
-		cap_warn("%s/%s: block at offset %" PRIu64 " is damaged (%s): left unindexed",
-			 c->dir, c->file, off, why);
+		/* the first few said, the rest counted (rec_segment says how
+		 * many): a badly damaged segment does not flood the terminal */
+		if (++c->damaged <= RECOVER_SAY_DAMAGED)
+			cap_warn("%s/%s: block at offset %" PRIu64 " is damaged (%s): left "
+				 "unindexed%s", c->dir, c->file, off, why,
+				 c->damaged == RECOVER_SAY_DAMAGED ? "; further damaged blocks of this "
+				 "segment are only counted" : "");
 		return 0;
 	}
 
@@ -165,7 +174,7 @@ static int rec_segment(struct rec_ctx *c, int64_t seg_id, const char *file, uint
 	snprintf(path, sizeof(path), "%s/%s", c->dir, file);
 	/* (O_NONBLOCK: a FIFO in a capture directory, which an attacker may
 	 * name as a segment, would block the open until a writer came;
-	 * cap_segment_scan_from refuses anything but a regular file) */
+	 * cap_segment_scan_fd_from refuses anything but a regular file) */
 	c->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (c->fd < 0) {
 		cap_warn("%s: %s (skipped)", path, strerror(errno));
@@ -173,15 +182,22 @@ static int rec_segment(struct rec_ctx *c, int64_t seg_id, const char *file, uint
 	}
 	c->file = file;
 	c->seg_id = seg_id;
+	c->damaged = 0;
 	c->end = bytes < CAP_SEG_HDR_BYTES ? CAP_SEG_HDR_BYTES : bytes;
 	/* From the start: the blocks already indexed are decoded again only
 	 * in a capture with chained blocks (a chained block past the index may
 	 * continue one of them). */
 	block_seq__reset(c->seq);
-	rc = cap_segment_scan_from(path, seg_has_chains(c->fd, bytes) ? CAP_SEG_HDR_BYTES : c->end,
-				   rec_block, c, NULL, why, sizeof(why));
+	/* the descriptor just opened, not the name again: the file checked
+	 * is the file read */
+	rc = cap_segment_scan_fd_from(c->fd, path,
+				      seg_has_chains(c->fd, bytes) ? CAP_SEG_HDR_BYTES : c->end,
+				      rec_block, c, NULL, why, sizeof(why));
 	close(c->fd);
 	c->fd = -1;
+	if (c->damaged > RECOVER_SAY_DAMAGED)
+		cap_warn("%s: %" PRIu64 " damaged blocks left unindexed, %" PRIu64 " of them only "
+			 "counted", path, c->damaged, c->damaged - RECOVER_SAY_DAMAGED);
 	if (rc < 0 && rc != -EBADMSG)
 		return rc;
 	if (rc == -EBADMSG)
