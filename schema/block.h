@@ -23,14 +23,16 @@
 
 /* Format constants (schema/FORMAT.md). */
 #define CAP_FORMAT_VERSION 1             /* meta.format_version, segment and block headers */
-#define CAP_BLOCK_ENCODING 6             /* newest block body layout: stream-grouped
+#define CAP_BLOCK_ENCODING 8             /* newest block body layout: stream-grouped
 					   * columns with keyed dictionaries, keyed
 					   * by the key word's low half (encoding 2:
 					   * by the whole word), whose values and
 					   * recency lists continue those of an
 					   * earlier block (encoding 4: chained);
 					   * 5 and 6: 3 and 4 with their 2-byte
-					   * dictionary codes escaped */
+					   * dictionary codes escaped; 7 and 8: 5
+					   * and 6 with a mode per ts column (its
+					   * deltas coded by the previous one's) */
 #define CAP_CHAIN_MAX 8                  /* blocks in a chain of encoding-4 blocks,
 					   * its first (not encoding 4) included */
 #define CAP_CHAIN_BACK 16                /* an encoding-4 block's base is one of
@@ -146,10 +148,10 @@ void blockbuf__for_each_stream(const struct blockbuf *b,
 
 /* Whether a block of this encoding (its header's field) continues an
  * earlier block's dictionaries, its body starting with that block's CRC:
- * encodings 4 and 6 (FORMAT.md "Chained dictionaries"). */
+ * encodings 4, 6 and 8 (FORMAT.md "Chained dictionaries"). */
 static inline bool cap_block_encoding_chained(unsigned encoding)
 {
-	return encoding == 4 || encoding == 6;
+	return encoding == 4 || encoding == 6 || encoding == 8;
 }
 
 /* --- encoding (writer side) --- */

@@ -53,6 +53,70 @@
 		       GRP_DICT_NEXT | GRP_INHERIT | GRP_ESC)
 /* The escape byte of GRP_ESC's code columns. */
 #define CODE_ESC      255u
+/* The ts column's modes (encodings 7 and 8: a mode byte first; FORMAT.md
+ * "ts column") and the context mode's limits (blockts.c). */
+#define TS_PLANES     0u      /* dmin, then byte planes of the deltas less dmin */
+#define TS_CTX        1u      /* dmin, then a byte per delta less dmin in
+			       * columns by the previous one's (blockts.c) */
+#define TS_NMODES     2u
+#define TS_CODE_ESC   255u    /* a TS_CTX byte: the value is 255 + the next
+			       * of the escape planes */
+#define TS_CTX_MAX    8u      /* contexts a reader takes */
+#define TS_CTX_WRITE_MAX 4u   /* contexts the writer makes */
+#define TS_CTX_MIN_RECORDS 2048u   /* the writer's smallest context (a zstd
+				    * block of its own: CUT_MIN_BYTES) */
+#define TS_CTX_TABLE_BITS 512.0    /* what a context's own zstd block and
+				    * table cost, roughly (the plan's price) */
+/* Groups smaller than this keep TS_PLANES (the context mode's few bytes of
+ * counts cost more than they save). */
+#define TS_CTX_MIN_GROUP 64u
+/* A TS_CTX column's head: at most nctx, 7 bounds, 8 counts, ne. */
+#define TS_CTX_HEAD_MAX (1u + 7u * 10u + 8u * 5u + 5u)
+
+struct ts_ctx_plan {
+	uint32_t nctx;                  /* 1..TS_CTX_MAX */
+	uint64_t thr[TS_CTX_MAX - 1];   /* ascending, from 1: a record's context
+					 * is how many of them its previous
+					 * record's value reaches (record 0's
+					 * previous: 0) */
+	uint32_t n[TS_CTX_MAX];         /* (the writer's) records per context */
+	uint32_t ne;                    /* (the writer's) escaped records */
+};
+struct ts_ctx_head {
+	struct ts_ctx_plan plan;
+	uint32_t n[TS_CTX_MAX];   /* records per context: they add up to c */
+	uint32_t ne;              /* escaped records */
+	unsigned mask;            /* their escape planes (after the c bytes
+				   * of the contexts' columns: the caller
+				   * reads it) */
+};
+/* Where ts_ctx__put wrote its byte columns (for the writer's zstd block
+ * ends): the contexts' columns, then the escape planes. */
+struct ts_ctx_cols {
+	uint32_t n;
+	uint8_t *at[TS_CTX_MAX + 8];
+	uint32_t len[TS_CTX_MAX + 8];
+};
+/* The writer's contexts for the c values v (deltas less dmin); scratch:
+ * TS_PLAN_SCRATCH bytes when c >= 2 * TS_CTX_MIN_RECORDS (else unused:
+ * one context). */
+#define TS_PLAN_SCRATCH ((16u * 256u + 256u) * 4u)
+void ts_ctx__plan(const uint64_t *v, uint32_t c, uint32_t *scratch, struct ts_ctx_plan *pl);
+/* Writes the column after dmin at p (at most TS_CTX_HEAD_MAX + 1 + 9 * c
+ * bytes); esc: scratch for pl->ne values.  Returns the end. */
+uint8_t *ts_ctx__put(uint8_t *p, const uint64_t *v, uint32_t c, const struct ts_ctx_plan *pl,
+		     uint64_t *esc, struct ts_ctx_cols *cols);
+/* Reads the head of a column (after dmin) of c records from *pp (before
+ * end), checked: contexts, ascending bounds, counts that add up to c, the
+ * escapes' (not the mask after the columns).  0 and *pp past it, or -1
+ * with *why set. */
+int ts_ctx__head(const uint8_t **pp, const uint8_t *end, uint32_t c, struct ts_ctx_head *h,
+		 const char **why);
+/* The c values of the columns at p (c bytes, the mask, ne bytes per
+ * plane of h->mask: present): 0, or -1
+ * when a context's column or the escapes run out or are left over. */
+int ts_ctx__values(const uint8_t *p, const struct ts_ctx_head *h, uint32_t c, uint64_t *v);
+
 /* Fewest body bytes a group takes: stream id, count, flags, dmin, ts plane
  * mask, one cpu and one length varint of one byte each. */
 #define GRP_BODY_MIN  7u

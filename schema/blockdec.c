@@ -775,22 +775,49 @@ static int decode_body(struct block_decoder *d, const struct cap_block_meta *m,
 		bool last = d->part && (d->want_stream == CAP_STREAM_ALL ? g + 1 == nstreams : grp_want);
 		struct cap_rec *r = recs + nout;
 		uint64_t prev = m->min_ts_ns, dmin;
+		/* encodings 7 and 8: the column's mode first */
+		if (encoding >= 7 && p >= end)
+			BAD("stream %" PRIu64 ": truncated timestamp mode", stream);
+		unsigned ts_mode = encoding >= 7 ? *p++ : TS_PLANES;
+		if (ts_mode >= TS_NMODES)
+			BAD("stream %" PRIu64 ": unknown timestamp mode %u", stream, ts_mode);
 		if (cap_get_varint(&p, end, &dmin))
 			BAD("stream %" PRIu64 ": bad smallest timestamp delta", stream);
 		dmin = (uint64_t)cap_unzigzag(dmin);
 		if (p >= end)
 			BAD("stream %" PRIu64 ": truncated timestamp planes", stream);
-		unsigned tmask = *p++;
-		if ((uint64_t)(end - p) < (uint64_t)c * __builtin_popcount(tmask))
+		struct ts_ctx_head th;
+		uint64_t tbytes;
+		if (ts_mode == TS_CTX) {
+			const char *why;
+
+			NEED(p, TS_CTX_HEAD_MAX);
+			if (ts_ctx__head(&p, end, c, &th, &why))
+				BAD("stream %" PRIu64 ": timestamps: %s", stream, why);
+			if ((uint64_t)(end - p) <= c)
+				BAD("stream %" PRIu64 ": timestamps overrun the block", stream);
+			NEED(p, (size_t)c + 1);
+			th.mask = p[c];   /* the escapes' planes, after the columns */
+			tbytes = (uint64_t)c + 1 + (uint64_t)th.ne * __builtin_popcount(th.mask);
+		} else {
+			th.mask = *p++;
+			tbytes = (uint64_t)c * __builtin_popcount(th.mask);
+		}
+		if ((uint64_t)(end - p) < tbytes)
 			BAD("stream %" PRIu64 ": timestamps overrun the block", stream);
-		NEED(p, (size_t)c * __builtin_popcount(tmask) + 10);   /* and a cpu varint */
+		NEED(p, tbytes + 10);   /* and a cpu varint */
 		if (grow((void **)&d->col, &d->col_cap, (size_t)c * 8)) {
 			cap_seterr(err, errlen, "out of memory");
 			return -ENOMEM;
 		}
-		if (!d->state_only)   /* else no record is handed out: nor its time */
-			get_planes(p, c, tmask, d->col);
-		p += (size_t)c * __builtin_popcount(tmask);
+		if (d->state_only)   /* no record is handed out: nor its time */
+			;
+		else if (ts_mode == TS_PLANES)
+			get_planes(p, c, th.mask, d->col);
+		else if (ts_ctx__values(p, &th, c, d->col))
+			BAD("stream %" PRIu64 ": timestamps: a context's bytes or the escapes "
+			    "do not match their counts", stream);
+		p += tbytes;
 		for (uint32_t i = 0; i < c && !d->state_only; i++) {
 			uint64_t ts = prev + dmin + d->col[i];   /* wrapping, as written */
 			if (ts < m->min_ts_ns || ts > m->max_ts_ns)

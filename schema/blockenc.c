@@ -79,7 +79,7 @@ struct estate {
  * sequences to code, more bytes). */
 #define FAST_RUN_LG 3
 #define FAST_RUN_LG_FASTER 4
-#define GRP_BODY_MAX 26u
+#define GRP_BODY_MAX (26u + 2u + TS_CTX_HEAD_MAX)
 
 struct block_encoder {
 	ZSTD_CCtx *cctx;
@@ -1770,6 +1770,25 @@ static size_t compress_cut(struct block_encoder *e, size_t raw_len)
 	return ZSTD_isError(z) ? z : o.pos;
 }
 
+/* A compact block's ts column in the context mode (blockts.c): the c
+ * deltas less dmin in e->col.  Returns its end, NULL out of memory. */
+static uint8_t *put_ts_ctx(struct block_encoder *e, uint8_t *p, uint32_t c, int64_t dmin)
+{
+	struct ts_ctx_plan plan;
+	struct ts_ctx_cols cols;
+	size_t scratch = (size_t)c * 8 > TS_PLAN_SCRATCH ? (size_t)c * 8 : TS_PLAN_SCRATCH;
+
+	if (grow((void **)&e->col2, &e->col2_cap, scratch))
+		return NULL;
+	*p++ = TS_CTX;
+	p = cap_put_varint(p, cap_zigzag(dmin));
+	ts_ctx__plan(e->col, c, (uint32_t *)e->col2, &plan);
+	p = ts_ctx__put(p, e->col, c, &plan, e->col2, &cols);
+	for (uint32_t k = 0; k < cols.n; k++)
+		cut_columns(e, cols.at[k], 1, cols.len[k]);
+	return p;
+}
+
 /* encode_block's first pass over a group's entries (top - ord[i], or with
  * ord NULL top - i): each record's ts delta from the one before (prev: the
  * block's base for the first) into col, whether they have one cpu and one
@@ -1915,11 +1934,18 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 			e->col[i] -= (uint64_t)dmin;
 			any |= e->col[i];
 		}
-		p = cap_put_varint(p, cap_zigzag(dmin));
-		unsigned tmask = bytes_mask(any);
-		*p++ = (uint8_t)tmask;
-		cut_columns(e, p, (uint32_t)__builtin_popcount(tmask), c);
-		p = put_planes(p, e->col, c, tmask);
+		if (!e->fast && c >= TS_CTX_MIN_GROUP) {   /* encodings 7 and 8 */
+			if (!(p = put_ts_ctx(e, p, c, dmin)))
+				return -ENOMEM;
+		} else {
+			if (!e->fast)
+				*p++ = TS_PLANES;
+			p = cap_put_varint(p, cap_zigzag(dmin));
+			unsigned tmask = bytes_mask(any);
+			*p++ = (uint8_t)tmask;
+			cut_columns(e, p, (uint32_t)__builtin_popcount(tmask), c);
+			p = put_planes(p, e->col, c, tmask);
+		}
 		if (cpu_run) {
 			p = cap_put_varint(p, (uint32_t)(e0->cpu + 1));
 		} else {
@@ -2015,8 +2041,10 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 		.min_ts_ns = base_ts,
 		.max_ts_ns = n ? b->max_ts : 0,
 	};
-	/* Encoding 1 where it suffices: older readers then read the block. */
-	cap_block_fill_header(e->out, &m, k, e->base ? (e->block_esc ? 6 : 4) :
+	/* Encoding 1 where it suffices (fast blocks): older readers then read
+	 * the block.  A compact block's ts columns start with their mode. */
+	cap_block_fill_header(e->out, &m, k, !e->fast ? (e->base ? 8 : 7) :
+					     e->base ? (e->block_esc ? 6 : 4) :
 					     e->block_esc ? 5 : e->keyed ? 3 : 1);
 	int rc = block_encoder_check(e, b, m.enc_bytes);
 	if (rc)

@@ -24,10 +24,12 @@
  * encoding 3 keyed by the pid half, KEY_LO; next-*: the same with
  * DICT_NEXT too, tests/data/capture-enc3's; esc-*: the same by the
  * encoder of encoding 5, escaped codes, `test_block_compat --write DIR 0`'s
- * last block; chain-*: a third kind, two
- * blocks of a chain, `test_block_chain --seed FILE`).  Bodies are sealed as
- * encoding 5 (6 chained), so that mutations reach the keyed dictionaries,
- * KEY_LO and escaped codes.
+ * last block; tsctx-*: a body by hand and a block of the encoder's with
+ * the ts column's context mode, `test_block_tsctx --seed DIR`; chain-*: a
+ * third kind, two blocks of a chain, `test_block_chain --seed FILE`).
+ * Bodies are sealed as encoding 5 (6 chained), so that mutations reach the
+ * keyed dictionaries, KEY_LO and escaped codes, or with the top bit of
+ * their nstreams field as 7 (8 chained): a mode per ts column.
  *  - "BRCH": a chain of two blocks (fb_chain): the second's body mutated
  *    reaches the columns that continue the first's dictionaries.  Then the
  *    same two under a projection (picked from the input, as below): the
@@ -93,12 +95,17 @@ static uint8_t *fb_seal(const uint8_t *in, size_t size, size_t *len, uint32_t ba
 		abort();
 	z = zo.pos;
 	/* encoding 5 (keyed dictionaries, KEY_LO, escaped codes), or 6 (and
-	 * chained): what 3 and 4 read and more */
-	memcpy(b, base_crc ? "BRBK\x01\x00\x06\x00" : "BRBK\x01\x00\x05\x00", 8);
-	_Static_assert(CAP_BLOCK_ENCODING == 6, "seal bodies as the newest encodings");
+	 * chained): what 3 and 4 read and more; with the top bit of the
+	 * input's nstreams, 7 or 8 (and a mode per ts column) */
+	uint32_t ns = fuzz_get32(in + 4);
+	b[6] = (uint8_t)((ns >> 31 ? 7 : 5) + (base_crc != 0));
+	memcpy(b, "BRBK\x01\x00", 6);
+	b[7] = 0;
+	_Static_assert(CAP_BLOCK_ENCODING == 8, "seal bodies as the newest encodings");
 	fuzz_put32(b + 8, (uint32_t)(CAP_BLOCK_HDR_BYTES + z));
 	fuzz_put32(b + 12, (uint32_t)blen);
 	memcpy(b + 16, in, 24);   /* nrecords, nstreams, min_ts, max_ts */
+	fuzz_put32(b + 20, ns & 0x7fffffffu);
 	*len = CAP_BLOCK_HDR_BYTES + z;
 	fuzz_fix_block_crcs(b, *len);
 	return b;

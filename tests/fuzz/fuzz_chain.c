@@ -1,4 +1,4 @@
-/* fuzz_chain - a chained capture (block encodings 4 and 6, FORMAT.md "Chained
+/* fuzz_chain - a chained capture (block encodings 4, 6 and 8, FORMAT.md "Chained
  * dictionaries") whose segment and index an attacker rearranged: the
  * reader's search for each block's base (schema/capr.c: the CAP_CHAIN_BACK
  * blocks before it in its segment, by hdr_crc), its cache of what bases

@@ -872,8 +872,9 @@ static void test_keyed(void)
 		CHECK_EQ_INT(blockbuf__add(b, 3, CAP_CPU_UNKNOWN, ts, ev, KL), 0);
 	}
 	CHECK_EQ_INT(block_encoder__encode(e, b, &out, &out_len, &m), 0);
-	/* encoding 5: it has keyed columns, whose codes take 2 bytes (escaped) */
-	CHECK_EQ_INT(out[6] | out[7] << 8, 5);
+	/* encoding 7: a compact block (5's keyed columns, whose codes take 2
+	 * bytes, escaped; and a mode per ts column) */
+	CHECK_EQ_INT(out[6] | out[7] << 8, 7);
 	CHECK_EQ_INT(block_decoder__decode(d, out, out_len, &recs, &n, err, sizeof(err)), 0);
 	CHECK_EQ_INT(n, KN);
 	for (i = 0; i < n; i++)

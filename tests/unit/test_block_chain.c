@@ -129,9 +129,9 @@ static void make_blocks(unsigned chain, struct blk *out, size_t *total)
 		/* Every CHAIN-th block starts a chain; the others continue the
 		 * one before and say whose dictionaries they continue. */
 		bool want_chained = chain > 1 && b % chain;
-		/* (5 and 6: 3 and 4 with escaped codes, when a dictionary
-		 * column's codes take 2 bytes) */
-		CHECK(enc[6] == (want_chained ? 4 : 3) || enc[6] == (want_chained ? 6 : 5));
+		/* (7 and 8: every compact block, 5 and 6 with a mode per ts
+		 * column) */
+		CHECK_EQ_INT(enc[6], want_chained ? 8 : 7);
 		CHECK_EQ_INT(cap_block_encoding_chained(enc[6]), want_chained);
 		if (want_chained) {
 			CHECK_EQ_U64(block_encoder__base_crc(e),
@@ -241,6 +241,21 @@ static size_t flags_of_stream5(const uint8_t *body, size_t raw, size_t skip)
 			return i + 3;
 	CHECK(!"stream 5's group not found");
 	return 0;
+}
+
+/* The offset of the first group's flags in a chained body: after the
+ * base's CRC, nstreams, the stream id and the count (varints). */
+static size_t flags_of_first(const uint8_t *body, size_t raw)
+{
+	size_t i = 4;
+
+	for (int v = 0; v < 3; v++) {
+		while (i < raw && (body[i] & 0x80))
+			i++;
+		i++;
+	}
+	CHECK(i < raw);
+	return i;
 }
 
 /* The fuzz seed (tests/fuzz/fuzz_block.c, "BRCH"): a chain's first block,
@@ -484,8 +499,8 @@ int main(int argc, char **argv)
 	CHECK(mut && blk);
 	size_t fo = flags_of_stream5(body, raw, 4);
 	CHECK(body[fo] & 0x40);   /* stream 5's group continues its base's */
-	/* the block's own encoding (4, or 6 with escaped codes) and its
-	 * unchained counterpart (3 or 5) */
+	/* the block's own encoding (8: 4 with escaped codes and ts modes)
+	 * and its unchained counterpart (7) */
 	unsigned enc_own = chained[5].buf[6], enc_first = enc_own - 1;
 	CHECK(cap_block_encoding_chained(enc_own));
 	/* (case 3 last: it reuses st[] for a longer chain) */
@@ -520,8 +535,10 @@ int main(int argc, char **argv)
 			want_rc = -ENOENT;
 			want_err = "a chain of more blocks than the limit";
 			break;
-		case 4:   /* escaped codes in an encoding-4 block */
-			mut[fo] |= 0x80;
+		case 4:   /* escaped codes in an encoding-4 block: on the
+			   * first group (an encoding-4 body has no ts modes,
+			   * so a later group would be misread before) */
+			mut[flags_of_first(body, raw)] |= 0x80;
 			enc = 4;
 			want_err = "escaped dictionary codes in an encoding-4 block";
 			break;

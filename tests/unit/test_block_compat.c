@@ -231,12 +231,12 @@ int main(int argc, char **argv)
 	char now[4200];
 	snprintf(now, sizeof(now), "%s/now", dir);
 	write_capture(now, 0);
-	CHECK_EQ_INT(first_block_encoding(now), 5);   /* 3 with escaped codes */
+	CHECK_EQ_INT(first_block_encoding(now), 7);   /* 5 with ts modes */
 	CHECK_EQ_INT(check_capture(now), 3);
 	snprintf(now, sizeof(now), "%s/now-chained", dir);
 	write_capture(now, 8);
-	CHECK_EQ_INT(block_encoding(now, 0), 5);
-	CHECK_EQ_INT(block_encoding(now, 2), 6);   /* 4 with escaped codes */
+	CHECK_EQ_INT(block_encoding(now, 0), 7);
+	CHECK_EQ_INT(block_encoding(now, 2), 8);   /* 6 with ts modes */
 	CHECK_EQ_INT(check_capture(now), 3);
 	check_projected(now);
 	printf("ok: %u records of the encoding-1 to -6 fixtures and of today's encoder\n", NREC);

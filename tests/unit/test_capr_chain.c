@@ -368,9 +368,9 @@ int main(void)
 		for (size_t b = 0; b < nb; b++) {
 			if (!capr__read_block(r, &blocks[b], &recs, &n, err, sizeof(err)))
 				continue;
-			if (!strstr(err, "a chained block (encoding 6) in a bundle"))
+			if (!strstr(err, "a chained block (encoding 8) in a bundle"))
 				fprintf(stderr, "%s\n", err);
-			CHECK(strstr(err, "a chained block (encoding 6) in a bundle"));
+			CHECK(strstr(err, "a chained block (encoding 8) in a bundle"));
 			bad++;
 		}
 		CHECK_EQ_INT(bad, 1);

@@ -8,10 +8,9 @@ Prints one line of key=value pairs:
 
 A fast block (bpfrec record --fast-blocks: the writers were behind) is
 told by its body encoding (byte 6 of its header, schema/FORMAT.md): fast
-blocks are encoding 1, and the generator's compact blocks always have
-dictionary columns, so they are encoding 3 to 6 (4 and 6 chained, 5 and 6
-with escaped codes).  That holds for the generator's events, not for any
-capture.
+blocks are encoding 1, and compact blocks are encoding 7 or 8 (8 chained;
+before the ts modes, the generator's always had dictionary columns, so
+they were encoding 3 to 6: 4 and 6 chained, 5 and 6 with escaped codes).
 """
 import os
 import sqlite3
