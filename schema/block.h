@@ -173,23 +173,23 @@ int block_encoder__encode(struct block_encoder *e, const struct blockbuf *b,
  * kernel's buffers fill): the same format, every reader reads them, and
  * only the encoder's choices differ: dictionary codes without recency
  * lists or keys (a value's index unless it repeats the record before's:
- * a block of encoding 1), and a zstd frame whose matches are the body's
- * runs of 8 bytes or more, found by a scan of its own (no zstd match
- * search, literals stored as they are: schema/blockrun.c) instead of
- * zstd at the encoder's level.  On the generator's events
- * (tools/bench/encode/encbench, BENCHMARKS.md) a fast block takes about
- * half of a compact one's instructions and ~2x its bytes.  A fast block
- * continues no chain and starts none.
+ * a block of encoding 1), and a zstd frame made without zstd's
+ * compressor: each run of 8 bytes or more equal to the byte before an RLE
+ * block, the bytes between raw blocks (schema/blockrun.c).  On the
+ * generator's events (tools/bench/encode/encbench, BENCHMARKS.md) a fast
+ * block takes about 40% of a compact one's instructions and ~2.2x its
+ * bytes.  A fast block continues no chain and starts none.
  * on: the blocks encoded from now on.  0, or -EINVAL if zstd refuses the
  * level (the encoder's blocks stay as they were). */
 #define BLOCK_FAST_ZSTD_LEVEL (-5)
 int block_encoder__fast(struct block_encoder *e, bool on);
-/* The zstd level of the fast blocks encoded from now on (at first
+/* The level of the fast blocks encoded from now on (at first
  * BLOCK_FAST_ZSTD_LEVEL); at BLOCK_FASTER_ZSTD_LEVEL or below (while a
- * writer is about to lose events) only runs of 16 bytes or more are
- * matches: on encbench's events ~6% fewer instructions than a fast block
- * at -5 for ~1.1x its bytes.  0, or -EINVAL if zstd refuses the level
- * (nothing changed). */
+ * writer is about to lose events) only runs of 16 bytes or more are RLE
+ * blocks: on encbench's events ~3% fewer instructions than a fast block
+ * for ~1.04x its bytes.  (The frame codes nothing by entropy, so no other
+ * level changes it.)  0, or -EINVAL if zstd refuses the level (nothing
+ * changed). */
 #define BLOCK_FASTER_ZSTD_LEVEL (-20)
 int block_encoder__fast_level(struct block_encoder *e, int level);
 

@@ -358,26 +358,17 @@ static inline __attribute__((always_inline)) void tr8(uint64_t x[8])
 #undef TR_SWAP
 }
 
-/* blockrun.c: a fast block's zstd frame without zstd's match search.
- * runz__params: sets the parameters of such frames, at zstd level level
- * (for its coding of the sequences), on a context whose parameters were
- * reset; 0 or zstd's error code.  runz__compress: src[0..n) as one zstd
- * frame (content size and checksum set, as every block's) into
- * dst[0..cap) with such a context: each run of at least 2^lg (3..6) bytes
- * equal to the byte before is a match of offset 1, every other byte a
- * literal stored as it is.  The sequences go in the caller's buffer
- * *seq_buf of *seq_buf_cap bytes (grow()n as needed: scratch of the
- * caller's that is free by then).  zstd's size of the frame or error code
- * (ZSTD_isError).
- * runz__supported: whether a libzstd of release running (as
- * ZSTD_versionNumber's) makes such frames as the one the encoder was
- * built against (built) does; when not, the encoder makes fast blocks'
- * frames with zstd's own search at the fast level. */
-struct ZSTD_CCtx_s;
-bool runz__supported(unsigned built, unsigned running);
-size_t runz__params(struct ZSTD_CCtx_s *cctx, int level);
-size_t runz__compress(struct ZSTD_CCtx_s *cctx, void *dst, size_t cap, const uint8_t *src,
-		      size_t n, unsigned lg, void **seq_buf, size_t *seq_buf_cap);
+/* blockrun.c: a fast block's zstd frame, made without zstd's compressor:
+ * src[0..n) as one zstd frame (content size and checksum set, as every
+ * block's) into dst[0..cap), each run of at least 2^lg (3..6) bytes equal
+ * to the byte before an RLE block, the bytes between raw blocks.  0 with
+ * its size in *frame_len; -EINVAL (lg), -ENOSPC (cap too small: at most
+ * 3 bytes more per 128 KiB of src and 17 in all suffice).
+ * cap_xxh64: xxHash's XXH64 of buf[0..n) (the low 32 bits are a zstd
+ * frame's content checksum). */
+int runz__frame(uint8_t *dst, size_t cap, const uint8_t *src, size_t n, unsigned lg,
+		size_t *frame_len);
+uint64_t cap_xxh64(const void *buf, size_t n, uint64_t seed);
 
 /* Block header (blockhdr.c; its parse is cap_internal.h's
  * cap_block_parse_header, which accepts encodings CAP_BLOCK_ENCODING_MIN ..

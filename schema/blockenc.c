@@ -74,9 +74,9 @@ struct estate {
  * (cut_columns): 8192 lost 0.04 bytes/event of the generator's mix. */
 #define CUT_MIN_BYTES 2048u
 #define REC_BODY_MAX 20u
-/* Fast blocks' runs (runz__compress): of 2^FAST_RUN_LG bytes or more; at
+/* Fast blocks' runs (runz__frame): of 2^FAST_RUN_LG bytes or more; at
  * BLOCK_FASTER_ZSTD_LEVEL or below, of 2^FAST_RUN_LG_FASTER (fewer
- * sequences to code, more bytes). */
+ * blocks, more bytes). */
 #define FAST_RUN_LG 3
 #define FAST_RUN_LG_FASTER 4
 #define GRP_BODY_MAX (26u + 2u + TS_CTX_HEAD_MAX)
@@ -160,10 +160,6 @@ struct block_encoder {
 	 * no recency lists, no keys, no DICT_NEXT; zstd at
 	 * BLOCK_FAST_ZSTD_LEVEL); level: the compact blocks' zstd level. */
 	bool fast;
-	bool runz_off;         /* not runz__supported: zstd's search instead */
-	bool cctx_runs;        /* cctx has runz__params (the last block was fast):
-				* one context for both kinds of block, whose
-				* workspace zstd keeps for the larger */
 	int level;
 	int fast_level;        /* block_encoder__fast_level */
 };
@@ -173,28 +169,6 @@ struct dict_slot {
 	uint32_t idx;
 	uint32_t gen;
 };
-
-/* Sets e->cctx's parameters for the next block: runz__params's (runs:
- * a fast block made by runz__compress) or a compact block's (zstd's own
- * search, at the fast level while e->fast: runz_off's fallback).  0 or
- * zstd's error code. */
-static size_t cctx_params(struct block_encoder *e, bool runs)
-{
-	int level = e->fast ? e->fast_level : e->level;
-	size_t z = ZSTD_CCtx_reset(e->cctx, ZSTD_reset_session_and_parameters);
-
-	e->cctx_runs = runs;
-	if (ZSTD_isError(z))
-		return z;
-	if (runs)
-		return runz__params(e->cctx, level);
-	z = ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel, level);
-	if (!ZSTD_isError(z))
-		z = ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 1);
-	if (!ZSTD_isError(z))
-		z = ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_contentSizeFlag, 1);
-	return ZSTD_isError(z) ? z : 0;
-}
 
 struct block_encoder *block_encoder__new(int level)
 {
@@ -209,8 +183,9 @@ struct block_encoder *block_encoder__new(int level)
 		level = 1;
 	e->level = level;
 	e->fast_level = BLOCK_FAST_ZSTD_LEVEL;
-	e->runz_off = !runz__supported(ZSTD_VERSION_NUMBER, ZSTD_versionNumber());
-	if (ZSTD_isError(cctx_params(e, false))) {
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_contentSizeFlag, 1))) {
 		ZSTD_freeCCtx(e->cctx);
 		free(e);
 		errno = EINVAL;
@@ -2011,19 +1986,19 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 	size_t obound = CAP_BLOCK_HDR_BYTES + ZSTD_compressBound(raw_len);
 	if (grow((void **)&e->out, &e->out_cap, obound))
 		return -ENOMEM;
-	bool runs = e->fast && !e->runz_off;
-	size_t z = runs != e->cctx_runs ? cctx_params(e, runs) : 0;
-	if (ZSTD_isError(z)) {
-		/* (the next block sets them anew) */
-		e->cctx_runs = !runs;
-	} else if (runs) {
-		/* zstd's own search is half a fast block's encoder: the
-		 * body's runs as matches instead (blockrun.c); their
-		 * sequences in the transposed words' buffer, free by now */
-		z = runz__compress(e->cctx, e->out + CAP_BLOCK_HDR_BYTES,
-				   e->out_cap - CAP_BLOCK_HDR_BYTES, e->raw, raw_len,
-				   e->fast_level <= BLOCK_FASTER_ZSTD_LEVEL ? FAST_RUN_LG_FASTER :
-				   FAST_RUN_LG, (void **)&e->words, &e->words_cap);
+	size_t z;
+	if (e->fast) {
+		/* zstd's compressor is most of a fast block's encoder: a
+		 * frame of the body's runs instead (blockrun.c) */
+		if (runz__frame(e->out + CAP_BLOCK_HDR_BYTES, e->out_cap - CAP_BLOCK_HDR_BYTES,
+				e->raw, raw_len, e->fast_level <= BLOCK_FASTER_ZSTD_LEVEL ?
+				FAST_RUN_LG_FASTER : FAST_RUN_LG, &z))
+		{
+			/* (cannot happen: obound holds any such frame) */
+			cap_warn("block encoder: a fast block's frame does not fit %zu bytes",
+				 e->out_cap - CAP_BLOCK_HDR_BYTES);
+			return -EIO;
+		}
 	} else {
 		z = e->base || e->ncuts ? compress_cut(e, raw_len) :
 		    ZSTD_compress2(e->cctx, e->out + CAP_BLOCK_HDR_BYTES,

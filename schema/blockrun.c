@@ -1,100 +1,71 @@
-/* blockrun.c - a fast block's zstd frame (block_encoder__fast) without
- * zstd's match search: the body's runs of one byte value go to zstd as
- * matches found here, every other byte as a literal stored as it is.
+/* blockrun.c - a fast block's zstd frame (block_encoder__fast) made here,
+ * without zstd's compressor: the body's runs of one byte value are RLE
+ * blocks, the bytes between them raw blocks.
  *
  * Why: a fast block's body is byte columns (FORMAT.md, "Block"), and what
  * zstd at its fastest levels finds in them is almost all runs: planes of
  * one value (a counter's delta, a constant field), the zero codes of
  * records that repeat the one before.  Its search costs ~10 instructions
- * a body byte, about half of a fast block's encoder (BENCHMARKS.md, issue
- * 18); a run scan 64 bytes at a time costs ~1.5, and zstd then only codes
- * the sequences (ZSTD_compressSequences).  Literals are not entropy coded:
- * zstd's negative levels do not code them either.  The frame is an
- * ordinary zstd frame with its content size and checksum: nothing changes
- * for a reader.
+ * a body byte; its coding of the runs found here as sequences
+ * (ZSTD_compressSequences, the tenth session's fast blocks) still cost ~55
+ * instructions an event of the generator's mix, more than the rest of the
+ * frame's work together: it copies the literals twice and codes each
+ * sequence with FSE tables it builds per block.  An RLE block costs 4
+ * bytes and a raw block 3 more than its bytes, so a run of 8 or more pays
+ * for itself; the frame takes ~12% more bytes than the sequences' (fast
+ * blocks exist for writers that are behind: BENCHMARKS.md, issue 18).
+ * It is an ordinary zstd frame with its content size and XXH64 content
+ * checksum (computed here): nothing changes for a reader, and no part of
+ * zstd's experimental API is needed.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#define ZSTD_STATIC_LINKING_ONLY   /* ZSTD_compressSequences and its parameters */
-#include <zstd.h>
-#include <zstd_errors.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
 #include "block_internal.h"
 
-/* zstd's largest block: a match must not span two (the frame's blocks are
- * delimited here, ZSTD_sf_explicitBlockDelimiters). */
-#define RUNZ_BLOCK ((size_t)ZSTD_BLOCKSIZE_MAX)
+/* zstd's largest block (RFC 8878 "Block_Maximum_Size"). */
+#define RUNZ_BLOCK ((size_t)128 << 10)
+#define ZSTD_FRAME_MAGIC 0xFD2FB528u
+#define BT_RAW 0u   /* Block_Type */
+#define BT_RLE 1u
 
-/* The sequences being found: zstd's array of them in the caller's buffer
- * (the encoder's scratch, which no other part of a fast block uses by
- * then: no array of a fast block's own, ~1 MiB per writer at 8 MiB
- * blocks). */
-struct runs {
-	ZSTD_Sequence *seq;
-	size_t nseq, seq_cap;   /* (seq_cap: sequences) */
-	void **buf;             /* the caller's buffer and its bytes, grown */
-	size_t *buf_cap;
+/* The frame being written: o .. end, and where the last block's header is
+ * (its Last_Block bit is set when the frame ends). */
+struct rw {
+	uint8_t *o, *end;
+	uint8_t *last;
 };
 
-/* ZSTD_compressSequences, ZSTD_Sequence and the parameters set below are
- * zstd's experimental API (ZSTD_STATIC_LINKING_ONLY), promised only for
- * the zstd they were compiled against; a libzstd of another minor
- * release may lay ZSTD_Sequence out or read the parameters otherwise, and
- * a frame it then writes wrong would be found by no release build. */
-bool runz__supported(unsigned built, unsigned running)
+/* A block of type bt: size bytes of src (raw), or src[0] size times (RLE).
+ * -ENOSPC when dst is full. */
+static inline int put_block(struct rw *r, unsigned bt, const uint8_t *src, size_t size)
 {
-	return built / 100 == running / 100;
-}
+	size_t body = bt == BT_RLE ? 1 : size;
+	uint32_t h = (uint32_t)(size << 3 | bt << 1);
 
-size_t runz__params(ZSTD_CCtx *cctx, int level)
-{
-	size_t z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
-
-	if (!ZSTD_isError(z))
-		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-	if (!ZSTD_isError(z))
-		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-	if (!ZSTD_isError(z))
-		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_blockDelimiters,
-					   ZSTD_sf_explicitBlockDelimiters);
-	if (!ZSTD_isError(z))
-		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_literalCompressionMode, ZSTD_ps_disable);
-	/* (a sequence that breaks zstd's rules fails the block, rather than
-	 * write what no reader reads) */
-	if (!ZSTD_isError(z))
-		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_validateSequences, 1);
-	/* none of what zstd allocates for a search or for streaming, neither
-	 * of which runs here: the context takes 0.5 MiB at 8 MiB blocks, not
-	 * 1.3 (the recorder's memory target) */
-	if (!ZSTD_isError(z))
-		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, ZSTD_HASHLOG_MIN);
-	if (!ZSTD_isError(z))
-		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_chainLog, ZSTD_CHAINLOG_MIN);
-	if (!ZSTD_isError(z))
-		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_stableInBuffer, 1);
-	if (!ZSTD_isError(z))
-		z = ZSTD_CCtx_setParameter(cctx, ZSTD_c_stableOutBuffer, 1);
-	return ZSTD_isError(z) ? z : 0;
-}
-
-/* Appends a sequence: lit literals, then a match of ml bytes at offset
- * off (0, 0: the end of a zstd block).  -ENOMEM. */
-static inline int put_seq(struct runs *r, unsigned off, size_t lit, size_t ml)
-{
-	if (r->nseq == r->seq_cap) {
-		if (grow(r->buf, r->buf_cap, (r->nseq + 4096) * sizeof(*r->seq)))
-			return -ENOMEM;
-		r->seq = *r->buf;
-		r->seq_cap = *r->buf_cap / sizeof(*r->seq);
-	}
-	r->seq[r->nseq++] = (ZSTD_Sequence){ .offset = off, .litLength = (unsigned)lit,
-					     .matchLength = (unsigned)ml };
+	if ((size_t)(r->end - r->o) < 3 + body)
+		return -ENOSPC;
+	r->last = r->o;
+	r->o[0] = (uint8_t)h;
+	r->o[1] = (uint8_t)(h >> 8);
+	r->o[2] = (uint8_t)(h >> 16);
+	memcpy(r->o + 3, src, body);
+	r->o += 3 + body;
 	return 0;
+}
+
+/* The bytes [lit0, st) as a raw block, if any, then the run of len bytes
+ * from st as an RLE block.  -ENOSPC. */
+static inline int put_run(struct rw *r, const uint8_t *p, size_t lit0, size_t st, size_t len)
+{
+	if (st > lit0 && put_block(r, BT_RAW, p + lit0, st - lit0))
+		return -ENOSPC;
+	return put_block(r, BT_RLE, p + st, len);
 }
 
 /* Bit k: byte i + k equals the byte before it, for the bytes of [i, end)
@@ -120,17 +91,17 @@ static inline uint64_t eq_mask(const uint8_t *p, size_t i, size_t end)
 	return m;
 }
 
-/* The sequences of src[0..n): each run of at least 2^lg bytes equal to the
- * byte before a match at offset 1, cut where zstd's blocks end.  Inlined
- * with lg a constant (find_runs below): its loop of lg steps unrolled was
- * a third of the scan's instructions. */
+/* The blocks of src[0..n): each run of at least 2^lg bytes equal to the
+ * byte before an RLE block, the bytes between raw blocks, none past 128
+ * KiB (the scan restarts at each such chunk).  Inlined with lg a constant
+ * (find_runs below): its loop of lg steps unrolled was a third of the
+ * scan's instructions. */
 static inline __attribute__((always_inline)) int
-find_runs_lg(struct runs *r, const uint8_t *p, size_t n, unsigned lg)
+find_runs_lg(struct rw *r, const uint8_t *p, size_t n, unsigned lg)
 {
-	size_t lit0 = 0;   /* the first byte not yet in a sequence */
+	size_t lit0 = 0;   /* the first byte not yet in a block */
 	const size_t minrun = (size_t)1 << lg;
 
-	r->nseq = 0;
 	for (size_t bs = 0; bs < n; bs += RUNZ_BLOCK) {
 		size_t be = n - bs < RUNZ_BLOCK ? n : bs + RUNZ_BLOCK;
 		size_t cur = 0;   /* the run that reaches the chunk's start: its bytes */
@@ -147,8 +118,8 @@ find_runs_lg(struct runs *r, const uint8_t *p, size_t n, unsigned lg)
 				size_t len = cur + ones, st = i - cur;
 
 				if (len >= minrun) {
-					if (put_seq(r, 1, st - lit0, len))
-						return -ENOMEM;
+					if (put_run(r, p, lit0, st, len))
+						return -ENOSPC;
 					lit0 = st + len;
 				}
 				cur = 0;
@@ -175,25 +146,25 @@ find_runs_lg(struct runs *r, const uint8_t *p, size_t n, unsigned lg)
 				unsigned ones = (unsigned)__builtin_ctzll(~from);
 				size_t st = i + j;
 
-				if (put_seq(r, 1, st - lit0, ones))
-					return -ENOMEM;
+				if (put_run(r, p, lit0, st, ones))
+					return -ENOSPC;
 				lit0 = st + ones;
 				m &= ~0ull << (j + ones);   /* (j + ones < 64 here) */
 			}
 		}
 		if (cur >= minrun) {   /* a run to the block's end */
-			if (put_seq(r, 1, be - cur - lit0, cur))
-				return -ENOMEM;
+			if (put_run(r, p, lit0, be - cur, cur))
+				return -ENOSPC;
 			lit0 = be;
 		}
-		if (put_seq(r, 0, be - lit0, 0))   /* the block's last literals */
-			return -ENOMEM;
+		if (be > lit0 && put_block(r, 0, p + lit0, be - lit0))   /* the chunk's last bytes */
+			return -ENOSPC;
 		lit0 = be;
 	}
 	return 0;
 }
 
-static int find_runs(struct runs *r, const uint8_t *p, size_t n, unsigned lg)
+static int find_runs(struct rw *r, const uint8_t *p, size_t n, unsigned lg)
 {
 	switch (lg) {
 	case 3: return find_runs_lg(r, p, n, 3);
@@ -203,16 +174,107 @@ static int find_runs(struct runs *r, const uint8_t *p, size_t n, unsigned lg)
 	}
 }
 
-size_t runz__compress(ZSTD_CCtx *cctx, void *dst, size_t cap, const uint8_t *src, size_t n,
-		      unsigned lg, void **seq_buf, size_t *seq_buf_cap)
+int runz__frame(uint8_t *dst, size_t cap, const uint8_t *src, size_t n, unsigned lg,
+		size_t *frame_len)
 {
-	struct runs r = { .buf = seq_buf, .buf_cap = seq_buf_cap };
+	struct rw r = { dst, dst + cap, NULL };
+	uint8_t *fhd;
 
 	if (lg < 3 || lg > 6)
-		return (size_t)-ZSTD_error_parameter_outOfBound;
-	r.seq = *seq_buf;
-	r.seq_cap = *seq_buf_cap / sizeof(*r.seq);
+		return -EINVAL;
+	if (cap < 4 + 1 + 8 + 3 + 4)
+		return -ENOSPC;
+	/* Frame header: magic, descriptor (single segment: the window is the
+	 * content, no window descriptor; a content checksum; no dictionary),
+	 * the content size in the fewest bytes that hold it. */
+	cap_put_le32(r.o, ZSTD_FRAME_MAGIC);
+	fhd = r.o + 4;
+	r.o += 5;
+	if (n < 256) {
+		*fhd = 0x24;   /* size flag 0, single segment: 1 byte */
+		*r.o++ = (uint8_t)n;
+	} else if (n < 65536 + 256) {
+		*fhd = 0x64;   /* 2 bytes, less 256 */
+		cap_put_le16(r.o, (uint16_t)(n - 256));
+		r.o += 2;
+	} else if (n <= UINT32_MAX) {
+		*fhd = 0xa4;
+		cap_put_le32(r.o, (uint32_t)n);
+		r.o += 4;
+	} else {
+		*fhd = 0xe4;
+		cap_put_le64(r.o, n);
+		r.o += 8;
+	}
 	if (find_runs(&r, src, n, lg))
-		return (size_t)-ZSTD_error_memory_allocation;
-	return ZSTD_compressSequences(cctx, dst, cap, r.seq, r.nseq, src, n);
+		return -ENOSPC;
+	if (!r.last && put_block(&r, BT_RAW, src, 0))   /* (no content: one empty block) */
+		return -ENOSPC;
+	r.last[0] |= 1;   /* Last_Block */
+	if (r.end - r.o < 4)
+		return -ENOSPC;
+	cap_put_le32(r.o, (uint32_t)cap_xxh64(src, n, 0));   /* its low 32 bits */
+	*frame_len = (size_t)(r.o + 4 - dst);
+	return 0;
+}
+
+/* XXH64 (xxHash's 64-bit hash, as zstd's content checksum takes it). */
+#define XXP1 0x9E3779B185EBCA87ull
+#define XXP2 0xC2B2AE3D27D4EB4Full
+#define XXP3 0x165667B19E3779F9ull
+#define XXP4 0x85EBCA77C2B2AE63ull
+#define XXP5 0x27D4EB2F165667C5ull
+
+static inline uint64_t rotl64(uint64_t x, unsigned r)
+{
+	return x << r | x >> (64 - r);
+}
+
+static inline uint64_t xx_round(uint64_t acc, uint64_t in)
+{
+	return rotl64(acc + in * XXP2, 31) * XXP1;
+}
+
+static inline uint64_t xx_merge(uint64_t h, uint64_t acc)
+{
+	return (h ^ xx_round(0, acc)) * XXP1 + XXP4;
+}
+
+uint64_t cap_xxh64(const void *buf, size_t n, uint64_t seed)
+{
+	const uint8_t *p = buf, *end = p + n;
+	uint64_t h;
+
+	if (n >= 32) {
+		uint64_t v1 = seed + XXP1 + XXP2, v2 = seed + XXP2, v3 = seed, v4 = seed - XXP1;
+
+		do {
+			v1 = xx_round(v1, cap_get_le64(p));
+			v2 = xx_round(v2, cap_get_le64(p + 8));
+			v3 = xx_round(v3, cap_get_le64(p + 16));
+			v4 = xx_round(v4, cap_get_le64(p + 24));
+			p += 32;
+		} while (end - p >= 32);
+		h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
+		h = xx_merge(h, v1);
+		h = xx_merge(h, v2);
+		h = xx_merge(h, v3);
+		h = xx_merge(h, v4);
+	} else {
+		h = seed + XXP5;
+	}
+	h += n;
+	for (; end - p >= 8; p += 8)
+		h = rotl64(h ^ xx_round(0, cap_get_le64(p)), 27) * XXP1 + XXP4;
+	if (end - p >= 4) {
+		h = rotl64(h ^ cap_get_le32(p) * XXP1, 23) * XXP2 + XXP3;
+		p += 4;
+	}
+	for (; p < end; p++)
+		h = rotl64(h ^ *p * XXP5, 11) * XXP1;
+	h ^= h >> 33;
+	h *= XXP2;
+	h ^= h >> 29;
+	h *= XXP3;
+	return h ^ h >> 32;
 }
