@@ -35,16 +35,26 @@ struct mapping {
 	uint32_t written_file;    /* the file id its proc_maps row has, 0: not written */
 };
 
+/* An entry of a perf map written to the capture. */
+struct jit_entry {
+	uint64_t start, size;
+};
+
 struct proc {
 	uint32_t pid;
 	struct mapping *maps;
 	size_t nmaps, cap;
 	int read;                 /* /proc/PID/maps read at least once */
 	int stacked;              /* had a user stack (else known from execmaps alone) */
-	uint64_t *jit;            /* addresses in no mapping or an anonymous one:
-				     for /tmp/perf-PID.map */
+	uint64_t *jit;            /* addresses in no mapping or an anonymous one that
+				     no entry of /tmp/perf-PID.map written names yet */
 	size_t njit, jit_cap;
-	size_t jit_done;          /* jit[0..jit_done) looked up in the perf map */
+	int jit_new;              /* jit has addresses the perf map was not read for */
+	struct jit_entry *named;  /* the perf map's entries written, by start */
+	size_t nnamed, named_cap;
+	int perfmap_read;         /* read once: its size and time then, below */
+	off_t perfmap_size;
+	struct timespec perfmap_mtime;
 	uint32_t perfmap_id;      /* its perf map's sym_files.id once written, else 0 */
 };
 
@@ -765,59 +775,160 @@ static int sync_kernel(struct stackcap *sc, struct stackrows *rows, int symbols)
 	return rc;
 }
 
-/* 1 if one of addrs[0..n) lies in [start, start + size). */
-static int holds_one(const uint64_t *addrs, size_t n, uint64_t start, uint64_t size)
+/* An address for p's perf map. */
+static int push_jit(struct proc *p, uint64_t a)
 {
-	for (size_t i = 0; i < n; i++)
-		if (addrs[i] >= start && addrs[i] - start < size)
-			return 1;
+	p->jit_new = 1;
+	return push_u64(&p->jit, &p->njit, &p->jit_cap, a);
+}
+
+/* The entry of p->named (sorted by start) whose start is the last at or
+ * below a, or NULL. */
+static const struct jit_entry *named_at(const struct proc *p, uint64_t a)
+{
+	size_t lo = 0, hi = p->nnamed;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->named[mid].start <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &p->named[lo - 1] : NULL;
+}
+
+/* 1 if an entry written names a. */
+static int is_named(const struct proc *p, uint64_t a)
+{
+	const struct jit_entry *e = named_at(p, a);
+
+	return e && a - e->start < e->size;
+}
+
+/* Records [start, start + size) as written, p->named kept sorted. */
+static int add_named(struct proc *p, uint64_t start, uint64_t size)
+{
+	const struct jit_entry *at = named_at(p, start);
+	size_t k = at ? (size_t)(at - p->named) + 1 : 0;
+
+	if (p->nnamed == p->named_cap) {
+		size_t cap = p->named_cap ? p->named_cap * 2 : 16;
+		struct jit_entry *g = realloc(p->named, cap * sizeof(*g));
+
+		if (!g)
+			return -ENOMEM;
+		p->named = g;
+		p->named_cap = cap;
+	}
+	memmove(p->named + k + 1, p->named + k, (p->nnamed - k) * sizeof(*p->named));
+	p->named[k] = (struct jit_entry){ start, size };
+	p->nnamed++;
 	return 0;
+}
+
+/* p->jit (sorted) holds an address in [start, start + size). */
+static int holds_one(const struct proc *p, uint64_t start, uint64_t size)
+{
+	size_t lo = 0, hi = p->njit;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->jit[mid] < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->njit && p->jit[lo] - start < size;
+}
+
+/* Drops from p->jit the addresses an entry written names. */
+static void drop_named(struct proc *p)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < p->njit; i++)
+		if (!is_named(p, p->jit[i]))
+			p->jit[k++] = p->jit[i];
+	p->njit = k;
 }
 
 /* /tmp/perf-PID.map (JIT runtimes write it: "START SIZE NAME", hex): the
  * entries that hold an address of p found in no mapping or in an
- * anonymous one (resolve_pair) since the last look, read at each sync
- * that brings new ones (the runtime may reuse its code's addresses
- * later, or delete the file at exit) and at the end.  An entry that
- * holds one of the addresses looked up before is taken as written then
- * (a perf map grows by new entries for new code). */
+ * anonymous one (resolve_pair) that no entry written names yet.  Read at
+ * each sync while such addresses are left, when new ones came or the
+ * file changed since the last read (a runtime writes an entry when it
+ * likes: after the frame was first looked up, too; it may delete the
+ * file at exit), and at the end.  An entry is written once (by its
+ * start); an address a written entry holds is named from then on. */
 static int write_perf_map(struct stackcap *sc, struct stackrows *rows, struct proc *p,
 			  int symbols)
 {
 	char path[64], line[4096];
 	struct cap_symfile row = { .kind = "perfmap", .path = path, .size = -1, .pid = p->pid,
 				   .symbols = symbols ? "copied" : "left out" };
-	const uint64_t *fresh = p->jit + p->jit_done;
-	size_t nfresh = p->njit - p->jit_done;
 	struct stat st;
 	FILE *f;
 	int rc = 0;
 
+	drop_named(p);
+	if (!p->njit)
+		return 0;
 	snprintf(path, sizeof(path), "/tmp/perf-%u.map", p->pid);
 	f = fopen(path, "re");
 	if (!f)
 		return 0;   /* none yet, or gone: these addresses are looked up again */
+	if (fstat(fileno(f), &st))
+		st.st_size = -1;
+	if (!p->jit_new && p->perfmap_read && st.st_size == p->perfmap_size &&
+	    st.st_mtim.tv_sec == p->perfmap_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == p->perfmap_mtime.tv_nsec) {
+		fclose(f);
+		return 0;   /* read as it is: nothing more in it */
+	}
 	if (!p->perfmap_id) {
-		if (!fstat(fileno(f), &st))
-			row.size = st.st_size;
+		row.size = st.st_size;
 		row.id = p->perfmap_id = ++sc->last_file_id;
 		rc = stackrows__symfile(rows, &row);
 	}
+	qsort(p->jit, p->njit, sizeof(*p->jit), cmp_u64);
+	{   /* each address once (frames repeat from stack to stack) */
+		size_t k = 0;
+
+		for (size_t i = 0; i < p->njit; i++)
+			if (!k || p->jit[i] != p->jit[k - 1])
+				p->jit[k++] = p->jit[i];
+		p->njit = k;
+	}
 	while (!rc && symbols && fgets(line, sizeof(line), f)) {
 		unsigned long long start, size;
+		const struct jit_entry *e;
 		int n = 0;
 
 		if (sscanf(line, "%llx %llx %n", &start, &size, &n) < 2 || !n || !size)
 			continue;
 		line[strcspn(line, "\n")] = 0;
-		if (holds_one(fresh, nfresh, start, size) &&
-		    !holds_one(p->jit, p->jit_done, start, size))
-			rc = stackrows__symbol(rows, p->perfmap_id, start, size, line + n);
+		if (!holds_one(p, start, size) ||
+		    ((e = named_at(p, start)) && e->start == start))
+			continue;
+		rc = stackrows__symbol(rows, p->perfmap_id, start, size, line + n);
+		if (!rc)
+			rc = add_named(p, start, size);
 	}
 	fclose(f);
-	if (!rc)
-		p->jit_done = p->njit;
-	return rc;
+	if (rc)
+		return rc;
+	p->perfmap_read = 1;
+	p->perfmap_size = st.st_size;
+	p->perfmap_mtime = st.st_mtim;
+	p->jit_new = 0;
+	if (symbols)
+		drop_named(p);
+	else
+		p->njit = 0;   /* no names asked for: the file's row is all */
+	return 0;
 }
 
 /* The frames of a (process, user stack) pair to the files (and offsets)
@@ -845,9 +956,9 @@ static int resolve_pair(struct stackcap *sc, uint64_t key, int final, int *rc)
 			/* [anon] and the like: where JIT code lives, named by the
 			 * process's perf map if it has one (write_perf_map) */
 			if (!*rc && f->special)
-				*rc = push_u64(&p->jit, &p->njit, &p->jit_cap, a);
+				*rc = push_jit(p, a);
 		} else if (final) {
-			*rc = push_u64(&p->jit, &p->njit, &p->jit_cap, a);
+			*rc = push_jit(p, a);
 		} else {
 			missing = 1;
 		}
@@ -907,7 +1018,7 @@ struct stackrows *stackcap__sync(struct stackcap *sc, int symbols, int final)
 				rc = stackrows__remap(rows, p->pid, m->start, m->end, fid);
 			m->written_file = fid;
 		}
-		if (!rc && p->njit > p->jit_done)
+		if (!rc && p->njit)
 			rc = write_perf_map(sc, rows, p, symbols);
 	}
 	if (!rc)
@@ -954,6 +1065,7 @@ void stackcap__free(struct stackcap *sc)
 	for (i = 0; i < sc->nprocs; i++) {
 		free(sc->procs[i].maps);
 		free(sc->procs[i].jit);
+		free(sc->procs[i].named);
 	}
 	for (i = 0; i < sc->nfiles; i++) {
 		free(sc->files[i].path);

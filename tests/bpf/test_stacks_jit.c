@@ -10,7 +10,10 @@
  * stays through the recorder's stack sync (an [anon] mapping of
  * /proc/PID/maps: those frames were left unnamed); and it stays, then
  * deletes its perf map before it exits, as some runtimes do (the map was
- * read at the end only: the names were lost).  x86-64 (the stub's machine
+ * read at the end only: the names were lost); and it stays, its perf map
+ * naming other code only, and writes the stub's entry after the sync read
+ * the map (as a runtime writes its entries when it likes: the address,
+ * looked up once, was never looked up again).  x86-64 (the stub's machine
  * code). */
 #include "capload.h"
 #include "testutil.h"
@@ -41,7 +44,10 @@ static int child_main(const char *dir, int wait)
 	f = fopen(path, "w");
 	if (!f)
 		return 11;
-	fprintf(f, "%lx %zx bpfrec_jit_stub\n", (unsigned long)code, sizeof(stub));
+	if (wait == 3)   /* other code for now: the stub's entry comes later */
+		fprintf(f, "%lx %x bpfrec_jit_other\n", (unsigned long)code + 2048, 16);
+	else
+		fprintf(f, "%lx %zx bpfrec_jit_stub\n", (unsigned long)code, sizeof(stub));
 	fclose(f);
 	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
 	f = fopen(pidfile, "w");
@@ -59,6 +65,13 @@ static int child_main(const char *dir, int wait)
 		usleep(2500 * 1000);
 	if (wait == 2)
 		unlink(path);
+	if (wait == 3) {
+		f = fopen(path, "a");
+		if (!f)
+			return 14;
+		fprintf(f, "%lx %zx bpfrec_jit_stub\n", (unsigned long)code, sizeof(stub));
+		fclose(f);
+	}
 	return 0;
 }
 
@@ -105,6 +118,7 @@ static void run(const char *dir, const char *wait)
 		fprintf(stderr, "%s\n", out);
 	CHECK(strstr(out, "\n3\n"));
 	printf("ok: JIT frames named from /tmp/perf-%d.map (%s)\n", pid,
+	       *wait == '3' ? "an [anon] mapping, its entry written after a sync read the map" :
 	       *wait == '2' ? "an [anon] mapping, the map deleted at exit" :
 	       *wait == '1' ? "an [anon] mapping" : "no mapping");
 }
@@ -127,5 +141,6 @@ int main(int argc, char **argv)
 	run(dir, "0");
 	run(dir, "1");
 	run(dir, "2");
+	run(dir, "3");
 	return 0;
 }
