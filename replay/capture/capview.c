@@ -23,6 +23,7 @@ struct capview {
 	struct capview_session sess;
 	struct capview_stream *streams;
 	size_t nstreams;
+	uint32_t *by_name;                   /* stream indexes by name, then index */
 	const struct cap_block_info *blocks; /* owned by r */
 	size_t nblocks;
 	struct btfv **btfs;                  /* per object, parallel to obj_ids */
@@ -448,6 +449,29 @@ out:
 	return rc;
 }
 
+static int cmp_name(const void *a, const void *b, void *ctx)
+{
+	const struct capview_stream *st = ctx;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int d = strcmp(st[x].name, st[y].name);
+
+	return d ? d : (x > y) - (x < y);
+}
+
+/* c->by_name: an attach looks up each table's stream by name, in every
+ * capture it joins (2048 tables x thousands of streams, linearly). */
+static int index_names(struct capview *c, char *err, size_t errlen)
+{
+	if (c->nstreams > UINT32_MAX || !(c->by_name = malloc((c->nstreams + 1) * 4))) {
+		snprintf(err, errlen, "%s: out of memory", c->path);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->nstreams; i++)
+		c->by_name[i] = (uint32_t)i;
+	qsort_r(c->by_name, c->nstreams, 4, cmp_name, c->streams);
+	return 0;
+}
+
 struct capview *capview__open(const char *path, char *err, size_t errlen)
 {
 	struct capview *c = calloc(1, sizeof(*c));
@@ -467,7 +491,8 @@ struct capview *capview__open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	if (load_session(c, err, errlen) || load_objects(c, err, errlen) ||
-	    load_streams(c, err, errlen) || load_stream_blocks(c, err, errlen))
+	    load_streams(c, err, errlen) || load_stream_blocks(c, err, errlen) ||
+	    index_names(c, err, errlen))
 		goto fail;
 	return c;
 fail:
@@ -516,6 +541,7 @@ void capview__close(struct capview *c)
 		evtype__free(s->et);
 	}
 	free(c->streams);
+	free(c->by_name);
 	for (size_t i = 0; i < c->nobjs; i++) {
 		btfv__free(c->btfs[i]);
 		free(c->obj_errs[i]);
@@ -562,9 +588,20 @@ struct capview_stream *capview__stream_by_id(struct capview *c, int64_t id)
 
 struct capview_stream *capview__stream_by_name(struct capview *c, const char *name)
 {
-	for (size_t i = 0; i < c->nstreams; i++)
-		if (!strcmp(c->streams[i].name, name))
-			return &c->streams[i];
+	size_t lo = 0, hi = c->nstreams;
+
+	/* the first of the names >= name: of equal names (a hostile capture),
+	 * the first stream, as a scan in order finds it */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(c->streams[c->by_name[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < c->nstreams && !strcmp(c->streams[c->by_name[lo]].name, name))
+		return &c->streams[c->by_name[lo]];
 	return NULL;
 }
 

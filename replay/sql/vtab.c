@@ -2204,7 +2204,7 @@ static int attach(struct vtab_reg *reg, const char *patharg, const char *schema,
 {
 	struct vt_cap **caps = NULL;
 	char **paths = NULL;
-	const char **done = NULL;       /* the tables made */
+	const char **done = NULL;       /* the tables made, sorted without case */
 	size_t npaths = 0, ndone = 0, donecap = 0;
 	sqlite3_str *names = sqlite3_str_new(reg->db);
 	int multi = patharg[0] == '[';
@@ -2240,11 +2240,19 @@ static int attach(struct vtab_reg *reg, const char *patharg, const char *schema,
 		for (size_t i = 0; i < capview__nstreams(caps[c]->c) && rc == SQLITE_OK; i++) {
 			struct capview_stream *s = capview__stream(caps[c]->c, i);
 			const char *t = s->table;
-			int seen = 0;
+			size_t at = 0, hi = ndone;
 
-			for (size_t k = 0; k < ndone && !seen; k++)
-				seen = !sqlite3_stricmp(done[k], t);
-			if (seen)
+			/* made already?  (a search: every capture's streams are
+			 * looked up, thousands, against up to 2048 tables) */
+			while (at < hi) {
+				size_t mid = at + (hi - at) / 2;
+
+				if (sqlite3_stricmp(done[mid], t) < 0)
+					at = mid + 1;
+				else
+					hi = mid;
+			}
+			if (at < ndone && !sqlite3_stricmp(done[at], t))
 				continue;
 			if (ndone == VTAB_MAX_TABLES) {
 				reg_warn(reg, "%s: more streams than the %d SQL tables an attach "
@@ -2263,7 +2271,9 @@ static int attach(struct vtab_reg *reg, const char *patharg, const char *schema,
 				done = nd;
 				donecap = donecap * 2 + 16;
 			}
-			done[ndone++] = t;
+			memmove(done + at + 1, done + at, (ndone - at) * sizeof(*done));
+			done[at] = t;
+			ndone++;
 			char *sql = mode ? sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\".\"%w\" USING "
 							   "bpfrec(%Q, %Q, %Q)", schema, t, patharg,
 							   s->name, mode)

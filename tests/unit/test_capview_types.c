@@ -239,6 +239,46 @@ int main(void)
 	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM alpha"), 3000);
 	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM events WHERE stream = 'alpha'"), 3000);
 	sqlite3_close(db);
+
+	/* Streams by name (a search: an attach looks every table's up in
+	 * every capture): each found, none that is not there; names that
+	 * differ by case are two streams. */
+	poke_db(more, "INSERT INTO streams (id, name, kind, object_id, map_name) VALUES "
+		"(50001, 'Alpha', 'ringbuf', 1, 'm'), (50002, '', 'ringbuf', 1, 'm')");
+	c = capview__open(cap, err, sizeof(err));
+	CHECK(c);
+	for (int i = 1; i <= 2000; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "more%d", i);
+		CHECK(capview__stream_by_name(c, name));
+		CHECK_EQ_INT(capview__stream_by_name(c, name)->id, 10000 + i);
+	}
+	for (int i = 0; i < NSTREAMS; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "wide%d", i);
+		CHECK(capview__stream_by_name(c, name));
+		CHECK_EQ_INT(capview__stream_by_name(c, name)->id, 1000 + i);
+	}
+	CHECK_EQ_INT(capview__stream_by_name(c, "alpha")->id, 1);
+	CHECK_EQ_INT(capview__stream_by_name(c, "Alpha")->id, 50001);
+	CHECK_EQ_INT(capview__stream_by_name(c, "")->id, 50002);
+	CHECK(!capview__stream_by_name(c, "more"));
+	CHECK(!capview__stream_by_name(c, "more2001"));
+	CHECK(!capview__stream_by_name(c, "ALPHA"));
+	CHECK(!capview__stream_by_name(c, "zzz"));
+	CHECK(!capview__stream_by_name(c, "\x01"));
+	capview__close(c);
+	/* the attach makes one table of alpha and Alpha (SQLite's names
+	 * ignore case): the first, alpha's */
+	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+	CHECK((reg = vtab__register(db, &vo)));
+	CHECK_EQ_INT(vtab__attach(reg, cap, "main", &aerr), SQLITE_OK);
+	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM ALPHA"), 3000);
+	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE "
+			   "'CREATE VIRTUAL TABLE % USING bpfrec(%'"), VTAB_MAX_TABLES);
+	sqlite3_close(db);
 	printf("test_capview_types: ok\n");
 	return 0;
 }
