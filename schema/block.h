@@ -33,7 +33,7 @@
 					   * dictionary codes escaped; 7 and 8: 5
 					   * and 6 with a mode per ts column (its
 					   * deltas coded by the previous one's) */
-#define CAP_CHAIN_MAX 8                  /* blocks in a chain of encoding-4 blocks,
+#define CAP_CHAIN_MAX 16                 /* blocks in a chain of encoding-4 blocks,
 					   * its first (not encoding 4) included */
 #define CAP_CHAIN_BACK 16                /* an encoding-4 block's base is one of
 					   * the blocks at most this many before it

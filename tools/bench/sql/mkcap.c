@@ -7,7 +7,7 @@
  * The capture is what `bpfrec record --probe exec` writes: one ringbuf
  * stream "exec" of struct exec_event (bpf/exec.h, 296 bytes), its BTF built
  * by clang from that header, blocks of CAP_BLOCK_DEFAULT_BYTES (the
- * recorder's) at zstd level 1, their dictionaries chained by 8 (its
+ * recorder's) at zstd level 1, their dictionaries chained by 16 (its
  * defaults).  The plain table has the columns that
  * `bpfreplay sql` shows (ts, time, cpu, stream, ts_ns, pid, tid, ppid, uid,
  * comm, filename) with the same values, and an index on ts: the fair
@@ -239,7 +239,7 @@ int main(int argc, char **argv)
 	uint64_t n = 10000000, seed = 42, first = 0, last = 0;
 	size_t block_bytes = CAP_BLOCK_DEFAULT_BYTES; /* the recorder's */
 	/* the recorder's zstd level and chain (recorder/record.h) */
-	struct capw_opts co = { .zstd_level = 1, .chain_blocks = 8 };
+	struct capw_opts co = { .zstd_level = 1, .chain_blocks = 16 };
 	struct timeclock ck = { .boot_ns = BOOT_NS, .real_ns = (int64_t)REAL_NS };
 	struct gen *g = NULL;
 	struct capw *w = NULL;
