@@ -132,25 +132,29 @@ struct pipeline {
 /* A hand-over that finds every block buffer with the writers waits for
  * one of them: at most one block's time (block_ns).  While the blocks are
  * compact, that is a backlog only
- *   - when the writers are near their limit: a compact block takes a
+ *   - when the writers may be near their limit: a compact block takes a
  *     writer's work more than STARVED_BEHIND_NUM / STARVED_BEHIND_DEN of
- *     the time in which a block's events come (work_ns, arrive_ns), i.e.
- *     the two writers are at least 3/4 busy (the events come faster than
- *     compact blocks are made: the wait recurs and the kernel's buffers
- *     fill; a wait for a commit's fdatasync is no such thing, and fast
- *     blocks would not shorten it);
+ *     the time in which a block's events come (work_ns, arrive_ns).  Two
+ *     writers could take twice that, were a CPU free for each; but the
+ *     producers and the drain take CPU too (the bench's generator a whole
+ *     one at 8 M/s), so that half is where the two may share one CPU at
+ *     their limit (the events come faster than compact blocks are made:
+ *     the wait recurs and the kernel's buffers fill).  A wait for a
+ *     commit's fdatasync is no such thing, and fast blocks would not
+ *     shorten it;
  *   - or when the kernel's buffers, at the rate they fill, are full within
  *     STARVED_HEADROOM_BLOCKS such waits (pipeline__headroom; a small ring).
  * At 8 M events/s a block's events come in ~11 ms and a compact block takes
  * a writer longer than that, so blocks go fast at the first wait, as they
  * always did; at 1 M/s they come in ~90 ms, a compact block takes ~15 ms
+ * of work on a loaded machine (~45 would be near the limit)
  * and a 64 MiB ring holds ~0.9 s: a writer a loaded machine slowed for a
  * moment makes no fast block (each costs ~2 bytes an event more than a
  * compact one).  Not known (before the first compact block, a buffer
  * whose fill the drain cannot see): a backlog, as if the writers were
  * behind.  While the blocks are fast, a wait is a backlog as ever: even
  * fast blocks do not keep up. */
-#define STARVED_BEHIND_NUM 3
+#define STARVED_BEHIND_NUM 1
 #define STARVED_BEHIND_DEN 2
 #define STARVED_HEADROOM_BLOCKS 8
 /* block_ns and arrive_ns: each block's time weighs 1/4 of the average,
