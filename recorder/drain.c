@@ -257,8 +257,10 @@ static int runs_ok(const struct source *src)
 
 /* A run of src's records made on cpu to the sink in one call, those the
  * process-tree filter keeps: each one's time from its ts member or the
- * pass's receive time, the counters once. */
-static void send_run(struct source *src, uint32_t cpu, struct blockbuf_rec *recs, uint32_t n)
+ * pass's receive time, the counters once.  same_len: every record has this
+ * length (0: not known). */
+static void send_run(struct source *src, uint32_t cpu, struct blockbuf_rec *recs, uint32_t n,
+		     uint32_t same_len)
 {
 	struct drain *d = src->d;
 	const struct bpfobj_layout *l = src->l;
@@ -293,6 +295,7 @@ static void send_run(struct source *src, uint32_t cpu, struct blockbuf_rec *recs
 		n = j;
 		if (!n)
 			return;
+		/* (the kept ones: still of one length if all were) */
 	}
 	/* Each record's time: read by the sink as it copies the record, not
 	 * in a pass of its own here. */
@@ -304,14 +307,21 @@ static void send_run(struct source *src, uint32_t cpu, struct blockbuf_rec *recs
 	};
 	uint32_t diff = 0;
 
-	for (i = 0; i < n; i++) {
-		uint32_t len = recs[i].len;
+	if (same_len) {
+		/* (the ring's walk found it: no pass over the run here) */
+		bytes = (uint64_t)n * (same_len < ts.fill_to ? ts.fill_to : same_len);
+		nshort = same_len < type_size && same_len >= ts.fill_to ? n : 0;
+	} else {
+		for (i = 0; i < n; i++) {
+			uint32_t len = recs[i].len;
 
-		bytes += len < ts.fill_to ? ts.fill_to : len;
-		nshort += len < type_size && len >= ts.fill_to;
-		diff |= len ^ recs[0].len;
+			bytes += len < ts.fill_to ? ts.fill_to : len;
+			nshort += len < type_size && len >= ts.fill_to;
+			diff |= len ^ recs[0].len;
+		}
+		same_len = diff ? 0 : recs[0].len;
 	}
-	ts.same_len = diff ? 0 : recs[0].len;   /* (the block buffer's loop for one length) */
+	ts.same_len = same_len;   /* (the block buffer's loop for one length) */
 	src->st.events += n;
 	src->st.bytes += bytes;
 	src->st.short_events += nshort;   /* kept as is: replay reports them as damaged */
@@ -331,7 +341,7 @@ struct staged_run {
 static void staged_run_send(struct staged_run *r)
 {
 	if (r->n)
-		send_run(r->src, r->cpu, r->recs, r->n);
+		send_run(r->src, r->cpu, r->recs, r->n, 0);
 	r->n = 0;
 }
 
@@ -352,7 +362,7 @@ static int on_staged_run(void *ctx, uint32_t cpu, const void *data, uint32_t siz
  * by record.  A staged ringbuf's records are batches of one CPU's events
  * each, split back into them; a record that is not a batch (it cannot
  * happen) is kept as it came. */
-static int on_ringbuf_run(void *ctx, struct blockbuf_rec *recs, uint32_t n)
+static int on_ringbuf_run(void *ctx, struct blockbuf_rec *recs, uint32_t n, uint32_t same_len)
 {
 	struct source *src = ctx;
 	struct drain *d = src->d;
@@ -365,7 +375,7 @@ static int on_ringbuf_run(void *ctx, struct blockbuf_rec *recs, uint32_t n)
 			/* the batch is checked whole before any event is handed out */
 			if (stage__split(recs[i].data, recs[i].len, on_staged_run, &r) < 0) {
 				staged_run_send(&r);
-				send_run(src, CAP_CPU_UNKNOWN, &recs[i], 1);
+				send_run(src, CAP_CPU_UNKNOWN, &recs[i], 1, 0);
 			}
 		}
 		staged_run_send(&r);
@@ -375,7 +385,7 @@ static int on_ringbuf_run(void *ctx, struct blockbuf_rec *recs, uint32_t n)
 				deliver(src, CAP_CPU_UNKNOWN, d->recv_ns, recs[i].data,
 					recs[i].len);
 	} else if (runs_ok(src)) {
-		send_run(src, CAP_CPU_UNKNOWN, recs, n);
+		send_run(src, CAP_CPU_UNKNOWN, recs, n, same_len);
 	} else {
 		for (i = 0; i < n; i++)
 			deliver(src, CAP_CPU_UNKNOWN, d->recv_ns, recs[i].data, recs[i].len);

@@ -59,7 +59,8 @@ void rbc__close(struct rbc *c)
  * bench's 72-byte records. */
 #define RBC_PREFETCH_BYTES 512
 
-long rbc__consume_runs(struct rbc *c, int (*fn)(void *ctx, struct blockbuf_rec *recs, uint32_t n),
+long rbc__consume_runs(struct rbc *c,
+		       int (*fn)(void *ctx, struct blockbuf_rec *recs, uint32_t n, uint32_t same_len),
 		       void *ctx)
 {
 	uint64_t cons = *c->cons, prod = __atomic_load_n(c->prod, __ATOMIC_ACQUIRE);
@@ -75,12 +76,14 @@ long rbc__consume_runs(struct rbc *c, int (*fn)(void *ctx, struct blockbuf_rec *
 		 * being written, or where an eighth of the ring since the
 		 * last give-back is read: one bound per record, not three. */
 		uint64_t run_start = cons, end = published + eighth;
-		uint32_t k = 0;
+		struct blockbuf_rec *r = run;
+		/* the run's first length, and the bits in which another differs */
+		uint32_t k, first_len = 0, diff = 0;
 		int err;
 
 		if (end > prod)
 			end = prod;
-		while (k < RBC_RUN && cons < end) {
+		while (r < run + RBC_RUN && cons < end) {
 			const uint32_t *hdr = (const uint32_t *)(data + (cons & mask));
 			uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
 			/* The records ahead: the producer's CPU wrote them, so
@@ -96,17 +99,19 @@ long rbc__consume_runs(struct rbc *c, int (*fn)(void *ctx, struct blockbuf_rec *
 				break;
 			}
 			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
-				run[k].ts_ns = 0;
-				run[k].data = (const uint8_t *)hdr + RB_HDR_BYTES;
-				run[k].len = len;
-				k++;
+				r->data = (const uint8_t *)hdr + RB_HDR_BYTES;
+				r->len = len;
+				first_len = r == run ? len : first_len;
+				diff |= len ^ first_len;
+				r++;
 			}
 			len &= ~BPF_RINGBUF_DISCARD_BIT;
 			cons += (len + RB_HDR_BYTES + 7) & ~7ull;
 		}
 		/* The run goes out before its space is given back. */
+		k = (uint32_t)(r - run);
 		if (k) {
-			err = fn(ctx, run, k);
+			err = fn(ctx, run, k, diff ? 0 : first_len);
 			if (err < 0) {
 				__atomic_store_n(c->cons, run_start, __ATOMIC_RELEASE);
 				return err;

@@ -27,14 +27,18 @@ struct rbc {
 int rbc__open(struct rbc *c, int map_fd);
 void rbc__close(struct rbc *c);
 /* Hands every committed record (skipping discarded ones) to fn in runs of
- * up to RBC_RUN (ts_ns 0: the caller's to fill), stopping at the first
- * record still being written.  A run's records stay in place until fn
- * returns, so the caller copies each record once, in one loop, with no
- * call per record.  Returns records handed out, or fn's negative return
- * (the run that failed is not consumed: the next pass hands it out again). */
+ * up to RBC_RUN (ts_ns not set: the caller's, or a blockbuf_ts), stopping
+ * at the first record still being written; same_len: the length of every
+ * record of the run when they all have one (0 when not: found in the walk,
+ * so the caller need not pass over the run for it).  A run's records stay
+ * in place until fn returns, so the caller copies each record once, in one
+ * loop, with no call per record.  Returns records handed out, or fn's
+ * negative return (the run that failed is not consumed: the next pass
+ * hands it out again). */
 #define RBC_RUN 256
 struct blockbuf_rec;
-long rbc__consume_runs(struct rbc *c, int (*fn)(void *ctx, struct blockbuf_rec *recs, uint32_t n),
+long rbc__consume_runs(struct rbc *c,
+		       int (*fn)(void *ctx, struct blockbuf_rec *recs, uint32_t n, uint32_t same_len),
 		       void *ctx);
 
 #endif

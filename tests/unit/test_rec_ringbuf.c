@@ -6,7 +6,8 @@
  * being written stops the pass and the next pass starts there; records that
  * wrap around the end arrive whole; no run is longer than RBC_RUN; the
  * space of a run is not given back to the producer before the run has been
- * handed out; and a run whose callback fails is not consumed. */
+ * handed out; a run whose callback fails is not consumed; and a run says
+ * when its records have one length (same_len). */
 #include <errno.h>
 #include <stdint.h>
 
@@ -33,12 +34,21 @@ static uint8_t rec_byte(uint64_t id, uint32_t i)
 	return (uint8_t)(id * 31 + i * 7);
 }
 
+/* Lengths for the runs of one length: 40 bytes, but 41 for id 300 and 12
+ * for ids 0 and 700 (discarded). */
+static uint32_t one_len(uint64_t id)
+{
+	return id == 300 ? 41 : id % 700 == 0 ? 12 : 40;
+}
+
+static uint32_t (*ring_len)(uint64_t id) = rec_len;
+
 /* Writes the next record (its id's bytes); flags as memring_put's.
  * Returns its position. */
 static uint64_t ring_put(struct ring *r, uint32_t flags)
 {
 	uint64_t id = r->next_id++, at;
-	uint32_t len = rec_len(id), i;
+	uint32_t len = ring_len(id), i;
 	uint8_t *p = memring_put(&r->m, NULL, len, flags, &at);
 
 	for (i = 0; i < len; i++)
@@ -54,15 +64,23 @@ struct seen {
 	long got, runs;
 	uint32_t longest;
 	int fail_at_run;       /* run number (1-based) whose callback fails, 0: none */
+	long same_runs;        /* runs whose records had one length (same_len) */
+	uint32_t (*len_of)(uint64_t id);   /* record lengths; NULL: rec_len */
 };
 
-static int on_run(void *ctx, struct blockbuf_rec *recs, uint32_t n)
+static int on_run(void *ctx, struct blockbuf_rec *recs, uint32_t n, uint32_t same_len)
 {
 	struct seen *s = ctx;
-	uint32_t i, j;
+	uint32_t i, j, one_len = recs[0].len;
 
 	s->runs++;
 	CHECK(n > 0 && n <= RBC_RUN);
+	/* same_len: the run's one length, 0 if it has several */
+	for (i = 1; i < n; i++)
+		if (recs[i].len != recs[0].len)
+			one_len = 0;
+	CHECK_EQ_INT(same_len, one_len);
+	s->same_runs += same_len != 0;
 	if (n > s->longest)
 		s->longest = n;
 	/* The run's first record is still the consumer's: its space has
@@ -79,8 +97,7 @@ static int on_run(void *ctx, struct blockbuf_rec *recs, uint32_t n)
 	for (i = 0; i < n; i++) {
 		while (s->skip_every && s->want_id % s->skip_every == 0)
 			s->want_id++;
-		CHECK_EQ_U64(recs[i].ts_ns, 0);
-		CHECK_EQ_INT(recs[i].len, rec_len(s->want_id));
+		CHECK_EQ_INT(recs[i].len, (s->len_of ? s->len_of : rec_len)(s->want_id));
 		for (j = 0; j < recs[i].len; j++)
 			if (((const uint8_t *)recs[i].data)[j] != rec_byte(s->want_id, j)) {
 				fprintf(stderr, "record %llu byte %u: %u, expected %u\n",
@@ -199,12 +216,34 @@ static void small_ring(void)
 	memring_close(&r.m);
 }
 
+/* Records of one length: each run says so (same_len 40), but the run
+ * holding id 300 (41 bytes); discarded records of another length (ids 0
+ * and 700) do not count. */
+static void one_length(void)
+{
+	struct ring r;
+	struct seen s = { .r = &r, .len_of = one_len, .skip_every = 700 };
+	uint32_t k;
+
+	r.next_id = 0;
+	ring_len = one_len;
+	memring_open(&r.m, 1 << 20);
+	for (k = 0; k < 1000; k++)
+		ring_put(&r, r.next_id % 700 == 0 ? BPF_RINGBUF_DISCARD_BIT : 0);
+	CHECK_EQ_INT(rbc__consume_runs(&r.m.c, on_run, &s), 998);
+	CHECK_EQ_INT(s.runs, 4);        /* 256 + 256 + 256 + 230 */
+	CHECK_EQ_INT(s.same_runs, 3);   /* all but the one with id 300 */
+	ring_len = rec_len;
+	memring_close(&r.m);
+}
+
 int main(void)
 {
 	many_passes();
 	busy_stops();
 	failed_run_kept();
 	small_ring();
+	one_length();
 	printf("ok\n");
 	return 0;
 }
