@@ -116,6 +116,8 @@ struct slice {
 	struct chunk *held;         /* the chunk of the record last yielded */
 	uint64_t damaged_recs, damaged_blocks;
 	struct damagesay say_blocks;   /* per segment */
+	void (*on_bad)(void *ctx, struct capview *c, size_t block, const char *why);
+	void *on_bad_ctx;              /* slice__on_damaged_block */
 	struct damagesay say_recs;     /* per stream */
 };
 
@@ -380,6 +382,10 @@ static int load_block(struct slice *sl, size_t bi)
 	if (rc) {
 		chunk_free(ch);
 		sl->damaged_blocks++;
+		if (sl->on_bad) {
+			sl->on_bad(sl->on_bad_ctx, sl->c, bi, *err ? err : strerror(-rc));
+			return 0;
+		}
 		v = damagesay__take(&sl->say_blocks, b->segment_id);
 		if (v != DAMAGESAY_QUIET) {
 			char seg[24], note[96];
@@ -660,6 +666,14 @@ const char *slice__say_record(struct slice *sl, const struct capview_stream *s, 
 		snprintf(name, sizeof(name), "id %" PRIu32, stream);
 	/* (the name is the capture's: checked when the capture was opened) */
 	return damagesay__note(v, "records", "stream", s ? s->name : name, note, (unsigned)len);
+}
+
+void slice__on_damaged_block(struct slice *sl,
+			     void (*fn)(void *ctx, struct capview *c, size_t block, const char *why),
+			     void *ctx)
+{
+	sl->on_bad = fn;
+	sl->on_bad_ctx = ctx;
 }
 
 uint64_t slice__damage_unsaid(const struct slice *sl)

@@ -137,5 +137,11 @@ const char *slice__say_record(struct slice *sl, const struct capview_stream *s, 
 			      char *note, size_t len);
 /* Damaged blocks and records counted but not reported one by one. */
 uint64_t slice__damage_unsaid(const struct slice *sl);
+/* A damaged block goes to fn(ctx, capture, its index in capview__blocks,
+ * why) instead of the slice's own report (still counted): the events
+ * table reports it as the stream tables do. */
+void slice__on_damaged_block(struct slice *sl,
+			     void (*fn)(void *ctx, struct capview *c, size_t block, const char *why),
+			     void *ctx);
 
 #endif

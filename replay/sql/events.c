@@ -319,6 +319,7 @@ static int ev_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr, in
 		if (slice__open(vt->src[i].c, &none, "sql", &cur->p[i].sl))
 			return SQLITE_NOMEM;
 		slice__on_stop(cur->p[i].sl, vtab__interrupted, vt->reg);
+		slice__on_damaged_block(cur->p[i].sl, vtab__block_damaged, vt->reg);
 		/* the constraints' bounds in this capture's own ts */
 		uint64_t lo = 0, hi = UINT64_MAX;
 		int empty = 0;

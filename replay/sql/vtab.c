@@ -1562,6 +1562,26 @@ int vtab__interrupted(void *vreg)
 	return reg->opts.interrupted && reg->opts.interrupted(reg->opts.ctx);
 }
 
+void vtab__block_damaged(void *vreg, struct capview *c, size_t block, const char *why)
+{
+	struct vtab_reg *reg = vreg;
+	const struct cap_block_info *blocks;
+	size_t n;
+
+	for (struct vt_cap *cap = reg->caps; cap; cap = cap->next) {
+		if (cap->c != c)
+			continue;
+		blocks = capview__blocks(c, &n);
+		if (block >= n || (cap->seen[block] & VT_SEEN_BAD))
+			return;
+		cap->seen[block] |= VT_SEEN_BAD;
+		reg->damaged_blocks++;
+		reg_warn(reg, "block %" PRId64 ": damaged: %s; its %" PRIu32 " records are skipped",
+			 blocks[block].id, why, blocks[block].meta.nrecords);
+		return;
+	}
+}
+
 /* Column c's name, for a message. */
 static const char *col_label(const struct bpfrec_vtab *vt, int c)
 {

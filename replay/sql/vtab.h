@@ -93,5 +93,10 @@ void vtab__damage(const struct vtab_reg *reg, uint64_t *blocks, uint64_t *record
 /* Whether vtab_opts.interrupted says so (Ctrl-C): 1, else 0.  reg is a
  * struct vtab_reg * (void: a slice's stop callback, slice__on_stop). */
 int vtab__interrupted(void *reg);
+/* Block block (its index in capview__blocks) of capture c, which reg
+ * holds, is damaged (why): reported and counted once, as the stream
+ * tables do (vtab__damage).  reg: a struct vtab_reg * (void: a slice's
+ * callback, slice__on_damaged_block). */
+void vtab__block_damaged(void *reg, struct capview *c, size_t block, const char *why);
 
 #endif
