@@ -13,6 +13,10 @@
 
 #define SYSFIELD_ALL (SYSFIELD_PATH | SYSFIELD_PATH2 | SYSFIELD_SOCKADDR)
 
+/* Syscall numbers looked up in a table (a row's answer without a search):
+ * x86-64's are below 512; a hostile enum's others are searched. */
+#define SYSFIELDS_NR_DIRECT 1024
+
 struct sysfields_entry {
 	uint32_t nr;               /* the syscall's value in the `syscall` member */
 	uint32_t mask;             /* SYSFIELD_ bits */
@@ -28,7 +32,8 @@ struct sysfields {
 	size_t ncols;
 	uint8_t *col_bit;          /* per evtype column: its SYSFIELD_ bit, or 0 */
 	int known;                 /* the BTF has the enum: e says it all */
-	struct sysfields_entry *e;
+	uint8_t by_nr[SYSFIELDS_NR_DIRECT];   /* masks of the syscalls numbered below */
+	struct sysfields_entry *e;  /* the others' */
 	size_t n;
 	/* captures without the enum: the bytes looked at */
 	struct sysfields_span path2, family, port, addr;
@@ -132,7 +137,9 @@ static int load_entries(struct sysfields *f, const struct btfv *b, const struct 
 		int ok = !(mask & ~SYSFIELD_ALL) && (!(mask & SYSFIELD_PATH2) || (mask & SYSFIELD_PATH));
 		int64_t nr = ok ? enum_value(b, nr_enum, btfv__name(b, v[i].name_off)) : -1;
 
-		if (nr >= 0)
+		if (nr >= 0 && nr < SYSFIELDS_NR_DIRECT && !f->by_nr[nr])
+			f->by_nr[nr] = (uint8_t)mask;
+		else if (nr >= SYSFIELDS_NR_DIRECT)
 			f->e[f->n++] = (struct sysfields_entry){ (uint32_t)nr, mask };
 	}
 	f->known = 1;
@@ -205,6 +212,8 @@ uint32_t sysfields__row(const struct sysfields *f, const uint8_t *rec, uint32_t 
 		return SYSFIELD_ALL;
 	if (f->known && len >= f->nr_off + 4) {
 		memcpy(&nr, rec + f->nr_off, 4);   /* little-endian, as the record was made */
+		if (nr < SYSFIELDS_NR_DIRECT)
+			return SYSFIELD_KNOWN | f->by_nr[nr];
 		for (size_t i = 0; i < f->n; i++)
 			if (f->e[i].nr == nr)
 				return SYSFIELD_KNOWN | f->e[i].mask;

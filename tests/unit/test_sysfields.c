@@ -54,7 +54,7 @@ static struct btfv *make(const char *name, const char *const *names, const uint3
 	bg_u32(&g, u8);
 	bg_u32(&g, u32);
 	bg_u32(&g, 16);
-	nr = bg_type(&g, "syscall_nr", BTF_KIND_ENUM, 6, 0, 4);
+	nr = bg_type(&g, "syscall_nr", BTF_KIND_ENUM, 7, 0, 4);
 	bg_u32(&g, bg_str(&g, "read"));
 	bg_u32(&g, 0);
 	bg_u32(&g, bg_str(&g, "connect"));
@@ -67,6 +67,8 @@ static struct btfv *make(const char *name, const char *const *names, const uint3
 	bg_u32(&g, 117);
 	bg_u32(&g, bg_str(&g, "openat"));
 	bg_u32(&g, 257);
+	bg_u32(&g, bg_str(&g, "bignr"));   /* past the direct table */
+	bg_u32(&g, 5000);
 	row = bg_type(&g, name, BTF_KIND_STRUCT, 12, 0, REC_SIZE);
 	bg_member(&g, "syscall", nr, 0);
 	bg_member(&g, "family", u16, OFF_FAMILY * 8);
@@ -121,15 +123,15 @@ static uint32_t bit_of(const struct sysfields *f, const struct evtype *t, const 
 int main(void)
 {
 	static const char *const names[] = { "openat", "rename", "connect", "nosuchcall", "read",
-					     "getppid" };
+					     "getppid", "bignr" };
 	/* openat: path; rename: path, path2; connect: the address; nosuchcall:
 	 * not in syscall_nr; read: a stray bit; getppid: path2 without path */
-	static const uint32_t vals[] = { 1, 3, 4, 1, 8 | 1, 2 };
+	static const uint32_t vals[] = { 1, 3, 4, 1, 8 | 1, 2, 4 };
 	const uint32_t K = SYSFIELD_KNOWN, P = SYSFIELD_PATH, P2 = SYSFIELD_PATH2,
 		       SA = SYSFIELD_SOCKADDR;
 	char err[256];
 	uint32_t row;
-	struct btfv *b = make("syscall", names, vals, 6, &row, 0);
+	struct btfv *b = make("syscall", names, vals, 7, &row, 0);
 	struct evtype *t = evtype__new(b, row, err, sizeof(err));
 	struct sysfields *f;
 
@@ -159,6 +161,9 @@ int main(void)
 	CHECK_EQ_INT(row_of(f, 110, REC_SIZE, 0), K);          /* getppid: path2 without path */
 	CHECK_EQ_INT(row_of(f, 117, REC_SIZE, OFF_PORT), K);   /* no entry: none */
 	CHECK_EQ_INT(row_of(f, 9999, REC_SIZE, 0), K);
+	CHECK_EQ_INT(row_of(f, 5000, REC_SIZE, 0), K | SA);
+	CHECK_EQ_INT(row_of(f, 1023, REC_SIZE, 0), K);
+	CHECK_EQ_INT(row_of(f, 1024, REC_SIZE, 0), K);
 	/* too short to say: what its bytes show */
 	CHECK_EQ_INT(row_of(f, 257, 3, 0), P);
 	CHECK_EQ_INT(row_of(f, 257, 4, 0), K | P);
