@@ -292,6 +292,15 @@ _Static_assert(sizeof(struct bb_ent) == 24, "bb_ent layout");
 _Static_assert(CAP_BLOCK_MAX_RECORDS == CAP_BLOCKBUF_MAX_BYTES / sizeof(struct bb_ent),
 	       "a full blockbuf holds at most CAP_BLOCK_MAX_RECORDS records");
 
+/* blocktr64.c: whether this CPU runs cap_tr64_avx2, which transposes the
+ * words of records first + 64 * i (64-byte records one after the other,
+ * entry e0 - i each) into words[w * c + i], four at a time, ORs each word
+ * column into wor[w], clears *ts_ok unless word tsw of each is its
+ * entry's ts_ns, and returns how many it did (c rounded down to 4). */
+bool cap_tr64_avx2_ok(void);
+uint32_t cap_tr64_avx2(uint64_t *words, uint32_t c, const uint8_t *first,
+		       const struct bb_ent *e0, uint32_t tsw, uint64_t wor[8], bool *ts_ok);
+
 struct bb_slot {
 	uint32_t stream;
 	uint32_t count;

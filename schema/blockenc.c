@@ -162,6 +162,7 @@ struct block_encoder {
 	bool fast;
 	int level;
 	int fast_level;        /* block_encoder__fast_level */
+	bool tr64_avx2;        /* cap_tr64_avx2_ok() */
 };
 
 struct dict_slot {
@@ -183,6 +184,7 @@ struct block_encoder *block_encoder__new(int level)
 		level = 1;
 	e->level = level;
 	e->fast_level = BLOCK_FAST_ZSTD_LEVEL;
+	e->tr64_avx2 = cap_tr64_avx2_ok();
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel, level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 1)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_contentSizeFlag, 1))) {
@@ -1175,6 +1177,9 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 
 	for (w = 0; w < W; w++)
 		acc[w] = _mm_setzero_si128();
+	/* 64-byte records four a step, where the CPU has AVX2 (blocktr64.c) */
+	if (W == 8 && contig && !tail && e->tr64_avx2)
+		i = cap_tr64_avx2(e->words, c, first, top - ord[0], tsw, wor, &ts_ok);
 	/* Two records a step: word w of both in one register, stored in one
 	 * move to column w (two words of a record loaded at once, split by
 	 * the interleaves), and ORed into that column's two lanes. */
@@ -1228,7 +1233,7 @@ transpose_narrow_w(struct block_encoder *e, const struct blockbuf *b, const uint
 		uint64_t l[2];
 
 		_mm_storeu_si128((__m128i *)l, acc[w]);
-		wor[w] = l[0] | l[1];
+		wor[w] |= l[0] | l[1];
 	}
 #else
 	(void)contig;   /* (the loop below looks each record up) */
