@@ -265,8 +265,8 @@ static int ev_close(sqlite3_vtab_cursor *vc)
 	return SQLITE_OK;
 }
 
-/* Part i's next whole record (damaged ones are reported by slice and
- * skipped here).  0, or an SQLite code. */
+/* Part i's next whole record (damaged ones are reported and counted as
+ * the stream tables do, and skipped).  0, or an SQLite code. */
 static int part_next(struct ev_vtab *vt, struct ev_part *p, size_t i)
 {
 	uint32_t skipped = 0;
@@ -274,11 +274,13 @@ static int part_next(struct ev_vtab *vt, struct ev_part *p, size_t i)
 
 	/* (Ctrl-C: the slice asks before each block it reads; damaged
 	 * records, which a capture may be made of, are looked at here) */
-	while ((rc = slice__next(p->sl, &p->r)) == 1 && p->r.damaged)
+	while ((rc = slice__next(p->sl, &p->r)) == 1 && p->r.damaged) {
+		vtab__records_damaged(vt->reg, vt->src[i].c, (size_t)(p->r.pos >> 32));
 		if (!(++skipped & 1023) && vtab__interrupted(vt->reg)) {
 			rc = -EINTR;
 			break;
 		}
+	}
 	if (rc == -EINTR) {
 		sqlite3_free(vt->base.zErrMsg);
 		vt->base.zErrMsg = sqlite3_mprintf("interrupted");

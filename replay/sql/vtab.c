@@ -931,36 +931,68 @@ static int vt_error(struct bpfrec_vtab *vt, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* Counts (once per block) the damaged records of every stream in a block. */
-static void count_damaged_recs(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
+/* Counts (once per block) the damaged records of every stream in block
+ * bidx of cap, recs[0..nrecs) its records. */
+static void count_recs(struct vtab_reg *reg, struct vt_cap *cap, size_t bidx,
+		       const struct cap_rec *recs, uint32_t nrecs)
 {
-	struct vt_cap *cap = vt->m[cur->mi].cap;
 	struct capview *c = cap->c;
 	const struct capview_session *se = capview__session(c);
 	const struct cap_block_info *blocks;
 	size_t n;
 
-	if (cap->seen[cur->bidx] & VT_SEEN_RECS)
+	if (cap->seen[bidx] & VT_SEEN_RECS)
 		return;
-	cap->seen[cur->bidx] |= VT_SEEN_RECS;
+	cap->seen[bidx] |= VT_SEEN_RECS;
 	blocks = capview__blocks(c, &n);
-	for (uint32_t i = 0; i < cur->nrecs; i++) {
-		const struct cap_rec *r = &cur->recs[i];
+	for (uint32_t i = 0; i < nrecs; i++) {
+		const struct cap_rec *r = &recs[i];
 		struct capview_stream *s = capview__stream_by_id(c, r->stream);
 		char tb[TIMEFMT_LEN + 1];
 
 		if (s && !evtype__check(s->et, r->len))
 			continue;
-		vt->reg->damaged_recs++;
+		reg->damaged_recs++;
 		timefmt__iso(timeclock__wall(&se->clock, r->ts_ns), tb, sizeof(tb));
 		if (s)
-			reg_warn(vt->reg, "block %" PRId64 ": damaged record at %s in stream %s: %"
+			reg_warn(reg, "block %" PRId64 ": damaged record at %s in stream %s: %"
 				 PRIu32 " bytes, type %s needs %" PRIu32 "; skipped",
-				 blocks[cur->bidx].id, tb, s->name, r->len, evtype__name(s->et),
+				 blocks[bidx].id, tb, s->name, r->len, evtype__name(s->et),
 				 evtype__min_size(s->et));
 		else
-			reg_warn(vt->reg, "block %" PRId64 ": damaged record at %s: unknown stream id %"
-				 PRIu32 "; skipped", blocks[cur->bidx].id, tb, r->stream);
+			reg_warn(reg, "block %" PRId64 ": damaged record at %s: unknown stream id %"
+				 PRIu32 "; skipped", blocks[bidx].id, tb, r->stream);
+	}
+}
+
+static void count_damaged_recs(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
+{
+	count_recs(vt->reg, vt->m[cur->mi].cap, cur->bidx, cur->recs, cur->nrecs);
+}
+
+void vtab__records_damaged(void *vreg, struct capview *c, size_t block)
+{
+	struct vtab_reg *reg = vreg;
+	const struct cap_block_info *blocks;
+	const struct cap_rec *recs;
+	struct capr_cursor *cc;
+	uint32_t nrecs;
+	char err[256];
+	size_t n;
+
+	for (struct vt_cap *cap = reg->caps; cap; cap = cap->next) {
+		if (cap->c != c)
+			continue;
+		blocks = capview__blocks(c, &n);
+		if (block >= n || (cap->seen[block] & VT_SEEN_RECS))
+			return;
+		/* the block whole (the caller's slice has only the records
+		 * in its bounds), read again once: such blocks are few */
+		cc = capr__cursor_new(capview__capr(c));
+		if (cc && !capr__cursor_read(cc, &blocks[block], &recs, &nrecs, err, sizeof(err)))
+			count_recs(reg, cap, block, recs, nrecs);
+		capr__cursor_free(cc);
+		return;
 	}
 }
 

@@ -98,5 +98,9 @@ int vtab__interrupted(void *reg);
  * tables do (vtab__damage).  reg: a struct vtab_reg * (void: a slice's
  * callback, slice__on_damaged_block). */
 void vtab__block_damaged(void *reg, struct capview *c, size_t block, const char *why);
+/* A record of block block of capture c is damaged (too short for its
+ * type, or of no stream the index has): the block's damaged records are
+ * reported and counted once, as the stream tables do. */
+void vtab__records_damaged(void *reg, struct capview *c, size_t block);
 
 #endif

@@ -453,6 +453,8 @@ static void test_trimmed(void)
 	run_free(&r);
 }
 
+static size_t count_lines(const char *text, const char *s);
+
 static void test_damaged(void)
 {
 	/* block 10 flipped, alpha record 5 written 10 bytes long */
@@ -486,6 +488,23 @@ static void test_damaged(void)
 	r = RUN(NULL, "sql", bad, "SELECT count(*) FROM alpha");
 	CHECK_EQ_INT(r.status, 3);
 	CHECK(strstr(r.err, "block 10: damaged") && strstr(r.err, "1 damaged blocks"));
+	run_free(&r);
+	/* the events table: the short record reported and counted too (it
+	 * was skipped unsaid), once, whatever tables read it */
+	r = RUN(NULL, "sql", bad, "SELECT count(*) FROM events");
+	CHECK_EQ_INT(r.status, 3);
+	CHECK(strstr(r.err, "damaged record at 2024-05-01T12:00:01.000005000Z in stream alpha: 10 "
+			    "bytes, type fix_a needs 16; skipped\n"));
+	CHECK(strstr(r.err, ": 1 damaged blocks, 1 damaged records were skipped"));
+	run_free(&r);
+	r = RUN(NULL, "sql", bad, "SELECT count(*) FROM events; SELECT count(*) FROM alpha");
+	CHECK_EQ_INT(r.status, 3);
+	CHECK_EQ_INT(count_lines(r.err, "damaged record at"), 1);
+	CHECK(strstr(r.err, ": 1 damaged blocks, 1 damaged records were skipped"));
+	run_free(&r);
+	r = RUN(NULL, "sql", bad, "SELECT count(*) FROM events WHERE ts > 2002500000");
+	CHECK_EQ_INT(r.status, 0);          /* that range does not touch the damage */
+	CHECK_STR(r.err, "");
 	run_free(&r);
 
 	/* an index that is not one */
