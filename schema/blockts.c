@@ -8,8 +8,9 @@
  * being touched for the first time, a cache warming up), so a delta says
  * much about the next one.  zstd codes each of its blocks' literals by
  * one order-0 table: split by the previous delta, each column gets a table
- * of its own state.  On a 1 M/s capture of the generator: 0.753 ->
- * 0.697 bytes/event for the timestamps (BENCHMARKS.md, eleventh session).
+ * of its own state.  On 1 M/s captures of the generator: ~0.07
+ * bytes/event less, the timestamps ~0.75 -> ~0.69 (BENCHMARKS.md,
+ * eleventh session).
  * The writer picks the contexts per group from its own deltas
  * (ts_ctx__plan); the reader only follows them.
  */
