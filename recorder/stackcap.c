@@ -54,6 +54,7 @@ struct proc {
 	size_t nnamed, named_cap;
 	int perfmap_read;         /* read once: its size and time then, below */
 	off_t perfmap_size;
+	off_t perfmap_lines;      /* where its last whole line read ended */
 	struct timespec perfmap_mtime;
 	uint32_t perfmap_id;      /* its perf map's sym_files.id once written, else 0 */
 };
@@ -864,12 +865,13 @@ static void drop_named(struct proc *p)
  * file at exit), and at the end.  An entry is written once (by its
  * start); an address a written entry holds is named from then on. */
 static int write_perf_map(struct stackcap *sc, struct stackrows *rows, struct proc *p,
-			  int symbols)
+			  int symbols, int final)
 {
 	char path[64], line[4096];
 	struct cap_symfile row = { .kind = "perfmap", .path = path, .size = -1, .pid = p->pid,
 				   .symbols = symbols ? "copied" : "left out" };
 	struct stat st;
+	off_t lines_end;
 	FILE *f;
 	int rc = 0;
 
@@ -893,6 +895,12 @@ static int write_perf_map(struct stackcap *sc, struct stackrows *rows, struct pr
 		row.id = p->perfmap_id = ++sc->last_file_id;
 		rc = stackrows__symfile(rows, &row);
 	}
+	/* no new address since the last read: only the lines written
+	 * since (a runtime appends; the ones before were read for these
+	 * same addresses), unless the file is smaller (rewritten) */
+	if (!p->jit_new && p->perfmap_read && st.st_size >= p->perfmap_size &&
+	    fseeko(f, p->perfmap_lines, SEEK_SET))
+		rewind(f);
 	qsort(p->jit, p->njit, sizeof(*p->jit), cmp_u64);
 	{   /* each address once (frames repeat from stack to stack) */
 		size_t k = 0;
@@ -902,11 +910,18 @@ static int write_perf_map(struct stackcap *sc, struct stackrows *rows, struct pr
 				p->jit[k++] = p->jit[i];
 		p->njit = k;
 	}
+	lines_end = ftello(f);
 	while (!rc && symbols && fgets(line, sizeof(line), f)) {
 		unsigned long long start, size;
 		const struct jit_entry *e;
 		int n = 0;
 
+		/* a last line without its newline may be still being
+		 * written: it is read again next time (whole at the end) */
+		if (strchr(line, '\n'))
+			lines_end = ftello(f);
+		else if (!final)
+			continue;
 		if (sscanf(line, "%llx %llx %n", &start, &size, &n) < 2 || !n || !size)
 			continue;
 		line[strcspn(line, "\n")] = 0;
@@ -922,6 +937,7 @@ static int write_perf_map(struct stackcap *sc, struct stackrows *rows, struct pr
 		return rc;
 	p->perfmap_read = 1;
 	p->perfmap_size = st.st_size;
+	p->perfmap_lines = lines_end < 0 ? 0 : lines_end;
 	p->perfmap_mtime = st.st_mtim;
 	p->jit_new = 0;
 	if (symbols)
@@ -1019,7 +1035,7 @@ struct stackrows *stackcap__sync(struct stackcap *sc, int symbols, int final)
 			m->written_file = fid;
 		}
 		if (!rc && p->njit)
-			rc = write_perf_map(sc, rows, p, symbols);
+			rc = write_perf_map(sc, rows, p, symbols, final);
 	}
 	if (!rc)
 		rc = sync_kernel(sc, rows, symbols);
