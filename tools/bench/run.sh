@@ -199,7 +199,13 @@ fi
 git_rev="$git_rev; bpfrec built $(date -r "$BPFREC" '+%Y-%m-%d %H:%M:%S')"
 say "bpfrec benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ)  ($([ $quick = 1 ] && echo quick || echo full) run)"
 say "machine: $(nproc) vCPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
-say "tree: $git_rev; build: $build"
+# Name the build without this machine's paths: results files are committed.
+case "$(realpath -m "$build")/" in
+"$(realpath "$repo")"/*) build_name=${build#"$repo"/} ;;
+*) src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt" 2>/dev/null)
+   build_name="a build outside this tree (of $(git -C "${src:-/nonexistent}" rev-parse --short HEAD 2>/dev/null || echo 'an unknown tree'))" ;;
+esac
+say "tree: $git_rev; build: $build_name"
 say "tools: $([ -n "$PERF" ] && "$PERF" --version 2>/dev/null | head -1), $([ -n "$BPFTRACE" ] && "$BPFTRACE" --version 2>/dev/null | head -1)"
 say "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)  (other work on the machine skews ns/call)"
 say "command: tools/bench/run.sh $([ $quick = 1 ] && echo --quick) (calls=$calls reps=$reps seconds=$seconds rates=\"$rates\" ringbuf=$((rbsize >> 20)) MiB for gen, nice $nice_n)"
@@ -342,7 +348,7 @@ for c in $cfgs; do
 	r=$(median_round "$c")
 	f=$work/sys-$c-$r.out
 	if grep -q '^unavailable=' "$f"; then
-		say "$(printf '%-28s %s' "${label[$c]}" "unavailable on this kernel: $(cat "$work/sys-$c-$r.why" 2>/dev/null)")"
+		say "$(printf '%-28s %s' "${label[$c]}" "unavailable on this kernel: $(sed "s#$build/##g" "$work/sys-$c-$r.why" 2>/dev/null)")"
 		continue
 	fi
 	ns=$(kv "$f" ns_per_call) wall=$(kv "$f" wall_s)
