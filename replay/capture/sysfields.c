@@ -2,14 +2,11 @@
  * has, from the capture's enum bpfrec_syscall_fields or, in captures made
  * before it, from the row's bytes (sysfields.h). */
 #include "sysfields.h"
+#include "sysenum.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Enumerators of the syscall enum looked through per entry, at most: a
- * hostile enum of 65535 names costs a bounded search. */
-#define SYSFIELDS_NAMES_MAX 4096
 
 #define SYSFIELD_ALL (SYSFIELD_PATH | SYSFIELD_PATH2 | SYSFIELD_SOCKADDR)
 
@@ -39,57 +36,20 @@ struct sysfields {
 	struct sysfields_span path2, family, port, addr;
 };
 
-static int kind_of(const struct btf_type *t)
-{
-	return t ? (int)BTF_INFO_KIND(t->info) : -1;
-}
-
 uint32_t sysfields__enum_id(const struct btfv *b)
 {
-	uint32_t n = b ? btfv__type_count(b) : 0;
-
-	for (uint32_t id = 1; id < n; id++) {
-		const struct btf_type *t = btfv__type(b, id);
-
-		if (kind_of(t) == BTF_KIND_ENUM && t->size == 4 &&
-		    !strcmp(btfv__name(b, t->name_off), "bpfrec_syscall_fields"))
-			return id;
-	}
-	return 0;
-}
-
-/* The column named name, or -1. */
-static long find_col(const struct evtype *t, const char *name)
-{
-	for (size_t k = 0; k < evtype__ncols(t); k++)
-		if (!strcmp(evtype__col(t, k)->name, name))
-			return (long)k;
-	return -1;
-}
-
-/* The value of enumerator `name` in enum type en, -1 if none. */
-static int64_t enum_value(const struct btfv *b, const struct btf_type *en, const char *name)
-{
-	const struct btf_enum *v = (const struct btf_enum *)(en + 1);
-	uint32_t n = BTF_INFO_VLEN(en->info);
-
-	if (n > SYSFIELDS_NAMES_MAX)
-		n = SYSFIELDS_NAMES_MAX;
-	for (uint32_t i = 0; i < n; i++)
-		if (!strcmp(btfv__name(b, v[i].name_off), name))
-			return (uint32_t)v[i].val;
-	return -1;
+	return sysenum__find(b, "bpfrec_syscall_fields");
 }
 
 /* 1 if t is a --syscalls row: struct syscall, `syscall` a 4-byte enum at
  * a whole byte (its offset in *nr_off), u64 arg0..arg5. */
 static int is_sys_row(const struct btfv *b, const struct evtype *t, uint32_t *nr_off)
 {
-	long k = find_col(t, "syscall");
+	long k = sysenum__col(t, "syscall");
 	const struct evcol *c = k >= 0 ? evtype__col(t, (size_t)k) : NULL;
 
 	if (!c || c->kind != EVCOL_ENUM || c->byte_size != 4 || c->bit_size != 32 ||
-	    c->bit_offset % 8 || kind_of(btfv__type(b, c->type_id)) != BTF_KIND_ENUM ||
+	    c->bit_offset % 8 || sysenum__kind(btfv__type(b, c->type_id)) != BTF_KIND_ENUM ||
 	    !evtype__name(t) || strcmp(evtype__name(t), "syscall"))
 		return 0;
 	*nr_off = c->bit_offset / 8;
@@ -97,7 +57,7 @@ static int is_sys_row(const struct btfv *b, const struct evtype *t, uint32_t *nr
 		char name[8] = "arg0";
 
 		name[3] = (char)('0' + i);
-		k = find_col(t, name);
+		k = sysenum__col(t, name);
 		c = k >= 0 ? evtype__col(t, (size_t)k) : NULL;
 		if (!c || c->kind != EVCOL_UINT || c->byte_size != 8)
 			return 0;
@@ -109,7 +69,7 @@ static int is_sys_row(const struct btfv *b, const struct evtype *t, uint32_t *nr
 static void map_col(struct sysfields *f, const struct evtype *t, const char *name, uint32_t bit,
 		    struct sysfields_span *span)
 {
-	long k = find_col(t, name);
+	long k = sysenum__col(t, name);
 	const struct evcol *c = k >= 0 ? evtype__col(t, (size_t)k) : NULL;
 
 	if (!c)
@@ -135,7 +95,7 @@ static int load_entries(struct sysfields *f, const struct btfv *b, const struct 
 	for (uint32_t i = 0; i < nv; i++) {
 		uint32_t mask = (uint32_t)v[i].val;
 		int ok = !(mask & ~SYSFIELD_ALL) && (!(mask & SYSFIELD_PATH2) || (mask & SYSFIELD_PATH));
-		int64_t nr = ok ? enum_value(b, nr_enum, btfv__name(b, v[i].name_off)) : -1;
+		int64_t nr = ok ? sysenum__value(b, nr_enum, btfv__name(b, v[i].name_off)) : -1;
 
 		if (nr >= 0 && nr < SYSFIELDS_NR_DIRECT && !f->by_nr[nr])
 			f->by_nr[nr] = (uint8_t)mask;
@@ -168,7 +128,7 @@ struct sysfields *sysfields__new(const struct btfv *b, const struct evtype *t)
 	map_col(f, t, "family", SYSFIELD_SOCKADDR, &f->family);
 	map_col(f, t, "port", SYSFIELD_SOCKADDR, &f->port);
 	map_col(f, t, "addr", SYSFIELD_SOCKADDR, &f->addr);
-	k = find_col(t, "syscall");
+	k = sysenum__col(t, "syscall");
 	ids_id = sysfields__enum_id(b);
 	if (ids_id && load_entries(f, b, btfv__type(b, evtype__col(t, (size_t)k)->type_id), ids_id))
 		goto nomem;

@@ -1,14 +1,11 @@
 /* sysids.c - --syscalls rows' uid and gid arguments, from the capture's
  * enum bpfrec_syscall_ids (sysids.h). */
 #include "sysids.h"
+#include "sysenum.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Enumerators of the syscall enum looked through per id entry, at most:
- * a hostile enum of 65535 names costs a bounded search. */
-#define SYSIDS_NAMES_MAX 4096
 
 struct sysids_entry {
 	uint32_t nr;               /* the syscall's value in the `syscall` member */
@@ -22,51 +19,14 @@ struct sysids {
 	size_t n;
 };
 
-static int kind_of(const struct btf_type *t)
-{
-	return t ? (int)BTF_INFO_KIND(t->info) : -1;
-}
-
 uint32_t sysids__enum_id(const struct btfv *b)
 {
-	uint32_t n = b ? btfv__type_count(b) : 0;
-
-	for (uint32_t id = 1; id < n; id++) {
-		const struct btf_type *t = btfv__type(b, id);
-
-		if (kind_of(t) == BTF_KIND_ENUM && t->size == 4 &&
-		    !strcmp(btfv__name(b, t->name_off), "bpfrec_syscall_ids"))
-			return id;
-	}
-	return 0;
-}
-
-/* The column named name, or -1. */
-static long find_col(const struct evtype *t, const char *name)
-{
-	for (size_t k = 0; k < evtype__ncols(t); k++)
-		if (!strcmp(evtype__col(t, k)->name, name))
-			return (long)k;
-	return -1;
-}
-
-/* The value of enumerator `name` in enum type en, -1 if none. */
-static int64_t enum_value(const struct btfv *b, const struct btf_type *en, const char *name)
-{
-	const struct btf_enum *v = (const struct btf_enum *)(en + 1);
-	uint32_t n = BTF_INFO_VLEN(en->info);
-
-	if (n > SYSIDS_NAMES_MAX)
-		n = SYSIDS_NAMES_MAX;
-	for (uint32_t i = 0; i < n; i++)
-		if (!strcmp(btfv__name(b, v[i].name_off), name))
-			return (uint32_t)v[i].val;
-	return -1;
+	return sysenum__find(b, "bpfrec_syscall_ids");
 }
 
 struct sysids *sysids__new(const struct btfv *b, const struct evtype *t)
 {
-	long nr_col = t ? find_col(t, "syscall") : -1;
+	long nr_col = t ? sysenum__col(t, "syscall") : -1;
 	const struct evcol *c = nr_col >= 0 ? evtype__col(t, (size_t)nr_col) : NULL;
 	const struct btf_type *nr_enum, *ids;
 	const struct btf_enum *v;
@@ -78,7 +38,7 @@ struct sysids *sysids__new(const struct btfv *b, const struct evtype *t)
 	    c->bit_offset % 8)
 		return NULL;
 	nr_enum = btfv__type(b, c->type_id);
-	if (kind_of(nr_enum) != BTF_KIND_ENUM || !(ids_id = sysids__enum_id(b)))
+	if (sysenum__kind(nr_enum) != BTF_KIND_ENUM || !(ids_id = sysids__enum_id(b)))
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -89,7 +49,7 @@ struct sysids *sysids__new(const struct btfv *b, const struct evtype *t)
 		long k;
 
 		name[3] = (char)('0' + i);
-		k = find_col(t, name);
+		k = sysenum__col(t, name);
 		c = k >= 0 ? evtype__col(t, (size_t)k) : NULL;
 		if (!c || c->kind != EVCOL_UINT || c->byte_size != 8) {
 			free(s);
@@ -110,7 +70,7 @@ struct sysids *sysids__new(const struct btfv *b, const struct evtype *t)
 	}
 	for (uint32_t i = 0; i < nv; i++) {
 		uint32_t mask = (uint32_t)v[i].val, ok = mask && !(mask & ~0xfffu);
-		int64_t nr = ok ? enum_value(b, nr_enum, btfv__name(b, v[i].name_off)) : -1;
+		int64_t nr = ok ? sysenum__value(b, nr_enum, btfv__name(b, v[i].name_off)) : -1;
 
 		for (int a = 0; a < 6; a++)
 			ok &= (mask >> (2 * a) & 3) != 3;
