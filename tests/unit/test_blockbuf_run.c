@@ -65,6 +65,28 @@ static void check_same(struct blockbuf *a, struct blockbuf *b, struct block_enco
 	CHECK_EQ_INT(ma.nrecords, mb.nrecords);
 }
 
+/* Records ib.. of recs into b by add_run, in runs of random length, until
+ * b holds what a holds (records ..ia) or is full where a was: the record
+ * after the last one taken. */
+static uint32_t add_runs_to(struct blockbuf *b, uint32_t stream, uint32_t cpu, uint32_t n,
+			    uint32_t ib, uint32_t ia, const struct blockbuf_ts *t, uint64_t *seed)
+{
+	while (ib < ia) {
+		uint32_t k = 1 + (uint32_t)(test_rand(seed) % 300);
+		int got;
+
+		if (k > n - ib)
+			k = n - ib;
+		got = blockbuf__add_run(b, stream, cpu, recs + ib, k, t);
+		CHECK(got >= 0 && ib + (uint32_t)got <= ia);
+		ib += (uint32_t)got;
+		if ((uint32_t)got < k)
+			break;   /* full: where a was */
+	}
+	CHECK_EQ_INT(ib, ia);
+	return ib;
+}
+
 /* Runs of records of one length L (add_run's own loop for them: as many
  * as fit, found at once), each with a u64 at byte off (the time when the
  * record holds it: off + 8 <= L, else the default), blocks filled to the
@@ -94,19 +116,7 @@ static uint32_t fixed_alike(struct blockbuf *a, struct blockbuf *b, struct block
 				break;
 			ia++;
 		}
-		while (ib < ia) {
-			uint32_t k = 1 + (uint32_t)(test_rand(seed) % 300);
-			int got;
-
-			if (k > n - ib)
-				k = n - ib;
-			got = blockbuf__add_run(b, 2, 1, recs + ib, k, &t);
-			CHECK(got >= 0 && ib + (uint32_t)got <= ia);
-			ib += (uint32_t)got;
-			if ((uint32_t)got < k)
-				break;   /* full: where a was */
-		}
-		CHECK_EQ_INT(ib, ia);
+		ib = add_runs_to(b, 2, 1, n, ib, ia, &t, seed);
 		check_same(a, b, ea, eb);
 		blocks++;
 		blockbuf__reset(a);
@@ -154,19 +164,7 @@ static uint32_t filled_alike(struct blockbuf *a, struct blockbuf *b, struct bloc
 			nfilled += recs[ia].len < F;
 			ia++;
 		}
-		while (ib < ia) {
-			uint32_t k = 1 + (uint32_t)(test_rand(seed) % 300);
-			int got;
-
-			if (k > n - ib)
-				k = n - ib;
-			got = blockbuf__add_run(b, 4, 2, recs + ib, k, &t);
-			CHECK(got >= 0 && ib + (uint32_t)got <= ia);
-			ib += (uint32_t)got;
-			if ((uint32_t)got < k)
-				break;   /* full: where a was */
-		}
-		CHECK_EQ_INT(ib, ia);
+		ib = add_runs_to(b, 4, 2, n, ib, ia, &t, seed);
 		check_same(a, b, ea, eb);
 		blocks++;
 		blockbuf__reset(a);
