@@ -256,21 +256,15 @@ static void test_edges(void)
 	block_decoder__free(d);
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = v >> (8 * i);
-}
-
 /* Recomputes the header's two CRCs (FORMAT.md): the frame-head CRC over the
  * frame's first min(18, len) bytes at 40, the header CRC at 44. */
 static void fix_crc(uint8_t *h, size_t len)
 {
 	if (len >= 48) {
 		size_t f = len - 48 < 18 ? len - 48 : 18;
-		put32(h + 40, (uint32_t)crc32(0, h + 48, (uInt)f));
+		tu_put_le32(h + 40, (uint32_t)crc32(0, h + 48, (uInt)f));
 	}
-	put32(h + 44, (uint32_t)crc32(0, h, 44));
+	tu_put_le32(h + 44, (uint32_t)crc32(0, h, 44));
 }
 
 static void test_damage(void)
@@ -308,7 +302,7 @@ static void test_damage(void)
 							   sizeof(err)), -EBADMSG);
 			if (cut >= CAP_BLOCK_HDR_BYTES) {
 				memcpy(blk, kept[k], cut);
-				put32(blk + 8, (uint32_t)cut);
+				tu_put_le32(blk + 8, (uint32_t)cut);
 				fix_crc(blk, cut);
 				CHECK_EQ_INT(block_decoder__decode(d, blk, cut, &recs, &nrecs, err,
 								   sizeof(err)), -EBADMSG);
@@ -381,10 +375,10 @@ static void test_hostile(void)
 			memcpy(blk, src, 48);
 			size_t z = ZSTD_compress2(cc, blk + 48, cap - 48, mut, mlen);
 			CHECK(!ZSTD_isError(z));
-			put32(blk + 8, (uint32_t)(48 + z));
-			put32(blk + 12, mlen);
+			tu_put_le32(blk + 8, (uint32_t)(48 + z));
+			tu_put_le32(blk + 12, mlen);
 			if (x % 8 == 1)   /* lie about the record count */
-				put32(blk + 16, (uint32_t)((x >> 20) % (mlen + 1)));
+				tu_put_le32(blk + 16, (uint32_t)((x >> 20) % (mlen + 1)));
 			fix_crc(blk, 48 + z);
 			int rc = block_decoder__decode(d, blk, 48 + z, &recs, &nrecs, err, sizeof(err));
 			if (rc == 0) {
@@ -414,7 +408,7 @@ static void test_hostile(void)
 			g[i] = (uint8_t)test_rand(&rng);
 		if (iter % 2 && n >= 48) {
 			memcpy(g, kept[0], 48);
-			put32(g + 8, (uint32_t)n);
+			tu_put_le32(g + 8, (uint32_t)n);
 			fix_crc(g, n);
 		}
 		CHECK(block_decoder__decode(d, g, n, &recs, &nrecs, err, sizeof(err)) < 0);
@@ -937,7 +931,7 @@ static void test_keyed(void)
 			blk[6] = t == 7 ? 1 : 2;
 		size_t z = ZSTD_compress2(cc, blk + 48, cap - 48, mut, raw);
 		CHECK(!ZSTD_isError(z));
-		put32(blk + 8, (uint32_t)(48 + z));
+		tu_put_le32(blk + 8, (uint32_t)(48 + z));
 		fix_crc(blk, 48 + z);
 		CHECK_EQ_INT(block_decoder__decode(d, blk, 48 + z, &recs, &n, err, sizeof(err)),
 			     -EBADMSG);
@@ -960,7 +954,7 @@ static void test_keyed(void)
 		memcpy(blk, out, 48);
 		size_t z = ZSTD_compress2(cc, blk + 48, cap - 48, mut, raw);
 		CHECK(!ZSTD_isError(z));
-		put32(blk + 8, (uint32_t)(48 + z));
+		tu_put_le32(blk + 8, (uint32_t)(48 + z));
 		fix_crc(blk, 48 + z);
 		int rc = block_decoder__decode(d, blk, 48 + z, &recs, &n, err, sizeof(err));
 		CHECK(rc == 0 || rc == -EBADMSG);

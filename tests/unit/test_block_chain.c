@@ -192,12 +192,6 @@ static void check_recs(const struct blk *b, const struct cap_rec *recs, uint32_t
 	}
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A block of body (its header's fields from hdr, encoding enc). */
 static size_t reseal(uint8_t *blk, size_t cap, const uint8_t *hdr, unsigned enc,
 		     const uint8_t *body, size_t raw)
@@ -211,11 +205,11 @@ static size_t reseal(uint8_t *blk, size_t cap, const uint8_t *hdr, unsigned enc,
 	CHECK(!ZSTD_isError(z));
 	ZSTD_freeCCtx(cc);
 	blk[6] = (uint8_t)enc;
-	put32(blk + 8, (uint32_t)(48 + z));
-	put32(blk + 12, (uint32_t)raw);
+	tu_put_le32(blk + 8, (uint32_t)(48 + z));
+	tu_put_le32(blk + 12, (uint32_t)raw);
 	size_t f = z < 18 ? z : 18;
-	put32(blk + 40, (uint32_t)crc32(0, blk + 48, (uInt)f));
-	put32(blk + 44, (uint32_t)crc32(0, blk, 44));
+	tu_put_le32(blk + 40, (uint32_t)crc32(0, blk + 48, (uInt)f));
+	tu_put_le32(blk + 44, (uint32_t)crc32(0, blk, 44));
 	return 48 + z;
 }
 
@@ -267,7 +261,7 @@ static int write_seed(const char *path, const struct blk *b)
 	FILE *f = fopen(path, "wb");
 
 	CHECK(f);
-	put32(len, (uint32_t)b[0].len);
+	tu_put_le32(len, (uint32_t)b[0].len);
 	CHECK(fwrite("BRCH", 1, 4, f) == 4 && fwrite(len, 1, 4, f) == 4);
 	CHECK(fwrite(b[0].buf, 1, b[0].len, f) == b[0].len);
 	CHECK(fwrite(b[1].buf + 16, 1, 24, f) == 24);
@@ -516,7 +510,7 @@ int main(int argc, char **argv)
 		memcpy(mut, body, raw);
 		switch (t) {
 		case 0:   /* base CRC 0 */
-			put32(mut, 0);
+			tu_put_le32(mut, 0);
 			want_err = "base block CRC 0";
 			break;
 		case 1:   /* the flag in an encoding-3 block (no CRC) */
@@ -557,7 +551,7 @@ int main(int argc, char **argv)
 									 b ? st[b - 1] : NULL, st[b],
 									 NULL, &recs, &n, err,
 									 sizeof(err)), 0);
-			put32(mut, (uint32_t)crc32(0, deep[CAP_CHAIN_MAX - 1].buf, 44));
+			tu_put_le32(mut, (uint32_t)crc32(0, deep[CAP_CHAIN_MAX - 1].buf, 44));
 			len = reseal(blk, cap, chained[5].buf, enc_own, mut, mlen);
 			base = st[CAP_CHAIN_MAX - 1];
 			for (unsigned b = 0; b < NBLK; b++)

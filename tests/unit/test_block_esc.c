@@ -27,28 +27,6 @@
 #define NR (2u * ND)       /* records: each value twice */
 #define T0 7000000000ull   /* every record's ts */
 
-static uint8_t *put_varint(uint8_t *p, uint64_t v)
-{
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static uint64_t value(uint32_t k)
 {
 	return 0x1000u + 7u * k;   /* two byte planes */
@@ -73,21 +51,21 @@ static uint8_t *make_body(const struct bend *bd, size_t *len)
 		codes[i] = i < ND ? 8 : 9 + (i - ND);   /* DICT_NEXT: next, then index */
 		nesc += codes[i] >= 255;
 	}
-	p = put_varint(p, 1);      /* nstreams */
-	p = put_varint(p, 1);      /* stream id */
-	p = put_varint(p, NR);     /* count */
+	p = tu_put_varint(p, 1);      /* nstreams */
+	p = tu_put_varint(p, 1);      /* stream id */
+	p = tu_put_varint(p, NR);     /* count */
 	*p++ = bd->flags;
-	p = put_varint(p, 0);      /* ts: dmin 0 */
+	p = tu_put_varint(p, 0);      /* ts: dmin 0 */
 	*p++ = 0;                  /* no ts plane: every delta 0 */
-	p = put_varint(p, 1);      /* CPU_RUN: cpu 0 */
-	p = put_varint(p, 8);      /* FIXED_LEN: 8 bytes */
+	p = tu_put_varint(p, 1);      /* CPU_RUN: cpu 0 */
+	p = tu_put_varint(p, 8);      /* FIXED_LEN: 8 bytes */
 	*p++ = 4;                  /* word 0: WORD_DICT */
-	p = put_varint(p, ND);
+	p = tu_put_varint(p, ND);
 	*p++ = 0x03;               /* the values' planes 0 and 1 */
 	for (uint32_t k = 0; k < ND; k++)
 		p[k] = (uint8_t)value(k), p[ND + k] = (uint8_t)(value(k) >> 8);
 	p += 2 * ND;
-	p = put_varint(p, (uint64_t)((int64_t)nesc + bd->nesc_delta));
+	p = tu_put_varint(p, (uint64_t)((int64_t)nesc + bd->nesc_delta));
 	uint8_t *lo = p + NR, *hi = lo + nesc;
 	uint32_t k = 0;
 	for (uint32_t i = 0; i < NR; i++) {
@@ -119,14 +97,14 @@ static uint8_t *seal(const uint8_t *body, size_t raw, unsigned enc, size_t *len)
 	ZSTD_freeCCtx(cc);
 	memcpy(b, "BRBK", 4);
 	b[4] = 1, b[5] = 0, b[6] = (uint8_t)enc, b[7] = 0;
-	put32(b + 8, (uint32_t)(48 + z));
-	put32(b + 12, (uint32_t)raw);
-	put32(b + 16, NR);
-	put32(b + 20, 1);
-	put64(b + 24, T0);
-	put64(b + 32, T0);
-	put32(b + 40, (uint32_t)crc32(0, b + 48, (uInt)(z < 18 ? z : 18)));
-	put32(b + 44, (uint32_t)crc32(0, b, 44));
+	tu_put_le32(b + 8, (uint32_t)(48 + z));
+	tu_put_le32(b + 12, (uint32_t)raw);
+	tu_put_le32(b + 16, NR);
+	tu_put_le32(b + 20, 1);
+	tu_put_le64(b + 24, T0);
+	tu_put_le64(b + 32, T0);
+	tu_put_le32(b + 40, (uint32_t)crc32(0, b + 48, (uInt)(z < 18 ? z : 18)));
+	tu_put_le32(b + 44, (uint32_t)crc32(0, b, 44));
 	*len = 48 + z;
 	return b;
 }

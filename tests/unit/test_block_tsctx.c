@@ -35,28 +35,6 @@
 #define DMIN 100u
 #define BOUND 50u
 
-static uint8_t *put_varint(uint8_t *p, uint64_t v)
-{
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Record i's delta less DMIN: states of 10 fast and 10 slow records, and
  * every 37th one past a byte (escaped). */
 static uint64_t vof(uint32_t i)
@@ -105,17 +83,17 @@ static uint8_t *make_body(const struct bend *bd, size_t *len)
 		prev = v;
 	}
 	CHECK(n[0] > 100 && n[1] > 100 && ne >= 10);
-	p = put_varint(p, 1);      /* nstreams */
-	p = put_varint(p, 1);      /* stream id */
-	p = put_varint(p, NR);     /* count */
+	p = tu_put_varint(p, 1);      /* nstreams */
+	p = tu_put_varint(p, 1);      /* stream id */
+	p = tu_put_varint(p, NR);     /* count */
 	*p++ = 0x03;               /* CPU_RUN | FIXED_LEN */
 	*p++ = (uint8_t)bd->mode;  /* TS_CTX: 1 */
-	p = put_varint(p, (uint64_t)DMIN << 1);   /* zigzag */
+	p = tu_put_varint(p, (uint64_t)DMIN << 1);   /* zigzag */
 	*p++ = (uint8_t)(bd->nctx ? bd->nctx : 2);
-	p = put_varint(p, bd->zero_bound ? 0 : bd->bound ? bd->bound : BOUND);
-	p = put_varint(p, (uint64_t)((int64_t)n[0] + bd->n0_delta));
-	p = put_varint(p, (uint64_t)((int64_t)n[1] + bd->n1_delta));
-	p = put_varint(p, (uint64_t)((int64_t)ne + bd->ne_delta));
+	p = tu_put_varint(p, bd->zero_bound ? 0 : bd->bound ? bd->bound : BOUND);
+	p = tu_put_varint(p, (uint64_t)((int64_t)n[0] + bd->n0_delta));
+	p = tu_put_varint(p, (uint64_t)((int64_t)n[1] + bd->n1_delta));
+	p = tu_put_varint(p, (uint64_t)((int64_t)ne + bd->ne_delta));
 	memcpy(p, col[0], n[0]);
 	p += n[0];
 	memcpy(p, col[1], n[1]);
@@ -128,8 +106,8 @@ static uint8_t *make_body(const struct bend *bd, size_t *len)
 		*len = (size_t)(p - body) - bd->cut;
 		return body;
 	}
-	p = put_varint(p, 1);      /* CPU_RUN: cpu 0 */
-	p = put_varint(p, 8);      /* FIXED_LEN: 8 bytes, transposed */
+	p = tu_put_varint(p, 1);      /* CPU_RUN: cpu 0 */
+	p = tu_put_varint(p, 8);      /* FIXED_LEN: 8 bytes, transposed */
 	for (uint32_t j = 0; j < 8; j++)
 		for (uint32_t i = 0; i < NR; i++)
 			*p++ = (uint8_t)((uint64_t)i >> (8 * j));
@@ -150,14 +128,14 @@ static uint8_t *seal(const uint8_t *body, size_t raw, unsigned enc, size_t *len)
 	ZSTD_freeCCtx(cc);
 	memcpy(b, "BRBK", 4);
 	b[4] = 1, b[5] = 0, b[6] = (uint8_t)enc, b[7] = 0;
-	put32(b + 8, (uint32_t)(48 + z));
-	put32(b + 12, (uint32_t)raw);
-	put32(b + 16, NR);
-	put32(b + 20, 1);
-	put64(b + 24, T0);
-	put64(b + 32, ts_of(NR - 1));
-	put32(b + 40, (uint32_t)crc32(0, b + 48, (uInt)(z < 18 ? z : 18)));
-	put32(b + 44, (uint32_t)crc32(0, b, 44));
+	tu_put_le32(b + 8, (uint32_t)(48 + z));
+	tu_put_le32(b + 12, (uint32_t)raw);
+	tu_put_le32(b + 16, NR);
+	tu_put_le32(b + 20, 1);
+	tu_put_le64(b + 24, T0);
+	tu_put_le64(b + 32, ts_of(NR - 1));
+	tu_put_le32(b + 40, (uint32_t)crc32(0, b + 48, (uInt)(z < 18 ? z : 18)));
+	tu_put_le32(b + 44, (uint32_t)crc32(0, b, 44));
 	*len = 48 + z;
 	return b;
 }
@@ -301,10 +279,10 @@ int main(int argc, char **argv)
 		size_t raw;
 		uint8_t *body = make_body(&(struct bend){ .mode = 1 }, &raw);
 
-		put32(hdr, NR);
-		put32(hdr + 4, 1u | 1u << 31);
-		put64(hdr + 8, T0);
-		put64(hdr + 16, ts_of(NR - 1));
+		tu_put_le32(hdr, NR);
+		tu_put_le32(hdr + 4, 1u | 1u << 31);
+		tu_put_le64(hdr + 8, T0);
+		tu_put_le64(hdr + 16, ts_of(NR - 1));
 		write_file(argv[2], "tsctx-body-0", hdr, sizeof(hdr), body, raw);
 		free(body);
 		test_encoder(d, argv[2]);

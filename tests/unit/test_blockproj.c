@@ -303,12 +303,6 @@ static void test_values(void)
 
 /* --- sealing bodies into blocks --- */
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A block around body (raw bytes), its header from hdr (nrecords, streams,
  * times, encoding) with its sizes and CRCs set; compressed in zstd blocks of
  * at most `every` bytes (0: as zstd likes).  malloc'd, *len set. */
@@ -341,10 +335,10 @@ static uint8_t *seal(const uint8_t *hdr, const uint8_t *body, size_t raw, size_t
 	ZSTD_freeCCtx(cc);
 	memcpy(blk, hdr, 48);
 	*len = 48 + out.pos;
-	put32(blk + 8, (uint32_t)*len);
-	put32(blk + 12, (uint32_t)raw);
-	put32(blk + 40, (uint32_t)crc32(0, blk + 48, (uInt)(out.pos < 18 ? out.pos : 18)));
-	put32(blk + 44, (uint32_t)crc32(0, blk, 44));
+	tu_put_le32(blk + 8, (uint32_t)*len);
+	tu_put_le32(blk + 12, (uint32_t)raw);
+	tu_put_le32(blk + 40, (uint32_t)crc32(0, blk + 48, (uInt)(out.pos < 18 ? out.pos : 18)));
+	tu_put_le32(blk + 44, (uint32_t)crc32(0, blk, 44));
 	return blk;
 }
 
@@ -484,8 +478,8 @@ static void test_sizes_past_end(void)
 	};
 
 	CHECK(d);
-	put32(hdr + 16, 3);   /* nrecords */
-	put32(hdr + 20, 1);   /* nstreams */
+	tu_put_le32(hdr + 16, 3);   /* nrecords */
+	tu_put_le32(hdr + 20, 1);   /* nstreams */
 	hdr[24] = 1;          /* min_ts 1, max_ts 1 */
 	hdr[32] = 1;
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)

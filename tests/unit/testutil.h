@@ -41,4 +41,29 @@ int64_t q_int_index(const char *dir, const char *sql);
 void poke_db(const char *db_path, const char *sql);
 void poke_index(const char *dir, const char *sql);
 
+/* Bytes of hand-made blocks and bodies, written here rather than by the
+ * writer's own helpers (a test's input independent of the code it tests):
+ * an unsigned LEB128 varint (the end returned), little-endian u32 and u64. */
+static inline uint8_t *tu_put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static inline void tu_put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void tu_put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
 #endif
