@@ -82,13 +82,8 @@ static struct btfv *make(const char *name, const char *const *names, const uint3
 	bg_member(&g, "addr", ip, OFF_ADDR * 8);
 	bg_member(&g, "path", str, OFF_PATH * 8);
 	bg_member(&g, "path2", str, OFF_PATH2 * 8);
-	if (n) {
-		bg_type(&g, "bpfrec_syscall_fields", BTF_KIND_ENUM, (uint32_t)n, 0, 4);
-		for (size_t i = 0; i < n; i++) {
-			bg_u32(&g, bg_str(&g, names[i]));
-			bg_u32(&g, vals[i]);
-		}
-	}
+	if (n)
+		bg_enum(&g, "bpfrec_syscall_fields", names, vals, n);
 	blob = bg_blob(&g, &len);
 	b = btfv__parse(blob, len, err, sizeof(err));
 	free(blob);

@@ -23,7 +23,7 @@ static struct btfgen g;
 /* The syscall row's struct (syscall at 0, arg<i> at 8 + 8i; nr_type: the
  * `syscall` member's type) and, if ids_vals, enum bpfrec_syscall_ids with
  * the n enumerators names[i] = vals[i]. */
-static struct btfv *make(int with_ids, const char *const *names, const int32_t *vals, size_t n,
+static struct btfv *make(int with_ids, const char *const *names, const uint32_t *vals, size_t n,
 			 uint32_t *row_id, int arg5_u32)
 {
 	char err[256];
@@ -52,13 +52,8 @@ static struct btfv *make(int with_ids, const char *const *names, const int32_t *
 		snprintf(name, sizeof(name), "arg%d", i);
 		bg_member(&g, name, i == 5 && arg5_u32 ? u32 : u64, (uint32_t)(8 + 8 * i) * 8);
 	}
-	if (with_ids) {
-		bg_type(&g, "bpfrec_syscall_ids", BTF_KIND_ENUM, (uint32_t)n, 0, 4);
-		for (size_t i = 0; i < n; i++) {
-			bg_u32(&g, bg_str(&g, names[i]));
-			bg_u32(&g, (uint32_t)vals[i]);
-		}
-	}
+	if (with_ids)
+		bg_enum(&g, "bpfrec_syscall_ids", names, vals, n);
 	blob = bg_blob(&g, &len);
 	b = btfv__parse(blob, len, err, sizeof(err));
 	free(blob);
@@ -83,7 +78,7 @@ int main(void)
 					     "setresgid" };
 	/* setresuid: uid uid uid; chown: arg1 uid, arg2 gid; nosuchcall:
 	 * not in syscall_nr; read: a stray bit; setresgid: a field of 3 */
-	static const int32_t vals[] = { 0x15, 0x24, 0x15, 0x1001, 0x3 };
+	static const uint32_t vals[] = { 0x15, 0x24, 0x15, 0x1001, 0x3 };
 	char err[256];
 	uint32_t row;
 	struct btfv *b = make(1, names, vals, 5, &row, 0);
