@@ -82,6 +82,20 @@ static uint8_t *wide_btf(size_t *len)
 	return out;
 }
 
+/* An objects row: id, name and its BTF. */
+static void add_object(sqlite3 *db, int id, const char *name, const uint8_t *btf, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+
+	CHECK_EQ_INT(sqlite3_prepare_v2(db, "INSERT INTO objects (id, name, btf) VALUES (?1, ?2, ?3)",
+					-1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int(st, 1, id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, btf, (int)len, SQLITE_STATIC);
+	CHECK_EQ_INT(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+}
+
 /* NSTREAMS streams of struct wide, in a new object, added to dir's index. */
 static void add_wide_streams(const char *dir)
 {
@@ -94,11 +108,7 @@ static void add_wide_streams(const char *dir)
 	snprintf(path, sizeof(path), "%s/index.db", dir);
 	CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
 	CHECK_EQ_INT(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
-	CHECK_EQ_INT(sqlite3_prepare_v2(db, "INSERT INTO objects (id, name, btf) VALUES (900, "
-					"'wide.bpf.o', ?1)", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_blob(st, 1, btf, (int)len, SQLITE_STATIC);
-	CHECK_EQ_INT(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	add_object(db, 900, "wide.bpf.o", btf, len);
 	CHECK_EQ_INT(sqlite3_prepare_v2(db, "INSERT INTO streams (id, name, kind, object_id, "
 					"map_name, type_name, type_id) VALUES (?1, ?2, 'ringbuf', "
 					"900, 'm', 'wide', 2)", -1, &st, NULL), SQLITE_OK);
@@ -113,11 +123,7 @@ static void add_wide_streams(const char *dir)
 	}
 	sqlite3_finalize(st);
 	/* and one of struct huge, its own object's */
-	CHECK_EQ_INT(sqlite3_prepare_v2(db, "INSERT INTO objects (id, name, btf) VALUES (901, "
-					"'huge.bpf.o', ?1)", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_blob(st, 1, btf, (int)len, SQLITE_STATIC);
-	CHECK_EQ_INT(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	add_object(db, 901, "huge.bpf.o", btf, len);
 	CHECK_EQ_INT(sqlite3_exec(db, "INSERT INTO streams (id, name, kind, object_id, map_name, "
 				  "type_name, type_id) VALUES (500, 'huge', 'ringbuf', 901, 'm', "
 				  "'huge', 3)", NULL, NULL, NULL), SQLITE_OK);
