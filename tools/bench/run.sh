@@ -26,7 +26,7 @@
 #    the recorder's CPU per event is the median of the runs at 8 M/s (else of
 #    the highest rate run), against issue 18's 0.07 CPU s per M events.
 #    --chain-blocks K records the generator with bpfrec record's option of
-#    that name (default: bpfrec's own, 8), for A/B runs of the bytes.
+#    that name (default: bpfrec's own, 16), for A/B runs of the bytes.
 #
 # Other work on the machine skews every figure: before each measurement,
 # wait up to S seconds (default 120; 0: no wait) for a 2 s window in which

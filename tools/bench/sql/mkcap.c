@@ -214,7 +214,7 @@ static void usage(FILE *f)
 		   "Writes N exec events (default 10000000) as a bpfrec capture in CAPDIR (new)\n"
 		   "and as the same decoded rows in table exec of PLAIN.db (new), indexed on ts.\n"
 		   "--chain-blocks K chains the blocks' dictionaries by K (bpfrec record's\n"
-		   "option of the same name; default 8, the recorder's default).\n"
+		   "option of the same name; default 16, the recorder's default).\n"
 		   "Prints the first and last ts.\n");
 }
 
