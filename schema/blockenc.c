@@ -867,35 +867,44 @@ static int64_t dict_codes(struct block_encoder *e, const uint64_t *col, uint32_t
 	return nvals;
 }
 
-/* A fast block's dictionary codes: 0 for the value of the record before
- * (the front of the reader's recency list), else the value's index (a miss
- * for the reader, which then puts the value in front: so the front is
- * always the record before's, and no list need be kept here).  The codes
- * take more bytes than compact ones, for a fraction of the work.  The
- * dictionary is left in e->dict; its size, or -1 past max values. */
+/* A fast block's dictionary codes: each record's value as its index (a
+ * miss for the reader, which then puts the value in front of its list;
+ * duplicates are what mru_push keeps), never a rank, so no list need be
+ * kept here.  A repeat of the record before is coded like any other value,
+ * by its index: a test for it first was a branch mispredicted on columns
+ * that change at random (op|ret, a path's hash), ~8% of the fast encoder's
+ * time, and a run of one value still makes a run of one code for the
+ * frame's RLE blocks.  The codes take more bytes than compact ones, for a
+ * fraction of the work.  The dictionary is left in e->dict; its size, or
+ * -1 past max values. */
 static int64_t dict_codes_fast(struct block_encoder *e, const uint64_t *col, uint32_t c,
 			       uint32_t max, uint16_t *out)
 {
 	_Static_assert(DICT_MAX_VALUES + DICT_MRU <= 65536, "a fast code fits 16 bits");
 	uint32_t nvals = 0;
-	uint64_t prev = 0;
 
 	dict_reset(e);
-	/* (record 0 has no record before it: its value is a miss, and
-	 * prev starts out as a value no other record repeats by mistake) */
-	if (c)
-		prev = ~col[0];
+	/* (the table's fields in locals: dict_index's miss path, the only
+	 * one that changes them, is where they are loaded again) */
+	const struct dict_slot *ht = e->htab;
+	uint32_t mask = e->hmask, gen = e->hgen;
+
 	for (uint32_t i = 0; i < c; i++) {
 		uint64_t v = col[i];
-		int64_t ix;
+		const struct dict_slot *s = &ht[dict_hash(v) & mask];
+		uint32_t ix;
 
-		if (v == prev) {
-			out[i] = 0;
-			continue;
+		if (__builtin_expect(s->key == v && s->gen == gen, 1)) {
+			ix = s->idx;
+		} else {
+			int64_t x = dict_index(e, v, &nvals, max);
+
+			if (x < 0)
+				return -1;
+			ix = (uint32_t)x;
+			mask = e->hmask;
+			gen = e->hgen;
 		}
-		prev = v;
-		if ((ix = dict_index(e, v, &nvals, max)) < 0)
-			return -1;
 		out[i] = (uint16_t)(DICT_MRU + ix);
 	}
 	return nvals;
