@@ -12,6 +12,11 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+/* AVX-512 recency lists (vmru_use_512), chosen at run time (mru512) */
+#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_MRU512 1
+#endif
 
 #include "block_internal.h"
 
@@ -163,7 +168,10 @@ struct block_encoder {
 	int level;
 	int fast_level;        /* block_encoder__fast_level */
 	bool tr64_avx2;        /* cap_tr64_avx2_ok() */
+	bool mru512;           /* mru512_ok(): dict_codes' AVX-512 lists */
 };
+
+static bool mru512_ok(void);
 
 struct dict_slot {
 	uint64_t key;
@@ -185,6 +193,7 @@ struct block_encoder *block_encoder__new(int level)
 	e->level = level;
 	e->fast_level = BLOCK_FAST_ZSTD_LEVEL;
 	e->tr64_avx2 = cap_tr64_avx2_ok();
+	e->mru512 = mru512_ok();
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel, level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 1)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_contentSizeFlag, 1))) {
@@ -763,13 +772,79 @@ static inline int vmru_use_ix(struct vmru *m, uint32_t ix[DICT_MRU], uint64_t v)
 	return -1;
 }
 
+#ifdef HAVE_MRU512
+/* vmru_use and vmru_use_ix with the list's 8 values in one 512-bit
+ * register, where the CPU has AVX-512 (F and VL): the rank is the lowest
+ * of the values equal to v among the n in use (the scalar loop's first
+ * match, duplicates or not), and the list moves as the loop moves it, the
+ * slots 1..s taking the ones before them (s: the rank, else the slot a
+ * miss fills, n or the last).  The scalar loop's exit, at a rank that
+ * varies from record to record, was a branch mispredicted; here there is
+ * none.  The same lists, so the same codes and blocks (unit test
+ * block_nosse2_same_blocks compares them with the scalar build's). */
+__attribute__((target("avx512f,avx512vl")))
+static inline uint32_t mru512_move(struct vmru *m, uint64_t v, unsigned *k)
+{
+	__m512i a = _mm512_loadu_si512(m->v), bv = _mm512_set1_epi64((long long)v);
+	unsigned n = m->n;
+
+	*k = _mm512_mask_cmpeq_epu64_mask((__mmask8)((1u << n) - 1), a, bv);
+	uint32_t s = *k ? (uint32_t)__builtin_ctz(*k) : n < DICT_MRU ? n : DICT_MRU - 1;
+
+	m->n = n + (!*k && n < DICT_MRU);
+	/* [v, a0, .., a6]: every value one slot down, v in front */
+	_mm512_storeu_si512(m->v, _mm512_mask_blend_epi64((__mmask8)((2u << s) - 1), a,
+							  _mm512_alignr_epi64(a, bv, 7)));
+	return s;
+}
+
+__attribute__((target("avx512f,avx512vl")))
+static inline int vmru_use_512(struct vmru *m, uint64_t v)
+{
+	unsigned k;
+	uint32_t s = mru512_move(m, v, &k);
+
+	return k ? (int)s : -1;
+}
+
+__attribute__((target("avx512f,avx512vl")))
+static inline int vmru_use_ix_512(struct vmru *m, uint32_t ix[DICT_MRU], uint64_t v)
+{
+	unsigned k;
+	uint32_t s = mru512_move(m, v, &k);
+	__m256i a = _mm256_loadu_si256((const __m256i *)ix);
+	/* in front: the value's index when found, else 0 (the caller's) */
+	__m256i f = _mm256_set1_epi32(k ? (int)ix[s] : 0);
+
+	_mm256_storeu_si256((__m256i *)ix, _mm256_mask_blend_epi32((__mmask8)((2u << s) - 1), a,
+								   _mm256_alignr_epi32(a, f, 7)));
+	return k ? (int)s : -1;
+}
+
+static bool mru512_ok(void)
+{
+	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+}
+#define VMRU_USE(simd, m, v) ((simd) ? vmru_use_512(m, v) : vmru_use(m, v))
+#define VMRU_USE_IX(simd, m, ix, v) ((simd) ? vmru_use_ix_512(m, ix, v) : vmru_use_ix(m, ix, v))
+#else
+static bool mru512_ok(void)
+{
+	return false;
+}
+#define VMRU_USE(simd, m, v) ((void)(simd), vmru_use(m, v))
+#define VMRU_USE_IX(simd, m, ix, v) ((void)(simd), vmru_use_ix(m, ix, v))
+#endif
+
 /* Code of record i's value v in a dictionary column: its rank among the
  * recent values of its list m (prev: record i - 1's value in the same
- * list, its rank 0), or DICT_MRU + its index; -1: the dictionary is full. */
-static inline int64_t dict_code(struct block_encoder *e, struct vmru *m, uint64_t v,
-				uint32_t *nvals, uint32_t max)
+ * list, its rank 0), or DICT_MRU + its index; -1: the dictionary is full.
+ * simd: a constant, the lists' AVX-512 path (dict_codes). */
+static inline __attribute__((always_inline)) int64_t
+dict_code(struct block_encoder *e, struct vmru *m, uint64_t v, uint32_t *nvals, uint32_t max,
+	  bool simd)
 {
-	int rank = vmru_use(m, v);
+	int rank = VMRU_USE(simd, m, v);
 
 	if (rank >= 0)
 		return rank;
@@ -782,14 +857,15 @@ static inline int64_t dict_code(struct block_encoder *e, struct vmru *m, uint64_
  * else DICT_MRU + its rank in the column's list gm, else 2 * DICT_MRU + its
  * index; km gets v in front, and gm when km did not hold it (so a key's
  * hit, the common case, costs one list).  -1: the dictionary is full. */
-static inline int64_t keyed_code(struct block_encoder *e, struct vmru *km, struct vmru *gm,
-				 uint64_t v, uint32_t *nvals, uint32_t max)
+static inline __attribute__((always_inline)) int64_t
+keyed_code(struct block_encoder *e, struct vmru *km, struct vmru *gm, uint64_t v, uint32_t *nvals,
+	   uint32_t max, bool simd)
 {
-	int kr = vmru_use(km, v), gr;
+	int kr = VMRU_USE(simd, km, v), gr;
 
 	if (kr >= 0)
 		return kr;
-	gr = vmru_use(gm, v);
+	gr = VMRU_USE(simd, gm, v);
 	if (gr >= 0)
 		return DICT_MRU + gr;
 	int64_t ix = dict_index(e, v, nvals, max);
@@ -802,9 +878,9 @@ static inline int64_t keyed_code(struct block_encoder *e, struct vmru *km, struc
  * and the column's; is_key: also each record's index into e->keyix (the
  * column becomes the group's key word).  The dictionary is left in e->dict.
  * Its size, or -1 once it would pass max values. */
-static int64_t dict_codes(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32_t max,
-			  bool keyed, bool is_key, uint64_t *out, const struct ecol *from,
-			  struct vmru *mru_out)
+static inline __attribute__((always_inline)) int64_t
+dict_codes_with(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32_t max, bool keyed,
+		bool is_key, uint64_t *out, const struct ecol *from, struct vmru *mru_out, bool simd)
 {
 	struct vmru mru = { .n = 0 };
 	uint32_t nvals = 0, i, mru_ix[DICT_MRU];
@@ -830,7 +906,7 @@ static int64_t dict_codes(struct block_encoder *e, const uint64_t *col, uint32_t
 				continue;
 			}
 			prev = v;
-			if ((x = keyed_code(e, &e->kmru[key], &mru, v, &nvals, max)) < 0)
+			if ((x = keyed_code(e, &e->kmru[key], &mru, v, &nvals, max, simd)) < 0)
 				return -1;
 			out[i] = (uint64_t)x;
 			continue;
@@ -845,7 +921,7 @@ static int64_t dict_codes(struct block_encoder *e, const uint64_t *col, uint32_t
 		if (is_key) {
 			/* the index of every record's value, not only of those
 			 * the recency list misses */
-			int rank = vmru_use_ix(&mru, mru_ix, v);
+			int rank = VMRU_USE_IX(simd, &mru, mru_ix, v);
 			int64_t ix;
 
 			if (rank >= 0) {
@@ -860,13 +936,36 @@ static int64_t dict_codes(struct block_encoder *e, const uint64_t *col, uint32_t
 			out[i] = DICT_MRU + (uint64_t)ix;
 			continue;
 		}
-		if ((x = dict_code(e, &mru, v, &nvals, max)) < 0)
+		if ((x = dict_code(e, &mru, v, &nvals, max, simd)) < 0)
 			return -1;
 		out[i] = (uint64_t)x;
 	}
 	if (mru_out)
 		*mru_out = mru;
 	return nvals;
+}
+
+#ifdef HAVE_MRU512
+__attribute__((target("avx512f,avx512vl")))
+static int64_t dict_codes_512(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32_t max,
+			      bool keyed, bool is_key, uint64_t *out, const struct ecol *from,
+			      struct vmru *mru_out)
+{
+	return dict_codes_with(e, col, c, max, keyed, is_key, out, from, mru_out, true);
+}
+#endif
+
+/* dict_codes_with with the lists' AVX-512 path where the CPU has it
+ * (e->mru512), else the scalar one. */
+static int64_t dict_codes(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32_t max,
+			  bool keyed, bool is_key, uint64_t *out, const struct ecol *from,
+			  struct vmru *mru_out)
+{
+#ifdef HAVE_MRU512
+	if (e->mru512)
+		return dict_codes_512(e, col, c, max, keyed, is_key, out, from, mru_out);
+#endif
+	return dict_codes_with(e, col, c, max, keyed, is_key, out, from, mru_out, false);
 }
 
 /* A fast block's dictionary codes: each record's value as its index (a
