@@ -17,11 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "block.h"
 #include "testutil.h"
+#include "fixtures/blockseal.h"
 
 #define ND 300u            /* dictionary values */
 #define NR (2u * ND)       /* records: each value twice */
@@ -83,32 +82,6 @@ static uint8_t *make_body(const struct bend *bd, size_t *len)
 	return body;
 }
 
-/* A block of body: header fields as FORMAT.md "Block" says. */
-static uint8_t *seal(const uint8_t *body, size_t raw, unsigned enc, size_t *len)
-{
-	size_t cap = 48 + ZSTD_compressBound(raw);
-	uint8_t *b = malloc(cap);
-	ZSTD_CCtx *cc = ZSTD_createCCtx();
-
-	CHECK(b && cc);
-	CHECK(!ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1)));
-	size_t z = ZSTD_compress2(cc, b + 48, cap - 48, body, raw);
-	CHECK(!ZSTD_isError(z));
-	ZSTD_freeCCtx(cc);
-	memcpy(b, "BRBK", 4);
-	b[4] = 1, b[5] = 0, b[6] = (uint8_t)enc, b[7] = 0;
-	tu_put_le32(b + 8, (uint32_t)(48 + z));
-	tu_put_le32(b + 12, (uint32_t)raw);
-	tu_put_le32(b + 16, NR);
-	tu_put_le32(b + 20, 1);
-	tu_put_le64(b + 24, T0);
-	tu_put_le64(b + 32, T0);
-	tu_put_le32(b + 40, (uint32_t)crc32(0, b + 48, (uInt)(z < 18 ? z : 18)));
-	tu_put_le32(b + 44, (uint32_t)crc32(0, b, 44));
-	*len = 48 + z;
-	return b;
-}
-
 #define FLAGS 0xabu   /* ESC | DICT_NEXT | WORDS | FIXED_LEN | CPU_RUN */
 
 /* The bent body in a block of encoding enc: 0 and the records, or the
@@ -117,7 +90,10 @@ static void expect(struct block_decoder *d, const struct bend *bd, unsigned enc,
 {
 	size_t raw, len;
 	uint8_t *body = make_body(bd, &raw);
-	uint8_t *blk = seal(body, raw, enc, &len);
+	uint8_t hdr[BLOCKSEAL_HDR];
+
+	blockseal_header(hdr, enc, NR, 1, T0, T0);
+	uint8_t *blk = blockseal(hdr, body, raw, 0, &len);
 	const struct cap_rec *recs;
 	uint32_t n;
 	char err[256] = "";

@@ -14,11 +14,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include "block.h"
 #include "testutil.h"
+#include "fixtures/blockseal.h"
 #include "fixtures/genev.h"
 
 #define MAX_RAW (64u << 20)
@@ -301,47 +301,6 @@ static void test_values(void)
 	block_decoder__free(full_d);
 }
 
-/* --- sealing bodies into blocks --- */
-
-/* A block around body (raw bytes), its header from hdr (nrecords, streams,
- * times, encoding) with its sizes and CRCs set; compressed in zstd blocks of
- * at most `every` bytes (0: as zstd likes).  malloc'd, *len set. */
-static uint8_t *seal(const uint8_t *hdr, const uint8_t *body, size_t raw, size_t every,
-		     size_t *len)
-{
-	size_t cap = 48 + ZSTD_compressBound(raw) + (raw / (every ? every : raw + 1) + 1) * 8 + 64;
-	uint8_t *blk = malloc(cap);
-	ZSTD_CCtx *cc = ZSTD_createCCtx();
-	ZSTD_outBuffer out = { blk + 48, cap - 48, 0 };
-	size_t z;
-
-	CHECK(blk && cc);
-	ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
-	ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1);
-	ZSTD_CCtx_setPledgedSrcSize(cc, raw);
-	for (size_t off = 0; every && off < raw; off += every) {
-		ZSTD_inBuffer in = { body + off, raw - off < every ? raw - off : every, 0 };
-
-		do {
-			z = ZSTD_compressStream2(cc, &out, &in, ZSTD_e_flush);
-			CHECK(!ZSTD_isError(z));
-		} while (z || in.pos < in.size);
-	}
-	ZSTD_inBuffer in = { every ? NULL : body, every ? 0 : raw, 0 };
-	do {
-		z = ZSTD_compressStream2(cc, &out, &in, ZSTD_e_end);
-		CHECK(!ZSTD_isError(z));
-	} while (z);
-	ZSTD_freeCCtx(cc);
-	memcpy(blk, hdr, 48);
-	*len = 48 + out.pos;
-	tu_put_le32(blk + 8, (uint32_t)*len);
-	tu_put_le32(blk + 12, (uint32_t)raw);
-	tu_put_le32(blk + 40, (uint32_t)crc32(0, blk + 48, (uInt)(out.pos < 18 ? out.pos : 18)));
-	tu_put_le32(blk + 44, (uint32_t)crc32(0, blk, 44));
-	return blk;
-}
-
 /* The body of an encoded block: malloc'd (extra bytes of room), *raw set. */
 static uint8_t *body_of(const uint8_t *blk, size_t len, size_t *raw)
 {
@@ -370,7 +329,7 @@ static void test_damage_after(void)
 	full_decode(full_d, blk, len, &full);
 
 	/* resealed as it was, in small zstd blocks: decodes the same */
-	b2 = seal(blk, body, raw, 1000, &blen);
+	b2 = blockseal(blk, body, raw, 1000, &blen);
 	CHECK_EQ_INT(check_proj(d, b2, blen, &full, 3, &w1, 2, 0), 0);
 	CHECK_EQ_INT(check_proj(d, b2, blen, &full, 5, &comm, 40, 700), 0);
 	CHECK_EQ_INT(check_proj(d, b2, blen, &full, CAP_STREAM_ALL, &all, 64, 0), 0);
@@ -378,7 +337,7 @@ static void test_damage_after(void)
 
 	/* trailing bytes: refused once the walk reaches the body's end */
 	memset(body + raw, 0, 5);
-	b2 = seal(blk, body, raw + 5, 0, &blen);
+	b2 = blockseal(blk, body, raw + 5, 0, &blen);
 	block_decoder__want(full_d, NULL);
 	CHECK_EQ_INT(block_decoder__decode(full_d, b2, blen, &recs, &n, err, sizeof(err)), -EBADMSG);
 	CHECK(strstr(err, "trailing"));
@@ -388,7 +347,7 @@ static void test_damage_after(void)
 	free(b2);
 
 	/* cut at 90%, in the last groups: refused by whatever reaches the cut */
-	b2 = seal(blk, body, raw * 9 / 10, 0, &blen);
+	b2 = blockseal(blk, body, raw * 9 / 10, 0, &blen);
 	CHECK_EQ_INT(block_decoder__decode(full_d, b2, blen, &recs, &n, err, sizeof(err)), -EBADMSG);
 	CHECK_EQ_INT(check_proj(d, b2, blen, &full, 3, &w1, 2, 0), 0);
 	CHECK_EQ_INT(check_proj(d, b2, blen, &full, 9, &tail, 6, 0), -EBADMSG);
@@ -402,7 +361,7 @@ static void test_damage_after(void)
 	memcpy(g, body, raw);
 	for (size_t i = raw * 9 / 10; i < raw; i++)
 		g[i] ^= (uint8_t)(0x5a + i * 7);
-	b2 = seal(blk, g, raw, 333, &blen);
+	b2 = blockseal(blk, g, raw, 333, &blen);
 	CHECK_EQ_INT(check_proj(d, b2, blen, &full, 3, &w1, 2, 0), 0);
 	(void)block_decoder__decode(full_d, b2, blen, &recs, &n, err, sizeof(err));
 	for (int k = 0; k < 3; k++) {
@@ -454,7 +413,7 @@ static void test_damage_after(void)
 static void test_sizes_past_end(void)
 {
 	struct block_decoder *d = block_decoder__new(MAX_RAW);
-	uint8_t hdr[48] = "BRBK\x01\x00\x01\x00";
+	uint8_t hdr[BLOCKSEAL_HDR];
 	uint64_t w1 = 1ull << 1;
 	struct block_want want = { .stream = 0, .words = &w1, .nwords = 3 };
 	static const struct {
@@ -478,14 +437,11 @@ static void test_sizes_past_end(void)
 	};
 
 	CHECK(d);
-	tu_put_le32(hdr + 16, 3);   /* nrecords */
-	tu_put_le32(hdr + 20, 1);   /* nstreams */
-	hdr[24] = 1;          /* min_ts 1, max_ts 1 */
-	hdr[32] = 1;
+	blockseal_header(hdr, 1, 3, 1, 1, 1);   /* 3 records of 1 stream, all at ts 1 */
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
 		for (int mode = 0; mode < 3; mode++) {
 			size_t blen;
-			uint8_t *blk = seal(hdr, bad[k].body, bad[k].len, mode ? 3 : 0, &blen);
+			uint8_t *blk = blockseal(hdr, bad[k].body, bad[k].len, mode ? 3 : 0, &blen);
 			const struct cap_rec *recs;
 			uint32_t n;
 			char err[256];
@@ -528,7 +484,7 @@ static void test_mutations(void)
 			uint64_t x = test_rand(&rng);
 			mut[x % raw] = (uint8_t)(x >> 32);
 		}
-		uint8_t *b2 = seal(blk, mut, raw, 1 + r % 97, &blen);
+		uint8_t *b2 = blockseal(blk, mut, raw, 1 + r % 97, &blen);
 		block_decoder__want(full_d, NULL);
 		uint32_t stream = (r >> 8) % 4 < 3 ? stream_ids[(r >> 8) % 4] : CAP_STREAM_ALL;
 		if (block_decoder__decode(full_d, b2, blen, &recs, &n, NULL, 0) == 0) {
