@@ -6,12 +6,12 @@
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "capr.h"
 #include "capw.h"
 #include "testutil.h"
+#include "fixtures/crashcap.h"
 
 #define NREC 40000
 #define BASE_TS 5000000000ull
@@ -539,36 +539,10 @@ static void test_crash_recover(const char *dir)
 {
 	enum { BEFORE = 6, AFTER = 9, PER = 200 };
 	char err[512];
-	pid_t pid = fork();
 
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		struct capw_opts o = { .segment_bytes = 40 << 10 };
-		struct capw *w = capw__create(dir, &o);
-		struct blockbuf *b = blockbuf__new(64 << 10);
-		uint32_t sid;
-		uint8_t buf[100];
-		uint64_t rng = 3, ts = BASE_TS;
-		struct cap_stream_desc d = { "s", "perf", 0, "m", NULL, 0, -1 };
-		if (!w || !b || capw__add_stream(w, &d, &sid))
-			_exit(2);
-		for (int k = 0; k < BEFORE + AFTER; k++) {
-			blockbuf__reset(b);
-			for (int i = 0; i < PER; i++) {
-				for (size_t j = 0; j < sizeof(buf); j++)
-					buf[j] = (uint8_t)test_rand(&rng);
-				blockbuf__add(b, sid, i % 3, ts++, buf, sizeof(buf));
-			}
-			if (capw__write_block(w, b))
-				_exit(3);
-			if (k == BEFORE - 1 && capw__flush(w))
-				_exit(4);
-		}
-		_exit(0);   /* no flush, no close: a crash */
-	}
-	int status;
-	CHECK(waitpid(pid, &status, 0) == pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	crashcap_write(dir, &(struct crashcap){ .segment_bytes = 40 << 10, .before = BEFORE,
+						.after = AFTER, .per = PER, .seed = 3,
+						.base_ts = BASE_TS });
 
 	struct capr *r = capr__open(dir, err, sizeof(err));
 	const struct cap_block_info *bl;

@@ -12,13 +12,13 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "block.h"
 #include "capr.h"
 #include "capw.h"
 #include "testutil.h"
+#include "fixtures/crashcap.h"
 
 #define BASE_TS 5000000000ull
 enum { BEFORE = 3, AFTER = 8, PER = 200 };
@@ -50,37 +50,9 @@ int open(const char *path, int flags, ...)
  * one segment. */
 static void crash_capture(const char *dir)
 {
-	pid_t pid = fork();
-	int status;
-
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		struct capw_opts o = { .segment_bytes = 64 << 20 };
-		struct capw *w = capw__create(dir, &o);
-		struct blockbuf *b = blockbuf__new(64 << 10);
-		struct cap_stream_desc d = { "s", "perf", 0, "m", NULL, 0, -1 };
-		uint64_t rng = 5, ts = BASE_TS;
-		uint8_t buf[100];
-		uint32_t sid;
-
-		if (!w || !b || capw__add_stream(w, &d, &sid))
-			_exit(2);
-		for (int k = 0; k < BEFORE + AFTER; k++) {
-			blockbuf__reset(b);
-			for (int i = 0; i < PER; i++) {
-				for (size_t j = 0; j < sizeof(buf); j++)
-					buf[j] = (uint8_t)test_rand(&rng);
-				blockbuf__add(b, sid, i % 3, ts++, buf, sizeof(buf));
-			}
-			if (capw__write_block(w, b))
-				_exit(3);
-			if (k == BEFORE - 1 && capw__flush(w))
-				_exit(4);
-		}
-		_exit(0);   /* no flush, no close: a crash */
-	}
-	CHECK(waitpid(pid, &status, 0) == pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	crashcap_write(dir, &(struct crashcap){ .segment_bytes = 64 << 20, .before = BEFORE,
+						.after = AFTER, .per = PER, .seed = 5,
+						.base_ts = BASE_TS });
 }
 
 /* Offsets of the segment's blocks, in file order (n of them). */
