@@ -4,6 +4,7 @@
 #include "symline.h"
 #include "stackrows.h"
 #include "util.h"
+#include "addrsearch.h"
 
 #include <linux/types.h>
 #include "procmaps.h"
@@ -733,19 +734,12 @@ static int sync_kernel(struct stackcap *sc, struct stackrows *rows, int symbols)
 	qsort(sc->kaddrs, sc->nk, sizeof(*sc->kaddrs), cmp_u64);
 	for (i = 0; !rc && symbols && sc->nks && i < sc->nk; i++) {
 		uint64_t a = sc->kaddrs[i];
-		size_t lo = 0, hi = sc->nks, k;
+		size_t lo, k;
 		uint32_t fid = sc->kernel_id;
 
 		if (i && a == sc->kaddrs[i - 1])
 			continue;
-		while (lo < hi) {   /* the last symbol at or before a */
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (sc->ks[mid].addr <= a)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		lo = CAP_ADDR_UPPER(sc->ks, sc->nks, addr, a);   /* the last symbol at or before a */
 		if (!lo || lo >= sc->nks)
 			continue;   /* before the first, or past the last (no size) */
 		k = lo - 1;
@@ -787,16 +781,8 @@ static int push_jit(struct proc *p, uint64_t a)
  * below a, or NULL. */
 static const struct jit_entry *named_at(const struct proc *p, uint64_t a)
 {
-	size_t lo = 0, hi = p->nnamed;
+	size_t lo = CAP_ADDR_UPPER(p->named, p->nnamed, start, a);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->named[mid].start <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo ? &p->named[lo - 1] : NULL;
 }
 

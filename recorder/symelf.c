@@ -1,5 +1,6 @@
 #include "symelf.h"
 #include "util.h"
+#include "addrsearch.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -229,22 +230,14 @@ int symelf__read(int fd, const uint64_t *offs, size_t n, struct symelf_info *inf
 	qsort(sorted, n, sizeof(*sorted), cmp_u64);
 	for (i = 0; i < n; i++) {
 		uint64_t va, start;
-		size_t lo = 0, hi = nfunc, best = nfunc;
+		size_t best;
 
 		if ((i && sorted[i] == sorted[i - 1]) || off_to_vaddr(segs, nseg, sorted[i], &va))
 			continue;
 		/* The last symbol starting at or before va; aliases share a start,
 		 * and any one that holds va names it. */
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (funcs[mid].vaddr <= va) {
-				best = mid;
-				lo = mid + 1;
-			} else {
-				hi = mid;
-			}
-		}
+		best = CAP_ADDR_UPPER(funcs, nfunc, vaddr, va);
+		best = best ? best - 1 : nfunc;
 		while (best < nfunc && va - funcs[best].vaddr >= funcs[best].size) {
 			/* A shorter alias, or a symbol nested in a larger one earlier. */
 			if (!best || funcs[best - 1].vaddr + funcs[best - 1].size <= va)

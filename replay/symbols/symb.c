@@ -1,4 +1,5 @@
 #include "symb.h"
+#include "addrsearch.h"
 #include "capschema.h"
 #include "capview.h"
 
@@ -502,16 +503,8 @@ const uint64_t *symb__stack(const struct symb *s, int64_t id, int *kernel, uint3
  * before it, or one of the few before that (nested or overlapping). */
 static const struct ssym *find_sym(const struct ssym *syms, size_t n, uint64_t a)
 {
-	size_t lo = 0, hi = n;
+	size_t lo = CAP_ADDR_UPPER(syms, n, addr, a);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (syms[mid].addr <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (size_t back = 0; lo > 0 && back < 8; back++, lo--)
 		if (a - syms[lo - 1].addr < syms[lo - 1].size)
 			return &syms[lo - 1];
@@ -521,16 +514,8 @@ static const struct ssym *find_sym(const struct ssym *syms, size_t n, uint64_t a
 /* The line table row of f (sorted, not overlapping) that holds a. */
 static const struct sline *find_line(const struct sfile *f, uint64_t a)
 {
-	size_t lo = 0, hi = f->nlines;
+	size_t lo = CAP_ADDR_UPPER(f->lines, f->nlines, addr, a);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (f->lines[mid].addr <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo && a - f->lines[lo - 1].addr < f->lines[lo - 1].size)
 		return &f->lines[lo - 1];
 	return NULL;
