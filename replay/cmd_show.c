@@ -41,10 +41,13 @@ static void help(void)
 	       "jsonl print the name alone); SQL keeps the numbers (errno_name(),\n"
 	       "signal_name(), af_name(), user_name(), group_name() there).  Explicit\n"
 	       "padding (__pad) and the event's own timestamp\n"
-	       "member (it is the line's time) are left out, and so are a socket address's\n"
-	       "empty columns of another family (an AF_UNIX connect's port and addr, an inet\n"
-	       "one's path).  On a terminal the line is coloured (not with NO_COLOR set, nor\n"
-	       "on a pipe).\n"
+	       "member (it is the line's time) are left out.  So is what a row does not\n"
+	       "have: a socket address's empty columns of another family (an AF_UNIX\n"
+	       "connect's port and addr, an inet one's path), an address not recorded (a\n"
+	       "socket's create and release have none yet), and in --syscalls rows the\n"
+	       "path, path2 and socket address the syscall does not take; table and csv\n"
+	       "leave such a cell empty, jsonl leaves the key out.  On a terminal the line\n"
+	       "is coloured (not with NO_COLOR set, nor on a pipe).\n"
 	       "\n"
 	       "Options:\n"
 	       SLICE_HELP
@@ -79,6 +82,8 @@ struct sel {
 	uint8_t *is_stack;          /* per evtype column: a stack id (-1: none asked) */
 	uint8_t *scope;             /* per evtype column: enum name_scope (line format) */
 	int fam_col;                /* evtype column of the family (NAME_AF), or -1 */
+	size_t *inet;               /* the evtype columns of scope SCOPE_INET */
+	size_t ninet;
 	int ts_col;                 /* evtype column that may hold the record's ts, or -1 */
 	struct showline_col *plan;  /* line format: the shown columns, in order */
 	size_t nplan;
@@ -397,25 +402,80 @@ static const uint8_t *col_bytes(const struct sel *se, const struct cap_rec *rec,
 	return rec->data + c->bit_offset / 8;
 }
 
-/* Column k (scoped to a family, names__scope) is all zero and the line's
- * family is not its own: nothing to show. */
-static int out_of_scope(const struct sel *se, const struct cap_rec *rec, size_t k)
+/* 1 if the n bytes at v are all zero. */
+static int all_zero(const uint8_t *v, uint32_t n)
 {
-	const uint8_t *v = col_bytes(se, rec, k), *f;
-	const struct evcol *fc;
-	uint64_t fam = 0;
-
-	if (!v || se->fam_col < 0 || !(f = col_bytes(se, rec, (size_t)se->fam_col)))
-		return 0;
-	for (uint32_t i = 0; i < evtype__col(se->s->et, k)->byte_size; i++)
+	for (uint32_t i = 0; i < n; i++)
 		if (v[i])
 			return 0;
-	fc = evtype__col(se->s->et, (size_t)se->fam_col);
-	if (fc->byte_size > 8)
-		return 0;
-	for (uint32_t i = 0; i < fc->byte_size; i++)   /* little-endian, as BPF's records */
+	return 1;
+}
+
+/* Column k's whole bytes are all zero (0 when they are no whole bytes
+ * within the record: not known to be). */
+static int col_zero(const struct sel *se, const struct cap_rec *rec, size_t k)
+{
+	const uint8_t *v = col_bytes(se, rec, k);
+
+	return v && all_zero(v, evtype__col(se->s->et, k)->byte_size);
+}
+
+/* The row's address family (its family column, little-endian as BPF's
+ * records), or -1 when it has none readable. */
+static int64_t row_family(const struct sel *se, const struct cap_rec *rec)
+{
+	const uint8_t *f;
+	uint32_t size;
+	uint64_t fam = 0;
+
+	if (se->fam_col < 0 || !(f = col_bytes(se, rec, (size_t)se->fam_col)))
+		return -1;
+	size = evtype__col(se->s->et, (size_t)se->fam_col)->byte_size;
+	if (size > 4)
+		return -1;
+	for (uint32_t i = 0; i < size; i++)
 		fam |= (uint64_t)f[i] << (8 * i);
-	return se->scope[k] == SCOPE_UNIX ? fam != 1 /* AF_UNIX */ : fam == 1;
+	return (int64_t)fam;
+}
+
+#define FAM_UNIX  1    /* AF_UNIX */
+#define FAM_INET  2    /* AF_INET */
+#define FAM_INET6 10   /* AF_INET6 */
+
+/* Whether the row lacks column k: it is left out of the line, its cell
+ * left empty in table and csv, its key out of jsonl.  A row lacks
+ *  - on a --syscalls row, the path, path2 or socket address its syscall
+ *    does not have (sysfields.h; an empty path it has is the call's);
+ *  - a column of one family's socket address (names__scope) that is all
+ *    zero on a row of another family: an AF_UNIX connect's port and addr,
+ *    an inet one's path, an AF_UNSPEC one's port and addr;
+ *  - an inet address that was not recorded: port and address all zero on
+ *    an inet row (a socket's create and release: it has none yet; but a
+ *    --syscalls row's address is shown as the call passed it, [::]:0
+ *    included), and an all-zero address on an AF_INET row (bpfrec's
+ *    addresses hold IPv4 v4-mapped: zeros there are none, not "::"). */
+static int row_lacks(const struct show *sh, const struct sel *se, const struct cap_rec *rec,
+		     size_t k)
+{
+	uint32_t bit = sysfields__col(se->sysfields, k);
+	int64_t fam;
+
+	if (bit && !(sh->row_fields & bit))
+		return 1;
+	if (se->scope[k] == SCOPE_ANY || !col_zero(se, rec, k) || (fam = row_family(se, rec)) < 0)
+		return 0;
+	if (se->scope[k] == SCOPE_UNIX)
+		return fam != FAM_UNIX && !(bit && sh->row_fields & SYSFIELD_KNOWN);
+	if (fam != FAM_INET && fam != FAM_INET6)
+		return 1;
+	if (fam == FAM_INET && evtype__col(se->s->et, k)->kind == EVCOL_IPADDR)
+		return 1;
+	if (bit && sh->row_fields & SYSFIELD_KNOWN)
+		return 0;
+	for (size_t i = 0; i < se->ninet; i++)
+		if (!col_zero(se, rec, se->inet[i]))
+			return 0;
+	return 1;
 }
 
 /* The line format: time, stream, then each shown column's KEY=VALUE from
@@ -450,7 +510,6 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 	p += se->headlen;
 	for (struct showline_col *op = se->plan, *end = op + se->nplan; op < end; op++) {
 		size_t k, n;
-		uint32_t bit;
 		long w;
 
 		/* the common case first: fast ops, nothing else to look at */
@@ -464,14 +523,7 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 			}
 		}
 		k = op->col;
-		/* a --syscalls row: no path, path2 or socket address its syscall
-		 * does not have; an empty path it has is shown */
-		bit = sysfields__col(se->sysfields, k);
-		if (bit && !(sh->row_fields & bit))
-			continue;
-		if (se->scope[k] != SCOPE_ANY &&
-		    !(bit & (SYSFIELD_PATH | SYSFIELD_PATH2) && sh->row_fields & SYSFIELD_KNOWN) &&
-		    out_of_scope(se, rec, k))
+		if (row_lacks(sh, se, rec, k))
 			continue;
 		if (op->kind != SHOWLINE_GENERAL) {
 			uint64_t iv = op->kind == SHOWLINE_TEXT ? 0 : showline__int(op, rec->data);
@@ -579,6 +631,8 @@ static int print_rec(struct show *sh, const struct cap_rec *rec, struct capview_
 		if (uk == NO_UCOL)
 			continue;
 		u = &sh->uvals[uk];
+		if (k >= CAPVIEW_NCOMMON && row_lacks(sh, se, rec, k - CAPVIEW_NCOMMON))
+			continue;   /* PV_ABSENT: as the line format leaves it out */
 		if (capview__value(sh->c, s, rec, k, u, tb))
 			u->kind = PV_NULL;
 		if (k == 1)
@@ -619,7 +673,8 @@ static int plan_stream(struct show *sh, struct sel *se)
 	se->is_addr = calloc(s->ncols + 1, 1);
 	se->is_stack = calloc(s->ncols + 1, 1);
 	se->scope = calloc(s->ncols + 1, 1);
-	if (!se->hint || !se->is_bool || !se->is_addr || !se->is_stack || !se->scope)
+	se->inet = calloc(s->ncols + 1, sizeof(*se->inet));
+	if (!se->hint || !se->is_bool || !se->is_addr || !se->is_stack || !se->scope || !se->inet)
 		return -ENOMEM;
 	se->sysids = sysids__new(capview__object_btf(sh->c, s->object_id), s->et);
 	if (!se->sysids && errno == ENOMEM)
@@ -641,6 +696,8 @@ static int plan_stream(struct show *sh, struct sel *se)
 		se->scope[k] = (uint8_t)names__scope(s->cols[k], (const char *const *)s->cols, s->ncols);
 		if (se->hint[k] == NAME_AF && se->fam_col < 0)
 			se->fam_col = (int)k;
+		if (se->scope[k] == SCOPE_INET)
+			se->inet[se->ninet++] = k;
 		if (se->sysarg)
 			se->sysarg[k] = se->hint[k] == NAME_NONE ?
 					(int8_t)sysids__arg(se->sysids, k) : -1;
@@ -835,6 +892,7 @@ out:
 			free(sh.sel[i].is_addr);
 			free(sh.sel[i].is_stack);
 			free(sh.sel[i].scope);
+			free(sh.sel[i].inet);
 			sysids__free(sh.sel[i].sysids);
 			sysfields__free(sh.sel[i].sysfields);
 			free(sh.sel[i].sysarg);

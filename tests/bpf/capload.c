@@ -384,3 +384,65 @@ long long kv_get(const char *path, const char *key)
 	fprintf(stderr, "FAIL: %s has no %s\n", path, key);
 	exit(1);
 }
+
+const char *out_line(const char *text, const char *const *has, char *buf, size_t len)
+{
+	const char *found = NULL;
+	int n = 0;
+
+	for (const char *l = text, *end; *l; l = *end ? end + 1 : end) {
+		size_t i;
+
+		end = strchrnul(l, '\n');
+		snprintf(buf, len, "%.*s", (int)(end - l), l);
+		for (i = 0; has[i] && strstr(buf, has[i]); i++)
+			;
+		if (!has[i]) {
+			found = l;
+			n++;
+		}
+	}
+	if (n != 1) {
+		fprintf(stderr, "FAIL: %d lines have %s ...:\n%s\n", n, has[0], text);
+		exit(1);
+	}
+	snprintf(buf, len, "%.*s", (int)(strchrnul(found, '\n') - found), found);
+	return buf;
+}
+
+/* The index of the comma-separated field named col in the line at h, or
+ * -1; the number of fields in *nf. */
+static int csv_index(const char *h, const char *col, int *nf)
+{
+	size_t clen = strlen(col);
+	int at = -1, i = 0;
+
+	for (const char *f = h;; i++) {
+		size_t n = strcspn(f, ",\n");
+
+		if (n == clen && !strncmp(f, col, clen) && at < 0)
+			at = i;
+		if (f[n] != ',')
+			break;
+		f += n + 1;
+	}
+	*nf = i + 1;
+	return at;
+}
+
+const char *csv_cell(const char *text, const char *row, const char *col, char *buf, size_t len)
+{
+	int nh, nr, at = csv_index(text, col, &nh);
+	const char *f = row;
+
+	csv_index(row, "", &nr);
+	if (at < 0 || strchr(row, '"') || nr != nh) {
+		fprintf(stderr, "FAIL: no column %s in a row of %d cells like the header's %d "
+			"(or a quoted cell): %s\n", col, nr, nh, row);
+		exit(1);
+	}
+	for (int i = 0; i < at; i++)
+		f += strcspn(f, ",\n") + 1;
+	snprintf(buf, len, "%.*s", (int)strcspn(f, ",\n"), f);
+	return buf;
+}

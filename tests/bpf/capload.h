@@ -52,5 +52,13 @@ int run_bpfrec_as(char *err, size_t errlen, char *const args[], int as_nobody);
 int run_bpfrec(char *err, size_t errlen, char *const args[]);
 /* key=value file written by the actor; returns the value or aborts. */
 long long kv_get(const char *path, const char *key);
+/* The one line of text (a command's output) that has every string of
+ * has[] (NULL-terminated) in it, into buf; aborts the test if none or
+ * several do. */
+const char *out_line(const char *text, const char *const *has, char *buf, size_t len);
+/* The cell of column col in row, a line of CSV whose header is text's
+ * first line, into buf (unquoted cells only: aborts on a quote, a missing
+ * column or a row of another width). */
+const char *csv_cell(const char *text, const char *row, const char *col, char *buf, size_t len);
 
 #endif

@@ -94,48 +94,40 @@ static pid_t start_sleeper(void)
 	}
 }
 
-/* The line of text (lines of `bpfreplay show`) that has every string of
- * has[] in it, exactly one; exits the test if none or several. */
-static const char *show_line(const char *text, const char *const *has, char *buf, size_t len)
+/* Show's output formats, as the checks below read them. */
+enum fmt { F_LINE, F_JSONL, F_CSV, F_N };
+
+/* The argument columns (path, path2, family, port, addr) of one row of
+ * show's output as the row's syscall has them: the keys of `keys` present
+ * (their values checked by the caller), the others absent.  Absent is no
+ * KEY= in a line, no "KEY": in a JSON object, an empty cell in CSV (text:
+ * the whole CSV output, its header first), where present is a cell with a
+ * value; CSV cannot tell an empty path from none (both are empty cells),
+ * so there an openat's path is not checked. */
+static void check_sys_keys(enum fmt f, const char *text, const char *line,
+			   const char *const *keys)
 {
-	const char *found = NULL;
-	int n = 0;
+	int csv_open = f == F_CSV && keys[0] && !strcmp(keys[0], "path") && !keys[1];
 
-	for (const char *l = text, *end; *l; l = *end ? end + 1 : end) {
-		size_t i;
-
-		end = strchrnul(l, '\n');
-		snprintf(buf, len, "%.*s", (int)(end - l), l);
-		for (i = 0; has[i] && strstr(buf, has[i]); i++)
-			;
-		if (!has[i]) {
-			found = l;
-			n++;
-		}
-	}
-	if (n != 1) {
-		fprintf(stderr, "FAIL: %d lines of show have %s ...:\n%s\n", n, has[0], text);
-		exit(1);
-	}
-	snprintf(buf, len, "%.*s", (int)(strchrnul(found, '\n') - found), found);
-	return buf;
-}
-
-/* Each key=value of show's --syscalls lines as the row's syscall has it:
- * the keys of `keys` present (their values checked by the caller), the
- * other argument columns (path, path2, family, port, addr) absent. */
-static void check_sys_keys(const char *line, const char *const *keys)
-{
-	static const char *const all[] = { " path=", " path2=", " family=", " port=", " addr=", NULL };
+	static const char *const all[] = { "path", "path2", "family", "port", "addr", NULL };
 
 	for (int i = 0; all[i]; i++) {
-		int want = 0;
+		char key[32], cell[256];
+		int want = 0, has;
 
 		for (int k = 0; keys[k]; k++)
 			want |= !strcmp(keys[k], all[i]);
-		if (!strstr(line, all[i]) != !want) {
-			fprintf(stderr, "FAIL: show's line %s'%s': %s\n", want ? "lacks " : "has ",
-				all[i] + 1, line);
+		if (csv_open && !strcmp(all[i], "path"))
+			continue;
+		if (f == F_CSV) {
+			has = *csv_cell(text, line, all[i], cell, sizeof(cell)) != 0;
+		} else {
+			snprintf(key, sizeof(key), f == F_LINE ? " %s=" : "\"%s\":", all[i]);
+			has = strstr(line, key) != NULL;
+		}
+		if (has != want) {
+			fprintf(stderr, "FAIL: show's row %s'%s': %s\n", want ? "lacks " : "has ",
+				all[i], line);
 			exit(1);
 		}
 	}
@@ -469,47 +461,84 @@ int main(void)
 		capload_free(&l);
 		/* bpfreplay show prints only the columns a row's syscall has:
 		 * path for openat (even empty), path and path2 for rename, the
-		 * address for connect, none for getppid and read */
-		{
+		 * address for connect, none for getppid and read; jsonl leaves
+		 * the others' keys out, csv their cells empty */
+		for (int f = 0; f < F_N; f++) {
 			static char text[1 << 20];
-			char line[4096], want[64], *show[] = { replay, "show", "-s", "syscalls", cap,
-							       NULL };
-			const char *const paths[] = { " path=", NULL }, *const both[] = { " path=",
-				" path2=", NULL }, *const sa[] = { " family=", " port=", " addr=", NULL },
+			static const char *const fmts[F_N] = { "line", "jsonl", "csv" };
+			char line[4096], want[64], sc[64], *show[] = { replay, "show", "-o",
+				(char *)fmts[f], "-s", "syscalls", cap, NULL };
+			const char *const paths[] = { "path", NULL }, *const both[] = { "path",
+				"path2", NULL }, *const sa[] = { "family", "port", "addr", NULL },
 				*const none[] = { NULL };
 			size_t nlines = 0;
 
 			CHECK_EQ_INT(run_cmd_out(show, text, sizeof(text)), 0);
 			for (const char *l = text, *end; *l; l = *end ? end + 1 : end) {
+				const char *p, *key = f == F_LINE ? " syscall=" : "\"syscall\":\"";
+
 				end = strchrnul(l, '\n');
 				snprintf(line, sizeof(line), "%.*s", (int)(end - l), l);
+				if (f == F_CSV && l == text)
+					continue;   /* the header */
 				nlines++;
-				if (strstr(line, " syscall=openat "))
-					check_sys_keys(line, paths);
-				else if (strstr(line, " syscall=rename "))
-					check_sys_keys(line, both);
-				else if (strstr(line, " syscall=connect "))
-					check_sys_keys(line, sa);
-				else if (strstr(line, " syscall=getppid ") || strstr(line, " syscall=read "))
-					check_sys_keys(line, none);
+				if (f == F_CSV)
+					csv_cell(text, line, "syscall", sc, sizeof(sc));
+				else if ((p = strstr(line, key)))
+					snprintf(sc, sizeof(sc), "%.*s", (int)strcspn(p + strlen(key),
+						 " \""), p + strlen(key));
 				else
-					CHECK(!"a line of another syscall");
+					CHECK(!"a row without its syscall");
+				if (!strcmp(sc, "openat"))
+					check_sys_keys(f, text, line, paths);
+				else if (!strcmp(sc, "rename"))
+					check_sys_keys(f, text, line, both);
+				else if (!strcmp(sc, "connect"))
+					check_sys_keys(f, text, line, sa);
+				else if (!strcmp(sc, "getppid") || !strcmp(sc, "read"))
+					check_sys_keys(f, text, line, none);
+				else
+					CHECK(!"a row of another syscall");
 			}
 			CHECK(nlines >= 5);
-			show_line(text, (const char *const[]){ " syscall=openat ",
+			if (f == F_JSONL) {
+				out_line(text, (const char *const[]){ "\"syscall\":\"rename\"",
+					"\"path\":\"/nonexistent/bpfrec-tpactor-renamed-from\"",
+					"\"path2\":\"/nonexistent/bpfrec-tpactor-renamed-to\"", NULL },
+					line, sizeof(line));
+				snprintf(want, sizeof(want), "\"port\":%lld,", conn_port);
+				out_line(text, (const char *const[]){ "\"syscall\":\"connect\"",
+					"\"family\":\"AF_INET\"", want, "\"addr\":\"127.0.0.1\"", NULL },
+					line, sizeof(line));
+				/* an empty path is still the call's: "" */
+				out_line(text, (const char *const[]){ "\"syscall\":\"openat\"",
+					"\"comm\":\"tpactor\"", "\"path\":\"\"", NULL }, line,
+					sizeof(line));
+				continue;
+			}
+			if (f == F_CSV) {
+				out_line(text, (const char *const[]){ ",syscalls,connect,", NULL }, line,
+					 sizeof(line));
+				CHECK_STR(csv_cell(text, line, "family", want, sizeof(want)), "AF_INET");
+				CHECK_EQ_INT(atoll(csv_cell(text, line, "port", want, sizeof(want))),
+					     conn_port);
+				CHECK_STR(csv_cell(text, line, "addr", want, sizeof(want)), "127.0.0.1");
+				continue;
+			}
+			out_line(text, (const char *const[]){ " syscall=openat ",
 				" path=/nonexistent/bpfrec-tpactor", NULL }, line, sizeof(line));
-			show_line(text, (const char *const[]){ " syscall=rename ",
+			out_line(text, (const char *const[]){ " syscall=rename ",
 				" path=/nonexistent/bpfrec-tpactor-renamed-from ",
 				" path2=/nonexistent/bpfrec-tpactor-renamed-to", NULL }, line,
 				sizeof(line));
 			snprintf(want, sizeof(want), " port=%lld ", conn_port);
-			show_line(text, (const char *const[]){ " syscall=connect ", " family=AF_INET ",
+			out_line(text, (const char *const[]){ " syscall=connect ", " family=AF_INET ",
 				want, " addr=127.0.0.1", NULL }, line, sizeof(line));
-			show_line(text, (const char *const[]){ " syscall=getppid ", " arg0=11 ", NULL },
+			out_line(text, (const char *const[]){ " syscall=getppid ", " arg0=11 ", NULL },
 				  line, sizeof(line));
 			/* an empty path is still the call's: shown */
 			CHECK_EQ_INT(kv_get(out, "empty_open_ret"), -1);
-			show_line(text, (const char *const[]){ " syscall=openat ", " comm=tpactor ",
+			out_line(text, (const char *const[]){ " syscall=openat ", " comm=tpactor ",
 				" path=\"\"", " errno=ENOENT", NULL }, line, sizeof(line));
 		}
 	}
