@@ -1,5 +1,6 @@
 #include "stackcap.h"
 #include "execmaps.h"
+#include "perfmap.h"
 #include "symelf.h"
 #include "symline.h"
 #include "stackrows.h"
@@ -853,13 +854,14 @@ static void drop_named(struct proc *p)
 static int write_perf_map(struct stackcap *sc, struct stackrows *rows, struct proc *p,
 			  int symbols, int final)
 {
-	char path[64], line[4096];
+	char path[64], line[PERFMAP_LINE_MAX];
 	struct cap_symfile row = { .kind = "perfmap", .path = path, .size = -1, .pid = p->pid,
 				   .symbols = symbols ? "copied" : "left out" };
+	struct perfmap_entry ent;
 	struct stat st;
 	off_t lines_end;
 	FILE *f;
-	int rc = 0;
+	int rc = 0, ended;
 
 	drop_named(p);
 	if (!p->njit)
@@ -897,26 +899,22 @@ static int write_perf_map(struct stackcap *sc, struct stackrows *rows, struct pr
 		p->njit = k;
 	}
 	lines_end = ftello(f);
-	while (!rc && symbols && fgets(line, sizeof(line), f)) {
-		unsigned long long start, size;
+	/* (a line is read whole or left out: perfmap.h) */
+	while (!rc && symbols && perfmap__next(f, line, &ent, &ended)) {
 		const struct jit_entry *e;
-		int n = 0;
 
 		/* a last line without its newline may be still being
 		 * written: it is read again next time (whole at the end) */
-		if (strchr(line, '\n'))
+		if (ended)
 			lines_end = ftello(f);
 		else if (!final)
 			continue;
-		if (sscanf(line, "%llx %llx %n", &start, &size, &n) < 2 || !n || !size)
+		if (!ent.name || !holds_one(p, ent.start, ent.size) ||
+		    ((e = named_at(p, ent.start)) && e->start == ent.start))
 			continue;
-		line[strcspn(line, "\n")] = 0;
-		if (!holds_one(p, start, size) ||
-		    ((e = named_at(p, start)) && e->start == start))
-			continue;
-		rc = stackrows__symbol(rows, p->perfmap_id, start, size, line + n);
+		rc = stackrows__symbol(rows, p->perfmap_id, ent.start, ent.size, ent.name);
 		if (!rc)
-			rc = add_named(p, start, size);
+			rc = add_named(p, ent.start, ent.size);
 	}
 	fclose(f);
 	if (rc)
