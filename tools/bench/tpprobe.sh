@@ -4,7 +4,7 @@
 # alternated in one run (issue 18: the probe's cost, everywhere).
 #
 #   tools/bench/tpprobe.sh [--build DIR] [--base DIR] [--reps R] [--calls N] [--tp TP]
-#                          [--no-syscalls]
+#                          [--sys-runs K] [--no-syscalls]
 #
 #   --build DIR  the build measured (default build)
 #   --base DIR   a second build (e.g. an older commit's), run alternately
@@ -13,13 +13,24 @@
 #   --calls N    getppid() calls per run (default 2000000)
 #   --tp TP      the tracepoint recorded (default raw_syscalls:sys_enter:
 #                every call of the loop makes one event)
+#   --sys-runs K the `--syscalls` BPF stats runs per build and call
+#                (default 9, at least R), N/16 calls each
 #   --no-syscalls  the -e figure alone
 #
-# Then `--syscalls`, each build alternated as above, N/4 calls a run:
+# Then `--syscalls`, each build alternated as above, K runs of N/16 calls:
 #   - getppid (no string): sys_enter + sys_exit ns per call, BPF stats;
 #   - openat of a missing 40-byte path (sysloop --open): the same;
-#   - with the measured build, where its programs attach (--syscalls-hook
-#     raw: tp_btf, or classic: the raw_syscalls tracepoints, for which the
+#   both with the least, the lower quartile and the median of the K runs.
+#   Compare builds by the least: on this shared machine a run's figure
+#   grows by up to 3x with what the other CPU runs, never shrinks, so the
+#   least is the steadiest (three runs of this script on two builds of the
+#   same BPF code, K=9: getppid 158-167 ns by the least, 169-236 by the
+#   median; three runs of 500k calls, as before, had given 211-351).  With
+#   --base also the median of the K differences between a build's run and
+#   the base's run beside it (a slow stretch of the machine slows both runs
+#   of a pair);
+#   - with the measured build, R runs of N/4 calls, where its programs
+#     attach (--syscalls-hook raw: tp_btf, or classic: the raw_syscalls tracepoints, for which the
 #     kernel fills a perf record per syscall before the program runs; BPF
 #     stats do not see that part): the loop's own CPU ns per getppid()
 #     recorded, and per getppid() of a loop outside the recording (every
@@ -46,7 +57,9 @@ reps=5
 calls=2000000
 tp=raw_syscalls:sys_enter
 syscalls=1
-bench_args "--build=build --base=base --reps=reps --calls=calls --tp=tp --no-syscalls=syscalls=0" "$@"
+sys_runs=9
+bench_args "--build=build --base=base --reps=reps --calls=calls --tp=tp --sys-runs=sys_runs --no-syscalls=syscalls=0" "$@"
+((sys_runs >= reps)) || sys_runs=$reps
 bench_need_root
 loop=$build/tools/bench/sysloop
 bench_need_files "$build/recorder/bpfrec" "$loop"
@@ -83,6 +96,30 @@ show() {
 		"$(col 1 "$2" | tr '\n' ' ' | sed 's/ $//')" "$w" "$c"
 }
 
+# spread: "median lower-quartile least" of numbers, one a line
+spread() { sort -g | awk '{ v[NR] = $1 } END { printf "%.1f %.1f %.1f", v[int((NR + 1) / 2)], v[int((NR + 3) / 4)], v[1] }'; }
+
+# show_spread LABEL LIST: show's line for many runs: the prog figures'
+# least, lower quartile and median, then the runs
+show_spread() {
+	local m q l
+	read -r m q l <<<"$(col 1 "$2" | spread)"
+	printf '  %-48s min %6.1f  q1 %6.1f  median %6.1f; loop wall %.1f, cpu %.1f ns/call\n' "$1" \
+		"$l" "$q" "$m" "$(col 2 "$2" | median)" "$(col 3 "$2" | median)"
+	printf '  %-48s (%s)\n' "" "$(col 1 "$2" | tr '\n' ' ' | sed 's/ $//')"
+}
+
+# paired LABEL LIST BASELIST: the median of the differences of the prog
+# figures run beside each other (LIST's i-th minus BASELIST's i-th), their
+# quartiles, and how many pairs were lower
+paired() {
+	paste -d' ' <(col 1 "$2") <(col 1 "$3") | awk '{ print $1 - $2 }' | sort -g |
+		awk '{ d[NR] = $1; lo += ($1 < 0) } END {
+			printf "  %-48s median %+6.1f  (quartiles %+.1f, %+.1f; lower in %d of %d pairs)\n",
+			       label, d[int((NR + 1) / 2)], d[int((NR + 3) / 4)], d[int((3 * NR + 3) / 4)], lo, NR
+		}' label="$1"
+}
+
 declare -A runs
 builds=("$build")
 [ -z "$base" ] || builds+=("$base")
@@ -107,7 +144,7 @@ sys() {
 	shift 2
 	rm -rf "$work/cap"
 	"$b/recorder/bpfrec" record -q --no-status -o "$work/cap" --probe none --syscalls "$name" -- \
-		"$loop" --cpu 1 --no-tail --bpf-stats sys_ "$@" $((calls / 4)) 2>/dev/null |
+		"$loop" --cpu 1 --no-tail --bpf-stats sys_ "$@" $((calls / 16)) 2>/dev/null |
 		sed 's/ prog_ns=[0-9.]*//; s/prog_ns_per_call/prog_ns/' | figures
 }
 
@@ -148,7 +185,7 @@ hooks=""
 "$build/recorder/bpfrec" record --help 2>&1 | grep -q -- --syscalls-hook && hooks="raw classic bare"
 ehooks=""
 [[ -z $hooks || $tp != raw_syscalls:sys_e* ]] || ehooks="raw classic"
-for ((r = 1; r <= reps; r++)); do
+for ((r = 1; r <= sys_runs; r++)); do
 	for b in "${builds[@]}"; do
 		f=$(sys "$b" getppid)
 		[ -n "$f" ] || bench_die "$b: no BPF stats for --syscalls getppid"
@@ -157,6 +194,8 @@ for ((r = 1; r <= reps; r++)); do
 		[ -n "$f" ] || bench_die "$b: no BPF stats for --syscalls openat (sysloop --open)"
 		oruns[$b]+="${f// /,} "
 	done
+done
+for ((r = 1; r <= reps; r++)); do
 	for h in $hooks; do
 		hruns[$h]+="$(hook "$h") "
 	done
@@ -167,11 +206,21 @@ for ((r = 1; r <= reps; r++)); do
 		bruns[$h]+="$(bystander "$h") "
 	done
 done
-echo "--syscalls: sys_enter + sys_exit ns per call by BPF stats, $((calls / 4)) calls, $reps runs each"
+echo "--syscalls: sys_enter + sys_exit ns per call by BPF stats, $((calls / 16)) calls, $sys_runs runs each"
 for b in "${builds[@]}"; do
-	show "$b getppid" "${sruns[$b]}"
-	show "$b openat" "${oruns[$b]}"
+	show_spread "$b getppid" "${sruns[$b]}"
+	show_spread "$b openat" "${oruns[$b]}"
 done
+if [ -n "$base" ]; then
+	echo "--syscalls: $build minus $base (ns per call): the least's difference; the differences of runs side by side"
+	for c in getppid openat; do
+		[ $c = getppid ] && a=${sruns[$build]} z=${sruns[$base]} || a=${oruns[$build]} z=${oruns[$base]}
+		printf '  %-48s min %+6.1f\n' "$c" \
+			"$(awk -v x="$(col 1 "$a" | sort -g | head -1)" -v y="$(col 1 "$z" | sort -g | head -1)" \
+				'BEGIN { print x - y }')"
+		paired "$c, paired" "$a" "$z"
+	done
+fi
 [ -n "$hooks" ] || { echo "($build has no --syscalls-hook: no hook figures)"; exit 0; }
 echo "--syscalls getppid, where the programs attach ($build): the loop's own CPU ns per call"
 for h in raw classic bare; do
