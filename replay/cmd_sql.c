@@ -345,9 +345,14 @@ int cmd_sql(int argc, char **argv)
 	}
 	vtab__damage(r.reg, &dblocks, &drecs);
 	if (dblocks || drecs) {
+		char unsaid[64] = "";
+
+		if (vtab__damage_unsaid(r.reg))
+			snprintf(unsaid, sizeof(unsaid), ", %" PRIu64 " of them only counted",
+				 vtab__damage_unsaid(r.reg));
 		cli__warn("%s%s: %" PRIu64 " damaged blocks, %" PRIu64 " damaged records were "
-			  "skipped (reported above)", a.paths[0], a.npaths > 1 ? " and the others" : "",
-			  dblocks, drecs);
+			  "skipped (reported above%s)", a.paths[0], a.npaths > 1 ? " and the others" : "",
+			  dblocks, drecs, unsaid);
 		if (!rc)
 			rc = EXIT_CAPTURE;
 	}

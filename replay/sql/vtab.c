@@ -130,6 +130,7 @@ SQLITE_EXTENSION_INIT3
 #include <string.h>
 
 #include "capview.h"
+#include "damagesay.h"
 #include "evfast.h"
 #include "symb.h"
 #include "vtab.h"
@@ -139,8 +140,6 @@ SQLITE_EXTENSION_INIT3
 #include "events.h"
 #include "idnames.h"
 #include "vtgroup.h"
-
-#define VT_MAX_WARN 20  /* damage reports printed per registry, then counted */
 
 static const char *const meta_tables[] = {
 	"sessions", "streams", "losses", "blocks", "block_streams", "objects", "stacks", "frames",
@@ -163,7 +162,10 @@ struct vtab_reg {
 	struct vt_cap *caps;
 	uint64_t damaged_blocks;        /* distinct, lenient tables only */
 	uint64_t damaged_recs;
-	unsigned nwarn;
+	/* which damage reports are said, the rest counted: show's rule
+	 * (damagesay.h), keyed by segment id and by stream id (of whichever
+	 * capture: attached captures share their numbers' counts) */
+	struct damagesay say_blocks, say_recs;
 };
 
 struct vt_member {                      /* one capture's share of a table */
@@ -239,6 +241,7 @@ static void drop_args(struct bpfrec_cursor *cur)
 
 /* ---- registry of opened captures ---- */
 
+/* Says a warning (damage reports only when damagesay says so). */
 __attribute__((format(printf, 2, 3)))
 static void reg_warn(struct vtab_reg *reg, const char *fmt, ...)
 {
@@ -248,12 +251,6 @@ static void reg_warn(struct vtab_reg *reg, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (reg->nwarn++ >= VT_MAX_WARN) {
-		if (reg->nwarn == VT_MAX_WARN + 1)
-			snprintf(msg, sizeof(msg), "more damage: further reports are only counted");
-		else
-			return;
-	}
 	if (reg->opts.warn)
 		reg->opts.warn(reg->opts.ctx, msg);
 	else
@@ -931,6 +928,27 @@ static int vt_error(struct bpfrec_vtab *vt, int rc, const char *fmt, ...)
 	return rc;
 }
 
+/* Counts (once) damaged block bidx of cap, and reports it if damagesay
+ * says so. */
+static void block_damaged(struct vtab_reg *reg, struct vt_cap *cap, size_t bidx, const char *why)
+{
+	size_t n;
+	const struct cap_block_info *b = &capview__blocks(cap->c, &n)[bidx];
+	enum damagesay_verdict v;
+	char seg[24], note[96];
+
+	if (cap->seen[bidx] & VT_SEEN_BAD)
+		return;
+	cap->seen[bidx] |= VT_SEEN_BAD;
+	reg->damaged_blocks++;
+	v = damagesay__take(&reg->say_blocks, b->segment_id);
+	if (v == DAMAGESAY_QUIET)
+		return;
+	snprintf(seg, sizeof(seg), "%" PRId64, b->segment_id);
+	reg_warn(reg, "block %" PRId64 ": damaged: %s; its %" PRIu32 " records are skipped%s", b->id,
+		 why, b->meta.nrecords, damagesay__note(v, "blocks", "segment", seg, note, sizeof(note)));
+}
+
 /* Counts (once per block) the damaged records of every stream in block
  * bidx of cap, recs[0..nrecs) its records. */
 static void count_recs(struct vtab_reg *reg, struct vt_cap *cap, size_t bidx,
@@ -948,20 +966,29 @@ static void count_recs(struct vtab_reg *reg, struct vt_cap *cap, size_t bidx,
 	for (uint32_t i = 0; i < nrecs; i++) {
 		const struct cap_rec *r = &recs[i];
 		struct capview_stream *s = capview__stream_by_id(c, r->stream);
-		char tb[TIMEFMT_LEN + 1];
+		char tb[TIMEFMT_LEN + 1], name[32], note[160];
+		enum damagesay_verdict v;
 
 		if (s && !evtype__check(s->et, r->len))
 			continue;
 		reg->damaged_recs++;
+		/* (the key as slice__say_record's: a stream's id, else one
+		 * for the unknown id) */
+		v = damagesay__take(&reg->say_recs, s ? s->id : -1 - (int64_t)r->stream);
+		if (v == DAMAGESAY_QUIET)
+			continue;
+		if (!s)
+			snprintf(name, sizeof(name), "id %" PRIu32, r->stream);
+		damagesay__note(v, "records", "stream", s ? s->name : name, note, sizeof(note));
 		timefmt__iso(timeclock__wall(&se->clock, r->ts_ns), tb, sizeof(tb));
 		if (s)
 			reg_warn(reg, "block %" PRId64 ": damaged record at %s in stream %s: %"
-				 PRIu32 " bytes, type %s needs %" PRIu32 "; skipped",
+				 PRIu32 " bytes, type %s needs %" PRIu32 "; skipped%s",
 				 blocks[bidx].id, tb, s->name, r->len, evtype__name(s->et),
-				 evtype__min_size(s->et));
+				 evtype__min_size(s->et), note);
 		else
 			reg_warn(reg, "block %" PRId64 ": damaged record at %s: unknown stream id %"
-				 PRIu32 "; skipped", blocks[bidx].id, tb, r->stream);
+				 PRIu32 "; skipped%s", blocks[bidx].id, tb, r->stream, note);
 	}
 }
 
@@ -1089,13 +1116,7 @@ static int cur_advance(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur)
 			if (vt->strict)
 				return vt_error(vt, SQLITE_CORRUPT, "bpfrec: block %" PRId64 " damaged: %s",
 						blocks[cur->bidx].id, *err ? err : strerror(-rc));
-			if (!(cap->seen[cur->bidx] & VT_SEEN_BAD)) {
-				cap->seen[cur->bidx] |= VT_SEEN_BAD;
-				vt->reg->damaged_blocks++;
-				reg_warn(vt->reg, "block %" PRId64 ": damaged: %s; its %" PRIu32
-					 " records are skipped", blocks[cur->bidx].id,
-					 *err ? err : strerror(-rc), blocks[cur->bidx].meta.nrecords);
-			}
+			block_damaged(vt->reg, cap, cur->bidx, *err ? err : strerror(-rc));
 			continue;
 		}
 		cur->ri = 0;
@@ -1597,19 +1618,13 @@ int vtab__interrupted(void *vreg)
 void vtab__block_damaged(void *vreg, struct capview *c, size_t block, const char *why)
 {
 	struct vtab_reg *reg = vreg;
-	const struct cap_block_info *blocks;
 	size_t n;
 
 	for (struct vt_cap *cap = reg->caps; cap; cap = cap->next) {
 		if (cap->c != c)
 			continue;
-		blocks = capview__blocks(c, &n);
-		if (block >= n || (cap->seen[block] & VT_SEEN_BAD))
-			return;
-		cap->seen[block] |= VT_SEEN_BAD;
-		reg->damaged_blocks++;
-		reg_warn(reg, "block %" PRId64 ": damaged: %s; its %" PRIu32 " records are skipped",
-			 blocks[block].id, why, blocks[block].meta.nrecords);
+		if (capview__blocks(c, &n) && block < n)
+			block_damaged(reg, cap, block, why);
 		return;
 	}
 }
@@ -2502,4 +2517,9 @@ void vtab__damage(const struct vtab_reg *reg, uint64_t *blocks, uint64_t *record
 {
 	*blocks = reg->damaged_blocks;
 	*records = reg->damaged_recs;
+}
+
+uint64_t vtab__damage_unsaid(const struct vtab_reg *reg)
+{
+	return damagesay__unsaid(&reg->say_blocks) + damagesay__unsaid(&reg->say_recs);
 }

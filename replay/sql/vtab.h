@@ -90,6 +90,10 @@ void vtab__ts_bound(const struct timeclock *ck, int is_time, char op, sqlite3_va
 char vtab__ts_op(unsigned char op);
 /* Damage skipped so far (lenient tables only). */
 void vtab__damage(const struct vtab_reg *reg, uint64_t *blocks, uint64_t *records);
+/* Of those, the ones only counted, not reported: the first few of each
+ * segment's blocks and each stream's records are said, as show says them
+ * (damagesay.h). */
+uint64_t vtab__damage_unsaid(const struct vtab_reg *reg);
 /* Whether vtab_opts.interrupted says so (Ctrl-C): 1, else 0.  reg is a
  * struct vtab_reg * (void: a slice's stop callback, slice__on_stop). */
 int vtab__interrupted(void *reg);
