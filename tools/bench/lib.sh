@@ -18,6 +18,9 @@
 #                          (tools/bench/sql/mkcap.c), kept when REUSE is 1
 #                          and CAP exists
 #   median                 the median of the numbers on stdin, one a line
+#   spread                 "median lower-quartile least" of the numbers on
+#                          stdin, one a line (on a shared machine other work
+#                          only adds time: the least is the steadiest)
 #   dir_bytes PATH         bytes of a file or a directory's files (du -sb)
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -98,4 +101,5 @@ bench_mkcap() {
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+spread() { sort -g | awk '{ v[NR] = $1 } END { printf "%.1f %.1f %.1f\n", v[int((NR + 1) / 2)], v[int((NR + 3) / 4)], v[1] }'; }
 dir_bytes() { du -sb "$1" | cut -f1; }

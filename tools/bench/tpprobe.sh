@@ -96,9 +96,6 @@ show() {
 		"$(col 1 "$2" | tr '\n' ' ' | sed 's/ $//')" "$w" "$c"
 }
 
-# spread: "median lower-quartile least" of numbers, one a line
-spread() { sort -g | awk '{ v[NR] = $1 } END { printf "%.1f %.1f %.1f", v[int((NR + 1) / 2)], v[int((NR + 3) / 4)], v[1] }'; }
-
 # show_spread LABEL LIST: show's line for many runs: the prog figures'
 # least, lower quartile and median, then the runs
 show_spread() {
