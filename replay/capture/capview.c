@@ -34,6 +34,10 @@ struct capview {
 	struct symb *symb;                   /* stacks and symbols, loaded on first use */
 	struct idnames *idnames;             /* user and group names, loaded on first use */
 	struct evtype_budget types_left;     /* what the streams' types may still cost */
+	/* while the streams load: the index + 1 of the first stream of each
+	 * (object, BTF type), open addressing, at most half full */
+	size_t *type_memo;
+	size_t memo_cap, memo_n;
 };
 
 static char *dupcol(sqlite3_stmt *st, int i)
@@ -160,6 +164,60 @@ const struct btfv *capview__object_btf(struct capview *c, int64_t object_id)
 
 /* Builds s->et from the stream's BTF type; falls back to raw bytes with the
  * reason in s->type_err. */
+static size_t memo_hash(int64_t object_id, uint32_t type_id, size_t cap)
+{
+	uint64_t h = ((uint64_t)object_id * 0x9e3779b97f4a7c15ull) ^ type_id;
+
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return (size_t)(h ^ (h >> 32)) & (cap - 1);
+}
+
+/* The slot of (object_id, type_id) in the memo: its stream's, or the empty
+ * one where it goes.  The memo is at most half full: there is one. */
+static size_t *memo_slot(const struct capview *c, int64_t object_id, uint32_t type_id)
+{
+	for (size_t i = memo_hash(object_id, type_id, c->memo_cap);; i = (i + 1) & (c->memo_cap - 1)) {
+		size_t *e = &c->type_memo[i];
+		const struct capview_stream *o = *e ? &c->streams[*e - 1] : NULL;
+
+		if (!o || (o->object_id == object_id && o->btf_type_id == type_id))
+			return e;
+	}
+}
+
+/* Remembers stream index i (its et made of its object's btf_type_id).
+ * 0 or -ENOMEM. */
+static int memo_add(struct capview *c, size_t i)
+{
+	const struct capview_stream *s = &c->streams[i];
+
+	if (2 * (c->memo_n + 1) > c->memo_cap) {
+		size_t *old = c->type_memo, ocap = c->memo_cap;
+
+		c->memo_cap = ocap ? 2 * ocap : 64;
+		c->type_memo = calloc(c->memo_cap, sizeof(*c->type_memo));
+		if (!c->type_memo) {
+			c->type_memo = old;
+			c->memo_cap = ocap;
+			return -ENOMEM;
+		}
+		for (size_t k = 0; k < ocap; k++)
+			if (old[k]) {
+				const struct capview_stream *o = &c->streams[old[k] - 1];
+				*memo_slot(c, o->object_id, o->btf_type_id) = old[k];
+			}
+		free(old);
+	}
+	*memo_slot(c, s->object_id, s->btf_type_id) = i + 1;
+	c->memo_n++;
+	return 0;
+}
+
+/* s (the last of c's streams) gets its event type: an earlier stream's of
+ * the same object and BTF type (2,000 streams of one type are one evtype,
+ * made once), else one made from the BTF, within the capture's budget;
+ * else bytes.  0 or -ENOMEM. */
 static int stream_type(struct capview *c, struct capview_stream *s)
 {
 	char terr[256] = "";
@@ -191,10 +249,29 @@ static int stream_type(struct capview *c, struct capview_stream *s)
 			} else if (!id) {
 				snprintf(terr, sizeof(terr), "type %s (id %lld) not in the object's BTF",
 					 s->type_name ? s->type_name : "?", (long long)s->type_id);
+			} else if (c->memo_cap && *memo_slot(c, s->object_id, id)) {
+				/* the type's columns still count against the budget:
+				 * each stream makes their SQL names (stream_cols) */
+				struct evtype *et = c->streams[*memo_slot(c, s->object_id, id) - 1].et;
+
+				if (evtype__ncols(et) > c->types_left.cols) {
+					snprintf(terr, sizeof(terr), "its columns would pass what the "
+						 "event types of this capture may have together (%llu "
+						 "left)", (unsigned long long)c->types_left.cols);
+					c->types_left.cols = 0;
+				} else {
+					c->types_left.cols -= evtype__ncols(et);
+					s->et = et;
+					s->et_borrowed = 1;
+					s->btf_type_id = id;
+				}
 			} else {
 				s->et = evtype__new_in(btf, id, &c->types_left, terr, sizeof(terr));
-				if (s->et)
+				if (s->et) {
 					s->btf_type_id = id;
+					if (memo_add(c, (size_t)(s - c->streams)))
+						return -ENOMEM;   /* s->et freed with s */
+				}
 			}
 		} else {
 			snprintf(terr, sizeof(terr), "object %lld: %s", (long long)s->object_id,
@@ -361,6 +438,9 @@ oom:
 	snprintf(err, errlen, "%s: out of memory", c->path);
 out:
 	sqlite3_finalize(st);
+	free(c->type_memo);   /* the streams' types are made */
+	c->type_memo = NULL;
+	c->memo_cap = c->memo_n = 0;
 	return rc;
 }
 
@@ -538,8 +618,10 @@ void capview__close(struct capview *c)
 			free(s->cols[k]);
 		free(s->cols);
 		free(s->blocks);
-		evtype__free(s->et);
+		if (!s->et_borrowed)
+			evtype__free(s->et);
 	}
+	free(c->type_memo);
 	free(c->streams);
 	free(c->by_name);
 	for (size_t i = 0; i < c->nobjs; i++) {

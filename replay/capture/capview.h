@@ -62,7 +62,11 @@ struct capview_stream {
 	int64_t type_id, object_id;
 	int ts_offset;
 	uint32_t btf_type_id;       /* the object's BTF type et was made of, 0: bytes */
-	struct evtype *et;          /* never NULL: bytes when the type is unusable */
+	struct evtype *et;          /* never NULL: bytes when the type is unusable;
+				     * shared by the streams of one object's type
+				     * (decode one value at a time, as for two
+				     * cursors of one stream) */
+	int et_borrowed;            /* et is an earlier stream's: not freed with this one */
 	char *type_err;             /* why the BTF type could not be used, or NULL */
 	size_t ncols;               /* evtype columns */
 	char **cols;                /* their SQL names (see above) */

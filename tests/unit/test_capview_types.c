@@ -8,7 +8,9 @@
  * index, took 29 s and 480 MB to open (`bpfreplay info`), 100,000 of them
  * (~5 MB) would take about half an hour and 24 GB.  The types of one
  * capture now share a budget of members visited and columns made
- * (capview.h); past it a stream reads as raw bytes and says why.
+ * (capview.h); past it a stream reads as raw bytes and says why.  Streams
+ * of one object's type share its evtype, made once, but each makes its
+ * columns' SQL names: those still count.
  */
 #include "testutil.h"
 #pragma GCC diagnostic push
@@ -139,6 +141,7 @@ int main(void)
 	struct capfix_opts o = { .short_a = -1 };
 	struct capview *c;
 	size_t typed = 0, cols = 0, bytes = 0;
+	const struct evtype *wide_et = NULL;
 
 	snprintf(cap, sizeof(cap), "%s/cap", tmp);
 	snprintf(btfdir, sizeof(btfdir), "%s/btf", tmp);
@@ -163,6 +166,12 @@ int main(void)
 		if (evtype__size(s->et)) {   /* typed, whole */
 			CHECK(s->type_err == NULL);
 			CHECK_EQ_U64(s->ncols, WIDE_COLS);
+			/* one evtype for the streams of one object's type, made
+			 * by the first: the others borrow it */
+			if (!wide_et)
+				wide_et = s->et;
+			CHECK(s->et == wide_et);
+			CHECK_EQ_INT(s->et_borrowed, typed > 0);
 			typed++;
 			cols += s->ncols;
 			continue;
