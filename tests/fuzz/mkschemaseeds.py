@@ -76,10 +76,13 @@ SEEDS = {
 
 def index_sql_from(table):
     """The DDL of index.sql from CREATE TABLE table to its end (the tables
-    newer than the base index, which are the last ones)."""
+    newer than an old base index, which are the last ones), for those the
+    base lacks (a base made by today's fuzz_mkseeds has them all)."""
     with open(os.path.join(HERE, "..", "..", "schema", "index.sql")) as f:
         text = f.read()
-    return text[text.index("CREATE TABLE " + table + " ("):]
+    text = text[text.index("CREATE TABLE " + table + " ("):]
+    return (text.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ")
+            .replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS "))
 
 
 def main():
