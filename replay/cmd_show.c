@@ -442,7 +442,7 @@ static int64_t row_family(const struct sel *se, const struct cap_rec *rec)
 #define FAM_INET  2    /* AF_INET */
 #define FAM_INET6 10   /* AF_INET6 */
 
-/* Whether the row lacks column k: it is left out of the line, its cell
+/* Whether the row lacks column k (row_lacks): it is left out of the line, its cell
  * left empty in table and csv, its key out of jsonl.  A row lacks
  *  - on a --syscalls row, the path, path2 or socket address its syscall
  *    does not have (sysfields.h; an empty path it has is the call's);
@@ -454,8 +454,8 @@ static int64_t row_family(const struct sel *se, const struct cap_rec *rec)
  *    --syscalls row's address is shown as the call passed it, [::]:0
  *    included), and an all-zero address on an AF_INET row (bpfrec's
  *    addresses hold IPv4 v4-mapped: zeros there are none, not "::"). */
-static int row_lacks(const struct show *sh, const struct sel *se, const struct cap_rec *rec,
-		     size_t k)
+static int row_lacks_which(const struct show *sh, const struct sel *se, const struct cap_rec *rec,
+			   size_t k)
 {
 	uint32_t bit = sysfields__col(se->sysfields, k);
 	int64_t fam;
@@ -476,6 +476,15 @@ static int row_lacks(const struct show *sh, const struct sel *se, const struct c
 		if (!col_zero(se, rec, se->inet[i]))
 			return 0;
 	return 1;
+}
+
+/* row_lacks_which, its common answer first: a column of no socket address
+ * in a stream of no --syscalls rows (the line loop's slow columns are
+ * mostly the record's time member) is always there. */
+static inline int row_lacks(const struct show *sh, const struct sel *se,
+			    const struct cap_rec *rec, size_t k)
+{
+	return (se->sysfields || se->scope[k] != SCOPE_ANY) && row_lacks_which(sh, se, rec, k);
 }
 
 /* The line format: time, stream, then each shown column's KEY=VALUE from
