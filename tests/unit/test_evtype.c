@@ -451,8 +451,6 @@ static void test_handmade(void)
 	uint32_t u32, s8, e64, e64s, e8, st, c;
 	struct btfv *b;
 	struct evtype *t;
-	uint8_t *blob;
-	size_t len;
 	uint8_t rec[32];
 
 	bg_init(&g);
@@ -479,12 +477,7 @@ static void test_handmade(void)
 		bg_member(&g, "", u32, 48);             /* unnamed: no column */
 	}
 	c = g.n;
-	blob = bg_blob(&g, &len);
-	b = btfv__parse(blob, len, err, sizeof(err));
-	if (!b)
-		fprintf(stderr, "parse: %s\n", err);
-	CHECK(b);
-	free(blob);
+	b = bg_parse(&g);
 	CHECK_EQ_INT(btfv__type_count(b), c);
 	t = evtype__new(b, st, err, sizeof(err));
 	if (!t)
@@ -529,8 +522,6 @@ static void test_budgets(void)
 	uint32_t u8, prev, id, arr, wide, emp;
 	struct btfv *b;
 	struct evtype *t;
-	uint8_t *blob;
-	size_t len;
 	int i;
 
 	/* S_i { S_{i+1} a; S_{i+1} b; } over an empty struct: 2^25 leaves */
@@ -557,12 +548,7 @@ static void test_budgets(void)
 	bg_u32(&g, emp), bg_u32(&g, u8), bg_u32(&g, 1u << 30);
 	id = bg_type(&g, "holder", BTF_KIND_STRUCT, 1, 0, 0);
 	bg_member(&g, "many", arr, 0);
-	blob = bg_blob(&g, &len);
-	b = btfv__parse(blob, len, err, sizeof(err));
-	free(blob);
-	if (!b)
-		fprintf(stderr, "parse: %s\n", err);
-	CHECK(b);
+	b = bg_parse(&g);
 	CHECK(!evtype__new(b, prev, err, sizeof(err)));
 	CHECK(strstr(err, "complex"));
 	CHECK(!evtype__new(b, wide, err, sizeof(err)));

@@ -34,10 +34,7 @@ static struct btfgen g;
 static struct btfv *make(const char *name, const char *const *names, const uint32_t *vals,
 			 size_t n, uint32_t *row_id, int arg5_u32)
 {
-	char err[256];
 	uint32_t u64, u32, u16, u8, chr, nr, str, ip, row;
-	uint8_t *blob;
-	size_t len;
 	struct btfv *b;
 
 	bg_init(&g);
@@ -84,12 +81,7 @@ static struct btfv *make(const char *name, const char *const *names, const uint3
 	bg_member(&g, "path2", str, OFF_PATH2 * 8);
 	if (n)
 		bg_enum(&g, "bpfrec_syscall_fields", names, vals, n);
-	blob = bg_blob(&g, &len);
-	b = btfv__parse(blob, len, err, sizeof(err));
-	free(blob);
-	if (!b)
-		fprintf(stderr, "btfv__parse: %s\n", err);
-	CHECK(b);
+	b = bg_parse(&g);
 	*row_id = row;
 	return b;
 }

@@ -26,10 +26,7 @@ static struct btfgen g;
 static struct btfv *make(int with_ids, const char *const *names, const uint32_t *vals, size_t n,
 			 uint32_t *row_id, int arg5_u32)
 {
-	char err[256];
 	uint32_t u64, u32, nr, row;
-	uint8_t *blob;
-	size_t len;
 	struct btfv *b;
 
 	bg_init(&g);
@@ -54,12 +51,7 @@ static struct btfv *make(int with_ids, const char *const *names, const uint32_t 
 	}
 	if (with_ids)
 		bg_enum(&g, "bpfrec_syscall_ids", names, vals, n);
-	blob = bg_blob(&g, &len);
-	b = btfv__parse(blob, len, err, sizeof(err));
-	free(blob);
-	if (!b)
-		fprintf(stderr, "btfv__parse: %s\n", err);
-	CHECK(b);
+	b = bg_parse(&g);
 	*row_id = row;
 	return b;
 }
