@@ -32,10 +32,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint8_t rnd8(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint8_t)(rng >> 24);
+	return (uint8_t)(tu_xorshift64(&rng) >> 24);
 }
 
 /* Random bytes with no two neighbours equal: runs are only the planted ones. */

@@ -26,6 +26,18 @@ void test_stderr_begin(void);
 const char *test_stderr_end(char *buf, size_t len);
 /* Deterministic PRNG (xorshift64*) so failures reproduce. */
 uint64_t test_rand(uint64_t *state);
+/* Marsaglia's xorshift64 (13, 7, 17) from *state (not 0): the block
+ * tests' generator, whose data (and so what they assert) follows from
+ * their seeds; test_rand's sequence is another. */
+static inline uint64_t tu_xorshift64(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *state = x;
+}
 
 /* The first column of sql's first row as an integer (NULL reads 0), -1
  * when there is no row; an SQL error fails the test, with SQLite's message. */
