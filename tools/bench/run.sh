@@ -15,8 +15,9 @@
 #    was before staging (btfold: a ringbuf reserve and a helper call per
 #    field, issue 18's "before") and staged (btfstaged: per-CPU batches
 #    copied to the ring; the default writes each event in place into a
-#    per-CPU ring bpfrec reads where it lies), by perf record and by bpftrace
-#    printf to a file.  R rounds,
+#    per-CPU ring bpfrec reads where it lies) and with a probe that reads
+#    the clock and makes no event (btfclock: the floor of any timestamped
+#    event), by perf record and by bpftrace printf to a file.  R rounds,
 #    configurations interleaved; the table shows the round with the median
 #    ns per call of each configuration.
 # 2. Generator: gen.bpf.o's bench_gen run by gen at rising rates (M events/s)
@@ -215,17 +216,24 @@ say ""
 BT_PROG='tracepoint:syscalls:sys_enter_getppid /comm == "sysloop"/ { printf("%llu %d %d %s\n", nsecs, pid, tid, comm); }'
 
 # run_cfg CFG ROUND: one measurement into $work/sys-CFG-ROUND.*; prints nothing.
+# probe_args CFG: the benchmark probe's program ($prog) and options ($set)
+# for configuration CFG
+probe_args() {
+	set=() prog=bench_getppid
+	case $1 in attach|btfattach) set=(--set bench_emit=0) ;; btfold) set=(--set bench_emit=4) ;;
+	btfstaged) set=(--set bench_emit=1) ;; btfclock) set=(--set bench_emit=9) ;; esac
+	case $1 in btf*) prog=bench_getppid_btf ;; fentry) prog=bench_getppid_fentry ;; esac
+}
+
 run_cfg() {
 	local cfg=$1 r=$2 p=$work/sys-$1-$2 i n prev
 	rm -rf "$p.cap" "$p.data" "$p.bt"
 	case $cfg in
 	bare)
 		"$B/sysloop" --watch 0 "$calls" >"$p.out" 2>"$p.err" ;;
-	bpfrec|attach|btf|btfattach|btfold|btfstaged|fentry)
-		local set=() prog=bench_getppid
-		case $cfg in attach|btfattach) set=(--set bench_emit=0) ;; btfold) set=(--set bench_emit=4) ;;
-		btfstaged) set=(--set bench_emit=1) ;; esac
-		case $cfg in btf*) prog=bench_getppid_btf ;; fentry) prog=bench_getppid_fentry ;; esac
+	bpfrec|attach|btf|btfattach|btfold|btfstaged|btfclock|fentry)
+		local set prog
+		probe_args $cfg
 		"$B/benchwrap" "$p.wrap" "$BPFREC" record -q --no-status -o "$p.cap" --probe none \
 			--bpf "$B/bench_getppid.bpf.o" --only $prog "${set[@]}" -- "$B/sysloop" "$calls" \
 			>"$p.out" 2>"$p.err"
@@ -281,7 +289,7 @@ run_cfg() {
 	esac
 }
 
-cfgs="bare bpfrec attach btf btfattach btfold btfstaged fentry"
+cfgs="bare bpfrec attach btf btfattach btfold btfstaged btfclock fentry"
 [ -n "$PERF" ] && cfgs="$cfgs perf"
 [ -n "$BPFTRACE" ] && cfgs="$cfgs bpftrace"
 if [ -n "$only_cfgs" ]; then
@@ -297,26 +305,26 @@ for r in $(seq 1 "$reps"); do
 done
 
 # The probe's own time, by the kernel's BPF stats (sysloop --bpf-stats):
-# one more run of each configuration with a program, N/4 calls.  Each
-# program run then costs ~20 ns more, the same in every configuration, so
-# differences between them hold; other work on the machine inflates these
-# far less than wall time.
-stats_calls=$((calls / 4))
-for c in $cfgs; do
-	case $c in bpfrec|attach|btf|btfattach|btfold|btfstaged) ;; *) continue ;; esac
-	grep -q '^unavailable=' "$work/sys-$c-1.out" 2>/dev/null && continue
-	set=() prog=bench_getppid
-	case $c in attach|btfattach) set=(--set bench_emit=0) ;; btfold) set=(--set bench_emit=4) ;;
-	btfstaged) set=(--set bench_emit=1) ;; esac
-	case $c in btf*) prog=bench_getppid_btf ;; esac
-	quiet
-	echo "run.sh: syscall load: $c, BPF stats round ($stats_calls calls)" >&2
-	rm -rf "$work/stats-$c.cap"
-	"$BPFREC" record -q --no-status -o "$work/stats-$c.cap" --probe none \
-		--bpf "$B/bench_getppid.bpf.o" --only $prog "${set[@]}" -- \
-		"$B/sysloop" --no-tail --bpf-stats bench_getppid "$stats_calls" \
-		>"$work/stats-$c.out" 2>"$work/stats-$c.err"
-	rm -rf "$work/stats-$c.cap"
+# R more runs (at least 3) of each configuration with a program, N/4 calls
+# each, configurations interleaved; the least is shown (other work on the
+# machine only adds to it).  Each program run then costs ~20 ns more, the
+# same in every configuration, so differences between them hold; other
+# work on the machine inflates these far less than wall time.
+stats_calls=$((calls / 4)) stats_reps=$((reps < 3 ? 3 : reps))
+for r in $(seq 1 "$stats_reps"); do
+	for c in $cfgs; do
+		case $c in bpfrec|attach|btf|btfattach|btfold|btfstaged|btfclock) ;; *) continue ;; esac
+		grep -q '^unavailable=' "$work/sys-$c-1.out" 2>/dev/null && continue
+		probe_args $c
+		quiet
+		echo "run.sh: syscall load: $c, BPF stats round $r/$stats_reps ($stats_calls calls)" >&2
+		rm -rf "$work/stats-$c.cap"
+		"$BPFREC" record -q --no-status -o "$work/stats-$c.cap" --probe none \
+			--bpf "$B/bench_getppid.bpf.o" --only $prog "${set[@]}" -- \
+			"$B/sysloop" --no-tail --bpf-stats bench_getppid "$stats_calls" \
+			>"$work/stats-$c-$r.out" 2>"$work/stats-$c-$r.err"
+		rm -rf "$work/stats-$c.cap"
+	done
 done
 
 # The round with the median ns per call of cfg.
@@ -337,6 +345,7 @@ declare -A label=(
 	[btf]="bpfrec (tp_btf/sys_enter)" [btfattach]="  same, probe emits nothing"
 	[btfold]="  same, unstaged, helpers"
 	[btfstaged]="  same, staged batches copied"
+	[btfclock]="  same, clock only, no event"
 	[fentry]="bpfrec (fentry)"
 	[perf]="perf record" [bpftrace]="bpftrace printf -o"
 )
@@ -368,7 +377,8 @@ for c in $cfgs; do
 		h=$(kv "$f" rec_hwm_kib) rr=$(kv "$f" rec_ring_rss_kib)
 		num "$h" && rss=$(calc "$h / 1024") && ring=$(calc "$rr / 1024")
 	fi
-	pns=$(kv "$work/stats-$c.out" prog_ns_per_call)
+	pns=$(for r in $(seq 1 "$stats_reps"); do kv "$work/stats-$c-$r.out" prog_ns_per_call; done |
+		grep . | sort -g | head -1)
 	S_pns[$c]=${pns:--}
 	say "$(printf '%-28s %9s %9s %7s %7s %9s %8s %8s %9s %9s %9s %9s %9s %6s' "${label[$c]}" \
 		"$(fmt %.1f "$ns")" "$(fmt %.2f "$slow")" "$(calc "int($(kv "$f" self_cpu_s) * 1e9 / $calls)")" \
@@ -379,8 +389,8 @@ for c in $cfgs; do
 	S_slow[$c]=$slow S_evs[$c]=$evs S_lost[$c]=$lost S_ns[$c]=$ns
 	if [ $c = bpfrec ] && num "$h"; then rest_max=$(calc "($h - $rr) / 1024"); fi
 done
-say "(prog ns: the probe program's own run time per call of the loop, kernel BPF stats, one"
-say " more run of N/4 calls (each program run then costs ~20 ns more, in every configuration);"
+say "(prog ns: the probe program's own run time per call of the loop, kernel BPF stats, the least"
+say " of $stats_reps more runs of N/4 calls (each program run then costs ~20 ns more, in every configuration);"
 say " ns/call: loop wall time / N; cpu ns: the loop's own CPU time / N (what preemption by"
 say " others does not inflate); Mev/s: events recorded / loop wall time; lost: N - recorded"
 say " (bpfrec: also its losses table); B/event: capture dir, perf.data or bpftrace file / events;"
@@ -507,6 +517,8 @@ if num "${S_slow[bpfrec]:-}" || num "${S_slow[btf]:-}"; then
 		say "  the same by the kernel's BPF stats (prog ns): $(fmt %.1f "$(calc "${S_pns[$best]} - ${S_pns[$silent]}")") ns: $(met "${S_pns[$best]} - ${S_pns[$silent]} <= 20")$(num "${S_pns[btfold]:-}" && num "${S_pns[btfattach]:-}" && echo " (before staging, tp_btf: $(fmt %.1f "$(calc "${S_pns[btfold]} - ${S_pns[btfattach]}")") ns)")"
 	num "${S_pns[btfstaged]:-}" && num "${S_pns[btfattach]:-}" &&
 		say "  (staged batches copied to the ring, tp_btf, by BPF stats: $(fmt %.1f "$(calc "${S_pns[btfstaged]} - ${S_pns[btfattach]}")") ns over the silent program)"
+	num "${S_pns[btfclock]:-}" && num "${S_pns[btfattach]:-}" && num "${S_ns[btfclock]:-}" &&
+		say "  (the floor: a probe that reads the clock and makes no event, tp_btf: $(fmt %.1f "$(calc "${S_pns[btfclock]} - ${S_pns[btfattach]}")") ns over the silent program by BPF stats, $(fmt %.1f "$(calc "${S_ns[btfclock]} - ${S_ns[btfattach]}")") by wall time, $(fmt %.2f "${S_slow[btfclock]}")x bare)"
 	num "${S_evs[perf]:-}" && num "${S_evs[bpfrec]:-}" &&
 		say "  syscall load, bpfrec records >= perf's events/s: $(fmt %.3f "${S_evs[bpfrec]}") vs $(fmt %.3f "${S_evs[perf]}") M/s: $(met "${S_evs[bpfrec]} >= ${S_evs[perf]}")"
 fi
