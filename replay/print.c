@@ -482,8 +482,11 @@ int printer__row(struct printer *p, const struct pval *vals)
 				rc = strbuf__add(&p->line, ",", 1);
 			if (!rc)
 				rc = print__value(&b, &vals[i], 0);
-			if (!rc && b.buf)
+			if (!rc && b.len)
 				rc = csv_field(&p->line, b.buf, b.len);
+			else if (!rc && (vals[i].kind == PV_TEXT || vals[i].kind == PV_BLOB ||
+					 vals[i].kind == PV_JSON))
+				rc = strbuf__add(&p->line, "\"\"", 2);   /* empty, not NULL */
 			strbuf__free(&b);
 		}
 		rc = rc ? rc : strbuf__add(&p->line, "\n", 1);

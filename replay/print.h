@@ -2,7 +2,8 @@
  * header line) or JSON Lines (one object per row).
  *
  * Values keep their SQL type: integers and reals print as numbers, text as
- * text, NULL as empty (CSV), null (JSON) or NULL (table).  Blobs print as
+ * text, NULL as empty (CSV), null (JSON) or NULL (table); an empty text or
+ * blob is "" in CSV, so that it is told from NULL.  Blobs print as
  * lower-case hex (JSON: a string).  PV_ABSENT is a column this row does not
  * have (show prints events of several streams with the union of their
  * columns): empty in CSV and table, left out of the JSON object.

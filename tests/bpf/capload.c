@@ -435,8 +435,14 @@ const char *csv_cell(const char *text, const char *row, const char *col, char *b
 	int nh, nr, at = csv_index(text, col, &nh);
 	const char *f = row;
 
+	int quoted = 0;
+
+	/* a quote only as a whole cell "" */
+	for (const char *q = strchr(row, '"'); q && !quoted; q = strchr(q + 2, '"'))
+		quoted = q[1] != '"' || (q > row && q[-1] != ',') || (q[2] && q[2] != ',' &&
+								  q[2] != '\n');
 	csv_index(row, "", &nr);
-	if (at < 0 || strchr(row, '"') || nr != nh) {
+	if (at < 0 || quoted || nr != nh) {
 		fprintf(stderr, "FAIL: no column %s in a row of %d cells like the header's %d "
 			"(or a quoted cell): %s\n", col, nr, nh, row);
 		exit(1);

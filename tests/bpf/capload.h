@@ -57,8 +57,9 @@ long long kv_get(const char *path, const char *key);
  * several do. */
 const char *out_line(const char *text, const char *const *has, char *buf, size_t len);
 /* The cell of column col in row, a line of CSV whose header is text's
- * first line, into buf (unquoted cells only: aborts on a quote, a missing
- * column or a row of another width). */
+ * first line, into buf as written: "" for an empty text, nothing for none
+ * (no other quoted cell: aborts on one, on a missing column or on a row of
+ * another width). */
 const char *csv_cell(const char *text, const char *row, const char *col, char *buf, size_t len);
 
 #endif

@@ -56,7 +56,7 @@ static void test_csv(void)
 		  "2,\"a,b\",1,\n"
 		  "3,\"say \"\"hi\"\"\nbye\",0,\n"
 		  "4,\" lead\",01ff,1.0\n"
-		  "5,,\"[1,2]\",1e+300\n");
+		  "5,\"\",\"[1,2]\",1e+300\n");
 	/* a header even without rows */
 	CHECK_STR(render(PRINT_CSV, 4, names, rows, 0), "id,name,big,x\n");
 }
