@@ -222,16 +222,9 @@ int main(void)
 		CHECK(0);
 	}
 	capview__close(c);
-	sqlite3 *db = NULL;
 	struct vtab_opts vo = { .strict = 0 };
-	struct vtab_reg *reg;
-	char *aerr = NULL;
-	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-	CHECK((reg = vtab__register(db, &vo)));
-	if (vtab__attach(reg, cap, "main", &aerr) != SQLITE_OK) {
-		fprintf(stderr, "attach: %.300s\n", aerr ? aerr : "?");
-		CHECK(0);
-	}
+	const char *paths[1] = { cap };
+	sqlite3 *db = tu_vtab_db(&vo, paths, 1, NULL);
 	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM alpha"), 3000);
 	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('huge')"), 5);
 	sqlite3_close(db);
@@ -246,9 +239,7 @@ int main(void)
 	poke_db(more, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)"
 		" INSERT INTO streams (id, name, kind, object_id, map_name) SELECT 10000 + i, "
 		"'more' || i, 'ringbuf', 1, 'm' FROM n");
-	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-	CHECK((reg = vtab__register(db, &vo)));
-	CHECK_EQ_INT(vtab__attach(reg, cap, "main", &aerr), SQLITE_OK);
+	db = tu_vtab_db(&vo, paths, 1, NULL);
 	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE "
 			   "'CREATE VIRTUAL TABLE % USING bpfrec(%'"), VTAB_MAX_TABLES);
 	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM alpha"), 3000);
@@ -287,9 +278,7 @@ int main(void)
 	capview__close(c);
 	/* the attach makes one table of alpha and Alpha (SQLite's names
 	 * ignore case): the first, alpha's */
-	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-	CHECK((reg = vtab__register(db, &vo)));
-	CHECK_EQ_INT(vtab__attach(reg, cap, "main", &aerr), SQLITE_OK);
+	db = tu_vtab_db(&vo, paths, 1, NULL);
 	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM ALPHA"), 3000);
 	CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE "
 			   "'CREATE VIRTUAL TABLE % USING bpfrec(%'"), VTAB_MAX_TABLES);

@@ -200,9 +200,8 @@ int main(void)
 {
 	char btf[PATH_MAX + 8], scap[PATH_MAX], cap2[PATH_MAX];
 	const char *src = getenv("BPFREC_SRC");
-	struct vtab_reg *reg;
 	struct vtab_opts vo = { .strict = 1 };
-	char *err = NULL;
+	const char *caps[1] = { cap };
 
 	snprintf(tmp, sizeof(tmp), "%s", test_tmpdir("export"));
 	snprintf(cap, sizeof(cap), "%s/cap", tmp);
@@ -216,13 +215,7 @@ int main(void)
 	procfix_build(cap2, btf, (struct procfix_opts){ .host = "otherhost" });
 	clirun_init(tmp);
 
-	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-	reg = vtab__register(db, &vo);
-	CHECK(reg);
-	if (vtab__attach(reg, cap, "main", &err)) {
-		fprintf(stderr, "attach: %s\n", err);
-		return 1;
-	}
+	db = tu_vtab_db(&vo, caps, 1, NULL);
 
 	test_usage();
 	test_whole("perfetto");

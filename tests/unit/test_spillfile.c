@@ -96,16 +96,11 @@ static void check_bad(const char *value, int want_errno, const char *want_err)
 static int group_query(char *err, size_t len, long long *groups)
 {
 	struct vtab_opts o = { .strict = 1, .group_bytes = 8192 };
-	struct vtab_reg *reg;
+	const char *path = cap_path;
 	sqlite3_stmt *st = NULL;
-	sqlite3 *db = NULL;
-	char *aerr = NULL;
+	sqlite3 *db = tu_vtab_db(&o, &path, 1, NULL);
 	int rc;
 
-	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-	reg = vtab__register(db, &o);
-	CHECK(reg);
-	CHECK_EQ_INT(vtab__attach(reg, cap_path, "main", &aerr), SQLITE_OK);
 	CHECK_EQ_INT(sqlite3_prepare_v2(db, "SELECT seq, count(*) FROM alpha GROUP BY seq", -1, &st,
 					NULL), SQLITE_OK);
 	*groups = 0;

@@ -202,20 +202,8 @@ static sqlite3 *open_db(size_t group_bytes, int two)
 {
 	const char *paths[2] = { cap_path, cap2_path };
 	struct vtab_opts o = { .strict = 1, .group_bytes = group_bytes };
-	struct vtab_reg *reg;
-	sqlite3 *db = NULL;
-	char *err = NULL;
-	int rc;
 
-	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-	reg = vtab__register(db, &o);
-	CHECK(reg);
-	rc = two ? vtab__attach_many(reg, paths, 2, "main", &err)
-		 : vtab__attach(reg, cap_path, "main", &err);
-	if (rc)
-		fprintf(stderr, "attach: %s\n", err);
-	CHECK_EQ_INT(rc, SQLITE_OK);
-	return db;
+	return tu_vtab_db(&o, paths, two ? 2 : 1, NULL);
 }
 
 static void exec_ok(sqlite3 *db, const char *sql)

@@ -21,19 +21,8 @@ static void warn_cb(void *ctx, const char *msg)
 static sqlite3 *open_db(struct vtab_reg **reg, int strict, const char *path)
 {
 	struct vtab_opts o = { .strict = strict, .warn = warn_cb };
-	sqlite3 *db = NULL;
-	char *err = NULL;
 
-	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-	*reg = vtab__register(db, &o);
-	CHECK(*reg);
-	if (path) {
-		int rc = vtab__attach(*reg, path, "main", &err);
-		if (rc)
-			fprintf(stderr, "attach: %s\n", err);
-		CHECK_EQ_INT(rc, SQLITE_OK);
-	}
-	return db;
+	return tu_vtab_db(&o, &path, path ? 1 : 0, reg);
 }
 
 static const char *q_text(sqlite3 *db, const char *sql)

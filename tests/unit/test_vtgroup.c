@@ -27,19 +27,9 @@ static sqlite3 *open_db(size_t group_bytes)
 {
 	struct vtab_opts o = { .strict = 1, .interrupted = interrupted_cb,
 			       .group_bytes = group_bytes };
-	struct vtab_reg *reg;
-	sqlite3 *db = NULL;
-	char *err = NULL;
-	int rc;
+	const char *path = cap_path;
 
-	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-	reg = vtab__register(db, &o);
-	CHECK(reg);
-	rc = vtab__attach(reg, cap_path, "main", &err);
-	if (rc)
-		fprintf(stderr, "attach: %s\n", err);
-	CHECK_EQ_INT(rc, SQLITE_OK);
-	return db;
+	return tu_vtab_db(&o, &path, 1, NULL);
 }
 
 /* Every row of sql, in the order stepped: columns joined by '|', rows by

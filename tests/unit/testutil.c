@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 #include "capr.h"
+#include "vtab.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -163,4 +164,27 @@ void poke_index(const char *dir, const char *sql)
 
 	snprintf(path, sizeof(path), "%s/index.db", dir);
 	poke_db(path, sql);
+}
+
+sqlite3 *tu_vtab_db(const struct vtab_opts *o, const char *const *paths, size_t npaths,
+		    struct vtab_reg **reg)
+{
+	struct vtab_reg *r;
+	sqlite3 *db = NULL;
+	char *err = NULL;
+	int rc = SQLITE_OK;
+
+	CHECK_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+	r = vtab__register(db, o);
+	CHECK(r);
+	if (npaths == 1)
+		rc = vtab__attach(r, paths[0], "main", &err);
+	else if (npaths)
+		rc = vtab__attach_many(r, paths, npaths, "main", &err);
+	if (rc)
+		fprintf(stderr, "attach: %.500s\n", err ? err : "?");
+	CHECK_EQ_INT(rc, SQLITE_OK);
+	if (reg)
+		*reg = r;
+	return db;
 }

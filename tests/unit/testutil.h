@@ -45,6 +45,14 @@ struct sqlite3;
 int64_t q_int(struct sqlite3 *db, const char *sql);
 /* The same on a capture's index (capr__open: a directory or a bundle). */
 int64_t q_int_capture(const char *cap, const char *sql);
+/* An in-memory connection with bpfrec's module registered with o (NULL:
+ * the defaults) and the npaths captures of paths attached as main (one
+ * by vtab__attach, more by vtab__attach_many, none: none); the registry
+ * in *reg unless reg is NULL.  A failure fails the test, saying why. */
+struct vtab_opts;
+struct vtab_reg;
+struct sqlite3 *tu_vtab_db(const struct vtab_opts *o, const char *const *paths, size_t npaths,
+			   struct vtab_reg **reg);
 /* The same on DIR/index.db opened read-only with the plain SQLite API (a
  * capture capr__open may refuse: damaged, or being written). */
 int64_t q_int_index(const char *dir, const char *sql);
