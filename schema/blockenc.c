@@ -280,6 +280,9 @@ static inline uint64_t word_at(const uint8_t *rec, uint32_t w)
  * hardware's stream prefetchers give up at every page boundary (measured:
  * the loads were 15% of the encoder's time). */
 #define PREFETCH_AHEAD 32
+/* dict_codes: a keyed column's records whose key's list is prefetched
+ * this many ahead */
+#define KEYED_AHEAD 16
 
 /* The byte planes present in n values: bit k set if some value has a
  * non-zero byte k.  Absent planes are all zeros and are not stored. */
@@ -502,12 +505,15 @@ static int estate_add(struct block_encoder *e, uint32_t stream, uint32_t L, uint
 		size_t packed = nkeys;
 		for (uint32_t k = 0; k < nkeys; k++)
 			packed += (size_t)e->kmru[k].n * 8;
-		if (grow((void **)&c->kpack, &c->kpack_cap, packed))
+		/* (room for a whole list past the last: each is copied in
+		 * and out as its 8 slots, not by a call to memcpy of its
+		 * length) */
+		if (grow((void **)&c->kpack, &c->kpack_cap, packed + sizeof(e->kmru[0].v)))
 			return -ENOMEM;
 		uint8_t *o = c->kpack;
 		for (uint32_t k = 0; k < nkeys; k++) {
 			*o++ = (uint8_t)e->kmru[k].n;
-			memcpy(o, e->kmru[k].v, (size_t)e->kmru[k].n * 8);
+			memcpy(o, e->kmru[k].v, sizeof(e->kmru[k].v));
 			o += (size_t)e->kmru[k].n * 8;
 		}
 	}
@@ -901,6 +907,15 @@ dict_codes_with(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32
 		if (keyed) {
 			uint32_t key = e->keyix[i];
 
+			/* a key's list is one of thousands (~270 KiB of them
+			 * for the generator's tasks): fetched ahead, not
+			 * waited for */
+			if (i + KEYED_AHEAD < c) {
+				const char *l = (const char *)&e->kmru[e->keyix[i + KEYED_AHEAD]];
+
+				__builtin_prefetch(l);
+				__builtin_prefetch(l + sizeof(struct vmru) - 1);
+			}
 			if (i && v == prev && key == e->keyix[i - 1]) {
 				out[i] = 0;   /* its key's front (and the column's) */
 				continue;
@@ -1520,9 +1535,12 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 					 (size_t)nkeys * sizeof(*e->kmru) + 1))
 					return NULL;
 				const uint8_t *kp = bc->kpack;
+				/* (a list's 8 slots copied whole, not a call to
+				 * memcpy of its length: kpack has the room) */
 				for (uint32_t k = 0; k < nkeys; k++) {
 					e->kmru[k].n = k < bc->nkeys ? *kp++ : 0;
-					memcpy(e->kmru[k].v, kp, (size_t)e->kmru[k].n * 8);
+					if (k < bc->nkeys)
+						memcpy(e->kmru[k].v, kp, sizeof(e->kmru[k].v));
 					kp += (size_t)e->kmru[k].n * 8;
 				}
 				nd = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
