@@ -495,14 +495,21 @@ struct capview *vtab__hold(struct vtab_reg *reg, const char *path, char **err)
 	return cap ? cap->c : NULL;
 }
 
+/* The capture of reg opened as c, or NULL. */
+static struct vt_cap *cap_of(const struct vtab_reg *reg, const struct capview *c)
+{
+	for (struct vt_cap *cap = reg->caps; c && cap; cap = cap->next)
+		if (cap->c == c)
+			return cap;
+	return NULL;
+}
+
 void vtab__release(struct vtab_reg *reg, struct capview *c)
 {
-	for (struct vt_cap *cap = reg->caps; c && cap; cap = cap->next) {
-		if (cap->c == c) {
-			cap_put(reg, cap);
-			return;
-		}
-	}
+	struct vt_cap *cap = cap_of(reg, c);
+
+	if (cap)
+		cap_put(reg, cap);
 }
 
 int vtab__paths(const char *arg, char ***paths, char ***names, size_t *n, int *multi,
@@ -1000,6 +1007,7 @@ static void count_damaged_recs(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur
 void vtab__records_damaged(void *vreg, struct capview *c, size_t block)
 {
 	struct vtab_reg *reg = vreg;
+	struct vt_cap *cap = cap_of(reg, c);
 	const struct cap_block_info *blocks;
 	const struct cap_rec *recs;
 	struct capr_cursor *cc;
@@ -1007,20 +1015,17 @@ void vtab__records_damaged(void *vreg, struct capview *c, size_t block)
 	char err[256];
 	size_t n;
 
-	for (struct vt_cap *cap = reg->caps; cap; cap = cap->next) {
-		if (cap->c != c)
-			continue;
-		blocks = capview__blocks(c, &n);
-		if (block >= n || (cap->seen[block] & VT_SEEN_RECS))
-			return;
-		/* the block whole (the caller's slice has only the records
-		 * in its bounds), read again once: such blocks are few */
-		cc = capr__cursor_new(capview__capr(c));
-		if (cc && !capr__cursor_read(cc, &blocks[block], &recs, &nrecs, err, sizeof(err)))
-			count_recs(reg, cap, block, recs, nrecs);
-		capr__cursor_free(cc);
+	if (!cap)
 		return;
-	}
+	blocks = capview__blocks(c, &n);
+	if (block >= n || (cap->seen[block] & VT_SEEN_RECS))
+		return;
+	/* the block whole (the caller's slice has only the records in its
+	 * bounds), read again once: such blocks are few */
+	cc = capr__cursor_new(capview__capr(c));
+	if (cc && !capr__cursor_read(cc, &blocks[block], &recs, &nrecs, err, sizeof(err)))
+		count_recs(reg, cap, block, recs, nrecs);
+	capr__cursor_free(cc);
 }
 
 static int member_start(struct bpfrec_vtab *vt, struct bpfrec_cursor *cur);
@@ -1618,15 +1623,11 @@ int vtab__interrupted(void *vreg)
 void vtab__block_damaged(void *vreg, struct capview *c, size_t block, const char *why)
 {
 	struct vtab_reg *reg = vreg;
+	struct vt_cap *cap = cap_of(reg, c);
 	size_t n;
 
-	for (struct vt_cap *cap = reg->caps; cap; cap = cap->next) {
-		if (cap->c != c)
-			continue;
-		if (capview__blocks(c, &n) && block < n)
-			block_damaged(reg, cap, block, why);
-		return;
-	}
+	if (cap && capview__blocks(c, &n) && block < n)
+		block_damaged(reg, cap, block, why);
 }
 
 /* Column c's name, for a message. */
