@@ -72,13 +72,13 @@ one() {
 		if ("calls" in v) printf "%s %s %.1f\n", p, v["ns_per_call"], v["self_cpu_s"] * 1e9 / v["calls"] }'
 }
 
-declare -A prog wall cpu
+declare -A pns wall cpu
 for ((r = 1; r <= runs; r++)); do
 	for m in $modes; do
 		for b in "${builds[@]}"; do
 			read -r p w c <<<"$(one "$b" "$m")"
 			[ -n "${c:-}" ] || bench_die "$b, mode $m: no figures (sysloop or bpfrec failed)"
-			prog[$b.$m]+="$p " wall[$b.$m]+="$w " cpu[$b.$m]+="$c "
+			pns[$b.$m]+="$p " wall[$b.$m]+="$w " cpu[$b.$m]+="$c "
 		done
 	done
 done
@@ -98,10 +98,10 @@ for m in $modes; do
 			printf '  %-6s %-28s %8s %8s %8s %11s %9.1f %9.1f %6s\n' "$m" "${b#"$repo"/}" - - - - "$c" "$w" "$x"
 			continue
 		fi
-		read -r med q1 least <<<"$(list "${prog[$b.$m]}" | spread)"
+		read -r med q1 least <<<"$(list "${pns[$b.$m]}" | spread)"
 		over=-
 		case " $modes " in *" 0 "*)
-			over=$(awk -v a="$least" -v z="$(list "${prog[$b.0]}" | sort -g | head -1)" \
+			over=$(awk -v a="$least" -v z="$(list "${pns[$b.0]}" | sort -g | head -1)" \
 				'BEGIN { printf "%+.1f", a - z }') ;;
 		esac
 		printf '  %-6s %-28s %8.1f %8.1f %8.1f %11s %9.1f %9.1f %6s\n' "$m" "${b#"$repo"/}" "$least" "$q1" "$med" "$over" "$c" "$w" "$x"
