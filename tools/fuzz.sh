@@ -8,13 +8,13 @@
 # New inputs found go to build-fuzz/fuzz-corpus/TARGET/ (the sources stay as
 # they are).  The targets run FUZZ_JOBS at a time (default: the CPU count),
 # each for SECONDS of its own.  Env: BUILD_DIR (build-fuzz), FUZZ_TARGETS
-# (all six), FUZZ_JOBS.
+# (all seven), FUZZ_JOBS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 secs=${1:-60}
 build=${BUILD_DIR:-build-fuzz}
-targets=${FUZZ_TARGETS:-"fuzz_block fuzz_index fuzz_evtype fuzz_bundle fuzz_schema fuzz_chain"}
+targets=${FUZZ_TARGETS:-"fuzz_block fuzz_index fuzz_evtype fuzz_bundle fuzz_schema fuzz_chain fuzz_perfmap"}
 jobs=${FUZZ_JOBS:-$(nproc)}
 [ "$jobs" -ge 1 ] 2>/dev/null || { echo "fuzz.sh: FUZZ_JOBS=$jobs: not a positive count" >&2; exit 2; }
 

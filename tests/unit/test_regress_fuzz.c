@@ -25,6 +25,9 @@
 #define LLVMFuzzerTestOneInput fuzz_schema_one
 #include "../fuzz/fuzz_schema.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_perfmap_one
+#include "../fuzz/fuzz_perfmap.c"
+#undef LLVMFuzzerTestOneInput
 
 static const struct {
 	const char *name;
@@ -35,6 +38,7 @@ static const struct {
 	{ "fuzz_evtype", fuzz_evtype_one },
 	{ "fuzz_bundle", fuzz_bundle_one },
 	{ "fuzz_schema", fuzz_schema_one },
+	{ "fuzz_perfmap", fuzz_perfmap_one },
 };
 
 /* Feeds every file of dir to one; returns the count. */
