@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "export/export.h"
 #include "capview.h"
+#include "damagesay.h"
 #include "slice.h"
 
 static const struct export_format *const formats[] = {
@@ -437,11 +438,9 @@ static int run(int argc, char **argv, const char *cmd, const struct export_forma
 			nunsaid += slice__damage_unsaid(x.slices[i]);
 		}
 		if (dblocks || drecs) {
-			char unsaid[64] = "";
+			char unsaid[64];
 
-			if (nunsaid)
-				snprintf(unsaid, sizeof(unsaid), ", %" PRIu64 " of them only counted",
-					 nunsaid);
+			damagesay__unsaid_note(nunsaid, unsaid, sizeof(unsaid));
 			cli__warn("%" PRIu64 " damaged blocks, %" PRIu64 " damaged records (reported "
 				  "above%s); everything else was written to %s", dblocks, drecs, unsaid,
 				  x.out);

@@ -20,6 +20,7 @@
 #include "print.h"
 #include "capview.h"
 #include "showline.h"
+#include "damagesay.h"
 #include "slice.h"
 #include "symb.h"
 #include "sysfields.h"
@@ -883,13 +884,11 @@ static int show_one(const char *path, const struct show *opt, const struct slice
 		cli__warn("%s", strerror(-r));
 		rc = EXIT_CAPTURE;
 	} else if (dblocks || drecs) {
-		char unsaid[64] = "";
+		char unsaid[64];
 
-		if (slice__damage_unsaid(sh.sl))
-			snprintf(unsaid, sizeof(unsaid), ", %" PRIu64 " of them only counted",
-				 slice__damage_unsaid(sh.sl));
 		cli__warn("%s: %" PRIu64 " damaged blocks, %" PRIu64 " damaged records (reported "
-			  "above%s); everything else was printed", path, dblocks, drecs, unsaid);
+			  "above%s); everything else was printed", path, dblocks, drecs,
+			  damagesay__unsaid_note(slice__damage_unsaid(sh.sl), unsaid, sizeof(unsaid)));
 		rc = EXIT_CAPTURE;
 	}
 out:

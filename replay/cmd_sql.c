@@ -17,6 +17,7 @@
 #include "print.h"
 #include "prompt.h"
 #include "capview.h"
+#include "damagesay.h"
 #include "vtab.h"
 
 static void help(void)
@@ -345,11 +346,9 @@ int cmd_sql(int argc, char **argv)
 	}
 	vtab__damage(r.reg, &dblocks, &drecs);
 	if (dblocks || drecs) {
-		char unsaid[64] = "";
+		char unsaid[64];
 
-		if (vtab__damage_unsaid(r.reg))
-			snprintf(unsaid, sizeof(unsaid), ", %" PRIu64 " of them only counted",
-				 vtab__damage_unsaid(r.reg));
+		damagesay__unsaid_note(vtab__damage_unsaid(r.reg), unsaid, sizeof(unsaid));
 		cli__warn("%s%s: %" PRIu64 " damaged blocks, %" PRIu64 " damaged records were "
 			  "skipped (reported above%s)", a.paths[0], a.npaths > 1 ? " and the others" : "",
 			  dblocks, drecs, unsaid);

@@ -2,6 +2,7 @@
  * (damagesay.h). */
 #include "damagesay.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 enum damagesay_verdict damagesay__take(struct damagesay *d, int64_t key)
@@ -41,6 +42,15 @@ const char *damagesay__note(enum damagesay_verdict v, const char *what, const ch
 	else if (v == DAMAGESAY_LAST_OF_KEY)
 		snprintf(buf, len, "; further damaged %s of %s %s are only counted", what, kind,
 			 keyname);
+	else if (len)
+		buf[0] = 0;
+	return buf;
+}
+
+const char *damagesay__unsaid_note(uint64_t n, char *buf, unsigned len)
+{
+	if (n)
+		snprintf(buf, len, ", %" PRIu64 " of them only counted", n);
 	else if (len)
 		buf[0] = 0;
 	return buf;

@@ -42,5 +42,9 @@ uint64_t damagesay__unsaid(const struct damagesay *d);
  * [of KIND KEYNAME] are only counted" into buf (len bytes); buf. */
 const char *damagesay__note(enum damagesay_verdict v, const char *what, const char *kind,
 			    const char *keyname, char *buf, unsigned len);
+/* What the command's closing line says of the n reports only counted:
+ * ", N of them only counted", or "" when n is 0, into buf (len bytes);
+ * buf.  (show, export and sql close alike.) */
+const char *damagesay__unsaid_note(uint64_t n, char *buf, unsigned len);
 
 #endif

@@ -41,6 +41,11 @@ int main(void)
 		  "; further damaged records are only counted");
 	CHECK_STR(damagesay__note(DAMAGESAY_LAST, "records", "stream", "exec", note, 10),
 		  "; further");
+	/* the closing line's */
+	CHECK_STR(damagesay__unsaid_note(0, note, sizeof(note)), "");
+	CHECK_STR(damagesay__unsaid_note(55, note, sizeof(note)), ", 55 of them only counted");
+	CHECK_STR(damagesay__unsaid_note(UINT64_MAX, note, sizeof(note)),
+		  ", 18446744073709551615 of them only counted");
 	puts("test_damagesay: ok");
 	return 0;
 }
