@@ -33,6 +33,9 @@
  * levels ahead of the command (prio.h); ~2x its CPU share where both wait
  * for the same CPU. */
 #define RECORD_PRIO_BOOST_DEFAULT 4
+/* Nice levels the drain thread goes further ahead of the writer threads,
+ * after they start (record.c's boost_drain). */
+#define RECORD_DRAIN_AHEAD 5
 #define RECORD_MAX_OBJS 32           /* --bpf */
 #define RECORD_MAX_SETS 64           /* --set */
 #define RECORD_MAX_PROG_NAMES 64     /* --only, --skip: names of each */
