@@ -47,6 +47,31 @@ const char *damagesay__note(enum damagesay_verdict v, const char *what, const ch
 	return buf;
 }
 
+const char *damagesay__block(struct damagesay *d, int64_t segment_id, char *buf, unsigned len)
+{
+	enum damagesay_verdict v = damagesay__take(d, segment_id);
+	char seg[24];
+
+	if (v == DAMAGESAY_QUIET)
+		return NULL;
+	snprintf(seg, sizeof(seg), "%" PRId64, segment_id);
+	return damagesay__note(v, "blocks", "segment", seg, buf, len);
+}
+
+const char *damagesay__record(struct damagesay *d, const char *name, int64_t stream_id,
+			      uint32_t raw_id, char *buf, unsigned len)
+{
+	/* (a record of no stream: keyed apart from every stream's id) */
+	enum damagesay_verdict v = damagesay__take(d, name ? stream_id : -1 - (int64_t)raw_id);
+	char id[32];
+
+	if (v == DAMAGESAY_QUIET)
+		return NULL;
+	if (!name)
+		snprintf(id, sizeof(id), "id %" PRIu32, raw_id);
+	return damagesay__note(v, "records", "stream", name ? name : id, buf, len);
+}
+
 const char *damagesay__unsaid_note(uint64_t n, char *buf, unsigned len)
 {
 	if (n)

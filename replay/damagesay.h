@@ -42,6 +42,16 @@ uint64_t damagesay__unsaid(const struct damagesay *d);
  * [of KIND KEYNAME] are only counted" into buf (len bytes); buf. */
 const char *damagesay__note(enum damagesay_verdict v, const char *what, const char *kind,
 			    const char *keyname, char *buf, unsigned len);
+/* One more report of a damaged block of segment segment_id: NULL when it
+ * is only counted, else its note (damagesay__note) in buf (len bytes).
+ * (show, export and sql key and say blocks alike.) */
+const char *damagesay__block(struct damagesay *d, int64_t segment_id, char *buf, unsigned len);
+/* One more report of a damaged record of the stream named name, whose id
+ * is stream_id, or of no stream the capture has (name NULL; raw_id, the
+ * record's own stream id, keys it then): NULL when it is only counted,
+ * else its note in buf (len bytes). */
+const char *damagesay__record(struct damagesay *d, const char *name, int64_t stream_id,
+			      uint32_t raw_id, char *buf, unsigned len);
 /* What the command's closing line says of the n reports only counted:
  * ", N of them only counted", or "" when n is 0, into buf (len bytes);
  * buf.  (show, export and sql close alike.) */

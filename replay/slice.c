@@ -370,7 +370,8 @@ static int load_block(struct slice *sl, size_t bi)
 	char err[256] = "";
 	size_t nwant = 0;
 	struct chunk *ch;
-	enum damagesay_verdict v;
+	char note[96];
+	const char *say;
 	int rc;
 
 	ch = calloc(1, sizeof(*ch));
@@ -386,15 +387,9 @@ static int load_block(struct slice *sl, size_t bi)
 			sl->on_bad(sl->on_bad_ctx, sl->c, bi, *err ? err : strerror(-rc));
 			return 0;
 		}
-		v = damagesay__take(&sl->say_blocks, b->segment_id);
-		if (v != DAMAGESAY_QUIET) {
-			char seg[24], note[96];
-
-			snprintf(seg, sizeof(seg), "%" PRId64, b->segment_id);
+		if ((say = damagesay__block(&sl->say_blocks, b->segment_id, note, sizeof(note))))
 			cli__warn("block %" PRId64 ": damaged: %s; its %" PRIu32 " records are "
-				  "skipped%s", b->id, *err ? err : strerror(-rc), b->meta.nrecords,
-				  damagesay__note(v, "blocks", "segment", seg, note, sizeof(note)));
-		}
+				  "skipped%s", b->id, *err ? err : strerror(-rc), b->meta.nrecords, say);
 		return 0;
 	}
 	ch->recs = malloc((n ? n : 1) * sizeof(*ch->recs));
@@ -657,15 +652,9 @@ uint64_t slice__damaged_blocks(const struct slice *sl) { return sl->damaged_bloc
 const char *slice__say_record(struct slice *sl, const struct capview_stream *s, uint32_t stream,
 			      char *note, size_t len)
 {
-	enum damagesay_verdict v = damagesay__take(&sl->say_recs, s ? s->id : -1 - (int64_t)stream);
-	char name[32];
-
-	if (v == DAMAGESAY_QUIET)
-		return NULL;
-	if (!s)
-		snprintf(name, sizeof(name), "id %" PRIu32, stream);
 	/* (the name is the capture's: checked when the capture was opened) */
-	return damagesay__note(v, "records", "stream", s ? s->name : name, note, (unsigned)len);
+	return damagesay__record(&sl->say_recs, s ? s->name : NULL, s ? s->id : 0, stream, note,
+				 (unsigned)len);
 }
 
 void slice__on_damaged_block(struct slice *sl,

@@ -941,19 +941,16 @@ static void block_damaged(struct vtab_reg *reg, struct vt_cap *cap, size_t bidx,
 {
 	size_t n;
 	const struct cap_block_info *b = &capview__blocks(cap->c, &n)[bidx];
-	enum damagesay_verdict v;
-	char seg[24], note[96];
+	char note[96];
+	const char *say;
 
 	if (cap->seen[bidx] & VT_SEEN_BAD)
 		return;
 	cap->seen[bidx] |= VT_SEEN_BAD;
 	reg->damaged_blocks++;
-	v = damagesay__take(&reg->say_blocks, b->segment_id);
-	if (v == DAMAGESAY_QUIET)
-		return;
-	snprintf(seg, sizeof(seg), "%" PRId64, b->segment_id);
-	reg_warn(reg, "block %" PRId64 ": damaged: %s; its %" PRIu32 " records are skipped%s", b->id,
-		 why, b->meta.nrecords, damagesay__note(v, "blocks", "segment", seg, note, sizeof(note)));
+	if ((say = damagesay__block(&reg->say_blocks, b->segment_id, note, sizeof(note))))
+		reg_warn(reg, "block %" PRId64 ": damaged: %s; its %" PRIu32 " records are skipped%s",
+			 b->id, why, b->meta.nrecords, say);
 }
 
 /* Counts (once per block) the damaged records of every stream in block
@@ -973,20 +970,14 @@ static void count_recs(struct vtab_reg *reg, struct vt_cap *cap, size_t bidx,
 	for (uint32_t i = 0; i < nrecs; i++) {
 		const struct cap_rec *r = &recs[i];
 		struct capview_stream *s = capview__stream_by_id(c, r->stream);
-		char tb[TIMEFMT_LEN + 1], name[32], note[160];
-		enum damagesay_verdict v;
+		char tb[TIMEFMT_LEN + 1], note[160];
 
 		if (s && !evtype__check(s->et, r->len))
 			continue;
 		reg->damaged_recs++;
-		/* (the key as slice__say_record's: a stream's id, else one
-		 * for the unknown id) */
-		v = damagesay__take(&reg->say_recs, s ? s->id : -1 - (int64_t)r->stream);
-		if (v == DAMAGESAY_QUIET)
+		if (!damagesay__record(&reg->say_recs, s ? s->name : NULL, s ? s->id : 0, r->stream,
+				       note, sizeof(note)))
 			continue;
-		if (!s)
-			snprintf(name, sizeof(name), "id %" PRIu32, r->stream);
-		damagesay__note(v, "records", "stream", s ? s->name : name, note, sizeof(note));
 		timefmt__iso(timeclock__wall(&se->clock, r->ts_ns), tb, sizeof(tb));
 		if (s)
 			reg_warn(reg, "block %" PRId64 ": damaged record at %s in stream %s: %"

@@ -46,6 +46,35 @@ int main(void)
 	CHECK_STR(damagesay__unsaid_note(55, note, sizeof(note)), ", 55 of them only counted");
 	CHECK_STR(damagesay__unsaid_note(UINT64_MAX, note, sizeof(note)),
 		  ", 18446744073709551615 of them only counted");
+	/* a block's report, keyed by its segment, its note naming it */
+	{
+		struct damagesay b = { 0 };
+
+		for (int i = 0; i < 4; i++)
+			CHECK_STR(damagesay__block(&b, 3, note, sizeof(note)), "");
+		CHECK_STR(damagesay__block(&b, 3, note, sizeof(note)),
+			  "; further damaged blocks of segment 3 are only counted");
+		CHECK(damagesay__block(&b, 3, note, sizeof(note)) == NULL);
+		CHECK_STR(damagesay__block(&b, 4, note, sizeof(note)), "");
+		CHECK_EQ_INT(damagesay__unsaid(&b), 1);
+	}
+	/* a record's, keyed by its stream's id; a record of no stream by its
+	 * own id, apart from every stream's (stream 2 and "id 2" are two keys) */
+	{
+		struct damagesay r = { 0 };
+
+		for (int i = 0; i < 4; i++)
+			CHECK_STR(damagesay__record(&r, "exec", 2, 9, note, sizeof(note)), "");
+		CHECK_STR(damagesay__record(&r, "exec", 2, 2, note, sizeof(note)),
+			  "; further damaged records of stream exec are only counted");
+		CHECK(damagesay__record(&r, "exec", 2, 2, note, sizeof(note)) == NULL);
+		for (int i = 0; i < 4; i++)
+			CHECK_STR(damagesay__record(&r, NULL, 0, 2, note, sizeof(note)), "");
+		CHECK_STR(damagesay__record(&r, NULL, 0, 2, note, sizeof(note)),
+			  "; further damaged records of stream id 2 are only counted");
+		CHECK(damagesay__record(&r, NULL, 0, 2, note, sizeof(note)) == NULL);
+		CHECK_EQ_INT(damagesay__unsaid(&r), 2);
+	}
 	puts("test_damagesay: ok");
 	return 0;
 }
