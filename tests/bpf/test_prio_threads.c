@@ -2,47 +2,35 @@
  * the built-in probes: the drain (the main thread) RECORD_DRAIN_AHEAD
  * levels ahead of the writers (bpfrec-writer), and those --priority-boost
  * levels ahead of bpfrec's start (recorder/record.c's boost_threads and
- * boost_drain); with --priority-boost 0 every thread keeps the start's.  Read from /proc/PID/task/TID/stat, as top
- * shows them. */
+ * boost_drain); with --priority-boost 0 every thread keeps the start's.
+ * The threads are listed in /proc/PID/task, their values read with
+ * getpriority as top shows them. */
 #include "capload.h"
 #include "faultutil.h"
 #include "record.h"
 
 #include <dirent.h>
-#include <errno.h>
-#include <sys/resource.h>
 
 static int clamp_nice(int n)
 {
 	return n < -20 ? -20 : n > 19 ? 19 : n;
 }
 
-/* The thread's comm and nice from /proc/pid/task/tid/stat; 0 or -1. */
+/* The thread's comm (/proc/pid/task/tid/comm) and nice value: 0, or -1
+ * when it is gone. */
 static int thread_nice(pid_t pid, const char *tid, char *comm, size_t len, int *nice)
 {
-	char path[512], buf[1024], *open_paren, *close_paren, *p;
+	char path[512];
 	FILE *f;
-	size_t n;
-	int field;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, tid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", (int)pid, tid);
 	if (!(f = fopen(path, "r")))
 		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+	if (!fgets(comm, (int)len, f))
+		comm[0] = 0;
 	fclose(f);
-	buf[n] = 0;
-	open_paren = strchr(buf, '(');
-	close_paren = strrchr(buf, ')');
-	if (!open_paren || !close_paren || close_paren < open_paren)
-		return -1;
-	snprintf(comm, len, "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
-	/* after ") ": field 3 (state) on; nice is field 19 */
-	for (p = close_paren + 2, field = 3; field < 19 && p; field++)
-		p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL;
-	if (!p)
-		return -1;
-	*nice = atoi(p);
-	return 0;
+	comm[strcspn(comm, "\n")] = 0;
+	return tu_nice_of(atoi(tid), nice) ? -1 : 0;
 }
 
 /* Whether bpfrec's threads have the nice values wanted: the main thread
@@ -105,9 +93,7 @@ int main(void)
 		return 77;
 	}
 	dir = test_tmpdir("prio_threads");
-	errno = 0;
-	start = getpriority(PRIO_PROCESS, 0);
-	CHECK(!(start == -1 && errno));
+	CHECK_EQ_INT(tu_nice_of(getpid(), &start), 0);
 	check_boost(dir, "4", clamp_nice(clamp_nice(start - 4) - RECORD_DRAIN_AHEAD),
 		    clamp_nice(start - 4));
 	check_boost(dir, "0", start, start);

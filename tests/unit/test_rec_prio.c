@@ -20,9 +20,7 @@ static int nice_of(pid_t id)
 {
 	int v;
 
-	errno = 0;
-	v = getpriority(PRIO_PROCESS, (id_t)id);
-	CHECK(!(v == -1 && errno));
+	CHECK_EQ_INT(tu_nice_of((int)id, &v), 0);
 	return v;
 }
 

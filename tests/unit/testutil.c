@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -187,4 +188,12 @@ sqlite3 *tu_vtab_db(const struct vtab_opts *o, const char *const *paths, size_t 
 	if (reg)
 		*reg = r;
 	return db;
+}
+
+int tu_nice_of(int tid, int *nice)
+{
+	/* getpriority's -1 is also a nice value: errno tells them apart */
+	errno = 0;
+	*nice = getpriority(PRIO_PROCESS, (id_t)tid);
+	return *nice == -1 && errno ? -errno : 0;
 }

@@ -24,6 +24,9 @@ const char *test_tmpdir(const char *name);
  * and returns buf.  Not nested. */
 void test_stderr_begin(void);
 const char *test_stderr_end(char *buf, size_t len);
+/* The nice value of thread tid (of any process) into *nice: 0, or -errno
+ * (ESRCH: no such thread). */
+int tu_nice_of(int tid, int *nice);
 /* Deterministic PRNG (xorshift64*) so failures reproduce. */
 uint64_t test_rand(uint64_t *state);
 /* Marsaglia's xorshift64 (13, 7, 17) from *state (not 0): the block
