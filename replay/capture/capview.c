@@ -186,6 +186,15 @@ static size_t *memo_slot(const struct capview *c, int64_t object_id, uint32_t ty
 	}
 }
 
+/* The event type made for (object_id, type_id) by an earlier stream, or
+ * NULL. */
+static struct evtype *memo_type(const struct capview *c, int64_t object_id, uint32_t type_id)
+{
+	size_t first = c->memo_cap ? *memo_slot(c, object_id, type_id) : 0;
+
+	return first ? c->streams[first - 1].et : NULL;
+}
+
 /* Remembers stream index i (its et made of its object's btf_type_id).
  * 0 or -ENOMEM. */
 static int memo_add(struct capview *c, size_t i)
@@ -225,6 +234,7 @@ static int stream_type(struct capview *c, struct capview_stream *s)
 
 	if (s->type_name || s->type_id) {
 		const struct btfv *btf = object_btf(c, s->object_id, &why);
+		struct evtype *et;
 		uint32_t id = 0;
 
 		if (btf) {
@@ -249,11 +259,9 @@ static int stream_type(struct capview *c, struct capview_stream *s)
 			} else if (!id) {
 				snprintf(terr, sizeof(terr), "type %s (id %lld) not in the object's BTF",
 					 s->type_name ? s->type_name : "?", (long long)s->type_id);
-			} else if (c->memo_cap && *memo_slot(c, s->object_id, id)) {
+			} else if ((et = memo_type(c, s->object_id, id))) {
 				/* the type's columns still count against the budget:
 				 * each stream makes their SQL names (stream_cols) */
-				struct evtype *et = c->streams[*memo_slot(c, s->object_id, id) - 1].et;
-
 				if (evtype__ncols(et) > c->types_left.cols) {
 					snprintf(terr, sizeof(terr), "its columns would pass what the "
 						 "event types of this capture may have together (%llu "
