@@ -542,13 +542,15 @@ else
 		wr_med=$(median ${gen_wr[$cpu_rate]:-})
 		say "  generator, recorder <= 0.07 CPU s per M events (issue 18), at $cpu_rate M/s: $(fmt %.3f "$cpu_med") (median of its runs:$(for v in ${gen_cpu[$cpu_rate]}; do printf ' %.3f' "$v"; done)$(num "$wr_med" && echo "; the writer threads' $(fmt %.3f "$wr_med"), the drain's $(fmt %.3f "$(calc "$cpu_med - $wr_med")")")): $(met "$cpu_med <= 0.07")"
 	fi
-	# (with fast blocks in the run: their events counted at the compact
-	# blocks' bytes an event; the capture as written said beside)
+	# The target is judged on the capture as written: fast blocks the
+	# writers made while behind count at their own bytes.  The compact
+	# blocks' figure (their events counted at the compact bytes an event)
+	# is said beside, as the encoding's own figure.
 	fast_note=
 	num "$first_fast" && awk "BEGIN { exit !($first_fast > 0) }" &&
-		fast_note=" (compact blocks; as written, with $(fmt %.0f "$first_fast")% of its blocks fast ones made while the writers were behind: $(fmt %.2f "$first_bpe_all"))"
-	num "$first_bpe" && say "  <= 6 bytes/event on disk, varied events: $(fmt %.2f "$first_bpe")$fast_note: $(met "$first_bpe <= 6")"
-	num "$first_bpe" && say "  <= 4.6 bytes/event on disk, varied events (issue 18): $(fmt %.2f "$first_bpe")$fast_note: $(met "$first_bpe <= 4.6")"
+		fast_note=" (as written, with $(fmt %.0f "$first_fast")% of its blocks fast ones made while the writers were behind; compact blocks alone: $(fmt %.2f "$first_bpe"))"
+	num "$first_bpe_all" && say "  <= 6 bytes/event on disk, varied events: $(fmt %.2f "$first_bpe_all")$fast_note: $(met "$first_bpe_all <= 6")"
+	num "$first_bpe_all" && say "  <= 4.6 bytes/event on disk, varied events (issue 18): $(fmt %.2f "$first_bpe_all")$fast_note: $(met "$first_bpe_all <= 4.6")"
 fi
 if num "$rest_max"; then
 	say "  peak RSS <= 64 MiB beyond the mapped rings, any rate (issues 5, 18): at most $(fmt %.1f "$rest_max") MiB: $(met "$rest_max <= 64")"
