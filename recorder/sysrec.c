@@ -240,58 +240,53 @@ static int add_btf(const struct sysrec *s, struct btf *btf, int stacks)
 	return err ? -ENOMEM : sid;
 }
 
-/* enum bpfrec_syscall_ids (schema/FORMAT.md): an enumerator per selected
- * syscall with uid or gid arguments, named as in enum syscall_nr, its
- * value 2 bits per argument (bits 2i, 2i+1 for arg i: 1 a uid, 2 a gid),
- * so that bpfreplay show can name those arguments row by row.  Its id, 0
- * when no selected syscall has such an argument, or -ENOMEM. */
-static int add_ids_enum(const struct sysrec *s, struct btf *btf)
+/* enum bpfrec_syscall_ids (schema/FORMAT.md): for a syscall with uid or
+ * gid arguments, 2 bits per argument (bits 2i, 2i+1 for arg i: 1 a uid, 2
+ * a gid), so that bpfreplay show can name those arguments row by row. */
+static uint32_t ids_mask(const struct sys_conf *c)
 {
-	const struct syscall_name *n;
-	int id = 0;
+	uint32_t mask = 0;
 
-	for (n = syscall_names; n->name; n++) {
-		const struct sys_conf *c = n->nr < SYS_MAX_NR ? &s->confs[n->nr] : NULL;
-		uint32_t mask = 0;
-
-		for (int i = 0; c && c->enabled && i < 6; i++)
-			if (c->kind[i] == SYS_ARG_UID || c->kind[i] == SYS_ARG_GID)
-				mask |= (c->kind[i] == SYS_ARG_UID ? 1u : 2u) << (2 * i);
-		if (!mask)
-			continue;
-		if (!id && (id = btf__add_enum(btf, "bpfrec_syscall_ids", 4)) < 0)
-			return -ENOMEM;
-		if (btf__add_enum_value(btf, n->name, mask))
-			return -ENOMEM;
-	}
-	return id;
+	for (int i = 0; i < 6; i++)
+		if (c->kind[i] == SYS_ARG_UID || c->kind[i] == SYS_ARG_GID)
+			mask |= (c->kind[i] == SYS_ARG_UID ? 1u : 2u) << (2 * i);
+	return mask;
 }
 
-/* enum bpfrec_syscall_fields (schema/FORMAT.md): an enumerator per
- * selected syscall that has a string or socket-address argument, named as
- * in enum syscall_nr, its value 1 (path: a string), 2 (path2: a second
- * one), 4 (a socket address: family, port, addr), as sys.bpf.c fills them
- * from the kinds configure() set, so that bpfreplay show prints only the
- * columns a row's syscall has.  Its id, 0 when no selected syscall has
- * any, or -ENOMEM. */
-static int add_fields_enum(const struct sysrec *s, struct btf *btf)
+/* enum bpfrec_syscall_fields (schema/FORMAT.md): for a syscall with a
+ * string or socket-address argument, 1 (path: a string), 2 (path2: a
+ * second one), 4 (a socket address: family, port, addr), as sys.bpf.c
+ * fills them from the kinds configure() set, so that bpfreplay show
+ * prints only the columns a row's syscall has. */
+static uint32_t fields_mask(const struct sys_conf *c)
+{
+	uint32_t mask = 0, nstr = 0;
+
+	for (int i = 0; i < 6; i++) {
+		if (c->kind[i] == SYS_ARG_STR && nstr < 2)
+			mask |= 1u << nstr++;
+		else if (c->kind[i] == SYS_ARG_SOCKADDR && c->len_arg < 6)
+			mask |= 4;
+	}
+	return mask;
+}
+
+/* The enum ENUM_NAME: an enumerator per selected syscall whose mask_of is
+ * not 0, named as in enum syscall_nr, its value that mask.  Its id, 0
+ * when no selected syscall has one, or -ENOMEM. */
+static int add_mask_enum(const struct sysrec *s, struct btf *btf, const char *enum_name,
+			 uint32_t (*mask_of)(const struct sys_conf *c))
 {
 	const struct syscall_name *n;
 	int id = 0;
 
 	for (n = syscall_names; n->name; n++) {
 		const struct sys_conf *c = n->nr < SYS_MAX_NR ? &s->confs[n->nr] : NULL;
-		uint32_t mask = 0, nstr = 0;
+		uint32_t mask = c && c->enabled ? mask_of(c) : 0;
 
-		for (int i = 0; c && c->enabled && i < 6; i++) {
-			if (c->kind[i] == SYS_ARG_STR && nstr < 2)
-				mask |= 1u << nstr++;
-			else if (c->kind[i] == SYS_ARG_SOCKADDR && c->len_arg < 6)
-				mask |= 4;
-		}
 		if (!mask)
 			continue;
-		if (!id && (id = btf__add_enum(btf, "bpfrec_syscall_fields", 4)) < 0)
+		if (!id && (id = btf__add_enum(btf, enum_name, 4)) < 0)
 			return -ENOMEM;
 		if (btf__add_enum_value(btf, n->name, mask))
 			return -ENOMEM;
@@ -412,12 +407,12 @@ int sysrec__load(struct sysrec *s, const struct bpfobj_opts *opts,
 	id = add_btf(s, btf, opts->stack_flags != 0);
 	if (id < 0)
 		return id;
-	ids = add_ids_enum(s, btf);
+	ids = add_mask_enum(s, btf, "bpfrec_syscall_ids", ids_mask);
 	if (ids < 0)
 		return ids;
 	if (ids && (err = bpfobj__add_btf_root(o, (uint32_t)ids)))
 		return err;
-	fields = add_fields_enum(s, btf);
+	fields = add_mask_enum(s, btf, "bpfrec_syscall_fields", fields_mask);
 	if (fields < 0)
 		return fields;
 	if (fields && (err = bpfobj__add_btf_root(o, (uint32_t)fields)))
