@@ -848,10 +848,24 @@ static bool mru512_ok(void)
 #define VMRU_USE_IX(simd, m, ix, v) ((void)(simd), vmru_use_ix(m, ix, v))
 #endif
 
+/* The code of a list miss, as GRP_DICT_NEXT writes it: base for a value
+ * new to the dictionary ("the next one": the dictionary is in the order of
+ * first use, and every value before it has been used), else base + 1 + its
+ * index; -1: the dictionary is full.  Coded here, not renumbered in a pass
+ * of its own over the codes afterwards. */
+static inline __attribute__((always_inline)) int64_t
+miss_code(struct block_encoder *e, uint64_t v, uint32_t *nvals, uint32_t max, uint64_t base)
+{
+	uint32_t n0 = *nvals;
+	int64_t ix = dict_index(e, v, nvals, max);
+
+	return ix < 0 ? -1 : ix == n0 ? (int64_t)base : (int64_t)base + 1 + ix;
+}
+
 /* Code of record i's value v in a dictionary column: its rank among the
  * recent values of its list m (prev: record i - 1's value in the same
- * list, its rank 0), or DICT_MRU + its index; -1: the dictionary is full.
- * simd: a constant, the lists' AVX-512 path (dict_codes). */
+ * list, its rank 0), or a miss code from DICT_MRU; -1: the dictionary is
+ * full.  simd: a constant, the lists' AVX-512 path (dict_codes). */
 static inline __attribute__((always_inline)) int64_t
 dict_code(struct block_encoder *e, struct vmru *m, uint64_t v, uint32_t *nvals, uint32_t max,
 	  bool simd)
@@ -860,14 +874,12 @@ dict_code(struct block_encoder *e, struct vmru *m, uint64_t v, uint32_t *nvals, 
 
 	if (rank >= 0)
 		return rank;
-	int64_t ix = dict_index(e, v, nvals, max);
-
-	return ix < 0 ? -1 : DICT_MRU + ix;
+	return miss_code(e, v, nvals, max, DICT_MRU);
 }
 
 /* Code of v in a keyed dictionary: its rank in its key's recency list km,
- * else DICT_MRU + its rank in the column's list gm, else 2 * DICT_MRU + its
- * index; km gets v in front, and gm when km did not hold it (so a key's
+ * else DICT_MRU + its rank in the column's list gm, else a miss code from
+ * 2 * DICT_MRU; km gets v in front, and gm when km did not hold it (so a key's
  * hit, the common case, costs one list).  -1: the dictionary is full. */
 static inline __attribute__((always_inline)) int64_t
 keyed_code(struct block_encoder *e, struct vmru *km, struct vmru *gm, uint64_t v, uint32_t *nvals,
@@ -880,16 +892,15 @@ keyed_code(struct block_encoder *e, struct vmru *km, struct vmru *gm, uint64_t v
 	gr = VMRU_USE(simd, gm, v);
 	if (gr >= 0)
 		return DICT_MRU + gr;
-	int64_t ix = dict_index(e, v, nvals, max);
-
-	return ix < 0 ? -1 : 2 * DICT_MRU + ix;
+	return miss_code(e, v, nvals, max, 2 * DICT_MRU);
 }
 
 /* A dictionary column's codes into out: with one recency list for the
  * column, or (keyed) one per key (the group's key word's index, e->keyix)
  * and the column's; is_key: also each record's index into e->keyix (the
- * column becomes the group's key word).  The dictionary is left in e->dict.
- * Its size, or -1 once it would pass max values. */
+ * column becomes the group's key word).  Misses are coded as GRP_DICT_NEXT
+ * writes them (miss_code).  The dictionary is left in e->dict.  Its size,
+ * or -1 once it would pass max values. */
 static inline __attribute__((always_inline)) int64_t
 dict_codes_with(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32_t max, bool keyed,
 		bool is_key, uint64_t *out, const struct ecol *from, struct vmru *mru_out, bool simd)
@@ -950,11 +961,13 @@ dict_codes_with(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32
 				out[i] = (uint64_t)rank;
 				continue;
 			}
+			uint32_t n0 = nvals;
+
 			if ((ix = dict_index(e, v, &nvals, max)) < 0)
 				return -1;
 			mru_ix[0] = (uint32_t)ix;
 			e->keyix[i] = (uint32_t)ix;
-			out[i] = DICT_MRU + (uint64_t)ix;
+			out[i] = ix == n0 ? DICT_MRU : DICT_MRU + 1 + (uint64_t)ix;
 			continue;
 		}
 		if ((x = dict_code(e, &mru, v, &nvals, max, simd)) < 0)
@@ -1032,8 +1045,8 @@ static int64_t dict_codes_fast(struct block_encoder *e, const uint64_t *col, uin
 	return nvals;
 }
 
-/* A dictionary column's codes as indexes only (DICT_MRU + index, never a
- * rank in the recency list), continuing from's column when given: each
+/* A dictionary column's codes as indexes only (miss codes from DICT_MRU,
+ * never a rank in the recency list), continuing from's column when given: each
  * value then has one code throughout, which an entropy coder pays less
  * for than ranks when the values come independently of the ones before
  * (an operation and its result: 0.09 bytes/event of the generator's mix).
@@ -1052,11 +1065,11 @@ static int64_t dict_codes_ix(struct block_encoder *e, const uint64_t *col, uint3
 	for (i = 0; from && i < from->nvals; i++)
 		dict_index(e, from->vals[i], &nvals, DICT_MAX_VALUES);
 	for (i = 0; i < c; i++) {
-		int64_t ix = dict_index(e, col[i], &nvals, max);
+		int64_t x = miss_code(e, col[i], &nvals, max, DICT_MRU);
 
-		if (ix < 0)
+		if (x < 0)
 			return -1;
-		out[i] = DICT_MRU + (uint64_t)ix;
+		out[i] = (uint64_t)x;
 	}
 	for (i = c; i-- > 0 && m.n < DICT_MRU;)
 		m.v[m.n++] = col[i];
@@ -1077,18 +1090,15 @@ static double hist_bits(const uint32_t *h, uint32_t n)
 }
 
 /* What zstd's entropy coder roughly pays for a plain dictionary column's
- * codes (DICT_MRU and on: misses), as the block writes them: first uses
- * as DICT_NEXT's one symbol (next: the first index not used yet), and
- * escaped (GRP_ESC).  The empirical entropy of each byte column, bits. */
-static double dict_code_bits(const uint64_t *x, uint32_t c, uint32_t next)
+ * codes as the block writes them: escaped (GRP_ESC).  The empirical
+ * entropy of each byte column, bits. */
+static double dict_code_bits(const uint64_t *x, uint32_t c)
 {
 	uint32_t h[3][256] = { { 0 } }, ne = 0;
 
 	for (uint32_t i = 0; i < c; i++) {
 		uint64_t v = x[i];
 
-		if (v >= DICT_MRU)
-			v = v - DICT_MRU == next ? (next++, DICT_MRU) : v + 1;
 		if (v < CODE_ESC) {
 			h[0][v]++;
 			continue;
@@ -1132,15 +1142,22 @@ static uint8_t *put_codes16(uint8_t *p, const uint16_t *x, uint32_t n, bool two)
 }
 
 /* What zstd's entropy coder roughly pays for c codes of at most 2 bytes:
- * the empirical entropy of each byte column, bits. */
-static double code_bits(const uint64_t *x, uint32_t c)
+ * the empirical entropy of each byte column, bits.  Of the codes as they
+ * were before GRP_DICT_NEXT (from miss_code's: base + index for every
+ * miss, first uses too, their indexes counted up from 0), which is what
+ * the keyed/plain choice was tuned on. */
+static double code_bits(const uint64_t *x, uint32_t c, uint64_t base)
 {
-	uint32_t h[2][256] = { { 0 } };
+	uint32_t h[2][256] = { { 0 } }, next = 0;
 	double bits = 0;
 
 	for (uint32_t i = 0; i < c; i++) {
-		h[0][x[i] & 0xff]++;
-		h[1][(x[i] >> 8) & 0xff]++;
+		uint64_t v = x[i];
+
+		if (v >= base)
+			v = v == base ? base + next++ : v - 1;
+		h[0][v & 0xff]++;
+		h[1][(v >> 8) & 0xff]++;
 	}
 	for (int b = 0; b < 2; b++)
 		for (int k = 0; k < 256; k++)
@@ -1563,7 +1580,7 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				 * ones'.  The plain dictionary is kept aside. */
 				nd = dict_codes(e, col, c, max, false, false, e->col, NULL, &colmru);
 				if (nd >= 0) {
-					double plain = code_bits(e->col, (uint32_t)c);
+					double plain = code_bits(e->col, (uint32_t)c, DICT_MRU);
 					int64_t nk;
 
 					memcpy(e->dict2, e->dict, (size_t)nd * 8);
@@ -1574,7 +1591,7 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 					nk = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
 							KEYED_MAX_VALUES - 1, true, false, e->col2,
 							NULL, &kmru);
-					if (nk >= 0 && code_bits(e->col2, c) < 0.95 * plain) {
+					if (nk >= 0 && code_bits(e->col2, c, 2 * DICT_MRU) < 0.95 * plain) {
 						uint64_t *t = e->col;
 						size_t tc = e->col_cap;
 
@@ -1604,11 +1621,11 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 			 * instead of ranks if they cost less (remembered for the
 			 * stream's next KEYED_REMEASURE - 1 blocks). */
 			if (measure && nd >= 0 && !keyed && !is_key && w < 64) {
-				double rank_bits = dict_code_bits(e->col, c, nseed);
+				double rank_bits = dict_code_bits(e->col, c);
 				struct vmru ixmru;
 				int64_t ni = dict_codes_ix(e, col, c, max, bc, e->col2, &ixmru);
 
-				if (ni == nd && dict_code_bits(e->col2, c, nseed) < rank_bits) {
+				if (ni == nd && dict_code_bits(e->col2, c) < rank_bits) {
 					uint64_t *t = e->col;
 					size_t tc = e->col_cap;
 
@@ -1652,20 +1669,12 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				}
 				e->keyed |= keyed;
 				modes[w] = keyed ? (uint8_t)(WORD_KEYED + key_word) : WORD_DICT;
-				/* GRP_DICT_NEXT: the dictionary is in the order of
-				 * first use, so a first use is coded base ("the
-				 * next one"), any later miss base + 1 + index. */
-				uint64_t base = (keyed ? 2 : 1) * DICT_MRU;
-				uint32_t next = nseed;   /* the base's values: all used */
-				/* (a fast block: none, it stays encoding 1, and a
+				/* GRP_DICT_NEXT: the codes as miss_code made them
+				 * (a fast block: none, it stays encoding 1, and a
 				 * first use costs its index) */
+				uint64_t base = (keyed ? 2 : 1) * DICT_MRU;
 				bool next_code = !e->fast;
-				for (i = 0; next_code && i < c; i++) {
-					uint64_t x = e->col[i];
 
-					if (x >= base)
-						e->col[i] = x - base == next ? (next++, base) : x + 1;
-				}
 				e->dict_next |= next_code;
 				/* (continued: only the values new in this block) */
 				dm = plane_mask(e->dict + nseed, nvals - nseed);
