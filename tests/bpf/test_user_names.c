@@ -1,5 +1,7 @@
 /* test_user_names.c - uids and gids shown as the RECORDING host's user and
- * group names (issue 16).  Two throwaway users are made for the test: one
+ * group names (issue 16).  Two throwaway users are made for the test, each
+ * with a group named unlike it (NAMEg, so a uid shown as a gid is caught even
+ * where the numbers are equal): one
  * before the recording, one by the recorded command while it records (the
  * recorder's second read at the end must catch it).  The command runs a
  * child as each user: setgid, setuid (tracepoints whose arguments are a
@@ -28,7 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char user1[32], user2[32];
+static char user1[32], user2[32], group1[40], group2[40];
 static int made1, made2;
 
 static int run(char *const argv[])
@@ -47,17 +49,27 @@ static int run(char *const argv[])
 	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* NAME, its primary group NAMEg: a group named unlike its user, so that a
+ * uid shown as a gid (or the reverse) names the wrong thing, whatever the
+ * numbers; no home, no login */
 static int useradd(const char *name)
 {
-	/* -U: a group of the same name; no home, no login */
-	return run((char *[]){ "/usr/sbin/useradd", "-M", "-U", "-s", "/usr/sbin/nologin",
-			       (char *)name, NULL });
+	char group[40];
+
+	snprintf(group, sizeof(group), "%sg", name);
+	if (run((char *[]){ "/usr/sbin/groupadd", group, NULL }))
+		return -1;
+	return run((char *[]){ "/usr/sbin/useradd", "-M", "-N", "-g", group, "-s",
+			       "/usr/sbin/nologin", (char *)name, NULL });
 }
 
 static void userdel(const char *name)
 {
+	char group[40];
+
+	snprintf(group, sizeof(group), "%sg", name);
 	run((char *[]){ "/usr/sbin/userdel", (char *)name, NULL });
-	run((char *[]){ "/usr/sbin/groupdel", (char *)name, NULL });   /* if userdel left it */
+	run((char *[]){ "/usr/sbin/groupdel", group, NULL });
 }
 
 static void cleanup(void)
@@ -167,6 +179,8 @@ int main(int argc, char **argv)
 	/* names no other host has: the pid makes them this run's */
 	snprintf(user1, sizeof(user1), "bpfrn%da", (int)getpid());
 	snprintf(user2, sizeof(user2), "bpfrn%db", (int)getpid());
+	snprintf(group1, sizeof(group1), "%sg", user1);
+	snprintf(group2, sizeof(group2), "%sg", user2);
 	atexit(cleanup);
 	CHECK_EQ_INT(useradd(user1), 0);
 	made1 = 1;
@@ -197,29 +211,29 @@ int main(int argc, char **argv)
 	/* line format: exec's uid, the tracepoints' uid, gid, user and group */
 	out = replay((char *[]){ "show", cap, NULL });
 	for (int i = 0; i < 2; i++) {
-		const char *u = i ? user2 : user1;
+		const char *u = i ? user2 : user1, *g = i ? group2 : group1;
 
 		snprintf(exp[0], sizeof(exp[0]), " uid=%u(%s) ", uid[i], u);
-		snprintf(exp[6], sizeof(exp[6]), " gid=%u(%s) ", gid[i], u);
+		snprintf(exp[6], sizeof(exp[6]), " gid=%u(%s) ", gid[i], g);
 		line_with(out, (const char *[]){ " exec ", exp[0], exp[6], "filename=/bin/true",
 						 NULL });
 		snprintf(exp[1], sizeof(exp[1]), " uid=%u(%s)", uid[i], u);
 		line_with(out, (const char *[]){ "sys_enter_setuid", exp[1], NULL });
-		snprintf(exp[2], sizeof(exp[2]), " gid=%u(%s)", gid[i], u);
+		snprintf(exp[2], sizeof(exp[2]), " gid=%u(%s)", gid[i], g);
 		line_with(out, (const char *[]){ "sys_enter_setgid", exp[2], NULL });
 	}
 	snprintf(exp[3], sizeof(exp[3]), " user=%u(%s) ", uid[0], user1);
-	snprintf(exp[4], sizeof(exp[4]), " group=%u(%s)", gid[0], user1);
+	snprintf(exp[4], sizeof(exp[4]), " group=%u(%s)", gid[0], group1);
 	line_with(out, (const char *[]){ "sys_enter_chown", exp[3], exp[4], NULL });
 	/* --syscalls: the arguments that are ids in each row's syscall */
 	snprintf(exp[3], sizeof(exp[3]), " arg1=%u(%s) ", uid[0], user1);
-	snprintf(exp[4], sizeof(exp[4]), " arg2=%u(%s) ", gid[0], user1);
+	snprintf(exp[4], sizeof(exp[4]), " arg2=%u(%s) ", gid[0], group1);
 	line_with(out, (const char *[]){ "syscall=chown ", exp[3], exp[4], NULL });
 	for (int i = 0; i < 2; i++) {
-		const char *u = i ? user2 : user1;
+		const char *u = i ? user2 : user1, *g = i ? group2 : group1;
 
-		snprintf(exp[0], sizeof(exp[0]), " arg0=%u(%s) ", gid[i], u);
-		snprintf(exp[1], sizeof(exp[1]), " arg2=%u(%s) ", gid[i], u);
+		snprintf(exp[0], sizeof(exp[0]), " arg0=%u(%s) ", gid[i], g);
+		snprintf(exp[1], sizeof(exp[1]), " arg2=%u(%s) ", gid[i], g);
 		line_with(out, (const char *[]){ "syscall=setresgid ", exp[0], " arg1=4294967295 ",
 						 exp[1], NULL });
 		snprintf(exp[0], sizeof(exp[0]), " arg1=%u(%s) ", uid[i], u);
@@ -248,7 +262,7 @@ int main(int argc, char **argv)
 
 	/* csv: the name alone, as errno and signal names are */
 	out = replay((char *[]){ "show", "-o", "csv", "--stream", "sys_enter_chown", cap, NULL });
-	snprintf(exp[0], sizeof(exp[0]), ",%s,%s", user1, user1);
+	snprintf(exp[0], sizeof(exp[0]), ",%s,%s", user1, group1);
 	line_with(out, (const char *[]){ exp[0], NULL });
 
 	/* jsonl: the name as a string */
@@ -275,13 +289,13 @@ int main(int argc, char **argv)
 	snprintf(exp[5], sizeof(exp[5]), "SELECT uid, user_name(uid), group_name(%u) FROM exec "
 		 "WHERE filename = '/bin/true' ORDER BY ts", gid[0]);
 	out = replay((char *[]){ "sql", "-o", "csv", cap, exp[5], NULL });
-	snprintf(exp[0], sizeof(exp[0]), "\n%u,%s,%s\n%u,%s,%s\n", uid[0], user1, user1, uid[1],
-		 user2, user1);
+	snprintf(exp[0], sizeof(exp[0]), "\n%u,%s,%s\n%u,%s,%s\n", uid[0], user1, group1, uid[1],
+		 user2, group1);
 	CHECK(strstr(out, exp[0]));
 	snprintf(exp[5], sizeof(exp[5]), "SELECT u.name, g.name FROM users u, groups g "
 		 "WHERE u.uid = %u AND g.gid = %u", uid[1], gid[1]);
 	out = replay((char *[]){ "sql", "-o", "csv", cap, exp[5], NULL });
-	snprintf(exp[0], sizeof(exp[0]), "\n%s,%s\n", user2, user2);
+	snprintf(exp[0], sizeof(exp[0]), "\n%s,%s\n", user2, group2);
 	CHECK(strstr(out, exp[0]));
 
 	/* --no-user-names: the tables stay empty, ids print as numbers */
