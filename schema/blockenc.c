@@ -431,6 +431,25 @@ static void dict_reset(struct block_encoder *e)
 	dict_new_gen(e);
 }
 
+/* Empties the dictionary, then puts in the n distinct values v (a base's
+ * column, whose values a chained block's codes go on from) at indexes
+ * 0..n, the table sized for them first: grown as they came, it doubled
+ * and put every value again on the way, ~17k values a block of the
+ * generator's mix. */
+static void dict_seed(struct block_encoder *e, const uint64_t *v, uint32_t n)
+{
+	uint32_t slots = 1024;
+
+	while (4 * (n + 1) > slots && slots < DICT_HTAB_SLOTS)
+		slots *= 2;
+	e->hmask = slots - 1;
+	dict_new_gen(e);
+	if (n)   /* (v may be NULL) */
+		memcpy(e->dict, v, (size_t)n * 8);
+	for (uint32_t i = 0; i < n; i++)
+		dict_put(e, v[i], i);
+}
+
 void block_encoder__chain(struct block_encoder *e, unsigned k)
 {
 	e->chain_k = k > CAP_CHAIN_MAX ? CAP_CHAIN_MAX : k;
@@ -909,10 +928,9 @@ dict_codes_with(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32
 	uint32_t nvals = 0, i, mru_ix[DICT_MRU];
 	uint64_t prev = 0;
 
-	dict_reset(e);
+	dict_seed(e, from ? from->vals : NULL, from ? from->nvals : 0);
 	if (from) {   /* the base's column goes on: its values, its list */
-		for (i = 0; i < from->nvals; i++)
-			dict_index(e, from->vals[i], &nvals, DICT_MAX_VALUES);
+		nvals = from->nvals;
 		mru = from->mru;
 		for (i = 0; i < mru.n; i++)
 			mru_ix[i] = (uint32_t)dict_index(e, mru.v[i], &nvals, DICT_MAX_VALUES);
@@ -985,7 +1003,12 @@ static int64_t dict_codes_512(struct block_encoder *e, const uint64_t *col, uint
 			      bool keyed, bool is_key, uint64_t *out, const struct ecol *from,
 			      struct vmru *mru_out)
 {
-	return dict_codes_with(e, col, c, max, keyed, is_key, out, from, mru_out, true);
+	/* one loop per kind of column, keyed and is_key constants in each */
+	if (keyed)
+		return dict_codes_with(e, col, c, max, true, false, out, from, mru_out, true);
+	if (is_key)
+		return dict_codes_with(e, col, c, max, false, true, out, from, mru_out, true);
+	return dict_codes_with(e, col, c, max, false, false, out, from, mru_out, true);
 }
 #endif
 
@@ -999,7 +1022,11 @@ static int64_t dict_codes(struct block_encoder *e, const uint64_t *col, uint32_t
 	if (e->mru512)
 		return dict_codes_512(e, col, c, max, keyed, is_key, out, from, mru_out);
 #endif
-	return dict_codes_with(e, col, c, max, keyed, is_key, out, from, mru_out, false);
+	if (keyed)
+		return dict_codes_with(e, col, c, max, true, false, out, from, mru_out, false);
+	if (is_key)
+		return dict_codes_with(e, col, c, max, false, true, out, from, mru_out, false);
+	return dict_codes_with(e, col, c, max, false, false, out, from, mru_out, false);
 }
 
 /* A fast block's dictionary codes: each record's value as its index (a
@@ -1061,9 +1088,8 @@ static int64_t dict_codes_ix(struct block_encoder *e, const uint64_t *col, uint3
 	uint32_t nvals = 0, i;
 	struct vmru m = { .n = 0 };
 
-	dict_reset(e);
-	for (i = 0; from && i < from->nvals; i++)
-		dict_index(e, from->vals[i], &nvals, DICT_MAX_VALUES);
+	dict_seed(e, from ? from->vals : NULL, from ? from->nvals : 0);
+	nvals = from ? from->nvals : 0;
 	for (i = 0; i < c; i++) {
 		int64_t x = miss_code(e, col[i], &nvals, max, DICT_MRU);
 
