@@ -746,32 +746,55 @@ static void cut_columns(struct block_encoder *e, const uint8_t *p, uint32_t n, u
 		e->cuts[e->ncuts++] = (uint32_t)(p - e->raw) + k * len;
 }
 
+/* A dictionary column's codes as GRP_ESC writes them, made so by
+ * dict_codes: a byte per record (the code, or CODE_ESC for a code of
+ * CODE_ESC or more), and the rests (code - CODE_ESC) of those records in
+ * turn.  Codes below CODE_ESC (every one, in a column of at most 256) are
+ * their byte alone: the column as a plain plane.  A byte a code, not 8
+ * bytes written by dict_codes and read again here. */
+struct codes {
+	uint8_t *b;        /* c bytes */
+	uint16_t *esc;     /* ne rests */
+	uint32_t ne;
+};
+
+/* The codes of c records in buf (at least CODES_BYTES(c) bytes). */
+#define CODES_BYTES(c) (((size_t)(c) + 8) / 8 * 8 + (size_t)(c) * 2)
+static inline struct codes codes_in(uint64_t *buf, uint32_t c)
+{
+	return (struct codes){ .b = (uint8_t *)buf, .esc = (uint16_t *)(buf + (c + 8) / 8), .ne = 0 };
+}
+
+/* Record i's code x into b and esc (*ne rests so far). */
+static inline __attribute__((always_inline)) void
+code_put(uint8_t *b, uint16_t *esc, uint32_t *ne, uint32_t i, uint64_t x)
+{
+	if (x < CODE_ESC) {
+		b[i] = (uint8_t)x;
+		return;
+	}
+	b[i] = CODE_ESC;
+	esc[(*ne)++] = (uint16_t)(x - CODE_ESC);
+}
+
 /* GRP_ESC's codes (each < CODE_ESC + 2^16): the number of codes of
  * CODE_ESC or more, a byte per code (the code, or CODE_ESC), then the low
  * and the high bytes of code - CODE_ESC of those records.  zstd codes each
  * byte column alone, so the high byte of 2-byte codes cost each record
  * the entropy of "zero or not" again: ~0.5 bit a record of the generator's
  * mix in each of three columns. */
-static uint8_t *put_escaped(struct block_encoder *e, uint8_t *p, const uint64_t *x, uint32_t c)
+static uint8_t *put_escaped(struct block_encoder *e, uint8_t *p, const struct codes *x, uint32_t c)
 {
-	uint32_t ne = 0, k = 0;
+	uint32_t ne = x->ne;
 
-	for (uint32_t i = 0; i < c; i++)
-		ne += x[i] >= CODE_ESC;
 	p = cap_put_varint(p, ne);
 	cut_columns(e, p, 1, c);
 	cut_columns(e, p + c, 2, ne);
+	memcpy(p, x->b, c);
 	uint8_t *lo = p + c, *hi = lo + ne;
-	for (uint32_t i = 0; i < c; i++) {
-		uint64_t v = x[i];
-
-		if (v < CODE_ESC) {
-			p[i] = (uint8_t)v;
-			continue;
-		}
-		p[i] = CODE_ESC;
-		lo[k] = (uint8_t)(v - CODE_ESC);
-		hi[k++] = (uint8_t)((v - CODE_ESC) >> 8);
+	for (uint32_t k = 0; k < ne; k++) {
+		lo[k] = (uint8_t)x->esc[k];
+		hi[k] = (uint8_t)(x->esc[k] >> 8);
 	}
 	return hi + ne;
 }
@@ -922,11 +945,17 @@ keyed_code(struct block_encoder *e, struct vmru *km, struct vmru *gm, uint64_t v
  * or -1 once it would pass max values. */
 static inline __attribute__((always_inline)) int64_t
 dict_codes_with(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32_t max, bool keyed,
-		bool is_key, uint64_t *out, const struct ecol *from, struct vmru *mru_out, bool simd)
+		bool is_key, struct codes *out, const struct ecol *from, struct vmru *mru_out, bool simd)
 {
 	struct vmru mru = { .n = 0 };
-	uint32_t nvals = 0, i, mru_ix[DICT_MRU];
+	uint32_t nvals = 0, i, mru_ix[DICT_MRU], ne = 0;
 	uint64_t prev = 0;
+	/* (locals: the codes' byte stores could alias any field, which
+	 * would then be loaded again per record) */
+	uint8_t *ob = out->b;
+	uint16_t *oe = out->esc;
+	uint32_t *keyix = e->keyix;
+	struct vmru *kmru = e->kmru;
 
 	dict_seed(e, from ? from->vals : NULL, from ? from->nvals : 0);
 	if (from) {   /* the base's column goes on: its values, its list */
@@ -940,31 +969,31 @@ dict_codes_with(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32
 		int64_t x;
 
 		if (keyed) {
-			uint32_t key = e->keyix[i];
+			uint32_t key = keyix[i];
 
 			/* a key's list is one of thousands (~270 KiB of them
 			 * for the generator's tasks): fetched ahead, not
 			 * waited for */
 			if (i + KEYED_AHEAD < c) {
-				const char *l = (const char *)&e->kmru[e->keyix[i + KEYED_AHEAD]];
+				const char *l = (const char *)&kmru[keyix[i + KEYED_AHEAD]];
 
 				__builtin_prefetch(l);
 				__builtin_prefetch(l + sizeof(struct vmru) - 1);
 			}
-			if (i && v == prev && key == e->keyix[i - 1]) {
-				out[i] = 0;   /* its key's front (and the column's) */
+			if (i && v == prev && key == keyix[i - 1]) {
+				ob[i] = 0;   /* its key's front (and the column's) */
 				continue;
 			}
 			prev = v;
-			if ((x = keyed_code(e, &e->kmru[key], &mru, v, &nvals, max, simd)) < 0)
+			if ((x = keyed_code(e, &kmru[key], &mru, v, &nvals, max, simd)) < 0)
 				return -1;
-			out[i] = (uint64_t)x;
+			code_put(ob, oe, &ne, i, (uint64_t)x);
 			continue;
 		}
 		if (i && v == prev) {   /* rank 0: the last value again */
-			out[i] = 0;
+			ob[i] = 0;
 			if (is_key)
-				e->keyix[i] = e->keyix[i - 1];
+				keyix[i] = keyix[i - 1];
 			continue;
 		}
 		prev = v;
@@ -975,8 +1004,8 @@ dict_codes_with(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32
 			int64_t ix;
 
 			if (rank >= 0) {
-				e->keyix[i] = mru_ix[0];
-				out[i] = (uint64_t)rank;
+				keyix[i] = mru_ix[0];
+				ob[i] = (uint8_t)rank;
 				continue;
 			}
 			uint32_t n0 = nvals;
@@ -984,14 +1013,15 @@ dict_codes_with(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32
 			if ((ix = dict_index(e, v, &nvals, max)) < 0)
 				return -1;
 			mru_ix[0] = (uint32_t)ix;
-			e->keyix[i] = (uint32_t)ix;
-			out[i] = ix == n0 ? DICT_MRU : DICT_MRU + 1 + (uint64_t)ix;
+			keyix[i] = (uint32_t)ix;
+			code_put(ob, oe, &ne, i, ix == n0 ? DICT_MRU : DICT_MRU + 1 + (uint64_t)ix);
 			continue;
 		}
 		if ((x = dict_code(e, &mru, v, &nvals, max, simd)) < 0)
 			return -1;
-		out[i] = (uint64_t)x;
+		code_put(ob, oe, &ne, i, (uint64_t)x);
 	}
+	out->ne = ne;
 	if (mru_out)
 		*mru_out = mru;
 	return nvals;
@@ -1000,7 +1030,7 @@ dict_codes_with(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32
 #ifdef HAVE_MRU512
 __attribute__((target("avx512f,avx512vl")))
 static int64_t dict_codes_512(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32_t max,
-			      bool keyed, bool is_key, uint64_t *out, const struct ecol *from,
+			      bool keyed, bool is_key, struct codes *out, const struct ecol *from,
 			      struct vmru *mru_out)
 {
 	/* one loop per kind of column, keyed and is_key constants in each */
@@ -1015,7 +1045,7 @@ static int64_t dict_codes_512(struct block_encoder *e, const uint64_t *col, uint
 /* dict_codes_with with the lists' AVX-512 path where the CPU has it
  * (e->mru512), else the scalar one. */
 static int64_t dict_codes(struct block_encoder *e, const uint64_t *col, uint32_t c, uint32_t max,
-			  bool keyed, bool is_key, uint64_t *out, const struct ecol *from,
+			  bool keyed, bool is_key, struct codes *out, const struct ecol *from,
 			  struct vmru *mru_out)
 {
 #ifdef HAVE_MRU512
@@ -1082,11 +1112,13 @@ static int64_t dict_codes_fast(struct block_encoder *e, const uint64_t *col, uin
  * reader's).  The dictionary, in the order of first use as dict_codes
  * makes it, is left in e->dict; its size, or -1 past max values. */
 static int64_t dict_codes_ix(struct block_encoder *e, const uint64_t *col, uint32_t c,
-			     uint32_t max, const struct ecol *from, uint64_t *out,
+			     uint32_t max, const struct ecol *from, struct codes *out,
 			     struct vmru *mru_out)
 {
-	uint32_t nvals = 0, i;
+	uint32_t nvals = 0, i, ne = 0;
 	struct vmru m = { .n = 0 };
+	uint8_t *ob = out->b;
+	uint16_t *oe = out->esc;
 
 	dict_seed(e, from ? from->vals : NULL, from ? from->nvals : 0);
 	nvals = from ? from->nvals : 0;
@@ -1095,8 +1127,9 @@ static int64_t dict_codes_ix(struct block_encoder *e, const uint64_t *col, uint3
 
 		if (x < 0)
 			return -1;
-		out[i] = (uint64_t)x;
+		code_put(ob, oe, &ne, i, (uint64_t)x);
 	}
+	out->ne = ne;
 	for (i = c; i-- > 0 && m.n < DICT_MRU;)
 		m.v[m.n++] = col[i];
 	for (i = 0; from && i < from->mru.n && m.n < DICT_MRU; i++)
@@ -1118,21 +1151,15 @@ static double hist_bits(const uint32_t *h, uint32_t n)
 /* What zstd's entropy coder roughly pays for a plain dictionary column's
  * codes as the block writes them: escaped (GRP_ESC).  The empirical
  * entropy of each byte column, bits. */
-static double dict_code_bits(const uint64_t *x, uint32_t c)
+static double dict_code_bits(const struct codes *x, uint32_t c)
 {
-	uint32_t h[3][256] = { { 0 } }, ne = 0;
+	uint32_t h[3][256] = { { 0 } }, ne = x->ne;
 
-	for (uint32_t i = 0; i < c; i++) {
-		uint64_t v = x[i];
-
-		if (v < CODE_ESC) {
-			h[0][v]++;
-			continue;
-		}
-		h[0][CODE_ESC]++;
-		h[1][(v - CODE_ESC) & 0xff]++;
-		h[2][((v - CODE_ESC) >> 8) & 0xff]++;
-		ne++;
+	for (uint32_t i = 0; i < c; i++)
+		h[0][x->b[i]]++;
+	for (uint32_t k = 0; k < ne; k++) {
+		h[1][x->esc[k] & 0xff]++;
+		h[2][x->esc[k] >> 8]++;
 	}
 	return hist_bits(h[0], c) + (ne ? hist_bits(h[1], ne) + hist_bits(h[2], ne) : 0);
 }
@@ -1172,13 +1199,13 @@ static uint8_t *put_codes16(uint8_t *p, const uint16_t *x, uint32_t n, bool two)
  * were before GRP_DICT_NEXT (from miss_code's: base + index for every
  * miss, first uses too, their indexes counted up from 0), which is what
  * the keyed/plain choice was tuned on. */
-static double code_bits(const uint64_t *x, uint32_t c, uint64_t base)
+static double code_bits(const struct codes *x, uint32_t c, uint64_t base)
 {
-	uint32_t h[2][256] = { { 0 } }, next = 0;
+	uint32_t h[2][256] = { { 0 } }, next = 0, k = 0;
 	double bits = 0;
 
 	for (uint32_t i = 0; i < c; i++) {
-		uint64_t v = x[i];
+		uint64_t v = x->b[i] < CODE_ESC ? x->b[i] : CODE_ESC + (uint64_t)x->esc[k++];
 
 		if (v >= base)
 			v = v == base ? base + next++ : v - 1;
@@ -1490,7 +1517,8 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 	uint64_t *col;
 
 	if (grow((void **)&e->keyix, &e->keyix_cap, (size_t)c * sizeof(*e->keyix)) ||
-	    grow((void **)&e->col2, &e->col2_cap, (size_t)c * 8) ||
+	    grow((void **)&e->col2, &e->col2_cap, (size_t)c * 8 + CODES_BYTES(c)) ||
+	    grow((void **)&e->col, &e->col_cap, (size_t)c * 8 + CODES_BYTES(c)) ||
 	    grow((void **)&e->wor, &e->wor_cap, ((size_t)W + 1) * 8))
 		return NULL;
 	memset(e->wor, 0, ((size_t)W + 1) * 8);
@@ -1558,6 +1586,9 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				     (measure || (memo->words >> w & 1));
 			struct vmru colmru;
 			int64_t nd;
+			/* the codes, in e->col's memory (and e->col2's, the
+			 * other of two codings: swapped with it when chosen) */
+			struct codes cd = codes_in(e->col, c), cd2 = codes_in(e->col2, c);
 
 			if (bc && bc->mode >= WORD_KEYED) {
 				/* keyed as before, by the same key, continued */
@@ -1593,20 +1624,20 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 					kp += (size_t)e->kmru[k].n * 8;
 				}
 				nd = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
-						KEYED_MAX_VALUES - 1, true, false, e->col, bc, &colmru);
+						KEYED_MAX_VALUES - 1, true, false, &cd, bc, &colmru);
 			} else if (bc && ixcodes) {
-				nd = dict_codes_ix(e, col, c, max, bc, e->col, &colmru);
+				nd = dict_codes_ix(e, col, c, max, bc, &cd, &colmru);
 			} else if (bc) {
-				nd = dict_codes(e, col, c, max, false, is_key, e->col, bc, &colmru);
+				nd = dict_codes(e, col, c, max, false, is_key, &cd, bc, &colmru);
 			} else if (keyed && measure) {
 				/* Both codes over the whole group (a task's next
 				 * burst may come thousands of records later, so the
 				 * first records undervalue the key's lists): keyed
 				 * if its codes' entropy is under 0.95 of the plain
 				 * ones'.  The plain dictionary is kept aside. */
-				nd = dict_codes(e, col, c, max, false, false, e->col, NULL, &colmru);
+				nd = dict_codes(e, col, c, max, false, false, &cd, NULL, &colmru);
 				if (nd >= 0) {
-					double plain = code_bits(e->col, (uint32_t)c, DICT_MRU);
+					double plain = code_bits(&cd, (uint32_t)c, DICT_MRU);
 					int64_t nk;
 
 					memcpy(e->dict2, e->dict, (size_t)nd * 8);
@@ -1615,13 +1646,17 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 					struct vmru kmru;
 
 					nk = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
-							KEYED_MAX_VALUES - 1, true, false, e->col2,
+							KEYED_MAX_VALUES - 1, true, false, &cd2,
 							NULL, &kmru);
-					if (nk >= 0 && code_bits(e->col2, c, 2 * DICT_MRU) < 0.95 * plain) {
+					if (nk >= 0 && code_bits(&cd2, c, 2 * DICT_MRU) < 0.95 * plain) {
 						uint64_t *t = e->col;
 						size_t tc = e->col_cap;
 
 						nd = nk;
+						struct codes tcd = cd;
+
+						cd = cd2;
+						cd2 = tcd;
 						e->col = e->col2;   /* the keyed codes */
 						e->col_cap = e->col2_cap;
 						e->col2 = t;
@@ -1637,24 +1672,28 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				for (uint32_t k = 0; k < nkeys; k++)
 					e->kmru[k].n = 0;
 				nd = dict_codes(e, col, c, max < KEYED_MAX_VALUES - 1 ? max :
-						KEYED_MAX_VALUES - 1, true, false, e->col, NULL, &colmru);
+						KEYED_MAX_VALUES - 1, true, false, &cd, NULL, &colmru);
 			} else if (ixcodes) {
-				nd = dict_codes_ix(e, col, c, max, NULL, e->col, &colmru);
+				nd = dict_codes_ix(e, col, c, max, NULL, &cd, &colmru);
 			} else {
-				nd = dict_codes(e, col, c, max, false, is_key, e->col, NULL, &colmru);
+				nd = dict_codes(e, col, c, max, false, is_key, &cd, NULL, &colmru);
 			}
 			/* A plain dictionary of a block that measures: indexes
 			 * instead of ranks if they cost less (remembered for the
 			 * stream's next KEYED_REMEASURE - 1 blocks). */
 			if (measure && nd >= 0 && !keyed && !is_key && w < 64) {
-				double rank_bits = dict_code_bits(e->col, c);
+				double rank_bits = dict_code_bits(&cd, c);
 				struct vmru ixmru;
-				int64_t ni = dict_codes_ix(e, col, c, max, bc, e->col2, &ixmru);
+				int64_t ni = dict_codes_ix(e, col, c, max, bc, &cd2, &ixmru);
 
-				if (ni == nd && dict_code_bits(e->col2, c) < rank_bits) {
+				if (ni == nd && dict_code_bits(&cd2, c) < rank_bits) {
 					uint64_t *t = e->col;
 					size_t tc = e->col_cap;
 
+					struct codes tcd = cd;
+
+					cd = cd2;
+					cd2 = tcd;
 					e->col = e->col2;   /* the index codes */
 					e->col_cap = e->col2_cap;
 					e->col2 = t;
@@ -1710,13 +1749,17 @@ static uint8_t *encode_words(struct block_encoder *e, const struct blockbuf *b,
 				p = put_planes(p, e->dict + nseed, nvals - nseed, dm);
 				if (nvals + base + next_code <= 256) {
 					cut_columns(e, p, 1, c);
-					p = e->fast ? put_codes16(p, (uint16_t *)e->col2, c, false) :
-						      put_planes(p, e->col, c, 1);
+					if (e->fast) {
+						p = put_codes16(p, (uint16_t *)e->col2, c, false);
+					} else {
+						memcpy(p, cd.b, c);
+						p += c;
+					}
 				} else if (e->fast) {   /* (encoding 1) */
 					cut_columns(e, p, 2, c);
 					p = put_codes16(p, (uint16_t *)e->col2, c, true);
 				} else {
-					p = put_escaped(e, p, e->col, c);
+					p = put_escaped(e, p, &cd, c);
 					e->esc = true;
 				}
 				if (e->chain_k > 1 && !e->fast &&
