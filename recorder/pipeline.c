@@ -64,6 +64,13 @@ struct pipeline {
 	bool stopped;                         /* MSG_STOP done: workers exit */
 	struct blockbuf **free;               /* stack of free buffers */
 	uint32_t nfree;
+	/* The spares (pipeline_opts.spare_bufs) not lent, their memory
+	 * released; how many are lent (in the pool, as any buffer), when the
+	 * drain thread last needed one (its clock), and how often it took
+	 * one (read by anyone). */
+	struct blockbuf **spare;
+	uint32_t nspare, nlent;
+	uint64_t spare_need_ns, spares_taken;
 	struct blockbuf *cur;                 /* drain thread's current buffer */
 	uint64_t last_flush_ns;
 	int error;                            /* writers' first error */
@@ -162,6 +169,18 @@ struct pipeline {
  * scaled to a full block, would say nothing of a full one). */
 #define BLOCK_NS_SHIFT 2
 #define BLOCK_NS_MIN_FILL 8
+/* A hand-over that finds every buffer with the writers takes a spare
+ * instead of waiting when the kernel's buffers, at the rate they fill,
+ * would be full within SPARE_HEADROOM_WAITS such waits (a writer's
+ * block_ns; SPARE_UNKNOWN_NS before it is known), or their room is not
+ * known: a 4 MiB per-CPU ring holds ~9 ms of events from one CPU at
+ * 6 M/s, a compact block keeps a writer ~8 ms.  A 64 MiB ring at 8 M/s
+ * (~110 ms) takes the wait, and the pool's memory stays as it was.  A
+ * spare goes back once SPARE_KEEP_NS pass without one needed: a burst's
+ * spare is not released and faulted in again between its blocks. */
+#define SPARE_HEADROOM_WAITS 4
+#define SPARE_UNKNOWN_NS 20000000ull
+#define SPARE_KEEP_NS 1000000000ull
 
 static void push_locked(struct pipeline *p, const struct msg *m)
 {
@@ -398,14 +417,23 @@ struct pipeline *pipeline__start(struct capw *w, const struct pipeline_opts *opt
 		p->o.flush_ns = 1000000000ull;
 	p->qcap = p->o.nbufs * 4 + 64;
 	p->q = calloc(p->qcap, sizeof(*p->q));
-	p->free = calloc(p->o.nbufs, sizeof(*p->free));
-	if (!p->q || !p->free)
+	/* (room for every buffer, spares lent included) */
+	p->free = calloc(p->o.nbufs + p->o.spare_bufs, sizeof(*p->free));
+	p->spare = calloc(p->o.spare_bufs + 1, sizeof(*p->spare));
+	if (!p->q || !p->free || !p->spare)
 		goto fail;
 	for (i = 0; i < p->o.nbufs; i++) {
 		p->free[i] = blockbuf__new(p->o.block_bytes);
 		if (!p->free[i])
 			goto fail;
 		p->nfree++;
+	}
+	/* (allocated now, their pages touched only when lent) */
+	for (i = 0; i < p->o.spare_bufs; i++) {
+		p->spare[i] = blockbuf__new(p->o.block_bytes);
+		if (!p->spare[i])
+			goto fail;
+		p->nspare++;
 	}
 	p->cur = p->free[--p->nfree];
 	for (i = 0; i < p->o.nworkers; i++) {
@@ -478,13 +506,51 @@ static void adapt_locked(struct pipeline *p)
 	}
 }
 
-/* Sends cur to the writer and takes a free buffer, waiting if none is free
- * (a wait counted as a stall unless the recording is ending). */
+/* Lock held, no free buffer: whether a spare is lent instead of a wait
+ * (SPARE_HEADROOM_WAITS). */
+static bool spare_lent_locked(struct pipeline *p, uint64_t now)
+{
+	uint64_t wait = p->block_ns ? p->block_ns : SPARE_UNKNOWN_NS;
+
+	if (!p->nspare || (p->headroom_ns && p->headroom_ns / SPARE_HEADROOM_WAITS >= wait))
+		return false;
+	p->free[p->nfree++] = p->spare[--p->nspare];
+	p->nlent++;
+	p->spare_need_ns = now;
+	__atomic_add_fetch(&p->spares_taken, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+/* Lock held: a free buffer to give back as a spare, once SPARE_KEEP_NS
+ * passed without one needed and another stays free; NULL if none. */
+static struct blockbuf *spare_back_locked(struct pipeline *p, uint64_t now)
+{
+	if (!p->nlent || !p->nfree || now - p->spare_need_ns < SPARE_KEEP_NS)
+		return NULL;
+	p->nlent--;
+	return p->free[--p->nfree];
+}
+
+/* A spare back: its memory released outside the lock (a buffer's pages:
+ * not the drain's wait). */
+static void spare_back(struct pipeline *p, struct blockbuf *b)
+{
+	if (!b)
+		return;
+	blockbuf__release(b);
+	pthread_mutex_lock(&p->lock);
+	p->spare[p->nspare++] = b;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Sends cur to the writer and takes a free buffer, or a spare, or waits if
+ * none is free (a wait counted as a stall unless the recording is ending). */
 static void hand_over(struct pipeline *p, bool count_stall)
 {
 	struct msg m = { .kind = MSG_BLOCK, .buf = p->cur };
 	uint64_t t0 = 0, now = now_mono_ns();
 	size_t bytes = blockbuf__bytes(p->cur);
+	struct blockbuf *back;
 
 	/* The time a full block's events take to come (arrive_ns), from the
 	 * time this one took to fill since the last hand-over ended: a wait
@@ -502,6 +568,8 @@ static void hand_over(struct pipeline *p, bool count_stall)
 	m.fast = p->fast;
 	m.faster = p->faster;
 	push_locked(p, &m);
+	if (!p->nfree)
+		spare_lent_locked(p, now);
 	if (!p->nfree && count_stall) {
 		t0 = now_mono_ns();   /* before the count: whoever sees it, sees the wait begun */
 		__atomic_add_fetch(&p->stalls, 1, __ATOMIC_RELEASE);
@@ -515,7 +583,9 @@ static void hand_over(struct pipeline *p, bool count_stall)
 		__atomic_add_fetch(&p->stall_ns, now - t0, __ATOMIC_RELAXED);
 	p->cur = p->free[--p->nfree];
 	p->last_handover_ns = now;
+	back = spare_back_locked(p, now);
 	pthread_mutex_unlock(&p->lock);
+	spare_back(p, back);
 }
 
 int pipeline__append(struct pipeline *p, uint32_t stream, uint32_t cpu, uint64_t ts_ns,
@@ -604,6 +674,11 @@ void pipeline__blocks(const struct pipeline *p, uint64_t *blocks, uint64_t *fast
 	*fast = __atomic_load_n(&p->nfast, __ATOMIC_RELAXED);
 }
 
+uint64_t pipeline__spares_taken(const struct pipeline *p)
+{
+	return __atomic_load_n(&p->spares_taken, __ATOMIC_RELAXED);
+}
+
 uint64_t pipeline__blocks_faster(const struct pipeline *p)
 {
 	return __atomic_load_n(&p->nfaster, __ATOMIC_RELAXED);
@@ -648,6 +723,9 @@ void pipeline__free(struct pipeline *p)
 		block_encoder__free(p->encs[i].enc);
 	for (i = 0; i < p->nfree; i++)
 		blockbuf__free(p->free[i]);
+	for (i = 0; i < p->nspare; i++)
+		blockbuf__free(p->spare[i]);
+	free(p->spare);
 	blockbuf__free(p->cur);
 	free(p->free);
 	free(p->q);

@@ -4,7 +4,8 @@
  * a full or stale block goes through a bounded queue to the writer threads,
  * which encode and compress blocks in parallel and write and index them
  * (capw) in the order they were sent.  Buffers come from
- * a fixed pool: when the writer falls behind, the drain thread waits for a
+ * a fixed pool (and its spares, while the kernel's buffers are short of
+ * room): when the writer falls behind, the drain thread waits for a
  * free buffer, stops draining, the kernel buffers fill and the kernel's loss
  * counters count what is dropped.  Memory never grows without bound.
  * Before it comes to that, the writers make cheaper blocks: while they are
@@ -23,6 +24,12 @@
 struct pipeline_opts {
 	uint32_t block_bytes;   /* raw bytes per block; 0: CAP_BLOCK_DEFAULT_BYTES */
 	uint32_t nbufs;         /* buffers in the pool; 0: nworkers + 1 */
+	uint32_t spare_bufs;    /* more, lent to the drain thread only when it
+				 * finds every buffer with the writers while
+				 * the kernel's buffers could not absorb the
+				 * wait (pipeline__headroom), given back (their
+				 * memory released) once a second passes
+				 * without one needed; 0: none */
 	uint32_t nworkers;      /* writer threads (encode in parallel, write in order); 0: 2 */
 	int zstd_level;         /* the blocks' zstd level; 0: 1 */
 	uint64_t flush_ns;      /* seal + commit at least this often; 0: 1 s */
@@ -89,6 +96,9 @@ uint64_t pipeline__blocks_faster(const struct pipeline *p);
  * fill meanwhile, and lose events when full), and the ns it waited in all.
  * Any thread. */
 void pipeline__stalls(const struct pipeline *p, uint64_t *stalls, uint64_t *wait_ns);
+/* Times the drain thread took a spare buffer (pipeline_opts.spare_bufs)
+ * instead of waiting for the writers.  Any thread. */
+uint64_t pipeline__spares_taken(const struct pipeline *p);
 /* The writer's first error (e.g. -ENOSPC), 0 if none. */
 int pipeline__error(const struct pipeline *p);
 /* Writes what is left, commits, joins the writer.  Returns its first error. */

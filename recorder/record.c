@@ -50,6 +50,7 @@ struct recorder {
 	uint64_t stalls, stall_ns;   /* the drain's waits for the writers (pipeline__stalls) */
 	uint64_t blocks, fast_blocks;   /* pipeline__blocks */
 	uint64_t faster_blocks;         /* pipeline__blocks_faster */
+	uint64_t spares;                /* pipeline__spares_taken */
 };
 
 /* The status line's last figures, per stream in the objects' order. */
@@ -348,6 +349,10 @@ static void print_summary(struct recorder *r, const struct capw_stats *stp, uint
 			 "encode and compress slower than events came%s)", r->stall_ns / 1e9,
 			 (unsigned long long)r->stalls,
 			 lost ? "; the kernel's buffers filled meanwhile" : "");
+	if (r->spares)
+		info_msg("  the drain took a spare block buffer %llu times instead of waiting for "
+			 "the writer threads (the kernel's buffers had less room than the wait)",
+			 (unsigned long long)r->spares);
 	/* What could not be written, exactly: every event drained or counted
 	 * lost is in the index, as a record or a loss row, or said here. */
 	if (st.unwritten_records)
@@ -496,7 +501,8 @@ static int set_up_capture(struct recorder *r)
 	struct pipeline_opts po = { .flush_ns = o->flush_ns, .zstd_level = co.zstd_level,
 				    .chain_blocks = o->chain_blocks ? o->chain_blocks :
 						    RECORD_CHAIN_DEFAULT,
-				    .effort = (enum pipeline_effort)o->fast_blocks };
+				    .effort = (enum pipeline_effort)o->fast_blocks,
+				    .spare_bufs = RECORD_SPARE_BUFS };
 	struct drain_opts dopts = { .perf_pages = o->perf_pages };
 	struct drain_sink sink = { sink_append, sink_loss, NULL, sink_append_run };
 	size_t j;
@@ -688,6 +694,7 @@ static int finish(struct recorder *r, int err, int usage)
 		pipeline__stalls(r->pl, &r->stalls, &r->stall_ns);
 		pipeline__blocks(r->pl, &r->blocks, &r->fast_blocks);
 		r->faster_blocks = pipeline__blocks_faster(r->pl);
+		r->spares = pipeline__spares_taken(r->pl);
 		pipeline__free(r->pl);
 	}
 	if (r->cap) {

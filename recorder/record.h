@@ -36,6 +36,11 @@
 /* Nice levels the drain thread goes further ahead of the writer threads,
  * after they start (record.c's boost_drain). */
 #define RECORD_DRAIN_AHEAD 5
+/* Block buffers lent to the drain beyond the pool (pipeline_opts.spare_bufs)
+ * when it would wait for the writers longer than the kernel's buffers can
+ * hold (a 4 MiB per-CPU ring: ~9 ms at 6 M/s): memory only while they are
+ * needed, where more pool buffers would hold it at 8 M/s as well. */
+#define RECORD_SPARE_BUFS 1
 #define RECORD_MAX_OBJS 32           /* --bpf */
 #define RECORD_MAX_SETS 64           /* --set */
 #define RECORD_MAX_PROG_NAMES 64     /* --only, --skip: names of each */

@@ -90,6 +90,9 @@ struct blockbuf;
  * NULL with errno (EINVAL out of range, ENOMEM). */
 struct blockbuf *blockbuf__new(size_t cap_bytes);
 void blockbuf__free(struct blockbuf *b);   /* NULL is fine */
+/* Empties b and gives its memory back to the system (RSS) until it is
+ * filled again: a buffer kept for a while it is not used. */
+void blockbuf__release(struct blockbuf *b);
 /* Appends a copy of data.  -ENOSPC when the record does not fit (the caller
  * hands the full block on and retries on a fresh one); -E2BIG when it could
  * never fit in an empty block of this capacity. */

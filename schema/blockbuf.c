@@ -2,8 +2,11 @@
  * (struct blockbuf, block_internal.h), grouped by stream as they come.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "block_internal.h"
 
@@ -42,6 +45,19 @@ void blockbuf__free(struct blockbuf *b)
 		return;
 	free(b->arena);
 	free(b);
+}
+
+void blockbuf__release(struct blockbuf *b)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = ((uintptr_t)b->arena + page - 1) & ~(page - 1);
+	uintptr_t hi = ((uintptr_t)b->arena + b->cap) & ~(page - 1);
+
+	blockbuf__reset(b);
+	/* The pages wholly inside the arena (its bytes are ours: zeros when
+	 * next touched).  A failure would only leave them resident. */
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 void blockbuf__reset(struct blockbuf *b)
