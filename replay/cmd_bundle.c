@@ -58,10 +58,11 @@ static void help(void)
 	       "                        default       text columns named like *file*, *path*,\n"
 	       "                                      *cmdline*, *argv*, *args*, *cwd*; address\n"
 	       "                                      columns (bpfrec_ipaddr); sessions.cmdline;\n"
-	       "                                      objects.path; users.name (the recording\n"
-	       "                                      host's user and group names: uid=1000 then\n"
-	       "                                      shows as 1000(~token))  (what --redact\n"
-	       "                                      alone means)\n"
+	       "                                      objects.path (and the stacks' files:\n"
+	       "                                      sym_files.path, lines.src); users.name\n"
+	       "                                      (the recording host's user and group\n"
+	       "                                      names: uid=1000 then shows as\n"
+	       "                                      1000(~token))  (what --redact alone means)\n"
 	       "                        COLUMN        that column of every stream that has it\n"
 	       "                        STREAM.COLUMN one stream's column\n"
 	       "                        sessions.cmdline, sessions.host, objects.path, objects.name,\n"
@@ -225,11 +226,15 @@ static int cmp_by_object(const void *x, const void *y, void *ctx)
  * the whole BTF is then as small as one recorded since.  An object whose
  * BTF did not validate, or with a kept stream whose type did not decode,
  * keeps its BTF whole: the bundle reads as the capture did, errors
- * included.  objs is in object id order (obj_of).  -ENOMEM, else 0. */
+ * included; but with --redact such a BTF keeps its types and only their
+ * names of its strings (btfcut__names), and one that did not validate is
+ * left out (no stream of it is kept: its records are raw bytes).  objs is
+ * in object id order (obj_of).  0, -ENOMEM, or -EINVAL with b->err set. */
 static int cut_objects(struct bundle *b)
 {
 	uint32_t *roots = calloc(b->n + 2, sizeof(*roots));
 	size_t *ord = calloc(b->n + 1, sizeof(*ord)), nsel = 0;
+	int rc = 0;
 
 	b->objs = calloc(b->n + 1, sizeof(*b->objs));
 	if (!roots || !ord || !b->objs) {
@@ -263,11 +268,22 @@ static int cut_objects(struct bundle *b)
 		if (!whole && (roots[nroots] = sysfields__enum_id(btf)))
 			nroots++;
 		b->objs[b->nobjs].id = obj;
-		b->objs[b->nobjs++].cut = whole ? NULL : btfcut__new(btf, roots, nroots);
+		b->objs[b->nobjs].cut = whole ? NULL : btfcut__new(btf, roots, nroots);
+		/* --redact: a BTF kept whole keeps what only .BTF.ext names,
+		 * source file paths and lines: its strings are cut instead */
+		if (b->red && btf && !b->objs[b->nobjs].cut &&
+		    !(b->objs[b->nobjs].cut = btfcut__names(btf))) {
+			rc = errno == ENOMEM ? -ENOMEM : -EINVAL;
+			snprintf(b->err, sizeof(b->err), "--redact: object %lld: its BTF cannot be "
+				 "stored without its source strings: %s", (long long)obj,
+				 strerror(-rc));
+			break;
+		}
+		b->nobjs++;
 	}
 	free(roots);
 	free(ord);
-	return 0;
+	return rc;
 }
 
 static int keep_object(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
@@ -281,6 +297,8 @@ static int keep_object(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 		const void *raw = btfcut__raw(cut, &len);
 
 		sqlite3_bind_blob(dst, 4, raw, (int)len, SQLITE_TRANSIENT);
+	} else if (b->red) {
+		sqlite3_bind_null(dst, 4);      /* unreadable: cut_objects */
 	}
 	if (redact__meta(b->red, REDACT_OBJNAME))
 		redact__bind_token(b->red, src, dst, 1);
@@ -318,6 +336,15 @@ static int keep_symfile(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
 	if (redact__meta(b->red, REDACT_OBJPATH) && kind &&
 	    (!strcmp((const char *)kind, "elf") || !strcmp((const char *)kind, "perfmap")))
 		redact__bind_token(b->red, src, dst, 2);
+	return 1;
+}
+
+/* lines.src names the source files the recorded machine's binaries were
+ * built from: redacted with objects.path, as their sym_files.path. */
+static int keep_line(struct bundle *b, sqlite3_stmt *src, sqlite3_stmt *dst)
+{
+	if (redact__meta(b->red, REDACT_OBJPATH))
+		redact__bind_token(b->red, src, dst, 4);
 	return 1;
 }
 
@@ -368,7 +395,7 @@ static int copy_stacks(struct bundle *b)
 		  "INSERT INTO symbols (file_id, addr, size, name) VALUES (?1, ?2, ?3, ?4)", NULL },
 		{ "lines", "SELECT file_id, addr, size, line, src FROM lines",
 		  "INSERT INTO lines (file_id, addr, size, line, src) VALUES (?1, ?2, ?3, ?4, ?5)",
-		  NULL },
+		  keep_line },
 	};
 
 	return copy_optional_tables(b, q, sizeof(q) / sizeof(q[0]));
@@ -679,15 +706,15 @@ static int describe(struct bundle *b, const char *capture, const char *since, co
 	return rc ? -EIO : 0;
 }
 
-/* The capture names files of the recording machine in sym_files. */
-static bool has_file_paths(struct bundle *b)
+/* The capture's index has a row for sql (false for a capture from before
+ * its table). */
+static bool has_row(struct bundle *b, const char *sql)
 {
 	sqlite3_stmt *st;
 	bool have = false;
 
-	if (sqlite3_prepare_v2(capr__db(capview__capr(b->c)), "SELECT 1 FROM sym_files WHERE kind IN "
-			       "('elf', 'perfmap') LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return false;   /* a capture from before stacks */
+	if (sqlite3_prepare_v2(capr__db(capview__capr(b->c)), sql, -1, &st, NULL) != SQLITE_OK)
+		return false;
 	have = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return have;
@@ -858,8 +885,12 @@ int cmd_bundle(int argc, char **argv)
 			bs->why_out = "raw bytes cannot be redacted";
 		}
 	}
-	if (redact__describe(b.red, redact__meta(b.red, REDACT_OBJPATH) && has_file_paths(&b),
-			     stream_kept, &b, &b.redacted)) {
+	/* the file paths named in sym_files and lines */
+	bool paths = redact__meta(b.red, REDACT_OBJPATH);
+	unsigned files = (paths && has_row(&b, "SELECT 1 FROM sym_files WHERE kind IN "
+					   "('elf', 'perfmap') LIMIT 1") ? REDACT_SYM_FILES : 0) |
+			 (paths && has_row(&b, "SELECT 1 FROM lines LIMIT 1") ? REDACT_LINES : 0);
+	if (redact__describe(b.red, files, stream_kept, &b, &b.redacted)) {
 		cli__warn("out of memory");
 		rc = EXIT_CAPTURE;
 		goto out;

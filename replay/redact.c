@@ -341,7 +341,7 @@ void redact__bind_token(const struct redact *r, sqlite3_stmt *src, sqlite3_stmt 
 	sqlite3_bind_text(dst, col + 1, tok, -1, SQLITE_TRANSIENT);
 }
 
-int redact__describe(const struct redact *r, bool file_paths,
+int redact__describe(const struct redact *r, unsigned files,
 		     bool (*kept)(void *ctx, size_t i), void *ctx, struct strbuf *out)
 {
 	static const char *const meta_names[REDACT_NMETA] = {
@@ -356,8 +356,10 @@ int redact__describe(const struct redact *r, bool file_paths,
 	for (int m = 0; m < REDACT_NMETA; m++)
 		if (r->meta[m])
 			rc |= strbuf__addf(out, "%s%s", out->len ? ", " : "", meta_names[m]);
-	if (r->meta[REDACT_OBJPATH] && file_paths)
+	if (r->meta[REDACT_OBJPATH] && (files & REDACT_SYM_FILES))
 		rc |= strbuf__addf(out, "%ssym_files.path", out->len ? ", " : "");
+	if (r->meta[REDACT_OBJPATH] && (files & REDACT_LINES))
+		rc |= strbuf__addf(out, "%slines.src", out->len ? ", " : "");
 	for (size_t i = 0; i < capview__nstreams(r->c); i++) {
 		const struct capview_stream *s = capview__stream(r->c, i);
 		const struct rstream *rs = &r->streams[i];

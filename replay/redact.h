@@ -39,7 +39,7 @@ enum redact_meta {
 	REDACT_HOST,                /* sessions.host */
 	REDACT_CMDLINE,             /* sessions.cmdline */
 	REDACT_OBJNAME,             /* objects.name */
-	REDACT_OBJPATH,             /* objects.path, and sym_files.path of ELF files */
+	REDACT_OBJPATH,             /* objects.path, sym_files.path of ELF files, lines.src */
 	REDACT_IDNAMES,             /* users.name and groups.name: people's names */
 	REDACT_NMETA
 };
@@ -76,11 +76,15 @@ const void *redact__record(struct redact *r, size_t i, const void *data, uint32_
 /* Binds the token of src's text column col to dst's parameter col + 1
  * (NULL and empty text are left as bound). */
 void redact__bind_token(const struct redact *r, sqlite3_stmt *src, sqlite3_stmt *dst, int col);
+/* The tables of file paths a capture may fill (redact__describe). */
+#define REDACT_SYM_FILES 1u         /* sym_files.path: the recording machine's files */
+#define REDACT_LINES     2u         /* lines.src: the source files they were built from */
+
 /* Appends to out what is redacted, "sessions.cmdline, alpha.comm": the
- * index's columns (sym_files.path when file_paths: the capture names the
- * recording machine's files there), then the columns of the streams for
- * which kept(ctx, i) is true. */
-int redact__describe(const struct redact *r, bool file_paths,
+ * index's columns (sym_files.path, lines.src: those of files, REDACT_*
+ * bits, that the capture has), then the columns of the streams for which
+ * kept(ctx, i) is true. */
+int redact__describe(const struct redact *r, unsigned files,
 		     bool (*kept)(void *ctx, size_t i), void *ctx, struct strbuf *out);
 
 #endif

@@ -5,6 +5,7 @@
 #include "btfcut.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,13 +207,50 @@ static uint32_t fwd_index(const struct fwds *f, uint32_t name_off, int is_union)
 	return f->n;
 }
 
-/* Rewrites the copy t (of the source's record) in place. */
+/* The bytes between the name offsets of what follows a record of t's
+ * kind (members, enumerators, parameters: each starts with its name
+ * offset); 0 for kinds whose trailing data names nothing. */
+static size_t name_stride(const struct btf_type *t)
+{
+	switch (kind_of(t)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return sizeof(struct btf_enum);
+	case BTF_KIND_ENUM64:
+		return sizeof(struct btf_enum64);
+	case BTF_KIND_FUNC_PROTO:
+		return sizeof(struct btf_param);
+	}
+	return 0;
+}
+
+/* The k-th name offset of what follows t (k < vlen, name_stride(t) != 0). */
+static uint32_t *name_at(struct btf_type *t, uint32_t k)
+{
+	return (uint32_t *)((uint8_t *)(t + 1) + k * name_stride(t));
+}
+
+/* Rewrites the name offsets of the copy t (of the source's record) in
+ * place: its own, its members', enumerators' or parameters'.  Every offset
+ * was checked by btfv__parse, and t's record is btfv__type_len(t) bytes. */
+static void rename_record(struct names *nm, const struct btfv *b, struct btf_type *t)
+{
+	t->name_off = name_of(nm, b, t->name_off);
+	if (name_stride(t))
+		for (uint32_t k = 0; k < vlen_of(t); k++)
+			*name_at(t, k) = name_of(nm, b, *name_at(t, k));
+}
+
+/* Rewrites the copy t (of the source's record) in place: names, and ids
+ * into the cut's. */
 static void rewrite(struct btfcut *c, const struct btfv *b, struct names *nm, const struct fwds *f,
 		    uint32_t fwd_base, struct btf_type *t)
 {
-	uint32_t i, name_off = t->name_off;
+	uint32_t i;
 
-	t->name_off = name_of(nm, b, name_off);
+	rename_record(nm, b, t);
 	switch (kind_of(t)) {
 	case BTF_KIND_PTR: {
 		int is_union = 0;
@@ -245,27 +283,52 @@ static void rewrite(struct btfcut *c, const struct btfv *b, struct names *nm, co
 	case BTF_KIND_UNION: {
 		struct btf_member *m = (struct btf_member *)(t + 1);
 
-		for (i = 0; i < vlen_of(t); i++) {
-			m[i].name_off = name_of(nm, b, m[i].name_off);
+		for (i = 0; i < vlen_of(t); i++)
 			m[i].type = c->map[m[i].type];
-		}
 		break;
 	}
-	case BTF_KIND_ENUM: {
-		struct btf_enum *e = (struct btf_enum *)(t + 1);
+	}
+}
 
-		for (i = 0; i < vlen_of(t); i++)
-			e[i].name_off = name_of(nm, b, e[i].name_off);
-		break;
-	}
-	case BTF_KIND_ENUM64: {
-		struct btf_enum64 *e = (struct btf_enum64 *)(t + 1);
+/* A name table for nnames names: 0, or -E2BIG for more than it can hold
+ * at most half full (name_of's probe needs an empty slot), -ENOMEM. */
+static int names_init(struct names *nm, uint64_t nnames)
+{
+	uint32_t slots = 2;
 
-		for (i = 0; i < vlen_of(t); i++)
-			e[i].name_off = name_of(nm, b, e[i].name_off);
-		break;
-	}
-	}
+	while (slots < 2 * nnames && slots < (1u << 31))
+		slots *= 2;
+	if (nnames > slots / 2)
+		return -E2BIG;
+	nm->slots = calloc(slots, 2 * sizeof(*nm->slots));
+	nm->mask = slots - 1;
+	if (!nm->slots || !put(&nm->strs, "", 1))
+		return -ENOMEM;
+	return 0;
+}
+
+/* c->raw: a header, the type section types and the string section strs. */
+static int assemble(struct btfcut *c, const struct buf *types, const struct buf *strs)
+{
+	struct btf_header h = { .magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h) };
+
+	if (types->err || strs->err)
+		return -ENOMEM;
+	if (types->len + strs->len > UINT32_MAX - sizeof(h))
+		return -E2BIG;
+	h.type_off = 0;
+	h.type_len = (uint32_t)types->len;
+	h.str_off = (uint32_t)types->len;
+	h.str_len = (uint32_t)strs->len;
+	c->len = sizeof(h) + types->len + strs->len;
+	c->raw = malloc(c->len);
+	if (!c->raw)
+		return -ENOMEM;
+	memcpy(c->raw, &h, sizeof(h));
+	if (types->len)
+		memcpy(c->raw + sizeof(h), types->p, types->len);
+	memcpy(c->raw + sizeof(h) + types->len, strs->p, strs->len);
+	return 0;
 }
 
 /* The cut parsed again, each root of the same kind, name and size. */
@@ -300,9 +363,8 @@ struct btfcut *btfcut__new(const struct btfv *b, const uint32_t *roots, size_t n
 	struct names nm = { 0 };
 	struct fwds f = { 0 };
 	struct buf types = { 0 };
-	struct btf_header h = { .magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h) };
 	uint64_t nnames = 1;
-	uint32_t id, next = 1, slots = 2;
+	uint32_t id, next = 1;
 	int err = -ENOMEM;
 
 	if (!c)
@@ -313,7 +375,6 @@ struct btfcut *btfcut__new(const struct btfv *b, const uint32_t *roots, size_t n
 		goto fail;
 	if ((err = mark(c, b, roots, n)))
 		goto fail;
-	err = -ENOMEM;
 	for (id = 1; id < c->count; id++) {
 		const struct btf_type *t = btfv__type(b, id);
 
@@ -325,13 +386,12 @@ struct btfcut *btfcut__new(const struct btfv *b, const uint32_t *roots, size_t n
 		if (kind_of(t) == BTF_KIND_PTR)
 			f.n++;          /* at most one forward declaration each */
 	}
+	if ((err = names_init(&nm, nnames)))
+		goto fail;
+	err = -ENOMEM;
 	f.name_off = calloc(f.n + 1, sizeof(*f.name_off));
 	f.is_union = calloc(f.n + 1, 1);
-	while (slots < 2 * nnames && slots < (1u << 31))
-		slots *= 2;
-	nm.slots = calloc(slots, 2 * sizeof(*nm.slots));
-	nm.mask = slots - 1;
-	if (!f.name_off || !f.is_union || !nm.slots || !put(&nm.strs, "", 1))
+	if (!f.name_off || !f.is_union)
 		goto fail;
 	/* the forward declarations, each name once */
 	f.n = 0;
@@ -365,21 +425,7 @@ struct btfcut *btfcut__new(const struct btfv *b, const uint32_t *roots, size_t n
 
 		put(&types, &fwd, sizeof(fwd));
 	}
-	if (types.err || nm.strs.err || types.len + nm.strs.len > UINT32_MAX)
-		goto fail;
-	h.type_off = 0;
-	h.type_len = (uint32_t)types.len;
-	h.str_off = (uint32_t)types.len;
-	h.str_len = (uint32_t)nm.strs.len;
-	c->len = sizeof(h) + types.len + nm.strs.len;
-	c->raw = malloc(c->len);
-	if (!c->raw)
-		goto fail;
-	memcpy(c->raw, &h, sizeof(h));
-	if (types.len)
-		memcpy(c->raw + sizeof(h), types.p, types.len);
-	memcpy(c->raw + sizeof(h) + types.len, nm.strs.p, nm.strs.len);
-	if ((err = check(c, b, roots, n)))
+	if ((err = assemble(c, &types, &nm.strs)) || (err = check(c, b, roots, n)))
 		goto fail;
 	free(types.p);
 	free(nm.strs.p);
@@ -393,6 +439,85 @@ fail:
 	free(nm.slots);
 	free(f.name_off);
 	free(f.is_union);
+	btfcut__free(c);
+	errno = -err;
+	return NULL;
+}
+
+/* The rewrite parsed again: every record the source's but for its name
+ * offsets, which name the same strings. */
+static int check_names(const struct btfcut *c, const struct btfv *b)
+{
+	char err[256];
+	struct btfv *again = btfv__parse(c->raw, c->len, err, sizeof(err));
+	int rc = 0;
+
+	if (!again || btfv__type_count(again) != c->count)
+		rc = -EINVAL;
+	for (uint32_t id = 1; id < c->count && !rc; id++) {
+		const struct btf_type *x = btfv__type(b, id), *y = btfv__type(again, id);
+		size_t len = x && y ? btfv__type_len(x) : 0, stride = x ? name_stride(x) : 0;
+
+		if (!x || !y || x->info != y->info || x->size != y->size ||
+		    len != btfv__type_len(y) ||
+		    strcmp(btfv__name(b, x->name_off), btfv__name(again, y->name_off))) {
+			rc = -EINVAL;
+			break;
+		}
+		/* what follows the record, a u32 at a time (BTF's unit) */
+		const uint32_t *xw = (const uint32_t *)(x + 1), *yw = (const uint32_t *)(y + 1);
+		for (size_t w = 0; w < (len - sizeof(*x)) / 4 && !rc; w++) {
+			bool name = stride && (w * 4) % stride == 0;
+
+			if (name ? strcmp(btfv__name(b, xw[w]), btfv__name(again, yw[w])) != 0
+				 : xw[w] != yw[w])
+				rc = -EINVAL;
+		}
+	}
+	btfv__free(again);
+	return rc;
+}
+
+struct btfcut *btfcut__names(const struct btfv *b)
+{
+	struct btfcut *c = calloc(1, sizeof(*c));
+	struct names nm = { 0 };
+	struct buf types = { 0 };
+	uint64_t nnames = 1;
+	uint32_t id;
+	int err = -ENOMEM;
+
+	if (!c)
+		return NULL;
+	c->count = btfv__type_count(b);
+	c->map = calloc(c->count ? c->count : 1, sizeof(*c->map));
+	if (!c->map)
+		goto fail;
+	for (id = 1; id < c->count; id++) {
+		c->map[id] = id;
+		nnames += 1 + vlen_of(btfv__type(b, id));
+	}
+	if ((err = names_init(&nm, nnames)))
+		goto fail;
+	err = -ENOMEM;
+	for (id = 1; id < c->count; id++) {
+		const struct btf_type *t = btfv__type(b, id);
+		struct btf_type *copy = put(&types, t, btfv__type_len(t));
+
+		if (!copy)
+			goto fail;
+		rename_record(&nm, b, copy);
+	}
+	if ((err = assemble(c, &types, &nm.strs)) || (err = check_names(c, b)))
+		goto fail;
+	free(types.p);
+	free(nm.strs.p);
+	free(nm.slots);
+	return c;
+fail:
+	free(types.p);
+	free(nm.strs.p);
+	free(nm.slots);
 	btfcut__free(c);
 	errno = -err;
 	return NULL;

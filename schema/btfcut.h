@@ -38,6 +38,16 @@ struct btfcut;
  * or a result that failed its check; ENOMEM. */
 struct btfcut *btfcut__new(const struct btfv *b, const uint32_t *roots, size_t n);
 void btfcut__free(struct btfcut *c);    /* NULL is fine */
+/* b whole, ids and records as they are, but its string section cut to the
+ * names its types use (types', members', enumerators', parameters'; a decl
+ * tag's tag): what `bpfreplay bundle --redact` stores for an object whose
+ * BTF it cannot cut.  An object's .BTF string section also holds what only
+ * .BTF.ext refers to, its line info's source file paths and source lines;
+ * they are left out.  The result is parsed again and each type checked for
+ * the same kind, counts, name and size.  btfcut__id is the identity.
+ * NULL with errno set: EINVAL for a result that failed its check, E2BIG,
+ * ENOMEM. */
+struct btfcut *btfcut__names(const struct btfv *b);
 /* The id in the cut BTF of b's type id; 0 for 0 and for a type left out. */
 uint32_t btfcut__id(const struct btfcut *c, uint32_t id);
 /* The cut BTF's raw bytes, owned by c. */

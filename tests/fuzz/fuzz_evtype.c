@@ -6,9 +6,12 @@
  * id, then records, each a u16 length and that many bytes (a short last
  * record takes what is left).  The type is also decoded from the BTF cut to
  * it as a bundle cuts it (btfcut.h), which must give the same columns and
- * text.  Seeds: fuzz_mkseeds (the BTF of the built-in
+ * text, and so must the whole BTF with its strings cut to its types' names
+ * (btfcut__names, what bundle --redact stores when it cannot cut: every
+ * valid BTF rewrites).  Seeds: fuzz_mkseeds (the BTF of the built-in
  * probes' objects from a real capture, and records of their streams).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,32 @@
 static uint32_t fe_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Type id of raw BTF (a cut or rewrite of the input) decodes with the
+ * same columns as et; its evtype (the caller frees it). */
+static struct evtype *same_type_in(const struct evtype *et, const void *raw, size_t len, uint32_t id)
+{
+	char err[256];
+	struct btfv *cb = btfv__parse(raw, len, err, sizeof(err));
+	struct evtype *o;
+
+	if (!cb)
+		abort();
+	o = evtype__new(cb, id, err, sizeof(err));
+	btfv__free(cb);
+	if (!o || evtype__ncols(o) != evtype__ncols(et) || evtype__size(o) != evtype__size(et) ||
+	    evtype__min_size(o) != evtype__min_size(et) || strcmp(evtype__name(o), evtype__name(et)))
+		abort();
+	for (size_t i = 0; i < evtype__ncols(et); i++) {
+		const struct evcol *x = evtype__col(et, i), *y = evtype__col(o, i);
+		if (strcmp(x->name, y->name) || x->kind != y->kind ||
+		    x->bit_offset != y->bit_offset || x->bit_size != y->bit_size ||
+		    x->addr != y->addr || x->stack != y->stack ||
+		    x->id_kind != y->id_kind || x->trailing != y->trailing)
+			abort();
+	}
+	return o;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -50,33 +79,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The BTF a bundle stores (btfcut.h): cut to the type, it must decode
 	 * exactly as the whole one (it may refuse to cut: the bundle then
 	 * keeps the whole BTF). */
-	struct evtype *cut_et = NULL;
-	if (et) {
-		struct btfcut *cut = btfcut__new(b, &id, 1);
-		if (cut) {
-			size_t clen;
-			const void *craw = btfcut__raw(cut, &clen);
-			struct btfv *cb = btfv__parse(craw, clen, err, sizeof(err));
-			if (!cb)
-				abort();
-			cut_et = evtype__new(cb, btfcut__id(cut, id), err, sizeof(err));
-			btfv__free(cb);
-			btfcut__free(cut);
-			if (!cut_et || evtype__ncols(cut_et) != evtype__ncols(et) ||
-			    evtype__size(cut_et) != evtype__size(et) ||
-			    evtype__min_size(cut_et) != evtype__min_size(et) ||
-			    strcmp(evtype__name(cut_et), evtype__name(et)))
-				abort();
-			for (size_t i = 0; i < evtype__ncols(et); i++) {
-				const struct evcol *x = evtype__col(et, i), *y = evtype__col(cut_et, i);
-				if (strcmp(x->name, y->name) || x->kind != y->kind ||
-				    x->bit_offset != y->bit_offset || x->bit_size != y->bit_size ||
-				    x->addr != y->addr || x->stack != y->stack ||
-				    x->id_kind != y->id_kind || x->trailing != y->trailing)
-					abort();
-			}
-		}
+	struct evtype *cut_et = NULL, *names_et = NULL;
+	struct btfcut *cut = et ? btfcut__new(b, &id, 1) : NULL;
+	if (cut) {
+		size_t clen;
+		const void *craw = btfcut__raw(cut, &clen);
+		cut_et = same_type_in(et, craw, clen, btfcut__id(cut, id));
+		btfcut__free(cut);
 	}
+	/* The BTF a bundle --redact stores when it cannot cut (btfcut__names):
+	 * every valid BTF rewrites, and decodes as the whole one. */
+	struct btfcut *names = btfcut__names(b);
+	if (!names && errno == EINVAL)
+		abort();
+	if (names && et) {
+		size_t nlen;
+		const void *nraw = btfcut__raw(names, &nlen);
+		names_et = same_type_in(et, nraw, nlen, id);
+	}
+	btfcut__free(names);
 	btfv__free(b);   /* the evtype keeps its own reference */
 	if (!et)
 		return 0;
@@ -110,11 +131,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 							      sizeof(cut_text)) != n ||
 					       (n >= 0 && strcmp(text, cut_text))))
 					abort();
+				if (names_et && (evtype__format(names_et, i, rec, len, cut_text,
+								sizeof(cut_text)) != n ||
+						 (n >= 0 && strcmp(text, cut_text))))
+					abort();
 			}
 		}
 		free(rec);
 	}
 	evtype__free(et);
 	evtype__free(cut_et);
+	evtype__free(names_et);
 	return 0;
 }

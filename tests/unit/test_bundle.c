@@ -423,6 +423,13 @@ static void test_redact(void)
 	/* people's names: redacted by default (the ids stay) */
 	poke_index(cap, "INSERT INTO users VALUES (1000, 'alicesecret');"
 		   "INSERT INTO groups VALUES (1001, 'alicegroup')");
+	/* the stacks' files: a binary of the recording machine and the
+	 * source files its line table names */
+	poke_index(cap, "INSERT INTO sym_files VALUES (1, 'elf', '/home/alice/bin/app', NULL, 4096,"
+		   " NULL, 'copied'), (2, 'kernel', '[kernel.kallsyms]', NULL, NULL, NULL, 'copied');"
+		   "INSERT INTO symbols VALUES (1, 4096, 64, 'main');"
+		   "INSERT INTO lines VALUES (1, 4096, 16, 42, '/home/alice/proj/app.c'),"
+		   " (1, 4112, 16, 43, '/home/alice/proj/app.c'), (1, 4128, 8, 7, 'util.h')");
 	struct rrec *orig = read_all(cap, &n, NULL);
 
 	snprintf(b1, sizeof(b1), "%s/red1.bpfrec", tmp);
@@ -431,7 +438,15 @@ static void test_redact(void)
 	make_bundle(cap, b2, "--redact=default,comm");
 	struct clirun in = CLIRUN("info", b1);
 	CHECK(strstr(in.out, "  redacted       sessions.cmdline, objects.path, users.name, "
-		     "groups.name, exec.filename, connect.addr\n"));
+		     "groups.name, sym_files.path, lines.src, exec.filename, connect.addr\n"));
+	/* each path one token, joinable; the kernel's name and the symbols kept */
+	CHECK_EQ_INT(q_int_capture(b1, "SELECT count(DISTINCT src) FROM lines WHERE src GLOB "
+				   "'~[0-9a-f]*' AND length(src) = 15"), 2);
+	CHECK_EQ_INT(q_int_capture(b1, "SELECT count(*) FROM lines WHERE line = 43 AND src = "
+				   "(SELECT src FROM lines WHERE line = 42)"), 1);
+	CHECK_EQ_INT(q_int_capture(b1, "SELECT count(*) FROM sym_files WHERE (id = 1 AND path GLOB "
+				   "'~[0-9a-f]*') OR (id = 2 AND path = '[kernel.kallsyms]')"), 2);
+	CHECK_EQ_INT(q_int_capture(b1, "SELECT count(*) FROM symbols WHERE name = 'main'"), 1);
 	CHECK_EQ_INT(q_int_capture(b1, "SELECT count(*) FROM users WHERE uid = 1000 AND "
 				   "name GLOB '~[0-9a-f]*' AND length(name) = 15"), 1);
 	CHECK_EQ_INT(q_int_capture(b1, "SELECT count(*) FROM groups WHERE gid = 1001 AND "
@@ -442,7 +457,7 @@ static void test_redact(void)
 
 	/* No original value anywhere in the file (metadata is stored plainly). */
 	static const char *const secrets[] = { "/home/alice", "10.1.2.3", "/usr/bin/", "probes.bpf.o",
-					       "alicesecret", "alicegroup" };
+					       "alicesecret", "alicegroup", "app.c", "util.h" };
 	for (int k = 0; k < 2; k++) {
 		char *bytes = clirun_slurp(k ? b2 : b1, &blen);
 		for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
@@ -511,6 +526,81 @@ static void test_redact(void)
 	EXPECT(CLIRUN("info", b1), 0, "  redacted       exec.pid, connect.pid\n", NULL);
 	make_bundle(cap, b1, "--redact=sessions.host,objects.name");
 	EXPECT(CLIRUN("info", b1), 0, "host         ~", NULL);
+}
+
+/* exec_event's layout (redact_types) with uid a DATASEC of 4 bytes (a
+ * bytes column): BTF that decodes but that the cut refuses (a DATASEC is
+ * no value type), so a bundle keeps it whole.  Its string section also
+ * holds what a .bpf.o's line info names there: a source path and a line. */
+static uint8_t *uncuttable_btf(size_t *len)
+{
+	static struct btfgen g;
+	uint32_t u32, u64, chr, idx, c16, c256, sec, ev;
+
+	bg_init(&g);
+	bg_str(&g, "/home/alice/proj/secret.bpf.c");
+	bg_str(&g, "\tev->uid = alice_secret_line;");
+	u32 = bg_int(&g, "unsigned int", 4, 0, 32);
+	u64 = bg_int(&g, "unsigned long long", 8, 0, 64);
+	chr = bg_int(&g, "char", 1, BTF_INT_SIGNED, 8);
+	idx = bg_int(&g, "__ARRAY_SIZE_TYPE__", 4, 0, 32);
+	c16 = bg_type(&g, "", BTF_KIND_ARRAY, 0, 0, 0);
+	bg_u32(&g, chr), bg_u32(&g, idx), bg_u32(&g, 16);
+	c256 = bg_type(&g, "", BTF_KIND_ARRAY, 0, 0, 0);
+	bg_u32(&g, chr), bg_u32(&g, idx), bg_u32(&g, 256);
+	sec = bg_type(&g, ".data.uid", BTF_KIND_DATASEC, 0, 0, 4);
+	ev = bg_type(&g, "exec_event", BTF_KIND_STRUCT, 7, 0, 296);
+	bg_member(&g, "ts_ns", u64, 0);
+	bg_member(&g, "pid", u32, 64);
+	bg_member(&g, "tid", u32, 96);
+	bg_member(&g, "ppid", u32, 128);
+	bg_member(&g, "uid", sec, 160);
+	bg_member(&g, "comm", c16, 192);
+	bg_member(&g, "filename", c256, 320);
+	(void)ev;
+	return bg_blob(&g, len);
+}
+
+/* --redact and BTF the cut refuses: the bundle keeps its types and ids but
+ * none of its strings that no type names (source paths and lines), and
+ * the stream reads as in the capture.  Without --redact it is kept whole,
+ * as it was. */
+static void test_redact_uncut_btf(void)
+{
+	char cap[PATH_MAX], bun[PATH_MAX + 32], cmd[PATH_MAX * 2];
+	size_t blen;
+	uint8_t *raw = uncuttable_btf(&blen);
+
+	snprintf(cap, sizeof(cap), "%s/uncut", tmp);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cap);
+	CHECK(system(cmd) == 0);
+	CHECK_EQ_INT(fuzzcap_build(cap, raw, (uint32_t)blen), 0);
+	free(raw);
+	snprintf(bun, sizeof(bun), "%s/uncut.bpfrec", tmp);
+	static const char *const secrets[] = { "/home/alice", "secret.bpf.c", "alice_secret_line" };
+	for (int redact = 0; redact < 2; redact++) {
+		unlink(bun);
+		struct clirun r = CLIRUN("bundle", cap, "-o", bun, redact ? "--redact" : NULL);
+		CHECK_EQ_INT(r.status, 0);
+		CHECK(strstr(r.err, "stream 'connect' left out") || !redact);
+		clirun_free(&r);
+		char *bytes = clirun_slurp(bun, &blen);
+		for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+			if (has_bytes(bytes, blen, secrets[i], strlen(secrets[i])) == !!redact) {
+				fprintf(stderr, "'%s' %s %s\n", secrets[i], redact ? "left in" :
+					"not kept in", bun);
+				CHECK(0);
+			}
+		free(bytes);
+		/* the same columns, the same values but the redacted filename */
+		/* the type by name as in the capture, or by its id, the same */
+		CHECK_EQ_INT(q_int_capture(bun, "SELECT count(*) FROM streams WHERE name = 'exec' "
+					   "AND type_name = 'exec_event' AND type_id IN (0, 8)"), 1);
+		EXPECT(CLIRUN("sql", "-o", "csv", bun, "SELECT count(*), count(DISTINCT uid), "
+			      "min(hex(uid)), min(filename) LIKE '~%' FROM exec"), 0,
+		       redact ? "60,1,E8030000,1\n" : "60,1,E8030000,0\n", NULL);
+		EXPECT(CLIRUN("show", bun, "-s", "exec"), 0, "ppid=0 uid=e8030000 comm=curl filename=", NULL);
+	}
 }
 
 /* ---- errors, damage, hostile bundles ---- */
@@ -619,6 +709,7 @@ int main(void)
 	test_round_trip();
 	test_slices();
 	test_redact();
+	test_redact_uncut_btf();
 	test_errors();
 	printf("test_bundle: ok\n");
 	return 0;

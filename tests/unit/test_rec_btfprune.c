@@ -27,6 +27,7 @@
 #include "btfv.h"
 #include "evtype.h"
 #include "record.h"
+#include "fixtures/btfgen.h"
 
 #define MAX_REC (64u << 10)
 
@@ -437,6 +438,208 @@ static void synthetic(void)
 	(void)u8;
 }
 
+/* ---- the whole BTF, its strings cut to its types' names ---- */
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* The names libbpf finds in btf's types (theirs, their members',
+ * enumerators', parameters'), sorted; *n set. */
+static const char **names_used(const struct btf *btf, size_t *n)
+{
+	size_t cap = 16;
+	const char **v = malloc(cap * sizeof(*v));
+
+	CHECK(v != NULL);
+	*n = 0;
+	for (uint32_t id = 1; id < btf__type_cnt(btf); id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		uint32_t vlen = btf_vlen(t), offs[1 + 65535], k = 0;
+
+		offs[k++] = t->name_off;
+		for (uint32_t i = 0; i < vlen; i++) {
+			if (btf_is_composite(t))
+				offs[k++] = btf_members(t)[i].name_off;
+			else if (btf_is_enum(t))
+				offs[k++] = btf_enum(t)[i].name_off;
+			else if (btf_is_enum64(t))
+				offs[k++] = btf_enum64(t)[i].name_off;
+			else if (btf_is_func_proto(t))
+				offs[k++] = btf_params(t)[i].name_off;
+		}
+		for (uint32_t i = 0; i < k; i++) {
+			if (*n == cap) {
+				cap *= 2;
+				v = realloc(v, cap * sizeof(*v));
+				CHECK(v != NULL);
+			}
+			v[(*n)++] = btf__name_by_offset(btf, offs[i]);
+		}
+	}
+	qsort(v, *n, sizeof(*v), cmp_str);
+	return v;
+}
+
+/* btfcut__names of src (libbpf's, validated first): libbpf reads every
+ * type as in src (the same ids, kinds, names, sizes, members, enumerators,
+ * parameters ...), the string section holds nothing but names its types
+ * use (and each once), roots decode alike, and a second pass gives the
+ * same bytes.  The result's size. */
+static uint32_t check_names(const struct btf *src, const uint32_t *roots, size_t n, const char *what)
+{
+	uint32_t src_len, i, k;
+	const void *src_raw = btf__raw_data(src, &src_len);
+	struct btfv *a = parse(src_raw, src_len), *b;
+	struct btfcut *c = btfcut__names(a), *c2;
+	const struct btf_header *h;
+	const char **used;
+	const uint8_t *raw;
+	struct btf *dst;
+	size_t len, len2, nused;
+
+	if (!c) {
+		fprintf(stderr, "%s: btfcut__names: %s\n", what, strerror(errno));
+		exit(1);
+	}
+	raw = btfcut__raw(c, &len);
+	CHECK(len <= src_len);
+	dst = btf__new(raw, (uint32_t)len);
+	CHECK(dst != NULL);
+	CHECK_EQ_INT(btf__type_cnt(dst), btf__type_cnt(src));
+	for (i = 1; i < btf__type_cnt(src); i++) {
+		const struct btf_type *x = btf__type_by_id(src, i), *y = btf__type_by_id(dst, i);
+
+		CHECK_EQ_INT(btfcut__id(c, i), i);
+		CHECK(x->info == y->info && x->size == y->size);
+		CHECK_STR(btf__name_by_offset(src, x->name_off), btf__name_by_offset(dst, y->name_off));
+		for (k = 0; k < btf_vlen(x); k++) {
+			if (btf_is_composite(x)) {
+				const struct btf_member *mx = btf_members(x) + k, *my = btf_members(y) + k;
+
+				CHECK(mx->type == my->type && mx->offset == my->offset);
+				CHECK_STR(btf__name_by_offset(src, mx->name_off),
+					  btf__name_by_offset(dst, my->name_off));
+			} else if (btf_is_enum(x)) {
+				CHECK(btf_enum(x)[k].val == btf_enum(y)[k].val);
+				CHECK_STR(btf__name_by_offset(src, btf_enum(x)[k].name_off),
+					  btf__name_by_offset(dst, btf_enum(y)[k].name_off));
+			} else if (btf_is_enum64(x)) {
+				CHECK(btf_enum64(x)[k].val_lo32 == btf_enum64(y)[k].val_lo32 &&
+				      btf_enum64(x)[k].val_hi32 == btf_enum64(y)[k].val_hi32);
+				CHECK_STR(btf__name_by_offset(src, btf_enum64(x)[k].name_off),
+					  btf__name_by_offset(dst, btf_enum64(y)[k].name_off));
+			} else if (btf_is_func_proto(x)) {
+				CHECK(btf_params(x)[k].type == btf_params(y)[k].type);
+				CHECK_STR(btf__name_by_offset(src, btf_params(x)[k].name_off),
+					  btf__name_by_offset(dst, btf_params(y)[k].name_off));
+			} else if (btf_is_datasec(x)) {
+				CHECK(!memcmp(btf_var_secinfos(x) + k, btf_var_secinfos(y) + k,
+					      sizeof(struct btf_var_secinfo)));
+			}
+		}
+		if (btf_is_array(x))
+			CHECK(!memcmp(btf_array(x), btf_array(y), sizeof(struct btf_array)));
+		if (btf_is_int(x) || btf_is_var(x) || btf_is_decl_tag(x))
+			CHECK(!memcmp(x + 1, y + 1, 4));
+	}
+	/* every string of the section a name of a type, once */
+	used = names_used(dst, &nused);
+	h = (const void *)raw;
+	CHECK(h->str_len && raw[h->hdr_len + h->str_off] == 0);
+	for (k = 1; k < h->str_len; k += (uint32_t)strlen((const char *)raw + h->hdr_len + h->str_off + k) + 1) {
+		const char *str = (const char *)raw + h->hdr_len + h->str_off + k;
+
+		if (!bsearch(&str, used, nused, sizeof(*used), cmp_str)) {
+			fprintf(stderr, "%s: \"%s\" in the string section, no type's name\n", what, str);
+			exit(1);
+		}
+	}
+	free(used);
+	b = parse(raw, (uint32_t)len);
+	for (i = 0; i < n; i++)
+		same_decoding(a, roots[i], b, roots[i], what);
+	c2 = btfcut__names(b);
+	CHECK(c2 != NULL);
+	CHECK(btfcut__raw(c2, &len2) && len2 == len && !memcmp(btfcut__raw(c2, &len2), raw, len));
+	btfcut__free(c2);
+	btfv__free(a);
+	btfv__free(b);
+	btf__free(dst);
+	btfcut__free(c);
+	return (uint32_t)len;
+}
+
+/* btfcut__names on BTF the validator accepts but no compiler writes: a
+ * name inside another string, names shared by several types, a typedef
+ * chain too deep to use, every kind that has names, strings no type names
+ * (a source path and line, as .BTF.ext's line info leaves them), and
+ * nothing but void. */
+static void names_hostile(void)
+{
+	static struct btfgen g;
+	struct btfv *b;
+	struct btfcut *c;
+	const void *raw;
+	size_t len;
+	uint32_t path, u32, prev, i, fp, ev;
+
+	bg_init(&g);
+	path = bg_str(&g, "/home/alice/proj/x.bpf.c");
+	bg_str(&g, "\tint alice_line = 1;");
+	u32 = bg_int(&g, "", 4, 0, 32);
+	memcpy(g.types + g.tlen - 16, &(uint32_t){ path + 17 }, 4);   /* "x.bpf.c" */
+	prev = u32;
+	for (i = 0; i < BTFV_MAX_DEPTH + 8; i++)
+		prev = bg_type(&g, i % 2 ? "deep" : "also_deep", BTF_KIND_TYPEDEF, 0, 0, prev);
+	fp = bg_type(&g, "", BTF_KIND_FUNC_PROTO, 2, 0, u32);
+	bg_u32(&g, bg_str(&g, "ctx")), bg_u32(&g, u32);
+	bg_u32(&g, 0), bg_u32(&g, 0);                          /* ... */
+	bg_type(&g, "handler", BTF_KIND_FUNC, 0, 0, fp);
+	ev = bg_type(&g, "ev", BTF_KIND_STRUCT, 2, 0, 8);
+	bg_member(&g, "a", u32, 0);
+	bg_member(&g, "", u32, 32);
+	bg_type(&g, "user_tag", BTF_KIND_DECL_TAG, 0, 0, ev), bg_u32(&g, (uint32_t)-1);
+	bg_type(&g, "g_ev", BTF_KIND_VAR, 0, 0, ev), bg_u32(&g, 1);
+	bg_type(&g, ".data", BTF_KIND_DATASEC, 1, 0, 8);
+	bg_u32(&g, ev + 2), bg_u32(&g, 0), bg_u32(&g, 8);
+	bg_type(&g, "e64", BTF_KIND_ENUM64, 1, 0, 8);
+	bg_u32(&g, bg_str(&g, "BIG")), bg_u32(&g, 1), bg_u32(&g, 2);
+	bg_type(&g, "opaque", BTF_KIND_FWD, 0, 1, 0);
+	bg_type(&g, "ev", BTF_KIND_TYPEDEF, 0, 0, ev);         /* a name twice */
+	b = bg_parse(&g);
+	c = btfcut__names(b);
+	CHECK(c != NULL);
+	raw = btfcut__raw(c, &len);
+	CHECK(!memmem(raw, len, "/home", 5) && !memmem(raw, len, "alice", 5));
+	CHECK(memmem(raw, len, "x.bpf.c", 8) && memmem(raw, len, "user_tag", 9));
+	btfcut__free(c);
+	{
+		uint8_t *blob = bg_blob(&g, &len);
+		struct btf *lb = btf__new(blob, (uint32_t)len);   /* libbpf's view */
+		uint32_t root = ev;
+
+		free(blob);
+		CHECK(lb != NULL);
+		btfv__free(b);
+		check_names(lb, &root, 1, "hostile names");
+		btf__free(lb);
+	}
+	/* nothing but void, and strings */
+	bg_init(&g);
+	bg_str(&g, "/home/alice/proj/x.bpf.c");
+	b = bg_parse(&g);
+	c = btfcut__names(b);
+	CHECK(c != NULL);
+	raw = btfcut__raw(c, &len);
+	CHECK_EQ_INT(len, sizeof(struct btf_header) + 1);
+	CHECK_EQ_INT(btfcut__id(c, 0), 0);
+	CHECK_EQ_INT(btfcut__id(c, 5), 0);
+	btfcut__free(c);
+	btfv__free(b);
+}
+
 /* ---- the recorder's call: record__cut_btf ---- */
 
 /* The one cut's bytes; for BTF it cannot cut, NULL and a warning that
@@ -527,6 +730,8 @@ static unsigned every_struct(const char *path, unsigned *bytes_before, unsigned 
 	}
 	snprintf(what, sizeof(what), "%s: every struct", path);
 	len = check_cut(btf, roots, n, what);
+	snprintf(what, sizeof(what), "%s: names only", path);
+	check_names(btf, roots, n, what);
 	btf__raw_data(btf, &id);
 	*bytes_before += id;
 	*bytes_after += len;
@@ -567,6 +772,7 @@ int main(void)
 		for (i = 0; i < MAX_REC; i++)
 			recs[r][i] = r == 0 ? 0 : r == 1 ? 0xff : (uint8_t)test_rand(&rng);
 	synthetic();
+	names_hostile();
 	recorder_cut();
 	if (build) {
 		snprintf(dir, sizeof(dir), "%s/bpf", build);
