@@ -102,6 +102,9 @@ struct ts_ctx_cols {
  * one context). */
 #define TS_PLAN_SCRATCH ((16u * 256u + 256u) * 4u)
 void ts_ctx__plan(const uint64_t *v, uint32_t c, uint32_t *scratch, struct ts_ctx_plan *pl);
+/* pl's counts (n, ne) for the c values v under its contexts (nctx, thr):
+ * an earlier plan's contexts taken again. */
+void ts_ctx__count(const uint64_t *v, uint32_t c, struct ts_ctx_plan *pl);
 /* Writes the column after dmin at p (at most TS_CTX_HEAD_MAX + 1 + 9 * c
  * bytes); esc: scratch for pl->ne values.  Returns the end. */
 uint8_t *ts_ctx__put(uint8_t *p, const uint64_t *v, uint32_t c, const struct ts_ctx_plan *pl,

@@ -151,6 +151,13 @@ struct block_encoder {
 					* all zero then picks when it is not) */
 		uint8_t mode[64];      /* pick_word_mode's answer per word */
 	} fmemo[16];
+	/* A compact block's ts contexts per stream, as its chain's first
+	 * block planned them (put_ts_ctx). */
+	struct ts_memo {
+		uint32_t stream;
+		bool valid;
+		struct ts_ctx_plan plan;
+	} tsmemo[16];
 	struct block_decoder *check;   /* BPFREC_BLOCK_SELFCHECK: decodes each block */
 	struct block_dicts *check_st[2];   /* its chain: [0] the last block's */
 	/* Chained dictionaries: chain_k blocks at most (0, 1: off); st[0] what
@@ -1964,8 +1971,10 @@ static size_t compress_cut(struct block_encoder *e, size_t raw_len)
 
 /* A compact block's ts column in the context mode (blockts.c): the c
  * deltas less dmin in e->col.  Returns its end, NULL out of memory. */
-static uint8_t *put_ts_ctx(struct block_encoder *e, uint8_t *p, uint32_t c, int64_t dmin)
+static uint8_t *put_ts_ctx(struct block_encoder *e, uint8_t *p, uint32_t c, int64_t dmin,
+			   uint32_t stream)
 {
+	struct ts_memo *tm = &e->tsmemo[stream % 16];
 	struct ts_ctx_plan plan;
 	struct ts_ctx_cols cols;
 	size_t scratch = (size_t)c * 8 > TS_PLAN_SCRATCH ? (size_t)c * 8 : TS_PLAN_SCRATCH;
@@ -1974,7 +1983,16 @@ static uint8_t *put_ts_ctx(struct block_encoder *e, uint8_t *p, uint32_t c, int6
 		return NULL;
 	*p++ = TS_CTX;
 	p = cap_put_varint(p, cap_zigzag(dmin));
-	ts_ctx__plan(e->col, c, (uint32_t *)e->col2, &plan);
+	/* A block that continues its chain takes the contexts its base
+	 * chose for the stream (counted anew), not a plan of its own: the
+	 * same events, a few milliseconds on. */
+	if (e->base && tm->valid && tm->stream == stream && c >= 2 * TS_CTX_MIN_RECORDS) {
+		plan = tm->plan;
+		ts_ctx__count(e->col, c, &plan);
+	} else {
+		ts_ctx__plan(e->col, c, (uint32_t *)e->col2, &plan);
+		*tm = (struct ts_memo){ .stream = stream, .valid = true, .plan = plan };
+	}
 	p = ts_ctx__put(p, e->col, c, &plan, e->col2, &cols);
 	for (uint32_t k = 0; k < cols.n; k++)
 		cut_columns(e, cols.at[k], 1, cols.len[k]);
@@ -2127,7 +2145,7 @@ static int encode_block(struct block_encoder *e, const struct blockbuf *b,
 			any |= e->col[i];
 		}
 		if (!e->fast && c >= TS_CTX_MIN_GROUP) {   /* encodings 7 and 8 */
-			if (!(p = put_ts_ctx(e, p, c, dmin)))
+			if (!(p = put_ts_ctx(e, p, c, dmin, s->stream)))
 				return -ENOMEM;
 		} else {
 			if (!e->fast)

@@ -13,7 +13,8 @@
  * own: deltas in states make a compact block of encoding 7 whose ts
  * column is TS_CTX with 2 contexts or more, smaller than the same records
  * coded TS_PLANES would be (a fast block's ts column is, and its size is
- * what the context mode must beat), and decode to their records.
+ * what the context mode must beat), and decode to their records; the
+ * next block of a chain takes the first's contexts and decodes too.
  *
  *   test_block_tsctx --seed DIR   writes fuzz_block's seeds: the body by
  *                                 hand (tsctx-body-0) and the encoder's
@@ -245,6 +246,58 @@ static void test_encoder(struct block_decoder *d, const char *seeds)
 	blockbuf__free(b);
 }
 
+/* A chain's next block takes its first block's contexts, counted anew
+ * over its own deltas (another mix of the same states: more slow ones):
+ * both decode to their records, the second with the first's context
+ * count. */
+static void test_chain_contexts(struct block_decoder *d)
+{
+	enum { N = 20000 };
+	struct blockbuf *b = blockbuf__new(4u << 20);
+	struct block_encoder *e = block_encoder__new(1);
+	struct block_dicts *st[2] = { block_dicts__new(), block_dicts__new() };
+	static uint64_t ts[N];
+	uint64_t rng = 5, t = T0;
+	const struct cap_rec *recs;
+	const uint8_t *out;
+	unsigned mode, nctx[2];
+	char err[256];
+	size_t len;
+	uint32_t n;
+
+	CHECK(b && e && st[0] && st[1]);
+	block_encoder__chain(e, 4);
+	for (int k = 0; k < 2; k++) {
+		blockbuf__reset(b);
+		for (uint32_t i = 0; i < N; i++) {
+			uint64_t r = test_rand(&rng);
+			uint32_t at = i % (k ? 23 : 57);
+
+			t += at == 0 ? 300 + r % 40 : at < (k ? 15u : 9u) ? 140 + r % 32 : 60 + r % 16;
+			ts[i] = t;
+			CHECK_EQ_INT(blockbuf__add(b, 3, 1, t, &i, sizeof(i)), 0);
+		}
+		CHECK_EQ_INT(block_encoder__encode(e, b, &out, &len, NULL), 0);
+		CHECK_EQ_INT(out[6], k ? 8 : 7);
+		ts_mode_of(out, len, &mode, &nctx[k]);
+		CHECK_EQ_INT(mode, 1);
+		int rc = block_decoder__decode_chain(d, out, len, k ? st[0] : NULL, st[k], NULL,
+						     &recs, &n, err, sizeof(err));
+		if (rc)
+			fprintf(stderr, "block %d: %s\n", k, err);
+		CHECK_EQ_INT(rc, 0);
+		CHECK_EQ_INT(n, N);
+		for (uint32_t i = 0; i < N; i++)
+			CHECK_EQ_U64(recs[i].ts_ns, ts[i]);
+	}
+	CHECK(nctx[0] >= 2);
+	CHECK_EQ_INT(nctx[1], nctx[0]);
+	block_dicts__free(st[0]);
+	block_dicts__free(st[1]);
+	block_encoder__free(e);
+	blockbuf__free(b);
+}
+
 int main(int argc, char **argv)
 {
 	struct block_decoder *d = block_decoder__new(CAP_BLOCK_MAX_RAW);
@@ -287,8 +340,9 @@ int main(int argc, char **argv)
 	expect(d, &(struct bend){ .mode = 1, .cut = 5 }, 7, false, "overrun");
 	expect(d, &(struct bend){ .mode = 1 }, 5, false, NULL);   /* no mode byte in 5 */
 	test_encoder(d, NULL);
+	test_chain_contexts(d);
 	block_decoder__free(d);
 	printf("ok: a TS_CTX body by hand, %u records value by value, 12 hostile variants "
-	       "refused; the encoder's contexts\n", NR);
+	       "refused; the encoder's contexts, a chain's next block's taken again\n", NR);
 	return 0;
 }
