@@ -112,14 +112,17 @@ static int on_run(void *ctx, struct blockbuf_rec *recs, uint32_t n, uint32_t sam
 }
 
 /* 20000 records through a 512 KiB ring in passes of up to 300, every 7th
- * discarded: the ring wraps around many times. */
-static void many_passes(void)
+ * discarded: the ring wraps around many times.  Their lengths by len
+ * (rec_len: all kinds; one_len: the usual run of one length, its walk's
+ * own path). */
+static void many_passes(uint32_t (*len)(uint64_t id))
 {
 	struct ring r;
-	struct seen s = { .r = &r, .skip_every = 7 };
+	struct seen s = { .r = &r, .skip_every = 7, .len_of = len };
 	long want = 0;
 
 	r.next_id = 0;
+	ring_len = len;
 	memring_open(&r.m, 512 << 10);
 	/* start near the end of the area: the first pass wraps already */
 	r.m.cons = r.m.prod = (512 << 10) - 16;
@@ -138,19 +141,21 @@ static void many_passes(void)
 	}
 	CHECK_EQ_INT(s.got, want);
 	CHECK(s.longest == RBC_RUN);       /* passes of 300: runs were cut at RBC_RUN */
+	ring_len = rec_len;
 	memring_close(&r.m);
 }
 
 /* A record still being written (busy) stops the pass there; once
  * committed, the next pass hands it out and the rest. */
-static void busy_stops(void)
+static void busy_stops(uint32_t (*len)(uint64_t id))
 {
 	struct ring r;
-	struct seen s = { .r = &r };
+	struct seen s = { .r = &r, .len_of = len };
 	uint64_t busy_at = 0;
 	int i;
 
 	r.next_id = 0;
+	ring_len = len;
 	memring_open(&r.m, 16 << 10);
 	for (i = 0; i < 40; i++) {
 		uint64_t at = ring_put(&r, i == 25 ? BPF_RINGBUF_BUSY_BIT : 0);
@@ -165,6 +170,7 @@ static void busy_stops(void)
 	CHECK_EQ_INT(rbc__consume_runs(&r.m.c, on_run, &s), 15);
 	CHECK_EQ_U64(r.m.cons, r.m.prod);
 	CHECK_EQ_INT(s.got, 40);
+	ring_len = rec_len;
 	memring_close(&r.m);
 }
 
@@ -239,8 +245,10 @@ static void one_length(void)
 
 int main(void)
 {
-	many_passes();
-	busy_stops();
+	many_passes(rec_len);
+	many_passes(one_len);
+	busy_stops(rec_len);
+	busy_stops(one_len);
 	failed_run_kept();
 	small_ring();
 	one_length();
