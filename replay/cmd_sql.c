@@ -298,6 +298,18 @@ static int read_loop(struct sqlrun *r, FILE *f, struct prompt *pr)
 	return rc;
 }
 
+/* The closing line of a capture with damage (vtab__damage_each). */
+static void say_damage(void *ctx, const char *path, uint64_t blocks, uint64_t records,
+		       uint64_t unsaid)
+{
+	char note[64];
+
+	(void)ctx;
+	damagesay__unsaid_note(unsaid, note, sizeof(note));
+	cli__warn("%s: %" PRIu64 " damaged blocks, %" PRIu64 " damaged records were skipped "
+		  "(reported above%s)", path, blocks, records, note);
+}
+
 int cmd_sql(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -346,12 +358,7 @@ int cmd_sql(int argc, char **argv)
 	}
 	vtab__damage(r.reg, &dblocks, &drecs);
 	if (dblocks || drecs) {
-		char unsaid[64];
-
-		damagesay__unsaid_note(vtab__damage_unsaid(r.reg), unsaid, sizeof(unsaid));
-		cli__warn("%s%s: %" PRIu64 " damaged blocks, %" PRIu64 " damaged records were "
-			  "skipped (reported above%s)", a.paths[0], a.npaths > 1 ? " and the others" : "",
-			  dblocks, drecs, unsaid);
+		vtab__damage_each(r.reg, say_damage, NULL);
 		if (!rc)
 			rc = EXIT_CAPTURE;
 	}

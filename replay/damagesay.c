@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-enum damagesay_verdict damagesay__take(struct damagesay *d, int64_t key)
+enum damagesay_verdict damagesay__take(struct damagesay *d, uint32_t scope, int64_t key)
 {
 	uint32_t i;
 
@@ -13,11 +13,13 @@ enum damagesay_verdict damagesay__take(struct damagesay *d, int64_t key)
 		d->unsaid++;
 		return DAMAGESAY_QUIET;
 	}
-	for (i = 0; i < d->nkeys && d->key[i] != key; i++)
+	for (i = 0; i < d->nkeys && (d->key[i] != key || d->scope[i] != scope); i++)
 		;
 	/* (every key remembered had a report said: fewer than MAX keys) */
-	if (i == d->nkeys)
-		d->key[d->nkeys++] = key;
+	if (i == d->nkeys) {
+		d->key[d->nkeys] = key;
+		d->scope[d->nkeys++] = scope;
+	}
 	if (d->count[i] >= DAMAGESAY_PER_KEY) {
 		d->unsaid++;
 		return DAMAGESAY_QUIET;
@@ -47,9 +49,10 @@ const char *damagesay__note(enum damagesay_verdict v, const char *what, const ch
 	return buf;
 }
 
-const char *damagesay__block(struct damagesay *d, int64_t segment_id, char *buf, unsigned len)
+const char *damagesay__block(struct damagesay *d, uint32_t scope, int64_t segment_id, char *buf,
+			     unsigned len)
 {
-	enum damagesay_verdict v = damagesay__take(d, segment_id);
+	enum damagesay_verdict v = damagesay__take(d, scope, segment_id);
 	char seg[24];
 
 	if (v == DAMAGESAY_QUIET)
@@ -58,11 +61,11 @@ const char *damagesay__block(struct damagesay *d, int64_t segment_id, char *buf,
 	return damagesay__note(v, "blocks", "segment", seg, buf, len);
 }
 
-const char *damagesay__record(struct damagesay *d, const char *name, int64_t stream_id,
-			      uint32_t raw_id, char *buf, unsigned len)
+const char *damagesay__record(struct damagesay *d, uint32_t scope, const char *name,
+			      int64_t stream_id, uint32_t raw_id, char *buf, unsigned len)
 {
 	/* (a record of no stream: keyed apart from every stream's id) */
-	enum damagesay_verdict v = damagesay__take(d, name ? stream_id : -1 - (int64_t)raw_id);
+	enum damagesay_verdict v = damagesay__take(d, scope, name ? stream_id : -1 - (int64_t)raw_id);
 	char id[32];
 
 	if (v == DAMAGESAY_QUIET)

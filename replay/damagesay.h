@@ -29,29 +29,35 @@ enum damagesay_verdict {
 
 struct damagesay {
 	int64_t key[DAMAGESAY_MAX];
+	uint32_t scope[DAMAGESAY_MAX];  /* of key: a key of two scopes is two keys */
 	uint8_t count[DAMAGESAY_MAX];
 	uint32_t nkeys, said;
 	uint64_t unsaid;
 };
 
-/* One more report of key: whether to say it. */
-enum damagesay_verdict damagesay__take(struct damagesay *d, int64_t key);
+/* Scopes: the capture a key (a segment or stream id) is of.  show and
+ * export read one capture (scope 0); sql numbers the captures it opens,
+ * whose segment and stream ids are each their own. */
+
+/* One more report of key in scope: whether to say it. */
+enum damagesay_verdict damagesay__take(struct damagesay *d, uint32_t scope, int64_t key);
 /* Reports counted but not said. */
 uint64_t damagesay__unsaid(const struct damagesay *d);
 /* What to append to a report of verdict v: "" or "; further damaged WHAT
  * [of KIND KEYNAME] are only counted" into buf (len bytes); buf. */
 const char *damagesay__note(enum damagesay_verdict v, const char *what, const char *kind,
 			    const char *keyname, char *buf, unsigned len);
-/* One more report of a damaged block of segment segment_id: NULL when it
- * is only counted, else its note (damagesay__note) in buf (len bytes).
- * (show, export and sql key and say blocks alike.) */
-const char *damagesay__block(struct damagesay *d, int64_t segment_id, char *buf, unsigned len);
-/* One more report of a damaged record of the stream named name, whose id
- * is stream_id, or of no stream the capture has (name NULL; raw_id, the
- * record's own stream id, keys it then): NULL when it is only counted,
- * else its note in buf (len bytes). */
-const char *damagesay__record(struct damagesay *d, const char *name, int64_t stream_id,
-			      uint32_t raw_id, char *buf, unsigned len);
+/* One more report of a damaged block of segment segment_id of capture
+ * scope: NULL when it is only counted, else its note (damagesay__note) in
+ * buf (len bytes).  (show, export and sql key and say blocks alike.) */
+const char *damagesay__block(struct damagesay *d, uint32_t scope, int64_t segment_id, char *buf,
+			     unsigned len);
+/* One more report of a damaged record of capture scope, of the stream
+ * named name, whose id is stream_id, or of no stream the capture has (name
+ * NULL; raw_id, the record's own stream id, keys it then): NULL when it is
+ * only counted, else its note in buf (len bytes). */
+const char *damagesay__record(struct damagesay *d, uint32_t scope, const char *name,
+			      int64_t stream_id, uint32_t raw_id, char *buf, unsigned len);
 /* What the command's closing line says of the n reports only counted:
  * ", N of them only counted", or "" when n is 0, into buf (len bytes);
  * buf.  (show, export and sql close alike.) */

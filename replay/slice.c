@@ -387,7 +387,7 @@ static int load_block(struct slice *sl, size_t bi)
 			sl->on_bad(sl->on_bad_ctx, sl->c, bi, *err ? err : strerror(-rc));
 			return 0;
 		}
-		if ((say = damagesay__block(&sl->say_blocks, b->segment_id, note, sizeof(note))))
+		if ((say = damagesay__block(&sl->say_blocks, 0, b->segment_id, note, sizeof(note))))
 			cli__warn("block %" PRId64 ": damaged: %s; its %" PRIu32 " records are "
 				  "skipped%s", b->id, *err ? err : strerror(-rc), b->meta.nrecords, say);
 		return 0;
@@ -653,7 +653,7 @@ const char *slice__say_record(struct slice *sl, const struct capview_stream *s, 
 			      char *note, size_t len)
 {
 	/* (the name is the capture's: checked when the capture was opened) */
-	return damagesay__record(&sl->say_recs, s ? s->name : NULL, s ? s->id : 0, stream, note,
+	return damagesay__record(&sl->say_recs, 0, s ? s->name : NULL, s ? s->id : 0, stream, note,
 				 (unsigned)len);
 }
 

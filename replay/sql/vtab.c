@@ -152,19 +152,31 @@ struct vt_cap {                         /* one opened capture, shared by its tab
 	struct capview *c;
 	int refs;                       /* tables and attach calls holding it */
 	unsigned char *seen;            /* per block: VT_SEEN_* */
+	uint32_t known;                 /* its vtab_reg.known entry: its damage */
 };
 #define VT_SEEN_BAD  1                  /* damaged block reported */
 #define VT_SEEN_RECS 2                  /* its damaged records counted */
+
+/* A capture (by its path as given) opened at some time, and the damage
+ * skipped in it (lenient tables only): kept after its tables are gone,
+ * for the closing line. */
+struct vt_known {
+	char *path;
+	uint64_t blocks, recs;          /* damaged, distinct */
+	uint64_t unsaid;                /* of their reports, only counted */
+};
 
 struct vtab_reg {
 	sqlite3 *db;                    /* the connection the module belongs to */
 	struct vtab_opts opts;
 	struct vt_cap *caps;
-	uint64_t damaged_blocks;        /* distinct, lenient tables only */
+	struct vt_known *known;         /* [nknown], in the order first opened */
+	uint32_t nknown;
+	uint64_t damaged_blocks;        /* distinct, lenient tables only: all captures' */
 	uint64_t damaged_recs;
 	/* which damage reports are said, the rest counted: show's rule
-	 * (damagesay.h), keyed by segment id and by stream id (of whichever
-	 * capture: attached captures share their numbers' counts) */
+	 * (damagesay.h), keyed by segment id and by stream id of each capture
+	 * (scope: its known index) */
 	struct damagesay say_blocks, say_recs;
 };
 
@@ -257,6 +269,23 @@ static void reg_warn(struct vtab_reg *reg, const char *fmt, ...)
 		sqlite3_log(SQLITE_CORRUPT, "bpfrec: %s", msg);
 }
 
+/* The known entry of path (made if new) in *i.  0 or -ENOMEM. */
+static int known_of(struct vtab_reg *reg, const char *path, uint32_t *i)
+{
+	for (*i = 0; *i < reg->nknown; ++*i)
+		if (!strcmp(reg->known[*i].path, path))
+			return 0;
+	struct vt_known *k = realloc(reg->known, (reg->nknown + 1) * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	reg->known = k;
+	k[*i] = (struct vt_known){ .path = strdup(path) };
+	if (!k[*i].path)
+		return -ENOMEM;
+	reg->nknown++;
+	return 0;
+}
+
 static struct vt_cap *cap_get(struct vtab_reg *reg, const char *path, char **err)
 {
 	struct vt_cap *cap;
@@ -284,8 +313,9 @@ static struct vt_cap *cap_get(struct vtab_reg *reg, const char *path, char **err
 	}
 	capview__blocks(cap->c, &n);
 	cap->seen = calloc(n ? n : 1, 1);
-	if (!cap->seen) {
+	if (!cap->seen || known_of(reg, path, &cap->known)) {
 		capview__close(cap->c);
+		free(cap->seen);
 		free(cap->path);
 		free(cap);
 		*err = sqlite3_mprintf("out of memory");
@@ -325,6 +355,10 @@ static void reg_free(void *p)
 		free(cap->path);
 		free(cap);
 	}
+	for (uint32_t i = 0; reg && i < reg->nknown; i++)
+		free(reg->known[i].path);
+	if (reg)
+		free(reg->known);
 	free(reg);
 }
 
@@ -948,9 +982,12 @@ static void block_damaged(struct vtab_reg *reg, struct vt_cap *cap, size_t bidx,
 		return;
 	cap->seen[bidx] |= VT_SEEN_BAD;
 	reg->damaged_blocks++;
-	if ((say = damagesay__block(&reg->say_blocks, b->segment_id, note, sizeof(note))))
-		reg_warn(reg, "block %" PRId64 ": damaged: %s; its %" PRIu32 " records are skipped%s",
-			 b->id, why, b->meta.nrecords, say);
+	reg->known[cap->known].blocks++;
+	if ((say = damagesay__block(&reg->say_blocks, cap->known, b->segment_id, note, sizeof(note))))
+		reg_warn(reg, "%s: block %" PRId64 ": damaged: %s; its %" PRIu32 " records are "
+			 "skipped%s", cap->path, b->id, why, b->meta.nrecords, say);
+	else
+		reg->known[cap->known].unsaid++;
 }
 
 /* Counts (once per block) the damaged records of every stream in block
@@ -975,18 +1012,21 @@ static void count_recs(struct vtab_reg *reg, struct vt_cap *cap, size_t bidx,
 		if (s && !evtype__check(s->et, r->len))
 			continue;
 		reg->damaged_recs++;
-		if (!damagesay__record(&reg->say_recs, s ? s->name : NULL, s ? s->id : 0, r->stream,
-				       note, sizeof(note)))
+		reg->known[cap->known].recs++;
+		if (!damagesay__record(&reg->say_recs, cap->known, s ? s->name : NULL, s ? s->id : 0,
+				       r->stream, note, sizeof(note))) {
+			reg->known[cap->known].unsaid++;
 			continue;
+		}
 		timefmt__iso(timeclock__wall(&se->clock, r->ts_ns), tb, sizeof(tb));
 		if (s)
-			reg_warn(reg, "block %" PRId64 ": damaged record at %s in stream %s: %"
-				 PRIu32 " bytes, type %s needs %" PRIu32 "; skipped%s",
+			reg_warn(reg, "%s: block %" PRId64 ": damaged record at %s in stream %s: %"
+				 PRIu32 " bytes, type %s needs %" PRIu32 "; skipped%s", cap->path,
 				 blocks[bidx].id, tb, s->name, r->len, evtype__name(s->et),
 				 evtype__min_size(s->et), note);
 		else
-			reg_warn(reg, "block %" PRId64 ": damaged record at %s: unknown stream id %"
-				 PRIu32 "; skipped%s", blocks[bidx].id, tb, r->stream, note);
+			reg_warn(reg, "%s: block %" PRId64 ": damaged record at %s: unknown stream id %"
+				 PRIu32 "; skipped%s", cap->path, blocks[bidx].id, tb, r->stream, note);
 	}
 }
 
@@ -2511,7 +2551,14 @@ void vtab__damage(const struct vtab_reg *reg, uint64_t *blocks, uint64_t *record
 	*records = reg->damaged_recs;
 }
 
-uint64_t vtab__damage_unsaid(const struct vtab_reg *reg)
+void vtab__damage_each(const struct vtab_reg *reg,
+		       void (*fn)(void *ctx, const char *path, uint64_t blocks, uint64_t records,
+				  uint64_t unsaid), void *ctx)
 {
-	return damagesay__unsaid(&reg->say_blocks) + damagesay__unsaid(&reg->say_recs);
+	for (uint32_t i = 0; i < reg->nknown; i++) {
+		const struct vt_known *k = &reg->known[i];
+
+		if (k->blocks || k->recs)
+			fn(ctx, k->path, k->blocks, k->recs, k->unsaid);
+	}
 }

@@ -88,12 +88,17 @@ void vtab__ts_bound(const struct timeclock *ck, int is_time, char op, sqlite3_va
 /* The operator character of an SQLite constraint op for vtab__ts_bound,
  * 0 for one it does not take. */
 char vtab__ts_op(unsigned char op);
-/* Damage skipped so far (lenient tables only). */
+/* Damage skipped so far (lenient tables only), in every capture. */
 void vtab__damage(const struct vtab_reg *reg, uint64_t *blocks, uint64_t *records);
-/* Of those, the ones only counted, not reported: the first few of each
- * segment's blocks and each stream's records are said, as show says them
- * (damagesay.h). */
-uint64_t vtab__damage_unsaid(const struct vtab_reg *reg);
+/* The same, per capture: fn for each capture that had some, in the order
+ * the captures were first opened, with its path as given, its damaged
+ * blocks and records, and how many of their reports were only counted,
+ * not said (the first few of each segment's blocks and each stream's
+ * records of each capture are said, as show says them: damagesay.h; each
+ * report names its capture). */
+void vtab__damage_each(const struct vtab_reg *reg,
+		       void (*fn)(void *ctx, const char *path, uint64_t blocks, uint64_t records,
+				  uint64_t unsaid), void *ctx);
 /* Whether vtab_opts.interrupted says so (Ctrl-C): 1, else 0.  reg is a
  * struct vtab_reg * (void: a slice's stop callback, slice__on_stop). */
 int vtab__interrupted(void *reg);

@@ -1,7 +1,7 @@
 /* test_damagesay - the first reports of damage per key said, the rest
  * counted (replay/damagesay.h): verdict by verdict over keys that come
- * and go, the global limit, the notes, and a flood of keys that costs no
- * memory beyond the struct. */
+ * and go, the global limit, the notes, a flood of keys that costs no
+ * memory beyond the struct, and keys of two scopes apart. */
 #include "testutil.h"
 
 #include "damagesay.h"
@@ -14,24 +14,24 @@ int main(void)
 
 	/* key 7: five said, the fifth the last of its key; then counted */
 	for (int i = 0; i < 4; i++)
-		CHECK_EQ_INT(damagesay__take(&d, 7), DAMAGESAY_SAY);
-	CHECK_EQ_INT(damagesay__take(&d, 7), DAMAGESAY_LAST_OF_KEY);
-	CHECK_EQ_INT(damagesay__take(&d, 7), DAMAGESAY_QUIET);
+		CHECK_EQ_INT(damagesay__take(&d, 0, 7), DAMAGESAY_SAY);
+	CHECK_EQ_INT(damagesay__take(&d, 0, 7), DAMAGESAY_LAST_OF_KEY);
+	CHECK_EQ_INT(damagesay__take(&d, 0, 7), DAMAGESAY_QUIET);
 	CHECK_EQ_INT(damagesay__unsaid(&d), 1);
 	/* other keys still said, interleaved; key 7 stays quiet */
-	CHECK_EQ_INT(damagesay__take(&d, -3), DAMAGESAY_SAY);
-	CHECK_EQ_INT(damagesay__take(&d, 7), DAMAGESAY_QUIET);
-	CHECK_EQ_INT(damagesay__take(&d, 0), DAMAGESAY_SAY);
-	CHECK_EQ_INT(damagesay__take(&d, -3), DAMAGESAY_SAY);
+	CHECK_EQ_INT(damagesay__take(&d, 0, -3), DAMAGESAY_SAY);
+	CHECK_EQ_INT(damagesay__take(&d, 0, 7), DAMAGESAY_QUIET);
+	CHECK_EQ_INT(damagesay__take(&d, 0, 0), DAMAGESAY_SAY);
+	CHECK_EQ_INT(damagesay__take(&d, 0, -3), DAMAGESAY_SAY);
 	CHECK_EQ_INT(damagesay__unsaid(&d), 2);
 	said = 5 + 3;
 	/* new keys until DAMAGESAY_MAX are said: the last one says so */
 	for (int64_t k = 100; said < DAMAGESAY_MAX - 1; k++, said++)
-		CHECK_EQ_INT(damagesay__take(&d, k), DAMAGESAY_SAY);
-	CHECK_EQ_INT(damagesay__take(&d, 0), DAMAGESAY_LAST);
+		CHECK_EQ_INT(damagesay__take(&d, 0, k), DAMAGESAY_SAY);
+	CHECK_EQ_INT(damagesay__take(&d, 0, 0), DAMAGESAY_LAST);
 	/* then nothing more, of any key, however many */
 	for (int64_t k = 0; k < 1000000; k++)
-		CHECK_EQ_INT(damagesay__take(&d, k * 7919), DAMAGESAY_QUIET);
+		CHECK_EQ_INT(damagesay__take(&d, 0, k * 7919), DAMAGESAY_QUIET);
 	CHECK_EQ_INT(damagesay__unsaid(&d), 2 + 1000000);
 	/* the notes */
 	CHECK_STR(damagesay__note(DAMAGESAY_SAY, "blocks", "segment", "3", note, sizeof(note)), "");
@@ -51,11 +51,11 @@ int main(void)
 		struct damagesay b = { 0 };
 
 		for (int i = 0; i < 4; i++)
-			CHECK_STR(damagesay__block(&b, 3, note, sizeof(note)), "");
-		CHECK_STR(damagesay__block(&b, 3, note, sizeof(note)),
+			CHECK_STR(damagesay__block(&b, 0, 3, note, sizeof(note)), "");
+		CHECK_STR(damagesay__block(&b, 0, 3, note, sizeof(note)),
 			  "; further damaged blocks of segment 3 are only counted");
-		CHECK(damagesay__block(&b, 3, note, sizeof(note)) == NULL);
-		CHECK_STR(damagesay__block(&b, 4, note, sizeof(note)), "");
+		CHECK(damagesay__block(&b, 0, 3, note, sizeof(note)) == NULL);
+		CHECK_STR(damagesay__block(&b, 0, 4, note, sizeof(note)), "");
 		CHECK_EQ_INT(damagesay__unsaid(&b), 1);
 	}
 	/* a record's, keyed by its stream's id; a record of no stream by its
@@ -64,16 +64,33 @@ int main(void)
 		struct damagesay r = { 0 };
 
 		for (int i = 0; i < 4; i++)
-			CHECK_STR(damagesay__record(&r, "exec", 2, 9, note, sizeof(note)), "");
-		CHECK_STR(damagesay__record(&r, "exec", 2, 2, note, sizeof(note)),
+			CHECK_STR(damagesay__record(&r, 0, "exec", 2, 9, note, sizeof(note)), "");
+		CHECK_STR(damagesay__record(&r, 0, "exec", 2, 2, note, sizeof(note)),
 			  "; further damaged records of stream exec are only counted");
-		CHECK(damagesay__record(&r, "exec", 2, 2, note, sizeof(note)) == NULL);
+		CHECK(damagesay__record(&r, 0, "exec", 2, 2, note, sizeof(note)) == NULL);
 		for (int i = 0; i < 4; i++)
-			CHECK_STR(damagesay__record(&r, NULL, 0, 2, note, sizeof(note)), "");
-		CHECK_STR(damagesay__record(&r, NULL, 0, 2, note, sizeof(note)),
+			CHECK_STR(damagesay__record(&r, 0, NULL, 0, 2, note, sizeof(note)), "");
+		CHECK_STR(damagesay__record(&r, 0, NULL, 0, 2, note, sizeof(note)),
 			  "; further damaged records of stream id 2 are only counted");
-		CHECK(damagesay__record(&r, NULL, 0, 2, note, sizeof(note)) == NULL);
+		CHECK(damagesay__record(&r, 0, NULL, 0, 2, note, sizeof(note)) == NULL);
 		CHECK_EQ_INT(damagesay__unsaid(&r), 2);
+	}
+	/* a key of two scopes (two captures' segment 1) is two keys */
+	{
+		struct damagesay b = { 0 };
+
+		for (int i = 0; i < 4; i++) {
+			CHECK_STR(damagesay__block(&b, 0, 1, note, sizeof(note)), "");
+			CHECK_STR(damagesay__block(&b, 1, 1, note, sizeof(note)), "");
+		}
+		CHECK_STR(damagesay__block(&b, 1, 1, note, sizeof(note)),
+			  "; further damaged blocks of segment 1 are only counted");
+		CHECK(damagesay__block(&b, 1, 1, note, sizeof(note)) == NULL);
+		CHECK_STR(damagesay__block(&b, 0, 1, note, sizeof(note)),
+			  "; further damaged blocks of segment 1 are only counted");
+		CHECK_EQ_INT(damagesay__take(&b, 2, 1), DAMAGESAY_SAY);
+		CHECK_EQ_INT(damagesay__take(&b, 0, 2), DAMAGESAY_SAY);
+		CHECK_EQ_INT(damagesay__unsaid(&b), 1);
 	}
 	puts("test_damagesay: ok");
 	return 0;

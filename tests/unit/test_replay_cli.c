@@ -584,6 +584,51 @@ static void test_many_damaged(void)
 		CHECK_EQ_INT(count_lines(r.err, ""), 6);
 		run_free(&r);
 	}
+
+	/* Two captures, the same segment and stream ids: each report names
+	 * its capture (the path as given), each capture's segment has its own
+	 * five said, and each capture its closing line.  The damaged record
+	 * of bad is said in its capture's name too. */
+	char many2[PATH_MAX + 8], cmd[4 * PATH_MAX], want[PATH_MAX + 160];
+	snprintf(many2, sizeof(many2), "%s2", many);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && cp -a '%s' '%s'", many2, many, many2);
+	CHECK(system(cmd) == 0);
+	r = RUN(NULL, "sql", many, bad, many2, "SELECT count(*) FROM alpha; "
+		"SELECT count(*) FROM events");
+	CHECK_EQ_INT(r.status, 3);
+	CHECK_EQ_INT(count_lines(r.err, ": damaged: "), 11);
+	for (int k = 0; k < 2; k++) {
+		const char *path = k ? many2 : many;
+
+		for (int b = 2; b <= 6; b++) {
+			snprintf(want, sizeof(want), "%s: block %d: damaged: ", path, b);
+			CHECK_EQ_INT(count_lines(r.err, want), 1);
+		}
+		snprintf(want, sizeof(want), "%s: block 6: damaged: ", path);
+		CHECK(strstr(strstr(r.err, want), "further damaged blocks of segment 1 are only "
+				"counted\n"));
+		snprintf(want, sizeof(want), "%s: 60 damaged blocks, 0 damaged records were skipped "
+			 "(reported above, 55 of them only counted)\n", path);
+		CHECK_EQ_INT(count_lines(r.err, want), 1);
+	}
+	snprintf(want, sizeof(want), "%s: block 10: damaged: ", bad);
+	CHECK_EQ_INT(count_lines(r.err, want), 1);
+	snprintf(want, sizeof(want), "%s: block ", bad);
+	CHECK(strstr(r.err, want) && strstr(strstr(r.err, want), ": damaged record at "
+					    "2024-05-01T12:00:01.000005000Z in stream alpha: 10 "
+					    "bytes, type fix_a needs 16; skipped\n"));
+	snprintf(want, sizeof(want), "%s: 1 damaged blocks, 1 damaged records were skipped "
+		 "(reported above)\n", bad);
+	CHECK_EQ_INT(count_lines(r.err, want), 1);
+	/* their order: as the captures were given */
+	snprintf(want, sizeof(want), "%s: 60 damaged", many);
+	char *first = strstr(r.err, want);
+	snprintf(want, sizeof(want), "%s: 1 damaged", bad);
+	char *second = strstr(r.err, want);
+	snprintf(want, sizeof(want), "%s: 60 damaged", many2);
+	CHECK(first && first < second && second < strstr(r.err, want));
+	CHECK_EQ_INT(count_lines(r.err, ""), 11 + 1 + 3);
+	run_free(&r);
 }
 
 static void test_extension(void)
