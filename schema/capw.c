@@ -406,7 +406,9 @@ struct capw *capw__create(const char *dir, const struct capw_opts *opts)
 		       "VALUES (?1, ?2, ?3, ?4, ?5)", &w->st_bstream) ||
 	    prepare(w, "UPDATE segments SET bytes = ?2 WHERE id = ?1", &w->st_segbytes) ||
 	    prepare(w, "INSERT INTO losses (stream_id, cpu, ts, count) VALUES (?1, ?2, ?3, ?4)",
-		    &w->st_loss)) {
+		    &w->st_loss) ||
+	    prepare(w, "SAVEPOINT blk", &w->st_blk_save) ||
+	    prepare(w, "RELEASE blk", &w->st_blk_release)) {
 		err = EIO;
 		goto fail;
 	}
@@ -791,7 +793,7 @@ static int append_encoded(struct capw *w, const struct blockbuf *b, const uint8_
 		return seg_fail(w, "write", rc);
 
 	/* A savepoint per block: a failure takes back this block's rows only. */
-	if ((rc = capw_begin(w)) || (rc = capw_exec(w, "SAVEPOINT blk")))
+	if ((rc = capw_begin(w)) || (rc = step(w, w->st_blk_save, "SAVEPOINT blk")))
 		goto unindexed;
 	sqlite3_stmt *st = w->st_block;
 	sqlite3_bind_int64(st, 1, w->seg_id);
@@ -811,7 +813,7 @@ static int append_encoded(struct capw *w, const struct blockbuf *b, const uint8_
 	sqlite3_bind_int64(w->st_segbytes, 1, w->seg_id);
 	sqlite3_bind_int64(w->st_segbytes, 2, (int64_t)(w->seg_off + len));
 	if ((rc = step(w, w->st_segbytes, "update segment size")) ||
-	    (rc = capw_exec(w, "RELEASE blk")))
+	    (rc = step(w, w->st_blk_release, "RELEASE blk")))
 		goto unindexed;
 
 	w->seg_off += len;
@@ -1164,6 +1166,8 @@ int capw__close(struct capw *w, uint64_t end_ns)
 	sqlite3_finalize(w->st_bstream);
 	sqlite3_finalize(w->st_segbytes);
 	sqlite3_finalize(w->st_loss);
+	sqlite3_finalize(w->st_blk_save);
+	sqlite3_finalize(w->st_blk_release);
 	for (size_t i = 0; i < sizeof(w->st_sym) / sizeof(w->st_sym[0]); i++)
 		sqlite3_finalize(w->st_sym[i]);
 	if (w->db && sqlite3_close(w->db) != SQLITE_OK)
