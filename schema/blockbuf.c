@@ -2,6 +2,7 @@
  * (struct blockbuf, block_internal.h), grouped by stream as they come.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,19 +158,31 @@ static inline void copy_rec(uint8_t *d, const void *src, uint32_t len)
 #define BB_PREFETCH_BYTES 1024
 
 /* add_run's loop for a run of records of one length L (16 to 64 bytes:
- * big, 33 to 64), each with its time at ts_off (has_ts) or none: the
- * usual run of a ringbuf of one event type.  k records, all known to fit:
- * no room check, no size class, no time source chosen per record. */
+ * big, 33 to 64; a constant 64 where the caller knows it, the usual
+ * event: one copy of 64 bytes), each with its time at ts_off (has_ts) or
+ * none: the usual run of a ringbuf of one event type.  k records, all
+ * known to fit: no room check, no size class, no time source chosen per
+ * record.  An entry is three words: the time, (cpu, len) the run's, and
+ * (off, slot) the record's offset and the run's slot, which steps by L. */
 static inline __attribute__((always_inline)) uint8_t *
 add_fixed(struct bb_ent *e, uint8_t *dst, const uint8_t *arena, uint32_t cpu, uint32_t slot,
 	  const struct blockbuf_rec *recs, uint32_t k, uint32_t L, bool big, bool has_ts,
 	  size_t ts_off, uint64_t ts_add, uint64_t ts_dflt, uint64_t *lo_out, uint64_t *hi_out)
 {
-	uint64_t lo = *lo_out, hi = *hi_out;
+	const struct blockbuf_rec *end = recs + k;
+	uint64_t lo = *lo_out, hi = *hi_out, cpu_len, off_slot, off_step;
 	uint32_t c = big ? 32 : 16;
+	struct bb_ent first = { .cpu = cpu, .len = L, .off = (uint32_t)(dst - arena),
+				.slot = slot };
+	struct bb_ent step = { .off = L };
 
-	for (uint32_t i = 0; i < k; i++, e--) {
-		const uint8_t *s = recs[i].data;
+	/* (by the struct's own layout: the words are the same whatever the
+	 * byte order; off never carries into slot, the arena is < 4 GiB) */
+	memcpy(&cpu_len, (const uint8_t *)&first + offsetof(struct bb_ent, cpu), 8);
+	memcpy(&off_slot, (const uint8_t *)&first + offsetof(struct bb_ent, off), 8);
+	memcpy(&off_step, (const uint8_t *)&step + offsetof(struct bb_ent, off), 8);
+	for (; recs < end; recs++, e--) {
+		const uint8_t *s = recs->data;
 		uint64_t ts = ts_dflt;
 
 		if (has_ts) {
@@ -184,8 +197,10 @@ add_fixed(struct bb_ent *e, uint8_t *dst, const uint8_t *arena, uint32_t cpu, ui
 		 * they may lie past the buffer.) */
 		__builtin_prefetch((const void *)((uintptr_t)dst + BB_PREFETCH_BYTES), 1);
 		__builtin_prefetch((const void *)((uintptr_t)e - BB_PREFETCH_BYTES / 2), 1);
-		*e = (struct bb_ent){ .ts_ns = ts, .cpu = cpu, .len = L,
-				      .off = (uint32_t)(dst - arena), .slot = slot };
+		memcpy((uint8_t *)e + offsetof(struct bb_ent, ts_ns), &ts, 8);
+		memcpy((uint8_t *)e + offsetof(struct bb_ent, cpu), &cpu_len, 8);
+		memcpy((uint8_t *)e + offsetof(struct bb_ent, off), &off_slot, 8);
+		off_slot += off_step;
 		memcpy(dst, s, c);
 		memcpy(dst + L - c, s + L - c, c);
 		dst += L;
@@ -244,7 +259,12 @@ add_run(struct blockbuf *b, uint32_t stream, uint32_t cpu, const struct blockbuf
 		uint32_t k = fit < n ? (uint32_t)fit : n;
 		bool has_ts = L >= ts_end;
 
-		if (L > 32)
+		if (L == 64)
+			dst = has_ts ? add_fixed(e, dst, arena, cpu, slot, recs, k, 64, true, true,
+						 ts_off, ts_add, ts_dflt, &lo, &hi) :
+				       add_fixed(e, dst, arena, cpu, slot, recs, k, 64, true, false,
+						 ts_off, ts_add, ts_dflt, &lo, &hi);
+		else if (L > 32)
 			dst = has_ts ? add_fixed(e, dst, arena, cpu, slot, recs, k, L, true, true,
 						 ts_off, ts_add, ts_dflt, &lo, &hi) :
 				       add_fixed(e, dst, arena, cpu, slot, recs, k, L, true, false,
