@@ -79,6 +79,8 @@ struct sel {
 	size_t *ucol;               /* evtype column -> union column (table/csv/jsonl) */
 	enum name_hint *hint;       /* per evtype column: its name kind (names.h) */
 	uint8_t *is_bool;           /* per evtype column: _Bool (JSON true/false) */
+	uint8_t *is_enum;           /* per evtype column: an enum (JSON: a number
+				       when its value has no name) */
 	uint8_t *is_addr;           /* per evtype column: an address, shown in hex */
 	uint8_t *is_stack;          /* per evtype column: a stack id (-1: none asked) */
 	uint8_t *scope;             /* per evtype column: enum name_scope (line format) */
@@ -299,6 +301,38 @@ static void shown_time(struct show *sh, const struct cap_rec *rec, struct pval *
 
 /* Value k of the evtype columns as shown: named (names.h), booleans as
  * JSON booleans.  namebuf holds the text. */
+/* An enum's value that no enumerator names is its number's text
+ * (evtype.c), which every format prints as it is: jsonl then prints the
+ * number, not a string of digits ("errno":0 for a --syscalls row that
+ * succeeded, as errno=0 and the 0 of table and csv), and a name stays a
+ * string. */
+static void enum_number(struct pval *v)
+{
+	char num[24];
+	size_t i = v->len && v->s[0] == '-';
+
+	if (v->len <= i || v->len >= sizeof(num) || strspn(v->s + i, "0123456789") != v->len - i ||
+	    (v->len - i > 1 && v->s[i] == '0'))
+		return;
+	memcpy(num, v->s, v->len);
+	num[v->len] = 0;
+	errno = 0;
+	if (i) {
+		long long n = strtoll(num, NULL, 10);
+		if (errno)
+			return;
+		v->kind = PV_INT;
+		v->i = n;
+	} else {
+		unsigned long long n = strtoull(num, NULL, 10);
+		if (errno)
+			return;
+		v->kind = PV_UINT;
+		v->u = n;
+		v->i = (int64_t)n;
+	}
+}
+
 static void shown_value(struct show *sh, const struct sel *se, size_t k, struct pval *v,
 			char *namebuf, size_t len)
 {
@@ -326,6 +360,8 @@ static void shown_value(struct show *sh, const struct sel *se, size_t k, struct 
 		v->kind = PV_JSON;
 		v->s = v->i ? "true" : "false";
 		v->len = strlen(v->s);
+	} else if (se->is_enum[k] && sh->fmt == PRINT_JSONL && v->kind == PV_TEXT) {
+		enum_number(v);
 	}
 }
 
@@ -680,11 +716,12 @@ static int plan_stream(struct show *sh, struct sel *se)
 
 	se->hint = calloc(s->ncols + 1, sizeof(*se->hint));
 	se->is_bool = calloc(s->ncols + 1, 1);
+	se->is_enum = calloc(s->ncols + 1, 1);
 	se->is_addr = calloc(s->ncols + 1, 1);
 	se->is_stack = calloc(s->ncols + 1, 1);
 	se->scope = calloc(s->ncols + 1, 1);
 	se->inet = calloc(s->ncols + 1, sizeof(*se->inet));
-	if (!se->hint || !se->is_bool || !se->is_addr || !se->is_stack || !se->scope || !se->inet)
+	if (!se->hint || !se->is_bool || !se->is_enum || !se->is_addr || !se->is_stack || !se->scope || !se->inet)
 		return -ENOMEM;
 	se->sysids = sysids__new(capview__object_btf(sh->c, s->object_id), s->et);
 	if (!se->sysids && errno == ENOMEM)
@@ -712,6 +749,7 @@ static int plan_stream(struct show *sh, struct sel *se)
 			se->sysarg[k] = se->hint[k] == NAME_NONE ?
 					(int8_t)sysids__arg(se->sysids, k) : -1;
 		se->is_bool[k] = c->kind == EVCOL_BOOL;
+		se->is_enum[k] = c->kind == EVCOL_ENUM;
 		se->is_addr[k] = c->addr;
 		se->is_stack[k] = c->stack != 0;
 		/* the member the record's time may come from (a perf sample's
@@ -897,6 +935,7 @@ out:
 			free(sh.sel[i].ucol);
 			free(sh.sel[i].hint);
 			free(sh.sel[i].is_bool);
+			free(sh.sel[i].is_enum);
 			free(sh.sel[i].is_addr);
 			free(sh.sel[i].is_stack);
 			free(sh.sel[i].scope);

@@ -19,8 +19,11 @@
 NDEFINE(
 typedef unsigned int __u32; typedef int __s32; typedef unsigned short __u16;
 typedef unsigned long long __u64;
+enum nerr { NE_PERM = 1, NE_NOENT = 2, NE_CONNREFUSED = 111 };
+enum nsig { NEG = -3 };
 struct nev { __u64 ts_ns; __u32 pid; __s32 ret; __u16 family; __u16 __pad; __u32 type;
-	     __u32 protocol; __u32 exit_signal; _Bool ok; char comm[7]; };
+	     __u32 protocol; __u32 exit_signal; _Bool ok; char comm[7]; enum nerr code;
+	     enum nsig level; };
 struct nev g_nev;
 )
 
@@ -37,9 +40,9 @@ static void build(const char *dir, const char *btfdir)
 	/* 0: a refused TCP connect; 1: a UDP socket killed by SIGKILL, ok;
 	 * 2: numbers without names */
 	struct nev e[3] = {
-		{ CAPFIX_T0, 10, -111, 2, 0, 1, 6, 0, 0, "curl" },
-		{ CAPFIX_T0 + 1500, 11, 0, 10, 0, 2 | 04000, 17, 9, 1, "dig" },
-		{ CAPFIX_T0 + 3000, 12, -4095, 99, 0, 15, 253, 99, 0, "x" },
+		{ CAPFIX_T0, 10, -111, 2, 0, 1, 6, 0, 0, "curl", NE_CONNREFUSED, NEG },
+		{ CAPFIX_T0 + 1500, 11, 0, 10, 0, 2 | 04000, 17, 9, 1, "dig", 0, -7 },
+		{ CAPFIX_T0 + 3000, 12, -4095, 99, 0, 15, 253, 99, 0, "x", 4095, 0 },
 	};
 	for (int i = 0; i < 3; i++)
 		CHECK(!blockbuf__add(bb, sid, CAP_CPU_UNKNOWN, e[i].ts_ns, &e[i], sizeof(e[i])));
@@ -108,11 +111,11 @@ int main(void)
 	}
 	CHECK(strstr(r.out, "2024-05-01T12:00:01.000000000Z net pid=10 ret=-111 ECONNREFUSED "
 			    "family=AF_INET type=SOCK_STREAM protocol=IPPROTO_TCP exit_signal=0 ok=0 "
-			    "comm=curl\n"));
+			    "comm=curl code=NE_CONNREFUSED level=NEG\n"));
 	CHECK(strstr(r.out, " net pid=11 ret=0 family=AF_INET6 type=SOCK_DGRAM|SOCK_NONBLOCK "
-			    "protocol=IPPROTO_UDP exit_signal=SIGKILL ok=1 comm=dig\n"));
+			    "protocol=IPPROTO_UDP exit_signal=SIGKILL ok=1 comm=dig code=0 level=-7\n"));
 	CHECK(strstr(r.out, " net pid=12 ret=-4095 family=99 type=15 protocol=253 exit_signal=99 "
-			    "ok=0 comm=x\n"));
+			    "ok=0 comm=x code=4095 level=0\n"));
 	CHECK(!strstr(r.out, "__pad") && !strstr(r.out, "ts_ns"));
 	CHECK(!strchr(r.out, '\033'));   /* a file, not a terminal */
 	clirun_free(&r);
@@ -123,11 +126,15 @@ int main(void)
 	CHECK(strstr(r.out, "+0.000001500 net pid=11 "));
 	clirun_free(&r);
 
-	/* JSON: the names as strings, booleans as booleans, no padding. */
+	/* JSON: the names as strings, booleans as booleans, no padding; an
+	 * enum's value without a name (a --syscalls row's errno when the call
+	 * succeeded) a number, as the other formats print it, not "0". */
 	r = CLIRUN("show", "-o", "jsonl", cap);
 	CHECK(strstr(r.out, "\"pid\":10,\"ret\":\"ECONNREFUSED\",\"family\":\"AF_INET\","
 			    "\"type\":\"SOCK_STREAM\",\"protocol\":\"IPPROTO_TCP\",\"exit_signal\":0,"
-			    "\"ok\":false,\"comm\":\"curl\"}"));
+			    "\"ok\":false,\"comm\":\"curl\",\"code\":\"NE_CONNREFUSED\",\"level\":\"NEG\"}"));
+	CHECK(strstr(r.out, "\"comm\":\"dig\",\"code\":0,\"level\":-7}"));
+	CHECK(strstr(r.out, "\"comm\":\"x\",\"code\":4095,\"level\":0}"));
 	CHECK(strstr(r.out, "\"exit_signal\":\"SIGKILL\",\"ok\":true,"));
 	CHECK(!strstr(r.out, "__pad"));
 	clirun_free(&r);
@@ -135,9 +142,10 @@ int main(void)
 	/* CSV: the header without padding, names in the cells. */
 	r = CLIRUN("show", "-o", "csv", cap);
 	CHECK(!strncmp(r.out, "ts,time,cpu,stream,ts_ns,pid,ret,family,type,protocol,exit_signal,"
-			      "ok,comm\n", 74));
+			      "ok,comm,code,level\n", 85));
 	CHECK(strstr(r.out, ",net,2000000000,10,ECONNREFUSED,AF_INET,SOCK_STREAM,IPPROTO_TCP,0,0,"
-			    "curl\n"));
+			    "curl,NE_CONNREFUSED,NEG\n"));
+	CHECK(strstr(r.out, ",dig,0,-7\n") && strstr(r.out, ",x,4095,0\n"));
 	clirun_free(&r);
 
 	/* -o table: a header, a rule, aligned rows. */
