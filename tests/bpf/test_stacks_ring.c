@@ -29,16 +29,48 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Waits up to 60 s for cond(arg); fails the test on timeout. */
+/* Every wait of the test ends by WAIT_S after its start, under ctest's
+ * TIMEOUT (120 s), so that a wait that does not end says what it waited
+ * for: on a loaded machine each step takes longer, but none is given a
+ * fixed share of the time. */
+#define WAIT_S 100
+static struct timespec t_start;
+static pid_t rec_pid;
+static char errpath[128];
+
+static double since_start(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t_start.tv_sec) + (now.tv_nsec - t_start.tv_nsec) / 1e9;
+}
+
+/* Waits for cond(arg) until WAIT_S after the start; fails the test if
+ * bpfrec exits first or the time is up, with bpfrec's stderr. */
 static void wait_for(int (*cond)(const char *), const char *arg, const char *what)
 {
-	for (int i = 0; i < 600; i++) {
-		if (cond(arg))
-			return;
+	double t0 = since_start();
+	int status;
+
+	while (!cond(arg)) {
+		if (waitpid(rec_pid, &status, WNOHANG) == rec_pid) {
+			fprintf(stderr, "FAIL: bpfrec exited (wait status %d) while the test waited for %s\n",
+				status, what);
+			su_sh("cat '%s' >&2%s", errpath, "");
+			exit(1);
+		}
+		if (since_start() > WAIT_S) {
+			fprintf(stderr, "FAIL: still waiting for %s after %.1f s (%d s after the "
+				"test's start)\n", what, since_start() - t0, WAIT_S);
+			kill(rec_pid, SIGTERM);
+			waitpid(rec_pid, &status, 0);
+			su_sh("cat '%s' >&2%s", errpath, "");
+			exit(1);
+		}
 		sleep_ms(100);
 	}
-	fprintf(stderr, "timed out waiting for %s\n", what);
-	exit(1);
+	fprintf(stderr, "%s after %.1f s\n", what, since_start() - t0);
 }
 
 static int exists(const char *path)
@@ -90,7 +122,7 @@ static long check_connects(const char *cap, const char *what)
 int main(void)
 {
 	const char *prog = getenv("BPFREC_STACKPROG");
-	char work[64], bin[128], cap[128], snap[256], done[128], errpath[128], script[512];
+	char work[64], bin[128], cap[128], snap[256], done[128], script[512];
 	char q[8192], *out;
 	long n_snap, n_end, n_rebuilt;
 	int status, errfd;
@@ -114,10 +146,14 @@ int main(void)
 	snprintf(done, sizeof(done), "%s/done", work);
 	snprintf(errpath, sizeof(errpath), "%s/stderr", work);
 	su_sh("cp '%s' '%s'", prog, bin);
-	snprintf(script, sizeof(script), "%s loop 100000 >/dev/null; touch %s; exec sleep 60", bin,
-		 done);
+	/* The command ends when the test says (SIGTERM), not after a time of
+	 * its own that a slow machine could use up: its sleep outlasts every
+	 * wait below (WAIT_S). */
+	snprintf(script, sizeof(script), "%s loop 100000 >/dev/null; touch %s; exec sleep %d", bin,
+		 done, 3 * WAIT_S);
 
-	pid = fork();
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	rec_pid = pid = fork();
 	CHECK(pid >= 0);
 	if (!pid) {
 		errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -135,7 +171,10 @@ int main(void)
 	CHECK(!kill(pid, SIGTERM));   /* to the command: sleep ends, bpfrec stops */
 	CHECK(waitpid(pid, &status, 0) == pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 128 + SIGTERM) {
-		su_sh("cat %s >&2; echo 'bpfrec: status %s' >&2", errpath, "?");
+		fprintf(stderr, "FAIL: bpfrec %s %d, want exit %d (the command's SIGTERM)\n",
+			WIFEXITED(status) ? "exit" : "signal",
+			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), 128 + SIGTERM);
+		su_sh("cat '%s' >&2%s", errpath, "");
 		return 1;
 	}
 

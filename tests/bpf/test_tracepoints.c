@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -61,7 +62,10 @@ static void check_all(const struct evlist *l, const char *stream, const char *fi
 	}
 }
 
-/* sleep 30 with SIGUSR1, SIGUSR2 and SIGTERM blocked (kept across exec). */
+/* A sleep with SIGUSR1, SIGUSR2 and SIGTERM blocked (kept across exec),
+ * alive until the test kills it (or ends: the parent's death kills it),
+ * not for a time of its own that a slow machine could use up before the
+ * signals come. */
 static pid_t start_sleeper(void)
 {
 	pid_t pid = fork();
@@ -74,11 +78,13 @@ static pid_t start_sleeper(void)
 		sigaddset(&set, SIGUSR2);
 		sigaddset(&set, SIGTERM);
 		sigprocmask(SIG_BLOCK, &set, NULL);
-		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execl("/bin/sleep", "sleep", "600", (char *)NULL);
 		_exit(127);
 	}
-	/* Its comm is the filter's: wait for the exec. */
-	for (;;) {
+	CHECK(pid > 0);
+	/* Its comm is the filter's: wait for the exec (60 s at most). */
+	for (time_t end = time(NULL) + 60; time(NULL) < end;) {
 		char path[64], comm[32] = "";
 		FILE *f;
 
@@ -90,8 +96,13 @@ static pid_t start_sleeper(void)
 		}
 		if (f)
 			fclose(f);
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			break;
 		usleep(1000);
 	}
+	fprintf(stderr, "FAIL: the sleeper (pid %d) did not exec /bin/sleep\n", (int)pid);
+	kill(pid, SIGKILL);
+	exit(1);
 }
 
 /* Show's output formats, as the checks below read them. */
