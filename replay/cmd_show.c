@@ -23,7 +23,7 @@
 #include "damagesay.h"
 #include "slice.h"
 #include "symb.h"
-#include "sysfields.h"
+#include "rowlacks.h"
 #include "sysids.h"
 
 static void help(void)
@@ -83,10 +83,7 @@ struct sel {
 				       when its value has no name) */
 	uint8_t *is_addr;           /* per evtype column: an address, shown in hex */
 	uint8_t *is_stack;          /* per evtype column: a stack id (-1: none asked) */
-	uint8_t *scope;             /* per evtype column: enum name_scope (line format) */
-	int fam_col;                /* evtype column of the family (NAME_AF), or -1 */
-	size_t *inet;               /* the evtype columns of scope SCOPE_INET */
-	size_t ninet;
+	struct rowlacks *lacks;     /* what a row does not have: left out */
 	int ts_col;                 /* evtype column that may hold the record's ts, or -1 */
 	struct showline_col *plan;  /* line format: the shown columns, in order */
 	size_t nplan;
@@ -96,8 +93,6 @@ struct sel {
 	struct sysids *sysids;      /* --syscalls rows: which args are ids, or NULL */
 	int8_t *sysarg;             /* per evtype column: i for arg<i> named by row
 				       (sysids), else -1 */
-	struct sysfields *sysfields;   /* --syscalls rows: which of path, path2 and
-					  the socket address each has, or NULL */
 };
 
 /* SGR sequences of the line format on a terminal. */
@@ -131,7 +126,6 @@ struct show {
 	struct symb *symb;          /* the capture's stacks (owned by c), NULL: none */
 	struct idnames *ids;        /* its user and group names (owned by c), NULL: none */
 	uint32_t row_ids;           /* the record printed: its id arguments (sysids__row) */
-	uint32_t row_fields;        /* and its columns of sysfields (sysfields__row) */
 };
 
 /* Lines leave once LINE_BATCH bytes are waiting (one line at a time on a
@@ -428,100 +422,11 @@ static long pair_general(struct show *sh, struct sel *se, const struct cap_rec *
 }
 
 
-/* Column k's bytes in rec, if whole bytes within the record; else NULL. */
-static const uint8_t *col_bytes(const struct sel *se, const struct cap_rec *rec, size_t k)
+/* Whether the row lacks column k (rowlacks.h): it is left out of the line,
+ * its cell left empty in table and csv, its key out of jsonl. */
+static inline int row_lacks(const struct sel *se, const struct cap_rec *rec, size_t k)
 {
-	const struct evcol *c = evtype__col(se->s->et, k);
-
-	if (c->bit_offset % 8 || c->bit_size != c->byte_size * 8 || !c->byte_size ||
-	    c->bit_offset / 8 + c->byte_size > rec->len)
-		return NULL;
-	return rec->data + c->bit_offset / 8;
-}
-
-/* 1 if the n bytes at v are all zero. */
-static int all_zero(const uint8_t *v, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (v[i])
-			return 0;
-	return 1;
-}
-
-/* Column k's whole bytes are all zero (0 when they are no whole bytes
- * within the record: not known to be). */
-static int col_zero(const struct sel *se, const struct cap_rec *rec, size_t k)
-{
-	const uint8_t *v = col_bytes(se, rec, k);
-
-	return v && all_zero(v, evtype__col(se->s->et, k)->byte_size);
-}
-
-/* The row's address family (its family column, little-endian as BPF's
- * records), or -1 when it has none readable. */
-static int64_t row_family(const struct sel *se, const struct cap_rec *rec)
-{
-	const uint8_t *f;
-	uint32_t size;
-	uint64_t fam = 0;
-
-	if (se->fam_col < 0 || !(f = col_bytes(se, rec, (size_t)se->fam_col)))
-		return -1;
-	size = evtype__col(se->s->et, (size_t)se->fam_col)->byte_size;
-	if (size > 4)
-		return -1;
-	for (uint32_t i = 0; i < size; i++)
-		fam |= (uint64_t)f[i] << (8 * i);
-	return (int64_t)fam;
-}
-
-#define FAM_UNIX  1    /* AF_UNIX */
-#define FAM_INET  2    /* AF_INET */
-#define FAM_INET6 10   /* AF_INET6 */
-
-/* Whether the row lacks column k (row_lacks): it is left out of the line, its cell
- * left empty in table and csv, its key out of jsonl.  A row lacks
- *  - on a --syscalls row, the path, path2 or socket address its syscall
- *    does not have (sysfields.h; an empty path it has is the call's);
- *  - a column of one family's socket address (names__scope) that is all
- *    zero on a row of another family: an AF_UNIX connect's port and addr,
- *    an inet one's path, an AF_UNSPEC one's port and addr;
- *  - an inet address that was not recorded: port and address all zero on
- *    an inet row (a socket's create and release: it has none yet; but a
- *    --syscalls row's address is shown as the call passed it, [::]:0
- *    included), and an all-zero address on an AF_INET row (bpfrec's
- *    addresses hold IPv4 v4-mapped: zeros there are none, not "::"). */
-static int row_lacks_which(const struct show *sh, const struct sel *se, const struct cap_rec *rec,
-			   size_t k)
-{
-	uint32_t bit = sysfields__col(se->sysfields, k);
-	int64_t fam;
-
-	if (bit && !(sh->row_fields & bit))
-		return 1;
-	if (se->scope[k] == SCOPE_ANY || !col_zero(se, rec, k) || (fam = row_family(se, rec)) < 0)
-		return 0;
-	if (se->scope[k] == SCOPE_UNIX)
-		return fam != FAM_UNIX && !(bit && sh->row_fields & SYSFIELD_KNOWN);
-	if (fam != FAM_INET && fam != FAM_INET6)
-		return 1;
-	if (fam == FAM_INET && evtype__col(se->s->et, k)->kind == EVCOL_IPADDR)
-		return 1;
-	if (bit && sh->row_fields & SYSFIELD_KNOWN)
-		return 0;
-	for (size_t i = 0; i < se->ninet; i++)
-		if (!col_zero(se, rec, se->inet[i]))
-			return 0;
-	return 1;
-}
-
-/* row_lacks_which, its common answer first: a column of no socket address
- * in a stream of no --syscalls rows (the line loop's slow columns are
- * mostly the record's time member) is always there. */
-static inline int row_lacks(const struct show *sh, const struct sel *se,
-			    const struct cap_rec *rec, size_t k)
-{
-	return (se->sysfields || se->scope[k] != SCOPE_ANY) && row_lacks_which(sh, se, rec, k);
+	return rowlacks__col(se->lacks, rec, k);
 }
 
 /* The line format: time, stream, then each shown column's KEY=VALUE from
@@ -569,7 +474,7 @@ static int print_line(struct show *sh, const struct cap_rec *rec, struct sel *se
 			}
 		}
 		k = op->col;
-		if (row_lacks(sh, se, rec, k))
+		if (row_lacks(se, rec, k))
 			continue;
 		if (op->kind != SHOWLINE_GENERAL) {
 			uint64_t iv = op->kind == SHOWLINE_TEXT ? 0 : showline__int(op, rec->data);
@@ -648,8 +553,7 @@ static int plan_line(struct show *sh, struct sel *se)
 		if (se->plan[se->nplan].kind == SHOWLINE_ERRNO && !sh->color)
 			se->plan[se->nplan].errname = names__errno;
 		se->plan[se->nplan].slow = se->plan[se->nplan].kind == SHOWLINE_GENERAL ||
-					   se->scope[k] != SCOPE_ANY || (int)k == se->ts_col ||
-					   sysfields__col(se->sysfields, k);
+					   rowlacks__may(se->lacks, k) || (int)k == se->ts_col;
 		se->room += SHOWLINE_SPACES + showline__max(&se->plan[se->nplan]);
 		se->nplan++;
 	}
@@ -664,7 +568,7 @@ static int print_rec(struct show *sh, const struct cap_rec *rec, struct capview_
 
 	sh->printed++;
 	sh->row_ids = se->sysids ? sysids__row(se->sysids, rec->data, rec->len) : 0;
-	sh->row_fields = se->sysfields ? sysfields__row(se->sysfields, rec->data, rec->len) : 0;
+	rowlacks__row(se->lacks, rec);
 	if (sh->oneline)
 		return print_line(sh, rec, se);
 	for (size_t k = 0; k < sh->nucols; k++)
@@ -677,7 +581,7 @@ static int print_rec(struct show *sh, const struct cap_rec *rec, struct capview_
 		if (uk == NO_UCOL)
 			continue;
 		u = &sh->uvals[uk];
-		if (k >= CAPVIEW_NCOMMON && row_lacks(sh, se, rec, k - CAPVIEW_NCOMMON))
+		if (k >= CAPVIEW_NCOMMON && row_lacks(se, rec, k - CAPVIEW_NCOMMON))
 			continue;   /* PV_ABSENT: as the line format leaves it out */
 		if (capview__value(sh->c, s, rec, k, u, tb))
 			u->kind = PV_NULL;
@@ -719,20 +623,16 @@ static int plan_stream(struct show *sh, struct sel *se)
 	se->is_enum = calloc(s->ncols + 1, 1);
 	se->is_addr = calloc(s->ncols + 1, 1);
 	se->is_stack = calloc(s->ncols + 1, 1);
-	se->scope = calloc(s->ncols + 1, 1);
-	se->inet = calloc(s->ncols + 1, sizeof(*se->inet));
-	if (!se->hint || !se->is_bool || !se->is_enum || !se->is_addr || !se->is_stack || !se->scope || !se->inet)
+	se->lacks = rowlacks__new(capview__object_btf(sh->c, s->object_id), s);
+	if (!se->hint || !se->is_bool || !se->is_enum || !se->is_addr || !se->is_stack ||
+	    !se->lacks)
 		return -ENOMEM;
 	se->sysids = sysids__new(capview__object_btf(sh->c, s->object_id), s->et);
 	if (!se->sysids && errno == ENOMEM)
 		return -ENOMEM;
 	if (se->sysids && !(se->sysarg = calloc(s->ncols + 1, sizeof(*se->sysarg))))
 		return -ENOMEM;
-	se->sysfields = sysfields__new(capview__object_btf(sh->c, s->object_id), s->et);
-	if (!se->sysfields && errno == ENOMEM)
-		return -ENOMEM;
 	se->ts_col = -1;
-	se->fam_col = -1;
 	for (size_t k = 0; k < s->ncols && k < evtype__ncols(s->et); k++) {
 		const struct evcol *c = evtype__col(s->et, k);
 
@@ -740,11 +640,6 @@ static int plan_stream(struct show *sh, struct sel *se)
 					  (const char *const *)s->cols, s->ncols);
 		if (se->hint[k] == NAME_NONE && (c->kind == EVCOL_INT || c->kind == EVCOL_UINT))
 			se->hint[k] = names__id_hint(s->cols[k], c->kind == EVCOL_UINT, c->id_kind);
-		se->scope[k] = (uint8_t)names__scope(s->cols[k], (const char *const *)s->cols, s->ncols);
-		if (se->hint[k] == NAME_AF && se->fam_col < 0)
-			se->fam_col = (int)k;
-		if (se->scope[k] == SCOPE_INET)
-			se->inet[se->ninet++] = k;
 		if (se->sysarg)
 			se->sysarg[k] = se->hint[k] == NAME_NONE ?
 					(int8_t)sysids__arg(se->sysids, k) : -1;
@@ -938,10 +833,8 @@ out:
 			free(sh.sel[i].is_enum);
 			free(sh.sel[i].is_addr);
 			free(sh.sel[i].is_stack);
-			free(sh.sel[i].scope);
-			free(sh.sel[i].inet);
 			sysids__free(sh.sel[i].sysids);
-			sysfields__free(sh.sel[i].sysfields);
+			rowlacks__free(sh.sel[i].lacks);
 			free(sh.sel[i].sysarg);
 			for (size_t j = 0; j < sh.sel[i].nplan; j++)
 				showline__col_free(&sh.sel[i].plan[j]);

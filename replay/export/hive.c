@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "hive.h"
+#include "rowlacks.h"
 #include "utf8.h"
 
 /* ---- names ---- */
@@ -106,6 +107,7 @@ const char *hive__utf8(const char *s, size_t len, struct strbuf *scratch, size_t
 
 struct hsink {
 	struct capview_stream *s;
+	struct rowlacks *lacks;     /* the fields a row lacks: NULL, as show leaves them out */
 	struct hive_col *cols;
 	char **names;               /* owned column names */
 	size_t ncols;
@@ -140,6 +142,7 @@ static void sink_free(struct hsink *h)
 	for (size_t i = 0; h->texts && i < h->ncols; i++)
 		strbuf__free(&h->texts[i]);
 	free(h->texts);
+	rowlacks__free(h->lacks);
 	free(h->path);
 	if (h->f)
 		fclose(h->f);
@@ -247,6 +250,8 @@ static int sink_open(struct hive_run *run, struct hsink *h, struct capview *c)
 
 	if ((rc = sink_columns(h)))
 		return rc;
+	if (!(h->lacks = rowlacks__new(capview__object_btf(c, h->s->object_id), h->s)))
+		return -ENOMEM;
 	hive__escape(h->s->name, strlen(h->s->name), stream, sizeof(stream));
 	snprintf(dir, sizeof(dir), "stream=%s/host=%s/date=%s", stream, run->host, run->date);
 	if ((rc = make_dirs(run->dirfd, dir))) {
@@ -380,13 +385,15 @@ static int row_out(struct hive_run *run, struct hsink *h, struct capview *c,
 	v[2] = rec->cpu == CAP_CPU_UNKNOWN ? (struct pval){ .kind = PV_NULL }
 					   : (struct pval){ .kind = PV_INT, .i = rec->cpu };
 	v[3] = (struct pval){ .kind = PV_TEXT, .s = run->capname, .len = strlen(run->capname) };
+	rowlacks__row(h->lacks, rec);
 	for (size_t i = 4; i < h->ncols; i++) {
 		struct pval *o = &v[i];
 		struct strbuf *t = &h->texts[i];
 		const char *p;
 		size_t len;
 
-		if (capview__value(c, h->s, rec, CAPVIEW_NCOMMON + (i - 4), o, timebuf)) {
+		if (rowlacks__col(h->lacks, rec, i - 4) ||
+		    capview__value(c, h->s, rec, CAPVIEW_NCOMMON + (i - 4), o, timebuf)) {
 			*o = (struct pval){ .kind = PV_NULL };
 			continue;
 		}

@@ -9,7 +9,8 @@
  * (capview__name_of).  Each file holds the stream's columns as in
  * `bpfreplay sql`, typed, minus those the path already holds:
  *     ts INT64 (kernel boot clock ns), time (wall time, UTC, ns),
- *     cpu (NULL if unknown), capture, then the event's fields.
+ *     cpu (NULL if unknown), capture, then the event's fields (NULL
+ *     where the row lacks the field, as show leaves it out: rowlacks.h).
  * An event field named like a partition column (stream, host, date) or
  * capture gets '_' appended until unique, as capview.h does for ts and time.
  *

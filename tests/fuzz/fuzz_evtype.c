@@ -8,7 +8,8 @@
  * it as a bundle cuts it (btfcut.h), which must give the same columns and
  * text, and so must the whole BTF with its strings cut to its types' names
  * (btfcut__names, what bundle --redact stores when it cannot cut: every
- * valid BTF rewrites).  Seeds: fuzz_mkseeds (the BTF of the built-in
+ * valid BTF rewrites).  What a row of the type lacks (rowlacks.h) is asked
+ * of every record, whatever its length.  Seeds: fuzz_mkseeds (the BTF of the built-in
  * probes' objects from a real capture, and records of their streams).
  */
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include "btfcut.h"
 #include "btfv.h"
 #include "evtype.h"
+#include "rowlacks.h"
 
 static uint32_t fe_le32(const uint8_t *p)
 {
@@ -98,6 +100,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		names_et = same_type_in(et, nraw, nlen, id);
 	}
 	btfcut__free(names);
+	/* What a row lacks (rowlacks.h: show leaves it out, export writes
+	 * NULL), of a stream of this type whose columns have its names. */
+	struct capview_stream s = { .et = et, .ncols = et ? evtype__ncols(et) : 0 };
+	struct rowlacks *lacks = NULL;
+	if (et) {
+		s.cols = calloc(s.ncols + 1, sizeof(*s.cols));
+		if (!s.cols)
+			abort();
+		for (size_t i = 0; i < s.ncols; i++)
+			s.cols[i] = (char *)evtype__col(et, i)->name;
+		lacks = rowlacks__new(b, &s);
+	}
 	btfv__free(b);   /* the evtype keeps its own reference */
 	if (!et)
 		return 0;
@@ -122,6 +136,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memcpy(rec, p, len);
 		p += len;
+		if (lacks) {    /* any length: it reads within it */
+			struct cap_rec cr = { .data = rec, .len = len };
+			rowlacks__row(lacks, &cr);
+			for (size_t i = 0; i < s.ncols + 1; i++)
+				if (rowlacks__col(lacks, &cr, i) && !rowlacks__may(lacks, i))
+					abort();
+		}
 		if (!evtype__check(et, len)) {
 			for (size_t i = 0; i < evtype__ncols(et); i++) {
 				struct evval v;
@@ -142,5 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	evtype__free(et);
 	evtype__free(cut_et);
 	evtype__free(names_et);
+	rowlacks__free(lacks);
+	free(s.cols);
 	return 0;
 }
