@@ -97,7 +97,25 @@ static int dropped(const char *cap)
 	return yes;
 }
 
-/* Every connect of stackprog in cap has f3 f2 f1 main; returns how many. */
+/* The connect events cap counts as lost (its index's losses). */
+static long lost_connects(const char *cap)
+{
+	char cmd[4096], *out;
+	int status;
+	long n;
+
+	snprintf(cmd, sizeof(cmd), "sqlite3 'file:%s/index.db?mode=ro' \"SELECT COALESCE(SUM(l.count), "
+		 "0) FROM losses l JOIN streams s ON s.id = l.stream_id WHERE s.name = 'connect'\"",
+		 cap);
+	out = su_run_out(cmd, &status);
+	n = status ? -1 : atol(out);
+	free(out);
+	return n;
+}
+
+/* Every connect of stackprog in cap has f3 f2 f1 main; returns how many.
+ * None left in the ring because the recorder lost them (counted: a
+ * machine too loaded for its drain) says nothing of the stacks: skipped. */
 static long check_connects(const char *cap, const char *what)
 {
 	char q[8192], *out, *lines[8];
@@ -112,8 +130,14 @@ static long check_connects(const char *cap, const char *what)
 		 cap);
 	out = su_run_out(q, &status);
 	if (status || su_csv_lines(out, lines, 8) != 1 ||
-	    sscanf(lines[0], "%ld,%ld,%ld", &all, &named, &frames) != 3 || all <= 0 ||
-	    named != 4 * all) {
+	    sscanf(lines[0], "%ld,%ld,%ld", &all, &named, &frames) != 3)
+		all = -1;
+	if (!all && lost_connects(cap) > 0) {
+		fprintf(stderr, "SKIPPED: %s: no connect of stackprog left in the ring, the recorder "
+			"lost %ld on this loaded machine\n", what, lost_connects(cap));
+		exit(77);
+	}
+	if (all <= 0 || named != 4 * all) {
 		fprintf(stderr, "%s: %ld connects of stackprog, %ld of their first 4 frames named "
 			"f3 f2 f1 main (want 4 each), %ld frames in all\n", what, all, named, frames);
 		exit(1);
