@@ -274,13 +274,14 @@ static void send_run(struct source *src, uint32_t cpu, struct blockbuf_rec *recs
 		 * its answer for a pid holds until its copy of the tree is
 		 * renewed (once a pass at most). */
 		uint32_t last_kept = 0, pid_end = (uint32_t)l->pid_offset + 4;
+		size_t pid_off = (size_t)l->pid_offset;
 		int have_kept = 0, refreshed = d->refreshed;
 
 		for (i = j = 0; i < n; i++) {
 			uint32_t pid;
 
 			if (recs[i].len >= pid_end) {
-				memcpy(&pid, (const uint8_t *)recs[i].data + l->pid_offset, 4);
+				memcpy(&pid, (const uint8_t *)recs[i].data + pid_off, 4);
 				if (!have_kept || pid != last_kept || refreshed != d->refreshed) {
 					have_kept = 0;
 					refreshed = d->refreshed;
@@ -291,6 +292,19 @@ static void send_run(struct source *src, uint32_t cpu, struct blockbuf_rec *recs
 				}
 			}
 			recs[j++] = recs[i];
+			/* Then the records of the pid just kept, while none was
+			 * dropped (the usual run of one process): one compare
+			 * each, left in place (the filter is not asked, so its
+			 * copy is not renewed meanwhile). */
+			if (!have_kept || j != i + 1)
+				continue;
+			while (i + 1 < n && recs[i + 1].len >= pid_end) {
+				memcpy(&pid, (const uint8_t *)recs[i + 1].data + pid_off, 4);
+				if (pid != last_kept)
+					break;
+				i++;
+				j++;
+			}
 		}
 		n = j;
 		if (!n)
@@ -743,24 +757,27 @@ static int staged_end(struct source *src)
 	return err;
 }
 
-/* A per-CPU ring: each CPU's new events, where they lie, in runs. */
-static void pcring_run_done(void *ctx)
+/* A run of one CPU's events from a per-CPU ring, where they lie: to the
+ * sink in one call (runs_ok), else event by event. */
+static int on_pcring_run(void *ctx, uint32_t cpu, struct blockbuf_rec *recs, uint32_t n,
+			 uint32_t same_len)
 {
-	staged_run_send(ctx);
-}
+	struct source *src = ctx;
+	uint32_t i;
 
-static void pcring_rec_done(void *ctx)
-{
-	(void)ctx;   /* deliver() took each event as it came */
+	if (runs_ok(src)) {
+		send_run(src, cpu, recs, n, same_len);
+	} else {
+		for (i = 0; i < n; i++)
+			deliver(src, cpu, src->d->recv_ns, recs[i].data, recs[i].len);
+	}
+	return 0;
 }
 
 static long read_pcring(struct source *src, int final)
 {
-	struct staged_run r = { .src = src };
 	uint64_t bad = src->pcring_bad;
-	long n = runs_ok(src) ?
-		 pcring__read(src->pcring, on_staged_run, pcring_run_done, &r, &src->pcring_bad) :
-		 pcring__read(src->pcring, on_staged, pcring_rec_done, src, &src->pcring_bad);
+	long n = pcring__read_runs(src->pcring, on_pcring_run, src, &src->pcring_bad);
 
 	if (src->pcring_bad != bad && !src->pcring_warned) {
 		warn_msg("map %s: a CPU's ring read in place did not add up (head, tail or an "

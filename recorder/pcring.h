@@ -22,15 +22,24 @@ struct pcring;
  * the largest power of 2 that fits after the head).  EINVAL: not a
  * region array of at least 4 KiB rings. */
 struct pcring *pcring__open(int map_fd);
-/* For each region, its CPU's events in [tail, head) to fn in order (ev
- * points into the mapping), then done(ctx) (after which the caller holds
- * no pointer into the region), then tail moves past them.  A region whose
- * head, tail or records do not add up is skipped to its head (its events
- * are dropped, and counted in *bad).  Returns the events handed out, or
- * fn's first negative return. */
-long pcring__read(struct pcring *p, int (*fn)(void *ctx, uint32_t cpu, const void *ev,
-					      uint32_t len),
-		  void (*done)(void *ctx), void *ctx, uint64_t *bad);
+/* The same over the caller's memory, laid out as the map's array is
+ * (nregions regions of value_size bytes, 8-aligned): a test's.  mem stays
+ * the caller's.  EINVAL as pcring__open. */
+struct pcring *pcring__wrap(void *mem, uint32_t nregions, uint32_t value_size);
+/* For each region, its CPU's events in [tail, head) to fn in order, in
+ * runs of up to PCRING_RUN (recs point into the mapping; same_len: the
+ * length of every event of the run when they all have one, else 0), then
+ * tail moves past them.  A region whose head, tail or records do not add
+ * up is skipped to its head (its events from there are dropped, and
+ * counted in *bad).  Returns the events handed out, or fn's first negative
+ * return (the run that failed stays in its ring, the runs before it are
+ * consumed). */
+#define PCRING_RUN 256
+struct blockbuf_rec;
+long pcring__read_runs(struct pcring *p,
+		       int (*fn)(void *ctx, uint32_t cpu, struct blockbuf_rec *recs, uint32_t n,
+				 uint32_t same_len),
+		       void *ctx, uint64_t *bad);
 /* How full the fullest CPU's ring is, in thousandths (a damaged region
  * counts as full). */
 uint32_t pcring__fill_permille(const struct pcring *p);
