@@ -139,7 +139,7 @@ int main(void)
 {
 	const char *dir = test_tmpdir("tp_perf");
 	char bpfrec[4096], tpactor[4096], cap[4096], out[4096], pdata[4096], pscript[4096],
-		cmd[16384];
+		cmd[16384], mpages[24];
 	long tids[4];
 	struct evlist l;
 	size_t i, checked = 0, nbpf = 0;
@@ -160,8 +160,18 @@ int main(void)
 	snprintf(pdata, sizeof(pdata), "%s/perf.data", dir);
 	snprintf(pscript, sizeof(pscript), "%s/perf.txt", dir);
 
+	/* perf's buffer per CPU: 128 MiB over the CPUs (a power of 2 pages,
+	 * 4 MiB at least), so that a machine busy switching tasks (every
+	 * switch a sample of perf's) does not fill it before perf reads it:
+	 * with 4 MiB on 2 CPUs each running a pipe ping-pong, perf lost events
+	 * and the test could only be skipped. */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), pages = 1024;
+
+	while (ncpu > 0 && pages * 2 * 4096 * ncpu <= (128l << 20) && pages < 16384)
+		pages *= 2;
+	snprintf(mpages, sizeof(mpages), "%ld", pages);
 	/* perf is recording before bpfrec starts and until it has finished. */
-	rc = run_cmd((char *[]){ "/usr/bin/perf", "record", "-q", "-a", "-o", pdata, "-m", "1024",
+	rc = run_cmd((char *[]){ "/usr/bin/perf", "record", "-q", "-a", "-o", pdata, "-m", mpages,
 				  "-e", (char *)tps[0], "-e", (char *)tps[1], "-e", (char *)tps[2],
 				  "-e", (char *)tps[3], "--", bpfrec, "record", "-q", "-o", cap,
 				  "-e", "sched:sched_process_exec,sched:sched_process_fork", "-e",
