@@ -170,15 +170,22 @@ struct pipeline {
 #define BLOCK_NS_SHIFT 2
 #define BLOCK_NS_MIN_FILL 8
 /* A hand-over that finds every buffer with the writers takes a spare
- * instead of waiting when the kernel's buffers, at the rate they fill,
- * would be full within SPARE_HEADROOM_WAITS such waits (a writer's
- * block_ns; SPARE_UNKNOWN_NS before it is known), or their room is not
- * known: a 4 MiB per-CPU ring holds ~9 ms of events from one CPU at
- * 6 M/s, a compact block keeps a writer ~8 ms.  A 64 MiB ring at 8 M/s
- * (~110 ms) takes the wait, and the pool's memory stays as it was.  A
- * spare goes back once SPARE_KEEP_NS pass without one needed: a burst's
- * spare is not released and faulted in again between its blocks. */
-#define SPARE_HEADROOM_WAITS 4
+ * instead of waiting when the kernel's buffers are small for the rate
+ * they fill at: less than SPARE_FILL_PM full, yet full within
+ * SPARE_HEADROOM_WAITS such waits (a writer's block_ns; SPARE_UNKNOWN_NS
+ * before it is known) and within SPARE_HEADROOM_MAX_NS.  A 4 MiB per-CPU
+ * ring holds ~9 ms of events from one CPU at 6 M/s, a compact block keeps
+ * a writer ~8 ms: a spare.  A 64 MiB ring at 8 M/s (~110 ms empty) takes
+ * the wait, and when it fills (the writers behind for long) one block
+ * more would not save it: the pool's memory stays as it was.  (Without
+ * the bound, a loaded machine's writers, ~60 ms a compact block at the
+ * start, had the bench's 8 M/s take a spare now and then: 8 MiB more
+ * RSS.)  A spare goes back once SPARE_KEEP_NS pass without one needed: a
+ * burst's spare is not released and faulted in again between its
+ * blocks. */
+#define SPARE_HEADROOM_WAITS 2
+#define SPARE_FILL_PM 250
+#define SPARE_HEADROOM_MAX_NS 40000000ull
 #define SPARE_UNKNOWN_NS 20000000ull
 #define SPARE_KEEP_NS 1000000000ull
 
@@ -512,7 +519,12 @@ static bool spare_lent_locked(struct pipeline *p, uint64_t now)
 {
 	uint64_t wait = p->block_ns ? p->block_ns : SPARE_UNKNOWN_NS;
 
-	if (!p->nspare || (p->headroom_ns && p->headroom_ns / SPARE_HEADROOM_WAITS >= wait))
+	if (!p->nspare)
+		return false;
+	/* (headroom 0: not known, or a buffer full) */
+	if (p->fill_pm >= SPARE_FILL_PM || !p->headroom_ns ||
+	    p->headroom_ns >= SPARE_HEADROOM_MAX_NS ||
+	    p->headroom_ns / SPARE_HEADROOM_WAITS >= wait)
 		return false;
 	p->free[p->nfree++] = p->spare[--p->nspare];
 	p->nlent++;
