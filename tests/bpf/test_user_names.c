@@ -1,9 +1,9 @@
 /* test_user_names.c - uids and gids shown as the RECORDING host's user and
  * group names (issue 16).  Two throwaway users are made for the test, each
- * with a group named unlike it (NAMEg, so a uid shown as a gid is caught even
- * where the numbers are equal): one
- * before the recording, one by the recorded command while it records (the
- * recorder's second read at the end must catch it).  The command runs a
+ * with a group named unlike it (NAMEg: a uid shown as a gid is caught even
+ * where the numbers are equal): one before the recording, one by the
+ * recorded command while it records (the recorder's second read at the end
+ * must catch it).  The command runs a
  * child as each user: setgid, setuid (tracepoints whose arguments are a
  * gid and a uid), an exec (the built-in exec probe's uid and gid), and a chown to
  * the first user (its user and group arguments); the same calls and
