@@ -70,11 +70,7 @@ int main(void)
 	uint32_t k, nfast;
 	pthread_t rel;
 
-	util_quiet = 1;
-	CHECK_EQ_INT(pipe(gate), 0);
-	pipeblocks_gen(all, NBLOCKS * PER_BLOCK, 7);
-	struct pipeline *p = pipeline__start(w, &po);
-	CHECK(p);
+	struct pipeline *p = pipeblocks_start(w, &po, gate, all, NBLOCKS * PER_BLOCK, 7);
 
 	/* 1. no backlog */
 	for (k = 0; k < 3; k++) {

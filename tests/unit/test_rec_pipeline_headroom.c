@@ -35,57 +35,6 @@
 static struct capwone_ev all[NBLOCKS * PER_BLOCK];
 static uint32_t sid;
 static int gate[2];                 /* a held writer reads a byte from gate[0] */
-static uint64_t stalls_before;
-
-/* Block k handed over after a pause: the events come slowly (a block's
- * in 40 ms or more), far slower than the writers make compact blocks of
- * them, so they are not behind (the policy's arrive_ns). */
-static void send_slowly(struct pipeline *p, uint32_t k)
-{
-	usleep(40000);
-	pipeblocks_send(p, sid, all, PER_BLOCK, k);
-}
-
-/* Releases the held writer once the drain has found no free buffer. */
-static void *releaser(void *arg)
-{
-	struct pipeline *p = arg;
-	uint64_t stalls = 0, wait_ns;
-
-	for (;;) {
-		pipeline__stalls(p, &stalls, &wait_ns);
-		if (stalls > stalls_before)
-			break;
-		usleep(1000);
-	}
-	CHECK(write(gate[1], "x", 1) == 1);
-	return NULL;
-}
-
-/* Blocks k, k + 1 and k + 2 with the writers held: k is taken and encoded
- * before the others come, k + 1 waits in the queue, k + 2's hand-over
- * finds no free buffer and waits until the releaser lets the writer go. */
-static void send_starved(struct pipeline *p, uint32_t k)
-{
-	uint64_t blocks = 0, fast, wait_ns;
-	pthread_t rel;
-
-	pipeline__stalls(p, &stalls_before, &wait_ns);
-	pipeline__call(p, capwone_hold_writer, &gate[0]);
-	CHECK_EQ_INT(pthread_create(&rel, NULL, releaser, p), 0);
-	send_slowly(p, k);
-	for (;;) {
-		pipeline__blocks(p, &blocks, &fast);
-		if (blocks == k + 1)
-			break;
-		usleep(1000);
-	}
-	pipeblocks_send(p, sid, all, PER_BLOCK, k + 1);
-	pipeblocks_send(p, sid, all, PER_BLOCK, k + 2);
-	CHECK_EQ_INT(pthread_join(rel, NULL), 0);
-	pipeblocks_sync(p);
-}
-
 int main(void)
 {
 	const char *dir = test_tmpdir("rec_pipeline_headroom");
@@ -95,27 +44,27 @@ int main(void)
 				    .flush_ns = 1 };
 	/* what each block must be: F fast, C compact */
 	static const char want[NBLOCKS + 1] = "CCC" "CCC" "CFF" "FFFC";
-	uint64_t stalls, wait_ns;
+	uint64_t stalls, wait_ns, held, spares;
 	uint32_t k, nfast;
 
-	util_quiet = 1;
-	CHECK_EQ_INT(pipe(gate), 0);
-	pipeblocks_gen(all, NBLOCKS * PER_BLOCK, 5);
-	struct pipeline *p = pipeline__start(w, &po);
-	CHECK(p);
+	struct pipeline *p = pipeblocks_start(w, &po, gate, all, NBLOCKS * PER_BLOCK, 5);
 
 	/* 1. no backlog */
 	for (k = 0; k < 3; k++) {
-		send_slowly(p, k);
+		pipeblocks_send_slowly(p, sid, all, PER_BLOCK, k);
 		pipeblocks_sync(p);
 	}
 	/* 2. a wait with a minute of room in the kernel's buffers */
 	pipeline__headroom(p, 60000000000ull);
-	send_starved(p, k);
+	pipeblocks_send_held(p, sid, all, PER_BLOCK, k, gate, &held, &spares);
+	CHECK_EQ_U64(held, 1);
+	CHECK_EQ_U64(spares, 0);
 	k += 3;
 	/* 3. a wait with none */
 	pipeline__headroom(p, 1000);
-	send_starved(p, k);
+	pipeblocks_send_held(p, sid, all, PER_BLOCK, k, gate, &held, &spares);
+	CHECK_EQ_U64(held, 1);
+	CHECK_EQ_U64(spares, 0);
 	k += 3;
 	/* 4. room again, no wait: back to compact after the calm hand-overs */
 	pipeline__headroom(p, 60000000000ull);

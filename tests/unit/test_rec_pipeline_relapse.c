@@ -61,12 +61,9 @@ int main(void)
 	uint64_t faster = 0;
 	uint32_t k, nfast;
 
-	util_quiet = 1;
 	CHECK_EQ_INT(strlen(fill), NBLOCKS);
 	CHECK_EQ_INT(strlen(want), NBLOCKS);
-	pipeblocks_gen(all, NBLOCKS * PER_BLOCK, 11);
-	struct pipeline *p = pipeline__start(w, &po);
-	CHECK(p);
+	struct pipeline *p = pipeblocks_start(w, &po, NULL, all, NBLOCKS * PER_BLOCK, 11);
 	for (k = 0; k < NBLOCKS; k++)
 		send_block(p, k, fill[k] == 'H' ? 400 : fill[k] == 'X' ? 600 :
 				 fill[k] == 'h' ? 300 : 0);

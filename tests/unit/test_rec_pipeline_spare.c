@@ -32,66 +32,6 @@
 static struct capwone_ev all[NBLOCKS * PER_BLOCK];
 static uint32_t sid;
 static int gate[2];                 /* a held writer reads a byte from gate[0] */
-static uint64_t stalls_before;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static int sent;                    /* the drain is past block k + 2's hand-over */
-
-static void send_slowly(struct pipeline *p, uint32_t k)
-{
-	usleep(40000);
-	pipeblocks_send(p, sid, all, PER_BLOCK, k);
-}
-
-/* Lets the held writer go once the drain waited (a stall) or got past the
- * hand-over, or after 10 s (a hand-over that would wait for ever). */
-static void *releaser(void *arg)
-{
-	struct pipeline *p = arg;
-	uint64_t stalls = 0, wait_ns;
-	int i;
-
-	for (i = 0; i < 10000; i++) {
-		pipeline__stalls(p, &stalls, &wait_ns);
-		pthread_mutex_lock(&mu);
-		if (sent || stalls > stalls_before)
-			i = 10000;
-		pthread_mutex_unlock(&mu);
-		usleep(1000);
-	}
-	CHECK(write(gate[1], "x", 1) == 1);
-	return NULL;
-}
-
-/* Blocks k, k + 1, k + 2 with the writers held (test_rec_pipeline_headroom's
- * send_starved).  Returns the stalls and spares the hand-overs added. */
-static void send_held(struct pipeline *p, uint32_t k, uint64_t *stalls, uint64_t *spares)
-{
-	uint64_t blocks = 0, fast, wait_ns, spares_before = pipeline__spares_taken(p);
-	pthread_t rel;
-
-	pipeline__stalls(p, &stalls_before, &wait_ns);
-	sent = 0;
-	pipeline__call(p, capwone_hold_writer, &gate[0]);
-	CHECK_EQ_INT(pthread_create(&rel, NULL, releaser, p), 0);
-	send_slowly(p, k);
-	for (;;) {
-		pipeline__blocks(p, &blocks, &fast);
-		if (blocks == k + 1)
-			break;
-		usleep(1000);
-	}
-	pipeblocks_send(p, sid, all, PER_BLOCK, k + 1);
-	pipeblocks_send(p, sid, all, PER_BLOCK, k + 2);
-	pthread_mutex_lock(&mu);
-	sent = 1;
-	pthread_mutex_unlock(&mu);
-	CHECK_EQ_INT(pthread_join(rel, NULL), 0);
-	pipeblocks_sync(p);
-	pipeline__stalls(p, stalls, &wait_ns);
-	*stalls -= stalls_before;
-	*spares = pipeline__spares_taken(p) - spares_before;
-}
-
 int main(void)
 {
 	const char *dir = test_tmpdir("rec_pipeline_spare");
@@ -104,26 +44,22 @@ int main(void)
 	uint64_t stalls, spares;
 	uint32_t k;
 
-	util_quiet = 1;
-	CHECK_EQ_INT(pipe(gate), 0);
-	pipeblocks_gen(all, NBLOCKS * PER_BLOCK, 7);
-	struct pipeline *p = pipeline__start(w, &po);
-	CHECK(p);
+	struct pipeline *p = pipeblocks_start(w, &po, gate, all, NBLOCKS * PER_BLOCK, 7);
 
 	/* 1. no backlog */
 	for (k = 0; k < 3; k++) {
-		send_slowly(p, k);
+		pipeblocks_send_slowly(p, sid, all, PER_BLOCK, k);
 		pipeblocks_sync(p);
 	}
 	/* 2. a minute of room in the kernel's buffers: the drain waits */
 	pipeline__headroom(p, 60000000000ull);
-	send_held(p, k, &stalls, &spares);
+	pipeblocks_send_held(p, sid, all, PER_BLOCK, k, gate, &stalls, &spares);
 	k += 3;
 	CHECK_EQ_U64(stalls, 1);
 	CHECK_EQ_U64(spares, 0);
 	/* 3. none: a spare, no wait */
 	pipeline__headroom(p, 1000);
-	send_held(p, k, &stalls, &spares);
+	pipeblocks_send_held(p, sid, all, PER_BLOCK, k, gate, &stalls, &spares);
 	k += 3;
 	CHECK_EQ_U64(stalls, 0);
 	CHECK_EQ_U64(spares, 1);
@@ -134,7 +70,7 @@ int main(void)
 	pipeblocks_sync(p);
 	/* 5. lent again: it was given back, not left in the pool */
 	pipeline__headroom(p, 1000);
-	send_held(p, k, &stalls, &spares);
+	pipeblocks_send_held(p, sid, all, PER_BLOCK, k, gate, &stalls, &spares);
 	k += 3;
 	CHECK_EQ_U64(stalls, 0);
 	CHECK_EQ_U64(spares, 1);
