@@ -357,22 +357,36 @@ static int check(const struct btfcut *c, const struct btfv *b, const uint32_t *r
 	return rc;
 }
 
-struct btfcut *btfcut__new(const struct btfv *b, const uint32_t *roots, size_t n)
+/* A cut of b's types with its map, nothing in it yet; NULL (errno
+ * ENOMEM). */
+static struct btfcut *cut_alloc(const struct btfv *b)
 {
 	struct btfcut *c = calloc(1, sizeof(*c));
-	struct names nm = { 0 };
-	struct fwds f = { 0 };
-	struct buf types = { 0 };
-	uint64_t nnames = 1;
-	uint32_t id, next = 1;
-	int err = -ENOMEM;
 
 	if (!c)
 		return NULL;
 	c->count = btfv__type_count(b);
 	c->map = calloc(c->count ? c->count : 1, sizeof(*c->map));
-	if (!c->map)
-		goto fail;
+	if (!c->map) {
+		free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return c;
+}
+
+struct btfcut *btfcut__new(const struct btfv *b, const uint32_t *roots, size_t n)
+{
+	struct btfcut *c = cut_alloc(b);
+	struct names nm = { 0 };
+	struct fwds f = { 0 };
+	struct buf types = { 0 };
+	uint64_t nnames = 1;
+	uint32_t id, next = 1;
+	int err;
+
+	if (!c)
+		return NULL;
 	if ((err = mark(c, b, roots, n)))
 		goto fail;
 	for (id = 1; id < c->count; id++) {
@@ -480,19 +494,15 @@ static int check_names(const struct btfcut *c, const struct btfv *b)
 
 struct btfcut *btfcut__names(const struct btfv *b)
 {
-	struct btfcut *c = calloc(1, sizeof(*c));
+	struct btfcut *c = cut_alloc(b);
 	struct names nm = { 0 };
 	struct buf types = { 0 };
 	uint64_t nnames = 1;
 	uint32_t id;
-	int err = -ENOMEM;
+	int err;
 
 	if (!c)
 		return NULL;
-	c->count = btfv__type_count(b);
-	c->map = calloc(c->count ? c->count : 1, sizeof(*c->map));
-	if (!c->map)
-		goto fail;
 	for (id = 1; id < c->count; id++) {
 		c->map[id] = id;
 		nnames += 1 + vlen_of(btfv__type(b, id));
