@@ -233,6 +233,11 @@ int main(void)
 						fprintf(stderr, "  perf: %ld %s:%s\n", pevs[i].tid,
 							pevs[i].event, pevs[i].kv);
 				fprintf(stderr, "  (perf script's whole output: %s)\n", pscript);
+				/* the kernel's rule, not bpfrec's: a classic tracepoint
+				 * program returning 0 hides the event from perf */
+				if (np < nb)
+					fprintf(stderr, "  (perf short: was a BPF program that returns 0 "
+						"attached to %s elsewhere on this machine?)\n", stream);
 				ev_dump(&l, stream);
 				return 1;
 			}
