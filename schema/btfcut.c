@@ -439,20 +439,16 @@ struct btfcut *btfcut__new(const struct btfv *b, const uint32_t *roots, size_t n
 
 		put(&types, &fwd, sizeof(fwd));
 	}
-	if ((err = assemble(c, &types, &nm.strs)) || (err = check(c, b, roots, n)))
-		goto fail;
-	free(types.p);
-	free(nm.strs.p);
-	free(nm.slots);
-	free(f.name_off);
-	free(f.is_union);
-	return c;
+	if (!(err = assemble(c, &types, &nm.strs)))
+		err = check(c, b, roots, n);
 fail:
 	free(types.p);
 	free(nm.strs.p);
 	free(nm.slots);
 	free(f.name_off);
 	free(f.is_union);
+	if (!err)
+		return c;
 	btfcut__free(c);
 	errno = -err;
 	return NULL;
@@ -518,16 +514,14 @@ struct btfcut *btfcut__names(const struct btfv *b)
 			goto fail;
 		rename_record(&nm, b, copy);
 	}
-	if ((err = assemble(c, &types, &nm.strs)) || (err = check_names(c, b)))
-		goto fail;
-	free(types.p);
-	free(nm.strs.p);
-	free(nm.slots);
-	return c;
+	if (!(err = assemble(c, &types, &nm.strs)))
+		err = check_names(c, b);
 fail:
 	free(types.p);
 	free(nm.strs.p);
 	free(nm.slots);
+	if (!err)
+		return c;
 	btfcut__free(c);
 	errno = -err;
 	return NULL;
